@@ -4,6 +4,7 @@ import tseslint from "typescript-eslint"
 
 export default tseslint.config(
   { ignores: ["node_modules/**", ".data/**", "coverage/**", "artifacts/**"] },
+  { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -17,7 +17,7 @@ export const Money = Schema.Struct({
   ),
   currency: Currency
 })
-export interface Money extends Schema.Schema.Type<typeof Money> {}
+export type Money = typeof Money.Type
 
 /** A broken money invariant (mixed currencies, overflow) is a programming error, not a business outcome. */
 export class MoneyInvariantError extends Error {
@@ -108,28 +108,33 @@ export const percentOf = (a: Money, rate: number, rounding: Rounding = "HALF_EVE
   multiplyByRatio(a, rate, 10_000, rounding)
 
 /**
- * Largest-remainder allocation: split `total` in proportion to non-negative integer `weights`.
- * Every part gets floor(total × w / W); the leftover minor units go one each to the largest
+ * Largest-remainder allocation of an integer: split `total` in proportion to non-negative integer
+ * `weights`. Every part gets floor(total × w / W); the leftover units go one each to the largest
  * remainders, ties to the earlier index. Parts sum to `total` exactly. All-zero weights split evenly.
  */
-export const allocate = (total: Money, weights: ReadonlyArray<number>): Array<Money> => {
+export const allocateInteger = (total: number, weights: ReadonlyArray<number>): Array<number> => {
+  if (!Number.isSafeInteger(total)) throw new MoneyInvariantError(`cannot allocate a non-integer: ${total}`)
   if (weights.length === 0) {
-    if (total.amount !== 0) throw new MoneyInvariantError("cannot allocate a non-zero amount over no parts")
+    if (total !== 0) throw new MoneyInvariantError("cannot allocate a non-zero amount over no parts")
     return []
   }
   for (const w of weights)
     if (!Number.isSafeInteger(w) || w < 0) throw new MoneyInvariantError(`weights must be non-negative integers: ${w}`)
   const ws = weights.every((w) => w === 0) ? weights.map(() => 1n) : weights.map(BigInt)
-  const sign = total.amount < 0 ? -1n : 1n
-  const abs = BigInt(Math.abs(total.amount))
+  const sign = total < 0 ? -1n : 1n
+  const abs = BigInt(Math.abs(total))
   const W = ws.reduce((s, w) => s + w, 0n)
   const parts = ws.map((w) => (abs * w) / W)
   const remainders = ws.map((w, i) => ({ i, r: (abs * w) % W }))
   let leftover = abs - parts.reduce((s, p) => s + p, 0n)
   remainders.sort((x, y) => (x.r === y.r ? x.i - y.i : x.r > y.r ? -1 : 1))
   for (let k = 0; leftover > 0n; k++, leftover--) parts[remainders[k]!.i]! += 1n
-  return parts.map((p) => checked(Number(p * sign) || 0, total.currency))
+  return parts.map((p) => Number(p * sign) || 0)
 }
+
+/** Largest-remainder allocation of money (see allocateInteger): parts sum to `total` exactly. */
+export const allocate = (total: Money, weights: ReadonlyArray<number>): Array<Money> =>
+  allocateInteger(total.amount, weights).map((n) => checked(n, total.currency))
 
 /**
  * M-Pesa charges whole shillings. The buyer is asked for exactly what is charged: the amount
