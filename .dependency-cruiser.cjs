@@ -46,6 +46,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
+    preserveSymlinks: true,
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {

@@ -1,0 +1,73 @@
+/**
+ * PaymentGateway: how the application asks M-Pesa for money and for the truth about a payment.
+ * The Daraja adapter (adapters/daraja) implements it; tests use a fake Daraja HTTP server.
+ */
+import { Context, Data } from "effect"
+import type { Effect } from "effect"
+import type { Money } from "../../domain/money.js"
+
+export interface StkPushRequest {
+  /** 2547XXXXXXXX or 2541XXXXXXXX. */
+  readonly phone: string
+  /** Whole shillings only (see Money.toWholeUnitCharge). */
+  readonly amount: Money
+  /** Shown to the buyer; at most 12 characters. */
+  readonly accountReference: string
+  /** At most 13 characters. */
+  readonly description: string
+  readonly callbackUrl: string
+}
+
+export interface StkPushAccepted {
+  readonly merchantRequestId: string
+  readonly checkoutRequestId: string
+  readonly customerMessage: string
+}
+
+/** What an STK query says about a push. Only Paid/CancelledByUser/Failed are final. */
+export type StkStatus =
+  | { readonly _tag: "Paid"; readonly resultCode: string; readonly resultDesc: string }
+  | { readonly _tag: "CancelledByUser"; readonly resultCode: string; readonly resultDesc: string }
+  | { readonly _tag: "Failed"; readonly resultCode: string; readonly resultDesc: string }
+  | { readonly _tag: "Pending"; readonly detail: string }
+
+export interface B2CRequest {
+  /** Our unique id for this payout: Daraja's deduplication key. */
+  readonly originatorConversationId: string
+  readonly phone: string
+  readonly amount: Money
+  readonly remarks: string
+  readonly resultUrl: string
+  readonly queueTimeoutUrl: string
+}
+
+export interface B2CAccepted {
+  readonly conversationId: string
+  readonly originatorConversationId: string
+}
+
+/** The network or Daraja failed in a way that says nothing about the payment's fate. */
+export class GatewayUnavailable extends Data.TaggedError("GatewayUnavailable")<{ readonly detail: string; readonly cause?: unknown }> {
+  readonly code = "PAYMENT.GATEWAY_UNAVAILABLE"
+}
+
+/** Daraja refused the request (bad phone, wrong credentials, subscriber busy, quota...). */
+export class GatewayRejected extends Data.TaggedError("GatewayRejected")<{
+  readonly errorCode: string
+  readonly errorMessage: string
+  readonly httpStatus: number
+}> {
+  readonly code = "PAYMENT.GATEWAY_REJECTED"
+}
+
+export type GatewayError = GatewayUnavailable | GatewayRejected
+
+export class PaymentGateway extends Context.Tag("amana/PaymentGateway")<
+  PaymentGateway,
+  {
+    /** Never retried blindly: a timeout does not say whether the phone got a prompt. */
+    readonly stkPush: (request: StkPushRequest) => Effect.Effect<StkPushAccepted, GatewayError>
+    readonly stkQuery: (checkoutRequestId: string) => Effect.Effect<StkStatus, GatewayError>
+    readonly b2cPayment: (request: B2CRequest) => Effect.Effect<B2CAccepted, GatewayError>
+  }
+>() {}
