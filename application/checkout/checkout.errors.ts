@@ -1,0 +1,51 @@
+import { Data } from "effect"
+import type { NotSellableReason } from "../../domain/catalogue.js"
+
+export class UnknownItem extends Data.TaggedError("UnknownItem")<{ readonly variantId: string }> {
+  readonly code = "CHECKOUT.UNKNOWN_ITEM"
+  override get message() {
+    return `there is no product variant ${this.variantId}`
+  }
+}
+
+export class ItemNotSellable extends Data.TaggedError("ItemNotSellable")<{ readonly variantId: string; readonly reasons: ReadonlyArray<NotSellableReason> }> {
+  readonly code = "CHECKOUT.NOT_SELLABLE"
+  override get message() {
+    return `${this.variantId} cannot be sold right now (${this.reasons.join(", ").toLowerCase().replaceAll("_", " ")})`
+  }
+}
+
+export class OutOfStock extends Data.TaggedError("OutOfStock")<{ readonly variantId: string; readonly requested: number; readonly available: number }> {
+  readonly code = "CHECKOUT.OUT_OF_STOCK"
+  override get message() {
+    return `only ${this.available} of ${this.variantId} left; ${this.requested} requested`
+  }
+}
+
+export class UnknownDiscountCode extends Data.TaggedError("UnknownDiscountCode")<{ readonly code_: string }> {
+  readonly code = "DISCOUNT_CODE.UNKNOWN"
+  override get message() {
+    return `there is no discount code ${this.code_}`
+  }
+}
+
+export class IdempotencyKeyReused extends Data.TaggedError("IdempotencyKeyReused")<{ readonly key: string }> {
+  readonly code = "CHECKOUT.IDEMPOTENCY_KEY_REUSED"
+  override get message() {
+    return `the Idempotency-Key ${this.key} was already used for a different checkout request`
+  }
+}
+
+/** A limited promotion or code ran out between reading and burning (a concurrent buyer won). */
+export class IncentiveExhausted extends Data.TaggedError("IncentiveExhausted")<{
+  readonly kind: "PROMOTION" | "DISCOUNT_CODE"
+  readonly id: string
+  readonly scope: "GLOBAL" | "BUYER"
+}> {}
+
+export class CheckoutNotFound extends Data.TaggedError("CheckoutNotFound")<{ readonly checkoutId: string }> {
+  readonly code = "CHECKOUT.NOT_FOUND"
+  override get message() {
+    return `there is no checkout ${this.checkoutId}`
+  }
+}

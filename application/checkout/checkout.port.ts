@@ -1,0 +1,114 @@
+/**
+ * CheckoutStore: what the checkout use cases need from persistence. Every method runs on the
+ * current UnitOfWork transaction. `persist` writes a whole checkout plan at once; it is where stock
+ * and incentive limits are enforced under concurrency (conditional updates), so it can fail with
+ * OutOfStock or IncentiveExhausted and the transaction rolls back.
+ */
+import { Context } from "effect"
+import type { Effect, Option } from "effect"
+import type { Brand, Product, StoreKycState } from "../../domain/catalogue.js"
+import type { Affiliate } from "../../domain/commission.js"
+import type { DiscountCode, PromotionCandidate, Usage } from "../../domain/incentives.js"
+import type { Currency, Money } from "../../domain/money.js"
+import type { OrderState } from "../../domain/order.js"
+import type { Geography, Zone } from "../../domain/shipping.js"
+import type { OrderSnapshot } from "../../domain/snapshot.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
+import type { IncentiveExhausted, OutOfStock } from "./checkout.errors.js"
+
+export interface CatalogueItem {
+  readonly variantId: string
+  readonly sku: string
+  readonly weightGrams: number
+  readonly unitPrice: Money
+  readonly active: boolean
+  readonly product: Product
+  readonly brand?: Brand | undefined
+  readonly storeKyc: StoreKycState
+  /** on hand minus reserved, over all locations */
+  readonly available: number
+}
+
+export interface CheckoutSummary {
+  readonly checkoutId: string
+  readonly state: string
+  readonly currency: Currency
+  readonly total: Money
+  readonly charge: Money
+  readonly roundingAbsorbed: Money
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly payerPhone: string
+  readonly orders: ReadonlyArray<{ readonly orderId: string; readonly storeId: string; readonly state: OrderState; readonly total: Money }>
+}
+
+export interface PlannedOrder {
+  readonly id: string
+  readonly storeId: string
+  readonly subtotal: Money
+  /** merchandise discounts + shipping waived */
+  readonly discountTotal: Money
+  readonly shippingTotal: Money
+  readonly total: Money
+  readonly snapshot: OrderSnapshot
+  /** the canonical encoding (domain/snapshot.ts): what is stored and hashed */
+  readonly snapshotJson: string
+}
+
+export interface PlannedBurn {
+  readonly kind: "PROMOTION" | "DISCOUNT_CODE"
+  readonly incentiveId: string
+  readonly version: number
+  readonly orderId?: string | undefined
+  readonly amount: Money
+  readonly globalLimit?: number | undefined
+  readonly perBuyerLimit?: number | undefined
+}
+
+export interface CheckoutPlan {
+  readonly checkout: {
+    readonly id: string
+    readonly buyerId: string
+    readonly idempotencyKey: string
+    readonly fingerprint: string
+    readonly currency: Currency
+    readonly subtotal: Money
+    readonly discountTotal: Money
+    readonly shippingTotal: Money
+    readonly total: Money
+    readonly charge: Money
+    readonly payerPhone: string
+    readonly destination: string
+    readonly affiliateUserId?: string | undefined
+    readonly createdAt: number
+    readonly expiresAt: number
+  }
+  readonly orders: ReadonlyArray<PlannedOrder>
+  /** one per line, sorted by variant id (a fixed lock order: no deadlocks between checkouts) */
+  readonly reservations: ReadonlyArray<{ readonly variantId: string; readonly quantity: number; readonly orderId: string }>
+  readonly burns: ReadonlyArray<PlannedBurn>
+  readonly loyaltyPointsRedeemed: number
+}
+
+export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
+  CheckoutStore,
+  {
+    /** Some(summary) when this buyer already used the key with the same request; Some(mismatch) when with another. */
+    readonly findByIdempotencyKey: (
+      buyerId: string,
+      key: string,
+      fingerprint: string
+    ) => Effect.Effect<Option.Option<{ readonly sameRequest: boolean; readonly summary: CheckoutSummary }>, StoreUnavailable>
+    readonly loadCatalogue: (variantIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<CatalogueItem>, StoreUnavailable>
+    /** Live promotions (ACTIVE, in their window) with their usage so far, globally and by this buyer. */
+    readonly loadPromotions: (buyerId: string, now: number) => Effect.Effect<ReadonlyArray<PromotionCandidate>, StoreUnavailable>
+    readonly loadDiscountCode: (code: string, buyerId: string) => Effect.Effect<Option.Option<{ readonly code: DiscountCode; readonly usage: Usage }>, StoreUnavailable>
+    /** The buyer's points balance, locking the buyer's loyalty for the rest of the transaction. */
+    readonly lockLoyaltyBalance: (buyerId: string) => Effect.Effect<number, StoreUnavailable>
+    readonly findAffiliates: (code: string) => Effect.Effect<ReadonlyArray<Affiliate>, StoreUnavailable>
+    readonly storeMemberIds: (storeIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
+    readonly loadShipping: () => Effect.Effect<{ readonly geography: Geography; readonly zones: ReadonlyArray<Zone> }, StoreUnavailable>
+    readonly persist: (plan: CheckoutPlan) => Effect.Effect<void, OutOfStock | IncentiveExhausted | StoreUnavailable>
+    readonly getSummary: (checkoutId: string) => Effect.Effect<Option.Option<CheckoutSummary>, StoreUnavailable>
+  }
+>() {}

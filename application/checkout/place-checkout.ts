@@ -1,0 +1,277 @@
+/**
+ * Place a checkout: price the cart with the domain, then, in ONE transaction, reserve stock, burn
+ * incentives within their limits, redeem loyalty, and write the checkout, one order per seller with
+ * its immutable snapshot and timeline, and the outbox events. The same Idempotency-Key returns the
+ * same result and creates nothing new.
+ */
+import { Clock, Effect, Either, Option } from "effect"
+import { sellability } from "../../domain/catalogue.js"
+import type { NotSellableReason } from "../../domain/catalogue.js"
+import { attribute } from "../../domain/commission.js"
+import { CheckoutId, EpochMillis, LocationId, OrderId, UserId } from "../../domain/ids.js"
+import { defaultLoyaltyPolicy, DiscountCodeNotApplicable } from "../../domain/incentives.js"
+import type { LoyaltyPolicy } from "../../domain/incentives.js"
+import * as M from "../../domain/money.js"
+import { PAYMENT_WINDOW_MS } from "../../domain/order.js"
+import { priceCheckout } from "../../domain/pricing.js"
+import type { CheckoutLine } from "../../domain/pricing.js"
+import { quoteShipping } from "../../domain/shipping.js"
+import { buildSnapshot, canonicalJson, encodeSnapshot } from "../../domain/snapshot.js"
+import { Ids } from "../ports/ids.js"
+import { Outbox } from "../ports/outbox.js"
+import { UnitOfWork } from "../ports/unit-of-work.js"
+import { IdempotencyKeyReused, ItemNotSellable, OutOfStock, UnknownDiscountCode, UnknownItem } from "./checkout.errors.js"
+import { CheckoutStore } from "./checkout.port.js"
+import type { CheckoutPlan, CheckoutSummary, PlannedBurn } from "./checkout.port.js"
+import type { IncentiveExhausted } from "./checkout.errors.js"
+
+export interface PlaceCheckout {
+  readonly buyerId: string
+  readonly idempotencyKey: string
+  readonly items: ReadonlyArray<{ readonly variantId: string; readonly quantity: number }>
+  readonly destination: string
+  /** 2547XXXXXXXX: where the STK push will go */
+  readonly payerPhone: string
+  readonly discountCode?: string | undefined
+  readonly loyaltyPoints?: number | undefined
+  readonly affiliateCode?: string | undefined
+}
+
+export interface CheckoutSettings {
+  readonly platformFeeBps: number
+  readonly loyalty: LoyaltyPolicy
+  readonly currency: M.Currency
+}
+
+export const defaultCheckoutSettings: CheckoutSettings = { platformFeeBps: 500, loyalty: defaultLoyaltyPolicy, currency: "KES" }
+
+/** The request as it identifies itself for idempotency: order of items does not matter. */
+const fingerprintOf = (cmd: PlaceCheckout): string =>
+  canonicalJson({
+    items: [...cmd.items].sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0)),
+    destination: cmd.destination,
+    payerPhone: cmd.payerPhone,
+    discountCode: cmd.discountCode?.toUpperCase() ?? null,
+    loyaltyPoints: cmd.loyaltyPoints ?? 0,
+    affiliateCode: cmd.affiliateCode ?? null
+  })
+
+/** Merge repeated variants into one line each. */
+const mergeItems = (items: PlaceCheckout["items"]) => {
+  const merged = new Map<string, number>()
+  for (const i of items) merged.set(i.variantId, (merged.get(i.variantId) ?? 0) + i.quantity)
+  return [...merged.entries()].map(([variantId, quantity]) => ({ variantId, quantity }))
+}
+
+const MAX_ATTEMPTS = 3
+
+export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = defaultCheckoutSettings) =>
+  Effect.gen(function* () {
+    const uow = yield* UnitOfWork
+    const store = yield* CheckoutStore
+    const fingerprint = fingerprintOf(cmd)
+
+    const replay = Effect.flatMap(store.findByIdempotencyKey(cmd.buyerId, cmd.idempotencyKey, fingerprint), (found) =>
+      Option.match(found, {
+        onNone: () => Effect.succeed(Option.none<CheckoutSummary>()),
+        onSome: ({ sameRequest, summary }) =>
+          sameRequest ? Effect.succeed(Option.some(summary)) : Effect.fail(new IdempotencyKeyReused({ key: cmd.idempotencyKey }))
+      })
+    )
+
+    const attempt = uow.transaction(
+      Effect.gen(function* () {
+        const previous = yield* replay
+        if (Option.isSome(previous)) return previous.value
+        return yield* placeNew(cmd, fingerprint, settings)
+      })
+    )
+
+    // A limited promotion that ran out under us: price again (it is no longer eligible). A code the
+    // buyer typed that ran out is their error to see.
+    const run = (n: number): Effect.Effect<CheckoutSummary, Exclude<Effect.Effect.Error<typeof attempt>, IncentiveExhausted> | DiscountCodeNotApplicable, Effect.Effect.Context<typeof attempt>> =>
+      attempt.pipe(
+        Effect.catchTag("IncentiveExhausted", (e) =>
+          e.kind === "PROMOTION" && n < MAX_ATTEMPTS
+            ? run(n + 1)
+            : Effect.fail(
+                new DiscountCodeNotApplicable({ code: cmd.discountCode ?? e.id, reason: e.scope === "GLOBAL" ? "GLOBAL_LIMIT_REACHED" : "BUYER_LIMIT_REACHED" })
+              )
+        )
+      )
+    return yield* run(1)
+  }).pipe(Effect.withSpan("Checkout.place"))
+
+const placeNew = (cmd: PlaceCheckout, fingerprint: string, settings: CheckoutSettings) =>
+  Effect.gen(function* () {
+    const store = yield* CheckoutStore
+    const ids = yield* Ids
+    const outbox = yield* Outbox
+    const now = EpochMillis.make(yield* Clock.currentTimeMillis)
+    const items = mergeItems(cmd.items)
+
+    // What is being bought, and may it be sold?
+    const catalogue = yield* store.loadCatalogue(items.map((i) => i.variantId))
+    const byId = new Map(catalogue.map((c) => [c.variantId, c]))
+    const lines: Array<CheckoutLine> = []
+    for (const item of items) {
+      const c = byId.get(item.variantId)
+      if (!c || !c.active) return yield* new UnknownItem({ variantId: item.variantId })
+      const verdict = sellability({ storeKyc: c.storeKyc, product: c.product, ...(c.brand && { brand: c.brand }), availableStock: c.available })
+      if (!verdict.sellable) {
+        const reasons: ReadonlyArray<NotSellableReason> = verdict.reasons
+        if (reasons.length === 1 && reasons[0] === "OUT_OF_STOCK")
+          return yield* new OutOfStock({ variantId: item.variantId, requested: item.quantity, available: 0 })
+        return yield* new ItemNotSellable({ variantId: item.variantId, reasons })
+      }
+      if (c.available < item.quantity) return yield* new OutOfStock({ variantId: item.variantId, requested: item.quantity, available: c.available })
+      lines.push({
+        productId: c.product.id,
+        variantId: c.variantId as CheckoutLine["variantId"],
+        storeId: c.product.storeId,
+        categoryId: c.product.categoryId,
+        title: c.product.title,
+        sku: c.sku,
+        unitPrice: c.unitPrice,
+        quantity: item.quantity,
+        unitWeightGrams: c.weightGrams,
+        commissionRateBps: c.product.commissionRateBps
+      })
+    }
+
+    const promotions = yield* store.loadPromotions(cmd.buyerId, now)
+    const code = cmd.discountCode ? yield* store.loadDiscountCode(cmd.discountCode.toUpperCase(), cmd.buyerId) : Option.none()
+    if (cmd.discountCode && Option.isNone(code)) return yield* new UnknownDiscountCode({ code_: cmd.discountCode })
+    const points = cmd.loyaltyPoints ?? 0
+    const balance = points > 0 ? yield* store.lockLoyaltyBalance(cmd.buyerId) : 0
+    const { geography, zones } = yield* store.loadShipping()
+    const destination = LocationId.make(cmd.destination)
+
+    const priced = priceCheckout({
+      currency: settings.currency,
+      now,
+      lines,
+      promotions,
+      code: Option.getOrUndefined(code),
+      loyalty: points > 0 ? { policy: settings.loyalty, requestedPoints: points, balance } : undefined,
+      quoteShipping: (r) => quoteShipping(geography, zones, { destination, totalWeightGrams: r.totalWeightGrams, discountedSubtotal: r.discountedSubtotal })
+    })
+    if (Either.isLeft(priced)) return yield* Effect.fail(priced.left)
+    const checkout = priced.right
+
+    // Affiliate attribution (never the buyer or the sellers' own people).
+    let affiliate: { userId: UserId; code: string } | undefined
+    if (cmd.affiliateCode) {
+      const affiliates = yield* store.findAffiliates(cmd.affiliateCode)
+      const sellerPeople = yield* store.storeMemberIds(checkout.orders.map((o) => o.storeId))
+      const who = attribute({ refCode: cmd.affiliateCode, affiliates, buyerId: UserId.make(cmd.buyerId), sellerOwnerIds: sellerPeople.map((id) => UserId.make(id)) })
+      if (Option.isSome(who)) affiliate = { userId: who.value, code: cmd.affiliateCode.trim().toUpperCase() }
+    }
+
+    const checkoutId = CheckoutId.make(yield* ids.next("chk"))
+    const orders = yield* Effect.forEach(checkout.orders, (order) =>
+      Effect.map(ids.next("ord"), (id) => {
+        const snapshot = buildSnapshot(checkout, order, {
+          orderId: OrderId.make(id),
+          checkoutId,
+          buyerId: UserId.make(cmd.buyerId),
+          createdAt: now,
+          destination,
+          platformFeeBps: settings.platformFeeBps,
+          affiliate
+        })
+        return {
+          id,
+          storeId: order.storeId,
+          subtotal: order.merchandiseSubtotal,
+          discountTotal: M.add(order.merchandiseDiscount, order.shippingDiscount),
+          shippingTotal: order.shippingCost,
+          total: order.total,
+          snapshot,
+          snapshotJson: encodeSnapshot(snapshot),
+          priced: order
+        }
+      })
+    )
+
+    const burns: Array<PlannedBurn> = []
+    for (const o of orders) {
+      const p = o.priced.promotion
+      if (!p) continue
+      const limits = promotions.find((c) => c.promotion.id === p.id)?.promotion.limits
+      burns.push({
+        kind: "PROMOTION",
+        incentiveId: p.id,
+        version: p.version,
+        orderId: o.id,
+        amount: M.add(o.priced.promotionDiscount, p.freeShipping ? o.priced.shippingDiscount : M.zero(settings.currency)),
+        globalLimit: limits?.global,
+        perBuyerLimit: limits?.perBuyer
+      })
+    }
+    if (checkout.code && Option.isSome(code)) {
+      burns.push({
+        kind: "DISCOUNT_CODE",
+        incentiveId: checkout.code.id,
+        version: checkout.code.version,
+        amount: M.add(checkout.code.discount, checkout.code.freeShipping ? checkout.shippingDiscount : M.zero(settings.currency)),
+        globalLimit: code.value.code.limits.global,
+        perBuyerLimit: code.value.code.limits.perBuyer
+      })
+    }
+
+    const plan: CheckoutPlan = {
+      checkout: {
+        id: checkoutId,
+        buyerId: cmd.buyerId,
+        idempotencyKey: cmd.idempotencyKey,
+        fingerprint,
+        currency: checkout.currency,
+        subtotal: checkout.merchandiseSubtotal,
+        discountTotal: M.add(checkout.merchandiseDiscount, checkout.shippingDiscount),
+        shippingTotal: checkout.shippingCost,
+        total: checkout.total,
+        charge: checkout.charge,
+        payerPhone: cmd.payerPhone,
+        destination,
+        affiliateUserId: affiliate?.userId,
+        createdAt: now,
+        expiresAt: now + PAYMENT_WINDOW_MS
+      },
+      orders: orders.map(({ priced: _priced, ...o }) => o),
+      reservations: orders
+        .flatMap((o) => o.snapshot.lines.map((l) => ({ variantId: l.variantId as string, quantity: l.quantity, orderId: o.id })))
+        .sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0)),
+      burns,
+      loyaltyPointsRedeemed: checkout.loyalty?.points ?? 0
+    }
+    yield* store.persist(plan)
+    yield* outbox.append([
+      {
+        type: "CHECKOUT_CREATED",
+        aggregateType: "CHECKOUT",
+        aggregateId: checkoutId,
+        payload: { checkoutId, buyerId: cmd.buyerId, total: checkout.total, charge: checkout.charge, orderIds: orders.map((o) => o.id) }
+      },
+      ...orders.map((o) => ({
+        type: "ORDER_CREATED",
+        aggregateType: "ORDER" as const,
+        aggregateId: o.id,
+        payload: { orderId: o.id, checkoutId, storeId: o.storeId, buyerId: cmd.buyerId, total: o.total }
+      }))
+    ])
+    const summary: CheckoutSummary = {
+      checkoutId,
+      state: "PENDING_PAYMENT",
+      currency: checkout.currency,
+      total: checkout.total,
+      charge: checkout.charge,
+      roundingAbsorbed: checkout.roundingAbsorbed,
+      createdAt: now,
+      expiresAt: now + PAYMENT_WINDOW_MS,
+      payerPhone: cmd.payerPhone,
+      orders: orders.map((o) => ({ orderId: o.id, storeId: o.storeId, state: "PENDING_PAYMENT" as const, total: o.total }))
+    }
+    return summary
+  })
+

@@ -1,0 +1,65 @@
+/**
+ * OrderStore: what order use cases need from persistence. Every method runs on the current
+ * UnitOfWork transaction; `lock` takes the order's row lock so concurrent transitions serialize.
+ */
+import { Context } from "effect"
+import type { Effect, Option } from "effect"
+import type { Posting } from "../../domain/ledger.js"
+import type { Money } from "../../domain/money.js"
+import type { Actor, OrderState } from "../../domain/order.js"
+import type { OrderSnapshot } from "../../domain/snapshot.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
+
+export interface OrderRecord {
+  readonly id: string
+  readonly checkoutId: string
+  readonly storeId: string
+  readonly buyerId: string
+  readonly state: OrderState
+  readonly checkedOutAt: number
+  readonly deliveredAt?: number | undefined
+  readonly handoverCode?: string | undefined
+  readonly snapshot: OrderSnapshot
+}
+
+export interface TimelineWrite {
+  readonly orderId: string
+  readonly from: OrderState
+  readonly to: OrderState
+  readonly at: number
+  readonly actor: Actor
+  readonly reason?: string | undefined
+  readonly details?: Readonly<Record<string, unknown>> | undefined
+}
+
+export class OrderStore extends Context.Tag("amana/OrderStore")<
+  OrderStore,
+  {
+    readonly lock: (orderId: string) => Effect.Effect<Option.Option<OrderRecord>, StoreUnavailable>
+    /** Moves the order from `from` to `to` (conditional on `from`) and appends the timeline entry. */
+    readonly recordTransition: (t: TimelineWrite) => Effect.Effect<void, StoreUnavailable>
+    /** Payment confirmed: reserved units leave stock for good. */
+    readonly confirmReservations: (orderId: string) => Effect.Effect<void, StoreUnavailable>
+    /** The order died unpaid: release its stock reservations and incentive burns (and the checkout's code when no live order is left). */
+    readonly releaseHolds: (orderId: string, at: number) => Effect.Effect<void, StoreUnavailable>
+    /** A paid order that will not ship: its units return to stock. */
+    readonly restock: (orderId: string) => Effect.Effect<void, StoreUnavailable>
+    readonly post: (postings: ReadonlyArray<Posting>, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly recordCommission: (
+      orderId: string,
+      change: { readonly state: "PENDING"; readonly affiliateUserId: string; readonly amount: Money } | { readonly state: "APPROVED" | "REJECTED"; readonly reason?: string }
+    ) => Effect.Effect<void, StoreUnavailable>
+    /** Loyalty rows are unique per (reason, checkout, order): a replay writes nothing twice. */
+    readonly loyalty: (entry: {
+      readonly buyerId: string
+      readonly orderId: string
+      readonly checkoutId: string
+      readonly points: number
+      readonly reason: "EARNED" | "REDEMPTION_REVERSED"
+    }) => Effect.Effect<void, StoreUnavailable>
+    /** Orders whose 12-hour payment window has closed while unpaid. */
+    readonly expirable: (now: number, limit: number) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
+    /** DELIVERED orders whose dispute window has passed. */
+    readonly completable: (now: number, limit: number) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
+  }
+>() {}
