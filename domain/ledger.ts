@@ -27,7 +27,7 @@ export const Accounts = {
   shippingPayable: "shipping_payable",
   platformFeeRevenue: "platform_fee_revenue",
   platformIncentiveExpense: "platform_incentive_expense",
-  platformRoundingExpense: "platform_rounding_expense",
+  platformRoundingExpense: "platform_rounding",
   refundsPayable: (buyerId: UserId | string) => `refunds_payable:${buyerId}`
 } as const
 

@@ -1,0 +1,247 @@
+/**
+ * The Database service: postgres.js wrapped in Effect, after @effect/sql-pg's PgClient.
+ *
+ * - `query(sql => sql\`...\`)` runs on the current transaction's connection when inside
+ *   `transaction`, else on the pool. Interrupting the fiber cancels the query on the server.
+ * - `transaction(effect)` reserves one connection, BEGINs, runs the effect with that connection as
+ *   the current one, COMMITs on success and ROLLBACKs on failure, defect or interruption. A nested
+ *   `transaction` becomes a SAVEPOINT: its failure undoes only its own writes.
+ * - Failures are `DbError` values carrying the SQLSTATE, so callers can map 23505 (unique), 23514
+ *   (check), 40001 (serialization) to domain outcomes.
+ */
+import { Context, Data, Duration, Effect, Exit, FiberRef, Layer, Option } from "effect"
+import postgres from "postgres"
+
+export type Sql = postgres.Sql
+
+/** What `query` accepts: postgres.js's PendingQuery (a lazy promise with `cancel`). */
+export interface CancellableQuery<A> extends PromiseLike<A> {
+  cancel(): unknown
+}
+
+/** SQLSTATE codes callers map to outcomes (AM0xx are raised by our own triggers). */
+export const SqlState = {
+  UniqueViolation: "23505",
+  CheckViolation: "23514",
+  ForeignKeyViolation: "23503",
+  NotNullViolation: "23502",
+  SerializationFailure: "40001",
+  DeadlockDetected: "40P01",
+  QueryCanceled: "57014",
+  /** UPDATE/DELETE/TRUNCATE on an append-only table */
+  AppendOnlyViolation: "AM001",
+  /** a ledger transaction whose entries do not sum to zero per currency (raised at COMMIT) */
+  UnbalancedLedger: "AM002"
+} as const
+
+export class DbError extends Data.TaggedError("DbError")<{
+  /** SQLSTATE for server errors; postgres.js's code (e.g. CONNECTION_CLOSED) for client ones */
+  readonly code: string | undefined
+  readonly message: string
+  readonly constraint: string | undefined
+  readonly table: string | undefined
+  readonly detail: string | undefined
+  readonly cause: unknown
+}> {
+  get isUniqueViolation(): boolean {
+    return this.code === SqlState.UniqueViolation
+  }
+  get isCheckViolation(): boolean {
+    return this.code === SqlState.CheckViolation
+  }
+  get isSerializationFailure(): boolean {
+    return this.code === SqlState.SerializationFailure || this.code === SqlState.DeadlockDetected
+  }
+}
+
+const field = (cause: unknown, key: string): string | undefined => {
+  if (typeof cause !== "object" || cause === null) return undefined
+  const value = (cause as Record<string, unknown>)[key]
+  return typeof value === "string" ? value : undefined
+}
+
+export const toDbError = (cause: unknown): DbError =>
+  cause instanceof DbError
+    ? cause
+    : new DbError({
+        code: field(cause, "code"),
+        message: cause instanceof Error ? cause.message : String(cause),
+        constraint: field(cause, "constraint_name"),
+        table: field(cause, "table_name"),
+        detail: field(cause, "detail"),
+        cause
+      })
+
+export type IsolationLevel = "read committed" | "repeatable read" | "serializable"
+
+export interface TransactionOptions {
+  /** Only honoured by the outermost transaction; nested ones are savepoints. */
+  readonly isolation?: IsolationLevel
+  readonly readOnly?: boolean
+}
+
+export interface DatabaseService {
+  readonly query: <A>(f: (sql: Sql) => CancellableQuery<A>) => Effect.Effect<A, DbError>
+  readonly transaction: <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: TransactionOptions
+  ) => Effect.Effect<A, E | DbError, R>
+  /** True inside `transaction` (lets a repository assert it is called within one). */
+  readonly inTransaction: Effect.Effect<boolean>
+}
+
+export class Database extends Context.Tag("amana/Database")<Database, DatabaseService>() {}
+
+/** Accessors, so use cases can write `Db.query(sql => ...)` without yielding the service first. */
+export const query = <A>(f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, DbError, Database> =>
+  Effect.flatMap(Database, (db) => db.query(f))
+
+export const transaction = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  options?: TransactionOptions
+): Effect.Effect<A, E | DbError, R | Database> => Effect.flatMap(Database, (db) => db.transaction(effect, options))
+
+export const inTransaction: Effect.Effect<boolean, never, Database> = Effect.flatMap(Database, (db) => db.inTransaction)
+
+// How long an interrupted fiber waits for the server to confirm the cancel before moving on.
+const cancelGrace = Duration.seconds(5)
+
+/**
+ * Runs one query. On interruption it asks the server to cancel it and waits (briefly) until the
+ * query has settled, so the connection is free again when the interruption completes.
+ */
+const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, DbError> =>
+  Effect.async<A, DbError>((resume) => {
+    let pending: CancellableQuery<A>
+    try {
+      pending = f(sql)
+    } catch (cause) {
+      resume(Effect.fail(toDbError(cause)))
+      return
+    }
+    const settled = new Promise<void>((done) => {
+      pending.then(
+        (value) => {
+          done()
+          resume(Effect.succeed(value))
+        },
+        (cause: unknown) => {
+          done()
+          resume(Effect.fail(toDbError(cause)))
+        }
+      )
+    })
+    return Effect.suspend(() => {
+      pending.cancel()
+      return Effect.promise(() => settled)
+    }).pipe(Effect.timeout(cancelGrace), Effect.ignore)
+  })
+
+interface TxState {
+  readonly conn: postgres.ReservedSql
+  /** savepoint names are unique within the transaction */
+  savepoints: number
+}
+
+const beginStatement = (options: TransactionOptions | undefined): string =>
+  [
+    "begin",
+    options?.isolation ? `isolation level ${options.isolation}` : "",
+    options?.readOnly ? "read only" : ""
+  ]
+    .filter((part) => part !== "")
+    .join(" ")
+
+/** Builds the service over an existing pool (the caller owns the pool's lifetime). */
+export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
+  Effect.sync(() => {
+    // One FiberRef per service instance: two pools never see each other's transactions.
+    const current = FiberRef.unsafeMake<Option.Option<TxState>>(Option.none())
+
+    const topLevel = <A, E, R>(
+      effect: Effect.Effect<A, E, R>,
+      options: TransactionOptions | undefined
+    ): Effect.Effect<A, E | DbError, R> =>
+      Effect.acquireUseRelease(
+        Effect.tryPromise({ try: () => sql.reserve(), catch: toDbError }).pipe(
+          Effect.flatMap((conn) =>
+            run(conn, (c) => c.unsafe(beginStatement(options))).pipe(
+              Effect.as(conn),
+              Effect.tapError(() => Effect.sync(() => conn.release()))
+            )
+          )
+        ),
+        (conn) =>
+          Effect.locally(effect, current, Option.some<TxState>({ conn, savepoints: 0 })).pipe(
+            // Deferred constraints (the ledger balance) fail here, as a DbError. A COMMIT in flight
+            // is not cancelled: we would not know whether it happened.
+            Effect.tap(() => Effect.uninterruptible(run(conn, (c) => c.unsafe("commit"))))
+          ),
+        (conn, exit) =>
+          (Exit.isSuccess(exit) ? Effect.void : Effect.ignore(run(conn, (c) => c.unsafe("rollback")))).pipe(
+            Effect.ensuring(Effect.sync(() => conn.release()))
+          )
+      )
+
+    const nested = <A, E, R>(tx: TxState, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DbError, R> =>
+      Effect.suspend(() => {
+        const name = `amana_sp_${++tx.savepoints}`
+        return Effect.acquireUseRelease(
+          run(tx.conn, (c) => c.unsafe(`savepoint ${name}`)),
+          () => Effect.tap(effect, () => run(tx.conn, (c) => c.unsafe(`release savepoint ${name}`))),
+          (_, exit) =>
+            Exit.isSuccess(exit) ? Effect.void : Effect.ignore(run(tx.conn, (c) => c.unsafe(`rollback to savepoint ${name}`)))
+        )
+      })
+
+    return {
+      query: (f) => Effect.flatMap(FiberRef.get(current), (tx) => run(Option.isSome(tx) ? tx.value.conn : sql, f)),
+      transaction: (effect, options) =>
+        Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? nested(tx.value, effect) : topLevel(effect, options))),
+      inTransaction: Effect.map(FiberRef.get(current), Option.isSome)
+    } satisfies DatabaseService
+  })
+
+export interface DatabaseOptions {
+  /** pool size (default 10) */
+  readonly max?: number
+  readonly idleTimeoutSeconds?: number
+  readonly connectTimeoutSeconds?: number
+  /** server NOTICE messages; ignored by default (postgres.js would print them) */
+  readonly onNotice?: (notice: postgres.Notice) => void
+  readonly applicationName?: string
+}
+
+/**
+ * The pool. int8 (bigint) columns are parsed to JS numbers because Money is a safe-integer number of
+ * minor units; `sum(...)` returns numeric (a string), so cast sums with `::bigint`.
+ */
+export const makePool = (url: string, options: DatabaseOptions = {}): Sql =>
+  postgres(url, {
+    max: options.max ?? 10,
+    idle_timeout: options.idleTimeoutSeconds ?? 30,
+    connect_timeout: options.connectTimeoutSeconds ?? 10,
+    onnotice: options.onNotice ?? (() => undefined),
+    connection: { application_name: options.applicationName ?? "amana" },
+    types: {
+      int8: {
+        to: 20,
+        from: [20],
+        serialize: (value: number | bigint) => String(value),
+        parse: (value: string) => Number(value)
+      }
+    }
+  }) as unknown as Sql
+
+/** The service over a pool it creates, and ends when the layer's scope closes. */
+export const DatabaseLive = (url: string, options: DatabaseOptions = {}): Layer.Layer<Database> =>
+  Layer.scoped(
+    Database,
+    Effect.acquireRelease(
+      Effect.sync(() => makePool(url, options)),
+      (sql) => Effect.promise(() => sql.end({ timeout: 5 }))
+    ).pipe(Effect.flatMap(make))
+  )
+
+/** The service over a pool someone else owns (tests, scripts). */
+export const DatabaseFromPool = (sql: Sql): Layer.Layer<Database> => Layer.effect(Database, make(sql))

@@ -1,0 +1,222 @@
+import { Effect, Exit, Fiber, Layer } from "effect"
+import { describe, expect, it } from "vitest"
+import * as Db from "../../adapters/postgres/database.js"
+import { DatabaseLive, DbError, SqlState } from "../../adapters/postgres/database.js"
+import { useTestDatabase } from "../support/test-database.js"
+
+const db = useTestDatabase()
+
+// A Database with its own pool per test (DatabaseLive), so pool sizes and cancellation are observable.
+const runWith = <A, E>(effect: Effect.Effect<A, E, Db.Database>, max = 5): Promise<A> =>
+  Effect.runPromise(Effect.provide(effect, DatabaseLive(db.url, { max, applicationName: "amana-test" })))
+
+const runExitWith = <A, E>(effect: Effect.Effect<A, E, Db.Database>): Promise<Exit.Exit<A, E>> =>
+  Effect.runPromiseExit(Effect.provide(effect, DatabaseLive(db.url, { max: 5 })))
+
+const scratch = (name: string) => db.sql.unsafe(`create table if not exists ${name} (id text primary key, n int not null default 0)`)
+
+describe("Database.query", () => {
+  it("returns rows, with int8 parsed to number", async () => {
+    const rows = await runWith(Db.query((sql) => sql<{ n: number; label: string }[]>`select 9007199254740991::bigint as n, 'x' as label`))
+    expect(rows[0]).toEqual({ n: 9007199254740991, label: "x" })
+  })
+
+  it("fails with a DbError carrying the SQLSTATE and constraint (23505 unique violation)", async () => {
+    await scratch("dup")
+    const exit = await runExitWith(
+      Effect.gen(function* () {
+        yield* Db.query((sql) => sql`insert into dup (id) values ('a')`)
+        yield* Db.query((sql) => sql`insert into dup (id) values ('a')`)
+      })
+    )
+    expect(Exit.isFailure(exit)).toBe(true)
+    if (Exit.isFailure(exit)) {
+      const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+      expect(error).toBeInstanceOf(DbError)
+      expect(error?.code).toBe(SqlState.UniqueViolation)
+      expect(error?.isUniqueViolation).toBe(true)
+      expect(error?.constraint).toBe("dup_pkey")
+    }
+  })
+
+  it("interrupting a running pg_sleep(10) returns quickly and cancels the query on the server", async () => {
+    const probe = (sql: Db.Sql) => sql<{ n: number }[]>`
+      select count(*)::int as n from pg_stat_activity
+       where query like '%amana-cancel-probe%' and state = 'active' and pid <> pg_backend_pid()`
+    const { runningBefore, interruptMillis, runningAfter } = await runWith(
+      Effect.gen(function* () {
+        const fiber = yield* Effect.fork(Db.query((sql) => sql`select pg_sleep(10) /* amana-cancel-probe */`))
+        yield* Effect.sleep("300 millis")
+        const runningBefore = (yield* Db.query(probe))[0]?.n
+        const started = Date.now()
+        yield* Fiber.interrupt(fiber)
+        const interruptMillis = Date.now() - started
+        // asked while the pool is still open: the backend is no longer running it
+        const runningAfter = (yield* Db.query(probe))[0]?.n
+        return { runningBefore, interruptMillis, runningAfter }
+      })
+    )
+    expect(runningBefore).toBe(1)
+    expect(interruptMillis).toBeLessThan(2000)
+    expect(runningAfter).toBe(0)
+  })
+
+  it("runs queries in parallel on separate connections", async () => {
+    const started = Date.now()
+    const pids = await runWith(
+      Effect.all(
+        Array.from({ length: 5 }, () => Db.query((sql) => sql<{ pid: number }[]>`select pg_backend_pid() as pid, pg_sleep(0.5)`)),
+        { concurrency: "unbounded" }
+      ),
+      5
+    )
+    expect(Date.now() - started).toBeLessThan(2000) // serially it would take 2.5 s
+    expect(new Set(pids.map((rows) => rows[0]?.pid)).size).toBe(5)
+  })
+})
+
+describe("Database.transaction", () => {
+  it("commits on success: all writes visible afterwards", async () => {
+    await scratch("tx_ok")
+    await runWith(
+      Db.transaction(
+        Effect.gen(function* () {
+          yield* Db.query((sql) => sql`insert into tx_ok (id) values ('a')`)
+          yield* Db.query((sql) => sql`insert into tx_ok (id) values ('b')`)
+        })
+      )
+    )
+    const rows = await db.sql`select id from tx_ok order by id`
+    expect(rows.map((r) => r["id"])).toEqual(["a", "b"])
+  })
+
+  it("a failing transaction leaves nothing written", async () => {
+    await scratch("tx_fail")
+    const exit = await runExitWith(
+      Db.transaction(
+        Effect.gen(function* () {
+          yield* Db.query((sql) => sql`insert into tx_fail (id) values ('a')`)
+          return yield* Effect.fail("business rule said no" as const)
+        })
+      )
+    )
+    expect(exit).toEqual(Exit.fail("business rule said no"))
+    const rows = await db.sql`select id from tx_fail`
+    expect(rows.length).toBe(0)
+  })
+
+  it("a defect or an interruption rolls back too, and the connection returns to the pool", async () => {
+    await scratch("tx_die")
+    const program = Effect.gen(function* () {
+      yield* Effect.exit(
+        Db.transaction(
+          Effect.gen(function* () {
+            yield* Db.query((sql) => sql`insert into tx_die (id) values ('defect')`)
+            return yield* Effect.die(new Error("boom"))
+          })
+        )
+      )
+      const fiber = yield* Effect.fork(
+        Db.transaction(
+          Effect.gen(function* () {
+            yield* Db.query((sql) => sql`insert into tx_die (id) values ('interrupted')`)
+            yield* Db.query((sql) => sql`select pg_sleep(10)`)
+          })
+        )
+      )
+      yield* Effect.sleep("300 millis")
+      yield* Fiber.interrupt(fiber)
+      // with a pool of 1, this only runs if both transactions released their connection
+      return yield* Db.query((sql) => sql<{ id: string }[]>`select id from tx_die`)
+    })
+    const started = Date.now()
+    const rows = await runWith(program, 1)
+    expect(rows.length).toBe(0)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  it("queries inside a transaction run on its connection; outside, on the pool", async () => {
+    const result = await runWith(
+      Effect.gen(function* () {
+        const outside = yield* Db.inTransaction
+        const [inner, sameBackend] = yield* Db.transaction(
+          Effect.gen(function* () {
+            const a = yield* Db.query((sql) => sql<{ pid: number; txid: string }[]>`select pg_backend_pid() as pid, txid_current()::text as txid`)
+            const b = yield* Db.query((sql) => sql<{ pid: number; txid: string }[]>`select pg_backend_pid() as pid, txid_current()::text as txid`)
+            return [yield* Db.inTransaction, a[0]?.txid === b[0]?.txid && a[0]?.pid === b[0]?.pid] as const
+          })
+        )
+        return { outside, inner, sameBackend }
+      })
+    )
+    expect(result).toEqual({ outside: false, inner: true, sameBackend: true })
+  })
+
+  it("a nested transaction is a savepoint: its failure undoes only its own writes", async () => {
+    await scratch("tx_nested")
+    await runWith(
+      Db.transaction(
+        Effect.gen(function* () {
+          yield* Db.query((sql) => sql`insert into tx_nested (id) values ('outer')`)
+          yield* Effect.either(
+            Db.transaction(
+              Effect.gen(function* () {
+                yield* Db.query((sql) => sql`insert into tx_nested (id) values ('inner')`)
+                return yield* Effect.fail("inner failed")
+              })
+            )
+          )
+          yield* Db.transaction(Db.query((sql) => sql`insert into tx_nested (id) values ('inner-ok')`))
+        })
+      )
+    )
+    const rows = await db.sql`select id from tx_nested order by id`
+    expect(rows.map((r) => r["id"])).toEqual(["inner-ok", "outer"])
+  })
+
+  it("a constraint checked at COMMIT (deferred) fails the transaction with its SQLSTATE", async () => {
+    await db.sql`create table if not exists deferred_parent (id int primary key)`
+    await db.sql`create table if not exists deferred_child (id int primary key, parent int references deferred_parent deferrable initially deferred)`
+    const exit = await runExitWith(Db.transaction(Db.query((sql) => sql`insert into deferred_child values (1, 42)`)))
+    expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.code : undefined).toBe(SqlState.ForeignKeyViolation)
+    const rows = await db.sql`select * from deferred_child`
+    expect(rows.length).toBe(0)
+  })
+
+  it("the isolation level option reaches the server", async () => {
+    const level = await runWith(
+      Db.transaction(
+        Db.query((sql) => sql<{ level: string }[]>`select current_setting('transaction_isolation') as level`),
+        { isolation: "serializable" }
+      )
+    )
+    expect(level[0]?.level).toBe("serializable")
+  })
+
+  it("concurrent transactions on real connections: a conditional update admits exactly the limit", async () => {
+    await db.sql`create table if not exists counter (id text primary key, uses int not null, lim int not null)`
+    await db.sql`insert into counter values ('promo', 0, 7)`
+    const attempt = Db.transaction(
+      Effect.gen(function* () {
+        const rows = yield* Db.query((sql) => sql`update counter set uses = uses + 1 where id = 'promo' and uses < lim returning uses`)
+        yield* Effect.sleep("5 millis") // hold the row lock a little, so attempts genuinely overlap
+        return rows.length === 1
+      })
+    )
+    const results = await runWith(Effect.all(Array.from({ length: 40 }, () => attempt), { concurrency: "unbounded" }), 10)
+    expect(results.filter(Boolean).length).toBe(7)
+    const [row] = await db.sql<{ uses: number }[]>`select uses from counter`
+    expect(row?.uses).toBe(7)
+  })
+})
+
+describe("DatabaseLive", () => {
+  it("ends its pool when the layer's scope closes", async () => {
+    await Effect.runPromise(Effect.scoped(Layer.build(DatabaseLive(db.url, { max: 2, applicationName: "amana-scope-probe" })).pipe(
+      Effect.flatMap((ctx) => Effect.provide(Db.query((sql) => sql`select 1`), Layer.succeedContext(ctx)))
+    )))
+    await new Promise((ok) => setTimeout(ok, 200))
+    const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = 'amana-scope-probe'`
+    expect(row?.n).toBe(0)
+  })
+})
