@@ -1,0 +1,88 @@
+/**
+ * The message templates: one place for their wording and parameter order. The WhatsApp adapter sends
+ * the template name with the parameters in this order; the dev inbox renders `body` locally. The
+ * bodies are written in Meta's placeholder syntax ({{1}}, {{2}}, ...) so they can be registered in
+ * WhatsApp Manager verbatim (name = the key, language "en", category UTILITY; login_code as
+ * AUTHENTICATION) and the two channels cannot drift apart.
+ */
+import { Either } from "effect"
+import type { MessageTemplate, OutboundMessage } from "../../application/ports/notifier.js"
+import { NotifierUndeliverable } from "../../application/ports/notifier.js"
+import { isNormalised } from "../../domain/phone.js"
+
+export interface TemplateDefinition {
+  /** What each {{n}} is, in order: documentation, and the arity check. */
+  readonly params: ReadonlyArray<string>
+  readonly body: string
+}
+
+export const TEMPLATE_LANGUAGE = "en"
+
+export const templates: { readonly [T in MessageTemplate]: TemplateDefinition } = {
+  login_code: {
+    params: ["code"],
+    body: "Your Amana login code is {{1}}. It expires in 10 minutes."
+  },
+  order_placed: {
+    params: ["order number", "total"],
+    body: "Order {{1}} for {{2}} has been placed. It is waiting for M-Pesa payment."
+  },
+  order_paid: {
+    params: ["order number"],
+    body: "Order {{1}} is paid. Amana holds the payment until the order is delivered."
+  },
+  order_accepted: {
+    params: ["order number", "store name"],
+    body: "{{2}} has accepted order {{1}} and is preparing it."
+  },
+  order_dispatched: {
+    params: ["order number", "rider name", "rider phone"],
+    body: "Order {{1}} is on its way with rider {{2}} ({{3}})."
+  },
+  order_delivered: {
+    params: ["order number"],
+    body: "Order {{1}} has been delivered. Confirm you received it, or open a dispute, in Amana."
+  },
+  order_completed: {
+    params: ["order number"],
+    body: "Order {{1}} is complete. Thank you for trading on Amana."
+  },
+  order_refunded: {
+    params: ["order number", "amount"],
+    body: "Order {{1}} has been refunded: {{2}} is on its way back to the buyer's M-Pesa."
+  },
+  order_cancelled: {
+    params: ["order number", "reason"],
+    body: "Order {{1}} has been cancelled: {{2}}. Any payment is refunded in full."
+  },
+  payment_failed: {
+    params: ["order number", "reason"],
+    body: "Payment for order {{1}} did not go through ({{2}}). You can try again within 12 hours of checkout."
+  }
+}
+
+/** The text a person reads: the body with {{n}} replaced by params[n - 1]. */
+export const renderText = (template: MessageTemplate, params: ReadonlyArray<string>): string =>
+  templates[template].body.replace(/\{\{(\d+)\}\}/g, (_m, n: string) => params[Number(n) - 1] ?? "")
+
+// WhatsApp refuses template parameters with new lines, tabs or more than four spaces in a row (132018).
+const badParam = /[\n\t]| {5,}/
+
+/**
+ * Checks every channel applies before sending, so a bug is reported the same way whatever the
+ * channel: the recipient is normalised (2547XXXXXXXX) and the parameters fit the template.
+ * Returns the rendered text.
+ */
+export const validateOutbound = (message: OutboundMessage): Either.Either<string, NotifierUndeliverable> => {
+  const definition = templates[message.template]
+  const bug = (detail: string) => Either.left(new NotifierUndeliverable({ detail: `bug: ${detail}` }))
+  if (definition === undefined) return bug(`unknown template "${message.template}"`)
+  if (!isNormalised(message.to)) return bug(`recipient is not a normalised Kenyan number (2547XXXXXXXX/2541XXXXXXXX)`)
+  if (message.params.length !== definition.params.length) {
+    return bug(`template ${message.template} takes ${definition.params.length} parameters (${definition.params.join(", ")}), got ${message.params.length}`)
+  }
+  const index = message.params.findIndex((p) => p.trim() === "" || badParam.test(p))
+  if (index >= 0) return bug(`template ${message.template} parameter ${index + 1} (${definition.params[index]}) is empty or has a new line, tab or 5+ spaces`)
+  if (message.dedupeKey.trim() === "") return bug("dedupeKey is empty")
+  return Either.right(renderText(message.template, message.params))
+}

@@ -1,0 +1,66 @@
+/**
+ * RateLimiter on Redis: one Lua script (sliding-window.ts) per hit, so the check and the insert are
+ * atomic across every app instance; 200 racing hits on a limit of 100 allow exactly 100.
+ *
+ * Time comes from Effect's Clock and is passed into the script (not Redis TIME): tests pin it with
+ * TestClock, and the in-process limiter reads the same clock, so both obey one spec. The cost is
+ * that instances' clocks must agree (NTP); a skew of a second shifts a 15-minute window by a second.
+ *
+ * Keys are namespaced "amana:rate:<key>"; each log expires one window after its last allowed hit.
+ */
+import { randomUUID } from "node:crypto"
+import { Clock, Duration, Effect, Layer } from "effect"
+import type { Redis } from "ioredis"
+import { RateLimiter, RateLimiterUnavailable } from "../../application/ports/rate-limiter.js"
+import type { RateDecision, RateLimit } from "../../application/ports/rate-limiter.js"
+import { RedisClient, RedisClientLive } from "./client.js"
+import type { RedisConnectError } from "./client.js"
+import { assertValidLimit, hitScript } from "./sliding-window.js"
+
+export const KEY_PREFIX = "amana:rate:"
+const COMMAND = "amanaSlidingWindowHit"
+/** A limiter that cannot answer quickly is unavailable; the caller decides to fail open or closed. */
+const HIT_TIMEOUT = Duration.seconds(2)
+
+type WithHitCommand = Redis & {
+  [COMMAND]: (key: string, now: number, windowMs: number, limit: number, member: string) => Promise<[number, number]>
+}
+
+/** Defines the script on the client (ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT). */
+const withHitCommand = (redis: Redis): WithHitCommand => {
+  if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: hitScript })
+  return redis as WithHitCommand
+}
+
+export const makeRedisRateLimiter = (redis: Redis): RateLimiter["Type"] => {
+  const client = withHitCommand(redis)
+  return {
+    hit: (limit: RateLimit) =>
+      Effect.gen(function* () {
+        assertValidLimit(limit)
+        const now = yield* Clock.currentTimeMillis
+        const [allowed, value] = yield* Effect.tryPromise({
+          // The member only has to be unique: two hits in the same millisecond are two hits.
+          try: () => client[COMMAND](KEY_PREFIX + limit.key, now, limit.windowMs, limit.limit, `${now}:${randomUUID()}`),
+          catch: (cause) => new RateLimiterUnavailable({ cause })
+        }).pipe(
+          Effect.timeoutFail({ duration: HIT_TIMEOUT, onTimeout: () => new RateLimiterUnavailable({ cause: "Redis did not answer within 2s" }) })
+        )
+        const decision: RateDecision = allowed === 1 ? { allowed: true, remaining: value } : { allowed: false, retryAfterMs: value }
+        return decision
+      }).pipe(Effect.withSpan("RateLimiter.hit", { attributes: { "rate.limit": limit.limit, "rate.window_ms": limit.windowMs } }))
+  }
+}
+
+/** The limiter over a client you own (you connect and quit it). */
+export const RedisRateLimiterLive = (redis: Redis): Layer.Layer<RateLimiter> => Layer.succeed(RateLimiter, makeRedisRateLimiter(redis))
+
+/** The limiter over the RedisClient in context. */
+export const RedisRateLimiterFromClient: Layer.Layer<RateLimiter, never, RedisClient> = Layer.effect(
+  RateLimiter,
+  Effect.map(RedisClient, makeRedisRateLimiter)
+)
+
+/** The limiter with its own client: connects when built, quits when the Layer's scope closes. */
+export const RedisRateLimiterFromUrl = (url: Parameters<typeof RedisClientLive>[0]): Layer.Layer<RateLimiter, RedisConnectError> =>
+  RedisRateLimiterFromClient.pipe(Layer.provide(RedisClientLive(url)))
