@@ -1,0 +1,17 @@
+/**
+ * The PaymentGateway chosen by MPESA_ENV: the in-process simulator (default) or Daraja over HTTP
+ * (sandbox/production). Needs an HttpClient: provide FetchHttpClient.layer (Node 20 has fetch).
+ */
+import type { HttpClient } from "@effect/platform"
+import { Effect, Layer } from "effect"
+import type { ConfigError } from "effect"
+import type { PaymentGateway } from "../../application/ports/payment-gateway.js"
+import { DarajaGatewayLive } from "./client.js"
+import { loadDarajaConfig } from "./config.js"
+import { MpesaSimulatorLive } from "./simulator.js"
+
+export const PaymentGatewayFromEnv: Layer.Layer<PaymentGateway, ConfigError.ConfigError, HttpClient.HttpClient> = Layer.unwrapEffect(
+  Effect.map(loadDarajaConfig, (config) =>
+    config.env === "simulator" ? MpesaSimulatorLive({ delayMs: config.simulatorDelayMs }) : DarajaGatewayLive(config)
+  )
+)
