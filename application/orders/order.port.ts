@@ -40,7 +40,7 @@ export class OrderStore extends Context.Tag("amana/OrderStore")<
     readonly recordTransition: (t: TimelineWrite) => Effect.Effect<void, StoreUnavailable>
     /** Payment confirmed: reserved units leave stock for good. */
     readonly confirmReservations: (orderId: string) => Effect.Effect<void, StoreUnavailable>
-    /** The order died unpaid: release its stock reservations and incentive burns (and the checkout's code when no live order is left). */
+    /** The order died unpaid: release its stock reservations and promotion burn, and the checkout's code burn once no order of the checkout is alive. */
     readonly releaseHolds: (orderId: string, at: number) => Effect.Effect<void, StoreUnavailable>
     /** A paid order that will not ship: its units return to stock. */
     readonly restock: (orderId: string) => Effect.Effect<void, StoreUnavailable>

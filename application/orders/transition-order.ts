@@ -3,7 +3,7 @@
  * transaction: the timeline entry, the outbox event, and the money and stock consequences.
  *
  *   -> PAID                      reservations confirmed; affiliate commission PENDING
- *   -> EXPIRED | CANCELLED_BY_USER  stock, promotion/code burns and redeemed loyalty released
+ *   -> EXPIRED | CANCELLED_BY_USER  stock and promotion/code burns released; redeemed loyalty reversed
  *   -> CANCELLED (seller rejects)   full refund posting; units back to stock; loyalty redemption reversed; commission REJECTED
  *   -> REFUNDED                  refund posting; loyalty redemption reversed; commission REJECTED
  *   -> COMPLETED                 escrow released to seller/affiliate/shipping/fee; commission APPROVED; loyalty earned
@@ -47,6 +47,7 @@ const consequences = (order: OrderRecord, to: OrderState, at: number, loyalty: L
       case "EXPIRED":
       case "CANCELLED_BY_USER":
         yield* store.releaseHolds(order.id, at)
+        yield* reverseRedemption
         return
       case "CANCELLED":
         yield* store.post([refundPosting(s)], at)

@@ -1,0 +1,365 @@
+/**
+ * CheckoutStore over PostgreSQL. `persist` is where the race for the last units and for limited
+ * incentives is decided, with conditional updates that Postgres re-checks on the latest row version
+ * after waiting for a concurrent writer:
+ *   inventory:  update ... set reserved = reserved + q where on_hand - reserved >= q
+ *   incentives: update ... set uses = uses + 1 where uses < global_limit
+ * No row back means someone else got there first; the transaction rolls back whole.
+ */
+import { createHash } from "node:crypto"
+import { Effect, Either, Layer, Option, Ref, Schema } from "effect"
+import { CheckoutStore } from "../../application/checkout/checkout.port.js"
+import type { CatalogueItem, CheckoutSummary } from "../../application/checkout/checkout.port.js"
+import { IncentiveExhausted, OutOfStock } from "../../application/checkout/checkout.errors.js"
+import type { Brand, Product } from "../../domain/catalogue.js"
+import type { Affiliate } from "../../domain/commission.js"
+import type { DiscountCode, PromotionCandidate } from "../../domain/incentives.js"
+import { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
+import type { Currency, Money } from "../../domain/money.js"
+import { Money as MoneySchema } from "../../domain/money.js"
+import type { OrderState } from "../../domain/order.js"
+import { makeGeography } from "../../domain/shipping.js"
+import type { Geography, LocationNode, ShippingRate, Zone } from "../../domain/shipping.js"
+import { Database } from "./database.js"
+import { q } from "./unit-of-work.js"
+
+export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex")
+const money = (amount: number, currency: string): Money => ({ amount, currency: currency.trim() as Currency })
+const ms = (d: Date | null | undefined): number | undefined => (d ? d.getTime() : undefined)
+
+/** DB brand states predate the shared verification vocabulary: PENDING is PENDING_REVIEW. */
+const brandState = (s: string): Brand["state"] => (s === "PENDING" ? "PENDING_REVIEW" : (s as Brand["state"]))
+
+/** Promotion eligibility as stored: the domain's scope plus an optional minimum subtotal. */
+export const PromotionEligibility = Schema.Struct({ scope: PromotionScope, minSubtotal: Schema.optional(MoneySchema) })
+const decodeEligibility = Schema.decodeUnknownSync(PromotionEligibility)
+const decodeEffect = Schema.decodeUnknownSync(IncentiveEffect)
+
+const SHIPPING_CACHE_MS = 30_000
+
+export const CheckoutStoreLive = Layer.effect(
+  CheckoutStore,
+  Effect.gen(function* () {
+    const db = yield* Database
+    // Geography and zones change rarely: cache them briefly rather than reading ~300 rows per checkout.
+    const shippingCache = yield* Ref.make<Option.Option<{ at: number; value: { geography: Geography; zones: ReadonlyArray<Zone> } }>>(Option.none())
+
+    const getSummary = (checkoutId: string) =>
+      Effect.gen(function* () {
+        const rows = yield* q(db, (sql) => sql<Array<{ id: string; state: string; currency: string; total: number; charge_amount: number; created_at: Date; expires_at: Date; payer_phone: string }>>`
+          select id, state, currency, total, charge_amount, created_at, expires_at, payer_phone from checkouts where id = ${checkoutId}`)
+        const c = rows[0]
+        if (!c) return Option.none<CheckoutSummary>()
+        const orders = yield* q(db, (sql) => sql<Array<{ id: string; store_id: string; state: OrderState; total: number }>>`
+          select id, store_id, state, total from orders where checkout_id = ${checkoutId} order by store_id`)
+        return Option.some<CheckoutSummary>({
+          checkoutId: c.id,
+          state: c.state,
+          currency: c.currency.trim() as Currency,
+          total: money(c.total, c.currency),
+          charge: money(c.charge_amount, c.currency),
+          roundingAbsorbed: money(c.total - c.charge_amount, c.currency),
+          createdAt: c.created_at.getTime(),
+          expiresAt: c.expires_at.getTime(),
+          payerPhone: c.payer_phone,
+          orders: orders.map((o) => ({ orderId: o.id, storeId: o.store_id, state: o.state, total: money(o.total, c.currency) }))
+        })
+      })
+
+    const loadShippingFresh = Effect.gen(function* () {
+      const nodes = yield* q(db, (sql) => sql<Array<{ id: string; kind: LocationNode["kind"]; name: string; code: string; parent_id: string | null }>>`
+        select id, kind, name, code, parent_id from locations where active`)
+      const coverage = yield* q(db, (sql) => sql<Array<{ zone_id: string; name: string; location_id: string }>>`
+        select z.id as zone_id, z.name, c.location_id from shipping_zones z join shipping_zone_coverage c on c.zone_id = z.id where z.active`)
+      const rates = yield* q(db, (sql) => sql<Array<{ id: string; zone_id: string; kind: ShippingRate["_tag"]; currency: string; amount: number | null; base_amount: number | null; per_kg_amount: number | null; threshold_amount: number | null; active: boolean }>>`
+        select id, zone_id, kind, currency, amount, base_amount, per_kg_amount, threshold_amount, active from shipping_rates`)
+      const geography = Either.getOrThrowWith(
+        makeGeography(nodes.map((n) => ({ id: n.id, kind: n.kind, name: n.name, code: n.code, ...(n.parent_id && { parentId: n.parent_id }) }) as LocationNode)),
+        (e) => new Error(`the stored geography is invalid: ${e.message}`)
+      )
+      const zones = new Map<string, { id: string; name: string; covers: Array<string>; rates: Array<ShippingRate> }>()
+      for (const c of coverage) {
+        const z = zones.get(c.zone_id) ?? { id: c.zone_id, name: c.name, covers: [], rates: [] }
+        z.covers.push(c.location_id)
+        zones.set(c.zone_id, z)
+      }
+      for (const r of rates) {
+        const z = zones.get(r.zone_id)
+        if (!z) continue
+        const base = { id: r.id, active: r.active }
+        z.rates.push(
+          (r.kind === "FLAT"
+            ? { _tag: "FLAT", ...base, amount: money(r.amount ?? 0, r.currency) }
+            : r.kind === "WEIGHT"
+              ? { _tag: "WEIGHT", ...base, base: money(r.base_amount ?? 0, r.currency), perKg: money(r.per_kg_amount ?? 0, r.currency) }
+              : { _tag: "FREE_OVER", ...base, threshold: money(r.threshold_amount ?? 0, r.currency) }) as ShippingRate
+        )
+      }
+      return { geography, zones: [...zones.values()] as unknown as ReadonlyArray<Zone> }
+    })
+
+    return {
+      findByIdempotencyKey: (buyerId, key, fingerprint) =>
+        Effect.gen(function* () {
+          const rows = yield* q(db, (sql) => sql<Array<{ id: string; request_hash: string }>>`
+            select id, request_hash from checkouts where buyer_id = ${buyerId} and idempotency_key = ${key}`)
+          const row = rows[0]
+          if (!row) return Option.none()
+          const summary = yield* getSummary(row.id)
+          return Option.map(summary, (s) => ({ sameRequest: row.request_hash === sha256(fingerprint), summary: s }))
+        }),
+
+      loadCatalogue: (variantIds) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{
+            variant_id: string; sku: string; weight_grams: number; price_override: number | null; variant_active: boolean
+            product_id: string; store_id: string; brand_id: string | null; category_id: string | null; title: string; description: string
+            base_price: number; currency: string; media: Array<string>; state: Product["state"]; rejection_reason: string | null; commission_rate_bps: number
+            brand_name: string | null; brand_state: string | null; brand_reason: string | null; kyc_state: CatalogueItem["storeKyc"]; available: number
+          }>>`
+            select v.id as variant_id, v.sku, v.weight_grams, v.price_override, v.active as variant_active,
+                   p.id as product_id, p.store_id, p.brand_id, p.category_id, p.title, p.description, p.base_price, p.currency,
+                   p.media, p.state, p.rejection_reason, p.commission_rate_bps,
+                   b.name as brand_name, b.state as brand_state, b.rejection_reason as brand_reason, s.kyc_state,
+                   coalesce((select sum(i.on_hand - i.reserved) from inventory i where i.variant_id = v.id), 0)::int as available
+              from variants v
+              join products p on p.id = v.product_id
+              join stores s on s.id = p.store_id
+              left join brands b on b.id = p.brand_id
+             where v.id = any(${variantIds as Array<string>})`),
+          (rows) =>
+            rows.map((r): CatalogueItem => {
+              const product = {
+                id: r.product_id,
+                storeId: r.store_id,
+                ...(r.brand_id && { brandId: r.brand_id }),
+                ...(r.category_id && { categoryId: r.category_id }),
+                title: r.title,
+                description: r.description,
+                basePrice: money(r.base_price, r.currency),
+                media: r.media,
+                state: r.state,
+                ...(r.rejection_reason && { rejectionReason: r.rejection_reason }),
+                commissionRateBps: r.commission_rate_bps
+              } as unknown as Product
+              const brand =
+                r.brand_id && r.brand_state
+                  ? ({ id: r.brand_id, name: r.brand_name ?? "", state: brandState(r.brand_state), ...(r.brand_reason && { rejectionReason: r.brand_reason }) } as unknown as Brand)
+                  : undefined
+              return {
+                variantId: r.variant_id,
+                sku: r.sku,
+                weightGrams: r.weight_grams,
+                unitPrice: money(r.price_override ?? r.base_price, r.currency),
+                active: r.variant_active,
+                product,
+                brand,
+                storeKyc: r.kyc_state,
+                available: r.available
+              }
+            })
+        ),
+
+      loadPromotions: (buyerId, now) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{
+            id: string; name: string; status: "ACTIVE"; created_at: Date; version: number; priority: number; starts_at: Date; ends_at: Date
+            eligibility: unknown; effect: unknown; global_limit: number | null; per_buyer_limit: number | null; uses: number; buyer_uses: number
+          }>>`
+            select p.id, p.name, p.status, p.created_at, p.uses, v.version, v.priority, v.starts_at, v.ends_at, v.eligibility, v.effect,
+                   v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses
+              from promotions p
+              join promotion_versions v on v.promotion_id = p.id and v.version = p.current_version
+              left join incentive_buyer_uses u on u.incentive_kind = 'PROMOTION' and u.incentive_id = p.id and u.buyer_id = ${buyerId}
+             where p.status = 'ACTIVE' and v.starts_at <= ${new Date(now)} and v.ends_at > ${new Date(now)}`),
+          (rows) =>
+            rows.map((r): PromotionCandidate => {
+              const eligibility = decodeEligibility(r.eligibility)
+              return {
+                promotion: {
+                  id: r.id,
+                  version: r.version,
+                  name: r.name,
+                  priority: r.priority,
+                  startsAt: r.starts_at.getTime(),
+                  endsAt: r.ends_at.getTime(),
+                  createdAt: r.created_at.getTime(),
+                  status: r.status,
+                  scope: eligibility.scope,
+                  ...(eligibility.minSubtotal && { minSubtotal: eligibility.minSubtotal }),
+                  effect: decodeEffect(r.effect),
+                  limits: { ...(r.global_limit !== null && { global: r.global_limit }), ...(r.per_buyer_limit !== null && { perBuyer: r.per_buyer_limit }) }
+                } as PromotionCandidate["promotion"],
+                usage: { global: r.uses, byBuyer: r.buyer_uses }
+              }
+            })
+        ),
+
+      loadDiscountCode: (code, buyerId) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{
+            id: string; code: string; status: DiscountCode["status"]; uses: number; version: number; starts_at: Date | null; expires_at: Date
+            currency: string; min_subtotal: number; effect: unknown; global_limit: number | null; per_buyer_limit: number | null; buyer_uses: number
+          }>>`
+            select d.id, d.code, d.status, d.uses, v.version, v.starts_at, v.expires_at, v.currency, v.min_subtotal, v.effect,
+                   v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses
+              from discount_codes d
+              join discount_code_versions v on v.discount_code_id = d.id and v.version = d.current_version
+              left join incentive_buyer_uses u on u.incentive_kind = 'DISCOUNT_CODE' and u.incentive_id = d.id and u.buyer_id = ${buyerId}
+             where d.code = ${code} and d.status <> 'ENDED'`),
+          (rows) =>
+            Option.map(Option.fromNullable(rows[0]), (r) => ({
+              code: {
+                id: r.id,
+                version: r.version,
+                code: r.code,
+                startsAt: ms(r.starts_at) ?? 0,
+                expiresAt: r.expires_at.getTime(),
+                status: r.status,
+                ...(r.min_subtotal > 0 && { minSubtotal: money(r.min_subtotal, r.currency) }),
+                effect: decodeEffect(r.effect),
+                limits: { ...(r.global_limit !== null && { global: r.global_limit }), ...(r.per_buyer_limit !== null && { perBuyer: r.per_buyer_limit }) }
+              } as DiscountCode,
+              usage: { global: r.uses, byBuyer: r.buyer_uses }
+            }))
+        ),
+
+      lockLoyaltyBalance: (buyerId) =>
+        Effect.gen(function* () {
+          yield* q(db, (sql) => sql`select id from users where id = ${buyerId} for update`)
+          const rows = yield* q(db, (sql) => sql<Array<{ balance: number }>>`select coalesce(sum(points), 0)::int as balance from loyalty_ledger where buyer_id = ${buyerId}`)
+          return rows[0]?.balance ?? 0
+        }),
+
+      findAffiliates: (code) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{ code: string; user_id: string; active: boolean }>>`
+            select affiliate_code as code, id as user_id, (status = 'ACTIVE' and 'AFFILIATE' = any(roles)) as active
+              from users where lower(affiliate_code) = lower(${code.trim()})`),
+          (rows) => rows.map((r) => ({ code: r.code, userId: r.user_id, active: r.active }) as unknown as Affiliate)
+        ),
+
+      storeMemberIds: (storeIds) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{ user_id: string }>>`
+            select user_id from store_members where store_id = any(${storeIds as Array<string>})
+            union select owner_user_id from stores where id = any(${storeIds as Array<string>})`),
+          (rows) => rows.map((r) => r.user_id)
+        ),
+
+      loadShipping: () =>
+        Effect.gen(function* () {
+          const now = Date.now()
+          const cached = yield* Ref.get(shippingCache)
+          if (Option.isSome(cached) && now - cached.value.at < SHIPPING_CACHE_MS) return cached.value.value
+          const fresh = yield* loadShippingFresh
+          yield* Ref.set(shippingCache, Option.some({ at: now, value: fresh }))
+          return fresh
+        }),
+
+      persist: (plan) =>
+        Effect.gen(function* () {
+          const c = plan.checkout
+          const at = new Date(c.createdAt)
+          yield* q(db, (sql) => sql`
+            insert into checkouts (id, buyer_id, idempotency_key, request_hash, state, currency, subtotal, discount_total, shipping_total, total,
+                                   charge_amount, payer_phone, destination_location_id, affiliate_user_id, created_at, expires_at)
+            values (${c.id}, ${c.buyerId}, ${c.idempotencyKey}, ${sha256(c.fingerprint)}, 'PENDING_PAYMENT', ${c.currency}, ${c.subtotal.amount},
+                    ${c.discountTotal.amount}, ${c.shippingTotal.amount}, ${c.total.amount}, ${c.charge.amount}, ${c.payerPhone},
+                    ${c.destination}, ${c.affiliateUserId ?? null}, ${at}, ${new Date(c.expiresAt)})`)
+          const orderRows = plan.orders.map((o) => ({
+            id: o.id,
+            checkout_id: c.id,
+            store_id: o.storeId,
+            buyer_id: c.buyerId,
+            state: "PENDING_PAYMENT",
+            currency: c.currency,
+            subtotal: o.subtotal.amount,
+            discount_total: o.discountTotal.amount,
+            shipping_total: o.shippingTotal.amount,
+            total: o.total.amount,
+            destination_location_id: c.destination,
+            affiliate_user_id: c.affiliateUserId ?? null,
+            created_at: at,
+            updated_at: at
+          }))
+          const lineRows = plan.orders.flatMap((o) =>
+            o.snapshot.lines.map((l) => ({
+              order_id: o.id,
+              variant_id: l.variantId,
+              product_id: l.productId,
+              title: l.title,
+              sku: l.sku,
+              quantity: l.quantity,
+              currency: c.currency,
+              unit_base_price: l.unitPrice.amount,
+              line_base_total: l.baseLineTotal.amount,
+              discount_allocated: l.promotionDiscount.amount + l.codeDiscount.amount + l.loyaltyDiscount.amount,
+              commission_rate_bps: l.commissionRateBps
+            }))
+          )
+          const snapshotRows = plan.orders.map((o) => ({ order_id: o.id, snapshot: JSON.parse(o.snapshotJson) as unknown, snapshot_hash: sha256(o.snapshotJson), created_at: at }))
+          const timelineRows = plan.orders.map((o) => ({ order_id: o.id, at, from_state: null, to_state: "PENDING_PAYMENT", actor_kind: "BUYER", actor_id: c.buyerId, reason: "checkout" }))
+          yield* q(db, (sql) => sql`insert into orders ${sql(orderRows)}`)
+          yield* q(db, (sql) => sql`insert into order_lines ${sql(lineRows)}`)
+          yield* q(db, (sql) => sql`insert into order_snapshots ${sql(snapshotRows as never)}`)
+          yield* q(db, (sql) => sql`insert into order_timeline ${sql(timelineRows)}`)
+
+          // Stock: one conditional update per line, in variant order (a fixed lock order across checkouts).
+          for (const r of plan.reservations) {
+            const got = yield* q(db, (sql) => sql<Array<{ stock_location_id: string }>>`
+              update inventory i set reserved = i.reserved + ${r.quantity}, updated_at = now()
+                from (select stock_location_id from inventory
+                       where variant_id = ${r.variantId} and on_hand - reserved >= ${r.quantity}
+                       order by on_hand - reserved desc, stock_location_id limit 1) pick
+               where i.variant_id = ${r.variantId} and i.stock_location_id = pick.stock_location_id
+                 and i.on_hand - i.reserved >= ${r.quantity}
+              returning i.stock_location_id`)
+            const location = got[0]?.stock_location_id
+            if (!location) return yield* new OutOfStock({ variantId: r.variantId, requested: r.quantity, available: 0 })
+            yield* q(db, (sql) => sql`
+              insert into inventory_reservations (checkout_id, order_id, variant_id, stock_location_id, quantity, state, created_at, updated_at)
+              values (${c.id}, ${r.orderId}, ${r.variantId}, ${location}, ${r.quantity}, 'RESERVED', ${at}, ${at})`)
+          }
+
+          // Incentive limits, in id order.
+          const burns = [...plan.burns].sort((a, b) => (a.incentiveId < b.incentiveId ? -1 : a.incentiveId > b.incentiveId ? 1 : 0))
+          for (const b of burns) {
+            const global =
+              b.kind === "PROMOTION"
+                ? yield* q(db, (sql) => sql`
+                    update promotions p set uses = p.uses + 1, updated_at = now()
+                      from promotion_versions v
+                     where p.id = ${b.incentiveId} and v.promotion_id = p.id and v.version = ${b.version}
+                       and (v.global_limit is null or p.uses < v.global_limit)
+                    returning p.uses`)
+                : yield* q(db, (sql) => sql`
+                    update discount_codes d set uses = d.uses + 1, updated_at = now()
+                      from discount_code_versions v
+                     where d.id = ${b.incentiveId} and v.discount_code_id = d.id and v.version = ${b.version}
+                       and (v.global_limit is null or d.uses < v.global_limit)
+                    returning d.uses`)
+            if (global.length === 0) return yield* new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "GLOBAL" })
+            const perBuyer = yield* q(db, (sql) => sql`
+              insert into incentive_buyer_uses (incentive_kind, incentive_id, buyer_id, uses) values (${b.kind}, ${b.incentiveId}, ${c.buyerId}, 1)
+              on conflict (incentive_kind, incentive_id, buyer_id)
+              do update set uses = incentive_buyer_uses.uses + 1
+               where ${b.perBuyerLimit ?? null}::int is null or incentive_buyer_uses.uses < ${b.perBuyerLimit ?? null}::int
+              returning uses`)
+            if (perBuyer.length === 0) return yield* new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "BUYER" })
+            yield* q(db, (sql) => sql`
+              insert into incentive_burns (incentive_kind, promotion_id, discount_code_id, version, buyer_id, checkout_id, order_id, currency, amount, created_at)
+              values (${b.kind}, ${b.kind === "PROMOTION" ? b.incentiveId : null}, ${b.kind === "DISCOUNT_CODE" ? b.incentiveId : null}, ${b.version},
+                      ${c.buyerId}, ${c.id}, ${b.orderId ?? null}, ${c.currency}, ${b.amount.amount}, ${at})`)
+          }
+
+          if (plan.loyaltyPointsRedeemed > 0)
+            yield* q(db, (sql) => sql`
+              insert into loyalty_ledger (buyer_id, points, reason, checkout_id, created_at)
+              values (${c.buyerId}, ${-plan.loyaltyPointsRedeemed}, 'REDEEMED', ${c.id}, ${at})`)
+        }),
+
+      getSummary
+    }
+  })
+)

@@ -1,0 +1,51 @@
+/** UnitOfWork and Outbox over the Database service. */
+import { Effect, Layer, Schedule } from "effect"
+import { Outbox } from "../../application/ports/outbox.js"
+import { StoreUnavailable, UnitOfWork } from "../../application/ports/unit-of-work.js"
+import { Database, DbError } from "./database.js"
+import type { CancellableQuery, Sql } from "./database.js"
+
+/** Every store method maps database failures to the port's StoreUnavailable, keeping the cause. */
+export const unavailable = (e: DbError): StoreUnavailable => new StoreUnavailable({ detail: e.message, cause: e })
+
+/** A query on the current transaction (or the pool), failures as StoreUnavailable. */
+export const q = <A>(db: Database["Type"], f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, StoreUnavailable> =>
+  Effect.mapError(db.query(f), unavailable)
+
+const retryable = (e: unknown): boolean => {
+  const cause = e instanceof StoreUnavailable ? e.cause : e
+  return cause instanceof DbError && cause.isSerializationFailure
+}
+
+export const UnitOfWorkLive = Layer.effect(
+  UnitOfWork,
+  Effect.map(Database, (db) => ({
+    transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      db.transaction(effect).pipe(
+        // Deadlocks and serialization failures are nobody's fault: run the whole unit again.
+        Effect.retry({ while: retryable, schedule: Schedule.exponential("5 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(4))) }),
+        Effect.mapError((e) => (e instanceof DbError ? unavailable(e) : (e as E)))
+      )
+  }))
+)
+
+/** The job every outbox event becomes, in the same transaction (see adapters/worker). */
+export const OUTBOX_TASK = "outbox__dispatch"
+export const OUTBOX_MAX_ATTEMPTS = 8
+
+export const OutboxLive = Layer.effect(
+  Outbox,
+  Effect.map(Database, (db) => ({
+    append: (events) =>
+      events.length === 0
+        ? Effect.void
+        : q(db, (sql) => sql`
+            with ins as (
+              insert into outbox (event_type, aggregate_type, aggregate_id, payload)
+              select * from jsonb_to_recordset(${sql.json(events.map((e) => ({ event_type: e.type, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload })) as never)})
+                as x(event_type text, aggregate_type text, aggregate_id text, payload jsonb)
+              returning id
+            )
+            select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventId', id), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int) from ins`).pipe(Effect.asVoid)
+  }))
+)
