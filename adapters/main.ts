@@ -1,0 +1,82 @@
+/**
+ * `npm start`: the whole platform in one process. Without DATABASE_URL an embedded PostgreSQL is
+ * started (data under .data/dev, git-ignored). Migrates, seeds the demo world idempotently, runs
+ * the worker and serves HTTP on PORT (default 3000). SIGINT/SIGTERM stop everything cleanly: HTTP
+ * stops accepting, in-flight jobs finish (anything cut short is retried on the next start), the
+ * pool closes, the embedded database shuts down.
+ *
+ * `--role=api` or `--role=worker` runs only that half (docker-compose runs them separately).
+ */
+import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
+import { startHttp } from "./http/server.js"
+import { makePool } from "./postgres/database.js"
+import { resolveDatabase } from "./postgres/embedded.js"
+import { migrate } from "./postgres/migrate.js"
+import { seedDemo } from "./postgres/seed.js"
+import { makePlatformRuntime } from "./platform.js"
+import type { PlatformServices } from "./platform.js"
+import { handlers } from "./worker/registry.js"
+import { CRONTAB, startWorker } from "./worker/worker.js"
+import { selectWeeklyPayoutBatch } from "../application/payouts/select-payout-batch.js"
+
+const role = process.argv.find((a) => a.startsWith("--role="))?.slice("--role=".length) ?? "all"
+const port = Number(process.env["PORT"] ?? 3000)
+const production = process.env["NODE_ENV"] === "production"
+const log = (msg: string, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ level: "info", at: new Date().toISOString(), msg, ...extra }))
+
+const main = async () => {
+  const database = await resolveDatabase()
+  log("database ready", { embedded: process.env["DATABASE_URL"] ? false : true })
+  const { applied } = await migrate(database.url)
+  if (applied.length > 0) log("migrations applied", { applied })
+  const pool = makePool(database.url, { max: Number(process.env["DB_POOL_MAX"] ?? 20), applicationName: `amana-${role}` })
+  if (!production || process.env["SEED_DEMO"] === "1") {
+    await seedDemo(pool)
+    log("demo data seeded")
+  }
+  const runtime = makePlatformRuntime(pool)
+
+  const worker =
+    role === "all" || role === "worker"
+      ? await startWorker<PlatformServices>({
+          connectionString: database.url,
+          runtime,
+          handlers,
+          crontab: CRONTAB,
+          tasks: {
+            orders__expire_unpaid: () => expireUnpaidOrders(),
+            orders__complete_after_dispute_window: () => completeAfterDisputeWindow(),
+            payouts__select_weekly_batch: () => selectWeeklyPayoutBatch()
+          }
+        })
+      : undefined
+  if (worker) log("worker running")
+  const server = role === "all" || role === "api" ? await startHttp(runtime, { port, production }) : undefined
+  if (server) log("http listening", { url: `http://localhost:${port}` })
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log("stopping", { signal })
+    // Some shutdown steps wait on promises that hold no I/O handle; keep the process alive until done.
+    const keepAlive = setInterval(() => undefined, 1_000)
+    const step = (name: string, f: () => Promise<unknown>) => { log(`stop: ${name}`); return f().catch((e: unknown) => log(`stop: ${name} failed`, { error: String(e) })) }
+    await step("http", () => new Promise<void>((done) => (server ? server.close(() => done()) : done())))
+    await step("worker", async () => worker?.stop())
+    await step("runtime", () => runtime.dispose())
+    await step("pool", () => pool.end({ timeout: 5 }))
+    await step("database", () => database.stop())
+    clearInterval(keepAlive)
+    log("stopped")
+    process.exit(0)
+  }
+  process.on("SIGINT", () => void stop("SIGINT"))
+  process.on("SIGTERM", () => void stop("SIGTERM"))
+}
+
+main().catch((e: unknown) => {
+  console.error(JSON.stringify({ level: "error", msg: "start-up failed", error: e instanceof Error ? e.stack : String(e) }))
+  process.exit(1)
+})
+

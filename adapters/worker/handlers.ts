@@ -1,0 +1,23 @@
+/**
+ * Outbox event handlers. Each handler runs at least once per event and has effect exactly once:
+ * its database effects commit in the same transaction as its `processed_events` row, so a replay
+ * finds the row and does nothing. Effects outside the database (a WhatsApp message) carry a dedupe
+ * key derived from the event id, so a retried handler never sends twice.
+ */
+import type { Effect } from "effect"
+
+export interface StoredEvent {
+  readonly id: string
+  readonly type: string
+  readonly aggregateType: string
+  readonly aggregateId: string
+  readonly payload: Readonly<Record<string, unknown>>
+  readonly occurredAt: Date
+}
+
+export interface EventHandler<R> {
+  /** Stable: it is the idempotency key's first half. Renaming a handler makes it run again. */
+  readonly name: string
+  readonly on: ReadonlyArray<string>
+  readonly handle: (event: StoredEvent) => Effect.Effect<void, unknown, R>
+}

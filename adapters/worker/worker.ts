@@ -1,0 +1,182 @@
+/**
+ * The worker: graphile-worker runs the jobs the outbox enqueued (in the same transaction as each
+ * event) and the cron tasks. Every task runs an application use case through the platform runtime.
+ *
+ * - `outbox__dispatch {eventId}`: each subscribed handler runs in its own transaction together with
+ *   its `processed_events` row (exactly-once effect). A failure is retried with graphile-worker's
+ *   exponential backoff; after the last attempt the event lands in the exception queue with the error.
+ * - Crash safety: each worker writes a heartbeat; jobs locked by a worker whose heartbeat went stale
+ *   (SIGKILL, OOM) are unlocked at the next start (and periodically), not after 4 hours.
+ */
+import { EventEmitter } from "node:events"
+import { hostname } from "node:os"
+import { Effect } from "effect"
+import type { ManagedRuntime } from "effect"
+import { run } from "graphile-worker"
+import pg from "pg"
+import type { Runner, Task, TaskList, WorkerEvents } from "graphile-worker"
+import { Database } from "../postgres/database.js"
+import type { EventHandler, StoredEvent } from "./handlers.js"
+import { OUTBOX_TASK } from "../postgres/unit-of-work.js"
+
+export interface WorkerConfig<R> {
+  readonly connectionString: string
+  readonly runtime: ManagedRuntime.ManagedRuntime<R | Database, unknown>
+  readonly handlers: ReadonlyArray<EventHandler<R>>
+  /** extra tasks by name (cron targets): each runs an Effect through the runtime */
+  readonly tasks?: Readonly<Record<string, (payload: unknown) => Effect.Effect<unknown, unknown, R | Database>>>
+  readonly crontab?: string
+  readonly concurrency?: number
+  readonly pollInterval?: number
+  readonly heartbeatMs?: number
+  /** a worker not seen for this long is dead and its jobs are unlocked */
+  readonly staleMs?: number
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : typeof e === "object" ? JSON.stringify(e) : String(e))
+
+/** Run every subscribed handler once for the event; returns the handlers that failed. */
+export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, eventId: string, attempt: number, maxAttempts: number) =>
+  Effect.gen(function* () {
+    const db = yield* Database
+    const rows = yield* db.query((sql) => sql<Array<{ id: string; event_type: string; aggregate_type: string; aggregate_id: string; payload: Record<string, unknown>; occurred_at: Date }>>`
+      select id, event_type, aggregate_type, aggregate_id, payload, occurred_at from outbox where id = ${eventId}`)
+    const row = rows[0]
+    if (!row) return yield* Effect.logWarning("outbox event not found", eventId)
+    const event: StoredEvent = { id: row.id, type: row.event_type, aggregateType: row.aggregate_type, aggregateId: row.aggregate_id, payload: row.payload, occurredAt: row.occurred_at }
+    const failures: Array<{ handler: string; error: string }> = []
+    for (const h of handlers) {
+      if (!h.on.includes(event.type) && !h.on.includes("*")) continue
+      const outcome = yield* Effect.either(
+        db.transaction(
+          Effect.gen(function* () {
+            const claimed = yield* db.query((sql) => sql`
+              insert into processed_events (handler, event_id) values (${h.name}, ${event.id}) on conflict do nothing returning 1`)
+            if (claimed.length === 0) return // handled before: no second effect
+            yield* h.handle(event)
+          })
+        )
+      )
+      if (outcome._tag === "Left") failures.push({ handler: h.name, error: errorText(outcome.left) })
+    }
+    if (failures.length === 0) {
+      yield* db.query((sql) => sql`update outbox set published_at = now(), attempts = ${attempt} where id = ${event.id} and published_at is null`)
+      return
+    }
+    const lastError = failures.map((f) => `${f.handler}: ${f.error}`).join("; ")
+    if (attempt < maxAttempts) {
+      yield* db.query((sql) => sql`update outbox set attempts = ${attempt}, last_error = ${lastError} where id = ${event.id}`)
+      return yield* Effect.fail(new Error(`outbox event ${event.id} (${event.type}): ${lastError}`))
+    }
+    // Dead letter: a human looks at it (and can retry it from the back-office).
+    yield* db.transaction(
+      Effect.gen(function* () {
+        for (const f of failures)
+          yield* db.query((sql) => sql`
+            insert into exceptions (kind, entity, entity_id, payload, dedupe_key)
+            values ('DEAD_LETTER', 'outbox', ${event.id},
+                    ${sql.json({ eventId: event.id, eventType: event.type, aggregateType: event.aggregateType, aggregateId: event.aggregateId, handler: f.handler, error: f.error, attempts: attempt } as never)},
+                    ${`dead:${f.handler}:${event.id}`})
+            on conflict (dedupe_key) do nothing`)
+        yield* db.query((sql) => sql`update outbox set attempts = ${attempt}, last_error = ${lastError} where id = ${event.id}`)
+      })
+    )
+    yield* Effect.logError("outbox event dead-lettered", event.id, lastError)
+  })
+
+export interface RunningWorker {
+  readonly runner: Runner
+  /** graceful: in-flight jobs finish (or are unlocked for a retry), then the pool stops */
+  readonly stop: () => Promise<void>
+}
+
+export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWorker> => {
+  const { runtime } = config
+  const heartbeatMs = config.heartbeatMs ?? 5_000
+  const staleMs = config.staleMs ?? 30_000
+  const processName = `${hostname()}:${process.pid}`
+  const workerIds = new Set<string>()
+
+  const sqlEffect = <A>(f: Parameters<Database["Type"]["query"]>[0]) => runtime.runPromise(Effect.flatMap(Database, (db) => db.query(f)) as Effect.Effect<A, unknown, Database>)
+
+  /** Unlock jobs of workers whose heartbeat went stale, and forget those workers. */
+  const reapDeadWorkers = () =>
+    sqlEffect((sql) => sql`
+      with dead as (
+        delete from worker_heartbeats where seen_at < now() - make_interval(secs => ${staleMs / 1000}) returning worker_id
+      )
+      select graphile_worker.force_unlock_workers(coalesce(array_agg(worker_id), '{}')) from dead`)
+
+  const beat = () =>
+    workerIds.size === 0
+      ? Promise.resolve()
+      : sqlEffect((sql) => sql`
+          insert into worker_heartbeats (worker_id, process) select unnest(${[...workerIds]}::text[]), ${processName}
+          on conflict (worker_id) do update set seen_at = now()`)
+
+  await reapDeadWorkers()
+
+  const taskList: TaskList = {
+    [OUTBOX_TASK]: (async (payload, helpers) => {
+      const eventId = (payload as { eventId?: unknown } | null)?.eventId
+      if (typeof eventId !== "string") {
+        helpers.logger.error(`bad ${OUTBOX_TASK} payload: ${JSON.stringify(payload)}`)
+        return // malformed jobs are not retried forever; nothing to do
+      }
+      await runtime.runPromise(dispatchEvent(config.handlers, eventId, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<void, unknown, R | Database>)
+    }) satisfies Task
+  }
+  for (const [name, task] of Object.entries(config.tasks ?? {})) {
+    taskList[name] = (async (payload) => {
+      await runtime.runPromise(task(payload))
+    }) satisfies Task
+  }
+
+  const events: WorkerEvents = new EventEmitter() as WorkerEvents
+  events.on("worker:create", ({ worker }) => {
+    workerIds.add(worker.workerId)
+    void beat().catch(() => undefined)
+  })
+  events.on("worker:release", ({ worker }) => {
+    workerIds.delete(worker.workerId)
+  })
+
+  // Our own pool, so a connection dropped under us (the database restarting, Ctrl-C reaching the
+  // embedded server first) is logged and retried instead of crashing the process.
+  const pgPool = new pg.Pool({ connectionString: config.connectionString, max: (config.concurrency ?? 4) + 2 })
+  pgPool.on("error", (e) => console.error(JSON.stringify({ level: "warn", msg: "worker pool connection lost", error: e.message })))
+  const runner = await run({
+    pgPool,
+    concurrency: config.concurrency ?? 4,
+    pollInterval: config.pollInterval ?? 1_000,
+    noHandleSignals: true,
+    taskList,
+    ...(config.crontab !== undefined && { crontab: config.crontab }),
+    events
+  })
+  await beat()
+  const timer = setInterval(() => {
+    void beat()
+      .then(reapDeadWorkers)
+      .catch(() => undefined)
+  }, heartbeatMs)
+  timer.unref()
+
+  return {
+    runner,
+    stop: async () => {
+      clearInterval(timer)
+      await runner.stop().catch((e: unknown) => console.error(JSON.stringify({ level: "warn", msg: "worker stop", error: String(e) })))
+      const ids = [...workerIds]
+      await sqlEffect((sql) => sql`delete from worker_heartbeats where worker_id = any(${ids}::text[])`).catch(() => undefined)
+      await pgPool.end().catch(() => undefined)
+    }
+  }
+}
+
+/** UTC crontab. Friday 03:00 UTC is Friday 06:00 in Nairobi (UTC+3 all year). */
+export const CRONTAB = [
+  "* * * * * orders__expire_unpaid ?max=1",
+  "*/5 * * * * orders__complete_after_dispute_window ?max=1",
+  "0 3 * * 5 payouts__select_weekly_batch ?max=3"
+].join("\n")
