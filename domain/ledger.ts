@@ -19,12 +19,16 @@ import type { Currency, Money } from "./money.js"
 import { commissionForLines } from "./commission.js"
 import type { OrderSnapshot } from "./snapshot.js"
 
+/** The carrier account for shipping earned before a rider or partner is attached to the order. */
+export const LOGISTICS_POOL = "logistics_pool"
+
 export const Accounts = {
   mpesaClearing: "mpesa_clearing",
   escrow: (orderId: OrderId | string) => `escrow:${orderId}`,
   sellerPayable: (storeId: StoreId | string) => `seller_payable:${storeId}`,
   affiliatePayable: (userId: UserId | string) => `affiliate_payable:${userId}`,
-  shippingPayable: "shipping_payable",
+  /** Owed to whoever carried the order: a rider, a logistics partner, or the pool until one is known. */
+  shippingPayable: (carrierId: string = LOGISTICS_POOL) => `shipping_payable:${carrierId}`,
   platformFeeRevenue: "platform_fee_revenue",
   platformIncentiveExpense: "platform_incentive_expense",
   platformRoundingExpense: "platform_rounding",
@@ -147,14 +151,14 @@ export const sellerSettlement = (s: OrderSnapshot): SellerSettlement => {
 }
 
 /** COMPLETED: escrow (base + shipping) is paid out to everyone who earned a part of it. */
-export const releasePosting = (s: OrderSnapshot): Posting => {
+export const releasePosting = (s: OrderSnapshot, carrierId: string = LOGISTICS_POOL): Posting => {
   const { platformFee, commission, sellerPayable } = sellerSettlement(s)
   const held = M.add(s.totals.original, s.totals.shipping)
   return posting("ESCROW_RELEASED", s.orderId, "order completed: escrow released", [
     debit(Accounts.escrow(s.orderId), held),
     credit(Accounts.sellerPayable(s.storeId), sellerPayable),
     ...(s.affiliate ? [credit(Accounts.affiliatePayable(s.affiliate.userId), commission)] : []),
-    credit(Accounts.shippingPayable, s.totals.shipping),
+    credit(Accounts.shippingPayable(carrierId), s.totals.shipping),
     credit(Accounts.platformFeeRevenue, platformFee)
   ])
 }

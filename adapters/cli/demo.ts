@@ -102,7 +102,7 @@ for (const s of snapshots) {
 }
 console.log(`\nM-Pesa charge: ${f(checkout.charge)} (platform absorbs ${f(checkout.roundingAbsorbed)} of rounding)`)
 console.log("\nLedger:")
-for (const p of [...paymentPostings("CHK-1", "RKT0DEMO01", checkout.charge, snapshots.map(orderMoneyFromSnapshot)), ...snapshots.map(releasePosting)]) {
+for (const p of [...paymentPostings("CHK-1", "RKT0DEMO01", checkout.charge, snapshots.map(orderMoneyFromSnapshot)), ...snapshots.map((s) => releasePosting(s))]) {
   console.log(`  ${p.kind} ${p.reference}`)
   for (const e of p.entries) console.log(`    ${e.amount.amount >= 0 ? "Dr" : "   Cr"} ${e.account.padEnd(32)} ${f(M.make(Math.abs(e.amount.amount), e.amount.currency))}`)
 }

@@ -5,6 +5,9 @@ import type { Effect } from "effect"
 /** The store failed for a reason that is not the caller's (connection lost, serialization storm...). */
 export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{ readonly detail: string; readonly cause?: unknown }> {
   readonly code = "STORE.UNAVAILABLE"
+  override get message() {
+    return this.detail
+  }
 }
 
 export class UnitOfWork extends Context.Tag("amana/UnitOfWork")<

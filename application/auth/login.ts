@@ -1,0 +1,81 @@
+/**
+ * Phone login with a one-time code (no passwords):
+ *   requestLoginCode(phone)  6-digit code, hashed at rest, valid 10 minutes, sent by the Notifier;
+ *                            at most 5 per 15 minutes per phone.
+ *   logIn(phone, code)       at most 5 tries per code; on success the code is spent, the user is
+ *                            created as a BUYER if new, and a 30-day bearer session is opened.
+ */
+import { Clock, Effect, Option } from "effect"
+import { Ids } from "../ports/ids.js"
+import { Notifier } from "../ports/notifier.js"
+import { UnitOfWork } from "../ports/unit-of-work.js"
+import { AccountNotActive, InvalidLoginCode, Unauthenticated } from "./auth.errors.js"
+import { AuthStore } from "./auth.port.js"
+import type { AuthUser, Session } from "./auth.port.js"
+import { enforce, Limits } from "./rate-limits.js"
+
+export const OTP_TTL_MS = 10 * 60_000
+export const OTP_MAX_ATTEMPTS = 5
+export const SESSION_TTL_MS = 30 * 86_400_000
+
+export const requestLoginCode = (phone: string) =>
+  Effect.gen(function* () {
+    yield* enforce("login codes for this phone", Limits.otp(phone))
+    const ids = yield* Ids
+    const store = yield* AuthStore
+    const uow = yield* UnitOfWork
+    const notifier = yield* Notifier
+    const now = yield* Clock.currentTimeMillis
+    const id = yield* ids.next("otp")
+    const code = yield* ids.code(6)
+    yield* uow.transaction(store.saveOtp({ id, phone, code, createdAt: now, expiresAt: now + OTP_TTL_MS }))
+    yield* notifier.send({ to: phone, template: "login_code", params: [code], dedupeKey: `login_code:${id}` })
+    return { expiresAt: now + OTP_TTL_MS }
+  }).pipe(Effect.withSpan("Auth.requestLoginCode"))
+
+export interface LoggedIn {
+  readonly token: string
+  readonly expiresAt: number
+  readonly user: AuthUser
+}
+
+export const logIn = (phone: string, code: string) =>
+  Effect.gen(function* () {
+    const ids = yield* Ids
+    const store = yield* AuthStore
+    const uow = yield* UnitOfWork
+    const now = yield* Clock.currentTimeMillis
+    const newUserId = yield* ids.next("usr")
+    // The failed attempt must be counted even though the login fails: commit it, then fail.
+    const outcome = yield* uow.transaction(
+      Effect.gen(function* () {
+        const otp = Option.getOrUndefined(yield* store.latestOtp(phone))
+        if (!otp || otp.consumed || otp.expiresAt <= now || otp.attempts >= OTP_MAX_ATTEMPTS) return { ok: false as const, attemptsLeft: 0 }
+        if (!(yield* store.codeMatches(otp.id, code))) {
+          yield* store.recordFailedAttempt(otp.id)
+          return { ok: false as const, attemptsLeft: OTP_MAX_ATTEMPTS - otp.attempts - 1 }
+        }
+        yield* store.consumeOtp(otp.id, now)
+        const user = yield* store.findOrCreateUser(phone, newUserId)
+        if (user.status !== "ACTIVE") return { ok: false as const, inactive: user.status, attemptsLeft: 0 }
+        const session = yield* store.createSession(user.id, now, now + SESSION_TTL_MS)
+        return { ok: true as const, user, token: session.token }
+      })
+    )
+    if (!outcome.ok) {
+      if ("inactive" in outcome) return yield* new AccountNotActive({ status: outcome.inactive })
+      return yield* new InvalidLoginCode({ attemptsLeft: outcome.attemptsLeft })
+    }
+    return { token: outcome.token, expiresAt: now + SESSION_TTL_MS, user: outcome.user } satisfies LoggedIn
+  }).pipe(Effect.withSpan("Auth.logIn"))
+
+/** The session behind a bearer token, and one hit on its per-minute limit. */
+export const authenticate = (token: string) =>
+  Effect.gen(function* () {
+    const store = yield* AuthStore
+    const now = yield* Clock.currentTimeMillis
+    const session = yield* store.findSession(token, now)
+    if (Option.isNone(session)) return yield* new Unauthenticated({ reason: "INVALID" })
+    yield* enforce("requests for this session", Limits.session(session.value.sessionId))
+    return session.value satisfies Session
+  })

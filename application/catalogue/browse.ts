@@ -1,0 +1,35 @@
+/** Browsing: search, product page, and the geography a buyer picks a destination from. */
+import { Data, Effect, Option } from "effect"
+import { CatalogueReader } from "./catalogue.port.js"
+
+export class ProductNotFound extends Data.TaggedError("ProductNotFound")<{ readonly productId: string }> {
+  readonly code = "PRODUCT.NOT_FOUND"
+  override get message() {
+    return `there is no product ${this.productId} on sale`
+  }
+}
+
+export class LocationNotFound extends Data.TaggedError("LocationNotFound")<{ readonly locationId: string }> {
+  readonly code = "LOCATION.NOT_FOUND"
+  override get message() {
+    return `there is no location ${this.locationId}`
+  }
+}
+
+export const searchProducts = (text: string | undefined, limit = 20, offset = 0) =>
+  Effect.flatMap(CatalogueReader, (r) => r.search({ text: text?.trim() === "" ? undefined : text?.trim(), limit, offset })).pipe(Effect.withSpan("Catalogue.search"))
+
+export const productDetail = (productId: string) =>
+  Effect.flatMap(CatalogueReader, (r) =>
+    Effect.flatMap(r.product(productId), Option.match({ onNone: () => Effect.fail(new ProductNotFound({ productId })), onSome: Effect.succeed }))
+  )
+
+export const pickupPoints = (text: string | undefined, limit = 50) =>
+  Effect.flatMap(CatalogueReader, (r) => r.pickupPoints({ text: text?.trim() === "" ? undefined : text?.trim(), limit }))
+
+export const locations = (parentId: string | undefined) =>
+  Effect.gen(function* () {
+    const r = yield* CatalogueReader
+    if (parentId !== undefined && !(yield* r.locationExists(parentId))) return yield* new LocationNotFound({ locationId: parentId })
+    return yield* r.locations(parentId)
+  })
