@@ -2,7 +2,7 @@
  * A small commerce world for use-case tests: buyers, two verified stores with stock, a Nairobi zone
  * (KES 300 flat, free over KES 5,000), and a runtime over the file's test database.
  */
-import type { Layer} from "effect";
+import type { Layer } from "effect"
 import { Effect, ManagedRuntime } from "effect"
 import type { Sql } from "../../adapters/postgres/database.js"
 import { insertProduct, insertStore, insertUser, insertVariant, insertZone } from "../../adapters/postgres/seed.js"
