@@ -133,6 +133,12 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
   }
 
   const events: WorkerEvents = new EventEmitter() as WorkerEvents
+  // Jobs are locked by the pool's id (graphile-worker fetches in batches per pool) or a worker's id:
+  // both beat, so either can be recognised as dead.
+  events.on("pool:create", ({ workerPool }) => {
+    workerIds.add(workerPool.id)
+    void beat().catch(() => undefined)
+  })
   events.on("worker:create", ({ worker }) => {
     workerIds.add(worker.workerId)
     void beat().catch(() => undefined)

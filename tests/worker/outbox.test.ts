@@ -1,0 +1,98 @@
+/**
+ * The outbox: events are written and enqueued in the same transaction as the change (or not at all),
+ * handlers have effect exactly once however often they run, failures retry, and the last failure
+ * lands in the exception queue with the error.
+ */
+import { Effect, Either, ManagedRuntime } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Outbox } from "../../application/ports/outbox.js"
+import { UnitOfWork } from "../../application/ports/unit-of-work.js"
+import { persistenceLayer } from "../../adapters/platform.js"
+import { Database } from "../../adapters/postgres/database.js"
+import { dispatchEvent } from "../../adapters/worker/worker.js"
+import type { EventHandler } from "../../adapters/worker/handlers.js"
+import { useTestDatabase } from "../support/test-database.js"
+
+const db = useTestDatabase()
+let runtime: ManagedRuntime.ManagedRuntime<Database | UnitOfWork | Outbox, unknown>
+
+beforeAll(async () => {
+  await db.sql`create table effects (event_id text, handler text)`
+  runtime = ManagedRuntime.make(persistenceLayer(db.sql)) as unknown as typeof runtime
+})
+afterAll(async () => {
+  await runtime.dispose()
+})
+
+const append = (type: string, fail = false) =>
+  runtime.runPromise(
+    Effect.gen(function* () {
+      const uow = yield* UnitOfWork
+      const outbox = yield* Outbox
+      return yield* uow.transaction(
+        Effect.gen(function* () {
+          yield* outbox.append([{ type, aggregateType: "ORDER", aggregateId: "ord-x", payload: { n: 1 } }])
+          if (fail) return yield* Effect.fail("the change failed" as const)
+          const db = yield* Database
+          const rows = yield* db.query((sql) => sql<Array<{ id: string }>>`select id from outbox where event_type = ${type} order by seq desc limit 1`)
+          return rows[0]!.id
+        })
+      )
+    }).pipe(Effect.either)
+  )
+
+const recording = (name: string, on: string): EventHandler<Database> => ({
+  name,
+  on: [on],
+  handle: (event) => Effect.flatMap(Database, (d) => d.query((sql) => sql`insert into effects (event_id, handler) values (${event.id}, ${name})`))
+})
+const failing = (name: string, on: string): EventHandler<Database> => ({
+  name,
+  on: [on],
+  handle: (event) =>
+    Effect.flatMap(Database, (d) => d.query((sql) => sql`insert into effects (event_id, handler) values (${event.id}, ${name})`)).pipe(
+      Effect.zipRight(Effect.fail(new Error("rider service unreachable")))
+    )
+})
+
+const count = async (q: string) => Number((await db.sql.unsafe(q))[0]!["n"])
+
+describe("transactional outbox", () => {
+  it("an event and its job commit with the change, and vanish with it when the change rolls back", async () => {
+    const ok = await append("EV_COMMITTED")
+    expect(Either.isRight(ok)).toBe(true)
+    const failed = await append("EV_ROLLED_BACK", true)
+    expect(Either.isLeft(failed)).toBe(true)
+    expect(await count("select count(*) as n from outbox where event_type = 'EV_ROLLED_BACK'")).toBe(0)
+    expect(await count("select count(*) as n from outbox where event_type = 'EV_COMMITTED'")).toBe(1)
+    const eventId = Either.getOrThrow(ok)
+    expect(await count(`select count(*) as n from graphile_worker._private_jobs where payload->>'eventId' = '${eventId}'`)).toBe(1)
+  })
+
+  it("a handler run twice (at-least-once delivery) has effect once", async () => {
+    const eventId = Either.getOrThrow(await append("EV_TWICE"))
+    const handlers = [recording("twice.a", "EV_TWICE"), recording("twice.b", "EV_TWICE"), recording("other", "EV_OTHER")]
+    await runtime.runPromise(dispatchEvent(handlers, eventId, 1, 5))
+    await runtime.runPromise(dispatchEvent(handlers, eventId, 2, 5))
+    expect(await count(`select count(*) as n from effects where event_id = '${eventId}'`)).toBe(2) // a and b once each, "other" never
+    expect(await count(`select count(*) as n from outbox where id = '${eventId}' and published_at is not null`)).toBe(1)
+  })
+
+  it("a failing handler rolls back its own effect, is retried, and after the last attempt lands in the exception queue", async () => {
+    const eventId = Either.getOrThrow(await append("EV_FAILING"))
+    const handlers = [recording("fine", "EV_FAILING"), failing("broken", "EV_FAILING")]
+    const first = await runtime.runPromise(Effect.either(dispatchEvent(handlers, eventId, 1, 3)))
+    expect(Either.isLeft(first)).toBe(true) // graphile-worker retries it with backoff
+    const [row] = await db.sql`select attempts, last_error, published_at from outbox where id = ${eventId}`
+    expect(row).toMatchObject({ attempts: 1, published_at: null })
+    expect(String(row!["last_error"])).toMatch(/broken: Error: rider service unreachable/)
+    expect(await count(`select count(*) as n from effects where event_id = '${eventId}' and handler = 'broken'`)).toBe(0)
+    // The last attempt: no throw (nothing left to retry), a DEAD_LETTER exception instead, once.
+    await runtime.runPromise(dispatchEvent(handlers, eventId, 3, 3))
+    await runtime.runPromise(dispatchEvent(handlers, eventId, 3, 3))
+    const dead = await db.sql`select kind, status, payload from exceptions where entity_id = ${eventId}`
+    expect(dead).toHaveLength(1)
+    expect(dead[0]).toMatchObject({ kind: "DEAD_LETTER", status: "OPEN", payload: { handler: "broken", eventType: "EV_FAILING" } })
+    expect(await count(`select count(*) as n from effects where event_id = '${eventId}' and handler = 'fine'`)).toBe(1)
+  })
+})
