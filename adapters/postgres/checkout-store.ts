@@ -261,29 +261,17 @@ export const CheckoutStoreLive = Layer.effect(
         Effect.gen(function* () {
           const c = plan.checkout
           const at = new Date(c.createdAt)
-          yield* q(db, (sql) => sql`
-            insert into checkouts (id, buyer_id, idempotency_key, request_hash, state, currency, subtotal, discount_total, shipping_total, total,
-                                   charge_amount, payer_phone, destination_location_id, affiliate_user_id, created_at, expires_at)
-            values (${c.id}, ${c.buyerId}, ${c.idempotencyKey}, ${sha256(c.fingerprint)}, 'PENDING_PAYMENT', ${c.currency}, ${c.subtotal.amount},
-                    ${c.discountTotal.amount}, ${c.shippingTotal.amount}, ${c.total.amount}, ${c.charge.amount}, ${c.payerPhone},
-                    ${c.destination}, ${c.affiliateUserId ?? null}, ${at}, ${new Date(c.expiresAt)})`)
-          const orderRows = plan.orders.map((o) => ({
+          const orders = plan.orders.map((o) => ({
             id: o.id,
-            checkout_id: c.id,
             store_id: o.storeId,
-            buyer_id: c.buyerId,
-            state: "PENDING_PAYMENT",
-            currency: c.currency,
             subtotal: o.subtotal.amount,
             discount_total: o.discountTotal.amount,
             shipping_total: o.shippingTotal.amount,
             total: o.total.amount,
-            destination_location_id: c.destination,
-            affiliate_user_id: c.affiliateUserId ?? null,
-            created_at: at,
-            updated_at: at
+            snapshot: JSON.parse(o.snapshotJson) as unknown,
+            snapshot_hash: sha256(o.snapshotJson)
           }))
-          const lineRows = plan.orders.flatMap((o) =>
+          const lines = plan.orders.flatMap((o) =>
             o.snapshot.lines.map((l) => ({
               order_id: o.id,
               variant_id: l.variantId,
@@ -291,72 +279,119 @@ export const CheckoutStoreLive = Layer.effect(
               title: l.title,
               sku: l.sku,
               quantity: l.quantity,
-              currency: c.currency,
               unit_base_price: l.unitPrice.amount,
               line_base_total: l.baseLineTotal.amount,
               discount_allocated: l.promotionDiscount.amount + l.codeDiscount.amount + l.loyaltyDiscount.amount,
               commission_rate_bps: l.commissionRateBps
             }))
           )
-          const snapshotRows = plan.orders.map((o) => ({ order_id: o.id, snapshot: JSON.parse(o.snapshotJson) as unknown, snapshot_hash: sha256(o.snapshotJson), created_at: at }))
-          const timelineRows = plan.orders.map((o) => ({ order_id: o.id, at, from_state: null, to_state: "PENDING_PAYMENT", actor_kind: "BUYER", actor_id: c.buyerId, reason: "checkout" }))
-          yield* q(db, (sql) => sql`insert into orders ${sql(orderRows)}`)
-          yield* q(db, (sql) => sql`insert into order_lines ${sql(lineRows)}`)
-          yield* q(db, (sql) => sql`insert into order_snapshots ${sql(snapshotRows as never)}`)
-          yield* q(db, (sql) => sql`insert into order_timeline ${sql(timelineRows)}`)
-
-          // Stock: one conditional update per line, in variant order (a fixed lock order across checkouts).
-          for (const r of plan.reservations) {
-            const got = yield* q(db, (sql) => sql<Array<{ stock_location_id: string }>>`
-              update inventory i set reserved = i.reserved + ${r.quantity}, updated_at = now()
-                from (select stock_location_id from inventory
-                       where variant_id = ${r.variantId} and on_hand - reserved >= ${r.quantity}
-                       order by on_hand - reserved desc, stock_location_id limit 1) pick
-               where i.variant_id = ${r.variantId} and i.stock_location_id = pick.stock_location_id
-                 and i.on_hand - i.reserved >= ${r.quantity}
-              returning i.stock_location_id`)
-            const location = got[0]?.stock_location_id
-            if (!location) return yield* new OutOfStock({ variantId: r.variantId, requested: r.quantity, available: 0 })
-            yield* q(db, (sql) => sql`
-              insert into inventory_reservations (checkout_id, order_id, variant_id, stock_location_id, quantity, state, created_at, updated_at)
-              values (${c.id}, ${r.orderId}, ${r.variantId}, ${location}, ${r.quantity}, 'RESERVED', ${at}, ${at})`)
-          }
-
-          // Incentive limits, in id order.
           const burns = [...plan.burns].sort((a, b) => (a.incentiveId < b.incentiveId ? -1 : a.incentiveId > b.incentiveId ? 1 : 0))
+
+          // Limited incentives first, in id order: a conditional counter update each (no row = exhausted).
+          // Counters exist to enforce limits; an unlimited incentive keeps no hot counter row.
           for (const b of burns) {
-            const global =
-              b.kind === "PROMOTION"
-                ? yield* q(db, (sql) => sql`
-                    update promotions p set uses = p.uses + 1, updated_at = now()
-                      from promotion_versions v
-                     where p.id = ${b.incentiveId} and v.promotion_id = p.id and v.version = ${b.version}
-                       and (v.global_limit is null or p.uses < v.global_limit)
-                    returning p.uses`)
-                : yield* q(db, (sql) => sql`
-                    update discount_codes d set uses = d.uses + 1, updated_at = now()
-                      from discount_code_versions v
-                     where d.id = ${b.incentiveId} and v.discount_code_id = d.id and v.version = ${b.version}
-                       and (v.global_limit is null or d.uses < v.global_limit)
-                    returning d.uses`)
-            if (global.length === 0) return yield* new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "GLOBAL" })
-            const perBuyer = yield* q(db, (sql) => sql`
-              insert into incentive_buyer_uses (incentive_kind, incentive_id, buyer_id, uses) values (${b.kind}, ${b.incentiveId}, ${c.buyerId}, 1)
-              on conflict (incentive_kind, incentive_id, buyer_id)
-              do update set uses = incentive_buyer_uses.uses + 1
-               where ${b.perBuyerLimit ?? null}::int is null or incentive_buyer_uses.uses < ${b.perBuyerLimit ?? null}::int
-              returning uses`)
-            if (perBuyer.length === 0) return yield* new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "BUYER" })
-            yield* q(db, (sql) => sql`
-              insert into incentive_burns (incentive_kind, promotion_id, discount_code_id, version, buyer_id, checkout_id, order_id, currency, amount, created_at)
-              values (${b.kind}, ${b.kind === "PROMOTION" ? b.incentiveId : null}, ${b.kind === "DISCOUNT_CODE" ? b.incentiveId : null}, ${b.version},
-                      ${c.buyerId}, ${c.id}, ${b.orderId ?? null}, ${c.currency}, ${b.amount.amount}, ${at})`)
+            if (b.globalLimit !== undefined) {
+              const global =
+                b.kind === "PROMOTION"
+                  ? yield* q(db, (sql) => sql`
+                      update promotions p set uses = p.uses + 1, updated_at = now()
+                        from promotion_versions v
+                       where p.id = ${b.incentiveId} and v.promotion_id = p.id and v.version = ${b.version}
+                         and (v.global_limit is null or p.uses < v.global_limit)
+                      returning p.uses`)
+                  : yield* q(db, (sql) => sql`
+                      update discount_codes d set uses = d.uses + 1, updated_at = now()
+                        from discount_code_versions v
+                       where d.id = ${b.incentiveId} and v.discount_code_id = d.id and v.version = ${b.version}
+                         and (v.global_limit is null or d.uses < v.global_limit)
+                      returning d.uses`)
+              if (global.length === 0) return yield* new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "GLOBAL" })
+            }
+            const perBuyerLimit = b.perBuyerLimit
+            if (perBuyerLimit !== undefined) {
+              const perBuyer = yield* q(db, (sql) => sql`
+                insert into incentive_buyer_uses (incentive_kind, incentive_id, buyer_id, uses) values (${b.kind}, ${b.incentiveId}, ${c.buyerId}, 1)
+                on conflict (incentive_kind, incentive_id, buyer_id)
+                do update set uses = incentive_buyer_uses.uses + 1 where incentive_buyer_uses.uses < ${perBuyerLimit}::int
+                returning uses`)
+              if (perBuyer.length === 0) return yield* new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "BUYER" })
+            }
           }
 
-          if (plan.loyaltyPointsRedeemed > 0)
-            yield* q(db, (sql) => sql`
-              insert into loyalty_ledger (buyer_id, points, reason, checkout_id, created_at)
-              values (${c.buyerId}, ${-plan.loyaltyPointsRedeemed}, 'REDEEMED', ${c.id}, ${at})`)
+          // The checkout, its orders, lines, snapshots, timeline, burns and loyalty redemption: one statement.
+          const burnRows = burns.map((b) => ({
+            incentive_kind: b.kind,
+            promotion_id: b.kind === "PROMOTION" ? b.incentiveId : null,
+            discount_code_id: b.kind === "DISCOUNT_CODE" ? b.incentiveId : null,
+            version: b.version,
+            order_id: b.orderId ?? null,
+            amount: b.amount.amount
+          }))
+          yield* q(db, (sql) => sql`
+            with chk as (
+              insert into checkouts (id, buyer_id, idempotency_key, request_hash, state, currency, subtotal, discount_total, shipping_total, total,
+                                     charge_amount, payer_phone, destination_location_id, affiliate_user_id, created_at, expires_at)
+              values (${c.id}, ${c.buyerId}, ${c.idempotencyKey}, ${sha256(c.fingerprint)}, 'PENDING_PAYMENT', ${c.currency}, ${c.subtotal.amount},
+                      ${c.discountTotal.amount}, ${c.shippingTotal.amount}, ${c.total.amount}, ${c.charge.amount}, ${c.payerPhone},
+                      ${c.destination}, ${c.affiliateUserId ?? null}, ${at}, ${new Date(c.expiresAt)})
+            ), ord as (
+              insert into orders (id, checkout_id, store_id, buyer_id, state, currency, subtotal, discount_total, shipping_total, total,
+                                  destination_location_id, affiliate_user_id, created_at, updated_at)
+              select x.id, ${c.id}, x.store_id, ${c.buyerId}, 'PENDING_PAYMENT', ${c.currency}, x.subtotal, x.discount_total, x.shipping_total, x.total,
+                     ${c.destination}, ${c.affiliateUserId ?? null}, ${at}, ${at}
+                from jsonb_to_recordset(${sql.json(orders as never)}) as x(id text, store_id text, subtotal bigint, discount_total bigint, shipping_total bigint, total bigint)
+            ), snap as (
+              insert into order_snapshots (order_id, snapshot, snapshot_hash, created_at)
+              select x.id, x.snapshot, x.snapshot_hash, ${at}
+                from jsonb_to_recordset(${sql.json(orders as never)}) as x(id text, snapshot jsonb, snapshot_hash text)
+            ), tl as (
+              insert into order_timeline (order_id, at, from_state, to_state, actor_kind, actor_id, reason)
+              select x.id, ${at}, null, 'PENDING_PAYMENT', 'BUYER', ${c.buyerId}, 'checkout'
+                from jsonb_to_recordset(${sql.json(orders as never)}) as x(id text)
+            ), lin as (
+              insert into order_lines (order_id, variant_id, product_id, title, sku, quantity, currency, unit_base_price, line_base_total,
+                                       discount_allocated, commission_rate_bps)
+              select x.order_id, x.variant_id, x.product_id, x.title, x.sku, x.quantity, ${c.currency}, x.unit_base_price, x.line_base_total,
+                     x.discount_allocated, x.commission_rate_bps
+                from jsonb_to_recordset(${sql.json(lines as never)}) as x(order_id text, variant_id text, product_id text, title text, sku text,
+                     quantity int, unit_base_price bigint, line_base_total bigint, discount_allocated bigint, commission_rate_bps int)
+            ), brn as (
+              insert into incentive_burns (incentive_kind, promotion_id, discount_code_id, version, buyer_id, checkout_id, order_id, currency, amount, created_at)
+              select x.incentive_kind, x.promotion_id, x.discount_code_id, x.version, ${c.buyerId}, ${c.id}, x.order_id, ${c.currency}, x.amount, ${at}
+                from jsonb_to_recordset(${sql.json(burnRows as never)}) as x(incentive_kind text, promotion_id text, discount_code_id text, version int,
+                     order_id text, amount bigint)
+            )
+            insert into loyalty_ledger (buyer_id, points, reason, checkout_id, created_at)
+            select ${c.buyerId}, ${-plan.loyaltyPointsRedeemed}, 'REDEEMED', ${c.id}, ${at} where ${plan.loyaltyPointsRedeemed}::int > 0`)
+
+          // Stock last: an inventory row is hot (every buyer of that SKU wants it), so its lock is taken
+          // as late as possible and held only until commit. Rows are locked in one fixed order across
+          // checkouts (no deadlocks), then reserved with a conditional update per line (no row = sold out).
+          const variantIds = [...new Set(plan.reservations.map((r) => r.variantId))]
+          yield* q(db, (sql) => sql`
+            select 1 from inventory where variant_id = any(${variantIds}) order by variant_id, stock_location_id for update`)
+          const reserved = yield* q(db, (sql) => sql<Array<{ variant_id: string }>>`
+            with req as (
+              select * from jsonb_to_recordset(${sql.json(plan.reservations as never)}) as r("variantId" text, quantity int, "orderId" text)
+            ), pick as (
+              select req.*, (select stock_location_id from inventory i
+                              where i.variant_id = req."variantId" and i.on_hand - i.reserved >= req.quantity
+                              order by i.on_hand - i.reserved desc, i.stock_location_id limit 1) as location
+                from req
+            ), upd as (
+              update inventory i set reserved = i.reserved + pick.quantity, updated_at = now()
+                from pick
+               where i.variant_id = pick."variantId" and i.stock_location_id = pick.location and i.on_hand - i.reserved >= pick.quantity
+              returning i.variant_id, i.stock_location_id, pick.quantity, pick."orderId" as order_id
+            )
+            insert into inventory_reservations (checkout_id, order_id, variant_id, stock_location_id, quantity, state, created_at, updated_at)
+            select ${c.id}, order_id, variant_id, stock_location_id, quantity, 'RESERVED', ${at}, ${at} from upd
+            returning variant_id`)
+          if (reserved.length !== plan.reservations.length) {
+            const got = new Set(reserved.map((r) => r.variant_id))
+            const missing = plan.reservations.find((r) => !got.has(r.variantId))!
+            return yield* new OutOfStock({ variantId: missing.variantId, requested: missing.quantity, available: 0 })
+          }
         }),
 
       getSummary

@@ -83,6 +83,7 @@ export const OrderStoreLive = Layer.effect(
             update inventory i set reserved = i.reserved - r.quantity, updated_at = ${at}
               from r where i.variant_id = r.variant_id and i.stock_location_id = r.stock_location_id`)
           // The order's promotion burn; the checkout's code burn once no order of the checkout is alive.
+          // Counters are decremented where they are kept (guarded by "> 0"); an unlimited incentive keeps none.
           const released = yield* q(db, (sql) => sql<Array<{ incentive_kind: string; incentive_id: string; buyer_id: string }>>`
             update incentive_burns b set state = 'RELEASED', released_at = ${at}
              where b.state = 'ACTIVE'

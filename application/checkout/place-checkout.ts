@@ -110,8 +110,20 @@ const placeNew = (cmd: PlaceCheckout, fingerprint: string, settings: CheckoutSet
     const now = EpochMillis.make(yield* Clock.currentTimeMillis)
     const items = mergeItems(cmd.items)
 
+    // Everything pricing needs, read at once (the store may pipeline these on one connection).
+    const points = cmd.loyaltyPoints ?? 0
+    const [catalogue, promotions, code, balance, { geography, zones }] = yield* Effect.all(
+      [
+        store.loadCatalogue(items.map((i) => i.variantId)),
+        store.loadPromotions(cmd.buyerId, now),
+        cmd.discountCode ? store.loadDiscountCode(cmd.discountCode.toUpperCase(), cmd.buyerId) : Effect.succeed(Option.none()),
+        points > 0 ? store.lockLoyaltyBalance(cmd.buyerId) : Effect.succeed(0),
+        store.loadShipping()
+      ] as const,
+      { concurrency: "unbounded" }
+    )
+
     // What is being bought, and may it be sold?
-    const catalogue = yield* store.loadCatalogue(items.map((i) => i.variantId))
     const byId = new Map(catalogue.map((c) => [c.variantId, c]))
     const lines: Array<CheckoutLine> = []
     for (const item of items) {
@@ -139,12 +151,7 @@ const placeNew = (cmd: PlaceCheckout, fingerprint: string, settings: CheckoutSet
       })
     }
 
-    const promotions = yield* store.loadPromotions(cmd.buyerId, now)
-    const code = cmd.discountCode ? yield* store.loadDiscountCode(cmd.discountCode.toUpperCase(), cmd.buyerId) : Option.none()
     if (cmd.discountCode && Option.isNone(code)) return yield* new UnknownDiscountCode({ code_: cmd.discountCode })
-    const points = cmd.loyaltyPoints ?? 0
-    const balance = points > 0 ? yield* store.lockLoyaltyBalance(cmd.buyerId) : 0
-    const { geography, zones } = yield* store.loadShipping()
     const destination = LocationId.make(cmd.destination)
 
     const priced = priceCheckout({
@@ -245,7 +252,7 @@ const placeNew = (cmd: PlaceCheckout, fingerprint: string, settings: CheckoutSet
       burns,
       loyaltyPointsRedeemed: checkout.loyalty?.points ?? 0
     }
-    yield* store.persist(plan)
+    // Events first, the plan after: persist takes the hot stock locks last so they are held briefly.
     yield* outbox.append([
       {
         type: "CHECKOUT_CREATED",
@@ -260,6 +267,7 @@ const placeNew = (cmd: PlaceCheckout, fingerprint: string, settings: CheckoutSet
         payload: { orderId: o.id, checkoutId, storeId: o.storeId, buyerId: cmd.buyerId, total: o.total }
       }))
     ])
+    yield* store.persist(plan)
     const summary: CheckoutSummary = {
       checkoutId,
       state: "PENDING_PAYMENT",

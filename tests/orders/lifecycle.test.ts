@@ -33,7 +33,7 @@ beforeAll(async () => {
     effect: { _tag: "AMOUNT_OFF", amount: { amount: 200_00, currency: "KES" } },
     globalLimit: 1_000
   })
-  await insertDiscountCode(db.sql, { id: "code_life", code: "LIFE", expiresAt: new Date(now + DAY), effect: { _tag: "AMOUNT_OFF", amount: { amount: 10_50, currency: "KES" } } })
+  await insertDiscountCode(db.sql, { id: "code_life", code: "LIFE", expiresAt: new Date(now + DAY), effect: { _tag: "AMOUNT_OFF", amount: { amount: 10_50, currency: "KES" } }, globalLimit: 1_000, perBuyerLimit: 5 })
   runtime = runtimeFor(db.sql)
 })
 afterAll(async () => {
@@ -84,7 +84,10 @@ describe("order lifecycle (Postgres)", () => {
     const burns = await db.sql`select state from incentive_burns where checkout_id = ${s.checkoutId}`
     expect(burns.map((b) => b["state"])).toEqual(["RELEASED", "RELEASED"])
     const [usesAfter] = await db.sql`select (select uses from promotions where id = 'promo_life') as p, (select uses from discount_codes where id = 'code_life') as c`
+    expect(Number(uses!["p"])).toBeGreaterThan(0)
     expect(usesAfter).toEqual({ p: Number(uses!["p"]) - 1, c: Number(uses!["c"]) - 1 })
+    const [buyerUses] = await db.sql`select uses from incentive_buyer_uses where buyer_id = ${buyer} and incentive_id = 'code_life'`
+    expect(buyerUses!["uses"]).toBe(0)
     const [points] = await db.sql`select sum(points)::int as p from loyalty_ledger where buyer_id = ${buyer}`
     expect(points!["p"]).toBe(300)
     const events = await db.sql`select event_type from outbox where aggregate_id in (select id from orders where checkout_id = ${s.checkoutId}) and event_type = 'ORDER_EXPIRED'`

@@ -1,0 +1,87 @@
+/**
+ * `npm run bench:checkout`: N concurrent checkouts through the real use case against the real
+ * database, then pgbench's TPC-B-like TPS on the same server at the same concurrency, and the ratio.
+ * Targets (issue 3): at 32 clients, checkouts/s >= 15% of pgbench TPS, p99 < 50 ms.
+ */
+import { Effect, ManagedRuntime } from "effect"
+import { placeCheckout } from "../application/checkout/place-checkout.js"
+import { persistenceLayer } from "../adapters/platform.js"
+import { makePool } from "../adapters/postgres/database.js"
+import { insertProduct, insertPromotion, insertStore, insertUser, insertVariant, insertZone } from "../adapters/postgres/seed.js"
+import { ensurePgbench, pgbenchTps, scratchDatabase, summarise } from "./support.js"
+
+const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
+const CHECKOUTS = Number(process.env["BENCH_CHECKOUTS"] ?? 3_000)
+const PGBENCH_SECONDS = Number(process.env["BENCH_PGBENCH_SECONDS"] ?? 10)
+const BUYERS = 500
+const PRODUCTS = 20
+
+await ensurePgbench()
+const scratch = await scratchDatabase("amana_bench_checkout")
+const pool = makePool(scratch.url, { max: CLIENTS + 4 })
+try {
+  // A marketplace-shaped world: 5 stores × 4 products, a zone, a promotion, 500 buyers.
+  for (let s = 0; s < 5; s++) {
+    await insertUser(pool, { id: `usr_seller_${s}`, phone: `25471130000${s}`, roles: ["SELLER_OWNER"] })
+    await insertStore(pool, { id: `sto_${s}`, ownerId: `usr_seller_${s}`, name: `Store ${s}` })
+  }
+  for (let p = 0; p < PRODUCTS; p++) {
+    await insertProduct(pool, { id: `prd_${p}`, storeId: `sto_${p % 5}`, title: `Product ${p}`, price: 500_00 + p * 37_00, commissionBps: 500 })
+    await insertVariant(pool, { id: `var_${p}`, productId: `prd_${p}`, sku: `SKU-${p}`, weightGrams: 300 + p * 20, storeId: `sto_${p % 5}`, onHand: 1_000_000 })
+  }
+  await insertZone(pool, { id: "zone_nbi", name: "Nairobi", covers: ["KE-047"], rates: [{ id: "flat", kind: "FLAT", amount: 250_00 }, { id: "free", kind: "FREE_OVER", threshold: 5_000_00 }] })
+  await insertPromotion(pool, {
+    id: "promo_bench",
+    name: "5% off",
+    startsAt: new Date(Date.now() - 86_400_000),
+    endsAt: new Date(Date.now() + 86_400_000),
+    scope: { _tag: "EVERYTHING" },
+    effect: { _tag: "PERCENT_OFF", bps: 500 }
+  })
+  for (let b = 0; b < BUYERS; b++) await insertUser(pool, { id: `usr_b_${b}`, phone: `2547${String(20_000_000 + b)}` })
+  await pool`vacuum analyze`
+
+  const runtime = ManagedRuntime.make(persistenceLayer(pool))
+  const command = (i: number) => ({
+    buyerId: `usr_b_${i % BUYERS}`,
+    idempotencyKey: `bench-${i}`,
+    // Two sellers per cart, like a real social-commerce basket.
+    items: [
+      { variantId: `var_${i % PRODUCTS}`, quantity: 1 + (i % 3) },
+      { variantId: `var_${(i * 7 + 3) % PRODUCTS}`, quantity: 1 }
+    ],
+    destination: "KE-047-westlands",
+    payerPhone: "254708374149"
+  })
+  // Warm-up: JIT, prepared statements, caches.
+  await runtime.runPromise(Effect.forEach(Array.from({ length: 200 }, (_, i) => i + CHECKOUTS), (i) => placeCheckout(command(i)), { concurrency: CLIENTS }))
+
+  const latencies: Array<number> = []
+  const started = performance.now()
+  await runtime.runPromise(
+    Effect.forEach(
+      Array.from({ length: CHECKOUTS }, (_, i) => i),
+      (i) =>
+        Effect.suspend(() => {
+          const t0 = performance.now()
+          return placeCheckout(command(i)).pipe(Effect.tap(() => Effect.sync(() => latencies.push(performance.now() - t0))))
+        }),
+      { concurrency: CLIENTS, discard: true }
+    )
+  )
+  const wall = performance.now() - started
+  await runtime.dispose()
+  const c = summarise(latencies, wall)
+  const tps = await pgbenchTps(scratch.serverUrl, CLIENTS, PGBENCH_SECONDS)
+  const ratio = c.perSecond / tps
+  console.log(`checkout bench: ${c.count} checkouts (2 sellers, promotion, shipping) at ${CLIENTS} concurrent clients`)
+  console.log(`  checkouts/s       ${c.perSecond.toFixed(1)}`)
+  console.log(`  latency p50       ${c.p50.toFixed(1)} ms`)
+  console.log(`  latency p99       ${c.p99.toFixed(1)} ms   (target < 50 ms: ${c.p99 < 50 ? "met" : "NOT met"})`)
+  console.log(`  latency max       ${c.max.toFixed(1)} ms`)
+  console.log(`  pgbench TPC-B tps ${tps.toFixed(1)}   (same server, ${CLIENTS} clients, ${PGBENCH_SECONDS}s)`)
+  console.log(`  ratio             ${(ratio * 100).toFixed(1)}% of pgbench   (target >= 15%: ${ratio >= 0.15 ? "met" : "NOT met"})`)
+} finally {
+  await pool.end({ timeout: 5 })
+  await scratch.drop()
+}

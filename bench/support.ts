@@ -1,0 +1,66 @@
+/** Shared bench plumbing: a scratch database, latency statistics, and pgbench on the same server. */
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import postgres from "postgres"
+import { resolveDatabase } from "../adapters/postgres/embedded.js"
+import { migrate } from "../adapters/postgres/migrate.js"
+
+const run = promisify(execFile)
+
+export const withDatabase = (serverUrl: string, name: string) => {
+  const u = new URL(serverUrl)
+  u.pathname = `/${name}`
+  return u.toString()
+}
+
+/** A fresh migrated database on DATABASE_URL's server (or the embedded one); dropped by `drop`. */
+export const scratchDatabase = async (prefix: string) => {
+  const server = await resolveDatabase({ name: "bench", database: "postgres" })
+  const admin = postgres(server.url, { max: 1, onnotice: () => undefined })
+  const name = `${prefix}_${Date.now()}`
+  await admin.unsafe(`create database ${name}`)
+  const url = withDatabase(server.url, name)
+  await migrate(url)
+  return {
+    url,
+    serverUrl: server.url,
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`)
+      await admin.end({ timeout: 5 })
+      await server.stop()
+    }
+  }
+}
+
+export const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+
+export const summarise = (latenciesMs: ReadonlyArray<number>, wallMs: number) => {
+  const sorted = [...latenciesMs].sort((a, b) => a - b)
+  return { count: sorted.length, perSecond: (sorted.length / wallMs) * 1000, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN }
+}
+
+/** pgbench's TPC-B-like workload on the same server at the same concurrency, in a scratch database. */
+export const pgbenchTps = async (serverUrl: string, clients: number, seconds: number) => {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined })
+  const name = `amana_pgbench_${Date.now()}`
+  await admin.unsafe(`create database ${name}`)
+  try {
+    const url = withDatabase(serverUrl, name)
+    await run("pgbench", ["-i", "-q", "-s", "10", url])
+    const { stdout } = await run("pgbench", ["-n", "-c", String(clients), "-j", String(Math.min(clients, 4)), "-T", String(seconds), url])
+    const tps = /tps = ([\d.]+)/.exec(stdout)?.[1]
+    if (!tps) throw new Error(`could not read pgbench's tps from:\n${stdout}`)
+    return Number(tps)
+  } finally {
+    await admin.unsafe(`drop database if exists ${name} with (force)`)
+    await admin.end({ timeout: 5 })
+  }
+}
+
+export const ensurePgbench = async () => {
+  try {
+    await run("pgbench", ["--version"])
+  } catch {
+    throw new Error("pgbench is missing: install it with `apt-get install -y postgresql-client` (Debian) and run the bench again")
+  }
+}
