@@ -10,7 +10,7 @@ import { createHash } from "node:crypto"
 import { Effect, Either, Layer, Option, Ref, Schema } from "effect"
 import { CheckoutStore } from "../../application/checkout/checkout.port.js"
 import type { CatalogueItem, CheckoutSummary } from "../../application/checkout/checkout.port.js"
-import { IncentiveExhausted, OutOfStock } from "../../application/checkout/checkout.errors.js"
+import { DuplicateCheckout, IncentiveExhausted, OutOfStock } from "../../application/checkout/checkout.errors.js"
 import type { Brand, Product } from "../../domain/catalogue.js"
 import type { Affiliate } from "../../domain/commission.js"
 import type { DiscountCode, PromotionCandidate } from "../../domain/incentives.js"
@@ -21,7 +21,7 @@ import type { OrderState } from "../../domain/order.js"
 import { makeGeography } from "../../domain/shipping.js"
 import type { Geography, LocationNode, ShippingRate, Zone } from "../../domain/shipping.js"
 import { Database } from "./database.js"
-import { q } from "./unit-of-work.js"
+import { q, unavailable } from "./unit-of-work.js"
 
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex")
 const money = (amount: number, currency: string): Money => ({ amount, currency: currency.trim() as Currency })
@@ -327,7 +327,9 @@ export const CheckoutStoreLive = Layer.effect(
             order_id: b.orderId ?? null,
             amount: b.amount.amount
           }))
-          yield* q(db, (sql) => sql`
+          const heads = orders.map(({ snapshot: _s, snapshot_hash: _h, ...o }) => o)
+          const snaps = orders.map((o) => ({ id: o.id, snapshot: o.snapshot, snapshot_hash: o.snapshot_hash }))
+          yield* db.query((sql) => sql`
             with chk as (
               insert into checkouts (id, buyer_id, idempotency_key, request_hash, state, currency, subtotal, discount_total, shipping_total, total,
                                      charge_amount, payer_phone, destination_location_id, affiliate_user_id, created_at, expires_at)
@@ -339,15 +341,15 @@ export const CheckoutStoreLive = Layer.effect(
                                   destination_location_id, affiliate_user_id, created_at, updated_at)
               select x.id, ${c.id}, x.store_id, ${c.buyerId}, 'PENDING_PAYMENT', ${c.currency}, x.subtotal, x.discount_total, x.shipping_total, x.total,
                      ${c.destination}, ${c.affiliateUserId ?? null}, ${at}, ${at}
-                from jsonb_to_recordset(${sql.json(orders as never)}) as x(id text, store_id text, subtotal bigint, discount_total bigint, shipping_total bigint, total bigint)
+                from jsonb_to_recordset(${sql.json(heads as never)}) as x(id text, store_id text, subtotal bigint, discount_total bigint, shipping_total bigint, total bigint)
             ), snap as (
               insert into order_snapshots (order_id, snapshot, snapshot_hash, created_at)
               select x.id, x.snapshot, x.snapshot_hash, ${at}
-                from jsonb_to_recordset(${sql.json(orders as never)}) as x(id text, snapshot jsonb, snapshot_hash text)
+                from jsonb_to_recordset(${sql.json(snaps as never)}) as x(id text, snapshot jsonb, snapshot_hash text)
             ), tl as (
               insert into order_timeline (order_id, at, from_state, to_state, actor_kind, actor_id, reason)
               select x.id, ${at}, null, 'PENDING_PAYMENT', 'BUYER', ${c.buyerId}, 'checkout'
-                from jsonb_to_recordset(${sql.json(orders as never)}) as x(id text)
+                from jsonb_to_recordset(${sql.json(heads as never)}) as x(id text)
             ), lin as (
               insert into order_lines (order_id, variant_id, product_id, title, sku, quantity, currency, unit_base_price, line_base_total,
                                        discount_allocated, commission_rate_bps)
@@ -362,22 +364,27 @@ export const CheckoutStoreLive = Layer.effect(
                      order_id text, amount bigint)
             )
             insert into loyalty_ledger (buyer_id, points, reason, checkout_id, created_at)
-            select ${c.buyerId}, ${-plan.loyaltyPointsRedeemed}, 'REDEEMED', ${c.id}, ${at} where ${plan.loyaltyPointsRedeemed}::int > 0`)
+            select ${c.buyerId}, ${-plan.loyaltyPointsRedeemed}, 'REDEEMED', ${c.id}, ${at} where ${plan.loyaltyPointsRedeemed}::int > 0`).pipe(
+            Effect.mapError((e) =>
+              e.isUniqueViolation && e.constraint === "checkouts_buyer_id_idempotency_key_key" ? new DuplicateCheckout({ key: c.idempotencyKey }) : unavailable(e)
+            )
+          )
 
           // Stock last: an inventory row is hot (every buyer of that SKU wants it), so its lock is taken
           // as late as possible and held only until commit. Rows are locked in one fixed order across
           // checkouts (no deadlocks), then reserved with a conditional update per line (no row = sold out).
           const variantIds = [...new Set(plan.reservations.map((r) => r.variantId))]
-          yield* q(db, (sql) => sql`
-            select 1 from inventory where variant_id = any(${variantIds}) order by variant_id, stock_location_id for update`)
           const reserved = yield* q(db, (sql) => sql<Array<{ variant_id: string }>>`
-            with req as (
+            with locked as materialized (
+              select variant_id from inventory where variant_id = any(${variantIds}) order by variant_id, stock_location_id for update
+            ), req as (
               select * from jsonb_to_recordset(${sql.json(plan.reservations as never)}) as r("variantId" text, quantity int, "orderId" text)
             ), pick as (
               select req.*, (select stock_location_id from inventory i
+                              -- (after "locked": every candidate row is already ours)
                               where i.variant_id = req."variantId" and i.on_hand - i.reserved >= req.quantity
                               order by i.on_hand - i.reserved desc, i.stock_location_id limit 1) as location
-                from req
+                from req where (select count(*) from locked) >= 0
             ), upd as (
               update inventory i set reserved = i.reserved + pick.quantity, updated_at = now()
                 from pick

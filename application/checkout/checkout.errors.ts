@@ -49,3 +49,6 @@ export class CheckoutNotFound extends Data.TaggedError("CheckoutNotFound")<{ rea
     return `there is no checkout ${this.checkoutId}`
   }
 }
+
+/** Another request with the same Idempotency-Key committed first (the use case replays its result). */
+export class DuplicateCheckout extends Data.TaggedError("DuplicateCheckout")<{ readonly key: string }> {}

@@ -14,7 +14,7 @@ import type { OrderState } from "../../domain/order.js"
 import type { Geography, Zone } from "../../domain/shipping.js"
 import type { OrderSnapshot } from "../../domain/snapshot.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
-import type { IncentiveExhausted, OutOfStock } from "./checkout.errors.js"
+import type { DuplicateCheckout, IncentiveExhausted, OutOfStock } from "./checkout.errors.js"
 
 export interface CatalogueItem {
   readonly variantId: string
@@ -108,7 +108,7 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
     readonly findAffiliates: (code: string) => Effect.Effect<ReadonlyArray<Affiliate>, StoreUnavailable>
     readonly storeMemberIds: (storeIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
     readonly loadShipping: () => Effect.Effect<{ readonly geography: Geography; readonly zones: ReadonlyArray<Zone> }, StoreUnavailable>
-    readonly persist: (plan: CheckoutPlan) => Effect.Effect<void, OutOfStock | IncentiveExhausted | StoreUnavailable>
+    readonly persist: (plan: CheckoutPlan) => Effect.Effect<void, OutOfStock | IncentiveExhausted | DuplicateCheckout | StoreUnavailable>
     readonly getSummary: (checkoutId: string) => Effect.Effect<Option.Option<CheckoutSummary>, StoreUnavailable>
   }
 >() {}

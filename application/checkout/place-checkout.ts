@@ -79,18 +79,14 @@ export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = d
       })
     )
 
-    const attempt = uow.transaction(
-      Effect.gen(function* () {
-        const previous = yield* replay
-        if (Option.isSome(previous)) return previous.value
-        return yield* placeNew(cmd, fingerprint, settings)
-      })
-    )
+    const attempt = uow.transaction(placeNew(cmd, fingerprint, settings, replay))
 
     // A limited promotion that ran out under us: price again (it is no longer eligible). A code the
     // buyer typed that ran out is their error to see.
     const run = (n: number): Effect.Effect<CheckoutSummary, Exclude<Effect.Effect.Error<typeof attempt>, IncentiveExhausted> | DiscountCodeNotApplicable, Effect.Effect.Context<typeof attempt>> =>
       attempt.pipe(
+        // The same key raced in from another request and committed first: replay its result.
+        Effect.catchTag("DuplicateCheckout", () => (n < MAX_ATTEMPTS ? run(n + 1) : Effect.die(new Error("checkout key conflict did not resolve")))),
         Effect.catchTag("IncentiveExhausted", (e) =>
           e.kind === "PROMOTION" && n < MAX_ATTEMPTS
             ? run(n + 1)
@@ -102,7 +98,12 @@ export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = d
     return yield* run(1)
   }).pipe(Effect.withSpan("Checkout.place"))
 
-const placeNew = (cmd: PlaceCheckout, fingerprint: string, settings: CheckoutSettings) =>
+const placeNew = <E, R>(
+  cmd: PlaceCheckout,
+  fingerprint: string,
+  settings: CheckoutSettings,
+  replay: Effect.Effect<Option.Option<CheckoutSummary>, E, R>
+) =>
   Effect.gen(function* () {
     const store = yield* CheckoutStore
     const ids = yield* Ids
@@ -110,10 +111,11 @@ const placeNew = (cmd: PlaceCheckout, fingerprint: string, settings: CheckoutSet
     const now = EpochMillis.make(yield* Clock.currentTimeMillis)
     const items = mergeItems(cmd.items)
 
-    // Everything pricing needs, read at once (the store may pipeline these on one connection).
+    // The idempotency check and everything pricing needs, read at once (pipelined on one connection).
     const points = cmd.loyaltyPoints ?? 0
-    const [catalogue, promotions, code, balance, { geography, zones }] = yield* Effect.all(
+    const [previous, catalogue, promotions, code, balance, { geography, zones }] = yield* Effect.all(
       [
+        replay,
         store.loadCatalogue(items.map((i) => i.variantId)),
         store.loadPromotions(cmd.buyerId, now),
         cmd.discountCode ? store.loadDiscountCode(cmd.discountCode.toUpperCase(), cmd.buyerId) : Effect.succeed(Option.none()),
@@ -122,6 +124,7 @@ const placeNew = (cmd: PlaceCheckout, fingerprint: string, settings: CheckoutSet
       ] as const,
       { concurrency: "unbounded" }
     )
+    if (Option.isSome(previous)) return previous.value
 
     // What is being bought, and may it be sold?
     const byId = new Map(catalogue.map((c) => [c.variantId, c]))

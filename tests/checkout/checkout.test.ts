@@ -69,6 +69,15 @@ describe("checkout (Postgres)", () => {
     expect(Either.isLeft(other) && other.left._tag).toBe("IdempotencyKeyReused")
   })
 
+  it("the same key sent twice at once (a double tap) creates one checkout and both get its result", async () => {
+    const buyer = await newBuyer(db.sql)
+    const cmd = checkoutCommand(buyer, [{ variantId: "var_basket", quantity: 1 }])
+    const [a, b] = await Promise.all([runtime.runPromise(placeCheckout(cmd)), runtime.runPromise(placeCheckout(cmd))])
+    expect(a).toEqual(b)
+    const [{ n }] = (await db.sql`select count(*)::int as n from checkouts where buyer_id = ${buyer}`) as unknown as [{ n: number }]
+    expect(n).toBe(1)
+  })
+
   it("a failure anywhere leaves nothing behind: an unknown item, an out-of-stock line, an undeliverable destination", async () => {
     const buyer = await newBuyer(db.sql)
     const before = await db.sql`select (select count(*) from checkouts)::int as c, (select sum(reserved) from inventory)::int as r, (select count(*) from outbox)::int as o`
