@@ -8,6 +8,7 @@
  * `--role=api` or `--role=worker` runs only that half (docker-compose runs them separately).
  */
 import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
+import { ensureFirstAdmin } from "../backoffice/first-admin.js"
 import { startHttp } from "./http/server.js"
 import { makePool } from "./postgres/database.js"
 import { resolveDatabase } from "./postgres/embedded.js"
@@ -35,6 +36,8 @@ const main = async () => {
     log("demo data seeded")
   }
   const runtime = makePlatformRuntime(pool)
+  // The first back-office admin (ADMIN_EMAIL / ADMIN_PASSWORD, or a generated password printed once).
+  if (role === "all" || role === "api") await ensureFirstAdmin(runtime)
 
   const worker =
     role === "all" || role === "worker"

@@ -4,5 +4,15 @@
  */
 import type { EventHandler } from "./handlers.js"
 import type { PlatformServices } from "../platform.js"
+import { Effect } from "effect"
+import { pollPush, reconcileCallback } from "../../application/payments/reconcile.js"
 
-export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = []
+const idIn = (payload: Readonly<Record<string, unknown>>, key: string) =>
+  typeof payload[key] === "string" ? Effect.succeed(payload[key]) : Effect.die(new Error(`outbox payload without ${key}`))
+
+export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
+  // M-Pesa: a stored callback is confirmed by STK query and settled; every accepted push is also
+  // polled (a "still processing" answer fails the job, and graphile-worker retries it with backoff).
+  { name: "payments.reconcile-callback", on: ["MPESA_CALLBACK_RECEIVED"], handle: (e) => Effect.flatMap(idIn(e.payload, "callbackId"), reconcileCallback) },
+  { name: "payments.poll-push", on: ["PAYMENT_STK_REQUESTED"], handle: (e) => Effect.flatMap(idIn(e.payload, "stkRequestId"), pollPush) }
+]

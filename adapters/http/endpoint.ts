@@ -1,0 +1,124 @@
+/**
+ * One endpoint = one description that both serves and documents it: Schemas for path, query and
+ * body (decoded, so invalid input never reaches a use case) and for the response (encoded on the
+ * way out), the auth it needs, and a handler that returns an Effect run on the platform runtime.
+ * openapi.ts reads the same descriptions to write the OpenAPI document.
+ */
+import { Effect, Schema } from "effect"
+import type { Session } from "../../application/auth/auth.port.js"
+import type { PlatformServices } from "../platform.js"
+import type { HttpConfig } from "./config.js"
+import { RequestInvalid } from "./problems.js"
+
+export type Method = "get" | "post" | "patch" | "put" | "delete"
+
+export interface RequestContext {
+  readonly requestId: string
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  readonly remoteAddr: string | undefined
+  readonly config: HttpConfig
+  /** present when a valid bearer token was sent (always present for auth: "required") */
+  readonly session: Session | undefined
+  /** the body as text, for endpoints that take it raw */
+  readonly rawBody: string | undefined
+  readonly setHeader: (name: string, value: string) => void
+}
+
+export const NoInput = Schema.Struct({})
+type AnySchema = Schema.Schema.AnyNoContext
+
+export interface HeaderDoc {
+  readonly name: string
+  readonly required: boolean
+  readonly description: string
+}
+
+export interface EndpointSpec<PS extends AnySchema, QS extends AnySchema, BS extends AnySchema, RS extends AnySchema> {
+  readonly method: Method
+  /** express-style path ("/api/v1/orders/:id") */
+  readonly path: string
+  readonly summary: string
+  readonly description?: string
+  readonly tag: string
+  readonly auth: "none" | "optional" | "required"
+  readonly params?: PS
+  readonly query?: QS
+  readonly body?: BS
+  /** the body is read as text and handed over raw (the Daraja callback) */
+  readonly rawBody?: boolean
+  readonly headers?: ReadonlyArray<HeaderDoc>
+  readonly status?: number
+  readonly response: RS
+  /** documented error statuses (problem+json) */
+  readonly errors?: ReadonlyArray<number>
+  readonly handler: (req: {
+    readonly params: Schema.Schema.Type<PS>
+    readonly query: Schema.Schema.Type<QS>
+    readonly body: Schema.Schema.Type<BS>
+    readonly ctx: RequestContext
+  }) => Effect.Effect<Schema.Schema.Type<RS>, unknown, PlatformServices>
+}
+
+/** The erased form the server and the OpenAPI writer work with. */
+export interface Endpoint {
+  readonly method: Method
+  readonly path: string
+  readonly summary: string
+  readonly description: string | undefined
+  readonly tag: string
+  readonly auth: "none" | "optional" | "required"
+  readonly params: AnySchema | undefined
+  readonly query: AnySchema | undefined
+  readonly body: AnySchema | undefined
+  readonly rawBody: boolean
+  readonly headers: ReadonlyArray<HeaderDoc>
+  readonly status: number
+  readonly response: AnySchema
+  readonly errors: ReadonlyArray<number>
+  /** decode, run the use case, encode: the encoded response body */
+  readonly run: (input: { readonly params: unknown; readonly query: unknown; readonly body: unknown; readonly ctx: RequestContext }) => Effect.Effect<unknown, unknown, PlatformServices>
+}
+
+const decodePart = <S extends AnySchema>(schema: S | undefined, where: RequestInvalid["where"], input: unknown) =>
+  schema === undefined
+    ? Effect.succeed(undefined as Schema.Schema.Type<S>)
+    : Effect.mapError(Schema.decodeUnknown(schema as Schema.Schema<Schema.Schema.Type<S>, unknown>, { errors: "all" })(input ?? {}), (e) => RequestInvalid.fromParseError(where, e))
+
+export const endpoint = <PS extends AnySchema = typeof NoInput, QS extends AnySchema = typeof NoInput, BS extends AnySchema = typeof NoInput, RS extends AnySchema = AnySchema>(
+  spec: EndpointSpec<PS, QS, BS, RS>
+): Endpoint => ({
+  method: spec.method,
+  path: spec.path,
+  summary: spec.summary,
+  description: spec.description,
+  tag: spec.tag,
+  auth: spec.auth,
+  params: spec.params,
+  query: spec.query,
+  body: spec.body,
+  rawBody: spec.rawBody ?? false,
+  headers: spec.headers ?? [],
+  status: spec.status ?? 200,
+  response: spec.response,
+  errors: spec.errors ?? [],
+  run: ({ params, query, body, ctx }) =>
+    Effect.gen(function* () {
+      const p = yield* decodePart(spec.params, "path", params)
+      const q = yield* decodePart(spec.query, "query", query)
+      const b = yield* decodePart(spec.body, "body", body)
+      const result = yield* spec.handler({ params: p, query: q, body: b, ctx })
+      // A response that does not fit its own Schema is our bug: a defect (500), never sent half-right.
+      return yield* Effect.orDie(Schema.encode(spec.response as Schema.Schema<Schema.Schema.Type<RS>, unknown>)(result))
+    })
+})
+
+/** The session of an endpoint declared auth: "required" (the server guarantees it). */
+export const me = (ctx: RequestContext): Session => {
+  if (ctx.session === undefined) throw new Error("bug: me() on an endpoint without auth: required")
+  return ctx.session
+}
+
+export const header = (ctx: RequestContext, name: string): string | undefined => {
+  const v = ctx.headers[name.toLowerCase()]
+  return typeof v === "string" ? v : undefined
+}

@@ -1,0 +1,154 @@
+/**
+ * Errors on the wire: RFC 9457 problem details (application/problem+json) with a stable `code` and
+ * a human `detail`. Statuses are decided HERE, from the error's tag — never annotated on domain or
+ * application errors. A tag missing from the table is a 500 and a bug to fix (the fuzz test looks).
+ */
+import { ParseResult } from "effect"
+
+export interface Problem {
+  readonly type: string
+  readonly title: string
+  readonly status: number
+  readonly code: string
+  readonly detail: string
+  readonly instance?: string
+  readonly requestId?: string
+  readonly errors?: ReadonlyArray<{ readonly path: string; readonly message: string }>
+  readonly retryAfterSeconds?: number
+}
+
+/** tag -> HTTP status (and the code when the error carries none of its own). */
+const STATUS: Readonly<Record<string, readonly [number, string?]>> = {
+  // the request itself
+  RequestInvalid: [400],
+  InvalidPhone: [400],
+  InvalidCartToken: [400, "CART.INVALID_TOKEN"],
+  // who you are
+  Unauthenticated: [401],
+  InvalidLoginCode: [401],
+  AccountNotActive: [403],
+  Forbidden: [403],
+  NotASeller: [403],
+  ForbiddenActor: [403],
+  // what you asked for does not exist (or is not yours: the same answer)
+  NotFoundRoute: [404, "ROUTE.NOT_FOUND"],
+  ProductNotFound: [404],
+  LocationNotFound: [404],
+  CheckoutNotFound: [404],
+  OrderNotFound: [404],
+  CartItemNotFound: [404],
+  SellerProductNotFound: [404],
+  SellerVariantNotFound: [404],
+  // state conflicts
+  IllegalTransition: [409],
+  PaymentWindowClosed: [409],
+  PaymentWindowOpen: [409],
+  DisputeWindowOpen: [409],
+  IdempotencyKeyReused: [409],
+  OutOfStock: [409],
+  CheckoutNotPayable: [409],
+  PaymentInProgress: [409],
+  StockBelowReserved: [409],
+  SkuTaken: [409],
+  EditWhileSuspended: [409],
+  IllegalVerificationTransition: [409],
+  // well-formed but not acceptable
+  UnknownItem: [422],
+  ItemNotSellable: [422],
+  UnknownDiscountCode: [422],
+  DiscountCodeNotApplicable: [422],
+  LoyaltyRedemptionInvalid: [422],
+  InvalidCart: [422],
+  CartEmpty: [422],
+  QuantityTooLarge: [422],
+  NotDeliverable: [422],
+  UnknownLocation: [422, "SHIPPING.UNKNOWN_LOCATION"],
+  RateCurrencyMismatch: [422],
+  ProofRequired: [422],
+  WrongHandoverCode: [422],
+  EvidenceRequired: [422],
+  InvalidListing: [422],
+  RejectionReasonRequired: [422],
+  // slow down
+  RateLimited: [429],
+  // not the caller's fault
+  GatewayRejected: [502],
+  NotifierUndeliverable: [502],
+  StoreUnavailable: [503],
+  GatewayUnavailable: [503],
+  RateLimiterUnavailable: [503, "RATE_LIMITER.UNAVAILABLE"],
+  NotifierRetryLater: [503]
+}
+
+const TITLES: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable"
+}
+
+const codeOf = (e: Record<string, unknown>, tag: string, fallback: string | undefined): string => {
+  if (fallback) return fallback
+  // Some domain errors name their code `errorCode` (their `code` field is the discount code itself).
+  const errorCode = e["errorCode"]
+  if (typeof errorCode === "string") return errorCode
+  const code = e["code"]
+  if (typeof code === "string" && /^[A-Z_]+\.[A-Z0-9_.]+$/.test(code)) return code
+  return tag.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()
+}
+
+export const problemType = (code: string) => `https://amana.example/problems/${code.toLowerCase().replaceAll(".", "/").replaceAll("_", "-")}`
+
+export const problem = (status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem => ({
+  type: problemType(code),
+  title: TITLES[status] ?? "Error",
+  status,
+  code,
+  detail,
+  ...extra
+})
+
+/** An error value (failure channel) as a problem; undefined when the tag is not mapped (a bug). */
+export const toProblem = (error: unknown): Problem | undefined => {
+  if (typeof error !== "object" || error === null || !("_tag" in error)) return undefined
+  const e = error as Record<string, unknown> & { _tag: string; message?: string }
+  const mapped = STATUS[e._tag]
+  if (!mapped) return undefined
+  const [status, fallback] = mapped
+  const detail = typeof e.message === "string" && e.message !== "" ? e.message : e._tag
+  const extra: Partial<Problem> = {}
+  if (typeof e["retryAfterMs"] === "number") Object.assign(extra, { retryAfterSeconds: Math.max(1, Math.ceil(e["retryAfterMs"] / 1000)) })
+  if (Array.isArray(e["issues"])) Object.assign(extra, { errors: e["issues"] })
+  return problem(status, codeOf(e, e._tag, fallback), detail, extra)
+}
+
+export const isMappedTag = (tag: string): boolean => tag in STATUS
+
+/** A Schema decoding failure of one part of the request, as a RequestInvalid value. */
+export class RequestInvalid {
+  readonly _tag = "RequestInvalid"
+  constructor(
+    readonly where: "path" | "query" | "body" | "header",
+    readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }>
+  ) {}
+  get code(): string {
+    return this.issues.some((i) => i.message.startsWith("PHONE.INVALID")) ? "PHONE.INVALID" : "REQUEST.INVALID"
+  }
+  get message(): string {
+    const first = this.issues[0]
+    const what = first ? `${first.path}: ${first.message.replace(/^PHONE\.INVALID: /, "")}` : "invalid"
+    return `the request ${this.where} is not valid: ${what}${this.issues.length > 1 ? ` (and ${this.issues.length - 1} more)` : ""}`
+  }
+  static fromParseError(where: RequestInvalid["where"], e: ParseResult.ParseError): RequestInvalid {
+    const issues = ParseResult.ArrayFormatter.formatErrorSync(e).map((i) => ({ path: [where, ...i.path.map(String)].join("."), message: i.message }))
+    return new RequestInvalid(where, issues)
+  }
+}

@@ -1,0 +1,63 @@
+/** POST /api/v1/auth/otp and /api/v1/auth/token: phone login with a one-time code. */
+import { Effect, Schema } from "effect"
+import { logIn, requestLoginCode } from "../../../application/auth/login.js"
+import { mergeGuestCart } from "../../../application/cart/cart.js"
+import { verifyCartToken } from "../cart-token.js"
+import { endpoint, header, me } from "../endpoint.js"
+import { Instant, Phone } from "../wire.js"
+
+export const User = Schema.Struct({
+  id: Schema.String,
+  phone: Schema.String,
+  roles: Schema.Array(Schema.String)
+}).annotations({ identifier: "User" })
+
+export const authRoutes = [
+  endpoint({
+    method: "post",
+    path: "/api/v1/auth/otp",
+    tag: "Auth",
+    summary: "Send a one-time login code",
+    description: "Sends a 6-digit code to the phone through the Notifier (WhatsApp; the dev inbox at GET /dev/messages outside production). Codes expire after 10 minutes. At most 5 per 15 minutes per phone.",
+    auth: "none",
+    body: Schema.Struct({ phone: Phone }),
+    status: 202,
+    response: Schema.Struct({ sent: Schema.Literal(true), expiresAt: Instant }),
+    errors: [400, 429, 503],
+    handler: ({ body }) => Effect.map(requestLoginCode(body.phone), (r) => ({ sent: true as const, expiresAt: r.expiresAt }))
+  }),
+  endpoint({
+    method: "post",
+    path: "/api/v1/auth/token",
+    tag: "Auth",
+    summary: "Exchange the code for a bearer token",
+    description: "At most 5 tries per code. Users are created as BUYER on first login. A guest cart (X-Cart-Token header or cartToken) is merged into the buyer's cart.",
+    auth: "none",
+    body: Schema.Struct({
+      phone: Phone,
+      code: Schema.String.pipe(Schema.pattern(/^\d{6}$/, { message: () => "the code is 6 digits" })),
+      cartToken: Schema.optional(Schema.String.pipe(Schema.maxLength(200)))
+    }),
+    headers: [{ name: "X-Cart-Token", required: false, description: "a guest cart to merge into the buyer's cart" }],
+    response: Schema.Struct({ token: Schema.String, tokenType: Schema.Literal("Bearer"), expiresAt: Instant, user: User }),
+    errors: [400, 401, 403, 503],
+    handler: ({ body, ctx }) =>
+      Effect.gen(function* () {
+        const session = yield* logIn(body.phone, body.code)
+        const signed = body.cartToken ?? header(ctx, "x-cart-token")
+        const guest = signed === undefined ? undefined : verifyCartToken(ctx.config.cartTokenSecret, signed)
+        if (guest !== undefined) yield* mergeGuestCart(guest, session.user.id)
+        return { token: session.token, tokenType: "Bearer" as const, expiresAt: session.expiresAt, user: { id: session.user.id, phone: session.user.phone, roles: session.user.roles } }
+      })
+  }),
+  endpoint({
+    method: "get",
+    path: "/api/v1/me",
+    tag: "Auth",
+    summary: "Who the bearer token belongs to",
+    auth: "required",
+    response: User,
+    errors: [401, 429],
+    handler: ({ ctx }) => Effect.sync(() => { const { user } = me(ctx); return { id: user.id, phone: user.phone, roles: user.roles } })
+  })
+]

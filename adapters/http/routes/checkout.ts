@@ -1,0 +1,179 @@
+/** Checkout, its payment by M-Pesa STK push, and Daraja's callback. */
+import { Effect, Option, Schema } from "effect"
+import { checkoutCart } from "../../../application/cart/checkout-cart.js"
+import { CheckoutNotFound } from "../../../application/checkout/checkout.errors.js"
+import { CheckoutStore } from "../../../application/checkout/checkout.port.js"
+import { PaymentStore } from "../../../application/payments/payment.port.js"
+import { recordCallback } from "../../../application/payments/reconcile.js"
+import { requestPayment } from "../../../application/payments/request-payment.js"
+import { UnitOfWork } from "../../../application/ports/unit-of-work.js"
+import { CALLBACK_ACK } from "../../daraja/callbacks.js"
+import { checkoutRequestIdOf } from "../../postgres/payment-store.js"
+import { callbackPath } from "../config.js"
+import { endpoint, header, me } from "../endpoint.js"
+import { RequestInvalid } from "../problems.js"
+import { Id, IdParam, Instant, Money, Phone, State } from "../wire.js"
+import { timingSafeEqual } from "node:crypto"
+
+const Payment = Schema.Struct({
+  paymentId: Schema.String,
+  status: Schema.Literal("PENDING", "PAID", "CANCELLED", "FAILED"),
+  phone: Schema.String,
+  amount: Money,
+  resultCode: Schema.optional(Schema.String),
+  resultDesc: Schema.optional(Schema.String),
+  receipt: Schema.optional(Schema.String),
+  requestedAt: Instant
+}).annotations({ identifier: "Payment" })
+
+const Checkout = Schema.Struct({
+  checkoutId: Schema.String,
+  state: Schema.String,
+  total: Money,
+  charge: Money.annotations({ description: "whole shillings: what M-Pesa is asked for" }),
+  roundingAbsorbed: Money,
+  createdAt: Instant,
+  expiresAt: Instant,
+  payerPhone: Schema.String,
+  orders: Schema.Array(Schema.Struct({ orderId: Schema.String, storeId: Schema.String, state: State, total: Money })),
+  payment: Schema.optional(Payment)
+}).annotations({ identifier: "Checkout" })
+
+const IdempotencyKey = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.pattern(/^[\x21-\x7e]+$/, { message: () => "printable ASCII without spaces" }))
+
+const loadCheckout = (buyerId: string, checkoutId: string) =>
+  Effect.gen(function* () {
+    const uow = yield* UnitOfWork
+    const payments = yield* PaymentStore
+    const checkouts = yield* CheckoutStore
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const summary = yield* checkouts.getSummary(checkoutId)
+        const owner = yield* payments.lockCheckout(checkoutId)
+        if (Option.isNone(summary) || Option.isNone(owner) || owner.value.buyerId !== buyerId) return yield* new CheckoutNotFound({ checkoutId })
+        const last = yield* payments.latestRequest(checkoutId)
+        return {
+          ...summary.value,
+          ...(Option.isSome(last) && {
+            payment: {
+              paymentId: last.value.id,
+              status: last.value.status,
+              phone: last.value.phone,
+              amount: last.value.amount,
+              resultCode: last.value.resultCode,
+              resultDesc: last.value.resultDesc,
+              receipt: last.value.receipt,
+              requestedAt: last.value.requestedAt
+            }
+          })
+        }
+      })
+    )
+  })
+
+const sameSecret = (a: string, b: string) => {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+class NotFoundRoute {
+  readonly _tag = "NotFoundRoute"
+  readonly message = "there is nothing here"
+}
+
+export const checkoutRoutes = [
+  endpoint({
+    method: "post",
+    path: "/api/v1/checkouts",
+    tag: "Checkout",
+    summary: "Check out: one order per seller, immutable snapshots, stock reserved, total payable",
+    description:
+      "Atomic. Items come from the body or, when it has none, from the buyer's cart (which is then closed). The same Idempotency-Key returns the same checkout; reusing a key for a different request is 409.",
+    auth: "required",
+    headers: [{ name: "Idempotency-Key", required: true, description: "a unique key per checkout attempt; retries reuse it" }],
+    body: Schema.Struct({
+      destination: Id.annotations({ description: "location id: a pickup point, market, town or county" }),
+      payerPhone: Schema.optional(Phone),
+      discountCode: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(32))),
+      loyaltyPoints: Schema.optional(Schema.Int.pipe(Schema.between(0, 1_000_000))),
+      affiliateCode: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(32))),
+      items: Schema.optional(Schema.Array(Schema.Struct({ variantId: Id, quantity: Schema.Int.pipe(Schema.between(1, 99)) })).pipe(Schema.maxItems(50)))
+    }),
+    status: 201,
+    response: Checkout,
+    errors: [400, 401, 409, 422, 429, 503],
+    handler: ({ body, ctx }) =>
+      Effect.gen(function* () {
+        const user = me(ctx).user
+        const key = yield* Effect.mapError(Schema.decodeUnknown(IdempotencyKey)(header(ctx, "idempotency-key")), (e) => RequestInvalid.fromParseError("header", e))
+        const summary = yield* checkoutCart({
+          buyerId: user.id,
+          idempotencyKey: key,
+          destination: body.destination,
+          payerPhone: body.payerPhone ?? user.phone,
+          discountCode: body.discountCode,
+          loyaltyPoints: body.loyaltyPoints,
+          affiliateCode: body.affiliateCode,
+          items: body.items
+        })
+        // A new checkout has no payment yet: the use case's summary is the whole answer (no second read).
+        return summary
+      })
+  }),
+  endpoint({
+    method: "get",
+    path: "/api/v1/checkouts/:id",
+    tag: "Checkout",
+    summary: "A checkout with its orders and payment status",
+    auth: "required",
+    params: IdParam,
+    response: Checkout,
+    errors: [400, 401, 404],
+    handler: ({ params, ctx }) => loadCheckout(me(ctx).user.id, params.id)
+  }),
+  endpoint({
+    method: "post",
+    path: "/api/v1/checkouts/:id/payments",
+    tag: "Payments",
+    summary: "Pay the checkout by M-Pesa: an STK push to the phone",
+    description:
+      "At most 3 pushes per phone per hour. A push still waiting on the phone blocks another for 90 s. After a failed payment the checkout can be paid again within 12 hours of checkout. The result arrives asynchronously: poll GET /api/v1/checkouts/{id}.",
+    auth: "required",
+    params: IdParam,
+    body: Schema.Struct({ phone: Phone }),
+    status: 202,
+    response: Schema.Struct({ paymentId: Schema.String, checkoutId: Schema.String, checkoutRequestId: Schema.String, amount: Money, phone: Schema.String, status: Schema.Literal("PENDING"), customerMessage: Schema.String }),
+    errors: [400, 401, 404, 409, 429, 502, 503],
+    handler: ({ params, body, ctx }) =>
+      requestPayment({ checkoutId: params.id, buyerId: me(ctx).user.id, phone: body.phone, callbackUrl: `${ctx.config.publicBaseUrl}${callbackPath(ctx.config.callbackSecret)}` })
+  }),
+  endpoint({
+    method: "post",
+    path: "/api/v1/payments/mpesa/callback/:secret",
+    tag: "Payments",
+    summary: "Daraja's STK callback (Safaricom calls this)",
+    description:
+      "Unsigned, so nothing in it is trusted: the raw body is stored durably and Daraja is answered at once; the worker then confirms the payment with an STK status query before any order is marked PAID.",
+    auth: "none",
+    params: Schema.Struct({ secret: Schema.String }),
+    rawBody: true,
+    response: Schema.Struct({ ResultCode: Schema.Literal(0), ResultDesc: Schema.String }),
+    errors: [404, 503],
+    handler: ({ params, ctx }) =>
+      Effect.gen(function* () {
+        if (!sameSecret(params.secret, ctx.config.callbackSecret)) return yield* Effect.fail(new NotFoundRoute())
+        const text = ctx.rawBody ?? ""
+        let raw: unknown
+        try {
+          raw = JSON.parse(text) as unknown
+        } catch {
+          raw = undefined
+        }
+        // Whatever came is kept; what is not a JSON object is kept as its text.
+        if (typeof raw !== "object" || raw === null) raw = { unparseable: text.slice(0, 20_000) }
+        yield* recordCallback({ raw, checkoutRequestId: checkoutRequestIdOf(raw), remoteAddr: ctx.remoteAddr })
+        return CALLBACK_ACK
+      })
+  })
+]

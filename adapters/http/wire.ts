@@ -1,0 +1,33 @@
+/** Schemas shared by the endpoints: money, ids, paging, the problem document. */
+import { Schema } from "effect"
+import { Money as DomainMoney } from "../../domain/money.js"
+import { Msisdn } from "../../domain/phone.js"
+import { OrderState } from "../../domain/order.js"
+
+export const Money = DomainMoney.annotations({ identifier: "Money", description: "An amount in integer minor units (KES 1.00 = 100) with its currency" })
+export const Phone = Msisdn
+export const Id = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.pattern(/^[A-Za-z0-9_-]+$/, { message: () => "an id is letters, digits, _ and -" }))
+export const IdParam = Schema.Struct({ id: Id })
+export const Instant = Schema.Int.annotations({ description: "epoch milliseconds" })
+export const State = OrderState.annotations({ identifier: "OrderState" })
+
+const intFromString = (min: number, max: number) =>
+  Schema.NumberFromString.pipe(Schema.int(), Schema.between(min, max))
+export const Paging = Schema.Struct({
+  limit: Schema.optionalWith(intFromString(1, 100), { default: () => 20 }),
+  offset: Schema.optionalWith(intFromString(0, 100_000), { default: () => 0 })
+})
+
+export const ProblemDocument = Schema.Struct({
+  type: Schema.String,
+  title: Schema.String,
+  status: Schema.Int,
+  code: Schema.String.annotations({ description: "stable machine-readable code, e.g. ORDER.ILLEGAL_TRANSITION" }),
+  detail: Schema.String,
+  instance: Schema.optional(Schema.String),
+  requestId: Schema.optional(Schema.String),
+  errors: Schema.optional(Schema.Array(Schema.Struct({ path: Schema.String, message: Schema.String }))),
+  retryAfterSeconds: Schema.optional(Schema.Int)
+}).annotations({ identifier: "Problem", description: "RFC 9457 problem details" })
+
+export const Ack = Schema.Struct({ ok: Schema.Literal(true) })

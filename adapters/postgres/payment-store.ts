@@ -1,0 +1,152 @@
+/**
+ * PaymentStore over PostgreSQL: mpesa_stk_requests, mpesa_callbacks (raw, stored first), the
+ * checkout's state and the exception queue. Callback bodies are decoded here with the Daraja
+ * adapter's decoder (adapters/daraja/callbacks.ts), so the application sees plain values.
+ */
+import { Effect, Either, Layer, Option } from "effect"
+import { PaymentStore } from "../../application/payments/payment.port.js"
+import type { StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
+import type { Currency } from "../../domain/money.js"
+import type { OrderState } from "../../domain/order.js"
+import { decodeStkCallback } from "../daraja/callbacks.js"
+import { Database } from "./database.js"
+import { q } from "./unit-of-work.js"
+
+type RequestRow = {
+  id: string; checkout_id: string; phone: string; amount: number; currency: string; checkout_request_id: string | null; status: StkRequestStatus
+  result_code: number | null; result_code_text: string | null; result_desc: string | null; mpesa_receipt_number: string | null; requested_at: Date
+}
+const toRequest = (r: RequestRow): StkRequest => ({
+  id: r.id,
+  checkoutId: r.checkout_id,
+  phone: r.phone,
+  amount: { amount: r.amount, currency: r.currency.trim() as Currency },
+  checkoutRequestId: r.checkout_request_id ?? undefined,
+  status: r.status,
+  resultCode: r.result_code_text ?? (r.result_code === null ? undefined : String(r.result_code)),
+  resultDesc: r.result_desc ?? undefined,
+  receipt: r.mpesa_receipt_number ?? undefined,
+  requestedAt: r.requested_at.getTime()
+})
+const requestColumns = "id, checkout_id, phone, amount, currency, checkout_request_id, status, result_code, result_code_text, result_desc, mpesa_receipt_number, requested_at"
+
+/** What a body says its CheckoutRequestID is, when it can be read at all (for indexing only; nothing is trusted). */
+export const checkoutRequestIdOf = (raw: unknown): string | undefined => {
+  const decoded = decodeStkCallback(raw)
+  return Either.isRight(decoded) ? decoded.right.checkoutRequestId : undefined
+}
+
+export const PaymentStoreLive = Layer.effect(
+  PaymentStore,
+  Effect.map(Database, (db) => {
+    const oneRequest = (where: "id" | "checkout_request_id", value: string) =>
+      Effect.map(
+        q(db, (sql) => sql<Array<RequestRow>>`select ${sql.unsafe(requestColumns)} from mpesa_stk_requests where ${sql(where)} = ${value} for update`),
+        (rows) => Option.map(Option.fromNullable(rows[0]), toRequest)
+      )
+    return {
+      lockCheckout: (checkoutId) =>
+        Effect.gen(function* () {
+          const rows = yield* q(db, (sql) => sql<Array<{ id: string; buyer_id: string; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }>>`
+            select id, buyer_id, state, charge_amount, currency, created_at, expires_at from checkouts where id = ${checkoutId} for update`)
+          const c = rows[0]
+          if (!c) return Option.none()
+          const orders = yield* q(db, (sql) => sql<Array<{ orderId: string; state: OrderState }>>`
+            select id as "orderId", state from orders where checkout_id = ${checkoutId} order by id`)
+          return Option.some({
+            checkoutId: c.id,
+            buyerId: c.buyer_id,
+            state: c.state,
+            charge: { amount: c.charge_amount, currency: c.currency.trim() as Currency },
+            createdAt: c.created_at.getTime(),
+            expiresAt: c.expires_at.getTime(),
+            orders
+          })
+        }),
+
+      latestRequest: (checkoutId) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<RequestRow>>`
+            select ${sql.unsafe(requestColumns)} from mpesa_stk_requests where checkout_id = ${checkoutId} order by requested_at desc, id desc limit 1`),
+          (rows) => Option.map(Option.fromNullable(rows[0]), toRequest)
+        ),
+
+      insertRequest: (r) =>
+        q(db, (sql) => sql`
+          insert into mpesa_stk_requests (id, checkout_id, phone, amount, currency, requested_at)
+          values (${r.id}, ${r.checkoutId}, ${r.phone}, ${r.amount.amount}, ${r.amount.currency}, ${new Date(r.at)})`).pipe(Effect.asVoid),
+
+      requestAccepted: (id, merchantRequestId, checkoutRequestId) =>
+        q(db, (sql) => sql`update mpesa_stk_requests set merchant_request_id = ${merchantRequestId}, checkout_request_id = ${checkoutRequestId} where id = ${id}`).pipe(Effect.asVoid),
+
+      requestRefused: (id, detail, at) =>
+        q(db, (sql) => sql`
+          update mpesa_stk_requests set status = 'FAILED', result_desc = ${detail}, completed_at = ${new Date(at)} where id = ${id} and status = 'PENDING'`).pipe(Effect.asVoid),
+
+      lockRequest: (id) => oneRequest("id", id),
+      lockRequestByCheckoutRequestId: (checkoutRequestId) => oneRequest("checkout_request_id", checkoutRequestId),
+
+      settleRequest: (id, o) =>
+        q(db, (sql) => sql`
+          update mpesa_stk_requests
+             set status = ${o.status}, result_code = ${/^-?\d{1,9}$/.test(o.resultCode) ? Number(o.resultCode) : null}, result_code_text = ${o.resultCode},
+                 result_desc = ${o.resultDesc}, mpesa_receipt_number = ${o.receipt ?? null}, paid_phone = ${o.paidPhone ?? null},
+                 paid_amount = ${o.paidAmount?.amount ?? null}, completed_at = ${new Date(o.at)}
+           where id = ${id} and status = 'PENDING'`).pipe(Effect.asVoid),
+
+      recordReceipt: (id, receipt) =>
+        q(db, (sql) => sql`update mpesa_stk_requests set mpesa_receipt_number = ${receipt} where id = ${id} and mpesa_receipt_number is null`).pipe(Effect.asVoid),
+
+      requestWithReceipt: (receipt) =>
+        Effect.map(q(db, (sql) => sql<Array<{ id: string }>>`select id from mpesa_stk_requests where mpesa_receipt_number = ${receipt}`), (rows) =>
+          Option.map(Option.fromNullable(rows[0]), (r) => r.id)
+        ),
+
+      saveCallback: (c) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{ id: string }>>`
+            insert into mpesa_callbacks (kind, received_at, checkout_request_id, raw, remote_addr)
+            values ('STK', ${new Date(c.at)}, ${c.checkoutRequestId ?? null}, ${sql.json(c.raw as never)}, ${c.remoteAddr ?? null})
+            returning id::text`),
+          (rows) => rows[0]!.id
+        ),
+
+      loadCallback: (id) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{ id: string; raw: unknown; processed_at: Date | null }>>`
+            select id::text, raw, processed_at from mpesa_callbacks where id = ${id}::bigint for update`),
+          (rows) =>
+            Option.map(Option.fromNullable(rows[0]), (r) => {
+              const decoded = decodeStkCallback(r.raw)
+              return Either.isRight(decoded)
+                ? {
+                    id: r.id,
+                    processed: r.processed_at !== null,
+                    callback: {
+                      checkoutRequestId: decoded.right.checkoutRequestId,
+                      resultCode: decoded.right.resultCode,
+                      resultDesc: decoded.right.resultDesc,
+                      amountWhole: decoded.right.amountWhole,
+                      receipt: decoded.right.receipt,
+                      phone: decoded.right.phone
+                    }
+                  }
+                : { id: r.id, processed: r.processed_at !== null, callback: undefined, undecodable: decoded.left.detail }
+            })
+        ),
+
+      markCallbackProcessed: (id, outcome, at) =>
+        q(db, (sql) => sql`update mpesa_callbacks set processed_at = ${new Date(at)}, outcome = ${outcome} where id = ${id}::bigint`).pipe(Effect.asVoid),
+
+      setCheckoutState: (checkoutId, state, at) =>
+        q(db, (sql) => sql`
+          update checkouts set state = ${state}, paid_at = case when ${state} = 'PAID' then ${new Date(at)} else paid_at end where id = ${checkoutId}`).pipe(Effect.asVoid),
+
+      raiseException: (e) =>
+        q(db, (sql) => sql`
+          insert into exceptions (kind, entity, entity_id, payload, dedupe_key)
+          values (${e.kind}, ${e.entity}, ${e.entityId}, ${sql.json(e.payload as never)}, ${e.dedupeKey})
+          on conflict (dedupe_key) do nothing`).pipe(Effect.asVoid)
+    }
+  })
+)

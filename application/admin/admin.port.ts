@@ -1,0 +1,188 @@
+/**
+ * AdminStore: what the back-office use cases need from persistence. Every `lock*` takes the row
+ * lock in the current UnitOfWork transaction, so two reviewers deciding the same record serialize
+ * and the second one sees the first one's outcome.
+ */
+import { Context } from "effect"
+import type { Effect, Option } from "effect"
+import type { StoreKycState, VerificationState } from "../../domain/catalogue.js"
+import type { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
+import type { Currency, Money } from "../../domain/money.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
+import type { AdminRole } from "./admin-roles.js"
+
+/** One audit-log row; seq, time and the hash chain are assigned by the database. */
+export interface AuditEntry {
+  readonly actorKind: "ADMIN" | "SYSTEM"
+  readonly actorId: string
+  readonly actorRole: AdminRole | null
+  /** e.g. "PRODUCT.VERIFY" */
+  readonly action: string
+  /** e.g. "product" */
+  readonly entity: string
+  readonly entityId: string
+  readonly before: unknown
+  readonly after: unknown
+  readonly reason: string | null
+}
+
+export interface SellerRecord {
+  readonly id: string
+  readonly name: string
+  readonly kycState: StoreKycState
+  readonly kycReason: string | null
+}
+
+/** What a reviewer approves; stored as products.last_verified so a re-review can show a diff. */
+export interface ProductReviewedFields {
+  readonly title: string
+  readonly description: string
+  readonly basePrice: Money
+  readonly media: ReadonlyArray<string>
+  readonly brandId: string | null
+  readonly variants: ReadonlyArray<{ readonly sku: string; readonly attributes: Readonly<Record<string, unknown>>; readonly priceOverride: number | null; readonly active: boolean }>
+}
+
+export interface ProductRecord {
+  readonly id: string
+  readonly storeId: string
+  readonly state: VerificationState
+  readonly rejectionReason: string | null
+  readonly version: number
+  readonly current: ProductReviewedFields
+  readonly lastVerified: ProductReviewedFields | null
+}
+
+export interface BrandRecord {
+  readonly id: string
+  readonly name: string
+  /** in the shared vocabulary: the table's PENDING is PENDING_REVIEW */
+  readonly state: VerificationState
+  readonly rejectionReason: string | null
+}
+
+/** One immutable rule version of a promotion. */
+export interface PromotionRule {
+  readonly priority: number
+  readonly startsAt: number
+  readonly endsAt: number
+  readonly scope: PromotionScope
+  readonly minSubtotal?: Money | undefined
+  readonly effect: IncentiveEffect
+  readonly currency: Currency
+  readonly globalLimit: number | null
+  readonly perBuyerLimit: number | null
+}
+
+export type IncentiveStatus = "ACTIVE" | "PAUSED" | "ENDED"
+
+export interface PromotionRecord {
+  readonly id: string
+  readonly name: string
+  readonly status: IncentiveStatus
+  readonly currentVersion: number
+  readonly rule: PromotionRule
+}
+
+export interface DiscountCodeRule {
+  readonly startsAt: number | null
+  readonly expiresAt: number
+  readonly currency: Currency
+  readonly minSubtotal: number
+  readonly effect: IncentiveEffect
+  readonly globalLimit: number | null
+  readonly perBuyerLimit: number | null
+}
+
+export interface DiscountCodeRecord {
+  readonly id: string
+  readonly code: string
+  readonly status: IncentiveStatus
+  readonly currentVersion: number
+  readonly rule: DiscountCodeRule
+}
+
+export interface ExceptionRecord {
+  readonly id: string
+  readonly kind: string
+  readonly status: "OPEN" | "RESOLVED"
+  readonly entity: string | null
+  readonly entityId: string | null
+  readonly payload: Readonly<Record<string, unknown>>
+  readonly note: string | null
+}
+
+export interface PayoutBatchRecord {
+  readonly id: string
+  readonly weekKey: string
+  readonly state: "DRAFT" | "APPROVED" | "PROCESSING" | "COMPLETED"
+  readonly payouts: number
+  readonly total: ReadonlyArray<Money>
+}
+
+export interface AdminUserRecord {
+  readonly id: string
+  readonly email: string
+  readonly passwordHash: string
+  readonly role: AdminRole
+  readonly status: "ACTIVE" | "DISABLED"
+}
+
+export class AdminStore extends Context.Tag("amana/AdminStore")<
+  AdminStore,
+  {
+    /** Appends to the hash-chained audit log (the chain is computed by the database); returns seq. */
+    readonly audit: (entry: AuditEntry) => Effect.Effect<number, StoreUnavailable>
+
+    readonly lockSeller: (storeId: string) => Effect.Effect<Option.Option<SellerRecord>, StoreUnavailable>
+    readonly setSellerKyc: (storeId: string, change: { readonly state: StoreKycState; readonly reason: string | null; readonly by: string; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+
+    readonly lockProduct: (productId: string) => Effect.Effect<Option.Option<ProductRecord>, StoreUnavailable>
+    /** `verified` is set when the product becomes VERIFIED: what was approved, for later diffs. */
+    readonly setProductState: (
+      productId: string,
+      change: { readonly state: VerificationState; readonly reason: string | null; readonly by: string; readonly at: number; readonly verified?: ProductReviewedFields }
+    ) => Effect.Effect<void, StoreUnavailable>
+
+    readonly lockBrand: (brandId: string) => Effect.Effect<Option.Option<BrandRecord>, StoreUnavailable>
+    readonly setBrandState: (brandId: string, change: { readonly state: VerificationState; readonly reason: string | null; readonly by: string; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+
+    readonly insertPromotion: (p: { readonly id: string; readonly name: string; readonly by: string; readonly at: number; readonly rule: PromotionRule }) => Effect.Effect<void, StoreUnavailable>
+    readonly lockPromotion: (id: string) => Effect.Effect<Option.Option<PromotionRecord>, StoreUnavailable>
+    /** Appends version `version` (never rewrites one) and moves the head to it. */
+    readonly appendPromotionVersion: (id: string, version: number, rule: PromotionRule, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly setPromotionStatus: (id: string, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
+
+    readonly insertDiscountCode: (d: { readonly id: string; readonly code: string; readonly by: string; readonly at: number; readonly rule: DiscountCodeRule }) => Effect.Effect<void, StoreUnavailable>
+    /** Is this code string taken by a live (not ENDED) code? */
+    readonly liveCodeExists: (code: string) => Effect.Effect<boolean, StoreUnavailable>
+    readonly lockDiscountCode: (id: string) => Effect.Effect<Option.Option<DiscountCodeRecord>, StoreUnavailable>
+    readonly appendDiscountCodeVersion: (id: string, version: number, rule: DiscountCodeRule, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly setDiscountCodeStatus: (id: string, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
+
+    readonly lockException: (id: string) => Effect.Effect<Option.Option<ExceptionRecord>, StoreUnavailable>
+    readonly resolveException: (id: string, change: { readonly note: string; readonly by: string; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+    /** Puts a dead-lettered outbox event back on the worker's queue (same transaction). */
+    readonly requeueOutboxEvent: (eventId: string) => Effect.Effect<boolean, StoreUnavailable>
+
+    readonly lockPayoutBatch: (id: string) => Effect.Effect<Option.Option<PayoutBatchRecord>, StoreUnavailable>
+    readonly approvePayoutBatch: (id: string, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
+
+    readonly findAdminByEmail: (email: string) => Effect.Effect<Option.Option<AdminUserRecord>, StoreUnavailable>
+    readonly countAdmins: () => Effect.Effect<number, StoreUnavailable>
+    readonly insertAdmin: (a: { readonly id: string; readonly email: string; readonly passwordHash: string; readonly role: AdminRole }) => Effect.Effect<void, StoreUnavailable>
+    readonly recordLogin: (adminId: string, at: number) => Effect.Effect<void, StoreUnavailable>
+
+    /** First audit seq that does not verify, None when the chain is intact. */
+    readonly verifyAuditChain: () => Effect.Effect<Option.Option<number>, StoreUnavailable>
+  }
+>() {}
+
+/** Password hashing (a memory-hard KDF) lives in an adapter; use cases only see this. */
+export class PasswordHasher extends Context.Tag("amana/PasswordHasher")<
+  PasswordHasher,
+  {
+    readonly hash: (password: string) => Effect.Effect<string>
+    readonly verify: (password: string, stored: string) => Effect.Effect<boolean>
+  }
+>() {}

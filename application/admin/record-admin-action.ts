@@ -1,0 +1,53 @@
+/**
+ * The one way an admin change is recorded: an audit-log entry (who, role, what, before, after, why)
+ * and the change's domain events, both on the caller's transaction, so they commit or vanish with it.
+ */
+import { Effect, Option } from "effect"
+import type { DomainEvent } from "../ports/outbox.js"
+import { Outbox } from "../ports/outbox.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
+import { AdminInvalidInput, AdminRecordNotFound } from "./admin.errors.js"
+import type { AdminActor } from "./admin-roles.js"
+import { AdminStore } from "./admin.port.js"
+
+export interface AdminChange {
+  readonly action: string
+  readonly entity: string
+  readonly entityId: string
+  readonly before: unknown
+  readonly after: unknown
+  readonly reason?: string | null | undefined
+}
+
+export const recordAdminAction = (actor: AdminActor, change: AdminChange, events: ReadonlyArray<DomainEvent>) =>
+  Effect.gen(function* () {
+    const store = yield* AdminStore
+    const outbox = yield* Outbox
+    const seq = yield* store.audit({
+      actorKind: "ADMIN",
+      actorId: actor.id,
+      actorRole: actor.role,
+      action: change.action,
+      entity: change.entity,
+      entityId: change.entityId,
+      before: change.before,
+      after: change.after,
+      reason: change.reason ?? null
+    })
+    // Every event names the admin and the audit row that explains it.
+    yield* outbox.append(events.map((e) => ({ ...e, payload: { ...e.payload, adminId: actor.id, adminRole: actor.role, auditSeq: seq } })))
+    return seq
+  })
+
+/** Unwraps a locked row or fails with AdminRecordNotFound. */
+export const found = <A>(entity: string, id: string, lookup: Effect.Effect<Option.Option<A>, StoreUnavailable>) =>
+  Effect.flatMap(lookup, Option.match({ onNone: () => Effect.fail(new AdminRecordNotFound({ entity, id })), onSome: Effect.succeed }))
+
+/** A reason a human will read later: trimmed, non-blank, bounded. */
+export const requiredText = (value: string | undefined | null, what: string): Effect.Effect<string, AdminInvalidInput> =>
+  Effect.suspend(() => {
+    const text = (value ?? "").trim()
+    return text === "" ? Effect.fail(invalid(`${what} is required`)) : text.length > 2_000 ? Effect.fail(invalid(`${what} is too long (2,000 characters at most)`)) : Effect.succeed(text)
+  })
+
+const invalid = (detail: string) => new AdminInvalidInput({ detail })

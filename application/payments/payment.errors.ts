@@ -1,0 +1,23 @@
+import { Data } from "effect"
+
+export class CheckoutNotPayable extends Data.TaggedError("CheckoutNotPayable")<{ readonly checkoutId: string; readonly state: string }> {
+  readonly code = "PAYMENT.CHECKOUT_NOT_PAYABLE"
+  override get message() {
+    return `checkout ${this.checkoutId} cannot be paid now: it is ${this.state.toLowerCase().replaceAll("_", " ")}`
+  }
+}
+
+export class PaymentInProgress extends Data.TaggedError("PaymentInProgress")<{ readonly checkoutId: string; readonly retryAfterMs: number }> {
+  readonly code = "PAYMENT.IN_PROGRESS"
+  override get message() {
+    return `an M-Pesa prompt for checkout ${this.checkoutId} is still waiting for an answer on the phone; try again in ${Math.ceil(this.retryAfterMs / 1000)} s`
+  }
+}
+
+/** The STK query says "not final yet": the worker retries the reconciliation later. */
+export class PaymentStillPending extends Data.TaggedError("PaymentStillPending")<{ readonly checkoutRequestId: string; readonly detail: string }> {
+  readonly code = "PAYMENT.STILL_PENDING"
+  override get message() {
+    return `M-Pesa has not finished ${this.checkoutRequestId} yet (${this.detail}); polling again later`
+  }
+}

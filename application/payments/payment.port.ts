@@ -1,0 +1,100 @@
+/**
+ * PaymentStore: STK push requests, raw Daraja callbacks, the checkout's payment state and the
+ * exception queue. Every method runs on the current UnitOfWork transaction; `lock*` take row locks
+ * so a callback and a poll of the same push serialize.
+ */
+import { Context } from "effect"
+import type { Effect, Option } from "effect"
+import type { Money } from "../../domain/money.js"
+import type { OrderState } from "../../domain/order.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
+
+export type StkRequestStatus = "PENDING" | "PAID" | "CANCELLED" | "FAILED"
+
+export interface StkRequest {
+  readonly id: string
+  readonly checkoutId: string
+  readonly phone: string
+  /** minor units; always whole shillings */
+  readonly amount: Money
+  readonly checkoutRequestId?: string | undefined
+  readonly status: StkRequestStatus
+  readonly resultCode?: string | undefined
+  readonly resultDesc?: string | undefined
+  readonly receipt?: string | undefined
+  readonly requestedAt: number
+}
+
+export interface PayableCheckout {
+  readonly checkoutId: string
+  readonly buyerId: string
+  readonly state: string
+  readonly charge: Money
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly orders: ReadonlyArray<{ readonly orderId: string; readonly state: OrderState }>
+}
+
+/** A decoded STK callback (adapters/daraja/callbacks.ts reads the wire format). */
+export interface StkCallbackInfo {
+  readonly checkoutRequestId: string
+  readonly resultCode: string
+  readonly resultDesc: string
+  readonly amountWhole?: number | undefined
+  readonly receipt?: string | undefined
+  readonly phone?: string | undefined
+}
+
+export interface StoredCallback {
+  readonly id: string
+  readonly processed: boolean
+  readonly callback: StkCallbackInfo | undefined
+  /** why the body could not be read, when it could not */
+  readonly undecodable?: string | undefined
+}
+
+export type CheckoutPaymentState = "PENDING_PAYMENT" | "PAID" | "PAYMENT_FAILED" | "CANCELLED" | "EXPIRED"
+
+export interface PaymentException {
+  readonly kind: string
+  readonly entity: string
+  readonly entityId: string
+  readonly payload: Readonly<Record<string, unknown>>
+  /** one exception per cause, however often it is replayed */
+  readonly dedupeKey: string
+}
+
+export class PaymentStore extends Context.Tag("amana/PaymentStore")<
+  PaymentStore,
+  {
+    readonly lockCheckout: (checkoutId: string) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
+    readonly latestRequest: (checkoutId: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
+    readonly insertRequest: (r: { readonly id: string; readonly checkoutId: string; readonly phone: string; readonly amount: Money; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly requestAccepted: (id: string, merchantRequestId: string, checkoutRequestId: string) => Effect.Effect<void, StoreUnavailable>
+    readonly requestRefused: (id: string, detail: string, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly lockRequest: (id: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
+    readonly lockRequestByCheckoutRequestId: (checkoutRequestId: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
+    readonly settleRequest: (
+      id: string,
+      outcome: {
+        readonly status: Exclude<StkRequestStatus, "PENDING">
+        readonly resultCode: string
+        readonly resultDesc: string
+        readonly receipt?: string | undefined
+        readonly paidPhone?: string | undefined
+        readonly paidAmount?: Money | undefined
+        readonly at: number
+      }
+    ) => Effect.Effect<void, StoreUnavailable>
+    /** Fill in the receipt of a push confirmed by query before its callback arrived. */
+    readonly recordReceipt: (id: string, receipt: string) => Effect.Effect<void, StoreUnavailable>
+    /** The request that already holds this M-Pesa receipt, if any. */
+    readonly requestWithReceipt: (receipt: string) => Effect.Effect<Option.Option<string>, StoreUnavailable>
+    /** Stores the body as received (raw JSON, or the text when it is not JSON). */
+    readonly saveCallback: (c: { readonly raw: unknown; readonly checkoutRequestId?: string | undefined; readonly remoteAddr?: string | undefined; readonly at: number }) => Effect.Effect<string, StoreUnavailable>
+    readonly loadCallback: (id: string) => Effect.Effect<Option.Option<StoredCallback>, StoreUnavailable>
+    readonly markCallbackProcessed: (id: string, outcome: string, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly setCheckoutState: (checkoutId: string, state: CheckoutPaymentState, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly raiseException: (e: PaymentException) => Effect.Effect<void, StoreUnavailable>
+  }
+>() {}

@@ -1,0 +1,234 @@
+/**
+ * From "Daraja said something" to "the checkout is paid (or not)".
+ *
+ *   recordCallback     the raw body is stored durably and an outbox event enqueued, in one
+ *                      transaction, before Daraja gets its answer. Nothing is trusted yet.
+ *   reconcileCallback  (outbox handler) decode, find the push by CheckoutRequestID, settle it.
+ *   pollPush           (outbox handler for every accepted push) settle it even if no callback comes
+ *                      (a Paid answer waits CALLBACK_GRACE_MS for the callback, to match amount and phone).
+ *
+ * Settling a push asks Daraja's STK query for the truth (a callback is unsigned). "Not final yet"
+ * fails with PaymentStillPending so the worker retries later (exponential backoff). Then:
+ *   Paid             the callback (when there is one) must agree on amount and phone; the checkout
+ *                    must still be waiting for payment. Only then every order of the checkout goes
+ *                    PAID (domain transition, timeline, outbox) and the payment postings go to the
+ *                    ledger (clearing -> escrow per order, platform funding, rounding), in ONE transaction.
+ *   CancelledByUser  orders -> CANCELLED_BY_USER (holds released).
+ *   Failed           orders -> PAYMENT_FAILED with Daraja's description; the buyer may retry in the window.
+ * Anything a machine must not decide (mismatch, unknown CheckoutRequestID, a payment for a checkout
+ * that expired, was cancelled or was already paid, a callback the query contradicts) goes to the
+ * exception queue with everything needed to follow the money. A replay finds the push settled and
+ * does nothing.
+ */
+import { Clock, Effect, Option } from "effect"
+import { orderMoneyFromSnapshot, paymentPostings } from "../../domain/ledger.js"
+import * as M from "../../domain/money.js"
+import type { Actor } from "../../domain/order.js"
+import { applyTransition } from "../orders/transition-order.js"
+import { OrderStore } from "../orders/order.port.js"
+import type { OrderRecord } from "../orders/order.port.js"
+import { Outbox } from "../ports/outbox.js"
+import { PaymentGateway } from "../ports/payment-gateway.js"
+import type { StkStatus } from "../ports/payment-gateway.js"
+import { UnitOfWork } from "../ports/unit-of-work.js"
+import { PaymentStillPending } from "./payment.errors.js"
+import { PaymentStore } from "./payment.port.js"
+import type { StkCallbackInfo, StkRequest } from "./payment.port.js"
+
+const MPESA: Actor = { kind: "SYSTEM", id: "mpesa-reconciler" }
+
+/** How long a push confirmed Paid by query waits for its callback before the query alone settles it. */
+export const CALLBACK_GRACE_MS = 120_000
+
+export type SettleOutcome =
+  | "PAID"
+  | "CANCELLED_BY_USER"
+  | "PAYMENT_FAILED"
+  | "DUPLICATE"
+  | "RECEIPT_RECORDED"
+  | "MISMATCH"
+  | "LATE_PAYMENT"
+  | "DUPLICATE_PAYMENT"
+  | "UNKNOWN_REQUEST"
+  | "UNDECODABLE"
+
+/** Store what Daraja POSTed, first and durably; the rest happens in the worker. */
+export const recordCallback = (c: { readonly raw: unknown; readonly checkoutRequestId?: string | undefined; readonly remoteAddr?: string | undefined }) =>
+  Effect.gen(function* () {
+    const uow = yield* UnitOfWork
+    const store = yield* PaymentStore
+    const outbox = yield* Outbox
+    const at = yield* Clock.currentTimeMillis
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const callbackId = yield* store.saveCallback({ ...c, at })
+        yield* outbox.append([{ type: "MPESA_CALLBACK_RECEIVED", aggregateType: "PAYMENT", aggregateId: callbackId, payload: { callbackId, checkoutRequestId: c.checkoutRequestId ?? null } }])
+        return callbackId
+      })
+    )
+  }).pipe(Effect.withSpan("Payments.recordCallback"))
+
+const classOf = (code: string): StkStatus["_tag"] => (code === "0" ? "Paid" : code === "1032" || code === "1031" ? "CancelledByUser" : "Failed")
+
+/** Settle one push (already row-locked) against the STK query, optionally with its callback. */
+const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly callbackId: string }) | undefined) =>
+  Effect.gen(function* () {
+    const store = yield* PaymentStore
+    const gateway = yield* PaymentGateway
+    const at = yield* Clock.currentTimeMillis
+    const exception = (kind: string, key: string, payload: Record<string, unknown>) =>
+      store.raiseException({
+        kind,
+        entity: "mpesa_stk_request",
+        entityId: request.id,
+        dedupeKey: `${kind}:${key}`,
+        payload: { stkRequestId: request.id, checkoutId: request.checkoutId, checkoutRequestId: request.checkoutRequestId ?? null, amount: request.amount, phone: request.phone, callback: callback ?? null, ...payload }
+      })
+
+    if (request.status !== "PENDING") {
+      if (!callback) return "DUPLICATE" as const
+      const settledAs = request.status === "PAID" ? "Paid" : request.status === "CANCELLED" ? "CancelledByUser" : "Failed"
+      if (classOf(callback.resultCode) !== settledAs) {
+        yield* exception("CALLBACK_CONTRADICTED", callback.callbackId, { reason: `the callback said ${callback.resultCode}, the push was settled ${request.status} (${request.resultCode ?? "?"}) on Daraja's STK query; the query is trusted` })
+        return "DUPLICATE" as const
+      }
+      // A callback bringing the receipt of a push settled by query alone: it must match what was asked.
+      if (request.status === "PAID" && callback.receipt && request.receipt === undefined) {
+        const amountOk = callback.amountWhole !== undefined && M.equals(M.major(callback.amountWhole, request.amount.currency), request.amount)
+        if (!amountOk || (callback.phone !== undefined && callback.phone !== request.phone)) {
+          yield* exception(amountOk ? "PAYMENT_PHONE_MISMATCH" : "PAYMENT_AMOUNT_MISMATCH", request.id, { reason: "the late callback does not match the push settled by query" })
+          return "MISMATCH" as const
+        }
+        yield* store.recordReceipt(request.id, callback.receipt)
+        return "RECEIPT_RECORDED" as const
+      }
+      if (request.status === "PAID" && callback.receipt && request.receipt !== callback.receipt)
+        yield* exception("CALLBACK_CONFLICT", `${request.id}:${callback.receipt}`, { reason: "a second receipt for a push already paid" })
+      return "DUPLICATE" as const
+    }
+    if (request.checkoutRequestId === undefined) return "DUPLICATE" as const
+
+    const status = yield* gateway.stkQuery(request.checkoutRequestId)
+    if (status._tag === "Pending") return yield* new PaymentStillPending({ checkoutRequestId: request.checkoutRequestId, detail: status.detail })
+    // Paid, and no callback yet: give the callback time to arrive so amount and phone can be matched;
+    // after the grace period the query alone settles it (STK charges exactly the pushed amount to the pushed phone).
+    if (status._tag === "Paid" && !callback && at - request.requestedAt < CALLBACK_GRACE_MS)
+      return yield* new PaymentStillPending({ checkoutRequestId: request.checkoutRequestId, detail: "paid; waiting for the callback to match amount and phone" })
+    if (callback && classOf(callback.resultCode) !== status._tag)
+      yield* exception("CALLBACK_CONTRADICTED", `${callback.callbackId}`, { reason: `the callback said ${callback.resultCode}, the STK query says ${status.resultCode}; the query is trusted`, query: status })
+
+    if (status._tag !== "Paid") {
+      const cancelled = status._tag === "CancelledByUser"
+      yield* store.settleRequest(request.id, { status: cancelled ? "CANCELLED" : "FAILED", resultCode: status.resultCode, resultDesc: status.resultDesc, at })
+      const checkout = yield* store.lockCheckout(request.checkoutId)
+      if (Option.isNone(checkout)) return cancelled ? ("CANCELLED_BY_USER" as const) : ("PAYMENT_FAILED" as const)
+      const orders = yield* OrderStore
+      for (const o of checkout.value.orders) {
+        if (o.state !== "PENDING_PAYMENT") continue
+        const order = yield* orders.lock(o.orderId)
+        if (Option.isSome(order))
+          yield* applyTransition(order.value, { orderId: o.orderId, to: cancelled ? "CANCELLED_BY_USER" : "PAYMENT_FAILED", actor: MPESA, reason: `M-Pesa ${status.resultCode}: ${status.resultDesc}` }, at)
+      }
+      yield* store.setCheckoutState(request.checkoutId, cancelled ? "CANCELLED" : "PAYMENT_FAILED", at)
+      return cancelled ? ("CANCELLED_BY_USER" as const) : ("PAYMENT_FAILED" as const)
+    }
+
+    // Paid, says Safaricom. Does the callback (when it agrees) match what we asked for?
+    const agreeing = callback && classOf(callback.resultCode) === "Paid" ? callback : undefined
+    const receipt = agreeing?.receipt
+    const paidAmount = agreeing?.amountWhole !== undefined ? M.major(agreeing.amountWhole, request.amount.currency) : undefined
+    const settled = { status: "PAID" as const, resultCode: status.resultCode, resultDesc: status.resultDesc, receipt, paidPhone: agreeing?.phone, paidAmount, at }
+    if (receipt !== undefined) {
+      const holder = yield* store.requestWithReceipt(receipt)
+      if (Option.isSome(holder) && holder.value !== request.id) {
+        yield* exception("DUPLICATE_RECEIPT", receipt, { reason: `receipt ${receipt} already belongs to ${holder.value}` })
+        return "DUPLICATE" as const
+      }
+    }
+    const amountWrong = paidAmount !== undefined && !M.equals(paidAmount, request.amount)
+    const phoneWrong = agreeing?.phone !== undefined && agreeing.phone !== request.phone
+    if (agreeing && (amountWrong || phoneWrong || agreeing.amountWhole === undefined)) {
+      // Money arrived but not as asked: recorded against the push, the orders stay unpaid, a human decides.
+      yield* store.settleRequest(request.id, settled)
+      yield* exception(amountWrong || agreeing.amountWhole === undefined ? "PAYMENT_AMOUNT_MISMATCH" : "PAYMENT_PHONE_MISMATCH", request.id, {
+        reason: amountWrong ? `paid ${paidAmount ? M.format(paidAmount) : "?"}, asked ${M.format(request.amount)}` : agreeing.amountWhole === undefined ? "the callback carries no amount" : `paid from ${agreeing.phone}, asked ${request.phone}`,
+        paidAmount: paidAmount ?? null,
+        paidPhone: agreeing.phone ?? null
+      })
+      return "MISMATCH" as const
+    }
+    yield* store.settleRequest(request.id, settled)
+
+    const checkout = yield* store.lockCheckout(request.checkoutId)
+    if (Option.isNone(checkout)) {
+      yield* exception("LATE_PAYMENT", request.id, { reason: "the checkout no longer exists" })
+      return "LATE_PAYMENT" as const
+    }
+    const c = checkout.value
+    const waiting = c.orders.every((o) => o.state === "PENDING_PAYMENT")
+    if (!waiting) {
+      const alreadyPaid = c.orders.every((o) => o.state !== "PENDING_PAYMENT" && o.state !== "PAYMENT_FAILED" && o.state !== "EXPIRED" && o.state !== "CANCELLED_BY_USER")
+      const kind = alreadyPaid ? "DUPLICATE_PAYMENT" : "LATE_PAYMENT"
+      yield* exception(kind, request.id, { reason: `payment confirmed for a checkout whose orders are ${[...new Set(c.orders.map((o) => o.state))].join(", ")}; refund or reinstate`, receipt: receipt ?? null })
+      return kind
+    }
+    const orders = yield* OrderStore
+    const locked: Array<OrderRecord> = []
+    for (const o of c.orders) {
+      const order = yield* orders.lock(o.orderId)
+      if (Option.isSome(order)) locked.push(order.value)
+    }
+    for (const order of locked) yield* applyTransition(order, { orderId: order.id, to: "PAID", actor: MPESA, reason: receipt ? `M-Pesa ${receipt}` : "M-Pesa (confirmed by STK query)" }, at)
+    yield* orders.post(paymentPostings(c.checkoutId, receipt ?? `query:${request.checkoutRequestId}`, c.charge, locked.map((o) => orderMoneyFromSnapshot(o.snapshot))), at)
+    yield* store.setCheckoutState(c.checkoutId, "PAID", at)
+    yield* Effect.flatMap(Outbox, (o) =>
+      o.append([{ type: "CHECKOUT_PAID", aggregateType: "CHECKOUT", aggregateId: c.checkoutId, payload: { checkoutId: c.checkoutId, stkRequestId: request.id, receipt: receipt ?? null, amount: c.charge } }])
+    )
+    return "PAID" as const
+  })
+
+/** Outbox handler: settle the push a stored callback is about. */
+export const reconcileCallback = (callbackId: string) =>
+  Effect.gen(function* () {
+    const uow = yield* UnitOfWork
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const store = yield* PaymentStore
+        const at = yield* Clock.currentTimeMillis
+        const stored = yield* store.loadCallback(callbackId)
+        if (Option.isNone(stored) || stored.value.processed) return "DUPLICATE" as SettleOutcome
+        const cb = stored.value.callback
+        const done = (outcome: SettleOutcome) => Effect.as(store.markCallbackProcessed(callbackId, outcome, at), outcome)
+        if (cb === undefined) {
+          yield* store.raiseException({ kind: "CALLBACK_UNDECODABLE", entity: "mpesa_callback", entityId: callbackId, dedupeKey: `CALLBACK_UNDECODABLE:${callbackId}`, payload: { callbackId, detail: stored.value.undecodable ?? "unreadable" } })
+          return yield* done("UNDECODABLE")
+        }
+        const request = yield* store.lockRequestByCheckoutRequestId(cb.checkoutRequestId)
+        if (Option.isNone(request)) {
+          yield* store.raiseException({
+            kind: "UNKNOWN_CHECKOUT_REQUEST",
+            entity: "mpesa_callback",
+            entityId: callbackId,
+            dedupeKey: `UNKNOWN_CHECKOUT_REQUEST:${cb.checkoutRequestId}:${cb.resultCode}:${cb.receipt ?? ""}`,
+            payload: { callbackId, callback: cb, reason: "no push of ours has this CheckoutRequestID" }
+          })
+          return yield* done("UNKNOWN_REQUEST")
+        }
+        return yield* done(yield* settle(request.value, { ...cb, callbackId }))
+      })
+    )
+  }).pipe(Effect.withSpan("Payments.reconcileCallback"))
+
+/** Outbox handler: settle a push by STK query alone (no callback needed). */
+export const pollPush = (stkRequestId: string) =>
+  Effect.gen(function* () {
+    const uow = yield* UnitOfWork
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const store = yield* PaymentStore
+        const request = yield* store.lockRequest(stkRequestId)
+        if (Option.isNone(request)) return "UNKNOWN_REQUEST" as SettleOutcome
+        return yield* settle(request.value, undefined)
+      })
+    )
+  }).pipe(Effect.withSpan("Payments.pollPush"))

@@ -1,0 +1,101 @@
+/**
+ * Ask the buyer's phone for the checkout total by STK push. The push is recorded before Daraja is
+ * called and never retried blindly (a timeout does not say whether the phone got a prompt); while
+ * a prompt may still be on the phone a second push is refused. A checkout whose last payment failed
+ * goes back to PENDING_PAYMENT first (allowed inside the 12-hour window; the domain checks it).
+ */
+import { Clock, Effect, Option } from "effect"
+import { CheckoutNotFound } from "../checkout/checkout.errors.js"
+import { applyTransition } from "../orders/transition-order.js"
+import { OrderStore } from "../orders/order.port.js"
+import { UserId } from "../../domain/ids.js"
+import { enforce, Limits } from "../auth/rate-limits.js"
+import { Ids } from "../ports/ids.js"
+import { Outbox } from "../ports/outbox.js"
+import { PaymentGateway } from "../ports/payment-gateway.js"
+import { UnitOfWork } from "../ports/unit-of-work.js"
+import { CheckoutNotPayable, PaymentInProgress } from "./payment.errors.js"
+import { PaymentStore } from "./payment.port.js"
+
+/** How long an unanswered prompt blocks another push (Safaricom's prompt times out well within this). */
+export const PROMPT_WINDOW_MS = 90_000
+
+export interface RequestPayment {
+  readonly checkoutId: string
+  readonly buyerId: string
+  /** 2547XXXXXXXX / 2541XXXXXXXX */
+  readonly phone: string
+  readonly callbackUrl: string
+}
+
+export const requestPayment = (cmd: RequestPayment) =>
+  Effect.gen(function* () {
+    const uow = yield* UnitOfWork
+    const store = yield* PaymentStore
+    const ids = yield* Ids
+    const gateway = yield* PaymentGateway
+    const now = yield* Clock.currentTimeMillis
+
+    const prepared = yield* uow.transaction(
+      Effect.gen(function* () {
+        const found = yield* store.lockCheckout(cmd.checkoutId)
+        if (Option.isNone(found) || found.value.buyerId !== cmd.buyerId) return yield* new CheckoutNotFound({ checkoutId: cmd.checkoutId })
+        const checkout = found.value
+        const states = new Set(checkout.orders.map((o) => o.state))
+        const payable = [...states].every((s) => s === "PENDING_PAYMENT" || s === "PAYMENT_FAILED")
+        if (!payable) return yield* new CheckoutNotPayable({ checkoutId: checkout.checkoutId, state: checkout.orders[0]?.state ?? checkout.state })
+        if (now >= checkout.expiresAt) return yield* new CheckoutNotPayable({ checkoutId: checkout.checkoutId, state: "EXPIRED" })
+        const last = yield* store.latestRequest(checkout.checkoutId)
+        if (Option.isSome(last) && last.value.status === "PENDING" && now - last.value.requestedAt < PROMPT_WINDOW_MS)
+          return yield* new PaymentInProgress({ checkoutId: checkout.checkoutId, retryAfterMs: PROMPT_WINDOW_MS - (now - last.value.requestedAt) })
+        yield* enforce("M-Pesa prompts to this phone", Limits.stkPush(cmd.phone))
+        // A retry after a failed payment: back to PENDING_PAYMENT, by the buyer, inside the window.
+        const orders = yield* OrderStore
+        for (const o of checkout.orders) {
+          if (o.state !== "PAYMENT_FAILED") continue
+          const order = yield* orders.lock(o.orderId)
+          if (Option.isSome(order))
+            yield* applyTransition(order.value, { orderId: o.orderId, to: "PENDING_PAYMENT", actor: { kind: "BUYER", id: UserId.make(cmd.buyerId) }, reason: "payment retried" }, now)
+        }
+        if (states.has("PAYMENT_FAILED")) yield* store.setCheckoutState(checkout.checkoutId, "PENDING_PAYMENT", now)
+        const id = yield* ids.next("stk")
+        yield* store.insertRequest({ id, checkoutId: checkout.checkoutId, phone: cmd.phone, amount: checkout.charge, at: now })
+        return { id, checkout }
+      })
+    )
+
+    const pushed = yield* Effect.either(
+      gateway.stkPush({
+        phone: cmd.phone,
+        amount: prepared.checkout.charge,
+        accountReference: `AMANA${prepared.checkout.checkoutId.slice(-7).toUpperCase()}`,
+        description: "Amana order",
+        callbackUrl: cmd.callbackUrl
+      })
+    )
+    if (pushed._tag === "Left") {
+      const e = pushed.left
+      const detail = e._tag === "GatewayRejected" ? `${e.errorCode} ${e.errorMessage}` : `gateway unavailable: ${e.detail}`
+      yield* uow.transaction(store.requestRefused(prepared.id, detail, now))
+      return yield* Effect.fail(e)
+    }
+    const accepted = pushed.right
+    yield* uow.transaction(
+      Effect.gen(function* () {
+        yield* store.requestAccepted(prepared.id, accepted.merchantRequestId, accepted.checkoutRequestId)
+        // The worker polls this push by STK query until it is final, in case no callback ever comes.
+        yield* Effect.flatMap(Outbox, (o) =>
+          o.append([{ type: "PAYMENT_STK_REQUESTED", aggregateType: "PAYMENT", aggregateId: prepared.id, payload: { stkRequestId: prepared.id, checkoutId: prepared.checkout.checkoutId } }])
+        )
+      })
+    )
+    return {
+      paymentId: prepared.id,
+      checkoutId: prepared.checkout.checkoutId,
+      checkoutRequestId: accepted.checkoutRequestId,
+      amount: prepared.checkout.charge,
+      phone: cmd.phone,
+      status: "PENDING" as const,
+      customerMessage: accepted.customerMessage
+    }
+  }).pipe(Effect.withSpan("Payments.request"))

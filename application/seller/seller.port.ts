@@ -1,0 +1,63 @@
+/** SellerStore: a seller's store, listings, stock and money lines. */
+import { Context, Data } from "effect"
+import type { Effect, Option } from "effect"
+import type { Listing } from "../../domain/catalogue.js"
+import type { Money } from "../../domain/money.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
+
+export interface SellerStoreRef {
+  readonly storeId: string
+  readonly storeName: string
+  readonly role: "OWNER" | "STAFF"
+}
+
+export interface StockLine {
+  readonly variantId: string
+  readonly onHand: number
+  readonly reserved: number
+}
+
+export interface LedgerLine {
+  readonly at: number
+  readonly kind: string
+  readonly orderId?: string | undefined
+  readonly description: string
+  /** positive: owed to the seller; negative: paid out */
+  readonly amount: Money
+}
+
+export interface PayoutLine {
+  readonly payoutId: string
+  readonly status: string
+  readonly amount: Money
+  readonly createdAt: number
+  readonly receipt?: string | undefined
+}
+
+export class SkuTaken extends Data.TaggedError("SkuTaken")<{ readonly sku: string }> {
+  readonly code = "CATALOGUE.SKU_TAKEN"
+  override get message() {
+    return `the SKU ${this.sku} is already used`
+  }
+}
+
+export class SellerStore extends Context.Tag("amana/SellerStore")<
+  SellerStore,
+  {
+    /** The store this user works for (an owner's own store first). */
+    readonly storeOf: (userId: string) => Effect.Effect<Option.Option<SellerStoreRef>, StoreUnavailable>
+    readonly listings: (storeId: string) => Effect.Effect<ReadonlyArray<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
+    /** Row-locked for the rest of the transaction. */
+    readonly loadListing: (productId: string) => Effect.Effect<Option.Option<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
+    readonly insertListing: (listing: Listing, stock: ReadonlyMap<string, number>, at: number) => Effect.Effect<void, StoreUnavailable | SkuTaken>
+    /** Writes the edited product and its variant set (a variant left out is deactivated, never deleted). */
+    readonly updateListing: (listing: Listing, at: number) => Effect.Effect<void, StoreUnavailable | SkuTaken>
+    readonly variantOwner: (variantId: string) => Effect.Effect<Option.Option<string>, StoreUnavailable>
+    /** false when reservations exceed the new on-hand figure */
+    readonly setStock: (variantId: string, onHand: number) => Effect.Effect<{ readonly ok: boolean; readonly reserved: number }, StoreUnavailable>
+    readonly ledger: (storeId: string) => Effect.Effect<ReadonlyArray<LedgerLine>, StoreUnavailable>
+    readonly payouts: (storeId: string) => Effect.Effect<ReadonlyArray<PayoutLine>, StoreUnavailable>
+    /** Snapshots of this store's orders whose escrow was released. */
+    readonly settledSnapshots: (storeId: string) => Effect.Effect<ReadonlyArray<unknown>, StoreUnavailable>
+  }
+>() {}

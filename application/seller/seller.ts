@@ -1,0 +1,217 @@
+/**
+ * The seller's side: listings (new ones and material edits go to PENDING_REVIEW, by the domain's
+ * applyEdit), stock per SKU, per-product commission rate, their store's orders (accept or reject a
+ * paid order) and a statement from the ledger. Everything is scoped to the seller's own store: a
+ * product or order of another store is "not found".
+ */
+import { Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { applyEdit, Product, Variant } from "../../domain/catalogue.js"
+import type { Listing, ListingPatch } from "../../domain/catalogue.js"
+import { ProductId, StoreId, UserId, VariantId } from "../../domain/ids.js"
+import { sellerSettlement } from "../../domain/ledger.js"
+import * as M from "../../domain/money.js"
+import type { Money } from "../../domain/money.js"
+import { decodeSnapshot } from "../../domain/snapshot.js"
+import { BuyerOrderStore } from "../buyer-orders/buyer-order.port.js"
+import { OrderNotFound } from "../orders/order.errors.js"
+import { transitionOrder } from "../orders/transition-order.js"
+import { Ids } from "../ports/ids.js"
+import { UnitOfWork } from "../ports/unit-of-work.js"
+import { InvalidListing, NotASeller, SellerProductNotFound, SellerVariantNotFound, StockBelowReserved } from "./seller.errors.js"
+import { SellerStore } from "./seller.port.js"
+import type { SellerStoreRef } from "./seller.port.js"
+
+export const sellerStore = (userId: string) =>
+  Effect.flatMap(SellerStore, (s) => Effect.flatMap(s.storeOf(userId), Option.match({ onNone: () => Effect.fail(new NotASeller()), onSome: Effect.succeed })))
+
+const invalid = (e: ParseResult.ParseError) => new InvalidListing({ detail: ParseResult.TreeFormatter.formatErrorSync(e) })
+
+export interface NewVariant {
+  readonly sku: string
+  readonly attributes: Readonly<Record<string, string>>
+  readonly priceOverride?: Money | undefined
+  readonly weightGrams: number
+  readonly stock: number
+}
+
+export interface NewProduct {
+  readonly title: string
+  readonly description: string
+  readonly basePrice: Money
+  readonly media: ReadonlyArray<string>
+  readonly brandId?: string | undefined
+  readonly categoryId?: string | undefined
+  readonly commissionRateBps: number
+  readonly variants: ReadonlyArray<NewVariant>
+}
+
+const ownListing = (store: SellerStoreRef, productId: string) =>
+  Effect.gen(function* () {
+    const found = yield* Effect.flatMap(SellerStore, (s) => s.loadListing(productId))
+    if (Option.isNone(found) || found.value.listing.product.storeId !== store.storeId) return yield* new SellerProductNotFound({ productId })
+    return found.value
+  })
+
+/** A new listing goes straight to PENDING_REVIEW: nothing is sold before an admin has looked. */
+export const createProduct = (userId: string, input: NewProduct) =>
+  Effect.gen(function* () {
+    const store = yield* sellerStore(userId)
+    const ids = yield* Ids
+    const uow = yield* UnitOfWork
+    const at = yield* Clock.currentTimeMillis
+    const productId = yield* ids.next("prd")
+    const variantIds = yield* Effect.forEach(input.variants, () => ids.next("var"))
+    const product = yield* Effect.mapError(
+      Schema.validate(Product)({
+        id: ProductId.make(productId),
+        storeId: StoreId.make(store.storeId),
+        ...(input.brandId !== undefined && { brandId: input.brandId }),
+        ...(input.categoryId !== undefined && { categoryId: input.categoryId }),
+        title: input.title.trim(),
+        description: input.description,
+        basePrice: input.basePrice,
+        media: input.media,
+        state: "PENDING_REVIEW",
+        commissionRateBps: input.commissionRateBps
+      } as Product),
+      invalid
+    )
+    const variants = yield* Effect.mapError(
+      Schema.validate(Schema.Array(Variant))(
+        input.variants.map((v, i) => ({
+          id: VariantId.make(variantIds[i]!),
+          productId: ProductId.make(productId),
+          sku: v.sku.trim(),
+          attributes: v.attributes,
+          ...(v.priceOverride !== undefined && { priceOverride: v.priceOverride }),
+          weightGrams: v.weightGrams
+        }))
+      ),
+      invalid
+    )
+    const listing: Listing = { product, variants }
+    const stock = new Map(input.variants.map((v, i) => [variantIds[i]!, v.stock]))
+    yield* uow.transaction(Effect.flatMap(SellerStore, (s) => s.insertListing(listing, stock, at)))
+    return { listing, stock: variants.map((v) => ({ variantId: v.id as string, onHand: stock.get(v.id) ?? 0, reserved: 0 })) }
+  }).pipe(Effect.withSpan("Seller.createProduct"))
+
+export interface ProductEdit {
+  readonly title?: string | undefined
+  readonly description?: string | undefined
+  readonly basePrice?: Money | undefined
+  readonly media?: ReadonlyArray<string> | undefined
+  readonly brandId?: string | null | undefined
+  readonly categoryId?: string | null | undefined
+  readonly commissionRateBps?: number | undefined
+  /** the whole variant set: existing ones by id, new ones without */
+  readonly variants?: ReadonlyArray<{ readonly id?: string | undefined; readonly sku: string; readonly attributes: Readonly<Record<string, string>>; readonly priceOverride?: Money | undefined; readonly weightGrams: number }> | undefined
+}
+
+/** A material edit (title, price, media, brand, variants) sends a verified product back to review. */
+export const editProduct = (userId: string, productId: string, edit: ProductEdit) =>
+  Effect.gen(function* () {
+    const store = yield* sellerStore(userId)
+    const ids = yield* Ids
+    const uow = yield* UnitOfWork
+    const at = yield* Clock.currentTimeMillis
+    const newIds = yield* Effect.forEach(edit.variants ?? [], (v) => (v.id === undefined ? ids.next("var") : Effect.succeed(v.id)))
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const current = yield* ownListing(store, productId)
+        const known = new Set(current.listing.variants.map((v) => v.id as string))
+        const unknown = (edit.variants ?? []).find((v) => v.id !== undefined && !known.has(v.id))
+        if (unknown?.id !== undefined) return yield* new SellerVariantNotFound({ variantId: unknown.id })
+        const patch: ListingPatch = {
+          ...(edit.title !== undefined && { title: edit.title.trim() }),
+          ...(edit.description !== undefined && { description: edit.description }),
+          ...(edit.basePrice !== undefined && { basePrice: edit.basePrice }),
+          ...(edit.media !== undefined && { media: edit.media }),
+          ...(edit.brandId !== undefined && { brandId: edit.brandId as NonNullable<ListingPatch["brandId"]> | null }),
+          ...(edit.categoryId !== undefined && { categoryId: edit.categoryId as NonNullable<ListingPatch["categoryId"]> | null }),
+          ...(edit.commissionRateBps !== undefined && { commissionRateBps: edit.commissionRateBps as NonNullable<ListingPatch["commissionRateBps"]> }),
+          ...(edit.variants !== undefined && {
+            variants: edit.variants.map((v, i) => ({
+              id: VariantId.make(newIds[i]!),
+              productId: ProductId.make(productId),
+              sku: v.sku.trim(),
+              attributes: v.attributes,
+              ...(v.priceOverride !== undefined && { priceOverride: v.priceOverride }),
+              weightGrams: v.weightGrams
+            }))
+          })
+        }
+        const edited = applyEdit(current.listing, patch)
+        if (Either.isLeft(edited)) return yield* edited.left._tag === "ParseError" ? Effect.fail(invalid(edited.left)) : Effect.fail(edited.left)
+        yield* Effect.flatMap(SellerStore, (s) => s.updateListing(edited.right, at))
+        return yield* ownListing(store, productId)
+      })
+    )
+  }).pipe(Effect.withSpan("Seller.editProduct"))
+
+export const setCommissionRate = (userId: string, productId: string, commissionRateBps: number) => editProduct(userId, productId, { commissionRateBps })
+
+export const listProducts = (userId: string) => Effect.flatMap(sellerStore(userId), (store) => Effect.flatMap(SellerStore, (s) => s.listings(store.storeId)))
+
+export const setStock = (userId: string, variantId: string, onHand: number) =>
+  Effect.gen(function* () {
+    const store = yield* sellerStore(userId)
+    const uow = yield* UnitOfWork
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const s = yield* SellerStore
+        const owner = yield* s.variantOwner(variantId)
+        if (Option.isNone(owner) || owner.value !== store.storeId) return yield* new SellerVariantNotFound({ variantId })
+        const result = yield* s.setStock(variantId, onHand)
+        if (!result.ok) return yield* new StockBelowReserved({ variantId, reserved: result.reserved })
+        return { variantId, onHand, reserved: result.reserved }
+      })
+    )
+  })
+
+export const storeOrders = (userId: string, limit = 20, offset = 0) =>
+  Effect.flatMap(sellerStore(userId), (store) => Effect.flatMap(BuyerOrderStore, (s) => s.list({ storeId: store.storeId, limit, offset })))
+
+export const storeOrder = (userId: string, orderId: string) =>
+  Effect.gen(function* () {
+    const store = yield* sellerStore(userId)
+    const found = yield* Effect.flatMap(BuyerOrderStore, (s) => s.get(orderId))
+    if (Option.isNone(found) || found.value.storeId !== store.storeId) return yield* new OrderNotFound({ orderId })
+    return found.value
+  })
+
+export const acceptOrder = (userId: string, orderId: string) =>
+  Effect.gen(function* () {
+    yield* storeOrder(userId, orderId)
+    yield* transitionOrder({ orderId, to: "ACCEPTED", actor: { kind: "SELLER", id: UserId.make(userId) }, reason: "seller accepted" })
+    return yield* storeOrder(userId, orderId)
+  })
+
+/** Rejecting a paid order cancels it with a full refund (transitionOrder's CANCELLED consequences). */
+export const rejectOrder = (userId: string, orderId: string, reason: string) =>
+  Effect.gen(function* () {
+    yield* storeOrder(userId, orderId)
+    yield* transitionOrder({ orderId, to: "CANCELLED", actor: { kind: "SELLER", id: UserId.make(userId) }, reason: `seller rejected: ${reason}` })
+    return yield* storeOrder(userId, orderId)
+  })
+
+/**
+ * The statement: every ledger line on the store's payable account (earnings from released escrow,
+ * payouts), the per-order breakdown (base price, platform fee, affiliate commission, net) and the
+ * balance still owed.
+ */
+export const statement = (userId: string) =>
+  Effect.gen(function* () {
+    const store = yield* sellerStore(userId)
+    const s = yield* SellerStore
+    const lines = yield* s.ledger(store.storeId)
+    const payouts = yield* s.payouts(store.storeId)
+    const snapshots = yield* s.settledSnapshots(store.storeId)
+    const currency: M.Currency = "KES"
+    const orders = snapshots.flatMap((raw) => {
+      const decoded = decodeSnapshot(typeof raw === "string" ? raw : JSON.stringify(raw))
+      if (Either.isLeft(decoded)) return []
+      const settlement = sellerSettlement(decoded.right)
+      return [{ orderId: decoded.right.orderId as string, base: settlement.base, platformFee: settlement.platformFee, commission: settlement.commission, net: settlement.sellerPayable }]
+    })
+    return { storeId: store.storeId, storeName: store.storeName, balance: M.sum(lines.map((l) => l.amount), currency), lines, orders, payouts }
+  }).pipe(Effect.withSpan("Seller.statement"))

@@ -1,0 +1,190 @@
+/**
+ * The governance back-office: AdminJS 7 at /admin in the API's process.
+ *
+ *   mountBackoffice(app, runtime, { production })   // before any body parser on the app
+ *
+ * - Admins log in with email + password (scrypt); sessions live server-side in admin_sessions, the
+ *   cookie holds a random id (httpOnly, SameSite=Strict, Secure in production); logins are
+ *   rate-limited per email and per address through the RateLimiter port.
+ * - Resources are read models (backoffice/read-model.ts); every write is a custom action calling an
+ *   application/admin use case (backoffice/actions.ts), behind a server-side role gate (gate.ts).
+ * - The custom React components are bundled here, once per process, lazily on first request, into
+ *   memory (never into the shared .adminjs folder): works offline, in CI, and under Express 5, which
+ *   will not serve AdminJS's dot-folder bundle.
+ */
+import { randomBytes } from "node:crypto"
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import AdminJSExpress from "@adminjs/express"
+import AdminJS, { ComponentLoader } from "adminjs"
+import type { AdminJSOptions, ResourceWithOptions } from "adminjs"
+import { AssetBundler, componentsBundler, generateUserComponentEntry } from "adminjs/bundler"
+import { Effect, Option } from "effect"
+import type express from "express"
+import session from "express-session"
+import { authenticateAdmin } from "../application/admin/admin-accounts.js"
+import type { PlatformRuntime } from "../adapters/platform.js"
+import { Database } from "../adapters/postgres/database.js"
+import { actionLabels } from "./actions.js"
+import type { BackofficeContext } from "./actions.js"
+import { dashboardData } from "./dashboard.js"
+import { adminWriteGate } from "./gate.js"
+import type { Read } from "./read-model.js"
+import { brandsResource, productsResource, sellersResource } from "./resources/catalogue.js"
+import { discountCodesResource, promotionsResource } from "./resources/incentives.js"
+import { adminUsersResource, auditLogResource, exceptionsResource, payoutBatchesResource, payoutsResource } from "./resources/operations.js"
+import { callbacksResource, ledgerResource, ordersResource, paymentsResource } from "./resources/orders.js"
+import { PostgresAdminSessionStore } from "./session-store.js"
+
+export interface BackofficeOptions {
+  readonly production: boolean
+  /** signs the session-id cookie; random per process when unset (sessions then end at restart) */
+  readonly sessionSecret?: string | undefined
+  readonly sessionTtlMs?: number
+}
+
+export const ADMIN_ROOT = "/admin"
+const COOKIE_NAME = "amana_admin"
+
+const component = (loader: ComponentLoader, name: string) => loader.add(name, fileURLToPath(new URL(`./components/${name}.jsx`, import.meta.url)))
+
+/** Bundles the custom components in a private temporary folder and returns the code. */
+const bundleComponents = async (admin: AdminJS): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), "amana-adminjs-"))
+  try {
+    const entry = join(dir, "entry.js")
+    const output = join(dir, "bundle.js")
+    await writeFile(entry, generateUserComponentEntry(admin, dir))
+    await new AssetBundler({ ...componentsBundler.inputOptions, input: entry }, { ...componentsBundler.outputOptions, file: output }).build()
+    return await readFile(output, "utf8")
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+const humanize = (id: string) => id.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase())
+
+export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
+  const loader = new ComponentLoader()
+  const components = {
+    ActionForm: component(loader, "ActionForm"),
+    Dashboard: component(loader, "Dashboard"),
+    OrderReceipt: component(loader, "OrderReceipt"),
+    ProductReview: component(loader, "ProductReview")
+  }
+  const read: Read = (f) => runtime.runPromise(Effect.flatMap(Database, (db) => db.query(f)))
+  const ctx: BackofficeContext = { runtime, read, components }
+  const resources: Array<ResourceWithOptions> = [
+    productsResource(ctx),
+    brandsResource(ctx),
+    sellersResource(ctx),
+    promotionsResource(ctx),
+    discountCodesResource(ctx),
+    ordersResource(ctx),
+    paymentsResource(ctx),
+    callbacksResource(ctx),
+    ledgerResource(ctx),
+    exceptionsResource(ctx),
+    payoutBatchesResource(ctx),
+    payoutsResource(ctx),
+    auditLogResource(ctx),
+    adminUsersResource(ctx)
+  ]
+  const resourceTranslations = Object.fromEntries(
+    resources.map((r) => {
+      const id = (r.options?.id ?? "") as string
+      return [id, { actions: { ...actionLabels.get(id), verifyChain: "Verify chain", ...(id === "orders" && { show: "Receipt" }) } }]
+    })
+  )
+  const options: AdminJSOptions = {
+    rootPath: ADMIN_ROOT,
+    loginPath: `${ADMIN_ROOT}/login`,
+    logoutPath: `${ADMIN_ROOT}/logout`,
+    componentLoader: loader,
+    resources,
+    dashboard: {
+      component: components.Dashboard,
+      handler: async () => dashboardData(read)
+    },
+    branding: {
+      companyName: "Amana back-office",
+      withMadeWithLove: false,
+      logo: false,
+      theme: { colors: { primary100: "#1570ef", primary80: "#2e90fa", primary60: "#53b1fd", primary40: "#84caff", primary20: "#d1e9ff" } }
+    },
+    locale: {
+      language: "en",
+      availableLanguages: ["en"],
+      translations: {
+        en: {
+          labels: { ...Object.fromEntries(resources.map((r) => [r.options?.id ?? "", humanize(String(r.options?.id ?? ""))])), loginWelcome: "Amana back-office" },
+          messages: {
+            loginWelcome: "Sellers, catalogue, incentives, exceptions and payouts. Every action is recorded in the audit log.",
+            invalidCredentials: "Wrong email or password",
+            tooManyRequests: "Too many login attempts: wait a few minutes and try again"
+          },
+          resources: resourceTranslations
+        }
+      }
+    }
+  }
+  return new AdminJS(options)
+}
+
+export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, options: BackofficeOptions): void => {
+  // In production AdminJS would otherwise try to bundle into ./.adminjs at start; we serve our own bundle.
+  if (options.production) process.env["ADMIN_JS_SKIP_BUNDLE"] = "true"
+  const admin = buildAdmin(runtime)
+  let bundle: Promise<string> | undefined
+  app.get(`${ADMIN_ROOT}/frontend/assets/components.bundle.js`, (_req, res, next) => {
+    bundle ??= bundleComponents(admin)
+    bundle.then(
+      (code) => res.type("text/javascript; charset=utf-8").set("Cache-Control", "no-cache").send(code),
+      (e: unknown) => {
+        bundle = undefined
+        next(e)
+      }
+    )
+  })
+
+  const sessionMiddleware = session({
+    name: COOKIE_NAME,
+    secret: options.sessionSecret ?? randomBytes(32).toString("hex"),
+    store: new PostgresAdminSessionStore(runtime),
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    // behind a TLS-terminating proxy, trust X-Forwarded-Proto to decide whether the Secure cookie may be set
+    proxy: options.production,
+    cookie: { httpOnly: true, sameSite: "strict", secure: options.production, path: ADMIN_ROOT, maxAge: options.sessionTtlMs ?? 8 * 60 * 60_000 }
+  })
+  // The session runs before the gate; the router's own session middleware then sees req.session and steps aside.
+  app.use(ADMIN_ROOT, sessionMiddleware, adminWriteGate)
+
+  const router = AdminJSExpress.buildAuthenticatedRouter(
+    admin,
+    {
+      cookieName: COOKIE_NAME,
+      cookiePassword: options.sessionSecret ?? randomBytes(32).toString("hex"),
+      authenticate: async (email: string, password: string, context?: { req: express.Request }) => {
+        const outcome = await runtime.runPromise(
+          Effect.either(authenticateAdmin({ email: String(email ?? ""), password: String(password ?? ""), clientAddress: context?.req.ip ?? "unknown" }))
+        )
+        if (outcome._tag === "Left") {
+          if (outcome.left._tag === "AdminLoginThrottled") throw new Error("tooManyRequests")
+          throw outcome.left
+        }
+        return Option.match(outcome.right, {
+          onNone: () => null,
+          onSome: (a) => ({ id: a.id, email: a.email, role: a.role, title: a.role.replaceAll("_", " ").toLowerCase() })
+        })
+      }
+    },
+    null,
+    { resave: false, saveUninitialized: false } as never
+  )
+  app.use(ADMIN_ROOT, router)
+}
+

@@ -1,0 +1,269 @@
+/** The exception queue, payout batches and payouts, the audit log and admin users. */
+import { Effect, Option } from "effect"
+import type { ResourceWithOptions } from "adminjs"
+import { createAdminUser, verifyAuditChain } from "../../application/admin/admin-accounts.js"
+import { AdminRole } from "../../application/admin/admin-roles.js"
+import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
+import { refundException, resolveException, retryException } from "../../application/admin/work-exceptions.js"
+import { readOnlyActions, text, writeAction } from "../actions.js"
+import type { BackofficeContext } from "../actions.js"
+import { money } from "../display.js"
+import { ReadModelResource } from "../read-model.js"
+
+export const exceptionsResource = (ctx: BackofficeContext): ResourceWithOptions => ({
+  resource: new ReadModelResource(
+    {
+      id: "exceptions",
+      query: `select x.id, x.kind, x.status, x.entity, x.entity_id, x.payload, x.created_at, x.note, a.email as resolved_by, x.resolved_at,
+                     (case when x.status = 'OPEN' then '0' else '1' end) || to_char(x.created_at at time zone 'UTC', 'YYYYMMDDHH24MISSUS') as queue_order
+                from exceptions x left join admin_users a on a.id = x.resolved_by`,
+      properties: [
+        { path: "id", isId: true, filter: "exact" },
+        { path: "kind", filter: "exact" },
+        { path: "status", filter: "exact" },
+        { path: "entity", filter: "exact" },
+        { path: "entity_id", filter: "exact" },
+        { path: "payload", type: "textarea", sortable: false },
+        { path: "note", type: "textarea" },
+        { path: "resolved_by" },
+        { path: "resolved_at", type: "datetime", filter: "range" },
+        { path: "created_at", type: "datetime", filter: "range" },
+        { path: "queue_order", filter: "none" }
+      ]
+    },
+    ctx.read
+  ),
+  options: {
+    id: "exceptions",
+    navigation: { name: "Operations", icon: "AlertTriangle" },
+    sort: { sortBy: "queue_order", direction: "asc" },
+    listProperties: ["kind", "status", "entity", "entity_id", "created_at", "resolved_by"],
+    showProperties: ["id", "kind", "status", "entity", "entity_id", "payload", "created_at", "note", "resolved_by", "resolved_at"],
+    filterProperties: ["kind", "status", "entity_id", "created_at"],
+    properties: { status: { availableValues: ["OPEN", "RESOLVED"].map((v) => ({ value: v, label: v })) } },
+    actions: {
+      ...readOnlyActions("exceptions.read"),
+      resolve: writeAction(ctx, "exceptions", "resolve", {
+        actionType: "record",
+        capability: "exceptions.work",
+        icon: "CheckSquare",
+        label: "Resolve with a note",
+        submitLabel: "Resolve",
+        fields: [{ name: "note", label: "What was done (kept in the audit log)", type: "textarea", required: true }],
+        when: (p) => p["status"] === "OPEN",
+        run: (actor, payload, id) => Effect.as(resolveException(actor, { exceptionId: id ?? "", note: text(payload, "note") ?? "" }), "Exception resolved")
+      }),
+      retry: writeAction(ctx, "exceptions", "retry", {
+        actionType: "record",
+        capability: "exceptions.work",
+        icon: "RefreshCw",
+        label: "Retry",
+        submitLabel: "Retry the event",
+        fields: [{ name: "note", label: "Note (optional)", type: "textarea" }],
+        when: (p) => p["status"] === "OPEN" && p["kind"] === "DEAD_LETTER",
+        run: (actor, payload, id) => Effect.map(retryException(actor, { exceptionId: id ?? "", note: text(payload, "note") }), (r) => `Event ${r.requeued} re-queued`)
+      }),
+      refund: writeAction(ctx, "exceptions", "refund", {
+        actionType: "record",
+        capability: "exceptions.work",
+        icon: "CornerUpLeft",
+        label: "Refund the order",
+        submitLabel: "Refund",
+        variant: "danger",
+        fields: [{ name: "note", label: "Why refund (kept in the audit log and on the order's timeline)", type: "textarea", required: true }],
+        when: (p) => p["status"] === "OPEN",
+        run: (actor, payload, id) => Effect.map(refundException(actor, { exceptionId: id ?? "", note: text(payload, "note") ?? "" }), (r) => `Order ${r.orderId} is now ${r.orderState}`)
+      })
+    }
+  }
+})
+
+export const payoutBatchesResource = (ctx: BackofficeContext): ResourceWithOptions => ({
+  resource: new ReadModelResource(
+    {
+      id: "payout_batches",
+      query: `select b.id, b.week_key, b.state, b.created_at, a.email as approved_by, b.approved_at, b.completed_at,
+                     (select count(*)::int from payouts p where p.batch_id = b.id) as payouts,
+                     (select count(*)::int from payouts p where p.batch_id = b.id and p.status = 'FAILED') as failed,
+                     (select coalesce(sum(p.amount), 0)::bigint from payouts p where p.batch_id = b.id) as total,
+                     (select min(p.currency) from payouts p where p.batch_id = b.id) as currency
+                from payout_batches b left join admin_users a on a.id = b.approved_by`,
+      properties: [
+        { path: "id", isId: true, filter: "exact" },
+        { path: "week_key" },
+        { path: "state", filter: "exact" },
+        { path: "payouts", type: "number", filter: "none" },
+        { path: "failed", type: "number", filter: "none" },
+        { path: "total_text", filter: "none", sortable: false },
+        { path: "approved_by" },
+        { path: "approved_at", type: "datetime", filter: "range" },
+        { path: "completed_at", type: "datetime", filter: "range" },
+        { path: "created_at", type: "datetime", filter: "range" }
+      ],
+      format: (row) => ({ total_text: money(row["total"], row["currency"] ?? "KES") })
+    },
+    ctx.read
+  ),
+  options: {
+    id: "payout_batches",
+    navigation: { name: "Operations", icon: "AlertTriangle" },
+    sort: { sortBy: "week_key", direction: "desc" },
+    listProperties: ["week_key", "state", "payouts", "failed", "total_text", "approved_by", "approved_at"],
+    filterProperties: ["week_key", "state"],
+    properties: { state: { availableValues: ["DRAFT", "APPROVED", "PROCESSING", "COMPLETED"].map((v) => ({ value: v, label: v })) } },
+    actions: {
+      ...readOnlyActions("payouts.read"),
+      approve: writeAction(ctx, "payout_batches", "approve", {
+        actionType: "record",
+        capability: "payouts.approve",
+        icon: "CheckCircle",
+        label: "Approve batch",
+        submitLabel: "Approve and pay",
+        fields: [{ name: "note", label: "Note (optional)", type: "textarea" }],
+        when: (p) => p["state"] === "DRAFT",
+        run: (actor, payload, id) => Effect.as(approvePayoutBatch(actor, { batchId: id ?? "", note: text(payload, "note") }), "Batch approved: payouts will be sent")
+      })
+    }
+  }
+})
+
+export const payoutsResource = (ctx: BackofficeContext): ResourceWithOptions => ({
+  resource: new ReadModelResource(
+    {
+      id: "payouts",
+      query: `select p.id, p.batch_id, b.week_key, p.payee_kind, p.payee_id, coalesce(s.name, u.display_name, p.payee_id) as payee, p.method, p.destination,
+                     p.amount, p.currency, p.status, p.mpesa_receipt_number, p.originator_conversation_id, p.result, p.submitted_at, p.completed_at
+                from payouts p join payout_batches b on b.id = p.batch_id
+                left join stores s on p.payee_kind = 'SELLER' and s.id = p.payee_id left join users u on p.payee_kind <> 'SELLER' and u.id = p.payee_id`,
+      properties: [
+        { path: "id", isId: true, filter: "exact" },
+        { path: "batch_id", filter: "exact" },
+        { path: "week_key" },
+        { path: "payee_kind", filter: "exact" },
+        { path: "payee" },
+        { path: "method", filter: "exact" },
+        { path: "destination" },
+        { path: "amount_text", filter: "none", sortable: false },
+        { path: "status", filter: "exact" },
+        { path: "mpesa_receipt_number", filter: "exact" },
+        { path: "originator_conversation_id", filter: "exact" },
+        { path: "result", type: "textarea", sortable: false },
+        { path: "submitted_at", type: "datetime", filter: "range" },
+        { path: "completed_at", type: "datetime", filter: "range" }
+      ],
+      format: (row) => ({ amount_text: money(row["amount"], row["currency"]) })
+    },
+    ctx.read
+  ),
+  options: {
+    id: "payouts",
+    navigation: { name: "Operations", icon: "AlertTriangle" },
+    sort: { sortBy: "week_key", direction: "desc" },
+    listProperties: ["week_key", "payee", "payee_kind", "method", "amount_text", "status", "mpesa_receipt_number"],
+    filterProperties: ["batch_id", "week_key", "payee", "status"],
+    properties: { status: { availableValues: ["PENDING", "SUBMITTED", "SUCCEEDED", "FAILED"].map((v) => ({ value: v, label: v })) } },
+    actions: readOnlyActions("payouts.read")
+  }
+})
+
+export const auditLogResource = (ctx: BackofficeContext): ResourceWithOptions => ({
+  resource: new ReadModelResource(
+    {
+      id: "audit_log",
+      query: `select l.seq, l.at, l.actor_kind, coalesce(a.email, l.actor_id) as actor, l.actor_role, l.action, l.entity, l.entity_id, l.reason,
+                     l.before, l.after, l.prev_hash, l.hash
+                from audit_log l left join admin_users a on l.actor_kind = 'ADMIN' and a.id = l.actor_id`,
+      properties: [
+        { path: "seq", isId: true, type: "number", filter: "exact" },
+        { path: "at", type: "datetime", filter: "range" },
+        { path: "actor" },
+        { path: "actor_role", filter: "exact" },
+        { path: "action" },
+        { path: "entity", filter: "exact" },
+        { path: "entity_id", filter: "exact" },
+        { path: "reason", type: "textarea" },
+        { path: "before", type: "textarea", sortable: false },
+        { path: "after", type: "textarea", sortable: false },
+        { path: "actor_kind", filter: "exact" },
+        { path: "prev_hash", filter: "none", sortable: false },
+        { path: "hash", filter: "none", sortable: false }
+      ]
+    },
+    ctx.read
+  ),
+  options: {
+    id: "audit_log",
+    navigation: { name: "Governance", icon: "Shield" },
+    sort: { sortBy: "seq", direction: "desc" },
+    listProperties: ["seq", "at", "actor", "actor_role", "action", "entity_id", "reason"],
+    filterProperties: ["action", "actor", "actor_role", "entity", "entity_id", "at"],
+    properties: { actor_role: { availableValues: AdminRole.literals.map((v) => ({ value: v, label: v })) } },
+    actions: {
+      ...readOnlyActions("audit.read"),
+      verifyChain: {
+        actionType: "resource",
+        icon: "Link",
+        component: ctx.components.ActionForm,
+        custom: { fields: [], submitLabel: "Verify the whole chain", variant: "primary", title: "Verify the audit chain", readOnly: true },
+        isAccessible: (c: { currentAdmin?: Record<string, unknown> }) => typeof c.currentAdmin?.["role"] === "string",
+        handler: async (request: { method: string }, _res: unknown, context: { currentAdmin?: Record<string, unknown> }) => {
+          if (request.method !== "post") return {}
+          const role = context.currentAdmin?.["role"]
+          const actor = { id: String(context.currentAdmin?.["id"]), email: String(context.currentAdmin?.["email"]), role: role as AdminRole }
+          const result = await ctx.runtime.runPromise(Effect.either(verifyAuditChain(actor)))
+          if (result._tag === "Left") return { notice: { message: result.left.message, type: "error" } }
+          const [tip] = await ctx.read((sql) => sql<Array<{ last_seq: number }>>`select last_seq from audit_chain_head`)
+          return Option.match(result.right, {
+            onNone: () => ({ notice: { message: `The chain is intact: ${tip?.last_seq ?? 0} entries verified`, type: "success" } }),
+            onSome: (seq) => ({ notice: { message: `The chain is broken: the first entry that does not verify is #${seq}`, type: "error" } })
+          })
+        }
+      }
+    }
+  }
+})
+
+export const adminUsersResource = (ctx: BackofficeContext): ResourceWithOptions => ({
+  resource: new ReadModelResource(
+    {
+      id: "admin_users",
+      // never the password hash
+      query: `select id, email, role, status, created_at, last_login_at from admin_users`,
+      properties: [
+        { path: "id", isId: true, filter: "exact" },
+        { path: "email" },
+        { path: "role", filter: "exact" },
+        { path: "status", filter: "exact" },
+        { path: "created_at", type: "datetime", filter: "range" },
+        { path: "last_login_at", type: "datetime", filter: "range" }
+      ]
+    },
+    ctx.read
+  ),
+  options: {
+    id: "admin_users",
+    navigation: { name: "Governance", icon: "Shield" },
+    sort: { sortBy: "email", direction: "asc" },
+    properties: { role: { availableValues: AdminRole.literals.map((v) => ({ value: v, label: v })) } },
+    actions: {
+      ...readOnlyActions("admins.read"),
+      createAdmin: writeAction(ctx, "admin_users", "createAdmin", {
+        actionType: "resource",
+        capability: "admins.manage",
+        icon: "UserPlus",
+        label: "New admin user",
+        submitLabel: "Create admin",
+        fields: [
+          { name: "email", label: "Email", type: "text", required: true },
+          { name: "role", label: "Role", type: "select", required: true, options: AdminRole.literals.map((v) => ({ value: v, label: v })) },
+          { name: "password", label: "Initial password (12+ characters; share it privately)", type: "text", required: true }
+        ],
+        run: (actor, payload) =>
+          Effect.map(
+            createAdminUser(actor, { email: text(payload, "email") ?? "", role: (AdminRole.literals.find((r) => r === text(payload, "role")) ?? "AUDITOR"), password: payload["password"] ?? "" }),
+            (a) => `${a.email} can now log in as ${a.role}`
+          )
+      })
+    }
+  }
+})

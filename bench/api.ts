@@ -1,0 +1,113 @@
+/**
+ * `npm run bench:api`: end-to-end HTTP checkouts — real express server, bearer auth with its rate
+ * limit, Schema decoding, the checkout use case, Postgres, response encoding — at 32 concurrent
+ * clients (keep-alive), then pgbench's TPC-B-like TPS on the same server in the same run, and the ratio.
+ * Targets (issue 4): checkouts/s >= 10% of pgbench TPS, p99 < 100 ms.
+ */
+import { randomBytes } from "node:crypto"
+import type { AddressInfo } from "node:net"
+import { startHttp } from "../adapters/http/server.js"
+import { makePlatformRuntime } from "../adapters/platform.js"
+import { hashToken } from "../adapters/postgres/auth-store.js"
+import { makePool } from "../adapters/postgres/database.js"
+import { insertProduct, insertPromotion, insertStore, insertUser, insertVariant, insertZone } from "../adapters/postgres/seed.js"
+import { ensurePgbench, pgbenchTps, scratchDatabase, summarise } from "./support.js"
+
+const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
+const CHECKOUTS = Number(process.env["BENCH_CHECKOUTS"] ?? 3_000)
+const PGBENCH_SECONDS = Number(process.env["BENCH_PGBENCH_SECONDS"] ?? 10)
+const BUYERS = 500
+const PRODUCTS = 20
+
+await ensurePgbench()
+const scratch = await scratchDatabase("amana_bench_api")
+const pool = makePool(scratch.url, { max: CLIENTS + 4 })
+// The bench talks to its own server; Daraja is never called (no payments here).
+process.env["MPESA_ENV"] = "simulator"
+delete process.env["WHATSAPP_TOKEN"]
+const runtime = makePlatformRuntime(pool)
+try {
+  for (let s = 0; s < 5; s++) {
+    await insertUser(pool, { id: `usr_seller_${s}`, phone: `25471130000${s}`, roles: ["SELLER_OWNER"] })
+    await insertStore(pool, { id: `sto_${s}`, ownerId: `usr_seller_${s}`, name: `Store ${s}` })
+  }
+  for (let p = 0; p < PRODUCTS; p++) {
+    await insertProduct(pool, { id: `prd_${p}`, storeId: `sto_${p % 5}`, title: `Product ${p}`, price: 500_00 + p * 37_00, commissionBps: 500 })
+    await insertVariant(pool, { id: `var_${p}`, productId: `prd_${p}`, sku: `SKU-${p}`, weightGrams: 300 + p * 20, storeId: `sto_${p % 5}`, onHand: 1_000_000 })
+  }
+  await insertZone(pool, { id: "zone_nbi", name: "Nairobi", covers: ["KE-047"], rates: [{ id: "flat", kind: "FLAT", amount: 250_00 }, { id: "free", kind: "FREE_OVER", threshold: 5_000_00 }] })
+  await insertPromotion(pool, {
+    id: "promo_bench",
+    name: "5% off",
+    startsAt: new Date(Date.now() - 86_400_000),
+    endsAt: new Date(Date.now() + 86_400_000),
+    scope: { _tag: "EVERYTHING" },
+    effect: { _tag: "PERCENT_OFF", bps: 500 }
+  })
+  // One session per buyer (100 requests per minute per token would otherwise throttle the bench).
+  const tokens: Array<string> = []
+  for (let b = 0; b < BUYERS; b++) {
+    await insertUser(pool, { id: `usr_b_${b}`, phone: `2547${String(20_000_000 + b)}` })
+    const token = randomBytes(32).toString("base64url")
+    await pool`insert into user_sessions (user_id, token_hash, expires_at) values (${`usr_b_${b}`}, ${hashToken(token)}, now() + interval '1 day')`
+    tokens.push(token)
+  }
+  await pool`vacuum analyze`
+
+  const server = await startHttp(runtime, { port: 0, production: false })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/checkouts`
+  const checkout = async (i: number) => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tokens[i % BUYERS]}`, "content-type": "application/json", "idempotency-key": `bench-${i}` },
+      body: JSON.stringify({
+        destination: "KE-047-westlands",
+        // Two sellers per cart, like a real social-commerce basket.
+        items: [
+          { variantId: `var_${i % PRODUCTS}`, quantity: 1 + (i % 3) },
+          { variantId: `var_${(i * 7 + 3) % PRODUCTS}`, quantity: 1 }
+        ]
+      })
+    })
+    await res.arrayBuffer()
+    if (res.status !== 201) throw new Error(`checkout ${i}: HTTP ${res.status}`)
+  }
+  const runClients = async (from: number, count: number, latencies?: Array<number>) => {
+    let next = from
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (next < from + count) {
+          const i = next++
+          const t0 = performance.now()
+          await checkout(i)
+          latencies?.push(performance.now() - t0)
+        }
+      })
+    )
+  }
+  // Warm-up: JIT, prepared statements, keep-alive connections.
+  const silence = console.log
+  console.log = () => undefined // the per-request log lines would dominate the measurement's output
+  await runClients(CHECKOUTS, 300)
+  const latencies: Array<number> = []
+  const started = performance.now()
+  await runClients(0, CHECKOUTS, latencies)
+  const wall = performance.now() - started
+  console.log = silence
+  server.closeAllConnections()
+  await new Promise<void>((done) => server.close(() => done()))
+  const c = summarise(latencies, wall)
+  const tps = await pgbenchTps(scratch.serverUrl, CLIENTS, PGBENCH_SECONDS)
+  const ratio = c.perSecond / tps
+  console.log(`api bench: ${c.count} HTTP checkouts (POST /api/v1/checkouts: 2 sellers, promotion, shipping) at ${CLIENTS} concurrent clients`)
+  console.log(`  checkouts/s       ${c.perSecond.toFixed(1)}`)
+  console.log(`  latency p50       ${c.p50.toFixed(1)} ms`)
+  console.log(`  latency p99       ${c.p99.toFixed(1)} ms   (target < 100 ms: ${c.p99 < 100 ? "met" : "NOT met"})`)
+  console.log(`  latency max       ${c.max.toFixed(1)} ms`)
+  console.log(`  pgbench TPC-B tps ${tps.toFixed(1)}   (same server, ${CLIENTS} clients, ${PGBENCH_SECONDS}s)`)
+  console.log(`  ratio             ${(ratio * 100).toFixed(1)}% of pgbench   (target >= 10%: ${ratio >= 0.1 ? "met" : "NOT met"})`)
+} finally {
+  await runtime.dispose()
+  await pool.end({ timeout: 5 })
+  await scratch.drop()
+}

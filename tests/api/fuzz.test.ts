@@ -1,0 +1,111 @@
+/**
+ * Fuzz every endpoint with random and mutated requests (bodies, path ids, query strings, malformed
+ * JSON). Invariants: never a 5xx; every 4xx is application/problem+json with a stable code; and a
+ * refused request leaves nothing half-written (no table gains or loses a row, no stock is held).
+ */
+import fc from "fast-check"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { endpoints } from "../../adapters/http/server.js"
+import { useTestDatabase } from "../support/test-database.js"
+import { call, newBuyer, seedShop, sessionFor, startApi } from "./support.js"
+import type { Api } from "./support.js"
+
+const db = useTestDatabase()
+let api: Api
+let shop: Awaited<ReturnType<typeof seedShop>>
+let buyerTokens: Array<string> = []
+let sellerTokens: Array<string> = []
+let known: { checkoutId: string; orderId: string; phone: string }
+
+const TABLES = [
+  "users", "otp_codes", "user_sessions", "carts", "cart_items", "checkouts", "orders", "order_lines", "order_snapshots", "order_timeline",
+  "inventory_reservations", "incentive_burns", "loyalty_ledger", "ledger_transactions", "ledger_entries", "mpesa_stk_requests", "mpesa_callbacks",
+  "outbox", "exceptions", "notifications", "products", "variants", "inventory", "disputes", "commissions"
+]
+const fingerprint = async () => {
+  const counts = await db.sql.unsafe(`select ${TABLES.map((t) => `(select count(*) from ${t})::int as ${t}`).join(", ")},
+    (select coalesce(sum(reserved), 0) from inventory)::int as reserved, (select coalesce(sum(on_hand), 0) from inventory)::int as on_hand,
+    (select string_agg(state, ',' order by id) from orders) as order_states, (select string_agg(state || version, ',' order by id) from products) as products`)
+  return counts[0]
+}
+
+beforeAll(async () => {
+  shop = await seedShop(db.sql)
+  api = await startApi(db.sql)
+  const buyer = await newBuyer(db.sql)
+  // Many sessions, so the 100-requests-per-minute limit does not hide the endpoints behind 429s.
+  buyerTokens = await Promise.all(Array.from({ length: 12 }, () => sessionFor(db.sql, buyer.id)))
+  sellerTokens = await Promise.all(Array.from({ length: 12 }, () => sessionFor(db.sql, shop.seller.id)))
+  const placed = await call(api, "POST", "/api/v1/checkouts", { token: buyerTokens[0]!, headers: { "idempotency-key": "fuzz-seed" }, body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 1 }] } })
+  known = { checkoutId: placed.body.checkoutId, orderId: placed.body.orders[0].orderId, phone: buyer.phone }
+})
+afterAll(async () => {
+  await api?.close()
+})
+
+/** A valid-looking body per endpoint, for mutation. */
+const examples = (): Record<string, unknown> => ({
+  "post /api/v1/auth/otp": { phone: "0712345678" },
+  "post /api/v1/auth/token": { phone: "0712345678", code: "123456" },
+  "post /api/v1/cart/items": { variantId: shop.dress.variantId, quantity: 1 },
+  "patch /api/v1/cart/items/:id": { quantity: 2 },
+  "post /api/v1/checkouts": { destination: "KE-047-westlands", discountCode: "KARIBU", items: [{ variantId: shop.dress.variantId, quantity: 1 }] },
+  "post /api/v1/checkouts/:id/payments": { phone: known.phone },
+  "post /api/v1/orders/:id/disputes": { description: "torn", attachments: ["https://x.example/a.jpg"] },
+  "post /api/v1/seller/products": { title: "Kikoi", basePrice: { amount: 100000, currency: "KES" }, variants: [{ sku: "K-1", weightGrams: 300, stock: 3 }] },
+  "patch /api/v1/seller/products/:id": { title: "Kitenge dress", basePrice: { amount: 250000, currency: "KES" } },
+  "put /api/v1/seller/products/:id/commission": { commissionRateBps: 500 },
+  "put /api/v1/seller/inventory/:id": { onHand: 10 },
+  "post /api/v1/seller/orders/:id/reject": { reason: "sold out" },
+  "post /api/v1/payments/mpesa/callback/:secret": { Body: { stkCallback: { MerchantRequestID: "1", CheckoutRequestID: "ws_CO_1", ResultCode: 1032, ResultDesc: "Request cancelled by user" } } }
+})
+
+const idFor = () => fc.constantFrom(known.checkoutId, known.orderId, shop.dress.productId, shop.dress.variantId, "nope", "x".repeat(120), "%00", "..", "a b", "ord_1")
+
+const mutate = (base: unknown): fc.Arbitrary<unknown> =>
+  typeof base !== "object" || base === null || Object.keys(base).length === 0
+    ? fc.jsonValue()
+    : fc.oneof(
+        fc.jsonValue(),
+        fc.constant(base),
+        fc.record({ key: fc.constantFrom(...Object.keys(base), "extra"), value: fc.oneof(fc.jsonValue(), fc.constant(null), fc.constant(-1), fc.constant(1e308), fc.string()) }).map(({ key, value }) => ({ ...base, [key]: value })),
+        fc.constantFrom(...Object.keys(base)).map((key) => Object.fromEntries(Object.entries(base).filter(([k]) => k !== key)))
+      )
+
+const requestFor = (e: (typeof endpoints)[number]) =>
+  fc.record({
+    id: idFor(),
+    query: fc.dictionary(fc.constantFrom("q", "limit", "offset", "destination", "code", "parent", "to"), fc.oneof(fc.string(), fc.constantFrom("-1", "1e9", "KE-047", "0"))),
+    body: fc.oneof({ weight: 3, arbitrary: mutate(examples()[`${e.method} ${e.path}`] ?? {}).map((b) => ({ json: b })) }, { weight: 1, arbitrary: fc.string().map((raw) => ({ raw })) }),
+    idempotencyKey: fc.oneof(fc.constant(undefined), fc.string(), fc.uuid())
+  })
+
+let t = 0
+describe("fuzzing every endpoint", () => {
+  for (const e of endpoints) {
+    it(`${e.method.toUpperCase()} ${e.path}: never a 5xx, every refusal a coded problem, nothing half-written`, async () => {
+      await fc.assert(
+        fc.asyncProperty(requestFor(e), async (r) => {
+          const path = e.path.replace(/:secret/, "dev-callback-secret").replace(/:[a-z]+/g, encodeURIComponent(r.id))
+          const qs = new URLSearchParams(r.query).toString()
+          const token = e.path.includes("/seller/") ? sellerTokens[t++ % sellerTokens.length]! : buyerTokens[t++ % buyerTokens.length]!
+          const before = await fingerprint()
+          const withBody = e.method !== "get" && e.method !== "delete"
+          const res = await call(api, e.method.toUpperCase(), `${path}${qs ? `?${qs}` : ""}`, {
+            token,
+            ...(r.idempotencyKey !== undefined && /^[\x21-\x7e]*$/.test(r.idempotencyKey) && r.idempotencyKey !== "" && { headers: { "idempotency-key": r.idempotencyKey } }),
+            ...(withBody && ("raw" in r.body ? { raw: r.body.raw } : { body: r.body.json }))
+          })
+          expect(res.status, `${e.method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(500)
+          if (res.status >= 400) {
+            expect(res.headers.get("content-type")).toContain("application/problem+json")
+            expect(res.body.code).toMatch(/^[A-Z_]+(\.[A-Z0-9_]+)*$/)
+            expect(typeof res.body.detail).toBe("string")
+            expect(await fingerprint(), `${e.method} ${path} -> ${res.status} ${res.body.code} wrote something`).toEqual(before)
+          }
+        }),
+        { numRuns: Number(process.env["FUZZ_RUNS"] ?? 15) }
+      )
+    })
+  }
+})

@@ -1,0 +1,182 @@
+/**
+ * The back-office in a real browser against the real server (makeApp with /admin mounted) and a
+ * real database: reviewers verify, admins run promotions, finance resolves exceptions, auditors
+ * read and are refused on the server when they try to write.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { Browser } from "playwright-core"
+import { createAdminUser } from "../../application/admin/admin-accounts.js"
+import type { AdminActor } from "../../application/admin/admin-roles.js"
+import { placeCheckout } from "../../application/checkout/place-checkout.js"
+import { transitionOrder } from "../../application/orders/transition-order.js"
+import { insertProduct, insertVariant, seedDemo } from "../../adapters/postgres/seed.js"
+import { ensureFirstAdmin } from "../../backoffice/first-admin.js"
+import { startApi } from "../api/support.js"
+import type { Api } from "../api/support.js"
+import { useTestDatabase } from "../support/test-database.js"
+import { launch, login, noBrowserReason, offlineContext, screenshot } from "./browser.js"
+
+const db = useTestDatabase()
+const ADMIN = { email: "wanjiku@amana.test", password: "kitenge-and-chai-2026" }
+const AUDITOR = { email: "otieno@audit.test", password: "read-only-but-sharp" }
+
+let api: Api
+let browser: Browser
+let orderId: string
+let exceptionId: string
+
+describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in a browser (skipped: ${noBrowserReason})` : "back-office in a browser", () => {
+  beforeAll(async () => {
+    await seedDemo(db.sql)
+    await insertProduct(db.sql, {
+      id: "prd_beaded_necklace",
+      storeId: "sto_kitenge_house",
+      title: "Maasai beaded necklace",
+      description: "Hand-beaded collar necklace in red, blue and white",
+      price: 900_00,
+      state: "PENDING_REVIEW",
+      media: ["https://images.amana.example/prd_beaded_necklace.jpg"]
+    })
+    await insertVariant(db.sql, { id: "prd_beaded_necklace_v1", productId: "prd_beaded_necklace", sku: "BEAD-NECK-1", weightGrams: 150, storeId: "sto_kitenge_house", onHand: 12 })
+    api = await startApi(db.sql)
+    await ensureFirstAdmin(api.runtime, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }, () => undefined)
+    const [first] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = ${ADMIN.email}`
+    const platformAdmin: AdminActor = { id: first!.id, email: ADMIN.email, role: "PLATFORM_ADMIN" }
+    await api.runtime.runPromise(createAdminUser(platformAdmin, { ...AUDITOR, role: "AUDITOR" }))
+
+    // A paid order with its M-Pesa trail, and an exception raised about it.
+    const checkout = await api.runtime.runPromise(
+      placeCheckout({ buyerId: "usr_demo_buyer", idempotencyKey: "bo-browser-1", items: [{ variantId: "prd_kitenge_dress_v1", quantity: 2 }, { variantId: "prd_sisal_basket_v1", quantity: 1 }], destination: "KE-047", payerPhone: "254708374149" })
+    )
+    orderId = checkout.orders[0]!.orderId
+    await db.sql`insert into mpesa_stk_requests (checkout_id, phone, amount, merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, completed_at)
+      values (${checkout.checkoutId}, '254708374149', ${checkout.charge.amount}, '29115-34620561-1', 'ws_CO_191220191020363925', 'PAID', 0, 'The service request is processed successfully.', 'NLJ7RT61SV', now())`
+    await db.sql`insert into mpesa_callbacks (kind, checkout_request_id, raw, processed_at, outcome)
+      values ('STK', 'ws_CO_191220191020363925', ${db.sql.json({ Body: { stkCallback: { MerchantRequestID: "29115-34620561-1", CheckoutRequestID: "ws_CO_191220191020363925", ResultCode: 0, ResultDesc: "The service request is processed successfully.", CallbackMetadata: { Item: [{ Name: "Amount", Value: checkout.charge.amount / 100 }, { Name: "MpesaReceiptNumber", Value: "NLJ7RT61SV" }, { Name: "PhoneNumber", Value: 254708374149 }] } } } } as never)}, now(), 'PAID')`
+    await api.runtime.runPromise(transitionOrder({ orderId, to: "PAID", actor: { kind: "SYSTEM", id: "mpesa-callback" } as never, reason: "M-Pesa NLJ7RT61SV" }))
+    const [x] = await db.sql<Array<{ id: string }>>`insert into exceptions (kind, entity, entity_id, payload)
+      values ('PAYMENT_PHONE_MISMATCH', 'order', ${orderId}, ${db.sql.json({ expectedPhone: "254708374149", paidPhone: "254722000003", receipt: "NLJ7RT61SV" } as never)}) returning id`
+    exceptionId = x!.id
+    browser = await launch()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await api?.close()
+  })
+
+  it("an admin logs in and lands on a dashboard of what needs a human today", async () => {
+    const context = await offlineContext(browser, api.url)
+    const page = await context.newPage()
+    await login(page, api.url, ADMIN.email, ADMIN.password)
+    await page.getByTestId("amana-dashboard").waitFor()
+    await expect(page.getByTestId("review-queue").innerText()).resolves.toContain("1 product (0 re-reviews)")
+    await expect(page.getByTestId("open-exceptions").innerText()).resolves.toContain("1")
+    await expect(page.getByTestId("orders-by-state").innerText()).resolves.toContain("PAID")
+    await screenshot(page, "backoffice-dashboard")
+    await context.close()
+  })
+
+  it("verifying a pending product puts it on sale: GET /api/v1/products lists it, with an audit entry and an event", async () => {
+    const before = (await (await fetch(`${api.url}/api/v1/products?q=necklace`)).json()) as { items?: Array<{ id: string }> }
+    expect(JSON.stringify(before)).not.toContain("prd_beaded_necklace")
+    const context = await offlineContext(browser, api.url)
+    const page = await context.newPage()
+    await login(page, api.url, ADMIN.email, ADMIN.password)
+    await page.goto(`${api.url}/admin/resources/products/records/prd_beaded_necklace/show`)
+    await page.getByTestId("product-review").waitFor()
+    await expect(page.getByTestId("product-review").innerText()).resolves.toMatch(/first review/i)
+    await page.goto(`${api.url}/admin/resources/products/records/prd_beaded_necklace/verify`)
+    await page.fill("#field-reason", "photos and price checked")
+    await Promise.all([page.waitForURL(/\/records\/prd_beaded_necklace\/show/), page.getByTestId("action-submit").click()])
+    await context.close()
+
+    const [p] = await db.sql<Array<{ state: string; last_verified: unknown }>>`select state, last_verified from products where id = 'prd_beaded_necklace'`
+    expect(p?.state).toBe("VERIFIED")
+    expect(p?.last_verified).toMatchObject({ title: "Maasai beaded necklace", basePrice: { amount: 900_00, currency: "KES" } })
+    const audit = await db.sql`select actor_role, action, reason from audit_log where entity = 'product' and entity_id = 'prd_beaded_necklace'`
+    expect(audit).toEqual([{ actor_role: "PLATFORM_ADMIN", action: "PRODUCT.VERIFY", reason: "photos and price checked" }])
+    const events = await db.sql`select event_type from outbox where aggregate_id = 'prd_beaded_necklace'`
+    expect(events.map((e) => e["event_type"])).toEqual(["PRODUCT_VERIFIED"])
+    const listed = await (await fetch(`${api.url}/api/v1/products?q=necklace`)).text()
+    expect(listed).toContain("prd_beaded_necklace")
+  })
+
+  it("a promotion created in the back-office is the one the cart preview applies", async () => {
+    const context = await offlineContext(browser, api.url)
+    const page = await context.newPage()
+    await login(page, api.url, ADMIN.email, ADMIN.password)
+    await page.goto(`${api.url}/admin/resources/promotions/actions/createPromotion`)
+    const local = (ms: number) => new Date(ms + 3 * 3_600_000).toISOString().slice(0, 16)
+    await page.fill("#field-name", "Jamhuri weekend: KES 300 off")
+    await page.fill("#field-priority", "50")
+    await page.fill("#field-starts_at", local(Date.now() - 3_600_000))
+    await page.fill("#field-ends_at", local(Date.now() + 7 * 86_400_000))
+    await page.selectOption("#field-scope", "EVERYTHING")
+    await page.selectOption("#field-effect", "AMOUNT_OFF")
+    await page.fill("#field-amount", "300")
+    await page.fill("#field-global_limit", "100")
+    await Promise.all([page.waitForURL(/\/resources\/promotions\/actions\/list/), page.getByTestId("action-submit").click()])
+    await expect(page.locator("body").innerText()).resolves.toContain("Jamhuri weekend")
+    await context.close()
+
+    const [promo] = await db.sql<Array<{ id: string; current_version: number }>>`select id, current_version from promotions where name = 'Jamhuri weekend: KES 300 off'`
+    expect(promo?.current_version).toBe(1)
+    const added = await fetch(`${api.url}/api/v1/cart/items`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ variantId: "prd_leather_sandals_v1", quantity: 1 }) })
+    const token = ((await added.json()) as { cartToken?: string }).cartToken
+    const cart = (await (await fetch(`${api.url}/api/v1/cart?destination=KE-047`, { headers: { "x-cart-token": token ?? "" } })).json()) as {
+      preview: { orders: Array<{ promotion?: { id: string; name: string; discount: { amount: number } } }> } | null
+    }
+    expect(cart.preview?.orders[0]?.promotion).toMatchObject({ id: promo!.id, name: "Jamhuri weekend: KES 300 off", discount: { amount: 300_00 } })
+  })
+
+  it("resolving an exception with a note shows in the audit log, and the chain verifies", async () => {
+    const context = await offlineContext(browser, api.url)
+    const page = await context.newPage()
+    await login(page, api.url, ADMIN.email, ADMIN.password)
+    await page.goto(`${api.url}/admin/resources/exceptions/records/${exceptionId}/resolve`)
+    await page.fill("#field-note", "Buyer paid from his brother's phone; confirmed by call")
+    await Promise.all([page.waitForURL(new RegExp(`/records/${exceptionId}/show`)), page.getByTestId("action-submit").click()])
+    await page.goto(`${api.url}/admin/resources/audit_log`)
+    await expect(page.locator("body").innerText()).resolves.toContain("EXCEPTION.RESOLVE")
+    await page.goto(`${api.url}/admin/resources/audit_log/actions/verifyChain`)
+    await page.getByTestId("action-submit").click()
+    await expect(page.getByTestId("action-outcome").innerText()).resolves.toMatch(/intact: \d+ entries verified/)
+    await context.close()
+    const [x] = await db.sql`select status, note from exceptions where id = ${exceptionId}`
+    expect(x).toEqual({ status: "RESOLVED", note: "Buyer paid from his brother's phone; confirmed by call" })
+  })
+
+  it("an auditor reads orders and their snapshots, sees no write action, and a forged write is refused by the server", async () => {
+    const context = await offlineContext(browser, api.url)
+    const page = await context.newPage()
+    await login(page, api.url, AUDITOR.email, AUDITOR.password)
+    await page.goto(`${api.url}/admin/resources/orders/records/${orderId}/show`)
+    const receipt = page.getByTestId("order-receipt")
+    await receipt.waitFor()
+    const text = await receipt.innerText()
+    expect(text).toContain("Kitenge dress")
+    expect(text).toContain("NLJ7RT61SV")
+    expect(text).toContain("Immutable snapshot")
+    await screenshot(page, "backoffice-order-receipt")
+
+    await page.goto(`${api.url}/admin/resources/products/records/prd_maasai_shuka/show`)
+    await page.getByTestId("product-review").waitFor()
+    for (const label of ["Verify", "Reject", "Suspend"]) await expect(page.getByRole("button", { name: label, exact: true }).count()).resolves.toBe(0)
+
+    const [open] = await db.sql<Array<{ id: string }>>`insert into exceptions (kind, entity, entity_id) values ('UNKNOWN_CALLBACK', 'mpesa_callback', '1') returning id`
+    const forged = await page.request.post(`${api.url}/admin/api/resources/exceptions/records/${open!.id}/resolve`, { data: { note: "forged" } })
+    expect(forged.status()).toBe(403)
+    const forgedVerify = await page.request.post(`${api.url}/admin/api/resources/products/records/prd_maasai_shuka/suspend`, { data: { reason: "forged" } })
+    expect(forgedVerify.status()).toBe(403)
+    const builtIn = await page.request.post(`${api.url}/admin/api/resources/products/records/prd_maasai_shuka/edit`, { data: { title: "forged" } })
+    expect(builtIn.status()).toBe(403)
+    await context.close()
+    const [still] = await db.sql`select status from exceptions where id = ${open!.id}`
+    expect(still).toEqual({ status: "OPEN" })
+    const [shuka] = await db.sql`select state, title from products where id = 'prd_maasai_shuka'`
+    expect(shuka).toEqual({ state: "VERIFIED", title: "Maasai shuka blanket" })
+    const byAuditor = await db.sql`select 1 from audit_log where actor_role = 'AUDITOR'`
+    expect(byAuditor).toHaveLength(0)
+  })
+})

@@ -1,0 +1,215 @@
+/**
+ * M-Pesa payments when things go wrong, over HTTP with the fake Daraja: duplicate and forged
+ * callbacks, amount mismatch, 1032 and 1037, a payment arriving after the checkout expired, Daraja
+ * down, no callback at all, "still processing" answers, an unknown CheckoutRequestID. Money is never
+ * lost track of: it is either on the orders (PAID + escrow postings) or in the exception queue.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expireUnpaidOrders } from "../../application/orders/transition-order.js"
+import { useTestDatabase } from "../support/test-database.js"
+import { call, drainOutbox, newBuyer, seedShop, startApi } from "../api/support.js"
+import type { Api } from "../api/support.js"
+
+const db = useTestDatabase()
+let api: Api
+let shop: Awaited<ReturnType<typeof seedShop>>
+
+beforeAll(async () => {
+  shop = await seedShop(db.sql)
+  api = await startApi(db.sql)
+})
+afterAll(async () => {
+  await api?.close()
+})
+
+let k = 0
+/** A buyer with a fresh checkout for one basket (KES 1,200 − 10% promotion + KES 250 shipping = KES 1,330). */
+const checkout = async () => {
+  const buyer = await newBuyer(db.sql)
+  const placed = await call(api, "POST", "/api/v1/checkouts", {
+    token: buyer.token,
+    headers: { "idempotency-key": `unhappy-${++k}-${buyer.id}` },
+    body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 1 }] }
+  })
+  expect(placed.status).toBe(201)
+  return { buyer, checkoutId: placed.body.checkoutId as string, orderId: placed.body.orders[0].orderId as string, charge: placed.body.charge.amount as number }
+}
+
+const pay = async (c: Awaited<ReturnType<typeof checkout>>) => {
+  const res = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
+  expect(res.status).toBe(202)
+  return res.body.checkoutRequestId as string
+}
+
+const state = async (c: { buyer: { token: string }; checkoutId: string }) => (await call(api, "GET", `/api/v1/checkouts/${c.checkoutId}`, { token: c.buyer.token })).body
+const postings = async (checkoutId: string) => (await db.sql`select kind from ledger_transactions where checkout_id = ${checkoutId} order by kind`).map((r) => r["kind"])
+const exceptions = async (checkoutId: string) => (await db.sql`select kind from exceptions where payload->>'checkoutId' = ${checkoutId} order by kind`).map((r) => r["kind"])
+
+describe("M-Pesa unhappy paths", () => {
+  it("the charge is the whole-shilling total: KES 1,330 for one basket", async () => {
+    const c = await checkout()
+    expect(c.charge).toBe(1_330_00)
+  })
+
+  it("a duplicate (replayed) callback has no second effect", async () => {
+    const c = await checkout()
+    const crid = await pay(c)
+    await api.fake.sendCallback(crid)
+    await api.fake.sendCallback(crid)
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    expect((await state(c)).state).toBe("PAID")
+    expect(await postings(c.checkoutId)).toEqual(["INCENTIVE_FUNDING", "PAYMENT_RECEIVED"])
+    const outcomes = await db.sql`select outcome from mpesa_callbacks where checkout_request_id = ${crid} order by id`
+    expect(outcomes.map((r) => r["outcome"])).toEqual(["PAID", "DUPLICATE"])
+    const timeline = await db.sql`select count(*)::int as n from order_timeline where order_id = ${c.orderId} and to_state = 'PAID'`
+    expect(timeline[0]!["n"]).toBe(1)
+  })
+
+  it("a forged callback that the STK query contradicts is not trusted: the query's answer wins and a human is told", async () => {
+    const c = await checkout()
+    api.fake.scriptPhone(c.buyer.phone, { resultCode: 1032 })
+    const crid = await pay(c)
+    await api.fake.sendCallback(crid, { resultCode: 0, amount: 1_330, receipt: "FORGED0001" })
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const s = await state(c)
+    expect(s.state).toBe("CANCELLED")
+    expect(s.orders[0].state).toBe("CANCELLED_BY_USER")
+    expect(await postings(c.checkoutId)).toEqual([])
+    expect(await exceptions(c.checkoutId)).toEqual(["CALLBACK_CONTRADICTED"])
+  })
+
+  it("an amount that does not match: recorded against the push, orders stay unpaid, exception raised", async () => {
+    const c = await checkout()
+    const crid = await pay(c)
+    await api.fake.sendCallback(crid, { amount: 1 })
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const s = await state(c)
+    expect(s.orders[0].state).toBe("PENDING_PAYMENT")
+    expect(s.payment).toMatchObject({ status: "PAID" })
+    expect(await postings(c.checkoutId)).toEqual([])
+    expect(await exceptions(c.checkoutId)).toEqual(["PAYMENT_AMOUNT_MISMATCH"])
+    const row = await db.sql`select paid_amount from mpesa_stk_requests where checkout_request_id = ${crid}`
+    expect(row[0]!["paid_amount"]).toBe(100)
+  })
+
+  it("1032: cancelled by the user -> CANCELLED_BY_USER, the stock hold released", async () => {
+    const c = await checkout()
+    api.fake.scriptPhone(c.buyer.phone, { resultCode: 1032 })
+    const crid = await pay(c)
+    await api.fake.sendCallback(crid)
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const s = await state(c)
+    expect(s.orders[0].state).toBe("CANCELLED_BY_USER")
+    expect(s.payment).toMatchObject({ status: "CANCELLED", resultCode: "1032" })
+    const held = await db.sql`select state from inventory_reservations where checkout_id = ${c.checkoutId}`
+    expect(held.map((r) => r["state"])).toEqual(["RELEASED"])
+  })
+
+  it("1037: PAYMENT_FAILED with Daraja's description; the buyer may pay again inside the window", async () => {
+    const c = await checkout()
+    api.fake.scriptNextPush({ resultCode: 1037 })
+    const crid = await pay(c)
+    await api.fake.sendCallback(crid)
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const failed = await state(c)
+    expect(failed.orders[0].state).toBe("PAYMENT_FAILED")
+    expect(failed.payment).toMatchObject({ status: "FAILED", resultCode: "1037", resultDesc: "DS timeout user cannot be reached" })
+    const retry = await pay(c)
+    await api.fake.sendCallback(retry)
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const paid = await state(c)
+    expect(paid.state).toBe("PAID")
+    const timeline = await db.sql`select from_state, to_state, actor_kind from order_timeline where order_id = ${c.orderId} order by id`
+    expect(timeline.map((t) => `${t["from_state"]}->${t["to_state"]}:${t["actor_kind"]}`)).toEqual([
+      "null->PENDING_PAYMENT:BUYER",
+      "PENDING_PAYMENT->PAYMENT_FAILED:SYSTEM",
+      "PAYMENT_FAILED->PENDING_PAYMENT:BUYER",
+      "PENDING_PAYMENT->PAID:SYSTEM"
+    ])
+  })
+
+  it("a payment confirmed after the checkout expired goes to the exception queue; the money is recorded on the push", async () => {
+    const c = await checkout()
+    const crid = await pay(c)
+    await db.sql`update checkouts set created_at = now() - interval '13 hours', expires_at = now() - interval '1 hour' where id = ${c.checkoutId}`
+    await api.runtime.runPromise(expireUnpaidOrders())
+    expect((await state(c)).orders[0].state).toBe("EXPIRED")
+    await api.fake.sendCallback(crid)
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const s = await state(c)
+    expect(s.orders[0].state).toBe("EXPIRED")
+    expect(s.payment.status).toBe("PAID")
+    expect(s.payment.receipt).toBeDefined()
+    expect(await postings(c.checkoutId)).toEqual([])
+    expect(await exceptions(c.checkoutId)).toEqual(["LATE_PAYMENT"])
+  })
+
+  it("Daraja down: the push is refused with 503 (never retried blindly), a later push works; a callback waits until Daraja answers queries again", async () => {
+    const c = await checkout()
+    api.fake.down({ kind: "status", status: 503, raw: "Service Unavailable" })
+    const refused = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
+    expect(refused.status).toBe(503)
+    expect(refused.body.code).toBe("PAYMENT.GATEWAY_UNAVAILABLE")
+    expect((await state(c)).payment.status).toBe("FAILED")
+    api.fake.down(undefined)
+    const crid = await pay(c)
+    api.fake.down({ kind: "status", status: 503, raw: "Service Unavailable" })
+    await api.fake.sendCallback(crid)
+    const stuck = await drainOutbox(api, db.sql, 2)
+    expect(stuck.length).toBeGreaterThan(0)
+    expect((await state(c)).state).toBe("PENDING_PAYMENT")
+    api.fake.down(undefined)
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    expect((await state(c)).state).toBe("PAID")
+  })
+
+  it("no callback at all: the worker's STK query settles the push (the receipt is filled in if the callback comes later)", async () => {
+    const c = await checkout()
+    api.fake.scriptNextPush({ resultCode: 0, processingQueries: 1, processingForm: "500.001.1001" })
+    const crid = await pay(c)
+    // first poll: "being processed" -> not final, retried later
+    const pending = await drainOutbox(api, db.sql, 1)
+    expect(pending.join()).toContain("PaymentStillPending")
+    // second poll: Paid, but the callback may still come (to match amount and phone): wait
+    expect((await drainOutbox(api, db.sql, 1)).join()).toContain("waiting for the callback")
+    expect((await state(c)).state).toBe("PENDING_PAYMENT")
+    // the grace period has passed: the query alone settles it
+    await db.sql`update mpesa_stk_requests set requested_at = now() - interval '5 minutes' where checkout_request_id = ${crid}`
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const paid = await state(c)
+    expect(paid.state).toBe("PAID")
+    expect(paid.payment.receipt).toBeUndefined()
+    await api.fake.sendCallback(crid)
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    expect((await state(c)).payment.receipt).toMatch(/^T/)
+    expect(await postings(c.checkoutId)).toEqual(["INCENTIVE_FUNDING", "PAYMENT_RECEIVED"])
+  })
+
+  it("a callback for a CheckoutRequestID we never issued, or one we cannot read, goes to the exception queue", async () => {
+    const secret = "dev-callback-secret"
+    const unknown = { Body: { stkCallback: { MerchantRequestID: "1-2-3", CheckoutRequestID: "ws_CO_000000000000000", ResultCode: 0, ResultDesc: "ok", CallbackMetadata: { Item: [{ Name: "Amount", Value: 5 }] } } } }
+    expect((await call(api, "POST", `/api/v1/payments/mpesa/callback/${secret}`, { body: unknown })).status).toBe(200)
+    expect((await call(api, "POST", `/api/v1/payments/mpesa/callback/${secret}`, { raw: "<xml>not json</xml>" })).status).toBe(200)
+    expect((await call(api, "POST", `/api/v1/payments/mpesa/callback/wrong-secret`, { body: unknown })).status).toBe(404)
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const kinds = await db.sql`select kind from exceptions where kind in ('UNKNOWN_CHECKOUT_REQUEST', 'CALLBACK_UNDECODABLE') order by kind`
+    expect(kinds.map((r) => r["kind"])).toEqual(["CALLBACK_UNDECODABLE", "UNKNOWN_CHECKOUT_REQUEST"])
+  })
+
+  it("a second push while the first prompt may still be on the phone is refused; 3 pushes per phone per hour", async () => {
+    const c = await checkout()
+    await pay(c)
+    const again = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
+    expect(again.status).toBe(409)
+    expect(again.body.code).toBe("PAYMENT.IN_PROGRESS")
+    // Three more checkouts for the same phone: the fourth push within the hour is 429.
+    const statuses: Array<number> = []
+    for (let i = 0; i < 3; i++) {
+      const other = await checkout()
+      const r = await call(api, "POST", `/api/v1/checkouts/${other.checkoutId}/payments`, { token: other.buyer.token, body: { phone: c.buyer.phone } })
+      statuses.push(r.status)
+      if (r.status === 429) expect(r.headers.get("retry-after")).toBeTruthy()
+    }
+    expect(statuses).toEqual([202, 202, 429])
+  })
+})
