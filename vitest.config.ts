@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
+    // Each run its own rate-limit namespace in Redis: limits spent by an earlier run never leak in.
+    env: { RATE_LIMIT_NAMESPACE: `test-${Date.now().toString(36)}-${process.pid}` },
     include: ["tests/**/*.test.ts"],
     // builds the migrated template database each test file clones (tests/support/test-database.ts)
     globalSetup: ["tests/support/global-setup.ts"],

@@ -6,7 +6,7 @@
  * TestClock, and the in-process limiter reads the same clock, so both obey one spec. The cost is
  * that instances' clocks must agree (NTP); a skew of a second shifts a 15-minute window by a second.
  *
- * Keys are namespaced "amana:rate:<key>"; each log expires one window after its last allowed hit.
+ * Keys are namespaced "amana:rate:[<namespace>:]<key>"; each log expires one window after its last allowed hit.
  */
 import { randomUUID } from "node:crypto"
 import { Clock, Duration, Effect, Layer } from "effect"
@@ -17,7 +17,11 @@ import { RedisClient, RedisClientLive } from "./client.js"
 import type { RedisConnectError } from "./client.js"
 import { assertValidLimit, hitScript } from "./sliding-window.js"
 
-export const KEY_PREFIX = "amana:rate:"
+/**
+ * Keys live under one namespace. RATE_LIMIT_NAMESPACE separates environments sharing a Redis (each
+ * test run gets its own, so limits spent by an earlier run never leak into the next).
+ */
+export const KEY_PREFIX = `amana:rate:${process.env["RATE_LIMIT_NAMESPACE"] ? `${process.env["RATE_LIMIT_NAMESPACE"]}:` : ""}`
 const COMMAND = "amanaSlidingWindowHit"
 /** A limiter that cannot answer quickly is unavailable; the caller decides to fail open or closed. */
 const HIT_TIMEOUT = Duration.seconds(2)
