@@ -14,6 +14,8 @@ import { makePool } from "./postgres/database.js"
 import { resolveDatabase } from "./postgres/embedded.js"
 import { migrate } from "./postgres/migrate.js"
 import { seedDemo } from "./postgres/seed.js"
+import { FULFILMENT_CRONTAB, fulfilmentTasks } from "./riders/fulfilment-handlers.js"
+import { seedFulfilmentDemo } from "./riders/seed.js"
 import { makePlatformRuntime } from "./platform.js"
 import type { PlatformServices } from "./platform.js"
 import { handlers } from "./worker/registry.js"
@@ -33,6 +35,7 @@ const main = async () => {
   const pool = makePool(database.url, { max: Number(process.env["DB_POOL_MAX"] ?? 20), applicationName: `amana-${role}` })
   if (!production || process.env["SEED_DEMO"] === "1") {
     await seedDemo(pool)
+    await seedFulfilmentDemo(pool)
     log("demo data seeded")
   }
   const runtime = makePlatformRuntime(pool)
@@ -45,11 +48,12 @@ const main = async () => {
           connectionString: database.url,
           runtime,
           handlers,
-          crontab: CRONTAB,
+          crontab: `${CRONTAB}\n${FULFILMENT_CRONTAB}`,
           tasks: {
             orders__expire_unpaid: () => expireUnpaidOrders(),
             orders__complete_after_dispute_window: () => completeAfterDisputeWindow(),
-            payouts__select_weekly_batch: () => selectWeeklyPayoutBatch()
+            payouts__select_weekly_batch: () => selectWeeklyPayoutBatch(),
+            ...fulfilmentTasks
           }
         })
       : undefined

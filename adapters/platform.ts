@@ -15,6 +15,7 @@ import { AdminStoreLive } from "./postgres/admin-store.js"
 import { rateLimiterLayerFromEnv } from "./redis/rate-limiter-from-env.js"
 import { ScryptPasswordHasherLive } from "../backoffice/password.js"
 import { apiServicesLayer } from "./http/api-services.js"
+import { fulfilmentServicesLayer } from "./riders/fulfilment-services.js"
 
 /** The persistence-backed ports over one pool. */
 export const persistenceLayer = (pool: Sql) =>
@@ -23,7 +24,8 @@ export const persistenceLayer = (pool: Sql) =>
 /** Everything a process needs. Add new port bindings here. */
 export const platformLayer = (pool: Sql) =>
   // The REST API's ports (stores, PaymentGateway, Notifier) over the same pool and HttpClient.
-  apiServicesLayer.pipe(Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, ScryptPasswordHasherLive)))
+  // Fulfilment and money out (riders, notifications, merchant webhooks, B2C payouts and refunds) likewise.
+  Layer.mergeAll(apiServicesLayer, fulfilmentServicesLayer).pipe(Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, ScryptPasswordHasherLive)))
 
 export type PlatformServices = Layer.Layer.Success<ReturnType<typeof platformLayer>>
 export type PlatformRuntime = ManagedRuntime.ManagedRuntime<PlatformServices, Layer.Layer.Error<ReturnType<typeof platformLayer>>>

@@ -28,6 +28,7 @@ import { devRoutes } from "./routes/dev.js"
 import { orderRoutes } from "./routes/orders.js"
 import { sellerRoutes } from "./routes/seller.js"
 import { mountBackoffice } from "../../backoffice/mount.js"
+import { mountFulfilment } from "./routes/fulfilment.js"
 
 export interface HttpOptions {
   readonly port: number
@@ -148,6 +149,7 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions): express
     else app[e.method](e.path, handler)
   }
 
+  mountFulfilment(app, runtime, { production: options.production })
   app.use((_req, res) => sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is no such endpoint; see /api/docs")))
   // Body parsing and URL decoding failures: the client's, never a 500.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

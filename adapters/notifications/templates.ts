@@ -39,6 +39,11 @@ export const templates: { readonly [T in MessageTemplate]: TemplateDefinition } 
     params: ["order number", "rider name", "rider phone"],
     body: "Order {{1}} is on its way with rider {{2}} ({{3}})."
   },
+  // The buyer's copy: the handover code is the proof of delivery, given to the rider only on receipt.
+  order_dispatched_with_code: {
+    params: ["order number", "rider name", "rider phone", "handover code"],
+    body: "Order {{1}} is on its way with rider {{2}} ({{3}}). Your handover code is {{4}}: give it to the rider only once you have your order."
+  },
   order_delivered: {
     params: ["order number"],
     body: "Order {{1}} has been delivered. Confirm you received it, or open a dispute, in Amana."

@@ -11,6 +11,7 @@ export type MessageTemplate =
   | "order_paid"
   | "order_accepted"
   | "order_dispatched"
+  | "order_dispatched_with_code"
   | "order_delivered"
   | "order_completed"
   | "order_refunded"

@@ -1,0 +1,384 @@
+/**
+ * Fulfilment and money-out routes, mounted by `mountFulfilment(app, runtime)`:
+ *
+ *   GET  /api/v1/rider/jobs                    the rider's live jobs
+ *   POST /api/v1/rider/jobs/:id/status         PICKED_UP | IN_TRANSIT | DELIVERED (handover code) | FAILED_ATTEMPT (reason)
+ *   GET  /api/v1/rider/scorecard               the rider's own scorecard
+ *   POST /api/v1/seller/orders/:id/dispatch    parcel ready: a rider (or the partner) is assigned
+ *   POST /api/v1/seller/orders/:id/return      parcel back after a failed delivery: RETURNED, then refunded
+ *   PUT|GET|DELETE /api/v1/seller/webhook      the store's webhook endpoint (secret shown once) and delivery log
+ *   POST /api/v1/fulfilment/partners/:partner/webhook   a partner's signed status events
+ *   GET|POST /api/v1/webhooks/whatsapp         Meta's verification handshake; signed delivery statuses
+ *   POST /api/v1/payments/mpesa/b2c/result/:secret, .../timeout/:secret   Daraja B2C Results
+ *
+ * JSON endpoints use the API's `endpoint` descriptions (decode in, encode out) and problem+json
+ * errors; statuses for this module's error tags are decided here, the rest by problems.ts. Webhook
+ * receivers read the raw body (signatures are over the exact bytes).
+ */
+import { randomUUID, timingSafeEqual } from "node:crypto"
+import express from "express"
+import type { Request, Response } from "express"
+import { Cause, Effect, Either, Exit, Schema } from "effect"
+import { authenticate } from "../../../application/auth/login.js"
+import { Unauthenticated } from "../../../application/auth/auth.errors.js"
+import type { Session } from "../../../application/auth/auth.port.js"
+import { sellerDispatch } from "../../../application/fulfilment/dispatch-order.js"
+import { applyPartnerStatus, riderJobs, sellerReturn, updateJobStatus } from "../../../application/fulfilment/delivery-status.js"
+import type { JobUpdate } from "../../../application/fulfilment/delivery-status.js"
+import { NotARider } from "../../../application/fulfilment/fulfilment.errors.js"
+import { recordWhatsAppWebhook } from "../../../application/notifications/whatsapp-statuses.js"
+import { recordB2CCallback } from "../../../application/payouts-execution/execute.js"
+import { riderScorecards } from "../../../application/riders/scorecards.js"
+import { registerWebhook, removeWebhook, webhookLog } from "../../../application/webhooks/merchant-webhooks.js"
+import { decodeB2CResult } from "../../daraja/callbacks.js"
+import type { PlatformRuntime, PlatformServices } from "../../platform.js"
+import { verifyPartnerSignature } from "../../riders/logistics-partner.js"
+import { callbackSecretFromEnv } from "../../webhooks/b2c-callback-urls.js"
+import { parseWebhook, verifySignature, verifySubscription } from "../../whatsapp/webhook.js"
+import { httpConfigFromEnv } from "../config.js"
+import type { HttpConfig } from "../config.js"
+import { endpoint, me } from "../endpoint.js"
+import type { Endpoint, RequestContext } from "../endpoint.js"
+import { problem, toProblem } from "../problems.js"
+import type { Problem } from "../problems.js"
+import { IdParam, Instant } from "../wire.js"
+
+/** Tags of this module's errors -> HTTP status. */
+const STATUS: Readonly<Record<string, number>> = {
+  NotARider: 403,
+  JobNotFound: 404,
+  JobStatusRefused: 409,
+  HandoverLocked: 423,
+  HandoverCodeRejected: 422,
+  DisputeNotOpen: 409,
+  NoCarrierAvailable: 409,
+  CarrierUnavailable: 503,
+  PartnerSignatureInvalid: 401
+}
+
+const asProblem = (error: unknown): Problem | undefined => {
+  if (typeof error === "object" && error !== null && "_tag" in error) {
+    const e = error as { _tag: string; code?: unknown; message?: unknown }
+    const status = STATUS[e._tag]
+    if (status !== undefined) return problem(status, typeof e.code === "string" ? e.code : e._tag, typeof e.message === "string" ? e.message : e._tag)
+  }
+  return toProblem(error)
+}
+
+const sendProblem = (res: Response, p: Problem) => {
+  res
+    .status(p.status)
+    .type("application/problem+json")
+    .send(JSON.stringify({ ...p, instance: res.req.originalUrl.split("?")[0] ?? "", requestId: String(res.locals["requestId"] ?? "") }))
+}
+
+const runAndAnswer = async <A>(runtime: PlatformRuntime, res: Response, program: Effect.Effect<A, unknown, PlatformServices>, answer: (a: A) => void) => {
+  const exit = await runtime.runPromiseExit(program)
+  if (Exit.isSuccess(exit)) return answer(exit.value)
+  const failure = Cause.failureOption(exit.cause)
+  const mapped = failure._tag === "Some" ? asProblem(failure.value) : undefined
+  if (mapped) return sendProblem(res, mapped)
+  console.error(JSON.stringify({ level: "error", msg: "fulfilment route failed", requestId: res.locals["requestId"], cause: Cause.pretty(exit.cause) }))
+  sendProblem(res, problem(500, "INTERNAL", "something went wrong on our side"))
+}
+
+const bearer = (req: Request): string | undefined | null => {
+  const h = req.headers.authorization
+  if (h === undefined) return undefined
+  const m = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(h.trim())
+  return m ? m[1]! : null
+}
+
+/** Serves one described endpoint (decode, auth, use case, encode) with this module's error table. */
+const serve = (runtime: PlatformRuntime, config: HttpConfig, e: Endpoint) => async (req: Request, res: Response) => {
+  const requestId = String(res.locals["requestId"] ?? randomUUID())
+  const token = bearer(req)
+  const program = Effect.gen(function* () {
+    let session: Session | undefined
+    if (e.auth !== "none" && token !== undefined) {
+      if (token === null) return yield* new Unauthenticated({ reason: "INVALID" })
+      session = yield* authenticate(token)
+      res.locals["userId"] = session.user.id
+    } else if (e.auth === "required") return yield* new Unauthenticated({ reason: "MISSING" })
+    const ctx: RequestContext = { requestId, headers: req.headers, remoteAddr: req.socket.remoteAddress, config, session, rawBody: undefined, setHeader: (n, v) => void res.setHeader(n, v) }
+    return yield* e.run({ params: req.params, query: req.query, body: req.body, ctx })
+  })
+  await runAndAnswer(runtime, res, program, (value) => (e.status === 204 ? res.status(204).end() : res.status(e.status).json(value)))
+}
+
+// --- wire shapes -------------------------------------------------------------------------------
+
+const Https = Schema.String.pipe(Schema.maxLength(500), Schema.pattern(/^https:\/\/\S+$/, { message: () => "an https URL" }))
+const Location = Schema.Struct({ lat: Schema.Number.pipe(Schema.between(-90, 90)), lng: Schema.Number.pipe(Schema.between(-180, 180)) })
+const Reason = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(500))
+const DeliveryState = Schema.Literal("ASSIGNED", "PICKED_UP", "IN_TRANSIT", "DELIVERED", "FAILED", "RETURNED")
+
+export const JobStatusBody = Schema.Union(
+  Schema.Struct({ status: Schema.Literal("PICKED_UP") }),
+  Schema.Struct({ status: Schema.Literal("IN_TRANSIT") }),
+  Schema.Struct({
+    status: Schema.Literal("DELIVERED"),
+    handoverCode: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(12)).annotations({ description: "the code the buyer received when the order was dispatched" }),
+    photoUrl: Schema.optional(Https),
+    location: Schema.optional(Location)
+  }),
+  Schema.Struct({ status: Schema.Literal("FAILED_ATTEMPT"), reason: Reason })
+)
+
+const Job = Schema.Struct({
+  jobId: Schema.String,
+  orderId: Schema.String,
+  attempt: Schema.Int,
+  status: DeliveryState,
+  orderState: Schema.String,
+  storeName: Schema.String,
+  destination: Schema.Struct({ id: Schema.String, name: Schema.String, address: Schema.optional(Schema.String) }),
+  buyerPhone: Schema.String,
+  assignedAt: Instant,
+  dueAt: Schema.optional(Instant)
+}).annotations({ identifier: "RiderJob" })
+
+const Scorecard = Schema.Struct({
+  riderUserId: Schema.String,
+  name: Schema.String,
+  jobs: Schema.Int,
+  delivered: Schema.Int,
+  onTime: Schema.Int,
+  onTimeBps: Schema.Int,
+  failedAttempts: Schema.Int,
+  disputes: Schema.Int,
+  score: Schema.Int
+}).annotations({ identifier: "RiderScorecard" })
+
+const WebhookDelivery = Schema.Struct({
+  id: Schema.String,
+  eventId: Schema.String,
+  eventType: Schema.String,
+  url: Schema.String,
+  status: Schema.Literal("PENDING", "DELIVERED", "FAILED"),
+  attempts: Schema.Int,
+  lastStatusCode: Schema.optional(Schema.Int),
+  lastError: Schema.optional(Schema.String),
+  createdAt: Instant,
+  deliveredAt: Schema.optional(Instant),
+  nextAttemptAt: Schema.optional(Instant)
+}).annotations({ identifier: "WebhookDelivery" })
+
+const rider = (ctx: RequestContext) => {
+  const u = me(ctx).user
+  return { id: u.id, roles: u.roles }
+}
+
+export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
+  endpoint({
+    method: "get",
+    path: "/api/v1/rider/jobs",
+    tag: "Riders",
+    summary: "The rider's live jobs (assigned, picked up, in transit), oldest first",
+    auth: "required",
+    response: Schema.Struct({ items: Schema.Array(Job) }),
+    errors: [401, 403],
+    handler: ({ ctx }) => Effect.map(riderJobs(rider(ctx)), (jobs) => ({ items: jobs.map(({ deliveryId, ...j }) => ({ jobId: deliveryId, ...j })) }))
+  }),
+  endpoint({
+    method: "post",
+    path: "/api/v1/rider/jobs/:id/status",
+    tag: "Riders",
+    summary: "Report progress: PICKED_UP, IN_TRANSIT, DELIVERED (with the buyer's handover code) or FAILED_ATTEMPT (with a reason)",
+    description: "A wrong handover code is refused (422) and counted; after 5 the job locks (423) and support is alerted.",
+    auth: "required",
+    params: IdParam,
+    body: JobStatusBody,
+    response: Schema.Struct({ orderId: Schema.String, status: DeliveryState }),
+    errors: [400, 401, 403, 404, 409, 422, 423],
+    handler: ({ params, body, ctx }) => updateJobStatus(rider(ctx), params.id, body as JobUpdate)
+  }),
+  endpoint({
+    method: "get",
+    path: "/api/v1/rider/scorecard",
+    tag: "Riders",
+    summary: "The rider's scorecard: on-time rate, failed attempts, disputes, score",
+    auth: "required",
+    response: Scorecard,
+    errors: [401, 403],
+    handler: ({ ctx }) =>
+      Effect.gen(function* () {
+        const r = rider(ctx)
+        if (!r.roles.includes("RIDER")) return yield* new NotARider({ userId: r.id })
+        const cards = yield* riderScorecards(r.id)
+        const card = cards[0]
+        if (card === undefined) return yield* new NotARider({ userId: r.id })
+        return card
+      })
+  }),
+  endpoint({
+    method: "post",
+    path: "/api/v1/seller/orders/:id/dispatch",
+    tag: "Seller",
+    summary: "The parcel is ready: assign a rider (or the logistics partner); the buyer gets the rider's name and their handover code",
+    auth: "required",
+    params: IdParam,
+    response: Schema.Struct({ orderId: Schema.String, jobId: Schema.String, carrier: Schema.Literal("RIDER", "PARTNER"), riderName: Schema.String, riderPhone: Schema.String }),
+    errors: [400, 401, 403, 404, 409, 503],
+    handler: ({ params, ctx }) =>
+      Effect.map(sellerDispatch(me(ctx).user.id, params.id), (r) => ({ orderId: r.orderId, jobId: r.deliveryId, carrier: r.assignment.carrier, riderName: r.assignment.riderName, riderPhone: r.assignment.riderPhone }))
+  }),
+  endpoint({
+    method: "post",
+    path: "/api/v1/seller/orders/:id/return",
+    tag: "Seller",
+    summary: "The parcel came back after a failed delivery: the order is RETURNED and the buyer refunded",
+    auth: "required",
+    params: IdParam,
+    body: Schema.Struct({ reason: Reason }),
+    response: Schema.Struct({ orderId: Schema.String, state: Schema.Literal("RETURNED") }),
+    errors: [400, 401, 403, 404, 409],
+    handler: ({ params, body, ctx }) => sellerReturn(me(ctx).user.id, params.id, body.reason)
+  }),
+  endpoint({
+    method: "put",
+    path: "/api/v1/seller/webhook",
+    tag: "Seller",
+    summary: "Register (or replace) the store's webhook endpoint; the signing secret is returned once",
+    description:
+      "Events ORDER_CREATED, ORDER_PAID, ORDER_CANCELLED, PRODUCT_UPDATED are POSTed with X-Amana-Timestamp (unix seconds) and X-Amana-Signature: sha256=<hex HMAC-SHA256(secret, \"<timestamp>.<raw body>\")>. Reject timestamps older than 5 minutes; deduplicate on the body's id.",
+    auth: "required",
+    body: Schema.Struct({ url: Schema.String.pipe(Schema.maxLength(500), Schema.pattern(/^https?:\/\/\S+$/, { message: () => "an http(s) URL" })) }),
+    response: Schema.Struct({ url: Schema.String, secret: Schema.String }),
+    errors: [400, 401, 403],
+    handler: ({ body, ctx }) => registerWebhook(me(ctx).user.id, body.url)
+  }),
+  endpoint({
+    method: "get",
+    path: "/api/v1/seller/webhook",
+    tag: "Seller",
+    summary: "The store's webhook endpoint and its delivery log, newest first",
+    auth: "required",
+    query: Schema.Struct({ limit: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200)), { default: () => 50 }) }),
+    response: Schema.Struct({ url: Schema.optional(Schema.String), deliveries: Schema.Array(WebhookDelivery) }),
+    errors: [400, 401, 403],
+    handler: ({ query, ctx }) => webhookLog(me(ctx).user.id, query.limit)
+  }),
+  endpoint({
+    method: "delete",
+    path: "/api/v1/seller/webhook",
+    tag: "Seller",
+    summary: "Remove the store's webhook endpoint (pending deliveries then fail)",
+    auth: "required",
+    status: 204,
+    response: Schema.Void,
+    errors: [401, 403],
+    handler: ({ ctx }) => removeWebhook(me(ctx).user.id)
+  })
+]
+
+// --- raw webhook receivers ------------------------------------------------------------------------
+
+const sameSecret = (a: string, b: string) => {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+const rawBuffer = (req: Request): Buffer => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))
+const headerOf = (req: Request, name: string) => {
+  const v = req.headers[name]
+  return typeof v === "string" ? v : undefined
+}
+const parseJson = (raw: Buffer): Either.Either<unknown, string> => {
+  try {
+    return Either.right(JSON.parse(raw.toString("utf8")) as unknown)
+  } catch {
+    return Either.left("the body is not valid JSON")
+  }
+}
+
+const PartnerEvent = Schema.Struct({
+  eventId: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  deliveryId: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  status: Schema.Literal("PICKED_UP", "IN_TRANSIT", "DELIVERED", "FAILED"),
+  handoverCode: Schema.optional(Schema.String.pipe(Schema.maxLength(12))),
+  reason: Schema.optional(Schema.String.pipe(Schema.maxLength(500))),
+  photoUrl: Schema.optional(Https),
+  location: Schema.optional(Location)
+})
+
+const partnerUpdate = (e: typeof PartnerEvent.Type): JobUpdate | undefined => {
+  switch (e.status) {
+    case "PICKED_UP":
+    case "IN_TRANSIT":
+      return { status: e.status }
+    case "DELIVERED":
+      return e.handoverCode === undefined ? undefined : { status: "DELIVERED", handoverCode: e.handoverCode, photoUrl: e.photoUrl, location: e.location }
+    case "FAILED":
+      return { status: "FAILED_ATTEMPT", reason: e.reason ?? "the partner reported a failed attempt" }
+  }
+}
+
+const B2C_ACK = { ResultCode: 0, ResultDesc: "Accepted" }
+
+/** Mounts every route of this module on the app (before the API's 404 handler). */
+export const mountFulfilment = (app: express.Express, runtime: PlatformRuntime, options: { readonly production?: boolean } = {}): void => {
+  const config: HttpConfig = (app.locals["config"] as HttpConfig | undefined) ?? httpConfigFromEnv({ port: Number(process.env["PORT"] ?? 3000), production: options.production ?? process.env["NODE_ENV"] === "production" })
+  const json = express.json({ limit: "100kb", strict: false, type: () => true })
+  const raw = express.raw({ limit: "256kb", type: () => true })
+
+  for (const e of fulfilmentEndpoints) {
+    const handler = serve(runtime, config, e)
+    if (e.method === "post" || e.method === "put" || e.method === "patch") app[e.method](e.path, json, handler)
+    else app[e.method](e.path, handler)
+  }
+
+  // Logistics partner status events: signature over "<timestamp>.<raw body>", 5-minute window.
+  app.post("/api/v1/fulfilment/partners/:partner/webhook", raw, async (req, res) => {
+    const name = process.env["LOGISTICS_PARTNER_NAME"] ?? "partner"
+    const secret = process.env["LOGISTICS_PARTNER_WEBHOOK_SECRET"]
+    if (secret === undefined || req.params["partner"] !== name) return sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is no such partner"))
+    const body = rawBuffer(req)
+    const refused = verifyPartnerSignature({ secret, rawBody: body, timestamp: headerOf(req, "x-partner-timestamp"), signature: headerOf(req, "x-partner-signature"), now: Date.now() })
+    if (refused !== undefined) return sendProblem(res, problem(401, "PARTNER.SIGNATURE_INVALID", `the partner webhook signature is not valid: ${refused}`))
+    const parsed = Either.flatMap(parseJson(body), (j) => Either.mapLeft(Schema.decodeUnknownEither(PartnerEvent)(j), () => "not a partner status event"))
+    if (Either.isLeft(parsed)) return sendProblem(res, problem(400, "REQUEST.INVALID", parsed.left))
+    const update = partnerUpdate(parsed.right)
+    if (update === undefined) return sendProblem(res, problem(400, "REQUEST.INVALID", "DELIVERED needs the handover code"))
+    await runAndAnswer(runtime, res, applyPartnerStatus({ partner: name, eventId: parsed.right.eventId, partnerRef: parsed.right.deliveryId, update, raw: parsed.right }), (r) => res.status(200).json(r))
+  })
+
+  // WhatsApp Cloud API webhook: GET handshake, POST signed (X-Hub-Signature-256 over the raw bytes).
+  app.get("/api/v1/webhooks/whatsapp", (req, res) => {
+    const token = process.env["WHATSAPP_VERIFY_TOKEN"]
+    const answer = token === undefined ? undefined : verifySubscription(req.query as Record<string, unknown>, token)
+    if (answer === undefined || Either.isLeft(answer)) return res.status(403).type("text/plain").send("forbidden")
+    res.status(200).type("text/plain").send(answer.right)
+  })
+  app.post("/api/v1/webhooks/whatsapp", raw, async (req, res) => {
+    const secret = process.env["WHATSAPP_APP_SECRET"]
+    if (secret === undefined) return sendProblem(res, problem(503, "WHATSAPP.NOT_CONFIGURED", "WHATSAPP_APP_SECRET is not set"))
+    const body = rawBuffer(req)
+    if (!verifySignature(body, headerOf(req, "x-hub-signature-256"), secret)) return sendProblem(res, problem(401, "WHATSAPP.SIGNATURE_INVALID", "X-Hub-Signature-256 does not match the body"))
+    const batch = Either.flatMap(parseJson(body), (j) => Either.mapLeft(parseWebhook(j), () => "not a WhatsApp Business Account webhook"))
+    if (Either.isLeft(batch)) return sendProblem(res, problem(400, "REQUEST.INVALID", batch.left))
+    const b = batch.right
+    await runAndAnswer(
+      runtime,
+      res,
+      recordWhatsAppWebhook({
+        statuses: b.statuses.map((s) => ({ wamid: s.wamid, status: s.status, at: s.timestamp, recipient: s.recipientId, errors: s.errors })),
+        messages: b.messages.map((m) => ({ wamid: m.wamid, from: m.from, at: m.timestamp, type: m.type, text: m.text }))
+      }),
+      (r) => res.status(200).json(r)
+    )
+  })
+
+  // Daraja B2C Result and queue-timeout callbacks: stored raw and durably, answered at once.
+  const b2c = (kind: "B2C_RESULT" | "B2C_TIMEOUT") => async (req: Request, res: Response) => {
+    if (!sameSecret(String(req.params["secret"] ?? ""), callbackSecretFromEnv())) return sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is nothing here"))
+    const body = rawBuffer(req)
+    const parsed = parseJson(body)
+    const rawJson = Either.getOrElse(parsed, () => ({ unreadable: body.toString("utf8").slice(0, 10_000) }))
+    const report = Either.isRight(parsed) ? Either.getOrUndefined(decodeB2CResult(parsed.right)) : undefined
+    await runAndAnswer(runtime, res, recordB2CCallback(kind, rawJson, report, req.socket.remoteAddress), () => res.status(200).json(B2C_ACK))
+  }
+  app.post("/api/v1/payments/mpesa/b2c/result/:secret", raw, b2c("B2C_RESULT"))
+  app.post("/api/v1/payments/mpesa/b2c/timeout/:secret", raw, b2c("B2C_TIMEOUT"))
+}

@@ -1,0 +1,109 @@
+/** Payouts and refunds by M-Pesa B2C over PostgreSQL (payout_batches, payouts, refunds, mpesa_callbacks). */
+import { Effect, Layer, Option } from "effect"
+import { DisbursementStore } from "../../application/payouts-execution/disbursement.port.js"
+import type { DisbursementStatus, PayoutRecord, RefundRecord } from "../../application/payouts-execution/disbursement.port.js"
+import type { PayeeKind, PayoutMethod } from "../../application/payouts-execution/disbursement.js"
+import type { Currency } from "../../domain/money.js"
+import { Database } from "./database.js"
+import { q } from "./unit-of-work.js"
+
+type PayoutRow = { id: string; batch_id: string; payee_kind: PayeeKind; payee_id: string; method: PayoutMethod; destination: string; account_ref: string | null; currency: string; amount: number; status: DisbursementStatus; ocid: string | null }
+type RefundRow = { id: string; order_id: string; buyer_id: string; phone: string; currency: string; amount: number; disbursed: number; status: DisbursementStatus; ocid: string }
+
+const toPayout = (r: PayoutRow): PayoutRecord => ({
+  kind: "PAYOUT",
+  id: r.id,
+  batchId: r.batch_id,
+  payeeKind: r.payee_kind,
+  payeeId: r.payee_id,
+  method: r.method,
+  destination: r.destination,
+  accountRef: r.account_ref ?? undefined,
+  amount: { amount: r.amount, currency: r.currency.trim() as Currency },
+  status: r.status,
+  // batches made before this column was always set fall back to a key derived from the payout id
+  originatorConversationId: r.ocid ?? `amana-payout-${r.id}`
+})
+const toRefund = (r: RefundRow): RefundRecord => {
+  const currency = r.currency.trim() as Currency
+  return { kind: "REFUND", id: r.id, orderId: r.order_id, buyerId: r.buyer_id, phone: r.phone, amount: { amount: r.amount, currency }, disbursed: { amount: r.disbursed, currency }, status: r.status, originatorConversationId: r.ocid }
+}
+
+export const DisbursementStoreLive = Layer.effect(
+  DisbursementStore,
+  Effect.gen(function* () {
+    const db = yield* Database
+    const payoutWhere = (column: "id" | "originator_conversation_id", value: string) =>
+      Effect.map(
+        q(db, (sql) => sql<Array<PayoutRow>>`
+          select id, batch_id, payee_kind, payee_id, method, destination, account_ref, currency, amount, status, originator_conversation_id as ocid
+            from payouts where ${sql(column)} = ${value} for update`),
+        (rows) => Option.map(Option.fromNullable(rows[0]), toPayout)
+      )
+    const refundWhere = (column: "id" | "originator_conversation_id", value: string) =>
+      Effect.map(
+        q(db, (sql) => sql<Array<RefundRow>>`
+          select id, order_id, buyer_id, phone, currency, amount, disbursed, status, originator_conversation_id as ocid from refunds where ${sql(column)} = ${value} for update`),
+        (rows) => Option.map(Option.fromNullable(rows[0]), toRefund)
+      )
+    const table = (kind: "PAYOUT" | "REFUND") => (kind === "PAYOUT" ? "payouts" : "refunds")
+    return {
+      startBatch: (batchId, at) =>
+        Effect.gen(function* () {
+          const started = yield* q(db, (sql) => sql`update payout_batches set state = 'PROCESSING' where id = ${batchId} and state = 'APPROVED' returning id`)
+          if (started.length === 0) return []
+          yield* Effect.logInfo("payout batch processing", batchId, at)
+          const rows = yield* q(db, (sql) => sql<Array<{ id: string }>>`select id from payouts where batch_id = ${batchId} and status = 'PENDING' order by id`)
+          return rows.map((r) => r.id)
+        }),
+      completeBatchIfDone: (batchId, at) =>
+        q(db, (sql) => sql`
+          update payout_batches set state = 'COMPLETED', completed_at = ${new Date(at)}
+           where id = ${batchId} and state = 'PROCESSING'
+             and not exists (select 1 from payouts where batch_id = ${batchId} and status in ('PENDING', 'SUBMITTED'))`).pipe(Effect.asVoid),
+      lockPayout: (id) => payoutWhere("id", id),
+      lockRefund: (id) => refundWhere("id", id),
+      lockByConversation: (ocid) =>
+        Effect.flatMap(payoutWhere("originator_conversation_id", ocid), (p) =>
+          Option.isSome(p) ? Effect.succeed(p as Option.Option<PayoutRecord | RefundRecord>) : refundWhere("originator_conversation_id", ocid)
+        ),
+      markSubmitted: (t, s) =>
+        q(db, (sql) => sql`
+          update ${sql(table(t.kind))} set status = 'SUBMITTED', submitted_at = ${new Date(s.at)}, conversation_id = coalesce(${s.conversationId ?? null}, conversation_id),
+                 disbursed = ${s.disbursed.amount}
+           where id = ${t.id} and status = 'PENDING'`).pipe(Effect.asVoid),
+      markFinished: (t, f) =>
+        q(db, (sql) => sql`
+          update ${sql(table(t.kind))} set status = ${f.status}, completed_at = ${new Date(f.at)}, mpesa_receipt_number = ${f.receipt ?? null}, result = ${sql.json(f.result as never)}
+           where id = ${t.id} and status in ('PENDING', 'SUBMITTED')`).pipe(Effect.asVoid),
+      markCommissionsPaid: (affiliateUserId, payoutId) =>
+        q(db, (sql) => sql`
+          update commissions c set state = 'PAID', payout_id = ${payoutId}, updated_at = now()
+            from payouts p join payout_batches b on b.id = p.batch_id
+           where p.id = ${payoutId} and c.affiliate_user_id = ${affiliateUserId} and c.state = 'APPROVED' and c.updated_at <= b.created_at`).pipe(Effect.asVoid),
+      refundContext: (orderId) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{ buyer_id: string; phone: string; currency: string; paid: string }>>`
+            select o.buyer_id, c.payer_phone as phone, o.currency, s.snapshot -> 'totals' -> 'buyerPays' ->> 'amount' as paid
+              from orders o join checkouts c on c.id = o.checkout_id join order_snapshots s on s.order_id = o.id
+             where o.id = ${orderId} and exists (select 1 from ledger_transactions t where t.kind = 'REFUND' and t.order_id = o.id)`),
+          (rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ buyerId: r.buyer_id, phone: r.phone, paid: { amount: Number(r.paid), currency: r.currency.trim() as Currency } }))
+        ),
+      createRefund: (r) =>
+        Effect.map(
+          q(db, (sql) => sql`
+            insert into refunds (id, order_id, buyer_id, phone, currency, amount, disbursed, originator_conversation_id)
+            values (${r.id}, ${r.orderId}, ${r.buyerId}, ${r.phone}, ${r.amount.currency}, ${r.amount.amount}, ${r.disbursed.amount}, ${r.originatorConversationId})
+            on conflict (order_id) do nothing returning id`),
+          (rows) => rows.length === 1
+        ),
+      storeCallback: (c) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{ id: number }>>`
+            insert into mpesa_callbacks (kind, originator_conversation_id, raw, remote_addr) values (${c.kind}, ${c.originatorConversationId ?? null}, ${sql.json(c.raw as never)}, ${c.remoteAddr ?? null}) returning id`),
+          (rows) => rows[0]!.id
+        ),
+      markCallbackProcessed: (callbackId, outcome) => q(db, (sql) => sql`update mpesa_callbacks set processed_at = now(), outcome = ${outcome} where id = ${callbackId} and processed_at is null`).pipe(Effect.asVoid)
+    }
+  })
+)

@@ -1,0 +1,64 @@
+/**
+ * The outbox handlers, worker tasks and cron lines of fulfilment and money out. Handler names are
+ * idempotency keys: never rename one that has run. Each handler sends at most one external
+ * message (WhatsApp, B2C request), as its last step.
+ */
+import { Effect, Schema } from "effect"
+import type { EventHandler } from "../worker/handlers.js"
+import type { PlatformServices } from "../platform.js"
+import { refundReturnedOrder } from "../../application/fulfilment/delivery-status.js"
+import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../../application/fulfilment/sla.js"
+import { NOTIFIED_EVENTS, notifyOrderEvent } from "../../application/notifications/notify-order.js"
+import { applyB2CResult, requestRefund, startPayoutBatch, submitPayout, submitRefund } from "../../application/payouts-execution/execute.js"
+import { deliverWebhook, enqueueMerchantWebhook, WEBHOOK_SOURCE_EVENTS } from "../../application/webhooks/merchant-webhooks.js"
+import { WEBHOOK_TASK } from "../postgres/webhook-store.js"
+
+const str = (payload: Readonly<Record<string, unknown>>, key: string) =>
+  typeof payload[key] === "string" ? Effect.succeed(payload[key]) : Effect.die(new Error(`outbox payload without ${key}`))
+const num = (payload: Readonly<Record<string, unknown>>, key: string, fallback: number) => (typeof payload[key] === "number" ? payload[key] : fallback)
+
+const B2CResultPayload = Schema.Struct({
+  callbackId: Schema.Number,
+  originatorConversationId: Schema.String,
+  conversationId: Schema.String,
+  resultCode: Schema.String,
+  resultDesc: Schema.String,
+  transactionId: Schema.optional(Schema.String),
+  receipt: Schema.optional(Schema.String),
+  amountWhole: Schema.optional(Schema.Number)
+})
+
+export const fulfilmentHandlers: ReadonlyArray<EventHandler<PlatformServices>> = [
+  { name: "notify.buyer", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("buyer", e) },
+  { name: "notify.seller", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("seller", e) },
+  { name: "webhooks.enqueue", on: WEBHOOK_SOURCE_EVENTS, handle: (e) => enqueueMerchantWebhook({ ...e, occurredAt: e.occurredAt.getTime() }) },
+  {
+    name: "fulfilment.sla-timers",
+    on: ["ORDER_ACCEPTED", "ORDER_CANCELLED", "ORDER_RETURNED", "ORDER_REFUNDED", "ORDER_COMPLETED"],
+    handle: (e) =>
+      Effect.flatMap(str(e.payload, "orderId"), (orderId) =>
+        e.type === "ORDER_ACCEPTED" ? startDispatchTimerFor(orderId, num(e.payload, "at", e.occurredAt.getTime())) : cancelTimers(orderId, num(e.payload, "at", e.occurredAt.getTime()))
+      )
+  },
+  { name: "fulfilment.refund-returned", on: ["ORDER_RETURNED"], handle: (e) => Effect.flatMap(str(e.payload, "orderId"), refundReturnedOrder) },
+  { name: "refunds.request", on: ["ORDER_REFUNDED", "ORDER_CANCELLED"], handle: (e) => Effect.flatMap(str(e.payload, "orderId"), requestRefund) },
+  { name: "refunds.submit-b2c", on: ["REFUND_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "refundId"), submitRefund) },
+  { name: "payouts.start-batch", on: ["PAYOUT_BATCH_APPROVED"], handle: (e) => Effect.flatMap(str(e.payload, "batchId"), startPayoutBatch) },
+  { name: "payouts.submit-b2c", on: ["PAYOUT_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "payoutId"), submitPayout) },
+  {
+    name: "payouts.apply-b2c-result",
+    on: ["MPESA_B2C_RESULT_RECEIVED"],
+    handle: (e) => Effect.flatMap(Effect.orDie(Schema.decodeUnknown(B2CResultPayload)(e.payload)), ({ callbackId, ...report }) => applyB2CResult(callbackId, report))
+  }
+]
+
+const DeliveryPayload = Schema.Struct({ deliveryId: Schema.String })
+
+/** Worker tasks (pass to startWorker's `tasks`). */
+export const fulfilmentTasks = {
+  [WEBHOOK_TASK]: (payload: unknown) => Effect.flatMap(Effect.orDie(Schema.decodeUnknown(DeliveryPayload)(payload)), (p) => deliverWebhook(p.deliveryId)),
+  fulfilment__check_sla: () => checkSlaBreaches()
+}
+
+/** UTC crontab lines to append to the worker's CRONTAB. */
+export const FULFILMENT_CRONTAB = "* * * * * fulfilment__check_sla ?max=1"

@@ -1,0 +1,41 @@
+/**
+ * The in-house rider pool: ACTIVE riders (users with the RIDER role and a riders row) serving the
+ * order's zone (rider_zones, or their home zone), chosen by application/riders/assignment.ts (least
+ * loaded, best score, smallest id). The chosen rider's row is locked for the rest of the transaction,
+ * so two dispatches racing for the last free slot serialize.
+ */
+import { Effect, Layer } from "effect"
+import { chooseRider, MAX_LIVE_JOBS } from "../../application/riders/assignment.js"
+import { NoCarrierAvailable, RiderDispatch } from "../../application/riders/rider-dispatch.port.js"
+import type { Assignment, DispatchRequest } from "../../application/riders/rider-dispatch.port.js"
+import { Database } from "../postgres/database.js"
+import { riderStatsSql } from "../postgres/fulfilment-store.js"
+import type { RiderStatsRow } from "../postgres/fulfilment-store.js"
+import { q } from "../postgres/unit-of-work.js"
+
+export const makeRiderPool = Effect.gen(function* () {
+  const db = yield* Database
+  const assign = (req: DispatchRequest) =>
+    Effect.gen(function* () {
+      const rows = yield* q(db, (sql) => sql<Array<RiderStatsRow>>`
+        ${sql.unsafe(riderStatsSql)}
+         where r.status = 'ACTIVE' and u.status = 'ACTIVE' and 'RIDER' = any(u.roles)
+           and ${req.riderUserId !== undefined ? sql`r.user_id = ${req.riderUserId}` : sql`(r.zone_id = ${req.zoneId} or exists (select 1 from rider_zones z where z.rider_user_id = r.user_id and z.zone_id = ${req.zoneId}))`}
+         group by r.user_id, u.display_name, u.phone`)
+      const candidates = rows.map((r) => ({ riderUserId: r.rider_user_id, load: r.load, stats: { delivered: r.delivered, onTime: r.on_time, failedAttempts: r.failed_attempts, disputes: r.disputes }, row: r }))
+      // An admin's choice is honoured whatever the ranking or load; the pool only checks the rider can ride.
+      const chosen = req.riderUserId !== undefined ? candidates[0] : chooseRider(candidates, req.excludeRiders ?? [])
+      if (chosen === undefined)
+        return yield* new NoCarrierAvailable({
+          orderId: req.orderId,
+          zoneId: req.zoneId,
+          detail: req.riderUserId !== undefined ? `${req.riderUserId} is not an active rider` : candidates.length === 0 ? "no active rider serves this zone" : `every rider is busy (${MAX_LIVE_JOBS} live jobs) or already failed this order`
+        })
+      const row = rows.find((r) => r.rider_user_id === chosen.riderUserId)!
+      yield* q(db, (sql) => sql`select 1 from riders where user_id = ${chosen.riderUserId} for update`)
+      return { carrier: "RIDER", riderUserId: row.rider_user_id, riderName: row.name, riderPhone: row.phone } satisfies Assignment
+    })
+  return RiderDispatch.of({ assign, cancel: () => Effect.void })
+})
+
+export const RiderPoolLive = Layer.effect(RiderDispatch, makeRiderPool)

@@ -1,0 +1,117 @@
+/**
+ * What fulfilment use cases need from persistence (deliveries, handover codes, SLA timers, disputes,
+ * scorecards), from the exception queue, and from the handover-code keyring. Every store method runs
+ * on the current UnitOfWork transaction.
+ */
+import { Context } from "effect"
+import type { Effect, Option } from "effect"
+import type { Assignment } from "../riders/rider-dispatch.port.js"
+import type { RiderStats } from "../riders/assignment.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
+
+export type DeliveryStatus = "ASSIGNED" | "PICKED_UP" | "IN_TRANSIT" | "DELIVERED" | "FAILED" | "RETURNED"
+
+export interface DeliveryRecord {
+  readonly id: string
+  readonly orderId: string
+  readonly attempt: number
+  readonly carrier: "RIDER" | "PARTNER"
+  readonly riderUserId: string | undefined
+  readonly partner: string | undefined
+  readonly partnerRef: string | undefined
+  readonly riderName: string
+  readonly riderPhone: string
+  readonly status: DeliveryStatus
+  readonly wrongCodeAttempts: number
+  readonly dueAt: number | undefined
+}
+
+export interface ZoneSla {
+  readonly dispatchWithinMs: number
+  readonly deliverWithinMs: number
+  readonly compensationPoints: number
+}
+
+export interface DispatchContext {
+  /** Where the buyer is reached: the phone that paid, else the account's phone. */
+  readonly buyerPhone: string
+  readonly previousAttempts: number
+  /** Riders whose attempt at this order failed. */
+  readonly failedRiders: ReadonlyArray<string>
+}
+
+export interface RiderJob {
+  readonly deliveryId: string
+  readonly orderId: string
+  readonly attempt: number
+  readonly status: DeliveryStatus
+  readonly orderState: string
+  readonly storeName: string
+  readonly destination: { readonly id: string; readonly name: string; readonly address: string | undefined }
+  readonly buyerPhone: string
+  readonly assignedAt: number
+  readonly dueAt: number | undefined
+}
+
+export interface OverdueTimer {
+  readonly id: string
+  readonly orderId: string
+  readonly kind: "DISPATCH" | "DELIVERY"
+  readonly buyerId: string
+  readonly checkoutId: string
+  readonly dueAt: number
+  readonly compensationPoints: number
+}
+
+export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
+  FulfilmentStore,
+  {
+    readonly dispatchContext: (orderId: string) => Effect.Effect<DispatchContext, StoreUnavailable>
+    readonly zoneSla: (zoneId: string) => Effect.Effect<Option.Option<ZoneSla>, StoreUnavailable>
+    /** The keyed hash of the order's handover code (never the code itself). */
+    readonly setHandoverHash: (orderId: string, hash: string) => Effect.Effect<void, StoreUnavailable>
+    readonly insertDelivery: (d: { readonly id: string; readonly orderId: string; readonly attempt: number; readonly assignment: Assignment; readonly at: number; readonly dueAt: number | undefined }) => Effect.Effect<void, StoreUnavailable>
+    /** Row-locked. */
+    readonly lockDelivery: (deliveryId: string) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
+    readonly lockDeliveryByPartnerRef: (partner: string, partnerRef: string) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
+    /** The order's latest delivery (any status), row-locked. */
+    readonly lockLatestDelivery: (orderId: string) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
+    readonly updateDelivery: (deliveryId: string, change: { readonly status: DeliveryStatus; readonly at: number; readonly proof?: Readonly<Record<string, unknown>> | undefined; readonly failureReason?: string | undefined }) => Effect.Effect<void, StoreUnavailable>
+    /** Counts one more wrong handover code; returns the new count. */
+    readonly recordWrongCode: (deliveryId: string) => Effect.Effect<number, StoreUnavailable>
+    readonly riderJobs: (riderUserId: string) => Effect.Effect<ReadonlyArray<RiderJob>, StoreUnavailable>
+    /** Opens a timer unless one of that kind is already open for the order (the first promise stands). */
+    readonly openTimer: (t: { readonly id: string; readonly orderId: string; readonly kind: "DISPATCH" | "DELIVERY"; readonly zoneId: string; readonly startedAt: number; readonly dueAt: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly closeTimers: (orderId: string, kinds: ReadonlyArray<"DISPATCH" | "DELIVERY">, status: "MET" | "CANCELLED", at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly overdueTimers: (now: number, limit: number) => Effect.Effect<ReadonlyArray<OverdueTimer>, StoreUnavailable>
+    /** OPEN -> BREACHED; false when someone else closed it first. */
+    readonly breachTimer: (timerId: string, at: number) => Effect.Effect<boolean, StoreUnavailable>
+    readonly compensate: (c: { readonly buyerId: string; readonly orderId: string; readonly checkoutId: string; readonly points: number; readonly note: string }) => Effect.Effect<void, StoreUnavailable>
+    /** OPEN dispute -> RELEASED_TO_SELLER | REFUNDED; false when there was no open dispute row. */
+    readonly resolveDispute: (orderId: string, r: { readonly status: "RELEASED_TO_SELLER" | "REFUNDED"; readonly resolution: string; readonly by: string; readonly at: number }) => Effect.Effect<boolean, StoreUnavailable>
+    readonly riderStats: (riderUserId?: string) => Effect.Effect<ReadonlyArray<{ readonly riderUserId: string; readonly name: string; readonly stats: RiderStats }>, StoreUnavailable>
+    /** Remembers a partner status event; false when it was seen before. */
+    readonly recordPartnerEvent: (e: { readonly partner: string; readonly eventId: string; readonly partnerRef: string; readonly status: string; readonly raw: unknown }) => Effect.Effect<boolean, StoreUnavailable>
+  }
+>() {}
+
+/** Things a human must look at. Deduplicated: a replayed cause raises one exception. */
+export class ExceptionQueue extends Context.Tag("amana/ExceptionQueue")<
+  ExceptionQueue,
+  {
+    readonly raise: (e: { readonly kind: string; readonly entity: string; readonly entityId: string; readonly payload: Readonly<Record<string, unknown>>; readonly dedupeKey: string }) => Effect.Effect<void, StoreUnavailable>
+  }
+>() {}
+
+/**
+ * The buyer's handover code. Derived from the order id with a server-side key, so the code itself is
+ * never stored anywhere (the order keeps only a keyed hash) and the notification handler can still
+ * tell it to the buyer.
+ */
+export class HandoverCodes extends Context.Tag("amana/HandoverCodes")<
+  HandoverCodes,
+  {
+    readonly codeFor: (orderId: string) => Effect.Effect<string>
+    readonly hashOf: (orderId: string, code: string) => Effect.Effect<string>
+  }
+>() {}

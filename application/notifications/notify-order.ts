@@ -1,0 +1,107 @@
+/**
+ * Order notifications from the outbox: buyer and seller are told by WhatsApp (or the dev inbox) at
+ * each step. One handler per party, each sending at most ONE message per event, so a retry after a
+ * failure never re-sends a message that already went (its dedupe key is `<event id>:<party>`, and
+ * the channel records it in the handler's transaction). RetryLater fails the handler (the outbox
+ * retries with backoff); Undeliverable opens an exception instead of retrying forever.
+ */
+import { Context, Effect, Option } from "effect"
+import type { Money } from "../../domain/money.js"
+import { format } from "../../domain/money.js"
+import type { MessageTemplate } from "../ports/notifier.js"
+import { Notifier } from "../ports/notifier.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
+import { ExceptionQueue, HandoverCodes } from "../fulfilment/fulfilment.port.js"
+
+export interface OrderFacts {
+  readonly orderId: string
+  readonly buyerPhone: string
+  readonly sellerPhone: string
+  readonly storeName: string
+  readonly total: Money
+  /** What the buyer paid for this order (what a refund returns). */
+  readonly buyerPaid: Money
+  /** The latest delivery's carrier, once dispatched. */
+  readonly rider: { readonly name: string; readonly phone: string } | undefined
+}
+
+export class NotificationDirectory extends Context.Tag("amana/NotificationDirectory")<
+  NotificationDirectory,
+  { readonly orderFacts: (orderId: string) => Effect.Effect<Option.Option<OrderFacts>, StoreUnavailable> }
+>() {}
+
+export type Party = "buyer" | "seller"
+
+export const NOTIFIED_EVENTS = [
+  "ORDER_CREATED",
+  "ORDER_PAID",
+  "ORDER_PAYMENT_FAILED",
+  "ORDER_ACCEPTED",
+  "ORDER_DISPATCHED",
+  "ORDER_DELIVERED",
+  "ORDER_COMPLETED",
+  "ORDER_CANCELLED",
+  "ORDER_REFUNDED"
+] as const
+
+export interface Message {
+  readonly template: MessageTemplate
+  readonly params: ReadonlyArray<string>
+}
+
+/** What each party is told for each event (undefined: nothing). Pure. */
+export const messageFor = (party: Party, eventType: string, f: OrderFacts, extra: { readonly reason?: string | undefined; readonly handoverCode?: string | undefined }): Message | undefined => {
+  const n = f.orderId
+  const rider = f.rider ?? { name: "your rider", phone: "-" }
+  const reason = (extra.reason ?? "").replace(/\s+/g, " ").trim() || "no reason given"
+  switch (eventType) {
+    case "ORDER_CREATED":
+      return party === "buyer" ? { template: "order_placed", params: [n, format(f.total)] } : undefined
+    case "ORDER_PAID":
+      return { template: "order_paid", params: [n] }
+    case "ORDER_PAYMENT_FAILED":
+      return party === "buyer" ? { template: "payment_failed", params: [n, reason] } : undefined
+    case "ORDER_ACCEPTED":
+      return party === "buyer" ? { template: "order_accepted", params: [n, f.storeName] } : undefined
+    case "ORDER_DISPATCHED":
+      return party === "buyer"
+        ? extra.handoverCode === undefined
+          ? undefined
+          : { template: "order_dispatched_with_code", params: [n, rider.name, rider.phone, extra.handoverCode] }
+        : { template: "order_dispatched", params: [n, rider.name, rider.phone] }
+    case "ORDER_DELIVERED":
+      return { template: "order_delivered", params: [n] }
+    case "ORDER_COMPLETED":
+      return { template: "order_completed", params: [n] }
+    case "ORDER_CANCELLED":
+      return { template: "order_cancelled", params: [n, reason] }
+    case "ORDER_REFUNDED":
+      return { template: "order_refunded", params: [n, format(f.buyerPaid)] }
+    default:
+      return undefined
+  }
+}
+
+export const notifyOrderEvent = (party: Party, event: { readonly id: string; readonly type: string; readonly payload: Readonly<Record<string, unknown>> }) =>
+  Effect.gen(function* () {
+    const orderId = event.payload["orderId"]
+    if (typeof orderId !== "string") return
+    const facts = yield* Effect.flatMap(NotificationDirectory, (d) => d.orderFacts(orderId))
+    if (Option.isNone(facts)) return
+    const reason = typeof event.payload["reason"] === "string" ? event.payload["reason"] : undefined
+    const handoverCode = event.type === "ORDER_DISPATCHED" && party === "buyer" ? yield* Effect.flatMap(HandoverCodes, (c) => c.codeFor(orderId)) : undefined
+    const message = messageFor(party, event.type, facts.value, { reason, handoverCode })
+    if (message === undefined) return
+    const to = party === "buyer" ? facts.value.buyerPhone : facts.value.sellerPhone
+    const dedupeKey = `${event.id}:${party}`
+    const notifier = yield* Notifier
+    yield* notifier.send({ to, template: message.template, params: message.params, dedupeKey }).pipe(
+      Effect.asVoid,
+      // No SMS gateway is wired yet: an undeliverable message is a human's job, not a retry loop.
+      Effect.catchTag("NotifierUndeliverable", (e) =>
+        Effect.flatMap(ExceptionQueue, (q) =>
+          q.raise({ kind: "NOTIFICATION_UNDELIVERABLE", entity: "order", entityId: orderId, payload: { party, eventId: event.id, eventType: event.type, template: message.template, detail: e.detail, providerCode: e.providerCode ?? null }, dedupeKey: `notify:${dedupeKey}` })
+        )
+      )
+    )
+  })
