@@ -35,6 +35,18 @@ export const PromotionEligibility = Schema.Struct({ scope: PromotionScope, minSu
 const decodeEligibility = Schema.decodeUnknownSync(PromotionEligibility)
 const decodeEffect = Schema.decodeUnknownSync(IncentiveEffect)
 
+/** Rule versions are append-only, so a decoded (id, version) never changes: decode each once. */
+const ruleCache = new Map<string, { readonly eligibility: typeof PromotionEligibility.Type; readonly effect: typeof IncentiveEffect.Type }>()
+const decodedRule = (key: string, eligibility: unknown, effect: unknown) => {
+  let rule = ruleCache.get(key)
+  if (!rule) {
+    rule = { eligibility: decodeEligibility(eligibility ?? { scope: { _tag: "EVERYTHING" } }), effect: decodeEffect(effect) }
+    if (ruleCache.size > 10_000) ruleCache.clear()
+    ruleCache.set(key, rule)
+  }
+  return rule
+}
+
 const SHIPPING_CACHE_MS = 30_000
 
 export const CheckoutStoreLive = Layer.effect(
@@ -174,7 +186,7 @@ export const CheckoutStoreLive = Layer.effect(
              where p.status = 'ACTIVE' and v.starts_at <= ${new Date(now)} and v.ends_at > ${new Date(now)}`),
           (rows) =>
             rows.map((r): PromotionCandidate => {
-              const eligibility = decodeEligibility(r.eligibility)
+              const { eligibility, effect } = decodedRule(`promotion:${r.id}:${r.version}`, r.eligibility, r.effect)
               return {
                 promotion: {
                   id: r.id,
@@ -187,7 +199,7 @@ export const CheckoutStoreLive = Layer.effect(
                   status: r.status,
                   scope: eligibility.scope,
                   ...(eligibility.minSubtotal && { minSubtotal: eligibility.minSubtotal }),
-                  effect: decodeEffect(r.effect),
+                  effect,
                   limits: { ...(r.global_limit !== null && { global: r.global_limit }), ...(r.per_buyer_limit !== null && { perBuyer: r.per_buyer_limit }) }
                 } as PromotionCandidate["promotion"],
                 usage: { global: r.uses, byBuyer: r.buyer_uses }
@@ -217,7 +229,7 @@ export const CheckoutStoreLive = Layer.effect(
                 expiresAt: r.expires_at.getTime(),
                 status: r.status,
                 ...(r.min_subtotal > 0 && { minSubtotal: money(r.min_subtotal, r.currency) }),
-                effect: decodeEffect(r.effect),
+                effect: decodedRule(`code:${r.id}:${r.version}`, null, r.effect).effect,
                 limits: { ...(r.global_limit !== null && { global: r.global_limit }), ...(r.per_buyer_limit !== null && { perBuyer: r.per_buyer_limit }) }
               } as DiscountCode,
               usage: { global: r.uses, byBuyer: r.buyer_uses }
@@ -261,16 +273,16 @@ export const CheckoutStoreLive = Layer.effect(
         Effect.gen(function* () {
           const c = plan.checkout
           const at = new Date(c.createdAt)
-          const orders = plan.orders.map((o) => ({
+          const heads = plan.orders.map((o) => ({
             id: o.id,
             store_id: o.storeId,
             subtotal: o.subtotal.amount,
             discount_total: o.discountTotal.amount,
             shipping_total: o.shippingTotal.amount,
-            total: o.total.amount,
-            snapshot: JSON.parse(o.snapshotJson) as unknown,
-            snapshot_hash: sha256(o.snapshotJson)
+            total: o.total.amount
           }))
+          // The canonical text goes to the database as is (cast to jsonb there), hashed once here.
+          const snaps = plan.orders.map((o) => ({ id: o.id, snapshot: o.snapshotJson, snapshot_hash: sha256(o.snapshotJson) }))
           const lines = plan.orders.flatMap((o) =>
             o.snapshot.lines.map((l) => ({
               order_id: o.id,
@@ -327,8 +339,6 @@ export const CheckoutStoreLive = Layer.effect(
             order_id: b.orderId ?? null,
             amount: b.amount.amount
           }))
-          const heads = orders.map(({ snapshot: _s, snapshot_hash: _h, ...o }) => o)
-          const snaps = orders.map((o) => ({ id: o.id, snapshot: o.snapshot, snapshot_hash: o.snapshot_hash }))
           yield* db.query((sql) => sql`
             with chk as (
               insert into checkouts (id, buyer_id, idempotency_key, request_hash, state, currency, subtotal, discount_total, shipping_total, total,
@@ -344,8 +354,8 @@ export const CheckoutStoreLive = Layer.effect(
                 from jsonb_to_recordset(${sql.json(heads as never)}) as x(id text, store_id text, subtotal bigint, discount_total bigint, shipping_total bigint, total bigint)
             ), snap as (
               insert into order_snapshots (order_id, snapshot, snapshot_hash, created_at)
-              select x.id, x.snapshot, x.snapshot_hash, ${at}
-                from jsonb_to_recordset(${sql.json(snaps as never)}) as x(id text, snapshot jsonb, snapshot_hash text)
+              select x.id, x.snapshot::jsonb, x.snapshot_hash, ${at}
+                from jsonb_to_recordset(${sql.json(snaps as never)}) as x(id text, snapshot text, snapshot_hash text)
             ), tl as (
               insert into order_timeline (order_id, at, from_state, to_state, actor_kind, actor_id, reason)
               select x.id, ${at}, null, 'PENDING_PAYMENT', 'BUYER', ${c.buyerId}, 'checkout'

@@ -29,7 +29,7 @@ export const UnitOfWorkLive = Layer.effect(
   }))
 )
 
-/** The job every outbox event becomes, in the same transaction (see adapters/worker). */
+/** The job the outbox events of one append become, in the same transaction (see adapters/worker). */
 export const OUTBOX_TASK = "outbox__dispatch"
 export const OUTBOX_MAX_ATTEMPTS = 8
 
@@ -46,6 +46,7 @@ export const OutboxLive = Layer.effect(
                 as x(event_type text, aggregate_type text, aggregate_id text, payload jsonb)
               returning id
             )
-            select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventId', id), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int) from ins`).pipe(Effect.asVoid)
+            -- one job for the events of one append (a job per event would multiply graphile-worker's work)
+            select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventIds', json_agg(id)), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int) from ins`).pipe(Effect.asVoid)
   }))
 )

@@ -118,12 +118,21 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
 
   const taskList: TaskList = {
     [OUTBOX_TASK]: (async (payload, helpers) => {
-      const eventId = (payload as { eventId?: unknown } | null)?.eventId
-      if (typeof eventId !== "string") {
+      // {eventIds: [...]} from an append; {eventId} from a single re-queue (the back-office retry).
+      const p = (payload ?? {}) as { eventId?: unknown; eventIds?: unknown }
+      const ids = Array.isArray(p.eventIds) ? p.eventIds : [p.eventId]
+      if (ids.length === 0 || !ids.every((id): id is string => typeof id === "string")) {
         helpers.logger.error(`bad ${OUTBOX_TASK} payload: ${JSON.stringify(payload)}`)
         return // malformed jobs are not retried forever; nothing to do
       }
-      await runtime.runPromise(dispatchEvent(config.handlers, eventId, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<void, unknown, R | Database>)
+      // In order; a failure fails the job after every event had its turn (the others are then
+      // no-ops on the retry, thanks to processed_events).
+      const failures: Array<unknown> = []
+      for (const eventId of ids)
+        await runtime
+          .runPromise(dispatchEvent(config.handlers, eventId, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<void, unknown, R | Database>)
+          .catch((e: unknown) => failures.push(e))
+      if (failures.length > 0) throw failures[0]
     }) satisfies Task
   }
   for (const [name, task] of Object.entries(config.tasks ?? {})) {

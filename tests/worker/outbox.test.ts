@@ -66,7 +66,7 @@ describe("transactional outbox", () => {
     expect(await count("select count(*) as n from outbox where event_type = 'EV_ROLLED_BACK'")).toBe(0)
     expect(await count("select count(*) as n from outbox where event_type = 'EV_COMMITTED'")).toBe(1)
     const eventId = Either.getOrThrow(ok)
-    expect(await count(`select count(*) as n from graphile_worker._private_jobs where payload->>'eventId' = '${eventId}'`)).toBe(1)
+    expect(await count(`select count(*) as n from graphile_worker._private_jobs where (payload::jsonb)->'eventIds' ? '${eventId}'`)).toBe(1)
   })
 
   it("a handler run twice (at-least-once delivery) has effect once", async () => {
