@@ -1,10 +1,12 @@
 /**
  * `npm run bench:api`: end-to-end HTTP checkouts — real express server, bearer auth with its rate
  * limit, Schema decoding, the checkout use case, Postgres, response encoding — at 32 concurrent
- * clients (keep-alive), then pgbench's TPC-B-like TPS on the same server in the same run, and the ratio.
+ * clients (keep-alive, from a second process), then pgbench's TPC-B-like TPS on the same server in the same run, and the ratio.
  * Targets (issue 4): checkouts/s >= 10% of pgbench TPS, p99 < 100 ms.
  */
+import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { join } from "node:path"
 import type { AddressInfo } from "node:net"
 import { startHttp } from "../adapters/http/server.js"
 import { makePlatformRuntime } from "../adapters/platform.js"
@@ -56,43 +58,20 @@ try {
 
   const server = await startHttp(runtime, { port: 0, production: false })
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/checkouts`
-  const checkout = async (i: number) => {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { authorization: `Bearer ${tokens[i % BUYERS]}`, "content-type": "application/json", "idempotency-key": `bench-${i}` },
-      body: JSON.stringify({
-        destination: "KE-047-westlands",
-        // Two sellers per cart, like a real social-commerce basket.
-        items: [
-          { variantId: `var_${i % PRODUCTS}`, quantity: 1 + (i % 3) },
-          { variantId: `var_${(i * 7 + 3) % PRODUCTS}`, quantity: 1 }
-        ]
-      })
+  // The clients run in a second process (bench/api-load.ts), as real clients would.
+  const load = (from: number, count: number) =>
+    new Promise<{ latencies: Array<number>; wallMs: number }>((ok, fail) => {
+      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "api-load.ts")], { stdio: ["pipe", "pipe", "inherit"] })
+      let out = ""
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()))
+      child.once("exit", (code) => (code === 0 ? ok(JSON.parse(out) as { latencies: Array<number>; wallMs: number }) : fail(new Error(`load generator exited ${code}`))))
+      child.stdin.end(JSON.stringify({ url, tokens, clients: CLIENTS, from, count, products: PRODUCTS }))
     })
-    await res.arrayBuffer()
-    if (res.status !== 201) throw new Error(`checkout ${i}: HTTP ${res.status}`)
-  }
-  const runClients = async (from: number, count: number, latencies?: Array<number>) => {
-    let next = from
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (next < from + count) {
-          const i = next++
-          const t0 = performance.now()
-          await checkout(i)
-          latencies?.push(performance.now() - t0)
-        }
-      })
-    )
-  }
-  // Warm-up: JIT, prepared statements, keep-alive connections.
   const silence = console.log
   console.log = () => undefined // the per-request log lines would dominate the measurement's output
-  await runClients(CHECKOUTS, 300)
-  const latencies: Array<number> = []
-  const started = performance.now()
-  await runClients(0, CHECKOUTS, latencies)
-  const wall = performance.now() - started
+  // Warm-up: JIT, prepared statements, keep-alive connections.
+  await load(CHECKOUTS, 300)
+  const { latencies, wallMs: wall } = await load(0, CHECKOUTS)
   console.log = silence
   server.closeAllConnections()
   await new Promise<void>((done) => server.close(() => done()))
