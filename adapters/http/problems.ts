@@ -29,6 +29,7 @@ const STATUS: Readonly<Record<string, readonly [number, string?]>> = {
   AccountNotActive: [403],
   Forbidden: [403],
   NotASeller: [403],
+  NotARider: [403],
   ForbiddenActor: [403],
   // what you asked for does not exist (or is not yours: the same answer)
   NotFoundRoute: [404, "ROUTE.NOT_FOUND"],
@@ -39,6 +40,7 @@ const STATUS: Readonly<Record<string, readonly [number, string?]>> = {
   CartItemNotFound: [404],
   SellerProductNotFound: [404],
   SellerVariantNotFound: [404],
+  JobNotFound: [404],
   // state conflicts
   IllegalTransition: [409],
   PaymentWindowClosed: [409],
@@ -52,6 +54,10 @@ const STATUS: Readonly<Record<string, readonly [number, string?]>> = {
   SkuTaken: [409],
   EditWhileSuspended: [409],
   IllegalVerificationTransition: [409],
+  JobStatusRefused: [409],
+  DisputeNotOpen: [409],
+  NoCarrierAvailable: [409],
+  HandoverLocked: [423],
   // well-formed but not acceptable
   UnknownItem: [422],
   ItemNotSellable: [422],
@@ -69,12 +75,15 @@ const STATUS: Readonly<Record<string, readonly [number, string?]>> = {
   EvidenceRequired: [422],
   InvalidListing: [422],
   RejectionReasonRequired: [422],
+  HandoverCodeRejected: [422],
   // slow down
   RateLimited: [429],
   // not the caller's fault
   GatewayRejected: [502],
   NotifierUndeliverable: [502],
   StoreUnavailable: [503],
+  CarrierUnavailable: [503],
+  PartnerSignatureInvalid: [401],
   GatewayUnavailable: [503],
   RateLimiterUnavailable: [503, "RATE_LIMITER.UNAVAILABLE"],
   NotifierRetryLater: [503]

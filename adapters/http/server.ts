@@ -9,17 +9,13 @@ import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import express from "express"
 import type { NextFunction, Request, Response } from "express"
-import { Cause, Effect, Exit, FiberRef, HashSet, Logger } from "effect"
-import { authenticate } from "../../application/auth/login.js"
-import { Unauthenticated } from "../../application/auth/auth.errors.js"
-import type { Session } from "../../application/auth/auth.port.js"
 import type { PlatformRuntime } from "../platform.js"
 import { httpConfigFromEnv } from "./config.js"
 import type { HttpConfig } from "./config.js"
-import type { Endpoint, RequestContext } from "./endpoint.js"
+import type { Endpoint } from "./endpoint.js"
 import { docsPage, openApiDocument } from "./openapi.js"
-import { problem, toProblem } from "./problems.js"
-import type { Problem } from "./problems.js"
+import { problem } from "./problems.js"
+import { log, runEndpoint, sendProblem } from "./run.js"
 import { authRoutes } from "./routes/auth.js"
 import { cartRoutes } from "./routes/cart.js"
 import { catalogueRoutes } from "./routes/catalogue.js"
@@ -28,7 +24,7 @@ import { devRoutes } from "./routes/dev.js"
 import { orderRoutes } from "./routes/orders.js"
 import { sellerRoutes } from "./routes/seller.js"
 import { mountBackoffice } from "../../backoffice/mount.js"
-import { mountFulfilment } from "./routes/fulfilment.js"
+import { fulfilmentEndpoints, mountFulfilmentWebhooks } from "./routes/fulfilment.js"
 
 export interface HttpOptions {
   readonly port: number
@@ -37,68 +33,19 @@ export interface HttpOptions {
   readonly publicBaseUrl?: string
 }
 
-export const endpoints: ReadonlyArray<Endpoint> = [...authRoutes, ...catalogueRoutes, ...cartRoutes, ...checkoutRoutes, ...orderRoutes, ...sellerRoutes, ...devRoutes]
+export const endpoints: ReadonlyArray<Endpoint> = [
+  ...authRoutes,
+  ...catalogueRoutes,
+  ...cartRoutes,
+  ...checkoutRoutes,
+  ...orderRoutes,
+  ...sellerRoutes,
+  ...fulfilmentEndpoints,
+  ...devRoutes
+]
 
 const API_VERSION = "1.0.0"
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
-const jsonLogger = Logger.withConsoleLog(Logger.jsonLogger)
-
-const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
-  console.log(JSON.stringify({ level, at: new Date().toISOString(), msg, ...fields }))
-
-const sendProblem = (res: Response, p: Problem) => {
-  const body: Problem = { ...p, instance: res.req.originalUrl.split("?")[0] ?? "", requestId: String(res.locals["requestId"] ?? "") }
-  if (p.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(p.retryAfterSeconds))
-  res.status(p.status).type("application/problem+json").send(JSON.stringify(body))
-}
-
-const bearer = (req: Request): string | undefined | null => {
-  const h = req.headers.authorization
-  if (h === undefined) return undefined
-  const m = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(h.trim())
-  return m ? m[1]! : null
-}
-
-const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: Endpoint) => async (req: Request, res: Response) => {
-  const requestId = String(res.locals["requestId"])
-  const token = bearer(req)
-  const program = Effect.gen(function* () {
-    let session: Session | undefined
-    if (e.auth !== "none" && token !== undefined) {
-      if (token === null) return yield* new Unauthenticated({ reason: "INVALID" })
-      session = yield* authenticate(token)
-      res.locals["userId"] = session.user.id
-    } else if (e.auth === "required") return yield* new Unauthenticated({ reason: "MISSING" })
-    const ctx: RequestContext = {
-      requestId,
-      headers: req.headers,
-      remoteAddr: req.socket.remoteAddress,
-      config,
-      session,
-      rawBody: e.rawBody && typeof req.body === "string" ? req.body : undefined,
-      setHeader: (name, value) => void res.setHeader(name, value)
-    }
-    return yield* e.run({ params: req.params, query: req.query, body: e.rawBody ? undefined : req.body, ctx })
-  }).pipe(
-    Effect.withSpan(`${e.method.toUpperCase()} ${e.path}`),
-    Effect.annotateLogs({ requestId, route: `${e.method.toUpperCase()} ${e.path}` }),
-    Effect.locally(FiberRef.currentLoggers, HashSet.make(jsonLogger))
-  )
-  const exit = await runtime.runPromiseExit(program)
-  if (Exit.isSuccess(exit)) {
-    res.status(e.status).json(exit.value)
-    return
-  }
-  const failure = Cause.failureOption(exit.cause)
-  const mapped = failure._tag === "Some" ? toProblem(failure.value) : undefined
-  if (mapped) {
-    if (mapped.status >= 500) log("warn", "request failed", { requestId, code: mapped.code, detail: mapped.detail })
-    return sendProblem(res, mapped)
-  }
-  if (Cause.isInterruptedOnly(exit.cause)) return sendProblem(res, problem(503, "SERVICE.INTERRUPTED", "the server is shutting down; try again"))
-  log("error", "unhandled failure", { requestId, cause: Cause.pretty(exit.cause) })
-  sendProblem(res, problem(500, "INTERNAL", "something went wrong on our side; the request id identifies it in our logs"))
-}
 
 export const makeApp = (runtime: PlatformRuntime, options: HttpOptions): express.Express => {
   const config = httpConfigFromEnv(options)
@@ -149,7 +96,8 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions): express
     else app[e.method](e.path, handler)
   }
 
-  mountFulfilment(app, runtime, { production: options.production })
+  // Signed webhooks (logistics partner, WhatsApp, Daraja B2C) read raw bytes: their own routes.
+  mountFulfilmentWebhooks(app, runtime)
   app.use((_req, res) => sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is no such endpoint; see /api/docs")))
   // Body parsing and URL decoding failures: the client's, never a 500.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

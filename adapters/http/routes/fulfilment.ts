@@ -15,13 +15,10 @@
  * errors; statuses for this module's error tags are decided here, the rest by problems.ts. Webhook
  * receivers read the raw body (signatures are over the exact bytes).
  */
-import { randomUUID, timingSafeEqual } from "node:crypto"
+import { timingSafeEqual } from "node:crypto"
 import express from "express"
 import type { Request, Response } from "express"
-import { Cause, Effect, Either, Exit, Schema } from "effect"
-import { authenticate } from "../../../application/auth/login.js"
-import { Unauthenticated } from "../../../application/auth/auth.errors.js"
-import type { Session } from "../../../application/auth/auth.port.js"
+import { Effect, Either, Schema } from "effect"
 import { sellerDispatch } from "../../../application/fulfilment/dispatch-order.js"
 import { applyPartnerStatus, riderJobs, sellerReturn, updateJobStatus } from "../../../application/fulfilment/delivery-status.js"
 import type { JobUpdate } from "../../../application/fulfilment/delivery-status.js"
@@ -31,80 +28,15 @@ import { recordB2CCallback } from "../../../application/payouts-execution/execut
 import { riderScorecards } from "../../../application/riders/scorecards.js"
 import { registerWebhook, removeWebhook, webhookLog } from "../../../application/webhooks/merchant-webhooks.js"
 import { decodeB2CResult } from "../../daraja/callbacks.js"
-import type { PlatformRuntime, PlatformServices } from "../../platform.js"
+import type { PlatformRuntime } from "../../platform.js"
 import { verifyPartnerSignature } from "../../riders/logistics-partner.js"
 import { callbackSecretFromEnv } from "../../webhooks/b2c-callback-urls.js"
 import { parseWebhook, verifySignature, verifySubscription } from "../../whatsapp/webhook.js"
-import { httpConfigFromEnv } from "../config.js"
-import type { HttpConfig } from "../config.js"
 import { endpoint, me } from "../endpoint.js"
 import type { Endpoint, RequestContext } from "../endpoint.js"
-import { problem, toProblem } from "../problems.js"
-import type { Problem } from "../problems.js"
+import { problem } from "../problems.js"
+import { runAndAnswer, sendProblem } from "../run.js"
 import { IdParam, Instant } from "../wire.js"
-
-/** Tags of this module's errors -> HTTP status. */
-const STATUS: Readonly<Record<string, number>> = {
-  NotARider: 403,
-  JobNotFound: 404,
-  JobStatusRefused: 409,
-  HandoverLocked: 423,
-  HandoverCodeRejected: 422,
-  DisputeNotOpen: 409,
-  NoCarrierAvailable: 409,
-  CarrierUnavailable: 503,
-  PartnerSignatureInvalid: 401
-}
-
-const asProblem = (error: unknown): Problem | undefined => {
-  if (typeof error === "object" && error !== null && "_tag" in error) {
-    const e = error as { _tag: string; code?: unknown; message?: unknown }
-    const status = STATUS[e._tag]
-    if (status !== undefined) return problem(status, typeof e.code === "string" ? e.code : e._tag, typeof e.message === "string" ? e.message : e._tag)
-  }
-  return toProblem(error)
-}
-
-const sendProblem = (res: Response, p: Problem) => {
-  res
-    .status(p.status)
-    .type("application/problem+json")
-    .send(JSON.stringify({ ...p, instance: res.req.originalUrl.split("?")[0] ?? "", requestId: String(res.locals["requestId"] ?? "") }))
-}
-
-const runAndAnswer = async <A>(runtime: PlatformRuntime, res: Response, program: Effect.Effect<A, unknown, PlatformServices>, answer: (a: A) => void) => {
-  const exit = await runtime.runPromiseExit(program)
-  if (Exit.isSuccess(exit)) return answer(exit.value)
-  const failure = Cause.failureOption(exit.cause)
-  const mapped = failure._tag === "Some" ? asProblem(failure.value) : undefined
-  if (mapped) return sendProblem(res, mapped)
-  console.error(JSON.stringify({ level: "error", msg: "fulfilment route failed", requestId: res.locals["requestId"], cause: Cause.pretty(exit.cause) }))
-  sendProblem(res, problem(500, "INTERNAL", "something went wrong on our side"))
-}
-
-const bearer = (req: Request): string | undefined | null => {
-  const h = req.headers.authorization
-  if (h === undefined) return undefined
-  const m = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(h.trim())
-  return m ? m[1]! : null
-}
-
-/** Serves one described endpoint (decode, auth, use case, encode) with this module's error table. */
-const serve = (runtime: PlatformRuntime, config: HttpConfig, e: Endpoint) => async (req: Request, res: Response) => {
-  const requestId = String(res.locals["requestId"] ?? randomUUID())
-  const token = bearer(req)
-  const program = Effect.gen(function* () {
-    let session: Session | undefined
-    if (e.auth !== "none" && token !== undefined) {
-      if (token === null) return yield* new Unauthenticated({ reason: "INVALID" })
-      session = yield* authenticate(token)
-      res.locals["userId"] = session.user.id
-    } else if (e.auth === "required") return yield* new Unauthenticated({ reason: "MISSING" })
-    const ctx: RequestContext = { requestId, headers: req.headers, remoteAddr: req.socket.remoteAddress, config, session, rawBody: undefined, setHeader: (n, v) => void res.setHeader(n, v) }
-    return yield* e.run({ params: req.params, query: req.query, body: req.body, ctx })
-  })
-  await runAndAnswer(runtime, res, program, (value) => (e.status === 204 ? res.status(204).end() : res.status(e.status).json(value)))
-}
 
 // --- wire shapes -------------------------------------------------------------------------------
 
@@ -317,17 +249,9 @@ const partnerUpdate = (e: typeof PartnerEvent.Type): JobUpdate | undefined => {
 
 const B2C_ACK = { ResultCode: 0, ResultDesc: "Accepted" }
 
-/** Mounts every route of this module on the app (before the API's 404 handler). */
-export const mountFulfilment = (app: express.Express, runtime: PlatformRuntime, options: { readonly production?: boolean } = {}): void => {
-  const config: HttpConfig = (app.locals["config"] as HttpConfig | undefined) ?? httpConfigFromEnv({ port: Number(process.env["PORT"] ?? 3000), production: options.production ?? process.env["NODE_ENV"] === "production" })
-  const json = express.json({ limit: "100kb", strict: false, type: () => true })
+/** Mounts the signed webhook receivers, which read the raw body (the JSON endpoints are in `fulfilmentEndpoints`). */
+export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformRuntime): void => {
   const raw = express.raw({ limit: "256kb", type: () => true })
-
-  for (const e of fulfilmentEndpoints) {
-    const handler = serve(runtime, config, e)
-    if (e.method === "post" || e.method === "put" || e.method === "patch") app[e.method](e.path, json, handler)
-    else app[e.method](e.path, handler)
-  }
 
   // Logistics partner status events: signature over "<timestamp>.<raw body>", 5-minute window.
   app.post("/api/v1/fulfilment/partners/:partner/webhook", raw, async (req, res) => {

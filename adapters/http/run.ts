@@ -1,0 +1,83 @@
+/**
+ * Running a described endpoint: decode, authenticate, run ONE use case through the platform
+ * runtime, encode the answer, and turn every failure into an RFC 9457 problem. Shared by every
+ * route module so there is one way to answer and one status table (problems.ts).
+ */
+import type { Request, Response } from "express"
+import { Cause, Effect, Exit, FiberRef, HashSet, Logger } from "effect"
+import { authenticate } from "../../application/auth/login.js"
+import { Unauthenticated } from "../../application/auth/auth.errors.js"
+import type { Session } from "../../application/auth/auth.port.js"
+import type { PlatformRuntime, PlatformServices } from "../platform.js"
+import type { HttpConfig } from "./config.js"
+import type { Endpoint, RequestContext } from "./endpoint.js"
+import { problem, toProblem } from "./problems.js"
+import type { Problem } from "./problems.js"
+
+const jsonLogger = Logger.withConsoleLog(Logger.jsonLogger)
+
+export const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
+  console.log(JSON.stringify({ level, at: new Date().toISOString(), msg, ...fields }))
+
+export const sendProblem = (res: Response, p: Problem) => {
+  const body: Problem = { ...p, instance: res.req.originalUrl.split("?")[0] ?? "", requestId: String(res.locals["requestId"] ?? "") }
+  if (p.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(p.retryAfterSeconds))
+  res.status(p.status).type("application/problem+json").send(JSON.stringify(body))
+}
+
+const bearer = (req: Request): string | undefined | null => {
+  const h = req.headers.authorization
+  if (h === undefined) return undefined
+  const m = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(h.trim())
+  return m ? m[1]! : null
+}
+
+/** Runs a program for a request and answers: `answer` on success, a problem on failure. */
+export const runAndAnswer = async <A>(
+  runtime: PlatformRuntime,
+  res: Response,
+  program: Effect.Effect<A, unknown, PlatformServices>,
+  answer: (a: A) => void,
+  route = "route"
+) => {
+  const requestId = String(res.locals["requestId"] ?? "")
+  const exit = await runtime.runPromiseExit(
+    program.pipe(Effect.annotateLogs({ requestId, route }), Effect.locally(FiberRef.currentLoggers, HashSet.make(jsonLogger)))
+  )
+  if (Exit.isSuccess(exit)) return answer(exit.value)
+  const failure = Cause.failureOption(exit.cause)
+  const mapped = failure._tag === "Some" ? toProblem(failure.value) : undefined
+  if (mapped) {
+    if (mapped.status >= 500) log("warn", "request failed", { requestId, code: mapped.code, detail: mapped.detail })
+    return sendProblem(res, mapped)
+  }
+  if (Cause.isInterruptedOnly(exit.cause)) return sendProblem(res, problem(503, "SERVICE.INTERRUPTED", "the server is shutting down; try again"))
+  log("error", "unhandled failure", { requestId, cause: Cause.pretty(exit.cause) })
+  sendProblem(res, problem(500, "INTERNAL", "something went wrong on our side; the request id identifies it in our logs"))
+}
+
+/** The express handler for one described endpoint. */
+export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: Endpoint) => async (req: Request, res: Response) => {
+  const requestId = String(res.locals["requestId"])
+  const token = bearer(req)
+  const route = `${e.method.toUpperCase()} ${e.path}`
+  const program = Effect.gen(function* () {
+    let session: Session | undefined
+    if (e.auth !== "none" && token !== undefined) {
+      if (token === null) return yield* new Unauthenticated({ reason: "INVALID" })
+      session = yield* authenticate(token)
+      res.locals["userId"] = session.user.id
+    } else if (e.auth === "required") return yield* new Unauthenticated({ reason: "MISSING" })
+    const ctx: RequestContext = {
+      requestId,
+      headers: req.headers,
+      remoteAddr: req.socket.remoteAddress,
+      config,
+      session,
+      rawBody: e.rawBody && typeof req.body === "string" ? req.body : undefined,
+      setHeader: (name, value) => void res.setHeader(name, value)
+    }
+    return yield* e.run({ params: req.params, query: req.query, body: e.rawBody ? undefined : req.body, ctx })
+  }).pipe(Effect.withSpan(route))
+  await runAndAnswer(runtime, res, program, (value) => (e.status === 204 ? void res.status(204).end() : void res.status(e.status).json(value)), route)
+}
