@@ -12,8 +12,8 @@ import { startHttp } from "../adapters/http/server.js"
 import { makePlatformRuntime } from "../adapters/platform.js"
 import { hashToken } from "../adapters/postgres/auth-store.js"
 import { makePool } from "../adapters/postgres/database.js"
-import { insertProduct, insertPromotion, insertStore, insertUser, insertVariant, insertZone } from "../adapters/postgres/seed.js"
-import { ensurePgbench, pgbenchTps, scratchDatabase, summarise } from "./support.js"
+import { insertUser } from "../adapters/postgres/seed.js"
+import { ensurePgbench, pgbenchTps, scratchDatabase, seedBenchWorld, summarise } from "./support.js"
 
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
 const CHECKOUTS = Number(process.env["BENCH_CHECKOUTS"] ?? 3_000)
@@ -29,23 +29,7 @@ process.env["MPESA_ENV"] = "simulator"
 delete process.env["WHATSAPP_TOKEN"]
 const runtime = makePlatformRuntime(pool)
 try {
-  for (let s = 0; s < 5; s++) {
-    await insertUser(pool, { id: `usr_seller_${s}`, phone: `25471130000${s}`, roles: ["SELLER_OWNER"] })
-    await insertStore(pool, { id: `sto_${s}`, ownerId: `usr_seller_${s}`, name: `Store ${s}` })
-  }
-  for (let p = 0; p < PRODUCTS; p++) {
-    await insertProduct(pool, { id: `prd_${p}`, storeId: `sto_${p % 5}`, title: `Product ${p}`, price: 500_00 + p * 37_00, commissionBps: 500 })
-    await insertVariant(pool, { id: `var_${p}`, productId: `prd_${p}`, sku: `SKU-${p}`, weightGrams: 300 + p * 20, storeId: `sto_${p % 5}`, onHand: 1_000_000 })
-  }
-  await insertZone(pool, { id: "zone_nbi", name: "Nairobi", covers: ["KE-047"], rates: [{ id: "flat", kind: "FLAT", amount: 250_00 }, { id: "free", kind: "FREE_OVER", threshold: 5_000_00 }] })
-  await insertPromotion(pool, {
-    id: "promo_bench",
-    name: "5% off",
-    startsAt: new Date(Date.now() - 86_400_000),
-    endsAt: new Date(Date.now() + 86_400_000),
-    scope: { _tag: "EVERYTHING" },
-    effect: { _tag: "PERCENT_OFF", bps: 500 }
-  })
+  await seedBenchWorld(pool, PRODUCTS)
   // One session per buyer (100 requests per minute per token would otherwise throttle the bench).
   const tokens: Array<string> = []
   for (let b = 0; b < BUYERS; b++) {

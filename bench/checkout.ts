@@ -7,8 +7,8 @@ import { Effect, ManagedRuntime } from "effect"
 import { placeCheckout } from "../application/checkout/place-checkout.js"
 import { persistenceLayer } from "../adapters/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
-import { insertProduct, insertPromotion, insertStore, insertUser, insertVariant, insertZone } from "../adapters/postgres/seed.js"
-import { ensurePgbench, pgbenchTps, scratchDatabase, summarise } from "./support.js"
+import { insertUser } from "../adapters/postgres/seed.js"
+import { ensurePgbench, pgbenchTps, scratchDatabase, seedBenchWorld, summarise } from "./support.js"
 
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
 const CHECKOUTS = Number(process.env["BENCH_CHECKOUTS"] ?? 3_000)
@@ -22,24 +22,7 @@ const scratch = await scratchDatabase("amana_bench_checkout")
 const POOL = Number(process.env["BENCH_POOL"] ?? process.env["DB_POOL_MAX"] ?? 20)
 const pool = makePool(scratch.url, { max: POOL })
 try {
-  // A marketplace-shaped world: 5 stores × 4 products, a zone, a promotion, 500 buyers.
-  for (let s = 0; s < 5; s++) {
-    await insertUser(pool, { id: `usr_seller_${s}`, phone: `25471130000${s}`, roles: ["SELLER_OWNER"] })
-    await insertStore(pool, { id: `sto_${s}`, ownerId: `usr_seller_${s}`, name: `Store ${s}` })
-  }
-  for (let p = 0; p < PRODUCTS; p++) {
-    await insertProduct(pool, { id: `prd_${p}`, storeId: `sto_${p % 5}`, title: `Product ${p}`, price: 500_00 + p * 37_00, commissionBps: 500 })
-    await insertVariant(pool, { id: `var_${p}`, productId: `prd_${p}`, sku: `SKU-${p}`, weightGrams: 300 + p * 20, storeId: `sto_${p % 5}`, onHand: 1_000_000 })
-  }
-  await insertZone(pool, { id: "zone_nbi", name: "Nairobi", covers: ["KE-047"], rates: [{ id: "flat", kind: "FLAT", amount: 250_00 }, { id: "free", kind: "FREE_OVER", threshold: 5_000_00 }] })
-  await insertPromotion(pool, {
-    id: "promo_bench",
-    name: "5% off",
-    startsAt: new Date(Date.now() - 86_400_000),
-    endsAt: new Date(Date.now() + 86_400_000),
-    scope: { _tag: "EVERYTHING" },
-    effect: { _tag: "PERCENT_OFF", bps: 500 }
-  })
+  await seedBenchWorld(pool, PRODUCTS)
   for (let b = 0; b < BUYERS; b++) await insertUser(pool, { id: `usr_b_${b}`, phone: `2547${String(20_000_000 + b)}` })
   await pool`vacuum analyze`
 

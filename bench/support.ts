@@ -4,6 +4,8 @@ import { promisify } from "node:util"
 import postgres from "postgres"
 import { resolveDatabase } from "../adapters/postgres/embedded.js"
 import { migrate } from "../adapters/postgres/migrate.js"
+import type { Sql } from "../adapters/postgres/database.js"
+import { insertProduct, insertPromotion, insertStore, insertUser, insertVariant, insertZone } from "../adapters/postgres/seed.js"
 
 const run = promisify(execFile)
 
@@ -63,4 +65,25 @@ export const ensurePgbench = async () => {
   } catch {
     throw new Error("pgbench is missing: install it with `apt-get install -y postgresql-client` (Debian) and run the bench again")
   }
+}
+
+/** A marketplace-shaped world: 5 stores sharing `products` products in deep stock, a Nairobi zone, a 5% promotion. */
+export const seedBenchWorld = async (pool: Sql, products: number) => {
+  for (let s = 0; s < 5; s++) {
+    await insertUser(pool, { id: `usr_seller_${s}`, phone: `25471130000${s}`, roles: ["SELLER_OWNER"] })
+    await insertStore(pool, { id: `sto_${s}`, ownerId: `usr_seller_${s}`, name: `Store ${s}` })
+  }
+  for (let p = 0; p < products; p++) {
+    await insertProduct(pool, { id: `prd_${p}`, storeId: `sto_${p % 5}`, title: `Product ${p}`, price: 500_00 + p * 37_00, commissionBps: 500 })
+    await insertVariant(pool, { id: `var_${p}`, productId: `prd_${p}`, sku: `SKU-${p}`, weightGrams: 300 + p * 20, storeId: `sto_${p % 5}`, onHand: 1_000_000 })
+  }
+  await insertZone(pool, { id: "zone_nbi", name: "Nairobi", covers: ["KE-047"], rates: [{ id: "flat", kind: "FLAT", amount: 250_00 }, { id: "free", kind: "FREE_OVER", threshold: 5_000_00 }] })
+  await insertPromotion(pool, {
+    id: "promo_bench",
+    name: "5% off",
+    startsAt: new Date(Date.now() - 86_400_000),
+    endsAt: new Date(Date.now() + 86_400_000),
+    scope: { _tag: "EVERYTHING" },
+    effect: { _tag: "PERCENT_OFF", bps: 500 }
+  })
 }

@@ -16,6 +16,7 @@ import { quoteShipping } from "../../domain/shipping.js"
 import { ItemNotSellable, OutOfStock, UnknownDiscountCode, UnknownItem } from "../checkout/checkout.errors.js"
 import { CheckoutStore } from "../checkout/checkout.port.js"
 import type { CatalogueItem } from "../checkout/checkout.port.js"
+import { checkoutLine } from "../checkout/checkout.port.js"
 import { defaultCheckoutSettings } from "../checkout/place-checkout.js"
 import { Ids } from "../ports/ids.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
@@ -120,18 +121,7 @@ export const viewCart = (owner: CartOwner | undefined, options: { readonly desti
         issues.push(verdict.sellable ? new OutOfStock({ variantId: c.variantId, requested: item.quantity, available: c.available }) : new ItemNotSellable({ variantId: c.variantId, reasons: verdict.reasons }))
         continue
       }
-      priced.push({
-        productId: c.product.id,
-        variantId: c.variantId as CheckoutLine["variantId"],
-        storeId: c.product.storeId,
-        categoryId: c.product.categoryId,
-        title: c.product.title,
-        sku: c.sku,
-        unitPrice: c.unitPrice,
-        quantity: item.quantity,
-        unitWeightGrams: c.weightGrams,
-        commissionRateBps: c.product.commissionRateBps
-      })
+      priced.push(checkoutLine(c, item.quantity))
     }
     if (priced.length === 0) return { cartId: cartId.value, lines, preview: undefined, issues } satisfies CartView
 

@@ -11,6 +11,7 @@ import type { Affiliate } from "../../domain/commission.js"
 import type { DiscountCode, PromotionCandidate, Usage } from "../../domain/incentives.js"
 import type { Currency, Money } from "../../domain/money.js"
 import type { OrderState } from "../../domain/order.js"
+import type { CheckoutLine } from "../../domain/pricing.js"
 import type { Geography, Zone } from "../../domain/shipping.js"
 import type { OrderSnapshot } from "../../domain/snapshot.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
@@ -28,6 +29,20 @@ export interface CatalogueItem {
   /** on hand minus reserved, over all locations */
   readonly available: number
 }
+
+/** A catalogue item as the pricing domain sees a cart line (the cart preview and the checkout share it). */
+export const checkoutLine = (c: CatalogueItem, quantity: number): CheckoutLine => ({
+  productId: c.product.id,
+  variantId: c.variantId as CheckoutLine["variantId"],
+  storeId: c.product.storeId,
+  categoryId: c.product.categoryId,
+  title: c.product.title,
+  sku: c.sku,
+  unitPrice: c.unitPrice,
+  quantity,
+  unitWeightGrams: c.weightGrams,
+  commissionRateBps: c.product.commissionRateBps
+})
 
 export interface CheckoutSummary {
   readonly checkoutId: string

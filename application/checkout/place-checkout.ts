@@ -21,7 +21,7 @@ import { Ids } from "../ports/ids.js"
 import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { IdempotencyKeyReused, ItemNotSellable, OutOfStock, UnknownDiscountCode, UnknownItem } from "./checkout.errors.js"
-import { CheckoutStore } from "./checkout.port.js"
+import { CheckoutStore, checkoutLine } from "./checkout.port.js"
 import type { CheckoutPlan, CheckoutSummary, PlannedBurn } from "./checkout.port.js"
 import type { IncentiveExhausted } from "./checkout.errors.js"
 
@@ -140,18 +140,7 @@ const placeNew = <E, R>(
         return yield* new ItemNotSellable({ variantId: item.variantId, reasons })
       }
       if (c.available < item.quantity) return yield* new OutOfStock({ variantId: item.variantId, requested: item.quantity, available: c.available })
-      lines.push({
-        productId: c.product.id,
-        variantId: c.variantId as CheckoutLine["variantId"],
-        storeId: c.product.storeId,
-        categoryId: c.product.categoryId,
-        title: c.product.title,
-        sku: c.sku,
-        unitPrice: c.unitPrice,
-        quantity: item.quantity,
-        unitWeightGrams: c.weightGrams,
-        commissionRateBps: c.product.commissionRateBps
-      })
+      lines.push(checkoutLine(c, item.quantity))
     }
 
     if (cmd.discountCode && Option.isNone(code)) return yield* new UnknownDiscountCode({ code_: cmd.discountCode })
