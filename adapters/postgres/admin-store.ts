@@ -20,10 +20,32 @@ const decodeEligibility = Schema.decodeUnknownSync(PromotionEligibility)
 const brandFromDb = (s: string): VerificationState => (s === "PENDING" ? "PENDING_REVIEW" : (s as VerificationState))
 const brandToDb = (s: VerificationState): string => (s === "PENDING_REVIEW" || s === "DRAFT" ? "PENDING" : s)
 
+/**
+ * Checkout keeps usage counters only while an incentive has a limit (an unlimited one would be a
+ * hot row on every checkout), so a new version — which may introduce a limit — recounts them from
+ * the live burns, globally and per buyer, in the admin's transaction.
+ */
+const recountUsesWith = (db: Database["Type"]) => (kind: "PROMOTION" | "DISCOUNT_CODE", id: string) =>
+  Effect.gen(function* () {
+    const column = kind === "PROMOTION" ? "promotion_id" : "discount_code_id"
+    const table = kind === "PROMOTION" ? "promotions" : "discount_codes"
+    yield* q(db, (sql) => sql`
+      update ${sql(table)} set uses = (select count(*) from incentive_burns where ${sql(column)} = ${id} and state = 'ACTIVE') where id = ${id}`)
+    yield* q(db, (sql) => sql`
+      insert into incentive_buyer_uses (incentive_kind, incentive_id, buyer_id, uses)
+      select ${kind}, ${id}, buyer_id, count(*) from incentive_burns where ${sql(column)} = ${id} and state = 'ACTIVE' group by buyer_id
+      on conflict (incentive_kind, incentive_id, buyer_id) do update set uses = excluded.uses`)
+    yield* q(db, (sql) => sql`
+      update incentive_buyer_uses u set uses = 0
+       where u.incentive_kind = ${kind} and u.incentive_id = ${id}
+         and not exists (select 1 from incentive_burns b where b.${sql(column)} = ${id} and b.state = 'ACTIVE' and b.buyer_id = u.buyer_id)`)
+  })
+
 export const AdminStoreLive = Layer.effect(
   AdminStore,
   Effect.gen(function* () {
     const db = yield* Database
+    const recountUses = recountUsesWith(db)
 
     const productFields = (productId: string) =>
       Effect.gen(function* () {
@@ -138,6 +160,7 @@ export const AdminStoreLive = Layer.effect(
         Effect.gen(function* () {
           yield* insertPromotionVersion(id, version, rule, by, at)
           yield* q(db, (sql) => sql`update promotions set current_version = ${version}, updated_at = ${new Date(at)} where id = ${id}`)
+          yield* recountUses("PROMOTION", id)
         }),
       setPromotionStatus: (id, status, at) => q(db, (sql) => sql`update promotions set status = ${status}, updated_at = ${new Date(at)} where id = ${id}`).pipe(Effect.asVoid),
 
@@ -179,6 +202,7 @@ export const AdminStoreLive = Layer.effect(
         Effect.gen(function* () {
           yield* insertCodeVersion(id, version, rule, by, at)
           yield* q(db, (sql) => sql`update discount_codes set current_version = ${version}, updated_at = ${new Date(at)} where id = ${id}`)
+          yield* recountUses("DISCOUNT_CODE", id)
         }),
       setDiscountCodeStatus: (id, status, at) => q(db, (sql) => sql`update discount_codes set status = ${status}, updated_at = ${new Date(at)} where id = ${id}`).pipe(Effect.asVoid),
 
