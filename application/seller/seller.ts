@@ -16,6 +16,7 @@ import { BuyerOrderStore } from "../buyer-orders/buyer-order.port.js"
 import { OrderNotFound } from "../orders/order.errors.js"
 import { transitionOrder } from "../orders/transition-order.js"
 import { Ids } from "../ports/ids.js"
+import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { InvalidListing, NotASeller, SellerProductNotFound, SellerVariantNotFound, StockBelowReserved } from "./seller.errors.js"
 import { SellerStore } from "./seller.port.js"
@@ -53,6 +54,19 @@ const ownListing = (store: SellerStoreRef, productId: string) =>
   })
 
 /** A new listing goes straight to PENDING_REVIEW: nothing is sold before an admin has looked. */
+/** PRODUCT_UPDATED, in the change's transaction (it reaches the seller's webhook and the worker). */
+const productUpdated = (listing: Listing, change: "CREATED" | "EDITED", at: number) =>
+  Effect.flatMap(Outbox, (outbox) =>
+    outbox.append([
+      {
+        type: "PRODUCT_UPDATED",
+        aggregateType: "PRODUCT",
+        aggregateId: listing.product.id,
+        payload: { productId: listing.product.id, storeId: listing.product.storeId, change, state: listing.product.state, at }
+      }
+    ])
+  )
+
 export const createProduct = (userId: string, input: NewProduct) =>
   Effect.gen(function* () {
     const store = yield* sellerStore(userId)
@@ -91,7 +105,12 @@ export const createProduct = (userId: string, input: NewProduct) =>
     )
     const listing: Listing = { product, variants }
     const stock = new Map(input.variants.map((v, i) => [variantIds[i]!, v.stock]))
-    yield* uow.transaction(Effect.flatMap(SellerStore, (s) => s.insertListing(listing, stock, at)))
+    yield* uow.transaction(
+      Effect.gen(function* () {
+        yield* Effect.flatMap(SellerStore, (s) => s.insertListing(listing, stock, at))
+        yield* productUpdated(listing, "CREATED", at)
+      })
+    )
     return { listing, stock: variants.map((v) => ({ variantId: v.id as string, onHand: stock.get(v.id) ?? 0, reserved: 0 })) }
   }).pipe(Effect.withSpan("Seller.createProduct"))
 
@@ -143,6 +162,7 @@ export const editProduct = (userId: string, productId: string, edit: ProductEdit
         const edited = applyEdit(current.listing, patch)
         if (Either.isLeft(edited)) return yield* edited.left._tag === "ParseError" ? Effect.fail(invalid(edited.left)) : Effect.fail(edited.left)
         yield* Effect.flatMap(SellerStore, (s) => s.updateListing(edited.right, at))
+        yield* productUpdated(edited.right, "EDITED", at)
         return yield* ownListing(store, productId)
       })
     )

@@ -47,6 +47,14 @@ describe("seller API", () => {
     expect(repriced.body).toMatchObject({ state: "PENDING_REVIEW", basePrice: { amount: 2_000_00 } })
     const tooHigh = await call(api, "PUT", `/api/v1/seller/products/${id}/commission`, { token: seller, body: { commissionRateBps: 9_000 } })
     expect(tooHigh).toMatchObject({ status: 400, body: { code: "REQUEST.INVALID" } })
+    // Every change is a PRODUCT_UPDATED event (for the seller's webhook), the refused one excepted.
+    const events = await db.sql`select payload->>'change' as change, payload->>'state' as state from outbox where event_type = 'PRODUCT_UPDATED' and aggregate_id = ${id} order by seq`
+    expect(events).toEqual([
+      { change: "CREATED", state: "PENDING_REVIEW" },
+      { change: "EDITED", state: "VERIFIED" },
+      { change: "EDITED", state: "VERIFIED" },
+      { change: "EDITED", state: "PENDING_REVIEW" }
+    ])
   })
 
   it("stock: set on hand, but never below what unpaid checkouts hold", async () => {
