@@ -4,7 +4,10 @@
  * their raw callbacks, and the ledger lines, so an auditor sees the whole story in one place.
  */
 import type { ResourceWithOptions } from "adminjs"
-import { readOnlyActions } from "../actions.js"
+import { Effect } from "effect"
+import { assignRiderByHand } from "../../application/fulfilment/dispatch-order.js"
+import { resolveDispute } from "../../application/fulfilment/disputes.js"
+import { FormError, readOnlyActions, text, writeAction } from "../actions.js"
 import type { BackofficeContext } from "../actions.js"
 import { money } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
@@ -74,7 +77,54 @@ export const ordersResource = (ctx: BackofficeContext): ResourceWithOptions => (
       total_text: { isTitle: false },
       receipt: { components: { show: ctx.components.OrderReceipt } }
     },
-    actions: readOnlyActions("orders.read")
+    actions: {
+      ...readOnlyActions("orders.read"),
+      // Fulfilment by hand: each runs one use case, which checks the role again and writes the audit entry.
+      assignRider: writeAction(ctx, "orders", "assignRider", {
+        actionType: "record",
+        capability: "exceptions.work",
+        icon: "Truck",
+        label: "Assign a rider by hand",
+        submitLabel: "Assign",
+        fields: [
+          { name: "riderUserId", label: "Rider (user id)", type: "text", required: true, placeholder: "usr_demo_rider", help: "an ACTIVE rider serving the order's zone" },
+          { name: "note", label: "Why by hand (kept in the audit log)", type: "textarea", required: true }
+        ],
+        when: (p) => p["state"] === "ACCEPTED" || p["state"] === "DELIVERY_FAILED",
+        run: (actor, payload, id) =>
+          Effect.map(
+            assignRiderByHand(actor, { orderId: id ?? "", riderUserId: text(payload, "riderUserId") ?? "", note: text(payload, "note") ?? "" }),
+            () => `Order ${id} dispatched`
+          )
+      }),
+      resolveDispute: writeAction(ctx, "orders", "resolveDispute", {
+        actionType: "record",
+        capability: "exceptions.work",
+        icon: "Scale",
+        label: "Resolve the dispute",
+        submitLabel: "Resolve",
+        variant: "danger",
+        fields: [
+          {
+            name: "outcome",
+            label: "Outcome",
+            type: "select",
+            required: true,
+            options: [
+              { value: "RELEASE", label: "Release escrow to the seller (COMPLETED)" },
+              { value: "REFUND", label: "Refund the buyer (REFUNDED)" }
+            ]
+          },
+          { name: "note", label: "The evidence weighed (kept in the audit log)", type: "textarea", required: true }
+        ],
+        when: (p) => p["state"] === "DISPUTED",
+        run: (actor, payload, id) => {
+          const outcome = text(payload, "outcome")
+          if (outcome !== "RELEASE" && outcome !== "REFUND") return Effect.fail(new FormError("choose an outcome: release or refund"))
+          return Effect.map(resolveDispute(actor, { orderId: id ?? "", outcome, note: text(payload, "note") ?? "" }), (r) => `Order ${r.orderId} is now ${r.state}`)
+        }
+      })
+    }
   }
 })
 

@@ -171,6 +171,10 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
     expect(forgedVerify.status()).toBe(403)
     const builtIn = await page.request.post(`${api.url}/admin/api/resources/products/records/prd_maasai_shuka/edit`, { data: { title: "forged" } })
     expect(builtIn.status()).toBe(403)
+    for (const action of ["resolveDispute", "assignRider"]) {
+      const forgedFulfilment = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/${action}`, { data: { outcome: "REFUND", riderUserId: "usr_x", note: "forged" } })
+      expect(forgedFulfilment.status()).toBe(403)
+    }
     await context.close()
     const [still] = await db.sql`select status from exceptions where id = ${open!.id}`
     expect(still).toEqual({ status: "OPEN" })
@@ -178,5 +182,26 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
     expect(shuka).toEqual({ state: "VERIFIED", title: "Maasai shuka blanket" })
     const byAuditor = await db.sql`select 1 from audit_log where actor_role = 'AUDITOR'`
     expect(byAuditor).toHaveLength(0)
+  })
+
+  it("an admin resolves a dispute from the order's page: escrow is released and the decision is audited", async () => {
+    // The order is paid in the fixture; walk it to DISPUTED (the journey there is tested elsewhere).
+    await db.sql`update orders set state = 'DISPUTED' where id = ${orderId}`
+    const context = await offlineContext(browser, api.url)
+    const page = await context.newPage()
+    await login(page, api.url, ADMIN.email, ADMIN.password)
+    const refused = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/resolveDispute`, { data: { outcome: "BOTH", note: "?" } })
+    expect(((await refused.json()) as { notice: { type: string } }).notice.type).toBe("error")
+    const done = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/resolveDispute`, {
+      data: { outcome: "RELEASE", note: "Photo shows the dress delivered intact" }
+    })
+    expect(done.status()).toBe(200)
+    await context.close()
+    const [order] = await db.sql`select state from orders where id = ${orderId}`
+    expect(order).toEqual({ state: "COMPLETED" })
+    const audit = await db.sql`select action, reason from audit_log where entity_id = ${orderId}`
+    expect(audit).toEqual([{ action: "DISPUTE.RELEASE", reason: "Photo shows the dress delivered intact" }])
+    const [chain] = await db.sql`select audit_verify_chain() as broken`
+    expect(chain).toEqual({ broken: null })
   })
 })
