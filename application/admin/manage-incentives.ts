@@ -5,11 +5,13 @@
  * resume and end are status changes on the head.
  */
 import { Clock, Effect, ParseResult, Schema } from "effect"
+import type { Option } from "effect"
 import { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
 import { Money } from "../../domain/money.js"
 import type { Currency } from "../../domain/money.js"
 import { Ids } from "../ports/ids.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { AdminIllegalChange, AdminInvalidInput } from "./admin.errors.js"
 import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
@@ -83,51 +85,6 @@ export const createPromotion = (actor: AdminActor, cmd: { readonly name: string;
     )
   }).pipe(Effect.withSpan("Admin.createPromotion"))
 
-export const revisePromotion = (actor: AdminActor, cmd: { readonly promotionId: string; readonly rule: PromotionRule; readonly reason?: string | undefined }) =>
-  Effect.gen(function* () {
-    yield* authorize(actor, "incentives.manage")
-    const rule = yield* validPromotionRule(cmd.rule)
-    const uow = yield* UnitOfWork
-    const at = yield* Clock.currentTimeMillis
-    return yield* uow.transaction(
-      Effect.gen(function* () {
-        const store = yield* AdminStore
-        const current = yield* found("promotion", cmd.promotionId, store.lockPromotion(cmd.promotionId))
-        if (current.status === "ENDED") return yield* new AdminIllegalChange({ entity: "promotion", from: current.status, change: "REVISE" })
-        const version = current.currentVersion + 1
-        yield* store.appendPromotionVersion(current.id, version, rule, actor.id, at)
-        yield* recordAdminAction(
-          actor,
-          { action: "PROMOTION.REVISE", entity: "promotion", entityId: current.id, before: { version: current.currentVersion, rule: current.rule }, after: { version, rule }, reason: cmd.reason?.trim() || null },
-          [{ type: "PROMOTION_REVISED", aggregateType: "PROMOTION", aggregateId: current.id, payload: { promotionId: current.id, from: current.currentVersion, version, at } }]
-        )
-        return { promotionId: current.id, version }
-      })
-    )
-  }).pipe(Effect.withSpan("Admin.revisePromotion"))
-
-export const changePromotionStatus = (actor: AdminActor, cmd: { readonly promotionId: string; readonly change: StatusChange; readonly reason?: string | undefined }) =>
-  Effect.gen(function* () {
-    yield* authorize(actor, "incentives.manage")
-    const uow = yield* UnitOfWork
-    const at = yield* Clock.currentTimeMillis
-    return yield* uow.transaction(
-      Effect.gen(function* () {
-        const store = yield* AdminStore
-        const current = yield* found("promotion", cmd.promotionId, store.lockPromotion(cmd.promotionId))
-        const rule = statusChanges[cmd.change]
-        if (!rule.from.includes(current.status)) return yield* new AdminIllegalChange({ entity: "promotion", from: current.status, change: cmd.change })
-        yield* store.setPromotionStatus(current.id, rule.to, at)
-        yield* recordAdminAction(
-          actor,
-          { action: `PROMOTION.${cmd.change}`, entity: "promotion", entityId: current.id, before: { status: current.status }, after: { status: rule.to }, reason: cmd.reason?.trim() || null },
-          [{ type: `PROMOTION_${rule.to === "ACTIVE" ? "RESUMED" : rule.to}`, aggregateType: "PROMOTION", aggregateId: current.id, payload: { promotionId: current.id, from: current.status, to: rule.to, at } }]
-        )
-        return { promotionId: current.id, status: rule.to }
-      })
-    )
-  }).pipe(Effect.withSpan("Admin.changePromotionStatus"))
-
 // ---------------------------------------------------------------------------------------------
 // Discount codes
 
@@ -156,47 +113,110 @@ export const createDiscountCode = (actor: AdminActor, cmd: { readonly code: stri
     )
   }).pipe(Effect.withSpan("Admin.createDiscountCode"))
 
+// ---------------------------------------------------------------------------------------------
+// Revisions and status changes: the same for both kinds of incentive
+
+interface IncentiveKind<Rule> {
+  /** for people: error messages */
+  readonly entity: "promotion" | "discount code"
+  /** for the audit log */
+  readonly auditEntity: "promotion" | "discount_code"
+  /** action and event prefix, and the outbox aggregate */
+  readonly prefix: "PROMOTION" | "DISCOUNT_CODE"
+  /** the id's name in events and results */
+  readonly idKey: "promotionId" | "discountCodeId"
+  readonly lock: (store: AdminStore["Type"], id: string) => Effect.Effect<Option.Option<{ readonly id: string; readonly status: IncentiveStatus; readonly currentVersion: number; readonly rule: Rule }>, StoreUnavailable>
+  readonly append: (store: AdminStore["Type"], id: string, version: number, rule: Rule, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
+  readonly setStatus: (store: AdminStore["Type"], id: string, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
+}
+
+const promotions: IncentiveKind<PromotionRule> = {
+  entity: "promotion",
+  auditEntity: "promotion",
+  prefix: "PROMOTION",
+  idKey: "promotionId",
+  lock: (store, id) => store.lockPromotion(id),
+  append: (store, ...args) => store.appendPromotionVersion(...args),
+  setStatus: (store, ...args) => store.setPromotionStatus(...args)
+}
+
+const discountCodes: IncentiveKind<DiscountCodeRule> = {
+  entity: "discount code",
+  auditEntity: "discount_code",
+  prefix: "DISCOUNT_CODE",
+  idKey: "discountCodeId",
+  lock: (store, id) => store.lockDiscountCode(id),
+  append: (store, ...args) => store.appendDiscountCodeVersion(...args),
+  setStatus: (store, ...args) => store.setDiscountCodeStatus(...args)
+}
+
+/** Appends version n+1 of an (already validated) rule and moves the head to it. */
+const revise = <Rule>(kind: IncentiveKind<Rule>, actor: AdminActor, id: string, rule: Rule, reason: string | undefined) =>
+  Effect.gen(function* () {
+    const uow = yield* UnitOfWork
+    const at = yield* Clock.currentTimeMillis
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const store = yield* AdminStore
+        const current = yield* found(kind.entity, id, kind.lock(store, id))
+        if (current.status === "ENDED") return yield* new AdminIllegalChange({ entity: kind.entity, from: current.status, change: "REVISE" })
+        const version = current.currentVersion + 1
+        yield* kind.append(store, current.id, version, rule, actor.id, at)
+        yield* recordAdminAction(
+          actor,
+          { action: `${kind.prefix}.REVISE`, entity: kind.auditEntity, entityId: current.id, before: { version: current.currentVersion, rule: current.rule }, after: { version, rule }, reason: reason?.trim() || null },
+          [{ type: `${kind.prefix}_REVISED`, aggregateType: kind.prefix, aggregateId: current.id, payload: { [kind.idKey]: current.id, from: current.currentVersion, version, at } }]
+        )
+        return { id: current.id, version }
+      })
+    )
+  })
+
+/** PAUSE / RESUME / END on the head, as `statusChanges` allows. */
+const changeStatus = <Rule>(kind: IncentiveKind<Rule>, actor: AdminActor, id: string, change: StatusChange, reason: string | undefined) =>
+  Effect.gen(function* () {
+    yield* authorize(actor, "incentives.manage")
+    const uow = yield* UnitOfWork
+    const at = yield* Clock.currentTimeMillis
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const store = yield* AdminStore
+        const current = yield* found(kind.entity, id, kind.lock(store, id))
+        const rule = statusChanges[change]
+        if (!rule.from.includes(current.status)) return yield* new AdminIllegalChange({ entity: kind.entity, from: current.status, change })
+        yield* kind.setStatus(store, current.id, rule.to, at)
+        yield* recordAdminAction(
+          actor,
+          { action: `${kind.prefix}.${change}`, entity: kind.auditEntity, entityId: current.id, before: { status: current.status }, after: { status: rule.to }, reason: reason?.trim() || null },
+          [{ type: `${kind.prefix}_${rule.to === "ACTIVE" ? "RESUMED" : rule.to}`, aggregateType: kind.prefix, aggregateId: current.id, payload: { [kind.idKey]: current.id, from: current.status, to: rule.to, at } }]
+        )
+        return { id: current.id, status: rule.to }
+      })
+    )
+  })
+
+export const revisePromotion = (actor: AdminActor, cmd: { readonly promotionId: string; readonly rule: PromotionRule; readonly reason?: string | undefined }) =>
+  Effect.gen(function* () {
+    yield* authorize(actor, "incentives.manage")
+    const rule = yield* validPromotionRule(cmd.rule)
+    const { id, version } = yield* revise(promotions, actor, cmd.promotionId, rule, cmd.reason)
+    return { promotionId: id, version }
+  }).pipe(Effect.withSpan("Admin.revisePromotion"))
+
+export const changePromotionStatus = (actor: AdminActor, cmd: { readonly promotionId: string; readonly change: StatusChange; readonly reason?: string | undefined }) =>
+  Effect.map(changeStatus(promotions, actor, cmd.promotionId, cmd.change, cmd.reason), ({ id, status }) => ({ promotionId: id, status })).pipe(
+    Effect.withSpan("Admin.changePromotionStatus")
+  )
+
 export const reviseDiscountCode = (actor: AdminActor, cmd: { readonly discountCodeId: string; readonly rule: DiscountCodeRule; readonly reason?: string | undefined }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "incentives.manage")
     const rule = yield* validCodeRule(cmd.rule)
-    const uow = yield* UnitOfWork
-    const at = yield* Clock.currentTimeMillis
-    return yield* uow.transaction(
-      Effect.gen(function* () {
-        const store = yield* AdminStore
-        const current = yield* found("discount code", cmd.discountCodeId, store.lockDiscountCode(cmd.discountCodeId))
-        if (current.status === "ENDED") return yield* new AdminIllegalChange({ entity: "discount code", from: current.status, change: "REVISE" })
-        const version = current.currentVersion + 1
-        yield* store.appendDiscountCodeVersion(current.id, version, rule, actor.id, at)
-        yield* recordAdminAction(
-          actor,
-          { action: "DISCOUNT_CODE.REVISE", entity: "discount_code", entityId: current.id, before: { version: current.currentVersion, rule: current.rule }, after: { version, rule }, reason: cmd.reason?.trim() || null },
-          [{ type: "DISCOUNT_CODE_REVISED", aggregateType: "DISCOUNT_CODE", aggregateId: current.id, payload: { discountCodeId: current.id, from: current.currentVersion, version, at } }]
-        )
-        return { discountCodeId: current.id, version }
-      })
-    )
+    const { id, version } = yield* revise(discountCodes, actor, cmd.discountCodeId, rule, cmd.reason)
+    return { discountCodeId: id, version }
   }).pipe(Effect.withSpan("Admin.reviseDiscountCode"))
 
 export const changeDiscountCodeStatus = (actor: AdminActor, cmd: { readonly discountCodeId: string; readonly change: StatusChange; readonly reason?: string | undefined }) =>
-  Effect.gen(function* () {
-    yield* authorize(actor, "incentives.manage")
-    const uow = yield* UnitOfWork
-    const at = yield* Clock.currentTimeMillis
-    return yield* uow.transaction(
-      Effect.gen(function* () {
-        const store = yield* AdminStore
-        const current = yield* found("discount code", cmd.discountCodeId, store.lockDiscountCode(cmd.discountCodeId))
-        const rule = statusChanges[cmd.change]
-        if (!rule.from.includes(current.status)) return yield* new AdminIllegalChange({ entity: "discount code", from: current.status, change: cmd.change })
-        yield* store.setDiscountCodeStatus(current.id, rule.to, at)
-        yield* recordAdminAction(
-          actor,
-          { action: `DISCOUNT_CODE.${cmd.change}`, entity: "discount_code", entityId: current.id, before: { status: current.status }, after: { status: rule.to }, reason: cmd.reason?.trim() || null },
-          [{ type: `DISCOUNT_CODE_${rule.to === "ACTIVE" ? "RESUMED" : rule.to}`, aggregateType: "DISCOUNT_CODE", aggregateId: current.id, payload: { discountCodeId: current.id, from: current.status, to: rule.to, at } }]
-        )
-        return { discountCodeId: current.id, status: rule.to }
-      })
-    )
-  }).pipe(Effect.withSpan("Admin.changeDiscountCodeStatus"))
+  Effect.map(changeStatus(discountCodes, actor, cmd.discountCodeId, cmd.change, cmd.reason), ({ id, status }) => ({ discountCodeId: id, status })).pipe(
+    Effect.withSpan("Admin.changeDiscountCodeStatus")
+  )

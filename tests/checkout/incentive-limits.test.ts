@@ -4,9 +4,9 @@
  */
 import { Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createPromotion, revisePromotion } from "../../application/admin/manage-incentives.js"
+import { changeDiscountCodeStatus, createDiscountCode, createPromotion, reviseDiscountCode, revisePromotion } from "../../application/admin/manage-incentives.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
-import type { PromotionRule } from "../../application/admin/admin.port.js"
+import type { DiscountCodeRule, PromotionRule } from "../../application/admin/admin.port.js"
 import { placeCheckout } from "../../application/checkout/place-checkout.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { attempt, checkoutCommand, newBuyer, runtimeFor, seedWorld } from "../support/world.js"
@@ -57,5 +57,34 @@ describe("incentive limits introduced later", () => {
     expect(await buy()).toBe(1_200_00 + 300_00) // the limit holds: full price
     const [burns] = await db.sql`select count(*)::int as n from incentive_burns where promotion_id = ${promotionId} and state = 'ACTIVE'`
     expect(burns!["n"]).toBe(4)
+  })
+
+  it("a discount code revised to a per-buyer limit of 1 counts the buyer's earlier use; pause, resume and end are audited with their events", async () => {
+    const rule: DiscountCodeRule = {
+      startsAt: null,
+      expiresAt: Date.now() + DAY,
+      currency: "KES",
+      minSubtotal: 0,
+      effect: { _tag: "AMOUNT_OFF", amount: { amount: 20_00, currency: "KES" } },
+      globalLimit: null,
+      perBuyerLimit: null
+    }
+    const { discountCodeId } = await runtime.runPromise(createDiscountCode(admin, { code: "REPEAT", rule }))
+    const buyer = await newBuyer(db.sql)
+    const buy = () => attempt(runtime, placeCheckout(checkoutCommand(buyer, [{ variantId: "var_basket", quantity: 1 }], { discountCode: "REPEAT" })))
+    expect(Either.isRight(await buy())).toBe(true)
+    await runtime.runPromise(reviseDiscountCode(admin, { discountCodeId, rule: { ...rule, perBuyerLimit: 1 } }))
+    const second = await buy()
+    expect(Either.isLeft(second) && second.left._tag).toBe("DiscountCodeNotApplicable")
+
+    await runtime.runPromise(changeDiscountCodeStatus(admin, { discountCodeId, change: "PAUSE", reason: "fraud check" }))
+    const pauseTwice = await attempt(runtime, changeDiscountCodeStatus(admin, { discountCodeId, change: "PAUSE" }))
+    expect(Either.isLeft(pauseTwice) && pauseTwice.left._tag).toBe("AdminIllegalChange")
+    await runtime.runPromise(changeDiscountCodeStatus(admin, { discountCodeId, change: "END" }))
+    const audit = await db.sql`select action, reason from audit_log where entity = 'discount_code' and entity_id = ${discountCodeId} order by seq`
+    expect(audit.map((a) => a["action"])).toEqual(["DISCOUNT_CODE.CREATE", "DISCOUNT_CODE.REVISE", "DISCOUNT_CODE.PAUSE", "DISCOUNT_CODE.END"])
+    const events = await db.sql`select event_type, payload->>'discountCodeId' as id from outbox where aggregate_id = ${discountCodeId} order by seq`
+    expect(events.map((e) => e["event_type"])).toEqual(["DISCOUNT_CODE_CREATED", "DISCOUNT_CODE_REVISED", "DISCOUNT_CODE_PAUSED", "DISCOUNT_CODE_ENDED"])
+    expect(events.every((e) => e["id"] === discountCodeId)).toBe(true)
   })
 })
