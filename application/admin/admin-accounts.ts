@@ -25,19 +25,24 @@ const validEmail = (raw: string) =>
 const validPassword = (password: string) =>
   password.length >= MIN_PASSWORD_LENGTH ? Effect.void : Effect.fail(new AdminInvalidInput({ detail: `a password has at least ${MIN_PASSWORD_LENGTH} characters` }))
 
+/** A checked email, a checked and hashed password, and a new id: what every new admin starts from. */
+const newAdminCredentials = (rawEmail: string, password: string) =>
+  Effect.gen(function* () {
+    const email = yield* validEmail(rawEmail)
+    yield* validPassword(password)
+    const passwordHash = yield* Effect.flatMap(PasswordHasher, (hasher) => hasher.hash(password))
+    const id = yield* Effect.flatMap(Ids, (ids) => ids.next("adm"))
+    return { id, email, passwordHash }
+  })
+
 /**
  * Creates the first PLATFORM_ADMIN when there is no admin at all; None when one exists already.
  * Audited as a SYSTEM action.
  */
 export const bootstrapFirstAdmin = (cmd: { readonly email: string; readonly password: string }) =>
   Effect.gen(function* () {
-    const email = yield* validEmail(cmd.email)
-    yield* validPassword(cmd.password)
-    const hasher = yield* PasswordHasher
-    const ids = yield* Ids
+    const { id, email, passwordHash } = yield* newAdminCredentials(cmd.email, cmd.password)
     const uow = yield* UnitOfWork
-    const passwordHash = yield* hasher.hash(cmd.password)
-    const id = yield* ids.next("adm")
     return yield* uow.transaction(
       Effect.gen(function* () {
         const store = yield* AdminStore
@@ -52,13 +57,8 @@ export const bootstrapFirstAdmin = (cmd: { readonly email: string; readonly pass
 export const createAdminUser = (actor: AdminActor, cmd: { readonly email: string; readonly role: AdminRole; readonly password: string }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "admins.manage")
-    const email = yield* validEmail(cmd.email)
-    yield* validPassword(cmd.password)
-    const hasher = yield* PasswordHasher
-    const ids = yield* Ids
+    const { id, email, passwordHash } = yield* newAdminCredentials(cmd.email, cmd.password)
     const uow = yield* UnitOfWork
-    const passwordHash = yield* hasher.hash(cmd.password)
-    const id = yield* ids.next("adm")
     return yield* uow.transaction(
       Effect.gen(function* () {
         const store = yield* AdminStore
