@@ -132,6 +132,29 @@ export const allocateInteger = (total: number, weights: ReadonlyArray<number>): 
   return parts.map((p) => Number(p * sign) || 0)
 }
 
+/**
+ * Largest-remainder allocation under ceilings: like allocateInteger, but no part exceeds its cap;
+ * what a full part cannot take goes to the others, by their weights. Parts sum to
+ * min(total, sum of caps): whatever fits nowhere is left unallocated.
+ */
+export const allocateIntegerWithin = (total: number, weights: ReadonlyArray<number>, caps: ReadonlyArray<number>): Array<number> => {
+  if (!Number.isSafeInteger(total) || total < 0) throw new MoneyInvariantError(`cannot allocate a negative or non-integer amount: ${total}`)
+  if (caps.length !== weights.length) throw new MoneyInvariantError("one cap per weight")
+  const parts = weights.map(() => 0)
+  let left = Math.min(total, caps.reduce((s, c) => s + Math.max(0, c), 0))
+  while (left > 0) {
+    const open = parts.flatMap((p, i) => (p < caps[i]! ? [i] : []))
+    const shares = allocateInteger(left, open.map((i) => weights[i]!))
+    left = 0
+    open.forEach((i, k) => {
+      const take = Math.min(shares[k]!, caps[i]! - parts[i]!)
+      parts[i]! += take
+      left += shares[k]! - take
+    })
+  }
+  return parts
+}
+
 /** Largest-remainder allocation of money (see allocateInteger): parts sum to `total` exactly. */
 export const allocate = (total: Money, weights: ReadonlyArray<number>): Array<Money> =>
   allocateInteger(total.amount, weights).map((n) => checked(n, total.currency))
@@ -150,6 +173,26 @@ export const toWholeUnitCharge = (amount: Money): WholeUnitCharge => {
   const unit = minorPerMajor(amount.currency)
   const charge = checked(amount.amount - (amount.amount % unit), amount.currency)
   return { charge, roundingAbsorbed: subtract(amount, charge) }
+}
+
+/**
+ * One whole-unit charge for several parts (the orders of a checkout), and each part's share of it in
+ * whole units. The charge is the sum rounded DOWN (toWholeUnitCharge). Each share is its part rounded
+ * down, and the units left over go one each to the parts with the largest sub-unit rests (ties to the
+ * earlier index): the shares sum to the charge and each is within one unit of its part, so refunding
+ * every part by its share returns exactly what was charged.
+ */
+export interface WholeUnitShares extends WholeUnitCharge {
+  readonly shares: ReadonlyArray<Money>
+}
+export const toWholeUnitShares = (parts: ReadonlyArray<Money>, currency: Currency): WholeUnitShares => {
+  const { charge, roundingAbsorbed } = toWholeUnitCharge(sum(parts, currency))
+  const unit = minorPerMajor(currency)
+  const floors = parts.map((p) => p.amount - (p.amount % unit))
+  let leftover = (charge.amount - floors.reduce((s, f) => s + f, 0)) / unit
+  const byRest = parts.map((p, i) => ({ i, rest: p.amount % unit })).sort((x, y) => y.rest - x.rest || x.i - y.i)
+  for (let k = 0; leftover > 0; k++, leftover--) floors[byRest[k]!.i]! += unit
+  return { charge, roundingAbsorbed, shares: floors.map((f) => checked(f, currency)) }
 }
 
 /** Whole major units of a whole-unit amount (what is sent to Daraja as `Amount`). */

@@ -6,7 +6,8 @@
  * discount code on what remains across all orders; then loyalty points on what remains. Shipping is
  * quoted per order on its discounted merchandise subtotal and only a FREE_SHIPPING effect waives it.
  * The checkout is one M-Pesa charge in whole shillings; the sub-shilling rest is absorbed by the
- * platform and spread over the orders (largest remainder) so every order's escrow is exact.
+ * platform, and each order's share of the charge is whole shillings (largest remainder), so every
+ * order's escrow is exact and refunding every order returns exactly the charge.
  */
 import { Data, Either } from "effect"
 import type { CommissionRate } from "./commission.js"
@@ -168,16 +169,30 @@ export const priceCheckout = <Q extends { readonly amount: Money }, E>(
   }
   const groups = [...byStore.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 
-  // 1. Promotion, per order: at most one, the best by the total order in incentives.ts.
+  // 1. Promotion, per order: at most one, the best by the total order in incentives.ts. Each order
+  // that takes a promotion uses it once (globally and for this buyer), so the orders are priced in
+  // seller order against what earlier orders of this checkout already used: a limited promotion goes
+  // to as many orders as its limits allow, and the rest are priced without it.
   const promotions: Array<{ promotion: AppliedPromotion | undefined; weight: number }> = []
+  const usedHere = new Map<string, number>()
+  const candidatesNow = (): ReadonlyArray<PromotionCandidate> =>
+    usedHere.size === 0
+      ? input.promotions
+      : input.promotions.map((c) => {
+          const n = usedHere.get(c.promotion.id) ?? 0
+          return n === 0 ? c : { promotion: c.promotion, usage: { global: c.usage.global + n, byBuyer: c.usage.byBuyer + n } }
+        })
   for (const [storeId, ws] of groups) {
     const weight = ws.reduce((g, w) => g + w.line.unitWeightGrams * w.line.quantity, 0)
     // What waiving shipping is worth, for tie-breaks: the quote on the undiscounted subtotal.
     const undiscounted = input.quoteShipping({ storeId, totalWeightGrams: weight, discountedSubtotal: total(ws, (w) => w.base) })
     if (Either.isLeft(undiscounted)) return Either.left(undiscounted.left)
     const lines = ws.map((w) => ({ productId: w.line.productId, storeId, categoryId: w.line.categoryId, remaining: w.remaining }))
-    const chosen = I.choosePromotion(input.promotions, lines, input.now, undiscounted.right.amount)
-    if (chosen) spread(chosen.merchandiseDiscount, chosen.lineIndexes.map((i) => ws[i]!), "promotion")
+    const chosen = I.choosePromotion(candidatesNow(), lines, input.now, undiscounted.right.amount)
+    if (chosen) {
+      spread(chosen.merchandiseDiscount, chosen.lineIndexes.map((i) => ws[i]!), "promotion")
+      usedHere.set(chosen.promotion.id, (usedHere.get(chosen.promotion.id) ?? 0) + 1)
+    }
     promotions.push({
       weight,
       promotion: chosen && {
@@ -203,15 +218,22 @@ export const priceCheckout = <Q extends { readonly amount: Money }, E>(
     code = { id: c.id, version: c.version, code: c.code, discount, freeShipping: c.effect._tag === "FREE_SHIPPING" }
   }
 
-  // 3. Loyalty points, on what remains after that.
+  // 3. Loyalty points, on what remains after that. Points are whole: they are split over the orders
+  // first (by what remains on each, never more than an order can absorb), and each order takes the
+  // value of its own points, so a refund that returns an order's points returns exactly its value.
   let loyalty: PricedCheckout<Q>["loyalty"]
+  let pointsPerOrder = groups.map(() => 0)
   if (input.loyalty && input.loyalty.requestedPoints > 0) {
     const { policy, requestedPoints, balance } = input.loyalty
     const redeemed = I.redeemLoyalty(policy, requestedPoints, balance, total(all, (w) => w.remaining))
     if (Either.isLeft(redeemed)) return Either.left(redeemed.left)
     if (redeemed.right.points > 0) {
-      spread(redeemed.right.value, all, "loyalty")
-      loyalty = redeemed.right
+      const remaining = groups.map(([, ws]) => total(ws, (w) => w.remaining).amount)
+      const fits = remaining.map((r) => Math.floor(r / policy.pointValue.amount))
+      pointsPerOrder = M.allocateIntegerWithin(redeemed.right.points, remaining, fits)
+      groups.forEach(([, ws], k) => spread(M.times(policy.pointValue, pointsPerOrder[k]!), ws, "loyalty"))
+      const points = pointsPerOrder.reduce((s, n) => s + n, 0)
+      if (points > 0) loyalty = { points, value: M.times(policy.pointValue, points) }
     }
   }
 
@@ -251,21 +273,19 @@ export const priceCheckout = <Q extends { readonly amount: Money }, E>(
       total: M.add(discountedSubtotal, M.subtract(shippingCost, shippingDiscount))
     })
   }
-  // Redeemed points attributed per order in proportion to the value each absorbed (reversal on a dead order returns exactly these).
-  const pointsPerOrder = loyalty
-    ? M.allocateInteger(loyalty.points, drafts.map((d) => d.loyaltyDiscount.amount))
-    : drafts.map(() => 0)
-
+  // The one M-Pesa charge, and each order's share of it in whole shillings (a refund sends back the
+  // share, so all refunds of a checkout sum to the charge). An order's rounding is total − share: the
+  // checkout's is 0 to 99 cents, one order's may be a few cents below zero when its share rounds up.
   const checkoutTotal = M.sum(drafts.map((d) => d.total), currency)
-  const { charge, roundingAbsorbed } = M.toWholeUnitCharge(checkoutTotal)
-  const roundingShares = M.allocate(roundingAbsorbed, drafts.map((d) => d.total.amount))
+  const { charge, roundingAbsorbed, shares } = M.toWholeUnitShares(drafts.map((d) => d.total), currency)
   const orders = drafts.map((d, i): PricedOrder<Q> => {
-    const rounding = roundingShares[i]!
+    const share = shares[i]!
+    const rounding = M.subtract(d.total, share)
     return {
       ...d,
       loyaltyPoints: pointsPerOrder[i]!,
       roundingAbsorbed: rounding,
-      buyerPays: M.subtract(d.total, rounding),
+      buyerPays: share,
       platformFunding: M.sum([d.merchandiseDiscount, d.shippingDiscount, rounding], currency)
     }
   })

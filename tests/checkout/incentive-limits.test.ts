@@ -4,7 +4,7 @@
  */
 import { Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { changeDiscountCodeStatus, createDiscountCode, createPromotion, reviseDiscountCode, revisePromotion } from "../../application/admin/manage-incentives.js"
+import { changeDiscountCodeStatus, changePromotionStatus, createDiscountCode, createPromotion, reviseDiscountCode, revisePromotion } from "../../application/admin/manage-incentives.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import type { DiscountCodeRule, PromotionRule } from "../../application/admin/admin.port.js"
 import { placeCheckout } from "../../application/checkout/place-checkout.js"
@@ -86,5 +86,37 @@ describe("incentive limits introduced later", () => {
     const events = await db.sql`select event_type, payload->>'discountCodeId' as id from outbox where aggregate_id = ${discountCodeId} order by seq`
     expect(events.map((e) => e["event_type"])).toEqual(["DISCOUNT_CODE_CREATED", "DISCOUNT_CODE_REVISED", "DISCOUNT_CODE_PAUSED", "DISCOUNT_CODE_ENDED"])
     expect(events.every((e) => e["id"] === discountCodeId)).toBe(true)
+  })
+
+  it("a promotion limited to 1 use per buyer on a two-seller cart goes to one order; the checkout never fails and burns once", async () => {
+    const rule: PromotionRule = {
+      priority: 9,
+      startsAt: Date.now() - DAY,
+      endsAt: Date.now() + DAY,
+      scope: { _tag: "EVERYTHING" },
+      effect: { _tag: "AMOUNT_OFF", amount: { amount: 100_00, currency: "KES" } },
+      currency: "KES",
+      globalLimit: 2,
+      perBuyerLimit: 1
+    }
+    const { promotionId } = await runtime.runPromise(createPromotion(admin, { name: "KES 100 off, once", rule }))
+    const twoSellers = [{ variantId: "var_dress", quantity: 1 }, { variantId: "var_basket", quantity: 1 }]
+    const buyer = await newBuyer(db.sql)
+    const first = Either.getOrThrow(await attempt(runtime, placeCheckout(checkoutCommand(buyer, twoSellers))))
+    // sto_a's dress takes the promotion (orders are priced in seller order); sto_b's basket pays full price.
+    expect(first.orders.map((o) => o.total.amount)).toEqual([2_500_00 - 100_00 + 300_00, 1_200_00 + 300_00])
+    // The same buyer again: the promotion is used up for them, the checkout still goes through without it.
+    const again = Either.getOrThrow(await attempt(runtime, placeCheckout(checkoutCommand(buyer, twoSellers))))
+    expect(again.total.amount).toBe(2_500_00 + 1_200_00 + 600_00)
+    // Another buyer takes the last global use; a third pays full price.
+    const other = Either.getOrThrow(await attempt(runtime, placeCheckout(checkoutCommand(await newBuyer(db.sql), twoSellers))))
+    expect(other.total.amount).toBe(2_500_00 + 1_200_00 + 600_00 - 100_00)
+    const third = Either.getOrThrow(await attempt(runtime, placeCheckout(checkoutCommand(await newBuyer(db.sql), twoSellers))))
+    expect(third.total.amount).toBe(2_500_00 + 1_200_00 + 600_00)
+    const [burns] = await db.sql`select count(*)::int as n from incentive_burns where promotion_id = ${promotionId} and state = 'ACTIVE'`
+    expect(burns!["n"]).toBe(2)
+    const [counter] = await db.sql`select uses from promotions where id = ${promotionId}`
+    expect(counter!["uses"]).toBe(2)
+    await runtime.runPromise(changePromotionStatus(admin, { promotionId, change: "END", reason: "test over" }))
   })
 })

@@ -162,16 +162,19 @@ export const arbPromotion: fc.Arbitrary<PromotionCandidate> = fc
     live: fc.boolean(),
     minSubtotal: fc.option(arbMoney(3_000_000), { nil: undefined }),
     globalLimit: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
-    used: fc.integer({ min: 0, max: 3 })
+    perBuyerLimit: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+    used: fc.integer({ min: 0, max: 3 }),
+    usedByBuyer: fc.integer({ min: 0, max: 2 })
   })
   .map((r) => ({
     promotion: promotion(`promo-${r.n}`, r.priority, r.scope, r.effect, {
       createdAt: EpochMillis.make(NOW - r.created * HOUR),
       endsAt: EpochMillis.make(r.live ? NOW + HOUR : NOW - HOUR),
       ...(r.minSubtotal && { minSubtotal: r.minSubtotal }),
-      limits: r.globalLimit === undefined ? {} : { global: r.globalLimit }
+      limits: { ...(r.globalLimit !== undefined && { global: r.globalLimit }), ...(r.perBuyerLimit !== undefined && { perBuyer: r.perBuyerLimit }) }
     }),
-    usage: { global: r.used, byBuyer: 0 }
+    // The buyer's own uses are part of the global count.
+    usage: { global: Math.max(r.used, r.usedByBuyer), byBuyer: r.usedByBuyer }
   }))
 
 /** A checkout input: 1–6 lines, 0–5 promotions (unique ids), maybe a code, maybe loyalty. */

@@ -116,4 +116,44 @@ describe("money: invariants", () => {
       })
     )
   })
+
+  it("whole-unit shares: each part's share is whole units within one unit of it, and the shares sum to the charge", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 100_000_000 }), { minLength: 1, maxLength: 8 }), currency, (amounts, c) => {
+        const parts = amounts.map((a) => M.make(a, c))
+        const { charge, roundingAbsorbed, shares } = M.toWholeUnitShares(parts, c)
+        expect(M.toWholeUnitCharge(M.sum(parts, c))).toEqual({ charge, roundingAbsorbed })
+        expect(M.sum(shares, c)).toEqual(charge)
+        shares.forEach((s, i) => {
+          expect(s.amount % M.minorPerMajor(c)).toBe(0)
+          expect(Math.abs(s.amount - parts[i]!.amount)).toBeLessThan(M.minorPerMajor(c))
+        })
+      })
+    )
+  })
+
+  it("whole-unit shares: KES 1,300.30 and 2,300.40 share a KES 3,600 charge as 1,300 and 2,300; 0.60 + 0.60 as 1 + 0", () => {
+    expect(M.toWholeUnitShares([M.make(130_030, "KES"), M.make(230_040, "KES")], "KES").shares).toEqual([M.kes(1_300), M.kes(2_300)])
+    // 0.40 + 0.70 + 0.50 = 1.60: the one shilling goes to the largest rest (0.70).
+    expect(M.toWholeUnitShares([M.make(40, "KES"), M.make(70, "KES"), M.make(50, "KES")], "KES").shares).toEqual([M.kes(0), M.kes(1), M.kes(0)])
+    expect(M.toWholeUnitShares([M.make(60, "KES"), M.make(60, "KES")], "KES").shares).toEqual([M.kes(1), M.kes(0)])
+  })
+
+  it("allocation within caps: no part above its cap, parts sum to min(total, sum of caps), proportional where caps allow", () => {
+    expect(M.allocateIntegerWithin(10, [1, 1], [3, 100])).toEqual([3, 7])
+    expect(M.allocateIntegerWithin(10, [1, 1], [3, 4])).toEqual([3, 4])
+    expect(M.allocateIntegerWithin(3, [1, 2], [10, 10])).toEqual([1, 2])
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 1_000 }), fc.nat({ max: 50 })), { minLength: 1, maxLength: 6 }),
+        fc.nat({ max: 400 }),
+        (wc, total) => {
+          const parts = M.allocateIntegerWithin(total, wc.map(([w]) => w), wc.map(([, c]) => c))
+          parts.forEach((p, i) => expect(p).toBeLessThanOrEqual(wc[i]![1]))
+          expect(parts.reduce((s, p) => s + p, 0)).toBe(Math.min(total, wc.reduce((s, [, c]) => s + c, 0)))
+          if (parts.every((p, i) => p < wc[i]![1])) expect(parts).toEqual(M.allocateInteger(total, wc.map(([w]) => w)))
+        }
+      )
+    )
+  })
 })

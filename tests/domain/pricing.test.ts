@@ -6,7 +6,8 @@ import type { PromotionCandidate } from "../../domain/incentives.js"
 import { choosePromotion, comparePromotions, defaultLoyaltyPolicy, evaluatePromotion } from "../../domain/incentives.js"
 import * as M from "../../domain/money.js"
 import { priceCheckout } from "../../domain/pricing.js"
-import { sellerSettlement } from "../../domain/ledger.js"
+import { Accounts, balanceOf, refundPosting, sellerSettlement } from "../../domain/ledger.js"
+import { refundDisbursement } from "../../application/payouts-execution/disbursement.js"
 import { arbCheckout, code, line, NOW, priceOrThrow, promotion, quoterFor, snapshotsOf, unused, withoutIncentives } from "./fixtures.js"
 
 const kes = (shillings: number) => M.make(Math.round(shillings * 100), "KES")
@@ -33,17 +34,17 @@ describe("checkout pricing: a worked three-seller cart (figures checkable by han
   const [a, b, c] = priced.orders
 
   // | order | base     | promotion           | code (5%) | loyalty | goods    | shipping        | total    | rounding | M-Pesa share |
-  // | A     | 3,000.00 | 10% off A: 300.00   | 135.00    | 75.35   | 2,489.65 | 300 flat        | 2,789.65 | 0.14     | 2,789.51     |
-  // | B     |   800.00 | free shipping (300 > 100 on the tie) | 40.00 | 22.33 | 737.67 | 300 waived | 737.67 | 0.03 | 737.64 |
-  // | C     | 7,350.00 | KES 100 off (free shipping worth 0 here) | 362.50 | 202.32 | 6,685.18 | free over 5,000 | 6,685.18 | 0.33 | 6,684.85 |
+  // | A     | 3,000.00 | 10% off A: 300.00   | 135.00    | 76      | 2,489.00 | 300 flat        | 2,789.00 | 0        | 2,789        |
+  // | B     |   800.00 | free shipping (300 > 100 on the tie) | 40.00 | 22 | 738.00 | 300 waived     | 738.00   | 0        | 738          |
+  // | C     | 7,350.00 | KES 100 off (free shipping worth 0 here) | 362.50 | 202 | 6,685.50 | free over 5,000 | 6,685.50 | 0.50 | 6,685     |
   // Code: 5% of (2,700 + 800 + 7,250) = 537.50, split by what remained: 135.00 / 40.00 / 362.50.
-  // Loyalty: KES 300 split by what remained (2,565 / 760 / 6,887.50): 75.3508 / 22.3256 / 202.3623 -> the spare
-  // cent to the largest remainder (B): 75.35 / 22.33 / 202.32. Checkout total 10,212.50 -> M-Pesa charge KES 10,212,
-  // the 50 cents absorbed by the platform and split 0.14 / 0.03 / 0.33.
+  // Loyalty: 300 whole points split by what remained (2,565 / 760 / 6,887.50): 75.35 / 22.33 / 202.32 -> the
+  // spare point to the largest remainder (A): 76 / 22 / 202 points, each worth KES 1. Checkout total 10,212.50 ->
+  // M-Pesa charge KES 10,212; each order's share is whole shillings (2,789 / 738 / 6,685), the 50 cents absorbed on C.
   it.each([
-    ["A", () => a, "promo-a10", 300, 135, 75.35, 300, 0, 2_789.65, 0.14],
-    ["B", () => b, "promo-freeship", 0, 40, 22.33, 300, 300, 737.67, 0.03],
-    ["C", () => c, "promo-100", 100, 362.5, 202.32, 0, 0, 6_685.18, 0.33]
+    ["A", () => a, "promo-a10", 300, 135, 76, 300, 0, 2_789, 0],
+    ["B", () => b, "promo-freeship", 0, 40, 22, 300, 300, 738, 0],
+    ["C", () => c, "promo-100", 100, 362.5, 202, 0, 0, 6_685.5, 0.5]
   ] as const)("order %s", (_name, order, promo, promoOff, codeOff, loyaltyOff, shipping, shippingWaived, total, rounding) => {
     const o = order()!
     expect(o.promotion?.id).toBe(promo)
@@ -127,14 +128,21 @@ describe("checkout pricing: invariants", () => {
       fc.property(arbCheckout, (input) => {
         const result = priceCheckout(input)
         if (Either.isLeft(result)) return
+        // Orders are priced in seller order; a promotion an earlier order took counts as used for the later ones.
+        const used = new Map<string, number>()
         for (const o of result.right.orders) {
           const lines = o.lines.map((l) => ({ productId: l.productId, storeId: l.storeId, categoryId: l.categoryId, remaining: l.baseLineTotal }))
           const shippingValue = Either.getOrThrow(input.quoteShipping({ storeId: o.storeId, totalWeightGrams: o.totalWeightGrams, discountedSubtotal: o.merchandiseSubtotal })).amount
-          const eligible = input.promotions.flatMap((c) => evaluatePromotion(c, lines, input.now, shippingValue) ?? [])
+          const candidates = input.promotions.map((c) => {
+            const n = used.get(c.promotion.id) ?? 0
+            return { ...c, usage: { global: c.usage.global + n, byBuyer: c.usage.byBuyer + n } }
+          })
+          const eligible = candidates.flatMap((c) => evaluatePromotion(c, lines, input.now, shippingValue) ?? [])
           const best = [...eligible].sort(comparePromotions)[0]
           expect(o.promotion?.id).toBe(best?.promotion.id)
           // Only the chosen promotion's discount is on the lines: nothing stacks.
           expect(o.promotionDiscount).toEqual(best?.merchandiseDiscount ?? M.zero("KES"))
+          if (o.promotion) used.set(o.promotion.id, (used.get(o.promotion.id) ?? 0) + 1)
         }
       }),
       { numRuns: 300 }
@@ -177,5 +185,115 @@ describe("checkout pricing: invariants", () => {
     // All priority 2, all KES 50 off, same creation time: the smaller id wins, whatever the order.
     const perms = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]
     for (const perm of perms) expect(choosePromotion(perm.map((i) => candidates[i]!), lines, NOW, M.kes(300))?.promotion.id).toBe("p-a")
+  })
+})
+
+describe("a checkout over several sellers (issue 10: limited promotions, whole-shilling shares, loyalty)", () => {
+  const everything = { _tag: "EVERYTHING" as const }
+  const twoSellers = [line("store-a", "sandals", 1_000, 1, 500), line("store-b", "kikoy", 1_000, 1, 300)]
+  const base = { currency: "KES" as const, now: NOW, lines: twoSellers, quoteShipping: quoterFor("KE-047-cbd") }
+
+  it.each([
+    ["1 use per buyer, never used", { perBuyer: 1 }, { global: 0, byBuyer: 0 }],
+    ["1 global use left (9 of 10 burned)", { global: 10 }, { global: 9, byBuyer: 0 }],
+    ["2 per buyer, 1 already used", { perBuyer: 2 }, { global: 1, byBuyer: 1 }]
+  ] as const)("a promotion with %s goes to the first seller's order only; the second is priced without it", (_name, limits, usage) => {
+    const p = priceOrThrow({
+      ...base,
+      promotions: [{ promotion: promotion("promo-100", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(100) }, { limits }), usage }]
+    })
+    expect(p.orders.map((o) => o.promotion?.id)).toEqual(["promo-100", undefined])
+    expect(p.orders.map((o) => o.promotionDiscount)).toEqual([M.kes(100), M.kes(0)])
+  })
+
+  it("the second order falls back to the next best promotion when the best one is used up by the first", () => {
+    const p = priceOrThrow({
+      ...base,
+      promotions: [
+        { promotion: promotion("promo-big", 5, everything, { _tag: "AMOUNT_OFF", amount: M.kes(200) }, { limits: { perBuyer: 1 } }), usage: unused },
+        { promotion: promotion("promo-small", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(50) }), usage: unused }
+      ]
+    })
+    expect(p.orders.map((o) => o.promotion?.id)).toEqual(["promo-big", "promo-small"])
+  })
+
+  it("property: a checkout without a code never fails because of a promotion, and burns never exceed any limit", () => {
+    fc.assert(
+      fc.property(arbCheckout, (input) => {
+        const result = priceCheckout({ ...input, code: undefined, loyalty: undefined })
+        if (Either.isLeft(result)) {
+          expect(result.left._tag).toBe("NotDeliverable") // the only refusal left: an address no zone covers
+          return
+        }
+        for (const c of input.promotions) {
+          const burns = result.right.orders.filter((o) => o.promotion?.id === c.promotion.id).length
+          if (burns > 0) {
+            if (c.promotion.limits.global !== undefined) expect(c.usage.global + burns).toBeLessThanOrEqual(c.promotion.limits.global)
+            if (c.promotion.limits.perBuyer !== undefined) expect(c.usage.byBuyer + burns).toBeLessThanOrEqual(c.promotion.limits.perBuyer)
+          }
+        }
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  // Lines of KES 1,000.30 and 2,000.40 from two sellers, KES 300 shipping each: totals 1,300.30 and
+  // 2,300.40, checkout 3,600.70 -> charge KES 3,600. Each order's share is whole shillings: 1,300 and
+  // 2,300 (the platform absorbs 0.30 and 0.40), so refunding both returns exactly the 3,600 paid.
+  it("each order's share of the charge is whole shillings: 1,300 + 2,300 = the KES 3,600 charged", () => {
+    const p = priceOrThrow({
+      ...base,
+      lines: [
+        { ...line("store-a", "sandals", 0, 1, 500), unitPrice: M.make(100_030, "KES") },
+        { ...line("store-b", "kikoy", 0, 1, 300), unitPrice: M.make(200_040, "KES") }
+      ],
+      promotions: []
+    })
+    expect(p.charge).toEqual(M.kes(3_600))
+    expect(p.orders.map((o) => o.buyerPays)).toEqual([M.kes(1_300), M.kes(2_300)])
+    expect(p.orders.map((o) => o.roundingAbsorbed)).toEqual([M.make(30, "KES"), M.make(40, "KES")])
+    expect(M.sum(p.orders.map((o) => refundDisbursement(o.buyerPays)), "KES")).toEqual(M.kes(3_600))
+  })
+
+  it("property: every order's share is whole shillings, and the refunds of all orders sum to the charge", () => {
+    fc.assert(
+      fc.property(arbCheckout, (input) => {
+        const result = priceCheckout(input)
+        if (Either.isLeft(result)) return
+        const p = result.right
+        for (const o of p.orders) {
+          expect(o.buyerPays.amount % 100).toBe(0)
+          // Never more than a shilling away from what the order costs.
+          expect(Math.abs(o.roundingAbsorbed.amount)).toBeLessThan(100)
+        }
+        // What each refund owes the buyer (the refund posting's credit to refunds payable) and what B2C sends for it.
+        const owed = snapshotsOf(p).map((s) => M.negate(balanceOf([refundPosting(s)], Accounts.refundsPayable(s.buyerId), "KES")))
+        expect(M.sum(owed.map(refundDisbursement), "KES")).toEqual(p.charge)
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("one point over two sellers is one whole point on one order, not 50 cents on each", () => {
+    const p = priceOrThrow({ ...base, promotions: [], loyalty: { policy: defaultLoyaltyPolicy, requestedPoints: 1, balance: 10 } })
+    expect(p.orders.map((o) => o.loyaltyPoints)).toEqual([1, 0])
+    expect(p.orders.map((o) => o.loyaltyDiscount)).toEqual([M.kes(1), M.kes(0)])
+  })
+
+  it("property: each order's loyalty value is its points × the point value; points returned over all refunds = points redeemed", () => {
+    fc.assert(
+      fc.property(arbCheckout, (input) => {
+        const result = priceCheckout(input)
+        if (Either.isLeft(result)) return
+        const p = result.right
+        const pointValue = input.loyalty?.policy.pointValue ?? M.zero("KES")
+        for (const o of p.orders) expect(o.loyaltyDiscount).toEqual(M.times(pointValue, o.loyaltyPoints))
+        // A refund (or any death of an order) returns what its snapshot says was redeemed on it.
+        const returned = snapshotsOf(p).reduce((s, snap) => s + (snap.incentives.loyalty?.points ?? 0), 0)
+        expect(returned).toBe(p.loyalty?.points ?? 0)
+        expect(p.loyalty?.value ?? M.zero("KES")).toEqual(M.times(pointValue, p.loyalty?.points ?? 0))
+      }),
+      { numRuns: 300 }
+    )
   })
 })
