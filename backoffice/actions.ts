@@ -10,7 +10,7 @@ import type { ActionContext, ActionRequest, ActionResponse, CurrentAdmin, Resour
 import type { Response } from "express"
 import { AdminRole, can } from "../application/admin/admin-roles.js"
 import type { AdminActor, Capability } from "../application/admin/admin-roles.js"
-import type { PlatformRuntime, PlatformServices } from "../adapters/platform.js"
+import type { PlatformRuntime, PlatformServices } from "../composition/platform.js"
 import type { Read } from "./read-model.js"
 
 export interface BackofficeContext {

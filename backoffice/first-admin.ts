@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto"
 import { Effect, Option } from "effect"
 import { bootstrapFirstAdmin } from "../application/admin/admin-accounts.js"
-import type { PlatformRuntime } from "../adapters/platform.js"
+import type { PlatformRuntime } from "../composition/platform.js"
 
 export interface FirstAdmin {
   readonly created: boolean

@@ -8,8 +8,8 @@ import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { join } from "node:path"
 import type { AddressInfo } from "node:net"
-import { startHttp } from "../adapters/http/server.js"
-import { makePlatformRuntime } from "../adapters/platform.js"
+import { startServer } from "../composition/http.js"
+import { makePlatformRuntime } from "../composition/platform.js"
 import { hashToken } from "../adapters/postgres/auth-store.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { insertUser } from "../adapters/postgres/seed.js"
@@ -40,7 +40,7 @@ try {
   }
   await pool`vacuum analyze`
 
-  const server = await startHttp(runtime, { port: 0, production: false })
+  const server = await startServer(runtime, { port: 0, production: false })
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/checkouts`
   // The clients run in a second process (bench/api-load.ts), as real clients would.
   const load = (from: number, count: number) =>

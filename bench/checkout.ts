@@ -5,7 +5,7 @@
  */
 import { Effect, ManagedRuntime } from "effect"
 import { placeCheckout } from "../application/checkout/place-checkout.js"
-import { persistenceLayer } from "../adapters/platform.js"
+import { persistenceLayer } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { insertUser } from "../adapters/postgres/seed.js"
 import { ensurePgbench, pgbenchTps, scratchDatabase, seedBenchWorld, summarise } from "./support.js"

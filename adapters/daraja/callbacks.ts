@@ -225,3 +225,9 @@ export const decodeB2CResult: (body: unknown) => Either.Either<B2CResult, Callba
   B2CResultFromWire,
   "B2C result"
 )
+
+/** What a body says its CheckoutRequestID is, when it can be read at all (for indexing only; nothing is trusted). */
+export const checkoutRequestIdOf = (raw: unknown): string | undefined => {
+  const decoded = decodeStkCallback(raw)
+  return Either.isRight(decoded) ? decoded.right.checkoutRequestId : undefined
+}

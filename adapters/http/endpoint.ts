@@ -6,7 +6,7 @@
  */
 import { Effect, Schema } from "effect"
 import type { Session } from "../../application/auth/auth.port.js"
-import type { PlatformServices } from "../platform.js"
+import type { PlatformServices } from "../../composition/platform.js"
 import type { HttpConfig } from "./config.js"
 import { RequestInvalid } from "./problems.js"
 

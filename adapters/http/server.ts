@@ -9,7 +9,7 @@ import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import express from "express"
 import type { NextFunction, Request, Response } from "express"
-import type { PlatformRuntime } from "../platform.js"
+import type { PlatformRuntime } from "../../composition/platform.js"
 import { httpConfigFromEnv } from "./config.js"
 import type { HttpConfig } from "./config.js"
 import type { Endpoint } from "./endpoint.js"
@@ -23,7 +23,6 @@ import { checkoutRoutes } from "./routes/checkout.js"
 import { devRoutes } from "./routes/dev.js"
 import { orderRoutes } from "./routes/orders.js"
 import { sellerRoutes } from "./routes/seller.js"
-import { mountBackoffice } from "../../backoffice/mount.js"
 import { fulfilmentEndpoints, mountFulfilmentWebhooks } from "./routes/fulfilment.js"
 
 export interface HttpOptions {
@@ -31,6 +30,8 @@ export interface HttpOptions {
   readonly production: boolean
   /** where Daraja reaches the callback; default PUBLIC_BASE_URL, else this server's own address */
   readonly publicBaseUrl?: string
+  /** other apps mounted before any body parser (the back-office), by the composition root */
+  readonly mounts?: ReadonlyArray<(app: express.Express) => void>
 }
 
 export const endpoints: ReadonlyArray<Endpoint> = [
@@ -86,7 +87,7 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions): express
     res.type("html").send(docsPage(endpoints))
   })
 
-  mountBackoffice(app, runtime, { production: options.production, sessionSecret: process.env["ADMIN_SESSION_SECRET"] })
+  for (const mount of options.mounts ?? []) mount(app)
   const json = express.json({ limit: "100kb", strict: false, type: () => true })
   const text = express.text({ limit: "64kb", type: () => true })
   for (const e of endpoints) {

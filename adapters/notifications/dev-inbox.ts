@@ -4,38 +4,14 @@
  * WhatsApp, templates.ts) so a developer can log in with the code it shows. Same checks and the
  * same dedupe-by-dedupeKey as the WhatsApp adapter, so code that works here works there.
  */
-import { Clock, Context, Effect, Either, Layer } from "effect"
+import { Clock, Effect, Either, Layer } from "effect"
 import { Notifier } from "../../application/ports/notifier.js"
-import type { MessageTemplate, OutboundMessage, SentMessage } from "../../application/ports/notifier.js"
+import type { OutboundMessage, SentMessage } from "../../application/ports/notifier.js"
+import { DEFAULT_LIST_LIMIT, DevInbox } from "../../application/ports/dev-inbox.js"
+import type { InboxMessage, InboxQuery } from "../../application/ports/dev-inbox.js"
 import { EpochMillis } from "../../domain/ids.js"
 import { normalise } from "../../domain/phone.js"
-import { validateOutbound } from "./templates.js"
-
-export interface InboxMessage {
-  /** Stands in for the WhatsApp wamid. */
-  readonly id: string
-  readonly to: string
-  readonly template: MessageTemplate
-  readonly params: ReadonlyArray<string>
-  /** What the person would read, e.g. "Your Amana login code is 123456. It expires in 10 minutes." */
-  readonly text: string
-  readonly dedupeKey: string
-  readonly sentAt: EpochMillis
-}
-
-export interface InboxQuery {
-  /** Any accepted phone form; only this recipient's messages. */
-  readonly to?: string
-  /** At most this many (default 50). */
-  readonly limit?: number
-}
-
-export class DevInbox extends Context.Tag("amana/DevInbox")<
-  DevInbox,
-  { readonly list: (query?: InboxQuery) => Effect.Effect<ReadonlyArray<InboxMessage>> }
->() {}
-
-export const DEFAULT_LIST_LIMIT = 50
+import { validateOutbound } from "../../application/notifications/templates.js"
 
 export const makeMemoryDevInbox = (): { readonly notifier: Notifier["Type"]; readonly inbox: DevInbox["Type"] } => {
   // Oldest first; `list` reverses. Kept in a process: a restart empties it.

@@ -11,10 +11,10 @@ import { Notifier, NotifierRetryLater } from "../../application/ports/notifier.j
 import type { MessageTemplate, OutboundMessage } from "../../application/ports/notifier.js"
 import { EpochMillis } from "../../domain/ids.js"
 import { normalise } from "../../domain/phone.js"
-import { DEFAULT_LIST_LIMIT, DevInbox } from "../notifications/dev-inbox.js"
-import type { InboxMessage } from "../notifications/dev-inbox.js"
-import { SentMessageStore, SentMessageStoreError } from "../notifications/sent-message-store.js"
-import { validateOutbound, renderText } from "../notifications/templates.js"
+import { DEFAULT_LIST_LIMIT, DevInbox } from "../../application/ports/dev-inbox.js"
+import type { InboxMessage } from "../../application/ports/dev-inbox.js"
+import { SentMessageStore, SentMessageStoreError } from "../../application/ports/sent-messages.js"
+import { validateOutbound, renderText } from "../../application/notifications/templates.js"
 import { Database } from "./database.js"
 
 type Row = { id: string; recipient: string; template: MessageTemplate; body: string; data: { params?: Array<string> }; dedupe_key: string | null; created_at: Date }

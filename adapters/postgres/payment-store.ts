@@ -30,12 +30,6 @@ const toRequest = (r: RequestRow): StkRequest => ({
 })
 const requestColumns = "id, checkout_id, phone, amount, currency, checkout_request_id, status, result_code, result_code_text, result_desc, mpesa_receipt_number, requested_at"
 
-/** What a body says its CheckoutRequestID is, when it can be read at all (for indexing only; nothing is trusted). */
-export const checkoutRequestIdOf = (raw: unknown): string | undefined => {
-  const decoded = decodeStkCallback(raw)
-  return Either.isRight(decoded) ? decoded.right.checkoutRequestId : undefined
-}
-
 export const PaymentStoreLive = Layer.effect(
   PaymentStore,
   Effect.map(Database, (db) => {

@@ -29,7 +29,7 @@ export const UnitOfWorkLive = Layer.effect(
   }))
 )
 
-/** The job the outbox events of one append become, in the same transaction (see adapters/worker). */
+/** The job the outbox events of one append become, in the same transaction (see adapters/postgres/worker.ts). */
 export const OUTBOX_TASK = "outbox__dispatch"
 export const OUTBOX_MAX_ATTEMPTS = 8
 

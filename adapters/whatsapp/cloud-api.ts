@@ -5,7 +5,7 @@
 import { Either, Option, Schema } from "effect"
 import type { OutboundMessage } from "../../application/ports/notifier.js"
 import { NotifierRetryLater, NotifierUndeliverable } from "../../application/ports/notifier.js"
-import { TEMPLATE_LANGUAGE } from "../notifications/templates.js"
+import { TEMPLATE_LANGUAGE } from "../../application/notifications/templates.js"
 
 /** `POST <base>/<phone number id>/messages` body for a template message. */
 export const templateMessageBody = (message: OutboundMessage) => ({

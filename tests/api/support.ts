@@ -10,11 +10,11 @@ import { Effect } from "effect"
 import type { Sql } from "../../adapters/postgres/database.js"
 import { hashToken } from "../../adapters/postgres/auth-store.js"
 import { insertDiscountCode, insertProduct, insertPromotion, insertStore, insertUser, insertVariant, insertZone } from "../../adapters/postgres/seed.js"
-import { makePlatformRuntime } from "../../adapters/platform.js"
-import type { PlatformRuntime } from "../../adapters/platform.js"
-import { startHttp } from "../../adapters/http/server.js"
-import { handlers } from "../../adapters/worker/registry.js"
-import { dispatchEvent } from "../../adapters/worker/worker.js"
+import { makePlatformRuntime } from "../../composition/platform.js"
+import type { PlatformRuntime } from "../../composition/platform.js"
+import { startServer } from "../../composition/http.js"
+import { handlers } from "../../composition/event-handlers.js"
+import { dispatchEvent } from "../../adapters/postgres/worker.js"
 import { startFakeDaraja } from "../fakes/daraja-server.js"
 import type { FakeDaraja } from "../fakes/daraja-server.js"
 
@@ -39,7 +39,7 @@ export const startApi = async (sql: Sql, options: { readonly production?: boolea
     process.env["CART_TOKEN_SECRET"] = "prod-test-cart-secret"
   }
   const runtime = makePlatformRuntime(sql)
-  const server: Server = await startHttp(runtime, { port: 0, production: options.production ?? false })
+  const server: Server = await startServer(runtime, { port: 0, production: options.production ?? false })
   const address = server.address()
   const port = typeof address === "object" && address !== null ? address.port : 0
   return {

@@ -25,7 +25,7 @@ const cruise = async (files: Record<string, string>) => {
     writeFileSync(join(dir, path), text)
   }
   const bin = join(root, "node_modules/.bin/depcruise")
-  const layers = ["domain", "application", "adapters", "db"].filter((l) => Object.keys(files).some((f) => f.startsWith(`${l}/`)))
+  const layers = ["domain", "application", "adapters", "backoffice", "composition", "db"].filter((l) => Object.keys(files).some((f) => f.startsWith(`${l}/`)))
   try {
     const { stdout, stderr } = await run(bin, [...layers, "--config", ".dependency-cruiser.cjs"], { cwd: dir })
     return { ok: true, output: stdout + stderr }
@@ -66,6 +66,39 @@ describe("layer rule (dependency-cruiser)", () => {
     const r = await cruise({ "db/seed.ts": 'import postgres from "postgres"\nexport const x = postgres\n' })
     expect(r.ok).toBe(false)
     expect(r.output).toMatch(/io-libraries-only-in-adapters: db\/seed\.ts → node_modules\/postgres/)
+  })
+
+  it("fails when an adapter imports another adapter, or the back-office imports an adapter, outside composition/", async () => {
+    const r = await cruise({
+      "adapters/postgres/cart-store.ts": "export const CartStoreLive = 1\n",
+      "adapters/http/routes/cart.ts": 'import { CartStoreLive } from "../../postgres/cart-store.js"\nexport const x = CartStoreLive\n',
+      "backoffice/mount.ts": 'import { CartStoreLive } from "../adapters/postgres/cart-store.js"\nexport const y = CartStoreLive\n'
+    })
+    expect(r.ok).toBe(false)
+    expect(r.output).toMatch(/adapters-meet-only-in-composition: adapters\/http\/routes\/cart\.ts → adapters\/postgres\/cart-store\.ts/)
+    expect(r.output).toMatch(/adapters-meet-only-in-composition: backoffice\/mount\.ts → adapters\/postgres\/cart-store\.ts/)
+  })
+
+  it("fails when an adapter imports a value (not only a type) from composition/", async () => {
+    const r = await cruise({
+      "composition/platform.ts": "export const makePlatformRuntime = () => 1\nexport type PlatformRuntime = number\n",
+      "adapters/http/server.ts": 'import { makePlatformRuntime } from "../../composition/platform.js"\nexport const x = makePlatformRuntime\n'
+    })
+    expect(r.ok).toBe(false)
+    expect(r.output).toMatch(/adapters-take-only-types-from-composition: adapters\/http\/server\.ts → composition\/platform\.ts/)
+  })
+
+  it("passes when adapters meet in composition/ and share only the named protocol modules and the runtime's type", async () => {
+    const r = await cruise({
+      "adapters/daraja/callbacks.ts": "export const CALLBACK_ACK = 1\n",
+      "adapters/postgres/cart-store.ts": "export const CartStoreLive = 1\n",
+      "composition/platform.ts": 'import { CartStoreLive } from "../adapters/postgres/cart-store.js"\nexport const layer = CartStoreLive\nexport type PlatformRuntime = number\n',
+      "composition/main.ts": 'import { serve } from "../adapters/http/server.js"\nimport { layer } from "./platform.js"\nexport const m = [serve, layer]\n',
+      "adapters/http/server.ts":
+        'import type { PlatformRuntime } from "../../composition/platform.js"\nimport { CALLBACK_ACK } from "../daraja/callbacks.js"\nexport const serve = (r: PlatformRuntime) => [r, CALLBACK_ACK]\n'
+    })
+    expect(r.output).toMatch(/no dependency violations found/)
+    expect(r.ok).toBe(true)
   })
 
   it("passes for a tree that keeps the rule", async () => {

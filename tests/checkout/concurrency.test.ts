@@ -8,7 +8,7 @@ import { placeCheckout } from "../../application/checkout/place-checkout.js"
 import { makePool } from "../../adapters/postgres/database.js"
 import type { Sql } from "../../adapters/postgres/database.js"
 import { insertDiscountCode, insertProduct, insertPromotion, insertUser, insertVariant } from "../../adapters/postgres/seed.js"
-import { persistenceLayer } from "../../adapters/platform.js"
+import { persistenceLayer } from "../../composition/platform.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { checkoutCommand, phoneFor, seedWorld } from "../support/world.js"
 

@@ -1,6 +1,6 @@
 /**
  * A fake logistics partner (a boda-boda fleet) over real HTTP on 127.0.0.1, speaking the protocol
- * documented in adapters/riders/logistics-partner.ts, written independently of the adapter:
+ * documented in adapters/logistics-partner/client.ts, written independently of the adapter:
  *
  * - POST /v1/deliveries: Bearer key and Idempotency-Key required; the body is checked; a replayed key
  *   returns the same delivery (200); `capacity(0)` answers 409 NO_CAPACITY; `fail(n)` answers 503.

@@ -7,14 +7,13 @@
 import { generateKeyPairSync } from "node:crypto"
 import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { makePlatformRuntime } from "../../adapters/platform.js"
-import type { PlatformRuntime } from "../../adapters/platform.js"
-import { startHttp } from "../../adapters/http/server.js"
-import { handlers } from "../../adapters/worker/registry.js"
-import { startWorker } from "../../adapters/worker/worker.js"
-import type { RunningWorker } from "../../adapters/worker/worker.js"
-import { fulfilmentTasks } from "../../adapters/riders/fulfilment-handlers.js"
-import type { PlatformServices } from "../../adapters/platform.js"
+import { makePlatformRuntime } from "../../composition/platform.js"
+import type { PlatformRuntime } from "../../composition/platform.js"
+import { startServer } from "../../composition/http.js"
+import { startWorker } from "../../adapters/postgres/worker.js"
+import type { RunningWorker } from "../../adapters/postgres/worker.js"
+import { handlers, tasks } from "../../composition/event-handlers.js"
+import type { PlatformServices } from "../../composition/platform.js"
 import type { Sql } from "../../adapters/postgres/database.js"
 import { insertUser } from "../../adapters/postgres/seed.js"
 import { startFakeDaraja } from "../fakes/daraja-server.js"
@@ -61,10 +60,10 @@ export const startPlatform = async (db: { readonly sql: Sql; readonly url: strin
   })
   for (const k of ["WHATSAPP_TOKEN", "PUBLIC_BASE_URL", "MPESA_CALLBACK_SECRET", "DARAJA_CERTIFICATE_PATH"]) delete process.env[k]
   const runtime = makePlatformRuntime(db.sql)
-  const server: Server = await startHttp(runtime, { port: 0, production: false })
+  const server: Server = await startServer(runtime, { port: 0, production: false })
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   process.env["PUBLIC_BASE_URL"] = url
-  const worker = await startWorker<PlatformServices>({ connectionString: db.url, runtime, handlers, tasks: fulfilmentTasks, concurrency: 3, pollInterval: 100, heartbeatMs: 60_000 })
+  const worker = await startWorker<PlatformServices>({ connectionString: db.url, runtime, handlers, tasks, concurrency: 3, pollInterval: 100, heartbeatMs: 60_000 })
   return {
     url,
     runtime,

@@ -2,7 +2,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Either } from "effect"
 import type { MessageTemplate } from "../../application/ports/notifier.js"
-import { renderText, templates, validateOutbound } from "../../adapters/notifications/templates.js"
+import { renderText, templates, validateOutbound } from "../../application/notifications/templates.js"
 import { templateMessageBody } from "../../adapters/whatsapp/cloud-api.js"
 
 const names = Object.keys(templates) as Array<MessageTemplate>

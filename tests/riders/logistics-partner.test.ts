@@ -2,7 +2,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Effect, Either, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makeLogisticsPartner } from "../../adapters/riders/logistics-partner.js"
+import { makeLogisticsPartner } from "../../adapters/logistics-partner/client.js"
 import type { DispatchRequest } from "../../application/riders/rider-dispatch.port.js"
 import { startFakePartner } from "../fakes/logistics-partner.js"
 import type { FakePartner } from "../fakes/logistics-partner.js"

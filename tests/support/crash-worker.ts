@@ -6,9 +6,9 @@
 import { Effect } from "effect"
 import { makePool } from "../../adapters/postgres/database.js"
 import { Database } from "../../adapters/postgres/database.js"
-import { makePlatformRuntime } from "../../adapters/platform.js"
-import type { PlatformServices } from "../../adapters/platform.js"
-import { startWorker } from "../../adapters/worker/worker.js"
+import { makePlatformRuntime } from "../../composition/platform.js"
+import type { PlatformServices } from "../../composition/platform.js"
+import { startWorker } from "../../adapters/postgres/worker.js"
 
 const url = process.argv[2]
 if (!url) throw new Error("usage: crash-worker.ts <database-url>")

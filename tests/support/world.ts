@@ -6,7 +6,7 @@ import type { Layer } from "effect"
 import { Effect, ManagedRuntime } from "effect"
 import type { Sql } from "../../adapters/postgres/database.js"
 import { insertProduct, insertStore, insertUser, insertVariant, insertZone } from "../../adapters/postgres/seed.js"
-import { persistenceLayer } from "../../adapters/platform.js"
+import { persistenceLayer } from "../../composition/platform.js"
 import type { PlaceCheckout } from "../../application/checkout/place-checkout.js"
 
 let n = 0

@@ -2,7 +2,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { backoffMs, MAX_ATTEMPTS, webhookTypeOf } from "../../application/webhooks/merchant-webhooks.js"
 import { messageFor } from "../../application/notifications/notify-order.js"
-import { verifyPartnerSignature, partnerSignature } from "../../adapters/riders/logistics-partner.js"
+import { verifyPartnerSignature, partnerSignature } from "../../adapters/logistics-partner/webhook.js"
 
 describe("merchant webhook rules", () => {
   it("property: backoff never shrinks and never exceeds 6 hours", () => {

@@ -10,7 +10,7 @@ import { Effect, ManagedRuntime } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { Outbox } from "../../application/ports/outbox.js"
 import { UnitOfWork } from "../../application/ports/unit-of-work.js"
-import { persistenceLayer } from "../../adapters/platform.js"
+import { persistenceLayer } from "../../composition/platform.js"
 import { useTestDatabase } from "../support/test-database.js"
 
 const db = useTestDatabase()

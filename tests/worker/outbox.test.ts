@@ -7,10 +7,10 @@ import { Effect, Either, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Outbox } from "../../application/ports/outbox.js"
 import { UnitOfWork } from "../../application/ports/unit-of-work.js"
-import { persistenceLayer } from "../../adapters/platform.js"
+import { persistenceLayer } from "../../composition/platform.js"
 import { Database } from "../../adapters/postgres/database.js"
-import { dispatchEvent } from "../../adapters/worker/worker.js"
-import type { EventHandler } from "../../adapters/worker/handlers.js"
+import { dispatchEvent } from "../../adapters/postgres/worker.js"
+import type { EventHandler } from "../../adapters/postgres/event-handler.js"
 import { useTestDatabase } from "../support/test-database.js"
 
 const db = useTestDatabase()

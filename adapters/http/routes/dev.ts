@@ -1,6 +1,6 @@
 /** GET /dev/messages: the dev inbox (outside production only: 404 there). */
 import { Effect, Schema } from "effect"
-import { DevInbox } from "../../notifications/dev-inbox.js"
+import { DevInbox } from "../../../application/ports/dev-inbox.js"
 import { endpoint } from "../endpoint.js"
 import { Instant } from "../wire.js"
 

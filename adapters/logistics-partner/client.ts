@@ -13,7 +13,6 @@
  *   X-Partner-Timestamp: <unix seconds>, X-Partner-Signature: sha256=<hex HMAC-SHA256(secret, "<ts>.<raw body>")>
  *   {eventId, deliveryId, reference, status: PICKED_UP|IN_TRANSIT|DELIVERED|FAILED, handoverCode?, reason?, photoUrl?, location?}
  */
-import { createHmac, timingSafeEqual } from "node:crypto"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Config, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { CarrierUnavailable, NoCarrierAvailable, RiderDispatch } from "../../application/riders/rider-dispatch.port.js"
@@ -83,20 +82,5 @@ export const makeLogisticsPartner = (config: PartnerConfig) =>
 
     return RiderDispatch.of({ assign, cancel })
   })
-
-/** `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>` */
-export const partnerSignature = (secret: string, timestamp: string, rawBody: string | Buffer): string =>
-  `sha256=${createHmac("sha256", secret).update(`${timestamp}.`).update(rawBody).digest("hex")}`
-
-/** Signature checked on the raw bytes in constant time; the timestamp must be within `toleranceMs` of now (replay). */
-export const verifyPartnerSignature = (input: { readonly secret: string; readonly rawBody: Buffer; readonly timestamp: string | undefined; readonly signature: string | undefined; readonly now: number; readonly toleranceMs?: number }): string | undefined => {
-  if (input.timestamp === undefined || !/^\d{1,12}$/.test(input.timestamp)) return "missing or malformed X-Partner-Timestamp"
-  if (Math.abs(input.now - Number(input.timestamp) * 1000) > (input.toleranceMs ?? 5 * 60_000)) return "timestamp outside the 5-minute window"
-  const match = input.signature === undefined ? null : /^sha256=([0-9a-f]{64})$/.exec(input.signature.trim())
-  if (match === null) return "missing or malformed X-Partner-Signature"
-  const expected = Buffer.from(partnerSignature(input.secret, input.timestamp, input.rawBody).slice("sha256=".length), "hex")
-  const given = Buffer.from(match[1]!, "hex")
-  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : "signature mismatch"
-}
 
 export const LogisticsPartnerLive = (config: PartnerConfig) => Layer.effect(RiderDispatch, makeLogisticsPartner(config))

@@ -15,9 +15,9 @@ import type { ManagedRuntime } from "effect"
 import { run } from "graphile-worker"
 import pg from "pg"
 import type { Runner, Task, TaskList, WorkerEvents } from "graphile-worker"
-import { Database } from "../postgres/database.js"
-import type { EventHandler, StoredEvent } from "./handlers.js"
-import { OUTBOX_TASK } from "../postgres/unit-of-work.js"
+import { Database } from "./database.js"
+import type { EventHandler, StoredEvent } from "./event-handler.js"
+import { OUTBOX_TASK } from "./unit-of-work.js"
 
 export interface WorkerConfig<R> {
   readonly connectionString: string
@@ -188,10 +188,3 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
     }
   }
 }
-
-/** UTC crontab. Friday 03:00 UTC is Friday 06:00 in Nairobi (UTC+3 all year). */
-export const CRONTAB = [
-  "* * * * * orders__expire_unpaid ?max=1",
-  "*/5 * * * * orders__complete_after_dispute_window ?max=1",
-  "0 3 * * 5 payouts__select_weekly_batch ?max=3"
-].join("\n")

@@ -1,17 +1,20 @@
 /**
- * The outbox handlers, worker tasks and cron lines of fulfilment and money out. Handler names are
- * idempotency keys: never rename one that has run. Each handler sends at most one external
- * message (WhatsApp, B2C request), as its last step.
+ * Which use case runs on which outbox event, worker task and cron line. Handler names are
+ * idempotency keys (the first half of each `processed_events` row): never rename one that has run.
+ * Each handler sends at most one external message (WhatsApp, B2C request), as its last step.
  */
 import { Effect, Schema } from "effect"
-import type { EventHandler } from "../worker/handlers.js"
-import type { PlatformServices } from "../platform.js"
-import { refundReturnedOrder } from "../../application/fulfilment/delivery-status.js"
-import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../../application/fulfilment/sla.js"
-import { NOTIFIED_EVENTS, notifyOrderEvent } from "../../application/notifications/notify-order.js"
-import { applyB2CResult, requestRefund, startPayoutBatch, submitPayout, submitRefund } from "../../application/payouts-execution/execute.js"
-import { deliverWebhook, enqueueMerchantWebhook, WEBHOOK_SOURCE_EVENTS } from "../../application/webhooks/merchant-webhooks.js"
-import { WEBHOOK_TASK } from "../postgres/webhook-store.js"
+import { refundReturnedOrder } from "../application/fulfilment/delivery-status.js"
+import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../application/fulfilment/sla.js"
+import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/notify-order.js"
+import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
+import { pollPush, reconcileCallback } from "../application/payments/reconcile.js"
+import { selectWeeklyPayoutBatch } from "../application/payouts/select-payout-batch.js"
+import { applyB2CResult, requestRefund, startPayoutBatch, submitPayout, submitRefund } from "../application/payouts-execution/execute.js"
+import { deliverWebhook, enqueueMerchantWebhook, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
+import type { EventHandler } from "../adapters/postgres/event-handler.js"
+import { WEBHOOK_TASK } from "../adapters/postgres/webhook-store.js"
+import type { PlatformServices } from "./platform.js"
 
 const str = (payload: Readonly<Record<string, unknown>>, key: string) =>
   typeof payload[key] === "string" ? Effect.succeed(payload[key]) : Effect.die(new Error(`outbox payload without ${key}`))
@@ -28,7 +31,12 @@ const B2CResultPayload = Schema.Struct({
   amountWhole: Schema.optional(Schema.Number)
 })
 
-export const fulfilmentHandlers: ReadonlyArray<EventHandler<PlatformServices>> = [
+export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
+  // M-Pesa: a stored callback is confirmed by STK query and settled; every accepted push is also
+  // polled (a "still processing" answer fails the job, and graphile-worker retries it with backoff).
+  { name: "payments.reconcile-callback", on: ["MPESA_CALLBACK_RECEIVED"], handle: (e) => Effect.flatMap(str(e.payload, "callbackId"), reconcileCallback) },
+  { name: "payments.poll-push", on: ["PAYMENT_STK_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "stkRequestId"), pollPush) },
+  // Fulfilment and money out: notifications, merchant webhooks, SLA timers, refunds, payouts.
   { name: "notify.buyer", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("buyer", e) },
   { name: "notify.seller", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("seller", e) },
   { name: "webhooks.enqueue", on: WEBHOOK_SOURCE_EVENTS, handle: (e) => enqueueMerchantWebhook({ ...e, occurredAt: e.occurredAt.getTime() }) },
@@ -54,11 +62,19 @@ export const fulfilmentHandlers: ReadonlyArray<EventHandler<PlatformServices>> =
 
 const DeliveryPayload = Schema.Struct({ deliveryId: Schema.String })
 
-/** Worker tasks (pass to startWorker's `tasks`). */
-export const fulfilmentTasks = {
+/** Worker tasks by name (startWorker's `tasks`): cron targets and the webhook delivery job. */
+export const tasks = {
+  orders__expire_unpaid: () => expireUnpaidOrders(),
+  orders__complete_after_dispute_window: () => completeAfterDisputeWindow(),
+  payouts__select_weekly_batch: () => selectWeeklyPayoutBatch(),
   [WEBHOOK_TASK]: (payload: unknown) => Effect.flatMap(Effect.orDie(Schema.decodeUnknown(DeliveryPayload)(payload)), (p) => deliverWebhook(p.deliveryId)),
   fulfilment__check_sla: () => checkSlaBreaches()
 }
 
-/** UTC crontab lines to append to the worker's CRONTAB. */
-export const FULFILMENT_CRONTAB = "* * * * * fulfilment__check_sla ?max=1"
+/** UTC crontab. Friday 03:00 UTC is Friday 06:00 in Nairobi (UTC+3 all year). */
+export const crontab = [
+  "* * * * * orders__expire_unpaid ?max=1",
+  "*/5 * * * * orders__complete_after_dispute_window ?max=1",
+  "0 3 * * 5 payouts__select_weekly_batch ?max=3",
+  "* * * * * fulfilment__check_sla ?max=1"
+].join("\n")

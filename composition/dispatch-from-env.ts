@@ -6,10 +6,10 @@
 import type { HttpClient } from "@effect/platform"
 import { Effect, Layer, Option } from "effect"
 import type { ConfigError } from "effect/ConfigError"
-import { RiderDispatch } from "../../application/riders/rider-dispatch.port.js"
-import type { Database } from "../postgres/database.js"
-import { makeLogisticsPartner, PartnerConfigFromEnv } from "./logistics-partner.js"
-import { makeRiderPool } from "./rider-pool.js"
+import { RiderDispatch } from "../application/riders/rider-dispatch.port.js"
+import type { Database } from "../adapters/postgres/database.js"
+import { makeLogisticsPartner, PartnerConfigFromEnv } from "../adapters/logistics-partner/client.js"
+import { makeRiderPool } from "../adapters/postgres/rider-pool.js"
 
 export const RiderDispatchFromEnv: Layer.Layer<RiderDispatch, ConfigError, Database | HttpClient.HttpClient> = Layer.effect(
   RiderDispatch,

@@ -5,10 +5,10 @@
 import type { HttpClient } from "@effect/platform"
 import { Config, Effect, Layer, Option } from "effect"
 import type { ConfigError } from "effect/ConfigError"
-import type { Notifier } from "../../application/ports/notifier.js"
-import { WhatsAppNotifierLive } from "../whatsapp/notifier.js"
-import { DevInboxMemoryLive } from "./dev-inbox.js"
-import type { SentMessageStore } from "./sent-message-store.js"
+import type { Notifier } from "../application/ports/notifier.js"
+import { WhatsAppNotifierLive } from "../adapters/whatsapp/notifier.js"
+import { DevInboxMemoryLive } from "../adapters/notifications/dev-inbox.js"
+import type { SentMessageStore } from "../application/ports/sent-messages.js"
 
 export const notifierLayerFromEnv = <E = never, R = never>(
   fallback: Layer.Layer<Notifier, E, R> = DevInboxMemoryLive

@@ -6,8 +6,8 @@
  * AUTHENTICATION) and the two channels cannot drift apart.
  */
 import { Either } from "effect"
-import type { MessageTemplate, OutboundMessage } from "../../application/ports/notifier.js"
-import { NotifierUndeliverable } from "../../application/ports/notifier.js"
+import type { MessageTemplate, OutboundMessage } from "../ports/notifier.js"
+import { NotifierUndeliverable } from "../ports/notifier.js"
 import { isNormalised } from "../../domain/phone.js"
 
 export interface TemplateDefinition {

@@ -7,20 +7,16 @@
  *
  * `--role=api` or `--role=worker` runs only that half (docker-compose runs them separately).
  */
-import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
 import { ensureFirstAdmin } from "../backoffice/first-admin.js"
-import { startHttp } from "./http/server.js"
-import { makePool } from "./postgres/database.js"
-import { resolveDatabase } from "./postgres/embedded.js"
-import { migrate } from "./postgres/migrate.js"
-import { seedDemo } from "./postgres/seed.js"
-import { FULFILMENT_CRONTAB, fulfilmentTasks } from "./riders/fulfilment-handlers.js"
-import { seedFulfilmentDemo } from "./riders/seed.js"
+import { makePool } from "../adapters/postgres/database.js"
+import { resolveDatabase } from "../adapters/postgres/embedded.js"
+import { migrate } from "../adapters/postgres/migrate.js"
+import { seedDemo, seedFulfilmentDemo } from "../adapters/postgres/seed.js"
+import { startWorker } from "../adapters/postgres/worker.js"
+import { crontab, handlers, tasks } from "./event-handlers.js"
+import { startServer } from "./http.js"
 import { makePlatformRuntime } from "./platform.js"
 import type { PlatformServices } from "./platform.js"
-import { handlers } from "./worker/registry.js"
-import { CRONTAB, startWorker } from "./worker/worker.js"
-import { selectWeeklyPayoutBatch } from "../application/payouts/select-payout-batch.js"
 
 const role = process.argv.find((a) => a.startsWith("--role="))?.slice("--role=".length) ?? "all"
 const port = Number(process.env["PORT"] ?? 3000)
@@ -48,17 +44,12 @@ const main = async () => {
           connectionString: database.url,
           runtime,
           handlers,
-          crontab: `${CRONTAB}\n${FULFILMENT_CRONTAB}`,
-          tasks: {
-            orders__expire_unpaid: () => expireUnpaidOrders(),
-            orders__complete_after_dispute_window: () => completeAfterDisputeWindow(),
-            payouts__select_weekly_batch: () => selectWeeklyPayoutBatch(),
-            ...fulfilmentTasks
-          }
+          crontab,
+          tasks
         })
       : undefined
   if (worker) log("worker running")
-  const server = role === "all" || role === "api" ? await startHttp(runtime, { port, production }) : undefined
+  const server = role === "all" || role === "api" ? await startServer(runtime, { port, production }) : undefined
   if (server) log("http listening", { url: `http://localhost:${port}` })
 
   let stopping = false

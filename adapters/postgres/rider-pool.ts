@@ -8,10 +8,10 @@ import { Effect, Layer } from "effect"
 import { chooseRider, MAX_LIVE_JOBS } from "../../application/riders/assignment.js"
 import { NoCarrierAvailable, RiderDispatch } from "../../application/riders/rider-dispatch.port.js"
 import type { Assignment, DispatchRequest } from "../../application/riders/rider-dispatch.port.js"
-import { Database } from "../postgres/database.js"
-import { riderStatsSql } from "../postgres/fulfilment-store.js"
-import type { RiderStatsRow } from "../postgres/fulfilment-store.js"
-import { q } from "../postgres/unit-of-work.js"
+import { Database } from "./database.js"
+import { riderStatsSql } from "./fulfilment-store.js"
+import type { RiderStatsRow } from "./fulfilment-store.js"
+import { q } from "./unit-of-work.js"
 
 export const makeRiderPool = Effect.gen(function* () {
   const db = yield* Database

@@ -1,0 +1,69 @@
+/**
+ * Every port bound to its adapter, as one Layer. Processes (the API, the worker, tests, benchmarks)
+ * build one runtime from it and run use cases through that runtime. This folder is the only place
+ * that imports several adapters (the dependency-cruiser rule `adapters-meet-only-in-composition`).
+ */
+import { Layer, ManagedRuntime } from "effect"
+import { FetchHttpClient } from "@effect/platform"
+import { ScryptPasswordHasherLive } from "../backoffice/password.js"
+import { B2CCallbackUrlsFromEnv } from "../adapters/daraja/b2c-callback-urls.js"
+import { PaymentGatewayFromEnv } from "../adapters/daraja/layer.js"
+import { AdminStoreLive } from "../adapters/postgres/admin-store.js"
+import { AuthStoreLive } from "../adapters/postgres/auth-store.js"
+import { BuyerOrderStoreLive } from "../adapters/postgres/buyer-order-store.js"
+import { CartStoreLive } from "../adapters/postgres/cart-store.js"
+import { CatalogueReaderLive } from "../adapters/postgres/catalogue-store.js"
+import { CheckoutStoreLive } from "../adapters/postgres/checkout-store.js"
+import { DatabaseFromPool } from "../adapters/postgres/database.js"
+import type { Sql } from "../adapters/postgres/database.js"
+import { DisbursementStoreLive } from "../adapters/postgres/disbursement-store.js"
+import { ExceptionQueueLive, FulfilmentStoreLive, MessageStatusStoreLive, NotificationDirectoryLive } from "../adapters/postgres/fulfilment-store.js"
+import { DevInboxPostgresLive, SentMessageStorePostgresLive } from "../adapters/postgres/notification-store.js"
+import { OrderStoreLive } from "../adapters/postgres/order-store.js"
+import { PaymentStoreLive } from "../adapters/postgres/payment-store.js"
+import { PayoutStoreLive } from "../adapters/postgres/payout-store.js"
+import { SellerStoreLive } from "../adapters/postgres/seller-store.js"
+import { OutboxLive, UnitOfWorkLive } from "../adapters/postgres/unit-of-work.js"
+import { WebhookStoreLive } from "../adapters/postgres/webhook-store.js"
+import { rateLimiterLayerFromEnv } from "../adapters/redis/rate-limiter-from-env.js"
+import { HandoverCodesFromEnv } from "../adapters/system/handover-codes.js"
+import { IdsLive } from "../adapters/system/ids.js"
+import { WebhookTransportLive } from "../adapters/webhooks/transport.js"
+import { RiderDispatchFromEnv } from "./dispatch-from-env.js"
+import { notifierLayerFromEnv } from "./notifier-from-env.js"
+
+/** The persistence-backed ports over one pool. */
+export const persistenceLayer = (pool: Sql) =>
+  Layer.mergeAll(UnitOfWorkLive, OutboxLive, CheckoutStoreLive, OrderStoreLive, PayoutStoreLive, AdminStoreLive).pipe(Layer.provideMerge(DatabaseFromPool(pool)), Layer.provideMerge(IdsLive))
+
+/** The REST API's stores. */
+export const apiStoresLayer = Layer.mergeAll(AuthStoreLive, CatalogueReaderLive, CartStoreLive, PaymentStoreLive, BuyerOrderStoreLive, SellerStoreLive)
+
+/** Notifier from the environment (WhatsApp when WHATSAPP_TOKEN is set); the dev inbox (reader) is always there for GET /dev/messages. */
+export const notificationsLayer = Layer.merge(notifierLayerFromEnv(DevInboxPostgresLive), DevInboxPostgresLive).pipe(Layer.provide(SentMessageStorePostgresLive))
+
+/** Fulfilment and money out: stores, rider dispatch (pool, plus the partner when configured), handover codes, merchant webhook transport, B2C callback URLs. */
+export const fulfilmentLayer = Layer.mergeAll(
+  FulfilmentStoreLive,
+  ExceptionQueueLive,
+  NotificationDirectoryLive,
+  MessageStatusStoreLive,
+  WebhookStoreLive,
+  DisbursementStoreLive,
+  RiderDispatchFromEnv,
+  HandoverCodesFromEnv,
+  WebhookTransportLive,
+  B2CCallbackUrlsFromEnv
+)
+
+/** Everything a process needs. Add new port bindings here. */
+export const platformLayer = (pool: Sql) =>
+  // The PaymentGateway is chosen by MPESA_ENV (the simulator by default); the services share the pool and one HttpClient.
+  Layer.mergeAll(apiStoresLayer, notificationsLayer, PaymentGatewayFromEnv, fulfilmentLayer).pipe(
+    Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, ScryptPasswordHasherLive))
+  )
+
+export type PlatformServices = Layer.Layer.Success<ReturnType<typeof platformLayer>>
+export type PlatformRuntime = ManagedRuntime.ManagedRuntime<PlatformServices, Layer.Layer.Error<ReturnType<typeof platformLayer>>>
+
+export const makePlatformRuntime = (pool: Sql): PlatformRuntime => ManagedRuntime.make(platformLayer(pool))
