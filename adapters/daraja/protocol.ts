@@ -6,7 +6,7 @@
 import { X509Certificate, constants, createPublicKey, publicEncrypt } from "node:crypto"
 import { Either } from "effect"
 import * as Money from "../../domain/money.js"
-import { GatewayRejected } from "../../application/ports/payment-gateway.js"
+import { GatewayRejected, STK_MAX_CHARGE } from "../../application/ports/payment-gateway.js"
 import type { B2CRequest, StkPushRequest } from "../../application/ports/payment-gateway.js"
 
 /** Africa/Nairobi is UTC+3 all year (no DST). */
@@ -49,7 +49,7 @@ export const localRejection = (errorCode: string, errorMessage: string): Gateway
 
 /** Daraja's per-transaction STK limits, in whole shillings. */
 export const STK_MIN_AMOUNT = 1
-export const STK_MAX_AMOUNT = 250_000
+export const STK_MAX_AMOUNT = Money.toWholeUnits(STK_MAX_CHARGE)
 
 const PHONE = /^254[17]\d{8}$/
 

@@ -68,6 +68,7 @@ const STATUS: Readonly<Record<string, readonly [number, string?]>> = {
   CartEmpty: [422],
   QuantityTooLarge: [422],
   NotDeliverable: [422],
+  ChargeAboveMpesaLimit: [422],
   UnknownLocation: [422, "SHIPPING.UNKNOWN_LOCATION"],
   RateCurrencyMismatch: [422],
   ProofRequired: [422],

@@ -343,7 +343,7 @@ export const CheckoutStoreLive = Layer.effect(
             with chk as (
               insert into checkouts (id, buyer_id, idempotency_key, request_hash, state, currency, subtotal, discount_total, shipping_total, total,
                                      charge_amount, payer_phone, destination_location_id, affiliate_user_id, created_at, expires_at)
-              values (${c.id}, ${c.buyerId}, ${c.idempotencyKey}, ${sha256(c.fingerprint)}, 'PENDING_PAYMENT', ${c.currency}, ${c.subtotal.amount},
+              values (${c.id}, ${c.buyerId}, ${c.idempotencyKey}, ${sha256(c.fingerprint)}, ${c.state}, ${c.currency}, ${c.subtotal.amount},
                       ${c.discountTotal.amount}, ${c.shippingTotal.amount}, ${c.total.amount}, ${c.charge.amount}, ${c.payerPhone},
                       ${c.destination}, ${c.affiliateUserId ?? null}, ${at}, ${new Date(c.expiresAt)})
             ), ord as (

@@ -1,5 +1,7 @@
 import { Data } from "effect"
 import type { NotSellableReason } from "../../domain/catalogue.js"
+import * as M from "../../domain/money.js"
+import type { Money } from "../../domain/money.js"
 
 export class UnknownItem extends Data.TaggedError("UnknownItem")<{ readonly variantId: string }> {
   readonly code = "CHECKOUT.UNKNOWN_ITEM"
@@ -52,3 +54,11 @@ export class CheckoutNotFound extends Data.TaggedError("CheckoutNotFound")<{ rea
 
 /** Another request with the same Idempotency-Key committed first (the use case replays its result). */
 export class DuplicateCheckout extends Data.TaggedError("DuplicateCheckout")<{ readonly key: string }> {}
+
+/** M-Pesa cannot take this charge in one STK push: refused before anything is reserved. */
+export class ChargeAboveMpesaLimit extends Data.TaggedError("ChargeAboveMpesaLimit")<{ readonly charge: Money; readonly limit: Money }> {
+  readonly code = "CHECKOUT.CHARGE_ABOVE_MPESA_LIMIT"
+  override get message() {
+    return `this checkout comes to ${M.format(this.charge)}, more than the ${M.format(this.limit)} M-Pesa accepts in one payment; split the cart into smaller checkouts`
+  }
+}

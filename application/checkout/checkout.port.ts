@@ -86,6 +86,8 @@ export interface CheckoutPlan {
     readonly buyerId: string
     readonly idempotencyKey: string
     readonly fingerprint: string
+    /** PAID at once when there is nothing to charge (the platform's funding pays it all). */
+    readonly state: "PENDING_PAYMENT" | "PAID"
     readonly currency: Currency
     readonly subtotal: Money
     readonly discountTotal: Money

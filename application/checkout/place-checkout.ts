@@ -13,14 +13,17 @@ import { defaultLoyaltyPolicy, DiscountCodeNotApplicable } from "../../domain/in
 import type { LoyaltyPolicy } from "../../domain/incentives.js"
 import * as M from "../../domain/money.js"
 import { PAYMENT_WINDOW_MS } from "../../domain/order.js"
+import type { Actor } from "../../domain/order.js"
 import { priceCheckout } from "../../domain/pricing.js"
 import type { CheckoutLine } from "../../domain/pricing.js"
 import { quoteShipping } from "../../domain/shipping.js"
 import { buildSnapshot, canonicalJson, encodeSnapshot } from "../../domain/snapshot.js"
+import { payOrders } from "../payments/pay-orders.js"
 import { Ids } from "../ports/ids.js"
+import { STK_MAX_CHARGE } from "../ports/payment-gateway.js"
 import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
-import { IdempotencyKeyReused, ItemNotSellable, OutOfStock, UnknownDiscountCode, UnknownItem } from "./checkout.errors.js"
+import { ChargeAboveMpesaLimit, IdempotencyKeyReused, ItemNotSellable, OutOfStock, UnknownDiscountCode, UnknownItem } from "./checkout.errors.js"
 import { CheckoutStore, checkoutLine } from "./checkout.port.js"
 import type { CheckoutPlan, CheckoutSummary, PlannedBurn } from "./checkout.port.js"
 import type { IncentiveExhausted } from "./checkout.errors.js"
@@ -64,6 +67,8 @@ const mergeItems = (items: PlaceCheckout["items"]) => {
 }
 
 const MAX_ATTEMPTS = 3
+
+const PLATFORM_FUNDING: Actor = { kind: "SYSTEM", id: "platform-funding" }
 
 export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = defaultCheckoutSettings) =>
   Effect.gen(function* () {
@@ -157,6 +162,12 @@ const placeNew = <E, R>(
     })
     if (Either.isLeft(priced)) return yield* Effect.fail(priced.left)
     const checkout = priced.right
+    // One STK push cannot ask for more: refuse now, before any stock or incentive is held.
+    if (checkout.currency === STK_MAX_CHARGE.currency && M.compare(checkout.charge, STK_MAX_CHARGE) > 0)
+      return yield* new ChargeAboveMpesaLimit({ charge: checkout.charge, limit: STK_MAX_CHARGE })
+    // Nothing to charge (incentives cover it all, or a total under one shilling): the platform's
+    // funding pays the orders at once; M-Pesa cannot be asked for zero.
+    const fundedByPlatform = M.isZero(checkout.charge)
 
     // Affiliate attribution (never the buyer or the sellers' own people).
     let affiliate: { userId: UserId; code: string } | undefined
@@ -225,6 +236,7 @@ const placeNew = <E, R>(
         buyerId: cmd.buyerId,
         idempotencyKey: cmd.idempotencyKey,
         fingerprint,
+        state: fundedByPlatform ? "PAID" : "PENDING_PAYMENT",
         currency: checkout.currency,
         subtotal: checkout.merchandiseSubtotal,
         discountTotal: M.add(checkout.merchandiseDiscount, checkout.shippingDiscount),
@@ -260,9 +272,16 @@ const placeNew = <E, R>(
       }))
     ])
     yield* store.persist(plan)
+    if (fundedByPlatform)
+      yield* payOrders(
+        { checkoutId, charge: checkout.charge, orderIds: orders.map((o) => o.id) },
+        { actor: PLATFORM_FUNDING, reason: "nothing to charge: paid in full by the platform's incentives", reference: `platform:${checkoutId}`, stkRequestId: null, receipt: null },
+        now
+      )
+    const state = fundedByPlatform ? ("PAID" as const) : ("PENDING_PAYMENT" as const)
     const summary: CheckoutSummary = {
       checkoutId,
-      state: "PENDING_PAYMENT",
+      state,
       currency: checkout.currency,
       total: checkout.total,
       charge: checkout.charge,
@@ -270,7 +289,7 @@ const placeNew = <E, R>(
       createdAt: now,
       expiresAt: now + PAYMENT_WINDOW_MS,
       payerPhone: cmd.payerPhone,
-      orders: orders.map((o) => ({ orderId: o.id, storeId: o.storeId, state: "PENDING_PAYMENT" as const, total: o.total }))
+      orders: orders.map((o) => ({ orderId: o.id, storeId: o.storeId, state, total: o.total }))
     }
     return summary
   })

@@ -21,16 +21,15 @@
  * does nothing.
  */
 import { Clock, Effect, Option } from "effect"
-import { orderMoneyFromSnapshot, paymentPostings } from "../../domain/ledger.js"
 import * as M from "../../domain/money.js"
 import type { Actor } from "../../domain/order.js"
 import { applyTransition } from "../orders/transition-order.js"
 import { OrderStore } from "../orders/order.port.js"
-import type { OrderRecord } from "../orders/order.port.js"
 import { Outbox } from "../ports/outbox.js"
 import { PaymentGateway } from "../ports/payment-gateway.js"
 import type { StkStatus } from "../ports/payment-gateway.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
+import { payOrders } from "./pay-orders.js"
 import { PaymentStillPending } from "./payment.errors.js"
 import { PaymentStore } from "./payment.port.js"
 import type { StkCallbackInfo, StkRequest } from "./payment.port.js"
@@ -172,18 +171,18 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
       yield* exception(kind, request.id, { reason: `payment confirmed for a checkout whose orders are ${[...new Set(c.orders.map((o) => o.state))].join(", ")}; refund or reinstate`, receipt: receipt ?? null })
       return kind
     }
-    const orders = yield* OrderStore
-    const locked: Array<OrderRecord> = []
-    for (const o of c.orders) {
-      const order = yield* orders.lock(o.orderId)
-      if (Option.isSome(order)) locked.push(order.value)
-    }
-    for (const order of locked) yield* applyTransition(order, { orderId: order.id, to: "PAID", actor: MPESA, reason: receipt ? `M-Pesa ${receipt}` : "M-Pesa (confirmed by STK query)" }, at)
-    yield* orders.post(paymentPostings(c.checkoutId, receipt ?? `query:${request.checkoutRequestId}`, c.charge, locked.map((o) => orderMoneyFromSnapshot(o.snapshot))), at)
-    yield* store.setCheckoutState(c.checkoutId, "PAID", at)
-    yield* Effect.flatMap(Outbox, (o) =>
-      o.append([{ type: "CHECKOUT_PAID", aggregateType: "CHECKOUT", aggregateId: c.checkoutId, payload: { checkoutId: c.checkoutId, stkRequestId: request.id, receipt: receipt ?? null, amount: c.charge } }])
+    yield* payOrders(
+      { checkoutId: c.checkoutId, charge: c.charge, orderIds: c.orders.map((o) => o.orderId) },
+      {
+        actor: MPESA,
+        reason: receipt ? `M-Pesa ${receipt}` : "M-Pesa (confirmed by STK query)",
+        reference: receipt ?? `query:${request.checkoutRequestId}`,
+        stkRequestId: request.id,
+        receipt: receipt ?? null
+      },
+      at
     )
+    yield* store.setCheckoutState(c.checkoutId, "PAID", at)
     return "PAID" as const
   })
 

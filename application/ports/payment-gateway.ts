@@ -4,7 +4,11 @@
  */
 import { Context, Data } from "effect"
 import type { Effect } from "effect"
+import * as M from "../../domain/money.js"
 import type { Money } from "../../domain/money.js"
+
+/** The most one STK push may ask for (Daraja's per-transaction limit, shared/protocols/DARAJA.md). */
+export const STK_MAX_CHARGE: Money = M.kes(250_000)
 
 export interface StkPushRequest {
   /** 2547XXXXXXXX or 2541XXXXXXXX. */
