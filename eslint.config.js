@@ -3,7 +3,7 @@ import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".data/**", "coverage/**", "artifacts/**"] },
+  { ignores: ["node_modules/**", ".data/**", "coverage/**", "artifacts/**", "reports/**", ".stryker-tmp/**"] },
   { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } } },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -81,15 +81,24 @@ export const divideRounded = (n: bigint, d: bigint, rounding: Rounding): bigint 
   const abs = negative ? -n : n
   let q = abs / d
   const r = abs % d
-  if (r !== 0n) {
-    const twice = r * 2n
-    const up =
-      rounding === "UP" ||
-      (rounding === "HALF_UP" && twice >= d) ||
-      (rounding === "HALF_EVEN" && (twice > d || (twice === d && q % 2n === 1n)))
-    if (up) q += 1n
-  }
+  if (r !== 0n && roundsAway(rounding, q, r * 2n, d)) q += 1n
   return negative ? -q : q
+}
+
+/** Does a quotient q with twice-remainder `twice` (over divisor d) move one unit away from zero? */
+const roundsAway = (rounding: Rounding, q: bigint, twice: bigint, d: bigint): boolean => {
+  switch (rounding) {
+    case "DOWN":
+      return false
+    case "UP":
+      return true
+    case "HALF_UP":
+      return twice >= d
+    case "HALF_EVEN":
+      return twice > d || (twice === d && q % 2n === 1n)
+    default:
+      throw new MoneyInvariantError(`unknown rounding rule: ${String(rounding)}`)
+  }
 }
 
 /** a × numerator / denominator, rounded by the rule. */
