@@ -43,6 +43,12 @@ export interface BackofficeOptions {
   /** signs the session-id cookie; random per process when unset (sessions then end at restart) */
   readonly sessionSecret?: string | undefined
   readonly sessionTtlMs?: number
+  /** runs first on every /admin request: bounds the body before the form parser buffers it */
+  readonly bodyGuard: express.RequestHandler
+  /** the body bound the form parser is held to as well */
+  readonly maxBodyBytes: number
+  /** the client's address as a rate-limit key (TRUST_PROXY honoured) */
+  readonly clientAddress: (req: express.Request) => string
 }
 
 export const ADMIN_ROOT = "/admin"
@@ -161,7 +167,7 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
     cookie: { httpOnly: true, sameSite: "strict", secure: options.production, path: ADMIN_ROOT, maxAge: options.sessionTtlMs ?? 8 * 60 * 60_000 }
   })
   // The session runs before the gate; the router's own session middleware then sees req.session and steps aside.
-  app.use(ADMIN_ROOT, sessionMiddleware, adminWriteGate)
+  app.use(ADMIN_ROOT, options.bodyGuard, sessionMiddleware, adminWriteGate)
 
   const router = AdminJSExpress.buildAuthenticatedRouter(
     admin,
@@ -170,7 +176,7 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
       cookiePassword: options.sessionSecret ?? randomBytes(32).toString("hex"),
       authenticate: async (email: string, password: string, context?: { req: express.Request }) => {
         const outcome = await runtime.runPromise(
-          Effect.either(authenticateAdmin({ email: String(email ?? ""), password: String(password ?? ""), clientAddress: context?.req.ip ?? "unknown" }))
+          Effect.either(authenticateAdmin({ email: String(email ?? ""), password: String(password ?? ""), clientAddress: context ? options.clientAddress(context.req) : "unknown" }))
         )
         if (outcome._tag === "Left") {
           if (outcome.left._tag === "AdminLoginThrottled") throw new Error("tooManyRequests")
@@ -183,7 +189,9 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
       }
     },
     null,
-    { resave: false, saveUninitialized: false } as never
+    { resave: false, saveUninitialized: false } as never,
+    // formidable's own defaults are 20 MB of fields and 1,000 of them
+    { maxFieldsSize: options.maxBodyBytes, maxFileSize: options.maxBodyBytes, maxFields: 500 }
   )
   app.use(ADMIN_ROOT, router)
 }

@@ -3,7 +3,8 @@
  * build one runtime from it and run use cases through that runtime. This folder is the only place
  * that imports several adapters (the dependency-cruiser rule `adapters-meet-only-in-composition`).
  */
-import { Layer, ManagedRuntime } from "effect"
+import { Config, Effect, Layer, ManagedRuntime, Option } from "effect"
+import { DEFAULT_LOGIN_LIMITS, LoginLimits } from "../application/auth/rate-limits.js"
 import { FetchHttpClient } from "@effect/platform"
 import { ScryptPasswordHasherLive } from "../backoffice/password.js"
 import { B2CCallbackUrlsFromEnv } from "../adapters/daraja/b2c-callback-urls.js"
@@ -56,10 +57,21 @@ export const fulfilmentLayer = Layer.mergeAll(
   B2CCallbackUrlsFromEnv
 )
 
+/**
+ * OTP_GLOBAL_LIMIT: login codes the whole platform sends per 15 minutes (default 3,000; code
+ * exchanges may be twice that). A cost and abuse ceiling: size it to real peak traffic.
+ */
+export const LoginLimitsFromEnv = Layer.effect(
+  LoginLimits,
+  Effect.map(Config.option(Config.integer("OTP_GLOBAL_LIMIT").pipe(Config.validate({ message: "OTP_GLOBAL_LIMIT must be a positive integer", validation: (n) => n > 0 }))), (global) =>
+    Option.match(global, { onNone: () => DEFAULT_LOGIN_LIMITS, onSome: (n) => ({ ...DEFAULT_LOGIN_LIMITS, codesGlobal: n, attemptsGlobal: 2 * n }) })
+  )
+)
+
 /** Everything a process needs. Add new port bindings here. */
 export const platformLayer = (pool: Sql) =>
   // The PaymentGateway is chosen by MPESA_ENV (the simulator by default); the services share the pool and one HttpClient.
-  Layer.mergeAll(apiStoresLayer, notificationsLayer, PaymentGatewayFromEnv, fulfilmentLayer).pipe(
+  Layer.mergeAll(apiStoresLayer, notificationsLayer, PaymentGatewayFromEnv, fulfilmentLayer, LoginLimitsFromEnv).pipe(
     Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, ScryptPasswordHasherLive))
   )
 

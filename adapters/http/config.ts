@@ -3,8 +3,11 @@
  *   PUBLIC_BASE_URL        where Safaricom (or the simulator) reaches us; default http://127.0.0.1:PORT
  *   MPESA_CALLBACK_SECRET  the unguessable path segment of the callback URL; required in production
  *   CART_TOKEN_SECRET      signs guest cart tokens; required in production
+ *   TRUST_PROXY            which reverse proxies may name the client (client-address.ts); off by default
  */
 import { randomBytes } from "node:crypto"
+import { parseTrustProxy } from "./client-address.js"
+import type { TrustProxy } from "./client-address.js"
 
 export interface HttpConfig {
   readonly production: boolean
@@ -12,6 +15,7 @@ export interface HttpConfig {
   publicBaseUrl: string
   readonly callbackSecret: string
   readonly cartTokenSecret: string
+  readonly trustProxy: TrustProxy
 }
 
 const required = (name: string, production: boolean, dev: () => string): string => {
@@ -26,7 +30,8 @@ export const httpConfigFromEnv = (options: { readonly port: number; readonly pro
   publicBaseUrl: (options.publicBaseUrl ?? process.env["PUBLIC_BASE_URL"] ?? `http://127.0.0.1:${options.port}`).replace(/\/+$/, ""),
   // Outside production a fixed callback secret keeps the URL stable across restarts of `npm start`.
   callbackSecret: required("MPESA_CALLBACK_SECRET", options.production, () => "dev-callback-secret"),
-  cartTokenSecret: required("CART_TOKEN_SECRET", options.production, () => randomBytes(32).toString("hex"))
+  cartTokenSecret: required("CART_TOKEN_SECRET", options.production, () => randomBytes(32).toString("hex")),
+  trustProxy: parseTrustProxy(process.env["TRUST_PROXY"])
 })
 
 export const callbackPath = (secret: string) => `/api/v1/payments/mpesa/callback/${encodeURIComponent(secret)}`

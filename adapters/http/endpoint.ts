@@ -16,6 +16,8 @@ export interface RequestContext {
   readonly requestId: string
   readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
   readonly remoteAddr: string | undefined
+  /** the client's address as a rate-limit key (TRUST_PROXY honoured; IPv6 by its /64) */
+  readonly clientAddress: string
   readonly config: HttpConfig
   /** present when a valid bearer token was sent (always present for auth: "required") */
   readonly session: Session | undefined

@@ -11,6 +11,7 @@ import type { Session } from "../../application/auth/auth.port.js"
 import type { PlatformRuntime, PlatformServices } from "../../composition/platform.js"
 import type { HttpConfig } from "./config.js"
 import type { Endpoint, RequestContext } from "./endpoint.js"
+import { clientAddressKey } from "./client-address.js"
 import { problem, toProblem } from "./problems.js"
 import type { Problem } from "./problems.js"
 
@@ -71,7 +72,8 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
     const ctx: RequestContext = {
       requestId,
       headers: req.headers,
-      remoteAddr: req.socket.remoteAddress,
+      remoteAddr: req.ip ?? req.socket.remoteAddress,
+      clientAddress: clientAddressKey(req.ip ?? req.socket.remoteAddress),
       config,
       session,
       rawBody: e.rawBody && typeof req.body === "string" ? req.body : undefined,

@@ -14,6 +14,7 @@ import { httpConfigFromEnv } from "./config.js"
 import type { HttpConfig } from "./config.js"
 import type { Endpoint } from "./endpoint.js"
 import { docsPage, openApiDocument } from "./openapi.js"
+import { bodyLimit, MAX_BODY_BYTES } from "./body-limit.js"
 import { problem } from "./problems.js"
 import { log, runEndpoint, sendProblem } from "./run.js"
 import { authRoutes } from "./routes/auth.js"
@@ -52,7 +53,8 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions): express
   const config = httpConfigFromEnv(options)
   const app = express()
   app.disable("x-powered-by")
-  app.set("trust proxy", false)
+  // req.ip is the client: the TCP peer, or what the trusted proxies say (TRUST_PROXY, client-address.ts)
+  app.set("trust proxy", config.trustProxy === false ? false : Array.isArray(config.trustProxy) ? [...config.trustProxy] : config.trustProxy)
   app.locals["config"] = config
 
   // Correlation id and one structured log line per request.
@@ -75,6 +77,8 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions): express
     })
     next()
   })
+
+  app.use(bodyLimit(MAX_BODY_BYTES))
 
   app.get("/health", (_req, res) => {
     res.json({ status: "ok" })

@@ -6,7 +6,7 @@
 import { Clock, Effect, Layer } from "effect"
 import { RateLimiter } from "../../application/ports/rate-limiter.js"
 import type { RateLimit } from "../../application/ports/rate-limiter.js"
-import { assertValidLimit, hitLog } from "./sliding-window.js"
+import { assertValidLimit, hitLog, peekLog, storageKey } from "./sliding-window.js"
 
 interface Log {
   readonly hits: Array<number>
@@ -31,15 +31,22 @@ export const makeMemoryRateLimiter = (): RateLimiter["Type"] => {
           sinceSweep = 0
           sweep(now)
         }
-        let log = logs.get(limit.key)
+        const key = storageKey(limit.key)
+        let log = logs.get(key)
         if (log === undefined || log.expiresAt <= now) {
           log = { hits: [], expiresAt: now }
-          logs.set(limit.key, log)
+          logs.set(key, log)
         }
         // Synchronous from here on: no other fiber can interleave, which is the atomicity Redis gets from Lua.
         const decision = hitLog(log.hits, now, limit.limit, limit.windowMs)
         if (decision.allowed) log.expiresAt = now + limit.windowMs
         return decision
+      }),
+    peek: (limit: RateLimit) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        assertValidLimit(limit)
+        const log = logs.get(storageKey(limit.key))
+        return peekLog(log === undefined || log.expiresAt <= now ? [] : log.hits, now, limit.limit, limit.windowMs)
       })
   }
 }

@@ -6,7 +6,7 @@
  * TestClock, and the in-process limiter reads the same clock, so both obey one spec. The cost is
  * that instances' clocks must agree (NTP); a skew of a second shifts a 15-minute window by a second.
  *
- * Keys are namespaced "amana:rate:[<namespace>:]<key>"; each log expires one window after its last allowed hit.
+ * Keys are namespaced "amana:rate:[<namespace>:]<storageKey(key)>"; each log expires one window after its last allowed hit.
  */
 import { randomUUID } from "node:crypto"
 import { Clock, Duration, Effect, Layer } from "effect"
@@ -15,7 +15,7 @@ import { RateLimiter, RateLimiterUnavailable } from "../../application/ports/rat
 import type { RateDecision, RateLimit } from "../../application/ports/rate-limiter.js"
 import { RedisClient, RedisClientLive } from "./client.js"
 import type { RedisConnectError } from "./client.js"
-import { assertValidLimit, hitScript } from "./sliding-window.js"
+import { assertValidLimit, hitScript, peekScript, storageKey } from "./sliding-window.js"
 
 /**
  * Keys live under one namespace. RATE_LIMIT_NAMESPACE separates environments sharing a Redis (each
@@ -23,37 +23,37 @@ import { assertValidLimit, hitScript } from "./sliding-window.js"
  */
 export const KEY_PREFIX = `amana:rate:${process.env["RATE_LIMIT_NAMESPACE"] ? `${process.env["RATE_LIMIT_NAMESPACE"]}:` : ""}`
 const COMMAND = "amanaSlidingWindowHit"
+const PEEK = "amanaSlidingWindowPeek"
 /** A limiter that cannot answer quickly is unavailable; the caller decides to fail open or closed. */
 const HIT_TIMEOUT = Duration.seconds(2)
 
-type WithHitCommand = Redis & {
-  [COMMAND]: (key: string, now: number, windowMs: number, limit: number, member: string) => Promise<[number, number]>
-}
+type Script = (key: string, now: number, windowMs: number, limit: number, member: string) => Promise<[number, number]>
+type WithHitCommand = Redis & { [COMMAND]: Script; [PEEK]: Script }
 
 /** Defines the script on the client (ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT). */
 const withHitCommand = (redis: Redis): WithHitCommand => {
   if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: hitScript })
+  if (!(PEEK in redis)) redis.defineCommand(PEEK, { numberOfKeys: 1, lua: peekScript })
   return redis as WithHitCommand
 }
 
 export const makeRedisRateLimiter = (redis: Redis): RateLimiter["Type"] => {
   const client = withHitCommand(redis)
-  return {
-    hit: (limit: RateLimit) =>
-      Effect.gen(function* () {
-        assertValidLimit(limit)
-        const now = yield* Clock.currentTimeMillis
-        const [allowed, value] = yield* Effect.tryPromise({
-          // The member only has to be unique: two hits in the same millisecond are two hits.
-          try: () => client[COMMAND](KEY_PREFIX + limit.key, now, limit.windowMs, limit.limit, `${now}:${randomUUID()}`),
-          catch: (cause) => new RateLimiterUnavailable({ cause })
-        }).pipe(
-          Effect.timeoutFail({ duration: HIT_TIMEOUT, onTimeout: () => new RateLimiterUnavailable({ cause: "Redis did not answer within 2s" }) })
-        )
-        const decision: RateDecision = allowed === 1 ? { allowed: true, remaining: value } : { allowed: false, retryAfterMs: value }
-        return decision
-      }).pipe(Effect.withSpan("RateLimiter.hit", { attributes: { "rate.limit": limit.limit, "rate.window_ms": limit.windowMs } }))
-  }
+  const run = (script: typeof COMMAND | typeof PEEK) => (limit: RateLimit) =>
+    Effect.gen(function* () {
+      assertValidLimit(limit)
+      const now = yield* Clock.currentTimeMillis
+      const [allowed, value] = yield* Effect.tryPromise({
+        // The member only has to be unique: two hits in the same millisecond are two hits.
+        try: () => client[script](KEY_PREFIX + storageKey(limit.key), now, limit.windowMs, limit.limit, `${now}:${randomUUID()}`),
+        catch: (cause) => new RateLimiterUnavailable({ cause })
+      }).pipe(
+        Effect.timeoutFail({ duration: HIT_TIMEOUT, onTimeout: () => new RateLimiterUnavailable({ cause: "Redis did not answer within 2s" }) })
+      )
+      const decision: RateDecision = allowed === 1 ? { allowed: true, remaining: value } : { allowed: false, retryAfterMs: value }
+      return decision
+    }).pipe(Effect.withSpan(script === COMMAND ? "RateLimiter.hit" : "RateLimiter.peek", { attributes: { "rate.limit": limit.limit, "rate.window_ms": limit.windowMs } }))
+  return { hit: run(COMMAND), peek: run(PEEK) }
 }
 
 /** The limiter over a client you own (you connect and quit it). */

@@ -10,7 +10,19 @@
  *      time until enough hits age out to leave room for one: the (n - L)th oldest (0-based) hit's
  *      time + W - now. With n = L that is the oldest hit.
  */
+import { createHash } from "node:crypto"
 import type { RateDecision, RateLimit } from "../../application/ports/rate-limiter.js"
+
+/**
+ * What a limit's key is stored under: its first segment (the kind, e.g. "otp") readable, the rest
+ * hashed. Keys carry caller-supplied text (emails, addresses, phones): stored hashed they are a
+ * fixed 50-odd bytes whatever was sent, and a dump of Redis names no one.
+ */
+export const storageKey = (key: string): string => {
+  const colon = key.indexOf(":")
+  const kind = colon > 0 && colon <= 32 ? key.slice(0, colon) : "key"
+  return `${kind}:${createHash("sha256").update(key).digest("base64url")}`
+}
 
 /** A limit that cannot be honoured is a caller bug, not a runtime condition: it dies loudly. */
 export const assertValidLimit = (limit: RateLimit): void => {
@@ -22,13 +34,24 @@ export const assertValidLimit = (limit: RateLimit): void => {
   }
 }
 
+const forgetAged = (log: Array<number>, now: number, windowMs: number): void => {
+  let expired = 0
+  while (expired < log.length && (log[expired] as number) <= now - windowMs) expired++
+  log.splice(0, expired)
+}
+
+/** Steps 1 and 2/3 without logging: what a hit now would be told (the "peek" of the port). */
+export const peekLog = (log: Array<number>, now: number, limit: number, windowMs: number): RateDecision => {
+  forgetAged(log, now, windowMs)
+  const count = log.length
+  return count < limit ? { allowed: true, remaining: limit - count - 1 } : { allowed: false, retryAfterMs: (log[count - limit] as number) + windowMs - now }
+}
+
 /**
  * Apply the rule to an ascending log of hit times, in place (the in-process limiter owns the array).
  */
 export const hitLog = (log: Array<number>, now: number, limit: number, windowMs: number): RateDecision => {
-  let expired = 0
-  while (expired < log.length && (log[expired] as number) <= now - windowMs) expired++
-  log.splice(0, expired)
+  forgetAged(log, now, windowMs)
   const count = log.length
   if (count < limit) {
     // A clock that stepped back would log out of order; keep the log sorted like a Redis ZSET.
@@ -55,6 +78,21 @@ local count = redis.call('ZCARD', key)
 if count < limit then
   redis.call('ZADD', key, now, ARGV[4])
   redis.call('PEXPIRE', key, window)
+  return {1, limit - count - 1}
+end
+local edge = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+return {0, tonumber(edge[2]) + window - now}
+`
+
+/** The same without ZADD (the port's `peek`): same KEYS and ARGV, the member unused. */
+export const peekScript = `
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local count = redis.call('ZCARD', key)
+if count < limit then
   return {1, limit - count - 1}
 end
 local edge = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')

@@ -14,16 +14,29 @@ import { AdminStore, PasswordHasher } from "./admin.port.js"
 import { recordAdminAction } from "./record-admin-action.js"
 
 export const MIN_PASSWORD_LENGTH = 12
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+/** RFC 5321's limit on a path; longer is not an address anyone can log in with. */
+export const MAX_EMAIL_LENGTH = 254
+/** Longer than any sane password, far shorter than a body: the KDF never hashes megabytes. */
+export const MAX_PASSWORD_LENGTH = 1024
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/
+
+/** The normalised email when it has an email's length and shape; checked before anything else runs. */
+export const normaliseEmail = (raw: string): string | undefined => {
+  if (raw.length > MAX_EMAIL_LENGTH + 16) return undefined
+  const email = raw.trim().toLowerCase()
+  return email.length <= MAX_EMAIL_LENGTH && EMAIL.test(email) ? email : undefined
+}
 
 const validEmail = (raw: string) =>
   Effect.suspend(() => {
-    const email = raw.trim().toLowerCase()
-    return EMAIL.test(email) ? Effect.succeed(email) : Effect.fail(new AdminInvalidInput({ detail: `${raw} is not an email address` }))
+    const email = normaliseEmail(raw)
+    return email !== undefined ? Effect.succeed(email) : Effect.fail(new AdminInvalidInput({ detail: `${raw.slice(0, 80)} is not an email address` }))
   })
 
 const validPassword = (password: string) =>
-  password.length >= MIN_PASSWORD_LENGTH ? Effect.void : Effect.fail(new AdminInvalidInput({ detail: `a password has at least ${MIN_PASSWORD_LENGTH} characters` }))
+  password.length >= MIN_PASSWORD_LENGTH && password.length <= MAX_PASSWORD_LENGTH
+    ? Effect.void
+    : Effect.fail(new AdminInvalidInput({ detail: `a password has ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters` }))
 
 /** A checked email, a checked and hashed password, and a new id: what every new admin starts from. */
 const newAdminCredentials = (rawEmail: string, password: string) =>
@@ -77,13 +90,23 @@ export const LOGIN_LIMIT = { perEmail: 5, perAddress: 20, windowMs: 15 * 60_000 
 // Verified against when the email is unknown, so a wrong email costs as much time as a wrong password.
 const DECOY = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
 
-/** Some(actor) for the right email and password of an ACTIVE admin; None otherwise (no hint which part was wrong). */
+/**
+ * Some(actor) for the right email and password of an ACTIVE admin; None otherwise (no hint which part
+ * was wrong). Unauthenticated input, so in this order: the email's length and shape and the
+ * password's length (nothing touched yet), the per-address limit (one source cannot spend every
+ * email's budget), then the per-email limit. The RateLimiter adapter stores keys hashed.
+ */
 export const authenticateAdmin = (cmd: { readonly email: string; readonly password: string; readonly clientAddress: string }) =>
   Effect.gen(function* () {
-    const email = cmd.email.trim().toLowerCase()
+    const email = normaliseEmail(cmd.email)
+    if (email === undefined || cmd.password.length > MAX_PASSWORD_LENGTH) return Option.none<AdminActor>()
     const limiter = yield* RateLimiter
-    for (const key of [`admin-login:email:${email}`, `admin-login:addr:${cmd.clientAddress}`]) {
-      const decision = yield* limiter.hit({ key, limit: key.includes(":email:") ? LOGIN_LIMIT.perEmail : LOGIN_LIMIT.perAddress, windowMs: LOGIN_LIMIT.windowMs })
+    const limits = [
+      { key: `admin-login:addr:${cmd.clientAddress.slice(0, 64)}`, limit: LOGIN_LIMIT.perAddress },
+      { key: `admin-login:email:${email}`, limit: LOGIN_LIMIT.perEmail }
+    ]
+    for (const { key, limit } of limits) {
+      const decision = yield* limiter.hit({ key, limit, windowMs: LOGIN_LIMIT.windowMs })
       if (!decision.allowed) return yield* Effect.fail(new AdminLoginThrottled({ retryAfterMs: decision.retryAfterMs }))
     }
     const store = yield* AdminStore

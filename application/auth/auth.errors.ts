@@ -5,7 +5,7 @@ export class InvalidLoginCode extends Data.TaggedError("InvalidLoginCode")<{ rea
   readonly code = "AUTH.INVALID_CODE"
   override get message() {
     return this.attemptsLeft > 0
-      ? `the code is wrong or has expired (${this.attemptsLeft} attempt(s) left on this code)`
+      ? `the code is wrong or has expired (${this.attemptsLeft} attempt(s) left)`
       : "the code is wrong or has expired; request a new one"
   }
 }

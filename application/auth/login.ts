@@ -1,26 +1,35 @@
 /**
  * Phone login with a one-time code (no passwords):
- *   requestLoginCode(phone)  6-digit code, hashed at rest, valid 10 minutes, sent by the Notifier;
- *                            at most 5 per 15 minutes per phone.
- *   logIn(phone, code)       at most 5 tries per code; on success the code is spent, the user is
- *                            created as a BUYER if new, and a 30-day bearer session is opened.
+ *   requestLoginCode(phone, address)  6-digit code, hashed at rest, valid 10 minutes, sent by the
+ *                            Notifier; limited per phone, per client address and globally (LoginLimits).
+ *   logIn(phone, code, address)  at most 5 tries per code and LoginLimits' wrong guesses per phone
+ *                            per window (any code), attempts per address and globally; a locked
+ *                            phone is refused (RateLimited, 429) before its code is even compared.
+ *                            On success the code is spent, the user is created as a BUYER if new,
+ *                            and a 30-day bearer session is opened.
  */
 import { Clock, Effect, Option } from "effect"
 import { Ids } from "../ports/ids.js"
+import { RateLimiter } from "../ports/rate-limiter.js"
 import { Notifier } from "../ports/notifier.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { AccountNotActive, InvalidLoginCode, Unauthenticated } from "./auth.errors.js"
 import { AuthStore } from "./auth.port.js"
 import type { AuthUser, Session } from "./auth.port.js"
-import { enforce, Limits } from "./rate-limits.js"
+import { enforce, ensureNotLimited, Limits, LoginLimits } from "./rate-limits.js"
 
 export const OTP_TTL_MS = 10 * 60_000
 export const OTP_MAX_ATTEMPTS = 5
 export const SESSION_TTL_MS = 30 * 86_400_000
 
-export const requestLoginCode = (phone: string) =>
+/** `clientAddress`: who asks (the HTTP adapter's client address key), for the per-address limits. */
+export const requestLoginCode = (phone: string, clientAddress: string) =>
   Effect.gen(function* () {
-    yield* enforce("login codes for this phone", Limits.otp(phone))
+    const limits = yield* LoginLimits
+    // The address first: a flood from one address is refused before it spends a victim phone's budget.
+    yield* enforce("login codes from this address", Limits.otpFromAddress(clientAddress, limits))
+    yield* enforce("login codes for this phone", Limits.otp(phone, limits))
+    yield* enforce("login codes right now; the platform is limiting logins", Limits.otpGlobal(limits))
     const ids = yield* Ids
     const store = yield* AuthStore
     const uow = yield* UnitOfWork
@@ -39,8 +48,11 @@ export interface LoggedIn {
   readonly user: AuthUser
 }
 
-export const logIn = (phone: string, code: string) =>
+export const logIn = (phone: string, code: string, clientAddress: string) =>
   Effect.gen(function* () {
+    const limits = yield* LoginLimits
+    yield* enforce("login attempts from this address", Limits.codeAttemptsFromAddress(clientAddress, limits))
+    yield* enforce("login attempts right now; the platform is limiting logins", Limits.codeAttemptsGlobal(limits))
     const ids = yield* Ids
     const store = yield* AuthStore
     const uow = yield* UnitOfWork
@@ -50,10 +62,14 @@ export const logIn = (phone: string, code: string) =>
     const outcome = yield* uow.transaction(
       Effect.gen(function* () {
         const otp = Option.getOrUndefined(yield* store.latestOtp(phone))
+        // Checked under the code's row lock, so one phone's guesses are counted one after another.
+        const wrongCodes = Limits.wrongCodes(phone, limits)
+        yield* ensureNotLimited("wrong codes for this phone", wrongCodes)
         if (!otp || otp.consumed || otp.expiresAt <= now || otp.attempts >= OTP_MAX_ATTEMPTS) return { ok: false as const, attemptsLeft: 0 }
         if (!(yield* store.codeMatches(otp.id, code))) {
           yield* store.recordFailedAttempt(otp.id)
-          return { ok: false as const, attemptsLeft: OTP_MAX_ATTEMPTS - otp.attempts - 1 }
+          const perPhone = yield* Effect.flatMap(RateLimiter, (l) => l.hit(wrongCodes))
+          return { ok: false as const, attemptsLeft: Math.min(OTP_MAX_ATTEMPTS - otp.attempts - 1, perPhone.allowed ? perPhone.remaining : 0) }
         }
         yield* store.consumeOtp(otp.id, now)
         const user = yield* store.findOrCreateUser(phone, newUserId)

@@ -20,5 +20,10 @@ export class RateLimiterUnavailable extends Data.TaggedError("RateLimiterUnavail
 
 export class RateLimiter extends Context.Tag("amana/RateLimiter")<
   RateLimiter,
-  { readonly hit: (limit: RateLimit) => Effect.Effect<RateDecision, RateLimiterUnavailable> }
+  {
+    /** Count one hit and say whether it was within the limit (a refused hit is not counted). */
+    readonly hit: (limit: RateLimit) => Effect.Effect<RateDecision, RateLimiterUnavailable>
+    /** What `hit` would answer now, counting nothing (to check a lock before spending a guess). */
+    readonly peek: (limit: RateLimit) => Effect.Effect<RateDecision, RateLimiterUnavailable>
+  }
 >() {}

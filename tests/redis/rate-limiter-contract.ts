@@ -88,6 +88,22 @@ export const rateLimiterContract = (subject: LimiterUnderTest): void => {
         expect(yield* limiter.hit(otp("hammer"))).toEqual({ allowed: false, retryAfterMs: 5 * MIN })
       }))
 
+    it.effect("peek tells what a hit would be told and counts nothing: a lock can be checked without spending a try", () =>
+      Effect.gen(function* () {
+        const limiter = subject.limiter()
+        yield* TestClock.setTime(T0)
+        expect(yield* limiter.peek(otp("peek"))).toEqual({ allowed: true, remaining: 4 })
+        for (let i = 0; i < 3; i++) yield* limiter.peek(otp("peek"))
+        for (let i = 0; i < 5; i++) {
+          expect(yield* limiter.peek(otp("peek"))).toEqual({ allowed: true, remaining: 4 - i })
+          yield* limiter.hit(otp("peek"))
+        }
+        yield* TestClock.adjust(Duration.minutes(5))
+        expect(yield* limiter.peek(otp("peek"))).toEqual({ allowed: false, retryAfterMs: 10 * MIN })
+        yield* TestClock.adjust(Duration.minutes(10))
+        expect(yield* limiter.peek(otp("peek"))).toEqual({ allowed: true, remaining: 4 })
+      }))
+
     it.effect("keys are independent: exhausting one phone's limit leaves another's untouched", () =>
       Effect.gen(function* () {
         const limiter = subject.limiter()

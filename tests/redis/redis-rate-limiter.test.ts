@@ -8,6 +8,7 @@ import { Effect, Exit, Layer, TestClock } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { RateLimiter, RateLimiterUnavailable } from "../../application/ports/rate-limiter.js"
 import { KEY_PREFIX, RedisRateLimiterFromUrl, makeRedisRateLimiter } from "../../adapters/redis/rate-limiter.js"
+import { storageKey } from "../../adapters/redis/sliding-window.js"
 import { rateLimiterContract } from "./rate-limiter-contract.js"
 
 const url = process.env["REDIS_URL"]?.trim() || undefined
@@ -23,8 +24,8 @@ describe.skipIf(url === undefined)(url === undefined ? "Redis limiter (skipped: 
     await Promise.all([main.ping(), ...racers.map((r) => r.ping())])
   })
   afterAll(async () => {
-    // Leave nothing behind: delete this run's keys, then close every connection.
-    const keys = await main.keys(`${KEY_PREFIX}${run}*`)
+    // Leave nothing behind: delete this run's keys (all of kind "test" under this run's namespace), then close every connection.
+    const keys = await main.keys(`${KEY_PREFIX}test:*`)
     if (keys.length > 0) await main.del(...keys)
     await Promise.all([main, ...racers].map((r) => r.quit()))
   })
@@ -40,7 +41,7 @@ describe.skipIf(url === undefined)(url === undefined ? "Redis limiter (skipped: 
     Effect.gen(function* () {
       yield* TestClock.setTime(1_750_000_000_000)
       yield* makeRedisRateLimiter(main).hit({ key: `${run}ttl`, limit: 3, windowMs: 90_000 })
-      const ttl = yield* Effect.promise(() => main.pttl(`${KEY_PREFIX}${run}ttl`))
+      const ttl = yield* Effect.promise(() => main.pttl(`${KEY_PREFIX}${storageKey(`${run}ttl`)}`))
       expect(ttl).toBeGreaterThan(80_000)
       expect(ttl).toBeLessThanOrEqual(90_000)
     }))

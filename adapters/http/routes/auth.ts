@@ -18,20 +18,20 @@ export const authRoutes = [
     path: "/api/v1/auth/otp",
     tag: "Auth",
     summary: "Send a one-time login code",
-    description: "Sends a 6-digit code to the phone through the Notifier (WhatsApp; the dev inbox at GET /dev/messages outside production). Codes expire after 10 minutes. At most 5 per 15 minutes per phone.",
+    description: "Sends a 6-digit code to the phone through the Notifier (WhatsApp; the dev inbox at GET /dev/messages outside production). Codes expire after 10 minutes. Limited per phone (5 per 15 minutes), per client address and across the platform: over a limit the answer is 429 with Retry-After.",
     auth: "none",
     body: Schema.Struct({ phone: Phone }),
     status: 202,
     response: Schema.Struct({ sent: Schema.Literal(true), expiresAt: Instant }),
     errors: [400, 429, 503],
-    handler: ({ body }) => Effect.map(requestLoginCode(body.phone), (r) => ({ sent: true as const, expiresAt: r.expiresAt }))
+    handler: ({ body, ctx }) => Effect.map(requestLoginCode(body.phone, ctx.clientAddress), (r) => ({ sent: true as const, expiresAt: r.expiresAt }))
   }),
   endpoint({
     method: "post",
     path: "/api/v1/auth/token",
     tag: "Auth",
     summary: "Exchange the code for a bearer token",
-    description: "At most 5 tries per code. Users are created as BUYER on first login. A guest cart (X-Cart-Token header or cartToken) is merged into the buyer's cart.",
+    description: "At most 5 tries per code, and 5 wrong codes per phone per 15 minutes whatever code they were aimed at: a locked phone gets 429 with Retry-After. Attempts per client address and across the platform are limited too. Users are created as BUYER on first login. A guest cart (X-Cart-Token header or cartToken) is merged into the buyer's cart.",
     auth: "none",
     body: Schema.Struct({
       phone: Phone,
@@ -40,10 +40,10 @@ export const authRoutes = [
     }),
     headers: [{ name: "X-Cart-Token", required: false, description: "a guest cart to merge into the buyer's cart" }],
     response: Schema.Struct({ token: Schema.String, tokenType: Schema.Literal("Bearer"), expiresAt: Instant, user: User }),
-    errors: [400, 401, 403, 503],
+    errors: [400, 401, 403, 429, 503],
     handler: ({ body, ctx }) =>
       Effect.gen(function* () {
-        const session = yield* logIn(body.phone, body.code)
+        const session = yield* logIn(body.phone, body.code, ctx.clientAddress)
         const signed = body.cartToken ?? header(ctx, "x-cart-token")
         const guest = signed === undefined ? undefined : verifyCartToken(ctx.config.cartTokenSecret, signed)
         if (guest !== undefined) yield* mergeGuestCart(guest, session.user.id)
