@@ -77,6 +77,7 @@ const STATUS: Readonly<Record<string, readonly [number, string?]>> = {
   InvalidListing: [422],
   RejectionReasonRequired: [422],
   HandoverCodeRejected: [422],
+  WebhookUrlRefused: [422],
   // slow down
   RateLimited: [429],
   // not the caller's fault

@@ -1,27 +1,42 @@
-/** Signed merchant-webhook POSTs over @effect/platform's HttpClient (10 s per attempt). */
+/**
+ * Signed merchant-webhook POSTs through the outbound guard (outbound.ts): https to public addresses
+ * only, the checked address connected to, no redirects, 10 s, a bounded read of the answer.
+ *
+ * WEBHOOK_ALLOW_LOCAL_TARGETS=1 (development and tests only; refused when NODE_ENV=production)
+ * also admits http and loopback targets, so a receiver on this machine can be used.
+ */
 import { createHmac } from "node:crypto"
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Duration, Effect, Layer } from "effect"
-import { WebhookSendFailed, WebhookTransport } from "../../application/webhooks/webhook.port.js"
+import { Config, ConfigError, Effect, Either, Layer } from "effect"
+import { WebhookSendFailed, WebhookTransport, WebhookUrlRefused } from "../../application/webhooks/webhook.port.js"
+import { checkOutboundUrl, DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, postOutbound } from "./outbound.js"
+import type { OutboundPolicy } from "./outbound.js"
 
 export const hmacHex = (secret: string, signed: string): string => createHmac("sha256", secret).update(signed).digest("hex")
 
-export const WebhookTransportLive: Layer.Layer<WebhookTransport, never, HttpClient.HttpClient> = Layer.effect(
-  WebhookTransport,
-  Effect.map(HttpClient.HttpClient, (http) =>
-    WebhookTransport.of({
-      sign: (secret, signed) => Effect.sync(() => hmacHex(secret, signed)),
-      post: (url, body, headers) =>
-        http
-          .execute(HttpClientRequest.post(url).pipe(HttpClientRequest.setHeaders({ ...headers, "user-agent": "Amana-Webhooks/1" }), HttpClientRequest.bodyText(body, "application/json")))
-          .pipe(
-            Effect.map((response) => ({ status: response.status })),
-            Effect.timeoutFail({ duration: Duration.seconds(10), onTimeout: () => new WebhookSendFailed({ detail: "no answer within 10 s" }) }),
-            Effect.catchTags({
-              RequestError: (e) => Effect.fail(new WebhookSendFailed({ detail: `could not reach the endpoint: ${e.message}` })),
-              ResponseError: (e) => Effect.fail(new WebhookSendFailed({ detail: e.message }))
-            })
-          )
-    })
+export const makeWebhookTransport = (policy: OutboundPolicy) =>
+  WebhookTransport.of({
+    sign: (secret, signed) => Effect.sync(() => hmacHex(secret, signed)),
+    post: (url, body, headers) =>
+      Effect.flatMap(
+        Effect.promise((signal) => postOutbound(url, body, { ...headers, "user-agent": "Amana-Webhooks/1" }, policy, signal)),
+        (r) => ("status" in r ? Effect.succeed({ status: r.status }) : Effect.fail(new WebhookSendFailed({ detail: r.refused })))
+      ),
+    check: (url) =>
+      Effect.flatMap(
+        Effect.promise(() => checkOutboundUrl(url, policy)),
+        (refused) => (refused === undefined ? Effect.void : Effect.fail(new WebhookUrlRefused({ reason: refused.replace(/^refused: /, "") })))
+      )
+  })
+
+export const OutboundPolicyFromEnv: Config.Config<OutboundPolicy> = Config.all({
+  allowLocal: Config.boolean("WEBHOOK_ALLOW_LOCAL_TARGETS").pipe(Config.withDefault(false)),
+  production: Config.string("NODE_ENV").pipe(Config.map((e) => e === "production"), Config.withDefault(false))
+}).pipe(
+  Config.mapOrFail(({ allowLocal, production }) =>
+    allowLocal && production
+      ? Either.left(ConfigError.InvalidData(["WEBHOOK_ALLOW_LOCAL_TARGETS"], "WEBHOOK_ALLOW_LOCAL_TARGETS is for development only: unset it in production"))
+      : Either.right({ allowLocal, timeoutMs: DEFAULT_TIMEOUT_MS, maxResponseBytes: MAX_RESPONSE_BYTES })
   )
 )
+
+export const WebhookTransportLive: Layer.Layer<WebhookTransport, ConfigError.ConfigError> = Layer.effect(WebhookTransport, Effect.map(OutboundPolicyFromEnv, makeWebhookTransport))

@@ -19,6 +19,9 @@ import type { WebhookEventType } from "./webhook.port.js"
 
 export const MAX_ATTEMPTS = 8
 
+/** What the seller's log says about an answer that was not 2xx: its class only. */
+export const answerText = (status: number): string => (status >= 300 && status < 400 ? "redirects are not followed (HTTP 3xx)" : `HTTP ${Math.floor(status / 100)}xx`)
+
 /** Wait before attempt `n + 1` after `n` failed attempts: 30 s × 4^(n−1), at most 6 hours. */
 export const backoffMs = (failedAttempts: number): number => Math.min(6 * 3_600_000, 30_000 * 4 ** Math.max(0, failedAttempts - 1))
 
@@ -88,7 +91,7 @@ export const deliverWebhook = (deliveryId: string) =>
         const attempts = d.attempts + 1
         const ok = sent._tag === "Right" && sent.right.status >= 200 && sent.right.status < 300
         const statusCode = sent._tag === "Right" ? sent.right.status : undefined
-        const error = ok ? undefined : sent._tag === "Left" ? sent.left.detail : `HTTP ${statusCode}`
+        const error = ok ? undefined : sent._tag === "Left" ? sent.left.detail : answerText(sent.right.status)
         if (ok) {
           yield* store.recordAttempt(d.id, { outcome: "DELIVERED", at: now, signature, signedAt, statusCode, error, nextAttemptAt: undefined })
           return "DELIVERED" as const
@@ -105,10 +108,11 @@ export const deliverWebhook = (deliveryId: string) =>
     )
   }).pipe(Effect.withSpan("Webhooks.deliver"))
 
-/** The seller registers (or replaces) its endpoint; the new secret is shown once. */
+/** The seller registers (or replaces) its endpoint, which must be one deliveries may use; the new secret is shown once. */
 export const registerWebhook = (sellerUserId: string, url: string) =>
   Effect.gen(function* () {
     const s = yield* sellerStore(sellerUserId)
+    yield* Effect.flatMap(WebhookTransport, (t) => t.check(url))
     const uow = yield* UnitOfWork
     const { secret } = yield* uow.transaction(Effect.flatMap(WebhookStore, (w) => w.setEndpoint(s.storeId, url)))
     return { url, secret }

@@ -51,13 +51,25 @@ export class WebhookStore extends Context.Tag("amana/WebhookStore")<
   }
 >() {}
 
+/** `detail` is a fixed reason the seller may read (never a system error's text). */
 export class WebhookSendFailed extends Data.TaggedError("WebhookSendFailed")<{ readonly detail: string }> {}
+
+/** A URL the platform will not send to (not https, not a public address, does not resolve). */
+export class WebhookUrlRefused extends Data.TaggedError("WebhookUrlRefused")<{ readonly reason: string }> {
+  readonly code = "WEBHOOK.URL_REFUSED"
+  override get message() {
+    return `this webhook URL cannot be used: ${this.reason}`
+  }
+}
 
 export class WebhookTransport extends Context.Tag("amana/WebhookTransport")<
   WebhookTransport,
   {
     /** hex HMAC-SHA256 of `signed` with the store's secret */
     readonly sign: (secret: string, signed: string) => Effect.Effect<string>
+    /** The answer's status (redirects are never followed), or a fixed reason. */
     readonly post: (url: string, body: string, headers: Readonly<Record<string, string>>) => Effect.Effect<{ readonly status: number }, WebhookSendFailed>
+    /** Would `post` be allowed to send to this URL now (scheme, and every address the host resolves to)? */
+    readonly check: (url: string) => Effect.Effect<void, WebhookUrlRefused>
   }
 >() {}

@@ -357,7 +357,7 @@ describe("webhooks", () => {
       expect(log.url).toBe(hook)
       // The first attempt got a 500: it waits for its retry (30 s), then is delivered.
       const retrying = log.deliveries.find((d: { status: string }) => d.status === "PENDING")
-      expect(retrying).toMatchObject({ attempts: 1, lastStatusCode: 500 })
+      expect(retrying).toMatchObject({ attempts: 1, lastStatusClass: "5xx", lastError: "HTTP 5xx" })
       expect(retrying.nextAttemptAt).toBeGreaterThan(Date.now() + 20_000)
       expect(await api.runtime.runPromise(deliverWebhook(retrying.id))).toBe("DELIVERED")
       const after = await call(api, "GET", "/api/v1/seller/webhook", { token: shop.sellerToken })

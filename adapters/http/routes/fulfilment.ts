@@ -89,7 +89,9 @@ const WebhookDelivery = Schema.Struct({
   url: Schema.String,
   status: Schema.Literal("PENDING", "DELIVERED", "FAILED"),
   attempts: Schema.Int,
-  lastStatusCode: Schema.optional(Schema.Int),
+  /** the last answer's class ("5xx"), never the exact code */
+  lastStatusClass: Schema.optional(Schema.String),
+  /** a fixed reason ("could not connect to the endpoint", "HTTP 5xx"), never a system error's text */
   lastError: Schema.optional(Schema.String),
   createdAt: Instant,
   deliveredAt: Schema.optional(Instant),
@@ -173,11 +175,11 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
     tag: "Seller",
     summary: "Register (or replace) the store's webhook endpoint; the signing secret is returned once",
     description:
-      "Events ORDER_CREATED, ORDER_PAID, ORDER_CANCELLED, PRODUCT_UPDATED are POSTed with X-Amana-Timestamp (unix seconds) and X-Amana-Signature: sha256=<hex HMAC-SHA256(secret, \"<timestamp>.<raw body>\")>. Reject timestamps older than 5 minutes; deduplicate on the body's id.",
+      "The URL must be https on a host whose every address is public (422 WEBHOOK.URL_REFUSED otherwise); redirects are never followed. Events ORDER_CREATED, ORDER_PAID, ORDER_CANCELLED, PRODUCT_UPDATED are POSTed with X-Amana-Timestamp (unix seconds) and X-Amana-Signature: sha256=<hex HMAC-SHA256(secret, \"<timestamp>.<raw body>\")>. Reject timestamps older than 5 minutes; deduplicate on the body's id.",
     auth: "required",
     body: Schema.Struct({ url: Schema.String.pipe(Schema.maxLength(500), Schema.pattern(/^https?:\/\/\S+$/, { message: () => "an http(s) URL" })) }),
     response: Schema.Struct({ url: Schema.String, secret: Schema.String }),
-    errors: [400, 401, 403],
+    errors: [400, 401, 403, 422],
     handler: ({ body, ctx }) => registerWebhook(me(ctx).user.id, body.url)
   }),
   endpoint({
@@ -189,7 +191,11 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
     query: Schema.Struct({ limit: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200)), { default: () => 50 }) }),
     response: Schema.Struct({ url: Schema.optional(Schema.String), deliveries: Schema.Array(WebhookDelivery) }),
     errors: [400, 401, 403],
-    handler: ({ query, ctx }) => webhookLog(me(ctx).user.id, query.limit)
+    handler: ({ query, ctx }) =>
+      Effect.map(webhookLog(me(ctx).user.id, query.limit), (log) => ({
+        url: log.url,
+        deliveries: log.deliveries.map(({ lastStatusCode, ...d }) => ({ ...d, lastStatusClass: lastStatusCode === undefined ? undefined : `${Math.floor(lastStatusCode / 100)}xx` }))
+      }))
   }),
   endpoint({
     method: "delete",
