@@ -37,6 +37,7 @@ import { discountCodesResource, promotionsResource } from "./resources/incentive
 import { adminUsersResource, auditLogResource, exceptionsResource, payoutBatchesResource, payoutsResource } from "./resources/operations.js"
 import { callbacksResource, ledgerResource, ordersResource, paymentsResource } from "./resources/orders.js"
 import { PostgresAdminSessionStore } from "./session-store.js"
+import { usersResource } from "./resources/users.js"
 
 export interface BackofficeOptions {
   readonly production: boolean
@@ -96,7 +97,8 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
     payoutBatchesResource(ctx),
     payoutsResource(ctx),
     auditLogResource(ctx),
-    adminUsersResource(ctx)
+    adminUsersResource(ctx),
+    usersResource(ctx)
   ]
   const resourceTranslations = Object.fromEntries(
     resources.map((r) => {

@@ -70,6 +70,19 @@ export const AuthStoreLive = Layer.effect(
         return { token, sessionId: rows[0]!.id }
       }),
 
+    revokeSession: (sessionId, at) =>
+      q(db, (sql) => sql`update user_sessions set revoked_at = ${new Date(at)} where id = ${sessionId} and revoked_at is null`).pipe(Effect.asVoid),
+
+    revokeUserSessions: (userId, at) =>
+      Effect.map(
+        q(db, (sql) => sql<Array<{ revoked: number | null }>>`
+          with revoked as (
+            update user_sessions set revoked_at = ${new Date(at)}
+             where user_id = ${userId} and revoked_at is null and expires_at > ${new Date(at)} returning 1)
+          select (select count(*)::int from revoked) as revoked from users where id = ${userId}`),
+        (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.revoked ?? 0)
+      ),
+
     findSession: (token, now) =>
       Effect.map(
         q(db, (sql) => sql<Array<UserRow & { session_id: string; expires_at: Date }>>`

@@ -23,6 +23,8 @@ export type Capability =
   | "audit.read"
   | "admins.read"
   | "admins.manage"
+  | "users.read"
+  | "users.sessions.revoke"
 
 const READ_EVERYTHING: ReadonlyArray<Capability> = [
   "catalogue.read",
@@ -31,7 +33,8 @@ const READ_EVERYTHING: ReadonlyArray<Capability> = [
   "exceptions.read",
   "payouts.read",
   "audit.read",
-  "admins.read"
+  "admins.read",
+  "users.read"
 ]
 
 /**
@@ -40,7 +43,7 @@ const READ_EVERYTHING: ReadonlyArray<Capability> = [
  * changes nothing.
  */
 export const grants: { readonly [R in AdminRole]: ReadonlyArray<Capability> } = {
-  PLATFORM_ADMIN: [...READ_EVERYTHING, "catalogue.review", "sellers.review", "incentives.manage", "exceptions.work", "payouts.approve", "admins.manage"],
+  PLATFORM_ADMIN: [...READ_EVERYTHING, "catalogue.review", "sellers.review", "incentives.manage", "exceptions.work", "payouts.approve", "admins.manage", "users.sessions.revoke"],
   CATALOG_REVIEWER: ["catalogue.read", "catalogue.review", "sellers.review", "audit.read"],
   FINANCE: ["catalogue.read", "incentives.read", "orders.read", "exceptions.read", "exceptions.work", "payouts.read", "payouts.approve", "audit.read"],
   AUDITOR: READ_EVERYTHING

@@ -45,6 +45,10 @@ export class AuthStore extends Context.Tag("amana/AuthStore")<
     readonly findOrCreateUser: (phone: string, newId: string) => Effect.Effect<AuthUser, StoreUnavailable>
     /** A new session; the adapter makes the random bearer token and keeps only its hash. */
     readonly createSession: (userId: string, createdAt: number, expiresAt: number) => Effect.Effect<{ readonly token: string; readonly sessionId: string }, StoreUnavailable>
+    /** Ends one session (its token stops working at once). */
+    readonly revokeSession: (sessionId: string, at: number) => Effect.Effect<void, StoreUnavailable>
+    /** Ends every live session of a user: how many were live; None when there is no such user. */
+    readonly revokeUserSessions: (userId: string, at: number) => Effect.Effect<Option.Option<number>, StoreUnavailable>
     /** The live session for a bearer token (not revoked, not expired, user ACTIVE). */
     readonly findSession: (token: string, now: number) => Effect.Effect<Option.Option<Session>, StoreUnavailable>
   }

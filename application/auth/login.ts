@@ -85,6 +85,25 @@ export const logIn = (phone: string, code: string, clientAddress: string) =>
     return { token: outcome.token, expiresAt: now + SESSION_TTL_MS, user: outcome.user } satisfies LoggedIn
   }).pipe(Effect.withSpan("Auth.logIn"))
 
+/** Ends the session the request came with: its token stops working at once. */
+export const logOut = (session: Session) =>
+  Effect.gen(function* () {
+    const store = yield* AuthStore
+    const uow = yield* UnitOfWork
+    const now = yield* Clock.currentTimeMillis
+    yield* uow.transaction(store.revokeSession(session.sessionId, now))
+  }).pipe(Effect.withSpan("Auth.logOut"))
+
+/** Ends every session of the user (every device, this one included): how many were live. */
+export const logOutEverywhere = (session: Session) =>
+  Effect.gen(function* () {
+    const store = yield* AuthStore
+    const uow = yield* UnitOfWork
+    const now = yield* Clock.currentTimeMillis
+    const revoked = yield* uow.transaction(store.revokeUserSessions(session.user.id, now))
+    return { revoked: Option.getOrElse(revoked, () => 0) }
+  }).pipe(Effect.withSpan("Auth.logOutEverywhere"))
+
 /** The session behind a bearer token, and one hit on its per-minute limit. */
 export const authenticate = (token: string) =>
   Effect.gen(function* () {

@@ -15,6 +15,7 @@ let api: Api
 let shop: Awaited<ReturnType<typeof seedShop>>
 let buyerTokens: Array<string> = []
 let sellerTokens: Array<string> = []
+let leaver = ""
 let known: { checkoutId: string; orderId: string; phone: string }
 
 const TABLES = [
@@ -37,6 +38,7 @@ beforeAll(async () => {
   buyerTokens = await Promise.all(Array.from({ length: 12 }, () => sessionFor(db.sql, buyer.id)))
   sellerTokens = await Promise.all(Array.from({ length: 12 }, () => sessionFor(db.sql, shop.seller.id)))
   const placed = await call(api, "POST", "/api/v1/checkouts", { token: buyerTokens[0]!, headers: { "idempotency-key": "fuzz-seed" }, body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 1 }] } })
+  leaver = (await newBuyer(db.sql)).id
   known = { checkoutId: placed.body.checkoutId, orderId: placed.body.orders[0].orderId, phone: buyer.phone }
 })
 afterAll(async () => {
@@ -88,7 +90,10 @@ describe("fuzzing every endpoint", () => {
         fc.asyncProperty(requestFor(e), async (r) => {
           const path = e.path.replace(/:secret/, "dev-callback-secret").replace(/:[a-z]+/g, encodeURIComponent(r.id))
           const qs = new URLSearchParams(r.query).toString()
-          const token = e.path.includes("/seller/") ? sellerTokens[t++ % sellerTokens.length]! : buyerTokens[t++ % buyerTokens.length]!
+          // logging out ends tokens: those endpoints get a fresh token of a buyer of their own, so the others keep theirs
+          const token = e.path.startsWith("/api/v1/auth/logout")
+            ? await sessionFor(db.sql, leaver)
+            : e.path.includes("/seller/") ? sellerTokens[t++ % sellerTokens.length]! : buyerTokens[t++ % buyerTokens.length]!
           const before = await fingerprint()
           const withBody = e.method !== "get" && e.method !== "delete"
           const res = await call(api, e.method.toUpperCase(), `${path}${qs ? `?${qs}` : ""}`, {

@@ -1,6 +1,6 @@
 /** POST /api/v1/auth/otp and /api/v1/auth/token: phone login with a one-time code. */
 import { Effect, Schema } from "effect"
-import { logIn, requestLoginCode } from "../../../application/auth/login.js"
+import { logIn, logOut, logOutEverywhere, requestLoginCode } from "../../../application/auth/login.js"
 import { mergeGuestCart } from "../../../application/cart/cart.js"
 import { verifyCartToken } from "../cart-token.js"
 import { endpoint, header, me } from "../endpoint.js"
@@ -49,6 +49,28 @@ export const authRoutes = [
         if (guest !== undefined) yield* mergeGuestCart(guest, session.user.id)
         return { token: session.token, tokenType: "Bearer" as const, expiresAt: session.expiresAt, user: { id: session.user.id, phone: session.user.phone, roles: session.user.roles } }
       })
+  }),
+  endpoint({
+    method: "post",
+    path: "/api/v1/auth/logout",
+    tag: "Auth",
+    summary: "Log out: end this bearer token's session",
+    description: "The token stops working at once. Other devices stay logged in (see /auth/logout/everywhere).",
+    auth: "required",
+    status: 204,
+    response: Schema.Void,
+    errors: [401, 429],
+    handler: ({ ctx }) => logOut(me(ctx))
+  }),
+  endpoint({
+    method: "post",
+    path: "/api/v1/auth/logout/everywhere",
+    tag: "Auth",
+    summary: "Log out everywhere: end every session of this user, this one included",
+    auth: "required",
+    response: Schema.Struct({ revoked: Schema.Int }),
+    errors: [401, 429],
+    handler: ({ ctx }) => logOutEverywhere(me(ctx))
   }),
   endpoint({
     method: "get",

@@ -1,0 +1,49 @@
+/** Platform users (buyers, sellers, riders): who they are, how many live sessions, and ending them. */
+import { Effect } from "effect"
+import type { ResourceWithOptions } from "adminjs"
+import { revokeUserSessions } from "../../application/admin/manage-users.js"
+import { readOnlyActions, text, writeAction } from "../actions.js"
+import type { BackofficeContext } from "../actions.js"
+import { ReadModelResource } from "../read-model.js"
+
+export const usersResource = (ctx: BackofficeContext): ResourceWithOptions => ({
+  resource: new ReadModelResource(
+    {
+      id: "users",
+      query: `select u.id, u.phone, u.display_name, array_to_string(u.roles, ', ') as roles, u.status, u.created_at,
+                     (select count(*)::int from user_sessions s where s.user_id = u.id and s.revoked_at is null and s.expires_at > now()) as live_sessions
+                from users u`,
+      properties: [
+        { path: "id", isId: true, filter: "exact" },
+        { path: "phone" },
+        { path: "display_name" },
+        { path: "roles" },
+        { path: "status", filter: "exact" },
+        { path: "live_sessions", type: "number", filter: "none" },
+        { path: "created_at", type: "datetime", filter: "range" }
+      ]
+    },
+    ctx.read
+  ),
+  options: {
+    id: "users",
+    navigation: { name: "Governance", icon: "Shield" },
+    sort: { sortBy: "created_at", direction: "desc" },
+    listProperties: ["phone", "display_name", "roles", "status", "live_sessions", "created_at"],
+    filterProperties: ["id", "phone", "status", "created_at"],
+    actions: {
+      ...readOnlyActions("users.read"),
+      revokeSessions: writeAction(ctx, "users", "revokeSessions", {
+        actionType: "record",
+        capability: "users.sessions.revoke",
+        icon: "LogOut",
+        label: "End all sessions",
+        submitLabel: "Log this user out everywhere",
+        variant: "danger",
+        fields: [{ name: "reason", label: "Why (goes in the audit log)", type: "textarea", required: true }],
+        run: (actor, payload, id) =>
+          Effect.map(revokeUserSessions(actor, { userId: id ?? "", reason: text(payload, "reason") }), (r) => `${r.revoked} session(s) ended: the user must log in again`)
+      })
+    }
+  }
+})
