@@ -4,8 +4,8 @@
  */
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { EpochMillis, OrderId, StoreId, UserId } from "../../domain/ids.js"
-import { checkCode, comparePromotions, defaultLoyaltyPolicy, evaluatePromotion, merchandiseDiscount, redeemLoyalty } from "../../domain/incentives.js"
+import { CategoryId, EpochMillis, OrderId, ProductId, StoreId, UserId } from "../../domain/ids.js"
+import { checkCode, choosePromotion, comparePromotions, defaultLoyaltyPolicy, evaluatePromotion, inScope, merchandiseDiscount, pointsEarned, redeemLoyalty } from "../../domain/incentives.js"
 import { Accounts, balanceOf, releasePosting } from "../../domain/ledger.js"
 import * as M from "../../domain/money.js"
 import { transition } from "../../domain/order.js"
@@ -68,6 +68,57 @@ describe("incentive edges", () => {
   it("the loyalty cap rounds DOWN: 20% of KES 49.99 is 9.998, so 9 one-shilling points, not 10", () => {
     expect(Either.getOrThrow(redeemLoyalty(defaultLoyaltyPolicy, 100, 100, cents(4_999)))).toEqual({ points: 9, value: M.kes(9) })
     expect(Either.getOrThrow(redeemLoyalty(defaultLoyaltyPolicy, 100, 100, cents(5_000)))).toEqual({ points: 10, value: M.kes(10) })
+  })
+})
+
+describe("incentive rules, one case each (survivors of a mutation run of domain/incentives.ts)", () => {
+  const amountOff = (n: number) => ({ _tag: "AMOUNT_OFF" as const, amount: M.kes(n) })
+
+  it("scopes: a category covers only lines of that category (none for a line without one); a product list only those products", () => {
+    const shoes = { _tag: "CATEGORY" as const, categoryIds: [CategoryId.make("shoes")] as const }
+    expect(inScope(shoes, { ...basketLine, categoryId: CategoryId.make("shoes") })).toBe(true)
+    expect(inScope(shoes, { ...basketLine, categoryId: CategoryId.make("fabric") })).toBe(false)
+    expect(inScope(shoes, { ...basketLine, categoryId: undefined })).toBe(false)
+    const products = { _tag: "PRODUCTS" as const, productIds: [basketLine.productId] as const }
+    expect(inScope(products, basketLine)).toBe(true)
+    expect(inScope(products, { ...basketLine, productId: ProductId.make("other") })).toBe(false)
+    expect(inScope({ _tag: "SELLER", storeIds: [StoreId.make("t")] }, basketLine)).toBe(false)
+  })
+
+  it("ranking: higher priority beats a bigger discount; then the smaller id; then the lower version", () => {
+    const ev = (id: string, priority: number, off: number, extra: Parameters<typeof promotion>[4] = {}) =>
+      evaluatePromotion({ promotion: promotion(id, priority, everything, amountOff(off), extra), usage: unused }, [basketLine], NOW, M.kes(0))!
+    expect(comparePromotions(ev("p-high", 3, 10), ev("p-low", 1, 500))).toBeLessThan(0)
+    expect(comparePromotions(ev("p-low", 1, 500), ev("p-high", 3, 10))).toBeGreaterThan(0)
+    expect(choosePromotion([ev("p-low", 1, 500), ev("p-high", 3, 10)].map((c) => ({ promotion: c.promotion, usage: unused })), [basketLine], NOW, M.kes(0))?.promotion.id).toBe("p-high")
+    expect(comparePromotions(ev("p-a", 1, 10), ev("p-b", 1, 10))).toBe(-1)
+    expect(comparePromotions(ev("p-b", 1, 10), ev("p-a", 1, 10))).toBe(1)
+    expect(comparePromotions(ev("p-a", 1, 10, { version: 1 }), ev("p-a", 1, 10, { version: 2 }))).toBeLessThan(0)
+  })
+
+  it("a paused promotion or code does not apply", () => {
+    expect(evaluatePromotion({ promotion: promotion("p", 1, everything, amountOff(5), { status: "PAUSED" }), usage: unused }, [basketLine], NOW, M.kes(0))).toBeUndefined()
+    const paused = checkCode(code("PAUSED", amountOff(5), { status: "PAUSED" }), unused, NOW, M.kes(100))
+    expect(Either.isLeft(paused) && [paused.left.reason, paused.left.errorCode]).toEqual(["NOT_ACTIVE", "DISCOUNT_CODE.NOT_ACTIVE"])
+  })
+
+  it("redeeming points: up to the balance exactly; more, fewer than zero or a fraction is refused, naming what was asked", () => {
+    expect(Either.getOrThrow(redeemLoyalty(defaultLoyaltyPolicy, 5, 5, M.kes(1_000)))).toEqual({ points: 5, value: M.kes(5) })
+    expect(Either.getOrThrow(redeemLoyalty(defaultLoyaltyPolicy, 0, 5, M.kes(1_000)))).toEqual({ points: 0, value: M.kes(0) })
+    const over = redeemLoyalty(defaultLoyaltyPolicy, 7, 5, M.kes(1_000))
+    expect(Either.isLeft(over) && [over.left.requested, over.left.balance, over.left.errorCode, over.left.message]).toEqual([7, 5, "LOYALTY.INSUFFICIENT_POINTS", "cannot redeem 7 points: the balance is 5"])
+    expect(Either.isLeft(redeemLoyalty(defaultLoyaltyPolicy, -1, 5, M.kes(1_000)))).toBe(true)
+    expect(Either.isLeft(redeemLoyalty(defaultLoyaltyPolicy, 1.5, 5, M.kes(1_000)))).toBe(true)
+    // A point worth nothing redeems nothing.
+    expect(Either.getOrThrow(redeemLoyalty({ ...defaultLoyaltyPolicy, pointValue: M.kes(0) }, 5, 5, M.kes(1_000))).points).toBe(0)
+  })
+
+  it("points earned: one per full KES 100 of goods paid; none for nothing paid or a policy that earns nothing", () => {
+    expect(pointsEarned(defaultLoyaltyPolicy, cents(228_950))).toBe(22)
+    expect(pointsEarned(defaultLoyaltyPolicy, M.kes(100))).toBe(1)
+    expect(pointsEarned(defaultLoyaltyPolicy, cents(9_999))).toBe(0)
+    expect(pointsEarned(defaultLoyaltyPolicy, M.kes(0))).toBe(0)
+    expect(pointsEarned({ ...defaultLoyaltyPolicy, earnPer: M.kes(0) }, M.kes(1_000))).toBe(0)
   })
 })
 
