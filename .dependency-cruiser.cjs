@@ -23,7 +23,9 @@ const SHARED_PROTOCOL = [
   // WhatsApp's webhook: subscription check, signature, body
   "adapters/whatsapp/webhook.ts",
   // the logistics partner's webhook signature
-  "adapters/logistics-partner/webhook.ts"
+  "adapters/logistics-partner/webhook.ts",
+  // the one rule every adapter reads its secrets by (set, long, not well-known; never empty)
+  "adapters/system/secrets.ts"
 ]
 const exactly = (paths) => paths.map((p) => `^${p.replaceAll(".", "\\.")}$`)
 

@@ -12,7 +12,6 @@
  *   memory (never into the shared .adminjs folder): works offline, in CI, and under Express 5, which
  *   will not serve AdminJS's dot-folder bundle.
  */
-import { randomBytes } from "node:crypto"
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -21,7 +20,7 @@ import AdminJSExpress from "@adminjs/express"
 import AdminJS, { ComponentLoader } from "adminjs"
 import type { AdminJSOptions, ResourceWithOptions } from "adminjs"
 import { AssetBundler, componentsBundler, generateUserComponentEntry } from "adminjs/bundler"
-import { Effect, Option } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import type express from "express"
 import session from "express-session"
 import { authenticateAdmin } from "../application/admin/admin-accounts.js"
@@ -41,8 +40,8 @@ import { usersResource } from "./resources/users.js"
 
 export interface BackofficeOptions {
   readonly production: boolean
-  /** signs the session-id cookie; random per process when unset (sessions then end at restart) */
-  readonly sessionSecret?: string | undefined
+  /** signs the session-id cookie (ADMIN_SESSION_SECRET, read once: session-secret.ts) */
+  readonly sessionSecret: Redacted.Redacted<string>
   readonly sessionTtlMs?: number
   /** runs first on every /admin request: bounds the body before the form parser buffers it */
   readonly bodyGuard: express.RequestHandler
@@ -159,7 +158,7 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
 
   const sessionMiddleware = session({
     name: COOKIE_NAME,
-    secret: options.sessionSecret ?? randomBytes(32).toString("hex"),
+    secret: Redacted.value(options.sessionSecret),
     store: new PostgresAdminSessionStore(runtime),
     resave: false,
     saveUninitialized: false,
@@ -175,7 +174,7 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
     admin,
     {
       cookieName: COOKIE_NAME,
-      cookiePassword: options.sessionSecret ?? randomBytes(32).toString("hex"),
+      cookiePassword: Redacted.value(options.sessionSecret),
       authenticate: async (email: string, password: string, context?: { req: express.Request }) => {
         const outcome = await runtime.runPromise(
           Effect.either(authenticateAdmin({ email: String(email ?? ""), password: String(password ?? ""), clientAddress: context ? options.clientAddress(context.req) : "unknown" }))

@@ -1,22 +1,27 @@
 /** The HTTP server with the back-office mounted at /admin: what `npm start --role=api` serves. */
 import type { Server } from "node:http"
+import { Effect } from "effect"
 import { mountBackoffice } from "../backoffice/mount.js"
+import { AdminSessionSecretConfig } from "../backoffice/session-secret.js"
 import { ADMIN_MAX_BODY_BYTES, bodyLimit } from "../adapters/http/body-limit.js"
 import { clientAddressKey } from "../adapters/http/client-address.js"
 import { startHttp } from "../adapters/http/server.js"
 import type { HttpOptions } from "../adapters/http/server.js"
 import type { PlatformRuntime } from "./platform.js"
 
-export const startServer = (runtime: PlatformRuntime, options: HttpOptions): Promise<Server> =>
-  startHttp(runtime, {
+export const startServer = async (runtime: PlatformRuntime, options: HttpOptions): Promise<Server> => {
+  // read once, by the back-office's own Config (a weak or empty one stops the start, naming ADMIN_SESSION_SECRET)
+  const sessionSecret = await Effect.runPromise(AdminSessionSecretConfig)
+  return startHttp(runtime, {
     ...options,
     mounts: [...(options.mounts ?? []), (app) =>
         mountBackoffice(app, runtime, {
           production: options.production,
-          sessionSecret: process.env["ADMIN_SESSION_SECRET"],
+          sessionSecret,
           // /admin bodies need a Content-Length and are bounded before formidable reads them
           bodyGuard: bodyLimit(ADMIN_MAX_BODY_BYTES, { requireLength: true }),
           maxBodyBytes: ADMIN_MAX_BODY_BYTES,
           clientAddress: (req) => clientAddressKey(req.ip)
         })]
   })
+}

@@ -35,6 +35,8 @@ const main = async () => {
     log("demo data seeded")
   }
   const runtime = makePlatformRuntime(pool)
+  // Build every adapter now: a missing or weak secret (adapters/system/secrets.ts) stops the start, naming its variable.
+  await runtime.runtime()
   // The first back-office admin (ADMIN_EMAIL / ADMIN_PASSWORD, or a generated password printed once).
   if (role === "all" || role === "api") await ensureFirstAdmin(runtime)
 

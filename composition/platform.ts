@@ -7,7 +7,7 @@ import { Config, Effect, Layer, ManagedRuntime, Option } from "effect"
 import { DEFAULT_LOGIN_LIMITS, LoginLimits } from "../application/auth/rate-limits.js"
 import { FetchHttpClient } from "@effect/platform"
 import { ScryptPasswordHasherLive } from "../backoffice/password.js"
-import { B2CCallbackUrlsFromEnv } from "../adapters/daraja/b2c-callback-urls.js"
+import { B2CCallbackUrlsFromEnv, MpesaCallbackSecretFromEnv } from "../adapters/daraja/b2c-callback-urls.js"
 import { PaymentGatewayFromEnv } from "../adapters/daraja/layer.js"
 import { AdminStoreLive } from "../adapters/postgres/admin-store.js"
 import { AuthStoreLive } from "../adapters/postgres/auth-store.js"
@@ -54,7 +54,8 @@ export const fulfilmentLayer = Layer.mergeAll(
   RiderDispatchFromEnv,
   HandoverCodesFromEnv,
   WebhookTransportLive,
-  B2CCallbackUrlsFromEnv
+  // the callback secret stays in the runtime: the HTTP routes read it from there
+  B2CCallbackUrlsFromEnv.pipe(Layer.provideMerge(MpesaCallbackSecretFromEnv))
 )
 
 /**

@@ -10,8 +10,8 @@ import type { AddressInfo } from "node:net"
 import express from "express"
 import type { NextFunction, Request, Response } from "express"
 import type { PlatformRuntime } from "../../composition/platform.js"
-import { httpConfigFromEnv } from "./config.js"
-import type { HttpConfig } from "./config.js"
+import { loadHttpConfig } from "./config.js"
+import type { HttpConfig, LoadedHttpConfig } from "./config.js"
 import type { Endpoint } from "./endpoint.js"
 import { docsPage, openApiDocument } from "./openapi.js"
 import { bodyLimit, MAX_BODY_BYTES } from "./body-limit.js"
@@ -49,8 +49,10 @@ export const endpoints: ReadonlyArray<Endpoint> = [
 const API_VERSION = "1.0.0"
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
-export const makeApp = (runtime: PlatformRuntime, options: HttpOptions): express.Express => {
-  const config = httpConfigFromEnv(options)
+/** The app over configuration read once (loadHttpConfig). */
+export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: LoadedHttpConfig): express.Express => {
+  const { webhooks, ...rest } = loaded
+  const config: HttpConfig = rest
   const app = express()
   app.disable("x-powered-by")
   // req.ip is the client: the TCP peer, or what the trusted proxies say (TRUST_PROXY, client-address.ts)
@@ -102,7 +104,7 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions): express
   }
 
   // Signed webhooks (logistics partner, WhatsApp, Daraja B2C) read raw bytes: their own routes.
-  mountFulfilmentWebhooks(app, runtime)
+  mountFulfilmentWebhooks(app, runtime, webhooks)
   app.use((_req, res) => sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is no such endpoint; see /api/docs")))
   // Body parsing and URL decoding failures: the client's, never a 500.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -117,9 +119,10 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions): express
   return app
 }
 
-export const startHttp = (runtime: PlatformRuntime, options: HttpOptions): Promise<Server> =>
-  new Promise((ok, fail) => {
-    const app = makeApp(runtime, options)
+export const startHttp = async (runtime: PlatformRuntime, options: HttpOptions): Promise<Server> => {
+  const loaded = await loadHttpConfig(runtime, options)
+  return new Promise((ok, fail) => {
+    const app = makeApp(runtime, options, loaded)
     const server = app.listen(options.port, () => {
       const config = app.locals["config"] as HttpConfig
       // Port 0 (tests): the callback URL can only be known now.
@@ -129,3 +132,4 @@ export const startHttp = (runtime: PlatformRuntime, options: HttpOptions): Promi
     })
     server.once("error", fail)
   })
+}

@@ -17,6 +17,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Config, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { CarrierUnavailable, NoCarrierAvailable, RiderDispatch } from "../../application/riders/rider-dispatch.port.js"
 import type { Assignment, DispatchRequest } from "../../application/riders/rider-dispatch.port.js"
+import { requiredSecret } from "../system/secrets.js"
 
 export interface PartnerConfig {
   readonly name: string
@@ -31,7 +32,7 @@ export const PartnerConfigFromEnv: Config.Config<Option.Option<PartnerConfig>> =
     name: Config.string("LOGISTICS_PARTNER_NAME").pipe(Config.withDefault("partner")),
     baseUrl: Config.nonEmptyString("LOGISTICS_PARTNER_URL"),
     apiKey: Config.redacted(Config.nonEmptyString("LOGISTICS_PARTNER_API_KEY")),
-    webhookSecret: Config.redacted(Config.nonEmptyString("LOGISTICS_PARTNER_WEBHOOK_SECRET")),
+    webhookSecret: requiredSecret("LOGISTICS_PARTNER_WEBHOOK_SECRET"),
     timeoutMs: Config.integer("LOGISTICS_PARTNER_TIMEOUT_MS").pipe(Config.withDefault(10_000))
   })
 )

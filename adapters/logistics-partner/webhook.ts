@@ -3,6 +3,15 @@
  * status updates and the fake partner in tests).
  */
 import { createHmac, timingSafeEqual } from "node:crypto"
+import { Config } from "effect"
+import { optionalSecret } from "../system/secrets.js"
+
+/** What the status-webhook receiver needs: the partner's name in its path and its signing secret (None: no partner). */
+export const PartnerWebhookConfigFromEnv = Config.all({
+  name: Config.string("LOGISTICS_PARTNER_NAME").pipe(Config.withDefault("partner")),
+  secret: optionalSecret("LOGISTICS_PARTNER_WEBHOOK_SECRET")
+})
+export type PartnerWebhookConfig = Config.Config.Success<typeof PartnerWebhookConfigFromEnv>
 
 /** `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>` */
 export const partnerSignature = (secret: string, timestamp: string, rawBody: string | Buffer): string =>

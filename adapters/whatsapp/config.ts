@@ -4,6 +4,7 @@
  * fails startup rather than failing each send).
  */
 import { Config } from "effect"
+import { requiredSecret } from "../system/secrets.js"
 
 export const DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 
@@ -13,9 +14,9 @@ export const WhatsAppConfig = Config.all({
   /** The sending number's id (not the number itself). */
   phoneNumberId: Config.nonEmptyString("WHATSAPP_PHONE_NUMBER_ID"),
   /** Signs webhook POSTs (X-Hub-Signature-256). */
-  appSecret: Config.redacted("WHATSAPP_APP_SECRET"),
+  appSecret: requiredSecret("WHATSAPP_APP_SECRET"),
   /** What Meta echoes when it verifies the webhook subscription. */
-  verifyToken: Config.redacted("WHATSAPP_VERIFY_TOKEN"),
+  verifyToken: requiredSecret("WHATSAPP_VERIFY_TOKEN"),
   /** Graph API root including the version; tests point it at a fake server. */
   baseUrl: Config.string("WHATSAPP_BASE_URL").pipe(Config.withDefault(DEFAULT_BASE_URL))
 })

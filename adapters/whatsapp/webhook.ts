@@ -12,13 +12,21 @@
  * `statusRank` (a late `delivered` after `read` changes nothing). Answer 200 once stored.
  */
 import { createHmac, timingSafeEqual } from "node:crypto"
-import { Data, Either, ParseResult, Redacted, Schema } from "effect"
+import { Config, Data, Either, ParseResult, Redacted, Schema } from "effect"
+import { optionalSecret } from "../system/secrets.js"
 import { EpochMillis } from "../../domain/ids.js"
 
 type Secret = string | Redacted.Redacted<string>
 const reveal = (secret: Secret) => (Redacted.isRedacted(secret) ? Redacted.value(secret) : secret)
 
 // --- subscription (GET) ---
+
+/** What the webhook receiver needs, also without WHATSAPP_TOKEN (statuses can arrive for messages sent earlier); None: not configured. */
+export const WhatsAppWebhookConfig = Config.all({
+  appSecret: optionalSecret("WHATSAPP_APP_SECRET"),
+  verifyToken: optionalSecret("WHATSAPP_VERIFY_TOKEN")
+})
+export type WhatsAppWebhookConfig = Config.Config.Success<typeof WhatsAppWebhookConfig>
 
 export class WebhookForbidden extends Data.TaggedError("WebhookForbidden")<{
   readonly reason: "wrong mode" | "wrong verify token" | "missing challenge"

@@ -1,5 +1,5 @@
 /** POST /api/v1/auth/otp and /api/v1/auth/token: phone login with a one-time code. */
-import { Effect, Schema } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import { logIn, logOut, logOutEverywhere, requestLoginCode } from "../../../application/auth/login.js"
 import { mergeGuestCart } from "../../../application/cart/cart.js"
 import { verifyCartToken } from "../cart-token.js"
@@ -45,7 +45,7 @@ export const authRoutes = [
       Effect.gen(function* () {
         const session = yield* logIn(body.phone, body.code, ctx.clientAddress)
         const signed = body.cartToken ?? header(ctx, "x-cart-token")
-        const guest = signed === undefined ? undefined : verifyCartToken(ctx.config.cartTokenSecret, signed)
+        const guest = signed === undefined ? undefined : verifyCartToken(Redacted.value(ctx.config.cartTokenSecret), signed)
         if (guest !== undefined) yield* mergeGuestCart(guest, session.user.id)
         return { token: session.token, tokenType: "Bearer" as const, expiresAt: session.expiresAt, user: { id: session.user.id, phone: session.user.phone, roles: session.user.roles } }
       })

@@ -2,7 +2,7 @@
  * The cart, for buyers (bearer token) and guests (X-Cart-Token, a signed token the API hands out
  * with the first item). The preview prices the cart with the checkout's own domain rules.
  */
-import { Effect, Schema } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import { addToCart, removeFromCart, setCartQuantity, viewCart, MAX_LINE_QUANTITY } from "../../../application/cart/cart.js"
 import type { CartOwner } from "../../../application/cart/cart.port.js"
 import { CartItemNotFound } from "../../../application/cart/cart.errors.js"
@@ -25,7 +25,7 @@ const ownerOf = (ctx: RequestContext): Effect.Effect<CartOwner | undefined, Inva
   if (ctx.session) return Effect.succeed({ _tag: "Buyer", buyerId: ctx.session.user.id })
   const signed = header(ctx, CART_TOKEN_HEADER)
   if (signed === undefined) return Effect.succeed(undefined)
-  const guestToken = verifyCartToken(ctx.config.cartTokenSecret, signed)
+  const guestToken = verifyCartToken(Redacted.value(ctx.config.cartTokenSecret), signed)
   return guestToken === undefined ? Effect.fail(new InvalidCartToken()) : Effect.succeed({ _tag: "Guest", guestToken })
 }
 
@@ -36,7 +36,7 @@ const ownerOrNewGuest = (ctx: RequestContext) =>
       ? Effect.succeed(owner)
       : Effect.flatMap(Ids, (ids) =>
           Effect.map(ids.next("gst"), (guestToken): CartOwner => {
-            ctx.setHeader("X-Cart-Token", signCartToken(ctx.config.cartTokenSecret, guestToken))
+            ctx.setHeader("X-Cart-Token", signCartToken(Redacted.value(ctx.config.cartTokenSecret), guestToken))
             return { _tag: "Guest", guestToken }
           })
         )
@@ -97,7 +97,7 @@ const Quantity = Schema.Int.pipe(Schema.between(1, MAX_LINE_QUANTITY))
 const render = (ctx: RequestContext, owner: CartOwner | undefined, query: { destination?: string | undefined; code?: string | undefined }) =>
   Effect.map(viewCart(owner, { ...query, buyerId: ctx.session?.user.id }), (v) => ({
     cartId: v.cartId ?? null,
-    ...(owner?._tag === "Guest" && { cartToken: signCartToken(ctx.config.cartTokenSecret, owner.guestToken) }),
+    ...(owner?._tag === "Guest" && { cartToken: signCartToken(Redacted.value(ctx.config.cartTokenSecret), owner.guestToken) }),
     lines: v.lines,
     preview: v.preview ?? null,
     issues: v.issues.map((e) => {

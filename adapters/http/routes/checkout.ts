@@ -1,5 +1,5 @@
 /** Checkout, its payment by M-Pesa STK push, and Daraja's callback. */
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option, Redacted, Schema } from "effect"
 import { checkoutCart } from "../../../application/cart/checkout-cart.js"
 import { CheckoutNotFound } from "../../../application/checkout/checkout.errors.js"
 import { CheckoutStore } from "../../../application/checkout/checkout.port.js"
@@ -146,7 +146,7 @@ export const checkoutRoutes = [
     response: Schema.Struct({ paymentId: Schema.String, checkoutId: Schema.String, checkoutRequestId: Schema.String, amount: Money, phone: Schema.String, status: Schema.Literal("PENDING"), customerMessage: Schema.String }),
     errors: [400, 401, 404, 409, 429, 502, 503],
     handler: ({ params, body, ctx }) =>
-      requestPayment({ checkoutId: params.id, buyerId: me(ctx).user.id, phone: body.phone, callbackUrl: `${ctx.config.publicBaseUrl}${callbackPath(ctx.config.callbackSecret)}` })
+      requestPayment({ checkoutId: params.id, buyerId: me(ctx).user.id, phone: body.phone, callbackUrl: `${ctx.config.publicBaseUrl}${callbackPath(Redacted.value(ctx.config.callbackSecret))}` })
   }),
   endpoint({
     method: "post",
@@ -162,7 +162,7 @@ export const checkoutRoutes = [
     errors: [404, 503],
     handler: ({ params, ctx }) =>
       Effect.gen(function* () {
-        if (!sameSecret(params.secret, ctx.config.callbackSecret)) return yield* Effect.fail(new NotFoundRoute())
+        if (!sameSecret(params.secret, Redacted.value(ctx.config.callbackSecret))) return yield* Effect.fail(new NotFoundRoute())
         const text = ctx.rawBody ?? ""
         let raw: unknown
         try {

@@ -18,7 +18,8 @@
 import { timingSafeEqual } from "node:crypto"
 import express from "express"
 import type { Request, Response } from "express"
-import { Effect, Either, Schema } from "effect"
+import { Effect, Either, Option, Redacted, Schema } from "effect"
+import type { WebhookSecrets } from "../config.js"
 import { sellerDispatch } from "../../../application/fulfilment/dispatch-order.js"
 import { applyPartnerStatus, riderJobs, sellerReturn, updateJobStatus } from "../../../application/fulfilment/delivery-status.js"
 import type { JobUpdate } from "../../../application/fulfilment/delivery-status.js"
@@ -30,7 +31,6 @@ import { registerWebhook, removeWebhook, webhookLog } from "../../../application
 import { decodeB2CResult } from "../../daraja/callbacks.js"
 import type { PlatformRuntime } from "../../../composition/platform.js"
 import { verifyPartnerSignature } from "../../logistics-partner/webhook.js"
-import { callbackSecretFromEnv } from "../../daraja/b2c-callback-urls.js"
 import { parseWebhook, verifySignature, verifySubscription } from "../../whatsapp/webhook.js"
 import { endpoint, me } from "../endpoint.js"
 import type { Endpoint, RequestContext } from "../endpoint.js"
@@ -256,13 +256,13 @@ const partnerUpdate = (e: typeof PartnerEvent.Type): JobUpdate | undefined => {
 const B2C_ACK = { ResultCode: 0, ResultDesc: "Accepted" }
 
 /** Mounts the signed webhook receivers, which read the raw body (the JSON endpoints are in `fulfilmentEndpoints`). */
-export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformRuntime): void => {
+export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformRuntime, secrets: WebhookSecrets): void => {
   const raw = express.raw({ limit: "256kb", type: () => true })
 
   // Logistics partner status events: signature over "<timestamp>.<raw body>", 5-minute window.
   app.post("/api/v1/fulfilment/partners/:partner/webhook", raw, async (req, res) => {
-    const name = process.env["LOGISTICS_PARTNER_NAME"] ?? "partner"
-    const secret = process.env["LOGISTICS_PARTNER_WEBHOOK_SECRET"]
+    const name = secrets.partner.name
+    const secret = Option.getOrUndefined(Option.map(secrets.partner.secret, Redacted.value))
     if (secret === undefined || req.params["partner"] !== name) return sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is no such partner"))
     const body = rawBuffer(req)
     const refused = verifyPartnerSignature({ secret, rawBody: body, timestamp: headerOf(req, "x-partner-timestamp"), signature: headerOf(req, "x-partner-signature"), now: Date.now() })
@@ -276,13 +276,13 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
 
   // WhatsApp Cloud API webhook: GET handshake, POST signed (X-Hub-Signature-256 over the raw bytes).
   app.get("/api/v1/webhooks/whatsapp", (req, res) => {
-    const token = process.env["WHATSAPP_VERIFY_TOKEN"]
+    const token = Option.getOrUndefined(secrets.whatsapp.verifyToken)
     const answer = token === undefined ? undefined : verifySubscription(req.query as Record<string, unknown>, token)
     if (answer === undefined || Either.isLeft(answer)) return res.status(403).type("text/plain").send("forbidden")
     res.status(200).type("text/plain").send(answer.right)
   })
   app.post("/api/v1/webhooks/whatsapp", raw, async (req, res) => {
-    const secret = process.env["WHATSAPP_APP_SECRET"]
+    const secret = Option.getOrUndefined(secrets.whatsapp.appSecret)
     if (secret === undefined) return sendProblem(res, problem(503, "WHATSAPP.NOT_CONFIGURED", "WHATSAPP_APP_SECRET is not set"))
     const body = rawBuffer(req)
     if (!verifySignature(body, headerOf(req, "x-hub-signature-256"), secret)) return sendProblem(res, problem(401, "WHATSAPP.SIGNATURE_INVALID", "X-Hub-Signature-256 does not match the body"))
@@ -302,7 +302,7 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
 
   // Daraja B2C Result and queue-timeout callbacks: stored raw and durably, answered at once.
   const b2c = (kind: "B2C_RESULT" | "B2C_TIMEOUT") => async (req: Request, res: Response) => {
-    if (!sameSecret(String(req.params["secret"] ?? ""), callbackSecretFromEnv())) return sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is nothing here"))
+    if (!sameSecret(String(req.params["secret"] ?? ""), Redacted.value(secrets.callbackSecret))) return sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is nothing here"))
     const body = rawBuffer(req)
     const parsed = parseJson(body)
     const rawJson = Either.getOrElse(parsed, () => ({ unreadable: body.toString("utf8").slice(0, 10_000) }))
