@@ -1,16 +1,18 @@
 /**
  * `npm start`: the whole platform in one process. Without DATABASE_URL an embedded PostgreSQL is
- * started (data under .data/dev, git-ignored). Migrates, seeds the demo world idempotently, runs
- * the worker and serves HTTP on PORT (default 3000). SIGINT/SIGTERM stop everything cleanly: HTTP
- * stops accepting, in-flight jobs finish (anything cut short is retried on the next start), the
- * pool closes, the embedded database shuts down.
+ * started (data under .data/dev, or /var/tmp/amana-postgres/ as root: see
+ * adapters/postgres/embedded.ts). Migrates, seeds the demo world idempotently, runs the worker and
+ * serves HTTP on PORT (default 3000). SIGINT/SIGTERM stop everything cleanly: HTTP stops accepting,
+ * in-flight jobs finish (anything cut short is retried on the next start), the pool closes, the
+ * embedded database shuts down.
  *
  * `--role=api` or `--role=worker` runs only that half (docker-compose runs them separately).
  */
 import { ensureFirstAdmin } from "../backoffice/first-admin.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { resolveDatabase } from "../adapters/postgres/embedded.js"
-import { migrate } from "../adapters/postgres/migrate.js"
+import { MigrationError, migrate } from "../adapters/postgres/migrate.js"
+import { DatabaseSetupError } from "../adapters/postgres/setup-error.js"
 import { seedDemo, seedFulfilmentDemo } from "../adapters/postgres/seed.js"
 import { startWorker } from "../adapters/postgres/worker.js"
 import { crontab, handlers, tasks } from "./event-handlers.js"
@@ -25,7 +27,7 @@ const log = (msg: string, extra: Record<string, unknown> = {}) => console.log(JS
 
 const main = async () => {
   const database = await resolveDatabase()
-  log("database ready", { embedded: process.env["DATABASE_URL"] ? false : true })
+  log("database ready", "dataDir" in database ? { embedded: true, dataDir: database.dataDir } : { embedded: false })
   const { applied } = await migrate(database.url)
   if (applied.length > 0) log("migrations applied", { applied })
   const pool = makePool(database.url, { max: Number(process.env["DB_POOL_MAX"] ?? 20), applicationName: `amana-${role}` })
@@ -76,7 +78,11 @@ const main = async () => {
 }
 
 main().catch((e: unknown) => {
-  console.error(JSON.stringify({ level: "error", msg: "start-up failed", error: e instanceof Error ? e.stack : String(e) }))
+  // A database that cannot be reached or prepared is told with its cause and fix, not a stack.
+  const told =
+    e instanceof DatabaseSetupError ? { problem: e.problem, fix: e.fix } : e instanceof MigrationError ? { problem: e.message } : { error: e instanceof Error ? e.stack : String(e) }
+  console.error(JSON.stringify({ level: "error", msg: "start-up failed", ...told }))
+  if (e instanceof DatabaseSetupError) console.error(`\nAmana could not start: ${e.problem}\nFix: ${e.fix}\n`)
   process.exit(1)
 })
 

@@ -91,6 +91,11 @@ const STATUS: Readonly<Record<string, readonly [number, string?]>> = {
   NotifierRetryLater: [503]
 }
 
+/** Tags whose message is the server's business (database error text): the client reads this instead; the log keeps the message. */
+const PRIVATE_DETAIL: Readonly<Record<string, string>> = {
+  StoreUnavailable: "the database is unavailable right now; try again in a moment"
+}
+
 const TITLES: Readonly<Record<number, string>> = {
   400: "Bad Request",
   401: "Unauthorized",
@@ -135,7 +140,7 @@ export const toProblem = (error: unknown): Problem | undefined => {
   const mapped = STATUS[e._tag]
   if (!mapped) return undefined
   const [status, fallback] = mapped
-  const detail = typeof e.message === "string" && e.message !== "" ? e.message : e._tag
+  const detail = PRIVATE_DETAIL[e._tag] ?? (typeof e.message === "string" && e.message !== "" ? e.message : e._tag)
   const extra: Partial<Problem> = {}
   if (typeof e["retryAfterMs"] === "number") Object.assign(extra, { retryAfterSeconds: Math.max(1, Math.ceil(e["retryAfterMs"] / 1000)) })
   if (Array.isArray(e["issues"])) Object.assign(extra, { errors: e["issues"] })

@@ -49,7 +49,7 @@ export const runAndAnswer = async <A>(
   const failure = Cause.failureOption(exit.cause)
   const mapped = failure._tag === "Some" ? toProblem(failure.value) : undefined
   if (mapped) {
-    if (mapped.status >= 500) log("warn", "request failed", { requestId, code: mapped.code, detail: mapped.detail })
+    if (mapped.status >= 500) log("warn", "request failed", { requestId, code: mapped.code, detail: failure._tag === "Some" ? ((failure.value as { message?: unknown }).message ?? mapped.detail) : mapped.detail })
     return sendProblem(res, mapped)
   }
   if (Cause.isInterruptedOnly(exit.cause)) return sendProblem(res, problem(503, "SERVICE.INTERRUPTED", "the server is shutting down; try again"))

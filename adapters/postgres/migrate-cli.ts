@@ -1,6 +1,6 @@
 /**
- * `npm run db:migrate`: migrates DATABASE_URL, or the embedded development cluster (.data/dev,
- * database "amana") when DATABASE_URL is unset, then exits.
+ * `npm run db:migrate`: migrates DATABASE_URL, or the embedded development cluster ("dev", database
+ * "amana", see embedded.ts) when DATABASE_URL is unset, then exits.
  */
 import { resolveDatabase } from "./embedded.js"
 import { migrate } from "./migrate.js"
@@ -18,6 +18,7 @@ const main = async (): Promise<void> => {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
+    // DatabaseSetupError's message already names the cause and the fix
     console.error(error instanceof Error ? error.message : error)
     process.exit(1)
   }

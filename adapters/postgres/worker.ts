@@ -157,9 +157,13 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
   })
 
   // Our own pool, so a connection dropped under us (the database restarting, Ctrl-C reaching the
-  // embedded server first) is logged and retried instead of crashing the process.
+  // embedded server first) is logged and retried instead of crashing the process: an idle client's
+  // error reaches the pool's handler, a checked-out client's its own (without one, node-postgres
+  // emits an unhandled 'error' and the process dies); pg then discards the client.
   const pgPool = new pg.Pool({ connectionString: config.connectionString, max: (config.concurrency ?? 4) + 2 })
-  pgPool.on("error", (e) => console.error(JSON.stringify({ level: "warn", msg: "worker pool connection lost", error: e.message })))
+  const connectionLost = (e: Error) => console.error(JSON.stringify({ level: "warn", msg: "worker pool connection lost", error: e.message }))
+  pgPool.on("error", connectionLost)
+  pgPool.on("connect", (client) => client.on("error", connectionLost))
   const runner = await run({
     pgPool,
     concurrency: config.concurrency ?? 4,
