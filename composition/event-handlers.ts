@@ -10,7 +10,7 @@ import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/
 import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
 import { pollPush, reconcileCallback } from "../application/payments/reconcile.js"
 import { selectWeeklyPayoutBatch } from "../application/payouts/select-payout-batch.js"
-import { applyB2CResult, requestRefund, startPayoutBatch, submitPayout, submitRefund } from "../application/payouts-execution/execute.js"
+import { applyB2CResult, applyB2CStatus, applyB2CTimeout, requestRefund, startPayoutBatch, submitPayout, submitRefund, submitStatusQuery, sweepUnansweredB2C } from "../application/payouts-execution/execute.js"
 import { deliverWebhook, enqueueMerchantWebhook, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
 import type { EventHandler } from "../adapters/postgres/event-handler.js"
 import { WEBHOOK_TASK } from "../adapters/postgres/webhook-store.js"
@@ -20,16 +20,31 @@ const str = (payload: Readonly<Record<string, unknown>>, key: string) =>
   typeof payload[key] === "string" ? Effect.succeed(payload[key]) : Effect.die(new Error(`outbox payload without ${key}`))
 const num = (payload: Readonly<Record<string, unknown>>, key: string, fallback: number) => (typeof payload[key] === "number" ? payload[key] : fallback)
 
-const B2CResultPayload = Schema.Struct({
-  callbackId: Schema.Number,
+const B2CReport = Schema.Struct({
   originatorConversationId: Schema.String,
   conversationId: Schema.String,
   resultCode: Schema.String,
   resultDesc: Schema.String,
   transactionId: Schema.optional(Schema.String),
   receipt: Schema.optional(Schema.String),
-  amountWhole: Schema.optional(Schema.Number)
+  amountWhole: Schema.optional(Schema.Number),
+  transactionStatus: Schema.optional(Schema.String)
 })
+/** Events written before per-request tokens carried the report's fields at the top level. */
+const B2CCallbackPayload = Schema.Union(
+  Schema.Struct({
+    callbackId: Schema.Number,
+    kind: Schema.Literal("B2C_RESULT", "B2C_TIMEOUT", "B2C_STATUS_RESULT", "B2C_STATUS_TIMEOUT"),
+    callbackToken: Schema.optional(Schema.String),
+    report: Schema.optional(B2CReport)
+  }),
+  Schema.transform(Schema.extend(Schema.Struct({ callbackId: Schema.Number }), B2CReport), Schema.Struct({ callbackId: Schema.Number, kind: Schema.Literal("B2C_RESULT"), report: B2CReport }), {
+    strict: false,
+    decode: ({ callbackId, ...report }) => ({ callbackId, kind: "B2C_RESULT" as const, report }),
+    encode: ({ callbackId, report }) => ({ callbackId, ...report })
+  })
+)
+const decodeCallback = (payload: unknown) => Effect.orDie(Schema.decodeUnknown(B2CCallbackPayload)(payload))
 
 export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   // M-Pesa: a stored callback is confirmed by STK query and settled; every accepted push is also
@@ -56,7 +71,17 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   {
     name: "payouts.apply-b2c-result",
     on: ["MPESA_B2C_RESULT_RECEIVED"],
-    handle: (e) => Effect.flatMap(Effect.orDie(Schema.decodeUnknown(B2CResultPayload)(e.payload)), ({ callbackId, ...report }) => applyB2CResult(callbackId, report))
+    handle: (e) =>
+      Effect.flatMap(decodeCallback(e.payload), (c) => {
+        const token = "callbackToken" in c ? c.callbackToken : undefined
+        return c.kind === "B2C_RESULT" && c.report !== undefined ? applyB2CResult(c.callbackId, c.report, token) : applyB2CTimeout(c.callbackId, token, c.report)
+      })
+  },
+  { name: "payouts.submit-status-query", on: ["B2C_STATUS_QUERY_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "queryId"), submitStatusQuery) },
+  {
+    name: "payouts.apply-status-result",
+    on: ["MPESA_B2C_STATUS_RECEIVED"],
+    handle: (e) => Effect.flatMap(decodeCallback(e.payload), (c) => applyB2CStatus(c.callbackId, "callbackToken" in c ? c.callbackToken : undefined, c.kind, c.report))
   }
 ]
 
@@ -68,7 +93,15 @@ export const tasks = {
   orders__complete_after_dispute_window: () => completeAfterDisputeWindow(),
   payouts__select_weekly_batch: () => selectWeeklyPayoutBatch(),
   [WEBHOOK_TASK]: (payload: unknown) => Effect.flatMap(Effect.orDie(Schema.decodeUnknown(DeliveryPayload)(payload)), (p) => deliverWebhook(p.deliveryId)),
-  fulfilment__check_sla: () => checkSlaBreaches()
+  fulfilment__check_sla: () => checkSlaBreaches(),
+  // B2C payouts and refunds with no Result in time are checked with Daraja's Transaction Status query.
+  payouts__sweep_unanswered_b2c: () => sweepUnansweredB2C(b2cResultTimeoutMs())
+}
+
+/** B2C_RESULT_TIMEOUT_MINUTES (default 15): how long a B2C waits for its Result before we ask. */
+const b2cResultTimeoutMs = () => {
+  const minutes = Number(process.env["B2C_RESULT_TIMEOUT_MINUTES"] ?? "")
+  return Number.isFinite(minutes) && minutes > 0 ? minutes * 60_000 : undefined
 }
 
 /** UTC crontab. Friday 03:00 UTC is Friday 06:00 in Nairobi (UTC+3 all year). */
@@ -76,5 +109,6 @@ export const crontab = [
   "* * * * * orders__expire_unpaid ?max=1",
   "*/5 * * * * orders__complete_after_dispute_window ?max=1",
   "0 3 * * 5 payouts__select_weekly_batch ?max=3",
-  "* * * * * fulfilment__check_sla ?max=1"
+  "* * * * * fulfilment__check_sla ?max=1",
+  "*/5 * * * * payouts__sweep_unanswered_b2c ?max=1"
 ].join("\n")

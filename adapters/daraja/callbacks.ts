@@ -112,7 +112,9 @@ export const B2CResult = Schema.Struct({
   amountWhole: Schema.optional(Schema.Int),
   receipt: Schema.optional(Schema.String),
   /** "dd.MM.yyyy HH:mm:ss" Africa/Nairobi, as Daraja sent it. */
-  completedAt: Schema.optional(Schema.String)
+  completedAt: Schema.optional(Schema.String),
+  /** Transaction Status results only: "Completed", or a failure wording. */
+  transactionStatus: Schema.optional(Schema.String)
 })
 export type B2CResult = typeof B2CResult.Type
 
@@ -170,15 +172,17 @@ export const toB2CResult = (wire: typeof B2CResultWire.Type): Either.Either<B2CR
   const params: Named = (raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw]).map(
     (p: { readonly Key: string; readonly Value?: string | number | null | undefined }) => ({ name: p.Key, value: p.Value })
   )
-  return Either.map(wholeAmount(lookup(params, "TransactionAmount")), (amountWhole) => ({
+  // B2C Results and Transaction Status results share this envelope; their keys differ.
+  return Either.map(wholeAmount(lookup(params, "TransactionAmount") ?? lookup(params, "Amount")), (amountWhole) => ({
     originatorConversationId: r.OriginatorConversationID,
     conversationId: r.ConversationID,
     resultCode: String(r.ResultCode).trim(),
     resultDesc: r.ResultDesc,
     ...withOptional("transactionId", text(r.TransactionID ?? undefined)),
     ...withOptional("amountWhole", amountWhole),
-    ...withOptional("receipt", text(lookup(params, "TransactionReceipt"))),
-    ...withOptional("completedAt", text(lookup(params, "TransactionCompletedDateTime")))
+    ...withOptional("receipt", text(lookup(params, "TransactionReceipt") ?? lookup(params, "ReceiptNo"))),
+    ...withOptional("completedAt", text(lookup(params, "TransactionCompletedDateTime"))),
+    ...withOptional("transactionStatus", text(lookup(params, "TransactionStatus")))
   }))
 }
 

@@ -23,7 +23,7 @@ import { GatewayRejected, GatewayUnavailable, PaymentGateway } from "../../appli
 import type { GatewayError, StkStatus } from "../../application/ports/payment-gateway.js"
 import { classifyResultCode, isStillProcessing } from "./callbacks.js"
 import type { DarajaConfig } from "./config.js"
-import { localRejection, nairobiTimestamp, prepareB2C, prepareStkPush, securityCredential, stkPassword } from "./protocol.js"
+import { localRejection, nairobiTimestamp, prepareB2C, prepareStkPush, securityCredential, stkPassword, truncate } from "./protocol.js"
 
 export const INVALID_TOKEN_ERROR_CODE = "404.001.03"
 export const STILL_PROCESSING_ERROR_CODE = "500.001.1001"
@@ -32,7 +32,8 @@ export const Paths = {
   oauth: "/oauth/v1/generate",
   stkPush: "/mpesa/stkpush/v1/processrequest",
   stkQuery: "/mpesa/stkpushquery/v1/query",
-  b2c: "/mpesa/b2c/v3/paymentrequest"
+  b2c: "/mpesa/b2c/v3/paymentrequest",
+  transactionStatus: "/mpesa/transactionstatus/v1/query"
 } as const
 
 type Gateway = Context.Tag.Service<PaymentGateway>
@@ -65,6 +66,7 @@ const StkQueryResponse = Schema.Struct({
   ResultDesc: Schema.optional(Schema.String)
 })
 
+/** The synchronous reply of B2C and of the Transaction Status query alike. */
 const B2CResponse = Schema.Struct({
   ConversationID: Schema.String,
   OriginatorConversationID: Schema.String,
@@ -290,7 +292,35 @@ export const makeDarajaGateway = (config: DarajaConfig): Effect.Effect<Gateway, 
       return { conversationId: body.ConversationID, originatorConversationId: body.OriginatorConversationID }
     })
 
-    return PaymentGateway.of({ stkPush, stkQuery, b2cPayment })
+    const b2cStatusQuery: Gateway["b2cStatusQuery"] = Effect.fn("Daraja.b2cStatusQuery")(function* (request) {
+      if (Option.isNone(credential))
+        return yield* localRejection("LOCAL.B2C_NOT_CONFIGURED", "B2C is not configured (DARAJA_B2C_SHORTCODE, DARAJA_INITIATOR_*)")
+      const b2c = credential.value
+      const remarks = truncate(request.remarks.trim(), 100)
+      if ([...remarks].length < 2) return yield* localRejection("LOCAL.INVALID_REMARKS", "Remarks must be 2 to 100 characters")
+      const reply = yield* authorized(
+        "Transaction status",
+        {
+          Initiator: b2c.initiatorName,
+          SecurityCredential: b2c.securityCredential,
+          CommandID: "TransactionStatusQuery",
+          // The receipt when we have it; otherwise our OriginatorConversationID identifies the B2C.
+          ...(request.transactionId !== undefined ? { TransactionID: request.transactionId } : { OriginatorConversationID: request.originatorConversationId }),
+          PartyA: numeric(b2c.shortcode),
+          IdentifierType: "4",
+          ResultURL: request.resultUrl,
+          QueueTimeOutURL: request.queueTimeoutUrl,
+          Remarks: remarks
+        },
+        Paths.transactionStatus
+      )
+      const body = yield* decodeOk("Transaction status", B2CResponse, reply)
+      if (String(body.ResponseCode) !== "0")
+        return yield* new GatewayRejected({ errorCode: String(body.ResponseCode), errorMessage: body.ResponseDescription, httpStatus: reply.status })
+      return { conversationId: body.ConversationID, originatorConversationId: body.OriginatorConversationID }
+    })
+
+    return PaymentGateway.of({ stkPush, stkQuery, b2cPayment, b2cStatusQuery })
   })
 
 /** PaymentGateway over real HTTP to Daraja (sandbox, production, or a fake at config.baseUrl). */

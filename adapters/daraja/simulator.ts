@@ -20,7 +20,8 @@
  * B2C: a payout to a phone ending 0001 gets Result 1 (insufficient funds), 2040 gets 2040
  * (unsupported recipient); anything else succeeds with a receipt. The Result is POSTed to the
  * ResultURL `delayMs` later. A reused OriginatorConversationID is refused with 500.002.1001, as
- * Daraja does. Amount, phone and remarks are checked exactly as for the real adapter.
+ * Daraja does. Amount, phone and remarks are checked exactly as for the real adapter. A Transaction
+ * Status query is answered (at its ResultURL, `delayMs` later) with what that B2C really did.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Clock, Duration, Effect, FiberSet, Layer, Random, Ref } from "effect"
@@ -91,7 +92,8 @@ export const makeSimulatorGateway = (
     const client = yield* HttpClient.HttpClient
     const background = yield* FiberSet.make()
     const pushes = yield* Ref.make(new Map<string, SimulatedPush>())
-    const payouts = yield* Ref.make(new Set<string>())
+    /** Each B2C by OriginatorConversationID, with what happened to it: the Transaction Status query's truth. */
+    const payouts = yield* Ref.make(new Map<string, { readonly resultCode: number; readonly receipt: string; readonly amount: number; readonly phone: string }>())
     const counter = yield* Ref.make(0)
     const next = Ref.updateAndGet(counter, (n) => n + 1)
 
@@ -166,10 +168,12 @@ export const makeSimulatorGateway = (
 
     const b2cPayment: Gateway["b2cPayment"] = Effect.fn("MpesaSimulator.b2cPayment")(function* (request) {
       const payout = yield* prepareB2C(request)
+      const outcome = simulatedB2COutcome(payout.phone)
+      const receipt = yield* receiptNumber
       const fresh = yield* Ref.modify(payouts, (seen) =>
         seen.has(request.originatorConversationId)
           ? [false, seen]
-          : [true, new Set(seen).add(request.originatorConversationId)]
+          : [true, new Map(seen).set(request.originatorConversationId, { resultCode: outcome.resultCode, receipt, amount: payout.amount, phone: payout.phone })]
       )
       if (!fresh)
         return yield* new GatewayRejected({
@@ -180,8 +184,6 @@ export const makeSimulatorGateway = (
       const now = yield* Clock.currentTimeMillis
       const n = yield* next
       const conversationId = `AG_${nairobiTimestamp(now).slice(0, 8)}_${yield* randomChars(16, "0123456789abcdef")}${n}`
-      const outcome = simulatedB2COutcome(payout.phone)
-      const receipt = yield* receiptNumber
       const Result =
         outcome.resultCode === 0
           ? {
@@ -215,7 +217,37 @@ export const makeSimulatorGateway = (
       return { conversationId, originatorConversationId: request.originatorConversationId }
     })
 
-    return PaymentGateway.of({ stkPush, stkQuery, b2cPayment })
+    /** Answers what the B2C really did: "Completed" with its receipt, a failure wording, or not found. */
+    const b2cStatusQuery: Gateway["b2cStatusQuery"] = Effect.fn("MpesaSimulator.b2cStatusQuery")(function* (request) {
+      const now = yield* Clock.currentTimeMillis
+      const n = yield* next
+      const conversationId = `AG_${nairobiTimestamp(now).slice(0, 8)}_${yield* randomChars(16, "0123456789abcdef")}${n}`
+      const originatorConversationId = `${yield* randomChars(5, "0123456789")}-${yield* randomChars(8, "0123456789")}-${n}`
+      const known = [...(yield* Ref.get(payouts)).entries()].find(([ocid, p]) => ocid === request.originatorConversationId || p.receipt === request.transactionId)?.[1]
+      const common = { ResultType: 0, OriginatorConversationID: originatorConversationId, ConversationID: conversationId, TransactionID: yield* receiptNumber }
+      const Result =
+        known === undefined
+          ? { ...common, ResultCode: 2001, ResultDesc: "The transaction could not be found." }
+          : {
+              ...common,
+              ResultCode: 0,
+              ResultDesc: SUCCESS_DESC,
+              ResultParameters: {
+                ResultParameter: [
+                  { Key: "ReceiptNo", Value: known.receipt },
+                  { Key: "TransactionStatus", Value: known.resultCode === 0 ? "Completed" : "Failed" },
+                  { Key: "Amount", Value: known.amount },
+                  { Key: "CreditPartyName", Value: `${known.phone} - Simulated Recipient` },
+                  { Key: "FinalisedTime", Value: Number(nairobiTimestamp(now)) },
+                  { Key: "ReasonType", Value: known.resultCode === 0 ? "Business Payment to Customer via API" : "Failed" }
+                ]
+              }
+            }
+      yield* postLater("transaction status result", request.resultUrl, { Result })
+      return { conversationId, originatorConversationId }
+    })
+
+    return PaymentGateway.of({ stkPush, stkQuery, b2cPayment, b2cStatusQuery })
   })
 
 /** The simulator as a Layer; pending callbacks are interrupted when the layer is released. */

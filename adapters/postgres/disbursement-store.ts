@@ -1,14 +1,19 @@
 /** Payouts and refunds by M-Pesa B2C over PostgreSQL (payout_batches, payouts, refunds, mpesa_callbacks). */
 import { Effect, Layer, Option } from "effect"
 import { DisbursementStore } from "../../application/payouts-execution/disbursement.port.js"
-import type { DisbursementStatus, PayoutRecord, RefundRecord } from "../../application/payouts-execution/disbursement.port.js"
+import type { DisbursementStatus, PayoutRecord, RefundRecord, StatusQueryRecord } from "../../application/payouts-execution/disbursement.port.js"
+import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import type { PayeeKind, PayoutMethod } from "../../application/payouts-execution/disbursement.js"
 import type { Currency } from "../../domain/money.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
 
-type PayoutRow = { id: string; batch_id: string; payee_kind: PayeeKind; payee_id: string; method: PayoutMethod; destination: string; account_ref: string | null; currency: string; amount: number; status: DisbursementStatus; ocid: string | null }
-type RefundRow = { id: string; order_id: string; buyer_id: string; phone: string; currency: string; amount: number; disbursed: number; status: DisbursementStatus; ocid: string }
+type B2CColumns = { conversation_id: string | null; callback_token: string; mpesa_receipt_number: string | null }
+type PayoutRow = B2CColumns & { id: string; batch_id: string; payee_kind: PayeeKind; payee_id: string; method: PayoutMethod; destination: string; account_ref: string | null; currency: string; amount: number; status: DisbursementStatus; ocid: string | null }
+type RefundRow = B2CColumns & { id: string; order_id: string; buyer_id: string; phone: string; currency: string; amount: number; disbursed: number; status: DisbursementStatus; ocid: string }
+type QueryRow = { id: string; target_kind: "PAYOUT" | "REFUND"; target_id: string; reason: string; status: StatusQueryRecord["status"]; callback_token: string; conversation_id: string | null }
+
+const b2cFields = (r: B2CColumns) => ({ conversationId: r.conversation_id ?? undefined, callbackToken: r.callback_token, receipt: r.mpesa_receipt_number ?? undefined })
 
 const toPayout = (r: PayoutRow): PayoutRecord => ({
   kind: "PAYOUT",
@@ -22,29 +27,45 @@ const toPayout = (r: PayoutRow): PayoutRecord => ({
   amount: { amount: r.amount, currency: r.currency.trim() as Currency },
   status: r.status,
   // batches made before this column was always set fall back to a key derived from the payout id
-  originatorConversationId: r.ocid ?? `amana-payout-${r.id}`
+  originatorConversationId: r.ocid ?? `amana-payout-${r.id}`,
+  ...b2cFields(r)
 })
 const toRefund = (r: RefundRow): RefundRecord => {
   const currency = r.currency.trim() as Currency
-  return { kind: "REFUND", id: r.id, orderId: r.order_id, buyerId: r.buyer_id, phone: r.phone, amount: { amount: r.amount, currency }, disbursed: { amount: r.disbursed, currency }, status: r.status, originatorConversationId: r.ocid }
+  return { kind: "REFUND", id: r.id, orderId: r.order_id, buyerId: r.buyer_id, phone: r.phone, amount: { amount: r.amount, currency }, disbursed: { amount: r.disbursed, currency }, status: r.status, originatorConversationId: r.ocid, ...b2cFields(r) }
 }
+const toQuery = (r: QueryRow): StatusQueryRecord => ({
+  id: r.id,
+  target: { kind: r.target_kind, id: r.target_id },
+  reason: r.reason,
+  status: r.status,
+  callbackToken: r.callback_token,
+  conversationId: r.conversation_id ?? undefined
+})
 
 export const DisbursementStoreLive = Layer.effect(
   DisbursementStore,
   Effect.gen(function* () {
     const db = yield* Database
-    const payoutWhere = (column: "id" | "originator_conversation_id", value: string) =>
+    type Key = "id" | "originator_conversation_id" | "callback_token"
+    const payoutWhere = (column: Key, value: string) =>
       Effect.map(
         q(db, (sql) => sql<Array<PayoutRow>>`
-          select id, batch_id, payee_kind, payee_id, method, destination, account_ref, currency, amount, status, originator_conversation_id as ocid
+          select id, batch_id, payee_kind, payee_id, method, destination, account_ref, currency, amount, status, originator_conversation_id as ocid,
+                 conversation_id, callback_token, mpesa_receipt_number
             from payouts where ${sql(column)} = ${value} for update`),
         (rows) => Option.map(Option.fromNullable(rows[0]), toPayout)
       )
-    const refundWhere = (column: "id" | "originator_conversation_id", value: string) =>
+    const refundWhere = (column: Key, value: string) =>
       Effect.map(
         q(db, (sql) => sql<Array<RefundRow>>`
-          select id, order_id, buyer_id, phone, currency, amount, disbursed, status, originator_conversation_id as ocid from refunds where ${sql(column)} = ${value} for update`),
+          select id, order_id, buyer_id, phone, currency, amount, disbursed, status, originator_conversation_id as ocid, conversation_id, callback_token, mpesa_receipt_number
+            from refunds where ${sql(column)} = ${value} for update`),
         (rows) => Option.map(Option.fromNullable(rows[0]), toRefund)
+      )
+    const eitherWhere = (column: Key, value: string) =>
+      Effect.flatMap(payoutWhere(column, value), (p) =>
+        Option.isSome(p) ? Effect.succeed(p as Option.Option<PayoutRecord | RefundRecord>) : refundWhere(column, value)
       )
     const table = (kind: "PAYOUT" | "REFUND") => (kind === "PAYOUT" ? "payouts" : "refunds")
     return {
@@ -63,10 +84,44 @@ export const DisbursementStoreLive = Layer.effect(
              and not exists (select 1 from payouts where batch_id = ${batchId} and status in ('PENDING', 'SUBMITTED'))`).pipe(Effect.asVoid),
       lockPayout: (id) => payoutWhere("id", id),
       lockRefund: (id) => refundWhere("id", id),
-      lockByConversation: (ocid) =>
-        Effect.flatMap(payoutWhere("originator_conversation_id", ocid), (p) =>
-          Option.isSome(p) ? Effect.succeed(p as Option.Option<PayoutRecord | RefundRecord>) : refundWhere("originator_conversation_id", ocid)
+      lockByConversation: (ocid) => eitherWhere("originator_conversation_id", ocid),
+      lockByToken: (token) => eitherWhere("callback_token", token),
+      lockTarget: (t) => (t.kind === "PAYOUT" ? payoutWhere("id", t.id) : refundWhere("id", t.id)) as Effect.Effect<Option.Option<PayoutRecord | RefundRecord>, StoreUnavailable>,
+      openStatusQuery: (t, reason) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{ id: string }>>`
+            insert into b2c_status_queries (target_kind, target_id, reason) values (${t.kind}, ${t.id}, ${reason})
+            on conflict (target_kind, target_id) where status in ('PENDING', 'SUBMITTED') do nothing returning id`),
+          (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.id)
         ),
+      lockStatusQuery: (by) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<QueryRow>>`
+            select id, target_kind, target_id, reason, status, callback_token, conversation_id from b2c_status_queries
+             where ${"id" in by ? sql`id = ${by.id}` : sql`callback_token = ${by.callbackToken}`} for update`),
+          (rows) => Option.map(Option.fromNullable(rows[0]), toQuery)
+        ),
+      updateStatusQuery: (id, u) =>
+        q(db, (sql) => sql`
+          update b2c_status_queries set status = ${u.status}, conversation_id = coalesce(${u.conversationId ?? null}, conversation_id),
+                 answer = coalesce(${u.answer === undefined ? null : sql.json(u.answer as never)}, answer),
+                 submitted_at = case when ${u.status} = 'SUBMITTED' then ${new Date(u.at)} else submitted_at end,
+                 answered_at = case when ${u.status} <> 'SUBMITTED' then ${new Date(u.at)} else answered_at end
+           where id = ${id}`).pipe(Effect.asVoid),
+      unansweredSince: (before, limit) =>
+        Effect.gen(function* () {
+          const cutoff = new Date(before)
+          yield* q(db, (sql) => sql`update b2c_status_queries set status = 'EXPIRED', answered_at = now() where status in ('PENDING', 'SUBMITTED') and requested_at < ${cutoff}`)
+          const rows = yield* q(db, (sql) => sql<Array<{ kind: "PAYOUT" | "REFUND"; id: string }>>`
+            select d.kind, d.id from (
+              select 'PAYOUT' as kind, id, submitted_at from payouts where status = 'SUBMITTED' and submitted_at < ${cutoff}
+              union all
+              select 'REFUND', id, submitted_at from refunds where status = 'SUBMITTED' and submitted_at < ${cutoff}
+            ) d
+             where not exists (select 1 from b2c_status_queries s where s.target_kind = d.kind and s.target_id = d.id and s.requested_at >= ${cutoff})
+             order by d.submitted_at limit ${limit}`)
+          return rows.map((r) => ({ kind: r.kind, id: r.id }))
+        }),
       markSubmitted: (t, s) =>
         q(db, (sql) => sql`
           update ${sql(table(t.kind))} set status = 'SUBMITTED', submitted_at = ${new Date(s.at)}, conversation_id = coalesce(${s.conversationId ?? null}, conversation_id),
@@ -100,7 +155,8 @@ export const DisbursementStoreLive = Layer.effect(
       storeCallback: (c) =>
         Effect.map(
           q(db, (sql) => sql<Array<{ id: number }>>`
-            insert into mpesa_callbacks (kind, originator_conversation_id, raw, remote_addr) values (${c.kind}, ${c.originatorConversationId ?? null}, ${sql.json(c.raw as never)}, ${c.remoteAddr ?? null}) returning id`),
+            insert into mpesa_callbacks (kind, originator_conversation_id, callback_token, raw, remote_addr)
+            values (${c.kind}, ${c.originatorConversationId ?? null}, ${c.callbackToken ?? null}, ${sql.json(c.raw as never)}, ${c.remoteAddr ?? null}) returning id`),
           (rows) => rows[0]!.id
         ),
       markCallbackProcessed: (callbackId, outcome) => q(db, (sql) => sql`update mpesa_callbacks set processed_at = now(), outcome = ${outcome} where id = ${callbackId} and processed_at is null`).pipe(Effect.asVoid)

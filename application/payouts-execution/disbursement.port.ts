@@ -19,6 +19,11 @@ export interface PayoutRecord {
   readonly amount: Money
   readonly status: DisbursementStatus
   readonly originatorConversationId: string
+  /** Daraja's ConversationID from the synchronous reply; undefined until (or unless) we got one. */
+  readonly conversationId: string | undefined
+  /** The unguessable segment of this request's own ResultURL. */
+  readonly callbackToken: string
+  readonly receipt: string | undefined
 }
 
 export interface RefundRecord {
@@ -31,6 +36,21 @@ export interface RefundRecord {
   readonly disbursed: Money
   readonly status: DisbursementStatus
   readonly originatorConversationId: string
+  readonly conversationId: string | undefined
+  readonly callbackToken: string
+  readonly receipt: string | undefined
+}
+
+export type DisbursementTarget = { readonly kind: "PAYOUT" | "REFUND"; readonly id: string }
+
+/** A Transaction Status query about one payout or refund. */
+export interface StatusQueryRecord {
+  readonly id: string
+  readonly target: DisbursementTarget
+  readonly reason: string
+  readonly status: "PENDING" | "SUBMITTED" | "ANSWERED" | "REFUSED" | "EXPIRED"
+  readonly callbackToken: string
+  readonly conversationId: string | undefined
 }
 
 /** Daraja's B2C Result, as decoded by the HTTP adapter. */
@@ -42,6 +62,8 @@ export interface B2CResultReport {
   readonly transactionId?: string | undefined
   readonly receipt?: string | undefined
   readonly amountWhole?: number | undefined
+  /** Transaction Status results: "Completed", or a failure wording. */
+  readonly transactionStatus?: string | undefined
 }
 
 export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
@@ -54,6 +76,21 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
     readonly lockPayout: (payoutId: string) => Effect.Effect<Option.Option<PayoutRecord>, StoreUnavailable>
     readonly lockRefund: (refundId: string) => Effect.Effect<Option.Option<RefundRecord>, StoreUnavailable>
     readonly lockByConversation: (originatorConversationId: string) => Effect.Effect<Option.Option<PayoutRecord | RefundRecord>, StoreUnavailable>
+    /** The payout or refund whose own ResultURL carries this token. */
+    readonly lockByToken: (callbackToken: string) => Effect.Effect<Option.Option<PayoutRecord | RefundRecord>, StoreUnavailable>
+    readonly lockTarget: (target: DisbursementTarget) => Effect.Effect<Option.Option<PayoutRecord | RefundRecord>, StoreUnavailable>
+    /** A new PENDING status query, unless one is already open for the target (then None). */
+    readonly openStatusQuery: (target: DisbursementTarget, reason: string) => Effect.Effect<Option.Option<string>, StoreUnavailable>
+    readonly lockStatusQuery: (by: { readonly id: string } | { readonly callbackToken: string }) => Effect.Effect<Option.Option<StatusQueryRecord>, StoreUnavailable>
+    readonly updateStatusQuery: (
+      queryId: string,
+      u: { readonly status: "SUBMITTED" | "ANSWERED" | "REFUSED"; readonly at: number; readonly conversationId?: string | undefined; readonly answer?: Readonly<Record<string, unknown>> | undefined }
+    ) => Effect.Effect<void, StoreUnavailable>
+    /**
+     * SUBMITTED payouts and refunds with no answer since `before` (no result applied, no status
+     * query asked since then); status queries left unanswered since `before` are EXPIRED first.
+     */
+    readonly unansweredSince: (before: number, limit: number) => Effect.Effect<ReadonlyArray<DisbursementTarget>, StoreUnavailable>
     readonly markSubmitted: (target: { readonly kind: "PAYOUT" | "REFUND"; readonly id: string }, s: { readonly at: number; readonly conversationId: string | undefined; readonly disbursed: Money }) => Effect.Effect<void, StoreUnavailable>
     readonly markFinished: (
       target: { readonly kind: "PAYOUT" | "REFUND"; readonly id: string },
@@ -66,10 +103,21 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
     /** Once per order; false when the refund already exists. */
     readonly createRefund: (r: { readonly id: string; readonly orderId: string; readonly buyerId: string; readonly phone: string; readonly amount: Money; readonly disbursed: Money; readonly originatorConversationId: string }) => Effect.Effect<boolean, StoreUnavailable>
     /** The raw callback, durably, before anything else; returns its id. */
-    readonly storeCallback: (c: { readonly kind: "B2C_RESULT" | "B2C_TIMEOUT"; readonly originatorConversationId: string | undefined; readonly raw: unknown; readonly remoteAddr: string | undefined }) => Effect.Effect<number, StoreUnavailable>
+    readonly storeCallback: (c: {
+      readonly kind: B2CCallbackKind
+      readonly originatorConversationId: string | undefined
+      readonly callbackToken: string | undefined
+      readonly raw: unknown
+      readonly remoteAddr: string | undefined
+    }) => Effect.Effect<number, StoreUnavailable>
     readonly markCallbackProcessed: (callbackId: number, outcome: string) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}
 
-/** Where Daraja POSTs B2C Results and queue timeouts (an unguessable path secret inside). */
-export class B2CCallbackUrls extends Context.Tag("amana/B2CCallbackUrls")<B2CCallbackUrls, { readonly urls: Effect.Effect<{ readonly resultUrl: string; readonly timeoutUrl: string }> }>() {}
+export type B2CCallbackKind = "B2C_RESULT" | "B2C_TIMEOUT" | "B2C_STATUS_RESULT" | "B2C_STATUS_TIMEOUT"
+
+/** Where Daraja POSTs one request's Result and queue timeout: the request's own unguessable token in the path. */
+export class B2CCallbackUrls extends Context.Tag("amana/B2CCallbackUrls")<
+  B2CCallbackUrls,
+  { readonly urlsFor: (purpose: "B2C" | "STATUS", callbackToken: string) => Effect.Effect<{ readonly resultUrl: string; readonly timeoutUrl: string }> }
+>() {}

@@ -50,6 +50,20 @@ export interface B2CAccepted {
   readonly originatorConversationId: string
 }
 
+/**
+ * A Transaction Status query about one of our B2C payments (asynchronous: the answer is POSTed to
+ * `resultUrl` later and names the ConversationID the synchronous reply gave).
+ */
+export interface B2CStatusQueryRequest {
+  /** The B2C's own OriginatorConversationID (used when the receipt is not known). */
+  readonly originatorConversationId: string
+  /** The M-Pesa receipt of the B2C, when known. */
+  readonly transactionId?: string | undefined
+  readonly remarks: string
+  readonly resultUrl: string
+  readonly queueTimeoutUrl: string
+}
+
 /** The network or Daraja failed in a way that says nothing about the payment's fate. */
 export class GatewayUnavailable extends Data.TaggedError("GatewayUnavailable")<{ readonly detail: string; readonly cause?: unknown }> {
   readonly code = "PAYMENT.GATEWAY_UNAVAILABLE"
@@ -73,5 +87,7 @@ export class PaymentGateway extends Context.Tag("amana/PaymentGateway")<
     readonly stkPush: (request: StkPushRequest) => Effect.Effect<StkPushAccepted, GatewayError>
     readonly stkQuery: (checkoutRequestId: string) => Effect.Effect<StkStatus, GatewayError>
     readonly b2cPayment: (request: B2CRequest) => Effect.Effect<B2CAccepted, GatewayError>
+    /** Transaction Status query: the sync reply's ids; the answer arrives at `resultUrl`. */
+    readonly b2cStatusQuery: (request: B2CStatusQueryRequest) => Effect.Effect<B2CAccepted, GatewayError>
   }
 >() {}

@@ -16,7 +16,12 @@
  * - Faults per path (`fault`) or everywhere (`down`): any status/body, connection close, or hang.
  * - B2C: validates the request, decrypts the SecurityCredential (PKCS#1 v1.5) when given the
  *   private key, refuses a reused OriginatorConversationID with 500.002.1001, and POSTs real-format
- *   Results to the ResultURL.
+ *   Results to the ResultURL (or forged ones on demand: `sendB2CResult(ocid, forged)`).
+ * - Transaction Status query: validates Initiator, SecurityCredential, CommandID, PartyA,
+ *   IdentifierType "4", TransactionID or OriginatorConversationID, the URLs and Remarks; replies
+ *   with its own ConversationID and POSTs the Result (ReceiptNo, TransactionStatus "Completed" or
+ *   "Failed", Amount, ...) to its ResultURL. A B2C the fake never made is "not found": a non-zero
+ *   ResultCode (the code is our choice: the protocol notes do not give one).
  * - Every request is recorded (`requests`, `requestsTo(path)`).
  */
 import { createServer } from "node:http"
@@ -28,7 +33,8 @@ export const DARAJA_PATHS = {
   oauth: "/oauth/v1/generate",
   stkPush: "/mpesa/stkpush/v1/processrequest",
   stkQuery: "/mpesa/stkpushquery/v1/query",
-  b2c: "/mpesa/b2c/v3/paymentrequest"
+  b2c: "/mpesa/b2c/v3/paymentrequest",
+  transactionStatus: "/mpesa/transactionstatus/v1/query"
 } as const
 
 export const SANDBOX_SHORTCODE = "174379"
@@ -62,6 +68,28 @@ export interface StkScript {
 export interface B2CScript {
   readonly resultCode: number
   readonly resultDesc?: string
+  /** Never POST this B2C's Result (nor a status query's about it) by itself; `sendB2CResult` and `sendStatusResult` still can. */
+  readonly noResult?: boolean
+  /** What a Transaction Status query about it answers: the truth (default) or "not found". */
+  readonly status?: "truth" | "not-found"
+}
+
+/** A Result that is not what Daraja would send: wrong ids, another outcome, or another URL. */
+export interface ForgedB2CResult {
+  readonly resultCode?: number
+  readonly resultDesc?: string
+  readonly conversationId?: string
+  readonly originatorConversationId?: string
+  readonly url?: string
+}
+
+export interface StatusQueryRecord {
+  readonly conversationId: string
+  readonly originatorConversationId: string
+  readonly body: Readonly<Record<string, unknown>>
+  /** The B2C the query asked about (by TransactionID or OriginatorConversationID), if the fake made it. */
+  readonly about: B2CRecord | undefined
+  readonly decryptedCredential: string | undefined
 }
 
 export type Fault =
@@ -112,6 +140,8 @@ export interface B2CRecord {
   /** The decrypted initiator password, when the fake has the private key. */
   readonly decryptedCredential: string | undefined
   readonly script: B2CScript
+  /** The M-Pesa receipt (TransactionID) this B2C got. */
+  readonly transactionId: string
 }
 
 export interface CallbackDelivery {
@@ -151,7 +181,11 @@ export interface FakeDaraja {
   down(fault: Fault | undefined): void
   /** POST the push's callback now: the scripted truth, or a forged one. */
   sendCallback(checkoutRequestId: string, forged?: ForgedCallback): Promise<CallbackDelivery>
-  sendB2CResult(originatorConversationId: string): Promise<CallbackDelivery>
+  /** POST the B2C's Result now: the truth, or a forged one. */
+  sendB2CResult(originatorConversationId: string, forged?: ForgedB2CResult): Promise<CallbackDelivery>
+  readonly statusQueries: ReadonlyArray<StatusQueryRecord>
+  /** POST a Transaction Status query's result now (also sent by itself after `b2cResultAfterMs`). */
+  sendStatusResult(conversationId: string, forged?: { readonly conversationId?: string; readonly transactionStatus?: string }): Promise<CallbackDelivery>
   close(): Promise<void>
 }
 
@@ -259,6 +293,7 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
   const requests: Array<RecordedRequest> = []
   const pushes: Array<PushRecord> = []
   const b2cPayments: Array<B2CRecord> = []
+  const statusQueries: Array<StatusQueryRecord> = []
   const callbacks: Array<CallbackDelivery> = []
   const phoneScripts = new Map<string, StkScript>()
   const b2cScripts = new Map<string, B2CScript>()
@@ -475,7 +510,7 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
 
   const b2cResultText = (record: B2CRecord): string => {
     const { resultCode } = record.script
-    const transactionId = `T${randomDigits(3)}${randomBytes(6).toString("hex").toUpperCase().slice(0, 6)}`
+    const transactionId = record.transactionId
     const common = {
       ResultType: 0,
       ResultCode: resultCode,
@@ -509,12 +544,94 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
     return text.replace('"__AMOUNT__"', record.amount.toFixed(2))
   }
 
-  const sendB2CResult = async (originatorConversationId: string): Promise<CallbackDelivery> => {
-    const record = b2cPayments.find((b) => b.originatorConversationId === originatorConversationId)
-    if (record === undefined) throw new Error(`fake Daraja: no B2C ${originatorConversationId}`)
-    const delivery = await postJson(String(record.body["ResultURL"]), b2cResultText(record))
+  const sendB2CResult = async (originatorConversationId: string, forged?: ForgedB2CResult): Promise<CallbackDelivery> => {
+    const found = b2cPayments.find((b) => b.originatorConversationId === originatorConversationId)
+    if (found === undefined) throw new Error(`fake Daraja: no B2C ${originatorConversationId}`)
+    const record: B2CRecord =
+      forged === undefined
+        ? found
+        : {
+            ...found,
+            originatorConversationId: forged.originatorConversationId ?? found.originatorConversationId,
+            conversationId: forged.conversationId ?? found.conversationId,
+            script: { ...found.script, ...(forged.resultCode !== undefined && { resultCode: forged.resultCode }), ...(forged.resultDesc !== undefined && { resultDesc: forged.resultDesc }) }
+          }
+    const delivery = await postJson(forged?.url ?? String(record.body["ResultURL"]), b2cResultText(record))
     callbacks.push(delivery)
     return delivery
+  }
+
+  const statusResultText = (query: StatusQueryRecord, forged?: { readonly conversationId?: string; readonly transactionStatus?: string }): string => {
+    const about = query.about
+    const common = { ResultType: 0, OriginatorConversationID: query.originatorConversationId, ConversationID: forged?.conversationId ?? query.conversationId, TransactionID: `T${randomDigits(3)}${randomBytes(3).toString("hex").toUpperCase()}` }
+    if (about === undefined || about.script.status === "not-found")
+      return JSON.stringify({ Result: { ...common, ResultCode: "R000002", ResultDesc: "The transaction could not be found." } })
+    const completed = about.script.resultCode === 0
+    return JSON.stringify({
+      Result: {
+        ...common,
+        ResultCode: 0,
+        ResultDesc: "The service request is processed successfully.",
+        ResultParameters: {
+          ResultParameter: [
+            { Key: "DebitPartyName", Value: `${String(about.body["PartyA"])} - Amana` },
+            { Key: "CreditPartyName", Value: `${about.phone} - John Doe` },
+            { Key: "OriginatorConversationID", Value: about.originatorConversationId },
+            { Key: "InitiatedTime", Value: Number(nairobiNow()) },
+            { Key: "DebitAccountType", Value: "Utility Account" },
+            { Key: "DebitPartyCharges" },
+            { Key: "TransactionReason" },
+            { Key: "ReasonType", Value: "Business Payment to Customer via API" },
+            { Key: "TransactionStatus", Value: forged?.transactionStatus ?? (completed ? "Completed" : "Failed") },
+            { Key: "FinalisedTime", Value: Number(nairobiNow()) },
+            { Key: "Amount", Value: about.amount },
+            { Key: "ConversationID", Value: about.conversationId },
+            { Key: "ReceiptNo", Value: about.transactionId }
+          ]
+        },
+        ReferenceData: { ReferenceItem: { Key: "Occasion" } }
+      }
+    })
+  }
+
+  const sendStatusResult = async (conversationId: string, forged?: { readonly conversationId?: string; readonly transactionStatus?: string }): Promise<CallbackDelivery> => {
+    const query = statusQueries.find((q) => q.conversationId === conversationId)
+    if (query === undefined) throw new Error(`fake Daraja: no status query ${conversationId}`)
+    const delivery = await postJson(String(query.body["ResultURL"]), statusResultText(query, forged))
+    callbacks.push(delivery)
+    return delivery
+  }
+
+  const handleTransactionStatus = (body: Record<string, unknown>, res: ServerResponse) => {
+    const b2c = options.b2c
+    if (typeof body["Initiator"] !== "string") return invalid(res, "Initiator")
+    if (typeof body["SecurityCredential"] !== "string") return invalid(res, "SecurityCredential")
+    if (body["CommandID"] !== "TransactionStatusQuery") return invalid(res, "CommandID")
+    const transactionId = body["TransactionID"]
+    const ocid = body["OriginatorConversationID"]
+    if ((typeof transactionId !== "string" || transactionId === "") && (typeof ocid !== "string" || ocid === "")) return invalid(res, "TransactionID")
+    if (b2c !== undefined && digitString(body["PartyA"]) !== b2c.shortcode) return invalid(res, "PartyA")
+    if (String(body["IdentifierType"]) !== "4") return invalid(res, "IdentifierType")
+    if (!isUrl(body["ResultURL"])) return invalid(res, "ResultURL")
+    if (!isUrl(body["QueueTimeOutURL"])) return invalid(res, "QueueTimeOutURL")
+    if (!isText(body["Remarks"], 2, 100)) return invalid(res, "Remarks")
+    const decrypted = b2c === undefined ? undefined : decryptPkcs1v15(b2c.privateKeyPem, body["SecurityCredential"])
+    counter++
+    const query: StatusQueryRecord = {
+      conversationId: `AG_20191219_${randomBytes(10).toString("hex")}${counter}`,
+      originatorConversationId: `${randomDigits(5)}-${randomDigits(7)}-${counter}`,
+      body,
+      about: b2cPayments.find((b) => (typeof transactionId === "string" && transactionId !== "" ? b.transactionId === transactionId : b.originatorConversationId === ocid)),
+      decryptedCredential: decrypted
+    }
+    statusQueries.push(query)
+    if (options.b2cResultAfterMs !== undefined && query.about?.script.noResult !== true) later(options.b2cResultAfterMs, () => sendStatusResult(query.conversationId))
+    send(res, 200, {
+      OriginatorConversationID: query.originatorConversationId,
+      ConversationID: query.conversationId,
+      ResponseCode: "0",
+      ResponseDescription: "Accept the service request successfully."
+    })
   }
 
   const handleB2C = (body: Record<string, unknown>, res: ServerResponse) => {
@@ -546,10 +663,11 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
       phone,
       amount,
       decryptedCredential: decrypted,
-      script: credentialOk ? (b2cScripts.get(phone) ?? { resultCode: 0 }) : { resultCode: 2001 }
+      script: credentialOk ? (b2cScripts.get(phone) ?? { resultCode: 0 }) : { resultCode: 2001 },
+      transactionId: `T${randomDigits(3)}${randomBytes(3).toString("hex").toUpperCase()}`
     }
     b2cPayments.push(record)
-    if (options.b2cResultAfterMs !== undefined) later(options.b2cResultAfterMs, () => sendB2CResult(ocid))
+    if (options.b2cResultAfterMs !== undefined && record.script.noResult !== true) later(options.b2cResultAfterMs, () => sendB2CResult(ocid))
     send(res, 200, {
       ConversationID: record.conversationId,
       OriginatorConversationID: ocid,
@@ -593,7 +711,9 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
             ? handleStkQuery
             : url.pathname === DARAJA_PATHS.b2c
               ? handleB2C
-              : undefined
+              : url.pathname === DARAJA_PATHS.transactionStatus
+                ? handleTransactionStatus
+                : undefined
       if (handler === undefined || req.method !== "POST") return send(res, 404, envelope("404.001.01", "Resource not found"))
       if (!bearerOk(req.headers)) return send(res, 404, envelope("404.001.03", "Invalid Access Token"))
       if (typeof body !== "object" || body === null || Array.isArray(body))
@@ -627,6 +747,8 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
     down: (fault) => void (everywhere = fault),
     sendCallback,
     sendB2CResult,
+    statusQueries,
+    sendStatusResult,
     close: async () => {
       for (const t of timers) clearTimeout(t)
       for (const r of hanging) r.destroy()

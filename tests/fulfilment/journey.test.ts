@@ -150,7 +150,10 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     expect(payout).toMatchObject({ amount: 2_125_00, disbursed: 2_125_00 })
     const b2c = api.fake.b2cPayments.find((b) => b.originatorConversationId === payout["originator_conversation_id"])!
     expect(b2c).toMatchObject({ phone: shop.payoutPhone, amount: 2_125, decryptedCredential: INITIATOR_PASSWORD })
-    expect(b2c.body["ResultURL"]).toBe(`${api.url}/api/v1/payments/mpesa/b2c/result/dev-callback-secret`)
+    // each payout its own unguessable result URL
+    const [token] = await db.sql`select callback_token from payouts where batch_id = ${batchId} and payee_id = ${shop.storeId}`
+    expect(token!["callback_token"]).toMatch(/^[0-9a-f]{32}$/)
+    expect(b2c.body["ResultURL"]).toBe(`${api.url}/api/v1/payments/mpesa/b2c/result/dev-callback-secret/${token!["callback_token"]}`)
     await eventually("batch completed", async () => (await db.sql`select state from payout_batches where id = ${batchId}`)[0]?.["state"] === "COMPLETED")
 
     // Every posting balances; the order's money ended where the rules say.
@@ -250,7 +253,7 @@ describe("fulfilment journey over HTTP with the worker running", () => {
       const [p] = await db.sql`select id, status, result from payouts where batch_id = ${batchId} and payee_id = ${shop.storeId}`
       return p?.["status"] === "FAILED" ? p : undefined
     })
-    expect(payout["result"]).toMatchObject({ resultCode: "2040" })
+    expect(payout["result"]).toMatchObject({ confirmedBy: "TransactionStatus", transactionStatus: "Failed" }) // the 2040 Result, confirmed by a status query
     expect(await db.sql`select 1 from ledger_transactions where idempotency_key = ${`PAYOUT:${payout["id"]}`}`).toHaveLength(0)
     expect(await balance(db.sql, "SELLER_PAYABLE", shop.storeId)).toBe(-2_375_00) // owed again, picked up by next week's batch
     expect(await db.sql`select kind from exceptions where kind = 'PAYOUT_FAILED' and entity_id = ${payout["id"]}`).toHaveLength(1)

@@ -130,7 +130,7 @@ describe("start-up and the routes", () => {
     const later = strong()
     process.env["MPESA_CALLBACK_SECRET"] = later
     try {
-      const urls = await r.runtime.runPromise(Effect.flatMap(B2CCallbackUrls, (u) => u.urls))
+      const urls = await r.runtime.runPromise(Effect.flatMap(B2CCallbackUrls, (u) => u.urlsFor("B2C", "a-token")))
       expect(urls.resultUrl).toContain(first)
       const port = (r.server.address() as { port: number }).port
       const post = (secret: string) => fetch(`http://127.0.0.1:${port}/api/v1/payments/mpesa/b2c/result/${secret}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })

@@ -9,7 +9,8 @@
  *   PUT|GET|DELETE /api/v1/seller/webhook      the store's webhook endpoint (secret shown once) and delivery log
  *   POST /api/v1/fulfilment/partners/:partner/webhook   a partner's signed status events
  *   GET|POST /api/v1/webhooks/whatsapp         Meta's verification handshake; signed delivery statuses
- *   POST /api/v1/payments/mpesa/b2c/result/:secret, .../timeout/:secret   Daraja B2C Results
+ *   POST /api/v1/payments/mpesa/b2c/result/:secret/:token, .../timeout/:secret/:token   Daraja B2C Results
+ *   POST /api/v1/payments/mpesa/b2c/status/result/:secret/:token, .../status/timeout/...  Transaction Status results
  *
  * JSON endpoints use the API's `endpoint` descriptions (decode in, encode out) and problem+json
  * errors; statuses for this module's error tags are decided here, the rest by problems.ts. Webhook
@@ -26,6 +27,7 @@ import type { JobUpdate } from "../../../application/fulfilment/delivery-status.
 import { NotARider } from "../../../application/fulfilment/fulfilment.errors.js"
 import { recordWhatsAppWebhook } from "../../../application/notifications/whatsapp-statuses.js"
 import { recordB2CCallback } from "../../../application/payouts-execution/execute.js"
+import type { B2CCallbackKind } from "../../../application/payouts-execution/disbursement.port.js"
 import { riderScorecards } from "../../../application/riders/scorecards.js"
 import { registerWebhook, removeWebhook, webhookLog } from "../../../application/webhooks/merchant-webhooks.js"
 import { decodeB2CResult } from "../../daraja/callbacks.js"
@@ -300,15 +302,21 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
     )
   })
 
-  // Daraja B2C Result and queue-timeout callbacks: stored raw and durably, answered at once.
-  const b2c = (kind: "B2C_RESULT" | "B2C_TIMEOUT") => async (req: Request, res: Response) => {
+  // Daraja B2C Results, Transaction Status results and queue timeouts: stored raw and durably (with
+  // the per-request token the URL carries), answered at once; the worker checks them before acting.
+  const b2c = (kind: B2CCallbackKind) => async (req: Request, res: Response) => {
     if (!sameSecret(String(req.params["secret"] ?? ""), Redacted.value(secrets.callbackSecret))) return sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is nothing here"))
     const body = rawBuffer(req)
     const parsed = parseJson(body)
     const rawJson = Either.getOrElse(parsed, () => ({ unreadable: body.toString("utf8").slice(0, 10_000) }))
     const report = Either.isRight(parsed) ? Either.getOrUndefined(decodeB2CResult(parsed.right)) : undefined
-    await runAndAnswer(runtime, res, recordB2CCallback(kind, rawJson, report, req.socket.remoteAddress), () => res.status(200).json(B2C_ACK))
+    const token = typeof req.params["token"] === "string" ? req.params["token"] : undefined
+    await runAndAnswer(runtime, res, recordB2CCallback(kind, rawJson, report, req.socket.remoteAddress, token), () => res.status(200).json(B2C_ACK))
   }
   app.post("/api/v1/payments/mpesa/b2c/result/:secret", raw, b2c("B2C_RESULT"))
   app.post("/api/v1/payments/mpesa/b2c/timeout/:secret", raw, b2c("B2C_TIMEOUT"))
+  app.post("/api/v1/payments/mpesa/b2c/result/:secret/:token", raw, b2c("B2C_RESULT"))
+  app.post("/api/v1/payments/mpesa/b2c/timeout/:secret/:token", raw, b2c("B2C_TIMEOUT"))
+  app.post("/api/v1/payments/mpesa/b2c/status/result/:secret/:token", raw, b2c("B2C_STATUS_RESULT"))
+  app.post("/api/v1/payments/mpesa/b2c/status/timeout/:secret/:token", raw, b2c("B2C_STATUS_TIMEOUT"))
 }
