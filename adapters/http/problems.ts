@@ -15,6 +15,8 @@ export interface Problem {
   readonly requestId?: string
   readonly errors?: ReadonlyArray<{ readonly path: string; readonly message: string }>
   readonly retryAfterSeconds?: number
+  /** An upstream's own error code (Daraja's errorCode), beside ours. */
+  readonly gatewayCode?: string
 }
 
 /** tag -> HTTP status (and the code when the error carries none of its own). */
@@ -81,12 +83,13 @@ const STATUS: Readonly<Record<string, readonly [number, string?]>> = {
   // slow down
   RateLimited: [429],
   // not the caller's fault
-  GatewayRejected: [502],
+  // Our codes, never Daraja's (its code goes in `gatewayCode`): these errors carry `errorCode` too.
+  GatewayRejected: [502, "PAYMENT.GATEWAY_REJECTED"],
   NotifierUndeliverable: [502],
   StoreUnavailable: [503],
   CarrierUnavailable: [503],
   PartnerSignatureInvalid: [401],
-  GatewayUnavailable: [503],
+  GatewayUnavailable: [503, "PAYMENT.GATEWAY_UNAVAILABLE"],
   RateLimiterUnavailable: [503, "RATE_LIMITER.UNAVAILABLE"],
   NotifierRetryLater: [503]
 }
@@ -144,6 +147,7 @@ export const toProblem = (error: unknown): Problem | undefined => {
   const extra: Partial<Problem> = {}
   if (typeof e["retryAfterMs"] === "number") Object.assign(extra, { retryAfterSeconds: Math.max(1, Math.ceil(e["retryAfterMs"] / 1000)) })
   if (Array.isArray(e["issues"])) Object.assign(extra, { errors: e["issues"] })
+  if (typeof e["gatewayCode"] === "string") Object.assign(extra, { gatewayCode: e["gatewayCode"] })
   return problem(status, codeOf(e, e._tag, fallback), detail, extra)
 }
 

@@ -27,7 +27,8 @@ export const ProblemDocument = Schema.Struct({
   instance: Schema.optional(Schema.String),
   requestId: Schema.optional(Schema.String),
   errors: Schema.optional(Schema.Array(Schema.Struct({ path: Schema.String, message: Schema.String }))),
-  retryAfterSeconds: Schema.optional(Schema.Int)
+  retryAfterSeconds: Schema.optional(Schema.Int),
+  gatewayCode: Schema.optional(Schema.String.annotations({ description: "the payment gateway's own error code (e.g. Daraja's 500.003.02), when it gave one" }))
 }).annotations({ identifier: "Problem", description: "RFC 9457 problem details" })
 
 export const Ack = Schema.Struct({ ok: Schema.Literal(true) })

@@ -67,6 +67,10 @@ export interface B2CStatusQueryRequest {
 /** The network or Daraja failed in a way that says nothing about the payment's fate. */
 export class GatewayUnavailable extends Data.TaggedError("GatewayUnavailable")<{ readonly detail: string; readonly cause?: unknown }> {
   readonly code = "PAYMENT.GATEWAY_UNAVAILABLE"
+  // For a person; `detail` (transport text) is for logs only.
+  override get message() {
+    return "M-Pesa cannot be reached right now, so no payment prompt was sent and nothing was charged; please try again in a few minutes"
+  }
 }
 
 /** Daraja refused the request (bad phone, wrong credentials, subscriber busy, quota...). */
@@ -76,6 +80,15 @@ export class GatewayRejected extends Data.TaggedError("GatewayRejected")<{
   readonly httpStatus: number
 }> {
   readonly code = "PAYMENT.GATEWAY_REJECTED"
+  /** Daraja's own code (e.g. 500.003.02), for an extension member of the problem; never our `code`. */
+  get gatewayCode(): string {
+    return this.errorCode
+  }
+  override get message() {
+    return this.httpStatus >= 400 && this.httpStatus < 500
+      ? "M-Pesa refused the payment request as invalid, so no prompt was sent and nothing was charged; check the phone number (a Safaricom line) and try again"
+      : "M-Pesa did not accept the payment request right now (it may be busy), so no prompt was sent and nothing was charged; please try again in a few minutes"
+  }
 }
 
 export type GatewayError = GatewayUnavailable | GatewayRejected

@@ -9,6 +9,7 @@ import { expireUnpaidOrders } from "../../application/orders/transition-order.js
 import { useTestDatabase } from "../support/test-database.js"
 import { call, drainOutbox, newBuyer, seedShop, startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
+import { DARAJA_PATHS, envelope } from "../fakes/daraja-server.js"
 
 const db = useTestDatabase()
 let api: Api
@@ -161,6 +162,24 @@ describe("M-Pesa unhappy paths", () => {
     api.fake.down(undefined)
     expect(await drainOutbox(api, db.sql)).toEqual([])
     expect((await state(c)).state).toBe("PAID")
+  })
+
+  it("Daraja busy or refusing: 502 with our code (PAYMENT.GATEWAY_REJECTED), a sentence for a person, and Daraja's code in an extension member", async () => {
+    const c = await checkout()
+    api.fake.fault(DARAJA_PATHS.stkPush, { kind: "status", status: 500, body: envelope("500.003.02", "System is busy. Please try again in few minutes.") }, 1)
+    const refused = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
+    expect(refused.status).toBe(502)
+    expect(refused.body).toMatchObject({ code: "PAYMENT.GATEWAY_REJECTED", gatewayCode: "500.003.02" })
+    expect(refused.body.detail).toMatch(/^M-Pesa .* try again/)
+    expect(refused.body.detail).not.toContain("500.003.02")
+    // Unreachable: 503, our code, a sentence (not the tag, not the transport's text).
+    api.fake.down({ kind: "close" })
+    const down = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
+    api.fake.down(undefined)
+    expect(down.status).toBe(503)
+    expect(down.body.code).toBe("PAYMENT.GATEWAY_UNAVAILABLE")
+    expect(down.body.detail).toMatch(/^M-Pesa cannot be reached/)
+    expect(down.body.gatewayCode).toBeUndefined()
   })
 
   it("no callback at all: the worker's STK query settles the push (the receipt is filled in if the callback comes later)", async () => {
