@@ -38,6 +38,11 @@ export interface PlaceCheckout {
   readonly discountCode?: string | undefined
   readonly loyaltyPoints?: number | undefined
   readonly affiliateCode?: string | undefined
+  /**
+   * The items were read from the buyer's cart, not the request: the request is then identified
+   * without them (a retry finds the cart closed), as "from the cart".
+   */
+  readonly fromCart?: boolean | undefined
 }
 
 export interface CheckoutSettings {
@@ -49,9 +54,9 @@ export interface CheckoutSettings {
 export const defaultCheckoutSettings: CheckoutSettings = { platformFeeBps: 500, loyalty: defaultLoyaltyPolicy, currency: "KES" }
 
 /** The request as it identifies itself for idempotency: order of items does not matter. */
-const fingerprintOf = (cmd: PlaceCheckout): string =>
+export const fingerprintOf = (cmd: Omit<PlaceCheckout, "items"> & { readonly items?: PlaceCheckout["items"] | undefined }): string =>
   canonicalJson({
-    items: [...cmd.items].sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0)),
+    items: cmd.fromCart ? "CART" : [...(cmd.items ?? [])].sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0)),
     destination: cmd.destination,
     payerPhone: cmd.payerPhone,
     discountCode: cmd.discountCode?.toUpperCase() ?? null,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { transitionOrder } from "../../application/orders/transition-order.js"
 import { UserId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, drainOutbox, login, randomPhone, seedShop, sessionFor, startApi } from "./support.js"
+import { call, drainOutbox, login, newBuyer, randomPhone, seedShop, sessionFor, startApi } from "./support.js"
 import type { Api } from "./support.js"
 
 const db = useTestDatabase()
@@ -113,6 +113,25 @@ describe("buyer journey over HTTP", () => {
     const orders = await call(api, "GET", "/api/v1/orders", { token })
     expect(orders.body.items.map((o: { orderId: string }) => o.orderId)).toEqual([orderId])
     expect(userId).toMatch(/^usr_/)
+  })
+
+  it("checkout from the cart honours the Idempotency-Key: the same body replays, a different body is 409 CHECKOUT.IDEMPOTENCY_KEY_REUSED", async () => {
+    const { token } = await newBuyer(db.sql)
+    expect((await call(api, "POST", "/api/v1/cart/items", { token, body: { variantId: shop.dress.variantId, quantity: 1 } })).status).toBe(201)
+    const headers = { "idempotency-key": `cart-idem-${randomPhone()}` }
+    const body = { destination: "KE-047-westlands", discountCode: "KARIBU" }
+    const placed = await call(api, "POST", "/api/v1/checkouts", { token, headers, body })
+    expect(placed.status).toBe(201)
+    const same = await call(api, "POST", "/api/v1/checkouts", { token, headers, body })
+    expect(same.status).toBe(201)
+    expect(same.body.checkoutId).toBe(placed.body.checkoutId)
+    const withoutCode = await call(api, "POST", "/api/v1/checkouts", { token, headers, body: { destination: "KE-047-westlands" } })
+    expect(withoutCode.status).toBe(409)
+    expect(withoutCode.body.code).toBe("CHECKOUT.IDEMPOTENCY_KEY_REUSED")
+    // Naming items in the body under a key first used for the cart is a different request too.
+    const withItems = await call(api, "POST", "/api/v1/checkouts", { token, headers, body: { ...body, items: [{ variantId: shop.dress.variantId, quantity: 1 }] } })
+    expect(withItems.status).toBe(409)
+    expect(withItems.body.code).toBe("CHECKOUT.IDEMPOTENCY_KEY_REUSED")
   })
 
   it("serves the generated OpenAPI 3.1 document and the docs page", async () => {
