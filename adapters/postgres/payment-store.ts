@@ -5,7 +5,8 @@
  */
 import { Effect, Either, Layer, Option } from "effect"
 import { PaymentStore } from "../../application/payments/payment.port.js"
-import type { StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
+import type { PayableCheckout, StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
+import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import type { Currency } from "../../domain/money.js"
 import type { OrderState } from "../../domain/order.js"
 import { decodeStkCallback } from "../daraja/callbacks.js"
@@ -38,25 +39,27 @@ export const PaymentStoreLive = Layer.effect(
         q(db, (sql) => sql<Array<RequestRow>>`select ${sql.unsafe(requestColumns)} from mpesa_stk_requests where ${sql(where)} = ${value} for update`),
         (rows) => Option.map(Option.fromNullable(rows[0]), toRequest)
       )
+    const checkout = (checkoutId: string, lock: boolean): Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable> =>
+      Effect.gen(function* () {
+        const rows = yield* q(db, (sql) => sql<Array<{ id: string; buyer_id: string; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }>>`
+          select id, buyer_id, state, charge_amount, currency, created_at, expires_at from checkouts where id = ${checkoutId} ${lock ? sql`for update` : sql``}`)
+        const c = rows[0]
+        if (!c) return Option.none()
+        const orders = yield* q(db, (sql) => sql<Array<{ orderId: string; state: OrderState }>>`
+          select id as "orderId", state from orders where checkout_id = ${checkoutId} order by id`)
+        return Option.some({
+          checkoutId: c.id,
+          buyerId: c.buyer_id,
+          state: c.state,
+          charge: { amount: c.charge_amount, currency: c.currency.trim() as Currency },
+          createdAt: c.created_at.getTime(),
+          expiresAt: c.expires_at.getTime(),
+          orders
+        })
+      })
     return {
-      lockCheckout: (checkoutId) =>
-        Effect.gen(function* () {
-          const rows = yield* q(db, (sql) => sql<Array<{ id: string; buyer_id: string; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }>>`
-            select id, buyer_id, state, charge_amount, currency, created_at, expires_at from checkouts where id = ${checkoutId} for update`)
-          const c = rows[0]
-          if (!c) return Option.none()
-          const orders = yield* q(db, (sql) => sql<Array<{ orderId: string; state: OrderState }>>`
-            select id as "orderId", state from orders where checkout_id = ${checkoutId} order by id`)
-          return Option.some({
-            checkoutId: c.id,
-            buyerId: c.buyer_id,
-            state: c.state,
-            charge: { amount: c.charge_amount, currency: c.currency.trim() as Currency },
-            createdAt: c.created_at.getTime(),
-            expiresAt: c.expires_at.getTime(),
-            orders
-          })
-        }),
+      lockCheckout: (checkoutId) => checkout(checkoutId, true),
+      findCheckout: (checkoutId) => checkout(checkoutId, false),
 
       latestRequest: (checkoutId) =>
         Effect.map(

@@ -25,7 +25,9 @@ export const UnitOfWorkLive = Layer.effect(
         // Deadlocks and serialization failures are nobody's fault: run the whole unit again.
         Effect.retry({ while: retryable, schedule: Schedule.exponential("5 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(4))) }),
         Effect.mapError((e) => (e instanceof DbError ? unavailable(e) : (e as E)))
-      )
+      ),
+    snapshot: <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      db.transaction(effect, { isolation: "repeatable read", readOnly: true }).pipe(Effect.mapError((e) => (e instanceof DbError ? unavailable(e) : (e as E))))
   }))
 )
 

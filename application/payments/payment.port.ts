@@ -68,6 +68,8 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
   PaymentStore,
   {
     readonly lockCheckout: (checkoutId: string) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
+    /** The same without a lock: for reads (inside `UnitOfWork.snapshot`). */
+    readonly findCheckout: (checkoutId: string) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
     readonly latestRequest: (checkoutId: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
     readonly insertRequest: (r: { readonly id: string; readonly checkoutId: string; readonly phone: string; readonly amount: Money; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
     readonly requestAccepted: (id: string, merchantRequestId: string, checkoutRequestId: string) => Effect.Effect<void, StoreUnavailable>

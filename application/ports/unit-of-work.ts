@@ -15,5 +15,10 @@ export class UnitOfWork extends Context.Tag("amana/UnitOfWork")<
   {
     /** Runs `effect` in one transaction; retried from the start on a serialization failure or deadlock. */
     readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StoreUnavailable, R>
+    /**
+     * Runs `effect`'s reads in one read-only snapshot (REPEATABLE READ): every statement sees the same
+     * committed state, so a read assembled from several statements is never torn. Takes no locks.
+     */
+    readonly snapshot: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StoreUnavailable, R>
   }
 >() {}

@@ -1,12 +1,9 @@
 /** Checkout, its payment by M-Pesa STK push, and Daraja's callback. */
-import { Effect, Option, Redacted, Schema } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import { checkoutCart } from "../../../application/cart/checkout-cart.js"
-import { CheckoutNotFound } from "../../../application/checkout/checkout.errors.js"
-import { CheckoutStore } from "../../../application/checkout/checkout.port.js"
-import { PaymentStore } from "../../../application/payments/payment.port.js"
+import { viewCheckout } from "../../../application/checkout/view-checkout.js"
 import { recordCallback } from "../../../application/payments/reconcile.js"
 import { requestPayment } from "../../../application/payments/request-payment.js"
-import { UnitOfWork } from "../../../application/ports/unit-of-work.js"
 import { CALLBACK_ACK } from "../../daraja/callbacks.js"
 import { checkoutRequestIdOf } from "../../daraja/callbacks.js"
 import { callbackPath } from "../config.js"
@@ -40,36 +37,6 @@ const Checkout = Schema.Struct({
 }).annotations({ identifier: "Checkout" })
 
 const IdempotencyKey = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.pattern(/^[\x21-\x7e]+$/, { message: () => "printable ASCII without spaces" }))
-
-const loadCheckout = (buyerId: string, checkoutId: string) =>
-  Effect.gen(function* () {
-    const uow = yield* UnitOfWork
-    const payments = yield* PaymentStore
-    const checkouts = yield* CheckoutStore
-    return yield* uow.transaction(
-      Effect.gen(function* () {
-        const summary = yield* checkouts.getSummary(checkoutId)
-        const owner = yield* payments.lockCheckout(checkoutId)
-        if (Option.isNone(summary) || Option.isNone(owner) || owner.value.buyerId !== buyerId) return yield* new CheckoutNotFound({ checkoutId })
-        const last = yield* payments.latestRequest(checkoutId)
-        return {
-          ...summary.value,
-          ...(Option.isSome(last) && {
-            payment: {
-              paymentId: last.value.id,
-              status: last.value.status,
-              phone: last.value.phone,
-              amount: last.value.amount,
-              resultCode: last.value.resultCode,
-              resultDesc: last.value.resultDesc,
-              receipt: last.value.receipt,
-              requestedAt: last.value.requestedAt
-            }
-          })
-        }
-      })
-    )
-  })
 
 const sameSecret = (a: string, b: string) => {
   const x = Buffer.from(a)
@@ -130,7 +97,7 @@ export const checkoutRoutes = [
     params: IdParam,
     response: Checkout,
     errors: [400, 401, 404],
-    handler: ({ params, ctx }) => loadCheckout(me(ctx).user.id, params.id)
+    handler: ({ params, ctx }) => viewCheckout(me(ctx).user.id, params.id)
   }),
   endpoint({
     method: "post",
