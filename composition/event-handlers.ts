@@ -8,7 +8,7 @@ import { refundReturnedOrder } from "../application/fulfilment/delivery-status.j
 import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../application/fulfilment/sla.js"
 import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/notify-order.js"
 import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
-import { pollPush, reconcileCallback } from "../application/payments/reconcile.js"
+import { pollPush, reconcileCallback, sweepUnrecordedPushes } from "../application/payments/reconcile.js"
 import { selectWeeklyPayoutBatch } from "../application/payouts/select-payout-batch.js"
 import { applyB2CResult, applyB2CStatus, applyB2CTimeout, requestRefund, startPayoutBatch, submitPayout, submitRefund, submitStatusQuery, sweepUnansweredB2C } from "../application/payouts-execution/execute.js"
 import { deliverWebhook, enqueueMerchantWebhook, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
@@ -92,6 +92,7 @@ export const tasks = {
   orders__expire_unpaid: () => expireUnpaidOrders(),
   orders__complete_after_dispute_window: () => completeAfterDisputeWindow(),
   payouts__select_weekly_batch: () => selectWeeklyPayoutBatch(),
+  payments__sweep_unrecorded_pushes: () => sweepUnrecordedPushes(),
   [WEBHOOK_TASK]: (payload: unknown) => Effect.flatMap(Effect.orDie(Schema.decodeUnknown(DeliveryPayload)(payload)), (p) => deliverWebhook(p.deliveryId)),
   fulfilment__check_sla: () => checkSlaBreaches(),
   // B2C payouts and refunds with no Result in time are checked with Daraja's Transaction Status query.
@@ -109,6 +110,7 @@ export const crontab = [
   "* * * * * orders__expire_unpaid ?max=1",
   "*/5 * * * * orders__complete_after_dispute_window ?max=1",
   "0 3 * * 5 payouts__select_weekly_batch ?max=3",
+  "* * * * * payments__sweep_unrecorded_pushes ?max=1",
   "* * * * * fulfilment__check_sla ?max=1",
   "*/5 * * * * payouts__sweep_unanswered_b2c ?max=1"
 ].join("\n")

@@ -83,6 +83,23 @@ export const PaymentStoreLive = Layer.effect(
       lockRequest: (id) => oneRequest("id", id),
       lockRequestByCheckoutRequestId: (checkoutRequestId) => oneRequest("checkout_request_id", checkoutRequestId),
 
+      lockUnrecordedPushes: (p) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<RequestRow>>`
+            select ${sql.unsafe(requestColumns)} from mpesa_stk_requests
+             where status = 'PENDING' and checkout_request_id is null and phone = ${p.phone} and amount = ${p.amount.amount} and currency = ${p.amount.currency}
+               and requested_at between ${new Date(p.from)} and ${new Date(p.to)}
+             order by requested_at, id for update`),
+          (rows) => rows.map(toRequest)
+        ),
+
+      unrecordedPushesBefore: (before) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{ id: string }>>`
+            select id from mpesa_stk_requests where status = 'PENDING' and checkout_request_id is null and requested_at < ${new Date(before)} order by requested_at limit 100`),
+          (rows) => rows.map((r) => r.id)
+        ),
+
       settleRequest: (id, o) =>
         q(db, (sql) => sql`
           update mpesa_stk_requests
@@ -110,8 +127,8 @@ export const PaymentStoreLive = Layer.effect(
 
       loadCallback: (id) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; raw: unknown; processed_at: Date | null }>>`
-            select id::text, raw, processed_at from mpesa_callbacks where id = ${id}::bigint for update`),
+          q(db, (sql) => sql<Array<{ id: string; raw: unknown; processed_at: Date | null; received_at: Date }>>`
+            select id::text, raw, processed_at, received_at from mpesa_callbacks where id = ${id}::bigint for update`),
           (rows) =>
             Option.map(Option.fromNullable(rows[0]), (r) => {
               const decoded = decodeStkCallback(r.raw)
@@ -119,8 +136,10 @@ export const PaymentStoreLive = Layer.effect(
                 ? {
                     id: r.id,
                     processed: r.processed_at !== null,
+                    receivedAt: r.received_at.getTime(),
                     callback: {
                       checkoutRequestId: decoded.right.checkoutRequestId,
+                      merchantRequestId: decoded.right.merchantRequestId,
                       resultCode: decoded.right.resultCode,
                       resultDesc: decoded.right.resultDesc,
                       amountWhole: decoded.right.amountWhole,
@@ -128,7 +147,7 @@ export const PaymentStoreLive = Layer.effect(
                       phone: decoded.right.phone
                     }
                   }
-                : { id: r.id, processed: r.processed_at !== null, callback: undefined, undecodable: decoded.left.detail }
+                : { id: r.id, processed: r.processed_at !== null, receivedAt: r.received_at.getTime(), callback: undefined, undecodable: decoded.left.detail }
             })
         ),
 

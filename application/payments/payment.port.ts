@@ -38,6 +38,7 @@ export interface PayableCheckout {
 /** A decoded STK callback (adapters/daraja/callbacks.ts reads the wire format). */
 export interface StkCallbackInfo {
   readonly checkoutRequestId: string
+  readonly merchantRequestId?: string | undefined
   readonly resultCode: string
   readonly resultDesc: string
   readonly amountWhole?: number | undefined
@@ -48,6 +49,7 @@ export interface StkCallbackInfo {
 export interface StoredCallback {
   readonly id: string
   readonly processed: boolean
+  readonly receivedAt: number
   readonly callback: StkCallbackInfo | undefined
   /** why the body could not be read, when it could not */
   readonly undecodable?: string | undefined
@@ -76,6 +78,13 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     readonly requestRefused: (id: string, detail: string, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly lockRequest: (id: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
     readonly lockRequestByCheckoutRequestId: (checkoutRequestId: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
+    /**
+     * PENDING pushes whose CheckoutRequestID was never recorded (the process died between Daraja's
+     * answer and its commit), to this phone for this amount, requested in [from, to]; row-locked.
+     */
+    readonly lockUnrecordedPushes: (p: { readonly phone: string; readonly amount: Money; readonly from: number; readonly to: number }) => Effect.Effect<ReadonlyArray<StkRequest>, StoreUnavailable>
+    /** Ids of PENDING pushes without a CheckoutRequestID requested before `before` (for the sweeper). */
+    readonly unrecordedPushesBefore: (before: number) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
     readonly settleRequest: (
       id: string,
       outcome: {

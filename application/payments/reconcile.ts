@@ -186,6 +186,76 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
     return "PAID" as const
   })
 
+/**
+ * How long after an unrecorded push its callback may come and still be matched to it by phone and
+ * amount: the prompt's life on the phone (PROMPT_WINDOW_MS) and as long again for Daraja's delivery.
+ */
+export const UNRECORDED_PUSH_MATCH_MS = 180_000
+/** After this, an unrecorded push that no callback claimed is given up (FAILED) and a human told. */
+export const UNRECORDED_PUSH_GIVE_UP_MS = 15 * 60_000
+
+/**
+ * A push whose process died after Daraja accepted it and before its CheckoutRequestID was stored
+ * (request-payment.ts records the push first, so the row is there): a callback naming an id we do
+ * not know is matched to the one PENDING push without an id, to the same phone, for the same
+ * amount, requested within UNRECORDED_PUSH_MATCH_MS before the callback came. An id Daraja never
+ * gave us is not Safaricom's until Daraja's STK query answers for it; only then is the push
+ * adopted (the id recorded on it) and settled as usual, which queries again and matches amount
+ * and phone. No match, several, or a query that does not know the id: None (the exception queue).
+ */
+const adoptUnrecordedPush = (cb: StkCallbackInfo, receivedAt: number) =>
+  Effect.gen(function* () {
+    if (cb.phone === undefined || cb.amountWhole === undefined) return Option.none<StkRequest>()
+    const store = yield* PaymentStore
+    const candidates = yield* store.lockUnrecordedPushes({ phone: cb.phone, amount: M.major(cb.amountWhole, "KES"), from: receivedAt - UNRECORDED_PUSH_MATCH_MS, to: receivedAt })
+    const only = candidates.length === 1 ? candidates[0] : undefined
+    if (only === undefined) return Option.none<StkRequest>()
+    const confirmed = yield* Effect.either(Effect.flatMap(PaymentGateway, (g) => g.stkQuery(cb.checkoutRequestId)))
+    if (confirmed._tag === "Left") {
+      // Unreachable says nothing: try again later. Refused: Daraja does not know this id.
+      if (confirmed.left._tag === "GatewayUnavailable") return yield* Effect.fail(confirmed.left)
+      return Option.none<StkRequest>()
+    }
+    if (confirmed.right._tag === "Pending") return yield* new PaymentStillPending({ checkoutRequestId: cb.checkoutRequestId, detail: confirmed.right.detail })
+    yield* store.requestAccepted(only.id, cb.merchantRequestId ?? "", cb.checkoutRequestId)
+    return Option.some<StkRequest>({ ...only, checkoutRequestId: cb.checkoutRequestId })
+  })
+
+/**
+ * Cron: unrecorded pushes that no callback claimed within UNRECORDED_PUSH_GIVE_UP_MS are given up:
+ * FAILED (nothing was settled on them; the buyer may pay again inside the window) and an
+ * STK_PUSH_UNRECORDED exception tells a human which phone, amount and time to look for on the
+ * M-Pesa statement, in case a callback was lost.
+ */
+export const sweepUnrecordedPushes = () =>
+  Effect.gen(function* () {
+    const uow = yield* UnitOfWork
+    const store = yield* PaymentStore
+    const now = yield* Clock.currentTimeMillis
+    const ids = yield* uow.transaction(store.unrecordedPushesBefore(now - UNRECORDED_PUSH_GIVE_UP_MS))
+    let given = 0
+    for (const id of ids) {
+      const gave = yield* uow.transaction(
+        Effect.gen(function* () {
+          const found = yield* store.lockRequest(id)
+          if (Option.isNone(found) || found.value.status !== "PENDING" || found.value.checkoutRequestId !== undefined) return false
+          const r = found.value
+          yield* store.requestRefused(r.id, "outcome unknown: the process stopped before Daraja's CheckoutRequestID was recorded, and no matching callback came", now)
+          yield* store.raiseException({
+            kind: "STK_PUSH_UNRECORDED",
+            entity: "mpesa_stk_request",
+            entityId: r.id,
+            dedupeKey: `STK_PUSH_UNRECORDED:${r.id}`,
+            payload: { stkRequestId: r.id, checkoutId: r.checkoutId, phone: r.phone, amount: r.amount, requestedAt: new Date(r.requestedAt).toISOString(), reason: "a push was sent but its CheckoutRequestID was never recorded and no callback matched it; check the M-Pesa statement for this phone, amount and time" }
+          })
+          return true
+        })
+      )
+      if (gave) given++
+    }
+    return given
+  }).pipe(Effect.withSpan("Payments.sweepUnrecordedPushes"))
+
 /** Outbox handler: settle the push a stored callback is about. */
 export const reconcileCallback = (callbackId: string) =>
   Effect.gen(function* () {
@@ -202,14 +272,15 @@ export const reconcileCallback = (callbackId: string) =>
           yield* store.raiseException({ kind: "CALLBACK_UNDECODABLE", entity: "mpesa_callback", entityId: callbackId, dedupeKey: `CALLBACK_UNDECODABLE:${callbackId}`, payload: { callbackId, detail: stored.value.undecodable ?? "unreadable" } })
           return yield* done("UNDECODABLE")
         }
-        const request = yield* store.lockRequestByCheckoutRequestId(cb.checkoutRequestId)
+        const known = yield* store.lockRequestByCheckoutRequestId(cb.checkoutRequestId)
+        const request = Option.isSome(known) ? known : yield* adoptUnrecordedPush(cb, stored.value.receivedAt)
         if (Option.isNone(request)) {
           yield* store.raiseException({
             kind: "UNKNOWN_CHECKOUT_REQUEST",
             entity: "mpesa_callback",
             entityId: callbackId,
             dedupeKey: `UNKNOWN_CHECKOUT_REQUEST:${cb.checkoutRequestId}:${cb.resultCode}:${cb.receipt ?? ""}`,
-            payload: { callbackId, callback: cb, reason: "no push of ours has this CheckoutRequestID" }
+            payload: { callbackId, callback: cb, reason: "no push of ours has this CheckoutRequestID, and no unrecorded push of ours matches it (phone, amount, time) with Daraja confirming it" }
           })
           return yield* done("UNKNOWN_REQUEST")
         }
