@@ -179,7 +179,7 @@ export const payoutWeekKey = (now: EpochMillis): string => {
   return isoDate(day + ((FRIDAY - weekday(day) + 7) % 7))
 }
 
-export const PayeeKind = Schema.Literal("SELLER", "AFFILIATE")
+export const PayeeKind = Schema.Literal("SELLER", "AFFILIATE", "RIDER")
 export type PayeeKind = typeof PayeeKind.Type
 
 export interface PayeeBalance {
@@ -190,9 +190,9 @@ export interface PayeeBalance {
 
 export interface PayoutBatch {
   readonly weekKey: string
-  /** Sorted by payeeId, then payeeKind; one entry per payee. */
+  /** Sorted by currency, payeeId, then payeeKind; one entry per payee and currency. */
   readonly payouts: ReadonlyArray<PayeeBalance>
-  /** Balances below the minimum (or not positive), kept for a later week; same order. */
+  /** Balances below their currency's minimum (or not positive), kept for a later week; same order. */
   readonly carriedOver: ReadonlyArray<PayeeBalance>
 }
 
@@ -209,32 +209,52 @@ export class NotPayoutDay extends Schema.TaggedError<NotPayoutDay>()("NotPayoutD
 export const DEFAULT_PAYOUT_MINIMUM: Money.Money = Money.kes(1_000)
 
 /**
- * The week's payout batch: every payee whose approved balance is at least `minimum` (and
- * positive) is paid; the rest carry over. A payee is (payeeKind, payeeId): a seller and an
- * affiliate may share an id string. Several balance rows for one payee are summed first, so
- * nobody is paid twice. All balances must be in the minimum's currency (one batch per currency).
+ * The smallest balance paid out, per currency. KES 1,000 is the product rule; a currency with no
+ * minimum here is paid whenever positive (there is no rule for it yet, and no exchange rate is guessed).
+ */
+export const DEFAULT_PAYOUT_MINIMUMS: Partial<Record<Money.Currency, Money.Money>> = { KES: DEFAULT_PAYOUT_MINIMUM }
+
+/**
+ * The week's payouts: every payee whose approved balance in a currency is at least that currency's
+ * minimum (and positive) is paid; the rest carry over. A payee is (payeeKind, payeeId): a seller and
+ * an affiliate may share an id string. Several balance rows for one payee and currency are summed
+ * first, so nobody is paid twice; balances in different currencies are never added (one payout per
+ * payee and currency; the application makes one batch per currency). `minimum` overrides the
+ * minimum of its own currency.
  */
 export const selectPayoutBatch = (input: {
   readonly now: EpochMillis
   readonly balances: ReadonlyArray<PayeeBalance>
   readonly minimum?: Money.Money
+  readonly minimums?: Partial<Record<Money.Currency, Money.Money>>
 }): Either.Either<PayoutBatch, NotPayoutDay> => {
   const weekKey = payoutWeekKey(input.now)
   if (!isPayoutDay(input.now)) return Either.left(new NotPayoutDay({ now: input.now, nextPayoutWeekKey: weekKey }))
-  const minimum = input.minimum ?? DEFAULT_PAYOUT_MINIMUM
+  const minimums: Partial<Record<Money.Currency, Money.Money>> = {
+    ...(input.minimums ?? DEFAULT_PAYOUT_MINIMUMS),
+    ...(input.minimum !== undefined && { [input.minimum.currency]: input.minimum })
+  }
 
   const byPayee = new Map<string, PayeeBalance>()
   for (const b of input.balances) {
-    const key = `${b.payeeKind}\u0000${b.payeeId}`
+    const key = `${b.approved.currency}\u0000${b.payeeKind}\u0000${b.payeeId}`
     const seen = byPayee.get(key)
     byPayee.set(key, seen === undefined ? b : { ...seen, approved: Money.add(seen.approved, b.approved) })
   }
-  const ordered = [...byPayee.values()].sort((a, b) =>
-    a.payeeId !== b.payeeId ? (a.payeeId < b.payeeId ? -1 : 1) : a.payeeKind < b.payeeKind ? -1 : a.payeeKind > b.payeeKind ? 1 : 0
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0)
+  const ordered = [...byPayee.values()].sort(
+    (a, b) => cmp(a.approved.currency, b.approved.currency) || cmp(a.payeeId, b.payeeId) || cmp(a.payeeKind, b.payeeKind)
   )
-  const [carriedOver, payouts] = Arr.partition(
-    ordered,
-    (b) => Money.compare(b.approved, minimum) >= 0 && b.approved.amount > 0
-  )
+  const [carriedOver, payouts] = Arr.partition(ordered, (b) => {
+    const minimum = minimums[b.approved.currency]
+    return b.approved.amount > 0 && (minimum === undefined || Money.compare(b.approved, minimum) >= 0)
+  })
   return Either.right({ weekKey, payouts, carriedOver })
+}
+
+/** The batch's payouts, one group per currency (sorted by currency). */
+export const payoutsByCurrency = (payouts: ReadonlyArray<PayeeBalance>): ReadonlyArray<{ readonly currency: Money.Currency; readonly payouts: ReadonlyArray<PayeeBalance> }> => {
+  const groups = new Map<Money.Currency, Array<PayeeBalance>>()
+  for (const p of payouts) groups.set(p.approved.currency, [...(groups.get(p.approved.currency) ?? []), p])
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([currency, ps]) => ({ currency, payouts: ps }))
 }

@@ -22,6 +22,13 @@ import type { OrderSnapshot } from "./snapshot.js"
 /** The carrier account for shipping earned before a rider or partner is attached to the order. */
 export const LOGISTICS_POOL = "logistics_pool"
 
+/** Who carried an order: one of our riders (by user id) or a logistics partner (by name). */
+export type Carrier = { readonly kind: "RIDER"; readonly riderUserId: string } | { readonly kind: "PARTNER"; readonly partner: string }
+
+/** The shipping payable sub-account of a carrier: the rider's user id, or "partner:<name>". */
+export const carrierAccountId = (c: Carrier | undefined): string =>
+  c === undefined ? LOGISTICS_POOL : c.kind === "RIDER" ? c.riderUserId : `partner:${c.partner}`
+
 export const Accounts = {
   mpesaClearing: "mpesa_clearing",
   escrow: (orderId: OrderId | string) => `escrow:${orderId}`,
@@ -150,7 +157,10 @@ export const sellerSettlement = (s: OrderSnapshot): SellerSettlement => {
   return { base, platformFee, commission, sellerPayable: M.subtract(M.subtract(base, platformFee), commission) }
 }
 
-/** COMPLETED: escrow (base + shipping) is paid out to everyone who earned a part of it. */
+/**
+ * COMPLETED: escrow (base + shipping) is paid out to everyone who earned a part of it; the shipping
+ * (all of it, also the part the platform waived for the buyer) to whoever carried the order.
+ */
 export const releasePosting = (s: OrderSnapshot, carrierId: string = LOGISTICS_POOL): Posting => {
   const { platformFee, commission, sellerPayable } = sellerSettlement(s)
   const held = M.add(s.totals.original, s.totals.shipping)

@@ -163,6 +163,26 @@ export const FulfilmentStoreLive = Layer.effect(
              where order_id = ${orderId} and status = 'OPEN' returning id`),
           (rows) => rows.length === 1
         ),
+      riderEarnings: (riderUserId) =>
+        Effect.gen(function* () {
+          const money = (amount: number | string, currency: string) => ({ amount: Number(amount), currency: currency.trim() as Currency })
+          const balances = yield* q(db, (sql) => sql<Array<{ currency: string; earned: string; paid: string; owed: string }>>`
+            select currency, coalesce(-sum(amount) filter (where amount < 0), 0)::bigint as earned, coalesce(sum(amount) filter (where amount > 0), 0)::bigint as paid,
+                   (-sum(amount))::bigint as owed
+              from ledger_entries where account = 'SHIPPING_PAYABLE' and account_ref = ${riderUserId} group by currency order by currency`)
+          const deliveries = yield* q(db, (sql) => sql<Array<{ order_id: string; currency: string; amount: string; at: Date }>>`
+            select t.order_id, e.currency, (-e.amount)::bigint as amount, e.created_at as at
+              from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
+             where e.account = 'SHIPPING_PAYABLE' and e.account_ref = ${riderUserId} and e.amount < 0 and t.order_id is not null
+             order by e.created_at desc, t.order_id limit 200`)
+          const payouts = yield* q(db, (sql) => sql<Array<{ id: string; currency: string; amount: string; status: string; created_at: Date }>>`
+            select id, currency, amount, status, created_at from payouts where payee_kind = 'RIDER' and payee_id = ${riderUserId} order by created_at desc limit 100`)
+          return {
+            balances: balances.map((b) => ({ earned: money(b.earned, b.currency), paidOut: money(b.paid, b.currency), owed: money(b.owed, b.currency) })),
+            deliveries: deliveries.map((d) => ({ orderId: d.order_id, shipping: money(d.amount, d.currency), creditedAt: d.at.getTime() })),
+            payouts: payouts.map((p) => ({ payoutId: p.id, amount: money(p.amount, p.currency), status: p.status, createdAt: p.created_at.getTime() }))
+          }
+        }),
       riderStats: (riderUserId) =>
         Effect.map(
           q(db, (sql) => sql<Array<RiderStatsRow>>`${sql.unsafe(riderStatsSql)} where ${riderUserId === undefined ? sql`true` : sql`r.user_id = ${riderUserId}`} group by r.user_id, u.display_name, u.phone order by r.user_id`),

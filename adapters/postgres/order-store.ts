@@ -21,10 +21,13 @@ export const OrderStoreLive = Layer.effect(
     return {
       lock: (orderId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; checkout_id: string; store_id: string; buyer_id: string; state: OrderState; checked_out_at: Date; delivered_at: Date | null; handover_code: string | null; snapshot: unknown }>>`
+          q(db, (sql) => sql<Array<{ id: string; checkout_id: string; store_id: string; buyer_id: string; state: OrderState; checked_out_at: Date; delivered_at: Date | null; handover_code: string | null; snapshot: unknown; carrier: "RIDER" | "PARTNER" | null; carrier_id: string | null }>>`
             select o.id, o.checkout_id, o.store_id, o.buyer_id, o.state, c.created_at as checked_out_at, o.delivered_at,
-                   o.handover_code_hash as handover_code, s.snapshot
+                   o.handover_code_hash as handover_code, s.snapshot, d.carrier, coalesce(d.rider_user_id, d.partner) as carrier_id
               from orders o join checkouts c on c.id = o.checkout_id join order_snapshots s on s.order_id = o.id
+              left join lateral (
+                select carrier, rider_user_id, partner from deliveries where order_id = o.id and status = 'DELIVERED' order by attempt desc limit 1
+              ) d on true
              where o.id = ${orderId}
                for update of o`),
           (rows) =>
@@ -39,7 +42,9 @@ export const OrderStoreLive = Layer.effect(
                 checkedOutAt: r.checked_out_at.getTime(),
                 deliveredAt: r.delivered_at?.getTime(),
                 handoverCode: r.handover_code ?? undefined,
-                snapshot: decodeSnapshot(r.snapshot)
+                snapshot: decodeSnapshot(r.snapshot),
+                deliveredBy:
+                  r.carrier === null || r.carrier_id === null ? undefined : r.carrier === "RIDER" ? { kind: "RIDER", riderUserId: r.carrier_id } : { kind: "PARTNER", partner: r.carrier_id }
               })
             )
         ),

@@ -1,4 +1,8 @@
-/** PayoutStore over PostgreSQL: balances from the ledger's payable accounts, batches per week. */
+/**
+ * PayoutStore over PostgreSQL: balances from the ledger's payable accounts (sellers, affiliates, and
+ * riders' shipping payable; a logistics partner's is settled against its invoice, outside the batch),
+ * batches per week and currency.
+ */
 import { Effect, Layer, Option } from "effect"
 import { PayoutStore } from "../../application/payouts/payout.port.js"
 import type { Currency } from "../../domain/money.js"
@@ -12,11 +16,13 @@ export const PayoutStoreLive = Layer.effect(
     return {
       payableBalances: () =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ payee_kind: "SELLER" | "AFFILIATE"; payee_id: string; currency: string; owed: number }>>`
+          q(db, (sql) => sql<Array<{ payee_kind: "SELLER" | "AFFILIATE" | "RIDER"; payee_id: string; currency: string; owed: number }>>`
             with owed as (
-              select case account when 'SELLER_PAYABLE' then 'SELLER' else 'AFFILIATE' end as payee_kind, account_ref as payee_id, currency,
-                     -sum(amount)::bigint as owed
-                from ledger_entries where account in ('SELLER_PAYABLE', 'AFFILIATE_PAYABLE')
+              select case account when 'SELLER_PAYABLE' then 'SELLER' when 'AFFILIATE_PAYABLE' then 'AFFILIATE' else 'RIDER' end as payee_kind,
+                     account_ref as payee_id, currency, -sum(amount)::bigint as owed
+                from ledger_entries e
+               where account in ('SELLER_PAYABLE', 'AFFILIATE_PAYABLE')
+                  or (account = 'SHIPPING_PAYABLE' and exists (select 1 from riders r where r.user_id = e.account_ref))
                group by 1, 2, 3
             ), in_flight as (
               select payee_kind, payee_id, currency, sum(amount)::bigint as amount from payouts
@@ -26,26 +32,28 @@ export const PayoutStoreLive = Layer.effect(
               from owed o left join in_flight f using (payee_kind, payee_id, currency)`),
           (rows) => rows.map((r) => ({ payeeKind: r.payee_kind, payeeId: r.payee_id, approved: { amount: r.owed, currency: r.currency.trim() as Currency } }))
         ),
-      createBatch: (weekKey, payouts) =>
+      createBatch: (weekKey, currency, payouts) =>
         Effect.gen(function* () {
           const created = yield* q(db, (sql) => sql<Array<{ id: string }>>`
-            insert into payout_batches (week_key) values (${weekKey}) on conflict (week_key) do nothing returning id`)
+            insert into payout_batches (week_key, currency) values (${weekKey}, ${currency}) on conflict (week_key, currency) do nothing returning id`)
           const batchId = created[0]?.id
           if (!batchId) return Option.none()
           let n = 0
           for (const p of payouts) {
-            // Where the money goes: the store's payout method, or the affiliate's own phone (B2C).
+            // Where the money goes: the store's payout method, or the affiliate's or rider's own phone (B2C).
+            // KES keeps the key it always had; another currency's payout to the same payee needs its own.
+            const ocid = `amana-${weekKey}-${p.payeeKind.toLowerCase()}-${p.payeeId}${currency === "KES" ? "" : `-${currency.toLowerCase()}`}`
             const inserted = yield* q(db, (sql) => sql`
               insert into payouts (batch_id, payee_kind, payee_id, method, destination, account_ref, currency, amount, originator_conversation_id)
               select ${batchId}, ${p.payeeKind}, ${p.payeeId}, d.method, d.destination, d.account_ref, ${p.approved.currency}, ${p.approved.amount},
-                     ${`amana-${weekKey}-${p.payeeKind.toLowerCase()}-${p.payeeId}`}
+                     ${ocid}
                 from (
                   select s.payout_method as method,
                          coalesce(case s.payout_method when 'B2C' then s.payout_phone when 'TILL' then s.payout_till_number else s.payout_paybill_number end, '') as destination,
                          s.payout_account_ref as account_ref
                     from stores s where ${p.payeeKind} = 'SELLER' and s.id = ${p.payeeId} and s.payout_method is not null
                   union all
-                  select 'B2C', u.phone, null from users u where ${p.payeeKind} = 'AFFILIATE' and u.id = ${p.payeeId}
+                  select 'B2C', u.phone, null from users u where ${p.payeeKind} in ('AFFILIATE', 'RIDER') and u.id = ${p.payeeId}
                 ) d
               returning id`)
             n += inserted.length

@@ -8,6 +8,15 @@ import type { Effect, Option } from "effect"
 import type { Assignment } from "../riders/rider-dispatch.port.js"
 import type { RiderStats } from "../riders/assignment.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
+import type { Money } from "../../domain/money.js"
+
+export interface RiderEarnings {
+  /** One line per currency the rider has earned in. */
+  readonly balances: ReadonlyArray<{ readonly earned: Money; readonly paidOut: Money; readonly owed: Money }>
+  /** Newest first. */
+  readonly deliveries: ReadonlyArray<{ readonly orderId: string; readonly shipping: Money; readonly creditedAt: number }>
+  readonly payouts: ReadonlyArray<{ readonly payoutId: string; readonly amount: Money; readonly status: string; readonly createdAt: number }>
+}
 
 export type DeliveryStatus = "ASSIGNED" | "PICKED_UP" | "IN_TRANSIT" | "DELIVERED" | "FAILED" | "RETURNED"
 
@@ -89,6 +98,8 @@ export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
     readonly compensate: (c: { readonly buyerId: string; readonly orderId: string; readonly checkoutId: string; readonly points: number; readonly note: string }) => Effect.Effect<void, StoreUnavailable>
     /** OPEN dispute -> RELEASED_TO_SELLER | REFUNDED; false when there was no open dispute row. */
     readonly resolveDispute: (orderId: string, r: { readonly status: "RELEASED_TO_SELLER" | "REFUNDED"; readonly resolution: string; readonly by: string; readonly at: number }) => Effect.Effect<boolean, StoreUnavailable>
+    /** What a rider earned (shipping credited on the orders they delivered), was paid, and is owed. */
+    readonly riderEarnings: (riderUserId: string) => Effect.Effect<RiderEarnings, StoreUnavailable>
     readonly riderStats: (riderUserId?: string) => Effect.Effect<ReadonlyArray<{ readonly riderUserId: string; readonly name: string; readonly stats: RiderStats }>, StoreUnavailable>
     /** Remembers a partner status event; false when it was seen before. */
     readonly recordPartnerEvent: (e: { readonly partner: string; readonly eventId: string; readonly partnerRef: string; readonly status: string; readonly raw: unknown }) => Effect.Effect<boolean, StoreUnavailable>

@@ -4,7 +4,7 @@
  */
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
-import type { Posting } from "../../domain/ledger.js"
+import type { Carrier, Posting } from "../../domain/ledger.js"
 import type { Money } from "../../domain/money.js"
 import type { Actor, OrderState } from "../../domain/order.js"
 import type { OrderSnapshot } from "../../domain/snapshot.js"
@@ -20,6 +20,8 @@ export interface OrderRecord {
   readonly deliveredAt?: number | undefined
   readonly handoverCode?: string | undefined
   readonly snapshot: OrderSnapshot
+  /** Who carried the order to the buyer (its DELIVERED delivery), once it has been delivered. */
+  readonly deliveredBy?: Carrier | undefined
 }
 
 export interface TimelineWrite {

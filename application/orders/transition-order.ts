@@ -6,12 +6,12 @@
  *   -> EXPIRED | CANCELLED_BY_USER  stock and promotion/code burns released; redeemed loyalty reversed
  *   -> CANCELLED (seller rejects)   full refund posting; units back to stock; loyalty redemption reversed; commission REJECTED
  *   -> REFUNDED                  refund posting; loyalty redemption reversed; commission REJECTED
- *   -> COMPLETED                 escrow released to seller/affiliate/shipping/fee; commission APPROVED; loyalty earned
+ *   -> COMPLETED                 escrow released to seller/affiliate/the carrier who delivered/fee; commission APPROVED; loyalty earned
  */
 import { Effect, Either, Option } from "effect"
 import { pointsEarned } from "../../domain/incentives.js"
 import type { LoyaltyPolicy } from "../../domain/incentives.js"
-import { refundPosting, releasePosting, sellerSettlement } from "../../domain/ledger.js"
+import { carrierAccountId, refundPosting, releasePosting, sellerSettlement } from "../../domain/ledger.js"
 import { transition } from "../../domain/order.js"
 import type { Actor, Evidence, OrderState, Proof } from "../../domain/order.js"
 import { EpochMillis, OrderId } from "../../domain/ids.js"
@@ -61,7 +61,7 @@ const consequences = (order: OrderRecord, to: OrderState, at: number, loyalty: L
         if (s.affiliate) yield* store.recordCommission(order.id, { state: "REJECTED", reason: "ORDER_REFUNDED" })
         return
       case "COMPLETED": {
-        yield* store.post([releasePosting(s)], at)
+        yield* store.post([releasePosting(s, carrierAccountId(order.deliveredBy))], at)
         if (s.affiliate) yield* store.recordCommission(order.id, { state: "APPROVED" })
         const merchandisePaid = s.lines.reduce((sum, l) => sum + l.finalLineTotal.amount, 0)
         const points = pointsEarned(loyalty, { amount: merchandisePaid, currency: s.currency })

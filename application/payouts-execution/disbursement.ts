@@ -14,6 +14,9 @@ import type { Money } from "../../domain/money.js"
 export type PayeeKind = "SELLER" | "AFFILIATE" | "RIDER"
 export type PayoutMethod = "B2C" | "TILL" | "PAYBILL"
 
+/** M-Pesa Kenya's B2C pays KES only; TZS and UGX have no B2C rail wired yet (paid by hand). */
+export const hasB2CRail = (currency: M.Currency): boolean => currency === "KES"
+
 export const payoutDisbursement = (owed: Money): Money => M.toWholeUnitCharge(owed).charge
 
 export const refundDisbursement = (paid: Money): Money => {

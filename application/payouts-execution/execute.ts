@@ -26,7 +26,7 @@ import { PaymentGateway } from "../ports/payment-gateway.js"
 import type { GatewayError } from "../ports/payment-gateway.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { ExceptionQueue } from "../fulfilment/fulfilment.port.js"
-import { payoutDisbursement, payoutInstruction, payoutSettledPosting, refundDisbursement, refundSettledPosting } from "./disbursement.js"
+import { hasB2CRail, payoutDisbursement, payoutInstruction, payoutSettledPosting, refundDisbursement, refundSettledPosting } from "./disbursement.js"
 import { B2CCallbackUrls, DisbursementStore } from "./disbursement.port.js"
 import type { B2CCallbackKind, B2CResultReport, PayoutRecord, RefundRecord } from "./disbursement.port.js"
 
@@ -74,10 +74,16 @@ export const submitPayout = (payoutId: string) =>
     if (Option.isNone(found) || found.value.status !== "PENDING") return
     const p = found.value
     const instruction = payoutInstruction(p.method, p.destination, p.accountRef)
-    if (instruction.channel !== "B2C") {
+    const manual =
+      instruction.channel !== "B2C"
+        ? { reason: "B2B_NOT_WIRED", why: `to ${instruction.channel}: B2B is not wired yet` }
+        : !hasB2CRail(p.amount.currency)
+          ? { reason: "NO_B2C_RAIL", why: `in ${p.amount.currency}: there is no B2C rail for it yet` }
+          : undefined
+    if (manual !== undefined || instruction.channel !== "B2C") {
       const at = yield* Clock.currentTimeMillis
-      yield* store.markFinished(p, { status: "FAILED", at, receipt: undefined, result: { reason: "B2B_NOT_WIRED", instruction } })
-      yield* raise("PAYOUT_MANUAL", "payout", p.id, { reason: `pay ${format(p.amount)} to ${instruction.channel} by hand: B2B is not wired yet; the balance stays owed until then`, instruction }, `payout-manual:${p.id}`)
+      yield* store.markFinished(p, { status: "FAILED", at, receipt: undefined, result: { reason: manual?.reason, instruction } })
+      yield* raise("PAYOUT_MANUAL", "payout", p.id, { reason: `pay ${format(p.amount)} by hand ${manual?.why}; the balance stays owed until then`, instruction }, `payout-manual:${p.id}`)
       return yield* store.completeBatchIfDone(p.batchId, at)
     }
     yield* sendB2C(p, instruction.phone, payoutDisbursement(p.amount), `Amana payout ${p.id}`.slice(0, 100))

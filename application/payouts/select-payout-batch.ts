@@ -1,10 +1,12 @@
 /**
- * The weekly payout batch (cron: Friday, Africa/Nairobi). Approved balances of at least KES 1,000
- * go into a DRAFT batch for FINANCE to approve; smaller ones carry over. Running it twice in the
- * same week changes nothing (the batch is unique per week).
+ * The weekly payout batches (cron: Friday, Africa/Nairobi). Approved balances of at least KES 1,000
+ * (sellers, affiliates, riders) go into a DRAFT batch for FINANCE to approve; smaller ones carry over.
+ * One batch per currency: a currency without a B2C rail waits in PAYOUT_MANUAL without holding up
+ * the others. Running it twice in the same week changes nothing (a batch is unique per week and
+ * currency). Returns the first batch created now (KES sorts first), for callers that expect one.
  */
 import { Clock, Effect, Either, Option } from "effect"
-import { selectPayoutBatch } from "../../domain/commission.js"
+import { payoutsByCurrency, selectPayoutBatch } from "../../domain/commission.js"
 import { EpochMillis } from "../../domain/ids.js"
 import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
@@ -24,17 +26,21 @@ export const selectWeeklyPayoutBatch = () =>
           return Option.none()
         }
         const { weekKey, payouts, carriedOver } = selection.right
-        const created = yield* store.createBatch(weekKey, payouts)
-        if (Option.isSome(created))
+        let first = Option.none<{ readonly batchId: string; readonly payouts: number }>()
+        for (const group of payoutsByCurrency(payouts)) {
+          const created = yield* store.createBatch(weekKey, group.currency, group.payouts)
+          if (Option.isNone(created)) continue
+          if (Option.isNone(first)) first = created
           yield* outbox.append([
             {
               type: "PAYOUT_BATCH_SELECTED",
               aggregateType: "PAYOUT",
               aggregateId: created.value.batchId,
-              payload: { batchId: created.value.batchId, weekKey, payouts: payouts.length, carriedOver: carriedOver.length }
+              payload: { batchId: created.value.batchId, weekKey, currency: group.currency, payouts: group.payouts.length, carriedOver: carriedOver.filter((c) => c.approved.currency === group.currency).length }
             }
           ])
-        return created
+        }
+        return first
       })
     )
   }).pipe(Effect.withSpan("Payouts.selectWeeklyBatch"))

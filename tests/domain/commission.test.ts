@@ -11,6 +11,7 @@ import {
   CommissionState,
   isPayoutDay,
   payoutWeekKey,
+  payoutsByCurrency,
   selectPayoutBatch,
   transitionCommission,
   type PayeeBalance
@@ -322,6 +323,34 @@ describe("payout batch", () => {
         expect(all.reduce((s, b) => s + b.approved.amount, 0)).toBe(balances.reduce((s, b) => s + b.approved.amount, 0))
         const ids = batch.payouts.map((p) => p.payeeId)
         expect(ids).toEqual([...ids].sort())
+      })
+    )
+  })
+
+  it("property: balances in several currencies never fail the batch; each payee is paid once per currency, never summed across currencies, KES at its minimum", () => {
+    const arbBalance = fc.record({
+      payeeId: fc.constantFrom("a", "b", "c"),
+      payeeKind: fc.constantFrom("SELLER" as const, "AFFILIATE" as const, "RIDER" as const),
+      approved: fc.tuple(fc.integer({ min: -50_000, max: 300_000 }), fc.constantFrom("KES" as const, "TZS" as const, "UGX" as const)).map(([n, c]) => Money.make(n, c))
+    })
+    fc.assert(
+      fc.property(fc.array(arbBalance, { maxLength: 30 }), (balances) => {
+        const batch = Either.getOrThrow(selectPayoutBatch({ now: friday, balances }))
+        const totals = new Map<string, number>()
+        for (const b of balances) {
+          const key = `${b.approved.currency}:${b.payeeKind}:${b.payeeId}`
+          totals.set(key, (totals.get(key) ?? 0) + b.approved.amount)
+        }
+        const keys = batch.payouts.map((p) => `${p.approved.currency}:${p.payeeKind}:${p.payeeId}`)
+        expect(new Set(keys).size).toBe(keys.length)
+        for (const p of batch.payouts) {
+          expect(p.approved.amount).toBe(totals.get(`${p.approved.currency}:${p.payeeKind}:${p.payeeId}`))
+          expect(p.approved.amount).toBeGreaterThanOrEqual(p.approved.currency === "KES" ? 1_000_00 : 1)
+        }
+        expect(batch.payouts.length + batch.carriedOver.length).toBe(totals.size)
+        const groups = payoutsByCurrency(batch.payouts)
+        expect(groups.flatMap((g) => g.payouts.map((p) => p.approved.currency === g.currency))).not.toContain(false)
+        expect(groups.reduce((n, g) => n + g.payouts.length, 0)).toBe(batch.payouts.length)
       })
     )
   })

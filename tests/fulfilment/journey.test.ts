@@ -140,6 +140,9 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     // base 2,500: fee 5% = 125, affiliate 10% = 250 -> seller 2,125, whatever the buyer's incentives.
     expect(await balance(db.sql, "SELLER_PAYABLE", shop.storeId)).toBe(-2_125_00)
     expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-250_00)
+    // the rider who carried it earns its shipping (not a pool)
+    expect(await balance(db.sql, "SHIPPING_PAYABLE", RIDER.id)).toBe(-250_00)
+    expect(await balance(db.sql, "SHIPPING_PAYABLE", "logistics_pool")).toBe(0)
 
     // Friday: the batch selects the seller (the affiliate's KES 250 carries over); FINANCE approves; B2C goes out.
     const batchId = await selectAndApprove(FRIDAY)
@@ -259,6 +262,36 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     expect(await db.sql`select kind from exceptions where kind = 'PAYOUT_FAILED' and entity_id = ${payout["id"]}`).toHaveLength(1)
   })
 
+  it("riders are paid: the rider who delivered is credited the shipping on completion, sees it at /rider/earnings, and is paid by B2C in the weekly batch", async () => {
+    const o = await delivered(await openShop())
+    const riderId = String((await db.sql`select rider_user_id from deliveries where id = ${o.jobId}`)[0]!["rider_user_id"])
+    const token = await sessionFor(db.sql, riderId)
+    const before = await balance(db.sql, "SHIPPING_PAYABLE", riderId)
+    expect((await call(api, "POST", `/api/v1/orders/${o.orderId}/confirm`, { token: o.buyer.token })).body.state).toBe("COMPLETED")
+    expect(await balance(db.sql, "SHIPPING_PAYABLE", riderId)).toBe(before - 250_00)
+    const earnings = await call(api, "GET", "/api/v1/rider/earnings", { token })
+    expect(earnings.status, JSON.stringify(earnings.body)).toBe(200)
+    expect(earnings.body.deliveries).toContainEqual({ orderId: o.orderId, shipping: { amount: 250_00, currency: "KES" }, creditedAt: expect.any(Number) })
+    expect(earnings.body.balances).toEqual([{ earned: { amount: -(before - 250_00), currency: "KES" }, paidOut: { amount: 0, currency: "KES" }, owed: { amount: -(before - 250_00), currency: "KES" } }])
+    // earlier weeks' deliveries bring the rider over KES 1,000
+    await db.sql.begin(async (tx) => {
+      const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:rider:${riderId}`}) returning id`
+      await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values (${t!["id"]}, 'ESCROW', 'ord_seed', 'KES', 100000), (${t!["id"]}, 'SHIPPING_PAYABLE', ${riderId}, 'KES', -100000)`
+    })
+    const owed = -(await balance(db.sql, "SHIPPING_PAYABLE", riderId))
+    const batchId = await selectAndApprove(FRIDAY + 14 * 86_400_000)
+    const payout = await eventually("rider payout succeeded", async () => {
+      const [p] = await db.sql`select id, payee_kind, method, destination, amount, status, originator_conversation_id from payouts where batch_id = ${batchId} and payee_id = ${riderId}`
+      return p?.["status"] === "SUCCEEDED" ? p : undefined
+    })
+    const riderPhone = String((await db.sql`select phone from users where id = ${riderId}`)[0]!["phone"])
+    expect(payout).toMatchObject({ payee_kind: "RIDER", method: "B2C", destination: riderPhone, amount: owed })
+    expect(api.fake.b2cPayments.filter((b) => b.originatorConversationId === payout["originator_conversation_id"])).toMatchObject([{ phone: riderPhone, amount: Math.floor(owed / 100) }])
+    expect(await balance(db.sql, "SHIPPING_PAYABLE", riderId)).toBe(0 - (owed % 100))
+    const after = await call(api, "GET", "/api/v1/rider/earnings", { token })
+    expect(after.body.payouts).toContainEqual({ payoutId: payout["id"], amount: { amount: owed, currency: "KES" }, status: "SUCCEEDED", createdAt: expect.any(Number) })
+  })
+
   it("SLA: a late dispatch raises an exception and gives the buyer platform-funded loyalty points, once; an admin assigns a rider by hand", async () => {
     const shop = await openShop()
     const paid = await buyAndPay(shop)
@@ -296,6 +329,9 @@ describe("fulfilment journey over HTTP with the worker running", () => {
       expect((await api.partner.sendStatus(ref, "DELIVERED", { handoverCode: o.code })).body).toEqual({ orderId: o.orderId, status: "DELIVERED" })
       expect(await orderState(db.sql, o.orderId)).toBe("DELIVERED")
       expect((await db.sql`select count(*)::int as n from order_timeline where order_id = ${o.orderId} and to_state = 'PICKED_UP'`)[0]!["n"]).toBe(1)
+      // the partner carried it, so the partner's account earns its shipping on completion
+      expect(await passDisputeWindow(o.orderId)).toBe(1)
+      expect(await balance(db.sql, "SHIPPING_PAYABLE", "partner:swiftboda")).toBe(-250_00)
     } finally {
       await db.sql`update riders set status = 'ACTIVE'`
     }

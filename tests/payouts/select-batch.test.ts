@@ -2,7 +2,12 @@
  * The weekly payout batch: on Friday (Nairobi) approved balances of at least KES 1,000 are selected
  * once; smaller balances carry over; a second run the same week changes nothing.
  */
-import { Effect, Option, TestClock, TestContext } from "effect"
+import { Effect, Layer, Option, TestClock, TestContext } from "effect"
+import { B2CCallbackUrls } from "../../application/payouts-execution/disbursement.port.js"
+import { submitPayout } from "../../application/payouts-execution/execute.js"
+import { DisbursementStoreLive } from "../../adapters/postgres/disbursement-store.js"
+import { ExceptionQueueLive } from "../../adapters/postgres/fulfilment-store.js"
+import { PaymentGateway } from "../../application/ports/payment-gateway.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { selectWeeklyPayoutBatch } from "../../application/payouts/select-payout-batch.js"
 import { insertStore, insertUser } from "../../adapters/postgres/seed.js"
@@ -15,12 +20,24 @@ let runtime: WorldRuntime
 const FRIDAY_NOON_NAIROBI = Date.UTC(2026, 10, 20, 9, 0)
 const THURSDAY = FRIDAY_NOON_NAIROBI - 86_400_000
 
-const owe = async (account: "SELLER_PAYABLE" | "AFFILIATE_PAYABLE", ref: string, cents: number) =>
+let seeded = 0
+const owe = async (account: "SELLER_PAYABLE" | "AFFILIATE_PAYABLE", ref: string, cents: number, currency = "KES") =>
   db.sql.begin(async (tx) => {
-    const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:${account}:${ref}`}) returning id`
+    const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:${account}:${ref}:${++seeded}`}) returning id`
     await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values
-      (${t!["id"]}, 'ESCROW', 'ord_seed', 'KES', ${cents}), (${t!["id"]}, ${account}, ${ref}, 'KES', ${-cents})`
+      (${t!["id"]}, 'ESCROW', 'ord_seed', ${currency}, ${cents}), (${t!["id"]}, ${account}, ${ref}, ${currency}, ${-cents})`
   })
+
+/** Fails loudly: a payout without a B2C rail must never reach Daraja. */
+const noDaraja = Layer.mergeAll(
+  Layer.succeed(PaymentGateway, PaymentGateway.of({
+    stkPush: () => Effect.die("PaymentGateway: unimplemented method stkPush"),
+    stkQuery: () => Effect.die("PaymentGateway: unimplemented method stkQuery"),
+    b2cPayment: () => Effect.die("PaymentGateway: unimplemented method b2cPayment"),
+    b2cStatusQuery: () => Effect.die("PaymentGateway: unimplemented method b2cStatusQuery")
+  })),
+  Layer.succeed(B2CCallbackUrls, B2CCallbackUrls.of({ urlsFor: () => Effect.die("B2CCallbackUrls: unimplemented method urlsFor") }))
+)
 
 const at = (ms: number) => Effect.gen(function* () {
   yield* TestClock.setTime(ms)
@@ -61,5 +78,24 @@ describe("weekly payout batch", () => {
     expect(Option.isNone(await runtime.runPromise(at(FRIDAY_NOON_NAIROBI + 3_600_000)))).toBe(true) // same week: nothing new
     expect((await db.sql`select count(*)::int as n from payouts`)[0]!["n"]).toBe(2)
     expect((await db.sql`select count(*)::int as n from outbox where event_type = 'PAYOUT_BATCH_SELECTED'`)[0]!["n"]).toBe(1)
+  })
+
+  it("one batch per currency: a TZS balance never fails the KES batch, and without a B2C rail it waits in PAYOUT_MANUAL, still owed", async () => {
+    await owe("SELLER_PAYABLE", "sto_small", 50_000_00, "TZS")
+    await owe("SELLER_PAYABLE", "sto_big", 2_000_00) // KES again, next week
+    const nextFriday = FRIDAY_NOON_NAIROBI + 7 * 86_400_000
+    expect(Option.isSome(await runtime.runPromise(at(nextFriday)))).toBe(true)
+    const batches = await db.sql`select b.currency, p.payee_id, p.currency as payout_currency, p.amount, p.id from payout_batches b join payouts p on p.batch_id = b.id where b.week_key = '2026-11-27' order by b.currency`
+    expect(batches.map(({ id: _, ...b }) => b)).toEqual([
+      { currency: "KES", payee_id: "sto_big", payout_currency: "KES", amount: 2_000_00 },
+      { currency: "TZS", payee_id: "sto_small", payout_currency: "TZS", amount: 50_000_00 }
+    ])
+    const tzs = String(batches[1]!["id"])
+    await runtime.runPromise(submitPayout(tzs).pipe(Effect.provide(Layer.mergeAll(noDaraja, DisbursementStoreLive, ExceptionQueueLive))))
+    const [p] = await db.sql`select status, result from payouts where id = ${tzs}`
+    expect(p).toMatchObject({ status: "FAILED", result: { reason: "NO_B2C_RAIL" } })
+    expect(await db.sql`select kind from exceptions where entity_id = ${tzs}`).toEqual([{ kind: "PAYOUT_MANUAL" }])
+    // nothing posted: still owed in TZS
+    expect(Number((await db.sql`select -sum(amount)::bigint as owed from ledger_entries where account = 'SELLER_PAYABLE' and account_ref = 'sto_small' and currency = 'TZS'`)[0]!["owed"])).toBe(50_000_00)
   })
 })

@@ -4,6 +4,7 @@
  *   GET  /api/v1/rider/jobs                    the rider's live jobs
  *   POST /api/v1/rider/jobs/:id/status         PICKED_UP | IN_TRANSIT | DELIVERED (handover code) | FAILED_ATTEMPT (reason)
  *   GET  /api/v1/rider/scorecard               the rider's own scorecard
+ *   GET  /api/v1/rider/earnings                shipping earned per delivered order, payouts, balance owed
  *   POST /api/v1/seller/orders/:id/dispatch    parcel ready: a rider (or the partner) is assigned
  *   POST /api/v1/seller/orders/:id/return      parcel back after a failed delivery: RETURNED, then refunded
  *   PUT|GET|DELETE /api/v1/seller/webhook      the store's webhook endpoint (secret shown once) and delivery log
@@ -28,6 +29,7 @@ import { NotARider } from "../../../application/fulfilment/fulfilment.errors.js"
 import { recordWhatsAppWebhook } from "../../../application/notifications/whatsapp-statuses.js"
 import { recordB2CCallback } from "../../../application/payouts-execution/execute.js"
 import type { B2CCallbackKind } from "../../../application/payouts-execution/disbursement.port.js"
+import { riderEarnings } from "../../../application/riders/earnings.js"
 import { riderScorecards } from "../../../application/riders/scorecards.js"
 import { registerWebhook, removeWebhook, webhookLog } from "../../../application/webhooks/merchant-webhooks.js"
 import { decodeB2CResult } from "../../daraja/callbacks.js"
@@ -38,7 +40,7 @@ import { endpoint, me } from "../endpoint.js"
 import type { Endpoint, RequestContext } from "../endpoint.js"
 import { problem } from "../problems.js"
 import { runAndAnswer, sendProblem } from "../run.js"
-import { IdParam, Instant } from "../wire.js"
+import { IdParam, Instant, Money } from "../wire.js"
 
 // --- wire shapes -------------------------------------------------------------------------------
 
@@ -100,6 +102,12 @@ const WebhookDelivery = Schema.Struct({
   nextAttemptAt: Schema.optional(Instant)
 }).annotations({ identifier: "WebhookDelivery" })
 
+const RiderEarnings = Schema.Struct({
+  balances: Schema.Array(Schema.Struct({ earned: Money, paidOut: Money, owed: Money })),
+  deliveries: Schema.Array(Schema.Struct({ orderId: Schema.String, shipping: Money, creditedAt: Instant })),
+  payouts: Schema.Array(Schema.Struct({ payoutId: Schema.String, amount: Money, status: Schema.String, createdAt: Instant }))
+}).annotations({ identifier: "RiderEarnings" })
+
 const rider = (ctx: RequestContext) => {
   const u = me(ctx).user
   return { id: u.id, roles: u.roles }
@@ -146,6 +154,17 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
         if (card === undefined) return yield* new NotARider({ userId: r.id })
         return card
       })
+  }),
+  endpoint({
+    method: "get",
+    path: "/api/v1/rider/earnings",
+    tag: "Riders",
+    summary: "The rider's earnings: shipping credited for each order they delivered (once it completes), payouts, and the balance owed",
+    description: "Riders are paid in the weekly M-Pesa B2C payout batch once they are owed at least KES 1,000.",
+    auth: "required",
+    response: RiderEarnings,
+    errors: [401, 403],
+    handler: ({ ctx }) => riderEarnings(rider(ctx))
   }),
   endpoint({
     method: "post",
