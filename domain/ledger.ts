@@ -50,6 +50,7 @@ export type PostingKind =
   | "REFUND"
   | "PAYOUT"
   | "PAYOUT_REVERSED"
+  | "COMMISSION_REVERSED"
 
 export interface Entry {
   readonly account: string
@@ -191,3 +192,10 @@ export const payoutPosting = (payableAccount: string, amount: Money, reference: 
 
 export const payoutReversalPosting = (payableAccount: string, amount: Money, reference: string): Posting =>
   posting("PAYOUT_REVERSED", reference, "payout failed: balance returned", [debit(Accounts.mpesaClearing, amount), credit(payableAccount, amount)])
+
+/** A commission rejected for fraud after release: the affiliate's payable goes back to the seller. */
+export const commissionReversalPosting = (orderId: OrderId | string, affiliateUserId: UserId | string, storeId: StoreId | string, amount: Money): Posting =>
+  posting("COMMISSION_REVERSED", orderId, "commission rejected for fraud: back to the seller", [
+    debit(Accounts.affiliatePayable(affiliateUserId), amount),
+    credit(Accounts.sellerPayable(storeId), amount)
+  ])

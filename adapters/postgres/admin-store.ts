@@ -1,6 +1,7 @@
 /** AdminStore over PostgreSQL: row locks for decisions, the audit log, incentive versions, admin users. */
 import { Effect, Layer, Option } from "effect"
 import { AdminStore } from "../../application/admin/admin.port.js"
+import type { CommissionRecord } from "../../application/admin/admin.port.js"
 import type { AdminUserRecord, BrandRecord, DiscountCodeRecord, ExceptionRecord, PayoutBatchRecord, ProductRecord, ProductReviewedFields, PromotionRecord, PromotionRule, SellerRecord } from "../../application/admin/admin.port.js"
 import type { AdminRole } from "../../application/admin/admin-roles.js"
 import type { StoreKycState, VerificationState } from "../../domain/catalogue.js"
@@ -244,6 +245,47 @@ export const AdminStoreLive = Layer.effect(
         }),
       approvePayoutBatch: (id, by, at) =>
         q(db, (sql) => sql`update payout_batches set state = 'APPROVED', approved_by = ${by}, approved_at = ${new Date(at)} where id = ${id} and state = 'DRAFT'`).pipe(Effect.asVoid),
+
+      lockCommission: (id) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{ id: string; order_id: string; store_id: string; affiliate_user_id: string; currency: string; amount: number; state: CommissionRecord["state"] }>>`
+            select c.id, c.order_id, o.store_id, c.affiliate_user_id, c.currency, c.amount, c.state
+              from commissions c join orders o on o.id = c.order_id where c.id = ${id} for update of c`),
+          (rows) =>
+            Option.map(Option.fromNullable(rows[0]), (c): CommissionRecord => ({
+              id: c.id,
+              orderId: c.order_id,
+              storeId: c.store_id,
+              affiliateUserId: c.affiliate_user_id,
+              amount: { amount: Number(c.amount), currency: cur(c.currency) },
+              state: c.state
+            }))
+        ),
+      rejectCommission: (id, reason, at) =>
+        q(db, (sql) => sql`update commissions set state = 'REJECTED', reason = ${reason}, updated_at = ${new Date(at)} where id = ${id} and state = 'APPROVED'`).pipe(Effect.asVoid),
+      pullFromPendingPayout: (commissionId, affiliateUserId, amount, minimum) =>
+        Effect.gen(function* () {
+          // only payouts selected after the commission was approved carry it (the rule markCommissionsPaid follows)
+          const rows = yield* q(db, (sql) => sql<Array<{ id: string; batch_id: string; status: string; amount: number }>>`
+            select p.id, p.batch_id, p.status, p.amount from payouts p join payout_batches b on b.id = p.batch_id
+             where p.payee_kind = 'AFFILIATE' and p.payee_id = ${affiliateUserId} and p.currency = ${amount.currency} and p.status in ('PENDING', 'SUBMITTED')
+               and exists (select 1 from commissions c where c.id = ${commissionId} and c.updated_at <= b.created_at)
+             order by p.created_at for update of p`)
+          if (rows.some((r) => r.status === "SUBMITTED")) return "IN_FLIGHT" as const
+          const p = rows[0]
+          if (p === undefined) return undefined
+          const remaining = Number(p.amount) - amount.amount
+          if (remaining <= 0 || (minimum !== undefined && remaining < minimum.amount)) {
+            yield* q(db, (sql) => sql`delete from payouts where id = ${p.id} and status = 'PENDING'`)
+            // a batch already paying out whose last open payout this was is done
+            yield* q(db, (sql) => sql`
+              update payout_batches set state = 'COMPLETED', completed_at = now()
+               where id = ${p.batch_id} and state = 'PROCESSING' and not exists (select 1 from payouts where batch_id = ${p.batch_id} and status in ('PENDING', 'SUBMITTED'))`)
+            return { payoutId: p.id, remaining: 0 }
+          }
+          yield* q(db, (sql) => sql`update payouts set amount = ${remaining} where id = ${p.id} and status = 'PENDING'`)
+          return { payoutId: p.id, remaining }
+        }),
 
       findAdminByEmail: (email) =>
         Effect.map(

@@ -7,7 +7,7 @@ export const accountColumns = (account: string): { account: string; account_ref:
 }
 
 const CHECKOUT_KINDS = new Set(["PAYMENT_RECEIVED", "INCENTIVE_FUNDING", "ROUNDING_ABSORBED"])
-const ORDER_KINDS = new Set(["ESCROW_RELEASED", "REFUND"])
+const ORDER_KINDS = new Set(["ESCROW_RELEASED", "REFUND", "COMMISSION_REVERSED"])
 
 export const ledgerRows = (p: Posting) => ({
   transaction: {

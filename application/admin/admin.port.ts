@@ -4,6 +4,7 @@
  * and the second one sees the first one's outcome.
  */
 import { Context } from "effect"
+import type { CommissionState } from "../../domain/commission.js"
 import type { Effect, Option } from "effect"
 import type { StoreKycState, VerificationState } from "../../domain/catalogue.js"
 import type { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
@@ -120,6 +121,15 @@ export interface PayoutBatchRecord {
   readonly total: ReadonlyArray<Money>
 }
 
+export interface CommissionRecord {
+  readonly id: string
+  readonly orderId: string
+  readonly storeId: string
+  readonly affiliateUserId: string
+  readonly amount: Money
+  readonly state: CommissionState
+}
+
 export interface AdminUserRecord {
   readonly id: string
   readonly email: string
@@ -167,6 +177,20 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
 
     readonly lockPayoutBatch: (id: string) => Effect.Effect<Option.Option<PayoutBatchRecord>, StoreUnavailable>
     readonly approvePayoutBatch: (id: string, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
+
+    readonly lockCommission: (id: string) => Effect.Effect<Option.Option<CommissionRecord>, StoreUnavailable>
+    readonly rejectCommission: (id: string, reason: string, at: number) => Effect.Effect<void, StoreUnavailable>
+    /**
+     * Takes `amount` out of the affiliate's payout not yet sent (PENDING) in that currency; a payout left
+     * below `minimum` leaves its batch (the balance carries over). "IN_FLIGHT" when a payout to the
+     * affiliate is SUBMITTED (it cannot be pulled back), else what happened to the batch.
+     */
+    readonly pullFromPendingPayout: (
+      commissionId: string,
+      affiliateUserId: string,
+      amount: Money,
+      minimum: Money | undefined
+    ) => Effect.Effect<"IN_FLIGHT" | { readonly payoutId: string; readonly remaining: number } | undefined, StoreUnavailable>
 
     readonly findAdminByEmail: (email: string) => Effect.Effect<Option.Option<AdminUserRecord>, StoreUnavailable>
     readonly countAdmins: () => Effect.Effect<number, StoreUnavailable>

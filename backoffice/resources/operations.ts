@@ -1,9 +1,10 @@
-/** The exception queue, payout batches and payouts, the audit log and admin users. */
+/** The exception queue, payout batches, payouts and affiliate commissions, the audit log and admin users. */
 import { Effect, Option } from "effect"
 import type { ResourceWithOptions } from "adminjs"
 import { createAdminUser, verifyAuditChain } from "../../application/admin/admin-accounts.js"
 import { AdminRole } from "../../application/admin/admin-roles.js"
 import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
+import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import { refundException, resolveException, retryException } from "../../application/admin/work-exceptions.js"
 import { readOnlyActions, text, writeAction } from "../actions.js"
 import type { BackofficeContext } from "../actions.js"
@@ -163,6 +164,55 @@ export const payoutsResource = (ctx: BackofficeContext): ResourceWithOptions => 
     filterProperties: ["batch_id", "week_key", "payee", "status"],
     properties: { status: { availableValues: ["PENDING", "SUBMITTED", "SUCCEEDED", "FAILED"].map((v) => ({ value: v, label: v })) } },
     actions: readOnlyActions("payouts.read")
+  }
+})
+
+/** Affiliate commissions; FINANCE rejects an APPROVED one for fraud (the use case moves the money and audits it). */
+export const commissionsResource = (ctx: BackofficeContext): ResourceWithOptions => ({
+  resource: new ReadModelResource(
+    {
+      id: "commissions",
+      query: `select c.id, c.order_id, o.store_id, c.affiliate_user_id, coalesce(u.display_name, c.affiliate_user_id) as affiliate, c.amount, c.currency, c.state, c.reason,
+                     c.payout_id, c.created_at, c.updated_at
+                from commissions c join orders o on o.id = c.order_id left join users u on u.id = c.affiliate_user_id`,
+      properties: [
+        { path: "id", isId: true, filter: "exact" },
+        { path: "order_id", filter: "exact" },
+        { path: "store_id", filter: "exact" },
+        { path: "affiliate" },
+        { path: "affiliate_user_id", filter: "exact" },
+        { path: "amount_text", filter: "none", sortable: false },
+        { path: "state", filter: "exact" },
+        { path: "reason" },
+        { path: "payout_id", filter: "exact" },
+        { path: "created_at", type: "datetime", filter: "range" },
+        { path: "updated_at", type: "datetime", filter: "range" }
+      ],
+      format: (row) => ({ amount_text: money(row["amount"], row["currency"]) })
+    },
+    ctx.read
+  ),
+  options: {
+    id: "commissions",
+    navigation: { name: "Operations", icon: "AlertTriangle" },
+    sort: { sortBy: "updated_at", direction: "desc" },
+    listProperties: ["order_id", "affiliate", "amount_text", "state", "reason", "updated_at"],
+    filterProperties: ["state", "affiliate_user_id", "order_id"],
+    properties: { state: { availableValues: ["PENDING", "APPROVED", "REJECTED", "PAID"].map((v) => ({ value: v, label: v })) } },
+    actions: {
+      ...readOnlyActions("payouts.read"),
+      rejectForFraud: writeAction(ctx, "commissions", "rejectForFraud", {
+        actionType: "record",
+        capability: "commissions.reject",
+        icon: "XCircle",
+        label: "Reject for fraud",
+        submitLabel: "Reject: back to the seller",
+        variant: "danger",
+        fields: [{ name: "reason", label: "Why (required, kept in the audit log)", type: "textarea" }],
+        when: (p) => p["state"] === "APPROVED",
+        run: (actor, payload, id) => Effect.as(rejectCommissionForFraud(actor, { commissionId: id ?? "", reason: text(payload, "reason") ?? "" }), "Commission rejected: the amount is back with the seller")
+      })
+    }
   }
 })
 

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net"
 import { Effect, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
+import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { assignRiderByHand } from "../../application/fulfilment/dispatch-order.js"
 import { resolveDispute } from "../../application/fulfilment/disputes.js"
@@ -66,6 +67,12 @@ const buyAndPay = async (shop: Shop, extra: Record<string, unknown> = {}) => {
   return { buyer, orderId, checkoutId: placed.body.checkoutId as string, total: placed.body.total.amount as number }
 }
 
+const newAffiliate = async (shop: Shop) => {
+  const affiliate = { id: `usr_aff_${shop.storeId}`, code: `AFF${shop.storeId.replace(/[^A-Za-z0-9]/g, "").slice(-12)}` }
+  await insertUser(db.sql, { id: affiliate.id, phone: randomPhone(), roles: ["BUYER", "AFFILIATE"], affiliateCode: affiliate.code })
+  return affiliate
+}
+
 const riderToken = () => sessionFor(db.sql, RIDER.id)
 /** As the rider the pool assigned the job to (by load, then score). */
 const assigneeToken = async (jobId: string) => sessionFor(db.sql, String((await db.sql`select rider_user_id from deliveries where id = ${jobId}`)[0]?.["rider_user_id"]))
@@ -113,8 +120,7 @@ const selectAndApprove = async (friday: number) => {
 describe("fulfilment journey over HTTP with the worker running", () => {
   it("checkout with promotion, code and affiliate -> ... -> COMPLETED -> weekly B2C payout: seller paid exactly base − fee − commission; every account balanced", async () => {
     const shop = await openShop()
-    const affiliate = { id: `usr_aff_${shop.storeId}`, code: `AFF${shop.storeId.replace(/[^A-Za-z0-9]/g, "").slice(-12)}` }
-    await insertUser(db.sql, { id: affiliate.id, phone: randomPhone(), roles: ["BUYER", "AFFILIATE"], affiliateCode: affiliate.code })
+    const affiliate = await newAffiliate(shop)
     const o = await onTheRoad(shop, { discountCode: "KARIBU", affiliateCode: affiliate.code })
     // 2,500 − 10% promotion (250) − KARIBU (200) + 250 shipping = 2,300 asked of the buyer.
     expect(o.total).toBe(2_300_00)
@@ -197,8 +203,11 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     expect((await call(api, "GET", "/api/v1/rider/jobs", { token: o.buyer.token })).status).toBe(403)
   })
 
-  it("a failed attempt, the parcel returned, the buyer refunded by B2C exactly what they paid (ledger-correct)", async () => {
-    const o = await onTheRoad(await openShop())
+  it("a failed attempt, the parcel returned, the buyer refunded by B2C exactly what they paid (ledger-correct); the affiliate's commission ends REJECTED", async () => {
+    const shop = await openShop()
+    const affiliate = await newAffiliate(shop)
+    const o = await onTheRoad(shop, { affiliateCode: affiliate.code })
+    expect(await db.sql`select state from commissions where order_id = ${o.orderId}`).toEqual([{ state: "PENDING" }])
     const failed = await jobStatus(o.jobId, { status: "FAILED_ATTEMPT", reason: "buyer not reachable at the gate" })
     expect(failed.body).toEqual({ orderId: o.orderId, status: "FAILED" })
     expect(await orderState(db.sql, o.orderId)).toBe("DELIVERY_FAILED")
@@ -216,6 +225,46 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     expect(await balance(db.sql, "REFUNDS_PAYABLE", o.buyer.id)).toBe(0)
     await inboxMessage(api, o.buyer.phone, "order_refunded")
     expect((await db.sql`select status from deliveries where order_id = ${o.orderId}`)[0]!["status"]).toBe("RETURNED")
+    expect(await db.sql`select state, reason from commissions where order_id = ${o.orderId}`).toEqual([{ state: "REJECTED", reason: "ORDER_REFUNDED" }])
+    expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(0)
+  })
+
+  it("commission rejected for fraud: FINANCE rejects an APPROVED commission with a reason (audited); it leaves the payout batch and goes back to the seller", async () => {
+    const shop = await openShop()
+    const affiliate = await newAffiliate(shop)
+    const o = await delivered(shop, { affiliateCode: affiliate.code })
+    expect((await call(api, "POST", `/api/v1/orders/${o.orderId}/confirm`, { token: o.buyer.token })).body.state).toBe("COMPLETED")
+    expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-250_00)
+    const sellerBefore = await balance(db.sql, "SELLER_PAYABLE", shop.storeId)
+    // earlier commissions bring the affiliate into this week's batch
+    await db.sql.begin(async (tx) => {
+      const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:aff:${affiliate.id}`}) returning id`
+      await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values (${t!["id"]}, 'ESCROW', 'ord_seed', 'KES', 90000), (${t!["id"]}, 'AFFILIATE_PAYABLE', ${affiliate.id}, 'KES', -90000)`
+    })
+    const created = await api.runtime.runPromise(Effect.gen(function* () {
+      yield* TestClock.setTime(FRIDAY + 21 * 86_400_000)
+      return yield* selectWeeklyPayoutBatch()
+    }).pipe(Effect.provide(TestContext.TestContext)))
+    const batchId = created._tag === "Some" ? created.value.batchId : ""
+    expect(await db.sql`select amount from payouts where batch_id = ${batchId} and payee_id = ${affiliate.id}`).toEqual([{ amount: 1_150_00 }])
+    const [c] = await db.sql`select id from commissions where order_id = ${o.orderId}`
+    const commissionId = String(c!["id"])
+    const auditor: AdminActor = { id: "adm_auditor_fraud", email: "auditor-fraud@amana.test", role: "AUDITOR" }
+    const refused = await api.runtime.runPromise(Effect.either(rejectCommissionForFraud(auditor, { commissionId, reason: "x" })))
+    expect(refused._tag === "Left" && refused.left._tag).toBe("AdminForbidden")
+    const blank = await api.runtime.runPromise(Effect.either(rejectCommissionForFraud(FINANCE, { commissionId, reason: "  " })))
+    expect(blank._tag === "Left" && blank.left._tag).toBe("AdminInvalidInput")
+
+    expect(await api.runtime.runPromise(rejectCommissionForFraud(FINANCE, { commissionId, reason: "self-referral ring: same device as the buyer" }))).toEqual({ commissionId, state: "REJECTED" })
+    expect(await db.sql`select state, reason from commissions where id = ${commissionId}`).toEqual([{ state: "REJECTED", reason: "FRAUD: self-referral ring: same device as the buyer" }])
+    // KES 1,150 − 250 = 900 is below the minimum: the payout leaves the batch, the balance carries over
+    expect(await db.sql`select 1 from payouts where batch_id = ${batchId} and payee_id = ${affiliate.id}`).toHaveLength(0)
+    expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-900_00)
+    expect(await balance(db.sql, "SELLER_PAYABLE", shop.storeId)).toBe(sellerBefore - 250_00)
+    expect(await db.sql`select transaction_id from ledger_entries group by transaction_id having sum(amount) <> 0`).toEqual([])
+    expect(await db.sql`select action, actor_id, reason from audit_log where entity_id = ${commissionId}`).toEqual([{ action: "COMMISSION.REJECT_FRAUD", actor_id: FINANCE.id, reason: "self-referral ring: same device as the buyer" }])
+    const again = await api.runtime.runPromise(Effect.either(rejectCommissionForFraud(FINANCE, { commissionId, reason: "again" })))
+    expect(again._tag === "Left" && again.left._tag).toBe("AdminIllegalChange")
   })
 
   it("a dispute freezes escrow until an admin resolves it: released to the seller, or refunded to the buyer", async () => {
