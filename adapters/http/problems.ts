@@ -3,7 +3,8 @@
  * a human `detail`. Statuses are decided HERE, from the error's tag — never annotated on domain or
  * application errors. A tag missing from the table is a 500 and a bug to fix (the fuzz test looks).
  */
-import { ParseResult } from "effect"
+import type { ParseResult } from "effect"
+import { schemaIssues } from "../../domain/schema-issues.js"
 
 export interface Problem {
   readonly type: string
@@ -115,6 +116,12 @@ const TITLES: Readonly<Record<number, string>> = {
   503: "Service Unavailable"
 }
 
+/** What a client reads for a failure on our side; the request id in the problem finds the rest in the log. */
+const PUBLIC_DETAIL: Readonly<Record<number, string>> = {
+  502: "a service we depend on refused the request; try again later (quote the request id if it persists)",
+  503: "a service we depend on is unavailable right now; try again shortly (quote the request id if it persists)"
+}
+
 const codeOf = (e: Record<string, unknown>, tag: string, fallback: string | undefined): string => {
   if (fallback) return fallback
   // Some domain errors name their code `errorCode` (their `code` field is the discount code itself).
@@ -143,7 +150,8 @@ export const toProblem = (error: unknown): Problem | undefined => {
   const mapped = STATUS[e._tag]
   if (!mapped) return undefined
   const [status, fallback] = mapped
-  const detail = PRIVATE_DETAIL[e._tag] ?? (typeof e.message === "string" && e.message !== "" ? e.message : e._tag)
+  // Our side failed: the error's own text (a database's, a provider's) stays in the log (run.ts).
+  const detail = PRIVATE_DETAIL[e._tag] ?? (status >= 500 ? (PUBLIC_DETAIL[status] ?? PUBLIC_DETAIL[503]!) : typeof e.message === "string" && e.message !== "" ? e.message : e._tag)
   const extra: Partial<Problem> = {}
   if (typeof e["retryAfterMs"] === "number") Object.assign(extra, { retryAfterSeconds: Math.max(1, Math.ceil(e["retryAfterMs"] / 1000)) })
   if (Array.isArray(e["issues"])) Object.assign(extra, { errors: e["issues"] })
@@ -169,7 +177,6 @@ export class RequestInvalid {
     return `the request ${this.where} is not valid: ${what}${this.issues.length > 1 ? ` (and ${this.issues.length - 1} more)` : ""}`
   }
   static fromParseError(where: RequestInvalid["where"], e: ParseResult.ParseError): RequestInvalid {
-    const issues = ParseResult.ArrayFormatter.formatErrorSync(e).map((i) => ({ path: [where, ...i.path.map(String)].join("."), message: i.message }))
-    return new RequestInvalid(where, issues)
+    return new RequestInvalid(where, schemaIssues(e, [where]))
   }
 }

@@ -33,6 +33,14 @@ const bearer = (req: Request): string | undefined | null => {
   return m ? m[1]! : null
 }
 
+/** What an error says about itself, for the log only (a database's or a provider's text). */
+const internalText = (e: unknown): string => {
+  if (typeof e !== "object" || e === null) return String(e)
+  const r = e as { _tag?: unknown; message?: unknown; detail?: unknown }
+  const text = typeof r.message === "string" && r.message !== "" ? r.message : typeof r.detail === "string" ? r.detail : JSON.stringify(e)
+  return `${String(r._tag ?? "error")}: ${text}`
+}
+
 /** Runs a program for a request and answers: `answer` on success, a problem on failure. */
 export const runAndAnswer = async <A>(
   runtime: PlatformRuntime,
@@ -47,9 +55,10 @@ export const runAndAnswer = async <A>(
   )
   if (Exit.isSuccess(exit)) return answer(exit.value)
   const failure = Cause.failureOption(exit.cause)
-  const mapped = failure._tag === "Some" ? toProblem(failure.value) : undefined
+  const error = failure._tag === "Some" ? failure.value : undefined
+  const mapped = toProblem(error)
   if (mapped) {
-    if (mapped.status >= 500) log("warn", "request failed", { requestId, code: mapped.code, detail: failure._tag === "Some" ? ((failure.value as { message?: unknown }).message ?? mapped.detail) : mapped.detail })
+    if (mapped.status >= 500) log("warn", "request failed", { requestId, code: mapped.code, error: internalText(error) })
     return sendProblem(res, mapped)
   }
   if (Cause.isInterruptedOnly(exit.cause)) return sendProblem(res, problem(503, "SERVICE.INTERRUPTED", "the server is shutting down; try again"))

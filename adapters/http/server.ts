@@ -13,6 +13,7 @@ import type { PlatformRuntime } from "../../composition/platform.js"
 import { loadHttpConfig } from "./config.js"
 import type { HttpConfig, LoadedHttpConfig } from "./config.js"
 import type { Endpoint } from "./endpoint.js"
+import { bodyNotUtf8Problem, isBodyNotUtf8, refuseBadBody, refuseBadUrlAndHeaders, verifyUtf8 } from "./edge.js"
 import { docsPage, openApiDocument } from "./openapi.js"
 import { bodyLimit, MAX_BODY_BYTES } from "./body-limit.js"
 import { problem } from "./problems.js"
@@ -79,6 +80,8 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
     })
     next()
   })
+  // NUL and invalid UTF-8 stop here, for every route (the back-office included).
+  app.use(refuseBadUrlAndHeaders(sendProblem))
 
   app.use(bodyLimit(MAX_BODY_BYTES))
 
@@ -94,12 +97,13 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
   })
 
   for (const mount of options.mounts ?? []) mount(app)
-  const json = express.json({ limit: "100kb", strict: false, type: () => true })
-  const text = express.text({ limit: "64kb", type: () => true })
+  const json = express.json({ limit: "100kb", strict: false, type: () => true, verify: verifyUtf8 })
+  const text = express.text({ limit: "64kb", type: () => true, verify: verifyUtf8 })
+  const cleanBody = refuseBadBody(sendProblem)
   for (const e of endpoints) {
     const handler = runEndpoint(runtime, config, e)
     const withBody = e.method === "post" || e.method === "put" || e.method === "patch"
-    if (withBody) app[e.method](e.path, e.rawBody ? text : json, handler)
+    if (withBody) app[e.method](e.path, e.rawBody ? text : json, cleanBody, handler)
     else app[e.method](e.path, handler)
   }
 
@@ -109,6 +113,7 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
   // Body parsing and URL decoding failures: the client's, never a 500.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number; message?: string }
+    if (isBodyNotUtf8(err)) return sendProblem(res, bodyNotUtf8Problem())
     if (e.type === "entity.parse.failed") return sendProblem(res, problem(400, "REQUEST.MALFORMED_JSON", "the body is not valid JSON"))
     if (e.type === "entity.too.large") return sendProblem(res, problem(413, "REQUEST.TOO_LARGE", "the body is too large"))
     if (err instanceof URIError) return sendProblem(res, problem(400, "REQUEST.MALFORMED_URL", "the URL is not valid"))

@@ -4,11 +4,12 @@
  * pointing at the (id, version) it used. Schedule = a version whose start is in the future; pause,
  * resume and end are status changes on the head.
  */
-import { Clock, Effect, ParseResult, Schema } from "effect"
+import { Clock, Effect, Schema } from "effect"
 import type { Option } from "effect"
 import { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
 import { Money } from "../../domain/money.js"
 import type { Currency } from "../../domain/money.js"
+import { describeIssues, schemaIssues } from "../../domain/schema-issues.js"
 import { Ids } from "../ports/ids.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
@@ -22,7 +23,7 @@ import { found, recordAdminAction, requiredText } from "./record-admin-action.js
 const invalid = (detail: string) => new AdminInvalidInput({ detail })
 
 const decode = <A, I>(schema: Schema.Schema<A, I>, value: unknown, what: string) =>
-  Effect.mapError(Schema.decodeUnknown(schema)(value), (e) => invalid(`${what}: ${ParseResult.TreeFormatter.formatErrorSync(e)}`))
+  Effect.mapError(Schema.decodeUnknown(schema)(value), (e) => invalid(`${what}: ${describeIssues(schemaIssues(e))}`))
 
 const limit = (value: number | null, what: string) =>
   value === null || (Number.isSafeInteger(value) && value > 0) ? Effect.succeed(value) : Effect.fail(invalid(`${what} must be a whole number above zero`))

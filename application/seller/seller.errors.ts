@@ -1,4 +1,6 @@
 import { Data } from "effect"
+import { describeIssues } from "../../domain/schema-issues.js"
+import type { SchemaIssue } from "../../domain/schema-issues.js"
 
 export class NotASeller extends Data.TaggedError("NotASeller")<object> {
   readonly code = "SELLER.NO_STORE"
@@ -28,9 +30,10 @@ export class StockBelowReserved extends Data.TaggedError("StockBelowReserved")<{
   }
 }
 
-export class InvalidListing extends Data.TaggedError("InvalidListing")<{ readonly detail: string }> {
+/** The listing breaks the domain's rules: the fields that failed and why (the problem's `errors`). */
+export class InvalidListing extends Data.TaggedError("InvalidListing")<{ readonly issues: ReadonlyArray<SchemaIssue> }> {
   readonly code = "CATALOGUE.INVALID_LISTING"
   override get message() {
-    return this.detail
+    return `the listing is not valid: ${describeIssues(this.issues)}`
   }
 }

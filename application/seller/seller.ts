@@ -4,13 +4,15 @@
  * paid order) and a statement from the ledger. Everything is scoped to the seller's own store: a
  * product or order of another store is "not found".
  */
-import { Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { Clock, Effect, Either, Option, Schema } from "effect"
+import type { ParseResult } from "effect"
 import { applyEdit, Product, Variant } from "../../domain/catalogue.js"
 import type { Listing, ListingPatch } from "../../domain/catalogue.js"
 import { ProductId, StoreId, UserId, VariantId } from "../../domain/ids.js"
 import { sellerSettlement } from "../../domain/ledger.js"
 import * as M from "../../domain/money.js"
 import type { Money } from "../../domain/money.js"
+import { schemaIssues } from "../../domain/schema-issues.js"
 import { decodeSnapshot } from "../../domain/snapshot.js"
 import { BuyerOrderStore } from "../buyer-orders/buyer-order.port.js"
 import { OrderNotFound } from "../orders/order.errors.js"
@@ -25,7 +27,7 @@ import type { SellerStoreRef } from "./seller.port.js"
 export const sellerStore = (userId: string) =>
   Effect.flatMap(SellerStore, (s) => Effect.flatMap(s.storeOf(userId), Option.match({ onNone: () => Effect.fail(new NotASeller()), onSome: Effect.succeed })))
 
-const invalid = (e: ParseResult.ParseError) => new InvalidListing({ detail: ParseResult.TreeFormatter.formatErrorSync(e) })
+const invalid = (e: ParseResult.ParseError) => new InvalidListing({ issues: schemaIssues(e) })
 
 export interface NewVariant {
   readonly sku: string

@@ -17,6 +17,7 @@
  * errors; statuses for this module's error tags are decided here, the rest by problems.ts. Webhook
  * receivers read the raw body (signatures are over the exact bytes).
  */
+import { isUtf8 } from "node:buffer"
 import { timingSafeEqual } from "node:crypto"
 import express from "express"
 import type { Request, Response } from "express"
@@ -36,6 +37,7 @@ import { decodeB2CResult } from "../../daraja/callbacks.js"
 import type { PlatformRuntime } from "../../../composition/platform.js"
 import { verifyPartnerSignature } from "../../logistics-partner/webhook.js"
 import { parseWebhook, verifySignature, verifySubscription } from "../../whatsapp/webhook.js"
+import { hasBadText } from "../edge.js"
 import { endpoint, me } from "../endpoint.js"
 import type { Endpoint, RequestContext } from "../endpoint.js"
 import { problem } from "../problems.js"
@@ -246,7 +248,9 @@ const headerOf = (req: Request, name: string) => {
 }
 const parseJson = (raw: Buffer): Either.Either<unknown, string> => {
   try {
-    return Either.right(JSON.parse(raw.toString("utf8")) as unknown)
+    const json = JSON.parse(raw.toString("utf8")) as unknown
+    // the same refusal as the JSON endpoints' (edge.ts): text the database cannot hold
+    return isUtf8(raw) && !hasBadText(json) ? Either.right(json) : Either.left("the body contains a NUL character or is not valid UTF-8")
   } catch {
     return Either.left("the body is not valid JSON")
   }
@@ -327,7 +331,7 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
     if (!sameSecret(String(req.params["secret"] ?? ""), Redacted.value(secrets.callbackSecret))) return sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is nothing here"))
     const body = rawBuffer(req)
     const parsed = parseJson(body)
-    const rawJson = Either.getOrElse(parsed, () => ({ unreadable: body.toString("utf8").slice(0, 10_000) }))
+    const rawJson = Either.getOrElse(parsed, () => ({ unreadable: body.toString("utf8").slice(0, 10_000).replaceAll("\0", "\uFFFD") }))
     const report = Either.isRight(parsed) ? Either.getOrUndefined(decodeB2CResult(parsed.right)) : undefined
     const token = typeof req.params["token"] === "string" ? req.params["token"] : undefined
     await runAndAnswer(runtime, res, recordB2CCallback(kind, rawJson, report, req.socket.remoteAddress, token), () => res.status(200).json(B2C_ACK))

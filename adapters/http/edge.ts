@@ -1,0 +1,91 @@
+/**
+ * Text the database cannot hold never gets past the edge: NUL (PostgreSQL text refuses it) and
+ * anything that is not well-formed UTF-8 (invalid byte sequences, lone surrogates from `\ud800`
+ * escapes). One place checks the URL (path and query, as raw bytes before any decoding), the
+ * headers the API reads, and every parsed body; a refusal is a 400 REQUEST.INVALID_TEXT.
+ */
+import { isUtf8 } from "node:buffer"
+import type { NextFunction, Request, Response } from "express"
+import { problem } from "./problems.js"
+import type { Problem } from "./problems.js"
+
+export const INVALID_TEXT = "REQUEST.INVALID_TEXT"
+
+const refusal = (where: string): Problem => problem(400, INVALID_TEXT, `the request ${where} contains a NUL character or is not valid UTF-8`)
+
+/** NUL, or a UTF-16 surrogate without its pair (what a JSON `\ud800` escape decodes to). */
+const BAD_CHAR = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+const HEX = /^[0-9A-Fa-f]{2}$/
+
+/** The URL as bytes with every %XX decoded: what the path and query will decode to. */
+const urlIsClean = (url: string): boolean => {
+  if (!url.includes("%") && !/[^\x20-\x7e]/.test(url)) return true
+  const bytes: Array<number> = []
+  for (let i = 0; i < url.length; i++) {
+    const c = url.charCodeAt(i)
+    if (c === 0x25 && HEX.test(url.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(url.slice(i + 1, i + 3), 16))
+      i += 2
+    } else if (c > 0xff) return false
+    else bytes.push(c) // node hands raw non-ASCII URL bytes over one char per byte
+  }
+  return !bytes.includes(0) && isUtf8(Uint8Array.from(bytes))
+}
+
+/** Every string (and object key) in a parsed JSON value, without recursion (a deep array must not blow the stack). */
+export const hasBadText = (value: unknown): boolean => {
+  const stack: Array<unknown> = [value]
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (typeof v === "string") {
+      if (BAD_CHAR.test(v)) return true
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push(item)
+    } else if (typeof v === "object" && v !== null) {
+      for (const [k, item] of Object.entries(v)) {
+        if (BAD_CHAR.test(k)) return true
+        stack.push(item)
+      }
+    }
+  }
+  return false
+}
+
+/** Headers the API reads: visible ASCII only (node hands other bytes over as Latin-1 characters). */
+const READ_HEADERS = ["authorization", "idempotency-key", "x-cart-token"] as const
+const VISIBLE_ASCII = /^[\x20-\x7e]*$/
+
+/** The error a body parser's `verify` throws for bytes that are not UTF-8 (recognised by the error handler). */
+export class BodyNotUtf8 extends Error {
+  readonly code = INVALID_TEXT
+}
+
+/** For express.json / express.text: the raw body must be UTF-8 before it is decoded (decoding would hide bad bytes as U+FFFD). */
+export const verifyUtf8 = (_req: unknown, _res: unknown, buf: Buffer): void => {
+  if (!isUtf8(buf)) throw new BodyNotUtf8("the body is not valid UTF-8")
+}
+
+export const isBodyNotUtf8 = (err: unknown): boolean => typeof err === "object" && err !== null && (err as { code?: unknown }).code === INVALID_TEXT
+
+export const bodyNotUtf8Problem = (): Problem => refusal("body")
+
+/** App-level, before any route: the URL and the headers the API reads. */
+export const refuseBadUrlAndHeaders =
+  (send: (res: Response, p: Problem) => void) =>
+  (req: Request, res: Response, next: NextFunction): void => {
+    if (!urlIsClean(req.url)) return send(res, refusal("URL"))
+    for (const name of READ_HEADERS) {
+      const v = req.headers[name]
+      if (typeof v === "string" && !VISIBLE_ASCII.test(v)) return send(res, refusal(`header ${name}`))
+    }
+    next()
+  }
+
+/** After a body parser: every string in the parsed body. */
+export const refuseBadBody =
+  (send: (res: Response, p: Problem) => void) =>
+  (req: Request, res: Response, next: NextFunction): void => {
+    if (hasBadText(req.body)) return send(res, refusal("body"))
+    next()
+  }
