@@ -1,6 +1,7 @@
 /**
  * Fuzz every endpoint with random and mutated requests (bodies, path ids, query strings, malformed
- * JSON). Invariants: never a 5xx; every 4xx is application/problem+json with a stable code; and a
+ * JSON), including what a database cannot hold or a server should not swallow whole: NUL bytes,
+ * invalid UTF-8 (raw bytes, bad percent-escapes, lone surrogates) and oversized fields. Invariants: never a 5xx; every 4xx is application/problem+json with a stable code; and a
  * refused request leaves nothing half-written (no table gains or loses a row, no stock is held).
  */
 import fc from "fast-check"
@@ -62,7 +63,13 @@ const examples = (): Record<string, unknown> => ({
   "post /api/v1/payments/mpesa/callback/:secret": { Body: { stkCallback: { MerchantRequestID: "1", CheckoutRequestID: "ws_CO_1", ResultCode: 1032, ResultDesc: "Request cancelled by user" } } }
 })
 
-const idFor = () => fc.constantFrom(known.checkoutId, known.orderId, shop.dress.productId, shop.dress.variantId, "nope", "x".repeat(120), "%00", "..", "a b", "ord_1")
+const idFor = () => fc.constantFrom(known.checkoutId, known.orderId, shop.dress.productId, shop.dress.variantId, "nope", "x".repeat(120), "%00", "..", "a b", "ord_1", "a\u0000b")
+
+/** Sent as they are (not re-encoded): NUL, bytes that are not UTF-8, an overlong and a surrogate encoding. */
+const rawSegment = () => fc.constantFrom("%00", "%FF", "abc%C3", "%ED%A0%80", "%C0%AF", "x%00y")
+
+/** Strings a database cannot hold, and ones too big to be anybody's field. */
+const hostile = () => fc.oneof(fc.constantFrom("\u0000", "a\u0000b", "\ud800", "x\udfffy", "x".repeat(20_000), "é".repeat(5_000)), fc.string({ unit: "binary" }))
 
 const mutate = (base: unknown): fc.Arbitrary<unknown> =>
   typeof base !== "object" || base === null || Object.keys(base).length === 0
@@ -70,17 +77,36 @@ const mutate = (base: unknown): fc.Arbitrary<unknown> =>
     : fc.oneof(
         fc.jsonValue(),
         fc.constant(base),
-        fc.record({ key: fc.constantFrom(...Object.keys(base), "extra"), value: fc.oneof(fc.jsonValue(), fc.constant(null), fc.constant(-1), fc.constant(1e308), fc.string()) }).map(({ key, value }) => ({ ...base, [key]: value })),
+        fc.record({ key: fc.constantFrom(...Object.keys(base), "extra"), value: fc.oneof(fc.jsonValue(), fc.constant(null), fc.constant(-1), fc.constant(1e308), fc.string(), hostile()) }).map(({ key, value }) => ({ ...base, [key]: value })),
+        fc.record({ key: fc.constantFrom(...Object.keys(base)), value: hostile() }).map(({ key, value }) => ({ ...base, [`${key}\u0000`]: value })),
         fc.constantFrom(...Object.keys(base)).map((key) => Object.fromEntries(Object.entries(base).filter(([k]) => k !== key)))
       )
 
-const requestFor = (e: (typeof endpoints)[number]) =>
-  fc.record({
-    id: idFor(),
-    query: fc.dictionary(fc.constantFrom("q", "limit", "offset", "destination", "code", "parent", "to"), fc.oneof(fc.string(), fc.constantFrom("-1", "1e9", "KE-047", "0"))),
-    body: fc.oneof({ weight: 3, arbitrary: mutate(examples()[`${e.method} ${e.path}`] ?? {}).map((b) => ({ json: b })) }, { weight: 1, arbitrary: fc.string().map((raw) => ({ raw })) }),
-    idempotencyKey: fc.oneof(fc.constant(undefined), fc.string(), fc.uuid())
+const QUERY_KEYS = ["q", "limit", "offset", "destination", "code", "parent", "to", "perPage", "page"] as const
+
+/** A body that is not UTF-8: valid JSON around bytes that are not (0xC3 0x28, a lone 0xFF, an encoded surrogate). */
+const badUtf8Body = (base: unknown) =>
+  fc.constantFrom(Buffer.from([0xc3, 0x28]), Buffer.from([0xff]), Buffer.from([0xed, 0xa0, 0x80])).map((bad) => {
+    const text = JSON.stringify(typeof base === "object" && base !== null ? { ...base, extra: "@@" } : { extra: "@@" })
+    const [head, tail] = text.split("@@") as [string, string]
+    return Buffer.concat([Buffer.from(head), bad, Buffer.from(tail)])
   })
+
+const requestFor = (e: (typeof endpoints)[number]) => {
+  const base = examples()[`${e.method} ${e.path}`] ?? {}
+  return fc.record({
+    id: fc.oneof({ weight: 4, arbitrary: idFor().map((id) => encodeURIComponent(id)) }, { weight: 1, arbitrary: rawSegment() }),
+    query: fc.dictionary(fc.constantFrom(...QUERY_KEYS), fc.oneof(fc.string(), fc.constantFrom("-1", "1e9", "KE-047", "0", "abc", "\u0000", "\ud800", "x".repeat(1_500)))),
+    rawQuery: fc.option(fc.tuple(fc.constantFrom(...QUERY_KEYS), rawSegment()).map(([k, v]) => `${k}=${v}`), { nil: undefined }),
+    body: fc.oneof(
+      { weight: 3, arbitrary: mutate(base).map((b) => ({ json: b })) },
+      { weight: 1, arbitrary: fc.string().map((raw) => ({ raw })) },
+      { weight: 1, arbitrary: badUtf8Body(base).map((raw) => ({ raw })) },
+      { weight: 1, arbitrary: fc.constant({ raw: JSON.stringify({ ...(typeof base === "object" && base), pad: "x".repeat(150_000) }) }) }
+    ),
+    idempotencyKey: fc.oneof(fc.constant(undefined), fc.string(), fc.uuid(), fc.constant("k".repeat(5_000)))
+  })
+}
 
 let t = 0
 describe("fuzzing every endpoint", () => {
@@ -88,8 +114,8 @@ describe("fuzzing every endpoint", () => {
     it(`${e.method.toUpperCase()} ${e.path}: never a 5xx, every refusal a coded problem, nothing half-written`, async () => {
       await fc.assert(
         fc.asyncProperty(requestFor(e), async (r) => {
-          const path = e.path.replace(/:secret/, "dev-callback-secret").replace(/:[a-z]+/g, encodeURIComponent(r.id))
-          const qs = new URLSearchParams(r.query).toString()
+          const path = e.path.replace(/:secret/, "dev-callback-secret").replace(/:[a-z]+/g, r.id)
+          const qs = [new URLSearchParams(r.query).toString(), r.rawQuery].filter((p) => p !== undefined && p !== "").join("&")
           // logging out ends tokens: those endpoints get a fresh token of a buyer of their own, so the others keep theirs
           const token = e.path.startsWith("/api/v1/auth/logout")
             ? await sessionFor(db.sql, leaver)

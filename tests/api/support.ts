@@ -79,7 +79,7 @@ export interface Reply {
   readonly body: any // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read JSON freely
 }
 
-export const call = async (api: { readonly url: string }, method: string, path: string, options: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}): Promise<Reply> => {
+export const call = async (api: { readonly url: string }, method: string, path: string, options: { body?: unknown; raw?: string | Uint8Array; token?: string; headers?: Record<string, string> } = {}): Promise<Reply> => {
   const res = await fetch(`${api.url}${path}`, {
     method,
     headers: {

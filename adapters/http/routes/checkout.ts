@@ -7,6 +7,7 @@ import { requestPayment } from "../../../application/payments/request-payment.js
 import { CALLBACK_ACK } from "../../daraja/callbacks.js"
 import { checkoutRequestIdOf } from "../../daraja/callbacks.js"
 import { callbackPath } from "../config.js"
+import { hasBadText } from "../edge.js"
 import { endpoint, header, me } from "../endpoint.js"
 import { RequestInvalid } from "../problems.js"
 import { Id, IdParam, Instant, Money, Phone, State } from "../wire.js"
@@ -137,8 +138,8 @@ export const checkoutRoutes = [
         } catch {
           raw = undefined
         }
-        // Whatever came is kept; what is not a JSON object is kept as its text.
-        if (typeof raw !== "object" || raw === null) raw = { unparseable: text.slice(0, 20_000) }
+        // Whatever came is kept; what is not a JSON object (or holds text the database cannot, edge.ts) is kept as its text.
+        if (typeof raw !== "object" || raw === null || hasBadText(raw)) raw = { unparseable: text.slice(0, 20_000) }
         yield* recordCallback({ raw, checkoutRequestId: checkoutRequestIdOf(raw), remoteAddr: ctx.remoteAddr })
         return CALLBACK_ACK
       })
