@@ -25,7 +25,9 @@ const SHARED_PROTOCOL = [
   // the logistics partner's webhook signature
   "adapters/logistics-partner/webhook.ts",
   // the one rule every adapter reads its secrets by (set, long, not well-known; never empty)
-  "adapters/system/secrets.ts"
+  "adapters/system/secrets.ts",
+  // the one log line format, redacted (phone numbers, CheckoutRequestIDs): every adapter logs through it
+  "adapters/system/logging.ts"
 ]
 const exactly = (paths) => paths.map((p) => `^${p.replaceAll(".", "\\.")}$`)
 

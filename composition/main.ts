@@ -18,12 +18,13 @@ import { startWorker } from "../adapters/postgres/worker.js"
 import { crontab, handlers, tasks } from "./event-handlers.js"
 import { startServer } from "./http.js"
 import { makePlatformRuntime } from "./platform.js"
+import { log as logLine } from "../adapters/system/logging.js"
 import type { PlatformServices } from "./platform.js"
 
 const role = process.argv.find((a) => a.startsWith("--role="))?.slice("--role=".length) ?? "all"
 const port = Number(process.env["PORT"] ?? 3000)
 const production = process.env["NODE_ENV"] === "production"
-const log = (msg: string, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ level: "info", at: new Date().toISOString(), msg, ...extra }))
+const log = (msg: string, extra: Record<string, unknown> = {}) => logLine("info", msg, extra)
 
 const main = async () => {
   const database = await resolveDatabase()
@@ -81,7 +82,7 @@ main().catch((e: unknown) => {
   // A database that cannot be reached or prepared is told with its cause and fix, not a stack.
   const told =
     e instanceof DatabaseSetupError ? { problem: e.problem, fix: e.fix } : e instanceof MigrationError ? { problem: e.message } : { error: e instanceof Error ? e.stack : String(e) }
-  console.error(JSON.stringify({ level: "error", msg: "start-up failed", ...told }))
+  logLine("error", "start-up failed", told)
   if (e instanceof DatabaseSetupError) console.error(`\nAmana could not start: ${e.problem}\nFix: ${e.fix}\n`)
   process.exit(1)
 })

@@ -29,6 +29,7 @@ import { WebhookStoreLive } from "../adapters/postgres/webhook-store.js"
 import { rateLimiterLayerFromEnv } from "../adapters/redis/rate-limiter-from-env.js"
 import { HandoverCodesFromEnv } from "../adapters/system/handover-codes.js"
 import { IdsLive } from "../adapters/system/ids.js"
+import { EffectLoggerLive } from "../adapters/system/logging.js"
 import { WebhookTransportLive } from "../adapters/webhooks/transport.js"
 import { RiderDispatchFromEnv } from "./dispatch-from-env.js"
 import { notifierLayerFromEnv } from "./notifier-from-env.js"
@@ -72,7 +73,8 @@ export const LoginLimitsFromEnv = Layer.effect(
 /** Everything a process needs. Add new port bindings here. */
 export const platformLayer = (pool: Sql) =>
   // The PaymentGateway is chosen by MPESA_ENV (the simulator by default); the services share the pool and one HttpClient.
-  Layer.mergeAll(apiStoresLayer, notificationsLayer, PaymentGatewayFromEnv, fulfilmentLayer, LoginLimitsFromEnv).pipe(
+  // EffectLoggerLive: every Effect log line is JSON and redacted (adapters/system/logging.ts).
+  Layer.mergeAll(apiStoresLayer, notificationsLayer, PaymentGatewayFromEnv, fulfilmentLayer, LoginLimitsFromEnv, EffectLoggerLive).pipe(
     Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, ScryptPasswordHasherLive))
   )
 

@@ -4,21 +4,19 @@
  * route module so there is one way to answer and one status table (problems.ts).
  */
 import type { Request, Response } from "express"
-import { Cause, Effect, Exit, FiberRef, HashSet, Logger } from "effect"
+import { Cause, Effect, Exit, FiberRef, HashSet } from "effect"
 import { authenticate } from "../../application/auth/login.js"
 import { Unauthenticated } from "../../application/auth/auth.errors.js"
 import type { Session } from "../../application/auth/auth.port.js"
 import type { PlatformRuntime, PlatformServices } from "../../composition/platform.js"
+import { effectLogger, log } from "../system/logging.js"
 import type { HttpConfig } from "./config.js"
 import type { Endpoint, RequestContext } from "./endpoint.js"
 import { clientAddressKey } from "./client-address.js"
 import { problem, toProblem } from "./problems.js"
 import type { Problem } from "./problems.js"
 
-const jsonLogger = Logger.withConsoleLog(Logger.jsonLogger)
-
-export const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
-  console.log(JSON.stringify({ level, at: new Date().toISOString(), msg, ...fields }))
+export { log }
 
 export const sendProblem = (res: Response, p: Problem) => {
   const body: Problem = { ...p, instance: res.req.originalUrl.split("?")[0] ?? "", requestId: String(res.locals["requestId"] ?? "") }
@@ -51,7 +49,7 @@ export const runAndAnswer = async <A>(
 ) => {
   const requestId = String(res.locals["requestId"] ?? "")
   const exit = await runtime.runPromiseExit(
-    program.pipe(Effect.annotateLogs({ requestId, route }), Effect.locally(FiberRef.currentLoggers, HashSet.make(jsonLogger)))
+    program.pipe(Effect.annotateLogs({ requestId, route }), Effect.locally(FiberRef.currentLoggers, HashSet.make(effectLogger)))
   )
   if (Exit.isSuccess(exit)) return answer(exit.value)
   const failure = Cause.failureOption(exit.cause)

@@ -18,6 +18,7 @@ import type { Runner, Task, TaskList, WorkerEvents } from "graphile-worker"
 import { Database } from "./database.js"
 import type { EventHandler, StoredEvent } from "./event-handler.js"
 import { OUTBOX_TASK } from "./unit-of-work.js"
+import { isRoutineRetry, log, workerLogger } from "../system/logging.js"
 
 export interface WorkerConfig<R> {
   readonly connectionString: string
@@ -44,7 +45,7 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
     const row = rows[0]
     if (!row) return yield* Effect.logWarning("outbox event not found", eventId)
     const event: StoredEvent = { id: row.id, type: row.event_type, aggregateType: row.aggregate_type, aggregateId: row.aggregate_id, payload: row.payload, occurredAt: row.occurred_at }
-    const failures: Array<{ handler: string; error: string }> = []
+    const failures: Array<{ handler: string; error: string; routine: boolean }> = []
     for (const h of handlers) {
       if (!h.on.includes(event.type) && !h.on.includes("*")) continue
       const outcome = yield* Effect.either(
@@ -57,7 +58,7 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
           })
         )
       )
-      if (outcome._tag === "Left") failures.push({ handler: h.name, error: errorText(outcome.left) })
+      if (outcome._tag === "Left") failures.push({ handler: h.name, error: errorText(outcome.left), routine: isRoutineRetry(outcome.left) })
     }
     if (failures.length === 0) {
       yield* db.query((sql) => sql`update outbox set published_at = now(), attempts = ${attempt} where id = ${event.id} and published_at is null`)
@@ -66,7 +67,9 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
     const lastError = failures.map((f) => `${f.handler}: ${f.error}`).join("; ")
     if (attempt < maxAttempts) {
       yield* db.query((sql) => sql`update outbox set attempts = ${attempt}, last_error = ${lastError} where id = ${event.id}`)
-      return yield* Effect.fail(new Error(`outbox event ${event.id} (${event.type}): ${lastError}`))
+      const retry = new Error(`outbox event ${event.id} (${event.type}): ${lastError}`)
+      // "Not yet" answers (an STK query still pending) are the normal path: retried quietly (logged at debug).
+      return yield* Effect.fail(failures.every((f) => f.routine) ? Object.assign(retry, { routine: true as const }) : retry)
     }
     // Dead letter: a human looks at it (and can retry it from the back-office).
     yield* db.transaction(
@@ -128,11 +131,12 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
       // In order; a failure fails the job after every event had its turn (the others are then
       // no-ops on the retry, thanks to processed_events).
       const failures: Array<unknown> = []
-      for (const eventId of ids)
-        await runtime
-          .runPromise(dispatchEvent(config.handlers, eventId, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<void, unknown, R | Database>)
-          .catch((e: unknown) => failures.push(e))
-      if (failures.length > 0) throw failures[0]
+      for (const eventId of ids) {
+        const outcome = await runtime.runPromise(Effect.either(dispatchEvent(config.handlers, eventId, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<void, unknown, R | Database>))
+        if (outcome._tag === "Left") failures.push(outcome.left)
+      }
+      // A routine retry is thrown only when every failure was one (its log line is then a debug line).
+      if (failures.length > 0) throw failures.find((f) => !isRoutineRetry(f)) ?? failures[0]
     }) satisfies Task
   }
   for (const [name, task] of Object.entries(config.tasks ?? {})) {
@@ -161,7 +165,7 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
   // error reaches the pool's handler, a checked-out client's its own (without one, node-postgres
   // emits an unhandled 'error' and the process dies); pg then discards the client.
   const pgPool = new pg.Pool({ connectionString: config.connectionString, max: (config.concurrency ?? 4) + 2 })
-  const connectionLost = (e: Error) => console.error(JSON.stringify({ level: "warn", msg: "worker pool connection lost", error: e.message }))
+  const connectionLost = (e: Error) => log("warn", "worker pool connection lost", { error: e.message })
   pgPool.on("error", connectionLost)
   pgPool.on("connect", (client) => client.on("error", connectionLost))
   const runner = await run({
@@ -170,6 +174,7 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
     pollInterval: config.pollInterval ?? 1_000,
     noHandleSignals: true,
     taskList,
+    logger: workerLogger,
     ...(config.crontab !== undefined && { crontab: config.crontab }),
     events
   })
@@ -185,7 +190,7 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
     runner,
     stop: async () => {
       clearInterval(timer)
-      await runner.stop().catch((e: unknown) => console.error(JSON.stringify({ level: "warn", msg: "worker stop", error: String(e) })))
+      await runner.stop().catch((e: unknown) => log("warn", "worker stop", { error: String(e) }))
       const ids = [...workerIds]
       await sqlEffect((sql) => sql`delete from worker_heartbeats where worker_id = any(${ids}::text[])`).catch(() => undefined)
       await pgPool.end().catch(() => undefined)

@@ -14,9 +14,10 @@ export class PaymentInProgress extends Data.TaggedError("PaymentInProgress")<{ r
   }
 }
 
-/** The STK query says "not final yet": the worker retries the reconciliation later. */
+/** The STK query says "not final yet": the worker retries the reconciliation later (routine: not an error worth a log line). */
 export class PaymentStillPending extends Data.TaggedError("PaymentStillPending")<{ readonly checkoutRequestId: string; readonly detail: string }> {
   readonly code = "PAYMENT.STILL_PENDING"
+  readonly routine = true
   override get message() {
     return `M-Pesa has not finished ${this.checkoutRequestId} yet (${this.detail}); polling again later`
   }

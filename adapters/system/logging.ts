@@ -1,0 +1,51 @@
+/**
+ * Every log line leaves through here: one JSON object a line, and redacted. A phone number (any
+ * Kenyan form: 2547..., +2547..., 07..., 01...) or an identifier that embeds one (Daraja's
+ * CheckoutRequestID ends with the payer's phone) never reaches the log, whichever logger wrote it:
+ * our own `log`, Effect's (`effectLogger`, installed by the platform layer) or graphile-worker's
+ * (`workerLogger`). Debug lines are dropped unless LOG_LEVEL=debug.
+ */
+import { Logger as WorkerLogger } from "graphile-worker"
+import type { LogLevel as WorkerLogLevel } from "graphile-worker"
+import { Logger } from "effect"
+
+export type Level = "debug" | "info" | "warn" | "error"
+
+const CHECKOUT_REQUEST_ID = /\bws_CO_[A-Za-z0-9_]+/g
+/** Kenyan mobile numbers (07xx, 01xx) as people and Daraja write them, not inside a longer run of digits. */
+const PHONE = /(?<![\dA-Za-z])(?:\+?254|0)[17]\d{8}(?!\d)/g
+
+export const redact = (text: string): string => text.replace(CHECKOUT_REQUEST_ID, "ws_CO_[redacted]").replace(PHONE, "[phone]")
+
+const RANK: Readonly<Record<Level, number>> = { debug: 0, info: 1, warn: 2, error: 3 }
+const minimum = (): Level => {
+  const v = process.env["LOG_LEVEL"]
+  return v === "debug" || v === "info" || v === "warn" || v === "error" ? v : "info"
+}
+
+/** Writes one redacted JSON line (or nothing, below LOG_LEVEL). */
+export const log = (level: Level, msg: string, fields: Record<string, unknown> = {}): void => {
+  if (RANK[level] < RANK[minimum()]) return
+  console.log(redact(JSON.stringify({ level, at: new Date().toISOString(), msg, ...fields })))
+}
+
+/** Effect's JSON logger, redacted (Effect drops debug lines by its own minimum level, Info by default). */
+export const effectLogger = Logger.jsonLogger.pipe(Logger.map(redact), Logger.withConsoleLog)
+
+/** Replaces Effect's default logger in a runtime. */
+export const EffectLoggerLive = Logger.replace(Logger.defaultLogger, effectLogger)
+
+/** An error a worker job fails with on purpose, to be retried later: routine, logged at debug. */
+export interface RoutineRetry {
+  readonly routine: true
+}
+export const isRoutineRetry = (e: unknown): e is RoutineRetry => typeof e === "object" && e !== null && (e as { routine?: unknown }).routine === true
+
+const fromWorker: Readonly<Record<string, Level>> = { error: "error", warning: "warn", info: "info", debug: "debug" }
+
+/** graphile-worker's logger: its lines through `log`; a job failing with a routine retry is a debug line, not an error. */
+export const workerLogger = new WorkerLogger((scope) => (level: WorkerLogLevel, message: string, meta?: unknown) => {
+  const failure = meta as { failure?: unknown; error?: unknown } | undefined
+  const ours: Level = failure?.failure === true && isRoutineRetry(failure.error) ? "debug" : (fromWorker[level] ?? "info")
+  log(ours, message, { source: "graphile-worker", ...scope })
+})
