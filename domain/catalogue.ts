@@ -82,8 +82,11 @@ export const transitionVerification = (
 // ---------------------------------------------------------------------------------------------
 // Schemas
 
-/** A price the seller sets: positive. */
-export const Price = Money.Money.pipe(Schema.filter((m) => m.amount > 0, { message: () => "a price must be positive" }))
+/** A price the seller sets: positive, and bounded (Money.MAX_ENTERED_MINOR) so totals can never overflow. */
+export const Price = Money.Money.pipe(
+  Schema.filter((m) => m.amount > 0, { message: () => "a price must be positive" }),
+  Schema.filter((m) => Money.withinEntered(m) || `a price must be at most ${Money.format(Money.maxEntered(m.currency))}`)
+)
 
 /** Media are served to buyers from our pages, so only https URLs. */
 export const MediaUrl = Schema.String.pipe(

@@ -19,6 +19,15 @@ export const Money = Schema.Struct({
 })
 export type Money = typeof Money.Type
 
+/**
+ * The most an amount a person enters (a price, an amount off, a cap, a minimum subtotal) may be, per
+ * currency: far above what one M-Pesa charge can carry (KES 250,000), and small enough that 99 units
+ * on each of 50 lines stay exact integers (2^53 / 4,950 is about 1.8 × 10^12 minor units).
+ */
+export const MAX_ENTERED_MINOR: Readonly<Record<Currency, number>> = { KES: 1_000_000_00, TZS: 20_000_000_00, UGX: 30_000_000 }
+export const maxEntered = (currency: Currency): Money => ({ amount: MAX_ENTERED_MINOR[currency], currency })
+export const withinEntered = (m: Money): boolean => m.amount <= MAX_ENTERED_MINOR[m.currency]
+
 /** A broken money invariant (mixed currencies, overflow) is a programming error, not a business outcome. */
 export class MoneyInvariantError extends Error {
   override readonly name = "MoneyInvariantError"

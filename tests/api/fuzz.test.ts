@@ -137,6 +137,6 @@ describe("fuzzing every endpoint", () => {
         }),
         { numRuns: Number(process.env["FUZZ_RUNS"] ?? 15) }
       )
-    })
+    }, 120_000)
   }
 })
