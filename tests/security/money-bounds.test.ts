@@ -46,7 +46,7 @@ describe("prices are bounded where they enter", () => {
     expect(edited.body.code).toBe("CATALOGUE.INVALID_LISTING")
   })
 
-  it("the largest price at the largest quantities: the cart adds up exactly and the checkout totals exactly (never a 500)", async () => {
+  it("the largest price at the largest quantities: the cart adds up exactly and the checkout's total is exact and refused with a 422 (never a 500)", async () => {
     const productId = `prd_max_${Date.now()}`
     const variantIds = Array.from({ length: 3 }, (_, i) => `var_max_${Date.now()}_${i}`)
     await insertProduct(db.sql, { id: productId, storeId: shop.storeId, title: "Most expensive", price: MAX_ENTERED_MINOR.KES })
@@ -64,7 +64,9 @@ describe("prices are bounded where they enter", () => {
       headers: { "idempotency-key": `max-${Date.now()}` },
       body: { destination: "KE-047-westlands", items: variantIds.map((variantId) => ({ variantId, quantity: 99 })) }
     })
-    expect(checkout.status, JSON.stringify(checkout.body)).toBe(201)
-    expect(checkout.body.total.amount).toBe(MAX_ENTERED_MINOR.KES * 99 * 3 - 500_00) // the 10% promotion is capped at KES 500; shipping is free over KES 5,000
+    // more than one M-Pesa charge carries: a 422 whose total is exact (the 10% promotion is capped at KES 500; shipping is free)
+    expect(checkout.status, JSON.stringify(checkout.body)).toBe(422)
+    expect(checkout.body.code).toBe("CHECKOUT.CHARGE_ABOVE_MPESA_LIMIT")
+    expect(checkout.body.detail).toContain("KES 296,999,500.00")
   })
 })
