@@ -10,7 +10,8 @@ import { MpesaSimulatorLive, simulatedStkOutcome } from "../../adapters/daraja/s
 import { startReceiver } from "./support.js"
 import type { Receiver } from "./support.js"
 
-const DELAY_MS = 60
+// long enough that "Pending at first" holds on a loaded machine (the push and the first query must both land inside it)
+const DELAY_MS = 500
 const simulator = MpesaSimulatorLive({ delayMs: DELAY_MS }).pipe(Layer.provide(FetchHttpClient.layer))
 
 let receiver: Receiver
