@@ -70,6 +70,12 @@ const bundleComponents = async (admin: AdminJS): Promise<string> => {
   }
 }
 
+/** What the login page says: whose back-office this is, and what it is for. */
+export const LOGIN_WELCOME = {
+  header: "Amana back-office",
+  message: "Where Amana's operations team reviews sellers and the catalogue, runs promotions and discount codes, works payment and delivery exceptions, and approves seller payouts. Every action is recorded in the audit log."
+} as const
+
 const humanize = (id: string) => id.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase())
 
 export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
@@ -127,9 +133,10 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
       availableLanguages: ["en"],
       translations: {
         en: {
-          labels: { ...Object.fromEntries(resources.map((r) => [r.options?.id ?? "", humanize(String(r.options?.id ?? ""))])), loginWelcome: "Amana back-office" },
+          labels: Object.fromEntries(resources.map((r) => [r.options?.id ?? "", humanize(String(r.options?.id ?? ""))])),
+          // The login page's left panel (AdminJS's own words otherwise advertise AdminJS).
+          components: { Login: { welcomeHeader: LOGIN_WELCOME.header, welcomeMessage: LOGIN_WELCOME.message } },
           messages: {
-            loginWelcome: "Sellers, catalogue, incentives, exceptions and payouts. Every action is recorded in the audit log.",
             invalidCredentials: "Wrong email or password",
             tooManyRequests: "Too many login attempts: wait a few minutes and try again"
           },

@@ -11,6 +11,7 @@ import { placeCheckout } from "../../application/checkout/place-checkout.js"
 import { transitionOrder } from "../../application/orders/transition-order.js"
 import { insertProduct, insertVariant, seedDemo } from "../../adapters/postgres/seed.js"
 import { ensureFirstAdmin } from "../../backoffice/first-admin.js"
+import { LOGIN_WELCOME } from "../../backoffice/mount.js"
 import { startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
 import { useTestDatabase } from "../support/test-database.js"
@@ -63,6 +64,19 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
   afterAll(async () => {
     await browser?.close()
     await api?.close()
+  })
+
+  it("the login page is Amana's: its name and what the back-office is for, not AdminJS's advertisement", async () => {
+    const context = await offlineContext(browser, api.url)
+    const page = await context.newPage()
+    await page.goto(`${api.url}/admin/login`)
+    await page.locator("input[name=email]").waitFor()
+    const text = await page.locator("body").innerText()
+    expect(text).toContain(LOGIN_WELCOME.header)
+    expect(text).toContain(LOGIN_WELCOME.message)
+    expect(text).not.toMatch(/AdminJS|world's leading/i)
+    await screenshot(page, "backoffice-login")
+    await context.close()
   })
 
   it("an admin logs in and lands on a dashboard of what needs a human today", async () => {
