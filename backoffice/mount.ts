@@ -73,7 +73,7 @@ const bundleComponents = async (admin: AdminJS): Promise<string> => {
 /** What the login page says: whose back-office this is, and what it is for. */
 export const LOGIN_WELCOME = {
   header: "Amana back-office",
-  message: "Where Amana's operations team reviews sellers and the catalogue, runs promotions and discount codes, works payment and delivery exceptions, and approves seller payouts. Every action is recorded in the audit log."
+  message: "Where Amana's operations team reviews sellers and products, runs promotions, works exceptions and approves payouts. Every action is audited."
 } as const
 
 const humanize = (id: string) => id.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase())
