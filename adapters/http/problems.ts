@@ -116,6 +116,9 @@ const TITLES: Readonly<Record<number, string>> = {
   503: "Service Unavailable"
 }
 
+/** 5xx tags whose `message` is written for a person (never a provider's text): it is the detail. */
+const PERSON_MESSAGE: ReadonlySet<string> = new Set(["GatewayRejected", "GatewayUnavailable"])
+
 /** What a client reads for a failure on our side; the request id in the problem finds the rest in the log. */
 const PUBLIC_DETAIL: Readonly<Record<number, string>> = {
   502: "a service we depend on refused the request; try again later (quote the request id if it persists)",
@@ -151,7 +154,8 @@ export const toProblem = (error: unknown): Problem | undefined => {
   if (!mapped) return undefined
   const [status, fallback] = mapped
   // Our side failed: the error's own text (a database's, a provider's) stays in the log (run.ts).
-  const detail = PRIVATE_DETAIL[e._tag] ?? (status >= 500 ? (PUBLIC_DETAIL[status] ?? PUBLIC_DETAIL[503]!) : typeof e.message === "string" && e.message !== "" ? e.message : e._tag)
+  const ownText = typeof e.message === "string" && e.message !== "" ? e.message : e._tag
+  const detail = PRIVATE_DETAIL[e._tag] ?? (status >= 500 && !PERSON_MESSAGE.has(e._tag) ? (PUBLIC_DETAIL[status] ?? PUBLIC_DETAIL[503]!) : ownText)
   const extra: Partial<Problem> = {}
   if (typeof e["retryAfterMs"] === "number") Object.assign(extra, { retryAfterSeconds: Math.max(1, Math.ceil(e["retryAfterMs"] / 1000)) })
   if (Array.isArray(e["issues"])) Object.assign(extra, { errors: e["issues"] })
