@@ -66,35 +66,21 @@ export const hitLog = (log: Array<number>, now: number, limit: number, windowMs:
 /**
  * The same rule in Lua. KEYS[1] = the log (a ZSET scored by hit time);
  * ARGV = now, windowMs, limit, a unique member for this hit.
- * Returns {1, remaining} or {0, retryAfterMs}.
+ * Returns {1, remaining} or {0, retryAfterMs}. `record` false is the port's `peek`: no ZADD.
  */
-export const hitScript = `
+const windowScript = (record: boolean): string => `
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 local count = redis.call('ZCARD', key)
-if count < limit then
-  redis.call('ZADD', key, now, ARGV[4])
-  redis.call('PEXPIRE', key, window)
+if count < limit then${record ? "\n  redis.call('ZADD', key, now, ARGV[4])\n  redis.call('PEXPIRE', key, window)" : ""}
   return {1, limit - count - 1}
 end
 local edge = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
 return {0, tonumber(edge[2]) + window - now}
 `
 
-/** The same without ZADD (the port's `peek`): same KEYS and ARGV, the member unused. */
-export const peekScript = `
-local key = KEYS[1]
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-local count = redis.call('ZCARD', key)
-if count < limit then
-  return {1, limit - count - 1}
-end
-local edge = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-return {0, tonumber(edge[2]) + window - now}
-`
+export const hitScript = windowScript(true)
+export const peekScript = windowScript(false)
