@@ -7,7 +7,7 @@
 import { Clock, Effect, Schema } from "effect"
 import type { Option } from "effect"
 import { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
-import { Money } from "../../domain/money.js"
+import { format, maxEntered, Money, withinEntered } from "../../domain/money.js"
 import type { Currency } from "../../domain/money.js"
 import { describeIssues, schemaIssues } from "../../domain/schema-issues.js"
 import { Ids } from "../ports/ids.js"
@@ -31,6 +31,19 @@ const limit = (value: number | null, what: string) =>
 const sameCurrency = (currency: Currency, amounts: ReadonlyArray<{ readonly currency: Currency } | undefined>) =>
   amounts.every((m) => m === undefined || m.currency === currency) ? Effect.void : Effect.fail(invalid(`every amount must be in ${currency}`))
 
+/**
+ * Amounts an admin types (an amount off, a cap, a minimum subtotal) are bounded like a seller's price
+ * (Money.MAX_ENTERED_MINOR), so the platform's own incentives can never push arithmetic past exact
+ * integers; zero or more (a positive amount off is checked separately).
+ */
+const bounded = (amounts: ReadonlyArray<readonly [string, Money | undefined]>) =>
+  Effect.forEach(amounts, ([what, m]) =>
+    m === undefined || (m.amount >= 0 && withinEntered(m)) ? Effect.void : Effect.fail(invalid(`${what} must be between 0 and ${format(maxEntered(m.currency))}`))
+  )
+
+const effectAmounts = (effect: IncentiveEffect): ReadonlyArray<readonly [string, Money | undefined]> =>
+  effect._tag === "PERCENT_OFF" ? [["the cap", effect.cap]] : effect._tag === "AMOUNT_OFF" ? [["the amount off", effect.amount]] : []
+
 /** The rule checked against the domain's schemas (the same ones checkout decodes it with). */
 const validPromotionRule = (rule: PromotionRule) =>
   Effect.gen(function* () {
@@ -40,6 +53,7 @@ const validPromotionRule = (rule: PromotionRule) =>
     const effect = yield* decode(IncentiveEffect, rule.effect, "effect")
     const minSubtotal = rule.minSubtotal === undefined ? undefined : yield* decode(Money, rule.minSubtotal, "minimum subtotal")
     yield* sameCurrency(rule.currency, [minSubtotal, effect._tag === "PERCENT_OFF" ? effect.cap : effect._tag === "AMOUNT_OFF" ? effect.amount : undefined])
+    yield* bounded([["the minimum subtotal", minSubtotal], ...effectAmounts(effect)])
     if (effect._tag === "AMOUNT_OFF" && effect.amount.amount <= 0) return yield* invalid("the amount off must be above zero")
     return { ...rule, scope, effect, minSubtotal, globalLimit: yield* limit(rule.globalLimit, "the global limit"), perBuyerLimit: yield* limit(rule.perBuyerLimit, "the per-buyer limit") }
   })
@@ -50,6 +64,7 @@ const validCodeRule = (rule: DiscountCodeRule) =>
     if (!Number.isSafeInteger(rule.minSubtotal) || rule.minSubtotal < 0) return yield* invalid("the minimum subtotal must be zero or more")
     const effect = yield* decode(IncentiveEffect, rule.effect, "effect")
     yield* sameCurrency(rule.currency, [effect._tag === "PERCENT_OFF" ? effect.cap : effect._tag === "AMOUNT_OFF" ? effect.amount : undefined])
+    yield* bounded([["the minimum subtotal", { amount: rule.minSubtotal, currency: rule.currency }], ...effectAmounts(effect)])
     return { ...rule, effect, globalLimit: yield* limit(rule.globalLimit, "the global limit"), perBuyerLimit: yield* limit(rule.perBuyerLimit, "the per-buyer limit") }
   })
 
