@@ -28,7 +28,9 @@ const B2CReport = Schema.Struct({
   transactionId: Schema.optional(Schema.String),
   receipt: Schema.optional(Schema.String),
   amountWhole: Schema.optional(Schema.Number),
-  transactionStatus: Schema.optional(Schema.String)
+  transactionStatus: Schema.optional(Schema.String),
+  succeeded: Schema.Boolean,
+  completed: Schema.optional(Schema.Boolean)
 })
 /** Events written before per-request tokens carried the report's fields at the top level. */
 const B2CCallbackPayload = Schema.Union(
@@ -49,8 +51,9 @@ const decodeCallback = (payload: unknown) => Effect.orDie(Schema.decodeUnknown(B
 export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   // M-Pesa: a stored callback is confirmed by STK query and settled; every accepted push is also
   // polled (a "still processing" answer fails the job, and graphile-worker retries it with backoff).
-  { name: "payments.reconcile-callback", on: ["MPESA_CALLBACK_RECEIVED"], handle: (e) => Effect.flatMap(str(e.payload, "callbackId"), reconcileCallback) },
-  { name: "payments.poll-push", on: ["PAYMENT_STK_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "stkRequestId"), pollPush) },
+  // Both ask Daraja before they lock anything, so they open their own transactions (and are idempotent by the push's state).
+  { name: "payments.reconcile-callback", on: ["MPESA_CALLBACK_RECEIVED"], handle: (e) => Effect.flatMap(str(e.payload, "callbackId"), reconcileCallback), ownTransactions: true },
+  { name: "payments.poll-push", on: ["PAYMENT_STK_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "stkRequestId"), pollPush), ownTransactions: true },
   // Fulfilment and money out: notifications, merchant webhooks, SLA timers, refunds, payouts.
   { name: "notify.buyer", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("buyer", e) },
   { name: "notify.seller", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("seller", e) },

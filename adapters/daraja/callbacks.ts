@@ -8,6 +8,7 @@
  * (including non-numeric ones such as "SFC_IC0003"), and failures carry no metadata at all.
  */
 import { Data, Either, ParseResult, Schema } from "effect"
+import type { StkStatus } from "../../application/ports/payment-gateway.js"
 
 // ---------------------------------------------------------------------------------------------
 // Result codes
@@ -28,6 +29,24 @@ export const classifyResultCode = (code: string | number): ResultClass => {
   if (CANCELLED_CODES.has(c)) return "CANCELLED_BY_USER"
   return "FAILED"
 }
+
+/** A final STK ResultCode as the application's StkStatus (the STK query and the callback say it the same way). */
+export const finalStkStatus = (resultCode: string, resultDesc: string): Exclude<StkStatus, { readonly _tag: "Pending" }> => {
+  switch (classifyResultCode(resultCode)) {
+    case "PAID":
+      return { _tag: "Paid", resultCode, resultDesc }
+    case "CANCELLED_BY_USER":
+      return { _tag: "CancelledByUser", resultCode, resultDesc }
+    case "FAILED":
+      return { _tag: "Failed", resultCode, resultDesc }
+  }
+}
+
+/** A B2C Result's (or a Transaction Status result's) ResultCode: 0 is success, anything else failure. */
+export const b2cResultSucceeded = (code: string | number): boolean => String(code).trim() === "0"
+
+/** A Transaction Status result's TransactionStatus: "Completed" means the money went out. */
+export const transactionCompleted = (status: string): boolean => status.trim().toLowerCase() === "completed"
 
 /** An STK query's "the customer has not finished yet" code: not final, poll again. */
 export const STILL_PROCESSING_RESULT_CODE = "4999"
@@ -114,7 +133,11 @@ export const B2CResult = Schema.Struct({
   /** "dd.MM.yyyy HH:mm:ss" Africa/Nairobi, as Daraja sent it. */
   completedAt: Schema.optional(Schema.String),
   /** Transaction Status results only: "Completed", or a failure wording. */
-  transactionStatus: Schema.optional(Schema.String)
+  transactionStatus: Schema.optional(Schema.String),
+  /** What the ResultCode means: the request (B2C, or the status query itself) succeeded. */
+  succeeded: Schema.Boolean,
+  /** Transaction Status results only: the queried payment went out (TransactionStatus "Completed"). */
+  completed: Schema.optional(Schema.Boolean)
 })
 export type B2CResult = typeof B2CResult.Type
 
@@ -173,16 +196,19 @@ export const toB2CResult = (wire: typeof B2CResultWire.Type): Either.Either<B2CR
     (p: { readonly Key: string; readonly Value?: string | number | null | undefined }) => ({ name: p.Key, value: p.Value })
   )
   // B2C Results and Transaction Status results share this envelope; their keys differ.
+  const transactionStatus = text(lookup(params, "TransactionStatus"))
   return Either.map(wholeAmount(lookup(params, "TransactionAmount") ?? lookup(params, "Amount")), (amountWhole) => ({
     originatorConversationId: r.OriginatorConversationID,
     conversationId: r.ConversationID,
     resultCode: String(r.ResultCode).trim(),
+    succeeded: b2cResultSucceeded(r.ResultCode),
+    ...withOptional("completed", transactionStatus === undefined ? undefined : transactionCompleted(transactionStatus)),
     resultDesc: r.ResultDesc,
     ...withOptional("transactionId", text(r.TransactionID ?? undefined)),
     ...withOptional("amountWhole", amountWhole),
     ...withOptional("receipt", text(lookup(params, "TransactionReceipt") ?? lookup(params, "ReceiptNo"))),
     ...withOptional("completedAt", text(lookup(params, "TransactionCompletedDateTime"))),
-    ...withOptional("transactionStatus", text(lookup(params, "TransactionStatus")))
+    ...withOptional("transactionStatus", transactionStatus)
   }))
 }
 

@@ -12,7 +12,7 @@
  *   GatewayRejected with the errorCode, whatever the HTTP status. Network failures, timeouts and
  *   5xx answers without an envelope are GatewayUnavailable.
  * - STK query: HTTP 500 (500.001.1001 "being processed" or any transient 500) and ResultCode 4999
- *   are Pending, never Failed. Final codes are classified by `classifyResultCode` (callbacks.ts).
+ *   are Pending, never Failed. Final codes are classified by `finalStkStatus` (callbacks.ts).
  * - Time comes from Effect's Clock (timestamps, token expiry), so tests pin it with TestClock.
  * - Secrets are unwrapped only into request headers/bodies; errors carry no request objects.
  */
@@ -21,7 +21,7 @@ import { Clock, Duration, Effect, Either, Layer, Option, Redacted, Schema, Synch
 import type { Context } from "effect"
 import { GatewayRejected, GatewayUnavailable, PaymentGateway } from "../../application/ports/payment-gateway.js"
 import type { GatewayError, StkStatus } from "../../application/ports/payment-gateway.js"
-import { classifyResultCode, isStillProcessing } from "./callbacks.js"
+import { finalStkStatus, isStillProcessing } from "./callbacks.js"
 import type { DarajaConfig } from "./config.js"
 import { localRejection, nairobiTimestamp, prepareB2C, prepareStkPush, securityCredential, stkPassword, truncate } from "./protocol.js"
 
@@ -255,14 +255,7 @@ export const makeDarajaGateway = (config: DarajaConfig): Effect.Effect<Gateway, 
       const resultCode = String(body.ResultCode).trim()
       const resultDesc = body.ResultDesc ?? ""
       if (isStillProcessing(resultCode)) return { _tag: "Pending", detail: `${resultCode} ${resultDesc}` } satisfies StkStatus
-      switch (classifyResultCode(resultCode)) {
-        case "PAID":
-          return { _tag: "Paid", resultCode, resultDesc } satisfies StkStatus
-        case "CANCELLED_BY_USER":
-          return { _tag: "CancelledByUser", resultCode, resultDesc } satisfies StkStatus
-        case "FAILED":
-          return { _tag: "Failed", resultCode, resultDesc } satisfies StkStatus
-      }
+      return finalStkStatus(resultCode, resultDesc) satisfies StkStatus
     })
 
     const b2cPayment: Gateway["b2cPayment"] = Effect.fn("Daraja.b2cPayment")(function* (request) {

@@ -28,7 +28,7 @@ import { Clock, Duration, Effect, FiberSet, Layer, Random, Ref } from "effect"
 import type { Context, Scope } from "effect"
 import { GatewayRejected, PaymentGateway } from "../../application/ports/payment-gateway.js"
 import type { StkStatus } from "../../application/ports/payment-gateway.js"
-import { classifyResultCode } from "./callbacks.js"
+import { finalStkStatus } from "./callbacks.js"
 import { nairobiTimestamp, prepareB2C, prepareStkPush } from "./protocol.js"
 
 type Gateway = Context.Tag.Service<PaymentGateway>
@@ -156,14 +156,7 @@ export const makeSimulatorGateway = (
       if (code === undefined || now < push.finalAt) return { _tag: "Pending", detail: `4999 ${STILL_PROCESSING}` } satisfies StkStatus
       const resultCode = String(code)
       const resultDesc = push.outcome.resultDesc
-      switch (classifyResultCode(resultCode)) {
-        case "PAID":
-          return { _tag: "Paid", resultCode, resultDesc } satisfies StkStatus
-        case "CANCELLED_BY_USER":
-          return { _tag: "CancelledByUser", resultCode, resultDesc } satisfies StkStatus
-        case "FAILED":
-          return { _tag: "Failed", resultCode, resultDesc } satisfies StkStatus
-      }
+      return finalStkStatus(resultCode, resultDesc) satisfies StkStatus
     })
 
     const b2cPayment: Gateway["b2cPayment"] = Effect.fn("MpesaSimulator.b2cPayment")(function* (request) {

@@ -3,6 +3,11 @@
  * its database effects commit in the same transaction as its `processed_events` row, so a replay
  * finds the row and does nothing. Effects outside the database (a WhatsApp message) carry a dedupe
  * key derived from the event id, so a retried handler never sends twice.
+ *
+ * A handler that must call out over the network between its own transactions (an STK query asked
+ * before any row is locked) says `ownTransactions`: it runs outside the claim's transaction, is
+ * idempotent by its own state, and its `processed_events` row is written once it has succeeded (a
+ * crash in between runs it again, and it finds its work done).
  */
 import type { Effect } from "effect"
 
@@ -20,4 +25,5 @@ export interface EventHandler<R> {
   readonly name: string
   readonly on: ReadonlyArray<string>
   readonly handle: (event: StoredEvent) => Effect.Effect<void, unknown, R>
+  readonly ownTransactions?: true
 }

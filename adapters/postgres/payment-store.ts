@@ -7,9 +7,9 @@ import { Effect, Either, Layer, Option } from "effect"
 import { PaymentStore } from "../../application/payments/payment.port.js"
 import type { PayableCheckout, StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
 import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
-import type { Currency } from "../../domain/money.js"
+import type { Currency, Money } from "../../domain/money.js"
 import type { OrderState } from "../../domain/order.js"
-import { decodeStkCallback } from "../daraja/callbacks.js"
+import { decodeStkCallback, finalStkStatus } from "../daraja/callbacks.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
 
@@ -34,10 +34,19 @@ const requestColumns = "id, checkout_id, phone, amount, currency, checkout_reque
 export const PaymentStoreLive = Layer.effect(
   PaymentStore,
   Effect.map(Database, (db) => {
-    const oneRequest = (where: "id" | "checkout_request_id", value: string) =>
+    const oneRequest = (where: "id" | "checkout_request_id", value: string, lock = true) =>
       Effect.map(
-        q(db, (sql) => sql<Array<RequestRow>>`select ${sql.unsafe(requestColumns)} from mpesa_stk_requests where ${sql(where)} = ${value} for update`),
+        q(db, (sql) => sql<Array<RequestRow>>`select ${sql.unsafe(requestColumns)} from mpesa_stk_requests where ${sql(where)} = ${value} ${lock ? sql`for update` : sql``}`),
         (rows) => Option.map(Option.fromNullable(rows[0]), toRequest)
+      )
+    const unrecordedPushes = (p: { readonly phone: string; readonly amount: Money; readonly from: number; readonly to: number }, lock: boolean) =>
+      Effect.map(
+        q(db, (sql) => sql<Array<RequestRow>>`
+          select ${sql.unsafe(requestColumns)} from mpesa_stk_requests
+           where status = 'PENDING' and checkout_request_id is null and phone = ${p.phone} and amount = ${p.amount.amount} and currency = ${p.amount.currency}
+             and requested_at between ${new Date(p.from)} and ${new Date(p.to)}
+           order by requested_at, id ${lock ? sql`for update` : sql``}`),
+        (rows) => rows.map(toRequest)
       )
     const checkout = (checkoutId: string, lock: boolean): Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable> =>
       Effect.gen(function* () {
@@ -82,16 +91,11 @@ export const PaymentStoreLive = Layer.effect(
 
       lockRequest: (id) => oneRequest("id", id),
       lockRequestByCheckoutRequestId: (checkoutRequestId) => oneRequest("checkout_request_id", checkoutRequestId),
+      findRequest: (id) => oneRequest("id", id, false),
+      findRequestByCheckoutRequestId: (checkoutRequestId) => oneRequest("checkout_request_id", checkoutRequestId, false),
 
-      lockUnrecordedPushes: (p) =>
-        Effect.map(
-          q(db, (sql) => sql<Array<RequestRow>>`
-            select ${sql.unsafe(requestColumns)} from mpesa_stk_requests
-             where status = 'PENDING' and checkout_request_id is null and phone = ${p.phone} and amount = ${p.amount.amount} and currency = ${p.amount.currency}
-               and requested_at between ${new Date(p.from)} and ${new Date(p.to)}
-             order by requested_at, id for update`),
-          (rows) => rows.map(toRequest)
-        ),
+      lockUnrecordedPushes: (p) => unrecordedPushes(p, true),
+      findUnrecordedPushes: (p) => unrecordedPushes(p, false),
 
       unrecordedPushesBefore: (before) =>
         Effect.map(
@@ -140,6 +144,7 @@ export const PaymentStoreLive = Layer.effect(
                     callback: {
                       checkoutRequestId: decoded.right.checkoutRequestId,
                       merchantRequestId: decoded.right.merchantRequestId,
+                      outcome: finalStkStatus(decoded.right.resultCode, decoded.right.resultDesc)._tag,
                       resultCode: decoded.right.resultCode,
                       resultDesc: decoded.right.resultDesc,
                       amountWhole: decoded.right.amountWhole,

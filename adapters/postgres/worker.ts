@@ -3,7 +3,8 @@
  * event) and the cron tasks. Every task runs an application use case through the platform runtime.
  *
  * - `outbox__dispatch {eventId}`: each subscribed handler runs in its own transaction together with
- *   its `processed_events` row (exactly-once effect). A failure is retried with graphile-worker's
+ *   its `processed_events` row (exactly-once effect), or, when it says `ownTransactions`, in the
+ *   transactions it opens itself, its row written after it succeeded (it is idempotent by its state). A failure is retried with graphile-worker's
  *   exponential backoff; after the last attempt the event lands in the exception queue with the error.
  * - Crash safety: each worker writes a heartbeat; jobs locked by a worker whose heartbeat went stale
  *   (SIGKILL, OOM) are unlocked at the next start (and periodically), not after 4 hours.
@@ -48,15 +49,22 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
     const failures: Array<{ handler: string; error: string; routine: boolean }> = []
     for (const h of handlers) {
       if (!h.on.includes(event.type) && !h.on.includes("*")) continue
+      const claim = db.query((sql) => sql`insert into processed_events (handler, event_id) values (${h.name}, ${event.id}) on conflict do nothing returning 1`)
       const outcome = yield* Effect.either(
-        db.transaction(
-          Effect.gen(function* () {
-            const claimed = yield* db.query((sql) => sql`
-              insert into processed_events (handler, event_id) values (${h.name}, ${event.id}) on conflict do nothing returning 1`)
-            if (claimed.length === 0) return // handled before: no second effect
-            yield* h.handle(event)
-          })
-        )
+        h.ownTransactions
+          ? Effect.gen(function* () {
+              const seen = yield* db.query((sql) => sql`select 1 from processed_events where handler = ${h.name} and event_id = ${event.id}`)
+              if (seen.length > 0) return // handled before
+              yield* h.handle(event)
+              yield* claim
+            })
+          : db.transaction(
+              Effect.gen(function* () {
+                const claimed = yield* claim
+                if (claimed.length === 0) return // handled before: no second effect
+                yield* h.handle(event)
+              })
+            )
       )
       if (outcome._tag === "Left") failures.push({ handler: h.name, error: errorText(outcome.left), routine: isRoutineRetry(outcome.left) })
     }

@@ -7,6 +7,7 @@ import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { Money } from "../../domain/money.js"
 import type { OrderState } from "../../domain/order.js"
+import type { StkStatus } from "../ports/payment-gateway.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
 export type StkRequestStatus = "PENDING" | "PAID" | "CANCELLED" | "FAILED"
@@ -35,15 +36,27 @@ export interface PayableCheckout {
   readonly orders: ReadonlyArray<{ readonly orderId: string; readonly state: OrderState }>
 }
 
-/** A decoded STK callback (adapters/daraja/callbacks.ts reads the wire format). */
+/** A final STK outcome, as the STK query and the callback both report it. */
+export type FinalStkOutcome = Exclude<StkStatus["_tag"], "Pending">
+
+/** A decoded STK callback (adapters/daraja/callbacks.ts reads the wire format and gives the ResultCode its meaning). */
 export interface StkCallbackInfo {
   readonly checkoutRequestId: string
   readonly merchantRequestId?: string | undefined
+  /** What the ResultCode means (the gateway's reading; the application never interprets codes). */
+  readonly outcome: FinalStkOutcome
   readonly resultCode: string
   readonly resultDesc: string
   readonly amountWhole?: number | undefined
   readonly receipt?: string | undefined
   readonly phone?: string | undefined
+}
+
+export interface UnrecordedPushMatch {
+  readonly phone: string
+  readonly amount: Money
+  readonly from: number
+  readonly to: number
 }
 
 export interface StoredCallback {
@@ -78,11 +91,16 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     readonly requestRefused: (id: string, detail: string, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly lockRequest: (id: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
     readonly lockRequestByCheckoutRequestId: (checkoutRequestId: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
+    /** The same two without a lock: what to ask Daraja about before any lock is taken. */
+    readonly findRequest: (id: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
+    readonly findRequestByCheckoutRequestId: (checkoutRequestId: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
     /**
      * PENDING pushes whose CheckoutRequestID was never recorded (the process died between Daraja's
      * answer and its commit), to this phone for this amount, requested in [from, to]; row-locked.
      */
-    readonly lockUnrecordedPushes: (p: { readonly phone: string; readonly amount: Money; readonly from: number; readonly to: number }) => Effect.Effect<ReadonlyArray<StkRequest>, StoreUnavailable>
+    readonly lockUnrecordedPushes: (p: UnrecordedPushMatch) => Effect.Effect<ReadonlyArray<StkRequest>, StoreUnavailable>
+    /** The same without a lock. */
+    readonly findUnrecordedPushes: (p: UnrecordedPushMatch) => Effect.Effect<ReadonlyArray<StkRequest>, StoreUnavailable>
     /** Ids of PENDING pushes without a CheckoutRequestID requested before `before` (for the sweeper). */
     readonly unrecordedPushesBefore: (before: number) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
     readonly settleRequest: (

@@ -7,8 +7,10 @@
  *   pollPush           (outbox handler for every accepted push) settle it even if no callback comes
  *                      (a Paid answer waits CALLBACK_GRACE_MS for the callback, to match amount and phone).
  *
- * Settling a push asks Daraja's STK query for the truth (a callback is unsigned). "Not final yet"
- * fails with PaymentStillPending so the worker retries later (exponential backoff). Then:
+ * Settling a push asks Daraja's STK query for the truth (a callback is unsigned). The query (up to
+ * 30 s) is asked first, outside any transaction; only then are the rows locked, re-read and settled
+ * with its answer (as request-payment.ts pushes before it records). "Not final yet" fails with
+ * PaymentStillPending so the worker retries later (exponential backoff). Then:
  *   Paid             the callback (when there is one) must agree on amount and phone; the checkout
  *                    must still be waiting for payment. Only then every order of the checkout goes
  *                    PAID (domain transition, timeline, outbox) and the payment postings go to the
@@ -67,13 +69,28 @@ export const recordCallback = (c: { readonly raw: unknown; readonly checkoutRequ
     )
   }).pipe(Effect.withSpan("Payments.recordCallback"))
 
-const classOf = (code: string): StkStatus["_tag"] => (code === "0" ? "Paid" : code === "1032" || code === "1031" ? "CancelledByUser" : "Failed")
+type FinalStatus = Exclude<StkStatus, { readonly _tag: "Pending" }>
 
-/** Settle one push (already row-locked) against the STK query, optionally with its callback. */
-const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly callbackId: string }) | undefined) =>
+/**
+ * Daraja's final word on a CheckoutRequestID, asked outside any transaction. "Not final yet" fails
+ * with PaymentStillPending (the worker retries); an unreachable Daraja fails with its error.
+ */
+const finalStatusOf = (checkoutRequestId: string) =>
+  Effect.gen(function* () {
+    const gateway = yield* PaymentGateway
+    const status = yield* gateway.stkQuery(checkoutRequestId)
+    if (status._tag === "Pending") return yield* new PaymentStillPending({ checkoutRequestId, detail: status.detail })
+    return status
+  })
+
+/**
+ * Settle one push (already row-locked), optionally with its callback, against the STK query's
+ * answer asked before the lock. A push still PENDING that was not asked about (it changed between
+ * the read and the lock) is retried.
+ */
+const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly callbackId: string }) | undefined, asked: FinalStatus | undefined) =>
   Effect.gen(function* () {
     const store = yield* PaymentStore
-    const gateway = yield* PaymentGateway
     const at = yield* Clock.currentTimeMillis
     const exception = (kind: string, key: string, payload: Record<string, unknown>) =>
       store.raiseException({
@@ -87,7 +104,7 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
     if (request.status !== "PENDING") {
       if (!callback) return "DUPLICATE" as const
       const settledAs = request.status === "PAID" ? "Paid" : request.status === "CANCELLED" ? "CancelledByUser" : "Failed"
-      if (classOf(callback.resultCode) !== settledAs) {
+      if (callback.outcome !== settledAs) {
         yield* exception("CALLBACK_CONTRADICTED", callback.callbackId, { reason: `the callback said ${callback.resultCode}, the push was settled ${request.status} (${request.resultCode ?? "?"}) on Daraja's STK query; the query is trusted` })
         return "DUPLICATE" as const
       }
@@ -106,14 +123,13 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
       return "DUPLICATE" as const
     }
     if (request.checkoutRequestId === undefined) return "DUPLICATE" as const
-
-    const status = yield* gateway.stkQuery(request.checkoutRequestId)
-    if (status._tag === "Pending") return yield* new PaymentStillPending({ checkoutRequestId: request.checkoutRequestId, detail: status.detail })
+    if (asked === undefined) return yield* new PaymentStillPending({ checkoutRequestId: request.checkoutRequestId, detail: "the push changed while Daraja was asked; ask again" })
+    const status = asked
     // Paid, and no callback yet: give the callback time to arrive so amount and phone can be matched;
     // after the grace period the query alone settles it (STK charges exactly the pushed amount to the pushed phone).
     if (status._tag === "Paid" && !callback && at - request.requestedAt < CALLBACK_GRACE_MS)
       return yield* new PaymentStillPending({ checkoutRequestId: request.checkoutRequestId, detail: "paid; waiting for the callback to match amount and phone" })
-    if (callback && classOf(callback.resultCode) !== status._tag)
+    if (callback && callback.outcome !== status._tag)
       yield* exception("CALLBACK_CONTRADICTED", `${callback.callbackId}`, { reason: `the callback said ${callback.resultCode}, the STK query says ${status.resultCode}; the query is trusted`, query: status })
 
     if (status._tag !== "Paid") {
@@ -133,7 +149,7 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
     }
 
     // Paid, says Safaricom. Does the callback (when it agrees) match what we asked for?
-    const agreeing = callback && classOf(callback.resultCode) === "Paid" ? callback : undefined
+    const agreeing = callback && callback.outcome === "Paid" ? callback : undefined
     const receipt = agreeing?.receipt
     const paidAmount = agreeing?.amountWhole !== undefined ? M.major(agreeing.amountWhole, request.amount.currency) : undefined
     const settled = { status: "PAID" as const, resultCode: status.resultCode, resultDesc: status.resultDesc, receipt, paidPhone: agreeing?.phone, paidAmount, at }
@@ -200,23 +216,49 @@ export const UNRECORDED_PUSH_GIVE_UP_MS = 15 * 60_000
  * not know is matched to the one PENDING push without an id, to the same phone, for the same
  * amount, requested within UNRECORDED_PUSH_MATCH_MS before the callback came. An id Daraja never
  * gave us is not Safaricom's until Daraja's STK query answers for it; only then is the push
- * adopted (the id recorded on it) and settled as usual, which queries again and matches amount
- * and phone. No match, several, or a query that does not know the id: None (the exception queue).
+ * adopted (the id recorded on it) and settled as usual, matching amount and phone.
  */
+const unrecordedMatch = (cb: StkCallbackInfo, receivedAt: number) =>
+  cb.phone === undefined || cb.amountWhole === undefined
+    ? undefined
+    : { phone: cb.phone, amount: M.major(cb.amountWhole, "KES"), from: receivedAt - UNRECORDED_PUSH_MATCH_MS, to: receivedAt }
+
+/**
+ * What Daraja says about the callback's CheckoutRequestID, asked before any lock, when its answer
+ * can matter: the push is ours and still PENDING, or one unrecorded push of ours matches it.
+ * None: nothing to ask (settled already, or nobody's). For an unknown id, a refusal means Daraja
+ * does not know it either (None); for our own push it fails the job like any unanswered query.
+ */
+const askAboutCallback = (cb: StkCallbackInfo, receivedAt: number) =>
+  Effect.gen(function* () {
+    const uow = yield* UnitOfWork
+    const store = yield* PaymentStore
+    const seen = yield* uow.transaction(
+      Effect.gen(function* () {
+        const known = yield* store.findRequestByCheckoutRequestId(cb.checkoutRequestId)
+        if (Option.isSome(known)) return known.value.status === "PENDING" ? ("ours" as const) : ("settled" as const)
+        const match = unrecordedMatch(cb, receivedAt)
+        const candidates = match === undefined ? [] : yield* store.findUnrecordedPushes(match)
+        return candidates.length === 1 ? ("unrecorded" as const) : ("nobody's" as const)
+      })
+    )
+    if (seen === "settled" || seen === "nobody's") return Option.none<FinalStatus>()
+    if (seen === "ours") return Option.some(yield* finalStatusOf(cb.checkoutRequestId))
+    const answer = yield* Effect.either(finalStatusOf(cb.checkoutRequestId))
+    if (answer._tag === "Right") return Option.some(answer.right)
+    // Refused: Daraja does not know this id. Unreachable or not final: ask again later.
+    if (answer.left._tag === "GatewayRejected") return Option.none<FinalStatus>()
+    return yield* Effect.fail(answer.left)
+  })
+
+/** Under lock: the one unrecorded push matching the callback, adopted (its id recorded) once Daraja answered for the id. */
 const adoptUnrecordedPush = (cb: StkCallbackInfo, receivedAt: number) =>
   Effect.gen(function* () {
-    if (cb.phone === undefined || cb.amountWhole === undefined) return Option.none<StkRequest>()
     const store = yield* PaymentStore
-    const candidates = yield* store.lockUnrecordedPushes({ phone: cb.phone, amount: M.major(cb.amountWhole, "KES"), from: receivedAt - UNRECORDED_PUSH_MATCH_MS, to: receivedAt })
+    const match = unrecordedMatch(cb, receivedAt)
+    const candidates = match === undefined ? [] : yield* store.lockUnrecordedPushes(match)
     const only = candidates.length === 1 ? candidates[0] : undefined
     if (only === undefined) return Option.none<StkRequest>()
-    const confirmed = yield* Effect.either(Effect.flatMap(PaymentGateway, (g) => g.stkQuery(cb.checkoutRequestId)))
-    if (confirmed._tag === "Left") {
-      // Unreachable says nothing: try again later. Refused: Daraja does not know this id.
-      if (confirmed.left._tag === "GatewayUnavailable") return yield* Effect.fail(confirmed.left)
-      return Option.none<StkRequest>()
-    }
-    if (confirmed.right._tag === "Pending") return yield* new PaymentStillPending({ checkoutRequestId: cb.checkoutRequestId, detail: confirmed.right.detail })
     yield* store.requestAccepted(only.id, cb.merchantRequestId ?? "", cb.checkoutRequestId)
     return Option.some<StkRequest>({ ...only, checkoutRequestId: cb.checkoutRequestId })
   })
@@ -256,24 +298,27 @@ export const sweepUnrecordedPushes = () =>
     return given
   }).pipe(Effect.withSpan("Payments.sweepUnrecordedPushes"))
 
-/** Outbox handler: settle the push a stored callback is about. */
+/** Outbox handler: settle the push a stored callback is about (Daraja asked first, then the rows locked). */
 export const reconcileCallback = (callbackId: string) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
+    const store = yield* PaymentStore
+    const first = yield* uow.transaction(store.loadCallback(callbackId))
+    if (Option.isNone(first) || first.value.processed) return "DUPLICATE" as SettleOutcome
+    const cb = first.value.callback
+    const asked = cb === undefined ? Option.none<FinalStatus>() : yield* askAboutCallback(cb, first.value.receivedAt)
     return yield* uow.transaction(
       Effect.gen(function* () {
-        const store = yield* PaymentStore
         const at = yield* Clock.currentTimeMillis
         const stored = yield* store.loadCallback(callbackId)
         if (Option.isNone(stored) || stored.value.processed) return "DUPLICATE" as SettleOutcome
-        const cb = stored.value.callback
         const done = (outcome: SettleOutcome) => Effect.as(store.markCallbackProcessed(callbackId, outcome, at), outcome)
         if (cb === undefined) {
           yield* store.raiseException({ kind: "CALLBACK_UNDECODABLE", entity: "mpesa_callback", entityId: callbackId, dedupeKey: `CALLBACK_UNDECODABLE:${callbackId}`, payload: { callbackId, detail: stored.value.undecodable ?? "unreadable" } })
           return yield* done("UNDECODABLE")
         }
         const known = yield* store.lockRequestByCheckoutRequestId(cb.checkoutRequestId)
-        const request = Option.isSome(known) ? known : yield* adoptUnrecordedPush(cb, stored.value.receivedAt)
+        const request = Option.isSome(known) ? known : Option.isSome(asked) ? yield* adoptUnrecordedPush(cb, stored.value.receivedAt) : Option.none<StkRequest>()
         if (Option.isNone(request)) {
           yield* store.raiseException({
             kind: "UNKNOWN_CHECKOUT_REQUEST",
@@ -284,21 +329,25 @@ export const reconcileCallback = (callbackId: string) =>
           })
           return yield* done("UNKNOWN_REQUEST")
         }
-        return yield* done(yield* settle(request.value, { ...cb, callbackId }))
+        return yield* done(yield* settle(request.value, { ...cb, callbackId }, Option.getOrUndefined(asked)))
       })
     )
   }).pipe(Effect.withSpan("Payments.reconcileCallback"))
 
-/** Outbox handler: settle a push by STK query alone (no callback needed). */
+/** Outbox handler: settle a push by STK query alone (no callback needed); Daraja asked first, then the row locked. */
 export const pollPush = (stkRequestId: string) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
+    const store = yield* PaymentStore
+    const seen = yield* uow.transaction(store.findRequest(stkRequestId))
+    if (Option.isNone(seen)) return "UNKNOWN_REQUEST" as SettleOutcome
+    const id = seen.value.checkoutRequestId
+    const asked = seen.value.status === "PENDING" && id !== undefined ? yield* finalStatusOf(id) : undefined
     return yield* uow.transaction(
       Effect.gen(function* () {
-        const store = yield* PaymentStore
         const request = yield* store.lockRequest(stkRequestId)
         if (Option.isNone(request)) return "UNKNOWN_REQUEST" as SettleOutcome
-        return yield* settle(request.value, undefined)
+        return yield* settle(request.value, undefined, asked)
       })
     )
   }).pipe(Effect.withSpan("Payments.pollPush"))

@@ -64,6 +64,10 @@ export interface B2CResultReport {
   readonly amountWhole?: number | undefined
   /** Transaction Status results: "Completed", or a failure wording. */
   readonly transactionStatus?: string | undefined
+  /** The gateway's reading of resultCode: the B2C (or the status query) succeeded. */
+  readonly succeeded: boolean
+  /** Transaction Status results: the gateway's reading of transactionStatus (the money went out). */
+  readonly completed?: boolean | undefined
 }
 
 export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<

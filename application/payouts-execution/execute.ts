@@ -141,7 +141,7 @@ export const recordB2CCallback = (kind: B2CCallbackKind, raw: unknown, report: B
     )
   })
 
-const claimOf = (resultCode: string): "SUCCEEDED" | "FAILED" => (resultCode === "0" ? "SUCCEEDED" : "FAILED")
+const claimOf = (report: B2CResultReport): "SUCCEEDED" | "FAILED" => (report.succeeded ? "SUCCEEDED" : "FAILED")
 
 /** Ask Daraja (Transaction Status) what really happened to a payout or refund; at most one query open per target. */
 const confirmByQuery = (t: PayoutRecord | RefundRecord, reason: string) =>
@@ -214,7 +214,7 @@ export const applyB2CResult = (callbackId: number, report: B2CResultReport, call
       )
       return yield* store.markCallbackProcessed(callbackId, "FORGED")
     }
-    const claim = claimOf(report.resultCode)
+    const claim = claimOf(report)
     if (t.status === "SUCCEEDED" || t.status === "FAILED") {
       if (t.status === claim) return yield* store.markCallbackProcessed(callbackId, `DUPLICATE_${t.status}`)
       yield* contradiction(t, "B2C Result", claim, { callbackId, resultCode: report.resultCode, resultDesc: report.resultDesc })
@@ -298,12 +298,12 @@ export const applyB2CStatus = (callbackId: number, callbackToken: string | undef
     if (Option.isNone(target)) return yield* store.markCallbackProcessed(callbackId, "UNKNOWN")
     const t = target.value
     const status = report.transactionStatus?.trim()
-    if (report.resultCode !== "0" || status === undefined || status === "") {
+    if (!report.succeeded || report.completed === undefined || status === undefined) {
       if (t.status === "SUBMITTED")
         yield* raise("B2C_UNCONFIRMED", t.kind.toLowerCase(), t.id, { reason: `the Transaction Status query did not confirm the ${t.kind.toLowerCase()} (${report.resultCode} ${report.resultDesc}); it stays SUBMITTED until checked by hand`, queryId: query.id }, `b2c-unconfirmed:${query.id}`)
       return yield* store.markCallbackProcessed(callbackId, "INCONCLUSIVE")
     }
-    const truth = status.toLowerCase() === "completed" ? "SUCCEEDED" : "FAILED"
+    const truth = report.completed ? "SUCCEEDED" : "FAILED"
     if (t.status === "SUCCEEDED" || t.status === "FAILED") {
       if (t.status !== truth) yield* contradiction(t, "Transaction Status", truth, { callbackId, transactionStatus: status })
       return yield* store.markCallbackProcessed(callbackId, t.status === truth ? `CONFIRMED_${truth}` : "CONTRADICTS")

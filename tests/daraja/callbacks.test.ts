@@ -7,6 +7,7 @@ import {
   classifyResultCode,
   decodeB2CResult,
   decodeStkCallback,
+  finalStkStatus,
   isStillProcessing
 } from "../../adapters/daraja/callbacks.js"
 import type { StkCallback } from "../../adapters/daraja/callbacks.js"
@@ -54,6 +55,14 @@ describe("classifyResultCode: the one place a ResultCode gets its meaning", () =
     expect(isStillProcessing("4999")).toBe(true)
     expect(isStillProcessing(4999)).toBe(true)
     expect(isStillProcessing("0")).toBe(false)
+  })
+
+  it("finalStkStatus: the application's StkStatus for a final code (client, simulator and stored callbacks all read it here)", () => {
+    expect(finalStkStatus("0", "ok")).toEqual({ _tag: "Paid", resultCode: "0", resultDesc: "ok" })
+    expect(finalStkStatus("1032", "cancelled")._tag).toBe("CancelledByUser")
+    expect(finalStkStatus("1031", "cancelled")._tag).toBe("CancelledByUser")
+    expect(finalStkStatus("1037", "timeout")._tag).toBe("Failed")
+    expect(finalStkStatus("SFC_IC0003", "?")._tag).toBe("Failed")
   })
 })
 
@@ -239,6 +248,7 @@ describe("B2C Result decoding", () => {
       originatorConversationId: "payout-2024-w01-seller-42",
       conversationId: "AG_20191219_00005797af5d7d75f652",
       resultCode: "0",
+      succeeded: true,
       resultDesc: "The service request is processed successfully.",
       transactionId: "NLJ41HAY6Q",
       amountWhole: 10,
@@ -270,8 +280,20 @@ describe("B2C Result decoding", () => {
       originatorConversationId: "payout-1",
       conversationId: "AG_1",
       resultCode: "2001",
+      succeeded: false,
       resultDesc: "The initiator information is invalid.",
       transactionId: "NLJ0000000"
     })
+  })
+
+  it("a Transaction Status result: the query succeeded (ResultCode 0) and the payment it asked about is completed, or not", () => {
+    const status = (transactionStatus: string, code = 0) => ({
+      Result: { ...SUCCESS.Result, ResultCode: code, ResultParameters: { ResultParameter: [{ Key: "TransactionStatus", Value: transactionStatus }, { Key: "Amount", Value: 10 }] } }
+    })
+    expect(ok(decodeB2CResult(status("Completed")))).toMatchObject({ succeeded: true, completed: true, transactionStatus: "Completed" })
+    expect(ok(decodeB2CResult(status(" completed ")))).toMatchObject({ completed: true })
+    expect(ok(decodeB2CResult(status("Failed")))).toMatchObject({ succeeded: true, completed: false })
+    expect(ok(decodeB2CResult(status("Completed", 1)))).toMatchObject({ succeeded: false, completed: true })
+    expect(ok(decodeB2CResult(SUCCESS))).not.toHaveProperty("completed")
   })
 })

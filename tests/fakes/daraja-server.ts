@@ -179,6 +179,8 @@ export interface FakeDaraja {
   fault(path: string, fault: Fault, times?: number): void
   /** Every endpoint meets `fault` until `down(undefined)`. */
   down(fault: Fault | undefined): void
+  /** Runs (and is awaited) before each request to `path` is answered; undefined removes it. */
+  beforeAnswer(path: string, hook: ((request: RecordedRequest) => Promise<void>) | undefined): void
   /** POST the push's callback now: the scripted truth, or a forged one. */
   sendCallback(checkoutRequestId: string, forged?: ForgedCallback): Promise<CallbackDelivery>
   /** POST the B2C's Result now: the truth, or a forged one. */
@@ -676,6 +678,7 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
     })
   }
 
+  const hooks = new Map<string, (request: RecordedRequest) => Promise<void>>()
   const server = createServer((req, res) => {
     void (async () => {
       const raw = await readBody(req)
@@ -695,6 +698,7 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
         rawBody: raw
       }
       requests.push(recorded)
+      await hooks.get(url.pathname)?.(recorded)
 
       const pathFault = pathFaults.get(url.pathname)
       if (pathFault !== undefined && pathFault.remaining > 0) {
@@ -732,6 +736,10 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
     requestsTo: (path) => requests.filter((r) => r.path === path),
+    beforeAnswer: (path, hook) => {
+      if (hook === undefined) hooks.delete(path)
+      else hooks.set(path, hook)
+    },
     pushes,
     push: findPush,
     b2cPayments,

@@ -204,6 +204,36 @@ describe("M-Pesa unhappy paths", () => {
     expect(await postings(c.checkoutId)).toEqual(["INCENTIVE_FUNDING", "PAYMENT_RECEIVED"])
   })
 
+  it("Daraja's STK query is asked before any lock: while it is in flight, the push, the checkout and the callback rows are free", async () => {
+    const c = await checkout()
+    const crid = await pay(c)
+    await api.fake.sendCallback(crid)
+    const seen: Array<string> = []
+    // While the worker waits for the query's answer, another session tries each row without waiting.
+    api.fake.beforeAnswer(DARAJA_PATHS.stkQuery, async () => {
+      const rows = {
+        push: ["mpesa_stk_requests", "checkout_request_id", crid],
+        checkout: ["checkouts", "id", c.checkoutId],
+        callback: ["mpesa_callbacks", "checkout_request_id", crid],
+        order: ["orders", "id", c.orderId]
+      } as const
+      for (const [what, [table, column, value]] of Object.entries(rows)) {
+        const tried = db.sql.begin((tx) => tx`select 1 from ${tx(table)} where ${tx(column)} = ${value} for update nowait`)
+        seen.push(await tried.then(() => `${what}: free`, (e: { code?: string }) => `${what}: ${e.code === "55P03" ? "locked" : String(e)}`))
+      }
+    })
+    try {
+      expect(await drainOutbox(api, db.sql)).toEqual([])
+    } finally {
+      api.fake.beforeAnswer(DARAJA_PATHS.stkQuery, undefined)
+    }
+    // the callback's job and the push's poll each asked once
+    expect(seen.length).toBeGreaterThanOrEqual(4)
+    expect(seen.filter((s) => !s.endsWith("free"))).toEqual([])
+    expect((await state(c)).state).toBe("PAID")
+    expect(await postings(c.checkoutId)).toEqual(["INCENTIVE_FUNDING", "PAYMENT_RECEIVED"])
+  })
+
   it("a callback for a CheckoutRequestID we never issued, or one we cannot read, goes to the exception queue", async () => {
     const secret = "dev-callback-secret"
     const unknown = { Body: { stkCallback: { MerchantRequestID: "1-2-3", CheckoutRequestID: "ws_CO_000000000000000", ResultCode: 0, ResultDesc: "ok", CallbackMetadata: { Item: [{ Name: "Amount", Value: 5 }] } } } }
