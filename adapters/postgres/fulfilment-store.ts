@@ -3,7 +3,7 @@
  * the exception queue, the facts notifications need, and WhatsApp delivery statuses.
  */
 import { Effect, Layer, Option } from "effect"
-import { ExceptionQueue, FulfilmentStore } from "../../application/fulfilment/fulfilment.port.js"
+import { FulfilmentStore } from "../../application/fulfilment/fulfilment.port.js"
 import type { DeliveryRecord, DeliveryStatus, RiderJob } from "../../application/fulfilment/fulfilment.port.js"
 import { NotificationDirectory } from "../../application/notifications/notify-order.js"
 import { MessageStatusStore } from "../../application/notifications/whatsapp-statuses.js"
@@ -197,16 +197,6 @@ export const FulfilmentStoreLive = Layer.effect(
         )
     }
   })
-)
-
-export const ExceptionQueueLive = Layer.effect(
-  ExceptionQueue,
-  Effect.map(Database, (db) => ({
-    raise: (e) =>
-      q(db, (sql) => sql`
-        insert into exceptions (kind, entity, entity_id, payload, dedupe_key) values (${e.kind}, ${e.entity}, ${e.entityId}, ${sql.json(e.payload as never)}, ${e.dedupeKey})
-        on conflict (dedupe_key) do nothing`).pipe(Effect.asVoid)
-  }))
 )
 
 export const NotificationDirectoryLive = Layer.effect(

@@ -161,13 +161,7 @@ export const PaymentStoreLive = Layer.effect(
 
       setCheckoutState: (checkoutId, state, at) =>
         q(db, (sql) => sql`
-          update checkouts set state = ${state}, paid_at = case when ${state} = 'PAID' then ${new Date(at)} else paid_at end where id = ${checkoutId}`).pipe(Effect.asVoid),
-
-      raiseException: (e) =>
-        q(db, (sql) => sql`
-          insert into exceptions (kind, entity, entity_id, payload, dedupe_key)
-          values (${e.kind}, ${e.entity}, ${e.entityId}, ${sql.json(e.payload as never)}, ${e.dedupeKey})
-          on conflict (dedupe_key) do nothing`).pipe(Effect.asVoid)
+          update checkouts set state = ${state}, paid_at = case when ${state} = 'PAID' then ${new Date(at)} else paid_at end where id = ${checkoutId}`).pipe(Effect.asVoid)
     }
   })
 )

@@ -18,6 +18,7 @@ import pg from "pg"
 import type { Runner, Task, TaskList, WorkerEvents } from "graphile-worker"
 import { Database } from "./database.js"
 import type { EventHandler, StoredEvent } from "./event-handler.js"
+import { insertException } from "./exception-queue.js"
 import { OUTBOX_TASK } from "./unit-of-work.js"
 import { isRoutineRetry, log, workerLogger } from "../system/logging.js"
 
@@ -83,12 +84,13 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
     yield* db.transaction(
       Effect.gen(function* () {
         for (const f of failures)
-          yield* db.query((sql) => sql`
-            insert into exceptions (kind, entity, entity_id, payload, dedupe_key)
-            values ('DEAD_LETTER', 'outbox', ${event.id},
-                    ${sql.json({ eventId: event.id, eventType: event.type, aggregateType: event.aggregateType, aggregateId: event.aggregateId, handler: f.handler, error: f.error, attempts: attempt } as never)},
-                    ${`dead:${f.handler}:${event.id}`})
-            on conflict (dedupe_key) do nothing`)
+          yield* insertException(db, {
+            kind: "DEAD_LETTER",
+            entity: "outbox",
+            entityId: event.id,
+            payload: { eventId: event.id, eventType: event.type, aggregateType: event.aggregateType, aggregateId: event.aggregateId, handler: f.handler, error: f.error, attempts: attempt },
+            dedupeKey: `dead:${f.handler}:${event.id}`
+          })
         yield* db.query((sql) => sql`update outbox set attempts = ${attempt}, last_error = ${lastError} where id = ${event.id}`)
       })
     )

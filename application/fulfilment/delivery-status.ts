@@ -18,7 +18,8 @@ import { applyTransition, transitionOrder } from "../orders/transition-order.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { storeOrder } from "../seller/seller.js"
 import { HandoverCodeRejected, HandoverLocked, JobNotFound, JobStatusRefused, NotARider } from "./fulfilment.errors.js"
-import { ExceptionQueue, FulfilmentStore, HandoverCodes } from "./fulfilment.port.js"
+import { ExceptionQueue } from "../ports/exception-queue.js"
+import { FulfilmentStore, HandoverCodes } from "./fulfilment.port.js"
 import type { DeliveryRecord, DeliveryStatus } from "./fulfilment.port.js"
 
 /** Wrong handover codes allowed per delivery before the job locks. */

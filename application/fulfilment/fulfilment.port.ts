@@ -106,14 +106,6 @@ export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
   }
 >() {}
 
-/** Things a human must look at. Deduplicated: a replayed cause raises one exception. */
-export class ExceptionQueue extends Context.Tag("amana/ExceptionQueue")<
-  ExceptionQueue,
-  {
-    readonly raise: (e: { readonly kind: string; readonly entity: string; readonly entityId: string; readonly payload: Readonly<Record<string, unknown>>; readonly dedupeKey: string }) => Effect.Effect<void, StoreUnavailable>
-  }
->() {}
-
 /**
  * The buyer's handover code. Derived from the order id with a server-side key, so the code itself is
  * never stored anywhere (the order keeps only a keyed hash) and the notification handler can still

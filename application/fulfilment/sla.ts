@@ -8,7 +8,8 @@ import { OrderStore } from "../orders/order.port.js"
 import { Ids } from "../ports/ids.js"
 import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
-import { ExceptionQueue, FulfilmentStore } from "./fulfilment.port.js"
+import { ExceptionQueue } from "../ports/exception-queue.js"
+import { FulfilmentStore } from "./fulfilment.port.js"
 
 /** Outbox ORDER_ACCEPTED: the dispatch clock starts. */
 export const startDispatchTimer = (orderId: string, zoneId: string, acceptedAt: number) =>

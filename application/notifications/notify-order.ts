@@ -11,7 +11,8 @@ import { format } from "../../domain/money.js"
 import type { MessageTemplate } from "../ports/notifier.js"
 import { Notifier } from "../ports/notifier.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
-import { ExceptionQueue, HandoverCodes } from "../fulfilment/fulfilment.port.js"
+import { HandoverCodes } from "../fulfilment/fulfilment.port.js"
+import { ExceptionQueue } from "../ports/exception-queue.js"
 
 export interface OrderFacts {
   readonly orderId: string

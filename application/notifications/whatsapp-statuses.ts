@@ -6,7 +6,7 @@
 import { Context, Effect } from "effect"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
-import { ExceptionQueue } from "../fulfilment/fulfilment.port.js"
+import { ExceptionQueue } from "../ports/exception-queue.js"
 
 export interface StatusReport {
   readonly wamid: string

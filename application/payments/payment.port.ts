@@ -1,7 +1,7 @@
 /**
- * PaymentStore: STK push requests, raw Daraja callbacks, the checkout's payment state and the
- * exception queue. Every method runs on the current UnitOfWork transaction; `lock*` take row locks
- * so a callback and a poll of the same push serialize.
+ * PaymentStore: STK push requests, raw Daraja callbacks and the checkout's payment state (what a
+ * human must look at goes to the ExceptionQueue port). Every method runs on the current UnitOfWork
+ * transaction; `lock*` take row locks so a callback and a poll of the same push serialize.
  */
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
@@ -70,15 +70,6 @@ export interface StoredCallback {
 
 export type CheckoutPaymentState = "PENDING_PAYMENT" | "PAID" | "PAYMENT_FAILED" | "CANCELLED" | "EXPIRED"
 
-export interface PaymentException {
-  readonly kind: string
-  readonly entity: string
-  readonly entityId: string
-  readonly payload: Readonly<Record<string, unknown>>
-  /** one exception per cause, however often it is replayed */
-  readonly dedupeKey: string
-}
-
 export class PaymentStore extends Context.Tag("amana/PaymentStore")<
   PaymentStore,
   {
@@ -124,6 +115,5 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     readonly loadCallback: (id: string) => Effect.Effect<Option.Option<StoredCallback>, StoreUnavailable>
     readonly markCallbackProcessed: (id: string, outcome: string, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly setCheckoutState: (checkoutId: string, state: CheckoutPaymentState, at: number) => Effect.Effect<void, StoreUnavailable>
-    readonly raiseException: (e: PaymentException) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}

@@ -27,6 +27,7 @@ import * as M from "../../domain/money.js"
 import type { Actor } from "../../domain/order.js"
 import { applyTransition } from "../orders/transition-order.js"
 import { OrderStore } from "../orders/order.port.js"
+import { ExceptionQueue } from "../ports/exception-queue.js"
 import { Outbox } from "../ports/outbox.js"
 import { PaymentGateway } from "../ports/payment-gateway.js"
 import type { StkStatus } from "../ports/payment-gateway.js"
@@ -91,9 +92,10 @@ const finalStatusOf = (checkoutRequestId: string) =>
 const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly callbackId: string }) | undefined, asked: FinalStatus | undefined) =>
   Effect.gen(function* () {
     const store = yield* PaymentStore
+    const queue = yield* ExceptionQueue
     const at = yield* Clock.currentTimeMillis
     const exception = (kind: string, key: string, payload: Record<string, unknown>) =>
-      store.raiseException({
+      queue.raise({
         kind,
         entity: "mpesa_stk_request",
         entityId: request.id,
@@ -273,6 +275,7 @@ export const sweepUnrecordedPushes = () =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     const store = yield* PaymentStore
+    const queue = yield* ExceptionQueue
     const now = yield* Clock.currentTimeMillis
     const ids = yield* uow.transaction(store.unrecordedPushesBefore(now - UNRECORDED_PUSH_GIVE_UP_MS))
     let given = 0
@@ -283,7 +286,7 @@ export const sweepUnrecordedPushes = () =>
           if (Option.isNone(found) || found.value.status !== "PENDING" || found.value.checkoutRequestId !== undefined) return false
           const r = found.value
           yield* store.requestRefused(r.id, "outcome unknown: the process stopped before Daraja's CheckoutRequestID was recorded, and no matching callback came", now)
-          yield* store.raiseException({
+          yield* queue.raise({
             kind: "STK_PUSH_UNRECORDED",
             entity: "mpesa_stk_request",
             entityId: r.id,
@@ -303,6 +306,7 @@ export const reconcileCallback = (callbackId: string) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     const store = yield* PaymentStore
+    const queue = yield* ExceptionQueue
     const first = yield* uow.transaction(store.loadCallback(callbackId))
     if (Option.isNone(first) || first.value.processed) return "DUPLICATE" as SettleOutcome
     const cb = first.value.callback
@@ -314,13 +318,13 @@ export const reconcileCallback = (callbackId: string) =>
         if (Option.isNone(stored) || stored.value.processed) return "DUPLICATE" as SettleOutcome
         const done = (outcome: SettleOutcome) => Effect.as(store.markCallbackProcessed(callbackId, outcome, at), outcome)
         if (cb === undefined) {
-          yield* store.raiseException({ kind: "CALLBACK_UNDECODABLE", entity: "mpesa_callback", entityId: callbackId, dedupeKey: `CALLBACK_UNDECODABLE:${callbackId}`, payload: { callbackId, detail: stored.value.undecodable ?? "unreadable" } })
+          yield* queue.raise({ kind: "CALLBACK_UNDECODABLE", entity: "mpesa_callback", entityId: callbackId, dedupeKey: `CALLBACK_UNDECODABLE:${callbackId}`, payload: { callbackId, detail: stored.value.undecodable ?? "unreadable" } })
           return yield* done("UNDECODABLE")
         }
         const known = yield* store.lockRequestByCheckoutRequestId(cb.checkoutRequestId)
         const request = Option.isSome(known) ? known : Option.isSome(asked) ? yield* adoptUnrecordedPush(cb, stored.value.receivedAt) : Option.none<StkRequest>()
         if (Option.isNone(request)) {
-          yield* store.raiseException({
+          yield* queue.raise({
             kind: "UNKNOWN_CHECKOUT_REQUEST",
             entity: "mpesa_callback",
             entityId: callbackId,
