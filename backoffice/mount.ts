@@ -33,7 +33,7 @@ import { adminWriteGate } from "./gate.js"
 import type { Read } from "./read-model.js"
 import { brandsResource, productsResource, sellersResource } from "./resources/catalogue.js"
 import { discountCodesResource, promotionsResource } from "./resources/incentives.js"
-import { adminUsersResource, auditLogResource, commissionsResource, exceptionsResource, payoutBatchesResource, payoutsResource } from "./resources/operations.js"
+import { adminUsersResource, auditLogResource, commissionsResource, exceptionsResource, heldMoneyResource, payoutBatchesResource, payoutsResource } from "./resources/operations.js"
 import { callbacksResource, ledgerResource, ordersResource, paymentsResource } from "./resources/orders.js"
 import { PostgresAdminSessionStore } from "./session-store.js"
 import { usersResource } from "./resources/users.js"
@@ -99,6 +99,7 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
     callbacksResource(ctx),
     ledgerResource(ctx),
     exceptionsResource(ctx),
+    heldMoneyResource(ctx),
     payoutBatchesResource(ctx),
     payoutsResource(ctx),
     commissionsResource(ctx),

@@ -12,6 +12,8 @@
  *   refund (REFUNDED)   Dr escrow  Cr refunds payable (what the buyer paid), and the platform's funding
  *                                  returns to the accounts it came from (no sale, no incentive spent)
  *   payout              Dr seller/affiliate payable  Cr M-Pesa clearing (B2C disbursement)
+ *   money held          Dr M-Pesa clearing  Cr held payments (received, cannot settle its checkout)
+ *   held money returned Dr held payments    Cr M-Pesa clearing (B2C back to the payer)
  */
 import type { OrderId, StoreId, UserId } from "./ids.js"
 import * as M from "./money.js"
@@ -39,7 +41,9 @@ export const Accounts = {
   platformFeeRevenue: "platform_fee_revenue",
   platformIncentiveExpense: "platform_incentive_expense",
   platformRoundingExpense: "platform_rounding",
-  refundsPayable: (buyerId: UserId | string) => `refunds_payable:${buyerId}`
+  refundsPayable: (buyerId: UserId | string) => `refunds_payable:${buyerId}`,
+  /** Money received that could not settle its checkout, owed back to the payer until returned. */
+  heldPayments: (heldPaymentId: string) => `held_payments:${heldPaymentId}`
 } as const
 
 export type PostingKind =
@@ -51,6 +55,7 @@ export type PostingKind =
   | "PAYOUT"
   | "PAYOUT_REVERSED"
   | "COMMISSION_REVERSED"
+  | "PAYMENT_HELD"
 
 export interface Entry {
   readonly account: string
@@ -198,4 +203,21 @@ export const commissionReversalPosting = (orderId: OrderId | string, affiliateUs
   posting("COMMISSION_REVERSED", orderId, "commission rejected for fraud: back to the seller", [
     debit(Accounts.affiliatePayable(affiliateUserId), amount),
     credit(Accounts.sellerPayable(storeId), amount)
+  ])
+
+/**
+ * Money received that cannot settle its checkout (wrong amount, checkout expired, cancelled or
+ * already paid): it is in M-Pesa clearing and owed back to the payer, in its own held account.
+ */
+export const heldPaymentPosting = (heldPaymentId: string, received: Money, receipt: string | undefined): Posting =>
+  posting("PAYMENT_HELD", heldPaymentId, `M-Pesa ${receipt ?? "(confirmed by STK query)"} held: cannot settle its checkout`, [
+    debit(Accounts.mpesaClearing, received),
+    credit(Accounts.heldPayments(heldPaymentId), received)
+  ])
+
+/** The held money went back by B2C (confirmed by Daraja): exactly what was held. */
+export const heldPaymentReturnedPosting = (heldPaymentId: string, held: Money, returnId: string): Posting =>
+  posting("PAYOUT", returnId, `held money ${heldPaymentId} returned by M-Pesa B2C`, [
+    debit(Accounts.heldPayments(heldPaymentId), held),
+    credit(Accounts.mpesaClearing, held)
   ])

@@ -53,6 +53,7 @@ const STATUS: Readonly<Record<string, readonly [number, string?]>> = {
   OutOfStock: [409],
   CheckoutNotPayable: [409],
   PaymentInProgress: [409],
+  MoneyHeld: [409],
   StockBelowReserved: [409],
   SkuTaken: [409],
   EditWhileSuspended: [409],

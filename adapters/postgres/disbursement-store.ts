@@ -10,7 +10,7 @@ import { q } from "./unit-of-work.js"
 
 type B2CColumns = { conversation_id: string | null; callback_token: string; mpesa_receipt_number: string | null }
 type PayoutRow = B2CColumns & { id: string; batch_id: string; payee_kind: PayeeKind; payee_id: string; method: PayoutMethod; destination: string; account_ref: string | null; currency: string; amount: number; status: DisbursementStatus; ocid: string | null }
-type RefundRow = B2CColumns & { id: string; order_id: string; buyer_id: string; phone: string; currency: string; amount: number; disbursed: number; status: DisbursementStatus; ocid: string }
+type RefundRow = B2CColumns & { id: string; order_id: string | null; held_payment_id: string | null; buyer_id: string; phone: string; currency: string; amount: number; disbursed: number; status: DisbursementStatus; ocid: string }
 type QueryRow = { id: string; target_kind: "PAYOUT" | "REFUND"; target_id: string; reason: string; status: StatusQueryRecord["status"]; callback_token: string; conversation_id: string | null }
 
 const b2cFields = (r: B2CColumns) => ({ conversationId: r.conversation_id ?? undefined, callbackToken: r.callback_token, receipt: r.mpesa_receipt_number ?? undefined })
@@ -32,7 +32,7 @@ const toPayout = (r: PayoutRow): PayoutRecord => ({
 })
 const toRefund = (r: RefundRow): RefundRecord => {
   const currency = r.currency.trim() as Currency
-  return { kind: "REFUND", id: r.id, orderId: r.order_id, buyerId: r.buyer_id, phone: r.phone, amount: { amount: r.amount, currency }, disbursed: { amount: r.disbursed, currency }, status: r.status, originatorConversationId: r.ocid, ...b2cFields(r) }
+  return { kind: "REFUND", id: r.id, orderId: r.order_id ?? undefined, heldPaymentId: r.held_payment_id ?? undefined, buyerId: r.buyer_id, phone: r.phone, amount: { amount: r.amount, currency }, disbursed: { amount: r.disbursed, currency }, status: r.status, originatorConversationId: r.ocid, ...b2cFields(r) }
 }
 const toQuery = (r: QueryRow): StatusQueryRecord => ({
   id: r.id,
@@ -59,7 +59,7 @@ export const DisbursementStoreLive = Layer.effect(
     const refundWhere = (column: Key, value: string) =>
       Effect.map(
         q(db, (sql) => sql<Array<RefundRow>>`
-          select id, order_id, buyer_id, phone, currency, amount, disbursed, status, originator_conversation_id as ocid, conversation_id, callback_token, mpesa_receipt_number
+          select id, order_id, held_payment_id, buyer_id, phone, currency, amount, disbursed, status, originator_conversation_id as ocid, conversation_id, callback_token, mpesa_receipt_number
             from refunds where ${sql(column)} = ${value} for update`),
         (rows) => Option.map(Option.fromNullable(rows[0]), toRefund)
       )
@@ -147,9 +147,9 @@ export const DisbursementStoreLive = Layer.effect(
       createRefund: (r) =>
         Effect.map(
           q(db, (sql) => sql`
-            insert into refunds (id, order_id, buyer_id, phone, currency, amount, disbursed, originator_conversation_id)
-            values (${r.id}, ${r.orderId}, ${r.buyerId}, ${r.phone}, ${r.amount.currency}, ${r.amount.amount}, ${r.disbursed.amount}, ${r.originatorConversationId})
-            on conflict (order_id) do nothing returning id`),
+            insert into refunds (id, order_id, held_payment_id, buyer_id, phone, currency, amount, disbursed, originator_conversation_id)
+            values (${r.id}, ${r.orderId ?? null}, ${r.heldPaymentId ?? null}, ${r.buyerId}, ${r.phone}, ${r.amount.currency}, ${r.amount.amount}, ${r.disbursed.amount}, ${r.originatorConversationId})
+            on conflict do nothing returning id`),
           (rows) => rows.length === 1
         ),
       storeCallback: (c) =>
@@ -159,7 +159,11 @@ export const DisbursementStoreLive = Layer.effect(
             values (${c.kind}, ${c.originatorConversationId ?? null}, ${c.callbackToken ?? null}, ${sql.json(c.raw as never)}, ${c.remoteAddr ?? null}) returning id`),
           (rows) => rows[0]!.id
         ),
-      markCallbackProcessed: (callbackId, outcome) => q(db, (sql) => sql`update mpesa_callbacks set processed_at = now(), outcome = ${outcome} where id = ${callbackId} and processed_at is null`).pipe(Effect.asVoid)
+      markCallbackProcessed: (callbackId, outcome) => q(db, (sql) => sql`update mpesa_callbacks set processed_at = now(), outcome = ${outcome} where id = ${callbackId} and processed_at is null`).pipe(Effect.asVoid),
+      heldReturnFinished: (heldPaymentId, status, at) =>
+        q(db, (sql) => sql`
+          update held_payments set status = ${status}, returned_at = case when ${status} = 'RETURNED' then ${new Date(at)} else returned_at end
+           where id = ${heldPaymentId} and status = 'RETURNING'`).pipe(Effect.asVoid)
     }
   })
 )

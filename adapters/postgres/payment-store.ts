@@ -5,7 +5,8 @@
  */
 import { Effect, Either, Layer, Option } from "effect"
 import { PaymentStore } from "../../application/payments/payment.port.js"
-import type { PayableCheckout, StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
+import type { HeldPayment, PayableCheckout, StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
+import type { HeldReason, HeldStatus, ReturnPolicy } from "../../domain/held-money.js"
 import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import type { Currency, Money } from "../../domain/money.js"
 import type { OrderState } from "../../domain/order.js"
@@ -30,6 +31,26 @@ const toRequest = (r: RequestRow): StkRequest => ({
   requestedAt: r.requested_at.getTime()
 })
 const requestColumns = "id, checkout_id, phone, amount, currency, checkout_request_id, status, result_code, result_code_text, result_desc, mpesa_receipt_number, requested_at"
+
+type HeldRow = {
+  id: string; checkout_id: string; stk_request_id: string; buyer_id: string; phone: string; currency: string; amount: number; receipt: string | null
+  reason: HeldReason; return_policy: ReturnPolicy; status: HeldStatus; held_at: Date; returned_at: Date | null
+}
+const toHeld = (r: HeldRow): HeldPayment => ({
+  id: r.id,
+  checkoutId: r.checkout_id,
+  stkRequestId: r.stk_request_id,
+  buyerId: r.buyer_id,
+  phone: r.phone,
+  amount: { amount: r.amount, currency: r.currency.trim() as Currency },
+  receipt: r.receipt ?? undefined,
+  reason: r.reason,
+  returnPolicy: r.return_policy,
+  status: r.status,
+  heldAt: r.held_at.getTime(),
+  returnedAt: r.returned_at?.getTime()
+})
+const heldColumns = "id, checkout_id, stk_request_id, buyer_id, phone, currency, amount, receipt, reason, return_policy, status, held_at, returned_at"
 
 export const PaymentStoreLive = Layer.effect(
   PaymentStore,
@@ -113,7 +134,9 @@ export const PaymentStoreLive = Layer.effect(
            where id = ${id} and status = 'PENDING'`).pipe(Effect.asVoid),
 
       recordReceipt: (id, receipt) =>
-        q(db, (sql) => sql`update mpesa_stk_requests set mpesa_receipt_number = ${receipt} where id = ${id} and mpesa_receipt_number is null`).pipe(Effect.asVoid),
+        q(db, (sql) => sql`
+          with r as (update mpesa_stk_requests set mpesa_receipt_number = ${receipt} where id = ${id} and mpesa_receipt_number is null returning id)
+          update held_payments set receipt = ${receipt} where stk_request_id in (select id from r) and receipt is null`).pipe(Effect.asVoid),
 
       requestWithReceipt: (receipt) =>
         Effect.map(q(db, (sql) => sql<Array<{ id: string }>>`select id from mpesa_stk_requests where mpesa_receipt_number = ${receipt}`), (rows) =>
@@ -161,7 +184,38 @@ export const PaymentStoreLive = Layer.effect(
 
       setCheckoutState: (checkoutId, state, at) =>
         q(db, (sql) => sql`
-          update checkouts set state = ${state}, paid_at = case when ${state} = 'PAID' then ${new Date(at)} else paid_at end where id = ${checkoutId}`).pipe(Effect.asVoid)
+          update checkouts set state = ${state}, paid_at = case when ${state} = 'PAID' then ${new Date(at)} else paid_at end where id = ${checkoutId}`).pipe(Effect.asVoid),
+
+      insertHeldPayment: (h) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<HeldRow>>`
+            insert into held_payments (id, checkout_id, stk_request_id, buyer_id, phone, currency, amount, receipt, reason, return_policy, status, held_at)
+            values (${h.id}, ${h.checkoutId}, ${h.stkRequestId}, ${h.buyerId}, ${h.phone}, ${h.amount.currency}, ${h.amount.amount}, ${h.receipt ?? null},
+                    ${h.reason}, ${h.returnPolicy}, ${h.status}, ${new Date(h.heldAt)})
+            on conflict (stk_request_id) do nothing
+            returning ${sql.unsafe(heldColumns)}`),
+          (rows) => Option.map(Option.fromNullable(rows[0]), toHeld)
+        ),
+
+      heldForCheckout: (checkoutId) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<HeldRow>>`select ${sql.unsafe(heldColumns)} from held_payments where checkout_id = ${checkoutId} order by held_at, id`),
+          (rows) => rows.map(toHeld)
+        ),
+
+      lockHeldPayment: (id) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<HeldRow>>`select ${sql.unsafe(heldColumns)} from held_payments where id = ${id} for update`),
+          (rows) => Option.map(Option.fromNullable(rows[0]), toHeld)
+        ),
+
+      setHeldStatus: (id, u) =>
+        q(db, (sql) => sql`
+          update held_payments set status = ${u.status},
+                 decided_by = coalesce(${u.decidedBy ?? null}, decided_by),
+                 decided_at = case when ${u.decidedBy ?? null}::text is null then decided_at else ${new Date(u.at)} end,
+                 returned_at = case when ${u.status} = 'RETURNED' then ${new Date(u.at)} else returned_at end
+           where id = ${id}`).pipe(Effect.asVoid)
     }
   })
 )

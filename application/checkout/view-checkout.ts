@@ -1,10 +1,12 @@
 /**
- * What the buyer sees of a checkout: its orders and the state of its payment. Read in ONE snapshot
+ * What the buyer sees of a checkout: its orders, the state of its payment, and any money received
+ * that could not pay it (held, being returned, returned). Read in ONE snapshot
  * (several statements, one REPEATABLE READ read-only transaction) so a reconciliation committing in
  * between can never show, say, a cancelled payment beside orders still waiting for it; and without
  * row locks, so looking never holds up the money moving.
  */
 import { Effect, Option } from "effect"
+import { heldMoneySentence, stillHeld } from "../../domain/held-money.js"
 import { PaymentStore } from "../payments/payment.port.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { CheckoutNotFound } from "./checkout.errors.js"
@@ -21,12 +23,28 @@ export const viewCheckout = (buyerId: string, checkoutId: string) =>
         const summary = yield* checkouts.getSummary(checkoutId)
         if (Option.isNone(summary) || Option.isNone(owner) || owner.value.buyerId !== buyerId) return yield* new CheckoutNotFound({ checkoutId })
         const last = yield* payments.latestRequest(checkoutId)
+        const held = yield* payments.heldForCheckout(checkoutId)
+        // A push whose money is held did not pay the checkout: it shows HELD (RETURNED once back), never PAID.
+        const lastHeld = Option.isSome(last) ? held.find((h) => h.stkRequestId === last.value.id) : undefined
         return {
           ...summary.value,
+          ...(held.length > 0 && {
+            heldMoney: held.map((h) => ({
+              heldPaymentId: h.id,
+              paymentId: h.stkRequestId,
+              amount: h.amount,
+              receipt: h.receipt,
+              reason: h.reason,
+              status: h.status,
+              heldAt: h.heldAt,
+              returnedAt: h.returnedAt,
+              detail: heldMoneySentence(h)
+            }))
+          }),
           ...(Option.isSome(last) && {
             payment: {
               paymentId: last.value.id,
-              status: last.value.status,
+              status: lastHeld === undefined ? last.value.status : stillHeld(lastHeld.status) ? ("HELD" as const) : ("RETURNED" as const),
               phone: last.value.phone,
               amount: last.value.amount,
               resultCode: last.value.resultCode,

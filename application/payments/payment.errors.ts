@@ -14,6 +14,14 @@ export class PaymentInProgress extends Data.TaggedError("PaymentInProgress")<{ r
   }
 }
 
+/** Money received for this checkout is held (it could not settle it) until it is confirmed returned: no new push meanwhile. */
+export class MoneyHeld extends Data.TaggedError("MoneyHeld")<{ readonly checkoutId: string; readonly held: string }> {
+  readonly code = "PAYMENT.MONEY_HELD"
+  override get message() {
+    return `${this.held} already received for checkout ${this.checkoutId} could not pay it and is held until it is sent back to the phone that paid; no new payment is taken for this checkout meanwhile`
+  }
+}
+
 /** The STK query says "not final yet": the worker retries the reconciliation later (routine: not an error worth a log line). */
 export class PaymentStillPending extends Data.TaggedError("PaymentStillPending")<{ readonly checkoutRequestId: string; readonly detail: string }> {
   readonly code = "PAYMENT.STILL_PENDING"

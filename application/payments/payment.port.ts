@@ -5,6 +5,7 @@
  */
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
+import type { HeldReason, HeldStatus, ReturnPolicy } from "../../domain/held-money.js"
 import type { Money } from "../../domain/money.js"
 import type { OrderState } from "../../domain/order.js"
 import type { StkStatus } from "../ports/payment-gateway.js"
@@ -70,6 +71,23 @@ export interface StoredCallback {
 
 export type CheckoutPaymentState = "PENDING_PAYMENT" | "PAID" | "PAYMENT_FAILED" | "CANCELLED" | "EXPIRED"
 
+/** Money received for a checkout that it could not settle; owed back to the phone that was asked. */
+export interface HeldPayment {
+  readonly id: string
+  readonly checkoutId: string
+  readonly stkRequestId: string
+  readonly buyerId: string
+  /** the phone the push went to: where the money goes back */
+  readonly phone: string
+  readonly amount: Money
+  readonly receipt?: string | undefined
+  readonly reason: HeldReason
+  readonly returnPolicy: ReturnPolicy
+  readonly status: HeldStatus
+  readonly heldAt: number
+  readonly returnedAt?: number | undefined
+}
+
 export class PaymentStore extends Context.Tag("amana/PaymentStore")<
   PaymentStore,
   {
@@ -115,5 +133,11 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     readonly loadCallback: (id: string) => Effect.Effect<Option.Option<StoredCallback>, StoreUnavailable>
     readonly markCallbackProcessed: (id: string, outcome: string, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly setCheckoutState: (checkoutId: string, state: CheckoutPaymentState, at: number) => Effect.Effect<void, StoreUnavailable>
+    /** Once per push: None when this push's money is already held (a replay). */
+    readonly insertHeldPayment: (h: HeldPayment) => Effect.Effect<Option.Option<HeldPayment>, StoreUnavailable>
+    /** The checkout's held money, oldest first (no lock: also for reads). */
+    readonly heldForCheckout: (checkoutId: string) => Effect.Effect<ReadonlyArray<HeldPayment>, StoreUnavailable>
+    readonly lockHeldPayment: (id: string) => Effect.Effect<Option.Option<HeldPayment>, StoreUnavailable>
+    readonly setHeldStatus: (id: string, u: { readonly status: HeldStatus; readonly at: number; readonly decidedBy?: string | undefined }) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}

@@ -19,10 +19,12 @@
  *   Failed           orders -> PAYMENT_FAILED with Daraja's description; the buyer may retry in the window.
  * Anything a machine must not decide (mismatch, unknown CheckoutRequestID, a payment for a checkout
  * that expired, was cancelled or was already paid, a callback the query contradicts) goes to the
- * exception queue with everything needed to follow the money. A replay finds the push settled and
- * does nothing.
+ * exception queue with everything needed to follow the money. Money confirmed received that cannot
+ * settle the checkout is held and sent back (held-money.ts); while it is held the checkout takes no
+ * new push. A replay finds the push settled and does nothing.
  */
 import { Clock, Effect, Option } from "effect"
+import { reasonForOrders, returnPolicy } from "../../domain/held-money.js"
 import * as M from "../../domain/money.js"
 import type { Actor } from "../../domain/order.js"
 import { applyTransition } from "../orders/transition-order.js"
@@ -32,6 +34,7 @@ import { Outbox } from "../ports/outbox.js"
 import { PaymentGateway } from "../ports/payment-gateway.js"
 import type { StkStatus } from "../ports/payment-gateway.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
+import { holdMoney } from "./held-money.js"
 import { payOrders } from "./pay-orders.js"
 import { PaymentStillPending } from "./payment.errors.js"
 import { PaymentStore } from "./payment.port.js"
@@ -165,12 +168,30 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
     const amountWrong = paidAmount !== undefined && !M.equals(paidAmount, request.amount)
     const phoneWrong = agreeing?.phone !== undefined && agreeing.phone !== request.phone
     if (agreeing && (amountWrong || phoneWrong || agreeing.amountWhole === undefined)) {
-      // Money arrived but not as asked: recorded against the push, the orders stay unpaid, a human decides.
+      // Money arrived but not as asked: recorded against the push and held (never kept, never a
+      // reason to charge again), the orders stay unpaid, the money goes back (see held-money.ts).
       yield* store.settleRequest(request.id, settled)
-      yield* exception(amountWrong || agreeing.amountWhole === undefined ? "PAYMENT_AMOUNT_MISMATCH" : "PAYMENT_PHONE_MISMATCH", request.id, {
+      const owner = yield* store.lockCheckout(request.checkoutId)
+      const amountIssue = amountWrong || agreeing.amountWhole === undefined
+      const received = paidAmount ?? request.amount
+      const held = Option.isNone(owner)
+        ? {}
+        : yield* holdMoney(
+            request,
+            {
+              buyerId: owner.value.buyerId,
+              received,
+              receipt,
+              reason: amountIssue ? "AMOUNT_MISMATCH" : "PHONE_MISMATCH",
+              policy: returnPolicy({ received, pushed: request.amount, amountStated: paidAmount !== undefined, fromPushedPhone: !phoneWrong })
+            },
+            at
+          )
+      yield* exception(amountIssue ? "PAYMENT_AMOUNT_MISMATCH" : "PAYMENT_PHONE_MISMATCH", request.id, {
         reason: amountWrong ? `paid ${paidAmount ? M.format(paidAmount) : "?"}, asked ${M.format(request.amount)}` : agreeing.amountWhole === undefined ? "the callback carries no amount" : `paid from ${agreeing.phone}, asked ${request.phone}`,
         paidAmount: paidAmount ?? null,
-        paidPhone: agreeing.phone ?? null
+        paidPhone: agreeing.phone ?? null,
+        ...held
       })
       return "MISMATCH" as const
     }
@@ -186,7 +207,9 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
     if (!waiting) {
       const alreadyPaid = c.orders.every((o) => o.state !== "PENDING_PAYMENT" && o.state !== "PAYMENT_FAILED" && o.state !== "EXPIRED" && o.state !== "CANCELLED_BY_USER")
       const kind = alreadyPaid ? "DUPLICATE_PAYMENT" : "LATE_PAYMENT"
-      yield* exception(kind, request.id, { reason: `payment confirmed for a checkout whose orders are ${[...new Set(c.orders.map((o) => o.state))].join(", ")}; refund or reinstate`, receipt: receipt ?? null })
+      // The money came as asked, for a checkout that can no longer take it: held and sent back.
+      const held = yield* holdMoney(request, { buyerId: c.buyerId, received: paidAmount ?? request.amount, receipt, reason: reasonForOrders(c.orders.map((o) => o.state)), policy: "AUTOMATIC" }, at)
+      yield* exception(kind, request.id, { reason: `payment confirmed for a checkout whose orders are ${[...new Set(c.orders.map((o) => o.state))].join(", ")}; the money is held and returned`, receipt: receipt ?? null, ...held })
       return kind
     }
     yield* payOrders(

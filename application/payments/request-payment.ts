@@ -3,6 +3,7 @@
  * called and never retried blindly (a timeout does not say whether the phone got a prompt); while
  * a prompt may still be on the phone a second push is refused. A checkout whose last payment failed
  * goes back to PENDING_PAYMENT first (allowed inside the 12-hour window; the domain checks it).
+ * While money received for the checkout is held (it could not settle it; held-money.ts), no push.
  */
 import { Clock, Effect, Option } from "effect"
 import { CheckoutNotFound } from "../checkout/checkout.errors.js"
@@ -14,7 +15,9 @@ import { Ids } from "../ports/ids.js"
 import { Outbox } from "../ports/outbox.js"
 import { PaymentGateway } from "../ports/payment-gateway.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
-import { CheckoutNotPayable, PaymentInProgress } from "./payment.errors.js"
+import { stillHeld } from "../../domain/held-money.js"
+import * as M from "../../domain/money.js"
+import { CheckoutNotPayable, MoneyHeld, PaymentInProgress } from "./payment.errors.js"
 import { PaymentStore } from "./payment.port.js"
 
 /** How long an unanswered prompt blocks another push (Safaricom's prompt times out well within this). */
@@ -41,6 +44,9 @@ export const requestPayment = (cmd: RequestPayment) =>
         const found = yield* store.lockCheckout(cmd.checkoutId)
         if (Option.isNone(found) || found.value.buyerId !== cmd.buyerId) return yield* new CheckoutNotFound({ checkoutId: cmd.checkoutId })
         const checkout = found.value
+        // Money already received for this checkout and not yet confirmed returned: never ask again.
+        const held = (yield* store.heldForCheckout(checkout.checkoutId)).filter((h) => stillHeld(h.status))
+        if (held.length > 0) return yield* new MoneyHeld({ checkoutId: checkout.checkoutId, held: M.format(M.sum(held.map((h) => h.amount), held[0]!.amount.currency)) })
         const states = new Set(checkout.orders.map((o) => o.state))
         const payable = [...states].every((s) => s === "PENDING_PAYMENT" || s === "PAYMENT_FAILED")
         if (!payable) return yield* new CheckoutNotPayable({ checkoutId: checkout.checkoutId, state: checkout.orders[0]?.state ?? checkout.state })

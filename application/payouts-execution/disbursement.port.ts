@@ -26,10 +26,12 @@ export interface PayoutRecord {
   readonly receipt: string | undefined
 }
 
+/** Money back to a buyer: an order's share (orderId), or money held for a checkout (heldPaymentId). */
 export interface RefundRecord {
   readonly kind: "REFUND"
   readonly id: string
-  readonly orderId: string
+  readonly orderId: string | undefined
+  readonly heldPaymentId: string | undefined
   readonly buyerId: string
   readonly phone: string
   readonly amount: Money
@@ -104,8 +106,8 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
     readonly markCommissionsPaid: (affiliateUserId: string, payoutId: string) => Effect.Effect<void, StoreUnavailable>
     /** Who paid for the order and from which phone; None when the order was never paid. */
     readonly refundContext: (orderId: string) => Effect.Effect<Option.Option<{ readonly buyerId: string; readonly phone: string; readonly paid: Money }>, StoreUnavailable>
-    /** Once per order; false when the refund already exists. */
-    readonly createRefund: (r: { readonly id: string; readonly orderId: string; readonly buyerId: string; readonly phone: string; readonly amount: Money; readonly disbursed: Money; readonly originatorConversationId: string }) => Effect.Effect<boolean, StoreUnavailable>
+    /** Once per order (or held payment); false when the refund already exists. */
+    readonly createRefund: (r: { readonly id: string; readonly orderId?: string | undefined; readonly heldPaymentId?: string | undefined; readonly buyerId: string; readonly phone: string; readonly amount: Money; readonly disbursed: Money; readonly originatorConversationId: string }) => Effect.Effect<boolean, StoreUnavailable>
     /** The raw callback, durably, before anything else; returns its id. */
     readonly storeCallback: (c: {
       readonly kind: B2CCallbackKind
@@ -115,6 +117,8 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
       readonly remoteAddr: string | undefined
     }) => Effect.Effect<number, StoreUnavailable>
     readonly markCallbackProcessed: (callbackId: number, outcome: string) => Effect.Effect<void, StoreUnavailable>
+    /** The return of held money finished: RETURNED (Daraja confirmed it) or RETURN_FAILED (still held). */
+    readonly heldReturnFinished: (heldPaymentId: string, status: "RETURNED" | "RETURN_FAILED", at: number) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}
 

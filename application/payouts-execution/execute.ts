@@ -5,7 +5,8 @@
  *   PAYOUT_REQUESTED        one B2C request (OriginatorConversationID = the payout's idempotency
  *                           key; Daraja refuses a reused one, which tells us the first got through)
  *   ORDER_REFUNDED, ORDER_CANCELLED (a paid order)   one refund row, then REFUND_REQUESTED
- *   REFUND_REQUESTED        one B2C request to the phone that paid
+ *   REFUND_REQUESTED        one B2C request to the phone that paid (an order's refund, or the
+ *                           return of money held for a checkout: application/payments/held-money.ts)
  *   MPESA_B2C_RESULT_RECEIVED  checked against the ids Daraja gave us (see applyB2CResult); a
  *                           verified success: SUCCEEDED, the ledger posting (payable -> M-Pesa
  *                           clearing), affiliate commissions PAID; a failure: a status query first
@@ -17,6 +18,7 @@
  * after it is refused by Daraja as a duplicate (treated as submitted).
  */
 import { Clock, Effect, Option } from "effect"
+import { heldPaymentReturnedPosting } from "../../domain/ledger.js"
 import type { Money } from "../../domain/money.js"
 import { format } from "../../domain/money.js"
 import { OrderStore } from "../orders/order.port.js"
@@ -62,6 +64,7 @@ const sendB2C = (target: PayoutRecord | RefundRecord, phone: string, amount: Mon
     // a result against, so whatever arrives is confirmed by a Transaction Status query.
     if (e.errorCode === DUPLICATE_ORIGINATOR) return yield* store.markSubmitted(target, { at, conversationId: undefined, disbursed: amount })
     yield* store.markFinished(target, { status: "FAILED", at, receipt: undefined, result: { refusedBy: "daraja", errorCode: e.errorCode, errorMessage: e.errorMessage } })
+    if (target.kind === "REFUND" && target.heldPaymentId !== undefined) yield* store.heldReturnFinished(target.heldPaymentId, "RETURN_FAILED", at)
     yield* raise(`${target.kind}_FAILED`, target.kind.toLowerCase(), target.id, { reason: `Daraja refused the B2C request: ${e.errorCode} ${e.errorMessage}`, amount: format(amount) }, `${target.kind.toLowerCase()}-failed:${target.id}`)
     if (target.kind === "PAYOUT") yield* store.completeBatchIfDone(target.batchId, at)
   })
@@ -107,7 +110,8 @@ export const submitRefund = (refundId: string) =>
     const found = yield* store.lockRefund(refundId)
     if (Option.isNone(found) || found.value.status !== "PENDING") return
     const r = found.value
-    yield* sendB2C(r, r.phone, r.disbursed, `Amana refund for order ${r.orderId}`.slice(0, 100))
+    const remarks = r.orderId !== undefined ? `Amana refund for order ${r.orderId}` : `Amana return of payment ${r.heldPaymentId ?? r.id}`
+    yield* sendB2C(r, r.phone, r.disbursed, remarks.slice(0, 100))
   })
 
 /**
@@ -160,8 +164,14 @@ const settleSucceeded = (t: PayoutRecord | RefundRecord, at: number, receipt: st
     if (amountWhole !== undefined && amountWhole * 100 !== sent.amount && sent.currency === "KES")
       yield* raise("B2C_AMOUNT_MISMATCH", t.kind.toLowerCase(), t.id, { asked: format(sent), paidWhole: amountWhole }, `b2c-amount:${t.id}`)
     yield* store.markFinished(t, { status: "SUCCEEDED", at, receipt, result })
-    const posting = t.kind === "PAYOUT" ? payoutSettledPosting(t.payeeKind, t.payeeId, sent, t.id) : refundSettledPosting(t.buyerId, t.amount, sent, t.id)
+    const posting =
+      t.kind === "PAYOUT"
+        ? payoutSettledPosting(t.payeeKind, t.payeeId, sent, t.id)
+        : t.heldPaymentId !== undefined
+          ? heldPaymentReturnedPosting(t.heldPaymentId, t.amount, t.id)
+          : refundSettledPosting(t.buyerId, t.amount, sent, t.id)
     yield* Effect.flatMap(OrderStore, (o) => o.post([posting], at))
+    if (t.kind === "REFUND" && t.heldPaymentId !== undefined) yield* store.heldReturnFinished(t.heldPaymentId, "RETURNED", at)
     if (t.kind === "PAYOUT") {
       if (t.payeeKind === "AFFILIATE") yield* store.markCommissionsPaid(t.payeeId, t.id)
       yield* store.completeBatchIfDone(t.batchId, at)
@@ -173,6 +183,7 @@ const settleFailed = (t: PayoutRecord | RefundRecord, at: number, why: string, r
   Effect.gen(function* () {
     const store = yield* DisbursementStore
     yield* store.markFinished(t, { status: "FAILED", at, receipt: undefined, result })
+    if (t.kind === "REFUND" && t.heldPaymentId !== undefined) yield* store.heldReturnFinished(t.heldPaymentId, "RETURN_FAILED", at)
     yield* raise(`${t.kind}_FAILED`, t.kind.toLowerCase(), t.id, { reason: why, originatorConversationId: t.originatorConversationId }, `${t.kind.toLowerCase()}-failed:${t.id}`)
     if (t.kind === "PAYOUT") yield* store.completeBatchIfDone(t.batchId, at)
   })

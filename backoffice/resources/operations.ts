@@ -1,9 +1,10 @@
-/** The exception queue, payout batches, payouts and affiliate commissions, the audit log and admin users. */
+/** The exception queue, held money, payout batches, payouts and affiliate commissions, the audit log and admin users. */
 import { Effect, Option } from "effect"
 import type { ResourceWithOptions } from "adminjs"
 import { createAdminUser, verifyAuditChain } from "../../application/admin/admin-accounts.js"
 import { AdminRole } from "../../application/admin/admin-roles.js"
 import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
+import { returnHeldMoney } from "../../application/admin/held-money.js"
 import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import { refundException, resolveException, retryException } from "../../application/admin/work-exceptions.js"
 import { readOnlyActions, text, writeAction } from "../actions.js"
@@ -211,6 +212,65 @@ export const commissionsResource = (ctx: BackofficeContext): ResourceWithOptions
         fields: [{ name: "reason", label: "Why (required, kept in the audit log)", type: "textarea" }],
         when: (p) => p["state"] === "APPROVED",
         run: (actor, payload, id) => Effect.as(rejectCommissionForFraud(actor, { commissionId: id ?? "", reason: text(payload, "reason") ?? "" }), "Commission rejected: the amount is back with the seller")
+      })
+    }
+  }
+})
+
+/**
+ * Money M-Pesa received that could not settle its checkout (issue 10 item 5), open first. Most goes
+ * back by itself; FINANCE returns the rest (policy FINANCE) after checking the statement.
+ */
+export const heldMoneyResource = (ctx: BackofficeContext): ResourceWithOptions => ({
+  resource: new ReadModelResource(
+    {
+      id: "held_payments",
+      query: `select h.id, h.checkout_id, h.stk_request_id, h.buyer_id, h.amount, h.currency, h.receipt, h.reason, h.return_policy, h.status,
+                     h.held_at, h.returned_at, a.email as decided_by, h.decided_at,
+                     (case when h.status = 'RETURNED' then '1' else '0' end) || to_char(h.held_at at time zone 'UTC', 'YYYYMMDDHH24MISSUS') as queue_order
+                from held_payments h left join admin_users a on a.id = h.decided_by`,
+      properties: [
+        { path: "id", isId: true, filter: "exact" },
+        { path: "checkout_id", filter: "exact" },
+        { path: "stk_request_id", filter: "exact" },
+        { path: "buyer_id", filter: "exact" },
+        { path: "amount_text", filter: "none", sortable: false },
+        { path: "receipt", filter: "exact" },
+        { path: "reason", filter: "exact" },
+        { path: "return_policy", filter: "exact" },
+        { path: "status", filter: "exact" },
+        { path: "held_at", type: "datetime", filter: "range" },
+        { path: "returned_at", type: "datetime", filter: "range" },
+        { path: "decided_by" },
+        { path: "decided_at", type: "datetime", filter: "range" },
+        { path: "queue_order", filter: "none" }
+      ],
+      format: (row) => ({ amount_text: money(row["amount"], row["currency"]) })
+    },
+    ctx.read
+  ),
+  options: {
+    id: "held_payments",
+    navigation: { name: "Operations", icon: "AlertTriangle" },
+    sort: { sortBy: "queue_order", direction: "asc" },
+    listProperties: ["checkout_id", "amount_text", "receipt", "reason", "return_policy", "status", "held_at"],
+    filterProperties: ["status", "reason", "return_policy", "checkout_id", "receipt"],
+    properties: {
+      status: { availableValues: ["HELD", "RETURNING", "RETURNED", "RETURN_FAILED"].map((v) => ({ value: v, label: v })) },
+      queue_order: { isVisible: false }
+    },
+    actions: {
+      ...readOnlyActions("payouts.read"),
+      returnByB2C: writeAction(ctx, "held_payments", "returnByB2C", {
+        actionType: "record",
+        capability: "payouts.approve",
+        icon: "CornerUpLeft",
+        label: "Return by M-Pesa",
+        submitLabel: "Send it back to the phone that paid",
+        variant: "danger",
+        fields: [{ name: "note", label: "What the statement shows (required, kept in the audit log)", type: "textarea" }],
+        when: (p) => p["status"] === "HELD",
+        run: (actor, payload, id) => Effect.as(returnHeldMoney(actor, { heldPaymentId: id ?? "", note: text(payload, "note") ?? "" }), "Return sent by M-Pesa B2C; it shows RETURNED once Daraja confirms it")
       })
     }
   }

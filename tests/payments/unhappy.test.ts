@@ -79,14 +79,15 @@ describe("M-Pesa unhappy paths", () => {
     expect(await exceptions(c.checkoutId)).toEqual(["CALLBACK_CONTRADICTED"])
   })
 
-  it("an amount that does not match: recorded against the push, orders stay unpaid, exception raised", async () => {
+  it("an amount that does not match: recorded against the push, orders stay unpaid, the money held (never shown PAID), exception raised", async () => {
     const c = await checkout()
     const crid = await pay(c)
     await api.fake.sendCallback(crid, { amount: 1 })
     expect(await drainOutbox(api, db.sql)).toEqual([])
     const s = await state(c)
     expect(s.orders[0].state).toBe("PENDING_PAYMENT")
-    expect(s.payment).toMatchObject({ status: "PAID" })
+    expect(s.payment).toMatchObject({ status: "HELD" })
+    expect(s.heldMoney).toEqual([expect.objectContaining({ amount: { amount: 1_00, currency: "KES" }, reason: "AMOUNT_MISMATCH" })])
     expect(await postings(c.checkoutId)).toEqual([])
     expect(await exceptions(c.checkoutId)).toEqual(["PAYMENT_AMOUNT_MISMATCH"])
     const row = await db.sql`select paid_amount from mpesa_stk_requests where checkout_request_id = ${crid}`
@@ -129,7 +130,7 @@ describe("M-Pesa unhappy paths", () => {
     ])
   })
 
-  it("a payment confirmed after the checkout expired goes to the exception queue; the money is recorded on the push", async () => {
+  it("a payment confirmed after the checkout expired goes to the exception queue; the money is recorded on the push and held", async () => {
     const c = await checkout()
     const crid = await pay(c)
     await db.sql`update checkouts set created_at = now() - interval '13 hours', expires_at = now() - interval '1 hour' where id = ${c.checkoutId}`
@@ -139,7 +140,8 @@ describe("M-Pesa unhappy paths", () => {
     expect(await drainOutbox(api, db.sql)).toEqual([])
     const s = await state(c)
     expect(s.orders[0].state).toBe("EXPIRED")
-    expect(s.payment.status).toBe("PAID")
+    expect(s.payment.status).toBe("HELD")
+    expect(s.heldMoney[0]).toMatchObject({ reason: "CHECKOUT_EXPIRED", amount: { amount: 1_330_00, currency: "KES" } })
     expect(s.payment.receipt).toBeDefined()
     expect(await postings(c.checkoutId)).toEqual([])
     expect(await exceptions(c.checkoutId)).toEqual(["LATE_PAYMENT"])

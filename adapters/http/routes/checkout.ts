@@ -15,7 +15,9 @@ import { timingSafeEqual } from "node:crypto"
 
 const Payment = Schema.Struct({
   paymentId: Schema.String,
-  status: Schema.Literal("PENDING", "PAID", "CANCELLED", "FAILED"),
+  status: Schema.Literal("PENDING", "PAID", "CANCELLED", "FAILED", "HELD", "RETURNED").annotations({
+    description: "HELD: M-Pesa took money that could not pay this checkout (see heldMoney); it is sent back, and no new payment is taken until it is RETURNED"
+  }),
   phone: Schema.String,
   amount: Money,
   resultCode: Schema.optional(Schema.String),
@@ -23,6 +25,18 @@ const Payment = Schema.Struct({
   receipt: Schema.optional(Schema.String),
   requestedAt: Instant
 }).annotations({ identifier: "Payment" })
+
+const HeldMoney = Schema.Struct({
+  heldPaymentId: Schema.String,
+  paymentId: Schema.String,
+  amount: Money,
+  receipt: Schema.optional(Schema.String),
+  reason: Schema.Literal("AMOUNT_MISMATCH", "PHONE_MISMATCH", "CHECKOUT_EXPIRED", "CHECKOUT_CANCELLED", "ALREADY_PAID", "NOT_PAYABLE"),
+  status: Schema.Literal("HELD", "RETURNING", "RETURNED", "RETURN_FAILED"),
+  heldAt: Instant,
+  returnedAt: Schema.optional(Instant),
+  detail: Schema.String
+}).annotations({ identifier: "HeldMoney", description: "money M-Pesa received for this checkout that could not pay it, and its way back to the phone that paid" })
 
 const Checkout = Schema.Struct({
   checkoutId: Schema.String,
@@ -34,7 +48,8 @@ const Checkout = Schema.Struct({
   expiresAt: Instant,
   payerPhone: Schema.String,
   orders: Schema.Array(Schema.Struct({ orderId: Schema.String, storeId: Schema.String, state: State, total: Money })),
-  payment: Schema.optional(Payment)
+  payment: Schema.optional(Payment),
+  heldMoney: Schema.optional(Schema.Array(HeldMoney))
 }).annotations({ identifier: "Checkout" })
 
 const IdempotencyKey = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.pattern(/^[\x21-\x7e]+$/, { message: () => "printable ASCII without spaces" }))
@@ -106,7 +121,7 @@ export const checkoutRoutes = [
     tag: "Payments",
     summary: "Pay the checkout by M-Pesa: an STK push to the phone",
     description:
-      "At most 3 pushes per phone per hour. A push still waiting on the phone blocks another for 90 s. After a failed payment the checkout can be paid again within 12 hours of checkout. The result arrives asynchronously: poll GET /api/v1/checkouts/{id}.",
+      "At most 3 pushes per phone per hour. A push still waiting on the phone blocks another for 90 s. While money received for the checkout is held (it could not pay it, see heldMoney), a push is 409 PAYMENT.MONEY_HELD. After a failed payment the checkout can be paid again within 12 hours of checkout. The result arrives asynchronously: poll GET /api/v1/checkouts/{id}.",
     auth: "required",
     params: IdParam,
     body: Schema.Struct({ phone: Phone }),
