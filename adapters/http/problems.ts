@@ -167,6 +167,12 @@ export const toProblem = (error: unknown): Problem | undefined => {
 export const isMappedTag = (tag: string): boolean => tag in STATUS
 
 /** A Schema decoding failure of one part of the request, as a RequestInvalid value. */
+/** A route that answers 404 as if it did not exist (a wrong callback secret, /dev outside development). */
+export class NotFoundRoute {
+  readonly _tag = "NotFoundRoute"
+  readonly message = "there is nothing here"
+}
+
 export class RequestInvalid {
   readonly _tag = "RequestInvalid"
   constructor(

@@ -11,6 +11,7 @@
  *
  * A refusal is a ConfigError naming the variable; start-up fails with it.
  */
+import { timingSafeEqual } from "node:crypto"
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
 
 export const MIN_SECRET_LENGTH = 32
@@ -76,3 +77,10 @@ export const optionalSecret = (name: string): Config.Config<Option.Option<Redact
       })
     )
   )
+
+/** A secret a request carries (in a path, a header) compared with ours in constant time. */
+export const sameSecret = (given: string, expected: string): boolean => {
+  const x = Buffer.from(given)
+  const y = Buffer.from(expected)
+  return x.length === y.length && timingSafeEqual(x, y)
+}

@@ -4,13 +4,15 @@
  * approved, so a later material edit can be reviewed as a diff against it.
  */
 import { Clock, Effect, Either } from "effect"
+import type { Option } from "effect"
 import { transitionVerification } from "../../domain/catalogue.js"
 import type { VerificationState } from "../../domain/catalogue.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
 import { AdminStore } from "./admin.port.js"
-import type { ProductReviewedFields } from "./admin.port.js"
+import type { BrandRecord, ProductRecord, ProductReviewedFields } from "./admin.port.js"
 import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
 
 export type CatalogueDecision = "VERIFY" | "REJECT" | "SUSPEND"
@@ -27,62 +29,77 @@ const decideReason = (cmd: DecideCatalogueItem) =>
   // a rejection or a suspension is explained to the seller; a verification may carry a note
   cmd.decision === "VERIFY" ? Effect.succeed(cmd.reason?.trim() || null) : requiredText(cmd.reason, "a reason")
 
+/** What differs between reviewing a product and a brand; the decision itself is one use case. */
+interface Reviewable<Item extends { readonly id: string; readonly state: VerificationState; readonly rejectionReason: string | null }> {
+  readonly entity: "product" | "brand"
+  readonly lock: (store: AdminStore["Type"], id: string) => Effect.Effect<Option.Option<Item>, StoreUnavailable>
+  readonly save: (store: AdminStore["Type"], item: Item, change: { readonly state: VerificationState; readonly reason: string | null; readonly by: string; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+  /** What the audit entry records beside the state and the reason. */
+  readonly before: (item: Item) => Readonly<Record<string, unknown>>
+  readonly after: (item: Item, to: VerificationState) => Readonly<Record<string, unknown>>
+  /** The event's payload beside from, to, reason and at. */
+  readonly facts: (item: Item) => Readonly<Record<string, unknown>>
+}
+
+const decide = <Item extends { readonly id: string; readonly state: VerificationState; readonly rejectionReason: string | null }>(kind: Reviewable<Item>) => {
+  const prefix = kind.entity.toUpperCase() as "PRODUCT" | "BRAND"
+  return (actor: AdminActor, cmd: DecideCatalogueItem) =>
+    Effect.gen(function* () {
+      yield* authorize(actor, "catalogue.review")
+      const reason = yield* decideReason(cmd)
+      const uow = yield* UnitOfWork
+      const at = yield* Clock.currentTimeMillis
+      return yield* uow.transaction(
+        Effect.gen(function* () {
+          const store = yield* AdminStore
+          const item = yield* found(kind.entity, cmd.id, kind.lock(store, cmd.id))
+          const to = target[cmd.decision]
+          const next = transitionVerification(item.state, to, reason ?? undefined)
+          if (Either.isLeft(next)) return yield* Effect.fail(next.left)
+          const keptReason = to === "VERIFIED" ? null : reason
+          yield* kind.save(store, item, { state: to, reason: keptReason, by: actor.id, at })
+          yield* recordAdminAction(
+            actor,
+            {
+              action: `${prefix}.${cmd.decision}`,
+              entity: kind.entity,
+              entityId: item.id,
+              before: { state: item.state, rejectionReason: item.rejectionReason, ...kind.before(item) },
+              after: { state: to, rejectionReason: keptReason, ...kind.after(item, to) },
+              reason
+            },
+            [{ type: `${prefix}_${to}`, aggregateType: prefix, aggregateId: item.id, payload: { ...kind.facts(item), from: item.state, to, reason, at } }]
+          )
+          return { id: item.id, state: to }
+        })
+      )
+    })
+}
+
+const decideProductItem = decide<ProductRecord>({
+  entity: "product",
+  lock: (store, id) => store.lockProduct(id),
+  // Verifying stores what was approved, for later diffs.
+  save: (store, product, change) => store.setProductState(product.id, { ...change, ...(change.state === "VERIFIED" && { verified: product.current }) }),
+  before: (product) => ({ version: product.version }),
+  after: (product, to) => ({ version: product.version, ...(to === "VERIFIED" && { approved: product.current }) }),
+  facts: (product) => ({ productId: product.id, storeId: product.storeId, version: product.version })
+})
+
+const decideBrandItem = decide<BrandRecord>({
+  entity: "brand",
+  lock: (store, id) => store.lockBrand(id),
+  save: (store, brand, change) => store.setBrandState(brand.id, change),
+  before: () => ({}),
+  after: () => ({}),
+  facts: (brand) => ({ brandId: brand.id })
+})
+
 export const decideProduct = (actor: AdminActor, cmd: DecideCatalogueItem) =>
-  Effect.gen(function* () {
-    yield* authorize(actor, "catalogue.review")
-    const reason = yield* decideReason(cmd)
-    const uow = yield* UnitOfWork
-    const at = yield* Clock.currentTimeMillis
-    return yield* uow.transaction(
-      Effect.gen(function* () {
-        const store = yield* AdminStore
-        const product = yield* found("product", cmd.id, store.lockProduct(cmd.id))
-        const to = target[cmd.decision]
-        const next = transitionVerification(product.state, to, reason ?? undefined)
-        if (Either.isLeft(next)) return yield* Effect.fail(next.left)
-        const keptReason = to === "VERIFIED" ? null : reason
-        yield* store.setProductState(product.id, { state: to, reason: keptReason, by: actor.id, at, ...(to === "VERIFIED" && { verified: product.current }) })
-        yield* recordAdminAction(
-          actor,
-          {
-            action: `PRODUCT.${cmd.decision}`,
-            entity: "product",
-            entityId: product.id,
-            before: { state: product.state, rejectionReason: product.rejectionReason, version: product.version },
-            after: { state: to, rejectionReason: keptReason, version: product.version, ...(to === "VERIFIED" && { approved: product.current }) },
-            reason
-          },
-          [{ type: `PRODUCT_${to}`, aggregateType: "PRODUCT", aggregateId: product.id, payload: { productId: product.id, storeId: product.storeId, from: product.state, to, version: product.version, reason, at } }]
-        )
-        return { productId: product.id, state: to }
-      })
-    )
-  }).pipe(Effect.withSpan("Admin.decideProduct"))
+  Effect.map(decideProductItem(actor, cmd), ({ id, state }) => ({ productId: id, state })).pipe(Effect.withSpan("Admin.decideProduct"))
 
 export const decideBrand = (actor: AdminActor, cmd: DecideCatalogueItem) =>
-  Effect.gen(function* () {
-    yield* authorize(actor, "catalogue.review")
-    const reason = yield* decideReason(cmd)
-    const uow = yield* UnitOfWork
-    const at = yield* Clock.currentTimeMillis
-    return yield* uow.transaction(
-      Effect.gen(function* () {
-        const store = yield* AdminStore
-        const brand = yield* found("brand", cmd.id, store.lockBrand(cmd.id))
-        const to = target[cmd.decision]
-        const next = transitionVerification(brand.state, to, reason ?? undefined)
-        if (Either.isLeft(next)) return yield* Effect.fail(next.left)
-        const keptReason = to === "VERIFIED" ? null : reason
-        yield* store.setBrandState(brand.id, { state: to, reason: keptReason, by: actor.id, at })
-        yield* recordAdminAction(
-          actor,
-          { action: `BRAND.${cmd.decision}`, entity: "brand", entityId: brand.id, before: { state: brand.state, rejectionReason: brand.rejectionReason }, after: { state: to, rejectionReason: keptReason }, reason },
-          [{ type: `BRAND_${to}`, aggregateType: "BRAND", aggregateId: brand.id, payload: { brandId: brand.id, from: brand.state, to, reason, at } }]
-        )
-        return { brandId: brand.id, state: to }
-      })
-    )
-  }).pipe(Effect.withSpan("Admin.decideBrand"))
+  Effect.map(decideBrandItem(actor, cmd), ({ id, state }) => ({ brandId: id, state })).pipe(Effect.withSpan("Admin.decideBrand"))
 
 export interface FieldChange {
   readonly field: string

@@ -9,9 +9,9 @@ import { checkoutRequestIdOf } from "../../daraja/callbacks.js"
 import { callbackPath } from "../config.js"
 import { hasBadText } from "../edge.js"
 import { endpoint, header, me } from "../endpoint.js"
-import { RequestInvalid } from "../problems.js"
+import { NotFoundRoute, RequestInvalid } from "../problems.js"
+import { sameSecret } from "../../system/secrets.js"
 import { Id, IdParam, Instant, Money, Phone, State } from "../wire.js"
-import { timingSafeEqual } from "node:crypto"
 
 const Payment = Schema.Struct({
   paymentId: Schema.String,
@@ -54,16 +54,7 @@ const Checkout = Schema.Struct({
 
 const IdempotencyKey = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.pattern(/^[\x21-\x7e]+$/, { message: () => "printable ASCII without spaces" }))
 
-const sameSecret = (a: string, b: string) => {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
 
-class NotFoundRoute {
-  readonly _tag = "NotFoundRoute"
-  readonly message = "there is nothing here"
-}
 
 export const checkoutRoutes = [
   endpoint({

@@ -2,12 +2,9 @@
 import { Effect, Schema } from "effect"
 import { DevInbox } from "../../../application/ports/dev-inbox.js"
 import { endpoint } from "../endpoint.js"
+import { NotFoundRoute } from "../problems.js"
 import { Instant } from "../wire.js"
 
-class DevOnly {
-  readonly _tag = "NotFoundRoute"
-  readonly message = "there is nothing here"
-}
 
 export const devRoutes = [
   endpoint({
@@ -26,7 +23,7 @@ export const devRoutes = [
     errors: [400, 404],
     handler: ({ query, ctx }) =>
       ctx.config.production
-        ? Effect.fail(new DevOnly())
+        ? Effect.fail(new NotFoundRoute())
         : Effect.flatMap(DevInbox, (inbox) =>
             Effect.map(inbox.list({ ...(query.to !== undefined && { to: query.to }), limit: query.limit }), (items) => ({
               items: items.map((m) => ({ id: m.id, to: m.to, template: m.template, params: m.params, text: m.text, sentAt: m.sentAt }))

@@ -18,7 +18,6 @@
  * receivers read the raw body (signatures are over the exact bytes).
  */
 import { isUtf8 } from "node:buffer"
-import { timingSafeEqual } from "node:crypto"
 import express from "express"
 import type { Request, Response } from "express"
 import { Effect, Either, Option, Redacted, Schema } from "effect"
@@ -43,6 +42,7 @@ import type { Endpoint, RequestContext } from "../endpoint.js"
 import { problem } from "../problems.js"
 import { runAndAnswer, sendProblem } from "../run.js"
 import { IdParam, Instant, Money } from "../wire.js"
+import { sameSecret } from "../../system/secrets.js"
 
 // --- wire shapes -------------------------------------------------------------------------------
 
@@ -235,11 +235,6 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
 
 // --- raw webhook receivers ------------------------------------------------------------------------
 
-const sameSecret = (a: string, b: string) => {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
 
 const rawBuffer = (req: Request): Buffer => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))
 const headerOf = (req: Request, name: string) => {
