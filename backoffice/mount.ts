@@ -29,7 +29,11 @@ import { Database } from "../adapters/postgres/database.js"
 import { actionLabels } from "./actions.js"
 import type { BackofficeContext } from "./actions.js"
 import { dashboardData } from "./dashboard.js"
+import { makeCsrf } from "./csrf.js"
 import { adminWriteGate } from "./gate.js"
+import type { Refuse } from "./gate.js"
+import { adminPages } from "./html.js"
+import { listParamsGuard } from "./list-params.js"
 import type { Read } from "./read-model.js"
 import { brandsResource, productsResource, sellersResource } from "./resources/catalogue.js"
 import { discountCodesResource, promotionsResource } from "./resources/incentives.js"
@@ -49,6 +53,10 @@ export interface BackofficeOptions {
   readonly maxBodyBytes: number
   /** the client's address as a rate-limit key (TRUST_PROXY honoured) */
   readonly clientAddress: (req: express.Request) => string
+  /** how the guards (gate, CSRF, list queries) answer a refusal: problem+json */
+  readonly refuse: Refuse
+  /** origins the back-office is reached on besides the request's own Host (PUBLIC_BASE_URL's) */
+  readonly publicOrigins: ReadonlyArray<string>
 }
 
 export const ADMIN_ROOT = "/admin"
@@ -176,8 +184,19 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
     proxy: options.production,
     cookie: { httpOnly: true, sameSite: "strict", secure: options.production, path: ADMIN_ROOT, maxAge: options.sessionTtlMs ?? 8 * 60 * 60_000 }
   })
-  // The session runs before the gate; the router's own session middleware then sees req.session and steps aside.
-  app.use(ADMIN_ROOT, options.bodyGuard, sessionMiddleware, adminWriteGate)
+  // formidable's own defaults are 20 MB of fields and 1,000 of them
+  const formOptions = { maxFieldsSize: options.maxBodyBytes, maxFileSize: options.maxBodyBytes, maxFields: 500 }
+  const csrf = makeCsrf({ production: options.production, secret: options.sessionSecret, publicOrigins: options.publicOrigins, formOptions, refuse: options.refuse })
+  const describe = (resourceId: string): ReadonlyMap<string, string> | undefined => {
+    try {
+      return new Map(admin.findResource(resourceId).properties().map((p) => [p.path(), String(p.type())]))
+    } catch {
+      return undefined
+    }
+  }
+  // The session runs before the guards; the router's own session middleware then sees req.session and steps aside.
+  // Pages get their CSP nonce and CSRF token; changes must come from our pages (Origin, token); the role gate; list queries.
+  app.use(ADMIN_ROOT, options.bodyGuard, sessionMiddleware, adminPages(csrf.tokenFor), csrf.guard, adminWriteGate(options.refuse), listParamsGuard(describe, options.refuse))
 
   const router = AdminJSExpress.buildAuthenticatedRouter(
     admin,
@@ -200,8 +219,7 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
     },
     null,
     { resave: false, saveUninitialized: false } as never,
-    // formidable's own defaults are 20 MB of fields and 1,000 of them
-    { maxFieldsSize: options.maxBodyBytes, maxFileSize: options.maxBodyBytes, maxFields: 500 }
+    formOptions
   )
   app.use(ADMIN_ROOT, router)
 }

@@ -7,6 +7,7 @@
 import { BaseProperty, BaseRecord, BaseResource } from "adminjs"
 import type { ActionContext, PropertyType , Filter } from "adminjs"
 import type { CancellableQuery, Sql } from "../adapters/postgres/database.js"
+import { parseInstant } from "./instants.js"
 
 export type Read = <A>(f: (sql: Sql) => CancellableQuery<A>) => Promise<A>
 
@@ -90,9 +91,18 @@ export class ReadModelResource extends BaseResource {
       const column = `r.${quote(spec.path)}`
       const value = f.value as unknown
       if (value !== null && typeof value === "object") {
-        const range = value as { from?: string; to?: string }
-        if (range.from) clauses.push(`${column} >= $${values.push(range.from)}`)
-        if (range.to) clauses.push(`${column} <= $${values.push(range.to)}`)
+        const range = value as { from?: unknown; to?: unknown }
+        // list-params.ts refused what is not an instant; anything else that reaches here is left out, never sent as text
+        const bound = (v: unknown) => {
+          if (typeof v !== "string" || v === "") return undefined
+          if (spec.type !== "datetime" && spec.type !== "date") return v
+          const ms = parseInstant(v)
+          return ms === undefined ? undefined : new Date(ms).toISOString()
+        }
+        const from = bound(range.from)
+        const to = bound(range.to)
+        if (from !== undefined) clauses.push(`${column} >= $${values.push(from)}`)
+        if (to !== undefined) clauses.push(`${column} <= $${values.push(to)}`)
       } else if (typeof value === "string" && value !== "") {
         const mode = spec.filter ?? (spec.isId ? "exact" : "text")
         if (mode === "exact") clauses.push(`${column}::text = $${values.push(value)}`)
@@ -123,8 +133,10 @@ export class ReadModelResource extends BaseResource {
     const sortable = this.spec.properties.find((p) => p.path === options.sort?.sortBy && p.sortable !== false)
     const direction = options.sort?.direction === "desc" ? "desc" : "asc"
     const order = sortable ? `r.${quote(sortable.path)} ${direction} nulls last, r.${quote(idPath)}` : `r.${quote(idPath)}`
-    const limit = Math.min(Math.max(options.limit ?? 10, 1), 500)
-    const offset = Math.max(options.offset ?? 0, 0)
+    // AdminJS computes these from the query (list-params.ts checked it); never let NaN or 1e300 reach the SQL text
+    const whole = (n: unknown, fallback: number) => (typeof n === "number" && Number.isSafeInteger(n) ? n : fallback)
+    const limit = Math.min(Math.max(whole(options.limit, 10), 1), 500)
+    const offset = Math.min(Math.max(whole(options.offset, 0), 0), 500_000_000)
     const rows = await this.read((sql) =>
       sql.unsafe<Array<Record<string, unknown>>>(`select * from (${this.spec.query}) r ${w.text} order by ${order} limit ${limit} offset ${offset}`, w.values as never)
     )

@@ -5,6 +5,8 @@ import { mountBackoffice } from "../backoffice/mount.js"
 import { AdminSessionSecretConfig } from "../backoffice/session-secret.js"
 import { ADMIN_MAX_BODY_BYTES, bodyLimit } from "../adapters/http/body-limit.js"
 import { clientAddressKey } from "../adapters/http/client-address.js"
+import { problem } from "../adapters/http/problems.js"
+import { sendProblem } from "../adapters/http/run.js"
 import { startHttp } from "../adapters/http/server.js"
 import type { HttpOptions } from "../adapters/http/server.js"
 import type { PlatformRuntime } from "./platform.js"
@@ -12,6 +14,8 @@ import type { PlatformRuntime } from "./platform.js"
 export const startServer = async (runtime: PlatformRuntime, options: HttpOptions): Promise<Server> => {
   // read once, by the back-office's own Config (a weak or empty one stops the start, naming ADMIN_SESSION_SECRET)
   const sessionSecret = await Effect.runPromise(AdminSessionSecretConfig)
+  const publicBaseUrl = options.publicBaseUrl ?? process.env["PUBLIC_BASE_URL"]
+  const publicOrigins = publicBaseUrl ? [new URL(publicBaseUrl).origin] : []
   return startHttp(runtime, {
     ...options,
     mounts: [...(options.mounts ?? []), (app) =>
@@ -21,7 +25,9 @@ export const startServer = async (runtime: PlatformRuntime, options: HttpOptions
           // /admin bodies need a Content-Length and are bounded before formidable reads them
           bodyGuard: bodyLimit(ADMIN_MAX_BODY_BYTES, { requireLength: true }),
           maxBodyBytes: ADMIN_MAX_BODY_BYTES,
-          clientAddress: (req) => clientAddressKey(req.ip)
+          clientAddress: (req) => clientAddressKey(req.ip),
+          refuse: (res, status, code, detail) => sendProblem(res, problem(status, code, detail)),
+          publicOrigins
         })]
   })
 }

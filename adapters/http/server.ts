@@ -17,6 +17,7 @@ import { bodyNotUtf8Problem, isBodyNotUtf8, refuseBadBody, refuseBadUrlAndHeader
 import { docsPage, openApiDocument } from "./openapi.js"
 import { bodyLimit, MAX_BODY_BYTES } from "./body-limit.js"
 import { problem } from "./problems.js"
+import { securityHeaders } from "./security-headers.js"
 import { log, runEndpoint, sendProblem } from "./run.js"
 import { authRoutes } from "./routes/auth.js"
 import { cartRoutes } from "./routes/cart.js"
@@ -80,6 +81,8 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
     })
     next()
   })
+  // Every answer carries the security headers (the back-office's pages replace the CSP with their own).
+  app.use(securityHeaders({ production: options.production }))
   // NUL and invalid UTF-8 stop here, for every route (the back-office included).
   app.use(refuseBadUrlAndHeaders(sendProblem))
 

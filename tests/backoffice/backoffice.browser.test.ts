@@ -3,7 +3,7 @@
  * real database: reviewers verify, admins run promotions, finance resolves exceptions, auditors
  * read and are refused on the server when they try to write.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import type { Browser } from "playwright-core"
 import { createAdminUser } from "../../application/admin/admin-accounts.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
@@ -15,7 +15,7 @@ import { LOGIN_WELCOME } from "../../backoffice/mount.js"
 import { startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { launch, login, noBrowserReason, offlineContext, screenshot } from "./browser.js"
+import { cspViolations, launch, login, noBrowserReason, offlineContext, pageHeaders, screenshot } from "./browser.js"
 
 const db = useTestDatabase()
 const ADMIN = { email: "wanjiku@amana.test", password: "kitenge-and-chai-2026" }
@@ -60,6 +60,11 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
     exceptionId = x!.id
     browser = await launch()
   }, 120_000)
+
+  // Every page ran under the back-office's CSP (a nonce for AdminJS's scripts, nothing inline else) and nothing was refused.
+  afterEach(() => {
+    expect(cspViolations.splice(0)).toEqual([])
+  })
 
   afterAll(async () => {
     await browser?.close()
@@ -130,7 +135,13 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
     await page.selectOption("#field-effect", "AMOUNT_OFF")
     await page.fill("#field-amount", "300")
     await page.fill("#field-global_limit", "100")
-    await Promise.all([page.waitForURL(/\/resources\/promotions\/actions\/list/), page.getByTestId("action-submit").click()])
+    const [, , posted] = await Promise.all([
+      page.waitForURL(/\/resources\/promotions\/actions\/list/),
+      page.getByTestId("action-submit").click(),
+      page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/admin/api/resources/promotions/actions/createPromotion"))
+    ])
+    // the UI's own XHR carries the page's CSRF token and our origin (html.ts), which is why it passes the guard
+    expect((await posted.allHeaders())["x-csrf-token"]).toBe(await page.locator('meta[name="amana-csrf"]').getAttribute("content"))
     await expect(page.locator("body").innerText()).resolves.toContain("Jamhuri weekend")
     await context.close()
 
@@ -179,14 +190,16 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
     for (const label of ["Verify", "Reject", "Suspend"]) await expect(page.getByRole("button", { name: label, exact: true }).count()).resolves.toBe(0)
 
     const [open] = await db.sql<Array<{ id: string }>>`insert into exceptions (kind, entity, entity_id) values ('UNKNOWN_CALLBACK', 'mpesa_callback', '1') returning id`
-    const forged = await page.request.post(`${api.url}/admin/api/resources/exceptions/records/${open!.id}/resolve`, { data: { note: "forged" } })
-    expect(forged.status()).toBe(403)
-    const forgedVerify = await page.request.post(`${api.url}/admin/api/resources/products/records/prd_maasai_shuka/suspend`, { data: { reason: "forged" } })
+    // forged from the auditor's own page, with its token: the role gate is what refuses them
+    const headers = await pageHeaders(page, api.url)
+    const forged = await page.request.post(`${api.url}/admin/api/resources/exceptions/records/${open!.id}/resolve`, { headers, data: { note: "forged" } })
+    expect([forged.status(), ((await forged.json()) as { code?: string }).code]).toEqual([403, "ADMIN.FORBIDDEN"])
+    const forgedVerify = await page.request.post(`${api.url}/admin/api/resources/products/records/prd_maasai_shuka/suspend`, { headers, data: { reason: "forged" } })
     expect(forgedVerify.status()).toBe(403)
-    const builtIn = await page.request.post(`${api.url}/admin/api/resources/products/records/prd_maasai_shuka/edit`, { data: { title: "forged" } })
+    const builtIn = await page.request.post(`${api.url}/admin/api/resources/products/records/prd_maasai_shuka/edit`, { headers, data: { title: "forged" } })
     expect(builtIn.status()).toBe(403)
     for (const action of ["resolveDispute", "assignRider"]) {
-      const forgedFulfilment = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/${action}`, { data: { outcome: "REFUND", riderUserId: "usr_x", note: "forged" } })
+      const forgedFulfilment = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/${action}`, { headers, data: { outcome: "REFUND", riderUserId: "usr_x", note: "forged" } })
       expect(forgedFulfilment.status()).toBe(403)
     }
     await context.close()
@@ -204,9 +217,11 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
     const context = await offlineContext(browser, api.url)
     const page = await context.newPage()
     await login(page, api.url, ADMIN.email, ADMIN.password)
-    const refused = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/resolveDispute`, { data: { outcome: "BOTH", note: "?" } })
+    const headers = await pageHeaders(page, api.url)
+    const refused = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/resolveDispute`, { headers, data: { outcome: "BOTH", note: "?" } })
     expect(((await refused.json()) as { notice: { type: string } }).notice.type).toBe("error")
     const done = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/resolveDispute`, {
+      headers,
       data: { outcome: "RELEASE", note: "Photo shows the dress delivered intact" }
     })
     expect(done.status()).toBe(200)

@@ -18,13 +18,25 @@ export const launch = (): Promise<Browser> =>
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
   })
 
-/** A context that can reach only the server under test (AdminJS links a web font; the test runs offline). */
+/** What chromium reported as refused by a Content-Security-Policy, on any page of any context made here. */
+export const cspViolations: Array<string> = []
+
+/** A context that can reach only the server under test (the back-office loads nothing from elsewhere; the test runs offline). */
 export const offlineContext = async (browser: Browser, base: string): Promise<BrowserContext> => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-GB", timezoneId: "Africa/Nairobi" })
   await context.route("**/*", (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()))
+  context.on("console", (message) => {
+    if (/Content Security Policy|Refused to (execute|load|apply|connect|frame|evaluate)/i.test(message.text())) cspViolations.push(`${message.location().url}: ${message.text()}`)
+  })
   context.setDefaultTimeout(20_000)
   return context
 }
+
+/** Headers a request made by hand from a back-office page needs: our origin and the page's CSRF token. */
+export const pageHeaders = async (page: Page, base: string): Promise<Record<string, string>> => ({
+  origin: base,
+  "x-csrf-token": (await page.locator('meta[name="amana-csrf"]').getAttribute("content")) ?? ""
+})
 
 export const login = async (page: Page, base: string, email: string, password: string) => {
   await page.goto(`${base}/admin/login`)
