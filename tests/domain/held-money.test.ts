@@ -86,3 +86,47 @@ describe("held money: properties", () => {
     )
   })
 })
+
+describe("held money: every reason, policy and sentence (mutation testing found these unpinned)", () => {
+  it("orders still waiting for money (pending, failed) or none at all: not payable any more, never 'already paid'", () => {
+    expect(reasonForOrders([])).toBe("NOT_PAYABLE")
+    expect(reasonForOrders(["PENDING_PAYMENT"])).toBe("NOT_PAYABLE")
+    expect(reasonForOrders(["PAYMENT_FAILED"])).toBe("NOT_PAYABLE")
+    expect(reasonForOrders(["PAID", "PENDING_PAYMENT"])).toBe("NOT_PAYABLE")
+    expect(reasonForOrders(["PAID", "PAYMENT_FAILED"])).toBe("NOT_PAYABLE")
+    expect(reasonForOrders(["PAID", "CANCELLED_BY_USER"])).toBe("CHECKOUT_CANCELLED")
+    expect(reasonForOrders(["COMPLETED"])).toBe("ALREADY_PAID")
+  })
+
+  it("nothing received, or received in another currency than pushed: FINANCE decides", () => {
+    expect(returnPolicy({ received: M.kes(0), pushed: M.kes(1_330), amountStated: true, fromPushedPhone: true })).toBe("FINANCE")
+    expect(returnPolicy({ received: M.major(1, "TZS"), pushed: M.kes(1_330), amountStated: true, fromPushedPhone: true })).toBe("FINANCE")
+    expect(returnPolicy({ received: M.make(1, "KES"), pushed: M.kes(1_330), amountStated: true, fromPushedPhone: true })).toBe("AUTOMATIC")
+    expect(returnPolicy({ received: M.make(133_001, "KES"), pushed: M.kes(1_330), amountStated: true, fromPushedPhone: true })).toBe("FINANCE")
+  })
+
+  it("money is held until it is confirmed returned", () => {
+    expect(stillHeld("HELD")).toBe(true)
+    expect(stillHeld("RETURNING")).toBe(true)
+  })
+
+  it("each reason and each status reads as its own sentence; no receipt, no parentheses", () => {
+    const say = (reason: Parameters<typeof heldMoneySentence>[0]["reason"], status: Parameters<typeof heldMoneySentence>[0]["status"], policy: "AUTOMATIC" | "FINANCE" = "AUTOMATIC") =>
+      heldMoneySentence({ amount: M.kes(50), reason, status, returnPolicy: policy })
+    expect(say("PHONE_MISMATCH", "HELD")).toBe(
+      "KES 50.00 received by M-Pesa could not pay this checkout because it came from another phone than the one asked: it will be sent back to the phone that paid."
+    )
+    expect(say("CHECKOUT_EXPIRED", "HELD", "FINANCE")).toBe(
+      "KES 50.00 received by M-Pesa could not pay this checkout because the checkout had expired: our finance team is checking it and will send it back to the phone that paid."
+    )
+    expect(say("CHECKOUT_CANCELLED", "RETURNED")).toBe(
+      "KES 50.00 received by M-Pesa could not pay this checkout because the checkout had been cancelled: it was sent back to the phone that paid."
+    )
+    expect(say("ALREADY_PAID", "RETURN_FAILED")).toBe(
+      "KES 50.00 received by M-Pesa could not pay this checkout because the checkout was already paid: sending it back failed; our finance team will return it."
+    )
+    expect(say("NOT_PAYABLE", "RETURNING")).toBe(
+      "KES 50.00 received by M-Pesa could not pay this checkout because the checkout could not be paid any more: it is being sent back to the phone that paid."
+    )
+  })
+})

@@ -2,7 +2,25 @@ import { Either } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import type { Posting } from "../../domain/ledger.js"
-import { Accounts, balanceOf, isBalanced, orderMoneyFromSnapshot, paymentPostings, payoutPosting, payoutReversalPosting, posting, refundPosting, releasePosting, UnbalancedPosting } from "../../domain/ledger.js"
+import {
+  Accounts,
+  balanceOf,
+  carrierAccountId,
+  commissionReversalPosting,
+  heldPaymentPosting,
+  heldPaymentReturnedPosting,
+  isBalanced,
+  LOGISTICS_POOL,
+  orderMoneyFromSnapshot,
+  paymentPostings,
+  payoutPosting,
+  payoutReversalPosting,
+  posting,
+  refundPosting,
+  releasePosting,
+  sellerSettlement,
+  UnbalancedPosting
+} from "../../domain/ledger.js"
 import * as M from "../../domain/money.js"
 import { priceCheckout } from "../../domain/pricing.js"
 import { arbCheckout, code, line, NOW, priceOrThrow, promotion, quoterFor, snapshotsOf, unused } from "./fixtures.js"
@@ -90,5 +108,120 @@ describe("escrow and ledger: invariants", () => {
       }),
       { numRuns: 300 }
     )
+  })
+})
+
+describe("escrow and ledger: every posting written out (mutation testing found these unpinned)", () => {
+  // KES 1,000 of fabric, no incentive, KES 300 flat shipping: charge exactly KES 1,300, nothing to fund or absorb.
+  const plain = priceOrThrow({ currency: "KES", now: NOW, lines: [line("store-a", "fabric", 1_000, 1, 400, 1_000)], promotions: [], quoteShipping: quoterFor("KE-047-cbd") })
+  const [direct] = snapshotsOf(plain, false)
+  const [viaAffiliate] = snapshotsOf(plain, true)
+
+  it("a payment with no incentive and no rounding is one posting: Dr clearing 1,300, Cr escrow 1,300, memo naming the receipt", () => {
+    expect(paymentPostings("chk-1", "RKT7654321", plain.charge, [orderMoneyFromSnapshot(direct!)])).toEqual([
+      {
+        kind: "PAYMENT_RECEIVED",
+        reference: "chk-1",
+        memo: "M-Pesa RKT7654321",
+        entries: [
+          { account: "mpesa_clearing", amount: M.kes(1_300) },
+          { account: "escrow:ord-1", amount: M.kes(-1_300) }
+        ]
+      }
+    ])
+  })
+
+  it("incentive funding and rounding are their own postings, named for the finance team", () => {
+    const pay = paymentPostings("chk-9", "R1", M.kes(10), [{ orderId: "ord-9", buyerPays: M.kes(10), incentiveFunding: M.kes(2), roundingAbsorbed: M.make(40, "KES") }])
+    expect(pay.map((p) => [p.kind, p.reference, p.memo])).toEqual([
+      ["PAYMENT_RECEIVED", "chk-9", "M-Pesa R1"],
+      ["INCENTIVE_FUNDING", "chk-9", "platform-funded discounts and shipping into escrow"],
+      ["ROUNDING_ABSORBED", "chk-9", "whole-shilling rounding absorbed by the platform"]
+    ])
+    expect(pay[1]!.entries).toEqual([
+      { account: "platform_incentive_expense", amount: M.kes(2) },
+      { account: "escrow:ord-9", amount: M.kes(-2) }
+    ])
+    expect(pay[2]!.entries).toEqual([
+      { account: "platform_rounding", amount: M.make(40, "KES") },
+      { account: "escrow:ord-9", amount: M.make(-40, "KES") }
+    ])
+  })
+
+  it("a charge that is not the orders' shares is refused, naming both amounts", () => {
+    expect(() => paymentPostings("chk-1", "R", M.kes(1_299), [orderMoneyFromSnapshot(direct!)])).toThrow(
+      new UnbalancedPosting("charge KES 1,299.00 != orders' share KES 1,300.00")
+    )
+  })
+
+  it("without an affiliate the seller keeps the commission: 1,000 − 50 fee = 950; with one, 1,000 − 50 − 100 = 850", () => {
+    expect(sellerSettlement(direct!)).toEqual({ base: M.kes(1_000), platformFee: M.kes(50), commission: M.kes(0), sellerPayable: M.kes(950) })
+    expect(sellerSettlement(viaAffiliate!)).toEqual({ base: M.kes(1_000), platformFee: M.kes(50), commission: M.kes(100), sellerPayable: M.kes(850) })
+  })
+
+  it("release to the rider who carried it: the whole shipping goes to the rider's account, no affiliate entry without an affiliate", () => {
+    const rider = carrierAccountId({ kind: "RIDER", riderUserId: "usr_rider7" })
+    expect(rider).toBe("usr_rider7")
+    expect(releasePosting(direct!, rider)).toEqual({
+      kind: "ESCROW_RELEASED",
+      reference: "ord-1",
+      memo: "order completed: escrow released",
+      entries: [
+        { account: "escrow:ord-1", amount: M.kes(1_300) },
+        { account: "seller_payable:store-a", amount: M.kes(-950) },
+        { account: "shipping_payable:usr_rider7", amount: M.kes(-300) },
+        { account: "platform_fee_revenue", amount: M.kes(-50) }
+      ]
+    })
+    expect(releasePosting(viaAffiliate!).entries).toContainEqual({ account: "affiliate_payable:aff-1", amount: M.kes(-100) })
+    expect(releasePosting(direct!).entries).toContainEqual({ account: "shipping_payable:logistics_pool", amount: M.kes(-300) })
+  })
+
+  it("carriers: a partner's account is partner:<name>; no carrier yet is the logistics pool", () => {
+    expect(carrierAccountId({ kind: "PARTNER", partner: "sendy" })).toBe("partner:sendy")
+    expect(carrierAccountId(undefined)).toBe(LOGISTICS_POOL)
+    expect(LOGISTICS_POOL).toBe("logistics_pool")
+  })
+
+  it("refund, payout, reversal, commission reversal and held money: kinds, references and memos", () => {
+    expect(refundPosting(direct!)).toEqual({
+      kind: "REFUND",
+      reference: "ord-1",
+      memo: "order refunded",
+      entries: [
+        { account: "escrow:ord-1", amount: M.kes(1_300) },
+        { account: "refunds_payable:buyer-1", amount: M.kes(-1_300) }
+      ]
+    })
+    expect(payoutPosting("seller_payable:store-a", M.kes(5), "po-1")).toMatchObject({ kind: "PAYOUT", reference: "po-1", memo: "payout by M-Pesa" })
+    expect(payoutReversalPosting("seller_payable:store-a", M.kes(5), "po-1")).toEqual({
+      kind: "PAYOUT_REVERSED",
+      reference: "po-1",
+      memo: "payout failed: balance returned",
+      entries: [
+        { account: "mpesa_clearing", amount: M.kes(5) },
+        { account: "seller_payable:store-a", amount: M.kes(-5) }
+      ]
+    })
+    expect(commissionReversalPosting("ord-1", "aff-1", "store-a", M.kes(100))).toEqual({
+      kind: "COMMISSION_REVERSED",
+      reference: "ord-1",
+      memo: "commission rejected for fraud: back to the seller",
+      entries: [
+        { account: "affiliate_payable:aff-1", amount: M.kes(100) },
+        { account: "seller_payable:store-a", amount: M.kes(-100) }
+      ]
+    })
+    expect(heldPaymentPosting("hld_1", M.kes(1), undefined)).toMatchObject({ kind: "PAYMENT_HELD", reference: "hld_1", memo: "M-Pesa (confirmed by STK query) held: cannot settle its checkout" })
+    expect(heldPaymentPosting("hld_1", M.kes(1), "TGR1")).toMatchObject({ memo: "M-Pesa TGR1 held: cannot settle its checkout" })
+    expect(heldPaymentReturnedPosting("hld_1", M.kes(1), "rfd_1")).toMatchObject({ kind: "PAYOUT", reference: "rfd_1", memo: "held money hld_1 returned by M-Pesa B2C" })
+  })
+
+  it("balance is per currency: KES +1 and TZS −1 do not balance; zero entries are dropped; an unbalanced posting names itself", () => {
+    expect(isBalanced([{ account: "a", amount: M.kes(1) }, { account: "b", amount: M.major(-1, "TZS") }])).toBe(false)
+    expect(isBalanced([{ account: "a", amount: M.kes(1) }, { account: "b", amount: M.kes(-1) }, { account: "c", amount: M.major(0, "TZS") }])).toBe(true)
+    expect(posting("PAYOUT", "r", "m", [{ account: "a", amount: M.kes(0) }, { account: "b", amount: M.kes(2) }, { account: "c", amount: M.kes(-2) }]).entries.map((e) => e.account)).toEqual(["b", "c"])
+    expect(() => posting("REFUND", "ord-7", "bad", [{ account: "a", amount: M.kes(1) }])).toThrow(new UnbalancedPosting("REFUND ord-7 does not balance"))
+    expect(balanceOf([], "a", "UGX")).toEqual(M.zero("UGX"))
   })
 })

@@ -157,3 +157,119 @@ describe("money: invariants", () => {
     )
   })
 })
+
+describe("money: edges (mutation testing found these unpinned)", () => {
+  const kes = (cents: number) => M.make(cents, "KES")
+
+  it("an entered amount may be exactly KES 1,000,000.00, not a cent more", () => {
+    expect(M.maxEntered("KES")).toEqual(M.kes(1_000_000))
+    expect(M.withinEntered(M.kes(1_000_000))).toBe(true)
+    expect(M.withinEntered(kes(1_000_000_01))).toBe(false)
+    expect(M.withinEntered(M.make(30_000_000, "UGX"))).toBe(true)
+    expect(M.withinEntered(M.make(30_000_001, "UGX"))).toBe(false)
+  })
+
+  it("negating zero is zero (not -0), and a credit of KES 5 is -5", () => {
+    expect(Object.is(M.negate(M.kes(0)).amount, 0)).toBe(true)
+    expect(M.negate(M.kes(5))).toEqual(M.kes(-5))
+  })
+
+  it("compare, equals, isZero, isNegative, min, max and clamp", () => {
+    expect([M.compare(kes(1), kes(2)), M.compare(kes(2), kes(2)), M.compare(kes(3), kes(2))]).toEqual([-1, 0, 1])
+    expect(() => M.compare(kes(1), M.make(1, "TZS"))).toThrow("currency mismatch: KES vs TZS")
+    expect(() => M.min(kes(1), M.make(1, "TZS"))).toThrow(M.MoneyInvariantError)
+    expect(() => M.max(kes(1), M.make(1, "TZS"))).toThrow(M.MoneyInvariantError)
+    expect(M.equals(kes(100), M.make(100, "TZS"))).toBe(false)
+    expect(M.equals(kes(100), kes(101))).toBe(false)
+    expect(M.equals(kes(100), kes(100))).toBe(true)
+    expect([M.isZero(kes(0)), M.isZero(kes(1)), M.isZero(kes(-1))]).toEqual([true, false, false])
+    expect([M.isNegative(kes(-1)), M.isNegative(kes(0)), M.isNegative(kes(1))]).toEqual([true, false, false])
+    expect([M.min(kes(1), kes(2)), M.min(kes(2), kes(1)), M.max(kes(1), kes(2)), M.max(kes(2), kes(1))]).toEqual([kes(1), kes(1), kes(2), kes(2)])
+    expect([M.clamp(kes(-5), kes(10)), M.clamp(kes(5), kes(10)), M.clamp(kes(15), kes(10))]).toEqual([kes(0), kes(5), kes(10)])
+  })
+
+  it("sums refuse a foreign amount, naming it; times refuses a fractional quantity; major and kes scale by the minor unit", () => {
+    expect(() => M.sum([kes(1), M.make(1, "UGX")], "KES")).toThrow("currency mismatch: UGX vs KES")
+    expect(M.sum([], "TZS")).toEqual(M.zero("TZS"))
+    expect(M.sum([kes(1), kes(2)], "KES")).toEqual(kes(3))
+    expect(() => M.times(kes(1), 1.5)).toThrow("quantity must be an integer: 1.5")
+    expect(M.major(7, "UGX")).toEqual(M.make(7, "UGX"))
+    expect(M.major(7, "TZS")).toEqual(M.make(700, "TZS"))
+    expect(() => M.make(2 ** 53, "KES")).toThrow(`not a safe integer of minor units: ${2 ** 53}`)
+    expect(M.subtract(kes(5), kes(7))).toEqual(kes(-2))
+  })
+
+  it("rounding a negative ratio moves away from zero like a positive one: −5/2 is −3 half-up, −2 half-even, −2 down, −3 up", () => {
+    expect(M.divideRounded(-5n, 2n, "HALF_UP")).toBe(-3n)
+    expect(M.divideRounded(-5n, 2n, "HALF_EVEN")).toBe(-2n)
+    expect(M.divideRounded(-5n, 2n, "DOWN")).toBe(-2n)
+    expect(M.divideRounded(-5n, 2n, "UP")).toBe(-3n)
+    expect(M.divideRounded(-6n, 2n, "UP")).toBe(-3n)
+  })
+
+  it("half-even sends an exact half to the even neighbour (5/2 = 2, 7/2 = 4), anything above half up (7/4 = 2), below half down (5/4 = 1)", () => {
+    expect(M.divideRounded(5n, 2n, "HALF_EVEN")).toBe(2n)
+    expect(M.divideRounded(7n, 2n, "HALF_EVEN")).toBe(4n)
+    expect(M.divideRounded(7n, 4n, "HALF_EVEN")).toBe(2n)
+    expect(M.divideRounded(5n, 4n, "HALF_EVEN")).toBe(1n)
+    expect(M.divideRounded(5n, 4n, "HALF_UP")).toBe(1n)
+    expect(M.divideRounded(6n, 4n, "HALF_UP")).toBe(2n)
+    expect(M.divideRounded(4n, 4n, "UP")).toBe(1n)
+  })
+
+  it("a divisor of zero, a negative or fractional ratio and an unknown rounding rule are refused by name", () => {
+    expect(() => M.divideRounded(1n, 0n, "DOWN")).toThrow("divisor must be positive")
+    expect(() => M.divideRounded(1n, -1n, "DOWN")).toThrow("divisor must be positive")
+    expect(() => M.divideRounded(1n, 2n, "NEAREST" as M.Rounding)).toThrow("unknown rounding rule: NEAREST")
+    expect(() => M.multiplyByRatio(kes(100), 1.5, 2)).toThrow("ratio must be integer/positive integer: 1.5/2")
+    expect(() => M.multiplyByRatio(kes(100), 1, 2.5)).toThrow(M.MoneyInvariantError)
+    expect(() => M.multiplyByRatio(kes(100), 1, 0)).toThrow(M.MoneyInvariantError)
+    expect(M.multiplyByRatio(kes(100), 1, 1)).toEqual(kes(100))
+    expect(M.percentOf(kes(10_000), 1_250)).toEqual(kes(1_250))
+    expect(M.bps(1_250)).toBe(1_250)
+  })
+
+  it("allocation: a refund of −KES 1.00 over 1:1:1 is −0.34, −0.33, −0.33; nothing over all-zero weights splits evenly; zero stays +0", () => {
+    expect(M.allocateInteger(-100, [1, 1, 1])).toEqual([-34, -33, -33])
+    expect(M.allocateInteger(5, [0, 0])).toEqual([3, 2])
+    expect(M.allocateInteger(0, [])).toEqual([])
+    expect(M.allocateInteger(0, [1, 2]).every((p) => Object.is(p, 0))).toBe(true)
+    // remainders 0.6 (index 0) and 0.4 (index 1): the leftover unit goes to the larger remainder, also when it comes later
+    expect(M.allocateInteger(1, [2, 3])).toEqual([0, 1])
+    expect(M.allocateInteger(1, [3, 2])).toEqual([1, 0])
+    expect(M.allocateInteger(2, [1, 1, 1])).toEqual([1, 1, 0])
+  })
+
+  it("allocation refuses a fractional total, parts without weights, and negative or fractional weights, by name", () => {
+    expect(() => M.allocateInteger(1.5, [1])).toThrow("cannot allocate a non-integer: 1.5")
+    expect(() => M.allocateInteger(1, [])).toThrow("cannot allocate a non-zero amount over no parts")
+    expect(() => M.allocateInteger(1, [1, -1])).toThrow("weights must be non-negative integers: -1")
+    expect(() => M.allocateInteger(1, [0.5])).toThrow("weights must be non-negative integers: 0.5")
+  })
+
+  it("allocation within caps: refuses negative or fractional totals and a cap count that is not the weight count; a negative cap holds nothing", () => {
+    expect(() => M.allocateIntegerWithin(-1, [1], [5])).toThrow("cannot allocate a negative or non-integer amount: -1")
+    expect(() => M.allocateIntegerWithin(0.5, [1], [5])).toThrow(M.MoneyInvariantError)
+    expect(() => M.allocateIntegerWithin(1, [1, 1], [5])).toThrow("one cap per weight")
+    expect(M.allocateIntegerWithin(10, [1, 1], [-5, 4])).toEqual([0, 4])
+    expect(M.allocateIntegerWithin(0, [1], [5])).toEqual([0])
+    expect(M.allocateIntegerWithin(6, [1, 1], [3, 3])).toEqual([3, 3])
+  })
+
+  it("whole-unit charges refuse a negative amount; shares send a leftover shilling to the largest rest, ties to the earlier part", () => {
+    expect(() => M.toWholeUnitCharge(kes(-1))).toThrow("cannot charge a negative amount")
+    expect(M.toWholeUnitCharge(kes(0))).toEqual({ charge: kes(0), roundingAbsorbed: kes(0) })
+    expect(M.toWholeUnitShares([kes(50), kes(50)], "KES").shares).toEqual([M.kes(1), M.kes(0)])
+    expect(M.toWholeUnitShares([kes(30), kes(80)], "KES").shares).toEqual([M.kes(0), M.kes(1)])
+    expect(M.toWholeUnitShares([kes(100), kes(250)], "KES")).toEqual({ charge: M.kes(3), roundingAbsorbed: kes(50), shares: [M.kes(1), M.kes(2)] })
+    expect(() => M.toWholeUnits(M.make(1, "TZS"))).toThrow("not a whole TZS amount: 1")
+    expect(M.toWholeUnits(M.make(7, "UGX"))).toBe(7)
+  })
+
+  it("formats a few cents, a round million and a negative UGX amount", () => {
+    expect(M.format(kes(5))).toBe("KES 0.05")
+    expect(M.format(kes(100_000_000))).toBe("KES 1,000,000.00")
+    expect(M.format(M.make(-1_500, "UGX"))).toBe("-UGX 1,500")
+    expect(M.format(kes(0))).toBe("KES 0.00")
+  })
+})

@@ -384,3 +384,79 @@ describe("order lifecycle: worked examples", () => {
     expect(missing).toMatchObject({ _tag: "ProofRequired", code: "ORDER.PROOF_REQUIRED" })
   })
 })
+
+describe("order lifecycle: what a refusal says and what an event carries (mutation testing found these unpinned)", () => {
+  const messageOf = (o: OrderLifecycle, c: TransitionCommand) => {
+    const e = err(transition(o, c))
+    return [e._tag, e.message]
+  }
+
+  it("each refusal names the order, both states and what is missing", () => {
+    expect(messageOf(order("PAID"), { to: "ACCEPTED", actor: actor("RIDER"), at: at(HOUR) })).toEqual([
+      "ForbiddenActor",
+      "RIDER may not move order o-1 from PAID to ACCEPTED"
+    ])
+    expect(messageOf(order("IN_TRANSIT"), { to: "DELIVERED", actor: actor("RIDER"), at: at(HOUR) })).toEqual([
+      "ProofRequired",
+      "proof of delivery (handover code) is required to move order o-1 from IN_TRANSIT to DELIVERED"
+    ])
+    expect(messageOf(order("IN_TRANSIT"), { to: "DELIVERED", actor: actor("RIDER"), at: at(HOUR), proof: { handoverCode: "0000" } })).toEqual([
+      "WrongHandoverCode",
+      "the handover code does not match; cannot move order o-1 from IN_TRANSIT to DELIVERED"
+    ])
+    expect(messageOf(order("DELIVERED"), { to: "DISPUTED", actor: actor("BUYER"), at: at(HOUR) })).toEqual([
+      "EvidenceRequired",
+      "a dispute needs evidence with a description; cannot move order o-1 from DELIVERED to DISPUTED"
+    ])
+    expect(messageOf(order("PAYMENT_FAILED"), { to: "PENDING_PAYMENT", actor: actor("BUYER"), at: at(PAYMENT_WINDOW_MS) })).toEqual([
+      "PaymentWindowClosed",
+      `the payment window closed at ${T0 + PAYMENT_WINDOW_MS}; cannot move order o-1 from PAYMENT_FAILED to PENDING_PAYMENT`
+    ])
+    expect(messageOf(order("PENDING_PAYMENT"), { to: "EXPIRED", actor: actor("SYSTEM"), at: at(HOUR) })).toEqual([
+      "PaymentWindowOpen",
+      `the payment window is open until ${T0 + PAYMENT_WINDOW_MS}; cannot move order o-1 from PENDING_PAYMENT to EXPIRED`
+    ])
+    expect(messageOf(order("DELIVERED", { deliveredAt: at(0) }), { to: "COMPLETED", actor: actor("SYSTEM"), at: at(HOUR) })).toEqual([
+      "DisputeWindowOpen",
+      `the dispute window is open until ${T0 + DISPUTE_WINDOW_MS}; the system cannot move order o-1 from DELIVERED to COMPLETED`
+    ])
+    expect(messageOf(order("DELIVERED"), { to: "COMPLETED", actor: actor("SYSTEM"), at: at(1_000 * HOUR) })).toEqual([
+      "DisputeWindowOpen",
+      "the dispute window is delivery time unknown; the system cannot move order o-1 from DELIVERED to COMPLETED"
+    ])
+  })
+
+  it("the refusal carries the deadline it was measured against", () => {
+    expect(err(transition(order("PENDING_PAYMENT"), { to: "EXPIRED", actor: actor("SYSTEM"), at: at(HOUR) }))).toMatchObject({ closesAt: T0 + PAYMENT_WINDOW_MS })
+    expect(err(transition(order("PAYMENT_FAILED"), { to: "PENDING_PAYMENT", actor: actor("BUYER"), at: at(PAYMENT_WINDOW_MS + 1) }))).toMatchObject({
+      closedAt: T0 + PAYMENT_WINDOW_MS
+    })
+  })
+
+  it("an order without a handover code is never delivered, whatever code the rider types (even an empty one)", () => {
+    const noCode: OrderLifecycle = { id: OrderId.make("o-1"), state: "IN_TRANSIT", checkedOutAt: T0 }
+    expect(err(transition(noCode, { to: "DELIVERED", actor: actor("RIDER"), at: at(HOUR), proof: { handoverCode: "" } }))._tag).toBe("WrongHandoverCode")
+  })
+
+  it("a dispute of blank spaces is refused; a described one is accepted and its evidence travels on the event", () => {
+    expect(err(transition(order("DELIVERED"), { to: "DISPUTED", actor: actor("BUYER"), at: at(HOUR), evidence: { description: "   " } }))._tag).toBe("EvidenceRequired")
+    const evidence = { description: "torn on arrival", attachments: ["https://img/1.jpg"] }
+    const r = ok(transition(order("DELIVERED"), { to: "DISPUTED", actor: actor("BUYER"), at: at(HOUR), evidence }))
+    expect(r.event).toEqual({ type: "ORDER_DISPUTED", orderId: "o-1", at: at(HOUR), from: "DELIVERED", to: "DISPUTED", actor: actor("BUYER"), evidence })
+  })
+
+  it("the reason travels on the event and the timeline; proof on the event only; nothing absent is written", () => {
+    const proof = { handoverCode: CODE, photoUrl: "https://img/p.jpg" }
+    const r = ok(transition(order("IN_TRANSIT"), { to: "DELIVERED", actor: actor("RIDER"), at: at(HOUR), reason: "left with the guard", proof }))
+    expect(r.timeline).toEqual({ at: at(HOUR), from: "IN_TRANSIT", to: "DELIVERED", actor: actor("RIDER"), reason: "left with the guard" })
+    expect(r.event).toEqual({ type: "ORDER_DELIVERED", orderId: "o-1", at: at(HOUR), from: "IN_TRANSIT", to: "DELIVERED", actor: actor("RIDER"), reason: "left with the guard", proof })
+    const plain = ok(transition(order("PAID"), { to: "ACCEPTED", actor: actor("SELLER"), at: at(HOUR) }))
+    expect(Object.keys(plain.timeline).sort()).toEqual(["actor", "at", "from", "to"])
+    expect(Object.keys(plain.event).sort()).toEqual(["actor", "at", "from", "orderId", "to", "type"])
+  })
+
+  it("buyer and admin complete at once; only the SYSTEM waits for the dispute window, and only from DELIVERED", () => {
+    expect(ok(transition(order("DELIVERED"), { to: "COMPLETED", actor: actor("BUYER"), at: at(HOUR) })).state).toBe("COMPLETED")
+    expect(ok(transition(order("DISPUTED"), { to: "COMPLETED", actor: actor("ADMIN"), at: at(HOUR) })).state).toBe("COMPLETED")
+  })
+})
