@@ -117,6 +117,31 @@ describe("start-up and the routes", () => {
     expect((await startWith({ ...base, ...productionSecrets }, true)).ok).toBe(true)
   })
 
+  const noSecrets = { MPESA_CALLBACK_SECRET: undefined, CART_TOKEN_SECRET: undefined, HANDOVER_CODE_SECRET: undefined, ADMIN_SESSION_SECRET: undefined, NODE_ENV: undefined }
+
+  it("the simulator run with no secret set at all (`npm start` as the README says) starts on its development stand-ins and serves", async () => {
+    const r = await startWith({ ...base, ...noSecrets })
+    if (!r.ok) throw new Error(r.error)
+    const port = (r.server.address() as { port: number }).port
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200)
+    expect((await fetch(`http://127.0.0.1:${port}/admin/login`)).status).toBe(200)
+  })
+
+  it("real Daraja (MPESA_ENV=production, NODE_ENV unset) is world-facing: a missing or weak secret stops the start, naming it", async () => {
+    const strongOnes = { MPESA_CALLBACK_SECRET: strong(), CART_TOKEN_SECRET: strong(), HANDOVER_CODE_SECRET: strong(), ADMIN_SESSION_SECRET: strong() }
+    // what real Daraja needs besides our secrets (never contacted: the start stops before)
+    const realDaraja = { MPESA_ENV: "production", DARAJA_CONSUMER_KEY: strong(), DARAJA_CONSUMER_SECRET: strong(), DARAJA_SHORTCODE: "600000", DARAJA_PASSKEY: strong() }
+    const started = await startWith({ ...base, ...noSecrets, ...realDaraja, ...strongOnes })
+    expect(started.ok ? "started" : started.error).toBe("started")
+    for (const name of Object.keys(strongOnes)) {
+      for (const weak of [undefined, "changeme", "dev-callback-secret"]) {
+        const r = await startWith({ ...base, ...noSecrets, ...realDaraja, ...strongOnes, [name]: weak })
+        expect([name, weak, r.ok]).toEqual([name, weak, false])
+        expect(!r.ok && r.error).toContain(name)
+      }
+    }
+  })
+
   it("an empty WhatsApp app secret stops the start instead of accepting requests signed with the empty key", async () => {
     const r = await startWith({ ...base, WHATSAPP_APP_SECRET: "" })
     expect(r.ok).toBe(false)
