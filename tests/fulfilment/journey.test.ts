@@ -10,7 +10,6 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
 import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { assignRiderByHand } from "../../application/fulfilment/dispatch-order.js"
@@ -22,7 +21,7 @@ import { deliverWebhook } from "../../application/webhooks/merchant-webhooks.js"
 import { insertUser } from "../../adapters/postgres/seed.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, randomPhone, seedShop, sessionFor } from "../api/support.js"
-import { balance, eventually, inboxMessage, orderState, seedRider, startPlatform, waitForState, WA_APP_SECRET, WA_VERIFY_TOKEN, INITIATOR_PASSWORD } from "./support.js"
+import { balance, eventually, inboxMessage, orderState, seedRider, selectAndApprove as selectAndApproveAs, startPlatform, waitForState, WA_APP_SECRET, WA_VERIFY_TOKEN, INITIATOR_PASSWORD } from "./support.js"
 import type { Platform } from "./support.js"
 
 const db = useTestDatabase()
@@ -106,16 +105,7 @@ const passDisputeWindow = async (orderId: string) => {
   return api.runtime.runPromise(completeAfterDisputeWindow())
 }
 
-const selectAndApprove = async (friday: number) => {
-  const created = await api.runtime.runPromise(Effect.gen(function* () {
-    yield* TestClock.setTime(friday)
-    return yield* selectWeeklyPayoutBatch()
-  }).pipe(Effect.provide(TestContext.TestContext)))
-  expect(created._tag).toBe("Some")
-  const batchId = created._tag === "Some" ? created.value.batchId : ""
-  await api.runtime.runPromise(approvePayoutBatch(FINANCE, { batchId, note: "weekly run" }))
-  return batchId
-}
+const selectAndApprove = (friday: number) => selectAndApproveAs(api, FINANCE, friday)
 
 describe("fulfilment journey over HTTP with the worker running", () => {
   it("checkout with promotion, code and affiliate -> ... -> COMPLETED -> weekly B2C payout: seller paid exactly base − fee − commission; every account balanced", async () => {

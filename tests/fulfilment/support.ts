@@ -20,6 +20,10 @@ import { startFakeDaraja } from "../fakes/daraja-server.js"
 import type { FakeDaraja } from "../fakes/daraja-server.js"
 import { startFakePartner } from "../fakes/logistics-partner.js"
 import type { FakePartner } from "../fakes/logistics-partner.js"
+import { Effect, TestClock, TestContext } from "effect"
+import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
+import type { AdminActor } from "../../application/admin/admin-roles.js"
+import { selectWeeklyPayoutBatch } from "../../application/payouts/select-payout-batch.js"
 import { call } from "../api/support.js"
 
 export const INITIATOR_PASSWORD = "Amana-B2C-init!"
@@ -115,3 +119,16 @@ export const inboxMessage = (api: { readonly url: string }, phone: string, templ
 
 export const balance = async (sql: Sql, account: string, ref: string | null) =>
   Number((await sql`select coalesce(sum(amount), 0)::bigint as b from ledger_entries where account = ${account} and account_ref is not distinct from ${ref}`)[0]!["b"])
+
+/** The weekly payout batch selected as on `friday` (the cron's job), then approved by FINANCE; its id. */
+export const selectAndApprove = async (api: { readonly runtime: PlatformRuntime }, finance: AdminActor, friday: number) => {
+  const created = await api.runtime.runPromise(
+    Effect.gen(function* () {
+      yield* TestClock.setTime(friday)
+      return yield* selectWeeklyPayoutBatch()
+    }).pipe(Effect.provide(TestContext.TestContext))
+  )
+  if (created._tag !== "Some") throw new Error("no payout batch was selected")
+  await api.runtime.runPromise(approvePayoutBatch(finance, { batchId: created.value.batchId, note: "weekly run" }))
+  return created.value.batchId
+}
