@@ -15,6 +15,7 @@ import { expireUnpaidOrders } from "../../application/orders/transition-order.js
 import { returnHeldMoney } from "../../application/admin/held-money.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { hashPassword } from "../../backoffice/password.js"
+import { AdminBrowser } from "../support/admin-browser.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, seedShop } from "../api/support.js"
 import { balance, eventually, startPlatform, waitForState } from "../fulfilment/support.js"
@@ -162,18 +163,15 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     const noNote = await api.runtime.runPromise(Effect.either(returnHeldMoney(FINANCE, { heldPaymentId: String(h["id"]), note: "  " })))
     expect(noNote._tag === "Left" && noNote.left._tag).toBe("AdminInvalidInput")
     // FINANCE, logged in to the back-office, sees it in Held payments and returns it there.
-    const form = new URLSearchParams({ email: FINANCE.email, password: FINANCE_PASSWORD }).toString()
-    const login = await fetch(`${api.url}/admin/login`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(form.length) }, body: form })
-    const cookie = (login.headers.getSetCookie?.() ?? []).map((c) => c.split(";")[0]).join("; ")
-    expect(cookie).not.toBe("")
-    const listed = await fetch(`${api.url}/admin/api/resources/held_payments/actions/list?filters.checkout_id=${c.checkoutId}`, { headers: { cookie } })
-    expect(listed.status).toBe(200)
-    const records = ((await listed.json()) as { records: Array<{ id: string; params: Record<string, unknown> }> }).records
+    const finance = await new AdminBrowser(api.url).login({ email: FINANCE.email, password: FINANCE_PASSWORD })
+    await finance.page("/admin/resources/held_payments")
+    const listed = await finance.send("GET", `/admin/api/resources/held_payments/actions/list?filters.checkout_id=${c.checkoutId}`)
+    expect(listed.status, listed.text.slice(0, 300)).toBe(200)
+    const records = listed.json.records as Array<{ id: string; params: Record<string, unknown> }>
     expect(records.map((r) => [r.id, r.params["amount_text"], r.params["status"], r.params["return_policy"]])).toEqual([[h["id"], "KES 5,000.00", "HELD", "FINANCE"]])
     const note = "statement shows KES 5,000 received from the buyer"
-    const body = JSON.stringify({ note })
-    const done = await fetch(`${api.url}/admin/api/resources/held_payments/records/${String(h["id"])}/returnByB2C`, { method: "POST", headers: { cookie, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body })
-    expect(done.status).toBe(200)
+    const done = await finance.send("POST", `/admin/api/resources/held_payments/records/${String(h["id"])}/returnByB2C`, { json: { note } })
+    expect(done.status, done.text.slice(0, 300)).toBe(200)
     expect(await db.sql`select status from held_payments where id = ${h["id"]}`).toEqual([{ status: "RETURNING" }])
     await held(c, "RETURNED")
     expect(b2cTo(c.buyer.phone).map((b) => b.amount)).toEqual([5_000])
