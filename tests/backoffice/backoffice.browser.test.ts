@@ -26,7 +26,8 @@ let browser: Browser
 let orderId: string
 let exceptionId: string
 
-describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in a browser (skipped: ${noBrowserReason})` : "back-office in a browser", () => {
+// A real browser on a shared 2-core machine: a test's page loads can take more than the default 30 s under load.
+describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in a browser (skipped: ${noBrowserReason})` : "back-office in a browser", { timeout: 120_000 }, () => {
   beforeAll(async () => {
     await seedDemo(db.sql)
     await insertProduct(db.sql, {

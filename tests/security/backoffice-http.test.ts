@@ -10,7 +10,7 @@
 import fc from "fast-check"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createAdminUser } from "../../application/admin/admin-accounts.js"
+import { createAdminUser, LOGIN_LIMIT } from "../../application/admin/admin-accounts.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { seedDemo } from "../../adapters/postgres/seed.js"
 import { API_CSP } from "../../adapters/http/security-headers.js"
@@ -249,4 +249,34 @@ describe("incentive amounts typed into the back-office are bounded", () => {
     expect(await db.sql`select 1 from promotions where name = ${form.name}`).toHaveLength(0)
     expect(await db.sql`select 1 from discount_codes where code = 'HUGE'`).toHaveLength(0)
   })
+})
+
+describe("TRUST_PROXY: behind a reverse proxy each admin has its own login bucket", () => {
+  it("with TRUST_PROXY=loopback, an address that spent its login attempts does not lock out an admin logging in from another", async () => {
+    const saved = process.env["TRUST_PROXY"]
+    process.env["TRUST_PROXY"] = "loopback"
+    let proxied: Api | undefined
+    try {
+      proxied = await startApi(db.sql)
+      const attempt = async (who: { email: string; password: string }, address: string) => {
+        const browser = new Browser(proxied!.url)
+        await browser.page("/admin/login")
+        return browser.send("POST", "/admin/login", { form: { email: who.email, password: who.password, _csrf: browser.token }, headers: { "x-forwarded-for": address } })
+      }
+      const attacker = `198.51.100.${Math.floor(Math.random() * 250) + 1}`
+      for (let i = 0; i < LOGIN_LIMIT.perAddress; i++) {
+        const r = await attempt({ email: `guess-${i}@amana.test`, password: "not-the-password" }, attacker)
+        expect(r.text).toContain(`"errorMessage":"invalidCredentials"`)
+      }
+      const throttled = await attempt({ email: "guess-x@amana.test", password: "not-the-password" }, attacker)
+      expect(throttled.text).toContain(`"errorMessage":"tooManyRequests"`)
+      // the colleague behind the same proxy, from their own address, still logs in
+      const colleague = await attempt(AUDITOR, `203.0.113.${Math.floor(Math.random() * 250) + 1}`)
+      expect([colleague.status, colleague.headers.get("location")]).toEqual([302, "/admin"])
+    } finally {
+      if (saved === undefined) delete process.env["TRUST_PROXY"]
+      else process.env["TRUST_PROXY"] = saved
+      await proxied?.close()
+    }
+  }, 60_000)
 })
