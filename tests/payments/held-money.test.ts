@@ -147,6 +147,29 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     await booksBalance()
   })
 
+  it("a payment confirmed after the checkout was cancelled (an older push completes after a newer one was cancelled): held (CHECKOUT_CANCELLED), LATE_PAYMENT once, returned by B2C", async () => {
+    const c = await checkout()
+    // The first prompt stays unanswered ("still processing") past the prompt window, so the buyer pushes again and cancels that one.
+    api.fake.scriptNextPush({ resultCode: 0, processingQueries: 1_000_000 })
+    const older = await pay(c)
+    await db.sql`update mpesa_stk_requests set requested_at = now() - interval '2 minutes' where checkout_request_id = ${older}`
+    api.fake.scriptNextPush({ resultCode: 1032 })
+    const newer = await pay(c)
+    await api.fake.sendCallback(newer)
+    await waitForState(db.sql, c.orderId, "CANCELLED_BY_USER")
+    // Then the older prompt is paid after all, and Daraja's STK query confirms it.
+    api.fake.push(older).queries = 1_000_000
+    await api.fake.sendCallback(older)
+    const h = await held(c, "RETURNED")
+    expect(h).toMatchObject({ amount: 1_330_00, reason: "CHECKOUT_CANCELLED", return_policy: "AUTOMATIC" })
+    expect(b2cTo(c.buyer.phone).map((b) => b.amount)).toEqual([1_330])
+    expect(await exceptionKinds(c)).toEqual(["LATE_PAYMENT"])
+    const s = await view(c)
+    expect(s.orders[0].state).toBe("CANCELLED_BY_USER")
+    expect(s.heldMoney).toEqual([expect.objectContaining({ paymentId: (await db.sql`select id from mpesa_stk_requests where checkout_request_id = ${older}`)[0]!["id"], reason: "CHECKOUT_CANCELLED", status: "RETURNED" })])
+    await booksBalance()
+  })
+
   it("a claimed Amount above what was pushed waits for FINANCE (no B2C on an unsigned claim); FINANCE returns it from the back-office, audited, by the same B2C path", async () => {
     const c = await checkout()
     const crid = await pay(c)
