@@ -225,6 +225,9 @@ describe("money: edges (mutation testing found these unpinned)", () => {
     expect(() => M.multiplyByRatio(kes(100), 1, 2.5)).toThrow(M.MoneyInvariantError)
     expect(() => M.multiplyByRatio(kes(100), 1, 0)).toThrow(M.MoneyInvariantError)
     expect(M.multiplyByRatio(kes(100), 1, 1)).toEqual(kes(100))
+    // the default rule is half-even: half of 5 cents is 2, half of 7 cents is 4
+    expect([M.multiplyByRatio(kes(5), 1, 2), M.multiplyByRatio(kes(7), 1, 2)]).toEqual([kes(2), kes(4)])
+    expect(new M.MoneyInvariantError("x").name).toBe("MoneyInvariantError")
     expect(M.percentOf(kes(10_000), 1_250)).toEqual(kes(1_250))
     expect(M.bps(1_250)).toBe(1_250)
   })
@@ -261,6 +264,8 @@ describe("money: edges (mutation testing found these unpinned)", () => {
     expect(M.toWholeUnitCharge(kes(0))).toEqual({ charge: kes(0), roundingAbsorbed: kes(0) })
     expect(M.toWholeUnitShares([kes(50), kes(50)], "KES").shares).toEqual([M.kes(1), M.kes(0)])
     expect(M.toWholeUnitShares([kes(30), kes(80)], "KES").shares).toEqual([M.kes(0), M.kes(1)])
+    // the rest decides, not the size: 0.90 and 1.20 make 2.10, and the leftover shilling goes to the 0.90 (rest 90 > 20)
+    expect(M.toWholeUnitShares([kes(90), kes(120)], "KES").shares).toEqual([M.kes(1), M.kes(1)])
     expect(M.toWholeUnitShares([kes(100), kes(250)], "KES")).toEqual({ charge: M.kes(3), roundingAbsorbed: kes(50), shares: [M.kes(1), M.kes(2)] })
     expect(() => M.toWholeUnits(M.make(1, "TZS"))).toThrow("not a whole TZS amount: 1")
     expect(M.toWholeUnits(M.make(7, "UGX"))).toBe(7)

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest"
 import * as M from "../../domain/money.js"
 import { priceCheckout } from "../../domain/pricing.js"
 import { canonicalJson, decodeSnapshot, encodeSnapshot } from "../../domain/snapshot.js"
-import { arbCheckout, line, NOW, priceOrThrow, quoterFor, snapshotsOf } from "./fixtures.js"
+import { defaultLoyaltyPolicy } from "../../domain/incentives.js"
+import { arbCheckout, code, line, NOW, priceOrThrow, promotion, quoterFor, snapshotsOf, unused } from "./fixtures.js"
 
 describe("order snapshot", () => {
   it("snapshot encode -> decode is the identity", () => {
@@ -57,5 +58,65 @@ describe("order snapshot", () => {
     const json = encodeSnapshot(snapshotsOf(priced)[0]!)
     expect(Either.isLeft(decodeSnapshot(json.replace('"amount":80000', '"amount":800.5')))).toBe(true)
     expect(Either.isLeft(decodeSnapshot("{"))).toBe(true)
+  })
+})
+
+describe("order snapshot: every incentive frozen by id and version (mutation testing found these unpinned)", () => {
+  // KES 1,000 kanga: KES 100 off by promotion, KES 50 by code, 10 loyalty points (KES 10); KES 300 shipping.
+  const priced = priceOrThrow({
+    currency: "KES",
+    now: NOW,
+    lines: [line("store-a", "kanga", 1_000, 1, 400, 1_000)],
+    promotions: [{ promotion: promotion("promo-100", 1, { _tag: "EVERYTHING" }, { _tag: "AMOUNT_OFF", amount: M.kes(100) }), usage: unused }],
+    code: { code: code("SAVE", { _tag: "AMOUNT_OFF", amount: M.kes(50) }), usage: unused },
+    loyalty: { policy: defaultLoyaltyPolicy, requestedPoints: 10, balance: 100 },
+    quoteShipping: quoterFor("KE-047-cbd")
+  })
+  const [withAll] = snapshotsOf(priced, true)
+  const [plain] = snapshotsOf(priceOrThrow({ currency: "KES", now: NOW, lines: [line("store-a", "kanga", 1_000, 1, 400)], promotions: [], quoteShipping: quoterFor("KE-047-cbd") }))
+
+  it("promotion, code and loyalty are recorded with what each took off this order; the affiliate by user and code", () => {
+    expect(withAll!.incentives).toEqual({
+      promotion: { id: "promo-100", version: 1, name: "promo-100", effect: { _tag: "AMOUNT_OFF", amount: M.kes(100) }, discount: M.kes(100), freeShipping: false },
+      code: { id: "code-SAVE", version: 1, code: "SAVE", discount: M.kes(50) },
+      loyalty: { points: 10, value: M.kes(10) },
+      shippingDiscount: M.zero("KES")
+    })
+    expect(withAll!.affiliate).toEqual({ userId: "aff-1", code: "WANJIKU" })
+    expect(withAll!.totals).toMatchObject({ original: M.kes(1_000), discount: M.kes(160), final: M.kes(1_140), buyerPays: M.kes(1_140) })
+    expect(withAll!.lines).toEqual([
+      {
+        productId: "kanga",
+        variantId: "kanga-v",
+        sku: "KANGA-SKU",
+        title: "kanga",
+        unitPrice: M.kes(1_000),
+        quantity: 1,
+        unitWeightGrams: 400,
+        commissionRateBps: 1_000,
+        baseLineTotal: M.kes(1_000),
+        promotionDiscount: M.kes(100),
+        codeDiscount: M.kes(50),
+        loyaltyDiscount: M.kes(10),
+        finalLineTotal: M.kes(840)
+      }
+    ])
+  })
+
+  it("a snapshot names its order, checkout, store, buyer, time, destination, fee and shipping rate; no incentive, no key", () => {
+    expect(plain).toMatchObject({
+      schemaVersion: 1,
+      orderId: "ord-1",
+      checkoutId: "chk-1",
+      storeId: "store-a",
+      buyerId: "buyer-1",
+      createdAt: NOW,
+      currency: "KES",
+      destination: "KE-047-cbd",
+      platformFeeBps: 500,
+      shipping: { zoneId: "zone-nairobi", rateId: "nbi-flat", rateKind: "FLAT", amount: M.kes(300) }
+    })
+    expect(plain!.incentives).toEqual({ shippingDiscount: M.zero("KES") })
+    expect("affiliate" in plain!).toBe(false)
   })
 })
