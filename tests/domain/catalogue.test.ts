@@ -310,3 +310,67 @@ describe("sellability", () => {
     )
   })
 })
+
+describe("catalogue: what a refusal says, and edits at the edges (mutation testing found these unpinned)", () => {
+  const decodeMessage = (schema: Schema.Schema<unknown, unknown>, input: unknown) => {
+    const r = Schema.decodeUnknownEither(schema)(input)
+    return Either.isLeft(r) ? r.left.message : "decoded"
+  }
+  const encoded = (over: Record<string, unknown>) => ({ ...Schema.encodeSync(Product)(product()), ...over })
+
+  it("a price is positive and at most KES 1,000,000.00, and says so", () => {
+    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ basePrice: { amount: 0, currency: "KES" } }))).toContain("a price must be positive")
+    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ basePrice: { amount: 1_000_000_01, currency: "KES" } }))).toContain(
+      "a price must be at most KES 1,000,000.00"
+    )
+    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ basePrice: { amount: 1_000_000_00, currency: "KES" } }))).toBe("decoded")
+    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ basePrice: { amount: 1, currency: "KES" } }))).toBe("decoded")
+  })
+
+  it("media must be https, and a reason belongs exactly to REJECTED, and each says so", () => {
+    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ media: ["http://cdn.amana.test/1.jpg"] }))).toContain("media must be an https URL")
+    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ state: "REJECTED" }))).toContain("rejectionReason is required exactly when REJECTED")
+    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ state: "REJECTED", rejectionReason: "blurry" }))).toBe("decoded")
+  })
+
+  it("refusals name the states, the product and what is missing", () => {
+    const illegal = transitionVerification("DRAFT", "VERIFIED")
+    expect(Either.isLeft(illegal) && [illegal.left.message, illegal.left.code]).toEqual(["illegal verification transition: DRAFT -> VERIFIED", "CATALOGUE.ILLEGAL_TRANSITION"])
+    const blank = transitionVerification("PENDING_REVIEW", "REJECTED", "  ")
+    expect(Either.isLeft(blank) && [blank.left._tag, blank.left.message, blank.left.code]).toEqual([
+      "RejectionReasonRequired",
+      "rejecting from PENDING_REVIEW needs a non-blank reason",
+      "CATALOGUE.REJECTION_REASON_REQUIRED"
+    ])
+    const none = transitionVerification("PENDING_REVIEW", "REJECTED")
+    expect(Either.isLeft(none) && none.left._tag).toBe("RejectionReasonRequired")
+    const suspended = applyEdit(listing("SUSPENDED"), { title: "New" })
+    expect(Either.isLeft(suspended) && suspended.left.message).toBe("product p1 is suspended: material edits wait until an admin lifts the suspension")
+  })
+
+  it("a DRAFT or PENDING_REVIEW product keeps its state on a material edit", () => {
+    expect(edited(applyEdit(listing("DRAFT"), { title: "Kitenge midi dress" })).product.state).toBe("DRAFT")
+    expect(edited(applyEdit(listing("PENDING_REVIEW"), { title: "Kitenge midi dress" })).product.state).toBe("PENDING_REVIEW")
+  })
+
+  it("null removes the brand or the category; leaving them out keeps them", () => {
+    const noCategory = edited(applyEdit(listing(), { categoryId: null }))
+    expect("categoryId" in noCategory.product).toBe(false)
+    expect(noCategory.product.brandId).toBe("b1")
+    const noBrand = edited(applyEdit(listing(), { brandId: null }))
+    expect("brandId" in noBrand.product).toBe(false)
+    expect(noBrand.product.categoryId).toBe("c1")
+    expect(edited(applyEdit(listing(), { categoryId: CategoryId.make("c2") })).product.categoryId).toBe("c2")
+  })
+
+  it("a variant that gains or loses an attribute, or swaps one, is a material change", () => {
+    const before = listing()
+    const withVariant = (attributes: Record<string, string>): Listing => ({ ...before, variants: [{ ...v1, attributes }, v2] })
+    expect(isMaterialEdit(before, withVariant({ size: "M", colour: "red", fit: "slim" }))).toBe(true)
+    expect(isMaterialEdit(before, withVariant({ size: "M" }))).toBe(true)
+    expect(isMaterialEdit(before, withVariant({ size: "M", shade: "red" }))).toBe(true)
+    expect(isMaterialEdit(before, withVariant({ colour: "red", size: "M" }))).toBe(false)
+    // an override compared as money: the same amount in another currency is a different price
+    expect(isMaterialEdit(before, { ...before, variants: [{ ...v1, priceOverride: Money.major(3_000, "TZS") }, v2] })).toBe(true)
+  })
+})

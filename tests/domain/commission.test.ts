@@ -364,3 +364,66 @@ describe("payout batch", () => {
     )
   })
 })
+
+describe("commission: what refusals say, and the batch's overrides (mutation testing found these unpinned)", () => {
+  const user = (id: string) => UserId.make(id)
+  const friday = at("2026-11-20T09:00:00Z")
+  const bal = (payeeId: string, amount: Money.Money): PayeeBalance => ({ payeeId, payeeKind: "SELLER", approved: amount })
+
+  it("a stored code is matched trimmed and case-insensitively too; a seller's staff referring the store earns nothing", () => {
+    const zawadi = { code: "  Zawadi ", userId: user("u-zawadi"), active: true }
+    expect(attribute({ refCode: "ZAWADI", affiliates: [zawadi], buyerId: user("u-b"), sellerOwnerIds: [] })).toEqual(Option.some(user("u-zawadi")))
+    expect(attribute({ refCode: "ZAWADI", affiliates: [zawadi], buyerId: user("u-b"), sellerOwnerIds: [user("u-owner"), user("u-zawadi")] })).toEqual(Option.none())
+  })
+
+  it("a rejection without a reason, or with one its state does not accept, says which", () => {
+    const without = transitionCommission("PENDING", "REJECTED")
+    const refunded = transitionCommission("APPROVED", "REJECTED", "ORDER_REFUNDED")
+    expect(Either.isLeft(without) && [without.left._tag, without.left.message, "reason" in without.left]).toEqual([
+      "InvalidCommissionRejectionReason",
+      "a commission in PENDING cannot be rejected without a reason",
+      false
+    ])
+    expect(Either.isLeft(refunded) && [refunded.left.message, refunded.left.code]).toEqual([
+      "a commission in APPROVED cannot be rejected for ORDER_REFUNDED",
+      "COMMISSION.INVALID_REJECTION_REASON"
+    ])
+    const illegal = transitionCommission("REJECTED", "PAID")
+    expect(Either.isLeft(illegal) && illegal.left.message).toBe("illegal commission transition: REJECTED -> PAID")
+  })
+
+  it("not a payout day: the refusal names the next Friday", () => {
+    const r = selectPayoutBatch({ now: at("2026-11-21T09:00:00Z"), balances: [] })
+    expect(Either.isLeft(r) && r.left.message).toBe("payouts run on Fridays (Africa/Nairobi); the next payout day is 2026-11-27")
+  })
+
+  it("a minimum passed in replaces its own currency's only; minimums replace the defaults; no minimum pays anything positive", () => {
+    const balances = [bal("s1", Money.kes(600)), bal("s2", Money.make(300, "UGX")), bal("s3", Money.make(0, "UGX")), bal("s4", Money.make(-5, "UGX"))]
+    const withMinimum = Either.getOrThrow(selectPayoutBatch({ now: friday, balances, minimum: Money.kes(500) }))
+    expect(withMinimum.payouts.map((p) => p.payeeId)).toEqual(["s1", "s2"])
+    expect(withMinimum.carriedOver.map((p) => p.payeeId)).toEqual(["s3", "s4"])
+    const defaults = Either.getOrThrow(selectPayoutBatch({ now: friday, balances }))
+    expect(defaults.payouts.map((p) => p.payeeId)).toEqual(["s2"])
+    const own = Either.getOrThrow(selectPayoutBatch({ now: friday, balances, minimums: { UGX: Money.make(301, "UGX") } }))
+    expect(own.payouts.map((p) => p.payeeId)).toEqual(["s1"])
+    const exactly = Either.getOrThrow(selectPayoutBatch({ now: friday, balances: [bal("s1", Money.kes(1_000))] }))
+    expect(exactly.payouts.map((p) => p.payeeId)).toEqual(["s1"])
+  })
+
+  it("payouts grouped by currency, currencies in order, payees in their given order", () => {
+    const groups = payoutsByCurrency([bal("b", Money.make(5, "UGX")), bal("a", Money.kes(1_000)), bal("c", Money.make(7, "UGX")), bal("d", Money.make(9, "TZS"))])
+    expect(groups.map((g) => [g.currency, g.payouts.map((p) => p.payeeId)])).toEqual([
+      ["KES", ["a"]],
+      ["TZS", ["d"]],
+      ["UGX", ["b", "c"]]
+    ])
+    expect(payoutsByCurrency([])).toEqual([])
+  })
+
+  it("payees sort by currency first, then id, then kind", () => {
+    const r = Either.getOrThrow(
+      selectPayoutBatch({ now: friday, balances: [bal("b", Money.make(5, "UGX")), bal("z", Money.kes(2_000)), bal("a", Money.make(5, "UGX"))], minimums: {} })
+    )
+    expect(r.payouts.map((p) => `${p.approved.currency}:${p.payeeId}`)).toEqual(["KES:z", "UGX:a", "UGX:b"])
+  })
+})

@@ -223,5 +223,6 @@ describe("escrow and ledger: every posting written out (mutation testing found t
     expect(posting("PAYOUT", "r", "m", [{ account: "a", amount: M.kes(0) }, { account: "b", amount: M.kes(2) }, { account: "c", amount: M.kes(-2) }]).entries.map((e) => e.account)).toEqual(["b", "c"])
     expect(() => posting("REFUND", "ord-7", "bad", [{ account: "a", amount: M.kes(1) }])).toThrow(new UnbalancedPosting("REFUND ord-7 does not balance"))
     expect(balanceOf([], "a", "UGX")).toEqual(M.zero("UGX"))
+    expect(new UnbalancedPosting("x").name).toBe("UnbalancedPosting")
   })
 })

@@ -297,3 +297,78 @@ describe("a checkout over several sellers (issue 10: limited promotions, whole-s
     )
   })
 })
+
+describe("checkout pricing: a cart that cannot be priced says why (mutation testing found these unpinned)", () => {
+  const base = { currency: "KES" as const, now: NOW, promotions: [], quoteShipping: quoterFor("KE-047-cbd") }
+  const refusal = (lines: ReadonlyArray<ReturnType<typeof line>>) => {
+    const r = priceCheckout({ ...base, lines })
+    if (Either.isRight(r)) throw new Error("expected a refusal")
+    return [r.left._tag, String(r.left.message), (r.left as { errorCode?: string }).errorCode]
+  }
+  const kanga = line("store-a", "kanga", 500, 1, 300)
+
+  it.each([
+    ["an empty cart", [], "the cart is empty"],
+    ["no units", [{ ...kanga, quantity: 0 }], "quantity for KANGA-SKU must be a positive whole number"],
+    ["a negative quantity", [{ ...kanga, quantity: -1 }], "quantity for KANGA-SKU must be a positive whole number"],
+    ["half a unit", [{ ...kanga, quantity: 1.5 }], "quantity for KANGA-SKU must be a positive whole number"],
+    ["a price in another currency", [{ ...kanga, unitPrice: M.make(500, "TZS") }], "KANGA-SKU is priced in TZS, the checkout is in KES"],
+    ["a negative price", [{ ...kanga, unitPrice: M.make(-1, "KES") }], "KANGA-SKU has a negative price"],
+    ["a negative weight", [{ ...kanga, unitWeightGrams: -1 }], "KANGA-SKU has an invalid weight"],
+    ["a fractional weight", [{ ...kanga, unitWeightGrams: 0.5 }], "KANGA-SKU has an invalid weight"],
+    ["a bad second line", [kanga, { ...kanga, sku: "KIKOY-SKU", quantity: 0 }], "quantity for KIKOY-SKU must be a positive whole number"]
+  ] as const)("%s is an invalid cart", (_name, lines, reason) => {
+    expect(refusal(lines)).toEqual(["InvalidCart", reason, "CHECKOUT.INVALID_CART"])
+  })
+
+  it("a free item (price 0) and a weightless one (0 g) are a valid cart", () => {
+    const p = priceOrThrow({ ...base, lines: [{ ...kanga, unitPrice: M.kes(0), unitWeightGrams: 0 }] })
+    expect(p.orders[0]!.merchandiseSubtotal).toEqual(M.kes(0))
+    expect(p.charge).toEqual(M.kes(300))
+  })
+})
+
+describe("checkout pricing: each figure of an order (mutation testing found these unpinned)", () => {
+  // Two sellers, B listed first: orders come out by store id (A then B), lines in cart order within an order.
+  const p = priceOrThrow({
+    currency: "KES",
+    now: NOW,
+    lines: [line("store-b", "kikoy", 800, 1, 300), line("store-a", "sandals", 1_500, 2, 500), line("store-a", "belt", 200, 1, 1_200)],
+    promotions: [{ promotion: promotion("promo-a10", 5, { _tag: "SELLER", storeIds: [StoreId.make("store-a")] }, { _tag: "PERCENT_OFF", bps: 1_000 }), usage: unused }],
+    code: { code: code("SHIPFREE", { _tag: "FREE_SHIPPING" }), usage: unused },
+    quoteShipping: quoterFor("KE-047-westlands-sarit-locker")
+  })
+  const [a, b] = p.orders
+
+  it("orders by store id; A: 3,200 base, 10% off = 320, weight 2.2 kg; shipping 150 + 3 × 50 waived by the code", () => {
+    expect(p.orders.map((o) => o.storeId)).toEqual(["store-a", "store-b"])
+    expect(a!.lines.map((l) => l.sku)).toEqual(["SANDALS-SKU", "BELT-SKU"])
+    expect(a!.totalWeightGrams).toBe(2_200)
+    expect(a!.promotion).toEqual({ id: "promo-a10", version: 1, name: "promo-a10", effect: { _tag: "PERCENT_OFF", bps: 1_000 }, merchandiseDiscount: M.kes(320), freeShipping: false })
+    expect(a!.lines.map((l) => [l.baseLineTotal.amount, l.promotionDiscount.amount, l.finalLineTotal.amount])).toEqual([
+      [300_000, 30_000, 270_000],
+      [20_000, 2_000, 18_000]
+    ])
+    expect(a!.merchandiseSubtotal).toEqual(M.kes(3_200))
+    expect(a!.merchandiseDiscount).toEqual(M.kes(320))
+    expect(a!.shippingCost).toEqual(M.kes(300))
+    expect(a!.shippingDiscount).toEqual(M.kes(300))
+    expect(a!.total).toEqual(M.kes(2_880))
+    expect(a!.platformFunding).toEqual(M.kes(620))
+    expect(a!.buyerPays).toEqual(M.kes(2_880))
+    expect(b!.promotion).toBeUndefined()
+    expect(b!.shippingCost).toEqual(M.kes(200))
+    expect(b!.total).toEqual(M.kes(800))
+  })
+
+  it("the checkout adds its orders up and records the code", () => {
+    expect(p.code).toEqual({ id: "code-SHIPFREE", version: 1, code: "SHIPFREE", discount: M.kes(0), freeShipping: true })
+    expect(p.loyalty).toBeUndefined()
+    expect(p.merchandiseSubtotal).toEqual(M.kes(4_000))
+    expect(p.merchandiseDiscount).toEqual(M.kes(320))
+    expect(p.shippingCost).toEqual(M.kes(500))
+    expect(p.shippingDiscount).toEqual(M.kes(500))
+    expect(p.total).toEqual(M.kes(3_680))
+    expect(p.charge).toEqual(M.kes(3_680))
+  })
+})

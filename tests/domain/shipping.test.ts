@@ -405,3 +405,51 @@ describe("shipping quote: properties", () => {
     )
   })
 })
+
+describe("shipping: what a refusal says (mutation testing found these unpinned)", () => {
+  const request = (destination: string, totalWeightGrams = 0) => ({ destination: LocationId.make(destination), totalWeightGrams, discountedSubtotal: Money.kes(100) })
+  const messageOf = (result: Either.Either<ShippingQuote, ShippingError>) => Either.match(result, { onRight: () => "quoted", onLeft: (e) => e.message })
+
+  it("each issue of a bad tree is named with its node and why, all in one message", () => {
+    const error = Either.getOrThrow(Either.flip(makeGeography([node("t", "TOWN"), node("m", "MARKET", "ghost"), node("c", "COUNTY"), node("p", "PICKUP_POINT", "c"), node("c", "COUNTY")])))
+    expect(error.message).toBe(
+      "c: DUPLICATE_ID (id used twice); t: BAD_NESTING (a TOWN needs a parent); m: UNKNOWN_PARENT (no node ghost); p: BAD_NESTING (a PICKUP_POINT cannot sit under a COUNTY)"
+    )
+  })
+
+  it("unknown place, no zone, no applicable rate and a rate in another currency each read as a sentence", () => {
+    expect(messageOf(quoteShipping(kenya, kenyaZones, request("atlantis")))).toBe("unknown location atlantis")
+    expect(messageOf(quoteShipping(kenya, kenyaZones, request("nyali")))).toBe("no shipping zone covers nyali")
+    expect(messageOf(quoteShipping(kenya, kenyaZones, request("milimani")))).toBe("zone z-kisumu has no applicable active rate for milimani")
+    const tzs: ShippingRate = { _tag: "WEIGHT", id: RateId.make("r-tzs"), active: true, base: Money.kes(1), perKg: Money.major(1, "TZS") }
+    expect(messageOf(quoteShipping(kenya, [zone("z", ["nairobi"], [tzs])], request("nairobi")))).toBe("rate r-tzs of zone z is in TZS, the order in KES")
+    const tzsThreshold: ShippingRate = { _tag: "FREE_OVER", id: RateId.make("r-free"), active: true, threshold: Money.major(1, "TZS") }
+    expect(messageOf(quoteShipping(kenya, [zone("z", ["nairobi"], [flat("r-kes", 300), tzsThreshold])], request("nairobi")))).toBe(
+      "rate r-free of zone z is in TZS, the order in KES"
+    )
+  })
+
+  it("of several rates in another currency the smallest id is reported, whatever the order", () => {
+    const tzs = (id: string): ShippingRate => ({ _tag: "FLAT", id: RateId.make(id), active: true, amount: Money.major(1, "TZS") })
+    for (const rates of [[tzs("r-b"), tzs("r-a")], [tzs("r-a"), tzs("r-b")]])
+      expect(messageOf(quoteShipping(kenya, [zone("z", ["nairobi"], rates)], request("nairobi")))).toBe("rate r-a of zone z is in TZS, the order in KES")
+  })
+
+  it("a negative or fractional weight is a programming error, named", () => {
+    expect(() => quoteShipping(kenya, kenyaZones, request("nairobi", -1))).toThrow(new RangeError("totalWeightGrams must be a non-negative integer: -1"))
+    expect(() => quoteShipping(kenya, kenyaZones, request("nairobi", 0.5))).toThrow(RangeError)
+  })
+
+  it("a negative rate is refused with a reason", () => {
+    const r = Schema.decodeUnknownEither(Zone)({ id: "z1", name: "N", covers: [], rates: [{ _tag: "FLAT", id: "r1", active: true, amount: { amount: -1, currency: "KES" } }] })
+    expect(Either.isLeft(r) && r.left.message).toContain("a shipping amount cannot be negative")
+    const zero = Schema.decodeUnknownEither(Zone)({ id: "z1", name: "N", covers: [], rates: [{ _tag: "FLAT", id: "r1", active: true, amount: { amount: 0, currency: "KES" } }] })
+    expect(Either.isRight(zero)).toBe(true)
+  })
+
+  it("equal price and equal rate id: the rate kind decides (FLAT before WEIGHT), whatever the order", () => {
+    const same: ReadonlyArray<ShippingRate> = [weight("r", 100, 0), flat("r", 100)]
+    for (const rates of [same, [...same].reverse()])
+      expect(Either.getOrThrow(quoteShipping(kenya, [zone("z", ["nairobi"], rates)], request("nairobi")))).toMatchObject({ rateKind: "FLAT" })
+  })
+})
