@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole platform in one process. Without DATABASE_URL an embedded PostgreSQL is
  * started (data under .data/dev, or /var/tmp/amana-postgres/ as root: see
- * adapters/postgres/embedded.ts). Migrates, seeds the demo world idempotently, runs the worker and
+ * adapters/postgres/embedded.ts). Migrates as the owner, then runs as the least-privileged runtime role
+ * (adapters/postgres/runtime-role.ts), seeds the demo world idempotently, runs the worker and
  * serves HTTP on PORT (default 3000). SIGINT/SIGTERM stop everything cleanly: HTTP stops accepting,
  * in-flight jobs finish (anything cut short is retried on the next start), the pool closes, the
  * embedded database shuts down.
@@ -10,8 +11,8 @@
  */
 import { ensureFirstAdmin } from "../backoffice/first-admin.js"
 import { makePool } from "../adapters/postgres/database.js"
-import { resolveDatabase } from "../adapters/postgres/embedded.js"
-import { MigrationError, migrate } from "../adapters/postgres/migrate.js"
+import { MigrationError } from "../adapters/postgres/migrate.js"
+import { prepareDatabase } from "../adapters/postgres/prepare.js"
 import { DatabaseSetupError } from "../adapters/postgres/setup-error.js"
 import { seedDemo, seedFulfilmentDemo } from "../adapters/postgres/seed.js"
 import { startWorker } from "../adapters/postgres/worker.js"
@@ -27,11 +28,12 @@ const production = process.env["NODE_ENV"] === "production"
 const log = (msg: string, extra: Record<string, unknown> = {}) => logLine("info", msg, extra)
 
 const main = async () => {
-  const database = await resolveDatabase()
-  log("database ready", "dataDir" in database ? { embedded: true, dataDir: database.dataDir } : { embedded: false })
-  const { applied } = await migrate(database.url)
-  if (applied.length > 0) log("migrations applied", { applied })
-  const pool = makePool(database.url, { max: Number(process.env["DB_POOL_MAX"] ?? 20), applicationName: `amana-${role}` })
+  // Migrated by the owner; the app itself runs as the runtime role (adapters/postgres/runtime-role.ts).
+  const database = await prepareDatabase()
+  const runsAs = decodeURIComponent(new URL(database.runtimeUrl).username)
+  log("database ready", database.dataDir !== undefined ? { embedded: true, dataDir: database.dataDir, runsAs } : { embedded: false, runsAs })
+  if (database.applied.length > 0) log("migrations applied", { applied: database.applied })
+  const pool = makePool(database.runtimeUrl, { max: Number(process.env["DB_POOL_MAX"] ?? 20), applicationName: `amana-${role}` })
   if (!production || process.env["SEED_DEMO"] === "1") {
     await seedDemo(pool)
     await seedFulfilmentDemo(pool)
@@ -46,7 +48,7 @@ const main = async () => {
   const worker =
     role === "all" || role === "worker"
       ? await startWorker<PlatformServices>({
-          connectionString: database.url,
+          connectionString: database.runtimeUrl,
           runtime,
           handlers,
           crontab,

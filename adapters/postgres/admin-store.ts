@@ -1,5 +1,13 @@
-/** AdminStore over PostgreSQL: row locks for decisions, the audit log, incentive versions, admin users. */
-import { Effect, Layer, Option } from "effect"
+/**
+ * AdminStore over PostgreSQL: row locks for decisions, the audit log, incentive versions, admin users.
+ *
+ * The audit log is hash-chained by the database (0007) and anchored here (0050): each entry the app
+ * writes gets HMAC-SHA256(AUDIT_ANCHOR_KEY, "seq:hash") in audit_anchors, in the same transaction.
+ * The key lives only in this process, so whoever can rewrite the chain and its head inside the
+ * database (a superuser, a restored dump) cannot make anchors that verify; "verify chain" checks both.
+ */
+import { createHmac } from "node:crypto"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { AdminStore } from "../../application/admin/admin.port.js"
 import type { CommissionRecord } from "../../application/admin/admin.port.js"
 import type { AdminUserRecord, BrandRecord, DiscountCodeRecord, ExceptionRecord, PayoutBatchRecord, ProductRecord, ProductReviewedFields, PromotionRecord, PromotionRule, SellerRecord } from "../../application/admin/admin.port.js"
@@ -9,9 +17,31 @@ import type { IncentiveEffect } from "../../domain/incentives.js"
 import type { Currency, Money } from "../../domain/money.js"
 import { PromotionEligibility } from "./checkout-store.js"
 import { Schema } from "effect"
-import { Database } from "./database.js"
-import { q } from "./unit-of-work.js"
+import { Database, DbError } from "./database.js"
+import { q, unavailable } from "./unit-of-work.js"
 import { OUTBOX_MAX_ATTEMPTS, OUTBOX_TASK } from "./unit-of-work.js"
+import { requiredSecret } from "../system/secrets.js"
+
+/** The audit anchors' key: never in the database. Outside a world-facing deployment a development stand-in. */
+export const AuditAnchorKeyConfig = requiredSecret("AUDIT_ANCHOR_KEY", () => "amana-dev-audit-anchor-key")
+
+/** The anchor of audit entry `seq` whose chain hash is `hash`. */
+export const auditAnchorMac = (key: string, seq: number, hash: string): string => createHmac("sha256", key).update(`${seq}:${hash}`).digest("hex")
+
+/**
+ * The first entry the anchors do not vouch for (undefined: all are). The first entry with a valid
+ * anchor vouches, through the hash chain, for every entry before it (written before anchoring began,
+ * or anchored under a key since rotated away); from it on every entry must carry a valid anchor. A
+ * chain with entries and no valid anchor at all is vouched for by nothing: its first anchored entry
+ * (else its first entry) is named.
+ */
+export const firstUnanchored = (key: string, rows: ReadonlyArray<{ readonly seq: number; readonly hash: string; readonly mac: string | null }>): number | undefined => {
+  const valid = (r: (typeof rows)[number]) => r.mac !== null && r.mac === auditAnchorMac(key, r.seq, r.hash)
+  const first = rows.findIndex(valid)
+  // no valid anchor: from the first anchored entry (where checking fails), else the first entry
+  if (first === -1) return (rows.find((r) => r.mac !== null) ?? rows[0])?.seq
+  return rows.slice(first + 1).find((r) => !valid(r))?.seq
+}
 
 const cur = (c: string): Currency => c.trim() as Currency
 const json = (value: unknown) => value as never
@@ -46,6 +76,7 @@ export const AdminStoreLive = Layer.effect(
   AdminStore,
   Effect.gen(function* () {
     const db = yield* Database
+    const anchorKey = Redacted.value(yield* AuditAnchorKeyConfig)
     const recountUses = recountUsesWith(db)
 
     const productFields = (productId: string) =>
@@ -68,15 +99,22 @@ export const AdminStoreLive = Layer.effect(
 
     return {
       audit: (e) =>
-        Effect.map(
-          q(db, (sql) => sql<Array<{ seq: number }>>`
-            insert into audit_log (actor_kind, actor_id, actor_role, action, entity, entity_id, before, after, reason)
-            values (${e.actorKind}, ${e.actorId}, ${e.actorRole}, ${e.action}, ${e.entity}, ${e.entityId},
-                    ${e.before === null || e.before === undefined ? null : sql.json(json(e.before))},
-                    ${e.after === null || e.after === undefined ? null : sql.json(json(e.after))}, ${e.reason})
-            returning seq`),
-          (rows) => rows[0]?.seq ?? 0
-        ),
+        // one transaction for the entry and its anchor (the caller's, when it has one)
+        Effect.flatMap(db.inTransaction, (inside) => {
+          const write = Effect.gen(function* () {
+            const rows = yield* q(db, (sql) => sql<Array<{ seq: number; hash: string }>>`
+              insert into audit_log (actor_kind, actor_id, actor_role, action, entity, entity_id, before, after, reason)
+              values (${e.actorKind}, ${e.actorId}, ${e.actorRole}, ${e.action}, ${e.entity}, ${e.entityId},
+                      ${e.before === null || e.before === undefined ? null : sql.json(json(e.before))},
+                      ${e.after === null || e.after === undefined ? null : sql.json(json(e.after))}, ${e.reason})
+              returning seq, hash`)
+            const row = rows[0]
+            if (row === undefined) return 0
+            yield* q(db, (sql) => sql`insert into audit_anchors (seq, mac) values (${row.seq}, ${auditAnchorMac(anchorKey, row.seq, row.hash)})`)
+            return row.seq
+          })
+          return inside ? write : db.transaction(write).pipe(Effect.mapError((e) => (e instanceof DbError ? unavailable(e) : e)))
+        }),
 
       lockSeller: (storeId) =>
         Effect.map(
@@ -298,7 +336,15 @@ export const AdminStoreLive = Layer.effect(
       recordLogin: (adminId, at) => q(db, (sql) => sql`update admin_users set last_login_at = ${new Date(at)} where id = ${adminId}`).pipe(Effect.asVoid),
 
       verifyAuditChain: () =>
-        Effect.map(q(db, (sql) => sql<Array<{ broken: number | null }>>`select audit_verify_chain() as broken`), (rows) => Option.fromNullable(rows[0]?.broken ?? null))
+        Effect.gen(function* () {
+          // the chain as the database sees it (each hash over its row and the previous hash, the head)
+          const [structure] = yield* q(db, (sql) => sql<Array<{ broken: number | null }>>`select audit_verify_chain() as broken`)
+          // and as only the holder of the key can vouch for it
+          const rows = yield* q(db, (sql) => sql<Array<{ seq: number; hash: string; mac: string | null }>>`
+            select l.seq, l.hash, a.mac from audit_log l left join audit_anchors a on a.seq = l.seq order by l.seq`)
+          const broken = [structure?.broken ?? undefined, firstUnanchored(anchorKey, rows)].filter((s): s is number => s !== undefined && s !== null)
+          return broken.length === 0 ? Option.none() : Option.some(Math.min(...broken))
+        })
     }
 
     function insertPromotionVersion(id: string, version: number, rule: PromotionRule, by: string, at: number) {

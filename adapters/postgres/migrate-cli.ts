@@ -1,15 +1,17 @@
 /**
- * `npm run db:migrate`: migrates DATABASE_URL, or the embedded development cluster ("dev", database
- * "amana", see embedded.ts) when DATABASE_URL is unset, then exits.
+ * `npm run db:migrate`: migrates as the owner (MIGRATION_DATABASE_URL, else DATABASE_URL, else the
+ * embedded development cluster "dev", database "amana", see embedded.ts) and provisions the runtime
+ * role the app runs as (DATABASE_URL's when MIGRATION_DATABASE_URL is set; see runtime-role.ts),
+ * then exits.
  */
-import { resolveDatabase } from "./embedded.js"
-import { migrate } from "./migrate.js"
+import { prepareDatabase } from "./prepare.js"
+import { redactUrl } from "./setup-error.js"
 
 const main = async (): Promise<void> => {
-  const database = await resolveDatabase({ name: "dev", database: "amana" })
+  const database = await prepareDatabase({ name: "dev", database: "amana", log: (line) => console.log(line) })
   try {
-    const { applied } = await migrate(database.url, { log: (line) => console.log(line) })
-    console.log(applied.length === 0 ? "database is up to date" : `applied ${applied.length} migration(s)`)
+    console.log(database.applied.length === 0 ? "database is up to date" : `applied ${database.applied.length} migration(s)`)
+    console.log(`the app runs as ${redactUrl(database.runtimeUrl)}`)
   } finally {
     await database.stop()
   }

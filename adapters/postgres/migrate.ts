@@ -151,6 +151,10 @@ export const migrate = async (url: string, options: MigrateOptions = {}): Promis
           log(`applied ${file.name}`)
           done.push(file.name)
         }
+        // The runtime role's grants, by one rule for every table (db/migrations/0050_least_privilege.sql),
+        // so a table added by a later migration (or by graphile-worker's) is covered at once.
+        const [policy] = await conn<Array<{ present: boolean }>>`select to_regprocedure('amana_grant_runtime_privileges()') is not null as present`
+        if (policy?.present) await conn`select amana_grant_runtime_privileges()`
         return { applied: done }
       } finally {
         await conn`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => undefined)

@@ -180,7 +180,7 @@ export const PaymentStoreLive = Layer.effect(
         ),
 
       markCallbackProcessed: (id, outcome, at) =>
-        q(db, (sql) => sql`update mpesa_callbacks set processed_at = ${new Date(at)}, outcome = ${outcome} where id = ${id}::bigint`).pipe(Effect.asVoid),
+        q(db, (sql) => sql`update mpesa_callbacks set processed_at = ${new Date(at)}, outcome = ${outcome} where id = ${id}::bigint and processed_at is null`).pipe(Effect.asVoid),
 
       setCheckoutState: (checkoutId, state, at) =>
         q(db, (sql) => sql`

@@ -133,8 +133,11 @@ describe("checkout (Postgres)", () => {
     const buyer = await newBuyer(db.sql)
     const s = await runtime.runPromise(placeCheckout(checkoutCommand(buyer, [{ variantId: "var_basket", quantity: 1 }])))
     const orderId = s.orders[0]!.orderId
-    await expect(db.sql`update order_snapshots set snapshot = '{}' where order_id = ${orderId}`).rejects.toThrow(/append-only/)
-    await expect(db.sql`delete from order_snapshots where order_id = ${orderId}`).rejects.toThrow(/append-only/)
+    // the app's role may not (no UPDATE/DELETE grant); the owner is stopped by the trigger
+    await expect(db.sql`update order_snapshots set snapshot = '{}' where order_id = ${orderId}`).rejects.toThrow(/permission denied/)
+    await expect(db.sql`delete from order_snapshots where order_id = ${orderId}`).rejects.toThrow(/permission denied/)
+    await expect(db.owner`update order_snapshots set snapshot = '{}' where order_id = ${orderId}`).rejects.toThrow(/append-only/)
+    await expect(db.owner`delete from order_snapshots where order_id = ${orderId}`).rejects.toThrow(/append-only/)
   })
 
   it("a checkout interrupted while waiting on a lock rolls back whole and its query is cancelled on the server", async () => {

@@ -29,7 +29,7 @@ const verify = async (sql: Sql): Promise<number | null> => {
   return row?.broken ?? null
 }
 
-/** What a superuser with a psql prompt could do: switch triggers off and rewrite history. */
+/** What a superuser with a psql prompt could do (never the app's runtime role): switch triggers off and rewrite history. */
 const asTamperer = (sql: Sql, statement: string) =>
   sql.begin(async (tx) => {
     await tx`set local session_replication_role = replica`
@@ -59,24 +59,24 @@ describe("audit log hash chain", () => {
   it("a row whose content was changed behind the triggers' back is reported by its seq", async () => {
     const db = await freshDb()
     await seedFive(db.sql)
-    await asTamperer(db.sql, "update audit_log set reason = 'nothing to see here' where seq = 3")
+    await asTamperer(db.owner, "update audit_log set reason = 'nothing to see here' where seq = 3")
     expect(await verify(db.sql)).toBe(3)
   })
 
   it("a tampered row whose own hash was recomputed breaks the link from the next row", async () => {
     const db = await freshDb()
     await seedFive(db.sql)
-    await asTamperer(db.sql, "update audit_log set reason = 'rewritten' where seq = 2")
-    await asTamperer(db.sql, "update audit_log set hash = audit_row_digest(prev_hash, audit_log) where seq = 2")
+    await asTamperer(db.owner, "update audit_log set reason = 'rewritten' where seq = 2")
+    await asTamperer(db.owner, "update audit_log set hash = audit_row_digest(prev_hash, audit_log) where seq = 2")
     expect(await verify(db.sql)).toBe(3)
   })
 
   it("a deleted row is reported as the missing seq; a deleted last row is caught by the chain head", async () => {
     const db = await freshDb()
     await seedFive(db.sql)
-    await asTamperer(db.sql, "delete from audit_log where seq = 5")
+    await asTamperer(db.owner, "delete from audit_log where seq = 5")
     expect(await verify(db.sql)).toBe(5)
-    await asTamperer(db.sql, "delete from audit_log where seq = 2")
+    await asTamperer(db.owner, "delete from audit_log where seq = 2")
     expect(await verify(db.sql)).toBe(2)
   })
 

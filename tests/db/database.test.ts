@@ -4,16 +4,17 @@ import * as Db from "../../adapters/postgres/database.js"
 import { DatabaseLive, DbError, SqlState } from "../../adapters/postgres/database.js"
 import { useTestDatabase } from "../support/test-database.js"
 
+// The Database service itself (pools, transactions, cancellation) on scratch tables: DDL is the owner's.
 const db = useTestDatabase()
 
 // A Database with its own pool per test (DatabaseLive), so pool sizes and cancellation are observable.
 const runWith = <A, E>(effect: Effect.Effect<A, E, Db.Database>, max = 5): Promise<A> =>
-  Effect.runPromise(Effect.provide(effect, DatabaseLive(db.url, { max, applicationName: "amana-test" })))
+  Effect.runPromise(Effect.provide(effect, DatabaseLive(db.ownerUrl, { max, applicationName: "amana-test" })))
 
 const runExitWith = <A, E>(effect: Effect.Effect<A, E, Db.Database>): Promise<Exit.Exit<A, E>> =>
-  Effect.runPromiseExit(Effect.provide(effect, DatabaseLive(db.url, { max: 5 })))
+  Effect.runPromiseExit(Effect.provide(effect, DatabaseLive(db.ownerUrl, { max: 5 })))
 
-const scratch = (name: string) => db.sql.unsafe(`create table if not exists ${name} (id text primary key, n int not null default 0)`)
+const scratch = (name: string) => db.owner.unsafe(`create table if not exists ${name} (id text primary key, n int not null default 0)`)
 
 describe("Database.query", () => {
   it("returns rows, with int8 parsed to number", async () => {
@@ -86,7 +87,7 @@ describe("Database.transaction", () => {
         })
       )
     )
-    const rows = await db.sql`select id from tx_ok order by id`
+    const rows = await db.owner`select id from tx_ok order by id`
     expect(rows.map((r) => r["id"])).toEqual(["a", "b"])
   })
 
@@ -101,7 +102,7 @@ describe("Database.transaction", () => {
       )
     )
     expect(exit).toEqual(Exit.fail("business rule said no"))
-    const rows = await db.sql`select id from tx_fail`
+    const rows = await db.owner`select id from tx_fail`
     expect(rows.length).toBe(0)
   })
 
@@ -170,16 +171,16 @@ describe("Database.transaction", () => {
         })
       )
     )
-    const rows = await db.sql`select id from tx_nested order by id`
+    const rows = await db.owner`select id from tx_nested order by id`
     expect(rows.map((r) => r["id"])).toEqual(["inner-ok", "outer"])
   })
 
   it("a constraint checked at COMMIT (deferred) fails the transaction with its SQLSTATE", async () => {
-    await db.sql`create table if not exists deferred_parent (id int primary key)`
-    await db.sql`create table if not exists deferred_child (id int primary key, parent int references deferred_parent deferrable initially deferred)`
+    await db.owner`create table if not exists deferred_parent (id int primary key)`
+    await db.owner`create table if not exists deferred_child (id int primary key, parent int references deferred_parent deferrable initially deferred)`
     const exit = await runExitWith(Db.transaction(Db.query((sql) => sql`insert into deferred_child values (1, 42)`)))
     expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.code : undefined).toBe(SqlState.ForeignKeyViolation)
-    const rows = await db.sql`select * from deferred_child`
+    const rows = await db.owner`select * from deferred_child`
     expect(rows.length).toBe(0)
   })
 
@@ -194,8 +195,8 @@ describe("Database.transaction", () => {
   })
 
   it("concurrent transactions on real connections: a conditional update admits exactly the limit", async () => {
-    await db.sql`create table if not exists counter (id text primary key, uses int not null, lim int not null)`
-    await db.sql`insert into counter values ('promo', 0, 7)`
+    await db.owner`create table if not exists counter (id text primary key, uses int not null, lim int not null)`
+    await db.owner`insert into counter values ('promo', 0, 7)`
     const attempt = Db.transaction(
       Effect.gen(function* () {
         const rows = yield* Db.query((sql) => sql`update counter set uses = uses + 1 where id = 'promo' and uses < lim returning uses`)
@@ -205,18 +206,18 @@ describe("Database.transaction", () => {
     )
     const results = await runWith(Effect.all(Array.from({ length: 40 }, () => attempt), { concurrency: "unbounded" }), 10)
     expect(results.filter(Boolean).length).toBe(7)
-    const [row] = await db.sql<{ uses: number }[]>`select uses from counter`
+    const [row] = await db.owner<{ uses: number }[]>`select uses from counter`
     expect(row?.uses).toBe(7)
   })
 })
 
 describe("DatabaseLive", () => {
   it("ends its pool when the layer's scope closes", async () => {
-    await Effect.runPromise(Effect.scoped(Layer.build(DatabaseLive(db.url, { max: 2, applicationName: "amana-scope-probe" })).pipe(
+    await Effect.runPromise(Effect.scoped(Layer.build(DatabaseLive(db.ownerUrl, { max: 2, applicationName: "amana-scope-probe" })).pipe(
       Effect.flatMap((ctx) => Effect.provide(Db.query((sql) => sql`select 1`), Layer.succeedContext(ctx)))
     )))
     await new Promise((ok) => setTimeout(ok, 200))
-    const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = 'amana-scope-probe'`
+    const [row] = await db.owner<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = 'amana-scope-probe'`
     expect(row?.n).toBe(0)
   })
 })

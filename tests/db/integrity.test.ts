@@ -30,7 +30,9 @@ const postBalanced = async (sql: Sql, txId: string, orderId: string): Promise<vo
   })
 }
 
-describe("append-only tables refuse UPDATE, DELETE and TRUNCATE (SQLSTATE AM001)", () => {
+// The runtime role may not even try (no UPDATE, DELETE or TRUNCATE grant: tests/db/least-privilege.test.ts);
+// these triggers hold against the owner too, short of it switching them off.
+describe("append-only tables refuse UPDATE, DELETE and TRUNCATE (SQLSTATE AM001), even to the owner", () => {
   let g: OrderGraph
   beforeAll(async () => {
     g = await seedOrderGraph(db.sql)
@@ -53,12 +55,12 @@ describe("append-only tables refuse UPDATE, DELETE and TRUNCATE (SQLSTATE AM001)
 
   for (const [table, change] of tables) {
     it(`${table}: UPDATE refused with a message naming the table`, async () => {
-      await expect(db.sql.unsafe(`update ${table} set ${change}`)).rejects.toThrow(`${table} is append-only: UPDATE refused`)
-      expect(await codeOf(() => db.sql.unsafe(`update ${table} set ${change}`))).toBe("AM001")
+      await expect(db.owner.unsafe(`update ${table} set ${change}`)).rejects.toThrow(`${table} is append-only: UPDATE refused`)
+      expect(await codeOf(() => db.owner.unsafe(`update ${table} set ${change}`))).toBe("AM001")
     })
     it(`${table}: DELETE and TRUNCATE refused, rows still there`, async () => {
-      expect(await codeOf(() => db.sql.unsafe(`delete from ${table}`))).toBe("AM001")
-      expect(await codeOf(() => db.sql.unsafe(`truncate ${table} cascade`))).toBe("AM001")
+      expect(await codeOf(() => db.owner.unsafe(`delete from ${table}`))).toBe("AM001")
+      expect(await codeOf(() => db.owner.unsafe(`truncate ${table} cascade`))).toBe("AM001")
       const [row] = await db.sql.unsafe(`select count(*)::int as n from ${table}`)
       expect(row?.["n"]).toBeGreaterThan(0)
     })
@@ -68,7 +70,7 @@ describe("append-only tables refuse UPDATE, DELETE and TRUNCATE (SQLSTATE AM001)
     await db.sql`insert into promotions (id, name) values ('promo_ao', 'Jamhuri Day')`
     await db.sql`insert into promotion_versions (promotion_id, version, starts_at, ends_at, eligibility, effect)
       values ('promo_ao', 1, now(), now() + interval '1 day', '{"kind":"ALL"}', '{"kind":"AMOUNT_OFF","amount":10000}')`
-    expect(await codeOf(() => db.sql`update promotion_versions set priority = 99`)).toBe("AM001")
+    expect(await codeOf(() => db.owner`update promotion_versions set priority = 99`)).toBe("AM001")
   })
 })
 

@@ -41,6 +41,16 @@ describe("a PostgreSQL restart under npm start", () => {
     platform = await startPlatform(repoRoot, { DATABASE_URL: url, REDIS_URL: undefined, NODE_ENV: "development" })
     const products = `${platform.baseUrl}/api/v1/products?q=kitenge`
     expect((await fetch(products)).status).toBe(200)
+    // given the superuser's URL, npm start migrated with it but serves as the least-privileged role
+    const owner = postgres(url, { max: 1, onnotice: () => undefined })
+    try {
+      const users = await owner<Array<{ usename: string }>>`select distinct usename from pg_stat_activity where application_name like 'amana-%'`
+      expect(users).toEqual([{ usename: "amana_app" }])
+      const [role] = await owner<Array<{ rolsuper: boolean }>>`select rolsuper from pg_roles where rolname = 'amana_app'`
+      expect(role).toEqual({ rolsuper: false })
+    } finally {
+      await owner.end({ timeout: 5 })
+    }
 
     await database.stop()
     for (const request of [

@@ -96,7 +96,7 @@ describe("a database error's text never reaches the client", () => {
   it("the client gets STORE.UNAVAILABLE and the request id; the log line has the database's text under that id", async () => {
     const lines: Array<string> = []
     const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)))
-    await db.sql`alter table products rename to products_gone`
+    await db.owner`alter table products rename to products_gone`
     try {
       const res = await call(api, "GET", "/api/v1/products?q=kikoi", { headers: { "x-request-id": "req-db-text-1" } })
       expect(res.status).toBe(503)
@@ -104,7 +104,7 @@ describe("a database error's text never reaches the client", () => {
       expect(JSON.stringify(res.body)).not.toMatch(/relation|does not exist|products_gone/)
       expect(lines.some((l) => l.includes("req-db-text-1") && l.includes("does not exist"))).toBe(true)
     } finally {
-      await db.sql`alter table products_gone rename to products`
+      await db.owner`alter table products_gone rename to products`
       spy.mockRestore()
     }
   })

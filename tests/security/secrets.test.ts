@@ -18,6 +18,7 @@ import type { PlatformRuntime } from "../../composition/platform.js"
 import { PartnerWebhookConfigFromEnv } from "../../adapters/logistics-partner/webhook.js"
 import { HandoverCodeSecretConfig } from "../../adapters/system/handover-codes.js"
 import { isWellKnownSecret } from "../../adapters/system/secrets.js"
+import { AuditAnchorKeyConfig } from "../../adapters/postgres/admin-store.js"
 import { WhatsAppWebhookConfig } from "../../adapters/whatsapp/webhook.js"
 import { AdminSessionSecretConfig } from "../../backoffice/session-secret.js"
 import { useTestDatabase } from "../support/test-database.js"
@@ -33,7 +34,8 @@ const owned: ReadonlyArray<[string, Config.Config<Redacted.Redacted<string>>]> =
   ["MPESA_CALLBACK_SECRET", MpesaCallbackSecretConfig],
   ["CART_TOKEN_SECRET", CartTokenSecretConfig],
   ["HANDOVER_CODE_SECRET", HandoverCodeSecretConfig],
-  ["ADMIN_SESSION_SECRET", AdminSessionSecretConfig]
+  ["ADMIN_SESSION_SECRET", AdminSessionSecretConfig],
+  ["AUDIT_ANCHOR_KEY", AuditAnchorKeyConfig]
 ]
 
 describe("each secret's rule", () => {
@@ -106,7 +108,7 @@ describe("start-up and the routes", () => {
     }
   }
   const base = { MPESA_ENV: "simulator", WHATSAPP_TOKEN: undefined, WHATSAPP_APP_SECRET: undefined, WHATSAPP_VERIFY_TOKEN: undefined, LOGISTICS_PARTNER_WEBHOOK_SECRET: undefined }
-  const productionSecrets = { NODE_ENV: "production", MPESA_CALLBACK_SECRET: strong(), CART_TOKEN_SECRET: strong(), HANDOVER_CODE_SECRET: strong(), ADMIN_SESSION_SECRET: strong() }
+  const productionSecrets = { NODE_ENV: "production", MPESA_CALLBACK_SECRET: strong(), CART_TOKEN_SECRET: strong(), HANDOVER_CODE_SECRET: strong(), ADMIN_SESSION_SECRET: strong(), AUDIT_ANCHOR_KEY: strong() }
 
   it("production refuses to start with a weak secret, naming it; with strong ones it starts", async () => {
     for (const name of Object.keys(productionSecrets).filter((k) => k !== "NODE_ENV")) {
@@ -117,7 +119,7 @@ describe("start-up and the routes", () => {
     expect((await startWith({ ...base, ...productionSecrets }, true)).ok).toBe(true)
   })
 
-  const noSecrets = { MPESA_CALLBACK_SECRET: undefined, CART_TOKEN_SECRET: undefined, HANDOVER_CODE_SECRET: undefined, ADMIN_SESSION_SECRET: undefined, NODE_ENV: undefined }
+  const noSecrets = { MPESA_CALLBACK_SECRET: undefined, CART_TOKEN_SECRET: undefined, HANDOVER_CODE_SECRET: undefined, ADMIN_SESSION_SECRET: undefined, AUDIT_ANCHOR_KEY: undefined, NODE_ENV: undefined }
 
   it("the simulator run with no secret set at all (`npm start` as the README says) starts on its development stand-ins and serves", async () => {
     const r = await startWith({ ...base, ...noSecrets })
@@ -128,7 +130,7 @@ describe("start-up and the routes", () => {
   })
 
   it("real Daraja (MPESA_ENV=production, NODE_ENV unset) is world-facing: a missing or weak secret stops the start, naming it", async () => {
-    const strongOnes = { MPESA_CALLBACK_SECRET: strong(), CART_TOKEN_SECRET: strong(), HANDOVER_CODE_SECRET: strong(), ADMIN_SESSION_SECRET: strong() }
+    const strongOnes = { MPESA_CALLBACK_SECRET: strong(), CART_TOKEN_SECRET: strong(), HANDOVER_CODE_SECRET: strong(), ADMIN_SESSION_SECRET: strong(), AUDIT_ANCHOR_KEY: strong() }
     // what real Daraja needs besides our secrets (never contacted: the start stops before)
     const realDaraja = { MPESA_ENV: "production", DARAJA_CONSUMER_KEY: strong(), DARAJA_CONSUMER_SECRET: strong(), DARAJA_SHORTCODE: "600000", DARAJA_PASSKEY: strong() }
     const started = await startWith({ ...base, ...noSecrets, ...realDaraja, ...strongOnes })

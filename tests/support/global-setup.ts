@@ -9,6 +9,7 @@ import type { TestProject } from "vitest/node"
 import postgres from "postgres"
 import { startEmbedded, type RunningPostgres } from "../../adapters/postgres/embedded.js"
 import { MigrationError, migrate } from "../../adapters/postgres/migrate.js"
+import { derivedRuntimeUrl, provisionRuntimeRole } from "../../adapters/postgres/runtime-role.js"
 import { DatabaseSetupError, explainConnectionFailure } from "../../adapters/postgres/setup-error.js"
 import { STALE_AFTER_SECONDS, TEMPLATE_PREFIX, TEST_DB_PREFIX, ageSeconds, freshName, quoteIdent, withDatabase } from "./database-names.js"
 
@@ -44,6 +45,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await dropStale(admin)
     await admin.unsafe(`create database ${quoteIdent(template)}`)
     await migrate(withDatabase(serverUrl, template))
+    // the app's runtime role (cluster-wide; its grants are in the template, so in every clone)
+    await provisionRuntimeRole(withDatabase(serverUrl, template), withDatabase(derivedRuntimeUrl(serverUrl), template))
   } catch (error) {
     await admin?.end({ timeout: 5 }).catch(() => undefined)
     await embedded?.stop().catch(() => undefined)

@@ -47,7 +47,9 @@ const until = async (check: () => Promise<boolean>, timeoutMs: number) => {
 
 describe("worker crash safety", () => {
   it("SIGKILL mid-batch, restart: every event handled exactly once in effect", async () => {
-    await db.sql`create table crash_effects (event_id text primary key, n int not null)`
+    // tables are the owner's to create (the runtime role has no CREATE); the app role gets what it needs
+    await db.owner`create table crash_effects (event_id text primary key, n int not null)`
+    await db.owner`grant select, insert, update on crash_effects to amana_app`
     const runtime = ManagedRuntime.make(persistenceLayer(db.sql))
     await runtime.runPromise(
       Effect.gen(function* () {

@@ -17,7 +17,8 @@ const db = useTestDatabase()
 let runtime: ManagedRuntime.ManagedRuntime<Database | UnitOfWork | Outbox, unknown>
 
 beforeAll(async () => {
-  await db.sql`create table effects (event_id text, handler text)`
+  await db.owner`create table effects (event_id text, handler text)`
+  await db.owner`grant select, insert on effects to amana_app`
   runtime = ManagedRuntime.make(persistenceLayer(db.sql)) as unknown as typeof runtime
 })
 afterAll(async () => {
