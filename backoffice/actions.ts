@@ -8,6 +8,8 @@
 import { Effect } from "effect"
 import type { ActionContext, ActionRequest, ActionResponse, CurrentAdmin, ResourceOptions } from "adminjs"
 import type { Response } from "express"
+import { hasBadText } from "../domain/text.js"
+import { log } from "../adapters/system/logging.js"
 import { AdminRole, can } from "../application/admin/admin-roles.js"
 import type { AdminActor, Capability } from "../application/admin/admin-roles.js"
 import type { PlatformRuntime, PlatformServices } from "../composition/platform.js"
@@ -65,6 +67,18 @@ export const writeCapabilities = new Map<string, Capability>()
 export const actionLabels = new Map<string, Record<string, string>>()
 
 const messageOf = (e: unknown): string => (e instanceof Error || (typeof e === "object" && e !== null && "message" in e) ? String((e as { message: unknown }).message) : String(e))
+/**
+ * What the admin is told when an action fails: our own refusals say why (they are written for a
+ * person); a store failure or anything unexpected gets a fixed sentence, and its text (a database's
+ * words) goes to the log only.
+ */
+const noticeOf = (e: unknown, where: string): string => {
+  const tag = typeof e === "object" && e !== null ? (e as { _tag?: unknown })._tag : undefined
+  if (e instanceof FormError || (typeof tag === "string" && tag !== "StoreUnavailable")) return messageOf(e)
+  log("error", "back-office action failed", { action: where, error: messageOf(e) })
+  return "something went wrong on our side: nothing was changed; try again in a moment"
+}
+
 const isForbidden = (e: unknown) => typeof e === "object" && e !== null && (e as { _tag?: unknown })._tag === "AdminForbidden"
 
 const payloadOf = (request: ActionRequest): Payload => {
@@ -93,10 +107,13 @@ export const writeAction = (ctx: BackofficeContext, resourceId: string, name: st
         response.status(401)
         return { ...current(), notice: { message: "not logged in", type: "error" } }
       }
-      const outcome = await ctx.runtime.runPromise(Effect.either(spec.run(actor, payloadOf(request), record?.id())))
+      const payload = payloadOf(request)
+      // the same refusal the API's edge makes (REQUEST.INVALID_TEXT): text the database cannot hold
+      if (hasBadText(payload)) return { ...current(), notice: { message: "a field contains a NUL character or is not valid Unicode text", type: "error" } }
+      const outcome = await ctx.runtime.runPromise(Effect.either(spec.run(actor, payload, record?.id())))
       if (outcome._tag === "Left") {
         if (isForbidden(outcome.left)) response.status(403)
-        return { ...current(), notice: { message: messageOf(outcome.left), type: "error" } }
+        return { ...current(), notice: { message: noticeOf(outcome.left, `${resourceId}:${name}`), type: "error" } }
       }
       const fresh = record ? await context.resource.findOne(record.id(), context) : null
       return {

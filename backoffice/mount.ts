@@ -40,6 +40,7 @@ import { discountCodesResource, promotionsResource } from "./resources/incentive
 import { adminUsersResource, auditLogResource, commissionsResource, exceptionsResource, heldMoneyResource, payoutBatchesResource, payoutsResource } from "./resources/operations.js"
 import { callbacksResource, ledgerResource, ordersResource, paymentsResource } from "./resources/orders.js"
 import { PostgresAdminSessionStore } from "./session-store.js"
+import { log } from "../adapters/system/logging.js"
 import { usersResource } from "./resources/users.js"
 
 export interface BackofficeOptions {
@@ -147,7 +148,8 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
           components: { Login: { welcomeHeader: LOGIN_WELCOME.header, welcomeMessage: LOGIN_WELCOME.message } },
           messages: {
             invalidCredentials: "Wrong email or password",
-            tooManyRequests: "Too many login attempts: wait a few minutes and try again"
+            tooManyRequests: "Too many login attempts: wait a few minutes and try again",
+            loginUnavailable: "Logging in is not possible right now: try again in a moment"
           },
           resources: resourceTranslations
         }
@@ -209,7 +211,9 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
         )
         if (outcome._tag === "Left") {
           if (outcome.left._tag === "AdminLoginThrottled") throw new Error("tooManyRequests")
-          throw outcome.left
+          // the login page shows the message: never a database's words (they go to the log)
+          log("error", "back-office login failed", { error: outcome.left.message })
+          throw new Error("loginUnavailable")
         }
         return Option.match(outcome.right, {
           onNone: () => null,

@@ -8,13 +8,13 @@ import { isUtf8 } from "node:buffer"
 import type { NextFunction, Request, Response } from "express"
 import { problem } from "./problems.js"
 import type { Problem } from "./problems.js"
+import { hasBadText } from "../../domain/text.js"
+
+export { hasBadText }
 
 export const INVALID_TEXT = "REQUEST.INVALID_TEXT"
 
 const refusal = (where: string): Problem => problem(400, INVALID_TEXT, `the request ${where} contains a NUL character or is not valid UTF-8`)
-
-/** NUL, or a UTF-16 surrogate without its pair (what a JSON `\ud800` escape decodes to). */
-const BAD_CHAR = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 const HEX = /^[0-9A-Fa-f]{2}$/
 
@@ -31,25 +31,6 @@ const urlIsClean = (url: string): boolean => {
     else bytes.push(c) // node hands raw non-ASCII URL bytes over one char per byte
   }
   return !bytes.includes(0) && isUtf8(Uint8Array.from(bytes))
-}
-
-/** Every string (and object key) in a parsed JSON value, without recursion (a deep array must not blow the stack). */
-export const hasBadText = (value: unknown): boolean => {
-  const stack: Array<unknown> = [value]
-  while (stack.length > 0) {
-    const v = stack.pop()
-    if (typeof v === "string") {
-      if (BAD_CHAR.test(v)) return true
-    } else if (Array.isArray(v)) {
-      for (const item of v) stack.push(item)
-    } else if (typeof v === "object" && v !== null) {
-      for (const [k, item] of Object.entries(v)) {
-        if (BAD_CHAR.test(k)) return true
-        stack.push(item)
-      }
-    }
-  }
-  return false
 }
 
 /** Headers the API reads: visible ASCII only (node hands other bytes over as Latin-1 characters). */

@@ -18,7 +18,8 @@ export const MIN_PASSWORD_LENGTH = 12
 export const MAX_EMAIL_LENGTH = 254
 /** Longer than any sane password, far shorter than a body: the KDF never hashes megabytes. */
 export const MAX_PASSWORD_LENGTH = 1024
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/
+// no NUL or control characters either (the database refuses NUL; nobody's address holds them)
+const EMAIL = /^[^\s@\p{Cc}]{1,64}@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u
 
 /** The normalised email when it has an email's length and shape; checked before anything else runs. */
 export const normaliseEmail = (raw: string): string | undefined => {

@@ -325,7 +325,8 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
   const b2c = (kind: B2CCallbackKind) => async (req: Request, res: Response) => {
     if (!sameSecret(String(req.params["secret"] ?? ""), Redacted.value(secrets.callbackSecret))) return sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is nothing here"))
     const body = rawBuffer(req)
-    const parsed = parseJson(body)
+    // stored as received when it is a JSON object (the column holds objects); anything else as its text
+    const parsed = Either.filterOrLeft(parseJson(body), (j): j is object => typeof j === "object" && j !== null && !Array.isArray(j), () => "not a JSON object")
     const rawJson = Either.getOrElse(parsed, () => ({ unreadable: body.toString("utf8").slice(0, 10_000).replaceAll("\0", "\uFFFD") }))
     const report = Either.isRight(parsed) ? Either.getOrUndefined(decodeB2CResult(parsed.right)) : undefined
     const token = typeof req.params["token"] === "string" ? req.params["token"] : undefined
