@@ -3,6 +3,7 @@
  * the decision to a person: a claimed amount above what was pushed, or a payment from another phone
  * than the one asked. After checking the M-Pesa statement, FINANCE sends it back by the same B2C
  * path as an automatic return (result verified, Transaction Status on doubt), with a note, audited.
+ * The same decision sends again a return whose B2C Daraja confirmed FAILED (RETURN_FAILED).
  */
 import { Clock, Effect } from "effect"
 import { format } from "../../domain/money.js"
@@ -24,7 +25,8 @@ export const returnHeldMoney = (actor: AdminActor, cmd: { readonly heldPaymentId
       Effect.gen(function* () {
         const payments = yield* PaymentStore
         const h = yield* found("held payment", cmd.heldPaymentId, payments.lockHeldPayment(cmd.heldPaymentId))
-        if (h.status !== "HELD") return yield* new AdminIllegalChange({ entity: "held payment", from: h.status, change: "RETURN" })
+        // HELD: waiting for this decision; RETURN_FAILED: Daraja confirmed the last attempt failed, so sending again pays once.
+        if (h.status !== "HELD" && h.status !== "RETURN_FAILED") return yield* new AdminIllegalChange({ entity: "held payment", from: h.status, change: "RETURN" })
         yield* startHeldReturn(h, at, actor.id)
         yield* recordAdminAction(
           actor,

@@ -10,7 +10,7 @@
  *                     held payment; result verified, Transaction Status on doubt): at once when the
  *                     policy is AUTOMATIC, on FINANCE's decision otherwise (application/admin/held-money.ts).
  *                     Daraja's confirmed result moves it to RETURNED (Dr held payments, Cr clearing)
- *                     or RETURN_FAILED (still held, REFUND_FAILED for a human).
+ *                     or RETURN_FAILED (still held, REFUND_FAILED for a human; FINANCE may send it again).
  */
 import { Effect, Option } from "effect"
 import { heldPaymentPosting } from "../../domain/ledger.js"
@@ -24,13 +24,16 @@ import { DisbursementStore } from "../payouts-execution/disbursement.port.js"
 import { PaymentStore } from "./payment.port.js"
 import type { HeldPayment, StkRequest } from "./payment.port.js"
 
-/** Sends held money back by B2C (HELD -> RETURNING): one refund row per held payment, then REFUND_REQUESTED. */
+/**
+ * Sends held money back by B2C (HELD or RETURN_FAILED -> RETURNING): a refund row for this attempt
+ * (at most one not FAILED per held payment, so never two in flight), then REFUND_REQUESTED.
+ */
 export const startHeldReturn = (h: HeldPayment, at: number, decidedBy?: string | undefined) =>
   Effect.gen(function* () {
     const id = yield* Effect.flatMap(Ids, (ids) => ids.next("rfd"))
     const created = yield* Effect.flatMap(DisbursementStore, (d) =>
       // held money is what M-Pesa received: whole shillings, sent back exactly
-      d.createRefund({ id, heldPaymentId: h.id, buyerId: h.buyerId, phone: h.phone, amount: h.amount, disbursed: h.amount, originatorConversationId: `amana-return-${h.id}` })
+      d.createRefund({ id, heldPaymentId: h.id, buyerId: h.buyerId, phone: h.phone, amount: h.amount, disbursed: h.amount, originatorConversationId: `amana-return-${id}` })
     )
     if (created) yield* Effect.flatMap(Outbox, (o) => o.append([{ type: "REFUND_REQUESTED", aggregateType: "PAYMENT", aggregateId: id, payload: { refundId: id, heldPaymentId: h.id, checkoutId: h.checkoutId } }]))
     yield* Effect.flatMap(PaymentStore, (s) => s.setHeldStatus(h.id, { status: "RETURNING", at, decidedBy }))

@@ -269,7 +269,7 @@ export const heldMoneyResource = (ctx: BackofficeContext): ResourceWithOptions =
         submitLabel: "Send it back to the phone that paid",
         variant: "danger",
         fields: [{ name: "note", label: "What the statement shows (required, kept in the audit log)", type: "textarea" }],
-        when: (p) => p["status"] === "HELD",
+        when: (p) => p["status"] === "HELD" || p["status"] === "RETURN_FAILED",
         run: (actor, payload, id) => Effect.as(returnHeldMoney(actor, { heldPaymentId: id ?? "", note: text(payload, "note") ?? "" }), "Return sent by M-Pesa B2C; it shows RETURNED once Daraja confirms it")
       })
     }

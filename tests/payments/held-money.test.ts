@@ -64,6 +64,7 @@ const held = (c: Checkout, status: string) =>
     return rows.length === 1 && rows[0]!["status"] === status ? rows[0]! : undefined
   })
 const exceptionKinds = async (c: Checkout) => (await db.sql`select kind from exceptions where payload->>'checkoutId' = ${c.checkoutId} order by kind`).map((r) => String(r["kind"]))
+const exceptionsOn = async (kind: string, entityId: string) => Number((await db.sql`select count(*)::int as n from exceptions where kind = ${kind} and entity_id = ${entityId}`)[0]!["n"])
 const b2cTo = (phone: string) => api.fake.b2cPayments.filter((b) => b.phone === phone)
 /** Every posting balances, and the held money's own account ends where it should. */
 const booksBalance = async () => expect(await db.sql`select transaction_id from ledger_entries group by transaction_id having sum(amount) <> 0`).toEqual([])
@@ -167,6 +168,30 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     const s = await view(c)
     expect(s.orders[0].state).toBe("CANCELLED_BY_USER")
     expect(s.heldMoney).toEqual([expect.objectContaining({ paymentId: (await db.sql`select id from mpesa_stk_requests where checkout_request_id = ${older}`)[0]!["id"], reason: "CHECKOUT_CANCELLED", status: "RETURNED" })])
+    await booksBalance()
+  })
+
+  it("a return Daraja confirms FAILED leaves the money held (RETURN_FAILED, no push, an exception); FINANCE sends it again and it is returned once", async () => {
+    const c = await checkout()
+    api.fake.scriptB2C(c.buyer.phone, { resultCode: 2040, resultDesc: "Credit Party customer type can't be supported by the service." })
+    const crid = await pay(c)
+    await api.fake.sendCallback(crid, { amount: 700 })
+    const h = await held(c, "RETURN_FAILED")
+    const [failed] = await db.sql`select id, status, result from refunds where held_payment_id = ${h["id"]}`
+    expect(failed).toMatchObject({ status: "FAILED", result: { confirmedBy: "TransactionStatus" } })
+    expect(await exceptionsOn("REFUND_FAILED", String(failed!["id"]))).toBe(1)
+    expect(await balance(db.sql, "HELD_PAYMENTS", String(h["id"]))).toBe(-700_00)
+    expect((await view(c)).heldMoney[0]).toMatchObject({ status: "RETURN_FAILED" })
+    expect((await push(c)).body.code).toBe("PAYMENT.MONEY_HELD")
+
+    api.fake.scriptB2C(c.buyer.phone, { resultCode: 0 })
+    expect(await api.runtime.runPromise(returnHeldMoney(FINANCE, { heldPaymentId: String(h["id"]), note: "buyer's line fixed; send again" }))).toEqual({ heldPaymentId: h["id"], status: "RETURNING" })
+    await held(c, "RETURNED")
+    const attempts = await db.sql`select status, amount from refunds where held_payment_id = ${h["id"]} order by created_at, id`
+    expect(attempts.map((r) => [r["status"], Number(r["amount"])])).toEqual([["FAILED", 700_00], ["SUCCEEDED", 700_00]])
+    expect(b2cTo(c.buyer.phone).map((b) => b.amount)).toEqual([700, 700])
+    expect(await balance(db.sql, "HELD_PAYMENTS", String(h["id"]))).toBe(0)
+    expect(await db.sql`select 1 from ledger_entries where account = 'HELD_PAYMENTS' and account_ref = ${h["id"]} and amount > 0`).toHaveLength(1)
     await booksBalance()
   })
 
