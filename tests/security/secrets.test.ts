@@ -5,6 +5,8 @@
  * (a signature made with the empty key would verify).
  */
 import { createHmac, randomBytes } from "node:crypto"
+import { readdir, readFile } from "node:fs/promises"
+import { join } from "node:path"
 import type { Server } from "node:http"
 import { ConfigProvider, Effect, Exit, Redacted } from "effect"
 import type { Config } from "effect"
@@ -76,6 +78,30 @@ describe("each secret's rule", () => {
   it("well-known means guessable, not merely containing a word", () => {
     expect(["password123password123password123", "abababababababababababababababab", "test-test-test-test-test-test-test"].every(isWellKnownSecret)).toBe(true)
     expect([strong(), `test-${strong()}`, "correct-horse-battery-staple-amana-2026"].some(isWellKnownSecret)).toBe(false)
+  })
+})
+
+describe("where secrets are read", () => {
+  it("no source file reads a secret from process.env: each is read through Effect Config (Redacted), by the adapter that owns it", async () => {
+    const files: Array<string> = []
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) await walk(join(dir, entry.name))
+        else if (/\.(ts|tsx|js|jsx)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) files.push(join(dir, entry.name))
+      }
+    }
+    for (const dir of ["domain", "application", "adapters", "backoffice", "composition"]) await walk(dir)
+    expect(files.length).toBeGreaterThan(50)
+    const raw = /process\.env(?:\[\s*["'`]([A-Z0-9_]+)["'`]\s*\]|\.([A-Z0-9_]+))/g
+    const secretName = /SECRET|TOKEN|PASSKEY|PASSWORD|_KEY$|ANCHOR/
+    const reads: Array<string> = []
+    for (const file of files) {
+      for (const m of (await readFile(file, "utf8")).matchAll(raw)) {
+        const name = m[1] ?? m[2] ?? ""
+        if (secretName.test(name)) reads.push(`${file}: ${name}`)
+      }
+    }
+    expect(reads).toEqual([])
   })
 })
 
