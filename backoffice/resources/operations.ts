@@ -323,9 +323,15 @@ export const auditLogResource = (ctx: BackofficeContext): ResourceWithOptions =>
           const result = await ctx.runtime.runPromise(Effect.either(verifyAuditChain(actor)))
           if (result._tag === "Left") return { notice: { message: result.left.message, type: "error" } }
           const [tip] = await ctx.read((sql) => sql<Array<{ last_seq: number }>>`select last_seq from audit_chain_head`)
+          // The newest anchor, to note outside Amana: the one tampering the anchors cannot show is the
+          // removal of the newest entries with their anchors (docs/security.md, "The database roles").
+          const [anchor] = await ctx.read((sql) => sql<Array<{ seq: number; mac: string }>>`select seq, mac from audit_anchors order by seq desc limit 1`)
+          const witness = anchor === undefined ? "" : `; newest anchor #${anchor.seq} ${anchor.mac.slice(0, 16)} (note it outside Amana: a later check showing an older newest entry means entries were removed)`
           return Option.match(result.right, {
-            onNone: () => ({ notice: { message: `The chain is intact: ${tip?.last_seq ?? 0} entries verified`, type: "success" } }),
-            onSome: (seq) => ({ notice: { message: `The chain is broken: the first entry that does not verify is #${seq}`, type: "error" } })
+            onNone: () => ({ notice: { message: `The chain is intact: ${tip?.last_seq ?? 0} entries verified${witness}`, type: "success" } }),
+            onSome: (seq) => ({
+              notice: { message: `The chain is broken: the first entry that does not verify is #${seq} (rewritten, or written past the application: its anchor is missing or wrong)`, type: "error" }
+            })
           })
         }
       }
