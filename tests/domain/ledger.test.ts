@@ -31,18 +31,23 @@ const sumAccounts = (postings: ReadonlyArray<Posting>, prefix: string) =>
 describe("escrow and ledger: worked example in shillings", () => {
   // One KES 2,000 dress (commission 10%) with KES 200 off by promotion and a code for 0.50 off -> goods 1,799.50,
   // shipping KES 300 flat -> total 2,099.50 -> M-Pesa charge KES 2,099, 50 cents absorbed.
-  const priced = priceOrThrow({
-    currency: "KES",
-    now: NOW,
-    lines: [line("store-a", "dress", 2_000, 1, 400, 1_000)],
-    promotions: [{ promotion: promotion("promo-200", 1, { _tag: "EVERYTHING" }, { _tag: "AMOUNT_OFF", amount: M.kes(200) }), usage: unused }],
-    code: { code: code("FIFTY", { _tag: "AMOUNT_OFF", amount: M.make(50, "KES") }), usage: unused },
-    quoteShipping: quoterFor("KE-047-cbd")
-  })
-  const [snapshot] = snapshotsOf(priced, true)
-  const pay = paymentPostings("chk-1", "RKT1234567", priced.charge, snapshotsOf(priced).map(orderMoneyFromSnapshot))
+  // Priced inside each test (not when the file is collected), so mutation testing sees which tests cover it.
+  const setup = () => {
+    const priced = priceOrThrow({
+      currency: "KES",
+      now: NOW,
+      lines: [line("store-a", "dress", 2_000, 1, 400, 1_000)],
+      promotions: [{ promotion: promotion("promo-200", 1, { _tag: "EVERYTHING" }, { _tag: "AMOUNT_OFF", amount: M.kes(200) }), usage: unused }],
+      code: { code: code("FIFTY", { _tag: "AMOUNT_OFF", amount: M.make(50, "KES") }), usage: unused },
+      quoteShipping: quoterFor("KE-047-cbd")
+    })
+    const [snapshot] = snapshotsOf(priced, true)
+    const pay = paymentPostings("chk-1", "RKT1234567", priced.charge, snapshotsOf(priced).map(orderMoneyFromSnapshot))
+    return { priced, snapshot, pay }
+  }
 
   it("payment: clearing +2,099.00; escrow gets 2,099.00 from the buyer, 200.50 incentives and 0.50 rounding from the platform", () => {
+    const { priced, pay } = setup()
     expect(priced.charge).toEqual(M.kes(2_099))
     expect(balanceOf(pay, Accounts.mpesaClearing, "KES")).toEqual(M.kes(2_099))
     expect(balanceOf(pay, Accounts.platformIncentiveExpense, "KES")).toEqual(M.make(20_050, "KES"))
@@ -52,6 +57,7 @@ describe("escrow and ledger: worked example in shillings", () => {
   })
 
   it("release: seller 2,000 − 100 fee − 200 commission = 1,700; affiliate 200; shipping 300; fee 100", () => {
+    const { snapshot, pay } = setup()
     const release = releasePosting(snapshot!)
     const all = [...pay, release]
     expect(balanceOf(all, Accounts.escrow("ord-1"), "KES")).toEqual(M.zero("KES"))
@@ -62,6 +68,7 @@ describe("escrow and ledger: worked example in shillings", () => {
   })
 
   it("refund: the buyer gets back exactly the KES 2,099 paid; the platform's funding returns to it", () => {
+    const { snapshot, pay } = setup()
     const all = [...pay, refundPosting(snapshot!)]
     expect(balanceOf(all, Accounts.escrow("ord-1"), "KES")).toEqual(M.zero("KES"))
     expect(balanceOf(all, Accounts.refundsPayable("buyer-1"), "KES")).toEqual(M.kes(-2_099))
@@ -113,11 +120,14 @@ describe("escrow and ledger: invariants", () => {
 
 describe("escrow and ledger: every posting written out (mutation testing found these unpinned)", () => {
   // KES 1,000 of fabric, no incentive, KES 300 flat shipping: charge exactly KES 1,300, nothing to fund or absorb.
-  const plain = priceOrThrow({ currency: "KES", now: NOW, lines: [line("store-a", "fabric", 1_000, 1, 400, 1_000)], promotions: [], quoteShipping: quoterFor("KE-047-cbd") })
-  const [direct] = snapshotsOf(plain, false)
-  const [viaAffiliate] = snapshotsOf(plain, true)
+  // Priced inside each test (not when the file is collected), so mutation testing sees which tests cover it.
+  const fixture = () => {
+    const plain = priceOrThrow({ currency: "KES", now: NOW, lines: [line("store-a", "fabric", 1_000, 1, 400, 1_000)], promotions: [], quoteShipping: quoterFor("KE-047-cbd") })
+    return { plain, direct: snapshotsOf(plain, false)[0]!, viaAffiliate: snapshotsOf(plain, true)[0]! }
+  }
 
   it("a payment with no incentive and no rounding is one posting: Dr clearing 1,300, Cr escrow 1,300, memo naming the receipt", () => {
+    const { plain, direct } = fixture()
     expect(paymentPostings("chk-1", "RKT7654321", plain.charge, [orderMoneyFromSnapshot(direct!)])).toEqual([
       {
         kind: "PAYMENT_RECEIVED",
@@ -149,17 +159,20 @@ describe("escrow and ledger: every posting written out (mutation testing found t
   })
 
   it("a charge that is not the orders' shares is refused, naming both amounts", () => {
+    const { direct } = fixture()
     expect(() => paymentPostings("chk-1", "R", M.kes(1_299), [orderMoneyFromSnapshot(direct!)])).toThrow(
       new UnbalancedPosting("charge KES 1,299.00 != orders' share KES 1,300.00")
     )
   })
 
   it("without an affiliate the seller keeps the commission: 1,000 − 50 fee = 950; with one, 1,000 − 50 − 100 = 850", () => {
+    const { direct, viaAffiliate } = fixture()
     expect(sellerSettlement(direct!)).toEqual({ base: M.kes(1_000), platformFee: M.kes(50), commission: M.kes(0), sellerPayable: M.kes(950) })
     expect(sellerSettlement(viaAffiliate!)).toEqual({ base: M.kes(1_000), platformFee: M.kes(50), commission: M.kes(100), sellerPayable: M.kes(850) })
   })
 
   it("release to the rider who carried it: the whole shipping goes to the rider's account, no affiliate entry without an affiliate", () => {
+    const { direct, viaAffiliate } = fixture()
     const rider = carrierAccountId({ kind: "RIDER", riderUserId: "usr_rider7" })
     expect(rider).toBe("usr_rider7")
     expect(releasePosting(direct!, rider)).toEqual({
@@ -184,6 +197,7 @@ describe("escrow and ledger: every posting written out (mutation testing found t
   })
 
   it("refund, payout, reversal, commission reversal and held money: kinds, references and memos", () => {
+    const { direct } = fixture()
     expect(refundPosting(direct!)).toEqual({
       kind: "REFUND",
       reference: "ord-1",

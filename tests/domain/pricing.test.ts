@@ -30,8 +30,8 @@ describe("checkout pricing: a worked three-seller cart (figures checkable by han
     loyalty: { policy: defaultLoyaltyPolicy, requestedPoints: 300, balance: 1_000 },
     quoteShipping: quoterFor("KE-047-cbd")
   }
-  const priced = priceOrThrow(input)
-  const [a, b, c] = priced.orders
+  // Priced inside each test (not when the file is collected), so mutation testing sees which tests cover pricing.
+  const price = () => priceOrThrow(input)
 
   // | order | base     | promotion           | code (5%) | loyalty | goods    | shipping        | total    | rounding | M-Pesa share |
   // | A     | 3,000.00 | 10% off A: 300.00   | 135.00    | 76      | 2,489.00 | 300 flat        | 2,789.00 | 0        | 2,789        |
@@ -42,9 +42,9 @@ describe("checkout pricing: a worked three-seller cart (figures checkable by han
   // spare point to the largest remainder (A): 76 / 22 / 202 points, each worth KES 1. Checkout total 10,212.50 ->
   // M-Pesa charge KES 10,212; each order's share is whole shillings (2,789 / 738 / 6,685), the 50 cents absorbed on C.
   it.each([
-    ["A", () => a, "promo-a10", 300, 135, 76, 300, 0, 2_789, 0],
-    ["B", () => b, "promo-freeship", 0, 40, 22, 300, 300, 738, 0],
-    ["C", () => c, "promo-100", 100, 362.5, 202, 0, 0, 6_685.5, 0.5]
+    ["A", () => price().orders[0], "promo-a10", 300, 135, 76, 300, 0, 2_789, 0],
+    ["B", () => price().orders[1], "promo-freeship", 0, 40, 22, 300, 300, 738, 0],
+    ["C", () => price().orders[2], "promo-100", 100, 362.5, 202, 0, 0, 6_685.5, 0.5]
   ] as const)("order %s", (_name, order, promo, promoOff, codeOff, loyaltyOff, shipping, shippingWaived, total, rounding) => {
     const o = order()!
     expect(o.promotion?.id).toBe(promo)
@@ -58,6 +58,7 @@ describe("checkout pricing: a worked three-seller cart (figures checkable by han
   })
 
   it("the checkout is one whole-shilling charge: KES 10,212 with 50 cents absorbed", () => {
+    const priced = price()
     expect(priced.total).toEqual(kes(10_212.5))
     expect(priced.charge).toEqual(M.kes(10_212))
     expect(priced.roundingAbsorbed).toEqual(kes(0.5))
@@ -66,7 +67,7 @@ describe("checkout pricing: a worked three-seller cart (figures checkable by han
   })
 
   it("the sellers are paid from base prices: A 3,000 − 5% fee − 10% commission = KES 2,550", () => {
-    const [sa, sb, sc] = snapshotsOf(priced, true).map(sellerSettlement)
+    const [sa, sb, sc] = snapshotsOf(price(), true).map(sellerSettlement)
     expect(sa).toEqual({ base: M.kes(3_000), platformFee: M.kes(150), commission: M.kes(300), sellerPayable: M.kes(2_550) })
     expect(sb!.sellerPayable).toEqual(M.kes(720)) // 800 − 40 fee − 40 commission
     expect(sc!.sellerPayable).toEqual(kes(6_982.5)) // 7,350 − 367.50 fee, no commission offered
@@ -330,7 +331,7 @@ describe("checkout pricing: a cart that cannot be priced says why (mutation test
 
 describe("checkout pricing: each figure of an order (mutation testing found these unpinned)", () => {
   // Two sellers, B listed first: orders come out by store id (A then B), lines in cart order within an order.
-  const p = priceOrThrow({
+  const price = () => priceOrThrow({
     currency: "KES",
     now: NOW,
     lines: [line("store-b", "kikoy", 800, 1, 300), line("store-a", "sandals", 1_500, 2, 500), line("store-a", "belt", 200, 1, 1_200)],
@@ -338,9 +339,10 @@ describe("checkout pricing: each figure of an order (mutation testing found thes
     code: { code: code("SHIPFREE", { _tag: "FREE_SHIPPING" }), usage: unused },
     quoteShipping: quoterFor("KE-047-westlands-sarit-locker")
   })
-  const [a, b] = p.orders
 
   it("orders by store id; A: 3,200 base, 10% off = 320, weight 2.2 kg; shipping 150 + 3 × 50 waived by the code", () => {
+    const p = price()
+    const [a, b] = p.orders
     expect(p.orders.map((o) => o.storeId)).toEqual(["store-a", "store-b"])
     expect(a!.lines.map((l) => l.sku)).toEqual(["SANDALS-SKU", "BELT-SKU"])
     expect(a!.totalWeightGrams).toBe(2_200)
@@ -362,6 +364,7 @@ describe("checkout pricing: each figure of an order (mutation testing found thes
   })
 
   it("the checkout adds its orders up and records the code", () => {
+    const p = price()
     expect(p.code).toEqual({ id: "code-SHIPFREE", version: 1, code: "SHIPFREE", discount: M.kes(0), freeShipping: true })
     expect(p.loyalty).toBeUndefined()
     expect(p.merchandiseSubtotal).toEqual(M.kes(4_000))
@@ -370,5 +373,66 @@ describe("checkout pricing: each figure of an order (mutation testing found thes
     expect(p.shippingDiscount).toEqual(M.kes(500))
     expect(p.total).toEqual(M.kes(3_680))
     expect(p.charge).toEqual(M.kes(3_680))
+  })
+})
+
+describe("checkout pricing: limits, loyalty that fits nowhere, and a quote refused after discounts (mutation testing found these unpinned)", () => {
+  const everything = { _tag: "EVERYTHING" as const }
+  const sellers = (...stores: ReadonlyArray<string>) => stores.map((s, i) => line(s, `p${i}`, 1_000, 1, 300))
+  const base = { currency: "KES" as const, now: NOW, quoteShipping: quoterFor("KE-047-cbd") }
+
+  it("a promotion with 2 uses per buyer left goes to the first two sellers' orders, and not the third", () => {
+    const p = priceOrThrow({
+      ...base,
+      lines: sellers("store-a", "store-b", "store-c"),
+      promotions: [{ promotion: promotion("promo-100", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(100) }, { limits: { perBuyer: 2, global: 50 } }), usage: unused }]
+    })
+    expect(p.orders.map((o) => o.promotion?.id)).toEqual(["promo-100", "promo-100", undefined])
+  })
+
+  // A policy that lets points pay the whole of what remains, one point = KES 1.
+  const generous = { earnPer: M.kes(100), pointValue: M.kes(1), redemptionCapBps: 10_000 }
+  const cents = (store: string, amount: number) => ({ ...line(store, `p-${store}`, 0, 1, 300), unitPrice: M.make(amount, "KES") })
+
+  it("an order worth less than a point takes no point: KES 0.60 and 4.00 redeem 4 points, all on the second order", () => {
+    const p = priceOrThrow({ ...base, lines: [cents("store-a", 60), cents("store-b", 400)], promotions: [], loyalty: { policy: generous, requestedPoints: 4, balance: 10 } })
+    expect(p.orders.map((o) => o.loyaltyPoints)).toEqual([0, 4])
+    expect(p.orders.map((o) => o.loyaltyDiscount)).toEqual([M.kes(0), M.kes(4)])
+    expect(p.loyalty).toEqual({ points: 4, value: M.kes(4) })
+  })
+
+  it("a point that fits no order is not redeemed at all: KES 0.60 + 0.60 records no loyalty", () => {
+    const p = priceOrThrow({ ...base, lines: [cents("store-a", 60), cents("store-b", 60)], promotions: [], loyalty: { policy: generous, requestedPoints: 1, balance: 10 } })
+    expect(p.orders.map((o) => o.loyaltyPoints)).toEqual([0, 0])
+    expect(p.loyalty).toBeUndefined()
+  })
+
+  it("no points asked: no loyalty recorded", () => {
+    const p = priceOrThrow({ ...base, lines: sellers("store-a"), promotions: [], loyalty: { policy: defaultLoyaltyPolicy, requestedPoints: 0, balance: 10 } })
+    expect(p.loyalty).toBeUndefined()
+  })
+
+  it("a carrier that refuses the discounted order (here: nothing under KES 950) refuses the checkout", () => {
+    const picky = (req: { totalWeightGrams: number; discountedSubtotal: M.Money }) =>
+      req.discountedSubtotal.amount < 95_000 ? Either.left({ _tag: "TooSmall" as const }) : Either.right({ amount: M.kes(300) })
+    const r = priceCheckout({
+      currency: "KES",
+      now: NOW,
+      lines: sellers("store-a"),
+      promotions: [{ promotion: promotion("promo-100", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(100) }), usage: unused }],
+      quoteShipping: picky
+    })
+    expect(Either.isLeft(r) && r.left).toEqual({ _tag: "TooSmall" })
+  })
+
+  it("a percentage code does not waive shipping; a free-shipping promotion on one order waives only that order's", () => {
+    const p = priceOrThrow({
+      ...base,
+      lines: sellers("store-a", "store-b"),
+      promotions: [{ promotion: promotion("ship-a", 1, { _tag: "SELLER", storeIds: [StoreId.make("store-a")] }, { _tag: "FREE_SHIPPING" }), usage: unused }],
+      code: { code: code("TEN", { _tag: "PERCENT_OFF", bps: 1_000 }), usage: unused }
+    })
+    expect(p.code?.freeShipping).toBe(false)
+    expect(p.orders.map((o) => o.shippingDiscount)).toEqual([M.kes(300), M.kes(0)])
   })
 })

@@ -63,7 +63,8 @@ describe("order snapshot", () => {
 
 describe("order snapshot: every incentive frozen by id and version (mutation testing found these unpinned)", () => {
   // KES 1,000 kanga: KES 100 off by promotion, KES 50 by code, 10 loyalty points (KES 10); KES 300 shipping.
-  const priced = priceOrThrow({
+  // Built inside each test (not when the file is collected), so mutation testing sees which tests cover it.
+  const priced = () => priceOrThrow({
     currency: "KES",
     now: NOW,
     lines: [line("store-a", "kanga", 1_000, 1, 400, 1_000)],
@@ -72,19 +73,19 @@ describe("order snapshot: every incentive frozen by id and version (mutation tes
     loyalty: { policy: defaultLoyaltyPolicy, requestedPoints: 10, balance: 100 },
     quoteShipping: quoterFor("KE-047-cbd")
   })
-  const [withAll] = snapshotsOf(priced, true)
-  const [plain] = snapshotsOf(priceOrThrow({ currency: "KES", now: NOW, lines: [line("store-a", "kanga", 1_000, 1, 400)], promotions: [], quoteShipping: quoterFor("KE-047-cbd") }))
+  const withAll = () => snapshotsOf(priced(), true)[0]!
+  const plain = () => snapshotsOf(priceOrThrow({ currency: "KES", now: NOW, lines: [line("store-a", "kanga", 1_000, 1, 400)], promotions: [], quoteShipping: quoterFor("KE-047-cbd") }))[0]!
 
   it("promotion, code and loyalty are recorded with what each took off this order; the affiliate by user and code", () => {
-    expect(withAll!.incentives).toEqual({
+    expect(withAll().incentives).toEqual({
       promotion: { id: "promo-100", version: 1, name: "promo-100", effect: { _tag: "AMOUNT_OFF", amount: M.kes(100) }, discount: M.kes(100), freeShipping: false },
       code: { id: "code-SAVE", version: 1, code: "SAVE", discount: M.kes(50) },
       loyalty: { points: 10, value: M.kes(10) },
       shippingDiscount: M.zero("KES")
     })
-    expect(withAll!.affiliate).toEqual({ userId: "aff-1", code: "WANJIKU" })
-    expect(withAll!.totals).toMatchObject({ original: M.kes(1_000), discount: M.kes(160), final: M.kes(1_140), buyerPays: M.kes(1_140) })
-    expect(withAll!.lines).toEqual([
+    expect(withAll().affiliate).toEqual({ userId: "aff-1", code: "WANJIKU" })
+    expect(withAll().totals).toMatchObject({ original: M.kes(1_000), discount: M.kes(160), final: M.kes(1_140), buyerPays: M.kes(1_140) })
+    expect(withAll().lines).toEqual([
       {
         productId: "kanga",
         variantId: "kanga-v",
@@ -104,7 +105,7 @@ describe("order snapshot: every incentive frozen by id and version (mutation tes
   })
 
   it("a snapshot names its order, checkout, store, buyer, time, destination, fee and shipping rate; no incentive, no key", () => {
-    expect(plain).toMatchObject({
+    expect(plain()).toMatchObject({
       schemaVersion: 1,
       orderId: "ord-1",
       checkoutId: "chk-1",
@@ -116,7 +117,7 @@ describe("order snapshot: every incentive frozen by id and version (mutation tes
       platformFeeBps: 500,
       shipping: { zoneId: "zone-nairobi", rateId: "nbi-flat", rateKind: "FLAT", amount: M.kes(300) }
     })
-    expect(plain!.incentives).toEqual({ shippingDiscount: M.zero("KES") })
-    expect("affiliate" in plain!).toBe(false)
+    expect(plain().incentives).toEqual({ shippingDiscount: M.zero("KES") })
+    expect("affiliate" in plain()).toBe(false)
   })
 })
