@@ -101,13 +101,13 @@ export type CodeRejection = "NOT_ACTIVE" | "NOT_STARTED" | "EXPIRED" | "GLOBAL_L
 
 export class DiscountCodeNotApplicable extends Schema.TaggedError<DiscountCodeNotApplicable>()(
   "DiscountCodeNotApplicable",
-  { code: Schema.String, reason: Schema.String }
+  { discountCode: Schema.String, reason: Schema.String }
 ) {
-  get errorCode() {
+  get code(): `DISCOUNT_CODE.${string}` {
     return `DISCOUNT_CODE.${this.reason}`
   }
   override get message() {
-    return `discount code ${this.code} cannot be used: ${this.reason.toLowerCase().replaceAll("_", " ")}`
+    return `discount code ${this.discountCode} cannot be used: ${this.reason.toLowerCase().replaceAll("_", " ")}`
   }
 }
 
@@ -115,9 +115,7 @@ export class LoyaltyRedemptionInvalid extends Schema.TaggedError<LoyaltyRedempti
   "LoyaltyRedemptionInvalid",
   { requested: Schema.Int, balance: Schema.Int }
 ) {
-  get errorCode() {
-    return "LOYALTY.INSUFFICIENT_POINTS"
-  }
+  readonly code = "LOYALTY.INSUFFICIENT_POINTS"
   override get message() {
     return `cannot redeem ${this.requested} points: the balance is ${this.balance}`
   }
@@ -244,7 +242,7 @@ export const checkCode = (
   now: EpochMillis,
   subtotalRemaining: Money
 ): Either.Either<DiscountCode, DiscountCodeNotApplicable> => {
-  const reject = (reason: CodeRejection) => Either.left(new DiscountCodeNotApplicable({ code: code.code, reason }))
+  const reject = (reason: CodeRejection) => Either.left(new DiscountCodeNotApplicable({ discountCode: code.code, reason }))
   if (code.status !== "ACTIVE") return reject("NOT_ACTIVE")
   if (now < code.startsAt) return reject("NOT_STARTED")
   if (now >= code.expiresAt) return reject("EXPIRED")

@@ -146,72 +146,71 @@ export const nextStates = (state: OrderState): ReadonlyArray<OrderState> =>
 export const isTerminal = (state: OrderState): boolean => nextStates(state).length === 0
 
 // Errors: a stable tag and code, and always the order and both states.
-const code = <C extends string>(c: C) => Schema.optionalWith(Schema.Literal(c), { default: () => c })
 const move = { orderId: OrderId, from: OrderState, to: OrderState }
 const names = (e: { orderId: OrderId; from: OrderState; to: OrderState }) =>
   `order ${e.orderId} from ${e.from} to ${e.to}`
 
 export class IllegalTransition extends Schema.TaggedError<IllegalTransition>()("IllegalTransition", {
-  code: code("ORDER.ILLEGAL_TRANSITION"),
   ...move
 }) {
+  readonly code = "ORDER.ILLEGAL_TRANSITION"
   override get message() {
     return `cannot move ${names(this)}`
   }
 }
 
 export class ForbiddenActor extends Schema.TaggedError<ForbiddenActor>()("ForbiddenActor", {
-  code: code("ORDER.FORBIDDEN_ACTOR"),
   ...move,
   actor: ActorKind
 }) {
+  readonly code = "ORDER.FORBIDDEN_ACTOR"
   override get message() {
     return `${this.actor} may not move ${names(this)}`
   }
 }
 
 export class ProofRequired extends Schema.TaggedError<ProofRequired>()("ProofRequired", {
-  code: code("ORDER.PROOF_REQUIRED"),
   ...move
 }) {
+  readonly code = "ORDER.PROOF_REQUIRED"
   override get message() {
     return `proof of delivery (handover code) is required to move ${names(this)}`
   }
 }
 
 export class WrongHandoverCode extends Schema.TaggedError<WrongHandoverCode>()("WrongHandoverCode", {
-  code: code("ORDER.WRONG_HANDOVER_CODE"),
   ...move
 }) {
+  readonly code = "ORDER.WRONG_HANDOVER_CODE"
   override get message() {
     return `the handover code does not match; cannot move ${names(this)}`
   }
 }
 
 export class EvidenceRequired extends Schema.TaggedError<EvidenceRequired>()("EvidenceRequired", {
-  code: code("ORDER.EVIDENCE_REQUIRED"),
   ...move
 }) {
+  readonly code = "ORDER.EVIDENCE_REQUIRED"
   override get message() {
     return `a dispute needs evidence with a description; cannot move ${names(this)}`
   }
 }
 
 export class PaymentWindowClosed extends Schema.TaggedError<PaymentWindowClosed>()("PaymentWindowClosed", {
-  code: code("ORDER.PAYMENT_WINDOW_CLOSED"),
   ...move,
   closedAt: EpochMillis
 }) {
+  readonly code = "ORDER.PAYMENT_WINDOW_CLOSED"
   override get message() {
     return `the payment window closed at ${this.closedAt}; cannot move ${names(this)}`
   }
 }
 
 export class PaymentWindowOpen extends Schema.TaggedError<PaymentWindowOpen>()("PaymentWindowOpen", {
-  code: code("ORDER.PAYMENT_WINDOW_OPEN"),
   ...move,
   closesAt: EpochMillis
 }) {
+  readonly code = "ORDER.PAYMENT_WINDOW_OPEN"
   override get message() {
     return `the payment window is open until ${this.closesAt}; cannot move ${names(this)}`
   }
@@ -219,10 +218,10 @@ export class PaymentWindowOpen extends Schema.TaggedError<PaymentWindowOpen>()("
 
 /** `closesAt` is absent when the order carries no delivery time, so the window cannot be shown to have passed. */
 export class DisputeWindowOpen extends Schema.TaggedError<DisputeWindowOpen>()("DisputeWindowOpen", {
-  code: code("ORDER.DISPUTE_WINDOW_OPEN"),
   ...move,
   closesAt: Schema.optional(EpochMillis)
 }) {
+  readonly code = "ORDER.DISPUTE_WINDOW_OPEN"
   override get message() {
     const until = this.closesAt === undefined ? "delivery time unknown" : `open until ${this.closesAt}`
     return `the dispute window is ${until}; the system cannot move ${names(this)}`

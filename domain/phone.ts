@@ -20,9 +20,9 @@ export const ACCEPTED_FORMS = "07XXXXXXXX, 01XXXXXXXX, +2547XXXXXXXX, +2541XXXXX
 const invalidMessage = `not a Kenyan mobile number; use ${ACCEPTED_FORMS} (spaces and dashes are fine)`
 
 export class InvalidPhone extends Schema.TaggedError<InvalidPhone>()("InvalidPhone", {
-  code: Schema.optionalWith(Schema.Literal("PHONE.INVALID"), { default: () => "PHONE.INVALID" as const }),
   input: Schema.String
 }) {
+  readonly code = "PHONE.INVALID"
   // The input stays a field, not part of the message: phone numbers are personal data and messages get logged.
   override get message() {
     return `The phone number is ${invalidMessage}.`

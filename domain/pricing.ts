@@ -107,7 +107,7 @@ export interface PricedCheckout<Q> {
 }
 
 export class InvalidCart extends Data.TaggedError("InvalidCart")<{ readonly reason: string }> {
-  readonly errorCode = "CHECKOUT.INVALID_CART"
+  readonly code = "CHECKOUT.INVALID_CART"
   override get message() {
     return this.reason
   }

@@ -56,14 +56,11 @@ export const GeographyIssue = Schema.Struct({
 })
 export type GeographyIssue = typeof GeographyIssue.Type
 
-/** A stable `code` field that the constructor fills in itself. */
-const code = <C extends string>(c: C) =>
-  Schema.propertySignature(Schema.Literal(c)).pipe(Schema.withConstructorDefault(() => c))
 
 export class InvalidGeography extends Schema.TaggedError<InvalidGeography>()("InvalidGeography", {
-  code: code("SHIPPING.INVALID_GEOGRAPHY"),
   issues: Schema.NonEmptyArray(GeographyIssue)
 }) {
+  readonly code = "SHIPPING.INVALID_GEOGRAPHY"
   override get message(): string {
     return this.issues.map((i) => `${i.locationId}: ${i.reason} (${i.detail})`).join("; ")
   }
@@ -111,9 +108,9 @@ export const makeGeography = (nodes: ReadonlyArray<LocationNode>): Either.Either
 }
 
 export class UnknownLocation extends Schema.TaggedError<UnknownLocation>()("UnknownLocation", {
-  code: code("SHIPPING.UNKNOWN_LOCATION"),
   locationId: LocationId
 }) {
+  readonly code = "SHIPPING.UNKNOWN_LOCATION"
   override get message(): string {
     return `unknown location ${this.locationId}`
   }
@@ -191,12 +188,12 @@ export const ShippingQuote = Schema.Struct({
 export type ShippingQuote = typeof ShippingQuote.Type
 
 export class NotDeliverable extends Schema.TaggedError<NotDeliverable>()("NotDeliverable", {
-  code: code("SHIPPING.NOT_DELIVERABLE"),
   destination: LocationId,
   reason: Schema.Literal("NO_COVERING_ZONE", "NO_APPLICABLE_RATE"),
   /** The zone that covers the destination but has no applicable active rate. */
   zoneId: Schema.optionalWith(ZoneId, { exact: true })
 }) {
+  readonly code = "SHIPPING.NOT_DELIVERABLE"
   override get message(): string {
     return this.zoneId === undefined
       ? `no shipping zone covers ${this.destination}`
@@ -205,12 +202,12 @@ export class NotDeliverable extends Schema.TaggedError<NotDeliverable>()("NotDel
 }
 
 export class RateCurrencyMismatch extends Schema.TaggedError<RateCurrencyMismatch>()("RateCurrencyMismatch", {
-  code: code("SHIPPING.RATE_CURRENCY_MISMATCH"),
   zoneId: ZoneId,
   rateId: RateId,
   rateCurrency: Money.Currency,
   subtotalCurrency: Money.Currency
 }) {
+  readonly code = "SHIPPING.RATE_CURRENCY_MISMATCH"
   override get message(): string {
     return `rate ${this.rateId} of zone ${this.zoneId} is in ${this.rateCurrency}, the order in ${this.subtotalCurrency}`
   }

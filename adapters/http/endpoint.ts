@@ -9,6 +9,7 @@ import type { Session } from "../../application/auth/auth.port.js"
 import type { PlatformServices } from "../../composition/platform.js"
 import type { HttpConfig } from "./config.js"
 import { RequestInvalid } from "./problems.js"
+import type { MappedError } from "./problems.js"
 
 export type Method = "get" | "post" | "patch" | "put" | "delete"
 
@@ -58,7 +59,7 @@ export interface EndpointSpec<PS extends AnySchema, QS extends AnySchema, BS ext
     readonly query: Schema.Schema.Type<QS>
     readonly body: Schema.Schema.Type<BS>
     readonly ctx: RequestContext
-  }) => Effect.Effect<Schema.Schema.Type<RS>, unknown, PlatformServices>
+  }) => Effect.Effect<Schema.Schema.Type<RS>, MappedError, PlatformServices>
 }
 
 /** The erased form the server and the OpenAPI writer work with. */
@@ -78,7 +79,7 @@ export interface Endpoint {
   readonly response: AnySchema
   readonly errors: ReadonlyArray<number>
   /** decode, run the use case, encode: the encoded response body */
-  readonly run: (input: { readonly params: unknown; readonly query: unknown; readonly body: unknown; readonly ctx: RequestContext }) => Effect.Effect<unknown, unknown, PlatformServices>
+  readonly run: (input: { readonly params: unknown; readonly query: unknown; readonly body: unknown; readonly ctx: RequestContext }) => Effect.Effect<unknown, MappedError, PlatformServices>
 }
 
 const decodePart = <S extends AnySchema>(schema: S | undefined, where: RequestInvalid["where"], input: unknown) =>

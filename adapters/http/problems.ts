@@ -20,80 +20,88 @@ export interface Problem {
   readonly gatewayCode?: string
 }
 
-/** tag -> HTTP status (and the code when the error carries none of its own). */
-const STATUS: Readonly<Record<string, readonly [number, string?]>> = {
+/** tag -> HTTP status. The code is the error's own `code` (every error the API answers carries one). */
+const STATUS = {
   // the request itself
-  RequestInvalid: [400],
-  InvalidPhone: [400],
-  InvalidCartToken: [400, "CART.INVALID_TOKEN"],
+  RequestInvalid: 400,
+  InvalidPhone: 400,
+  InvalidCartToken: 400,
   // who you are
-  Unauthenticated: [401],
-  InvalidLoginCode: [401],
-  AccountNotActive: [403],
-  Forbidden: [403],
-  NotASeller: [403],
-  NotARider: [403],
-  ForbiddenActor: [403],
+  Unauthenticated: 401,
+  InvalidLoginCode: 401,
+  AccountNotActive: 403,
+  Forbidden: 403,
+  NotASeller: 403,
+  NotARider: 403,
+  ForbiddenActor: 403,
   // what you asked for does not exist (or is not yours: the same answer)
-  NotFoundRoute: [404, "ROUTE.NOT_FOUND"],
-  ProductNotFound: [404],
-  LocationNotFound: [404],
-  CheckoutNotFound: [404],
-  OrderNotFound: [404],
-  CartItemNotFound: [404],
-  SellerProductNotFound: [404],
-  SellerVariantNotFound: [404],
-  JobNotFound: [404],
+  NotFoundRoute: 404,
+  ProductNotFound: 404,
+  LocationNotFound: 404,
+  CheckoutNotFound: 404,
+  OrderNotFound: 404,
+  CartItemNotFound: 404,
+  SellerProductNotFound: 404,
+  SellerVariantNotFound: 404,
+  JobNotFound: 404,
   // state conflicts
-  IllegalTransition: [409],
-  PaymentWindowClosed: [409],
-  PaymentWindowOpen: [409],
-  DisputeWindowOpen: [409],
-  IdempotencyKeyReused: [409],
-  OutOfStock: [409],
-  CheckoutNotPayable: [409],
-  PaymentInProgress: [409],
-  MoneyHeld: [409],
-  StockBelowReserved: [409],
-  SkuTaken: [409],
-  EditWhileSuspended: [409],
-  IllegalVerificationTransition: [409],
-  JobStatusRefused: [409],
-  DisputeNotOpen: [409],
-  NoCarrierAvailable: [409],
-  HandoverLocked: [423],
+  IllegalTransition: 409,
+  PaymentWindowClosed: 409,
+  PaymentWindowOpen: 409,
+  DisputeWindowOpen: 409,
+  IdempotencyKeyReused: 409,
+  OutOfStock: 409,
+  CheckoutNotPayable: 409,
+  PaymentInProgress: 409,
+  MoneyHeld: 409,
+  StockBelowReserved: 409,
+  SkuTaken: 409,
+  EditWhileSuspended: 409,
+  IllegalVerificationTransition: 409,
+  JobStatusRefused: 409,
+  DisputeNotOpen: 409,
+  NoCarrierAvailable: 409,
+  HandoverLocked: 423,
   // well-formed but not acceptable
-  UnknownItem: [422],
-  ItemNotSellable: [422],
-  UnknownDiscountCode: [422],
-  DiscountCodeNotApplicable: [422],
-  LoyaltyRedemptionInvalid: [422],
-  InvalidCart: [422],
-  CartEmpty: [422],
-  QuantityTooLarge: [422],
-  NotDeliverable: [422],
-  ChargeAboveMpesaLimit: [422],
-  UnknownLocation: [422, "SHIPPING.UNKNOWN_LOCATION"],
-  RateCurrencyMismatch: [422],
-  ProofRequired: [422],
-  WrongHandoverCode: [422],
-  EvidenceRequired: [422],
-  InvalidListing: [422],
-  RejectionReasonRequired: [422],
-  HandoverCodeRejected: [422],
-  WebhookUrlRefused: [422],
+  UnknownItem: 422,
+  ItemNotSellable: 422,
+  UnknownDiscountCode: 422,
+  DiscountCodeNotApplicable: 422,
+  LoyaltyRedemptionInvalid: 422,
+  InvalidCart: 422,
+  CartEmpty: 422,
+  QuantityTooLarge: 422,
+  NotDeliverable: 422,
+  ChargeAboveMpesaLimit: 422,
+  UnknownLocation: 422,
+  RateCurrencyMismatch: 422,
+  ProofRequired: 422,
+  WrongHandoverCode: 422,
+  EvidenceRequired: 422,
+  InvalidListing: 422,
+  RejectionReasonRequired: 422,
+  HandoverCodeRejected: 422,
+  WebhookUrlRefused: 422,
   // slow down
-  RateLimited: [429],
+  RateLimited: 429,
   // not the caller's fault
-  // Our codes, never Daraja's (its code goes in `gatewayCode`): these errors carry `errorCode` too.
-  GatewayRejected: [502, "PAYMENT.GATEWAY_REJECTED"],
-  NotifierUndeliverable: [502],
-  StoreUnavailable: [503],
-  CarrierUnavailable: [503],
-  PartnerSignatureInvalid: [401],
-  GatewayUnavailable: [503, "PAYMENT.GATEWAY_UNAVAILABLE"],
-  RateLimiterUnavailable: [503, "RATE_LIMITER.UNAVAILABLE"],
-  NotifierRetryLater: [503]
+  // Our codes, never Daraja's (its code goes in `gatewayCode`).
+  GatewayRejected: 502,
+  NotifierUndeliverable: 502,
+  StoreUnavailable: 503,
+  CarrierUnavailable: 503,
+  PartnerSignatureInvalid: 401,
+  GatewayUnavailable: 503,
+  RateLimiterUnavailable: 503,
+  NotifierRetryLater: 503
+} as const satisfies Readonly<Record<string, number>>
+
+/** The errors the API knows how to answer: an endpoint may fail only with these (checked at compile time). */
+export type MappedTag = keyof typeof STATUS
+export interface MappedError {
+  readonly _tag: MappedTag
+  /** Our stable code, AREA.NAME: the one shape every error has (a property, or a getter when it depends on a field). */
+  readonly code: `${string}.${string}`
 }
 
 /** Tags whose message is the server's business (database error text): the client reads this instead; the log keeps the message. */
@@ -126,16 +134,6 @@ const PUBLIC_DETAIL: Readonly<Record<number, string>> = {
   503: "a service we depend on is unavailable right now; try again shortly (quote the request id if it persists)"
 }
 
-const codeOf = (e: Record<string, unknown>, tag: string, fallback: string | undefined): string => {
-  if (fallback) return fallback
-  // Some domain errors name their code `errorCode` (their `code` field is the discount code itself).
-  const errorCode = e["errorCode"]
-  if (typeof errorCode === "string") return errorCode
-  const code = e["code"]
-  if (typeof code === "string" && /^[A-Z_]+\.[A-Z0-9_.]+$/.test(code)) return code
-  return tag.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()
-}
-
 export const problemType = (code: string) => `https://amana.example/problems/${code.toLowerCase().replaceAll(".", "/").replaceAll("_", "-")}`
 
 export const problem = (status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem => ({
@@ -151,9 +149,8 @@ export const problem = (status: number, code: string, detail: string, extra: Par
 export const toProblem = (error: unknown): Problem | undefined => {
   if (typeof error !== "object" || error === null || !("_tag" in error)) return undefined
   const e = error as Record<string, unknown> & { _tag: string; message?: string }
-  const mapped = STATUS[e._tag]
-  if (!mapped) return undefined
-  const [status, fallback] = mapped
+  const status = (STATUS as Readonly<Record<string, number>>)[e._tag]
+  if (status === undefined) return undefined
   // Our side failed: the error's own text (a database's, a provider's) stays in the log (run.ts).
   const ownText = typeof e.message === "string" && e.message !== "" ? e.message : e._tag
   const detail = PRIVATE_DETAIL[e._tag] ?? (status >= 500 && !PERSON_MESSAGE.has(e._tag) ? (PUBLIC_DETAIL[status] ?? PUBLIC_DETAIL[503]!) : ownText)
@@ -161,7 +158,7 @@ export const toProblem = (error: unknown): Problem | undefined => {
   if (typeof e["retryAfterMs"] === "number") Object.assign(extra, { retryAfterSeconds: Math.max(1, Math.ceil(e["retryAfterMs"] / 1000)) })
   if (Array.isArray(e["issues"])) Object.assign(extra, { errors: e["issues"] })
   if (typeof e["gatewayCode"] === "string") Object.assign(extra, { gatewayCode: e["gatewayCode"] })
-  return problem(status, codeOf(e, e._tag, fallback), detail, extra)
+  return problem(status, typeof e["code"] === "string" ? e["code"] : "INTERNAL", detail, extra)
 }
 
 export const isMappedTag = (tag: string): boolean => tag in STATUS
@@ -170,6 +167,7 @@ export const isMappedTag = (tag: string): boolean => tag in STATUS
 /** A route that answers 404 as if it did not exist (a wrong callback secret, /dev outside development). */
 export class NotFoundRoute {
   readonly _tag = "NotFoundRoute"
+  readonly code = "ROUTE.NOT_FOUND"
   readonly message = "there is nothing here"
 }
 
@@ -179,7 +177,7 @@ export class RequestInvalid {
     readonly where: "path" | "query" | "body" | "header",
     readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }>
   ) {}
-  get code(): string {
+  get code(): "PHONE.INVALID" | "REQUEST.INVALID" {
     return this.issues.some((i) => i.message.startsWith("PHONE.INVALID")) ? "PHONE.INVALID" : "REQUEST.INVALID"
   }
   get message(): string {

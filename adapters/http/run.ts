@@ -14,7 +14,7 @@ import type { HttpConfig } from "./config.js"
 import type { Endpoint, RequestContext } from "./endpoint.js"
 import { clientAddressKey } from "./client-address.js"
 import { problem, toProblem } from "./problems.js"
-import type { Problem } from "./problems.js"
+import type { MappedError, Problem } from "./problems.js"
 
 export { log }
 
@@ -43,7 +43,8 @@ const internalText = (e: unknown): string => {
 export const runAndAnswer = async <A>(
   runtime: PlatformRuntime,
   res: Response,
-  program: Effect.Effect<A, unknown, PlatformServices>,
+  /** Fails only with errors problems.ts maps (MappedError): anything else does not compile. */
+  program: Effect.Effect<A, MappedError, PlatformServices>,
   answer: (a: A) => void,
   route = "route"
 ) => {

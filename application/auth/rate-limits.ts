@@ -55,7 +55,7 @@ export const Limits = {
 } as const
 
 export class RateLimited extends Data.TaggedError("RateLimited")<{ readonly what: string; readonly retryAfterMs: number; readonly limit: number; readonly windowMs: number }> {
-  readonly code = "RATE_LIMITED"
+  readonly code = "RATE_LIMIT.EXCEEDED"
   override get message() {
     return `too many ${this.what}: at most ${this.limit} per ${Math.round(this.windowMs / MINUTE)} minutes; try again in ${Math.ceil(this.retryAfterMs / 1000)} s`
   }

@@ -131,7 +131,7 @@ export const viewCart = (owner: CartOwner | undefined, options: { readonly desti
     let code = Option.none<Parameters<typeof priceCheckout>[0]["code"] & object>()
     if (options.code) {
       code = yield* checkout.loadDiscountCode(options.code.trim().toUpperCase(), buyerId)
-      if (Option.isNone(code)) issues.push(new UnknownDiscountCode({ code_: options.code }))
+      if (Option.isNone(code)) issues.push(new UnknownDiscountCode({ discountCode: options.code }))
     }
     const { geography, zones } = yield* checkout.loadShipping()
     const destination = options.destination

@@ -24,10 +24,10 @@ export class OutOfStock extends Data.TaggedError("OutOfStock")<{ readonly varian
   }
 }
 
-export class UnknownDiscountCode extends Data.TaggedError("UnknownDiscountCode")<{ readonly code_: string }> {
+export class UnknownDiscountCode extends Data.TaggedError("UnknownDiscountCode")<{ readonly discountCode: string }> {
   readonly code = "DISCOUNT_CODE.UNKNOWN"
   override get message() {
-    return `there is no discount code ${this.code_}`
+    return `there is no discount code ${this.discountCode}`
   }
 }
 

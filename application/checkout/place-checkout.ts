@@ -26,7 +26,7 @@ import { UnitOfWork } from "../ports/unit-of-work.js"
 import { ChargeAboveMpesaLimit, IdempotencyKeyReused, ItemNotSellable, OutOfStock, UnknownDiscountCode, UnknownItem } from "./checkout.errors.js"
 import { CheckoutStore, checkoutLine } from "./checkout.port.js"
 import type { CheckoutPlan, CheckoutSummary, PlannedBurn } from "./checkout.port.js"
-import type { IncentiveExhausted } from "./checkout.errors.js"
+import type { DuplicateCheckout, IncentiveExhausted } from "./checkout.errors.js"
 
 export interface PlaceCheckout {
   readonly buyerId: string
@@ -93,7 +93,7 @@ export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = d
 
     // A limited promotion that ran out under us: price again (it is no longer eligible). A code the
     // buyer typed that ran out is their error to see.
-    const run = (n: number): Effect.Effect<CheckoutSummary, Exclude<Effect.Effect.Error<typeof attempt>, IncentiveExhausted> | DiscountCodeNotApplicable, Effect.Effect.Context<typeof attempt>> =>
+    const run = (n: number): Effect.Effect<CheckoutSummary, Exclude<Effect.Effect.Error<typeof attempt>, IncentiveExhausted | DuplicateCheckout> | DiscountCodeNotApplicable, Effect.Effect.Context<typeof attempt>> =>
       attempt.pipe(
         // The same key raced in from another request and committed first: replay its result.
         Effect.catchTag("DuplicateCheckout", () => (n < MAX_ATTEMPTS ? run(n + 1) : Effect.die(new Error("checkout key conflict did not resolve")))),
@@ -101,7 +101,7 @@ export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = d
           e.kind === "PROMOTION" && n < MAX_ATTEMPTS
             ? run(n + 1)
             : Effect.fail(
-                new DiscountCodeNotApplicable({ code: cmd.discountCode ?? e.id, reason: e.scope === "GLOBAL" ? "GLOBAL_LIMIT_REACHED" : "BUYER_LIMIT_REACHED" })
+                new DiscountCodeNotApplicable({ discountCode: cmd.discountCode ?? e.id, reason: e.scope === "GLOBAL" ? "GLOBAL_LIMIT_REACHED" : "BUYER_LIMIT_REACHED" })
               )
         )
       )
@@ -153,7 +153,7 @@ const placeNew = <E, R>(
       lines.push(checkoutLine(c, item.quantity))
     }
 
-    if (cmd.discountCode && Option.isNone(code)) return yield* new UnknownDiscountCode({ code_: cmd.discountCode })
+    if (cmd.discountCode && Option.isNone(code)) return yield* new UnknownDiscountCode({ discountCode: cmd.discountCode })
     const destination = LocationId.make(cmd.destination)
 
     const priced = priceCheckout({

@@ -16,7 +16,9 @@ export type RateDecision =
   | { readonly allowed: true; readonly remaining: number }
   | { readonly allowed: false; readonly retryAfterMs: number }
 
-export class RateLimiterUnavailable extends Data.TaggedError("RateLimiterUnavailable")<{ readonly cause: unknown }> {}
+export class RateLimiterUnavailable extends Data.TaggedError("RateLimiterUnavailable")<{ readonly cause: unknown }> {
+  readonly code = "RATE_LIMITER.UNAVAILABLE"
+}
 
 export class RateLimiter extends Context.Tag("amana/RateLimiter")<
   RateLimiter,

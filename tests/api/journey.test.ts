@@ -167,7 +167,7 @@ describe("buyer journey over HTTP", () => {
     for (let i = 0; i < 5; i++) expect((await call(api, "POST", "/api/v1/auth/otp", { body: { phone } })).status).toBe(202)
     const limited = await call(api, "POST", "/api/v1/auth/otp", { body: { phone } })
     expect(limited.status).toBe(429)
-    expect(limited.body.code).toBe("RATE_LIMITED")
+    expect(limited.body.code).toBe("RATE_LIMIT.EXCEEDED")
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0)
     const wrong = await call(api, "POST", "/api/v1/auth/token", { body: { phone, code: "000000" } })
     expect(wrong.body).toMatchObject({ status: 401, code: "AUTH.INVALID_CODE" })

@@ -99,14 +99,14 @@ describe("incentive rules, one case each (survivors of a mutation run of domain/
   it("a paused promotion or code does not apply", () => {
     expect(evaluatePromotion({ promotion: promotion("p", 1, everything, amountOff(5), { status: "PAUSED" }), usage: unused }, [basketLine], NOW, M.kes(0))).toBeUndefined()
     const paused = checkCode(code("PAUSED", amountOff(5), { status: "PAUSED" }), unused, NOW, M.kes(100))
-    expect(Either.isLeft(paused) && [paused.left.reason, paused.left.errorCode]).toEqual(["NOT_ACTIVE", "DISCOUNT_CODE.NOT_ACTIVE"])
+    expect(Either.isLeft(paused) && [paused.left.reason, paused.left.code]).toEqual(["NOT_ACTIVE", "DISCOUNT_CODE.NOT_ACTIVE"])
   })
 
   it("redeeming points: up to the balance exactly; more, fewer than zero or a fraction is refused, naming what was asked", () => {
     expect(Either.getOrThrow(redeemLoyalty(defaultLoyaltyPolicy, 5, 5, M.kes(1_000)))).toEqual({ points: 5, value: M.kes(5) })
     expect(Either.getOrThrow(redeemLoyalty(defaultLoyaltyPolicy, 0, 5, M.kes(1_000)))).toEqual({ points: 0, value: M.kes(0) })
     const over = redeemLoyalty(defaultLoyaltyPolicy, 7, 5, M.kes(1_000))
-    expect(Either.isLeft(over) && [over.left.requested, over.left.balance, over.left.errorCode, over.left.message]).toEqual([7, 5, "LOYALTY.INSUFFICIENT_POINTS", "cannot redeem 7 points: the balance is 5"])
+    expect(Either.isLeft(over) && [over.left.requested, over.left.balance, over.left.code, over.left.message]).toEqual([7, 5, "LOYALTY.INSUFFICIENT_POINTS", "cannot redeem 7 points: the balance is 5"])
     expect(Either.isLeft(redeemLoyalty(defaultLoyaltyPolicy, -1, 5, M.kes(1_000)))).toBe(true)
     expect(Either.isLeft(redeemLoyalty(defaultLoyaltyPolicy, 1.5, 5, M.kes(1_000)))).toBe(true)
     // A point worth nothing redeems nothing.

@@ -64,7 +64,7 @@ const latestCode = async (phone: string) => {
 const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0")
 
 const expect429 = (r: Awaited<ReturnType<typeof call>>) => {
-  expect([r.status, r.body.code]).toEqual([429, "RATE_LIMITED"])
+  expect([r.status, r.body.code]).toEqual([429, "RATE_LIMIT.EXCEEDED"])
   expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0)
 }
 

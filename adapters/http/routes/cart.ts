@@ -15,6 +15,7 @@ import { toProblem } from "../problems.js"
 
 export class InvalidCartToken {
   readonly _tag = "InvalidCartToken"
+  readonly code = "CART.INVALID_TOKEN"
   readonly message = "the X-Cart-Token is not one this API issued"
 }
 
