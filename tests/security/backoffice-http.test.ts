@@ -208,6 +208,29 @@ describe("security headers", () => {
     expect(docs.headers.get("content-security-policy")).toContain("script-src 'self' https://cdn.jsdelivr.net")
   })
 
+  it("in production: HSTS, and the CSRF cookie is __Host- (Secure, Path=/, no Domain) so a sibling subdomain cannot plant one", async () => {
+    const saved = process.env["ADMIN_SESSION_SECRET"]
+    process.env["ADMIN_SESSION_SECRET"] = "9f0c3e1a7b5d2c4e6f8091a3b5c7d9e1f2a4b6c8d0e2f4a6"
+    let prod: Api | undefined
+    try {
+      prod = await startApi(db.sql, { production: true })
+      const health = await fetch(`${prod.url}/health`)
+      expect(health.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains")
+      const page = await fetch(`${prod.url}/admin/login`)
+      const csrf = page.headers.getSetCookie().find((c) => c.startsWith("__Host-amana_admin_csrf="))
+      expect(csrf).toBeDefined()
+      expect(csrf).toMatch(/; Path=\/;/)
+      expect(csrf).toContain("; Secure")
+      expect(csrf).toContain("; HttpOnly")
+      expect(csrf).not.toMatch(/Domain=/i)
+    } finally {
+      if (saved === undefined) delete process.env["ADMIN_SESSION_SECRET"]
+      else process.env["ADMIN_SESSION_SECRET"] = saved
+      await prod?.close()
+    }
+    expect((await fetch(`${api.url}/health`)).headers.get("strict-transport-security")).toBeNull()
+  })
+
   it("/admin pages: a nonce CSP every script of the page carries, frame-ancestors 'none', no Google Fonts, the token first", async () => {
     const browser = new Browser(api.url)
     const { res, html } = await browser.page("/admin/login")
