@@ -427,3 +427,20 @@ describe("commission: what refusals say, and the batch's overrides (mutation tes
     expect(r.payouts.map((p) => `${p.approved.currency}:${p.payeeId}`)).toEqual(["KES:z", "UGX:a", "UGX:b"])
   })
 })
+
+describe("commission: March dates and blank codes (mutation testing found these unpinned)", () => {
+  it.each([
+    ["2024-03-01T09:00:00Z", "2024-03-01"], // a Friday that is the 1st of March (the civil-date arithmetic turns its year on 1 March)
+    ["2024-02-29T09:00:00Z", "2024-03-01"], // leap day, a Thursday
+    ["1974-03-01T09:00:00Z", "1974-03-01"],
+    ["2100-03-05T09:00:00Z", "2100-03-05"] // 2100 is not a leap year
+  ])("the payout week of %s is named %s", (utc, week) => {
+    expect(payoutWeekKey(EpochMillis.make(Date.parse(utc)))).toBe(week)
+  })
+
+  it("a blank ?ref= attributes nobody, even next to an affiliate record whose code is blank", () => {
+    const blank = { code: " ", userId: UserId.make("u-blank"), active: true }
+    expect(attribute({ refCode: "  ", affiliates: [blank], buyerId: UserId.make("u-b"), sellerOwnerIds: [] })).toEqual(Option.none())
+    expect(attribute({ refCode: "", affiliates: [blank], buyerId: UserId.make("u-b"), sellerOwnerIds: [] })).toEqual(Option.none())
+  })
+})

@@ -453,3 +453,12 @@ describe("shipping: what a refusal says (mutation testing found these unpinned)"
       expect(Either.getOrThrow(quoteShipping(kenya, [zone("z", ["nairobi"], rates)], request("nairobi")))).toMatchObject({ rateKind: "FLAT" })
   })
 })
+
+describe("shipping: ties in either order (mutation testing found this unpinned)", () => {
+  it("equal prices: the smallest rate id wins whether it is listed first or last", () => {
+    for (const rates of [[flat("r-a", 200), flat("r-b", 200)], [flat("r-b", 200), flat("r-a", 200)]]) {
+      const q = quoteShipping(kenya, [zone("z", ["nairobi"], rates)], { destination: LocationId.make("nairobi"), totalWeightGrams: 0, discountedSubtotal: Money.kes(100) })
+      expect(Either.getOrThrow(q).rateId).toBe("r-a")
+    }
+  })
+})
