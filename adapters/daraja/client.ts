@@ -111,6 +111,18 @@ const decodeOk = <A, I>(what: string, schema: Schema.Schema<A, I>, reply: Reply)
       )
     : Either.left(failureOf(what, reply))
 
+/** A request Daraja took for processing: HTTP 200 with ResponseCode "0"; any other ResponseCode is its refusal. */
+const decodeAccepted = <A extends { readonly ResponseCode: string | number; readonly ResponseDescription: string }, I>(
+  what: string,
+  schema: Schema.Schema<A, I>,
+  reply: Reply
+): Either.Either<A, GatewayError> =>
+  Either.flatMap(decodeOk(what, schema, reply), (body) =>
+    String(body.ResponseCode) === "0"
+      ? Either.right(body)
+      : Either.left(new GatewayRejected({ errorCode: String(body.ResponseCode), errorMessage: body.ResponseDescription, httpStatus: reply.status }))
+  )
+
 /** Shortcodes, amounts and phones go as JSON numbers, as in Safaricom's own samples. */
 const numeric = (s: string): number | string => (/^\d+$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : s)
 
@@ -224,9 +236,7 @@ export const makeDarajaGateway = (config: DarajaConfig): Effect.Effect<Gateway, 
         },
         Paths.stkPush
       )
-      const body = yield* decodeOk("STK push", StkPushResponse, reply)
-      if (String(body.ResponseCode) !== "0")
-        return yield* new GatewayRejected({ errorCode: String(body.ResponseCode), errorMessage: body.ResponseDescription, httpStatus: reply.status })
+      const body = yield* decodeAccepted("STK push", StkPushResponse, reply)
       return {
         merchantRequestId: body.MerchantRequestID,
         checkoutRequestId: body.CheckoutRequestID,
@@ -279,9 +289,7 @@ export const makeDarajaGateway = (config: DarajaConfig): Effect.Effect<Gateway, 
         },
         Paths.b2c
       )
-      const body = yield* decodeOk("B2C", B2CResponse, reply)
-      if (String(body.ResponseCode) !== "0")
-        return yield* new GatewayRejected({ errorCode: String(body.ResponseCode), errorMessage: body.ResponseDescription, httpStatus: reply.status })
+      const body = yield* decodeAccepted("B2C", B2CResponse, reply)
       return { conversationId: body.ConversationID, originatorConversationId: body.OriginatorConversationID }
     })
 
@@ -307,9 +315,7 @@ export const makeDarajaGateway = (config: DarajaConfig): Effect.Effect<Gateway, 
         },
         Paths.transactionStatus
       )
-      const body = yield* decodeOk("Transaction status", B2CResponse, reply)
-      if (String(body.ResponseCode) !== "0")
-        return yield* new GatewayRejected({ errorCode: String(body.ResponseCode), errorMessage: body.ResponseDescription, httpStatus: reply.status })
+      const body = yield* decodeAccepted("Transaction status", B2CResponse, reply)
       return { conversationId: body.ConversationID, originatorConversationId: body.OriginatorConversationID }
     })
 

@@ -11,6 +11,8 @@ import type { StatusChange } from "../../application/admin/manage-incentives.js"
 import type { DiscountCodeRule, IncentiveStatus, PromotionRule } from "../../application/admin/admin.port.js"
 import type { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
 import type { Currency } from "../../domain/money.js"
+import type { AdminActor } from "../../application/admin/admin-roles.js"
+import type { PlatformServices } from "../../composition/platform.js"
 import { decodeForm, FormError, instant, readOnlyActions, shillingsToMinor, text, wholeNumber, writeAction } from "../actions.js"
 import type { BackofficeContext, Field, Payload } from "../actions.js"
 import { effectText, money, nairobiLocal, scopeIds, scopeText, usage } from "../display.js"
@@ -164,103 +166,86 @@ const ruleParams = (row: Record<string, unknown>, startsColumn: string, endsColu
 
 const phaseValues = ["LIVE", "SCHEDULED", "EXPIRED", "PAUSED", "ENDED"].map((v) => ({ value: v, label: v }))
 
-export const promotionsResource = (ctx: BackofficeContext): ResourceWithOptions => {
+/** Columns both lists show after their own: burns against limits, spend, versions, who and when. */
+const sharedProperties = [
+  { path: "burns", filter: "none", sortable: false },
+  { path: "per_buyer_limit", type: "number", filter: "none" },
+  { path: "platform_spend", filter: "none", sortable: false },
+  { path: "committed_spend", filter: "none", sortable: false },
+  { path: "current_version", type: "number", filter: "none" },
+  { path: "versions", type: "number", filter: "none" },
+  { path: "created_by" },
+  { path: "created_at", type: "datetime", filter: "range" }
+] as const
+const sharedShown = ["burns", "per_buyer_limit", "platform_spend", "committed_spend", "current_version", "versions", "created_by", "created_at"]
+
+type ReadModelSpec = ConstructorParameters<typeof ReadModelResource>[0]
+type Run = (actor: AdminActor, payload: Payload, id: string) => Effect.Effect<string, unknown, PlatformServices>
+
+/**
+ * What a promotion and a discount code differ in; the resource around it (statuses, revise, the
+ * shared columns) is one. `first` columns come before the shared ones, `shown` lists the show page's own.
+ */
+interface IncentiveKind<Rule> {
+  readonly id: "promotions" | "discount_codes"
+  /** "Promotion", "Code": the start of the notices */
+  readonly noun: string
+  readonly query: string
+  readonly first: ReadModelSpec["properties"]
+  readonly format: NonNullable<ReadModelSpec["format"]>
+  readonly list: ReadonlyArray<string>
+  readonly shown: ReadonlyArray<string>
+  readonly filters: ReadonlyArray<string>
+  readonly ruleFields: ReadonlyArray<Field>
+  readonly ruleFrom: (p: Payload) => Rule
+  readonly create: { readonly name: string; readonly label: string; readonly submitLabel: string; readonly fields: ReadonlyArray<Field>; readonly run: (actor: AdminActor, payload: Payload, rule: Rule) => Effect.Effect<string, unknown, PlatformServices> }
+  readonly revise: (actor: AdminActor, id: string, rule: Rule, reason: string | undefined) => Effect.Effect<{ readonly version: number }, unknown, PlatformServices>
+  readonly changeStatus: (actor: AdminActor, id: string, change: StatusChange, reason: string | undefined) => Effect.Effect<unknown, unknown, PlatformServices>
+}
+
+const incentiveResource = <Rule>(ctx: BackofficeContext, kind: IncentiveKind<Rule>): ResourceWithOptions => {
+  const record = (name: string, fields: ReadonlyArray<Field>, when: (p: Readonly<Record<string, unknown>>) => boolean, run: Run, look: { readonly icon: string; readonly label: string; readonly submitLabel: string; readonly variant?: "danger" | "primary" }) =>
+    writeAction(ctx, kind.id, name, { actionType: "record", capability: "incentives.manage", ...look, fields, when, run: (actor, payload, id) => run(actor, payload, id ?? "") })
   const status = (change: StatusChange, label: string, icon: string, variant: "danger" | "primary") =>
-    writeAction(ctx, "promotions", change.toLowerCase(), {
-      actionType: "record",
-      capability: "incentives.manage",
-      icon,
-      label,
-      submitLabel: label,
-      variant,
-      fields: [{ name: "reason", label: "Why (optional)", type: "textarea" }],
-      when: (p) => statusChanges[change].from.includes(p["status"] as IncentiveStatus),
-      run: (actor, payload, id) => Effect.as(changePromotionStatus(actor, { promotionId: id ?? "", change, reason: text(payload, "reason") }), `Promotion ${statusChanges[change].to.toLowerCase()}`)
-    })
+    record(
+      change.toLowerCase(),
+      [{ name: "reason", label: "Why (optional)", type: "textarea" }],
+      (p) => statusChanges[change].from.includes(p["status"] as IncentiveStatus),
+      (actor, payload, id) => Effect.as(kind.changeStatus(actor, id, change, text(payload, "reason")), `${kind.noun} ${statusChanges[change].to.toLowerCase()}`),
+      { icon, label, submitLabel: label, variant }
+    )
   return {
-    resource: new ReadModelResource(
-      {
-        id: "promotions",
-        query: `select p.id, p.name, p.status, p.current_version, v.priority, v.starts_at, v.ends_at, v.eligibility, v.effect, v.currency,
-                       v.global_limit, v.per_buyer_limit, p.uses, p.created_at, p.updated_at, a.email as created_by,
-                       case when p.status <> 'ACTIVE' then p.status when now() < v.starts_at then 'SCHEDULED' when now() >= v.ends_at then 'EXPIRED' else 'LIVE' end as phase,
-                       sp.spent, sp.committed,
-                       (select count(*)::int from promotion_versions pv where pv.promotion_id = p.id) as versions
-                  from promotions p join promotion_versions v on v.promotion_id = p.id and v.version = p.current_version
-                  left join admin_users a on a.id = p.created_by
-                  ${spend("promotion_id", "p.id")}`,
-        properties: [
-          { path: "id", isId: true, filter: "exact" },
-          { path: "name" },
-          { path: "phase", filter: "exact" },
-          { path: "status", filter: "exact" },
-          { path: "effect_text", filter: "none", sortable: false },
-          { path: "scope_text", filter: "none", sortable: false },
-          { path: "priority", type: "number", filter: "none" },
-          { path: "starts_at", type: "datetime", filter: "range" },
-          { path: "ends_at", type: "datetime", filter: "range" },
-          { path: "burns", filter: "none", sortable: false },
-          { path: "per_buyer_limit", type: "number", filter: "none" },
-          { path: "platform_spend", filter: "none", sortable: false },
-          { path: "committed_spend", filter: "none", sortable: false },
-          { path: "current_version", type: "number", filter: "none" },
-          { path: "versions", type: "number", filter: "none" },
-          { path: "created_by" },
-          { path: "created_at", type: "datetime", filter: "range" }
-        ],
-        format: (row) => {
-          const eligibility = row["eligibility"] as { scope?: PromotionScope; minSubtotal?: { amount: number; currency: string } } | null
-          return {
-            ...ruleParams(row, "starts_at", "ends_at"),
-            scope_text: `${scopeText(eligibility?.scope)}${eligibility?.minSubtotal ? `, over ${money(eligibility.minSubtotal.amount, eligibility.minSubtotal.currency)}` : ""}`,
-            scope_kind: eligibility?.scope?._tag ?? "EVERYTHING",
-            scope_ids: scopeIds(eligibility?.scope),
-            min_subtotal_kes: eligibility?.minSubtotal ? kesInput(eligibility.minSubtotal.amount) : ""
-          }
-        }
-      },
-      ctx.read
-    ),
+    resource: new ReadModelResource({ id: kind.id, query: kind.query, properties: [...kind.first, ...sharedProperties], format: kind.format }, ctx.read),
     options: {
-      id: "promotions",
+      id: kind.id,
       navigation: { name: "Incentives", icon: "Percent" },
       sort: { sortBy: "created_at", direction: "desc" },
-      listProperties: ["name", "phase", "effect_text", "scope_text", "priority", "burns", "platform_spend", "ends_at"],
-      showProperties: ["id", "name", "phase", "status", "effect_text", "scope_text", "priority", "starts_at", "ends_at", "burns", "per_buyer_limit", "platform_spend", "committed_spend", "current_version", "versions", "created_by", "created_at"],
-      filterProperties: ["name", "phase", "status", "starts_at", "ends_at"],
-      properties: {
-        phase: { availableValues: phaseValues },
-        status: { availableValues: ["ACTIVE", "PAUSED", "ENDED"].map((v) => ({ value: v, label: v })) }
-      },
+      listProperties: [...kind.list],
+      showProperties: [...kind.shown, ...sharedShown],
+      filterProperties: [...kind.filters],
+      properties: { phase: { availableValues: phaseValues }, status: { availableValues: ["ACTIVE", "PAUSED", "ENDED"].map((v) => ({ value: v, label: v })) } },
       actions: {
         ...readOnlyActions("incentives.read"),
-        createPromotion: writeAction(ctx, "promotions", "createPromotion", {
+        [kind.create.name]: writeAction(ctx, kind.id, kind.create.name, {
           actionType: "resource",
           capability: "incentives.manage",
           icon: "Plus",
-          label: "New promotion",
-          submitLabel: "Create promotion",
-          fields: [{ name: "name", label: "Name (buyers see it)", type: "text", required: true }, ...promotionRuleFields],
-          run: (actor, payload) =>
-            decodeForm(() => promotionRuleFrom(payload)).pipe(
-              Effect.flatMap((rule) => createPromotion(actor, { name: text(payload, "name") ?? "", rule })),
-              Effect.map((r) => `Promotion ${r.promotionId} created`)
-            )
+          label: kind.create.label,
+          submitLabel: kind.create.submitLabel,
+          fields: [...kind.create.fields, ...kind.ruleFields],
+          run: (actor, payload) => decodeForm(() => kind.ruleFrom(payload)).pipe(Effect.flatMap((rule) => kind.create.run(actor, payload, rule)))
         }),
-        revise: writeAction(ctx, "promotions", "revise", {
-          actionType: "record",
-          capability: "incentives.manage",
-          icon: "Edit",
-          label: "Revise (new version)",
-          submitLabel: "Save as a new version",
-          fields: [...promotionRuleFields, { name: "reason", label: "Why (optional)", type: "textarea" }],
-          when: (p) => p["status"] !== "ENDED",
-          run: (actor, payload, id) =>
-            decodeForm(() => promotionRuleFrom(payload)).pipe(
-              Effect.flatMap((rule) => revisePromotion(actor, { promotionId: id ?? "", rule, reason: text(payload, "reason") })),
-              Effect.map((r) => `Promotion now at version ${r.version}`)
-            )
-        }),
+        revise: record(
+          "revise",
+          [...kind.ruleFields, { name: "reason", label: "Why (optional)", type: "textarea" }],
+          (p) => p["status"] !== "ENDED",
+          (actor, payload, id) =>
+            decodeForm(() => kind.ruleFrom(payload)).pipe(
+              Effect.flatMap((rule) => kind.revise(actor, id, rule, text(payload, "reason"))),
+              Effect.map((r) => `${kind.noun} now at version ${r.version}`)
+            ),
+          { icon: "Edit", label: "Revise (new version)", submitLabel: "Save as a new version" }
+        ),
         pause: status("PAUSE", "Pause", "PauseCircle", "danger"),
         resume: status("RESUME", "Resume", "PlayCircle", "primary"),
         end: status("END", "End", "StopCircle", "danger")
@@ -268,6 +253,55 @@ export const promotionsResource = (ctx: BackofficeContext): ResourceWithOptions 
     }
   }
 }
+
+export const promotionsResource = (ctx: BackofficeContext): ResourceWithOptions =>
+  incentiveResource<PromotionRule>(ctx, {
+    id: "promotions",
+    noun: "Promotion",
+    query: `select p.id, p.name, p.status, p.current_version, v.priority, v.starts_at, v.ends_at, v.eligibility, v.effect, v.currency,
+                   v.global_limit, v.per_buyer_limit, p.uses, p.created_at, p.updated_at, a.email as created_by,
+                   case when p.status <> 'ACTIVE' then p.status when now() < v.starts_at then 'SCHEDULED' when now() >= v.ends_at then 'EXPIRED' else 'LIVE' end as phase,
+                   sp.spent, sp.committed,
+                   (select count(*)::int from promotion_versions pv where pv.promotion_id = p.id) as versions
+              from promotions p join promotion_versions v on v.promotion_id = p.id and v.version = p.current_version
+              left join admin_users a on a.id = p.created_by
+              ${spend("promotion_id", "p.id")}`,
+    first: [
+      { path: "id", isId: true, filter: "exact" },
+      { path: "name" },
+      { path: "phase", filter: "exact" },
+      { path: "status", filter: "exact" },
+      { path: "effect_text", filter: "none", sortable: false },
+      { path: "scope_text", filter: "none", sortable: false },
+      { path: "priority", type: "number", filter: "none" },
+      { path: "starts_at", type: "datetime", filter: "range" },
+      { path: "ends_at", type: "datetime", filter: "range" }
+    ],
+    format: (row) => {
+      const eligibility = row["eligibility"] as { scope?: PromotionScope; minSubtotal?: { amount: number; currency: string } } | null
+      return {
+        ...ruleParams(row, "starts_at", "ends_at"),
+        scope_text: `${scopeText(eligibility?.scope)}${eligibility?.minSubtotal ? `, over ${money(eligibility.minSubtotal.amount, eligibility.minSubtotal.currency)}` : ""}`,
+        scope_kind: eligibility?.scope?._tag ?? "EVERYTHING",
+        scope_ids: scopeIds(eligibility?.scope),
+        min_subtotal_kes: eligibility?.minSubtotal ? kesInput(eligibility.minSubtotal.amount) : ""
+      }
+    },
+    list: ["name", "phase", "effect_text", "scope_text", "priority", "burns", "platform_spend", "ends_at"],
+    shown: ["id", "name", "phase", "status", "effect_text", "scope_text", "priority", "starts_at", "ends_at"],
+    filters: ["name", "phase", "status", "starts_at", "ends_at"],
+    ruleFields: promotionRuleFields,
+    ruleFrom: promotionRuleFrom,
+    create: {
+      name: "createPromotion",
+      label: "New promotion",
+      submitLabel: "Create promotion",
+      fields: [{ name: "name", label: "Name (buyers see it)", type: "text", required: true }],
+      run: (actor, payload, rule) => Effect.map(createPromotion(actor, { name: text(payload, "name") ?? "", rule }), (r) => `Promotion ${r.promotionId} created`)
+    },
+    revise: (actor, promotionId, rule, reason) => revisePromotion(actor, { promotionId, rule, reason }),
+    changeStatus: (actor, promotionId, change, reason) => changePromotionStatus(actor, { promotionId, change, reason })
+  })
 
 const codeRuleFields: ReadonlyArray<Field> = [
   { name: "starts_at", label: "Starts (Nairobi time, optional)", type: "datetime", from: "starts_local" },
@@ -277,99 +311,46 @@ const codeRuleFields: ReadonlyArray<Field> = [
   ...limitFields
 ]
 
-export const discountCodesResource = (ctx: BackofficeContext): ResourceWithOptions => {
-  const status = (change: StatusChange, label: string, icon: string, variant: "danger" | "primary") =>
-    writeAction(ctx, "discount_codes", change.toLowerCase(), {
-      actionType: "record",
-      capability: "incentives.manage",
-      icon,
-      label,
-      submitLabel: label,
-      variant,
-      fields: [{ name: "reason", label: "Why (optional)", type: "textarea" }],
-      when: (p) => statusChanges[change].from.includes(p["status"] as IncentiveStatus),
-      run: (actor, payload, id) => Effect.as(changeDiscountCodeStatus(actor, { discountCodeId: id ?? "", change, reason: text(payload, "reason") }), `Code ${statusChanges[change].to.toLowerCase()}`)
-    })
-  return {
-    resource: new ReadModelResource(
-      {
-        id: "discount_codes",
-        query: `select d.id, d.code, d.status, d.current_version, v.starts_at, v.expires_at, v.effect, v.currency, v.min_subtotal,
-                       v.global_limit, v.per_buyer_limit, d.uses, d.created_at, a.email as created_by,
-                       case when d.status <> 'ACTIVE' then d.status when v.starts_at is not null and now() < v.starts_at then 'SCHEDULED'
-                            when now() >= v.expires_at then 'EXPIRED' else 'LIVE' end as phase,
-                       sp.spent, sp.committed,
-                       (select count(*)::int from discount_code_versions dv where dv.discount_code_id = d.id) as versions
-                  from discount_codes d join discount_code_versions v on v.discount_code_id = d.id and v.version = d.current_version
-                  left join admin_users a on a.id = d.created_by
-                  ${spend("discount_code_id", "d.id")}`,
-        properties: [
-          { path: "id", isId: true, filter: "exact" },
-          { path: "code" },
-          { path: "phase", filter: "exact" },
-          { path: "status", filter: "exact" },
-          { path: "effect_text", filter: "none", sortable: false },
-          { path: "minimum", filter: "none", sortable: false },
-          { path: "starts_at", type: "datetime", filter: "range" },
-          { path: "expires_at", type: "datetime", filter: "range" },
-          { path: "burns", filter: "none", sortable: false },
-          { path: "per_buyer_limit", type: "number", filter: "none" },
-          { path: "platform_spend", filter: "none", sortable: false },
-          { path: "committed_spend", filter: "none", sortable: false },
-          { path: "current_version", type: "number", filter: "none" },
-          { path: "versions", type: "number", filter: "none" },
-          { path: "created_by" },
-          { path: "created_at", type: "datetime", filter: "range" }
-        ],
-        format: (row) => ({
-          ...ruleParams(row, "starts_at", "expires_at"),
-          minimum: money(row["min_subtotal"], row["currency"]),
-          min_subtotal_kes: typeof row["min_subtotal"] === "number" && row["min_subtotal"] > 0 ? kesInput(row["min_subtotal"]) : ""
-        })
-      },
-      ctx.read
-    ),
-    options: {
-      id: "discount_codes",
-      navigation: { name: "Incentives", icon: "Percent" },
-      sort: { sortBy: "created_at", direction: "desc" },
-      listProperties: ["code", "phase", "effect_text", "minimum", "burns", "platform_spend", "expires_at"],
-      showProperties: ["id", "code", "phase", "status", "effect_text", "minimum", "starts_at", "expires_at", "burns", "per_buyer_limit", "platform_spend", "committed_spend", "current_version", "versions", "created_by", "created_at"],
-      filterProperties: ["code", "phase", "status", "expires_at"],
-      properties: { phase: { availableValues: phaseValues }, status: { availableValues: ["ACTIVE", "PAUSED", "ENDED"].map((v) => ({ value: v, label: v })) } },
-      actions: {
-        ...readOnlyActions("incentives.read"),
-        createCode: writeAction(ctx, "discount_codes", "createCode", {
-          actionType: "resource",
-          capability: "incentives.manage",
-          icon: "Plus",
-          label: "New discount code",
-          submitLabel: "Create code",
-          fields: [{ name: "code", label: "Code (A-Z, 0-9, _ and -)", type: "text", required: true }, ...codeRuleFields],
-          run: (actor, payload) =>
-            decodeForm(() => codeRuleFrom(payload)).pipe(
-              Effect.flatMap((rule) => createDiscountCode(actor, { code: text(payload, "code") ?? "", rule })),
-              Effect.map((r) => `Discount code ${r.discountCodeId} created`)
-            )
-        }),
-        revise: writeAction(ctx, "discount_codes", "revise", {
-          actionType: "record",
-          capability: "incentives.manage",
-          icon: "Edit",
-          label: "Revise (new version)",
-          submitLabel: "Save as a new version",
-          fields: [...codeRuleFields, { name: "reason", label: "Why (optional)", type: "textarea" }],
-          when: (p) => p["status"] !== "ENDED",
-          run: (actor, payload, id) =>
-            decodeForm(() => codeRuleFrom(payload)).pipe(
-              Effect.flatMap((rule) => reviseDiscountCode(actor, { discountCodeId: id ?? "", rule, reason: text(payload, "reason") })),
-              Effect.map((r) => `Code now at version ${r.version}`)
-            )
-        }),
-        pause: status("PAUSE", "Pause", "PauseCircle", "danger"),
-        resume: status("RESUME", "Resume", "PlayCircle", "primary"),
-        end: status("END", "End", "StopCircle", "danger")
-      }
-    }
-  }
-}
+export const discountCodesResource = (ctx: BackofficeContext): ResourceWithOptions =>
+  incentiveResource<DiscountCodeRule>(ctx, {
+    id: "discount_codes",
+    noun: "Code",
+    query: `select d.id, d.code, d.status, d.current_version, v.starts_at, v.expires_at, v.effect, v.currency, v.min_subtotal,
+                   v.global_limit, v.per_buyer_limit, d.uses, d.created_at, a.email as created_by,
+                   case when d.status <> 'ACTIVE' then d.status when v.starts_at is not null and now() < v.starts_at then 'SCHEDULED'
+                        when now() >= v.expires_at then 'EXPIRED' else 'LIVE' end as phase,
+                   sp.spent, sp.committed,
+                   (select count(*)::int from discount_code_versions dv where dv.discount_code_id = d.id) as versions
+              from discount_codes d join discount_code_versions v on v.discount_code_id = d.id and v.version = d.current_version
+              left join admin_users a on a.id = d.created_by
+              ${spend("discount_code_id", "d.id")}`,
+    first: [
+      { path: "id", isId: true, filter: "exact" },
+      { path: "code" },
+      { path: "phase", filter: "exact" },
+      { path: "status", filter: "exact" },
+      { path: "effect_text", filter: "none", sortable: false },
+      { path: "minimum", filter: "none", sortable: false },
+      { path: "starts_at", type: "datetime", filter: "range" },
+      { path: "expires_at", type: "datetime", filter: "range" }
+    ],
+    format: (row) => ({
+      ...ruleParams(row, "starts_at", "expires_at"),
+      minimum: money(row["min_subtotal"], row["currency"]),
+      min_subtotal_kes: typeof row["min_subtotal"] === "number" && row["min_subtotal"] > 0 ? kesInput(row["min_subtotal"]) : ""
+    }),
+    list: ["code", "phase", "effect_text", "minimum", "burns", "platform_spend", "expires_at"],
+    shown: ["id", "code", "phase", "status", "effect_text", "minimum", "starts_at", "expires_at"],
+    filters: ["code", "phase", "status", "expires_at"],
+    ruleFields: codeRuleFields,
+    ruleFrom: codeRuleFrom,
+    create: {
+      name: "createCode",
+      label: "New discount code",
+      submitLabel: "Create code",
+      fields: [{ name: "code", label: "Code (A-Z, 0-9, _ and -)", type: "text", required: true }],
+      run: (actor, payload, rule) => Effect.map(createDiscountCode(actor, { code: text(payload, "code") ?? "", rule }), (r) => `Discount code ${r.discountCodeId} created`)
+    },
+    revise: (actor, discountCodeId, rule, reason) => reviseDiscountCode(actor, { discountCodeId, rule, reason }),
+    changeStatus: (actor, discountCodeId, change, reason) => changeDiscountCodeStatus(actor, { discountCodeId, change, reason })
+  })
