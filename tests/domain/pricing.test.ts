@@ -304,7 +304,7 @@ describe("checkout pricing: a cart that cannot be priced says why (mutation test
   const refusal = (lines: ReadonlyArray<ReturnType<typeof line>>) => {
     const r = priceCheckout({ ...base, lines })
     if (Either.isRight(r)) throw new Error("expected a refusal")
-    return [r.left._tag, String(r.left.message), (r.left as { errorCode?: string }).errorCode]
+    return [r.left._tag, String(r.left.message), r.left.code]
   }
   const kanga = line("store-a", "kanga", 500, 1, 300)
 
