@@ -20,6 +20,8 @@ import { cspViolations, launch, login, noBrowserReason, offlineContext, pageHead
 const db = useTestDatabase()
 const ADMIN = { email: "wanjiku@amana.test", password: "kitenge-and-chai-2026" }
 const AUDITOR = { email: "otieno@audit.test", password: "read-only-but-sharp" }
+// logins are limited to 5 per email per 15 minutes: a second platform admin for the cross-site test
+const SECOND_ADMIN = { email: "achieng@amana.test", password: "second-admin-password-2026" }
 
 let api: Api
 let browser: Browser
@@ -45,6 +47,7 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
     const [first] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = ${ADMIN.email}`
     const platformAdmin: AdminActor = { id: first!.id, email: ADMIN.email, role: "PLATFORM_ADMIN" }
     await api.runtime.runPromise(createAdminUser(platformAdmin, { ...AUDITOR, role: "AUDITOR" }))
+    await api.runtime.runPromise(createAdminUser(platformAdmin, { ...SECOND_ADMIN, role: "PLATFORM_ADMIN" }))
 
     // A paid order with its M-Pesa trail, and an exception raised about it.
     const checkout = await api.runtime.runPromise(
@@ -210,6 +213,26 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
     expect(shuka).toEqual({ state: "VERIFIED", title: "Maasai shuka blanket" })
     const byAuditor = await db.sql`select 1 from audit_log where actor_role = 'AUDITOR'`
     expect(byAuditor).toHaveLength(0)
+  })
+
+  it("a cross-site page that posts a form to the back-office while the admin is logged in is refused in the browser; no admin is created", async () => {
+    const context = await offlineContext(browser, api.url)
+    const page = await context.newPage()
+    await login(page, api.url, SECOND_ADMIN.email, SECOND_ADMIN.password)
+    // the attacker's page, served for another site (routes added later win over offlineContext's)
+    await context.route("http://attacker.example/**", (route) =>
+      route.fulfill({
+        contentType: "text/html",
+        body: `<form id="f" method="POST" action="${api.url}/admin/api/resources/admin_users/actions/createAdmin">
+          <input name="email" value="planted@evil.example"><input name="role" value="PLATFORM_ADMIN"><input name="password" value="planted-by-a-forged-form">
+          </form><script>document.getElementById("f").submit()</script>`
+      })
+    )
+    const [answer] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/admin_users/actions/createAdmin")), page.goto("http://attacker.example/")])
+    expect(answer.status()).toBe(403)
+    expect(((await answer.json()) as { code?: string }).code).toBe("ADMIN.CROSS_SITE")
+    await context.close()
+    expect(await db.sql`select 1 from admin_users where email = 'planted@evil.example'`).toHaveLength(0)
   })
 
   it("an admin resolves a dispute from the order's page: escrow is released and the decision is audited", async () => {
