@@ -116,3 +116,11 @@ describe("phone: properties", () => {
     )
   })
 })
+
+describe("phone: the stored form (mutation testing found this unpinned)", () => {
+  it("a value that is not in the stored form is refused with the form it should have", () => {
+    const r = Schema.decodeUnknownEither(Phone.NormalisedMsisdn)("0708374149")
+    expect(Either.isLeft(r) && r.left.message).toContain("expected a normalised Kenyan mobile number: 2547XXXXXXXX or 2541XXXXXXXX")
+    expect(Schema.decodeUnknownEither(Phone.NormalisedMsisdn)("254708374149")).toEqual(Either.right("254708374149"))
+  })
+})
