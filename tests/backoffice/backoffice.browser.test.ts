@@ -146,6 +146,8 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
     ])
     // the UI's own XHR carries the page's CSRF token and our origin (html.ts), which is why it passes the guard
     expect((await posted.allHeaders())["x-csrf-token"]).toBe(await page.locator('meta[name="amana-csrf"]').getAttribute("content"))
+    // the list renders after its XHR answers: wait for the row (a snapshot taken at once raced it on a loaded machine)
+    await page.getByText("Jamhuri weekend").first().waitFor()
     await expect(page.locator("body").innerText()).resolves.toContain("Jamhuri weekend")
     await context.close()
 
@@ -167,6 +169,8 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
     await page.fill("#field-note", "Buyer paid from his brother's phone; confirmed by call")
     await Promise.all([page.waitForURL(new RegExp(`/records/${exceptionId}/show`)), page.getByTestId("action-submit").click()])
     await page.goto(`${api.url}/admin/resources/audit_log`)
+    // the list renders after its XHR answers: wait for the row (a snapshot taken at once raced it on a loaded machine)
+    await page.getByText("EXCEPTION.RESOLVE").first().waitFor()
     await expect(page.locator("body").innerText()).resolves.toContain("EXCEPTION.RESOLVE")
     await page.goto(`${api.url}/admin/resources/audit_log/actions/verifyChain`)
     await page.getByTestId("action-submit").click()
