@@ -5,7 +5,7 @@
  * decides whether AdminJS shows the button (`isAccessible`) and whether the server gate lets the
  * request through (see gate.ts): hiding a button is a convenience, the checks are on the server.
  */
-import { Effect } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type { ActionContext, ActionRequest, ActionResponse, CurrentAdmin, ResourceOptions } from "adminjs"
 import type { Response } from "express"
 import { hasBadText } from "../domain/text.js"
@@ -170,6 +170,13 @@ export const instant = (raw: string | undefined, what: string): number | undefin
   if (Number.isNaN(ms)) throw new FormError(`${what}: not a date and time`)
   return ms
 }
+
+/**
+ * An id from an AdminJS record (or a form field), decoded into its brand (domain/ids.ts) before any
+ * use case sees it: a missing or malformed id is a notice, never a query with a blank id.
+ */
+export const recordIdAs = <A>(schema: Schema.Schema<A, string>, raw: string | undefined, what = "record"): Effect.Effect<A, FormError> =>
+  Option.match(Schema.decodeUnknownOption(schema)(raw), { onNone: () => Effect.fail(new FormError(`${what}: not a valid id`)), onSome: Effect.succeed })
 
 /** Runs a decoder that may throw FormError as an Effect failure (shown to the admin as a notice). */
 export const decodeForm = <A>(f: () => A): Effect.Effect<A, FormError> =>

@@ -4,6 +4,7 @@
  * Targets (issue 3): at 32 clients, checkouts/s >= 15% of pgbench TPS, p99 < 50 ms.
  */
 import { Effect, ManagedRuntime } from "effect"
+import { UserId } from "../domain/ids.js"
 import { placeCheckout } from "../application/checkout/place-checkout.js"
 import { persistenceLayer } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
@@ -28,7 +29,7 @@ try {
 
   const runtime = ManagedRuntime.make(persistenceLayer(pool))
   const command = (i: number) => ({
-    buyerId: `usr_b_${i % BUYERS}`,
+    buyerId: UserId.make(`usr_b_${i % BUYERS}`),
     idempotencyKey: `bench-${i}`,
     // Two sellers per cart, like a real social-commerce basket.
     items: [

@@ -4,6 +4,7 @@
  * Each handler sends at most one external message (WhatsApp, B2C request), as its last step.
  */
 import { Effect, Schema } from "effect"
+import { OrderId } from "../domain/ids.js"
 import { refundReturnedOrder } from "../application/fulfilment/delivery-status.js"
 import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../application/fulfilment/sla.js"
 import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/notify-order.js"
@@ -18,6 +19,9 @@ import type { PlatformServices } from "./platform.js"
 
 const str = (payload: Readonly<Record<string, unknown>>, key: string) =>
   typeof payload[key] === "string" ? Effect.succeed(payload[key]) : Effect.die(new Error(`outbox payload without ${key}`))
+/** An id from an outbox payload, decoded into its brand (domain/ids.ts): a missing or malformed one is a bug, never a silent cast. */
+const id = <A>(payload: Readonly<Record<string, unknown>>, key: string, schema: Schema.Schema<A, string>) =>
+  Effect.orDieWith(Schema.decodeUnknown(schema)(payload[key]), () => new Error(`outbox payload without a valid ${key}`))
 const num = (payload: Readonly<Record<string, unknown>>, key: string, fallback: number) => (typeof payload[key] === "number" ? payload[key] : fallback)
 
 const B2CReport = Schema.Struct({
@@ -62,11 +66,11 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
     name: "fulfilment.sla-timers",
     on: ["ORDER_ACCEPTED", "ORDER_CANCELLED", "ORDER_RETURNED", "ORDER_REFUNDED", "ORDER_COMPLETED"],
     handle: (e) =>
-      Effect.flatMap(str(e.payload, "orderId"), (orderId) =>
+      Effect.flatMap(id(e.payload, "orderId", OrderId), (orderId) =>
         e.type === "ORDER_ACCEPTED" ? startDispatchTimerFor(orderId, num(e.payload, "at", e.occurredAt.getTime())) : cancelTimers(orderId, num(e.payload, "at", e.occurredAt.getTime()))
       )
   },
-  { name: "fulfilment.refund-returned", on: ["ORDER_RETURNED"], handle: (e) => Effect.flatMap(str(e.payload, "orderId"), refundReturnedOrder) },
+  { name: "fulfilment.refund-returned", on: ["ORDER_RETURNED"], handle: (e) => Effect.flatMap(id(e.payload, "orderId", OrderId), refundReturnedOrder) },
   { name: "refunds.request", on: ["ORDER_REFUNDED", "ORDER_CANCELLED"], handle: (e) => Effect.flatMap(str(e.payload, "orderId"), requestRefund) },
   { name: "refunds.submit-b2c", on: ["REFUND_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "refundId"), submitRefund) },
   { name: "payouts.start-batch", on: ["PAYOUT_BATCH_APPROVED"], handle: (e) => Effect.flatMap(str(e.payload, "batchId"), startPayoutBatch) },

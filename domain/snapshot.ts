@@ -6,7 +6,7 @@
  */
 import { Schema } from "effect"
 import type { Either, ParseResult } from "effect"
-import { CheckoutId, DiscountCodeId, EpochMillis, LocationId, OrderId, ProductId, PromotionId, StoreId, UserId, VariantId } from "./ids.js"
+import { CheckoutId, DiscountCodeId, EpochMillis, LocationId, OrderId, ProductId, PromotionId, RateId, StoreId, UserId, VariantId, ZoneId } from "./ids.js"
 import type { AffiliateCode } from "./ids.js"
 import { CommissionRate } from "./commission.js"
 import { IncentiveEffect } from "./incentives.js"
@@ -63,7 +63,7 @@ export const OrderSnapshot = Schema.Struct({
     /** final - roundingAbsorbed: this order's part of the M-Pesa charge. */
     buyerPays: Money
   }),
-  shipping: Schema.Struct({ zoneId: Schema.String, rateId: Schema.String, rateKind: Schema.String, amount: Money }),
+  shipping: Schema.Struct({ zoneId: ZoneId, rateId: RateId, rateKind: Schema.String, amount: Money }),
   destination: LocationId,
   /** The published platform fee in force at checkout, basis points of the base merchandise total. */
   platformFeeBps: Schema.Int.pipe(Schema.between(0, 5_000)),
@@ -72,8 +72,8 @@ export const OrderSnapshot = Schema.Struct({
 export type OrderSnapshot = typeof OrderSnapshot.Type
 
 export interface ShippingQuoteLike {
-  readonly zoneId: string
-  readonly rateId: string
+  readonly zoneId: ZoneId
+  readonly rateId: RateId
   readonly rateKind: string
   readonly amount: Money
 }

@@ -3,7 +3,7 @@
  * requests and encode responses), never written by hand. Named schemas (an `identifier`
  * annotation) become components.
  */
-import type { Schema } from "effect";
+import type { Schema } from "effect"
 import { JSONSchema } from "effect"
 import type { Endpoint } from "./endpoint.js"
 import { ProblemDocument } from "./wire.js"

@@ -3,6 +3,7 @@
  * (a code's hash is salted with its own id, so equal codes never share a hash). Tokens are 256
  * random bits, so a plain hash is enough; a 6-digit code lives 10 minutes and allows 5 tries.
  */
+import type { UserId } from "../../domain/ids.js"
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { Effect, Layer, Option } from "effect"
 import { AuthStore } from "../../application/auth/auth.port.js"
@@ -16,7 +17,8 @@ export const hashToken = (token: string) => sha256(`session:${token}`)
 
 const sameHex = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"))
 
-type UserRow = { id: string; phone: string; roles: Array<string>; status: UserStatus }
+// Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
+type UserRow = { id: UserId; phone: string; roles: Array<string>; status: UserStatus }
 const toUser = (r: UserRow): AuthUser => ({ id: r.id, phone: r.phone, roles: r.roles, status: r.status })
 
 export const AuthStoreLive = Layer.effect(

@@ -1,4 +1,5 @@
 /** BuyerOrderStore over PostgreSQL: order lists and details (snapshot + timeline), disputes. */
+import type { CheckoutId, OrderId, StoreId, UserId } from "../../domain/ids.js"
 import { Effect, Layer, Option } from "effect"
 import { BuyerOrderStore } from "../../application/buyer-orders/buyer-order.port.js"
 import type { OrderListItem } from "../../application/buyer-orders/buyer-order.port.js"
@@ -7,7 +8,8 @@ import type { ActorKind, OrderState } from "../../domain/order.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
 
-type Row = { id: string; checkout_id: string; store_id: string; store_name: string; state: OrderState; total: number; currency: string; created_at: Date; buyer_id: string }
+// Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
+type Row = { id: OrderId; checkout_id: CheckoutId; store_id: StoreId; store_name: string; state: OrderState; total: number; currency: string; created_at: Date; buyer_id: UserId }
 const item = (r: Row): OrderListItem => ({
   orderId: r.id,
   checkoutId: r.checkout_id,

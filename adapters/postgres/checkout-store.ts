@@ -6,6 +6,7 @@
  *   incentives: update ... set uses = uses + 1 where uses < global_limit
  * No row back means someone else got there first; the transaction rolls back whole.
  */
+import type { CheckoutId, OrderId, StoreId, UserId } from "../../domain/ids.js"
 import { createHash } from "node:crypto"
 import { Effect, Either, Layer, Option, Ref, Schema } from "effect"
 import { CheckoutStore } from "../../application/checkout/checkout.port.js"
@@ -56,13 +57,14 @@ export const CheckoutStoreLive = Layer.effect(
     // Geography and zones change rarely: cache them briefly rather than reading ~300 rows per checkout.
     const shippingCache = yield* Ref.make<Option.Option<{ at: number; value: { geography: Geography; zones: ReadonlyArray<Zone> } }>>(Option.none())
 
-    const getSummary = (checkoutId: string) =>
+    // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
+    const getSummary = (checkoutId: CheckoutId) =>
       Effect.gen(function* () {
-        const rows = yield* q(db, (sql) => sql<Array<{ id: string; state: string; currency: string; total: number; charge_amount: number; created_at: Date; expires_at: Date; payer_phone: string }>>`
+        const rows = yield* q(db, (sql) => sql<Array<{ id: CheckoutId; state: string; currency: string; total: number; charge_amount: number; created_at: Date; expires_at: Date; payer_phone: string }>>`
           select id, state, currency, total, charge_amount, created_at, expires_at, payer_phone from checkouts where id = ${checkoutId}`)
         const c = rows[0]
         if (!c) return Option.none<CheckoutSummary>()
-        const orders = yield* q(db, (sql) => sql<Array<{ id: string; store_id: string; state: OrderState; total: number }>>`
+        const orders = yield* q(db, (sql) => sql<Array<{ id: OrderId; store_id: StoreId; state: OrderState; total: number }>>`
           select id, store_id, state, total from orders where checkout_id = ${checkoutId} order by store_id`)
         return Option.some<CheckoutSummary>({
           checkoutId: c.id,
@@ -113,7 +115,7 @@ export const CheckoutStoreLive = Layer.effect(
     return {
       findByIdempotencyKey: (buyerId, key, fingerprint) =>
         Effect.gen(function* () {
-          const rows = yield* q(db, (sql) => sql<Array<{ id: string; request_hash: string }>>`
+          const rows = yield* q(db, (sql) => sql<Array<{ id: CheckoutId; request_hash: string }>>`
             select id, request_hash from checkouts where buyer_id = ${buyerId} and idempotency_key = ${key}`)
           const row = rows[0]
           if (!row) return Option.none()
@@ -182,7 +184,7 @@ export const CheckoutStoreLive = Layer.effect(
                    v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses
               from promotions p
               join promotion_versions v on v.promotion_id = p.id and v.version = p.current_version
-              left join incentive_buyer_uses u on u.incentive_kind = 'PROMOTION' and u.incentive_id = p.id and u.buyer_id = ${buyerId}
+              left join incentive_buyer_uses u on u.incentive_kind = 'PROMOTION' and u.incentive_id = p.id and u.buyer_id = ${buyerId ?? ""}
              where p.status = 'ACTIVE' and v.starts_at <= ${new Date(now)} and v.ends_at > ${new Date(now)}`),
           (rows) =>
             rows.map((r): PromotionCandidate => {
@@ -217,7 +219,7 @@ export const CheckoutStoreLive = Layer.effect(
                    v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses
               from discount_codes d
               join discount_code_versions v on v.discount_code_id = d.id and v.version = d.current_version
-              left join incentive_buyer_uses u on u.incentive_kind = 'DISCOUNT_CODE' and u.incentive_id = d.id and u.buyer_id = ${buyerId}
+              left join incentive_buyer_uses u on u.incentive_kind = 'DISCOUNT_CODE' and u.incentive_id = d.id and u.buyer_id = ${buyerId ?? ""}
              where d.code = ${code} and d.status <> 'ENDED'`),
           (rows) =>
             Option.map(Option.fromNullable(rows[0]), (r) => ({
@@ -253,9 +255,9 @@ export const CheckoutStoreLive = Layer.effect(
 
       storeMemberIds: (storeIds) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ user_id: string }>>`
-            select user_id from store_members where store_id = any(${storeIds as Array<string>})
-            union select owner_user_id from stores where id = any(${storeIds as Array<string>})`),
+          q(db, (sql) => sql<Array<{ user_id: UserId }>>`
+            select user_id from store_members where store_id = any(${storeIds as ReadonlyArray<string> as Array<string>})
+            union select owner_user_id from stores where id = any(${storeIds as ReadonlyArray<string> as Array<string>})`),
           (rows) => rows.map((r) => r.user_id)
         ),
 

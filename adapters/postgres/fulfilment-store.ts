@@ -2,6 +2,7 @@
  * Fulfilment over PostgreSQL: deliveries, SLA timers, disputes, rider statistics, partner events,
  * the exception queue, the facts notifications need, and WhatsApp delivery statuses.
  */
+import type { CheckoutId, OrderId, UserId } from "../../domain/ids.js"
 import { Effect, Layer, Option } from "effect"
 import { FulfilmentStore } from "../../application/fulfilment/fulfilment.port.js"
 import type { DeliveryRecord, DeliveryStatus, RiderJob } from "../../application/fulfilment/fulfilment.port.js"
@@ -12,12 +13,13 @@ import { Database } from "./database.js"
 import type { Sql } from "./database.js"
 import { q } from "./unit-of-work.js"
 
+// Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 type DeliveryRow = {
   id: string
-  order_id: string
+  order_id: OrderId
   attempt: number
   carrier: "RIDER" | "PARTNER"
-  rider_user_id: string | null
+  rider_user_id: UserId | null
   partner: string | null
   partner_ref: string | null
   rider_name: string | null
@@ -56,7 +58,7 @@ export const riderStatsSql = `
     left join deliveries d on d.rider_user_id = r.user_id
     left join disputes dp on dp.order_id = d.order_id`
 
-export type RiderStatsRow = { rider_user_id: string; name: string; phone: string; delivered: number; on_time: number; failed_attempts: number; disputes: number; load: number }
+export type RiderStatsRow = { rider_user_id: UserId; name: string; phone: string; delivered: number; on_time: number; failed_attempts: number; disputes: number; load: number }
 
 export const FulfilmentStoreLive = Layer.effect(
   FulfilmentStore,
@@ -70,7 +72,7 @@ export const FulfilmentStoreLive = Layer.effect(
     return {
       dispatchContext: (orderId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ phone: string; attempts: number; failed: Array<string> }>>`
+          q(db, (sql) => sql<Array<{ phone: string; attempts: number; failed: Array<UserId> }>>`
             select coalesce(c.payer_phone, u.phone) as phone,
                    (select count(*)::int from deliveries where order_id = o.id) as attempts,
                    coalesce((select array_agg(rider_user_id) from deliveries where order_id = o.id and status in ('FAILED', 'RETURNED') and rider_user_id is not null), '{}') as failed
@@ -114,7 +116,7 @@ export const FulfilmentStoreLive = Layer.effect(
         ),
       riderJobs: (riderUserId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; order_id: string; attempt: number; status: DeliveryStatus; order_state: string; store_name: string; loc_id: string; loc_name: string; loc_address: string | null; phone: string; assigned_at: Date; due_at: Date | null }>>`
+          q(db, (sql) => sql<Array<{ id: string; order_id: OrderId; attempt: number; status: DeliveryStatus; order_state: string; store_name: string; loc_id: string; loc_name: string; loc_address: string | null; phone: string; assigned_at: Date; due_at: Date | null }>>`
             select d.id, d.order_id, d.attempt, d.status, o.state as order_state, s.name as store_name, l.id as loc_id, l.name as loc_name, l.address as loc_address,
                    u.phone, d.assigned_at, d.due_at
               from deliveries d join orders o on o.id = d.order_id join stores s on s.id = o.store_id
@@ -145,7 +147,7 @@ export const FulfilmentStoreLive = Layer.effect(
         q(db, (sql) => sql`update sla_timers set status = ${status}, closed_at = ${new Date(at)} where order_id = ${orderId} and kind = any(${kinds as Array<string>}) and status = 'OPEN'`).pipe(Effect.asVoid),
       overdueTimers: (now, limit) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; order_id: string; kind: "DISPATCH" | "DELIVERY"; buyer_id: string; checkout_id: string; due_at: Date; points: number }>>`
+          q(db, (sql) => sql<Array<{ id: string; order_id: OrderId; kind: "DISPATCH" | "DELIVERY"; buyer_id: UserId; checkout_id: CheckoutId; due_at: Date; points: number }>>`
             select t.id, t.order_id, t.kind, o.buyer_id, o.checkout_id, t.due_at, coalesce(z.compensation_points, 0) as points
               from sla_timers t join orders o on o.id = t.order_id left join zone_slas z on z.zone_id = t.zone_id
              where t.status = 'OPEN' and t.due_at <= ${new Date(now)} order by t.due_at, t.id limit ${limit}`),
@@ -170,7 +172,7 @@ export const FulfilmentStoreLive = Layer.effect(
             select currency, coalesce(-sum(amount) filter (where amount < 0), 0)::bigint as earned, coalesce(sum(amount) filter (where amount > 0), 0)::bigint as paid,
                    (-sum(amount))::bigint as owed
               from ledger_entries where account = 'SHIPPING_PAYABLE' and account_ref = ${riderUserId} group by currency order by currency`)
-          const deliveries = yield* q(db, (sql) => sql<Array<{ order_id: string; currency: string; amount: string; at: Date }>>`
+          const deliveries = yield* q(db, (sql) => sql<Array<{ order_id: OrderId; currency: string; amount: string; at: Date }>>`
             select t.order_id, e.currency, (-e.amount)::bigint as amount, e.created_at as at
               from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
              where e.account = 'SHIPPING_PAYABLE' and e.account_ref = ${riderUserId} and e.amount < 0 and t.order_id is not null

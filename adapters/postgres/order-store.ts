@@ -1,4 +1,5 @@
 /** OrderStore over PostgreSQL: row-locked transitions, stock and burn releases, ledger postings. */
+import type { CheckoutId, OrderId, StoreId, UserId } from "../../domain/ids.js"
 import { Effect, Layer, Option, Schema } from "effect"
 import { OrderStore } from "../../application/orders/order.port.js"
 import type { OrderRecord } from "../../application/orders/order.port.js"
@@ -14,6 +15,7 @@ const decodeSnapshot = Schema.decodeUnknownSync(OrderSnapshot)
 /** States in which an order still holds its checkout's code burn. */
 const DEAD_UNPAID: ReadonlyArray<OrderState> = ["EXPIRED", "CANCELLED_BY_USER"]
 
+// Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 export const OrderStoreLive = Layer.effect(
   OrderStore,
   Effect.gen(function* () {
@@ -21,7 +23,7 @@ export const OrderStoreLive = Layer.effect(
     return {
       lock: (orderId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; checkout_id: string; store_id: string; buyer_id: string; state: OrderState; checked_out_at: Date; delivered_at: Date | null; handover_code: string | null; snapshot: unknown; carrier: "RIDER" | "PARTNER" | null; carrier_id: string | null }>>`
+          q(db, (sql) => sql<Array<{ id: OrderId; checkout_id: CheckoutId; store_id: StoreId; buyer_id: UserId; state: OrderState; checked_out_at: Date; delivered_at: Date | null; handover_code: string | null; snapshot: unknown; carrier: "RIDER" | "PARTNER" | null; carrier_id: string | null }>>`
             select o.id, o.checkout_id, o.store_id, o.buyer_id, o.state, c.created_at as checked_out_at, o.delivered_at,
                    o.handover_code_hash as handover_code, s.snapshot, d.carrier, coalesce(d.rider_user_id, d.partner) as carrier_id
               from orders o join checkouts c on c.id = o.checkout_id join order_snapshots s on s.order_id = o.id
@@ -154,7 +156,7 @@ export const OrderStoreLive = Layer.effect(
 
       expirable: (now, limit) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string }>>`
+          q(db, (sql) => sql<Array<{ id: OrderId }>>`
             select o.id from orders o join checkouts c on c.id = o.checkout_id
              where o.state in ('PENDING_PAYMENT', 'PAYMENT_FAILED') and c.expires_at <= ${new Date(now)}
              order by c.expires_at, o.id limit ${limit}`),
@@ -163,7 +165,7 @@ export const OrderStoreLive = Layer.effect(
 
       completable: (now, limit) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string }>>`
+          q(db, (sql) => sql<Array<{ id: OrderId }>>`
             select id from orders where state = 'DELIVERED' and dispute_deadline <= ${new Date(now)} order by dispute_deadline, id limit ${limit}`),
           (rows) => rows.map((r) => r.id)
         )

@@ -3,6 +3,7 @@
  * checkout's state and the exception queue. Callback bodies are decoded here with the Daraja
  * adapter's decoder (adapters/daraja/callbacks.ts), so the application sees plain values.
  */
+import type { CheckoutId, OrderId, UserId } from "../../domain/ids.js"
 import { Effect, Either, Layer, Option } from "effect"
 import { PaymentStore } from "../../application/payments/payment.port.js"
 import type { HeldPayment, PayableCheckout, StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
@@ -14,8 +15,9 @@ import { decodeStkCallback, finalStkStatus } from "../daraja/callbacks.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
 
+// Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 type RequestRow = {
-  id: string; checkout_id: string; phone: string; amount: number; currency: string; checkout_request_id: string | null; status: StkRequestStatus
+  id: string; checkout_id: CheckoutId; phone: string; amount: number; currency: string; checkout_request_id: string | null; status: StkRequestStatus
   result_code: number | null; result_code_text: string | null; result_desc: string | null; mpesa_receipt_number: string | null; requested_at: Date
 }
 const toRequest = (r: RequestRow): StkRequest => ({
@@ -33,7 +35,7 @@ const toRequest = (r: RequestRow): StkRequest => ({
 const requestColumns = "id, checkout_id, phone, amount, currency, checkout_request_id, status, result_code, result_code_text, result_desc, mpesa_receipt_number, requested_at"
 
 type HeldRow = {
-  id: string; checkout_id: string; stk_request_id: string; buyer_id: string; phone: string; currency: string; amount: number; receipt: string | null
+  id: string; checkout_id: CheckoutId; stk_request_id: string; buyer_id: UserId; phone: string; currency: string; amount: number; receipt: string | null
   reason: HeldReason; return_policy: ReturnPolicy; status: HeldStatus; held_at: Date; returned_at: Date | null
 }
 const toHeld = (r: HeldRow): HeldPayment => ({
@@ -69,13 +71,13 @@ export const PaymentStoreLive = Layer.effect(
            order by requested_at, id ${lock ? sql`for update` : sql``}`),
         (rows) => rows.map(toRequest)
       )
-    const checkout = (checkoutId: string, lock: boolean): Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable> =>
+    const checkout = (checkoutId: CheckoutId, lock: boolean): Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable> =>
       Effect.gen(function* () {
-        const rows = yield* q(db, (sql) => sql<Array<{ id: string; buyer_id: string; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }>>`
+        const rows = yield* q(db, (sql) => sql<Array<{ id: CheckoutId; buyer_id: UserId; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }>>`
           select id, buyer_id, state, charge_amount, currency, created_at, expires_at from checkouts where id = ${checkoutId} ${lock ? sql`for update` : sql``}`)
         const c = rows[0]
         if (!c) return Option.none()
-        const orders = yield* q(db, (sql) => sql<Array<{ orderId: string; state: OrderState }>>`
+        const orders = yield* q(db, (sql) => sql<Array<{ orderId: OrderId; state: OrderState }>>`
           select id as "orderId", state from orders where checkout_id = ${checkoutId} order by id`)
         return Option.some({
           checkoutId: c.id,

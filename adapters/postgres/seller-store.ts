@@ -1,11 +1,13 @@
 /** SellerStore over PostgreSQL: stores, listings (products + variants), stock, ledger lines, payouts. */
+// Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
+import type { StoreId } from "../../domain/ids.js"
 import { Effect, Layer, Option, Schema } from "effect"
 import { SellerStore, SkuTaken } from "../../application/seller/seller.port.js"
 import type { StockLine } from "../../application/seller/seller.port.js"
 import { Product, Variant } from "../../domain/catalogue.js"
 import type { Listing } from "../../domain/catalogue.js"
 import type { Currency } from "../../domain/money.js"
-import type { DbError } from "./database.js";
+import type { DbError } from "./database.js"
 import { Database } from "./database.js"
 import { q, unavailable } from "./unit-of-work.js"
 
@@ -87,7 +89,7 @@ export const SellerStoreLive = Layer.effect(
     return {
       storeOf: (userId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ store_id: string; name: string; role: "OWNER" | "STAFF" }>>`
+          q(db, (sql) => sql<Array<{ store_id: StoreId; name: string; role: "OWNER" | "STAFF" }>>`
             select m.store_id, s.name, m.role from store_members m join stores s on s.id = m.store_id
              where m.user_id = ${userId} order by (m.role = 'OWNER') desc, m.store_id limit 1`),
           (rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ storeId: r.store_id, storeName: r.name, role: r.role }))

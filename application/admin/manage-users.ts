@@ -3,6 +3,7 @@
  * stolen phone or a compromised account. Every live bearer token of the user stops working at once;
  * audited with the reason. The user logs in again by OTP (to a phone they hold).
  */
+import type { UserId } from "../../domain/ids.js"
 import { Clock, Effect, Option } from "effect"
 import { AuthStore } from "../auth/auth.port.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
@@ -11,7 +12,7 @@ import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
 import { recordAdminAction } from "./record-admin-action.js"
 
-export const revokeUserSessions = (actor: AdminActor, cmd: { readonly userId: string; readonly reason: string | undefined }) =>
+export const revokeUserSessions = (actor: AdminActor, cmd: { readonly userId: UserId; readonly reason: string | undefined }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "users.sessions.revoke")
     const reason = cmd.reason?.trim() ?? ""

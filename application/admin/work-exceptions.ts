@@ -6,8 +6,8 @@
  *   refund  the order is refunded through the order state machine (PAID -> CANCELLED, RETURNED or
  *           DISPUTED -> REFUNDED), with its ledger and stock consequences, then closed
  */
-import { Clock, Effect, Option } from "effect"
-import { UserId } from "../../domain/ids.js"
+import { Clock, Effect, Option, Schema } from "effect"
+import { OrderId, UserId } from "../../domain/ids.js"
 import type { OrderState } from "../../domain/order.js"
 import { OrderNotFound } from "../orders/order.errors.js"
 import { OrderStore } from "../orders/order.port.js"
@@ -83,8 +83,9 @@ export const retryException = (actor: AdminActor, cmd: { readonly exceptionId: s
 export const refundTarget = (state: OrderState): OrderState | undefined =>
   state === "PAID" ? "CANCELLED" : state === "RETURNED" || state === "DISPUTED" ? "REFUNDED" : undefined
 
-const orderIdOf = (e: ExceptionRecord): string | undefined =>
-  e.entity === "order" && e.entityId ? e.entityId : typeof e.payload["orderId"] === "string" ? e.payload["orderId"] : undefined
+/** The order an exception names: its entity id, else its payload's orderId, decoded (a blank or malformed one names none). */
+const orderIdOf = (e: ExceptionRecord): OrderId | undefined =>
+  Option.getOrUndefined(Schema.decodeUnknownOption(OrderId)(e.entity === "order" && e.entityId ? e.entityId : e.payload["orderId"]))
 
 export const refundException = (actor: AdminActor, cmd: { readonly exceptionId: string; readonly note: string }) =>
   Effect.gen(function* () {

@@ -3,6 +3,7 @@
  * adapter hashes codes and tokens before writing them (otp_codes.code_hash, user_sessions.token_hash)
  * and compares hashes when asked.
  */
+import type { UserId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
@@ -19,7 +20,7 @@ export interface OtpRecord {
 export type UserStatus = "ACTIVE" | "SUSPENDED" | "BANNED"
 
 export interface AuthUser {
-  readonly id: string
+  readonly id: UserId
   readonly phone: string
   readonly roles: ReadonlyArray<string>
   readonly status: UserStatus
@@ -44,11 +45,11 @@ export class AuthStore extends Context.Tag("amana/AuthStore")<
     /** The user with this phone; created as a BUYER (with `newId`) on first login. */
     readonly findOrCreateUser: (phone: string, newId: string) => Effect.Effect<AuthUser, StoreUnavailable>
     /** A new session; the adapter makes the random bearer token and keeps only its hash. */
-    readonly createSession: (userId: string, createdAt: number, expiresAt: number) => Effect.Effect<{ readonly token: string; readonly sessionId: string }, StoreUnavailable>
+    readonly createSession: (userId: UserId, createdAt: number, expiresAt: number) => Effect.Effect<{ readonly token: string; readonly sessionId: string }, StoreUnavailable>
     /** Ends one session (its token stops working at once). */
     readonly revokeSession: (sessionId: string, at: number) => Effect.Effect<void, StoreUnavailable>
     /** Ends every live session of a user: how many were live; None when there is no such user. */
-    readonly revokeUserSessions: (userId: string, at: number) => Effect.Effect<Option.Option<number>, StoreUnavailable>
+    readonly revokeUserSessions: (userId: UserId, at: number) => Effect.Effect<Option.Option<number>, StoreUnavailable>
     /** The live session for a bearer token (not revoked, not expired, user ACTIVE). */
     readonly findSession: (token: string, now: number) => Effect.Effect<Option.Option<Session>, StoreUnavailable>
   }

@@ -3,12 +3,13 @@ import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { Money } from "../../domain/money.js"
 import type { ActorKind, Evidence, OrderState } from "../../domain/order.js"
+import type { CheckoutId, OrderId, StoreId, UserId } from "../../domain/ids.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
 export interface OrderListItem {
-  readonly orderId: string
-  readonly checkoutId: string
-  readonly storeId: string
+  readonly orderId: OrderId
+  readonly checkoutId: CheckoutId
+  readonly storeId: StoreId
   readonly storeName: string
   readonly state: OrderState
   readonly total: Money
@@ -24,7 +25,7 @@ export interface TimelineView {
 }
 
 export interface OrderView extends OrderListItem {
-  readonly buyerId: string
+  readonly buyerId: UserId
   /** the immutable snapshot, as stored */
   readonly snapshot: unknown
   readonly timeline: ReadonlyArray<TimelineView>
@@ -33,8 +34,8 @@ export interface OrderView extends OrderListItem {
 export class BuyerOrderStore extends Context.Tag("amana/BuyerOrderStore")<
   BuyerOrderStore,
   {
-    readonly list: (query: { readonly buyerId?: string | undefined; readonly storeId?: string | undefined; readonly limit: number; readonly offset: number }) => Effect.Effect<ReadonlyArray<OrderListItem>, StoreUnavailable>
-    readonly get: (orderId: string) => Effect.Effect<Option.Option<OrderView>, StoreUnavailable>
-    readonly openDispute: (d: { readonly orderId: string; readonly openedBy: string; readonly evidence: Evidence; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly list: (query: { readonly buyerId?: UserId | undefined; readonly storeId?: StoreId | undefined; readonly limit: number; readonly offset: number }) => Effect.Effect<ReadonlyArray<OrderListItem>, StoreUnavailable>
+    readonly get: (orderId: OrderId) => Effect.Effect<Option.Option<OrderView>, StoreUnavailable>
+    readonly openDispute: (d: { readonly orderId: OrderId; readonly openedBy: UserId; readonly evidence: Evidence; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}

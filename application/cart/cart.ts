@@ -8,6 +8,7 @@ import { Clock, Effect, Either, Option } from "effect"
 import { sellability } from "../../domain/catalogue.js"
 import type { NotSellableReason } from "../../domain/catalogue.js"
 import { EpochMillis, LocationId } from "../../domain/ids.js"
+import type { UserId } from "../../domain/ids.js"
 import * as M from "../../domain/money.js"
 import type { Money } from "../../domain/money.js"
 import { priceCheckout } from "../../domain/pricing.js"
@@ -87,7 +88,7 @@ const ensureCart = (owner: CartOwner) =>
 const isSellable = (c: CatalogueItem) => sellability({ storeKyc: c.storeKyc, product: c.product, ...(c.brand && { brand: c.brand }), availableStock: c.available })
 
 /** The cart as the buyer sees it, priced for `destination` (shipping unquoted without one) with `code`. */
-export const viewCart = (owner: CartOwner | undefined, options: { readonly destination?: string | undefined; readonly code?: string | undefined; readonly buyerId?: string | undefined } = {}) =>
+export const viewCart = (owner: CartOwner | undefined, options: { readonly destination?: string | undefined; readonly code?: string | undefined; readonly buyerId?: UserId | undefined } = {}) =>
   Effect.gen(function* () {
     const cartId = yield* findCart(owner)
     if (Option.isNone(cartId)) return { cartId: undefined, lines: [], preview: undefined, issues: [] } satisfies CartView
@@ -126,7 +127,7 @@ export const viewCart = (owner: CartOwner | undefined, options: { readonly desti
     if (priced.length === 0) return { cartId: cartId.value, lines, preview: undefined, issues } satisfies CartView
 
     const now = EpochMillis.make(yield* Clock.currentTimeMillis)
-    const buyerId = options.buyerId ?? ""
+    const buyerId = options.buyerId
     const promotions = yield* checkout.loadPromotions(buyerId, now)
     let code = Option.none<Parameters<typeof priceCheckout>[0]["code"] & object>()
     if (options.code) {

@@ -10,6 +10,7 @@ import type { Brand, Product, StoreKycState } from "../../domain/catalogue.js"
 import type { Affiliate } from "../../domain/commission.js"
 import type { DiscountCode, PromotionCandidate, Usage } from "../../domain/incentives.js"
 import type { Currency, Money } from "../../domain/money.js"
+import type { CheckoutId, LocationId, OrderId, StoreId, UserId, VariantId } from "../../domain/ids.js"
 import type { OrderState } from "../../domain/order.js"
 import type { CheckoutLine } from "../../domain/pricing.js"
 import type { Geography, Zone } from "../../domain/shipping.js"
@@ -45,7 +46,7 @@ export const checkoutLine = (c: CatalogueItem, quantity: number): CheckoutLine =
 })
 
 export interface CheckoutSummary {
-  readonly checkoutId: string
+  readonly checkoutId: CheckoutId
   readonly state: string
   readonly currency: Currency
   readonly total: Money
@@ -54,12 +55,12 @@ export interface CheckoutSummary {
   readonly createdAt: number
   readonly expiresAt: number
   readonly payerPhone: string
-  readonly orders: ReadonlyArray<{ readonly orderId: string; readonly storeId: string; readonly state: OrderState; readonly total: Money }>
+  readonly orders: ReadonlyArray<{ readonly orderId: OrderId; readonly storeId: StoreId; readonly state: OrderState; readonly total: Money }>
 }
 
 export interface PlannedOrder {
-  readonly id: string
-  readonly storeId: string
+  readonly id: OrderId
+  readonly storeId: StoreId
   readonly subtotal: Money
   /** merchandise discounts + shipping waived */
   readonly discountTotal: Money
@@ -74,7 +75,7 @@ export interface PlannedBurn {
   readonly kind: "PROMOTION" | "DISCOUNT_CODE"
   readonly incentiveId: string
   readonly version: number
-  readonly orderId?: string | undefined
+  readonly orderId?: OrderId | undefined
   readonly amount: Money
   readonly globalLimit?: number | undefined
   readonly perBuyerLimit?: number | undefined
@@ -82,8 +83,8 @@ export interface PlannedBurn {
 
 export interface CheckoutPlan {
   readonly checkout: {
-    readonly id: string
-    readonly buyerId: string
+    readonly id: CheckoutId
+    readonly buyerId: UserId
     readonly idempotencyKey: string
     readonly fingerprint: string
     /** PAID at once when there is nothing to charge (the platform's funding pays it all). */
@@ -95,14 +96,14 @@ export interface CheckoutPlan {
     readonly total: Money
     readonly charge: Money
     readonly payerPhone: string
-    readonly destination: string
-    readonly affiliateUserId?: string | undefined
+    readonly destination: LocationId
+    readonly affiliateUserId?: UserId | undefined
     readonly createdAt: number
     readonly expiresAt: number
   }
   readonly orders: ReadonlyArray<PlannedOrder>
   /** one per line, sorted by variant id (a fixed lock order: no deadlocks between checkouts) */
-  readonly reservations: ReadonlyArray<{ readonly variantId: string; readonly quantity: number; readonly orderId: string }>
+  readonly reservations: ReadonlyArray<{ readonly variantId: VariantId; readonly quantity: number; readonly orderId: OrderId }>
   readonly burns: ReadonlyArray<PlannedBurn>
   readonly loyaltyPointsRedeemed: number
 }
@@ -112,20 +113,20 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
   {
     /** Some(summary) when this buyer already used the key with the same request; Some(mismatch) when with another. */
     readonly findByIdempotencyKey: (
-      buyerId: string,
+      buyerId: UserId,
       key: string,
       fingerprint: string
     ) => Effect.Effect<Option.Option<{ readonly sameRequest: boolean; readonly summary: CheckoutSummary }>, StoreUnavailable>
     readonly loadCatalogue: (variantIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<CatalogueItem>, StoreUnavailable>
-    /** Live promotions (ACTIVE, in their window) with their usage so far, globally and by this buyer. */
-    readonly loadPromotions: (buyerId: string, now: number) => Effect.Effect<ReadonlyArray<PromotionCandidate>, StoreUnavailable>
-    readonly loadDiscountCode: (code: string, buyerId: string) => Effect.Effect<Option.Option<{ readonly code: DiscountCode; readonly usage: Usage }>, StoreUnavailable>
+    /** Live promotions (ACTIVE, in their window) with their usage so far, globally and by this buyer (none: a guest). */
+    readonly loadPromotions: (buyerId: UserId | undefined, now: number) => Effect.Effect<ReadonlyArray<PromotionCandidate>, StoreUnavailable>
+    readonly loadDiscountCode: (code: string, buyerId: UserId | undefined) => Effect.Effect<Option.Option<{ readonly code: DiscountCode; readonly usage: Usage }>, StoreUnavailable>
     /** The buyer's points balance, locking the buyer's loyalty for the rest of the transaction. */
-    readonly lockLoyaltyBalance: (buyerId: string) => Effect.Effect<number, StoreUnavailable>
+    readonly lockLoyaltyBalance: (buyerId: UserId) => Effect.Effect<number, StoreUnavailable>
     readonly findAffiliates: (code: string) => Effect.Effect<ReadonlyArray<Affiliate>, StoreUnavailable>
-    readonly storeMemberIds: (storeIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
+    readonly storeMemberIds: (storeIds: ReadonlyArray<StoreId>) => Effect.Effect<ReadonlyArray<UserId>, StoreUnavailable>
     readonly loadShipping: () => Effect.Effect<{ readonly geography: Geography; readonly zones: ReadonlyArray<Zone> }, StoreUnavailable>
     readonly persist: (plan: CheckoutPlan) => Effect.Effect<void, OutOfStock | IncentiveExhausted | DuplicateCheckout | StoreUnavailable>
-    readonly getSummary: (checkoutId: string) => Effect.Effect<Option.Option<CheckoutSummary>, StoreUnavailable>
+    readonly getSummary: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<CheckoutSummary>, StoreUnavailable>
   }
 >() {}

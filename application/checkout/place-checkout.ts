@@ -8,7 +8,8 @@ import { Clock, Effect, Either, Option } from "effect"
 import { sellability } from "../../domain/catalogue.js"
 import type { NotSellableReason } from "../../domain/catalogue.js"
 import { attribute } from "../../domain/commission.js"
-import { CheckoutId, EpochMillis, LocationId, OrderId, UserId } from "../../domain/ids.js"
+import type { UserId } from "../../domain/ids.js"
+import { CheckoutId, EpochMillis, LocationId, OrderId } from "../../domain/ids.js"
 import { defaultLoyaltyPolicy, DiscountCodeNotApplicable } from "../../domain/incentives.js"
 import type { LoyaltyPolicy } from "../../domain/incentives.js"
 import * as M from "../../domain/money.js"
@@ -29,7 +30,7 @@ import type { CheckoutPlan, CheckoutSummary, PlannedBurn } from "./checkout.port
 import type { DuplicateCheckout, IncentiveExhausted } from "./checkout.errors.js"
 
 export interface PlaceCheckout {
-  readonly buyerId: string
+  readonly buyerId: UserId
   readonly idempotencyKey: string
   readonly items: ReadonlyArray<{ readonly variantId: string; readonly quantity: number }>
   readonly destination: string
@@ -179,17 +180,17 @@ const placeNew = <E, R>(
     if (cmd.affiliateCode) {
       const affiliates = yield* store.findAffiliates(cmd.affiliateCode)
       const sellerPeople = yield* store.storeMemberIds(checkout.orders.map((o) => o.storeId))
-      const who = attribute({ refCode: cmd.affiliateCode, affiliates, buyerId: UserId.make(cmd.buyerId), sellerOwnerIds: sellerPeople.map((id) => UserId.make(id)) })
+      const who = attribute({ refCode: cmd.affiliateCode, affiliates, buyerId: cmd.buyerId, sellerOwnerIds: sellerPeople })
       if (Option.isSome(who)) affiliate = { userId: who.value, code: cmd.affiliateCode.trim().toUpperCase() }
     }
 
     const checkoutId = CheckoutId.make(yield* ids.next("chk"))
     const orders = yield* Effect.forEach(checkout.orders, (order) =>
-      Effect.map(ids.next("ord"), (id) => {
+      Effect.map(Effect.map(ids.next("ord"), OrderId.make), (id) => {
         const snapshot = buildSnapshot(checkout, order, {
-          orderId: OrderId.make(id),
+          orderId: id,
           checkoutId,
-          buyerId: UserId.make(cmd.buyerId),
+          buyerId: cmd.buyerId,
           createdAt: now,
           destination,
           platformFeeBps: settings.platformFeeBps,
@@ -256,7 +257,7 @@ const placeNew = <E, R>(
       },
       orders: orders.map(({ priced: _priced, ...o }) => o),
       reservations: orders
-        .flatMap((o) => o.snapshot.lines.map((l) => ({ variantId: l.variantId as string, quantity: l.quantity, orderId: o.id })))
+        .flatMap((o) => o.snapshot.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity, orderId: o.id })))
         .sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0)),
       burns,
       loyaltyPointsRedeemed: checkout.loyalty?.points ?? 0

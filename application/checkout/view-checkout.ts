@@ -5,6 +5,7 @@
  * between can never show, say, a cancelled payment beside orders still waiting for it; and without
  * row locks, so looking never holds up the money moving.
  */
+import type { CheckoutId, UserId } from "../../domain/ids.js"
 import { Effect, Option } from "effect"
 import { heldMoneySentence, stillHeld } from "../../domain/held-money.js"
 import { PaymentStore } from "../payments/payment.port.js"
@@ -12,7 +13,7 @@ import { UnitOfWork } from "../ports/unit-of-work.js"
 import { CheckoutNotFound } from "./checkout.errors.js"
 import { CheckoutStore } from "./checkout.port.js"
 
-export const viewCheckout = (buyerId: string, checkoutId: string) =>
+export const viewCheckout = (buyerId: UserId, checkoutId: CheckoutId) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     const payments = yield* PaymentStore

@@ -11,6 +11,7 @@
  */
 import { Clock, Effect, Option } from "effect"
 import { UserId } from "../../domain/ids.js"
+import type { OrderId } from "../../domain/ids.js"
 import type { Actor } from "../../domain/order.js"
 import { OrderNotFound } from "../orders/order.errors.js"
 import { OrderStore } from "../orders/order.port.js"
@@ -108,7 +109,7 @@ export const updateJobStatus = (rider: { readonly id: string; readonly roles: Re
   }).pipe(Effect.withSpan("Fulfilment.updateJobStatus"))
 
 /** GET /api/v1/rider/jobs */
-export const riderJobs = (rider: { readonly id: string; readonly roles: ReadonlyArray<string> }) =>
+export const riderJobs = (rider: { readonly id: UserId; readonly roles: ReadonlyArray<string> }) =>
   Effect.gen(function* () {
     yield* requireRider(rider.roles, rider.id)
     return yield* Effect.flatMap(FulfilmentStore, (s) => s.riderJobs(rider.id))
@@ -141,7 +142,7 @@ export const applyPartnerStatus = (e: PartnerStatus) =>
   }).pipe(Effect.withSpan("Fulfilment.partnerStatus"))
 
 /** The seller has the parcel back after a failed delivery: RETURNED (the refund follows from the outbox). */
-export const sellerReturn = (sellerUserId: string, orderId: string, reason: string) =>
+export const sellerReturn = (sellerUserId: UserId, orderId: OrderId, reason: string) =>
   Effect.gen(function* () {
     yield* storeOrder(sellerUserId, orderId)
     const uow = yield* UnitOfWork
@@ -152,7 +153,7 @@ export const sellerReturn = (sellerUserId: string, orderId: string, reason: stri
         const store = yield* FulfilmentStore
         const order = yield* orders.lock(orderId)
         if (Option.isNone(order)) return yield* new OrderNotFound({ orderId })
-        yield* applyTransition(order.value, { orderId, to: "RETURNED", actor: { kind: "SELLER", id: UserId.make(sellerUserId) }, reason }, at)
+        yield* applyTransition(order.value, { orderId, to: "RETURNED", actor: { kind: "SELLER", id: sellerUserId }, reason }, at)
         const last = yield* store.lockLatestDelivery(orderId)
         if (Option.isSome(last) && last.value.status === "FAILED") yield* store.updateDelivery(last.value.id, { status: "RETURNED", at })
         yield* store.closeTimers(orderId, ["DISPATCH", "DELIVERY"], "CANCELLED", at)
@@ -162,7 +163,7 @@ export const sellerReturn = (sellerUserId: string, orderId: string, reason: stri
   }).pipe(Effect.withSpan("Fulfilment.sellerReturn"))
 
 /** Outbox: a RETURNED order is refunded by the SYSTEM (the buyer never got it). */
-export const refundReturnedOrder = (orderId: string) =>
+export const refundReturnedOrder = (orderId: OrderId) =>
   transitionOrder({ orderId, to: "REFUNDED", actor: { kind: "SYSTEM", id: "fulfilment.returned" }, reason: "parcel returned to the seller" }).pipe(
     Effect.asVoid,
     // already refunded (a replay) or moved on by an admin: nothing to do

@@ -6,7 +6,8 @@
  * commit, a partner delivery already created is cancelled.
  */
 import { Clock, Effect, Option, Ref } from "effect"
-import { OrderId, UserId } from "../../domain/ids.js"
+import type { OrderId} from "../../domain/ids.js"
+import { UserId } from "../../domain/ids.js"
 import { canTransition, IllegalTransition } from "../../domain/order.js"
 import type { Actor } from "../../domain/order.js"
 import { recordAdminAction, requiredText } from "../admin/record-admin-action.js"
@@ -23,7 +24,7 @@ import { storeOrder } from "../seller/seller.js"
 import { FulfilmentStore, HandoverCodes } from "./fulfilment.port.js"
 
 export interface DispatchOrder {
-  readonly orderId: string
+  readonly orderId: OrderId
   readonly actor: Actor
   /** Manual assignment (admin): this rider. */
   readonly riderUserId?: string | undefined
@@ -41,7 +42,7 @@ const dispatchInTransaction = (cmd: DispatchOrder, ids: { readonly deliveryId: s
     if (Option.isNone(order)) return yield* new OrderNotFound({ orderId: cmd.orderId })
     const o = order.value
     // Refuse before asking any carrier: a partner must never get a job for an order that cannot move.
-    if (!canTransition(o.state, "DISPATCHED")) return yield* new IllegalTransition({ orderId: OrderId.make(o.id), from: o.state, to: "DISPATCHED" })
+    if (!canTransition(o.state, "DISPATCHED")) return yield* new IllegalTransition({ orderId: o.id, from: o.state, to: "DISPATCHED" })
     const zoneId = o.snapshot.shipping.zoneId
     const ctx = yield* store.dispatchContext(o.id)
     const assignment = yield* dispatch.assign({
@@ -89,14 +90,14 @@ export const dispatchOrder = (cmd: DispatchOrder) =>
   }).pipe(Effect.withSpan("Fulfilment.dispatch"))
 
 /** The seller says the parcel is ready: a carrier is assigned by the pool (or the partner). */
-export const sellerDispatch = (sellerUserId: string, orderId: string) =>
+export const sellerDispatch = (sellerUserId: UserId, orderId: OrderId) =>
   Effect.gen(function* () {
     yield* storeOrder(sellerUserId, orderId)
-    return yield* dispatchOrder({ orderId, actor: { kind: "SELLER", id: UserId.make(sellerUserId) } })
+    return yield* dispatchOrder({ orderId, actor: { kind: "SELLER", id: sellerUserId } })
   })
 
 /** Back-office: an admin assigns a rider by hand (audited). */
-export const assignRiderByHand = (admin: AdminActor, cmd: { readonly orderId: string; readonly riderUserId: string; readonly note: string }) =>
+export const assignRiderByHand = (admin: AdminActor, cmd: { readonly orderId: OrderId; readonly riderUserId: string; readonly note: string }) =>
   Effect.gen(function* () {
     yield* authorize(admin, "exceptions.work")
     const note = yield* requiredText(cmd.note, "a note")

@@ -5,6 +5,7 @@
  */
 import { Clock, Effect, Option } from "effect"
 import { UserId } from "../../domain/ids.js"
+import type { OrderId } from "../../domain/ids.js"
 import { authorize } from "../admin/admin-roles.js"
 import type { AdminActor } from "../admin/admin-roles.js"
 import { recordAdminAction, requiredText } from "../admin/record-admin-action.js"
@@ -17,7 +18,7 @@ import { FulfilmentStore } from "./fulfilment.port.js"
 
 export type DisputeOutcome = "RELEASE" | "REFUND"
 
-export const resolveDispute = (admin: AdminActor, cmd: { readonly orderId: string; readonly outcome: DisputeOutcome; readonly note: string }) =>
+export const resolveDispute = (admin: AdminActor, cmd: { readonly orderId: OrderId; readonly outcome: DisputeOutcome; readonly note: string }) =>
   Effect.gen(function* () {
     yield* authorize(admin, "exceptions.work")
     const note = yield* requiredText(cmd.note, "a note")

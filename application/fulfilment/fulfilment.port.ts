@@ -9,12 +9,13 @@ import type { Assignment } from "../riders/rider-dispatch.port.js"
 import type { RiderStats } from "../riders/assignment.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import type { Money } from "../../domain/money.js"
+import type { CheckoutId, OrderId, UserId, ZoneId } from "../../domain/ids.js"
 
 export interface RiderEarnings {
   /** One line per currency the rider has earned in. */
   readonly balances: ReadonlyArray<{ readonly earned: Money; readonly paidOut: Money; readonly owed: Money }>
   /** Newest first. */
-  readonly deliveries: ReadonlyArray<{ readonly orderId: string; readonly shipping: Money; readonly creditedAt: number }>
+  readonly deliveries: ReadonlyArray<{ readonly orderId: OrderId; readonly shipping: Money; readonly creditedAt: number }>
   readonly payouts: ReadonlyArray<{ readonly payoutId: string; readonly amount: Money; readonly status: string; readonly createdAt: number }>
 }
 
@@ -22,10 +23,10 @@ export type DeliveryStatus = "ASSIGNED" | "PICKED_UP" | "IN_TRANSIT" | "DELIVERE
 
 export interface DeliveryRecord {
   readonly id: string
-  readonly orderId: string
+  readonly orderId: OrderId
   readonly attempt: number
   readonly carrier: "RIDER" | "PARTNER"
-  readonly riderUserId: string | undefined
+  readonly riderUserId: UserId | undefined
   readonly partner: string | undefined
   readonly partnerRef: string | undefined
   readonly riderName: string
@@ -46,12 +47,12 @@ export interface DispatchContext {
   readonly buyerPhone: string
   readonly previousAttempts: number
   /** Riders whose attempt at this order failed. */
-  readonly failedRiders: ReadonlyArray<string>
+  readonly failedRiders: ReadonlyArray<UserId>
 }
 
 export interface RiderJob {
   readonly deliveryId: string
-  readonly orderId: string
+  readonly orderId: OrderId
   readonly attempt: number
   readonly status: DeliveryStatus
   readonly orderState: string
@@ -64,10 +65,10 @@ export interface RiderJob {
 
 export interface OverdueTimer {
   readonly id: string
-  readonly orderId: string
+  readonly orderId: OrderId
   readonly kind: "DISPATCH" | "DELIVERY"
-  readonly buyerId: string
-  readonly checkoutId: string
+  readonly buyerId: UserId
+  readonly checkoutId: CheckoutId
   readonly dueAt: number
   readonly compensationPoints: number
 }
@@ -75,32 +76,32 @@ export interface OverdueTimer {
 export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
   FulfilmentStore,
   {
-    readonly dispatchContext: (orderId: string) => Effect.Effect<DispatchContext, StoreUnavailable>
-    readonly zoneSla: (zoneId: string) => Effect.Effect<Option.Option<ZoneSla>, StoreUnavailable>
+    readonly dispatchContext: (orderId: OrderId) => Effect.Effect<DispatchContext, StoreUnavailable>
+    readonly zoneSla: (zoneId: ZoneId) => Effect.Effect<Option.Option<ZoneSla>, StoreUnavailable>
     /** The keyed hash of the order's handover code (never the code itself). */
-    readonly setHandoverHash: (orderId: string, hash: string) => Effect.Effect<void, StoreUnavailable>
-    readonly insertDelivery: (d: { readonly id: string; readonly orderId: string; readonly attempt: number; readonly assignment: Assignment; readonly at: number; readonly dueAt: number | undefined }) => Effect.Effect<void, StoreUnavailable>
+    readonly setHandoverHash: (orderId: OrderId, hash: string) => Effect.Effect<void, StoreUnavailable>
+    readonly insertDelivery: (d: { readonly id: string; readonly orderId: OrderId; readonly attempt: number; readonly assignment: Assignment; readonly at: number; readonly dueAt: number | undefined }) => Effect.Effect<void, StoreUnavailable>
     /** Row-locked. */
     readonly lockDelivery: (deliveryId: string) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
     readonly lockDeliveryByPartnerRef: (partner: string, partnerRef: string) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
     /** The order's latest delivery (any status), row-locked. */
-    readonly lockLatestDelivery: (orderId: string) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
+    readonly lockLatestDelivery: (orderId: OrderId) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
     readonly updateDelivery: (deliveryId: string, change: { readonly status: DeliveryStatus; readonly at: number; readonly proof?: Readonly<Record<string, unknown>> | undefined; readonly failureReason?: string | undefined }) => Effect.Effect<void, StoreUnavailable>
     /** Counts one more wrong handover code; returns the new count. */
     readonly recordWrongCode: (deliveryId: string) => Effect.Effect<number, StoreUnavailable>
-    readonly riderJobs: (riderUserId: string) => Effect.Effect<ReadonlyArray<RiderJob>, StoreUnavailable>
+    readonly riderJobs: (riderUserId: UserId) => Effect.Effect<ReadonlyArray<RiderJob>, StoreUnavailable>
     /** Opens a timer unless one of that kind is already open for the order (the first promise stands). */
-    readonly openTimer: (t: { readonly id: string; readonly orderId: string; readonly kind: "DISPATCH" | "DELIVERY"; readonly zoneId: string; readonly startedAt: number; readonly dueAt: number }) => Effect.Effect<void, StoreUnavailable>
-    readonly closeTimers: (orderId: string, kinds: ReadonlyArray<"DISPATCH" | "DELIVERY">, status: "MET" | "CANCELLED", at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly openTimer: (t: { readonly id: string; readonly orderId: OrderId; readonly kind: "DISPATCH" | "DELIVERY"; readonly zoneId: ZoneId; readonly startedAt: number; readonly dueAt: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly closeTimers: (orderId: OrderId, kinds: ReadonlyArray<"DISPATCH" | "DELIVERY">, status: "MET" | "CANCELLED", at: number) => Effect.Effect<void, StoreUnavailable>
     readonly overdueTimers: (now: number, limit: number) => Effect.Effect<ReadonlyArray<OverdueTimer>, StoreUnavailable>
     /** OPEN -> BREACHED; false when someone else closed it first. */
     readonly breachTimer: (timerId: string, at: number) => Effect.Effect<boolean, StoreUnavailable>
-    readonly compensate: (c: { readonly buyerId: string; readonly orderId: string; readonly checkoutId: string; readonly points: number; readonly note: string }) => Effect.Effect<void, StoreUnavailable>
+    readonly compensate: (c: { readonly buyerId: UserId; readonly orderId: OrderId; readonly checkoutId: CheckoutId; readonly points: number; readonly note: string }) => Effect.Effect<void, StoreUnavailable>
     /** OPEN dispute -> RELEASED_TO_SELLER | REFUNDED; false when there was no open dispute row. */
-    readonly resolveDispute: (orderId: string, r: { readonly status: "RELEASED_TO_SELLER" | "REFUNDED"; readonly resolution: string; readonly by: string; readonly at: number }) => Effect.Effect<boolean, StoreUnavailable>
+    readonly resolveDispute: (orderId: OrderId, r: { readonly status: "RELEASED_TO_SELLER" | "REFUNDED"; readonly resolution: string; readonly by: string; readonly at: number }) => Effect.Effect<boolean, StoreUnavailable>
     /** What a rider earned (shipping credited on the orders they delivered), was paid, and is owed. */
-    readonly riderEarnings: (riderUserId: string) => Effect.Effect<RiderEarnings, StoreUnavailable>
-    readonly riderStats: (riderUserId?: string) => Effect.Effect<ReadonlyArray<{ readonly riderUserId: string; readonly name: string; readonly stats: RiderStats }>, StoreUnavailable>
+    readonly riderEarnings: (riderUserId: UserId) => Effect.Effect<RiderEarnings, StoreUnavailable>
+    readonly riderStats: (riderUserId?: UserId) => Effect.Effect<ReadonlyArray<{ readonly riderUserId: UserId; readonly name: string; readonly stats: RiderStats }>, StoreUnavailable>
     /** Remembers a partner status event; false when it was seen before. */
     readonly recordPartnerEvent: (e: { readonly partner: string; readonly eventId: string; readonly partnerRef: string; readonly status: string; readonly raw: unknown }) => Effect.Effect<boolean, StoreUnavailable>
   }
@@ -114,7 +115,7 @@ export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
 export class HandoverCodes extends Context.Tag("amana/HandoverCodes")<
   HandoverCodes,
   {
-    readonly codeFor: (orderId: string) => Effect.Effect<string>
-    readonly hashOf: (orderId: string, code: string) => Effect.Effect<string>
+    readonly codeFor: (orderId: OrderId) => Effect.Effect<string>
+    readonly hashOf: (orderId: OrderId, code: string) => Effect.Effect<string>
   }
 >() {}

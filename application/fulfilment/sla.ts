@@ -3,6 +3,7 @@
  * dispatch). A breach opens an exception and gives the buyer the zone's loyalty compensation,
  * funded by the platform, exactly once per timer (the OPEN -> BREACHED update is conditional).
  */
+import type { OrderId, ZoneId } from "../../domain/ids.js"
 import { Clock, Effect, Option } from "effect"
 import { OrderStore } from "../orders/order.port.js"
 import { Ids } from "../ports/ids.js"
@@ -12,7 +13,7 @@ import { ExceptionQueue } from "../ports/exception-queue.js"
 import { FulfilmentStore } from "./fulfilment.port.js"
 
 /** Outbox ORDER_ACCEPTED: the dispatch clock starts. */
-export const startDispatchTimer = (orderId: string, zoneId: string, acceptedAt: number) =>
+export const startDispatchTimer = (orderId: OrderId, zoneId: ZoneId, acceptedAt: number) =>
   Effect.gen(function* () {
     const store = yield* FulfilmentStore
     const sla = yield* store.zoneSla(zoneId)
@@ -22,7 +23,7 @@ export const startDispatchTimer = (orderId: string, zoneId: string, acceptedAt: 
   })
 
 /** Outbox ORDER_ACCEPTED, by order id: the zone is the one the order was priced in (its snapshot). */
-export const startDispatchTimerFor = (orderId: string, acceptedAt: number) =>
+export const startDispatchTimerFor = (orderId: OrderId, acceptedAt: number) =>
   Effect.gen(function* () {
     const order = yield* Effect.flatMap(OrderStore, (s) => s.lock(orderId))
     if (Option.isNone(order) || order.value.state !== "ACCEPTED") return
@@ -30,7 +31,7 @@ export const startDispatchTimerFor = (orderId: string, acceptedAt: number) =>
   })
 
 /** Outbox: the order died or was taken back; its timers stop. */
-export const cancelTimers = (orderId: string, at: number) => Effect.flatMap(FulfilmentStore, (s) => s.closeTimers(orderId, ["DISPATCH", "DELIVERY"], "CANCELLED", at))
+export const cancelTimers = (orderId: OrderId, at: number) => Effect.flatMap(FulfilmentStore, (s) => s.closeTimers(orderId, ["DISPATCH", "DELIVERY"], "CANCELLED", at))
 
 /** Cron: every overdue open timer is breached once, each in its own transaction. Returns how many. */
 export const checkSlaBreaches = (batch = 200) =>

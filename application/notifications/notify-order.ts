@@ -5,7 +5,8 @@
  * the channel records it in the handler's transaction). RetryLater fails the handler (the outbox
  * retries with backoff); Undeliverable opens an exception instead of retrying forever.
  */
-import { Context, Effect, Option } from "effect"
+import { Context, Effect, Option, Schema } from "effect"
+import { OrderId } from "../../domain/ids.js"
 import type { Money } from "../../domain/money.js"
 import { format } from "../../domain/money.js"
 import type { MessageTemplate } from "../ports/notifier.js"
@@ -85,8 +86,8 @@ export const messageFor = (party: Party, eventType: string, f: OrderFacts, extra
 
 export const notifyOrderEvent = (party: Party, event: { readonly id: string; readonly type: string; readonly payload: Readonly<Record<string, unknown>> }) =>
   Effect.gen(function* () {
-    const orderId = event.payload["orderId"]
-    if (typeof orderId !== "string") return
+    const orderId = Option.getOrUndefined(Schema.decodeUnknownOption(OrderId)(event.payload["orderId"]))
+    if (orderId === undefined) return
     const facts = yield* Effect.flatMap(NotificationDirectory, (d) => d.orderFacts(orderId))
     if (Option.isNone(facts)) return
     const reason = typeof event.payload["reason"] === "string" ? event.payload["reason"] : undefined

@@ -8,13 +8,14 @@ import type { Carrier, Posting } from "../../domain/ledger.js"
 import type { Money } from "../../domain/money.js"
 import type { Actor, OrderState } from "../../domain/order.js"
 import type { OrderSnapshot } from "../../domain/snapshot.js"
+import type { CheckoutId, OrderId, StoreId, UserId } from "../../domain/ids.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
 export interface OrderRecord {
-  readonly id: string
-  readonly checkoutId: string
-  readonly storeId: string
-  readonly buyerId: string
+  readonly id: OrderId
+  readonly checkoutId: CheckoutId
+  readonly storeId: StoreId
+  readonly buyerId: UserId
   readonly state: OrderState
   readonly checkedOutAt: number
   readonly deliveredAt?: number | undefined
@@ -25,7 +26,7 @@ export interface OrderRecord {
 }
 
 export interface TimelineWrite {
-  readonly orderId: string
+  readonly orderId: OrderId
   readonly from: OrderState
   readonly to: OrderState
   readonly at: number
@@ -37,31 +38,31 @@ export interface TimelineWrite {
 export class OrderStore extends Context.Tag("amana/OrderStore")<
   OrderStore,
   {
-    readonly lock: (orderId: string) => Effect.Effect<Option.Option<OrderRecord>, StoreUnavailable>
+    readonly lock: (orderId: OrderId) => Effect.Effect<Option.Option<OrderRecord>, StoreUnavailable>
     /** Moves the order from `from` to `to` (conditional on `from`) and appends the timeline entry. */
     readonly recordTransition: (t: TimelineWrite) => Effect.Effect<void, StoreUnavailable>
     /** Payment confirmed: reserved units leave stock for good. */
-    readonly confirmReservations: (orderId: string) => Effect.Effect<void, StoreUnavailable>
+    readonly confirmReservations: (orderId: OrderId) => Effect.Effect<void, StoreUnavailable>
     /** The order died unpaid: release its stock reservations and promotion burn, and the checkout's code burn once no order of the checkout is alive. */
-    readonly releaseHolds: (orderId: string, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly releaseHolds: (orderId: OrderId, at: number) => Effect.Effect<void, StoreUnavailable>
     /** A paid order that will not ship: its units return to stock. */
-    readonly restock: (orderId: string) => Effect.Effect<void, StoreUnavailable>
+    readonly restock: (orderId: OrderId) => Effect.Effect<void, StoreUnavailable>
     readonly post: (postings: ReadonlyArray<Posting>, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly recordCommission: (
-      orderId: string,
-      change: { readonly state: "PENDING"; readonly affiliateUserId: string; readonly amount: Money } | { readonly state: "APPROVED" | "REJECTED"; readonly reason?: string }
+      orderId: OrderId,
+      change: { readonly state: "PENDING"; readonly affiliateUserId: UserId; readonly amount: Money } | { readonly state: "APPROVED" | "REJECTED"; readonly reason?: string }
     ) => Effect.Effect<void, StoreUnavailable>
     /** Loyalty rows are unique per (reason, checkout, order): a replay writes nothing twice. */
     readonly loyalty: (entry: {
-      readonly buyerId: string
-      readonly orderId: string
-      readonly checkoutId: string
+      readonly buyerId: UserId
+      readonly orderId: OrderId
+      readonly checkoutId: CheckoutId
       readonly points: number
       readonly reason: "EARNED" | "REDEMPTION_REVERSED"
     }) => Effect.Effect<void, StoreUnavailable>
     /** Orders whose 12-hour payment window has closed while unpaid. */
-    readonly expirable: (now: number, limit: number) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
+    readonly expirable: (now: number, limit: number) => Effect.Effect<ReadonlyArray<OrderId>, StoreUnavailable>
     /** DELIVERED orders whose dispute window has passed. */
-    readonly completable: (now: number, limit: number) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
+    readonly completable: (now: number, limit: number) => Effect.Effect<ReadonlyArray<OrderId>, StoreUnavailable>
   }
 >() {}

@@ -14,7 +14,8 @@ import type { LoyaltyPolicy } from "../../domain/incentives.js"
 import { carrierAccountId, refundPosting, releasePosting, sellerSettlement } from "../../domain/ledger.js"
 import { transition } from "../../domain/order.js"
 import type { Actor, Evidence, OrderState, Proof } from "../../domain/order.js"
-import { EpochMillis, OrderId } from "../../domain/ids.js"
+import type { OrderId } from "../../domain/ids.js"
+import { EpochMillis } from "../../domain/ids.js"
 import { Clock } from "effect"
 import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
@@ -24,7 +25,7 @@ import type { OrderRecord } from "./order.port.js"
 import { defaultLoyaltyPolicy } from "../../domain/incentives.js"
 
 export interface TransitionOrder {
-  readonly orderId: string
+  readonly orderId: OrderId
   readonly to: OrderState
   readonly actor: Actor
   readonly reason?: string | undefined
@@ -80,7 +81,7 @@ export const applyTransition = (order: OrderRecord, cmd: TransitionOrder, at: nu
     const outbox = yield* Outbox
     const result = transition(
       {
-        id: OrderId.make(order.id),
+        id: order.id,
         state: order.state,
         checkedOutAt: EpochMillis.make(order.checkedOutAt),
         ...(order.handoverCode !== undefined && { handoverCode: order.handoverCode }),

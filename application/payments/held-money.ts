@@ -13,6 +13,7 @@
  *                     or RETURN_FAILED (still held, REFUND_FAILED for a human; FINANCE may send it again).
  */
 import { Effect, Option } from "effect"
+import type { UserId } from "../../domain/ids.js"
 import { heldPaymentPosting } from "../../domain/ledger.js"
 import type { HeldReason, ReturnPolicy } from "../../domain/held-money.js"
 import * as M from "../../domain/money.js"
@@ -47,7 +48,7 @@ export const startHeldReturn = (h: HeldPayment, at: number, decidedBy?: string |
  */
 export const holdMoney = (
   request: StkRequest,
-  c: { readonly buyerId: string; readonly received: Money; readonly receipt: string | undefined; readonly reason: HeldReason; readonly policy: ReturnPolicy },
+  c: { readonly buyerId: UserId; readonly received: Money; readonly receipt: string | undefined; readonly reason: HeldReason; readonly policy: ReturnPolicy },
   at: number
 ) =>
   Effect.gen(function* () {

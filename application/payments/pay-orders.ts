@@ -5,6 +5,7 @@
  * checkout whose charge is zero (the platform's funding pays it in full, no M-Pesa involved). The
  * caller records the checkout's own state.
  */
+import type { CheckoutId, OrderId } from "../../domain/ids.js"
 import { Effect, Option } from "effect"
 import { orderMoneyFromSnapshot, paymentPostings } from "../../domain/ledger.js"
 import type { Money } from "../../domain/money.js"
@@ -24,7 +25,7 @@ export interface PaidBy {
   readonly receipt: string | null
 }
 
-export const payOrders = (c: { readonly checkoutId: string; readonly charge: Money; readonly orderIds: ReadonlyArray<string> }, by: PaidBy, at: number) =>
+export const payOrders = (c: { readonly checkoutId: CheckoutId; readonly charge: Money; readonly orderIds: ReadonlyArray<OrderId> }, by: PaidBy, at: number) =>
   Effect.gen(function* () {
     const orders = yield* OrderStore
     const locked: Array<OrderRecord> = []

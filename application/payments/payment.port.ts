@@ -3,6 +3,7 @@
  * human must look at goes to the ExceptionQueue port). Every method runs on the current UnitOfWork
  * transaction; `lock*` take row locks so a callback and a poll of the same push serialize.
  */
+import type { CheckoutId, OrderId, UserId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { HeldReason, HeldStatus, ReturnPolicy } from "../../domain/held-money.js"
@@ -15,7 +16,7 @@ export type StkRequestStatus = "PENDING" | "PAID" | "CANCELLED" | "FAILED"
 
 export interface StkRequest {
   readonly id: string
-  readonly checkoutId: string
+  readonly checkoutId: CheckoutId
   readonly phone: string
   /** minor units; always whole shillings */
   readonly amount: Money
@@ -28,13 +29,13 @@ export interface StkRequest {
 }
 
 export interface PayableCheckout {
-  readonly checkoutId: string
-  readonly buyerId: string
+  readonly checkoutId: CheckoutId
+  readonly buyerId: UserId
   readonly state: string
   readonly charge: Money
   readonly createdAt: number
   readonly expiresAt: number
-  readonly orders: ReadonlyArray<{ readonly orderId: string; readonly state: OrderState }>
+  readonly orders: ReadonlyArray<{ readonly orderId: OrderId; readonly state: OrderState }>
 }
 
 /** A final STK outcome, as the STK query and the callback both report it. */
@@ -74,9 +75,9 @@ export type CheckoutPaymentState = "PENDING_PAYMENT" | "PAID" | "PAYMENT_FAILED"
 /** Money received for a checkout that it could not settle; owed back to the phone that was asked. */
 export interface HeldPayment {
   readonly id: string
-  readonly checkoutId: string
+  readonly checkoutId: CheckoutId
   readonly stkRequestId: string
-  readonly buyerId: string
+  readonly buyerId: UserId
   /** the phone the push went to: where the money goes back */
   readonly phone: string
   readonly amount: Money
@@ -91,11 +92,11 @@ export interface HeldPayment {
 export class PaymentStore extends Context.Tag("amana/PaymentStore")<
   PaymentStore,
   {
-    readonly lockCheckout: (checkoutId: string) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
+    readonly lockCheckout: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
     /** The same without a lock: for reads (inside `UnitOfWork.snapshot`). */
-    readonly findCheckout: (checkoutId: string) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
-    readonly latestRequest: (checkoutId: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
-    readonly insertRequest: (r: { readonly id: string; readonly checkoutId: string; readonly phone: string; readonly amount: Money; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly findCheckout: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
+    readonly latestRequest: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
+    readonly insertRequest: (r: { readonly id: string; readonly checkoutId: CheckoutId; readonly phone: string; readonly amount: Money; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
     readonly requestAccepted: (id: string, merchantRequestId: string, checkoutRequestId: string) => Effect.Effect<void, StoreUnavailable>
     readonly requestRefused: (id: string, detail: string, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly lockRequest: (id: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
@@ -132,11 +133,11 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     readonly saveCallback: (c: { readonly raw: unknown; readonly checkoutRequestId?: string | undefined; readonly remoteAddr?: string | undefined; readonly at: number }) => Effect.Effect<string, StoreUnavailable>
     readonly loadCallback: (id: string) => Effect.Effect<Option.Option<StoredCallback>, StoreUnavailable>
     readonly markCallbackProcessed: (id: string, outcome: string, at: number) => Effect.Effect<void, StoreUnavailable>
-    readonly setCheckoutState: (checkoutId: string, state: CheckoutPaymentState, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly setCheckoutState: (checkoutId: CheckoutId, state: CheckoutPaymentState, at: number) => Effect.Effect<void, StoreUnavailable>
     /** Once per push: None when this push's money is already held (a replay). */
     readonly insertHeldPayment: (h: HeldPayment) => Effect.Effect<Option.Option<HeldPayment>, StoreUnavailable>
     /** The checkout's held money, oldest first (no lock: also for reads). */
-    readonly heldForCheckout: (checkoutId: string) => Effect.Effect<ReadonlyArray<HeldPayment>, StoreUnavailable>
+    readonly heldForCheckout: (checkoutId: CheckoutId) => Effect.Effect<ReadonlyArray<HeldPayment>, StoreUnavailable>
     readonly lockHeldPayment: (id: string) => Effect.Effect<Option.Option<HeldPayment>, StoreUnavailable>
     readonly setHeldStatus: (id: string, u: { readonly status: HeldStatus; readonly at: number; readonly decidedBy?: string | undefined }) => Effect.Effect<void, StoreUnavailable>
   }

@@ -9,7 +9,7 @@ import { Clock, Effect, Option } from "effect"
 import { CheckoutNotFound } from "../checkout/checkout.errors.js"
 import { applyTransition } from "../orders/transition-order.js"
 import { OrderStore } from "../orders/order.port.js"
-import { UserId } from "../../domain/ids.js"
+import type { CheckoutId, UserId } from "../../domain/ids.js"
 import { enforce, Limits } from "../auth/rate-limits.js"
 import { Ids } from "../ports/ids.js"
 import { Outbox } from "../ports/outbox.js"
@@ -24,8 +24,8 @@ import { PaymentStore } from "./payment.port.js"
 export const PROMPT_WINDOW_MS = 90_000
 
 export interface RequestPayment {
-  readonly checkoutId: string
-  readonly buyerId: string
+  readonly checkoutId: CheckoutId
+  readonly buyerId: UserId
   /** 2547XXXXXXXX / 2541XXXXXXXX */
   readonly phone: string
   readonly callbackUrl: string
@@ -61,7 +61,7 @@ export const requestPayment = (cmd: RequestPayment) =>
           if (o.state !== "PAYMENT_FAILED") continue
           const order = yield* orders.lock(o.orderId)
           if (Option.isSome(order))
-            yield* applyTransition(order.value, { orderId: o.orderId, to: "PENDING_PAYMENT", actor: { kind: "BUYER", id: UserId.make(cmd.buyerId) }, reason: "payment retried" }, now)
+            yield* applyTransition(order.value, { orderId: o.orderId, to: "PENDING_PAYMENT", actor: { kind: "BUYER", id: cmd.buyerId }, reason: "payment retried" }, now)
         }
         if (states.has("PAYMENT_FAILED")) yield* store.setCheckoutState(checkout.checkoutId, "PENDING_PAYMENT", now)
         const id = yield* ids.next("stk")

@@ -1,4 +1,5 @@
 /** SellerStore: a seller's store, listings, stock and money lines. */
+import type { StoreId } from "../../domain/ids.js"
 import { Context, Data } from "effect"
 import type { Effect, Option } from "effect"
 import type { Listing } from "../../domain/catalogue.js"
@@ -6,7 +7,7 @@ import type { Money } from "../../domain/money.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
 export interface SellerStoreRef {
-  readonly storeId: string
+  readonly storeId: StoreId
   readonly storeName: string
   readonly role: "OWNER" | "STAFF"
 }

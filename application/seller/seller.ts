@@ -8,7 +8,8 @@ import { Clock, Effect, Either, Option, Schema } from "effect"
 import type { ParseResult } from "effect"
 import { applyEdit, Product, Variant } from "../../domain/catalogue.js"
 import type { Listing, ListingPatch } from "../../domain/catalogue.js"
-import { ProductId, StoreId, UserId, VariantId } from "../../domain/ids.js"
+import { ProductId, StoreId, VariantId } from "../../domain/ids.js"
+import type { OrderId , UserId} from "../../domain/ids.js"
 import { sellerSettlement } from "../../domain/ledger.js"
 import * as M from "../../domain/money.js"
 import type { Money } from "../../domain/money.js"
@@ -190,10 +191,10 @@ export const setStock = (userId: string, variantId: string, onHand: number) =>
     )
   })
 
-export const storeOrders = (userId: string, limit = 20, offset = 0) =>
+export const storeOrders = (userId: UserId, limit = 20, offset = 0) =>
   Effect.flatMap(sellerStore(userId), (store) => Effect.flatMap(BuyerOrderStore, (s) => s.list({ storeId: store.storeId, limit, offset })))
 
-export const storeOrder = (userId: string, orderId: string) =>
+export const storeOrder = (userId: UserId, orderId: OrderId) =>
   Effect.gen(function* () {
     const store = yield* sellerStore(userId)
     const found = yield* Effect.flatMap(BuyerOrderStore, (s) => s.get(orderId))
@@ -201,18 +202,18 @@ export const storeOrder = (userId: string, orderId: string) =>
     return found.value
   })
 
-export const acceptOrder = (userId: string, orderId: string) =>
+export const acceptOrder = (userId: UserId, orderId: OrderId) =>
   Effect.gen(function* () {
     yield* storeOrder(userId, orderId)
-    yield* transitionOrder({ orderId, to: "ACCEPTED", actor: { kind: "SELLER", id: UserId.make(userId) }, reason: "seller accepted" })
+    yield* transitionOrder({ orderId, to: "ACCEPTED", actor: { kind: "SELLER", id: userId }, reason: "seller accepted" })
     return yield* storeOrder(userId, orderId)
   })
 
 /** Rejecting a paid order cancels it with a full refund (transitionOrder's CANCELLED consequences). */
-export const rejectOrder = (userId: string, orderId: string, reason: string) =>
+export const rejectOrder = (userId: UserId, orderId: OrderId, reason: string) =>
   Effect.gen(function* () {
     yield* storeOrder(userId, orderId)
-    yield* transitionOrder({ orderId, to: "CANCELLED", actor: { kind: "SELLER", id: UserId.make(userId) }, reason: `seller rejected: ${reason}` })
+    yield* transitionOrder({ orderId, to: "CANCELLED", actor: { kind: "SELLER", id: userId }, reason: `seller rejected: ${reason}` })
     return yield* storeOrder(userId, orderId)
   })
 

@@ -5,9 +5,10 @@
  */
 import type { ResourceWithOptions } from "adminjs"
 import { Effect } from "effect"
+import { OrderId } from "../../domain/ids.js"
 import { assignRiderByHand } from "../../application/fulfilment/dispatch-order.js"
 import { resolveDispute } from "../../application/fulfilment/disputes.js"
-import { FormError, readOnlyActions, text, writeAction } from "../actions.js"
+import { FormError, readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
 import type { BackofficeContext } from "../actions.js"
 import { money } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
@@ -92,9 +93,11 @@ export const ordersResource = (ctx: BackofficeContext): ResourceWithOptions => (
         ],
         when: (p) => p["state"] === "ACCEPTED" || p["state"] === "DELIVERY_FAILED",
         run: (actor, payload, id) =>
-          Effect.map(
-            assignRiderByHand(actor, { orderId: id ?? "", riderUserId: text(payload, "riderUserId") ?? "", note: text(payload, "note") ?? "" }),
-            () => `Order ${id} dispatched`
+          Effect.flatMap(recordIdAs(OrderId, id, "order"), (orderId) =>
+            Effect.map(
+              assignRiderByHand(actor, { orderId, riderUserId: text(payload, "riderUserId") ?? "", note: text(payload, "note") ?? "" }),
+              () => `Order ${orderId} dispatched`
+            )
           )
       }),
       resolveDispute: writeAction(ctx, "orders", "resolveDispute", {
@@ -121,7 +124,7 @@ export const ordersResource = (ctx: BackofficeContext): ResourceWithOptions => (
         run: (actor, payload, id) => {
           const outcome = text(payload, "outcome")
           if (outcome !== "RELEASE" && outcome !== "REFUND") return Effect.fail(new FormError("choose an outcome: release or refund"))
-          return Effect.map(resolveDispute(actor, { orderId: id ?? "", outcome, note: text(payload, "note") ?? "" }), (r) => `Order ${r.orderId} is now ${r.state}`)
+          return Effect.flatMap(recordIdAs(OrderId, id, "order"), (orderId) => Effect.map(resolveDispute(actor, { orderId, outcome, note: text(payload, "note") ?? "" }), (r) => `Order ${r.orderId} is now ${r.state}`))
         }
       })
     }

@@ -1,8 +1,9 @@
 /** Platform users (buyers, sellers, riders): who they are, how many live sessions, and ending them. */
 import { Effect } from "effect"
+import { UserId } from "../../domain/ids.js"
 import type { ResourceWithOptions } from "adminjs"
 import { revokeUserSessions } from "../../application/admin/manage-users.js"
-import { readOnlyActions, text, writeAction } from "../actions.js"
+import { readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
 import type { BackofficeContext } from "../actions.js"
 import { ReadModelResource } from "../read-model.js"
 
@@ -42,7 +43,7 @@ export const usersResource = (ctx: BackofficeContext): ResourceWithOptions => ({
         variant: "danger",
         fields: [{ name: "reason", label: "Why (goes in the audit log)", type: "textarea", required: true }],
         run: (actor, payload, id) =>
-          Effect.map(revokeUserSessions(actor, { userId: id ?? "", reason: text(payload, "reason") }), (r) => `${r.revoked} session(s) ended: the user must log in again`)
+          Effect.flatMap(recordIdAs(UserId, id, "user"), (userId) => Effect.map(revokeUserSessions(actor, { userId, reason: text(payload, "reason") }), (r) => `${r.revoked} session(s) ended: the user must log in again`))
       })
     }
   }

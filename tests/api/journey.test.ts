@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { transitionOrder } from "../../application/orders/transition-order.js"
-import { UserId } from "../../domain/ids.js"
+import { OrderId, UserId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, drainOutbox, login, newBuyer, randomPhone, seedShop, sessionFor, startApi } from "./support.js"
 import type { Api } from "./support.js"
@@ -59,7 +59,7 @@ describe("buyer journey over HTTP", () => {
     const again = await call(api, "POST", "/api/v1/checkouts", { token, headers, body: { destination: "KE-047-westlands", discountCode: "KARIBU" } })
     expect(again.body.checkoutId).toBe(placed.body.checkoutId)
     const checkoutId: string = placed.body.checkoutId
-    const orderId: string = placed.body.orders[0].orderId
+    const orderId = OrderId.make(placed.body.orders[0].orderId)
     expect((await call(api, "GET", "/api/v1/cart", { token })).body.lines).toHaveLength(0)
 
     // Pay: an STK push for the whole charge to the buyer's phone (the fake checks the password).

@@ -12,6 +12,7 @@
  *   4. Forged B2C Results (a wrong ConversationID, an unknown result URL, a failure contradicting
  *      the confirmed success) change nothing: no state, no posting, no second B2C.
  */
+import { OrderId } from "../../domain/ids.js"
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { resolveDispute } from "../../application/fulfilment/disputes.js"
@@ -126,7 +127,7 @@ describe("money journey over HTTP with the worker running (issue 10, done means)
     for (const o of first.orders) {
       const disputed = await call(api, "POST", `/api/v1/orders/${o.orderId}/disputes`, { token: first.buyer.token, body: { description: "not what was pictured" } })
       expect(disputed.status, JSON.stringify(disputed.body)).toBe(201)
-      expect(await api.runtime.runPromise(resolveDispute(OPS, { orderId: o.orderId, outcome: "REFUND", note: "seller agrees: refund in full" }))).toEqual({ orderId: o.orderId, state: "REFUNDED" })
+      expect(await api.runtime.runPromise(resolveDispute(OPS, { orderId: OrderId.make(o.orderId), outcome: "REFUND", note: "seller agrees: refund in full" }))).toEqual({ orderId: o.orderId, state: "REFUNDED" })
     }
     const refunds = await eventually("both refunds confirmed", async () => {
       const rows = await db.sql`select order_id, amount, disbursed, phone, status, originator_conversation_id as ocid from refunds where order_id in ${db.sql(first.orders.map((o) => o.orderId))}`

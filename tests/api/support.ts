@@ -4,6 +4,7 @@
  * Daraja played by the fake HTTP server (MPESA_ENV=sandbox, DARAJA_BASE_URL pointing at it).
  * The outbox is drained by hand (`drainOutbox`) so every test decides when the worker "runs".
  */
+import { UserId } from "../../domain/ids.js"
 import { randomInt } from "node:crypto"
 import type { Server } from "node:http"
 import { Effect } from "effect"
@@ -158,5 +159,5 @@ export const newBuyer = async (sql: Sql) => {
   const id = `usr_buyer_${process.pid}_${++n}_${randomInt(1e6)}`
   const phone = randomPhone()
   await insertUser(sql, { id, phone, roles: ["BUYER"] })
-  return { id, phone, token: await sessionFor(sql, id) }
+  return { id: UserId.make(id), phone, token: await sessionFor(sql, id) }
 }

@@ -3,6 +3,7 @@
  * events in the SAME transaction (one fails, nothing happens), roles are checked on the server,
  * incentive edits are new versions, refunds go through the order state machine.
  */
+import { UserId } from "../../domain/ids.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import fc from "fast-check"
 import { Effect, Either, Option } from "effect"
@@ -156,7 +157,7 @@ describe("promotions are versioned, never edited in place", () => {
   it("a revision appends version 2; the order placed under version 1 keeps citing version 1", async () => {
     const created = Either.getOrThrow(await go(createPromotion(actors.PLATFORM_ADMIN, { name: "Mid-month KES 100 off", rule: rule({ priority: 90 }) })))
     const checkout = Either.getOrThrow(
-      await go(placeCheckout({ buyerId: "usr_demo_buyer", idempotencyKey: "uc-promo-1", items: [{ variantId: "prd_maasai_shuka_v1", quantity: 1 }], destination: "KE-047", payerPhone: "254708374149" }))
+      await go(placeCheckout({ buyerId: UserId.make("usr_demo_buyer"), idempotencyKey: "uc-promo-1", items: [{ variantId: "prd_maasai_shuka_v1", quantity: 1 }], destination: "KE-047", payerPhone: "254708374149" }))
     )
     Either.getOrThrow(await go(revisePromotion(actors.PLATFORM_ADMIN, { promotionId: created.promotionId, rule: rule({ priority: 90, effect: { _tag: "AMOUNT_OFF", amount: { amount: 150_00, currency: "KES" } } }) })))
     const versions = await db.sql`select version, effect from promotion_versions where promotion_id = ${created.promotionId} order by version`
@@ -167,11 +168,11 @@ describe("promotions are versioned, never edited in place", () => {
     const [snap] = await db.sql<Array<{ snapshot: { incentives: { promotion?: { id: string; version: number } } } }>>`
       select snapshot from order_snapshots where order_id = ${checkout.orders[0]!.orderId}`
     expect(snap?.snapshot.incentives.promotion).toMatchObject({ id: created.promotionId, version: 1 })
-    const live = await runtime.runPromise(Effect.flatMap(CheckoutStore, (s) => s.loadPromotions("usr_demo_buyer", Date.now())))
+    const live = await runtime.runPromise(Effect.flatMap(CheckoutStore, (s) => s.loadPromotions(UserId.make("usr_demo_buyer"), Date.now())))
     expect(live.find((c) => c.promotion.id === created.promotionId)?.promotion.version).toBe(2)
 
     Either.getOrThrow(await go(changePromotionStatus(actors.PLATFORM_ADMIN, { promotionId: created.promotionId, change: "PAUSE" })))
-    const paused = await runtime.runPromise(Effect.flatMap(CheckoutStore, (s) => s.loadPromotions("usr_demo_buyer", Date.now())))
+    const paused = await runtime.runPromise(Effect.flatMap(CheckoutStore, (s) => s.loadPromotions(UserId.make("usr_demo_buyer"), Date.now())))
     expect(paused.some((c) => c.promotion.id === created.promotionId)).toBe(false)
     Either.getOrThrow(await go(changePromotionStatus(actors.PLATFORM_ADMIN, { promotionId: created.promotionId, change: "END" })))
     expect(tag(await go(changePromotionStatus(actors.PLATFORM_ADMIN, { promotionId: created.promotionId, change: "RESUME" })))).toBe("AdminIllegalChange")
@@ -190,7 +191,7 @@ describe("promotions are versioned, never edited in place", () => {
 describe("exceptions", () => {
   it("refund: a PAID order is CANCELLED through the state machine (refund posting, restock), the exception closed and audited", async () => {
     const checkout = Either.getOrThrow(
-      await go(placeCheckout({ buyerId: "usr_demo_buyer", idempotencyKey: "uc-refund-1", items: [{ variantId: "prd_sisal_basket_v1", quantity: 1 }], destination: "KE-047", payerPhone: "254708374149" }))
+      await go(placeCheckout({ buyerId: UserId.make("usr_demo_buyer"), idempotencyKey: "uc-refund-1", items: [{ variantId: "prd_sisal_basket_v1", quantity: 1 }], destination: "KE-047", payerPhone: "254708374149" }))
     )
     const orderId = checkout.orders[0]!.orderId
     Either.getOrThrow(await go(transitionOrder({ orderId, to: "PAID", actor: { kind: "SYSTEM", id: "test" } as never })))

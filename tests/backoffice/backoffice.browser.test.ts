@@ -3,6 +3,8 @@
  * real database: reviewers verify, admins run promotions, finance resolves exceptions, auditors
  * read and are refused on the server when they try to write.
  */
+import type { OrderId} from "../../domain/ids.js"
+import { UserId } from "../../domain/ids.js"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import type { Browser } from "playwright-core"
 import { createAdminUser } from "../../application/admin/admin-accounts.js"
@@ -25,7 +27,7 @@ const SECOND_ADMIN = { email: "achieng@amana.test", password: "second-admin-pass
 
 let api: Api
 let browser: Browser
-let orderId: string
+let orderId: OrderId
 let exceptionId: string
 
 // A real browser on a shared 2-core machine: a test's page loads can take more than the default 30 s under load.
@@ -51,7 +53,7 @@ describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in
 
     // A paid order with its M-Pesa trail, and an exception raised about it.
     const checkout = await api.runtime.runPromise(
-      placeCheckout({ buyerId: "usr_demo_buyer", idempotencyKey: "bo-browser-1", items: [{ variantId: "prd_kitenge_dress_v1", quantity: 2 }, { variantId: "prd_sisal_basket_v1", quantity: 1 }], destination: "KE-047", payerPhone: "254708374149" })
+      placeCheckout({ buyerId: UserId.make("usr_demo_buyer"), idempotencyKey: "bo-browser-1", items: [{ variantId: "prd_kitenge_dress_v1", quantity: 2 }, { variantId: "prd_sisal_basket_v1", quantity: 1 }], destination: "KE-047", payerPhone: "254708374149" })
     )
     orderId = checkout.orders[0]!.orderId
     await db.sql`insert into mpesa_stk_requests (checkout_id, phone, amount, merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, completed_at)

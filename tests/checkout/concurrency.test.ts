@@ -2,6 +2,7 @@
  * Limits hold under concurrency, on real PostgreSQL with real parallel connections: a limit of N
  * means N, however many buyers race for it.
  */
+import { UserId } from "../../domain/ids.js"
 import { Effect, Either, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { placeCheckout } from "../../application/checkout/place-checkout.js"
@@ -47,7 +48,7 @@ describe("checkout under concurrency", () => {
       effect: { _tag: "AMOUNT_OFF", amount: { amount: 100_00, currency: "KES" } },
       globalLimit: 5
     })
-    const results = await race(Array.from({ length: BUYERS }, (_, i) => checkoutCommand(`usr_racer_${i}`, [{ variantId: "var_last", quantity: 1 }])))
+    const results = await race(Array.from({ length: BUYERS }, (_, i) => checkoutCommand(UserId.make(`usr_racer_${i}`), [{ variantId: "var_last", quantity: 1 }])))
     const won = results.filter(Either.isRight)
     const lost = results.filter(Either.isLeft)
     expect(won).toHaveLength(10)
@@ -68,7 +69,7 @@ describe("checkout under concurrency", () => {
     await insertVariant(db.sql, { id: "var_pair", productId: "prd_pair", sku: "PAIR-1", weightGrams: 600, storeId: "sto_b", onHand: 10 })
     await insertDiscountCode(db.sql, { id: "code_five", code: "FIRSTFIVE", expiresAt: new Date(Date.now() + DAY), effect: { _tag: "PERCENT_OFF", bps: 500 }, globalLimit: 5 })
     const results = await race(
-      Array.from({ length: BUYERS }, (_, i) => checkoutCommand(`usr_racer_${i}`, [{ variantId: "var_pair", quantity: 2 }], { discountCode: "FIRSTFIVE" }))
+      Array.from({ length: BUYERS }, (_, i) => checkoutCommand(UserId.make(`usr_racer_${i}`), [{ variantId: "var_pair", quantity: 2 }], { discountCode: "FIRSTFIVE" }))
     )
     const won = results.filter(Either.isRight)
     expect(won).toHaveLength(5)

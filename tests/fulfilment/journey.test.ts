@@ -5,6 +5,7 @@
  * B2C -> Result -> SUCCEEDED, every account balanced and the seller paid exactly base − fee −
  * commission whatever incentives the buyer had. Then the unhappy paths.
  */
+import { OrderId } from "../../domain/ids.js"
 import { createHmac } from "node:crypto"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -271,8 +272,8 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     }
     const admin: AdminActor = { id: "adm_ops", email: "ops@amana.test", role: "PLATFORM_ADMIN" }
     await db.sql`insert into admin_users (id, email, password_hash, role) values (${admin.id}, ${admin.email}, 'x', 'PLATFORM_ADMIN') on conflict do nothing`
-    expect(await api.runtime.runPromise(resolveDispute(admin, { orderId: kept.orderId, outcome: "RELEASE", note: "photo shows the ordered colour" }))).toEqual({ orderId: kept.orderId, state: "COMPLETED" })
-    expect(await api.runtime.runPromise(resolveDispute(admin, { orderId: refunded.orderId, outcome: "REFUND", note: "wrong item sent" }))).toEqual({ orderId: refunded.orderId, state: "REFUNDED" })
+    expect(await api.runtime.runPromise(resolveDispute(admin, { orderId: OrderId.make(kept.orderId), outcome: "RELEASE", note: "photo shows the ordered colour" }))).toEqual({ orderId: kept.orderId, state: "COMPLETED" })
+    expect(await api.runtime.runPromise(resolveDispute(admin, { orderId: OrderId.make(refunded.orderId), outcome: "REFUND", note: "wrong item sent" }))).toEqual({ orderId: refunded.orderId, state: "REFUNDED" })
     expect(await balance(db.sql, "ESCROW", kept.orderId)).toBe(0)
     expect(await balance(db.sql, "SELLER_PAYABLE", shop.storeId)).toBe(-2_375_00) // 2,500 − 125 fee, no affiliate
     await eventually("dispute refund", async () => (await db.sql`select status from refunds where order_id = ${refunded.orderId}`)[0]?.["status"] === "SUCCEEDED")
@@ -281,7 +282,7 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     expect(disputes.map((d) => d["status"]).sort()).toEqual(["REFUNDED", "RELEASED_TO_SELLER"])
     expect(await db.sql`select action from audit_log where action like 'DISPUTE.%' order by seq`).toEqual([{ action: "DISPUTE.RELEASE" }, { action: "DISPUTE.REFUND" }])
     // An order that is not disputed cannot be "resolved".
-    const again = await api.runtime.runPromise(Effect.either(resolveDispute(admin, { orderId: kept.orderId, outcome: "REFUND", note: "x" })))
+    const again = await api.runtime.runPromise(Effect.either(resolveDispute(admin, { orderId: OrderId.make(kept.orderId), outcome: "REFUND", note: "x" })))
     expect(again._tag === "Left" && again.left._tag).toBe("DisputeNotOpen")
   })
 
@@ -344,11 +345,11 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     // Operations step in: an admin assigns a rider by hand (audited); the dispatch timer is closed.
     const ops: AdminActor = { id: "adm_ops2", email: "ops2@amana.test", role: "PLATFORM_ADMIN" }
     await db.sql`insert into admin_users (id, email, password_hash, role) values (${ops.id}, ${ops.email}, 'x', 'PLATFORM_ADMIN')`
-    const byHand = await api.runtime.runPromise(assignRiderByHand(ops, { orderId: paid.orderId, riderUserId: RIDER.id, note: "late: sending Otieno" }))
+    const byHand = await api.runtime.runPromise(assignRiderByHand(ops, { orderId: OrderId.make(paid.orderId), riderUserId: RIDER.id, note: "late: sending Otieno" }))
     expect(byHand.assignment).toMatchObject({ carrier: "RIDER", riderUserId: RIDER.id })
     expect(await orderState(db.sql, paid.orderId)).toBe("DISPATCHED")
     expect(await db.sql`select action, entity_id from audit_log where action = 'ORDER.ASSIGN_RIDER'`).toEqual([{ action: "ORDER.ASSIGN_RIDER", entity_id: paid.orderId }])
-    const forbidden = await api.runtime.runPromise(Effect.either(assignRiderByHand({ ...ops, role: "AUDITOR" }, { orderId: paid.orderId, riderUserId: RIDER.id, note: "x" })))
+    const forbidden = await api.runtime.runPromise(Effect.either(assignRiderByHand({ ...ops, role: "AUDITOR" }, { orderId: OrderId.make(paid.orderId), riderUserId: RIDER.id, note: "x" })))
     expect(forbidden._tag === "Left" && forbidden.left._tag).toBe("AdminForbidden")
   })
 

@@ -9,6 +9,7 @@ import { placeCheckout } from "../../application/checkout/place-checkout.js"
 import { applyTransition, expireUnpaidOrders, transitionOrder } from "../../application/orders/transition-order.js"
 import { OrderStore } from "../../application/orders/order.port.js"
 import { UnitOfWork } from "../../application/ports/unit-of-work.js"
+import type { CheckoutId, OrderId} from "../../domain/ids.js"
 import { UserId } from "../../domain/ids.js"
 import { orderMoneyFromSnapshot, paymentPostings } from "../../domain/ledger.js"
 import { insertDiscountCode, insertPromotion } from "../../adapters/postgres/seed.js"
@@ -41,7 +42,7 @@ afterAll(async () => {
 })
 
 /** What the payment use case does once Daraja confirms: every order PAID and the charge into escrow, in one transaction. */
-const pay = (checkoutId: string, orderIds: ReadonlyArray<string>, charge: { amount: number; currency: "KES" }) =>
+const pay = (checkoutId: CheckoutId, orderIds: ReadonlyArray<OrderId>, charge: { amount: number; currency: "KES" }) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     yield* uow.transaction(

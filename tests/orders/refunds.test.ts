@@ -10,6 +10,7 @@ import { transitionOrder } from "../../application/orders/transition-order.js"
 import { payOrders } from "../../application/payments/pay-orders.js"
 import { refundDisbursement } from "../../application/payouts-execution/disbursement.js"
 import { UnitOfWork } from "../../application/ports/unit-of-work.js"
+import type { OrderId} from "../../domain/ids.js"
 import { UserId } from "../../domain/ids.js"
 import * as M from "../../domain/money.js"
 import { insertDiscountCode } from "../../adapters/postgres/seed.js"
@@ -34,7 +35,7 @@ const seller = { kind: "SELLER" as const, id: UserId.make("usr_seller_a") }
 const rider = { kind: "RIDER" as const, id: UserId.make("usr_rider") }
 
 /** Paid, then carried, failed at the door, returned and refunded: every step through the use case. */
-const refund = async (orderId: string) => {
+const refund = async (orderId: OrderId) => {
   for (const [to, actor] of [["ACCEPTED", seller], ["DISPATCHED", seller], ["PICKED_UP", rider], ["IN_TRANSIT", rider], ["DELIVERY_FAILED", rider], ["RETURNED", seller], ["REFUNDED", SYSTEM]] as const)
     Either.getOrThrow(await attempt(runtime, transitionOrder({ orderId, to, actor })))
 }

@@ -4,6 +4,7 @@
  * commits: the view must show either all of the old state or all of the new one, never a cancelled
  * payment beside orders still waiting for it; and the writer must not wait for the reader.
  */
+import { CheckoutId } from "../../domain/ids.js"
 import { Deferred, Effect, Layer, ManagedRuntime } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import { persistenceLayer } from "../../composition/platform.js"
@@ -22,7 +23,7 @@ const pausedBefore = (reached: Deferred.Deferred<void>, gate: Deferred.Deferred<
     PaymentStore,
     Effect.map(PaymentStore, (live) => ({
       ...live,
-      latestRequest: (checkoutId: string) => Effect.zipRight(Effect.zipRight(Deferred.succeed(reached, undefined), Deferred.await(gate)), live.latestRequest(checkoutId))
+      latestRequest: (checkoutId: CheckoutId) => Effect.zipRight(Effect.zipRight(Deferred.succeed(reached, undefined), Deferred.await(gate)), live.latestRequest(checkoutId))
     }))
   ).pipe(Layer.provide(PaymentStoreLive))
 
@@ -41,7 +42,7 @@ describe("the checkout view", () => {
       const stk = uniq("stk")
       await db.sql`insert into mpesa_stk_requests (id, checkout_id, phone, amount, checkout_request_id) values (${stk}, ${placed.checkoutId}, '254708374149', ${placed.charge.amount}, ${uniq("ws_CO")})`
 
-      const view = runtime.runPromise(viewCheckout(buyer, placed.checkoutId))
+      const view = runtime.runPromise(viewCheckout(buyer, CheckoutId.make(placed.checkoutId)))
       await Effect.runPromise(Deferred.await(reached))
       // The reader is between its statements: M-Pesa says 1032, and everything moves at once.
       await db.sql.begin(async (tx) => {
@@ -59,7 +60,7 @@ describe("the checkout view", () => {
         (seen.state === "CANCELLED" && seen.payment?.status === "CANCELLED" && [...orderStates].every((s) => s === "CANCELLED_BY_USER"))
       expect(consistent, `torn read: ${JSON.stringify({ checkout: seen.state, payment: seen.payment?.status, orders: [...orderStates] })}`).toBe(true)
       // And afterwards the view shows the new state whole.
-      const after = await runtime.runPromise(viewCheckout(buyer, placed.checkoutId))
+      const after = await runtime.runPromise(viewCheckout(buyer, CheckoutId.make(placed.checkoutId)))
       expect({ checkout: after.state, payment: after.payment?.status, orders: after.orders.map((o) => o.state) }).toEqual({ checkout: "CANCELLED", payment: "CANCELLED", orders: ["CANCELLED_BY_USER", "CANCELLED_BY_USER"] })
     } finally {
       await runtime.dispose()

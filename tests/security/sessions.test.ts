@@ -3,6 +3,7 @@
  * POST /api/v1/auth/logout/everywhere every token of the user; an admin ends a user's sessions
  * from the back-office through an audited use case that only PLATFORM_ADMIN may run.
  */
+import { UserId } from "../../domain/ids.js"
 import { Effect, Either, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bootstrapFirstAdmin, createAdminUser } from "../../application/admin/admin-accounts.js"
@@ -76,7 +77,7 @@ describe("an admin ends a user's sessions", () => {
     const tagOf = (e: Either.Either<unknown, unknown>) => (Either.isLeft(e) ? (e.left as { _tag: string })._tag : "Right")
     expect(tagOf(await run(revokeUserSessions(auditor, { userId: buyer.id, reason: "curious" })))).toBe("AdminForbidden")
     expect(tagOf(await run(revokeUserSessions(admin, { userId: buyer.id, reason: "  " })))).toBe("AdminInvalidInput")
-    expect(tagOf(await run(revokeUserSessions(admin, { userId: "usr_nobody", reason: "typo" })))).toBe("AdminRecordNotFound")
+    expect(tagOf(await run(revokeUserSessions(admin, { userId: UserId.make("usr_nobody"), reason: "typo" })))).toBe("AdminRecordNotFound")
     expect(await me(buyer.token)).toBe(200)
     expect(await db.sql`select 1 from audit_log where action = 'USER.REVOKE_SESSIONS' and entity_id in (${buyer.id}, 'usr_nobody')`).toHaveLength(0)
   })

@@ -5,6 +5,7 @@
  * Usage: node --import tsx tests/support/crash-payment.ts <database-url> <checkout-id> <buyer-id> <phone> <callback-url>
  * (Daraja, Redis and the rate-limit namespace come from the environment, as in production.)
  */
+import { CheckoutId, UserId } from "../../domain/ids.js"
 import { Effect } from "effect"
 import { makePool } from "../../adapters/postgres/database.js"
 import { makePlatformRuntime } from "../../composition/platform.js"
@@ -18,7 +19,7 @@ const runtime = makePlatformRuntime(makePool(url, { max: 2 }))
 const program = Effect.gen(function* () {
   const live = yield* PaymentGateway
   const dying = { ...live, stkPush: (r: Parameters<typeof live.stkPush>[0]) => Effect.tap(live.stkPush(r), () => Effect.sync(() => process.kill(process.pid, "SIGKILL"))) }
-  return yield* requestPayment({ checkoutId, buyerId, phone, callbackUrl }).pipe(Effect.provideService(PaymentGateway, dying))
+  return yield* requestPayment({ checkoutId: CheckoutId.make(checkoutId), buyerId: UserId.make(buyerId), phone, callbackUrl }).pipe(Effect.provideService(PaymentGateway, dying))
 })
 const outcome = await runtime.runPromise(Effect.either(program))
 console.log(`crash-payment survived: ${JSON.stringify(outcome)}`)

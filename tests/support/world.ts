@@ -2,6 +2,7 @@
  * A small commerce world for use-case tests: buyers, two verified stores with stock, a Nairobi zone
  * (KES 300 flat, free over KES 5,000), and a runtime over the file's test database.
  */
+import { UserId } from "../../domain/ids.js"
 import type { Layer } from "effect"
 import { Effect, ManagedRuntime } from "effect"
 import type { Sql } from "../../adapters/postgres/database.js"
@@ -37,10 +38,10 @@ export const seedWorld = async (sql: Sql) => {
 export const newBuyer = async (sql: Sql, i: number = ++n) => {
   const id = `usr_buyer_${process.pid}_${i}`
   await insertUser(sql, { id, phone: phoneFor(i), roles: ["BUYER"] })
-  return id
+  return UserId.make(id)
 }
 
-export const checkoutCommand = (buyerId: string, items: PlaceCheckout["items"], extra: Partial<PlaceCheckout> = {}): PlaceCheckout => ({
+export const checkoutCommand = (buyerId: UserId, items: PlaceCheckout["items"], extra: Partial<PlaceCheckout> = {}): PlaceCheckout => ({
   buyerId,
   idempotencyKey: uniq("idem"),
   items,

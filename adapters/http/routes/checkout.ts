@@ -11,7 +11,7 @@ import { hasBadText } from "../edge.js"
 import { endpoint, header, me } from "../endpoint.js"
 import { NotFoundRoute, RequestInvalid } from "../problems.js"
 import { sameSecret } from "../../system/secrets.js"
-import { Id, IdParam, Instant, Money, Phone, State } from "../wire.js"
+import { CheckoutIdParam, Id, Instant, Money, Phone, State } from "../wire.js"
 
 const Payment = Schema.Struct({
   paymentId: Schema.String,
@@ -101,7 +101,7 @@ export const checkoutRoutes = [
     tag: "Checkout",
     summary: "A checkout with its orders and payment status",
     auth: "required",
-    params: IdParam,
+    params: CheckoutIdParam,
     response: Checkout,
     errors: [400, 401, 404],
     handler: ({ params, ctx }) => viewCheckout(me(ctx).user.id, params.id)
@@ -114,7 +114,7 @@ export const checkoutRoutes = [
     description:
       "At most 3 pushes per phone per hour. A push still waiting on the phone blocks another for 90 s. While money received for the checkout is held (it could not pay it, see heldMoney), a push is 409 PAYMENT.MONEY_HELD. After a failed payment the checkout can be paid again within 12 hours of checkout. The result arrives asynchronously: poll GET /api/v1/checkouts/{id}.",
     auth: "required",
-    params: IdParam,
+    params: CheckoutIdParam,
     body: Schema.Struct({ phone: Phone }),
     status: 202,
     response: Schema.Struct({ paymentId: Schema.String, checkoutId: Schema.String, checkoutRequestId: Schema.String, amount: Money, phone: Schema.String, status: Schema.Literal("PENDING"), customerMessage: Schema.String }),

@@ -41,7 +41,7 @@ import { endpoint, me } from "../endpoint.js"
 import type { Endpoint, RequestContext } from "../endpoint.js"
 import { problem } from "../problems.js"
 import { runAndAnswer, sendProblem } from "../run.js"
-import { IdParam, Instant, Money } from "../wire.js"
+import { IdParam, Instant, Money, OrderIdParam } from "../wire.js"
 import { sameSecret } from "../../system/secrets.js"
 
 // --- wire shapes -------------------------------------------------------------------------------
@@ -174,7 +174,7 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
     tag: "Seller",
     summary: "The parcel is ready: assign a rider (or the logistics partner); the buyer gets the rider's name and their handover code",
     auth: "required",
-    params: IdParam,
+    params: OrderIdParam,
     response: Schema.Struct({ orderId: Schema.String, jobId: Schema.String, carrier: Schema.Literal("RIDER", "PARTNER"), riderName: Schema.String, riderPhone: Schema.String }),
     errors: [400, 401, 403, 404, 409, 503],
     handler: ({ params, ctx }) =>
@@ -186,7 +186,7 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
     tag: "Seller",
     summary: "The parcel came back after a failed delivery: the order is RETURNED and the buyer refunded",
     auth: "required",
-    params: IdParam,
+    params: OrderIdParam,
     body: Schema.Struct({ reason: Reason }),
     response: Schema.Struct({ orderId: Schema.String, state: Schema.Literal("RETURNED") }),
     errors: [400, 401, 403, 404, 409],

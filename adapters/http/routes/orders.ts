@@ -2,7 +2,7 @@
 import { Effect, Schema } from "effect"
 import { confirmReceipt, listMyOrders, myOrder, openDispute } from "../../../application/buyer-orders/buyer-orders.js"
 import { endpoint, me } from "../endpoint.js"
-import { IdParam, Instant, Money, Paging, State } from "../wire.js"
+import { OrderIdParam, Instant, Money, Paging, State } from "../wire.js"
 
 export const OrderListItem = Schema.Struct({
   orderId: Schema.String,
@@ -43,7 +43,7 @@ export const orderRoutes = [
     tag: "Orders",
     summary: "One of the buyer's orders: snapshot, state and timeline",
     auth: "required",
-    params: IdParam,
+    params: OrderIdParam,
     response: OrderDetail,
     errors: [400, 401, 404],
     handler: ({ params, ctx }) => Effect.map(myOrder(me(ctx).user.id, params.id), detail)
@@ -54,7 +54,7 @@ export const orderRoutes = [
     tag: "Orders",
     summary: "Confirm receipt of a delivered order (completes it and releases escrow to the seller)",
     auth: "required",
-    params: IdParam,
+    params: OrderIdParam,
     response: OrderDetail,
     errors: [400, 401, 404, 409],
     handler: ({ params, ctx }) => Effect.map(confirmReceipt(me(ctx).user.id, params.id), detail)
@@ -65,7 +65,7 @@ export const orderRoutes = [
     tag: "Orders",
     summary: "Dispute a delivered order, with evidence",
     auth: "required",
-    params: IdParam,
+    params: OrderIdParam,
     body: Schema.Struct({
       description: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(4000)),
       attachments: Schema.optional(Schema.Array(Schema.String.pipe(Schema.pattern(/^https:\/\/\S+$/, { message: () => "attachments are https URLs" }))).pipe(Schema.maxItems(20)))

@@ -4,7 +4,7 @@ import type { Listing } from "../../../domain/catalogue.js"
 import type { StockLine } from "../../../application/seller/seller.port.js"
 import { acceptOrder, createProduct, editProduct, listProducts, rejectOrder, setCommissionRate, setStock, statement, storeOrder, storeOrders } from "../../../application/seller/seller.js"
 import { endpoint, me } from "../endpoint.js"
-import { Id, IdParam, Instant, Money, Paging } from "../wire.js"
+import { Id, IdParam, Instant, Money, OrderIdParam, Paging } from "../wire.js"
 import { OrderDetail, OrderListItem } from "./orders.js"
 
 const Attributes = Schema.Record({ key: Schema.String.pipe(Schema.maxLength(40)), value: Schema.String.pipe(Schema.maxLength(100)) })
@@ -150,7 +150,7 @@ export const sellerRoutes = [
     tag: "Seller",
     summary: "One of the store's orders",
     auth: "required",
-    params: IdParam,
+    params: OrderIdParam,
     response: OrderDetail,
     errors: [400, 401, 403, 404],
     handler: ({ params, ctx }) => Effect.map(storeOrder(me(ctx).user.id, params.id), detail)
@@ -161,7 +161,7 @@ export const sellerRoutes = [
     tag: "Seller",
     summary: "Accept a paid order",
     auth: "required",
-    params: IdParam,
+    params: OrderIdParam,
     response: OrderDetail,
     errors: [400, 401, 403, 404, 409],
     handler: ({ params, ctx }) => Effect.map(acceptOrder(me(ctx).user.id, params.id), detail)
@@ -172,7 +172,7 @@ export const sellerRoutes = [
     tag: "Seller",
     summary: "Reject a paid order: it is cancelled and the buyer refunded in full",
     auth: "required",
-    params: IdParam,
+    params: OrderIdParam,
     body: Schema.Struct({ reason: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(500)) }),
     response: OrderDetail,
     errors: [400, 401, 403, 404, 409],

@@ -1,0 +1,82 @@
+/**
+ * Branded ids through the ports (issue 9): the compiler refuses a ProductId (or an undecoded string)
+ * where a port expects an OrderId, and every edge decodes into the brand first: an HTTP path id
+ * that is blank or malformed is a 400 problem before any query runs, and a back-office record id
+ * is a notice, never a use case called with "".
+ */
+import type { Context} from "effect"
+import { Effect, Either, Schema } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { OrderStore } from "../../application/orders/order.port.js"
+import type { CheckoutStore } from "../../application/checkout/checkout.port.js"
+import { WireOrderId } from "../../adapters/http/wire.js"
+import { FormError, recordIdAs } from "../../backoffice/actions.js"
+import { CheckoutId, OrderId, ProductId } from "../../domain/ids.js"
+import { useTestDatabase } from "../support/test-database.js"
+import { call, newBuyer, startApi } from "./support.js"
+import type { Api } from "./support.js"
+
+describe("ports speak branded ids", () => {
+  it("a ProductId, a CheckoutId or a plain string is not an OrderId (checked by tsc: npm run typecheck)", () => {
+    // Never run: it exists for the compiler. An unused @ts-expect-error is itself a compile error,
+    // so this fails the typecheck as soon as a port goes back to plain strings.
+    const compileOnly = (orders: Context.Tag.Service<typeof OrderStore>, checkouts: Context.Tag.Service<typeof CheckoutStore>) => {
+      const productId = ProductId.make("prd_1")
+      const orderId = OrderId.make("ord_1")
+      // @ts-expect-error a ProductId is not an OrderId
+      void orders.lock(productId)
+      // @ts-expect-error a CheckoutId is not an OrderId
+      void orders.restock(CheckoutId.make("chk_1"))
+      // @ts-expect-error an undecoded string is not an OrderId either
+      void orders.confirmReservations("ord_1")
+      // @ts-expect-error an OrderId is not a CheckoutId
+      void checkouts.getSummary(orderId)
+      return orders.lock(orderId)
+    }
+    expect(typeof compileOnly).toBe("function")
+  })
+
+  it("the wire decodes ids into the brand and refuses blank or malformed ones", () => {
+    expect(Schema.decodeUnknownEither(WireOrderId)("ord_01JABC")).toEqual(Either.right("ord_01JABC"))
+    for (const bad of ["", " ", "ord 1", " ord_1", "ord/1", "x".repeat(101), 42, null]) expect(Either.isLeft(Schema.decodeUnknownEither(WireOrderId)(bad))).toBe(true)
+  })
+
+  it("a back-office record id is decoded too: a missing or blank one is a notice, not a query", () => {
+    expect(Effect.runSync(recordIdAs(OrderId, "ord_1", "order"))).toBe("ord_1")
+    for (const bad of [undefined, "", "   "]) {
+      const r = Effect.runSync(Effect.either(recordIdAs(OrderId, bad, "order")))
+      expect(Either.isLeft(r) && r.left instanceof FormError).toBe(true)
+    }
+  })
+})
+
+describe("an invalid id over HTTP is a 400 problem", () => {
+  const db = useTestDatabase()
+  let api: Api
+  let token = ""
+  beforeAll(async () => {
+    api = await startApi(db.sql)
+    token = (await newBuyer(db.sql)).token
+  })
+  afterAll(async () => {
+    await api?.close()
+  })
+
+  it.each([
+    ["GET", "/api/v1/orders/%20"],
+    ["GET", "/api/v1/orders/ord%20with%20spaces"],
+    ["POST", "/api/v1/orders/ord%3Bdrop/confirm"],
+    ["GET", "/api/v1/checkouts/chk%09tab"],
+    ["POST", "/api/v1/seller/orders/%20/accept"]
+  ])("%s %s", async (method, path) => {
+    const res = await call(api, method, path, { token })
+    expect(res.status).toBe(400)
+    expect(res.headers.get("content-type")).toContain("application/problem+json")
+    expect((res.body as { code: string }).code).toBe("REQUEST.INVALID")
+  })
+
+  it("a well-formed id that names nothing is still a 404 (decoded, then looked up)", async () => {
+    const res = await call(api, "GET", "/api/v1/orders/ord_nothing_here", { token })
+    expect(res.status).toBe(404)
+  })
+})
