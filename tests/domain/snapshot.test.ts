@@ -35,6 +35,8 @@ describe("order snapshot", () => {
 
   it("canonical JSON sorts keys at every level and keeps array order", () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}')
+    // already in order, and three keys in every order: the result is the same sorted text
+    for (const o of [{ a: 1, b: 2, c: 3 }, { c: 3, a: 1, b: 2 }, { b: 2, c: 3, a: 1 }, { a: 1, c: 3, b: 2 }]) expect(canonicalJson(o)).toBe('{"a":1,"b":2,"c":3}')
   })
 
   it("a worked snapshot reads like a receipt", () => {
