@@ -8,7 +8,7 @@ import { request } from "node:http"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, seedShop, sessionFor, startApi } from "../api/support.js"
-import type { Api } from "../api/support.js"
+import type { Api, Reply } from "../api/support.js"
 
 const db = useTestDatabase()
 let api: Api
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 /** Raw bytes on the wire (fetch would re-encode them). */
 const rawRequest = (method: string, path: string, body?: Buffer, headers: Record<string, string> = {}) =>
-  new Promise<{ status: number; body: any }>((done, fail) => { // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read JSON freely
+  new Promise<Pick<Reply, "status" | "body">>((done, fail) => {
     const url = new URL(api.url)
     const req = request({ host: url.hostname, port: url.port, method, path, headers: { ...(body && { "content-type": "application/json", "content-length": String(body.length) }), ...headers } }, (res) => {
       const chunks: Array<Buffer> = []
@@ -43,7 +43,7 @@ const rawRequest = (method: string, path: string, body?: Buffer, headers: Record
     req.end()
   })
 
-const expectBadText = (res: { status: number; body: any }) => { // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read JSON freely
+const expectBadText = (res: Pick<Reply, "status" | "body">) => {
   expect(res.status, JSON.stringify(res.body)).toBe(400)
   expect(res.body.code).toBe("REQUEST.INVALID_TEXT")
   expect(JSON.stringify(res.body)).not.toMatch(/invalid byte sequence|UTF8|0x00/)
