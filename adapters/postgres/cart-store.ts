@@ -1,10 +1,12 @@
 /** CartStore over PostgreSQL (carts, cart_items). One ACTIVE cart per buyer (a partial unique index). */
+import type { VariantId } from "../../domain/ids.js"
 import { Effect, Layer, Option } from "effect"
 import { CartStore } from "../../application/cart/cart.port.js"
 import type { CartOwner } from "../../application/cart/cart.port.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
 
+// Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 export const CartStoreLive = Layer.effect(
   CartStore,
   Effect.map(Database, (db) => ({
@@ -19,7 +21,7 @@ export const CartStoreLive = Layer.effect(
       q(db, (sql) => sql`
         insert into carts (id, buyer_id, guest_token) values (${cartId}, ${owner._tag === "Buyer" ? owner.buyerId : null}, ${owner._tag === "Guest" ? owner.guestToken : null})`).pipe(Effect.asVoid),
     items: (cartId) =>
-      q(db, (sql) => sql<Array<{ variantId: string; quantity: number }>>`
+      q(db, (sql) => sql<Array<{ variantId: VariantId; quantity: number }>>`
         select variant_id as "variantId", quantity from cart_items where cart_id = ${cartId} order by added_at, variant_id`),
     setQuantity: (cartId, variantId, quantity) =>
       Effect.zipRight(

@@ -7,6 +7,7 @@
  * anything else) and 'english' (stemmed: "dresses" finds "dress") — plus pg_trgm word similarity
  * over title and description for typos ("kitnge" finds "Kitenge"). Ranked by the best of the two.
  */
+import type { CategoryId, LocationId, ProductId, StoreId, VariantId } from "../../domain/ids.js"
 import { Effect, Layer, Option } from "effect"
 import { CatalogueReader } from "../../application/catalogue/catalogue.port.js"
 import type { LocationView, ProductSummary } from "../../application/catalogue/catalogue.port.js"
@@ -17,7 +18,8 @@ import { q } from "./unit-of-work.js"
 /** pg_trgm word similarity at or above this counts as a (typo-tolerant) match. */
 const TYPO_THRESHOLD = 0.45
 
-type SummaryRow = { id: string; store_id: string; store_name: string; title: string; description: string; price: number; currency: string; media: Array<string>; available: number }
+// Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
+type SummaryRow = { id: ProductId; store_id: StoreId; store_name: string; title: string; description: string; price: number; currency: string; media: Array<string>; available: number }
 const summary = (r: SummaryRow): ProductSummary => ({
   id: r.id,
   storeId: r.store_id,
@@ -29,7 +31,7 @@ const summary = (r: SummaryRow): ProductSummary => ({
   available: r.available
 })
 
-type LocationRow = { id: string; kind: LocationView["kind"]; name: string; parent_id: string | null; address: string | null; lat: string | null; lng: string | null }
+type LocationRow = { id: LocationId; kind: LocationView["kind"]; name: string; parent_id: LocationId | null; address: string | null; lat: string | null; lng: string | null }
 const location = (r: LocationRow): LocationView => ({
   id: r.id,
   kind: r.kind,
@@ -75,14 +77,14 @@ export const CatalogueReaderLive = Layer.effect(
 
     product: (productId) =>
       Effect.gen(function* () {
-        const rows = yield* q(db, (sql) => sql<Array<SummaryRow & { brand_name: string | null; brand_state: string | null; category_id: string | null; commission_rate_bps: number }>>`
+        const rows = yield* q(db, (sql) => sql<Array<SummaryRow & { brand_name: string | null; brand_state: string | null; category_id: CategoryId | null; commission_rate_bps: number }>>`
           select p.id, p.store_id, s.name as store_name, p.title, p.description, p.base_price as price, p.currency, p.media,
                  b.name as brand_name, b.state as brand_state, p.category_id, p.commission_rate_bps, 0 as available
             from products p join stores s on s.id = p.store_id left join brands b on b.id = p.brand_id
            where p.id = ${productId} and p.state = 'VERIFIED' and s.kyc_state = 'VERIFIED'`)
         const r = rows[0]
         if (!r) return Option.none()
-        const variants = yield* q(db, (sql) => sql<Array<{ id: string; sku: string; attributes: Record<string, string>; price: number; weight_grams: number; available: number }>>`
+        const variants = yield* q(db, (sql) => sql<Array<{ id: VariantId; sku: string; attributes: Record<string, string>; price: number; weight_grams: number; available: number }>>`
           select v.id, v.sku, v.attributes, coalesce(v.price_override, ${r.price}) as price, v.weight_grams,
                  coalesce((select sum(i.on_hand - i.reserved) from inventory i where i.variant_id = v.id), 0)::int as available
             from variants v where v.product_id = ${productId} and v.active order by v.id`)

@@ -1,10 +1,11 @@
 /** CartStore: carts of buyers and of guests (by an unguessable guest token), and their items. */
+import type { UserId, VariantId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
 export interface CartItem {
-  readonly variantId: string
+  readonly variantId: VariantId
   readonly quantity: number
 }
 
@@ -16,11 +17,11 @@ export class CartStore extends Context.Tag("amana/CartStore")<
     readonly create: (cartId: string, owner: CartOwner) => Effect.Effect<void, StoreUnavailable>
     readonly items: (cartId: string) => Effect.Effect<ReadonlyArray<CartItem>, StoreUnavailable>
     /** Sets the quantity (inserting the line if new). */
-    readonly setQuantity: (cartId: string, variantId: string, quantity: number) => Effect.Effect<void, StoreUnavailable>
+    readonly setQuantity: (cartId: string, variantId: VariantId, quantity: number) => Effect.Effect<void, StoreUnavailable>
     /** false when the line was not in the cart */
-    readonly remove: (cartId: string, variantId: string) => Effect.Effect<boolean, StoreUnavailable>
+    readonly remove: (cartId: string, variantId: VariantId) => Effect.Effect<boolean, StoreUnavailable>
     readonly close: (cartId: string, state: "CHECKED_OUT" | "ABANDONED") => Effect.Effect<void, StoreUnavailable>
   }
 >() {}
 
-export type CartOwner = { readonly _tag: "Buyer"; readonly buyerId: string } | { readonly _tag: "Guest"; readonly guestToken: string }
+export type CartOwner = { readonly _tag: "Buyer"; readonly buyerId: UserId } | { readonly _tag: "Guest"; readonly guestToken: string }

@@ -8,7 +8,7 @@ import { Clock, Effect, Either, Option } from "effect"
 import { sellability } from "../../domain/catalogue.js"
 import type { NotSellableReason } from "../../domain/catalogue.js"
 import { EpochMillis, LocationId } from "../../domain/ids.js"
-import type { UserId } from "../../domain/ids.js"
+import type { UserId, VariantId } from "../../domain/ids.js"
 import * as M from "../../domain/money.js"
 import type { Money } from "../../domain/money.js"
 import { priceCheckout } from "../../domain/pricing.js"
@@ -180,7 +180,7 @@ export const viewCart = (owner: CartOwner | undefined, options: { readonly desti
   }).pipe(Effect.withSpan("Cart.view"))
 
 /** Add `quantity` of a variant (creating the cart if there is none). Refuses what cannot be sold. */
-export const addToCart = (owner: CartOwner, variantId: string, quantity: number) =>
+export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: number) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     return yield* uow.transaction(
@@ -205,7 +205,7 @@ export const addToCart = (owner: CartOwner, variantId: string, quantity: number)
     )
   }).pipe(Effect.withSpan("Cart.add"))
 
-export const setCartQuantity = (owner: CartOwner, variantId: string, quantity: number) =>
+export const setCartQuantity = (owner: CartOwner, variantId: VariantId, quantity: number) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     return yield* uow.transaction(
@@ -223,7 +223,7 @@ export const setCartQuantity = (owner: CartOwner, variantId: string, quantity: n
     )
   })
 
-export const removeFromCart = (owner: CartOwner, variantId: string) =>
+export const removeFromCart = (owner: CartOwner, variantId: VariantId) =>
   Effect.gen(function* () {
     const carts = yield* CartStore
     const cartId = yield* findCart(owner)
@@ -232,7 +232,7 @@ export const removeFromCart = (owner: CartOwner, variantId: string) =>
   })
 
 /** At login: the guest's lines join the buyer's cart (quantities add up, capped), and the guest cart is closed. */
-export const mergeGuestCart = (guestToken: string, buyerId: string) =>
+export const mergeGuestCart = (guestToken: string, buyerId: UserId) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     yield* uow.transaction(

@@ -1,4 +1,5 @@
 /** Browsing: search, product page, and the geography a buyer picks a destination from. */
+import type { LocationId, ProductId } from "../../domain/ids.js"
 import { Data, Effect, Option } from "effect"
 import { CatalogueReader } from "./catalogue.port.js"
 
@@ -19,7 +20,7 @@ export class LocationNotFound extends Data.TaggedError("LocationNotFound")<{ rea
 export const searchProducts = (text: string | undefined, limit = 20, offset = 0) =>
   Effect.flatMap(CatalogueReader, (r) => r.search({ text: text?.trim() === "" ? undefined : text?.trim(), limit, offset })).pipe(Effect.withSpan("Catalogue.search"))
 
-export const productDetail = (productId: string) =>
+export const productDetail = (productId: ProductId) =>
   Effect.flatMap(CatalogueReader, (r) =>
     Effect.flatMap(r.product(productId), Option.match({ onNone: () => Effect.fail(new ProductNotFound({ productId })), onSome: Effect.succeed }))
   )
@@ -27,7 +28,7 @@ export const productDetail = (productId: string) =>
 export const pickupPoints = (text: string | undefined, limit = 50) =>
   Effect.flatMap(CatalogueReader, (r) => r.pickupPoints({ text: text?.trim() === "" ? undefined : text?.trim(), limit }))
 
-export const locations = (parentId: string | undefined) =>
+export const locations = (parentId: LocationId | undefined) =>
   Effect.gen(function* () {
     const r = yield* CatalogueReader
     if (parentId !== undefined && !(yield* r.locationExists(parentId))) return yield* new LocationNotFound({ locationId: parentId })

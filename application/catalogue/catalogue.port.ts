@@ -3,14 +3,15 @@
  * product VERIFIED, brand verified if any, stock available); a product page also shows a verified
  * product that is momentarily out of stock, with availability 0.
  */
+import type { CategoryId, LocationId, ProductId, StoreId, VariantId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { Money } from "../../domain/money.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
 export interface ProductSummary {
-  readonly id: string
-  readonly storeId: string
+  readonly id: ProductId
+  readonly storeId: StoreId
   readonly storeName: string
   readonly title: string
   readonly description: string
@@ -20,7 +21,7 @@ export interface ProductSummary {
 }
 
 export interface VariantView {
-  readonly id: string
+  readonly id: VariantId
   readonly sku: string
   readonly attributes: Readonly<Record<string, string>>
   readonly price: Money
@@ -30,17 +31,17 @@ export interface VariantView {
 
 export interface ProductDetail extends ProductSummary {
   readonly brand?: string | undefined
-  readonly categoryId?: string | undefined
+  readonly categoryId?: CategoryId | undefined
   readonly commissionRateBps: number
   readonly sellable: boolean
   readonly variants: ReadonlyArray<VariantView>
 }
 
 export interface LocationView {
-  readonly id: string
+  readonly id: LocationId
   readonly kind: "COUNTY" | "TOWN" | "MARKET" | "PICKUP_POINT"
   readonly name: string
-  readonly parentId?: string | undefined
+  readonly parentId?: LocationId | undefined
   readonly address?: string | undefined
   readonly lat?: number | undefined
   readonly lng?: number | undefined
@@ -51,10 +52,10 @@ export class CatalogueReader extends Context.Tag("amana/CatalogueReader")<
   {
     /** Full-text (English and Swahili/simple) plus trigram similarity for typos; no query lists everything sellable. */
     readonly search: (query: { readonly text?: string | undefined; readonly limit: number; readonly offset: number }) => Effect.Effect<ReadonlyArray<ProductSummary>, StoreUnavailable>
-    readonly product: (productId: string) => Effect.Effect<Option.Option<ProductDetail>, StoreUnavailable>
+    readonly product: (productId: ProductId) => Effect.Effect<Option.Option<ProductDetail>, StoreUnavailable>
     readonly pickupPoints: (query: { readonly text?: string | undefined; readonly limit: number }) => Effect.Effect<ReadonlyArray<LocationView>, StoreUnavailable>
     /** Children of `parentId`; the counties when absent. */
-    readonly locations: (parentId: string | undefined) => Effect.Effect<ReadonlyArray<LocationView>, StoreUnavailable>
-    readonly locationExists: (id: string) => Effect.Effect<boolean, StoreUnavailable>
+    readonly locations: (parentId: LocationId | undefined) => Effect.Effect<ReadonlyArray<LocationView>, StoreUnavailable>
+    readonly locationExists: (id: LocationId) => Effect.Effect<boolean, StoreUnavailable>
   }
 >() {}

@@ -9,6 +9,8 @@ import { Effect, Either, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { OrderStore } from "../../application/orders/order.port.js"
 import type { CheckoutStore } from "../../application/checkout/checkout.port.js"
+import type { CartStore } from "../../application/cart/cart.port.js"
+import type { CatalogueReader } from "../../application/catalogue/catalogue.port.js"
 import { WireOrderId } from "../../adapters/http/wire.js"
 import { FormError, recordIdAs } from "../../backoffice/actions.js"
 import { CheckoutId, OrderId, ProductId } from "../../domain/ids.js"
@@ -20,7 +22,7 @@ describe("ports speak branded ids", () => {
   it("a ProductId, a CheckoutId or a plain string is not an OrderId (checked by tsc: npm run typecheck)", () => {
     // Never run: it exists for the compiler. An unused @ts-expect-error is itself a compile error,
     // so this fails the typecheck as soon as a port goes back to plain strings.
-    const compileOnly = (orders: Context.Tag.Service<typeof OrderStore>, checkouts: Context.Tag.Service<typeof CheckoutStore>) => {
+    const compileOnly = (orders: Context.Tag.Service<typeof OrderStore>, checkouts: Context.Tag.Service<typeof CheckoutStore>, carts: Context.Tag.Service<typeof CartStore>, catalogue: Context.Tag.Service<typeof CatalogueReader>) => {
       const productId = ProductId.make("prd_1")
       const orderId = OrderId.make("ord_1")
       // @ts-expect-error a ProductId is not an OrderId
@@ -31,6 +33,10 @@ describe("ports speak branded ids", () => {
       void orders.confirmReservations("ord_1")
       // @ts-expect-error an OrderId is not a CheckoutId
       void checkouts.getSummary(orderId)
+      // @ts-expect-error a ProductId is not a VariantId
+      void carts.remove("cart_1", productId)
+      // @ts-expect-error an OrderId is not a ProductId
+      void catalogue.product(orderId)
       return orders.lock(orderId)
     }
     expect(typeof compileOnly).toBe("function")
@@ -67,11 +73,20 @@ describe("an invalid id over HTTP is a 400 problem", () => {
     ["GET", "/api/v1/orders/ord%20with%20spaces"],
     ["POST", "/api/v1/orders/ord%3Bdrop/confirm"],
     ["GET", "/api/v1/checkouts/chk%09tab"],
-    ["POST", "/api/v1/seller/orders/%20/accept"]
+    ["POST", "/api/v1/seller/orders/%20/accept"],
+    ["GET", "/api/v1/products/prd%20x"],
+    ["GET", "/api/v1/locations?parent=%20"],
+    ["DELETE", "/api/v1/cart/items/var%2Cx"]
   ])("%s %s", async (method, path) => {
     const res = await call(api, method, path, { token })
     expect(res.status).toBe(400)
     expect(res.headers.get("content-type")).toContain("application/problem+json")
+    expect((res.body as { code: string }).code).toBe("REQUEST.INVALID")
+  })
+
+  it("a body id is decoded the same way: a blank variant id is a 400, not an unknown item", async () => {
+    const res = await call(api, "POST", "/api/v1/cart/items", { token, body: { variantId: " ", quantity: 1 } })
+    expect(res.status).toBe(400)
     expect((res.body as { code: string }).code).toBe("REQUEST.INVALID")
   })
 

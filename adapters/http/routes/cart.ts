@@ -10,7 +10,7 @@ import { Ids } from "../../../application/ports/ids.js"
 import { signCartToken, verifyCartToken } from "../cart-token.js"
 import { endpoint, header } from "../endpoint.js"
 import type { RequestContext } from "../endpoint.js"
-import { Id, Money } from "../wire.js"
+import { Id, Money, VariantIdParam, WireVariantId } from "../wire.js"
 import { toProblem } from "../problems.js"
 
 export class InvalidCartToken {
@@ -127,7 +127,7 @@ export const cartRoutes = [
     summary: "Add a variant to the cart (a guest without a cart gets a new cart token)",
     auth: "optional",
     query: CartQuery,
-    body: Schema.Struct({ variantId: Id, quantity: Schema.optionalWith(Quantity, { default: () => 1 }) }),
+    body: Schema.Struct({ variantId: WireVariantId, quantity: Schema.optionalWith(Quantity, { default: () => 1 }) }),
     headers: [{ name: "X-Cart-Token", required: false, description: "guest cart token" }],
     status: 201,
     response: Cart,
@@ -145,7 +145,7 @@ export const cartRoutes = [
     tag: "Cart",
     summary: "Change the quantity of a cart line (the id is the variant id)",
     auth: "optional",
-    params: Schema.Struct({ id: Id }),
+    params: VariantIdParam,
     query: CartQuery,
     body: Schema.Struct({ quantity: Quantity }),
     response: Cart,
@@ -164,7 +164,7 @@ export const cartRoutes = [
     tag: "Cart",
     summary: "Remove a cart line (the id is the variant id)",
     auth: "optional",
-    params: Schema.Struct({ id: Id }),
+    params: VariantIdParam,
     query: CartQuery,
     response: Cart,
     errors: [400, 401, 404],

@@ -2,7 +2,7 @@
 import { Effect, Schema } from "effect"
 import { locations, pickupPoints, productDetail, searchProducts } from "../../../application/catalogue/browse.js"
 import { endpoint } from "../endpoint.js"
-import { Id, IdParam, Money, Paging } from "../wire.js"
+import { Money, Paging, ProductIdParam, WireLocationId } from "../wire.js"
 
 const ProductSummary = Schema.Struct({
   id: Schema.String,
@@ -57,7 +57,7 @@ export const catalogueRoutes = [
     tag: "Catalogue",
     summary: "A product with its variants, prices and availability",
     auth: "none",
-    params: IdParam,
+    params: ProductIdParam,
     response: ProductDetail,
     errors: [400, 404],
     handler: ({ params }) => productDetail(params.id)
@@ -79,7 +79,7 @@ export const catalogueRoutes = [
     tag: "Geography",
     summary: "The location tree: counties, or the children of `parent`",
     auth: "none",
-    query: Schema.Struct({ parent: Schema.optional(Id) }),
+    query: Schema.Struct({ parent: Schema.optional(WireLocationId) }),
     response: Schema.Struct({ items: Schema.Array(Location) }),
     errors: [400, 404],
     handler: ({ query }) => Effect.map(locations(query.parent), (items) => ({ items }))
