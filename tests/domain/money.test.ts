@@ -229,6 +229,9 @@ describe("money: edges (mutation testing found these unpinned)", () => {
     expect([M.multiplyByRatio(kes(5), 1, 2), M.multiplyByRatio(kes(7), 1, 2)]).toEqual([kes(2), kes(4)])
     expect(new M.MoneyInvariantError("x").name).toBe("MoneyInvariantError")
     expect(M.percentOf(kes(10_000), 1_250)).toEqual(kes(1_250))
+    // percentOf's default rule is half-even too: 50% of 5 cents is 2, of 7 cents is 4
+    expect([M.percentOf(kes(5), 5_000), M.percentOf(kes(7), 5_000)]).toEqual([kes(2), kes(4)])
+    expect(() => M.multiplyByRatio(kes(100), 1, 0)).toThrow("ratio must be integer/positive integer: 1/0")
     expect(M.bps(1_250)).toBe(1_250)
   })
 
