@@ -1,6 +1,6 @@
 /** SellerStore over PostgreSQL: stores, listings (products + variants), stock, ledger lines, payouts. */
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
-import type { StoreId } from "../../domain/ids.js"
+import type { OrderId, StoreId, VariantId } from "../../domain/ids.js"
 import { Effect, Layer, Option, Schema } from "effect"
 import { SellerStore, SkuTaken } from "../../application/seller/seller.port.js"
 import type { StockLine } from "../../application/seller/seller.port.js"
@@ -18,7 +18,7 @@ type ProductRow = {
   id: string; store_id: string; brand_id: string | null; category_id: string | null; title: string; description: string; base_price: number
   currency: string; media: Array<string>; state: string; rejection_reason: string | null; commission_rate_bps: number
 }
-type VariantRow = { id: string; product_id: string; sku: string; attributes: Record<string, string>; price_override: number | null; weight_grams: number; on_hand: number; reserved: number }
+type VariantRow = { id: VariantId; product_id: string; sku: string; attributes: Record<string, string>; price_override: number | null; weight_grams: number; on_hand: number; reserved: number }
 
 const toListing = (p: ProductRow, variants: ReadonlyArray<VariantRow>): { listing: Listing; stock: ReadonlyArray<StockLine> } => {
   const currency = p.currency.trim() as Currency
@@ -135,7 +135,7 @@ export const SellerStoreLive = Layer.effect(
 
       variantOwner: (variantId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ store_id: string }>>`select p.store_id from variants v join products p on p.id = v.product_id where v.id = ${variantId}`),
+          q(db, (sql) => sql<Array<{ store_id: StoreId }>>`select p.store_id from variants v join products p on p.id = v.product_id where v.id = ${variantId}`),
           (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.store_id)
         ),
 
@@ -159,7 +159,7 @@ export const SellerStoreLive = Layer.effect(
 
       ledger: (storeId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ created_at: Date; kind: string; order_id: string | null; description: string | null; amount: number; currency: string }>>`
+          q(db, (sql) => sql<Array<{ created_at: Date; kind: string; order_id: OrderId | null; description: string | null; amount: number; currency: string }>>`
             select t.created_at, t.kind, t.order_id, t.description, e.amount, e.currency
               from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
              where e.account = 'SELLER_PAYABLE' and e.account_ref = ${storeId}

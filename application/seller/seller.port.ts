@@ -1,5 +1,5 @@
 /** SellerStore: a seller's store, listings, stock and money lines. */
-import type { StoreId } from "../../domain/ids.js"
+import type { OrderId, ProductId, StoreId, UserId, VariantId } from "../../domain/ids.js"
 import { Context, Data } from "effect"
 import type { Effect, Option } from "effect"
 import type { Listing } from "../../domain/catalogue.js"
@@ -13,7 +13,7 @@ export interface SellerStoreRef {
 }
 
 export interface StockLine {
-  readonly variantId: string
+  readonly variantId: VariantId
   readonly onHand: number
   readonly reserved: number
 }
@@ -21,7 +21,7 @@ export interface StockLine {
 export interface LedgerLine {
   readonly at: number
   readonly kind: string
-  readonly orderId?: string | undefined
+  readonly orderId?: OrderId | undefined
   readonly description: string
   /** positive: owed to the seller; negative: paid out */
   readonly amount: Money
@@ -46,19 +46,19 @@ export class SellerStore extends Context.Tag("amana/SellerStore")<
   SellerStore,
   {
     /** The store this user works for (an owner's own store first). */
-    readonly storeOf: (userId: string) => Effect.Effect<Option.Option<SellerStoreRef>, StoreUnavailable>
-    readonly listings: (storeId: string) => Effect.Effect<ReadonlyArray<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
+    readonly storeOf: (userId: UserId) => Effect.Effect<Option.Option<SellerStoreRef>, StoreUnavailable>
+    readonly listings: (storeId: StoreId) => Effect.Effect<ReadonlyArray<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
     /** Row-locked for the rest of the transaction. */
-    readonly loadListing: (productId: string) => Effect.Effect<Option.Option<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
+    readonly loadListing: (productId: ProductId) => Effect.Effect<Option.Option<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
     readonly insertListing: (listing: Listing, stock: ReadonlyMap<string, number>, at: number) => Effect.Effect<void, StoreUnavailable | SkuTaken>
     /** Writes the edited product and its variant set (a variant left out is deactivated, never deleted). */
     readonly updateListing: (listing: Listing, at: number) => Effect.Effect<void, StoreUnavailable | SkuTaken>
-    readonly variantOwner: (variantId: string) => Effect.Effect<Option.Option<string>, StoreUnavailable>
+    readonly variantOwner: (variantId: VariantId) => Effect.Effect<Option.Option<StoreId>, StoreUnavailable>
     /** false when reservations exceed the new on-hand figure */
-    readonly setStock: (variantId: string, onHand: number) => Effect.Effect<{ readonly ok: boolean; readonly reserved: number }, StoreUnavailable>
-    readonly ledger: (storeId: string) => Effect.Effect<ReadonlyArray<LedgerLine>, StoreUnavailable>
-    readonly payouts: (storeId: string) => Effect.Effect<ReadonlyArray<PayoutLine>, StoreUnavailable>
+    readonly setStock: (variantId: VariantId, onHand: number) => Effect.Effect<{ readonly ok: boolean; readonly reserved: number }, StoreUnavailable>
+    readonly ledger: (storeId: StoreId) => Effect.Effect<ReadonlyArray<LedgerLine>, StoreUnavailable>
+    readonly payouts: (storeId: StoreId) => Effect.Effect<ReadonlyArray<PayoutLine>, StoreUnavailable>
     /** Snapshots of this store's orders whose escrow was released. */
-    readonly settledSnapshots: (storeId: string) => Effect.Effect<ReadonlyArray<unknown>, StoreUnavailable>
+    readonly settledSnapshots: (storeId: StoreId) => Effect.Effect<ReadonlyArray<unknown>, StoreUnavailable>
   }
 >() {}

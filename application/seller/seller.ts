@@ -25,7 +25,7 @@ import { InvalidListing, NotASeller, SellerProductNotFound, SellerVariantNotFoun
 import { SellerStore } from "./seller.port.js"
 import type { SellerStoreRef } from "./seller.port.js"
 
-export const sellerStore = (userId: string) =>
+export const sellerStore = (userId: UserId) =>
   Effect.flatMap(SellerStore, (s) => Effect.flatMap(s.storeOf(userId), Option.match({ onNone: () => Effect.fail(new NotASeller()), onSome: Effect.succeed })))
 
 const invalid = (e: ParseResult.ParseError) => new InvalidListing({ issues: schemaIssues(e) })
@@ -49,7 +49,7 @@ export interface NewProduct {
   readonly variants: ReadonlyArray<NewVariant>
 }
 
-const ownListing = (store: SellerStoreRef, productId: string) =>
+const ownListing = (store: SellerStoreRef, productId: ProductId) =>
   Effect.gen(function* () {
     const found = yield* Effect.flatMap(SellerStore, (s) => s.loadListing(productId))
     if (Option.isNone(found) || found.value.listing.product.storeId !== store.storeId) return yield* new SellerProductNotFound({ productId })
@@ -70,7 +70,7 @@ const productUpdated = (listing: Listing, change: "CREATED" | "EDITED", at: numb
     ])
   )
 
-export const createProduct = (userId: string, input: NewProduct) =>
+export const createProduct = (userId: UserId, input: NewProduct) =>
   Effect.gen(function* () {
     const store = yield* sellerStore(userId)
     const ids = yield* Ids
@@ -114,7 +114,7 @@ export const createProduct = (userId: string, input: NewProduct) =>
         yield* productUpdated(listing, "CREATED", at)
       })
     )
-    return { listing, stock: variants.map((v) => ({ variantId: v.id as string, onHand: stock.get(v.id) ?? 0, reserved: 0 })) }
+    return { listing, stock: variants.map((v) => ({ variantId: v.id, onHand: stock.get(v.id) ?? 0, reserved: 0 })) }
   }).pipe(Effect.withSpan("Seller.createProduct"))
 
 export interface ProductEdit {
@@ -130,7 +130,7 @@ export interface ProductEdit {
 }
 
 /** A material edit (title, price, media, brand, variants) sends a verified product back to review. */
-export const editProduct = (userId: string, productId: string, edit: ProductEdit) =>
+export const editProduct = (userId: UserId, productId: ProductId, edit: ProductEdit) =>
   Effect.gen(function* () {
     const store = yield* sellerStore(userId)
     const ids = yield* Ids
@@ -171,11 +171,11 @@ export const editProduct = (userId: string, productId: string, edit: ProductEdit
     )
   }).pipe(Effect.withSpan("Seller.editProduct"))
 
-export const setCommissionRate = (userId: string, productId: string, commissionRateBps: number) => editProduct(userId, productId, { commissionRateBps })
+export const setCommissionRate = (userId: UserId, productId: ProductId, commissionRateBps: number) => editProduct(userId, productId, { commissionRateBps })
 
-export const listProducts = (userId: string) => Effect.flatMap(sellerStore(userId), (store) => Effect.flatMap(SellerStore, (s) => s.listings(store.storeId)))
+export const listProducts = (userId: UserId) => Effect.flatMap(sellerStore(userId), (store) => Effect.flatMap(SellerStore, (s) => s.listings(store.storeId)))
 
-export const setStock = (userId: string, variantId: string, onHand: number) =>
+export const setStock = (userId: UserId, variantId: VariantId, onHand: number) =>
   Effect.gen(function* () {
     const store = yield* sellerStore(userId)
     const uow = yield* UnitOfWork
@@ -222,7 +222,7 @@ export const rejectOrder = (userId: UserId, orderId: OrderId, reason: string) =>
  * payouts), the per-order breakdown (base price, platform fee, affiliate commission, net) and the
  * balance still owed.
  */
-export const statement = (userId: string) =>
+export const statement = (userId: UserId) =>
   Effect.gen(function* () {
     const store = yield* sellerStore(userId)
     const s = yield* SellerStore

@@ -11,6 +11,7 @@
  * answer or no answer is retried with backoff (MAX_ATTEMPTS in all, about 21 hours), and every
  * attempt is in the delivery log the seller can read.
  */
+import type { UserId } from "../../domain/ids.js"
 import { Clock, Effect, Option } from "effect"
 import { sellerStore } from "../seller/seller.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
@@ -109,7 +110,7 @@ export const deliverWebhook = (deliveryId: string) =>
   }).pipe(Effect.withSpan("Webhooks.deliver"))
 
 /** The seller registers (or replaces) its endpoint, which must be one deliveries may use; the new secret is shown once. */
-export const registerWebhook = (sellerUserId: string, url: string) =>
+export const registerWebhook = (sellerUserId: UserId, url: string) =>
   Effect.gen(function* () {
     const s = yield* sellerStore(sellerUserId)
     yield* Effect.flatMap(WebhookTransport, (t) => t.check(url))
@@ -118,14 +119,14 @@ export const registerWebhook = (sellerUserId: string, url: string) =>
     return { url, secret }
   })
 
-export const removeWebhook = (sellerUserId: string) =>
+export const removeWebhook = (sellerUserId: UserId) =>
   Effect.gen(function* () {
     const s = yield* sellerStore(sellerUserId)
     const uow = yield* UnitOfWork
     yield* uow.transaction(Effect.flatMap(WebhookStore, (w) => w.removeEndpoint(s.storeId)))
   })
 
-export const webhookLog = (sellerUserId: string, limit = 50) =>
+export const webhookLog = (sellerUserId: UserId, limit = 50) =>
   Effect.gen(function* () {
     const s = yield* sellerStore(sellerUserId)
     const w = yield* WebhookStore

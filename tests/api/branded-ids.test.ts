@@ -76,7 +76,9 @@ describe("an invalid id over HTTP is a 400 problem", () => {
     ["POST", "/api/v1/seller/orders/%20/accept"],
     ["GET", "/api/v1/products/prd%20x"],
     ["GET", "/api/v1/locations?parent=%20"],
-    ["DELETE", "/api/v1/cart/items/var%2Cx"]
+    ["DELETE", "/api/v1/cart/items/var%2Cx"],
+    ["PATCH", "/api/v1/seller/products/prd%20x"],
+    ["PUT", "/api/v1/seller/inventory/%20"]
   ])("%s %s", async (method, path) => {
     const res = await call(api, method, path, { token })
     expect(res.status).toBe(400)

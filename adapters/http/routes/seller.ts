@@ -4,7 +4,7 @@ import type { Listing } from "../../../domain/catalogue.js"
 import type { StockLine } from "../../../application/seller/seller.port.js"
 import { acceptOrder, createProduct, editProduct, listProducts, rejectOrder, setCommissionRate, setStock, statement, storeOrder, storeOrders } from "../../../application/seller/seller.js"
 import { endpoint, me } from "../endpoint.js"
-import { Id, IdParam, Instant, Money, OrderIdParam, Paging } from "../wire.js"
+import { Instant, Money, OrderIdParam, Paging, ProductIdParam, VariantIdParam, WireBrandId, WireCategoryId, WireVariantId } from "../wire.js"
 import { OrderDetail, OrderListItem } from "./orders.js"
 
 const Attributes = Schema.Record({ key: Schema.String.pipe(Schema.maxLength(40)), value: Schema.String.pipe(Schema.maxLength(100)) })
@@ -75,8 +75,8 @@ export const sellerRoutes = [
       description: Schema.optionalWith(Description, { default: () => "" }),
       basePrice: Money,
       media: Schema.optionalWith(Media, { default: () => [] }),
-      brandId: Schema.optional(Id),
-      categoryId: Schema.optional(Id),
+      brandId: Schema.optional(WireBrandId),
+      categoryId: Schema.optional(WireCategoryId),
       commissionRateBps: Schema.optionalWith(Bps, { default: () => 0 }),
       variants: Schema.Array(Schema.Struct({ sku: Sku, attributes: Schema.optionalWith(Attributes, { default: () => ({}) }), priceOverride: Schema.optional(Money), weightGrams: Grams, stock: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 1_000_000)), { default: () => 0 }) })).pipe(
         Schema.minItems(1),
@@ -94,16 +94,16 @@ export const sellerRoutes = [
     tag: "Seller",
     summary: "Edit a product; a material edit (title, price, media, brand, variants) sends it back to PENDING_REVIEW",
     auth: "required",
-    params: IdParam,
+    params: ProductIdParam,
     body: Schema.Struct({
       title: Schema.optional(Title),
       description: Schema.optional(Description),
       basePrice: Schema.optional(Money),
       media: Schema.optional(Media),
-      brandId: Schema.optional(Schema.NullOr(Id)),
-      categoryId: Schema.optional(Schema.NullOr(Id)),
+      brandId: Schema.optional(Schema.NullOr(WireBrandId)),
+      categoryId: Schema.optional(Schema.NullOr(WireCategoryId)),
       commissionRateBps: Schema.optional(Bps),
-      variants: Schema.optional(Schema.Array(Schema.Struct({ id: Schema.optional(Id), sku: Sku, attributes: Schema.optionalWith(Attributes, { default: () => ({}) }), priceOverride: Schema.optional(Money), weightGrams: Grams })).pipe(Schema.minItems(1), Schema.maxItems(50)))
+      variants: Schema.optional(Schema.Array(Schema.Struct({ id: Schema.optional(WireVariantId), sku: Sku, attributes: Schema.optionalWith(Attributes, { default: () => ({}) }), priceOverride: Schema.optional(Money), weightGrams: Grams })).pipe(Schema.minItems(1), Schema.maxItems(50)))
     }),
     response: SellerProduct,
     errors: [400, 401, 403, 404, 409, 422],
@@ -115,7 +115,7 @@ export const sellerRoutes = [
     tag: "Seller",
     summary: "Set the affiliate commission rate the store offers on a product",
     auth: "required",
-    params: IdParam,
+    params: ProductIdParam,
     body: Schema.Struct({ commissionRateBps: Bps }),
     response: SellerProduct,
     errors: [400, 401, 403, 404],
@@ -127,7 +127,7 @@ export const sellerRoutes = [
     tag: "Seller",
     summary: "Set the units on hand of a variant (never below what unpaid checkouts reserve)",
     auth: "required",
-    params: IdParam,
+    params: VariantIdParam,
     body: Schema.Struct({ onHand: Schema.Int.pipe(Schema.between(0, 1_000_000)) }),
     response: Schema.Struct({ variantId: Schema.String, onHand: Schema.Int, reserved: Schema.Int }),
     errors: [400, 401, 403, 404, 409],
