@@ -27,7 +27,7 @@ export interface DispatchOrder {
   readonly orderId: OrderId
   readonly actor: Actor
   /** Manual assignment (admin): this rider. */
-  readonly riderUserId?: string | undefined
+  readonly riderUserId?: UserId | undefined
   readonly reason?: string | undefined
 }
 
@@ -97,7 +97,7 @@ export const sellerDispatch = (sellerUserId: UserId, orderId: OrderId) =>
   })
 
 /** Back-office: an admin assigns a rider by hand (audited). */
-export const assignRiderByHand = (admin: AdminActor, cmd: { readonly orderId: OrderId; readonly riderUserId: string; readonly note: string }) =>
+export const assignRiderByHand = (admin: AdminActor, cmd: { readonly orderId: OrderId; readonly riderUserId: UserId; readonly note: string }) =>
   Effect.gen(function* () {
     yield* authorize(admin, "exceptions.work")
     const note = yield* requiredText(cmd.note, "a note")

@@ -3,6 +3,7 @@
  * the RIDER role serving zones; picked by load and score) and a logistics partner over HTTP (which
  * assigns its own riders and reports status by a signed webhook).
  */
+import type { LocationId, OrderId, StoreId, UserId, ZoneId } from "../../domain/ids.js"
 import { Context, Data } from "effect"
 import type { Effect } from "effect"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
@@ -10,21 +11,21 @@ import type { StoreUnavailable } from "../ports/unit-of-work.js"
 export interface DispatchRequest {
   /** Our id for the delivery: the partner's idempotency key, so a retried create makes one delivery. */
   readonly deliveryId: string
-  readonly orderId: string
-  readonly zoneId: string
+  readonly orderId: OrderId
+  readonly zoneId: ZoneId
   readonly attempt: number
   /** Location id of the destination (pickup point, market, town or county). */
-  readonly destination: string
-  readonly storeId: string
+  readonly destination: LocationId
+  readonly storeId: StoreId
   readonly buyerPhone: string
   /** An admin's choice: this rider, whatever the ranking says. */
-  readonly riderUserId?: string | undefined
+  readonly riderUserId?: UserId | undefined
   /** Riders who already failed this order are not asked again. */
-  readonly excludeRiders?: ReadonlyArray<string> | undefined
+  readonly excludeRiders?: ReadonlyArray<UserId> | undefined
 }
 
 export type Assignment =
-  | { readonly carrier: "RIDER"; readonly riderUserId: string; readonly riderName: string; readonly riderPhone: string }
+  | { readonly carrier: "RIDER"; readonly riderUserId: UserId; readonly riderName: string; readonly riderPhone: string }
   | { readonly carrier: "PARTNER"; readonly partner: string; readonly partnerRef: string; readonly riderName: string; readonly riderPhone: string }
 
 export class NoCarrierAvailable extends Data.TaggedError("NoCarrierAvailable")<{ readonly orderId: string; readonly zoneId: string; readonly detail: string }> {

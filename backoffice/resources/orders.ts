@@ -5,7 +5,7 @@
  */
 import type { ResourceWithOptions } from "adminjs"
 import { Effect } from "effect"
-import { OrderId } from "../../domain/ids.js"
+import { OrderId, UserId } from "../../domain/ids.js"
 import { assignRiderByHand } from "../../application/fulfilment/dispatch-order.js"
 import { resolveDispute } from "../../application/fulfilment/disputes.js"
 import { FormError, readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
@@ -93,9 +93,9 @@ export const ordersResource = (ctx: BackofficeContext): ResourceWithOptions => (
         ],
         when: (p) => p["state"] === "ACCEPTED" || p["state"] === "DELIVERY_FAILED",
         run: (actor, payload, id) =>
-          Effect.flatMap(recordIdAs(OrderId, id, "order"), (orderId) =>
+          Effect.flatMap(Effect.all([recordIdAs(OrderId, id, "order"), recordIdAs(UserId, text(payload, "riderUserId"), "rider (user id)")]), ([orderId, riderUserId]) =>
             Effect.map(
-              assignRiderByHand(actor, { orderId, riderUserId: text(payload, "riderUserId") ?? "", note: text(payload, "note") ?? "" }),
+              assignRiderByHand(actor, { orderId, riderUserId, note: text(payload, "note") ?? "" }),
               () => `Order ${orderId} dispatched`
             )
           )

@@ -5,7 +5,7 @@
  * B2C -> Result -> SUCCEEDED, every account balanced and the seller paid exactly base − fee −
  * commission whatever incentives the buyer had. Then the unhappy paths.
  */
-import { OrderId } from "../../domain/ids.js"
+import { OrderId, UserId } from "../../domain/ids.js"
 import { createHmac } from "node:crypto"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -345,11 +345,11 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     // Operations step in: an admin assigns a rider by hand (audited); the dispatch timer is closed.
     const ops: AdminActor = { id: "adm_ops2", email: "ops2@amana.test", role: "PLATFORM_ADMIN" }
     await db.sql`insert into admin_users (id, email, password_hash, role) values (${ops.id}, ${ops.email}, 'x', 'PLATFORM_ADMIN')`
-    const byHand = await api.runtime.runPromise(assignRiderByHand(ops, { orderId: OrderId.make(paid.orderId), riderUserId: RIDER.id, note: "late: sending Otieno" }))
+    const byHand = await api.runtime.runPromise(assignRiderByHand(ops, { orderId: OrderId.make(paid.orderId), riderUserId: UserId.make(RIDER.id), note: "late: sending Otieno" }))
     expect(byHand.assignment).toMatchObject({ carrier: "RIDER", riderUserId: RIDER.id })
     expect(await orderState(db.sql, paid.orderId)).toBe("DISPATCHED")
     expect(await db.sql`select action, entity_id from audit_log where action = 'ORDER.ASSIGN_RIDER'`).toEqual([{ action: "ORDER.ASSIGN_RIDER", entity_id: paid.orderId }])
-    const forbidden = await api.runtime.runPromise(Effect.either(assignRiderByHand({ ...ops, role: "AUDITOR" }, { orderId: OrderId.make(paid.orderId), riderUserId: RIDER.id, note: "x" })))
+    const forbidden = await api.runtime.runPromise(Effect.either(assignRiderByHand({ ...ops, role: "AUDITOR" }, { orderId: OrderId.make(paid.orderId), riderUserId: UserId.make(RIDER.id), note: "x" })))
     expect(forbidden._tag === "Left" && forbidden.left._tag).toBe("AdminForbidden")
   })
 

@@ -1,4 +1,5 @@
 /** The HTTP logistics-partner adapter against the fake partner: create (idempotent), refuse, fail, cancel. */
+import { LocationId, OrderId, StoreId, ZoneId } from "../../domain/ids.js"
 import { FetchHttpClient } from "@effect/platform"
 import { Effect, Either, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -17,7 +18,7 @@ afterAll(async () => {
 
 const partner = (apiKey = "lp-test-key") =>
   makeLogisticsPartner({ name: "swiftboda", baseUrl: fake.baseUrl, apiKey: Redacted.make(apiKey), webhookSecret: Redacted.make(fake.secret), timeoutMs: 2_000 }).pipe(Effect.provide(FetchHttpClient.layer))
-const request = (deliveryId: string): DispatchRequest => ({ deliveryId, orderId: "ord_1", zoneId: "zone_1", attempt: 1, destination: "KE-047-westlands", storeId: "sto_1", buyerPhone: "254711000002" })
+const request = (deliveryId: string): DispatchRequest => ({ deliveryId, orderId: OrderId.make("ord_1"), zoneId: ZoneId.make("zone_1"), attempt: 1, destination: LocationId.make("KE-047-westlands"), storeId: StoreId.make("sto_1"), buyerPhone: "254711000002" })
 const run = <A, E>(f: (p: Effect.Effect.Success<ReturnType<typeof partner>>) => Effect.Effect<A, E>) => Effect.runPromise(Effect.either(Effect.flatMap(partner(), f)))
 
 describe("logistics partner adapter", () => {
