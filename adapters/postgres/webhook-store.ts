@@ -2,6 +2,8 @@
  * Merchant webhooks over PostgreSQL: endpoints on `stores`, attempts in `webhook_deliveries`, and
  * each attempt a graphile-worker job (`webhooks__deliver`) added in the caller's transaction.
  */
+// Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
+import type { StoreId } from "../../domain/ids.js"
 import { randomBytes } from "node:crypto"
 import { Effect, Layer, Option } from "effect"
 import { WebhookStore } from "../../application/webhooks/webhook.port.js"
@@ -33,7 +35,7 @@ export const WebhookStoreLive = Layer.effect(
         }),
       lockDelivery: (deliveryId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; store_id: string; event_id: string; event_type: WebhookEventType; body: string; status: "PENDING" | "DELIVERED" | "FAILED"; attempts: number; url: string | null; secret: string | null }>>`
+          q(db, (sql) => sql<Array<{ id: string; store_id: StoreId; event_id: string; event_type: WebhookEventType; body: string; status: "PENDING" | "DELIVERED" | "FAILED"; attempts: number; url: string | null; secret: string | null }>>`
             select w.id, w.store_id, w.event_id, w.event_type, w.body, w.status, w.attempts, s.webhook_url as url, s.webhook_secret as secret
               from webhook_deliveries w join stores s on s.id = w.store_id where w.id = ${deliveryId} for update of w`),
           (rows) =>

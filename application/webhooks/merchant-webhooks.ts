@@ -11,8 +11,9 @@
  * answer or no answer is retried with backoff (MAX_ATTEMPTS in all, about 21 hours), and every
  * attempt is in the delivery log the seller can read.
  */
+import { StoreId } from "../../domain/ids.js"
 import type { UserId } from "../../domain/ids.js"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Option, Schema } from "effect"
 import { sellerStore } from "../seller/seller.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { WebhookStore, WebhookTransport } from "./webhook.port.js"
@@ -58,8 +59,8 @@ const PRIVATE_KEYS = new Set(["actor", "buyerId", "adminId", "adminRole", "audit
 export const enqueueMerchantWebhook = (event: { readonly id: string; readonly type: string; readonly payload: Readonly<Record<string, unknown>>; readonly occurredAt: number }) =>
   Effect.gen(function* () {
     const type = webhookTypeOf(event.type)
-    const storeId = event.payload["storeId"]
-    if (type === undefined || typeof storeId !== "string") return
+    const storeId = Option.getOrUndefined(Schema.decodeUnknownOption(StoreId)(event.payload["storeId"]))
+    if (type === undefined || storeId === undefined) return
     const store = yield* WebhookStore
     const endpoint = yield* store.endpointOf(storeId)
     if (Option.isNone(endpoint)) return

@@ -1,4 +1,5 @@
 /** Merchant webhooks: where a store's endpoint is, the delivery log, and how a signed POST is made. */
+import type { StoreId } from "../../domain/ids.js"
 import { Context, Data } from "effect"
 import type { Effect, Option } from "effect"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
@@ -7,7 +8,7 @@ export type WebhookEventType = "ORDER_CREATED" | "ORDER_PAID" | "ORDER_CANCELLED
 
 export interface PendingDelivery {
   readonly id: string
-  readonly storeId: string
+  readonly storeId: StoreId
   readonly eventId: string
   readonly eventType: WebhookEventType
   readonly body: string
@@ -34,9 +35,9 @@ export interface DeliveryLogEntry {
 export class WebhookStore extends Context.Tag("amana/WebhookStore")<
   WebhookStore,
   {
-    readonly endpointOf: (storeId: string) => Effect.Effect<Option.Option<{ readonly url: string }>, StoreUnavailable>
+    readonly endpointOf: (storeId: StoreId) => Effect.Effect<Option.Option<{ readonly url: string }>, StoreUnavailable>
     /** Writes the delivery (once per store and event) and schedules its first attempt in the same transaction. */
-    readonly enqueue: (d: { readonly storeId: string; readonly eventId: string; readonly eventType: WebhookEventType; readonly url: string; readonly body: string }) => Effect.Effect<void, StoreUnavailable>
+    readonly enqueue: (d: { readonly storeId: StoreId; readonly eventId: string; readonly eventType: WebhookEventType; readonly url: string; readonly body: string }) => Effect.Effect<void, StoreUnavailable>
     readonly lockDelivery: (deliveryId: string) => Effect.Effect<Option.Option<PendingDelivery>, StoreUnavailable>
     readonly recordAttempt: (
       deliveryId: string,
@@ -45,9 +46,9 @@ export class WebhookStore extends Context.Tag("amana/WebhookStore")<
     /** Schedules another attempt (a worker job) at `runAt`. */
     readonly schedule: (deliveryId: string, runAt: number) => Effect.Effect<void, StoreUnavailable>
     /** Sets the endpoint with a fresh random secret (returned once). */
-    readonly setEndpoint: (storeId: string, url: string) => Effect.Effect<{ readonly secret: string }, StoreUnavailable>
-    readonly removeEndpoint: (storeId: string) => Effect.Effect<void, StoreUnavailable>
-    readonly log: (storeId: string, limit: number) => Effect.Effect<ReadonlyArray<DeliveryLogEntry>, StoreUnavailable>
+    readonly setEndpoint: (storeId: StoreId, url: string) => Effect.Effect<{ readonly secret: string }, StoreUnavailable>
+    readonly removeEndpoint: (storeId: StoreId) => Effect.Effect<void, StoreUnavailable>
+    readonly log: (storeId: StoreId, limit: number) => Effect.Effect<ReadonlyArray<DeliveryLogEntry>, StoreUnavailable>
   }
 >() {}
 

@@ -8,6 +8,7 @@
  * Only loopback receivers are ever contacted: every other address here is refused before any
  * packet is sent, which is what the tests prove.
  */
+import { StoreId } from "../../domain/ids.js"
 import { createServer } from "node:http"
 import type { Server, ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -122,8 +123,8 @@ describe("registration and delivery", () => {
     await api.runtime.runPromise(
       Effect.gen(function* () {
         const store = yield* WebhookStore
-        yield* store.setEndpoint(shop.storeId, url)
-        yield* store.enqueue({ storeId: shop.storeId, eventId, eventType: "ORDER_PAID", url, body: JSON.stringify({ id: eventId }) })
+        yield* store.setEndpoint(StoreId.make(shop.storeId), url)
+        yield* store.enqueue({ storeId: StoreId.make(shop.storeId), eventId, eventType: "ORDER_PAID", url, body: JSON.stringify({ id: eventId }) })
       })
     )
     const [row] = await db.sql<Array<{ id: string }>>`select id from webhook_deliveries where store_id = ${shop.storeId}`
