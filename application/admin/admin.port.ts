@@ -3,6 +3,7 @@
  * lock in the current UnitOfWork transaction, so two reviewers deciding the same record serialize
  * and the second one sees the first one's outcome.
  */
+import type { StoreId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { CommissionState } from "../../domain/commission.js"
 import type { Effect, Option } from "effect"
@@ -144,8 +145,8 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
     /** Appends to the hash-chained audit log (the chain is computed by the database); returns seq. */
     readonly audit: (entry: AuditEntry) => Effect.Effect<number, StoreUnavailable>
 
-    readonly lockSeller: (storeId: string) => Effect.Effect<Option.Option<SellerRecord>, StoreUnavailable>
-    readonly setSellerKyc: (storeId: string, change: { readonly state: StoreKycState; readonly reason: string | null; readonly by: string; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly lockSeller: (storeId: StoreId) => Effect.Effect<Option.Option<SellerRecord>, StoreUnavailable>
+    readonly setSellerKyc: (storeId: StoreId, change: { readonly state: StoreKycState; readonly reason: string | null; readonly by: string; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
 
     readonly lockProduct: (productId: string) => Effect.Effect<Option.Option<ProductRecord>, StoreUnavailable>
     /** `verified` is set when the product becomes VERIFIED: what was approved, for later diffs. */

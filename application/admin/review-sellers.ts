@@ -3,6 +3,7 @@
  * are sellable only while the store is VERIFIED (domain/catalogue.ts), so suspending or banning a
  * store takes all of them off sale at once without touching the products.
  */
+import type { StoreId } from "../../domain/ids.js"
 import { Clock, Effect } from "effect"
 import type { StoreKycState } from "../../domain/catalogue.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
@@ -26,7 +27,7 @@ export const sellerDecisions: { readonly [D in SellerDecision]: { readonly from:
 export const sellerDecisionAllowed = (state: StoreKycState, decision: SellerDecision): boolean => sellerDecisions[decision].from.includes(state)
 
 export interface DecideSeller {
-  readonly storeId: string
+  readonly storeId: StoreId
   readonly decision: SellerDecision
   readonly reason?: string | undefined
 }
@@ -45,7 +46,7 @@ export const decideSeller = (actor: AdminActor, cmd: DecideSeller) =>
         if (!rule.from.includes(seller.kycState)) return yield* new AdminIllegalChange({ entity: "seller", from: seller.kycState, change: cmd.decision })
         // the table keeps a reason only for the states that need one
         const keptReason = rule.to === "VERIFIED" ? null : reason
-        yield* store.setSellerKyc(seller.id, { state: rule.to, reason: keptReason, by: actor.id, at })
+        yield* store.setSellerKyc(cmd.storeId, { state: rule.to, reason: keptReason, by: actor.id, at })
         yield* recordAdminAction(
           actor,
           { action: `SELLER.${cmd.decision}`, entity: "store", entityId: seller.id, before: { kycState: seller.kycState, kycReason: seller.kycReason }, after: { kycState: rule.to, kycReason: keptReason }, reason },

@@ -1,5 +1,6 @@
 /** Sellers (KYC), brands and products: the review queues, PENDING first, oldest first. */
 import { Effect } from "effect"
+import { StoreId } from "../../domain/ids.js"
 import type { ResourceWithOptions } from "adminjs"
 import { changesSinceVerified, decideBrand, decideProduct } from "../../application/admin/review-catalogue.js"
 import type { CatalogueDecision } from "../../application/admin/review-catalogue.js"
@@ -8,7 +9,7 @@ import type { SellerDecision } from "../../application/admin/review-sellers.js"
 import type { ProductReviewedFields } from "../../application/admin/admin.port.js"
 import { canTransitionVerification } from "../../domain/catalogue.js"
 import type { StoreKycState, VerificationState } from "../../domain/catalogue.js"
-import { readOnlyActions, text, writeAction } from "../actions.js"
+import { readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
 import type { BackofficeContext, Field } from "../actions.js"
 import { money } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
@@ -31,7 +32,7 @@ export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => 
       variant,
       fields,
       when: (p) => sellerDecisionAllowed(p["kyc_state"] as StoreKycState, name),
-      run: (actor, payload, id) => Effect.as(decideSeller(actor, { storeId: id ?? "", decision: name, reason: text(payload, "reason") }), done)
+      run: (actor, payload, id) => Effect.flatMap(recordIdAs(StoreId, id, "store"), (storeId) => Effect.as(decideSeller(actor, { storeId, decision: name, reason: text(payload, "reason") }), done))
     })
   return {
     resource: new ReadModelResource(

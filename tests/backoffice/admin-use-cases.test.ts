@@ -3,7 +3,7 @@
  * events in the SAME transaction (one fails, nothing happens), roles are checked on the server,
  * incentive edits are new versions, refunds go through the order state machine.
  */
-import { UserId } from "../../domain/ids.js"
+import { StoreId, UserId } from "../../domain/ids.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import fc from "fast-check"
 import { Effect, Either, Option } from "effect"
@@ -131,10 +131,10 @@ describe("sellers", () => {
   it("suspend, ban and reinstate follow the KYC table, each with a reason and an audit row", async () => {
     await insertUser(db.sql, { id: "usr_uc_seller", phone: "254711999001", roles: ["SELLER_OWNER"] })
     await insertStore(db.sql, { id: "sto_uc", ownerId: "usr_uc_seller", name: "Duka la Mama" })
-    expect(tag(await go(decideSeller(actors.CATALOG_REVIEWER, { storeId: "sto_uc", decision: "SUSPEND" })))).toBe("AdminInvalidInput")
-    Either.getOrThrow(await go(decideSeller(actors.CATALOG_REVIEWER, { storeId: "sto_uc", decision: "SUSPEND", reason: "counterfeit reports" })))
-    expect(tag(await go(decideSeller(actors.CATALOG_REVIEWER, { storeId: "sto_uc", decision: "VERIFY" })))).toBe("AdminIllegalChange")
-    Either.getOrThrow(await go(decideSeller(actors.PLATFORM_ADMIN, { storeId: "sto_uc", decision: "REINSTATE", reason: "documents checked" })))
+    expect(tag(await go(decideSeller(actors.CATALOG_REVIEWER, { storeId: StoreId.make("sto_uc"), decision: "SUSPEND" })))).toBe("AdminInvalidInput")
+    Either.getOrThrow(await go(decideSeller(actors.CATALOG_REVIEWER, { storeId: StoreId.make("sto_uc"), decision: "SUSPEND", reason: "counterfeit reports" })))
+    expect(tag(await go(decideSeller(actors.CATALOG_REVIEWER, { storeId: StoreId.make("sto_uc"), decision: "VERIFY" })))).toBe("AdminIllegalChange")
+    Either.getOrThrow(await go(decideSeller(actors.PLATFORM_ADMIN, { storeId: StoreId.make("sto_uc"), decision: "REINSTATE", reason: "documents checked" })))
     expect(await db.sql`select kyc_state, kyc_reason from stores where id = 'sto_uc'`).toEqual([{ kyc_state: "VERIFIED", kyc_reason: null }])
     const actions = await db.sql`select action from audit_log where entity_id = 'sto_uc' order by seq`
     expect(actions.map((a) => a["action"])).toEqual(["SELLER.SUSPEND", "SELLER.REINSTATE"])
