@@ -28,10 +28,12 @@ export const actorOf = (currentAdmin: CurrentAdmin | undefined): AdminActor | un
   return { id, email: currentAdmin.email, role: role as AdminRole }
 }
 
-export const allowed = (capability: Capability) => (context: { currentAdmin?: CurrentAdmin }): boolean => {
-  const actor = actorOf(context.currentAdmin)
-  return actor !== undefined && can(actor.role, capability)
-}
+export const allowed =
+  (capability: Capability) =>
+  (context: { currentAdmin?: CurrentAdmin }): boolean => {
+    const actor = actorOf(context.currentAdmin)
+    return actor !== undefined && can(actor.role, capability)
+  }
 
 /** A form field of the generic ActionForm component. */
 export interface Field {
@@ -66,7 +68,8 @@ export const writeCapabilities = new Map<string, Capability>()
 /** Button labels per resource (AdminJS takes them from its translations). */
 export const actionLabels = new Map<string, Record<string, string>>()
 
-const messageOf = (e: unknown): string => (e instanceof Error || (typeof e === "object" && e !== null && "message" in e) ? String((e as { message: unknown }).message) : String(e))
+const messageOf = (e: unknown): string =>
+  e instanceof Error || (typeof e === "object" && e !== null && "message" in e) ? String((e as { message: unknown }).message) : String(e)
 /**
  * What the admin is told when an action fails: our own refusals say why (they are written for a
  * person); a store failure or anything unexpected gets a fixed sentence, and its text (a database's

@@ -93,7 +93,10 @@ export const makeCsrf = (options: CsrfOptions): Csrf => {
     if (existing !== undefined && COOKIE_VALUE.test(existing)) return existing
     const fresh = randomBytes(32).toString("base64url")
     res.locals["csrfCookie"] = fresh
-    res.append("Set-Cookie", `${cookieName}=${fresh}; Path=${options.production ? "/" : "/admin"}; HttpOnly; SameSite=Strict${options.production ? "; Secure" : ""}`)
+    res.append(
+      "Set-Cookie",
+      `${cookieName}=${fresh}; Path=${options.production ? "/" : "/admin"}; HttpOnly; SameSite=Strict${options.production ? "; Secure" : ""}`
+    )
     return fresh
   }
   const tokenFor = (req: Request, res: Response) => sign(browserId(req, res), loggedInSession(req))

@@ -6,31 +6,43 @@ const TODAY = `(date_trunc('day', now() at time zone 'Africa/Nairobi') at time z
 
 export const dashboardData = async (read: Read) => {
   const [gmv, byState, payments, exceptions, payouts, review, recent] = await Promise.all([
-    read((sql) => sql.unsafe<Array<{ currency: string; orders: number; total: number }>>(`
+    read((sql) =>
+      sql.unsafe<Array<{ currency: string; orders: number; total: number }>>(`
       select currency, count(*)::int as orders, coalesce(sum(total), 0)::bigint as total from orders
-       where paid_at >= ${TODAY} group by currency order by currency`)),
+       where paid_at >= ${TODAY} group by currency order by currency`)
+    ),
     read((sql) => sql<Array<{ state: string; n: number }>>`select state, count(*)::int as n from orders group by state order by n desc`),
-    read((sql) => sql.unsafe<Array<{ pending: number; failed_today: number; paid_today: number }>>(`
+    read((sql) =>
+      sql.unsafe<Array<{ pending: number; failed_today: number; paid_today: number }>>(`
       select count(*) filter (where status = 'PENDING')::int as pending,
              count(*) filter (where status in ('FAILED', 'CANCELLED') and requested_at >= ${TODAY})::int as failed_today,
              count(*) filter (where status = 'PAID' and requested_at >= ${TODAY})::int as paid_today
-        from mpesa_stk_requests`)),
-    read((sql) => sql<Array<{ kind: string; n: number; oldest: Date }>>`
-      select kind, count(*)::int as n, min(created_at) as oldest from exceptions where status = 'OPEN' group by kind order by n desc`),
-    read((sql) => sql<Array<{ batches: number; payouts: number; total: number; failed: number }>>`
+        from mpesa_stk_requests`)
+    ),
+    read(
+      (sql) => sql<Array<{ kind: string; n: number; oldest: Date }>>`
+      select kind, count(*)::int as n, min(created_at) as oldest from exceptions where status = 'OPEN' group by kind order by n desc`
+    ),
+    read(
+      (sql) => sql<Array<{ batches: number; payouts: number; total: number; failed: number }>>`
       select (select count(*)::int from payout_batches where state = 'DRAFT') as batches,
              (select count(*)::int from payouts p join payout_batches b on b.id = p.batch_id where b.state = 'DRAFT') as payouts,
              (select coalesce(sum(p.amount), 0)::bigint from payouts p join payout_batches b on b.id = p.batch_id where b.state = 'DRAFT') as total,
-             (select count(*)::int from payouts where status = 'FAILED') as failed`),
-    read((sql) => sql<Array<{ products: number; rereviews: number; brands: number; sellers: number; oldest: Date | null }>>`
+             (select count(*)::int from payouts where status = 'FAILED') as failed`
+    ),
+    read(
+      (sql) => sql<Array<{ products: number; rereviews: number; brands: number; sellers: number; oldest: Date | null }>>`
       select (select count(*)::int from products where state = 'PENDING_REVIEW') as products,
              (select count(*)::int from products where state = 'PENDING_REVIEW' and last_verified is not null) as rereviews,
              (select count(*)::int from brands where state = 'PENDING') as brands,
              (select count(*)::int from stores where kyc_state = 'PENDING') as sellers,
-             (select min(updated_at) from products where state = 'PENDING_REVIEW') as oldest`),
-    read((sql) => sql<Array<{ seq: number; at: Date; actor: string; action: string; entity_id: string | null; reason: string | null }>>`
+             (select min(updated_at) from products where state = 'PENDING_REVIEW') as oldest`
+    ),
+    read(
+      (sql) => sql<Array<{ seq: number; at: Date; actor: string; action: string; entity_id: string | null; reason: string | null }>>`
       select l.seq, l.at, coalesce(a.email, l.actor_id, l.actor_kind) as actor, l.action, l.entity_id, l.reason
-        from audit_log l left join admin_users a on a.id = l.actor_id order by l.seq desc limit 6`)
+        from audit_log l left join admin_users a on a.id = l.actor_id order by l.seq desc limit 6`
+    )
   ])
   const p = payouts[0]
   return {

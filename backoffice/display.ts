@@ -33,7 +33,15 @@ export const scopeText = (scope: PromotionScope | null | undefined): string => {
 }
 
 export const scopeIds = (scope: PromotionScope | null | undefined): string =>
-  !scope ? "" : scope._tag === "CATEGORY" ? scope.categoryIds.join(", ") : scope._tag === "SELLER" ? scope.storeIds.join(", ") : scope._tag === "PRODUCTS" ? scope.productIds.join(", ") : ""
+  !scope
+    ? ""
+    : scope._tag === "CATEGORY"
+      ? scope.categoryIds.join(", ")
+      : scope._tag === "SELLER"
+        ? scope.storeIds.join(", ")
+        : scope._tag === "PRODUCTS"
+          ? scope.productIds.join(", ")
+          : ""
 
 const NAIROBI_OFFSET_MS = 3 * 60 * 60_000
 

@@ -84,5 +84,10 @@ export const adminWriteGate =
     const capability = writeCapabilities.get(`${resourceId}:${action}`)
     const role = roleOf(req)
     if (capability !== undefined && role !== undefined && can(role, capability)) return next()
-    refuse(res, 403, "ADMIN.FORBIDDEN", capability ? `a ${String(role ?? "visitor")} may not ${action} ${resourceId}` : `${action} on ${resourceId} is not a back-office action`)
+    refuse(
+      res,
+      403,
+      "ADMIN.FORBIDDEN",
+      capability ? `a ${String(role ?? "visitor")} may not ${action} ${resourceId}` : `${action} on ${resourceId} is not a back-office action`
+    )
   }

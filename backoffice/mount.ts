@@ -37,7 +37,15 @@ import { listParamsGuard } from "./list-params.js"
 import type { Read } from "./read-model.js"
 import { brandsResource, productsResource, sellersResource } from "./resources/catalogue.js"
 import { discountCodesResource, promotionsResource } from "./resources/incentives.js"
-import { adminUsersResource, auditLogResource, commissionsResource, exceptionsResource, heldMoneyResource, payoutBatchesResource, payoutsResource } from "./resources/operations.js"
+import {
+  adminUsersResource,
+  auditLogResource,
+  commissionsResource,
+  exceptionsResource,
+  heldMoneyResource,
+  payoutBatchesResource,
+  payoutsResource
+} from "./resources/operations.js"
 import { callbacksResource, ledgerResource, ordersResource, paymentsResource } from "./resources/orders.js"
 import { PostgresAdminSessionStore } from "./session-store.js"
 import { log } from "../adapters/system/logging.js"
@@ -188,17 +196,36 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
   })
   // formidable's own defaults are 20 MB of fields and 1,000 of them
   const formOptions = { maxFieldsSize: options.maxBodyBytes, maxFileSize: options.maxBodyBytes, maxFields: 500 }
-  const csrf = makeCsrf({ production: options.production, secret: options.sessionSecret, publicOrigins: options.publicOrigins, formOptions, refuse: options.refuse })
+  const csrf = makeCsrf({
+    production: options.production,
+    secret: options.sessionSecret,
+    publicOrigins: options.publicOrigins,
+    formOptions,
+    refuse: options.refuse
+  })
   const describe = (resourceId: string): ReadonlyMap<string, string> | undefined => {
     try {
-      return new Map(admin.findResource(resourceId).properties().map((p) => [p.path(), String(p.type())]))
+      return new Map(
+        admin
+          .findResource(resourceId)
+          .properties()
+          .map((p) => [p.path(), String(p.type())])
+      )
     } catch {
       return undefined
     }
   }
   // The session runs before the guards; the router's own session middleware then sees req.session and steps aside.
   // Pages get their CSP nonce and CSRF token; changes must come from our pages (Origin, token); the role gate; list queries.
-  app.use(ADMIN_ROOT, options.bodyGuard, sessionMiddleware, adminPages(csrf.tokenFor), csrf.guard, adminWriteGate(options.refuse), listParamsGuard(describe, options.refuse))
+  app.use(
+    ADMIN_ROOT,
+    options.bodyGuard,
+    sessionMiddleware,
+    adminPages(csrf.tokenFor),
+    csrf.guard,
+    adminWriteGate(options.refuse),
+    listParamsGuard(describe, options.refuse)
+  )
 
   const router = AdminJSExpress.buildAuthenticatedRouter(
     admin,
@@ -207,7 +234,13 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
       cookiePassword: Redacted.value(options.sessionSecret),
       authenticate: async (email: string, password: string, context?: { req: express.Request }) => {
         const outcome = await runtime.runPromise(
-          Effect.either(authenticateAdmin({ email: String(email ?? ""), password: String(password ?? ""), clientAddress: context ? options.clientAddress(context.req) : "unknown" }))
+          Effect.either(
+            authenticateAdmin({
+              email: String(email ?? ""),
+              password: String(password ?? ""),
+              clientAddress: context ? options.clientAddress(context.req) : "unknown"
+            })
+          )
         )
         if (outcome._tag === "Left") {
           if (outcome.left._tag === "AdminLoginThrottled") throw new Error("tooManyRequests")
@@ -227,4 +260,3 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
   )
   app.use(ADMIN_ROOT, router)
 }
-

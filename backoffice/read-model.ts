@@ -5,7 +5,7 @@
  * application use case.
  */
 import { BaseProperty, BaseRecord, BaseResource } from "adminjs"
-import type { ActionContext, PropertyType , Filter } from "adminjs"
+import type { ActionContext, PropertyType, Filter } from "adminjs"
 import type { CancellableQuery, Sql } from "../adapters/postgres/database.js"
 import { parseInstant } from "./instants.js"
 
@@ -119,7 +119,9 @@ export class ReadModelResource extends BaseResource {
 
   override async count(filter: Filter, _context?: ActionContext): Promise<number> {
     const w = this.where(filter)
-    const rows = await this.read((sql) => sql.unsafe<Array<{ n: number }>>(`select count(*)::int as n from (${this.spec.query}) r ${w.text}`, w.values as never))
+    const rows = await this.read((sql) =>
+      sql.unsafe<Array<{ n: number }>>(`select count(*)::int as n from (${this.spec.query}) r ${w.text}`, w.values as never)
+    )
     return rows[0]?.n ?? 0
   }
 
@@ -138,14 +140,19 @@ export class ReadModelResource extends BaseResource {
     const limit = Math.min(Math.max(whole(options.limit, 10), 1), 500)
     const offset = Math.min(Math.max(whole(options.offset, 0), 0), 500_000_000)
     const rows = await this.read((sql) =>
-      sql.unsafe<Array<Record<string, unknown>>>(`select * from (${this.spec.query}) r ${w.text} order by ${order} limit ${limit} offset ${offset}`, w.values as never)
+      sql.unsafe<Array<Record<string, unknown>>>(
+        `select * from (${this.spec.query}) r ${w.text} order by ${order} limit ${limit} offset ${offset}`,
+        w.values as never
+      )
     )
     return rows.map((row) => this.toRecord(row))
   }
 
   override async findOne(id: string, _context?: ActionContext): Promise<BaseRecord | null> {
     const idPath = this.spec.properties.find((p) => p.isId)?.path ?? "id"
-    const rows = await this.read((sql) => sql.unsafe<Array<Record<string, unknown>>>(`select * from (${this.spec.query}) r where r.${quote(idPath)}::text = $1`, [id]))
+    const rows = await this.read((sql) =>
+      sql.unsafe<Array<Record<string, unknown>>>(`select * from (${this.spec.query}) r where r.${quote(idPath)}::text = $1`, [id])
+    )
     const row = rows[0]
     if (!row) return null
     const extra = this.spec.detail ? await this.spec.detail(this.read, id, row) : {}

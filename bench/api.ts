@@ -48,7 +48,9 @@ try {
       const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "api-load.ts")], { stdio: ["pipe", "pipe", "inherit"] })
       let out = ""
       child.stdout.on("data", (d: Buffer) => (out += d.toString()))
-      child.once("exit", (code) => (code === 0 ? ok(JSON.parse(out) as { latencies: Array<number>; wallMs: number }) : fail(new Error(`load generator exited ${code}`))))
+      child.once("exit", (code) =>
+        code === 0 ? ok(JSON.parse(out) as { latencies: Array<number>; wallMs: number }) : fail(new Error(`load generator exited ${code}`))
+      )
       child.stdin.end(JSON.stringify({ url, tokens, clients: CLIENTS, from, count, products: PRODUCTS }))
     })
   const silence = console.log

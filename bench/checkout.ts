@@ -40,7 +40,13 @@ try {
     payerPhone: "254708374149"
   })
   // Warm-up: JIT, prepared statements, caches.
-  await runtime.runPromise(Effect.forEach(Array.from({ length: 200 }, (_, i) => i + CHECKOUTS), (i) => placeCheckout(command(i)), { concurrency: CLIENTS }))
+  await runtime.runPromise(
+    Effect.forEach(
+      Array.from({ length: 200 }, (_, i) => i + CHECKOUTS),
+      (i) => placeCheckout(command(i)),
+      { concurrency: CLIENTS }
+    )
+  )
 
   const latencies: Array<number> = []
   const started = performance.now()

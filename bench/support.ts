@@ -38,7 +38,13 @@ export const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[M
 
 export const summarise = (latenciesMs: ReadonlyArray<number>, wallMs: number) => {
   const sorted = [...latenciesMs].sort((a, b) => a - b)
-  return { count: sorted.length, perSecond: (sorted.length / wallMs) * 1000, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN }
+  return {
+    count: sorted.length,
+    perSecond: (sorted.length / wallMs) * 1000,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? NaN
+  }
 }
 
 /** pgbench's TPC-B-like workload on the same server at the same concurrency, in a scratch database. */
@@ -77,7 +83,15 @@ export const seedBenchWorld = async (pool: Sql, products: number) => {
     await insertProduct(pool, { id: `prd_${p}`, storeId: `sto_${p % 5}`, title: `Product ${p}`, price: 500_00 + p * 37_00, commissionBps: 500 })
     await insertVariant(pool, { id: `var_${p}`, productId: `prd_${p}`, sku: `SKU-${p}`, weightGrams: 300 + p * 20, storeId: `sto_${p % 5}`, onHand: 1_000_000 })
   }
-  await insertZone(pool, { id: "zone_nbi", name: "Nairobi", covers: ["KE-047"], rates: [{ id: "flat", kind: "FLAT", amount: 250_00 }, { id: "free", kind: "FREE_OVER", threshold: 5_000_00 }] })
+  await insertZone(pool, {
+    id: "zone_nbi",
+    name: "Nairobi",
+    covers: ["KE-047"],
+    rates: [
+      { id: "flat", kind: "FLAT", amount: 250_00 },
+      { id: "free", kind: "FREE_OVER", threshold: 5_000_00 }
+    ]
+  })
   await insertPromotion(pool, {
     id: "promo_bench",
     name: "5% off",

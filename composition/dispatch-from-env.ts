@@ -19,7 +19,8 @@ export const RiderDispatchFromEnv: Layer.Layer<RiderDispatch, ConfigError, Datab
     if (Option.isNone(config)) return pool
     const partner = yield* makeLogisticsPartner(config.value)
     return RiderDispatch.of({
-      assign: (req) => (req.riderUserId !== undefined ? pool.assign(req) : pool.assign(req).pipe(Effect.catchTag("NoCarrierAvailable", () => partner.assign(req)))),
+      assign: (req) =>
+        req.riderUserId !== undefined ? pool.assign(req) : pool.assign(req).pipe(Effect.catchTag("NoCarrierAvailable", () => partner.assign(req))),
       cancel: (assignment, reason) => (assignment.carrier === "PARTNER" ? partner.cancel(assignment, reason) : pool.cancel(assignment, reason))
     })
   })

@@ -11,7 +11,17 @@ import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/
 import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
 import { pollPush, reconcileCallback, sweepUnrecordedPushes } from "../application/payments/reconcile.js"
 import { selectWeeklyPayoutBatch } from "../application/payouts/select-payout-batch.js"
-import { applyB2CResult, applyB2CStatus, applyB2CTimeout, requestRefund, startPayoutBatch, submitPayout, submitRefund, submitStatusQuery, sweepUnansweredB2C } from "../application/payouts-execution/execute.js"
+import {
+  applyB2CResult,
+  applyB2CStatus,
+  applyB2CTimeout,
+  requestRefund,
+  startPayoutBatch,
+  submitPayout,
+  submitRefund,
+  submitStatusQuery,
+  sweepUnansweredB2C
+} from "../application/payouts-execution/execute.js"
 import { deliverWebhook, enqueueMerchantWebhook, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
 import type { EventHandler } from "../adapters/postgres/event-handler.js"
 import { WEBHOOK_TASK } from "../adapters/postgres/webhook-store.js"
@@ -44,11 +54,15 @@ const B2CCallbackPayload = Schema.Union(
     callbackToken: Schema.optional(Schema.String),
     report: Schema.optional(B2CReport)
   }),
-  Schema.transform(Schema.extend(Schema.Struct({ callbackId: Schema.Number }), B2CReport), Schema.Struct({ callbackId: Schema.Number, kind: Schema.Literal("B2C_RESULT"), report: B2CReport }), {
-    strict: false,
-    decode: ({ callbackId, ...report }) => ({ callbackId, kind: "B2C_RESULT" as const, report }),
-    encode: ({ callbackId, report }) => ({ callbackId, ...report })
-  })
+  Schema.transform(
+    Schema.extend(Schema.Struct({ callbackId: Schema.Number }), B2CReport),
+    Schema.Struct({ callbackId: Schema.Number, kind: Schema.Literal("B2C_RESULT"), report: B2CReport }),
+    {
+      strict: false,
+      decode: ({ callbackId, ...report }) => ({ callbackId, kind: "B2C_RESULT" as const, report }),
+      encode: ({ callbackId, report }) => ({ callbackId, ...report })
+    }
+  )
 )
 const decodeCallback = (payload: unknown) => Effect.orDie(Schema.decodeUnknown(B2CCallbackPayload)(payload))
 
@@ -56,7 +70,12 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   // M-Pesa: a stored callback is confirmed by STK query and settled; every accepted push is also
   // polled (a "still processing" answer fails the job, and graphile-worker retries it with backoff).
   // Both ask Daraja before they lock anything, so they open their own transactions (and are idempotent by the push's state).
-  { name: "payments.reconcile-callback", on: ["MPESA_CALLBACK_RECEIVED"], handle: (e) => Effect.flatMap(str(e.payload, "callbackId"), reconcileCallback), ownTransactions: true },
+  {
+    name: "payments.reconcile-callback",
+    on: ["MPESA_CALLBACK_RECEIVED"],
+    handle: (e) => Effect.flatMap(str(e.payload, "callbackId"), reconcileCallback),
+    ownTransactions: true
+  },
   { name: "payments.poll-push", on: ["PAYMENT_STK_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "stkRequestId"), pollPush), ownTransactions: true },
   // Fulfilment and money out: notifications, merchant webhooks, SLA timers, refunds, payouts.
   { name: "notify.buyer", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("buyer", e) },
@@ -67,7 +86,9 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
     on: ["ORDER_ACCEPTED", "ORDER_CANCELLED", "ORDER_RETURNED", "ORDER_REFUNDED", "ORDER_COMPLETED"],
     handle: (e) =>
       Effect.flatMap(id(e.payload, "orderId", OrderId), (orderId) =>
-        e.type === "ORDER_ACCEPTED" ? startDispatchTimerFor(orderId, num(e.payload, "at", e.occurredAt.getTime())) : cancelTimers(orderId, num(e.payload, "at", e.occurredAt.getTime()))
+        e.type === "ORDER_ACCEPTED"
+          ? startDispatchTimerFor(orderId, num(e.payload, "at", e.occurredAt.getTime()))
+          : cancelTimers(orderId, num(e.payload, "at", e.occurredAt.getTime()))
       )
   },
   { name: "fulfilment.refund-returned", on: ["ORDER_RETURNED"], handle: (e) => Effect.flatMap(id(e.payload, "orderId", OrderId), refundReturnedOrder) },
@@ -81,14 +102,17 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
     handle: (e) =>
       Effect.flatMap(decodeCallback(e.payload), (c) => {
         const token = "callbackToken" in c ? c.callbackToken : undefined
-        return c.kind === "B2C_RESULT" && c.report !== undefined ? applyB2CResult(c.callbackId, c.report, token) : applyB2CTimeout(c.callbackId, token, c.report)
+        return c.kind === "B2C_RESULT" && c.report !== undefined
+          ? applyB2CResult(c.callbackId, c.report, token)
+          : applyB2CTimeout(c.callbackId, token, c.report)
       })
   },
   { name: "payouts.submit-status-query", on: ["B2C_STATUS_QUERY_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "queryId"), submitStatusQuery) },
   {
     name: "payouts.apply-status-result",
     on: ["MPESA_B2C_STATUS_RECEIVED"],
-    handle: (e) => Effect.flatMap(decodeCallback(e.payload), (c) => applyB2CStatus(c.callbackId, "callbackToken" in c ? c.callbackToken : undefined, c.kind, c.report))
+    handle: (e) =>
+      Effect.flatMap(decodeCallback(e.payload), (c) => applyB2CStatus(c.callbackId, "callbackToken" in c ? c.callbackToken : undefined, c.kind, c.report))
   }
 ]
 

@@ -18,7 +18,9 @@ export const startServer = async (runtime: PlatformRuntime, options: HttpOptions
   const publicOrigins = publicBaseUrl ? [new URL(publicBaseUrl).origin] : []
   return startHttp(runtime, {
     ...options,
-    mounts: [...(options.mounts ?? []), (app) =>
+    mounts: [
+      ...(options.mounts ?? []),
+      (app) =>
         mountBackoffice(app, runtime, {
           production: options.production,
           sessionSecret,
@@ -28,6 +30,7 @@ export const startServer = async (runtime: PlatformRuntime, options: HttpOptions
           clientAddress: (req) => clientAddressKey(req.ip),
           refuse: (res, status, code, detail) => sendProblem(res, problem(status, code, detail)),
           publicOrigins
-        })]
+        })
+    ]
   })
 }

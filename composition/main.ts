@@ -66,7 +66,10 @@ const main = async () => {
     log("stopping", { signal })
     // Some shutdown steps wait on promises that hold no I/O handle; keep the process alive until done.
     const keepAlive = setInterval(() => undefined, 1_000)
-    const step = (name: string, f: () => Promise<unknown>) => { log(`stop: ${name}`); return f().catch((e: unknown) => log(`stop: ${name} failed`, { error: String(e) })) }
+    const step = (name: string, f: () => Promise<unknown>) => {
+      log(`stop: ${name}`)
+      return f().catch((e: unknown) => log(`stop: ${name} failed`, { error: String(e) }))
+    }
     await step("http", () => new Promise<void>((done) => (server ? server.close(() => done()) : done())))
     await step("worker", async () => worker?.stop())
     await step("runtime", () => runtime.dispose())
@@ -83,9 +86,12 @@ const main = async () => {
 main().catch((e: unknown) => {
   // A database that cannot be reached or prepared is told with its cause and fix, not a stack.
   const told =
-    e instanceof DatabaseSetupError ? { problem: e.problem, fix: e.fix } : e instanceof MigrationError ? { problem: e.message } : { error: e instanceof Error ? e.stack : String(e) }
+    e instanceof DatabaseSetupError
+      ? { problem: e.problem, fix: e.fix }
+      : e instanceof MigrationError
+        ? { problem: e.message }
+        : { error: e instanceof Error ? e.stack : String(e) }
   logLine("error", "start-up failed", told)
   if (e instanceof DatabaseSetupError) console.error(`\nAmana could not start: ${e.problem}\nFix: ${e.fix}\n`)
   process.exit(1)
 })
-

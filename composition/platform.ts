@@ -37,13 +37,18 @@ import { notifierLayerFromEnv } from "./notifier-from-env.js"
 
 /** The persistence-backed ports over one pool. */
 export const persistenceLayer = (pool: Sql) =>
-  Layer.mergeAll(UnitOfWorkLive, OutboxLive, CheckoutStoreLive, OrderStoreLive, PayoutStoreLive, AdminStoreLive).pipe(Layer.provideMerge(DatabaseFromPool(pool)), Layer.provideMerge(IdsLive))
+  Layer.mergeAll(UnitOfWorkLive, OutboxLive, CheckoutStoreLive, OrderStoreLive, PayoutStoreLive, AdminStoreLive).pipe(
+    Layer.provideMerge(DatabaseFromPool(pool)),
+    Layer.provideMerge(IdsLive)
+  )
 
 /** The REST API's stores. */
 export const apiStoresLayer = Layer.mergeAll(AuthStoreLive, CatalogueReaderLive, CartStoreLive, PaymentStoreLive, BuyerOrderStoreLive, SellerStoreLive)
 
 /** Notifier from the environment (WhatsApp when WHATSAPP_TOKEN is set); the dev inbox (reader) is always there for GET /dev/messages. */
-export const notificationsLayer = Layer.merge(notifierLayerFromEnv(DevInboxPostgresLive), DevInboxPostgresLive).pipe(Layer.provide(SentMessageStorePostgresLive))
+export const notificationsLayer = Layer.merge(notifierLayerFromEnv(DevInboxPostgresLive), DevInboxPostgresLive).pipe(
+  Layer.provide(SentMessageStorePostgresLive)
+)
 
 /** Fulfilment and money out: stores, rider dispatch (pool, plus the partner when configured), handover codes, merchant webhook transport, B2C callback URLs. */
 export const fulfilmentLayer = Layer.mergeAll(
@@ -66,8 +71,12 @@ export const fulfilmentLayer = Layer.mergeAll(
  */
 export const LoginLimitsFromEnv = Layer.effect(
   LoginLimits,
-  Effect.map(Config.option(Config.integer("OTP_GLOBAL_LIMIT").pipe(Config.validate({ message: "OTP_GLOBAL_LIMIT must be a positive integer", validation: (n) => n > 0 }))), (global) =>
-    Option.match(global, { onNone: () => DEFAULT_LOGIN_LIMITS, onSome: (n) => ({ ...DEFAULT_LOGIN_LIMITS, codesGlobal: n, attemptsGlobal: 2 * n }) })
+  Effect.map(
+    Config.option(
+      Config.integer("OTP_GLOBAL_LIMIT").pipe(Config.validate({ message: "OTP_GLOBAL_LIMIT must be a positive integer", validation: (n) => n > 0 }))
+    ),
+    (global) =>
+      Option.match(global, { onNone: () => DEFAULT_LOGIN_LIMITS, onSome: (n) => ({ ...DEFAULT_LOGIN_LIMITS, codesGlobal: n, attemptsGlobal: 2 * n }) })
   )
 )
 

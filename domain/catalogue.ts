@@ -38,13 +38,12 @@ export const verificationTransitions: { readonly [S in VerificationState]: Reado
   SUSPENDED: ["VERIFIED", "PENDING_REVIEW"]
 }
 
-export const canTransitionVerification = (from: VerificationState, to: VerificationState): boolean =>
-  verificationTransitions[from].includes(to)
+export const canTransitionVerification = (from: VerificationState, to: VerificationState): boolean => verificationTransitions[from].includes(to)
 
-export class IllegalVerificationTransition extends Schema.TaggedError<IllegalVerificationTransition>()(
-  "IllegalVerificationTransition",
-  { from: VerificationState, to: VerificationState }
-) {
+export class IllegalVerificationTransition extends Schema.TaggedError<IllegalVerificationTransition>()("IllegalVerificationTransition", {
+  from: VerificationState,
+  to: VerificationState
+}) {
   readonly code = "CATALOGUE.ILLEGAL_TRANSITION"
   override get message(): string {
     return `illegal verification transition: ${this.from} -> ${this.to}`
@@ -74,9 +73,7 @@ export const transitionVerification = (
   if (!canTransitionVerification(current, to)) return Either.left(new IllegalVerificationTransition({ from: current, to }))
   if (to !== "REJECTED") return Either.right({ state: to })
   const trimmed = reason?.trim() ?? ""
-  return trimmed === ""
-    ? Either.left(new RejectionReasonRequired({ from: current }))
-    : Either.right({ state: to, rejectionReason: trimmed })
+  return trimmed === "" ? Either.left(new RejectionReasonRequired({ from: current })) : Either.right({ state: to, rejectionReason: trimmed })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -89,9 +86,7 @@ export const Price = Money.Money.pipe(
 )
 
 /** Media are served to buyers from our pages, so only https URLs. */
-export const MediaUrl = Schema.String.pipe(
-  Schema.pattern(/^https:\/\/[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$/, { message: () => "media must be an https URL" })
-)
+export const MediaUrl = Schema.String.pipe(Schema.pattern(/^https:\/\/[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$/, { message: () => "media must be an https URL" }))
 
 const reasonIffRejected = <A extends { readonly state: VerificationState; readonly rejectionReason?: string }>(a: A) =>
   (a.state === "REJECTED") === (a.rejectionReason !== undefined) || "rejectionReason is required exactly when REJECTED"
@@ -152,8 +147,7 @@ export const transitionProduct = (
 // ---------------------------------------------------------------------------------------------
 // Edits
 
-const sameMoney = (a: Money.Money | undefined, b: Money.Money | undefined): boolean =>
-  a === undefined || b === undefined ? a === b : Money.equals(a, b)
+const sameMoney = (a: Money.Money | undefined, b: Money.Money | undefined): boolean => (a === undefined || b === undefined ? a === b : Money.equals(a, b))
 
 const sameAttributes = (a: Variant["attributes"], b: Variant["attributes"]): boolean => {
   const keys = Object.keys(a)
@@ -215,14 +209,11 @@ export class EditWhileSuspended extends Schema.TaggedError<EditWhileSuspended>()
  * A SUSPENDED product refuses material edits: SUSPENDED -> VERIFIED must not publish unreviewed
  * changes. The result is re-validated against the schemas.
  */
-export const applyEdit = (
-  listing: Listing,
-  patch: ListingPatch
-): Either.Either<Listing, EditWhileSuspended | ParseResult.ParseError> => {
+export const applyEdit = (listing: Listing, patch: ListingPatch): Either.Either<Listing, EditWhileSuspended | ParseResult.ParseError> => {
   const { brandId, categoryId, variants, ...fields } = patch
   const { brandId: oldBrand, categoryId: oldCategory, ...base } = listing.product
-  const nextBrand = brandId === undefined ? oldBrand : brandId ?? undefined
-  const nextCategory = categoryId === undefined ? oldCategory : categoryId ?? undefined
+  const nextBrand = brandId === undefined ? oldBrand : (brandId ?? undefined)
+  const nextCategory = categoryId === undefined ? oldCategory : (categoryId ?? undefined)
   const edited: Listing = {
     product: {
       ...base,
@@ -252,9 +243,7 @@ export const applyEdit = (
 export const NotSellableReason = Schema.Literal("STORE_KYC_NOT_VERIFIED", "PRODUCT_NOT_VERIFIED", "BRAND_NOT_VERIFIED", "OUT_OF_STOCK")
 export type NotSellableReason = typeof NotSellableReason.Type
 
-export type Sellability =
-  | { readonly sellable: true }
-  | { readonly sellable: false; readonly reasons: ReadonlyArray<NotSellableReason> }
+export type Sellability = { readonly sellable: true } | { readonly sellable: false; readonly reasons: ReadonlyArray<NotSellableReason> }
 
 /**
  * A product is sold only when its store is KYC-verified, it is VERIFIED, its brand (if it has
@@ -271,8 +260,7 @@ export const sellability = (input: {
   const reasons: Array<NotSellableReason> = []
   if (storeKyc !== "VERIFIED") reasons.push("STORE_KYC_NOT_VERIFIED")
   if (product.state !== "VERIFIED") reasons.push("PRODUCT_NOT_VERIFIED")
-  if (product.brandId !== undefined && (brand === undefined || brand.id !== product.brandId || brand.state !== "VERIFIED"))
-    reasons.push("BRAND_NOT_VERIFIED")
+  if (product.brandId !== undefined && (brand === undefined || brand.id !== product.brandId || brand.state !== "VERIFIED")) reasons.push("BRAND_NOT_VERIFIED")
   if (!(availableStock > 0)) reasons.push("OUT_OF_STOCK")
   return reasons.length === 0 ? { sellable: true } : { sellable: false, reasons }
 }

@@ -18,8 +18,7 @@ export const MAX_COMMISSION_BPS = 5_000
 /** A seller-set affiliate commission rate: whole basis points, 0 to 5000 (0–50%). */
 export const CommissionRate = Schema.Number.pipe(
   Schema.filter((n) => Number.isInteger(n) && n >= 0 && n <= MAX_COMMISSION_BPS, {
-    message: (issue) =>
-      `commission rate must be a whole number of basis points from 0 to ${MAX_COMMISSION_BPS} (0–50%), got ${String(issue.actual)}`
+    message: (issue) => `commission rate must be a whole number of basis points from 0 to ${MAX_COMMISSION_BPS} (0–50%), got ${String(issue.actual)}`
   }),
   Schema.brand("CommissionRate")
 )
@@ -104,28 +103,27 @@ export const rejectionReasonsFrom: { readonly [S in CommissionState]: ReadonlyAr
   PAID: []
 }
 
-export class IllegalCommissionTransition extends Schema.TaggedError<IllegalCommissionTransition>()(
-  "IllegalCommissionTransition",
-  { from: CommissionState, to: CommissionState }
-) {
+export class IllegalCommissionTransition extends Schema.TaggedError<IllegalCommissionTransition>()("IllegalCommissionTransition", {
+  from: CommissionState,
+  to: CommissionState
+}) {
   readonly code = "COMMISSION.ILLEGAL_TRANSITION"
   override get message(): string {
     return `illegal commission transition: ${this.from} -> ${this.to}`
   }
 }
 
-export class InvalidCommissionRejectionReason extends Schema.TaggedError<InvalidCommissionRejectionReason>()(
-  "InvalidCommissionRejectionReason",
-  { from: CommissionState, reason: Schema.optionalWith(CommissionRejectionReason, { exact: true }) }
-) {
+export class InvalidCommissionRejectionReason extends Schema.TaggedError<InvalidCommissionRejectionReason>()("InvalidCommissionRejectionReason", {
+  from: CommissionState,
+  reason: Schema.optionalWith(CommissionRejectionReason, { exact: true })
+}) {
   readonly code = "COMMISSION.INVALID_REJECTION_REASON"
   override get message(): string {
     return `a commission in ${this.from} cannot be rejected ${this.reason === undefined ? "without a reason" : `for ${this.reason}`}`
   }
 }
 
-export const canTransitionCommission = (from: CommissionState, to: CommissionState): boolean =>
-  commissionTransitions[from].includes(to)
+export const canTransitionCommission = (from: CommissionState, to: CommissionState): boolean => commissionTransitions[from].includes(to)
 
 /** Move a commission to `to`; a rejection must carry a reason its current state accepts. */
 export const transitionCommission = (
@@ -253,7 +251,9 @@ export const selectPayoutBatch = (input: {
 }
 
 /** The batch's payouts, one group per currency (sorted by currency). */
-export const payoutsByCurrency = (payouts: ReadonlyArray<PayeeBalance>): ReadonlyArray<{ readonly currency: Money.Currency; readonly payouts: ReadonlyArray<PayeeBalance> }> => {
+export const payoutsByCurrency = (
+  payouts: ReadonlyArray<PayeeBalance>
+): ReadonlyArray<{ readonly currency: Money.Currency; readonly payouts: ReadonlyArray<PayeeBalance> }> => {
   const groups = new Map<Money.Currency, Array<PayeeBalance>>()
   for (const p of payouts) groups.set(p.approved.currency, [...(groups.get(p.approved.currency) ?? []), p])
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([currency, ps]) => ({ currency, payouts: ps }))

@@ -22,14 +22,22 @@ export const stillHeld = (status: HeldStatus): boolean => status !== "RETURNED"
 
 /** Why the orders of a checkout could not take a payment confirmed for them. */
 export const reasonForOrders = (states: ReadonlyArray<OrderState>): HeldReason => {
-  if (states.length > 0 && states.every((s) => s !== "PENDING_PAYMENT" && s !== "PAYMENT_FAILED" && s !== "EXPIRED" && s !== "CANCELLED_BY_USER")) return "ALREADY_PAID"
+  if (states.length > 0 && states.every((s) => s !== "PENDING_PAYMENT" && s !== "PAYMENT_FAILED" && s !== "EXPIRED" && s !== "CANCELLED_BY_USER"))
+    return "ALREADY_PAID"
   if (states.includes("EXPIRED")) return "CHECKOUT_EXPIRED"
   if (states.includes("CANCELLED_BY_USER")) return "CHECKOUT_CANCELLED"
   return "NOT_PAYABLE"
 }
 
-export const returnPolicy = (c: { readonly received: Money; readonly pushed: Money; readonly amountStated: boolean; readonly fromPushedPhone: boolean }): ReturnPolicy =>
-  c.amountStated && c.fromPushedPhone && c.received.currency === c.pushed.currency && c.received.amount > 0 && c.received.amount <= c.pushed.amount ? "AUTOMATIC" : "FINANCE"
+export const returnPolicy = (c: {
+  readonly received: Money
+  readonly pushed: Money
+  readonly amountStated: boolean
+  readonly fromPushedPhone: boolean
+}): ReturnPolicy =>
+  c.amountStated && c.fromPushedPhone && c.received.currency === c.pushed.currency && c.received.amount > 0 && c.received.amount <= c.pushed.amount
+    ? "AUTOMATIC"
+    : "FINANCE"
 
 const WHY: { readonly [R in HeldReason]: string } = {
   AMOUNT_MISMATCH: "the amount differs from what this checkout asked for",
@@ -40,12 +48,19 @@ const WHY: { readonly [R in HeldReason]: string } = {
   NOT_PAYABLE: "the checkout could not be paid any more"
 }
 const NEXT: { readonly [S in HeldStatus]: (policy: ReturnPolicy) => string } = {
-  HELD: (policy) => (policy === "AUTOMATIC" ? "it will be sent back to the phone that paid" : "our finance team is checking it and will send it back to the phone that paid"),
+  HELD: (policy) =>
+    policy === "AUTOMATIC" ? "it will be sent back to the phone that paid" : "our finance team is checking it and will send it back to the phone that paid",
   RETURNING: () => "it is being sent back to the phone that paid",
   RETURNED: () => "it was sent back to the phone that paid",
   RETURN_FAILED: () => "sending it back failed; our finance team will return it"
 }
 
 /** What the buyer reads about held money. */
-export const heldMoneySentence = (h: { readonly amount: Money; readonly receipt?: string | undefined; readonly reason: HeldReason; readonly status: HeldStatus; readonly returnPolicy: ReturnPolicy }): string =>
+export const heldMoneySentence = (h: {
+  readonly amount: Money
+  readonly receipt?: string | undefined
+  readonly reason: HeldReason
+  readonly status: HeldStatus
+  readonly returnPolicy: ReturnPolicy
+}): string =>
   `${M.format(h.amount)} received by M-Pesa${h.receipt ? ` (${h.receipt})` : ""} could not pay this checkout because ${WHY[h.reason]}: ${NEXT[h.status](h.returnPolicy)}.`

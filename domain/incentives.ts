@@ -99,10 +99,10 @@ export const defaultLoyaltyPolicy: LoyaltyPolicy = {
 
 export type CodeRejection = "NOT_ACTIVE" | "NOT_STARTED" | "EXPIRED" | "GLOBAL_LIMIT_REACHED" | "BUYER_LIMIT_REACHED" | "MIN_SUBTOTAL_NOT_MET"
 
-export class DiscountCodeNotApplicable extends Schema.TaggedError<DiscountCodeNotApplicable>()(
-  "DiscountCodeNotApplicable",
-  { discountCode: Schema.String, reason: Schema.String }
-) {
+export class DiscountCodeNotApplicable extends Schema.TaggedError<DiscountCodeNotApplicable>()("DiscountCodeNotApplicable", {
+  discountCode: Schema.String,
+  reason: Schema.String
+}) {
   get code(): `DISCOUNT_CODE.${string}` {
     return `DISCOUNT_CODE.${this.reason}`
   }
@@ -111,10 +111,10 @@ export class DiscountCodeNotApplicable extends Schema.TaggedError<DiscountCodeNo
   }
 }
 
-export class LoyaltyRedemptionInvalid extends Schema.TaggedError<LoyaltyRedemptionInvalid>()(
-  "LoyaltyRedemptionInvalid",
-  { requested: Schema.Int, balance: Schema.Int }
-) {
+export class LoyaltyRedemptionInvalid extends Schema.TaggedError<LoyaltyRedemptionInvalid>()("LoyaltyRedemptionInvalid", {
+  requested: Schema.Int,
+  balance: Schema.Int
+}) {
   readonly code = "LOYALTY.INSUFFICIENT_POINTS"
   override get message() {
     return `cannot redeem ${this.requested} points: the balance is ${this.balance}`
@@ -147,8 +147,7 @@ export const inScope = (scope: PromotionScope, line: IncentiveLine): boolean => 
 }
 
 const withinLimits = (limits: UsageLimits, usage: Usage): boolean =>
-  (limits.global === undefined || usage.global < limits.global) &&
-  (limits.perBuyer === undefined || usage.byBuyer < limits.perBuyer)
+  (limits.global === undefined || usage.global < limits.global) && (limits.perBuyer === undefined || usage.byBuyer < limits.perBuyer)
 
 /** The merchandise discount an effect gives on `base` (never more than `base`). */
 export const merchandiseDiscount = (effect: IncentiveEffect, base: Money): Money => {
@@ -198,7 +197,10 @@ export const evaluatePromotion = (
   if (p.status !== "ACTIVE" || now < p.startsAt || now >= p.endsAt || !withinLimits(p.limits, usage)) return undefined
   const lineIndexes = lines.flatMap((l, i) => (inScope(p.scope, l) ? [i] : []))
   if (lineIndexes.length === 0) return undefined
-  const eligibleSubtotal = M.sum(lineIndexes.map((i) => lines[i]!.remaining), shippingValue.currency)
+  const eligibleSubtotal = M.sum(
+    lineIndexes.map((i) => lines[i]!.remaining),
+    shippingValue.currency
+  )
   if (p.minSubtotal && M.compare(eligibleSubtotal, p.minSubtotal) < 0) return undefined
   const discount = merchandiseDiscount(p.effect, eligibleSubtotal)
   const freeShipping = p.effect._tag === "FREE_SHIPPING"

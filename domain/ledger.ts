@@ -114,14 +114,12 @@ export const orderMoneyFromSnapshot = (s: OrderSnapshot): PaidOrder => ({
 })
 
 /** The M-Pesa charge for a checkout lands in clearing and is split into each order's escrow, topped up by the platform. */
-export const paymentPostings = (
-  checkoutReference: string,
-  receipt: string,
-  charge: Money,
-  orders: ReadonlyArray<PaidOrder>
-): ReadonlyArray<Posting> => {
+export const paymentPostings = (checkoutReference: string, receipt: string, charge: Money, orders: ReadonlyArray<PaidOrder>): ReadonlyArray<Posting> => {
   const c = charge.currency
-  const paid = M.sum(orders.map((o) => o.buyerPays), c)
+  const paid = M.sum(
+    orders.map((o) => o.buyerPays),
+    c
+  )
   if (!M.equals(paid, charge)) throw new UnbalancedPosting(`charge ${M.format(charge)} != orders' share ${M.format(paid)}`)
   return [
     posting("PAYMENT_RECEIVED", checkoutReference, `M-Pesa ${receipt}`, [
@@ -158,7 +156,10 @@ export const sellerSettlement = (s: OrderSnapshot): SellerSettlement => {
   const base = s.totals.original
   const platformFee = M.percentOf(base, s.platformFeeBps, "HALF_EVEN")
   const commission = s.affiliate
-    ? commissionForLines(s.lines.map((l) => ({ baseLineTotal: l.baseLineTotal, rateBps: l.commissionRateBps })), s.currency)
+    ? commissionForLines(
+        s.lines.map((l) => ({ baseLineTotal: l.baseLineTotal, rateBps: l.commissionRateBps })),
+        s.currency
+      )
     : M.zero(s.currency)
   return { base, platformFee, commission, sellerPayable: M.subtract(M.subtract(base, platformFee), commission) }
 }

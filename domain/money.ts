@@ -12,9 +12,7 @@ export type Currency = typeof Currency.Type
 export const minorPerMajor = (currency: Currency): number => (currency === "UGX" ? 1 : 100)
 
 export const Money = Schema.Struct({
-  amount: Schema.Int.pipe(
-    Schema.filter((n) => Number.isSafeInteger(n), { message: () => "amount must be a safe integer of minor units" })
-  ),
+  amount: Schema.Int.pipe(Schema.filter((n) => Number.isSafeInteger(n), { message: () => "amount must be a safe integer of minor units" })),
   currency: Currency
 })
 export type Money = typeof Money.Type
@@ -122,8 +120,7 @@ export const multiplyByRatio = (a: Money, numerator: number, denominator: number
 export const BasisPoints = Schema.Int.pipe(Schema.between(0, 10_000), Schema.brand("BasisPoints"))
 export type BasisPoints = typeof BasisPoints.Type
 export const bps = (n: number): BasisPoints => BasisPoints.make(n)
-export const percentOf = (a: Money, rate: number, rounding: Rounding = "HALF_EVEN"): Money =>
-  multiplyByRatio(a, rate, 10_000, rounding)
+export const percentOf = (a: Money, rate: number, rounding: Rounding = "HALF_EVEN"): Money => multiplyByRatio(a, rate, 10_000, rounding)
 
 /**
  * Largest-remainder allocation of an integer: split `total` in proportion to non-negative integer
@@ -136,8 +133,7 @@ export const allocateInteger = (total: number, weights: ReadonlyArray<number>): 
     if (total !== 0) throw new MoneyInvariantError("cannot allocate a non-zero amount over no parts")
     return []
   }
-  for (const w of weights)
-    if (!Number.isSafeInteger(w) || w < 0) throw new MoneyInvariantError(`weights must be non-negative integers: ${w}`)
+  for (const w of weights) if (!Number.isSafeInteger(w) || w < 0) throw new MoneyInvariantError(`weights must be non-negative integers: ${w}`)
   const ws = weights.every((w) => w === 0) ? weights.map(() => 1n) : weights.map(BigInt)
   const sign = total < 0 ? -1n : 1n
   const abs = BigInt(Math.abs(total))
@@ -159,10 +155,16 @@ export const allocateIntegerWithin = (total: number, weights: ReadonlyArray<numb
   if (!Number.isSafeInteger(total) || total < 0) throw new MoneyInvariantError(`cannot allocate a negative or non-integer amount: ${total}`)
   if (caps.length !== weights.length) throw new MoneyInvariantError("one cap per weight")
   const parts = weights.map(() => 0)
-  let left = Math.min(total, caps.reduce((s, c) => s + Math.max(0, c), 0))
+  let left = Math.min(
+    total,
+    caps.reduce((s, c) => s + Math.max(0, c), 0)
+  )
   while (left > 0) {
     const open = parts.flatMap((p, i) => (p < caps[i]! ? [i] : []))
-    const shares = allocateInteger(left, open.map((i) => weights[i]!))
+    const shares = allocateInteger(
+      left,
+      open.map((i) => weights[i]!)
+    )
     left = 0
     open.forEach((i, k) => {
       const take = Math.min(shares[k]!, caps[i]! - parts[i]!)

@@ -138,17 +138,14 @@ export const transitions: ReadonlyArray<Transition> = [
   { from: "DISPUTED", to: "REFUNDED", event: "ORDER_REFUNDED", actors: ["ADMIN"] }
 ]
 
-export const findTransition = (from: OrderState, to: OrderState): Transition | undefined =>
-  transitions.find((t) => t.from === from && t.to === to)
+export const findTransition = (from: OrderState, to: OrderState): Transition | undefined => transitions.find((t) => t.from === from && t.to === to)
 export const canTransition = (from: OrderState, to: OrderState): boolean => findTransition(from, to) !== undefined
-export const nextStates = (state: OrderState): ReadonlyArray<OrderState> =>
-  transitions.filter((t) => t.from === state).map((t) => t.to)
+export const nextStates = (state: OrderState): ReadonlyArray<OrderState> => transitions.filter((t) => t.from === state).map((t) => t.to)
 export const isTerminal = (state: OrderState): boolean => nextStates(state).length === 0
 
 // Errors: a stable tag and code, and always the order and both states.
 const move = { orderId: OrderId, from: OrderState, to: OrderState }
-const names = (e: { orderId: OrderId; from: OrderState; to: OrderState }) =>
-  `order ${e.orderId} from ${e.from} to ${e.to}`
+const names = (e: { orderId: OrderId; from: OrderState; to: OrderState }) => `order ${e.orderId} from ${e.from} to ${e.to}`
 
 export class IllegalTransition extends Schema.TaggedError<IllegalTransition>()("IllegalTransition", {
   ...move
@@ -229,14 +226,7 @@ export class DisputeWindowOpen extends Schema.TaggedError<DisputeWindowOpen>()("
 }
 
 export type OrderTransitionError =
-  | IllegalTransition
-  | ForbiddenActor
-  | ProofRequired
-  | WrongHandoverCode
-  | EvidenceRequired
-  | PaymentWindowClosed
-  | PaymentWindowOpen
-  | DisputeWindowOpen
+  IllegalTransition | ForbiddenActor | ProofRequired | WrongHandoverCode | EvidenceRequired | PaymentWindowClosed | PaymentWindowOpen | DisputeWindowOpen
 
 /** The slice of an order its lifecycle needs. `deliveredAt` is set once the order reached DELIVERED. */
 export interface OrderLifecycle {
@@ -262,10 +252,7 @@ export interface Transitioned {
   readonly timeline: TimelineEntry
 }
 
-const guard = (
-  order: OrderLifecycle,
-  command: TransitionCommand
-): OrderTransitionError | undefined => {
+const guard = (order: OrderLifecycle, command: TransitionCommand): OrderTransitionError | undefined => {
   const move = { orderId: order.id, from: order.state, to: command.to }
   const paymentDeadline = EpochMillis.make(order.checkedOutAt + PAYMENT_WINDOW_MS)
   switch (command.to) {
@@ -278,9 +265,7 @@ const guard = (
       return undefined
     }
     case "DISPUTED":
-      return command.evidence === undefined || command.evidence.description.trim() === ""
-        ? new EvidenceRequired(move)
-        : undefined
+      return command.evidence === undefined || command.evidence.description.trim() === "" ? new EvidenceRequired(move) : undefined
     case "PENDING_PAYMENT":
       return command.at >= paymentDeadline ? new PaymentWindowClosed({ ...move, closedAt: paymentDeadline }) : undefined
     case "EXPIRED":
@@ -302,10 +287,7 @@ const guard = (
  * target state's guard must pass. Pure: the caller persists the new state, event and timeline entry
  * in one transaction.
  */
-export const transition = (
-  order: OrderLifecycle,
-  command: TransitionCommand
-): Either.Either<Transitioned, OrderTransitionError> => {
+export const transition = (order: OrderLifecycle, command: TransitionCommand): Either.Either<Transitioned, OrderTransitionError> => {
   const move = { orderId: order.id, from: order.state, to: command.to }
   const rule = findTransition(order.state, command.to)
   if (rule === undefined) return Either.left(new IllegalTransition(move))

@@ -94,7 +94,8 @@ export interface PricedOrder<Q> {
 export interface PricedCheckout<Q> {
   readonly currency: Currency
   readonly orders: ReadonlyArray<PricedOrder<Q>>
-  readonly code?: { readonly id: DiscountCode["id"]; readonly version: number; readonly code: string; readonly discount: Money; readonly freeShipping: boolean } | undefined
+  readonly code?:
+    { readonly id: DiscountCode["id"]; readonly version: number; readonly code: string; readonly discount: Money; readonly freeShipping: boolean } | undefined
   readonly loyalty?: { readonly points: number; readonly value: Money } | undefined
   readonly merchandiseSubtotal: Money
   readonly merchandiseDiscount: Money
@@ -127,7 +128,10 @@ interface Working {
 /** Spread `amount` over the given working lines in proportion to what remains on each. */
 const spread = (amount: Money, targets: ReadonlyArray<Working>, key: "promotion" | "code" | "loyalty"): void => {
   if (amount.amount === 0 || targets.length === 0) return
-  const parts = M.allocate(amount, targets.map((t) => t.remaining.amount))
+  const parts = M.allocate(
+    amount,
+    targets.map((t) => t.remaining.amount)
+  )
   targets.forEach((t, i) => {
     const part = parts[i]!
     t[key] = M.add(t[key], part)
@@ -138,20 +142,16 @@ const spread = (amount: Money, targets: ReadonlyArray<Working>, key: "promotion"
 const validate = (input: PricingInput<{ readonly amount: Money }, unknown>): InvalidCart | undefined => {
   if (input.lines.length === 0) return new InvalidCart({ reason: "the cart is empty" })
   for (const l of input.lines) {
-    if (!Number.isSafeInteger(l.quantity) || l.quantity <= 0)
-      return new InvalidCart({ reason: `quantity for ${l.sku} must be a positive whole number` })
+    if (!Number.isSafeInteger(l.quantity) || l.quantity <= 0) return new InvalidCart({ reason: `quantity for ${l.sku} must be a positive whole number` })
     if (l.unitPrice.currency !== input.currency)
       return new InvalidCart({ reason: `${l.sku} is priced in ${l.unitPrice.currency}, the checkout is in ${input.currency}` })
     if (l.unitPrice.amount < 0) return new InvalidCart({ reason: `${l.sku} has a negative price` })
-    if (!Number.isSafeInteger(l.unitWeightGrams) || l.unitWeightGrams < 0)
-      return new InvalidCart({ reason: `${l.sku} has an invalid weight` })
+    if (!Number.isSafeInteger(l.unitWeightGrams) || l.unitWeightGrams < 0) return new InvalidCart({ reason: `${l.sku} has an invalid weight` })
   }
   return undefined
 }
 
-export const priceCheckout = <Q extends { readonly amount: Money }, E>(
-  input: PricingInput<Q, E>
-): Either.Either<PricedCheckout<Q>, PricingError<E>> => {
+export const priceCheckout = <Q extends { readonly amount: Money }, E>(input: PricingInput<Q, E>): Either.Either<PricedCheckout<Q>, PricingError<E>> => {
   const invalid = validate(input)
   if (invalid) return Either.left(invalid)
   const { currency } = input
@@ -190,7 +190,11 @@ export const priceCheckout = <Q extends { readonly amount: Money }, E>(
     const lines = ws.map((w) => ({ productId: w.line.productId, storeId, categoryId: w.line.categoryId, remaining: w.remaining }))
     const chosen = I.choosePromotion(candidatesNow(), lines, input.now, undiscounted.right.amount)
     if (chosen) {
-      spread(chosen.merchandiseDiscount, chosen.lineIndexes.map((i) => ws[i]!), "promotion")
+      spread(
+        chosen.merchandiseDiscount,
+        chosen.lineIndexes.map((i) => ws[i]!),
+        "promotion"
+      )
       usedHere.set(chosen.promotion.id, (usedHere.get(chosen.promotion.id) ?? 0) + 1)
     }
     promotions.push({
@@ -210,10 +214,18 @@ export const priceCheckout = <Q extends { readonly amount: Money }, E>(
   // 2. The discount code, on what remains across the whole checkout.
   let code: PricedCheckout<Q>["code"]
   if (input.code) {
-    const checked = I.checkCode(input.code.code, input.code.usage, input.now, total(all, (w) => w.remaining))
+    const checked = I.checkCode(
+      input.code.code,
+      input.code.usage,
+      input.now,
+      total(all, (w) => w.remaining)
+    )
     if (Either.isLeft(checked)) return Either.left(checked.left)
     const c = checked.right
-    const discount = I.merchandiseDiscount(c.effect, total(all, (w) => w.remaining))
+    const discount = I.merchandiseDiscount(
+      c.effect,
+      total(all, (w) => w.remaining)
+    )
     spread(discount, all, "code")
     code = { id: c.id, version: c.version, code: c.code, discount, freeShipping: c.effect._tag === "FREE_SHIPPING" }
   }
@@ -225,7 +237,12 @@ export const priceCheckout = <Q extends { readonly amount: Money }, E>(
   let pointsPerOrder = groups.map(() => 0)
   if (input.loyalty && input.loyalty.requestedPoints > 0) {
     const { policy, requestedPoints, balance } = input.loyalty
-    const redeemed = I.redeemLoyalty(policy, requestedPoints, balance, total(all, (w) => w.remaining))
+    const redeemed = I.redeemLoyalty(
+      policy,
+      requestedPoints,
+      balance,
+      total(all, (w) => w.remaining)
+    )
     if (Either.isLeft(redeemed)) return Either.left(redeemed.left)
     if (redeemed.right.points > 0) {
       const remaining = groups.map(([, ws]) => total(ws, (w) => w.remaining).amount)
@@ -266,7 +283,10 @@ export const priceCheckout = <Q extends { readonly amount: Money }, E>(
       codeDiscount: total(ws, (w) => w.code),
       loyaltyDiscount,
       loyaltyPoints: 0,
-      merchandiseDiscount: M.subtract(total(ws, (w) => w.base), discountedSubtotal),
+      merchandiseDiscount: M.subtract(
+        total(ws, (w) => w.base),
+        discountedSubtotal
+      ),
       shipping: quote.right,
       shippingCost,
       shippingDiscount,
@@ -276,8 +296,14 @@ export const priceCheckout = <Q extends { readonly amount: Money }, E>(
   // The one M-Pesa charge, and each order's share of it in whole shillings (a refund sends back the
   // share, so all refunds of a checkout sum to the charge). An order's rounding is total − share: the
   // checkout's is 0 to 99 cents, one order's may be a few cents below zero when its share rounds up.
-  const checkoutTotal = M.sum(drafts.map((d) => d.total), currency)
-  const { charge, roundingAbsorbed, shares } = M.toWholeUnitShares(drafts.map((d) => d.total), currency)
+  const checkoutTotal = M.sum(
+    drafts.map((d) => d.total),
+    currency
+  )
+  const { charge, roundingAbsorbed, shares } = M.toWholeUnitShares(
+    drafts.map((d) => d.total),
+    currency
+  )
   const orders = drafts.map((d, i): PricedOrder<Q> => {
     const share = shares[i]!
     const rounding = M.subtract(d.total, share)
@@ -294,10 +320,22 @@ export const priceCheckout = <Q extends { readonly amount: Money }, E>(
     orders,
     code,
     loyalty,
-    merchandiseSubtotal: M.sum(orders.map((o) => o.merchandiseSubtotal), currency),
-    merchandiseDiscount: M.sum(orders.map((o) => o.merchandiseDiscount), currency),
-    shippingCost: M.sum(orders.map((o) => o.shippingCost), currency),
-    shippingDiscount: M.sum(orders.map((o) => o.shippingDiscount), currency),
+    merchandiseSubtotal: M.sum(
+      orders.map((o) => o.merchandiseSubtotal),
+      currency
+    ),
+    merchandiseDiscount: M.sum(
+      orders.map((o) => o.merchandiseDiscount),
+      currency
+    ),
+    shippingCost: M.sum(
+      orders.map((o) => o.shippingCost),
+      currency
+    ),
+    shippingDiscount: M.sum(
+      orders.map((o) => o.shippingDiscount),
+      currency
+    ),
     total: checkoutTotal,
     charge,
     roundingAbsorbed

@@ -56,7 +56,6 @@ export const GeographyIssue = Schema.Struct({
 })
 export type GeographyIssue = typeof GeographyIssue.Type
 
-
 export class InvalidGeography extends Schema.TaggedError<InvalidGeography>()("InvalidGeography", {
   issues: Schema.NonEmptyArray(GeographyIssue)
 }) {
@@ -81,13 +80,11 @@ export const makeGeography = (nodes: ReadonlyArray<LocationNode>): Either.Either
   for (const node of byId.values()) {
     const allowed = allowedParents[node.kind]
     if (node.parentId === undefined) {
-      if (allowed.length > 0)
-        issues.push({ locationId: node.id, reason: "BAD_NESTING", detail: `a ${node.kind} needs a parent` })
+      if (allowed.length > 0) issues.push({ locationId: node.id, reason: "BAD_NESTING", detail: `a ${node.kind} needs a parent` })
       continue
     }
     const parent = byId.get(node.parentId)
-    if (parent === undefined)
-      issues.push({ locationId: node.id, reason: "UNKNOWN_PARENT", detail: `no node ${node.parentId}` })
+    if (parent === undefined) issues.push({ locationId: node.id, reason: "UNKNOWN_PARENT", detail: `no node ${node.parentId}` })
     else if (!allowed.includes(parent.kind))
       issues.push({ locationId: node.id, reason: "BAD_NESTING", detail: `a ${node.kind} cannot sit under a ${parent.kind}` })
   }
@@ -117,10 +114,7 @@ export class UnknownLocation extends Schema.TaggedError<UnknownLocation>()("Unkn
 }
 
 /** The path from the node up to its county, self first. */
-export const ancestry = (
-  geo: Geography,
-  id: LocationId
-): Either.Either<ReadonlyArray<LocationNode>, UnknownLocation> => {
+export const ancestry = (geo: Geography, id: LocationId): Either.Either<ReadonlyArray<LocationNode>, UnknownLocation> => {
   const path = geo.ancestries.get(id)
   return path === undefined ? Either.left(new UnknownLocation({ locationId: id })) : Either.right(path)
 }
@@ -128,9 +122,7 @@ export const ancestry = (
 // ---------------------------------------------------------------------------------------------
 // Zones and rates
 
-const NonNegativeMoney = Money.Money.pipe(
-  Schema.filter((m) => m.amount >= 0 || "a shipping amount cannot be negative")
-)
+const NonNegativeMoney = Money.Money.pipe(Schema.filter((m) => m.amount >= 0 || "a shipping amount cannot be negative"))
 
 export const FlatRate = Schema.TaggedStruct("FLAT", {
   id: RateId,
@@ -240,20 +232,14 @@ export const rateCost = (
     case "WEIGHT":
       return Money.add(rate.base, Money.times(rate.perKg, Math.ceil(shipment.totalWeightGrams / 1000)))
     case "FREE_OVER":
-      return Money.compare(shipment.discountedSubtotal, rate.threshold) >= 0
-        ? Money.zero(shipment.discountedSubtotal.currency)
-        : undefined
+      return Money.compare(shipment.discountedSubtotal, rate.threshold) >= 0 ? Money.zero(shipment.discountedSubtotal.currency) : undefined
   }
 }
 
 /** Code-unit order: locale-independent, so every process picks the same winner. */
 const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
-export const quoteShipping = (
-  geo: Geography,
-  zones: ReadonlyArray<Zone>,
-  request: ShippingQuoteRequest
-): Either.Either<ShippingQuote, ShippingError> => {
+export const quoteShipping = (geo: Geography, zones: ReadonlyArray<Zone>, request: ShippingQuoteRequest): Either.Either<ShippingQuote, ShippingError> => {
   const { destination, totalWeightGrams, discountedSubtotal } = request
   // The request is decoded at the boundary; a bad weight here is a programming error.
   if (!Number.isSafeInteger(totalWeightGrams) || totalWeightGrams < 0)
@@ -264,8 +250,7 @@ export const quoteShipping = (
 
   let zone: Zone | undefined
   for (const node of path) {
-    for (const z of zones)
-      if (z.covers.includes(node.id) && (zone === undefined || compareIds(z.id, zone.id) < 0)) zone = z
+    for (const z of zones) if (z.covers.includes(node.id) && (zone === undefined || compareIds(z.id, zone.id) < 0)) zone = z
     if (zone !== undefined) break
   }
   if (zone === undefined) return Either.left(new NotDeliverable({ destination, reason: "NO_COVERING_ZONE" }))
@@ -273,7 +258,11 @@ export const quoteShipping = (
   const active = zone.rates.filter((rate) => rate.active)
   // Report the smallest mismatched rate id so the error, too, is independent of array order.
   const mismatches = active
-    .flatMap((rate) => rateCurrencies(rate).filter((c) => c !== discountedSubtotal.currency).map((c) => ({ rate, c })))
+    .flatMap((rate) =>
+      rateCurrencies(rate)
+        .filter((c) => c !== discountedSubtotal.currency)
+        .map((c) => ({ rate, c }))
+    )
     .sort((a, b) => compareIds(a.rate.id, b.rate.id))
   const mismatch = mismatches[0]
   if (mismatch !== undefined)
@@ -293,9 +282,7 @@ export const quoteShipping = (
     const candidate: ShippingQuote = { zoneId: zone.id, rateId: rate.id, rateKind: rate._tag, amount }
     if (best === undefined || cheaper(candidate, best)) best = candidate
   }
-  return best === undefined
-    ? Either.left(new NotDeliverable({ destination, reason: "NO_APPLICABLE_RATE", zoneId: zone.id }))
-    : Either.right(best)
+  return best === undefined ? Either.left(new NotDeliverable({ destination, reason: "NO_APPLICABLE_RATE", zoneId: zone.id })) : Either.right(best)
 }
 
 const cheaper = (a: ShippingQuote, b: ShippingQuote): boolean =>

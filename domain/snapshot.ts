@@ -89,28 +89,22 @@ export interface SnapshotContext {
 }
 
 /** Freeze one priced order into its snapshot. */
-export const buildSnapshot = <Q extends ShippingQuoteLike>(
-  checkout: PricedCheckout<Q>,
-  order: PricedOrder<Q>,
-  ctx: SnapshotContext
-): OrderSnapshot => {
-  const [first, ...rest] = order.lines.map(
-    (l): SnapshotLine => ({
-      productId: l.productId,
-      variantId: l.variantId,
-      sku: l.sku,
-      title: l.title,
-      unitPrice: l.unitPrice,
-      quantity: l.quantity,
-      unitWeightGrams: l.unitWeightGrams,
-      commissionRateBps: l.commissionRateBps,
-      baseLineTotal: l.baseLineTotal,
-      promotionDiscount: l.promotionDiscount,
-      codeDiscount: l.codeDiscount,
-      loyaltyDiscount: l.loyaltyDiscount,
-      finalLineTotal: l.finalLineTotal
-    })
-  )
+export const buildSnapshot = <Q extends ShippingQuoteLike>(checkout: PricedCheckout<Q>, order: PricedOrder<Q>, ctx: SnapshotContext): OrderSnapshot => {
+  const [first, ...rest] = order.lines.map((l): SnapshotLine => ({
+    productId: l.productId,
+    variantId: l.variantId,
+    sku: l.sku,
+    title: l.title,
+    unitPrice: l.unitPrice,
+    quantity: l.quantity,
+    unitWeightGrams: l.unitWeightGrams,
+    commissionRateBps: l.commissionRateBps,
+    baseLineTotal: l.baseLineTotal,
+    promotionDiscount: l.promotionDiscount,
+    codeDiscount: l.codeDiscount,
+    loyaltyDiscount: l.loyaltyDiscount,
+    finalLineTotal: l.finalLineTotal
+  }))
   const p = order.promotion
   const c = checkout.code
   return {
@@ -156,5 +150,4 @@ export const canonicalJson = (value: unknown): string =>
 
 export const encodeSnapshot = (snapshot: OrderSnapshot): string => canonicalJson(Schema.encodeSync(OrderSnapshot)(snapshot))
 
-export const decodeSnapshot = (json: string): Either.Either<OrderSnapshot, ParseResult.ParseError> =>
-  Schema.decodeEither(Schema.parseJson(OrderSnapshot))(json)
+export const decodeSnapshot = (json: string): Either.Either<OrderSnapshot, ParseResult.ParseError> => Schema.decodeEither(Schema.parseJson(OrderSnapshot))(json)

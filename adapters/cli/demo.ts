@@ -5,7 +5,20 @@
  */
 import { Either } from "effect"
 import { CommissionRate } from "../../domain/commission.js"
-import { CheckoutId, DiscountCodeId, EpochMillis, LocationId, OrderId, ProductId, PromotionId, RateId, StoreId, UserId, VariantId, ZoneId } from "../../domain/ids.js"
+import {
+  CheckoutId,
+  DiscountCodeId,
+  EpochMillis,
+  LocationId,
+  OrderId,
+  ProductId,
+  PromotionId,
+  RateId,
+  StoreId,
+  UserId,
+  VariantId,
+  ZoneId
+} from "../../domain/ids.js"
 import { defaultLoyaltyPolicy } from "../../domain/incentives.js"
 import type { Promotion } from "../../domain/incentives.js"
 import { orderMoneyFromSnapshot, paymentPostings, releasePosting } from "../../domain/ledger.js"
@@ -63,18 +76,32 @@ const unused = { global: 0, byBuyer: 0 }
 const priced = priceCheckout({
   currency: "KES",
   now,
-  lines: [line("mama-mboga", "leather sandals", 1_500, 2, 500, 1_000), line("kikoy-house", "kikoy wrap", 800, 1, 300, 500), line("sisal-co", "sisal basket", 2_450, 3, 400, 0)],
+  lines: [
+    line("mama-mboga", "leather sandals", 1_500, 2, 500, 1_000),
+    line("kikoy-house", "kikoy wrap", 800, 1, 300, 500),
+    line("sisal-co", "sisal basket", 2_450, 3, 400, 0)
+  ],
   promotions: [
     { promotion: promo("10% off sandals", 5, { _tag: "PERCENT_OFF", bps: 1_000 }, { _tag: "SELLER", storeIds: [StoreId.make("mama-mboga")] }), usage: unused },
     { promotion: promo("free delivery", 1, { _tag: "FREE_SHIPPING" }), usage: unused },
     { promotion: promo("KES 100 off", 1, { _tag: "AMOUNT_OFF", amount: M.kes(100) }), usage: unused }
   ],
   code: {
-    code: { id: DiscountCodeId.make("save5"), version: 1, code: "SAVE5", startsAt: EpochMillis.make(now - day), expiresAt: EpochMillis.make(now + day), status: "ACTIVE", effect: { _tag: "PERCENT_OFF", bps: 500 }, limits: {} },
+    code: {
+      id: DiscountCodeId.make("save5"),
+      version: 1,
+      code: "SAVE5",
+      startsAt: EpochMillis.make(now - day),
+      expiresAt: EpochMillis.make(now + day),
+      status: "ACTIVE",
+      effect: { _tag: "PERCENT_OFF", bps: 500 },
+      limits: {}
+    },
     usage: unused
   },
   loyalty: { policy: defaultLoyaltyPolicy, requestedPoints: 300, balance: 1_000 },
-  quoteShipping: (r) => quoteShipping(geo, zones, { destination: LocationId.make("KE-047-cbd"), totalWeightGrams: r.totalWeightGrams, discountedSubtotal: r.discountedSubtotal })
+  quoteShipping: (r) =>
+    quoteShipping(geo, zones, { destination: LocationId.make("KE-047-cbd"), totalWeightGrams: r.totalWeightGrams, discountedSubtotal: r.discountedSubtotal })
 })
 
 if (Either.isLeft(priced)) {
@@ -98,11 +125,17 @@ for (const s of snapshots) {
   console.log(`\n${s.orderId} from ${s.storeId}`)
   for (const l of s.lines) console.log(`  ${l.quantity} × ${l.title} @ ${f(l.unitPrice)} = ${f(l.baseLineTotal)}  (buyer pays ${f(l.finalLineTotal)})`)
   if (s.incentives.promotion) console.log(`  promotion: ${s.incentives.promotion.name}`)
-  console.log(`  goods ${f(s.totals.original)} − discounts ${f(s.totals.discount)} + shipping ${f(s.totals.shipping)} − waived ${f(s.totals.shippingDiscount)} = ${f(s.totals.final)}`)
+  console.log(
+    `  goods ${f(s.totals.original)} − discounts ${f(s.totals.discount)} + shipping ${f(s.totals.shipping)} − waived ${f(s.totals.shippingDiscount)} = ${f(s.totals.final)}`
+  )
 }
 console.log(`\nM-Pesa charge: ${f(checkout.charge)} (platform absorbs ${f(checkout.roundingAbsorbed)} of rounding)`)
 console.log("\nLedger:")
-for (const p of [...paymentPostings("CHK-1", "RKT0DEMO01", checkout.charge, snapshots.map(orderMoneyFromSnapshot)), ...snapshots.map((s) => releasePosting(s))]) {
+for (const p of [
+  ...paymentPostings("CHK-1", "RKT0DEMO01", checkout.charge, snapshots.map(orderMoneyFromSnapshot)),
+  ...snapshots.map((s) => releasePosting(s))
+]) {
   console.log(`  ${p.kind} ${p.reference}`)
-  for (const e of p.entries) console.log(`    ${e.amount.amount >= 0 ? "Dr" : "   Cr"} ${e.account.padEnd(32)} ${f(M.make(Math.abs(e.amount.amount), e.amount.currency))}`)
+  for (const e of p.entries)
+    console.log(`    ${e.amount.amount >= 0 ? "Dr" : "   Cr"} ${e.account.padEnd(32)} ${f(M.make(Math.abs(e.amount.amount), e.amount.currency))}`)
 }

@@ -21,10 +21,14 @@ export class MpesaCallbackSecret extends Context.Tag("amana/MpesaCallbackSecret"
 export const MpesaCallbackSecretFromEnv = Layer.effect(MpesaCallbackSecret, MpesaCallbackSecretConfig)
 
 /** `token` undefined: the legacy shared-secret URL (results to it are never acted on without a status query). */
-export const b2cResultPath = (secret: string, token?: string) => `/api/v1/payments/mpesa/b2c/result/${encodeURIComponent(secret)}${token === undefined ? "" : `/${encodeURIComponent(token)}`}`
-export const b2cTimeoutPath = (secret: string, token?: string) => `/api/v1/payments/mpesa/b2c/timeout/${encodeURIComponent(secret)}${token === undefined ? "" : `/${encodeURIComponent(token)}`}`
-export const b2cStatusResultPath = (secret: string, token: string) => `/api/v1/payments/mpesa/b2c/status/result/${encodeURIComponent(secret)}/${encodeURIComponent(token)}`
-export const b2cStatusTimeoutPath = (secret: string, token: string) => `/api/v1/payments/mpesa/b2c/status/timeout/${encodeURIComponent(secret)}/${encodeURIComponent(token)}`
+export const b2cResultPath = (secret: string, token?: string) =>
+  `/api/v1/payments/mpesa/b2c/result/${encodeURIComponent(secret)}${token === undefined ? "" : `/${encodeURIComponent(token)}`}`
+export const b2cTimeoutPath = (secret: string, token?: string) =>
+  `/api/v1/payments/mpesa/b2c/timeout/${encodeURIComponent(secret)}${token === undefined ? "" : `/${encodeURIComponent(token)}`}`
+export const b2cStatusResultPath = (secret: string, token: string) =>
+  `/api/v1/payments/mpesa/b2c/status/result/${encodeURIComponent(secret)}/${encodeURIComponent(token)}`
+export const b2cStatusTimeoutPath = (secret: string, token: string) =>
+  `/api/v1/payments/mpesa/b2c/status/timeout/${encodeURIComponent(secret)}/${encodeURIComponent(token)}`
 
 export const B2CCallbackUrlsFromEnv = Layer.effect(
   B2CCallbackUrls,

@@ -73,9 +73,7 @@ export const StkCallbackWire = Schema.Struct({
       CheckoutRequestID: Schema.String,
       ResultCode: ResultCodeWire,
       ResultDesc: Schema.String,
-      CallbackMetadata: Schema.optional(
-        Schema.NullOr(Schema.Struct({ Item: Schema.optional(Schema.NullOr(Schema.Array(MetadataItem))) }))
-      )
+      CallbackMetadata: Schema.optional(Schema.NullOr(Schema.Struct({ Item: Schema.optional(Schema.NullOr(Schema.Array(MetadataItem))) })))
     })
   })
 })
@@ -171,8 +169,7 @@ const wholeAmount = (v: string | number | undefined): Either.Either<number | und
   return Either.right(n)
 }
 
-const withOptional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
-  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
+const withOptional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } => (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
 
 export const toStkCallback = (wire: typeof StkCallbackWire.Type): Either.Either<StkCallback, string> => {
   const cb = wire.Body.stkCallback
@@ -215,11 +212,7 @@ export const toB2CResult = (wire: typeof B2CResultWire.Type): Either.Either<B2CR
 // ---------------------------------------------------------------------------------------------
 // Decoders
 
-const fromWire = <W, I, A>(
-  wire: Schema.Schema<W, I>,
-  plain: Schema.Schema<A, A>,
-  convert: (w: W) => Either.Either<A, string>
-): Schema.Schema<A, I> =>
+const fromWire = <W, I, A>(wire: Schema.Schema<W, I>, plain: Schema.Schema<A, A>, convert: (w: W) => Either.Either<A, string>): Schema.Schema<A, I> =>
   Schema.transformOrFail(wire, Schema.typeSchema(plain), {
     strict: true,
     decode: (w, _, ast) => Either.mapLeft(convert(w), (message) => new ParseResult.Type(ast, w, message)),
@@ -245,16 +238,10 @@ const decodeWith =
     )
 
 /** Decodes a parsed STK callback body (the JSON Safaricom POSTed to the CallBackURL). */
-export const decodeStkCallback: (body: unknown) => Either.Either<StkCallback, CallbackDecodeError> = decodeWith(
-  StkCallbackFromWire,
-  "STK callback"
-)
+export const decodeStkCallback: (body: unknown) => Either.Either<StkCallback, CallbackDecodeError> = decodeWith(StkCallbackFromWire, "STK callback")
 
 /** Decodes a parsed B2C Result body (the JSON Safaricom POSTed to the ResultURL). */
-export const decodeB2CResult: (body: unknown) => Either.Either<B2CResult, CallbackDecodeError> = decodeWith(
-  B2CResultFromWire,
-  "B2C result"
-)
+export const decodeB2CResult: (body: unknown) => Either.Either<B2CResult, CallbackDecodeError> = decodeWith(B2CResultFromWire, "B2C result")
 
 /** What a body says its CheckoutRequestID is, when it can be read at all (for indexing only; nothing is trusted). */
 export const checkoutRequestIdOf = (raw: unknown): string | undefined => {

@@ -90,8 +90,7 @@ const parseJson = (text: string): unknown => {
 
 const envelopeOf = (reply: Reply) => Option.getRight(Schema.decodeUnknownEither(ErrorEnvelope)(reply.json))
 
-const isInvalidToken = (reply: Reply): boolean =>
-  Option.exists(envelopeOf(reply), (e) => e.errorCode === INVALID_TOKEN_ERROR_CODE)
+const isInvalidToken = (reply: Reply): boolean => Option.exists(envelopeOf(reply), (e) => e.errorCode === INVALID_TOKEN_ERROR_CODE)
 
 /** A non-success answer: an envelope (or a bare 4xx) is a refusal; anything else says nothing. */
 const failureOf = (what: string, reply: Reply): GatewayError =>
@@ -105,10 +104,7 @@ const failureOf = (what: string, reply: Reply): GatewayError =>
 
 const decodeOk = <A, I>(what: string, schema: Schema.Schema<A, I>, reply: Reply): Either.Either<A, GatewayError> =>
   reply.status === 200
-    ? Either.mapLeft(
-        Schema.decodeUnknownEither(schema)(reply.json),
-        () => new GatewayUnavailable({ detail: `${what}: unparseable HTTP 200 answer` })
-      )
+    ? Either.mapLeft(Schema.decodeUnknownEither(schema)(reply.json), () => new GatewayUnavailable({ detail: `${what}: unparseable HTTP 200 answer` }))
     : Either.left(failureOf(what, reply))
 
 /** A request Daraja took for processing: HTTP 200 with ResponseCode "0"; any other ResponseCode is its refusal. */
@@ -168,22 +164,18 @@ export const makeDarajaGateway = (config: DarajaConfig): Effect.Effect<Gateway, 
       )
       const body = yield* decodeOk("OAuth", TokenResponse, reply)
       const ttlMs = Number(body.expires_in) * 1000
-      if (!Number.isFinite(ttlMs) || ttlMs <= 0)
-        return yield* new GatewayUnavailable({ detail: `OAuth: unusable expires_in ${String(body.expires_in)}` })
+      if (!Number.isFinite(ttlMs) || ttlMs <= 0) return yield* new GatewayUnavailable({ detail: `OAuth: unusable expires_in ${String(body.expires_in)}` })
       const now = yield* Clock.currentTimeMillis
       // A short-lived token is refreshed halfway rather than immediately.
       return { token: body.access_token, refreshAt: now + ttlMs - Math.min(config.tokenRefreshMarginMs, ttlMs / 2) }
     })
 
-    const fresh = (cached: Option.Option<CachedToken>, now: number): cached is Option.Some<CachedToken> =>
-      Option.isSome(cached) && now < cached.value.refreshAt
+    const fresh = (cached: Option.Option<CachedToken>, now: number): cached is Option.Some<CachedToken> => Option.isSome(cached) && now < cached.value.refreshAt
 
     /** The cached token, or one new token shared by everyone waiting. */
     const currentToken: Effect.Effect<string, GatewayError> = SynchronizedRef.modifyEffect(tokenCache, (cached) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        fresh(cached, now)
-          ? Effect.succeed([cached.value.token, cached] as const)
-          : Effect.map(fetchToken, (t) => [t.token, Option.some(t)] as const)
+        fresh(cached, now) ? Effect.succeed([cached.value.token, cached] as const) : Effect.map(fetchToken, (t) => [t.token, Option.some(t)] as const)
       )
     )
 
@@ -199,11 +191,7 @@ export const makeDarajaGateway = (config: DarajaConfig): Effect.Effect<Gateway, 
 
     const authorized = (what: string, body: unknown, path: string): Effect.Effect<Reply, GatewayError> => {
       const request = (token: string) =>
-        HttpClientRequest.post(url(path)).pipe(
-          HttpClientRequest.bearerToken(token),
-          HttpClientRequest.acceptJson,
-          HttpClientRequest.bodyUnsafeJson(body)
-        )
+        HttpClientRequest.post(url(path)).pipe(HttpClientRequest.bearerToken(token), HttpClientRequest.acceptJson, HttpClientRequest.bodyUnsafeJson(body))
       return Effect.flatMap(currentToken, (token) =>
         Effect.flatMap(send(what, request(token)), (reply) =>
           isInvalidToken(reply) ? Effect.flatMap(replaceToken(token), (again) => send(what, request(again))) : Effect.succeed(reply)
@@ -260,8 +248,7 @@ export const makeDarajaGateway = (config: DarajaConfig): Effect.Effect<Gateway, 
         return { _tag: "Pending", detail } satisfies StkStatus
       }
       const body = yield* decodeOk("STK query", StkQueryResponse, reply)
-      if (body.ResultCode === undefined)
-        return { _tag: "Pending", detail: body.ResponseDescription ?? "no ResultCode yet" } satisfies StkStatus
+      if (body.ResultCode === undefined) return { _tag: "Pending", detail: body.ResponseDescription ?? "no ResultCode yet" } satisfies StkStatus
       const resultCode = String(body.ResultCode).trim()
       const resultDesc = body.ResultDesc ?? ""
       if (isStillProcessing(resultCode)) return { _tag: "Pending", detail: `${resultCode} ${resultDesc}` } satisfies StkStatus

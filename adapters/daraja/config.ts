@@ -118,18 +118,14 @@ const requiredUnlessSimulator = <A>(env: MpesaEnv, name: string, value: Option.O
   Option.match(value, {
     onSome: Effect.succeed,
     onNone: () =>
-      env === "simulator"
-        ? Effect.succeed(simulatorValue)
-        : Effect.fail(ConfigError.MissingData([name], `${name} is required when MPESA_ENV=${env}`))
+      env === "simulator" ? Effect.succeed(simulatorValue) : Effect.fail(ConfigError.MissingData([name], `${name} is required when MPESA_ENV=${env}`))
   })
 
 const requiredInProduction = <A>(env: MpesaEnv, name: string, value: Option.Option<A>, sandboxValue: A) =>
   Option.match(value, {
     onSome: Effect.succeed,
     onNone: () =>
-      env === "production"
-        ? Effect.fail(ConfigError.MissingData([name], `${name} is required when MPESA_ENV=production`))
-        : Effect.succeed(sandboxValue)
+      env === "production" ? Effect.fail(ConfigError.MissingData([name], `${name} is required when MPESA_ENV=production`)) : Effect.succeed(sandboxValue)
   })
 
 const readCertificate = (pem: Option.Option<string>, path: Option.Option<string>) =>
@@ -149,12 +145,7 @@ const readCertificate = (pem: Option.Option<string>, path: Option.Option<string>
 /** The Daraja configuration from the environment (see the module comment for the variables). */
 export const loadDarajaConfig: Effect.Effect<DarajaConfig, ConfigError.ConfigError> = Effect.gen(function* () {
   const env = yield* Config.literal("simulator", "sandbox", "production")("MPESA_ENV").pipe(Config.withDefault("simulator"))
-  const consumerKey = yield* requiredUnlessSimulator(
-    env,
-    "DARAJA_CONSUMER_KEY",
-    yield* optionalSecret("DARAJA_CONSUMER_KEY"),
-    Redacted.make("simulator")
-  )
+  const consumerKey = yield* requiredUnlessSimulator(env, "DARAJA_CONSUMER_KEY", yield* optionalSecret("DARAJA_CONSUMER_KEY"), Redacted.make("simulator"))
   const consumerSecret = yield* requiredUnlessSimulator(
     env,
     "DARAJA_CONSUMER_SECRET",
@@ -162,25 +153,18 @@ export const loadDarajaConfig: Effect.Effect<DarajaConfig, ConfigError.ConfigErr
     Redacted.make("simulator")
   )
   const shortcode = yield* requiredInProduction(env, "DARAJA_SHORTCODE", yield* optionalString("DARAJA_SHORTCODE"), SANDBOX_SHORTCODE)
-  const passkey = yield* requiredInProduction(
-    env,
-    "DARAJA_PASSKEY",
-    yield* optionalSecret("DARAJA_PASSKEY"),
-    Redacted.make(SANDBOX_PASSKEY)
-  )
-  const transactionType = yield* Config.literal("CustomerPayBillOnline", "CustomerBuyGoodsOnline")("DARAJA_TRANSACTION_TYPE").pipe(
-    Config.withDefault("CustomerPayBillOnline" as const)
-  )
+  const passkey = yield* requiredInProduction(env, "DARAJA_PASSKEY", yield* optionalSecret("DARAJA_PASSKEY"), Redacted.make(SANDBOX_PASSKEY))
+  const transactionType = yield* Config.literal(
+    "CustomerPayBillOnline",
+    "CustomerBuyGoodsOnline"
+  )("DARAJA_TRANSACTION_TYPE").pipe(Config.withDefault("CustomerPayBillOnline" as const))
   const tillNumber = yield* optionalString("DARAJA_TILL_NUMBER")
   const baseUrl = yield* optionalString("DARAJA_BASE_URL")
 
   const b2cShortcode = yield* optionalString("DARAJA_B2C_SHORTCODE")
   const initiatorName = yield* optionalString("DARAJA_INITIATOR_NAME")
   const initiatorPassword = yield* optionalSecret("DARAJA_INITIATOR_PASSWORD")
-  const certificatePem = yield* readCertificate(
-    yield* optionalString("DARAJA_CERTIFICATE_PEM"),
-    yield* optionalString("DARAJA_CERTIFICATE_PATH")
-  )
+  const certificatePem = yield* readCertificate(yield* optionalString("DARAJA_CERTIFICATE_PEM"), yield* optionalString("DARAJA_CERTIFICATE_PATH"))
   const b2cParts: ReadonlyArray<Option.Option<unknown>> = [b2cShortcode, initiatorName, initiatorPassword, certificatePem]
   const b2cSet = b2cParts.filter((p) => Option.isSome(p)).length
   if (b2cSet !== 0 && b2cSet !== b2cParts.length) {

@@ -11,7 +11,5 @@ import { loadDarajaConfig } from "./config.js"
 import { MpesaSimulatorLive } from "./simulator.js"
 
 export const PaymentGatewayFromEnv: Layer.Layer<PaymentGateway, ConfigError.ConfigError, HttpClient.HttpClient> = Layer.unwrapEffect(
-  Effect.map(loadDarajaConfig, (config) =>
-    config.env === "simulator" ? MpesaSimulatorLive({ delayMs: config.simulatorDelayMs }) : DarajaGatewayLive(config)
-  )
+  Effect.map(loadDarajaConfig, (config) => (config.env === "simulator" ? MpesaSimulatorLive({ delayMs: config.simulatorDelayMs }) : DarajaGatewayLive(config)))
 )

@@ -17,14 +17,7 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, "0")
 /** YYYYMMDDHHmmss in Africa/Nairobi for an instant given in epoch milliseconds. */
 export const nairobiTimestamp = (epochMillis: number): string => {
   const d = new Date(epochMillis + NAIROBI_OFFSET_MS)
-  return (
-    pad(d.getUTCFullYear(), 4) +
-    pad(d.getUTCMonth() + 1) +
-    pad(d.getUTCDate()) +
-    pad(d.getUTCHours()) +
-    pad(d.getUTCMinutes()) +
-    pad(d.getUTCSeconds())
-  )
+  return pad(d.getUTCFullYear(), 4) + pad(d.getUTCMonth() + 1) + pad(d.getUTCDate()) + pad(d.getUTCHours()) + pad(d.getUTCMinutes()) + pad(d.getUTCSeconds())
 }
 
 /** STK Password: base64(ShortCode + Passkey + Timestamp). */
@@ -44,8 +37,7 @@ export const securityCredential = (initiatorPassword: string, certificateOrPubli
 }
 
 /** Refused before sending: nothing reached Daraja. */
-export const localRejection = (errorCode: string, errorMessage: string): GatewayRejected =>
-  new GatewayRejected({ errorCode, errorMessage, httpStatus: 0 })
+export const localRejection = (errorCode: string, errorMessage: string): GatewayRejected => new GatewayRejected({ errorCode, errorMessage, httpStatus: 0 })
 
 /** Daraja's per-transaction STK limits, in whole shillings. */
 export const STK_MIN_AMOUNT = 1
@@ -58,9 +50,7 @@ export const truncate = (s: string, max: number): string => [...s].slice(0, max)
 const wholeShillings = (amount: Money.Money, max: number): Either.Either<number, GatewayRejected> => {
   if (amount.currency !== "KES") return Either.left(localRejection("LOCAL.INVALID_AMOUNT", `M-Pesa Kenya charges KES, not ${amount.currency}`))
   if (amount.amount % Money.minorPerMajor("KES") !== 0)
-    return Either.left(
-      localRejection("LOCAL.INVALID_AMOUNT", `not whole shillings: ${Money.format(amount)} (use Money.toWholeUnitCharge first)`)
-    )
+    return Either.left(localRejection("LOCAL.INVALID_AMOUNT", `not whole shillings: ${Money.format(amount)} (use Money.toWholeUnitCharge first)`))
   const whole = Money.toWholeUnits(amount)
   if (whole < STK_MIN_AMOUNT || whole > max)
     return Either.left(localRejection("LOCAL.INVALID_AMOUNT", `amount out of range ${STK_MIN_AMOUNT}..${max}: ${Money.format(amount)}`))

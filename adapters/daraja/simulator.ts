@@ -60,7 +60,8 @@ export const simulatedStkOutcome = (phone: string): SimulatedStkOutcome => {
 
 export const simulatedB2COutcome = (phone: string): { readonly resultCode: number; readonly resultDesc: string } => {
   if (phone.endsWith("0001")) return { resultCode: 1, resultDesc: "The balance is insufficient for the transaction." }
-  if (phone.endsWith("2040")) return { resultCode: 2040, resultDesc: "Credit Party customer type (Unregistered or Registered Customer) can't be supported by the service." }
+  if (phone.endsWith("2040"))
+    return { resultCode: 2040, resultDesc: "Credit Party customer type (Unregistered or Registered Customer) can't be supported by the service." }
   return { resultCode: 0, resultDesc: SUCCESS_DESC }
 }
 
@@ -73,9 +74,7 @@ interface SimulatedPush {
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 const randomChars = (n: number, alphabet: string) =>
-  Effect.map(Effect.all(Array.from({ length: n }, () => Random.nextIntBetween(0, alphabet.length))), (ix) =>
-    ix.map((i) => alphabet[i]).join("")
-  )
+  Effect.map(Effect.all(Array.from({ length: n }, () => Random.nextIntBetween(0, alphabet.length))), (ix) => ix.map((i) => alphabet[i]).join(""))
 /** Receipts look like Safaricom's: 10 upper-case letters and digits. */
 const receiptNumber = Effect.map(randomChars(9, ALNUM), (s) => `S${s}`)
 
@@ -85,15 +84,15 @@ const b2cDate = (epochMillis: number): string => {
   return `${t.slice(6, 8)}.${t.slice(4, 6)}.${t.slice(0, 4)} ${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12, 14)}`
 }
 
-export const makeSimulatorGateway = (
-  options: SimulatorOptions
-): Effect.Effect<Gateway, never, HttpClient.HttpClient | Scope.Scope> =>
+export const makeSimulatorGateway = (options: SimulatorOptions): Effect.Effect<Gateway, never, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
     const background = yield* FiberSet.make()
     const pushes = yield* Ref.make(new Map<string, SimulatedPush>())
     /** Each B2C by OriginatorConversationID, with what happened to it: the Transaction Status query's truth. */
-    const payouts = yield* Ref.make(new Map<string, { readonly resultCode: number; readonly receipt: string; readonly amount: number; readonly phone: string }>())
+    const payouts = yield* Ref.make(
+      new Map<string, { readonly resultCode: number; readonly receipt: string; readonly amount: number; readonly phone: string }>()
+    )
     const counter = yield* Ref.make(0)
     const next = Ref.updateAndGet(counter, (n) => n + 1)
 
@@ -216,7 +215,9 @@ export const makeSimulatorGateway = (
       const n = yield* next
       const conversationId = `AG_${nairobiTimestamp(now).slice(0, 8)}_${yield* randomChars(16, "0123456789abcdef")}${n}`
       const originatorConversationId = `${yield* randomChars(5, "0123456789")}-${yield* randomChars(8, "0123456789")}-${n}`
-      const known = [...(yield* Ref.get(payouts)).entries()].find(([ocid, p]) => ocid === request.originatorConversationId || p.receipt === request.transactionId)?.[1]
+      const known = [...(yield* Ref.get(payouts)).entries()].find(
+        ([ocid, p]) => ocid === request.originatorConversationId || p.receipt === request.transactionId
+      )?.[1]
       const common = { ResultType: 0, OriginatorConversationID: originatorConversationId, ConversationID: conversationId, TransactionID: yield* receiptNumber }
       const Result =
         known === undefined

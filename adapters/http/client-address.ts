@@ -26,7 +26,10 @@ export const parseTrustProxy = (raw: string | undefined): TrustProxy => {
     if (!Number.isSafeInteger(hops) || hops > 10) throw new TrustProxyInvalid(`must be a small number of hops, got ${v}`)
     return hops
   }
-  const entries = v.split(",").map((e) => e.trim()).filter((e) => e !== "")
+  const entries = v
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "")
   for (const e of entries) {
     const [address, bits, more] = e.split("/")
     const named = e === "loopback" || e === "linklocal" || e === "uniquelocal"
@@ -63,5 +66,8 @@ export const clientAddressKey = (ip: string | undefined): string => {
   if (!isIPv6(ip)) return "unknown"
   const g = ipv6Groups(ip)
   if (g.slice(0, 6).every((x, i) => x === (i === 5 ? 0xffff : 0))) return `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`
-  return `${g.slice(0, 4).map((x) => x.toString(16)).join(":")}::/64`
+  return `${g
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(":")}::/64`
 }

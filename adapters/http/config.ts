@@ -40,7 +40,10 @@ export interface WebhookSecrets {
 export type LoadedHttpConfig = HttpConfig & { readonly webhooks: WebhookSecrets }
 
 /** Reads the configuration once; a missing, empty or weak secret fails here, naming its variable. */
-export const loadHttpConfig = (runtime: PlatformRuntime, options: { readonly port: number; readonly production: boolean; readonly publicBaseUrl?: string | undefined }): Promise<LoadedHttpConfig> =>
+export const loadHttpConfig = (
+  runtime: PlatformRuntime,
+  options: { readonly port: number; readonly production: boolean; readonly publicBaseUrl?: string | undefined }
+): Promise<LoadedHttpConfig> =>
   runtime.runPromise(
     Effect.gen(function* () {
       const callbackSecret = yield* MpesaCallbackSecret

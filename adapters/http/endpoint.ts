@@ -79,15 +79,27 @@ export interface Endpoint {
   readonly response: AnySchema
   readonly errors: ReadonlyArray<number>
   /** decode, run the use case, encode: the encoded response body */
-  readonly run: (input: { readonly params: unknown; readonly query: unknown; readonly body: unknown; readonly ctx: RequestContext }) => Effect.Effect<unknown, MappedError, PlatformServices>
+  readonly run: (input: {
+    readonly params: unknown
+    readonly query: unknown
+    readonly body: unknown
+    readonly ctx: RequestContext
+  }) => Effect.Effect<unknown, MappedError, PlatformServices>
 }
 
 const decodePart = <S extends AnySchema>(schema: S | undefined, where: RequestInvalid["where"], input: unknown) =>
   schema === undefined
     ? Effect.succeed(undefined as Schema.Schema.Type<S>)
-    : Effect.mapError(Schema.decodeUnknown(schema as Schema.Schema<Schema.Schema.Type<S>, unknown>, { errors: "all" })(input ?? {}), (e) => RequestInvalid.fromParseError(where, e))
+    : Effect.mapError(Schema.decodeUnknown(schema as Schema.Schema<Schema.Schema.Type<S>, unknown>, { errors: "all" })(input ?? {}), (e) =>
+        RequestInvalid.fromParseError(where, e)
+      )
 
-export const endpoint = <PS extends AnySchema = typeof NoInput, QS extends AnySchema = typeof NoInput, BS extends AnySchema = typeof NoInput, RS extends AnySchema = AnySchema>(
+export const endpoint = <
+  PS extends AnySchema = typeof NoInput,
+  QS extends AnySchema = typeof NoInput,
+  BS extends AnySchema = typeof NoInput,
+  RS extends AnySchema = AnySchema
+>(
   spec: EndpointSpec<PS, QS, BS, RS>
 ): Endpoint => ({
   method: spec.method,

@@ -42,10 +42,14 @@ export const openApiDocument = (endpoints: ReadonlyArray<Endpoint>, info: { read
       ...(e.auth === "required" && { security: [{ bearer: [] }] }),
       ...(e.auth === "optional" && { security: [{}, { bearer: [] }] }),
       ...(e.body && { requestBody: { required: true, content: { "application/json": { schema: schemaOf(e.body) } } } }),
-      ...(e.rawBody && { requestBody: { required: true, content: { "application/json": { schema: { type: "object", description: "stored raw, as received" } } } } }),
+      ...(e.rawBody && {
+        requestBody: { required: true, content: { "application/json": { schema: { type: "object", description: "stored raw, as received" } } } }
+      }),
       responses: {
         [String(e.status)]: { description: "OK", content: { "application/json": { schema: schemaOf(e.response) } } },
-        ...Object.fromEntries(errors.map((s) => [String(s), { description: "problem details (RFC 9457)", content: { "application/problem+json": { schema: problemRef } } }]))
+        ...Object.fromEntries(
+          errors.map((s) => [String(s), { description: "problem details (RFC 9457)", content: { "application/problem+json": { schema: problemRef } } }])
+        )
       }
     }
     const path = openApiPath(e.path)

@@ -7,7 +7,11 @@ import type { BrandId, CategoryId, CheckoutId, LocationId, OrderId, ProductId, S
 
 export const Money = DomainMoney.annotations({ identifier: "Money", description: "An amount in integer minor units (KES 1.00 = 100) with its currency" })
 export const Phone = Msisdn
-export const Id = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.pattern(/^[A-Za-z0-9_-]+$/, { message: () => "an id is letters, digits, _ and -" }))
+export const Id = Schema.String.pipe(
+  Schema.minLength(1),
+  Schema.maxLength(100),
+  Schema.pattern(/^[A-Za-z0-9_-]+$/, { message: () => "an id is letters, digits, _ and -" })
+)
 export const IdParam = Schema.Struct({ id: Id })
 /**
  * An id decoded straight into its domain brand (domain/ids.ts): the wire rule above, then the brand.
@@ -32,8 +36,7 @@ export const VariantIdParam = Schema.Struct({ id: WireVariantId })
 export const Instant = Schema.Int.annotations({ description: "epoch milliseconds" })
 export const State = OrderState.annotations({ identifier: "OrderState" })
 
-const intFromString = (min: number, max: number) =>
-  Schema.NumberFromString.pipe(Schema.int(), Schema.between(min, max))
+const intFromString = (min: number, max: number) => Schema.NumberFromString.pipe(Schema.int(), Schema.between(min, max))
 export const Paging = Schema.Struct({
   limit: Schema.optionalWith(intFromString(1, 100), { default: () => 20 }),
   offset: Schema.optionalWith(intFromString(0, 100_000), { default: () => 0 })

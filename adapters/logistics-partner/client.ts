@@ -37,7 +37,11 @@ export const PartnerConfigFromEnv: Config.Config<Option.Option<PartnerConfig>> =
   })
 )
 
-const Created = Schema.Struct({ id: Schema.NonEmptyString, status: Schema.String, rider: Schema.optional(Schema.Struct({ name: Schema.String, phone: Schema.String })) })
+const Created = Schema.Struct({
+  id: Schema.NonEmptyString,
+  status: Schema.String,
+  rider: Schema.optional(Schema.Struct({ name: Schema.String, phone: Schema.String }))
+})
 const Refusal = Schema.Struct({ error: Schema.Struct({ code: Schema.String, message: Schema.String }) })
 
 export const makeLogisticsPartner = (config: PartnerConfig) =>
@@ -46,8 +50,13 @@ export const makeLogisticsPartner = (config: PartnerConfig) =>
     const base = config.baseUrl.replace(/\/+$/, "")
     const call = (request: HttpClientRequest.HttpClientRequest) =>
       http.execute(request.pipe(HttpClientRequest.bearerToken(Redacted.value(config.apiKey)), HttpClientRequest.acceptJson)).pipe(
-        Effect.flatMap((response) => Effect.map(response.json.pipe(Effect.orElseSucceed((): unknown => undefined)), (body) => ({ status: response.status, body }))),
-        Effect.timeoutFail({ duration: Duration.millis(config.timeoutMs), onTimeout: () => new CarrierUnavailable({ detail: `${config.name} did not answer within ${config.timeoutMs} ms` }) }),
+        Effect.flatMap((response) =>
+          Effect.map(response.json.pipe(Effect.orElseSucceed((): unknown => undefined)), (body) => ({ status: response.status, body }))
+        ),
+        Effect.timeoutFail({
+          duration: Duration.millis(config.timeoutMs),
+          onTimeout: () => new CarrierUnavailable({ detail: `${config.name} did not answer within ${config.timeoutMs} ms` })
+        }),
         Effect.catchTags({
           RequestError: (e) => Effect.fail(new CarrierUnavailable({ detail: `could not reach ${config.name}: ${e.message}` })),
           ResponseError: (e) => Effect.fail(new CarrierUnavailable({ detail: `${config.name} reply unreadable: ${e.message}` }))
@@ -59,7 +68,14 @@ export const makeLogisticsPartner = (config: PartnerConfig) =>
         const { status, body } = yield* call(
           HttpClientRequest.post(`${base}/v1/deliveries`).pipe(
             HttpClientRequest.setHeader("Idempotency-Key", req.deliveryId),
-            HttpClientRequest.bodyUnsafeJson({ reference: req.deliveryId, orderId: req.orderId, zoneId: req.zoneId, dropoff: { locationId: req.destination }, recipientPhone: req.buyerPhone, attempt: req.attempt })
+            HttpClientRequest.bodyUnsafeJson({
+              reference: req.deliveryId,
+              orderId: req.orderId,
+              zoneId: req.zoneId,
+              dropoff: { locationId: req.destination },
+              recipientPhone: req.buyerPhone,
+              attempt: req.attempt
+            })
           )
         )
         if (status === 200 || status === 201) {
@@ -70,15 +86,24 @@ export const makeLogisticsPartner = (config: PartnerConfig) =>
         }
         const refusal = Schema.decodeUnknownOption(Refusal)(body)
         const said = Option.match(refusal, { onNone: () => `HTTP ${status}`, onSome: (r) => `${r.error.code}: ${r.error.message}` })
-        if (status >= 400 && status < 500) return yield* new NoCarrierAvailable({ orderId: req.orderId, zoneId: req.zoneId, detail: `${config.name} refused (${said})` })
+        if (status >= 400 && status < 500)
+          return yield* new NoCarrierAvailable({ orderId: req.orderId, zoneId: req.zoneId, detail: `${config.name} refused (${said})` })
         return yield* new CarrierUnavailable({ detail: `${config.name} failed (${said})` })
       })
 
     const cancel = (assignment: Assignment, reason: string) =>
       assignment.carrier !== "PARTNER"
         ? Effect.void
-        : Effect.flatMap(call(HttpClientRequest.post(`${base}/v1/deliveries/${encodeURIComponent(assignment.partnerRef)}/cancel`).pipe(HttpClientRequest.bodyUnsafeJson({ reason }))), ({ status }) =>
-            status >= 200 && status < 300 || status === 404 ? Effect.void : Effect.fail(new CarrierUnavailable({ detail: `${config.name} could not cancel ${assignment.partnerRef}: HTTP ${status}` }))
+        : Effect.flatMap(
+            call(
+              HttpClientRequest.post(`${base}/v1/deliveries/${encodeURIComponent(assignment.partnerRef)}/cancel`).pipe(
+                HttpClientRequest.bodyUnsafeJson({ reason })
+              )
+            ),
+            ({ status }) =>
+              (status >= 200 && status < 300) || status === 404
+                ? Effect.void
+                : Effect.fail(new CarrierUnavailable({ detail: `${config.name} could not cancel ${assignment.partnerRef}: HTTP ${status}` }))
           )
 
     return RiderDispatch.of({ assign, cancel })

@@ -18,7 +18,14 @@ export const partnerSignature = (secret: string, timestamp: string, rawBody: str
   `sha256=${createHmac("sha256", secret).update(`${timestamp}.`).update(rawBody).digest("hex")}`
 
 /** Signature checked on the raw bytes in constant time; the timestamp must be within `toleranceMs` of now (replay). */
-export const verifyPartnerSignature = (input: { readonly secret: string; readonly rawBody: Buffer; readonly timestamp: string | undefined; readonly signature: string | undefined; readonly now: number; readonly toleranceMs?: number }): string | undefined => {
+export const verifyPartnerSignature = (input: {
+  readonly secret: string
+  readonly rawBody: Buffer
+  readonly timestamp: string | undefined
+  readonly signature: string | undefined
+  readonly now: number
+  readonly toleranceMs?: number
+}): string | undefined => {
   if (input.timestamp === undefined || !/^\d{1,12}$/.test(input.timestamp)) return "missing or malformed X-Partner-Timestamp"
   if (Math.abs(input.now - Number(input.timestamp) * 1000) > (input.toleranceMs ?? 5 * 60_000)) return "timestamp outside the 5-minute window"
   const match = input.signature === undefined ? null : /^sha256=([0-9a-f]{64})$/.exec(input.signature.trim())

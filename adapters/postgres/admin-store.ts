@@ -10,7 +10,18 @@ import { createHmac } from "node:crypto"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { AdminStore } from "../../application/admin/admin.port.js"
 import type { CommissionRecord } from "../../application/admin/admin.port.js"
-import type { AdminUserRecord, BrandRecord, DiscountCodeRecord, ExceptionRecord, PayoutBatchRecord, ProductRecord, ProductReviewedFields, PromotionRecord, PromotionRule, SellerRecord } from "../../application/admin/admin.port.js"
+import type {
+  AdminUserRecord,
+  BrandRecord,
+  DiscountCodeRecord,
+  ExceptionRecord,
+  PayoutBatchRecord,
+  ProductRecord,
+  ProductReviewedFields,
+  PromotionRecord,
+  PromotionRule,
+  SellerRecord
+} from "../../application/admin/admin.port.js"
 import type { AdminRole } from "../../application/admin/admin-roles.js"
 import type { StoreKycState, VerificationState } from "../../domain/catalogue.js"
 import type { IncentiveEffect } from "../../domain/incentives.js"
@@ -35,7 +46,10 @@ export const auditAnchorMac = (key: string, seq: number, hash: string): string =
  * chain with entries and no valid anchor at all is vouched for by nothing: its first anchored entry
  * (else its first entry) is named.
  */
-export const firstUnanchored = (key: string, rows: ReadonlyArray<{ readonly seq: number; readonly hash: string; readonly mac: string | null }>): number | undefined => {
+export const firstUnanchored = (
+  key: string,
+  rows: ReadonlyArray<{ readonly seq: number; readonly hash: string; readonly mac: string | null }>
+): number | undefined => {
   const valid = (r: (typeof rows)[number]) => r.mac !== null && r.mac === auditAnchorMac(key, r.seq, r.hash)
   const first = rows.findIndex(valid)
   // no valid anchor: from the first anchored entry (where checking fails), else the first entry
@@ -60,16 +74,25 @@ const recountUsesWith = (db: Database["Type"]) => (kind: "PROMOTION" | "DISCOUNT
   Effect.gen(function* () {
     const column = kind === "PROMOTION" ? "promotion_id" : "discount_code_id"
     const table = kind === "PROMOTION" ? "promotions" : "discount_codes"
-    yield* q(db, (sql) => sql`
-      update ${sql(table)} set uses = (select count(*) from incentive_burns where ${sql(column)} = ${id} and state = 'ACTIVE') where id = ${id}`)
-    yield* q(db, (sql) => sql`
+    yield* q(
+      db,
+      (sql) => sql`
+      update ${sql(table)} set uses = (select count(*) from incentive_burns where ${sql(column)} = ${id} and state = 'ACTIVE') where id = ${id}`
+    )
+    yield* q(
+      db,
+      (sql) => sql`
       insert into incentive_buyer_uses (incentive_kind, incentive_id, buyer_id, uses)
       select ${kind}, ${id}, buyer_id, count(*) from incentive_burns where ${sql(column)} = ${id} and state = 'ACTIVE' group by buyer_id
-      on conflict (incentive_kind, incentive_id, buyer_id) do update set uses = excluded.uses`)
-    yield* q(db, (sql) => sql`
+      on conflict (incentive_kind, incentive_id, buyer_id) do update set uses = excluded.uses`
+    )
+    yield* q(
+      db,
+      (sql) => sql`
       update incentive_buyer_uses u set uses = 0
        where u.incentive_kind = ${kind} and u.incentive_id = ${id}
-         and not exists (select 1 from incentive_burns b where b.${sql(column)} = ${id} and b.state = 'ACTIVE' and b.buyer_id = u.buyer_id)`)
+         and not exists (select 1 from incentive_burns b where b.${sql(column)} = ${id} and b.state = 'ACTIVE' and b.buyer_id = u.buyer_id)`
+    )
   })
 
 export const AdminStoreLive = Layer.effect(
@@ -81,10 +104,16 @@ export const AdminStoreLive = Layer.effect(
 
     const productFields = (productId: string) =>
       Effect.gen(function* () {
-        const rows = yield* q(db, (sql) => sql<Array<{ title: string; description: string; base_price: number; currency: string; media: Array<string>; brand_id: string | null }>>`
-          select title, description, base_price, currency, media, brand_id from products where id = ${productId}`)
-        const variants = yield* q(db, (sql) => sql<Array<{ sku: string; attributes: Record<string, unknown>; price_override: number | null; active: boolean }>>`
-          select sku, attributes, price_override, active from variants where product_id = ${productId} order by sku`)
+        const rows = yield* q(
+          db,
+          (sql) => sql<Array<{ title: string; description: string; base_price: number; currency: string; media: Array<string>; brand_id: string | null }>>`
+          select title, description, base_price, currency, media, brand_id from products where id = ${productId}`
+        )
+        const variants = yield* q(
+          db,
+          (sql) => sql<Array<{ sku: string; attributes: Record<string, unknown>; price_override: number | null; active: boolean }>>`
+          select sku, attributes, price_override, active from variants where product_id = ${productId} order by sku`
+        )
         const p = rows[0]
         if (!p) return undefined
         return {
@@ -102,12 +131,15 @@ export const AdminStoreLive = Layer.effect(
         // one transaction for the entry and its anchor (the caller's, when it has one)
         Effect.flatMap(db.inTransaction, (inside) => {
           const write = Effect.gen(function* () {
-            const rows = yield* q(db, (sql) => sql<Array<{ seq: number; hash: string }>>`
+            const rows = yield* q(
+              db,
+              (sql) => sql<Array<{ seq: number; hash: string }>>`
               insert into audit_log (actor_kind, actor_id, actor_role, action, entity, entity_id, before, after, reason)
               values (${e.actorKind}, ${e.actorId}, ${e.actorRole}, ${e.action}, ${e.entity}, ${e.entityId},
                       ${e.before === null || e.before === undefined ? null : sql.json(json(e.before))},
                       ${e.after === null || e.after === undefined ? null : sql.json(json(e.after))}, ${e.reason})
-              returning seq, hash`)
+              returning seq, hash`
+            )
             const row = rows[0]
             if (row === undefined) return 0
             yield* q(db, (sql) => sql`insert into audit_anchors (seq, mac) values (${row.seq}, ${auditAnchorMac(anchorKey, row.seq, row.hash)})`)
@@ -118,61 +150,120 @@ export const AdminStoreLive = Layer.effect(
 
       lockSeller: (storeId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; name: string; kyc_state: StoreKycState; kyc_reason: string | null }>>`
-            select id, name, kyc_state, kyc_reason from stores where id = ${storeId} for update`),
+          q(
+            db,
+            (sql) => sql<Array<{ id: string; name: string; kyc_state: StoreKycState; kyc_reason: string | null }>>`
+            select id, name, kyc_state, kyc_reason from stores where id = ${storeId} for update`
+          ),
           (rows) => Option.map(Option.fromNullable(rows[0]), (r): SellerRecord => ({ id: r.id, name: r.name, kycState: r.kyc_state, kycReason: r.kyc_reason }))
         ),
       setSellerKyc: (storeId, c) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update stores set kyc_state = ${c.state}, kyc_reason = ${c.reason}, kyc_decided_at = ${new Date(c.at)}, kyc_decided_by = ${c.by},
                  updated_at = ${new Date(c.at)}, version = version + 1
-           where id = ${storeId}`).pipe(Effect.asVoid),
+           where id = ${storeId}`
+        ).pipe(Effect.asVoid),
 
       lockProduct: (productId) =>
         Effect.gen(function* () {
-          const rows = yield* q(db, (sql) => sql<Array<{ id: string; store_id: string; state: VerificationState; rejection_reason: string | null; version: number; last_verified: ProductReviewedFields | null }>>`
-            select id, store_id, state, rejection_reason, version, last_verified from products where id = ${productId} for update`)
+          const rows = yield* q(
+            db,
+            (sql) => sql<
+              Array<{
+                id: string
+                store_id: string
+                state: VerificationState
+                rejection_reason: string | null
+                version: number
+                last_verified: ProductReviewedFields | null
+              }>
+            >`
+            select id, store_id, state, rejection_reason, version, last_verified from products where id = ${productId} for update`
+          )
           const r = rows[0]
           if (!r) return Option.none<ProductRecord>()
           const current = yield* productFields(productId)
           if (!current) return Option.none<ProductRecord>()
-          return Option.some<ProductRecord>({ id: r.id, storeId: r.store_id, state: r.state, rejectionReason: r.rejection_reason, version: r.version, current, lastVerified: r.last_verified })
+          return Option.some<ProductRecord>({
+            id: r.id,
+            storeId: r.store_id,
+            state: r.state,
+            rejectionReason: r.rejection_reason,
+            version: r.version,
+            current,
+            lastVerified: r.last_verified
+          })
         }),
       setProductState: (productId, c) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update products set state = ${c.state}, rejection_reason = ${c.reason}, updated_at = ${new Date(c.at)},
                  last_verified = ${c.verified ? sql.json(json(c.verified)) : sql`last_verified`},
                  last_verified_at = ${c.verified ? new Date(c.at) : sql`last_verified_at`},
                  last_verified_by = ${c.verified ? c.by : sql`last_verified_by`}
-           where id = ${productId}`).pipe(Effect.asVoid),
+           where id = ${productId}`
+        ).pipe(Effect.asVoid),
 
       lockBrand: (brandId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; name: string; state: string; rejection_reason: string | null }>>`
-            select id, name, state, rejection_reason from brands where id = ${brandId} for update`),
-          (rows) => Option.map(Option.fromNullable(rows[0]), (r): BrandRecord => ({ id: r.id, name: r.name, state: brandFromDb(r.state), rejectionReason: r.rejection_reason }))
+          q(
+            db,
+            (sql) => sql<Array<{ id: string; name: string; state: string; rejection_reason: string | null }>>`
+            select id, name, state, rejection_reason from brands where id = ${brandId} for update`
+          ),
+          (rows) =>
+            Option.map(Option.fromNullable(rows[0]), (r): BrandRecord => ({
+              id: r.id,
+              name: r.name,
+              state: brandFromDb(r.state),
+              rejectionReason: r.rejection_reason
+            }))
         ),
       setBrandState: (brandId, c) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update brands set state = ${brandToDb(c.state)}, rejection_reason = ${c.reason}, decided_at = ${new Date(c.at)}, decided_by = ${c.by}
-           where id = ${brandId}`).pipe(Effect.asVoid),
+           where id = ${brandId}`
+        ).pipe(Effect.asVoid),
 
       insertPromotion: (p) =>
         Effect.gen(function* () {
-          yield* q(db, (sql) => sql`
+          yield* q(
+            db,
+            (sql) => sql`
             insert into promotions (id, name, status, current_version, created_at, created_by, updated_at)
-            values (${p.id}, ${p.name}, 'ACTIVE', 1, ${new Date(p.at)}, ${p.by}, ${new Date(p.at)})`)
+            values (${p.id}, ${p.name}, 'ACTIVE', 1, ${new Date(p.at)}, ${p.by}, ${new Date(p.at)})`
+          )
           yield* insertPromotionVersion(p.id, 1, p.rule, p.by, p.at)
         }),
       lockPromotion: (id) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{
-            id: string; name: string; status: PromotionRecord["status"]; current_version: number; priority: number; starts_at: Date; ends_at: Date
-            eligibility: unknown; effect: IncentiveEffect; currency: string; global_limit: number | null; per_buyer_limit: number | null
-          }>>`
+          q(
+            db,
+            (sql) => sql<
+              Array<{
+                id: string
+                name: string
+                status: PromotionRecord["status"]
+                current_version: number
+                priority: number
+                starts_at: Date
+                ends_at: Date
+                eligibility: unknown
+                effect: IncentiveEffect
+                currency: string
+                global_limit: number | null
+                per_buyer_limit: number | null
+              }>
+            >`
             select p.id, p.name, p.status, p.current_version, v.priority, v.starts_at, v.ends_at, v.eligibility, v.effect, v.currency, v.global_limit, v.per_buyer_limit
               from promotions p join promotion_versions v on v.promotion_id = p.id and v.version = p.current_version
-             where p.id = ${id} for update of p`),
+             where p.id = ${id} for update of p`
+          ),
           (rows) =>
             Option.map(Option.fromNullable(rows[0]), (r): PromotionRecord => {
               const eligibility = decodeEligibility(r.eligibility)
@@ -201,25 +292,47 @@ export const AdminStoreLive = Layer.effect(
           yield* q(db, (sql) => sql`update promotions set current_version = ${version}, updated_at = ${new Date(at)} where id = ${id}`)
           yield* recountUses("PROMOTION", id)
         }),
-      setPromotionStatus: (id, status, at) => q(db, (sql) => sql`update promotions set status = ${status}, updated_at = ${new Date(at)} where id = ${id}`).pipe(Effect.asVoid),
+      setPromotionStatus: (id, status, at) =>
+        q(db, (sql) => sql`update promotions set status = ${status}, updated_at = ${new Date(at)} where id = ${id}`).pipe(Effect.asVoid),
 
       insertDiscountCode: (d) =>
         Effect.gen(function* () {
-          yield* q(db, (sql) => sql`
+          yield* q(
+            db,
+            (sql) => sql`
             insert into discount_codes (id, code, status, current_version, created_at, created_by, updated_at)
-            values (${d.id}, ${d.code}, 'ACTIVE', 1, ${new Date(d.at)}, ${d.by}, ${new Date(d.at)})`)
+            values (${d.id}, ${d.code}, 'ACTIVE', 1, ${new Date(d.at)}, ${d.by}, ${new Date(d.at)})`
+          )
           yield* insertCodeVersion(d.id, 1, d.rule, d.by, d.at)
         }),
-      liveCodeExists: (code) => Effect.map(q(db, (sql) => sql`select 1 from discount_codes where code = ${code} and status <> 'ENDED'`), (rows) => rows.length > 0),
+      liveCodeExists: (code) =>
+        Effect.map(
+          q(db, (sql) => sql`select 1 from discount_codes where code = ${code} and status <> 'ENDED'`),
+          (rows) => rows.length > 0
+        ),
       lockDiscountCode: (id) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{
-            id: string; code: string; status: DiscountCodeRecord["status"]; current_version: number; starts_at: Date | null; expires_at: Date
-            currency: string; min_subtotal: number; effect: IncentiveEffect; global_limit: number | null; per_buyer_limit: number | null
-          }>>`
+          q(
+            db,
+            (sql) => sql<
+              Array<{
+                id: string
+                code: string
+                status: DiscountCodeRecord["status"]
+                current_version: number
+                starts_at: Date | null
+                expires_at: Date
+                currency: string
+                min_subtotal: number
+                effect: IncentiveEffect
+                global_limit: number | null
+                per_buyer_limit: number | null
+              }>
+            >`
             select d.id, d.code, d.status, d.current_version, v.starts_at, v.expires_at, v.currency, v.min_subtotal, v.effect, v.global_limit, v.per_buyer_limit
               from discount_codes d join discount_code_versions v on v.discount_code_id = d.id and v.version = d.current_version
-             where d.id = ${id} for update of d`),
+             where d.id = ${id} for update of d`
+          ),
           (rows) =>
             Option.map(Option.fromNullable(rows[0]), (r): DiscountCodeRecord => ({
               id: r.id,
@@ -243,36 +356,71 @@ export const AdminStoreLive = Layer.effect(
           yield* q(db, (sql) => sql`update discount_codes set current_version = ${version}, updated_at = ${new Date(at)} where id = ${id}`)
           yield* recountUses("DISCOUNT_CODE", id)
         }),
-      setDiscountCodeStatus: (id, status, at) => q(db, (sql) => sql`update discount_codes set status = ${status}, updated_at = ${new Date(at)} where id = ${id}`).pipe(Effect.asVoid),
+      setDiscountCodeStatus: (id, status, at) =>
+        q(db, (sql) => sql`update discount_codes set status = ${status}, updated_at = ${new Date(at)} where id = ${id}`).pipe(Effect.asVoid),
 
       lockException: (id) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; kind: string; status: ExceptionRecord["status"]; entity: string | null; entity_id: string | null; payload: Record<string, unknown>; note: string | null }>>`
-            select id, kind, status, entity, entity_id, payload, note from exceptions where id = ${id} for update`),
-          (rows) => Option.map(Option.fromNullable(rows[0]), (r): ExceptionRecord => ({ id: r.id, kind: r.kind, status: r.status, entity: r.entity, entityId: r.entity_id, payload: r.payload, note: r.note }))
+          q(
+            db,
+            (sql) => sql<
+              Array<{
+                id: string
+                kind: string
+                status: ExceptionRecord["status"]
+                entity: string | null
+                entity_id: string | null
+                payload: Record<string, unknown>
+                note: string | null
+              }>
+            >`
+            select id, kind, status, entity, entity_id, payload, note from exceptions where id = ${id} for update`
+          ),
+          (rows) =>
+            Option.map(Option.fromNullable(rows[0]), (r): ExceptionRecord => ({
+              id: r.id,
+              kind: r.kind,
+              status: r.status,
+              entity: r.entity,
+              entityId: r.entity_id,
+              payload: r.payload,
+              note: r.note
+            }))
         ),
       resolveException: (id, c) =>
         // the dedupe key is released so that the same cause, if it happens again, opens a new exception
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update exceptions set status = 'RESOLVED', note = ${c.note}, resolved_by = ${c.by}, resolved_at = ${new Date(c.at)},
                  dedupe_key = case when dedupe_key is null then null else dedupe_key || ':resolved:' || id end
-           where id = ${id}`).pipe(Effect.asVoid),
+           where id = ${id}`
+        ).pipe(Effect.asVoid),
       requeueOutboxEvent: (eventId) =>
         Effect.map(
-          q(db, (sql) => sql`
+          q(
+            db,
+            (sql) => sql`
             with ev as (update outbox set last_error = null where id = ${eventId} returning id)
-            select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventId', id), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int) from ev`),
+            select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventId', id), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int) from ev`
+          ),
           (rows) => rows.length > 0
         ),
 
       lockPayoutBatch: (id) =>
         Effect.gen(function* () {
-          const rows = yield* q(db, (sql) => sql<Array<{ id: string; week_key: string; state: PayoutBatchRecord["state"] }>>`
-            select id, week_key, state from payout_batches where id = ${id} for update`)
+          const rows = yield* q(
+            db,
+            (sql) => sql<Array<{ id: string; week_key: string; state: PayoutBatchRecord["state"] }>>`
+            select id, week_key, state from payout_batches where id = ${id} for update`
+          )
           const b = rows[0]
           if (!b) return Option.none<PayoutBatchRecord>()
-          const totals = yield* q(db, (sql) => sql<Array<{ currency: string; n: number; total: number }>>`
-            select currency, count(*)::int as n, sum(amount)::bigint as total from payouts where batch_id = ${id} group by currency order by currency`)
+          const totals = yield* q(
+            db,
+            (sql) => sql<Array<{ currency: string; n: number; total: number }>>`
+            select currency, count(*)::int as n, sum(amount)::bigint as total from payouts where batch_id = ${id} group by currency order by currency`
+          )
           return Option.some<PayoutBatchRecord>({
             id: b.id,
             weekKey: b.week_key,
@@ -282,13 +430,29 @@ export const AdminStoreLive = Layer.effect(
           })
         }),
       approvePayoutBatch: (id, by, at) =>
-        q(db, (sql) => sql`update payout_batches set state = 'APPROVED', approved_by = ${by}, approved_at = ${new Date(at)} where id = ${id} and state = 'DRAFT'`).pipe(Effect.asVoid),
+        q(
+          db,
+          (sql) => sql`update payout_batches set state = 'APPROVED', approved_by = ${by}, approved_at = ${new Date(at)} where id = ${id} and state = 'DRAFT'`
+        ).pipe(Effect.asVoid),
 
       lockCommission: (id) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; order_id: string; store_id: string; affiliate_user_id: string; currency: string; amount: number; state: CommissionRecord["state"] }>>`
+          q(
+            db,
+            (sql) => sql<
+              Array<{
+                id: string
+                order_id: string
+                store_id: string
+                affiliate_user_id: string
+                currency: string
+                amount: number
+                state: CommissionRecord["state"]
+              }>
+            >`
             select c.id, c.order_id, o.store_id, c.affiliate_user_id, c.currency, c.amount, c.state
-              from commissions c join orders o on o.id = c.order_id where c.id = ${id} for update of c`),
+              from commissions c join orders o on o.id = c.order_id where c.id = ${id} for update of c`
+          ),
           (rows) =>
             Option.map(Option.fromNullable(rows[0]), (c): CommissionRecord => ({
               id: c.id,
@@ -300,15 +464,21 @@ export const AdminStoreLive = Layer.effect(
             }))
         ),
       rejectCommission: (id, reason, at) =>
-        q(db, (sql) => sql`update commissions set state = 'REJECTED', reason = ${reason}, updated_at = ${new Date(at)} where id = ${id} and state = 'APPROVED'`).pipe(Effect.asVoid),
+        q(
+          db,
+          (sql) => sql`update commissions set state = 'REJECTED', reason = ${reason}, updated_at = ${new Date(at)} where id = ${id} and state = 'APPROVED'`
+        ).pipe(Effect.asVoid),
       pullFromPendingPayout: (commissionId, affiliateUserId, amount, minimum) =>
         Effect.gen(function* () {
           // only payouts selected after the commission was approved carry it (the rule markCommissionsPaid follows)
-          const rows = yield* q(db, (sql) => sql<Array<{ id: string; batch_id: string; status: string; amount: number }>>`
+          const rows = yield* q(
+            db,
+            (sql) => sql<Array<{ id: string; batch_id: string; status: string; amount: number }>>`
             select p.id, p.batch_id, p.status, p.amount from payouts p join payout_batches b on b.id = p.batch_id
              where p.payee_kind = 'AFFILIATE' and p.payee_id = ${affiliateUserId} and p.currency = ${amount.currency} and p.status in ('PENDING', 'SUBMITTED')
                and exists (select 1 from commissions c where c.id = ${commissionId} and c.updated_at <= b.created_at)
-             order by p.created_at for update of p`)
+             order by p.created_at for update of p`
+          )
           if (rows.some((r) => r.status === "SUBMITTED")) return "IN_FLIGHT" as const
           const p = rows[0]
           if (p === undefined) return undefined
@@ -316,9 +486,12 @@ export const AdminStoreLive = Layer.effect(
           if (remaining <= 0 || (minimum !== undefined && remaining < minimum.amount)) {
             yield* q(db, (sql) => sql`delete from payouts where id = ${p.id} and status = 'PENDING'`)
             // a batch already paying out whose last open payout this was is done
-            yield* q(db, (sql) => sql`
+            yield* q(
+              db,
+              (sql) => sql`
               update payout_batches set state = 'COMPLETED', completed_at = now()
-               where id = ${p.batch_id} and state = 'PROCESSING' and not exists (select 1 from payouts where batch_id = ${p.batch_id} and status in ('PENDING', 'SUBMITTED'))`)
+               where id = ${p.batch_id} and state = 'PROCESSING' and not exists (select 1 from payouts where batch_id = ${p.batch_id} and status in ('PENDING', 'SUBMITTED'))`
+            )
             return { payoutId: p.id, remaining: 0 }
           }
           yield* q(db, (sql) => sql`update payouts set amount = ${remaining} where id = ${p.id} and status = 'PENDING'`)
@@ -327,12 +500,29 @@ export const AdminStoreLive = Layer.effect(
 
       findAdminByEmail: (email) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; email: string; password_hash: string; role: AdminRole; status: AdminUserRecord["status"] }>>`
-            select id, email, password_hash, role, status from admin_users where email = ${email.trim().toLowerCase()}`),
-          (rows) => Option.map(Option.fromNullable(rows[0]), (r): AdminUserRecord => ({ id: r.id, email: r.email, passwordHash: r.password_hash, role: r.role, status: r.status }))
+          q(
+            db,
+            (sql) => sql<Array<{ id: string; email: string; password_hash: string; role: AdminRole; status: AdminUserRecord["status"] }>>`
+            select id, email, password_hash, role, status from admin_users where email = ${email.trim().toLowerCase()}`
+          ),
+          (rows) =>
+            Option.map(Option.fromNullable(rows[0]), (r): AdminUserRecord => ({
+              id: r.id,
+              email: r.email,
+              passwordHash: r.password_hash,
+              role: r.role,
+              status: r.status
+            }))
         ),
-      countAdmins: () => Effect.map(q(db, (sql) => sql<Array<{ n: number }>>`select count(*)::int as n from admin_users`), (rows) => rows[0]?.n ?? 0),
-      insertAdmin: (a) => q(db, (sql) => sql`insert into admin_users (id, email, password_hash, role) values (${a.id}, ${a.email}, ${a.passwordHash}, ${a.role})`).pipe(Effect.asVoid),
+      countAdmins: () =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{ n: number }>>`select count(*)::int as n from admin_users`),
+          (rows) => rows[0]?.n ?? 0
+        ),
+      insertAdmin: (a) =>
+        q(db, (sql) => sql`insert into admin_users (id, email, password_hash, role) values (${a.id}, ${a.email}, ${a.passwordHash}, ${a.role})`).pipe(
+          Effect.asVoid
+        ),
       recordLogin: (adminId, at) => q(db, (sql) => sql`update admin_users set last_login_at = ${new Date(at)} where id = ${adminId}`).pipe(Effect.asVoid),
 
       verifyAuditChain: () =>
@@ -340,26 +530,35 @@ export const AdminStoreLive = Layer.effect(
           // the chain as the database sees it (each hash over its row and the previous hash, the head)
           const [structure] = yield* q(db, (sql) => sql<Array<{ broken: number | null }>>`select audit_verify_chain() as broken`)
           // and as only the holder of the key can vouch for it
-          const rows = yield* q(db, (sql) => sql<Array<{ seq: number; hash: string; mac: string | null }>>`
-            select l.seq, l.hash, a.mac from audit_log l left join audit_anchors a on a.seq = l.seq order by l.seq`)
+          const rows = yield* q(
+            db,
+            (sql) => sql<Array<{ seq: number; hash: string; mac: string | null }>>`
+            select l.seq, l.hash, a.mac from audit_log l left join audit_anchors a on a.seq = l.seq order by l.seq`
+          )
           const broken = [structure?.broken ?? undefined, firstUnanchored(anchorKey, rows)].filter((s): s is number => s !== undefined && s !== null)
           return broken.length === 0 ? Option.none() : Option.some(Math.min(...broken))
         })
     }
 
     function insertPromotionVersion(id: string, version: number, rule: PromotionRule, by: string, at: number) {
-      return q(db, (sql) => sql`
+      return q(
+        db,
+        (sql) => sql`
         insert into promotion_versions (promotion_id, version, priority, starts_at, ends_at, eligibility, effect, currency, global_limit, per_buyer_limit, created_at, created_by)
         values (${id}, ${version}, ${rule.priority}, ${new Date(rule.startsAt)}, ${new Date(rule.endsAt)},
                 ${sql.json(json({ scope: rule.scope, ...(rule.minSubtotal && { minSubtotal: rule.minSubtotal }) }))}, ${sql.json(json(rule.effect))},
-                ${rule.currency}, ${rule.globalLimit}, ${rule.perBuyerLimit}, ${new Date(at)}, ${by})`).pipe(Effect.asVoid)
+                ${rule.currency}, ${rule.globalLimit}, ${rule.perBuyerLimit}, ${new Date(at)}, ${by})`
+      ).pipe(Effect.asVoid)
     }
 
     function insertCodeVersion(id: string, version: number, rule: DiscountCodeRecord["rule"], by: string, at: number) {
-      return q(db, (sql) => sql`
+      return q(
+        db,
+        (sql) => sql`
         insert into discount_code_versions (discount_code_id, version, starts_at, expires_at, currency, min_subtotal, effect, global_limit, per_buyer_limit, created_at, created_by)
         values (${id}, ${version}, ${rule.startsAt === null ? null : new Date(rule.startsAt)}, ${new Date(rule.expiresAt)}, ${rule.currency}, ${rule.minSubtotal},
-                ${sql.json(json(rule.effect))}, ${rule.globalLimit}, ${rule.perBuyerLimit}, ${new Date(at)}, ${by})`).pipe(Effect.asVoid)
+                ${sql.json(json(rule.effect))}, ${rule.globalLimit}, ${rule.perBuyerLimit}, ${new Date(at)}, ${by})`
+      ).pipe(Effect.asVoid)
     }
   })
 )

@@ -25,15 +25,21 @@ export const AuthStoreLive = Layer.effect(
   AuthStore,
   Effect.map(Database, (db) => ({
     saveOtp: (o) =>
-      q(db, (sql) => sql`
+      q(
+        db,
+        (sql) => sql`
         insert into otp_codes (id, phone, code_hash, created_at, expires_at)
-        values (${o.id}, ${o.phone}, ${hashOtp(o.id, o.code)}, ${new Date(o.createdAt)}, ${new Date(o.expiresAt)})`).pipe(Effect.asVoid),
+        values (${o.id}, ${o.phone}, ${hashOtp(o.id, o.code)}, ${new Date(o.createdAt)}, ${new Date(o.expiresAt)})`
+      ).pipe(Effect.asVoid),
 
     latestOtp: (phone) =>
       Effect.map(
-        q(db, (sql) => sql<Array<{ id: string; phone: string; created_at: Date; expires_at: Date; attempts: number; consumed_at: Date | null }>>`
+        q(
+          db,
+          (sql) => sql<Array<{ id: string; phone: string; created_at: Date; expires_at: Date; attempts: number; consumed_at: Date | null }>>`
           select id, phone, created_at, expires_at, attempts, consumed_at from otp_codes
-           where phone = ${phone} order by created_at desc, id desc limit 1 for update`),
+           where phone = ${phone} order by created_at desc, id desc limit 1 for update`
+        ),
         (rows) =>
           Option.map(Option.fromNullable(rows[0]), (r) => ({
             id: r.id,
@@ -53,7 +59,8 @@ export const AuthStoreLive = Layer.effect(
 
     recordFailedAttempt: (otpId) => q(db, (sql) => sql`update otp_codes set attempts = attempts + 1 where id = ${otpId}`).pipe(Effect.asVoid),
 
-    consumeOtp: (otpId, at) => q(db, (sql) => sql`update otp_codes set consumed_at = ${new Date(at)} where id = ${otpId} and consumed_at is null`).pipe(Effect.asVoid),
+    consumeOtp: (otpId, at) =>
+      q(db, (sql) => sql`update otp_codes set consumed_at = ${new Date(at)} where id = ${otpId} and consumed_at is null`).pipe(Effect.asVoid),
 
     findOrCreateUser: (phone, newId) =>
       Effect.gen(function* () {
@@ -66,9 +73,12 @@ export const AuthStoreLive = Layer.effect(
     createSession: (userId, createdAt, expiresAt) =>
       Effect.gen(function* () {
         const token = randomBytes(32).toString("base64url")
-        const rows = yield* q(db, (sql) => sql<Array<{ id: string }>>`
+        const rows = yield* q(
+          db,
+          (sql) => sql<Array<{ id: string }>>`
           insert into user_sessions (user_id, token_hash, created_at, expires_at)
-          values (${userId}, ${hashToken(token)}, ${new Date(createdAt)}, ${new Date(expiresAt)}) returning id`)
+          values (${userId}, ${hashToken(token)}, ${new Date(createdAt)}, ${new Date(expiresAt)}) returning id`
+        )
         return { token, sessionId: rows[0]!.id }
       }),
 
@@ -77,20 +87,26 @@ export const AuthStoreLive = Layer.effect(
 
     revokeUserSessions: (userId, at) =>
       Effect.map(
-        q(db, (sql) => sql<Array<{ revoked: number | null }>>`
+        q(
+          db,
+          (sql) => sql<Array<{ revoked: number | null }>>`
           with revoked as (
             update user_sessions set revoked_at = ${new Date(at)}
              where user_id = ${userId} and revoked_at is null and expires_at > ${new Date(at)} returning 1)
-          select (select count(*)::int from revoked) as revoked from users where id = ${userId}`),
+          select (select count(*)::int from revoked) as revoked from users where id = ${userId}`
+        ),
         (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.revoked ?? 0)
       ),
 
     findSession: (token, now) =>
       Effect.map(
-        q(db, (sql) => sql<Array<UserRow & { session_id: string; expires_at: Date }>>`
+        q(
+          db,
+          (sql) => sql<Array<UserRow & { session_id: string; expires_at: Date }>>`
           select s.id as session_id, s.expires_at, u.id, u.phone, u.roles, u.status
             from user_sessions s join users u on u.id = s.user_id
-           where s.token_hash = ${hashToken(token)} and s.revoked_at is null and s.expires_at > ${new Date(now)} and u.status = 'ACTIVE'`),
+           where s.token_hash = ${hashToken(token)} and s.revoked_at is null and s.expires_at > ${new Date(now)} and u.status = 'ACTIVE'`
+        ),
         (rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ sessionId: r.session_id, expiresAt: r.expires_at.getTime(), user: toUser(r) }))
       )
   }))

@@ -19,7 +19,17 @@ import { q } from "./unit-of-work.js"
 const TYPO_THRESHOLD = 0.45
 
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
-type SummaryRow = { id: ProductId; store_id: StoreId; store_name: string; title: string; description: string; price: number; currency: string; media: Array<string>; available: number }
+type SummaryRow = {
+  id: ProductId
+  store_id: StoreId
+  store_name: string
+  title: string
+  description: string
+  price: number
+  currency: string
+  media: Array<string>
+  available: number
+}
 const summary = (r: SummaryRow): ProductSummary => ({
   id: r.id,
   storeId: r.store_id,
@@ -31,7 +41,15 @@ const summary = (r: SummaryRow): ProductSummary => ({
   available: r.available
 })
 
-type LocationRow = { id: LocationId; kind: LocationView["kind"]; name: string; parent_id: LocationId | null; address: string | null; lat: string | null; lng: string | null }
+type LocationRow = {
+  id: LocationId
+  kind: LocationView["kind"]
+  name: string
+  parent_id: LocationId | null
+  address: string | null
+  lat: string | null
+  lng: string | null
+}
 const location = (r: LocationRow): LocationView => ({
   id: r.id,
   kind: r.kind,
@@ -77,17 +95,25 @@ export const CatalogueReaderLive = Layer.effect(
 
     product: (productId) =>
       Effect.gen(function* () {
-        const rows = yield* q(db, (sql) => sql<Array<SummaryRow & { brand_name: string | null; brand_state: string | null; category_id: CategoryId | null; commission_rate_bps: number }>>`
+        const rows = yield* q(
+          db,
+          (sql) => sql<
+            Array<SummaryRow & { brand_name: string | null; brand_state: string | null; category_id: CategoryId | null; commission_rate_bps: number }>
+          >`
           select p.id, p.store_id, s.name as store_name, p.title, p.description, p.base_price as price, p.currency, p.media,
                  b.name as brand_name, b.state as brand_state, p.category_id, p.commission_rate_bps, 0 as available
             from products p join stores s on s.id = p.store_id left join brands b on b.id = p.brand_id
-           where p.id = ${productId} and p.state = 'VERIFIED' and s.kyc_state = 'VERIFIED'`)
+           where p.id = ${productId} and p.state = 'VERIFIED' and s.kyc_state = 'VERIFIED'`
+        )
         const r = rows[0]
         if (!r) return Option.none()
-        const variants = yield* q(db, (sql) => sql<Array<{ id: VariantId; sku: string; attributes: Record<string, string>; price: number; weight_grams: number; available: number }>>`
+        const variants = yield* q(
+          db,
+          (sql) => sql<Array<{ id: VariantId; sku: string; attributes: Record<string, string>; price: number; weight_grams: number; available: number }>>`
           select v.id, v.sku, v.attributes, coalesce(v.price_override, ${r.price}) as price, v.weight_grams,
                  coalesce((select sum(i.on_hand - i.reserved) from inventory i where i.variant_id = v.id), 0)::int as available
-            from variants v where v.product_id = ${productId} and v.active order by v.id`)
+            from variants v where v.product_id = ${productId} and v.active order by v.id`
+        )
         const currency = r.currency.trim() as Currency
         const available = variants.reduce((n, v) => n + v.available, 0)
         const brandOk = r.brand_name === null || r.brand_state === "VERIFIED"
@@ -97,32 +123,49 @@ export const CatalogueReaderLive = Layer.effect(
           categoryId: r.category_id ?? undefined,
           commissionRateBps: r.commission_rate_bps,
           sellable: brandOk && available > 0,
-          variants: variants.map((v) => ({ id: v.id, sku: v.sku, attributes: v.attributes, price: { amount: v.price, currency }, weightGrams: v.weight_grams, available: v.available }))
+          variants: variants.map((v) => ({
+            id: v.id,
+            sku: v.sku,
+            attributes: v.attributes,
+            price: { amount: v.price, currency },
+            weightGrams: v.weight_grams,
+            available: v.available
+          }))
         })
       }),
 
     pickupPoints: ({ text, limit }) =>
       Effect.map(
-        q(db, (sql) => sql<Array<LocationRow>>`
+        q(
+          db,
+          (sql) => sql<Array<LocationRow>>`
           select id, kind, name, parent_id, address, lat::text, lng::text from locations
            where kind = 'PICKUP_POINT' and active
              and (${text ?? null}::text is null
                   or lower(name || ' ' || coalesce(address, '')) like '%' || lower(${text ?? ""}) || '%'
                   or word_similarity(lower(${text ?? ""}), lower(name || ' ' || coalesce(address, ''))) >= ${TYPO_THRESHOLD})
            order by word_similarity(lower(${text ?? ""}), lower(name || ' ' || coalesce(address, ''))) desc, name, id
-           limit ${limit}`),
+           limit ${limit}`
+        ),
         (rows) => rows.map(location)
       ),
 
     locations: (parentId) =>
       Effect.map(
-        q(db, (sql) => sql<Array<LocationRow>>`
+        q(
+          db,
+          (sql) => sql<Array<LocationRow>>`
           select id, kind, name, parent_id, address, lat::text, lng::text from locations
            where active and ${parentId === undefined ? sql`parent_id is null` : sql`parent_id = ${parentId}`}
-           order by case kind when 'COUNTY' then code else name end, id`),
+           order by case kind when 'COUNTY' then code else name end, id`
+        ),
         (rows) => rows.map(location)
       ),
 
-    locationExists: (id) => Effect.map(q(db, (sql) => sql`select 1 from locations where id = ${id}`), (rows) => rows.length > 0)
+    locationExists: (id) =>
+      Effect.map(
+        q(db, (sql) => sql`select 1 from locations where id = ${id}`),
+        (rows) => rows.length > 0
+      )
   }))
 )

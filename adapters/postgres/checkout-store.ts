@@ -60,12 +60,29 @@ export const CheckoutStoreLive = Layer.effect(
     // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
     const getSummary = (checkoutId: CheckoutId) =>
       Effect.gen(function* () {
-        const rows = yield* q(db, (sql) => sql<Array<{ id: CheckoutId; state: string; currency: string; total: number; charge_amount: number; created_at: Date; expires_at: Date; payer_phone: string }>>`
-          select id, state, currency, total, charge_amount, created_at, expires_at, payer_phone from checkouts where id = ${checkoutId}`)
+        const rows = yield* q(
+          db,
+          (sql) => sql<
+            Array<{
+              id: CheckoutId
+              state: string
+              currency: string
+              total: number
+              charge_amount: number
+              created_at: Date
+              expires_at: Date
+              payer_phone: string
+            }>
+          >`
+          select id, state, currency, total, charge_amount, created_at, expires_at, payer_phone from checkouts where id = ${checkoutId}`
+        )
         const c = rows[0]
         if (!c) return Option.none<CheckoutSummary>()
-        const orders = yield* q(db, (sql) => sql<Array<{ id: OrderId; store_id: StoreId; state: OrderState; total: number }>>`
-          select id, store_id, state, total from orders where checkout_id = ${checkoutId} order by store_id`)
+        const orders = yield* q(
+          db,
+          (sql) => sql<Array<{ id: OrderId; store_id: StoreId; state: OrderState; total: number }>>`
+          select id, store_id, state, total from orders where checkout_id = ${checkoutId} order by store_id`
+        )
         return Option.some<CheckoutSummary>({
           checkoutId: c.id,
           state: c.state,
@@ -81,14 +98,37 @@ export const CheckoutStoreLive = Layer.effect(
       })
 
     const loadShippingFresh = Effect.gen(function* () {
-      const nodes = yield* q(db, (sql) => sql<Array<{ id: string; kind: LocationNode["kind"]; name: string; code: string; parent_id: string | null }>>`
-        select id, kind, name, code, parent_id from locations where active`)
-      const coverage = yield* q(db, (sql) => sql<Array<{ zone_id: string; name: string; location_id: string }>>`
-        select z.id as zone_id, z.name, c.location_id from shipping_zones z join shipping_zone_coverage c on c.zone_id = z.id where z.active`)
-      const rates = yield* q(db, (sql) => sql<Array<{ id: string; zone_id: string; kind: ShippingRate["_tag"]; currency: string; amount: number | null; base_amount: number | null; per_kg_amount: number | null; threshold_amount: number | null; active: boolean }>>`
-        select id, zone_id, kind, currency, amount, base_amount, per_kg_amount, threshold_amount, active from shipping_rates`)
+      const nodes = yield* q(
+        db,
+        (sql) => sql<Array<{ id: string; kind: LocationNode["kind"]; name: string; code: string; parent_id: string | null }>>`
+        select id, kind, name, code, parent_id from locations where active`
+      )
+      const coverage = yield* q(
+        db,
+        (sql) => sql<Array<{ zone_id: string; name: string; location_id: string }>>`
+        select z.id as zone_id, z.name, c.location_id from shipping_zones z join shipping_zone_coverage c on c.zone_id = z.id where z.active`
+      )
+      const rates = yield* q(
+        db,
+        (sql) => sql<
+          Array<{
+            id: string
+            zone_id: string
+            kind: ShippingRate["_tag"]
+            currency: string
+            amount: number | null
+            base_amount: number | null
+            per_kg_amount: number | null
+            threshold_amount: number | null
+            active: boolean
+          }>
+        >`
+        select id, zone_id, kind, currency, amount, base_amount, per_kg_amount, threshold_amount, active from shipping_rates`
+      )
       const geography = Either.getOrThrowWith(
-        makeGeography(nodes.map((n) => ({ id: n.id, kind: n.kind, name: n.name, code: n.code, ...(n.parent_id && { parentId: n.parent_id }) }) as LocationNode)),
+        makeGeography(
+          nodes.map((n) => ({ id: n.id, kind: n.kind, name: n.name, code: n.code, ...(n.parent_id && { parentId: n.parent_id }) }) as LocationNode)
+        ),
         (e) => new Error(`the stored geography is invalid: ${e.message}`)
       )
       const zones = new Map<string, { id: string; name: string; covers: Array<string>; rates: Array<ShippingRate> }>()
@@ -115,8 +155,11 @@ export const CheckoutStoreLive = Layer.effect(
     return {
       findByIdempotencyKey: (buyerId, key, fingerprint) =>
         Effect.gen(function* () {
-          const rows = yield* q(db, (sql) => sql<Array<{ id: CheckoutId; request_hash: string }>>`
-            select id, request_hash from checkouts where buyer_id = ${buyerId} and idempotency_key = ${key}`)
+          const rows = yield* q(
+            db,
+            (sql) => sql<Array<{ id: CheckoutId; request_hash: string }>>`
+            select id, request_hash from checkouts where buyer_id = ${buyerId} and idempotency_key = ${key}`
+          )
           const row = rows[0]
           if (!row) return Option.none()
           const summary = yield* getSummary(row.id)
@@ -125,12 +168,34 @@ export const CheckoutStoreLive = Layer.effect(
 
       loadCatalogue: (variantIds) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{
-            variant_id: string; sku: string; weight_grams: number; price_override: number | null; variant_active: boolean
-            product_id: string; store_id: string; brand_id: string | null; category_id: string | null; title: string; description: string
-            base_price: number; currency: string; media: Array<string>; state: Product["state"]; rejection_reason: string | null; commission_rate_bps: number
-            brand_name: string | null; brand_state: string | null; brand_reason: string | null; kyc_state: CatalogueItem["storeKyc"]; available: number
-          }>>`
+          q(
+            db,
+            (sql) => sql<
+              Array<{
+                variant_id: string
+                sku: string
+                weight_grams: number
+                price_override: number | null
+                variant_active: boolean
+                product_id: string
+                store_id: string
+                brand_id: string | null
+                category_id: string | null
+                title: string
+                description: string
+                base_price: number
+                currency: string
+                media: Array<string>
+                state: Product["state"]
+                rejection_reason: string | null
+                commission_rate_bps: number
+                brand_name: string | null
+                brand_state: string | null
+                brand_reason: string | null
+                kyc_state: CatalogueItem["storeKyc"]
+                available: number
+              }>
+            >`
             select v.id as variant_id, v.sku, v.weight_grams, v.price_override, v.active as variant_active,
                    p.id as product_id, p.store_id, p.brand_id, p.category_id, p.title, p.description, p.base_price, p.currency,
                    p.media, p.state, p.rejection_reason, p.commission_rate_bps,
@@ -140,7 +205,8 @@ export const CheckoutStoreLive = Layer.effect(
               join products p on p.id = v.product_id
               join stores s on s.id = p.store_id
               left join brands b on b.id = p.brand_id
-             where v.id = any(${variantIds as Array<string>})`),
+             where v.id = any(${variantIds as Array<string>})`
+          ),
           (rows) =>
             rows.map((r): CatalogueItem => {
               const product = {
@@ -158,7 +224,12 @@ export const CheckoutStoreLive = Layer.effect(
               } as unknown as Product
               const brand =
                 r.brand_id && r.brand_state
-                  ? ({ id: r.brand_id, name: r.brand_name ?? "", state: brandState(r.brand_state), ...(r.brand_reason && { rejectionReason: r.brand_reason }) } as unknown as Brand)
+                  ? ({
+                      id: r.brand_id,
+                      name: r.brand_name ?? "",
+                      state: brandState(r.brand_state),
+                      ...(r.brand_reason && { rejectionReason: r.brand_reason })
+                    } as unknown as Brand)
                   : undefined
               return {
                 variantId: r.variant_id,
@@ -176,16 +247,33 @@ export const CheckoutStoreLive = Layer.effect(
 
       loadPromotions: (buyerId, now) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{
-            id: string; name: string; status: "ACTIVE"; created_at: Date; version: number; priority: number; starts_at: Date; ends_at: Date
-            eligibility: unknown; effect: unknown; global_limit: number | null; per_buyer_limit: number | null; uses: number; buyer_uses: number
-          }>>`
+          q(
+            db,
+            (sql) => sql<
+              Array<{
+                id: string
+                name: string
+                status: "ACTIVE"
+                created_at: Date
+                version: number
+                priority: number
+                starts_at: Date
+                ends_at: Date
+                eligibility: unknown
+                effect: unknown
+                global_limit: number | null
+                per_buyer_limit: number | null
+                uses: number
+                buyer_uses: number
+              }>
+            >`
             select p.id, p.name, p.status, p.created_at, p.uses, v.version, v.priority, v.starts_at, v.ends_at, v.eligibility, v.effect,
                    v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses
               from promotions p
               join promotion_versions v on v.promotion_id = p.id and v.version = p.current_version
               left join incentive_buyer_uses u on u.incentive_kind = 'PROMOTION' and u.incentive_id = p.id and u.buyer_id = ${buyerId ?? ""}
-             where p.status = 'ACTIVE' and v.starts_at <= ${new Date(now)} and v.ends_at > ${new Date(now)}`),
+             where p.status = 'ACTIVE' and v.starts_at <= ${new Date(now)} and v.ends_at > ${new Date(now)}`
+          ),
           (rows) =>
             rows.map((r): PromotionCandidate => {
               const { eligibility, effect } = decodedRule(`promotion:${r.id}:${r.version}`, r.eligibility, r.effect)
@@ -211,16 +299,32 @@ export const CheckoutStoreLive = Layer.effect(
 
       loadDiscountCode: (code, buyerId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{
-            id: string; code: string; status: DiscountCode["status"]; uses: number; version: number; starts_at: Date | null; expires_at: Date
-            currency: string; min_subtotal: number; effect: unknown; global_limit: number | null; per_buyer_limit: number | null; buyer_uses: number
-          }>>`
+          q(
+            db,
+            (sql) => sql<
+              Array<{
+                id: string
+                code: string
+                status: DiscountCode["status"]
+                uses: number
+                version: number
+                starts_at: Date | null
+                expires_at: Date
+                currency: string
+                min_subtotal: number
+                effect: unknown
+                global_limit: number | null
+                per_buyer_limit: number | null
+                buyer_uses: number
+              }>
+            >`
             select d.id, d.code, d.status, d.uses, v.version, v.starts_at, v.expires_at, v.currency, v.min_subtotal, v.effect,
                    v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses
               from discount_codes d
               join discount_code_versions v on v.discount_code_id = d.id and v.version = d.current_version
               left join incentive_buyer_uses u on u.incentive_kind = 'DISCOUNT_CODE' and u.incentive_id = d.id and u.buyer_id = ${buyerId ?? ""}
-             where d.code = ${code} and d.status <> 'ENDED'`),
+             where d.code = ${code} and d.status <> 'ENDED'`
+          ),
           (rows) =>
             Option.map(Option.fromNullable(rows[0]), (r) => ({
               code: {
@@ -241,23 +345,32 @@ export const CheckoutStoreLive = Layer.effect(
       lockLoyaltyBalance: (buyerId) =>
         Effect.gen(function* () {
           yield* q(db, (sql) => sql`select id from users where id = ${buyerId} for update`)
-          const rows = yield* q(db, (sql) => sql<Array<{ balance: number }>>`select coalesce(sum(points), 0)::int as balance from loyalty_ledger where buyer_id = ${buyerId}`)
+          const rows = yield* q(
+            db,
+            (sql) => sql<Array<{ balance: number }>>`select coalesce(sum(points), 0)::int as balance from loyalty_ledger where buyer_id = ${buyerId}`
+          )
           return rows[0]?.balance ?? 0
         }),
 
       findAffiliates: (code) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ code: string; user_id: string; active: boolean }>>`
+          q(
+            db,
+            (sql) => sql<Array<{ code: string; user_id: string; active: boolean }>>`
             select affiliate_code as code, id as user_id, (status = 'ACTIVE' and 'AFFILIATE' = any(roles)) as active
-              from users where lower(affiliate_code) = lower(${code.trim()})`),
+              from users where lower(affiliate_code) = lower(${code.trim()})`
+          ),
           (rows) => rows.map((r) => ({ code: r.code, userId: r.user_id, active: r.active }) as unknown as Affiliate)
         ),
 
       storeMemberIds: (storeIds) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ user_id: UserId }>>`
+          q(
+            db,
+            (sql) => sql<Array<{ user_id: UserId }>>`
             select user_id from store_members where store_id = any(${storeIds as ReadonlyArray<string> as Array<string>})
-            union select owner_user_id from stores where id = any(${storeIds as ReadonlyArray<string> as Array<string>})`),
+            union select owner_user_id from stores where id = any(${storeIds as ReadonlyArray<string> as Array<string>})`
+          ),
           (rows) => rows.map((r) => r.user_id)
         ),
 
@@ -307,27 +420,36 @@ export const CheckoutStoreLive = Layer.effect(
             if (b.globalLimit !== undefined) {
               const global =
                 b.kind === "PROMOTION"
-                  ? yield* q(db, (sql) => sql`
+                  ? yield* q(
+                      db,
+                      (sql) => sql`
                       update promotions p set uses = p.uses + 1, updated_at = now()
                         from promotion_versions v
                        where p.id = ${b.incentiveId} and v.promotion_id = p.id and v.version = ${b.version}
                          and (v.global_limit is null or p.uses < v.global_limit)
-                      returning p.uses`)
-                  : yield* q(db, (sql) => sql`
+                      returning p.uses`
+                    )
+                  : yield* q(
+                      db,
+                      (sql) => sql`
                       update discount_codes d set uses = d.uses + 1, updated_at = now()
                         from discount_code_versions v
                        where d.id = ${b.incentiveId} and v.discount_code_id = d.id and v.version = ${b.version}
                          and (v.global_limit is null or d.uses < v.global_limit)
-                      returning d.uses`)
+                      returning d.uses`
+                    )
               if (global.length === 0) return yield* new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "GLOBAL" })
             }
             const perBuyerLimit = b.perBuyerLimit
             if (perBuyerLimit !== undefined) {
-              const perBuyer = yield* q(db, (sql) => sql`
+              const perBuyer = yield* q(
+                db,
+                (sql) => sql`
                 insert into incentive_buyer_uses (incentive_kind, incentive_id, buyer_id, uses) values (${b.kind}, ${b.incentiveId}, ${c.buyerId}, 1)
                 on conflict (incentive_kind, incentive_id, buyer_id)
                 do update set uses = incentive_buyer_uses.uses + 1 where incentive_buyer_uses.uses < ${perBuyerLimit}::int
-                returning uses`)
+                returning uses`
+              )
               if (perBuyer.length === 0) return yield* new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "BUYER" })
             }
           }
@@ -341,7 +463,9 @@ export const CheckoutStoreLive = Layer.effect(
             order_id: b.orderId ?? null,
             amount: b.amount.amount
           }))
-          yield* db.query((sql) => sql`
+          yield* db
+            .query(
+              (sql) => sql`
             with chk as (
               insert into checkouts (id, buyer_id, idempotency_key, request_hash, state, currency, subtotal, discount_total, shipping_total, total,
                                      charge_amount, payer_phone, destination_location_id, affiliate_user_id, created_at, expires_at)
@@ -376,17 +500,23 @@ export const CheckoutStoreLive = Layer.effect(
                      order_id text, amount bigint)
             )
             insert into loyalty_ledger (buyer_id, points, reason, checkout_id, created_at)
-            select ${c.buyerId}, ${-plan.loyaltyPointsRedeemed}, 'REDEEMED', ${c.id}, ${at} where ${plan.loyaltyPointsRedeemed}::int > 0`).pipe(
-            Effect.mapError((e) =>
-              e.isUniqueViolation && e.constraint === "checkouts_buyer_id_idempotency_key_key" ? new DuplicateCheckout({ key: c.idempotencyKey }) : unavailable(e)
+            select ${c.buyerId}, ${-plan.loyaltyPointsRedeemed}, 'REDEEMED', ${c.id}, ${at} where ${plan.loyaltyPointsRedeemed}::int > 0`
             )
-          )
+            .pipe(
+              Effect.mapError((e) =>
+                e.isUniqueViolation && e.constraint === "checkouts_buyer_id_idempotency_key_key"
+                  ? new DuplicateCheckout({ key: c.idempotencyKey })
+                  : unavailable(e)
+              )
+            )
 
           // Stock last: an inventory row is hot (every buyer of that SKU wants it), so its lock is taken
           // as late as possible and held only until commit. Rows are locked in one fixed order across
           // checkouts (no deadlocks), then reserved with a conditional update per line (no row = sold out).
           const variantIds = [...new Set(plan.reservations.map((r) => r.variantId))]
-          const reserved = yield* q(db, (sql) => sql<Array<{ variant_id: string }>>`
+          const reserved = yield* q(
+            db,
+            (sql) => sql<Array<{ variant_id: string }>>`
             with locked as materialized (
               select variant_id from inventory where variant_id = any(${variantIds}) order by variant_id, stock_location_id for update
             ), req as (
@@ -405,7 +535,8 @@ export const CheckoutStoreLive = Layer.effect(
             )
             insert into inventory_reservations (checkout_id, order_id, variant_id, stock_location_id, quantity, state, created_at, updated_at)
             select ${c.id}, order_id, variant_id, stock_location_id, quantity, 'RESERVED', ${at}, ${at} from upd
-            returning variant_id`)
+            returning variant_id`
+          )
           if (reserved.length !== plan.reservations.length) {
             const got = new Set(reserved.map((r) => r.variant_id))
             const missing = plan.reservations.find((r) => !got.has(r.variantId))!

@@ -82,10 +82,7 @@ export interface TransactionOptions {
 
 export interface DatabaseService {
   readonly query: <A>(f: (sql: Sql) => CancellableQuery<A>) => Effect.Effect<A, DbError>
-  readonly transaction: <A, E, R>(
-    effect: Effect.Effect<A, E, R>,
-    options?: TransactionOptions
-  ) => Effect.Effect<A, E | DbError, R>
+  readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>, options?: TransactionOptions) => Effect.Effect<A, E | DbError, R>
   /** True inside `transaction` (lets a repository assert it is called within one). */
   readonly inTransaction: Effect.Effect<boolean>
 }
@@ -93,13 +90,10 @@ export interface DatabaseService {
 export class Database extends Context.Tag("amana/Database")<Database, DatabaseService>() {}
 
 /** Accessors, so use cases can write `Db.query(sql => ...)` without yielding the service first. */
-export const query = <A>(f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, DbError, Database> =>
-  Effect.flatMap(Database, (db) => db.query(f))
+export const query = <A>(f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, DbError, Database> => Effect.flatMap(Database, (db) => db.query(f))
 
-export const transaction = <A, E, R>(
-  effect: Effect.Effect<A, E, R>,
-  options?: TransactionOptions
-): Effect.Effect<A, E | DbError, R | Database> => Effect.flatMap(Database, (db) => db.transaction(effect, options))
+export const transaction = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: TransactionOptions): Effect.Effect<A, E | DbError, R | Database> =>
+  Effect.flatMap(Database, (db) => db.transaction(effect, options))
 
 export const inTransaction: Effect.Effect<boolean, never, Database> = Effect.flatMap(Database, (db) => db.inTransaction)
 
@@ -144,13 +138,7 @@ interface TxState {
 }
 
 const beginStatement = (options: TransactionOptions | undefined): string =>
-  [
-    "begin",
-    options?.isolation ? `isolation level ${options.isolation}` : "",
-    options?.readOnly ? "read only" : ""
-  ]
-    .filter((part) => part !== "")
-    .join(" ")
+  ["begin", options?.isolation ? `isolation level ${options.isolation}` : "", options?.readOnly ? "read only" : ""].filter((part) => part !== "").join(" ")
 
 /** Builds the service over an existing pool (the caller owns the pool's lifetime). */
 export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
@@ -158,10 +146,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
     // One FiberRef per service instance: two pools never see each other's transactions.
     const current = FiberRef.unsafeMake<Option.Option<TxState>>(Option.none())
 
-    const topLevel = <A, E, R>(
-      effect: Effect.Effect<A, E, R>,
-      options: TransactionOptions | undefined
-    ): Effect.Effect<A, E | DbError, R> =>
+    const topLevel = <A, E, R>(effect: Effect.Effect<A, E, R>, options: TransactionOptions | undefined): Effect.Effect<A, E | DbError, R> =>
       Effect.acquireUseRelease(
         Effect.tryPromise({ try: () => sql.reserve(), catch: toDbError }).pipe(
           Effect.flatMap((conn) =>
@@ -178,9 +163,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
             Effect.tap(() => Effect.uninterruptible(run(conn, (c) => c.unsafe("commit"))))
           ),
         (conn, exit) =>
-          (Exit.isSuccess(exit) ? Effect.void : Effect.ignore(run(conn, (c) => c.unsafe("rollback")))).pipe(
-            Effect.ensuring(Effect.sync(() => conn.release()))
-          )
+          (Exit.isSuccess(exit) ? Effect.void : Effect.ignore(run(conn, (c) => c.unsafe("rollback")))).pipe(Effect.ensuring(Effect.sync(() => conn.release())))
       )
 
     const nested = <A, E, R>(tx: TxState, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DbError, R> =>
@@ -189,8 +172,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
         return Effect.acquireUseRelease(
           run(tx.conn, (c) => c.unsafe(`savepoint ${name}`)),
           () => Effect.tap(effect, () => run(tx.conn, (c) => c.unsafe(`release savepoint ${name}`))),
-          (_, exit) =>
-            Exit.isSuccess(exit) ? Effect.void : Effect.ignore(run(tx.conn, (c) => c.unsafe(`rollback to savepoint ${name}`)))
+          (_, exit) => (Exit.isSuccess(exit) ? Effect.void : Effect.ignore(run(tx.conn, (c) => c.unsafe(`rollback to savepoint ${name}`))))
         )
       })
 

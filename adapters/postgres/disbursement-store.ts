@@ -9,11 +9,46 @@ import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
 
 type B2CColumns = { conversation_id: string | null; callback_token: string; mpesa_receipt_number: string | null }
-type PayoutRow = B2CColumns & { id: string; batch_id: string; payee_kind: PayeeKind; payee_id: string; method: PayoutMethod; destination: string; account_ref: string | null; currency: string; amount: number; status: DisbursementStatus; ocid: string | null }
-type RefundRow = B2CColumns & { id: string; order_id: string | null; held_payment_id: string | null; buyer_id: string; phone: string; currency: string; amount: number; disbursed: number; status: DisbursementStatus; ocid: string }
-type QueryRow = { id: string; target_kind: "PAYOUT" | "REFUND"; target_id: string; reason: string; status: StatusQueryRecord["status"]; callback_token: string; conversation_id: string | null }
+type PayoutRow = B2CColumns & {
+  id: string
+  batch_id: string
+  payee_kind: PayeeKind
+  payee_id: string
+  method: PayoutMethod
+  destination: string
+  account_ref: string | null
+  currency: string
+  amount: number
+  status: DisbursementStatus
+  ocid: string | null
+}
+type RefundRow = B2CColumns & {
+  id: string
+  order_id: string | null
+  held_payment_id: string | null
+  buyer_id: string
+  phone: string
+  currency: string
+  amount: number
+  disbursed: number
+  status: DisbursementStatus
+  ocid: string
+}
+type QueryRow = {
+  id: string
+  target_kind: "PAYOUT" | "REFUND"
+  target_id: string
+  reason: string
+  status: StatusQueryRecord["status"]
+  callback_token: string
+  conversation_id: string | null
+}
 
-const b2cFields = (r: B2CColumns) => ({ conversationId: r.conversation_id ?? undefined, callbackToken: r.callback_token, receipt: r.mpesa_receipt_number ?? undefined })
+const b2cFields = (r: B2CColumns) => ({
+  conversationId: r.conversation_id ?? undefined,
+  callbackToken: r.callback_token,
+  receipt: r.mpesa_receipt_number ?? undefined
+})
 
 const toPayout = (r: PayoutRow): PayoutRecord => ({
   kind: "PAYOUT",
@@ -32,7 +67,19 @@ const toPayout = (r: PayoutRow): PayoutRecord => ({
 })
 const toRefund = (r: RefundRow): RefundRecord => {
   const currency = r.currency.trim() as Currency
-  return { kind: "REFUND", id: r.id, orderId: r.order_id ?? undefined, heldPaymentId: r.held_payment_id ?? undefined, buyerId: r.buyer_id, phone: r.phone, amount: { amount: r.amount, currency }, disbursed: { amount: r.disbursed, currency }, status: r.status, originatorConversationId: r.ocid, ...b2cFields(r) }
+  return {
+    kind: "REFUND",
+    id: r.id,
+    orderId: r.order_id ?? undefined,
+    heldPaymentId: r.held_payment_id ?? undefined,
+    buyerId: r.buyer_id,
+    phone: r.phone,
+    amount: { amount: r.amount, currency },
+    disbursed: { amount: r.disbursed, currency },
+    status: r.status,
+    originatorConversationId: r.ocid,
+    ...b2cFields(r)
+  }
 }
 const toQuery = (r: QueryRow): StatusQueryRecord => ({
   id: r.id,
@@ -50,17 +97,23 @@ export const DisbursementStoreLive = Layer.effect(
     type Key = "id" | "originator_conversation_id" | "callback_token"
     const payoutWhere = (column: Key, value: string) =>
       Effect.map(
-        q(db, (sql) => sql<Array<PayoutRow>>`
+        q(
+          db,
+          (sql) => sql<Array<PayoutRow>>`
           select id, batch_id, payee_kind, payee_id, method, destination, account_ref, currency, amount, status, originator_conversation_id as ocid,
                  conversation_id, callback_token, mpesa_receipt_number
-            from payouts where ${sql(column)} = ${value} for update`),
+            from payouts where ${sql(column)} = ${value} for update`
+        ),
         (rows) => Option.map(Option.fromNullable(rows[0]), toPayout)
       )
     const refundWhere = (column: Key, value: string) =>
       Effect.map(
-        q(db, (sql) => sql<Array<RefundRow>>`
+        q(
+          db,
+          (sql) => sql<Array<RefundRow>>`
           select id, order_id, held_payment_id, buyer_id, phone, currency, amount, disbursed, status, originator_conversation_id as ocid, conversation_id, callback_token, mpesa_receipt_number
-            from refunds where ${sql(column)} = ${value} for update`),
+            from refunds where ${sql(column)} = ${value} for update`
+        ),
         (rows) => Option.map(Option.fromNullable(rows[0]), toRefund)
       )
     const eitherWhere = (column: Key, value: string) =>
@@ -78,92 +131,144 @@ export const DisbursementStoreLive = Layer.effect(
           return rows.map((r) => r.id)
         }),
       completeBatchIfDone: (batchId, at) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update payout_batches set state = 'COMPLETED', completed_at = ${new Date(at)}
            where id = ${batchId} and state = 'PROCESSING'
-             and not exists (select 1 from payouts where batch_id = ${batchId} and status in ('PENDING', 'SUBMITTED'))`).pipe(Effect.asVoid),
+             and not exists (select 1 from payouts where batch_id = ${batchId} and status in ('PENDING', 'SUBMITTED'))`
+        ).pipe(Effect.asVoid),
       lockPayout: (id) => payoutWhere("id", id),
       lockRefund: (id) => refundWhere("id", id),
       lockByConversation: (ocid) => eitherWhere("originator_conversation_id", ocid),
       lockByToken: (token) => eitherWhere("callback_token", token),
-      lockTarget: (t) => (t.kind === "PAYOUT" ? payoutWhere("id", t.id) : refundWhere("id", t.id)) as Effect.Effect<Option.Option<PayoutRecord | RefundRecord>, StoreUnavailable>,
+      lockTarget: (t) =>
+        (t.kind === "PAYOUT" ? payoutWhere("id", t.id) : refundWhere("id", t.id)) as Effect.Effect<
+          Option.Option<PayoutRecord | RefundRecord>,
+          StoreUnavailable
+        >,
       openStatusQuery: (t, reason) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string }>>`
+          q(
+            db,
+            (sql) => sql<Array<{ id: string }>>`
             insert into b2c_status_queries (target_kind, target_id, reason) values (${t.kind}, ${t.id}, ${reason})
-            on conflict (target_kind, target_id) where status in ('PENDING', 'SUBMITTED') do nothing returning id`),
+            on conflict (target_kind, target_id) where status in ('PENDING', 'SUBMITTED') do nothing returning id`
+          ),
           (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.id)
         ),
       lockStatusQuery: (by) =>
         Effect.map(
-          q(db, (sql) => sql<Array<QueryRow>>`
+          q(
+            db,
+            (sql) => sql<Array<QueryRow>>`
             select id, target_kind, target_id, reason, status, callback_token, conversation_id from b2c_status_queries
-             where ${"id" in by ? sql`id = ${by.id}` : sql`callback_token = ${by.callbackToken}`} for update`),
+             where ${"id" in by ? sql`id = ${by.id}` : sql`callback_token = ${by.callbackToken}`} for update`
+          ),
           (rows) => Option.map(Option.fromNullable(rows[0]), toQuery)
         ),
       updateStatusQuery: (id, u) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update b2c_status_queries set status = ${u.status}, conversation_id = coalesce(${u.conversationId ?? null}, conversation_id),
                  answer = coalesce(${u.answer === undefined ? null : sql.json(u.answer as never)}, answer),
                  submitted_at = case when ${u.status} = 'SUBMITTED' then ${new Date(u.at)} else submitted_at end,
                  answered_at = case when ${u.status} <> 'SUBMITTED' then ${new Date(u.at)} else answered_at end
-           where id = ${id}`).pipe(Effect.asVoid),
+           where id = ${id}`
+        ).pipe(Effect.asVoid),
       unansweredSince: (before, limit) =>
         Effect.gen(function* () {
           const cutoff = new Date(before)
-          yield* q(db, (sql) => sql`update b2c_status_queries set status = 'EXPIRED', answered_at = now() where status in ('PENDING', 'SUBMITTED') and requested_at < ${cutoff}`)
-          const rows = yield* q(db, (sql) => sql<Array<{ kind: "PAYOUT" | "REFUND"; id: string }>>`
+          yield* q(
+            db,
+            (sql) =>
+              sql`update b2c_status_queries set status = 'EXPIRED', answered_at = now() where status in ('PENDING', 'SUBMITTED') and requested_at < ${cutoff}`
+          )
+          const rows = yield* q(
+            db,
+            (sql) => sql<Array<{ kind: "PAYOUT" | "REFUND"; id: string }>>`
             select d.kind, d.id from (
               select 'PAYOUT' as kind, id, submitted_at from payouts where status = 'SUBMITTED' and submitted_at < ${cutoff}
               union all
               select 'REFUND', id, submitted_at from refunds where status = 'SUBMITTED' and submitted_at < ${cutoff}
             ) d
              where not exists (select 1 from b2c_status_queries s where s.target_kind = d.kind and s.target_id = d.id and s.requested_at >= ${cutoff})
-             order by d.submitted_at limit ${limit}`)
+             order by d.submitted_at limit ${limit}`
+          )
           return rows.map((r) => ({ kind: r.kind, id: r.id }))
         }),
       markSubmitted: (t, s) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update ${sql(table(t.kind))} set status = 'SUBMITTED', submitted_at = ${new Date(s.at)}, conversation_id = coalesce(${s.conversationId ?? null}, conversation_id),
                  disbursed = ${s.disbursed.amount}
-           where id = ${t.id} and status = 'PENDING'`).pipe(Effect.asVoid),
+           where id = ${t.id} and status = 'PENDING'`
+        ).pipe(Effect.asVoid),
       markFinished: (t, f) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update ${sql(table(t.kind))} set status = ${f.status}, completed_at = ${new Date(f.at)}, mpesa_receipt_number = ${f.receipt ?? null}, result = ${sql.json(f.result as never)}
-           where id = ${t.id} and status in ('PENDING', 'SUBMITTED')`).pipe(Effect.asVoid),
+           where id = ${t.id} and status in ('PENDING', 'SUBMITTED')`
+        ).pipe(Effect.asVoid),
       markCommissionsPaid: (affiliateUserId, payoutId) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update commissions c set state = 'PAID', payout_id = ${payoutId}, updated_at = now()
             from payouts p join payout_batches b on b.id = p.batch_id
-           where p.id = ${payoutId} and c.affiliate_user_id = ${affiliateUserId} and c.state = 'APPROVED' and c.updated_at <= b.created_at`).pipe(Effect.asVoid),
+           where p.id = ${payoutId} and c.affiliate_user_id = ${affiliateUserId} and c.state = 'APPROVED' and c.updated_at <= b.created_at`
+        ).pipe(Effect.asVoid),
       refundContext: (orderId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ buyer_id: string; phone: string; currency: string; paid: string }>>`
+          q(
+            db,
+            (sql) => sql<Array<{ buyer_id: string; phone: string; currency: string; paid: string }>>`
             select o.buyer_id, c.payer_phone as phone, o.currency, s.snapshot -> 'totals' -> 'buyerPays' ->> 'amount' as paid
               from orders o join checkouts c on c.id = o.checkout_id join order_snapshots s on s.order_id = o.id
-             where o.id = ${orderId} and exists (select 1 from ledger_transactions t where t.kind = 'REFUND' and t.order_id = o.id)`),
-          (rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ buyerId: r.buyer_id, phone: r.phone, paid: { amount: Number(r.paid), currency: r.currency.trim() as Currency } }))
+             where o.id = ${orderId} and exists (select 1 from ledger_transactions t where t.kind = 'REFUND' and t.order_id = o.id)`
+          ),
+          (rows) =>
+            Option.map(Option.fromNullable(rows[0]), (r) => ({
+              buyerId: r.buyer_id,
+              phone: r.phone,
+              paid: { amount: Number(r.paid), currency: r.currency.trim() as Currency }
+            }))
         ),
       createRefund: (r) =>
         Effect.map(
-          q(db, (sql) => sql`
+          q(
+            db,
+            (sql) => sql`
             insert into refunds (id, order_id, held_payment_id, buyer_id, phone, currency, amount, disbursed, originator_conversation_id)
             values (${r.id}, ${r.orderId ?? null}, ${r.heldPaymentId ?? null}, ${r.buyerId}, ${r.phone}, ${r.amount.currency}, ${r.amount.amount}, ${r.disbursed.amount}, ${r.originatorConversationId})
-            on conflict do nothing returning id`),
+            on conflict do nothing returning id`
+          ),
           (rows) => rows.length === 1
         ),
       storeCallback: (c) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: number }>>`
+          q(
+            db,
+            (sql) => sql<Array<{ id: number }>>`
             insert into mpesa_callbacks (kind, originator_conversation_id, callback_token, raw, remote_addr)
-            values (${c.kind}, ${c.originatorConversationId ?? null}, ${c.callbackToken ?? null}, ${sql.json(c.raw as never)}, ${c.remoteAddr ?? null}) returning id`),
+            values (${c.kind}, ${c.originatorConversationId ?? null}, ${c.callbackToken ?? null}, ${sql.json(c.raw as never)}, ${c.remoteAddr ?? null}) returning id`
+          ),
           (rows) => rows[0]!.id
         ),
-      markCallbackProcessed: (callbackId, outcome) => q(db, (sql) => sql`update mpesa_callbacks set processed_at = now(), outcome = ${outcome} where id = ${callbackId} and processed_at is null`).pipe(Effect.asVoid),
+      markCallbackProcessed: (callbackId, outcome) =>
+        q(db, (sql) => sql`update mpesa_callbacks set processed_at = now(), outcome = ${outcome} where id = ${callbackId} and processed_at is null`).pipe(
+          Effect.asVoid
+        ),
       heldReturnFinished: (heldPaymentId, status, at) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update held_payments set status = ${status}, returned_at = case when ${status} = 'RETURNED' then ${new Date(at)} else returned_at end
-           where id = ${heldPaymentId} and status = 'RETURNING'`).pipe(Effect.asVoid)
+           where id = ${heldPaymentId} and status = 'RETURNING'`
+        ).pipe(Effect.asVoid)
     }
   })
 )

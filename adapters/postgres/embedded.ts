@@ -64,8 +64,7 @@ export interface RunningPostgres {
   readonly stop: () => Promise<void>
 }
 
-const urlFor = (port: number, database: string): string =>
-  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`
+const urlFor = (port: number, database: string): string => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`
 
 const freePort = (): Promise<number> =>
   new Promise((ok, fail) => {
@@ -101,8 +100,7 @@ const outputOf = (e: unknown): string => {
   const { stderr, stdout, message } = (e ?? {}) as { stderr?: string; stdout?: string; message?: string }
   return (`${stderr ?? ""}${stdout ?? ""}`.trim() || message || String(e)).split("\n").slice(-15).join("\n")
 }
-const lastLines = async (file: string): Promise<string> =>
-  (await readFile(file, "utf8").catch(() => "(no log)")).trim().split("\n").slice(-15).join("\n")
+const lastLines = async (file: string): Promise<string> => (await readFile(file, "utf8").catch(() => "(no log)")).trim().split("\n").slice(-15).join("\n")
 
 interface Binaries {
   /** holds bin/, lib/, share/ */
@@ -138,7 +136,13 @@ const makeLibraryLinks = async (nativeDir: string): Promise<void> => {
   const list = await readFile(join(nativeDir, "pg-symlinks.json"), "utf8").catch(() => "[]")
   for (const { source, target } of JSON.parse(list) as Array<{ source: string; target: string }>) {
     const link = join(nativeDir, relative("native", target))
-    if (await lstat(link).then(() => true, () => false)) continue
+    if (
+      await lstat(link).then(
+        () => true,
+        () => false
+      )
+    )
+      continue
     await symlink(relative(dirname(link), join(nativeDir, relative("native", source))), link)
   }
 }
@@ -237,8 +241,7 @@ interface Layout {
 }
 
 /** The folder of a clone's clusters when running as root. */
-export const sharedClusterHome = (clone: string): string =>
-  join(SHARED_HOME, createHash("sha256").update(resolve(clone)).digest("hex").slice(0, 16))
+export const sharedClusterHome = (clone: string): string => join(SHARED_HOME, createHash("sha256").update(resolve(clone)).digest("hex").slice(0, 16))
 
 /** Where the cluster `name` of `clone` lives, and which binaries and user run it (see the header). */
 export const clusterDir = (name: string, clone: string = repoRoot): string =>
@@ -339,7 +342,10 @@ export const startEmbedded = async (options: EmbeddedOptions = {}): Promise<Runn
     return { url: urlFor(already, database), serverUrl, port: already, dataDir, owned: false, stop: async () => undefined }
   }
 
-  const version = await readFile(join(dataDir, "PG_VERSION"), "utf8").then((v) => v.trim(), () => undefined)
+  const version = await readFile(join(dataDir, "PG_VERSION"), "utf8").then(
+    (v) => v.trim(),
+    () => undefined
+  )
   if (version === undefined) await initialise(layout, options.fsync !== false)
   else if (Number(version) !== layout.binaries.major)
     throw new DatabaseSetupError(
@@ -383,7 +389,9 @@ export const startEmbedded = async (options: EmbeddedOptions = {}): Promise<Runn
  * DATABASE_URL when set, else the embedded cluster `name`: the one rule every entry point (server,
  * migrate CLI, tests) follows.
  */
-export const resolveDatabase = async (options: EmbeddedOptions = {}): Promise<RunningPostgres | { readonly url: string; readonly stop: () => Promise<void>; readonly owned: false }> => {
+export const resolveDatabase = async (
+  options: EmbeddedOptions = {}
+): Promise<RunningPostgres | { readonly url: string; readonly stop: () => Promise<void>; readonly owned: false }> => {
   const fromEnv = process.env["DATABASE_URL"]
   if (fromEnv === undefined || fromEnv === "") return startEmbedded(options)
   await reachable("DATABASE_URL", fromEnv)

@@ -10,10 +10,13 @@ import { q } from "./unit-of-work.js"
 
 /** On the current transaction (or the pool); a second report of the same cause is a no-op. */
 export const insertException = (db: Database["Type"], e: ExceptionReport) =>
-  q(db, (sql) => sql`
+  q(
+    db,
+    (sql) => sql`
     insert into exceptions (kind, entity, entity_id, payload, dedupe_key)
     values (${e.kind}, ${e.entity}, ${e.entityId}, ${sql.json(e.payload as never)}, ${e.dedupeKey})
-    on conflict (dedupe_key) do nothing`).pipe(Effect.asVoid)
+    on conflict (dedupe_key) do nothing`
+  ).pipe(Effect.asVoid)
 
 export const ExceptionQueueLive = Layer.effect(
   ExceptionQueue,

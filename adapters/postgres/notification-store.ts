@@ -17,7 +17,15 @@ import { SentMessageStore, SentMessageStoreError } from "../../application/ports
 import { validateOutbound, renderText } from "../../application/notifications/templates.js"
 import { Database } from "./database.js"
 
-type Row = { id: string; recipient: string; template: MessageTemplate; body: string; data: { params?: Array<string> }; dedupe_key: string | null; created_at: Date }
+type Row = {
+  id: string
+  recipient: string
+  template: MessageTemplate
+  body: string
+  data: { params?: Array<string> }
+  dedupe_key: string | null
+  created_at: Date
+}
 const toMessage = (r: Row): InboxMessage => ({
   id: r.id,
   to: r.recipient,
@@ -35,7 +43,8 @@ export const DevInboxPostgresLive: Layer.Layer<Notifier | DevInbox, never, Datab
         const text = yield* validateOutbound(message)
         const now = yield* Clock.currentTimeMillis
         const rows = yield* db
-          .query((sql) => sql<Array<{ id: string; inserted: boolean }>>`
+          .query(
+            (sql) => sql<Array<{ id: string; inserted: boolean }>>`
             with ins as (
               insert into notifications (id, recipient, channel, template, body, data, dedupe_key, status, attempts, created_at, sent_at)
               values (${`dev_${randomUUID()}`}, ${message.to}, 'WHATSAPP', ${message.template}, ${text},
@@ -43,10 +52,12 @@ export const DevInboxPostgresLive: Layer.Layer<Notifier | DevInbox, never, Datab
               on conflict (dedupe_key) do nothing returning id
             )
             select id, true as inserted from ins
-            union all select id, false from notifications where dedupe_key = ${message.dedupeKey} and not exists (select 1 from ins)`)
+            union all select id, false from notifications where dedupe_key = ${message.dedupeKey} and not exists (select 1 from ins)`
+          )
           .pipe(Effect.mapError((e) => new NotifierRetryLater({ detail: `dev inbox: ${e.message}` })))
         const row = rows[0]
-        if (row?.inserted) yield* Effect.logInfo(`dev inbox -> ${message.to}: ${message.template === "login_code" ? renderText("login_code", ["******"]) : text}`)
+        if (row?.inserted)
+          yield* Effect.logInfo(`dev inbox -> ${message.to}: ${message.template === "login_code" ? renderText("login_code", ["******"]) : text}`)
         return { providerMessageId: row?.id ?? "dev.unknown", duplicate: row ? !row.inserted : false }
       })
 
@@ -73,17 +84,24 @@ export const SentMessageStorePostgresLive: Layer.Layer<SentMessageStore, never, 
   SentMessageStore,
   Effect.map(Database, (db) => ({
     find: (dedupeKey: string) =>
-      db.query((sql) => sql<Array<{ provider_id: string | null }>>`select data->>'providerMessageId' as provider_id from notifications where dedupe_key = ${dedupeKey}`).pipe(
-        Effect.map((rows) => Option.flatMap(Option.fromNullable(rows[0]), (r) => Option.fromNullable(r.provider_id))),
-        Effect.mapError((cause) => new SentMessageStoreError({ cause }))
-      ),
+      db
+        .query(
+          (sql) =>
+            sql<Array<{ provider_id: string | null }>>`select data->>'providerMessageId' as provider_id from notifications where dedupe_key = ${dedupeKey}`
+        )
+        .pipe(
+          Effect.map((rows) => Option.flatMap(Option.fromNullable(rows[0]), (r) => Option.fromNullable(r.provider_id))),
+          Effect.mapError((cause) => new SentMessageStoreError({ cause }))
+        ),
     record: (dedupeKey: string, providerMessageId: string, message: OutboundMessage) =>
       db
-        .query((sql) => sql`
+        .query(
+          (sql) => sql`
           insert into notifications (recipient, channel, template, body, data, dedupe_key, status, attempts, sent_at)
           values (${message.to}, 'WHATSAPP', ${message.template}, ${renderText(message.template, message.params)},
                   ${sql.json({ params: [...message.params], providerMessageId } as never)}, ${dedupeKey}, 'SENT', 1, now())
-          on conflict (dedupe_key) do nothing`)
+          on conflict (dedupe_key) do nothing`
+        )
         .pipe(
           Effect.asVoid,
           Effect.mapError((cause) => new SentMessageStoreError({ cause }))

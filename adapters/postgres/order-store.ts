@@ -23,7 +23,23 @@ export const OrderStoreLive = Layer.effect(
     return {
       lock: (orderId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: OrderId; checkout_id: CheckoutId; store_id: StoreId; buyer_id: UserId; state: OrderState; checked_out_at: Date; delivered_at: Date | null; handover_code: string | null; snapshot: unknown; carrier: "RIDER" | "PARTNER" | null; carrier_id: string | null }>>`
+          q(
+            db,
+            (sql) => sql<
+              Array<{
+                id: OrderId
+                checkout_id: CheckoutId
+                store_id: StoreId
+                buyer_id: UserId
+                state: OrderState
+                checked_out_at: Date
+                delivered_at: Date | null
+                handover_code: string | null
+                snapshot: unknown
+                carrier: "RIDER" | "PARTNER" | null
+                carrier_id: string | null
+              }>
+            >`
             select o.id, o.checkout_id, o.store_id, o.buyer_id, o.state, c.created_at as checked_out_at, o.delivered_at,
                    o.handover_code_hash as handover_code, s.snapshot, d.carrier, coalesce(d.rider_user_id, d.partner) as carrier_id
               from orders o join checkouts c on c.id = o.checkout_id join order_snapshots s on s.order_id = o.id
@@ -31,67 +47,83 @@ export const OrderStoreLive = Layer.effect(
                 select carrier, rider_user_id, partner from deliveries where order_id = o.id and status = 'DELIVERED' order by attempt desc limit 1
               ) d on true
              where o.id = ${orderId}
-               for update of o`),
+               for update of o`
+          ),
           (rows) =>
-            Option.map(
-              Option.fromNullable(rows[0]),
-              (r): OrderRecord => ({
-                id: r.id,
-                checkoutId: r.checkout_id,
-                storeId: r.store_id,
-                buyerId: r.buyer_id,
-                state: r.state,
-                checkedOutAt: r.checked_out_at.getTime(),
-                deliveredAt: r.delivered_at?.getTime(),
-                handoverCode: r.handover_code ?? undefined,
-                snapshot: decodeSnapshot(r.snapshot),
-                deliveredBy:
-                  r.carrier === null || r.carrier_id === null ? undefined : r.carrier === "RIDER" ? { kind: "RIDER", riderUserId: r.carrier_id } : { kind: "PARTNER", partner: r.carrier_id }
-              })
-            )
+            Option.map(Option.fromNullable(rows[0]), (r): OrderRecord => ({
+              id: r.id,
+              checkoutId: r.checkout_id,
+              storeId: r.store_id,
+              buyerId: r.buyer_id,
+              state: r.state,
+              checkedOutAt: r.checked_out_at.getTime(),
+              deliveredAt: r.delivered_at?.getTime(),
+              handoverCode: r.handover_code ?? undefined,
+              snapshot: decodeSnapshot(r.snapshot),
+              deliveredBy:
+                r.carrier === null || r.carrier_id === null
+                  ? undefined
+                  : r.carrier === "RIDER"
+                    ? { kind: "RIDER", riderUserId: r.carrier_id }
+                    : { kind: "PARTNER", partner: r.carrier_id }
+            }))
         ),
 
       recordTransition: (t) =>
         Effect.gen(function* () {
           const at = new Date(t.at)
-          const updated = yield* q(db, (sql) => sql`
+          const updated = yield* q(
+            db,
+            (sql) => sql`
             update orders set state = ${t.to}, updated_at = ${at}, version = version + 1,
                    paid_at = case when ${t.to} = 'PAID' then ${at} else paid_at end,
                    delivered_at = case when ${t.to} = 'DELIVERED' then ${at} else delivered_at end,
                    dispute_deadline = case when ${t.to} = 'DELIVERED' then ${new Date(t.at + DISPUTE_WINDOW_MS)} else dispute_deadline end,
                    completed_at = case when ${t.to} = 'COMPLETED' then ${at} else completed_at end
              where id = ${t.orderId} and state = ${t.from}
-            returning id`)
+            returning id`
+          )
           if (updated.length !== 1) return yield* Effect.die(new Error(`order ${t.orderId} was not in ${t.from} under its row lock`))
-          yield* q(db, (sql) => sql`
+          yield* q(
+            db,
+            (sql) => sql`
             insert into order_timeline (order_id, at, from_state, to_state, actor_kind, actor_id, reason, details)
-            values (${t.orderId}, ${at}, ${t.from}, ${t.to}, ${t.actor.kind}, ${t.actor.id}, ${t.reason ?? null}, ${t.details ? sql.json(t.details as never) : null})`)
+            values (${t.orderId}, ${at}, ${t.from}, ${t.to}, ${t.actor.kind}, ${t.actor.id}, ${t.reason ?? null}, ${t.details ? sql.json(t.details as never) : null})`
+          )
         }),
 
       confirmReservations: (orderId) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           with r as (
             update inventory_reservations set state = 'CONFIRMED', updated_at = now()
              where order_id = ${orderId} and state = 'RESERVED'
             returning variant_id, stock_location_id, quantity
           )
           update inventory i set on_hand = i.on_hand - r.quantity, reserved = i.reserved - r.quantity, updated_at = now()
-            from r where i.variant_id = r.variant_id and i.stock_location_id = r.stock_location_id`).pipe(Effect.asVoid),
+            from r where i.variant_id = r.variant_id and i.stock_location_id = r.stock_location_id`
+        ).pipe(Effect.asVoid),
 
       releaseHolds: (orderId, atMs) =>
         Effect.gen(function* () {
           const at = new Date(atMs)
-          yield* q(db, (sql) => sql`
+          yield* q(
+            db,
+            (sql) => sql`
             with r as (
               update inventory_reservations set state = 'RELEASED', updated_at = ${at}
                where order_id = ${orderId} and state = 'RESERVED'
               returning variant_id, stock_location_id, quantity
             )
             update inventory i set reserved = i.reserved - r.quantity, updated_at = ${at}
-              from r where i.variant_id = r.variant_id and i.stock_location_id = r.stock_location_id`)
+              from r where i.variant_id = r.variant_id and i.stock_location_id = r.stock_location_id`
+          )
           // The order's promotion burn; the checkout's code burn once no order of the checkout is alive.
           // Counters are decremented where they are kept (guarded by "> 0"); an unlimited incentive keeps none.
-          const released = yield* q(db, (sql) => sql<Array<{ incentive_kind: string; incentive_id: string; buyer_id: string }>>`
+          const released = yield* q(
+            db,
+            (sql) => sql<Array<{ incentive_kind: string; incentive_id: string; buyer_id: string }>>`
             update incentive_burns b set state = 'RELEASED', released_at = ${at}
              where b.state = 'ACTIVE'
                and (b.order_id = ${orderId}
@@ -99,37 +131,47 @@ export const OrderStoreLive = Layer.effect(
                         and b.checkout_id = (select checkout_id from orders where id = ${orderId})
                         and not exists (select 1 from orders o where o.checkout_id = b.checkout_id and o.id <> ${orderId}
                                           and o.state <> all(${DEAD_UNPAID as Array<string>}))))
-            returning b.incentive_kind, coalesce(b.promotion_id, b.discount_code_id) as incentive_id, b.buyer_id`)
+            returning b.incentive_kind, coalesce(b.promotion_id, b.discount_code_id) as incentive_id, b.buyer_id`
+          )
           for (const b of released) {
             yield* b.incentive_kind === "PROMOTION"
               ? q(db, (sql) => sql`update promotions set uses = uses - 1 where id = ${b.incentive_id} and uses > 0`)
               : q(db, (sql) => sql`update discount_codes set uses = uses - 1 where id = ${b.incentive_id} and uses > 0`)
-            yield* q(db, (sql) => sql`
+            yield* q(
+              db,
+              (sql) => sql`
               update incentive_buyer_uses set uses = uses - 1
-               where incentive_kind = ${b.incentive_kind} and incentive_id = ${b.incentive_id} and buyer_id = ${b.buyer_id} and uses > 0`)
+               where incentive_kind = ${b.incentive_kind} and incentive_id = ${b.incentive_id} and buyer_id = ${b.buyer_id} and uses > 0`
+            )
           }
         }),
 
       restock: (orderId) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           with r as (
             update inventory_reservations set state = 'RELEASED', updated_at = now()
              where order_id = ${orderId} and state = 'CONFIRMED'
             returning variant_id, stock_location_id, quantity
           )
           update inventory i set on_hand = i.on_hand + r.quantity, updated_at = now()
-            from r where i.variant_id = r.variant_id and i.stock_location_id = r.stock_location_id`).pipe(Effect.asVoid),
+            from r where i.variant_id = r.variant_id and i.stock_location_id = r.stock_location_id`
+        ).pipe(Effect.asVoid),
 
       post: (postings, atMs) =>
         Effect.forEach(postings, (p) =>
           Effect.gen(function* () {
             const at = new Date(atMs)
             const { transaction, entries } = ledgerRows(p)
-            const inserted = yield* q(db, (sql) => sql<Array<{ id: string }>>`
+            const inserted = yield* q(
+              db,
+              (sql) => sql<Array<{ id: string }>>`
               insert into ledger_transactions (kind, order_id, checkout_id, idempotency_key, description, created_at)
               values (${p.kind}, ${transaction.orderId}, ${transaction.checkoutId}, ${transaction.idempotencyKey}, ${p.memo}, ${at})
               on conflict (idempotency_key) do nothing
-              returning id`)
+              returning id`
+            )
             const id = inserted[0]?.id
             if (!id) return // posted before: a replay has no second effect
             yield* q(db, (sql) => sql`insert into ledger_entries ${sql(entries.map((e) => ({ ...e, transaction_id: id, created_at: at })))}`)
@@ -138,35 +180,52 @@ export const OrderStoreLive = Layer.effect(
 
       recordCommission: (orderId, change) =>
         change.state === "PENDING"
-          ? q(db, (sql) => sql`
+          ? q(
+              db,
+              (sql) => sql`
               insert into commissions (order_id, affiliate_user_id, currency, amount, state)
               values (${orderId}, ${change.affiliateUserId}, ${change.amount.currency}, ${change.amount.amount}, 'PENDING')
-              on conflict (order_id) do nothing`).pipe(Effect.asVoid)
+              on conflict (order_id) do nothing`
+            ).pipe(Effect.asVoid)
           : change.state === "APPROVED"
-            ? q(db, (sql) => sql`update commissions set state = 'APPROVED', updated_at = now() where order_id = ${orderId} and state = 'PENDING'`).pipe(Effect.asVoid)
-            : q(db, (sql) => sql`
+            ? q(db, (sql) => sql`update commissions set state = 'APPROVED', updated_at = now() where order_id = ${orderId} and state = 'PENDING'`).pipe(
+                Effect.asVoid
+              )
+            : q(
+                db,
+                (sql) => sql`
                 update commissions set state = 'REJECTED', reason = ${change.reason ?? null}, updated_at = now()
-                 where order_id = ${orderId} and state in ('PENDING', 'APPROVED')`).pipe(Effect.asVoid),
+                 where order_id = ${orderId} and state in ('PENDING', 'APPROVED')`
+              ).pipe(Effect.asVoid),
 
       loyalty: (entry) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           insert into loyalty_ledger (buyer_id, points, reason, order_id, checkout_id)
           values (${entry.buyerId}, ${entry.points}, ${entry.reason}, ${entry.orderId}, ${entry.checkoutId})
-          on conflict do nothing`).pipe(Effect.asVoid),
+          on conflict do nothing`
+        ).pipe(Effect.asVoid),
 
       expirable: (now, limit) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: OrderId }>>`
+          q(
+            db,
+            (sql) => sql<Array<{ id: OrderId }>>`
             select o.id from orders o join checkouts c on c.id = o.checkout_id
              where o.state in ('PENDING_PAYMENT', 'PAYMENT_FAILED') and c.expires_at <= ${new Date(now)}
-             order by c.expires_at, o.id limit ${limit}`),
+             order by c.expires_at, o.id limit ${limit}`
+          ),
           (rows) => rows.map((r) => r.id)
         ),
 
       completable: (now, limit) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: OrderId }>>`
-            select id from orders where state = 'DELIVERED' and dispute_deadline <= ${new Date(now)} order by dispute_deadline, id limit ${limit}`),
+          q(
+            db,
+            (sql) => sql<Array<{ id: OrderId }>>`
+            select id from orders where state = 'DELIVERED' and dispute_deadline <= ${new Date(now)} order by dispute_deadline, id limit ${limit}`
+          ),
           (rows) => rows.map((r) => r.id)
         )
     }

@@ -17,8 +17,18 @@ import { q } from "./unit-of-work.js"
 
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 type RequestRow = {
-  id: string; checkout_id: CheckoutId; phone: string; amount: number; currency: string; checkout_request_id: string | null; status: StkRequestStatus
-  result_code: number | null; result_code_text: string | null; result_desc: string | null; mpesa_receipt_number: string | null; requested_at: Date
+  id: string
+  checkout_id: CheckoutId
+  phone: string
+  amount: number
+  currency: string
+  checkout_request_id: string | null
+  status: StkRequestStatus
+  result_code: number | null
+  result_code_text: string | null
+  result_desc: string | null
+  mpesa_receipt_number: string | null
+  requested_at: Date
 }
 const toRequest = (r: RequestRow): StkRequest => ({
   id: r.id,
@@ -32,11 +42,23 @@ const toRequest = (r: RequestRow): StkRequest => ({
   receipt: r.mpesa_receipt_number ?? undefined,
   requestedAt: r.requested_at.getTime()
 })
-const requestColumns = "id, checkout_id, phone, amount, currency, checkout_request_id, status, result_code, result_code_text, result_desc, mpesa_receipt_number, requested_at"
+const requestColumns =
+  "id, checkout_id, phone, amount, currency, checkout_request_id, status, result_code, result_code_text, result_desc, mpesa_receipt_number, requested_at"
 
 type HeldRow = {
-  id: string; checkout_id: CheckoutId; stk_request_id: string; buyer_id: UserId; phone: string; currency: string; amount: number; receipt: string | null
-  reason: HeldReason; return_policy: ReturnPolicy; status: HeldStatus; held_at: Date; returned_at: Date | null
+  id: string
+  checkout_id: CheckoutId
+  stk_request_id: string
+  buyer_id: UserId
+  phone: string
+  currency: string
+  amount: number
+  receipt: string | null
+  reason: HeldReason
+  return_policy: ReturnPolicy
+  status: HeldStatus
+  held_at: Date
+  returned_at: Date | null
 }
 const toHeld = (r: HeldRow): HeldPayment => ({
   id: r.id,
@@ -59,26 +81,41 @@ export const PaymentStoreLive = Layer.effect(
   Effect.map(Database, (db) => {
     const oneRequest = (where: "id" | "checkout_request_id", value: string, lock = true) =>
       Effect.map(
-        q(db, (sql) => sql<Array<RequestRow>>`select ${sql.unsafe(requestColumns)} from mpesa_stk_requests where ${sql(where)} = ${value} ${lock ? sql`for update` : sql``}`),
+        q(
+          db,
+          (sql) =>
+            sql<
+              Array<RequestRow>
+            >`select ${sql.unsafe(requestColumns)} from mpesa_stk_requests where ${sql(where)} = ${value} ${lock ? sql`for update` : sql``}`
+        ),
         (rows) => Option.map(Option.fromNullable(rows[0]), toRequest)
       )
     const unrecordedPushes = (p: { readonly phone: string; readonly amount: Money; readonly from: number; readonly to: number }, lock: boolean) =>
       Effect.map(
-        q(db, (sql) => sql<Array<RequestRow>>`
+        q(
+          db,
+          (sql) => sql<Array<RequestRow>>`
           select ${sql.unsafe(requestColumns)} from mpesa_stk_requests
            where status = 'PENDING' and checkout_request_id is null and phone = ${p.phone} and amount = ${p.amount.amount} and currency = ${p.amount.currency}
              and requested_at between ${new Date(p.from)} and ${new Date(p.to)}
-           order by requested_at, id ${lock ? sql`for update` : sql``}`),
+           order by requested_at, id ${lock ? sql`for update` : sql``}`
+        ),
         (rows) => rows.map(toRequest)
       )
     const checkout = (checkoutId: CheckoutId, lock: boolean): Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable> =>
       Effect.gen(function* () {
-        const rows = yield* q(db, (sql) => sql<Array<{ id: CheckoutId; buyer_id: UserId; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }>>`
-          select id, buyer_id, state, charge_amount, currency, created_at, expires_at from checkouts where id = ${checkoutId} ${lock ? sql`for update` : sql``}`)
+        const rows = yield* q(
+          db,
+          (sql) => sql<Array<{ id: CheckoutId; buyer_id: UserId; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }>>`
+          select id, buyer_id, state, charge_amount, currency, created_at, expires_at from checkouts where id = ${checkoutId} ${lock ? sql`for update` : sql``}`
+        )
         const c = rows[0]
         if (!c) return Option.none()
-        const orders = yield* q(db, (sql) => sql<Array<{ orderId: OrderId; state: OrderState }>>`
-          select id as "orderId", state from orders where checkout_id = ${checkoutId} order by id`)
+        const orders = yield* q(
+          db,
+          (sql) => sql<Array<{ orderId: OrderId; state: OrderState }>>`
+          select id as "orderId", state from orders where checkout_id = ${checkoutId} order by id`
+        )
         return Option.some({
           checkoutId: c.id,
           buyerId: c.buyer_id,
@@ -95,22 +132,34 @@ export const PaymentStoreLive = Layer.effect(
 
       latestRequest: (checkoutId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<RequestRow>>`
-            select ${sql.unsafe(requestColumns)} from mpesa_stk_requests where checkout_id = ${checkoutId} order by requested_at desc, id desc limit 1`),
+          q(
+            db,
+            (sql) => sql<Array<RequestRow>>`
+            select ${sql.unsafe(requestColumns)} from mpesa_stk_requests where checkout_id = ${checkoutId} order by requested_at desc, id desc limit 1`
+          ),
           (rows) => Option.map(Option.fromNullable(rows[0]), toRequest)
         ),
 
       insertRequest: (r) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           insert into mpesa_stk_requests (id, checkout_id, phone, amount, currency, requested_at)
-          values (${r.id}, ${r.checkoutId}, ${r.phone}, ${r.amount.amount}, ${r.amount.currency}, ${new Date(r.at)})`).pipe(Effect.asVoid),
+          values (${r.id}, ${r.checkoutId}, ${r.phone}, ${r.amount.amount}, ${r.amount.currency}, ${new Date(r.at)})`
+        ).pipe(Effect.asVoid),
 
       requestAccepted: (id, merchantRequestId, checkoutRequestId) =>
-        q(db, (sql) => sql`update mpesa_stk_requests set merchant_request_id = ${merchantRequestId}, checkout_request_id = ${checkoutRequestId} where id = ${id}`).pipe(Effect.asVoid),
+        q(
+          db,
+          (sql) => sql`update mpesa_stk_requests set merchant_request_id = ${merchantRequestId}, checkout_request_id = ${checkoutRequestId} where id = ${id}`
+        ).pipe(Effect.asVoid),
 
       requestRefused: (id, detail, at) =>
-        q(db, (sql) => sql`
-          update mpesa_stk_requests set status = 'FAILED', result_desc = ${detail}, completed_at = ${new Date(at)} where id = ${id} and status = 'PENDING'`).pipe(Effect.asVoid),
+        q(
+          db,
+          (sql) => sql`
+          update mpesa_stk_requests set status = 'FAILED', result_desc = ${detail}, completed_at = ${new Date(at)} where id = ${id} and status = 'PENDING'`
+        ).pipe(Effect.asVoid),
 
       lockRequest: (id) => oneRequest("id", id),
       lockRequestByCheckoutRequestId: (checkoutRequestId) => oneRequest("checkout_request_id", checkoutRequestId),
@@ -122,42 +171,58 @@ export const PaymentStoreLive = Layer.effect(
 
       unrecordedPushesBefore: (before) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string }>>`
-            select id from mpesa_stk_requests where status = 'PENDING' and checkout_request_id is null and requested_at < ${new Date(before)} order by requested_at limit 100`),
+          q(
+            db,
+            (sql) => sql<Array<{ id: string }>>`
+            select id from mpesa_stk_requests where status = 'PENDING' and checkout_request_id is null and requested_at < ${new Date(before)} order by requested_at limit 100`
+          ),
           (rows) => rows.map((r) => r.id)
         ),
 
       settleRequest: (id, o) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update mpesa_stk_requests
              set status = ${o.status}, result_code = ${/^-?\d{1,9}$/.test(o.resultCode) ? Number(o.resultCode) : null}, result_code_text = ${o.resultCode},
                  result_desc = ${o.resultDesc}, mpesa_receipt_number = ${o.receipt ?? null}, paid_phone = ${o.paidPhone ?? null},
                  paid_amount = ${o.paidAmount?.amount ?? null}, completed_at = ${new Date(o.at)}
-           where id = ${id} and status = 'PENDING'`).pipe(Effect.asVoid),
+           where id = ${id} and status = 'PENDING'`
+        ).pipe(Effect.asVoid),
 
       recordReceipt: (id, receipt) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           with r as (update mpesa_stk_requests set mpesa_receipt_number = ${receipt} where id = ${id} and mpesa_receipt_number is null returning id)
-          update held_payments set receipt = ${receipt} where stk_request_id in (select id from r) and receipt is null`).pipe(Effect.asVoid),
+          update held_payments set receipt = ${receipt} where stk_request_id in (select id from r) and receipt is null`
+        ).pipe(Effect.asVoid),
 
       requestWithReceipt: (receipt) =>
-        Effect.map(q(db, (sql) => sql<Array<{ id: string }>>`select id from mpesa_stk_requests where mpesa_receipt_number = ${receipt}`), (rows) =>
-          Option.map(Option.fromNullable(rows[0]), (r) => r.id)
+        Effect.map(
+          q(db, (sql) => sql<Array<{ id: string }>>`select id from mpesa_stk_requests where mpesa_receipt_number = ${receipt}`),
+          (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.id)
         ),
 
       saveCallback: (c) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string }>>`
+          q(
+            db,
+            (sql) => sql<Array<{ id: string }>>`
             insert into mpesa_callbacks (kind, received_at, checkout_request_id, raw, remote_addr)
             values ('STK', ${new Date(c.at)}, ${c.checkoutRequestId ?? null}, ${sql.json(c.raw as never)}, ${c.remoteAddr ?? null})
-            returning id::text`),
+            returning id::text`
+          ),
           (rows) => rows[0]!.id
         ),
 
       loadCallback: (id) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; raw: unknown; processed_at: Date | null; received_at: Date }>>`
-            select id::text, raw, processed_at, received_at from mpesa_callbacks where id = ${id}::bigint for update`),
+          q(
+            db,
+            (sql) => sql<Array<{ id: string; raw: unknown; processed_at: Date | null; received_at: Date }>>`
+            select id::text, raw, processed_at, received_at from mpesa_callbacks where id = ${id}::bigint for update`
+          ),
           (rows) =>
             Option.map(Option.fromNullable(rows[0]), (r) => {
               const decoded = decodeStkCallback(r.raw)
@@ -182,20 +247,29 @@ export const PaymentStoreLive = Layer.effect(
         ),
 
       markCallbackProcessed: (id, outcome, at) =>
-        q(db, (sql) => sql`update mpesa_callbacks set processed_at = ${new Date(at)}, outcome = ${outcome} where id = ${id}::bigint and processed_at is null`).pipe(Effect.asVoid),
+        q(
+          db,
+          (sql) => sql`update mpesa_callbacks set processed_at = ${new Date(at)}, outcome = ${outcome} where id = ${id}::bigint and processed_at is null`
+        ).pipe(Effect.asVoid),
 
       setCheckoutState: (checkoutId, state, at) =>
-        q(db, (sql) => sql`
-          update checkouts set state = ${state}, paid_at = case when ${state} = 'PAID' then ${new Date(at)} else paid_at end where id = ${checkoutId}`).pipe(Effect.asVoid),
+        q(
+          db,
+          (sql) => sql`
+          update checkouts set state = ${state}, paid_at = case when ${state} = 'PAID' then ${new Date(at)} else paid_at end where id = ${checkoutId}`
+        ).pipe(Effect.asVoid),
 
       insertHeldPayment: (h) =>
         Effect.map(
-          q(db, (sql) => sql<Array<HeldRow>>`
+          q(
+            db,
+            (sql) => sql<Array<HeldRow>>`
             insert into held_payments (id, checkout_id, stk_request_id, buyer_id, phone, currency, amount, receipt, reason, return_policy, status, held_at)
             values (${h.id}, ${h.checkoutId}, ${h.stkRequestId}, ${h.buyerId}, ${h.phone}, ${h.amount.currency}, ${h.amount.amount}, ${h.receipt ?? null},
                     ${h.reason}, ${h.returnPolicy}, ${h.status}, ${new Date(h.heldAt)})
             on conflict (stk_request_id) do nothing
-            returning ${sql.unsafe(heldColumns)}`),
+            returning ${sql.unsafe(heldColumns)}`
+          ),
           (rows) => Option.map(Option.fromNullable(rows[0]), toHeld)
         ),
 
@@ -212,12 +286,15 @@ export const PaymentStoreLive = Layer.effect(
         ),
 
       setHeldStatus: (id, u) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update held_payments set status = ${u.status},
                  decided_by = coalesce(${u.decidedBy ?? null}, decided_by),
                  decided_at = case when ${u.decidedBy ?? null}::text is null then decided_at else ${new Date(u.at)} end,
                  returned_at = case when ${u.status} = 'RETURNED' then ${new Date(u.at)} else returned_at end
-           where id = ${id}`).pipe(Effect.asVoid)
+           where id = ${id}`
+        ).pipe(Effect.asVoid)
     }
   })
 )

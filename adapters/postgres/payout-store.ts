@@ -16,7 +16,9 @@ export const PayoutStoreLive = Layer.effect(
     return {
       payableBalances: () =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ payee_kind: "SELLER" | "AFFILIATE" | "RIDER"; payee_id: string; currency: string; owed: number }>>`
+          q(
+            db,
+            (sql) => sql<Array<{ payee_kind: "SELLER" | "AFFILIATE" | "RIDER"; payee_id: string; currency: string; owed: number }>>`
             with owed as (
               select case account when 'SELLER_PAYABLE' then 'SELLER' when 'AFFILIATE_PAYABLE' then 'AFFILIATE' else 'RIDER' end as payee_kind,
                      account_ref as payee_id, currency, -sum(amount)::bigint as owed
@@ -29,13 +31,17 @@ export const PayoutStoreLive = Layer.effect(
                where status in ('PENDING', 'SUBMITTED') group by 1, 2, 3
             )
             select o.payee_kind, o.payee_id, o.currency, (o.owed - coalesce(f.amount, 0))::bigint as owed
-              from owed o left join in_flight f using (payee_kind, payee_id, currency)`),
+              from owed o left join in_flight f using (payee_kind, payee_id, currency)`
+          ),
           (rows) => rows.map((r) => ({ payeeKind: r.payee_kind, payeeId: r.payee_id, approved: { amount: r.owed, currency: r.currency.trim() as Currency } }))
         ),
       createBatch: (weekKey, currency, payouts) =>
         Effect.gen(function* () {
-          const created = yield* q(db, (sql) => sql<Array<{ id: string }>>`
-            insert into payout_batches (week_key, currency) values (${weekKey}, ${currency}) on conflict (week_key, currency) do nothing returning id`)
+          const created = yield* q(
+            db,
+            (sql) => sql<Array<{ id: string }>>`
+            insert into payout_batches (week_key, currency) values (${weekKey}, ${currency}) on conflict (week_key, currency) do nothing returning id`
+          )
           const batchId = created[0]?.id
           if (!batchId) return Option.none()
           let n = 0
@@ -43,7 +49,9 @@ export const PayoutStoreLive = Layer.effect(
             // Where the money goes: the store's payout method, or the affiliate's or rider's own phone (B2C).
             // KES keeps the key it always had; another currency's payout to the same payee needs its own.
             const ocid = `amana-${weekKey}-${p.payeeKind.toLowerCase()}-${p.payeeId}${currency === "KES" ? "" : `-${currency.toLowerCase()}`}`
-            const inserted = yield* q(db, (sql) => sql`
+            const inserted = yield* q(
+              db,
+              (sql) => sql`
               insert into payouts (batch_id, payee_kind, payee_id, method, destination, account_ref, currency, amount, originator_conversation_id)
               select ${batchId}, ${p.payeeKind}, ${p.payeeId}, d.method, d.destination, d.account_ref, ${p.approved.currency}, ${p.approved.amount},
                      ${ocid}
@@ -55,7 +63,8 @@ export const PayoutStoreLive = Layer.effect(
                   union all
                   select 'B2C', u.phone, null from users u where ${p.payeeKind} in ('AFFILIATE', 'RIDER') and u.id = ${p.payeeId}
                 ) d
-              returning id`)
+              returning id`
+            )
             n += inserted.length
           }
           return Option.some({ batchId, payouts: n })

@@ -17,19 +17,32 @@ export const makeRiderPool = Effect.gen(function* () {
   const db = yield* Database
   const assign = (req: DispatchRequest) =>
     Effect.gen(function* () {
-      const rows = yield* q(db, (sql) => sql<Array<RiderStatsRow>>`
+      const rows = yield* q(
+        db,
+        (sql) => sql<Array<RiderStatsRow>>`
         ${sql.unsafe(riderStatsSql)}
          where r.status = 'ACTIVE' and u.status = 'ACTIVE' and 'RIDER' = any(u.roles)
            and ${req.riderUserId !== undefined ? sql`r.user_id = ${req.riderUserId}` : sql`(r.zone_id = ${req.zoneId} or exists (select 1 from rider_zones z where z.rider_user_id = r.user_id and z.zone_id = ${req.zoneId}))`}
-         group by r.user_id, u.display_name, u.phone`)
-      const candidates = rows.map((r) => ({ riderUserId: r.rider_user_id, load: r.load, stats: { delivered: r.delivered, onTime: r.on_time, failedAttempts: r.failed_attempts, disputes: r.disputes }, row: r }))
+         group by r.user_id, u.display_name, u.phone`
+      )
+      const candidates = rows.map((r) => ({
+        riderUserId: r.rider_user_id,
+        load: r.load,
+        stats: { delivered: r.delivered, onTime: r.on_time, failedAttempts: r.failed_attempts, disputes: r.disputes },
+        row: r
+      }))
       // An admin's choice is honoured whatever the ranking or load; the pool only checks the rider can ride.
       const chosen = req.riderUserId !== undefined ? candidates[0] : chooseRider(candidates, req.excludeRiders ?? [])
       if (chosen === undefined)
         return yield* new NoCarrierAvailable({
           orderId: req.orderId,
           zoneId: req.zoneId,
-          detail: req.riderUserId !== undefined ? `${req.riderUserId} is not an active rider` : candidates.length === 0 ? "no active rider serves this zone" : `every rider is busy (${MAX_LIVE_JOBS} live jobs) or already failed this order`
+          detail:
+            req.riderUserId !== undefined
+              ? `${req.riderUserId} is not an active rider`
+              : candidates.length === 0
+                ? "no active rider serves this zone"
+                : `every rider is busy (${MAX_LIVE_JOBS} live jobs) or already failed this order`
         })
       const row = rows.find((r) => r.rider_user_id === chosen.riderUserId)!
       yield* q(db, (sql) => sql`select 1 from riders where user_id = ${chosen.riderUserId} for update`)

@@ -87,7 +87,11 @@ export const provisionRuntimeRole = async (ownerUrl: string, runtimeUrl: string)
   const runtime = new URL(runtimeUrl)
   const user = decodeURIComponent(runtime.username)
   const password = decodeURIComponent(runtime.password)
-  if (user === "") throw new DatabaseSetupError(`the runtime database URL (${redactUrl(runtimeUrl)}) names no user`, "name the runtime role in DATABASE_URL (e.g. postgres://amana_app:<password>@host/db)")
+  if (user === "")
+    throw new DatabaseSetupError(
+      `the runtime database URL (${redactUrl(runtimeUrl)}) names no user`,
+      "name the runtime role in DATABASE_URL (e.g. postgres://amana_app:<password>@host/db)"
+    )
   const owner = postgres(ownerUrl, { max: 1, onnotice: () => undefined })
   try {
     const [me] = await owner<Array<{ name: string }>>`select current_user as name`
@@ -96,7 +100,8 @@ export const provisionRuntimeRole = async (ownerUrl: string, runtimeUrl: string)
         `DATABASE_URL and MIGRATION_DATABASE_URL both name the role ${user}: the app would run as the owner of its tables`,
         `give DATABASE_URL a role of its own (it is created as a member of ${RUNTIME_GROUP}), or unset it to use ${RUNTIME_GROUP} with a derived password`
       )
-    const exists = async () => (await owner<Array<{ rolsuper: boolean; rolcanlogin: boolean }>>`select rolsuper, rolcanlogin from pg_roles where rolname = ${user}`)[0]
+    const exists = async () =>
+      (await owner<Array<{ rolsuper: boolean; rolcanlogin: boolean }>>`select rolsuper, rolcanlogin from pg_roles where rolname = ${user}`)[0]
     const clause = password === "" ? "login" : `login password ${quoteLiteral(password)}`
     let found = await exists()
     if (found === undefined) {
@@ -110,7 +115,8 @@ export const provisionRuntimeRole = async (ownerUrl: string, runtimeUrl: string)
       )
     if (found?.rolcanlogin === false) await retryingConcurrent(() => owner.unsafe(`alter role ${quoteIdent(user)} ${clause}`))
     if (user !== RUNTIME_GROUP) {
-      const [member] = await owner`select 1 from pg_auth_members m join pg_roles g on g.oid = m.roleid join pg_roles u on u.oid = m.member where g.rolname = ${RUNTIME_GROUP} and u.rolname = ${user}`
+      const [member] =
+        await owner`select 1 from pg_auth_members m join pg_roles g on g.oid = m.roleid join pg_roles u on u.oid = m.member where g.rolname = ${RUNTIME_GROUP} and u.rolname = ${user}`
       if (member === undefined) await retryingConcurrent(() => owner.unsafe(`grant ${quoteIdent(RUNTIME_GROUP)} to ${quoteIdent(user)}`))
     }
     const [owned] = await owner<Array<{ n: number }>>`

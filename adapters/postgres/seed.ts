@@ -52,7 +52,16 @@ export const insertProduct = async (sql: Sql, p: ProductSeed) => {
 
 export const insertVariant = async (
   sql: Sql,
-  v: { id: string; productId: string; sku: string; weightGrams: number; priceOverride?: number; attributes?: Record<string, string>; storeId: string; onHand: number }
+  v: {
+    id: string
+    productId: string
+    sku: string
+    weightGrams: number
+    priceOverride?: number
+    attributes?: Record<string, string>
+    storeId: string
+    onHand: number
+  }
 ) => {
   await sql`insert into variants (id, product_id, sku, weight_grams, price_override, attributes)
     values (${v.id}, ${v.productId}, ${v.sku}, ${v.weightGrams}, ${v.priceOverride ?? null}, ${sql.json((v.attributes ?? {}) as never)})
@@ -133,8 +142,23 @@ export const seedDemo = async (sql: Sql, now: Date = new Date()) => {
     ["prd_leather_sandals", "Leather sandals", "Handmade leather sandals with beadwork (viatu vya ngozi)", 1_500_00, 600, 1_000]
   ]
   for (const [id, title, description, price, grams, commission] of products) {
-    await insertProduct(sql, { id, storeId: "sto_kitenge_house", title, description, price, commissionBps: commission, media: [`https://images.amana.example/${id}.jpg`] })
-    await insertVariant(sql, { id: `${id}_v1`, productId: id, sku: `${id.slice(4).toUpperCase()}-1`, weightGrams: grams, storeId: "sto_kitenge_house", onHand: 50 })
+    await insertProduct(sql, {
+      id,
+      storeId: "sto_kitenge_house",
+      title,
+      description,
+      price,
+      commissionBps: commission,
+      media: [`https://images.amana.example/${id}.jpg`]
+    })
+    await insertVariant(sql, {
+      id: `${id}_v1`,
+      productId: id,
+      sku: `${id.slice(4).toUpperCase()}-1`,
+      weightGrams: grams,
+      storeId: "sto_kitenge_house",
+      onHand: 50
+    })
   }
   await insertZone(sql, {
     id: "zone_nairobi",
@@ -145,7 +169,12 @@ export const seedDemo = async (sql: Sql, now: Date = new Date()) => {
       { id: "rate_nairobi_free", kind: "FREE_OVER", threshold: 5_000_00 }
     ]
   })
-  await insertZone(sql, { id: "zone_mombasa", name: "Mombasa", covers: ["KE-001"], rates: [{ id: "rate_mombasa_weight", kind: "WEIGHT", base: 150_00, perKg: 60_00 }] })
+  await insertZone(sql, {
+    id: "zone_mombasa",
+    name: "Mombasa",
+    covers: ["KE-001"],
+    rates: [{ id: "rate_mombasa_weight", kind: "WEIGHT", base: 150_00, perKg: 60_00 }]
+  })
   await insertPromotion(sql, {
     id: "promo_karibu_10",
     name: "10% off everything (up to KES 500)",

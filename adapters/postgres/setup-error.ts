@@ -55,7 +55,9 @@ export const explainConnectionFailure = (where: string, url: string, e: unknown)
     case "28000":
       return new DatabaseSetupError(`PostgreSQL refused the login at ${at}: ${message}`, `correct the user and password in the URL${unset}`, { cause: e })
     case "3D000":
-      return new DatabaseSetupError(`the database named in ${at} does not exist: ${message}`, `create it (createdb) or name an existing one${unset}`, { cause: e })
+      return new DatabaseSetupError(`the database named in ${at} does not exist: ${message}`, `create it (createdb) or name an existing one${unset}`, {
+        cause: e
+      })
     case "42501":
       return new DatabaseSetupError(
         `the role in ${at} lacks a privilege it needs here: ${message}`,
@@ -63,8 +65,12 @@ export const explainConnectionFailure = (where: string, url: string, e: unknown)
         { cause: e }
       )
     default:
-      return new DatabaseSetupError(`the database at ${at} failed: ${message}${code ? ` (${code})` : ""}`, `check that PostgreSQL runs there and is version 15 or newer${unset}`, {
-        cause: e
-      })
+      return new DatabaseSetupError(
+        `the database at ${at} failed: ${message}${code ? ` (${code})` : ""}`,
+        `check that PostgreSQL runs there and is version 15 or newer${unset}`,
+        {
+          cause: e
+        }
+      )
   }
 }

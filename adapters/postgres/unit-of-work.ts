@@ -41,7 +41,9 @@ export const OutboxLive = Layer.effect(
     append: (events) =>
       events.length === 0
         ? Effect.void
-        : q(db, (sql) => sql`
+        : q(
+            db,
+            (sql) => sql`
             with ins as (
               insert into outbox (event_type, aggregate_type, aggregate_id, payload)
               select * from jsonb_to_recordset(${sql.json(events.map((e) => ({ event_type: e.type, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload })) as never)})
@@ -49,6 +51,7 @@ export const OutboxLive = Layer.effect(
               returning id
             )
             -- one job for the events of one append (a job per event would multiply graphile-worker's work)
-            select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventIds', json_agg(id)), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int) from ins`).pipe(Effect.asVoid)
+            select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventIds', json_agg(id)), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int) from ins`
+          ).pipe(Effect.asVoid)
   }))
 )

@@ -18,7 +18,11 @@ export const WebhookStoreLive = Layer.effect(
   Effect.gen(function* () {
     const db = yield* Database
     const schedule = (deliveryId: string, runAt: Date) =>
-      q(db, (sql) => sql`select graphile_worker.add_job(${WEBHOOK_TASK}, json_build_object('deliveryId', ${deliveryId}::text), run_at => ${runAt}::timestamptz, max_attempts => 3, job_key => ${`webhook:${deliveryId}`}::text)`).pipe(Effect.asVoid)
+      q(
+        db,
+        (sql) =>
+          sql`select graphile_worker.add_job(${WEBHOOK_TASK}, json_build_object('deliveryId', ${deliveryId}::text), run_at => ${runAt}::timestamptz, max_attempts => 3, job_key => ${`webhook:${deliveryId}`}::text)`
+      ).pipe(Effect.asVoid)
     return {
       endpointOf: (storeId) =>
         Effect.map(
@@ -27,17 +31,35 @@ export const WebhookStoreLive = Layer.effect(
         ),
       enqueue: (d) =>
         Effect.gen(function* () {
-          const rows = yield* q(db, (sql) => sql<Array<{ id: string }>>`
+          const rows = yield* q(
+            db,
+            (sql) => sql<Array<{ id: string }>>`
             insert into webhook_deliveries (id, store_id, event_id, event_type, url, body, signature)
             values (${`whd_${randomBytes(10).toString("hex")}`}, ${d.storeId}, ${d.eventId}, ${d.eventType}, ${d.url}, ${d.body}, '-')
-            on conflict (store_id, event_id) do nothing returning id`)
+            on conflict (store_id, event_id) do nothing returning id`
+          )
           if (rows[0]) yield* schedule(rows[0].id, new Date())
         }),
       lockDelivery: (deliveryId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; store_id: StoreId; event_id: string; event_type: WebhookEventType; body: string; status: "PENDING" | "DELIVERED" | "FAILED"; attempts: number; url: string | null; secret: string | null }>>`
+          q(
+            db,
+            (sql) => sql<
+              Array<{
+                id: string
+                store_id: StoreId
+                event_id: string
+                event_type: WebhookEventType
+                body: string
+                status: "PENDING" | "DELIVERED" | "FAILED"
+                attempts: number
+                url: string | null
+                secret: string | null
+              }>
+            >`
             select w.id, w.store_id, w.event_id, w.event_type, w.body, w.status, w.attempts, s.webhook_url as url, s.webhook_secret as secret
-              from webhook_deliveries w join stores s on s.id = w.store_id where w.id = ${deliveryId} for update of w`),
+              from webhook_deliveries w join stores s on s.id = w.store_id where w.id = ${deliveryId} for update of w`
+          ),
           (rows) =>
             Option.map(Option.fromNullable(rows[0]), (r) => ({
               id: r.id,
@@ -51,14 +73,17 @@ export const WebhookStoreLive = Layer.effect(
             }))
         ),
       recordAttempt: (id, a) =>
-        q(db, (sql) => sql`
+        q(
+          db,
+          (sql) => sql`
           update webhook_deliveries set attempts = attempts + 1,
                  status = ${a.outcome === "RETRY" ? "PENDING" : a.outcome},
                  signature = ${a.signature}, signed_at = ${a.signedAt},
                  last_status_code = ${a.statusCode ?? null}, last_error = ${a.error ?? null},
                  next_attempt_at = ${new Date(a.nextAttemptAt ?? a.at)},
                  delivered_at = ${a.outcome === "DELIVERED" ? new Date(a.at) : null}
-           where id = ${id}`).pipe(Effect.asVoid),
+           where id = ${id}`
+        ).pipe(Effect.asVoid),
       schedule: (id, runAt) => schedule(id, new Date(runAt)),
       setEndpoint: (storeId, url) =>
         Effect.gen(function* () {
@@ -66,28 +91,44 @@ export const WebhookStoreLive = Layer.effect(
           yield* q(db, (sql) => sql`update stores set webhook_url = ${url}, webhook_secret = ${secret}, updated_at = now() where id = ${storeId}`)
           return { secret }
         }),
-      removeEndpoint: (storeId) => q(db, (sql) => sql`update stores set webhook_url = null, webhook_secret = null, updated_at = now() where id = ${storeId}`).pipe(Effect.asVoid),
+      removeEndpoint: (storeId) =>
+        q(db, (sql) => sql`update stores set webhook_url = null, webhook_secret = null, updated_at = now() where id = ${storeId}`).pipe(Effect.asVoid),
       log: (storeId, limit) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ id: string; event_id: string; event_type: WebhookEventType; url: string; status: "PENDING" | "DELIVERED" | "FAILED"; attempts: number; last_status_code: number | null; last_error: string | null; created_at: Date; delivered_at: Date | null; next_attempt_at: Date }>>`
+          q(
+            db,
+            (sql) => sql<
+              Array<{
+                id: string
+                event_id: string
+                event_type: WebhookEventType
+                url: string
+                status: "PENDING" | "DELIVERED" | "FAILED"
+                attempts: number
+                last_status_code: number | null
+                last_error: string | null
+                created_at: Date
+                delivered_at: Date | null
+                next_attempt_at: Date
+              }>
+            >`
             select id, event_id, event_type, url, status, attempts, last_status_code, last_error, created_at, delivered_at, next_attempt_at
-              from webhook_deliveries where store_id = ${storeId} order by created_at desc, id desc limit ${limit}`),
+              from webhook_deliveries where store_id = ${storeId} order by created_at desc, id desc limit ${limit}`
+          ),
           (rows) =>
-            rows.map(
-              (r): DeliveryLogEntry => ({
-                id: r.id,
-                eventId: r.event_id,
-                eventType: r.event_type,
-                url: r.url,
-                status: r.status,
-                attempts: r.attempts,
-                lastStatusCode: r.last_status_code ?? undefined,
-                lastError: r.last_error ?? undefined,
-                createdAt: r.created_at.getTime(),
-                deliveredAt: r.delivered_at?.getTime(),
-                nextAttemptAt: r.status === "PENDING" ? r.next_attempt_at.getTime() : undefined
-              })
-            )
+            rows.map((r): DeliveryLogEntry => ({
+              id: r.id,
+              eventId: r.event_id,
+              eventType: r.event_type,
+              url: r.url,
+              status: r.status,
+              attempts: r.attempts,
+              lastStatusCode: r.last_status_code ?? undefined,
+              lastError: r.last_error ?? undefined,
+              createdAt: r.created_at.getTime(),
+              deliveredAt: r.delivered_at?.getTime(),
+              nextAttemptAt: r.status === "PENDING" ? r.next_attempt_at.getTime() : undefined
+            }))
         )
     }
   })

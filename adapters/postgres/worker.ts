@@ -42,11 +42,22 @@ const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.
 export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, eventId: string, attempt: number, maxAttempts: number) =>
   Effect.gen(function* () {
     const db = yield* Database
-    const rows = yield* db.query((sql) => sql<Array<{ id: string; event_type: string; aggregate_type: string; aggregate_id: string; payload: Record<string, unknown>; occurred_at: Date }>>`
-      select id, event_type, aggregate_type, aggregate_id, payload, occurred_at from outbox where id = ${eventId}`)
+    const rows = yield* db.query(
+      (sql) => sql<
+        Array<{ id: string; event_type: string; aggregate_type: string; aggregate_id: string; payload: Record<string, unknown>; occurred_at: Date }>
+      >`
+      select id, event_type, aggregate_type, aggregate_id, payload, occurred_at from outbox where id = ${eventId}`
+    )
     const row = rows[0]
     if (!row) return yield* Effect.logWarning("outbox event not found", eventId)
-    const event: StoredEvent = { id: row.id, type: row.event_type, aggregateType: row.aggregate_type, aggregateId: row.aggregate_id, payload: row.payload, occurredAt: row.occurred_at }
+    const event: StoredEvent = {
+      id: row.id,
+      type: row.event_type,
+      aggregateType: row.aggregate_type,
+      aggregateId: row.aggregate_id,
+      payload: row.payload,
+      occurredAt: row.occurred_at
+    }
     const failures: Array<{ handler: string; error: string; routine: boolean }> = []
     for (const h of handlers) {
       if (!h.on.includes(event.type) && !h.on.includes("*")) continue
@@ -88,7 +99,15 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
             kind: "DEAD_LETTER",
             entity: "outbox",
             entityId: event.id,
-            payload: { eventId: event.id, eventType: event.type, aggregateType: event.aggregateType, aggregateId: event.aggregateId, handler: f.handler, error: f.error, attempts: attempt },
+            payload: {
+              eventId: event.id,
+              eventType: event.type,
+              aggregateType: event.aggregateType,
+              aggregateId: event.aggregateId,
+              handler: f.handler,
+              error: f.error,
+              attempts: attempt
+            },
             dedupeKey: `dead:${f.handler}:${event.id}`
           })
         yield* db.query((sql) => sql`update outbox set attempts = ${attempt}, last_error = ${lastError} where id = ${event.id}`)
@@ -110,22 +129,27 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
   const processName = `${hostname()}:${process.pid}`
   const workerIds = new Set<string>()
 
-  const sqlEffect = <A>(f: Parameters<Database["Type"]["query"]>[0]) => runtime.runPromise(Effect.flatMap(Database, (db) => db.query(f)) as Effect.Effect<A, unknown, Database>)
+  const sqlEffect = <A>(f: Parameters<Database["Type"]["query"]>[0]) =>
+    runtime.runPromise(Effect.flatMap(Database, (db) => db.query(f)) as Effect.Effect<A, unknown, Database>)
 
   /** Unlock jobs of workers whose heartbeat went stale, and forget those workers. */
   const reapDeadWorkers = () =>
-    sqlEffect((sql) => sql`
+    sqlEffect(
+      (sql) => sql`
       with dead as (
         delete from worker_heartbeats where seen_at < now() - make_interval(secs => ${staleMs / 1000}) returning worker_id
       )
-      select graphile_worker.force_unlock_workers(coalesce(array_agg(worker_id), '{}')) from dead`)
+      select graphile_worker.force_unlock_workers(coalesce(array_agg(worker_id), '{}')) from dead`
+    )
 
   const beat = () =>
     workerIds.size === 0
       ? Promise.resolve()
-      : sqlEffect((sql) => sql`
+      : sqlEffect(
+          (sql) => sql`
           insert into worker_heartbeats (worker_id, process) select unnest(${[...workerIds]}::text[]), ${processName}
-          on conflict (worker_id) do update set seen_at = now()`)
+          on conflict (worker_id) do update set seen_at = now()`
+        )
 
   await reapDeadWorkers()
 
@@ -142,7 +166,9 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
       // no-ops on the retry, thanks to processed_events).
       const failures: Array<unknown> = []
       for (const eventId of ids) {
-        const outcome = await runtime.runPromise(Effect.either(dispatchEvent(config.handlers, eventId, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<void, unknown, R | Database>))
+        const outcome = await runtime.runPromise(
+          Effect.either(dispatchEvent(config.handlers, eventId, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<void, unknown, R | Database>)
+        )
         if (outcome._tag === "Left") failures.push(outcome.left)
       }
       // A routine retry is thrown only when every failure was one (its log line is then a debug line).

@@ -12,9 +12,12 @@ import { RedisRateLimiterFromUrl } from "./rate-limiter.js"
 
 export const rateLimiterLayerFromEnv: Layer.Layer<RateLimiter, ConfigError | RedisConnectError> = Layer.unwrapEffect(
   Effect.map(Config.option(Config.redacted("REDIS_URL")), (url) =>
-    Option.match(Option.filter(url, (u) => Redacted.value(u).trim() !== ""), {
-      onNone: () => MemoryRateLimiterLive.pipe(Layer.tap(() => Effect.logInfo("RateLimiter: in-process (REDIS_URL unset)"))),
-      onSome: (u) => RedisRateLimiterFromUrl(u).pipe(Layer.tap(() => Effect.logInfo("RateLimiter: Redis")))
-    })
+    Option.match(
+      Option.filter(url, (u) => Redacted.value(u).trim() !== ""),
+      {
+        onNone: () => MemoryRateLimiterLive.pipe(Layer.tap(() => Effect.logInfo("RateLimiter: in-process (REDIS_URL unset)"))),
+        onSome: (u) => RedisRateLimiterFromUrl(u).pipe(Layer.tap(() => Effect.logInfo("RateLimiter: Redis")))
+      }
+    )
   )
 )

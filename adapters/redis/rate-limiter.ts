@@ -47,12 +47,14 @@ export const makeRedisRateLimiter = (redis: Redis): RateLimiter["Type"] => {
         // The member only has to be unique: two hits in the same millisecond are two hits.
         try: () => client[script](KEY_PREFIX + storageKey(limit.key), now, limit.windowMs, limit.limit, `${now}:${randomUUID()}`),
         catch: (cause) => new RateLimiterUnavailable({ cause })
-      }).pipe(
-        Effect.timeoutFail({ duration: HIT_TIMEOUT, onTimeout: () => new RateLimiterUnavailable({ cause: "Redis did not answer within 2s" }) })
-      )
+      }).pipe(Effect.timeoutFail({ duration: HIT_TIMEOUT, onTimeout: () => new RateLimiterUnavailable({ cause: "Redis did not answer within 2s" }) }))
       const decision: RateDecision = allowed === 1 ? { allowed: true, remaining: value } : { allowed: false, retryAfterMs: value }
       return decision
-    }).pipe(Effect.withSpan(script === COMMAND ? "RateLimiter.hit" : "RateLimiter.peek", { attributes: { "rate.limit": limit.limit, "rate.window_ms": limit.windowMs } }))
+    }).pipe(
+      Effect.withSpan(script === COMMAND ? "RateLimiter.hit" : "RateLimiter.peek", {
+        attributes: { "rate.limit": limit.limit, "rate.window_ms": limit.windowMs }
+      })
+    )
   return { hit: run(COMMAND), peek: run(PEEK) }
 }
 
@@ -60,10 +62,7 @@ export const makeRedisRateLimiter = (redis: Redis): RateLimiter["Type"] => {
 export const RedisRateLimiterLive = (redis: Redis): Layer.Layer<RateLimiter> => Layer.succeed(RateLimiter, makeRedisRateLimiter(redis))
 
 /** The limiter over the RedisClient in context. */
-export const RedisRateLimiterFromClient: Layer.Layer<RateLimiter, never, RedisClient> = Layer.effect(
-  RateLimiter,
-  Effect.map(RedisClient, makeRedisRateLimiter)
-)
+export const RedisRateLimiterFromClient: Layer.Layer<RateLimiter, never, RedisClient> = Layer.effect(RateLimiter, Effect.map(RedisClient, makeRedisRateLimiter))
 
 /** The limiter with its own client: connects when built, quits when the Layer's scope closes. */
 export const RedisRateLimiterFromUrl = (url: Parameters<typeof RedisClientLive>[0]): Layer.Layer<RateLimiter, RedisConnectError> =>

@@ -21,4 +21,7 @@ export const makeHandoverCodes = (key: string) => {
 
 export const HandoverCodeSecretConfig = requiredSecret("HANDOVER_CODE_SECRET", () => "amana-dev-handover-key")
 
-export const HandoverCodesFromEnv = Layer.effect(HandoverCodes, Effect.map(HandoverCodeSecretConfig, (secret) => makeHandoverCodes(Redacted.value(secret))))
+export const HandoverCodesFromEnv = Layer.effect(
+  HandoverCodes,
+  Effect.map(HandoverCodeSecretConfig, (secret) => makeHandoverCodes(Redacted.value(secret)))
+)

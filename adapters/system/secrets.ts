@@ -17,7 +17,22 @@ import { Config, ConfigError, Either, Option, Redacted } from "effect"
 export const MIN_SECRET_LENGTH = 32
 
 // Our own development stand-ins, and what people type when told "set a secret".
-const WELL_KNOWN = ["dev-callback-secret", "amana-dev-handover-key", "amana-dev-audit-anchor-key", "secret", "changeme", "change-me", "password", "default", "example", "test", "development", "amana", "mpesa", "whatsapp"]
+const WELL_KNOWN = [
+  "dev-callback-secret",
+  "amana-dev-handover-key",
+  "amana-dev-audit-anchor-key",
+  "secret",
+  "changeme",
+  "change-me",
+  "password",
+  "default",
+  "example",
+  "test",
+  "development",
+  "amana",
+  "mpesa",
+  "whatsapp"
+]
 
 /** Is this a value an attacker would try first? (repeats of a well-known word or of one short pattern count too) */
 export const isWellKnownSecret = (value: string): boolean => {

@@ -30,7 +30,10 @@ export const makeWebhookTransport = (policy: OutboundPolicy) =>
 
 export const OutboundPolicyFromEnv: Config.Config<OutboundPolicy> = Config.all({
   allowLocal: Config.boolean("WEBHOOK_ALLOW_LOCAL_TARGETS").pipe(Config.withDefault(false)),
-  production: Config.string("NODE_ENV").pipe(Config.map((e) => e === "production"), Config.withDefault(false))
+  production: Config.string("NODE_ENV").pipe(
+    Config.map((e) => e === "production"),
+    Config.withDefault(false)
+  )
 }).pipe(
   Config.mapOrFail(({ allowLocal, production }) =>
     allowLocal && production
@@ -39,4 +42,7 @@ export const OutboundPolicyFromEnv: Config.Config<OutboundPolicy> = Config.all({
   )
 )
 
-export const WebhookTransportLive: Layer.Layer<WebhookTransport, ConfigError.ConfigError> = Layer.effect(WebhookTransport, Effect.map(OutboundPolicyFromEnv, makeWebhookTransport))
+export const WebhookTransportLive: Layer.Layer<WebhookTransport, ConfigError.ConfigError> = Layer.effect(
+  WebhookTransport,
+  Effect.map(OutboundPolicyFromEnv, makeWebhookTransport)
+)

@@ -63,14 +63,9 @@ const parseRetryAfter = (header: string | undefined): number | undefined => {
  * NotifierUndeliverable means do not retry this channel (the caller falls back to SMS or opens an
  * exception).
  */
-export const classifyFailure = (
-  httpStatus: number,
-  body: unknown,
-  retryAfterHeader?: string
-): NotifierRetryLater | NotifierUndeliverable => {
+export const classifyFailure = (httpStatus: number, body: unknown, retryAfterHeader?: string): NotifierRetryLater | NotifierUndeliverable => {
   const retryAfterMs = parseRetryAfter(retryAfterHeader)
-  const retryLater = (detail: string) =>
-    new NotifierRetryLater(retryAfterMs === undefined ? { detail } : { detail, retryAfterMs })
+  const retryLater = (detail: string) => new NotifierRetryLater(retryAfterMs === undefined ? { detail } : { detail, retryAfterMs })
   const envelope = Schema.decodeUnknownOption(ErrorEnvelope)(body)
   if (Option.isNone(envelope)) {
     if (httpStatus === 429 || httpStatus >= 500) return retryLater(`WhatsApp answered HTTP ${httpStatus}`)
@@ -81,7 +76,10 @@ export const classifyFailure = (
   const providerCode = String(code)
   if (RETRY_LATER_CODES.has(code) || httpStatus === 429) return retryLater(`WhatsApp rate limit or outage (${code}): ${said}`)
   if (code === 131026) {
-    return new NotifierUndeliverable({ providerCode, detail: `WhatsApp cannot deliver to this number (131026: not on WhatsApp, old app, or has not accepted the terms): ${said}` })
+    return new NotifierUndeliverable({
+      providerCode,
+      detail: `WhatsApp cannot deliver to this number (131026: not on WhatsApp, old app, or has not accepted the terms): ${said}`
+    })
   }
   if (code === 131047) {
     return new NotifierUndeliverable({

@@ -32,8 +32,7 @@ export const makeWhatsAppNotifier = (config: WhatsAppSendConfig) =>
     const http = yield* HttpClient.HttpClient
     const url = `${config.baseUrl.replace(/\/+$/, "")}/${encodeURIComponent(config.phoneNumberId)}/messages`
 
-    const readJson = (response: HttpClientResponse.HttpClientResponse) =>
-      response.json.pipe(Effect.orElseSucceed((): unknown => undefined))
+    const readJson = (response: HttpClientResponse.HttpClientResponse) => response.json.pipe(Effect.orElseSucceed((): unknown => undefined))
 
     const post = (message: OutboundMessage) =>
       http
@@ -60,15 +59,19 @@ export const makeWhatsAppNotifier = (config: WhatsAppSendConfig) =>
     const send = (message: OutboundMessage): Effect.Effect<SentMessage, NotifierRetryLater | NotifierUndeliverable> =>
       Effect.gen(function* () {
         yield* validateOutbound(message)
-        const already = yield* store.find(message.dedupeKey).pipe(
-          Effect.mapError((e) => new NotifierRetryLater({ detail: `sent-message store unavailable, nothing sent: ${String(e.cause)}` }))
-        )
+        const already = yield* store
+          .find(message.dedupeKey)
+          .pipe(Effect.mapError((e) => new NotifierRetryLater({ detail: `sent-message store unavailable, nothing sent: ${String(e.cause)}` })))
         if (Option.isSome(already)) return { providerMessageId: already.value, duplicate: true }
         const wamid = yield* post(message)
         // Sent is sent: failing here would make the outbox send it again, so a lost record is only logged.
-        yield* store.record(message.dedupeKey, wamid, message).pipe(
-          Effect.catchAll((e) => Effect.logWarning("WhatsApp message sent but not recorded; a retry may send it again", { dedupeKey: message.dedupeKey, wamid, cause: e.cause }))
-        )
+        yield* store
+          .record(message.dedupeKey, wamid, message)
+          .pipe(
+            Effect.catchAll((e) =>
+              Effect.logWarning("WhatsApp message sent but not recorded; a retry may send it again", { dedupeKey: message.dedupeKey, wamid, cause: e.cause })
+            )
+          )
         return { providerMessageId: wamid, duplicate: false }
       }).pipe(Effect.withSpan("Notifier.send", { attributes: { channel: "whatsapp", template: message.template } }))
 

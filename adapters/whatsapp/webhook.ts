@@ -105,7 +105,8 @@ export interface WebhookBatch {
 /** "1717171717" (unix seconds, as Meta sends them) <-> epoch milliseconds. */
 const UnixSeconds = Schema.transformOrFail(Schema.String, Schema.Number, {
   strict: true,
-  decode: (s, _o, ast) => (/^\d{1,12}$/.test(s) ? ParseResult.succeed(Number(s) * 1_000) : ParseResult.fail(new ParseResult.Type(ast, s, "expected unix seconds"))),
+  decode: (s, _o, ast) =>
+    /^\d{1,12}$/.test(s) ? ParseResult.succeed(Number(s) * 1_000) : ParseResult.fail(new ParseResult.Type(ast, s, "expected unix seconds")),
   encode: (ms) => ParseResult.succeed(String(Math.floor(ms / 1_000)))
 })
 

@@ -62,7 +62,17 @@ export const bootstrapFirstAdmin = (cmd: { readonly email: string; readonly pass
         const store = yield* AdminStore
         if ((yield* store.countAdmins()) > 0) return Option.none<{ readonly id: string; readonly email: string }>()
         yield* store.insertAdmin({ id, email, passwordHash, role: "PLATFORM_ADMIN" })
-        yield* store.audit({ actorKind: "SYSTEM", actorId: "first-start", actorRole: null, action: "ADMIN_USER.CREATE", entity: "admin_user", entityId: id, before: null, after: { email, role: "PLATFORM_ADMIN" }, reason: "first admin at first start" })
+        yield* store.audit({
+          actorKind: "SYSTEM",
+          actorId: "first-start",
+          actorRole: null,
+          action: "ADMIN_USER.CREATE",
+          entity: "admin_user",
+          entityId: id,
+          before: null,
+          after: { email, role: "PLATFORM_ADMIN" },
+          reason: "first admin at first start"
+        })
         return Option.some({ id, email })
       })
     )
@@ -83,7 +93,6 @@ export const createAdminUser = (actor: AdminActor, cmd: { readonly email: string
       })
     )
   }).pipe(Effect.withSpan("Admin.createAdminUser"))
-
 
 /** At most this many attempts per email, and per client address, in the window. */
 export const LOGIN_LIMIT = { perEmail: 5, perAddress: 20, windowMs: 15 * 60_000 }

@@ -44,9 +44,29 @@ const READ_EVERYTHING: ReadonlyArray<Capability> = [
  * changes nothing.
  */
 export const grants: { readonly [R in AdminRole]: ReadonlyArray<Capability> } = {
-  PLATFORM_ADMIN: [...READ_EVERYTHING, "catalogue.review", "sellers.review", "incentives.manage", "exceptions.work", "payouts.approve", "commissions.reject", "admins.manage", "users.sessions.revoke"],
+  PLATFORM_ADMIN: [
+    ...READ_EVERYTHING,
+    "catalogue.review",
+    "sellers.review",
+    "incentives.manage",
+    "exceptions.work",
+    "payouts.approve",
+    "commissions.reject",
+    "admins.manage",
+    "users.sessions.revoke"
+  ],
   CATALOG_REVIEWER: ["catalogue.read", "catalogue.review", "sellers.review", "audit.read"],
-  FINANCE: ["catalogue.read", "incentives.read", "orders.read", "exceptions.read", "exceptions.work", "payouts.read", "payouts.approve", "commissions.reject", "audit.read"],
+  FINANCE: [
+    "catalogue.read",
+    "incentives.read",
+    "orders.read",
+    "exceptions.read",
+    "exceptions.work",
+    "payouts.read",
+    "payouts.approve",
+    "commissions.reject",
+    "audit.read"
+  ],
   AUDITOR: READ_EVERYTHING
 }
 

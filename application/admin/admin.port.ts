@@ -42,7 +42,12 @@ export interface ProductReviewedFields {
   readonly basePrice: Money
   readonly media: ReadonlyArray<string>
   readonly brandId: string | null
-  readonly variants: ReadonlyArray<{ readonly sku: string; readonly attributes: Readonly<Record<string, unknown>>; readonly priceOverride: number | null; readonly active: boolean }>
+  readonly variants: ReadonlyArray<{
+    readonly sku: string
+    readonly attributes: Readonly<Record<string, unknown>>
+    readonly priceOverride: number | null
+    readonly active: boolean
+  }>
 }
 
 export interface ProductRecord {
@@ -146,25 +151,49 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
     readonly audit: (entry: AuditEntry) => Effect.Effect<number, StoreUnavailable>
 
     readonly lockSeller: (storeId: StoreId) => Effect.Effect<Option.Option<SellerRecord>, StoreUnavailable>
-    readonly setSellerKyc: (storeId: StoreId, change: { readonly state: StoreKycState; readonly reason: string | null; readonly by: string; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly setSellerKyc: (
+      storeId: StoreId,
+      change: { readonly state: StoreKycState; readonly reason: string | null; readonly by: string; readonly at: number }
+    ) => Effect.Effect<void, StoreUnavailable>
 
     readonly lockProduct: (productId: string) => Effect.Effect<Option.Option<ProductRecord>, StoreUnavailable>
     /** `verified` is set when the product becomes VERIFIED: what was approved, for later diffs. */
     readonly setProductState: (
       productId: string,
-      change: { readonly state: VerificationState; readonly reason: string | null; readonly by: string; readonly at: number; readonly verified?: ProductReviewedFields }
+      change: {
+        readonly state: VerificationState
+        readonly reason: string | null
+        readonly by: string
+        readonly at: number
+        readonly verified?: ProductReviewedFields
+      }
     ) => Effect.Effect<void, StoreUnavailable>
 
     readonly lockBrand: (brandId: string) => Effect.Effect<Option.Option<BrandRecord>, StoreUnavailable>
-    readonly setBrandState: (brandId: string, change: { readonly state: VerificationState; readonly reason: string | null; readonly by: string; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly setBrandState: (
+      brandId: string,
+      change: { readonly state: VerificationState; readonly reason: string | null; readonly by: string; readonly at: number }
+    ) => Effect.Effect<void, StoreUnavailable>
 
-    readonly insertPromotion: (p: { readonly id: string; readonly name: string; readonly by: string; readonly at: number; readonly rule: PromotionRule }) => Effect.Effect<void, StoreUnavailable>
+    readonly insertPromotion: (p: {
+      readonly id: string
+      readonly name: string
+      readonly by: string
+      readonly at: number
+      readonly rule: PromotionRule
+    }) => Effect.Effect<void, StoreUnavailable>
     readonly lockPromotion: (id: string) => Effect.Effect<Option.Option<PromotionRecord>, StoreUnavailable>
     /** Appends version `version` (never rewrites one) and moves the head to it. */
     readonly appendPromotionVersion: (id: string, version: number, rule: PromotionRule, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly setPromotionStatus: (id: string, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
 
-    readonly insertDiscountCode: (d: { readonly id: string; readonly code: string; readonly by: string; readonly at: number; readonly rule: DiscountCodeRule }) => Effect.Effect<void, StoreUnavailable>
+    readonly insertDiscountCode: (d: {
+      readonly id: string
+      readonly code: string
+      readonly by: string
+      readonly at: number
+      readonly rule: DiscountCodeRule
+    }) => Effect.Effect<void, StoreUnavailable>
     /** Is this code string taken by a live (not ENDED) code? */
     readonly liveCodeExists: (code: string) => Effect.Effect<boolean, StoreUnavailable>
     readonly lockDiscountCode: (id: string) => Effect.Effect<Option.Option<DiscountCodeRecord>, StoreUnavailable>
@@ -172,7 +201,10 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
     readonly setDiscountCodeStatus: (id: string, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
 
     readonly lockException: (id: string) => Effect.Effect<Option.Option<ExceptionRecord>, StoreUnavailable>
-    readonly resolveException: (id: string, change: { readonly note: string; readonly by: string; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly resolveException: (
+      id: string,
+      change: { readonly note: string; readonly by: string; readonly at: number }
+    ) => Effect.Effect<void, StoreUnavailable>
     /** Puts a dead-lettered outbox event back on the worker's queue (same transaction). */
     readonly requeueOutboxEvent: (eventId: string) => Effect.Effect<boolean, StoreUnavailable>
 
@@ -195,7 +227,12 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
 
     readonly findAdminByEmail: (email: string) => Effect.Effect<Option.Option<AdminUserRecord>, StoreUnavailable>
     readonly countAdmins: () => Effect.Effect<number, StoreUnavailable>
-    readonly insertAdmin: (a: { readonly id: string; readonly email: string; readonly passwordHash: string; readonly role: AdminRole }) => Effect.Effect<void, StoreUnavailable>
+    readonly insertAdmin: (a: {
+      readonly id: string
+      readonly email: string
+      readonly passwordHash: string
+      readonly role: AdminRole
+    }) => Effect.Effect<void, StoreUnavailable>
     readonly recordLogin: (adminId: string, at: number) => Effect.Effect<void, StoreUnavailable>
 
     /** First audit seq that does not verify, None when the chain is intact. */

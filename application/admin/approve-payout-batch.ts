@@ -20,7 +20,14 @@ export const approvePayoutBatch = (actor: AdminActor, cmd: { readonly batchId: s
         yield* store.approvePayoutBatch(batch.id, actor.id, at)
         yield* recordAdminAction(
           actor,
-          { action: "PAYOUT_BATCH.APPROVE", entity: "payout_batch", entityId: batch.id, before: { state: batch.state }, after: { state: "APPROVED", weekKey: batch.weekKey, payouts: batch.payouts, total: batch.total }, reason: cmd.note?.trim() || null },
+          {
+            action: "PAYOUT_BATCH.APPROVE",
+            entity: "payout_batch",
+            entityId: batch.id,
+            before: { state: batch.state },
+            after: { state: "APPROVED", weekKey: batch.weekKey, payouts: batch.payouts, total: batch.total },
+            reason: cmd.note?.trim() || null
+          },
           [{ type: "PAYOUT_BATCH_APPROVED", aggregateType: "PAYOUT", aggregateId: batch.id, payload: { batchId: batch.id, weekKey: batch.weekKey, at } }]
         )
         return { batchId: batch.id, state: "APPROVED" as const }

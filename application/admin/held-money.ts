@@ -26,7 +26,8 @@ export const returnHeldMoney = (actor: AdminActor, cmd: { readonly heldPaymentId
         const payments = yield* PaymentStore
         const h = yield* found("held payment", cmd.heldPaymentId, payments.lockHeldPayment(cmd.heldPaymentId))
         // HELD: waiting for this decision; RETURN_FAILED: Daraja confirmed the last attempt failed, so sending again pays once.
-        if (h.status !== "HELD" && h.status !== "RETURN_FAILED") return yield* new AdminIllegalChange({ entity: "held payment", from: h.status, change: "RETURN" })
+        if (h.status !== "HELD" && h.status !== "RETURN_FAILED")
+          return yield* new AdminIllegalChange({ entity: "held payment", from: h.status, change: "RETURN" })
         yield* startHeldReturn(h, at, actor.id)
         yield* recordAdminAction(
           actor,
@@ -34,7 +35,14 @@ export const returnHeldMoney = (actor: AdminActor, cmd: { readonly heldPaymentId
             action: "HELD_MONEY.RETURN",
             entity: "held_payment",
             entityId: h.id,
-            before: { status: h.status, amount: format(h.amount), reason: h.reason, returnPolicy: h.returnPolicy, checkoutId: h.checkoutId, receipt: h.receipt ?? null },
+            before: {
+              status: h.status,
+              amount: format(h.amount),
+              reason: h.reason,
+              returnPolicy: h.returnPolicy,
+              checkoutId: h.checkoutId,
+              receipt: h.receipt ?? null
+            },
             after: { status: "RETURNING", by: "M-Pesa B2C to the phone the push went to" },
             reason: note
           },

@@ -38,7 +38,9 @@ const sameCurrency = (currency: Currency, amounts: ReadonlyArray<{ readonly curr
  */
 const bounded = (amounts: ReadonlyArray<readonly [string, Money | undefined]>) =>
   Effect.forEach(amounts, ([what, m]) =>
-    m === undefined || (m.amount >= 0 && withinEntered(m)) ? Effect.void : Effect.fail(invalid(`${what} must be between 0 and ${format(maxEntered(m.currency))}`))
+    m === undefined || (m.amount >= 0 && withinEntered(m))
+      ? Effect.void
+      : Effect.fail(invalid(`${what} must be between 0 and ${format(maxEntered(m.currency))}`))
   )
 
 const effectAmounts = (effect: IncentiveEffect): ReadonlyArray<readonly [string, Money | undefined]> =>
@@ -55,7 +57,14 @@ const validPromotionRule = (rule: PromotionRule) =>
     yield* sameCurrency(rule.currency, [minSubtotal, effect._tag === "PERCENT_OFF" ? effect.cap : effect._tag === "AMOUNT_OFF" ? effect.amount : undefined])
     yield* bounded([["the minimum subtotal", minSubtotal], ...effectAmounts(effect)])
     if (effect._tag === "AMOUNT_OFF" && effect.amount.amount <= 0) return yield* invalid("the amount off must be above zero")
-    return { ...rule, scope, effect, minSubtotal, globalLimit: yield* limit(rule.globalLimit, "the global limit"), perBuyerLimit: yield* limit(rule.perBuyerLimit, "the per-buyer limit") }
+    return {
+      ...rule,
+      scope,
+      effect,
+      minSubtotal,
+      globalLimit: yield* limit(rule.globalLimit, "the global limit"),
+      perBuyerLimit: yield* limit(rule.perBuyerLimit, "the per-buyer limit")
+    }
   })
 
 const validCodeRule = (rule: DiscountCodeRule) =>
@@ -65,7 +74,12 @@ const validCodeRule = (rule: DiscountCodeRule) =>
     const effect = yield* decode(IncentiveEffect, rule.effect, "effect")
     yield* sameCurrency(rule.currency, [effect._tag === "PERCENT_OFF" ? effect.cap : effect._tag === "AMOUNT_OFF" ? effect.amount : undefined])
     yield* bounded([["the minimum subtotal", { amount: rule.minSubtotal, currency: rule.currency }], ...effectAmounts(effect)])
-    return { ...rule, effect, globalLimit: yield* limit(rule.globalLimit, "the global limit"), perBuyerLimit: yield* limit(rule.perBuyerLimit, "the per-buyer limit") }
+    return {
+      ...rule,
+      effect,
+      globalLimit: yield* limit(rule.globalLimit, "the global limit"),
+      perBuyerLimit: yield* limit(rule.perBuyerLimit, "the per-buyer limit")
+    }
   })
 
 export type StatusChange = "PAUSE" | "RESUME" | "END"
@@ -93,9 +107,11 @@ export const createPromotion = (actor: AdminActor, cmd: { readonly name: string;
       Effect.gen(function* () {
         const store = yield* AdminStore
         yield* store.insertPromotion({ id, name, by: actor.id, at, rule })
-        yield* recordAdminAction(actor, { action: "PROMOTION.CREATE", entity: "promotion", entityId: id, before: null, after: { name, version: 1, status: "ACTIVE", rule } }, [
-          { type: "PROMOTION_CREATED", aggregateType: "PROMOTION", aggregateId: id, payload: { promotionId: id, version: 1, at } }
-        ])
+        yield* recordAdminAction(
+          actor,
+          { action: "PROMOTION.CREATE", entity: "promotion", entityId: id, before: null, after: { name, version: 1, status: "ACTIVE", rule } },
+          [{ type: "PROMOTION_CREATED", aggregateType: "PROMOTION", aggregateId: id, payload: { promotionId: id, version: 1, at } }]
+        )
         return { promotionId: id, version: 1 }
       })
     )
@@ -121,9 +137,11 @@ export const createDiscountCode = (actor: AdminActor, cmd: { readonly code: stri
         const store = yield* AdminStore
         if (yield* store.liveCodeExists(code)) return yield* invalid(`the code ${code} is already in use`)
         yield* store.insertDiscountCode({ id, code, by: actor.id, at, rule })
-        yield* recordAdminAction(actor, { action: "DISCOUNT_CODE.CREATE", entity: "discount_code", entityId: id, before: null, after: { code, version: 1, status: "ACTIVE", rule } }, [
-          { type: "DISCOUNT_CODE_CREATED", aggregateType: "DISCOUNT_CODE", aggregateId: id, payload: { discountCodeId: id, code, version: 1, at } }
-        ])
+        yield* recordAdminAction(
+          actor,
+          { action: "DISCOUNT_CODE.CREATE", entity: "discount_code", entityId: id, before: null, after: { code, version: 1, status: "ACTIVE", rule } },
+          [{ type: "DISCOUNT_CODE_CREATED", aggregateType: "DISCOUNT_CODE", aggregateId: id, payload: { discountCodeId: id, code, version: 1, at } }]
+        )
         return { discountCodeId: id, version: 1 }
       })
     )
@@ -141,7 +159,13 @@ interface IncentiveKind<Rule> {
   readonly prefix: "PROMOTION" | "DISCOUNT_CODE"
   /** the id's name in events and results */
   readonly idKey: "promotionId" | "discountCodeId"
-  readonly lock: (store: AdminStore["Type"], id: string) => Effect.Effect<Option.Option<{ readonly id: string; readonly status: IncentiveStatus; readonly currentVersion: number; readonly rule: Rule }>, StoreUnavailable>
+  readonly lock: (
+    store: AdminStore["Type"],
+    id: string
+  ) => Effect.Effect<
+    Option.Option<{ readonly id: string; readonly status: IncentiveStatus; readonly currentVersion: number; readonly rule: Rule }>,
+    StoreUnavailable
+  >
   readonly append: (store: AdminStore["Type"], id: string, version: number, rule: Rule, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
   readonly setStatus: (store: AdminStore["Type"], id: string, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
 }
@@ -180,8 +204,22 @@ const revise = <Rule>(kind: IncentiveKind<Rule>, actor: AdminActor, id: string, 
         yield* kind.append(store, current.id, version, rule, actor.id, at)
         yield* recordAdminAction(
           actor,
-          { action: `${kind.prefix}.REVISE`, entity: kind.auditEntity, entityId: current.id, before: { version: current.currentVersion, rule: current.rule }, after: { version, rule }, reason: reason?.trim() || null },
-          [{ type: `${kind.prefix}_REVISED`, aggregateType: kind.prefix, aggregateId: current.id, payload: { [kind.idKey]: current.id, from: current.currentVersion, version, at } }]
+          {
+            action: `${kind.prefix}.REVISE`,
+            entity: kind.auditEntity,
+            entityId: current.id,
+            before: { version: current.currentVersion, rule: current.rule },
+            after: { version, rule },
+            reason: reason?.trim() || null
+          },
+          [
+            {
+              type: `${kind.prefix}_REVISED`,
+              aggregateType: kind.prefix,
+              aggregateId: current.id,
+              payload: { [kind.idKey]: current.id, from: current.currentVersion, version, at }
+            }
+          ]
         )
         return { id: current.id, version }
       })
@@ -203,8 +241,22 @@ const changeStatus = <Rule>(kind: IncentiveKind<Rule>, actor: AdminActor, id: st
         yield* kind.setStatus(store, current.id, rule.to, at)
         yield* recordAdminAction(
           actor,
-          { action: `${kind.prefix}.${change}`, entity: kind.auditEntity, entityId: current.id, before: { status: current.status }, after: { status: rule.to }, reason: reason?.trim() || null },
-          [{ type: `${kind.prefix}_${rule.to === "ACTIVE" ? "RESUMED" : rule.to}`, aggregateType: kind.prefix, aggregateId: current.id, payload: { [kind.idKey]: current.id, from: current.status, to: rule.to, at } }]
+          {
+            action: `${kind.prefix}.${change}`,
+            entity: kind.auditEntity,
+            entityId: current.id,
+            before: { status: current.status },
+            after: { status: rule.to },
+            reason: reason?.trim() || null
+          },
+          [
+            {
+              type: `${kind.prefix}_${rule.to === "ACTIVE" ? "RESUMED" : rule.to}`,
+              aggregateType: kind.prefix,
+              aggregateId: current.id,
+              payload: { [kind.idKey]: current.id, from: current.status, to: rule.to, at }
+            }
+          ]
         )
         return { id: current.id, status: rule.to }
       })
@@ -219,12 +271,18 @@ export const revisePromotion = (actor: AdminActor, cmd: { readonly promotionId: 
     return { promotionId: id, version }
   }).pipe(Effect.withSpan("Admin.revisePromotion"))
 
-export const changePromotionStatus = (actor: AdminActor, cmd: { readonly promotionId: string; readonly change: StatusChange; readonly reason?: string | undefined }) =>
+export const changePromotionStatus = (
+  actor: AdminActor,
+  cmd: { readonly promotionId: string; readonly change: StatusChange; readonly reason?: string | undefined }
+) =>
   Effect.map(changeStatus(promotions, actor, cmd.promotionId, cmd.change, cmd.reason), ({ id, status }) => ({ promotionId: id, status })).pipe(
     Effect.withSpan("Admin.changePromotionStatus")
   )
 
-export const reviseDiscountCode = (actor: AdminActor, cmd: { readonly discountCodeId: string; readonly rule: DiscountCodeRule; readonly reason?: string | undefined }) =>
+export const reviseDiscountCode = (
+  actor: AdminActor,
+  cmd: { readonly discountCodeId: string; readonly rule: DiscountCodeRule; readonly reason?: string | undefined }
+) =>
   Effect.gen(function* () {
     yield* authorize(actor, "incentives.manage")
     const rule = yield* validCodeRule(cmd.rule)
@@ -232,7 +290,10 @@ export const reviseDiscountCode = (actor: AdminActor, cmd: { readonly discountCo
     return { discountCodeId: id, version }
   }).pipe(Effect.withSpan("Admin.reviseDiscountCode"))
 
-export const changeDiscountCodeStatus = (actor: AdminActor, cmd: { readonly discountCodeId: string; readonly change: StatusChange; readonly reason?: string | undefined }) =>
+export const changeDiscountCodeStatus = (
+  actor: AdminActor,
+  cmd: { readonly discountCodeId: string; readonly change: StatusChange; readonly reason?: string | undefined }
+) =>
   Effect.map(changeStatus(discountCodes, actor, cmd.discountCodeId, cmd.change, cmd.reason), ({ id, status }) => ({ discountCodeId: id, status })).pipe(
     Effect.withSpan("Admin.changeDiscountCodeStatus")
   )

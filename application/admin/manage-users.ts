@@ -24,7 +24,11 @@ export const revokeUserSessions = (actor: AdminActor, cmd: { readonly userId: Us
         const auth = yield* AuthStore
         const revoked = yield* auth.revokeUserSessions(cmd.userId, now)
         if (Option.isNone(revoked)) return yield* new AdminRecordNotFound({ entity: "user", id: cmd.userId })
-        yield* recordAdminAction(actor, { action: "USER.REVOKE_SESSIONS", entity: "user", entityId: cmd.userId, before: { liveSessions: revoked.value }, after: { liveSessions: 0 }, reason }, [])
+        yield* recordAdminAction(
+          actor,
+          { action: "USER.REVOKE_SESSIONS", entity: "user", entityId: cmd.userId, before: { liveSessions: revoked.value }, after: { liveSessions: 0 }, reason },
+          []
+        )
         return { revoked: revoked.value }
       })
     )

@@ -47,7 +47,11 @@ export const found = <A>(entity: string, id: string, lookup: Effect.Effect<Optio
 export const requiredText = (value: string | undefined | null, what: string): Effect.Effect<string, AdminInvalidInput> =>
   Effect.suspend(() => {
     const text = (value ?? "").trim()
-    return text === "" ? Effect.fail(invalid(`${what} is required`)) : text.length > 2_000 ? Effect.fail(invalid(`${what} is too long (2,000 characters at most)`)) : Effect.succeed(text)
+    return text === ""
+      ? Effect.fail(invalid(`${what} is required`))
+      : text.length > 2_000
+        ? Effect.fail(invalid(`${what} is too long (2,000 characters at most)`))
+        : Effect.succeed(text)
   })
 
 const invalid = (detail: string) => new AdminInvalidInput({ detail })

@@ -32,7 +32,8 @@ export const rejectCommissionForFraud = (actor: AdminActor, cmd: { readonly comm
         if (c.state !== "APPROVED" || Either.isLeft(transitionCommission(c.state, "REJECTED", "FRAUD")))
           return yield* new AdminIllegalChange({ entity: "commission", from: c.state, change: "REJECT_FOR_FRAUD" })
         const pulled = yield* store.pullFromPendingPayout(c.id, c.affiliateUserId, c.amount, DEFAULT_PAYOUT_MINIMUMS[c.amount.currency])
-        if (pulled === "IN_FLIGHT") return yield* new AdminIllegalChange({ entity: "commission", from: "APPROVED with its payout in flight", change: "REJECT_FOR_FRAUD" })
+        if (pulled === "IN_FLIGHT")
+          return yield* new AdminIllegalChange({ entity: "commission", from: "APPROVED with its payout in flight", change: "REJECT_FOR_FRAUD" })
         yield* store.rejectCommission(c.id, `FRAUD: ${reason}`, at)
         yield* Effect.flatMap(OrderStore, (o) => o.post([commissionReversalPosting(c.orderId, c.affiliateUserId, c.storeId, c.amount)], at))
         yield* recordAdminAction(
@@ -42,10 +43,27 @@ export const rejectCommissionForFraud = (actor: AdminActor, cmd: { readonly comm
             entity: "commission",
             entityId: c.id,
             before: { state: c.state, amount: format(c.amount), affiliate: c.affiliateUserId },
-            after: { state: "REJECTED", reason: "FRAUD", backToSeller: c.storeId, payout: pulled === undefined ? null : pulled.remaining === 0 ? { id: pulled.payoutId, left: "batch" } : { id: pulled.payoutId, remaining: pulled.remaining } },
+            after: {
+              state: "REJECTED",
+              reason: "FRAUD",
+              backToSeller: c.storeId,
+              payout:
+                pulled === undefined
+                  ? null
+                  : pulled.remaining === 0
+                    ? { id: pulled.payoutId, left: "batch" }
+                    : { id: pulled.payoutId, remaining: pulled.remaining }
+            },
             reason
           },
-          [{ type: "COMMISSION_REJECTED", aggregateType: "ORDER", aggregateId: c.orderId, payload: { commissionId: c.id, orderId: c.orderId, reason: "FRAUD" } }]
+          [
+            {
+              type: "COMMISSION_REJECTED",
+              aggregateType: "ORDER",
+              aggregateId: c.orderId,
+              payload: { commissionId: c.id, orderId: c.orderId, reason: "FRAUD" }
+            }
+          ]
         )
         return { commissionId: c.id, state: "REJECTED" as const }
       })

@@ -33,7 +33,11 @@ const decideReason = (cmd: DecideCatalogueItem) =>
 interface Reviewable<Item extends { readonly id: string; readonly state: VerificationState; readonly rejectionReason: string | null }> {
   readonly entity: "product" | "brand"
   readonly lock: (store: AdminStore["Type"], id: string) => Effect.Effect<Option.Option<Item>, StoreUnavailable>
-  readonly save: (store: AdminStore["Type"], item: Item, change: { readonly state: VerificationState; readonly reason: string | null; readonly by: string; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+  readonly save: (
+    store: AdminStore["Type"],
+    item: Item,
+    change: { readonly state: VerificationState; readonly reason: string | null; readonly by: string; readonly at: number }
+  ) => Effect.Effect<void, StoreUnavailable>
   /** What the audit entry records beside the state and the reason. */
   readonly before: (item: Item) => Readonly<Record<string, unknown>>
   readonly after: (item: Item, to: VerificationState) => Readonly<Record<string, unknown>>

@@ -16,7 +16,9 @@ import { found, recordAdminAction, requiredText } from "./record-admin-action.js
 export type SellerDecision = "VERIFY" | "REJECT" | "SUSPEND" | "BAN" | "REINSTATE"
 
 /** Which KYC states each decision applies to and where it leads. Every decision but VERIFY needs a reason. */
-export const sellerDecisions: { readonly [D in SellerDecision]: { readonly from: ReadonlyArray<StoreKycState>; readonly to: StoreKycState; readonly needsReason: boolean } } = {
+export const sellerDecisions: {
+  readonly [D in SellerDecision]: { readonly from: ReadonlyArray<StoreKycState>; readonly to: StoreKycState; readonly needsReason: boolean }
+} = {
   VERIFY: { from: ["PENDING", "REJECTED"], to: "VERIFIED", needsReason: false },
   REJECT: { from: ["PENDING"], to: "REJECTED", needsReason: true },
   SUSPEND: { from: ["VERIFIED"], to: "SUSPENDED", needsReason: true },
@@ -49,8 +51,22 @@ export const decideSeller = (actor: AdminActor, cmd: DecideSeller) =>
         yield* store.setSellerKyc(cmd.storeId, { state: rule.to, reason: keptReason, by: actor.id, at })
         yield* recordAdminAction(
           actor,
-          { action: `SELLER.${cmd.decision}`, entity: "store", entityId: seller.id, before: { kycState: seller.kycState, kycReason: seller.kycReason }, after: { kycState: rule.to, kycReason: keptReason }, reason },
-          [{ type: `SELLER_KYC_${rule.to}`, aggregateType: "STORE", aggregateId: seller.id, payload: { storeId: seller.id, from: seller.kycState, to: rule.to, reason, at } }]
+          {
+            action: `SELLER.${cmd.decision}`,
+            entity: "store",
+            entityId: seller.id,
+            before: { kycState: seller.kycState, kycReason: seller.kycReason },
+            after: { kycState: rule.to, kycReason: keptReason },
+            reason
+          },
+          [
+            {
+              type: `SELLER_KYC_${rule.to}`,
+              aggregateType: "STORE",
+              aggregateId: seller.id,
+              payload: { storeId: seller.id, from: seller.kycState, to: rule.to, reason, at }
+            }
+          ]
         )
         return { storeId: seller.id, kycState: rule.to }
       })

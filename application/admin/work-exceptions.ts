@@ -46,9 +46,18 @@ export const resolveException = (actor: AdminActor, cmd: { readonly exceptionId:
         const store = yield* AdminStore
         const e = yield* openException(cmd.exceptionId)
         yield* store.resolveException(e.id, { note, by: actor.id, at })
-        yield* recordAdminAction(actor, { action: "EXCEPTION.RESOLVE", entity: "exception", entityId: e.id, before: { status: e.status, kind: e.kind }, after: { status: "RESOLVED", note }, reason: note }, [
-          resolvedEvent(e, "RESOLVED", note, at)
-        ])
+        yield* recordAdminAction(
+          actor,
+          {
+            action: "EXCEPTION.RESOLVE",
+            entity: "exception",
+            entityId: e.id,
+            before: { status: e.status, kind: e.kind },
+            after: { status: "RESOLVED", note },
+            reason: note
+          },
+          [resolvedEvent(e, "RESOLVED", note, at)]
+        )
         return { exceptionId: e.id, status: "RESOLVED" as const }
       })
     )
@@ -71,9 +80,18 @@ export const retryException = (actor: AdminActor, cmd: { readonly exceptionId: s
         const note = cmd.note?.trim() || `event ${eventId} re-queued`
         // closing it frees its dedupe key: if the retry fails again, a fresh exception is raised
         yield* store.resolveException(e.id, { note, by: actor.id, at })
-        yield* recordAdminAction(actor, { action: "EXCEPTION.RETRY", entity: "exception", entityId: e.id, before: { status: e.status, kind: e.kind }, after: { status: "RESOLVED", requeued: eventId }, reason: note }, [
-          resolvedEvent(e, "RETRIED", note, at)
-        ])
+        yield* recordAdminAction(
+          actor,
+          {
+            action: "EXCEPTION.RETRY",
+            entity: "exception",
+            entityId: e.id,
+            before: { status: e.status, kind: e.kind },
+            after: { status: "RESOLVED", requeued: eventId },
+            reason: note
+          },
+          [resolvedEvent(e, "RETRIED", note, at)]
+        )
         return { exceptionId: e.id, status: "RESOLVED" as const, requeued: eventId }
       })
     )
@@ -108,7 +126,14 @@ export const refundException = (actor: AdminActor, cmd: { readonly exceptionId: 
         yield* store.resolveException(e.id, { note, by: actor.id, at })
         yield* recordAdminAction(
           actor,
-          { action: "EXCEPTION.REFUND", entity: "exception", entityId: e.id, before: { status: e.status, kind: e.kind, orderId, orderState: order.value.state }, after: { status: "RESOLVED", orderId, orderState: to }, reason: note },
+          {
+            action: "EXCEPTION.REFUND",
+            entity: "exception",
+            entityId: e.id,
+            before: { status: e.status, kind: e.kind, orderId, orderState: order.value.state },
+            after: { status: "RESOLVED", orderId, orderState: to },
+            reason: note
+          },
           [resolvedEvent(e, "REFUNDED", note, at)]
         )
         return { exceptionId: e.id, orderId, orderState: to }

@@ -13,7 +13,9 @@ export class InvalidLoginCode extends Data.TaggedError("InvalidLoginCode")<{ rea
 export class Unauthenticated extends Data.TaggedError("Unauthenticated")<{ readonly reason: "MISSING" | "INVALID" }> {
   readonly code = "AUTH.REQUIRED"
   override get message() {
-    return this.reason === "MISSING" ? "this needs a bearer token: log in with POST /api/v1/auth/otp then /auth/token" : "the bearer token is invalid or has expired; log in again"
+    return this.reason === "MISSING"
+      ? "this needs a bearer token: log in with POST /api/v1/auth/otp then /auth/token"
+      : "the bearer token is invalid or has expired; log in again"
   }
 }
 

@@ -35,7 +35,13 @@ export interface Session {
 export class AuthStore extends Context.Tag("amana/AuthStore")<
   AuthStore,
   {
-    readonly saveOtp: (otp: { readonly id: string; readonly phone: string; readonly code: string; readonly createdAt: number; readonly expiresAt: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly saveOtp: (otp: {
+      readonly id: string
+      readonly phone: string
+      readonly code: string
+      readonly createdAt: number
+      readonly expiresAt: number
+    }) => Effect.Effect<void, StoreUnavailable>
     /** The newest code sent to this phone, row-locked for the rest of the transaction. */
     readonly latestOtp: (phone: string) => Effect.Effect<Option.Option<OtpRecord>, StoreUnavailable>
     /** Does `code` hash to what was stored for this OTP? */
@@ -45,7 +51,11 @@ export class AuthStore extends Context.Tag("amana/AuthStore")<
     /** The user with this phone; created as a BUYER (with `newId`) on first login. */
     readonly findOrCreateUser: (phone: string, newId: string) => Effect.Effect<AuthUser, StoreUnavailable>
     /** A new session; the adapter makes the random bearer token and keeps only its hash. */
-    readonly createSession: (userId: UserId, createdAt: number, expiresAt: number) => Effect.Effect<{ readonly token: string; readonly sessionId: string }, StoreUnavailable>
+    readonly createSession: (
+      userId: UserId,
+      createdAt: number,
+      expiresAt: number
+    ) => Effect.Effect<{ readonly token: string; readonly sessionId: string }, StoreUnavailable>
     /** Ends one session (its token stops working at once). */
     readonly revokeSession: (sessionId: string, at: number) => Effect.Effect<void, StoreUnavailable>
     /** Ends every live session of a user: how many were live; None when there is no such user. */

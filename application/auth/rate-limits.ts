@@ -46,7 +46,11 @@ export const Limits = {
   otpFromAddress: (address: string, s: LoginLimitSettings): RateLimit => ({ key: `otp:addr:${address}`, limit: s.codesPerAddress, windowMs: s.windowMs }),
   otpGlobal: (s: LoginLimitSettings): RateLimit => ({ key: "otp:global", limit: s.codesGlobal, windowMs: s.windowMs }),
   wrongCodes: (phone: string, s: LoginLimitSettings): RateLimit => ({ key: `otp-wrong:${phone}`, limit: s.wrongGuessesPerPhone, windowMs: s.windowMs }),
-  codeAttemptsFromAddress: (address: string, s: LoginLimitSettings): RateLimit => ({ key: `otp-try:addr:${address}`, limit: s.attemptsPerAddress, windowMs: s.windowMs }),
+  codeAttemptsFromAddress: (address: string, s: LoginLimitSettings): RateLimit => ({
+    key: `otp-try:addr:${address}`,
+    limit: s.attemptsPerAddress,
+    windowMs: s.windowMs
+  }),
   codeAttemptsGlobal: (s: LoginLimitSettings): RateLimit => ({ key: "otp-try:global", limit: s.attemptsGlobal, windowMs: s.windowMs }),
   /** STK pushes: 3 per hour per phone (PRODUCT.md). */
   stkPush: (phone: string): RateLimit => ({ key: `stk:${phone}`, limit: 3, windowMs: 60 * MINUTE }),
@@ -54,7 +58,12 @@ export const Limits = {
   session: (sessionId: string): RateLimit => ({ key: `session:${sessionId}`, limit: 100, windowMs: MINUTE })
 } as const
 
-export class RateLimited extends Data.TaggedError("RateLimited")<{ readonly what: string; readonly retryAfterMs: number; readonly limit: number; readonly windowMs: number }> {
+export class RateLimited extends Data.TaggedError("RateLimited")<{
+  readonly what: string
+  readonly retryAfterMs: number
+  readonly limit: number
+  readonly windowMs: number
+}> {
   readonly code = "RATE_LIMIT.EXCEEDED"
   override get message() {
     return `too many ${this.what}: at most ${this.limit} per ${Math.round(this.windowMs / MINUTE)} minutes; try again in ${Math.ceil(this.retryAfterMs / 1000)} s`
@@ -65,7 +74,9 @@ const refuse = (what: string, limit: RateLimit, retryAfterMs: number) => new Rat
 
 /** Fails with RateLimited when `limit` is already spent, counting nothing. */
 export const ensureNotLimited = (what: string, limit: RateLimit) =>
-  Effect.flatMap(RateLimiter, (limiter) => Effect.flatMap(limiter.peek(limit), (d) => (d.allowed ? Effect.void : Effect.fail(refuse(what, limit, d.retryAfterMs)))))
+  Effect.flatMap(RateLimiter, (limiter) =>
+    Effect.flatMap(limiter.peek(limit), (d) => (d.allowed ? Effect.void : Effect.fail(refuse(what, limit, d.retryAfterMs))))
+  )
 
 /** Count one hit against `limit`; fails with RateLimited when over. */
 export const enforce = (what: string, limit: RateLimit) =>

@@ -34,8 +34,18 @@ export interface OrderView extends OrderListItem {
 export class BuyerOrderStore extends Context.Tag("amana/BuyerOrderStore")<
   BuyerOrderStore,
   {
-    readonly list: (query: { readonly buyerId?: UserId | undefined; readonly storeId?: StoreId | undefined; readonly limit: number; readonly offset: number }) => Effect.Effect<ReadonlyArray<OrderListItem>, StoreUnavailable>
+    readonly list: (query: {
+      readonly buyerId?: UserId | undefined
+      readonly storeId?: StoreId | undefined
+      readonly limit: number
+      readonly offset: number
+    }) => Effect.Effect<ReadonlyArray<OrderListItem>, StoreUnavailable>
     readonly get: (orderId: OrderId) => Effect.Effect<Option.Option<OrderView>, StoreUnavailable>
-    readonly openDispute: (d: { readonly orderId: OrderId; readonly openedBy: UserId; readonly evidence: Evidence; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly openDispute: (d: {
+      readonly orderId: OrderId
+      readonly openedBy: UserId
+      readonly evidence: Evidence
+      readonly at: number
+    }) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}

@@ -85,10 +85,14 @@ const ensureCart = (owner: CartOwner) =>
     return id
   })
 
-const isSellable = (c: CatalogueItem) => sellability({ storeKyc: c.storeKyc, product: c.product, ...(c.brand && { brand: c.brand }), availableStock: c.available })
+const isSellable = (c: CatalogueItem) =>
+  sellability({ storeKyc: c.storeKyc, product: c.product, ...(c.brand && { brand: c.brand }), availableStock: c.available })
 
 /** The cart as the buyer sees it, priced for `destination` (shipping unquoted without one) with `code`. */
-export const viewCart = (owner: CartOwner | undefined, options: { readonly destination?: string | undefined; readonly code?: string | undefined; readonly buyerId?: UserId | undefined } = {}) =>
+export const viewCart = (
+  owner: CartOwner | undefined,
+  options: { readonly destination?: string | undefined; readonly code?: string | undefined; readonly buyerId?: UserId | undefined } = {}
+) =>
   Effect.gen(function* () {
     const cartId = yield* findCart(owner)
     if (Option.isNone(cartId)) return { cartId: undefined, lines: [], preview: undefined, issues: [] } satisfies CartView
@@ -119,7 +123,11 @@ export const viewCart = (owner: CartOwner | undefined, options: { readonly desti
         notSellableReasons: verdict.sellable ? (c.available < item.quantity ? ["OUT_OF_STOCK"] : []) : verdict.reasons
       })
       if (!sellable) {
-        issues.push(verdict.sellable ? new OutOfStock({ variantId: c.variantId, requested: item.quantity, available: c.available }) : new ItemNotSellable({ variantId: c.variantId, reasons: verdict.reasons }))
+        issues.push(
+          verdict.sellable
+            ? new OutOfStock({ variantId: c.variantId, requested: item.quantity, available: c.available })
+            : new ItemNotSellable({ variantId: c.variantId, reasons: verdict.reasons })
+        )
         continue
       }
       priced.push(checkoutLine(c, item.quantity))
@@ -147,7 +155,11 @@ export const viewCart = (owner: CartOwner | undefined, options: { readonly desti
         quoteShipping: (r) =>
           destination === undefined
             ? Either.right({ amount: M.zero(currency) })
-            : quoteShipping(geography, zones, { destination: LocationId.make(destination), totalWeightGrams: r.totalWeightGrams, discountedSubtotal: r.discountedSubtotal })
+            : quoteShipping(geography, zones, {
+                destination: LocationId.make(destination),
+                totalWeightGrams: r.totalWeightGrams,
+                discountedSubtotal: r.discountedSubtotal
+              })
       })
     let result = attempt(true)
     // A code that does not apply is reported, and the cart is still priced without it.
@@ -169,7 +181,12 @@ export const viewCart = (owner: CartOwner | undefined, options: { readonly desti
       orders: p.orders.map((o) => ({
         storeId: o.storeId,
         subtotal: o.merchandiseSubtotal,
-        promotion: o.promotion && { id: o.promotion.id, name: o.promotion.name, discount: o.promotion.merchandiseDiscount, freeShipping: o.promotion.freeShipping },
+        promotion: o.promotion && {
+          id: o.promotion.id,
+          name: o.promotion.name,
+          discount: o.promotion.merchandiseDiscount,
+          freeShipping: o.promotion.freeShipping
+        },
         discount: o.merchandiseDiscount,
         shipping: o.shippingCost,
         shippingDiscount: o.shippingDiscount,
@@ -191,7 +208,8 @@ export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: numb
         if (!item || !item.active) return yield* new UnknownItem({ variantId })
         const verdict = isSellable(item)
         if (!verdict.sellable) {
-          if (verdict.reasons.length === 1 && verdict.reasons[0] === "OUT_OF_STOCK") return yield* new OutOfStock({ variantId, requested: quantity, available: 0 })
+          if (verdict.reasons.length === 1 && verdict.reasons[0] === "OUT_OF_STOCK")
+            return yield* new OutOfStock({ variantId, requested: quantity, available: 0 })
           return yield* new ItemNotSellable({ variantId, reasons: verdict.reasons })
         }
         const cartId = yield* ensureCart(owner)

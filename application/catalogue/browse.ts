@@ -18,7 +18,9 @@ export class LocationNotFound extends Data.TaggedError("LocationNotFound")<{ rea
 }
 
 export const searchProducts = (text: string | undefined, limit = 20, offset = 0) =>
-  Effect.flatMap(CatalogueReader, (r) => r.search({ text: text?.trim() === "" ? undefined : text?.trim(), limit, offset })).pipe(Effect.withSpan("Catalogue.search"))
+  Effect.flatMap(CatalogueReader, (r) => r.search({ text: text?.trim() === "" ? undefined : text?.trim(), limit, offset })).pipe(
+    Effect.withSpan("Catalogue.search")
+  )
 
 export const productDetail = (productId: ProductId) =>
   Effect.flatMap(CatalogueReader, (r) =>

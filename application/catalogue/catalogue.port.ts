@@ -51,9 +51,16 @@ export class CatalogueReader extends Context.Tag("amana/CatalogueReader")<
   CatalogueReader,
   {
     /** Full-text (English and Swahili/simple) plus trigram similarity for typos; no query lists everything sellable. */
-    readonly search: (query: { readonly text?: string | undefined; readonly limit: number; readonly offset: number }) => Effect.Effect<ReadonlyArray<ProductSummary>, StoreUnavailable>
+    readonly search: (query: {
+      readonly text?: string | undefined
+      readonly limit: number
+      readonly offset: number
+    }) => Effect.Effect<ReadonlyArray<ProductSummary>, StoreUnavailable>
     readonly product: (productId: ProductId) => Effect.Effect<Option.Option<ProductDetail>, StoreUnavailable>
-    readonly pickupPoints: (query: { readonly text?: string | undefined; readonly limit: number }) => Effect.Effect<ReadonlyArray<LocationView>, StoreUnavailable>
+    readonly pickupPoints: (query: {
+      readonly text?: string | undefined
+      readonly limit: number
+    }) => Effect.Effect<ReadonlyArray<LocationView>, StoreUnavailable>
     /** Children of `parentId`; the counties when absent. */
     readonly locations: (parentId: LocationId | undefined) => Effect.Effect<ReadonlyArray<LocationView>, StoreUnavailable>
     readonly locationExists: (id: LocationId) => Effect.Effect<boolean, StoreUnavailable>

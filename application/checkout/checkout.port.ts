@@ -120,7 +120,10 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
     readonly loadCatalogue: (variantIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<CatalogueItem>, StoreUnavailable>
     /** Live promotions (ACTIVE, in their window) with their usage so far, globally and by this buyer (none: a guest). */
     readonly loadPromotions: (buyerId: UserId | undefined, now: number) => Effect.Effect<ReadonlyArray<PromotionCandidate>, StoreUnavailable>
-    readonly loadDiscountCode: (code: string, buyerId: UserId | undefined) => Effect.Effect<Option.Option<{ readonly code: DiscountCode; readonly usage: Usage }>, StoreUnavailable>
+    readonly loadDiscountCode: (
+      code: string,
+      buyerId: UserId | undefined
+    ) => Effect.Effect<Option.Option<{ readonly code: DiscountCode; readonly usage: Usage }>, StoreUnavailable>
     /** The buyer's points balance, locking the buyer's loyalty for the rest of the transaction. */
     readonly lockLoyaltyBalance: (buyerId: UserId) => Effect.Effect<number, StoreUnavailable>
     readonly findAffiliates: (code: string) => Effect.Effect<ReadonlyArray<Affiliate>, StoreUnavailable>

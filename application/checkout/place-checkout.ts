@@ -94,7 +94,13 @@ export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = d
 
     // A limited promotion that ran out under us: price again (it is no longer eligible). A code the
     // buyer typed that ran out is their error to see.
-    const run = (n: number): Effect.Effect<CheckoutSummary, Exclude<Effect.Effect.Error<typeof attempt>, IncentiveExhausted | DuplicateCheckout> | DiscountCodeNotApplicable, Effect.Effect.Context<typeof attempt>> =>
+    const run = (
+      n: number
+    ): Effect.Effect<
+      CheckoutSummary,
+      Exclude<Effect.Effect.Error<typeof attempt>, IncentiveExhausted | DuplicateCheckout> | DiscountCodeNotApplicable,
+      Effect.Effect.Context<typeof attempt>
+    > =>
       attempt.pipe(
         // The same key raced in from another request and committed first: replay its result.
         Effect.catchTag("DuplicateCheckout", () => (n < MAX_ATTEMPTS ? run(n + 1) : Effect.die(new Error("checkout key conflict did not resolve")))),
@@ -102,19 +108,17 @@ export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = d
           e.kind === "PROMOTION" && n < MAX_ATTEMPTS
             ? run(n + 1)
             : Effect.fail(
-                new DiscountCodeNotApplicable({ discountCode: cmd.discountCode ?? e.id, reason: e.scope === "GLOBAL" ? "GLOBAL_LIMIT_REACHED" : "BUYER_LIMIT_REACHED" })
+                new DiscountCodeNotApplicable({
+                  discountCode: cmd.discountCode ?? e.id,
+                  reason: e.scope === "GLOBAL" ? "GLOBAL_LIMIT_REACHED" : "BUYER_LIMIT_REACHED"
+                })
               )
         )
       )
     return yield* run(1)
   }).pipe(Effect.withSpan("Checkout.place"))
 
-const placeNew = <E, R>(
-  cmd: PlaceCheckout,
-  fingerprint: string,
-  settings: CheckoutSettings,
-  replay: Effect.Effect<Option.Option<CheckoutSummary>, E, R>
-) =>
+const placeNew = <E, R>(cmd: PlaceCheckout, fingerprint: string, settings: CheckoutSettings, replay: Effect.Effect<Option.Option<CheckoutSummary>, E, R>) =>
   Effect.gen(function* () {
     const store = yield* CheckoutStore
     const ids = yield* Ids
@@ -281,7 +285,13 @@ const placeNew = <E, R>(
     if (fundedByPlatform)
       yield* payOrders(
         { checkoutId, charge: checkout.charge, orderIds: orders.map((o) => o.id) },
-        { actor: PLATFORM_FUNDING, reason: "nothing to charge: paid in full by the platform's incentives", reference: `platform:${checkoutId}`, stkRequestId: null, receipt: null },
+        {
+          actor: PLATFORM_FUNDING,
+          reason: "nothing to charge: paid in full by the platform's incentives",
+          reference: `platform:${checkoutId}`,
+          stkRequestId: null,
+          receipt: null
+        },
         now
       )
     const state = fundedByPlatform ? ("PAID" as const) : ("PENDING_PAYMENT" as const)
@@ -299,4 +309,3 @@ const placeNew = <E, R>(
     }
     return summary
   })
-

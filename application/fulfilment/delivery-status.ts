@@ -29,17 +29,30 @@ export const MAX_WRONG_CODES = 5
 export type JobUpdate =
   | { readonly status: "PICKED_UP" }
   | { readonly status: "IN_TRANSIT" }
-  | { readonly status: "DELIVERED"; readonly handoverCode: string; readonly photoUrl?: string | undefined; readonly location?: { readonly lat: number; readonly lng: number } | undefined }
+  | {
+      readonly status: "DELIVERED"
+      readonly handoverCode: string
+      readonly photoUrl?: string | undefined
+      readonly location?: { readonly lat: number; readonly lng: number } | undefined
+    }
   | { readonly status: "FAILED_ATTEMPT"; readonly reason: string }
 
-const step: { readonly [K in JobUpdate["status"]]: { readonly from: DeliveryStatus; readonly to: DeliveryStatus; readonly order: "PICKED_UP" | "IN_TRANSIT" | "DELIVERED" | "DELIVERY_FAILED" } } = {
+const step: {
+  readonly [K in JobUpdate["status"]]: {
+    readonly from: DeliveryStatus
+    readonly to: DeliveryStatus
+    readonly order: "PICKED_UP" | "IN_TRANSIT" | "DELIVERED" | "DELIVERY_FAILED"
+  }
+} = {
   PICKED_UP: { from: "ASSIGNED", to: "PICKED_UP", order: "PICKED_UP" },
   IN_TRANSIT: { from: "PICKED_UP", to: "IN_TRANSIT", order: "IN_TRANSIT" },
   DELIVERED: { from: "IN_TRANSIT", to: "DELIVERED", order: "DELIVERED" },
   FAILED_ATTEMPT: { from: "IN_TRANSIT", to: "FAILED", order: "DELIVERY_FAILED" }
 }
 
-type Outcome = { readonly _tag: "Moved"; readonly orderId: string; readonly status: DeliveryStatus } | { readonly _tag: "WrongCode"; readonly orderId: string; readonly attempts: number }
+type Outcome =
+  | { readonly _tag: "Moved"; readonly orderId: string; readonly status: DeliveryStatus }
+  | { readonly _tag: "WrongCode"; readonly orderId: string; readonly attempts: number }
 
 /** Apply one update to a locked delivery, on the caller's transaction. */
 export const applyJobUpdate = (delivery: DeliveryRecord, actor: Actor, update: JobUpdate, at: number) =>
@@ -61,14 +74,28 @@ export const applyJobUpdate = (delivery: DeliveryRecord, actor: Actor, update: J
           const attempts = yield* store.recordWrongCode(delivery.id)
           if (attempts >= MAX_WRONG_CODES) {
             const queue = yield* ExceptionQueue
-            yield* queue.raise({ kind: "HANDOVER_CODE_LOCKED", entity: "order", entityId: delivery.orderId, payload: { orderId: delivery.orderId, deliveryId: delivery.id, attempts, actor }, dedupeKey: `handover-locked:${delivery.id}` })
+            yield* queue.raise({
+              kind: "HANDOVER_CODE_LOCKED",
+              entity: "order",
+              entityId: delivery.orderId,
+              payload: { orderId: delivery.orderId, deliveryId: delivery.id, attempts, actor },
+              dedupeKey: `handover-locked:${delivery.id}`
+            })
           }
           return { _tag: "WrongCode", orderId: delivery.orderId, attempts } satisfies Outcome
         }
         // The domain compares the stored hash with the hash of what the rider typed.
-        const proof = { handoverCode: hash, ...(update.photoUrl !== undefined && { photoUrl: update.photoUrl }), ...(update.location !== undefined && { location: update.location }) }
+        const proof = {
+          handoverCode: hash,
+          ...(update.photoUrl !== undefined && { photoUrl: update.photoUrl }),
+          ...(update.location !== undefined && { location: update.location })
+        }
         yield* applyTransition(order.value, { orderId: delivery.orderId, to: "DELIVERED", actor, proof }, at)
-        yield* store.updateDelivery(delivery.id, { status: "DELIVERED", at, proof: { handoverCode: "verified", photoUrl: update.photoUrl ?? null, location: update.location ?? null } })
+        yield* store.updateDelivery(delivery.id, {
+          status: "DELIVERED",
+          at,
+          proof: { handoverCode: "verified", photoUrl: update.photoUrl ?? null, location: update.location ?? null }
+        })
         yield* store.closeTimers(delivery.orderId, ["DELIVERY"], "MET", at)
         return { _tag: "Moved", orderId: delivery.orderId, status: "DELIVERED" } satisfies Outcome
       }

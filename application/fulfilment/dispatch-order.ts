@@ -6,7 +6,7 @@
  * commit, a partner delivery already created is cancelled.
  */
 import { Clock, Effect, Option, Ref } from "effect"
-import type { OrderId} from "../../domain/ids.js"
+import type { OrderId } from "../../domain/ids.js"
 import { UserId } from "../../domain/ids.js"
 import { canTransition, IllegalTransition } from "../../domain/order.js"
 import type { Actor } from "../../domain/order.js"
@@ -32,7 +32,12 @@ export interface DispatchOrder {
 }
 
 /** The dispatch steps on the caller's transaction; returns the assignment. */
-const dispatchInTransaction = (cmd: DispatchOrder, ids: { readonly deliveryId: string; readonly timerId: string }, at: number, assigned: Ref.Ref<Option.Option<Assignment>>) =>
+const dispatchInTransaction = (
+  cmd: DispatchOrder,
+  ids: { readonly deliveryId: string; readonly timerId: string },
+  at: number,
+  assigned: Ref.Ref<Option.Option<Assignment>>
+) =>
   Effect.gen(function* () {
     const orders = yield* OrderStore
     const store = yield* FulfilmentStore
@@ -63,7 +68,16 @@ const dispatchInTransaction = (cmd: DispatchOrder, ids: { readonly deliveryId: s
     yield* store.insertDelivery({ id: ids.deliveryId, orderId: o.id, attempt: ctx.previousAttempts + 1, assignment, at, dueAt })
     yield* store.closeTimers(o.id, ["DISPATCH"], "MET", at)
     if (dueAt !== undefined) yield* store.openTimer({ id: ids.timerId, orderId: o.id, kind: "DELIVERY", zoneId, startedAt: at, dueAt })
-    yield* applyTransition(o, { orderId: o.id, to: "DISPATCHED", actor: cmd.actor, reason: cmd.reason ?? `assigned to ${assignment.riderName}${assignment.carrier === "PARTNER" ? ` (${assignment.partner})` : ""}` }, at)
+    yield* applyTransition(
+      o,
+      {
+        orderId: o.id,
+        to: "DISPATCHED",
+        actor: cmd.actor,
+        reason: cmd.reason ?? `assigned to ${assignment.riderName}${assignment.carrier === "PARTNER" ? ` (${assignment.partner})` : ""}`
+      },
+      at
+    )
     return { orderId: o.id, deliveryId: ids.deliveryId, assignment }
   })
 
@@ -73,7 +87,9 @@ const withCompensation = <A, E, R>(assigned: Ref.Ref<Option.Option<Assignment>>,
       Effect.flatMap(Ref.get(assigned), (a) =>
         Option.isNone(a) || a.value.carrier !== "PARTNER"
           ? Effect.void
-          : Effect.flatMap(RiderDispatch, (d) => d.cancel(a.value, "dispatch did not commit")).pipe(Effect.catchAll((e) => Effect.logWarning("could not cancel partner delivery", e)))
+          : Effect.flatMap(RiderDispatch, (d) => d.cancel(a.value, "dispatch did not commit")).pipe(
+              Effect.catchAll((e) => Effect.logWarning("could not cancel partner delivery", e))
+            )
       )
     )
   )
@@ -110,8 +126,24 @@ export const assignRiderByHand = (admin: AdminActor, cmd: { readonly orderId: Or
       assigned,
       uow.transaction(
         Effect.gen(function* () {
-          const result = yield* dispatchInTransaction({ orderId: cmd.orderId, actor: { kind: "ADMIN", id: UserId.make(admin.id) }, riderUserId: cmd.riderUserId, reason: `assigned by hand: ${note}` }, ids, at, assigned)
-          yield* recordAdminAction(admin, { action: "ORDER.ASSIGN_RIDER", entity: "order", entityId: cmd.orderId, before: null, after: { deliveryId: result.deliveryId, riderUserId: cmd.riderUserId }, reason: note }, [])
+          const result = yield* dispatchInTransaction(
+            { orderId: cmd.orderId, actor: { kind: "ADMIN", id: UserId.make(admin.id) }, riderUserId: cmd.riderUserId, reason: `assigned by hand: ${note}` },
+            ids,
+            at,
+            assigned
+          )
+          yield* recordAdminAction(
+            admin,
+            {
+              action: "ORDER.ASSIGN_RIDER",
+              entity: "order",
+              entityId: cmd.orderId,
+              before: null,
+              after: { deliveryId: result.deliveryId, riderUserId: cmd.riderUserId },
+              reason: note
+            },
+            []
+          )
           return result
         })
       )

@@ -32,9 +32,17 @@ export const resolveDispute = (admin: AdminActor, cmd: { readonly orderId: Order
         if (Option.isNone(order)) return yield* new OrderNotFound({ orderId: cmd.orderId })
         if (order.value.state !== "DISPUTED") return yield* new DisputeNotOpen({ orderId: cmd.orderId, state: order.value.state })
         const to = cmd.outcome === "RELEASE" ? "COMPLETED" : "REFUNDED"
-        yield* applyTransition(order.value, { orderId: cmd.orderId, to, actor: { kind: "ADMIN", id: UserId.make(admin.id) }, reason: `dispute resolved: ${note}` }, at)
+        yield* applyTransition(
+          order.value,
+          { orderId: cmd.orderId, to, actor: { kind: "ADMIN", id: UserId.make(admin.id) }, reason: `dispute resolved: ${note}` },
+          at
+        )
         yield* store.resolveDispute(cmd.orderId, { status: cmd.outcome === "RELEASE" ? "RELEASED_TO_SELLER" : "REFUNDED", resolution: note, by: admin.id, at })
-        yield* recordAdminAction(admin, { action: `DISPUTE.${cmd.outcome}`, entity: "order", entityId: cmd.orderId, before: { state: "DISPUTED" }, after: { state: to }, reason: note }, [])
+        yield* recordAdminAction(
+          admin,
+          { action: `DISPUTE.${cmd.outcome}`, entity: "order", entityId: cmd.orderId, before: { state: "DISPUTED" }, after: { state: to }, reason: note },
+          []
+        )
         return { orderId: cmd.orderId, state: to }
       })
     )

@@ -80,30 +80,74 @@ export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
     readonly zoneSla: (zoneId: ZoneId) => Effect.Effect<Option.Option<ZoneSla>, StoreUnavailable>
     /** The keyed hash of the order's handover code (never the code itself). */
     readonly setHandoverHash: (orderId: OrderId, hash: string) => Effect.Effect<void, StoreUnavailable>
-    readonly insertDelivery: (d: { readonly id: string; readonly orderId: OrderId; readonly attempt: number; readonly assignment: Assignment; readonly at: number; readonly dueAt: number | undefined }) => Effect.Effect<void, StoreUnavailable>
+    readonly insertDelivery: (d: {
+      readonly id: string
+      readonly orderId: OrderId
+      readonly attempt: number
+      readonly assignment: Assignment
+      readonly at: number
+      readonly dueAt: number | undefined
+    }) => Effect.Effect<void, StoreUnavailable>
     /** Row-locked. */
     readonly lockDelivery: (deliveryId: string) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
     readonly lockDeliveryByPartnerRef: (partner: string, partnerRef: string) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
     /** The order's latest delivery (any status), row-locked. */
     readonly lockLatestDelivery: (orderId: OrderId) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
-    readonly updateDelivery: (deliveryId: string, change: { readonly status: DeliveryStatus; readonly at: number; readonly proof?: Readonly<Record<string, unknown>> | undefined; readonly failureReason?: string | undefined }) => Effect.Effect<void, StoreUnavailable>
+    readonly updateDelivery: (
+      deliveryId: string,
+      change: {
+        readonly status: DeliveryStatus
+        readonly at: number
+        readonly proof?: Readonly<Record<string, unknown>> | undefined
+        readonly failureReason?: string | undefined
+      }
+    ) => Effect.Effect<void, StoreUnavailable>
     /** Counts one more wrong handover code; returns the new count. */
     readonly recordWrongCode: (deliveryId: string) => Effect.Effect<number, StoreUnavailable>
     readonly riderJobs: (riderUserId: UserId) => Effect.Effect<ReadonlyArray<RiderJob>, StoreUnavailable>
     /** Opens a timer unless one of that kind is already open for the order (the first promise stands). */
-    readonly openTimer: (t: { readonly id: string; readonly orderId: OrderId; readonly kind: "DISPATCH" | "DELIVERY"; readonly zoneId: ZoneId; readonly startedAt: number; readonly dueAt: number }) => Effect.Effect<void, StoreUnavailable>
-    readonly closeTimers: (orderId: OrderId, kinds: ReadonlyArray<"DISPATCH" | "DELIVERY">, status: "MET" | "CANCELLED", at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly openTimer: (t: {
+      readonly id: string
+      readonly orderId: OrderId
+      readonly kind: "DISPATCH" | "DELIVERY"
+      readonly zoneId: ZoneId
+      readonly startedAt: number
+      readonly dueAt: number
+    }) => Effect.Effect<void, StoreUnavailable>
+    readonly closeTimers: (
+      orderId: OrderId,
+      kinds: ReadonlyArray<"DISPATCH" | "DELIVERY">,
+      status: "MET" | "CANCELLED",
+      at: number
+    ) => Effect.Effect<void, StoreUnavailable>
     readonly overdueTimers: (now: number, limit: number) => Effect.Effect<ReadonlyArray<OverdueTimer>, StoreUnavailable>
     /** OPEN -> BREACHED; false when someone else closed it first. */
     readonly breachTimer: (timerId: string, at: number) => Effect.Effect<boolean, StoreUnavailable>
-    readonly compensate: (c: { readonly buyerId: UserId; readonly orderId: OrderId; readonly checkoutId: CheckoutId; readonly points: number; readonly note: string }) => Effect.Effect<void, StoreUnavailable>
+    readonly compensate: (c: {
+      readonly buyerId: UserId
+      readonly orderId: OrderId
+      readonly checkoutId: CheckoutId
+      readonly points: number
+      readonly note: string
+    }) => Effect.Effect<void, StoreUnavailable>
     /** OPEN dispute -> RELEASED_TO_SELLER | REFUNDED; false when there was no open dispute row. */
-    readonly resolveDispute: (orderId: OrderId, r: { readonly status: "RELEASED_TO_SELLER" | "REFUNDED"; readonly resolution: string; readonly by: string; readonly at: number }) => Effect.Effect<boolean, StoreUnavailable>
+    readonly resolveDispute: (
+      orderId: OrderId,
+      r: { readonly status: "RELEASED_TO_SELLER" | "REFUNDED"; readonly resolution: string; readonly by: string; readonly at: number }
+    ) => Effect.Effect<boolean, StoreUnavailable>
     /** What a rider earned (shipping credited on the orders they delivered), was paid, and is owed. */
     readonly riderEarnings: (riderUserId: UserId) => Effect.Effect<RiderEarnings, StoreUnavailable>
-    readonly riderStats: (riderUserId?: UserId) => Effect.Effect<ReadonlyArray<{ readonly riderUserId: UserId; readonly name: string; readonly stats: RiderStats }>, StoreUnavailable>
+    readonly riderStats: (
+      riderUserId?: UserId
+    ) => Effect.Effect<ReadonlyArray<{ readonly riderUserId: UserId; readonly name: string; readonly stats: RiderStats }>, StoreUnavailable>
     /** Remembers a partner status event; false when it was seen before. */
-    readonly recordPartnerEvent: (e: { readonly partner: string; readonly eventId: string; readonly partnerRef: string; readonly status: string; readonly raw: unknown }) => Effect.Effect<boolean, StoreUnavailable>
+    readonly recordPartnerEvent: (e: {
+      readonly partner: string
+      readonly eventId: string
+      readonly partnerRef: string
+      readonly status: string
+      readonly raw: unknown
+    }) => Effect.Effect<boolean, StoreUnavailable>
   }
 >() {}
 

@@ -31,7 +31,8 @@ export const startDispatchTimerFor = (orderId: OrderId, acceptedAt: number) =>
   })
 
 /** Outbox: the order died or was taken back; its timers stop. */
-export const cancelTimers = (orderId: OrderId, at: number) => Effect.flatMap(FulfilmentStore, (s) => s.closeTimers(orderId, ["DISPATCH", "DELIVERY"], "CANCELLED", at))
+export const cancelTimers = (orderId: OrderId, at: number) =>
+  Effect.flatMap(FulfilmentStore, (s) => s.closeTimers(orderId, ["DISPATCH", "DELIVERY"], "CANCELLED", at))
 
 /** Cron: every overdue open timer is breached once, each in its own transaction. Returns how many. */
 export const checkSlaBreaches = (batch = 200) =>
@@ -47,11 +48,31 @@ export const checkSlaBreaches = (batch = 200) =>
           if (!(yield* store.breachTimer(t.id, now))) return 0
           const what = t.kind === "DISPATCH" ? "not dispatched in time" : "not delivered by the promised time"
           yield* Effect.flatMap(ExceptionQueue, (q) =>
-            q.raise({ kind: "SLA_BREACH", entity: "order", entityId: t.orderId, payload: { orderId: t.orderId, timerId: t.id, kind: t.kind, dueAt: t.dueAt, compensationPoints: t.compensationPoints }, dedupeKey: `sla:${t.id}` })
+            q.raise({
+              kind: "SLA_BREACH",
+              entity: "order",
+              entityId: t.orderId,
+              payload: { orderId: t.orderId, timerId: t.id, kind: t.kind, dueAt: t.dueAt, compensationPoints: t.compensationPoints },
+              dedupeKey: `sla:${t.id}`
+            })
           )
-          if (t.compensationPoints > 0) yield* store.compensate({ buyerId: t.buyerId, orderId: t.orderId, checkoutId: t.checkoutId, points: t.compensationPoints, note: `SLA breach ${t.id}: ${what}` })
+          if (t.compensationPoints > 0)
+            yield* store.compensate({
+              buyerId: t.buyerId,
+              orderId: t.orderId,
+              checkoutId: t.checkoutId,
+              points: t.compensationPoints,
+              note: `SLA breach ${t.id}: ${what}`
+            })
           yield* Effect.flatMap(Outbox, (o) =>
-            o.append([{ type: "ORDER_SLA_BREACHED", aggregateType: "ORDER", aggregateId: t.orderId, payload: { orderId: t.orderId, timerId: t.id, kind: t.kind, compensationPoints: t.compensationPoints, at: now } }])
+            o.append([
+              {
+                type: "ORDER_SLA_BREACHED",
+                aggregateType: "ORDER",
+                aggregateId: t.orderId,
+                payload: { orderId: t.orderId, timerId: t.id, kind: t.kind, compensationPoints: t.compensationPoints, at: now }
+              }
+            ])
           )
           return 1
         })

@@ -52,7 +52,12 @@ export interface Message {
 }
 
 /** What each party is told for each event (undefined: nothing). Pure. */
-export const messageFor = (party: Party, eventType: string, f: OrderFacts, extra: { readonly reason?: string | undefined; readonly handoverCode?: string | undefined }): Message | undefined => {
+export const messageFor = (
+  party: Party,
+  eventType: string,
+  f: OrderFacts,
+  extra: { readonly reason?: string | undefined; readonly handoverCode?: string | undefined }
+): Message | undefined => {
   const n = f.orderId
   const rider = f.rider ?? { name: "your rider", phone: "-" }
   const reason = (extra.reason ?? "").replace(/\s+/g, " ").trim() || "no reason given"
@@ -102,7 +107,13 @@ export const notifyOrderEvent = (party: Party, event: { readonly id: string; rea
       // No SMS gateway is wired yet: an undeliverable message is a human's job, not a retry loop.
       Effect.catchTag("NotifierUndeliverable", (e) =>
         Effect.flatMap(ExceptionQueue, (q) =>
-          q.raise({ kind: "NOTIFICATION_UNDELIVERABLE", entity: "order", entityId: orderId, payload: { party, eventId: event.id, eventType: event.type, template: message.template, detail: e.detail, providerCode: e.providerCode ?? null }, dedupeKey: `notify:${dedupeKey}` })
+          q.raise({
+            kind: "NOTIFICATION_UNDELIVERABLE",
+            entity: "order",
+            entityId: orderId,
+            payload: { party, eventId: event.id, eventType: event.type, template: message.template, detail: e.detail, providerCode: e.providerCode ?? null },
+            dedupeKey: `notify:${dedupeKey}`
+          })
         )
       )
     )

@@ -49,7 +49,13 @@ export const recordWhatsAppWebhook = (batch: { readonly statuses: ReadonlyArray<
             const error = (s.errors ?? []).map((e) => `${e.code} ${e.title}${e.details ? `: ${e.details}` : ""}`).join("; ") || "failed"
             yield* store.markFailed(s.wamid, error)
             yield* Effect.flatMap(ExceptionQueue, (q) =>
-              q.raise({ kind: "NOTIFICATION_FAILED", entity: "notification", entityId: s.wamid, payload: { wamid: s.wamid, recipient: s.recipient, error }, dedupeKey: `wa-failed:${s.wamid}` })
+              q.raise({
+                kind: "NOTIFICATION_FAILED",
+                entity: "notification",
+                entityId: s.wamid,
+                payload: { wamid: s.wamid, recipient: s.recipient, error },
+                dedupeKey: `wa-failed:${s.wamid}`
+              })
             )
           }
         }

@@ -50,7 +50,9 @@ export class OrderStore extends Context.Tag("amana/OrderStore")<
     readonly post: (postings: ReadonlyArray<Posting>, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly recordCommission: (
       orderId: OrderId,
-      change: { readonly state: "PENDING"; readonly affiliateUserId: UserId; readonly amount: Money } | { readonly state: "APPROVED" | "REJECTED"; readonly reason?: string }
+      change:
+        | { readonly state: "PENDING"; readonly affiliateUserId: UserId; readonly amount: Money }
+        | { readonly state: "APPROVED" | "REJECTED"; readonly reason?: string }
     ) => Effect.Effect<void, StoreUnavailable>
     /** Loyalty rows are unique per (reason, checkout, order): a replay writes nothing twice. */
     readonly loyalty: (entry: {

@@ -39,11 +39,15 @@ const consequences = (order: OrderRecord, to: OrderState, at: number, loyalty: L
     const store = yield* OrderStore
     const s = order.snapshot
     const redeemed = s.incentives.loyalty?.points ?? 0
-    const reverseRedemption = redeemed > 0 ? store.loyalty({ buyerId: order.buyerId, orderId: order.id, checkoutId: order.checkoutId, points: redeemed, reason: "REDEMPTION_REVERSED" }) : Effect.void
+    const reverseRedemption =
+      redeemed > 0
+        ? store.loyalty({ buyerId: order.buyerId, orderId: order.id, checkoutId: order.checkoutId, points: redeemed, reason: "REDEMPTION_REVERSED" })
+        : Effect.void
     switch (to) {
       case "PAID":
         yield* store.confirmReservations(order.id)
-        if (s.affiliate) yield* store.recordCommission(order.id, { state: "PENDING", affiliateUserId: s.affiliate.userId, amount: sellerSettlement(s).commission })
+        if (s.affiliate)
+          yield* store.recordCommission(order.id, { state: "PENDING", affiliateUserId: s.affiliate.userId, amount: sellerSettlement(s).commission })
         return
       case "EXPIRED":
       case "CANCELLED_BY_USER":
@@ -113,7 +117,17 @@ export const applyTransition = (order: OrderRecord, cmd: TransitionOrder, at: nu
         type: event.type,
         aggregateType: "ORDER",
         aggregateId: order.id,
-        payload: { orderId: order.id, checkoutId: order.checkoutId, storeId: order.storeId, buyerId: order.buyerId, from: order.state, to: cmd.to, at, actor: cmd.actor, reason: cmd.reason ?? null }
+        payload: {
+          orderId: order.id,
+          checkoutId: order.checkoutId,
+          storeId: order.storeId,
+          buyerId: order.buyerId,
+          from: order.state,
+          to: cmd.to,
+          at,
+          actor: cmd.actor,
+          reason: cmd.reason ?? null
+        }
       }
     ])
     return { ...order, state: cmd.to, ...(cmd.to === "DELIVERED" && { deliveredAt: at }) }

@@ -34,9 +34,22 @@ export const startHeldReturn = (h: HeldPayment, at: number, decidedBy?: string |
     const id = yield* Effect.flatMap(Ids, (ids) => ids.next("rfd"))
     const created = yield* Effect.flatMap(DisbursementStore, (d) =>
       // held money is what M-Pesa received: whole shillings, sent back exactly
-      d.createRefund({ id, heldPaymentId: h.id, buyerId: h.buyerId, phone: h.phone, amount: h.amount, disbursed: h.amount, originatorConversationId: `amana-return-${id}` })
+      d.createRefund({
+        id,
+        heldPaymentId: h.id,
+        buyerId: h.buyerId,
+        phone: h.phone,
+        amount: h.amount,
+        disbursed: h.amount,
+        originatorConversationId: `amana-return-${id}`
+      })
     )
-    if (created) yield* Effect.flatMap(Outbox, (o) => o.append([{ type: "REFUND_REQUESTED", aggregateType: "PAYMENT", aggregateId: id, payload: { refundId: id, heldPaymentId: h.id, checkoutId: h.checkoutId } }]))
+    if (created)
+      yield* Effect.flatMap(Outbox, (o) =>
+        o.append([
+          { type: "REFUND_REQUESTED", aggregateType: "PAYMENT", aggregateId: id, payload: { refundId: id, heldPaymentId: h.id, checkoutId: h.checkoutId } }
+        ])
+      )
     yield* Effect.flatMap(PaymentStore, (s) => s.setHeldStatus(h.id, { status: "RETURNING", at, decidedBy }))
     return { ...h, status: "RETURNING" as const }
   })
@@ -76,6 +89,9 @@ export const holdMoney = (
       held: M.format(h.amount),
       heldReason: h.reason,
       returnPolicy: h.returnPolicy,
-      next: h.returnPolicy === "AUTOMATIC" ? "returned by M-Pesa B2C automatically" : "FINANCE decides: return it from the back-office (Held money) once the statement is checked"
+      next:
+        h.returnPolicy === "AUTOMATIC"
+          ? "returned by M-Pesa B2C automatically"
+          : "FINANCE decides: return it from the back-office (Held money) once the statement is checked"
     }
   })

@@ -34,10 +34,23 @@ export const payOrders = (c: { readonly checkoutId: CheckoutId; readonly charge:
       if (Option.isSome(order)) locked.push(order.value)
     }
     for (const order of locked) yield* applyTransition(order, { orderId: order.id, to: "PAID", actor: by.actor, reason: by.reason }, at)
-    yield* orders.post(paymentPostings(c.checkoutId, by.reference, c.charge, locked.map((o) => orderMoneyFromSnapshot(o.snapshot))), at)
+    yield* orders.post(
+      paymentPostings(
+        c.checkoutId,
+        by.reference,
+        c.charge,
+        locked.map((o) => orderMoneyFromSnapshot(o.snapshot))
+      ),
+      at
+    )
     yield* Effect.flatMap(Outbox, (o) =>
       o.append([
-        { type: "CHECKOUT_PAID", aggregateType: "CHECKOUT", aggregateId: c.checkoutId, payload: { checkoutId: c.checkoutId, stkRequestId: by.stkRequestId, receipt: by.receipt, amount: c.charge } }
+        {
+          type: "CHECKOUT_PAID",
+          aggregateType: "CHECKOUT",
+          aggregateId: c.checkoutId,
+          payload: { checkoutId: c.checkoutId, stkRequestId: by.stkRequestId, receipt: by.receipt, amount: c.charge }
+        }
       ])
     )
   })

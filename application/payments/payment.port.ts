@@ -96,7 +96,13 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     /** The same without a lock: for reads (inside `UnitOfWork.snapshot`). */
     readonly findCheckout: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
     readonly latestRequest: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
-    readonly insertRequest: (r: { readonly id: string; readonly checkoutId: CheckoutId; readonly phone: string; readonly amount: Money; readonly at: number }) => Effect.Effect<void, StoreUnavailable>
+    readonly insertRequest: (r: {
+      readonly id: string
+      readonly checkoutId: CheckoutId
+      readonly phone: string
+      readonly amount: Money
+      readonly at: number
+    }) => Effect.Effect<void, StoreUnavailable>
     readonly requestAccepted: (id: string, merchantRequestId: string, checkoutRequestId: string) => Effect.Effect<void, StoreUnavailable>
     readonly requestRefused: (id: string, detail: string, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly lockRequest: (id: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
@@ -130,7 +136,12 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     /** The request that already holds this M-Pesa receipt, if any. */
     readonly requestWithReceipt: (receipt: string) => Effect.Effect<Option.Option<string>, StoreUnavailable>
     /** Stores the body as received (raw JSON, or the text when it is not JSON). */
-    readonly saveCallback: (c: { readonly raw: unknown; readonly checkoutRequestId?: string | undefined; readonly remoteAddr?: string | undefined; readonly at: number }) => Effect.Effect<string, StoreUnavailable>
+    readonly saveCallback: (c: {
+      readonly raw: unknown
+      readonly checkoutRequestId?: string | undefined
+      readonly remoteAddr?: string | undefined
+      readonly at: number
+    }) => Effect.Effect<string, StoreUnavailable>
     readonly loadCallback: (id: string) => Effect.Effect<Option.Option<StoredCallback>, StoreUnavailable>
     readonly markCallbackProcessed: (id: string, outcome: string, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly setCheckoutState: (checkoutId: CheckoutId, state: CheckoutPaymentState, at: number) => Effect.Effect<void, StoreUnavailable>
@@ -139,6 +150,9 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     /** The checkout's held money, oldest first (no lock: also for reads). */
     readonly heldForCheckout: (checkoutId: CheckoutId) => Effect.Effect<ReadonlyArray<HeldPayment>, StoreUnavailable>
     readonly lockHeldPayment: (id: string) => Effect.Effect<Option.Option<HeldPayment>, StoreUnavailable>
-    readonly setHeldStatus: (id: string, u: { readonly status: HeldStatus; readonly at: number; readonly decidedBy?: string | undefined }) => Effect.Effect<void, StoreUnavailable>
+    readonly setHeldStatus: (
+      id: string,
+      u: { readonly status: HeldStatus; readonly at: number; readonly decidedBy?: string | undefined }
+    ) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}

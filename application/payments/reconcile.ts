@@ -67,7 +67,14 @@ export const recordCallback = (c: { readonly raw: unknown; readonly checkoutRequ
     return yield* uow.transaction(
       Effect.gen(function* () {
         const callbackId = yield* store.saveCallback({ ...c, at })
-        yield* outbox.append([{ type: "MPESA_CALLBACK_RECEIVED", aggregateType: "PAYMENT", aggregateId: callbackId, payload: { callbackId, checkoutRequestId: c.checkoutRequestId ?? null } }])
+        yield* outbox.append([
+          {
+            type: "MPESA_CALLBACK_RECEIVED",
+            aggregateType: "PAYMENT",
+            aggregateId: callbackId,
+            payload: { callbackId, checkoutRequestId: c.checkoutRequestId ?? null }
+          }
+        ])
         return callbackId
       })
     )
@@ -103,21 +110,33 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
         entity: "mpesa_stk_request",
         entityId: request.id,
         dedupeKey: `${kind}:${key}`,
-        payload: { stkRequestId: request.id, checkoutId: request.checkoutId, checkoutRequestId: request.checkoutRequestId ?? null, amount: request.amount, phone: request.phone, callback: callback ?? null, ...payload }
+        payload: {
+          stkRequestId: request.id,
+          checkoutId: request.checkoutId,
+          checkoutRequestId: request.checkoutRequestId ?? null,
+          amount: request.amount,
+          phone: request.phone,
+          callback: callback ?? null,
+          ...payload
+        }
       })
 
     if (request.status !== "PENDING") {
       if (!callback) return "DUPLICATE" as const
       const settledAs = request.status === "PAID" ? "Paid" : request.status === "CANCELLED" ? "CancelledByUser" : "Failed"
       if (callback.outcome !== settledAs) {
-        yield* exception("CALLBACK_CONTRADICTED", callback.callbackId, { reason: `the callback said ${callback.resultCode}, the push was settled ${request.status} (${request.resultCode ?? "?"}) on Daraja's STK query; the query is trusted` })
+        yield* exception("CALLBACK_CONTRADICTED", callback.callbackId, {
+          reason: `the callback said ${callback.resultCode}, the push was settled ${request.status} (${request.resultCode ?? "?"}) on Daraja's STK query; the query is trusted`
+        })
         return "DUPLICATE" as const
       }
       // A callback bringing the receipt of a push settled by query alone: it must match what was asked.
       if (request.status === "PAID" && callback.receipt && request.receipt === undefined) {
         const amountOk = callback.amountWhole !== undefined && M.equals(M.major(callback.amountWhole, request.amount.currency), request.amount)
         if (!amountOk || (callback.phone !== undefined && callback.phone !== request.phone)) {
-          yield* exception(amountOk ? "PAYMENT_PHONE_MISMATCH" : "PAYMENT_AMOUNT_MISMATCH", request.id, { reason: "the late callback does not match the push settled by query" })
+          yield* exception(amountOk ? "PAYMENT_PHONE_MISMATCH" : "PAYMENT_AMOUNT_MISMATCH", request.id, {
+            reason: "the late callback does not match the push settled by query"
+          })
           return "MISMATCH" as const
         }
         yield* store.recordReceipt(request.id, callback.receipt)
@@ -128,14 +147,21 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
       return "DUPLICATE" as const
     }
     if (request.checkoutRequestId === undefined) return "DUPLICATE" as const
-    if (asked === undefined) return yield* new PaymentStillPending({ checkoutRequestId: request.checkoutRequestId, detail: "the push changed while Daraja was asked; ask again" })
+    if (asked === undefined)
+      return yield* new PaymentStillPending({ checkoutRequestId: request.checkoutRequestId, detail: "the push changed while Daraja was asked; ask again" })
     const status = asked
     // Paid, and no callback yet: give the callback time to arrive so amount and phone can be matched;
     // after the grace period the query alone settles it (STK charges exactly the pushed amount to the pushed phone).
     if (status._tag === "Paid" && !callback && at - request.requestedAt < CALLBACK_GRACE_MS)
-      return yield* new PaymentStillPending({ checkoutRequestId: request.checkoutRequestId, detail: "paid; waiting for the callback to match amount and phone" })
+      return yield* new PaymentStillPending({
+        checkoutRequestId: request.checkoutRequestId,
+        detail: "paid; waiting for the callback to match amount and phone"
+      })
     if (callback && callback.outcome !== status._tag)
-      yield* exception("CALLBACK_CONTRADICTED", `${callback.callbackId}`, { reason: `the callback said ${callback.resultCode}, the STK query says ${status.resultCode}; the query is trusted`, query: status })
+      yield* exception("CALLBACK_CONTRADICTED", `${callback.callbackId}`, {
+        reason: `the callback said ${callback.resultCode}, the STK query says ${status.resultCode}; the query is trusted`,
+        query: status
+      })
 
     if (status._tag !== "Paid") {
       const cancelled = status._tag === "CancelledByUser"
@@ -147,7 +173,16 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
         if (o.state !== "PENDING_PAYMENT") continue
         const order = yield* orders.lock(o.orderId)
         if (Option.isSome(order))
-          yield* applyTransition(order.value, { orderId: o.orderId, to: cancelled ? "CANCELLED_BY_USER" : "PAYMENT_FAILED", actor: MPESA, reason: `M-Pesa ${status.resultCode}: ${status.resultDesc}` }, at)
+          yield* applyTransition(
+            order.value,
+            {
+              orderId: o.orderId,
+              to: cancelled ? "CANCELLED_BY_USER" : "PAYMENT_FAILED",
+              actor: MPESA,
+              reason: `M-Pesa ${status.resultCode}: ${status.resultDesc}`
+            },
+            at
+          )
       }
       yield* store.setCheckoutState(request.checkoutId, cancelled ? "CANCELLED" : "PAYMENT_FAILED", at)
       return cancelled ? ("CANCELLED_BY_USER" as const) : ("PAYMENT_FAILED" as const)
@@ -157,7 +192,15 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
     const agreeing = callback && callback.outcome === "Paid" ? callback : undefined
     const receipt = agreeing?.receipt
     const paidAmount = agreeing?.amountWhole !== undefined ? M.major(agreeing.amountWhole, request.amount.currency) : undefined
-    const settled = { status: "PAID" as const, resultCode: status.resultCode, resultDesc: status.resultDesc, receipt, paidPhone: agreeing?.phone, paidAmount, at }
+    const settled = {
+      status: "PAID" as const,
+      resultCode: status.resultCode,
+      resultDesc: status.resultDesc,
+      receipt,
+      paidPhone: agreeing?.phone,
+      paidAmount,
+      at
+    }
     if (receipt !== undefined) {
       const holder = yield* store.requestWithReceipt(receipt)
       if (Option.isSome(holder) && holder.value !== request.id) {
@@ -188,7 +231,11 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
             at
           )
       yield* exception(amountIssue ? "PAYMENT_AMOUNT_MISMATCH" : "PAYMENT_PHONE_MISMATCH", request.id, {
-        reason: amountWrong ? `paid ${paidAmount ? M.format(paidAmount) : "?"}, asked ${M.format(request.amount)}` : agreeing.amountWhole === undefined ? "the callback carries no amount" : `paid from ${agreeing.phone}, asked ${request.phone}`,
+        reason: amountWrong
+          ? `paid ${paidAmount ? M.format(paidAmount) : "?"}, asked ${M.format(request.amount)}`
+          : agreeing.amountWhole === undefined
+            ? "the callback carries no amount"
+            : `paid from ${agreeing.phone}, asked ${request.phone}`,
         paidAmount: paidAmount ?? null,
         paidPhone: agreeing.phone ?? null,
         ...held
@@ -205,11 +252,21 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
     const c = checkout.value
     const waiting = c.orders.every((o) => o.state === "PENDING_PAYMENT")
     if (!waiting) {
-      const alreadyPaid = c.orders.every((o) => o.state !== "PENDING_PAYMENT" && o.state !== "PAYMENT_FAILED" && o.state !== "EXPIRED" && o.state !== "CANCELLED_BY_USER")
+      const alreadyPaid = c.orders.every(
+        (o) => o.state !== "PENDING_PAYMENT" && o.state !== "PAYMENT_FAILED" && o.state !== "EXPIRED" && o.state !== "CANCELLED_BY_USER"
+      )
       const kind = alreadyPaid ? "DUPLICATE_PAYMENT" : "LATE_PAYMENT"
       // The money came as asked, for a checkout that can no longer take it: held and sent back.
-      const held = yield* holdMoney(request, { buyerId: c.buyerId, received: paidAmount ?? request.amount, receipt, reason: reasonForOrders(c.orders.map((o) => o.state)), policy: "AUTOMATIC" }, at)
-      yield* exception(kind, request.id, { reason: `payment confirmed for a checkout whose orders are ${[...new Set(c.orders.map((o) => o.state))].join(", ")}; the money is held and returned`, receipt: receipt ?? null, ...held })
+      const held = yield* holdMoney(
+        request,
+        { buyerId: c.buyerId, received: paidAmount ?? request.amount, receipt, reason: reasonForOrders(c.orders.map((o) => o.state)), policy: "AUTOMATIC" },
+        at
+      )
+      yield* exception(kind, request.id, {
+        reason: `payment confirmed for a checkout whose orders are ${[...new Set(c.orders.map((o) => o.state))].join(", ")}; the money is held and returned`,
+        receipt: receipt ?? null,
+        ...held
+      })
       return kind
     }
     yield* payOrders(
@@ -308,13 +365,25 @@ export const sweepUnrecordedPushes = () =>
           const found = yield* store.lockRequest(id)
           if (Option.isNone(found) || found.value.status !== "PENDING" || found.value.checkoutRequestId !== undefined) return false
           const r = found.value
-          yield* store.requestRefused(r.id, "outcome unknown: the process stopped before Daraja's CheckoutRequestID was recorded, and no matching callback came", now)
+          yield* store.requestRefused(
+            r.id,
+            "outcome unknown: the process stopped before Daraja's CheckoutRequestID was recorded, and no matching callback came",
+            now
+          )
           yield* queue.raise({
             kind: "STK_PUSH_UNRECORDED",
             entity: "mpesa_stk_request",
             entityId: r.id,
             dedupeKey: `STK_PUSH_UNRECORDED:${r.id}`,
-            payload: { stkRequestId: r.id, checkoutId: r.checkoutId, phone: r.phone, amount: r.amount, requestedAt: new Date(r.requestedAt).toISOString(), reason: "a push was sent but its CheckoutRequestID was never recorded and no callback matched it; check the M-Pesa statement for this phone, amount and time" }
+            payload: {
+              stkRequestId: r.id,
+              checkoutId: r.checkoutId,
+              phone: r.phone,
+              amount: r.amount,
+              requestedAt: new Date(r.requestedAt).toISOString(),
+              reason:
+                "a push was sent but its CheckoutRequestID was never recorded and no callback matched it; check the M-Pesa statement for this phone, amount and time"
+            }
           })
           return true
         })
@@ -341,18 +410,32 @@ export const reconcileCallback = (callbackId: string) =>
         if (Option.isNone(stored) || stored.value.processed) return "DUPLICATE" as SettleOutcome
         const done = (outcome: SettleOutcome) => Effect.as(store.markCallbackProcessed(callbackId, outcome, at), outcome)
         if (cb === undefined) {
-          yield* queue.raise({ kind: "CALLBACK_UNDECODABLE", entity: "mpesa_callback", entityId: callbackId, dedupeKey: `CALLBACK_UNDECODABLE:${callbackId}`, payload: { callbackId, detail: stored.value.undecodable ?? "unreadable" } })
+          yield* queue.raise({
+            kind: "CALLBACK_UNDECODABLE",
+            entity: "mpesa_callback",
+            entityId: callbackId,
+            dedupeKey: `CALLBACK_UNDECODABLE:${callbackId}`,
+            payload: { callbackId, detail: stored.value.undecodable ?? "unreadable" }
+          })
           return yield* done("UNDECODABLE")
         }
         const known = yield* store.lockRequestByCheckoutRequestId(cb.checkoutRequestId)
-        const request = Option.isSome(known) ? known : Option.isSome(asked) ? yield* adoptUnrecordedPush(cb, stored.value.receivedAt) : Option.none<StkRequest>()
+        const request = Option.isSome(known)
+          ? known
+          : Option.isSome(asked)
+            ? yield* adoptUnrecordedPush(cb, stored.value.receivedAt)
+            : Option.none<StkRequest>()
         if (Option.isNone(request)) {
           yield* queue.raise({
             kind: "UNKNOWN_CHECKOUT_REQUEST",
             entity: "mpesa_callback",
             entityId: callbackId,
             dedupeKey: `UNKNOWN_CHECKOUT_REQUEST:${cb.checkoutRequestId}:${cb.resultCode}:${cb.receipt ?? ""}`,
-            payload: { callbackId, callback: cb, reason: "no push of ours has this CheckoutRequestID, and no unrecorded push of ours matches it (phone, amount, time) with Daraja confirming it" }
+            payload: {
+              callbackId,
+              callback: cb,
+              reason: "no push of ours has this CheckoutRequestID, and no unrecorded push of ours matches it (phone, amount, time) with Daraja confirming it"
+            }
           })
           return yield* done("UNKNOWN_REQUEST")
         }

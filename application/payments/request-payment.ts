@@ -46,7 +46,16 @@ export const requestPayment = (cmd: RequestPayment) =>
         const checkout = found.value
         // Money already received for this checkout and not yet confirmed returned: never ask again.
         const held = (yield* store.heldForCheckout(checkout.checkoutId)).filter((h) => stillHeld(h.status))
-        if (held.length > 0) return yield* new MoneyHeld({ checkoutId: checkout.checkoutId, held: M.format(M.sum(held.map((h) => h.amount), held[0]!.amount.currency)) })
+        if (held.length > 0)
+          return yield* new MoneyHeld({
+            checkoutId: checkout.checkoutId,
+            held: M.format(
+              M.sum(
+                held.map((h) => h.amount),
+                held[0]!.amount.currency
+              )
+            )
+          })
         const states = new Set(checkout.orders.map((o) => o.state))
         const payable = [...states].every((s) => s === "PENDING_PAYMENT" || s === "PAYMENT_FAILED")
         if (!payable) return yield* new CheckoutNotPayable({ checkoutId: checkout.checkoutId, state: checkout.orders[0]?.state ?? checkout.state })
@@ -61,7 +70,11 @@ export const requestPayment = (cmd: RequestPayment) =>
           if (o.state !== "PAYMENT_FAILED") continue
           const order = yield* orders.lock(o.orderId)
           if (Option.isSome(order))
-            yield* applyTransition(order.value, { orderId: o.orderId, to: "PENDING_PAYMENT", actor: { kind: "BUYER", id: cmd.buyerId }, reason: "payment retried" }, now)
+            yield* applyTransition(
+              order.value,
+              { orderId: o.orderId, to: "PENDING_PAYMENT", actor: { kind: "BUYER", id: cmd.buyerId }, reason: "payment retried" },
+              now
+            )
         }
         if (states.has("PAYMENT_FAILED")) yield* store.setCheckoutState(checkout.checkoutId, "PENDING_PAYMENT", now)
         const id = yield* ids.next("stk")
@@ -91,7 +104,14 @@ export const requestPayment = (cmd: RequestPayment) =>
         yield* store.requestAccepted(prepared.id, accepted.merchantRequestId, accepted.checkoutRequestId)
         // The worker polls this push by STK query until it is final, in case no callback ever comes.
         yield* Effect.flatMap(Outbox, (o) =>
-          o.append([{ type: "PAYMENT_STK_REQUESTED", aggregateType: "PAYMENT", aggregateId: prepared.id, payload: { stkRequestId: prepared.id, checkoutId: prepared.checkout.checkoutId } }])
+          o.append([
+            {
+              type: "PAYMENT_STK_REQUESTED",
+              aggregateType: "PAYMENT",
+              aggregateId: prepared.id,
+              payload: { stkRequestId: prepared.id, checkoutId: prepared.checkout.checkoutId }
+            }
+          ])
         )
       })
     )

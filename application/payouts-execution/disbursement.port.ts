@@ -87,27 +87,53 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
     readonly lockTarget: (target: DisbursementTarget) => Effect.Effect<Option.Option<PayoutRecord | RefundRecord>, StoreUnavailable>
     /** A new PENDING status query, unless one is already open for the target (then None). */
     readonly openStatusQuery: (target: DisbursementTarget, reason: string) => Effect.Effect<Option.Option<string>, StoreUnavailable>
-    readonly lockStatusQuery: (by: { readonly id: string } | { readonly callbackToken: string }) => Effect.Effect<Option.Option<StatusQueryRecord>, StoreUnavailable>
+    readonly lockStatusQuery: (
+      by: { readonly id: string } | { readonly callbackToken: string }
+    ) => Effect.Effect<Option.Option<StatusQueryRecord>, StoreUnavailable>
     readonly updateStatusQuery: (
       queryId: string,
-      u: { readonly status: "SUBMITTED" | "ANSWERED" | "REFUSED"; readonly at: number; readonly conversationId?: string | undefined; readonly answer?: Readonly<Record<string, unknown>> | undefined }
+      u: {
+        readonly status: "SUBMITTED" | "ANSWERED" | "REFUSED"
+        readonly at: number
+        readonly conversationId?: string | undefined
+        readonly answer?: Readonly<Record<string, unknown>> | undefined
+      }
     ) => Effect.Effect<void, StoreUnavailable>
     /**
      * SUBMITTED payouts and refunds with no answer since `before` (no result applied, no status
      * query asked since then); status queries left unanswered since `before` are EXPIRED first.
      */
     readonly unansweredSince: (before: number, limit: number) => Effect.Effect<ReadonlyArray<DisbursementTarget>, StoreUnavailable>
-    readonly markSubmitted: (target: { readonly kind: "PAYOUT" | "REFUND"; readonly id: string }, s: { readonly at: number; readonly conversationId: string | undefined; readonly disbursed: Money }) => Effect.Effect<void, StoreUnavailable>
+    readonly markSubmitted: (
+      target: { readonly kind: "PAYOUT" | "REFUND"; readonly id: string },
+      s: { readonly at: number; readonly conversationId: string | undefined; readonly disbursed: Money }
+    ) => Effect.Effect<void, StoreUnavailable>
     readonly markFinished: (
       target: { readonly kind: "PAYOUT" | "REFUND"; readonly id: string },
-      f: { readonly status: "SUCCEEDED" | "FAILED"; readonly at: number; readonly receipt: string | undefined; readonly result: Readonly<Record<string, unknown>> }
+      f: {
+        readonly status: "SUCCEEDED" | "FAILED"
+        readonly at: number
+        readonly receipt: string | undefined
+        readonly result: Readonly<Record<string, unknown>>
+      }
     ) => Effect.Effect<void, StoreUnavailable>
     /** The affiliate's APPROVED commissions up to the batch become PAID by this payout. */
     readonly markCommissionsPaid: (affiliateUserId: string, payoutId: string) => Effect.Effect<void, StoreUnavailable>
     /** Who paid for the order and from which phone; None when the order was never paid. */
-    readonly refundContext: (orderId: string) => Effect.Effect<Option.Option<{ readonly buyerId: string; readonly phone: string; readonly paid: Money }>, StoreUnavailable>
+    readonly refundContext: (
+      orderId: string
+    ) => Effect.Effect<Option.Option<{ readonly buyerId: string; readonly phone: string; readonly paid: Money }>, StoreUnavailable>
     /** Once per order (or held payment); false when the refund already exists. */
-    readonly createRefund: (r: { readonly id: string; readonly orderId?: string | undefined; readonly heldPaymentId?: string | undefined; readonly buyerId: string; readonly phone: string; readonly amount: Money; readonly disbursed: Money; readonly originatorConversationId: string }) => Effect.Effect<boolean, StoreUnavailable>
+    readonly createRefund: (r: {
+      readonly id: string
+      readonly orderId?: string | undefined
+      readonly heldPaymentId?: string | undefined
+      readonly buyerId: string
+      readonly phone: string
+      readonly amount: Money
+      readonly disbursed: Money
+      readonly originatorConversationId: string
+    }) => Effect.Effect<boolean, StoreUnavailable>
     /** The raw callback, durably, before anything else; returns its id. */
     readonly storeCallback: (c: {
       readonly kind: B2CCallbackKind

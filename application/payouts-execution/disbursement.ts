@@ -53,4 +53,8 @@ export type PayoutInstruction =
   | { readonly channel: "B2B_PAYBILL"; readonly paybill: string; readonly accountRef: string }
 
 export const payoutInstruction = (method: PayoutMethod, destination: string, accountRef: string | undefined): PayoutInstruction =>
-  method === "B2C" ? { channel: "B2C", phone: destination } : method === "TILL" ? { channel: "B2B_TILL", till: destination } : { channel: "B2B_PAYBILL", paybill: destination, accountRef: accountRef ?? "" }
+  method === "B2C"
+    ? { channel: "B2C", phone: destination }
+    : method === "TILL"
+      ? { channel: "B2B_TILL", till: destination }
+      : { channel: "B2B_PAYBILL", paybill: destination, accountRef: accountRef ?? "" }

@@ -44,7 +44,9 @@ export const startPayoutBatch = (batchId: string) =>
     const at = yield* Clock.currentTimeMillis
     const ids = yield* store.startBatch(batchId, at)
     if (ids.length > 0)
-      yield* Effect.flatMap(Outbox, (o) => o.append(ids.map((payoutId) => ({ type: "PAYOUT_REQUESTED", aggregateType: "PAYOUT" as const, aggregateId: payoutId, payload: { payoutId, batchId } }))))
+      yield* Effect.flatMap(Outbox, (o) =>
+        o.append(ids.map((payoutId) => ({ type: "PAYOUT_REQUESTED", aggregateType: "PAYOUT" as const, aggregateId: payoutId, payload: { payoutId, batchId } })))
+      )
     yield* store.completeBatchIfDone(batchId, at)
   })
 
@@ -55,7 +57,9 @@ const sendB2C = (target: PayoutRecord | RefundRecord, phone: string, amount: Mon
     const gateway = yield* PaymentGateway
     const { resultUrl, timeoutUrl } = yield* Effect.flatMap(B2CCallbackUrls, (u) => u.urlsFor("B2C", target.callbackToken))
     const at = yield* Clock.currentTimeMillis
-    const sent = yield* Effect.either(gateway.b2cPayment({ originatorConversationId: target.originatorConversationId, phone, amount, remarks, resultUrl, queueTimeoutUrl: timeoutUrl }))
+    const sent = yield* Effect.either(
+      gateway.b2cPayment({ originatorConversationId: target.originatorConversationId, phone, amount, remarks, resultUrl, queueTimeoutUrl: timeoutUrl })
+    )
     if (sent._tag === "Right") return yield* store.markSubmitted(target, { at, conversationId: sent.right.conversationId, disbursed: amount })
     const e: GatewayError = sent.left
     // Says nothing about the money: fail, and the outbox retries with backoff.
@@ -63,9 +67,20 @@ const sendB2C = (target: PayoutRecord | RefundRecord, phone: string, amount: Mon
     // An earlier attempt got through (its reply was lost): submitted, with no ConversationID to check
     // a result against, so whatever arrives is confirmed by a Transaction Status query.
     if (e.errorCode === DUPLICATE_ORIGINATOR) return yield* store.markSubmitted(target, { at, conversationId: undefined, disbursed: amount })
-    yield* store.markFinished(target, { status: "FAILED", at, receipt: undefined, result: { refusedBy: "daraja", errorCode: e.errorCode, errorMessage: e.errorMessage } })
+    yield* store.markFinished(target, {
+      status: "FAILED",
+      at,
+      receipt: undefined,
+      result: { refusedBy: "daraja", errorCode: e.errorCode, errorMessage: e.errorMessage }
+    })
     if (target.kind === "REFUND" && target.heldPaymentId !== undefined) yield* store.heldReturnFinished(target.heldPaymentId, "RETURN_FAILED", at)
-    yield* raise(`${target.kind}_FAILED`, target.kind.toLowerCase(), target.id, { reason: `Daraja refused the B2C request: ${e.errorCode} ${e.errorMessage}`, amount: format(amount) }, `${target.kind.toLowerCase()}-failed:${target.id}`)
+    yield* raise(
+      `${target.kind}_FAILED`,
+      target.kind.toLowerCase(),
+      target.id,
+      { reason: `Daraja refused the B2C request: ${e.errorCode} ${e.errorMessage}`, amount: format(amount) },
+      `${target.kind.toLowerCase()}-failed:${target.id}`
+    )
     if (target.kind === "PAYOUT") yield* store.completeBatchIfDone(target.batchId, at)
   })
 
@@ -86,7 +101,13 @@ export const submitPayout = (payoutId: string) =>
     if (manual !== undefined || instruction.channel !== "B2C") {
       const at = yield* Clock.currentTimeMillis
       yield* store.markFinished(p, { status: "FAILED", at, receipt: undefined, result: { reason: manual?.reason, instruction } })
-      yield* raise("PAYOUT_MANUAL", "payout", p.id, { reason: `pay ${format(p.amount)} by hand ${manual?.why}; the balance stays owed until then`, instruction }, `payout-manual:${p.id}`)
+      yield* raise(
+        "PAYOUT_MANUAL",
+        "payout",
+        p.id,
+        { reason: `pay ${format(p.amount)} by hand ${manual?.why}; the balance stays owed until then`, instruction },
+        `payout-manual:${p.id}`
+      )
       return yield* store.completeBatchIfDone(p.batchId, at)
     }
     yield* sendB2C(p, instruction.phone, payoutDisbursement(p.amount), `Amana payout ${p.id}`.slice(0, 100))
@@ -99,8 +120,19 @@ export const requestRefund = (orderId: string) =>
     const ctx = yield* store.refundContext(orderId)
     if (Option.isNone(ctx) || ctx.value.paid.amount <= 0) return
     const id = yield* Effect.flatMap(Ids, (ids) => ids.next("rfd"))
-    const created = yield* store.createRefund({ id, orderId, buyerId: ctx.value.buyerId, phone: ctx.value.phone, amount: ctx.value.paid, disbursed: refundDisbursement(ctx.value.paid), originatorConversationId: `amana-refund-${orderId}` })
-    if (created) yield* Effect.flatMap(Outbox, (o) => o.append([{ type: "REFUND_REQUESTED", aggregateType: "PAYMENT", aggregateId: id, payload: { refundId: id, orderId } }]))
+    const created = yield* store.createRefund({
+      id,
+      orderId,
+      buyerId: ctx.value.buyerId,
+      phone: ctx.value.phone,
+      amount: ctx.value.paid,
+      disbursed: refundDisbursement(ctx.value.paid),
+      originatorConversationId: `amana-refund-${orderId}`
+    })
+    if (created)
+      yield* Effect.flatMap(Outbox, (o) =>
+        o.append([{ type: "REFUND_REQUESTED", aggregateType: "PAYMENT", aggregateId: id, payload: { refundId: id, orderId } }])
+      )
   })
 
 /** Outbox REFUND_REQUESTED. */
@@ -118,7 +150,13 @@ export const submitRefund = (refundId: string) =>
  * The HTTP adapter stores a callback (raw, with the token its URL carried) durably and answers at
  * once; the worker applies it. `callbackToken` is undefined on the legacy shared-secret URL.
  */
-export const recordB2CCallback = (kind: B2CCallbackKind, raw: unknown, report: B2CResultReport | undefined, remoteAddr: string | undefined, callbackToken?: string | undefined) =>
+export const recordB2CCallback = (
+  kind: B2CCallbackKind,
+  raw: unknown,
+  report: B2CResultReport | undefined,
+  remoteAddr: string | undefined,
+  callbackToken?: string | undefined
+) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     return yield* uow.transaction(
@@ -153,11 +191,26 @@ const confirmByQuery = (t: PayoutRecord | RefundRecord, reason: string) =>
     const store = yield* DisbursementStore
     const opened = yield* store.openStatusQuery(t, reason)
     if (Option.isSome(opened))
-      yield* Effect.flatMap(Outbox, (o) => o.append([{ type: "B2C_STATUS_QUERY_REQUESTED", aggregateType: "PAYMENT", aggregateId: opened.value, payload: { queryId: opened.value, kind: t.kind, id: t.id, reason } }]))
+      yield* Effect.flatMap(Outbox, (o) =>
+        o.append([
+          {
+            type: "B2C_STATUS_QUERY_REQUESTED",
+            aggregateType: "PAYMENT",
+            aggregateId: opened.value,
+            payload: { queryId: opened.value, kind: t.kind, id: t.id, reason }
+          }
+        ])
+      )
   })
 
 /** Success: SUCCEEDED, the ledger posting (payable -> M-Pesa clearing), affiliate commissions PAID. */
-const settleSucceeded = (t: PayoutRecord | RefundRecord, at: number, receipt: string | undefined, amountWhole: number | undefined, result: Readonly<Record<string, unknown>>) =>
+const settleSucceeded = (
+  t: PayoutRecord | RefundRecord,
+  at: number,
+  receipt: string | undefined,
+  amountWhole: number | undefined,
+  result: Readonly<Record<string, unknown>>
+) =>
   Effect.gen(function* () {
     const store = yield* DisbursementStore
     const sent = t.kind === "PAYOUT" ? payoutDisbursement(t.amount) : t.disbursed
@@ -184,13 +237,25 @@ const settleFailed = (t: PayoutRecord | RefundRecord, at: number, why: string, r
     const store = yield* DisbursementStore
     yield* store.markFinished(t, { status: "FAILED", at, receipt: undefined, result })
     if (t.kind === "REFUND" && t.heldPaymentId !== undefined) yield* store.heldReturnFinished(t.heldPaymentId, "RETURN_FAILED", at)
-    yield* raise(`${t.kind}_FAILED`, t.kind.toLowerCase(), t.id, { reason: why, originatorConversationId: t.originatorConversationId }, `${t.kind.toLowerCase()}-failed:${t.id}`)
+    yield* raise(
+      `${t.kind}_FAILED`,
+      t.kind.toLowerCase(),
+      t.id,
+      { reason: why, originatorConversationId: t.originatorConversationId },
+      `${t.kind.toLowerCase()}-failed:${t.id}`
+    )
     if (t.kind === "PAYOUT") yield* store.completeBatchIfDone(t.batchId, at)
   })
 
 /** A claim about a payout or refund already settled the other way: an exception, and nothing changes. */
 const contradiction = (t: PayoutRecord | RefundRecord, source: string, claim: string, evidence: Readonly<Record<string, unknown>>) =>
-  raise("B2C_RESULT_CONTRADICTS", t.kind.toLowerCase(), t.id, { reason: `${source} says ${claim}, but the ${t.kind.toLowerCase()} is confirmed ${t.status}`, ...evidence }, `b2c-contradicts:${t.id}:${source}:${claim}`)
+  raise(
+    "B2C_RESULT_CONTRADICTS",
+    t.kind.toLowerCase(),
+    t.id,
+    { reason: `${source} says ${claim}, but the ${t.kind.toLowerCase()} is confirmed ${t.status}`, ...evidence },
+    `b2c-contradicts:${t.id}:${source}:${claim}`
+  )
 
 /**
  * Outbox MPESA_B2C_RESULT_RECEIVED. A B2C Result is not signed, so it is believed only as far as it
@@ -220,7 +285,13 @@ export const applyB2CResult = (callbackId: number, report: B2CResultReport, call
         "B2C_RESULT_FORGED",
         t.kind.toLowerCase(),
         t.id,
-        { reason: "a B2C Result naming ids Daraja never gave us for this request; ignored", callbackId, claimed: report.resultCode, originatorConversationId: report.originatorConversationId, conversationId: report.conversationId },
+        {
+          reason: "a B2C Result naming ids Daraja never gave us for this request; ignored",
+          callbackId,
+          claimed: report.resultCode,
+          originatorConversationId: report.originatorConversationId,
+          conversationId: report.conversationId
+        },
         `b2c-forged:${callbackId}`
       )
       return yield* store.markCallbackProcessed(callbackId, "FORGED")
@@ -252,7 +323,13 @@ export const applyB2CTimeout = (callbackId: number, callbackToken: string | unde
           ? yield* store.lockByConversation(report.originatorConversationId)
           : Option.none()
     if (Option.isNone(found)) {
-      yield* raise("B2C_TIMEOUT", "mpesa_callback", String(callbackId), { originatorConversationId: report?.originatorConversationId, resultDesc: report?.resultDesc }, `b2c-timeout:${callbackId}`)
+      yield* raise(
+        "B2C_TIMEOUT",
+        "mpesa_callback",
+        String(callbackId),
+        { originatorConversationId: report?.originatorConversationId, resultDesc: report?.resultDesc },
+        `b2c-timeout:${callbackId}`
+      )
       return yield* store.markCallbackProcessed(callbackId, "UNKNOWN")
     }
     if (found.value.status === "SUBMITTED") yield* confirmByQuery(found.value, "B2C queue timeout")
@@ -272,12 +349,24 @@ export const submitStatusQuery = (queryId: string) =>
     const { resultUrl, timeoutUrl } = yield* Effect.flatMap(B2CCallbackUrls, (u) => u.urlsFor("STATUS", query.callbackToken))
     const at = yield* Clock.currentTimeMillis
     const asked = yield* Effect.either(
-      gateway.b2cStatusQuery({ originatorConversationId: target.value.originatorConversationId, transactionId: target.value.receipt, remarks: `Amana check ${target.value.kind.toLowerCase()} ${target.value.id}`, resultUrl, queueTimeoutUrl: timeoutUrl })
+      gateway.b2cStatusQuery({
+        originatorConversationId: target.value.originatorConversationId,
+        transactionId: target.value.receipt,
+        remarks: `Amana check ${target.value.kind.toLowerCase()} ${target.value.id}`,
+        resultUrl,
+        queueTimeoutUrl: timeoutUrl
+      })
     )
     if (asked._tag === "Right") return yield* store.updateStatusQuery(query.id, { status: "SUBMITTED", at, conversationId: asked.right.conversationId })
     if (asked.left._tag === "GatewayUnavailable") return yield* Effect.fail(asked.left)
     yield* store.updateStatusQuery(query.id, { status: "REFUSED", at, answer: { errorCode: asked.left.errorCode, errorMessage: asked.left.errorMessage } })
-    yield* raise("B2C_UNCONFIRMED", target.value.kind.toLowerCase(), target.value.id, { reason: `Daraja refused the Transaction Status query: ${asked.left.errorCode} ${asked.left.errorMessage}; check by hand` }, `b2c-unconfirmed:${query.id}`)
+    yield* raise(
+      "B2C_UNCONFIRMED",
+      target.value.kind.toLowerCase(),
+      target.value.id,
+      { reason: `Daraja refused the Transaction Status query: ${asked.left.errorCode} ${asked.left.errorMessage}; check by hand` },
+      `b2c-unconfirmed:${query.id}`
+    )
   })
 
 /**
@@ -300,7 +389,13 @@ export const applyB2CStatus = (callbackId: number, callbackToken: string | undef
     const query = found.value
     if (kind === "B2C_STATUS_TIMEOUT" || report === undefined) return yield* store.markCallbackProcessed(callbackId, "STATUS_TIMEOUT")
     if (query.conversationId === undefined || report.conversationId !== query.conversationId) {
-      yield* raise("B2C_RESULT_FORGED", query.target.kind.toLowerCase(), query.target.id, { reason: "a Transaction Status result naming a ConversationID our query never got; ignored", callbackId, conversationId: report.conversationId }, `b2c-forged:${callbackId}`)
+      yield* raise(
+        "B2C_RESULT_FORGED",
+        query.target.kind.toLowerCase(),
+        query.target.id,
+        { reason: "a Transaction Status result naming a ConversationID our query never got; ignored", callbackId, conversationId: report.conversationId },
+        `b2c-forged:${callbackId}`
+      )
       return yield* store.markCallbackProcessed(callbackId, "FORGED")
     }
     if (query.status !== "SUBMITTED") return yield* store.markCallbackProcessed(callbackId, "DUPLICATE")
@@ -311,7 +406,16 @@ export const applyB2CStatus = (callbackId: number, callbackToken: string | undef
     const status = report.transactionStatus?.trim()
     if (!report.succeeded || report.completed === undefined || status === undefined) {
       if (t.status === "SUBMITTED")
-        yield* raise("B2C_UNCONFIRMED", t.kind.toLowerCase(), t.id, { reason: `the Transaction Status query did not confirm the ${t.kind.toLowerCase()} (${report.resultCode} ${report.resultDesc}); it stays SUBMITTED until checked by hand`, queryId: query.id }, `b2c-unconfirmed:${query.id}`)
+        yield* raise(
+          "B2C_UNCONFIRMED",
+          t.kind.toLowerCase(),
+          t.id,
+          {
+            reason: `the Transaction Status query did not confirm the ${t.kind.toLowerCase()} (${report.resultCode} ${report.resultDesc}); it stays SUBMITTED until checked by hand`,
+            queryId: query.id
+          },
+          `b2c-unconfirmed:${query.id}`
+        )
       return yield* store.markCallbackProcessed(callbackId, "INCONCLUSIVE")
     }
     const truth = report.completed ? "SUCCEEDED" : "FAILED"
@@ -319,7 +423,8 @@ export const applyB2CStatus = (callbackId: number, callbackToken: string | undef
       if (t.status !== truth) yield* contradiction(t, "Transaction Status", truth, { callbackId, transactionStatus: status })
       return yield* store.markCallbackProcessed(callbackId, t.status === truth ? `CONFIRMED_${truth}` : "CONTRADICTS")
     }
-    if (truth === "SUCCEEDED") yield* settleSucceeded(t, at, report.receipt ?? report.transactionId, report.amountWhole, { confirmedBy: "TransactionStatus", ...report })
+    if (truth === "SUCCEEDED")
+      yield* settleSucceeded(t, at, report.receipt ?? report.transactionId, report.amountWhole, { confirmedBy: "TransactionStatus", ...report })
     else yield* settleFailed(t, at, `M-Pesa B2C failed (confirmed by Transaction Status: ${status})`, { confirmedBy: "TransactionStatus", ...report })
     yield* store.markCallbackProcessed(callbackId, `CONFIRMED_${truth}`)
   })

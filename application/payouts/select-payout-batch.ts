@@ -36,7 +36,13 @@ export const selectWeeklyPayoutBatch = () =>
               type: "PAYOUT_BATCH_SELECTED",
               aggregateType: "PAYOUT",
               aggregateId: created.value.batchId,
-              payload: { batchId: created.value.batchId, weekKey, currency: group.currency, payouts: group.payouts.length, carriedOver: carriedOver.filter((c) => c.approved.currency === group.currency).length }
+              payload: {
+                batchId: created.value.batchId,
+                weekKey,
+                currency: group.currency,
+                payouts: group.payouts.length,
+                carriedOver: carriedOver.filter((c) => c.approved.currency === group.currency).length
+              }
             }
           ])
         }

@@ -12,9 +12,7 @@ export interface RateLimit {
   readonly windowMs: number
 }
 
-export type RateDecision =
-  | { readonly allowed: true; readonly remaining: number }
-  | { readonly allowed: false; readonly retryAfterMs: number }
+export type RateDecision = { readonly allowed: true; readonly remaining: number } | { readonly allowed: false; readonly retryAfterMs: number }
 
 export class RateLimiterUnavailable extends Data.TaggedError("RateLimiterUnavailable")<{ readonly cause: unknown }> {
   readonly code = "RATE_LIMITER.UNAVAILABLE"

@@ -47,9 +47,13 @@ export class SellerStore extends Context.Tag("amana/SellerStore")<
   {
     /** The store this user works for (an owner's own store first). */
     readonly storeOf: (userId: UserId) => Effect.Effect<Option.Option<SellerStoreRef>, StoreUnavailable>
-    readonly listings: (storeId: StoreId) => Effect.Effect<ReadonlyArray<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
+    readonly listings: (
+      storeId: StoreId
+    ) => Effect.Effect<ReadonlyArray<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
     /** Row-locked for the rest of the transaction. */
-    readonly loadListing: (productId: ProductId) => Effect.Effect<Option.Option<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
+    readonly loadListing: (
+      productId: ProductId
+    ) => Effect.Effect<Option.Option<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
     readonly insertListing: (listing: Listing, stock: ReadonlyMap<string, number>, at: number) => Effect.Effect<void, StoreUnavailable | SkuTaken>
     /** Writes the edited product and its variant set (a variant left out is deactivated, never deleted). */
     readonly updateListing: (listing: Listing, at: number) => Effect.Effect<void, StoreUnavailable | SkuTaken>

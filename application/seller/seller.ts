@@ -9,7 +9,7 @@ import type { ParseResult } from "effect"
 import { applyEdit, Product, Variant } from "../../domain/catalogue.js"
 import type { Listing, ListingPatch } from "../../domain/catalogue.js"
 import { ProductId, StoreId, VariantId } from "../../domain/ids.js"
-import type { OrderId , UserId} from "../../domain/ids.js"
+import type { OrderId, UserId } from "../../domain/ids.js"
 import { sellerSettlement } from "../../domain/ledger.js"
 import * as M from "../../domain/money.js"
 import type { Money } from "../../domain/money.js"
@@ -126,7 +126,15 @@ export interface ProductEdit {
   readonly categoryId?: string | null | undefined
   readonly commissionRateBps?: number | undefined
   /** the whole variant set: existing ones by id, new ones without */
-  readonly variants?: ReadonlyArray<{ readonly id?: string | undefined; readonly sku: string; readonly attributes: Readonly<Record<string, string>>; readonly priceOverride?: Money | undefined; readonly weightGrams: number }> | undefined
+  readonly variants?:
+    | ReadonlyArray<{
+        readonly id?: string | undefined
+        readonly sku: string
+        readonly attributes: Readonly<Record<string, string>>
+        readonly priceOverride?: Money | undefined
+        readonly weightGrams: number
+      }>
+    | undefined
 }
 
 /** A material edit (title, price, media, brand, variants) sends a verified product back to review. */
@@ -234,7 +242,25 @@ export const statement = (userId: UserId) =>
       const decoded = decodeSnapshot(typeof raw === "string" ? raw : JSON.stringify(raw))
       if (Either.isLeft(decoded)) return []
       const settlement = sellerSettlement(decoded.right)
-      return [{ orderId: decoded.right.orderId as string, base: settlement.base, platformFee: settlement.platformFee, commission: settlement.commission, net: settlement.sellerPayable }]
+      return [
+        {
+          orderId: decoded.right.orderId as string,
+          base: settlement.base,
+          platformFee: settlement.platformFee,
+          commission: settlement.commission,
+          net: settlement.sellerPayable
+        }
+      ]
     })
-    return { storeId: store.storeId, storeName: store.storeName, balance: M.sum(lines.map((l) => l.amount), currency), lines, orders, payouts }
+    return {
+      storeId: store.storeId,
+      storeName: store.storeName,
+      balance: M.sum(
+        lines.map((l) => l.amount),
+        currency
+      ),
+      lines,
+      orders,
+      payouts
+    }
   }).pipe(Effect.withSpan("Seller.statement"))

@@ -22,7 +22,8 @@ import type { WebhookEventType } from "./webhook.port.js"
 export const MAX_ATTEMPTS = 8
 
 /** What the seller's log says about an answer that was not 2xx: its class only. */
-export const answerText = (status: number): string => (status >= 300 && status < 400 ? "redirects are not followed (HTTP 3xx)" : `HTTP ${Math.floor(status / 100)}xx`)
+export const answerText = (status: number): string =>
+  status >= 300 && status < 400 ? "redirects are not followed (HTTP 3xx)" : `HTTP ${Math.floor(status / 100)}xx`
 
 /** Wait before attempt `n + 1` after `n` failed attempts: 30 s × 4^(n−1), at most 6 hours. */
 export const backoffMs = (failedAttempts: number): number => Math.min(6 * 3_600_000, 30_000 * 4 ** Math.max(0, failedAttempts - 1))
@@ -50,13 +51,29 @@ export const webhookTypeOf = (eventType: string): WebhookEventType | undefined =
   }
 }
 
-export const WEBHOOK_SOURCE_EVENTS = ["ORDER_CREATED", "ORDER_PAID", "ORDER_CANCELLED", "ORDER_CANCELLED_BY_USER", "ORDER_EXPIRED", "PRODUCT_UPDATED", "PRODUCT_VERIFIED", "PRODUCT_REJECTED", "PRODUCT_SUSPENDED", "PRODUCT_PENDING_REVIEW"]
+export const WEBHOOK_SOURCE_EVENTS = [
+  "ORDER_CREATED",
+  "ORDER_PAID",
+  "ORDER_CANCELLED",
+  "ORDER_CANCELLED_BY_USER",
+  "ORDER_EXPIRED",
+  "PRODUCT_UPDATED",
+  "PRODUCT_VERIFIED",
+  "PRODUCT_REJECTED",
+  "PRODUCT_SUSPENDED",
+  "PRODUCT_PENDING_REVIEW"
+]
 
 // Internal bookkeeping never leaves the platform.
 const PRIVATE_KEYS = new Set(["actor", "buyerId", "adminId", "adminRole", "auditSeq", "checkoutId"])
 
 /** Outbox handler: one delivery per store and event, scheduled in the handler's transaction. */
-export const enqueueMerchantWebhook = (event: { readonly id: string; readonly type: string; readonly payload: Readonly<Record<string, unknown>>; readonly occurredAt: number }) =>
+export const enqueueMerchantWebhook = (event: {
+  readonly id: string
+  readonly type: string
+  readonly payload: Readonly<Record<string, unknown>>
+  readonly occurredAt: number
+}) =>
   Effect.gen(function* () {
     const type = webhookTypeOf(event.type)
     const storeId = Option.getOrUndefined(Schema.decodeUnknownOption(StoreId)(event.payload["storeId"]))
@@ -83,12 +100,25 @@ export const deliverWebhook = (deliveryId: string) =>
         const d = found.value
         const signedAt = Math.floor(now / 1000)
         if (d.endpoint === undefined) {
-          yield* store.recordAttempt(d.id, { outcome: "FAILED", at: now, signature: "-", signedAt, statusCode: undefined, error: "the store removed its webhook endpoint", nextAttemptAt: undefined })
+          yield* store.recordAttempt(d.id, {
+            outcome: "FAILED",
+            at: now,
+            signature: "-",
+            signedAt,
+            statusCode: undefined,
+            error: "the store removed its webhook endpoint",
+            nextAttemptAt: undefined
+          })
           return "FAILED" as const
         }
         const signature = `sha256=${yield* transport.sign(d.endpoint.secret, `${signedAt}.${d.body}`)}`
         const sent = yield* Effect.either(
-          transport.post(d.endpoint.url, d.body, { "x-amana-event": d.eventType, "x-amana-delivery": d.id, "x-amana-timestamp": String(signedAt), "x-amana-signature": signature })
+          transport.post(d.endpoint.url, d.body, {
+            "x-amana-event": d.eventType,
+            "x-amana-delivery": d.id,
+            "x-amana-timestamp": String(signedAt),
+            "x-amana-signature": signature
+          })
         )
         const attempts = d.attempts + 1
         const ok = sent._tag === "Right" && sent.right.status >= 200 && sent.right.status < 300

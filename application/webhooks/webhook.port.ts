@@ -37,11 +37,25 @@ export class WebhookStore extends Context.Tag("amana/WebhookStore")<
   {
     readonly endpointOf: (storeId: StoreId) => Effect.Effect<Option.Option<{ readonly url: string }>, StoreUnavailable>
     /** Writes the delivery (once per store and event) and schedules its first attempt in the same transaction. */
-    readonly enqueue: (d: { readonly storeId: StoreId; readonly eventId: string; readonly eventType: WebhookEventType; readonly url: string; readonly body: string }) => Effect.Effect<void, StoreUnavailable>
+    readonly enqueue: (d: {
+      readonly storeId: StoreId
+      readonly eventId: string
+      readonly eventType: WebhookEventType
+      readonly url: string
+      readonly body: string
+    }) => Effect.Effect<void, StoreUnavailable>
     readonly lockDelivery: (deliveryId: string) => Effect.Effect<Option.Option<PendingDelivery>, StoreUnavailable>
     readonly recordAttempt: (
       deliveryId: string,
-      a: { readonly outcome: "DELIVERED" | "RETRY" | "FAILED"; readonly at: number; readonly signature: string; readonly signedAt: number; readonly statusCode: number | undefined; readonly error: string | undefined; readonly nextAttemptAt: number | undefined }
+      a: {
+        readonly outcome: "DELIVERED" | "RETRY" | "FAILED"
+        readonly at: number
+        readonly signature: string
+        readonly signedAt: number
+        readonly statusCode: number | undefined
+        readonly error: string | undefined
+        readonly nextAttemptAt: number | undefined
+      }
     ) => Effect.Effect<void, StoreUnavailable>
     /** Schedules another attempt (a worker job) at `runAt`. */
     readonly schedule: (deliveryId: string, runAt: number) => Effect.Effect<void, StoreUnavailable>

@@ -19,7 +19,8 @@ const reasonField = (label = "Reason (the seller sees this)"): Field => ({ name:
 const noteField: Field = { name: "reason", label: "Note (optional)", type: "textarea" }
 
 // '0' sorts the work queue first; then oldest first
-const queueOrder = (pendingCondition: string, at: string) => `(case when ${pendingCondition} then '0' else '1' end) || to_char(${at} at time zone 'UTC', 'YYYYMMDDHH24MISSUS')`
+const queueOrder = (pendingCondition: string, at: string) =>
+  `(case when ${pendingCondition} then '0' else '1' end) || to_char(${at} at time zone 'UTC', 'YYYYMMDDHH24MISSUS')`
 
 export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => {
   const decision = (name: SellerDecision, label: string, icon: string, fields: ReadonlyArray<Field>, variant: "danger" | "primary", done: string) =>
@@ -32,7 +33,10 @@ export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => 
       variant,
       fields,
       when: (p) => sellerDecisionAllowed(p["kyc_state"] as StoreKycState, name),
-      run: (actor, payload, id) => Effect.flatMap(recordIdAs(StoreId, id, "store"), (storeId) => Effect.as(decideSeller(actor, { storeId, decision: name, reason: text(payload, "reason") }), done))
+      run: (actor, payload, id) =>
+        Effect.flatMap(recordIdAs(StoreId, id, "store"), (storeId) =>
+          Effect.as(decideSeller(actor, { storeId, decision: name, reason: text(payload, "reason") }), done)
+        )
     })
   return {
     resource: new ReadModelResource(
@@ -66,7 +70,20 @@ export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => 
       navigation: { name: "Catalogue", icon: "ShoppingBag" },
       sort: { sortBy: "review_order", direction: "asc" },
       listProperties: ["name", "kyc_state", "owner_name", "owner_phone", "products", "created_at"],
-      showProperties: ["id", "name", "kyc_state", "kyc_reason", "owner_name", "owner_phone", "payout_method", "products", "kyc_documents", "kyc_decided_by", "kyc_decided_at", "created_at"],
+      showProperties: [
+        "id",
+        "name",
+        "kyc_state",
+        "kyc_reason",
+        "owner_name",
+        "owner_phone",
+        "payout_method",
+        "products",
+        "kyc_documents",
+        "kyc_decided_by",
+        "kyc_decided_at",
+        "created_at"
+      ],
       filterProperties: ["name", "kyc_state", "owner_phone", "created_at"],
       properties: { kyc_state: { availableValues: ["PENDING", "VERIFIED", "REJECTED", "SUSPENDED", "BANNED"].map((v) => ({ value: v, label: v })) } },
       actions: {
@@ -82,7 +99,15 @@ export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => 
 }
 
 const catalogueActions = (ctx: BackofficeContext, resourceId: string, entity: "product" | "brand", stateParam: string) => {
-  const action = (name: CatalogueDecision, label: string, icon: string, fields: ReadonlyArray<Field>, variant: "danger" | "primary", done: string, to: VerificationState) =>
+  const action = (
+    name: CatalogueDecision,
+    label: string,
+    icon: string,
+    fields: ReadonlyArray<Field>,
+    variant: "danger" | "primary",
+    done: string,
+    to: VerificationState
+  ) =>
     writeAction(ctx, resourceId, name.toLowerCase(), {
       actionType: "record",
       capability: "catalogue.review",
@@ -142,11 +167,25 @@ export const brandsResource = (ctx: BackofficeContext): ResourceWithOptions => (
 })
 
 const productDetail = async (read: Read, id: string) => {
-  const [p] = await read((sql) => sql<Array<{ title: string; description: string; base_price: number; currency: string; media: Array<string>; brand_id: string | null; last_verified: ProductReviewedFields | null }>>`
-    select title, description, base_price, currency, media, brand_id, last_verified from products where id = ${id}`)
-  const variants = await read((sql) => sql<Array<{ sku: string; attributes: Record<string, unknown>; price_override: number | null; active: boolean; available: number }>>`
+  const [p] = await read(
+    (sql) => sql<
+      Array<{
+        title: string
+        description: string
+        base_price: number
+        currency: string
+        media: Array<string>
+        brand_id: string | null
+        last_verified: ProductReviewedFields | null
+      }>
+    >`
+    select title, description, base_price, currency, media, brand_id, last_verified from products where id = ${id}`
+  )
+  const variants = await read(
+    (sql) => sql<Array<{ sku: string; attributes: Record<string, unknown>; price_override: number | null; active: boolean; available: number }>>`
     select v.sku, v.attributes, v.price_override, v.active, coalesce((select sum(i.on_hand - i.reserved) from inventory i where i.variant_id = v.id), 0)::int as available
-      from variants v where v.product_id = ${id} order by v.sku`)
+      from variants v where v.product_id = ${id} order by v.sku`
+  )
   if (!p) return {}
   const current: ProductReviewedFields = {
     title: p.title,
@@ -160,7 +199,13 @@ const productDetail = async (read: Read, id: string) => {
     review: {
       description: p.description,
       media: p.media,
-      variants: variants.map((v) => ({ sku: v.sku, attributes: v.attributes, price: v.price_override === null ? null : money(v.price_override, p.currency), active: v.active, available: v.available })),
+      variants: variants.map((v) => ({
+        sku: v.sku,
+        attributes: v.attributes,
+        price: v.price_override === null ? null : money(v.price_override, p.currency),
+        active: v.active,
+        available: v.available
+      })),
       lastVerified: p.last_verified !== null,
       changes: changesSinceVerified(p.last_verified, current)
     }
@@ -205,7 +250,20 @@ export const productsResource = (ctx: BackofficeContext): ResourceWithOptions =>
     navigation: { name: "Catalogue", icon: "ShoppingBag" },
     sort: { sortBy: "review_order", direction: "asc" },
     listProperties: ["title", "state", "price", "store", "brand", "re_review", "updated_at"],
-    showProperties: ["id", "title", "state", "price", "store", "seller_kyc", "brand", "rejection_reason", "version", "updated_at", "last_verified_at", "review"],
+    showProperties: [
+      "id",
+      "title",
+      "state",
+      "price",
+      "store",
+      "seller_kyc",
+      "brand",
+      "rejection_reason",
+      "version",
+      "updated_at",
+      "last_verified_at",
+      "review"
+    ],
     filterProperties: ["title", "state", "store", "re_review", "updated_at"],
     properties: {
       state: { availableValues: ["DRAFT", "PENDING_REVIEW", "VERIFIED", "REJECTED", "SUSPENDED"].map((v) => ({ value: v, label: v })) },

@@ -6,7 +6,15 @@
  */
 import { Effect } from "effect"
 import type { ResourceWithOptions } from "adminjs"
-import { changeDiscountCodeStatus, changePromotionStatus, createDiscountCode, createPromotion, reviseDiscountCode, revisePromotion, statusChanges } from "../../application/admin/manage-incentives.js"
+import {
+  changeDiscountCodeStatus,
+  changePromotionStatus,
+  createDiscountCode,
+  createPromotion,
+  reviseDiscountCode,
+  revisePromotion,
+  statusChanges
+} from "../../application/admin/manage-incentives.js"
 import type { StatusChange } from "../../application/admin/manage-incentives.js"
 import type { DiscountCodeRule, IncentiveStatus, PromotionRule } from "../../application/admin/admin.port.js"
 import type { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
@@ -145,7 +153,6 @@ const promotionRuleFields: ReadonlyArray<Field> = [
   ...limitFields
 ]
 
-
 const kesInput = (minor: unknown) => (typeof minor === "number" ? String(minor / 100) : "")
 
 const ruleParams = (row: Record<string, unknown>, startsColumn: string, endsColumn: string) => {
@@ -198,20 +205,45 @@ interface IncentiveKind<Rule> {
   readonly filters: ReadonlyArray<string>
   readonly ruleFields: ReadonlyArray<Field>
   readonly ruleFrom: (p: Payload) => Rule
-  readonly create: { readonly name: string; readonly label: string; readonly submitLabel: string; readonly fields: ReadonlyArray<Field>; readonly run: (actor: AdminActor, payload: Payload, rule: Rule) => Effect.Effect<string, unknown, PlatformServices> }
-  readonly revise: (actor: AdminActor, id: string, rule: Rule, reason: string | undefined) => Effect.Effect<{ readonly version: number }, unknown, PlatformServices>
+  readonly create: {
+    readonly name: string
+    readonly label: string
+    readonly submitLabel: string
+    readonly fields: ReadonlyArray<Field>
+    readonly run: (actor: AdminActor, payload: Payload, rule: Rule) => Effect.Effect<string, unknown, PlatformServices>
+  }
+  readonly revise: (
+    actor: AdminActor,
+    id: string,
+    rule: Rule,
+    reason: string | undefined
+  ) => Effect.Effect<{ readonly version: number }, unknown, PlatformServices>
   readonly changeStatus: (actor: AdminActor, id: string, change: StatusChange, reason: string | undefined) => Effect.Effect<unknown, unknown, PlatformServices>
 }
 
 const incentiveResource = <Rule>(ctx: BackofficeContext, kind: IncentiveKind<Rule>): ResourceWithOptions => {
-  const record = (name: string, fields: ReadonlyArray<Field>, when: (p: Readonly<Record<string, unknown>>) => boolean, run: Run, look: { readonly icon: string; readonly label: string; readonly submitLabel: string; readonly variant?: "danger" | "primary" }) =>
-    writeAction(ctx, kind.id, name, { actionType: "record", capability: "incentives.manage", ...look, fields, when, run: (actor, payload, id) => run(actor, payload, id ?? "") })
+  const record = (
+    name: string,
+    fields: ReadonlyArray<Field>,
+    when: (p: Readonly<Record<string, unknown>>) => boolean,
+    run: Run,
+    look: { readonly icon: string; readonly label: string; readonly submitLabel: string; readonly variant?: "danger" | "primary" }
+  ) =>
+    writeAction(ctx, kind.id, name, {
+      actionType: "record",
+      capability: "incentives.manage",
+      ...look,
+      fields,
+      when,
+      run: (actor, payload, id) => run(actor, payload, id ?? "")
+    })
   const status = (change: StatusChange, label: string, icon: string, variant: "danger" | "primary") =>
     record(
       change.toLowerCase(),
       [{ name: "reason", label: "Why (optional)", type: "textarea" }],
       (p) => statusChanges[change].from.includes(p["status"] as IncentiveStatus),
-      (actor, payload, id) => Effect.as(kind.changeStatus(actor, id, change, text(payload, "reason")), `${kind.noun} ${statusChanges[change].to.toLowerCase()}`),
+      (actor, payload, id) =>
+        Effect.as(kind.changeStatus(actor, id, change, text(payload, "reason")), `${kind.noun} ${statusChanges[change].to.toLowerCase()}`),
       { icon, label, submitLabel: label, variant }
     )
   return {
@@ -297,7 +329,8 @@ export const promotionsResource = (ctx: BackofficeContext): ResourceWithOptions 
       label: "New promotion",
       submitLabel: "Create promotion",
       fields: [{ name: "name", label: "Name (buyers see it)", type: "text", required: true }],
-      run: (actor, payload, rule) => Effect.map(createPromotion(actor, { name: text(payload, "name") ?? "", rule }), (r) => `Promotion ${r.promotionId} created`)
+      run: (actor, payload, rule) =>
+        Effect.map(createPromotion(actor, { name: text(payload, "name") ?? "", rule }), (r) => `Promotion ${r.promotionId} created`)
     },
     revise: (actor, promotionId, rule, reason) => revisePromotion(actor, { promotionId, rule, reason }),
     changeStatus: (actor, promotionId, change, reason) => changePromotionStatus(actor, { promotionId, change, reason })
@@ -349,7 +382,8 @@ export const discountCodesResource = (ctx: BackofficeContext): ResourceWithOptio
       label: "New discount code",
       submitLabel: "Create code",
       fields: [{ name: "code", label: "Code (A-Z, 0-9, _ and -)", type: "text", required: true }],
-      run: (actor, payload, rule) => Effect.map(createDiscountCode(actor, { code: text(payload, "code") ?? "", rule }), (r) => `Discount code ${r.discountCodeId} created`)
+      run: (actor, payload, rule) =>
+        Effect.map(createDiscountCode(actor, { code: text(payload, "code") ?? "", rule }), (r) => `Discount code ${r.discountCodeId} created`)
     },
     revise: (actor, discountCodeId, rule, reason) => reviseDiscountCode(actor, { discountCodeId, rule, reason }),
     changeStatus: (actor, discountCodeId, change, reason) => changeDiscountCodeStatus(actor, { discountCodeId, change, reason })

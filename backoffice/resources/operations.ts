@@ -63,7 +63,8 @@ export const exceptionsResource = (ctx: BackofficeContext): ResourceWithOptions 
         submitLabel: "Retry the event",
         fields: [{ name: "note", label: "Note (optional)", type: "textarea" }],
         when: (p) => p["status"] === "OPEN" && p["kind"] === "DEAD_LETTER",
-        run: (actor, payload, id) => Effect.map(retryException(actor, { exceptionId: id ?? "", note: text(payload, "note") }), (r) => `Event ${r.requeued} re-queued`)
+        run: (actor, payload, id) =>
+          Effect.map(retryException(actor, { exceptionId: id ?? "", note: text(payload, "note") }), (r) => `Event ${r.requeued} re-queued`)
       }),
       refund: writeAction(ctx, "exceptions", "refund", {
         actionType: "record",
@@ -74,7 +75,8 @@ export const exceptionsResource = (ctx: BackofficeContext): ResourceWithOptions 
         variant: "danger",
         fields: [{ name: "note", label: "Why refund (kept in the audit log and on the order's timeline)", type: "textarea", required: true }],
         when: (p) => p["status"] === "OPEN",
-        run: (actor, payload, id) => Effect.map(refundException(actor, { exceptionId: id ?? "", note: text(payload, "note") ?? "" }), (r) => `Order ${r.orderId} is now ${r.orderState}`)
+        run: (actor, payload, id) =>
+          Effect.map(refundException(actor, { exceptionId: id ?? "", note: text(payload, "note") ?? "" }), (r) => `Order ${r.orderId} is now ${r.orderState}`)
       })
     }
   }
@@ -123,7 +125,8 @@ export const payoutBatchesResource = (ctx: BackofficeContext): ResourceWithOptio
         submitLabel: "Approve and pay",
         fields: [{ name: "note", label: "Note (optional)", type: "textarea" }],
         when: (p) => p["state"] === "DRAFT",
-        run: (actor, payload, id) => Effect.as(approvePayoutBatch(actor, { batchId: id ?? "", note: text(payload, "note") }), "Batch approved: payouts will be sent")
+        run: (actor, payload, id) =>
+          Effect.as(approvePayoutBatch(actor, { batchId: id ?? "", note: text(payload, "note") }), "Batch approved: payouts will be sent")
       })
     }
   }
@@ -211,7 +214,11 @@ export const commissionsResource = (ctx: BackofficeContext): ResourceWithOptions
         variant: "danger",
         fields: [{ name: "reason", label: "Why (required, kept in the audit log)", type: "textarea" }],
         when: (p) => p["state"] === "APPROVED",
-        run: (actor, payload, id) => Effect.as(rejectCommissionForFraud(actor, { commissionId: id ?? "", reason: text(payload, "reason") ?? "" }), "Commission rejected: the amount is back with the seller")
+        run: (actor, payload, id) =>
+          Effect.as(
+            rejectCommissionForFraud(actor, { commissionId: id ?? "", reason: text(payload, "reason") ?? "" }),
+            "Commission rejected: the amount is back with the seller"
+          )
       })
     }
   }
@@ -270,7 +277,11 @@ export const heldMoneyResource = (ctx: BackofficeContext): ResourceWithOptions =
         variant: "danger",
         fields: [{ name: "note", label: "What the statement shows (required, kept in the audit log)", type: "textarea" }],
         when: (p) => p["status"] === "HELD" || p["status"] === "RETURN_FAILED",
-        run: (actor, payload, id) => Effect.as(returnHeldMoney(actor, { heldPaymentId: id ?? "", note: text(payload, "note") ?? "" }), "Return sent by M-Pesa B2C; it shows RETURNED once Daraja confirms it")
+        run: (actor, payload, id) =>
+          Effect.as(
+            returnHeldMoney(actor, { heldPaymentId: id ?? "", note: text(payload, "note") ?? "" }),
+            "Return sent by M-Pesa B2C; it shows RETURNED once Daraja confirms it"
+          )
       })
     }
   }
@@ -326,11 +337,17 @@ export const auditLogResource = (ctx: BackofficeContext): ResourceWithOptions =>
           // The newest anchor, to note outside Amana: the one tampering the anchors cannot show is the
           // removal of the newest entries with their anchors (docs/security.md, "The database roles").
           const [anchor] = await ctx.read((sql) => sql<Array<{ seq: number; mac: string }>>`select seq, mac from audit_anchors order by seq desc limit 1`)
-          const witness = anchor === undefined ? "" : `; newest anchor #${anchor.seq} ${anchor.mac.slice(0, 16)} (note it outside Amana: a later check showing an older newest entry means entries were removed)`
+          const witness =
+            anchor === undefined
+              ? ""
+              : `; newest anchor #${anchor.seq} ${anchor.mac.slice(0, 16)} (note it outside Amana: a later check showing an older newest entry means entries were removed)`
           return Option.match(result.right, {
             onNone: () => ({ notice: { message: `The chain is intact: ${tip?.last_seq ?? 0} entries verified${witness}`, type: "success" } }),
             onSome: (seq) => ({
-              notice: { message: `The chain is broken: the first entry that does not verify is #${seq} (rewritten, or written past the application: its anchor is missing or wrong)`, type: "error" }
+              notice: {
+                message: `The chain is broken: the first entry that does not verify is #${seq} (rewritten, or written past the application: its anchor is missing or wrong)`,
+                type: "error"
+              }
             })
           })
         }
@@ -376,7 +393,11 @@ export const adminUsersResource = (ctx: BackofficeContext): ResourceWithOptions 
         ],
         run: (actor, payload) =>
           Effect.map(
-            createAdminUser(actor, { email: text(payload, "email") ?? "", role: (AdminRole.literals.find((r) => r === text(payload, "role")) ?? "AUDITOR"), password: payload["password"] ?? "" }),
+            createAdminUser(actor, {
+              email: text(payload, "email") ?? "",
+              role: AdminRole.literals.find((r) => r === text(payload, "role")) ?? "AUDITOR",
+              password: payload["password"] ?? ""
+            }),
             (a) => `${a.email} can now log in as ${a.role}`
           )
       })

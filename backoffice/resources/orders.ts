@@ -14,21 +14,57 @@ import { money } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
 import type { Read } from "../read-model.js"
 
-const ORDER_STATES = ["PENDING_PAYMENT", "PAID", "CANCELLED_BY_USER", "PAYMENT_FAILED", "EXPIRED", "ACCEPTED", "CANCELLED", "DISPATCHED", "PICKED_UP", "IN_TRANSIT", "DELIVERED", "DELIVERY_FAILED", "RETURNED", "REFUNDED", "COMPLETED", "DISPUTED"]
+const ORDER_STATES = [
+  "PENDING_PAYMENT",
+  "PAID",
+  "CANCELLED_BY_USER",
+  "PAYMENT_FAILED",
+  "EXPIRED",
+  "ACCEPTED",
+  "CANCELLED",
+  "DISPATCHED",
+  "PICKED_UP",
+  "IN_TRANSIT",
+  "DELIVERED",
+  "DELIVERY_FAILED",
+  "RETURNED",
+  "REFUNDED",
+  "COMPLETED",
+  "DISPUTED"
+]
 
 const receipt = async (read: Read, orderId: string) => {
-  const [snap] = await read((sql) => sql<Array<{ snapshot: Record<string, unknown>; snapshot_hash: string; created_at: Date }>>`
-    select snapshot, snapshot_hash, created_at from order_snapshots where order_id = ${orderId}`)
-  const timeline = await read((sql) => sql<Array<{ at: Date; from_state: string | null; to_state: string; actor_kind: string; actor_id: string | null; reason: string | null }>>`
-    select at, from_state, to_state, actor_kind, actor_id, reason from order_timeline where order_id = ${orderId} order by id`)
-  const payments = await read((sql) => sql<Array<Record<string, unknown>>>`
+  const [snap] = await read(
+    (sql) => sql<Array<{ snapshot: Record<string, unknown>; snapshot_hash: string; created_at: Date }>>`
+    select snapshot, snapshot_hash, created_at from order_snapshots where order_id = ${orderId}`
+  )
+  const timeline = await read(
+    (sql) => sql<Array<{ at: Date; from_state: string | null; to_state: string; actor_kind: string; actor_id: string | null; reason: string | null }>>`
+    select at, from_state, to_state, actor_kind, actor_id, reason from order_timeline where order_id = ${orderId} order by id`
+  )
+  const payments = await read(
+    (sql) => sql<Array<Record<string, unknown>>>`
     select r.id, r.checkout_request_id, r.phone, r.amount, r.currency, r.status, r.result_code, r.result_desc, r.mpesa_receipt_number, r.requested_at, r.completed_at,
            coalesce((select json_agg(json_build_object('id', c.id, 'receivedAt', c.received_at, 'kind', c.kind, 'outcome', c.outcome, 'raw', c.raw) order by c.id)
                        from mpesa_callbacks c where c.checkout_request_id = r.checkout_request_id), '[]'::json) as callbacks
-      from mpesa_stk_requests r join orders o on o.checkout_id = r.checkout_id where o.id = ${orderId} order by r.requested_at`)
-  const ledger = await read((sql) => sql<Array<{ id: number; kind: string; account: string; account_ref: string | null; amount: number; currency: string; created_at: Date; description: string | null }>>`
+      from mpesa_stk_requests r join orders o on o.checkout_id = r.checkout_id where o.id = ${orderId} order by r.requested_at`
+  )
+  const ledger = await read(
+    (sql) => sql<
+      Array<{
+        id: number
+        kind: string
+        account: string
+        account_ref: string | null
+        amount: number
+        currency: string
+        created_at: Date
+        description: string | null
+      }>
+    >`
     select e.id, t.kind, e.account, e.account_ref, e.amount, e.currency, e.created_at, t.description
-      from ledger_entries e join ledger_transactions t on t.id = e.transaction_id where e.order_id = ${orderId} order by e.id`)
+      from ledger_entries e join ledger_transactions t on t.id = e.transaction_id where e.order_id = ${orderId} order by e.id`
+  )
   return {
     receipt: {
       snapshot: snap?.snapshot ?? null,
@@ -88,16 +124,22 @@ export const ordersResource = (ctx: BackofficeContext): ResourceWithOptions => (
         label: "Assign a rider by hand",
         submitLabel: "Assign",
         fields: [
-          { name: "riderUserId", label: "Rider (user id)", type: "text", required: true, placeholder: "usr_demo_rider", help: "an ACTIVE rider serving the order's zone" },
+          {
+            name: "riderUserId",
+            label: "Rider (user id)",
+            type: "text",
+            required: true,
+            placeholder: "usr_demo_rider",
+            help: "an ACTIVE rider serving the order's zone"
+          },
           { name: "note", label: "Why by hand (kept in the audit log)", type: "textarea", required: true }
         ],
         when: (p) => p["state"] === "ACCEPTED" || p["state"] === "DELIVERY_FAILED",
         run: (actor, payload, id) =>
-          Effect.flatMap(Effect.all([recordIdAs(OrderId, id, "order"), recordIdAs(UserId, text(payload, "riderUserId"), "rider (user id)")]), ([orderId, riderUserId]) =>
-            Effect.map(
-              assignRiderByHand(actor, { orderId, riderUserId, note: text(payload, "note") ?? "" }),
-              () => `Order ${orderId} dispatched`
-            )
+          Effect.flatMap(
+            Effect.all([recordIdAs(OrderId, id, "order"), recordIdAs(UserId, text(payload, "riderUserId"), "rider (user id)")]),
+            ([orderId, riderUserId]) =>
+              Effect.map(assignRiderByHand(actor, { orderId, riderUserId, note: text(payload, "note") ?? "" }), () => `Order ${orderId} dispatched`)
           )
       }),
       resolveDispute: writeAction(ctx, "orders", "resolveDispute", {
@@ -124,7 +166,9 @@ export const ordersResource = (ctx: BackofficeContext): ResourceWithOptions => (
         run: (actor, payload, id) => {
           const outcome = text(payload, "outcome")
           if (outcome !== "RELEASE" && outcome !== "REFUND") return Effect.fail(new FormError("choose an outcome: release or refund"))
-          return Effect.flatMap(recordIdAs(OrderId, id, "order"), (orderId) => Effect.map(resolveDispute(actor, { orderId, outcome, note: text(payload, "note") ?? "" }), (r) => `Order ${r.orderId} is now ${r.state}`))
+          return Effect.flatMap(recordIdAs(OrderId, id, "order"), (orderId) =>
+            Effect.map(resolveDispute(actor, { orderId, outcome, note: text(payload, "note") ?? "" }), (r) => `Order ${r.orderId} is now ${r.state}`)
+          )
         }
       })
     }

@@ -43,7 +43,12 @@ export const usersResource = (ctx: BackofficeContext): ResourceWithOptions => ({
         variant: "danger",
         fields: [{ name: "reason", label: "Why (goes in the audit log)", type: "textarea", required: true }],
         run: (actor, payload, id) =>
-          Effect.flatMap(recordIdAs(UserId, id, "user"), (userId) => Effect.map(revokeUserSessions(actor, { userId, reason: text(payload, "reason") }), (r) => `${r.revoked} session(s) ended: the user must log in again`))
+          Effect.flatMap(recordIdAs(UserId, id, "user"), (userId) =>
+            Effect.map(
+              revokeUserSessions(actor, { userId, reason: text(payload, "reason") }),
+              (r) => `${r.revoked} session(s) ended: the user must log in again`
+            )
+          )
       })
     }
   }

@@ -4,7 +4,7 @@
  * that is blank or malformed is a 400 problem before any query runs, and a back-office record id
  * is a notice, never a use case called with "".
  */
-import type { Context} from "effect"
+import type { Context } from "effect"
 import { Effect, Either, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { OrderStore } from "../../application/orders/order.port.js"
@@ -22,7 +22,12 @@ describe("ports speak branded ids", () => {
   it("a ProductId, a CheckoutId or a plain string is not an OrderId (checked by tsc: npm run typecheck)", () => {
     // Never run: it exists for the compiler. An unused @ts-expect-error is itself a compile error,
     // so this fails the typecheck as soon as a port goes back to plain strings.
-    const compileOnly = (orders: Context.Tag.Service<typeof OrderStore>, checkouts: Context.Tag.Service<typeof CheckoutStore>, carts: Context.Tag.Service<typeof CartStore>, catalogue: Context.Tag.Service<typeof CatalogueReader>) => {
+    const compileOnly = (
+      orders: Context.Tag.Service<typeof OrderStore>,
+      checkouts: Context.Tag.Service<typeof CheckoutStore>,
+      carts: Context.Tag.Service<typeof CartStore>,
+      catalogue: Context.Tag.Service<typeof CatalogueReader>
+    ) => {
       const productId = ProductId.make("prd_1")
       const orderId = OrderId.make("ord_1")
       // @ts-expect-error a ProductId is not an OrderId
@@ -44,7 +49,8 @@ describe("ports speak branded ids", () => {
 
   it("the wire decodes ids into the brand and refuses blank or malformed ones", () => {
     expect(Schema.decodeUnknownEither(WireOrderId)("ord_01JABC")).toEqual(Either.right("ord_01JABC"))
-    for (const bad of ["", " ", "ord 1", " ord_1", "ord/1", "x".repeat(101), 42, null]) expect(Either.isLeft(Schema.decodeUnknownEither(WireOrderId)(bad))).toBe(true)
+    for (const bad of ["", " ", "ord 1", " ord_1", "ord/1", "x".repeat(101), 42, null])
+      expect(Either.isLeft(Schema.decodeUnknownEither(WireOrderId)(bad))).toBe(true)
   })
 
   it("a back-office record id is decoded too: a missing or blank one is a notice, not a query", () => {

@@ -43,7 +43,12 @@ describe("catalogue over HTTP", () => {
 
   it("product page: variants, prices, availability; a product not on sale is 404", async () => {
     const page = await call(api, "GET", `/api/v1/products/${shop.dress.productId}`)
-    expect(page.body).toMatchObject({ id: shop.dress.productId, price: { amount: 2_500_00, currency: "KES" }, sellable: true, variants: [{ id: shop.dress.variantId, available: 50 }] })
+    expect(page.body).toMatchObject({
+      id: shop.dress.productId,
+      price: { amount: 2_500_00, currency: "KES" },
+      sellable: true,
+      variants: [{ id: shop.dress.variantId, available: 50 }]
+    })
     expect((await call(api, "GET", "/api/v1/products/prd_pending")).body.code).toBe("PRODUCT.NOT_FOUND")
     expect((await call(api, "GET", "/api/v1/products/prd_empty")).body).toMatchObject({ sellable: false, available: 0 })
   })

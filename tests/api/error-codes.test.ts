@@ -28,9 +28,15 @@ const spec = { method: "get", path: "/test", summary: "test", tag: "Test", auth:
 describe("error codes: one shape, checked at compile time", () => {
   it("an endpoint failing with mapped, coded errors compiles and answers with the error's own code", () => {
     endpoint({ ...spec, handler: () => (Math.random() > 2 ? Effect.succeed("ok") : Effect.fail(new ProductNotFound({ productId: "p" }))) })
-    const errors: ReadonlyArray<MappedError> = [new ProductNotFound({ productId: "p" }), new IllegalTransition({ orderId: "o" as never, from: "PAID", to: "PENDING_PAYMENT" })]
+    const errors: ReadonlyArray<MappedError> = [
+      new ProductNotFound({ productId: "p" }),
+      new IllegalTransition({ orderId: "o" as never, from: "PAID", to: "PENDING_PAYMENT" })
+    ]
     expect(errors.map((e) => toProblem(e)?.code)).toEqual(["PRODUCT.NOT_FOUND", "ORDER.ILLEGAL_TRANSITION"])
-    expect(toProblem(new DiscountCodeNotApplicable({ discountCode: "KARIBU", reason: "EXPIRED" }))).toMatchObject({ status: 422, code: "DISCOUNT_CODE.EXPIRED" })
+    expect(toProblem(new DiscountCodeNotApplicable({ discountCode: "KARIBU", reason: "EXPIRED" }))).toMatchObject({
+      status: 422,
+      code: "DISCOUNT_CODE.EXPIRED"
+    })
   })
 
   it("an unmapped error, a mapped tag without a code, or a code not shaped AREA.NAME do not compile", () => {

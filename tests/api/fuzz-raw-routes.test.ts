@@ -17,7 +17,11 @@ import { startApi } from "./support.js"
 import type { Api } from "./support.js"
 
 const db = useTestDatabase()
-const SECRETS = { WHATSAPP_APP_SECRET: randomBytes(24).toString("hex"), WHATSAPP_VERIFY_TOKEN: randomBytes(24).toString("hex"), LOGISTICS_PARTNER_WEBHOOK_SECRET: randomBytes(24).toString("hex") }
+const SECRETS = {
+  WHATSAPP_APP_SECRET: randomBytes(24).toString("hex"),
+  WHATSAPP_VERIFY_TOKEN: randomBytes(24).toString("hex"),
+  LOGISTICS_PARTNER_WEBHOOK_SECRET: randomBytes(24).toString("hex")
+}
 const ADMIN = { email: "fuzz@amana.test", password: "a-long-enough-password-9" }
 const DB_TEXT = /invalid byte sequence|unsupported Unicode escape|syntax for type|violates|relation "|column "|postgres/i
 let api: Api
@@ -30,8 +34,9 @@ beforeAll(async () => {
     api = await startApi(db.sql)
     await api.runtime.runtime()
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]
-    else process.env[k] = v
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
   }
   await ensureFirstAdmin(api.runtime, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }, () => undefined)
 })
@@ -40,7 +45,8 @@ afterAll(async () => {
 })
 
 /** Text a database cannot hold, and text too big to be anybody's field. */
-const hostile = () => fc.oneof(fc.constantFrom("\u0000", "a\u0000b", "\ud800", "x\udfffy", "x".repeat(20_000), "é".repeat(5_000)), fc.string({ unit: "binary" }), fc.string())
+const hostile = () =>
+  fc.oneof(fc.constantFrom("\u0000", "a\u0000b", "\ud800", "x\udfffy", "x".repeat(20_000), "é".repeat(5_000)), fc.string({ unit: "binary" }), fc.string())
 
 /** A JSON body around a base example: a field replaced by hostile text, raw bad bytes spliced in, or an oversized pad. */
 const bodyAround = (base: Record<string, unknown>, paths: ReadonlyArray<(b: Record<string, unknown>, v: unknown) => Record<string, unknown>>) =>
@@ -77,7 +83,10 @@ describe("signed webhooks: bad bytes, signed or not, never a 5xx", () => {
     await fc.assert(
       fc.asyncProperty(bodyAround(base, ["eventId", "deliveryId", "status", "reason", "handoverCode"].map(set)), fc.boolean(), async (body, signed) => {
         const ts = String(Math.floor(Date.now() / 1000))
-        const headers = { "x-partner-timestamp": ts, "x-partner-signature": signed ? partnerSignature(SECRETS.LOGISTICS_PARTNER_WEBHOOK_SECRET, ts, body) : "sha256=00" }
+        const headers = {
+          "x-partner-timestamp": ts,
+          "x-partner-signature": signed ? partnerSignature(SECRETS.LOGISTICS_PARTNER_WEBHOOK_SECRET, ts, body) : "sha256=00"
+        }
         noServerError("partner webhook", await post("/api/v1/fulfilment/partners/partner/webhook", body, headers))
       }),
       runs
@@ -87,7 +96,10 @@ describe("signed webhooks: bad bytes, signed or not, never a 5xx", () => {
   it("GET and POST /api/v1/webhooks/whatsapp", async () => {
     const status = { id: "wamid.A", status: "delivered", timestamp: "1750000000", recipient_id: "254708374149" }
     const message = { from: "254708374149", id: "wamid.M", timestamp: "1750000000", type: "text", text: { body: "Habari" } }
-    const envelope = (value: Record<string, unknown>) => ({ object: "whatsapp_business_account", entry: [{ id: "1", changes: [{ field: "messages", value: { messaging_product: "whatsapp", ...value } }] }] })
+    const envelope = (value: Record<string, unknown>) => ({
+      object: "whatsapp_business_account",
+      entry: [{ id: "1", changes: [{ field: "messages", value: { messaging_product: "whatsapp", ...value } }] }]
+    })
     const base = envelope({ statuses: [status], messages: [message] })
     const paths = [
       (_b: Record<string, unknown>, v: unknown) => envelope({ statuses: [{ ...status, id: v }] }),
@@ -98,7 +110,10 @@ describe("signed webhooks: bad bytes, signed or not, never a 5xx", () => {
     ]
     await fc.assert(
       fc.asyncProperty(bodyAround(base, paths), fc.boolean(), async (body, signed) => {
-        noServerError("whatsapp webhook", await post("/api/v1/webhooks/whatsapp", body, { "x-hub-signature-256": signed ? signatureOf(body, SECRETS.WHATSAPP_APP_SECRET) : "sha256=00" }))
+        noServerError(
+          "whatsapp webhook",
+          await post("/api/v1/webhooks/whatsapp", body, { "x-hub-signature-256": signed ? signatureOf(body, SECRETS.WHATSAPP_APP_SECRET) : "sha256=00" })
+        )
       }),
       runs
     )
@@ -112,10 +127,25 @@ describe("signed webhooks: bad bytes, signed or not, never a 5xx", () => {
   }, 120_000)
 
   it("POST /api/v1/payments/mpesa/b2c/* (the callback secret in the path)", async () => {
-    const result = { ResultType: 0, ResultCode: 0, ResultDesc: "The service request is processed successfully.", OriginatorConversationID: "10571-7910404-1", ConversationID: "AG_20191219_00004e48cf7e3533f581", TransactionID: "NLJ41HAY6Q" }
+    const result = {
+      ResultType: 0,
+      ResultCode: 0,
+      ResultDesc: "The service request is processed successfully.",
+      OriginatorConversationID: "10571-7910404-1",
+      ConversationID: "AG_20191219_00004e48cf7e3533f581",
+      TransactionID: "NLJ41HAY6Q"
+    }
     const base = { Result: result }
-    const paths = ["ResultDesc", "OriginatorConversationID", "ConversationID", "TransactionID", "ResultCode"].map((k) => (_b: Record<string, unknown>, v: unknown) => ({ Result: { ...result, [k]: v } }))
-    const routes = ["/result/dev-callback-secret", "/timeout/dev-callback-secret", "/result/dev-callback-secret/tok_1", "/status/result/dev-callback-secret/tok_%00", "/result/not-the-secret"]
+    const paths = ["ResultDesc", "OriginatorConversationID", "ConversationID", "TransactionID", "ResultCode"].map(
+      (k) => (_b: Record<string, unknown>, v: unknown) => ({ Result: { ...result, [k]: v } })
+    )
+    const routes = [
+      "/result/dev-callback-secret",
+      "/timeout/dev-callback-secret",
+      "/result/dev-callback-secret/tok_1",
+      "/status/result/dev-callback-secret/tok_%00",
+      "/result/not-the-secret"
+    ]
     await fc.assert(
       fc.asyncProperty(bodyAround(base, paths), fc.constantFrom(...routes), async (body, route) => {
         noServerError(`b2c ${route}`, await post(`/api/v1/payments/mpesa/b2c${route}`, body))
@@ -128,33 +158,55 @@ describe("signed webhooks: bad bytes, signed or not, never a 5xx", () => {
 describe("the back-office: bad bytes in forms and calls, never a 5xx nor a database's text", () => {
   it("POST /admin/login with hostile fields", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(hostile(), hostile().map((h) => `a${h}@amana.test`), fc.constant("a\u0000b@amana.test")), hostile(), async (email, password) => {
-        const page = await fetch(`${api.url}/admin/login`)
-        const cookie = page.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ")
-        const token = /name="amana-csrf" content="([^"]+)"/.exec(await page.text())?.[1] ?? ""
-        const res = await fetch(`${api.url}/admin/login`, {
-          method: "POST",
-          headers: { cookie, origin: api.url, "content-type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({ email, password, _csrf: token }).toString(),
-          redirect: "manual"
-        })
-        noServerError("admin login", { status: res.status, text: await res.text() })
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          hostile(),
+          hostile().map((h) => `a${h}@amana.test`),
+          fc.constant("a\u0000b@amana.test")
+        ),
+        hostile(),
+        async (email, password) => {
+          const page = await fetch(`${api.url}/admin/login`)
+          const cookie = page.headers
+            .getSetCookie()
+            .map((c) => c.split(";")[0])
+            .join("; ")
+          const token = /name="amana-csrf" content="([^"]+)"/.exec(await page.text())?.[1] ?? ""
+          const res = await fetch(`${api.url}/admin/login`, {
+            method: "POST",
+            headers: { cookie, origin: api.url, "content-type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams({ email, password, _csrf: token }).toString(),
+            redirect: "manual"
+          })
+          noServerError("admin login", { status: res.status, text: await res.text() })
+        }
+      ),
       { numRuns: 15 }
     )
   }, 120_000)
 
   it("back-office calls (lists, searches, actions) with hostile values", async () => {
     const page = await fetch(`${api.url}/admin/login`)
-    let cookie = page.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ")
+    let cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ")
     const loginToken = /name="amana-csrf" content="([^"]+)"/.exec(await page.text())?.[1] ?? ""
-    const login = await fetch(`${api.url}/admin/login`, { method: "POST", headers: { cookie, origin: api.url, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ ...ADMIN, _csrf: loginToken }).toString(), redirect: "manual" })
+    const login = await fetch(`${api.url}/admin/login`, {
+      method: "POST",
+      headers: { cookie, origin: api.url, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ ...ADMIN, _csrf: loginToken }).toString(),
+      redirect: "manual"
+    })
     expect(login.status).toBe(302)
     cookie = [cookie.split("; ").find((c) => c.startsWith("amana_admin_csrf="))!, ...login.headers.getSetCookie().map((c) => c.split(";")[0])].join("; ")
     const home = await fetch(`${api.url}/admin`, { headers: { cookie } })
     const token = /name="amana-csrf" content="([^"]+)"/.exec(await home.text())?.[1] ?? ""
     const actions: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
-      ["/admin/api/resources/promotions/actions/createPromotion", ["name", "priority", "starts_at", "ends_at", "scope", "scope_ids", "effect", "percent", "amount", "cap", "min_subtotal", "global_limit"]],
+      [
+        "/admin/api/resources/promotions/actions/createPromotion",
+        ["name", "priority", "starts_at", "ends_at", "scope", "scope_ids", "effect", "percent", "amount", "cap", "min_subtotal", "global_limit"]
+      ],
       ["/admin/api/resources/discount_codes/actions/createCode", ["code", "expires_at", "effect", "percent", "amount", "min_subtotal"]],
       ["/admin/api/resources/admin_users/actions/createAdmin", ["email", "role", "password"]],
       ["/admin/api/resources/products/records/prd_maasai_shuka/reject", ["reason"]],
@@ -164,14 +216,22 @@ describe("the back-office: bad bytes in forms and calls, never a 5xx nor a datab
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...actions), fc.array(hostile(), { minLength: 1, maxLength: 4 }), async ([path, fields], values) => {
         const json = Object.fromEntries(fields.map((f, i) => [f, values[i % values.length]]))
-        const res = await fetch(`${api.url}${path}`, { method: "POST", headers: { cookie, origin: api.url, "x-csrf-token": token, "content-type": "application/json" }, body: JSON.stringify(json) })
+        const res = await fetch(`${api.url}${path}`, {
+          method: "POST",
+          headers: { cookie, origin: api.url, "x-csrf-token": token, "content-type": "application/json" },
+          body: JSON.stringify(json)
+        })
         noServerError(path, { status: res.status, text: await res.text() })
       }),
       runs
     )
     await fc.assert(
       fc.asyncProperty(fc.constantFrom("products", "orders", "promotions", "users", "audit_log"), segment(), async (resource, q) => {
-        for (const url of [`/admin/api/resources/${resource}/search/${q}`, `/admin/api/resources/${resource}/actions/list?filters.id=${q}`, `/admin/api/resources/${resource}/records/${q}/show`]) {
+        for (const url of [
+          `/admin/api/resources/${resource}/search/${q}`,
+          `/admin/api/resources/${resource}/actions/list?filters.id=${q}`,
+          `/admin/api/resources/${resource}/records/${q}/show`
+        ]) {
           const res = await fetch(`${api.url}${url}`, { headers: { cookie } })
           noServerError(url, { status: res.status, text: await res.text() })
         }

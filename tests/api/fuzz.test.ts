@@ -20,9 +20,31 @@ let leaver = ""
 let known: { checkoutId: string; orderId: string; phone: string }
 
 const TABLES = [
-  "users", "otp_codes", "user_sessions", "carts", "cart_items", "checkouts", "orders", "order_lines", "order_snapshots", "order_timeline",
-  "inventory_reservations", "incentive_burns", "loyalty_ledger", "ledger_transactions", "ledger_entries", "mpesa_stk_requests", "mpesa_callbacks",
-  "outbox", "exceptions", "notifications", "products", "variants", "inventory", "disputes", "commissions"
+  "users",
+  "otp_codes",
+  "user_sessions",
+  "carts",
+  "cart_items",
+  "checkouts",
+  "orders",
+  "order_lines",
+  "order_snapshots",
+  "order_timeline",
+  "inventory_reservations",
+  "incentive_burns",
+  "loyalty_ledger",
+  "ledger_transactions",
+  "ledger_entries",
+  "mpesa_stk_requests",
+  "mpesa_callbacks",
+  "outbox",
+  "exceptions",
+  "notifications",
+  "products",
+  "variants",
+  "inventory",
+  "disputes",
+  "commissions"
 ]
 const fingerprint = async () => {
   const counts = await db.sql.unsafe(`select ${TABLES.map((t) => `(select count(*) from ${t})::int as ${t}`).join(", ")},
@@ -38,7 +60,11 @@ beforeAll(async () => {
   // Many sessions, so the 100-requests-per-minute limit does not hide the endpoints behind 429s.
   buyerTokens = await Promise.all(Array.from({ length: 12 }, () => sessionFor(db.sql, buyer.id)))
   sellerTokens = await Promise.all(Array.from({ length: 12 }, () => sessionFor(db.sql, shop.seller.id)))
-  const placed = await call(api, "POST", "/api/v1/checkouts", { token: buyerTokens[0]!, headers: { "idempotency-key": "fuzz-seed" }, body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 1 }] } })
+  const placed = await call(api, "POST", "/api/v1/checkouts", {
+    token: buyerTokens[0]!,
+    headers: { "idempotency-key": "fuzz-seed" },
+    body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 1 }] }
+  })
   leaver = (await newBuyer(db.sql)).id
   known = { checkoutId: placed.body.checkoutId, orderId: placed.body.orders[0].orderId, phone: buyer.phone }
 })
@@ -60,16 +86,20 @@ const examples = (): Record<string, unknown> => ({
   "put /api/v1/seller/products/:id/commission": { commissionRateBps: 500 },
   "put /api/v1/seller/inventory/:id": { onHand: 10 },
   "post /api/v1/seller/orders/:id/reject": { reason: "sold out" },
-  "post /api/v1/payments/mpesa/callback/:secret": { Body: { stkCallback: { MerchantRequestID: "1", CheckoutRequestID: "ws_CO_1", ResultCode: 1032, ResultDesc: "Request cancelled by user" } } }
+  "post /api/v1/payments/mpesa/callback/:secret": {
+    Body: { stkCallback: { MerchantRequestID: "1", CheckoutRequestID: "ws_CO_1", ResultCode: 1032, ResultDesc: "Request cancelled by user" } }
+  }
 })
 
-const idFor = () => fc.constantFrom(known.checkoutId, known.orderId, shop.dress.productId, shop.dress.variantId, "nope", "x".repeat(120), "%00", "..", "a b", "ord_1", "a\u0000b")
+const idFor = () =>
+  fc.constantFrom(known.checkoutId, known.orderId, shop.dress.productId, shop.dress.variantId, "nope", "x".repeat(120), "%00", "..", "a b", "ord_1", "a\u0000b")
 
 /** Sent as they are (not re-encoded): NUL, bytes that are not UTF-8, an overlong and a surrogate encoding. */
 const rawSegment = () => fc.constantFrom("%00", "%FF", "abc%C3", "%ED%A0%80", "%C0%AF", "x%00y")
 
 /** Strings a database cannot hold, and ones too big to be anybody's field. */
-const hostile = () => fc.oneof(fc.constantFrom("\u0000", "a\u0000b", "\ud800", "x\udfffy", "x".repeat(20_000), "é".repeat(5_000)), fc.string({ unit: "binary" }))
+const hostile = () =>
+  fc.oneof(fc.constantFrom("\u0000", "a\u0000b", "\ud800", "x\udfffy", "x".repeat(20_000), "é".repeat(5_000)), fc.string({ unit: "binary" }))
 
 const mutate = (base: unknown): fc.Arbitrary<unknown> =>
   typeof base !== "object" || base === null || Object.keys(base).length === 0
@@ -77,7 +107,12 @@ const mutate = (base: unknown): fc.Arbitrary<unknown> =>
     : fc.oneof(
         fc.jsonValue(),
         fc.constant(base),
-        fc.record({ key: fc.constantFrom(...Object.keys(base), "extra"), value: fc.oneof(fc.jsonValue(), fc.constant(null), fc.constant(-1), fc.constant(1e308), fc.string(), hostile()) }).map(({ key, value }) => ({ ...base, [key]: value })),
+        fc
+          .record({
+            key: fc.constantFrom(...Object.keys(base), "extra"),
+            value: fc.oneof(fc.jsonValue(), fc.constant(null), fc.constant(-1), fc.constant(1e308), fc.string(), hostile())
+          })
+          .map(({ key, value }) => ({ ...base, [key]: value })),
         fc.record({ key: fc.constantFrom(...Object.keys(base)), value: hostile() }).map(({ key, value }) => ({ ...base, [`${key}\u0000`]: value })),
         fc.constantFrom(...Object.keys(base)).map((key) => Object.fromEntries(Object.entries(base).filter(([k]) => k !== key)))
       )
@@ -96,8 +131,14 @@ const requestFor = (e: (typeof endpoints)[number]) => {
   const base = examples()[`${e.method} ${e.path}`] ?? {}
   return fc.record({
     id: fc.oneof({ weight: 4, arbitrary: idFor().map((id) => encodeURIComponent(id)) }, { weight: 1, arbitrary: rawSegment() }),
-    query: fc.dictionary(fc.constantFrom(...QUERY_KEYS), fc.oneof(fc.string(), fc.constantFrom("-1", "1e9", "KE-047", "0", "abc", "\u0000", "\ud800", "x".repeat(1_500)))),
-    rawQuery: fc.option(fc.tuple(fc.constantFrom(...QUERY_KEYS), rawSegment()).map(([k, v]) => `${k}=${v}`), { nil: undefined }),
+    query: fc.dictionary(
+      fc.constantFrom(...QUERY_KEYS),
+      fc.oneof(fc.string(), fc.constantFrom("-1", "1e9", "KE-047", "0", "abc", "\u0000", "\ud800", "x".repeat(1_500)))
+    ),
+    rawQuery: fc.option(
+      fc.tuple(fc.constantFrom(...QUERY_KEYS), rawSegment()).map(([k, v]) => `${k}=${v}`),
+      { nil: undefined }
+    ),
     body: fc.oneof(
       { weight: 3, arbitrary: mutate(base).map((b) => ({ json: b })) },
       { weight: 1, arbitrary: fc.string().map((raw) => ({ raw })) },
@@ -119,12 +160,16 @@ describe("fuzzing every endpoint", () => {
           // logging out ends tokens: those endpoints get a fresh token of a buyer of their own, so the others keep theirs
           const token = e.path.startsWith("/api/v1/auth/logout")
             ? await sessionFor(db.sql, leaver)
-            : e.path.includes("/seller/") ? sellerTokens[t++ % sellerTokens.length]! : buyerTokens[t++ % buyerTokens.length]!
+            : e.path.includes("/seller/")
+              ? sellerTokens[t++ % sellerTokens.length]!
+              : buyerTokens[t++ % buyerTokens.length]!
           const before = await fingerprint()
           const withBody = e.method !== "get" && e.method !== "delete"
           const res = await call(api, e.method.toUpperCase(), `${path}${qs ? `?${qs}` : ""}`, {
             token,
-            ...(r.idempotencyKey !== undefined && /^[\x21-\x7e]*$/.test(r.idempotencyKey) && r.idempotencyKey !== "" && { headers: { "idempotency-key": r.idempotencyKey } }),
+            ...(r.idempotencyKey !== undefined &&
+              /^[\x21-\x7e]*$/.test(r.idempotencyKey) &&
+              r.idempotencyKey !== "" && { headers: { "idempotency-key": r.idempotencyKey } }),
             ...(withBody && ("raw" in r.body ? { raw: r.body.raw } : { body: r.body.json }))
           })
           expect(res.status, `${e.method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(500)

@@ -28,7 +28,11 @@ beforeAll(async () => {
   sellerX = await sessionFor(db.sql, shopX.seller.id)
   sellerY = await sessionFor(db.sql, shopY.seller.id)
   await call(api, "POST", "/api/v1/cart/items", { token: alice.token, body: { variantId: shopX.dress.variantId } })
-  const placed = await call(api, "POST", "/api/v1/checkouts", { token: alice.token, headers: { "idempotency-key": "iso-1" }, body: { destination: "KE-047-westlands", items: [{ variantId: shopX.basket.variantId, quantity: 1 }] } })
+  const placed = await call(api, "POST", "/api/v1/checkouts", {
+    token: alice.token,
+    headers: { "idempotency-key": "iso-1" },
+    body: { destination: "KE-047-westlands", items: [{ variantId: shopX.basket.variantId, quantity: 1 }] }
+  })
   aliceCheckout = placed.body.checkoutId
   aliceOrder = placed.body.orders[0].orderId
   const pay = await call(api, "POST", `/api/v1/checkouts/${aliceCheckout}/payments`, { token: alice.token, body: { phone: alice.phone } })

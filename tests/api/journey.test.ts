@@ -104,12 +104,29 @@ describe("buyer journey over HTTP", () => {
     const confirmed = await call(api, "POST", `/api/v1/orders/${orderId}/confirm`, { token })
     expect(confirmed.status).toBe(200)
     expect(confirmed.body.state).toBe("COMPLETED")
-    expect(confirmed.body.timeline.map((t: { to: string }) => t.to)).toEqual(["PENDING_PAYMENT", "PAID", "ACCEPTED", "DISPATCHED", "PICKED_UP", "IN_TRANSIT", "DELIVERED", "COMPLETED"])
+    expect(confirmed.body.timeline.map((t: { to: string }) => t.to)).toEqual([
+      "PENDING_PAYMENT",
+      "PAID",
+      "ACCEPTED",
+      "DISPATCHED",
+      "PICKED_UP",
+      "IN_TRANSIT",
+      "DELIVERED",
+      "COMPLETED"
+    ])
     const statement = await call(api, "GET", "/api/v1/seller/statement", { token: sellerToken })
     expect(statement.status).toBe(200)
     // 6,200 base: fee 310, seller 5,890.
     expect(statement.body.balance).toEqual({ amount: 5_890_00, currency: "KES" })
-    expect(statement.body.orders).toEqual([{ orderId, base: { amount: 6_200_00, currency: "KES" }, platformFee: { amount: 310_00, currency: "KES" }, commission: { amount: 0, currency: "KES" }, net: { amount: 5_890_00, currency: "KES" } }])
+    expect(statement.body.orders).toEqual([
+      {
+        orderId,
+        base: { amount: 6_200_00, currency: "KES" },
+        platformFee: { amount: 310_00, currency: "KES" },
+        commission: { amount: 0, currency: "KES" },
+        net: { amount: 5_890_00, currency: "KES" }
+      }
+    ])
     const orders = await call(api, "GET", "/api/v1/orders", { token })
     expect(orders.body.items.map((o: { orderId: string }) => o.orderId)).toEqual([orderId])
     expect(userId).toMatch(/^usr_/)
@@ -129,7 +146,11 @@ describe("buyer journey over HTTP", () => {
     expect(withoutCode.status).toBe(409)
     expect(withoutCode.body.code).toBe("CHECKOUT.IDEMPOTENCY_KEY_REUSED")
     // Naming items in the body under a key first used for the cart is a different request too.
-    const withItems = await call(api, "POST", "/api/v1/checkouts", { token, headers, body: { ...body, items: [{ variantId: shop.dress.variantId, quantity: 1 }] } })
+    const withItems = await call(api, "POST", "/api/v1/checkouts", {
+      token,
+      headers,
+      body: { ...body, items: [{ variantId: shop.dress.variantId, quantity: 1 }] }
+    })
     expect(withItems.status).toBe(409)
     expect(withItems.body.code).toBe("CHECKOUT.IDEMPOTENCY_KEY_REUSED")
   })
@@ -138,7 +159,16 @@ describe("buyer journey over HTTP", () => {
     const doc = await call(api, "GET", "/api/openapi.json")
     expect(doc.status).toBe(200)
     expect(doc.body.openapi).toBe("3.1.0")
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/api/v1/auth/otp", "/api/v1/checkouts", "/api/v1/checkouts/{id}/payments", "/api/v1/payments/mpesa/callback/{secret}", "/api/v1/seller/statement", "/dev/messages"]))
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        "/api/v1/auth/otp",
+        "/api/v1/checkouts",
+        "/api/v1/checkouts/{id}/payments",
+        "/api/v1/payments/mpesa/callback/{secret}",
+        "/api/v1/seller/statement",
+        "/dev/messages"
+      ])
+    )
     const otp = doc.body.paths["/api/v1/auth/otp"].post
     expect(otp.requestBody.content["application/json"].schema.required).toEqual(["phone"])
     expect(otp.responses["429"].content["application/problem+json"].schema.$ref).toBe("#/components/schemas/Problem")

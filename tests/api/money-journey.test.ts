@@ -44,7 +44,12 @@ beforeAll(async () => {
   }
   shops = [await open(), await open()]
   // Westlands has its own zone (KES 600 flat, no free-over), served by one rider.
-  await insertZone(db.sql, { id: "zone_journey_westlands", name: "Westlands", covers: ["KE-047-westlands"], rates: [{ id: "rate_journey_flat", kind: "FLAT", amount: 600_00 }] })
+  await insertZone(db.sql, {
+    id: "zone_journey_westlands",
+    name: "Westlands",
+    covers: ["KE-047-westlands"],
+    rates: [{ id: "rate_journey_flat", kind: "FLAT", amount: 600_00 }]
+  })
   await seedRider(db.sql, RIDER.id, RIDER.phone, "zone_journey_westlands", RIDER.name)
   // KES 300 off, once per buyer, above the shops' 10% promotion.
   await insertPromotion(db.sql, {
@@ -66,8 +71,13 @@ afterAll(async () => {
 /** A dress from the first shop and a basket from the second, through the cart, checked out and paid by STK push. */
 const buyFromBoth = async () => {
   const buyer = await newBuyer(db.sql)
-  for (const item of [shops[0]!.dress, shops[1]!.basket]) expect((await call(api, "POST", "/api/v1/cart/items", { token: buyer.token, body: { variantId: item.variantId, quantity: 1 } })).status).toBe(201)
-  const placed = await call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": `money-${buyer.id}` }, body: { destination: "KE-047-westlands" } })
+  for (const item of [shops[0]!.dress, shops[1]!.basket])
+    expect((await call(api, "POST", "/api/v1/cart/items", { token: buyer.token, body: { variantId: item.variantId, quantity: 1 } })).status).toBe(201)
+  const placed = await call(api, "POST", "/api/v1/checkouts", {
+    token: buyer.token,
+    headers: { "idempotency-key": `money-${buyer.id}` },
+    body: { destination: "KE-047-westlands" }
+  })
   expect(placed.status, JSON.stringify(placed.body)).toBe(201)
   const checkoutId = placed.body.checkoutId as string
   const orders = placed.body.orders as Array<{ orderId: string; storeId: string; total: { amount: number } }>
@@ -89,7 +99,9 @@ const deliver = async (buyerPhone: string, o: { orderId: string; storeId: string
   expect(dispatched.body).toMatchObject({ carrier: "RIDER", riderName: RIDER.name })
   const message = await eventually(`handover code for ${o.orderId}`, async () => {
     const inbox = await call(api, "GET", `/dev/messages?to=${buyerPhone}&limit=100`)
-    return (inbox.body.items as Array<{ template: string; params: Array<string> }>).find((m) => m.template === "order_dispatched_with_code" && m.params[0] === o.orderId)
+    return (inbox.body.items as Array<{ template: string; params: Array<string> }>).find(
+      (m) => m.template === "order_dispatched_with_code" && m.params[0] === o.orderId
+    )
   })
   const rider = await sessionFor(db.sql, RIDER.id)
   const job = (status: Record<string, unknown>) => call(api, "POST", `/api/v1/rider/jobs/${dispatched.body.jobId}/status`, { token: rider, body: status })
@@ -104,14 +116,19 @@ const processed = (token: string, n: number) =>
     const rows = await db.sql`select outcome from mpesa_callbacks where callback_token = ${token} and processed_at is not null order by id`
     return rows.length >= n ? rows.map((r) => String(r["outcome"])) : undefined
   })
-const exceptionsOn = async (kind: string, entityId: string) => Number((await db.sql`select count(*)::int as n from exceptions where kind = ${kind} and entity_id = ${entityId}`)[0]!["n"])
-const ledgerSnapshot = async () => (await db.sql`select account, account_ref, sum(amount)::bigint as b from ledger_entries group by account, account_ref order by account, account_ref`).map((r) => `${r["account"]}:${r["account_ref"]}=${r["b"]}`)
+const exceptionsOn = async (kind: string, entityId: string) =>
+  Number((await db.sql`select count(*)::int as n from exceptions where kind = ${kind} and entity_id = ${entityId}`)[0]!["n"])
+const ledgerSnapshot = async () =>
+  (await db.sql`select account, account_ref, sum(amount)::bigint as b from ledger_entries group by account, account_ref order by account, account_ref`).map(
+    (r) => `${r["account"]}:${r["account_ref"]}=${r["b"]}`
+  )
 
 describe("money journey over HTTP with the worker running (issue 10, done means)", () => {
   it("two-seller cart with a once-per-buyer promotion -> STK -> rider delivers both -> both refunded (refunds = charge) -> a rider paid by B2C -> forged B2C results change nothing", async () => {
     // 1. The limited promotion goes to one order only; the checkout succeeds.
     const first = await buyFromBoth()
-    const burns = await db.sql`select promotion_id, order_id from incentive_burns where checkout_id = ${first.checkoutId} and incentive_kind = 'PROMOTION' order by promotion_id`
+    const burns =
+      await db.sql`select promotion_id, order_id from incentive_burns where checkout_id = ${first.checkoutId} and incentive_kind = 'PROMOTION' order by promotion_id`
     expect(burns.map((b) => b["promotion_id"])).toEqual(["promo_api_10", ONCE])
     expect(new Set(burns.map((b) => b["order_id"])).size).toBe(2)
     // Orders are priced in seller-id order: the first takes KES 300 off, the other the shops' 10%.
@@ -125,12 +142,18 @@ describe("money journey over HTTP with the worker running (issue 10, done means)
     // 2. Delivered by the rider, disputed, refunded in full by B2C: the refunds sum to the charge.
     for (const o of first.orders) await deliver(first.buyer.phone, o)
     for (const o of first.orders) {
-      const disputed = await call(api, "POST", `/api/v1/orders/${o.orderId}/disputes`, { token: first.buyer.token, body: { description: "not what was pictured" } })
+      const disputed = await call(api, "POST", `/api/v1/orders/${o.orderId}/disputes`, {
+        token: first.buyer.token,
+        body: { description: "not what was pictured" }
+      })
       expect(disputed.status, JSON.stringify(disputed.body)).toBe(201)
-      expect(await api.runtime.runPromise(resolveDispute(OPS, { orderId: OrderId.make(o.orderId), outcome: "REFUND", note: "seller agrees: refund in full" }))).toEqual({ orderId: o.orderId, state: "REFUNDED" })
+      expect(
+        await api.runtime.runPromise(resolveDispute(OPS, { orderId: OrderId.make(o.orderId), outcome: "REFUND", note: "seller agrees: refund in full" }))
+      ).toEqual({ orderId: o.orderId, state: "REFUNDED" })
     }
     const refunds = await eventually("both refunds confirmed", async () => {
-      const rows = await db.sql`select order_id, amount, disbursed, phone, status, originator_conversation_id as ocid from refunds where order_id in ${db.sql(first.orders.map((o) => o.orderId))}`
+      const rows =
+        await db.sql`select order_id, amount, disbursed, phone, status, originator_conversation_id as ocid from refunds where order_id in ${db.sql(first.orders.map((o) => o.orderId))}`
       return rows.length === 2 && rows.every((r) => r["status"] === "SUCCEEDED") ? rows : undefined
     })
     expect(refunds.reduce((s, r) => s + Number(r["amount"]), 0)).toBe(first.charge)
@@ -147,16 +170,20 @@ describe("money journey over HTTP with the worker running (issue 10, done means)
     // 3. A second checkout from both sellers completes: the rider earns 2 × KES 600 and is paid by B2C.
     const second = await buyFromBoth()
     for (const o of second.orders) await deliver(second.buyer.phone, o)
-    for (const o of second.orders) expect((await call(api, "POST", `/api/v1/orders/${o.orderId}/confirm`, { token: second.buyer.token })).body.state).toBe("COMPLETED")
+    for (const o of second.orders)
+      expect((await call(api, "POST", `/api/v1/orders/${o.orderId}/confirm`, { token: second.buyer.token })).body.state).toBe("COMPLETED")
     expect(await balance(db.sql, "SHIPPING_PAYABLE", RIDER.id)).toBe(-1_200_00)
     const earnings = await call(api, "GET", "/api/v1/rider/earnings", { token: await sessionFor(db.sql, RIDER.id) })
-    expect(earnings.body.balances).toEqual([{ earned: { amount: 1_200_00, currency: "KES" }, paidOut: { amount: 0, currency: "KES" }, owed: { amount: 1_200_00, currency: "KES" } }])
+    expect(earnings.body.balances).toEqual([
+      { earned: { amount: 1_200_00, currency: "KES" }, paidOut: { amount: 0, currency: "KES" }, owed: { amount: 1_200_00, currency: "KES" } }
+    ])
 
     // The rider's Result is held back so the forgeries can arrive first.
     api.fake.scriptB2C(RIDER.phone, { resultCode: 0, noResult: true })
     const batchId = await selectAndApprove(api, FINANCE, FRIDAY)
     const payout = await eventually("rider payout submitted", async () => {
-      const [p] = await db.sql`select id, payee_kind, amount, status, originator_conversation_id as ocid, callback_token as token from payouts where batch_id = ${batchId} and payee_id = ${RIDER.id}`
+      const [p] =
+        await db.sql`select id, payee_kind, amount, status, originator_conversation_id as ocid, callback_token as token from payouts where batch_id = ${batchId} and payee_id = ${RIDER.id}`
       return p?.["status"] === "SUBMITTED" ? p : undefined
     })
     expect(payout).toMatchObject({ payee_kind: "RIDER", amount: 1_200_00 })
@@ -172,7 +199,11 @@ describe("money journey over HTTP with the worker running (issue 10, done means)
     const before = await ledgerSnapshot()
 
     // 4a. A failure naming a ConversationID Daraja never gave us, at the payout's own URL: forged, nothing changes.
-    await api.fake.sendB2CResult(ocid, { resultCode: 1, resultDesc: "The balance is insufficient for the transaction.", conversationId: "AG_20261120_forged0000000001" })
+    await api.fake.sendB2CResult(ocid, {
+      resultCode: 1,
+      resultDesc: "The balance is insufficient for the transaction.",
+      conversationId: "AG_20261120_forged0000000001"
+    })
     expect(await processed(token, 1)).toEqual(["FORGED"])
     expect(await exceptionsOn("B2C_RESULT_FORGED", payoutId)).toBe(1)
     // 4b. A result to a result URL we never handed out: unknown, nothing changes.

@@ -20,7 +20,11 @@ afterAll(async () => {
 
 const paidOrder = async (variantId: string, quantity = 1) => {
   const buyer = await newBuyer(db.sql)
-  const placed = await call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": `s-${buyer.id}` }, body: { destination: "KE-047-westlands", items: [{ variantId, quantity }] } })
+  const placed = await call(api, "POST", "/api/v1/checkouts", {
+    token: buyer.token,
+    headers: { "idempotency-key": `s-${buyer.id}` },
+    body: { destination: "KE-047-westlands", items: [{ variantId, quantity }] }
+  })
   const pay = await call(api, "POST", `/api/v1/checkouts/${placed.body.checkoutId}/payments`, { token: buyer.token, body: { phone: buyer.phone } })
   await api.fake.sendCallback(pay.body.checkoutRequestId)
   await drainOutbox(api, db.sql)
@@ -31,7 +35,13 @@ describe("seller API", () => {
   it("a new product goes to PENDING_REVIEW and is not on sale; a non-material edit keeps VERIFIED, a material one sends it back to review", async () => {
     const created = await call(api, "POST", "/api/v1/seller/products", {
       token: seller,
-      body: { title: "Kikoi wrap", basePrice: { amount: 1_800_00, currency: "KES" }, media: ["https://img.example/kikoi.jpg"], commissionRateBps: 700, variants: [{ sku: `KIKOI-${Date.now()}`, attributes: { colour: "blue" }, weightGrams: 300, stock: 12 }] }
+      body: {
+        title: "Kikoi wrap",
+        basePrice: { amount: 1_800_00, currency: "KES" },
+        media: ["https://img.example/kikoi.jpg"],
+        commissionRateBps: 700,
+        variants: [{ sku: `KIKOI-${Date.now()}`, attributes: { colour: "blue" }, weightGrams: 300, stock: 12 }]
+      }
     })
     expect(created.status).toBe(201)
     expect(created.body).toMatchObject({ state: "PENDING_REVIEW", commissionRateBps: 700, variants: [{ onHand: 12, reserved: 0 }] })
@@ -48,7 +58,8 @@ describe("seller API", () => {
     const tooHigh = await call(api, "PUT", `/api/v1/seller/products/${id}/commission`, { token: seller, body: { commissionRateBps: 9_000 } })
     expect(tooHigh).toMatchObject({ status: 400, body: { code: "REQUEST.INVALID" } })
     // Every change is a PRODUCT_UPDATED event (for the seller's webhook), the refused one excepted.
-    const events = await db.sql`select payload->>'change' as change, payload->>'state' as state from outbox where event_type = 'PRODUCT_UPDATED' and aggregate_id = ${id} order by seq`
+    const events =
+      await db.sql`select payload->>'change' as change, payload->>'state' as state from outbox where event_type = 'PRODUCT_UPDATED' and aggregate_id = ${id} order by seq`
     expect(events).toEqual([
       { change: "CREATED", state: "PENDING_REVIEW" },
       { change: "EDITED", state: "VERIFIED" },
@@ -59,9 +70,20 @@ describe("seller API", () => {
 
   it("stock: set on hand, but never below what unpaid checkouts hold", async () => {
     const buyer = await newBuyer(db.sql)
-    await call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": "hold-3" }, body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 3 }] } })
-    expect((await call(api, "PUT", `/api/v1/seller/inventory/${shop.basket.variantId}`, { token: seller, body: { onHand: 2 } })).body).toMatchObject({ status: 409, code: "INVENTORY.BELOW_RESERVED" })
-    expect((await call(api, "PUT", `/api/v1/seller/inventory/${shop.basket.variantId}`, { token: seller, body: { onHand: 40 } })).body).toEqual({ variantId: shop.basket.variantId, onHand: 40, reserved: 3 })
+    await call(api, "POST", "/api/v1/checkouts", {
+      token: buyer.token,
+      headers: { "idempotency-key": "hold-3" },
+      body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 3 }] }
+    })
+    expect((await call(api, "PUT", `/api/v1/seller/inventory/${shop.basket.variantId}`, { token: seller, body: { onHand: 2 } })).body).toMatchObject({
+      status: 409,
+      code: "INVENTORY.BELOW_RESERVED"
+    })
+    expect((await call(api, "PUT", `/api/v1/seller/inventory/${shop.basket.variantId}`, { token: seller, body: { onHand: 40 } })).body).toEqual({
+      variantId: shop.basket.variantId,
+      onHand: 40,
+      reserved: 3
+    })
   })
 
   it("rejecting a paid order cancels it with a full refund; accepting a cancelled one is a conflict naming both states", async () => {

@@ -80,7 +80,12 @@ export interface Reply {
   readonly body: any // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read JSON freely
 }
 
-export const call = async (api: { readonly url: string }, method: string, path: string, options: { body?: unknown; raw?: string | Uint8Array; token?: string; headers?: Record<string, string> } = {}): Promise<Reply> => {
+export const call = async (
+  api: { readonly url: string },
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string | Uint8Array; token?: string; headers?: Record<string, string> } = {}
+): Promise<Reply> => {
   const res = await fetch(`${api.url}${path}`, {
     method,
     headers: {
@@ -135,12 +140,33 @@ export const seedShop = async (sql: Sql, options: { readonly promotions?: boolea
   await insertStore(sql, { id: storeId, ownerId: seller.id, name: `Duka ${k}` })
   const dress = { productId: `prd_dress_${k}`, variantId: `var_dress_${k}` }
   const basket = { productId: `prd_basket_${k}`, variantId: `var_basket_${k}` }
-  await insertProduct(sql, { id: dress.productId, storeId, title: "Kitenge dress", description: "Hand-printed cotton kitenge dress (nguo ya kitenge)", price: 2_500_00, commissionBps: 1_000 })
+  await insertProduct(sql, {
+    id: dress.productId,
+    storeId,
+    title: "Kitenge dress",
+    description: "Hand-printed cotton kitenge dress (nguo ya kitenge)",
+    price: 2_500_00,
+    commissionBps: 1_000
+  })
   await insertVariant(sql, { id: dress.variantId, productId: dress.productId, sku: `DRESS-${k}`, weightGrams: 400, storeId, onHand: 50 })
-  await insertProduct(sql, { id: basket.productId, storeId, title: "Sisal kiondo basket", description: "Woven sisal basket with leather straps", price: 1_200_00 })
+  await insertProduct(sql, {
+    id: basket.productId,
+    storeId,
+    title: "Sisal kiondo basket",
+    description: "Woven sisal basket with leather straps",
+    price: 1_200_00
+  })
   await insertVariant(sql, { id: basket.variantId, productId: basket.productId, sku: `BASKET-${k}`, weightGrams: 500, storeId, onHand: 50 })
   if (options.promotions !== false) {
-    await insertZone(sql, { id: "zone_nbi_api", name: "Nairobi", covers: ["KE-047"], rates: [{ id: "rate_nbi_api_flat", kind: "FLAT", amount: 250_00 }, { id: "rate_nbi_api_free", kind: "FREE_OVER", threshold: 5_000_00 }] })
+    await insertZone(sql, {
+      id: "zone_nbi_api",
+      name: "Nairobi",
+      covers: ["KE-047"],
+      rates: [
+        { id: "rate_nbi_api_flat", kind: "FLAT", amount: 250_00 },
+        { id: "rate_nbi_api_free", kind: "FREE_OVER", threshold: 5_000_00 }
+      ]
+    })
     await insertPromotion(sql, {
       id: "promo_api_10",
       name: "10% off everything (up to KES 500)",
@@ -150,7 +176,13 @@ export const seedShop = async (sql: Sql, options: { readonly promotions?: boolea
       scope: { _tag: "EVERYTHING" },
       effect: { _tag: "PERCENT_OFF", bps: 1_000, cap: { amount: 500_00, currency: "KES" } }
     })
-    await insertDiscountCode(sql, { id: "code_api_karibu", code: "KARIBU", expiresAt: new Date(Date.now() + 86_400_000 * 30), effect: { _tag: "AMOUNT_OFF", amount: { amount: 200_00, currency: "KES" } }, minSubtotal: 1_000_00 })
+    await insertDiscountCode(sql, {
+      id: "code_api_karibu",
+      code: "KARIBU",
+      expiresAt: new Date(Date.now() + 86_400_000 * 30),
+      effect: { _tag: "AMOUNT_OFF", amount: { amount: 200_00, currency: "KES" } },
+      minSubtotal: 1_000_00
+    })
   }
   return { seller, storeId, dress, basket }
 }

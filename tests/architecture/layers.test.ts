@@ -92,7 +92,8 @@ describe("layer rule (dependency-cruiser)", () => {
     const r = await cruise({
       "adapters/daraja/callbacks.ts": "export const CALLBACK_ACK = 1\n",
       "adapters/postgres/cart-store.ts": "export const CartStoreLive = 1\n",
-      "composition/platform.ts": 'import { CartStoreLive } from "../adapters/postgres/cart-store.js"\nexport const layer = CartStoreLive\nexport type PlatformRuntime = number\n',
+      "composition/platform.ts":
+        'import { CartStoreLive } from "../adapters/postgres/cart-store.js"\nexport const layer = CartStoreLive\nexport type PlatformRuntime = number\n',
       "composition/main.ts": 'import { serve } from "../adapters/http/server.js"\nimport { layer } from "./platform.js"\nexport const m = [serve, layer]\n',
       "adapters/http/server.ts":
         'import type { PlatformRuntime } from "../../composition/platform.js"\nimport { CALLBACK_ACK } from "../daraja/callbacks.js"\nexport const serve = (r: PlatformRuntime) => [r, CALLBACK_ACK]\n'

@@ -44,7 +44,9 @@ beforeAll(async () => {
   const [row] = await db.sql<Array<{ id: string; email: string }>>`select id, email from admin_users`
   actors.PLATFORM_ADMIN = { id: row!.id, email: row!.email, role: "PLATFORM_ADMIN" }
   for (const role of ["CATALOG_REVIEWER", "FINANCE", "AUDITOR"] as const) {
-    const created = Either.getOrThrow(await go(createAdminUser(actors.PLATFORM_ADMIN, { email: `${role.toLowerCase()}@amana.test`, role, password: "another-long-password" })))
+    const created = Either.getOrThrow(
+      await go(createAdminUser(actors.PLATFORM_ADMIN, { email: `${role.toLowerCase()}@amana.test`, role, password: "another-long-password" }))
+    )
     actors[role] = { id: created.id, email: created.email, role }
   }
 })
@@ -53,7 +55,14 @@ afterAll(async () => {
 })
 
 const pendingProduct = async (id: string) => {
-  await insertProduct(db.sql, { id, storeId: "sto_kitenge_house", title: `Product ${id}`, price: 1_000_00, state: "PENDING_REVIEW", media: [`https://img.example/${id}.jpg`] })
+  await insertProduct(db.sql, {
+    id,
+    storeId: "sto_kitenge_house",
+    title: `Product ${id}`,
+    price: 1_000_00,
+    state: "PENDING_REVIEW",
+    media: [`https://img.example/${id}.jpg`]
+  })
   await insertVariant(db.sql, { id: `${id}_v1`, productId: id, sku: `SKU-${id}`, weightGrams: 100, storeId: "sto_kitenge_house", onHand: 3 })
 }
 
@@ -100,11 +109,22 @@ describe("audit entry and events in the same transaction", () => {
   it("a verification writes the product, one audit row and one PRODUCT_VERIFIED event together", async () => {
     await pendingProduct("prd_uc_verify")
     Either.getOrThrow(await go(decideProduct(actors.CATALOG_REVIEWER, { id: "prd_uc_verify", decision: "VERIFY", reason: "looks right" })))
-    const audit = await db.sql<Array<{ seq: number; actor_id: string; actor_role: string; action: string; before: unknown; after: { state: string }; reason: string }>>`
+    const audit = await db.sql<
+      Array<{ seq: number; actor_id: string; actor_role: string; action: string; before: unknown; after: { state: string }; reason: string }>
+    >`
       select seq, actor_id, actor_role, action, before, after, reason from audit_log where entity_id = 'prd_uc_verify'`
     expect(audit).toHaveLength(1)
-    expect(audit[0]).toMatchObject({ actor_id: actors.CATALOG_REVIEWER.id, actor_role: "CATALOG_REVIEWER", action: "PRODUCT.VERIFY", before: { state: "PENDING_REVIEW" }, after: { state: "VERIFIED" }, reason: "looks right" })
-    const events = await db.sql<Array<{ event_type: string; payload: { auditSeq: number; adminId: string } }>>`select event_type, payload from outbox where aggregate_id = 'prd_uc_verify'`
+    expect(audit[0]).toMatchObject({
+      actor_id: actors.CATALOG_REVIEWER.id,
+      actor_role: "CATALOG_REVIEWER",
+      action: "PRODUCT.VERIFY",
+      before: { state: "PENDING_REVIEW" },
+      after: { state: "VERIFIED" },
+      reason: "looks right"
+    })
+    const events = await db.sql<
+      Array<{ event_type: string; payload: { auditSeq: number; adminId: string } }>
+    >`select event_type, payload from outbox where aggregate_id = 'prd_uc_verify'`
     expect(events).toHaveLength(1)
     expect(events[0]).toMatchObject({ event_type: "PRODUCT_VERIFIED", payload: { auditSeq: audit[0]!.seq, adminId: actors.CATALOG_REVIEWER.id } })
   })
@@ -112,7 +132,9 @@ describe("audit entry and events in the same transaction", () => {
   it("when the outbox fails, the change and its audit entry roll back with it", async () => {
     await pendingProduct("prd_uc_rollback")
     const failingOutbox = { append: () => Effect.fail(new StoreUnavailable({ detail: "outbox down" })) }
-    const outcome = await go(decideProduct(actors.CATALOG_REVIEWER, { id: "prd_uc_rollback", decision: "VERIFY" }).pipe(Effect.provideService(Outbox, failingOutbox)))
+    const outcome = await go(
+      decideProduct(actors.CATALOG_REVIEWER, { id: "prd_uc_rollback", decision: "VERIFY" }).pipe(Effect.provideService(Outbox, failingOutbox))
+    )
     expect(tag(outcome)).toBe("StoreUnavailable")
     expect(await db.sql`select state from products where id = 'prd_uc_rollback'`).toEqual([{ state: "PENDING_REVIEW" }])
     expect(await db.sql`select 1 from audit_log where entity_id = 'prd_uc_rollback'`).toHaveLength(0)
@@ -122,7 +144,9 @@ describe("audit entry and events in the same transaction", () => {
     await pendingProduct("prd_uc_reject")
     expect(tag(await go(decideProduct(actors.CATALOG_REVIEWER, { id: "prd_uc_reject", decision: "REJECT", reason: "  " })))).toBe("AdminInvalidInput")
     Either.getOrThrow(await go(decideProduct(actors.CATALOG_REVIEWER, { id: "prd_uc_reject", decision: "REJECT", reason: "blurry photos" })))
-    expect(await db.sql`select state, rejection_reason from products where id = 'prd_uc_reject'`).toEqual([{ state: "REJECTED", rejection_reason: "blurry photos" }])
+    expect(await db.sql`select state, rejection_reason from products where id = 'prd_uc_reject'`).toEqual([
+      { state: "REJECTED", rejection_reason: "blurry photos" }
+    ])
     expect(tag(await go(decideProduct(actors.CATALOG_REVIEWER, { id: "prd_kitenge_dress", decision: "VERIFY" })))).toBe("IllegalVerificationTransition")
   })
 })
@@ -157,9 +181,24 @@ describe("promotions are versioned, never edited in place", () => {
   it("a revision appends version 2; the order placed under version 1 keeps citing version 1", async () => {
     const created = Either.getOrThrow(await go(createPromotion(actors.PLATFORM_ADMIN, { name: "Mid-month KES 100 off", rule: rule({ priority: 90 }) })))
     const checkout = Either.getOrThrow(
-      await go(placeCheckout({ buyerId: UserId.make("usr_demo_buyer"), idempotencyKey: "uc-promo-1", items: [{ variantId: "prd_maasai_shuka_v1", quantity: 1 }], destination: "KE-047", payerPhone: "254708374149" }))
+      await go(
+        placeCheckout({
+          buyerId: UserId.make("usr_demo_buyer"),
+          idempotencyKey: "uc-promo-1",
+          items: [{ variantId: "prd_maasai_shuka_v1", quantity: 1 }],
+          destination: "KE-047",
+          payerPhone: "254708374149"
+        })
+      )
     )
-    Either.getOrThrow(await go(revisePromotion(actors.PLATFORM_ADMIN, { promotionId: created.promotionId, rule: rule({ priority: 90, effect: { _tag: "AMOUNT_OFF", amount: { amount: 150_00, currency: "KES" } } }) })))
+    Either.getOrThrow(
+      await go(
+        revisePromotion(actors.PLATFORM_ADMIN, {
+          promotionId: created.promotionId,
+          rule: rule({ priority: 90, effect: { _tag: "AMOUNT_OFF", amount: { amount: 150_00, currency: "KES" } } })
+        })
+      )
+    )
     const versions = await db.sql`select version, effect from promotion_versions where promotion_id = ${created.promotionId} order by version`
     expect(versions).toEqual([
       { version: 1, effect: { _tag: "AMOUNT_OFF", amount: { amount: 100_00, currency: "KES" } } },
@@ -182,7 +221,13 @@ describe("promotions are versioned, never edited in place", () => {
 
   it("rules the checkout could not decode are refused (bad dates, mixed currencies, a limit of zero)", async () => {
     expect(tag(await go(createPromotion(actors.PLATFORM_ADMIN, { name: "x", rule: rule({ endsAt: Date.now() - 120_000 }) })))).toBe("AdminInvalidInput")
-    expect(tag(await go(createPromotion(actors.PLATFORM_ADMIN, { name: "x", rule: rule({ effect: { _tag: "AMOUNT_OFF", amount: { amount: 100, currency: "TZS" } } }) })))).toBe("AdminInvalidInput")
+    expect(
+      tag(
+        await go(
+          createPromotion(actors.PLATFORM_ADMIN, { name: "x", rule: rule({ effect: { _tag: "AMOUNT_OFF", amount: { amount: 100, currency: "TZS" } } }) })
+        )
+      )
+    ).toBe("AdminInvalidInput")
     expect(tag(await go(createPromotion(actors.PLATFORM_ADMIN, { name: "x", rule: rule({ globalLimit: 0 }) })))).toBe("AdminInvalidInput")
     expect(tag(await go(createPromotion(actors.FINANCE, { name: "x", rule: rule() })))).toBe("AdminForbidden")
   })
@@ -191,26 +236,41 @@ describe("promotions are versioned, never edited in place", () => {
 describe("exceptions", () => {
   it("refund: a PAID order is CANCELLED through the state machine (refund posting, restock), the exception closed and audited", async () => {
     const checkout = Either.getOrThrow(
-      await go(placeCheckout({ buyerId: UserId.make("usr_demo_buyer"), idempotencyKey: "uc-refund-1", items: [{ variantId: "prd_sisal_basket_v1", quantity: 1 }], destination: "KE-047", payerPhone: "254708374149" }))
+      await go(
+        placeCheckout({
+          buyerId: UserId.make("usr_demo_buyer"),
+          idempotencyKey: "uc-refund-1",
+          items: [{ variantId: "prd_sisal_basket_v1", quantity: 1 }],
+          destination: "KE-047",
+          payerPhone: "254708374149"
+        })
+      )
     )
     const orderId = checkout.orders[0]!.orderId
     Either.getOrThrow(await go(transitionOrder({ orderId, to: "PAID", actor: { kind: "SYSTEM", id: "test" } as never })))
-    const [x] = await db.sql<Array<{ id: string }>>`insert into exceptions (kind, entity, entity_id) values ('PAYMENT_AMOUNT_MISMATCH', 'order', ${orderId}) returning id`
+    const [x] = await db.sql<
+      Array<{ id: string }>
+    >`insert into exceptions (kind, entity, entity_id) values ('PAYMENT_AMOUNT_MISMATCH', 'order', ${orderId}) returning id`
     expect(tag(await go(refundException(actors.AUDITOR, { exceptionId: x!.id, note: "n" })))).toBe("AdminForbidden")
     const done = Either.getOrThrow(await go(refundException(actors.FINANCE, { exceptionId: x!.id, note: "buyer paid the wrong amount; refunded" })))
     expect(done.orderState).toBe("CANCELLED")
     expect(await db.sql`select state from orders where id = ${orderId}`).toEqual([{ state: "CANCELLED" }])
     expect(await db.sql`select kind from ledger_transactions where order_id = ${orderId}`).not.toHaveLength(0)
-    expect(await db.sql`select status, note from exceptions where id = ${x!.id}`).toEqual([{ status: "RESOLVED", note: "buyer paid the wrong amount; refunded" }])
+    expect(await db.sql`select status, note from exceptions where id = ${x!.id}`).toEqual([
+      { status: "RESOLVED", note: "buyer paid the wrong amount; refunded" }
+    ])
     const [timeline] = await db.sql`select actor_kind, actor_id, reason from order_timeline where order_id = ${orderId} and to_state = 'CANCELLED'`
     expect(timeline).toEqual({ actor_kind: "ADMIN", actor_id: actors.FINANCE.id, reason: "buyer paid the wrong amount; refunded" })
-    const events = await db.sql`select event_type from outbox where aggregate_id in (${orderId}, ${x!.id}) and event_type in ('ORDER_CANCELLED', 'EXCEPTION_RESOLVED') order by seq`
+    const events =
+      await db.sql`select event_type from outbox where aggregate_id in (${orderId}, ${x!.id}) and event_type in ('ORDER_CANCELLED', 'EXCEPTION_RESOLVED') order by seq`
     expect(events.map((e) => e["event_type"])).toEqual(["ORDER_CANCELLED", "EXCEPTION_RESOLVED"])
     expect(tag(await go(resolveException(actors.FINANCE, { exceptionId: x!.id, note: "again" })))).toBe("AdminIllegalChange")
   })
 
   it("retry: a dead-lettered event goes back on the worker queue and its dedupe key is freed", async () => {
-    const [ev] = await db.sql<Array<{ id: string }>>`insert into outbox (event_type, aggregate_type, aggregate_id, payload, attempts, last_error) values ('ORDER_PAID', 'ORDER', 'o1', '{}', 8, 'boom') returning id`
+    const [ev] = await db.sql<
+      Array<{ id: string }>
+    >`insert into outbox (event_type, aggregate_type, aggregate_id, payload, attempts, last_error) values ('ORDER_PAID', 'ORDER', 'o1', '{}', 8, 'boom') returning id`
     const [x] = await db.sql<Array<{ id: string }>>`insert into exceptions (kind, entity, entity_id, payload, dedupe_key)
       values ('DEAD_LETTER', 'outbox', ${ev!.id}, ${db.sql.json({ eventId: ev!.id } as never)}, ${`dead:h:${ev!.id}`}) returning id`
     const jobsBefore = await db.sql`select count(*)::int as n from graphile_worker._private_jobs where payload->>'eventId' = ${ev!.id}`
@@ -273,7 +333,14 @@ describe("what changed since the last verified version", () => {
   })
 
   it("worked example: a new price and a swapped photo", () => {
-    const approved = { title: "Kitenge dress", description: "cotton", basePrice: { amount: 2_500_00, currency: "KES" as const }, media: ["https://i.example/a.jpg"], brandId: null, variants: [] }
+    const approved = {
+      title: "Kitenge dress",
+      description: "cotton",
+      basePrice: { amount: 2_500_00, currency: "KES" as const },
+      media: ["https://i.example/a.jpg"],
+      brandId: null,
+      variants: []
+    }
     const now = { ...approved, basePrice: { amount: 2_800_00, currency: "KES" as const }, media: ["https://i.example/b.jpg"] }
     expect(changesSinceVerified(approved, now)).toEqual([
       { field: "basePrice", before: { amount: 2_500_00, currency: "KES" }, after: { amount: 2_800_00, currency: "KES" } },

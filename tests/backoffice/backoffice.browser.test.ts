@@ -3,7 +3,7 @@
  * real database: reviewers verify, admins run promotions, finance resolves exceptions, auditors
  * read and are refused on the server when they try to write.
  */
-import type { OrderId} from "../../domain/ids.js"
+import type { OrderId } from "../../domain/ids.js"
 import { UserId } from "../../domain/ids.js"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import type { Browser } from "playwright-core"
@@ -31,236 +31,294 @@ let orderId: OrderId
 let exceptionId: string
 
 // A real browser on a shared 2-core machine: a test's page loads can take more than the default 30 s under load.
-describe.skipIf(noBrowserReason !== undefined)(noBrowserReason ? `back-office in a browser (skipped: ${noBrowserReason})` : "back-office in a browser", { timeout: 120_000 }, () => {
-  beforeAll(async () => {
-    await seedDemo(db.sql)
-    await insertProduct(db.sql, {
-      id: "prd_beaded_necklace",
-      storeId: "sto_kitenge_house",
-      title: "Maasai beaded necklace",
-      description: "Hand-beaded collar necklace in red, blue and white",
-      price: 900_00,
-      state: "PENDING_REVIEW",
-      media: ["https://images.amana.example/prd_beaded_necklace.jpg"]
-    })
-    await insertVariant(db.sql, { id: "prd_beaded_necklace_v1", productId: "prd_beaded_necklace", sku: "BEAD-NECK-1", weightGrams: 150, storeId: "sto_kitenge_house", onHand: 12 })
-    api = await startApi(db.sql)
-    await ensureFirstAdmin(api.runtime, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }, () => undefined)
-    const [first] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = ${ADMIN.email}`
-    const platformAdmin: AdminActor = { id: first!.id, email: ADMIN.email, role: "PLATFORM_ADMIN" }
-    await api.runtime.runPromise(createAdminUser(platformAdmin, { ...AUDITOR, role: "AUDITOR" }))
-    await api.runtime.runPromise(createAdminUser(platformAdmin, { ...SECOND_ADMIN, role: "PLATFORM_ADMIN" }))
+describe.skipIf(noBrowserReason !== undefined)(
+  noBrowserReason ? `back-office in a browser (skipped: ${noBrowserReason})` : "back-office in a browser",
+  { timeout: 120_000 },
+  () => {
+    beforeAll(async () => {
+      await seedDemo(db.sql)
+      await insertProduct(db.sql, {
+        id: "prd_beaded_necklace",
+        storeId: "sto_kitenge_house",
+        title: "Maasai beaded necklace",
+        description: "Hand-beaded collar necklace in red, blue and white",
+        price: 900_00,
+        state: "PENDING_REVIEW",
+        media: ["https://images.amana.example/prd_beaded_necklace.jpg"]
+      })
+      await insertVariant(db.sql, {
+        id: "prd_beaded_necklace_v1",
+        productId: "prd_beaded_necklace",
+        sku: "BEAD-NECK-1",
+        weightGrams: 150,
+        storeId: "sto_kitenge_house",
+        onHand: 12
+      })
+      api = await startApi(db.sql)
+      await ensureFirstAdmin(api.runtime, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }, () => undefined)
+      const [first] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = ${ADMIN.email}`
+      const platformAdmin: AdminActor = { id: first!.id, email: ADMIN.email, role: "PLATFORM_ADMIN" }
+      await api.runtime.runPromise(createAdminUser(platformAdmin, { ...AUDITOR, role: "AUDITOR" }))
+      await api.runtime.runPromise(createAdminUser(platformAdmin, { ...SECOND_ADMIN, role: "PLATFORM_ADMIN" }))
 
-    // A paid order with its M-Pesa trail, and an exception raised about it.
-    const checkout = await api.runtime.runPromise(
-      placeCheckout({ buyerId: UserId.make("usr_demo_buyer"), idempotencyKey: "bo-browser-1", items: [{ variantId: "prd_kitenge_dress_v1", quantity: 2 }, { variantId: "prd_sisal_basket_v1", quantity: 1 }], destination: "KE-047", payerPhone: "254708374149" })
-    )
-    orderId = checkout.orders[0]!.orderId
-    await db.sql`insert into mpesa_stk_requests (checkout_id, phone, amount, merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, completed_at)
+      // A paid order with its M-Pesa trail, and an exception raised about it.
+      const checkout = await api.runtime.runPromise(
+        placeCheckout({
+          buyerId: UserId.make("usr_demo_buyer"),
+          idempotencyKey: "bo-browser-1",
+          items: [
+            { variantId: "prd_kitenge_dress_v1", quantity: 2 },
+            { variantId: "prd_sisal_basket_v1", quantity: 1 }
+          ],
+          destination: "KE-047",
+          payerPhone: "254708374149"
+        })
+      )
+      orderId = checkout.orders[0]!.orderId
+      await db.sql`insert into mpesa_stk_requests (checkout_id, phone, amount, merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, completed_at)
       values (${checkout.checkoutId}, '254708374149', ${checkout.charge.amount}, '29115-34620561-1', 'ws_CO_191220191020363925', 'PAID', 0, 'The service request is processed successfully.', 'NLJ7RT61SV', now())`
-    await db.sql`insert into mpesa_callbacks (kind, checkout_request_id, raw, processed_at, outcome)
-      values ('STK', 'ws_CO_191220191020363925', ${db.sql.json({ Body: { stkCallback: { MerchantRequestID: "29115-34620561-1", CheckoutRequestID: "ws_CO_191220191020363925", ResultCode: 0, ResultDesc: "The service request is processed successfully.", CallbackMetadata: { Item: [{ Name: "Amount", Value: checkout.charge.amount / 100 }, { Name: "MpesaReceiptNumber", Value: "NLJ7RT61SV" }, { Name: "PhoneNumber", Value: 254708374149 }] } } } } as never)}, now(), 'PAID')`
-    await api.runtime.runPromise(transitionOrder({ orderId, to: "PAID", actor: { kind: "SYSTEM", id: "mpesa-callback" } as never, reason: "M-Pesa NLJ7RT61SV" }))
-    const [x] = await db.sql<Array<{ id: string }>>`insert into exceptions (kind, entity, entity_id, payload)
+      await db.sql`insert into mpesa_callbacks (kind, checkout_request_id, raw, processed_at, outcome)
+      values ('STK', 'ws_CO_191220191020363925', ${db.sql.json({
+        Body: {
+          stkCallback: {
+            MerchantRequestID: "29115-34620561-1",
+            CheckoutRequestID: "ws_CO_191220191020363925",
+            ResultCode: 0,
+            ResultDesc: "The service request is processed successfully.",
+            CallbackMetadata: {
+              Item: [
+                { Name: "Amount", Value: checkout.charge.amount / 100 },
+                { Name: "MpesaReceiptNumber", Value: "NLJ7RT61SV" },
+                { Name: "PhoneNumber", Value: 254708374149 }
+              ]
+            }
+          }
+        }
+      } as never)}, now(), 'PAID')`
+      await api.runtime.runPromise(
+        transitionOrder({ orderId, to: "PAID", actor: { kind: "SYSTEM", id: "mpesa-callback" } as never, reason: "M-Pesa NLJ7RT61SV" })
+      )
+      const [x] = await db.sql<Array<{ id: string }>>`insert into exceptions (kind, entity, entity_id, payload)
       values ('PAYMENT_PHONE_MISMATCH', 'order', ${orderId}, ${db.sql.json({ expectedPhone: "254708374149", paidPhone: "254722000003", receipt: "NLJ7RT61SV" } as never)}) returning id`
-    exceptionId = x!.id
-    browser = await launch()
-  }, 120_000)
+      exceptionId = x!.id
+      browser = await launch()
+    }, 120_000)
 
-  // Every page ran under the back-office's CSP (a nonce for AdminJS's scripts, nothing inline else) and nothing was refused.
-  afterEach(() => {
-    expect(cspViolations.splice(0)).toEqual([])
-  })
+    // Every page ran under the back-office's CSP (a nonce for AdminJS's scripts, nothing inline else) and nothing was refused.
+    afterEach(() => {
+      expect(cspViolations.splice(0)).toEqual([])
+    })
 
-  afterAll(async () => {
-    await browser?.close()
-    await api?.close()
-  })
+    afterAll(async () => {
+      await browser?.close()
+      await api?.close()
+    })
 
-  it("the login page is Amana's: its name and what the back-office is for, not AdminJS's advertisement", async () => {
-    const context = await offlineContext(browser, api.url)
-    const page = await context.newPage()
-    await page.goto(`${api.url}/admin/login`)
-    await page.locator("input[name=email]").waitFor()
-    const text = await page.locator("body").innerText()
-    expect(text).toContain(LOGIN_WELCOME.header)
-    expect(text).toContain(LOGIN_WELCOME.message)
-    expect(text).not.toMatch(/AdminJS|world's leading/i)
-    await screenshot(page, "backoffice-login")
-    await context.close()
-  })
+    it("the login page is Amana's: its name and what the back-office is for, not AdminJS's advertisement", async () => {
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      await page.goto(`${api.url}/admin/login`)
+      await page.locator("input[name=email]").waitFor()
+      const text = await page.locator("body").innerText()
+      expect(text).toContain(LOGIN_WELCOME.header)
+      expect(text).toContain(LOGIN_WELCOME.message)
+      expect(text).not.toMatch(/AdminJS|world's leading/i)
+      await screenshot(page, "backoffice-login")
+      await context.close()
+    })
 
-  it("an admin logs in and lands on a dashboard of what needs a human today", async () => {
-    const context = await offlineContext(browser, api.url)
-    const page = await context.newPage()
-    await login(page, api.url, ADMIN.email, ADMIN.password)
-    await page.getByTestId("amana-dashboard").waitFor()
-    await expect(page.getByTestId("review-queue").innerText()).resolves.toContain("1 product (0 re-reviews)")
-    await expect(page.getByTestId("open-exceptions").innerText()).resolves.toContain("1")
-    await expect(page.getByTestId("orders-by-state").innerText()).resolves.toContain("PAID")
-    await screenshot(page, "backoffice-dashboard")
-    await context.close()
-  })
+    it("an admin logs in and lands on a dashboard of what needs a human today", async () => {
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      await login(page, api.url, ADMIN.email, ADMIN.password)
+      await page.getByTestId("amana-dashboard").waitFor()
+      await expect(page.getByTestId("review-queue").innerText()).resolves.toContain("1 product (0 re-reviews)")
+      await expect(page.getByTestId("open-exceptions").innerText()).resolves.toContain("1")
+      await expect(page.getByTestId("orders-by-state").innerText()).resolves.toContain("PAID")
+      await screenshot(page, "backoffice-dashboard")
+      await context.close()
+    })
 
-  it("verifying a pending product puts it on sale: GET /api/v1/products lists it, with an audit entry and an event", async () => {
-    const before = (await (await fetch(`${api.url}/api/v1/products?q=necklace`)).json()) as { items?: Array<{ id: string }> }
-    expect(JSON.stringify(before)).not.toContain("prd_beaded_necklace")
-    const context = await offlineContext(browser, api.url)
-    const page = await context.newPage()
-    await login(page, api.url, ADMIN.email, ADMIN.password)
-    await page.goto(`${api.url}/admin/resources/products/records/prd_beaded_necklace/show`)
-    await page.getByTestId("product-review").waitFor()
-    await expect(page.getByTestId("product-review").innerText()).resolves.toMatch(/first review/i)
-    await page.goto(`${api.url}/admin/resources/products/records/prd_beaded_necklace/verify`)
-    await page.fill("#field-reason", "photos and price checked")
-    await Promise.all([page.waitForURL(/\/records\/prd_beaded_necklace\/show/), page.getByTestId("action-submit").click()])
-    await context.close()
+    it("verifying a pending product puts it on sale: GET /api/v1/products lists it, with an audit entry and an event", async () => {
+      const before = (await (await fetch(`${api.url}/api/v1/products?q=necklace`)).json()) as { items?: Array<{ id: string }> }
+      expect(JSON.stringify(before)).not.toContain("prd_beaded_necklace")
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      await login(page, api.url, ADMIN.email, ADMIN.password)
+      await page.goto(`${api.url}/admin/resources/products/records/prd_beaded_necklace/show`)
+      await page.getByTestId("product-review").waitFor()
+      await expect(page.getByTestId("product-review").innerText()).resolves.toMatch(/first review/i)
+      await page.goto(`${api.url}/admin/resources/products/records/prd_beaded_necklace/verify`)
+      await page.fill("#field-reason", "photos and price checked")
+      await Promise.all([page.waitForURL(/\/records\/prd_beaded_necklace\/show/), page.getByTestId("action-submit").click()])
+      await context.close()
 
-    const [p] = await db.sql<Array<{ state: string; last_verified: unknown }>>`select state, last_verified from products where id = 'prd_beaded_necklace'`
-    expect(p?.state).toBe("VERIFIED")
-    expect(p?.last_verified).toMatchObject({ title: "Maasai beaded necklace", basePrice: { amount: 900_00, currency: "KES" } })
-    const audit = await db.sql`select actor_role, action, reason from audit_log where entity = 'product' and entity_id = 'prd_beaded_necklace'`
-    expect(audit).toEqual([{ actor_role: "PLATFORM_ADMIN", action: "PRODUCT.VERIFY", reason: "photos and price checked" }])
-    const events = await db.sql`select event_type from outbox where aggregate_id = 'prd_beaded_necklace'`
-    expect(events.map((e) => e["event_type"])).toEqual(["PRODUCT_VERIFIED"])
-    const listed = await (await fetch(`${api.url}/api/v1/products?q=necklace`)).text()
-    expect(listed).toContain("prd_beaded_necklace")
-  })
+      const [p] = await db.sql<Array<{ state: string; last_verified: unknown }>>`select state, last_verified from products where id = 'prd_beaded_necklace'`
+      expect(p?.state).toBe("VERIFIED")
+      expect(p?.last_verified).toMatchObject({ title: "Maasai beaded necklace", basePrice: { amount: 900_00, currency: "KES" } })
+      const audit = await db.sql`select actor_role, action, reason from audit_log where entity = 'product' and entity_id = 'prd_beaded_necklace'`
+      expect(audit).toEqual([{ actor_role: "PLATFORM_ADMIN", action: "PRODUCT.VERIFY", reason: "photos and price checked" }])
+      const events = await db.sql`select event_type from outbox where aggregate_id = 'prd_beaded_necklace'`
+      expect(events.map((e) => e["event_type"])).toEqual(["PRODUCT_VERIFIED"])
+      const listed = await (await fetch(`${api.url}/api/v1/products?q=necklace`)).text()
+      expect(listed).toContain("prd_beaded_necklace")
+    })
 
-  it("a promotion created in the back-office is the one the cart preview applies", async () => {
-    const context = await offlineContext(browser, api.url)
-    const page = await context.newPage()
-    await login(page, api.url, ADMIN.email, ADMIN.password)
-    await page.goto(`${api.url}/admin/resources/promotions/actions/createPromotion`)
-    const local = (ms: number) => new Date(ms + 3 * 3_600_000).toISOString().slice(0, 16)
-    await page.fill("#field-name", "Jamhuri weekend: KES 300 off")
-    await page.fill("#field-priority", "50")
-    await page.fill("#field-starts_at", local(Date.now() - 3_600_000))
-    await page.fill("#field-ends_at", local(Date.now() + 7 * 86_400_000))
-    await page.selectOption("#field-scope", "EVERYTHING")
-    await page.selectOption("#field-effect", "AMOUNT_OFF")
-    await page.fill("#field-amount", "300")
-    await page.fill("#field-global_limit", "100")
-    const [, , posted] = await Promise.all([
-      page.waitForURL(/\/resources\/promotions\/actions\/list/),
-      page.getByTestId("action-submit").click(),
-      page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/admin/api/resources/promotions/actions/createPromotion"))
-    ])
-    // the UI's own XHR carries the page's CSRF token and our origin (html.ts), which is why it passes the guard
-    expect((await posted.allHeaders())["x-csrf-token"]).toBe(await page.locator('meta[name="amana-csrf"]').getAttribute("content"))
-    // the list renders after its XHR answers: wait for the row (a snapshot taken at once raced it on a loaded machine)
-    await page.getByText("Jamhuri weekend").first().waitFor()
-    await expect(page.locator("body").innerText()).resolves.toContain("Jamhuri weekend")
-    await context.close()
+    it("a promotion created in the back-office is the one the cart preview applies", async () => {
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      await login(page, api.url, ADMIN.email, ADMIN.password)
+      await page.goto(`${api.url}/admin/resources/promotions/actions/createPromotion`)
+      const local = (ms: number) => new Date(ms + 3 * 3_600_000).toISOString().slice(0, 16)
+      await page.fill("#field-name", "Jamhuri weekend: KES 300 off")
+      await page.fill("#field-priority", "50")
+      await page.fill("#field-starts_at", local(Date.now() - 3_600_000))
+      await page.fill("#field-ends_at", local(Date.now() + 7 * 86_400_000))
+      await page.selectOption("#field-scope", "EVERYTHING")
+      await page.selectOption("#field-effect", "AMOUNT_OFF")
+      await page.fill("#field-amount", "300")
+      await page.fill("#field-global_limit", "100")
+      const [, , posted] = await Promise.all([
+        page.waitForURL(/\/resources\/promotions\/actions\/list/),
+        page.getByTestId("action-submit").click(),
+        page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/admin/api/resources/promotions/actions/createPromotion"))
+      ])
+      // the UI's own XHR carries the page's CSRF token and our origin (html.ts), which is why it passes the guard
+      expect((await posted.allHeaders())["x-csrf-token"]).toBe(await page.locator('meta[name="amana-csrf"]').getAttribute("content"))
+      // the list renders after its XHR answers: wait for the row (a snapshot taken at once raced it on a loaded machine)
+      await page.getByText("Jamhuri weekend").first().waitFor()
+      await expect(page.locator("body").innerText()).resolves.toContain("Jamhuri weekend")
+      await context.close()
 
-    const [promo] = await db.sql<Array<{ id: string; current_version: number }>>`select id, current_version from promotions where name = 'Jamhuri weekend: KES 300 off'`
-    expect(promo?.current_version).toBe(1)
-    const added = await fetch(`${api.url}/api/v1/cart/items`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ variantId: "prd_leather_sandals_v1", quantity: 1 }) })
-    const token = ((await added.json()) as { cartToken?: string }).cartToken
-    const cart = (await (await fetch(`${api.url}/api/v1/cart?destination=KE-047`, { headers: { "x-cart-token": token ?? "" } })).json()) as {
-      preview: { orders: Array<{ promotion?: { id: string; name: string; discount: { amount: number } } }> } | null
-    }
-    expect(cart.preview?.orders[0]?.promotion).toMatchObject({ id: promo!.id, name: "Jamhuri weekend: KES 300 off", discount: { amount: 300_00 } })
-  })
+      const [promo] = await db.sql<
+        Array<{ id: string; current_version: number }>
+      >`select id, current_version from promotions where name = 'Jamhuri weekend: KES 300 off'`
+      expect(promo?.current_version).toBe(1)
+      const added = await fetch(`${api.url}/api/v1/cart/items`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ variantId: "prd_leather_sandals_v1", quantity: 1 })
+      })
+      const token = ((await added.json()) as { cartToken?: string }).cartToken
+      const cart = (await (await fetch(`${api.url}/api/v1/cart?destination=KE-047`, { headers: { "x-cart-token": token ?? "" } })).json()) as {
+        preview: { orders: Array<{ promotion?: { id: string; name: string; discount: { amount: number } } }> } | null
+      }
+      expect(cart.preview?.orders[0]?.promotion).toMatchObject({ id: promo!.id, name: "Jamhuri weekend: KES 300 off", discount: { amount: 300_00 } })
+    })
 
-  it("resolving an exception with a note shows in the audit log, and the chain verifies", async () => {
-    const context = await offlineContext(browser, api.url)
-    const page = await context.newPage()
-    await login(page, api.url, ADMIN.email, ADMIN.password)
-    await page.goto(`${api.url}/admin/resources/exceptions/records/${exceptionId}/resolve`)
-    await page.fill("#field-note", "Buyer paid from his brother's phone; confirmed by call")
-    await Promise.all([page.waitForURL(new RegExp(`/records/${exceptionId}/show`)), page.getByTestId("action-submit").click()])
-    await page.goto(`${api.url}/admin/resources/audit_log`)
-    // the list renders after its XHR answers: wait for the row (a snapshot taken at once raced it on a loaded machine)
-    await page.getByText("EXCEPTION.RESOLVE").first().waitFor()
-    await expect(page.locator("body").innerText()).resolves.toContain("EXCEPTION.RESOLVE")
-    await page.goto(`${api.url}/admin/resources/audit_log/actions/verifyChain`)
-    await page.getByTestId("action-submit").click()
-    await expect(page.getByTestId("action-outcome").innerText()).resolves.toMatch(/intact: \d+ entries verified/)
-    await context.close()
-    const [x] = await db.sql`select status, note from exceptions where id = ${exceptionId}`
-    expect(x).toEqual({ status: "RESOLVED", note: "Buyer paid from his brother's phone; confirmed by call" })
-  })
+    it("resolving an exception with a note shows in the audit log, and the chain verifies", async () => {
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      await login(page, api.url, ADMIN.email, ADMIN.password)
+      await page.goto(`${api.url}/admin/resources/exceptions/records/${exceptionId}/resolve`)
+      await page.fill("#field-note", "Buyer paid from his brother's phone; confirmed by call")
+      await Promise.all([page.waitForURL(new RegExp(`/records/${exceptionId}/show`)), page.getByTestId("action-submit").click()])
+      await page.goto(`${api.url}/admin/resources/audit_log`)
+      // the list renders after its XHR answers: wait for the row (a snapshot taken at once raced it on a loaded machine)
+      await page.getByText("EXCEPTION.RESOLVE").first().waitFor()
+      await expect(page.locator("body").innerText()).resolves.toContain("EXCEPTION.RESOLVE")
+      await page.goto(`${api.url}/admin/resources/audit_log/actions/verifyChain`)
+      await page.getByTestId("action-submit").click()
+      await expect(page.getByTestId("action-outcome").innerText()).resolves.toMatch(/intact: \d+ entries verified/)
+      await context.close()
+      const [x] = await db.sql`select status, note from exceptions where id = ${exceptionId}`
+      expect(x).toEqual({ status: "RESOLVED", note: "Buyer paid from his brother's phone; confirmed by call" })
+    })
 
-  it("an auditor reads orders and their snapshots, sees no write action, and a forged write is refused by the server", async () => {
-    const context = await offlineContext(browser, api.url)
-    const page = await context.newPage()
-    await login(page, api.url, AUDITOR.email, AUDITOR.password)
-    await page.goto(`${api.url}/admin/resources/orders/records/${orderId}/show`)
-    const receipt = page.getByTestId("order-receipt")
-    await receipt.waitFor()
-    const text = await receipt.innerText()
-    expect(text).toContain("Kitenge dress")
-    expect(text).toContain("NLJ7RT61SV")
-    expect(text).toContain("Immutable snapshot")
-    await screenshot(page, "backoffice-order-receipt")
+    it("an auditor reads orders and their snapshots, sees no write action, and a forged write is refused by the server", async () => {
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      await login(page, api.url, AUDITOR.email, AUDITOR.password)
+      await page.goto(`${api.url}/admin/resources/orders/records/${orderId}/show`)
+      const receipt = page.getByTestId("order-receipt")
+      await receipt.waitFor()
+      const text = await receipt.innerText()
+      expect(text).toContain("Kitenge dress")
+      expect(text).toContain("NLJ7RT61SV")
+      expect(text).toContain("Immutable snapshot")
+      await screenshot(page, "backoffice-order-receipt")
 
-    await page.goto(`${api.url}/admin/resources/products/records/prd_maasai_shuka/show`)
-    await page.getByTestId("product-review").waitFor()
-    for (const label of ["Verify", "Reject", "Suspend"]) await expect(page.getByRole("button", { name: label, exact: true }).count()).resolves.toBe(0)
+      await page.goto(`${api.url}/admin/resources/products/records/prd_maasai_shuka/show`)
+      await page.getByTestId("product-review").waitFor()
+      for (const label of ["Verify", "Reject", "Suspend"]) await expect(page.getByRole("button", { name: label, exact: true }).count()).resolves.toBe(0)
 
-    const [open] = await db.sql<Array<{ id: string }>>`insert into exceptions (kind, entity, entity_id) values ('UNKNOWN_CALLBACK', 'mpesa_callback', '1') returning id`
-    // forged from the auditor's own page, with its token: the role gate is what refuses them
-    const headers = await pageHeaders(page, api.url)
-    const forged = await page.request.post(`${api.url}/admin/api/resources/exceptions/records/${open!.id}/resolve`, { headers, data: { note: "forged" } })
-    expect([forged.status(), ((await forged.json()) as { code?: string }).code]).toEqual([403, "ADMIN.FORBIDDEN"])
-    const forgedVerify = await page.request.post(`${api.url}/admin/api/resources/products/records/prd_maasai_shuka/suspend`, { headers, data: { reason: "forged" } })
-    expect(forgedVerify.status()).toBe(403)
-    const builtIn = await page.request.post(`${api.url}/admin/api/resources/products/records/prd_maasai_shuka/edit`, { headers, data: { title: "forged" } })
-    expect(builtIn.status()).toBe(403)
-    for (const action of ["resolveDispute", "assignRider"]) {
-      const forgedFulfilment = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/${action}`, { headers, data: { outcome: "REFUND", riderUserId: "usr_x", note: "forged" } })
-      expect(forgedFulfilment.status()).toBe(403)
-    }
-    await context.close()
-    const [still] = await db.sql`select status from exceptions where id = ${open!.id}`
-    expect(still).toEqual({ status: "OPEN" })
-    const [shuka] = await db.sql`select state, title from products where id = 'prd_maasai_shuka'`
-    expect(shuka).toEqual({ state: "VERIFIED", title: "Maasai shuka blanket" })
-    const byAuditor = await db.sql`select 1 from audit_log where actor_role = 'AUDITOR'`
-    expect(byAuditor).toHaveLength(0)
-  })
+      const [open] = await db.sql<
+        Array<{ id: string }>
+      >`insert into exceptions (kind, entity, entity_id) values ('UNKNOWN_CALLBACK', 'mpesa_callback', '1') returning id`
+      // forged from the auditor's own page, with its token: the role gate is what refuses them
+      const headers = await pageHeaders(page, api.url)
+      const forged = await page.request.post(`${api.url}/admin/api/resources/exceptions/records/${open!.id}/resolve`, { headers, data: { note: "forged" } })
+      expect([forged.status(), ((await forged.json()) as { code?: string }).code]).toEqual([403, "ADMIN.FORBIDDEN"])
+      const forgedVerify = await page.request.post(`${api.url}/admin/api/resources/products/records/prd_maasai_shuka/suspend`, {
+        headers,
+        data: { reason: "forged" }
+      })
+      expect(forgedVerify.status()).toBe(403)
+      const builtIn = await page.request.post(`${api.url}/admin/api/resources/products/records/prd_maasai_shuka/edit`, { headers, data: { title: "forged" } })
+      expect(builtIn.status()).toBe(403)
+      for (const action of ["resolveDispute", "assignRider"]) {
+        const forgedFulfilment = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/${action}`, {
+          headers,
+          data: { outcome: "REFUND", riderUserId: "usr_x", note: "forged" }
+        })
+        expect(forgedFulfilment.status()).toBe(403)
+      }
+      await context.close()
+      const [still] = await db.sql`select status from exceptions where id = ${open!.id}`
+      expect(still).toEqual({ status: "OPEN" })
+      const [shuka] = await db.sql`select state, title from products where id = 'prd_maasai_shuka'`
+      expect(shuka).toEqual({ state: "VERIFIED", title: "Maasai shuka blanket" })
+      const byAuditor = await db.sql`select 1 from audit_log where actor_role = 'AUDITOR'`
+      expect(byAuditor).toHaveLength(0)
+    })
 
-  it("a cross-site page that posts a form to the back-office while the admin is logged in is refused in the browser; no admin is created", async () => {
-    const context = await offlineContext(browser, api.url)
-    const page = await context.newPage()
-    await login(page, api.url, SECOND_ADMIN.email, SECOND_ADMIN.password)
-    // the attacker's page, served for another site (routes added later win over offlineContext's)
-    await context.route("http://attacker.example/**", (route) =>
-      route.fulfill({
-        contentType: "text/html",
-        body: `<form id="f" method="POST" action="${api.url}/admin/api/resources/admin_users/actions/createAdmin">
+    it("a cross-site page that posts a form to the back-office while the admin is logged in is refused in the browser; no admin is created", async () => {
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      await login(page, api.url, SECOND_ADMIN.email, SECOND_ADMIN.password)
+      // the attacker's page, served for another site (routes added later win over offlineContext's)
+      await context.route("http://attacker.example/**", (route) =>
+        route.fulfill({
+          contentType: "text/html",
+          body: `<form id="f" method="POST" action="${api.url}/admin/api/resources/admin_users/actions/createAdmin">
           <input name="email" value="planted@evil.example"><input name="role" value="PLATFORM_ADMIN"><input name="password" value="planted-by-a-forged-form">
           </form><script>document.getElementById("f").submit()</script>`
-      })
-    )
-    const [answer] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/admin_users/actions/createAdmin")), page.goto("http://attacker.example/")])
-    expect(answer.status()).toBe(403)
-    expect(((await answer.json()) as { code?: string }).code).toBe("ADMIN.CROSS_SITE")
-    await context.close()
-    expect(await db.sql`select 1 from admin_users where email = 'planted@evil.example'`).toHaveLength(0)
-  })
-
-  it("an admin resolves a dispute from the order's page: escrow is released and the decision is audited", async () => {
-    // The order is paid in the fixture; walk it to DISPUTED (the journey there is tested elsewhere).
-    await db.sql`update orders set state = 'DISPUTED' where id = ${orderId}`
-    const context = await offlineContext(browser, api.url)
-    const page = await context.newPage()
-    await login(page, api.url, ADMIN.email, ADMIN.password)
-    const headers = await pageHeaders(page, api.url)
-    const refused = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/resolveDispute`, { headers, data: { outcome: "BOTH", note: "?" } })
-    expect(((await refused.json()) as { notice: { type: string } }).notice.type).toBe("error")
-    const done = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/resolveDispute`, {
-      headers,
-      data: { outcome: "RELEASE", note: "Photo shows the dress delivered intact" }
+        })
+      )
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith("/admin_users/actions/createAdmin")),
+        page.goto("http://attacker.example/")
+      ])
+      expect(answer.status()).toBe(403)
+      expect(((await answer.json()) as { code?: string }).code).toBe("ADMIN.CROSS_SITE")
+      await context.close()
+      expect(await db.sql`select 1 from admin_users where email = 'planted@evil.example'`).toHaveLength(0)
     })
-    expect(done.status()).toBe(200)
-    await context.close()
-    const [order] = await db.sql`select state from orders where id = ${orderId}`
-    expect(order).toEqual({ state: "COMPLETED" })
-    const audit = await db.sql`select action, reason from audit_log where entity_id = ${orderId}`
-    expect(audit).toEqual([{ action: "DISPUTE.RELEASE", reason: "Photo shows the dress delivered intact" }])
-    const [chain] = await db.sql`select audit_verify_chain() as broken`
-    expect(chain).toEqual({ broken: null })
-  })
-})
+
+    it("an admin resolves a dispute from the order's page: escrow is released and the decision is audited", async () => {
+      // The order is paid in the fixture; walk it to DISPUTED (the journey there is tested elsewhere).
+      await db.sql`update orders set state = 'DISPUTED' where id = ${orderId}`
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      await login(page, api.url, ADMIN.email, ADMIN.password)
+      const headers = await pageHeaders(page, api.url)
+      const refused = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/resolveDispute`, {
+        headers,
+        data: { outcome: "BOTH", note: "?" }
+      })
+      expect(((await refused.json()) as { notice: { type: string } }).notice.type).toBe("error")
+      const done = await page.request.post(`${api.url}/admin/api/resources/orders/records/${orderId}/resolveDispute`, {
+        headers,
+        data: { outcome: "RELEASE", note: "Photo shows the dress delivered intact" }
+      })
+      expect(done.status()).toBe(200)
+      await context.close()
+      const [order] = await db.sql`select state from orders where id = ${orderId}`
+      expect(order).toEqual({ state: "COMPLETED" })
+      const audit = await db.sql`select action, reason from audit_log where entity_id = ${orderId}`
+      expect(audit).toEqual([{ action: "DISPUTE.RELEASE", reason: "Photo shows the dress delivered intact" }])
+      const [chain] = await db.sql`select audit_verify_chain() as broken`
+      expect(chain).toEqual({ broken: null })
+    })
+  }
+)

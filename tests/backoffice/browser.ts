@@ -15,7 +15,15 @@ export const launch = (): Promise<Browser> =>
   chromium.launch({
     executablePath: chromiumPath ?? "chromium",
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage"
+    ]
   })
 
 /** What chromium reported as refused by a Content-Security-Policy, on any page of any context made here. */
@@ -26,7 +34,8 @@ export const offlineContext = async (browser: Browser, base: string): Promise<Br
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-GB", timezoneId: "Africa/Nairobi" })
   await context.route("**/*", (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()))
   context.on("console", (message) => {
-    if (/Content Security Policy|Refused to (execute|load|apply|connect|frame|evaluate)/i.test(message.text())) cspViolations.push(`${message.location().url}: ${message.text()}`)
+    if (/Content Security Policy|Refused to (execute|load|apply|connect|frame|evaluate)/i.test(message.text()))
+      cspViolations.push(`${message.location().url}: ${message.text()}`)
   })
   context.setDefaultTimeout(20_000)
   return context

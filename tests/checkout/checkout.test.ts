@@ -80,10 +80,17 @@ describe("checkout (Postgres)", () => {
 
   it("a failure anywhere leaves nothing behind: an unknown item, an out-of-stock line, an undeliverable destination", async () => {
     const buyer = await newBuyer(db.sql)
-    const before = await db.sql`select (select count(*) from checkouts)::int as c, (select sum(reserved) from inventory)::int as r, (select count(*) from outbox)::int as o`
+    const before =
+      await db.sql`select (select count(*) from checkouts)::int as c, (select sum(reserved) from inventory)::int as r, (select count(*) from outbox)::int as o`
     const cases = [
       [checkoutCommand(buyer, [{ variantId: "var_nope", quantity: 1 }]), "UnknownItem"],
-      [checkoutCommand(buyer, [{ variantId: "var_basket", quantity: 1 }, { variantId: "var_dress", quantity: 1_000 }]), "OutOfStock"],
+      [
+        checkoutCommand(buyer, [
+          { variantId: "var_basket", quantity: 1 },
+          { variantId: "var_dress", quantity: 1_000 }
+        ]),
+        "OutOfStock"
+      ],
       [checkoutCommand(buyer, [{ variantId: "var_basket", quantity: 1 }], { destination: "KE-001" }), "NotDeliverable"],
       [checkoutCommand(buyer, [{ variantId: "var_basket", quantity: 1 }], { discountCode: "NOSUCH" }), "UnknownDiscountCode"],
       [checkoutCommand(buyer, [{ variantId: "var_basket", quantity: 1 }], { loyaltyPoints: 10 }), "LoyaltyRedemptionInvalid"]
@@ -92,7 +99,8 @@ describe("checkout (Postgres)", () => {
       const result = await attempt(runtime, placeCheckout(cmd))
       expect(Either.isLeft(result) && result.left._tag).toBe(tag)
     }
-    const after = await db.sql`select (select count(*) from checkouts)::int as c, (select sum(reserved) from inventory)::int as r, (select count(*) from outbox)::int as o`
+    const after =
+      await db.sql`select (select count(*) from checkouts)::int as c, (select sum(reserved) from inventory)::int as r, (select count(*) from outbox)::int as o`
     expect(after).toEqual(before)
   })
 
@@ -108,7 +116,12 @@ describe("checkout (Postgres)", () => {
       scope: { _tag: "EVERYTHING" },
       effect: { _tag: "PERCENT_OFF", bps: 1_000 }
     })
-    await insertDiscountCode(db.sql, { id: "code_fifty", code: "FIFTY", expiresAt: new Date(now + DAY), effect: { _tag: "AMOUNT_OFF", amount: { amount: 50_00, currency: "KES" } } })
+    await insertDiscountCode(db.sql, {
+      id: "code_fifty",
+      code: "FIFTY",
+      expiresAt: new Date(now + DAY),
+      effect: { _tag: "AMOUNT_OFF", amount: { amount: 50_00, currency: "KES" } }
+    })
     await db.sql`insert into loyalty_ledger (buyer_id, points, reason, note) values (${buyer}, 500, 'ADJUSTED', 'welcome')`
     const summary = await runtime.runPromise(
       placeCheckout(checkoutCommand(buyer, [{ variantId: "var_dress", quantity: 1 }], { discountCode: "fifty", loyaltyPoints: 100, affiliateCode: "akinyi" }))

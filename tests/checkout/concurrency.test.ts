@@ -48,7 +48,9 @@ describe("checkout under concurrency", () => {
       effect: { _tag: "AMOUNT_OFF", amount: { amount: 100_00, currency: "KES" } },
       globalLimit: 5
     })
-    const results = await race(Array.from({ length: BUYERS }, (_, i) => checkoutCommand(UserId.make(`usr_racer_${i}`), [{ variantId: "var_last", quantity: 1 }])))
+    const results = await race(
+      Array.from({ length: BUYERS }, (_, i) => checkoutCommand(UserId.make(`usr_racer_${i}`), [{ variantId: "var_last", quantity: 1 }]))
+    )
     const won = results.filter(Either.isRight)
     const lost = results.filter(Either.isLeft)
     expect(won).toHaveLength(10)
@@ -67,9 +69,17 @@ describe("checkout under concurrency", () => {
   it("200 buyers racing with a code limited to 5 uses for 2 units each of 10: exactly 5 checkouts, 10 units sold, 5 burns", async () => {
     await insertProduct(db.sql, { id: "prd_pair", storeId: "sto_b", title: "Pair of sandals", price: 1_500_00 })
     await insertVariant(db.sql, { id: "var_pair", productId: "prd_pair", sku: "PAIR-1", weightGrams: 600, storeId: "sto_b", onHand: 10 })
-    await insertDiscountCode(db.sql, { id: "code_five", code: "FIRSTFIVE", expiresAt: new Date(Date.now() + DAY), effect: { _tag: "PERCENT_OFF", bps: 500 }, globalLimit: 5 })
+    await insertDiscountCode(db.sql, {
+      id: "code_five",
+      code: "FIRSTFIVE",
+      expiresAt: new Date(Date.now() + DAY),
+      effect: { _tag: "PERCENT_OFF", bps: 500 },
+      globalLimit: 5
+    })
     const results = await race(
-      Array.from({ length: BUYERS }, (_, i) => checkoutCommand(UserId.make(`usr_racer_${i}`), [{ variantId: "var_pair", quantity: 2 }], { discountCode: "FIRSTFIVE" }))
+      Array.from({ length: BUYERS }, (_, i) =>
+        checkoutCommand(UserId.make(`usr_racer_${i}`), [{ variantId: "var_pair", quantity: 2 }], { discountCode: "FIRSTFIVE" })
+      )
     )
     const won = results.filter(Either.isRight)
     expect(won).toHaveLength(5)

@@ -4,7 +4,14 @@
  */
 import { Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { changeDiscountCodeStatus, changePromotionStatus, createDiscountCode, createPromotion, reviseDiscountCode, revisePromotion } from "../../application/admin/manage-incentives.js"
+import {
+  changeDiscountCodeStatus,
+  changePromotionStatus,
+  createDiscountCode,
+  createPromotion,
+  reviseDiscountCode,
+  revisePromotion
+} from "../../application/admin/manage-incentives.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import type { DiscountCodeRule, PromotionRule } from "../../application/admin/admin.port.js"
 import { placeCheckout } from "../../application/checkout/place-checkout.js"
@@ -100,7 +107,10 @@ describe("incentive limits introduced later", () => {
       perBuyerLimit: 1
     }
     const { promotionId } = await runtime.runPromise(createPromotion(admin, { name: "KES 100 off, once", rule }))
-    const twoSellers = [{ variantId: "var_dress", quantity: 1 }, { variantId: "var_basket", quantity: 1 }]
+    const twoSellers = [
+      { variantId: "var_dress", quantity: 1 },
+      { variantId: "var_basket", quantity: 1 }
+    ]
     const buyer = await newBuyer(db.sql)
     const first = Either.getOrThrow(await attempt(runtime, placeCheckout(checkoutCommand(buyer, twoSellers))))
     // sto_a's dress takes the promotion (orders are priced in seller order); sto_b's basket pays full price.

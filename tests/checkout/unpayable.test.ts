@@ -40,7 +40,9 @@ afterAll(async () => {
 describe("checkouts M-Pesa cannot be asked to pay", () => {
   it("a zero charge is PAID at once by the platform's funding: no STK push, escrow holds base + shipping, the ledger balances", async () => {
     const buyer = await newBuyer(db.sql)
-    const summary = Either.getOrThrow(await attempt(runtime, placeCheckout(checkoutCommand(buyer, [{ variantId: "var_basket", quantity: 1 }], { discountCode: "SHIPFREE" }))))
+    const summary = Either.getOrThrow(
+      await attempt(runtime, placeCheckout(checkoutCommand(buyer, [{ variantId: "var_basket", quantity: 1 }], { discountCode: "SHIPFREE" })))
+    )
     expect(summary.charge).toEqual({ amount: 0, currency: "KES" })
     expect(summary.state).toBe("PAID")
     expect(summary.orders.map((o) => o.state)).toEqual(["PAID"])
@@ -76,7 +78,15 @@ describe("checkouts M-Pesa cannot be asked to pay", () => {
     const buyer = await newBuyer(db.sql)
     const [before] = await db.sql`select sum(reserved)::int as reserved from inventory`
     // 100 dresses at 2,500 = 250,000 (shipped free over 5,000) and a free basket with 300 shipping: KES 250,300.
-    const result = await attempt(runtime, placeCheckout(checkoutCommand(buyer, [{ variantId: "var_dress", quantity: 100 }, { variantId: "var_basket", quantity: 1 }])))
+    const result = await attempt(
+      runtime,
+      placeCheckout(
+        checkoutCommand(buyer, [
+          { variantId: "var_dress", quantity: 100 },
+          { variantId: "var_basket", quantity: 1 }
+        ])
+      )
+    )
     expect(Either.isLeft(result) && result.left._tag).toBe("ChargeAboveMpesaLimit")
     expect(Either.isLeft(result) && (result.left as { code?: string }).code).toBe("CHECKOUT.CHARGE_ABOVE_MPESA_LIMIT")
     const [after] = await db.sql`select sum(reserved)::int as reserved from inventory`

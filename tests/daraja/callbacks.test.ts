@@ -108,7 +108,7 @@ describe("STK callback decoding", () => {
     })
   })
 
-  it("Amount as 1, 1.00 and \"1.00\" all decode to 1 whole shilling", () => {
+  it('Amount as 1, 1.00 and "1.00" all decode to 1 whole shilling', () => {
     for (const amount of ["1", "1.00", '"1.00"']) {
       const text = DOCUMENTED_SAMPLE.replace('"Value":1.00', `"Value":${amount}`)
       expect(ok(decodeText(text)).amountWhole).toBe(1)
@@ -160,7 +160,7 @@ describe("STK callback decoding", () => {
     expect(classifyResultCode(cb.resultCode)).toBe("FAILED")
   })
 
-  it("a string numeric ResultCode \"0\" is the same as 0", () => {
+  it('a string numeric ResultCode "0" is the same as 0', () => {
     const cb = ok(decodeText(DOCUMENTED_SAMPLE.replace('"ResultCode":0', '"ResultCode":"0"')))
     expect(cb.resultCode).toBe("0")
   })
@@ -288,7 +288,16 @@ describe("B2C Result decoding", () => {
 
   it("a Transaction Status result: the query succeeded (ResultCode 0) and the payment it asked about is completed, or not", () => {
     const status = (transactionStatus: string, code = 0) => ({
-      Result: { ...SUCCESS.Result, ResultCode: code, ResultParameters: { ResultParameter: [{ Key: "TransactionStatus", Value: transactionStatus }, { Key: "Amount", Value: 10 }] } }
+      Result: {
+        ...SUCCESS.Result,
+        ResultCode: code,
+        ResultParameters: {
+          ResultParameter: [
+            { Key: "TransactionStatus", Value: transactionStatus },
+            { Key: "Amount", Value: 10 }
+          ]
+        }
+      }
     })
     expect(ok(decodeB2CResult(status("Completed")))).toMatchObject({ succeeded: true, completed: true, transactionStatus: "Completed" })
     expect(ok(decodeB2CResult(status(" completed ")))).toMatchObject({ completed: true })

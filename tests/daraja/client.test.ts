@@ -13,8 +13,7 @@ import { DARAJA_PATHS, envelope, startFakeDaraja } from "../fakes/daraja-server.
 import type { FakeDaraja, ProcessingForm } from "../fakes/daraja-server.js"
 import { SANDBOX_PHONE, gatewayAgainst } from "./support.js"
 
-const DOCUMENTED_PASSWORD =
-  "MTc0Mzc5YmZiMjc5ZjlhYTliZGJjZjE1OGU5N2RkNzFhNDY3Y2QyZTBjODkzMDU5YjEwZjc4ZTZiNzJhZGExZWQyYzkxOTIwMTYwMjE2MTY1NjI3"
+const DOCUMENTED_PASSWORD = "MTc0Mzc5YmZiMjc5ZjlhYTliZGJjZjE1OGU5N2RkNzFhNDY3Y2QyZTBjODkzMDU5YjEwZjc4ZTZiNzJhZGExZWQyYzkxOTIwMTYwMjE2MTY1NjI3"
 /** 2016-02-16 16:56:27 in Nairobi is 13:56:27 UTC. */
 const DOCUMENTED_INSTANT = Date.UTC(2016, 1, 16, 13, 56, 27)
 
@@ -388,9 +387,7 @@ describe("STK query", () => {
       const gateway = yield* gatewayAgainst(fake)
       fake.scriptNextPush({ resultCode: 1032 })
       const accepted = yield* gateway.stkPush(push({ callbackUrl: "http://127.0.0.1:9/unreachable" }))
-      const delivery = yield* Effect.promise(() =>
-        fake.sendCallback(accepted.checkoutRequestId, { resultCode: 0, receipt: "FORGED0001" })
-      )
+      const delivery = yield* Effect.promise(() => fake.sendCallback(accepted.checkoutRequestId, { resultCode: 0, receipt: "FORGED0001" }))
       expect(delivery.body).toContain('"ResultCode":0')
       expect(delivery.body).toContain("FORGED0001")
       const status = yield* gateway.stkQuery(accepted.checkoutRequestId)

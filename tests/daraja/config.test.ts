@@ -3,8 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Option, Redacted } from "effect"
 import { PRODUCTION_BASE_URL, SANDBOX_BASE_URL, SANDBOX_PASSKEY, loadDarajaConfig, makeDarajaConfig } from "../../adapters/daraja/config.js"
 
-const withEnv = (env: Record<string, string>) =>
-  loadDarajaConfig.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+const withEnv = (env: Record<string, string>) => loadDarajaConfig.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
 
 describe("loadDarajaConfig", () => {
   it.effect("defaults to the simulator, which needs no credentials", () =>

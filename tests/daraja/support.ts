@@ -18,9 +18,9 @@ export const SANDBOX_PHONE = "254708374149"
 
 /** The real adapter pointed at the fake server (over real HTTP, with fetch). */
 export const gatewayAgainst = (fake: FakeDaraja, overrides: Partial<DarajaConfigInput> = {}): Effect.Effect<Gateway> =>
-  makeDarajaGateway(
-    makeDarajaConfig({ baseUrl: fake.baseUrl, consumerKey: CONSUMER_KEY, consumerSecret: CONSUMER_SECRET, ...overrides })
-  ).pipe(Effect.provide(FetchHttpClient.layer))
+  makeDarajaGateway(makeDarajaConfig({ baseUrl: fake.baseUrl, consumerKey: CONSUMER_KEY, consumerSecret: CONSUMER_SECRET, ...overrides })).pipe(
+    Effect.provide(FetchHttpClient.layer)
+  )
 
 export interface Received {
   readonly path: string

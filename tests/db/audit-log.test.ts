@@ -107,13 +107,18 @@ describe("audit log hash chain", () => {
   it("a rolled-back insert leaves no gap", async () => {
     const db = await freshDb()
     await record(db.sql, "ONE")
-    await db.sql.begin(async (tx) => {
-      await record(tx as unknown as Sql, "ROLLED.BACK")
-      throw new Error("abort")
-    }).catch(() => undefined)
+    await db.sql
+      .begin(async (tx) => {
+        await record(tx as unknown as Sql, "ROLLED.BACK")
+        throw new Error("abort")
+      })
+      .catch(() => undefined)
     await record(db.sql, "TWO")
     const rows = await db.sql<{ seq: number; action: string }[]>`select seq, action from audit_log order by seq`
-    expect(rows).toEqual([{ seq: 1, action: "ONE" }, { seq: 2, action: "TWO" }])
+    expect(rows).toEqual([
+      { seq: 1, action: "ONE" },
+      { seq: 2, action: "TWO" }
+    ])
     expect(await verify(db.sql)).toBeNull()
   })
 
@@ -125,7 +130,10 @@ describe("audit log hash chain", () => {
       await stale`begin isolation level repeatable read`
       await stale`select count(*) from audit_log` // snapshot taken here
       await record(db.sql, "COMMITTED.MEANWHILE")
-      const error = await record(stale as unknown as Sql, "STALE").then(() => undefined, (e: { code?: string }) => e)
+      const error = await record(stale as unknown as Sql, "STALE").then(
+        () => undefined,
+        (e: { code?: string }) => e
+      )
       expect(error?.code).toBe("40001")
       await stale`rollback`
     } finally {

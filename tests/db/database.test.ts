@@ -204,7 +204,13 @@ describe("Database.transaction", () => {
         return rows.length === 1
       })
     )
-    const results = await runWith(Effect.all(Array.from({ length: 40 }, () => attempt), { concurrency: "unbounded" }), 10)
+    const results = await runWith(
+      Effect.all(
+        Array.from({ length: 40 }, () => attempt),
+        { concurrency: "unbounded" }
+      ),
+      10
+    )
     expect(results.filter(Boolean).length).toBe(7)
     const [row] = await db.owner<{ uses: number }[]>`select uses from counter`
     expect(row?.uses).toBe(7)
@@ -213,9 +219,18 @@ describe("Database.transaction", () => {
 
 describe("DatabaseLive", () => {
   it("ends its pool when the layer's scope closes", async () => {
-    await Effect.runPromise(Effect.scoped(Layer.build(DatabaseLive(db.ownerUrl, { max: 2, applicationName: "amana-scope-probe" })).pipe(
-      Effect.flatMap((ctx) => Effect.provide(Db.query((sql) => sql`select 1`), Layer.succeedContext(ctx)))
-    )))
+    await Effect.runPromise(
+      Effect.scoped(
+        Layer.build(DatabaseLive(db.ownerUrl, { max: 2, applicationName: "amana-scope-probe" })).pipe(
+          Effect.flatMap((ctx) =>
+            Effect.provide(
+              Db.query((sql) => sql`select 1`),
+              Layer.succeedContext(ctx)
+            )
+          )
+        )
+      )
+    )
     await new Promise((ok) => setTimeout(ok, 200))
     const [row] = await db.owner<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = 'amana-scope-probe'`
     expect(row?.n).toBe(0)

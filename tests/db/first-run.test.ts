@@ -82,7 +82,11 @@ describe("first run: npm start from a clone in a folder only its owner can enter
       expect(products.status).toBe(200)
       expect((products.body["items"] as unknown[]).length).toBeGreaterThan(0)
       // as root the cluster lives where the postgres user can reach it, never inside the clone
-      const ready = platform.output().split("\n").find((line) => line.includes('"msg":"database ready"')) ?? ""
+      const ready =
+        platform
+          .output()
+          .split("\n")
+          .find((line) => line.includes('"msg":"database ready"')) ?? ""
       const dataDir = String((JSON.parse(ready) as { dataDir?: unknown }).dataDir)
       expect(dataDir).toBe(clusterDir("dev", clone))
       if (asRoot) {

@@ -12,12 +12,27 @@ describe("seeded Kenyan geography", () => {
     const byCode = Object.fromEntries(rows.map((r) => [r.code, r.name]))
     // a hand-checkable sample of the First Schedule
     expect(byCode).toMatchObject({
-      "001": "Mombasa", "002": "Kwale", "010": "Marsabit", "021": "Murang'a", "022": "Kiambu",
-      "027": "Uasin Gishu", "032": "Nakuru", "037": "Kakamega", "042": "Kisumu", "045": "Kisii", "047": "Nairobi"
+      "001": "Mombasa",
+      "002": "Kwale",
+      "010": "Marsabit",
+      "021": "Murang'a",
+      "022": "Kiambu",
+      "027": "Uasin Gishu",
+      "032": "Nakuru",
+      "037": "Kakamega",
+      "042": "Kisumu",
+      "045": "Kisii",
+      "047": "Nairobi"
     })
   })
 
-  for (const [county, name] of [["KE-047", "Nairobi"], ["KE-001", "Mombasa"], ["KE-042", "Kisumu"], ["KE-032", "Nakuru"], ["KE-027", "Uasin Gishu (Eldoret)"]] as const) {
+  for (const [county, name] of [
+    ["KE-047", "Nairobi"],
+    ["KE-001", "Mombasa"],
+    ["KE-042", "Kisumu"],
+    ["KE-032", "Nakuru"],
+    ["KE-027", "Uasin Gishu (Eldoret)"]
+  ] as const) {
     it(`${name} has towns, markets and pickup points with addresses and coordinates in Kenya`, async () => {
       const rows = await db.sql<{ id: string; kind: string; address: string | null; lat: string | null; lng: string | null }[]>`
         with recursive tree as (
@@ -39,9 +54,17 @@ describe("seeded Kenyan geography", () => {
   }
 
   it("a node cannot sit under a node of the same or a lower level", async () => {
-    const code = async (run: () => PromiseLike<unknown>) => run().then(() => undefined, (e: { code?: string }) => e.code)
-    expect(await code(() => db.sql`insert into locations (id, kind, name, code, parent_id) values ('KE-047-x', 'TOWN', 'X', 'x', 'KE-047-westlands')`)).toBe("23514")
-    expect(await code(() => db.sql`insert into locations (id, kind, name, code, parent_id) values ('KE-999', 'COUNTY', 'Nowhere', '999', 'KE-047')`)).toBe("23514")
+    const code = async (run: () => PromiseLike<unknown>) =>
+      run().then(
+        () => undefined,
+        (e: { code?: string }) => e.code
+      )
+    expect(await code(() => db.sql`insert into locations (id, kind, name, code, parent_id) values ('KE-047-x', 'TOWN', 'X', 'x', 'KE-047-westlands')`)).toBe(
+      "23514"
+    )
+    expect(await code(() => db.sql`insert into locations (id, kind, name, code, parent_id) values ('KE-999', 'COUNTY', 'Nowhere', '999', 'KE-047')`)).toBe(
+      "23514"
+    )
     expect(await code(() => db.sql`insert into locations (id, kind, name, code) values ('KE-047-y', 'MARKET', 'Y', 'y')`)).toBe("23514")
   })
 })

@@ -120,19 +120,24 @@ describe("M-Pesa identifiers are unique", () => {
   })
 
   it("a second request with the same CheckoutRequestID is refused (23505)", async () => {
-    const code = await codeOf(() => db.sql`insert into mpesa_stk_requests (checkout_id, phone, amount, checkout_request_id)
-      values (${g.checkoutId}, '254712345678', 170000, 'ws_CO_1')`)
+    const code = await codeOf(
+      () => db.sql`insert into mpesa_stk_requests (checkout_id, phone, amount, checkout_request_id)
+      values (${g.checkoutId}, '254712345678', 170000, 'ws_CO_1')`
+    )
     expect(code).toBe("23505")
   })
 
   it("the same M-Pesa receipt number cannot pay twice (23505)", async () => {
-    const code = await codeOf(() => db.sql`insert into mpesa_stk_requests (checkout_id, phone, amount, checkout_request_id, status, mpesa_receipt_number)
-      values (${g.checkoutId}, '254712345678', 170000, 'ws_CO_2', 'PAID', 'QKJ4ABCDEF')`)
+    const code = await codeOf(
+      () => db.sql`insert into mpesa_stk_requests (checkout_id, phone, amount, checkout_request_id, status, mpesa_receipt_number)
+      values (${g.checkoutId}, '254712345678', 170000, 'ws_CO_2', 'PAID', 'QKJ4ABCDEF')`
+    )
     expect(code).toBe("23505")
   })
 
   it("a raw callback is stored even when it matches nothing", async () => {
-    const [row] = await db.sql`insert into mpesa_callbacks (checkout_request_id, raw) values ('ws_CO_unknown', ${db.sql.json({ Body: { stkCallback: { ResultCode: 0 } } })}) returning id`
+    const [row] =
+      await db.sql`insert into mpesa_callbacks (checkout_request_id, raw) values ('ws_CO_unknown', ${db.sql.json({ Body: { stkCallback: { ResultCode: 0 } } })}) returning id`
     expect(row?.["id"]).toBeDefined()
   })
 })
@@ -156,7 +161,10 @@ describe("the ledger balances per transaction, checked at commit (SQLSTATE AM002
         await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values
           ('ltx_bad', 'MPESA_CLEARING', null, 'KES', 170000), ('ltx_bad', 'ESCROW', ${g.orderId}, 'KES', -169999)`
       })
-      .then(() => undefined, (e: unknown) => e as { code?: string; message?: string })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; message?: string }
+      )
     expect(error?.code).toBe("AM002")
     expect(error?.message).toMatch(/ledger transaction ltx_bad is unbalanced: 1 KES off/)
     const rows = await db.sql`select 1 from ledger_transactions where id = 'ltx_bad'`

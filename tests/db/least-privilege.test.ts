@@ -41,8 +41,12 @@ const APPEND_ONLY = "AM001"
 
 const KEY = "a-test-audit-anchor-key-of-32-chars-or-more-9f3a"
 const adminLayer = (sql: Sql, key: string = KEY) =>
-  AdminStoreLive.pipe(Layer.provide(DatabaseFromPool(sql)), Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["AUDIT_ANCHOR_KEY", key]])))))
-const withAdminStore = <A, E>(sql: Sql, effect: Effect.Effect<A, E, AdminStore>, key?: string) => Effect.runPromise(Effect.provide(effect, adminLayer(sql, key)))
+  AdminStoreLive.pipe(
+    Layer.provide(DatabaseFromPool(sql)),
+    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["AUDIT_ANCHOR_KEY", key]]))))
+  )
+const withAdminStore = <A, E>(sql: Sql, effect: Effect.Effect<A, E, AdminStore>, key?: string) =>
+  Effect.runPromise(Effect.provide(effect, adminLayer(sql, key)))
 const entry = (action: string, reason: string | null = null): AuditEntry => ({
   actorKind: "ADMIN",
   actorId: "adm_wanjiku",
@@ -85,7 +89,10 @@ describe("the runtime role", () => {
       await tx`insert into ledger_entries (transaction_id, account, account_ref, order_id, currency, amount) values (${`ltx_${g.orderId}`}, 'ESCROW', ${g.orderId}, ${g.orderId}, 'KES', -170000)`
       await tx`insert into ledger_entries (transaction_id, account, account_ref, order_id, currency, amount) values (${`ltx_${g.orderId}`}, 'MPESA_CLEARING', null, ${g.orderId}, 'KES', 170000)`
     })
-    await withAdminStore(db.sql, Effect.flatMap(AdminStore, (s) => s.audit(entry("STORE.VERIFY", "documents ok"))))
+    await withAdminStore(
+      db.sql,
+      Effect.flatMap(AdminStore, (s) => s.audit(entry("STORE.VERIFY", "documents ok")))
+    )
     await db.sql`insert into mpesa_callbacks (kind, checkout_request_id, raw, processed_at, outcome) values ('STK', 'ws_CO_1', '{"Body":{"stkCallback":{"ResultCode":0}}}', now(), 'PAID')`
     await db.sql`insert into mpesa_callbacks (kind, originator_conversation_id, callback_token, raw) values ('B2C_RESULT', 'oc-1', 'tok-1', '{"Result":{"ResultCode":0}}')`
   })
@@ -111,7 +118,19 @@ describe("the runtime role", () => {
     expect(await codeOf(() => db.sql`create function squatter() returns int language sql as 'select 1'`)).toBe(DENIED)
   })
 
-  const history = ["ledger_entries", "ledger_transactions", "order_snapshots", "order_timeline", "loyalty_ledger", "audit_log", "audit_anchors", "audit_chain_head", "mpesa_callbacks", "promotion_versions", "discount_code_versions"] as const
+  const history = [
+    "ledger_entries",
+    "ledger_transactions",
+    "order_snapshots",
+    "order_timeline",
+    "loyalty_ledger",
+    "audit_log",
+    "audit_anchors",
+    "audit_chain_head",
+    "mpesa_callbacks",
+    "promotion_versions",
+    "discount_code_versions"
+  ] as const
   for (const table of history) {
     it(`${table}: cannot disable its triggers, truncate it, delete from it, or give it away`, async () => {
       expect(await codeOf(() => db.sql.unsafe(`alter table ${table} disable trigger all`))).toBe(DENIED)
@@ -155,7 +174,9 @@ describe("the runtime role", () => {
     for (const id of [stk!.id, b2c!.id]) {
       // the evidence columns are not even granted
       expect(await codeOf(() => db.sql`update mpesa_callbacks set raw = '{"forged":true}' where id = ${id}`)).toBe(DENIED)
-      expect(await codeOf(() => db.sql`update mpesa_callbacks set checkout_request_id = 'ws_CO_other', originator_conversation_id = 'oc-forged' where id = ${id}`)).toBe(DENIED)
+      expect(
+        await codeOf(() => db.sql`update mpesa_callbacks set checkout_request_id = 'ws_CO_other', originator_conversation_id = 'oc-forged' where id = ${id}`)
+      ).toBe(DENIED)
       expect(await codeOf(() => db.sql`delete from mpesa_callbacks where id = ${id}`)).toBe(DENIED)
     }
     // the processing mark: once, never rewritten (the STK callback is processed already)
@@ -176,8 +197,13 @@ describe("the runtime role", () => {
 
 describe("the audit chain's head is anchored outside the database", () => {
   it("each entry the app writes carries an anchor only the key's holder can make; an intact chain verifies", async () => {
-    await withAdminStore(db.sql, Effect.flatMap(AdminStore, (s) => Effect.forEach(["PRODUCT.REJECT", "PROMOTION.CREATE", "PAYOUT_BATCH.APPROVE"], (a) => s.audit(entry(a)))))
-    const rows = await db.sql<Array<{ seq: number; hash: string; mac: string }>>`select l.seq, l.hash, a.mac from audit_log l join audit_anchors a using (seq) order by seq`
+    await withAdminStore(
+      db.sql,
+      Effect.flatMap(AdminStore, (s) => Effect.forEach(["PRODUCT.REJECT", "PROMOTION.CREATE", "PAYOUT_BATCH.APPROVE"], (a) => s.audit(entry(a))))
+    )
+    const rows = await db.sql<
+      Array<{ seq: number; hash: string; mac: string }>
+    >`select l.seq, l.hash, a.mac from audit_log l join audit_anchors a using (seq) order by seq`
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4])
     for (const r of rows) expect(r.mac).toBe(auditAnchorMac(KEY, r.seq, r.hash))
     expect(await appVerifies(db.sql)).toEqual(Option.none())
@@ -243,14 +269,22 @@ describe("who migrates and who runs", () => {
   })
 
   it("refuses to run the app as the owner or as a superuser", async () => {
-    const same = await provisionRuntimeRole(db.ownerUrl, db.ownerUrl).then(() => undefined, (e: unknown) => e)
+    const same = await provisionRuntimeRole(db.ownerUrl, db.ownerUrl).then(
+      () => undefined,
+      (e: unknown) => e
+    )
     expect(same).toBeInstanceOf(DatabaseSetupError)
     expect((same as DatabaseSetupError).problem).toMatch(/both name the role .*: the app would run as the owner of its tables/)
     const superuser = new URL(db.ownerUrl)
-    const [root] = await db.owner<Array<{ name: string }>>`select rolname as name from pg_roles where rolsuper and rolname <> current_user and rolcanlogin limit 1`
+    const [root] = await db.owner<
+      Array<{ name: string }>
+    >`select rolname as name from pg_roles where rolsuper and rolname <> current_user and rolcanlogin limit 1`
     if (root !== undefined) {
       superuser.username = root.name
-      const refused = await provisionRuntimeRole(db.ownerUrl, superuser.toString()).then(() => undefined, (e: unknown) => e)
+      const refused = await provisionRuntimeRole(db.ownerUrl, superuser.toString()).then(
+        () => undefined,
+        (e: unknown) => e
+      )
       expect((refused as DatabaseSetupError).problem).toMatch(/is a superuser: it could disable the ledger's triggers/)
     }
   })
@@ -274,7 +308,8 @@ describe("the anchors' rule (firstUnanchored), for any chain", () => {
     }
     return rows
   }
-  const anchored = (rows: ReadonlyArray<{ seq: number; hash: string }>, from = 1) => rows.map((r) => ({ ...r, mac: r.seq >= from ? auditAnchorMac(KEY, r.seq, r.hash) : null }))
+  const anchored = (rows: ReadonlyArray<{ seq: number; hash: string }>, from = 1) =>
+    rows.map((r) => ({ ...r, mac: r.seq >= from ? auditAnchorMac(KEY, r.seq, r.hash) : null }))
 
   it("vouches for an intact chain anchored from any entry on; names the first entry rewritten (hashes recomputed after it), or left unanchored", () => {
     fc.assert(
@@ -291,7 +326,12 @@ describe("the anchors' rule (firstUnanchored), for any chain", () => {
         // an entry after the first anchored one without its anchor (slipped in past the app)
         if (n - from >= 1) {
           const hole = from + 1 + (holeSeed % (n - from))
-          expect(firstUnanchored(KEY, intact.map((r) => (r.seq === hole ? { ...r, mac: null } : r)))).toBe(hole)
+          expect(
+            firstUnanchored(
+              KEY,
+              intact.map((r) => (r.seq === hole ? { ...r, mac: null } : r))
+            )
+          ).toBe(hole)
         }
         // no valid anchor at all (none made, or another key): nothing is vouched for
         expect(firstUnanchored(KEY, anchored(rows, n + 1))).toBe(1)

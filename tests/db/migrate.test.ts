@@ -36,7 +36,8 @@ describe("migrate: the real migrations", () => {
     expect(rows.map((r) => r.name)).toEqual(files.map((f) => f.name))
     expect(rows.map((r) => r.checksum)).toEqual(files.map((f) => f.checksum))
     for (const row of rows) expect(row.checksum).toMatch(/^[0-9a-f]{64}$/)
-    const [worker] = await db.sql`select to_regprocedure('graphile_worker.add_job(text,json,text,timestamptz,integer,text,integer,text[],text)') is not null as ok`
+    const [worker] =
+      await db.sql`select to_regprocedure('graphile_worker.add_job(text,json,text,timestamptz,integer,text,integer,text[],text)') is not null as ok`
     expect(worker?.["ok"]).toBe(true)
 
     const second = await migrate(db.url)
@@ -101,7 +102,9 @@ describe("migrate: refusing a history that does not match the files", () => {
       ...base,
       "0003_broken.sql": "create table d (id int primary key);\ninsert into d values (1);\nselect * from no_such_table;\n"
     })
-    await expect(migrate(db.url, { dir, ...noGraphile })).rejects.toThrow(/migration 0003_broken\.sql failed \(line 3\): relation "no_such_table" does not exist/)
+    await expect(migrate(db.url, { dir, ...noGraphile })).rejects.toThrow(
+      /migration 0003_broken\.sql failed \(line 3\): relation "no_such_table" does not exist/
+    )
     const [d] = await db.sql`select to_regclass('d') is null as gone`
     expect(d?.["gone"]).toBe(true)
     const names = await db.sql<{ name: string }[]>`select name from schema_migrations order by version`

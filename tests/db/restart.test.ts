@@ -55,7 +55,12 @@ describe("a PostgreSQL restart under npm start", () => {
     await database.stop()
     for (const request of [
       () => fetch(products),
-      () => fetch(`${platform!.baseUrl}/api/v1/auth/otp`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ phone: "0708374149" }) })
+      () =>
+        fetch(`${platform!.baseUrl}/api/v1/auth/otp`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ phone: "0708374149" })
+        })
     ]) {
       const res = await request()
       expect(res.status).toBe(503)

@@ -5,7 +5,17 @@
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { CategoryId, EpochMillis, OrderId, ProductId, StoreId, UserId } from "../../domain/ids.js"
-import { checkCode, choosePromotion, comparePromotions, defaultLoyaltyPolicy, evaluatePromotion, inScope, merchandiseDiscount, pointsEarned, redeemLoyalty } from "../../domain/incentives.js"
+import {
+  checkCode,
+  choosePromotion,
+  comparePromotions,
+  defaultLoyaltyPolicy,
+  evaluatePromotion,
+  inScope,
+  merchandiseDiscount,
+  pointsEarned,
+  redeemLoyalty
+} from "../../domain/incentives.js"
 import { Accounts, balanceOf, releasePosting } from "../../domain/ledger.js"
 import * as M from "../../domain/money.js"
 import { transition } from "../../domain/order.js"
@@ -22,14 +32,27 @@ describe("incentive edges", () => {
   })
 
   it("equal priority and equal discount: the promotion created earlier wins, even with the larger id", () => {
-    const older = evaluatePromotion({ promotion: promotion("p-z", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(50) }, { createdAt: EpochMillis.make(NOW - 2 * HOUR) }), usage: unused }, [basketLine], NOW, M.kes(0))!
-    const newer = evaluatePromotion({ promotion: promotion("p-a", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(50) }, { createdAt: EpochMillis.make(NOW - HOUR) }), usage: unused }, [basketLine], NOW, M.kes(0))!
+    const older = evaluatePromotion(
+      { promotion: promotion("p-z", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(50) }, { createdAt: EpochMillis.make(NOW - 2 * HOUR) }), usage: unused },
+      [basketLine],
+      NOW,
+      M.kes(0)
+    )!
+    const newer = evaluatePromotion(
+      { promotion: promotion("p-a", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(50) }, { createdAt: EpochMillis.make(NOW - HOUR) }), usage: unused },
+      [basketLine],
+      NOW,
+      M.kes(0)
+    )!
     expect(comparePromotions(older, newer)).toBeLessThan(0)
     expect(comparePromotions(newer, older)).toBeGreaterThan(0)
   })
 
   it("a promotion runs from its start instant inclusive to its end instant exclusive", () => {
-    const p = (extra: Parameters<typeof promotion>[4]) => ({ promotion: promotion("p", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(5) }, extra), usage: unused })
+    const p = (extra: Parameters<typeof promotion>[4]) => ({
+      promotion: promotion("p", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(5) }, extra),
+      usage: unused
+    })
     expect(evaluatePromotion(p({ startsAt: NOW }), [basketLine], NOW, M.kes(0))).toBeDefined()
     expect(evaluatePromotion(p({ startsAt: EpochMillis.make(NOW + 1) }), [basketLine], NOW, M.kes(0))).toBeUndefined()
     expect(evaluatePromotion(p({ endsAt: NOW }), [basketLine], NOW, M.kes(0))).toBeUndefined()
@@ -90,14 +113,23 @@ describe("incentive rules, one case each (survivors of a mutation run of domain/
       evaluatePromotion({ promotion: promotion(id, priority, everything, amountOff(off), extra), usage: unused }, [basketLine], NOW, M.kes(0))!
     expect(comparePromotions(ev("p-high", 3, 10), ev("p-low", 1, 500))).toBeLessThan(0)
     expect(comparePromotions(ev("p-low", 1, 500), ev("p-high", 3, 10))).toBeGreaterThan(0)
-    expect(choosePromotion([ev("p-low", 1, 500), ev("p-high", 3, 10)].map((c) => ({ promotion: c.promotion, usage: unused })), [basketLine], NOW, M.kes(0))?.promotion.id).toBe("p-high")
+    expect(
+      choosePromotion(
+        [ev("p-low", 1, 500), ev("p-high", 3, 10)].map((c) => ({ promotion: c.promotion, usage: unused })),
+        [basketLine],
+        NOW,
+        M.kes(0)
+      )?.promotion.id
+    ).toBe("p-high")
     expect(comparePromotions(ev("p-a", 1, 10), ev("p-b", 1, 10))).toBe(-1)
     expect(comparePromotions(ev("p-b", 1, 10), ev("p-a", 1, 10))).toBe(1)
     expect(comparePromotions(ev("p-a", 1, 10, { version: 1 }), ev("p-a", 1, 10, { version: 2 }))).toBeLessThan(0)
   })
 
   it("a paused promotion or code does not apply", () => {
-    expect(evaluatePromotion({ promotion: promotion("p", 1, everything, amountOff(5), { status: "PAUSED" }), usage: unused }, [basketLine], NOW, M.kes(0))).toBeUndefined()
+    expect(
+      evaluatePromotion({ promotion: promotion("p", 1, everything, amountOff(5), { status: "PAUSED" }), usage: unused }, [basketLine], NOW, M.kes(0))
+    ).toBeUndefined()
     const paused = checkCode(code("PAUSED", amountOff(5), { status: "PAUSED" }), unused, NOW, M.kes(100))
     expect(Either.isLeft(paused) && [paused.left.reason, paused.left.code]).toEqual(["NOT_ACTIVE", "DISCOUNT_CODE.NOT_ACTIVE"])
   })
@@ -106,7 +138,12 @@ describe("incentive rules, one case each (survivors of a mutation run of domain/
     expect(Either.getOrThrow(redeemLoyalty(defaultLoyaltyPolicy, 5, 5, M.kes(1_000)))).toEqual({ points: 5, value: M.kes(5) })
     expect(Either.getOrThrow(redeemLoyalty(defaultLoyaltyPolicy, 0, 5, M.kes(1_000)))).toEqual({ points: 0, value: M.kes(0) })
     const over = redeemLoyalty(defaultLoyaltyPolicy, 7, 5, M.kes(1_000))
-    expect(Either.isLeft(over) && [over.left.requested, over.left.balance, over.left.code, over.left.message]).toEqual([7, 5, "LOYALTY.INSUFFICIENT_POINTS", "cannot redeem 7 points: the balance is 5"])
+    expect(Either.isLeft(over) && [over.left.requested, over.left.balance, over.left.code, over.left.message]).toEqual([
+      7,
+      5,
+      "LOYALTY.INSUFFICIENT_POINTS",
+      "cannot redeem 7 points: the balance is 5"
+    ])
     expect(Either.isLeft(redeemLoyalty(defaultLoyaltyPolicy, -1, 5, M.kes(1_000)))).toBe(true)
     expect(Either.isLeft(redeemLoyalty(defaultLoyaltyPolicy, 1.5, 5, M.kes(1_000)))).toBe(true)
     // A point worth nothing redeems nothing.
@@ -154,7 +191,8 @@ describe("order edges", () => {
   it("only the rider marks an order DELIVERED: the seller, the buyer and the system are refused", () => {
     const inTransit = { id: OrderId.make("o-1"), state: "IN_TRANSIT" as const, checkedOutAt: NOW, handoverCode: "4821" }
     const proof = { handoverCode: "4821" }
-    const by = (kind: "SELLER" | "BUYER" | "RIDER") => transition(inTransit, { to: "DELIVERED", actor: { kind, id: UserId.make(`u-${kind}`) }, at: EpochMillis.make(NOW + HOUR), proof })
+    const by = (kind: "SELLER" | "BUYER" | "RIDER") =>
+      transition(inTransit, { to: "DELIVERED", actor: { kind, id: UserId.make(`u-${kind}`) }, at: EpochMillis.make(NOW + HOUR), proof })
     expect(Either.isRight(by("RIDER"))).toBe(true)
     expect(Either.isLeft(by("SELLER"))).toBe(true)
     expect(Either.isLeft(by("BUYER"))).toBe(true)

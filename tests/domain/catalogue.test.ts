@@ -196,9 +196,7 @@ describe("edits", () => {
 
   it("a SUSPENDED product refuses material edits but takes others", () => {
     const refused = applyEdit(listing("SUSPENDED"), { basePrice: Money.kes(1_999) })
-    expect(Either.isLeft(refused) && refused.left._tag === "EditWhileSuspended" && refused.left.code).toBe(
-      "CATALOGUE.EDIT_WHILE_SUSPENDED"
-    )
+    expect(Either.isLeft(refused) && refused.left._tag === "EditWhileSuspended" && refused.left.code).toBe("CATALOGUE.EDIT_WHILE_SUSPENDED")
     expect(edited(applyEdit(listing("SUSPENDED"), { description: "Updated" })).product.state).toBe("SUSPENDED")
   })
 
@@ -319,7 +317,9 @@ describe("catalogue: what a refusal says, and edits at the edges (mutation testi
   const encoded = (over: Record<string, unknown>) => ({ ...Schema.encodeSync(Product)(product()), ...over })
 
   it("a price is positive and at most KES 1,000,000.00, and says so", () => {
-    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ basePrice: { amount: 0, currency: "KES" } }))).toContain("a price must be positive")
+    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ basePrice: { amount: 0, currency: "KES" } }))).toContain(
+      "a price must be positive"
+    )
     expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ basePrice: { amount: 1_000_000_01, currency: "KES" } }))).toContain(
       "a price must be at most KES 1,000,000.00"
     )
@@ -328,14 +328,21 @@ describe("catalogue: what a refusal says, and edits at the edges (mutation testi
   })
 
   it("media must be https, and a reason belongs exactly to REJECTED, and each says so", () => {
-    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ media: ["http://cdn.amana.test/1.jpg"] }))).toContain("media must be an https URL")
-    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ state: "REJECTED" }))).toContain("rejectionReason is required exactly when REJECTED")
+    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ media: ["http://cdn.amana.test/1.jpg"] }))).toContain(
+      "media must be an https URL"
+    )
+    expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ state: "REJECTED" }))).toContain(
+      "rejectionReason is required exactly when REJECTED"
+    )
     expect(decodeMessage(Product as Schema.Schema<unknown, unknown>, encoded({ state: "REJECTED", rejectionReason: "blurry" }))).toBe("decoded")
   })
 
   it("refusals name the states, the product and what is missing", () => {
     const illegal = transitionVerification("DRAFT", "VERIFIED")
-    expect(Either.isLeft(illegal) && [illegal.left.message, illegal.left.code]).toEqual(["illegal verification transition: DRAFT -> VERIFIED", "CATALOGUE.ILLEGAL_TRANSITION"])
+    expect(Either.isLeft(illegal) && [illegal.left.message, illegal.left.code]).toEqual([
+      "illegal verification transition: DRAFT -> VERIFIED",
+      "CATALOGUE.ILLEGAL_TRANSITION"
+    ])
     const blank = transitionVerification("PENDING_REVIEW", "REJECTED", "  ")
     expect(Either.isLeft(blank) && [blank.left._tag, blank.left.message, blank.left.code]).toEqual([
       "RejectionReasonRequired",

@@ -156,10 +156,7 @@ describe("attribution", () => {
           const result = attribute({ affiliates: affs, buyerId, sellerOwnerIds, ...(refCode === undefined ? {} : { refCode }) })
           const candidates = affs.filter((a) => a.code === refCode)
           const expected =
-            candidates.length === 1 &&
-            candidates[0]!.active &&
-            candidates[0]!.userId !== buyerId &&
-            !sellerOwnerIds.includes(candidates[0]!.userId)
+            candidates.length === 1 && candidates[0]!.active && candidates[0]!.userId !== buyerId && !sellerOwnerIds.includes(candidates[0]!.userId)
               ? Option.some(candidates[0]!.userId)
               : Option.none()
           expect(result).toEqual(expected)
@@ -241,15 +238,21 @@ describe("payout day", () => {
   const arbInstant = fc.integer({ min: 0, max: Date.UTC(2200, 0, 1) }).map((n) => EpochMillis.make(n))
 
   it("property: isPayoutDay is true exactly on Nairobi Fridays", () => {
-    fc.assert(fc.property(arbInstant, (now) => {
+    fc.assert(
+      fc.property(arbInstant, (now) => {
         expect(isPayoutDay(now)).toBe(referenceIsFriday(now))
-      }), { numRuns: 2_000 })
+      }),
+      { numRuns: 2_000 }
+    )
   })
 
   it("property: payoutWeekKey is the Nairobi date of the Friday on or after now", () => {
-    fc.assert(fc.property(arbInstant, (now) => {
+    fc.assert(
+      fc.property(arbInstant, (now) => {
         expect(payoutWeekKey(now)).toBe(referenceWeekKey(now))
-      }), { numRuns: 2_000 })
+      }),
+      { numRuns: 2_000 }
+    )
   })
 })
 
@@ -301,9 +304,9 @@ describe("payout batch", () => {
       payeeKind: fc.constantFrom("SELLER" as const, "AFFILIATE" as const),
       approved: fc.integer({ min: -50_000, max: 300_000 }).map((n) => Money.make(n, "KES"))
     })
-    const arbFriday = fc.integer({ min: 0, max: 5_000 }).chain((week) =>
-      fc.integer({ min: 0, max: DAY - 1 }).map((ms) => EpochMillis.make(Date.UTC(1970, 0, 1, 21) + week * 7 * DAY + ms))
-    )
+    const arbFriday = fc
+      .integer({ min: 0, max: 5_000 })
+      .chain((week) => fc.integer({ min: 0, max: DAY - 1 }).map((ms) => EpochMillis.make(Date.UTC(1970, 0, 1, 21) + week * 7 * DAY + ms)))
     fc.assert(
       fc.property(arbFriday, fc.array(arbBalance, { maxLength: 30 }), fc.integer({ min: 1, max: 200_000 }), (now, balances, min) => {
         const minimum = Money.make(min, "KES")
@@ -313,7 +316,10 @@ describe("payout batch", () => {
           const key = `${b.payeeKind}:${b.payeeId}`
           totals.set(key, (totals.get(key) ?? 0) + b.approved.amount)
         }
-        const expectedPaid = [...totals].filter(([, amount]) => amount >= min).map(([key]) => key).sort()
+        const expectedPaid = [...totals]
+          .filter(([, amount]) => amount >= min)
+          .map(([key]) => key)
+          .sort()
         const paidKeys = batch.payouts.map((p) => `${p.payeeKind}:${p.payeeId}`)
         expect([...paidKeys].sort()).toEqual(expectedPaid)
         expect(new Set(paidKeys).size).toBe(paidKeys.length)
@@ -331,7 +337,9 @@ describe("payout batch", () => {
     const arbBalance = fc.record({
       payeeId: fc.constantFrom("a", "b", "c"),
       payeeKind: fc.constantFrom("SELLER" as const, "AFFILIATE" as const, "RIDER" as const),
-      approved: fc.tuple(fc.integer({ min: -50_000, max: 300_000 }), fc.constantFrom("KES" as const, "TZS" as const, "UGX" as const)).map(([n, c]) => Money.make(n, c))
+      approved: fc
+        .tuple(fc.integer({ min: -50_000, max: 300_000 }), fc.constantFrom("KES" as const, "TZS" as const, "UGX" as const))
+        .map(([n, c]) => Money.make(n, c))
     })
     fc.assert(
       fc.property(fc.array(arbBalance, { maxLength: 30 }), (balances) => {
@@ -373,7 +381,9 @@ describe("commission: what refusals say, and the batch's overrides (mutation tes
   it("a stored code is matched trimmed and case-insensitively too; a seller's staff referring the store earns nothing", () => {
     const zawadi = { code: "  Zawadi ", userId: user("u-zawadi"), active: true }
     expect(attribute({ refCode: "ZAWADI", affiliates: [zawadi], buyerId: user("u-b"), sellerOwnerIds: [] })).toEqual(Option.some(user("u-zawadi")))
-    expect(attribute({ refCode: "ZAWADI", affiliates: [zawadi], buyerId: user("u-b"), sellerOwnerIds: [user("u-owner"), user("u-zawadi")] })).toEqual(Option.none())
+    expect(attribute({ refCode: "ZAWADI", affiliates: [zawadi], buyerId: user("u-b"), sellerOwnerIds: [user("u-owner"), user("u-zawadi")] })).toEqual(
+      Option.none()
+    )
   })
 
   it("a rejection without a reason, or with one its state does not accept, says which", () => {
@@ -411,7 +421,12 @@ describe("commission: what refusals say, and the batch's overrides (mutation tes
   })
 
   it("payouts grouped by currency, currencies in order, payees in their given order", () => {
-    const groups = payoutsByCurrency([bal("b", Money.make(5, "UGX")), bal("a", Money.kes(1_000)), bal("c", Money.make(7, "UGX")), bal("d", Money.make(9, "TZS"))])
+    const groups = payoutsByCurrency([
+      bal("b", Money.make(5, "UGX")),
+      bal("a", Money.kes(1_000)),
+      bal("c", Money.make(7, "UGX")),
+      bal("d", Money.make(9, "TZS"))
+    ])
     expect(groups.map((g) => [g.currency, g.payouts.map((p) => p.payeeId)])).toEqual([
       ["KES", ["a"]],
       ["TZS", ["d"]],

@@ -2,7 +2,21 @@
 import { Either } from "effect"
 import fc from "fast-check"
 import { CommissionRate } from "../../domain/commission.js"
-import { CategoryId, CheckoutId, DiscountCodeId, EpochMillis, LocationId, OrderId, ProductId, PromotionId, RateId, StoreId, UserId, VariantId, ZoneId } from "../../domain/ids.js"
+import {
+  CategoryId,
+  CheckoutId,
+  DiscountCodeId,
+  EpochMillis,
+  LocationId,
+  OrderId,
+  ProductId,
+  PromotionId,
+  RateId,
+  StoreId,
+  UserId,
+  VariantId,
+  ZoneId
+} from "../../domain/ids.js"
 import type { DiscountCode, IncentiveEffect, Promotion, PromotionCandidate, PromotionScope } from "../../domain/incentives.js"
 import { defaultLoyaltyPolicy } from "../../domain/incentives.js"
 import * as M from "../../domain/money.js"
@@ -48,7 +62,11 @@ export const zones: ReadonlyArray<Zone> = [
 export const quoterFor =
   (destination: string) =>
   (req: { totalWeightGrams: number; discountedSubtotal: M.Money }): Either.Either<ShippingQuote, ShippingError> =>
-    quoteShipping(geography, zones, { destination: LocationId.make(destination), totalWeightGrams: req.totalWeightGrams, discountedSubtotal: req.discountedSubtotal })
+    quoteShipping(geography, zones, {
+      destination: LocationId.make(destination),
+      totalWeightGrams: req.totalWeightGrams,
+      discountedSubtotal: req.discountedSubtotal
+    })
 
 export const line = (
   store: string,
@@ -138,9 +156,9 @@ export const arbLine: fc.Arbitrary<CheckoutLine> = fc
 const arbMoney = (max: number) => fc.integer({ min: 0, max }).map((n) => M.make(n, "KES"))
 
 export const arbEffect: fc.Arbitrary<IncentiveEffect> = fc.oneof(
-  fc.record({ _tag: fc.constant("PERCENT_OFF" as const), bps: fc.integer({ min: 1, max: 10_000 }), cap: fc.option(arbMoney(500_000), { nil: undefined }) }).map(
-    ({ cap, ...rest }) => (cap === undefined ? rest : { ...rest, cap })
-  ),
+  fc
+    .record({ _tag: fc.constant("PERCENT_OFF" as const), bps: fc.integer({ min: 1, max: 10_000 }), cap: fc.option(arbMoney(500_000), { nil: undefined }) })
+    .map(({ cap, ...rest }) => (cap === undefined ? rest : { ...rest, cap })),
   fc.record({ _tag: fc.constant("AMOUNT_OFF" as const), amount: arbMoney(2_000_000) }),
   fc.constant({ _tag: "FREE_SHIPPING" as const })
 )
@@ -149,7 +167,9 @@ const arbScope: fc.Arbitrary<PromotionScope> = fc.oneof(
   fc.constant({ _tag: "EVERYTHING" as const }),
   fc.constantFrom(...categories).map((c) => ({ _tag: "CATEGORY" as const, categoryIds: [CategoryId.make(c)] as const })),
   fc.constantFrom(...stores).map((s) => ({ _tag: "SELLER" as const, storeIds: [StoreId.make(s)] as const })),
-  fc.subarray(products, { minLength: 1 }).map((ps) => ({ _tag: "PRODUCTS" as const, productIds: ps.map((p) => ProductId.make(p)) as [ProductId, ...ProductId[]] }))
+  fc
+    .subarray(products, { minLength: 1 })
+    .map((ps) => ({ _tag: "PRODUCTS" as const, productIds: ps.map((p) => ProductId.make(p)) as [ProductId, ...ProductId[]] }))
 )
 
 export const arbPromotion: fc.Arbitrary<PromotionCandidate> = fc
@@ -182,7 +202,10 @@ export const arbCheckout: fc.Arbitrary<PricingInput<ShippingQuote, ShippingError
   .record({
     lines: fc.array(arbLine, { minLength: 1, maxLength: 6 }),
     promotions: fc.uniqueArray(arbPromotion, { maxLength: 5, selector: (c) => c.promotion.id }),
-    code: fc.option(arbEffect.map((e) => code("SAVE", e)), { nil: undefined }),
+    code: fc.option(
+      arbEffect.map((e) => code("SAVE", e)),
+      { nil: undefined }
+    ),
     points: fc.integer({ min: 0, max: 100_000 }),
     destination: fc.constantFrom("KE-047-cbd", "KE-047-westlands-sarit-locker")
   })

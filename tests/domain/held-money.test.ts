@@ -111,8 +111,11 @@ describe("held money: every reason, policy and sentence (mutation testing found 
   })
 
   it("each reason and each status reads as its own sentence; no receipt, no parentheses", () => {
-    const say = (reason: Parameters<typeof heldMoneySentence>[0]["reason"], status: Parameters<typeof heldMoneySentence>[0]["status"], policy: "AUTOMATIC" | "FINANCE" = "AUTOMATIC") =>
-      heldMoneySentence({ amount: M.kes(50), reason, status, returnPolicy: policy })
+    const say = (
+      reason: Parameters<typeof heldMoneySentence>[0]["reason"],
+      status: Parameters<typeof heldMoneySentence>[0]["status"],
+      policy: "AUTOMATIC" | "FINANCE" = "AUTOMATIC"
+    ) => heldMoneySentence({ amount: M.kes(50), reason, status, returnPolicy: policy })
     expect(say("PHONE_MISMATCH", "HELD")).toBe(
       "KES 50.00 received by M-Pesa could not pay this checkout because it came from another phone than the one asked: it will be sent back to the phone that paid."
     )

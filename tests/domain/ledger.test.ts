@@ -26,7 +26,10 @@ import { priceCheckout } from "../../domain/pricing.js"
 import { arbCheckout, code, line, NOW, priceOrThrow, promotion, quoterFor, snapshotsOf, unused } from "./fixtures.js"
 
 const sumAccounts = (postings: ReadonlyArray<Posting>, prefix: string) =>
-  M.sum(postings.flatMap((p) => p.entries.filter((e) => e.account.startsWith(prefix)).map((e) => e.amount)), "KES")
+  M.sum(
+    postings.flatMap((p) => p.entries.filter((e) => e.account.startsWith(prefix)).map((e) => e.amount)),
+    "KES"
+  )
 
 describe("escrow and ledger: worked example in shillings", () => {
   // One KES 2,000 dress (commission 10%) with KES 200 off by promotion and a code for 0.50 off -> goods 1,799.50,
@@ -122,7 +125,13 @@ describe("escrow and ledger: every posting written out (mutation testing found t
   // KES 1,000 of fabric, no incentive, KES 300 flat shipping: charge exactly KES 1,300, nothing to fund or absorb.
   // Priced inside each test (not when the file is collected), so mutation testing sees which tests cover it.
   const fixture = () => {
-    const plain = priceOrThrow({ currency: "KES", now: NOW, lines: [line("store-a", "fabric", 1_000, 1, 400, 1_000)], promotions: [], quoteShipping: quoterFor("KE-047-cbd") })
+    const plain = priceOrThrow({
+      currency: "KES",
+      now: NOW,
+      lines: [line("store-a", "fabric", 1_000, 1, 400, 1_000)],
+      promotions: [],
+      quoteShipping: quoterFor("KE-047-cbd")
+    })
     return { plain, direct: snapshotsOf(plain, false)[0]!, viaAffiliate: snapshotsOf(plain, true)[0]! }
   }
 
@@ -142,7 +151,9 @@ describe("escrow and ledger: every posting written out (mutation testing found t
   })
 
   it("incentive funding and rounding are their own postings, named for the finance team", () => {
-    const pay = paymentPostings("chk-9", "R1", M.kes(10), [{ orderId: "ord-9", buyerPays: M.kes(10), incentiveFunding: M.kes(2), roundingAbsorbed: M.make(40, "KES") }])
+    const pay = paymentPostings("chk-9", "R1", M.kes(10), [
+      { orderId: "ord-9", buyerPays: M.kes(10), incentiveFunding: M.kes(2), roundingAbsorbed: M.make(40, "KES") }
+    ])
     expect(pay.map((p) => [p.kind, p.reference, p.memo])).toEqual([
       ["PAYMENT_RECEIVED", "chk-9", "M-Pesa R1"],
       ["INCENTIVE_FUNDING", "chk-9", "platform-funded discounts and shipping into escrow"],
@@ -226,15 +237,40 @@ describe("escrow and ledger: every posting written out (mutation testing found t
         { account: "seller_payable:store-a", amount: M.kes(-100) }
       ]
     })
-    expect(heldPaymentPosting("hld_1", M.kes(1), undefined)).toMatchObject({ kind: "PAYMENT_HELD", reference: "hld_1", memo: "M-Pesa (confirmed by STK query) held: cannot settle its checkout" })
+    expect(heldPaymentPosting("hld_1", M.kes(1), undefined)).toMatchObject({
+      kind: "PAYMENT_HELD",
+      reference: "hld_1",
+      memo: "M-Pesa (confirmed by STK query) held: cannot settle its checkout"
+    })
     expect(heldPaymentPosting("hld_1", M.kes(1), "TGR1")).toMatchObject({ memo: "M-Pesa TGR1 held: cannot settle its checkout" })
-    expect(heldPaymentReturnedPosting("hld_1", M.kes(1), "rfd_1")).toMatchObject({ kind: "PAYOUT", reference: "rfd_1", memo: "held money hld_1 returned by M-Pesa B2C" })
+    expect(heldPaymentReturnedPosting("hld_1", M.kes(1), "rfd_1")).toMatchObject({
+      kind: "PAYOUT",
+      reference: "rfd_1",
+      memo: "held money hld_1 returned by M-Pesa B2C"
+    })
   })
 
   it("balance is per currency: KES +1 and TZS −1 do not balance; zero entries are dropped; an unbalanced posting names itself", () => {
-    expect(isBalanced([{ account: "a", amount: M.kes(1) }, { account: "b", amount: M.major(-1, "TZS") }])).toBe(false)
-    expect(isBalanced([{ account: "a", amount: M.kes(1) }, { account: "b", amount: M.kes(-1) }, { account: "c", amount: M.major(0, "TZS") }])).toBe(true)
-    expect(posting("PAYOUT", "r", "m", [{ account: "a", amount: M.kes(0) }, { account: "b", amount: M.kes(2) }, { account: "c", amount: M.kes(-2) }]).entries.map((e) => e.account)).toEqual(["b", "c"])
+    expect(
+      isBalanced([
+        { account: "a", amount: M.kes(1) },
+        { account: "b", amount: M.major(-1, "TZS") }
+      ])
+    ).toBe(false)
+    expect(
+      isBalanced([
+        { account: "a", amount: M.kes(1) },
+        { account: "b", amount: M.kes(-1) },
+        { account: "c", amount: M.major(0, "TZS") }
+      ])
+    ).toBe(true)
+    expect(
+      posting("PAYOUT", "r", "m", [
+        { account: "a", amount: M.kes(0) },
+        { account: "b", amount: M.kes(2) },
+        { account: "c", amount: M.kes(-2) }
+      ]).entries.map((e) => e.account)
+    ).toEqual(["b", "c"])
     expect(() => posting("REFUND", "ord-7", "bad", [{ account: "a", amount: M.kes(1) }])).toThrow(new UnbalancedPosting("REFUND ord-7 does not balance"))
     expect(balanceOf([], "a", "UGX")).toEqual(M.zero("UGX"))
     expect(new UnbalancedPosting("x").name).toBe("UnbalancedPosting")

@@ -144,16 +144,27 @@ describe("money: invariants", () => {
     expect(M.allocateIntegerWithin(10, [1, 1], [3, 4])).toEqual([3, 4])
     expect(M.allocateIntegerWithin(3, [1, 2], [10, 10])).toEqual([1, 2])
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.nat({ max: 1_000 }), fc.nat({ max: 50 })), { minLength: 1, maxLength: 6 }),
-        fc.nat({ max: 400 }),
-        (wc, total) => {
-          const parts = M.allocateIntegerWithin(total, wc.map(([w]) => w), wc.map(([, c]) => c))
-          parts.forEach((p, i) => expect(p).toBeLessThanOrEqual(wc[i]![1]))
-          expect(parts.reduce((s, p) => s + p, 0)).toBe(Math.min(total, wc.reduce((s, [, c]) => s + c, 0)))
-          if (parts.every((p, i) => p < wc[i]![1])) expect(parts).toEqual(M.allocateInteger(total, wc.map(([w]) => w)))
-        }
-      )
+      fc.property(fc.array(fc.tuple(fc.nat({ max: 1_000 }), fc.nat({ max: 50 })), { minLength: 1, maxLength: 6 }), fc.nat({ max: 400 }), (wc, total) => {
+        const parts = M.allocateIntegerWithin(
+          total,
+          wc.map(([w]) => w),
+          wc.map(([, c]) => c)
+        )
+        parts.forEach((p, i) => expect(p).toBeLessThanOrEqual(wc[i]![1]))
+        expect(parts.reduce((s, p) => s + p, 0)).toBe(
+          Math.min(
+            total,
+            wc.reduce((s, [, c]) => s + c, 0)
+          )
+        )
+        if (parts.every((p, i) => p < wc[i]![1]))
+          expect(parts).toEqual(
+            M.allocateInteger(
+              total,
+              wc.map(([w]) => w)
+            )
+          )
+      })
     )
   })
 })

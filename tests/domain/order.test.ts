@@ -28,8 +28,7 @@ const CODE = "4821"
 const allStates = OrderStateSchema.literals
 const allKinds = ActorKindSchema.literals
 const at = (ms: number) => EpochMillis.make(T0 + ms)
-const actor = (kind: ActorKind): Actor =>
-  kind === "SYSTEM" ? { kind, id: "payments-callback" } : { kind, id: UserId.make(`u-${kind.toLowerCase()}`) }
+const actor = (kind: ActorKind): Actor => (kind === "SYSTEM" ? { kind, id: "payments-callback" } : { kind, id: UserId.make(`u-${kind.toLowerCase()}`) })
 const order = (state: OrderState, extra: Partial<OrderLifecycle> = {}): OrderLifecycle => ({
   id: OrderId.make("o-1"),
   state,
@@ -427,7 +426,9 @@ describe("order lifecycle: what a refusal says and what an event carries (mutati
   })
 
   it("the refusal carries the deadline it was measured against", () => {
-    expect(err(transition(order("PENDING_PAYMENT"), { to: "EXPIRED", actor: actor("SYSTEM"), at: at(HOUR) }))).toMatchObject({ closesAt: T0 + PAYMENT_WINDOW_MS })
+    expect(err(transition(order("PENDING_PAYMENT"), { to: "EXPIRED", actor: actor("SYSTEM"), at: at(HOUR) }))).toMatchObject({
+      closesAt: T0 + PAYMENT_WINDOW_MS
+    })
     expect(err(transition(order("PAYMENT_FAILED"), { to: "PENDING_PAYMENT", actor: actor("BUYER"), at: at(PAYMENT_WINDOW_MS + 1) }))).toMatchObject({
       closedAt: T0 + PAYMENT_WINDOW_MS
     })
@@ -439,7 +440,9 @@ describe("order lifecycle: what a refusal says and what an event carries (mutati
   })
 
   it("a dispute of blank spaces is refused; a described one is accepted and its evidence travels on the event", () => {
-    expect(err(transition(order("DELIVERED"), { to: "DISPUTED", actor: actor("BUYER"), at: at(HOUR), evidence: { description: "   " } }))._tag).toBe("EvidenceRequired")
+    expect(err(transition(order("DELIVERED"), { to: "DISPUTED", actor: actor("BUYER"), at: at(HOUR), evidence: { description: "   " } }))._tag).toBe(
+      "EvidenceRequired"
+    )
     const evidence = { description: "torn on arrival", attachments: ["https://img/1.jpg"] }
     const r = ok(transition(order("DELIVERED"), { to: "DISPUTED", actor: actor("BUYER"), at: at(HOUR), evidence }))
     expect(r.event).toEqual({ type: "ORDER_DISPUTED", orderId: "o-1", at: at(HOUR), from: "DELIVERED", to: "DISPUTED", actor: actor("BUYER"), evidence })
@@ -449,7 +452,16 @@ describe("order lifecycle: what a refusal says and what an event carries (mutati
     const proof = { handoverCode: CODE, photoUrl: "https://img/p.jpg" }
     const r = ok(transition(order("IN_TRANSIT"), { to: "DELIVERED", actor: actor("RIDER"), at: at(HOUR), reason: "left with the guard", proof }))
     expect(r.timeline).toEqual({ at: at(HOUR), from: "IN_TRANSIT", to: "DELIVERED", actor: actor("RIDER"), reason: "left with the guard" })
-    expect(r.event).toEqual({ type: "ORDER_DELIVERED", orderId: "o-1", at: at(HOUR), from: "IN_TRANSIT", to: "DELIVERED", actor: actor("RIDER"), reason: "left with the guard", proof })
+    expect(r.event).toEqual({
+      type: "ORDER_DELIVERED",
+      orderId: "o-1",
+      at: at(HOUR),
+      from: "IN_TRANSIT",
+      to: "DELIVERED",
+      actor: actor("RIDER"),
+      reason: "left with the guard",
+      proof
+    })
     const plain = ok(transition(order("PAID"), { to: "ACCEPTED", actor: actor("SELLER"), at: at(HOUR) }))
     expect(Object.keys(plain.timeline).sort()).toEqual(["actor", "at", "from", "to"])
     expect(Object.keys(plain.event).sort()).toEqual(["actor", "at", "from", "orderId", "to", "type"])

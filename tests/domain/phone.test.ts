@@ -60,18 +60,18 @@ const subscriber = fc.tuple(fc.constantFrom("7", "1"), fc.stringMatching(/^\d{8}
 const separator = fc.constantFrom("", " ", "-", "  ", " - ")
 // Sprinkle separators between the digits of `digits`.
 const spaced = (digits: string) =>
-  fc.array(separator, { minLength: digits.length - 1, maxLength: digits.length - 1 }).map((seps) =>
-    [...digits].map((d, i) => d + (seps[i] ?? "")).join("")
-  )
-const acceptedForms = (sub: string) =>
-  fc.tuple(spaced(`0${sub}`), spaced(`254${sub}`)).map(([localForm, intl]) => [localForm, intl, `+${intl}`])
+  fc.array(separator, { minLength: digits.length - 1, maxLength: digits.length - 1 }).map((seps) => [...digits].map((d, i) => d + (seps[i] ?? "")).join(""))
+const acceptedForms = (sub: string) => fc.tuple(spaced(`0${sub}`), spaced(`254${sub}`)).map(([localForm, intl]) => [localForm, intl, `+${intl}`])
 
 describe("phone: properties", () => {
   it("every accepted form of the same number normalises to the same value, 254 + subscriber", () => {
     fc.assert(
-      fc.property(subscriber.chain((sub) => acceptedForms(sub).map((forms) => ({ sub, forms }))), ({ sub, forms }) => {
-        for (const form of forms) expect(normalised(form)).toBe(`254${sub}`)
-      })
+      fc.property(
+        subscriber.chain((sub) => acceptedForms(sub).map((forms) => ({ sub, forms }))),
+        ({ sub, forms }) => {
+          for (const form of forms) expect(normalised(form)).toBe(`254${sub}`)
+        }
+      )
     )
   })
 
@@ -88,11 +88,7 @@ describe("phone: properties", () => {
   })
 
   it("random junk is refused: anything normalise accepts has exactly the digits of an accepted form", () => {
-    const junk = fc.oneof(
-      fc.string(),
-      fc.stringMatching(/^[+\d -]{0,16}$/),
-      fc.stringMatching(/^\d{1,15}$/)
-    )
+    const junk = fc.oneof(fc.string(), fc.stringMatching(/^[+\d -]{0,16}$/), fc.stringMatching(/^\d{1,15}$/))
     fc.assert(
       fc.property(junk, (input) => {
         const result = Phone.normalise(input)

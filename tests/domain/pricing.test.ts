@@ -74,7 +74,10 @@ describe("checkout pricing: a worked three-seller cart (figures checkable by han
   })
 
   it("a code below its minimum subtotal is refused with a reason the buyer can read", () => {
-    const result = priceCheckout({ ...input, code: { code: code("BIG", { _tag: "AMOUNT_OFF", amount: M.kes(50) }, { minSubtotal: M.kes(50_000) }), usage: unused } })
+    const result = priceCheckout({
+      ...input,
+      code: { code: code("BIG", { _tag: "AMOUNT_OFF", amount: M.kes(50) }, { minSubtotal: M.kes(50_000) }), usage: unused }
+    })
     expect(Either.isLeft(result) && result.left._tag).toBe("DiscountCodeNotApplicable")
     expect(Either.isLeft(result) && String(result.left.message)).toMatch(/BIG cannot be used: min subtotal not met/)
   })
@@ -106,18 +109,38 @@ describe("checkout pricing: invariants", () => {
         expect(p.shippingDiscount.amount).toBeLessThanOrEqual(p.shippingCost.amount)
         expect(p.total.amount).toBeGreaterThanOrEqual(0)
         expect(M.add(p.charge, p.roundingAbsorbed)).toEqual(p.total)
-        expect(M.sum(p.orders.map((o) => o.buyerPays), "KES")).toEqual(p.charge)
+        expect(
+          M.sum(
+            p.orders.map((o) => o.buyerPays),
+            "KES"
+          )
+        ).toEqual(p.charge)
         for (const o of p.orders) {
           expect(o.merchandiseDiscount).toEqual(M.sum([o.promotionDiscount, o.codeDiscount, o.loyaltyDiscount], "KES"))
           for (const l of o.lines) {
             expect(l.finalLineTotal.amount).toBeGreaterThanOrEqual(0)
             expect(M.sum([l.finalLineTotal, l.promotionDiscount, l.codeDiscount, l.loyaltyDiscount], "KES")).toEqual(l.baseLineTotal)
           }
-          expect(M.sum(o.lines.map((l) => l.promotionDiscount), "KES")).toEqual(o.promotionDiscount)
+          expect(
+            M.sum(
+              o.lines.map((l) => l.promotionDiscount),
+              "KES"
+            )
+          ).toEqual(o.promotionDiscount)
           expect(M.add(o.buyerPays, o.platformFunding)).toEqual(M.add(o.merchandiseSubtotal, o.shippingCost))
         }
-        expect(M.sum(p.orders.map((o) => o.codeDiscount), "KES")).toEqual(p.code?.discount ?? M.zero("KES"))
-        expect(M.sum(p.orders.map((o) => o.loyaltyDiscount), "KES")).toEqual(p.loyalty?.value ?? M.zero("KES"))
+        expect(
+          M.sum(
+            p.orders.map((o) => o.codeDiscount),
+            "KES"
+          )
+        ).toEqual(p.code?.discount ?? M.zero("KES"))
+        expect(
+          M.sum(
+            p.orders.map((o) => o.loyaltyDiscount),
+            "KES"
+          )
+        ).toEqual(p.loyalty?.value ?? M.zero("KES"))
         expect(p.orders.reduce((s, o) => s + o.loyaltyPoints, 0)).toBe(p.loyalty?.points ?? 0)
       }),
       { numRuns: 300 }
@@ -133,7 +156,9 @@ describe("checkout pricing: invariants", () => {
         const used = new Map<string, number>()
         for (const o of result.right.orders) {
           const lines = o.lines.map((l) => ({ productId: l.productId, storeId: l.storeId, categoryId: l.categoryId, remaining: l.baseLineTotal }))
-          const shippingValue = Either.getOrThrow(input.quoteShipping({ storeId: o.storeId, totalWeightGrams: o.totalWeightGrams, discountedSubtotal: o.merchandiseSubtotal })).amount
+          const shippingValue = Either.getOrThrow(
+            input.quoteShipping({ storeId: o.storeId, totalWeightGrams: o.totalWeightGrams, discountedSubtotal: o.merchandiseSubtotal })
+          ).amount
           const candidates = input.promotions.map((c) => {
             const n = used.get(c.promotion.id) ?? 0
             return { ...c, usage: { global: c.usage.global + n, byBuyer: c.usage.byBuyer + n } }
@@ -153,7 +178,9 @@ describe("checkout pricing: invariants", () => {
   it("shuffling the list of promotions never changes the result", () => {
     fc.assert(
       fc.property(
-        arbCheckout.chain((input) => fc.shuffledSubarray([...input.promotions], { minLength: input.promotions.length }).map((shuffled) => [input, shuffled] as const)),
+        arbCheckout.chain((input) =>
+          fc.shuffledSubarray([...input.promotions], { minLength: input.promotions.length }).map((shuffled) => [input, shuffled] as const)
+        ),
         ([input, shuffled]) => {
           const a = priceCheckout(input)
           const b = priceCheckout({ ...input, promotions: shuffled })
@@ -184,8 +211,23 @@ describe("checkout pricing: invariants", () => {
       { promotion: promotion("p-c", 2, { _tag: "EVERYTHING" }, { _tag: "PERCENT_OFF", bps: 500 }), usage: unused }
     ]
     // All priority 2, all KES 50 off, same creation time: the smaller id wins, whatever the order.
-    const perms = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]
-    for (const perm of perms) expect(choosePromotion(perm.map((i) => candidates[i]!), lines, NOW, M.kes(300))?.promotion.id).toBe("p-a")
+    const perms = [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0]
+    ]
+    for (const perm of perms)
+      expect(
+        choosePromotion(
+          perm.map((i) => candidates[i]!),
+          lines,
+          NOW,
+          M.kes(300)
+        )?.promotion.id
+      ).toBe("p-a")
   })
 })
 
@@ -253,7 +295,12 @@ describe("a checkout over several sellers (issue 10: limited promotions, whole-s
     expect(p.charge).toEqual(M.kes(3_600))
     expect(p.orders.map((o) => o.buyerPays)).toEqual([M.kes(1_300), M.kes(2_300)])
     expect(p.orders.map((o) => o.roundingAbsorbed)).toEqual([M.make(30, "KES"), M.make(40, "KES")])
-    expect(M.sum(p.orders.map((o) => refundDisbursement(o.buyerPays)), "KES")).toEqual(M.kes(3_600))
+    expect(
+      M.sum(
+        p.orders.map((o) => refundDisbursement(o.buyerPays)),
+        "KES"
+      )
+    ).toEqual(M.kes(3_600))
   })
 
   it("property: every order's share is whole shillings, and the refunds of all orders sum to the charge", () => {
@@ -331,14 +378,17 @@ describe("checkout pricing: a cart that cannot be priced says why (mutation test
 
 describe("checkout pricing: each figure of an order (mutation testing found these unpinned)", () => {
   // Two sellers, B listed first: orders come out by store id (A then B), lines in cart order within an order.
-  const price = () => priceOrThrow({
-    currency: "KES",
-    now: NOW,
-    lines: [line("store-b", "kikoy", 800, 1, 300), line("store-a", "sandals", 1_500, 2, 500), line("store-a", "belt", 200, 1, 1_200)],
-    promotions: [{ promotion: promotion("promo-a10", 5, { _tag: "SELLER", storeIds: [StoreId.make("store-a")] }, { _tag: "PERCENT_OFF", bps: 1_000 }), usage: unused }],
-    code: { code: code("SHIPFREE", { _tag: "FREE_SHIPPING" }), usage: unused },
-    quoteShipping: quoterFor("KE-047-westlands-sarit-locker")
-  })
+  const price = () =>
+    priceOrThrow({
+      currency: "KES",
+      now: NOW,
+      lines: [line("store-b", "kikoy", 800, 1, 300), line("store-a", "sandals", 1_500, 2, 500), line("store-a", "belt", 200, 1, 1_200)],
+      promotions: [
+        { promotion: promotion("promo-a10", 5, { _tag: "SELLER", storeIds: [StoreId.make("store-a")] }, { _tag: "PERCENT_OFF", bps: 1_000 }), usage: unused }
+      ],
+      code: { code: code("SHIPFREE", { _tag: "FREE_SHIPPING" }), usage: unused },
+      quoteShipping: quoterFor("KE-047-westlands-sarit-locker")
+    })
 
   it("orders by store id; A: 3,200 base, 10% off = 320, weight 2.2 kg; shipping 150 + 3 × 50 waived by the code", () => {
     const p = price()
@@ -346,7 +396,14 @@ describe("checkout pricing: each figure of an order (mutation testing found thes
     expect(p.orders.map((o) => o.storeId)).toEqual(["store-a", "store-b"])
     expect(a!.lines.map((l) => l.sku)).toEqual(["SANDALS-SKU", "BELT-SKU"])
     expect(a!.totalWeightGrams).toBe(2_200)
-    expect(a!.promotion).toEqual({ id: "promo-a10", version: 1, name: "promo-a10", effect: { _tag: "PERCENT_OFF", bps: 1_000 }, merchandiseDiscount: M.kes(320), freeShipping: false })
+    expect(a!.promotion).toEqual({
+      id: "promo-a10",
+      version: 1,
+      name: "promo-a10",
+      effect: { _tag: "PERCENT_OFF", bps: 1_000 },
+      merchandiseDiscount: M.kes(320),
+      freeShipping: false
+    })
     expect(a!.lines.map((l) => [l.baseLineTotal.amount, l.promotionDiscount.amount, l.finalLineTotal.amount])).toEqual([
       [300_000, 30_000, 270_000],
       [20_000, 2_000, 18_000]
@@ -385,7 +442,9 @@ describe("checkout pricing: limits, loyalty that fits nowhere, and a quote refus
     const p = priceOrThrow({
       ...base,
       lines: sellers("store-a", "store-b", "store-c"),
-      promotions: [{ promotion: promotion("promo-100", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(100) }, { limits: { perBuyer: 2, global: 50 } }), usage: unused }]
+      promotions: [
+        { promotion: promotion("promo-100", 1, everything, { _tag: "AMOUNT_OFF", amount: M.kes(100) }, { limits: { perBuyer: 2, global: 50 } }), usage: unused }
+      ]
     })
     expect(p.orders.map((o) => o.promotion?.id)).toEqual(["promo-100", "promo-100", undefined])
   })
@@ -395,14 +454,24 @@ describe("checkout pricing: limits, loyalty that fits nowhere, and a quote refus
   const cents = (store: string, amount: number) => ({ ...line(store, `p-${store}`, 0, 1, 300), unitPrice: M.make(amount, "KES") })
 
   it("an order worth less than a point takes no point: KES 0.60 and 4.00 redeem 4 points, all on the second order", () => {
-    const p = priceOrThrow({ ...base, lines: [cents("store-a", 60), cents("store-b", 400)], promotions: [], loyalty: { policy: generous, requestedPoints: 4, balance: 10 } })
+    const p = priceOrThrow({
+      ...base,
+      lines: [cents("store-a", 60), cents("store-b", 400)],
+      promotions: [],
+      loyalty: { policy: generous, requestedPoints: 4, balance: 10 }
+    })
     expect(p.orders.map((o) => o.loyaltyPoints)).toEqual([0, 4])
     expect(p.orders.map((o) => o.loyaltyDiscount)).toEqual([M.kes(0), M.kes(4)])
     expect(p.loyalty).toEqual({ points: 4, value: M.kes(4) })
   })
 
   it("a point that fits no order is not redeemed at all: KES 0.60 + 0.60 records no loyalty", () => {
-    const p = priceOrThrow({ ...base, lines: [cents("store-a", 60), cents("store-b", 60)], promotions: [], loyalty: { policy: generous, requestedPoints: 1, balance: 10 } })
+    const p = priceOrThrow({
+      ...base,
+      lines: [cents("store-a", 60), cents("store-b", 60)],
+      promotions: [],
+      loyalty: { policy: generous, requestedPoints: 1, balance: 10 }
+    })
     expect(p.orders.map((o) => o.loyaltyPoints)).toEqual([0, 0])
     expect(p.loyalty).toBeUndefined()
   })

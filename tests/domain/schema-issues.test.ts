@@ -17,14 +17,23 @@ describe("schema issues", () => {
   const Product = Schema.Struct({ title: Schema.String, variants: Schema.Array(Variant) })
 
   it("each issue names its field by a dotted path, under an optional prefix", () => {
-    const e = refusal(Product, { title: "Kikoi", variants: [{ sku: "K-1", grams: 200 }, { sku: "", grams: 1.5 }] })
+    const e = refusal(Product, {
+      title: "Kikoi",
+      variants: [
+        { sku: "K-1", grams: 200 },
+        { sku: "", grams: 1.5 }
+      ]
+    })
     expect(schemaIssues(e).map((i) => i.path)).toEqual(["variants.1.sku", "variants.1.grams"])
     expect(schemaIssues(e, ["body"]).map((i) => i.path)).toEqual(["body.variants.1.sku", "body.variants.1.grams"])
     expect(schemaIssues(e)[0]!.message).toMatch(/non empty|at least 1/i)
   })
 
   it("at most 20 issues come back, however many fields failed", () => {
-    const e = refusal(Schema.Array(Schema.Number), Array.from({ length: 25 }, (_, i) => `n${i}`))
+    const e = refusal(
+      Schema.Array(Schema.Number),
+      Array.from({ length: 25 }, (_, i) => `n${i}`)
+    )
     const issues = schemaIssues(e)
     expect(issues).toHaveLength(20)
     expect(issues[19]!.path).toBe("19")
@@ -49,6 +58,11 @@ describe("schema issues", () => {
         { path: "grams", message: "not an integer" }
       ])
     ).toBe("title: Expected a string (and 2 more)")
-    expect(describeIssues([{ path: "a", message: "x" }, { path: "b", message: "y" }])).toBe("a: x (and 1 more)")
+    expect(
+      describeIssues([
+        { path: "a", message: "x" },
+        { path: "b", message: "y" }
+      ])
+    ).toBe("a: x (and 1 more)")
   })
 })

@@ -50,8 +50,7 @@ const zone = (id: string, covers: ReadonlyArray<string>, rates: ReadonlyArray<Sh
   covers: covers.map((c) => LocationId.make(c)),
   rates
 })
-const geography = (nodes: ReadonlyArray<LocationNode>): Geography =>
-  Either.getOrThrowWith(makeGeography(nodes), (e) => e)
+const geography = (nodes: ReadonlyArray<LocationNode>): Geography => Either.getOrThrowWith(makeGeography(nodes), (e) => e)
 
 /** Plain data for comparing outcomes: the quote, or the error's tag, code and fields. */
 const outcome = (result: Either.Either<ShippingQuote, ShippingError>) =>
@@ -227,10 +226,10 @@ describe("geography: invalid trees are refused with every issue", () => {
 type ValueOf<A> = A extends fc.Arbitrary<infer V> ? V : never
 
 /** counties -> towns -> (markets with n pickup points, pickup points directly under the town) */
-const arbShape = fc.array(
-  fc.array(fc.record({ markets: fc.array(fc.nat(2), { maxLength: 2 }), townPickups: fc.nat(2) }), { maxLength: 3 }),
-  { minLength: 1, maxLength: 3 }
-)
+const arbShape = fc.array(fc.array(fc.record({ markets: fc.array(fc.nat(2), { maxLength: 2 }), townPickups: fc.nat(2) }), { maxLength: 3 }), {
+  minLength: 1,
+  maxLength: 3
+})
 
 const nodesOf = (shape: ValueOf<typeof arbShape>): Array<LocationNode> => {
   const nodes: Array<LocationNode> = []
@@ -296,8 +295,7 @@ const oracleCost = (rate: ShippingRate, grams: number, subtotal: Money.Money): n
   }
 }
 
-const shuffled = <A>(xs: ReadonlyArray<A>): fc.Arbitrary<Array<A>> =>
-  fc.shuffledSubarray([...xs], { minLength: xs.length, maxLength: xs.length })
+const shuffled = <A>(xs: ReadonlyArray<A>): fc.Arbitrary<Array<A>> => fc.shuffledSubarray([...xs], { minLength: xs.length, maxLength: xs.length })
 
 // ---------------------------------------------------------------------------------------------
 // Properties
@@ -407,11 +405,17 @@ describe("shipping quote: properties", () => {
 })
 
 describe("shipping: what a refusal says (mutation testing found these unpinned)", () => {
-  const request = (destination: string, totalWeightGrams = 0) => ({ destination: LocationId.make(destination), totalWeightGrams, discountedSubtotal: Money.kes(100) })
+  const request = (destination: string, totalWeightGrams = 0) => ({
+    destination: LocationId.make(destination),
+    totalWeightGrams,
+    discountedSubtotal: Money.kes(100)
+  })
   const messageOf = (result: Either.Either<ShippingQuote, ShippingError>) => Either.match(result, { onRight: () => "quoted", onLeft: (e) => e.message })
 
   it("each issue of a bad tree is named with its node and why, all in one message", () => {
-    const error = Either.getOrThrow(Either.flip(makeGeography([node("t", "TOWN"), node("m", "MARKET", "ghost"), node("c", "COUNTY"), node("p", "PICKUP_POINT", "c"), node("c", "COUNTY")])))
+    const error = Either.getOrThrow(
+      Either.flip(makeGeography([node("t", "TOWN"), node("m", "MARKET", "ghost"), node("c", "COUNTY"), node("p", "PICKUP_POINT", "c"), node("c", "COUNTY")]))
+    )
     expect(error.message).toBe(
       "c: DUPLICATE_ID (id used twice); t: BAD_NESTING (a TOWN needs a parent); m: UNKNOWN_PARENT (no node ghost); p: BAD_NESTING (a PICKUP_POINT cannot sit under a COUNTY)"
     )
@@ -431,7 +435,10 @@ describe("shipping: what a refusal says (mutation testing found these unpinned)"
 
   it("of several rates in another currency the smallest id is reported, whatever the order", () => {
     const tzs = (id: string): ShippingRate => ({ _tag: "FLAT", id: RateId.make(id), active: true, amount: Money.major(1, "TZS") })
-    for (const rates of [[tzs("r-b"), tzs("r-a")], [tzs("r-a"), tzs("r-b")]])
+    for (const rates of [
+      [tzs("r-b"), tzs("r-a")],
+      [tzs("r-a"), tzs("r-b")]
+    ])
       expect(messageOf(quoteShipping(kenya, [zone("z", ["nairobi"], rates)], request("nairobi")))).toBe("rate r-a of zone z is in TZS, the order in KES")
   })
 
@@ -441,9 +448,19 @@ describe("shipping: what a refusal says (mutation testing found these unpinned)"
   })
 
   it("a negative rate is refused with a reason", () => {
-    const r = Schema.decodeUnknownEither(Zone)({ id: "z1", name: "N", covers: [], rates: [{ _tag: "FLAT", id: "r1", active: true, amount: { amount: -1, currency: "KES" } }] })
+    const r = Schema.decodeUnknownEither(Zone)({
+      id: "z1",
+      name: "N",
+      covers: [],
+      rates: [{ _tag: "FLAT", id: "r1", active: true, amount: { amount: -1, currency: "KES" } }]
+    })
     expect(Either.isLeft(r) && r.left.message).toContain("a shipping amount cannot be negative")
-    const zero = Schema.decodeUnknownEither(Zone)({ id: "z1", name: "N", covers: [], rates: [{ _tag: "FLAT", id: "r1", active: true, amount: { amount: 0, currency: "KES" } }] })
+    const zero = Schema.decodeUnknownEither(Zone)({
+      id: "z1",
+      name: "N",
+      covers: [],
+      rates: [{ _tag: "FLAT", id: "r1", active: true, amount: { amount: 0, currency: "KES" } }]
+    })
     expect(Either.isRight(zero)).toBe(true)
   })
 
@@ -456,8 +473,15 @@ describe("shipping: what a refusal says (mutation testing found these unpinned)"
 
 describe("shipping: ties in either order (mutation testing found this unpinned)", () => {
   it("equal prices: the smallest rate id wins whether it is listed first or last", () => {
-    for (const rates of [[flat("r-a", 200), flat("r-b", 200)], [flat("r-b", 200), flat("r-a", 200)]]) {
-      const q = quoteShipping(kenya, [zone("z", ["nairobi"], rates)], { destination: LocationId.make("nairobi"), totalWeightGrams: 0, discountedSubtotal: Money.kes(100) })
+    for (const rates of [
+      [flat("r-a", 200), flat("r-b", 200)],
+      [flat("r-b", 200), flat("r-a", 200)]
+    ]) {
+      const q = quoteShipping(kenya, [zone("z", ["nairobi"], rates)], {
+        destination: LocationId.make("nairobi"),
+        totalWeightGrams: 0,
+        discountedSubtotal: Money.kes(100)
+      })
       expect(Either.getOrThrow(q).rateId).toBe("r-a")
     }
   })

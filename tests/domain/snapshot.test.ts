@@ -25,7 +25,9 @@ describe("order snapshot", () => {
         const result = priceCheckout(input)
         if (Either.isLeft(result)) return
         for (const s of snapshotsOf(result.right)) {
-          const reversed = JSON.parse(JSON.stringify(s, (_k, v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v)))
+          const reversed = JSON.parse(
+            JSON.stringify(s, (_k, v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v))
+          )
           expect(encodeSnapshot(reversed)).toBe(encodeSnapshot(s))
         }
       }),
@@ -36,11 +38,23 @@ describe("order snapshot", () => {
   it("canonical JSON sorts keys at every level and keeps array order", () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}')
     // already in order, and three keys in every order: the result is the same sorted text
-    for (const o of [{ a: 1, b: 2, c: 3 }, { c: 3, a: 1, b: 2 }, { b: 2, c: 3, a: 1 }, { a: 1, c: 3, b: 2 }]) expect(canonicalJson(o)).toBe('{"a":1,"b":2,"c":3}')
+    for (const o of [
+      { a: 1, b: 2, c: 3 },
+      { c: 3, a: 1, b: 2 },
+      { b: 2, c: 3, a: 1 },
+      { a: 1, c: 3, b: 2 }
+    ])
+      expect(canonicalJson(o)).toBe('{"a":1,"b":2,"c":3}')
   })
 
   it("a worked snapshot reads like a receipt", () => {
-    const priced = priceOrThrow({ currency: "KES", now: NOW, lines: [line("store-a", "kikoy", 800, 2, 300)], promotions: [], quoteShipping: quoterFor("KE-047-cbd") })
+    const priced = priceOrThrow({
+      currency: "KES",
+      now: NOW,
+      lines: [line("store-a", "kikoy", 800, 2, 300)],
+      promotions: [],
+      quoteShipping: quoterFor("KE-047-cbd")
+    })
     const [s] = snapshotsOf(priced)
     expect(s!.lines[0]).toMatchObject({ title: "kikoy", sku: "KIKOY-SKU", quantity: 2, unitPrice: M.kes(800), baseLineTotal: M.kes(1_600) })
     expect(s!.totals).toEqual({
@@ -56,7 +70,13 @@ describe("order snapshot", () => {
   })
 
   it("a tampered or malformed snapshot does not decode", () => {
-    const priced = priceOrThrow({ currency: "KES", now: NOW, lines: [line("store-a", "kikoy", 800, 1, 300)], promotions: [], quoteShipping: quoterFor("KE-047-cbd") })
+    const priced = priceOrThrow({
+      currency: "KES",
+      now: NOW,
+      lines: [line("store-a", "kikoy", 800, 1, 300)],
+      promotions: [],
+      quoteShipping: quoterFor("KE-047-cbd")
+    })
     const json = encodeSnapshot(snapshotsOf(priced)[0]!)
     expect(Either.isLeft(decodeSnapshot(json.replace('"amount":80000', '"amount":800.5')))).toBe(true)
     expect(Either.isLeft(decodeSnapshot("{"))).toBe(true)
@@ -66,21 +86,32 @@ describe("order snapshot", () => {
 describe("order snapshot: every incentive frozen by id and version (mutation testing found these unpinned)", () => {
   // KES 1,000 kanga: KES 100 off by promotion, KES 50 by code, 10 loyalty points (KES 10); KES 300 shipping.
   // Built inside each test (not when the file is collected), so mutation testing sees which tests cover it.
-  const priced = () => priceOrThrow({
-    currency: "KES",
-    now: NOW,
-    lines: [line("store-a", "kanga", 1_000, 1, 400, 1_000)],
-    promotions: [{ promotion: promotion("promo-100", 1, { _tag: "EVERYTHING" }, { _tag: "AMOUNT_OFF", amount: M.kes(100) }), usage: unused }],
-    code: { code: code("SAVE", { _tag: "AMOUNT_OFF", amount: M.kes(50) }), usage: unused },
-    loyalty: { policy: defaultLoyaltyPolicy, requestedPoints: 10, balance: 100 },
-    quoteShipping: quoterFor("KE-047-cbd")
-  })
+  const priced = () =>
+    priceOrThrow({
+      currency: "KES",
+      now: NOW,
+      lines: [line("store-a", "kanga", 1_000, 1, 400, 1_000)],
+      promotions: [{ promotion: promotion("promo-100", 1, { _tag: "EVERYTHING" }, { _tag: "AMOUNT_OFF", amount: M.kes(100) }), usage: unused }],
+      code: { code: code("SAVE", { _tag: "AMOUNT_OFF", amount: M.kes(50) }), usage: unused },
+      loyalty: { policy: defaultLoyaltyPolicy, requestedPoints: 10, balance: 100 },
+      quoteShipping: quoterFor("KE-047-cbd")
+    })
   const withAll = () => snapshotsOf(priced(), true)[0]!
-  const plain = () => snapshotsOf(priceOrThrow({ currency: "KES", now: NOW, lines: [line("store-a", "kanga", 1_000, 1, 400)], promotions: [], quoteShipping: quoterFor("KE-047-cbd") }))[0]!
+  const plain = () =>
+    snapshotsOf(
+      priceOrThrow({ currency: "KES", now: NOW, lines: [line("store-a", "kanga", 1_000, 1, 400)], promotions: [], quoteShipping: quoterFor("KE-047-cbd") })
+    )[0]!
 
   it("promotion, code and loyalty are recorded with what each took off this order; the affiliate by user and code", () => {
     expect(withAll().incentives).toEqual({
-      promotion: { id: "promo-100", version: 1, name: "promo-100", effect: { _tag: "AMOUNT_OFF", amount: M.kes(100) }, discount: M.kes(100), freeShipping: false },
+      promotion: {
+        id: "promo-100",
+        version: 1,
+        name: "promo-100",
+        effect: { _tag: "AMOUNT_OFF", amount: M.kes(100) },
+        discount: M.kes(100),
+        freeShipping: false
+      },
       code: { id: "code-SAVE", version: 1, code: "SAVE", discount: M.kes(50) },
       loyalty: { points: 10, value: M.kes(10) },
       shippingDiscount: M.zero("KES")

@@ -205,8 +205,7 @@ function randomDigits(n: number): string {
   return Array.from(randomBytes(n), (b) => String(b % 10)).join("")
 }
 
-const stkPasswordOf = (shortcode: string, passkey: string, timestamp: string): string =>
-  Buffer.from(shortcode + passkey + timestamp).toString("base64")
+const stkPasswordOf = (shortcode: string, passkey: string, timestamp: string): string => Buffer.from(shortcode + passkey + timestamp).toString("base64")
 
 /**
  * RSA PKCS#1 v1.5 decryption done by hand (Node 20 refuses RSA_PKCS1_PADDING for private
@@ -430,7 +429,9 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
     const expected = `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString("base64")}`
     if (req.headers.authorization !== expected) return send(res, 400, envelope("400.008.01", "Invalid Authentication passed"))
     if (req.query["grant_type"] !== "client_credentials") return send(res, 400, envelope("400.008.02", "Invalid grant type passed"))
-    const token = randomBytes(21).toString("base64").replace(/[^A-Za-z0-9]/g, "")
+    const token = randomBytes(21)
+      .toString("base64")
+      .replace(/[^A-Za-z0-9]/g, "")
     // A new token invalidates the previous one.
     validToken = { token, expiresAt: Date.now() + tokenTtlSeconds * 1000 }
     tokensIssued++
@@ -556,7 +557,11 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
             ...found,
             originatorConversationId: forged.originatorConversationId ?? found.originatorConversationId,
             conversationId: forged.conversationId ?? found.conversationId,
-            script: { ...found.script, ...(forged.resultCode !== undefined && { resultCode: forged.resultCode }), ...(forged.resultDesc !== undefined && { resultDesc: forged.resultDesc }) }
+            script: {
+              ...found.script,
+              ...(forged.resultCode !== undefined && { resultCode: forged.resultCode }),
+              ...(forged.resultDesc !== undefined && { resultDesc: forged.resultDesc })
+            }
           }
     const delivery = await postJson(forged?.url ?? String(record.body["ResultURL"]), b2cResultText(record))
     callbacks.push(delivery)
@@ -565,7 +570,12 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
 
   const statusResultText = (query: StatusQueryRecord, forged?: { readonly conversationId?: string; readonly transactionStatus?: string }): string => {
     const about = query.about
-    const common = { ResultType: 0, OriginatorConversationID: query.originatorConversationId, ConversationID: forged?.conversationId ?? query.conversationId, TransactionID: `T${randomDigits(3)}${randomBytes(3).toString("hex").toUpperCase()}` }
+    const common = {
+      ResultType: 0,
+      OriginatorConversationID: query.originatorConversationId,
+      ConversationID: forged?.conversationId ?? query.conversationId,
+      TransactionID: `T${randomDigits(3)}${randomBytes(3).toString("hex").toUpperCase()}`
+    }
     if (about === undefined || about.script.status === "not-found")
       return JSON.stringify({ Result: { ...common, ResultCode: "R000002", ResultDesc: "The transaction could not be found." } })
     const completed = about.script.resultCode === 0
@@ -596,7 +606,10 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
     })
   }
 
-  const sendStatusResult = async (conversationId: string, forged?: { readonly conversationId?: string; readonly transactionStatus?: string }): Promise<CallbackDelivery> => {
+  const sendStatusResult = async (
+    conversationId: string,
+    forged?: { readonly conversationId?: string; readonly transactionStatus?: string }
+  ): Promise<CallbackDelivery> => {
     const query = statusQueries.find((q) => q.conversationId === conversationId)
     if (query === undefined) throw new Error(`fake Daraja: no status query ${conversationId}`)
     const delivery = await postJson(String(query.body["ResultURL"]), statusResultText(query, forged))
@@ -623,11 +636,14 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
       conversationId: `AG_20191219_${randomBytes(10).toString("hex")}${counter}`,
       originatorConversationId: `${randomDigits(5)}-${randomDigits(7)}-${counter}`,
       body,
-      about: b2cPayments.find((b) => (typeof transactionId === "string" && transactionId !== "" ? b.transactionId === transactionId : b.originatorConversationId === ocid)),
+      about: b2cPayments.find((b) =>
+        typeof transactionId === "string" && transactionId !== "" ? b.transactionId === transactionId : b.originatorConversationId === ocid
+      ),
       decryptedCredential: decrypted
     }
     statusQueries.push(query)
-    if (options.b2cResultAfterMs !== undefined && query.about?.script.noResult !== true) later(options.b2cResultAfterMs, () => sendStatusResult(query.conversationId))
+    if (options.b2cResultAfterMs !== undefined && query.about?.script.noResult !== true)
+      later(options.b2cResultAfterMs, () => sendStatusResult(query.conversationId))
     send(res, 200, {
       OriginatorConversationID: query.originatorConversationId,
       ConversationID: query.conversationId,
@@ -640,8 +656,7 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
     const b2c = options.b2c
     const ocid = body["OriginatorConversationID"]
     if (typeof ocid !== "string" || ocid === "") return invalid(res, "OriginatorConversationID")
-    if (b2cPayments.some((b) => b.originatorConversationId === ocid))
-      return send(res, 500, envelope("500.002.1001", "Duplicate OriginatorConversationID."))
+    if (b2cPayments.some((b) => b.originatorConversationId === ocid)) return send(res, 500, envelope("500.002.1001", "Duplicate OriginatorConversationID."))
     if (typeof body["InitiatorName"] !== "string") return invalid(res, "InitiatorName")
     if (typeof body["SecurityCredential"] !== "string") return invalid(res, "SecurityCredential")
     if (!["BusinessPayment", "SalaryPayment", "PromotionPayment"].includes(String(body["CommandID"]))) return invalid(res, "CommandID")
@@ -720,8 +735,7 @@ export const startFakeDaraja = async (options: FakeDarajaOptions = {}): Promise<
                 : undefined
       if (handler === undefined || req.method !== "POST") return send(res, 404, envelope("404.001.01", "Resource not found"))
       if (!bearerOk(req.headers)) return send(res, 404, envelope("404.001.03", "Invalid Access Token"))
-      if (typeof body !== "object" || body === null || Array.isArray(body))
-        return send(res, 400, envelope("400.002.05", "Invalid Request Payload"))
+      if (typeof body !== "object" || body === null || Array.isArray(body)) return send(res, 400, envelope("400.002.05", "Invalid Request Payload"))
       handler(body as Record<string, unknown>, res)
     })()
   })

@@ -37,7 +37,11 @@ export interface FakePartner {
   close(): Promise<void>
 }
 
-export const startFakePartner = async (options: { readonly webhookUrl: () => string; readonly apiKey?: string; readonly secret?: string }): Promise<FakePartner> => {
+export const startFakePartner = async (options: {
+  readonly webhookUrl: () => string
+  readonly apiKey?: string
+  readonly secret?: string
+}): Promise<FakePartner> => {
   const apiKey = options.apiKey ?? "lp-test-key"
   const secret = options.secret ?? "lp-test-webhook-secret"
   const deliveries: Array<PartnerDelivery> = []
@@ -81,7 +85,8 @@ export const startFakePartner = async (options: { readonly webhookUrl: () => str
           return reply(422, { error: { code: "INVALID", message: "reference, orderId, recipientPhone and an Idempotency-Key are required" } })
         const existing = deliveries.find((d) => d.reference === key)
         if (existing) return reply(200, { id: existing.id, status: "ASSIGNED", rider: { name: "Baraka (SwiftBoda)", phone: "254700000111" } })
-        if (deliveries.filter((d) => !d.cancelled).length >= capacity) return reply(409, { error: { code: "NO_CAPACITY", message: "no rider free in this zone" } })
+        if (deliveries.filter((d) => !d.cancelled).length >= capacity)
+          return reply(409, { error: { code: "NO_CAPACITY", message: "no rider free in this zone" } })
         const d: PartnerDelivery = { id: `lp_${++n}_${randomBytes(3).toString("hex")}`, reference: key, body: b, cancelled: false }
         deliveries.push(d)
         return reply(201, { id: d.id, status: "ASSIGNED", rider: { name: "Baraka (SwiftBoda)", phone: "254700000111" } })
@@ -101,10 +106,22 @@ export const startFakePartner = async (options: { readonly webhookUrl: () => str
     capacity: (c) => void (capacity = c),
     fail: (times) => void (failures = times),
     sendStatus: async (deliveryId, status, extra = {}, how = {}) => {
-      const body = JSON.stringify({ eventId: extra.eventId ?? `ev_${randomBytes(6).toString("hex")}`, deliveryId, status, ...(extra.handoverCode !== undefined && { handoverCode: extra.handoverCode }), ...(extra.reason !== undefined && { reason: extra.reason }) })
+      const body = JSON.stringify({
+        eventId: extra.eventId ?? `ev_${randomBytes(6).toString("hex")}`,
+        deliveryId,
+        status,
+        ...(extra.handoverCode !== undefined && { handoverCode: extra.handoverCode }),
+        ...(extra.reason !== undefined && { reason: extra.reason })
+      })
       const ts = String(Math.floor(Date.now() / 1000) - (how.ageSeconds ?? 0))
-      const signature = `sha256=${createHmac("sha256", how.forge ? "not-the-secret" : secret).update(`${ts}.${body}`).digest("hex")}`
-      const res = await fetch(options.webhookUrl(), { method: "POST", headers: { "content-type": "application/json", "x-partner-timestamp": ts, "x-partner-signature": signature }, body })
+      const signature = `sha256=${createHmac("sha256", how.forge ? "not-the-secret" : secret)
+        .update(`${ts}.${body}`)
+        .digest("hex")}`
+      const res = await fetch(options.webhookUrl(), {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-partner-timestamp": ts, "x-partner-signature": signature },
+        body
+      })
       const text = await res.text()
       let parsed: unknown = text
       try {

@@ -182,7 +182,11 @@ export const startFakeWhatsApp = async (options: { token?: string; phoneNumberId
       return reply(f.status, envelope(f.code, f.message, f.details))
     }
 
-    const message = body as { to: string; type: string; template?: { name: string; language: { code: string }; components: Array<{ parameters: Array<{ text: string }> }> } }
+    const message = body as {
+      to: string
+      type: string
+      template?: { name: string; language: { code: string }; components: Array<{ parameters: Array<{ text: string }> }> }
+    }
     const wamid = `wamid.HBgM${randomBytes(24).toString("base64url")}`
     if (message.template !== undefined) {
       accepted.push({

@@ -22,7 +22,19 @@ import { deliverWebhook } from "../../application/webhooks/merchant-webhooks.js"
 import { insertUser } from "../../adapters/postgres/seed.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, randomPhone, seedShop, sessionFor } from "../api/support.js"
-import { balance, eventually, inboxMessage, orderState, seedRider, selectAndApprove as selectAndApproveAs, startPlatform, waitForState, WA_APP_SECRET, WA_VERIFY_TOKEN, INITIATOR_PASSWORD } from "./support.js"
+import {
+  balance,
+  eventually,
+  inboxMessage,
+  orderState,
+  seedRider,
+  selectAndApprove as selectAndApproveAs,
+  startPlatform,
+  waitForState,
+  WA_APP_SECRET,
+  WA_VERIFY_TOKEN,
+  INITIATOR_PASSWORD
+} from "./support.js"
 import type { Platform } from "./support.js"
 
 const db = useTestDatabase()
@@ -75,8 +87,10 @@ const newAffiliate = async (shop: Shop) => {
 
 const riderToken = () => sessionFor(db.sql, RIDER.id)
 /** As the rider the pool assigned the job to (by load, then score). */
-const assigneeToken = async (jobId: string) => sessionFor(db.sql, String((await db.sql`select rider_user_id from deliveries where id = ${jobId}`)[0]?.["rider_user_id"]))
-const jobStatus = async (jobId: string, body: Record<string, unknown>, token?: string) => call(api, "POST", `/api/v1/rider/jobs/${jobId}/status`, { token: token ?? (await assigneeToken(jobId)), body })
+const assigneeToken = async (jobId: string) =>
+  sessionFor(db.sql, String((await db.sql`select rider_user_id from deliveries where id = ${jobId}`)[0]?.["rider_user_id"]))
+const jobStatus = async (jobId: string, body: Record<string, unknown>, token?: string) =>
+  call(api, "POST", `/api/v1/rider/jobs/${jobId}/status`, { token: token ?? (await assigneeToken(jobId)), body })
 
 /** Paid -> accepted -> dispatched (code read from the buyer's inbox) -> picked up -> in transit. */
 const onTheRoad = async (shop: Shop, extra: Record<string, unknown> = {}) => {
@@ -124,7 +138,12 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     expect(stored!["handover_code_hash"]).not.toContain(o.code)
 
     const jobs = await call(api, "GET", "/api/v1/rider/jobs", { token: await riderToken() })
-    expect(jobs.body.items.find((j: { jobId: string }) => j.jobId === o.jobId)).toMatchObject({ orderId: o.orderId, status: "IN_TRANSIT", destination: { id: "KE-047-westlands" }, buyerPhone: o.buyer.phone })
+    expect(jobs.body.items.find((j: { jobId: string }) => j.jobId === o.jobId)).toMatchObject({
+      orderId: o.orderId,
+      status: "IN_TRANSIT",
+      destination: { id: "KE-047-westlands" },
+      buyerPhone: o.buyer.phone
+    })
     const handed = await jobStatus(o.jobId, { status: "DELIVERED", handoverCode: o.code, photoUrl: "https://img.example/pod.jpg" })
     expect(handed.body).toEqual({ orderId: o.orderId, status: "DELIVERED" })
     expect(await orderState(db.sql, o.orderId)).toBe("DELIVERED")
@@ -144,7 +163,8 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     // Friday: the batch selects the seller (the affiliate's KES 250 carries over); FINANCE approves; B2C goes out.
     const batchId = await selectAndApprove(FRIDAY)
     const payout = await eventually("payout succeeded", async () => {
-      const [p] = await db.sql`select status, amount, disbursed, originator_conversation_id, mpesa_receipt_number from payouts where batch_id = ${batchId} and payee_id = ${shop.storeId}`
+      const [p] =
+        await db.sql`select status, amount, disbursed, originator_conversation_id, mpesa_receipt_number from payouts where batch_id = ${batchId} and payee_id = ${shop.storeId}`
       return p?.["status"] === "SUCCEEDED" ? p : undefined
     })
     expect(payout).toMatchObject({ amount: 2_125_00, disbursed: 2_125_00 })
@@ -165,11 +185,24 @@ describe("fulfilment journey over HTTP with the worker running", () => {
       select count(*) filter (where t.kind = 'PAYOUT')::int as payouts from ledger_transactions t where t.idempotency_key = ${`PAYOUT:${(await db.sql`select id from payouts where batch_id = ${batchId} and payee_id = ${shop.storeId}`)[0]!["id"]}`}`
     expect(kinds!["payouts"]).toBe(1)
     const timeline = await db.sql`select to_state from order_timeline where order_id = ${o.orderId} order by id`
-    expect(timeline.map((t) => t["to_state"])).toEqual(["PENDING_PAYMENT", "PAID", "ACCEPTED", "DISPATCHED", "PICKED_UP", "IN_TRANSIT", "DELIVERED", "COMPLETED"])
+    expect(timeline.map((t) => t["to_state"])).toEqual([
+      "PENDING_PAYMENT",
+      "PAID",
+      "ACCEPTED",
+      "DISPATCHED",
+      "PICKED_UP",
+      "IN_TRANSIT",
+      "DELIVERED",
+      "COMPLETED"
+    ])
     // The buyer was told at each step, each message once.
     const inbox = await call(api, "GET", `/dev/messages?to=${o.buyer.phone}&limit=100`)
     const templates = (inbox.body.items as Array<{ template: string }>).map((m) => m.template)
-    for (const t of ["order_placed", "order_paid", "order_accepted", "order_dispatched_with_code", "order_delivered", "order_completed"]) expect(templates.filter((x) => x === t), t).toHaveLength(1)
+    for (const t of ["order_placed", "order_paid", "order_accepted", "order_dispatched_with_code", "order_delivered", "order_completed"])
+      expect(
+        templates.filter((x) => x === t),
+        t
+      ).toHaveLength(1)
     const scorecard = await call(api, "GET", "/api/v1/rider/scorecard", { token: await riderToken() })
     expect(scorecard.body).toMatchObject({ riderUserId: RIDER.id, delivered: 1, onTime: 1, failedAttempts: 0, disputes: 0 })
   })
@@ -202,8 +235,13 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     const failed = await jobStatus(o.jobId, { status: "FAILED_ATTEMPT", reason: "buyer not reachable at the gate" })
     expect(failed.body).toEqual({ orderId: o.orderId, status: "FAILED" })
     expect(await orderState(db.sql, o.orderId)).toBe("DELIVERY_FAILED")
-    const shopToken = (await db.sql`select s.owner_user_id from orders o join stores s on s.id = o.store_id where o.id = ${o.orderId}`)[0]!["owner_user_id"] as string
-    const returned = await call(api, "POST", `/api/v1/seller/orders/${o.orderId}/return`, { token: await sessionFor(db.sql, shopToken), body: { reason: "parcel back at the shop" } })
+    const shopToken = (await db.sql`select s.owner_user_id from orders o join stores s on s.id = o.store_id where o.id = ${o.orderId}`)[0]![
+      "owner_user_id"
+    ] as string
+    const returned = await call(api, "POST", `/api/v1/seller/orders/${o.orderId}/return`, {
+      token: await sessionFor(db.sql, shopToken),
+      body: { reason: "parcel back at the shop" }
+    })
     expect(returned.body).toEqual({ orderId: o.orderId, state: "RETURNED" })
     await waitForState(db.sql, o.orderId, "REFUNDED")
     const refund = await eventually("refund succeeded", async () => {
@@ -211,7 +249,10 @@ describe("fulfilment journey over HTTP with the worker running", () => {
       return r?.["status"] === "SUCCEEDED" ? r : undefined
     })
     expect(refund).toMatchObject({ amount: o.total, disbursed: o.total, phone: o.buyer.phone })
-    expect(api.fake.b2cPayments.find((b) => b.originatorConversationId === `amana-refund-${o.orderId}`)).toMatchObject({ phone: o.buyer.phone, amount: o.total / 100 })
+    expect(api.fake.b2cPayments.find((b) => b.originatorConversationId === `amana-refund-${o.orderId}`)).toMatchObject({
+      phone: o.buyer.phone,
+      amount: o.total / 100
+    })
     expect(await balance(db.sql, "ESCROW", o.orderId)).toBe(0)
     expect(await balance(db.sql, "REFUNDS_PAYABLE", o.buyer.id)).toBe(0)
     await inboxMessage(api, o.buyer.phone, "order_refunded")
@@ -232,10 +273,12 @@ describe("fulfilment journey over HTTP with the worker running", () => {
       const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:aff:${affiliate.id}`}) returning id`
       await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values (${t!["id"]}, 'ESCROW', 'ord_seed', 'KES', 90000), (${t!["id"]}, 'AFFILIATE_PAYABLE', ${affiliate.id}, 'KES', -90000)`
     })
-    const created = await api.runtime.runPromise(Effect.gen(function* () {
-      yield* TestClock.setTime(FRIDAY + 21 * 86_400_000)
-      return yield* selectWeeklyPayoutBatch()
-    }).pipe(Effect.provide(TestContext.TestContext)))
+    const created = await api.runtime.runPromise(
+      Effect.gen(function* () {
+        yield* TestClock.setTime(FRIDAY + 21 * 86_400_000)
+        return yield* selectWeeklyPayoutBatch()
+      }).pipe(Effect.provide(TestContext.TestContext))
+    )
     const batchId = created._tag === "Some" ? created.value.batchId : ""
     expect(await db.sql`select amount from payouts where batch_id = ${batchId} and payee_id = ${affiliate.id}`).toEqual([{ amount: 1_150_00 }])
     const [c] = await db.sql`select id from commissions where order_id = ${o.orderId}`
@@ -246,14 +289,21 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     const blank = await api.runtime.runPromise(Effect.either(rejectCommissionForFraud(FINANCE, { commissionId, reason: "  " })))
     expect(blank._tag === "Left" && blank.left._tag).toBe("AdminInvalidInput")
 
-    expect(await api.runtime.runPromise(rejectCommissionForFraud(FINANCE, { commissionId, reason: "self-referral ring: same device as the buyer" }))).toEqual({ commissionId, state: "REJECTED" })
-    expect(await db.sql`select state, reason from commissions where id = ${commissionId}`).toEqual([{ state: "REJECTED", reason: "FRAUD: self-referral ring: same device as the buyer" }])
+    expect(await api.runtime.runPromise(rejectCommissionForFraud(FINANCE, { commissionId, reason: "self-referral ring: same device as the buyer" }))).toEqual({
+      commissionId,
+      state: "REJECTED"
+    })
+    expect(await db.sql`select state, reason from commissions where id = ${commissionId}`).toEqual([
+      { state: "REJECTED", reason: "FRAUD: self-referral ring: same device as the buyer" }
+    ])
     // KES 1,150 − 250 = 900 is below the minimum: the payout leaves the batch, the balance carries over
     expect(await db.sql`select 1 from payouts where batch_id = ${batchId} and payee_id = ${affiliate.id}`).toHaveLength(0)
     expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-900_00)
     expect(await balance(db.sql, "SELLER_PAYABLE", shop.storeId)).toBe(sellerBefore - 250_00)
     expect(await db.sql`select transaction_id from ledger_entries group by transaction_id having sum(amount) <> 0`).toEqual([])
-    expect(await db.sql`select action, actor_id, reason from audit_log where entity_id = ${commissionId}`).toEqual([{ action: "COMMISSION.REJECT_FRAUD", actor_id: FINANCE.id, reason: "self-referral ring: same device as the buyer" }])
+    expect(await db.sql`select action, actor_id, reason from audit_log where entity_id = ${commissionId}`).toEqual([
+      { action: "COMMISSION.REJECT_FRAUD", actor_id: FINANCE.id, reason: "self-referral ring: same device as the buyer" }
+    ])
     const again = await api.runtime.runPromise(Effect.either(rejectCommissionForFraud(FINANCE, { commissionId, reason: "again" })))
     expect(again._tag === "Left" && again.left._tag).toBe("AdminIllegalChange")
   })
@@ -263,7 +313,10 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     const kept = await delivered(shop)
     const refunded = await delivered(shop)
     for (const o of [kept, refunded]) {
-      const disputed = await call(api, "POST", `/api/v1/orders/${o.orderId}/disputes`, { token: o.buyer.token, body: { description: "the dress is the wrong colour" } })
+      const disputed = await call(api, "POST", `/api/v1/orders/${o.orderId}/disputes`, {
+        token: o.buyer.token,
+        body: { description: "the dress is the wrong colour" }
+      })
       expect(disputed.status, JSON.stringify(disputed.body)).toBe(201)
       // The window passing changes nothing: a disputed order is frozen.
       await passDisputeWindow(o.orderId)
@@ -272,15 +325,26 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     }
     const admin: AdminActor = { id: "adm_ops", email: "ops@amana.test", role: "PLATFORM_ADMIN" }
     await db.sql`insert into admin_users (id, email, password_hash, role) values (${admin.id}, ${admin.email}, 'x', 'PLATFORM_ADMIN') on conflict do nothing`
-    expect(await api.runtime.runPromise(resolveDispute(admin, { orderId: OrderId.make(kept.orderId), outcome: "RELEASE", note: "photo shows the ordered colour" }))).toEqual({ orderId: kept.orderId, state: "COMPLETED" })
-    expect(await api.runtime.runPromise(resolveDispute(admin, { orderId: OrderId.make(refunded.orderId), outcome: "REFUND", note: "wrong item sent" }))).toEqual({ orderId: refunded.orderId, state: "REFUNDED" })
+    expect(
+      await api.runtime.runPromise(resolveDispute(admin, { orderId: OrderId.make(kept.orderId), outcome: "RELEASE", note: "photo shows the ordered colour" }))
+    ).toEqual({ orderId: kept.orderId, state: "COMPLETED" })
+    expect(
+      await api.runtime.runPromise(resolveDispute(admin, { orderId: OrderId.make(refunded.orderId), outcome: "REFUND", note: "wrong item sent" }))
+    ).toEqual({ orderId: refunded.orderId, state: "REFUNDED" })
     expect(await balance(db.sql, "ESCROW", kept.orderId)).toBe(0)
     expect(await balance(db.sql, "SELLER_PAYABLE", shop.storeId)).toBe(-2_375_00) // 2,500 − 125 fee, no affiliate
-    await eventually("dispute refund", async () => (await db.sql`select status from refunds where order_id = ${refunded.orderId}`)[0]?.["status"] === "SUCCEEDED")
+    await eventually(
+      "dispute refund",
+      async () => (await db.sql`select status from refunds where order_id = ${refunded.orderId}`)[0]?.["status"] === "SUCCEEDED"
+    )
     expect(await balance(db.sql, "REFUNDS_PAYABLE", refunded.buyer.id)).toBe(0)
-    const disputes = await db.sql`select order_id, status, resolved_by from disputes where order_id in ${db.sql([kept.orderId, refunded.orderId])} order by status`
+    const disputes =
+      await db.sql`select order_id, status, resolved_by from disputes where order_id in ${db.sql([kept.orderId, refunded.orderId])} order by status`
     expect(disputes.map((d) => d["status"]).sort()).toEqual(["REFUNDED", "RELEASED_TO_SELLER"])
-    expect(await db.sql`select action from audit_log where action like 'DISPUTE.%' order by seq`).toEqual([{ action: "DISPUTE.RELEASE" }, { action: "DISPUTE.REFUND" }])
+    expect(await db.sql`select action from audit_log where action like 'DISPUTE.%' order by seq`).toEqual([
+      { action: "DISPUTE.RELEASE" },
+      { action: "DISPUTE.REFUND" }
+    ])
     // An order that is not disputed cannot be "resolved".
     const again = await api.runtime.runPromise(Effect.either(resolveDispute(admin, { orderId: OrderId.make(kept.orderId), outcome: "REFUND", note: "x" })))
     expect(again._tag === "Left" && again.left._tag).toBe("DisputeNotOpen")
@@ -312,7 +376,13 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     const earnings = await call(api, "GET", "/api/v1/rider/earnings", { token })
     expect(earnings.status, JSON.stringify(earnings.body)).toBe(200)
     expect(earnings.body.deliveries).toContainEqual({ orderId: o.orderId, shipping: { amount: 250_00, currency: "KES" }, creditedAt: expect.any(Number) })
-    expect(earnings.body.balances).toEqual([{ earned: { amount: -(before - 250_00), currency: "KES" }, paidOut: { amount: 0, currency: "KES" }, owed: { amount: -(before - 250_00), currency: "KES" } }])
+    expect(earnings.body.balances).toEqual([
+      {
+        earned: { amount: -(before - 250_00), currency: "KES" },
+        paidOut: { amount: 0, currency: "KES" },
+        owed: { amount: -(before - 250_00), currency: "KES" }
+      }
+    ])
     // earlier weeks' deliveries bring the rider over KES 1,000
     await db.sql.begin(async (tx) => {
       const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:rider:${riderId}`}) returning id`
@@ -321,35 +391,54 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     const owed = -(await balance(db.sql, "SHIPPING_PAYABLE", riderId))
     const batchId = await selectAndApprove(FRIDAY + 14 * 86_400_000)
     const payout = await eventually("rider payout succeeded", async () => {
-      const [p] = await db.sql`select id, payee_kind, method, destination, amount, status, originator_conversation_id from payouts where batch_id = ${batchId} and payee_id = ${riderId}`
+      const [p] =
+        await db.sql`select id, payee_kind, method, destination, amount, status, originator_conversation_id from payouts where batch_id = ${batchId} and payee_id = ${riderId}`
       return p?.["status"] === "SUCCEEDED" ? p : undefined
     })
     const riderPhone = String((await db.sql`select phone from users where id = ${riderId}`)[0]!["phone"])
     expect(payout).toMatchObject({ payee_kind: "RIDER", method: "B2C", destination: riderPhone, amount: owed })
-    expect(api.fake.b2cPayments.filter((b) => b.originatorConversationId === payout["originator_conversation_id"])).toMatchObject([{ phone: riderPhone, amount: Math.floor(owed / 100) }])
+    expect(api.fake.b2cPayments.filter((b) => b.originatorConversationId === payout["originator_conversation_id"])).toMatchObject([
+      { phone: riderPhone, amount: Math.floor(owed / 100) }
+    ])
     expect(await balance(db.sql, "SHIPPING_PAYABLE", riderId)).toBe(0 - (owed % 100))
     const after = await call(api, "GET", "/api/v1/rider/earnings", { token })
-    expect(after.body.payouts).toContainEqual({ payoutId: payout["id"], amount: { amount: owed, currency: "KES" }, status: "SUCCEEDED", createdAt: expect.any(Number) })
+    expect(after.body.payouts).toContainEqual({
+      payoutId: payout["id"],
+      amount: { amount: owed, currency: "KES" },
+      status: "SUCCEEDED",
+      createdAt: expect.any(Number)
+    })
   })
 
   it("SLA: a late dispatch raises an exception and gives the buyer platform-funded loyalty points, once; an admin assigns a rider by hand", async () => {
     const shop = await openShop()
     const paid = await buyAndPay(shop)
     await call(api, "POST", `/api/v1/seller/orders/${paid.orderId}/accept`, { token: shop.sellerToken })
-    await eventually("dispatch timer", async () => (await db.sql`select 1 from sla_timers where order_id = ${paid.orderId} and kind = 'DISPATCH' and status = 'OPEN'`).length === 1)
+    await eventually(
+      "dispatch timer",
+      async () => (await db.sql`select 1 from sla_timers where order_id = ${paid.orderId} and kind = 'DISPATCH' and status = 'OPEN'`).length === 1
+    )
     await db.sql`update sla_timers set started_at = now() - interval '3 hours', due_at = now() - interval '1 hour' where order_id = ${paid.orderId}`
     expect(await api.runtime.runPromise(checkSlaBreaches())).toBe(1)
     expect(await api.runtime.runPromise(checkSlaBreaches())).toBe(0)
     expect(await db.sql`select kind from exceptions where kind = 'SLA_BREACH' and entity_id = ${paid.orderId}`).toHaveLength(1)
-    expect(await db.sql`select points, reason from loyalty_ledger where buyer_id = ${paid.buyer.id} and order_id = ${paid.orderId}`).toEqual([{ points: 50, reason: "ADJUSTED" }])
+    expect(await db.sql`select points, reason from loyalty_ledger where buyer_id = ${paid.buyer.id} and order_id = ${paid.orderId}`).toEqual([
+      { points: 50, reason: "ADJUSTED" }
+    ])
     // Operations step in: an admin assigns a rider by hand (audited); the dispatch timer is closed.
     const ops: AdminActor = { id: "adm_ops2", email: "ops2@amana.test", role: "PLATFORM_ADMIN" }
     await db.sql`insert into admin_users (id, email, password_hash, role) values (${ops.id}, ${ops.email}, 'x', 'PLATFORM_ADMIN')`
-    const byHand = await api.runtime.runPromise(assignRiderByHand(ops, { orderId: OrderId.make(paid.orderId), riderUserId: UserId.make(RIDER.id), note: "late: sending Otieno" }))
+    const byHand = await api.runtime.runPromise(
+      assignRiderByHand(ops, { orderId: OrderId.make(paid.orderId), riderUserId: UserId.make(RIDER.id), note: "late: sending Otieno" })
+    )
     expect(byHand.assignment).toMatchObject({ carrier: "RIDER", riderUserId: RIDER.id })
     expect(await orderState(db.sql, paid.orderId)).toBe("DISPATCHED")
-    expect(await db.sql`select action, entity_id from audit_log where action = 'ORDER.ASSIGN_RIDER'`).toEqual([{ action: "ORDER.ASSIGN_RIDER", entity_id: paid.orderId }])
-    const forbidden = await api.runtime.runPromise(Effect.either(assignRiderByHand({ ...ops, role: "AUDITOR" }, { orderId: OrderId.make(paid.orderId), riderUserId: UserId.make(RIDER.id), note: "x" })))
+    expect(await db.sql`select action, entity_id from audit_log where action = 'ORDER.ASSIGN_RIDER'`).toEqual([
+      { action: "ORDER.ASSIGN_RIDER", entity_id: paid.orderId }
+    ])
+    const forbidden = await api.runtime.runPromise(
+      Effect.either(assignRiderByHand({ ...ops, role: "AUDITOR" }, { orderId: OrderId.make(paid.orderId), riderUserId: UserId.make(RIDER.id), note: "x" }))
+    )
     expect(forbidden._tag === "Left" && forbidden.left._tag).toBe("AdminForbidden")
   })
 
@@ -383,7 +472,29 @@ describe("webhooks", () => {
   const statusBody = (wamid: string, status: string) =>
     JSON.stringify({
       object: "whatsapp_business_account",
-      entry: [{ id: "WABA", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { phone_number_id: "PNID" }, statuses: [{ id: wamid, status, timestamp: "1790000000", recipient_id: "254708374149", ...(status === "failed" && { errors: [{ code: 131026, title: "Message undeliverable" }] }) }] } }] }]
+      entry: [
+        {
+          id: "WABA",
+          changes: [
+            {
+              field: "messages",
+              value: {
+                messaging_product: "whatsapp",
+                metadata: { phone_number_id: "PNID" },
+                statuses: [
+                  {
+                    id: wamid,
+                    status,
+                    timestamp: "1790000000",
+                    recipient_id: "254708374149",
+                    ...(status === "failed" && { errors: [{ code: 131026, title: "Message undeliverable" }] })
+                  }
+                ]
+              }
+            }
+          ]
+        }
+      ]
     })
 
   it("WhatsApp: the GET handshake echoes the challenge only for our verify token", async () => {
@@ -456,11 +567,15 @@ describe("webhooks", () => {
   })
 
   it("Daraja B2C: a Result for an unknown OriginatorConversationID is stored and raised, never dropped; a wrong path secret is 404", async () => {
-    const body = { Result: { ResultType: 0, ResultCode: 0, ResultDesc: "ok", OriginatorConversationID: "nobody-knows-me", ConversationID: "AG_1", TransactionID: "SXX1" } }
+    const body = {
+      Result: { ResultType: 0, ResultCode: 0, ResultDesc: "ok", OriginatorConversationID: "nobody-knows-me", ConversationID: "AG_1", TransactionID: "SXX1" }
+    }
     expect((await call(api, "POST", "/api/v1/payments/mpesa/b2c/result/wrong-secret", { body })).status).toBe(404)
     const ok = await call(api, "POST", "/api/v1/payments/mpesa/b2c/result/dev-callback-secret", { body })
     expect(ok.body).toEqual({ ResultCode: 0, ResultDesc: "Accepted" })
     await eventually("unknown result exception", async () => (await db.sql`select 1 from exceptions where kind = 'B2C_RESULT_UNKNOWN'`).length === 1)
-    expect(await db.sql`select kind, processed_at is not null as processed from mpesa_callbacks where originator_conversation_id = 'nobody-knows-me'`).toEqual([{ kind: "B2C_RESULT", processed: true }])
+    expect(await db.sql`select kind, processed_at is not null as processed from mpesa_callbacks where originator_conversation_id = 'nobody-knows-me'`).toEqual([
+      { kind: "B2C_RESULT", processed: true }
+    ])
   })
 })

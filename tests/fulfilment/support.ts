@@ -41,8 +41,15 @@ export interface Platform {
 
 export const startPlatform = async (db: { readonly sql: Sql; readonly url: string }): Promise<Platform> => {
   const saved = { ...process.env }
-  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } })
-  const fake = await startFakeDaraja({ b2c: { shortcode: "600996", initiatorName: "amana_api", initiatorPassword: INITIATOR_PASSWORD, privateKeyPem: privateKey }, b2cResultAfterMs: 20 })
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" }
+  })
+  const fake = await startFakeDaraja({
+    b2c: { shortcode: "600996", initiatorName: "amana_api", initiatorPassword: INITIATOR_PASSWORD, privateKeyPem: privateKey },
+    b2cResultAfterMs: 20
+  })
   let url = ""
   const partner = await startFakePartner({ webhookUrl: () => `${url}/api/v1/fulfilment/partners/swiftboda/webhook` })
   Object.assign(process.env, {
@@ -69,7 +76,15 @@ export const startPlatform = async (db: { readonly sql: Sql; readonly url: strin
   const server: Server = await startServer(runtime, { port: 0, production: false })
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   process.env["PUBLIC_BASE_URL"] = url
-  const worker = await startWorker<PlatformServices>({ connectionString: db.url, runtime, handlers, tasks, concurrency: 3, pollInterval: 100, heartbeatMs: 60_000 })
+  const worker = await startWorker<PlatformServices>({
+    connectionString: db.url,
+    runtime,
+    handlers,
+    tasks,
+    concurrency: 3,
+    pollInterval: 100,
+    heartbeatMs: 60_000
+  })
   return {
     url,
     runtime,
@@ -101,7 +116,8 @@ export const eventually = async <A>(what: string, probe: () => Promise<A | undef
 }
 
 export const orderState = async (sql: Sql, orderId: string) => String((await sql`select state from orders where id = ${orderId}`)[0]?.["state"])
-export const waitForState = (sql: Sql, orderId: string, state: string) => eventually(`order ${orderId} ${state}`, async () => (await orderState(sql, orderId)) === state)
+export const waitForState = (sql: Sql, orderId: string, state: string) =>
+  eventually(`order ${orderId} ${state}`, async () => (await orderState(sql, orderId)) === state)
 
 /** A rider (user with the RIDER role) serving a zone. */
 export const seedRider = async (sql: Sql, id: string, phone: string, zoneId: string, name: string) => {
@@ -118,7 +134,11 @@ export const inboxMessage = (api: { readonly url: string }, phone: string, templ
   })
 
 export const balance = async (sql: Sql, account: string, ref: string | null) =>
-  Number((await sql`select coalesce(sum(amount), 0)::bigint as b from ledger_entries where account = ${account} and account_ref is not distinct from ${ref}`)[0]!["b"])
+  Number(
+    (await sql`select coalesce(sum(amount), 0)::bigint as b from ledger_entries where account = ${account} and account_ref is not distinct from ${ref}`)[0]![
+      "b"
+    ]
+  )
 
 /** The weekly payout batch selected as on `friday` (the cron's job), then approved by FINANCE; its id. */
 export const selectAndApprove = async (api: { readonly runtime: PlatformRuntime }, finance: AdminActor, friday: number) => {

@@ -29,7 +29,8 @@ describe("dev inbox", () => {
           sentAt: 1_750_000_000_000
         }
       ])
-    }))
+    })
+  )
 
   it.effect("lists newest first, by recipient in any accepted phone form, up to a limit", () =>
     Effect.gen(function* () {
@@ -43,7 +44,8 @@ describe("dev inbox", () => {
       expect((yield* inbox.list({ to: "0708 374 149" })).map((m) => m.params[0])).toEqual(["AMN-4", "AMN-3", "AMN-1"])
       expect((yield* inbox.list({ to: ALICE, limit: 2 })).map((m) => m.params[0])).toEqual(["AMN-4", "AMN-3"])
       expect(yield* inbox.list({ to: "+254 799 000 000" })).toEqual([])
-    }))
+    })
+  )
 
   it.effect("dedupes by dedupeKey: a retried handler adds nothing and gets the first id back", () =>
     Effect.gen(function* () {
@@ -53,7 +55,8 @@ describe("dev inbox", () => {
       const again = yield* notifier.send(m)
       expect(again).toEqual({ providerMessageId: first.providerMessageId, duplicate: true })
       expect(yield* inbox.list()).toHaveLength(1)
-    }))
+    })
+  )
 
   it.effect("refuses what WhatsApp would refuse, the same way", () =>
     Effect.gen(function* () {
@@ -61,7 +64,8 @@ describe("dev inbox", () => {
       const error = yield* Effect.flip(notifier.send({ to: "0708374149", template: "login_code", params: ["1"], dedupeKey: "x" }))
       expect(error).toBeInstanceOf(NotifierUndeliverable)
       expect(yield* inbox.list()).toEqual([])
-    }))
+    })
+  )
 
   it.effect("DevInboxMemoryLive: the Notifier and the DevInbox share one inbox", () =>
     Effect.gen(function* () {
@@ -69,7 +73,8 @@ describe("dev inbox", () => {
       yield* notifier.send({ to: BOB, template: "payment_failed", params: ["AMN-8", "insufficient funds"], dedupeKey: "pf:8" })
       const [message] = yield* (yield* DevInbox).list({ to: BOB })
       expect(message?.text).toBe("Payment for order AMN-8 did not go through (insufficient funds). You can try again within 12 hours of checkout.")
-    }).pipe(Effect.provide(DevInboxMemoryLive)))
+    }).pipe(Effect.provide(DevInboxMemoryLive))
+  )
 })
 
 describe("notifierLayerFromEnv", () => {
@@ -81,11 +86,15 @@ describe("notifierLayerFromEnv", () => {
     Effect.gen(function* () {
       const sent = yield* Effect.provide(sendOne, notifierLayerFromEnv().pipe(Layer.provide(Layer.merge(deps, env({})))))
       expect(sent.providerMessageId).toMatch(/^dev\./)
-    }))
+    })
+  )
 
   it.live("WHATSAPP_TOKEN set: WhatsApp", () =>
     Effect.gen(function* () {
-      const fake = yield* Effect.acquireRelease(Effect.promise(() => startFakeWhatsApp()), (f) => Effect.promise(() => f.close()))
+      const fake = yield* Effect.acquireRelease(
+        Effect.promise(() => startFakeWhatsApp()),
+        (f) => Effect.promise(() => f.close())
+      )
       const vars = {
         WHATSAPP_TOKEN: fake.token,
         WHATSAPP_PHONE_NUMBER_ID: fake.phoneNumberId,
@@ -96,5 +105,6 @@ describe("notifierLayerFromEnv", () => {
       const sent = yield* Effect.provide(sendOne, notifierLayerFromEnv().pipe(Layer.provide(Layer.merge(deps, env(vars)))))
       expect(sent.providerMessageId).toBe(fake.accepted[0]?.wamid)
       expect(fake.accepted[0]?.params).toEqual(["654321"])
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped)
+  )
 })

@@ -29,7 +29,9 @@ describe("templates: one definition for WhatsApp and the dev inbox", () => {
     const param = fc.stringMatching(/^[A-Za-z0-9](?: ?[A-Za-z0-9,.-]){0,12}$/)
     const message = fc
       .constantFrom(...names)
-      .chain((template) => fc.array(param, { minLength: templates[template].params.length, maxLength: templates[template].params.length }).map((params) => ({ template, params })))
+      .chain((template) =>
+        fc.array(param, { minLength: templates[template].params.length, maxLength: templates[template].params.length }).map((params) => ({ template, params }))
+      )
     fc.assert(
       fc.property(message, ({ template, params }) => {
         const text = Either.getOrThrow(validateOutbound({ to: "254708374149", template, params, dedupeKey: "k" }))

@@ -9,7 +9,7 @@ import { placeCheckout } from "../../application/checkout/place-checkout.js"
 import { applyTransition, expireUnpaidOrders, transitionOrder } from "../../application/orders/transition-order.js"
 import { OrderStore } from "../../application/orders/order.port.js"
 import { UnitOfWork } from "../../application/ports/unit-of-work.js"
-import type { CheckoutId, OrderId} from "../../domain/ids.js"
+import type { CheckoutId, OrderId } from "../../domain/ids.js"
 import { UserId } from "../../domain/ids.js"
 import { orderMoneyFromSnapshot, paymentPostings } from "../../domain/ledger.js"
 import { insertDiscountCode, insertPromotion } from "../../adapters/postgres/seed.js"
@@ -34,7 +34,14 @@ beforeAll(async () => {
     effect: { _tag: "AMOUNT_OFF", amount: { amount: 200_00, currency: "KES" } },
     globalLimit: 1_000
   })
-  await insertDiscountCode(db.sql, { id: "code_life", code: "LIFE", expiresAt: new Date(now + DAY), effect: { _tag: "AMOUNT_OFF", amount: { amount: 10_50, currency: "KES" } }, globalLimit: 1_000, perBuyerLimit: 5 })
+  await insertDiscountCode(db.sql, {
+    id: "code_life",
+    code: "LIFE",
+    expiresAt: new Date(now + DAY),
+    effect: { _tag: "AMOUNT_OFF", amount: { amount: 10_50, currency: "KES" } },
+    globalLimit: 1_000,
+    perBuyerLimit: 5
+  })
   runtime = runtimeFor(db.sql)
 })
 afterAll(async () => {
@@ -54,13 +61,22 @@ const pay = (checkoutId: CheckoutId, orderIds: ReadonlyArray<OrderId>, charge: {
           orders.push(order)
           yield* applyTransition(order, { orderId: id, to: "PAID", actor: SYSTEM }, Date.now())
         }
-        yield* store.post(paymentPostings(checkoutId, "RKTQDM7W6S", charge, orders.map((o) => orderMoneyFromSnapshot(o.snapshot))), Date.now())
+        yield* store.post(
+          paymentPostings(
+            checkoutId,
+            "RKTQDM7W6S",
+            charge,
+            orders.map((o) => orderMoneyFromSnapshot(o.snapshot))
+          ),
+          Date.now()
+        )
       })
     )
   })
 
 const balance = async (account: string, ref: string | null) => {
-  const [row] = await db.sql`select coalesce(sum(amount), 0)::bigint as b from ledger_entries where account = ${account} and account_ref is not distinct from ${ref}`
+  const [row] =
+    await db.sql`select coalesce(sum(amount), 0)::bigint as b from ledger_entries where account = ${account} and account_ref is not distinct from ${ref}`
   return Number(row!["b"])
 }
 
@@ -70,9 +86,19 @@ describe("order lifecycle (Postgres)", () => {
     await db.sql`insert into loyalty_ledger (buyer_id, points, reason, note) values (${buyer}, 300, 'ADJUSTED', 'welcome')`
     const [stockBefore] = await db.sql`select reserved from inventory where variant_id = 'var_dress'`
     const s = await runtime.runPromise(
-      placeCheckout(checkoutCommand(buyer, [{ variantId: "var_dress", quantity: 1 }, { variantId: "var_basket", quantity: 1 }], { discountCode: "LIFE", loyaltyPoints: 300 }))
+      placeCheckout(
+        checkoutCommand(
+          buyer,
+          [
+            { variantId: "var_dress", quantity: 1 },
+            { variantId: "var_basket", quantity: 1 }
+          ],
+          { discountCode: "LIFE", loyaltyPoints: 300 }
+        )
+      )
     )
-    const [uses] = await db.sql`select (select uses from promotions where id = 'promo_life') as p, (select uses from discount_codes where id = 'code_life') as c`
+    const [uses] =
+      await db.sql`select (select uses from promotions where id = 'promo_life') as p, (select uses from discount_codes where id = 'code_life') as c`
     // Not yet: the window is open.
     expect(await runtime.runPromise(expireUnpaidOrders())).toBe(0)
     await db.sql`update checkouts set created_at = created_at - interval '13 hours', expires_at = expires_at - interval '13 hours' where id = ${s.checkoutId}`
@@ -84,14 +110,16 @@ describe("order lifecycle (Postgres)", () => {
     expect(stockAfter!["reserved"]).toBe(stockBefore!["reserved"])
     const burns = await db.sql`select state from incentive_burns where checkout_id = ${s.checkoutId}`
     expect(burns.map((b) => b["state"])).toEqual(["RELEASED", "RELEASED"])
-    const [usesAfter] = await db.sql`select (select uses from promotions where id = 'promo_life') as p, (select uses from discount_codes where id = 'code_life') as c`
+    const [usesAfter] =
+      await db.sql`select (select uses from promotions where id = 'promo_life') as p, (select uses from discount_codes where id = 'code_life') as c`
     expect(Number(uses!["p"])).toBeGreaterThan(0)
     expect(usesAfter).toEqual({ p: Number(uses!["p"]) - 1, c: Number(uses!["c"]) - 1 })
     const [buyerUses] = await db.sql`select uses from incentive_buyer_uses where buyer_id = ${buyer} and incentive_id = 'code_life'`
     expect(buyerUses!["uses"]).toBe(0)
     const [points] = await db.sql`select sum(points)::int as p from loyalty_ledger where buyer_id = ${buyer}`
     expect(points!["p"]).toBe(300)
-    const events = await db.sql`select event_type from outbox where aggregate_id in (select id from orders where checkout_id = ${s.checkoutId}) and event_type = 'ORDER_EXPIRED'`
+    const events =
+      await db.sql`select event_type from outbox where aggregate_id in (select id from orders where checkout_id = ${s.checkoutId}) and event_type = 'ORDER_EXPIRED'`
     expect(events).toHaveLength(2)
   })
 
@@ -114,7 +142,12 @@ describe("order lifecycle (Postgres)", () => {
     await db.sql`update orders set handover_code_hash = '482913' where id = ${orderId}`
     const seller = { kind: "SELLER" as const, id: UserId.make("usr_seller_a") }
     const rider = { kind: "RIDER" as const, id: UserId.make("usr_rider") }
-    for (const [to, actor] of [["ACCEPTED", seller], ["DISPATCHED", seller], ["PICKED_UP", rider], ["IN_TRANSIT", rider]] as const)
+    for (const [to, actor] of [
+      ["ACCEPTED", seller],
+      ["DISPATCHED", seller],
+      ["PICKED_UP", rider],
+      ["IN_TRANSIT", rider]
+    ] as const)
       await runtime.runPromise(transitionOrder({ orderId, to, actor }))
     const wrong = await attempt(runtime, transitionOrder({ orderId, to: "DELIVERED", actor: rider, proof: { handoverCode: "000000" } }))
     expect(Either.isLeft(wrong) && wrong.left._tag).toBe("WrongHandoverCode")
@@ -123,14 +156,24 @@ describe("order lifecycle (Postgres)", () => {
 
     expect(await balance("ESCROW", orderId)).toBe(0)
     // Seller: 2,500 − 5% fee (125) − 10% commission (250) = 2,125, whatever the buyer's discounts.
-    const [sellerCredit] = await db.sql`select -sum(amount)::bigint as b from ledger_entries e join ledger_transactions t on t.id = e.transaction_id where t.order_id = ${orderId} and account = 'SELLER_PAYABLE'`
+    const [sellerCredit] =
+      await db.sql`select -sum(amount)::bigint as b from ledger_entries e join ledger_transactions t on t.id = e.transaction_id where t.order_id = ${orderId} and account = 'SELLER_PAYABLE'`
     expect(Number(sellerCredit!["b"])).toBe(2_125_00)
     const [commission] = await db.sql`select state, amount from commissions where order_id = ${orderId}`
     expect(commission).toEqual({ state: "APPROVED", amount: 250_00 })
     const [earned] = await db.sql`select points from loyalty_ledger where order_id = ${orderId} and reason = 'EARNED'`
     expect(earned!["points"]).toBe(22) // 2,289.50 of goods paid -> 22 points
     const timeline = await db.sql`select to_state from order_timeline where order_id = ${orderId} order by id`
-    expect(timeline.map((t) => t["to_state"])).toEqual(["PENDING_PAYMENT", "PAID", "ACCEPTED", "DISPATCHED", "PICKED_UP", "IN_TRANSIT", "DELIVERED", "COMPLETED"])
+    expect(timeline.map((t) => t["to_state"])).toEqual([
+      "PENDING_PAYMENT",
+      "PAID",
+      "ACCEPTED",
+      "DISPATCHED",
+      "PICKED_UP",
+      "IN_TRANSIT",
+      "DELIVERED",
+      "COMPLETED"
+    ])
     // An illegal move names both states and changes nothing.
     const illegal = await attempt(runtime, transitionOrder({ orderId, to: "PAID", actor: SYSTEM }))
     expect(Either.isLeft(illegal) && illegal.left.message).toMatch(/COMPLETED.*PAID/)

@@ -23,7 +23,8 @@ const pausedBefore = (reached: Deferred.Deferred<void>, gate: Deferred.Deferred<
     PaymentStore,
     Effect.map(PaymentStore, (live) => ({
       ...live,
-      latestRequest: (checkoutId: CheckoutId) => Effect.zipRight(Effect.zipRight(Deferred.succeed(reached, undefined), Deferred.await(gate)), live.latestRequest(checkoutId))
+      latestRequest: (checkoutId: CheckoutId) =>
+        Effect.zipRight(Effect.zipRight(Deferred.succeed(reached, undefined), Deferred.await(gate)), live.latestRequest(checkoutId))
     }))
   ).pipe(Layer.provide(PaymentStoreLive))
 
@@ -38,7 +39,14 @@ describe("the checkout view", () => {
     const runtime = ManagedRuntime.make(pausedBefore(reached, gate).pipe(Layer.provideMerge(persistenceLayer(db.sql))))
     try {
       const buyer = await newBuyer(db.sql)
-      const placed = await runtime.runPromise(placeCheckout(checkoutCommand(buyer, [{ variantId: "var_dress", quantity: 1 }, { variantId: "var_basket", quantity: 1 }])))
+      const placed = await runtime.runPromise(
+        placeCheckout(
+          checkoutCommand(buyer, [
+            { variantId: "var_dress", quantity: 1 },
+            { variantId: "var_basket", quantity: 1 }
+          ])
+        )
+      )
       const stk = uniq("stk")
       await db.sql`insert into mpesa_stk_requests (id, checkout_id, phone, amount, checkout_request_id) values (${stk}, ${placed.checkoutId}, '254708374149', ${placed.charge.amount}, ${uniq("ws_CO")})`
 
@@ -61,7 +69,11 @@ describe("the checkout view", () => {
       expect(consistent, `torn read: ${JSON.stringify({ checkout: seen.state, payment: seen.payment?.status, orders: [...orderStates] })}`).toBe(true)
       // And afterwards the view shows the new state whole.
       const after = await runtime.runPromise(viewCheckout(buyer, CheckoutId.make(placed.checkoutId)))
-      expect({ checkout: after.state, payment: after.payment?.status, orders: after.orders.map((o) => o.state) }).toEqual({ checkout: "CANCELLED", payment: "CANCELLED", orders: ["CANCELLED_BY_USER", "CANCELLED_BY_USER"] })
+      expect({ checkout: after.state, payment: after.payment?.status, orders: after.orders.map((o) => o.state) }).toEqual({
+        checkout: "CANCELLED",
+        payment: "CANCELLED",
+        orders: ["CANCELLED_BY_USER", "CANCELLED_BY_USER"]
+      })
     } finally {
       await runtime.dispose()
     }

@@ -63,8 +63,10 @@ const held = (c: Checkout, status: string) =>
     const rows = await db.sql`select id, amount, status, reason, return_policy, receipt from held_payments where checkout_id = ${c.checkoutId}`
     return rows.length === 1 && rows[0]!["status"] === status ? rows[0]! : undefined
   })
-const exceptionKinds = async (c: Checkout) => (await db.sql`select kind from exceptions where payload->>'checkoutId' = ${c.checkoutId} order by kind`).map((r) => String(r["kind"]))
-const exceptionsOn = async (kind: string, entityId: string) => Number((await db.sql`select count(*)::int as n from exceptions where kind = ${kind} and entity_id = ${entityId}`)[0]!["n"])
+const exceptionKinds = async (c: Checkout) =>
+  (await db.sql`select kind from exceptions where payload->>'checkoutId' = ${c.checkoutId} order by kind`).map((r) => String(r["kind"]))
+const exceptionsOn = async (kind: string, entityId: string) =>
+  Number((await db.sql`select count(*)::int as n from exceptions where kind = ${kind} and entity_id = ${entityId}`)[0]!["n"])
 const b2cTo = (phone: string) => api.fake.b2cPayments.filter((b) => b.phone === phone)
 /** Every posting balances, and the held money's own account ends where it should. */
 const booksBalance = async () => expect(await db.sql`select transaction_id from ledger_entries group by transaction_id having sum(amount) <> 0`).toEqual([])
@@ -84,9 +86,13 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     expect(refund).toMatchObject({ status: "SUCCEEDED", amount: 1_00, disbursed: 1_00, order_id: null })
     // Ledger: Dr clearing / Cr held on arrival, the reverse on return; held ends at zero.
     expect(await balance(db.sql, "HELD_PAYMENTS", String(h["id"]))).toBe(0)
-    const kinds = await db.sql`select t.kind, sum(e.amount) filter (where e.account = 'HELD_PAYMENTS')::bigint as held from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
+    const kinds =
+      await db.sql`select t.kind, sum(e.amount) filter (where e.account = 'HELD_PAYMENTS')::bigint as held from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
       where t.idempotency_key in (${`PAYMENT_HELD:${h["id"]}`}, ${`PAYOUT:${(await db.sql`select id from refunds where held_payment_id = ${h["id"]}`)[0]!["id"]}`}) group by t.kind order by t.kind`
-    expect(kinds.map((r) => [r["kind"], Number(r["held"])])).toEqual([["PAYMENT_HELD", -1_00], ["PAYOUT", 1_00]])
+    expect(kinds.map((r) => [r["kind"], Number(r["held"])])).toEqual([
+      ["PAYMENT_HELD", -1_00],
+      ["PAYOUT", 1_00]
+    ])
     await booksBalance()
 
     const s = await view(c)
@@ -120,7 +126,10 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     expect(api.fake.pushes.filter((p) => p.phone === c.buyer.phone)).toHaveLength(1)
     // A replayed callback holds nothing twice and sends nothing twice.
     await api.fake.sendCallback(crid, { amount: 1_000 })
-    await eventually("replay processed", async () => (await db.sql`select count(*)::int as n from mpesa_callbacks where checkout_request_id = ${crid} and processed_at is not null`)[0]!["n"] === 2)
+    await eventually(
+      "replay processed",
+      async () => (await db.sql`select count(*)::int as n from mpesa_callbacks where checkout_request_id = ${crid} and processed_at is not null`)[0]!["n"] === 2
+    )
     expect(await db.sql`select id from held_payments where checkout_id = ${c.checkoutId}`).toHaveLength(1)
     expect(b2cTo(c.buyer.phone)).toHaveLength(1)
     expect(await exceptionKinds(c)).toEqual(["PAYMENT_AMOUNT_MISMATCH"])
@@ -167,7 +176,13 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     expect(await exceptionKinds(c)).toEqual(["LATE_PAYMENT"])
     const s = await view(c)
     expect(s.orders[0].state).toBe("CANCELLED_BY_USER")
-    expect(s.heldMoney).toEqual([expect.objectContaining({ paymentId: (await db.sql`select id from mpesa_stk_requests where checkout_request_id = ${older}`)[0]!["id"], reason: "CHECKOUT_CANCELLED", status: "RETURNED" })])
+    expect(s.heldMoney).toEqual([
+      expect.objectContaining({
+        paymentId: (await db.sql`select id from mpesa_stk_requests where checkout_request_id = ${older}`)[0]!["id"],
+        reason: "CHECKOUT_CANCELLED",
+        status: "RETURNED"
+      })
+    ])
     await booksBalance()
   })
 
@@ -185,10 +200,16 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     expect((await push(c)).body.code).toBe("PAYMENT.MONEY_HELD")
 
     api.fake.scriptB2C(c.buyer.phone, { resultCode: 0 })
-    expect(await api.runtime.runPromise(returnHeldMoney(FINANCE, { heldPaymentId: String(h["id"]), note: "buyer's line fixed; send again" }))).toEqual({ heldPaymentId: h["id"], status: "RETURNING" })
+    expect(await api.runtime.runPromise(returnHeldMoney(FINANCE, { heldPaymentId: String(h["id"]), note: "buyer's line fixed; send again" }))).toEqual({
+      heldPaymentId: h["id"],
+      status: "RETURNING"
+    })
     await held(c, "RETURNED")
     const attempts = await db.sql`select status, amount from refunds where held_payment_id = ${h["id"]} order by created_at, id`
-    expect(attempts.map((r) => [r["status"], Number(r["amount"])])).toEqual([["FAILED", 700_00], ["SUCCEEDED", 700_00]])
+    expect(attempts.map((r) => [r["status"], Number(r["amount"])])).toEqual([
+      ["FAILED", 700_00],
+      ["SUCCEEDED", 700_00]
+    ])
     expect(b2cTo(c.buyer.phone).map((b) => b.amount)).toEqual([700, 700])
     expect(await balance(db.sql, "HELD_PAYMENTS", String(h["id"]))).toBe(0)
     expect(await db.sql`select 1 from ledger_entries where account = 'HELD_PAYMENTS' and account_ref = ${h["id"]} and amount > 0`).toHaveLength(1)
@@ -206,7 +227,9 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     expect((await view(c)).heldMoney[0]).toMatchObject({ status: "HELD" })
 
     // An AUDITOR may look, not decide; a decision needs a note.
-    const auditor = await api.runtime.runPromise(Effect.either(returnHeldMoney({ id: "adm_auditor_held", email: "auditor@amana.test", role: "AUDITOR" }, { heldPaymentId: String(h["id"]), note: "x" })))
+    const auditor = await api.runtime.runPromise(
+      Effect.either(returnHeldMoney({ id: "adm_auditor_held", email: "auditor@amana.test", role: "AUDITOR" }, { heldPaymentId: String(h["id"]), note: "x" }))
+    )
     expect(auditor._tag === "Left" && auditor.left._tag).toBe("AdminForbidden")
     const noNote = await api.runtime.runPromise(Effect.either(returnHeldMoney(FINANCE, { heldPaymentId: String(h["id"]), note: "  " })))
     expect(noNote._tag === "Left" && noNote.left._tag).toBe("AdminInvalidInput")
@@ -216,7 +239,9 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     const listed = await finance.send("GET", `/admin/api/resources/held_payments/actions/list?filters.checkout_id=${c.checkoutId}`)
     expect(listed.status, listed.text.slice(0, 300)).toBe(200)
     const records = listed.json.records as Array<{ id: string; params: Record<string, unknown> }>
-    expect(records.map((r) => [r.id, r.params["amount_text"], r.params["status"], r.params["return_policy"]])).toEqual([[h["id"], "KES 5,000.00", "HELD", "FINANCE"]])
+    expect(records.map((r) => [r.id, r.params["amount_text"], r.params["status"], r.params["return_policy"]])).toEqual([
+      [h["id"], "KES 5,000.00", "HELD", "FINANCE"]
+    ])
     const note = "statement shows KES 5,000 received from the buyer"
     const done = await finance.send("POST", `/admin/api/resources/held_payments/records/${String(h["id"])}/returnByB2C`, { json: { note } })
     expect(done.status, done.text.slice(0, 300)).toBe(200)

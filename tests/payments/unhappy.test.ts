@@ -42,9 +42,12 @@ const pay = async (c: Awaited<ReturnType<typeof checkout>>) => {
   return res.body.checkoutRequestId as string
 }
 
-const state = async (c: { buyer: { token: string }; checkoutId: string }) => (await call(api, "GET", `/api/v1/checkouts/${c.checkoutId}`, { token: c.buyer.token })).body
-const postings = async (checkoutId: string) => (await db.sql`select kind from ledger_transactions where checkout_id = ${checkoutId} order by kind`).map((r) => r["kind"])
-const exceptions = async (checkoutId: string) => (await db.sql`select kind from exceptions where payload->>'checkoutId' = ${checkoutId} order by kind`).map((r) => r["kind"])
+const state = async (c: { buyer: { token: string }; checkoutId: string }) =>
+  (await call(api, "GET", `/api/v1/checkouts/${c.checkoutId}`, { token: c.buyer.token })).body
+const postings = async (checkoutId: string) =>
+  (await db.sql`select kind from ledger_transactions where checkout_id = ${checkoutId} order by kind`).map((r) => r["kind"])
+const exceptions = async (checkoutId: string) =>
+  (await db.sql`select kind from exceptions where payload->>'checkoutId' = ${checkoutId} order by kind`).map((r) => r["kind"])
 
 describe("M-Pesa unhappy paths", () => {
   it("the charge is the whole-shilling total: KES 1,330 for one basket", async () => {
@@ -221,7 +224,12 @@ describe("M-Pesa unhappy paths", () => {
       } as const
       for (const [what, [table, column, value]] of Object.entries(rows)) {
         const tried = db.sql.begin((tx) => tx`select 1 from ${tx(table)} where ${tx(column)} = ${value} for update nowait`)
-        seen.push(await tried.then(() => `${what}: free`, (e: { code?: string }) => `${what}: ${e.code === "55P03" ? "locked" : String(e)}`))
+        seen.push(
+          await tried.then(
+            () => `${what}: free`,
+            (e: { code?: string }) => `${what}: ${e.code === "55P03" ? "locked" : String(e)}`
+          )
+        )
       }
     })
     try {
@@ -238,7 +246,17 @@ describe("M-Pesa unhappy paths", () => {
 
   it("a callback for a CheckoutRequestID we never issued, or one we cannot read, goes to the exception queue", async () => {
     const secret = "dev-callback-secret"
-    const unknown = { Body: { stkCallback: { MerchantRequestID: "1-2-3", CheckoutRequestID: "ws_CO_000000000000000", ResultCode: 0, ResultDesc: "ok", CallbackMetadata: { Item: [{ Name: "Amount", Value: 5 }] } } } }
+    const unknown = {
+      Body: {
+        stkCallback: {
+          MerchantRequestID: "1-2-3",
+          CheckoutRequestID: "ws_CO_000000000000000",
+          ResultCode: 0,
+          ResultDesc: "ok",
+          CallbackMetadata: { Item: [{ Name: "Amount", Value: 5 }] }
+        }
+      }
+    }
     expect((await call(api, "POST", `/api/v1/payments/mpesa/callback/${secret}`, { body: unknown })).status).toBe(200)
     expect((await call(api, "POST", `/api/v1/payments/mpesa/callback/${secret}`, { raw: "<xml>not json</xml>" })).status).toBe(200)
     expect((await call(api, "POST", `/api/v1/payments/mpesa/callback/wrong-secret`, { body: unknown })).status).toBe(404)

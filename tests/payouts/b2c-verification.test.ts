@@ -55,8 +55,10 @@ const statusQueryAbout = (t: Target, n = 1) =>
     const [row] = await db.sql`select callback_token from b2c_status_queries where conversation_id = ${q.conversationId}`
     return row ? { ...q, token: String(row["callback_token"]) } : undefined
   })
-const exceptions = async (kind: string, entityId: string) => Number((await db.sql`select count(*)::int as n from exceptions where kind = ${kind} and entity_id = ${entityId}`)[0]!["n"])
-const postings = async (t: Target) => Number((await db.sql`select count(*)::int as n from ledger_transactions where idempotency_key = ${`PAYOUT:${t.id}`}`)[0]!["n"])
+const exceptions = async (kind: string, entityId: string) =>
+  Number((await db.sql`select count(*)::int as n from exceptions where kind = ${kind} and entity_id = ${entityId}`)[0]!["n"])
+const postings = async (t: Target) =>
+  Number((await db.sql`select count(*)::int as n from ledger_transactions where idempotency_key = ${`PAYOUT:${t.id}`}`)[0]!["n"])
 const sentOnce = (t: Target) => expect(api.fake.b2cPayments.filter((b) => b.originatorConversationId === t.ocid)).toHaveLength(1)
 
 beforeAll(async () => {
@@ -78,10 +80,12 @@ beforeAll(async () => {
     api.fake.scriptB2C(phone, script)
     sellers[name] = { storeId: `sto_b2c_${name}`, phone }
   }
-  const created = await api.runtime.runPromise(Effect.gen(function* () {
-    yield* TestClock.setTime(FRIDAY)
-    return yield* selectWeeklyPayoutBatch()
-  }).pipe(Effect.provide(TestContext.TestContext)))
+  const created = await api.runtime.runPromise(
+    Effect.gen(function* () {
+      yield* TestClock.setTime(FRIDAY)
+      return yield* selectWeeklyPayoutBatch()
+    }).pipe(Effect.provide(TestContext.TestContext))
+  )
   if (created._tag !== "Some") throw new Error("no batch")
   await api.runtime.runPromise(approvePayoutBatch(FINANCE, { batchId: created.value.batchId }))
 }, 60_000)
@@ -114,7 +118,13 @@ describe("B2C results are verified, never trusted (payouts)", () => {
     expect(await outcomes(t.token, 1)).toEqual(["QUERYING_FAILED"])
     expect(await statusOf(t)).toBe("SUBMITTED")
     const query = await statusQueryAbout(t)
-    expect(query.body).toMatchObject({ CommandID: "TransactionStatusQuery", OriginatorConversationID: t.ocid, IdentifierType: "4", PartyA: 600996, Initiator: "amana_api" })
+    expect(query.body).toMatchObject({
+      CommandID: "TransactionStatusQuery",
+      OriginatorConversationID: t.ocid,
+      IdentifierType: "4",
+      PartyA: 600996,
+      Initiator: "amana_api"
+    })
     expect(query.decryptedCredential).toBe("Amana-B2C-init!")
     expect(String(query.body["ResultURL"])).toContain(`/api/v1/payments/mpesa/b2c/status/result/dev-callback-secret/${query.token}`)
     // a forged status answer (wrong ConversationID) is ignored; the real one decides
@@ -183,7 +193,9 @@ describe("B2C results are verified, never trusted (payouts)", () => {
   })
 
   it("a Result to an unknown token is stored and raised, and touches nothing", async () => {
-    const body = { Result: { ResultType: 0, ResultCode: 1, ResultDesc: "x", OriginatorConversationID: "amana-refund-x", ConversationID: "AG_x", TransactionID: "T0" } }
+    const body = {
+      Result: { ResultType: 0, ResultCode: 1, ResultDesc: "x", OriginatorConversationID: "amana-refund-x", ConversationID: "AG_x", TransactionID: "T0" }
+    }
     const res = await call(api, "POST", "/api/v1/payments/mpesa/b2c/result/dev-callback-secret/not-a-token", { body })
     expect(res.status).toBe(200)
     expect(await outcomes("not-a-token", 1)).toEqual(["UNKNOWN"])
@@ -205,11 +217,16 @@ describe("B2C results are verified, never trusted (refunds)", () => {
     const pay = await call(api, "POST", `/api/v1/checkouts/${placed.body.checkoutId}/payments`, { token: buyer.token, body: { phone: buyer.phone } })
     await api.fake.sendCallback(pay.body.checkoutRequestId)
     await waitForState(db.sql, orderId, "PAID")
-    const rejected = await call(api, "POST", `/api/v1/seller/orders/${orderId}/reject`, { token: await sessionFor(db.sql, shop.seller.id), body: { reason: "out of stock" } })
+    const rejected = await call(api, "POST", `/api/v1/seller/orders/${orderId}/reject`, {
+      token: await sessionFor(db.sql, shop.seller.id),
+      body: { reason: "out of stock" }
+    })
     expect(rejected.status, JSON.stringify(rejected.body)).toBe(200)
     const t = await eventually("refund submitted", async () => {
       const [r] = await db.sql`select id, originator_conversation_id as ocid, callback_token as token, status from refunds where order_id = ${orderId}`
-      return r?.["status"] === "SUBMITTED" ? ({ table: "refunds", id: String(r["id"]), ocid: String(r["ocid"]), token: String(r["token"]) } as Target) : undefined
+      return r?.["status"] === "SUBMITTED"
+        ? ({ table: "refunds", id: String(r["id"]), ocid: String(r["ocid"]), token: String(r["token"]) } as Target)
+        : undefined
     })
 
     await api.fake.sendB2CResult(t.ocid, { resultCode: 1, conversationId: "AG_guess" })
@@ -221,7 +238,13 @@ describe("B2C results are verified, never trusted (refunds)", () => {
     // the legacy shared-secret URL (no token): matched by OriginatorConversationID, never trusted
     const legacy = `${api.url}/api/v1/payments/mpesa/b2c/result/dev-callback-secret`
     await api.fake.sendB2CResult(t.ocid, { resultCode: 1, url: legacy })
-    await eventually("legacy claim processed", async () => (await db.sql`select outcome from mpesa_callbacks where callback_token is null and originator_conversation_id = ${t.ocid} and processed_at is not null`)[0]?.["outcome"] === "CONTRADICTS")
+    await eventually(
+      "legacy claim processed",
+      async () =>
+        (
+          await db.sql`select outcome from mpesa_callbacks where callback_token is null and originator_conversation_id = ${t.ocid} and processed_at is not null`
+        )[0]?.["outcome"] === "CONTRADICTS"
+    )
     expect(await statusOf(t)).toBe("SUCCEEDED")
     expect(await exceptions("REFUND_FAILED", t.id)).toBe(0)
     expect(await postings(t)).toBe(1)

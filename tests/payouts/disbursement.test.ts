@@ -2,37 +2,49 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { isBalanced } from "../../domain/ledger.js"
 import * as M from "../../domain/money.js"
-import { payoutDisbursement, payoutInstruction, payoutSettledPosting, refundDisbursement, refundSettledPosting } from "../../application/payouts-execution/disbursement.js"
+import {
+  payoutDisbursement,
+  payoutInstruction,
+  payoutSettledPosting,
+  refundDisbursement,
+  refundSettledPosting
+} from "../../application/payouts-execution/disbursement.js"
 
 const kes = fc.integer({ min: 1, max: 50_000_000 }).map((n) => M.make(n, "KES"))
 
 describe("money out by M-Pesa (whole shillings)", () => {
   it("property: a payout sends whole shillings, never more than is owed and less than a shilling short", () => {
-    fc.assert(fc.property(kes, (owed) => {
-      const sent = payoutDisbursement(owed)
-      expect(sent.amount % 100).toBe(0)
-      expect(sent.amount).toBeLessThanOrEqual(owed.amount)
-      expect(owed.amount - sent.amount).toBeLessThan(100)
-    }))
+    fc.assert(
+      fc.property(kes, (owed) => {
+        const sent = payoutDisbursement(owed)
+        expect(sent.amount % 100).toBe(0)
+        expect(sent.amount).toBeLessThanOrEqual(owed.amount)
+        expect(owed.amount - sent.amount).toBeLessThan(100)
+      })
+    )
   })
 
   it("property: a refund sends whole shillings, never less than the buyer paid and less than a shilling more", () => {
-    fc.assert(fc.property(kes, (paid) => {
-      const sent = refundDisbursement(paid)
-      expect(sent.amount % 100).toBe(0)
-      expect(sent.amount).toBeGreaterThanOrEqual(paid.amount)
-      expect(sent.amount - paid.amount).toBeLessThan(100)
-    }))
+    fc.assert(
+      fc.property(kes, (paid) => {
+        const sent = refundDisbursement(paid)
+        expect(sent.amount % 100).toBe(0)
+        expect(sent.amount).toBeGreaterThanOrEqual(paid.amount)
+        expect(sent.amount - paid.amount).toBeLessThan(100)
+      })
+    )
   })
 
   it("property: settled payout and refund postings balance, and empty the payable by exactly what was settled", () => {
-    fc.assert(fc.property(kes, (amount) => {
-      const payout = payoutSettledPosting("SELLER", "sto_1", payoutDisbursement(amount), "pay_1")
-      const refund = refundSettledPosting("usr_1", amount, refundDisbursement(amount), "rfd_1")
-      expect(isBalanced(payout.entries)).toBe(true)
-      expect(isBalanced(refund.entries)).toBe(true)
-      expect(refund.entries.find((e) => e.account === "refunds_payable:usr_1")?.amount).toEqual(amount)
-    }))
+    fc.assert(
+      fc.property(kes, (amount) => {
+        const payout = payoutSettledPosting("SELLER", "sto_1", payoutDisbursement(amount), "pay_1")
+        const refund = refundSettledPosting("usr_1", amount, refundDisbursement(amount), "rfd_1")
+        expect(isBalanced(payout.entries)).toBe(true)
+        expect(isBalanced(refund.entries)).toBe(true)
+        expect(refund.entries.find((e) => e.account === "refunds_payable:usr_1")?.amount).toEqual(amount)
+      })
+    )
   })
 
   it.each([

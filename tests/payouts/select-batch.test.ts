@@ -23,26 +23,31 @@ const THURSDAY = FRIDAY_NOON_NAIROBI - 86_400_000
 let seeded = 0
 const owe = async (account: "SELLER_PAYABLE" | "AFFILIATE_PAYABLE", ref: string, cents: number, currency = "KES") =>
   db.sql.begin(async (tx) => {
-    const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:${account}:${ref}:${++seeded}`}) returning id`
+    const [t] =
+      await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:${account}:${ref}:${++seeded}`}) returning id`
     await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values
       (${t!["id"]}, 'ESCROW', 'ord_seed', ${currency}, ${cents}), (${t!["id"]}, ${account}, ${ref}, ${currency}, ${-cents})`
   })
 
 /** Fails loudly: a payout without a B2C rail must never reach Daraja. */
 const noDaraja = Layer.mergeAll(
-  Layer.succeed(PaymentGateway, PaymentGateway.of({
-    stkPush: () => Effect.die("PaymentGateway: unimplemented method stkPush"),
-    stkQuery: () => Effect.die("PaymentGateway: unimplemented method stkQuery"),
-    b2cPayment: () => Effect.die("PaymentGateway: unimplemented method b2cPayment"),
-    b2cStatusQuery: () => Effect.die("PaymentGateway: unimplemented method b2cStatusQuery")
-  })),
+  Layer.succeed(
+    PaymentGateway,
+    PaymentGateway.of({
+      stkPush: () => Effect.die("PaymentGateway: unimplemented method stkPush"),
+      stkQuery: () => Effect.die("PaymentGateway: unimplemented method stkQuery"),
+      b2cPayment: () => Effect.die("PaymentGateway: unimplemented method b2cPayment"),
+      b2cStatusQuery: () => Effect.die("PaymentGateway: unimplemented method b2cStatusQuery")
+    })
+  ),
   Layer.succeed(B2CCallbackUrls, B2CCallbackUrls.of({ urlsFor: () => Effect.die("B2CCallbackUrls: unimplemented method urlsFor") }))
 )
 
-const at = (ms: number) => Effect.gen(function* () {
-  yield* TestClock.setTime(ms)
-  return yield* selectWeeklyPayoutBatch()
-}).pipe(Effect.provide(TestContext.TestContext))
+const at = (ms: number) =>
+  Effect.gen(function* () {
+    yield* TestClock.setTime(ms)
+    return yield* selectWeeklyPayoutBatch()
+  }).pipe(Effect.provide(TestContext.TestContext))
 
 beforeAll(async () => {
   await insertUser(db.sql, { id: "usr_s1", phone: "254711200001", roles: ["SELLER_OWNER"] })
@@ -85,7 +90,8 @@ describe("weekly payout batch", () => {
     await owe("SELLER_PAYABLE", "sto_big", 2_000_00) // KES again, next week
     const nextFriday = FRIDAY_NOON_NAIROBI + 7 * 86_400_000
     expect(Option.isSome(await runtime.runPromise(at(nextFriday)))).toBe(true)
-    const batches = await db.sql`select b.currency, p.payee_id, p.currency as payout_currency, p.amount, p.id from payout_batches b join payouts p on p.batch_id = b.id where b.week_key = '2026-11-27' order by b.currency`
+    const batches =
+      await db.sql`select b.currency, p.payee_id, p.currency as payout_currency, p.amount, p.id from payout_batches b join payouts p on p.batch_id = b.id where b.week_key = '2026-11-27' order by b.currency`
     expect(batches.map(({ id: _, ...b }) => b)).toEqual([
       { currency: "KES", payee_id: "sto_big", payout_currency: "KES", amount: 2_000_00 },
       { currency: "TZS", payee_id: "sto_small", payout_currency: "TZS", amount: 50_000_00 }
@@ -96,6 +102,12 @@ describe("weekly payout batch", () => {
     expect(p).toMatchObject({ status: "FAILED", result: { reason: "NO_B2C_RAIL" } })
     expect(await db.sql`select kind from exceptions where entity_id = ${tzs}`).toEqual([{ kind: "PAYOUT_MANUAL" }])
     // nothing posted: still owed in TZS
-    expect(Number((await db.sql`select -sum(amount)::bigint as owed from ledger_entries where account = 'SELLER_PAYABLE' and account_ref = 'sto_small' and currency = 'TZS'`)[0]!["owed"])).toBe(50_000_00)
+    expect(
+      Number(
+        (
+          await db.sql`select -sum(amount)::bigint as owed from ledger_entries where account = 'SELLER_PAYABLE' and account_ref = 'sto_small' and currency = 'TZS'`
+        )[0]!["owed"]
+      )
+    ).toBe(50_000_00)
   })
 })

@@ -39,7 +39,8 @@ export const rateLimiterContract = (subject: LimiterUnderTest): void => {
         expect(remaining).toEqual([4, 3, 2, 1, 0])
         // now T0 + 5 min; the oldest hit (T0) ages out at T0 + 15 min: 10 minutes from now
         expect(yield* limiter.hit(otp("six"))).toEqual({ allowed: false, retryAfterMs: 10 * MIN })
-      }))
+      })
+    )
 
     it.effect("Retry-After is exact: one ms early is still refused, on time is allowed", () =>
       Effect.gen(function* () {
@@ -54,7 +55,8 @@ export const rateLimiterContract = (subject: LimiterUnderTest): void => {
         yield* TestClock.adjust(Duration.millis(1))
         // all five were at T0, so all five aged out together
         expect(yield* limiter.hit(otp("exact"))).toEqual({ allowed: true, remaining: 4 })
-      }))
+      })
+    )
 
     it.effect("the window slides: as each old hit ages out exactly one more is allowed", () =>
       Effect.gen(function* () {
@@ -73,7 +75,8 @@ export const rateLimiterContract = (subject: LimiterUnderTest): void => {
         // a whole window later everything has aged out
         yield* TestClock.adjust(Duration.minutes(15))
         expect(yield* limiter.hit(otp("slide"))).toEqual({ allowed: true, remaining: 4 })
-      }))
+      })
+    )
 
     it.effect("refused hits are not counted: hammering does not extend the lockout", () =>
       Effect.gen(function* () {
@@ -86,7 +89,8 @@ export const rateLimiterContract = (subject: LimiterUnderTest): void => {
         }
         // 10 minutes later the lockout still ends 15 minutes after the first hits
         expect(yield* limiter.hit(otp("hammer"))).toEqual({ allowed: false, retryAfterMs: 5 * MIN })
-      }))
+      })
+    )
 
     it.effect("peek tells what a hit would be told and counts nothing: a lock can be checked without spending a try", () =>
       Effect.gen(function* () {
@@ -102,7 +106,8 @@ export const rateLimiterContract = (subject: LimiterUnderTest): void => {
         expect(yield* limiter.peek(otp("peek"))).toEqual({ allowed: false, retryAfterMs: 10 * MIN })
         yield* TestClock.adjust(Duration.minutes(10))
         expect(yield* limiter.peek(otp("peek"))).toEqual({ allowed: true, remaining: 4 })
-      }))
+      })
+    )
 
     it.effect("keys are independent: exhausting one phone's limit leaves another's untouched", () =>
       Effect.gen(function* () {
@@ -112,7 +117,8 @@ export const rateLimiterContract = (subject: LimiterUnderTest): void => {
         expect((yield* limiter.hit(otp("a:254708374149"))).allowed).toBe(false)
         expect(yield* limiter.hit(otp("a:254110123456"))).toEqual({ allowed: true, remaining: 4 })
         expect(yield* limiter.hit({ ...otp("b:254708374149"), limit: 3, windowMs: 60 * MIN })).toEqual({ allowed: true, remaining: 2 })
-      }))
+      })
+    )
 
     it.effect("200 concurrent hits on a limit of 100 allow exactly 100, each seeing a distinct remaining count", () =>
       Effect.gen(function* () {
@@ -128,16 +134,22 @@ export const rateLimiterContract = (subject: LimiterUnderTest): void => {
         // no two hits saw the same count: the check and the insert were atomic
         expect([...allowed].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i))
         expect(decisions.filter((d) => !d.allowed)).toEqual(Array.from({ length: 100 }, () => ({ allowed: false, retryAfterMs: 60 * MIN })))
-      }))
+      })
+    )
 
     it.effect("a limit that cannot be honoured (0, negative, fractional) is a bug and dies", () =>
       Effect.gen(function* () {
         const limiter = subject.limiter()
-        for (const bad of [{ limit: 0, windowMs: MIN }, { limit: 5, windowMs: 0 }, { limit: 2.5, windowMs: MIN }]) {
+        for (const bad of [
+          { limit: 0, windowMs: MIN },
+          { limit: 5, windowMs: 0 },
+          { limit: 2.5, windowMs: MIN }
+        ]) {
           const exit = yield* Effect.exit(limiter.hit({ key: key("bad"), ...bad }))
           expect(Exit.isFailure(exit) && !Exit.isInterrupted(exit)).toBe(true)
           expect(String(Exit.isFailure(exit) ? exit.cause : "")).toMatch(/RateLimiter: (limit|windowMs) must be a positive integer/)
         }
-      }))
+      })
+    )
   })
 }

@@ -13,11 +13,13 @@ describe("rateLimiterLayerFromEnv", () => {
     Effect.gen(function* () {
       expect(yield* Effect.provide(hitOnce, withEnv({}))).toEqual({ allowed: true, remaining: 1 })
       expect(yield* Effect.provide(hitOnce, withEnv({ REDIS_URL: "  " }))).toEqual({ allowed: true, remaining: 1 })
-    }))
+    })
+  )
 
   it.live("REDIS_URL set: Redis, and an unreachable one fails startup instead of silently falling back", () =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(Effect.provide(hitOnce, withEnv({ REDIS_URL: "redis://127.0.0.1:1" })))
       expect(Exit.isFailure(exit) && String(exit.cause)).toMatch(/RedisConnectError/)
-    }))
+    })
+  )
 })

@@ -44,7 +44,8 @@ describe.skipIf(url === undefined)(url === undefined ? "Redis limiter (skipped: 
       const ttl = yield* Effect.promise(() => main.pttl(`${KEY_PREFIX}${storageKey(`${run}ttl`)}`))
       expect(ttl).toBeGreaterThan(80_000)
       expect(ttl).toBeLessThanOrEqual(90_000)
-    }))
+    })
+  )
 
   it.live("the URL Layer connects when built and quits when released", () =>
     Effect.gen(function* () {
@@ -53,7 +54,8 @@ describe.skipIf(url === undefined)(url === undefined ? "Redis limiter (skipped: 
         Effect.provide(RedisRateLimiterFromUrl(url as string))
       )
       expect(decision).toEqual({ allowed: true, remaining: 0 })
-    }))
+    })
+  )
 
   it.live("an unreachable Redis fails the Layer at startup, and a dropped client reports RateLimiterUnavailable", () =>
     Effect.gen(function* () {
@@ -64,5 +66,6 @@ describe.skipIf(url === undefined)(url === undefined ? "Redis limiter (skipped: 
       const hit = yield* Effect.flip(makeRedisRateLimiter(closed).hit({ key: `${run}down`, limit: 1, windowMs: 1_000 }))
       expect(hit).toBeInstanceOf(RateLimiterUnavailable)
       closed.disconnect()
-    }))
+    })
+  )
 })

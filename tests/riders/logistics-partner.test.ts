@@ -17,15 +17,36 @@ afterAll(async () => {
 })
 
 const partner = (apiKey = "lp-test-key") =>
-  makeLogisticsPartner({ name: "swiftboda", baseUrl: fake.baseUrl, apiKey: Redacted.make(apiKey), webhookSecret: Redacted.make(fake.secret), timeoutMs: 2_000 }).pipe(Effect.provide(FetchHttpClient.layer))
-const request = (deliveryId: string): DispatchRequest => ({ deliveryId, orderId: OrderId.make("ord_1"), zoneId: ZoneId.make("zone_1"), attempt: 1, destination: LocationId.make("KE-047-westlands"), storeId: StoreId.make("sto_1"), buyerPhone: "254711000002" })
-const run = <A, E>(f: (p: Effect.Effect.Success<ReturnType<typeof partner>>) => Effect.Effect<A, E>) => Effect.runPromise(Effect.either(Effect.flatMap(partner(), f)))
+  makeLogisticsPartner({
+    name: "swiftboda",
+    baseUrl: fake.baseUrl,
+    apiKey: Redacted.make(apiKey),
+    webhookSecret: Redacted.make(fake.secret),
+    timeoutMs: 2_000
+  }).pipe(Effect.provide(FetchHttpClient.layer))
+const request = (deliveryId: string): DispatchRequest => ({
+  deliveryId,
+  orderId: OrderId.make("ord_1"),
+  zoneId: ZoneId.make("zone_1"),
+  attempt: 1,
+  destination: LocationId.make("KE-047-westlands"),
+  storeId: StoreId.make("sto_1"),
+  buyerPhone: "254711000002"
+})
+const run = <A, E>(f: (p: Effect.Effect.Success<ReturnType<typeof partner>>) => Effect.Effect<A, E>) =>
+  Effect.runPromise(Effect.either(Effect.flatMap(partner(), f)))
 
 describe("logistics partner adapter", () => {
   it("creates a delivery with our delivery id as the idempotency key; a retried create is the same delivery", async () => {
     const first = Either.getOrThrow(await run((p) => p.assign(request("dlv_a"))))
     const again = Either.getOrThrow(await run((p) => p.assign(request("dlv_a"))))
-    expect(first).toEqual({ carrier: "PARTNER", partner: "swiftboda", partnerRef: expect.stringMatching(/^lp_/), riderName: "Baraka (SwiftBoda)", riderPhone: "254700000111" })
+    expect(first).toEqual({
+      carrier: "PARTNER",
+      partner: "swiftboda",
+      partnerRef: expect.stringMatching(/^lp_/),
+      riderName: "Baraka (SwiftBoda)",
+      riderPhone: "254700000111"
+    })
     expect(again).toEqual(first)
     expect(fake.deliveries.filter((d) => d.reference === "dlv_a")).toHaveLength(1)
     expect(fake.requests.at(-1)?.headers["idempotency-key"]).toBe("dlv_a")

@@ -35,8 +35,18 @@ describe("admin login input is bounded before it is stored", () => {
     const r = await fetch(`${api.url}/admin/login`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: big })
     expect(r.status).toBe(413)
     expect(((await r.json()) as { code: string }).code).toBe("REQUEST.TOO_LARGE")
-    const stream = new ReadableStream({ start: (c) => { c.enqueue(new TextEncoder().encode("email=a%40b.io&password=x")); c.close() } })
-    const chunked = await fetch(`${api.url}/admin/login`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: stream, duplex: "half" } as RequestInit)
+    const stream = new ReadableStream({
+      start: (c) => {
+        c.enqueue(new TextEncoder().encode("email=a%40b.io&password=x"))
+        c.close()
+      }
+    })
+    const chunked = await fetch(`${api.url}/admin/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: stream,
+      duplex: "half"
+    } as RequestInit)
     expect(chunked.status).toBe(411)
   })
 

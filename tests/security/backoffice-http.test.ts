@@ -111,7 +111,9 @@ describe("list queries are checked before AdminJS reads them", () => {
       expect([query, r.res.status, body.code]).toEqual([query, 400, "ADMIN.INVALID_LIST_QUERY"])
       expect(body.detail.startsWith(param)).toBe(true)
     }
-    const ok = await admin.page(`${list}?perPage=5&page=1&sortBy=created_at&direction=desc&filters.created_at~~from=2020-01-01T00:00:00.000Z&filters.created_at~~to=2099-12-31&filters.phase=LIVE`)
+    const ok = await admin.page(
+      `${list}?perPage=5&page=1&sortBy=created_at&direction=desc&filters.created_at~~from=2020-01-01T00:00:00.000Z&filters.created_at~~to=2099-12-31&filters.phase=LIVE`
+    )
     expect(ok.res.status).toBe(200)
     expect((JSON.parse(ok.html) as { meta: { perPage: number } }).meta.perPage).toBe(5)
     const none = await admin.page("/admin/api/resources/nope/actions/list")
@@ -120,8 +122,26 @@ describe("list queries are checked before AdminJS reads them", () => {
 
   it("any list query (random keys and values, all lists) answers below 500", async () => {
     const resources = ["products", "promotions", "discount_codes", "orders", "audit_log", "admin_users", "payouts", "users"]
-    const key = fc.constantFrom("page", "perPage", "sortBy", "direction", "filters.created_at~~from", "filters.created_at~~to", "filters.id", "filters.state", "filters.amount", "filters.starts_at", "filters.x~~y~~z", "query")
-    const value = fc.oneof(fc.string({ maxLength: 20 }), fc.integer().map(String), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom("NaN", "Infinity", "-0", "1e999", "0x10", "asc", "desc", "2026-02-30"))
+    const key = fc.constantFrom(
+      "page",
+      "perPage",
+      "sortBy",
+      "direction",
+      "filters.created_at~~from",
+      "filters.created_at~~to",
+      "filters.id",
+      "filters.state",
+      "filters.amount",
+      "filters.starts_at",
+      "filters.x~~y~~z",
+      "query"
+    )
+    const value = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.integer().map(String),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.constantFrom("NaN", "Infinity", "-0", "1e999", "0x10", "asc", "desc", "2026-02-30")
+    )
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...resources), fc.array(fc.tuple(key, value), { maxLength: 5 }), async (resource, params) => {
         const query = new URLSearchParams(params).toString()
@@ -170,7 +190,10 @@ describe("cross-site requests are refused (Origin check and CSRF token)", () => 
     expect(before).toMatch(/^[A-Za-z0-9_-]{43}$/)
     const noToken = await browser.send("POST", "/admin/login", { form: { email: COLLEAGUE.email, password: COLLEAGUE.password } })
     expect([noToken.status, noToken.json?.code]).toEqual([403, "ADMIN.CSRF_TOKEN"])
-    const crossSite = await browser.send("POST", "/admin/login", { form: { email: COLLEAGUE.email, password: COLLEAGUE.password, _csrf: before }, headers: { origin: EVIL } })
+    const crossSite = await browser.send("POST", "/admin/login", {
+      form: { email: COLLEAGUE.email, password: COLLEAGUE.password, _csrf: before },
+      headers: { origin: EVIL }
+    })
     expect([crossSite.status, crossSite.json?.code]).toEqual([403, "ADMIN.CROSS_SITE"])
     const ok = await browser.send("POST", "/admin/login", { form: { email: COLLEAGUE.email, password: COLLEAGUE.password, _csrf: before } })
     expect([ok.status, ok.headers.get("location")]).toEqual([302, "/admin"])
@@ -264,10 +287,19 @@ describe("security headers", () => {
 describe("incentive amounts typed into the back-office are bounded", () => {
   it("a promotion of KES 1,000,001 off is refused with the limit in the notice; nothing is stored", async () => {
     const local = (ms: number) => new Date(ms + 3 * 3_600_000).toISOString().slice(0, 16)
-    const form = { name: "Far too generous", priority: "1", starts_at: local(Date.now()), ends_at: local(Date.now() + 86_400_000), scope: "EVERYTHING", effect: "AMOUNT_OFF" }
+    const form = {
+      name: "Far too generous",
+      priority: "1",
+      starts_at: local(Date.now()),
+      ends_at: local(Date.now() + 86_400_000),
+      scope: "EVERYTHING",
+      effect: "AMOUNT_OFF"
+    }
     const r = await admin.send("POST", "/admin/api/resources/promotions/actions/createPromotion", { json: { ...form, amount: "1000000.01" } })
     expect(r.json?.notice, `${r.status} ${r.text.slice(0, 400)}`).toEqual({ type: "error", message: "the amount off must be between 0 and KES 1,000,000.00" })
-    const code = await admin.send("POST", "/admin/api/resources/discount_codes/actions/createCode", { json: { code: "HUGE", expires_at: local(Date.now() + 86_400_000), effect: "PERCENT_OFF", percent: "10", cap: "999999999999" } })
+    const code = await admin.send("POST", "/admin/api/resources/discount_codes/actions/createCode", {
+      json: { code: "HUGE", expires_at: local(Date.now() + 86_400_000), effect: "PERCENT_OFF", percent: "10", cap: "999999999999" }
+    })
     expect(code.json?.notice).toEqual({ type: "error", message: "the cap must be between 0 and KES 1,000,000.00" })
     expect(await db.sql`select 1 from promotions where name = ${form.name}`).toHaveLength(0)
     expect(await db.sql`select 1 from discount_codes where code = 'HUGE'`).toHaveLength(0)
@@ -284,7 +316,10 @@ describe("TRUST_PROXY: behind a reverse proxy each admin has its own login bucke
       const attempt = async (who: { email: string; password: string }, address: string) => {
         const browser = new Browser(proxied!.url)
         await browser.page("/admin/login")
-        return browser.send("POST", "/admin/login", { form: { email: who.email, password: who.password, _csrf: browser.token }, headers: { "x-forwarded-for": address } })
+        return browser.send("POST", "/admin/login", {
+          form: { email: who.email, password: who.password, _csrf: browser.token },
+          headers: { "x-forwarded-for": address }
+        })
       }
       const attacker = `198.51.100.${Math.floor(Math.random() * 250) + 1}`
       for (let i = 0; i < LOGIN_LIMIT.perAddress; i++) {

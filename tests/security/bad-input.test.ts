@@ -30,14 +30,23 @@ afterAll(async () => {
 const rawRequest = (method: string, path: string, body?: Buffer, headers: Record<string, string> = {}) =>
   new Promise<Pick<Reply, "status" | "body">>((done, fail) => {
     const url = new URL(api.url)
-    const req = request({ host: url.hostname, port: url.port, method, path, headers: { ...(body && { "content-type": "application/json", "content-length": String(body.length) }), ...headers } }, (res) => {
-      const chunks: Array<Buffer> = []
-      res.on("data", (c: Buffer) => chunks.push(c))
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8")
-        done({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined })
-      })
-    })
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: { ...(body && { "content-type": "application/json", "content-length": String(body.length) }), ...headers }
+      },
+      (res) => {
+        const chunks: Array<Buffer> = []
+        res.on("data", (c: Buffer) => chunks.push(c))
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8")
+          done({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined })
+        })
+      }
+    )
     req.on("error", fail)
     if (body) req.write(body)
     req.end()
@@ -68,25 +77,38 @@ describe("bytes a database cannot hold are refused at the edge with 400", () => 
   it("NUL in a JSON string: a product title, a discount code, an object key; a lone surrogate", async () => {
     const product = { title: "Kikoi\u0000", basePrice: { amount: 100000, currency: "KES" }, variants: [{ sku: `K-${Date.now()}`, weightGrams: 300, stock: 3 }] }
     expectBadText(await call(api, "POST", "/api/v1/seller/products", { token: seller, body: product }))
-    expectBadText(await call(api, "POST", "/api/v1/checkouts", {
-      token: buyer.token,
-      headers: { "idempotency-key": `nul-${Date.now()}` },
-      body: { destination: "KE-047-westlands", discountCode: "KARI\u0000BU", items: [{ variantId: shop.dress.variantId, quantity: 1 }] }
-    }))
-    expectBadText(await call(api, "POST", "/api/v1/cart/items", { token: buyer.token, raw: `{"variantId":"${shop.dress.variantId}","quantity":1,"a\\u0000":1}` }))
+    expectBadText(
+      await call(api, "POST", "/api/v1/checkouts", {
+        token: buyer.token,
+        headers: { "idempotency-key": `nul-${Date.now()}` },
+        body: { destination: "KE-047-westlands", discountCode: "KARI\u0000BU", items: [{ variantId: shop.dress.variantId, quantity: 1 }] }
+      })
+    )
+    expectBadText(
+      await call(api, "POST", "/api/v1/cart/items", { token: buyer.token, raw: `{"variantId":"${shop.dress.variantId}","quantity":1,"a\\u0000":1}` })
+    )
     expectBadText(await call(api, "POST", "/api/v1/cart/items", { token: buyer.token, raw: `{"variantId":"x\\ud800","quantity":1}` }))
   })
 
   it("invalid UTF-8 bytes in a JSON body", async () => {
-    const body = Buffer.concat([Buffer.from('{"title":"Kik'), Buffer.from([0xc3, 0x28]), Buffer.from('oi","basePrice":{"amount":100000,"currency":"KES"},"variants":[]}')])
+    const body = Buffer.concat([
+      Buffer.from('{"title":"Kik'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('oi","basePrice":{"amount":100000,"currency":"KES"},"variants":[]}')
+    ])
     expectBadText(await rawRequest("POST", "/api/v1/seller/products", body, { authorization: `Bearer ${seller}` }))
   })
 
   it("a header the API reads (Idempotency-Key) with bytes outside visible ASCII", async () => {
-    const res = await rawRequest("POST", "/api/v1/checkouts", Buffer.from(JSON.stringify({ destination: "KE-047-westlands", items: [{ variantId: shop.dress.variantId, quantity: 1 }] })), {
-      authorization: `Bearer ${buyer.token}`,
-      "idempotency-key": "key-\u00ff\u00fe"
-    })
+    const res = await rawRequest(
+      "POST",
+      "/api/v1/checkouts",
+      Buffer.from(JSON.stringify({ destination: "KE-047-westlands", items: [{ variantId: shop.dress.variantId, quantity: 1 }] })),
+      {
+        authorization: `Bearer ${buyer.token}`,
+        "idempotency-key": "key-\u00ff\u00fe"
+      }
+    )
     expect(res.status).toBe(400)
     expect(res.body.code).toMatch(/^REQUEST\./)
   })

@@ -53,7 +53,8 @@ const code = (over: Partial<DiscountCodeRule> = {}): DiscountCodeRule => ({
   ...over
 })
 
-const refusal = (r: Either.Either<unknown, unknown>) => (Either.isLeft(r) ? { tag: (r.left as { _tag?: string })._tag, message: (r.left as { message?: string }).message } : { tag: "Right", message: "" })
+const refusal = (r: Either.Either<unknown, unknown>) =>
+  Either.isLeft(r) ? { tag: (r.left as { _tag?: string })._tag, message: (r.left as { message?: string }).message } : { tag: "Right", message: "" }
 
 const tooBig: ReadonlyArray<readonly [string, IncentiveEffect | undefined, number | undefined]> = [
   ["the amount off", { _tag: "AMOUNT_OFF", amount: kes(MAX + 1) }, undefined],
@@ -64,10 +65,18 @@ const tooBig: ReadonlyArray<readonly [string, IncentiveEffect | undefined, numbe
 
 describe("incentive amounts are bounded like prices", () => {
   it("a promotion whose amount off, cap or minimum subtotal is above KES 1,000,000.00 is refused on create and on revise, naming the limit", async () => {
-    const ok = Either.getOrThrow(await attempt(runtime, createPromotion(admin, { name: "At the limit", rule: promotion({ effect: { _tag: "AMOUNT_OFF", amount: kes(MAX) }, minSubtotal: kes(MAX) }) })))
+    const ok = Either.getOrThrow(
+      await attempt(
+        runtime,
+        createPromotion(admin, { name: "At the limit", rule: promotion({ effect: { _tag: "AMOUNT_OFF", amount: kes(MAX) }, minSubtotal: kes(MAX) }) })
+      )
+    )
     for (const [what, effect, minSubtotal] of tooBig) {
       const rule = promotion({ ...(effect && { effect }), ...(minSubtotal !== undefined && { minSubtotal: kes(minSubtotal) }) })
-      for (const r of [await attempt(runtime, createPromotion(admin, { name: "Too generous", rule })), await attempt(runtime, revisePromotion(admin, { promotionId: ok.promotionId, rule }))]) {
+      for (const r of [
+        await attempt(runtime, createPromotion(admin, { name: "Too generous", rule })),
+        await attempt(runtime, revisePromotion(admin, { promotionId: ok.promotionId, rule }))
+      ]) {
         expect(refusal(r)).toEqual({ tag: "AdminInvalidInput", message: `${what} must be between 0 and KES 1,000,000.00` })
       }
     }
@@ -78,10 +87,18 @@ describe("incentive amounts are bounded like prices", () => {
   })
 
   it("a discount code whose amount off, cap or minimum subtotal is above the limit is refused on create and on revise", async () => {
-    const ok = Either.getOrThrow(await attempt(runtime, createDiscountCode(admin, { code: "ATLIMIT", rule: code({ effect: { _tag: "PERCENT_OFF", bps: 500, cap: kes(MAX) }, minSubtotal: MAX }) })))
+    const ok = Either.getOrThrow(
+      await attempt(
+        runtime,
+        createDiscountCode(admin, { code: "ATLIMIT", rule: code({ effect: { _tag: "PERCENT_OFF", bps: 500, cap: kes(MAX) }, minSubtotal: MAX }) })
+      )
+    )
     for (const [what, effect, minSubtotal] of tooBig) {
       const rule = code({ ...(effect && { effect }), ...(minSubtotal !== undefined && { minSubtotal }) })
-      for (const r of [await attempt(runtime, createDiscountCode(admin, { code: "TOOMUCH", rule })), await attempt(runtime, reviseDiscountCode(admin, { discountCodeId: ok.discountCodeId, rule }))]) {
+      for (const r of [
+        await attempt(runtime, createDiscountCode(admin, { code: "TOOMUCH", rule })),
+        await attempt(runtime, reviseDiscountCode(admin, { discountCodeId: ok.discountCodeId, rule }))
+      ]) {
         expect(refusal(r)).toEqual({ tag: "AdminInvalidInput", message: `${what} must be between 0 and KES 1,000,000.00` })
       }
     }

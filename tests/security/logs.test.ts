@@ -66,8 +66,16 @@ describe("the worker's logs", () => {
       pollInterval: 100,
       heartbeatMs: 60_000,
       handlers: [
-        { name: "test.poll", on: ["TEST_PENDING"], handle: () => Effect.fail(new PaymentStillPending({ checkoutRequestId: CHECKOUT_REQUEST_ID, detail: "4999 still under processing" })) },
-        { name: "test.broken", on: ["TEST_BROKEN"], handle: () => Effect.logWarning(`calling ${PHONE}`).pipe(Effect.zipRight(Effect.fail(new Error(`could not reach ${PHONE}`)))) }
+        {
+          name: "test.poll",
+          on: ["TEST_PENDING"],
+          handle: () => Effect.fail(new PaymentStillPending({ checkoutRequestId: CHECKOUT_REQUEST_ID, detail: "4999 still under processing" }))
+        },
+        {
+          name: "test.broken",
+          on: ["TEST_BROKEN"],
+          handle: () => Effect.logWarning(`calling ${PHONE}`).pipe(Effect.zipRight(Effect.fail(new Error(`could not reach ${PHONE}`))))
+        }
       ]
     })
     await runtime.runPromise(
@@ -84,7 +92,9 @@ describe("the worker's logs", () => {
     )
     const deadline = Date.now() + 20_000
     while (Date.now() < deadline) {
-      const [row] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from outbox where event_type in ('TEST_PENDING', 'TEST_BROKEN') and attempts >= 1`
+      const [row] = await db.sql<
+        Array<{ n: number }>
+      >`select count(*)::int as n from outbox where event_type in ('TEST_PENDING', 'TEST_BROKEN') and attempts >= 1`
       if (row!.n === 2 && lines.some((l) => l.includes("could not reach"))) break
       await new Promise((r) => setTimeout(r, 100))
     }

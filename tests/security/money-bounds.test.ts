@@ -26,7 +26,12 @@ afterAll(async () => {
 })
 
 const HUGE = { amount: Number.MAX_SAFE_INTEGER, currency: "KES" }
-const listing = (over: Record<string, unknown> = {}) => ({ title: "Gold kiondo", basePrice: { amount: 1_500_00, currency: "KES" }, variants: [{ sku: `G-${Date.now()}-${Math.random()}`, weightGrams: 300, stock: 3 }], ...over })
+const listing = (over: Record<string, unknown> = {}) => ({
+  title: "Gold kiondo",
+  basePrice: { amount: 1_500_00, currency: "KES" },
+  variants: [{ sku: `G-${Date.now()}-${Math.random()}`, weightGrams: 300, stock: 3 }],
+  ...over
+})
 
 describe("prices are bounded where they enter", () => {
   it("a base price or a variant's price above the limit is a 422 naming the limit; at the limit is accepted", async () => {
@@ -35,11 +40,17 @@ describe("prices are bounded where they enter", () => {
     expect(base.body).toMatchObject({ code: "CATALOGUE.INVALID_LISTING", errors: [{ path: "basePrice" }] })
     expect(base.body.detail).toContain("KES 1,000,000.00")
 
-    const variant = await call(api, "POST", "/api/v1/seller/products", { token: seller, body: listing({ variants: [{ sku: `G-${Date.now()}`, weightGrams: 300, priceOverride: { amount: MAX_ENTERED_MINOR.KES + 1, currency: "KES" } }] }) })
+    const variant = await call(api, "POST", "/api/v1/seller/products", {
+      token: seller,
+      body: listing({ variants: [{ sku: `G-${Date.now()}`, weightGrams: 300, priceOverride: { amount: MAX_ENTERED_MINOR.KES + 1, currency: "KES" } }] })
+    })
     expect(variant.status).toBe(422)
     expect(variant.body.detail).toContain("at most KES 1,000,000.00")
 
-    const atLimit = await call(api, "POST", "/api/v1/seller/products", { token: seller, body: listing({ basePrice: { amount: MAX_ENTERED_MINOR.KES, currency: "KES" } }) })
+    const atLimit = await call(api, "POST", "/api/v1/seller/products", {
+      token: seller,
+      body: listing({ basePrice: { amount: MAX_ENTERED_MINOR.KES, currency: "KES" } })
+    })
     expect(atLimit.status).toBe(201)
     const edited = await call(api, "PATCH", `/api/v1/seller/products/${atLimit.body.id}`, { token: seller, body: { basePrice: HUGE } })
     expect(edited.status).toBe(422)
@@ -50,7 +61,8 @@ describe("prices are bounded where they enter", () => {
     const productId = `prd_max_${Date.now()}`
     const variantIds = Array.from({ length: 3 }, (_, i) => `var_max_${Date.now()}_${i}`)
     await insertProduct(db.sql, { id: productId, storeId: shop.storeId, title: "Most expensive", price: MAX_ENTERED_MINOR.KES })
-    for (const [i, id] of variantIds.entries()) await insertVariant(db.sql, { id, productId, sku: `MAX-${Date.now()}-${i}`, weightGrams: 500, storeId: shop.storeId, onHand: 1_000 })
+    for (const [i, id] of variantIds.entries())
+      await insertVariant(db.sql, { id, productId, sku: `MAX-${Date.now()}-${i}`, weightGrams: 500, storeId: shop.storeId, onHand: 1_000 })
     const buyer = await newBuyer(db.sql)
     for (const variantId of variantIds) {
       const added = await call(api, "POST", "/api/v1/cart/items", { token: buyer.token, body: { variantId, quantity: 99 } })

@@ -55,8 +55,10 @@ const clientAddress = () => `2001:db8:${randomInt(0, 0xffff).toString(16)}:${ran
 const from = (address: string) => ({ "x-forwarded-for": address })
 const local = (phone: string) => `0${phone.slice(3)}`
 
-const requestCode = (a: { readonly url: string }, phone: string, address: string) => call(a, "POST", "/api/v1/auth/otp", { body: { phone: local(phone) }, headers: from(address) })
-const exchange = (a: { readonly url: string }, phone: string, code: string, address: string) => call(a, "POST", "/api/v1/auth/token", { body: { phone, code }, headers: from(address) })
+const requestCode = (a: { readonly url: string }, phone: string, address: string) =>
+  call(a, "POST", "/api/v1/auth/otp", { body: { phone: local(phone) }, headers: from(address) })
+const exchange = (a: { readonly url: string }, phone: string, code: string, address: string) =>
+  call(a, "POST", "/api/v1/auth/token", { body: { phone, code }, headers: from(address) })
 const latestCode = async (phone: string) => {
   const inbox = await call(api, "GET", `/dev/messages?to=${phone}`)
   return /(\d{6})/.exec(inbox.body.items[0].text as string)![1]!

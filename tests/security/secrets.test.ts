@@ -69,8 +69,12 @@ describe("each secret's rule", () => {
   it("webhook secrets: unset switches the receiver off; set but empty is refused everywhere, naming the variable", async () => {
     expect(failure(await read(WhatsAppWebhookConfig, { WHATSAPP_APP_SECRET: "" }))).toContain("WHATSAPP_APP_SECRET is set but empty")
     expect(failure(await read(WhatsAppWebhookConfig, { WHATSAPP_VERIFY_TOKEN: "" }))).toContain("WHATSAPP_VERIFY_TOKEN is set but empty")
-    expect(failure(await read(PartnerWebhookConfigFromEnv, { LOGISTICS_PARTNER_WEBHOOK_SECRET: "" }))).toContain("LOGISTICS_PARTNER_WEBHOOK_SECRET is set but empty")
-    expect(failure(await read(WhatsAppWebhookConfig, { NODE_ENV: "production", WHATSAPP_APP_SECRET: "0123456789" }))).toContain("WHATSAPP_APP_SECRET is too short")
+    expect(failure(await read(PartnerWebhookConfigFromEnv, { LOGISTICS_PARTNER_WEBHOOK_SECRET: "" }))).toContain(
+      "LOGISTICS_PARTNER_WEBHOOK_SECRET is set but empty"
+    )
+    expect(failure(await read(WhatsAppWebhookConfig, { NODE_ENV: "production", WHATSAPP_APP_SECRET: "0123456789" }))).toContain(
+      "WHATSAPP_APP_SECRET is too short"
+    )
     const off = await read(WhatsAppWebhookConfig, {})
     expect(Exit.isSuccess(off) && off.value.appSecret._tag).toBe("None")
   })
@@ -133,8 +137,21 @@ describe("start-up and the routes", () => {
       Object.assign(process.env, saved)
     }
   }
-  const base = { MPESA_ENV: "simulator", WHATSAPP_TOKEN: undefined, WHATSAPP_APP_SECRET: undefined, WHATSAPP_VERIFY_TOKEN: undefined, LOGISTICS_PARTNER_WEBHOOK_SECRET: undefined }
-  const productionSecrets = { NODE_ENV: "production", MPESA_CALLBACK_SECRET: strong(), CART_TOKEN_SECRET: strong(), HANDOVER_CODE_SECRET: strong(), ADMIN_SESSION_SECRET: strong(), AUDIT_ANCHOR_KEY: strong() }
+  const base = {
+    MPESA_ENV: "simulator",
+    WHATSAPP_TOKEN: undefined,
+    WHATSAPP_APP_SECRET: undefined,
+    WHATSAPP_VERIFY_TOKEN: undefined,
+    LOGISTICS_PARTNER_WEBHOOK_SECRET: undefined
+  }
+  const productionSecrets = {
+    NODE_ENV: "production",
+    MPESA_CALLBACK_SECRET: strong(),
+    CART_TOKEN_SECRET: strong(),
+    HANDOVER_CODE_SECRET: strong(),
+    ADMIN_SESSION_SECRET: strong(),
+    AUDIT_ANCHOR_KEY: strong()
+  }
 
   it("production refuses to start with a weak secret, naming it; with strong ones it starts", async () => {
     for (const name of Object.keys(productionSecrets).filter((k) => k !== "NODE_ENV")) {
@@ -145,7 +162,14 @@ describe("start-up and the routes", () => {
     expect((await startWith({ ...base, ...productionSecrets }, true)).ok).toBe(true)
   })
 
-  const noSecrets = { MPESA_CALLBACK_SECRET: undefined, CART_TOKEN_SECRET: undefined, HANDOVER_CODE_SECRET: undefined, ADMIN_SESSION_SECRET: undefined, AUDIT_ANCHOR_KEY: undefined, NODE_ENV: undefined }
+  const noSecrets = {
+    MPESA_CALLBACK_SECRET: undefined,
+    CART_TOKEN_SECRET: undefined,
+    HANDOVER_CODE_SECRET: undefined,
+    ADMIN_SESSION_SECRET: undefined,
+    AUDIT_ANCHOR_KEY: undefined,
+    NODE_ENV: undefined
+  }
 
   it("the simulator run with no secret set at all (`npm start` as the README says) starts on its development stand-ins and serves", async () => {
     const r = await startWith({ ...base, ...noSecrets })
@@ -156,9 +180,21 @@ describe("start-up and the routes", () => {
   })
 
   it("real Daraja (MPESA_ENV=production, NODE_ENV unset) is world-facing: a missing or weak secret stops the start, naming it", async () => {
-    const strongOnes = { MPESA_CALLBACK_SECRET: strong(), CART_TOKEN_SECRET: strong(), HANDOVER_CODE_SECRET: strong(), ADMIN_SESSION_SECRET: strong(), AUDIT_ANCHOR_KEY: strong() }
+    const strongOnes = {
+      MPESA_CALLBACK_SECRET: strong(),
+      CART_TOKEN_SECRET: strong(),
+      HANDOVER_CODE_SECRET: strong(),
+      ADMIN_SESSION_SECRET: strong(),
+      AUDIT_ANCHOR_KEY: strong()
+    }
     // what real Daraja needs besides our secrets (never contacted: the start stops before)
-    const realDaraja = { MPESA_ENV: "production", DARAJA_CONSUMER_KEY: strong(), DARAJA_CONSUMER_SECRET: strong(), DARAJA_SHORTCODE: "600000", DARAJA_PASSKEY: strong() }
+    const realDaraja = {
+      MPESA_ENV: "production",
+      DARAJA_CONSUMER_KEY: strong(),
+      DARAJA_CONSUMER_SECRET: strong(),
+      DARAJA_SHORTCODE: "600000",
+      DARAJA_PASSKEY: strong()
+    }
     const started = await startWith({ ...base, ...noSecrets, ...realDaraja, ...strongOnes })
     expect(started.ok ? "started" : started.error).toBe("started")
     for (const name of Object.keys(strongOnes)) {
@@ -186,12 +222,21 @@ describe("start-up and the routes", () => {
       const urls = await r.runtime.runPromise(Effect.flatMap(B2CCallbackUrls, (u) => u.urlsFor("B2C", "a-token")))
       expect(urls.resultUrl).toContain(first)
       const port = (r.server.address() as { port: number }).port
-      const post = (secret: string) => fetch(`http://127.0.0.1:${port}/api/v1/payments/mpesa/b2c/result/${secret}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })
+      const post = (secret: string) =>
+        fetch(`http://127.0.0.1:${port}/api/v1/payments/mpesa/b2c/result/${secret}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{}"
+        })
       expect((await post(later)).status).toBe(404)
       expect((await post(first)).status).toBe(200)
       // and the signature check on WhatsApp stays off without a secret (unset: 503, not "anything goes")
       const body = "{}"
-      const wa = await fetch(`http://127.0.0.1:${port}/api/v1/webhooks/whatsapp`, { method: "POST", headers: { "x-hub-signature-256": `sha256=${createHmac("sha256", "").update(body).digest("hex")}` }, body })
+      const wa = await fetch(`http://127.0.0.1:${port}/api/v1/webhooks/whatsapp`, {
+        method: "POST",
+        headers: { "x-hub-signature-256": `sha256=${createHmac("sha256", "").update(body).digest("hex")}` },
+        body
+      })
       expect(wa.status).toBe(503)
     } finally {
       delete process.env["MPESA_CALLBACK_SECRET"]

@@ -69,7 +69,17 @@ describe("an admin ends a user's sessions", () => {
     expect(outcome).toEqual(Either.right({ revoked: 2 }))
     expect([await me(buyer.token), await me(second)]).toEqual([401, 401])
     const audit = await db.sql`select actor_id, actor_role, action, entity, before, after, reason from audit_log where entity_id = ${buyer.id}`
-    expect(audit).toEqual([{ actor_id: admin.id, actor_role: "PLATFORM_ADMIN", action: "USER.REVOKE_SESSIONS", entity: "user", before: { liveSessions: 2 }, after: { liveSessions: 0 }, reason: "phone reported stolen" }])
+    expect(audit).toEqual([
+      {
+        actor_id: admin.id,
+        actor_role: "PLATFORM_ADMIN",
+        action: "USER.REVOKE_SESSIONS",
+        entity: "user",
+        before: { liveSessions: 2 },
+        after: { liveSessions: 0 },
+        reason: "phone reported stolen"
+      }
+    ])
   })
 
   it("an AUDITOR is refused by the use case, a reason is required, an unknown user is not found; nothing changes", async () => {

@@ -47,7 +47,12 @@ const v4 = (address: string): LookupAddress => ({ address, family: 4 })
 
 describe("webhook hosts and DNS", () => {
   it("a name is refused when any one of its addresses is internal, whichever comes first", async () => {
-    for (const mixed of [[v4("8.8.8.8"), v4("127.0.0.1")], [v4("10.0.0.7"), v4("8.8.8.8")], [v4("8.8.4.4"), { address: "fd00:ec2::254", family: 6 }], [v4("8.8.8.8"), v4("169.254.169.254")]]) {
+    for (const mixed of [
+      [v4("8.8.8.8"), v4("127.0.0.1")],
+      [v4("10.0.0.7"), v4("8.8.8.8")],
+      [v4("8.8.4.4"), { address: "fd00:ec2::254", family: 6 }],
+      [v4("8.8.8.8"), v4("169.254.169.254")]
+    ]) {
       answers = [mixed]
       expect(await checkOutboundUrl("https://shop.example/hook", { allowLocal: false })).toBe(Reasons.notPublic)
     }
@@ -65,7 +70,9 @@ describe("webhook hosts and DNS", () => {
     expect(hits).toBe(1)
     // without the development setting the same name is refused before any connection
     answers = [[v4("127.0.0.1")]]
-    expect(await postOutbound(`https://rebind.example:${port}/hook`, "{}", {}, { allowLocal: false, timeoutMs: 5_000, maxResponseBytes: 1024 })).toEqual({ refused: Reasons.notPublic })
+    expect(await postOutbound(`https://rebind.example:${port}/hook`, "{}", {}, { allowLocal: false, timeoutMs: 5_000, maxResponseBytes: 1024 })).toEqual({
+      refused: Reasons.notPublic
+    })
     expect(hits).toBe(1)
   })
 })

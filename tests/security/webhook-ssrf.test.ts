@@ -58,10 +58,34 @@ afterAll(async () => {
 
 describe("which addresses a webhook may reach", () => {
   it.each([
-    "127.0.0.1", "127.10.0.1", "0.0.0.0", "10.1.2.3", "172.16.0.1", "172.31.255.254", "192.168.1.1", "169.254.169.254", "100.64.0.1", "100.100.100.200",
-    "224.0.0.1", "255.255.255.255", "192.0.2.1", "198.18.0.1",
-    "::1", "::", "fe80::1", "fc00::1", "fd00:ec2::254", "ff02::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "::ffff:10.0.0.1", "::ffff:169.254.169.254",
-    "64:ff9b::a00:1", "2002:7f00:1::1", "2001:db8::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2"
+    "127.0.0.1",
+    "127.10.0.1",
+    "0.0.0.0",
+    "10.1.2.3",
+    "172.16.0.1",
+    "172.31.255.254",
+    "192.168.1.1",
+    "169.254.169.254",
+    "100.64.0.1",
+    "100.100.100.200",
+    "224.0.0.1",
+    "255.255.255.255",
+    "192.0.2.1",
+    "198.18.0.1",
+    "::1",
+    "::",
+    "fe80::1",
+    "fc00::1",
+    "fd00:ec2::254",
+    "ff02::1",
+    "::ffff:127.0.0.1",
+    "::ffff:7f00:1",
+    "::ffff:10.0.0.1",
+    "::ffff:169.254.169.254",
+    "64:ff9b::a00:1",
+    "2002:7f00:1::1",
+    "2001:db8::1",
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2"
   ])("%s is refused", (address) => {
     expect(isPublicAddress(address)).toBe(false)
   })
@@ -72,7 +96,13 @@ describe("which addresses a webhook may reach", () => {
 
   it("the development setting admits loopback and nothing else", () => {
     expect(["127.0.0.1", "::1", "::ffff:127.0.0.1"].map((a) => isPublicAddress(a, true))).toEqual([true, true, true])
-    expect(["10.0.0.1", "169.254.169.254", "192.168.0.1", "fd00:ec2::254", "::ffff:10.0.0.1"].map((a) => isPublicAddress(a, true))).toEqual([false, false, false, false, false])
+    expect(["10.0.0.1", "169.254.169.254", "192.168.0.1", "fd00:ec2::254", "::ffff:10.0.0.1"].map((a) => isPublicAddress(a, true))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false
+    ])
   })
 
   it("names are judged by what they resolve to, and http needs the development setting", async () => {
@@ -107,7 +137,13 @@ describe("registration and delivery", () => {
     const token = await sessionFor(db.sql, shop.seller.id)
     const inside = await receiver()
     const port = new URL(inside.url).port
-    for (const url of [`${inside.url}/hook`, `https://localhost:${port}/hook`, `https://[::ffff:127.0.0.1]:${port}/hook`, "https://169.254.169.254/latest/meta-data/", "https://[::1]/x"]) {
+    for (const url of [
+      `${inside.url}/hook`,
+      `https://localhost:${port}/hook`,
+      `https://[::ffff:127.0.0.1]:${port}/hook`,
+      "https://169.254.169.254/latest/meta-data/",
+      "https://[::1]/x"
+    ]) {
       const r = await call(api, "PUT", "/api/v1/seller/webhook", { token, body: { url } })
       expect([url, r.status, r.body.code]).toEqual([url, 422, "WEBHOOK.URL_REFUSED"])
       expect(r.headers.get("content-type")).toContain("application/problem+json")
@@ -179,7 +215,9 @@ describe("registration and delivery", () => {
 
     const silent = await receiver(() => undefined)
     const t0 = Date.now()
-    expect(await postOutbound(`${silent.url}/hook`, "{}", {}, { allowLocal: true, timeoutMs: 300, maxResponseBytes: 1024 })).toEqual({ refused: Reasons.timeout })
+    expect(await postOutbound(`${silent.url}/hook`, "{}", {}, { allowLocal: true, timeoutMs: 300, maxResponseBytes: 1024 })).toEqual({
+      refused: Reasons.timeout
+    })
     expect(Date.now() - t0).toBeLessThan(2_000)
   })
 })

@@ -28,7 +28,11 @@ export class AdminBrowser {
     if (token) this.token = token
     return { res, html }
   }
-  async send(method: string, path: string, options: { form?: Record<string, string>; json?: unknown; headers?: Record<string, string>; token?: string | null } = {}) {
+  async send(
+    method: string,
+    path: string,
+    options: { form?: Record<string, string>; json?: unknown; headers?: Record<string, string>; token?: string | null } = {}
+  ) {
     const body = options.form ? new URLSearchParams(options.form).toString() : options.json !== undefined ? JSON.stringify(options.json) : undefined
     const headers: Record<string, string> = {
       cookie: this.cookie,

@@ -13,13 +13,19 @@ import { requestPayment } from "../../application/payments/request-payment.js"
 import { PaymentGateway } from "../../application/ports/payment-gateway.js"
 
 const [url, checkoutId, buyerId, phone, callbackUrl] = process.argv.slice(2)
-if (!url || !checkoutId || !buyerId || !phone || !callbackUrl) throw new Error("usage: crash-payment.ts <database-url> <checkout-id> <buyer-id> <phone> <callback-url>")
+if (!url || !checkoutId || !buyerId || !phone || !callbackUrl)
+  throw new Error("usage: crash-payment.ts <database-url> <checkout-id> <buyer-id> <phone> <callback-url>")
 const runtime = makePlatformRuntime(makePool(url, { max: 2 }))
 
 const program = Effect.gen(function* () {
   const live = yield* PaymentGateway
-  const dying = { ...live, stkPush: (r: Parameters<typeof live.stkPush>[0]) => Effect.tap(live.stkPush(r), () => Effect.sync(() => process.kill(process.pid, "SIGKILL"))) }
-  return yield* requestPayment({ checkoutId: CheckoutId.make(checkoutId), buyerId: UserId.make(buyerId), phone, callbackUrl }).pipe(Effect.provideService(PaymentGateway, dying))
+  const dying = {
+    ...live,
+    stkPush: (r: Parameters<typeof live.stkPush>[0]) => Effect.tap(live.stkPush(r), () => Effect.sync(() => process.kill(process.pid, "SIGKILL")))
+  }
+  return yield* requestPayment({ checkoutId: CheckoutId.make(checkoutId), buyerId: UserId.make(buyerId), phone, callbackUrl }).pipe(
+    Effect.provideService(PaymentGateway, dying)
+  )
 })
 const outcome = await runtime.runPromise(Effect.either(program))
 console.log(`crash-payment survived: ${JSON.stringify(outcome)}`)

@@ -28,9 +28,11 @@ await startWorker<PlatformServices>({
       on: ["CRASH_TEST"],
       handle: (event) =>
         Effect.flatMap(Database, (db) =>
-          db.query((sql) => sql`
+          db.query(
+            (sql) => sql`
             insert into crash_effects (event_id, n) select ${event.id}, 1 from pg_sleep(0.03)
-            on conflict (event_id) do update set n = crash_effects.n + 1`)
+            on conflict (event_id) do update set n = crash_effects.n + 1`
+          )
         )
     }
   ]

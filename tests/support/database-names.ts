@@ -12,8 +12,7 @@ export const TEST_DB_PREFIX = "amana_t_"
 /** Leftovers older than this are dropped by the next run's globalSetup. */
 export const STALE_AFTER_SECONDS = 60 * 60
 
-export const freshName = (prefix: string): string =>
-  `${prefix}${Math.floor(Date.now() / 1000).toString(36)}_${randomBytes(4).toString("hex")}`
+export const freshName = (prefix: string): string => `${prefix}${Math.floor(Date.now() / 1000).toString(36)}_${randomBytes(4).toString("hex")}`
 
 /** Seconds since the name was minted, or undefined for a name we did not mint. */
 export const ageSeconds = (name: string, prefix: string): number | undefined => {

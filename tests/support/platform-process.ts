@@ -30,7 +30,11 @@ export const startPlatform = async (clone: string, env: Readonly<Record<string, 
   const port = await freePort()
   const merged: Record<string, string> = {}
   for (const [k, v] of Object.entries({ ...process.env, PORT: String(port), ...env })) if (v !== undefined) merged[k] = v
-  const child = spawn(process.execPath, ["--import", "tsx", join(clone, "composition", "main.ts")], { cwd: clone, env: merged, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, ["--import", "tsx", join(clone, "composition", "main.ts")], {
+    cwd: clone,
+    env: merged,
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   let out = ""
   child.stdout.on("data", (d: Buffer) => (out += d.toString()))
   child.stderr.on("data", (d: Buffer) => (out += d.toString()))

@@ -6,10 +6,12 @@ import { verifyPartnerSignature, partnerSignature } from "../../adapters/logisti
 
 describe("merchant webhook rules", () => {
   it("property: backoff never shrinks and never exceeds 6 hours", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 50 }), (n) => {
-      expect(backoffMs(n + 1)).toBeGreaterThanOrEqual(backoffMs(n))
-      expect(backoffMs(n)).toBeLessThanOrEqual(6 * 3_600_000)
-    }))
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), (n) => {
+        expect(backoffMs(n + 1)).toBeGreaterThanOrEqual(backoffMs(n))
+        expect(backoffMs(n)).toBeLessThanOrEqual(6 * 3_600_000)
+      })
+    )
   })
 
   it("the whole retry schedule: 30 s, 2 min, 8 min, 32 min, 2 h 8 min, then 6 h (8 attempts, about 21 h)", () => {
@@ -31,7 +33,15 @@ describe("merchant webhook rules", () => {
 })
 
 describe("order notifications", () => {
-  const facts = { orderId: "ord_7", buyerPhone: "254711000002", sellerPhone: "254711000001", storeName: "Kitenge House", total: { amount: 2_300_00, currency: "KES" as const }, buyerPaid: { amount: 2_300_00, currency: "KES" as const }, rider: { name: "Otieno", phone: "254722000111" } }
+  const facts = {
+    orderId: "ord_7",
+    buyerPhone: "254711000002",
+    sellerPhone: "254711000001",
+    storeName: "Kitenge House",
+    total: { amount: 2_300_00, currency: "KES" as const },
+    buyerPaid: { amount: 2_300_00, currency: "KES" as const },
+    rider: { name: "Otieno", phone: "254722000111" }
+  }
   it.each([
     ["buyer", "ORDER_CREATED", { template: "order_placed", params: ["ord_7", "KES 2,300.00"] }],
     ["seller", "ORDER_CREATED", undefined],
@@ -51,8 +61,12 @@ describe("partner webhook signature", () => {
   it("accepts the right signature on the raw bytes and refuses a forged, altered or stale one", () => {
     const good = partnerSignature("s3cret", ts, body)
     expect(verifyPartnerSignature({ secret: "s3cret", rawBody: body, timestamp: ts, signature: good, now })).toBeUndefined()
-    expect(verifyPartnerSignature({ secret: "s3cret", rawBody: body, timestamp: ts, signature: partnerSignature("other", ts, body), now })).toBe("signature mismatch")
-    expect(verifyPartnerSignature({ secret: "s3cret", rawBody: Buffer.from(body.toString().replace("PICKED_UP", "DELIVERED")), timestamp: ts, signature: good, now })).toBe("signature mismatch")
+    expect(verifyPartnerSignature({ secret: "s3cret", rawBody: body, timestamp: ts, signature: partnerSignature("other", ts, body), now })).toBe(
+      "signature mismatch"
+    )
+    expect(
+      verifyPartnerSignature({ secret: "s3cret", rawBody: Buffer.from(body.toString().replace("PICKED_UP", "DELIVERED")), timestamp: ts, signature: good, now })
+    ).toBe("signature mismatch")
     expect(verifyPartnerSignature({ secret: "s3cret", rawBody: body, timestamp: ts, signature: good, now: now + 6 * 60_000 })).toMatch(/window/)
     expect(verifyPartnerSignature({ secret: "s3cret", rawBody: body, timestamp: undefined, signature: good, now })).toMatch(/Timestamp/)
   })

@@ -57,8 +57,11 @@ describe("WhatsApp notifier: sending", () => {
       expect(sent.duplicate).toBe(false)
       expect(sent.providerMessageId).toMatch(/^wamid\./)
       expect(sent.providerMessageId).toBe(fake.accepted.at(-1)?.wamid)
-      expect(store.all()).toMatchObject([{ dedupeKey: "order_paid:AMN-1042", providerMessageId: sent.providerMessageId, message: { to: "254708374149", template: "order_paid" } }])
-    }))
+      expect(store.all()).toMatchObject([
+        { dedupeKey: "order_paid:AMN-1042", providerMessageId: sent.providerMessageId, message: { to: "254708374149", template: "order_paid" } }
+      ])
+    })
+  )
 
   it.live("never sends the same message twice: a retried handler gets the first wamid back without a request", () =>
     Effect.gen(function* () {
@@ -72,14 +75,16 @@ describe("WhatsApp notifier: sending", () => {
       expect(again).toEqual({ providerMessageId: first.providerMessageId, duplicate: true })
       expect(thrice).toEqual(again)
       expect(fake.accepted.filter((a) => a.wamid === first.providerMessageId)).toHaveLength(1)
-    }))
+    })
+  )
 
   it.live("parameters go in template order (order_dispatched: order, rider, rider phone)", () =>
     Effect.gen(function* () {
       const notifier = yield* notifierWith(store)
       yield* notifier.send(message({ template: "order_dispatched", params: ["AMN-7", "Otieno", "0712 345 678"] }))
       expect(fake.accepted.at(-1)).toMatchObject({ template: "order_dispatched", language: "en", params: ["AMN-7", "Otieno", "0712 345 678"] })
-    }))
+    })
+  )
 
   it.live("a bug in the message (wrong parameter count, unnormalised number) is refused before any request", () =>
     Effect.gen(function* () {
@@ -91,7 +96,8 @@ describe("WhatsApp notifier: sending", () => {
       expect(count.detail).toMatch(/^bug: template order_paid takes 1 parameters \(order number\), got 0/)
       expect(phone.detail).toMatch(/^bug: recipient is not a normalised/)
       expect(fake.requests.length).toBe(before)
-    }))
+    })
+  )
 })
 
 describe("WhatsApp notifier: Cloud API errors", () => {
@@ -121,7 +127,8 @@ describe("WhatsApp notifier: Cloud API errors", () => {
       expect(store.all()).toEqual([])
       const retried = yield* notifier.send(m)
       expect(retried.duplicate).toBe(false)
-    }))
+    })
+  )
 
   it.live("a rejected token is undeliverable (configuration), with the provider's code", () =>
     Effect.gen(function* () {
@@ -129,7 +136,8 @@ describe("WhatsApp notifier: Cloud API errors", () => {
       const error = yield* Effect.flip(notifier.send(message()))
       expect(error).toBeInstanceOf(NotifierUndeliverable)
       expect(error).toMatchObject({ providerCode: "190" })
-    }))
+    })
+  )
 
   it.live("an unreachable API is RetryLater", () =>
     Effect.gen(function* () {
@@ -138,7 +146,8 @@ describe("WhatsApp notifier: Cloud API errors", () => {
         Effect.provide(FetchHttpClient.layer)
       )
       expect(yield* Effect.flip(notifier.send(message()))).toBeInstanceOf(NotifierRetryLater)
-    }))
+    })
+  )
 })
 
 describe("WhatsApp notifier: the sent-message store", () => {
@@ -154,7 +163,8 @@ describe("WhatsApp notifier: the sent-message store", () => {
       expect(error).toBeInstanceOf(NotifierRetryLater)
       expect(error.detail).toMatch(/nothing sent/)
       expect(fake.requests.length).toBe(before)
-    }))
+    })
+  )
 
   it.live("store down after sending: still reported as sent (failing would make the outbox send it again)", () =>
     Effect.gen(function* () {
@@ -166,7 +176,8 @@ describe("WhatsApp notifier: the sent-message store", () => {
       const sent = yield* notifier.send(message())
       expect(sent.duplicate).toBe(false)
       expect(sent.providerMessageId).toBe(fake.accepted.at(-1)?.wamid)
-    }))
+    })
+  )
 })
 
 describe("WhatsApp notifier: configuration", () => {
@@ -183,14 +194,19 @@ describe("WhatsApp notifier: configuration", () => {
 
   it.live("WhatsAppNotifierLive reads WHATSAPP_* (base URL overridable) and sends", () =>
     Effect.gen(function* () {
-      const sent = yield* Notifier.pipe(Effect.flatMap((n) => n.send(message())), Effect.provide(layer(complete())))
+      const sent = yield* Notifier.pipe(
+        Effect.flatMap((n) => n.send(message())),
+        Effect.provide(layer(complete()))
+      )
       expect(sent.providerMessageId).toBe(fake.accepted.at(-1)?.wamid)
-    }))
+    })
+  )
 
   it.live("a missing WHATSAPP_* setting fails at startup, naming it", () =>
     Effect.gen(function* () {
       const { WHATSAPP_APP_SECRET: _omitted, ...partial } = complete()
       const error = yield* Effect.flip(Layer.build(layer(partial)).pipe(Effect.scoped))
       expect(String(error)).toMatch(/WHATSAPP_APP_SECRET/)
-    }))
+    })
+  )
 })

@@ -4,7 +4,12 @@ import fc from "fast-check"
 import { parseWebhook, signatureOf, statusRank, verifySignature, verifySubscription } from "../../adapters/whatsapp/webhook.js"
 
 describe("webhook subscription (GET)", () => {
-  const query = (overrides: Record<string, unknown> = {}) => ({ "hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444", ...overrides })
+  const query = (overrides: Record<string, unknown> = {}) => ({
+    "hub.mode": "subscribe",
+    "hub.verify_token": "verify-me",
+    "hub.challenge": "1158201444",
+    ...overrides
+  })
 
   it("answers the challenge when mode and token match", () => {
     expect(verifySubscription(query(), Redacted.make("verify-me"))).toEqual(Either.right("1158201444"))

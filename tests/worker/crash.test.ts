@@ -56,7 +56,9 @@ describe("worker crash safety", () => {
         const uow = yield* UnitOfWork
         const outbox = yield* Outbox
         yield* uow.transaction(
-          outbox.append(Array.from({ length: EVENTS }, (_, i) => ({ type: "CRASH_TEST", aggregateType: "ORDER" as const, aggregateId: `crash-${i}`, payload: { i } })))
+          outbox.append(
+            Array.from({ length: EVENTS }, (_, i) => ({ type: "CRASH_TEST", aggregateType: "ORDER" as const, aggregateId: `crash-${i}`, payload: { i } }))
+          )
         )
       })
     )

@@ -18,7 +18,8 @@ export const authRoutes = [
     path: "/api/v1/auth/otp",
     tag: "Auth",
     summary: "Send a one-time login code",
-    description: "Sends a 6-digit code to the phone through the Notifier (WhatsApp; the dev inbox at GET /dev/messages outside production). Codes expire after 10 minutes. Limited per phone (5 per 15 minutes), per client address and across the platform: over a limit the answer is 429 with Retry-After.",
+    description:
+      "Sends a 6-digit code to the phone through the Notifier (WhatsApp; the dev inbox at GET /dev/messages outside production). Codes expire after 10 minutes. Limited per phone (5 per 15 minutes), per client address and across the platform: over a limit the answer is 429 with Retry-After.",
     auth: "none",
     body: Schema.Struct({ phone: Phone }),
     status: 202,
@@ -31,7 +32,8 @@ export const authRoutes = [
     path: "/api/v1/auth/token",
     tag: "Auth",
     summary: "Exchange the code for a bearer token",
-    description: "At most 5 tries per code, and 5 wrong codes per phone per 15 minutes whatever code they were aimed at: a locked phone gets 429 with Retry-After. Attempts per client address and across the platform are limited too. Users are created as BUYER on first login. A guest cart (X-Cart-Token header or cartToken) is merged into the buyer's cart.",
+    description:
+      "At most 5 tries per code, and 5 wrong codes per phone per 15 minutes whatever code they were aimed at: a locked phone gets 429 with Retry-After. Attempts per client address and across the platform are limited too. Users are created as BUYER on first login. A guest cart (X-Cart-Token header or cartToken) is merged into the buyer's cart.",
     auth: "none",
     body: Schema.Struct({
       phone: Phone,
@@ -47,7 +49,12 @@ export const authRoutes = [
         const signed = body.cartToken ?? header(ctx, "x-cart-token")
         const guest = signed === undefined ? undefined : verifyCartToken(Redacted.value(ctx.config.cartTokenSecret), signed)
         if (guest !== undefined) yield* mergeGuestCart(guest, session.user.id)
-        return { token: session.token, tokenType: "Bearer" as const, expiresAt: session.expiresAt, user: { id: session.user.id, phone: session.user.phone, roles: session.user.roles } }
+        return {
+          token: session.token,
+          tokenType: "Bearer" as const,
+          expiresAt: session.expiresAt,
+          user: { id: session.user.id, phone: session.user.phone, roles: session.user.roles }
+        }
       })
   }),
   endpoint({
@@ -80,6 +87,10 @@ export const authRoutes = [
     auth: "required",
     response: User,
     errors: [401, 429],
-    handler: ({ ctx }) => Effect.sync(() => { const { user } = me(ctx); return { id: user.id, phone: user.phone, roles: user.roles } })
+    handler: ({ ctx }) =>
+      Effect.sync(() => {
+        const { user } = me(ctx)
+        return { id: user.id, phone: user.phone, roles: user.roles }
+      })
   })
 ]

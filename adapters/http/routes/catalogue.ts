@@ -22,7 +22,14 @@ const ProductDetail = Schema.Struct({
   commissionRateBps: Schema.Int,
   sellable: Schema.Boolean,
   variants: Schema.Array(
-    Schema.Struct({ id: Schema.String, sku: Schema.String, attributes: Schema.Record({ key: Schema.String, value: Schema.String }), price: Money, weightGrams: Schema.Int, available: Schema.Int })
+    Schema.Struct({
+      id: Schema.String,
+      sku: Schema.String,
+      attributes: Schema.Record({ key: Schema.String, value: Schema.String }),
+      price: Money,
+      weightGrams: Schema.Int,
+      available: Schema.Int
+    })
   )
 }).annotations({ identifier: "ProductDetail" })
 
@@ -44,7 +51,8 @@ export const catalogueRoutes = [
     path: "/api/v1/products",
     tag: "Catalogue",
     summary: "Search sellable products",
-    description: "Full-text search in English (stemmed) and Swahili/other words (as typed), tolerant of typos (pg_trgm). Only products that can be sold right now are listed.",
+    description:
+      "Full-text search in English (stemmed) and Swahili/other words (as typed), tolerant of typos (pg_trgm). Only products that can be sold right now are listed.",
     auth: "none",
     query: Schema.Struct({ q: Schema.optional(SearchText), ...Paging.fields }),
     response: Schema.Struct({ items: Schema.Array(ProductSummary) }),

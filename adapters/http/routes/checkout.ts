@@ -36,7 +36,10 @@ const HeldMoney = Schema.Struct({
   heldAt: Instant,
   returnedAt: Schema.optional(Instant),
   detail: Schema.String
-}).annotations({ identifier: "HeldMoney", description: "money M-Pesa received for this checkout that could not pay it, and its way back to the phone that paid" })
+}).annotations({
+  identifier: "HeldMoney",
+  description: "money M-Pesa received for this checkout that could not pay it, and its way back to the phone that paid"
+})
 
 const Checkout = Schema.Struct({
   checkoutId: Schema.String,
@@ -52,9 +55,11 @@ const Checkout = Schema.Struct({
   heldMoney: Schema.optional(Schema.Array(HeldMoney))
 }).annotations({ identifier: "Checkout" })
 
-const IdempotencyKey = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.pattern(/^[\x21-\x7e]+$/, { message: () => "printable ASCII without spaces" }))
-
-
+const IdempotencyKey = Schema.String.pipe(
+  Schema.minLength(1),
+  Schema.maxLength(100),
+  Schema.pattern(/^[\x21-\x7e]+$/, { message: () => "printable ASCII without spaces" })
+)
 
 export const checkoutRoutes = [
   endpoint({
@@ -80,7 +85,9 @@ export const checkoutRoutes = [
     handler: ({ body, ctx }) =>
       Effect.gen(function* () {
         const user = me(ctx).user
-        const key = yield* Effect.mapError(Schema.decodeUnknown(IdempotencyKey)(header(ctx, "idempotency-key")), (e) => RequestInvalid.fromParseError("header", e))
+        const key = yield* Effect.mapError(Schema.decodeUnknown(IdempotencyKey)(header(ctx, "idempotency-key")), (e) =>
+          RequestInvalid.fromParseError("header", e)
+        )
         const summary = yield* checkoutCart({
           buyerId: user.id,
           idempotencyKey: key,
@@ -117,10 +124,23 @@ export const checkoutRoutes = [
     params: CheckoutIdParam,
     body: Schema.Struct({ phone: Phone }),
     status: 202,
-    response: Schema.Struct({ paymentId: Schema.String, checkoutId: Schema.String, checkoutRequestId: Schema.String, amount: Money, phone: Schema.String, status: Schema.Literal("PENDING"), customerMessage: Schema.String }),
+    response: Schema.Struct({
+      paymentId: Schema.String,
+      checkoutId: Schema.String,
+      checkoutRequestId: Schema.String,
+      amount: Money,
+      phone: Schema.String,
+      status: Schema.Literal("PENDING"),
+      customerMessage: Schema.String
+    }),
     errors: [400, 401, 404, 409, 429, 502, 503],
     handler: ({ params, body, ctx }) =>
-      requestPayment({ checkoutId: params.id, buyerId: me(ctx).user.id, phone: body.phone, callbackUrl: `${ctx.config.publicBaseUrl}${callbackPath(Redacted.value(ctx.config.callbackSecret))}` })
+      requestPayment({
+        checkoutId: params.id,
+        buyerId: me(ctx).user.id,
+        phone: body.phone,
+        callbackUrl: `${ctx.config.publicBaseUrl}${callbackPath(Redacted.value(ctx.config.callbackSecret))}`
+      })
   }),
   endpoint({
     method: "post",

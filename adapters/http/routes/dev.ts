@@ -5,7 +5,6 @@ import { endpoint } from "../endpoint.js"
 import { NotFoundRoute } from "../problems.js"
 import { Instant } from "../wire.js"
 
-
 export const devRoutes = [
   endpoint({
     method: "get",
@@ -18,7 +17,16 @@ export const devRoutes = [
       limit: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200)), { default: () => 50 })
     }),
     response: Schema.Struct({
-      items: Schema.Array(Schema.Struct({ id: Schema.String, to: Schema.String, template: Schema.String, params: Schema.Array(Schema.String), text: Schema.String, sentAt: Instant }))
+      items: Schema.Array(
+        Schema.Struct({
+          id: Schema.String,
+          to: Schema.String,
+          template: Schema.String,
+          params: Schema.Array(Schema.String),
+          text: Schema.String,
+          sentAt: Instant
+        })
+      )
     }),
     errors: [400, 404],
     handler: ({ query, ctx }) =>

@@ -56,7 +56,9 @@ export const JobStatusBody = Schema.Union(
   Schema.Struct({ status: Schema.Literal("IN_TRANSIT") }),
   Schema.Struct({
     status: Schema.Literal("DELIVERED"),
-    handoverCode: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(12)).annotations({ description: "the code the buyer received when the order was dispatched" }),
+    handoverCode: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(12)).annotations({
+      description: "the code the buyer received when the order was dispatched"
+    }),
     photoUrl: Schema.optional(Https),
     location: Schema.optional(Location)
   }),
@@ -175,10 +177,22 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
     summary: "The parcel is ready: assign a rider (or the logistics partner); the buyer gets the rider's name and their handover code",
     auth: "required",
     params: OrderIdParam,
-    response: Schema.Struct({ orderId: Schema.String, jobId: Schema.String, carrier: Schema.Literal("RIDER", "PARTNER"), riderName: Schema.String, riderPhone: Schema.String }),
+    response: Schema.Struct({
+      orderId: Schema.String,
+      jobId: Schema.String,
+      carrier: Schema.Literal("RIDER", "PARTNER"),
+      riderName: Schema.String,
+      riderPhone: Schema.String
+    }),
     errors: [400, 401, 403, 404, 409, 503],
     handler: ({ params, ctx }) =>
-      Effect.map(sellerDispatch(me(ctx).user.id, params.id), (r) => ({ orderId: r.orderId, jobId: r.deliveryId, carrier: r.assignment.carrier, riderName: r.assignment.riderName, riderPhone: r.assignment.riderPhone }))
+      Effect.map(sellerDispatch(me(ctx).user.id, params.id), (r) => ({
+        orderId: r.orderId,
+        jobId: r.deliveryId,
+        carrier: r.assignment.carrier,
+        riderName: r.assignment.riderName,
+        riderPhone: r.assignment.riderPhone
+      }))
   }),
   endpoint({
     method: "post",
@@ -198,7 +212,7 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
     tag: "Seller",
     summary: "Register (or replace) the store's webhook endpoint; the signing secret is returned once",
     description:
-      "The URL must be https on a host whose every address is public (422 WEBHOOK.URL_REFUSED otherwise); redirects are never followed. Events ORDER_CREATED, ORDER_PAID, ORDER_CANCELLED, PRODUCT_UPDATED are POSTed with X-Amana-Timestamp (unix seconds) and X-Amana-Signature: sha256=<hex HMAC-SHA256(secret, \"<timestamp>.<raw body>\")>. Reject timestamps older than 5 minutes; deduplicate on the body's id.",
+      'The URL must be https on a host whose every address is public (422 WEBHOOK.URL_REFUSED otherwise); redirects are never followed. Events ORDER_CREATED, ORDER_PAID, ORDER_CANCELLED, PRODUCT_UPDATED are POSTed with X-Amana-Timestamp (unix seconds) and X-Amana-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>. Reject timestamps older than 5 minutes; deduplicate on the body\'s id.',
     auth: "required",
     body: Schema.Struct({ url: Schema.String.pipe(Schema.maxLength(500), Schema.pattern(/^https?:\/\/\S+$/, { message: () => "an http(s) URL" })) }),
     response: Schema.Struct({ url: Schema.String, secret: Schema.String }),
@@ -217,7 +231,10 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
     handler: ({ query, ctx }) =>
       Effect.map(webhookLog(me(ctx).user.id, query.limit), (log) => ({
         url: log.url,
-        deliveries: log.deliveries.map(({ lastStatusCode, ...d }) => ({ ...d, lastStatusClass: lastStatusCode === undefined ? undefined : `${Math.floor(lastStatusCode / 100)}xx` }))
+        deliveries: log.deliveries.map(({ lastStatusCode, ...d }) => ({
+          ...d,
+          lastStatusClass: lastStatusCode === undefined ? undefined : `${Math.floor(lastStatusCode / 100)}xx`
+        }))
       }))
   }),
   endpoint({
@@ -234,7 +251,6 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
 ]
 
 // --- raw webhook receivers ------------------------------------------------------------------------
-
 
 const rawBuffer = (req: Request): Buffer => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))
 const headerOf = (req: Request, name: string) => {
@@ -285,13 +301,24 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
     const secret = Option.getOrUndefined(Option.map(secrets.partner.secret, Redacted.value))
     if (secret === undefined || req.params["partner"] !== name) return sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is no such partner"))
     const body = rawBuffer(req)
-    const refused = verifyPartnerSignature({ secret, rawBody: body, timestamp: headerOf(req, "x-partner-timestamp"), signature: headerOf(req, "x-partner-signature"), now: Date.now() })
+    const refused = verifyPartnerSignature({
+      secret,
+      rawBody: body,
+      timestamp: headerOf(req, "x-partner-timestamp"),
+      signature: headerOf(req, "x-partner-signature"),
+      now: Date.now()
+    })
     if (refused !== undefined) return sendProblem(res, problem(401, "PARTNER.SIGNATURE_INVALID", `the partner webhook signature is not valid: ${refused}`))
     const parsed = Either.flatMap(parseJson(body), (j) => Either.mapLeft(Schema.decodeUnknownEither(PartnerEvent)(j), () => "not a partner status event"))
     if (Either.isLeft(parsed)) return sendProblem(res, problem(400, "REQUEST.INVALID", parsed.left))
     const update = partnerUpdate(parsed.right)
     if (update === undefined) return sendProblem(res, problem(400, "REQUEST.INVALID", "DELIVERED needs the handover code"))
-    await runAndAnswer(runtime, res, applyPartnerStatus({ partner: name, eventId: parsed.right.eventId, partnerRef: parsed.right.deliveryId, update, raw: parsed.right }), (r) => res.status(200).json(r))
+    await runAndAnswer(
+      runtime,
+      res,
+      applyPartnerStatus({ partner: name, eventId: parsed.right.eventId, partnerRef: parsed.right.deliveryId, update, raw: parsed.right }),
+      (r) => res.status(200).json(r)
+    )
   })
 
   // WhatsApp Cloud API webhook: GET handshake, POST signed (X-Hub-Signature-256 over the raw bytes).
@@ -305,7 +332,8 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
     const secret = Option.getOrUndefined(secrets.whatsapp.appSecret)
     if (secret === undefined) return sendProblem(res, problem(503, "WHATSAPP.NOT_CONFIGURED", "WHATSAPP_APP_SECRET is not set"))
     const body = rawBuffer(req)
-    if (!verifySignature(body, headerOf(req, "x-hub-signature-256"), secret)) return sendProblem(res, problem(401, "WHATSAPP.SIGNATURE_INVALID", "X-Hub-Signature-256 does not match the body"))
+    if (!verifySignature(body, headerOf(req, "x-hub-signature-256"), secret))
+      return sendProblem(res, problem(401, "WHATSAPP.SIGNATURE_INVALID", "X-Hub-Signature-256 does not match the body"))
     const batch = Either.flatMap(parseJson(body), (j) => Either.mapLeft(parseWebhook(j), () => "not a WhatsApp Business Account webhook"))
     if (Either.isLeft(batch)) return sendProblem(res, problem(400, "REQUEST.INVALID", batch.left))
     const b = batch.right
@@ -323,10 +351,15 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
   // Daraja B2C Results, Transaction Status results and queue timeouts: stored raw and durably (with
   // the per-request token the URL carries), answered at once; the worker checks them before acting.
   const b2c = (kind: B2CCallbackKind) => async (req: Request, res: Response) => {
-    if (!sameSecret(String(req.params["secret"] ?? ""), Redacted.value(secrets.callbackSecret))) return sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is nothing here"))
+    if (!sameSecret(String(req.params["secret"] ?? ""), Redacted.value(secrets.callbackSecret)))
+      return sendProblem(res, problem(404, "ROUTE.NOT_FOUND", "there is nothing here"))
     const body = rawBuffer(req)
     // stored as received when it is a JSON object (the column holds objects); anything else as its text
-    const parsed = Either.filterOrLeft(parseJson(body), (j): j is object => typeof j === "object" && j !== null && !Array.isArray(j), () => "not a JSON object")
+    const parsed = Either.filterOrLeft(
+      parseJson(body),
+      (j): j is object => typeof j === "object" && j !== null && !Array.isArray(j),
+      () => "not a JSON object"
+    )
     const rawJson = Either.getOrElse(parsed, () => ({ unreadable: body.toString("utf8").slice(0, 10_000).replaceAll("\0", "\uFFFD") }))
     const report = Either.isRight(parsed) ? Either.getOrUndefined(decodeB2CResult(parsed.right)) : undefined
     const token = typeof req.params["token"] === "string" ? req.params["token"] : undefined

@@ -68,12 +68,17 @@ export const orderRoutes = [
     params: OrderIdParam,
     body: Schema.Struct({
       description: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(4000)),
-      attachments: Schema.optional(Schema.Array(Schema.String.pipe(Schema.pattern(/^https:\/\/\S+$/, { message: () => "attachments are https URLs" }))).pipe(Schema.maxItems(20)))
+      attachments: Schema.optional(
+        Schema.Array(Schema.String.pipe(Schema.pattern(/^https:\/\/\S+$/, { message: () => "attachments are https URLs" }))).pipe(Schema.maxItems(20))
+      )
     }),
     status: 201,
     response: OrderDetail,
     errors: [400, 401, 404, 409, 422],
     handler: ({ params, body, ctx }) =>
-      Effect.map(openDispute(me(ctx).user.id, params.id, { description: body.description, ...(body.attachments !== undefined && { attachments: body.attachments }) }), detail)
+      Effect.map(
+        openDispute(me(ctx).user.id, params.id, { description: body.description, ...(body.attachments !== undefined && { attachments: body.attachments }) }),
+        detail
+      )
   })
 ]

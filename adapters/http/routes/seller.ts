@@ -2,7 +2,18 @@
 import { Effect, Schema } from "effect"
 import type { Listing } from "../../../domain/catalogue.js"
 import type { StockLine } from "../../../application/seller/seller.port.js"
-import { acceptOrder, createProduct, editProduct, listProducts, rejectOrder, setCommissionRate, setStock, statement, storeOrder, storeOrders } from "../../../application/seller/seller.js"
+import {
+  acceptOrder,
+  createProduct,
+  editProduct,
+  listProducts,
+  rejectOrder,
+  setCommissionRate,
+  setStock,
+  statement,
+  storeOrder,
+  storeOrders
+} from "../../../application/seller/seller.js"
 import { endpoint, me } from "../endpoint.js"
 import { Instant, Money, OrderIdParam, Paging, ProductIdParam, VariantIdParam, WireBrandId, WireCategoryId, WireVariantId } from "../wire.js"
 import { OrderDetail, OrderListItem } from "./orders.js"
@@ -27,7 +38,15 @@ const SellerProduct = Schema.Struct({
   rejectionReason: Schema.optional(Schema.String),
   commissionRateBps: Schema.Int,
   variants: Schema.Array(
-    Schema.Struct({ id: Schema.String, sku: Schema.String, attributes: Attributes, priceOverride: Schema.optional(Money), weightGrams: Schema.Int, onHand: Schema.Int, reserved: Schema.Int })
+    Schema.Struct({
+      id: Schema.String,
+      sku: Schema.String,
+      attributes: Attributes,
+      priceOverride: Schema.optional(Money),
+      weightGrams: Schema.Int,
+      onHand: Schema.Int,
+      reserved: Schema.Int
+    })
   )
 }).annotations({ identifier: "SellerProduct" })
 
@@ -44,7 +63,15 @@ const view = ({ listing, stock }: { listing: Listing; stock: ReadonlyArray<Stock
   commissionRateBps: listing.product.commissionRateBps,
   variants: listing.variants.map((v) => {
     const s = stock.find((x) => x.variantId === v.id)
-    return { id: v.id as string, sku: v.sku, attributes: v.attributes, priceOverride: v.priceOverride, weightGrams: v.weightGrams, onHand: s?.onHand ?? 0, reserved: s?.reserved ?? 0 }
+    return {
+      id: v.id as string,
+      sku: v.sku,
+      attributes: v.attributes,
+      priceOverride: v.priceOverride,
+      weightGrams: v.weightGrams,
+      onHand: s?.onHand ?? 0,
+      reserved: s?.reserved ?? 0
+    }
   })
 })
 
@@ -78,10 +105,15 @@ export const sellerRoutes = [
       brandId: Schema.optional(WireBrandId),
       categoryId: Schema.optional(WireCategoryId),
       commissionRateBps: Schema.optionalWith(Bps, { default: () => 0 }),
-      variants: Schema.Array(Schema.Struct({ sku: Sku, attributes: Schema.optionalWith(Attributes, { default: () => ({}) }), priceOverride: Schema.optional(Money), weightGrams: Grams, stock: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 1_000_000)), { default: () => 0 }) })).pipe(
-        Schema.minItems(1),
-        Schema.maxItems(50)
-      )
+      variants: Schema.Array(
+        Schema.Struct({
+          sku: Sku,
+          attributes: Schema.optionalWith(Attributes, { default: () => ({}) }),
+          priceOverride: Schema.optional(Money),
+          weightGrams: Grams,
+          stock: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 1_000_000)), { default: () => 0 })
+        })
+      ).pipe(Schema.minItems(1), Schema.maxItems(50))
     }),
     status: 201,
     response: SellerProduct,
@@ -103,7 +135,17 @@ export const sellerRoutes = [
       brandId: Schema.optional(Schema.NullOr(WireBrandId)),
       categoryId: Schema.optional(Schema.NullOr(WireCategoryId)),
       commissionRateBps: Schema.optional(Bps),
-      variants: Schema.optional(Schema.Array(Schema.Struct({ id: Schema.optional(WireVariantId), sku: Sku, attributes: Schema.optionalWith(Attributes, { default: () => ({}) }), priceOverride: Schema.optional(Money), weightGrams: Grams })).pipe(Schema.minItems(1), Schema.maxItems(50)))
+      variants: Schema.optional(
+        Schema.Array(
+          Schema.Struct({
+            id: Schema.optional(WireVariantId),
+            sku: Sku,
+            attributes: Schema.optionalWith(Attributes, { default: () => ({}) }),
+            priceOverride: Schema.optional(Money),
+            weightGrams: Grams
+          })
+        ).pipe(Schema.minItems(1), Schema.maxItems(50))
+      )
     }),
     response: SellerProduct,
     errors: [400, 401, 403, 404, 409, 422],
@@ -188,9 +230,13 @@ export const sellerRoutes = [
       storeId: Schema.String,
       storeName: Schema.String,
       balance: Money,
-      lines: Schema.Array(Schema.Struct({ at: Instant, kind: Schema.String, orderId: Schema.optional(Schema.String), description: Schema.String, amount: Money })),
+      lines: Schema.Array(
+        Schema.Struct({ at: Instant, kind: Schema.String, orderId: Schema.optional(Schema.String), description: Schema.String, amount: Money })
+      ),
       orders: Schema.Array(Schema.Struct({ orderId: Schema.String, base: Money, platformFee: Money, commission: Money, net: Money })),
-      payouts: Schema.Array(Schema.Struct({ payoutId: Schema.String, status: Schema.String, amount: Money, createdAt: Instant, receipt: Schema.optional(Schema.String) }))
+      payouts: Schema.Array(
+        Schema.Struct({ payoutId: Schema.String, status: Schema.String, amount: Money, createdAt: Instant, receipt: Schema.optional(Schema.String) })
+      )
     }),
     errors: [401, 403],
     handler: ({ ctx }) => statement(me(ctx).user.id)
