@@ -24,6 +24,7 @@ import type {
 } from "../../application/admin/admin.port.js"
 import type { AdminRole } from "../../application/admin/admin-roles.js"
 import type { StoreKycState, VerificationState } from "../../domain/catalogue.js"
+import type { BrandId, ProductId, StoreId } from "../../domain/ids.js"
 import type { IncentiveEffect } from "../../domain/incentives.js"
 import type { Currency, Money } from "../../domain/money.js"
 import { PromotionEligibility } from "./checkout-store.js"
@@ -172,8 +173,8 @@ export const AdminStoreLive = Layer.effect(
             db,
             (sql) => sql<
               Array<{
-                id: string
-                store_id: string
+                id: ProductId
+                store_id: StoreId
                 state: VerificationState
                 rejection_reason: string | null
                 version: number
@@ -211,7 +212,7 @@ export const AdminStoreLive = Layer.effect(
         Effect.map(
           q(
             db,
-            (sql) => sql<Array<{ id: string; name: string; state: string; rejection_reason: string | null }>>`
+            (sql) => sql<Array<{ id: BrandId; name: string; state: string; rejection_reason: string | null }>>`
             select id, name, state, rejection_reason from brands where id = ${brandId} for update`
           ),
           (rows) =>

@@ -3,7 +3,7 @@
  * lock in the current UnitOfWork transaction, so two reviewers deciding the same record serialize
  * and the second one sees the first one's outcome.
  */
-import type { StoreId } from "../../domain/ids.js"
+import type { BrandId, ProductId, StoreId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { CommissionState } from "../../domain/commission.js"
 import type { Effect, Option } from "effect"
@@ -51,8 +51,8 @@ export interface ProductReviewedFields {
 }
 
 export interface ProductRecord {
-  readonly id: string
-  readonly storeId: string
+  readonly id: ProductId
+  readonly storeId: StoreId
   readonly state: VerificationState
   readonly rejectionReason: string | null
   readonly version: number
@@ -61,7 +61,7 @@ export interface ProductRecord {
 }
 
 export interface BrandRecord {
-  readonly id: string
+  readonly id: BrandId
   readonly name: string
   /** in the shared vocabulary: the table's PENDING is PENDING_REVIEW */
   readonly state: VerificationState
@@ -156,10 +156,10 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
       change: { readonly state: StoreKycState; readonly reason: string | null; readonly by: string; readonly at: number }
     ) => Effect.Effect<void, StoreUnavailable>
 
-    readonly lockProduct: (productId: string) => Effect.Effect<Option.Option<ProductRecord>, StoreUnavailable>
+    readonly lockProduct: (productId: ProductId) => Effect.Effect<Option.Option<ProductRecord>, StoreUnavailable>
     /** `verified` is set when the product becomes VERIFIED: what was approved, for later diffs. */
     readonly setProductState: (
-      productId: string,
+      productId: ProductId,
       change: {
         readonly state: VerificationState
         readonly reason: string | null
@@ -169,9 +169,9 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
       }
     ) => Effect.Effect<void, StoreUnavailable>
 
-    readonly lockBrand: (brandId: string) => Effect.Effect<Option.Option<BrandRecord>, StoreUnavailable>
+    readonly lockBrand: (brandId: BrandId) => Effect.Effect<Option.Option<BrandRecord>, StoreUnavailable>
     readonly setBrandState: (
-      brandId: string,
+      brandId: BrandId,
       change: { readonly state: VerificationState; readonly reason: string | null; readonly by: string; readonly at: number }
     ) => Effect.Effect<void, StoreUnavailable>
 

@@ -7,6 +7,7 @@ import { Clock, Effect, Either } from "effect"
 import type { Option } from "effect"
 import { transitionVerification } from "../../domain/catalogue.js"
 import type { VerificationState } from "../../domain/catalogue.js"
+import type { BrandId, ProductId } from "../../domain/ids.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { authorize } from "./admin-roles.js"
@@ -19,20 +20,21 @@ export type CatalogueDecision = "VERIFY" | "REJECT" | "SUSPEND"
 
 const target: { readonly [D in CatalogueDecision]: VerificationState } = { VERIFY: "VERIFIED", REJECT: "REJECTED", SUSPEND: "SUSPENDED" }
 
-export interface DecideCatalogueItem {
-  readonly id: string
+/** `Id` is the reviewed record's branded id (ProductId or BrandId), decoded by the caller. */
+export interface DecideCatalogueItem<Id extends string = string> {
+  readonly id: Id
   readonly decision: CatalogueDecision
   readonly reason?: string | undefined
 }
 
-const decideReason = (cmd: DecideCatalogueItem) =>
+const decideReason = (cmd: DecideCatalogueItem<string>) =>
   // a rejection or a suspension is explained to the seller; a verification may carry a note
   cmd.decision === "VERIFY" ? Effect.succeed(cmd.reason?.trim() || null) : requiredText(cmd.reason, "a reason")
 
 /** What differs between reviewing a product and a brand; the decision itself is one use case. */
-interface Reviewable<Item extends { readonly id: string; readonly state: VerificationState; readonly rejectionReason: string | null }> {
+interface Reviewable<Id extends string, Item extends { readonly id: Id; readonly state: VerificationState; readonly rejectionReason: string | null }> {
   readonly entity: "product" | "brand"
-  readonly lock: (store: AdminStore["Type"], id: string) => Effect.Effect<Option.Option<Item>, StoreUnavailable>
+  readonly lock: (store: AdminStore["Type"], id: Id) => Effect.Effect<Option.Option<Item>, StoreUnavailable>
   readonly save: (
     store: AdminStore["Type"],
     item: Item,
@@ -45,9 +47,11 @@ interface Reviewable<Item extends { readonly id: string; readonly state: Verific
   readonly facts: (item: Item) => Readonly<Record<string, unknown>>
 }
 
-const decide = <Item extends { readonly id: string; readonly state: VerificationState; readonly rejectionReason: string | null }>(kind: Reviewable<Item>) => {
+const decide = <Id extends string, Item extends { readonly id: Id; readonly state: VerificationState; readonly rejectionReason: string | null }>(
+  kind: Reviewable<Id, Item>
+) => {
   const prefix = kind.entity.toUpperCase() as "PRODUCT" | "BRAND"
-  return (actor: AdminActor, cmd: DecideCatalogueItem) =>
+  return (actor: AdminActor, cmd: DecideCatalogueItem<Id>) =>
     Effect.gen(function* () {
       yield* authorize(actor, "catalogue.review")
       const reason = yield* decideReason(cmd)
@@ -80,7 +84,7 @@ const decide = <Item extends { readonly id: string; readonly state: Verification
     })
 }
 
-const decideProductItem = decide<ProductRecord>({
+const decideProductItem = decide<ProductId, ProductRecord>({
   entity: "product",
   lock: (store, id) => store.lockProduct(id),
   // Verifying stores what was approved, for later diffs.
@@ -90,7 +94,7 @@ const decideProductItem = decide<ProductRecord>({
   facts: (product) => ({ productId: product.id, storeId: product.storeId, version: product.version })
 })
 
-const decideBrandItem = decide<BrandRecord>({
+const decideBrandItem = decide<BrandId, BrandRecord>({
   entity: "brand",
   lock: (store, id) => store.lockBrand(id),
   save: (store, brand, change) => store.setBrandState(brand.id, change),
@@ -99,10 +103,10 @@ const decideBrandItem = decide<BrandRecord>({
   facts: (brand) => ({ brandId: brand.id })
 })
 
-export const decideProduct = (actor: AdminActor, cmd: DecideCatalogueItem) =>
+export const decideProduct = (actor: AdminActor, cmd: DecideCatalogueItem<ProductId>) =>
   Effect.map(decideProductItem(actor, cmd), ({ id, state }) => ({ productId: id, state })).pipe(Effect.withSpan("Admin.decideProduct"))
 
-export const decideBrand = (actor: AdminActor, cmd: DecideCatalogueItem) =>
+export const decideBrand = (actor: AdminActor, cmd: DecideCatalogueItem<BrandId>) =>
   Effect.map(decideBrandItem(actor, cmd), ({ id, state }) => ({ brandId: id, state })).pipe(Effect.withSpan("Admin.decideBrand"))
 
 export interface FieldChange {

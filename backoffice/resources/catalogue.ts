@@ -1,6 +1,6 @@
 /** Sellers (KYC), brands and products: the review queues, PENDING first, oldest first. */
 import { Effect } from "effect"
-import { StoreId } from "../../domain/ids.js"
+import { BrandId, ProductId, StoreId } from "../../domain/ids.js"
 import type { ResourceWithOptions } from "adminjs"
 import { changesSinceVerified, decideBrand, decideProduct } from "../../application/admin/review-catalogue.js"
 import type { CatalogueDecision } from "../../application/admin/review-catalogue.js"
@@ -119,8 +119,12 @@ const catalogueActions = (ctx: BackofficeContext, resourceId: string, entity: "p
       when: (p) => canTransitionVerification(p[stateParam] as VerificationState, to),
       run: (actor, payload, id) =>
         entity === "product"
-          ? Effect.as(decideProduct(actor, { id: id ?? "", decision: name, reason: text(payload, "reason") }), done)
-          : Effect.as(decideBrand(actor, { id: id ?? "", decision: name, reason: text(payload, "reason") }), done)
+          ? Effect.flatMap(recordIdAs(ProductId, id, "product"), (productId) =>
+              Effect.as(decideProduct(actor, { id: productId, decision: name, reason: text(payload, "reason") }), done)
+            )
+          : Effect.flatMap(recordIdAs(BrandId, id, "brand"), (brandId) =>
+              Effect.as(decideBrand(actor, { id: brandId, decision: name, reason: text(payload, "reason") }), done)
+            )
     })
   return {
     verify: action("VERIFY", "Verify", "CheckCircle", [noteField], "primary", `${entity === "product" ? "Product" : "Brand"} verified`, "VERIFIED"),

@@ -13,7 +13,10 @@ import type { CartStore } from "../../application/cart/cart.port.js"
 import type { CatalogueReader } from "../../application/catalogue/catalogue.port.js"
 import { WireOrderId } from "../../adapters/http/wire.js"
 import { FormError, recordIdAs } from "../../backoffice/actions.js"
-import { CheckoutId, OrderId, ProductId } from "../../domain/ids.js"
+import { BrandId, CheckoutId, OrderId, ProductId } from "../../domain/ids.js"
+import type { AdminStore } from "../../application/admin/admin.port.js"
+import type { AdminActor } from "../../application/admin/admin-roles.js"
+import { decideBrand, decideProduct } from "../../application/admin/review-catalogue.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, startApi } from "./support.js"
 import type { Api } from "./support.js"
@@ -43,6 +46,23 @@ describe("ports speak branded ids", () => {
       // @ts-expect-error an OrderId is not a ProductId
       void catalogue.product(orderId)
       return orders.lock(orderId)
+    }
+    expect(typeof compileOnly).toBe("function")
+  })
+
+  it("the admin port's catalogue review takes a ProductId or a BrandId, never the other one (tsc)", () => {
+    const compileOnly = (admin: Context.Tag.Service<typeof AdminStore>, actor: AdminActor) => {
+      const productId = ProductId.make("prd_1")
+      const brandId = BrandId.make("brd_1")
+      // @ts-expect-error a BrandId is not a ProductId
+      void admin.lockProduct(brandId)
+      // @ts-expect-error a ProductId is not a BrandId
+      void admin.setBrandState(productId, { state: "VERIFIED", reason: null, by: "adm_1", at: 0 })
+      // @ts-expect-error an undecoded back-office record id is not a ProductId
+      void decideProduct(actor, { id: "prd_1", decision: "VERIFY" })
+      // @ts-expect-error a ProductId is not a BrandId
+      void decideBrand(actor, { id: productId, decision: "VERIFY" })
+      return [admin.lockBrand(brandId), decideProduct(actor, { id: productId, decision: "VERIFY" })]
     }
     expect(typeof compileOnly).toBe("function")
   })

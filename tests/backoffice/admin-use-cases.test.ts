@@ -3,7 +3,7 @@
  * events in the SAME transaction (one fails, nothing happens), roles are checked on the server,
  * incentive edits are new versions, refunds go through the order state machine.
  */
-import { StoreId, UserId } from "../../domain/ids.js"
+import { ProductId, StoreId, UserId } from "../../domain/ids.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import fc from "fast-check"
 import { Effect, Either, Option } from "effect"
@@ -95,10 +95,10 @@ describe("roles", () => {
 
   it("every role's writes are refused to an AUDITOR by the use case itself, and nothing changes", async () => {
     await pendingProduct("prd_uc_auditor")
-    const outcome = await go(decideProduct(actors.AUDITOR, { id: "prd_uc_auditor", decision: "VERIFY" }))
+    const outcome = await go(decideProduct(actors.AUDITOR, { id: ProductId.make("prd_uc_auditor"), decision: "VERIFY" }))
     expect(tag(outcome)).toBe("AdminForbidden")
     expect(tag(await go(approvePayoutBatch(actors.CATALOG_REVIEWER, { batchId: "nope" })))).toBe("AdminForbidden")
-    expect(tag(await go(decideProduct(actors.FINANCE, { id: "prd_uc_auditor", decision: "VERIFY" })))).toBe("AdminForbidden")
+    expect(tag(await go(decideProduct(actors.FINANCE, { id: ProductId.make("prd_uc_auditor"), decision: "VERIFY" })))).toBe("AdminForbidden")
     const [p] = await db.sql`select state from products where id = 'prd_uc_auditor'`
     expect(p).toEqual({ state: "PENDING_REVIEW" })
     expect(await db.sql`select 1 from audit_log where entity_id = 'prd_uc_auditor'`).toHaveLength(0)
@@ -108,7 +108,7 @@ describe("roles", () => {
 describe("audit entry and events in the same transaction", () => {
   it("a verification writes the product, one audit row and one PRODUCT_VERIFIED event together", async () => {
     await pendingProduct("prd_uc_verify")
-    Either.getOrThrow(await go(decideProduct(actors.CATALOG_REVIEWER, { id: "prd_uc_verify", decision: "VERIFY", reason: "looks right" })))
+    Either.getOrThrow(await go(decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_uc_verify"), decision: "VERIFY", reason: "looks right" })))
     const audit = await db.sql<
       Array<{ seq: number; actor_id: string; actor_role: string; action: string; before: unknown; after: { state: string }; reason: string }>
     >`
@@ -133,7 +133,7 @@ describe("audit entry and events in the same transaction", () => {
     await pendingProduct("prd_uc_rollback")
     const failingOutbox = { append: () => Effect.fail(new StoreUnavailable({ detail: "outbox down" })) }
     const outcome = await go(
-      decideProduct(actors.CATALOG_REVIEWER, { id: "prd_uc_rollback", decision: "VERIFY" }).pipe(Effect.provideService(Outbox, failingOutbox))
+      decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_uc_rollback"), decision: "VERIFY" }).pipe(Effect.provideService(Outbox, failingOutbox))
     )
     expect(tag(outcome)).toBe("StoreUnavailable")
     expect(await db.sql`select state from products where id = 'prd_uc_rollback'`).toEqual([{ state: "PENDING_REVIEW" }])
@@ -142,12 +142,16 @@ describe("audit entry and events in the same transaction", () => {
 
   it("a rejection needs a reason; the domain's state machine refuses verifying a VERIFIED product", async () => {
     await pendingProduct("prd_uc_reject")
-    expect(tag(await go(decideProduct(actors.CATALOG_REVIEWER, { id: "prd_uc_reject", decision: "REJECT", reason: "  " })))).toBe("AdminInvalidInput")
-    Either.getOrThrow(await go(decideProduct(actors.CATALOG_REVIEWER, { id: "prd_uc_reject", decision: "REJECT", reason: "blurry photos" })))
+    expect(tag(await go(decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_uc_reject"), decision: "REJECT", reason: "  " })))).toBe(
+      "AdminInvalidInput"
+    )
+    Either.getOrThrow(await go(decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_uc_reject"), decision: "REJECT", reason: "blurry photos" })))
     expect(await db.sql`select state, rejection_reason from products where id = 'prd_uc_reject'`).toEqual([
       { state: "REJECTED", rejection_reason: "blurry photos" }
     ])
-    expect(tag(await go(decideProduct(actors.CATALOG_REVIEWER, { id: "prd_kitenge_dress", decision: "VERIFY" })))).toBe("IllegalVerificationTransition")
+    expect(tag(await go(decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_kitenge_dress"), decision: "VERIFY" })))).toBe(
+      "IllegalVerificationTransition"
+    )
   })
 })
 
