@@ -4,7 +4,7 @@
  * Each handler sends at most one external message (WhatsApp, B2C request), as its last step.
  */
 import { Effect, Schema } from "effect"
-import { OrderId } from "../domain/ids.js"
+import { OrderId, PayoutBatchId, PayoutId, RefundId } from "../domain/ids.js"
 import { refundReturnedOrder } from "../application/fulfilment/delivery-status.js"
 import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../application/fulfilment/sla.js"
 import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/notify-order.js"
@@ -92,10 +92,10 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
       )
   },
   { name: "fulfilment.refund-returned", on: ["ORDER_RETURNED"], handle: (e) => Effect.flatMap(id(e.payload, "orderId", OrderId), refundReturnedOrder) },
-  { name: "refunds.request", on: ["ORDER_REFUNDED", "ORDER_CANCELLED"], handle: (e) => Effect.flatMap(str(e.payload, "orderId"), requestRefund) },
-  { name: "refunds.submit-b2c", on: ["REFUND_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "refundId"), submitRefund) },
-  { name: "payouts.start-batch", on: ["PAYOUT_BATCH_APPROVED"], handle: (e) => Effect.flatMap(str(e.payload, "batchId"), startPayoutBatch) },
-  { name: "payouts.submit-b2c", on: ["PAYOUT_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "payoutId"), submitPayout) },
+  { name: "refunds.request", on: ["ORDER_REFUNDED", "ORDER_CANCELLED"], handle: (e) => Effect.flatMap(id(e.payload, "orderId", OrderId), requestRefund) },
+  { name: "refunds.submit-b2c", on: ["REFUND_REQUESTED"], handle: (e) => Effect.flatMap(id(e.payload, "refundId", RefundId), submitRefund) },
+  { name: "payouts.start-batch", on: ["PAYOUT_BATCH_APPROVED"], handle: (e) => Effect.flatMap(id(e.payload, "batchId", PayoutBatchId), startPayoutBatch) },
+  { name: "payouts.submit-b2c", on: ["PAYOUT_REQUESTED"], handle: (e) => Effect.flatMap(id(e.payload, "payoutId", PayoutId), submitPayout) },
   {
     name: "payouts.apply-b2c-result",
     on: ["MPESA_B2C_RESULT_RECEIVED"],

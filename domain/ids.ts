@@ -32,6 +32,16 @@ export const CheckoutId = id("CheckoutId")
 export type CheckoutId = typeof CheckoutId.Type
 export const OrderId = id("OrderId")
 export type OrderId = typeof OrderId.Type
+export const PayoutBatchId = id("PayoutBatchId")
+export type PayoutBatchId = typeof PayoutBatchId.Type
+export const PayoutId = id("PayoutId")
+export type PayoutId = typeof PayoutId.Type
+export const RefundId = id("RefundId")
+export type RefundId = typeof RefundId.Type
+export const HeldPaymentId = id("HeldPaymentId")
+export type HeldPaymentId = typeof HeldPaymentId.Type
+export const StkRequestId = id("StkRequestId")
+export type StkRequestId = typeof StkRequestId.Type
 export const AffiliateCode = id("AffiliateCode")
 export type AffiliateCode = typeof AffiliateCode.Type
 

@@ -4,14 +4,15 @@ import { DisbursementStore } from "../../application/payouts-execution/disbursem
 import type { DisbursementStatus, PayoutRecord, RefundRecord, StatusQueryRecord } from "../../application/payouts-execution/disbursement.port.js"
 import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import type { PayeeKind, PayoutMethod } from "../../application/payouts-execution/disbursement.js"
+import type { HeldPaymentId, OrderId, PayoutBatchId, PayoutId, RefundId, UserId } from "../../domain/ids.js"
 import type { Currency } from "../../domain/money.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
 
 type B2CColumns = { conversation_id: string | null; callback_token: string; mpesa_receipt_number: string | null }
 type PayoutRow = B2CColumns & {
-  id: string
-  batch_id: string
+  id: PayoutId
+  batch_id: PayoutBatchId
   payee_kind: PayeeKind
   payee_id: string
   method: PayoutMethod
@@ -23,10 +24,10 @@ type PayoutRow = B2CColumns & {
   ocid: string | null
 }
 type RefundRow = B2CColumns & {
-  id: string
-  order_id: string | null
-  held_payment_id: string | null
-  buyer_id: string
+  id: RefundId
+  order_id: OrderId | null
+  held_payment_id: HeldPaymentId | null
+  buyer_id: UserId
   phone: string
   currency: string
   amount: number
@@ -127,7 +128,10 @@ export const DisbursementStoreLive = Layer.effect(
           const started = yield* q(db, (sql) => sql`update payout_batches set state = 'PROCESSING' where id = ${batchId} and state = 'APPROVED' returning id`)
           if (started.length === 0) return []
           yield* Effect.logInfo("payout batch processing", batchId, at)
-          const rows = yield* q(db, (sql) => sql<Array<{ id: string }>>`select id from payouts where batch_id = ${batchId} and status = 'PENDING' order by id`)
+          const rows = yield* q(
+            db,
+            (sql) => sql<Array<{ id: PayoutId }>>`select id from payouts where batch_id = ${batchId} and status = 'PENDING' order by id`
+          )
           return rows.map((r) => r.id)
         }),
       completeBatchIfDone: (batchId, at) =>
@@ -225,7 +229,7 @@ export const DisbursementStoreLive = Layer.effect(
         Effect.map(
           q(
             db,
-            (sql) => sql<Array<{ buyer_id: string; phone: string; currency: string; paid: string }>>`
+            (sql) => sql<Array<{ buyer_id: UserId; phone: string; currency: string; paid: string }>>`
             select o.buyer_id, c.payer_phone as phone, o.currency, s.snapshot -> 'totals' -> 'buyerPays' ->> 'amount' as paid
               from orders o join checkouts c on c.id = o.checkout_id join order_snapshots s on s.order_id = o.id
              where o.id = ${orderId} and exists (select 1 from ledger_transactions t where t.kind = 'REFUND' and t.order_id = o.id)`

@@ -3,7 +3,7 @@
  * checkout's state and the exception queue. Callback bodies are decoded here with the Daraja
  * adapter's decoder (adapters/daraja/callbacks.ts), so the application sees plain values.
  */
-import type { CheckoutId, OrderId, UserId } from "../../domain/ids.js"
+import type { CheckoutId, HeldPaymentId, OrderId, UserId } from "../../domain/ids.js"
 import { Effect, Either, Layer, Option } from "effect"
 import { PaymentStore } from "../../application/payments/payment.port.js"
 import type { HeldPayment, PayableCheckout, StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
@@ -46,7 +46,7 @@ const requestColumns =
   "id, checkout_id, phone, amount, currency, checkout_request_id, status, result_code, result_code_text, result_desc, mpesa_receipt_number, requested_at"
 
 type HeldRow = {
-  id: string
+  id: HeldPaymentId
   checkout_id: CheckoutId
   stk_request_id: string
   buyer_id: UserId

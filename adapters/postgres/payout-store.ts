@@ -6,6 +6,7 @@
 import { Effect, Layer, Option } from "effect"
 import { PayoutStore } from "../../application/payouts/payout.port.js"
 import type { Currency } from "../../domain/money.js"
+import type { PayoutBatchId } from "../../domain/ids.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
 
@@ -39,7 +40,7 @@ export const PayoutStoreLive = Layer.effect(
         Effect.gen(function* () {
           const created = yield* q(
             db,
-            (sql) => sql<Array<{ id: string }>>`
+            (sql) => sql<Array<{ id: PayoutBatchId }>>`
             insert into payout_batches (week_key, currency) values (${weekKey}, ${currency}) on conflict (week_key, currency) do nothing returning id`
           )
           const batchId = created[0]?.id

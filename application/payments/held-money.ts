@@ -17,6 +17,7 @@ import type { UserId } from "../../domain/ids.js"
 import { heldPaymentPosting } from "../../domain/ledger.js"
 import type { HeldReason, ReturnPolicy } from "../../domain/held-money.js"
 import * as M from "../../domain/money.js"
+import { HeldPaymentId, RefundId } from "../../domain/ids.js"
 import type { Money } from "../../domain/money.js"
 import { OrderStore } from "../orders/order.port.js"
 import { Ids } from "../ports/ids.js"
@@ -31,7 +32,7 @@ import type { HeldPayment, StkRequest } from "./payment.port.js"
  */
 export const startHeldReturn = (h: HeldPayment, at: number, decidedBy?: string | undefined) =>
   Effect.gen(function* () {
-    const id = yield* Effect.flatMap(Ids, (ids) => ids.next("rfd"))
+    const id = RefundId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("rfd")))
     const created = yield* Effect.flatMap(DisbursementStore, (d) =>
       // held money is what M-Pesa received: whole shillings, sent back exactly
       d.createRefund({
@@ -66,7 +67,7 @@ export const holdMoney = (
 ) =>
   Effect.gen(function* () {
     const store = yield* PaymentStore
-    const id = yield* Effect.flatMap(Ids, (ids) => ids.next("hld"))
+    const id = HeldPaymentId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("hld")))
     const inserted = yield* store.insertHeldPayment({
       id,
       checkoutId: request.checkoutId,

@@ -3,7 +3,7 @@
  * human must look at goes to the ExceptionQueue port). Every method runs on the current UnitOfWork
  * transaction; `lock*` take row locks so a callback and a poll of the same push serialize.
  */
-import type { CheckoutId, OrderId, UserId } from "../../domain/ids.js"
+import type { CheckoutId, HeldPaymentId, OrderId, UserId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { HeldReason, HeldStatus, ReturnPolicy } from "../../domain/held-money.js"
@@ -74,7 +74,7 @@ export type CheckoutPaymentState = "PENDING_PAYMENT" | "PAID" | "PAYMENT_FAILED"
 
 /** Money received for a checkout that it could not settle; owed back to the phone that was asked. */
 export interface HeldPayment {
-  readonly id: string
+  readonly id: HeldPaymentId
   readonly checkoutId: CheckoutId
   readonly stkRequestId: string
   readonly buyerId: UserId

@@ -1,6 +1,7 @@
 /** Payouts and refunds in flight: what the B2C use cases need from persistence and configuration. */
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
+import type { HeldPaymentId, OrderId, PayoutBatchId, PayoutId, RefundId, UserId } from "../../domain/ids.js"
 import type { Money } from "../../domain/money.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import type { PayeeKind, PayoutMethod } from "./disbursement.js"
@@ -9,8 +10,8 @@ export type DisbursementStatus = "PENDING" | "SUBMITTED" | "SUCCEEDED" | "FAILED
 
 export interface PayoutRecord {
   readonly kind: "PAYOUT"
-  readonly id: string
-  readonly batchId: string
+  readonly id: PayoutId
+  readonly batchId: PayoutBatchId
   readonly payeeKind: PayeeKind
   readonly payeeId: string
   readonly method: PayoutMethod
@@ -29,10 +30,10 @@ export interface PayoutRecord {
 /** Money back to a buyer: an order's share (orderId), or money held for a checkout (heldPaymentId). */
 export interface RefundRecord {
   readonly kind: "REFUND"
-  readonly id: string
-  readonly orderId: string | undefined
-  readonly heldPaymentId: string | undefined
-  readonly buyerId: string
+  readonly id: RefundId
+  readonly orderId: OrderId | undefined
+  readonly heldPaymentId: HeldPaymentId | undefined
+  readonly buyerId: UserId
   readonly phone: string
   readonly amount: Money
   readonly disbursed: Money
@@ -76,11 +77,11 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
   DisbursementStore,
   {
     /** APPROVED -> PROCESSING; the batch's PENDING payout ids (empty when the batch was not APPROVED). */
-    readonly startBatch: (batchId: string, at: number) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
+    readonly startBatch: (batchId: PayoutBatchId, at: number) => Effect.Effect<ReadonlyArray<PayoutId>, StoreUnavailable>
     /** PROCESSING -> COMPLETED once no payout of the batch is PENDING or SUBMITTED. */
-    readonly completeBatchIfDone: (batchId: string, at: number) => Effect.Effect<void, StoreUnavailable>
-    readonly lockPayout: (payoutId: string) => Effect.Effect<Option.Option<PayoutRecord>, StoreUnavailable>
-    readonly lockRefund: (refundId: string) => Effect.Effect<Option.Option<RefundRecord>, StoreUnavailable>
+    readonly completeBatchIfDone: (batchId: PayoutBatchId, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly lockPayout: (payoutId: PayoutId) => Effect.Effect<Option.Option<PayoutRecord>, StoreUnavailable>
+    readonly lockRefund: (refundId: RefundId) => Effect.Effect<Option.Option<RefundRecord>, StoreUnavailable>
     readonly lockByConversation: (originatorConversationId: string) => Effect.Effect<Option.Option<PayoutRecord | RefundRecord>, StoreUnavailable>
     /** The payout or refund whose own ResultURL carries this token. */
     readonly lockByToken: (callbackToken: string) => Effect.Effect<Option.Option<PayoutRecord | RefundRecord>, StoreUnavailable>
@@ -118,17 +119,17 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
       }
     ) => Effect.Effect<void, StoreUnavailable>
     /** The affiliate's APPROVED commissions up to the batch become PAID by this payout. */
-    readonly markCommissionsPaid: (affiliateUserId: string, payoutId: string) => Effect.Effect<void, StoreUnavailable>
+    readonly markCommissionsPaid: (affiliateUserId: string, payoutId: PayoutId) => Effect.Effect<void, StoreUnavailable>
     /** Who paid for the order and from which phone; None when the order was never paid. */
     readonly refundContext: (
-      orderId: string
-    ) => Effect.Effect<Option.Option<{ readonly buyerId: string; readonly phone: string; readonly paid: Money }>, StoreUnavailable>
+      orderId: OrderId
+    ) => Effect.Effect<Option.Option<{ readonly buyerId: UserId; readonly phone: string; readonly paid: Money }>, StoreUnavailable>
     /** Once per order (or held payment); false when the refund already exists. */
     readonly createRefund: (r: {
-      readonly id: string
-      readonly orderId?: string | undefined
-      readonly heldPaymentId?: string | undefined
-      readonly buyerId: string
+      readonly id: RefundId
+      readonly orderId?: OrderId | undefined
+      readonly heldPaymentId?: HeldPaymentId | undefined
+      readonly buyerId: UserId
       readonly phone: string
       readonly amount: Money
       readonly disbursed: Money
@@ -144,7 +145,7 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
     }) => Effect.Effect<number, StoreUnavailable>
     readonly markCallbackProcessed: (callbackId: number, outcome: string) => Effect.Effect<void, StoreUnavailable>
     /** The return of held money finished: RETURNED (Daraja confirmed it) or RETURN_FAILED (still held). */
-    readonly heldReturnFinished: (heldPaymentId: string, status: "RETURNED" | "RETURN_FAILED", at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly heldReturnFinished: (heldPaymentId: HeldPaymentId, status: "RETURNED" | "RETURN_FAILED", at: number) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}
 

@@ -19,6 +19,8 @@
  */
 import { Clock, Effect, Option } from "effect"
 import { heldPaymentReturnedPosting } from "../../domain/ledger.js"
+import { RefundId } from "../../domain/ids.js"
+import type { OrderId, PayoutBatchId, PayoutId } from "../../domain/ids.js"
 import type { Money } from "../../domain/money.js"
 import { format } from "../../domain/money.js"
 import { OrderStore } from "../orders/order.port.js"
@@ -38,7 +40,7 @@ const raise = (kind: string, entity: string, entityId: string, payload: Readonly
   Effect.flatMap(ExceptionQueue, (q) => q.raise({ kind, entity, entityId, payload, dedupeKey }))
 
 /** Outbox PAYOUT_BATCH_APPROVED. */
-export const startPayoutBatch = (batchId: string) =>
+export const startPayoutBatch = (batchId: PayoutBatchId) =>
   Effect.gen(function* () {
     const store = yield* DisbursementStore
     const at = yield* Clock.currentTimeMillis
@@ -85,7 +87,7 @@ const sendB2C = (target: PayoutRecord | RefundRecord, phone: string, amount: Mon
   })
 
 /** Outbox PAYOUT_REQUESTED. */
-export const submitPayout = (payoutId: string) =>
+export const submitPayout = (payoutId: PayoutId) =>
   Effect.gen(function* () {
     const store = yield* DisbursementStore
     const found = yield* store.lockPayout(payoutId)
@@ -114,12 +116,12 @@ export const submitPayout = (payoutId: string) =>
   })
 
 /** Outbox ORDER_REFUNDED, or ORDER_CANCELLED of a paid order: the buyer's money goes back by B2C. */
-export const requestRefund = (orderId: string) =>
+export const requestRefund = (orderId: OrderId) =>
   Effect.gen(function* () {
     const store = yield* DisbursementStore
     const ctx = yield* store.refundContext(orderId)
     if (Option.isNone(ctx) || ctx.value.paid.amount <= 0) return
-    const id = yield* Effect.flatMap(Ids, (ids) => ids.next("rfd"))
+    const id = RefundId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("rfd")))
     const created = yield* store.createRefund({
       id,
       orderId,
@@ -136,7 +138,7 @@ export const requestRefund = (orderId: string) =>
   })
 
 /** Outbox REFUND_REQUESTED. */
-export const submitRefund = (refundId: string) =>
+export const submitRefund = (refundId: RefundId) =>
   Effect.gen(function* () {
     const store = yield* DisbursementStore
     const found = yield* store.lockRefund(refundId)

@@ -2,6 +2,7 @@
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { PayeeBalance } from "../../domain/commission.js"
+import type { PayoutBatchId } from "../../domain/ids.js"
 import type { Currency } from "../../domain/money.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
@@ -15,6 +16,6 @@ export class PayoutStore extends Context.Tag("amana/PayoutStore")<
       weekKey: string,
       currency: Currency,
       payouts: ReadonlyArray<PayeeBalance>
-    ) => Effect.Effect<Option.Option<{ readonly batchId: string; readonly payouts: number }>, StoreUnavailable>
+    ) => Effect.Effect<Option.Option<{ readonly batchId: PayoutBatchId; readonly payouts: number }>, StoreUnavailable>
   }
 >() {}

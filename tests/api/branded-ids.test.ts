@@ -13,7 +13,9 @@ import type { CartStore } from "../../application/cart/cart.port.js"
 import type { CatalogueReader } from "../../application/catalogue/catalogue.port.js"
 import { WireOrderId } from "../../adapters/http/wire.js"
 import { FormError, recordIdAs } from "../../backoffice/actions.js"
-import { BrandId, CheckoutId, OrderId, ProductId } from "../../domain/ids.js"
+import { BrandId, CheckoutId, HeldPaymentId, OrderId, PayoutBatchId, PayoutId, ProductId, RefundId } from "../../domain/ids.js"
+import type { DisbursementStore } from "../../application/payouts-execution/disbursement.port.js"
+import { requestRefund, startPayoutBatch, submitPayout } from "../../application/payouts-execution/execute.js"
 import type { AdminStore } from "../../application/admin/admin.port.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { decideBrand, decideProduct } from "../../application/admin/review-catalogue.js"
@@ -63,6 +65,29 @@ describe("ports speak branded ids", () => {
       // @ts-expect-error a ProductId is not a BrandId
       void decideBrand(actor, { id: productId, decision: "VERIFY" })
       return [admin.lockBrand(brandId), decideProduct(actor, { id: productId, decision: "VERIFY" })]
+    }
+    expect(typeof compileOnly).toBe("function")
+  })
+
+  it("payouts and refunds take PayoutId, RefundId, PayoutBatchId, HeldPaymentId, OrderId (tsc)", () => {
+    const compileOnly = (disbursements: Context.Tag.Service<typeof DisbursementStore>) => {
+      const refundId = RefundId.make("rfd_1")
+      const payoutId = PayoutId.make("pay_1")
+      // @ts-expect-error a RefundId is not a PayoutId
+      void disbursements.lockPayout(refundId)
+      // @ts-expect-error a PayoutId is not a RefundId
+      void disbursements.lockRefund(payoutId)
+      // @ts-expect-error a PayoutId is not a PayoutBatchId
+      void disbursements.startBatch(payoutId, 0)
+      // @ts-expect-error an OrderId is not a HeldPaymentId
+      void disbursements.heldReturnFinished(OrderId.make("ord_1"), "RETURNED", 0)
+      // @ts-expect-error a RefundId is not an OrderId
+      void disbursements.refundContext(refundId)
+      // @ts-expect-error an undecoded outbox payload string is not a PayoutId
+      void submitPayout("pay_1")
+      // @ts-expect-error a PayoutBatchId is not an OrderId
+      void requestRefund(PayoutBatchId.make("pbt_1"))
+      return [startPayoutBatch(PayoutBatchId.make("pbt_1")), disbursements.heldReturnFinished(HeldPaymentId.make("hld_1"), "RETURNED", 0)]
     }
     expect(typeof compileOnly).toBe("function")
   })

@@ -11,6 +11,7 @@ import { PaymentGateway } from "../../application/ports/payment-gateway.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { selectWeeklyPayoutBatch } from "../../application/payouts/select-payout-batch.js"
 import { insertStore, insertUser } from "../../adapters/postgres/seed.js"
+import { PayoutId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { runtimeFor } from "../support/world.js"
 import type { WorldRuntime } from "../support/world.js"
@@ -96,7 +97,7 @@ describe("weekly payout batch", () => {
       { currency: "KES", payee_id: "sto_big", payout_currency: "KES", amount: 2_000_00 },
       { currency: "TZS", payee_id: "sto_small", payout_currency: "TZS", amount: 50_000_00 }
     ])
-    const tzs = String(batches[1]!["id"])
+    const tzs = PayoutId.make(String(batches[1]!["id"]))
     await runtime.runPromise(submitPayout(tzs).pipe(Effect.provide(Layer.mergeAll(noDaraja, DisbursementStoreLive, ExceptionQueueLive))))
     const [p] = await db.sql`select status, result from payouts where id = ${tzs}`
     expect(p).toMatchObject({ status: "FAILED", result: { reason: "NO_B2C_RAIL" } })
