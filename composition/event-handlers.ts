@@ -4,7 +4,7 @@
  * Each handler sends at most one external message (WhatsApp, B2C request), as its last step.
  */
 import { Effect, Schema } from "effect"
-import { OrderId, PayoutBatchId, PayoutId, RefundId } from "../domain/ids.js"
+import { OrderId, PayoutBatchId, PayoutId, RefundId, StkRequestId } from "../domain/ids.js"
 import { refundReturnedOrder } from "../application/fulfilment/delivery-status.js"
 import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../application/fulfilment/sla.js"
 import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/notify-order.js"
@@ -76,7 +76,12 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
     handle: (e) => Effect.flatMap(str(e.payload, "callbackId"), reconcileCallback),
     ownTransactions: true
   },
-  { name: "payments.poll-push", on: ["PAYMENT_STK_REQUESTED"], handle: (e) => Effect.flatMap(str(e.payload, "stkRequestId"), pollPush), ownTransactions: true },
+  {
+    name: "payments.poll-push",
+    on: ["PAYMENT_STK_REQUESTED"],
+    handle: (e) => Effect.flatMap(id(e.payload, "stkRequestId", StkRequestId), pollPush),
+    ownTransactions: true
+  },
   // Fulfilment and money out: notifications, merchant webhooks, SLA timers, refunds, payouts.
   { name: "notify.buyer", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("buyer", e) },
   { name: "notify.seller", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("seller", e) },

@@ -3,7 +3,7 @@
  * checkout's state and the exception queue. Callback bodies are decoded here with the Daraja
  * adapter's decoder (adapters/daraja/callbacks.ts), so the application sees plain values.
  */
-import type { CheckoutId, HeldPaymentId, OrderId, UserId } from "../../domain/ids.js"
+import type { CheckoutId, HeldPaymentId, OrderId, StkRequestId, UserId } from "../../domain/ids.js"
 import { Effect, Either, Layer, Option } from "effect"
 import { PaymentStore } from "../../application/payments/payment.port.js"
 import type { HeldPayment, PayableCheckout, StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
@@ -17,7 +17,7 @@ import { q } from "./unit-of-work.js"
 
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 type RequestRow = {
-  id: string
+  id: StkRequestId
   checkout_id: CheckoutId
   phone: string
   amount: number
@@ -48,7 +48,7 @@ const requestColumns =
 type HeldRow = {
   id: HeldPaymentId
   checkout_id: CheckoutId
-  stk_request_id: string
+  stk_request_id: StkRequestId
   buyer_id: UserId
   phone: string
   currency: string
@@ -173,7 +173,7 @@ export const PaymentStoreLive = Layer.effect(
         Effect.map(
           q(
             db,
-            (sql) => sql<Array<{ id: string }>>`
+            (sql) => sql<Array<{ id: StkRequestId }>>`
             select id from mpesa_stk_requests where status = 'PENDING' and checkout_request_id is null and requested_at < ${new Date(before)} order by requested_at limit 100`
           ),
           (rows) => rows.map((r) => r.id)

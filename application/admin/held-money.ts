@@ -13,9 +13,10 @@ import { UnitOfWork } from "../ports/unit-of-work.js"
 import { AdminIllegalChange } from "./admin.errors.js"
 import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
+import type { HeldPaymentId } from "../../domain/ids.js"
 import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
 
-export const returnHeldMoney = (actor: AdminActor, cmd: { readonly heldPaymentId: string; readonly note: string }) =>
+export const returnHeldMoney = (actor: AdminActor, cmd: { readonly heldPaymentId: HeldPaymentId; readonly note: string }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "payouts.approve")
     const note = yield* requiredText(cmd.note, "a note")

@@ -3,7 +3,7 @@
  * human must look at goes to the ExceptionQueue port). Every method runs on the current UnitOfWork
  * transaction; `lock*` take row locks so a callback and a poll of the same push serialize.
  */
-import type { CheckoutId, HeldPaymentId, OrderId, UserId } from "../../domain/ids.js"
+import type { CheckoutId, HeldPaymentId, OrderId, StkRequestId, UserId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { HeldReason, HeldStatus, ReturnPolicy } from "../../domain/held-money.js"
@@ -15,7 +15,7 @@ import type { StoreUnavailable } from "../ports/unit-of-work.js"
 export type StkRequestStatus = "PENDING" | "PAID" | "CANCELLED" | "FAILED"
 
 export interface StkRequest {
-  readonly id: string
+  readonly id: StkRequestId
   readonly checkoutId: CheckoutId
   readonly phone: string
   /** minor units; always whole shillings */
@@ -76,7 +76,7 @@ export type CheckoutPaymentState = "PENDING_PAYMENT" | "PAID" | "PAYMENT_FAILED"
 export interface HeldPayment {
   readonly id: HeldPaymentId
   readonly checkoutId: CheckoutId
-  readonly stkRequestId: string
+  readonly stkRequestId: StkRequestId
   readonly buyerId: UserId
   /** the phone the push went to: where the money goes back */
   readonly phone: string
@@ -105,10 +105,10 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     }) => Effect.Effect<void, StoreUnavailable>
     readonly requestAccepted: (id: string, merchantRequestId: string, checkoutRequestId: string) => Effect.Effect<void, StoreUnavailable>
     readonly requestRefused: (id: string, detail: string, at: number) => Effect.Effect<void, StoreUnavailable>
-    readonly lockRequest: (id: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
+    readonly lockRequest: (id: StkRequestId) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
     readonly lockRequestByCheckoutRequestId: (checkoutRequestId: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
     /** The same two without a lock: what to ask Daraja about before any lock is taken. */
-    readonly findRequest: (id: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
+    readonly findRequest: (id: StkRequestId) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
     readonly findRequestByCheckoutRequestId: (checkoutRequestId: string) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
     /**
      * PENDING pushes whose CheckoutRequestID was never recorded (the process died between Daraja's
@@ -118,7 +118,7 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     /** The same without a lock. */
     readonly findUnrecordedPushes: (p: UnrecordedPushMatch) => Effect.Effect<ReadonlyArray<StkRequest>, StoreUnavailable>
     /** Ids of PENDING pushes without a CheckoutRequestID requested before `before` (for the sweeper). */
-    readonly unrecordedPushesBefore: (before: number) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
+    readonly unrecordedPushesBefore: (before: number) => Effect.Effect<ReadonlyArray<StkRequestId>, StoreUnavailable>
     readonly settleRequest: (
       id: string,
       outcome: {
@@ -149,7 +149,7 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     readonly insertHeldPayment: (h: HeldPayment) => Effect.Effect<Option.Option<HeldPayment>, StoreUnavailable>
     /** The checkout's held money, oldest first (no lock: also for reads). */
     readonly heldForCheckout: (checkoutId: CheckoutId) => Effect.Effect<ReadonlyArray<HeldPayment>, StoreUnavailable>
-    readonly lockHeldPayment: (id: string) => Effect.Effect<Option.Option<HeldPayment>, StoreUnavailable>
+    readonly lockHeldPayment: (id: HeldPaymentId) => Effect.Effect<Option.Option<HeldPayment>, StoreUnavailable>
     readonly setHeldStatus: (
       id: string,
       u: { readonly status: HeldStatus; readonly at: number; readonly decidedBy?: string | undefined }

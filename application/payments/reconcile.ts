@@ -25,6 +25,7 @@
  */
 import { Clock, Effect, Option } from "effect"
 import { reasonForOrders, returnPolicy } from "../../domain/held-money.js"
+import type { StkRequestId } from "../../domain/ids.js"
 import * as M from "../../domain/money.js"
 import type { Actor } from "../../domain/order.js"
 import { applyTransition } from "../orders/transition-order.js"
@@ -445,7 +446,7 @@ export const reconcileCallback = (callbackId: string) =>
   }).pipe(Effect.withSpan("Payments.reconcileCallback"))
 
 /** Outbox handler: settle a push by STK query alone (no callback needed); Daraja asked first, then the row locked. */
-export const pollPush = (stkRequestId: string) =>
+export const pollPush = (stkRequestId: StkRequestId) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     const store = yield* PaymentStore

@@ -7,7 +7,8 @@ import { approvePayoutBatch } from "../../application/admin/approve-payout-batch
 import { returnHeldMoney } from "../../application/admin/held-money.js"
 import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import { refundException, resolveException, retryException } from "../../application/admin/work-exceptions.js"
-import { readOnlyActions, text, writeAction } from "../actions.js"
+import { readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
+import { HeldPaymentId } from "../../domain/ids.js"
 import type { BackofficeContext } from "../actions.js"
 import { money } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
@@ -278,9 +279,11 @@ export const heldMoneyResource = (ctx: BackofficeContext): ResourceWithOptions =
         fields: [{ name: "note", label: "What the statement shows (required, kept in the audit log)", type: "textarea" }],
         when: (p) => p["status"] === "HELD" || p["status"] === "RETURN_FAILED",
         run: (actor, payload, id) =>
-          Effect.as(
-            returnHeldMoney(actor, { heldPaymentId: id ?? "", note: text(payload, "note") ?? "" }),
-            "Return sent by M-Pesa B2C; it shows RETURNED once Daraja confirms it"
+          Effect.flatMap(recordIdAs(HeldPaymentId, id, "held payment"), (heldPaymentId) =>
+            Effect.as(
+              returnHeldMoney(actor, { heldPaymentId, note: text(payload, "note") ?? "" }),
+              "Return sent by M-Pesa B2C; it shows RETURNED once Daraja confirms it"
+            )
           )
       })
     }

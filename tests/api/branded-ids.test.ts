@@ -13,7 +13,10 @@ import type { CartStore } from "../../application/cart/cart.port.js"
 import type { CatalogueReader } from "../../application/catalogue/catalogue.port.js"
 import { WireOrderId } from "../../adapters/http/wire.js"
 import { FormError, recordIdAs } from "../../backoffice/actions.js"
-import { BrandId, CheckoutId, HeldPaymentId, OrderId, PayoutBatchId, PayoutId, ProductId, RefundId } from "../../domain/ids.js"
+import { BrandId, CheckoutId, HeldPaymentId, OrderId, PayoutBatchId, PayoutId, ProductId, RefundId, StkRequestId } from "../../domain/ids.js"
+import type { PaymentStore } from "../../application/payments/payment.port.js"
+import { pollPush } from "../../application/payments/reconcile.js"
+import { returnHeldMoney } from "../../application/admin/held-money.js"
 import type { DisbursementStore } from "../../application/payouts-execution/disbursement.port.js"
 import { requestRefund, startPayoutBatch, submitPayout } from "../../application/payouts-execution/execute.js"
 import type { AdminStore } from "../../application/admin/admin.port.js"
@@ -88,6 +91,22 @@ describe("ports speak branded ids", () => {
       // @ts-expect-error a PayoutBatchId is not an OrderId
       void requestRefund(PayoutBatchId.make("pbt_1"))
       return [startPayoutBatch(PayoutBatchId.make("pbt_1")), disbursements.heldReturnFinished(HeldPaymentId.make("hld_1"), "RETURNED", 0)]
+    }
+    expect(typeof compileOnly).toBe("function")
+  })
+
+  it("STK requests and held payments take StkRequestId / HeldPaymentId (tsc)", () => {
+    const compileOnly = (payments: Context.Tag.Service<typeof PaymentStore>, actor: AdminActor) => {
+      const held = HeldPaymentId.make("hld_1")
+      // @ts-expect-error a HeldPaymentId is not a StkRequestId
+      void payments.lockRequest(held)
+      // @ts-expect-error a StkRequestId is not a HeldPaymentId
+      void payments.lockHeldPayment(StkRequestId.make("stk_1"))
+      // @ts-expect-error an undecoded outbox payload string is not a StkRequestId
+      void pollPush("stk_1")
+      // @ts-expect-error an undecoded back-office record id is not a HeldPaymentId
+      void returnHeldMoney(actor, { heldPaymentId: "hld_1", note: "x" })
+      return [pollPush(StkRequestId.make("stk_1")), returnHeldMoney(actor, { heldPaymentId: held, note: "x" })]
     }
     expect(typeof compileOnly).toBe("function")
   })

@@ -20,6 +20,7 @@ import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, seedShop } from "../api/support.js"
 import { balance, eventually, startPlatform, waitForState } from "../fulfilment/support.js"
 import type { Platform } from "../fulfilment/support.js"
+import { HeldPaymentId } from "../../domain/ids.js"
 
 const db = useTestDatabase()
 let api: Platform
@@ -200,7 +201,9 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     expect((await push(c)).body.code).toBe("PAYMENT.MONEY_HELD")
 
     api.fake.scriptB2C(c.buyer.phone, { resultCode: 0 })
-    expect(await api.runtime.runPromise(returnHeldMoney(FINANCE, { heldPaymentId: String(h["id"]), note: "buyer's line fixed; send again" }))).toEqual({
+    expect(
+      await api.runtime.runPromise(returnHeldMoney(FINANCE, { heldPaymentId: HeldPaymentId.make(String(h["id"])), note: "buyer's line fixed; send again" }))
+    ).toEqual({
       heldPaymentId: h["id"],
       status: "RETURNING"
     })
@@ -228,10 +231,15 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
 
     // An AUDITOR may look, not decide; a decision needs a note.
     const auditor = await api.runtime.runPromise(
-      Effect.either(returnHeldMoney({ id: "adm_auditor_held", email: "auditor@amana.test", role: "AUDITOR" }, { heldPaymentId: String(h["id"]), note: "x" }))
+      Effect.either(
+        returnHeldMoney(
+          { id: "adm_auditor_held", email: "auditor@amana.test", role: "AUDITOR" },
+          { heldPaymentId: HeldPaymentId.make(String(h["id"])), note: "x" }
+        )
+      )
     )
     expect(auditor._tag === "Left" && auditor.left._tag).toBe("AdminForbidden")
-    const noNote = await api.runtime.runPromise(Effect.either(returnHeldMoney(FINANCE, { heldPaymentId: String(h["id"]), note: "  " })))
+    const noNote = await api.runtime.runPromise(Effect.either(returnHeldMoney(FINANCE, { heldPaymentId: HeldPaymentId.make(String(h["id"])), note: "  " })))
     expect(noNote._tag === "Left" && noNote.left._tag).toBe("AdminInvalidInput")
     // FINANCE, logged in to the back-office, sees it in Held payments and returns it there.
     const finance = await new AdminBrowser(api.url).login({ email: FINANCE.email, password: FINANCE_PASSWORD })
@@ -249,7 +257,7 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     await held(c, "RETURNED")
     expect(b2cTo(c.buyer.phone).map((b) => b.amount)).toEqual([5_000])
     // Decided once: a second return is refused, nothing sent twice.
-    const twice = await api.runtime.runPromise(Effect.either(returnHeldMoney(FINANCE, { heldPaymentId: String(h["id"]), note: "again" })))
+    const twice = await api.runtime.runPromise(Effect.either(returnHeldMoney(FINANCE, { heldPaymentId: HeldPaymentId.make(String(h["id"])), note: "again" })))
     expect(twice._tag === "Left" && twice.left._tag).toBe("AdminIllegalChange")
     expect(await db.sql`select decided_by from held_payments where id = ${h["id"]}`).toEqual([{ decided_by: FINANCE.id }])
     const [audit] = await db.sql`select action, actor_id, reason from audit_log where entity_id = ${h["id"]}`
