@@ -2,8 +2,8 @@ import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
 /**
- * The tests StrykerJS runs against each mutant of domain/ (npm run test:mutation): the pure domain
- * tests only. They need no database, so there is no global setup; properties run fewer cases
+ * The tests StrykerJS runs against each mutant (npm run test:mutation): the pure tests only (the
+ * domain's, and money out's disbursement arithmetic). They need no database, so there is no global setup; properties run fewer cases
  * (tests/support/fast-check-capped.ts).
  */
 export default defineConfig({
@@ -11,7 +11,7 @@ export default defineConfig({
     alias: [{ find: /^fast-check$/, replacement: fileURLToPath(new URL("./tests/support/fast-check-capped.ts", import.meta.url)) }]
   },
   test: {
-    include: ["tests/domain/**/*.test.ts"],
+    include: ["tests/domain/**/*.test.ts", "tests/payouts/disbursement.test.ts"],
     // One worker that keeps modules loaded between runs: a mutant is a runtime switch, not a new file.
     pool: "threads",
     poolOptions: { threads: { singleThread: true } },

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest"
 import { isBalanced } from "../../domain/ledger.js"
 import * as M from "../../domain/money.js"
 import {
+  hasB2CRail,
+  payableAccount,
   payoutDisbursement,
   payoutInstruction,
   payoutSettledPosting,
@@ -61,5 +63,39 @@ describe("money out by M-Pesa (whole shillings)", () => {
     expect(payoutInstruction("B2C", "254711000001", undefined)).toEqual({ channel: "B2C", phone: "254711000001" })
     expect(payoutInstruction("TILL", "5123456", undefined)).toEqual({ channel: "B2B_TILL", till: "5123456" })
     expect(payoutInstruction("PAYBILL", "400200", "ACC-9")).toEqual({ channel: "B2B_PAYBILL", paybill: "400200", accountRef: "ACC-9" })
+    expect(payoutInstruction("PAYBILL", "400200", undefined)).toEqual({ channel: "B2B_PAYBILL", paybill: "400200", accountRef: "" })
+  })
+
+  // Mutation testing of this file (npm run test:mutation) found these unpinned.
+  it("only KES has a B2C rail: TZS and UGX payouts wait for a human", () => {
+    expect([hasB2CRail("KES"), hasB2CRail("TZS"), hasB2CRail("UGX")]).toEqual([true, false, false])
+  })
+
+  it("each payee kind is paid from its own payable: sellers', affiliates', riders' (shipping)", () => {
+    expect(payableAccount("SELLER", "sto_1")).toBe("seller_payable:sto_1")
+    expect(payableAccount("AFFILIATE", "usr_a")).toBe("affiliate_payable:usr_a")
+    expect(payableAccount("RIDER", "usr_r")).toBe("shipping_payable:usr_r")
+  })
+
+  it("worked example: a KES 2,125 payout to a rider and a KES 999.99 refund, posting by posting", () => {
+    expect(payoutSettledPosting("RIDER", "usr_r", M.kes(2_125), "pay_7")).toEqual({
+      kind: "PAYOUT",
+      reference: "pay_7",
+      memo: "payout by M-Pesa B2C to rider usr_r",
+      entries: [
+        { account: "shipping_payable:usr_r", amount: M.kes(2_125) },
+        { account: "mpesa_clearing", amount: M.kes(-2_125) }
+      ]
+    })
+    expect(refundSettledPosting("usr_b", M.make(999_99, "KES"), M.kes(1_000), "rfd_7")).toEqual({
+      kind: "PAYOUT",
+      reference: "rfd_7",
+      memo: "refund by M-Pesa B2C to buyer usr_b",
+      entries: [
+        { account: "refunds_payable:usr_b", amount: M.make(999_99, "KES") },
+        { account: "platform_rounding", amount: M.make(1, "KES") },
+        { account: "mpesa_clearing", amount: M.kes(-1_000) }
+      ]
+    })
   })
 })
