@@ -42,6 +42,8 @@ export const HeldPaymentId = id("HeldPaymentId")
 export type HeldPaymentId = typeof HeldPaymentId.Type
 export const StkRequestId = id("StkRequestId")
 export type StkRequestId = typeof StkRequestId.Type
+export const CommissionId = id("CommissionId")
+export type CommissionId = typeof CommissionId.Type
 export const AffiliateCode = id("AffiliateCode")
 export type AffiliateCode = typeof AffiliateCode.Type
 

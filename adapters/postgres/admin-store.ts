@@ -24,7 +24,7 @@ import type {
 } from "../../application/admin/admin.port.js"
 import type { AdminRole } from "../../application/admin/admin-roles.js"
 import type { StoreKycState, VerificationState } from "../../domain/catalogue.js"
-import type { BrandId, ProductId, StoreId } from "../../domain/ids.js"
+import type { BrandId, CommissionId, OrderId, PayoutBatchId, PayoutId, ProductId, StoreId, UserId } from "../../domain/ids.js"
 import type { IncentiveEffect } from "../../domain/incentives.js"
 import type { Currency, Money } from "../../domain/money.js"
 import { PromotionEligibility } from "./checkout-store.js"
@@ -442,10 +442,10 @@ export const AdminStoreLive = Layer.effect(
             db,
             (sql) => sql<
               Array<{
-                id: string
-                order_id: string
-                store_id: string
-                affiliate_user_id: string
+                id: CommissionId
+                order_id: OrderId
+                store_id: StoreId
+                affiliate_user_id: UserId
                 currency: string
                 amount: number
                 state: CommissionRecord["state"]
@@ -474,7 +474,7 @@ export const AdminStoreLive = Layer.effect(
           // only payouts selected after the commission was approved carry it (the rule markCommissionsPaid follows)
           const rows = yield* q(
             db,
-            (sql) => sql<Array<{ id: string; batch_id: string; status: string; amount: number }>>`
+            (sql) => sql<Array<{ id: PayoutId; batch_id: PayoutBatchId; status: string; amount: number }>>`
             select p.id, p.batch_id, p.status, p.amount from payouts p join payout_batches b on b.id = p.batch_id
              where p.payee_kind = 'AFFILIATE' and p.payee_id = ${affiliateUserId} and p.currency = ${amount.currency} and p.status in ('PENDING', 'SUBMITTED')
                and exists (select 1 from commissions c where c.id = ${commissionId} and c.updated_at <= b.created_at)

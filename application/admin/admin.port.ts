@@ -3,7 +3,7 @@
  * lock in the current UnitOfWork transaction, so two reviewers deciding the same record serialize
  * and the second one sees the first one's outcome.
  */
-import type { BrandId, ProductId, StoreId } from "../../domain/ids.js"
+import type { BrandId, CommissionId, OrderId, PayoutId, ProductId, StoreId, UserId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { CommissionState } from "../../domain/commission.js"
 import type { Effect, Option } from "effect"
@@ -128,10 +128,10 @@ export interface PayoutBatchRecord {
 }
 
 export interface CommissionRecord {
-  readonly id: string
-  readonly orderId: string
-  readonly storeId: string
-  readonly affiliateUserId: string
+  readonly id: CommissionId
+  readonly orderId: OrderId
+  readonly storeId: StoreId
+  readonly affiliateUserId: UserId
   readonly amount: Money
   readonly state: CommissionState
 }
@@ -211,19 +211,19 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
     readonly lockPayoutBatch: (id: string) => Effect.Effect<Option.Option<PayoutBatchRecord>, StoreUnavailable>
     readonly approvePayoutBatch: (id: string, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
 
-    readonly lockCommission: (id: string) => Effect.Effect<Option.Option<CommissionRecord>, StoreUnavailable>
-    readonly rejectCommission: (id: string, reason: string, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly lockCommission: (id: CommissionId) => Effect.Effect<Option.Option<CommissionRecord>, StoreUnavailable>
+    readonly rejectCommission: (id: CommissionId, reason: string, at: number) => Effect.Effect<void, StoreUnavailable>
     /**
      * Takes `amount` out of the affiliate's payout not yet sent (PENDING) in that currency; a payout left
      * below `minimum` leaves its batch (the balance carries over). "IN_FLIGHT" when a payout to the
      * affiliate is SUBMITTED (it cannot be pulled back), else what happened to the batch.
      */
     readonly pullFromPendingPayout: (
-      commissionId: string,
-      affiliateUserId: string,
+      commissionId: CommissionId,
+      affiliateUserId: UserId,
       amount: Money,
       minimum: Money | undefined
-    ) => Effect.Effect<"IN_FLIGHT" | { readonly payoutId: string; readonly remaining: number } | undefined, StoreUnavailable>
+    ) => Effect.Effect<"IN_FLIGHT" | { readonly payoutId: PayoutId; readonly remaining: number } | undefined, StoreUnavailable>
 
     readonly findAdminByEmail: (email: string) => Effect.Effect<Option.Option<AdminUserRecord>, StoreUnavailable>
     readonly countAdmins: () => Effect.Effect<number, StoreUnavailable>

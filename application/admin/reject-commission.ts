@@ -9,6 +9,7 @@
 import { Clock, Effect, Either } from "effect"
 import { DEFAULT_PAYOUT_MINIMUMS, transitionCommission } from "../../domain/commission.js"
 import { commissionReversalPosting } from "../../domain/ledger.js"
+import type { CommissionId } from "../../domain/ids.js"
 import { format } from "../../domain/money.js"
 import { OrderStore } from "../orders/order.port.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
@@ -18,7 +19,7 @@ import type { AdminActor } from "./admin-roles.js"
 import { AdminStore } from "./admin.port.js"
 import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
 
-export const rejectCommissionForFraud = (actor: AdminActor, cmd: { readonly commissionId: string; readonly reason: string }) =>
+export const rejectCommissionForFraud = (actor: AdminActor, cmd: { readonly commissionId: CommissionId; readonly reason: string }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "commissions.reject")
     const reason = yield* requiredText(cmd.reason, "a reason")

@@ -8,7 +8,7 @@ import { returnHeldMoney } from "../../application/admin/held-money.js"
 import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import { refundException, resolveException, retryException } from "../../application/admin/work-exceptions.js"
 import { readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
-import { HeldPaymentId } from "../../domain/ids.js"
+import { CommissionId, HeldPaymentId } from "../../domain/ids.js"
 import type { BackofficeContext } from "../actions.js"
 import { money } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
@@ -216,9 +216,11 @@ export const commissionsResource = (ctx: BackofficeContext): ResourceWithOptions
         fields: [{ name: "reason", label: "Why (required, kept in the audit log)", type: "textarea" }],
         when: (p) => p["state"] === "APPROVED",
         run: (actor, payload, id) =>
-          Effect.as(
-            rejectCommissionForFraud(actor, { commissionId: id ?? "", reason: text(payload, "reason") ?? "" }),
-            "Commission rejected: the amount is back with the seller"
+          Effect.flatMap(recordIdAs(CommissionId, id, "commission"), (commissionId) =>
+            Effect.as(
+              rejectCommissionForFraud(actor, { commissionId, reason: text(payload, "reason") ?? "" }),
+              "Commission rejected: the amount is back with the seller"
+            )
           )
       })
     }

@@ -13,10 +13,11 @@ import type { CartStore } from "../../application/cart/cart.port.js"
 import type { CatalogueReader } from "../../application/catalogue/catalogue.port.js"
 import { WireOrderId } from "../../adapters/http/wire.js"
 import { FormError, recordIdAs } from "../../backoffice/actions.js"
-import { BrandId, CheckoutId, HeldPaymentId, OrderId, PayoutBatchId, PayoutId, ProductId, RefundId, StkRequestId } from "../../domain/ids.js"
+import { BrandId, CheckoutId, CommissionId, HeldPaymentId, OrderId, PayoutBatchId, PayoutId, ProductId, RefundId, StkRequestId } from "../../domain/ids.js"
 import type { PaymentStore } from "../../application/payments/payment.port.js"
 import { pollPush } from "../../application/payments/reconcile.js"
 import { returnHeldMoney } from "../../application/admin/held-money.js"
+import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import type { DisbursementStore } from "../../application/payouts-execution/disbursement.port.js"
 import { requestRefund, startPayoutBatch, submitPayout } from "../../application/payouts-execution/execute.js"
 import type { AdminStore } from "../../application/admin/admin.port.js"
@@ -107,6 +108,20 @@ describe("ports speak branded ids", () => {
       // @ts-expect-error an undecoded back-office record id is not a HeldPaymentId
       void returnHeldMoney(actor, { heldPaymentId: "hld_1", note: "x" })
       return [pollPush(StkRequestId.make("stk_1")), returnHeldMoney(actor, { heldPaymentId: held, note: "x" })]
+    }
+    expect(typeof compileOnly).toBe("function")
+  })
+
+  it("commissions take a CommissionId, their affiliate a UserId (tsc)", () => {
+    const compileOnly = (admin: Context.Tag.Service<typeof AdminStore>, actor: AdminActor) => {
+      const commissionId = CommissionId.make("com_1")
+      // @ts-expect-error a PayoutId is not a CommissionId
+      void admin.lockCommission(PayoutId.make("pay_1"))
+      // @ts-expect-error an OrderId is not a CommissionId
+      void admin.rejectCommission(OrderId.make("ord_1"), "x", 0)
+      // @ts-expect-error an undecoded back-office record id is not a CommissionId
+      void rejectCommissionForFraud(actor, { commissionId: "com_1", reason: "x" })
+      return [admin.lockCommission(commissionId), rejectCommissionForFraud(actor, { commissionId, reason: "x" })]
     }
     expect(typeof compileOnly).toBe("function")
   })

@@ -5,7 +5,7 @@
  * B2C -> Result -> SUCCEEDED, every account balanced and the seller paid exactly base − fee −
  * commission whatever incentives the buyer had. Then the unhappy paths.
  */
-import { OrderId, UserId } from "../../domain/ids.js"
+import { CommissionId, OrderId, UserId } from "../../domain/ids.js"
 import { createHmac } from "node:crypto"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -282,7 +282,7 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     const batchId = created._tag === "Some" ? created.value.batchId : ""
     expect(await db.sql`select amount from payouts where batch_id = ${batchId} and payee_id = ${affiliate.id}`).toEqual([{ amount: 1_150_00 }])
     const [c] = await db.sql`select id from commissions where order_id = ${o.orderId}`
-    const commissionId = String(c!["id"])
+    const commissionId = CommissionId.make(String(c!["id"]))
     const auditor: AdminActor = { id: "adm_auditor_fraud", email: "auditor-fraud@amana.test", role: "AUDITOR" }
     const refused = await api.runtime.runPromise(Effect.either(rejectCommissionForFraud(auditor, { commissionId, reason: "x" })))
     expect(refused._tag === "Left" && refused.left._tag).toBe("AdminForbidden")
