@@ -8,30 +8,14 @@ import { Effect } from "effect"
 import { OrderId, UserId } from "../../domain/ids.js"
 import { assignRiderByHand } from "../../application/fulfilment/dispatch-order.js"
 import { resolveDispute } from "../../application/fulfilment/disputes.js"
+import { OrderState } from "../../domain/order.js"
 import { FormError, readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
 import type { BackofficeContext } from "../actions.js"
 import { money } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
 import type { Read } from "../read-model.js"
 
-const ORDER_STATES = [
-  "PENDING_PAYMENT",
-  "PAID",
-  "CANCELLED_BY_USER",
-  "PAYMENT_FAILED",
-  "EXPIRED",
-  "ACCEPTED",
-  "CANCELLED",
-  "DISPATCHED",
-  "PICKED_UP",
-  "IN_TRANSIT",
-  "DELIVERED",
-  "DELIVERY_FAILED",
-  "RETURNED",
-  "REFUNDED",
-  "COMPLETED",
-  "DISPUTED"
-]
+const ORDER_STATES = OrderState.literals
 
 const receipt = async (read: Read, orderId: string) => {
   const [snap] = await read(
