@@ -7,6 +7,8 @@ export default defineConfig({
     include: ["tests/**/*.test.ts"],
     // builds the migrated template database each test file clones (tests/support/test-database.ts)
     globalSetup: ["tests/support/global-setup.ts"],
+    // and each file its own rate-limit namespace within the run's
+    setupFiles: ["tests/support/per-file-namespace.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000
   }
