@@ -193,3 +193,18 @@ export const newBuyer = async (sql: Sql) => {
   await insertUser(sql, { id, phone, roles: ["BUYER"] })
   return { id: UserId.make(id), phone, token: await sessionFor(sql, id) }
 }
+
+/**
+ * A new buyer checks out one basket of `seedShop`'s shop (KES 1,200 − 10% promotion + KES 250
+ * shipping = KES 1,330 charged), with a fresh Idempotency-Key under `label`.
+ */
+export const checkoutOneBasket = async (api: { readonly url: string }, sql: Sql, shop: Awaited<ReturnType<typeof seedShop>>, label: string) => {
+  const buyer = await newBuyer(sql)
+  const placed = await call(api, "POST", "/api/v1/checkouts", {
+    token: buyer.token,
+    headers: { "idempotency-key": `${label}-${++n}-${buyer.id}` },
+    body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 1 }] }
+  })
+  if (placed.status !== 201) throw new Error(`checkout refused: ${placed.status} ${JSON.stringify(placed.body)}`)
+  return { buyer, checkoutId: placed.body.checkoutId as string, orderId: placed.body.orders[0].orderId as string, charge: placed.body.charge.amount as number }
+}

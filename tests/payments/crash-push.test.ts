@@ -11,7 +11,7 @@ import { resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { sweepUnrecordedPushes } from "../../application/payments/reconcile.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, drainOutbox, newBuyer, seedShop, startApi } from "../api/support.js"
+import { call, checkoutOneBasket, drainOutbox, seedShop, startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
 
 const db = useTestDatabase()
@@ -28,17 +28,8 @@ afterAll(async () => {
 
 /** Starting a second process with the whole platform takes a while on a busy machine. */
 const CHILD_TIMEOUT_MS = 180_000
-let k = 0
-const checkout = async () => {
-  const buyer = await newBuyer(db.sql)
-  const placed = await call(api, "POST", "/api/v1/checkouts", {
-    token: buyer.token,
-    headers: { "idempotency-key": `crash-${++k}-${buyer.id}` },
-    body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 1 }] }
-  })
-  expect(placed.status).toBe(201)
-  return { buyer, checkoutId: placed.body.checkoutId as string }
-}
+/** A buyer with a fresh checkout for one basket (KES 1,330 charged). */
+const checkout = () => checkoutOneBasket(api, db.sql, shop, "crash")
 
 /** Ask for the push in another process that dies the moment Daraja has accepted it. */
 const pushAndDie = (c: Awaited<ReturnType<typeof checkout>>) =>

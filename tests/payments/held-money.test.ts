@@ -17,7 +17,7 @@ import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { hashPassword } from "../../backoffice/password.js"
 import { AdminBrowser } from "../support/admin-browser.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, newBuyer, seedShop } from "../api/support.js"
+import { call, checkoutOneBasket, seedShop } from "../api/support.js"
 import { balance, eventually, startPlatform, waitForState } from "../fulfilment/support.js"
 import type { Platform } from "../fulfilment/support.js"
 import { HeldPaymentId } from "../../domain/ids.js"
@@ -37,18 +37,10 @@ afterAll(async () => {
   await api?.close()
 })
 
-let k = 0
-/** One basket: KES 1,200 − 10% promotion + KES 250 shipping = KES 1,330. */
 const checkout = async () => {
-  const buyer = await newBuyer(db.sql)
-  const placed = await call(api, "POST", "/api/v1/checkouts", {
-    token: buyer.token,
-    headers: { "idempotency-key": `held-${++k}-${buyer.id}` },
-    body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 1 }] }
-  })
-  expect(placed.status, JSON.stringify(placed.body)).toBe(201)
-  expect(placed.body.charge.amount).toBe(1_330_00)
-  return { buyer, checkoutId: placed.body.checkoutId as string, orderId: placed.body.orders[0].orderId as string }
+  const c = await checkoutOneBasket(api, db.sql, shop, "held")
+  expect(c.charge).toBe(1_330_00)
+  return c
 }
 type Checkout = Awaited<ReturnType<typeof checkout>>
 

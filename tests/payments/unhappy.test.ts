@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { expireUnpaidOrders } from "../../application/orders/transition-order.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, drainOutbox, newBuyer, seedShop, startApi } from "../api/support.js"
+import { call, checkoutOneBasket, drainOutbox, seedShop, startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
 import { DARAJA_PATHS, envelope } from "../fakes/daraja-server.js"
 
@@ -23,18 +23,8 @@ afterAll(async () => {
   await api?.close()
 })
 
-let k = 0
-/** A buyer with a fresh checkout for one basket (KES 1,200 − 10% promotion + KES 250 shipping = KES 1,330). */
-const checkout = async () => {
-  const buyer = await newBuyer(db.sql)
-  const placed = await call(api, "POST", "/api/v1/checkouts", {
-    token: buyer.token,
-    headers: { "idempotency-key": `unhappy-${++k}-${buyer.id}` },
-    body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 1 }] }
-  })
-  expect(placed.status).toBe(201)
-  return { buyer, checkoutId: placed.body.checkoutId as string, orderId: placed.body.orders[0].orderId as string, charge: placed.body.charge.amount as number }
-}
+/** A buyer with a fresh checkout for one basket (KES 1,330 charged). */
+const checkout = () => checkoutOneBasket(api, db.sql, shop, "unhappy")
 
 const pay = async (c: Awaited<ReturnType<typeof checkout>>) => {
   const res = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
