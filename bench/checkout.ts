@@ -4,7 +4,7 @@
  * Targets (issue 3): at 32 clients, checkouts/s >= 15% of pgbench TPS, p99 < 50 ms.
  */
 import { Effect, ManagedRuntime } from "effect"
-import { UserId } from "../domain/ids.js"
+import { LocationId, UserId, VariantId } from "../domain/ids.js"
 import { placeCheckout } from "../application/checkout/place-checkout.js"
 import { persistenceLayer } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
@@ -33,10 +33,10 @@ try {
     idempotencyKey: `bench-${i}`,
     // Two sellers per cart, like a real social-commerce basket.
     items: [
-      { variantId: `var_${i % PRODUCTS}`, quantity: 1 + (i % 3) },
-      { variantId: `var_${(i * 7 + 3) % PRODUCTS}`, quantity: 1 }
+      { variantId: VariantId.make(`var_${i % PRODUCTS}`), quantity: 1 + (i % 3) },
+      { variantId: VariantId.make(`var_${(i * 7 + 3) % PRODUCTS}`), quantity: 1 }
     ],
-    destination: "KE-047-westlands",
+    destination: LocationId.make("KE-047-westlands"),
     payerPhone: "254708374149"
   })
   // Warm-up: JIT, prepared statements, caches.

@@ -6,7 +6,7 @@
  *   incentives: update ... set uses = uses + 1 where uses < global_limit
  * No row back means someone else got there first; the transaction rolls back whole.
  */
-import type { CheckoutId, OrderId, StoreId, UserId } from "../../domain/ids.js"
+import type { CheckoutId, OrderId, StoreId, UserId, VariantId } from "../../domain/ids.js"
 import { createHash } from "node:crypto"
 import { Effect, Either, Layer, Option, Ref, Schema } from "effect"
 import { CheckoutStore } from "../../application/checkout/checkout.port.js"
@@ -172,7 +172,7 @@ export const CheckoutStoreLive = Layer.effect(
             db,
             (sql) => sql<
               Array<{
-                variant_id: string
+                variant_id: VariantId
                 sku: string
                 weight_grams: number
                 price_override: number | null
@@ -205,7 +205,7 @@ export const CheckoutStoreLive = Layer.effect(
               join products p on p.id = v.product_id
               join stores s on s.id = p.store_id
               left join brands b on b.id = p.brand_id
-             where v.id = any(${variantIds as Array<string>})`
+             where v.id = any(${variantIds as ReadonlyArray<string> as Array<string>})`
           ),
           (rows) =>
             rows.map((r): CatalogueItem => {

@@ -19,7 +19,7 @@ import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import type { DuplicateCheckout, IncentiveExhausted, OutOfStock } from "./checkout.errors.js"
 
 export interface CatalogueItem {
-  readonly variantId: string
+  readonly variantId: VariantId
   readonly sku: string
   readonly weightGrams: number
   readonly unitPrice: Money
@@ -34,7 +34,7 @@ export interface CatalogueItem {
 /** A catalogue item as the pricing domain sees a cart line (the cart preview and the checkout share it). */
 export const checkoutLine = (c: CatalogueItem, quantity: number): CheckoutLine => ({
   productId: c.product.id,
-  variantId: c.variantId as CheckoutLine["variantId"],
+  variantId: c.variantId,
   storeId: c.product.storeId,
   categoryId: c.product.categoryId,
   title: c.product.title,
@@ -117,7 +117,7 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
       key: string,
       fingerprint: string
     ) => Effect.Effect<Option.Option<{ readonly sameRequest: boolean; readonly summary: CheckoutSummary }>, StoreUnavailable>
-    readonly loadCatalogue: (variantIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<CatalogueItem>, StoreUnavailable>
+    readonly loadCatalogue: (variantIds: ReadonlyArray<VariantId>) => Effect.Effect<ReadonlyArray<CatalogueItem>, StoreUnavailable>
     /** Live promotions (ACTIVE, in their window) with their usage so far, globally and by this buyer (none: a guest). */
     readonly loadPromotions: (buyerId: UserId | undefined, now: number) => Effect.Effect<ReadonlyArray<PromotionCandidate>, StoreUnavailable>
     readonly loadDiscountCode: (

@@ -9,7 +9,8 @@ import { sellability } from "../../domain/catalogue.js"
 import type { NotSellableReason } from "../../domain/catalogue.js"
 import { attribute } from "../../domain/commission.js"
 import type { UserId } from "../../domain/ids.js"
-import { CheckoutId, EpochMillis, LocationId, OrderId } from "../../domain/ids.js"
+import { CheckoutId, EpochMillis, OrderId } from "../../domain/ids.js"
+import type { LocationId, VariantId } from "../../domain/ids.js"
 import { defaultLoyaltyPolicy, DiscountCodeNotApplicable } from "../../domain/incentives.js"
 import type { LoyaltyPolicy } from "../../domain/incentives.js"
 import * as M from "../../domain/money.js"
@@ -32,8 +33,8 @@ import type { DuplicateCheckout, IncentiveExhausted } from "./checkout.errors.js
 export interface PlaceCheckout {
   readonly buyerId: UserId
   readonly idempotencyKey: string
-  readonly items: ReadonlyArray<{ readonly variantId: string; readonly quantity: number }>
-  readonly destination: string
+  readonly items: ReadonlyArray<{ readonly variantId: VariantId; readonly quantity: number }>
+  readonly destination: LocationId
   /** 2547XXXXXXXX: where the STK push will go */
   readonly payerPhone: string
   readonly discountCode?: string | undefined
@@ -67,7 +68,7 @@ export const fingerprintOf = (cmd: Omit<PlaceCheckout, "items"> & { readonly ite
 
 /** Merge repeated variants into one line each. */
 const mergeItems = (items: PlaceCheckout["items"]) => {
-  const merged = new Map<string, number>()
+  const merged = new Map<VariantId, number>()
   for (const i of items) merged.set(i.variantId, (merged.get(i.variantId) ?? 0) + i.quantity)
   return [...merged.entries()].map(([variantId, quantity]) => ({ variantId, quantity }))
 }
@@ -159,7 +160,7 @@ const placeNew = <E, R>(cmd: PlaceCheckout, fingerprint: string, settings: Check
     }
 
     if (cmd.discountCode && Option.isNone(code)) return yield* new UnknownDiscountCode({ discountCode: cmd.discountCode })
-    const destination = LocationId.make(cmd.destination)
+    const destination = cmd.destination
 
     const priced = priceCheckout({
       currency: settings.currency,

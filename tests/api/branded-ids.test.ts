@@ -51,6 +51,10 @@ describe("ports speak branded ids", () => {
       void carts.remove("cart_1", productId)
       // @ts-expect-error an OrderId is not a ProductId
       void catalogue.product(orderId)
+      // @ts-expect-error a ProductId is not a VariantId (checkout inputs are decoded at the edge)
+      void checkouts.loadCatalogue([productId])
+      // @ts-expect-error an undecoded string is not a VariantId
+      void checkouts.loadCatalogue(["var_1"])
       return orders.lock(orderId)
     }
     expect(typeof compileOnly).toBe("function")

@@ -3,7 +3,7 @@
  * events in the SAME transaction (one fails, nothing happens), roles are checked on the server,
  * incentive edits are new versions, refunds go through the order state machine.
  */
-import { ProductId, StoreId, UserId } from "../../domain/ids.js"
+import { LocationId, ProductId, StoreId, UserId, VariantId } from "../../domain/ids.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import fc from "fast-check"
 import { Effect, Either, Option } from "effect"
@@ -189,8 +189,8 @@ describe("promotions are versioned, never edited in place", () => {
         placeCheckout({
           buyerId: UserId.make("usr_demo_buyer"),
           idempotencyKey: "uc-promo-1",
-          items: [{ variantId: "prd_maasai_shuka_v1", quantity: 1 }],
-          destination: "KE-047",
+          items: [{ variantId: VariantId.make("prd_maasai_shuka_v1"), quantity: 1 }],
+          destination: LocationId.make("KE-047"),
           payerPhone: "254708374149"
         })
       )
@@ -244,8 +244,8 @@ describe("exceptions", () => {
         placeCheckout({
           buyerId: UserId.make("usr_demo_buyer"),
           idempotencyKey: "uc-refund-1",
-          items: [{ variantId: "prd_sisal_basket_v1", quantity: 1 }],
-          destination: "KE-047",
+          items: [{ variantId: VariantId.make("prd_sisal_basket_v1"), quantity: 1 }],
+          destination: LocationId.make("KE-047"),
           payerPhone: "254708374149"
         })
       )

@@ -4,7 +4,7 @@
  * read and are refused on the server when they try to write.
  */
 import type { OrderId } from "../../domain/ids.js"
-import { UserId } from "../../domain/ids.js"
+import { LocationId, UserId, VariantId } from "../../domain/ids.js"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import type { Browser } from "playwright-core"
 import { createAdminUser } from "../../application/admin/admin-accounts.js"
@@ -67,10 +67,10 @@ describe.skipIf(noBrowserReason !== undefined)(
           buyerId: UserId.make("usr_demo_buyer"),
           idempotencyKey: "bo-browser-1",
           items: [
-            { variantId: "prd_kitenge_dress_v1", quantity: 2 },
-            { variantId: "prd_sisal_basket_v1", quantity: 1 }
+            { variantId: VariantId.make("prd_kitenge_dress_v1"), quantity: 2 },
+            { variantId: VariantId.make("prd_sisal_basket_v1"), quantity: 1 }
           ],
-          destination: "KE-047",
+          destination: LocationId.make("KE-047"),
           payerPhone: "254708374149"
         })
       )

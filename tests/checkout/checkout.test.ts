@@ -9,6 +9,7 @@ import { placeCheckout } from "../../application/checkout/place-checkout.js"
 import { insertDiscountCode, insertPromotion } from "../../adapters/postgres/seed.js"
 import { sha256 } from "../../adapters/postgres/checkout-store.js"
 import { canonicalJson } from "../../domain/snapshot.js"
+import { VariantId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { attempt, checkoutCommand, newBuyer, runtimeFor, seedWorld } from "../support/world.js"
 import type { WorldRuntime } from "../support/world.js"
@@ -65,7 +66,7 @@ describe("checkout (Postgres)", () => {
     expect(again).toEqual(first)
     const [{ n }] = (await db.sql`select count(*)::int as n from checkouts where buyer_id = ${buyer}`) as unknown as [{ n: number }]
     expect(n).toBe(1)
-    const other = await attempt(runtime, placeCheckout({ ...cmd, items: [{ variantId: "var_basket", quantity: 2 }] }))
+    const other = await attempt(runtime, placeCheckout({ ...cmd, items: [{ variantId: VariantId.make("var_basket"), quantity: 2 }] }))
     expect(Either.isLeft(other) && other.left._tag).toBe("IdempotencyKeyReused")
   })
 

@@ -2,7 +2,7 @@
  * A small commerce world for use-case tests: buyers, two verified stores with stock, a Nairobi zone
  * (KES 300 flat, free over KES 5,000), and a runtime over the file's test database.
  */
-import { UserId } from "../../domain/ids.js"
+import { LocationId, UserId, VariantId } from "../../domain/ids.js"
 import type { Layer } from "effect"
 import { Effect, ManagedRuntime } from "effect"
 import type { Sql } from "../../adapters/postgres/database.js"
@@ -41,11 +41,19 @@ export const newBuyer = async (sql: Sql, i: number = ++n) => {
   return UserId.make(id)
 }
 
-export const checkoutCommand = (buyerId: UserId, items: PlaceCheckout["items"], extra: Partial<PlaceCheckout> = {}): PlaceCheckout => ({
+/** Items as tests write them: plain strings, branded here as the HTTP edge would decode them. */
+export type TestItems = ReadonlyArray<{ readonly variantId: string; readonly quantity: number }>
+export const itemsOf = (items: TestItems): PlaceCheckout["items"] => items.map((i) => ({ variantId: VariantId.make(i.variantId), quantity: i.quantity }))
+
+export const checkoutCommand = (
+  buyerId: UserId,
+  items: TestItems,
+  { destination, ...extra }: Partial<Omit<PlaceCheckout, "destination">> & { readonly destination?: string } = {}
+): PlaceCheckout => ({
   buyerId,
   idempotencyKey: uniq("idem"),
-  items,
-  destination: "KE-047-westlands",
+  items: itemsOf(items),
+  destination: LocationId.make(destination ?? "KE-047-westlands"),
   payerPhone: "254708374149",
   ...extra
 })

@@ -11,7 +11,7 @@ import { hasBadText } from "../edge.js"
 import { endpoint, header, me } from "../endpoint.js"
 import { NotFoundRoute, RequestInvalid } from "../problems.js"
 import { sameSecret } from "../../system/secrets.js"
-import { CheckoutIdParam, Id, Instant, Money, Phone, State } from "../wire.js"
+import { CheckoutIdParam, Instant, Money, Phone, State, WireLocationId, WireVariantId } from "../wire.js"
 
 const Payment = Schema.Struct({
   paymentId: Schema.String,
@@ -72,12 +72,14 @@ export const checkoutRoutes = [
     auth: "required",
     headers: [{ name: "Idempotency-Key", required: true, description: "a unique key per checkout attempt; retries reuse it" }],
     body: Schema.Struct({
-      destination: Id.annotations({ description: "location id: a pickup point, market, town or county" }),
+      destination: WireLocationId.annotations({ description: "location id: a pickup point, market, town or county" }),
       payerPhone: Schema.optional(Phone),
       discountCode: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(32))),
       loyaltyPoints: Schema.optional(Schema.Int.pipe(Schema.between(0, 1_000_000))),
       affiliateCode: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(32))),
-      items: Schema.optional(Schema.Array(Schema.Struct({ variantId: Id, quantity: Schema.Int.pipe(Schema.between(1, 99)) })).pipe(Schema.maxItems(50)))
+      items: Schema.optional(
+        Schema.Array(Schema.Struct({ variantId: WireVariantId, quantity: Schema.Int.pipe(Schema.between(1, 99)) })).pipe(Schema.maxItems(50))
+      )
     }),
     status: 201,
     response: Checkout,
