@@ -10,6 +10,7 @@ import { ScryptPasswordHasherLive } from "../backoffice/password.js"
 import { B2CCallbackUrlsFromEnv, MpesaCallbackSecretFromEnv } from "../adapters/daraja/b2c-callback-urls.js"
 import { PaymentGatewayFromEnv } from "../adapters/daraja/layer.js"
 import { AdminStoreLive } from "../adapters/postgres/admin-store.js"
+import { AuditLogLive } from "../adapters/postgres/audit-log.js"
 import { AuthStoreLive } from "../adapters/postgres/auth-store.js"
 import { BuyerOrderStoreLive } from "../adapters/postgres/buyer-order-store.js"
 import { CartStoreLive } from "../adapters/postgres/cart-store.js"
@@ -21,6 +22,7 @@ import { DisbursementStoreLive } from "../adapters/postgres/disbursement-store.j
 import { ExceptionQueueLive } from "../adapters/postgres/exception-queue.js"
 import { FulfilmentStoreLive, MessageStatusStoreLive, NotificationDirectoryLive } from "../adapters/postgres/fulfilment-store.js"
 import { DevInboxPostgresLive, SentMessageStorePostgresLive } from "../adapters/postgres/notification-store.js"
+import { LoyaltyStoreLive } from "../adapters/postgres/loyalty-store.js"
 import { OrderStoreLive } from "../adapters/postgres/order-store.js"
 import { PaymentStoreLive } from "../adapters/postgres/payment-store.js"
 import { PayoutStoreLive } from "../adapters/postgres/payout-store.js"
@@ -37,13 +39,21 @@ import { notifierLayerFromEnv } from "./notifier-from-env.js"
 
 /** The persistence-backed ports over one pool. */
 export const persistenceLayer = (pool: Sql) =>
-  Layer.mergeAll(UnitOfWorkLive, OutboxLive, CheckoutStoreLive, OrderStoreLive, PayoutStoreLive, AdminStoreLive).pipe(
+  Layer.mergeAll(UnitOfWorkLive, OutboxLive, CheckoutStoreLive, OrderStoreLive, PayoutStoreLive, AdminStoreLive, AuditLogLive).pipe(
     Layer.provideMerge(DatabaseFromPool(pool)),
     Layer.provideMerge(IdsLive)
   )
 
 /** The REST API's stores. */
-export const apiStoresLayer = Layer.mergeAll(AuthStoreLive, CatalogueReaderLive, CartStoreLive, PaymentStoreLive, BuyerOrderStoreLive, SellerStoreLive)
+export const apiStoresLayer = Layer.mergeAll(
+  AuthStoreLive,
+  CatalogueReaderLive,
+  CartStoreLive,
+  PaymentStoreLive,
+  BuyerOrderStoreLive,
+  SellerStoreLive,
+  LoyaltyStoreLive
+)
 
 /** Notifier from the environment (WhatsApp when WHATSAPP_TOKEN is set); the dev inbox (reader) is always there for GET /dev/messages. */
 export const notificationsLayer = Layer.merge(notifierLayerFromEnv(DevInboxPostgresLive), DevInboxPostgresLive).pipe(

@@ -6,7 +6,6 @@
  * The key lives only in this process, so whoever can rewrite the chain and its head inside the
  * database (a superuser, a restored dump) cannot make anchors that verify; "verify chain" checks both.
  */
-import { createHmac } from "node:crypto"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { AdminStore } from "../../application/admin/admin.port.js"
 import type { CommissionRecord } from "../../application/admin/admin.port.js"
@@ -29,16 +28,12 @@ import type { IncentiveEffect } from "../../domain/incentives.js"
 import type { Currency, Money } from "../../domain/money.js"
 import { PromotionEligibility } from "./checkout-store.js"
 import { Schema } from "effect"
-import { Database, DbError } from "./database.js"
-import { q, unavailable } from "./unit-of-work.js"
+import { Database } from "./database.js"
+import { q } from "./unit-of-work.js"
 import { OUTBOX_MAX_ATTEMPTS, OUTBOX_TASK } from "./unit-of-work.js"
-import { requiredSecret } from "../system/secrets.js"
+import { appendAudit, AuditAnchorKeyConfig, auditAnchorMac } from "./audit-log.js"
 
-/** The audit anchors' key: never in the database. Outside a world-facing deployment a development stand-in. */
-export const AuditAnchorKeyConfig = requiredSecret("AUDIT_ANCHOR_KEY", () => "amana-dev-audit-anchor-key")
-
-/** The anchor of audit entry `seq` whose chain hash is `hash`. */
-export const auditAnchorMac = (key: string, seq: number, hash: string): string => createHmac("sha256", key).update(`${seq}:${hash}`).digest("hex")
+export { AuditAnchorKeyConfig, auditAnchorMac }
 
 /**
  * The first entry the anchors do not vouch for (undefined: all are). The first entry with a valid
@@ -128,26 +123,7 @@ export const AdminStoreLive = Layer.effect(
       })
 
     return {
-      audit: (e) =>
-        // one transaction for the entry and its anchor (the caller's, when it has one)
-        Effect.flatMap(db.inTransaction, (inside) => {
-          const write = Effect.gen(function* () {
-            const rows = yield* q(
-              db,
-              (sql) => sql<Array<{ seq: number; hash: string }>>`
-              insert into audit_log (actor_kind, actor_id, actor_role, action, entity, entity_id, before, after, reason)
-              values (${e.actorKind}, ${e.actorId}, ${e.actorRole}, ${e.action}, ${e.entity}, ${e.entityId},
-                      ${e.before === null || e.before === undefined ? null : sql.json(json(e.before))},
-                      ${e.after === null || e.after === undefined ? null : sql.json(json(e.after))}, ${e.reason})
-              returning seq, hash`
-            )
-            const row = rows[0]
-            if (row === undefined) return 0
-            yield* q(db, (sql) => sql`insert into audit_anchors (seq, mac) values (${row.seq}, ${auditAnchorMac(anchorKey, row.seq, row.hash)})`)
-            return row.seq
-          })
-          return inside ? write : db.transaction(write).pipe(Effect.mapError((e) => (e instanceof DbError ? unavailable(e) : e)))
-        }),
+      audit: appendAudit(db, anchorKey),
 
       lockSeller: (storeId) =>
         Effect.map(

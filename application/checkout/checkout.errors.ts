@@ -62,3 +62,27 @@ export class ChargeAboveMpesaLimit extends Data.TaggedError("ChargeAboveMpesaLim
     return `this checkout comes to ${M.format(this.charge)}, more than the ${M.format(this.limit)} M-Pesa accepts in one payment; split the cart into smaller checkouts`
   }
 }
+
+/** A checkout that was paid (or is being fulfilled) is not cancelled here: the order's own cancellation and refund rules apply. */
+export class CheckoutAlreadyPaid extends Data.TaggedError("CheckoutAlreadyPaid")<{ readonly checkoutId: string }> {
+  readonly code = "CHECKOUT.ALREADY_PAID"
+  override get message() {
+    return `checkout ${this.checkoutId} is paid and cannot be cancelled; a paid order is cancelled by the seller (with a full refund) or disputed after delivery`
+  }
+}
+
+/** A checkout that ended some other way (its payment window closed) has nothing left to cancel. */
+export class CheckoutNotCancellable extends Data.TaggedError("CheckoutNotCancellable")<{ readonly checkoutId: string; readonly state: string }> {
+  readonly code = "CHECKOUT.NOT_CANCELLABLE"
+  override get message() {
+    return `checkout ${this.checkoutId} cannot be cancelled: it is ${this.state.toLowerCase().replaceAll("_", " ")} (its stock, incentives and points are already released)`
+  }
+}
+
+/** An M-Pesa prompt may still be answered on the phone: cancel it there (or wait) rather than race the payment. */
+export class CancelWhilePaying extends Data.TaggedError("CancelWhilePaying")<{ readonly checkoutId: string; readonly retryAfterMs: number }> {
+  readonly code = "CHECKOUT.PAYMENT_IN_PROGRESS"
+  override get message() {
+    return `an M-Pesa prompt for checkout ${this.checkoutId} may still be answered on the phone: decline it there, or try again in ${Math.ceil(this.retryAfterMs / 1000)} s`
+  }
+}

@@ -1,6 +1,7 @@
 /** Checkout, its payment by M-Pesa STK push, and Daraja's callback. */
 import { Effect, Redacted, Schema } from "effect"
 import { checkoutCart } from "../../../application/cart/checkout-cart.js"
+import { cancelCheckout } from "../../../application/checkout/cancel-checkout.js"
 import { viewCheckout } from "../../../application/checkout/view-checkout.js"
 import { recordCallback } from "../../../application/payments/reconcile.js"
 import { requestPayment } from "../../../application/payments/request-payment.js"
@@ -143,6 +144,19 @@ export const checkoutRoutes = [
         phone: body.phone,
         callbackUrl: `${ctx.config.publicBaseUrl}${callbackPath(Redacted.value(ctx.config.callbackSecret))}`
       })
+  }),
+  endpoint({
+    method: "post",
+    path: "/api/v1/checkouts/:id/cancel",
+    tag: "Checkout",
+    summary: "Cancel an unpaid checkout: its stock, incentives and loyalty points are released at once",
+    description:
+      "Idempotent: a checkout already cancelled answers as it stands. A paid checkout is 409 CHECKOUT.ALREADY_PAID, an expired one 409 CHECKOUT.NOT_CANCELLABLE. While an M-Pesa prompt may still be answered on the phone (90 s after the push) it is 409 CHECKOUT.PAYMENT_IN_PROGRESS with Retry-After: decline the prompt, or wait. Money M-Pesa confirms later for a cancelled checkout is held and sent back (heldMoney).",
+    auth: "required",
+    params: CheckoutIdParam,
+    response: Checkout,
+    errors: [400, 401, 404, 409, 429, 503],
+    handler: ({ params, ctx }) => cancelCheckout({ checkoutId: params.id, buyerId: me(ctx).user.id })
   }),
   endpoint({
     method: "post",

@@ -1,6 +1,7 @@
-/** The buyer's orders: list, detail (snapshot, state, timeline), confirm receipt, dispute. */
+/** The buyer's orders: list, detail (snapshot, state, timeline), confirm receipt, dispute; and their loyalty points. */
 import { Effect, Schema } from "effect"
 import { confirmReceipt, listMyOrders, myOrder, openDispute } from "../../../application/buyer-orders/buyer-orders.js"
+import { viewLoyalty } from "../../../application/loyalty/view-loyalty.js"
 import { endpoint, me } from "../endpoint.js"
 import { OrderIdParam, Instant, Money, Paging, State } from "../wire.js"
 
@@ -20,12 +21,44 @@ export const OrderDetail = Schema.Struct({
   timeline: Schema.Array(Schema.Struct({ at: Instant, from: Schema.optional(State), to: State, actor: Schema.String, reason: Schema.optional(Schema.String) }))
 }).annotations({ identifier: "OrderDetail" })
 
+const LoyaltyEntry = Schema.Struct({
+  id: Schema.String,
+  points: Schema.Int.annotations({ description: "positive: earned or given back; negative: redeemed or reversed" }),
+  reason: Schema.Literal("EARNED", "REDEEMED", "REDEMPTION_REVERSED", "EARNING_REVERSED", "ADJUSTED"),
+  orderId: Schema.optional(Schema.String),
+  checkoutId: Schema.optional(Schema.String),
+  note: Schema.optional(Schema.String),
+  at: Instant
+}).annotations({ identifier: "LoyaltyEntry" })
+
+const Loyalty = Schema.Struct({
+  balance: Schema.Int.annotations({
+    description: "points available now (points redeemed by an unpaid checkout are already taken; cancelling it gives them back)"
+  }),
+  pointValue: Money.annotations({ description: "what one point takes off at checkout" }),
+  earnPer: Money.annotations({ description: "one point is earned per this much merchandise paid, when the order completes" }),
+  redemptionCapBps: Schema.Int.annotations({ description: "points pay at most this share (basis points) of what remains after promotion and code" }),
+  total: Schema.Int.annotations({ description: "entries in the whole history" }),
+  items: Schema.Array(LoyaltyEntry)
+}).annotations({ identifier: "Loyalty" })
+
 const detail = (o: Schema.Schema.Type<typeof OrderDetail> & { buyerId?: string }) => {
   const { buyerId: _buyerId, ...rest } = o
   return rest
 }
 
 export const orderRoutes = [
+  endpoint({
+    method: "get",
+    path: "/api/v1/me/loyalty",
+    tag: "Orders",
+    summary: "The buyer's loyalty points: balance and history, newest first",
+    auth: "required",
+    query: Paging,
+    response: Loyalty,
+    errors: [400, 401],
+    handler: ({ query, ctx }) => viewLoyalty(me(ctx).user.id, query)
+  }),
   endpoint({
     method: "get",
     path: "/api/v1/orders",
