@@ -8,6 +8,7 @@ import { OrderId, PayoutBatchId, PayoutId, RefundId, StkRequestId } from "../dom
 import { refundReturnedOrder } from "../application/fulfilment/delivery-status.js"
 import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../application/fulfilment/sla.js"
 import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/notify-order.js"
+import { notifyRiderOfJob } from "../application/notifications/notify-rider.js"
 import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
 import { pollPush, reconcileCallback, sweepUnrecordedPushes } from "../application/payments/reconcile.js"
 import { selectWeeklyPayoutBatch } from "../application/payouts/select-payout-batch.js"
@@ -85,6 +86,7 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   // Fulfilment and money out: notifications, merchant webhooks, SLA timers, refunds, payouts.
   { name: "notify.buyer", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("buyer", e) },
   { name: "notify.seller", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("seller", e) },
+  { name: "notify.rider", on: ["ORDER_DISPATCHED"], handle: notifyRiderOfJob },
   { name: "webhooks.enqueue", on: WEBHOOK_SOURCE_EVENTS, handle: (e) => enqueueMerchantWebhook({ ...e, occurredAt: e.occurredAt.getTime() }) },
   {
     name: "fulfilment.sla-timers",

@@ -14,7 +14,7 @@ import { makePool } from "../adapters/postgres/database.js"
 import { MigrationError } from "../adapters/postgres/migrate.js"
 import { prepareDatabase } from "../adapters/postgres/prepare.js"
 import { DatabaseSetupError } from "../adapters/postgres/setup-error.js"
-import { seedDemo, seedFulfilmentDemo } from "../adapters/postgres/seed.js"
+import { seedDemo, seedFulfilmentDemo, seedsDemo } from "../adapters/postgres/seed.js"
 import { startWorker } from "../adapters/postgres/worker.js"
 import { crontab, handlers, tasks } from "./event-handlers.js"
 import { startServer } from "./http.js"
@@ -34,11 +34,11 @@ const main = async () => {
   log("database ready", database.dataDir !== undefined ? { embedded: true, dataDir: database.dataDir, runsAs } : { embedded: false, runsAs })
   if (database.applied.length > 0) log("migrations applied", { applied: database.applied })
   const pool = makePool(database.runtimeUrl, { max: Number(process.env["DB_POOL_MAX"] ?? 20), applicationName: `amana-${role}` })
-  if (!production || process.env["SEED_DEMO"] === "1") {
+  if (seedsDemo(process.env)) {
     await seedDemo(pool)
     await seedFulfilmentDemo(pool)
     log("demo data seeded")
-  }
+  } else log("starting with an empty marketplace (no demo data: SEED_DEMO)")
   const runtime = makePlatformRuntime(pool)
   // Build every adapter now: a missing or weak secret (adapters/system/secrets.ts) stops the start, naming its variable.
   await runtime.runtime()

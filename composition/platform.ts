@@ -25,6 +25,8 @@ import { DevInboxPostgresLive, SentMessageStorePostgresLive } from "../adapters/
 import { LoyaltyStoreLive } from "../adapters/postgres/loyalty-store.js"
 import { OrderStoreLive } from "../adapters/postgres/order-store.js"
 import { PaymentStoreLive } from "../adapters/postgres/payment-store.js"
+import { PlatformSettingsStoreLive } from "../adapters/postgres/platform-settings-store.js"
+import { RiderJobDirectoryLive } from "../adapters/postgres/rider-job-directory.js"
 import { PayoutStoreLive } from "../adapters/postgres/payout-store.js"
 import { SellerStoreLive } from "../adapters/postgres/seller-store.js"
 import { OutboxLive, UnitOfWorkLive } from "../adapters/postgres/unit-of-work.js"
@@ -39,7 +41,7 @@ import { notifierLayerFromEnv } from "./notifier-from-env.js"
 
 /** The persistence-backed ports over one pool. */
 export const persistenceLayer = (pool: Sql) =>
-  Layer.mergeAll(UnitOfWorkLive, OutboxLive, CheckoutStoreLive, OrderStoreLive, PayoutStoreLive, AdminStoreLive, AuditLogLive).pipe(
+  Layer.mergeAll(UnitOfWorkLive, OutboxLive, CheckoutStoreLive, OrderStoreLive, PayoutStoreLive, AdminStoreLive, AuditLogLive, PlatformSettingsStoreLive).pipe(
     Layer.provideMerge(DatabaseFromPool(pool)),
     Layer.provideMerge(IdsLive)
   )
@@ -65,6 +67,7 @@ export const fulfilmentLayer = Layer.mergeAll(
   FulfilmentStoreLive,
   ExceptionQueueLive,
   NotificationDirectoryLive,
+  RiderJobDirectoryLive,
   MessageStatusStoreLive,
   WebhookStoreLive,
   DisbursementStoreLive,

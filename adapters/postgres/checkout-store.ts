@@ -48,14 +48,12 @@ const decodedRule = (key: string, eligibility: unknown, effect: unknown) => {
   return rule
 }
 
-const SHIPPING_CACHE_MS = 30_000
-
 export const CheckoutStoreLive = Layer.effect(
   CheckoutStore,
   Effect.gen(function* () {
     const db = yield* Database
-    // Geography and zones change rarely: cache them briefly rather than reading ~300 rows per checkout.
-    const shippingCache = yield* Ref.make<Option.Option<{ at: number; value: { geography: Geography; zones: ReadonlyArray<Zone> } }>>(Option.none())
+    // Geography and zones change rarely: cache them (per settings revision) rather than reading ~300 rows per checkout.
+    const shippingCache = yield* Ref.make<Option.Option<{ revision: string; value: { geography: Geography; zones: ReadonlyArray<Zone> } }>>(Option.none())
 
     // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
     const getSummary = (checkoutId: CheckoutId) =>
@@ -123,7 +121,7 @@ export const CheckoutStoreLive = Layer.effect(
             active: boolean
           }>
         >`
-        select id, zone_id, kind, currency, amount, base_amount, per_kg_amount, threshold_amount, active from shipping_rates`
+        select id, zone_id, kind, currency, amount, base_amount, per_kg_amount, threshold_amount, active from shipping_rates where active`
       )
       const geography = Either.getOrThrowWith(
         makeGeography(
@@ -376,11 +374,14 @@ export const CheckoutStoreLive = Layer.effect(
 
       loadShipping: () =>
         Effect.gen(function* () {
-          const now = Date.now()
+          // One tiny read per checkout: any change to the tree, zones, coverage or rates bumps the
+          // revision (db/migrations/0063), so a change made in the back-office applies to the next checkout.
+          const [head] = yield* q(db, (sql) => sql<Array<{ revision: string }>>`select revision::text from shipping_settings`)
+          const revision = head?.revision ?? ""
           const cached = yield* Ref.get(shippingCache)
-          if (Option.isSome(cached) && now - cached.value.at < SHIPPING_CACHE_MS) return cached.value.value
+          if (Option.isSome(cached) && cached.value.revision === revision) return cached.value.value
           const fresh = yield* loadShippingFresh
-          yield* Ref.set(shippingCache, Option.some({ at: now, value: fresh }))
+          yield* Ref.set(shippingCache, Option.some({ revision, value: fresh }))
           return fresh
         }),
 

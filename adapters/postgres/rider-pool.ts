@@ -1,6 +1,6 @@
 /**
- * The in-house rider pool: ACTIVE riders (users with the RIDER role and a riders row) serving the
- * order's zone (rider_zones, or their home zone), chosen by application/riders/assignment.ts (least
+ * The in-house rider pool: ACTIVE riders who are ONLINE (users with the RIDER role and a riders row;
+ * a rider goes online or offline with PUT /api/v1/rider/availability) serving the order's zone (rider_zones, or their home zone), chosen by application/riders/assignment.ts (least
  * loaded, best score, smallest id). The chosen rider's row is locked for the rest of the transaction,
  * so two dispatches racing for the last free slot serialize.
  */
@@ -21,7 +21,7 @@ export const makeRiderPool = Effect.gen(function* () {
         db,
         (sql) => sql<Array<RiderStatsRow>>`
         ${sql.unsafe(riderStatsSql)}
-         where r.status = 'ACTIVE' and u.status = 'ACTIVE' and 'RIDER' = any(u.roles)
+         where r.status = 'ACTIVE' and r.availability = 'ONLINE' and u.status = 'ACTIVE' and 'RIDER' = any(u.roles)
            and ${req.riderUserId !== undefined ? sql`r.user_id = ${req.riderUserId}` : sql`(r.zone_id = ${req.zoneId} or exists (select 1 from rider_zones z where z.rider_user_id = r.user_id and z.zone_id = ${req.zoneId}))`}
          group by r.user_id, u.display_name, u.phone`
       )
@@ -39,9 +39,9 @@ export const makeRiderPool = Effect.gen(function* () {
           zoneId: req.zoneId,
           detail:
             req.riderUserId !== undefined
-              ? `${req.riderUserId} is not an active rider`
+              ? `${req.riderUserId} is not an active rider who is online`
               : candidates.length === 0
-                ? "no active rider serves this zone"
+                ? "no active rider who is online serves this zone"
                 : `every rider is busy (${MAX_LIVE_JOBS} live jobs) or already failed this order`
         })
       const row = rows.find((r) => r.rider_user_id === chosen.riderUserId)!

@@ -197,8 +197,19 @@ export const seedDemo = async (sql: Sql, now: Date = new Date()) => {
 /** Demo riders and service levels for `npm start` (idempotent), so an order can be walked to COMPLETED by hand. */
 export const seedFulfilmentDemo = async (sql: Sql) => {
   await insertUser(sql, { id: "usr_demo_rider", phone: "254722000111", roles: ["RIDER"], displayName: "Otieno (demo rider)" })
-  await sql`insert into riders (user_id, zone_id, status, vehicle) values ('usr_demo_rider', 'zone_nairobi', 'ACTIVE', 'motorbike') on conflict do nothing`
+  await sql`insert into riders (user_id, zone_id, status, vehicle, availability) values ('usr_demo_rider', 'zone_nairobi', 'ACTIVE', 'MOTORBIKE', 'ONLINE') on conflict do nothing`
   await sql`insert into rider_zones (rider_user_id, zone_id) values ('usr_demo_rider', 'zone_nairobi') on conflict do nothing`
   await sql`insert into zone_slas (zone_id, dispatch_within_minutes, deliver_within_minutes, compensation_points)
             values ('zone_nairobi', 240, 360, 100), ('zone_mombasa', 480, 1440, 100) on conflict do nothing`
+  await sql`insert into zone_sla_versions (zone_id, version, dispatch_within_minutes, deliver_within_minutes, compensation_points, effective_from)
+            select zone_id, version, dispatch_within_minutes, deliver_within_minutes, compensation_points, now() from zone_slas
+             where zone_id in ('zone_nairobi', 'zone_mombasa') on conflict do nothing`
 }
+
+/**
+ * The demo world (a store, products, zones, a buyer, a rider...) is seeded in development unless
+ * SEED_DEMO=0, and in production only with SEED_DEMO=1. Without it the marketplace starts empty:
+ * only the geography reference data from the migrations, and the first back-office admin.
+ */
+export const seedsDemo = (env: Readonly<Record<string, string | undefined>>): boolean =>
+  env["SEED_DEMO"] === "1" || (env["SEED_DEMO"] !== "0" && env["NODE_ENV"] !== "production")

@@ -26,6 +26,10 @@ export type Capability =
   | "admins.manage"
   | "users.read"
   | "users.sessions.revoke"
+  | "users.manage"
+  | "settings.read"
+  | "settings.manage"
+  | "riders.manage"
 
 const READ_EVERYTHING: ReadonlyArray<Capability> = [
   "catalogue.read",
@@ -35,7 +39,8 @@ const READ_EVERYTHING: ReadonlyArray<Capability> = [
   "payouts.read",
   "audit.read",
   "admins.read",
-  "users.read"
+  "users.read",
+  "settings.read"
 ]
 
 /**
@@ -53,7 +58,10 @@ export const grants: { readonly [R in AdminRole]: ReadonlyArray<Capability> } = 
     "payouts.approve",
     "commissions.reject",
     "admins.manage",
-    "users.sessions.revoke"
+    "users.sessions.revoke",
+    "users.manage",
+    "settings.manage",
+    "riders.manage"
   ],
   CATALOG_REVIEWER: ["catalogue.read", "catalogue.review", "sellers.review", "audit.read"],
   FINANCE: [

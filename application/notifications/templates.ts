@@ -60,6 +60,12 @@ export const templates: { readonly [T in MessageTemplate]: TemplateDefinition } 
     params: ["order number", "reason"],
     body: "Order {{1}} has been cancelled: {{2}}. Any payment is refunded in full."
   },
+  // To the rider when a job is assigned: where to collect and where to deliver (the recipient's phone
+  // goes only to the rider the job belongs to, and only while it does).
+  rider_job: {
+    params: ["order number", "pickup", "seller phone", "drop-off", "recipient phone"],
+    body: "New Amana job for order {{1}}. Pick up at {{2}} (seller {{3}}). Deliver to {{4}} (recipient {{5}}). Open your jobs in Amana to start."
+  },
   payment_failed: {
     params: ["order number", "reason"],
     body: "Payment for order {{1}} did not go through ({{2}}). You can try again within 12 hours of checkout."

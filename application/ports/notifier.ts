@@ -17,6 +17,7 @@ export type MessageTemplate =
   | "order_refunded"
   | "order_cancelled"
   | "payment_failed"
+  | "rider_job"
 
 export interface OutboundMessage {
   /** 2547XXXXXXXX. */

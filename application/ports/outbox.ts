@@ -8,7 +8,8 @@ import type { StoreUnavailable } from "./unit-of-work.js"
 
 export interface DomainEvent {
   readonly type: string
-  readonly aggregateType: "ORDER" | "CHECKOUT" | "PAYMENT" | "PRODUCT" | "STORE" | "PAYOUT" | "EXCEPTION" | "PROMOTION" | "DISCOUNT_CODE" | "BRAND"
+  readonly aggregateType:
+    "ORDER" | "CHECKOUT" | "PAYMENT" | "PRODUCT" | "STORE" | "PAYOUT" | "EXCEPTION" | "PROMOTION" | "DISCOUNT_CODE" | "BRAND" | "USER" | "RIDER"
   readonly aggregateId: string
   readonly payload: Readonly<Record<string, unknown>>
 }

@@ -86,6 +86,7 @@ const examples = (): Record<string, unknown> => ({
   "put /api/v1/seller/products/:id/commission": { commissionRateBps: 500 },
   "put /api/v1/seller/inventory/:id": { onHand: 10 },
   "post /api/v1/seller/orders/:id/reject": { reason: "sold out" },
+  "put /api/v1/rider/availability": { availability: "ONLINE" },
   "post /api/v1/payments/mpesa/callback/:secret": {
     Body: { stkCallback: { MerchantRequestID: "1", CheckoutRequestID: "ws_CO_1", ResultCode: 1032, ResultDesc: "Request cancelled by user" } }
   }

@@ -122,7 +122,7 @@ export const waitForState = (sql: Sql, orderId: string, state: string) =>
 /** A rider (user with the RIDER role) serving a zone. */
 export const seedRider = async (sql: Sql, id: string, phone: string, zoneId: string, name: string) => {
   await insertUser(sql, { id, phone, roles: ["RIDER"], displayName: name })
-  await sql`insert into riders (user_id, zone_id, status) values (${id}, ${zoneId}, 'ACTIVE') on conflict do nothing`
+  await sql`insert into riders (user_id, zone_id, status, availability) values (${id}, ${zoneId}, 'ACTIVE', 'ONLINE') on conflict do nothing`
   await sql`insert into rider_zones (rider_user_id, zone_id) values (${id}, ${zoneId}) on conflict do nothing`
 }
 

@@ -4,6 +4,7 @@
  *   GET  /api/v1/rider/jobs                    the rider's live jobs
  *   POST /api/v1/rider/jobs/:id/status         PICKED_UP | IN_TRANSIT | DELIVERED (handover code) | FAILED_ATTEMPT (reason)
  *   GET  /api/v1/rider/scorecard               the rider's own scorecard
+ *   PUT  /api/v1/rider/availability            ONLINE (take jobs) or OFFLINE
  *   GET  /api/v1/rider/earnings                shipping earned per delivered order, payouts, balance owed
  *   POST /api/v1/seller/orders/:id/dispatch    parcel ready: a rider (or the partner) is assigned
  *   POST /api/v1/seller/orders/:id/return      parcel back after a failed delivery: RETURNED, then refunded
@@ -30,6 +31,7 @@ import { recordWhatsAppWebhook } from "../../../application/notifications/whatsa
 import { recordB2CCallback } from "../../../application/payouts-execution/execute.js"
 import type { B2CCallbackKind } from "../../../application/payouts-execution/disbursement.port.js"
 import { riderEarnings } from "../../../application/riders/earnings.js"
+import { setRiderAvailability } from "../../../application/riders/onboard-rider.js"
 import { riderScorecards } from "../../../application/riders/scorecards.js"
 import { registerWebhook, removeWebhook, webhookLog } from "../../../application/webhooks/merchant-webhooks.js"
 import { decodeB2CResult } from "../../daraja/callbacks.js"
@@ -112,6 +114,9 @@ const RiderEarnings = Schema.Struct({
   payouts: Schema.Array(Schema.Struct({ payoutId: Schema.String, amount: Money, status: Schema.String, createdAt: Instant }))
 }).annotations({ identifier: "RiderEarnings" })
 
+const Availability = Schema.Literal("ONLINE", "OFFLINE")
+export const RiderAvailabilityBody = Schema.Struct({ availability: Availability }).annotations({ identifier: "RiderAvailability" })
+
 const rider = (ctx: RequestContext) => {
   const u = me(ctx).user
   return { id: u.id, roles: u.roles }
@@ -169,6 +174,18 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
     response: RiderEarnings,
     errors: [401, 403],
     handler: ({ ctx }) => riderEarnings(rider(ctx))
+  }),
+  endpoint({
+    method: "put",
+    path: "/api/v1/rider/availability",
+    tag: "Riders",
+    summary: "Go ONLINE (take jobs) or OFFLINE: only online riders are offered jobs",
+    description: "Setting the value it already has changes nothing (`changed: false`). A new rider starts OFFLINE.",
+    auth: "required",
+    body: RiderAvailabilityBody,
+    response: Schema.Struct({ availability: Availability, changed: Schema.Boolean }),
+    errors: [400, 401, 403],
+    handler: ({ body, ctx }) => setRiderAvailability(rider(ctx), body.availability)
   }),
   endpoint({
     method: "post",
