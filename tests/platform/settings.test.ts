@@ -3,7 +3,7 @@
  * SLAs, locations, categories, brands, user standing and riders. Each change is audited; an AUDITOR
  * changes nothing; and a placed order never changes when the settings behind it do.
  */
-import { LocationId, RateId, UserId, ZoneId } from "../../domain/ids.js"
+import { LocationId, RateId, UserId, VariantId, ZoneId } from "../../domain/ids.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Effect, Either, Option } from "effect"
 import { bootstrapFirstAdmin, createAdminUser } from "../../application/admin/admin-accounts.js"
@@ -43,6 +43,7 @@ const refusal = async <A, E>(effect: Effect.Effect<A, E, unknown>) => {
   if (Either.isRight(outcome)) throw new Error(`expected a refusal, got ${JSON.stringify(outcome.right)}`)
   return outcome.left as { readonly _tag: string; readonly message: string }
 }
+const SHUKA = [{ variantId: VariantId.make("prd_maasai_shuka_v1"), quantity: 1 }]
 const kes = (amount: number) => ({ amount, currency: "KES" as const })
 
 beforeAll(async () => {
@@ -75,8 +76,8 @@ describe("zones, coverage, rates and SLAs", () => {
       placeCheckout({
         buyerId: UserId.make("usr_demo_buyer"),
         idempotencyKey: "settings-kisumu-1",
-        items: [{ variantId: "prd_maasai_shuka_v1", quantity: 1 }],
-        destination: "KE-042",
+        items: SHUKA,
+        destination: LocationId.make("KE-042"),
         payerPhone: "254708374149"
       })
     )
@@ -120,8 +121,8 @@ describe("placed orders never change when the settings behind them do", () => {
       placeCheckout({
         buyerId: UserId.make("usr_demo_buyer"),
         idempotencyKey: "settings-versions-1",
-        items: [{ variantId: "prd_maasai_shuka_v1", quantity: 1 }],
-        destination: "KE-047-westlands",
+        items: SHUKA,
+        destination: LocationId.make("KE-047-westlands"),
         payerPhone: "254708374149"
       })
     )
@@ -178,7 +179,7 @@ describe("placed orders never change when the settings behind them do", () => {
       placeCheckout({
         buyerId: UserId.make("usr_demo_buyer"),
         idempotencyKey: "settings-versions-2",
-        items: [{ variantId: "prd_maasai_shuka_v1", quantity: 1 }],
+        items: SHUKA,
         destination: locationId,
         payerPhone: "254708374149"
       })
@@ -191,8 +192,8 @@ describe("placed orders never change when the settings behind them do", () => {
       placeCheckout({
         buyerId: UserId.make("usr_demo_buyer"),
         idempotencyKey: "settings-versions-3",
-        items: [{ variantId: "prd_maasai_shuka_v1", quantity: 1 }],
-        destination: "KE-047-sarit-centre-locker",
+        items: SHUKA,
+        destination: LocationId.make("KE-047-sarit-centre-locker"),
         payerPhone: "254708374149"
       })
     )
