@@ -28,7 +28,10 @@ import { PaymentStoreLive } from "../adapters/postgres/payment-store.js"
 import { PlatformSettingsStoreLive } from "../adapters/postgres/platform-settings-store.js"
 import { RiderJobDirectoryLive } from "../adapters/postgres/rider-job-directory.js"
 import { PayoutStoreLive } from "../adapters/postgres/payout-store.js"
+import { OnboardingStoreLive } from "../adapters/postgres/onboarding-store.js"
 import { SellerStoreLive } from "../adapters/postgres/seller-store.js"
+import { StepUpCodesLive } from "../adapters/postgres/step-up-store.js"
+import { UploadStoreLive } from "../adapters/postgres/upload-store.js"
 import { OutboxLive, UnitOfWorkLive } from "../adapters/postgres/unit-of-work.js"
 import { WebhookStoreLive } from "../adapters/postgres/webhook-store.js"
 import { rateLimiterLayerFromEnv } from "../adapters/redis/rate-limiter-from-env.js"
@@ -38,6 +41,7 @@ import { EffectLoggerLive } from "../adapters/system/logging.js"
 import { WebhookTransportLive } from "../adapters/webhooks/transport.js"
 import { RiderDispatchFromEnv } from "./dispatch-from-env.js"
 import { notifierLayerFromEnv } from "./notifier-from-env.js"
+import { StorageFromEnv } from "./storage-from-env.js"
 
 /** The persistence-backed ports over one pool. */
 export const persistenceLayer = (pool: Sql) =>
@@ -54,7 +58,10 @@ export const apiStoresLayer = Layer.mergeAll(
   PaymentStoreLive,
   BuyerOrderStoreLive,
   SellerStoreLive,
-  LoyaltyStoreLive
+  LoyaltyStoreLive,
+  OnboardingStoreLive,
+  UploadStoreLive,
+  StepUpCodesLive
 )
 
 /** Notifier from the environment (WhatsApp when WHATSAPP_TOKEN is set); the dev inbox (reader) is always there for GET /dev/messages. */
@@ -97,7 +104,7 @@ export const LoginLimitsFromEnv = Layer.effect(
 export const platformLayer = (pool: Sql) =>
   // The PaymentGateway is chosen by MPESA_ENV (the simulator by default); the services share the pool and one HttpClient.
   // EffectLoggerLive: every Effect log line is JSON and redacted (adapters/system/logging.ts).
-  Layer.mergeAll(apiStoresLayer, notificationsLayer, PaymentGatewayFromEnv, fulfilmentLayer, LoginLimitsFromEnv, EffectLoggerLive).pipe(
+  Layer.mergeAll(apiStoresLayer, notificationsLayer, PaymentGatewayFromEnv, fulfilmentLayer, LoginLimitsFromEnv, StorageFromEnv, EffectLoggerLive).pipe(
     Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, ScryptPasswordHasherLive))
   )
 

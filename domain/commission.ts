@@ -184,13 +184,15 @@ export interface PayeeBalance {
   readonly payeeId: string
   readonly payeeKind: PayeeKind
   readonly approved: Money.Money
+  /** Not paid before this instant: the payee's destination changed recently (domain/store.ts PAYOUT_HOLD_MS). */
+  readonly heldUntil?: number | undefined
 }
 
 export interface PayoutBatch {
   readonly weekKey: string
   /** Sorted by currency, payeeId, then payeeKind; one entry per payee and currency. */
   readonly payouts: ReadonlyArray<PayeeBalance>
-  /** Balances below their currency's minimum (or not positive), kept for a later week; same order. */
+  /** Balances below their currency's minimum (or not positive), or held after a change of destination, kept for a later week; same order. */
   readonly carriedOver: ReadonlyArray<PayeeBalance>
 }
 
@@ -237,7 +239,12 @@ export const selectPayoutBatch = (input: {
   for (const b of input.balances) {
     const key = `${b.approved.currency}\u0000${b.payeeKind}\u0000${b.payeeId}`
     const seen = byPayee.get(key)
-    byPayee.set(key, seen === undefined ? b : { ...seen, approved: Money.add(seen.approved, b.approved) })
+    byPayee.set(
+      key,
+      seen === undefined
+        ? b
+        : { ...seen, approved: Money.add(seen.approved, b.approved), heldUntil: Math.max(seen.heldUntil ?? 0, b.heldUntil ?? 0) || undefined }
+    )
   }
   const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0)
   const ordered = [...byPayee.values()].sort(
@@ -245,7 +252,8 @@ export const selectPayoutBatch = (input: {
   )
   const [carriedOver, payouts] = Arr.partition(ordered, (b) => {
     const minimum = minimums[b.approved.currency]
-    return b.approved.amount > 0 && (minimum === undefined || Money.compare(b.approved, minimum) >= 0)
+    const held = b.heldUntil !== undefined && input.now < b.heldUntil
+    return !held && b.approved.amount > 0 && (minimum === undefined || Money.compare(b.approved, minimum) >= 0)
   })
   return Either.right({ weekKey, payouts, carriedOver })
 }

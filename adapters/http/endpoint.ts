@@ -24,10 +24,23 @@ export interface RequestContext {
   readonly session: Session | undefined
   /** the body as text, for endpoints that take it raw */
   readonly rawBody: string | undefined
+  /** the body as bytes, for endpoints that take a file (binaryBody) */
+  readonly rawBytes: Uint8Array | undefined
   readonly setHeader: (name: string, value: string) => void
 }
 
 export const NoInput = Schema.Struct({})
+
+export interface BinaryBody {
+  readonly maxBytes: number
+  /** what the OpenAPI document lists */
+  readonly contentTypes: ReadonlyArray<string>
+}
+export interface BinaryResponse {
+  readonly contentTypes: ReadonlyArray<string>
+}
+/** A file answered as itself (binaryResponse). */
+export const BinaryFile = Schema.Struct({ contentType: Schema.String, bytes: Schema.Uint8ArrayFromSelf })
 type AnySchema = Schema.Schema.AnyNoContext
 
 export interface HeaderDoc {
@@ -49,6 +62,10 @@ export interface EndpointSpec<PS extends AnySchema, QS extends AnySchema, BS ext
   readonly body?: BS
   /** the body is read as text and handed over raw (the Daraja callback) */
   readonly rawBody?: boolean
+  /** the body is a file, read as bytes (ctx.rawBytes) up to maxBytes, whatever its Content-Type */
+  readonly binaryBody?: BinaryBody
+  /** the answer is a file: the response Schema is BinaryFile and it is sent as its own bytes and type */
+  readonly binaryResponse?: BinaryResponse
   readonly headers?: ReadonlyArray<HeaderDoc>
   readonly status?: number
   readonly response: RS
@@ -74,6 +91,8 @@ export interface Endpoint {
   readonly query: AnySchema | undefined
   readonly body: AnySchema | undefined
   readonly rawBody: boolean
+  readonly binaryBody: BinaryBody | undefined
+  readonly binaryResponse: BinaryResponse | undefined
   readonly headers: ReadonlyArray<HeaderDoc>
   readonly status: number
   readonly response: AnySchema
@@ -112,6 +131,8 @@ export const endpoint = <
   query: spec.query,
   body: spec.body,
   rawBody: spec.rawBody ?? false,
+  binaryBody: spec.binaryBody,
+  binaryResponse: spec.binaryResponse,
   headers: spec.headers ?? [],
   status: spec.status ?? 200,
   response: spec.response,

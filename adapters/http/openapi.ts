@@ -45,8 +45,20 @@ export const openApiDocument = (endpoints: ReadonlyArray<Endpoint>, info: { read
       ...(e.rawBody && {
         requestBody: { required: true, content: { "application/json": { schema: { type: "object", description: "stored raw, as received" } } } }
       }),
+      ...(e.binaryBody && {
+        requestBody: {
+          required: true,
+          description: `the file's bytes (at most ${e.binaryBody.maxBytes} bytes)`,
+          content: Object.fromEntries(e.binaryBody.contentTypes.map((t) => [t, { schema: { type: "string", format: "binary" } }]))
+        }
+      }),
       responses: {
-        [String(e.status)]: { description: "OK", content: { "application/json": { schema: schemaOf(e.response) } } },
+        [String(e.status)]: {
+          description: "OK",
+          content: e.binaryResponse
+            ? Object.fromEntries(e.binaryResponse.contentTypes.map((t) => [t, { schema: { type: "string", format: "binary" } }]))
+            : { "application/json": { schema: schemaOf(e.response) } }
+        },
         ...Object.fromEntries(
           errors.map((s) => [String(s), { description: "problem details (RFC 9457)", content: { "application/problem+json": { schema: problemRef } } }])
         )

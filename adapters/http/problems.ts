@@ -33,6 +33,8 @@ const STATUS = {
   Forbidden: 403,
   NotASeller: 403,
   NotARider: 403,
+  OwnerOnly: 403,
+  StepUpCodeInvalid: 403,
   ForbiddenActor: 403,
   // what you asked for does not exist (or is not yours: the same answer)
   NotFoundRoute: 404,
@@ -44,6 +46,8 @@ const STATUS = {
   SellerProductNotFound: 404,
   SellerVariantNotFound: 404,
   JobNotFound: 404,
+  UploadNotFound: 404,
+  MemberNotFound: 404,
   // state conflicts
   IllegalTransition: 409,
   PaymentWindowClosed: 409,
@@ -64,6 +68,10 @@ const STATUS = {
   JobStatusRefused: 409,
   DisputeNotOpen: 409,
   NoCarrierAvailable: 409,
+  SlugTaken: 409,
+  AlreadyInAStore: 409,
+  KycNotSubmittable: 409,
+  LastOwner: 409,
   HandoverLocked: 423,
   // well-formed but not acceptable
   UnknownItem: 422,
@@ -85,6 +93,15 @@ const STATUS = {
   RejectionReasonRequired: 422,
   HandoverCodeRejected: 422,
   WebhookUrlRefused: 422,
+  SlugRefused: 422,
+  KycInvalid: 422,
+  StoreDetailsInvalid: 422,
+  UploadMalformed: 422,
+  UnknownUploads: 422,
+  // the upload itself
+  UploadEmpty: 400,
+  UploadTooLarge: 413,
+  UploadTypeRefused: 415,
   // slow down
   RateLimited: 429,
   // not the caller's fault
@@ -96,7 +113,8 @@ const STATUS = {
   PartnerSignatureInvalid: 401,
   GatewayUnavailable: 503,
   RateLimiterUnavailable: 503,
-  NotifierRetryLater: 503
+  NotifierRetryLater: 503,
+  StorageUnavailable: 503
 } as const satisfies Readonly<Record<string, number>>
 
 /** The errors the API knows how to answer: an endpoint may fail only with these (checked at compile time). */

@@ -85,9 +85,19 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
       config,
       session,
       rawBody: e.rawBody && typeof req.body === "string" ? req.body : undefined,
+      rawBytes: e.binaryBody !== undefined ? (Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array()) : undefined,
       setHeader: (name, value) => void res.setHeader(name, value)
     }
-    return yield* e.run({ params: req.params, query: req.query, body: e.rawBody ? undefined : req.body, ctx })
+    return yield* e.run({ params: req.params, query: req.query, body: e.rawBody || e.binaryBody !== undefined ? undefined : req.body, ctx })
   }).pipe(Effect.withSpan(route))
-  await runAndAnswer(runtime, res, program, (value) => (e.status === 204 ? void res.status(204).end() : void res.status(e.status).json(value)), route)
+  const answer = (value: unknown) => {
+    if (e.status === 204) return void res.status(204).end()
+    if (e.binaryResponse === undefined) return void res.status(e.status).json(value)
+    const file = value as { readonly contentType: string; readonly bytes: Uint8Array }
+    // a file of ours, never cached by a shared cache, never sniffed into another type
+    res.setHeader("Cache-Control", "private, no-store")
+    res.setHeader("Content-Disposition", "inline")
+    res.status(e.status).type(file.contentType).send(Buffer.from(file.bytes))
+  }
+  await runAndAnswer(runtime, res, program, answer, route)
 }

@@ -26,6 +26,7 @@ import { checkoutRoutes } from "./routes/checkout.js"
 import { devRoutes } from "./routes/dev.js"
 import { orderRoutes } from "./routes/orders.js"
 import { sellerRoutes } from "./routes/seller.js"
+import { onboardingRoutes } from "./routes/onboarding.js"
 import { fulfilmentEndpoints, mountFulfilmentWebhooks } from "./routes/fulfilment.js"
 
 export interface HttpOptions {
@@ -44,6 +45,7 @@ export const endpoints: ReadonlyArray<Endpoint> = [
   ...checkoutRoutes,
   ...orderRoutes,
   ...sellerRoutes,
+  ...onboardingRoutes,
   ...fulfilmentEndpoints,
   ...devRoutes
 ]
@@ -86,7 +88,10 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
   // NUL and invalid UTF-8 stop here, for every route (the back-office included).
   app.use(refuseBadUrlAndHeaders(sendProblem))
 
-  app.use(bodyLimit(MAX_BODY_BYTES))
+  // Files (binaryBody endpoints) have their own, larger, limit on their own route.
+  const fileRoutes = new Set(endpoints.filter((e) => e.binaryBody !== undefined).map((e) => e.path))
+  const jsonLimit = bodyLimit(MAX_BODY_BYTES)
+  app.use((req, res, next) => (fileRoutes.has(req.path) ? next() : jsonLimit(req, res, next)))
 
   app.get("/health", (_req, res) => {
     res.json({ status: "ok" })
@@ -106,7 +111,9 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
   for (const e of endpoints) {
     const handler = runEndpoint(runtime, config, e)
     const withBody = e.method === "post" || e.method === "put" || e.method === "patch"
-    if (withBody) app[e.method](e.path, e.rawBody ? text : json, cleanBody, handler)
+    if (withBody && e.binaryBody !== undefined)
+      app[e.method](e.path, bodyLimit(e.binaryBody.maxBytes), express.raw({ limit: e.binaryBody.maxBytes, type: () => true }), handler)
+    else if (withBody) app[e.method](e.path, e.rawBody ? text : json, cleanBody, handler)
     else app[e.method](e.path, handler)
   }
 

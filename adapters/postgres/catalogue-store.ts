@@ -1,7 +1,7 @@
 /**
  * CatalogueReader over PostgreSQL. "Sellable" is the domain's rule (domain/catalogue.ts
  * `sellability`) restated as a WHERE clause so the database can filter and page: store KYC VERIFIED,
- * product VERIFIED, brand VERIFIED when there is one, an active variant with stock available.
+ * product VERIFIED (and not archived), brand VERIFIED when there is one, an active variant with stock available.
  *
  * Search: Postgres full text in two configurations — 'simple' (words as typed: Swahili and
  * anything else) and 'english' (stemmed: "dresses" finds "dress") — plus pg_trgm word similarity
@@ -86,7 +86,7 @@ export const CatalogueReaderLive = Layer.effect(
                 select coalesce(sum(i.on_hand - i.reserved), 0)::int as available
                   from variants v join inventory i on i.variant_id = v.id where v.product_id = p.id and v.active
               ) st
-             where p.state = 'VERIFIED' and (p.brand_id is null or b.state = 'VERIFIED') and st.available > 0 and ${matches}
+             where p.state = 'VERIFIED' and p.archived_at is null and (p.brand_id is null or b.state = 'VERIFIED') and st.available > 0 and ${matches}
              order by ${score} desc, p.created_at desc, p.id
              limit ${limit} offset ${offset}`
         }),
@@ -103,7 +103,7 @@ export const CatalogueReaderLive = Layer.effect(
           select p.id, p.store_id, s.name as store_name, p.title, p.description, p.base_price as price, p.currency, p.media,
                  b.name as brand_name, b.state as brand_state, p.category_id, p.commission_rate_bps, 0 as available
             from products p join stores s on s.id = p.store_id left join brands b on b.id = p.brand_id
-           where p.id = ${productId} and p.state = 'VERIFIED' and s.kyc_state = 'VERIFIED'`
+           where p.id = ${productId} and p.state = 'VERIFIED' and p.archived_at is null and s.kyc_state = 'VERIFIED'`
         )
         const r = rows[0]
         if (!r) return Option.none()

@@ -194,7 +194,7 @@ export const CheckoutStoreLive = Layer.effect(
                 available: number
               }>
             >`
-            select v.id as variant_id, v.sku, v.weight_grams, v.price_override, v.active as variant_active,
+            select v.id as variant_id, v.sku, v.weight_grams, v.price_override, (v.active and p.archived_at is null) as variant_active,
                    p.id as product_id, p.store_id, p.brand_id, p.category_id, p.title, p.description, p.base_price, p.currency,
                    p.media, p.state, p.rejection_reason, p.commission_rate_bps,
                    b.name as brand_name, b.state as brand_state, b.rejection_reason as brand_reason, s.kyc_state,

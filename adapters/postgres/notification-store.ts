@@ -57,7 +57,9 @@ export const DevInboxPostgresLive: Layer.Layer<Notifier | DevInbox, never, Datab
           .pipe(Effect.mapError((e) => new NotifierRetryLater({ detail: `dev inbox: ${e.message}` })))
         const row = rows[0]
         if (row?.inserted)
-          yield* Effect.logInfo(`dev inbox -> ${message.to}: ${message.template === "login_code" ? renderText("login_code", ["******"]) : text}`)
+          yield* Effect.logInfo(
+            `dev inbox -> ${message.to}: ${message.template === "login_code" || message.template === "step_up_code" ? renderText(message.template, ["******"]) : text}`
+          )
         return { providerMessageId: row?.id ?? "dev.unknown", duplicate: row ? !row.inserted : false }
       })
 

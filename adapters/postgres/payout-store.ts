@@ -6,6 +6,7 @@
 import { Effect, Layer, Option } from "effect"
 import { PayoutStore } from "../../application/payouts/payout.port.js"
 import type { Currency } from "../../domain/money.js"
+import { PAYOUT_HOLD_MS } from "../../domain/store.js"
 import type { PayoutBatchId } from "../../domain/ids.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
@@ -19,7 +20,9 @@ export const PayoutStoreLive = Layer.effect(
         Effect.map(
           q(
             db,
-            (sql) => sql<Array<{ payee_kind: "SELLER" | "AFFILIATE" | "RIDER"; payee_id: string; currency: string; owed: number }>>`
+            (sql) => sql<
+              Array<{ payee_kind: "SELLER" | "AFFILIATE" | "RIDER"; payee_id: string; currency: string; owed: number; payout_method_changed_at: Date | null }>
+            >`
             with owed as (
               select case account when 'SELLER_PAYABLE' then 'SELLER' when 'AFFILIATE_PAYABLE' then 'AFFILIATE' else 'RIDER' end as payee_kind,
                      account_ref as payee_id, currency, -sum(amount)::bigint as owed
@@ -31,10 +34,17 @@ export const PayoutStoreLive = Layer.effect(
               select payee_kind, payee_id, currency, sum(amount)::bigint as amount from payouts
                where status in ('PENDING', 'SUBMITTED') group by 1, 2, 3
             )
-            select o.payee_kind, o.payee_id, o.currency, (o.owed - coalesce(f.amount, 0))::bigint as owed
-              from owed o left join in_flight f using (payee_kind, payee_id, currency)`
+            select o.payee_kind, o.payee_id, o.currency, (o.owed - coalesce(f.amount, 0))::bigint as owed, s.payout_method_changed_at
+              from owed o left join in_flight f using (payee_kind, payee_id, currency)
+              left join stores s on o.payee_kind = 'SELLER' and s.id = o.payee_id`
           ),
-          (rows) => rows.map((r) => ({ payeeKind: r.payee_kind, payeeId: r.payee_id, approved: { amount: r.owed, currency: r.currency.trim() as Currency } }))
+          (rows) =>
+            rows.map((r) => ({
+              payeeKind: r.payee_kind,
+              payeeId: r.payee_id,
+              approved: { amount: r.owed, currency: r.currency.trim() as Currency },
+              heldUntil: r.payout_method_changed_at === null ? undefined : r.payout_method_changed_at.getTime() + PAYOUT_HOLD_MS
+            }))
         ),
       createBatch: (weekKey, currency, payouts) =>
         Effect.gen(function* () {

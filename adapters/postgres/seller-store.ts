@@ -129,7 +129,10 @@ export const SellerStoreLive = Layer.effect(
         Effect.gen(function* () {
           const products = yield* q(
             db,
-            (sql) => sql<Array<ProductRow>>`select ${sql.unsafe(productColumns)} from products where store_id = ${storeId} order by created_at desc, id`
+            (sql) =>
+              sql<
+                Array<ProductRow>
+              >`select ${sql.unsafe(productColumns)} from products where store_id = ${storeId} and archived_at is null order by created_at desc, id`
           )
           const variants = yield* variantsOf(products.map((p) => p.id))
           return products.map((p) =>
@@ -142,7 +145,10 @@ export const SellerStoreLive = Layer.effect(
 
       loadListing: (productId) =>
         Effect.gen(function* () {
-          const rows = yield* q(db, (sql) => sql<Array<ProductRow>>`select ${sql.unsafe(productColumns)} from products where id = ${productId} for update`)
+          const rows = yield* q(
+            db,
+            (sql) => sql<Array<ProductRow>>`select ${sql.unsafe(productColumns)} from products where id = ${productId} and archived_at is null for update`
+          )
           const p = rows[0]
           if (!p) return Option.none()
           return Option.some(toListing(p, yield* variantsOf([p.id])))

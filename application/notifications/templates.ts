@@ -23,6 +23,11 @@ export const templates: { readonly [T in MessageTemplate]: TemplateDefinition } 
     params: ["code"],
     body: "Your Amana login code is {{1}}. It expires in 10 minutes."
   },
+  // Sent to a logged-in user's own phone to confirm a sensitive change (application/auth/step-up.ts).
+  step_up_code: {
+    params: ["code"],
+    body: "Your Amana code to change where your store is paid is {{1}}. It expires in 10 minutes. If you did not ask for it, do not share it and contact Amana."
+  },
   order_placed: {
     params: ["order number", "total"],
     body: "Order {{1}} for {{2}} has been placed. It is waiting for M-Pesa payment."

@@ -7,6 +7,7 @@ import type { Effect } from "effect"
 
 export type MessageTemplate =
   | "login_code"
+  | "step_up_code"
   | "order_placed"
   | "order_paid"
   | "order_accepted"

@@ -9,7 +9,7 @@ import type { StoreUnavailable } from "./unit-of-work.js"
 export interface DomainEvent {
   readonly type: string
   readonly aggregateType:
-    "ORDER" | "CHECKOUT" | "PAYMENT" | "PRODUCT" | "STORE" | "PAYOUT" | "EXCEPTION" | "PROMOTION" | "DISCOUNT_CODE" | "BRAND" | "USER" | "RIDER"
+    "ORDER" | "CHECKOUT" | "PAYMENT" | "PRODUCT" | "STORE" | "PAYOUT" | "EXCEPTION" | "PROMOTION" | "DISCOUNT_CODE" | "BRAND" | "USER" | "RIDER" | "UPLOAD"
   readonly aggregateId: string
   readonly payload: Readonly<Record<string, unknown>>
 }

@@ -15,18 +15,37 @@ import * as M from "../../domain/money.js"
 import type { Money } from "../../domain/money.js"
 import { schemaIssues } from "../../domain/schema-issues.js"
 import { decodeSnapshot } from "../../domain/snapshot.js"
+import { roleMay } from "../../domain/store.js"
+import type { StoreCapability } from "../../domain/store.js"
 import { BuyerOrderStore } from "../buyer-orders/buyer-order.port.js"
 import { OrderNotFound } from "../orders/order.errors.js"
 import { transitionOrder } from "../orders/transition-order.js"
 import { Ids } from "../ports/ids.js"
 import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
-import { InvalidListing, NotASeller, SellerProductNotFound, SellerVariantNotFound, StockBelowReserved } from "./seller.errors.js"
+import { InvalidListing, NotASeller, OwnerOnly, SellerProductNotFound, SellerVariantNotFound, StockBelowReserved } from "./seller.errors.js"
 import { SellerStore } from "./seller.port.js"
 import type { SellerStoreRef } from "./seller.port.js"
 
 export const sellerStore = (userId: UserId) =>
   Effect.flatMap(SellerStore, (s) => Effect.flatMap(s.storeOf(userId), Option.match({ onNone: () => Effect.fail(new NotASeller()), onSome: Effect.succeed })))
+
+const WHAT: { readonly [C in StoreCapability]: string } = {
+  PRODUCTS: "manage products",
+  STOCK: "manage stock",
+  ORDERS: "manage orders",
+  STATEMENT: "read the statement",
+  PAYOUT_METHOD: "change the payout destination",
+  STAFF: "manage staff",
+  WEBHOOKS: "manage webhooks",
+  KYC: "submit KYC"
+}
+
+/** The user's store, if their role there allows `capability` (else OwnerOnly, 403). */
+export const sellerWith = (userId: UserId, capability: StoreCapability) =>
+  Effect.flatMap(sellerStore(userId), (store) =>
+    roleMay(store.role, capability) ? Effect.succeed(store) : Effect.fail(new OwnerOnly({ what: WHAT[capability] }))
+  )
 
 const invalid = (e: ParseResult.ParseError) => new InvalidListing({ issues: schemaIssues(e) })
 
@@ -232,7 +251,7 @@ export const rejectOrder = (userId: UserId, orderId: OrderId, reason: string) =>
  */
 export const statement = (userId: UserId) =>
   Effect.gen(function* () {
-    const store = yield* sellerStore(userId)
+    const store = yield* sellerWith(userId, "STATEMENT")
     const s = yield* SellerStore
     const lines = yield* s.ledger(store.storeId)
     const payouts = yield* s.payouts(store.storeId)

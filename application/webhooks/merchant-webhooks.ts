@@ -14,7 +14,7 @@
 import { StoreId } from "../../domain/ids.js"
 import type { UserId } from "../../domain/ids.js"
 import { Clock, Effect, Option, Schema } from "effect"
-import { sellerStore } from "../seller/seller.js"
+import { sellerWith } from "../seller/seller.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { WebhookStore, WebhookTransport } from "./webhook.port.js"
 import type { WebhookEventType } from "./webhook.port.js"
@@ -143,7 +143,7 @@ export const deliverWebhook = (deliveryId: string) =>
 /** The seller registers (or replaces) its endpoint, which must be one deliveries may use; the new secret is shown once. */
 export const registerWebhook = (sellerUserId: UserId, url: string) =>
   Effect.gen(function* () {
-    const s = yield* sellerStore(sellerUserId)
+    const s = yield* sellerWith(sellerUserId, "WEBHOOKS")
     yield* Effect.flatMap(WebhookTransport, (t) => t.check(url))
     const uow = yield* UnitOfWork
     const { secret } = yield* uow.transaction(Effect.flatMap(WebhookStore, (w) => w.setEndpoint(s.storeId, url)))
@@ -152,14 +152,14 @@ export const registerWebhook = (sellerUserId: UserId, url: string) =>
 
 export const removeWebhook = (sellerUserId: UserId) =>
   Effect.gen(function* () {
-    const s = yield* sellerStore(sellerUserId)
+    const s = yield* sellerWith(sellerUserId, "WEBHOOKS")
     const uow = yield* UnitOfWork
     yield* uow.transaction(Effect.flatMap(WebhookStore, (w) => w.removeEndpoint(s.storeId)))
   })
 
 export const webhookLog = (sellerUserId: UserId, limit = 50) =>
   Effect.gen(function* () {
-    const s = yield* sellerStore(sellerUserId)
+    const s = yield* sellerWith(sellerUserId, "WEBHOOKS")
     const w = yield* WebhookStore
     const endpoint = yield* w.endpointOf(s.storeId)
     return { url: Option.getOrUndefined(Option.map(endpoint, (e) => e.url)), deliveries: yield* w.log(s.storeId, limit) }

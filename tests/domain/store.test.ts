@@ -1,0 +1,103 @@
+/** Stores: slugs a store may take, who may do what, who may be removed, KYC details, the payout hold in the weekly batch. */
+import fc from "fast-check"
+import { Either, Schema } from "effect"
+import { describe, expect, it } from "vitest"
+import { selectPayoutBatch } from "../../domain/commission.js"
+import type { PayeeBalance } from "../../domain/commission.js"
+import { EpochMillis } from "../../domain/ids.js"
+import { canRemoveMember, KycSubmission, normaliseSlug, PAYOUT_HOLD_MS, RESERVED_SLUGS, roleMay, slugProblem } from "../../domain/store.js"
+import type { StoreCapability, StoreRole } from "../../domain/store.js"
+
+const label = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/
+
+describe("store slugs", () => {
+  it("every accepted slug is a DNS label of 3-40 characters without '--', and not reserved", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(..."abcxyz019-_.A é"), maxLength: 50 }), (raw) => {
+        const slug = normaliseSlug(raw)
+        if (slugProblem(slug) !== undefined) return
+        expect(slug).toMatch(label)
+        expect(slug.length).toBeGreaterThanOrEqual(3)
+        expect(slug.length).toBeLessThanOrEqual(40)
+        expect(slug).not.toContain("--")
+        expect(RESERVED_SLUGS.has(slug)).toBe(false)
+      })
+    )
+  })
+
+  it("well-formed slugs are accepted, whatever their case or surrounding spaces; reserved ones are refused as RESERVED", () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z0-9]{1,10}$/), { minLength: 1, maxLength: 4 }), (parts) => {
+        const slug = parts.join("-")
+        fc.pre(!RESERVED_SLUGS.has(slug) && slug.length >= 3 && slug.length <= 40)
+        expect(slugProblem(normaliseSlug(`  ${slug.toUpperCase()} `))).toBeUndefined()
+      })
+    )
+    for (const reserved of ["www", "api", "admin", "WWW", " Api "]) expect(slugProblem(normaliseSlug(reserved))).toBe("RESERVED")
+    for (const bad of ["ab", "-ab", "ab-", "a--b", "a_b", "a.b", "x".repeat(41), "dükä"]) expect(slugProblem(normaliseSlug(bad)), bad).toBe("FORMAT")
+  })
+})
+
+const members = fc.uniqueArray(fc.record({ userId: fc.constantFrom("u1", "u2", "u3", "u4", "u5"), role: fc.constantFrom<StoreRole>("OWNER", "STAFF") }), {
+  selector: (m) => m.userId,
+  maxLength: 5
+})
+
+describe("store members", () => {
+  it("removing a member never leaves a store that had an owner without one", () => {
+    fc.assert(
+      fc.property(members, fc.constantFrom("u1", "u2", "u3", "u4", "u5"), (ms, who) => {
+        if (!canRemoveMember(ms, who)) return
+        const after = ms.filter((m) => m.userId !== who)
+        expect(after.length).toBe(ms.length - 1)
+        if (ms.some((m) => m.role === "OWNER")) expect(after.some((m) => m.role === "OWNER")).toBe(true)
+      })
+    )
+  })
+
+  it("STAFF may manage products, stock and orders, nothing about money, staff, webhooks or KYC; an OWNER may do everything", () => {
+    const all: ReadonlyArray<StoreCapability> = ["PRODUCTS", "STOCK", "ORDERS", "STATEMENT", "PAYOUT_METHOD", "STAFF", "WEBHOOKS", "KYC"]
+    expect(all.filter((c) => roleMay("STAFF", c))).toEqual(["PRODUCTS", "STOCK", "ORDERS"])
+    expect(all.every((c) => roleMay("OWNER", c))).toBe(true)
+  })
+})
+
+describe("KYC details", () => {
+  const valid = { idType: "NATIONAL_ID", idNumber: "12345678", kraPin: "A123456789B", documentIds: ["upl_1"] }
+  const check = (k: unknown) => Either.isRight(Schema.validateEither(KycSubmission)(k as KycSubmission))
+  it("the ID number's shape follows the document type; a KRA PIN and at least one document are required", () => {
+    expect(check(valid)).toBe(true)
+    expect(check({ ...valid, idType: "PASSPORT", idNumber: "AK1234567" })).toBe(true)
+    expect(check({ ...valid, idType: "PASSPORT" })).toBe(false)
+    expect(check({ ...valid, idNumber: "AK1234567" })).toBe(false)
+    expect(check({ ...valid, kraPin: "123456789" })).toBe(false)
+    expect(check({ ...valid, documentIds: [] })).toBe(false)
+    expect(check({ ...valid, businessPermitNumber: "NCC/2026/1" })).toBe(true)
+    expect(check({ ...valid, businessPermitNumber: "x" })).toBe(false)
+  })
+})
+
+describe("the payout hold after a change of destination", () => {
+  const FRIDAY = EpochMillis.make(Date.UTC(2026, 10, 20, 9, 0))
+  const balance = fc.record({
+    payeeId: fc.constantFrom("sto_a", "sto_b", "sto_c"),
+    payeeKind: fc.constant("SELLER" as const),
+    approved: fc.record({ amount: fc.integer({ min: 1, max: 5_000_000 }), currency: fc.constant("KES" as const) }),
+    heldUntil: fc.option(fc.integer({ min: FRIDAY - 2 * PAYOUT_HOLD_MS, max: FRIDAY + 2 * PAYOUT_HOLD_MS }), { nil: undefined })
+  })
+  it("a payee held at selection time is never in the batch, only carried over; nothing is lost", () => {
+    fc.assert(
+      fc.property(fc.array(balance, { maxLength: 8 }), (balances: Array<PayeeBalance>) => {
+        const batch = Either.getOrThrow(selectPayoutBatch({ now: FRIDAY, balances }))
+        for (const p of batch.payouts) expect(p.heldUntil === undefined || p.heldUntil <= FRIDAY).toBe(true)
+        const total = (bs: ReadonlyArray<PayeeBalance>) => bs.reduce((n, b) => n + b.approved.amount, 0)
+        expect(total(batch.payouts) + total(batch.carriedOver)).toBe(total(balances))
+      })
+    )
+  })
+  it("the same balance is paid once the hold has passed", () => {
+    const held: PayeeBalance = { payeeId: "sto_a", payeeKind: "SELLER", approved: { amount: 5_000_00, currency: "KES" }, heldUntil: FRIDAY + 1 }
+    expect(Either.getOrThrow(selectPayoutBatch({ now: FRIDAY, balances: [held] })).payouts).toEqual([])
+    expect(Either.getOrThrow(selectPayoutBatch({ now: FRIDAY, balances: [{ ...held, heldUntil: FRIDAY }] })).payouts).toHaveLength(1)
+  })
+})
