@@ -50,6 +50,7 @@ import { callbacksResource, ledgerResource, ordersResource, paymentsResource } f
 import { PostgresAdminSessionStore } from "./session-store.js"
 import { log } from "../adapters/system/logging.js"
 import { usersResource } from "./resources/users.js"
+import { affiliateApplicationsResource } from "./resources/affiliates.js"
 
 export interface BackofficeOptions {
   readonly production: boolean
@@ -122,7 +123,8 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
     commissionsResource(ctx),
     auditLogResource(ctx),
     adminUsersResource(ctx),
-    usersResource(ctx)
+    usersResource(ctx),
+    affiliateApplicationsResource(ctx)
   ]
   const resourceTranslations = Object.fromEntries(
     resources.map((r) => {

@@ -11,6 +11,7 @@ import { B2CCallbackUrlsFromEnv, MpesaCallbackSecretFromEnv } from "../adapters/
 import { PaymentGatewayFromEnv } from "../adapters/daraja/layer.js"
 import { AdminStoreLive } from "../adapters/postgres/admin-store.js"
 import { AuditLogLive } from "../adapters/postgres/audit-log.js"
+import { AffiliateStoreLive } from "../adapters/postgres/affiliate-store.js"
 import { AuthStoreLive } from "../adapters/postgres/auth-store.js"
 import { BuyerOrderStoreLive } from "../adapters/postgres/buyer-order-store.js"
 import { CartStoreLive } from "../adapters/postgres/cart-store.js"
@@ -61,7 +62,8 @@ export const apiStoresLayer = Layer.mergeAll(
   LoyaltyStoreLive,
   OnboardingStoreLive,
   UploadStoreLive,
-  StepUpCodesLive
+  StepUpCodesLive,
+  AffiliateStoreLive
 )
 
 /** Notifier from the environment (WhatsApp when WHATSAPP_TOKEN is set); the dev inbox (reader) is always there for GET /dev/messages. */

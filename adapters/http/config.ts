@@ -3,6 +3,8 @@
  *   PUBLIC_BASE_URL        where Safaricom (or the simulator) reaches us; default http://127.0.0.1:PORT
  *   CART_TOKEN_SECRET      signs guest cart tokens (secrets.ts' rule; random per process in development)
  *   TRUST_PROXY            which reverse proxies may name the client (client-address.ts); off by default
+ *   STOREFRONT_BASE_URL    where affiliate links (/r/:code) send visitors; unset: /r/:code answers JSON
+ *   STORE_DOMAIN           stores are <slug>.<STORE_DOMAIN>: the catalogue is scoped to the store named by the Host
  * and, for the routes that check them, secrets their owners read: the M-Pesa callback secret (from
  * the runtime, daraja/b2c-callback-urls.ts), the WhatsApp and logistics-partner webhook secrets
  * (their webhook protocol modules).
@@ -28,6 +30,10 @@ export interface HttpConfig {
   readonly callbackSecret: Redacted.Redacted<string>
   readonly cartTokenSecret: Redacted.Redacted<string>
   readonly trustProxy: TrustProxy
+  /** absolute http(s) URL without a trailing slash, or undefined */
+  readonly storefrontBaseUrl: string | undefined
+  /** lower-case domain, e.g. "shops.amana.co.ke", or undefined */
+  readonly storeDomain: string | undefined
 }
 
 /** Secrets the express-level webhook routes check (outside the described endpoints). */
@@ -53,9 +59,38 @@ export const loadHttpConfig = (
         callbackSecret,
         cartTokenSecret: yield* CartTokenSecretConfig,
         trustProxy: yield* Effect.try({ try: () => parseTrustProxy(process.env["TRUST_PROXY"]), catch: (e) => e }),
+        storefrontBaseUrl: yield* Effect.try({ try: () => parseStorefrontBaseUrl(process.env["STOREFRONT_BASE_URL"]), catch: (e) => e }),
+        storeDomain: yield* Effect.try({ try: () => parseStoreDomain(process.env["STORE_DOMAIN"]), catch: (e) => e }),
         webhooks: { callbackSecret, whatsapp: yield* WhatsAppWebhookConfig, partner: yield* PartnerWebhookConfigFromEnv }
       }
     })
   )
 
 export const callbackPath = (secret: string) => `/api/v1/payments/mpesa/callback/${encodeURIComponent(secret)}`
+
+/** STOREFRONT_BASE_URL: an absolute http(s) URL with no query or fragment (paths we build are appended to it). */
+export const parseStorefrontBaseUrl = (raw: string | undefined): string | undefined => {
+  const v = (raw ?? "").trim()
+  if (v === "") return undefined
+  let url: URL
+  try {
+    url = new URL(v)
+  } catch {
+    throw new Error("STOREFRONT_BASE_URL is not an absolute URL")
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "")
+    throw new Error("STOREFRONT_BASE_URL must be an http(s) URL without credentials, query or fragment")
+  return url.toString().replace(/\/+$/, "")
+}
+
+/** STORE_DOMAIN: a DNS name (stores are <slug>.<STORE_DOMAIN>). */
+export const parseStoreDomain = (raw: string | undefined): string | undefined => {
+  const v = (raw ?? "")
+    .trim()
+    .toLowerCase()
+    .replace(/^\.+|\.+$/g, "")
+  if (v === "") return undefined
+  if (!/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(v))
+    throw new Error("STORE_DOMAIN must be a domain name like shops.example.com")
+  return v
+}

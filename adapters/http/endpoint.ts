@@ -68,6 +68,8 @@ export interface EndpointSpec<PS extends AnySchema, QS extends AnySchema, BS ext
   readonly binaryResponse?: BinaryResponse
   readonly headers?: ReadonlyArray<HeaderDoc>
   readonly status?: number
+  /** the handler may set a Location header (ctx.setHeader): the answer is then 302 Found, its body the same response */
+  readonly redirects?: boolean
   readonly response: RS
   /** documented error statuses (problem+json) */
   readonly errors?: ReadonlyArray<number>
@@ -95,6 +97,7 @@ export interface Endpoint {
   readonly binaryResponse: BinaryResponse | undefined
   readonly headers: ReadonlyArray<HeaderDoc>
   readonly status: number
+  readonly redirects: boolean
   readonly response: AnySchema
   readonly errors: ReadonlyArray<number>
   /** decode, run the use case, encode: the encoded response body */
@@ -135,6 +138,7 @@ export const endpoint = <
   binaryResponse: spec.binaryResponse,
   headers: spec.headers ?? [],
   status: spec.status ?? 200,
+  redirects: spec.redirects ?? false,
   response: spec.response,
   errors: spec.errors ?? [],
   run: ({ params, query, body, ctx }) =>

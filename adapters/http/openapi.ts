@@ -59,6 +59,13 @@ export const openApiDocument = (endpoints: ReadonlyArray<Endpoint>, info: { read
             ? Object.fromEntries(e.binaryResponse.contentTypes.map((t) => [t, { schema: { type: "string", format: "binary" } }]))
             : { "application/json": { schema: schemaOf(e.response) } }
         },
+        ...(e.redirects && {
+          "302": {
+            description: "Found: go to the Location header (the body says the same)",
+            headers: { Location: { schema: { type: "string", format: "uri" } } },
+            content: { "application/json": { schema: schemaOf(e.response) } }
+          }
+        }),
         ...Object.fromEntries(
           errors.map((s) => [String(s), { description: "problem details (RFC 9457)", content: { "application/problem+json": { schema: problemRef } } }])
         )

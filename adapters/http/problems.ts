@@ -36,6 +36,7 @@ const STATUS = {
   OwnerOnly: 403,
   StepUpCodeInvalid: 403,
   ForbiddenActor: 403,
+  NotAnAffiliate: 403,
   // what you asked for does not exist (or is not yours: the same answer)
   NotFoundRoute: 404,
   ProductNotFound: 404,
@@ -48,6 +49,7 @@ const STATUS = {
   JobNotFound: 404,
   UploadNotFound: 404,
   MemberNotFound: 404,
+  AffiliateCodeNotFound: 404,
   // state conflicts
   IllegalTransition: 409,
   PaymentWindowClosed: 409,
@@ -72,6 +74,8 @@ const STATUS = {
   AlreadyInAStore: 409,
   KycNotSubmittable: 409,
   LastOwner: 409,
+  AffiliateApplicationOpen: 409,
+  AlreadyAffiliate: 409,
   HandoverLocked: 423,
   // well-formed but not acceptable
   UnknownItem: 422,
@@ -102,6 +106,7 @@ const STATUS = {
   UploadEmpty: 400,
   UploadTooLarge: 413,
   UploadTypeRefused: 415,
+  InvalidAffiliateApplication: 422,
   // slow down
   RateLimited: 429,
   // not the caller's fault

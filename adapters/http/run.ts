@@ -92,7 +92,8 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
   }).pipe(Effect.withSpan(route))
   const answer = (value: unknown) => {
     if (e.status === 204) return void res.status(204).end()
-    if (e.binaryResponse === undefined) return void res.status(e.status).json(value)
+    // a redirecting endpoint that set a Location answers 302 with the same body
+    if (e.binaryResponse === undefined) return void res.status(e.redirects && res.getHeader("location") !== undefined ? 302 : e.status).json(value)
     const file = value as { readonly contentType: string; readonly bytes: Uint8Array }
     // a file of ours, never cached by a shared cache, never sniffed into another type
     res.setHeader("Cache-Control", "private, no-store")

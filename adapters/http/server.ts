@@ -19,6 +19,7 @@ import { bodyLimit, MAX_BODY_BYTES } from "./body-limit.js"
 import { problem } from "./problems.js"
 import { securityHeaders } from "./security-headers.js"
 import { log, runEndpoint, sendProblem } from "./run.js"
+import { affiliateRoutes } from "./routes/affiliates.js"
 import { authRoutes } from "./routes/auth.js"
 import { cartRoutes } from "./routes/cart.js"
 import { catalogueRoutes } from "./routes/catalogue.js"
@@ -47,6 +48,7 @@ export const endpoints: ReadonlyArray<Endpoint> = [
   ...sellerRoutes,
   ...onboardingRoutes,
   ...fulfilmentEndpoints,
+  ...affiliateRoutes,
   ...devRoutes
 ]
 

@@ -361,6 +361,16 @@ export const CheckoutStoreLive = Layer.effect(
           (rows) => rows.map((r) => ({ code: r.code, userId: r.user_id, active: r.active }) as unknown as Affiliate)
         ),
 
+      attributedAffiliateCode: (buyerId, now) =>
+        Effect.map(
+          q(
+            db,
+            (sql) => sql<Array<{ code: string }>>`
+            select code from affiliate_attributions where owner = ${`buyer:${buyerId}`} and expires_at > ${new Date(now)}`
+          ),
+          (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.code)
+        ),
+
       storeMemberIds: (storeIds) =>
         Effect.map(
           q(

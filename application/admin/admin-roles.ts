@@ -30,6 +30,7 @@ export type Capability =
   | "settings.read"
   | "settings.manage"
   | "riders.manage"
+  | "affiliates.review"
 
 const READ_EVERYTHING: ReadonlyArray<Capability> = [
   "catalogue.read",
@@ -61,7 +62,8 @@ export const grants: { readonly [R in AdminRole]: ReadonlyArray<Capability> } = 
     "users.sessions.revoke",
     "users.manage",
     "settings.manage",
-    "riders.manage"
+    "riders.manage",
+    "affiliates.review"
   ],
   CATALOG_REVIEWER: ["catalogue.read", "catalogue.review", "sellers.review", "audit.read"],
   FINANCE: [

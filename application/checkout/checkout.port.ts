@@ -127,6 +127,8 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
     /** The buyer's points balance, locking the buyer's loyalty for the rest of the transaction. */
     readonly lockLoyaltyBalance: (buyerId: UserId) => Effect.Effect<number, StoreUnavailable>
     readonly findAffiliates: (code: string) => Effect.Effect<ReadonlyArray<Affiliate>, StoreUnavailable>
+    /** The code of the affiliate link the buyer (or their guest cart before login) last followed, while its 30 days last. */
+    readonly attributedAffiliateCode: (buyerId: UserId, now: number) => Effect.Effect<Option.Option<string>, StoreUnavailable>
     readonly storeMemberIds: (storeIds: ReadonlyArray<StoreId>) => Effect.Effect<ReadonlyArray<UserId>, StoreUnavailable>
     readonly loadShipping: () => Effect.Effect<{ readonly geography: Geography; readonly zones: ReadonlyArray<Zone> }, StoreUnavailable>
     readonly persist: (plan: CheckoutPlan) => Effect.Effect<void, OutOfStock | IncentiveExhausted | DuplicateCheckout | StoreUnavailable>

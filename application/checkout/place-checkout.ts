@@ -180,13 +180,15 @@ const placeNew = <E, R>(cmd: PlaceCheckout, fingerprint: string, settings: Check
     // funding pays the orders at once; M-Pesa cannot be asked for zero.
     const fundedByPlatform = M.isZero(checkout.charge)
 
-    // Affiliate attribution (never the buyer or the sellers' own people).
+    // Affiliate attribution (never the buyer or the sellers' own people): the code the request names,
+    // else the last affiliate link the buyer followed within 30 days (not part of the idempotency fingerprint).
     let affiliate: { userId: UserId; code: string } | undefined
-    if (cmd.affiliateCode) {
-      const affiliates = yield* store.findAffiliates(cmd.affiliateCode)
+    const refCode = cmd.affiliateCode || Option.getOrUndefined(yield* store.attributedAffiliateCode(cmd.buyerId, now))
+    if (refCode) {
+      const affiliates = yield* store.findAffiliates(refCode)
       const sellerPeople = yield* store.storeMemberIds(checkout.orders.map((o) => o.storeId))
-      const who = attribute({ refCode: cmd.affiliateCode, affiliates, buyerId: cmd.buyerId, sellerOwnerIds: sellerPeople })
-      if (Option.isSome(who)) affiliate = { userId: who.value, code: cmd.affiliateCode.trim().toUpperCase() }
+      const who = attribute({ refCode, affiliates, buyerId: cmd.buyerId, sellerOwnerIds: sellerPeople })
+      if (Option.isSome(who)) affiliate = { userId: who.value, code: refCode.trim().toUpperCase() }
     }
 
     const checkoutId = CheckoutId.make(yield* ids.next("chk"))

@@ -9,7 +9,20 @@ import type { StoreUnavailable } from "./unit-of-work.js"
 export interface DomainEvent {
   readonly type: string
   readonly aggregateType:
-    "ORDER" | "CHECKOUT" | "PAYMENT" | "PRODUCT" | "STORE" | "PAYOUT" | "EXCEPTION" | "PROMOTION" | "DISCOUNT_CODE" | "BRAND" | "USER" | "RIDER" | "UPLOAD"
+    | "ORDER"
+    | "CHECKOUT"
+    | "PAYMENT"
+    | "PRODUCT"
+    | "STORE"
+    | "PAYOUT"
+    | "EXCEPTION"
+    | "PROMOTION"
+    | "DISCOUNT_CODE"
+    | "BRAND"
+    | "USER"
+    | "RIDER"
+    | "UPLOAD"
+    | "AFFILIATE"
   readonly aggregateId: string
   readonly payload: Readonly<Record<string, unknown>>
 }

@@ -8,7 +8,8 @@ import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { endpoints } from "../../adapters/http/server.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, newBuyer, seedShop, sessionFor, startApi } from "./support.js"
+import { insertUser } from "../../adapters/postgres/seed.js"
+import { call, newBuyer, randomPhone, seedShop, sessionFor, startApi } from "./support.js"
 import type { Api } from "./support.js"
 
 const db = useTestDatabase()
@@ -49,7 +50,10 @@ const TABLES = [
   "store_members",
   "uploads",
   "step_up_codes",
-  "audit_log"
+  "audit_log",
+  "affiliate_applications",
+  "affiliate_clicks",
+  "affiliate_attributions"
 ]
 const fingerprint = async () => {
   const counts = await db.sql.unsafe(`select ${TABLES.map((t) => `(select count(*) from ${t})::int as ${t}`).join(", ")},
@@ -71,6 +75,8 @@ beforeAll(async () => {
     body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 1 }] }
   })
   leaver = (await newBuyer(db.sql)).id
+  // an approved affiliate, so /r/:code reaches past the code lookup
+  await insertUser(db.sql, { id: "usr_fuzz_affiliate", phone: randomPhone(), roles: ["BUYER", "AFFILIATE"], affiliateCode: "FUZZAFF" })
   known = { checkoutId: placed.body.checkoutId, orderId: placed.body.orders[0].orderId, phone: buyer.phone }
 })
 afterAll(async () => {
@@ -96,6 +102,7 @@ const examples = (): Record<string, unknown> => ({
   "put /api/v1/seller/store/kyc": { idType: "NATIONAL_ID", idNumber: "12345678", kraPin: "A123456789B", documentIds: ["upl_fuzz"] },
   "put /api/v1/seller/store/payout-method": { method: "TILL", tillNumber: "123456", code: "123456" },
   "post /api/v1/seller/staff": { phone: "0712345678", role: "STAFF" },
+  "post /api/v1/affiliate/apply": { pitch: "I share kitenge deals with 300 people on WhatsApp", channel: "WhatsApp" },
   "post /api/v1/payments/mpesa/callback/:secret": {
     Body: { stkCallback: { MerchantRequestID: "1", CheckoutRequestID: "ws_CO_1", ResultCode: 1032, ResultDesc: "Request cancelled by user" } }
   }
@@ -108,6 +115,7 @@ const idFor = () =>
     shop.dress.productId,
     shop.dress.variantId,
     shop.seller.id,
+    "FUZZAFF",
     "nope",
     "x".repeat(120),
     "%00",
@@ -140,7 +148,7 @@ const mutate = (base: unknown): fc.Arbitrary<unknown> =>
         fc.constantFrom(...Object.keys(base)).map((key) => Object.fromEntries(Object.entries(base).filter(([k]) => k !== key)))
       )
 
-const QUERY_KEYS = ["q", "limit", "offset", "destination", "code", "parent", "to", "perPage", "page"] as const
+const QUERY_KEYS = ["q", "limit", "offset", "destination", "code", "parent", "to", "perPage", "page", "p"] as const
 
 /** A body that is not UTF-8: valid JSON around bytes that are not (0xC3 0x28, a lone 0xFF, an encoded surrogate). */
 const badUtf8Body = (base: unknown) =>

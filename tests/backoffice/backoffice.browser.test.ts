@@ -11,10 +11,10 @@ import { createAdminUser } from "../../application/admin/admin-accounts.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { placeCheckout } from "../../application/checkout/place-checkout.js"
 import { transitionOrder } from "../../application/orders/transition-order.js"
-import { insertProduct, insertVariant, seedDemo } from "../../adapters/postgres/seed.js"
+import { insertProduct, insertUser, insertVariant, seedDemo } from "../../adapters/postgres/seed.js"
 import { ensureFirstAdmin } from "../../backoffice/first-admin.js"
 import { LOGIN_WELCOME } from "../../backoffice/mount.js"
-import { startApi } from "../api/support.js"
+import { sessionFor, startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { cspViolations, launch, login, noBrowserReason, offlineContext, pageHeaders, screenshot } from "./browser.js"
@@ -319,6 +319,56 @@ describe.skipIf(noBrowserReason !== undefined)(
       expect(audit).toEqual([{ action: "DISPUTE.RELEASE", reason: "Photo shows the dress delivered intact" }])
       const [chain] = await db.sql`select audit_verify_chain() as broken`
       expect(chain).toEqual({ broken: null })
+    })
+
+    it("affiliate applications: an admin approves one (the user gets the AFFILIATE role and a code) and rejects another with a reason", async () => {
+      const apply = async (userId: string, pitch: string) => {
+        const token = await sessionFor(db.sql, userId)
+        const res = await fetch(`${api.url}/api/v1/affiliate/apply`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ pitch, channel: "WhatsApp" })
+        })
+        expect(res.status).toBe(201)
+        return ((await res.json()) as { applicationId: string }).applicationId
+      }
+      const approveId = await apply("usr_demo_buyer", "I post kitenge deals to my WhatsApp status every day")
+      await insertUser(db.sql, { id: "usr_bo_applicant", phone: "254733000444", displayName: "Baraka" })
+      const rejectId = await apply("usr_bo_applicant", "buy my stuff")
+
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      // ADMIN has used its 5 logins in this window (the per-email limit): the second platform admin decides
+      await login(page, api.url, SECOND_ADMIN.email, SECOND_ADMIN.password)
+      await page.goto(`${api.url}/admin/resources/affiliate_applications`)
+      await expect(page.locator("body").innerText()).resolves.toContain("254708374149")
+      await page.goto(`${api.url}/admin/resources/affiliate_applications/records/${approveId}/approve`)
+      await page.fill("#field-reason", "active WhatsApp seller, good reach")
+      await Promise.all([page.waitForURL(new RegExp(`/records/${approveId}/show`)), page.getByTestId("action-submit").click()])
+      const [user] = await db.sql<Array<{ roles: Array<string>; affiliate_code: string }>>`select roles, affiliate_code from users where id = 'usr_demo_buyer'`
+      expect(user?.roles).toContain("AFFILIATE")
+      expect(user?.affiliate_code).toMatch(/^[0-9A-Z]{8}$/)
+      await expect(page.locator("body").innerText()).resolves.toContain(user!.affiliate_code)
+      await screenshot(page, "backoffice-affiliate-approved")
+
+      await page.goto(`${api.url}/admin/resources/affiliate_applications/records/${rejectId}/reject`)
+      await page.fill("#field-reason", "tell us where you will share the links")
+      await Promise.all([page.waitForURL(new RegExp(`/records/${rejectId}/show`)), page.getByTestId("action-submit").click()])
+      // a decided application offers no more decisions
+      for (const label of ["Approve", "Reject"]) await expect(page.getByRole("button", { name: label, exact: true }).count()).resolves.toBe(0)
+      await context.close()
+
+      const decided = await db.sql`select id, state, reason from affiliate_applications where id in (${approveId}, ${rejectId}) order by state`
+      expect(decided).toEqual([
+        { id: approveId, state: "APPROVED", reason: "active WhatsApp seller, good reach" },
+        { id: rejectId, state: "REJECTED", reason: "tell us where you will share the links" }
+      ])
+      const audit = await db.sql`select actor_role, action from audit_log where entity = 'affiliate_application' and actor_kind = 'ADMIN' order by seq`
+      expect(audit).toEqual([
+        { actor_role: "PLATFORM_ADMIN", action: "AFFILIATE.APPROVE" },
+        { actor_role: "PLATFORM_ADMIN", action: "AFFILIATE.REJECT" }
+      ])
+      expect((await db.sql`select affiliate_code from users where id = 'usr_bo_applicant'`)[0]?.["affiliate_code"]).toBeNull()
     })
   }
 )

@@ -1,6 +1,7 @@
 /** POST /api/v1/auth/otp and /api/v1/auth/token: phone login with a one-time code. */
 import { Effect, Redacted, Schema } from "effect"
 import { logIn, logOut, logOutEverywhere, requestLoginCode } from "../../../application/auth/login.js"
+import { adoptGuestAttribution } from "../../../application/affiliates/affiliates.js"
 import { mergeGuestCart } from "../../../application/cart/cart.js"
 import { verifyCartToken } from "../cart-token.js"
 import { endpoint, header, me } from "../endpoint.js"
@@ -48,7 +49,11 @@ export const authRoutes = [
         const session = yield* logIn(body.phone, body.code, ctx.clientAddress)
         const signed = body.cartToken ?? header(ctx, "x-cart-token")
         const guest = signed === undefined ? undefined : verifyCartToken(Redacted.value(ctx.config.cartTokenSecret), signed)
-        if (guest !== undefined) yield* mergeGuestCart(guest, session.user.id)
+        if (guest !== undefined) {
+          yield* mergeGuestCart(guest, session.user.id)
+          // the affiliate link the guest followed goes with their cart (last click wins)
+          yield* adoptGuestAttribution(guest, session.user.id)
+        }
         return {
           token: session.token,
           tokenType: "Bearer" as const,

@@ -22,7 +22,7 @@ export class InvalidCartToken {
 const CART_TOKEN_HEADER = "x-cart-token"
 
 /** Who owns the cart of this request: the buyer, or the guest behind a valid cart token. */
-const ownerOf = (ctx: RequestContext): Effect.Effect<CartOwner | undefined, InvalidCartToken> => {
+export const ownerOf = (ctx: RequestContext): Effect.Effect<CartOwner | undefined, InvalidCartToken> => {
   if (ctx.session) return Effect.succeed({ _tag: "Buyer", buyerId: ctx.session.user.id })
   const signed = header(ctx, CART_TOKEN_HEADER)
   if (signed === undefined) return Effect.succeed(undefined)
@@ -31,7 +31,7 @@ const ownerOf = (ctx: RequestContext): Effect.Effect<CartOwner | undefined, Inva
 }
 
 /** A guest without a cart gets a new signed token (sent back in X-Cart-Token and the body). */
-const ownerOrNewGuest = (ctx: RequestContext) =>
+export const ownerOrNewGuest = (ctx: RequestContext) =>
   Effect.flatMap(ownerOf(ctx), (owner) =>
     owner !== undefined
       ? Effect.succeed(owner)
