@@ -93,7 +93,7 @@ describe("applying and the admin's decision", () => {
     const [user] = await db.sql`select roles, affiliate_code from users where id = ${a.id}`
     expect(user).toMatchObject({ affiliate_code: decided.code })
     expect(user!["roles"]).toContain("AFFILIATE")
-    const [audit] = await db.sql`select actor_id, action, after from audit_log where entity_id = ${a.applicationId}`
+    const [audit] = await db.sql`select actor_id, action, after from audit_log where entity_id = ${a.applicationId} and actor_kind = 'ADMIN'`
     expect(audit).toMatchObject({ actor_id: admin.id, action: "AFFILIATE.APPROVE", after: { state: "APPROVED", code: decided.code } })
     const [event] = await db.sql`select payload from outbox where event_type = 'AFFILIATE_APPROVED' and aggregate_id = ${a.id}`
     expect(event?.["payload"]).toMatchObject({ code: decided.code, adminId: admin.id })
