@@ -51,6 +51,7 @@ import { PostgresAdminSessionStore } from "./session-store.js"
 import { log } from "../adapters/system/logging.js"
 import { usersResource } from "./resources/users.js"
 import { affiliateApplicationsResource } from "./resources/affiliates.js"
+import { categoriesResource, locationsResource, ratesResource, ridersResource, zonesResource } from "./resources/settings.js"
 
 export interface BackofficeOptions {
   readonly production: boolean
@@ -91,7 +92,8 @@ const bundleComponents = async (admin: AdminJS): Promise<string> => {
 /** What the login page says: whose back-office this is, and what it is for. */
 export const LOGIN_WELCOME = {
   header: "Amana back-office",
-  message: "Where Amana's operations team reviews sellers and products, runs promotions, works exceptions and approves payouts. Every action is audited."
+  message:
+    "Where Amana's operations team reviews sellers and products, runs promotions, works exceptions, approves payouts and runs the platform's settings. Every action is audited."
 } as const
 
 const humanize = (id: string) => id.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase())
@@ -124,7 +126,12 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
     auditLogResource(ctx),
     adminUsersResource(ctx),
     usersResource(ctx),
-    affiliateApplicationsResource(ctx)
+    affiliateApplicationsResource(ctx),
+    zonesResource(ctx),
+    ratesResource(ctx),
+    locationsResource(ctx),
+    categoriesResource(ctx),
+    ridersResource(ctx)
   ]
   const resourceTranslations = Object.fromEntries(
     resources.map((r) => {

@@ -5,6 +5,7 @@ import type { ResourceWithOptions } from "adminjs"
 import { changesSinceVerified, decideBrand, decideProduct } from "../../application/admin/review-catalogue.js"
 import type { CatalogueDecision } from "../../application/admin/review-catalogue.js"
 import { decideSeller, sellerDecisionAllowed } from "../../application/admin/review-sellers.js"
+import { createBrand } from "../../application/platform/catalogue-settings.js"
 import type { SellerDecision } from "../../application/admin/review-sellers.js"
 import type { ProductReviewedFields } from "../../application/admin/admin.port.js"
 import { canTransitionVerification } from "../../domain/catalogue.js"
@@ -166,7 +167,32 @@ export const brandsResource = (ctx: BackofficeContext): ResourceWithOptions => (
     showProperties: ["id", "name", "state", "rejection_reason", "proposed_by", "products", "decided_by", "decided_at", "created_at"],
     filterProperties: ["name", "state"],
     properties: { state: { availableValues: ["PENDING_REVIEW", "VERIFIED", "REJECTED", "SUSPENDED"].map((v) => ({ value: v, label: v })) } },
-    actions: { ...readOnlyActions("catalogue.read"), ...catalogueActions(ctx, "brands", "brand", "state") }
+    actions: {
+      ...readOnlyActions("catalogue.read"),
+      ...catalogueActions(ctx, "brands", "brand", "state"),
+      newBrand: writeAction(ctx, "brands", "newBrand", {
+        actionType: "resource",
+        capability: "catalogue.review",
+        icon: "Plus",
+        label: "New brand",
+        submitLabel: "Create the brand",
+        fields: [
+          { name: "name", label: "Name", type: "text", required: true },
+          {
+            name: "verify",
+            label: "Verify it now",
+            type: "select",
+            required: true,
+            options: [
+              { value: "yes", label: "Yes: verified at once" },
+              { value: "no", label: "No: pending review" }
+            ]
+          }
+        ],
+        run: (actor, p) =>
+          Effect.map(createBrand(actor, { name: text(p, "name") ?? "", verify: text(p, "verify") !== "no" }), (r) => `Brand ${r.brandId} created (${r.state})`)
+      })
+    }
   }
 })
 

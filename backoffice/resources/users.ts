@@ -1,17 +1,39 @@
-/** Platform users (buyers, sellers, riders): who they are, how many live sessions, and ending them. */
+/**
+ * Platform users (buyers, sellers, riders): who they are, how many live sessions; suspending, banning
+ * and reinstating them (with a reason), and ending their sessions.
+ */
 import { Effect } from "effect"
 import { UserId } from "../../domain/ids.js"
 import type { ResourceWithOptions } from "adminjs"
-import { revokeUserSessions } from "../../application/admin/manage-users.js"
+import { changeUserStanding, revokeUserSessions } from "../../application/admin/manage-users.js"
+import type { StandingChange } from "../../application/admin/manage-users.js"
 import { readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
 import type { BackofficeContext } from "../actions.js"
+
+const standing = (ctx: BackofficeContext, change: StandingChange, name: string, label: string, icon: string, when: (status: unknown) => boolean) =>
+  writeAction(ctx, "users", name, {
+    actionType: "record",
+    capability: "users.manage",
+    icon,
+    label,
+    submitLabel: label,
+    variant: change === "REINSTATE" ? "primary" : "danger",
+    when: (params) => when(params["status"]),
+    fields: [{ name: "reason", label: "Why (goes in the audit log; kept on the account)", type: "textarea", required: true }],
+    run: (actor, payload, id) =>
+      Effect.flatMap(recordIdAs(UserId, id, "user"), (userId) =>
+        Effect.map(changeUserStanding(actor, { userId, change, reason: text(payload, "reason") }), (r) =>
+          r.status === "ACTIVE" ? "The user can log in again" : `User ${r.status.toLowerCase()}: ${r.sessionsEnded} session(s) ended; logging in is refused`
+        )
+      )
+  })
 import { ReadModelResource } from "../read-model.js"
 
 export const usersResource = (ctx: BackofficeContext): ResourceWithOptions => ({
   resource: new ReadModelResource(
     {
       id: "users",
-      query: `select u.id, u.phone, u.display_name, array_to_string(u.roles, ', ') as roles, u.status, u.created_at,
+      query: `select u.id, u.phone, u.display_name, array_to_string(u.roles, ', ') as roles, u.status, u.status_reason, u.created_at,
                      (select count(*)::int from user_sessions s where s.user_id = u.id and s.revoked_at is null and s.expires_at > now()) as live_sessions
                 from users u`,
       properties: [
@@ -20,6 +42,7 @@ export const usersResource = (ctx: BackofficeContext): ResourceWithOptions => ({
         { path: "display_name" },
         { path: "roles" },
         { path: "status", filter: "exact" },
+        { path: "status_reason", filter: "none" },
         { path: "live_sessions", type: "number", filter: "none" },
         { path: "created_at", type: "datetime", filter: "range" }
       ]
@@ -34,6 +57,9 @@ export const usersResource = (ctx: BackofficeContext): ResourceWithOptions => ({
     filterProperties: ["id", "phone", "status", "created_at"],
     actions: {
       ...readOnlyActions("users.read"),
+      suspend: standing(ctx, "SUSPEND", "suspend", "Suspend", "PauseCircle", (s) => s === "ACTIVE"),
+      ban: standing(ctx, "BAN", "ban", "Ban", "Slash", (s) => s !== "BANNED"),
+      reinstate: standing(ctx, "REINSTATE", "reinstate", "Reinstate", "PlayCircle", (s) => s !== "ACTIVE"),
       revokeSessions: writeAction(ctx, "users", "revokeSessions", {
         actionType: "record",
         capability: "users.sessions.revoke",

@@ -211,7 +211,16 @@ describe("the back-office: bad bytes in forms and calls, never a 5xx nor a datab
       ["/admin/api/resources/admin_users/actions/createAdmin", ["email", "role", "password"]],
       ["/admin/api/resources/products/records/prd_maasai_shuka/reject", ["reason"]],
       ["/admin/api/resources/exceptions/records/%00/resolve", ["note"]],
-      ["/admin/api/resources/users/records/usr_demo_buyer/revokeSessions", ["reason"]]
+      ["/admin/api/resources/users/records/usr_demo_buyer/revokeSessions", ["reason"]],
+      ["/admin/api/resources/users/records/usr_demo_seller/suspend", ["reason"]],
+      ["/admin/api/resources/shipping_zones/actions/newZone", ["name", "covers"]],
+      ["/admin/api/resources/shipping_zones/records/zone_nairobi/addRate", ["kind", "name", "amount", "base", "per_kg", "threshold"]],
+      ["/admin/api/resources/shipping_zones/records/zone_nairobi/setSla", ["dispatch", "deliver", "points"]],
+      ["/admin/api/resources/shipping_rates/records/rate_nairobi_flat/revise", ["kind", "name", "amount", "reason"]],
+      ["/admin/api/resources/locations/actions/newLocation", ["kind", "parent_id", "name", "address", "lat", "lng"]],
+      ["/admin/api/resources/categories/actions/newCategory", ["name", "slug", "parent_id"]],
+      ["/admin/api/resources/brands/actions/newBrand", ["name", "verify"]],
+      ["/admin/api/resources/riders/actions/onboard", ["phone", "name", "zones", "vehicle"]]
     ]
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...actions), fc.array(hostile(), { minLength: 1, maxLength: 4 }), async ([path, fields], values) => {
@@ -226,16 +235,20 @@ describe("the back-office: bad bytes in forms and calls, never a 5xx nor a datab
       runs
     )
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("products", "orders", "promotions", "users", "audit_log"), segment(), async (resource, q) => {
-        for (const url of [
-          `/admin/api/resources/${resource}/search/${q}`,
-          `/admin/api/resources/${resource}/actions/list?filters.id=${q}`,
-          `/admin/api/resources/${resource}/records/${q}/show`
-        ]) {
-          const res = await fetch(`${api.url}${url}`, { headers: { cookie } })
-          noServerError(url, { status: res.status, text: await res.text() })
+      fc.asyncProperty(
+        fc.constantFrom("products", "orders", "promotions", "users", "audit_log", "shipping_zones", "shipping_rates", "locations", "categories", "riders"),
+        segment(),
+        async (resource, q) => {
+          for (const url of [
+            `/admin/api/resources/${resource}/search/${q}`,
+            `/admin/api/resources/${resource}/actions/list?filters.id=${q}`,
+            `/admin/api/resources/${resource}/records/${q}/show`
+          ]) {
+            const res = await fetch(`${api.url}${url}`, { headers: { cookie } })
+            noServerError(url, { status: res.status, text: await res.text() })
+          }
         }
-      }),
+      ),
       runs
     )
   }, 180_000)

@@ -24,6 +24,7 @@ const ADMIN = { email: "wanjiku@amana.test", password: "kitenge-and-chai-2026" }
 const AUDITOR = { email: "otieno@audit.test", password: "read-only-but-sharp" }
 // logins are limited to 5 per email per 15 minutes: a second platform admin for the cross-site test
 const SECOND_ADMIN = { email: "achieng@amana.test", password: "second-admin-password-2026" }
+const SETTINGS_ADMIN = { email: "kamau@amana.test", password: "zones-and-riders-2026" }
 
 let api: Api
 let browser: Browser
@@ -163,6 +164,121 @@ describe.skipIf(noBrowserReason !== undefined)(
       const listed = await (await fetch(`${api.url}/api/v1/products?q=necklace`)).text()
       expect(listed).toContain("prd_beaded_necklace")
     })
+
+    it("platform settings: a zone with a rate and an SLA, and a pickup point (a coordinate out of range is a notice, nothing written)", async () => {
+      const [first] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = ${ADMIN.email}`
+      await api.runtime.runPromise(
+        createAdminUser({ id: first!.id, email: ADMIN.email, role: "PLATFORM_ADMIN" }, { ...SETTINGS_ADMIN, role: "PLATFORM_ADMIN" })
+      )
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      try {
+        await login(page, api.url, SETTINGS_ADMIN.email, SETTINGS_ADMIN.password)
+        const submit = (url: RegExp) => Promise.all([page.waitForURL(url), page.getByTestId("action-submit").click()])
+
+        await page.goto(`${api.url}/admin/resources/shipping_zones/actions/newZone`)
+        await page.fill("#field-name", "Kisumu")
+        await page.fill("#field-covers", "KE-042")
+        await submit(/\/resources\/shipping_zones\/actions\/list/)
+        const [zone] = await db.sql<Array<{ id: string }>>`select id from shipping_zones where name = 'Kisumu'`
+        expect(await db.sql`select location_id from shipping_zone_coverage where zone_id = ${zone!.id}`).toEqual([{ location_id: "KE-042" }])
+
+        await page.goto(`${api.url}/admin/resources/shipping_zones/records/${zone!.id}/addRate`)
+        await page.selectOption("#field-kind", "FLAT")
+        await page.fill("#field-name", "Standard")
+        await page.fill("#field-amount", "300")
+        await submit(new RegExp(`/records/${zone!.id}/show`))
+        await page.goto(`${api.url}/admin/resources/shipping_zones/records/${zone!.id}/setSla`)
+        await page.fill("#field-dispatch", "120")
+        await page.fill("#field-deliver", "480")
+        await page.fill("#field-points", "50")
+        await submit(new RegExp(`/records/${zone!.id}/show`))
+        expect(await db.sql`select kind, amount, version from shipping_rates where zone_id = ${zone!.id}`).toEqual([
+          { kind: "FLAT", amount: 300_00, version: 1 }
+        ])
+        expect(await db.sql`select dispatch_within_minutes, deliver_within_minutes, version from zone_slas where zone_id = ${zone!.id}`).toEqual([
+          { dispatch_within_minutes: 120, deliver_within_minutes: 480, version: 1 }
+        ])
+        await page.getByText("Standard (FLAT v1)").first().waitFor()
+        await screenshot(page, "backoffice-settings-zone")
+
+        // a coordinate out of range is refused with a notice saying so; nothing is added
+        await page.goto(`${api.url}/admin/resources/locations/actions/newLocation`)
+        await page.selectOption("#field-kind", "PICKUP_POINT")
+        await page.fill("#field-parent_id", "KE-042-kisumu-city")
+        await page.fill("#field-name", "Lake Basin Mall Locker")
+        await page.fill("#field-address", "Lake Basin Mall, Kisumu-Kakamega Road")
+        await page.fill("#field-lat", "95")
+        await page.fill("#field-lng", "34.768")
+        await page.getByTestId("action-submit").click()
+        await page.getByText("latitude must be between -90 and 90").first().waitFor()
+        await screenshot(page, "backoffice-settings-bad-coordinate")
+        expect(await db.sql`select 1 from locations where name = 'Lake Basin Mall Locker'`).toHaveLength(0)
+        await page.fill("#field-lat", "-0.0917")
+        await submit(/\/resources\/locations\/actions\/list/)
+        expect(await db.sql`select id, kind, parent_id, address, lat::text from locations where name = 'Lake Basin Mall Locker'`).toEqual([
+          {
+            id: "KE-042-lake-basin-mall-locker",
+            kind: "PICKUP_POINT",
+            parent_id: "KE-042-kisumu-city",
+            address: "Lake Basin Mall, Kisumu-Kakamega Road",
+            lat: "-0.091700"
+          }
+        ])
+        expect(
+          (await db.sql`select action from audit_log where action in ('ZONE.CREATE', 'RATE.CREATE', 'SLA.SET', 'LOCATION.CREATE') order by seq`).map(
+            (r) => r["action"]
+          )
+        ).toEqual(["ZONE.CREATE", "RATE.CREATE", "SLA.SET", "LOCATION.CREATE"])
+      } finally {
+        await context.close()
+      }
+    }, 300_000)
+
+    it("platform settings: an admin onboards a rider and suspends a user (sessions end, with the reason kept)", async () => {
+      const [zone] = await db.sql<Array<{ id: string }>>`select id from shipping_zones where name = 'Kisumu'`
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      try {
+        await login(page, api.url, SETTINGS_ADMIN.email, SETTINGS_ADMIN.password)
+        const submit = (url: RegExp) => Promise.all([page.waitForURL(url), page.getByTestId("action-submit").click()])
+
+        await page.goto(`${api.url}/admin/resources/riders/actions/onboard`)
+        await page.fill("#field-phone", "0722 456 789")
+        await page.fill("#field-name", "Akinyi Atieno")
+        await page.fill("#field-zones", zone!.id)
+        await page.selectOption("#field-vehicle", "MOTORBIKE")
+        await submit(/\/resources\/riders\/actions\/list/)
+        await page.getByText("Akinyi Atieno").first().waitFor()
+        await screenshot(page, "backoffice-settings-riders")
+        expect(await db.sql`select u.roles, r.availability, r.vehicle from users u join riders r on r.user_id = u.id where u.phone = '254722456789'`).toEqual([
+          { roles: ["BUYER", "RIDER"], availability: "OFFLINE", vehicle: "MOTORBIKE" }
+        ])
+
+        await db.sql`insert into user_sessions (user_id, token_hash, expires_at) values ('usr_demo_buyer', 'bo-settings-live-session', now() + interval '1 day')`
+        await page.goto(`${api.url}/admin/resources/users/records/usr_demo_buyer/suspend`)
+        await page.fill("#field-reason", "chargebacks under review")
+        await submit(/\/records\/usr_demo_buyer\/show/)
+        await page.getByText("chargebacks under review").first().waitFor()
+        await screenshot(page, "backoffice-settings-user-suspended")
+        expect(await db.sql`select revoked_at is not null as ended from user_sessions where token_hash = 'bo-settings-live-session'`).toEqual([{ ended: true }])
+        expect(await db.sql`select status, status_reason from users where id = 'usr_demo_buyer'`).toEqual([
+          { status: "SUSPENDED", status_reason: "chargebacks under review" }
+        ])
+        expect(
+          (
+            await db.sql`select action from audit_log where actor_role = 'PLATFORM_ADMIN' and action in ('ZONE.CREATE', 'RATE.CREATE', 'SLA.SET', 'LOCATION.CREATE', 'RIDER.ONBOARD', 'USER.SUSPEND') order by seq`
+          ).map((r) => r["action"])
+        ).toEqual(["ZONE.CREATE", "RATE.CREATE", "SLA.SET", "LOCATION.CREATE", "RIDER.ONBOARD", "USER.SUSPEND"])
+        // put the demo buyer back for the tests that follow
+        await page.goto(`${api.url}/admin/resources/users/records/usr_demo_buyer/reinstate`)
+        await page.fill("#field-reason", "review done")
+        await submit(/\/records\/usr_demo_buyer\/show/)
+        expect(await db.sql`select status from users where id = 'usr_demo_buyer'`).toEqual([{ status: "ACTIVE" }])
+      } finally {
+        await context.close()
+      }
+    }, 300_000)
 
     it("a promotion created in the back-office is the one the cart preview applies", async () => {
       const context = await offlineContext(browser, api.url)
