@@ -11,6 +11,7 @@ import type { Response } from "express"
 import { hasBadText } from "../domain/text.js"
 import { log } from "../adapters/system/logging.js"
 import { AdminRole, can } from "../application/admin/admin-roles.js"
+import { AdminUserId } from "../domain/ids.js"
 import type { AdminActor, Capability } from "../application/admin/admin-roles.js"
 import type { PlatformRuntime, PlatformServices } from "../composition/platform.js"
 import type { Read } from "./read-model.js"
@@ -22,10 +23,10 @@ export interface BackofficeContext {
 }
 
 export const actorOf = (currentAdmin: CurrentAdmin | undefined): AdminActor | undefined => {
-  const id = currentAdmin?.["id"]
+  const id = Schema.decodeUnknownOption(AdminUserId)(currentAdmin?.["id"])
   const role = currentAdmin?.["role"]
-  if (typeof id !== "string" || typeof currentAdmin?.email !== "string" || !AdminRole.literals.includes(role)) return undefined
-  return { id, email: currentAdmin.email, role: role as AdminRole }
+  if (Option.isNone(id) || typeof currentAdmin?.email !== "string" || !AdminRole.literals.includes(role)) return undefined
+  return { id: id.value, email: currentAdmin.email, role: role as AdminRole }
 }
 
 export const allowed =

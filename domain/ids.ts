@@ -44,6 +44,10 @@ export const StkRequestId = id("StkRequestId")
 export type StkRequestId = typeof StkRequestId.Type
 export const CommissionId = id("CommissionId")
 export type CommissionId = typeof CommissionId.Type
+export const AdminUserId = id("AdminUserId")
+export type AdminUserId = typeof AdminUserId.Type
+export const ExceptionId = id("ExceptionId")
+export type ExceptionId = typeof ExceptionId.Type
 export const AffiliateCode = id("AffiliateCode")
 export type AffiliateCode = typeof AffiliateCode.Type
 

@@ -23,7 +23,20 @@ import type {
 } from "../../application/admin/admin.port.js"
 import type { AdminRole } from "../../application/admin/admin-roles.js"
 import type { StoreKycState, VerificationState } from "../../domain/catalogue.js"
-import type { BrandId, CommissionId, OrderId, PayoutBatchId, PayoutId, ProductId, StoreId, UserId } from "../../domain/ids.js"
+import type {
+  AdminUserId,
+  BrandId,
+  CommissionId,
+  DiscountCodeId,
+  ExceptionId,
+  OrderId,
+  PayoutBatchId,
+  PayoutId,
+  ProductId,
+  PromotionId,
+  StoreId,
+  UserId
+} from "../../domain/ids.js"
 import type { IncentiveEffect } from "../../domain/incentives.js"
 import type { Currency, Money } from "../../domain/money.js"
 import { PromotionEligibility } from "./checkout-store.js"
@@ -102,7 +115,7 @@ export const AdminStoreLive = Layer.effect(
       Effect.gen(function* () {
         const rows = yield* q(
           db,
-          (sql) => sql<Array<{ title: string; description: string; base_price: number; currency: string; media: Array<string>; brand_id: string | null }>>`
+          (sql) => sql<Array<{ title: string; description: string; base_price: number; currency: string; media: Array<string>; brand_id: BrandId | null }>>`
           select title, description, base_price, currency, media, brand_id from products where id = ${productId}`
         )
         const variants = yield* q(
@@ -129,7 +142,7 @@ export const AdminStoreLive = Layer.effect(
         Effect.map(
           q(
             db,
-            (sql) => sql<Array<{ id: string; name: string; kyc_state: StoreKycState; kyc_reason: string | null }>>`
+            (sql) => sql<Array<{ id: StoreId; name: string; kyc_state: StoreKycState; kyc_reason: string | null }>>`
             select id, name, kyc_state, kyc_reason from stores where id = ${storeId} for update`
           ),
           (rows) => Option.map(Option.fromNullable(rows[0]), (r): SellerRecord => ({ id: r.id, name: r.name, kycState: r.kyc_state, kycReason: r.kyc_reason }))
@@ -223,7 +236,7 @@ export const AdminStoreLive = Layer.effect(
             db,
             (sql) => sql<
               Array<{
-                id: string
+                id: PromotionId
                 name: string
                 status: PromotionRecord["status"]
                 current_version: number
@@ -293,7 +306,7 @@ export const AdminStoreLive = Layer.effect(
             db,
             (sql) => sql<
               Array<{
-                id: string
+                id: DiscountCodeId
                 code: string
                 status: DiscountCodeRecord["status"]
                 current_version: number
@@ -342,7 +355,7 @@ export const AdminStoreLive = Layer.effect(
             db,
             (sql) => sql<
               Array<{
-                id: string
+                id: ExceptionId
                 kind: string
                 status: ExceptionRecord["status"]
                 entity: string | null
@@ -388,7 +401,7 @@ export const AdminStoreLive = Layer.effect(
         Effect.gen(function* () {
           const rows = yield* q(
             db,
-            (sql) => sql<Array<{ id: string; week_key: string; state: PayoutBatchRecord["state"] }>>`
+            (sql) => sql<Array<{ id: PayoutBatchId; week_key: string; state: PayoutBatchRecord["state"] }>>`
             select id, week_key, state from payout_batches where id = ${id} for update`
           )
           const b = rows[0]
@@ -479,7 +492,7 @@ export const AdminStoreLive = Layer.effect(
         Effect.map(
           q(
             db,
-            (sql) => sql<Array<{ id: string; email: string; password_hash: string; role: AdminRole; status: AdminUserRecord["status"] }>>`
+            (sql) => sql<Array<{ id: AdminUserId; email: string; password_hash: string; role: AdminRole; status: AdminUserRecord["status"] }>>`
             select id, email, password_hash, role, status from admin_users where email = ${email.trim().toLowerCase()}`
           ),
           (rows) =>

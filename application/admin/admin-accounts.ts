@@ -3,6 +3,7 @@
  * are not buyers: email + password (hashed by the PasswordHasher adapter, a memory-hard KDF), and
  * login attempts are rate-limited per email and per client address.
  */
+import { AdminUserId } from "../../domain/ids.js"
 import { Clock, Effect, Option } from "effect"
 import { RateLimiter } from "../ports/rate-limiter.js"
 import { Ids } from "../ports/ids.js"
@@ -45,7 +46,7 @@ const newAdminCredentials = (rawEmail: string, password: string) =>
     const email = yield* validEmail(rawEmail)
     yield* validPassword(password)
     const passwordHash = yield* Effect.flatMap(PasswordHasher, (hasher) => hasher.hash(password))
-    const id = yield* Effect.flatMap(Ids, (ids) => ids.next("adm"))
+    const id = AdminUserId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("adm")))
     return { id, email, passwordHash }
   })
 
@@ -60,7 +61,7 @@ export const bootstrapFirstAdmin = (cmd: { readonly email: string; readonly pass
     return yield* uow.transaction(
       Effect.gen(function* () {
         const store = yield* AdminStore
-        if ((yield* store.countAdmins()) > 0) return Option.none<{ readonly id: string; readonly email: string }>()
+        if ((yield* store.countAdmins()) > 0) return Option.none<{ readonly id: AdminUserId; readonly email: string }>()
         yield* store.insertAdmin({ id, email, passwordHash, role: "PLATFORM_ADMIN" })
         yield* store.audit({
           actorKind: "SYSTEM",

@@ -5,6 +5,7 @@
  */
 import { Effect, Schema } from "effect"
 import { AdminForbidden } from "./admin.errors.js"
+import type { AdminUserId } from "../../domain/ids.js"
 
 export const AdminRole = Schema.Literal("PLATFORM_ADMIN", "CATALOG_REVIEWER", "FINANCE", "AUDITOR")
 export type AdminRole = typeof AdminRole.Type
@@ -84,7 +85,7 @@ export const can = (role: AdminRole, capability: Capability): boolean => grants[
 
 /** Who is acting: an authenticated admin user, with the role read fresh from the database. */
 export interface AdminActor {
-  readonly id: string
+  readonly id: AdminUserId
   readonly email: string
   readonly role: AdminRole
 }

@@ -3,7 +3,20 @@
  * lock in the current UnitOfWork transaction, so two reviewers deciding the same record serialize
  * and the second one sees the first one's outcome.
  */
-import type { BrandId, CommissionId, OrderId, PayoutId, ProductId, StoreId, UserId } from "../../domain/ids.js"
+import type {
+  AdminUserId,
+  BrandId,
+  CommissionId,
+  DiscountCodeId,
+  ExceptionId,
+  OrderId,
+  PayoutBatchId,
+  PayoutId,
+  ProductId,
+  PromotionId,
+  StoreId,
+  UserId
+} from "../../domain/ids.js"
 import { Context } from "effect"
 import type { CommissionState } from "../../domain/commission.js"
 import type { Effect, Option } from "effect"
@@ -13,11 +26,17 @@ import type { Currency, Money } from "../../domain/money.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import type { AdminRole } from "./admin-roles.js"
 
+/** The platform's own processes that write the audit log, by name. */
+export type SystemActor = "first-start"
+
+/** Who acted: an admin (with the role they held), a user of the API (buyer, seller, rider), or the platform itself. */
+export type AuditActor =
+  | { readonly actorKind: "ADMIN"; readonly actorId: AdminUserId; readonly actorRole: AdminRole }
+  | { readonly actorKind: "USER"; readonly actorId: UserId; readonly actorRole: null }
+  | { readonly actorKind: "SYSTEM"; readonly actorId: SystemActor; readonly actorRole: null }
+
 /** One audit-log row; seq, time and the hash chain are assigned by the database. */
-export interface AuditEntry {
-  readonly actorKind: "ADMIN" | "SYSTEM"
-  readonly actorId: string
-  readonly actorRole: AdminRole | null
+export type AuditEntry = AuditActor & {
   /** e.g. "PRODUCT.VERIFY" */
   readonly action: string
   /** e.g. "product" */
@@ -29,7 +48,7 @@ export interface AuditEntry {
 }
 
 export interface SellerRecord {
-  readonly id: string
+  readonly id: StoreId
   readonly name: string
   readonly kycState: StoreKycState
   readonly kycReason: string | null
@@ -41,7 +60,7 @@ export interface ProductReviewedFields {
   readonly description: string
   readonly basePrice: Money
   readonly media: ReadonlyArray<string>
-  readonly brandId: string | null
+  readonly brandId: BrandId | null
   readonly variants: ReadonlyArray<{
     readonly sku: string
     readonly attributes: Readonly<Record<string, unknown>>
@@ -84,7 +103,7 @@ export interface PromotionRule {
 export type IncentiveStatus = "ACTIVE" | "PAUSED" | "ENDED"
 
 export interface PromotionRecord {
-  readonly id: string
+  readonly id: PromotionId
   readonly name: string
   readonly status: IncentiveStatus
   readonly currentVersion: number
@@ -102,7 +121,7 @@ export interface DiscountCodeRule {
 }
 
 export interface DiscountCodeRecord {
-  readonly id: string
+  readonly id: DiscountCodeId
   readonly code: string
   readonly status: IncentiveStatus
   readonly currentVersion: number
@@ -110,7 +129,7 @@ export interface DiscountCodeRecord {
 }
 
 export interface ExceptionRecord {
-  readonly id: string
+  readonly id: ExceptionId
   readonly kind: string
   readonly status: "OPEN" | "RESOLVED"
   readonly entity: string | null
@@ -120,7 +139,7 @@ export interface ExceptionRecord {
 }
 
 export interface PayoutBatchRecord {
-  readonly id: string
+  readonly id: PayoutBatchId
   readonly weekKey: string
   readonly state: "DRAFT" | "APPROVED" | "PROCESSING" | "COMPLETED"
   readonly payouts: number
@@ -137,7 +156,7 @@ export interface CommissionRecord {
 }
 
 export interface AdminUserRecord {
-  readonly id: string
+  readonly id: AdminUserId
   readonly email: string
   readonly passwordHash: string
   readonly role: AdminRole
@@ -153,7 +172,7 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
     readonly lockSeller: (storeId: StoreId) => Effect.Effect<Option.Option<SellerRecord>, StoreUnavailable>
     readonly setSellerKyc: (
       storeId: StoreId,
-      change: { readonly state: StoreKycState; readonly reason: string | null; readonly by: string; readonly at: number }
+      change: { readonly state: StoreKycState; readonly reason: string | null; readonly by: AdminUserId; readonly at: number }
     ) => Effect.Effect<void, StoreUnavailable>
 
     readonly lockProduct: (productId: ProductId) => Effect.Effect<Option.Option<ProductRecord>, StoreUnavailable>
@@ -163,7 +182,7 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
       change: {
         readonly state: VerificationState
         readonly reason: string | null
-        readonly by: string
+        readonly by: AdminUserId
         readonly at: number
         readonly verified?: ProductReviewedFields
       }
@@ -172,44 +191,56 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
     readonly lockBrand: (brandId: BrandId) => Effect.Effect<Option.Option<BrandRecord>, StoreUnavailable>
     readonly setBrandState: (
       brandId: BrandId,
-      change: { readonly state: VerificationState; readonly reason: string | null; readonly by: string; readonly at: number }
+      change: { readonly state: VerificationState; readonly reason: string | null; readonly by: AdminUserId; readonly at: number }
     ) => Effect.Effect<void, StoreUnavailable>
 
     readonly insertPromotion: (p: {
-      readonly id: string
+      readonly id: PromotionId
       readonly name: string
-      readonly by: string
+      readonly by: AdminUserId
       readonly at: number
       readonly rule: PromotionRule
     }) => Effect.Effect<void, StoreUnavailable>
-    readonly lockPromotion: (id: string) => Effect.Effect<Option.Option<PromotionRecord>, StoreUnavailable>
+    readonly lockPromotion: (id: PromotionId) => Effect.Effect<Option.Option<PromotionRecord>, StoreUnavailable>
     /** Appends version `version` (never rewrites one) and moves the head to it. */
-    readonly appendPromotionVersion: (id: string, version: number, rule: PromotionRule, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
-    readonly setPromotionStatus: (id: string, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly appendPromotionVersion: (
+      id: PromotionId,
+      version: number,
+      rule: PromotionRule,
+      by: AdminUserId,
+      at: number
+    ) => Effect.Effect<void, StoreUnavailable>
+    readonly setPromotionStatus: (id: PromotionId, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
 
     readonly insertDiscountCode: (d: {
-      readonly id: string
+      readonly id: DiscountCodeId
       readonly code: string
-      readonly by: string
+      readonly by: AdminUserId
       readonly at: number
       readonly rule: DiscountCodeRule
     }) => Effect.Effect<void, StoreUnavailable>
     /** Is this code string taken by a live (not ENDED) code? */
     readonly liveCodeExists: (code: string) => Effect.Effect<boolean, StoreUnavailable>
-    readonly lockDiscountCode: (id: string) => Effect.Effect<Option.Option<DiscountCodeRecord>, StoreUnavailable>
-    readonly appendDiscountCodeVersion: (id: string, version: number, rule: DiscountCodeRule, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
-    readonly setDiscountCodeStatus: (id: string, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly lockDiscountCode: (id: DiscountCodeId) => Effect.Effect<Option.Option<DiscountCodeRecord>, StoreUnavailable>
+    readonly appendDiscountCodeVersion: (
+      id: DiscountCodeId,
+      version: number,
+      rule: DiscountCodeRule,
+      by: AdminUserId,
+      at: number
+    ) => Effect.Effect<void, StoreUnavailable>
+    readonly setDiscountCodeStatus: (id: DiscountCodeId, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
 
-    readonly lockException: (id: string) => Effect.Effect<Option.Option<ExceptionRecord>, StoreUnavailable>
+    readonly lockException: (id: ExceptionId) => Effect.Effect<Option.Option<ExceptionRecord>, StoreUnavailable>
     readonly resolveException: (
-      id: string,
-      change: { readonly note: string; readonly by: string; readonly at: number }
+      id: ExceptionId,
+      change: { readonly note: string; readonly by: AdminUserId; readonly at: number }
     ) => Effect.Effect<void, StoreUnavailable>
     /** Puts a dead-lettered outbox event back on the worker's queue (same transaction). */
     readonly requeueOutboxEvent: (eventId: string) => Effect.Effect<boolean, StoreUnavailable>
 
-    readonly lockPayoutBatch: (id: string) => Effect.Effect<Option.Option<PayoutBatchRecord>, StoreUnavailable>
-    readonly approvePayoutBatch: (id: string, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly lockPayoutBatch: (id: PayoutBatchId) => Effect.Effect<Option.Option<PayoutBatchRecord>, StoreUnavailable>
+    readonly approvePayoutBatch: (id: PayoutBatchId, by: AdminUserId, at: number) => Effect.Effect<void, StoreUnavailable>
 
     readonly lockCommission: (id: CommissionId) => Effect.Effect<Option.Option<CommissionRecord>, StoreUnavailable>
     readonly rejectCommission: (id: CommissionId, reason: string, at: number) => Effect.Effect<void, StoreUnavailable>
@@ -228,12 +259,12 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
     readonly findAdminByEmail: (email: string) => Effect.Effect<Option.Option<AdminUserRecord>, StoreUnavailable>
     readonly countAdmins: () => Effect.Effect<number, StoreUnavailable>
     readonly insertAdmin: (a: {
-      readonly id: string
+      readonly id: AdminUserId
       readonly email: string
       readonly passwordHash: string
       readonly role: AdminRole
     }) => Effect.Effect<void, StoreUnavailable>
-    readonly recordLogin: (adminId: string, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly recordLogin: (adminId: AdminUserId, at: number) => Effect.Effect<void, StoreUnavailable>
 
     /** First audit seq that does not verify, None when the chain is intact. */
     readonly verifyAuditChain: () => Effect.Effect<Option.Option<number>, StoreUnavailable>

@@ -1,4 +1,5 @@
 /** FINANCE approves the week's DRAFT payout batch; the approval event is what sends the M-Pesa B2C payouts. */
+import type { PayoutBatchId } from "../../domain/ids.js"
 import { Clock, Effect } from "effect"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { AdminIllegalChange } from "./admin.errors.js"
@@ -7,7 +8,7 @@ import type { AdminActor } from "./admin-roles.js"
 import { AdminStore } from "./admin.port.js"
 import { found, recordAdminAction } from "./record-admin-action.js"
 
-export const approvePayoutBatch = (actor: AdminActor, cmd: { readonly batchId: string; readonly note?: string | undefined }) =>
+export const approvePayoutBatch = (actor: AdminActor, cmd: { readonly batchId: PayoutBatchId; readonly note?: string | undefined }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "payouts.approve")
     const uow = yield* UnitOfWork

@@ -4,6 +4,8 @@
  * pointing at the (id, version) it used. Schedule = a version whose start is in the future; pause,
  * resume and end are status changes on the head.
  */
+import { DiscountCodeId, PromotionId } from "../../domain/ids.js"
+import type { AdminUserId } from "../../domain/ids.js"
 import { Clock, Effect, Schema } from "effect"
 import type { Option } from "effect"
 import { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
@@ -102,7 +104,7 @@ export const createPromotion = (actor: AdminActor, cmd: { readonly name: string;
     const ids = yield* Ids
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
-    const id = yield* ids.next("promo")
+    const id = PromotionId.make(yield* ids.next("promo"))
     return yield* uow.transaction(
       Effect.gen(function* () {
         const store = yield* AdminStore
@@ -131,7 +133,7 @@ export const createDiscountCode = (actor: AdminActor, cmd: { readonly code: stri
     const ids = yield* Ids
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
-    const id = yield* ids.next("code")
+    const id = DiscountCodeId.make(yield* ids.next("code"))
     return yield* uow.transaction(
       Effect.gen(function* () {
         const store = yield* AdminStore
@@ -150,7 +152,7 @@ export const createDiscountCode = (actor: AdminActor, cmd: { readonly code: stri
 // ---------------------------------------------------------------------------------------------
 // Revisions and status changes: the same for both kinds of incentive
 
-interface IncentiveKind<Rule> {
+interface IncentiveKind<Id extends string, Rule> {
   /** for people: error messages */
   readonly entity: "promotion" | "discount code"
   /** for the audit log */
@@ -161,16 +163,16 @@ interface IncentiveKind<Rule> {
   readonly idKey: "promotionId" | "discountCodeId"
   readonly lock: (
     store: AdminStore["Type"],
-    id: string
+    id: Id
   ) => Effect.Effect<
-    Option.Option<{ readonly id: string; readonly status: IncentiveStatus; readonly currentVersion: number; readonly rule: Rule }>,
+    Option.Option<{ readonly id: Id; readonly status: IncentiveStatus; readonly currentVersion: number; readonly rule: Rule }>,
     StoreUnavailable
   >
-  readonly append: (store: AdminStore["Type"], id: string, version: number, rule: Rule, by: string, at: number) => Effect.Effect<void, StoreUnavailable>
-  readonly setStatus: (store: AdminStore["Type"], id: string, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
+  readonly append: (store: AdminStore["Type"], id: Id, version: number, rule: Rule, by: AdminUserId, at: number) => Effect.Effect<void, StoreUnavailable>
+  readonly setStatus: (store: AdminStore["Type"], id: Id, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
 }
 
-const promotions: IncentiveKind<PromotionRule> = {
+const promotions: IncentiveKind<PromotionId, PromotionRule> = {
   entity: "promotion",
   auditEntity: "promotion",
   prefix: "PROMOTION",
@@ -180,7 +182,7 @@ const promotions: IncentiveKind<PromotionRule> = {
   setStatus: (store, ...args) => store.setPromotionStatus(...args)
 }
 
-const discountCodes: IncentiveKind<DiscountCodeRule> = {
+const discountCodes: IncentiveKind<DiscountCodeId, DiscountCodeRule> = {
   entity: "discount code",
   auditEntity: "discount_code",
   prefix: "DISCOUNT_CODE",
@@ -191,7 +193,7 @@ const discountCodes: IncentiveKind<DiscountCodeRule> = {
 }
 
 /** Appends version n+1 of an (already validated) rule and moves the head to it. */
-const revise = <Rule>(kind: IncentiveKind<Rule>, actor: AdminActor, id: string, rule: Rule, reason: string | undefined) =>
+const revise = <Id extends string, Rule>(kind: IncentiveKind<Id, Rule>, actor: AdminActor, id: Id, rule: Rule, reason: string | undefined) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
@@ -227,7 +229,7 @@ const revise = <Rule>(kind: IncentiveKind<Rule>, actor: AdminActor, id: string, 
   })
 
 /** PAUSE / RESUME / END on the head, as `statusChanges` allows. */
-const changeStatus = <Rule>(kind: IncentiveKind<Rule>, actor: AdminActor, id: string, change: StatusChange, reason: string | undefined) =>
+const changeStatus = <Id extends string, Rule>(kind: IncentiveKind<Id, Rule>, actor: AdminActor, id: Id, change: StatusChange, reason: string | undefined) =>
   Effect.gen(function* () {
     yield* authorize(actor, "incentives.manage")
     const uow = yield* UnitOfWork
@@ -263,7 +265,10 @@ const changeStatus = <Rule>(kind: IncentiveKind<Rule>, actor: AdminActor, id: st
     )
   })
 
-export const revisePromotion = (actor: AdminActor, cmd: { readonly promotionId: string; readonly rule: PromotionRule; readonly reason?: string | undefined }) =>
+export const revisePromotion = (
+  actor: AdminActor,
+  cmd: { readonly promotionId: PromotionId; readonly rule: PromotionRule; readonly reason?: string | undefined }
+) =>
   Effect.gen(function* () {
     yield* authorize(actor, "incentives.manage")
     const rule = yield* validPromotionRule(cmd.rule)
@@ -273,7 +278,7 @@ export const revisePromotion = (actor: AdminActor, cmd: { readonly promotionId: 
 
 export const changePromotionStatus = (
   actor: AdminActor,
-  cmd: { readonly promotionId: string; readonly change: StatusChange; readonly reason?: string | undefined }
+  cmd: { readonly promotionId: PromotionId; readonly change: StatusChange; readonly reason?: string | undefined }
 ) =>
   Effect.map(changeStatus(promotions, actor, cmd.promotionId, cmd.change, cmd.reason), ({ id, status }) => ({ promotionId: id, status })).pipe(
     Effect.withSpan("Admin.changePromotionStatus")
@@ -281,7 +286,7 @@ export const changePromotionStatus = (
 
 export const reviseDiscountCode = (
   actor: AdminActor,
-  cmd: { readonly discountCodeId: string; readonly rule: DiscountCodeRule; readonly reason?: string | undefined }
+  cmd: { readonly discountCodeId: DiscountCodeId; readonly rule: DiscountCodeRule; readonly reason?: string | undefined }
 ) =>
   Effect.gen(function* () {
     yield* authorize(actor, "incentives.manage")
@@ -292,7 +297,7 @@ export const reviseDiscountCode = (
 
 export const changeDiscountCodeStatus = (
   actor: AdminActor,
-  cmd: { readonly discountCodeId: string; readonly change: StatusChange; readonly reason?: string | undefined }
+  cmd: { readonly discountCodeId: DiscountCodeId; readonly change: StatusChange; readonly reason?: string | undefined }
 ) =>
   Effect.map(changeStatus(discountCodes, actor, cmd.discountCodeId, cmd.change, cmd.reason), ({ id, status }) => ({ discountCodeId: id, status })).pipe(
     Effect.withSpan("Admin.changeDiscountCodeStatus")

@@ -3,6 +3,7 @@
  * a reviewer, through the domain's verification state machine. Verifying a product stores what was
  * approved, so a later material edit can be reviewed as a diff against it.
  */
+import type { AdminUserId } from "../../domain/ids.js"
 import { Clock, Effect, Either } from "effect"
 import type { Option } from "effect"
 import { transitionVerification } from "../../domain/catalogue.js"
@@ -38,7 +39,7 @@ interface Reviewable<Id extends string, Item extends { readonly id: Id; readonly
   readonly save: (
     store: AdminStore["Type"],
     item: Item,
-    change: { readonly state: VerificationState; readonly reason: string | null; readonly by: string; readonly at: number }
+    change: { readonly state: VerificationState; readonly reason: string | null; readonly by: AdminUserId; readonly at: number }
   ) => Effect.Effect<void, StoreUnavailable>
   /** What the audit entry records beside the state and the reason. */
   readonly before: (item: Item) => Readonly<Record<string, unknown>>

@@ -6,6 +6,7 @@
  *   refund  the order is refunded through the order state machine (PAID -> CANCELLED, RETURNED or
  *           DISPUTED -> REFUNDED), with its ledger and stock consequences, then closed
  */
+import type { ExceptionId } from "../../domain/ids.js"
 import { Clock, Effect, Option, Schema } from "effect"
 import { OrderId, UserId } from "../../domain/ids.js"
 import type { OrderState } from "../../domain/order.js"
@@ -20,7 +21,7 @@ import { AdminStore } from "./admin.port.js"
 import type { ExceptionRecord } from "./admin.port.js"
 import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
 
-const openException = (id: string) =>
+const openException = (id: ExceptionId) =>
   Effect.gen(function* () {
     const store = yield* AdminStore
     const exception = yield* found("exception", id, store.lockException(id))
@@ -35,7 +36,7 @@ const resolvedEvent = (e: ExceptionRecord, resolution: string, note: string, at:
   payload: { exceptionId: e.id, kind: e.kind, resolution, note, at }
 })
 
-export const resolveException = (actor: AdminActor, cmd: { readonly exceptionId: string; readonly note: string }) =>
+export const resolveException = (actor: AdminActor, cmd: { readonly exceptionId: ExceptionId; readonly note: string }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "exceptions.work")
     const note = yield* requiredText(cmd.note, "a note")
@@ -63,7 +64,7 @@ export const resolveException = (actor: AdminActor, cmd: { readonly exceptionId:
     )
   }).pipe(Effect.withSpan("Admin.resolveException"))
 
-export const retryException = (actor: AdminActor, cmd: { readonly exceptionId: string; readonly note?: string | undefined }) =>
+export const retryException = (actor: AdminActor, cmd: { readonly exceptionId: ExceptionId; readonly note?: string | undefined }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "exceptions.work")
     const uow = yield* UnitOfWork
@@ -105,7 +106,7 @@ export const refundTarget = (state: OrderState): OrderState | undefined =>
 const orderIdOf = (e: ExceptionRecord): OrderId | undefined =>
   Option.getOrUndefined(Schema.decodeUnknownOption(OrderId)(e.entity === "order" && e.entityId ? e.entityId : e.payload["orderId"]))
 
-export const refundException = (actor: AdminActor, cmd: { readonly exceptionId: string; readonly note: string }) =>
+export const refundException = (actor: AdminActor, cmd: { readonly exceptionId: ExceptionId; readonly note: string }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "exceptions.work")
     const note = yield* requiredText(cmd.note, "a note")

@@ -8,6 +8,7 @@
 import { Clock, Effect, Either, Option } from "effect"
 import { payoutsByCurrency, selectPayoutBatch } from "../../domain/commission.js"
 import { EpochMillis } from "../../domain/ids.js"
+import type { PayoutBatchId } from "../../domain/ids.js"
 import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { PayoutStore } from "./payout.port.js"
@@ -26,7 +27,7 @@ export const selectWeeklyPayoutBatch = () =>
           return Option.none()
         }
         const { weekKey, payouts, carriedOver } = selection.right
-        let first = Option.none<{ readonly batchId: string; readonly payouts: number }>()
+        let first = Option.none<{ readonly batchId: PayoutBatchId; readonly payouts: number }>()
         for (const group of payoutsByCurrency(payouts)) {
           const created = yield* store.createBatch(weekKey, group.currency, group.payouts)
           if (Option.isNone(created)) continue

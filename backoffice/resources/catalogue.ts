@@ -205,7 +205,7 @@ const productDetail = async (read: Read, id: string) => {
         base_price: number
         currency: string
         media: Array<string>
-        brand_id: string | null
+        brand_id: BrandId | null
         last_verified: ProductReviewedFields | null
       }>
     >`

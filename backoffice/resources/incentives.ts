@@ -5,6 +5,8 @@
  * committed on orders still awaiting payment.
  */
 import { Effect } from "effect"
+import type { Schema } from "effect"
+import { DiscountCodeId, PromotionId } from "../../domain/ids.js"
 import type { ResourceWithOptions } from "adminjs"
 import {
   changeDiscountCodeStatus,
@@ -21,7 +23,7 @@ import type { IncentiveEffect, PromotionScope } from "../../domain/incentives.js
 import type { Currency } from "../../domain/money.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import type { PlatformServices } from "../../composition/platform.js"
-import { decodeForm, FormError, instant, readOnlyActions, shillingsToMinor, text, wholeNumber, writeAction } from "../actions.js"
+import { decodeForm, FormError, instant, readOnlyActions, recordIdAs, shillingsToMinor, text, wholeNumber, writeAction } from "../actions.js"
 import type { BackofficeContext, Field, Payload } from "../actions.js"
 import { effectText, money, nairobiLocal, scopeIds, scopeText, usage } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
@@ -187,14 +189,16 @@ const sharedProperties = [
 const sharedShown = ["burns", "per_buyer_limit", "platform_spend", "committed_spend", "current_version", "versions", "created_by", "created_at"]
 
 type ReadModelSpec = ConstructorParameters<typeof ReadModelResource>[0]
-type Run = (actor: AdminActor, payload: Payload, id: string) => Effect.Effect<string, unknown, PlatformServices>
+type Run<Id> = (actor: AdminActor, payload: Payload, id: Id) => Effect.Effect<string, unknown, PlatformServices>
 
 /**
  * What a promotion and a discount code differ in; the resource around it (statuses, revise, the
  * shared columns) is one. `first` columns come before the shared ones, `shown` lists the show page's own.
  */
-interface IncentiveKind<Rule> {
+interface IncentiveKind<Id extends string, Rule> {
   readonly id: "promotions" | "discount_codes"
+  /** the record id's brand, decoded before any use case runs */
+  readonly recordId: Schema.Schema<Id, string>
   /** "Promotion", "Code": the start of the notices */
   readonly noun: string
   readonly query: string
@@ -212,21 +216,16 @@ interface IncentiveKind<Rule> {
     readonly fields: ReadonlyArray<Field>
     readonly run: (actor: AdminActor, payload: Payload, rule: Rule) => Effect.Effect<string, unknown, PlatformServices>
   }
-  readonly revise: (
-    actor: AdminActor,
-    id: string,
-    rule: Rule,
-    reason: string | undefined
-  ) => Effect.Effect<{ readonly version: number }, unknown, PlatformServices>
-  readonly changeStatus: (actor: AdminActor, id: string, change: StatusChange, reason: string | undefined) => Effect.Effect<unknown, unknown, PlatformServices>
+  readonly revise: (actor: AdminActor, id: Id, rule: Rule, reason: string | undefined) => Effect.Effect<{ readonly version: number }, unknown, PlatformServices>
+  readonly changeStatus: (actor: AdminActor, id: Id, change: StatusChange, reason: string | undefined) => Effect.Effect<unknown, unknown, PlatformServices>
 }
 
-const incentiveResource = <Rule>(ctx: BackofficeContext, kind: IncentiveKind<Rule>): ResourceWithOptions => {
+const incentiveResource = <Id extends string, Rule>(ctx: BackofficeContext, kind: IncentiveKind<Id, Rule>): ResourceWithOptions => {
   const record = (
     name: string,
     fields: ReadonlyArray<Field>,
     when: (p: Readonly<Record<string, unknown>>) => boolean,
-    run: Run,
+    run: Run<Id>,
     look: { readonly icon: string; readonly label: string; readonly submitLabel: string; readonly variant?: "danger" | "primary" }
   ) =>
     writeAction(ctx, kind.id, name, {
@@ -235,7 +234,7 @@ const incentiveResource = <Rule>(ctx: BackofficeContext, kind: IncentiveKind<Rul
       ...look,
       fields,
       when,
-      run: (actor, payload, id) => run(actor, payload, id ?? "")
+      run: (actor, payload, id) => Effect.flatMap(recordIdAs(kind.recordId, id, kind.noun.toLowerCase()), (recordId) => run(actor, payload, recordId))
     })
   const status = (change: StatusChange, label: string, icon: string, variant: "danger" | "primary") =>
     record(
@@ -287,8 +286,9 @@ const incentiveResource = <Rule>(ctx: BackofficeContext, kind: IncentiveKind<Rul
 }
 
 export const promotionsResource = (ctx: BackofficeContext): ResourceWithOptions =>
-  incentiveResource<PromotionRule>(ctx, {
+  incentiveResource<PromotionId, PromotionRule>(ctx, {
     id: "promotions",
+    recordId: PromotionId,
     noun: "Promotion",
     query: `select p.id, p.name, p.status, p.current_version, v.priority, v.starts_at, v.ends_at, v.eligibility, v.effect, v.currency,
                    v.global_limit, v.per_buyer_limit, p.uses, p.created_at, p.updated_at, a.email as created_by,
@@ -345,8 +345,9 @@ const codeRuleFields: ReadonlyArray<Field> = [
 ]
 
 export const discountCodesResource = (ctx: BackofficeContext): ResourceWithOptions =>
-  incentiveResource<DiscountCodeRule>(ctx, {
+  incentiveResource<DiscountCodeId, DiscountCodeRule>(ctx, {
     id: "discount_codes",
+    recordId: DiscountCodeId,
     noun: "Code",
     query: `select d.id, d.code, d.status, d.current_version, v.starts_at, v.expires_at, v.effect, v.currency, v.min_subtotal,
                    v.global_limit, v.per_buyer_limit, d.uses, d.created_at, a.email as created_by,

@@ -1,14 +1,14 @@
 /** The exception queue, held money, payout batches, payouts and affiliate commissions, the audit log and admin users. */
 import { Effect, Option } from "effect"
-import type { ResourceWithOptions } from "adminjs"
+import type { CurrentAdmin, ResourceWithOptions } from "adminjs"
 import { createAdminUser, verifyAuditChain } from "../../application/admin/admin-accounts.js"
 import { AdminRole } from "../../application/admin/admin-roles.js"
 import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
 import { returnHeldMoney } from "../../application/admin/held-money.js"
 import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import { refundException, resolveException, retryException } from "../../application/admin/work-exceptions.js"
-import { readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
-import { CommissionId, HeldPaymentId } from "../../domain/ids.js"
+import { actorOf, readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
+import { CommissionId, ExceptionId, HeldPaymentId, PayoutBatchId } from "../../domain/ids.js"
 import type { BackofficeContext } from "../actions.js"
 import { money } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
@@ -54,7 +54,10 @@ export const exceptionsResource = (ctx: BackofficeContext): ResourceWithOptions 
         submitLabel: "Resolve",
         fields: [{ name: "note", label: "What was done (kept in the audit log)", type: "textarea", required: true }],
         when: (p) => p["status"] === "OPEN",
-        run: (actor, payload, id) => Effect.as(resolveException(actor, { exceptionId: id ?? "", note: text(payload, "note") ?? "" }), "Exception resolved")
+        run: (actor, payload, id) =>
+          Effect.flatMap(recordIdAs(ExceptionId, id, "exception"), (exceptionId) =>
+            Effect.as(resolveException(actor, { exceptionId, note: text(payload, "note") ?? "" }), "Exception resolved")
+          )
       }),
       retry: writeAction(ctx, "exceptions", "retry", {
         actionType: "record",
@@ -65,7 +68,9 @@ export const exceptionsResource = (ctx: BackofficeContext): ResourceWithOptions 
         fields: [{ name: "note", label: "Note (optional)", type: "textarea" }],
         when: (p) => p["status"] === "OPEN" && p["kind"] === "DEAD_LETTER",
         run: (actor, payload, id) =>
-          Effect.map(retryException(actor, { exceptionId: id ?? "", note: text(payload, "note") }), (r) => `Event ${r.requeued} re-queued`)
+          Effect.flatMap(recordIdAs(ExceptionId, id, "exception"), (exceptionId) =>
+            Effect.map(retryException(actor, { exceptionId, note: text(payload, "note") }), (r) => `Event ${r.requeued} re-queued`)
+          )
       }),
       refund: writeAction(ctx, "exceptions", "refund", {
         actionType: "record",
@@ -77,7 +82,9 @@ export const exceptionsResource = (ctx: BackofficeContext): ResourceWithOptions 
         fields: [{ name: "note", label: "Why refund (kept in the audit log and on the order's timeline)", type: "textarea", required: true }],
         when: (p) => p["status"] === "OPEN",
         run: (actor, payload, id) =>
-          Effect.map(refundException(actor, { exceptionId: id ?? "", note: text(payload, "note") ?? "" }), (r) => `Order ${r.orderId} is now ${r.orderState}`)
+          Effect.flatMap(recordIdAs(ExceptionId, id, "exception"), (exceptionId) =>
+            Effect.map(refundException(actor, { exceptionId, note: text(payload, "note") ?? "" }), (r) => `Order ${r.orderId} is now ${r.orderState}`)
+          )
       })
     }
   }
@@ -127,7 +134,9 @@ export const payoutBatchesResource = (ctx: BackofficeContext): ResourceWithOptio
         fields: [{ name: "note", label: "Note (optional)", type: "textarea" }],
         when: (p) => p["state"] === "DRAFT",
         run: (actor, payload, id) =>
-          Effect.as(approvePayoutBatch(actor, { batchId: id ?? "", note: text(payload, "note") }), "Batch approved: payouts will be sent")
+          Effect.flatMap(recordIdAs(PayoutBatchId, id, "payout batch"), (batchId) =>
+            Effect.as(approvePayoutBatch(actor, { batchId, note: text(payload, "note") }), "Batch approved: payouts will be sent")
+          )
       })
     }
   }
@@ -334,8 +343,8 @@ export const auditLogResource = (ctx: BackofficeContext): ResourceWithOptions =>
         isAccessible: (c: { currentAdmin?: Record<string, unknown> }) => typeof c.currentAdmin?.["role"] === "string",
         handler: async (request: { method: string }, _res: unknown, context: { currentAdmin?: Record<string, unknown> }) => {
           if (request.method !== "post") return {}
-          const role = context.currentAdmin?.["role"]
-          const actor = { id: String(context.currentAdmin?.["id"]), email: String(context.currentAdmin?.["email"]), role: role as AdminRole }
+          const actor = actorOf(context.currentAdmin as CurrentAdmin | undefined)
+          if (actor === undefined) return { notice: { message: "sign in again", type: "error" } }
           const result = await ctx.runtime.runPromise(Effect.either(verifyAuditChain(actor)))
           if (result._tag === "Left") return { notice: { message: result.left.message, type: "error" } }
           const [tip] = await ctx.read((sql) => sql<Array<{ last_seq: number }>>`select last_seq from audit_chain_head`)

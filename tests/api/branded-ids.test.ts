@@ -13,7 +13,26 @@ import type { CartStore } from "../../application/cart/cart.port.js"
 import type { CatalogueReader } from "../../application/catalogue/catalogue.port.js"
 import { WireOrderId } from "../../adapters/http/wire.js"
 import { FormError, recordIdAs } from "../../backoffice/actions.js"
-import { BrandId, CheckoutId, CommissionId, HeldPaymentId, OrderId, PayoutBatchId, PayoutId, ProductId, RefundId, StkRequestId } from "../../domain/ids.js"
+import {
+  BrandId,
+  CheckoutId,
+  CommissionId,
+  DiscountCodeId,
+  ExceptionId,
+  HeldPaymentId,
+  OrderId,
+  PayoutBatchId,
+  PayoutId,
+  ProductId,
+  PromotionId,
+  RefundId,
+  StkRequestId,
+  UserId
+} from "../../domain/ids.js"
+import { resolveException } from "../../application/admin/work-exceptions.js"
+import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
+
+const auditBody = { action: "X.Y", entity: "x", entityId: "x_1", before: null, after: null, reason: null }
 import type { PaymentStore } from "../../application/payments/payment.port.js"
 import { pollPush } from "../../application/payments/reconcile.js"
 import { returnHeldMoney } from "../../application/admin/held-money.js"
@@ -73,6 +92,31 @@ describe("ports speak branded ids", () => {
       // @ts-expect-error a ProductId is not a BrandId
       void decideBrand(actor, { id: productId, decision: "VERIFY" })
       return [admin.lockBrand(brandId), decideProduct(actor, { id: productId, decision: "VERIFY" })]
+    }
+    expect(typeof compileOnly).toBe("function")
+  })
+
+  it("the admin port's incentives, exceptions, batches and audit actors are branded (tsc)", () => {
+    const compileOnly = (admin: Context.Tag.Service<typeof AdminStore>, actor: AdminActor) => {
+      const promotionId = PromotionId.make("promo_1")
+      const codeId = DiscountCodeId.make("code_1")
+      // @ts-expect-error a DiscountCodeId is not a PromotionId
+      void admin.lockPromotion(codeId)
+      // @ts-expect-error a PromotionId is not a DiscountCodeId
+      void admin.setDiscountCodeStatus(promotionId, "PAUSED", 0)
+      // @ts-expect-error an undecoded back-office record id is not an ExceptionId
+      void resolveException(actor, { exceptionId: "exc_1", note: "n" })
+      // @ts-expect-error an ExceptionId is not a PayoutBatchId
+      void approvePayoutBatch(actor, { batchId: ExceptionId.make("exc_1") })
+      // @ts-expect-error an admin's audit entry names an AdminUserId, not a buyer's UserId
+      void admin.audit({ ...auditBody, actorKind: "ADMIN", actorId: UserId.make("usr_1"), actorRole: "FINANCE" })
+      // @ts-expect-error a SYSTEM entry names one of the platform's own processes, not any string
+      void admin.audit({ ...auditBody, actorKind: "SYSTEM", actorId: "somebody", actorRole: null })
+      return [
+        admin.lockPromotion(promotionId),
+        admin.audit({ ...auditBody, actorKind: "ADMIN", actorId: actor.id, actorRole: actor.role }),
+        admin.audit({ ...auditBody, actorKind: "USER", actorId: UserId.make("usr_1"), actorRole: null })
+      ]
     }
     expect(typeof compileOnly).toBe("function")
   })

@@ -12,7 +12,7 @@
  *   4. Forged B2C Results (a wrong ConversationID, an unknown result URL, a failure contradicting
  *      the confirmed success) change nothing: no state, no posting, no second B2C.
  */
-import { OrderId } from "../../domain/ids.js"
+import { AdminUserId, OrderId } from "../../domain/ids.js"
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { resolveDispute } from "../../application/fulfilment/disputes.js"
@@ -26,8 +26,8 @@ import { call, newBuyer, randomPhone, seedShop, sessionFor } from "./support.js"
 const db = useTestDatabase()
 let api: Platform
 const RIDER = { id: "usr_rider_money_journey", phone: randomPhone(), name: "Achieng" }
-const FINANCE: AdminActor = { id: "adm_finance_journey", email: "finance-journey@amana.test", role: "FINANCE" }
-const OPS: AdminActor = { id: "adm_ops_journey", email: "ops-journey@amana.test", role: "PLATFORM_ADMIN" }
+const FINANCE: AdminActor = { id: AdminUserId.make("adm_finance_journey"), email: "finance-journey@amana.test", role: "FINANCE" }
+const OPS: AdminActor = { id: AdminUserId.make("adm_ops_journey"), email: "ops-journey@amana.test", role: "PLATFORM_ADMIN" }
 const FRIDAY = Date.UTC(2026, 10, 20, 9, 0)
 const ONCE = "promo_journey_once"
 

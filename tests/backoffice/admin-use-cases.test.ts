@@ -3,7 +3,8 @@
  * events in the SAME transaction (one fails, nothing happens), roles are checked on the server,
  * incentive edits are new versions, refunds go through the order state machine.
  */
-import { LocationId, ProductId, StoreId, UserId, VariantId } from "../../domain/ids.js"
+import type { AdminUserId, ExceptionId} from "../../domain/ids.js";
+import { BrandId, LocationId, PayoutBatchId, ProductId, StoreId, UserId, VariantId } from "../../domain/ids.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import fc from "fast-check"
 import { Effect, Either, Option } from "effect"
@@ -41,7 +42,7 @@ beforeAll(async () => {
   const first = await go(bootstrapFirstAdmin({ email: "Root@Amana.test", password: "a-long-enough-password" }))
   const root = Either.getOrThrow(first)
   expect(Option.isSome(root)).toBe(true)
-  const [row] = await db.sql<Array<{ id: string; email: string }>>`select id, email from admin_users`
+  const [row] = await db.sql<Array<{ id: AdminUserId; email: string }>>`select id, email from admin_users`
   actors.PLATFORM_ADMIN = { id: row!.id, email: row!.email, role: "PLATFORM_ADMIN" }
   for (const role of ["CATALOG_REVIEWER", "FINANCE", "AUDITOR"] as const) {
     const created = Either.getOrThrow(
@@ -97,7 +98,7 @@ describe("roles", () => {
     await pendingProduct("prd_uc_auditor")
     const outcome = await go(decideProduct(actors.AUDITOR, { id: ProductId.make("prd_uc_auditor"), decision: "VERIFY" }))
     expect(tag(outcome)).toBe("AdminForbidden")
-    expect(tag(await go(approvePayoutBatch(actors.CATALOG_REVIEWER, { batchId: "nope" })))).toBe("AdminForbidden")
+    expect(tag(await go(approvePayoutBatch(actors.CATALOG_REVIEWER, { batchId: PayoutBatchId.make("nope") })))).toBe("AdminForbidden")
     expect(tag(await go(decideProduct(actors.FINANCE, { id: ProductId.make("prd_uc_auditor"), decision: "VERIFY" })))).toBe("AdminForbidden")
     const [p] = await db.sql`select state from products where id = 'prd_uc_auditor'`
     expect(p).toEqual({ state: "PENDING_REVIEW" })
@@ -253,7 +254,7 @@ describe("exceptions", () => {
     const orderId = checkout.orders[0]!.orderId
     Either.getOrThrow(await go(transitionOrder({ orderId, to: "PAID", actor: { kind: "SYSTEM", id: "test" } as never })))
     const [x] = await db.sql<
-      Array<{ id: string }>
+      Array<{ id: ExceptionId }>
     >`insert into exceptions (kind, entity, entity_id) values ('PAYMENT_AMOUNT_MISMATCH', 'order', ${orderId}) returning id`
     expect(tag(await go(refundException(actors.AUDITOR, { exceptionId: x!.id, note: "n" })))).toBe("AdminForbidden")
     const done = Either.getOrThrow(await go(refundException(actors.FINANCE, { exceptionId: x!.id, note: "buyer paid the wrong amount; refunded" })))
@@ -275,7 +276,7 @@ describe("exceptions", () => {
     const [ev] = await db.sql<
       Array<{ id: string }>
     >`insert into outbox (event_type, aggregate_type, aggregate_id, payload, attempts, last_error) values ('ORDER_PAID', 'ORDER', 'o1', '{}', 8, 'boom') returning id`
-    const [x] = await db.sql<Array<{ id: string }>>`insert into exceptions (kind, entity, entity_id, payload, dedupe_key)
+    const [x] = await db.sql<Array<{ id: ExceptionId }>>`insert into exceptions (kind, entity, entity_id, payload, dedupe_key)
       values ('DEAD_LETTER', 'outbox', ${ev!.id}, ${db.sql.json({ eventId: ev!.id } as never)}, ${`dead:h:${ev!.id}`}) returning id`
     const jobsBefore = await db.sql`select count(*)::int as n from graphile_worker._private_jobs where payload->>'eventId' = ${ev!.id}`
     Either.getOrThrow(await go(retryException(actors.FINANCE, { exceptionId: x!.id })))
@@ -284,14 +285,14 @@ describe("exceptions", () => {
     const [closed] = await db.sql`select status, dedupe_key from exceptions where id = ${x!.id}`
     expect(closed?.["status"]).toBe("RESOLVED")
     expect(closed?.["dedupe_key"]).not.toBe(`dead:h:${ev!.id}`)
-    const [other] = await db.sql<Array<{ id: string }>>`insert into exceptions (kind) values ('UNKNOWN_CALLBACK') returning id`
+    const [other] = await db.sql<Array<{ id: ExceptionId }>>`insert into exceptions (kind) values ('UNKNOWN_CALLBACK') returning id`
     expect(tag(await go(retryException(actors.FINANCE, { exceptionId: other!.id })))).toBe("AdminInvalidInput")
   })
 })
 
 describe("payout batches", () => {
   it("FINANCE approves a DRAFT batch once; a second approval is refused", async () => {
-    const [b] = await db.sql<Array<{ id: string }>>`insert into payout_batches (week_key) values ('2026-11-20') returning id`
+    const [b] = await db.sql<Array<{ id: PayoutBatchId }>>`insert into payout_batches (week_key) values ('2026-11-20') returning id`
     Either.getOrThrow(await go(approvePayoutBatch(actors.FINANCE, { batchId: b!.id })))
     expect(await db.sql`select state, approved_by from payout_batches where id = ${b!.id}`).toEqual([{ state: "APPROVED", approved_by: actors.FINANCE.id }])
     expect(tag(await go(approvePayoutBatch(actors.FINANCE, { batchId: b!.id })))).toBe("AdminIllegalChange")
@@ -328,7 +329,10 @@ describe("what changed since the last verified version", () => {
     description: fc.string(),
     basePrice: fc.record({ amount: fc.integer({ min: 1, max: 10_000_000 }), currency: fc.constant("KES" as const) }),
     media: fc.uniqueArray(fc.webUrl(), { maxLength: 4 }),
-    brandId: fc.option(fc.string({ minLength: 1 }), { nil: null }),
+    brandId: fc.option(
+      fc.stringMatching(/^[a-z0-9_]{1,20}$/).map((s) => BrandId.make(s)),
+      { nil: null }
+    ),
     variants: fc.constant([])
   })
 

@@ -3,6 +3,7 @@
  * real database: reviewers verify, admins run promotions, finance resolves exceptions, auditors
  * read and are refused on the server when they try to write.
  */
+import type { AdminUserId } from "../../domain/ids.js"
 import type { OrderId } from "../../domain/ids.js"
 import { LocationId, UserId, VariantId } from "../../domain/ids.js"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
@@ -57,7 +58,7 @@ describe.skipIf(noBrowserReason !== undefined)(
       })
       api = await startApi(db.sql)
       await ensureFirstAdmin(api.runtime, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }, () => undefined)
-      const [first] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = ${ADMIN.email}`
+      const [first] = await db.sql<Array<{ id: AdminUserId }>>`select id from admin_users where email = ${ADMIN.email}`
       const platformAdmin: AdminActor = { id: first!.id, email: ADMIN.email, role: "PLATFORM_ADMIN" }
       await api.runtime.runPromise(createAdminUser(platformAdmin, { ...AUDITOR, role: "AUDITOR" }))
       await api.runtime.runPromise(createAdminUser(platformAdmin, { ...SECOND_ADMIN, role: "PLATFORM_ADMIN" }))

@@ -5,6 +5,7 @@
  * caught by the verify action; an intact chain's answer names the newest anchor, to be noted
  * outside Amana.
  */
+import type { AdminUserId } from "../../domain/ids.js"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createAdminUser } from "../../application/admin/admin-accounts.js"
@@ -26,7 +27,7 @@ beforeAll(async () => {
   await seedDemo(db.sql)
   api = await startApi(db.sql)
   await ensureFirstAdmin(api.runtime, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }, () => undefined)
-  const [first] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = ${ADMIN.email}`
+  const [first] = await db.sql<Array<{ id: AdminUserId }>>`select id from admin_users where email = ${ADMIN.email}`
   const root: AdminActor = { id: first!.id, email: ADMIN.email, role: "PLATFORM_ADMIN" }
   for (const email of ["a@amana.test", "b@amana.test", "c@amana.test"])
     await api.runtime.runPromise(Effect.asVoid(createAdminUser(root, { email, password: "a-long-enough-password-9", role: "CATALOG_REVIEWER" })))

@@ -2,6 +2,7 @@
  * Usage counters are kept only while an incentive has a limit; a new version that introduces a
  * limit recounts the uses so far, so "a limit of 4" still means 4 in all.
  */
+import { AdminUserId } from "../../domain/ids.js"
 import { Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
@@ -21,7 +22,7 @@ import type { WorldRuntime } from "../support/world.js"
 
 const db = useTestDatabase()
 let runtime: WorldRuntime
-const admin: AdminActor = { id: "adm_limits", email: "limits@amana.test", role: "PLATFORM_ADMIN" }
+const admin: AdminActor = { id: AdminUserId.make("adm_limits"), email: "limits@amana.test", role: "PLATFORM_ADMIN" }
 const DAY = 86_400_000
 
 beforeAll(async () => {

@@ -9,6 +9,7 @@
  * `db.sql` logs in exactly as the app does (the derived runtime role); `db.owner` is the superuser.
  * That every other suite passes through `db.sql` / `db.url` is the proof that the app runs under it.
  */
+import { AdminUserId } from "../../domain/ids.js"
 import { createHash, randomBytes } from "node:crypto"
 import fc from "fast-check"
 import { ConfigProvider, Effect, Layer, Option } from "effect"
@@ -49,7 +50,7 @@ const withAdminStore = <A, E>(sql: Sql, effect: Effect.Effect<A, E, AdminStore>,
   Effect.runPromise(Effect.provide(effect, adminLayer(sql, key)))
 const entry = (action: string, reason: string | null = null): AuditEntry => ({
   actorKind: "ADMIN",
-  actorId: "adm_wanjiku",
+  actorId: AdminUserId.make("adm_wanjiku"),
   actorRole: "PLATFORM_ADMIN",
   action,
   entity: "store",
@@ -58,7 +59,7 @@ const entry = (action: string, reason: string | null = null): AuditEntry => ({
   after: { kyc: "VERIFIED" },
   reason
 })
-const auditor = { id: "adm_auditor", email: "auditor@amana.test", role: "AUDITOR" as const }
+const auditor = { id: AdminUserId.make("adm_auditor"), email: "auditor@amana.test", role: "AUDITOR" as const }
 const appVerifies = (sql: Sql, key?: string) => withAdminStore(sql, verifyAuditChain(auditor), key)
 const databaseVerifies = async (sql: Sql) => (await sql<Array<{ broken: number | null }>>`select audit_verify_chain() as broken`)[0]?.broken ?? null
 

@@ -5,7 +5,7 @@
  * B2C -> Result -> SUCCEEDED, every account balanced and the seller paid exactly base − fee −
  * commission whatever incentives the buyer had. Then the unhappy paths.
  */
-import { CommissionId, OrderId, UserId } from "../../domain/ids.js"
+import { AdminUserId, CommissionId, OrderId, UserId } from "../../domain/ids.js"
 import { createHmac } from "node:crypto"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -40,7 +40,7 @@ import type { Platform } from "./support.js"
 const db = useTestDatabase()
 let api: Platform
 const RIDER = { id: "usr_rider_otieno", phone: "254722000111", name: "Otieno" }
-const FINANCE: AdminActor = { id: "adm_finance", email: "finance@amana.test", role: "FINANCE" }
+const FINANCE: AdminActor = { id: AdminUserId.make("adm_finance"), email: "finance@amana.test", role: "FINANCE" }
 const FRIDAY = Date.UTC(2026, 10, 20, 9, 0) // Friday 12:00 Nairobi
 
 beforeAll(async () => {
@@ -283,7 +283,7 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     expect(await db.sql`select amount from payouts where batch_id = ${batchId} and payee_id = ${affiliate.id}`).toEqual([{ amount: 1_150_00 }])
     const [c] = await db.sql`select id from commissions where order_id = ${o.orderId}`
     const commissionId = CommissionId.make(String(c!["id"]))
-    const auditor: AdminActor = { id: "adm_auditor_fraud", email: "auditor-fraud@amana.test", role: "AUDITOR" }
+    const auditor: AdminActor = { id: AdminUserId.make("adm_auditor_fraud"), email: "auditor-fraud@amana.test", role: "AUDITOR" }
     const refused = await api.runtime.runPromise(Effect.either(rejectCommissionForFraud(auditor, { commissionId, reason: "x" })))
     expect(refused._tag === "Left" && refused.left._tag).toBe("AdminForbidden")
     const blank = await api.runtime.runPromise(Effect.either(rejectCommissionForFraud(FINANCE, { commissionId, reason: "  " })))
@@ -323,7 +323,7 @@ describe("fulfilment journey over HTTP with the worker running", () => {
       expect(await orderState(db.sql, o.orderId)).toBe("DISPUTED")
       expect(await balance(db.sql, "ESCROW", o.orderId)).toBe(-2_750_00) // base 2,500 + shipping 250 (2,500 paid + 250 promotion)
     }
-    const admin: AdminActor = { id: "adm_ops", email: "ops@amana.test", role: "PLATFORM_ADMIN" }
+    const admin: AdminActor = { id: AdminUserId.make("adm_ops"), email: "ops@amana.test", role: "PLATFORM_ADMIN" }
     await db.sql`insert into admin_users (id, email, password_hash, role) values (${admin.id}, ${admin.email}, 'x', 'PLATFORM_ADMIN') on conflict do nothing`
     expect(
       await api.runtime.runPromise(resolveDispute(admin, { orderId: OrderId.make(kept.orderId), outcome: "RELEASE", note: "photo shows the ordered colour" }))
@@ -426,7 +426,7 @@ describe("fulfilment journey over HTTP with the worker running", () => {
       { points: 50, reason: "ADJUSTED" }
     ])
     // Operations step in: an admin assigns a rider by hand (audited); the dispatch timer is closed.
-    const ops: AdminActor = { id: "adm_ops2", email: "ops2@amana.test", role: "PLATFORM_ADMIN" }
+    const ops: AdminActor = { id: AdminUserId.make("adm_ops2"), email: "ops2@amana.test", role: "PLATFORM_ADMIN" }
     await db.sql`insert into admin_users (id, email, password_hash, role) values (${ops.id}, ${ops.email}, 'x', 'PLATFORM_ADMIN')`
     const byHand = await api.runtime.runPromise(
       assignRiderByHand(ops, { orderId: OrderId.make(paid.orderId), riderUserId: UserId.make(RIDER.id), note: "late: sending Otieno" })

@@ -20,12 +20,12 @@ import { useTestDatabase } from "../support/test-database.js"
 import { call, checkoutOneBasket, seedShop } from "../api/support.js"
 import { balance, eventually, startPlatform, waitForState } from "../fulfilment/support.js"
 import type { Platform } from "../fulfilment/support.js"
-import { HeldPaymentId } from "../../domain/ids.js"
+import { AdminUserId, HeldPaymentId } from "../../domain/ids.js"
 
 const db = useTestDatabase()
 let api: Platform
 let shop: Awaited<ReturnType<typeof seedShop>>
-const FINANCE: AdminActor = { id: "adm_finance_held", email: "finance-held@amana.test", role: "FINANCE" }
+const FINANCE: AdminActor = { id: AdminUserId.make("adm_finance_held"), email: "finance-held@amana.test", role: "FINANCE" }
 const FINANCE_PASSWORD = "held-money-finance-pw"
 
 beforeAll(async () => {
@@ -225,7 +225,7 @@ describe("money that cannot settle its checkout is held, shown, and returned", (
     const auditor = await api.runtime.runPromise(
       Effect.either(
         returnHeldMoney(
-          { id: "adm_auditor_held", email: "auditor@amana.test", role: "AUDITOR" },
+          { id: AdminUserId.make("adm_auditor_held"), email: "auditor@amana.test", role: "AUDITOR" },
           { heldPaymentId: HeldPaymentId.make(String(h["id"])), note: "x" }
         )
       )

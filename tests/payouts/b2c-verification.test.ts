@@ -4,6 +4,7 @@
  * Whatever arrives, each payout and refund is sent once, settles once, and only Daraja's own word
  * (the ConversationID of its synchronous reply, or a Transaction Status query) moves it.
  */
+import { AdminUserId } from "../../domain/ids.js"
 import { Effect, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
@@ -18,7 +19,7 @@ import type { Platform } from "../fulfilment/support.js"
 
 const db = useTestDatabase()
 let api: Platform
-const FINANCE: AdminActor = { id: "adm_finance_b2c", email: "finance-b2c@amana.test", role: "FINANCE" }
+const FINANCE: AdminActor = { id: AdminUserId.make("adm_finance_b2c"), email: "finance-b2c@amana.test", role: "FINANCE" }
 const FRIDAY = Date.UTC(2026, 10, 20, 9, 0)
 
 type Target = { readonly table: "payouts" | "refunds"; readonly id: string; readonly ocid: string; readonly token: string }

@@ -7,6 +7,7 @@
  * - security headers on the API and on /admin (a nonce CSP AdminJS runs under);
  * - incentive amounts typed into the back-office are bounded (issue 11 item 5).
  */
+import type { AdminUserId } from "../../domain/ids.js"
 import fc from "fast-check"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -36,7 +37,7 @@ beforeAll(async () => {
   await seedDemo(db.sql)
   api = await startApi(db.sql)
   await ensureFirstAdmin(api.runtime, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }, () => undefined)
-  const [first] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = ${ADMIN.email}`
+  const [first] = await db.sql<Array<{ id: AdminUserId }>>`select id from admin_users where email = ${ADMIN.email}`
   const root: AdminActor = { id: first!.id, email: ADMIN.email, role: "PLATFORM_ADMIN" }
   await api.runtime.runPromise(Effect.asVoid(createAdminUser(root, { ...AUDITOR, role: "AUDITOR" })))
   for (const colleague of [COLLEAGUE, LEAVER]) await api.runtime.runPromise(Effect.asVoid(createAdminUser(root, { ...colleague, role: "PLATFORM_ADMIN" })))
@@ -274,7 +275,7 @@ describe("security headers", () => {
   })
 
   it("text in AdminJS's page state cannot close its script: an admin email holding </script> stays inside", async () => {
-    const [root] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = ${ADMIN.email}`
+    const [root] = await db.sql<Array<{ id: AdminUserId }>>`select id from admin_users where email = ${ADMIN.email}`
     const sneaky = { email: "a</script><script>alert(1)</script>@x.io", password: "another-long-enough-password" }
     await api.runtime.runPromise(Effect.asVoid(createAdminUser({ id: root!.id, email: ADMIN.email, role: "PLATFORM_ADMIN" }, { ...sneaky, role: "AUDITOR" })))
     const browser = await loggedIn(sneaky)

@@ -4,6 +4,7 @@
  * (Money.MAX_ENTERED_MINOR, KES 1,000,000.00), on create and on revise, with a sentence naming the
  * limit. Before, an amount off of KES 999,999,999,999.99 was stored as a live rule.
  */
+import { AdminUserId } from "../../domain/ids.js"
 import { Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createDiscountCode, createPromotion, reviseDiscountCode, revisePromotion } from "../../application/admin/manage-incentives.js"
@@ -17,7 +18,7 @@ import type { WorldRuntime } from "../support/world.js"
 
 const db = useTestDatabase()
 let runtime: WorldRuntime
-const admin: AdminActor = { id: "adm_bounds", email: "bounds@amana.test", role: "PLATFORM_ADMIN" }
+const admin: AdminActor = { id: AdminUserId.make("adm_bounds"), email: "bounds@amana.test", role: "PLATFORM_ADMIN" }
 const DAY = 86_400_000
 const MAX = MAX_ENTERED_MINOR.KES
 const kes = (amount: number) => ({ amount, currency: "KES" as const })
