@@ -6,8 +6,7 @@
  * seller's base price × quantity. There is deliberately no discount input anywhere here.
  */
 import { Array as Arr, Either, Option, Schema } from "effect"
-import { EpochMillis } from "./ids.js"
-import type { UserId } from "./ids.js"
+import { EpochMillis, StoreId, UserId } from "./ids.js"
 import * as Money from "./money.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -180,9 +179,14 @@ export const payoutWeekKey = (now: EpochMillis): string => {
 export const PayeeKind = Schema.Literal("SELLER", "AFFILIATE", "RIDER")
 export type PayeeKind = typeof PayeeKind.Type
 
-export interface PayeeBalance {
-  readonly payeeId: string
-  readonly payeeKind: PayeeKind
+/** Who is paid: a seller's store, or a user (an affiliate, or a rider for shipping fees). */
+export type Payee = { readonly payeeKind: "SELLER"; readonly payeeId: StoreId } | { readonly payeeKind: "AFFILIATE" | "RIDER"; readonly payeeId: UserId }
+
+/** The payee named by kind and id (decoded: a blank id is a defect). */
+export const payee = (payeeKind: PayeeKind, payeeId: string): Payee =>
+  payeeKind === "SELLER" ? { payeeKind, payeeId: StoreId.make(payeeId) } : { payeeKind, payeeId: UserId.make(payeeId) }
+
+export type PayeeBalance = Payee & {
   readonly approved: Money.Money
   /** Not paid before this instant: the payee's destination changed recently (domain/store.ts PAYOUT_HOLD_MS). */
   readonly heldUntil?: number | undefined

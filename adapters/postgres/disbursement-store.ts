@@ -1,10 +1,18 @@
 /** Payouts and refunds by M-Pesa B2C over PostgreSQL (payout_batches, payouts, refunds, mpesa_callbacks). */
 import { Effect, Layer, Option } from "effect"
 import { DisbursementStore } from "../../application/payouts-execution/disbursement.port.js"
-import type { DisbursementStatus, PayoutRecord, RefundRecord, StatusQueryRecord } from "../../application/payouts-execution/disbursement.port.js"
+import type {
+  DisbursementStatus,
+  DisbursementTarget,
+  PayoutRecord,
+  RefundRecord,
+  StatusQueryRecord
+} from "../../application/payouts-execution/disbursement.port.js"
 import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import type { PayeeKind, PayoutMethod } from "../../application/payouts-execution/disbursement.js"
-import type { HeldPaymentId, OrderId, PayoutBatchId, PayoutId, RefundId, UserId } from "../../domain/ids.js"
+import { PayoutId, RefundId } from "../../domain/ids.js"
+import type { HeldPaymentId, OrderId, PayoutBatchId, UserId } from "../../domain/ids.js"
+import { payee } from "../../domain/commission.js"
 import type { Currency } from "../../domain/money.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
@@ -55,8 +63,7 @@ const toPayout = (r: PayoutRow): PayoutRecord => ({
   kind: "PAYOUT",
   id: r.id,
   batchId: r.batch_id,
-  payeeKind: r.payee_kind,
-  payeeId: r.payee_id,
+  ...payee(r.payee_kind, r.payee_id),
   method: r.method,
   destination: r.destination,
   accountRef: r.account_ref ?? undefined,
@@ -84,7 +91,7 @@ const toRefund = (r: RefundRow): RefundRecord => {
 }
 const toQuery = (r: QueryRow): StatusQueryRecord => ({
   id: r.id,
-  target: { kind: r.target_kind, id: r.target_id },
+  target: r.target_kind === "PAYOUT" ? { kind: "PAYOUT", id: PayoutId.make(r.target_id) } : { kind: "REFUND", id: RefundId.make(r.target_id) },
   reason: r.reason,
   status: r.status,
   callbackToken: r.callback_token,
@@ -191,7 +198,7 @@ export const DisbursementStoreLive = Layer.effect(
           )
           const rows = yield* q(
             db,
-            (sql) => sql<Array<{ kind: "PAYOUT" | "REFUND"; id: string }>>`
+            (sql) => sql<Array<DisbursementTarget>>`
             select d.kind, d.id from (
               select 'PAYOUT' as kind, id, submitted_at from payouts where status = 'SUBMITTED' and submitted_at < ${cutoff}
               union all
@@ -200,7 +207,7 @@ export const DisbursementStoreLive = Layer.effect(
              where not exists (select 1 from b2c_status_queries s where s.target_kind = d.kind and s.target_id = d.id and s.requested_at >= ${cutoff})
              order by d.submitted_at limit ${limit}`
           )
-          return rows.map((r) => ({ kind: r.kind, id: r.id }))
+          return rows.map((r): DisbursementTarget => (r.kind === "PAYOUT" ? { kind: r.kind, id: r.id } : { kind: r.kind, id: r.id }))
         }),
       markSubmitted: (t, s) =>
         q(

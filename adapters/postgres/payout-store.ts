@@ -7,6 +7,7 @@ import { Effect, Layer, Option } from "effect"
 import { PayoutStore } from "../../application/payouts/payout.port.js"
 import type { Currency } from "../../domain/money.js"
 import { PAYOUT_HOLD_MS } from "../../domain/store.js"
+import { payee } from "../../domain/commission.js"
 import type { PayoutBatchId } from "../../domain/ids.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
@@ -40,8 +41,7 @@ export const PayoutStoreLive = Layer.effect(
           ),
           (rows) =>
             rows.map((r) => ({
-              payeeKind: r.payee_kind,
-              payeeId: r.payee_id,
+              ...payee(r.payee_kind, r.payee_id),
               approved: { amount: r.owed, currency: r.currency.trim() as Currency },
               heldUntil: r.payout_method_changed_at === null ? undefined : r.payout_method_changed_at.getTime() + PAYOUT_HOLD_MS
             }))

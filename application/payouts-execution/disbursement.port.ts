@@ -4,16 +4,15 @@ import type { Effect, Option } from "effect"
 import type { HeldPaymentId, OrderId, PayoutBatchId, PayoutId, RefundId, UserId } from "../../domain/ids.js"
 import type { Money } from "../../domain/money.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
-import type { PayeeKind, PayoutMethod } from "./disbursement.js"
+import type { PayoutMethod } from "./disbursement.js"
+import type { Payee } from "../../domain/commission.js"
 
 export type DisbursementStatus = "PENDING" | "SUBMITTED" | "SUCCEEDED" | "FAILED"
 
-export interface PayoutRecord {
+export type PayoutRecord = Payee & {
   readonly kind: "PAYOUT"
   readonly id: PayoutId
   readonly batchId: PayoutBatchId
-  readonly payeeKind: PayeeKind
-  readonly payeeId: string
   readonly method: PayoutMethod
   readonly destination: string
   readonly accountRef: string | undefined
@@ -44,7 +43,7 @@ export interface RefundRecord {
   readonly receipt: string | undefined
 }
 
-export type DisbursementTarget = { readonly kind: "PAYOUT" | "REFUND"; readonly id: string }
+export type DisbursementTarget = { readonly kind: "PAYOUT"; readonly id: PayoutId } | { readonly kind: "REFUND"; readonly id: RefundId }
 
 /** A Transaction Status query about one payout or refund. */
 export interface StatusQueryRecord {
@@ -119,7 +118,7 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
       }
     ) => Effect.Effect<void, StoreUnavailable>
     /** The affiliate's APPROVED commissions up to the batch become PAID by this payout. */
-    readonly markCommissionsPaid: (affiliateUserId: string, payoutId: PayoutId) => Effect.Effect<void, StoreUnavailable>
+    readonly markCommissionsPaid: (affiliateUserId: UserId, payoutId: PayoutId) => Effect.Effect<void, StoreUnavailable>
     /** Who paid for the order and from which phone; None when the order was never paid. */
     readonly refundContext: (
       orderId: OrderId

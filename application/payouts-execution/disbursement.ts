@@ -10,8 +10,10 @@ import { Accounts, posting } from "../../domain/ledger.js"
 import type { Posting } from "../../domain/ledger.js"
 import * as M from "../../domain/money.js"
 import type { Money } from "../../domain/money.js"
+import type { Payee } from "../../domain/commission.js"
+import type { PayoutId } from "../../domain/ids.js"
 
-export type PayeeKind = "SELLER" | "AFFILIATE" | "RIDER"
+export type { PayeeKind } from "../../domain/commission.js"
 export type PayoutMethod = "B2C" | "TILL" | "PAYBILL"
 
 /** M-Pesa Kenya's B2C pays KES only; TZS and UGX have no B2C rail wired yet (paid by hand). */
@@ -24,13 +26,17 @@ export const refundDisbursement = (paid: Money): Money => {
   return M.isZero(roundingAbsorbed) ? charge : M.add(charge, M.make(M.minorPerMajor(paid.currency), paid.currency))
 }
 
-export const payableAccount = (kind: PayeeKind, payeeId: string): string =>
-  kind === "SELLER" ? Accounts.sellerPayable(payeeId) : kind === "AFFILIATE" ? Accounts.affiliatePayable(payeeId) : Accounts.shippingPayable(payeeId)
+export const payableAccount = (p: Payee): string =>
+  p.payeeKind === "SELLER"
+    ? Accounts.sellerPayable(p.payeeId)
+    : p.payeeKind === "AFFILIATE"
+      ? Accounts.affiliatePayable(p.payeeId)
+      : Accounts.shippingPayable(p.payeeId)
 
 /** Dr payable, Cr M-Pesa clearing: only once Daraja's Result confirms the money left. */
-export const payoutSettledPosting = (kind: PayeeKind, payeeId: string, sent: Money, payoutId: string): Posting =>
-  posting("PAYOUT", payoutId, `payout by M-Pesa B2C to ${kind.toLowerCase()} ${payeeId}`, [
-    { account: payableAccount(kind, payeeId), amount: sent },
+export const payoutSettledPosting = (p: Payee, sent: Money, payoutId: PayoutId): Posting =>
+  posting("PAYOUT", payoutId, `payout by M-Pesa B2C to ${p.payeeKind.toLowerCase()} ${p.payeeId}`, [
+    { account: payableAccount(p), amount: sent },
     { account: Accounts.mpesaClearing, amount: M.negate(sent) }
   ])
 

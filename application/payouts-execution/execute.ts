@@ -221,7 +221,7 @@ const settleSucceeded = (
     yield* store.markFinished(t, { status: "SUCCEEDED", at, receipt, result })
     const posting =
       t.kind === "PAYOUT"
-        ? payoutSettledPosting(t.payeeKind, t.payeeId, sent, t.id)
+        ? payoutSettledPosting(t, sent, t.id)
         : t.heldPaymentId !== undefined
           ? heldPaymentReturnedPosting(t.heldPaymentId, t.amount, t.id)
           : refundSettledPosting(t.buyerId, t.amount, sent, t.id)

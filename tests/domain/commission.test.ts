@@ -10,6 +10,7 @@ import {
   CommissionRejectionReason,
   CommissionState,
   isPayoutDay,
+  payee,
   payoutWeekKey,
   payoutsByCurrency,
   selectPayoutBatch,
@@ -259,8 +260,7 @@ describe("payout day", () => {
 describe("payout batch", () => {
   const friday = at("2026-11-20T09:00:00Z")
   const balance = (payeeId: string, payeeKind: "SELLER" | "AFFILIATE", shillings: number): PayeeBalance => ({
-    payeeId,
-    payeeKind,
+    ...payee(payeeKind, payeeId),
     approved: Money.make(Math.round(shillings * 100), "KES")
   })
 
@@ -299,11 +299,13 @@ describe("payout batch", () => {
   })
 
   it("property: the batch holds exactly the payees with approved balance >= minimum, none twice, and loses no money", () => {
-    const arbBalance = fc.record({
-      payeeId: fc.constantFrom("a", "b", "c", "d", "e", "f"),
-      payeeKind: fc.constantFrom("SELLER" as const, "AFFILIATE" as const),
-      approved: fc.integer({ min: -50_000, max: 300_000 }).map((n) => Money.make(n, "KES"))
-    })
+    const arbBalance = fc
+      .record({
+        payeeId: fc.constantFrom("a", "b", "c", "d", "e", "f"),
+        payeeKind: fc.constantFrom("SELLER" as const, "AFFILIATE" as const),
+        approved: fc.integer({ min: -50_000, max: 300_000 }).map((n) => Money.make(n, "KES"))
+      })
+      .map((b): PayeeBalance => ({ ...payee(b.payeeKind, b.payeeId), approved: b.approved }))
     const arbFriday = fc
       .integer({ min: 0, max: 5_000 })
       .chain((week) => fc.integer({ min: 0, max: DAY - 1 }).map((ms) => EpochMillis.make(Date.UTC(1970, 0, 1, 21) + week * 7 * DAY + ms)))
@@ -334,13 +336,15 @@ describe("payout batch", () => {
   })
 
   it("property: balances in several currencies never fail the batch; each payee is paid once per currency, never summed across currencies, KES at its minimum", () => {
-    const arbBalance = fc.record({
-      payeeId: fc.constantFrom("a", "b", "c"),
-      payeeKind: fc.constantFrom("SELLER" as const, "AFFILIATE" as const, "RIDER" as const),
-      approved: fc
-        .tuple(fc.integer({ min: -50_000, max: 300_000 }), fc.constantFrom("KES" as const, "TZS" as const, "UGX" as const))
-        .map(([n, c]) => Money.make(n, c))
-    })
+    const arbBalance = fc
+      .record({
+        payeeId: fc.constantFrom("a", "b", "c"),
+        payeeKind: fc.constantFrom("SELLER" as const, "AFFILIATE" as const, "RIDER" as const),
+        approved: fc
+          .tuple(fc.integer({ min: -50_000, max: 300_000 }), fc.constantFrom("KES" as const, "TZS" as const, "UGX" as const))
+          .map(([n, c]) => Money.make(n, c))
+      })
+      .map((b): PayeeBalance => ({ ...payee(b.payeeKind, b.payeeId), approved: b.approved }))
     fc.assert(
       fc.property(fc.array(arbBalance, { maxLength: 30 }), (balances) => {
         const batch = Either.getOrThrow(selectPayoutBatch({ now: friday, balances }))
@@ -376,7 +380,7 @@ describe("payout batch", () => {
 describe("commission: what refusals say, and the batch's overrides (mutation testing found these unpinned)", () => {
   const user = (id: string) => UserId.make(id)
   const friday = at("2026-11-20T09:00:00Z")
-  const bal = (payeeId: string, amount: Money.Money): PayeeBalance => ({ payeeId, payeeKind: "SELLER", approved: amount })
+  const bal = (payeeId: string, amount: Money.Money): PayeeBalance => ({ ...payee("SELLER", payeeId), approved: amount })
 
   it("a stored code is matched trimmed and case-insensitively too; a seller's staff referring the store earns nothing", () => {
     const zawadi = { code: "  Zawadi ", userId: user("u-zawadi"), active: true }

@@ -2,6 +2,8 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { isBalanced } from "../../domain/ledger.js"
 import * as M from "../../domain/money.js"
+import { payee } from "../../domain/commission.js"
+import { PayoutId } from "../../domain/ids.js"
 import {
   hasB2CRail,
   payableAccount,
@@ -40,7 +42,7 @@ describe("money out by M-Pesa (whole shillings)", () => {
   it("property: settled payout and refund postings balance, and empty the payable by exactly what was settled", () => {
     fc.assert(
       fc.property(kes, (amount) => {
-        const payout = payoutSettledPosting("SELLER", "sto_1", payoutDisbursement(amount), "pay_1")
+        const payout = payoutSettledPosting(payee("SELLER", "sto_1"), payoutDisbursement(amount), PayoutId.make("pay_1"))
         const refund = refundSettledPosting("usr_1", amount, refundDisbursement(amount), "rfd_1")
         expect(isBalanced(payout.entries)).toBe(true)
         expect(isBalanced(refund.entries)).toBe(true)
@@ -72,13 +74,13 @@ describe("money out by M-Pesa (whole shillings)", () => {
   })
 
   it("each payee kind is paid from its own payable: sellers', affiliates', riders' (shipping)", () => {
-    expect(payableAccount("SELLER", "sto_1")).toBe("seller_payable:sto_1")
-    expect(payableAccount("AFFILIATE", "usr_a")).toBe("affiliate_payable:usr_a")
-    expect(payableAccount("RIDER", "usr_r")).toBe("shipping_payable:usr_r")
+    expect(payableAccount(payee("SELLER", "sto_1"))).toBe("seller_payable:sto_1")
+    expect(payableAccount(payee("AFFILIATE", "usr_a"))).toBe("affiliate_payable:usr_a")
+    expect(payableAccount(payee("RIDER", "usr_r"))).toBe("shipping_payable:usr_r")
   })
 
   it("worked example: a KES 2,125 payout to a rider and a KES 999.99 refund, posting by posting", () => {
-    expect(payoutSettledPosting("RIDER", "usr_r", M.kes(2_125), "pay_7")).toEqual({
+    expect(payoutSettledPosting(payee("RIDER", "usr_r"), M.kes(2_125), PayoutId.make("pay_7"))).toEqual({
       kind: "PAYOUT",
       reference: "pay_7",
       memo: "payout by M-Pesa B2C to rider usr_r",
