@@ -26,26 +26,9 @@ import type { Currency, Money } from "../../domain/money.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import type { AdminRole } from "./admin-roles.js"
 
-/** The platform's own processes that write the audit log, by name. */
-export type SystemActor = "first-start"
-
-/** Who acted: an admin (with the role they held), a user of the API (buyer, seller, rider), or the platform itself. */
-export type AuditActor =
-  | { readonly actorKind: "ADMIN"; readonly actorId: AdminUserId; readonly actorRole: AdminRole }
-  | { readonly actorKind: "USER"; readonly actorId: UserId; readonly actorRole: null }
-  | { readonly actorKind: "SYSTEM"; readonly actorId: SystemActor; readonly actorRole: null }
-
-/** One audit-log row; seq, time and the hash chain are assigned by the database. */
-export type AuditEntry = AuditActor & {
-  /** e.g. "PRODUCT.VERIFY" */
-  readonly action: string
-  /** e.g. "product" */
-  readonly entity: string
-  readonly entityId: string
-  readonly before: unknown
-  readonly after: unknown
-  readonly reason: string | null
-}
+/** One audit-log row: the same entry the AuditLog port appends (application/ports/audit-log.ts). */
+export type { AuditActor, AuditRecord as AuditEntry, SystemActor } from "../ports/audit-log.js"
+import type { AuditRecord as AuditEntry } from "../ports/audit-log.js"
 
 export interface SellerRecord {
   readonly id: StoreId

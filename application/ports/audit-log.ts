@@ -7,12 +7,23 @@
 import { Context } from "effect"
 import type { Effect } from "effect"
 import type { StoreUnavailable } from "./unit-of-work.js"
+import type { AdminUserId, UserId } from "../../domain/ids.js"
+import type { AdminRole } from "../admin/admin-roles.js"
 
-export interface AuditRecord {
-  /** USER: a buyer, seller or rider acting through the API, under their user id. */
-  readonly actorKind: "USER" | "ADMIN" | "SYSTEM"
-  readonly actorId: string
-  readonly actorRole: string | null
+/** The platform's own processes that write the audit log, by name. */
+export type SystemActor = "first-start"
+
+/** The role a user acted in (users.roles), when it matters to the entry. */
+export type UserRole = "BUYER" | "SELLER_OWNER" | "SELLER_STAFF" | "RIDER" | "AFFILIATE"
+
+/** Who acted: an admin (with the role they held), a user of the API (buyer, seller, rider), or the platform itself. */
+export type AuditActor =
+  | { readonly actorKind: "ADMIN"; readonly actorId: AdminUserId; readonly actorRole: AdminRole }
+  | { readonly actorKind: "USER"; readonly actorId: UserId; readonly actorRole: UserRole | null }
+  | { readonly actorKind: "SYSTEM"; readonly actorId: SystemActor; readonly actorRole: null }
+
+/** One audit-log row; seq, time and the hash chain are assigned by the database. */
+export type AuditRecord = AuditActor & {
   /** e.g. "CHECKOUT.CANCEL" */
   readonly action: string
   /** e.g. "checkout" */

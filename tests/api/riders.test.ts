@@ -4,7 +4,7 @@
  * the rider by WhatsApp (the dev inbox here) with the pickup and drop-off, the recipient's phone
  * included only while the job is the rider's.
  */
-import { OrderId, ZoneId } from "../../domain/ids.js"
+import { AdminUserId, OrderId, ZoneId } from "../../domain/ids.js"
 import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
@@ -18,7 +18,7 @@ const db = useTestDatabase()
 let api: Api
 let shop: Awaited<ReturnType<typeof seedShop>>
 let sellerToken = ""
-const ADMIN: AdminActor = { id: "adm_riders_api", email: "ops@amana.test", role: "PLATFORM_ADMIN" }
+const ADMIN: AdminActor = { id: AdminUserId.make("adm_riders_api"), email: "ops@amana.test", role: "PLATFORM_ADMIN" }
 
 beforeAll(async () => {
   shop = await seedShop(db.sql)

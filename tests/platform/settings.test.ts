@@ -3,6 +3,7 @@
  * SLAs, locations, categories, brands, user standing and riders. Each change is audited; an AUDITOR
  * changes nothing; and a placed order never changes when the settings behind it do.
  */
+import type { AdminUserId } from "../../domain/ids.js"
 import { LocationId, RateId, UserId, VariantId, ZoneId } from "../../domain/ids.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Effect, Either, Option } from "effect"
@@ -50,7 +51,7 @@ beforeAll(async () => {
   await seedDemo(db.sql)
   runtime = makePlatformRuntime(db.sql)
   Either.getOrThrow(await go(bootstrapFirstAdmin({ email: "root@amana.test", password: "a-long-enough-password" })))
-  const [row] = await db.sql<Array<{ id: string; email: string }>>`select id, email from admin_users`
+  const [row] = await db.sql<Array<{ id: AdminUserId; email: string }>>`select id, email from admin_users`
   admin = { id: row!.id, email: row!.email, role: "PLATFORM_ADMIN" }
   const a = await ok(createAdminUser(admin, { email: "auditor@amana.test", role: "AUDITOR", password: "another-long-password" }))
   auditor = { id: a.id, email: a.email, role: "AUDITOR" }
