@@ -13,8 +13,8 @@ import type { AdminRole } from "../admin/admin-roles.js"
 /** The platform's own processes that write the audit log, by name. */
 export type SystemActor = "first-start"
 
-/** The role a user acted in (users.roles), when it matters to the entry. */
-export type UserRole = "BUYER" | "SELLER_OWNER" | "SELLER_STAFF" | "RIDER" | "AFFILIATE"
+/** The role a user acted in, when it matters to the entry: one of users.roles, or (OWNER, STAFF) their role in the store acted on. */
+export type UserRole = "BUYER" | "SELLER_OWNER" | "SELLER_STAFF" | "RIDER" | "AFFILIATE" | "OWNER" | "STAFF"
 
 /** Who acted: an admin (with the role they held), a user of the API (buyer, seller, rider), or the platform itself. */
 export type AuditActor =

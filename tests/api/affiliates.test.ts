@@ -4,6 +4,7 @@
  * keep the attribution with the visitor's cart (through login), and a checkout without a code that
  * pays the affiliate; then the affiliate's own figures.
  */
+import type { AdminUserId } from "../../domain/ids.js"
 import { Exit } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { decideAffiliateApplication } from "../../application/affiliates/affiliates.js"
@@ -56,7 +57,7 @@ beforeAll(async () => {
     delete process.env["STOREFRONT_BASE_URL"]
   }
   await ensureFirstAdmin(api.runtime, { ADMIN_EMAIL: "affiliates@amana.test", ADMIN_PASSWORD: "affiliates-admin-password" }, () => undefined)
-  const [first] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = 'affiliates@amana.test'`
+  const [first] = await db.sql<Array<{ id: AdminUserId }>>`select id from admin_users where email = 'affiliates@amana.test'`
   admin = { id: first!.id, email: "affiliates@amana.test", role: "PLATFORM_ADMIN" }
   const created = await api.runtime.runPromise(
     createAdminUser(admin, { email: "reviewer@amana.test", role: "CATALOG_REVIEWER", password: "catalogue-reviewer-pass" })

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { decideSeller } from "../../application/admin/review-sellers.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { insertUser } from "../../adapters/postgres/seed.js"
+import type { AdminUserId } from "../../domain/ids.js"
 import { StoreId } from "../../domain/ids.js"
 import { MAX_UPLOAD_BYTES } from "../../domain/upload-content.js"
 import { useTestDatabase } from "../support/test-database.js"
@@ -32,7 +33,7 @@ beforeAll(async () => {
   delete process.env["S3_BUCKET"]
   shop = await seedShop(db.sql)
   await db.sql`insert into categories (id, name, slug) values (${CATEGORY}, 'Fashion', 'fashion-onboarding') on conflict do nothing`
-  const [row] = await db.sql<Array<{ id: string }>>`
+  const [row] = await db.sql<Array<{ id: AdminUserId }>>`
     insert into admin_users (email, password_hash, role) values ('kyc@amana.test', 'not-a-real-hash', 'PLATFORM_ADMIN') returning id`
   admin = { id: row!.id, email: "kyc@amana.test", role: "PLATFORM_ADMIN" }
   api = await startApi(db.sql)

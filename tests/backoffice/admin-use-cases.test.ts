@@ -3,7 +3,7 @@
  * events in the SAME transaction (one fails, nothing happens), roles are checked on the server,
  * incentive edits are new versions, refunds go through the order state machine.
  */
-import type { AdminUserId, ExceptionId} from "../../domain/ids.js";
+import type { AdminUserId, ExceptionId } from "../../domain/ids.js"
 import { BrandId, LocationId, PayoutBatchId, ProductId, StoreId, UserId, VariantId } from "../../domain/ids.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import fc from "fast-check"

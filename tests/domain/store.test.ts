@@ -2,7 +2,7 @@
 import fc from "fast-check"
 import { Either, Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import { selectPayoutBatch } from "../../domain/commission.js"
+import { payee, selectPayoutBatch } from "../../domain/commission.js"
 import type { PayeeBalance } from "../../domain/commission.js"
 import { EpochMillis } from "../../domain/ids.js"
 import { canRemoveMember, KycSubmission, normaliseSlug, PAYOUT_HOLD_MS, RESERVED_SLUGS, roleMay, slugProblem } from "../../domain/store.js"
@@ -79,12 +79,13 @@ describe("KYC details", () => {
 
 describe("the payout hold after a change of destination", () => {
   const FRIDAY = EpochMillis.make(Date.UTC(2026, 10, 20, 9, 0))
-  const balance = fc.record({
-    payeeId: fc.constantFrom("sto_a", "sto_b", "sto_c"),
-    payeeKind: fc.constant("SELLER" as const),
-    approved: fc.record({ amount: fc.integer({ min: 1, max: 5_000_000 }), currency: fc.constant("KES" as const) }),
-    heldUntil: fc.option(fc.integer({ min: FRIDAY - 2 * PAYOUT_HOLD_MS, max: FRIDAY + 2 * PAYOUT_HOLD_MS }), { nil: undefined })
-  })
+  const balance = fc
+    .record({
+      payeeId: fc.constantFrom("sto_a", "sto_b", "sto_c"),
+      approved: fc.record({ amount: fc.integer({ min: 1, max: 5_000_000 }), currency: fc.constant("KES" as const) }),
+      heldUntil: fc.option(fc.integer({ min: FRIDAY - 2 * PAYOUT_HOLD_MS, max: FRIDAY + 2 * PAYOUT_HOLD_MS }), { nil: undefined })
+    })
+    .map(({ payeeId, ...rest }): PayeeBalance => ({ ...payee("SELLER", payeeId), ...rest }))
   it("a payee held at selection time is never in the batch, only carried over; nothing is lost", () => {
     fc.assert(
       fc.property(fc.array(balance, { maxLength: 8 }), (balances: Array<PayeeBalance>) => {
@@ -96,7 +97,7 @@ describe("the payout hold after a change of destination", () => {
     )
   })
   it("the same balance is paid once the hold has passed", () => {
-    const held: PayeeBalance = { payeeId: "sto_a", payeeKind: "SELLER", approved: { amount: 5_000_00, currency: "KES" }, heldUntil: FRIDAY + 1 }
+    const held: PayeeBalance = { ...payee("SELLER", "sto_a"), approved: { amount: 5_000_00, currency: "KES" }, heldUntil: FRIDAY + 1 }
     expect(Either.getOrThrow(selectPayoutBatch({ now: FRIDAY, balances: [held] })).payouts).toEqual([])
     expect(Either.getOrThrow(selectPayoutBatch({ now: FRIDAY, balances: [{ ...held, heldUntil: FRIDAY }] })).payouts).toHaveLength(1)
   })
