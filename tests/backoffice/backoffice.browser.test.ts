@@ -167,7 +167,7 @@ describe.skipIf(noBrowserReason !== undefined)(
     })
 
     it("platform settings: a zone with a rate and an SLA, and a pickup point (a coordinate out of range is a notice, nothing written)", async () => {
-      const [first] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = ${ADMIN.email}`
+      const [first] = await db.sql<Array<{ id: AdminUserId }>>`select id from admin_users where email = ${ADMIN.email}`
       await api.runtime.runPromise(
         createAdminUser({ id: first!.id, email: ADMIN.email, role: "PLATFORM_ADMIN" }, { ...SETTINGS_ADMIN, role: "PLATFORM_ADMIN" })
       )
