@@ -9,6 +9,7 @@ import type { Either, ParseResult } from "effect"
 import { CheckoutId, DiscountCodeId, EpochMillis, LocationId, OrderId, ProductId, PromotionId, RateId, StoreId, UserId, VariantId, ZoneId } from "./ids.js"
 import type { AffiliateCode } from "./ids.js"
 import { CommissionRate } from "./commission.js"
+import { DeliveryDetails, isEmptyDelivery } from "./delivery.js"
 import { IncentiveEffect } from "./incentives.js"
 import { Currency, Money } from "./money.js"
 import type { PricedCheckout, PricedOrder } from "./pricing.js"
@@ -67,7 +68,9 @@ export const OrderSnapshot = Schema.Struct({
   destination: LocationId,
   /** The published platform fee in force at checkout, basis points of the base merchandise total. */
   platformFeeBps: Schema.Int.pipe(Schema.between(0, 5_000)),
-  affiliate: Schema.optional(Schema.Struct({ userId: UserId, code: Schema.String }))
+  affiliate: Schema.optional(Schema.Struct({ userId: UserId, code: Schema.String })),
+  /** Who receives it and how the rider finds them, as the buyer gave them at checkout (issue 12). */
+  delivery: Schema.optional(DeliveryDetails)
 })
 export type OrderSnapshot = typeof OrderSnapshot.Type
 
@@ -86,6 +89,7 @@ export interface SnapshotContext {
   readonly destination: LocationId
   readonly platformFeeBps: number
   readonly affiliate?: { readonly userId: UserId; readonly code: AffiliateCode | string } | undefined
+  readonly delivery?: DeliveryDetails | undefined
 }
 
 /** Freeze one priced order into its snapshot. */
@@ -136,9 +140,13 @@ export const buildSnapshot = <Q extends ShippingQuoteLike>(checkout: PricedCheck
     shipping: { zoneId: order.shipping.zoneId, rateId: order.shipping.rateId, rateKind: order.shipping.rateKind, amount: order.shipping.amount },
     destination: ctx.destination,
     platformFeeBps: ctx.platformFeeBps,
-    ...(ctx.affiliate && { affiliate: { userId: ctx.affiliate.userId, code: String(ctx.affiliate.code) } })
+    ...(ctx.affiliate && { affiliate: { userId: ctx.affiliate.userId, code: String(ctx.affiliate.code) } }),
+    ...(ctx.delivery && !isEmptyDelivery(ctx.delivery) && { delivery: deliveryOf(ctx.delivery) })
   }
 }
+
+/** Only the fields given (an explicit undefined would not survive encoding). */
+const deliveryOf = (d: DeliveryDetails): DeliveryDetails => Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined)) as DeliveryDetails
 
 /** JSON with object keys sorted at every level: one snapshot, one byte string. */
 export const canonicalJson = (value: unknown): string =>

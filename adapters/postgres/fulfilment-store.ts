@@ -3,11 +3,12 @@
  * the exception queue, the facts notifications need, and WhatsApp delivery statuses.
  */
 import type { CheckoutId, OrderId, UserId } from "../../domain/ids.js"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import { FulfilmentStore } from "../../application/fulfilment/fulfilment.port.js"
 import type { DeliveryRecord, DeliveryStatus, RiderJob } from "../../application/fulfilment/fulfilment.port.js"
 import { NotificationDirectory } from "../../application/notifications/notify-order.js"
 import { MessageStatusStore } from "../../application/notifications/whatsapp-statuses.js"
+import { DeliveryDetails } from "../../domain/delivery.js"
 import type { Currency } from "../../domain/money.js"
 import { Database } from "./database.js"
 import type { Sql } from "./database.js"
@@ -69,6 +70,8 @@ export type RiderStatsRow = {
   load: number
 }
 
+const decodeDelivery = Schema.decodeUnknownOption(DeliveryDetails)
+
 export const FulfilmentStoreLive = Layer.effect(
   FulfilmentStore,
   Effect.gen(function* () {
@@ -83,6 +86,52 @@ export const FulfilmentStoreLive = Layer.effect(
             >`select ${sql.unsafe(DELIVERY_COLUMNS)} from deliveries where ${where(sql) as never} order by attempt desc limit 1 for update`
         ),
         (rows) => Option.map(Option.fromNullable(rows[0]), toDelivery)
+      )
+    /** The rider's live jobs, or one job of theirs (any status) by id; delivery details from the order's snapshot. */
+    const riderJobsWhere = (riderUserId: UserId, deliveryId: string | undefined) =>
+      Effect.map(
+        q(
+          db,
+          (sql) => sql<
+            Array<{
+              id: string
+              order_id: OrderId
+              attempt: number
+              status: DeliveryStatus
+              order_state: string
+              store_name: string
+              loc_id: string
+              loc_name: string
+              loc_address: string | null
+              phone: string
+              delivery: unknown
+              assigned_at: Date
+              due_at: Date | null
+            }>
+          >`
+          select d.id, d.order_id, d.attempt, d.status, o.state as order_state, s.name as store_name, l.id as loc_id, l.name as loc_name, l.address as loc_address,
+                 u.phone, os.snapshot->'delivery' as delivery, d.assigned_at, d.due_at
+            from deliveries d join orders o on o.id = d.order_id join stores s on s.id = o.store_id
+            join locations l on l.id = o.destination_location_id join users u on u.id = o.buyer_id
+            left join order_snapshots os on os.order_id = o.id
+           where d.rider_user_id = ${riderUserId}
+             and ${deliveryId === undefined ? sql`d.status in ('ASSIGNED', 'PICKED_UP', 'IN_TRANSIT')` : sql`d.id = ${deliveryId}`}
+           order by d.assigned_at, d.id`
+        ),
+        (rows) =>
+          rows.map((r): RiderJob => ({
+            deliveryId: r.id,
+            orderId: r.order_id,
+            attempt: r.attempt,
+            status: r.status,
+            orderState: r.order_state,
+            storeName: r.store_name,
+            destination: { id: r.loc_id, name: r.loc_name, address: r.loc_address ?? undefined },
+            buyerPhone: r.phone,
+            delivery: Option.getOrElse(decodeDelivery(r.delivery ?? {}), () => ({})),
+            assignedAt: r.assigned_at.getTime(),
+            dueAt: r.due_at?.getTime()
+          }))
       )
     return {
       dispatchContext: (orderId) =>
@@ -149,47 +198,8 @@ export const FulfilmentStoreLive = Layer.effect(
           ),
           (rows) => rows[0]?.n ?? 0
         ),
-      riderJobs: (riderUserId) =>
-        Effect.map(
-          q(
-            db,
-            (sql) => sql<
-              Array<{
-                id: string
-                order_id: OrderId
-                attempt: number
-                status: DeliveryStatus
-                order_state: string
-                store_name: string
-                loc_id: string
-                loc_name: string
-                loc_address: string | null
-                phone: string
-                assigned_at: Date
-                due_at: Date | null
-              }>
-            >`
-            select d.id, d.order_id, d.attempt, d.status, o.state as order_state, s.name as store_name, l.id as loc_id, l.name as loc_name, l.address as loc_address,
-                   u.phone, d.assigned_at, d.due_at
-              from deliveries d join orders o on o.id = d.order_id join stores s on s.id = o.store_id
-              join locations l on l.id = o.destination_location_id join users u on u.id = o.buyer_id
-             where d.rider_user_id = ${riderUserId} and d.status in ('ASSIGNED', 'PICKED_UP', 'IN_TRANSIT')
-             order by d.assigned_at, d.id`
-          ),
-          (rows) =>
-            rows.map((r): RiderJob => ({
-              deliveryId: r.id,
-              orderId: r.order_id,
-              attempt: r.attempt,
-              status: r.status,
-              orderState: r.order_state,
-              storeName: r.store_name,
-              destination: { id: r.loc_id, name: r.loc_name, address: r.loc_address ?? undefined },
-              buyerPhone: r.phone,
-              assignedAt: r.assigned_at.getTime(),
-              dueAt: r.due_at?.getTime()
-            }))
-        ),
+      riderJobs: (riderUserId) => riderJobsWhere(riderUserId, undefined),
+      riderJob: (riderUserId, deliveryId) => Effect.map(riderJobsWhere(riderUserId, deliveryId), (jobs) => Option.fromNullable(jobs[0])),
       openTimer: (t) =>
         q(
           db,

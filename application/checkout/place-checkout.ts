@@ -8,6 +8,8 @@ import { Clock, Effect, Either, Option } from "effect"
 import { sellability } from "../../domain/catalogue.js"
 import type { NotSellableReason } from "../../domain/catalogue.js"
 import { attribute } from "../../domain/commission.js"
+import { isEmptyDelivery } from "../../domain/delivery.js"
+import type { DeliveryDetails } from "../../domain/delivery.js"
 import type { UserId } from "../../domain/ids.js"
 import { CheckoutId, EpochMillis, OrderId } from "../../domain/ids.js"
 import type { LocationId, VariantId } from "../../domain/ids.js"
@@ -40,6 +42,8 @@ export interface PlaceCheckout {
   readonly discountCode?: string | undefined
   readonly loyaltyPoints?: number | undefined
   readonly affiliateCode?: string | undefined
+  /** Recipient, phone, address line, landmark, notes: frozen in every order's snapshot, shown to the rider. */
+  readonly delivery?: DeliveryDetails | undefined
   /**
    * The items were read from the buyer's cart, not the request: the request is then identified
    * without them (a retry finds the cart closed), as "from the cart".
@@ -63,7 +67,9 @@ export const fingerprintOf = (cmd: Omit<PlaceCheckout, "items"> & { readonly ite
     payerPhone: cmd.payerPhone,
     discountCode: cmd.discountCode?.toUpperCase() ?? null,
     loyaltyPoints: cmd.loyaltyPoints ?? 0,
-    affiliateCode: cmd.affiliateCode ?? null
+    affiliateCode: cmd.affiliateCode ?? null,
+    // only when given, so a request without details keeps the fingerprint it always had
+    ...(cmd.delivery !== undefined && !isEmptyDelivery(cmd.delivery) && { delivery: cmd.delivery })
   })
 
 /** Merge repeated variants into one line each. */
@@ -201,7 +207,8 @@ const placeNew = <E, R>(cmd: PlaceCheckout, fingerprint: string, settings: Check
           createdAt: now,
           destination,
           platformFeeBps: settings.platformFeeBps,
-          affiliate
+          affiliate,
+          delivery: cmd.delivery
         })
         return {
           id,

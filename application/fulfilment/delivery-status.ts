@@ -21,7 +21,7 @@ import { storeOrder } from "../seller/seller.js"
 import { HandoverCodeRejected, HandoverLocked, JobNotFound, JobStatusRefused, NotARider } from "./fulfilment.errors.js"
 import { ExceptionQueue } from "../ports/exception-queue.js"
 import { FulfilmentStore, HandoverCodes } from "./fulfilment.port.js"
-import type { DeliveryRecord, DeliveryStatus } from "./fulfilment.port.js"
+import type { DeliveryRecord, DeliveryStatus, RiderJob } from "./fulfilment.port.js"
 
 /** Wrong handover codes allowed per delivery before the job locks. */
 export const MAX_WRONG_CODES = 5
@@ -135,11 +135,32 @@ export const updateJobStatus = (rider: { readonly id: string; readonly roles: Re
     return yield* settle(outcome)
   }).pipe(Effect.withSpan("Fulfilment.updateJobStatus"))
 
+const LIVE: ReadonlySet<DeliveryStatus> = new Set<DeliveryStatus>(["ASSIGNED", "PICKED_UP", "IN_TRANSIT"])
+
+/**
+ * What a rider sees of a job of theirs: phone numbers (the buyer's, the recipient's) only while the
+ * job is live (assigned to them and not finished); a finished job keeps the rest for their records.
+ */
+export const riderView = (job: RiderJob): RiderJob => {
+  if (LIVE.has(job.status)) return job
+  const { recipientPhone: _hidden, ...delivery } = job.delivery
+  return { ...job, buyerPhone: undefined, delivery }
+}
+
 /** GET /api/v1/rider/jobs */
 export const riderJobs = (rider: { readonly id: UserId; readonly roles: ReadonlyArray<string> }) =>
   Effect.gen(function* () {
     yield* requireRider(rider.roles, rider.id)
-    return yield* Effect.flatMap(FulfilmentStore, (s) => s.riderJobs(rider.id))
+    return (yield* Effect.flatMap(FulfilmentStore, (s) => s.riderJobs(rider.id))).map(riderView)
+  })
+
+/** GET /api/v1/rider/jobs/:id: one job of the rider's, live or finished; another rider's is 404. */
+export const riderJob = (rider: { readonly id: UserId; readonly roles: ReadonlyArray<string> }, deliveryId: string) =>
+  Effect.gen(function* () {
+    yield* requireRider(rider.roles, rider.id)
+    const job = yield* Effect.flatMap(FulfilmentStore, (s) => s.riderJob(rider.id, deliveryId))
+    if (Option.isNone(job)) return yield* new JobNotFound({ deliveryId })
+    return riderView(job.value)
   })
 
 export interface PartnerStatus {

@@ -10,6 +10,7 @@ import type { RiderStats } from "../riders/assignment.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import type { Money } from "../../domain/money.js"
 import type { CheckoutId, OrderId, UserId, ZoneId } from "../../domain/ids.js"
+import type { DeliveryDetails } from "../../domain/delivery.js"
 
 export interface RiderEarnings {
   /** One line per currency the rider has earned in. */
@@ -58,7 +59,10 @@ export interface RiderJob {
   readonly orderState: string
   readonly storeName: string
   readonly destination: { readonly id: string; readonly name: string; readonly address: string | undefined }
-  readonly buyerPhone: string
+  /** Only while the job is the rider's and live (see `riderView` in delivery-status.ts). */
+  readonly buyerPhone: string | undefined
+  /** What the buyer gave at checkout (the snapshot's); the recipient's phone under the same rule as buyerPhone. */
+  readonly delivery: DeliveryDetails
   readonly assignedAt: number
   readonly dueAt: number | undefined
 }
@@ -104,7 +108,10 @@ export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
     ) => Effect.Effect<void, StoreUnavailable>
     /** Counts one more wrong handover code; returns the new count. */
     readonly recordWrongCode: (deliveryId: string) => Effect.Effect<number, StoreUnavailable>
+    /** The rider's live jobs (ASSIGNED, PICKED_UP, IN_TRANSIT). */
     readonly riderJobs: (riderUserId: UserId) => Effect.Effect<ReadonlyArray<RiderJob>, StoreUnavailable>
+    /** One job of this rider, whatever its status (None: not theirs, or none). */
+    readonly riderJob: (riderUserId: UserId, deliveryId: string) => Effect.Effect<Option.Option<RiderJob>, StoreUnavailable>
     /** Opens a timer unless one of that kind is already open for the order (the first promise stands). */
     readonly openTimer: (t: {
       readonly id: string

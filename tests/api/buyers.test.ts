@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { expireUnpaidOrders } from "../../application/orders/transition-order.js"
 import { insertDiscountCode, insertPromotion } from "../../adapters/postgres/seed.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, newBuyer, seedShop } from "./support.js"
-import { eventually, startPlatform, waitForState } from "../fulfilment/support.js"
+import { call, newBuyer, randomPhone, seedShop, sessionFor } from "./support.js"
+import { eventually, inboxMessage, seedRider, startPlatform, waitForState } from "../fulfilment/support.js"
 import type { Platform } from "../fulfilment/support.js"
 
 const db = useTestDatabase()
@@ -264,5 +264,115 @@ describe("GET /api/v1/me/loyalty", () => {
     expect(page.body).toMatchObject({ balance: 42, total: 2, items: [{ points: 40, reason: "ADJUSTED", note: "test grant" }] })
     expect((await call(api, "GET", "/api/v1/me/loyalty")).status).toBe(401)
     expect((await call(api, "GET", "/api/v1/me/loyalty?limit=0", { token: buyer.token })).status).toBe(400)
+  })
+})
+
+describe("delivery details on checkout", () => {
+  const DETAILS = {
+    recipientName: "  Mama Wanjiru ",
+    recipientPhone: "0712 345 678",
+    addressLine: "Mvuli Road, Kiptoo Apartments, 3rd floor, door 12",
+    landmark: "opposite the Total petrol station",
+    notes: "Call on arrival.\nThe gate is blue."
+  }
+
+  it("are validated: lengths, no control characters or NUL (a newline only in notes), the phone as a Kenyan mobile number; nothing is written when refused", async () => {
+    const buyer = await newBuyer(db.sql)
+    const refused = async (delivery: Record<string, unknown>, code: string) => {
+      const res = await place(buyer, { destination: "KE-047-westlands", items: basketOf(1, 0), delivery })
+      expect(res.status, `${JSON.stringify(delivery)} -> ${JSON.stringify(res.body)}`).toBe(400)
+      expect(res.body.code).toBe(code)
+    }
+    const checkoutsBefore = (await db.sql`select count(*)::int as n from checkouts`)[0]!["n"]
+    await refused({ recipientName: "Mama\u0007Wanjiru" }, "REQUEST.INVALID")
+    await refused({ landmark: "near\nthe stage" }, "REQUEST.INVALID")
+    await refused({ addressLine: "Mvuli Rd\u202e21 rood" }, "REQUEST.INVALID")
+    await refused({ notes: "x\u0000y" }, "REQUEST.INVALID_TEXT")
+    await refused({ notes: "n".repeat(501) }, "REQUEST.INVALID")
+    await refused({ recipientName: "   " }, "REQUEST.INVALID")
+    await refused({ recipientPhone: "0800 000 000" }, "PHONE.INVALID")
+    await refused({ recipientPhone: 712345678 }, "REQUEST.INVALID")
+    expect((await db.sql`select count(*)::int as n from checkouts`)[0]!["n"]).toBe(checkoutsBefore)
+  })
+
+  it("are frozen in the order snapshot (trimmed, the phone normalised), part of the request's identity for its Idempotency-Key, and shown to the rider whose job it is: phones only while the job is live", async () => {
+    const riderId = `usr_rider_buyers_${process.pid}`
+    const riderPhone = randomPhone()
+    await seedRider(db.sql, riderId, riderPhone, "zone_nbi_api", "Otieno")
+    const buyer = await newBuyer(db.sql)
+    const headers = { "idempotency-key": `delivery-${buyer.id}` }
+    const body = { destination: "KE-047-westlands", items: basketOf(1, 0), delivery: DETAILS }
+    const placed = await call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers, body })
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201)
+    const orderId: string = placed.body.orders[0].orderId
+    const frozen = {
+      recipientName: "Mama Wanjiru",
+      recipientPhone: "254712345678",
+      addressLine: DETAILS.addressLine,
+      landmark: DETAILS.landmark,
+      notes: "Call on arrival.\nThe gate is blue."
+    }
+    const order = await call(api, "GET", `/api/v1/orders/${orderId}`, { token: buyer.token })
+    expect(order.body.snapshot.delivery).toEqual(frozen)
+    // The same key with other details is another request.
+    const other = await call(api, "POST", "/api/v1/checkouts", {
+      token: buyer.token,
+      headers,
+      body: { ...body, delivery: { ...DETAILS, landmark: "the mosque" } }
+    })
+    expect(other.status).toBe(409)
+    expect(other.body.code).toBe("CHECKOUT.IDEMPOTENCY_KEY_REUSED")
+    expect((await call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers, body })).body.checkoutId).toBe(placed.body.checkoutId)
+
+    // Paid, accepted, dispatched to the rider.
+    const pay = await call(api, "POST", `/api/v1/checkouts/${placed.body.checkoutId}/payments`, { token: buyer.token, body: { phone: buyer.phone } })
+    await api.fake.sendCallback(pay.body.checkoutRequestId)
+    await waitForState(db.sql, orderId, "PAID")
+    const seller = await sessionFor(db.sql, shop.seller.id)
+    expect((await call(api, "POST", `/api/v1/seller/orders/${orderId}/accept`, { token: seller })).status).toBe(200)
+    const dispatched = await call(api, "POST", `/api/v1/seller/orders/${orderId}/dispatch`, { token: seller })
+    expect(dispatched.body, JSON.stringify(dispatched.body)).toMatchObject({ carrier: "RIDER", riderPhone })
+    const jobId: string = dispatched.body.jobId
+    const rider = await sessionFor(db.sql, riderId)
+
+    const jobs = await call(api, "GET", "/api/v1/rider/jobs", { token: rider })
+    expect(jobs.status).toBe(200)
+    const job = jobs.body.items.find((j: { jobId: string }) => j.jobId === jobId)
+    expect(job).toMatchObject({ orderId, buyerPhone: buyer.phone, delivery: frozen })
+    const one = await call(api, "GET", `/api/v1/rider/jobs/${jobId}`, { token: rider })
+    expect(one.status).toBe(200)
+    expect(one.body).toMatchObject({ jobId, status: "ASSIGNED", buyerPhone: buyer.phone, delivery: frozen })
+
+    // Another rider does not see it at all; a buyer is not a rider.
+    const otherRiderId = `usr_rider_buyers_other_${process.pid}`
+    await seedRider(db.sql, otherRiderId, randomPhone(), "zone_nbi_api", "Akinyi")
+    expect((await call(api, "GET", `/api/v1/rider/jobs/${jobId}`, { token: await sessionFor(db.sql, otherRiderId) })).status).toBe(404)
+    expect((await call(api, "GET", `/api/v1/rider/jobs/${jobId}`, { token: buyer.token })).status).toBe(403)
+
+    // Delivered: the job is finished; the rider keeps the address for their records, not the phones.
+    const code = (await inboxMessage(api, buyer.phone, "order_dispatched_with_code")).params[3]!
+    for (const status of ["PICKED_UP", "IN_TRANSIT"])
+      expect((await call(api, "POST", `/api/v1/rider/jobs/${jobId}/status`, { token: rider, body: { status } })).status).toBe(200)
+    const done = await call(api, "POST", `/api/v1/rider/jobs/${jobId}/status`, { token: rider, body: { status: "DELIVERED", handoverCode: code } })
+    expect(done.status, JSON.stringify(done.body)).toBe(200)
+    const after = await call(api, "GET", `/api/v1/rider/jobs/${jobId}`, { token: rider })
+    expect(after.status).toBe(200)
+    expect(after.body).toMatchObject({
+      status: "DELIVERED",
+      delivery: { recipientName: "Mama Wanjiru", addressLine: DETAILS.addressLine, landmark: DETAILS.landmark }
+    })
+    expect(after.body.buyerPhone).toBeUndefined()
+    expect(after.body.delivery.recipientPhone).toBeUndefined()
+    expect((await call(api, "GET", "/api/v1/rider/jobs", { token: rider })).body.items.map((j: { jobId: string }) => j.jobId)).not.toContain(jobId)
+    // The snapshot itself never changes.
+    expect((await call(api, "GET", `/api/v1/orders/${orderId}`, { token: buyer.token })).body.snapshot.delivery).toEqual(frozen)
+  })
+
+  it("details left empty put none in the snapshot", async () => {
+    const buyer = await newBuyer(db.sql)
+    const placed = await place(buyer, { destination: "KE-047-westlands", items: basketOf(1, 0), delivery: {} })
+    expect(placed.status).toBe(201)
+    const order = await call(api, "GET", `/api/v1/orders/${placed.body.orders[0].orderId}`, { token: buyer.token })
+    expect(order.body.snapshot.delivery).toBeUndefined()
   })
 })

@@ -89,7 +89,12 @@ const examples = (): Record<string, unknown> => ({
   "post /api/v1/auth/token": { phone: "0712345678", code: "123456" },
   "post /api/v1/cart/items": { variantId: shop.dress.variantId, quantity: 1 },
   "patch /api/v1/cart/items/:id": { quantity: 2 },
-  "post /api/v1/checkouts": { destination: "KE-047-westlands", discountCode: "KARIBU", items: [{ variantId: shop.dress.variantId, quantity: 1 }] },
+  "post /api/v1/checkouts": {
+    destination: "KE-047-westlands",
+    discountCode: "KARIBU",
+    items: [{ variantId: shop.dress.variantId, quantity: 1 }],
+    delivery: { recipientName: "Wanjiru", recipientPhone: "0712345678", addressLine: "Mvuli Rd", landmark: "Total", notes: "blue gate" }
+  },
   "post /api/v1/checkouts/:id/payments": { phone: known.phone },
   "post /api/v1/orders/:id/disputes": { description: "torn", attachments: ["https://x.example/a.jpg"] },
   "post /api/v1/seller/products": { title: "Kikoi", basePrice: { amount: 100000, currency: "KES" }, variants: [{ sku: "K-1", weightGrams: 300, stock: 3 }] },

@@ -8,6 +8,7 @@ import { requestPayment } from "../../../application/payments/request-payment.js
 import { CALLBACK_ACK } from "../../daraja/callbacks.js"
 import { checkoutRequestIdOf } from "../../daraja/callbacks.js"
 import { callbackPath } from "../config.js"
+import { deliveryText } from "../../../domain/delivery.js"
 import { hasBadText } from "../edge.js"
 import { endpoint, header, me } from "../endpoint.js"
 import { NotFoundRoute, RequestInvalid } from "../problems.js"
@@ -56,6 +57,19 @@ const Checkout = Schema.Struct({
   heldMoney: Schema.optional(Schema.Array(HeldMoney))
 }).annotations({ identifier: "Checkout" })
 
+const Delivery = Schema.Struct({
+  recipientName: Schema.optional(deliveryText.recipientName.annotations({ description: "who receives the parcel (default: the buyer)" })),
+  recipientPhone: Schema.optional(
+    Phone.annotations({ description: "where the rider reaches the recipient (default: the buyer's phone); shown to the rider only while the job is theirs" })
+  ),
+  addressLine: Schema.optional(deliveryText.addressLine.annotations({ description: "street, building, floor, door" })),
+  landmark: Schema.optional(deliveryText.landmark.annotations({ description: "something the rider can ask for or see" })),
+  notes: Schema.optional(deliveryText.notes.annotations({ description: "anything else for the rider (may span lines)" }))
+}).annotations({
+  identifier: "DeliveryDetails",
+  description: "All optional; trimmed, no control characters. Frozen in every order's snapshot and shown to the rider carrying it."
+})
+
 const IdempotencyKey = Schema.String.pipe(
   Schema.minLength(1),
   Schema.maxLength(100),
@@ -78,6 +92,7 @@ export const checkoutRoutes = [
       discountCode: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(32))),
       loyaltyPoints: Schema.optional(Schema.Int.pipe(Schema.between(0, 1_000_000))),
       affiliateCode: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(32))),
+      delivery: Schema.optional(Delivery),
       items: Schema.optional(
         Schema.Array(Schema.Struct({ variantId: WireVariantId, quantity: Schema.Int.pipe(Schema.between(1, 99)) })).pipe(Schema.maxItems(50))
       )
@@ -99,6 +114,7 @@ export const checkoutRoutes = [
           discountCode: body.discountCode,
           loyaltyPoints: body.loyaltyPoints,
           affiliateCode: body.affiliateCode,
+          delivery: body.delivery,
           items: body.items
         })
         // A new checkout has no payment yet: the use case's summary is the whole answer (no second read).

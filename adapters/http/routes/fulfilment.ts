@@ -2,6 +2,7 @@
  * Fulfilment and money-out routes, mounted by `mountFulfilment(app, runtime)`:
  *
  *   GET  /api/v1/rider/jobs                    the rider's live jobs
+ *   GET  /api/v1/rider/jobs/:id                one job of the rider's, live or finished (phones only while live)
  *   POST /api/v1/rider/jobs/:id/status         PICKED_UP | IN_TRANSIT | DELIVERED (handover code) | FAILED_ATTEMPT (reason)
  *   GET  /api/v1/rider/scorecard               the rider's own scorecard
  *   PUT  /api/v1/rider/availability            ONLINE (take jobs) or OFFLINE
@@ -24,7 +25,8 @@ import type { Request, Response } from "express"
 import { Effect, Either, Option, Redacted, Schema } from "effect"
 import type { WebhookSecrets } from "../config.js"
 import { sellerDispatch } from "../../../application/fulfilment/dispatch-order.js"
-import { applyPartnerStatus, riderJobs, sellerReturn, updateJobStatus } from "../../../application/fulfilment/delivery-status.js"
+import { applyPartnerStatus, riderJob, riderJobs, sellerReturn, updateJobStatus } from "../../../application/fulfilment/delivery-status.js"
+import type { RiderJob } from "../../../application/fulfilment/fulfilment.port.js"
 import type { JobUpdate } from "../../../application/fulfilment/delivery-status.js"
 import { NotARider } from "../../../application/fulfilment/fulfilment.errors.js"
 import { recordWhatsAppWebhook } from "../../../application/notifications/whatsapp-statuses.js"
@@ -75,7 +77,14 @@ const Job = Schema.Struct({
   orderState: Schema.String,
   storeName: Schema.String,
   destination: Schema.Struct({ id: Schema.String, name: Schema.String, address: Schema.optional(Schema.String) }),
-  buyerPhone: Schema.String,
+  buyerPhone: Schema.optional(Schema.String).annotations({ description: "only while the job is yours and live (assigned, picked up, in transit)" }),
+  delivery: Schema.Struct({
+    recipientName: Schema.optional(Schema.String),
+    recipientPhone: Schema.optional(Schema.String).annotations({ description: "only while the job is yours and live" }),
+    addressLine: Schema.optional(Schema.String),
+    landmark: Schema.optional(Schema.String),
+    notes: Schema.optional(Schema.String)
+  }).annotations({ description: "what the buyer gave at checkout (from the order's snapshot)" }),
   assignedAt: Instant,
   dueAt: Schema.optional(Instant)
 }).annotations({ identifier: "RiderJob" })
@@ -117,6 +126,8 @@ const RiderEarnings = Schema.Struct({
 const Availability = Schema.Literal("ONLINE", "OFFLINE")
 export const RiderAvailabilityBody = Schema.Struct({ availability: Availability }).annotations({ identifier: "RiderAvailability" })
 
+const wireJob = ({ deliveryId, buyerPhone, ...j }: RiderJob) => ({ jobId: deliveryId, ...j, ...(buyerPhone !== undefined && { buyerPhone }) })
+
 const rider = (ctx: RequestContext) => {
   const u = me(ctx).user
   return { id: u.id, roles: u.roles }
@@ -131,7 +142,18 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
     auth: "required",
     response: Schema.Struct({ items: Schema.Array(Job) }),
     errors: [401, 403],
-    handler: ({ ctx }) => Effect.map(riderJobs(rider(ctx)), (jobs) => ({ items: jobs.map(({ deliveryId, ...j }) => ({ jobId: deliveryId, ...j })) }))
+    handler: ({ ctx }) => Effect.map(riderJobs(rider(ctx)), (jobs) => ({ items: jobs.map(wireJob) }))
+  }),
+  endpoint({
+    method: "get",
+    path: "/api/v1/rider/jobs/:id",
+    tag: "Riders",
+    summary: "One of the rider's jobs, live or finished: pickup, drop-off and the buyer's delivery details (phones only while it is live)",
+    auth: "required",
+    params: IdParam,
+    response: Job,
+    errors: [400, 401, 403, 404],
+    handler: ({ params, ctx }) => Effect.map(riderJob(rider(ctx), params.id), wireJob)
   }),
   endpoint({
     method: "post",
