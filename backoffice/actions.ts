@@ -19,7 +19,7 @@ import type { Read } from "./read-model.js"
 export interface BackofficeContext {
   readonly runtime: PlatformRuntime
   readonly read: Read
-  readonly components: Readonly<Record<"ActionForm" | "Dashboard" | "OrderReceipt" | "ProductReview", string>>
+  readonly components: Readonly<Record<"ActionForm" | "Dashboard" | "OrderReceipt" | "ProductReview" | "KycDocuments", string>>
 }
 
 export const actorOf = (currentAdmin: CurrentAdmin | undefined): AdminActor | undefined => {

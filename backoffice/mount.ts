@@ -52,6 +52,7 @@ import { log } from "../adapters/system/logging.js"
 import { usersResource } from "./resources/users.js"
 import { affiliateApplicationsResource } from "./resources/affiliates.js"
 import { categoriesResource, locationsResource, ratesResource, ridersResource, zonesResource } from "./resources/settings.js"
+import { serveUpload } from "./uploads.js"
 
 export interface BackofficeOptions {
   readonly production: boolean
@@ -104,7 +105,8 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
     ActionForm: component(loader, "ActionForm"),
     Dashboard: component(loader, "Dashboard"),
     OrderReceipt: component(loader, "OrderReceipt"),
-    ProductReview: component(loader, "ProductReview")
+    ProductReview: component(loader, "ProductReview"),
+    KycDocuments: component(loader, "KycDocuments")
   }
   const read: Read = (f) => runtime.runPromise(Effect.flatMap(Database, (db) => db.query(f)))
   const ctx: BackofficeContext = { runtime, read, components }
@@ -235,6 +237,9 @@ export const mountBackoffice = (app: express.Express, runtime: PlatformRuntime, 
     adminWriteGate(options.refuse),
     listParamsGuard(describe, options.refuse)
   )
+
+  // sellers' KYC documents, read through the admin session (the session and guards above ran)
+  app.get(`${ADMIN_ROOT}/uploads/:id`, serveUpload(runtime, options.refuse))
 
   const router = AdminJSExpress.buildAuthenticatedRouter(
     admin,

@@ -14,6 +14,7 @@ import { readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
 import type { BackofficeContext, Field } from "../actions.js"
 import { money } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
+import { uploadUrl } from "../uploads.js"
 import type { Read } from "../read-model.js"
 
 const reasonField = (label = "Reason (the seller sees this)"): Field => ({ name: "reason", label, type: "textarea", required: true })
@@ -61,8 +62,27 @@ export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => 
           { path: "kyc_decided_by" },
           { path: "kyc_decided_at", type: "datetime", filter: "range" },
           { path: "created_at", type: "datetime", filter: "range" },
-          { path: "review_order", filter: "none" }
-        ]
+          { path: "review_order", filter: "none" },
+          { path: "kyc_files", type: "mixed", filter: "none", sortable: false }
+        ],
+        // the submitted documents, each readable through the admin session (backoffice/uploads.ts)
+        detail: async (read, _id, row) => {
+          const ids = ((row["kyc_documents"] as { documentIds?: unknown } | null)?.documentIds ?? []) as Array<unknown>
+          const wanted = ids.filter((x): x is string => typeof x === "string")
+          const files = await read(
+            (sql) => sql<Array<{ id: string; content_type: string; size_bytes: number; created_at: Date }>>`
+            select id, content_type, size_bytes, created_at from uploads where id = any(${wanted}) order by array_position(${wanted}::text[], id)`
+          )
+          return {
+            kyc_files: files.map((f) => ({
+              id: f.id,
+              contentType: f.content_type,
+              sizeBytes: f.size_bytes,
+              uploadedAt: f.created_at,
+              url: uploadUrl(f.id)
+            }))
+          }
+        }
       },
       ctx.read
     ),
@@ -81,12 +101,16 @@ export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => 
         "payout_method",
         "products",
         "kyc_documents",
+        "kyc_files",
         "kyc_decided_by",
         "kyc_decided_at",
         "created_at"
       ],
       filterProperties: ["name", "kyc_state", "owner_phone", "created_at"],
-      properties: { kyc_state: { availableValues: ["PENDING", "VERIFIED", "REJECTED", "SUSPENDED", "BANNED"].map((v) => ({ value: v, label: v })) } },
+      properties: {
+        kyc_state: { availableValues: ["PENDING", "VERIFIED", "REJECTED", "SUSPENDED", "BANNED"].map((v) => ({ value: v, label: v })) },
+        kyc_files: { components: { show: ctx.components.KycDocuments } }
+      },
       actions: {
         ...readOnlyActions("catalogue.read"),
         verify: decision("VERIFY", "Verify KYC", "CheckCircle", [noteField], "primary", "Seller verified"),
