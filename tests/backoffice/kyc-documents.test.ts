@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createAdminUser } from "../../application/admin/admin-accounts.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
+import type { AdminUserId } from "../../domain/ids.js"
 import { insertUser } from "../../adapters/postgres/seed.js"
 import { ensureFirstAdmin } from "../../backoffice/first-admin.js"
 import { AdminBrowser } from "../support/admin-browser.js"
@@ -32,7 +33,7 @@ beforeAll(async () => {
   process.env["UPLOADS_DIR"] = dir
   api = await startApi(db.sql)
   await ensureFirstAdmin(api.runtime, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }, () => undefined)
-  const [first] = await db.sql<Array<{ id: string }>>`select id from admin_users where email = ${ADMIN.email}`
+  const [first] = await db.sql<Array<{ id: AdminUserId }>>`select id from admin_users where email = ${ADMIN.email}`
   const root: AdminActor = { id: first!.id, email: ADMIN.email, role: "PLATFORM_ADMIN" }
   await api.runtime.runPromise(Effect.asVoid(createAdminUser(root, { ...REVIEWER, role: "CATALOG_REVIEWER" })))
   await api.runtime.runPromise(Effect.asVoid(createAdminUser(root, { ...FINANCE, role: "FINANCE" })))
