@@ -4,7 +4,8 @@
  * Each handler sends at most one external message (WhatsApp, B2C request), as its last step.
  */
 import { Effect, Schema } from "effect"
-import { OrderId, PayoutBatchId, PayoutId, RefundId, StkRequestId } from "../domain/ids.js"
+import { OrderId, PayoutBatchId, PayoutId, RefundId, StkRequestId, StoreId } from "../domain/ids.js"
+import { invalidateAllStoreCaches, invalidateStoreCache } from "../application/storefront/storefront.js"
 import { refundReturnedOrder } from "../application/fulfilment/delivery-status.js"
 import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../application/fulfilment/sla.js"
 import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/notify-order.js"
@@ -67,7 +68,27 @@ const B2CCallbackPayload = Schema.Union(
 )
 const decodeCallback = (payload: unknown) => Effect.orDie(Schema.decodeUnknown(B2CCallbackPayload)(payload))
 
+/** Changes that alter what a store shows buyers: its cache is dropped (application/storefront). Brand decisions touch every store. */
+const STORE_CHANGES = [
+  "PRODUCT_UPDATED",
+  "PRODUCT_VERIFIED",
+  "PRODUCT_REJECTED",
+  "PRODUCT_SUSPENDED",
+  "PRODUCT_PENDING_REVIEW",
+  "SELLER_KYC_VERIFIED",
+  "SELLER_KYC_REJECTED",
+  "SELLER_KYC_SUSPENDED",
+  "SELLER_KYC_BANNED",
+  "STORE_OPENED"
+]
+const BRAND_CHANGES = ["BRAND_VERIFIED", "BRAND_REJECTED", "BRAND_SUSPENDED", "BRAND_PENDING_REVIEW"]
+
 export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
+  {
+    name: "storefront.invalidate-cache",
+    on: [...STORE_CHANGES, ...BRAND_CHANGES],
+    handle: (e) => (BRAND_CHANGES.includes(e.type) ? invalidateAllStoreCaches() : Effect.flatMap(id(e.payload, "storeId", StoreId), invalidateStoreCache))
+  },
   // M-Pesa: a stored callback is confirmed by STK query and settled; every accepted push is also
   // polled (a "still processing" answer fails the job, and graphile-worker retries it with backoff).
   // Both ask Daraja before they lock anything, so they open their own transactions (and are idempotent by the push's state).

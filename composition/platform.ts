@@ -36,6 +36,8 @@ import { UploadStoreLive } from "../adapters/postgres/upload-store.js"
 import { OutboxLive, UnitOfWorkLive } from "../adapters/postgres/unit-of-work.js"
 import { WebhookStoreLive } from "../adapters/postgres/webhook-store.js"
 import { rateLimiterLayerFromEnv } from "../adapters/redis/rate-limiter-from-env.js"
+import { StorefrontReaderLive } from "../adapters/postgres/storefront-store.js"
+import { cacheLayerFromEnv } from "./cache-from-env.js"
 import { HandoverCodesFromEnv } from "../adapters/system/handover-codes.js"
 import { IdsLive } from "../adapters/system/ids.js"
 import { EffectLoggerLive } from "../adapters/system/logging.js"
@@ -63,7 +65,8 @@ export const apiStoresLayer = Layer.mergeAll(
   OnboardingStoreLive,
   UploadStoreLive,
   StepUpCodesLive,
-  AffiliateStoreLive
+  AffiliateStoreLive,
+  StorefrontReaderLive
 )
 
 /** Notifier from the environment (WhatsApp when WHATSAPP_TOKEN is set); the dev inbox (reader) is always there for GET /dev/messages. */
@@ -107,7 +110,7 @@ export const platformLayer = (pool: Sql) =>
   // The PaymentGateway is chosen by MPESA_ENV (the simulator by default); the services share the pool and one HttpClient.
   // EffectLoggerLive: every Effect log line is JSON and redacted (adapters/system/logging.ts).
   Layer.mergeAll(apiStoresLayer, notificationsLayer, PaymentGatewayFromEnv, fulfilmentLayer, LoginLimitsFromEnv, StorageFromEnv, EffectLoggerLive).pipe(
-    Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, ScryptPasswordHasherLive))
+    Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, cacheLayerFromEnv, ScryptPasswordHasherLive))
   )
 
 export type PlatformServices = Layer.Layer.Success<ReturnType<typeof platformLayer>>

@@ -50,6 +50,7 @@ const STATUS = {
   UploadNotFound: 404,
   MemberNotFound: 404,
   AffiliateCodeNotFound: 404,
+  StoreNotFound: 404,
   // state conflicts
   IllegalTransition: 409,
   PaymentWindowClosed: 409,

@@ -20,6 +20,7 @@ import { problem } from "./problems.js"
 import { securityHeaders } from "./security-headers.js"
 import { log, runEndpoint, sendProblem } from "./run.js"
 import { affiliateRoutes } from "./routes/affiliates.js"
+import { storeRoutes } from "./routes/stores.js"
 import { authRoutes } from "./routes/auth.js"
 import { cartRoutes } from "./routes/cart.js"
 import { catalogueRoutes } from "./routes/catalogue.js"
@@ -49,6 +50,7 @@ export const endpoints: ReadonlyArray<Endpoint> = [
   ...onboardingRoutes,
   ...fulfilmentEndpoints,
   ...affiliateRoutes,
+  ...storeRoutes,
   ...devRoutes
 ]
 

@@ -63,7 +63,7 @@ const location = (r: LocationRow): LocationView => ({
 export const CatalogueReaderLive = Layer.effect(
   CatalogueReader,
   Effect.map(Database, (db) => ({
-    search: ({ text, limit, offset }) =>
+    search: ({ text, limit, offset, storeId }) =>
       Effect.map(
         q(db, (sql) => {
           const matches =
@@ -87,6 +87,7 @@ export const CatalogueReaderLive = Layer.effect(
                   from variants v join inventory i on i.variant_id = v.id where v.product_id = p.id and v.active
               ) st
              where p.state = 'VERIFIED' and p.archived_at is null and (p.brand_id is null or b.state = 'VERIFIED') and st.available > 0 and ${matches}
+               and ${storeId === undefined ? sql`true` : sql`p.store_id = ${storeId}`}
              order by ${score} desc, p.created_at desc, p.id
              limit ${limit} offset ${offset}`
         }),

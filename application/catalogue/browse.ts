@@ -1,5 +1,5 @@
 /** Browsing: search, product page, and the geography a buyer picks a destination from. */
-import type { LocationId, ProductId } from "../../domain/ids.js"
+import type { LocationId, ProductId, StoreId } from "../../domain/ids.js"
 import { Data, Effect, Option } from "effect"
 import { CatalogueReader } from "./catalogue.port.js"
 
@@ -17,14 +17,22 @@ export class LocationNotFound extends Data.TaggedError("LocationNotFound")<{ rea
   }
 }
 
-export const searchProducts = (text: string | undefined, limit = 20, offset = 0) =>
-  Effect.flatMap(CatalogueReader, (r) => r.search({ text: text?.trim() === "" ? undefined : text?.trim(), limit, offset })).pipe(
+/** `storeId`: only that store's products (a request on the store's own host). */
+export const searchProducts = (text: string | undefined, limit = 20, offset = 0, storeId?: StoreId) =>
+  Effect.flatMap(CatalogueReader, (r) => r.search({ text: text?.trim() === "" ? undefined : text?.trim(), limit, offset, storeId })).pipe(
     Effect.withSpan("Catalogue.search")
   )
 
-export const productDetail = (productId: ProductId) =>
+/** `storeId`: another store's product is not found (a request on the store's own host). */
+export const productDetail = (productId: ProductId, storeId?: StoreId) =>
   Effect.flatMap(CatalogueReader, (r) =>
-    Effect.flatMap(r.product(productId), Option.match({ onNone: () => Effect.fail(new ProductNotFound({ productId })), onSome: Effect.succeed }))
+    Effect.flatMap(
+      r.product(productId),
+      Option.match({
+        onNone: () => Effect.fail(new ProductNotFound({ productId })),
+        onSome: (p) => (storeId !== undefined && p.storeId !== storeId ? Effect.fail(new ProductNotFound({ productId })) : Effect.succeed(p))
+      })
+    )
   )
 
 export const pickupPoints = (text: string | undefined, limit = 50) =>

@@ -55,6 +55,8 @@ export class CatalogueReader extends Context.Tag("amana/CatalogueReader")<
       readonly text?: string | undefined
       readonly limit: number
       readonly offset: number
+      /** only this store's products */
+      readonly storeId?: StoreId | undefined
     }) => Effect.Effect<ReadonlyArray<ProductSummary>, StoreUnavailable>
     readonly product: (productId: ProductId) => Effect.Effect<Option.Option<ProductDetail>, StoreUnavailable>
     readonly pickupPoints: (query: {

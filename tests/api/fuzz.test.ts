@@ -75,6 +75,8 @@ beforeAll(async () => {
     body: { destination: "KE-047-westlands", items: [{ variantId: shop.basket.variantId, quantity: 1 }] }
   })
   leaver = (await newBuyer(db.sql)).id
+  // a store with a slug, so /stores/:slug reaches its products
+  await db.sql`update stores set slug = 'fuzz-duka' where id = ${shop.storeId}`
   // an approved affiliate, so /r/:code reaches past the code lookup
   await insertUser(db.sql, { id: "usr_fuzz_affiliate", phone: randomPhone(), roles: ["BUYER", "AFFILIATE"], affiliateCode: "FUZZAFF" })
   known = { checkoutId: placed.body.checkoutId, orderId: placed.body.orders[0].orderId, phone: buyer.phone }
@@ -121,6 +123,7 @@ const idFor = () =>
     shop.dress.variantId,
     shop.seller.id,
     "FUZZAFF",
+    "fuzz-duka",
     "nope",
     "x".repeat(120),
     "%00",

@@ -3,17 +3,8 @@ import { Effect, Schema } from "effect"
 import { locations, pickupPoints, productDetail, searchProducts } from "../../../application/catalogue/browse.js"
 import { endpoint } from "../endpoint.js"
 import { Money, Paging, ProductIdParam, WireLocationId } from "../wire.js"
-
-const ProductSummary = Schema.Struct({
-  id: Schema.String,
-  storeId: Schema.String,
-  storeName: Schema.String,
-  title: Schema.String,
-  description: Schema.String,
-  price: Money,
-  media: Schema.Array(Schema.String),
-  available: Schema.Int
-}).annotations({ identifier: "ProductSummary" })
+import { ProductSummary } from "./catalogue-schemas.js"
+import { tenantOf } from "./stores.js"
 
 const ProductDetail = Schema.Struct({
   ...ProductSummary.fields,
@@ -52,23 +43,25 @@ export const catalogueRoutes = [
     tag: "Catalogue",
     summary: "Search sellable products",
     description:
-      "Full-text search in English (stemmed) and Swahili/other words (as typed), tolerant of typos (pg_trgm). Only products that can be sold right now are listed.",
+      "Full-text search in English (stemmed) and Swahili/other words (as typed), tolerant of typos (pg_trgm). Only products that can be sold right now are listed. On a store's own host (<slug>.STORE_DOMAIN, or X-Store-Subdomain from a trusted edge) only that store's products.",
     auth: "none",
     query: Schema.Struct({ q: Schema.optional(SearchText), ...Paging.fields }),
     response: Schema.Struct({ items: Schema.Array(ProductSummary) }),
     errors: [400],
-    handler: ({ query }) => Effect.map(searchProducts(query.q, query.limit, query.offset), (items) => ({ items }))
+    handler: ({ query, ctx }) =>
+      Effect.flatMap(tenantOf(ctx), (store) => Effect.map(searchProducts(query.q, query.limit, query.offset, store?.id), (items) => ({ items })))
   }),
   endpoint({
     method: "get",
     path: "/api/v1/products/:id",
     tag: "Catalogue",
     summary: "A product with its variants, prices and availability",
+    description: "On a store's own host (<slug>.STORE_DOMAIN, or X-Store-Subdomain from a trusted edge) another store's product is 404.",
     auth: "none",
     params: ProductIdParam,
     response: ProductDetail,
     errors: [400, 404],
-    handler: ({ params }) => productDetail(params.id)
+    handler: ({ params, ctx }) => Effect.flatMap(tenantOf(ctx), (store) => productDetail(params.id, store?.id))
   }),
   endpoint({
     method: "get",
