@@ -1,4 +1,8 @@
-/** RiderJobDirectory in PostgreSQL: an order's live in-house delivery with what its rider needs to know. */
+/**
+ * RiderJobDirectory in PostgreSQL: an order's live in-house delivery with what its rider needs to
+ * know. The pickup is the store's stock location with an address (else the store's own town or
+ * market); the seller's phone is the store's contact phone (else its owner's).
+ */
 import { Effect, Layer, Option } from "effect"
 import { RiderJobDirectory } from "../../application/notifications/notify-rider.js"
 import type { RiderJobFacts } from "../../application/notifications/notify-rider.js"
@@ -22,14 +26,15 @@ export const RiderJobDirectoryLive = Layer.effect(
                 pickup_name: string | null
                 pickup_address: string | null
                 pickup_place: string | null
+                pickup_area: string | null
                 loc_name: string
                 loc_address: string | null
                 parent_name: string | null
                 buyer_phone: string
               }>
             >`
-            select d.id, ru.phone as rider_phone, s.name as store_name, su.phone as seller_phone,
-                   sl.name as pickup_name, sl.address as pickup_address, pl.name as pickup_place,
+            select d.id, ru.phone as rider_phone, s.name as store_name, coalesce(s.contact_phone, su.phone) as seller_phone,
+                   sl.name as pickup_name, sl.address as pickup_address, coalesce(pl.name, stl.name) as pickup_place, stp.name as pickup_area,
                    l.name as loc_name, l.address as loc_address, lp.name as parent_name, bu.phone as buyer_phone
               from deliveries d
               join orders o on o.id = d.order_id
@@ -42,6 +47,8 @@ export const RiderJobDirectoryLive = Layer.effect(
               left join lateral (select name, address, location_id from stock_locations x where x.store_id = s.id and x.active
                                   order by (x.address is null and x.location_id is null), x.id limit 1) sl on true
               left join locations pl on pl.id = sl.location_id
+              left join locations stl on stl.id = s.location_id
+              left join locations stp on stp.id = stl.parent_id
              where d.order_id = ${orderId} and d.carrier = 'RIDER' and d.status in ('ASSIGNED', 'PICKED_UP', 'IN_TRANSIT')
              order by d.attempt desc limit 1`
           ),

@@ -294,8 +294,8 @@ export const slugOf = (name: string): string =>
     .replace(/[\u0300-\u036f]/g, "")
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
     .slice(0, 48)
+    .replace(/^-+|-+$/g, "")
 
 const coordinate = (value: number | undefined, limit: number, what: string) =>
   value === undefined || !Number.isFinite(value)
