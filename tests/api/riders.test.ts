@@ -11,7 +11,7 @@ import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { transitionOrder } from "../../application/orders/transition-order.js"
 import { onboardRider } from "../../application/riders/onboard-rider.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, checkoutOneBasket, drainOutbox, login, randomPhone, seedShop, sessionFor, startApi } from "./support.js"
+import { call, checkoutOneBasket, drainOutbox, login, newBuyer, randomPhone, seedShop, sessionFor, startApi } from "./support.js"
 import type { Api } from "./support.js"
 
 const db = useTestDatabase()
@@ -81,12 +81,33 @@ describe("rider availability and jobs", () => {
     ])
     expect(job?.text).toContain(`Deliver to Westlands, Nairobi (recipient ${first.buyer.phone})`)
 
+    // delivery details given at checkout (frozen in the snapshot) name the recipient and where exactly
+    const buyer = await newBuyer(db.sql)
+    const recipient = randomPhone()
+    const placed = await call(api, "POST", "/api/v1/checkouts", {
+      token: buyer.token,
+      headers: { "idempotency-key": `rider-details-${buyer.id}` },
+      body: {
+        destination: "KE-047-westlands",
+        items: [{ variantId: shop.basket.variantId, quantity: 1 }],
+        delivery: { recipientName: "Mama Otieno", recipientPhone: recipient, addressLine: "House 12, Mvuli Road", landmark: "the blue gate" }
+      }
+    })
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201)
+    const detailed: string = placed.body.orders[0].orderId
+    await api.runtime.runPromise(transitionOrder({ orderId: OrderId.make(detailed), to: "PAID", actor: { kind: "SYSTEM", id: "test" } as never }))
+    expect((await call(api, "POST", `/api/v1/seller/orders/${detailed}/accept`, { token: sellerToken })).status).toBe(200)
+    expect((await call(api, "POST", `/api/v1/seller/orders/${detailed}/dispatch`, { token: sellerToken })).body).toMatchObject({ riderPhone: phone })
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const detailedJob = (await riderMessages(phone)).find((m) => m.params[0] === detailed)
+    expect(detailedJob?.params.slice(3)).toEqual(["Mama Otieno, House 12, Mvuli Road, near the blue gate, Westlands, Nairobi", recipient])
+
     const offline = await call(api, "PUT", "/api/v1/rider/availability", { token: rider.token, body: { availability: "OFFLINE" } })
     expect(offline.body).toEqual({ availability: "OFFLINE", changed: true })
     const second = await acceptedOrder("rider-offline-again")
     expect((await call(api, "POST", `/api/v1/seller/orders/${second.orderId}/dispatch`, { token: sellerToken })).status).toBe(409)
     expect(await drainOutbox(api, db.sql)).toEqual([])
-    expect(await riderMessages(phone)).toHaveLength(1)
+    expect(await riderMessages(phone)).toHaveLength(2)
   })
 
   it("a job that is no longer the rider's by the time the message would go sends nothing (no phone leaves)", async () => {
