@@ -48,6 +48,10 @@ export const AdminUserId = id("AdminUserId")
 export type AdminUserId = typeof AdminUserId.Type
 export const ExceptionId = id("ExceptionId")
 export type ExceptionId = typeof ExceptionId.Type
+export const CartId = id("CartId")
+export type CartId = typeof CartId.Type
+export const DeliveryId = id("DeliveryId")
+export type DeliveryId = typeof DeliveryId.Type
 export const AffiliateCode = id("AffiliateCode")
 export type AffiliateCode = typeof AffiliateCode.Type
 

@@ -3,7 +3,7 @@ import { Schema } from "effect"
 import { Money as DomainMoney } from "../../domain/money.js"
 import { Msisdn } from "../../domain/phone.js"
 import { OrderState } from "../../domain/order.js"
-import type { BrandId, CategoryId, CheckoutId, LocationId, OrderId, ProductId, StoreId, UserId, VariantId } from "../../domain/ids.js"
+import type { BrandId, CategoryId, CheckoutId, DeliveryId, LocationId, OrderId, ProductId, StoreId, UserId, VariantId } from "../../domain/ids.js"
 
 export const Money = DomainMoney.annotations({ identifier: "Money", description: "An amount in integer minor units (KES 1.00 = 100) with its currency" })
 export const Phone = Msisdn
@@ -33,6 +33,7 @@ export const OrderIdParam = Schema.Struct({ id: WireOrderId })
 export const CheckoutIdParam = Schema.Struct({ id: WireCheckoutId })
 export const ProductIdParam = Schema.Struct({ id: WireProductId })
 export const VariantIdParam = Schema.Struct({ id: WireVariantId })
+export const DeliveryIdParam = Schema.Struct({ id: branded("DeliveryId") satisfies Schema.Schema<DeliveryId, string> })
 export const Instant = Schema.Int.annotations({ description: "epoch milliseconds" })
 export const State = OrderState.annotations({ identifier: "OrderState" })
 

@@ -1,5 +1,5 @@
 /** CartStore over PostgreSQL (carts, cart_items). One ACTIVE cart per buyer (a partial unique index). */
-import type { VariantId } from "../../domain/ids.js"
+import type { CartId, VariantId } from "../../domain/ids.js"
 import { Effect, Layer, Option } from "effect"
 import { CartStore } from "../../application/cart/cart.port.js"
 import type { CartOwner } from "../../application/cart/cart.port.js"
@@ -14,7 +14,7 @@ export const CartStoreLive = Layer.effect(
       Effect.map(
         q(
           db,
-          (sql) => sql<Array<{ id: string }>>`
+          (sql) => sql<Array<{ id: CartId }>>`
           select id from carts where state = 'ACTIVE' and ${owner._tag === "Buyer" ? sql`buyer_id = ${owner.buyerId}` : sql`guest_token = ${owner.guestToken} and buyer_id is null`}
            order by created_at desc limit 1`
         ),

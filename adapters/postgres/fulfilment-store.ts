@@ -2,7 +2,7 @@
  * Fulfilment over PostgreSQL: deliveries, SLA timers, disputes, rider statistics, partner events,
  * the exception queue, the facts notifications need, and WhatsApp delivery statuses.
  */
-import type { CheckoutId, OrderId, UserId } from "../../domain/ids.js"
+import type { CheckoutId, DeliveryId, OrderId, UserId } from "../../domain/ids.js"
 import { Effect, Layer, Option, Schema } from "effect"
 import { FulfilmentStore } from "../../application/fulfilment/fulfilment.port.js"
 import type { DeliveryRecord, DeliveryStatus, RiderJob } from "../../application/fulfilment/fulfilment.port.js"
@@ -16,7 +16,7 @@ import { q } from "./unit-of-work.js"
 
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 type DeliveryRow = {
-  id: string
+  id: DeliveryId
   order_id: OrderId
   attempt: number
   carrier: "RIDER" | "PARTNER"
@@ -88,13 +88,13 @@ export const FulfilmentStoreLive = Layer.effect(
         (rows) => Option.map(Option.fromNullable(rows[0]), toDelivery)
       )
     /** The rider's live jobs, or one job of theirs (any status) by id; delivery details from the order's snapshot. */
-    const riderJobsWhere = (riderUserId: UserId, deliveryId: string | undefined) =>
+    const riderJobsWhere = (riderUserId: UserId, deliveryId: DeliveryId | undefined) =>
       Effect.map(
         q(
           db,
           (sql) => sql<
             Array<{
-              id: string
+              id: DeliveryId
               order_id: OrderId
               attempt: number
               status: DeliveryStatus

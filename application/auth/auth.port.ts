@@ -49,7 +49,7 @@ export class AuthStore extends Context.Tag("amana/AuthStore")<
     readonly recordFailedAttempt: (otpId: string) => Effect.Effect<void, StoreUnavailable>
     readonly consumeOtp: (otpId: string, at: number) => Effect.Effect<void, StoreUnavailable>
     /** The user with this phone; created as a BUYER (with `newId`) on first login. */
-    readonly findOrCreateUser: (phone: string, newId: string) => Effect.Effect<AuthUser, StoreUnavailable>
+    readonly findOrCreateUser: (phone: string, newId: UserId) => Effect.Effect<AuthUser, StoreUnavailable>
     /** A new session; the adapter makes the random bearer token and keeps only its hash. */
     readonly createSession: (
       userId: UserId,

@@ -9,6 +9,7 @@
  *                            and a 30-day bearer session is opened.
  */
 import { Clock, Effect, Option } from "effect"
+import { UserId } from "../../domain/ids.js"
 import { Ids } from "../ports/ids.js"
 import { RateLimiter } from "../ports/rate-limiter.js"
 import { Notifier } from "../ports/notifier.js"
@@ -57,7 +58,7 @@ export const logIn = (phone: string, code: string, clientAddress: string) =>
     const store = yield* AuthStore
     const uow = yield* UnitOfWork
     const now = yield* Clock.currentTimeMillis
-    const newUserId = yield* ids.next("usr")
+    const newUserId = UserId.make(yield* ids.next("usr"))
     // The failed attempt must be counted even though the login fails: commit it, then fail.
     const outcome = yield* uow.transaction(
       Effect.gen(function* () {

@@ -1,5 +1,5 @@
 /** CartStore: carts of buyers and of guests (by an unguessable guest token), and their items. */
-import type { UserId, VariantId } from "../../domain/ids.js"
+import type { CartId, UserId, VariantId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
@@ -13,14 +13,14 @@ export class CartStore extends Context.Tag("amana/CartStore")<
   CartStore,
   {
     /** The ACTIVE cart of a buyer or of a guest token. */
-    readonly findActive: (owner: CartOwner) => Effect.Effect<Option.Option<string>, StoreUnavailable>
-    readonly create: (cartId: string, owner: CartOwner) => Effect.Effect<void, StoreUnavailable>
-    readonly items: (cartId: string) => Effect.Effect<ReadonlyArray<CartItem>, StoreUnavailable>
+    readonly findActive: (owner: CartOwner) => Effect.Effect<Option.Option<CartId>, StoreUnavailable>
+    readonly create: (cartId: CartId, owner: CartOwner) => Effect.Effect<void, StoreUnavailable>
+    readonly items: (cartId: CartId) => Effect.Effect<ReadonlyArray<CartItem>, StoreUnavailable>
     /** Sets the quantity (inserting the line if new). */
-    readonly setQuantity: (cartId: string, variantId: VariantId, quantity: number) => Effect.Effect<void, StoreUnavailable>
+    readonly setQuantity: (cartId: CartId, variantId: VariantId, quantity: number) => Effect.Effect<void, StoreUnavailable>
     /** false when the line was not in the cart */
-    readonly remove: (cartId: string, variantId: VariantId) => Effect.Effect<boolean, StoreUnavailable>
-    readonly close: (cartId: string, state: "CHECKED_OUT" | "ABANDONED") => Effect.Effect<void, StoreUnavailable>
+    readonly remove: (cartId: CartId, variantId: VariantId) => Effect.Effect<boolean, StoreUnavailable>
+    readonly close: (cartId: CartId, state: "CHECKED_OUT" | "ABANDONED") => Effect.Effect<void, StoreUnavailable>
   }
 >() {}
 

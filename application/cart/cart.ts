@@ -7,7 +7,7 @@
 import { Clock, Effect, Either, Option } from "effect"
 import { sellability } from "../../domain/catalogue.js"
 import type { NotSellableReason } from "../../domain/catalogue.js"
-import { EpochMillis, LocationId } from "../../domain/ids.js"
+import { CartId, EpochMillis, LocationId } from "../../domain/ids.js"
 import type { UserId, VariantId } from "../../domain/ids.js"
 import * as M from "../../domain/money.js"
 import type { Money } from "../../domain/money.js"
@@ -65,7 +65,7 @@ export interface CartPreview {
 }
 
 export interface CartView {
-  readonly cartId: string | undefined
+  readonly cartId: CartId | undefined
   readonly lines: ReadonlyArray<CartLineView>
   readonly preview: CartPreview | undefined
   /** Why the preview is missing or partial (an undeliverable destination, a code that does not apply, ...): error values. */
@@ -73,14 +73,14 @@ export interface CartView {
 }
 
 const findCart = (owner: CartOwner | undefined) =>
-  owner === undefined ? Effect.succeed(Option.none<string>()) : Effect.flatMap(CartStore, (s) => s.findActive(owner))
+  owner === undefined ? Effect.succeed(Option.none<CartId>()) : Effect.flatMap(CartStore, (s) => s.findActive(owner))
 
 const ensureCart = (owner: CartOwner) =>
   Effect.gen(function* () {
     const store = yield* CartStore
     const found = yield* store.findActive(owner)
     if (Option.isSome(found)) return found.value
-    const id = yield* Effect.flatMap(Ids, (ids) => ids.next("crt"))
+    const id = CartId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("crt")))
     yield* store.create(id, owner)
     return id
   })

@@ -11,7 +11,7 @@
  */
 import { Clock, Effect, Option } from "effect"
 import { UserId } from "../../domain/ids.js"
-import type { OrderId } from "../../domain/ids.js"
+import type { DeliveryId, OrderId } from "../../domain/ids.js"
 import type { Actor } from "../../domain/order.js"
 import { OrderNotFound } from "../orders/order.errors.js"
 import { OrderStore } from "../orders/order.port.js"
@@ -119,7 +119,7 @@ const settle = (outcome: Outcome) =>
 const requireRider = (roles: ReadonlyArray<string>, userId: string) => (roles.includes("RIDER") ? Effect.void : Effect.fail(new NotARider({ userId })))
 
 /** POST /api/v1/rider/jobs/:id/status */
-export const updateJobStatus = (rider: { readonly id: string; readonly roles: ReadonlyArray<string> }, deliveryId: string, update: JobUpdate) =>
+export const updateJobStatus = (rider: { readonly id: string; readonly roles: ReadonlyArray<string> }, deliveryId: DeliveryId, update: JobUpdate) =>
   Effect.gen(function* () {
     yield* requireRider(rider.roles, rider.id)
     const uow = yield* UnitOfWork
@@ -155,7 +155,7 @@ export const riderJobs = (rider: { readonly id: UserId; readonly roles: Readonly
   })
 
 /** GET /api/v1/rider/jobs/:id: one job of the rider's, live or finished; another rider's is 404. */
-export const riderJob = (rider: { readonly id: UserId; readonly roles: ReadonlyArray<string> }, deliveryId: string) =>
+export const riderJob = (rider: { readonly id: UserId; readonly roles: ReadonlyArray<string> }, deliveryId: DeliveryId) =>
   Effect.gen(function* () {
     yield* requireRider(rider.roles, rider.id)
     const job = yield* Effect.flatMap(FulfilmentStore, (s) => s.riderJob(rider.id, deliveryId))

@@ -7,7 +7,7 @@
  */
 import { Clock, Effect, Option, Ref } from "effect"
 import type { OrderId } from "../../domain/ids.js"
-import { UserId } from "../../domain/ids.js"
+import { DeliveryId, UserId } from "../../domain/ids.js"
 import { canTransition, IllegalTransition } from "../../domain/order.js"
 import type { Actor } from "../../domain/order.js"
 import { recordAdminAction, requiredText } from "../admin/record-admin-action.js"
@@ -34,7 +34,7 @@ export interface DispatchOrder {
 /** The dispatch steps on the caller's transaction; returns the assignment. */
 const dispatchInTransaction = (
   cmd: DispatchOrder,
-  ids: { readonly deliveryId: string; readonly timerId: string },
+  ids: { readonly deliveryId: DeliveryId; readonly timerId: string },
   at: number,
   assigned: Ref.Ref<Option.Option<Assignment>>
 ) =>
@@ -100,7 +100,7 @@ export const dispatchOrder = (cmd: DispatchOrder) =>
     const idGen = yield* Ids
     const at = yield* Clock.currentTimeMillis
     // Made before the transaction: a retried transaction reuses them, so a partner sees one delivery.
-    const ids = { deliveryId: yield* idGen.next("dlv"), timerId: yield* idGen.next("sla") }
+    const ids = { deliveryId: DeliveryId.make(yield* idGen.next("dlv")), timerId: yield* idGen.next("sla") }
     const assigned = yield* Ref.make(Option.none<Assignment>())
     return yield* withCompensation(assigned, uow.transaction(dispatchInTransaction(cmd, ids, at, assigned)))
   }).pipe(Effect.withSpan("Fulfilment.dispatch"))
@@ -120,7 +120,7 @@ export const assignRiderByHand = (admin: AdminActor, cmd: { readonly orderId: Or
     const uow = yield* UnitOfWork
     const idGen = yield* Ids
     const at = yield* Clock.currentTimeMillis
-    const ids = { deliveryId: yield* idGen.next("dlv"), timerId: yield* idGen.next("sla") }
+    const ids = { deliveryId: DeliveryId.make(yield* idGen.next("dlv")), timerId: yield* idGen.next("sla") }
     const assigned = yield* Ref.make(Option.none<Assignment>())
     return yield* withCompensation(
       assigned,

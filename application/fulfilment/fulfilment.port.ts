@@ -9,7 +9,7 @@ import type { Assignment } from "../riders/rider-dispatch.port.js"
 import type { RiderStats } from "../riders/assignment.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import type { Money } from "../../domain/money.js"
-import type { CheckoutId, OrderId, UserId, ZoneId } from "../../domain/ids.js"
+import type { CheckoutId, DeliveryId, OrderId, UserId, ZoneId } from "../../domain/ids.js"
 import type { DeliveryDetails } from "../../domain/delivery.js"
 
 export interface RiderEarnings {
@@ -23,7 +23,7 @@ export interface RiderEarnings {
 export type DeliveryStatus = "ASSIGNED" | "PICKED_UP" | "IN_TRANSIT" | "DELIVERED" | "FAILED" | "RETURNED"
 
 export interface DeliveryRecord {
-  readonly id: string
+  readonly id: DeliveryId
   readonly orderId: OrderId
   readonly attempt: number
   readonly carrier: "RIDER" | "PARTNER"
@@ -52,7 +52,7 @@ export interface DispatchContext {
 }
 
 export interface RiderJob {
-  readonly deliveryId: string
+  readonly deliveryId: DeliveryId
   readonly orderId: OrderId
   readonly attempt: number
   readonly status: DeliveryStatus
@@ -85,7 +85,7 @@ export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
     /** The keyed hash of the order's handover code (never the code itself). */
     readonly setHandoverHash: (orderId: OrderId, hash: string) => Effect.Effect<void, StoreUnavailable>
     readonly insertDelivery: (d: {
-      readonly id: string
+      readonly id: DeliveryId
       readonly orderId: OrderId
       readonly attempt: number
       readonly assignment: Assignment
@@ -93,12 +93,12 @@ export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
       readonly dueAt: number | undefined
     }) => Effect.Effect<void, StoreUnavailable>
     /** Row-locked. */
-    readonly lockDelivery: (deliveryId: string) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
+    readonly lockDelivery: (deliveryId: DeliveryId) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
     readonly lockDeliveryByPartnerRef: (partner: string, partnerRef: string) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
     /** The order's latest delivery (any status), row-locked. */
     readonly lockLatestDelivery: (orderId: OrderId) => Effect.Effect<Option.Option<DeliveryRecord>, StoreUnavailable>
     readonly updateDelivery: (
-      deliveryId: string,
+      deliveryId: DeliveryId,
       change: {
         readonly status: DeliveryStatus
         readonly at: number
@@ -107,11 +107,11 @@ export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
       }
     ) => Effect.Effect<void, StoreUnavailable>
     /** Counts one more wrong handover code; returns the new count. */
-    readonly recordWrongCode: (deliveryId: string) => Effect.Effect<number, StoreUnavailable>
+    readonly recordWrongCode: (deliveryId: DeliveryId) => Effect.Effect<number, StoreUnavailable>
     /** The rider's live jobs (ASSIGNED, PICKED_UP, IN_TRANSIT). */
     readonly riderJobs: (riderUserId: UserId) => Effect.Effect<ReadonlyArray<RiderJob>, StoreUnavailable>
     /** One job of this rider, whatever its status (None: not theirs, or none). */
-    readonly riderJob: (riderUserId: UserId, deliveryId: string) => Effect.Effect<Option.Option<RiderJob>, StoreUnavailable>
+    readonly riderJob: (riderUserId: UserId, deliveryId: DeliveryId) => Effect.Effect<Option.Option<RiderJob>, StoreUnavailable>
     /** Opens a timer unless one of that kind is already open for the order (the first promise stands). */
     readonly openTimer: (t: {
       readonly id: string

@@ -3,14 +3,14 @@
  * the RIDER role serving zones; picked by load and score) and a logistics partner over HTTP (which
  * assigns its own riders and reports status by a signed webhook).
  */
-import type { LocationId, OrderId, StoreId, UserId, ZoneId } from "../../domain/ids.js"
+import type { DeliveryId, LocationId, OrderId, StoreId, UserId, ZoneId } from "../../domain/ids.js"
 import { Context, Data } from "effect"
 import type { Effect } from "effect"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
 export interface DispatchRequest {
   /** Our id for the delivery: the partner's idempotency key, so a retried create makes one delivery. */
-  readonly deliveryId: string
+  readonly deliveryId: DeliveryId
   readonly orderId: OrderId
   readonly zoneId: ZoneId
   readonly attempt: number

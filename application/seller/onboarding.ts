@@ -8,8 +8,8 @@
  * the catalogue and checkout reads apply domain/catalogue.ts `sellability`, which needs both.
  */
 import { Clock, Effect, Option, Schema } from "effect"
-import { CategoryId, LocationId, StoreId } from "../../domain/ids.js"
-import type { ProductId, UserId } from "../../domain/ids.js"
+import { CategoryId, LocationId, StoreId, UserId } from "../../domain/ids.js"
+import type { ProductId } from "../../domain/ids.js"
 import { canRemoveMember, KycSubmission, kycSubmittable, normaliseIdentifier, normaliseSlug, slugProblem } from "../../domain/store.js"
 import { schemaIssues } from "../../domain/schema-issues.js"
 import type { PayoutDestination, StoreRole } from "../../domain/store.js"
@@ -202,7 +202,7 @@ export const inviteStaff = (userId: UserId, input: { readonly phone: string; rea
     const ids = yield* Ids
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
-    const newUserId = yield* ids.next("usr")
+    const newUserId = UserId.make(yield* ids.next("usr"))
     return yield* uow.transaction(
       Effect.gen(function* () {
         const s = yield* OnboardingStore

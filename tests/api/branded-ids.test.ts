@@ -30,6 +30,7 @@ import {
   UserId
 } from "../../domain/ids.js"
 import { resolveException } from "../../application/admin/work-exceptions.js"
+import { updateJobStatus } from "../../application/fulfilment/delivery-status.js"
 import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
 
 const auditBody = { action: "X.Y", entity: "x", entityId: "x_1", before: null, after: null, reason: null }
@@ -74,6 +75,10 @@ describe("ports speak branded ids", () => {
       void checkouts.loadCatalogue([productId])
       // @ts-expect-error an undecoded string is not a VariantId
       void checkouts.loadCatalogue(["var_1"])
+      // @ts-expect-error an undecoded string is not a CartId
+      void carts.items("crt_1")
+      // @ts-expect-error an OrderId is not a DeliveryId
+      void updateJobStatus({ id: "usr_rider", roles: ["RIDER"] }, orderId, { status: "PICKED_UP" })
       return orders.lock(orderId)
     }
     expect(typeof compileOnly).toBe("function")

@@ -1,5 +1,5 @@
 /** The HTTP logistics-partner adapter against the fake partner: create (idempotent), refuse, fail, cancel. */
-import { LocationId, OrderId, StoreId, ZoneId } from "../../domain/ids.js"
+import { DeliveryId, LocationId, OrderId, StoreId, ZoneId } from "../../domain/ids.js"
 import { FetchHttpClient } from "@effect/platform"
 import { Effect, Either, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -25,7 +25,7 @@ const partner = (apiKey = "lp-test-key") =>
     timeoutMs: 2_000
   }).pipe(Effect.provide(FetchHttpClient.layer))
 const request = (deliveryId: string): DispatchRequest => ({
-  deliveryId,
+  deliveryId: DeliveryId.make(deliveryId),
   orderId: OrderId.make("ord_1"),
   zoneId: ZoneId.make("zone_1"),
   attempt: 1,

@@ -45,7 +45,7 @@ import { endpoint, me } from "../endpoint.js"
 import type { Endpoint, RequestContext } from "../endpoint.js"
 import { problem } from "../problems.js"
 import { runAndAnswer, sendProblem } from "../run.js"
-import { IdParam, Instant, Money, OrderIdParam } from "../wire.js"
+import { DeliveryIdParam, Instant, Money, OrderIdParam } from "../wire.js"
 import { sameSecret } from "../../system/secrets.js"
 
 // --- wire shapes -------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
     tag: "Riders",
     summary: "One of the rider's jobs, live or finished: pickup, drop-off and the buyer's delivery details (phones only while it is live)",
     auth: "required",
-    params: IdParam,
+    params: DeliveryIdParam,
     response: Job,
     errors: [400, 401, 403, 404],
     handler: ({ params, ctx }) => Effect.map(riderJob(rider(ctx), params.id), wireJob)
@@ -162,7 +162,7 @@ export const fulfilmentEndpoints: ReadonlyArray<Endpoint> = [
     summary: "Report progress: PICKED_UP, IN_TRANSIT, DELIVERED (with the buyer's handover code) or FAILED_ATTEMPT (with a reason)",
     description: "A wrong handover code is refused (422) and counted; after 5 the job locks (423) and support is alerted.",
     auth: "required",
-    params: IdParam,
+    params: DeliveryIdParam,
     body: JobStatusBody,
     response: Schema.Struct({ orderId: Schema.String, status: DeliveryState }),
     errors: [400, 401, 403, 404, 409, 422, 423],
