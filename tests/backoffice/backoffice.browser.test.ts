@@ -4,6 +4,9 @@
  * read and are refused on the server when they try to write.
  */
 import type { AdminUserId } from "../../domain/ids.js"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import type { OrderId } from "../../domain/ids.js"
 import { LocationId, UserId, VariantId } from "../../domain/ids.js"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
@@ -15,9 +18,10 @@ import { transitionOrder } from "../../application/orders/transition-order.js"
 import { insertProduct, insertUser, insertVariant, seedDemo } from "../../adapters/postgres/seed.js"
 import { ensureFirstAdmin } from "../../backoffice/first-admin.js"
 import { LOGIN_WELCOME } from "../../backoffice/mount.js"
-import { sessionFor, startApi } from "../api/support.js"
+import { call, sessionFor, startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
 import { useTestDatabase } from "../support/test-database.js"
+import { jpegWithExif, tinyPdf } from "../support/upload-files.js"
 import { cspViolations, launch, login, noBrowserReason, offlineContext, pageHeaders, screenshot } from "./browser.js"
 
 const db = useTestDatabase()
@@ -31,6 +35,7 @@ let api: Api
 let browser: Browser
 let orderId: OrderId
 let exceptionId: string
+let uploadsDir = ""
 
 // A real browser on a shared 2-core machine: a test's page loads can take more than the default 30 s under load.
 describe.skipIf(noBrowserReason !== undefined)(
@@ -56,6 +61,8 @@ describe.skipIf(noBrowserReason !== undefined)(
         storeId: "sto_kitenge_house",
         onHand: 12
       })
+      uploadsDir = await mkdtemp(join(tmpdir(), "amana-bo-uploads-"))
+      process.env["UPLOADS_DIR"] = uploadsDir
       api = await startApi(db.sql)
       await ensureFirstAdmin(api.runtime, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }, () => undefined)
       const [first] = await db.sql<Array<{ id: AdminUserId }>>`select id from admin_users where email = ${ADMIN.email}`
@@ -114,6 +121,45 @@ describe.skipIf(noBrowserReason !== undefined)(
     afterAll(async () => {
       await browser?.close()
       await api?.close()
+      delete process.env["UPLOADS_DIR"]
+      if (uploadsDir !== "") await rm(uploadsDir, { recursive: true, force: true })
+    })
+
+    it("a seller's KYC review shows their documents through the admin session, and verifying it from the page marks the store VERIFIED", async () => {
+      // the seller side, over the API: open a store, upload an ID photo and a permit, submit KYC
+      await insertUser(db.sql, { id: "usr_bo_kyc", phone: "254722000123" })
+      await db.sql`insert into categories (id, name, slug) values ('cat_bo_kyc', 'Beads', 'beads-bo') on conflict do nothing`
+      const token = await sessionFor(db.sql, "usr_bo_kyc")
+      const opened = await call(api, "POST", "/api/v1/seller/stores", {
+        token,
+        body: { name: "Shanga Beads", slug: "shanga-beads", mainCategoryId: "cat_bo_kyc", locationId: "KE-047-westlands", contactPhone: "0722000123" }
+      })
+      const storeId: string = opened.body.id
+      const up = (bytes: Uint8Array, type: string) => call(api, "POST", "/api/v1/uploads", { token, raw: bytes, headers: { "content-type": type } })
+      const photo: string = (await up(jpegWithExif(), "image/jpeg")).body.id
+      const permit: string = (await up(tinyPdf(), "application/pdf")).body.id
+      await call(api, "PUT", "/api/v1/seller/store/kyc", {
+        token,
+        body: { idType: "NATIONAL_ID", idNumber: "12345678", kraPin: "A123456789B", documentIds: [photo, permit] }
+      })
+
+      const context = await offlineContext(browser, api.url)
+      const page = await context.newPage()
+      await login(page, api.url, ADMIN.email, ADMIN.password)
+      const thumbnail = page.waitForResponse((r) => r.url().endsWith(`/admin/uploads/${photo}`))
+      await page.goto(`${api.url}/admin/resources/sellers/records/${storeId}/show`)
+      await page.getByTestId("kyc-documents").waitFor()
+      const served = await thumbnail
+      expect([served.status(), served.headers()["content-type"]]).toEqual([200, "image/jpeg"])
+      const links = await Promise.all((await page.getByTestId("kyc-document").all()).map((a) => a.getAttribute("href")))
+      expect(links).toEqual([`/admin/uploads/${photo}`, `/admin/uploads/${permit}`])
+      await screenshot(page, "backoffice-kyc-documents")
+      await page.goto(`${api.url}/admin/resources/sellers/records/${storeId}/verify`)
+      await page.fill("#field-reason", "ID and permit checked")
+      await Promise.all([page.waitForURL(/\/records\/[^/]+\/show/), page.getByTestId("action-submit").click()])
+      await context.close()
+      const [store] = await db.sql`select kyc_state from stores where id = ${storeId}`
+      expect(store).toEqual({ kyc_state: "VERIFIED" })
     })
 
     it("the login page is Amana's: its name and what the back-office is for, not AdminJS's advertisement", async () => {
