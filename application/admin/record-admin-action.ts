@@ -4,40 +4,17 @@
  */
 import { Effect, Option } from "effect"
 import type { DomainEvent } from "../ports/outbox.js"
-import { Outbox } from "../ports/outbox.js"
+import { recordChange } from "../audit/record-change.js"
+import type { Change } from "../audit/record-change.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { AdminInvalidInput, AdminRecordNotFound } from "./admin.errors.js"
 import type { AdminActor } from "./admin-roles.js"
-import { AdminStore } from "./admin.port.js"
 
-export interface AdminChange {
-  readonly action: string
-  readonly entity: string
-  readonly entityId: string
-  readonly before: unknown
-  readonly after: unknown
-  readonly reason?: string | null | undefined
-}
+export type AdminChange = Change
 
+// Every event names the admin and the audit row that explains it.
 export const recordAdminAction = (actor: AdminActor, change: AdminChange, events: ReadonlyArray<DomainEvent>) =>
-  Effect.gen(function* () {
-    const store = yield* AdminStore
-    const outbox = yield* Outbox
-    const seq = yield* store.audit({
-      actorKind: "ADMIN",
-      actorId: actor.id,
-      actorRole: actor.role,
-      action: change.action,
-      entity: change.entity,
-      entityId: change.entityId,
-      before: change.before,
-      after: change.after,
-      reason: change.reason ?? null
-    })
-    // Every event names the admin and the audit row that explains it.
-    yield* outbox.append(events.map((e) => ({ ...e, payload: { ...e.payload, adminId: actor.id, adminRole: actor.role, auditSeq: seq } })))
-    return seq
-  })
+  recordChange({ actorKind: "ADMIN", actorId: actor.id, actorRole: actor.role }, change, { adminId: actor.id, adminRole: actor.role }, events)
 
 /** Unwraps a locked row or fails with AdminRecordNotFound. */
 export const found = <A>(entity: string, id: string, lookup: Effect.Effect<Option.Option<A>, StoreUnavailable>) =>

@@ -4,12 +4,11 @@
  * caller's transaction, so they commit or vanish with it. The same hash-chained log as the admins'
  * (the AuditLog port).
  */
-import { Effect } from "effect"
 import type { UserId } from "../../domain/ids.js"
 import type { StoreRole } from "../../domain/store.js"
 import type { DomainEvent } from "../ports/outbox.js"
-import { Outbox } from "../ports/outbox.js"
-import { AuditLog } from "../ports/audit-log.js"
+import { recordChange } from "../audit/record-change.js"
+import type { Change } from "../audit/record-change.js"
 
 export interface UserActor {
   readonly userId: UserId
@@ -17,30 +16,7 @@ export interface UserActor {
   readonly role: StoreRole | null
 }
 
-export interface UserChange {
-  readonly action: string
-  readonly entity: string
-  readonly entityId: string
-  readonly before: unknown
-  readonly after: unknown
-  readonly reason?: string | null | undefined
-}
+export type UserChange = Change
 
 export const recordUserAction = (actor: UserActor, change: UserChange, events: ReadonlyArray<DomainEvent>) =>
-  Effect.gen(function* () {
-    const log = yield* AuditLog
-    const outbox = yield* Outbox
-    const seq = yield* log.append({
-      actorKind: "USER",
-      actorId: actor.userId,
-      actorRole: actor.role,
-      action: change.action,
-      entity: change.entity,
-      entityId: change.entityId,
-      before: change.before,
-      after: change.after,
-      reason: change.reason ?? null
-    })
-    yield* outbox.append(events.map((e) => ({ ...e, payload: { ...e.payload, actorUserId: actor.userId, auditSeq: seq } })))
-    return seq
-  })
+  recordChange({ actorKind: "USER", actorId: actor.userId, actorRole: actor.role }, change, { actorUserId: actor.userId }, events)
