@@ -7,7 +7,7 @@
  * anything else) and 'english' (stemmed: "dresses" finds "dress") — plus pg_trgm word similarity
  * over title and description for typos ("kitnge" finds "Kitenge"). Ranked by the best of the two.
  */
-import type { CategoryId, LocationId, ProductId, StoreId, VariantId } from "../../domain/ids.js"
+import type { BrandId, CategoryId, LocationId, ProductId, StoreId, VariantId } from "../../domain/ids.js"
 import { Effect, Layer, Option } from "effect"
 import { CatalogueReader } from "../../application/catalogue/catalogue.port.js"
 import type { LocationView, ProductSummary } from "../../application/catalogue/catalogue.port.js"
@@ -167,6 +167,22 @@ export const CatalogueReaderLive = Layer.effect(
       Effect.map(
         q(db, (sql) => sql`select 1 from locations where id = ${id}`),
         (rows) => rows.length > 0
+      ),
+
+    categories: () =>
+      Effect.map(
+        q(
+          db,
+          (sql) => sql<Array<{ id: CategoryId; name: string; slug: string; parent_id: CategoryId | null }>>`
+          select id, name, slug, parent_id from categories order by parent_id nulls first, name, id`
+        ),
+        (rows) => rows.map((r) => ({ id: r.id, name: r.name, slug: r.slug, parentId: r.parent_id ?? undefined }))
+      ),
+
+    verifiedBrands: () =>
+      Effect.map(
+        q(db, (sql) => sql<Array<{ id: BrandId; name: string }>>`select id, name from brands where state = 'VERIFIED' order by lower(name), id`),
+        (rows) => rows.map((r) => ({ id: r.id, name: r.name }))
       )
   }))
 )

@@ -44,3 +44,9 @@ export const locations = (parentId: LocationId | undefined) =>
     if (parentId !== undefined && !(yield* r.locationExists(parentId))) return yield* new LocationNotFound({ locationId: parentId })
     return yield* r.locations(parentId)
   })
+
+/** The category tree, flat (each with its parent): what a seller files a store or product under. */
+export const categories = () => Effect.flatMap(CatalogueReader, (r) => r.categories())
+
+/** Verified brands: what a seller may name on a product (others are proposed with the listing). */
+export const verifiedBrands = () => Effect.flatMap(CatalogueReader, (r) => r.verifiedBrands())

@@ -3,7 +3,7 @@
  * product VERIFIED, brand verified if any, stock available); a product page also shows a verified
  * product that is momentarily out of stock, with availability 0.
  */
-import type { CategoryId, LocationId, ProductId, StoreId, VariantId } from "../../domain/ids.js"
+import type { BrandId, CategoryId, LocationId, ProductId, StoreId, VariantId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { Money } from "../../domain/money.js"
@@ -47,6 +47,20 @@ export interface LocationView {
   readonly lng?: number | undefined
 }
 
+/** A category a seller files a store or product under (the tree is the admins'; a root has no parent). */
+export interface CategoryView {
+  readonly id: CategoryId
+  readonly name: string
+  readonly slug: string
+  readonly parentId?: CategoryId | undefined
+}
+
+/** A brand admins have verified: the only ones a product may show. */
+export interface BrandView {
+  readonly id: BrandId
+  readonly name: string
+}
+
 export class CatalogueReader extends Context.Tag("amana/CatalogueReader")<
   CatalogueReader,
   {
@@ -66,5 +80,9 @@ export class CatalogueReader extends Context.Tag("amana/CatalogueReader")<
     /** Children of `parentId`; the counties when absent. */
     readonly locations: (parentId: LocationId | undefined) => Effect.Effect<ReadonlyArray<LocationView>, StoreUnavailable>
     readonly locationExists: (id: LocationId) => Effect.Effect<boolean, StoreUnavailable>
+    /** Every category (each names its parent): roots first, then by name. */
+    readonly categories: () => Effect.Effect<ReadonlyArray<CategoryView>, StoreUnavailable>
+    /** Verified brands by name. */
+    readonly verifiedBrands: () => Effect.Effect<ReadonlyArray<BrandView>, StoreUnavailable>
   }
 >() {}

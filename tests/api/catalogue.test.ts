@@ -64,4 +64,19 @@ describe("catalogue over HTTP", () => {
     expect(lockers[0]).toMatchObject({ id: "KE-047-sarit-centre-locker", kind: "PICKUP_POINT" })
     expect(typeof lockers[0].lat).toBe("number")
   })
+
+  it("categories (flat, each with its parent) and only verified brands, for a seller to choose from", async () => {
+    await db.owner`insert into categories (id, name, slug) values ('cat_t_fashion', 'Fashion T', 'fashion-t')`
+    await db.owner`insert into categories (id, name, slug, parent_id) values ('cat_t_shoes', 'Shoes T', 'shoes-t', 'cat_t_fashion')`
+    await db.owner`insert into brands (id, name, state) values ('brd_t_ok', 'Bata T', 'VERIFIED'), ('brd_t_pending', 'Fake T', 'PENDING'), ('brd_t_gone', 'Gone T', 'SUSPENDED')`
+    const cats = (await call(api, "GET", "/api/v1/categories")).body.items
+    expect(cats.filter((c: { slug: string }) => c.slug.endsWith("-t"))).toEqual([
+      { id: "cat_t_fashion", name: "Fashion T", slug: "fashion-t" },
+      { id: "cat_t_shoes", name: "Shoes T", slug: "shoes-t", parentId: "cat_t_fashion" }
+    ])
+    const brands = (await call(api, "GET", "/api/v1/brands")).body.items.map((b: { id: string }) => b.id)
+    expect(brands).toContain("brd_t_ok")
+    expect(brands).not.toContain("brd_t_pending")
+    expect(brands).not.toContain("brd_t_gone")
+  })
 })

@@ -1,6 +1,6 @@
 /** Browsing: products (sellable only), product detail, pickup points and the location tree. */
 import { Effect, Schema } from "effect"
-import { locations, pickupPoints, productDetail, searchProducts } from "../../../application/catalogue/browse.js"
+import { categories, locations, pickupPoints, productDetail, searchProducts, verifiedBrands } from "../../../application/catalogue/browse.js"
 import { endpoint } from "../endpoint.js"
 import { Money, Paging, ProductIdParam, WireLocationId } from "../wire.js"
 import { ProductSummary } from "./catalogue-schemas.js"
@@ -33,6 +33,15 @@ export const Location = Schema.Struct({
   lat: Schema.optional(Schema.Number),
   lng: Schema.optional(Schema.Number)
 }).annotations({ identifier: "Location" })
+
+const Category = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  slug: Schema.String,
+  parentId: Schema.optional(Schema.String)
+}).annotations({ identifier: "Category" })
+
+const Brand = Schema.Struct({ id: Schema.String, name: Schema.String }).annotations({ identifier: "Brand" })
 
 const SearchText = Schema.String.pipe(Schema.maxLength(200))
 
@@ -84,5 +93,28 @@ export const catalogueRoutes = [
     response: Schema.Struct({ items: Schema.Array(Location) }),
     errors: [400, 404],
     handler: ({ query }) => Effect.map(locations(query.parent), (items) => ({ items }))
+  }),
+  endpoint({
+    method: "get",
+    path: "/api/v1/categories",
+    tag: "Catalogue",
+    summary: "The category tree, flat (each with its parent)",
+    description: "What a store's main category (POST /api/v1/seller/stores) and a product's category are chosen from. Admins keep the tree in the back-office.",
+    auth: "none",
+    response: Schema.Struct({ items: Schema.Array(Category) }),
+    errors: [],
+    handler: () => Effect.map(categories(), (items) => ({ items }))
+  }),
+  endpoint({
+    method: "get",
+    path: "/api/v1/brands",
+    tag: "Catalogue",
+    summary: "Verified brands",
+    description:
+      "The brands a product may name (brandId on POST /api/v1/seller/products). Admins create and verify brands in the back-office; a product naming an unverified brand is not sold until the brand is verified.",
+    auth: "none",
+    response: Schema.Struct({ items: Schema.Array(Brand) }),
+    errors: [],
+    handler: () => Effect.map(verifiedBrands(), (items) => ({ items }))
   })
 ]
