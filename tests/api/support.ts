@@ -109,7 +109,7 @@ export const call = async (
 export const randomPhone = () => `2547${String(randomInt(10_000_000, 99_999_999))}`.replace(/(0000|1037|0001|2001|1019|4999)$/, "5555")
 
 /** Log in by OTP exactly as a person would: request a code, read it in the dev inbox, exchange it. */
-export const login = async (api: Api, phone: string, cartToken?: string) => {
+export const login = async (api: { readonly url: string }, phone: string, cartToken?: string) => {
   const sent = await call(api, "POST", "/api/v1/auth/otp", { body: { phone: `0${phone.slice(3)}` } })
   if (sent.status !== 202) throw new Error(`otp: ${sent.status} ${JSON.stringify(sent.body)}`)
   const inbox = await call(api, "GET", `/dev/messages?to=${phone}`)
