@@ -1,6 +1,6 @@
 /** SellerStore over PostgreSQL: stores, listings (products + variants), stock, ledger lines, payouts. */
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
-import type { OrderId, StoreId, VariantId } from "../../domain/ids.js"
+import type { OrderId, ProductId, StoreId, VariantId } from "../../domain/ids.js"
 import { Effect, Layer, Option, Schema } from "effect"
 import { SellerStore, SkuTaken } from "../../application/seller/seller.port.js"
 import type { StockLine } from "../../application/seller/seller.port.js"
@@ -188,8 +188,14 @@ export const SellerStoreLive = Layer.effect(
 
       variantOwner: (variantId) =>
         Effect.map(
-          q(db, (sql) => sql<Array<{ store_id: StoreId }>>`select p.store_id from variants v join products p on p.id = v.product_id where v.id = ${variantId}`),
-          (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.store_id)
+          q(
+            db,
+            (sql) =>
+              sql<
+                Array<{ store_id: StoreId; product_id: ProductId }>
+              >`select p.store_id, p.id as product_id from variants v join products p on p.id = v.product_id where v.id = ${variantId}`
+          ),
+          (rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ storeId: r.store_id, productId: r.product_id }))
         ),
 
       setStock: (variantId, onHand) =>
@@ -197,8 +203,8 @@ export const SellerStoreLive = Layer.effect(
           // Stock is managed at the store's main (first) location.
           const rows = yield* q(
             db,
-            (sql) => sql<Array<{ stock_location_id: string; reserved: number }>>`
-            select i.stock_location_id, i.reserved from inventory i where i.variant_id = ${variantId} order by i.stock_location_id limit 1 for update`
+            (sql) => sql<Array<{ stock_location_id: string; reserved: number; on_hand: number }>>`
+            select i.stock_location_id, i.reserved, i.on_hand from inventory i where i.variant_id = ${variantId} order by i.stock_location_id limit 1 for update`
           )
           const row = rows[0]
           if (!row) {
@@ -209,15 +215,15 @@ export const SellerStoreLive = Layer.effect(
               select v.id, sl.id, ${onHand} from variants v join products p on p.id = v.product_id join stock_locations sl on sl.store_id = p.store_id
                where v.id = ${variantId} and sl.active order by sl.id limit 1`
             )
-            return { ok: true, reserved: 0 }
+            return { ok: true, reserved: 0, before: 0 }
           }
-          if (onHand < row.reserved) return { ok: false, reserved: row.reserved }
+          if (onHand < row.reserved) return { ok: false, reserved: row.reserved, before: row.on_hand }
           yield* q(
             db,
             (sql) =>
               sql`update inventory set on_hand = ${onHand}, updated_at = now() where variant_id = ${variantId} and stock_location_id = ${row.stock_location_id}`
           )
-          return { ok: true, reserved: row.reserved }
+          return { ok: true, reserved: row.reserved, before: row.on_hand }
         }),
 
       ledger: (storeId) =>

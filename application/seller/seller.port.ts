@@ -57,9 +57,14 @@ export class SellerStore extends Context.Tag("amana/SellerStore")<
     readonly insertListing: (listing: Listing, stock: ReadonlyMap<string, number>, at: number) => Effect.Effect<void, StoreUnavailable | SkuTaken>
     /** Writes the edited product and its variant set (a variant left out is deactivated, never deleted). */
     readonly updateListing: (listing: Listing, at: number) => Effect.Effect<void, StoreUnavailable | SkuTaken>
-    readonly variantOwner: (variantId: VariantId) => Effect.Effect<Option.Option<StoreId>, StoreUnavailable>
-    /** false when reservations exceed the new on-hand figure */
-    readonly setStock: (variantId: VariantId, onHand: number) => Effect.Effect<{ readonly ok: boolean; readonly reserved: number }, StoreUnavailable>
+    readonly variantOwner: (
+      variantId: VariantId
+    ) => Effect.Effect<Option.Option<{ readonly storeId: StoreId; readonly productId: ProductId }>, StoreUnavailable>
+    /** ok false (nothing changed) when reservations exceed the new on-hand figure; `before` is the on-hand figure it replaced */
+    readonly setStock: (
+      variantId: VariantId,
+      onHand: number
+    ) => Effect.Effect<{ readonly ok: boolean; readonly reserved: number; readonly before: number }, StoreUnavailable>
     readonly ledger: (storeId: StoreId) => Effect.Effect<ReadonlyArray<LedgerLine>, StoreUnavailable>
     readonly payouts: (storeId: StoreId) => Effect.Effect<ReadonlyArray<PayoutLine>, StoreUnavailable>
     /** Snapshots of this store's orders whose escrow was released. */

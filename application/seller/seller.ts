@@ -21,7 +21,7 @@ import { BuyerOrderStore } from "../buyer-orders/buyer-order.port.js"
 import { OrderNotFound } from "../orders/order.errors.js"
 import { transitionOrder } from "../orders/transition-order.js"
 import { Ids } from "../ports/ids.js"
-import { Outbox } from "../ports/outbox.js"
+import { recordUserAction } from "./record-user-action.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { InvalidListing, NotASeller, OwnerOnly, SellerProductNotFound, SellerVariantNotFound, StockBelowReserved } from "./seller.errors.js"
 import { SellerStore } from "./seller.port.js"
@@ -75,20 +75,44 @@ const ownListing = (store: SellerStoreRef, productId: ProductId) =>
     return found.value
   })
 
-/** A new listing goes straight to PENDING_REVIEW: nothing is sold before an admin has looked. */
-/** PRODUCT_UPDATED, in the change's transaction (it reaches the seller's webhook and the worker). */
-const productUpdated = (listing: Listing, change: "CREATED" | "EDITED", at: number) =>
-  Effect.flatMap(Outbox, (outbox) =>
-    outbox.append([
+/** What the audit log keeps of a listing before and after a seller's change. */
+const auditView = (listing: Listing) => ({
+  title: listing.product.title,
+  basePrice: listing.product.basePrice,
+  state: listing.product.state,
+  commissionRateBps: listing.product.commissionRateBps,
+  brandId: listing.product.brandId ?? null,
+  categoryId: listing.product.categoryId ?? null,
+  media: listing.product.media.length,
+  variants: listing.variants.map((v) => v.sku)
+})
+
+/**
+ * A seller's product change: the audit entry (who, their role in the store, before, after) and
+ * PRODUCT_UPDATED (it reaches the seller's webhook, the worker and the storefront cache), in the
+ * change's transaction.
+ */
+const recordProductChange = (store: SellerStoreRef, userId: UserId, before: Listing | null, after: Listing, change: "CREATED" | "EDITED", at: number) =>
+  recordUserAction(
+    { userId, role: store.role },
+    {
+      action: change === "CREATED" ? "PRODUCT.CREATE" : "PRODUCT.EDIT",
+      entity: "product",
+      entityId: after.product.id,
+      before: before === null ? null : auditView(before),
+      after: auditView(after)
+    },
+    [
       {
         type: "PRODUCT_UPDATED",
         aggregateType: "PRODUCT",
-        aggregateId: listing.product.id,
-        payload: { productId: listing.product.id, storeId: listing.product.storeId, change, state: listing.product.state, at }
+        aggregateId: after.product.id,
+        payload: { productId: after.product.id, storeId: after.product.storeId, change, state: after.product.state, at }
       }
-    ])
+    ]
   )
 
+/** A new listing goes straight to PENDING_REVIEW: nothing is sold before an admin has looked. */
 export const createProduct = (userId: UserId, input: NewProduct) =>
   Effect.gen(function* () {
     const store = yield* sellerStore(userId)
@@ -130,7 +154,7 @@ export const createProduct = (userId: UserId, input: NewProduct) =>
     yield* uow.transaction(
       Effect.gen(function* () {
         yield* Effect.flatMap(SellerStore, (s) => s.insertListing(listing, stock, at))
-        yield* productUpdated(listing, "CREATED", at)
+        yield* recordProductChange(store, userId, null, listing, "CREATED", at)
       })
     )
     return { listing, stock: variants.map((v) => ({ variantId: v.id, onHand: stock.get(v.id) ?? 0, reserved: 0 })) }
@@ -192,7 +216,7 @@ export const editProduct = (userId: UserId, productId: ProductId, edit: ProductE
         const edited = applyEdit(current.listing, patch)
         if (Either.isLeft(edited)) return yield* edited.left._tag === "ParseError" ? Effect.fail(invalid(edited.left)) : Effect.fail(edited.left)
         yield* Effect.flatMap(SellerStore, (s) => s.updateListing(edited.right, at))
-        yield* productUpdated(edited.right, "EDITED", at)
+        yield* recordProductChange(store, userId, current.listing, edited.right, "EDITED", at)
         return yield* ownListing(store, productId)
       })
     )
@@ -202,21 +226,39 @@ export const setCommissionRate = (userId: UserId, productId: ProductId, commissi
 
 export const listProducts = (userId: UserId) => Effect.flatMap(sellerStore(userId), (store) => Effect.flatMap(SellerStore, (s) => s.listings(store.storeId)))
 
+/**
+ * The on-hand figure of one of the store's variants (never below what is reserved). Audited (before,
+ * after) with STOCK_SET, which also tells the storefront cache that the store's product list changed.
+ */
 export const setStock = (userId: UserId, variantId: VariantId, onHand: number) =>
   Effect.gen(function* () {
-    const store = yield* sellerStore(userId)
+    const store = yield* sellerWith(userId, "STOCK")
     const uow = yield* UnitOfWork
+    const at = yield* Clock.currentTimeMillis
     return yield* uow.transaction(
       Effect.gen(function* () {
         const s = yield* SellerStore
         const owner = yield* s.variantOwner(variantId)
-        if (Option.isNone(owner) || owner.value !== store.storeId) return yield* new SellerVariantNotFound({ variantId })
+        if (Option.isNone(owner) || owner.value.storeId !== store.storeId) return yield* new SellerVariantNotFound({ variantId })
         const result = yield* s.setStock(variantId, onHand)
         if (!result.ok) return yield* new StockBelowReserved({ variantId, reserved: result.reserved })
+        if (result.before !== onHand)
+          yield* recordUserAction(
+            { userId, role: store.role },
+            { action: "STOCK.SET", entity: "variant", entityId: variantId, before: { onHand: result.before }, after: { onHand } },
+            [
+              {
+                type: "STOCK_SET",
+                aggregateType: "PRODUCT",
+                aggregateId: owner.value.productId,
+                payload: { productId: owner.value.productId, variantId, storeId: store.storeId, onHand, before: result.before, at }
+              }
+            ]
+          )
         return { variantId, onHand, reserved: result.reserved }
       })
     )
-  })
+  }).pipe(Effect.withSpan("Seller.setStock"))
 
 export const storeOrders = (userId: UserId, limit = 20, offset = 0) =>
   Effect.flatMap(sellerStore(userId), (store) => Effect.flatMap(BuyerOrderStore, (s) => s.list({ storeId: store.storeId, limit, offset })))

@@ -66,6 +66,17 @@ describe("seller API", () => {
       { change: "EDITED", state: "VERIFIED" },
       { change: "EDITED", state: "PENDING_REVIEW" }
     ])
+    // ...each audited with who, their role in the store, and the listing before and after
+    const audit = await db.sql<Array<{ action: string; actor_role: string; before: { basePrice: { amount: number } } | null; after: { state: string } }>>`
+      select action, actor_role, before, after from audit_log where entity_id = ${id} order by seq`
+    expect(audit.map((a) => [a.action, a.actor_role, a.after.state])).toEqual([
+      ["PRODUCT.CREATE", "OWNER", "PENDING_REVIEW"],
+      ["PRODUCT.EDIT", "OWNER", "VERIFIED"],
+      ["PRODUCT.EDIT", "OWNER", "VERIFIED"],
+      ["PRODUCT.EDIT", "OWNER", "PENDING_REVIEW"]
+    ])
+    expect(audit[0]!.before).toBeNull()
+    expect(audit[3]!.before?.basePrice.amount).toBe(1_800_00)
   })
 
   it("stock: set on hand, but never below what unpaid checkouts hold", async () => {

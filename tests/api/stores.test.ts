@@ -149,6 +149,27 @@ describe("the cache", () => {
     }
   })
 
+  it("a seller's stock change is audited and invalidates the store's cached product list (STOCK_SET); an unchanged figure records nothing", async () => {
+    const seller = await sessionFor(db.sql, other.seller.id)
+    const available = async () =>
+      (await call(api, "GET", "/api/v1/stores/duka-mbili/products")).body.items.find((p: { id: string }) => p.id === other.basket.productId).available
+    const was: number = await available()
+    const set = await call(api, "PUT", `/api/v1/seller/inventory/${other.basket.variantId}`, { token: seller, body: { onHand: was + 7 } })
+    expect(set.status, JSON.stringify(set.body)).toBe(200)
+    expect(await available()).toBe(was)
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    expect(await available()).toBe(was + 7)
+    const entries = await db.sql<Array<{ action: string; actor_id: string; actor_role: string; before: unknown; after: unknown }>>`
+      select action, actor_id, actor_role, before, after from audit_log where entity_id = ${other.basket.variantId} order by seq`
+    expect(entries).toEqual([{ action: "STOCK.SET", actor_id: other.seller.id, actor_role: "OWNER", before: { onHand: was }, after: { onHand: was + 7 } }])
+    const [event] =
+      await db.sql`select event_type, aggregate_id from outbox where event_type = 'STOCK_SET' and payload->>'variantId' = ${other.basket.variantId}`
+    expect(event).toEqual({ event_type: "STOCK_SET", aggregate_id: other.basket.productId })
+    // the same figure again changes nothing, so nothing is recorded
+    expect((await call(api, "PUT", `/api/v1/seller/inventory/${other.basket.variantId}`, { token: seller, body: { onHand: was + 7 } })).status).toBe(200)
+    expect(await db.sql`select 1 from audit_log where entity_id = ${other.basket.variantId}`).toHaveLength(1)
+  })
+
   it("a store whose KYC is suspended disappears once the decision's event is handled", async () => {
     expect((await call(api, "GET", "/api/v1/stores/duka-moja")).status).toBe(200)
     await db.sql`update stores set kyc_state = 'SUSPENDED', kyc_reason = 'test' where id = ${shop.storeId}`
