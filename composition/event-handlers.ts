@@ -10,6 +10,7 @@ import { refundReturnedOrder } from "../application/fulfilment/delivery-status.j
 import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../application/fulfilment/sla.js"
 import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/notify-order.js"
 import { notifyRiderOfJob } from "../application/notifications/notify-rider.js"
+import { notifyStaffAdded } from "../application/notifications/notify-staff.js"
 import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
 import { pollPush, reconcileCallback, sweepUnrecordedPushes } from "../application/payments/reconcile.js"
 import { selectWeeklyPayoutBatch } from "../application/payouts/select-payout-batch.js"
@@ -109,6 +110,7 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   { name: "notify.buyer", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("buyer", e) },
   { name: "notify.seller", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("seller", e) },
   { name: "notify.rider", on: ["ORDER_DISPATCHED"], handle: notifyRiderOfJob },
+  { name: "notify.staff", on: ["STORE_MEMBER_ADDED"], handle: notifyStaffAdded },
   { name: "webhooks.enqueue", on: WEBHOOK_SOURCE_EVENTS, handle: (e) => enqueueMerchantWebhook({ ...e, occurredAt: e.occurredAt.getTime() }) },
   {
     name: "fulfilment.sla-timers",

@@ -28,6 +28,7 @@ import { OrderStoreLive } from "../adapters/postgres/order-store.js"
 import { PaymentStoreLive } from "../adapters/postgres/payment-store.js"
 import { PlatformSettingsStoreLive } from "../adapters/postgres/platform-settings-store.js"
 import { RiderJobDirectoryLive } from "../adapters/postgres/rider-job-directory.js"
+import { StaffDirectoryLive } from "../adapters/postgres/staff-directory.js"
 import { PayoutStoreLive } from "../adapters/postgres/payout-store.js"
 import { OnboardingStoreLive } from "../adapters/postgres/onboarding-store.js"
 import { SellerStoreLive } from "../adapters/postgres/seller-store.js"
@@ -80,6 +81,7 @@ export const fulfilmentLayer = Layer.mergeAll(
   ExceptionQueueLive,
   NotificationDirectoryLive,
   RiderJobDirectoryLive,
+  StaffDirectoryLive,
   MessageStatusStoreLive,
   WebhookStoreLive,
   DisbursementStoreLive,

@@ -10,10 +10,9 @@ import { OrderId } from "../../domain/ids.js"
 import type { Money } from "../../domain/money.js"
 import { format } from "../../domain/money.js"
 import type { MessageTemplate } from "../ports/notifier.js"
-import { Notifier } from "../ports/notifier.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { HandoverCodes } from "../fulfilment/fulfilment.port.js"
-import { ExceptionQueue } from "../ports/exception-queue.js"
+import { deliverOrRaise } from "./deliver.js"
 
 export interface OrderFacts {
   readonly orderId: string
@@ -100,21 +99,8 @@ export const notifyOrderEvent = (party: Party, event: { readonly id: string; rea
     const message = messageFor(party, event.type, facts.value, { reason, handoverCode })
     if (message === undefined) return
     const to = party === "buyer" ? facts.value.buyerPhone : facts.value.sellerPhone
-    const dedupeKey = `${event.id}:${party}`
-    const notifier = yield* Notifier
-    yield* notifier.send({ to, template: message.template, params: message.params, dedupeKey }).pipe(
-      Effect.asVoid,
-      // No SMS gateway is wired yet: an undeliverable message is a human's job, not a retry loop.
-      Effect.catchTag("NotifierUndeliverable", (e) =>
-        Effect.flatMap(ExceptionQueue, (q) =>
-          q.raise({
-            kind: "NOTIFICATION_UNDELIVERABLE",
-            entity: "order",
-            entityId: orderId,
-            payload: { party, eventId: event.id, eventType: event.type, template: message.template, detail: e.detail, providerCode: e.providerCode ?? null },
-            dedupeKey: `notify:${dedupeKey}`
-          })
-        )
-      )
+    yield* deliverOrRaise(
+      { to, template: message.template, params: message.params, dedupeKey: `${event.id}:${party}` },
+      { entity: "order", entityId: orderId, party, event }
     )
   })

@@ -6,8 +6,7 @@
  */
 import { Context, Effect, Option, Schema } from "effect"
 import { OrderId } from "../../domain/ids.js"
-import { ExceptionQueue } from "../ports/exception-queue.js"
-import { Notifier } from "../ports/notifier.js"
+import { deliverOrRaise } from "./deliver.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
 export interface RiderJobFacts {
@@ -42,26 +41,8 @@ export const notifyRiderOfJob = (event: { readonly id: string; readonly type: st
     if (Option.isNone(job)) return
     const j = job.value
     const params = [orderId, oneLine(`${j.storeName}, ${j.pickup}`), j.sellerPhone, oneLine(j.dropOff), j.recipientPhone]
-    const dedupeKey = `${event.id}:rider`
-    yield* Effect.flatMap(Notifier, (n) => n.send({ to: j.riderPhone, template: "rider_job", params, dedupeKey })).pipe(
-      Effect.asVoid,
-      Effect.catchTag("NotifierUndeliverable", (e) =>
-        Effect.flatMap(ExceptionQueue, (q) =>
-          q.raise({
-            kind: "NOTIFICATION_UNDELIVERABLE",
-            entity: "order",
-            entityId: orderId,
-            payload: {
-              party: "rider",
-              eventId: event.id,
-              eventType: event.type,
-              template: "rider_job",
-              detail: e.detail,
-              providerCode: e.providerCode ?? null
-            },
-            dedupeKey: `notify:${dedupeKey}`
-          })
-        )
-      )
+    yield* deliverOrRaise(
+      { to: j.riderPhone, template: "rider_job", params, dedupeKey: `${event.id}:rider` },
+      { entity: "order", entityId: orderId, party: "rider", event }
     )
   })

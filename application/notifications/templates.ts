@@ -71,6 +71,11 @@ export const templates: { readonly [T in MessageTemplate]: TemplateDefinition } 
     params: ["order number", "pickup", "seller phone", "drop-off", "recipient phone"],
     body: "New Amana job for order {{1}}. Pick up at {{2}} (seller {{3}}). Deliver to {{4}} (recipient {{5}}). Open your jobs in Amana to start."
   },
+  // To a person an owner added to the store's team, or whose role there changed (POST /api/v1/seller/staff).
+  store_staff_added: {
+    params: ["store name", "role"],
+    body: "Your role in {{1}} on Amana is now {{2}}. Log in to Amana with this phone number to manage the store's products, stock and orders."
+  },
   payment_failed: {
     params: ["order number", "reason"],
     body: "Payment for order {{1}} did not go through ({{2}}). You can try again within 12 hours of checkout."

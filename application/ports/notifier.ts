@@ -19,6 +19,7 @@ export type MessageTemplate =
   | "order_cancelled"
   | "payment_failed"
   | "rider_job"
+  | "store_staff_added"
 
 export interface OutboundMessage {
   /** 2547XXXXXXXX. */

@@ -16,7 +16,7 @@ import { StoreId } from "../../domain/ids.js"
 import { MAX_UPLOAD_BYTES } from "../../domain/upload-content.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { contains, GPS_SECRET, jpegWithExif, pngWithText, tinyPdf, webpWithExif } from "../support/upload-files.js"
-import { call, newBuyer, randomPhone, seedShop, sessionFor, startApi } from "./support.js"
+import { call, drainOutbox, newBuyer, randomPhone, seedShop, sessionFor, startApi } from "./support.js"
 import type { Api } from "./support.js"
 
 const db = useTestDatabase()
@@ -303,6 +303,13 @@ describe("staff", () => {
     const [user] = await db.sql<Array<{ id: string; roles: Array<string> }>>`select id, roles from users where phone = ${phone}`
     expect(user!.roles).toEqual(expect.arrayContaining(["BUYER", "SELLER_STAFF"]))
     const staff = await sessionFor(db.sql, user!.id)
+    // the invited person is told by WhatsApp (dev inbox) once the event is handled
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const told = (await call(api, "GET", `/dev/messages?to=${phone}&limit=100`)).body.items.filter(
+      (m: { template: string }) => m.template === "store_staff_added"
+    )
+    expect(told.map((m: { params: Array<string> }) => m.params)).toEqual([[store.name, "staff"]])
+    expect(told[0].text).toContain(`Your role in ${store.name} on Amana is now staff.`)
 
     // what staff may do
     const product = await call(api, "POST", "/api/v1/seller/products", {
@@ -364,6 +371,15 @@ describe("staff", () => {
     })
     const partner = await person()
     expect((await call(api, "POST", "/api/v1/seller/staff", { token: owner.token, body: { phone: partner.phone, role: "OWNER" } })).status).toBe(201)
+    // someone removed before the worker gets to the invitation is not told anything
+    const fleeting = await person()
+    expect((await call(api, "POST", "/api/v1/seller/staff", { token: owner.token, body: { phone: fleeting.phone, role: "STAFF" } })).status).toBe(201)
+    expect((await call(api, "DELETE", `/api/v1/seller/staff/${fleeting.id}`, { token: owner.token })).status).toBe(204)
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const templatesTo = async (p: string) =>
+      (await call(api, "GET", `/dev/messages?to=${p}&limit=100`)).body.items.map((m: { template: string; params: Array<string> }) => [m.template, m.params[1]])
+    expect(await templatesTo(partner.phone)).toContainEqual(["store_staff_added", "owner"])
+    expect((await templatesTo(fleeting.phone)).filter(([t]: [string]) => t === "store_staff_added")).toEqual([])
     expect((await call(api, "DELETE", `/api/v1/seller/staff/${owner.id}`, { token: partner.token })).status).toBe(204)
     expect((await call(api, "GET", "/api/v1/seller/staff", { token: partner.token })).body.items).toEqual([
       expect.objectContaining({ userId: partner.id, role: "OWNER" })
