@@ -32,11 +32,11 @@ export const dashboardData = async (read: Read) => {
     ),
     read(
       (sql) => sql<Array<{ products: number; rereviews: number; brands: number; sellers: number; oldest: Date | null }>>`
-      select (select count(*)::int from products where state = 'PENDING_REVIEW') as products,
-             (select count(*)::int from products where state = 'PENDING_REVIEW' and last_verified is not null) as rereviews,
+      select (select count(*)::int from products where state = 'PENDING_REVIEW' and archived_at is null) as products,
+             (select count(*)::int from products where state = 'PENDING_REVIEW' and archived_at is null and last_verified is not null) as rereviews,
              (select count(*)::int from brands where state = 'PENDING') as brands,
              (select count(*)::int from stores where kyc_state = 'PENDING') as sellers,
-             (select min(updated_at) from products where state = 'PENDING_REVIEW') as oldest`
+             (select min(updated_at) from products where state = 'PENDING_REVIEW' and archived_at is null) as oldest`
     ),
     read(
       (sql) => sql<Array<{ seq: number; at: Date; actor: string; action: string; entity_id: string | null; reason: string | null }>>`

@@ -163,17 +163,17 @@ export const OnboardingStoreLive = Layer.effect(
           yield* q(db, (sql) => sql`delete from store_members where store_id = ${storeId} and user_id = ${userId}`)
           yield* syncSellerRoles(userId)
         }),
-      archiveProduct: (productId, storeId, at) =>
+      setArchived: (productId, storeId, archived, at) =>
         Effect.map(
           q(
             db,
-            (sql) => sql<Array<{ archived_now: boolean }>>`
+            (sql) => sql<Array<{ changed_now: boolean }>>`
             with target as (select id, archived_at from products where id = ${productId} and store_id = ${storeId} for update),
-                 changed as (update products p set archived_at = ${new Date(at)}, updated_at = ${new Date(at)}
-                               from target t where p.id = t.id and t.archived_at is null returning p.id)
-            select exists (select 1 from changed) as archived_now from target`
+                 changed as (update products p set archived_at = ${archived ? new Date(at) : null}, updated_at = ${new Date(at)}
+                               from target t where p.id = t.id and (t.archived_at is null) = ${archived} returning p.id)
+            select exists (select 1 from changed) as changed_now from target`
           ),
-          (rows) => (rows[0] === undefined ? "NOT_FOUND" : rows[0].archived_now ? "ARCHIVED" : "ALREADY")
+          (rows) => (rows[0] === undefined ? "NOT_FOUND" : rows[0].changed_now ? "CHANGED" : "ALREADY")
         )
     }
   })

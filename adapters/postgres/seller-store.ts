@@ -125,14 +125,14 @@ export const SellerStoreLive = Layer.effect(
           (rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ storeId: r.store_id, storeName: r.name, role: r.role }))
         ),
 
-      listings: (storeId) =>
+      listings: (storeId, archived) =>
         Effect.gen(function* () {
           const products = yield* q(
             db,
             (sql) =>
               sql<
                 Array<ProductRow>
-              >`select ${sql.unsafe(productColumns)} from products where store_id = ${storeId} and archived_at is null order by created_at desc, id`
+              >`select ${sql.unsafe(productColumns)} from products where store_id = ${storeId} and (archived_at is not null) = ${archived} order by created_at desc, id`
           )
           const variants = yield* variantsOf(products.map((p) => p.id))
           return products.map((p) =>

@@ -61,7 +61,15 @@ export class OnboardingStore extends Context.Tag("amana/OnboardingStore")<
     readonly putMember: (storeId: StoreId, userId: UserId, role: StoreRole, at: number) => Effect.Effect<void, StoreUnavailable>
     /** Removes a member and the seller roles the user no longer holds anywhere. */
     readonly removeMember: (storeId: StoreId, userId: UserId) => Effect.Effect<void, StoreUnavailable>
-    /** Sets archived_at once, on a product of this store: ARCHIVED now, ALREADY archived, or NOT_FOUND (not this store's). */
-    readonly archiveProduct: (productId: ProductId, storeId: StoreId, at: number) => Effect.Effect<"ARCHIVED" | "ALREADY" | "NOT_FOUND", StoreUnavailable>
+    /**
+     * Archives (sets archived_at) or restores (clears it) a product of this store: CHANGED now,
+     * ALREADY so, or NOT_FOUND (not this store's).
+     */
+    readonly setArchived: (
+      productId: ProductId,
+      storeId: StoreId,
+      archived: boolean,
+      at: number
+    ) => Effect.Effect<"CHANGED" | "ALREADY" | "NOT_FOUND", StoreUnavailable>
   }
 >() {}

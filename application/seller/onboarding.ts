@@ -266,29 +266,43 @@ export const removeStaff = (userId: UserId, memberId: UserId) =>
  * Archiving keeps the product (orders' snapshots name it) but hides it from buyers and checkout.
  * Idempotent: archiving an archived product changes nothing and records nothing.
  */
-export const archiveProduct = (userId: UserId, productId: ProductId) =>
+const setArchived = (userId: UserId, productId: ProductId, archived: boolean) =>
   Effect.gen(function* () {
     const store = yield* sellerWith(userId, "PRODUCTS")
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
     return yield* uow.transaction(
       Effect.gen(function* () {
-        const outcome = yield* Effect.flatMap(OnboardingStore, (s) => s.archiveProduct(productId, store.storeId, at))
+        const outcome = yield* Effect.flatMap(OnboardingStore, (s) => s.setArchived(productId, store.storeId, archived, at))
         if (outcome === "NOT_FOUND") return yield* new SellerProductNotFound({ productId })
-        if (outcome === "ARCHIVED")
+        if (outcome === "CHANGED")
           yield* recordUserAction(
             { userId, role: store.role },
-            { action: "PRODUCT.ARCHIVE", entity: "product", entityId: productId, before: { archived: false }, after: { archived: true } },
+            {
+              action: archived ? "PRODUCT.ARCHIVE" : "PRODUCT.RESTORE",
+              entity: "product",
+              entityId: productId,
+              before: { archived: !archived },
+              after: { archived }
+            },
             [
               {
                 type: "PRODUCT_UPDATED",
                 aggregateType: "PRODUCT",
                 aggregateId: productId,
-                payload: { productId, storeId: store.storeId, change: "ARCHIVED", at }
+                payload: { productId, storeId: store.storeId, change: archived ? "ARCHIVED" : "RESTORED", at }
               }
             ]
           )
-        return { productId, archived: true as const }
+        return { productId, archived }
       })
     )
-  }).pipe(Effect.withSpan("Seller.archiveProduct"))
+  })
+
+/** Hidden from buyers and the review queue, kept for the orders that name it (idempotent). */
+export const archiveProduct = (userId: UserId, productId: ProductId) =>
+  Effect.map(setArchived(userId, productId, true), (r) => ({ ...r, archived: true as const })).pipe(Effect.withSpan("Seller.archiveProduct"))
+
+/** Back on sale as it was (its review state unchanged: a VERIFIED product sells again at once; idempotent). */
+export const restoreProduct = (userId: UserId, productId: ProductId) =>
+  Effect.map(setArchived(userId, productId, false), (r) => ({ ...r, archived: false as const })).pipe(Effect.withSpan("Seller.restoreProduct"))

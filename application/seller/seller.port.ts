@@ -47,8 +47,10 @@ export class SellerStore extends Context.Tag("amana/SellerStore")<
   {
     /** The store this user works for (an owner's own store first). */
     readonly storeOf: (userId: UserId) => Effect.Effect<Option.Option<SellerStoreRef>, StoreUnavailable>
+    /** The store's live products, or (archived: true) its archived ones. */
     readonly listings: (
-      storeId: StoreId
+      storeId: StoreId,
+      archived: boolean
     ) => Effect.Effect<ReadonlyArray<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
     /** Row-locked for the rest of the transaction. */
     readonly loadListing: (

@@ -224,7 +224,9 @@ export const editProduct = (userId: UserId, productId: ProductId, edit: ProductE
 
 export const setCommissionRate = (userId: UserId, productId: ProductId, commissionRateBps: number) => editProduct(userId, productId, { commissionRateBps })
 
-export const listProducts = (userId: UserId) => Effect.flatMap(sellerStore(userId), (store) => Effect.flatMap(SellerStore, (s) => s.listings(store.storeId)))
+/** The store's products (archived ones only with `archived`, to restore one). */
+export const listProducts = (userId: UserId, archived = false) =>
+  Effect.flatMap(sellerStore(userId), (store) => Effect.flatMap(SellerStore, (s) => s.listings(store.storeId, archived)))
 
 /**
  * The on-hand figure of one of the store's variants (never below what is reserved). Audited (before,

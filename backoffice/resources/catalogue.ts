@@ -273,7 +273,8 @@ export const productsResource = (ctx: BackofficeContext): ResourceWithOptions =>
       query: `select p.id, p.title, p.state, p.rejection_reason, s.name as store, p.store_id, s.kyc_state as seller_kyc, b.name as brand,
                      p.base_price, p.currency, p.version, jsonb_array_length(p.media) as media_count, p.media->>0 as cover,
                      p.updated_at, p.created_at, p.last_verified_at, (p.last_verified is not null and p.state = 'PENDING_REVIEW') as re_review,
-                     ${queueOrder("p.state = 'PENDING_REVIEW'", "p.updated_at")} as review_order
+                     p.archived_at is not null as archived,
+                     ${queueOrder("p.state = 'PENDING_REVIEW' and p.archived_at is null", "p.updated_at")} as review_order
                 from products p join stores s on s.id = p.store_id left join brands b on b.id = p.brand_id`,
       properties: [
         { path: "id", isId: true, filter: "exact" },
@@ -286,6 +287,7 @@ export const productsResource = (ctx: BackofficeContext): ResourceWithOptions =>
         { path: "brand" },
         { path: "rejection_reason", type: "textarea" },
         { path: "re_review", type: "boolean", filter: "exact" },
+        { path: "archived", type: "boolean", filter: "exact" },
         { path: "version", type: "number", filter: "none" },
         { path: "media_count", type: "number", filter: "none" },
         { path: "updated_at", type: "datetime", filter: "range" },
@@ -303,7 +305,7 @@ export const productsResource = (ctx: BackofficeContext): ResourceWithOptions =>
     id: "products",
     navigation: { name: "Catalogue", icon: "ShoppingBag" },
     sort: { sortBy: "review_order", direction: "asc" },
-    listProperties: ["title", "state", "price", "store", "brand", "re_review", "updated_at"],
+    listProperties: ["title", "state", "price", "store", "brand", "re_review", "archived", "updated_at"],
     showProperties: [
       "id",
       "title",
@@ -318,7 +320,7 @@ export const productsResource = (ctx: BackofficeContext): ResourceWithOptions =>
       "last_verified_at",
       "review"
     ],
-    filterProperties: ["title", "state", "store", "re_review", "updated_at"],
+    filterProperties: ["title", "state", "store", "re_review", "archived", "updated_at"],
     properties: {
       state: { availableValues: ["DRAFT", "PENDING_REVIEW", "VERIFIED", "REJECTED", "SUSPENDED"].map((v) => ({ value: v, label: v })) },
       review: { components: { show: ctx.components.ProductReview } }

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { decideSeller } from "../../application/admin/review-sellers.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { insertUser } from "../../adapters/postgres/seed.js"
+import { dashboardData } from "../../backoffice/dashboard.js"
+import type { Read } from "../../backoffice/read-model.js"
 import type { AdminUserId } from "../../domain/ids.js"
 import { StoreId } from "../../domain/ids.js"
 import { MAX_UPLOAD_BYTES } from "../../domain/upload-content.js"
@@ -418,6 +420,17 @@ describe("archiving a product", () => {
     const order = await call(api, "GET", `/api/v1/orders/${placed.body.orders[0].orderId}`, { token: buyer.token })
     expect(JSON.stringify(order.body)).toContain("Kitenge dress")
     expect((await audit(shop.dress.productId)).map((a) => a.action)).toEqual(["PRODUCT.ARCHIVE"])
+    const shelved = await call(api, "GET", "/api/v1/seller/products?archived=true", { token: seller })
+    expect(shelved.body.items.map((p: { id: string }) => p.id)).toEqual([shop.dress.productId])
+    // restored: on sale again as it was (still VERIFIED), listed again, idempotent, audited once
+    const restored = await call(api, "POST", `/api/v1/seller/products/${shop.dress.productId}/restore`, { token: seller })
+    expect(restored.body).toEqual({ productId: shop.dress.productId, archived: false })
+    expect((await call(api, "POST", `/api/v1/seller/products/${shop.dress.productId}/restore`, { token: seller })).status).toBe(200)
+    expect((await call(api, "GET", `/api/v1/products/${shop.dress.productId}`)).body).toMatchObject({ id: shop.dress.productId, sellable: true })
+    expect((await call(api, "GET", "/api/v1/seller/products", { token: seller })).body.items.map((p: { id: string }) => p.id)).toContain(shop.dress.productId)
+    expect((await call(api, "GET", "/api/v1/seller/products?archived=true", { token: seller })).body.items).toEqual([])
+    expect((await audit(shop.dress.productId)).map((a) => a.action)).toEqual(["PRODUCT.ARCHIVE", "PRODUCT.RESTORE"])
+    expect((await events(shop.dress.productId)).map((e) => e.event_type)).toEqual(["PRODUCT_UPDATED", "PRODUCT_UPDATED"])
     // another store's product is not found
     const stranger = await person()
     await open(stranger.token)
@@ -425,6 +438,29 @@ describe("archiving a product", () => {
       status: 404,
       code: "PRODUCT.NOT_FOUND"
     })
+    expect((await call(api, "POST", `/api/v1/seller/products/${shop.basket.productId}/restore`, { token: stranger.token })).body).toMatchObject({
+      status: 404,
+      code: "PRODUCT.NOT_FOUND"
+    })
+  })
+
+  it("an archived product waiting for review leaves the back-office review queue (and the dashboard's count)", async () => {
+    const seller = await sessionFor(db.sql, shop.seller.id)
+    const draft = await call(api, "POST", "/api/v1/seller/products", {
+      token: seller,
+      body: {
+        title: "Changed my mind",
+        basePrice: { amount: 500_00, currency: "KES" },
+        variants: [{ sku: `MIND-${process.pid}-${Date.now()}`, weightGrams: 100 }]
+      }
+    })
+    expect(draft.body.state).toBe("PENDING_REVIEW")
+    const read: Read = async (f) => await f(db.sql)
+    const queued = async () => (await dashboardData(read)).review.products
+    const before = await queued()
+    expect(before).toBeGreaterThan(0)
+    expect((await call(api, "DELETE", `/api/v1/seller/products/${draft.body.id}`, { token: seller })).status).toBe(200)
+    expect(await queued()).toBe(before - 1)
   })
 })
 

@@ -8,6 +8,7 @@ import type { StoreProfile } from "../../../application/seller/onboarding.port.j
 import {
   archiveProduct,
   inviteStaff,
+  restoreProduct,
   listStaff,
   myStore,
   openStore,
@@ -235,12 +236,23 @@ export const onboardingRoutes = [
     method: "delete",
     path: "/api/v1/seller/products/:id",
     tag: "Seller",
-    summary: "Archive a product: kept for orders' records, hidden from buyers and never sold again (idempotent)",
+    summary: "Archive a product: kept for orders' records, hidden from buyers and the review queue until restored (idempotent)",
     auth: "required",
     params: ProductIdParam,
     response: Schema.Struct({ productId: Schema.String, archived: Schema.Literal(true) }),
     errors: [400, 401, 403, 404],
     handler: ({ params, ctx }) => archiveProduct(me(ctx).user.id, params.id)
+  }),
+  endpoint({
+    method: "post",
+    path: "/api/v1/seller/products/:id/restore",
+    tag: "Seller",
+    summary: "Restore an archived product: back as it was, in the same review state (a VERIFIED one sells again; idempotent)",
+    auth: "required",
+    params: ProductIdParam,
+    response: Schema.Struct({ productId: Schema.String, archived: Schema.Literal(false) }),
+    errors: [400, 401, 403, 404],
+    handler: ({ params, ctx }) => restoreProduct(me(ctx).user.id, params.id)
   }),
   endpoint({
     method: "post",

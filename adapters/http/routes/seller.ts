@@ -86,10 +86,12 @@ export const sellerRoutes = [
     path: "/api/v1/seller/products",
     tag: "Seller",
     summary: "The store's products in every state, with stock",
+    description: "Archived products are left out; `?archived=true` lists only them (to restore one: POST /api/v1/seller/products/:id/restore).",
     auth: "required",
+    query: Schema.Struct({ archived: Schema.optional(Schema.Literal("true", "false")) }),
     response: Schema.Struct({ items: Schema.Array(SellerProduct) }),
-    errors: [401, 403],
-    handler: ({ ctx }) => Effect.map(listProducts(me(ctx).user.id), (ls) => ({ items: ls.map(view) }))
+    errors: [400, 401, 403],
+    handler: ({ query, ctx }) => Effect.map(listProducts(me(ctx).user.id, query.archived === "true"), (ls) => ({ items: ls.map(view) }))
   }),
   endpoint({
     method: "post",
