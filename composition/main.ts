@@ -18,6 +18,7 @@ import { seedDemo, seedFulfilmentDemo, seedsDemo } from "../adapters/postgres/se
 import { startWorker } from "../adapters/postgres/worker.js"
 import { crontab, handlers, tasks } from "./event-handlers.js"
 import { startServer } from "./http.js"
+import { metricsEndpoint, startMetricsServer } from "./metrics.js"
 import { makePlatformRuntime } from "./platform.js"
 import { log as logLine } from "../adapters/system/logging.js"
 import type { PlatformServices } from "./platform.js"
@@ -56,8 +57,16 @@ const main = async () => {
         })
       : undefined
   if (worker) log("worker running")
-  const server = role === "all" || role === "api" ? await startServer(runtime, { port, production }) : undefined
+  // /metrics: on the HTTP port (METRICS_TOKEN, see composition/metrics.ts) and, with METRICS_PORT, on its own listener (the worker's only one)
+  const metrics = await metricsEndpoint(runtime, { production })
+  const server = role === "all" || role === "api" ? await startServer(runtime, { port, production, metrics }) : undefined
   if (server) log("http listening", { url: `http://localhost:${port}` })
+  const metricsPort = process.env["METRICS_PORT"]
+  const metricsServer =
+    metricsPort !== undefined && metricsPort !== ""
+      ? await startMetricsServer(metrics, Number(metricsPort), process.env["METRICS_HOST"] ?? "127.0.0.1")
+      : undefined
+  if (metricsServer) log("metrics listening", { port: Number(metricsPort), host: process.env["METRICS_HOST"] ?? "127.0.0.1" })
 
   let stopping = false
   const stop = async (signal: string) => {
@@ -71,6 +80,7 @@ const main = async () => {
       return f().catch((e: unknown) => log(`stop: ${name} failed`, { error: String(e) }))
     }
     await step("http", () => new Promise<void>((done) => (server ? server.close(() => done()) : done())))
+    await step("metrics", () => new Promise<void>((done) => (metricsServer ? metricsServer.close(() => done()) : done())))
     await step("worker", async () => worker?.stop())
     await step("runtime", () => runtime.dispose())
     await step("pool", () => pool.end({ timeout: 5 }))

@@ -3,7 +3,7 @@
  * build one runtime from it and run use cases through that runtime. This folder is the only place
  * that imports several adapters (the dependency-cruiser rule `adapters-meet-only-in-composition`).
  */
-import { Config, Effect, Layer, ManagedRuntime, Option } from "effect"
+import { Config, Effect, Layer, ManagedRuntime, Option, Runtime } from "effect"
 import { DEFAULT_LOGIN_LIMITS, LoginLimits } from "../application/auth/rate-limits.js"
 import { FetchHttpClient } from "@effect/platform"
 import { ScryptPasswordHasherLive } from "../backoffice/password.js"
@@ -18,7 +18,10 @@ import { CartStoreLive } from "../adapters/postgres/cart-store.js"
 import { CatalogueReaderLive } from "../adapters/postgres/catalogue-store.js"
 import { CheckoutStoreLive } from "../adapters/postgres/checkout-store.js"
 import { DatabaseFromPool } from "../adapters/postgres/database.js"
-import type { Sql } from "../adapters/postgres/database.js"
+import type { Sql, Database } from "../adapters/postgres/database.js"
+import { prometheusLayer } from "../adapters/metrics/prometheus.js"
+import { readOperationalGauges } from "../adapters/postgres/operational-readings.js"
+import { TracingFromEnv } from "../adapters/telemetry/otlp.js"
 import { DisbursementStoreLive } from "../adapters/postgres/disbursement-store.js"
 import { ExceptionQueueLive } from "../adapters/postgres/exception-queue.js"
 import { FulfilmentStoreLive, MessageStatusStoreLive, NotificationDirectoryLive } from "../adapters/postgres/fulfilment-store.js"
@@ -107,11 +110,30 @@ export const LoginLimitsFromEnv = Layer.effect(
   )
 )
 
+/**
+ * Metrics (the port and the process's Prometheus registry, adapters/metrics/prometheus.ts), its
+ * database gauges read through the platform's pool when /metrics is scraped.
+ */
+export const metricsLayer = Layer.unwrapEffect(
+  Effect.map(Effect.runtime<Database>(), (rt) => prometheusLayer(() => Runtime.runPromise(rt)(readOperationalGauges.pipe(Effect.withTracerEnabled(false)))))
+)
+
 /** Everything a process needs. Add new port bindings here. */
 export const platformLayer = (pool: Sql) =>
   // The PaymentGateway is chosen by MPESA_ENV (the simulator by default); the services share the pool and one HttpClient.
   // EffectLoggerLive: every Effect log line is JSON and redacted (adapters/system/logging.ts).
-  Layer.mergeAll(apiStoresLayer, notificationsLayer, PaymentGatewayFromEnv, fulfilmentLayer, LoginLimitsFromEnv, StorageFromEnv, EffectLoggerLive).pipe(
+  // TracingFromEnv: spans exported by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (adapters/telemetry/otlp.ts).
+  Layer.mergeAll(
+    apiStoresLayer,
+    notificationsLayer,
+    PaymentGatewayFromEnv,
+    fulfilmentLayer,
+    LoginLimitsFromEnv,
+    StorageFromEnv,
+    EffectLoggerLive,
+    metricsLayer,
+    TracingFromEnv
+  ).pipe(
     Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, cacheLayerFromEnv, ScryptPasswordHasherLive))
   )
 

@@ -10,6 +10,7 @@ import { Unauthenticated } from "../../application/auth/auth.errors.js"
 import type { Session } from "../../application/auth/auth.port.js"
 import type { PlatformRuntime, PlatformServices } from "../../composition/platform.js"
 import { effectLogger, log } from "../system/logging.js"
+import { parentFromTraceParent } from "../system/trace-context.js"
 import type { HttpConfig } from "./config.js"
 import type { Endpoint, RequestContext } from "./endpoint.js"
 import { clientAddressKey } from "./client-address.js"
@@ -39,18 +40,42 @@ const internalText = (e: unknown): string => {
   return `${String(r._tag ?? "error")}: ${text}`
 }
 
-/** Runs a program for a request and answers: `answer` on success, a problem on failure. */
+/**
+ * The route pattern that answered (`/api/v1/checkouts/:id`, the back-office's router mount
+ * included), never the raw path: ids and secrets stay out of metric labels and span names, and
+ * the set of values stays bounded. "unmatched" when no route answered (a 404, a refused request).
+ */
+export const routePattern = (req: Request): string => {
+  const route: unknown = req.route
+  if (typeof route !== "object" || route === null || !("path" in route)) return "unmatched"
+  return `${req.baseUrl}${String(route.path)}`
+}
+
+/**
+ * Runs a program for a request and answers: `answer` on success, a problem on failure. The program
+ * runs in a server span named for the route (continuing the caller's trace when it sent a W3C
+ * traceparent) with the request id on the span and on every log line.
+ */
 export const runAndAnswer = async <A>(
   runtime: PlatformRuntime,
   res: Response,
   /** Fails only with errors problems.ts maps (MappedError): anything else does not compile. */
   program: Effect.Effect<A, MappedError, PlatformServices>,
   answer: (a: A) => void,
-  route = "route"
+  route = `${res.req.method} ${routePattern(res.req)}`
 ) => {
   const requestId = String(res.locals["requestId"] ?? "")
+  const parent = parentFromTraceParent(res.req.headers.traceparent)
   const exit = await runtime.runPromiseExit(
-    program.pipe(Effect.annotateLogs({ requestId, route }), Effect.locally(FiberRef.currentLoggers, HashSet.make(effectLogger)))
+    program.pipe(
+      Effect.withSpan(route, {
+        kind: "server",
+        attributes: { "http.request.method": res.req.method, "http.route": routePattern(res.req), "amana.request_id": requestId },
+        ...(parent !== undefined && { parent })
+      }),
+      Effect.annotateLogs({ requestId, route }),
+      Effect.locally(FiberRef.currentLoggers, HashSet.make(effectLogger))
+    )
   )
   if (Exit.isSuccess(exit)) return answer(exit.value)
   const failure = Cause.failureOption(exit.cause)
@@ -89,7 +114,7 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
       setHeader: (name, value) => void res.setHeader(name, value)
     }
     return yield* e.run({ params: req.params, query: req.query, body: e.rawBody || e.binaryBody !== undefined ? undefined : req.body, ctx })
-  }).pipe(Effect.withSpan(route))
+  })
   const answer = (value: unknown) => {
     if (e.status === 204) return void res.status(204).end()
     // a redirecting endpoint that set a Location answers 302 with the same body

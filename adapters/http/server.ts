@@ -18,7 +18,7 @@ import { docsPage, openApiDocument } from "./openapi.js"
 import { bodyLimit, MAX_BODY_BYTES } from "./body-limit.js"
 import { problem } from "./problems.js"
 import { securityHeaders } from "./security-headers.js"
-import { log, runEndpoint, sendProblem } from "./run.js"
+import { log, routePattern, runEndpoint, sendProblem } from "./run.js"
 import { affiliateRoutes } from "./routes/affiliates.js"
 import { storeRoutes } from "./routes/stores.js"
 import { authRoutes } from "./routes/auth.js"
@@ -38,6 +38,8 @@ export interface HttpOptions {
   readonly publicBaseUrl?: string
   /** other apps mounted before any body parser (the back-office), by the composition root */
   readonly mounts?: ReadonlyArray<(app: express.Express) => void>
+  /** told of every answered request (metrics, by the composition root): its route pattern, never the raw path */
+  readonly observeRequest?: (r: { readonly method: string; readonly route: string; readonly status: number; readonly seconds: number }) => void
 }
 
 export const endpoints: ReadonlyArray<Endpoint> = [
@@ -75,15 +77,17 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
     res.setHeader("X-Request-Id", requestId)
     const started = process.hrtime.bigint()
     res.on("finish", () => {
+      const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000
       log(res.statusCode >= 500 ? "error" : "info", "http", {
         requestId,
         method: req.method,
         route: req.route?.path ?? null,
         path: req.path,
         status: res.statusCode,
-        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        ms,
         userId: res.locals["userId"] ?? null
       })
+      options.observeRequest?.({ method: req.method, route: routePattern(req), status: res.statusCode, seconds: ms / 1000 })
     })
     next()
   })

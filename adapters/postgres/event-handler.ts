@@ -18,6 +18,10 @@ export interface StoredEvent {
   readonly aggregateId: string
   readonly payload: Readonly<Record<string, unknown>>
   readonly occurredAt: Date
+  /** the request that caused it (its X-Request-Id), when one did */
+  readonly requestId?: string | undefined
+  /** the W3C traceparent of the span that appended it: the handler's span continues that trace */
+  readonly traceParent?: string | undefined
 }
 
 export interface EventHandler<R> {

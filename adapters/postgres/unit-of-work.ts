@@ -1,7 +1,8 @@
 /** UnitOfWork and Outbox over the Database service. */
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, FiberRef, HashMap, Layer, Option, Schedule } from "effect"
 import { Outbox } from "../../application/ports/outbox.js"
 import { StoreUnavailable, UnitOfWork } from "../../application/ports/unit-of-work.js"
+import { traceParentOf } from "../system/trace-context.js"
 import { Database, DbError } from "./database.js"
 import type { CancellableQuery, Sql } from "./database.js"
 
@@ -35,23 +36,41 @@ export const UnitOfWorkLive = Layer.effect(
 export const OUTBOX_TASK = "outbox__dispatch"
 export const OUTBOX_MAX_ATTEMPTS = 8
 
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/**
+ * Who caused the events being appended: the request id the HTTP adapter (or the worker, for an
+ * event handled on behalf of a request) put on the fiber's log annotations, and the current span
+ * as a W3C traceparent. Both are stored with the event so the worker's handler spans and log lines
+ * join the request's trace and carry its id (adapters/postgres/worker.ts reads them back).
+ */
+export const causeOfEvents = Effect.gen(function* () {
+  const annotations = yield* FiberRef.get(FiberRef.currentLogAnnotations)
+  const requestId = Option.getOrUndefined(Option.filter(HashMap.get(annotations, "requestId"), (v): v is string => typeof v === "string" && REQUEST_ID.test(v)))
+  const span = yield* Effect.option(Effect.currentParentSpan)
+  const traceParent = Option.getOrUndefined(Option.flatMap(span, (s) => Option.fromNullable(traceParentOf(s))))
+  return { requestId: requestId ?? null, traceParent: traceParent ?? null }
+})
+
 export const OutboxLive = Layer.effect(
   Outbox,
   Effect.map(Database, (db) => ({
     append: (events) =>
       events.length === 0
         ? Effect.void
-        : q(
-            db,
-            (sql) => sql`
+        : Effect.flatMap(causeOfEvents, (cause) =>
+            q(
+              db,
+              (sql) => sql`
             with ins as (
-              insert into outbox (event_type, aggregate_type, aggregate_id, payload)
-              select * from jsonb_to_recordset(${sql.json(events.map((e) => ({ event_type: e.type, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload })) as never)})
+              insert into outbox (event_type, aggregate_type, aggregate_id, payload, request_id, trace_parent)
+              select x.*, ${cause.requestId}::text, ${cause.traceParent}::text from jsonb_to_recordset(${sql.json(events.map((e) => ({ event_type: e.type, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload })) as never)})
                 as x(event_type text, aggregate_type text, aggregate_id text, payload jsonb)
               returning id
             )
             -- one job for the events of one append (a job per event would multiply graphile-worker's work)
             select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventIds', json_agg(id)), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int) from ins`
+            )
           ).pipe(Effect.asVoid)
   }))
 )

@@ -16,11 +16,13 @@ import type { ManagedRuntime } from "effect"
 import { run } from "graphile-worker"
 import pg from "pg"
 import type { Runner, Task, TaskList, WorkerEvents } from "graphile-worker"
+import { recordMetric } from "../../application/ports/metrics.js"
 import { Database } from "./database.js"
 import type { EventHandler, StoredEvent } from "./event-handler.js"
 import { insertException } from "./exception-queue.js"
 import { OUTBOX_TASK } from "./unit-of-work.js"
 import { isRoutineRetry, log, workerLogger } from "../system/logging.js"
+import { parentFromTraceParent } from "../system/trace-context.js"
 
 export interface WorkerConfig<R> {
   readonly connectionString: string
@@ -36,6 +38,23 @@ export interface WorkerConfig<R> {
   readonly staleMs?: number
 }
 
+/**
+ * One handler's run for one event: a span named for the handler, continuing the trace of the
+ * request that appended the event, and the request id on every log line it writes (and on the
+ * events it appends in turn: unit-of-work.ts reads it back from the log annotations).
+ */
+const inEventContext = <A, E, R>(event: StoredEvent, handler: string, effect: Effect.Effect<A, E, R>) => {
+  const parent = parentFromTraceParent(event.traceParent)
+  return effect.pipe(
+    Effect.withSpan(`outbox ${handler}`, {
+      kind: "consumer",
+      attributes: { "amana.event.id": event.id, "amana.event.type": event.type, ...(event.requestId !== undefined && { "amana.request_id": event.requestId }) },
+      ...(parent !== undefined && { parent })
+    }),
+    Effect.annotateLogs({ eventId: event.id, eventType: event.type, handler, ...(event.requestId !== undefined && { requestId: event.requestId }) })
+  )
+}
+
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : typeof e === "object" ? JSON.stringify(e) : String(e))
 
 /** Run every subscribed handler once for the event; returns the handlers that failed. */
@@ -44,9 +63,18 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
     const db = yield* Database
     const rows = yield* db.query(
       (sql) => sql<
-        Array<{ id: string; event_type: string; aggregate_type: string; aggregate_id: string; payload: Record<string, unknown>; occurred_at: Date }>
+        Array<{
+          id: string
+          event_type: string
+          aggregate_type: string
+          aggregate_id: string
+          payload: Record<string, unknown>
+          occurred_at: Date
+          request_id: string | null
+          trace_parent: string | null
+        }>
       >`
-      select id, event_type, aggregate_type, aggregate_id, payload, occurred_at from outbox where id = ${eventId}`
+      select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent from outbox where id = ${eventId}`
     )
     const row = rows[0]
     if (!row) return yield* Effect.logWarning("outbox event not found", eventId)
@@ -56,27 +84,33 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
       aggregateType: row.aggregate_type,
       aggregateId: row.aggregate_id,
       payload: row.payload,
-      occurredAt: row.occurred_at
+      occurredAt: row.occurred_at,
+      requestId: row.request_id ?? undefined,
+      traceParent: row.trace_parent ?? undefined
     }
     const failures: Array<{ handler: string; error: string; routine: boolean }> = []
     for (const h of handlers) {
       if (!h.on.includes(event.type) && !h.on.includes("*")) continue
       const claim = db.query((sql) => sql`insert into processed_events (handler, event_id) values (${h.name}, ${event.id}) on conflict do nothing returning 1`)
       const outcome = yield* Effect.either(
-        h.ownTransactions
-          ? Effect.gen(function* () {
-              const seen = yield* db.query((sql) => sql`select 1 from processed_events where handler = ${h.name} and event_id = ${event.id}`)
-              if (seen.length > 0) return // handled before
-              yield* h.handle(event)
-              yield* claim
-            })
-          : db.transaction(
-              Effect.gen(function* () {
-                const claimed = yield* claim
-                if (claimed.length === 0) return // handled before: no second effect
+        inEventContext(
+          event,
+          h.name,
+          h.ownTransactions
+            ? Effect.gen(function* () {
+                const seen = yield* db.query((sql) => sql`select 1 from processed_events where handler = ${h.name} and event_id = ${event.id}`)
+                if (seen.length > 0) return // handled before
                 yield* h.handle(event)
+                yield* claim
               })
-            )
+            : db.transaction(
+                Effect.gen(function* () {
+                  const claimed = yield* claim
+                  if (claimed.length === 0) return // handled before: no second effect
+                  yield* h.handle(event)
+                })
+              )
+        )
       )
       if (outcome._tag === "Left") failures.push({ handler: h.name, error: errorText(outcome.left), routine: isRoutineRetry(outcome.left) })
     }
@@ -113,7 +147,10 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
         yield* db.query((sql) => sql`update outbox set attempts = ${attempt}, last_error = ${lastError} where id = ${event.id}`)
       })
     )
-    yield* Effect.logError("outbox event dead-lettered", event.id, lastError)
+    for (const f of failures) yield* recordMetric((m) => m.deadLettered(f.handler))
+    yield* Effect.logError("outbox event dead-lettered", event.id, lastError).pipe(
+      Effect.annotateLogs(event.requestId !== undefined ? { requestId: event.requestId } : {})
+    )
   })
 
 export interface RunningWorker {

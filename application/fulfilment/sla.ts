@@ -7,6 +7,7 @@ import type { OrderId, ZoneId } from "../../domain/ids.js"
 import { Clock, Effect, Option } from "effect"
 import { OrderStore } from "../orders/order.port.js"
 import { Ids } from "../ports/ids.js"
+import { recordMetric } from "../ports/metrics.js"
 import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { ExceptionQueue } from "../ports/exception-queue.js"
@@ -78,6 +79,7 @@ export const checkSlaBreaches = (batch = 200) =>
         })
       )
       breached += done
+      if (done === 1) yield* recordMetric((m) => m.slaBreached(t.kind))
     }
     return breached
   }).pipe(Effect.withSpan("Fulfilment.checkSlaBreaches"))

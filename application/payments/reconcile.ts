@@ -31,6 +31,7 @@ import type { Actor } from "../../domain/order.js"
 import { applyTransition } from "../orders/transition-order.js"
 import { OrderStore } from "../orders/order.port.js"
 import { ExceptionQueue } from "../ports/exception-queue.js"
+import { recordMetric } from "../ports/metrics.js"
 import { Outbox } from "../ports/outbox.js"
 import { PaymentGateway } from "../ports/payment-gateway.js"
 import type { StkStatus } from "../ports/payment-gateway.js"
@@ -83,6 +84,33 @@ export const recordCallback = (c: { readonly raw: unknown; readonly checkoutRequ
 
 type FinalStatus = Exclude<StkStatus, { readonly _tag: "Pending" }>
 
+/** Outcomes that end a push (the others say nothing new about it). */
+const PUSH_ENDINGS: ReadonlySet<SettleOutcome> = new Set<SettleOutcome>([
+  "PAID",
+  "CANCELLED_BY_USER",
+  "PAYMENT_FAILED",
+  "MISMATCH",
+  "LATE_PAYMENT",
+  "DUPLICATE_PAYMENT"
+])
+
+/** Set by `settle` when it pays a checkout: how old the checkout was (for the time-to-PAID metric, recorded after commit). */
+interface PaidTiming {
+  checkoutAgeMs: number | undefined
+}
+
+/** After the settling transaction committed: the push's outcome and, when paid, the time from checkout to PAID. */
+const recordSettled = (outcome: SettleOutcome, timing: PaidTiming) =>
+  recordMetric((m) =>
+    Effect.all(
+      [
+        PUSH_ENDINGS.has(outcome) ? m.stkPushSettled(outcome) : Effect.void,
+        outcome === "PAID" && timing.checkoutAgeMs !== undefined ? m.checkoutPaid(timing.checkoutAgeMs / 1000) : Effect.void
+      ],
+      { discard: true }
+    )
+  )
+
 /**
  * Daraja's final word on a CheckoutRequestID, asked outside any transaction. "Not final yet" fails
  * with PaymentStillPending (the worker retries); an unreachable Daraja fails with its error.
@@ -100,8 +128,14 @@ const finalStatusOf = (checkoutRequestId: string) =>
  * answer asked before the lock. A push still PENDING that was not asked about (it changed between
  * the read and the lock) is retried.
  */
-const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly callbackId: string }) | undefined, asked: FinalStatus | undefined) =>
+const settle = (
+  request: StkRequest,
+  callback: (StkCallbackInfo & { readonly callbackId: string }) | undefined,
+  asked: FinalStatus | undefined,
+  timing: PaidTiming
+) =>
   Effect.gen(function* () {
+    timing.checkoutAgeMs = undefined // a retried transaction starts again
     const store = yield* PaymentStore
     const queue = yield* ExceptionQueue
     const at = yield* Clock.currentTimeMillis
@@ -282,6 +316,7 @@ const settle = (request: StkRequest, callback: (StkCallbackInfo & { readonly cal
       at
     )
     yield* store.setCheckoutState(c.checkoutId, "PAID", at)
+    timing.checkoutAgeMs = at - c.createdAt
     return "PAID" as const
   })
 
@@ -404,7 +439,8 @@ export const reconcileCallback = (callbackId: string) =>
     if (Option.isNone(first) || first.value.processed) return "DUPLICATE" as SettleOutcome
     const cb = first.value.callback
     const asked = cb === undefined ? Option.none<FinalStatus>() : yield* askAboutCallback(cb, first.value.receivedAt)
-    return yield* uow.transaction(
+    const timing: PaidTiming = { checkoutAgeMs: undefined }
+    const outcome = yield* uow.transaction(
       Effect.gen(function* () {
         const at = yield* Clock.currentTimeMillis
         const stored = yield* store.loadCallback(callbackId)
@@ -440,10 +476,15 @@ export const reconcileCallback = (callbackId: string) =>
           })
           return yield* done("UNKNOWN_REQUEST")
         }
-        return yield* done(yield* settle(request.value, { ...cb, callbackId }, Option.getOrUndefined(asked)))
+        return yield* done(yield* settle(request.value, { ...cb, callbackId }, Option.getOrUndefined(asked), timing))
       })
     )
-  }).pipe(Effect.withSpan("Payments.reconcileCallback"))
+    yield* recordSettled(outcome, timing)
+    return outcome
+  }).pipe(
+    Effect.tap((outcome) => recordMetric((m) => m.callbackReconciled(outcome))),
+    Effect.withSpan("Payments.reconcileCallback")
+  )
 
 /** Outbox handler: settle a push by STK query alone (no callback needed); Daraja asked first, then the row locked. */
 export const pollPush = (stkRequestId: StkRequestId) =>
@@ -454,11 +495,14 @@ export const pollPush = (stkRequestId: StkRequestId) =>
     if (Option.isNone(seen)) return "UNKNOWN_REQUEST" as SettleOutcome
     const id = seen.value.checkoutRequestId
     const asked = seen.value.status === "PENDING" && id !== undefined ? yield* finalStatusOf(id) : undefined
-    return yield* uow.transaction(
+    const timing: PaidTiming = { checkoutAgeMs: undefined }
+    const outcome = yield* uow.transaction(
       Effect.gen(function* () {
         const request = yield* store.lockRequest(stkRequestId)
         if (Option.isNone(request)) return "UNKNOWN_REQUEST" as SettleOutcome
-        return yield* settle(request.value, undefined, asked)
+        return yield* settle(request.value, undefined, asked, timing)
       })
     )
+    yield* recordSettled(outcome, timing)
+    return outcome
   }).pipe(Effect.withSpan("Payments.pollPush"))

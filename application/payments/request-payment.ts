@@ -12,6 +12,7 @@ import { OrderStore } from "../orders/order.port.js"
 import type { CheckoutId, UserId } from "../../domain/ids.js"
 import { enforce, Limits } from "../auth/rate-limits.js"
 import { Ids } from "../ports/ids.js"
+import { recordMetric } from "../ports/metrics.js"
 import { Outbox } from "../ports/outbox.js"
 import { PaymentGateway } from "../ports/payment-gateway.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
@@ -96,6 +97,7 @@ export const requestPayment = (cmd: RequestPayment) =>
       const e = pushed.left
       const detail = e._tag === "GatewayRejected" ? `${e.errorCode} ${e.errorMessage}` : `gateway unavailable: ${e.detail}`
       yield* uow.transaction(store.requestRefused(prepared.id, detail, now))
+      yield* recordMetric((m) => m.stkPushRequested(e._tag === "GatewayRejected" ? "REJECTED" : "UNAVAILABLE"))
       return yield* Effect.fail(e)
     }
     const accepted = pushed.right
@@ -115,6 +117,7 @@ export const requestPayment = (cmd: RequestPayment) =>
         )
       })
     )
+    yield* recordMetric((m) => m.stkPushRequested("ACCEPTED"))
     return {
       paymentId: prepared.id,
       checkoutId: prepared.checkout.checkoutId,

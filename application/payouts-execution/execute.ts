@@ -25,6 +25,7 @@ import type { Money } from "../../domain/money.js"
 import { format } from "../../domain/money.js"
 import { OrderStore } from "../orders/order.port.js"
 import { Ids } from "../ports/ids.js"
+import { recordMetric } from "../ports/metrics.js"
 import { Outbox } from "../ports/outbox.js"
 import { PaymentGateway } from "../ports/payment-gateway.js"
 import type { GatewayError } from "../ports/payment-gateway.js"
@@ -62,13 +63,19 @@ const sendB2C = (target: PayoutRecord | RefundRecord, phone: string, amount: Mon
     const sent = yield* Effect.either(
       gateway.b2cPayment({ originatorConversationId: target.originatorConversationId, phone, amount, remarks, resultUrl, queueTimeoutUrl: timeoutUrl })
     )
-    if (sent._tag === "Right") return yield* store.markSubmitted(target, { at, conversationId: sent.right.conversationId, disbursed: amount })
+    if (sent._tag === "Right") {
+      yield* store.markSubmitted(target, { at, conversationId: sent.right.conversationId, disbursed: amount })
+      return yield* recordMetric((m) => m.disbursement(target.kind, "SUBMITTED"))
+    }
     const e: GatewayError = sent.left
     // Says nothing about the money: fail, and the outbox retries with backoff.
     if (e._tag === "GatewayUnavailable") return yield* Effect.fail(e)
     // An earlier attempt got through (its reply was lost): submitted, with no ConversationID to check
     // a result against, so whatever arrives is confirmed by a Transaction Status query.
-    if (e.errorCode === DUPLICATE_ORIGINATOR) return yield* store.markSubmitted(target, { at, conversationId: undefined, disbursed: amount })
+    if (e.errorCode === DUPLICATE_ORIGINATOR) {
+      yield* store.markSubmitted(target, { at, conversationId: undefined, disbursed: amount })
+      return yield* recordMetric((m) => m.disbursement(target.kind, "SUBMITTED"))
+    }
     yield* store.markFinished(target, {
       status: "FAILED",
       at,
@@ -84,6 +91,7 @@ const sendB2C = (target: PayoutRecord | RefundRecord, phone: string, amount: Mon
       `${target.kind.toLowerCase()}-failed:${target.id}`
     )
     if (target.kind === "PAYOUT") yield* store.completeBatchIfDone(target.batchId, at)
+    yield* recordMetric((m) => m.disbursement(target.kind, "REFUSED"))
   })
 
 /** Outbox PAYOUT_REQUESTED. */
@@ -110,6 +118,7 @@ export const submitPayout = (payoutId: PayoutId) =>
         { reason: `pay ${format(p.amount)} by hand ${manual?.why}; the balance stays owed until then`, instruction },
         `payout-manual:${p.id}`
       )
+      yield* recordMetric((m) => m.disbursement("PAYOUT", "MANUAL"))
       return yield* store.completeBatchIfDone(p.batchId, at)
     }
     yield* sendB2C(p, instruction.phone, payoutDisbursement(p.amount), `Amana payout ${p.id}`.slice(0, 100))
@@ -231,6 +240,7 @@ const settleSucceeded = (
       if (t.payeeKind === "AFFILIATE") yield* store.markCommissionsPaid(t.payeeId, t.id)
       yield* store.completeBatchIfDone(t.batchId, at)
     }
+    yield* recordMetric((m) => m.disbursement(t.kind, "SUCCEEDED"))
   })
 
 /** Confirmed failure: FAILED, an exception; a payout's balance is simply owed again (nothing was posted). */
@@ -247,6 +257,7 @@ const settleFailed = (t: PayoutRecord | RefundRecord, at: number, why: string, r
       `${t.kind.toLowerCase()}-failed:${t.id}`
     )
     if (t.kind === "PAYOUT") yield* store.completeBatchIfDone(t.batchId, at)
+    yield* recordMetric((m) => m.disbursement(t.kind, "FAILED"))
   })
 
 /** A claim about a payout or refund already settled the other way: an exception, and nothing changes. */
