@@ -1,7 +1,7 @@
 /**
  * What an operator watches that only the database knows, read in ONE statement when /metrics is
  * scraped (adapters/metrics/prometheus.ts names the gauges). Each part is cheap by an index or a
- * small table: the outbox's partial index on unpublished rows, graphile-worker's jobs (completed
+ * small table: the outbox's unpublished rows (a partial index; few unless the worker is behind), graphile-worker's jobs (completed
  * jobs are deleted, so the table holds only the backlog), open exceptions (partial index), payouts
  * by status (index).
  */
@@ -33,8 +33,8 @@ export const readOperationalGauges: Effect.Effect<Readings, DbError, Database> =
     .query(
       (sql) => sql<Array<Row>>`
     select
-      coalesce((select extract(epoch from now() - occurred_at)::float8 from outbox
-                 where published_at is null and attempts < ${OUTBOX_MAX_ATTEMPTS} order by seq limit 1), 0) as outbox_oldest,
+      coalesce((select extract(epoch from now() - min(occurred_at))::float8 from outbox
+                 where published_at is null and attempts < ${OUTBOX_MAX_ATTEMPTS}), 0) as outbox_oldest,
       (select count(*)::int from outbox where published_at is null) as outbox_unpublished,
       (select json_build_object(
                 'ready',   count(*) filter (where locked_at is null and attempts < max_attempts and run_at <= now()),
