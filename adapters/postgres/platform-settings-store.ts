@@ -6,7 +6,7 @@
 import { Effect, Layer, Option } from "effect"
 import { PlatformSettingsStore } from "../../application/platform/platform.port.js"
 import type { Availability, LocationRecord, RateRecord, RateTerms, RiderRecord, UserRecord, UserStanding } from "../../application/platform/platform.port.js"
-import type { LocationId, RateId, UserId, ZoneId } from "../../domain/ids.js"
+import type { CategoryId, LocationId, RateId, UserId, ZoneId } from "../../domain/ids.js"
 import type { Currency } from "../../domain/money.js"
 import type { LocationKind } from "../../domain/shipping.js"
 import { Database } from "./database.js"
@@ -191,6 +191,31 @@ export const PlatformSettingsStoreLive = Layer.effect(
         ),
       insertCategory: (c) =>
         q(db, (sql) => sql`insert into categories (id, name, slug, parent_id) values (${c.id}, ${c.name}, ${c.slug}, ${c.parentId})`).pipe(Effect.asVoid),
+      lockCategory: (id) =>
+        Effect.map(
+          q(
+            db,
+            (sql) =>
+              sql<Array<{ id: CategoryId; name: string; parent_id: CategoryId | null }>>`select id, name, parent_id from categories where id = ${id} for update`
+          ),
+          (rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ id: r.id, name: r.name, parentId: r.parent_id }))
+        ),
+      categoryLineage: (id) =>
+        Effect.map(
+          q(
+            db,
+            (sql) => sql<Array<{ id: CategoryId }>>`
+            with recursive up(id, parent_id, depth) as (
+              select id, parent_id, 0 from categories where id = ${id}
+              union all
+              select c.id, c.parent_id, up.depth + 1 from categories c join up on c.id = up.parent_id where up.depth < 100
+            )
+            select id from up order by depth`
+          ),
+          (rows) => rows.map((r) => r.id)
+        ),
+      setCategory: (id, change) =>
+        q(db, (sql) => sql`update categories set name = ${change.name}, parent_id = ${change.parentId} where id = ${id}`).pipe(Effect.asVoid),
 
       brandNameTaken: (name) =>
         Effect.map(
@@ -252,6 +277,13 @@ export const PlatformSettingsStoreLive = Layer.effect(
           )
           for (const zoneId of r.zones)
             yield* q(db, (sql) => sql`insert into rider_zones (rider_user_id, zone_id) values (${r.userId}, ${zoneId}) on conflict do nothing`)
+        }),
+      setRiderWork: (userId, work) =>
+        Effect.gen(function* () {
+          yield* q(db, (sql) => sql`update riders set zone_id = ${work.homeZone}, vehicle = ${work.vehicle} where user_id = ${userId}`)
+          yield* q(db, (sql) => sql`delete from rider_zones where rider_user_id = ${userId} and not (zone_id = any(${[...work.zones]}::text[]))`)
+          for (const zoneId of work.zones)
+            yield* q(db, (sql) => sql`insert into rider_zones (rider_user_id, zone_id) values (${userId}, ${zoneId}) on conflict do nothing`)
         }),
       setRiderAvailability: (userId, availability, at) =>
         q(db, (sql) => sql`update riders set availability = ${availability}, availability_changed_at = ${new Date(at)} where user_id = ${userId}`).pipe(

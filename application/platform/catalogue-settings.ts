@@ -3,7 +3,7 @@
  * sit under another; a brand is created PENDING_REVIEW and verified through the review queue
  * (application/admin/review-catalogue.ts), or at once when the admin creating it says so.
  */
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { BrandId, CategoryId } from "../../domain/ids.js"
 import { AdminInvalidInput } from "../admin/admin.errors.js"
 import { authorize } from "../admin/admin-roles.js"
@@ -44,6 +44,44 @@ export const createCategory = (
       })
     )
   }).pipe(Effect.withSpan("Platform.createCategory"))
+
+/**
+ * Renames a category or moves it under another (or to the top: parentId null). The slug stays, so
+ * links keep working; products and stores filed under it stay under it. A move under itself or under
+ * one of its own descendants would close a cycle and is refused.
+ */
+export const updateCategory = (
+  actor: AdminActor,
+  cmd: { readonly categoryId: CategoryId; readonly name?: string | undefined; readonly parentId?: CategoryId | null | undefined }
+) =>
+  Effect.gen(function* () {
+    yield* authorize(actor, "settings.manage")
+    const newName = cmd.name === undefined ? undefined : yield* nameOf(cmd.name, "the category's name")
+    const uow = yield* UnitOfWork
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const store = yield* PlatformSettingsStore
+        const found = yield* store.lockCategory(cmd.categoryId)
+        if (Option.isNone(found)) return yield* invalid(`there is no category ${cmd.categoryId}`)
+        const current = found.value
+        const parentId = cmd.parentId === undefined ? current.parentId : cmd.parentId
+        if (parentId !== null && parentId !== current.parentId) {
+          const lineage = yield* store.categoryLineage(parentId)
+          if (lineage.length === 0) return yield* invalid(`there is no category ${parentId}`)
+          if (lineage.includes(cmd.categoryId)) return yield* invalid("a category cannot sit under itself or under one of its own subcategories")
+        }
+        const after = { name: newName ?? current.name, parentId }
+        if (after.name === current.name && after.parentId === current.parentId) return { categoryId: cmd.categoryId, changed: false }
+        yield* store.setCategory(cmd.categoryId, after)
+        yield* recordAdminAction(
+          actor,
+          { action: "CATEGORY.UPDATE", entity: "category", entityId: cmd.categoryId, before: { name: current.name, parentId: current.parentId }, after },
+          []
+        )
+        return { categoryId: cmd.categoryId, changed: true }
+      })
+    )
+  }).pipe(Effect.withSpan("Platform.updateCategory"))
 
 /** A brand is created PENDING_REVIEW; `verify` sends it through the review decision at once (same rules, own audit entry). */
 export const createBrand = (actor: AdminActor, cmd: { readonly name: string; readonly verify: boolean }) =>

@@ -123,6 +123,13 @@ export class PlatformSettingsStore extends Context.Tag("amana/PlatformSettingsSt
       readonly slug: string
       readonly parentId: CategoryId | null
     }) => Effect.Effect<void, StoreUnavailable>
+    /** Row-locked for the rest of the transaction. */
+    readonly lockCategory: (
+      id: CategoryId
+    ) => Effect.Effect<Option.Option<{ readonly id: CategoryId; readonly name: string; readonly parentId: CategoryId | null }>, StoreUnavailable>
+    /** The category and every category above it, nearest first. */
+    readonly categoryLineage: (id: CategoryId) => Effect.Effect<ReadonlyArray<CategoryId>, StoreUnavailable>
+    readonly setCategory: (id: CategoryId, change: { readonly name: string; readonly parentId: CategoryId | null }) => Effect.Effect<void, StoreUnavailable>
 
     readonly brandNameTaken: (name: string) => Effect.Effect<boolean, StoreUnavailable>
     readonly insertBrand: (b: { readonly id: BrandId; readonly name: string }) => Effect.Effect<void, StoreUnavailable>
@@ -152,5 +159,10 @@ export class PlatformSettingsStore extends Context.Tag("amana/PlatformSettingsSt
       readonly at: number
     }) => Effect.Effect<void, StoreUnavailable>
     readonly setRiderAvailability: (userId: UserId, availability: Availability, at: number) => Effect.Effect<void, StoreUnavailable>
+    /** The zones served (the first is home) and the vehicle, replacing the previous ones. */
+    readonly setRiderWork: (
+      userId: UserId,
+      work: { readonly homeZone: ZoneId; readonly zones: ReadonlyArray<ZoneId>; readonly vehicle: string }
+    ) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}

@@ -13,9 +13,8 @@ import { authorize } from "../admin/admin-roles.js"
 import type { AdminActor } from "../admin/admin-roles.js"
 import { recordAdminAction } from "../admin/record-admin-action.js"
 import { NotARider } from "../fulfilment/fulfilment.errors.js"
-import { AuditLog } from "../ports/audit-log.js"
 import { Ids } from "../ports/ids.js"
-import { Outbox } from "../ports/outbox.js"
+import { recordUserAction } from "../seller/record-user-action.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { nameOf } from "../platform/shipping-settings.js"
 import { PlatformSettingsStore } from "../platform/platform.port.js"
@@ -87,6 +86,40 @@ export const onboardRider = (actor: AdminActor, cmd: OnboardRider) =>
   }).pipe(Effect.withSpan("Riders.onboard"))
 
 /**
+ * An admin changes the zones a rider serves (the first is home) or their vehicle. Jobs already
+ * assigned stay with the rider; new jobs follow the new zones. Audited, with RIDER_UPDATED.
+ */
+export const changeRider = (actor: AdminActor, cmd: { readonly riderUserId: UserId; readonly zones: ReadonlyArray<ZoneId>; readonly vehicle: string }) =>
+  Effect.gen(function* () {
+    yield* authorize(actor, "riders.manage")
+    const vehicle = cmd.vehicle.trim().toUpperCase()
+    if (!(VEHICLES as ReadonlyArray<string>).includes(vehicle)) return yield* invalid(`vehicle: one of ${VEHICLES.join(", ")}`)
+    const zones = [...new Set(cmd.zones)]
+    const home = zones[0]
+    if (home === undefined) return yield* invalid("name at least one zone the rider serves")
+    const uow = yield* UnitOfWork
+    const at = yield* Clock.currentTimeMillis
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const store = yield* PlatformSettingsStore
+        const rider = yield* store.lockRider(cmd.riderUserId)
+        if (Option.isNone(rider)) return yield* invalid(`there is no rider ${cmd.riderUserId}`)
+        for (const z of zones) {
+          const zone = yield* store.lockZone(z)
+          if (Option.isNone(zone)) return yield* invalid(`there is no shipping zone ${z}`)
+          if (!zone.value.active && !rider.value.zones.includes(z)) return yield* invalid(`zone ${zone.value.name} is switched off`)
+        }
+        const before = { zones: rider.value.zones, vehicle: rider.value.vehicle }
+        yield* store.setRiderWork(cmd.riderUserId, { homeZone: home, zones, vehicle })
+        yield* recordAdminAction(actor, { action: "RIDER.CHANGE", entity: "rider", entityId: cmd.riderUserId, before, after: { zones, vehicle } }, [
+          { type: "RIDER_UPDATED", aggregateType: "RIDER", aggregateId: cmd.riderUserId, payload: { riderUserId: cmd.riderUserId, zones, vehicle, at } }
+        ])
+        return { riderUserId: cmd.riderUserId, zones, vehicle }
+      })
+    )
+  }).pipe(Effect.withSpan("Riders.change"))
+
+/**
  * The rider goes ONLINE (takes jobs) or OFFLINE. The rider's own act, recorded in the audit log as a
  * USER action with its event. Setting the same value again changes nothing and records nothing.
  */
@@ -103,28 +136,17 @@ export const setRiderAvailability = (rider: { readonly id: UserId; readonly role
         const before = row.value.availability
         if (before === availability) return { availability, changed: false }
         yield* store.setRiderAvailability(rider.id, availability, at)
-        yield* Effect.flatMap(AuditLog, (log) =>
-          log.append({
-            actorKind: "USER",
-            actorId: rider.id,
-            actorRole: null,
-            action: `RIDER.${availability}`,
-            entity: "rider",
-            entityId: rider.id,
-            before: { availability: before },
-            after: { availability },
-            reason: null
-          })
-        )
-        yield* Effect.flatMap(Outbox, (o) =>
-          o.append([
+        yield* recordUserAction(
+          { userId: rider.id, role: null },
+          { action: `RIDER.${availability}`, entity: "rider", entityId: rider.id, before: { availability: before }, after: { availability } },
+          [
             {
               type: "RIDER_AVAILABILITY_CHANGED",
               aggregateType: "RIDER",
               aggregateId: rider.id,
               payload: { riderUserId: rider.id, from: before, to: availability, at }
             }
-          ])
+          ]
         )
         return { availability, changed: true }
       })

@@ -7,10 +7,10 @@
  */
 import { Effect } from "effect"
 import type { ResourceWithOptions } from "adminjs"
-import { CategoryId, LocationId, RateId, ZoneId } from "../../domain/ids.js"
+import { CategoryId, LocationId, RateId, UserId, ZoneId } from "../../domain/ids.js"
 import type { Currency } from "../../domain/money.js"
 import type { LocationKind } from "../../domain/shipping.js"
-import { createCategory } from "../../application/platform/catalogue-settings.js"
+import { createCategory, updateCategory } from "../../application/platform/catalogue-settings.js"
 import type { RateTerms } from "../../application/platform/platform.port.js"
 import {
   addRate,
@@ -25,7 +25,7 @@ import {
   updateZone,
   zoneIds
 } from "../../application/platform/shipping-settings.js"
-import { onboardRider, VEHICLES } from "../../application/riders/onboard-rider.js"
+import { changeRider, onboardRider, VEHICLES } from "../../application/riders/onboard-rider.js"
 import { decodeForm, FormError, readOnlyActions, recordIdAs, shillingsToMinor, text, wholeNumber, writeAction } from "../actions.js"
 import type { BackofficeContext, Field, Payload } from "../actions.js"
 import { money } from "../display.js"
@@ -443,17 +443,47 @@ export const categoriesResource = (ctx: BackofficeContext): ResourceWithOptions 
             Effect.map(createCategory(actor, { name: text(p, "name") ?? "", slug: text(p, "slug"), parentId }), (r) => `Category ${r.slug} created`)
           )
         }
+      }),
+      rename: writeAction(ctx, "categories", "rename", {
+        actionType: "record",
+        capability: "settings.manage",
+        icon: "Edit",
+        label: "Rename or move",
+        submitLabel: "Save",
+        fields: [
+          { name: "name", label: "Name", type: "text", required: true, from: "name" },
+          { name: "parent_id", label: "Under (category id; empty: top level)", type: "text", from: "parent_id", help: "The slug stays, so links keep working." }
+        ],
+        run: (actor, p, id) => {
+          const parent = text(p, "parent_id")
+          return Effect.flatMap(recordIdAs(CategoryId, id, "category"), (categoryId) =>
+            Effect.flatMap(parent === undefined ? Effect.succeed(null) : recordIdAs(CategoryId, parent, "parent category"), (parentId) =>
+              Effect.map(updateCategory(actor, { categoryId, name: text(p, "name") ?? "", parentId }), (r) =>
+                r.changed ? "Category saved" : "Nothing to change"
+              )
+            )
+          )
+        }
       })
     }
   }
 })
+
+const vehicleField: Field = {
+  name: "vehicle",
+  label: "Vehicle",
+  type: "select",
+  required: true,
+  from: "vehicle",
+  options: VEHICLES.map((v) => ({ value: v, label: v.charAt(0) + v.slice(1).toLowerCase().replace("_", " ") }))
+}
 
 export const ridersResource = (ctx: BackofficeContext): ResourceWithOptions => ({
   resource: new ReadModelResource(
     {
       id: "riders",
       query: `select r.user_id as id, u.phone, u.display_name as name, u.status as user_status, r.status, r.availability, r.vehicle,
-                     coalesce((select string_agg(z.zone_id, ', ' order by z.zone_id) from rider_zones z where z.rider_user_id = r.user_id), r.zone_id) as zones,
+                     coalesce((select string_agg(z.zone_id, ', ' order by z.zone_id = r.zone_id desc, z.zone_id) from rider_zones z where z.rider_user_id = r.user_id), r.zone_id) as zones,
                      (select count(*)::int from deliveries d where d.rider_user_id = r.user_id and d.status in ('ASSIGNED', 'PICKED_UP', 'IN_TRANSIT')) as live_jobs,
                      r.created_at
                 from riders r join users u on u.id = r.user_id`,
@@ -490,13 +520,7 @@ export const ridersResource = (ctx: BackofficeContext): ResourceWithOptions => (
           { name: "phone", label: "Phone (07XXXXXXXX)", type: "text", required: true },
           { name: "name", label: "Name", type: "text", required: true },
           { name: "zones", label: "Zones served (zone ids, comma separated; the first is home)", type: "text", required: true },
-          {
-            name: "vehicle",
-            label: "Vehicle",
-            type: "select",
-            required: true,
-            options: VEHICLES.map((v) => ({ value: v, label: v.charAt(0) + v.slice(1).toLowerCase().replace("_", " ") }))
-          }
+          vehicleField
         ],
         run: (actor, p) =>
           Effect.map(
@@ -507,6 +531,24 @@ export const ridersResource = (ctx: BackofficeContext): ResourceWithOptions => (
               vehicle: text(p, "vehicle") ?? ""
             }),
             (r) => `Rider ${r.phone} onboarded (${r.linkedExistingUser ? "existing account" : "new account"}); they go online in the app`
+          )
+      }),
+      change: writeAction(ctx, "riders", "change", {
+        actionType: "record",
+        capability: "riders.manage",
+        icon: "Edit",
+        label: "Change zones or vehicle",
+        submitLabel: "Save",
+        fields: [
+          { name: "zones", label: "Zones served (zone ids, comma separated; the first is home)", type: "text", required: true, from: "zones" },
+          vehicleField
+        ],
+        run: (actor, p, id) =>
+          Effect.flatMap(recordIdAs(UserId, id, "rider"), (riderUserId) =>
+            Effect.map(
+              changeRider(actor, { riderUserId, zones: zoneIds(text(p, "zones")), vehicle: text(p, "vehicle") ?? "" }),
+              (r) => `Saved: serves ${r.zones.join(", ")} by ${r.vehicle.toLowerCase().replace("_", " ")}; jobs already assigned stay with the rider`
+            )
           )
       })
     }

@@ -134,6 +134,8 @@ describe("a marketplace from nothing, over HTTP against npm start", () => {
       const sellerPhone = randomPhone()
       const seller = await login(api, sellerPhone)
       const category = (await call(api, "GET", "/api/v1/categories")).body.items.find((c: { name: string }) => c.name === "Fashion")
+      await act(founder, `categories/records/${category.id}/rename`, { name: "Fashion & fabrics", parent_id: "" })
+      expect((await call(api, "GET", "/api/v1/categories")).body.items).toEqual([{ id: category.id, name: "Fashion & fabrics", slug: "fashion" }])
       const opened = await call(api, "POST", "/api/v1/seller/stores", {
         token: seller.token,
         body: {
@@ -222,6 +224,9 @@ describe("a marketplace from nothing, over HTTP against npm start", () => {
       const riderPhone = randomPhone()
       await act(founder, "riders/actions/onboard", { phone: `0${riderPhone.slice(3)}`, name: "Otieno", zones: zoneId, vehicle: "MOTORBIKE" })
       const rider = await login(api, riderPhone)
+      // the rider got a car: the founder changes the vehicle (and keeps the zone)
+      await act(founder, `riders/records/${rider.userId}/change`, { zones: zoneId, vehicle: "CAR" })
+      expect(await db.sql`select vehicle from riders where user_id = ${rider.userId}`).toEqual([{ vehicle: "CAR" }])
       expect((await call(api, "PUT", "/api/v1/rider/availability", { token: rider.token, body: { availability: "ONLINE" } })).status).toBe(200)
       expect((await call(api, "POST", `/api/v1/seller/orders/${orderId}/accept`, { token: seller.token })).status).toBe(200)
       const dispatched = await call(api, "POST", `/api/v1/seller/orders/${orderId}/dispatch`, { token: seller.token })

@@ -4,7 +4,7 @@
  * changes nothing; and a placed order never changes when the settings behind it do.
  */
 import type { AdminUserId } from "../../domain/ids.js"
-import { LocationId, RateId, UserId, VariantId, ZoneId } from "../../domain/ids.js"
+import { CategoryId, LocationId, RateId, UserId, VariantId, ZoneId } from "../../domain/ids.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Effect, Either, Option } from "effect"
 import { bootstrapFirstAdmin, createAdminUser } from "../../application/admin/admin-accounts.js"
@@ -13,7 +13,7 @@ import { changeUserStanding } from "../../application/admin/manage-users.js"
 import { logIn, requestLoginCode } from "../../application/auth/login.js"
 import { AuthStore } from "../../application/auth/auth.port.js"
 import { placeCheckout } from "../../application/checkout/place-checkout.js"
-import { createBrand, createCategory } from "../../application/platform/catalogue-settings.js"
+import { createBrand, createCategory, updateCategory } from "../../application/platform/catalogue-settings.js"
 import {
   addRate,
   changeZoneCoverage,
@@ -24,7 +24,7 @@ import {
   setLocationActive,
   setZoneSla
 } from "../../application/platform/shipping-settings.js"
-import { onboardRider, setRiderAvailability } from "../../application/riders/onboard-rider.js"
+import { changeRider, onboardRider, setRiderAvailability } from "../../application/riders/onboard-rider.js"
 import { makePlatformRuntime } from "../../composition/platform.js"
 import type { PlatformRuntime } from "../../composition/platform.js"
 import { insertUser, seedDemo } from "../../adapters/postgres/seed.js"
@@ -252,6 +252,29 @@ describe("categories and brands", () => {
     ])
     expect((await refusal(createBrand(admin, { name: "KAZURI", verify: false }))).message).toContain("exists already")
   })
+
+  it("a category is renamed or moved (its slug stays); a move under itself or its own subcategory is refused; each change audited", async () => {
+    const home = await ok(createCategory(admin, { name: "Home" }))
+    const kitchen = await ok(createCategory(admin, { name: "Kitchen", parentId: home.categoryId }))
+    const jikos = await ok(createCategory(admin, { name: "Jikos", parentId: kitchen.categoryId }))
+    expect(await ok(updateCategory(admin, { categoryId: jikos.categoryId, name: "Jiko stoves" }))).toEqual({ categoryId: jikos.categoryId, changed: true })
+    expect(await ok(updateCategory(admin, { categoryId: jikos.categoryId, parentId: null }))).toMatchObject({ changed: true })
+    expect(await db.sql`select name, slug, parent_id from categories where id = ${jikos.categoryId}`).toEqual([
+      { name: "Jiko stoves", slug: "jikos", parent_id: null }
+    ])
+    for (const parentId of [home.categoryId, kitchen.categoryId])
+      expect((await refusal(updateCategory(admin, { categoryId: home.categoryId, parentId }))).message).toContain("under itself or under one of its own")
+    expect((await refusal(updateCategory(admin, { categoryId: home.categoryId, parentId: CategoryId.make("cat_nowhere") }))).message).toContain("no category")
+    expect(await ok(updateCategory(admin, { categoryId: kitchen.categoryId, name: "Kitchen", parentId: home.categoryId }))).toMatchObject({ changed: false })
+    expect((await refusal(updateCategory(auditor, { categoryId: kitchen.categoryId, name: "Pots" })))._tag).toBe("AdminForbidden")
+    expect(await db.sql`select parent_id from categories where id = ${home.categoryId}`).toEqual([{ parent_id: null }])
+    expect(await db.sql`select action, before, after from audit_log where entity_id = ${jikos.categoryId} and action = 'CATEGORY.UPDATE' order by seq`).toEqual(
+      [
+        { action: "CATEGORY.UPDATE", before: { name: "Jikos", parentId: kitchen.categoryId }, after: { name: "Jiko stoves", parentId: kitchen.categoryId } },
+        { action: "CATEGORY.UPDATE", before: { name: "Jiko stoves", parentId: kitchen.categoryId }, after: { name: "Jiko stoves", parentId: null } }
+      ]
+    )
+  })
 })
 
 describe("users' standing", () => {
@@ -322,5 +345,40 @@ describe("riders", () => {
       { action: "RIDER.ONLINE", actor_kind: "USER" }
     ])
     expect((await refusal(setRiderAvailability({ id: UserId.make("usr_demo_seller"), roles: ["SELLER_OWNER"] }, "ONLINE")))._tag).toBe("NotARider")
+  })
+
+  it("an admin changes a rider's zones (the first is home) and vehicle; audited with RIDER_UPDATED; bad input changes nothing", async () => {
+    const rider = await ok(onboardRider(admin, { phone: "0722 555 010", name: "Kamau", zones: [ZoneId.make("zone_nairobi")], vehicle: "BICYCLE" }))
+    const changed = await ok(
+      changeRider(admin, { riderUserId: rider.riderUserId, zones: [ZoneId.make("zone_mombasa"), ZoneId.make("zone_nairobi")], vehicle: "motorbike" })
+    )
+    expect(changed).toEqual({ riderUserId: rider.riderUserId, zones: ["zone_mombasa", "zone_nairobi"], vehicle: "MOTORBIKE" })
+    const work = async () => ({
+      rider: await db.sql`select zone_id, vehicle from riders where user_id = ${rider.riderUserId}`,
+      zones: (await db.sql`select zone_id from rider_zones where rider_user_id = ${rider.riderUserId} order by zone_id`).map((r) => r["zone_id"])
+    })
+    expect(await work()).toEqual({ rider: [{ zone_id: "zone_mombasa", vehicle: "MOTORBIKE" }], zones: ["zone_mombasa", "zone_nairobi"] })
+    await ok(changeRider(admin, { riderUserId: rider.riderUserId, zones: [ZoneId.make("zone_nairobi")], vehicle: "MOTORBIKE" }))
+    const settled = await work()
+    expect(settled).toEqual({ rider: [{ zone_id: "zone_nairobi", vehicle: "MOTORBIKE" }], zones: ["zone_nairobi"] })
+    for (const bad of [
+      { zones: [], vehicle: "CAR" },
+      { zones: [ZoneId.make("zone_nowhere")], vehicle: "CAR" },
+      { zones: [ZoneId.make("zone_nairobi")], vehicle: "rocket" }
+    ])
+      expect((await refusal(changeRider(admin, { riderUserId: rider.riderUserId, ...bad })))._tag).toBe("AdminInvalidInput")
+    expect(
+      (await refusal(changeRider(admin, { riderUserId: UserId.make("usr_demo_seller"), zones: [ZoneId.make("zone_nairobi")], vehicle: "CAR" }))).message
+    ).toContain("no rider")
+    expect((await refusal(changeRider(auditor, { riderUserId: rider.riderUserId, zones: [ZoneId.make("zone_nairobi")], vehicle: "CAR" })))._tag).toBe(
+      "AdminForbidden"
+    )
+    expect(await work()).toEqual(settled)
+    expect(await db.sql`select action from audit_log where entity_id = ${rider.riderUserId} order by seq`).toEqual([
+      { action: "RIDER.ONBOARD" },
+      { action: "RIDER.CHANGE" },
+      { action: "RIDER.CHANGE" }
+    ])
+    expect(await db.sql`select count(*)::int as n from outbox where event_type = 'RIDER_UPDATED' and aggregate_id = ${rider.riderUserId}`).toEqual([{ n: 2 }])
   })
 })
