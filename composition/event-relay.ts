@@ -43,7 +43,7 @@ export const eventRelaySettingsFromEnv: Config.Config<Option.Option<EventRelaySe
   )
 )
 
-export const DEFAULT_RELAY_LOOP: RelayLoopOptions = { limit: 100, idle: "250 millis", maxBackoff: "30 seconds" }
+export const DEFAULT_RELAY_LOOP: RelayLoopOptions = { limit: 500, idle: "250 millis", maxBackoff: "30 seconds" }
 
 /** The relay's services: the outbox feed and the unit of work over `pool`, the stream on NATS. */
 export const eventRelayLayer = (pool: Sql, settings: EventRelaySettings) =>

@@ -6,7 +6,9 @@
  *
  * Each event is published with its outbox id as the JetStream message id (`Nats-Msg-Id`): within
  * the stream's duplicate window the server stores an id once, whatever the relay retries. Past the
- * window the relay itself resumes after the newest id the stream holds (`newestId`).
+ * window the relay itself resumes after the newest id the stream holds (`newestId`). Each also
+ * carries the id of the event before it as `Nats-Expected-Last-Msg-Id`, so the events of a round
+ * can be sent at once and still land in order, and a failure leaves a prefix stored.
  *
  * The message: subject `<prefix>.<aggregate>.<type>` (./subjects.ts), body JSON
  * `{ id, type, aggregateType, aggregateId, payload, occurredAt }` (occurredAt in ISO 8601).
@@ -105,18 +107,25 @@ export const makeNatsEventStream = (config: NatsEventStreamConfig) =>
     const js = jetstream(nc)
     const timeout = Duration.toMillis(config.ackTimeout ?? Duration.seconds(5))
     const unavailable = (what: string) => (cause: unknown) => new EventStreamUnavailable({ detail: `NATS ${what}: ${errorText(cause)}`, cause })
+    const send = (event: StreamEvent, after: string | undefined) =>
+      js.publish(eventSubject(config.subjectPrefix, event.aggregateType, event.type), body(event), {
+        msgID: event.id,
+        // refused unless it lands in our stream, right after `after` (Nats-Expected-Last-Msg-Id)
+        expect: { streamName: config.stream, ...(after !== undefined && { lastMsgID: after }) },
+        timeout
+      })
     return {
-      publish: (event) =>
-        Effect.tryPromise({
-          try: () =>
-            js.publish(eventSubject(config.subjectPrefix, event.aggregateType, event.type), body(event), {
-              msgID: event.id,
-              // refused unless it lands in our stream (another stream claiming the subject is a misconfiguration)
-              expect: { streamName: config.stream },
-              timeout
-            }),
-          catch: unavailable(`publish of event ${event.id}`)
-        }).pipe(Effect.asVoid),
+      publishInOrder: (events, after) =>
+        Effect.promise(async () => {
+          // All sent before any acknowledgement is awaited (one round trip for the lot, not one per
+          // event); each names its predecessor, so the stream refuses every event after one it did not store.
+          const acks = await Promise.allSettled(events.map((event, i) => send(event, i === 0 ? Option.getOrUndefined(after) : events[i - 1]!.id)))
+          const failed = acks.findIndex((ack) => ack.status === "rejected")
+          const rejected = failed === -1 ? undefined : acks[failed]
+          return rejected?.status === "rejected"
+            ? { acknowledged: failed, failure: Option.some(unavailable(`publish of event ${events[failed]?.id}`)(rejected.reason)) }
+            : { acknowledged: events.length, failure: Option.none() }
+        }),
       newestId: Effect.tryPromise({
         try: async () => {
           const info = await jsm.streams.info(config.stream)

@@ -4,17 +4,17 @@
  * the last event the stream acknowledged.
  *
  * One round is one transaction: claim the cursor (a second relay finds it locked and waits), read up
- * to `limit` pending events in order, publish them one at a time (the next only after the previous
- * one's acknowledgement, so a retry can never reorder them), then move the cursor past the last
- * acknowledged event. Three guards make "exactly once" hold across crashes:
+ * to `limit` pending events in order, publish them (pipelined, each stored only after the one before
+ * it, so the stream holds them in outbox order and a failure leaves a prefix), then move the cursor
+ * past the last acknowledged event. Three guards make "exactly once" hold across crashes:
  *
  * - the stream deduplicates by event id within its duplicate window;
  * - a publish that fails ends the round but still commits the cursor up to the event before it;
  * - a relay killed between the acknowledgements and its commit left events in the stream that its
  *   cursor does not know about: the next round asks the stream for its newest event id and skips
- *   the pending events up to it (publishing is in order, so everything before it is there too).
+ *   the pending events up to it (the stream holds a prefix, so everything before it is there too).
  */
-import { Cause, Duration, Effect, Either, Exit, Option } from "effect"
+import { Cause, Duration, Effect, Exit, Option } from "effect"
 import { EventStream, OutboxFeed } from "../ports/event-stream.js"
 import type { EventStreamUnavailable, StreamEvent } from "../ports/event-stream.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
@@ -43,17 +43,10 @@ export const relayOutboxOnce = (limit: number) =>
       Effect.gen(function* () {
         if (!(yield* feed.claim)) return { claimed: false, published: 0, alreadyInStream: 0, more: false, failure: Option.none<EventStreamUnavailable>() }
         const events = yield* feed.pending(limit)
-        const held = events.length === 0 ? 0 : heldByStream(events, yield* stream.newestId)
-        let published = 0
-        let failure = Option.none<EventStreamUnavailable>()
-        for (const event of events.slice(held)) {
-          const acked = yield* Effect.either(stream.publish(event))
-          if (Either.isLeft(acked)) {
-            failure = Option.some(acked.left)
-            break
-          }
-          published++
-        }
+        const newest = events.length === 0 ? Option.none<string>() : yield* stream.newestId
+        const held = heldByStream(events, newest)
+        const { acknowledged: published, failure } =
+          events.length > held ? yield* stream.publishInOrder(events.slice(held), newest) : { acknowledged: 0, failure: Option.none<EventStreamUnavailable>() }
         const through = held + published
         if (Option.isNone(failure) && events.length < limit) yield* feed.complete(through)
         else if (through > 0) yield* feed.advance(events[through - 1]!.position, through)

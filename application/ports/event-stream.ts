@@ -3,8 +3,9 @@
  * set), and the outbox feed the relay reads it from. The relay (application/events/relay-outbox.ts)
  * moves committed outbox events into the stream: each exactly once, in commit order per aggregate.
  *
- * EventStream: `publish` returns once the stream has stored the event (its acknowledgement), and
- * publishing an event id the stream already holds stores nothing (deduplication by id).
+ * EventStream: `publishInOrder` stores events in the order given, each only while the one before it
+ * is the stream's newest, so whatever fails, what the stream stored is a prefix of the events; an
+ * event id the stream already holds is not stored again (deduplication by id).
  *
  * OutboxFeed: the committed events not yet published, in batches. Its methods run inside one
  * transaction (UnitOfWork): `claim` locks the stream's cursor there, so two relays never publish at
@@ -35,11 +36,21 @@ export class EventStreamUnavailable extends Data.TaggedError("EventStreamUnavail
   }
 }
 
+/** How far `publishInOrder` got: the first `acknowledged` events are stored; `failure` stopped the rest. */
+export interface PublishedPrefix {
+  readonly acknowledged: number
+  readonly failure: Option.Option<EventStreamUnavailable>
+}
+
 export class EventStream extends Context.Tag("amana/EventStream")<
   EventStream,
   {
-    /** Stores the event and waits for the acknowledgement; an id already stored is not stored again. */
-    readonly publish: (event: StreamEvent) => Effect.Effect<void, EventStreamUnavailable>
+    /**
+     * Stores `events` in order and waits for the acknowledgements. `after` is the id the stream's
+     * newest event must have before the first is stored (none: no check); each later one is stored
+     * only after the one before it.
+     */
+    readonly publishInOrder: (events: ReadonlyArray<StreamEvent>, after: Option.Option<string>) => Effect.Effect<PublishedPrefix>
     /** The id of the newest event the stream holds (none when it is empty). */
     readonly newestId: Effect.Effect<Option.Option<string>, EventStreamUnavailable>
   }

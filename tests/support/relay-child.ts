@@ -5,8 +5,10 @@
  * Usage: node --import tsx tests/support/relay-child.ts <database-url> <nats-url> <stream> <subject-prefix> <hang-after>
  */
 import { Effect, Layer, ManagedRuntime } from "effect"
+import type { Option } from "effect"
 import { relayOutboxForever } from "../../application/events/relay-outbox.js"
 import { EventStream } from "../../application/ports/event-stream.js"
+import type { StreamEvent } from "../../application/ports/event-stream.js"
 import { makeNatsEventStream } from "../../adapters/nats/event-stream.js"
 import { DatabaseFromPool, makePool } from "../../adapters/postgres/database.js"
 import { OutboxFeedLive } from "../../adapters/postgres/outbox-feed.js"
@@ -22,10 +24,13 @@ const hanging = Layer.scoped(
   EventStream,
   Effect.map(makeNatsEventStream({ url, stream, subjectPrefix }), (real) => ({
     ...real,
-    publish: (event: Parameters<typeof real.publish>[0]) =>
-      acked >= hangAfter
-        ? Effect.sync(() => console.log(`relay-child hanging after ${acked}`)).pipe(Effect.zipRight(Effect.never))
-        : Effect.tap(real.publish(event), () => Effect.sync(() => acked++))
+    publishInOrder: (events: ReadonlyArray<StreamEvent>, after: Option.Option<string>) =>
+      acked + events.length <= hangAfter
+        ? Effect.tap(real.publishInOrder(events, after), (r) => Effect.sync(() => (acked += r.acknowledged)))
+        : real.publishInOrder(events.slice(0, hangAfter - acked), after).pipe(
+            Effect.tap((r) => Effect.sync(() => console.log(`relay-child hanging after ${(acked += r.acknowledged)}`))),
+            Effect.zipRight(Effect.never)
+          )
   }))
 )
 const runtime = ManagedRuntime.make(
