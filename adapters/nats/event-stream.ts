@@ -11,13 +11,14 @@
  * can be sent at once and still land in order, and a failure leaves a prefix stored.
  *
  * The message: subject `<prefix>.<aggregate>.<type>` (./subjects.ts), body JSON
- * `{ id, type, aggregateType, aggregateId, payload, occurredAt }` (occurredAt in ISO 8601).
+ * `{ id, type, aggregateType, aggregateId, payload, occurredAt }` (occurredAt in ISO 8601), headers
+ * `X-Request-Id` and `traceparent` when the event carries them (migration 0064).
  */
 import { Data, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } from "@nats-io/jetstream"
 import type { JetStreamManager, StreamConfig } from "@nats-io/jetstream"
-import { connect, nanos } from "@nats-io/transport-node"
-import type { NatsConnection } from "@nats-io/transport-node"
+import { connect, headers, nanos } from "@nats-io/transport-node"
+import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node"
 import { EventStream, EventStreamUnavailable } from "../../application/ports/event-stream.js"
 import type { StreamEvent } from "../../application/ports/event-stream.js"
 import { eventSubject } from "./subjects.js"
@@ -76,6 +77,14 @@ const body = (event: StreamEvent): string =>
     occurredAt: new Date(event.occurredAt).toISOString()
   })
 
+/** The request and trace that caused the event, so a consumer's spans and logs join them (W3C `traceparent`). */
+const traceHeaders = (event: StreamEvent): MsgHdrs => {
+  const h = headers()
+  if (event.requestId !== undefined) h.set("X-Request-Id", event.requestId)
+  if (event.traceParent !== undefined) h.set("traceparent", event.traceParent)
+  return h
+}
+
 const open = (config: NatsEventStreamConfig) =>
   Effect.acquireRelease(
     Effect.tryPromise({
@@ -110,6 +119,7 @@ export const makeNatsEventStream = (config: NatsEventStreamConfig) =>
     const send = (event: StreamEvent, after: string | undefined) =>
       js.publish(eventSubject(config.subjectPrefix, event.aggregateType, event.type), body(event), {
         msgID: event.id,
+        ...(event.requestId !== undefined || event.traceParent !== undefined ? { headers: traceHeaders(event) } : {}),
         // refused unless it lands in our stream, right after `after` (Nats-Expected-Last-Msg-Id)
         expect: { streamName: config.stream, ...(after !== undefined && { lastMsgID: after }) },
         timeout

@@ -29,6 +29,8 @@ interface EventRow {
   payload: Record<string, unknown>
   occurred_at: Date
   seq: number
+  request_id: string | null
+  trace_parent: string | null
 }
 
 const toEvent = (row: EventRow): StreamEvent => ({
@@ -38,7 +40,9 @@ const toEvent = (row: EventRow): StreamEvent => ({
   aggregateId: row.aggregate_id,
   payload: row.payload,
   occurredAt: row.occurred_at.getTime(),
-  position: row.seq
+  position: row.seq,
+  ...(row.request_id !== null && { requestId: row.request_id }),
+  ...(row.trace_parent !== null && { traceParent: row.trace_parent })
 })
 
 /** The feed of one stream's cursor (`stream`: the cursor's key, the stream's name). */
@@ -84,13 +88,13 @@ export const OutboxFeedLive = (stream: string): Layer.Layer<OutboxFeed, never, D
                 done === null
                   ? // the first batch: everything committed so far (rows from before migration 0066 have no txid)
                     sql<Array<EventRow>>`
-                    select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, seq from outbox
+                    select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, seq, request_id, trace_parent from outbox
                      where seq > ${cursor.batch_last_seq}
                        and (txid is null or pg_visible_in_snapshot(txid, ${batch}::pg_snapshot))
                      order by seq limit ${limit}`
                   : // the transactions that committed between the two snapshots (the txid range first, for the index)
                     sql<Array<EventRow>>`
-                    select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, seq from outbox
+                    select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, seq, request_id, trace_parent from outbox
                      where txid >= pg_snapshot_xmin(${done}::pg_snapshot) and txid < pg_snapshot_xmax(${batch}::pg_snapshot)
                        and pg_visible_in_snapshot(txid, ${batch}::pg_snapshot) and not pg_visible_in_snapshot(txid, ${done}::pg_snapshot)
                        and seq > ${cursor.batch_last_seq}

@@ -27,6 +27,9 @@ export interface StreamEvent {
   readonly occurredAt: number
   /** the event's place in the outbox (its seq): increasing within a batch */
   readonly position: number
+  /** the request that caused it and the W3C traceparent of the span that appended it, when known */
+  readonly requestId?: string
+  readonly traceParent?: string
 }
 
 export class EventStreamUnavailable extends Data.TaggedError("EventStreamUnavailable")<{ readonly detail: string; readonly cause?: unknown }> {

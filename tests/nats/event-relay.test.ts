@@ -104,6 +104,22 @@ describe.skipIf(natsUrl === undefined)(
       expect(await cursorOf(s.stream)).toEqual({ published: 211, batch_last_seq: 0, open: false })
     })
 
+    it("the request id and traceparent an event was appended with travel as message headers", async () => {
+      await clearOutbox()
+      const s = newStream(url)
+      const traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+      await db.sql`insert into outbox (event_type, aggregate_type, aggregate_id, payload, request_id, trace_parent)
+                   values ('CHECKOUT_CREATED', 'CHECKOUT', 'chk-traced', '{}', 'req-42', ${traceParent})`
+      await appendEvents(db.sql, "untraced", 1, 1)
+      const runtime = relayRuntime(s)
+      await drain(runtime, 10).finally(() => runtime.dispose())
+      const streamed = await readStream(url, s.stream)
+      expect(streamed.map((e) => ({ aggregate: e.body.aggregateId, requestId: e.requestId, traceParent: e.traceParent }))).toEqual([
+        { aggregate: "chk-traced", requestId: "req-42", traceParent },
+        { aggregate: "untraced-0", requestId: undefined, traceParent: undefined }
+      ])
+    })
+
     it("an event that took its seq before another but committed after it is published, not skipped", async () => {
       await clearOutbox()
       const s = newStream(url)

@@ -63,6 +63,8 @@ export interface StreamedEvent {
   readonly streamSeq: number
   readonly subject: string
   readonly msgId: string | undefined
+  readonly requestId: string | undefined
+  readonly traceParent: string | undefined
   readonly body: typeof EventBody.Type
 }
 
@@ -75,7 +77,14 @@ export const readStream = (url: string, stream: string): Promise<ReadonlyArray<S
     for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
       const m = await jsm.streams.getMessage(stream, { seq })
       if (m === null) continue
-      out.push({ streamSeq: m.seq, subject: m.subject, msgId: m.header.get("Nats-Msg-Id") || undefined, body: Schema.decodeUnknownSync(EventBody)(m.string()) })
+      out.push({
+        streamSeq: m.seq,
+        subject: m.subject,
+        msgId: m.header.get("Nats-Msg-Id") || undefined,
+        requestId: m.header.get("X-Request-Id") || undefined,
+        traceParent: m.header.get("traceparent") || undefined,
+        body: Schema.decodeUnknownSync(EventBody)(m.string())
+      })
     }
     return out
   })
