@@ -123,10 +123,11 @@ export const platformLayer = (pool: Sql) =>
   // The PaymentGateway is chosen by MPESA_ENV (the simulator by default); the services share the pool and one HttpClient.
   // EffectLoggerLive: every Effect log line is JSON and redacted (adapters/system/logging.ts).
   // TracingFromEnv: spans exported by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (adapters/telemetry/otlp.ts).
+  // The simulator keeps its memory in the database through its own Database instance: its writes never join a caller's transaction.
   Layer.mergeAll(
     apiStoresLayer,
     notificationsLayer,
-    PaymentGatewayFromEnv,
+    PaymentGatewayFromEnv.pipe(Layer.provide(DatabaseFromPool(pool))),
     fulfilmentLayer,
     LoginLimitsFromEnv,
     StorageFromEnv,

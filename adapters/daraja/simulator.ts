@@ -22,26 +22,31 @@
  * ResultURL `delayMs` later. A reused OriginatorConversationID is refused with 500.002.1001, as
  * Daraja does. Amount, phone and remarks are checked exactly as for the real adapter. A Transaction
  * Status query is answered (at its ResultURL, `delayMs` later) with what that B2C really did.
+ *
+ * Its memory (the pushes, the payouts, the id counter) is in PostgreSQL (simulator-state.ts), so
+ * the process that sent a push and the one that queries it may differ: `--role=api` and
+ * `--role=worker` run apart, several of each. The callback itself is sent by the process that
+ * took the push (a process that dies before then loses it, as a lost Safaricom callback is lost:
+ * the query still answers).
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, FiberSet, Layer, Random, Ref } from "effect"
+import { Clock, Duration, Effect, FiberSet, Layer, Random } from "effect"
 import type { Context, Scope } from "effect"
 import { GatewayRejected, PaymentGateway } from "../../application/ports/payment-gateway.js"
 import type { StkStatus } from "../../application/ports/payment-gateway.js"
+import { Database } from "../postgres/database.js"
 import { finalStkStatus } from "./callbacks.js"
 import { nairobiTimestamp, prepareB2C, prepareStkPush } from "./protocol.js"
+import { simulatorState } from "./simulator-state.js"
+import type { SimulatedStkOutcome } from "./simulator-state.js"
+
+export type { SimulatedStkOutcome }
 
 type Gateway = Context.Tag.Service<PaymentGateway>
 
 export interface SimulatorOptions {
   /** How long after a push (or payout) the callback is POSTed; the query is Pending until then. */
   readonly delayMs: number
-}
-
-export interface SimulatedStkOutcome {
-  /** undefined: the customer never answers (no callback; the query stays Pending). */
-  readonly resultCode: number | undefined
-  readonly resultDesc: string
 }
 
 const SUCCESS_DESC = "The service request is processed successfully."
@@ -65,13 +70,6 @@ export const simulatedB2COutcome = (phone: string): { readonly resultCode: numbe
   return { resultCode: 0, resultDesc: SUCCESS_DESC }
 }
 
-interface SimulatedPush {
-  readonly merchantRequestId: string
-  readonly outcome: SimulatedStkOutcome
-  /** Epoch ms when the outcome becomes final (the callback time). */
-  readonly finalAt: number
-}
-
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 const randomChars = (n: number, alphabet: string) =>
   Effect.map(Effect.all(Array.from({ length: n }, () => Random.nextIntBetween(0, alphabet.length))), (ix) => ix.map((i) => alphabet[i]).join(""))
@@ -84,17 +82,17 @@ const b2cDate = (epochMillis: number): string => {
   return `${t.slice(6, 8)}.${t.slice(4, 6)}.${t.slice(0, 4)} ${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12, 14)}`
 }
 
-export const makeSimulatorGateway = (options: SimulatorOptions): Effect.Effect<Gateway, never, HttpClient.HttpClient | Scope.Scope> =>
+/**
+ * `Database` is the simulator's own instance over the platform's pool (composition gives it one), so
+ * its writes never join a caller's transaction: a push or payout Safaricom accepted stays accepted
+ * whatever the caller's transaction does next.
+ */
+export const makeSimulatorGateway = (options: SimulatorOptions): Effect.Effect<Gateway, never, HttpClient.HttpClient | Database | Scope.Scope> =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
     const background = yield* FiberSet.make()
-    const pushes = yield* Ref.make(new Map<string, SimulatedPush>())
-    /** Each B2C by OriginatorConversationID, with what happened to it: the Transaction Status query's truth. */
-    const payouts = yield* Ref.make(
-      new Map<string, { readonly resultCode: number; readonly receipt: string; readonly amount: number; readonly phone: string }>()
-    )
-    const counter = yield* Ref.make(0)
-    const next = Ref.updateAndGet(counter, (n) => n + 1)
+    const state = simulatorState(yield* Database)
+    const next = state.nextId
 
     /** Sent once; a failure is logged and dropped, as Safaricom does. */
     const postLater = (what: string, url: string, body: unknown) =>
@@ -112,11 +110,13 @@ export const makeSimulatorGateway = (options: SimulatorOptions): Effect.Effect<G
     const stkPush: Gateway["stkPush"] = Effect.fn("MpesaSimulator.stkPush")(function* (request) {
       const push = yield* prepareStkPush(request)
       const now = yield* Clock.currentTimeMillis
-      const n = yield* next
-      const checkoutRequestId = `ws_CO_${nairobiTimestamp(now)}${yield* randomChars(4, "0123456789")}${n}`
-      const merchantRequestId = `${yield* randomChars(5, "0123456789")}-${yield* randomChars(8, "0123456789")}-${n}`
       const outcome = simulatedStkOutcome(push.phone)
-      yield* Ref.update(pushes, (m) => new Map(m).set(checkoutRequestId, { merchantRequestId, outcome, finalAt: now + options.delayMs }))
+      const { checkoutRequestId, merchantRequestId } = yield* state.recordPush({
+        checkoutRequestIdPrefix: `ws_CO_${nairobiTimestamp(now)}${yield* randomChars(4, "0123456789")}`,
+        merchantRequestIdPrefix: `${yield* randomChars(5, "0123456789")}-${yield* randomChars(8, "0123456789")}-`,
+        outcome,
+        finalAt: now + options.delayMs
+      })
 
       if (outcome.resultCode !== undefined) {
         const base = { MerchantRequestID: merchantRequestId, CheckoutRequestID: checkoutRequestId }
@@ -143,7 +143,7 @@ export const makeSimulatorGateway = (options: SimulatorOptions): Effect.Effect<G
     })
 
     const stkQuery: Gateway["stkQuery"] = Effect.fn("MpesaSimulator.stkQuery")(function* (checkoutRequestId) {
-      const push = (yield* Ref.get(pushes)).get(checkoutRequestId)
+      const push = yield* state.findPush(checkoutRequestId)
       if (push === undefined)
         return yield* new GatewayRejected({
           errorCode: "400.002.02",
@@ -162,11 +162,12 @@ export const makeSimulatorGateway = (options: SimulatorOptions): Effect.Effect<G
       const payout = yield* prepareB2C(request)
       const outcome = simulatedB2COutcome(payout.phone)
       const receipt = yield* receiptNumber
-      const fresh = yield* Ref.modify(payouts, (seen) =>
-        seen.has(request.originatorConversationId)
-          ? [false, seen]
-          : [true, new Map(seen).set(request.originatorConversationId, { resultCode: outcome.resultCode, receipt, amount: payout.amount, phone: payout.phone })]
-      )
+      const fresh = yield* state.recordPayout(request.originatorConversationId, {
+        resultCode: outcome.resultCode,
+        receipt,
+        amount: payout.amount,
+        phone: payout.phone
+      })
       if (!fresh)
         return yield* new GatewayRejected({
           errorCode: "500.002.1001",
@@ -215,9 +216,7 @@ export const makeSimulatorGateway = (options: SimulatorOptions): Effect.Effect<G
       const n = yield* next
       const conversationId = `AG_${nairobiTimestamp(now).slice(0, 8)}_${yield* randomChars(16, "0123456789abcdef")}${n}`
       const originatorConversationId = `${yield* randomChars(5, "0123456789")}-${yield* randomChars(8, "0123456789")}-${n}`
-      const known = [...(yield* Ref.get(payouts)).entries()].find(
-        ([ocid, p]) => ocid === request.originatorConversationId || p.receipt === request.transactionId
-      )?.[1]
+      const known = yield* state.findPayout(request.originatorConversationId, request.transactionId)
       const common = { ResultType: 0, OriginatorConversationID: originatorConversationId, ConversationID: conversationId, TransactionID: yield* receiptNumber }
       const Result =
         known === undefined
@@ -245,5 +244,5 @@ export const makeSimulatorGateway = (options: SimulatorOptions): Effect.Effect<G
   })
 
 /** The simulator as a Layer; pending callbacks are interrupted when the layer is released. */
-export const MpesaSimulatorLive = (options: SimulatorOptions): Layer.Layer<PaymentGateway, never, HttpClient.HttpClient> =>
+export const MpesaSimulatorLive = (options: SimulatorOptions): Layer.Layer<PaymentGateway, never, HttpClient.HttpClient | Database> =>
   Layer.scoped(PaymentGateway, makeSimulatorGateway(options))

@@ -1,18 +1,23 @@
 /** The M-Pesa simulator: outcome by phone ending, a real-format callback after the delay, a consistent query. */
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { FetchHttpClient } from "@effect/platform"
-import { Effect, Either, Layer } from "effect"
+import { Context, Effect, Either, Layer } from "effect"
 import { PaymentGateway } from "../../application/ports/payment-gateway.js"
 import type { B2CRequest, StkPushRequest } from "../../application/ports/payment-gateway.js"
 import * as Money from "../../domain/money.js"
 import { decodeB2CResult, decodeStkCallback } from "../../adapters/daraja/callbacks.js"
 import { MpesaSimulatorLive, simulatedStkOutcome } from "../../adapters/daraja/simulator.js"
+import { DatabaseFromPool } from "../../adapters/postgres/database.js"
+import { useTestDatabase } from "../support/test-database.js"
 import { startReceiver } from "./support.js"
 import type { Receiver } from "./support.js"
 
 // long enough that "Pending at first" holds on a loaded machine (the push and the first query must both land inside it)
 const DELAY_MS = 500
-const simulator = MpesaSimulatorLive({ delayMs: DELAY_MS }).pipe(Layer.provide(FetchHttpClient.layer))
+const db = useTestDatabase()
+// Its memory is in the database (as the runtime role): a fresh layer is a fresh process on the same database.
+const simulatorOn = () => MpesaSimulatorLive({ delayMs: DELAY_MS }).pipe(Layer.provide(Layer.merge(FetchHttpClient.layer, DatabaseFromPool(db.sql))))
+const simulator = Layer.suspend(simulatorOn)
 
 let receiver: Receiver
 beforeEach(async () => {
@@ -152,9 +157,73 @@ describe("simulator B2C", () => {
   it.live("a payout to a phone ending 2040 fails in the Result with 2040", () =>
     Effect.gen(function* () {
       const gateway = yield* PaymentGateway
-      yield* gateway.b2cPayment(payout({ phone: "254700002040" }))
+      yield* gateway.b2cPayment(payout({ phone: "254700002040", originatorConversationId: "payout-2040" }))
       const [received] = yield* waitForCallbacks(1)
       expect(Either.getOrThrow(decodeB2CResult(received?.body)).resultCode).toBe("2040")
     }).pipe(Effect.provide(simulator))
+  )
+})
+
+describe("simulator shared by processes (its memory is in PostgreSQL)", () => {
+  const twoProcesses = <A, E>(f: (api: PaymentGateway["Type"], worker: PaymentGateway["Type"]) => Effect.Effect<A, E>) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const api = yield* Layer.build(simulatorOn())
+        const worker = yield* Layer.build(simulatorOn())
+        return yield* f(Context.get(api, PaymentGateway), Context.get(worker, PaymentGateway))
+      })
+    )
+
+  it.live("a push taken by one process is queried by another: Pending, then the same outcome as its callback", () =>
+    twoProcesses((api, worker) =>
+      Effect.gen(function* () {
+        const accepted = yield* api.stkPush(push("254700001037"))
+        expect((yield* worker.stkQuery(accepted.checkoutRequestId))._tag).toBe("Pending")
+        const [received] = yield* waitForCallbacks(1)
+        expect(Either.getOrThrow(decodeStkCallback(received?.body)).checkoutRequestId).toBe(accepted.checkoutRequestId)
+        expect(yield* worker.stkQuery(accepted.checkoutRequestId)).toMatchObject({ _tag: "Failed", resultCode: "1037" })
+      })
+    )
+  )
+
+  it.live("ids minted by two processes at once never collide", () =>
+    twoProcesses((api, worker) =>
+      Effect.gen(function* () {
+        const accepted = yield* Effect.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? api : worker).stkPush(push("254700004999"))),
+          { concurrency: "unbounded" }
+        )
+        expect(new Set(accepted.map((a) => a.checkoutRequestId)).size).toBe(10)
+        expect(new Set(accepted.map((a) => a.merchantRequestId)).size).toBe(10)
+      })
+    )
+  )
+
+  it.live("a payout made by one process is a duplicate for another, and its Transaction Status query knows it", () =>
+    twoProcesses((api, worker) =>
+      Effect.gen(function* () {
+        const request: B2CRequest = {
+          originatorConversationId: "payout-shared",
+          phone: "254708374149",
+          amount: Money.kes(2_000),
+          remarks: "Weekly payout",
+          resultUrl: `${receiver.url}/mpesa/b2c/result`,
+          queueTimeoutUrl: `${receiver.url}/mpesa/b2c/timeout`
+        }
+        yield* worker.b2cPayment(request)
+        const duplicate = yield* Effect.flip(api.b2cPayment(request))
+        expect(duplicate).toMatchObject({ _tag: "GatewayRejected", errorCode: "500.002.1001" })
+        yield* api.b2cStatusQuery({
+          originatorConversationId: "payout-shared",
+          remarks: "status",
+          resultUrl: `${receiver.url}/mpesa/b2c/status`,
+          queueTimeoutUrl: `${receiver.url}/mpesa/b2c/timeout`
+        })
+        const received = yield* waitForCallbacks(2)
+        const status = received.find((r) => r.path === "/mpesa/b2c/status")
+        expect(JSON.stringify(status?.body)).toContain('"Completed"')
+        expect(JSON.stringify(status?.body)).toContain('"Amount","Value":2000')
+      })
+    )
   )
 })
