@@ -30,6 +30,7 @@ import { LoyaltyStoreLive } from "../adapters/postgres/loyalty-store.js"
 import { OrderStoreLive } from "../adapters/postgres/order-store.js"
 import { PaymentStoreLive } from "../adapters/postgres/payment-store.js"
 import { PlatformSettingsStoreLive } from "../adapters/postgres/platform-settings-store.js"
+import { ReadinessLive } from "../adapters/postgres/readiness.js"
 import { RiderJobDirectoryLive } from "../adapters/postgres/rider-job-directory.js"
 import { StaffDirectoryLive } from "../adapters/postgres/staff-directory.js"
 import { PayoutStoreLive } from "../adapters/postgres/payout-store.js"
@@ -133,7 +134,8 @@ export const platformLayer = (pool: Sql) =>
     StorageFromEnv,
     EffectLoggerLive,
     metricsLayer,
-    TracingFromEnv
+    TracingFromEnv,
+    ReadinessLive()
   ).pipe(
     Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, cacheLayerFromEnv, ScryptPasswordHasherLive))
   )

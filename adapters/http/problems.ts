@@ -120,7 +120,8 @@ const STATUS = {
   GatewayUnavailable: 503,
   RateLimiterUnavailable: 503,
   NotifierRetryLater: 503,
-  StorageUnavailable: 503
+  StorageUnavailable: 503,
+  NotReady: 503
 } as const satisfies Readonly<Record<string, number>>
 
 /** The errors the API knows how to answer: an endpoint may fail only with these (checked at compile time). */
@@ -153,7 +154,7 @@ const TITLES: Readonly<Record<number, string>> = {
 }
 
 /** 5xx tags whose `message` is written for a person (never a provider's text): it is the detail. */
-const PERSON_MESSAGE: ReadonlySet<string> = new Set(["GatewayRejected", "GatewayUnavailable"])
+const PERSON_MESSAGE: ReadonlySet<string> = new Set(["GatewayRejected", "GatewayUnavailable", "NotReady"])
 
 /** What a client reads for a failure on our side; the request id in the problem finds the rest in the log. */
 const PUBLIC_DETAIL: Readonly<Record<number, string>> = {

@@ -30,6 +30,7 @@ import { orderRoutes } from "./routes/orders.js"
 import { sellerRoutes } from "./routes/seller.js"
 import { onboardingRoutes } from "./routes/onboarding.js"
 import { fulfilmentEndpoints, mountFulfilmentWebhooks } from "./routes/fulfilment.js"
+import { healthRoutes } from "./routes/health.js"
 
 export interface HttpOptions {
   readonly port: number
@@ -43,6 +44,7 @@ export interface HttpOptions {
 }
 
 export const endpoints: ReadonlyArray<Endpoint> = [
+  ...healthRoutes,
   ...authRoutes,
   ...catalogueRoutes,
   ...cartRoutes,
@@ -101,6 +103,7 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
   const jsonLimit = bodyLimit(MAX_BODY_BYTES)
   app.use((req, res, next) => (fileRoutes.has(req.path) ? next() : jsonLimit(req, res, next)))
 
+  // the older liveness path, kept for whoever probes it (/healthz is the documented one)
   app.get("/health", (_req, res) => {
     res.json({ status: "ok" })
   })
