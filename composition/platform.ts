@@ -75,7 +75,9 @@ export const apiStoresLayer = Layer.mergeAll(
 )
 
 /** Notifier from the environment (WhatsApp when WHATSAPP_TOKEN is set); the dev inbox (reader) is always there for GET /dev/messages. */
-export const notificationsLayer = Layer.merge(notifierLayerFromEnv(DevInboxPostgresLive), DevInboxPostgresLive).pipe(
+// The dev inbox first: in a merge the later layer's services win, and the Notifier must be the one the environment chose
+// (DevInboxPostgresLive provides a Notifier too; merged last it silently replaced WhatsApp).
+export const notificationsLayer = Layer.merge(DevInboxPostgresLive, notifierLayerFromEnv(DevInboxPostgresLive)).pipe(
   Layer.provide(SentMessageStorePostgresLive)
 )
 
