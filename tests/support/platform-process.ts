@@ -25,17 +25,29 @@ export const freePort = (): Promise<number> =>
     })
   })
 
+export interface StartOptions {
+  /** command-line arguments after main.ts (`--role=worker`, `--workers`, `2`) */
+  readonly args?: ReadonlyArray<string>
+  /** the log message that says it started (default "http listening"; a worker alone says "worker running") */
+  readonly readyMessage?: string
+}
+
 /**
  * Starts the platform from `clone` with `env` on top of this process's (`undefined` unsets). A PORT
  * in `env` is used (a caller that must know the address first, e.g. for PUBLIC_BASE_URL); else a free one.
  * NATS_URL is not passed on unless `env` sets it (with a test stream: NATS_STREAM, NATS_SUBJECT_PREFIX),
  * so a test's platform never publishes into the server's real AMANA_EVENTS stream.
  */
-export const startPlatform = async (clone: string, env: Readonly<Record<string, string | undefined>>, readyWithinMs = 150_000): Promise<PlatformProcess> => {
+export const startPlatform = async (
+  clone: string,
+  env: Readonly<Record<string, string | undefined>>,
+  readyWithinMs = 150_000,
+  options: StartOptions = {}
+): Promise<PlatformProcess> => {
   const port = env["PORT"] !== undefined ? Number(env["PORT"]) : await freePort()
   const merged: Record<string, string> = {}
   for (const [k, v] of Object.entries({ ...process.env, NATS_URL: undefined, PORT: String(port), ...env })) if (v !== undefined) merged[k] = v
-  const child = spawn(process.execPath, ["--import", "tsx", join(clone, "composition", "main.ts")], {
+  const child = spawn(process.execPath, ["--import", "tsx", join(clone, "composition", "main.ts"), ...(options.args ?? [])], {
     cwd: clone,
     env: merged,
     stdio: ["ignore", "pipe", "pipe"]
@@ -55,7 +67,7 @@ export const startPlatform = async (clone: string, env: Readonly<Record<string, 
   await new Promise<void>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`the platform did not start within ${readyWithinMs} ms:\n${out}`)), readyWithinMs)
     const check = setInterval(() => {
-      if (out.includes('"msg":"http listening"')) {
+      if (out.includes(`"msg":"${options.readyMessage ?? "http listening"}"`)) {
         clearInterval(check)
         clearTimeout(timer)
         ok()
