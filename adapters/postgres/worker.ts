@@ -263,8 +263,10 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
     runner,
     stop: async () => {
       clearInterval(timer)
+      // taken before stopping: stopping releases the workers, which drops them from workerIds
+      const beating = [...workerIds]
       await runner.stop().catch((e: unknown) => log("warn", "worker stop", { error: String(e) }))
-      const ids = [...workerIds]
+      const ids = [...new Set([...beating, ...workerIds])]
       await sqlEffect((sql) => sql`delete from worker_heartbeats where worker_id = any(${ids}::text[])`).catch(() => undefined)
       await pgPool.end().catch(() => undefined)
     }
