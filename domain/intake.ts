@@ -496,22 +496,22 @@ const hasPhrase = (words: ReadonlyArray<string>, phrases: ReadonlyArray<Readonly
   phrases.some((p) => words.some((_, i) => p.every((w, k) => words[i + k] === w)))
 
 export const parseMessage = (text: string, ctx: IntakeContext, threshold = DEFAULT_THRESHOLD): ParsedMessage => {
+  const { phone, rest } = findPhone(text)
   const none = (intent: Intent, doubts: ReadonlyArray<string> = []): ParsedMessage => ({
     intent,
     lines: [],
     place: undefined,
-    phone: undefined,
+    phone,
     confidence: 0,
     confident: false,
     doubts
   })
   if (MEDIA_MARK.test(text) && tokens(text.replace(MEDIA_MARK, " ")).length === 0)
     return none("MEDIA", ["a voice note or picture: a person must listen or look"])
-  const { phone, rest } = findPhone(text)
   const words = tokens(rest)
-  if (words.length === 0) return { ...none("UNKNOWN", ["an empty message"]), phone }
+  if (words.length === 0) return none("UNKNOWN", ["an empty message"])
   if (hasPhrase(words, STOP)) return none("STOP")
-  if (hasPhrase(words, AGENT)) return { ...none("AGENT", ["asked for a person"]), phone }
+  if (hasPhrase(words, AGENT)) return none("AGENT", ["asked for a person"])
   if (words.length <= 3 && CONFIRM.has(words[0]!) && words.every((w) => CONFIRM.has(w) || FILLER.has(w) || GREETINGS.has(w) || w === "pay" || w === "lipa"))
     return none("CONFIRM")
   if (words.length <= 3 && DECLINE.has(words[0]!)) return none("DECLINE")
@@ -590,9 +590,9 @@ export const parseMessage = (text: string, ctx: IntakeContext, threshold = DEFAU
   if (where.doubt !== undefined) doubts.push(where.doubt)
 
   if (lines.length === 0) {
-    if (hasPhrase(words, PRICE_ASK)) return { ...none("PRICE_QUESTION", ["a price question"]), place: where.found, phone }
-    if (words.every((w) => GREETINGS.has(w) || FILLER.has(w))) return { ...none("GREETING"), phone }
-    return { ...none("UNKNOWN", ["no product recognised"]), place: where.found, phone }
+    if (hasPhrase(words, PRICE_ASK)) return { ...none("PRICE_QUESTION", ["a price question"]), place: where.found }
+    if (words.every((w) => GREETINGS.has(w) || FILLER.has(w))) return none("GREETING")
+    return { ...none("UNKNOWN", ["no product recognised"]), place: where.found }
   }
   const intent: Intent = hasPhrase(words, PRICE_ASK) && !counted && !words.some((w) => ORDER_VERBS.has(w)) ? "PRICE_QUESTION" : "ORDER"
   const confidence = round(Math.min(...lines.map((l) => l.confidence), where.found?.confidence ?? 0))
