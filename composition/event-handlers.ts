@@ -11,6 +11,8 @@ import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../applic
 import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/notify-order.js"
 import { notifyRiderOfJob } from "../application/notifications/notify-rider.js"
 import { notifyStaffAdded } from "../application/notifications/notify-staff.js"
+import { recoverAbandonedCarts } from "../application/cart-recovery/recover-carts.js"
+import { DEFAULT_REFERRAL_POINTS, rewardReferral } from "../application/referrals/referrals.js"
 import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
 import { pollPush, reconcileCallback, sweepUnrecordedPushes } from "../application/payments/reconcile.js"
 import { selectWeeklyPayoutBatch } from "../application/payouts/select-payout-batch.js"
@@ -111,6 +113,8 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   { name: "notify.seller", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("seller", e) },
   { name: "notify.rider", on: ["ORDER_DISPATCHED"], handle: notifyRiderOfJob },
   { name: "notify.staff", on: ["STORE_MEMBER_ADDED"], handle: notifyStaffAdded },
+  // a referred buyer's first completed order pays both sides (application/referrals): decided once per referral
+  { name: "referrals.reward", on: ["ORDER_COMPLETED"], handle: (e) => Effect.flatMap(id(e.payload, "orderId", OrderId), (o) => rewardReferral(o, referralPoints())) },
   { name: "webhooks.enqueue", on: WEBHOOK_SOURCE_EVENTS, handle: (e) => enqueueMerchantWebhook({ ...e, occurredAt: e.occurredAt.getTime() }) },
   {
     name: "fulfilment.sla-timers",
@@ -157,6 +161,8 @@ export const tasks = {
   payments__sweep_unrecorded_pushes: () => sweepUnrecordedPushes(),
   [WEBHOOK_TASK]: (payload: unknown) => Effect.flatMap(Effect.orDie(Schema.decodeUnknown(DeliveryPayload)(payload)), (p) => deliverWebhook(p.deliveryId)),
   fulfilment__check_sla: () => checkSlaBreaches(),
+  // abandoned carts: the 1 h, 24 h and 72 h WhatsApp templates (application/cart-recovery)
+  carts__recover_abandoned: () => recoverAbandonedCarts(),
   // B2C payouts and refunds with no Result in time are checked with Daraja's Transaction Status query.
   payouts__sweep_unanswered_b2c: () => sweepUnansweredB2C(b2cResultTimeoutMs())
 }
@@ -167,6 +173,12 @@ const b2cResultTimeoutMs = () => {
   return Number.isFinite(minutes) && minutes > 0 ? minutes * 60_000 : undefined
 }
 
+/** REFERRAL_POINTS (default 100): the loyalty points each side of a referral earns. */
+const referralPoints = () => {
+  const points = Number(process.env["REFERRAL_POINTS"] ?? "")
+  return Number.isSafeInteger(points) && points > 0 ? points : DEFAULT_REFERRAL_POINTS
+}
+
 /** UTC crontab. Friday 03:00 UTC is Friday 06:00 in Nairobi (UTC+3 all year). */
 export const crontab = [
   "* * * * * orders__expire_unpaid ?max=1",
@@ -174,5 +186,6 @@ export const crontab = [
   "0 3 * * 5 payouts__select_weekly_batch ?max=3",
   "* * * * * payments__sweep_unrecorded_pushes ?max=1",
   "* * * * * fulfilment__check_sla ?max=1",
-  "*/5 * * * * payouts__sweep_unanswered_b2c ?max=1"
+  "*/5 * * * * payouts__sweep_unanswered_b2c ?max=1",
+  "*/5 * * * * carts__recover_abandoned ?max=1"
 ].join("\n")

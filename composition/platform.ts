@@ -15,6 +15,8 @@ import { AffiliateStoreLive } from "../adapters/postgres/affiliate-store.js"
 import { AuthStoreLive } from "../adapters/postgres/auth-store.js"
 import { BuyerOrderStoreLive } from "../adapters/postgres/buyer-order-store.js"
 import { CartStoreLive } from "../adapters/postgres/cart-store.js"
+import { CartRecoveryStoreLive } from "../adapters/postgres/cart-recovery-store.js"
+import { ReferralStoreLive } from "../adapters/postgres/referral-store.js"
 import { CatalogueReaderLive } from "../adapters/postgres/catalogue-store.js"
 import { CheckoutStoreLive } from "../adapters/postgres/checkout-store.js"
 import { DatabaseFromPool } from "../adapters/postgres/database.js"
@@ -71,7 +73,9 @@ export const apiStoresLayer = Layer.mergeAll(
   UploadStoreLive,
   StepUpCodesLive,
   AffiliateStoreLive,
-  StorefrontReaderLive
+  StorefrontReaderLive,
+  CartRecoveryStoreLive,
+  ReferralStoreLive
 )
 
 /** Notifier from the environment (WhatsApp when WHATSAPP_TOKEN is set); the dev inbox (reader) is always there for GET /dev/messages. */

@@ -541,7 +541,7 @@ export const AdminStoreLive = Layer.effect(
       ).pipe(Effect.asVoid)
     }
 
-    function insertCodeVersion(id: string, version: number, rule: DiscountCodeRecord["rule"], by: string, at: number) {
+    function insertCodeVersion(id: string, version: number, rule: DiscountCodeRecord["rule"], by: string | null, at: number) {
       return q(
         db,
         (sql) => sql`

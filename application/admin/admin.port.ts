@@ -198,7 +198,8 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
     readonly insertDiscountCode: (d: {
       readonly id: DiscountCodeId
       readonly code: string
-      readonly by: AdminUserId
+      /** null: issued by the platform itself (an abandoned cart's one-use code, application/cart-recovery) */
+      readonly by: AdminUserId | null
       readonly at: number
       readonly rule: DiscountCodeRule
     }) => Effect.Effect<void, StoreUnavailable>

@@ -6,13 +6,13 @@
  */
 import { DiscountCodeId, PromotionId } from "../../domain/ids.js"
 import type { AdminUserId } from "../../domain/ids.js"
-import { Clock, Effect, Schema } from "effect"
-import type { Option } from "effect"
+import { Clock, Effect, Option, Schema } from "effect"
 import { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
 import { format, maxEntered, Money, withinEntered } from "../../domain/money.js"
 import type { Currency } from "../../domain/money.js"
 import { describeIssues, schemaIssues } from "../../domain/schema-issues.js"
 import { Ids } from "../ports/ids.js"
+import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { AdminIllegalChange, AdminInvalidInput } from "./admin.errors.js"
@@ -302,3 +302,32 @@ export const changeDiscountCodeStatus = (
   Effect.map(changeStatus(discountCodes, actor, cmd.discountCodeId, cmd.change, cmd.reason), ({ id, status }) => ({ discountCodeId: id, status })).pipe(
     Effect.withSpan("Admin.changeDiscountCodeStatus")
   )
+
+/**
+ * A discount code the platform issues by itself (no admin behind it): the same validation, table and
+ * event as an admin's code, so checkout applies it under the same rules (one code per order, after
+ * the one promotion; its own expiry and limits). Runs inside the caller's transaction. A rule that
+ * fails validation here is a bug in the caller, not bad input.
+ */
+export const issuePlatformDiscountCode = (cmd: { readonly code: string; readonly rule: DiscountCodeRule; readonly purpose: string }) =>
+  Effect.gen(function* () {
+    const code = cmd.code.trim().toUpperCase()
+    if (!CODE.test(code)) return yield* Effect.die(new Error(`issuePlatformDiscountCode: bad code ${code}`))
+    const rule = yield* Effect.orDie(validCodeRule(cmd.rule))
+    const store = yield* AdminStore
+    if (yield* store.liveCodeExists(code)) return Option.none<DiscountCodeId>()
+    const id = DiscountCodeId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("code")))
+    const at = yield* Clock.currentTimeMillis
+    yield* store.insertDiscountCode({ id, code, by: null, at, rule })
+    yield* Effect.flatMap(Outbox, (o) =>
+      o.append([
+        {
+          type: "DISCOUNT_CODE_CREATED",
+          aggregateType: "DISCOUNT_CODE",
+          aggregateId: id,
+          payload: { discountCodeId: id, code, version: 1, at, issuedBy: "PLATFORM", purpose: cmd.purpose }
+        }
+      ])
+    )
+    return Option.some(id)
+  }).pipe(Effect.withSpan("Incentives.issuePlatformDiscountCode"))

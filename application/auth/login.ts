@@ -10,6 +10,8 @@
  */
 import { Clock, Effect, Option } from "effect"
 import { UserId } from "../../domain/ids.js"
+import { recordSignupReferral } from "../referrals/referrals.js"
+import type { SignupReferral } from "../referrals/referrals.js"
 import { Ids } from "../ports/ids.js"
 import { RateLimiter } from "../ports/rate-limiter.js"
 import { Notifier } from "../ports/notifier.js"
@@ -47,9 +49,12 @@ export interface LoggedIn {
   readonly token: string
   readonly expiresAt: number
   readonly user: AuthUser
+  /** what became of the referral code given at sign-up, when one was */
+  readonly referral?: SignupReferral | undefined
 }
 
-export const logIn = (phone: string, code: string, clientAddress: string) =>
+/** `referralCode`: someone's code a new buyer signs up with (application/referrals); recorded in the login's transaction. */
+export const logIn = (phone: string, code: string, clientAddress: string, referralCode?: string) =>
   Effect.gen(function* () {
     const limits = yield* LoginLimits
     yield* enforce("login attempts from this address", Limits.codeAttemptsFromAddress(clientAddress, limits))
@@ -75,15 +80,16 @@ export const logIn = (phone: string, code: string, clientAddress: string) =>
         yield* store.consumeOtp(otp.id, now)
         const user = yield* store.findOrCreateUser(phone, newUserId)
         if (user.status !== "ACTIVE") return { ok: false as const, inactive: user.status, attemptsLeft: 0 }
+        const referral = referralCode === undefined ? undefined : yield* recordSignupReferral(user, user.id === newUserId, referralCode)
         const session = yield* store.createSession(user.id, now, now + SESSION_TTL_MS)
-        return { ok: true as const, user, token: session.token }
+        return { ok: true as const, user, token: session.token, referral }
       })
     )
     if (!outcome.ok) {
       if ("inactive" in outcome) return yield* new AccountNotActive({ status: outcome.inactive })
       return yield* new InvalidLoginCode({ attemptsLeft: outcome.attemptsLeft })
     }
-    return { token: outcome.token, expiresAt: now + SESSION_TTL_MS, user: outcome.user } satisfies LoggedIn
+    return { token: outcome.token, expiresAt: now + SESSION_TTL_MS, user: outcome.user, referral: outcome.referral } satisfies LoggedIn
   }).pipe(Effect.withSpan("Auth.logIn"))
 
 /** Ends the session the request came with: its token stops working at once. */

@@ -4,7 +4,7 @@ import type { Effect } from "effect"
 import type { CheckoutId, OrderId, UserId } from "../../domain/ids.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
-export type LoyaltyReason = "EARNED" | "REDEEMED" | "REDEMPTION_REVERSED" | "EARNING_REVERSED" | "ADJUSTED"
+export type LoyaltyReason = "EARNED" | "REDEEMED" | "REDEMPTION_REVERSED" | "EARNING_REVERSED" | "ADJUSTED" | "REFERRAL"
 
 export interface LoyaltyEntry {
   readonly id: string

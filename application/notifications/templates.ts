@@ -76,6 +76,20 @@ export const templates: { readonly [T in MessageTemplate]: TemplateDefinition } 
     params: ["store name", "role"],
     body: "Your role in {{1}} on Amana is now {{2}}. Log in to Amana with this phone number to manage the store's products, stock and orders."
   },
+  // Abandoned carts (application/cart-recovery): templates, since the buyer's last message may be older
+  // than WhatsApp's 24-hour window; category MARKETING, and every one says how to stop them.
+  cart_reminder: {
+    params: ["what is in the cart"],
+    body: "You left {{1}} in your Amana cart. Open Amana to check out when you are ready. Reply STOP to get no more reminders."
+  },
+  cart_discount_code: {
+    params: ["what is in the cart", "discount", "code", "valid until"],
+    body: "Still thinking about {{1}} in your Amana cart? Use code {{3}} at checkout for {{2}} off. It works once and until {{4}}. Reply STOP to get no more reminders."
+  },
+  cart_last_call: {
+    params: ["what is in the cart"],
+    body: "Last call: {{1}} is still in your Amana cart, and this is our last reminder about it. Reply STOP to get no more reminders."
+  },
   payment_failed: {
     params: ["order number", "reason"],
     body: "Payment for order {{1}} did not go through ({{2}}). You can try again within 12 hours of checkout."

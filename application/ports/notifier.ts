@@ -20,6 +20,9 @@ export type MessageTemplate =
   | "payment_failed"
   | "rider_job"
   | "store_staff_added"
+  | "cart_reminder"
+  | "cart_discount_code"
+  | "cart_last_call"
 
 export interface OutboundMessage {
   /** 2547XXXXXXXX. */

@@ -3,6 +3,7 @@ import { Effect, Redacted, Schema } from "effect"
 import { logIn, logOut, logOutEverywhere, requestLoginCode } from "../../../application/auth/login.js"
 import { adoptGuestAttribution } from "../../../application/affiliates/affiliates.js"
 import { mergeGuestCart } from "../../../application/cart/cart.js"
+import { myReferralCode } from "../../../application/referrals/referrals.js"
 import { verifyCartToken } from "../cart-token.js"
 import { endpoint, header, me } from "../endpoint.js"
 import { Instant, Phone } from "../wire.js"
@@ -34,19 +35,30 @@ export const authRoutes = [
     tag: "Auth",
     summary: "Exchange the code for a bearer token",
     description:
-      "At most 5 tries per code, and 5 wrong codes per phone per 15 minutes whatever code they were aimed at: a locked phone gets 429 with Retry-After. Attempts per client address and across the platform are limited too. Users are created as BUYER on first login. A guest cart (X-Cart-Token header or cartToken) is merged into the buyer's cart.",
+      "At most 5 tries per code, and 5 wrong codes per phone per 15 minutes whatever code they were aimed at: a locked phone gets 429 with Retry-After. Attempts per client address and across the platform are limited too. Users are created as BUYER on first login. A guest cart (X-Cart-Token header or cartToken) is merged into the buyer's cart. A referralCode never fails the login: `referral` says what became of it (APPLIED only for a buyer created by this login, with someone else's code).",
     auth: "none",
     body: Schema.Struct({
       phone: Phone,
       code: Schema.String.pipe(Schema.pattern(/^\d{6}$/, { message: () => "the code is 6 digits" })),
-      cartToken: Schema.optional(Schema.String.pipe(Schema.maxLength(200)))
+      cartToken: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+      referralCode: Schema.optional(
+        Schema.String.pipe(
+          Schema.pattern(/^\s*[A-Za-z0-9]{4,16}\s*$/, { message: () => "a referral code is 4 to 16 letters and digits" })
+        ).annotations({ description: "someone's referral code (GET /api/v1/me), given when signing up: a new buyer's first completed order earns both sides loyalty points" })
+      )
     }),
     headers: [{ name: "X-Cart-Token", required: false, description: "a guest cart to merge into the buyer's cart" }],
-    response: Schema.Struct({ token: Schema.String, tokenType: Schema.Literal("Bearer"), expiresAt: Instant, user: User }),
+    response: Schema.Struct({
+      token: Schema.String,
+      tokenType: Schema.Literal("Bearer"),
+      expiresAt: Instant,
+      user: User,
+      referral: Schema.optional(Schema.Literal("APPLIED", "UNKNOWN_CODE", "SELF_REFERRAL", "NOT_A_NEW_BUYER"))
+    }),
     errors: [400, 401, 403, 429, 503],
     handler: ({ body, ctx }) =>
       Effect.gen(function* () {
-        const session = yield* logIn(body.phone, body.code, ctx.clientAddress)
+        const session = yield* logIn(body.phone, body.code, ctx.clientAddress, body.referralCode)
         const signed = body.cartToken ?? header(ctx, "x-cart-token")
         const guest = signed === undefined ? undefined : verifyCartToken(Redacted.value(ctx.config.cartTokenSecret), signed)
         if (guest !== undefined) {
@@ -58,7 +70,8 @@ export const authRoutes = [
           token: session.token,
           tokenType: "Bearer" as const,
           expiresAt: session.expiresAt,
-          user: { id: session.user.id, phone: session.user.phone, roles: session.user.roles }
+          user: { id: session.user.id, phone: session.user.phone, roles: session.user.roles },
+          ...(session.referral !== undefined && { referral: session.referral })
         }
       })
   }),
@@ -88,14 +101,17 @@ export const authRoutes = [
     method: "get",
     path: "/api/v1/me",
     tag: "Auth",
-    summary: "Who the bearer token belongs to",
+    summary: "Who the bearer token belongs to, and their referral code",
     auth: "required",
-    response: User,
-    errors: [401, 429],
+    response: Schema.Struct({
+      ...User.fields,
+      referralCode: Schema.String.annotations({ description: "the code to share: a new buyer who signs up with it (POST /api/v1/auth/token referralCode) earns both sides loyalty points on their first completed order" })
+    }).annotations({ identifier: "Me" }),
+    errors: [401, 429, 503],
     handler: ({ ctx }) =>
-      Effect.sync(() => {
+      Effect.map(myReferralCode(me(ctx).user.id), (referralCode) => {
         const { user } = me(ctx)
-        return { id: user.id, phone: user.phone, roles: user.roles }
+        return { id: user.id, phone: user.phone, roles: user.roles, referralCode }
       })
   })
 ]

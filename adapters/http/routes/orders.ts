@@ -2,6 +2,7 @@
 import { Effect, Schema } from "effect"
 import { confirmReceipt, listMyOrders, myOrder, openDispute } from "../../../application/buyer-orders/buyer-orders.js"
 import { viewLoyalty } from "../../../application/loyalty/view-loyalty.js"
+import { myReferralCode } from "../../../application/referrals/referrals.js"
 import { endpoint, me } from "../endpoint.js"
 import { OrderIdParam, Instant, Money, Paging, State } from "../wire.js"
 
@@ -24,7 +25,9 @@ export const OrderDetail = Schema.Struct({
 const LoyaltyEntry = Schema.Struct({
   id: Schema.String,
   points: Schema.Int.annotations({ description: "positive: earned or given back; negative: redeemed or reversed" }),
-  reason: Schema.Literal("EARNED", "REDEEMED", "REDEMPTION_REVERSED", "EARNING_REVERSED", "ADJUSTED"),
+  reason: Schema.Literal("EARNED", "REDEEMED", "REDEMPTION_REVERSED", "EARNING_REVERSED", "ADJUSTED", "REFERRAL").annotations({
+    description: "REFERRAL: points for a referral, to both sides, when the referred buyer's first order completes"
+  }),
   orderId: Schema.optional(Schema.String),
   checkoutId: Schema.optional(Schema.String),
   note: Schema.optional(Schema.String),
@@ -39,6 +42,7 @@ const Loyalty = Schema.Struct({
   earnPer: Money.annotations({ description: "one point is earned per this much merchandise paid, when the order completes" }),
   redemptionCapBps: Schema.Int.annotations({ description: "points pay at most this share (basis points) of what remains after promotion and code" }),
   total: Schema.Int.annotations({ description: "entries in the whole history" }),
+  referralCode: Schema.String.annotations({ description: "the buyer's code to share (as on GET /api/v1/me)" }),
   items: Schema.Array(LoyaltyEntry)
 }).annotations({ identifier: "Loyalty" })
 
@@ -57,7 +61,8 @@ export const orderRoutes = [
     query: Paging,
     response: Loyalty,
     errors: [400, 401],
-    handler: ({ query, ctx }) => viewLoyalty(me(ctx).user.id, query)
+    handler: ({ query, ctx }) =>
+      Effect.map(Effect.all([viewLoyalty(me(ctx).user.id, query), myReferralCode(me(ctx).user.id)]), ([loyalty, referralCode]) => ({ ...loyalty, referralCode }))
   }),
   endpoint({
     method: "get",
