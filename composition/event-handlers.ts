@@ -114,7 +114,11 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   { name: "notify.rider", on: ["ORDER_DISPATCHED"], handle: notifyRiderOfJob },
   { name: "notify.staff", on: ["STORE_MEMBER_ADDED"], handle: notifyStaffAdded },
   // a referred buyer's first completed order pays both sides (application/referrals): decided once per referral
-  { name: "referrals.reward", on: ["ORDER_COMPLETED"], handle: (e) => Effect.flatMap(id(e.payload, "orderId", OrderId), (o) => rewardReferral(o, referralPoints())) },
+  {
+    name: "referrals.reward",
+    on: ["ORDER_COMPLETED"],
+    handle: (e) => Effect.flatMap(id(e.payload, "orderId", OrderId), (o) => rewardReferral(o, referralPoints()))
+  },
   { name: "webhooks.enqueue", on: WEBHOOK_SOURCE_EVENTS, handle: (e) => enqueueMerchantWebhook({ ...e, occurredAt: e.occurredAt.getTime() }) },
   {
     name: "fulfilment.sla-timers",

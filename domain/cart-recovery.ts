@@ -44,11 +44,9 @@ export interface RecoveryState {
 }
 
 export type RecoveryDecision =
-  | { readonly _tag: "Finished" }
-  | { readonly _tag: "Wait"; readonly until: number }
-  | { readonly _tag: "Send"; readonly step: RecoveryStep }
+  { readonly _tag: "Finished" } | { readonly _tag: "Wait"; readonly until: number } | { readonly _tag: "Send"; readonly step: RecoveryStep }
 
-const localHour = (t: number, p: RecoveryPolicy) => Math.floor((((t + p.utcOffsetMs) % DAY) + DAY) % DAY / HOUR)
+const localHour = (t: number, p: RecoveryPolicy) => Math.floor(((((t + p.utcOffsetMs) % DAY) + DAY) % DAY) / HOUR)
 
 export const isQuiet = (t: number, p: RecoveryPolicy = defaultRecoveryPolicy): boolean => {
   const h = localHour(t, p)
@@ -59,7 +57,7 @@ export const isQuiet = (t: number, p: RecoveryPolicy = defaultRecoveryPolicy): b
 export const outsideQuietHours = (t: number, p: RecoveryPolicy = defaultRecoveryPolicy): number => {
   if (!isQuiet(t, p)) return t
   const local = t + p.utcOffsetMs
-  const dayStart = local - ((local % DAY) + DAY) % DAY
+  const dayStart = local - (((local % DAY) + DAY) % DAY)
   const end = dayStart + p.quietUntilHour * HOUR
   return (end > local ? end : end + DAY) - p.utcOffsetMs
 }

@@ -99,10 +99,9 @@ export const CartRecoveryStoreLive = Layer.effect(
         (rows) => rows.length > 0
       ),
     recordOptOut: (phone, wamid, at) =>
-      q(
-        db,
-        (sql) => sql`insert into whatsapp_opt_outs (phone, wamid, at) values (${phone}, ${wamid}, ${new Date(at)}) on conflict (phone) do nothing`
-      ).pipe(Effect.asVoid),
+      q(db, (sql) => sql`insert into whatsapp_opt_outs (phone, wamid, at) values (${phone}, ${wamid}, ${new Date(at)}) on conflict (phone) do nothing`).pipe(
+        Effect.asVoid
+      ),
     inboundTexts: (phone, limit) =>
       Effect.map(
         q(

@@ -30,12 +30,17 @@ export const recordSignupReferral = (user: { readonly id: UserId; readonly phone
     if (owner.value === user.id) return "SELF_REFERRAL"
     if (!isNew) return "NOT_A_NEW_BUYER"
     const at = yield* Clock.currentTimeMillis
-    const recorded = yield* store.record({ referredUserId: user.id, referredPhone: user.phone, referrerUserId: owner.value, code: normaliseReferralCode(code), at })
+    const recorded = yield* store.record({
+      referredUserId: user.id,
+      referredPhone: user.phone,
+      referrerUserId: owner.value,
+      code: normaliseReferralCode(code),
+      at
+    })
     return recorded ? "APPLIED" : "NOT_A_NEW_BUYER"
   })
 
-export const myReferralCode = (userId: UserId) =>
-  Effect.flatMap(UnitOfWork, (uow) => uow.snapshot(Effect.flatMap(ReferralStore, (s) => s.codeOf(userId))))
+export const myReferralCode = (userId: UserId) => Effect.flatMap(UnitOfWork, (uow) => uow.snapshot(Effect.flatMap(ReferralStore, (s) => s.codeOf(userId))))
 
 /** The ORDER_COMPLETED handler (in the outbox handler's transaction): decides the buyer's referral, once. */
 export const rewardReferral = (orderId: OrderId, points: number = DEFAULT_REFERRAL_POINTS) =>
@@ -48,8 +53,7 @@ export const rewardReferral = (orderId: OrderId, points: number = DEFAULT_REFERR
     if (Option.isNone(referral)) return "NOT_REFERRED" as const
     if (referral.value.outcome !== null) return "ALREADY_DECIDED" as const
     const referrer = referral.value.referrerUserId
-    const outcome: ReferralOutcome =
-      referrer === buyerId ? "REFUSED_SELF" : (yield* store.isStoreMember(storeId, referrer)) ? "REFUSED_STAFF" : "REWARDED"
+    const outcome: ReferralOutcome = referrer === buyerId ? "REFUSED_SELF" : (yield* store.isStoreMember(storeId, referrer)) ? "REFUSED_STAFF" : "REWARDED"
     const at = yield* Clock.currentTimeMillis
     const paid = outcome === "REWARDED" ? points : 0
     if (!(yield* store.decide(buyerId, { outcome, orderId, points: paid, at }))) return "ALREADY_DECIDED" as const

@@ -53,7 +53,10 @@ const TABLES = [
   "audit_log",
   "affiliate_applications",
   "affiliate_clicks",
-  "affiliate_attributions"
+  "affiliate_attributions",
+  "referrals",
+  "cart_recovery",
+  "whatsapp_opt_outs"
 ]
 const fingerprint = async () => {
   const counts = await db.sql.unsafe(`select ${TABLES.map((t) => `(select count(*) from ${t})::int as ${t}`).join(", ")},
@@ -88,7 +91,7 @@ afterAll(async () => {
 /** A valid-looking body per endpoint, for mutation. */
 const examples = (): Record<string, unknown> => ({
   "post /api/v1/auth/otp": { phone: "0712345678" },
-  "post /api/v1/auth/token": { phone: "0712345678", code: "123456" },
+  "post /api/v1/auth/token": { phone: "0712345678", code: "123456", referralCode: "RABC12345" },
   "post /api/v1/cart/items": { variantId: shop.dress.variantId, quantity: 1 },
   "patch /api/v1/cart/items/:id": { quantity: 2 },
   "post /api/v1/checkouts": {

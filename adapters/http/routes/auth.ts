@@ -42,9 +42,9 @@ export const authRoutes = [
       code: Schema.String.pipe(Schema.pattern(/^\d{6}$/, { message: () => "the code is 6 digits" })),
       cartToken: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
       referralCode: Schema.optional(
-        Schema.String.pipe(
-          Schema.pattern(/^\s*[A-Za-z0-9]{4,16}\s*$/, { message: () => "a referral code is 4 to 16 letters and digits" })
-        ).annotations({ description: "someone's referral code (GET /api/v1/me), given when signing up: a new buyer's first completed order earns both sides loyalty points" })
+        Schema.String.pipe(Schema.pattern(/^\s*[A-Za-z0-9]{4,16}\s*$/, { message: () => "a referral code is 4 to 16 letters and digits" })).annotations({
+          description: "someone's referral code (GET /api/v1/me), given when signing up: a new buyer's first completed order earns both sides loyalty points"
+        })
       )
     }),
     headers: [{ name: "X-Cart-Token", required: false, description: "a guest cart to merge into the buyer's cart" }],
@@ -105,7 +105,10 @@ export const authRoutes = [
     auth: "required",
     response: Schema.Struct({
       ...User.fields,
-      referralCode: Schema.String.annotations({ description: "the code to share: a new buyer who signs up with it (POST /api/v1/auth/token referralCode) earns both sides loyalty points on their first completed order" })
+      referralCode: Schema.String.annotations({
+        description:
+          "the code to share: a new buyer who signs up with it (POST /api/v1/auth/token referralCode) earns both sides loyalty points on their first completed order"
+      })
     }).annotations({ identifier: "Me" }),
     errors: [401, 429, 503],
     handler: ({ ctx }) =>

@@ -62,7 +62,10 @@ export const orderRoutes = [
     response: Loyalty,
     errors: [400, 401],
     handler: ({ query, ctx }) =>
-      Effect.map(Effect.all([viewLoyalty(me(ctx).user.id, query), myReferralCode(me(ctx).user.id)]), ([loyalty, referralCode]) => ({ ...loyalty, referralCode }))
+      Effect.map(Effect.all([viewLoyalty(me(ctx).user.id, query), myReferralCode(me(ctx).user.id)]), ([loyalty, referralCode]) => ({
+        ...loyalty,
+        referralCode
+      }))
   }),
   endpoint({
     method: "get",
