@@ -317,3 +317,18 @@ describe("referrals", () => {
     expect(await referralRows(referred.userId)).toEqual([])
   }, 60_000)
 })
+
+describe("the OpenAPI document", () => {
+  it("describes referralCode on the token exchange, the referral outcome, the code on /me and /me/loyalty, and REFERRAL entries", async () => {
+    const doc = (await call(api, "GET", "/api/openapi.json")).body
+    const schemas = doc.components.schemas
+    const resolve = (s: { $ref?: string }) => (s.$ref === undefined ? s : schemas[s.$ref.split("/").pop()!])
+    const ok = (path: string, method: string) => resolve(doc.paths[path][method].responses["200"].content["application/json"].schema)
+    const token = doc.paths["/api/v1/auth/token"].post
+    expect(Object.keys(resolve(token.requestBody.content["application/json"].schema).properties)).toContain("referralCode")
+    expect(ok("/api/v1/auth/token", "post").properties.referral.enum).toEqual(["APPLIED", "UNKNOWN_CODE", "SELF_REFERRAL", "NOT_A_NEW_BUYER"])
+    expect(ok("/api/v1/me", "get").required).toContain("referralCode")
+    expect(ok("/api/v1/me/loyalty", "get").required).toContain("referralCode")
+    expect(JSON.stringify(schemas.LoyaltyEntry)).toContain('"REFERRAL"')
+  })
+})
