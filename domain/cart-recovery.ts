@@ -5,7 +5,7 @@
  * the sequence: a message once sent is never sent again). Nothing goes out in Nairobi's quiet
  * hours (21:00 to 08:00, UTC+3 all year): a message due then waits for 08:00. After a message the
  * next one waits at least `minGapMs`, so a worker that was down never sends a burst, and a cart
- * already stale when its first message would go (touched more than `startWithinMs` ago) is left alone.
+ * whose first message could only go more than `startWithinMs` after its last touch is left alone.
  * Pure: the caller brings the clock.
  */
 
@@ -71,10 +71,11 @@ const dueAt = (s: RecoveryState, p: RecoveryPolicy): number => {
 
 export const nextRecoveryStep = (s: RecoveryState, now: number, p: RecoveryPolicy = defaultRecoveryPolicy): RecoveryDecision => {
   if (s.sent >= 3) return { _tag: "Finished" }
-  if (s.sent === 0 && now - s.touchedAt > p.startWithinMs) return { _tag: "Finished" }
-  const at = outsideQuietHours(dueAt(s, p), p)
-  if (now < at) return { _tag: "Wait", until: at }
-  if (isQuiet(now, p)) return { _tag: "Wait", until: outsideQuietHours(now, p) }
+  const due = outsideQuietHours(dueAt(s, p), p)
+  // when it can go: its due time, or now if that has passed (later still if now is quiet)
+  const sendAt = now < due ? due : outsideQuietHours(now, p)
+  if (s.sent === 0 && sendAt - s.touchedAt > p.startWithinMs) return { _tag: "Finished" }
+  if (sendAt > now) return { _tag: "Wait", until: sendAt }
   // 1, 2 or 3: sent is 0, 1 or 2 here
   return { _tag: "Send", step: s.sent === 0 ? 1 : s.sent === 1 ? 2 : 3 }
 }

@@ -36,6 +36,12 @@ describe("cart recovery schedule: worked examples", () => {
     expect(nextRecoveryStep(fresh, T0 + 25 * H)).toEqual({ _tag: "Finished" })
   })
 
+  it("found by the no-stall property: touched 03:00 Nairobi, first looked at 21:00 the same day: the reminder could only go after 24 h, so never (not a wait that ends stale)", () => {
+    const early = Date.UTC(2026, 11, 1, 0, 0) // 03:00 EAT
+    expect(nextRecoveryStep({ touchedAt: early, sent: 0, lastSentAt: null }, early + 18 * H)).toEqual({ _tag: "Finished" })
+    expect(nextRecoveryStep({ touchedAt: early, sent: 0, lastSentAt: null }, early + 17 * H)).toEqual({ _tag: "Send", step: 1 })
+  })
+
   it("a worker back after days sends one message, and the next only after the minimum gap", () => {
     const one = { touchedAt: T0, sent: 1, lastSentAt: T0 + H }
     expect(nextRecoveryStep(one, T0 + 80 * H)).toEqual({ _tag: "Send", step: 2 })
