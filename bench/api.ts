@@ -13,7 +13,8 @@ import { makePlatformRuntime } from "../composition/platform.js"
 import { hashToken } from "../adapters/postgres/auth-store.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { insertUser } from "../adapters/postgres/seed.js"
-import { ensurePgbench, pgbenchTps, scratchDatabase, seedBenchWorld, summarise } from "./support.js"
+import postgres from "postgres"
+import { cpuLine, cpuMeter, databaseName, ensurePgbench, pgbenchTps, scratchDatabase, seedBenchWorld, summarise } from "./support.js"
 
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
 const CHECKOUTS = Number(process.env["BENCH_CHECKOUTS"] ?? 3_000)
@@ -57,7 +58,11 @@ try {
   console.log = () => undefined // the per-request log lines would dominate the measurement's output
   // Warm-up: JIT, prepared statements, keep-alive connections.
   await load(CHECKOUTS, 300)
+  const admin = postgres(scratch.serverUrl, { max: 1, onnotice: () => undefined })
+  const cpu = await cpuMeter(admin, databaseName(scratch.url))
   const { latencies, wallMs: wall } = await load(0, CHECKOUTS)
+  const used = await cpu.stop()
+  await admin.end({ timeout: 5 })
   console.log = silence
   server.closeAllConnections()
   await new Promise<void>((done) => server.close(() => done()))
@@ -69,6 +74,7 @@ try {
   console.log(`  latency p50       ${c.p50.toFixed(1)} ms`)
   console.log(`  latency p99       ${c.p99.toFixed(1)} ms   (target < 100 ms: ${c.p99 < 100 ? "met" : "NOT met"})`)
   console.log(`  latency max       ${c.max.toFixed(1)} ms`)
+  console.log(cpuLine(used, c.count))
   console.log(`  pgbench TPC-B tps ${tps.toFixed(1)}   (same server, ${CLIENTS} clients, ${PGBENCH_SECONDS}s)`)
   console.log(`  ratio             ${(ratio * 100).toFixed(1)}% of pgbench   (target >= 10%: ${ratio >= 0.1 ? "met" : "NOT met"})`)
 } finally {

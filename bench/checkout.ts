@@ -9,7 +9,8 @@ import { placeCheckout } from "../application/checkout/place-checkout.js"
 import { persistenceLayer } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { insertUser } from "../adapters/postgres/seed.js"
-import { ensurePgbench, pgbenchTps, scratchDatabase, seedBenchWorld, summarise } from "./support.js"
+import postgres from "postgres"
+import { cpuLine, cpuMeter, databaseName, ensurePgbench, pgbenchTps, scratchDatabase, seedBenchWorld, summarise } from "./support.js"
 
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
 const CHECKOUTS = Number(process.env["BENCH_CHECKOUTS"] ?? 3_000)
@@ -48,6 +49,8 @@ try {
     )
   )
 
+  const admin = postgres(scratch.serverUrl, { max: 1, onnotice: () => undefined })
+  const cpu = await cpuMeter(admin, databaseName(scratch.url))
   const latencies: Array<number> = []
   const started = performance.now()
   await runtime.runPromise(
@@ -62,6 +65,8 @@ try {
     )
   )
   const wall = performance.now() - started
+  const used = await cpu.stop()
+  await admin.end({ timeout: 5 })
   await runtime.dispose()
   const c = summarise(latencies, wall)
   const tps = await pgbenchTps(scratch.serverUrl, CLIENTS, PGBENCH_SECONDS)
@@ -71,6 +76,7 @@ try {
   console.log(`  latency p50       ${c.p50.toFixed(1)} ms`)
   console.log(`  latency p99       ${c.p99.toFixed(1)} ms   (target < 50 ms: ${c.p99 < 50 ? "met" : "NOT met"})`)
   console.log(`  latency max       ${c.max.toFixed(1)} ms`)
+  console.log(cpuLine(used, c.count))
   console.log(`  pgbench TPC-B tps ${tps.toFixed(1)}   (same server, ${CLIENTS} clients, ${PGBENCH_SECONDS}s)`)
   console.log(`  ratio             ${(ratio * 100).toFixed(1)}% of pgbench   (target >= 15%: ${ratio >= 0.15 ? "met" : "NOT met"})`)
 } finally {

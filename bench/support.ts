@@ -1,5 +1,6 @@
 /** Shared bench plumbing: a scratch database, latency statistics, and pgbench on the same server. */
 import { execFile } from "node:child_process"
+import { readFile } from "node:fs/promises"
 import { promisify } from "node:util"
 import postgres from "postgres"
 import { resolveDatabase } from "../adapters/postgres/embedded.js"
@@ -101,3 +102,43 @@ export const seedBenchWorld = async (pool: Sql, products: number) => {
     effect: { _tag: "PERCENT_OFF", bps: 500 }
   })
 }
+
+/** utime + stime of a process, in ms (/proc/<pid>/stat fields 14 and 15, in clock ticks); undefined once it is gone. */
+const CLOCK_TICK_MS = 10 // getconf CLK_TCK = 100 on Linux
+export const processCpuMs = async (pid: number): Promise<number | undefined> => {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8")
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * CPU time used by this (Node) process and by the PostgreSQL backends serving one database, between
+ * `start` and `stop`, from the OS counters. Backends are found by pg_stat_activity at both ends; one
+ * that came and went in between is missed (the benches' pools keep theirs open).
+ */
+export const cpuMeter = async (admin: Sql, database: string) => {
+  const backends = async () =>
+    (await admin<Array<{ pid: number }>>`select pid from pg_stat_activity where datname = ${database} and pid <> pg_backend_pid()`).map((r) => r.pid)
+  const sample = async (pids: ReadonlyArray<number>) => new Map(await Promise.all(pids.map(async (p) => [p, (await processCpuMs(p)) ?? 0] as const)))
+  const nodeStart = process.cpuUsage()
+  const pgStart = await sample(await backends())
+  return {
+    stop: async () => {
+      const node = process.cpuUsage(nodeStart)
+      const pgEnd = await sample(await backends())
+      let postgresMs = 0
+      for (const [pid, ms] of pgEnd) postgresMs += ms - (pgStart.get(pid) ?? 0)
+      return { nodeMs: (node.user + node.system) / 1000, postgresMs, backends: pgEnd.size }
+    }
+  }
+}
+
+export const cpuLine = (cpu: { nodeMs: number; postgresMs: number; backends: number }, units: number, what = "checkout") =>
+  `  CPU per ${what}${" ".repeat(Math.max(1, 10 - what.length))}node ${(cpu.nodeMs / units).toFixed(2)} ms + postgres ${(cpu.postgresMs / units).toFixed(2)} ms = ${((cpu.nodeMs + cpu.postgresMs) / units).toFixed(2)} ms   (/proc counters: this process, ${cpu.backends} backends)`
+
+export const databaseName = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1))

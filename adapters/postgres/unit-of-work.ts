@@ -35,6 +35,8 @@ export const UnitOfWorkLive = Layer.effect(
 /** The job the outbox events of one append become, in the same transaction (see adapters/postgres/worker.ts). */
 export const OUTBOX_TASK = "outbox__dispatch"
 export const OUTBOX_MAX_ATTEMPTS = 8
+/** graphile-worker's priority for an urgent append (the default is 0; lower runs first). */
+export const URGENT_PRIORITY = -10
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -55,7 +57,7 @@ export const causeOfEvents = Effect.gen(function* () {
 export const OutboxLive = Layer.effect(
   Outbox,
   Effect.map(Database, (db) => ({
-    append: (events) =>
+    append: (events, options) =>
       events.length === 0
         ? Effect.void
         : Effect.flatMap(causeOfEvents, (cause) =>
@@ -68,8 +70,11 @@ export const OutboxLive = Layer.effect(
                 as x(event_type text, aggregate_type text, aggregate_id text, payload jsonb)
               returning id
             )
-            -- one job for the events of one append (a job per event would multiply graphile-worker's work)
-            select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventIds', json_agg(id)), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int) from ins`
+            -- one job for the events of one append (a job per event would multiply graphile-worker's work);
+            -- graphile-worker runs lower priority numbers first
+            select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventIds', json_agg(id)), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int,
+                     priority => ${options?.urgent === true ? URGENT_PRIORITY : 0}::int,
+                     run_at => now() + make_interval(secs => ${(options?.delayMs ?? 0) / 1000}::float8)) from ins`
             )
           ).pipe(Effect.asVoid)
   }))

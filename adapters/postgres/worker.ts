@@ -57,37 +57,69 @@ const inEventContext = <A, E, R>(event: StoredEvent, handler: string, effect: Ef
 
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : typeof e === "object" ? JSON.stringify(e) : String(e))
 
-/** Run every subscribed handler once for the event; returns the handlers that failed. */
-export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, eventId: string, attempt: number, maxAttempts: number) =>
+type OutboxRow = {
+  id: string
+  event_type: string
+  aggregate_type: string
+  aggregate_id: string
+  payload: Record<string, unknown>
+  occurred_at: Date
+  request_id: string | null
+  trace_parent: string | null
+}
+
+const storedEvent = (row: OutboxRow): StoredEvent => ({
+  id: row.id,
+  type: row.event_type,
+  aggregateType: row.aggregate_type,
+  aggregateId: row.aggregate_id,
+  payload: row.payload,
+  occurredAt: row.occurred_at,
+  requestId: row.request_id ?? undefined,
+  traceParent: row.trace_parent ?? undefined
+})
+
+/**
+ * The events of one job (one append), read in one statement, each dispatched in turn (in the
+ * given order); those that succeeded are marked published in one statement at the end. Returns
+ * each failure (an event whose handlers failed), after every event had its turn.
+ */
+export const dispatchEvents = <R>(handlers: ReadonlyArray<EventHandler<R>>, eventIds: ReadonlyArray<string>, attempt: number, maxAttempts: number) =>
   Effect.gen(function* () {
     const db = yield* Database
     const rows = yield* db.query(
-      (sql) => sql<
-        Array<{
-          id: string
-          event_type: string
-          aggregate_type: string
-          aggregate_id: string
-          payload: Record<string, unknown>
-          occurred_at: Date
-          request_id: string | null
-          trace_parent: string | null
-        }>
-      >`
-      select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent from outbox where id = ${eventId}`
+      (sql) => sql<Array<OutboxRow>>`
+      select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent from outbox where id = any(${[...eventIds]}::text[])`
     )
-    const row = rows[0]
-    if (!row) return yield* Effect.logWarning("outbox event not found", eventId)
-    const event: StoredEvent = {
-      id: row.id,
-      type: row.event_type,
-      aggregateType: row.aggregate_type,
-      aggregateId: row.aggregate_id,
-      payload: row.payload,
-      occurredAt: row.occurred_at,
-      requestId: row.request_id ?? undefined,
-      traceParent: row.trace_parent ?? undefined
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    const published: Array<string> = []
+    const failures: Array<unknown> = []
+    for (const eventId of eventIds) {
+      const row = byId.get(eventId)
+      if (!row) {
+        yield* Effect.logWarning("outbox event not found", eventId)
+        continue
+      }
+      const outcome = yield* Effect.either(dispatchStored(handlers, storedEvent(row), attempt, maxAttempts))
+      if (outcome._tag === "Left") failures.push(outcome.left)
+      else if (outcome.right === "HANDLED") published.push(eventId)
     }
+    if (published.length > 0)
+      yield* db.query((sql) => sql`update outbox set published_at = now(), attempts = ${attempt} where id = any(${published}::text[]) and published_at is null`)
+    return failures
+  })
+
+/** Run every subscribed handler once for the event (see dispatchEvents); fails when a handler failed. */
+export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, eventId: string, attempt: number, maxAttempts: number) =>
+  Effect.flatMap(dispatchEvents(handlers, [eventId], attempt, maxAttempts), (failures) => (failures.length > 0 ? Effect.fail(failures[0]) : Effect.void))
+
+/**
+ * Every subscribed handler once for a stored event; fails (after recording the attempt) when one
+ * failed and attempts remain. HANDLED is published by the caller; DEAD_LETTERED is not.
+ */
+const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: StoredEvent, attempt: number, maxAttempts: number) =>
+  Effect.gen(function* () {
+    const db = yield* Database
     const failures: Array<{ handler: string; error: string; routine: boolean }> = []
     for (const h of handlers) {
       if (!h.on.includes(event.type) && !h.on.includes("*")) continue
@@ -114,10 +146,7 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
       )
       if (outcome._tag === "Left") failures.push({ handler: h.name, error: errorText(outcome.left), routine: isRoutineRetry(outcome.left) })
     }
-    if (failures.length === 0) {
-      yield* db.query((sql) => sql`update outbox set published_at = now(), attempts = ${attempt} where id = ${event.id} and published_at is null`)
-      return
-    }
+    if (failures.length === 0) return "HANDLED" as const
     const lastError = failures.map((f) => `${f.handler}: ${f.error}`).join("; ")
     if (attempt < maxAttempts) {
       yield* db.query((sql) => sql`update outbox set attempts = ${attempt}, last_error = ${lastError} where id = ${event.id}`)
@@ -151,6 +180,7 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
     yield* Effect.logError("outbox event dead-lettered", event.id, lastError).pipe(
       Effect.annotateLogs(event.requestId !== undefined ? { requestId: event.requestId } : {})
     )
+    return "DEAD_LETTERED" as const // stays unpublished: the back-office retry re-queues it
   })
 
 export interface RunningWorker {
@@ -201,13 +231,9 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
       }
       // In order; a failure fails the job after every event had its turn (the others are then
       // no-ops on the retry, thanks to processed_events).
-      const failures: Array<unknown> = []
-      for (const eventId of ids) {
-        const outcome = await runtime.runPromise(
-          Effect.either(dispatchEvent(config.handlers, eventId, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<void, unknown, R | Database>)
-        )
-        if (outcome._tag === "Left") failures.push(outcome.left)
-      }
+      const failures = await runtime.runPromise(
+        dispatchEvents(config.handlers, ids, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<Array<unknown>, unknown, R | Database>
+      )
       // A routine retry is thrown only when every failure was one (its log line is then a debug line).
       if (failures.length > 0) throw failures.find((f) => !isRoutineRetry(f)) ?? failures[0]
     }) satisfies Task
@@ -237,13 +263,16 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
   // embedded server first) is logged and retried instead of crashing the process: an idle client's
   // error reaches the pool's handler, a checked-out client's its own (without one, node-postgres
   // emits an unhandled 'error' and the process dies); pg then discards the client.
-  const pgPool = new pg.Pool({ connectionString: config.connectionString, max: (config.concurrency ?? 4) + 2 })
+  // WORKER_CONCURRENCY (default 8): jobs run at once; they wait on the database, not the CPU (docs/benchmarks.md, bench:flow).
+  const fromEnv = Number(process.env["WORKER_CONCURRENCY"] ?? "")
+  const concurrency = config.concurrency ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 8)
+  const pgPool = new pg.Pool({ connectionString: config.connectionString, max: concurrency + 2 })
   const connectionLost = (e: Error) => log("warn", "worker pool connection lost", { error: e.message })
   pgPool.on("error", connectionLost)
   pgPool.on("connect", (client) => client.on("error", connectionLost))
   const runner = await run({
     pgPool,
-    concurrency: config.concurrency ?? 4,
+    concurrency,
     pollInterval: config.pollInterval ?? 1_000,
     noHandleSignals: true,
     taskList,

@@ -20,11 +20,12 @@ export const viewCheckout = (buyerId: UserId, checkoutId: CheckoutId) =>
     const checkouts = yield* CheckoutStore
     return yield* uow.snapshot(
       Effect.gen(function* () {
-        const owner = yield* payments.findCheckout(checkoutId)
-        const summary = yield* checkouts.getSummary(checkoutId)
+        // The four reads at once: pipelined on the snapshot's one connection (a buyer polls this until PAID).
+        const [owner, summary, last, held] = yield* Effect.all(
+          [payments.findCheckout(checkoutId), checkouts.getSummary(checkoutId), payments.latestRequest(checkoutId), payments.heldForCheckout(checkoutId)],
+          { concurrency: "unbounded" }
+        )
         if (Option.isNone(summary) || Option.isNone(owner) || owner.value.buyerId !== buyerId) return yield* new CheckoutNotFound({ checkoutId })
-        const last = yield* payments.latestRequest(checkoutId)
-        const held = yield* payments.heldForCheckout(checkoutId)
         // A push whose money is held did not pay the checkout: it shows HELD (RETURNED once back), never PAID.
         const lastHeld = Option.isSome(last) ? held.find((h) => h.stkRequestId === last.value.id) : undefined
         return {

@@ -69,14 +69,17 @@ export const recordCallback = (c: { readonly raw: unknown; readonly checkoutRequ
     return yield* uow.transaction(
       Effect.gen(function* () {
         const callbackId = yield* store.saveCallback({ ...c, at })
-        yield* outbox.append([
-          {
-            type: "MPESA_CALLBACK_RECEIVED",
-            aggregateType: "PAYMENT",
-            aggregateId: callbackId,
-            payload: { callbackId, checkoutRequestId: c.checkoutRequestId ?? null }
-          }
-        ])
+        yield* outbox.append(
+          [
+            {
+              type: "MPESA_CALLBACK_RECEIVED",
+              aggregateType: "PAYMENT",
+              aggregateId: callbackId,
+              payload: { callbackId, checkoutRequestId: c.checkoutRequestId ?? null }
+            }
+          ],
+          { urgent: true }
+        ) // the buyer is watching the checkout for PAID: before notifications and the rest
         return callbackId
       })
     )

@@ -23,6 +23,11 @@ import { PaymentStore } from "./payment.port.js"
 
 /** How long an unanswered prompt blocks another push (Safaricom's prompt times out well within this). */
 export const PROMPT_WINDOW_MS = 90_000
+/**
+ * The first STK query of an accepted push (the worker's poll, a backstop for a callback that never
+ * comes) waits this long: asked at once it only ever met "still processing", a failed job and a retry.
+ */
+export const FIRST_POLL_AFTER_MS = 5_000
 
 export interface RequestPayment {
   readonly checkoutId: CheckoutId
@@ -104,16 +109,20 @@ export const requestPayment = (cmd: RequestPayment) =>
     yield* uow.transaction(
       Effect.gen(function* () {
         yield* store.requestAccepted(prepared.id, accepted.merchantRequestId, accepted.checkoutRequestId)
-        // The worker polls this push by STK query until it is final, in case no callback ever comes.
+        // The worker polls this push by STK query until it is final, in case no callback ever comes;
+        // not at once: the buyer is only now reading the prompt, and the callback normally settles it first.
         yield* Effect.flatMap(Outbox, (o) =>
-          o.append([
-            {
-              type: "PAYMENT_STK_REQUESTED",
-              aggregateType: "PAYMENT",
-              aggregateId: prepared.id,
-              payload: { stkRequestId: prepared.id, checkoutId: prepared.checkout.checkoutId }
-            }
-          ])
+          o.append(
+            [
+              {
+                type: "PAYMENT_STK_REQUESTED",
+                aggregateType: "PAYMENT",
+                aggregateId: prepared.id,
+                payload: { stkRequestId: prepared.id, checkoutId: prepared.checkout.checkoutId }
+              }
+            ],
+            { delayMs: FIRST_POLL_AFTER_MS }
+          )
         )
       })
     )

@@ -27,7 +27,15 @@ export interface DomainEvent {
   readonly payload: Readonly<Record<string, unknown>>
 }
 
+/** When the worker takes up the events of one append (both optional: by default at once, in turn). */
+export interface AppendOptions {
+  /** a buyer is waiting on these events (a payment's confirmation): the worker takes them before the others */
+  readonly urgent?: boolean
+  /** not before this many ms after commit (a poll that would only meet "not yet" if run at once) */
+  readonly delayMs?: number
+}
+
 export class Outbox extends Context.Tag("amana/Outbox")<
   Outbox,
-  { readonly append: (events: ReadonlyArray<DomainEvent>) => Effect.Effect<void, StoreUnavailable> }
+  { readonly append: (events: ReadonlyArray<DomainEvent>, options?: AppendOptions) => Effect.Effect<void, StoreUnavailable> }
 >() {}

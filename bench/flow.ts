@@ -1,0 +1,167 @@
+/**
+ * `npm run bench:flow`: what a buyer feels, end to end, over HTTP against one platform process (API
+ * and worker together, as `npm start` runs them; M-Pesa simulator with its prompt answered after
+ * MPESA_SIMULATOR_DELAY_MS = 50 ms). Each flow is a new buyer: add two items (two sellers), preview
+ * the cart with shipping, check out, STK push, poll GET /checkouts/:id until PAID. 32 clients in a
+ * second process for BENCH_SECONDS, then pgbench's TPC-B-like TPS on the same server in the same run.
+ * Targets (issue 13): paid checkouts/s >= 2.5% of pgbench TPS, time to PAID p99 < 1 s.
+ */
+import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { createServer } from "node:net"
+import type { AddressInfo } from "node:net"
+import { join } from "node:path"
+import postgres from "postgres"
+import { startServer } from "../composition/http.js"
+import { crontab, handlers, tasks } from "../composition/event-handlers.js"
+import { makePlatformRuntime } from "../composition/platform.js"
+import type { PlatformServices } from "../composition/platform.js"
+import { hashToken } from "../adapters/postgres/auth-store.js"
+import { makePool } from "../adapters/postgres/database.js"
+import { startWorker } from "../adapters/postgres/worker.js"
+import { cpuLine, cpuMeter, databaseName, ensurePgbench, percentile, pgbenchTps, scratchDatabase, seedBenchWorld } from "./support.js"
+
+const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
+const SECONDS = Number(process.env["BENCH_SECONDS"] ?? 20)
+const WARMUP_SECONDS = Number(process.env["BENCH_WARMUP_SECONDS"] ?? 4)
+const PGBENCH_SECONDS = Number(process.env["BENCH_PGBENCH_SECONDS"] ?? 10)
+const POLL_MS = Number(process.env["BENCH_POLL_MS"] ?? 100)
+const BUYERS = Number(process.env["BENCH_BUYERS"] ?? 4_000)
+const PRODUCTS = 20
+
+const freePort = () =>
+  new Promise<number>((ok, fail) => {
+    const probe = createServer()
+    probe.once("error", fail)
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => ok(port))
+    })
+  })
+
+await ensurePgbench()
+const scratch = await scratchDatabase("amana_bench_flow")
+// As `npm start` runs: the simulator answering each prompt after 50 ms, the app pool of DB_POOL_MAX (20).
+process.env["MPESA_ENV"] = "simulator"
+process.env["MPESA_SIMULATOR_DELAY_MS"] ??= "50"
+delete process.env["WHATSAPP_TOKEN"]
+const pool = makePool(scratch.url, { max: Number(process.env["DB_POOL_MAX"] ?? 20), applicationName: "amana-all" })
+const admin = postgres(scratch.serverUrl, { max: 1, onnotice: () => undefined })
+const runtime = makePlatformRuntime(pool)
+let worker: Awaited<ReturnType<typeof startWorker<PlatformServices>>> | undefined
+try {
+  await seedBenchWorld(pool, PRODUCTS)
+  // A new buyer for every flow (one push per phone per 90 s, 3 per hour): users and sessions in bulk.
+  const buyers = Array.from({ length: BUYERS }, (_, b) => ({
+    id: `usr_f_${b}`,
+    phone: `2547${String(3_000_000 + b)}5` /* ends in 5: paid, never one of the simulator's failure endings */,
+    token: randomBytes(32).toString("base64url")
+  }))
+  await pool`insert into users (id, phone, roles) select id, phone, '{BUYER}' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => b.phone)}::text[]) as u(id, phone)`
+  await pool`insert into user_sessions (user_id, token_hash, expires_at)
+    select id, hash, now() + interval '1 day' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => hashToken(b.token))}::text[]) as s(id, hash)`
+  await pool`vacuum analyze`
+
+  const port = await freePort()
+  worker = await startWorker<PlatformServices>({ connectionString: scratch.url, runtime, handlers, crontab, tasks })
+  const server = await startServer(runtime, { port, production: false })
+  const load = (from: number, seconds: number) =>
+    new Promise<{ flows: Array<{ paidMs: number; totalMs: number }>; failures: Array<string>; wallMs: number }>((ok, fail) => {
+      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "flow-load.ts")], { stdio: ["pipe", "pipe", "inherit"] })
+      let out = ""
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()))
+      child.once("exit", (code) => (code === 0 ? ok(JSON.parse(out)) : fail(new Error(`load generator exited ${code}`))))
+      child.stdin.end(
+        JSON.stringify({
+          base: `http://127.0.0.1:${port}`,
+          buyers: buyers.slice(from).map((b) => ({ token: b.token, phone: b.phone })),
+          clients: CLIENTS,
+          seconds,
+          pollMs: POLL_MS,
+          products: PRODUCTS
+        })
+      )
+    })
+  const silence = console.log
+  console.log = () => undefined // the per-request log lines would dominate the measurement's output
+  // Warm-up: JIT, prepared statements, keep-alive connections; the last buyers.
+  const warm = await load(BUYERS - 400, WARMUP_SECONDS)
+  // Let the warm-up's jobs drain before measuring.
+  for (let i = 0; i < 50; i++) {
+    const [q] = await pool<Array<{ n: number }>>`select count(*)::int as n from graphile_worker.jobs where run_at <= now() and attempts < max_attempts`
+    if ((q?.n ?? 0) === 0) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const xacts = async () =>
+    (await admin<Array<{ n: number }>>`select xact_commit + xact_rollback as n from pg_stat_database where datname = ${databaseName(scratch.url)}`)[0]?.n ?? 0
+  const [xactsBefore, handledBefore] = [await xacts(), (await pool<Array<{ n: number }>>`select count(*)::int as n from processed_events`)[0]?.n ?? 0]
+  const cpu = await cpuMeter(admin, databaseName(scratch.url))
+  // The worker's queue while the buyers run: jobs due and waiting, jobs running.
+  const queue = { waiting: 0, running: 0, samples: 0 }
+  const sampler = setInterval(() => {
+    void pool<Array<{ waiting: number; running: number }>>`
+      select count(*) filter (where locked_at is null and run_at <= now())::int as waiting, count(*) filter (where locked_at is not null)::int as running
+        from graphile_worker.jobs`.then(([q]) => {
+      queue.waiting = Math.max(queue.waiting, q?.waiting ?? 0)
+      queue.running = Math.max(queue.running, q?.running ?? 0)
+      queue.samples++
+    })
+  }, 500)
+  const run = await load(0, SECONDS)
+  clearInterval(sampler)
+  const used = await cpu.stop()
+  await new Promise((r) => setTimeout(r, 1_100)) // backends report their counters at most once a second
+  const perFlow = {
+    transactions: ((await xacts()) - xactsBefore) / 1,
+    handled: ((await pool<Array<{ n: number }>>`select count(*)::int as n from processed_events`)[0]?.n ?? 0) - handledBefore
+  }
+  console.log = silence
+  if (run.flows.length + warm.flows.length > BUYERS - 400) throw new Error("not enough buyers: raise BENCH_BUYERS")
+  server.closeAllConnections()
+  await new Promise<void>((done) => server.close(() => done()))
+  await worker.stop()
+  worker = undefined
+
+  const paid = run.flows.map((f) => f.paidMs).sort((a, b) => a - b)
+  const total = run.flows.map((f) => f.totalMs).sort((a, b) => a - b)
+  const perSecond = (run.flows.length / run.wallMs) * 1000
+  const [jobs] = await pool<Array<{ outbox: number; retries: number }>>`
+    select (select count(*)::int from outbox) as outbox, (select coalesce(sum(attempts - 1), 0)::int from outbox where attempts > 1) as retries`
+  // Where the time to PAID goes: push -> callback stored -> callback settled (worker) -> the poll that saw it.
+  const [stages] = await pool<Array<{ toCallback: number; toSettled: number; callbacks: number }>>`
+    select percentile_cont(0.5) within group (order by extract(epoch from c.received_at - r.requested_at) * 1000) as "toCallback",
+           percentile_cont(0.5) within group (order by extract(epoch from c.processed_at - c.received_at) * 1000) as "toSettled",
+           count(*)::int as callbacks
+      from mpesa_stk_requests r join mpesa_callbacks c on c.checkout_request_id = r.checkout_request_id where r.status = 'PAID'`
+  const events = await pool<Array<{ type: string; n: number }>>`select event_type as type, count(*)::int as n from outbox group by 1 order by 2 desc`
+  const tps = await pgbenchTps(scratch.serverUrl, CLIENTS, PGBENCH_SECONDS)
+  const ratio = perSecond / tps
+  const p99 = percentile(paid, 99)
+  console.log(
+    `flow bench: ${run.flows.length} buyers (add 2 items, preview, checkout, STK push, poll every ${POLL_MS} ms until PAID) at ${CLIENTS} concurrent clients, ${SECONDS}s, one process (API + worker), simulator prompt ${process.env["MPESA_SIMULATOR_DELAY_MS"]} ms`
+  )
+  console.log(`  paid checkouts/s  ${perSecond.toFixed(1)}`)
+  console.log(`  time to PAID p50  ${percentile(paid, 50).toFixed(1)} ms   (from the STK push request to the GET that shows PAID)`)
+  console.log(`  time to PAID p99  ${p99.toFixed(1)} ms   (target < 1 s: ${p99 < 1000 ? "met" : "NOT met"})`)
+  console.log(`  whole flow p50    ${percentile(total, 50).toFixed(1)} ms, p99 ${percentile(total, 99).toFixed(1)} ms`)
+  console.log(`  failed flows      ${run.failures.length}${run.failures.length > 0 ? `   first: ${run.failures[0]}` : ""}`)
+  console.log(`  outbox events     ${jobs?.outbox ?? 0} (incl. warm-up), outbox retries ${jobs?.retries ?? 0}`)
+  console.log(
+    `  stages (p50)      push -> callback stored ${Number(stages?.toCallback ?? NaN).toFixed(0)} ms, callback stored -> settled by the worker ${Number(stages?.toSettled ?? NaN).toFixed(0)} ms`
+  )
+  console.log(
+    `  per paid checkout ${(perFlow.transactions / run.flows.length).toFixed(1)} database transactions (all statements outside one count one), ${(perFlow.handled / run.flows.length).toFixed(1)} handler runs`
+  )
+  console.log(`  worker queue      at most ${queue.waiting} jobs due and waiting, ${queue.running} running (sampled every 500 ms)`)
+  console.log(`  events            ${events.map((e) => `${e.type} ${e.n}`).join(", ")}`)
+  console.log(cpuLine(used, run.flows.length, "paid checkout"))
+  console.log(`  pgbench TPC-B tps ${tps.toFixed(1)}   (same server, ${CLIENTS} clients, ${PGBENCH_SECONDS}s)`)
+  console.log(`  ratio             ${(ratio * 100).toFixed(2)}% of pgbench   (target >= 2.5%: ${ratio >= 0.025 ? "met" : "NOT met"})`)
+  if (run.failures.length > 0) process.exitCode = 1
+} finally {
+  await worker?.stop()
+  await runtime.dispose()
+  await pool.end({ timeout: 5 })
+  await admin.end({ timeout: 5 })
+  await scratch.drop()
+}
