@@ -9,7 +9,8 @@ import { Outbox } from "../../application/ports/outbox.js"
 import { UnitOfWork } from "../../application/ports/unit-of-work.js"
 import { persistenceLayer } from "../../composition/platform.js"
 import { Database } from "../../adapters/postgres/database.js"
-import { dispatchEvent } from "../../adapters/postgres/worker.js"
+import { dispatchEvent, dispatchEvents } from "../../adapters/postgres/worker.js"
+import type { AppendOptions } from "../../application/ports/outbox.js"
 import type { EventHandler } from "../../adapters/postgres/event-handler.js"
 import { useTestDatabase } from "../support/test-database.js"
 
@@ -25,14 +26,14 @@ afterAll(async () => {
   await runtime.dispose()
 })
 
-const append = (type: string, fail = false) =>
+const append = (type: string, fail = false, options?: AppendOptions) =>
   runtime.runPromise(
     Effect.gen(function* () {
       const uow = yield* UnitOfWork
       const outbox = yield* Outbox
       return yield* uow.transaction(
         Effect.gen(function* () {
-          yield* outbox.append([{ type, aggregateType: "ORDER", aggregateId: "ord-x", payload: { n: 1 } }])
+          yield* outbox.append([{ type, aggregateType: "ORDER", aggregateId: "ord-x", payload: { n: 1 } }], options)
           if (fail) return yield* Effect.fail("the change failed" as const)
           const db = yield* Database
           const rows = yield* db.query((sql) => sql<Array<{ id: string }>>`select id from outbox where event_type = ${type} order by seq desc limit 1`)
@@ -95,5 +96,40 @@ describe("transactional outbox", () => {
     expect(dead).toHaveLength(1)
     expect(dead[0]).toMatchObject({ kind: "DEAD_LETTER", status: "OPEN", payload: { handler: "broken", eventType: "EV_FAILING" } })
     expect(await count(`select count(*) as n from effects where event_id = '${eventId}' and handler = 'fine'`)).toBe(1)
+  })
+
+  it("an urgent append's job is taken before the others, a delayed one not before its time; a plain one at once", async () => {
+    const plain = Either.getOrThrow(await append("EV_PLAIN"))
+    const urgent = Either.getOrThrow(await append("EV_URGENT", false, { urgent: true }))
+    const later = Either.getOrThrow(await append("EV_LATER", false, { delayMs: 5_000 }))
+    const job = async (eventId: string) =>
+      (
+        await db.sql<Array<{ priority: number; waits: number }>>`
+          select priority, extract(epoch from run_at - now())::float8 as waits from graphile_worker._private_jobs where (payload::jsonb)->'eventIds' ? ${eventId}`
+      )[0]!
+    const [p, u, l] = [await job(plain), await job(urgent), await job(later)]
+    // graphile-worker takes the lowest priority number first, among jobs whose run_at has come.
+    expect(u.priority).toBeLessThan(p.priority)
+    expect(p.waits).toBeLessThanOrEqual(0)
+    expect(l.waits).toBeGreaterThan(3)
+    expect(l.priority).toBe(p.priority)
+  })
+
+  it("a job's events are read together and handled in turn: the handled ones are published, a failing one stays for the retry, a dead-lettered one stays unpublished", async () => {
+    const ok = Either.getOrThrow(await append("EV_BATCH_OK"))
+    const bad = Either.getOrThrow(await append("EV_BATCH_BAD"))
+    const alsoOk = Either.getOrThrow(await append("EV_BATCH_OK"))
+    const handlers = [recording("batch.fine", "EV_BATCH_OK"), failing("batch.broken", "EV_BATCH_BAD")]
+    const failures = await runtime.runPromise(dispatchEvents(handlers, [ok, bad, alsoOk, "no-such-event"], 1, 2))
+    expect(failures).toHaveLength(1)
+    expect(String(failures[0])).toMatch(/EV_BATCH_BAD/)
+    const published = async (id: string) => (await db.sql`select published_at from outbox where id = ${id}`)[0]!["published_at"] !== null
+    expect([await published(ok), await published(bad), await published(alsoOk)]).toEqual([true, false, true])
+    expect(await count(`select count(*) as n from effects where handler = 'batch.fine' and event_id in ('${ok}', '${alsoOk}')`)).toBe(2)
+    // The last attempt dead-letters it: still unpublished (the back-office retry re-queues it), no failure to retry.
+    expect(await runtime.runPromise(dispatchEvents(handlers, [ok, bad], 2, 2))).toEqual([])
+    expect(await published(bad)).toBe(false)
+    expect(await count(`select count(*) as n from exceptions where entity_id = '${bad}' and kind = 'DEAD_LETTER'`)).toBe(1)
+    expect(await count(`select count(*) as n from effects where handler = 'batch.fine' and event_id = '${ok}'`)).toBe(1)
   })
 })
