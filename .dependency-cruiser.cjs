@@ -22,6 +22,8 @@ const SHARED_PROTOCOL = [
   "adapters/daraja/b2c-callback-urls.ts",
   // WhatsApp's webhook: subscription check, signature, body
   "adapters/whatsapp/webhook.ts",
+  // Instagram's webhook body (Meta's signature scheme is the WhatsApp module's)
+  "adapters/instagram/webhook.ts",
   // the logistics partner's webhook signature
   "adapters/logistics-partner/webhook.ts",
   // the one rule every adapter reads its secrets by (set, long, not well-known; never empty)

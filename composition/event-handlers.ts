@@ -28,6 +28,7 @@ import {
   sweepUnansweredB2C
 } from "../application/payouts-execution/execute.js"
 import { deliverWebhook, enqueueMerchantWebhook, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
+import { handleInbound, requestChatPayment, sendReply } from "../application/conversations/conversations.js"
 import type { EventHandler } from "../adapters/postgres/event-handler.js"
 import { WEBHOOK_TASK } from "../adapters/postgres/webhook-store.js"
 import type { PlatformServices } from "./platform.js"
@@ -106,6 +107,25 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
     name: "payments.poll-push",
     on: ["PAYMENT_STK_REQUESTED"],
     handle: (e) => Effect.flatMap(id(e.payload, "stkRequestId", StkRequestId), pollPush),
+    ownTransactions: true
+  },
+  // Chats (issue 14): each inbound message read and answered; each reply sent once; the STK push a YES asks for
+  // (Daraja is called between its own transactions, like the payment handlers above).
+  { name: "conversations.handle-inbound", on: ["CONVERSATION_MESSAGE_RECEIVED"], handle: (e) => Effect.flatMap(str(e.payload, "messageId"), handleInbound) },
+  { name: "conversations.send-reply", on: ["CONVERSATION_REPLY_QUEUED"], handle: (e) => Effect.flatMap(str(e.payload, "messageId"), sendReply) },
+  {
+    name: "conversations.request-payment",
+    on: ["CONVERSATION_PAYMENT_REQUESTED"],
+    handle: (e) =>
+      Effect.flatMap(
+        Effect.all({
+          conversationId: str(e.payload, "conversationId"),
+          checkoutId: str(e.payload, "checkoutId"),
+          buyerId: str(e.payload, "buyerId"),
+          phone: str(e.payload, "phone")
+        }),
+        requestChatPayment
+      ),
     ownTransactions: true
   },
   // Fulfilment and money out: notifications, merchant webhooks, SLA timers, refunds, payouts.

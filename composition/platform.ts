@@ -3,11 +3,14 @@
  * build one runtime from it and run use cases through that runtime. This folder is the only place
  * that imports several adapters (the dependency-cruiser rule `adapters-meet-only-in-composition`).
  */
-import { Config, Effect, Layer, ManagedRuntime, Option, Runtime } from "effect"
+import { Config, Effect, Layer, ManagedRuntime, Option, Redacted, Runtime } from "effect"
 import { DEFAULT_LOGIN_LIMITS, LoginLimits } from "../application/auth/rate-limits.js"
 import { FetchHttpClient } from "@effect/platform"
 import { ScryptPasswordHasherLive } from "../backoffice/password.js"
-import { B2CCallbackUrlsFromEnv, MpesaCallbackSecretFromEnv } from "../adapters/daraja/b2c-callback-urls.js"
+import { B2CCallbackUrlsFromEnv, MpesaCallbackSecret, MpesaCallbackSecretFromEnv, stkCallbackPath } from "../adapters/daraja/b2c-callback-urls.js"
+import { ConversationStoreLive } from "../adapters/postgres/conversation-store.js"
+import { StkCallbackUrl } from "../application/conversations/conversation.port.js"
+import { ChannelsFromEnv } from "./channels-from-env.js"
 import { PaymentGatewayFromEnv } from "../adapters/daraja/layer.js"
 import { AdminStoreLive } from "../adapters/postgres/admin-store.js"
 import { AuditLogLive } from "../adapters/postgres/audit-log.js"
@@ -75,7 +78,19 @@ export const apiStoresLayer = Layer.mergeAll(
   AffiliateStoreLive,
   StorefrontReaderLive,
   CartRecoveryStoreLive,
-  ReferralStoreLive
+  ReferralStoreLive,
+  ConversationStoreLive
+)
+
+/** Where Daraja posts an STK push's result when the worker asks for the push (a chat's YES): PUBLIC_BASE_URL read at each push, as the HTTP routes do. */
+const StkCallbackUrlFromEnv = Layer.effect(
+  StkCallbackUrl,
+  Effect.map(MpesaCallbackSecret, (secret) =>
+    Effect.sync(
+      () =>
+        `${(process.env["PUBLIC_BASE_URL"] ?? `http://127.0.0.1:${process.env["PORT"] ?? 3000}`).replace(/\/+$/, "")}${stkCallbackPath(Redacted.value(secret))}`
+    )
+  )
 )
 
 /** Notifier from the environment (WhatsApp when WHATSAPP_TOKEN is set); the dev inbox (reader) is always there for GET /dev/messages. */
@@ -99,7 +114,7 @@ export const fulfilmentLayer = Layer.mergeAll(
   HandoverCodesFromEnv,
   WebhookTransportLive,
   // the callback secret stays in the runtime: the HTTP routes read it from there
-  B2CCallbackUrlsFromEnv.pipe(Layer.provideMerge(MpesaCallbackSecretFromEnv))
+  Layer.merge(B2CCallbackUrlsFromEnv, StkCallbackUrlFromEnv).pipe(Layer.provideMerge(MpesaCallbackSecretFromEnv))
 )
 
 /**
@@ -141,7 +156,8 @@ export const platformLayer = (pool: Sql) =>
     EffectLoggerLive,
     metricsLayer,
     TracingFromEnv,
-    ReadinessLive()
+    ReadinessLive(),
+    ChannelsFromEnv
   ).pipe(
     Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, cacheLayerFromEnv, ScryptPasswordHasherLive))
   )

@@ -20,6 +20,9 @@ export class MpesaCallbackSecret extends Context.Tag("amana/MpesaCallbackSecret"
 
 export const MpesaCallbackSecretFromEnv = Layer.effect(MpesaCallbackSecret, MpesaCallbackSecretConfig)
 
+/** Where Daraja posts STK push results (served by the HTTP routes; asked for by checkout and by chats' pushes from the worker). */
+export const stkCallbackPath = (secret: string) => `/api/v1/payments/mpesa/callback/${encodeURIComponent(secret)}`
+
 /** `token` undefined: the legacy shared-secret URL (results to it are never acted on without a status query). */
 export const b2cResultPath = (secret: string, token?: string) =>
   `/api/v1/payments/mpesa/b2c/result/${encodeURIComponent(secret)}${token === undefined ? "" : `/${encodeURIComponent(token)}`}`

@@ -13,11 +13,12 @@ import { randomBytes } from "node:crypto"
 import { Effect } from "effect"
 import type { Redacted } from "effect"
 import type { PlatformRuntime } from "../../composition/platform.js"
-import { MpesaCallbackSecret } from "../daraja/b2c-callback-urls.js"
+import { MpesaCallbackSecret, stkCallbackPath } from "../daraja/b2c-callback-urls.js"
 import { PartnerWebhookConfigFromEnv } from "../logistics-partner/webhook.js"
 import type { PartnerWebhookConfig } from "../logistics-partner/webhook.js"
 import { requiredSecret } from "../system/secrets.js"
 import { WhatsAppWebhookConfig } from "../whatsapp/webhook.js"
+import { InstagramWebhookConfig } from "../instagram/webhook.js"
 import { parseTrustProxy } from "./client-address.js"
 import type { TrustProxy } from "./client-address.js"
 
@@ -40,6 +41,7 @@ export interface HttpConfig {
 export interface WebhookSecrets {
   readonly callbackSecret: Redacted.Redacted<string>
   readonly whatsapp: WhatsAppWebhookConfig
+  readonly instagram: InstagramWebhookConfig
   readonly partner: PartnerWebhookConfig
 }
 
@@ -61,12 +63,17 @@ export const loadHttpConfig = (
         trustProxy: yield* Effect.try({ try: () => parseTrustProxy(process.env["TRUST_PROXY"]), catch: (e) => e }),
         storefrontBaseUrl: yield* Effect.try({ try: () => parseStorefrontBaseUrl(process.env["STOREFRONT_BASE_URL"]), catch: (e) => e }),
         storeDomain: yield* Effect.try({ try: () => parseStoreDomain(process.env["STORE_DOMAIN"]), catch: (e) => e }),
-        webhooks: { callbackSecret, whatsapp: yield* WhatsAppWebhookConfig, partner: yield* PartnerWebhookConfigFromEnv }
+        webhooks: {
+          callbackSecret,
+          whatsapp: yield* WhatsAppWebhookConfig,
+          instagram: yield* InstagramWebhookConfig,
+          partner: yield* PartnerWebhookConfigFromEnv
+        }
       }
     })
   )
 
-export const callbackPath = (secret: string) => `/api/v1/payments/mpesa/callback/${encodeURIComponent(secret)}`
+export const callbackPath = stkCallbackPath
 
 /** STOREFRONT_BASE_URL: an absolute http(s) URL with no query or fragment (paths we build are appended to it). */
 export const parseStorefrontBaseUrl = (raw: string | undefined): string | undefined => {

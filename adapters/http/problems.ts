@@ -51,8 +51,10 @@ const STATUS = {
   MemberNotFound: 404,
   AffiliateCodeNotFound: 404,
   StoreNotFound: 404,
+  ConversationNotFound: 404,
   // state conflicts
   IllegalTransition: 409,
+  DraftIncomplete: 409,
   PaymentWindowClosed: 409,
   PaymentWindowOpen: 409,
   DisputeWindowOpen: 409,
@@ -80,6 +82,7 @@ const STATUS = {
   HandoverLocked: 423,
   // well-formed but not acceptable
   UnknownItem: 422,
+  DraftVariantUnknown: 422,
   ItemNotSellable: 422,
   UnknownDiscountCode: 422,
   DiscountCodeNotApplicable: 422,

@@ -28,6 +28,7 @@ import { checkoutRoutes } from "./routes/checkout.js"
 import { devRoutes } from "./routes/dev.js"
 import { orderRoutes } from "./routes/orders.js"
 import { sellerRoutes } from "./routes/seller.js"
+import { conversationRoutes } from "./routes/conversations.js"
 import { onboardingRoutes } from "./routes/onboarding.js"
 import { fulfilmentEndpoints, mountFulfilmentWebhooks } from "./routes/fulfilment.js"
 import { healthRoutes } from "./routes/health.js"
@@ -51,6 +52,7 @@ export const endpoints: ReadonlyArray<Endpoint> = [
   ...checkoutRoutes,
   ...orderRoutes,
   ...sellerRoutes,
+  ...conversationRoutes,
   ...onboardingRoutes,
   ...fulfilmentEndpoints,
   ...affiliateRoutes,

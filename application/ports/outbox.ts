@@ -23,6 +23,7 @@ export interface DomainEvent {
     | "RIDER"
     | "UPLOAD"
     | "AFFILIATE"
+    | "CONVERSATION"
   readonly aggregateId: string
   readonly payload: Readonly<Record<string, unknown>>
 }

@@ -11,7 +11,8 @@
  *   POST /api/v1/seller/orders/:id/return      parcel back after a failed delivery: RETURNED, then refunded
  *   PUT|GET|DELETE /api/v1/seller/webhook      the store's webhook endpoint (secret shown once) and delivery log
  *   POST /api/v1/fulfilment/partners/:partner/webhook   a partner's signed status events
- *   GET|POST /api/v1/webhooks/whatsapp         Meta's verification handshake; signed delivery statuses
+ *   GET|POST /api/v1/webhooks/whatsapp         Meta's verification handshake; signed delivery statuses and chat messages
+ *   GET|POST /api/v1/webhooks/instagram        the same for Instagram direct messages
  *   POST /api/v1/payments/mpesa/b2c/result/:secret/:token, .../timeout/:secret/:token   Daraja B2C Results
  *   POST /api/v1/payments/mpesa/b2c/status/result/:secret/:token, .../status/timeout/...  Transaction Status results
  *
@@ -40,6 +41,8 @@ import { decodeB2CResult } from "../../daraja/callbacks.js"
 import type { PlatformRuntime } from "../../../composition/platform.js"
 import { verifyPartnerSignature } from "../../logistics-partner/webhook.js"
 import { parseWebhook, verifySignature, verifySubscription } from "../../whatsapp/webhook.js"
+import { parseInstagramWebhook } from "../../instagram/webhook.js"
+import { receiveChatMessages } from "../../../application/conversations/conversations.js"
 import { hasBadText } from "../edge.js"
 import { endpoint, me } from "../endpoint.js"
 import type { Endpoint, RequestContext } from "../endpoint.js"
@@ -379,12 +382,45 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
     await runAndAnswer(
       runtime,
       res,
-      recordWhatsAppWebhook({
-        statuses: b.statuses.map((s) => ({ wamid: s.wamid, status: s.status, at: s.timestamp, recipient: s.recipientId, errors: s.errors })),
-        messages: b.messages.map((m) => ({ wamid: m.wamid, from: m.from, at: m.timestamp, type: m.type, text: m.text }))
-      }),
+      Effect.zipWith(
+        recordWhatsAppWebhook({
+          statuses: b.statuses.map((s) => ({ wamid: s.wamid, status: s.status, at: s.timestamp, recipient: s.recipientId, errors: s.errors })),
+          messages: b.messages.map((m) => ({ wamid: m.wamid, from: m.from, at: m.timestamp, type: m.type, text: m.text }))
+        }),
+        // the same messages threaded into conversations (a number no store claims is only recorded above)
+        receiveChatMessages(
+          b.messages.map((m) => ({
+            channel: "WHATSAPP" as const,
+            account: m.phoneNumberId,
+            customer: m.from,
+            providerMessageId: m.wamid,
+            at: m.timestamp,
+            type: m.type,
+            text: m.text
+          }))
+        ),
+        (r, chats) => ({ ...r, conversations: chats })
+      ),
       (r) => res.status(200).json(r)
     )
+  })
+
+  // Instagram direct messages (Meta's webhook, signed with the Instagram app's secret).
+  app.get("/api/v1/webhooks/instagram", (req, res) => {
+    const token = Option.getOrUndefined(secrets.instagram.verifyToken)
+    const answer = token === undefined ? undefined : verifySubscription(req.query as Record<string, unknown>, token)
+    if (answer === undefined || Either.isLeft(answer)) return res.status(403).type("text/plain").send("forbidden")
+    res.status(200).type("text/plain").send(answer.right)
+  })
+  app.post("/api/v1/webhooks/instagram", raw, async (req, res) => {
+    const secret = Option.getOrUndefined(secrets.instagram.appSecret)
+    if (secret === undefined) return sendProblem(res, problem(503, "INSTAGRAM.NOT_CONFIGURED", "INSTAGRAM_APP_SECRET is not set"))
+    const body = rawBuffer(req)
+    if (!verifySignature(body, headerOf(req, "x-hub-signature-256"), secret))
+      return sendProblem(res, problem(401, "INSTAGRAM.SIGNATURE_INVALID", "X-Hub-Signature-256 does not match the body"))
+    const batch = Either.flatMap(parseJson(body), (j) => Either.mapLeft(parseInstagramWebhook(j), () => "not an Instagram webhook"))
+    if (Either.isLeft(batch)) return sendProblem(res, problem(400, "REQUEST.INVALID", batch.left))
+    await runAndAnswer(runtime, res, receiveChatMessages(batch.right.messages), (r) => res.status(200).json(r))
   })
 
   // Daraja B2C Results, Transaction Status results and queue timeouts: stored raw and durably (with

@@ -1,0 +1,120 @@
+/**
+ * Conversations: one customer on one channel with one store, its messages (each inbound stored
+ * once, by the provider's message id) and its order draft. Which store an account speaks for is
+ * `channel_accounts` (a WhatsApp phone number id, an Instagram account id -> a store).
+ */
+import { Context } from "effect"
+import type { Effect, Option } from "effect"
+import type { IntakeContext } from "../../domain/intake.js"
+import type { StoreId } from "../../domain/ids.js"
+import type { ChannelName } from "../ports/channel.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
+
+export type ConversationMode = "AUTO" | "QUEUED" | "HUMAN"
+export type DraftState = "OPEN" | "PROPOSED" | "CONFIRMED"
+
+export interface DraftLine {
+  readonly variantId: string
+  readonly productId: string
+  readonly title: string
+  readonly quantity: number
+}
+
+export interface OrderDraft {
+  readonly lines: ReadonlyArray<DraftLine>
+  /** a location id of the geography tree */
+  readonly destination?: string | undefined
+  readonly destinationName?: string | undefined
+  /** 2547XXXXXXXX: where the M-Pesa prompt goes (else the WhatsApp number itself) */
+  readonly phone?: string | undefined
+  /** what the parser was unsure of, for the person who takes over */
+  readonly doubts: ReadonlyArray<string>
+  readonly confidence: number
+}
+
+export interface Conversation {
+  readonly id: string
+  readonly channel: ChannelName
+  readonly account: string
+  readonly customer: string
+  readonly storeId: StoreId
+  readonly mode: ConversationMode
+  readonly queuedAt: number | undefined
+  readonly queueReason: string | undefined
+  readonly failedParses: number
+  readonly draft: OrderDraft | undefined
+  readonly draftId: string | undefined
+  readonly draftState: DraftState | undefined
+  readonly checkoutId: string | undefined
+  readonly lastInboundAt: number | undefined
+  readonly createdAt: number
+}
+
+export interface ChatMessage {
+  readonly id: string
+  readonly conversationId: string
+  readonly direction: "IN" | "OUT"
+  readonly type: string
+  readonly body: string | undefined
+  readonly author: string | undefined
+  readonly status: "RECEIVED" | "HANDLED" | "QUEUED" | "SENT" | "FAILED"
+  readonly at: number
+}
+
+export interface QueuedConversation extends Conversation {
+  readonly lastMessage: string | undefined
+}
+
+export class ConversationStore extends Context.Tag("amana/ConversationStore")<
+  ConversationStore,
+  {
+    readonly storeForAccount: (channel: ChannelName, account: string) => Effect.Effect<Option.Option<StoreId>, StoreUnavailable>
+    /** the conversation's id, created when new */
+    readonly upsert: (c: {
+      readonly newId: string
+      readonly channel: ChannelName
+      readonly account: string
+      readonly customer: string
+      readonly storeId: StoreId
+      readonly at: number
+    }) => Effect.Effect<string, StoreUnavailable>
+    /** false when this provider message id was stored before (a redelivery) */
+    readonly insertInbound: (m: {
+      readonly id: string
+      readonly conversationId: string
+      readonly channel: ChannelName
+      readonly providerMessageId: string
+      readonly type: string
+      readonly body: string | undefined
+      readonly at: number
+    }) => Effect.Effect<boolean, StoreUnavailable>
+    readonly insertOutbound: (m: {
+      readonly id: string
+      readonly conversationId: string
+      readonly channel: ChannelName
+      readonly body: string
+      readonly author: string
+      readonly at: number
+    }) => Effect.Effect<void, StoreUnavailable>
+    readonly message: (id: string) => Effect.Effect<Option.Option<ChatMessage>, StoreUnavailable>
+    /** locks the conversation row (for update) */
+    readonly lock: (conversationId: string) => Effect.Effect<Option.Option<Conversation>, StoreUnavailable>
+    readonly find: (conversationId: string) => Effect.Effect<Option.Option<Conversation>, StoreUnavailable>
+    readonly save: (c: Conversation, at: number) => Effect.Effect<void, StoreUnavailable>
+    readonly setMessageStatus: (
+      id: string,
+      status: ChatMessage["status"],
+      at: number,
+      extra?: { readonly providerMessageId?: string; readonly error?: string }
+    ) => Effect.Effect<void, StoreUnavailable>
+    readonly messages: (conversationId: string) => Effect.Effect<ReadonlyArray<ChatMessage>, StoreUnavailable>
+    /** conversations waiting for or handled by people, oldest first; every store's when storeId is undefined */
+    readonly queue: (storeId: StoreId | undefined) => Effect.Effect<ReadonlyArray<QueuedConversation>, StoreUnavailable>
+    /** the store's verified products (with the seller's aliases) and the geography tree */
+    readonly intakeContext: (storeId: StoreId) => Effect.Effect<IntakeContext & { readonly titles: ReadonlyMap<string, string> }, StoreUnavailable>
+    readonly setAliases: (productId: string, aliases: ReadonlyArray<string>) => Effect.Effect<void, StoreUnavailable>
+  }
+>() {}
+
+/** Where Daraja posts the result of an STK push the conversation asks for. */
+export class StkCallbackUrl extends Context.Tag("amana/StkCallbackUrl")<StkCallbackUrl, Effect.Effect<string>>() {}
