@@ -210,11 +210,14 @@ export const ConversationStoreLive = Layer.effect(
           const catalogue = [...byProduct.values()]
           return { catalogue, places, titles: new Map(catalogue.map((c) => [c.productId, c.title])) }
         }),
-      setAliases: (productId, aliases) =>
+      setAliases: (storeId, productId, aliases) =>
         Effect.gen(function* () {
+          const owned = yield* q(db, (sql) => sql`select id from products where id = ${productId} and store_id = ${storeId} for update`)
+          if (owned.length === 0) return false
           yield* q(db, (sql) => sql`delete from product_aliases where product_id = ${productId}`)
           if (aliases.length > 0)
             yield* q(db, (sql) => sql`insert into product_aliases ${sql(aliases.map((alias) => ({ product_id: productId, alias })))} on conflict do nothing`)
+          return true
         })
     })
   )

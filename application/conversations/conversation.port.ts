@@ -112,7 +112,8 @@ export class ConversationStore extends Context.Tag("amana/ConversationStore")<
     readonly queue: (storeId: StoreId | undefined) => Effect.Effect<ReadonlyArray<QueuedConversation>, StoreUnavailable>
     /** the store's verified products (with the seller's aliases) and the geography tree */
     readonly intakeContext: (storeId: StoreId) => Effect.Effect<IntakeContext & { readonly titles: ReadonlyMap<string, string> }, StoreUnavailable>
-    readonly setAliases: (productId: string, aliases: ReadonlyArray<string>) => Effect.Effect<void, StoreUnavailable>
+    /** false when the store has no such product */
+    readonly setAliases: (storeId: StoreId, productId: string, aliases: ReadonlyArray<string>) => Effect.Effect<boolean, StoreUnavailable>
   }
 >() {}
 

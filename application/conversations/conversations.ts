@@ -17,7 +17,7 @@ import { Clock, Effect, Either, Option } from "effect"
 import { parseMessage } from "../../domain/intake.js"
 import type { IntakeContext, ParsedMessage } from "../../domain/intake.js"
 import { CheckoutId, EpochMillis, LocationId, UserId, VariantId } from "../../domain/ids.js"
-import type { StoreId } from "../../domain/ids.js"
+import type { ProductId, StoreId } from "../../domain/ids.js"
 import * as M from "../../domain/money.js"
 import { priceCheckout } from "../../domain/pricing.js"
 import { quoteShipping } from "../../domain/shipping.js"
@@ -25,12 +25,13 @@ import { AuthStore } from "../auth/auth.port.js"
 import { CheckoutStore, checkoutLine } from "../checkout/checkout.port.js"
 import { defaultCheckoutSettings, placeCheckout } from "../checkout/place-checkout.js"
 import { requestPayment } from "../payments/request-payment.js"
-import type { ChannelName, InboundChatMessage } from "../ports/channel.js"
+import type { InboundChatMessage } from "../ports/channel.js"
 import { Channels } from "../ports/channel.js"
 import { Ids } from "../ports/ids.js"
 import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { sellerStore } from "../seller/seller.js"
+import { SellerProductNotFound } from "../seller/seller.errors.js"
 import { ConversationNotFound, DraftIncomplete, DraftVariantUnknown } from "./conversation.errors.js"
 import { ConversationStore, StkCallbackUrl } from "./conversation.port.js"
 import type { Conversation, OrderDraft } from "./conversation.port.js"
@@ -458,4 +459,13 @@ export const releaseConversation = (userId: UserId, conversationId: string) =>
     })
   )
 
-export const channelName = (s: string): ChannelName | undefined => (s === "WHATSAPP" || s === "INSTAGRAM" ? s : undefined)
+/** The names buyers use for a product in chats (replacing the list); the parser matches them like the title. */
+export const setProductAliases = (userId: UserId, productId: ProductId, aliases: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { storeId } = yield* sellerStore(userId)
+    const uow = yield* UnitOfWork
+    const cleaned = [...new Set(aliases.map((a) => a.trim().toLowerCase()).filter((a) => a !== ""))]
+    const found = yield* uow.transaction(Effect.flatMap(ConversationStore, (s) => s.setAliases(storeId, productId, cleaned)))
+    if (!found) return yield* new SellerProductNotFound({ productId })
+    return { productId: productId as string, aliases: cleaned }
+  })

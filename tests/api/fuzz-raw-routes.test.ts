@@ -1,6 +1,6 @@
 /**
  * The routes fuzz.test.ts does not reach (it walks the JSON endpoints): the signed webhooks that read
- * raw bytes (logistics partner, WhatsApp, Daraja B2C) and the back-office (login form, list and
+ * raw bytes (logistics partner, WhatsApp, Instagram, Daraja B2C) and the back-office (login form, list and
  * action calls). Bodies carry NUL (raw and as a JSON escape), bytes that are not UTF-8 and oversized
  * fields, and are signed correctly half the time, so they reach the parsers and the database.
  * Invariants: never a 5xx, and a refusal never carries a database's text.
@@ -20,6 +20,8 @@ const db = useTestDatabase()
 const SECRETS = {
   WHATSAPP_APP_SECRET: randomBytes(24).toString("hex"),
   WHATSAPP_VERIFY_TOKEN: randomBytes(24).toString("hex"),
+  INSTAGRAM_APP_SECRET: randomBytes(24).toString("hex"),
+  INSTAGRAM_VERIFY_TOKEN: randomBytes(24).toString("hex"),
   LOGISTICS_PARTNER_WEBHOOK_SECRET: randomBytes(24).toString("hex")
 }
 const ADMIN = { email: "fuzz@amana.test", password: "a-long-enough-password-9" }
@@ -28,6 +30,8 @@ let api: Api
 
 beforeAll(async () => {
   await seedDemo(db.sql)
+  // chat messages reach a store's conversations (and the parser) rather than stopping at routing
+  await db.sql`insert into channel_accounts (channel, account_id, store_id) values ('WHATSAPP', '106540352242922', 'sto_kitenge_house'), ('INSTAGRAM', '17841400000000001', 'sto_kitenge_house')`
   const saved = Object.fromEntries(Object.keys(SECRETS).map((k) => [k, process.env[k]]))
   Object.assign(process.env, SECRETS)
   try {
@@ -98,7 +102,12 @@ describe("signed webhooks: bad bytes, signed or not, never a 5xx", () => {
     const message = { from: "254708374149", id: "wamid.M", timestamp: "1750000000", type: "text", text: { body: "Habari" } }
     const envelope = (value: Record<string, unknown>) => ({
       object: "whatsapp_business_account",
-      entry: [{ id: "1", changes: [{ field: "messages", value: { messaging_product: "whatsapp", ...value } }] }]
+      entry: [
+        {
+          id: "1",
+          changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { phone_number_id: "106540352242922" }, ...value } }]
+        }
+      ]
     })
     const base = envelope({ statuses: [status], messages: [message] })
     const paths = [
@@ -121,6 +130,39 @@ describe("signed webhooks: bad bytes, signed or not, never a 5xx", () => {
       fc.asyncProperty(fc.dictionary(fc.constantFrom("hub.mode", "hub.verify_token", "hub.challenge"), hostile()), async (query) => {
         const res = await fetch(`${api.url}/api/v1/webhooks/whatsapp?${new URLSearchParams(query).toString()}`)
         noServerError("whatsapp subscription", { status: res.status, text: await res.text() })
+      }),
+      runs
+    )
+  }, 120_000)
+
+  it("GET and POST /api/v1/webhooks/instagram", async () => {
+    const event = {
+      sender: { id: "IGSID-1" },
+      recipient: { id: "17841400000000001" },
+      timestamp: 1_750_000_000_000,
+      message: { mid: "m1", text: "nataka kitenge" }
+    }
+    const envelope = (e: Record<string, unknown>) => ({ object: "instagram", entry: [{ id: "17841400000000001", time: 1_750_000_000_000, messaging: [e] }] })
+    const base = envelope(event)
+    const paths = [
+      (_b: Record<string, unknown>, v: unknown) => envelope({ ...event, message: { mid: "m1", text: v } }),
+      (_b: Record<string, unknown>, v: unknown) => envelope({ ...event, message: { mid: v, text: "x" } }),
+      (_b: Record<string, unknown>, v: unknown) => envelope({ ...event, sender: { id: v } }),
+      (_b: Record<string, unknown>, v: unknown) => envelope({ ...event, recipient: { id: v } })
+    ]
+    await fc.assert(
+      fc.asyncProperty(bodyAround(base, paths), fc.boolean(), async (body, signed) => {
+        noServerError(
+          "instagram webhook",
+          await post("/api/v1/webhooks/instagram", body, { "x-hub-signature-256": signed ? signatureOf(body, SECRETS.INSTAGRAM_APP_SECRET) : "sha256=00" })
+        )
+      }),
+      runs
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom("hub.mode", "hub.verify_token", "hub.challenge"), hostile()), async (query) => {
+        const res = await fetch(`${api.url}/api/v1/webhooks/instagram?${new URLSearchParams(query).toString()}`)
+        noServerError("instagram subscription", { status: res.status, text: await res.text() })
       }),
       runs
     )

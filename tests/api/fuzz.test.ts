@@ -56,7 +56,10 @@ const TABLES = [
   "affiliate_attributions",
   "referrals",
   "cart_recovery",
-  "whatsapp_opt_outs"
+  "whatsapp_opt_outs",
+  "conversations",
+  "conversation_messages",
+  "product_aliases"
 ]
 const fingerprint = async () => {
   const counts = await db.sql.unsafe(`select ${TABLES.map((t) => `(select count(*) from ${t})::int as ${t}`).join(", ")},

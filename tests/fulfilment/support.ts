@@ -39,7 +39,8 @@ export interface Platform {
   readonly close: () => Promise<void>
 }
 
-export const startPlatform = async (db: { readonly sql: Sql; readonly url: string }): Promise<Platform> => {
+/** `env`: extra settings applied last (a test's fake WhatsApp or Instagram). */
+export const startPlatform = async (db: { readonly sql: Sql; readonly url: string }, env: Readonly<Record<string, string>> = {}): Promise<Platform> => {
   const saved = { ...process.env }
   const { publicKey, privateKey } = generateKeyPairSync("rsa", {
     modulusLength: 2048,
@@ -72,6 +73,7 @@ export const startPlatform = async (db: { readonly sql: Sql; readonly url: strin
     WEBHOOK_ALLOW_LOCAL_TARGETS: "1"
   })
   for (const k of ["WHATSAPP_TOKEN", "PUBLIC_BASE_URL", "MPESA_CALLBACK_SECRET", "DARAJA_CERTIFICATE_PATH"]) delete process.env[k]
+  Object.assign(process.env, env)
   const runtime = makePlatformRuntime(db.sql)
   const server: Server = await startServer(runtime, { port: 0, production: false })
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

@@ -1,9 +1,17 @@
-/** /api/v1/seller/conversations: the store's chat takeover queue (issue 14): read, reply, fix the draft, confirm, release. */
+/** /api/v1/seller/conversations: the store's chat takeover queue (issue 14): read, reply, fix the draft, confirm, release; and the chat names of a product. */
 import { Effect, Schema } from "effect"
-import { editDraft, releaseConversation, staffConfirm, staffReply, storeQueue, viewConversation } from "../../../application/conversations/conversations.js"
+import {
+  editDraft,
+  releaseConversation,
+  setProductAliases,
+  staffConfirm,
+  staffReply,
+  storeQueue,
+  viewConversation
+} from "../../../application/conversations/conversations.js"
 import type { Conversation } from "../../../application/conversations/conversation.port.js"
 import { endpoint, me } from "../endpoint.js"
-import { IdParam, Instant, Money, Phone, WireLocationId, WireVariantId } from "../wire.js"
+import { IdParam, Instant, Money, Phone, ProductIdParam, WireLocationId, WireVariantId } from "../wire.js"
 
 const Draft = Schema.Struct({
   lines: Schema.Array(Schema.Struct({ variantId: Schema.String, productId: Schema.String, title: Schema.String, quantity: Schema.Int })),
@@ -146,5 +154,18 @@ export const conversationRoutes = [
     response: ConversationView,
     errors: [400, 401, 403, 404],
     handler: ({ params, ctx }) => Effect.map(releaseConversation(me(ctx).user.id, params.id), (c) => view({ ...c, waitingSeconds: 0 }))
+  }),
+  endpoint({
+    method: "put",
+    path: "/api/v1/seller/products/:id/aliases",
+    tag: "Seller",
+    summary: 'Set the names buyers use for a product in chats ("shuka", "akala"): the chat parser matches them like the title',
+    description: "Replaces the list; names are trimmed and lower-cased, duplicates dropped.",
+    auth: "required",
+    params: ProductIdParam,
+    body: Schema.Struct({ aliases: Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(60))).pipe(Schema.maxItems(20)) }),
+    response: Schema.Struct({ productId: Schema.String, aliases: Schema.Array(Schema.String) }),
+    errors: [400, 401, 403, 404],
+    handler: ({ params, body, ctx }) => setProductAliases(me(ctx).user.id, params.id, body.aliases)
   })
 ]
