@@ -11,6 +11,7 @@ import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../applic
 import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/notify-order.js"
 import { notifyRiderOfJob } from "../application/notifications/notify-rider.js"
 import { notifyStaffAdded } from "../application/notifications/notify-staff.js"
+import { checkMilestones, congratulateOwner } from "../application/milestones/milestones.js"
 import { recoverAbandonedCarts } from "../application/cart-recovery/recover-carts.js"
 import { DEFAULT_REFERRAL_POINTS, rewardReferral } from "../application/referrals/referrals.js"
 import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
@@ -84,7 +85,8 @@ const STORE_CHANGES = [
   "SELLER_KYC_SUSPENDED",
   "SELLER_KYC_BANNED",
   "STORE_OPENED",
-  "STOCK_SET"
+  "STOCK_SET",
+  "MILESTONE_REACHED"
 ]
 const BRAND_CHANGES = ["BRAND_VERIFIED", "BRAND_REJECTED", "BRAND_SUSPENDED", "BRAND_PENDING_REVIEW"]
 
@@ -133,6 +135,8 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   { name: "notify.seller", on: NOTIFIED_EVENTS, handle: (e) => notifyOrderEvent("seller", e) },
   { name: "notify.rider", on: ["ORDER_DISPATCHED"], handle: notifyRiderOfJob },
   { name: "notify.staff", on: ["STORE_MEMBER_ADDED"], handle: notifyStaffAdded },
+  { name: "milestones.check", on: ["ORDER_COMPLETED"], handle: (e) => Effect.asVoid(checkMilestones(e)) },
+  { name: "notify.milestone", on: ["MILESTONE_REACHED"], handle: congratulateOwner },
   // a referred buyer's first completed order pays both sides (application/referrals): decided once per referral
   {
     name: "referrals.reward",

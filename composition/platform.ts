@@ -38,6 +38,7 @@ import { PlatformSettingsStoreLive } from "../adapters/postgres/platform-setting
 import { ReadinessLive } from "../adapters/postgres/readiness.js"
 import { RiderJobDirectoryLive } from "../adapters/postgres/rider-job-directory.js"
 import { StaffDirectoryLive } from "../adapters/postgres/staff-directory.js"
+import { MilestoneStoreLive } from "../adapters/postgres/milestone-store.js"
 import { PayoutStoreLive } from "../adapters/postgres/payout-store.js"
 import { OnboardingStoreLive } from "../adapters/postgres/onboarding-store.js"
 import { SellerStoreLive } from "../adapters/postgres/seller-store.js"
@@ -107,6 +108,7 @@ export const fulfilmentLayer = Layer.mergeAll(
   NotificationDirectoryLive,
   RiderJobDirectoryLive,
   StaffDirectoryLive,
+  MilestoneStoreLive,
   MessageStatusStoreLive,
   WebhookStoreLive,
   DisbursementStoreLive,

@@ -14,8 +14,21 @@ export const StorefrontReaderLive = Layer.effect(
       Effect.map(
         q(
           db,
-          (sql) => sql<Array<{ id: StoreId; slug: string; name: string; currency: string; product_count: number; created_at: Date }>>`
+          (sql) => sql<
+            Array<{
+              id: StoreId
+              slug: string
+              name: string
+              currency: string
+              product_count: number
+              created_at: Date
+              badges: Array<{ code: string; title: string; reachedAt: number }>
+            }>
+          >`
           select s.id, s.slug, s.name, s.currency, s.created_at,
+                 coalesce((select json_agg(json_build_object('code', m.code, 'title', d.title, 'reachedAt', (extract(epoch from m.reached_at) * 1000)::bigint)
+                                           order by m.reached_at, d.threshold)
+                             from store_milestones m join milestone_definitions d on d.code = m.code where m.store_id = s.id), '[]'::json) as badges,
                  (select count(*)::int from products p left join brands b on b.id = p.brand_id
                    where p.store_id = s.id and p.state = 'VERIFIED' and p.archived_at is null and (p.brand_id is null or b.state = 'VERIFIED')) as product_count
             from stores s where s.slug = ${slug} and s.kyc_state = 'VERIFIED'`
@@ -27,6 +40,7 @@ export const StorefrontReaderLive = Layer.effect(
             name: r.name,
             currency: r.currency.trim() as Currency,
             productCount: r.product_count,
+            badges: r.badges.map((b) => ({ code: b.code, title: b.title, reachedAt: Number(b.reachedAt) })),
             openedAt: r.created_at.getTime()
           }))
       ),

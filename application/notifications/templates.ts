@@ -90,6 +90,11 @@ export const templates: { readonly [T in MessageTemplate]: TemplateDefinition } 
     params: ["what is in the cart"],
     body: "Last call: {{1}} is still in your Amana cart, and this is our last reminder about it. Reply STOP to get no more reminders."
   },
+  // To the store's owner when the store reaches a milestone (first sale, 10 sales, ...).
+  store_milestone: {
+    params: ["store name", "milestone"],
+    body: "Hongera! {{1}} has reached a milestone on Amana: {{2}}. The badge now shows on your store."
+  },
   payment_failed: {
     params: ["order number", "reason"],
     body: "Payment for order {{1}} did not go through ({{2}}). You can try again within 12 hours of checkout."

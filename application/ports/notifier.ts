@@ -20,6 +20,7 @@ export type MessageTemplate =
   | "payment_failed"
   | "rider_job"
   | "store_staff_added"
+  | "store_milestone"
   | "cart_reminder"
   | "cart_discount_code"
   | "cart_last_call"

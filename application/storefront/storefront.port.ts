@@ -13,6 +13,8 @@ export interface StoreView {
   readonly currency: Currency
   readonly productCount: number
   readonly openedAt: number
+  /** milestones reached (issue 15); absent in an entry cached before badges existed */
+  readonly badges?: ReadonlyArray<{ readonly code: string; readonly title: string; readonly reachedAt: number }> | undefined
 }
 
 export class StorefrontReader extends Context.Tag("amana/StorefrontReader")<

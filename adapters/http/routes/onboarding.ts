@@ -18,6 +18,8 @@ import {
   submitKyc
 } from "../../../application/seller/onboarding.js"
 import { readUpload, upload } from "../../../application/uploads/uploads.js"
+import { storeBadges } from "../../../application/milestones/milestones.js"
+import { Badge } from "./stores.js"
 import { IdDocumentType, PAYOUT_HOLD_MS, StoreRole } from "../../../domain/store.js"
 import type { PayoutDestination } from "../../../domain/store.js"
 import { MAX_UPLOAD_BYTES, UPLOAD_TYPES } from "../../../domain/upload-content.js"
@@ -56,7 +58,10 @@ const SellerStoreView = Schema.Struct({
   payoutMethod: Schema.optional(PayoutMethodView).annotations({ description: "the OWNER only" }),
   payoutMethodChangedAt: Schema.optional(Instant),
   payoutsHeldUntil: Schema.optional(Instant),
-  createdAt: Instant
+  createdAt: Instant,
+  badges: Schema.optional(Schema.Array(Badge)).annotations({
+    description: "GET /api/v1/seller/store: milestones reached (first sale, 10, 50, 100 sales, the first KES 100,000)"
+  })
 }).annotations({ identifier: "SellerStore" })
 
 const storeView = (role: "OWNER" | "STAFF", p: StoreProfile) => ({
@@ -138,7 +143,10 @@ export const onboardingRoutes = [
     auth: "required",
     response: SellerStoreView,
     errors: [401, 403],
-    handler: ({ ctx }) => Effect.map(myStore(me(ctx).user.id), ({ role, profile }) => storeView(role, profile))
+    handler: ({ ctx }) =>
+      Effect.flatMap(myStore(me(ctx).user.id), ({ role, profile }) =>
+        Effect.map(storeBadges(profile.id), (badges) => ({ ...storeView(role, profile), badges }))
+      )
   }),
   endpoint({
     method: "put",

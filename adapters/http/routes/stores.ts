@@ -17,16 +17,28 @@ export const StoreSlugParam = Schema.Struct({
   slug: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9-]{2,64}$/, { message: () => "a store slug is 2 to 64 letters, digits or -" }))
 })
 
+/** A milestone the store has reached (first sale, 10 sales, ...). */
+export const Badge = Schema.Struct({ code: Schema.String, title: Schema.String, reachedAt: Instant }).annotations({ identifier: "Badge" })
+
 const Store = Schema.Struct({
   id: Schema.String,
   slug: Schema.String,
   name: Schema.String,
   currency: Schema.String,
   productCount: Schema.Int,
-  openedAt: Instant
+  openedAt: Instant,
+  badges: Schema.Array(Badge)
 }).annotations({ identifier: "Store" })
 
-const storeJson = (s: StoreView) => ({ id: s.id, slug: s.slug, name: s.name, currency: s.currency, productCount: s.productCount, openedAt: s.openedAt })
+const storeJson = (s: StoreView) => ({
+  id: s.id,
+  slug: s.slug,
+  name: s.name,
+  currency: s.currency,
+  productCount: s.productCount,
+  openedAt: s.openedAt,
+  badges: s.badges ?? []
+})
 
 /**
  * The slug this request is addressed to, if any: X-Store-Subdomain when TRUST_PROXY is set (only a
