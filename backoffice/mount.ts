@@ -47,6 +47,7 @@ import {
   payoutsResource
 } from "./resources/operations.js"
 import { callbacksResource, ledgerResource, ordersResource, paymentsResource } from "./resources/orders.js"
+import { conversationsResource } from "./resources/conversations.js"
 import { PostgresAdminSessionStore } from "./session-store.js"
 import { log } from "../adapters/system/logging.js"
 import { usersResource } from "./resources/users.js"
@@ -119,6 +120,7 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
     ordersResource(ctx),
     paymentsResource(ctx),
     callbacksResource(ctx),
+    conversationsResource(ctx),
     ledgerResource(ctx),
     exceptionsResource(ctx),
     heldMoneyResource(ctx),

@@ -353,13 +353,6 @@ export const storeQueue = (userId: UserId) =>
     return (yield* Effect.flatMap(ConversationStore, (s) => s.queue(storeId))).map(withWait(at))
   })
 
-/** Every store's queue, for operators. */
-export const allQueues = () =>
-  Effect.gen(function* () {
-    const at = yield* now
-    return (yield* Effect.flatMap(ConversationStore, (s) => s.queue(undefined))).map(withWait(at))
-  })
-
 export const viewConversation = (userId: UserId, conversationId: string) =>
   Effect.gen(function* () {
     const { storeId } = yield* sellerStore(userId)

@@ -12,6 +12,8 @@ import type { Platform } from "../fulfilment/support.js"
 import { startFakeWhatsApp } from "../fakes/whatsapp-server.js"
 import type { FakeWhatsApp } from "../fakes/whatsapp-server.js"
 import { startFakeInstagram } from "../fakes/instagram-server.js"
+import { ensureFirstAdmin } from "../../backoffice/first-admin.js"
+import { AdminBrowser } from "../support/admin-browser.js"
 import type { FakeInstagram } from "../fakes/instagram-server.js"
 
 const db = useTestDatabase()
@@ -266,6 +268,25 @@ describe("the store's staff and the seller's chat names", () => {
     await db.sql`insert into users (id, phone, roles) values (${`usr_${stranger}`}, ${stranger}, array['BUYER'])`
     const notStaff = await call(api, "GET", "/api/v1/seller/conversations", { token: await sessionFor(db.sql, `usr_${stranger}`) })
     expect(notStaff.status).toBe(403)
+  })
+
+  it("operators see every store's queue, read-only, with the wait time (back-office)", async () => {
+    const buyer = randomPhone()
+    await whatsapp(buyer, "agent please")
+    await nthReply(buyer, 1)
+    const operator = { email: "chat-ops@amana.test", password: "a-long-enough-password-7" }
+    await ensureFirstAdmin(api.runtime, { ADMIN_EMAIL: operator.email, ADMIN_PASSWORD: operator.password }, () => undefined)
+    const browser = await new AdminBrowser(api.url).login(operator)
+    const list = await browser.page(`/admin/api/resources/conversations/actions/list?filters.customer=${buyer}`)
+    expect(list.res.status).toBe(200)
+    const records = (JSON.parse(list.html) as { records: Array<{ params: Record<string, unknown> }> }).records
+    expect(records.map((r) => r.params)).toEqual([expect.objectContaining({ customer: buyer, mode: "QUEUED", channel: "WHATSAPP", store_id: shop.storeId })])
+    expect(typeof records[0]!.params["waiting_seconds"]).toBe("number")
+    // read-only: the built-in writes are switched off (nothing is created through the back-office)
+    const before = await db.sql`select count(*)::int as n from conversations`
+    const created = await browser.send("POST", "/admin/api/resources/conversations/actions/new", { json: { customer: "254700000001", mode: "AUTO" } })
+    expect(created.status).toBeGreaterThanOrEqual(400)
+    expect(await db.sql`select count(*)::int as n from conversations`).toEqual(before)
   })
 
   it("the OpenAPI document describes the takeover endpoints", async () => {

@@ -122,7 +122,7 @@ describe("list queries are checked before AdminJS reads them", () => {
   })
 
   it("any list query (random keys and values, all lists) answers below 500", async () => {
-    const resources = ["products", "promotions", "discount_codes", "orders", "audit_log", "admin_users", "payouts", "users"]
+    const resources = ["products", "promotions", "discount_codes", "orders", "audit_log", "admin_users", "payouts", "users", "conversations"]
     const key = fc.constantFrom(
       "page",
       "perPage",
