@@ -507,8 +507,9 @@ describe("webhooks", () => {
   it("WhatsApp: a duplicated status webhook is recorded once; a failed status opens one exception; a forged signature is refused", async () => {
     const body = statusBody("wamid.DUP1", "failed")
     const post = (b: string, signature: string) => call(api, "POST", "/api/v1/webhooks/whatsapp", { raw: b, headers: { "x-hub-signature-256": signature } })
-    expect((await post(body, sign(body))).body).toEqual({ recorded: 1, received: 1 })
-    expect((await post(body, sign(body))).body).toEqual({ recorded: 0, received: 1 })
+    // a status is no chat message: nothing is threaded into a conversation
+    expect((await post(body, sign(body))).body).toEqual({ recorded: 1, received: 1, conversations: { stored: 0, duplicates: 0, unrouted: 0 } })
+    expect((await post(body, sign(body))).body).toEqual({ recorded: 0, received: 1, conversations: { stored: 0, duplicates: 0, unrouted: 0 } })
     expect(await db.sql`select status from whatsapp_statuses where wamid = 'wamid.DUP1'`).toEqual([{ status: "failed" }])
     expect(await db.sql`select kind from exceptions where kind = 'NOTIFICATION_FAILED' and entity_id = 'wamid.DUP1'`).toHaveLength(1)
     const forged = statusBody("wamid.FORGED", "read")
