@@ -87,6 +87,17 @@ export const ConversationStoreLive = Layer.effect(
           q(db, (sql) => sql<Array<{ store_id: StoreId }>>`select store_id from channel_accounts where channel = ${channel} and account_id = ${account}`),
           (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.store_id)
         ),
+      connectAccount: (channel, account, storeId, at) =>
+        q(
+          db,
+          (sql) => sql`insert into channel_accounts (channel, account_id, store_id, created_at) values (${channel}, ${account}, ${storeId}, ${new Date(at)})
+                       on conflict (channel, account_id) do nothing`
+        ).pipe(Effect.asVoid),
+      disconnectAccount: (channel, account, storeId) =>
+        Effect.map(
+          q(db, (sql) => sql`delete from channel_accounts where channel = ${channel} and account_id = ${account} and store_id = ${storeId} returning 1`),
+          (rows) => rows.length === 1
+        ),
       upsert: (c) =>
         Effect.map(
           q(

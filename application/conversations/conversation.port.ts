@@ -69,6 +69,10 @@ export class ConversationStore extends Context.Tag("amana/ConversationStore")<
   ConversationStore,
   {
     readonly storeForAccount: (channel: ChannelName, account: string) => Effect.Effect<Option.Option<StoreId>, StoreUnavailable>
+    /** Routes the account's chats to the store (row-locked check first with storeForAccount). */
+    readonly connectAccount: (channel: ChannelName, account: string, storeId: StoreId, at: number) => Effect.Effect<void, StoreUnavailable>
+    /** true when the account was connected to this store and now is not */
+    readonly disconnectAccount: (channel: ChannelName, account: string, storeId: StoreId) => Effect.Effect<boolean, StoreUnavailable>
     /** the conversation's id, created when new */
     readonly upsert: (c: {
       readonly newId: string

@@ -5,6 +5,9 @@ import type { ResourceWithOptions } from "adminjs"
 import { changesSinceVerified, decideBrand, decideProduct } from "../../application/admin/review-catalogue.js"
 import type { CatalogueDecision } from "../../application/admin/review-catalogue.js"
 import { decideSeller, sellerDecisionAllowed } from "../../application/admin/review-sellers.js"
+import { connectChannelAccount, disconnectChannelAccount } from "../../application/conversations/channel-accounts.js"
+import type { AdminActor } from "../../application/admin/admin-roles.js"
+import type { PlatformServices } from "../../composition/platform.js"
 import { createBrand } from "../../application/platform/catalogue-settings.js"
 import type { SellerDecision } from "../../application/admin/review-sellers.js"
 import type { ProductReviewedFields } from "../../application/admin/admin.port.js"
@@ -23,6 +26,37 @@ const noteField: Field = { name: "reason", label: "Note (optional)", type: "text
 // '0' sorts the work queue first; then oldest first
 const queueOrder = (pendingCondition: string, at: string) =>
   `(case when ${pendingCondition} then '0' else '1' end) || to_char(${at} at time zone 'UTC', 'YYYYMMDDHH24MISSUS')`
+
+/** A store's chat accounts (issue 14): which WhatsApp number or Instagram account routes its chats here. */
+const channelAction = (
+  ctx: BackofficeContext,
+  name: string,
+  label: string,
+  icon: string,
+  run: (actor: AdminActor, storeId: StoreId, channel: string, account: string) => Effect.Effect<string, unknown, PlatformServices>
+) =>
+  writeAction(ctx, "sellers", name, {
+    actionType: "record",
+    capability: "settings.manage",
+    icon,
+    label,
+    submitLabel: label,
+    fields: [
+      {
+        name: "channel",
+        label: "Channel",
+        type: "select",
+        required: true,
+        options: [
+          { value: "WHATSAPP", label: "WhatsApp (phone number id)" },
+          { value: "INSTAGRAM", label: "Instagram (account id)" }
+        ]
+      },
+      { name: "account", label: "Account id (digits, from Meta's Business Manager)", type: "text", required: true }
+    ],
+    run: (actor, payload, id) =>
+      Effect.flatMap(recordIdAs(StoreId, id, "store"), (storeId) => run(actor, storeId, text(payload, "channel") ?? "", text(payload, "account") ?? ""))
+  })
 
 export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => {
   const decision = (name: SellerDecision, label: string, icon: string, fields: ReadonlyArray<Field>, variant: "danger" | "primary", done: string) =>
@@ -47,6 +81,7 @@ export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => 
         query: `select s.id, s.name, s.kyc_state, s.kyc_reason, u.phone as owner_phone, u.display_name as owner_name, s.payout_method,
                        s.kyc_documents, s.kyc_decided_at, a.email as kyc_decided_by, s.created_at,
                        (select count(*)::int from products p where p.store_id = s.id) as products,
+                       (select string_agg(c.channel || ' ' || c.account_id, ', ' order by c.channel, c.account_id) from channel_accounts c where c.store_id = s.id) as channels,
                        ${queueOrder("s.kyc_state = 'PENDING'", "s.created_at")} as review_order
                   from stores s join users u on u.id = s.owner_user_id left join admin_users a on a.id = s.kyc_decided_by`,
         properties: [
@@ -58,6 +93,7 @@ export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => 
           { path: "owner_phone" },
           { path: "payout_method", filter: "exact" },
           { path: "products", type: "number", filter: "none" },
+          { path: "channels", filter: "none", sortable: false },
           { path: "kyc_documents", type: "textarea", filter: "none", sortable: false },
           { path: "kyc_decided_by" },
           { path: "kyc_decided_at", type: "datetime", filter: "range" },
@@ -117,7 +153,15 @@ export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => 
         reject: decision("REJECT", "Reject KYC", "XCircle", [reasonField()], "danger", "Seller rejected"),
         suspend: decision("SUSPEND", "Suspend", "PauseCircle", [reasonField()], "danger", "Seller suspended: their products are off sale"),
         ban: decision("BAN", "Ban", "Slash", [reasonField()], "danger", "Seller banned"),
-        reinstate: decision("REINSTATE", "Reinstate", "RotateCcw", [reasonField("Why reinstate")], "primary", "Seller reinstated")
+        reinstate: decision("REINSTATE", "Reinstate", "RotateCcw", [reasonField("Why reinstate")], "primary", "Seller reinstated"),
+        connectChannel: channelAction(ctx, "connectChannel", "Connect a chat channel", "Link", (actor, storeId, channel, account) =>
+          Effect.map(connectChannelAccount(actor, { storeId, channel, account }), (r) =>
+            r.connected ? `${channel} ${account.trim()} now routes its chats to this store` : "It already serves this store"
+          )
+        ),
+        disconnectChannel: channelAction(ctx, "disconnectChannel", "Disconnect a chat channel", "XCircle", (actor, storeId, channel, account) =>
+          Effect.as(disconnectChannelAccount(actor, { storeId, channel, account }), `${channel} ${account.trim()} disconnected`)
+        )
       }
     }
   }
