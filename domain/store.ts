@@ -85,9 +85,10 @@ export type StoreRole = typeof StoreRole.Type
 
 /**
  * What a member may do. STAFF run the shop floor (products, stock, orders); money and who works
- * there (payout destination, statement, staff, webhooks, KYC) are the OWNER's.
+ * there (payout destination, statement, staff, webhooks, KYC), and how far the chat bot may act
+ * alone (CHAT_SETTINGS), are the OWNER's.
  */
-export type StoreCapability = "PRODUCTS" | "STOCK" | "ORDERS" | "STATEMENT" | "PAYOUT_METHOD" | "STAFF" | "WEBHOOKS" | "KYC"
+export type StoreCapability = "PRODUCTS" | "STOCK" | "ORDERS" | "STATEMENT" | "PAYOUT_METHOD" | "STAFF" | "WEBHOOKS" | "KYC" | "CHAT_SETTINGS"
 
 const STAFF_MAY: ReadonlySet<StoreCapability> = new Set(["PRODUCTS", "STOCK", "ORDERS"])
 

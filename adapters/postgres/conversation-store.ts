@@ -219,8 +219,19 @@ export const ConversationStoreLive = Layer.effect(
             byProduct.set(r.product_id, entry)
           }
           const catalogue = [...byProduct.values()]
-          return { catalogue, places, titles: new Map(catalogue.map((c) => [c.productId, c.title])) }
+          const [settings] = yield* q(
+            db,
+            (sql) => sql<Array<{ threshold: string }>>`select chat_confidence_threshold::text as threshold from stores where id = ${storeId}`
+          )
+          return { catalogue, places, titles: new Map(catalogue.map((c) => [c.productId, c.title])), threshold: Number(settings?.threshold ?? "0.8") }
         }),
+      lockChatThreshold: (storeId) =>
+        Effect.map(
+          q(db, (sql) => sql<Array<{ threshold: string }>>`select chat_confidence_threshold::text as threshold from stores where id = ${storeId} for update`),
+          (rows) => Number(rows[0]?.threshold ?? "0.8")
+        ),
+      setChatThreshold: (storeId, threshold) =>
+        q(db, (sql) => sql`update stores set chat_confidence_threshold = ${threshold.toFixed(2)}::numeric where id = ${storeId}`).pipe(Effect.asVoid),
       setAliases: (storeId, productId, aliases) =>
         Effect.gen(function* () {
           const owned = yield* q(db, (sql) => sql`select id from products where id = ${productId} and store_id = ${storeId} for update`)

@@ -115,7 +115,13 @@ export class ConversationStore extends Context.Tag("amana/ConversationStore")<
     /** conversations waiting for or handled by people, oldest first; every store's when storeId is undefined */
     readonly queue: (storeId: StoreId | undefined) => Effect.Effect<ReadonlyArray<QueuedConversation>, StoreUnavailable>
     /** the store's verified products (with the seller's aliases) and the geography tree */
-    readonly intakeContext: (storeId: StoreId) => Effect.Effect<IntakeContext & { readonly titles: ReadonlyMap<string, string> }, StoreUnavailable>
+    /** The store's catalogue and the places for the parser, and the store's confidence threshold (0.50-0.99). */
+    readonly intakeContext: (
+      storeId: StoreId
+    ) => Effect.Effect<IntakeContext & { readonly titles: ReadonlyMap<string, string>; readonly threshold: number }, StoreUnavailable>
+    /** Row-locked: the store's current threshold. */
+    readonly lockChatThreshold: (storeId: StoreId) => Effect.Effect<number, StoreUnavailable>
+    readonly setChatThreshold: (storeId: StoreId, threshold: number) => Effect.Effect<void, StoreUnavailable>
     /** false when the store has no such product */
     readonly setAliases: (storeId: StoreId, productId: string, aliases: ReadonlyArray<string>) => Effect.Effect<boolean, StoreUnavailable>
   }

@@ -237,7 +237,7 @@ export const handleInbound = (messageId: string) =>
 
     const ctx = yield* store.intakeContext(c0.storeId)
     const parsed: ParsedMessage | undefined =
-      message.value.type === "text" && message.value.body !== undefined ? parseMessage(message.value.body, ctx) : undefined
+      message.value.type === "text" && message.value.body !== undefined ? parseMessage(message.value.body, ctx, ctx.threshold) : undefined
     const failed = (c: Conversation, reason: string) =>
       c.failedParses + 1 >= MAX_FAILED_PARSES
         ? finish(toQueue({ ...c, failedParses: c.failedParses + 1 }, reason, at), TEXTS.queued)

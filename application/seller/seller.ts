@@ -38,7 +38,8 @@ const WHAT: { readonly [C in StoreCapability]: string } = {
   PAYOUT_METHOD: "change the payout destination",
   STAFF: "manage staff",
   WEBHOOKS: "manage webhooks",
-  KYC: "submit KYC"
+  KYC: "submit KYC",
+  CHAT_SETTINGS: "change the chat settings"
 }
 
 /** The user's store, if their role there allows `capability` (else OwnerOnly, 403). */

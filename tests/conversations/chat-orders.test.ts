@@ -127,6 +127,30 @@ describe("a chat becomes an order", () => {
     expect(lines.map((l) => l["phone"])).toEqual([buyer])
   })
 
+  it("the owner's confidence threshold: at 0.95 an order read at 0.92 (no count said) goes to a person; at 0.90 the bot answers it", async () => {
+    const settings = (body?: unknown) =>
+      call(api, body === undefined ? "GET" : "PUT", "/api/v1/seller/store/chat-settings", { token: staffToken, ...(body !== undefined && { body }) })
+    expect((await settings()).body).toEqual({ confidenceThreshold: 0.8 })
+    expect((await settings({ confidenceThreshold: 1.5 })).body).toMatchObject({ status: 400, code: "REQUEST.INVALID" })
+    expect((await settings({ confidenceThreshold: 0.95 })).body).toEqual({ confidenceThreshold: 0.95 })
+    try {
+      const unsure = randomPhone()
+      await whatsapp(unsure, "Habari! Nataka kitenge dress, niletee Westlands")
+      expect(await nthReply(unsure, 1)).toContain("A person from the shop will reply")
+      expect(await conversationOf(unsure)).toMatchObject({ mode: "QUEUED" })
+      expect((await settings({ confidenceThreshold: 0.9 })).body).toEqual({ confidenceThreshold: 0.9 })
+      const sure = randomPhone()
+      await whatsapp(sure, "Habari! Nataka kitenge dress, niletee Westlands")
+      expect(await nthReply(sure, 1)).toContain("Reply YES to pay")
+      expect((await db.sql`select action, after from audit_log where action = 'STORE.CHAT_SETTINGS' order by seq`).map((r) => r["after"])).toEqual([
+        { confidenceThreshold: 0.95 },
+        { confidenceThreshold: 0.9 }
+      ])
+    } finally {
+      await settings({ confidenceThreshold: 0.8 })
+    }
+  })
+
   it("an ambiguous message goes to the takeover queue; staff fix the draft and confirm; the buyer pays", async () => {
     const buyer = randomPhone()
     await whatsapp(buyer, "niko na swali kuhusu ile kitu mliweka status jana")

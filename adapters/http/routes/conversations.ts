@@ -10,8 +10,13 @@ import {
   viewConversation
 } from "../../../application/conversations/conversations.js"
 import type { Conversation } from "../../../application/conversations/conversation.port.js"
+import { chatSettings, setChatSettings } from "../../../application/conversations/chat-settings.js"
 import { endpoint, me } from "../endpoint.js"
 import { IdParam, Instant, Money, Phone, ProductIdParam, WireLocationId, WireVariantId } from "../wire.js"
+
+const ChatSettings = Schema.Struct({
+  confidenceThreshold: Schema.Number.pipe(Schema.between(0.5, 0.99)).annotations({ description: "0.50 to 0.99" })
+}).annotations({ identifier: "ChatSettings" })
 
 const Draft = Schema.Struct({
   lines: Schema.Array(Schema.Struct({ variantId: Schema.String, productId: Schema.String, title: Schema.String, quantity: Schema.Int })),
@@ -167,5 +172,28 @@ export const conversationRoutes = [
     response: Schema.Struct({ productId: Schema.String, aliases: Schema.Array(Schema.String) }),
     errors: [400, 401, 403, 404],
     handler: ({ params, body, ctx }) => setProductAliases(me(ctx).user.id, params.id, body.aliases)
+  }),
+  endpoint({
+    method: "get",
+    path: "/api/v1/seller/store/chat-settings",
+    tag: "Seller",
+    summary: "How far the chat bot may act alone: the confidence a parsed chat order needs to be put to the buyer without a person",
+    auth: "required",
+    response: ChatSettings,
+    errors: [401, 403],
+    handler: ({ ctx }) => chatSettings(me(ctx).user.id)
+  }),
+  endpoint({
+    method: "put",
+    path: "/api/v1/seller/store/chat-settings",
+    tag: "Seller",
+    summary: "Set the chat bot's confidence threshold (OWNER only)",
+    description:
+      '0.50 to 0.99 (two decimals; default 0.80). At or above it a parsed chat order gets the priced summary and "reply YES to pay"; below it the conversation goes to the takeover queue.',
+    auth: "required",
+    body: ChatSettings,
+    response: ChatSettings,
+    errors: [400, 401, 403],
+    handler: ({ body, ctx }) => setChatSettings(me(ctx).user.id, body.confidenceThreshold)
   })
 ]
