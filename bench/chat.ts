@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks"
 import { makePool } from "../adapters/postgres/database.js"
 import { insertProduct, insertVariant } from "../adapters/postgres/seed.js"
 import { randomPhone, seedShop } from "../tests/api/support.js"
-import { startFakeWhatsApp } from "../tests/fakes/whatsapp-server.js"
+import { inboundTextWebhook, startFakeWhatsApp } from "../tests/fakes/whatsapp-server.js"
 import { startPlatform, WA_APP_SECRET } from "../tests/fulfilment/support.js"
 import { CATALOGUE, CORPUS, HELD_OUT } from "../tests/intake/corpus.js"
 import { percentile, scratchDatabase } from "./support.js"
@@ -57,33 +57,7 @@ try {
     const due = started + (i * 1000) / RATE
     const wait = due - performance.now()
     if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    const raw = JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: "102290129340398",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: { display_phone_number: "254700000000", phone_number_id: wa.phoneNumberId },
-                contacts: [{ profile: { name: "Buyer" }, wa_id: m.from }],
-                messages: [
-                  {
-                    from: m.from,
-                    id: `wamid.${randomBytes(12).toString("hex")}`,
-                    timestamp: String(Math.floor(Date.now() / 1000)),
-                    type: "text",
-                    text: { body: m.text }
-                  }
-                ]
-              }
-            }
-          ]
-        }
-      ]
-    })
+    const raw = inboundTextWebhook({ phoneNumberId: wa.phoneNumberId, from: m.from, text: m.text, wamid: `wamid.${randomBytes(12).toString("hex")}` })
     sentAt.set(m.from, performance.now())
     const res = await fetch(`${api.url}/api/v1/webhooks/whatsapp`, {
       method: "POST",

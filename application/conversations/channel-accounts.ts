@@ -31,12 +31,17 @@ const decode = (channel: string, account: string) =>
     return { channel: channel as ChannelName, account: id }
   })
 
-export const connectChannelAccount = (actor: AdminActor, cmd: { readonly storeId: StoreId; readonly channel: string; readonly account: string }) =>
+/** The admin's right and the account, decoded: the prologue both changes share. */
+const prepare = (actor: AdminActor, cmd: { readonly channel: string; readonly account: string }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "settings.manage")
-    const { channel, account } = yield* decode(cmd.channel, cmd.account)
-    const uow = yield* UnitOfWork
-    const at = yield* Clock.currentTimeMillis
+    const decoded = yield* decode(cmd.channel, cmd.account)
+    return { ...decoded, uow: yield* UnitOfWork, at: yield* Clock.currentTimeMillis }
+  })
+
+export const connectChannelAccount = (actor: AdminActor, cmd: { readonly storeId: StoreId; readonly channel: string; readonly account: string }) =>
+  Effect.gen(function* () {
+    const { channel, account, uow, at } = yield* prepare(actor, cmd)
     return yield* uow.transaction(
       Effect.gen(function* () {
         const store = yield* ConversationStore
@@ -56,10 +61,7 @@ export const connectChannelAccount = (actor: AdminActor, cmd: { readonly storeId
 
 export const disconnectChannelAccount = (actor: AdminActor, cmd: { readonly storeId: StoreId; readonly channel: string; readonly account: string }) =>
   Effect.gen(function* () {
-    yield* authorize(actor, "settings.manage")
-    const { channel, account } = yield* decode(cmd.channel, cmd.account)
-    const uow = yield* UnitOfWork
-    const at = yield* Clock.currentTimeMillis
+    const { channel, account, uow, at } = yield* prepare(actor, cmd)
     return yield* uow.transaction(
       Effect.gen(function* () {
         const removed = yield* Effect.flatMap(ConversationStore, (s) => s.disconnectAccount(channel, account, cmd.storeId))

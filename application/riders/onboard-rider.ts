@@ -25,6 +25,17 @@ const invalid = (detail: string) => new AdminInvalidInput({ detail })
 export const VEHICLES = ["MOTORBIKE", "BICYCLE", "CAR", "VAN", "ON_FOOT"] as const
 export type Vehicle = (typeof VEHICLES)[number]
 
+/** The vehicle (one of VEHICLES, any case) and the zones served without repeats, the first being home. */
+const riderWork = (cmd: { readonly zones: ReadonlyArray<ZoneId>; readonly vehicle: string }) =>
+  Effect.gen(function* () {
+    const vehicle = cmd.vehicle.trim().toUpperCase()
+    if (!(VEHICLES as ReadonlyArray<string>).includes(vehicle)) return yield* invalid(`vehicle: one of ${VEHICLES.join(", ")}`)
+    const zones = [...new Set(cmd.zones)]
+    const home = zones[0]
+    if (home === undefined) return yield* invalid("name at least one zone the rider serves")
+    return { vehicle, zones, home }
+  })
+
 export interface OnboardRider {
   readonly phone: string
   readonly name: string
@@ -40,11 +51,7 @@ export const onboardRider = (actor: AdminActor, cmd: OnboardRider) =>
       onRight: Effect.succeed
     })
     const name = yield* nameOf(cmd.name, "the rider's name")
-    const vehicle = cmd.vehicle.trim().toUpperCase()
-    if (!(VEHICLES as ReadonlyArray<string>).includes(vehicle)) return yield* invalid(`vehicle: one of ${VEHICLES.join(", ")}`)
-    const zones = [...new Set(cmd.zones)]
-    const home = zones[0]
-    if (home === undefined) return yield* invalid("name at least one zone the rider serves")
+    const { vehicle, zones, home } = yield* riderWork(cmd)
     const uow = yield* UnitOfWork
     const newId = UserId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("usr")))
     const at = yield* Clock.currentTimeMillis
@@ -92,11 +99,7 @@ export const onboardRider = (actor: AdminActor, cmd: OnboardRider) =>
 export const changeRider = (actor: AdminActor, cmd: { readonly riderUserId: UserId; readonly zones: ReadonlyArray<ZoneId>; readonly vehicle: string }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "riders.manage")
-    const vehicle = cmd.vehicle.trim().toUpperCase()
-    if (!(VEHICLES as ReadonlyArray<string>).includes(vehicle)) return yield* invalid(`vehicle: one of ${VEHICLES.join(", ")}`)
-    const zones = [...new Set(cmd.zones)]
-    const home = zones[0]
-    if (home === undefined) return yield* invalid("name at least one zone the rider serves")
+    const { vehicle, zones, home } = yield* riderWork(cmd)
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
     return yield* uow.transaction(

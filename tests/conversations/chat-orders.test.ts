@@ -9,7 +9,7 @@ import { useTestDatabase } from "../support/test-database.js"
 import { call, randomPhone, seedShop, sessionFor } from "../api/support.js"
 import { eventually, startPlatform, WA_APP_SECRET } from "../fulfilment/support.js"
 import type { Platform } from "../fulfilment/support.js"
-import { startFakeWhatsApp } from "../fakes/whatsapp-server.js"
+import { inboundTextWebhook, startFakeWhatsApp } from "../fakes/whatsapp-server.js"
 import type { FakeWhatsApp } from "../fakes/whatsapp-server.js"
 import { startFakeInstagram } from "../fakes/instagram-server.js"
 import { ensureFirstAdmin } from "../../backoffice/first-admin.js"
@@ -48,26 +48,7 @@ afterAll(async () => {
 
 const sign = (raw: string, secret: string) => `sha256=${createHmac("sha256", secret).update(raw).digest("hex")}`
 
-const waBody = (from: string, text: string, wamid: string) =>
-  JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "254700000000", phone_number_id: wa.phoneNumberId },
-              contacts: [{ profile: { name: "Buyer" }, wa_id: from }],
-              messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }]
-            }
-          }
-        ]
-      }
-    ]
-  })
+const waBody = (from: string, text: string, wamid: string) => inboundTextWebhook({ phoneNumberId: wa.phoneNumberId, from, text, wamid })
 
 const post = async (path: string, raw: string, signature: string) => {
   const res = await fetch(`${api.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": signature }, body: raw })

@@ -13,7 +13,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Effect, TestClock, TestContext } from "effect"
-import { generateKeyPairSync } from "node:crypto"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -21,8 +20,7 @@ import { repoRoot } from "../../adapters/postgres/paths.js"
 import { makePlatformRuntime } from "../../composition/platform.js"
 import { selectWeeklyPayoutBatch } from "../../application/payouts/select-payout-batch.js"
 import { call, login, randomPhone } from "../api/support.js"
-import { eventually, inboxMessage, INITIATOR_PASSWORD } from "../fulfilment/support.js"
-import { startFakeDaraja } from "../fakes/daraja-server.js"
+import { eventually, inboxMessage, startFakeDarajaB2C } from "../fulfilment/support.js"
 import type { FakeDaraja } from "../fakes/daraja-server.js"
 import { AdminBrowser } from "../support/admin-browser.js"
 import { freePort, startPlatform } from "../support/platform-process.js"
@@ -42,15 +40,8 @@ let api: { readonly url: string }
 
 beforeAll(async () => {
   uploadsDir = await mkdtemp(join(tmpdir(), "amana-e2e-uploads-"))
-  const { publicKey, privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs8", format: "pem" }
-  })
-  fake = await startFakeDaraja({
-    b2c: { shortcode: "600996", initiatorName: "amana_api", initiatorPassword: INITIATOR_PASSWORD, privateKeyPem: privateKey },
-    b2cResultAfterMs: 20
-  })
+  const daraja = await startFakeDarajaB2C()
+  fake = daraja.fake
   const port = await freePort()
   platform = await startPlatform(repoRoot, {
     PORT: String(port),
@@ -62,15 +53,7 @@ beforeAll(async () => {
     ADMIN_PASSWORD: FOUNDER.password,
     UPLOADS_DIR: uploadsDir,
     REDIS_URL: undefined,
-    MPESA_ENV: "sandbox",
-    DARAJA_BASE_URL: fake.baseUrl,
-    DARAJA_CONSUMER_KEY: "test-consumer-key",
-    DARAJA_CONSUMER_SECRET: "test-consumer-secret",
-    DARAJA_TIMEOUT_MS: "3000",
-    DARAJA_B2C_SHORTCODE: "600996",
-    DARAJA_INITIATOR_NAME: "amana_api",
-    DARAJA_INITIATOR_PASSWORD: INITIATOR_PASSWORD,
-    DARAJA_CERTIFICATE_PEM: publicKey,
+    ...daraja.env,
     DARAJA_CERTIFICATE_PATH: undefined,
     MPESA_CALLBACK_SECRET: undefined,
     WHATSAPP_TOKEN: undefined,

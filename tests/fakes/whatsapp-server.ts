@@ -222,3 +222,28 @@ export const startFakeWhatsApp = async (options: { token?: string; phoneNumberId
       })
   }
 }
+
+/**
+ * A WhatsApp Business Account webhook delivering one inbound text message, as Meta sends it
+ * (../shared/protocols/WHATSAPP.md): `from` writes `text` to the business number `phoneNumberId`.
+ */
+export const inboundTextWebhook = (m: { readonly phoneNumberId: string; readonly from: string; readonly text: string; readonly wamid: string }) =>
+  JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "102290129340398",
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "254700000000", phone_number_id: m.phoneNumberId },
+              contacts: [{ profile: { name: "Buyer" }, wa_id: m.from }],
+              messages: [{ from: m.from, id: m.wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: m.text } }]
+            }
+          }
+        ]
+      }
+    ]
+  })

@@ -39,9 +39,11 @@ export interface Platform {
   readonly close: () => Promise<void>
 }
 
-/** `env`: extra settings applied last (a test's fake WhatsApp or Instagram). */
-export const startPlatform = async (db: { readonly sql: Sql; readonly url: string }, env: Readonly<Record<string, string>> = {}): Promise<Platform> => {
-  const saved = { ...process.env }
+/**
+ * Daraja (STK and B2C) played by the fake server, which checks the B2C SecurityCredential against a
+ * fresh key pair, and the settings that point the platform at it (sandbox mode).
+ */
+export const startFakeDarajaB2C = async () => {
   const { publicKey, privateKey } = generateKeyPairSync("rsa", {
     modulusLength: 2048,
     publicKeyEncoding: { type: "spki", format: "pem" },
@@ -51,9 +53,7 @@ export const startPlatform = async (db: { readonly sql: Sql; readonly url: strin
     b2c: { shortcode: "600996", initiatorName: "amana_api", initiatorPassword: INITIATOR_PASSWORD, privateKeyPem: privateKey },
     b2cResultAfterMs: 20
   })
-  let url = ""
-  const partner = await startFakePartner({ webhookUrl: () => `${url}/api/v1/fulfilment/partners/swiftboda/webhook` })
-  Object.assign(process.env, {
+  const env = {
     MPESA_ENV: "sandbox",
     DARAJA_BASE_URL: fake.baseUrl,
     DARAJA_CONSUMER_KEY: "test-consumer-key",
@@ -62,7 +62,19 @@ export const startPlatform = async (db: { readonly sql: Sql; readonly url: strin
     DARAJA_B2C_SHORTCODE: "600996",
     DARAJA_INITIATOR_NAME: "amana_api",
     DARAJA_INITIATOR_PASSWORD: INITIATOR_PASSWORD,
-    DARAJA_CERTIFICATE_PEM: publicKey,
+    DARAJA_CERTIFICATE_PEM: publicKey
+  }
+  return { fake, env }
+}
+
+/** `env`: extra settings applied last (a test's fake WhatsApp or Instagram). */
+export const startPlatform = async (db: { readonly sql: Sql; readonly url: string }, env: Readonly<Record<string, string>> = {}): Promise<Platform> => {
+  const saved = { ...process.env }
+  const { fake, env: darajaEnv } = await startFakeDarajaB2C()
+  let url = ""
+  const partner = await startFakePartner({ webhookUrl: () => `${url}/api/v1/fulfilment/partners/swiftboda/webhook` })
+  Object.assign(process.env, {
+    ...darajaEnv,
     WHATSAPP_APP_SECRET: WA_APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: WA_VERIFY_TOKEN,
     LOGISTICS_PARTNER_NAME: "swiftboda",
