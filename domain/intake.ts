@@ -89,6 +89,13 @@ export interface ParsedMessage {
 
 export const DEFAULT_THRESHOLD = 0.8
 
+/**
+ * Longer messages are not read by the machine (a person is): a chat order is a few lines, and the
+ * matching grows with the message times the catalogue, so a pasted essay would hold a worker for
+ * seconds. WhatsApp allows 4,096 characters, Instagram 1,000.
+ */
+export const MAX_PARSED_CHARS = 1_000
+
 // ---------------------------------------------------------------------------------------------
 // Words
 
@@ -496,6 +503,8 @@ const hasPhrase = (words: ReadonlyArray<string>, phrases: ReadonlyArray<Readonly
   phrases.some((p) => words.some((_, i) => p.every((w, k) => words[i + k] === w)))
 
 export const parseMessage = (text: string, ctx: IntakeContext, threshold = DEFAULT_THRESHOLD): ParsedMessage => {
+  if (text.length > MAX_PARSED_CHARS)
+    return { intent: "UNKNOWN", lines: [], place: undefined, phone: undefined, confidence: 0, confident: false, doubts: ["too long to read automatically"] }
   const { phone, rest } = findPhone(text)
   const none = (intent: Intent, doubts: ReadonlyArray<string> = []): ParsedMessage => ({
     intent,

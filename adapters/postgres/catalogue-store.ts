@@ -19,7 +19,7 @@ import { q } from "./unit-of-work.js"
 const TYPO_THRESHOLD = 0.45
 
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
-type SummaryRow = {
+export type SummaryRow = {
   id: ProductId
   store_id: StoreId
   store_name: string
@@ -30,7 +30,8 @@ type SummaryRow = {
   media: Array<string>
   available: number
 }
-const summary = (r: SummaryRow): ProductSummary => ({
+/** A product row as buyers see it (search, a store's list). */
+export const summary = (r: SummaryRow): ProductSummary => ({
   id: r.id,
   storeId: r.store_id,
   storeName: r.store_name,

@@ -1,10 +1,12 @@
 /** StorefrontReader over PostgreSQL: a verified store by slug and the products buyers may see in it. */
-import type { ProductId, StoreId } from "../../domain/ids.js"
+import type { StoreId } from "../../domain/ids.js"
 import { Effect, Layer, Option } from "effect"
 import { StorefrontReader } from "../../application/storefront/storefront.port.js"
 import type { Currency } from "../../domain/money.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
+import { summary } from "./catalogue-store.js"
+import type { SummaryRow } from "./catalogue-store.js"
 
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 export const StorefrontReaderLive = Layer.effect(
@@ -48,19 +50,7 @@ export const StorefrontReaderLive = Layer.effect(
       Effect.map(
         q(
           db,
-          (sql) => sql<
-            Array<{
-              id: ProductId
-              store_id: StoreId
-              store_name: string
-              title: string
-              description: string
-              price: number
-              currency: string
-              media: Array<string>
-              available: number
-            }>
-          >`
+          (sql) => sql<Array<SummaryRow>>`
           select p.id, p.store_id, s.name as store_name, p.title, p.description, p.base_price as price, p.currency, p.media,
                  coalesce((select sum(i.on_hand - i.reserved) from variants v join inventory i on i.variant_id = v.id
                             where v.product_id = p.id and v.active), 0)::int as available
@@ -70,17 +60,7 @@ export const StorefrontReaderLive = Layer.effect(
            order by p.created_at desc, p.id
            limit ${limit} offset ${offset}`
         ),
-        (rows) =>
-          rows.map((r) => ({
-            id: r.id,
-            storeId: r.store_id,
-            storeName: r.store_name,
-            title: r.title,
-            description: r.description,
-            price: { amount: r.price, currency: r.currency.trim() as Currency },
-            media: r.media,
-            available: r.available
-          }))
+        (rows) => rows.map(summary)
       ),
     slugOf: (storeId) =>
       Effect.map(

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { editDistance, parseMessage, tokens, wordSimilarity } from "../../domain/intake.js"
+import { editDistance, MAX_PARSED_CHARS, parseMessage, tokens, wordSimilarity } from "../../domain/intake.js"
 import { CONTEXT, CORPUS, HELD_OUT } from "./corpus.js"
 import { score } from "./score.js"
 
@@ -81,6 +81,13 @@ describe("worked examples", () => {
       "GREETING"
     ])
     expect(read("Mnafunga saa ngapi?").intent).toBe("UNKNOWN")
+  })
+
+  it("a message longer than MAX_PARSED_CHARS is left to a person, unread (a pasted essay must not hold a worker)", () => {
+    const order = "nataka kitenge dress mbili size M, Toi market. "
+    const long = order.repeat(Math.ceil((MAX_PARSED_CHARS + 1) / order.length))
+    expect(read(long)).toMatchObject({ intent: "UNKNOWN", lines: [], confident: false, doubts: ["too long to read automatically"] })
+    expect(read(order.repeat(Math.floor(MAX_PARSED_CHARS / order.length)))).toMatchObject({ intent: "ORDER", confident: true })
   })
 })
 
