@@ -30,6 +30,9 @@ import {
 } from "../application/payouts-execution/execute.js"
 import { deliverWebhook, enqueueMerchantWebhook, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
 import { handleInbound, requestChatPayment, sendReply } from "../application/conversations/conversations.js"
+import { ALERT_SIGNAL_EVENTS, evaluateAlerts, pageOnCall, recordAlertSignal } from "../application/alerts/alerts.js"
+import { defaultAlertThresholds } from "../domain/alerts.js"
+import type { AlertThresholds } from "../domain/alerts.js"
 import type { EventHandler } from "../adapters/postgres/event-handler.js"
 import { WEBHOOK_TASK } from "../adapters/postgres/webhook-store.js"
 import type { PlatformServices } from "./platform.js"
@@ -143,6 +146,9 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
     on: ["ORDER_COMPLETED"],
     handle: (e) => Effect.flatMap(id(e.payload, "orderId", OrderId), (o) => rewardReferral(o, referralPoints()))
   },
+  // platform alerts (application/alerts): payment outcomes and SLA breaches become signals; each page to an on-call admin is one WhatsApp message
+  { name: "alerts.record-signal", on: ALERT_SIGNAL_EVENTS, handle: recordAlertSignal },
+  { name: "notify.on-call", on: ["ALERT_PAGE_REQUESTED"], handle: pageOnCall },
   { name: "webhooks.enqueue", on: WEBHOOK_SOURCE_EVENTS, handle: (e) => enqueueMerchantWebhook({ ...e, occurredAt: e.occurredAt.getTime() }) },
   {
     name: "fulfilment.sla-timers",
@@ -192,7 +198,33 @@ export const tasks = {
   // abandoned carts: the 1 h, 24 h and 72 h WhatsApp templates (application/cart-recovery)
   carts__recover_abandoned: () => recoverAbandonedCarts(),
   // B2C payouts and refunds with no Result in time are checked with Daraja's Transaction Status query.
-  payouts__sweep_unanswered_b2c: () => sweepUnansweredB2C(b2cResultTimeoutMs())
+  payouts__sweep_unanswered_b2c: () => sweepUnansweredB2C(b2cResultTimeoutMs()),
+  // platform alerts: payment success, outbox lag, dead letters, SLA breaches per zone (thresholds from ALERT_* variables)
+  alerts__evaluate: () => evaluateAlerts(alertThresholds())
+}
+
+/** A positive integer from the environment, else the default (a bad value is ignored). */
+const positive = (name: string, fallback: number, min = 1) => {
+  const raw = process.env[name]
+  if (raw === undefined || raw.trim() === "") return fallback
+  const n = Number(raw)
+  return Number.isSafeInteger(n) && n >= min ? n : fallback
+}
+
+/**
+ * The alert thresholds (docs/operations.md, "Alerts"): ALERT_WINDOW_MINUTES (15), ALERT_PAYMENT_SUCCESS_MIN_PERCENT (60),
+ * ALERT_PAYMENT_MIN_ATTEMPTS (10), ALERT_OUTBOX_LAG_SECONDS (300), ALERT_DEAD_LETTERS (1), ALERT_SLA_BREACHES_PER_ZONE (5).
+ */
+export const alertThresholds = (): AlertThresholds => {
+  const d = defaultAlertThresholds
+  return {
+    windowMs: positive("ALERT_WINDOW_MINUTES", d.windowMs / 60_000) * 60_000,
+    paymentMinSuccessBps: Math.min(100, positive("ALERT_PAYMENT_SUCCESS_MIN_PERCENT", d.paymentMinSuccessBps / 100)) * 100,
+    paymentMinAttempts: positive("ALERT_PAYMENT_MIN_ATTEMPTS", d.paymentMinAttempts),
+    outboxMaxLagMs: positive("ALERT_OUTBOX_LAG_SECONDS", d.outboxMaxLagMs / 1000) * 1000,
+    deadLetters: positive("ALERT_DEAD_LETTERS", d.deadLetters),
+    slaBreachesPerZone: positive("ALERT_SLA_BREACHES_PER_ZONE", d.slaBreachesPerZone)
+  }
 }
 
 /** B2C_RESULT_TIMEOUT_MINUTES (default 15): how long a B2C waits for its Result before we ask. */
@@ -215,5 +247,6 @@ export const crontab = [
   "* * * * * payments__sweep_unrecorded_pushes ?max=1",
   "* * * * * fulfilment__check_sla ?max=1",
   "*/5 * * * * payouts__sweep_unanswered_b2c ?max=1",
-  "*/5 * * * * carts__recover_abandoned ?max=1"
+  "*/5 * * * * carts__recover_abandoned ?max=1",
+  "* * * * * alerts__evaluate ?max=1"
 ].join("\n")

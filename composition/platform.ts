@@ -38,6 +38,7 @@ import { PlatformSettingsStoreLive } from "../adapters/postgres/platform-setting
 import { ReadinessLive } from "../adapters/postgres/readiness.js"
 import { RiderJobDirectoryLive } from "../adapters/postgres/rider-job-directory.js"
 import { StaffDirectoryLive } from "../adapters/postgres/staff-directory.js"
+import { AlertStoreLive } from "../adapters/postgres/alert-store.js"
 import { MilestoneStoreLive } from "../adapters/postgres/milestone-store.js"
 import { PayoutStoreLive } from "../adapters/postgres/payout-store.js"
 import { OnboardingStoreLive } from "../adapters/postgres/onboarding-store.js"
@@ -109,6 +110,7 @@ export const fulfilmentLayer = Layer.mergeAll(
   RiderJobDirectoryLive,
   StaffDirectoryLive,
   MilestoneStoreLive,
+  AlertStoreLive,
   MessageStatusStoreLive,
   WebhookStoreLive,
   DisbursementStoreLive,

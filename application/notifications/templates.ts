@@ -95,6 +95,11 @@ export const templates: { readonly [T in MessageTemplate]: TemplateDefinition } 
     params: ["store name", "milestone"],
     body: "Hongera! {{1}} has reached a milestone on Amana: {{2}}. The badge now shows on your store."
   },
+  // To the admins on call when a platform alert fires (application/alerts): what fired, and when.
+  ops_alert: {
+    params: ["what fired", "when"],
+    body: "Amana alert ({{2}}): {{1}}. It is open in the back-office exception queue; resolve it there with a note once handled."
+  },
   payment_failed: {
     params: ["order number", "reason"],
     body: "Payment for order {{1}} did not go through ({{2}}). You can try again within 12 hours of checkout."

@@ -24,6 +24,7 @@ export type MessageTemplate =
   | "cart_reminder"
   | "cart_discount_code"
   | "cart_last_call"
+  | "ops_alert"
 
 export interface OutboundMessage {
   /** 2547XXXXXXXX. */

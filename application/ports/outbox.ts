@@ -24,6 +24,7 @@ export interface DomainEvent {
     | "UPLOAD"
     | "AFFILIATE"
     | "CONVERSATION"
+    | "ALERT"
   readonly aggregateId: string
   readonly payload: Readonly<Record<string, unknown>>
 }

@@ -8,7 +8,8 @@ import { returnHeldMoney } from "../../application/admin/held-money.js"
 import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import { refundException, resolveException, retryException } from "../../application/admin/work-exceptions.js"
 import { actorOf, readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
-import { CommissionId, ExceptionId, HeldPaymentId, PayoutBatchId } from "../../domain/ids.js"
+import { AdminUserId, CommissionId, ExceptionId, HeldPaymentId, PayoutBatchId } from "../../domain/ids.js"
+import { setAdminOnCall } from "../../application/alerts/on-call.js"
 import type { BackofficeContext } from "../actions.js"
 import { money } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
@@ -375,12 +376,14 @@ export const adminUsersResource = (ctx: BackofficeContext): ResourceWithOptions 
     {
       id: "admin_users",
       // never the password hash
-      query: `select id, email, role, status, created_at, last_login_at from admin_users`,
+      query: `select id, email, role, status, on_call, whatsapp_phone, created_at, last_login_at from admin_users`,
       properties: [
         { path: "id", isId: true, filter: "exact" },
         { path: "email" },
         { path: "role", filter: "exact" },
         { path: "status", filter: "exact" },
+        { path: "on_call", type: "boolean", filter: "exact" },
+        { path: "whatsapp_phone" },
         { path: "created_at", type: "datetime", filter: "range" },
         { path: "last_login_at", type: "datetime", filter: "range" }
       ]
@@ -413,6 +416,46 @@ export const adminUsersResource = (ctx: BackofficeContext): ResourceWithOptions 
               password: payload["password"] ?? ""
             }),
             (a) => `${a.email} can now log in as ${a.role}`
+          )
+      }),
+      // paged by WhatsApp when a platform alert fires (application/alerts)
+      putOnCall: writeAction(ctx, "admin_users", "putOnCall", {
+        actionType: "record",
+        capability: "admins.manage",
+        icon: "Bell",
+        label: "Put on call",
+        submitLabel: "Put on call",
+        when: (p) => p["status"] === "ACTIVE",
+        fields: [
+          {
+            name: "whatsappPhone",
+            label: "WhatsApp phone for alerts (blank: keep the one on file)",
+            type: "text",
+            from: "whatsapp_phone",
+            placeholder: "0712345678"
+          },
+          { name: "reason", label: "Why (goes in the audit log)", type: "textarea" }
+        ],
+        run: (actor, payload, id) =>
+          Effect.flatMap(recordIdAs(AdminUserId, id, "admin user"), (adminId) =>
+            Effect.map(
+              setAdminOnCall(actor, { adminId, onCall: true, whatsappPhone: text(payload, "whatsappPhone"), reason: text(payload, "reason") }),
+              (r) => `${r.email} is on call: alerts go to ${r.whatsappPhone} by WhatsApp`
+            )
+          )
+      }),
+      takeOffCall: writeAction(ctx, "admin_users", "takeOffCall", {
+        actionType: "record",
+        capability: "admins.manage",
+        icon: "BellOff",
+        label: "Take off call",
+        submitLabel: "Take off call",
+        variant: "danger",
+        when: (p) => p["on_call"] === true || p["on_call"] === "true",
+        fields: [{ name: "reason", label: "Why (goes in the audit log)", type: "textarea" }],
+        run: (actor, payload, id) =>
+          Effect.flatMap(recordIdAs(AdminUserId, id, "admin user"), (adminId) =>
+            Effect.map(setAdminOnCall(actor, { adminId, onCall: false, reason: text(payload, "reason") }), (r) => `${r.email} is no longer on call`)
           )
       })
     }
