@@ -12,6 +12,7 @@ import { NOTIFIED_EVENTS, notifyOrderEvent } from "../application/notifications/
 import { notifyRiderOfJob } from "../application/notifications/notify-rider.js"
 import { notifyStaffAdded } from "../application/notifications/notify-staff.js"
 import { checkMilestones, congratulateOwner } from "../application/milestones/milestones.js"
+import { foldIntoReadModels, INSIGHT_EVENTS } from "../application/insights/read-models.js"
 import { recoverAbandonedCarts } from "../application/cart-recovery/recover-carts.js"
 import { DEFAULT_REFERRAL_POINTS, rewardReferral } from "../application/referrals/referrals.js"
 import { completeAfterDisputeWindow, expireUnpaidOrders } from "../application/orders/transition-order.js"
@@ -43,6 +44,9 @@ const str = (payload: Readonly<Record<string, unknown>>, key: string) =>
 const id = <A>(payload: Readonly<Record<string, unknown>>, key: string, schema: Schema.Schema<A, string>) =>
   Effect.orDieWith(Schema.decodeUnknown(schema)(payload[key]), () => new Error(`outbox payload without a valid ${key}`))
 const num = (payload: Readonly<Record<string, unknown>>, key: string, fallback: number) => (typeof payload[key] === "number" ? payload[key] : fallback)
+
+/** The read models' handler: the rebuild (composition/read-models-rebuild.ts) rewrites its processed_events rows. */
+export const READ_MODELS_HANDLER = "insights.read-models"
 
 const B2CReport = Schema.Struct({
   originatorConversationId: Schema.String,
@@ -140,6 +144,12 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   { name: "notify.staff", on: ["STORE_MEMBER_ADDED"], handle: notifyStaffAdded },
   { name: "milestones.check", on: ["ORDER_COMPLETED"], handle: (e) => Effect.asVoid(checkMilestones(e)) },
   { name: "notify.milestone", on: ["MILESTONE_REACHED"], handle: congratulateOwner },
+  // the daily read models (issue 15: application/insights); `npm run read-models:rebuild` refolds them under this name
+  {
+    name: READ_MODELS_HANDLER,
+    on: INSIGHT_EVENTS,
+    handle: (e) => foldIntoReadModels({ id: e.id, type: e.type, payload: e.payload, occurredAt: e.occurredAt.getTime() })
+  },
   // a referred buyer's first completed order pays both sides (application/referrals): decided once per referral
   {
     name: "referrals.reward",

@@ -40,6 +40,7 @@ import { RiderJobDirectoryLive } from "../adapters/postgres/rider-job-directory.
 import { StaffDirectoryLive } from "../adapters/postgres/staff-directory.js"
 import { AlertStoreLive } from "../adapters/postgres/alert-store.js"
 import { MilestoneStoreLive } from "../adapters/postgres/milestone-store.js"
+import { InsightStoreLive } from "../adapters/postgres/insight-store.js"
 import { PayoutStoreLive } from "../adapters/postgres/payout-store.js"
 import { OnboardingStoreLive } from "../adapters/postgres/onboarding-store.js"
 import { SellerStoreLive } from "../adapters/postgres/seller-store.js"
@@ -111,6 +112,7 @@ export const fulfilmentLayer = Layer.mergeAll(
   StaffDirectoryLive,
   MilestoneStoreLive,
   AlertStoreLive,
+  InsightStoreLive,
   MessageStatusStoreLive,
   WebhookStoreLive,
   DisbursementStoreLive,

@@ -362,9 +362,10 @@ export const AdminStoreLive = Layer.effect(
                 entity_id: string | null
                 payload: Record<string, unknown>
                 note: string | null
+                store_id: string | null
               }>
             >`
-            select id, kind, status, entity, entity_id, payload, note from exceptions where id = ${id} for update`
+            select id, kind, status, entity, entity_id, payload, note, store_id from exceptions where id = ${id} for update`
           ),
           (rows) =>
             Option.map(Option.fromNullable(rows[0]), (r): ExceptionRecord => ({
@@ -374,7 +375,8 @@ export const AdminStoreLive = Layer.effect(
               entity: r.entity,
               entityId: r.entity_id,
               payload: r.payload,
-              note: r.note
+              note: r.note,
+              storeId: r.store_id
             }))
         ),
       resolveException: (id, c) =>

@@ -2,7 +2,7 @@
  * Fulfilment over PostgreSQL: deliveries, SLA timers, disputes, rider statistics, partner events,
  * the exception queue, the facts notifications need, and WhatsApp delivery statuses.
  */
-import type { CheckoutId, DeliveryId, OrderId, UserId } from "../../domain/ids.js"
+import type { CheckoutId, DeliveryId, OrderId, StoreId, UserId } from "../../domain/ids.js"
 import { Effect, Layer, Option, Schema } from "effect"
 import { FulfilmentStore } from "../../application/fulfilment/fulfilment.port.js"
 import type { DeliveryRecord, DeliveryStatus, RiderJob } from "../../application/fulfilment/fulfilment.port.js"
@@ -211,16 +211,25 @@ export const FulfilmentStoreLive = Layer.effect(
         q(
           db,
           (sql) =>
-            sql`update sla_timers set status = ${status}, closed_at = ${new Date(at)} where order_id = ${orderId} and kind = any(${kinds as Array<string>}) and status = 'OPEN'`
-        ).pipe(Effect.asVoid),
+            sql`update sla_timers set status = ${status}, closed_at = ${new Date(at)} where order_id = ${orderId} and kind = any(${kinds as Array<string>}) and status = 'OPEN' returning id`
+        ).pipe(Effect.map((rows) => rows.length)),
       overdueTimers: (now, limit) =>
         Effect.map(
           q(
             db,
             (sql) => sql<
-              Array<{ id: string; order_id: OrderId; kind: "DISPATCH" | "DELIVERY"; buyer_id: UserId; checkout_id: CheckoutId; due_at: Date; points: number }>
+              Array<{
+                id: string
+                order_id: OrderId
+                store_id: StoreId
+                kind: "DISPATCH" | "DELIVERY"
+                buyer_id: UserId
+                checkout_id: CheckoutId
+                due_at: Date
+                points: number
+              }>
             >`
-            select t.id, t.order_id, t.kind, o.buyer_id, o.checkout_id, t.due_at, coalesce(z.compensation_points, 0) as points
+            select t.id, t.order_id, o.store_id, t.kind, o.buyer_id, o.checkout_id, t.due_at, coalesce(z.compensation_points, 0) as points
               from sla_timers t join orders o on o.id = t.order_id left join zone_slas z on z.zone_id = t.zone_id
              where t.status = 'OPEN' and t.due_at <= ${new Date(now)} order by t.due_at, t.id limit ${limit}`
           ),
@@ -228,6 +237,7 @@ export const FulfilmentStoreLive = Layer.effect(
             rows.map((r) => ({
               id: r.id,
               orderId: r.order_id,
+              storeId: r.store_id,
               kind: r.kind,
               buyerId: r.buyer_id,
               checkoutId: r.checkout_id,

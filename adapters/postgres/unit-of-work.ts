@@ -1,6 +1,7 @@
 /** UnitOfWork and Outbox over the Database service. */
 import { Effect, FiberRef, HashMap, Layer, Option, Schedule } from "effect"
 import { Outbox } from "../../application/ports/outbox.js"
+import type { AppendOptions, DomainEvent } from "../../application/ports/outbox.js"
 import { StoreUnavailable, UnitOfWork } from "../../application/ports/unit-of-work.js"
 import { traceParentOf } from "../system/trace-context.js"
 import { Database, DbError } from "./database.js"
@@ -54,16 +55,14 @@ export const causeOfEvents = Effect.gen(function* () {
   return { requestId: requestId ?? null, traceParent: traceParent ?? null }
 })
 
-export const OutboxLive = Layer.effect(
-  Outbox,
-  Effect.map(Database, (db) => ({
-    append: (events, options) =>
-      events.length === 0
-        ? Effect.void
-        : Effect.flatMap(causeOfEvents, (cause) =>
-            q(
-              db,
-              (sql) => sql`
+/** The outbox append on `db`'s current transaction (the Outbox port's, and the exception queue's EXCEPTION_OPENED). */
+export const appendToOutbox = (db: Database["Type"], events: ReadonlyArray<DomainEvent>, options?: AppendOptions) =>
+  events.length === 0
+    ? Effect.void
+    : Effect.flatMap(causeOfEvents, (cause) =>
+        q(
+          db,
+          (sql) => sql`
             with ins as (
               insert into outbox (event_type, aggregate_type, aggregate_id, payload, request_id, trace_parent)
               select x.*, ${cause.requestId}::text, ${cause.traceParent}::text from jsonb_to_recordset(${sql.json(events.map((e) => ({ event_type: e.type, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload })) as never)})
@@ -75,7 +74,10 @@ export const OutboxLive = Layer.effect(
             select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventIds', json_agg(id)), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int,
                      priority => ${options?.urgent === true ? URGENT_PRIORITY : 0}::int,
                      run_at => now() + make_interval(secs => ${(options?.delayMs ?? 0) / 1000}::float8)) from ins`
-            )
-          ).pipe(Effect.asVoid)
-  }))
+        )
+      ).pipe(Effect.asVoid)
+
+export const OutboxLive = Layer.effect(
+  Outbox,
+  Effect.map(Database, (db) => ({ append: (events, options) => appendToOutbox(db, events, options) }))
 )

@@ -119,6 +119,8 @@ export interface ExceptionRecord {
   readonly entityId: string | null
   readonly payload: Readonly<Record<string, unknown>>
   readonly note: string | null
+  /** the store whose order it is about, when it is about one (the read models count a store's issues) */
+  readonly storeId?: string | null | undefined
 }
 
 export interface PayoutBatchRecord {

@@ -33,7 +33,7 @@ const resolvedEvent = (e: ExceptionRecord, resolution: string, note: string, at:
   type: "EXCEPTION_RESOLVED",
   aggregateType: "EXCEPTION" as const,
   aggregateId: e.id,
-  payload: { exceptionId: e.id, kind: e.kind, resolution, note, at }
+  payload: { exceptionId: e.id, kind: e.kind, storeId: e.storeId ?? null, resolution, note, at }
 })
 
 export const resolveException = (actor: AdminActor, cmd: { readonly exceptionId: ExceptionId; readonly note: string }) =>

@@ -288,7 +288,16 @@ const placeNew = <E, R>(cmd: PlaceCheckout, fingerprint: string, settings: Check
         type: "ORDER_CREATED",
         aggregateType: "ORDER" as const,
         aggregateId: o.id,
-        payload: { orderId: o.id, checkoutId, storeId: o.storeId, buyerId: cmd.buyerId, total: o.total }
+        payload: {
+          orderId: o.id,
+          checkoutId,
+          storeId: o.storeId,
+          buyerId: cmd.buyerId,
+          total: o.total,
+          // the delivery area and its fee, for the read models (application/insights)
+          zoneId: o.snapshot.shipping.zoneId,
+          shippingFee: o.snapshot.totals.shipping
+        }
       }))
     ])
     yield* store.persist(plan)

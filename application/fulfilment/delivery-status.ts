@@ -90,13 +90,14 @@ export const applyJobUpdate = (delivery: DeliveryRecord, actor: Actor, update: J
           ...(update.photoUrl !== undefined && { photoUrl: update.photoUrl }),
           ...(update.location !== undefined && { location: update.location })
         }
-        yield* applyTransition(order.value, { orderId: delivery.orderId, to: "DELIVERED", actor, proof }, at)
+        // the timer closes first so the event says whether the delivery was on time (the read models count it)
+        const slaMet = yield* store.closeTimers(delivery.orderId, ["DELIVERY"], "MET", at)
+        yield* applyTransition(order.value, { orderId: delivery.orderId, to: "DELIVERED", actor, proof, eventDetails: { slaMet } }, at)
         yield* store.updateDelivery(delivery.id, {
           status: "DELIVERED",
           at,
           proof: { handoverCode: "verified", photoUrl: update.photoUrl ?? null, location: update.location ?? null }
         })
-        yield* store.closeTimers(delivery.orderId, ["DELIVERY"], "MET", at)
         return { _tag: "Moved", orderId: delivery.orderId, status: "DELIVERED" } satisfies Outcome
       }
       case "FAILED_ATTEMPT":

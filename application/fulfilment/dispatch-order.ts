@@ -66,7 +66,7 @@ const dispatchInTransaction = (
     const dueAt = Option.map(sla, (s) => at + s.deliverWithinMs).pipe(Option.getOrUndefined)
     yield* store.setHandoverHash(o.id, yield* codes.hashOf(o.id, yield* codes.codeFor(o.id)))
     yield* store.insertDelivery({ id: ids.deliveryId, orderId: o.id, attempt: ctx.previousAttempts + 1, assignment, at, dueAt })
-    yield* store.closeTimers(o.id, ["DISPATCH"], "MET", at)
+    const slaMet = yield* store.closeTimers(o.id, ["DISPATCH"], "MET", at)
     if (dueAt !== undefined) yield* store.openTimer({ id: ids.timerId, orderId: o.id, kind: "DELIVERY", zoneId, startedAt: at, dueAt })
     yield* applyTransition(
       o,
@@ -74,7 +74,8 @@ const dispatchInTransaction = (
         orderId: o.id,
         to: "DISPATCHED",
         actor: cmd.actor,
-        reason: cmd.reason ?? `assigned to ${assignment.riderName}${assignment.carrier === "PARTNER" ? ` (${assignment.partner})` : ""}`
+        reason: cmd.reason ?? `assigned to ${assignment.riderName}${assignment.carrier === "PARTNER" ? ` (${assignment.partner})` : ""}`,
+        eventDetails: { slaMet }
       },
       at
     )

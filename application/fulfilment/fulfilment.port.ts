@@ -9,7 +9,7 @@ import type { Assignment } from "../riders/rider-dispatch.port.js"
 import type { RiderStats } from "../riders/assignment.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import type { Money } from "../../domain/money.js"
-import type { CheckoutId, DeliveryId, OrderId, UserId, ZoneId } from "../../domain/ids.js"
+import type { CheckoutId, DeliveryId, OrderId, StoreId, UserId, ZoneId } from "../../domain/ids.js"
 import type { DeliveryDetails } from "../../domain/delivery.js"
 
 export interface RiderEarnings {
@@ -70,6 +70,7 @@ export interface RiderJob {
 export interface OverdueTimer {
   readonly id: string
   readonly orderId: OrderId
+  readonly storeId: StoreId
   readonly kind: "DISPATCH" | "DELIVERY"
   readonly buyerId: UserId
   readonly checkoutId: CheckoutId
@@ -126,7 +127,8 @@ export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
       kinds: ReadonlyArray<"DISPATCH" | "DELIVERY">,
       status: "MET" | "CANCELLED",
       at: number
-    ) => Effect.Effect<void, StoreUnavailable>
+      /** how many it closed */
+    ) => Effect.Effect<number, StoreUnavailable>
     readonly overdueTimers: (now: number, limit: number) => Effect.Effect<ReadonlyArray<OverdueTimer>, StoreUnavailable>
     /** OPEN -> BREACHED; false when someone else closed it first. */
     readonly breachTimer: (timerId: string, at: number) => Effect.Effect<boolean, StoreUnavailable>

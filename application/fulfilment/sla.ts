@@ -71,7 +71,7 @@ export const checkSlaBreaches = (batch = 200) =>
                 type: "ORDER_SLA_BREACHED",
                 aggregateType: "ORDER",
                 aggregateId: t.orderId,
-                payload: { orderId: t.orderId, timerId: t.id, kind: t.kind, compensationPoints: t.compensationPoints, at: now }
+                payload: { orderId: t.orderId, storeId: t.storeId, timerId: t.id, kind: t.kind, compensationPoints: t.compensationPoints, at: now }
               }
             ])
           )

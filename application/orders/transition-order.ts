@@ -31,6 +31,31 @@ export interface TransitionOrder {
   readonly reason?: string | undefined
   readonly proof?: Proof | undefined
   readonly evidence?: Evidence | undefined
+  /** more for the event's payload (e.g. `slaMet`: SLA timers this move closed in time) */
+  readonly eventDetails?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * What an order event carries besides the move, so its consumers (the read models, application/insights)
+ * need not read the order back: its total, when it was checked out, and per move what it means:
+ * PAID the lines and the delivery area, CANCELLED/REFUNDED what the buyer gets back.
+ */
+const eventFacts = (order: OrderRecord, to: OrderState): Readonly<Record<string, unknown>> => {
+  const s = order.snapshot
+  const base = { total: s.totals.final, checkedOutAt: order.checkedOutAt }
+  switch (to) {
+    case "PAID":
+      return {
+        ...base,
+        zoneId: s.shipping.zoneId,
+        lines: s.lines.map((l) => ({ productId: l.productId, quantity: l.quantity, amount: l.finalLineTotal.amount }))
+      }
+    case "CANCELLED":
+    case "REFUNDED":
+      return { ...base, refund: s.totals.buyerPays }
+    default:
+      return base
+  }
 }
 
 /** The consequences of arriving in `to`, run inside the caller's transaction. */
@@ -126,7 +151,9 @@ export const applyTransition = (order: OrderRecord, cmd: TransitionOrder, at: nu
           to: cmd.to,
           at,
           actor: cmd.actor,
-          reason: cmd.reason ?? null
+          reason: cmd.reason ?? null,
+          ...eventFacts(order, cmd.to),
+          ...cmd.eventDetails
         }
       }
     ])
