@@ -31,6 +31,7 @@ import {
 } from "../application/payouts-execution/execute.js"
 import { deliverWebhook, enqueueMerchantWebhook, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
 import { handleInbound, requestChatPayment, sendReply } from "../application/conversations/conversations.js"
+import { countCompletedOrder } from "../application/recommendations/recommendations.js"
 import { ALERT_SIGNAL_EVENTS, evaluateAlerts, pageOnCall, recordAlertSignal } from "../application/alerts/alerts.js"
 import { defaultAlertThresholds } from "../domain/alerts.js"
 import type { AlertThresholds } from "../domain/alerts.js"
@@ -150,6 +151,8 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
     on: INSIGHT_EVENTS,
     handle: (e) => foldIntoReadModels({ id: e.id, type: e.type, payload: e.payload, occurredAt: e.occurredAt.getTime() })
   },
+  // "bought together" and best sellers (application/recommendations): counted once per completed order
+  { name: "recommendations.count", on: ["ORDER_COMPLETED"], handle: (e) => Effect.asVoid(countCompletedOrder(e)) },
   // a referred buyer's first completed order pays both sides (application/referrals): decided once per referral
   {
     name: "referrals.reward",

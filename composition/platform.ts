@@ -39,6 +39,7 @@ import { ReadinessLive } from "../adapters/postgres/readiness.js"
 import { RiderJobDirectoryLive } from "../adapters/postgres/rider-job-directory.js"
 import { StaffDirectoryLive } from "../adapters/postgres/staff-directory.js"
 import { AlertStoreLive } from "../adapters/postgres/alert-store.js"
+import { RecommendationStoreLive } from "../adapters/postgres/recommendation-store.js"
 import { MilestoneStoreLive } from "../adapters/postgres/milestone-store.js"
 import { InsightStoreLive } from "../adapters/postgres/insight-store.js"
 import { PayoutStoreLive } from "../adapters/postgres/payout-store.js"
@@ -82,7 +83,8 @@ export const apiStoresLayer = Layer.mergeAll(
   StorefrontReaderLive,
   CartRecoveryStoreLive,
   ReferralStoreLive,
-  ConversationStoreLive
+  ConversationStoreLive,
+  RecommendationStoreLive
 )
 
 /** Where Daraja posts an STK push's result when the worker asks for the push (a chat's YES): PUBLIC_BASE_URL read at each push, as the HTTP routes do. */

@@ -12,6 +12,8 @@ import { endpoint, header } from "../endpoint.js"
 import type { RequestContext } from "../endpoint.js"
 import { Id, Money, VariantIdParam, WireVariantId } from "../wire.js"
 import { toProblem } from "../problems.js"
+import { ProductSummary } from "./catalogue-schemas.js"
+import { recommendForCart } from "../../../application/recommendations/recommendations.js"
 
 export class InvalidCartToken {
   readonly _tag = "InvalidCartToken"
@@ -85,7 +87,11 @@ const Cart = Schema.Struct({
       )
     })
   ),
-  issues: Schema.Array(Issue)
+  issues: Schema.Array(Issue),
+  recommendations: Schema.Array(ProductSummary).annotations({
+    description:
+      "Bought together with the cart's products in completed orders (at least twice; the cart's stores first), else those stores' best sellers: only products on sale now, never one already in the cart"
+  })
 }).annotations({ identifier: "Cart" })
 
 const CartQuery = Schema.Struct({
@@ -96,16 +102,20 @@ const CartQuery = Schema.Struct({
 const Quantity = Schema.Int.pipe(Schema.between(1, MAX_LINE_QUANTITY))
 
 const render = (ctx: RequestContext, owner: CartOwner | undefined, query: { destination?: string | undefined; code?: string | undefined }) =>
-  Effect.map(viewCart(owner, { ...query, buyerId: ctx.session?.user.id }), (v) => ({
-    cartId: v.cartId ?? null,
-    ...(owner?._tag === "Guest" && { cartToken: signCartToken(Redacted.value(ctx.config.cartTokenSecret), owner.guestToken) }),
-    lines: v.lines,
-    preview: v.preview ?? null,
-    issues: v.issues.map((e) => {
-      const p = toProblem(e)
-      return { code: p?.code ?? "CART.PREVIEW_FAILED", detail: p?.detail ?? String(e) }
-    })
-  }))
+  Effect.flatMap(viewCart(owner, { ...query, buyerId: ctx.session?.user.id }), (v) =>
+    Effect.map(recommendForCart(v.lines), (recommendations) => ({ ...rendered(ctx, owner, v), recommendations }))
+  )
+
+const rendered = (ctx: RequestContext, owner: CartOwner | undefined, v: Effect.Effect.Success<ReturnType<typeof viewCart>>) => ({
+  cartId: v.cartId ?? null,
+  ...(owner?._tag === "Guest" && { cartToken: signCartToken(Redacted.value(ctx.config.cartTokenSecret), owner.guestToken) }),
+  lines: v.lines,
+  preview: v.preview ?? null,
+  issues: v.issues.map((e) => {
+    const p = toProblem(e)
+    return { code: p?.code ?? "CART.PREVIEW_FAILED", detail: p?.detail ?? String(e) }
+  })
+})
 
 export const cartRoutes = [
   endpoint({

@@ -1,6 +1,7 @@
 /** Browsing: products (sellable only), product detail, pickup points and the location tree. */
 import { Effect, Schema } from "effect"
 import { categories, locations, pickupPoints, productDetail, searchProducts, verifiedBrands } from "../../../application/catalogue/browse.js"
+import { recommendForProduct } from "../../../application/recommendations/recommendations.js"
 import { endpoint } from "../endpoint.js"
 import { Money, Paging, ProductIdParam, WireLocationId } from "../wire.js"
 import { ProductSummary } from "./catalogue-schemas.js"
@@ -21,7 +22,11 @@ const ProductDetail = Schema.Struct({
       weightGrams: Schema.Int,
       available: Schema.Int
     })
-  )
+  ),
+  recommendations: Schema.Array(ProductSummary).annotations({
+    description:
+      "Bought together with this product in completed orders (at least twice; its own store first), else the store's best sellers: only products on sale now, never this one"
+  })
 }).annotations({ identifier: "ProductDetail" })
 
 export const Location = Schema.Struct({
@@ -70,7 +75,12 @@ export const catalogueRoutes = [
     params: ProductIdParam,
     response: ProductDetail,
     errors: [400, 404],
-    handler: ({ params, ctx }) => Effect.flatMap(tenantOf(ctx), (store) => productDetail(params.id, store?.id))
+    handler: ({ params, ctx }) =>
+      Effect.flatMap(tenantOf(ctx), (store) =>
+        Effect.flatMap(productDetail(params.id, store?.id), (product) =>
+          Effect.map(recommendForProduct(product, store?.id), (recommendations) => ({ ...product, recommendations }))
+        )
+      )
   }),
   endpoint({
     method: "get",
