@@ -48,6 +48,32 @@ const decodedRule = (key: string, eligibility: unknown, effect: unknown) => {
   return rule
 }
 
+export type SummaryCheckoutRow = {
+  id: CheckoutId
+  state: string
+  currency: string
+  total: number
+  charge_amount: number
+  created_at: Date
+  expires_at: Date
+  payer_phone: string
+}
+export type SummaryOrderRow = { id: OrderId; store_id: StoreId; state: OrderState; total: number }
+
+/** The buyer's summary of a checkout from its row and its orders' (ordered by store). */
+export const checkoutSummary = (c: SummaryCheckoutRow, orders: ReadonlyArray<SummaryOrderRow>): CheckoutSummary => ({
+  checkoutId: c.id,
+  state: c.state,
+  currency: c.currency.trim() as Currency,
+  total: money(c.total, c.currency),
+  charge: money(c.charge_amount, c.currency),
+  roundingAbsorbed: money(c.total - c.charge_amount, c.currency),
+  createdAt: c.created_at.getTime(),
+  expiresAt: c.expires_at.getTime(),
+  payerPhone: c.payer_phone,
+  orders: orders.map((o) => ({ orderId: o.id, storeId: o.store_id, state: o.state, total: money(o.total, c.currency) }))
+})
+
 export const CheckoutStoreLive = Layer.effect(
   CheckoutStore,
   Effect.gen(function* () {
@@ -60,39 +86,17 @@ export const CheckoutStoreLive = Layer.effect(
       Effect.gen(function* () {
         const rows = yield* q(
           db,
-          (sql) => sql<
-            Array<{
-              id: CheckoutId
-              state: string
-              currency: string
-              total: number
-              charge_amount: number
-              created_at: Date
-              expires_at: Date
-              payer_phone: string
-            }>
-          >`
+          (sql) => sql<Array<SummaryCheckoutRow>>`
           select id, state, currency, total, charge_amount, created_at, expires_at, payer_phone from checkouts where id = ${checkoutId}`
         )
         const c = rows[0]
         if (!c) return Option.none<CheckoutSummary>()
         const orders = yield* q(
           db,
-          (sql) => sql<Array<{ id: OrderId; store_id: StoreId; state: OrderState; total: number }>>`
+          (sql) => sql<Array<SummaryOrderRow>>`
           select id, store_id, state, total from orders where checkout_id = ${checkoutId} order by store_id`
         )
-        return Option.some<CheckoutSummary>({
-          checkoutId: c.id,
-          state: c.state,
-          currency: c.currency.trim() as Currency,
-          total: money(c.total, c.currency),
-          charge: money(c.charge_amount, c.currency),
-          roundingAbsorbed: money(c.total - c.charge_amount, c.currency),
-          createdAt: c.created_at.getTime(),
-          expiresAt: c.expires_at.getTime(),
-          payerPhone: c.payer_phone,
-          orders: orders.map((o) => ({ orderId: o.id, storeId: o.store_id, state: o.state, total: money(o.total, c.currency) }))
-        })
+        return Option.some(checkoutSummary(c, orders))
       })
 
     const loadShippingFresh = Effect.gen(function* () {

@@ -6,12 +6,14 @@
 import type { CheckoutId, HeldPaymentId, OrderId, StkRequestId, UserId } from "../../domain/ids.js"
 import { Effect, Either, Layer, Option } from "effect"
 import { PaymentStore } from "../../application/payments/payment.port.js"
-import type { HeldPayment, PayableCheckout, StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
+import type { CheckoutViewParts, HeldPayment, PayableCheckout, StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
 import type { HeldReason, HeldStatus, ReturnPolicy } from "../../domain/held-money.js"
 import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import type { Currency, Money } from "../../domain/money.js"
 import type { OrderState } from "../../domain/order.js"
 import { decodeStkCallback, finalStkStatus } from "../daraja/callbacks.js"
+import { checkoutSummary } from "./checkout-store.js"
+import type { SummaryCheckoutRow, SummaryOrderRow } from "./checkout-store.js"
 import { Database } from "./database.js"
 import { q } from "./unit-of-work.js"
 
@@ -126,7 +128,40 @@ export const PaymentStoreLive = Layer.effect(
           orders
         })
       })
+    // json carries timestamps as text: back to Dates for the row mappers
+    const at = (v: unknown) => new Date(v as string)
+    const checkoutView = (checkoutId: CheckoutId): Effect.Effect<Option.Option<CheckoutViewParts>, StoreUnavailable> =>
+      Effect.map(
+        q(
+          db,
+          (sql) => sql<
+            Array<
+              SummaryCheckoutRow & {
+                buyer_id: UserId
+                orders: Array<SummaryOrderRow>
+                last: (Omit<RequestRow, "requested_at"> & { requested_at: string }) | null
+                held: Array<Omit<HeldRow, "held_at" | "returned_at"> & { held_at: string; returned_at: string | null }>
+              }
+            >
+          >`
+          select c.id, c.buyer_id, c.state, c.currency, c.total, c.charge_amount, c.created_at, c.expires_at, c.payer_phone,
+                 coalesce((select json_agg(json_build_object('id', o.id, 'store_id', o.store_id, 'state', o.state, 'total', o.total) order by o.store_id)
+                             from orders o where o.checkout_id = c.id), '[]') as orders,
+                 (select row_to_json(r) from (select ${sql.unsafe(requestColumns)} from mpesa_stk_requests
+                   where checkout_id = c.id order by requested_at desc, id desc limit 1) r) as last,
+                 coalesce((select json_agg(h order by h.held_at, h.id) from (select ${sql.unsafe(heldColumns)} from held_payments where checkout_id = c.id) h), '[]') as held
+            from checkouts c where c.id = ${checkoutId}`
+        ),
+        (rows) =>
+          Option.map(Option.fromNullable(rows[0]), (c) => ({
+            buyerId: c.buyer_id,
+            summary: checkoutSummary(c, c.orders),
+            latestRequest: Option.map(Option.fromNullable(c.last), (r) => toRequest({ ...r, requested_at: at(r.requested_at) })),
+            held: c.held.map((h) => toHeld({ ...h, held_at: at(h.held_at), returned_at: h.returned_at === null ? null : at(h.returned_at) }))
+          }))
+      )
     return {
+      checkoutView,
       lockCheckout: (checkoutId) => checkout(checkoutId, true),
       findCheckout: (checkoutId) => checkout(checkoutId, false),
 

@@ -35,6 +35,12 @@ export const UnitOfWorkLive = Layer.effect(
 
 /** The job the outbox events of one append become, in the same transaction (see adapters/postgres/worker.ts). */
 export const OUTBOX_TASK = "outbox__dispatch"
+/**
+ * The same job for an urgent append (a stored M-Pesa callback waiting to be confirmed and settled):
+ * its own task name, so the worker's payment lane (adapters/postgres/worker.ts), which runs nothing
+ * else, takes it at once even while every general slot is busy sending notifications.
+ */
+export const OUTBOX_URGENT_TASK = "outbox__dispatch_urgent"
 export const OUTBOX_MAX_ATTEMPTS = 8
 /** graphile-worker's priority for an urgent append (the default is 0; lower runs first). */
 export const URGENT_PRIORITY = -10
@@ -71,7 +77,7 @@ export const appendToOutbox = (db: Database["Type"], events: ReadonlyArray<Domai
             )
             -- one job for the events of one append (a job per event would multiply graphile-worker's work);
             -- graphile-worker runs lower priority numbers first
-            select graphile_worker.add_job(${OUTBOX_TASK}, json_build_object('eventIds', json_agg(id)), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int,
+            select graphile_worker.add_job(${options?.urgent === true ? OUTBOX_URGENT_TASK : OUTBOX_TASK}, json_build_object('eventIds', json_agg(id)), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int,
                      priority => ${options?.urgent === true ? URGENT_PRIORITY : 0}::int,
                      run_at => now() + make_interval(secs => ${(options?.delayMs ?? 0) / 1000}::float8)) from ins`
         )

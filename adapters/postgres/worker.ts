@@ -6,6 +6,10 @@
  *   its `processed_events` row (exactly-once effect), or, when it says `ownTransactions`, in the
  *   transactions it opens itself, its row written after it succeeded (it is idempotent by its state). A failure is retried with graphile-worker's
  *   exponential backoff; after the last attempt the event lands in the exception queue with the error.
+ * - `outbox__dispatch_urgent`: the same, for urgent appends (a stored M-Pesa callback). A second
+ *   runner, the payment lane (WORKER_URGENT_CONCURRENCY slots, default 2), runs only these, so a
+ *   callback is confirmed and settled at once even while every general slot is busy; the general
+ *   runner takes them too when it has a free slot.
  * - Crash safety: each worker writes a heartbeat; jobs locked by a worker whose heartbeat went stale
  *   (SIGKILL, OOM) are unlocked at the next start (and periodically), not after 4 hours.
  */
@@ -20,7 +24,7 @@ import { recordMetric } from "../../application/ports/metrics.js"
 import { Database } from "./database.js"
 import type { EventHandler, StoredEvent } from "./event-handler.js"
 import { insertException } from "./exception-queue.js"
-import { OUTBOX_TASK } from "./unit-of-work.js"
+import { OUTBOX_TASK, OUTBOX_URGENT_TASK } from "./unit-of-work.js"
 import { isRoutineRetry, log, workerLogger } from "../system/logging.js"
 import { parentFromTraceParent } from "../system/trace-context.js"
 
@@ -32,6 +36,8 @@ export interface WorkerConfig<R> {
   readonly tasks?: Readonly<Record<string, (payload: unknown) => Effect.Effect<unknown, unknown, R | Database>>>
   readonly crontab?: string
   readonly concurrency?: number
+  /** the payment lane's slots (urgent outbox jobs only); WORKER_URGENT_CONCURRENCY, default 2 */
+  readonly urgentConcurrency?: number
   readonly pollInterval?: number
   readonly heartbeatMs?: number
   /** a worker not seen for this long is dead and its jobs are unlocked */
@@ -189,6 +195,11 @@ export interface RunningWorker {
   readonly stop: () => Promise<void>
 }
 
+const positiveFromEnv = (name: string, fallback: number) => {
+  const n = Number(process.env[name] ?? "")
+  return Number.isInteger(n) && n > 0 ? n : fallback
+}
+
 export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWorker> => {
   const { runtime } = config
   const heartbeatMs = config.heartbeatMs ?? 5_000
@@ -220,24 +231,23 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
 
   await reapDeadWorkers()
 
-  const taskList: TaskList = {
-    [OUTBOX_TASK]: (async (payload, helpers) => {
-      // {eventIds: [...]} from an append; {eventId} from a single re-queue (the back-office retry).
-      const p = (payload ?? {}) as { eventId?: unknown; eventIds?: unknown }
-      const ids = Array.isArray(p.eventIds) ? p.eventIds : [p.eventId]
-      if (ids.length === 0 || !ids.every((id): id is string => typeof id === "string")) {
-        helpers.logger.error(`bad ${OUTBOX_TASK} payload: ${JSON.stringify(payload)}`)
-        return // malformed jobs are not retried forever; nothing to do
-      }
-      // In order; a failure fails the job after every event had its turn (the others are then
-      // no-ops on the retry, thanks to processed_events).
-      const failures = await runtime.runPromise(
-        dispatchEvents(config.handlers, ids, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<Array<unknown>, unknown, R | Database>
-      )
-      // A routine retry is thrown only when every failure was one (its log line is then a debug line).
-      if (failures.length > 0) throw failures.find((f) => !isRoutineRetry(f)) ?? failures[0]
-    }) satisfies Task
+  const dispatchTask: Task = async (payload, helpers) => {
+    // {eventIds: [...]} from an append; {eventId} from a single re-queue (the back-office retry).
+    const p = (payload ?? {}) as { eventId?: unknown; eventIds?: unknown }
+    const ids = Array.isArray(p.eventIds) ? p.eventIds : [p.eventId]
+    if (ids.length === 0 || !ids.every((id): id is string => typeof id === "string")) {
+      helpers.logger.error(`bad ${OUTBOX_TASK} payload: ${JSON.stringify(payload)}`)
+      return // malformed jobs are not retried forever; nothing to do
+    }
+    // In order; a failure fails the job after every event had its turn (the others are then
+    // no-ops on the retry, thanks to processed_events).
+    const failures = await runtime.runPromise(
+      dispatchEvents(config.handlers, ids, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<Array<unknown>, unknown, R | Database>
+    )
+    // A routine retry is thrown only when every failure was one (its log line is then a debug line).
+    if (failures.length > 0) throw failures.find((f) => !isRoutineRetry(f)) ?? failures[0]
   }
+  const taskList: TaskList = { [OUTBOX_TASK]: dispatchTask, [OUTBOX_URGENT_TASK]: dispatchTask }
   for (const [name, task] of Object.entries(config.tasks ?? {})) {
     taskList[name] = (async (payload) => {
       await runtime.runPromise(task(payload))
@@ -264,22 +274,29 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
   // error reaches the pool's handler, a checked-out client's its own (without one, node-postgres
   // emits an unhandled 'error' and the process dies); pg then discards the client.
   // WORKER_CONCURRENCY (default 8): jobs run at once; they wait on the database, not the CPU (docs/benchmarks.md, bench:flow).
-  const fromEnv = Number(process.env["WORKER_CONCURRENCY"] ?? "")
-  const concurrency = config.concurrency ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 8)
-  const pgPool = new pg.Pool({ connectionString: config.connectionString, max: concurrency + 2 })
+  const concurrency = config.concurrency ?? positiveFromEnv("WORKER_CONCURRENCY", 8)
+  const urgentConcurrency = config.urgentConcurrency ?? positiveFromEnv("WORKER_URGENT_CONCURRENCY", 2)
   const connectionLost = (e: Error) => log("warn", "worker pool connection lost", { error: e.message })
-  pgPool.on("error", connectionLost)
-  pgPool.on("connect", (client) => client.on("error", connectionLost))
-  const runner = await run({
-    pgPool,
-    concurrency,
-    pollInterval: config.pollInterval ?? 1_000,
-    noHandleSignals: true,
-    taskList,
-    logger: workerLogger,
-    ...(config.crontab !== undefined && { crontab: config.crontab }),
-    events
-  })
+  const pools: Array<pg.Pool> = []
+  const runner = async (slots: number, tasks: TaskList, crontab?: string) => {
+    const pgPool = new pg.Pool({ connectionString: config.connectionString, max: slots + 2 })
+    pgPool.on("error", connectionLost)
+    pgPool.on("connect", (client) => client.on("error", connectionLost))
+    pools.push(pgPool)
+    return run({
+      pgPool,
+      concurrency: slots,
+      pollInterval: config.pollInterval ?? 1_000,
+      noHandleSignals: true,
+      taskList: tasks,
+      logger: workerLogger,
+      ...(crontab !== undefined && { crontab }),
+      events
+    })
+  }
+  const general = await runner(concurrency, taskList, config.crontab)
+  // The payment lane: graphile-worker asks only for the task names a runner knows.
+  const lane = await runner(urgentConcurrency, { [OUTBOX_URGENT_TASK]: dispatchTask })
   await beat()
   const timer = setInterval(() => {
     void beat()
@@ -289,15 +306,15 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
   timer.unref()
 
   return {
-    runner,
+    runner: general,
     stop: async () => {
       clearInterval(timer)
       // taken before stopping: stopping releases the workers, which drops them from workerIds
       const beating = [...workerIds]
-      await runner.stop().catch((e: unknown) => log("warn", "worker stop", { error: String(e) }))
+      await Promise.all([general, lane].map((r) => r.stop().catch((e: unknown) => log("warn", "worker stop", { error: String(e) }))))
       const ids = [...new Set([...beating, ...workerIds])]
       await sqlEffect((sql) => sql`delete from worker_heartbeats where worker_id = any(${ids}::text[])`).catch(() => undefined)
-      await pgPool.end().catch(() => undefined)
+      await Promise.all(pools.map((p) => p.end().catch(() => undefined)))
     }
   }
 }

@@ -45,6 +45,16 @@ export const NOTIFIED_EVENTS = [
   "ORDER_REFUNDED"
 ] as const
 
+/**
+ * The events each party is told of (messageFor answers something): each party's handler subscribes
+ * to its own list, so an event that tells a party nothing (the seller of ORDER_CREATED) costs no
+ * handler run, no lookup and no processed_events row.
+ */
+export const NOTIFIED_FOR: Readonly<Record<Party, ReadonlyArray<(typeof NOTIFIED_EVENTS)[number]>>> = {
+  buyer: NOTIFIED_EVENTS,
+  seller: ["ORDER_PAID", "ORDER_DISPATCHED", "ORDER_DELIVERED", "ORDER_COMPLETED", "ORDER_CANCELLED", "ORDER_REFUNDED"]
+}
+
 export interface Message {
   readonly template: MessageTemplate
   readonly params: ReadonlyArray<string>

@@ -11,6 +11,7 @@ import type { Money } from "../../domain/money.js"
 import type { OrderState } from "../../domain/order.js"
 import type { StkStatus } from "../ports/payment-gateway.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
+import type { CheckoutSummary } from "../checkout/checkout.port.js"
 
 export type StkRequestStatus = "PENDING" | "PAID" | "CANCELLED" | "FAILED"
 
@@ -89,6 +90,14 @@ export interface HeldPayment {
   readonly returnedAt?: number | undefined
 }
 
+/** What the buyer's view of a checkout is made of (application/checkout/view-checkout.ts). */
+export interface CheckoutViewParts {
+  readonly buyerId: UserId
+  readonly summary: CheckoutSummary
+  readonly latestRequest: Option.Option<StkRequest>
+  readonly held: ReadonlyArray<HeldPayment>
+}
+
 export class PaymentStore extends Context.Tag("amana/PaymentStore")<
   PaymentStore,
   {
@@ -96,6 +105,11 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     /** The same without a lock: for reads (inside `UnitOfWork.snapshot`). */
     readonly findCheckout: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
     readonly latestRequest: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
+    /**
+     * The checkout, its orders, its latest push and its held money, read by ONE statement: one
+     * snapshot without a transaction and without a row lock (a buyer polls this until PAID).
+     */
+    readonly checkoutView: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<CheckoutViewParts>, StoreUnavailable>
     readonly insertRequest: (r: {
       readonly id: string
       readonly checkoutId: CheckoutId

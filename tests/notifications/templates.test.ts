@@ -4,6 +4,7 @@ import { Either } from "effect"
 import type { MessageTemplate } from "../../application/ports/notifier.js"
 import { renderText, templates, validateOutbound } from "../../application/notifications/templates.js"
 import { templateMessageBody } from "../../adapters/whatsapp/cloud-api.js"
+import { messageFor, NOTIFIED_EVENTS, NOTIFIED_FOR } from "../../application/notifications/notify-order.js"
 
 const names = Object.keys(templates) as Array<MessageTemplate>
 
@@ -52,5 +53,23 @@ describe("templates: one definition for WhatsApp and the dev inbox", () => {
   ])("refuses a malformed message as a bug: %j", (overrides, detail) => {
     const result = validateOutbound({ to: "254708374149", template: "login_code", params: ["123456"], dedupeKey: "k", ...overrides })
     expect(Either.isLeft(result) && result.left.detail).toMatch(detail)
+  })
+})
+
+describe("who is told of which order event", () => {
+  it("each party's handler subscribes to exactly the events that tell it something (none missed, none run for nothing)", () => {
+    const facts = {
+      orderId: "ord_1",
+      buyerPhone: "254700000001",
+      sellerPhone: "254700000002",
+      storeName: "Mama Mboga",
+      total: { amount: 150_000, currency: "KES" as const },
+      buyerPaid: { amount: 150_000, currency: "KES" as const },
+      rider: { name: "Otieno", phone: "254700000003" }
+    }
+    for (const party of ["buyer", "seller"] as const) {
+      const told = NOTIFIED_EVENTS.filter((e) => messageFor(party, e, facts, { reason: "late", handoverCode: "482913" }) !== undefined)
+      expect([...NOTIFIED_FOR[party]].sort(), party).toEqual([...told].sort())
+    }
   })
 })
