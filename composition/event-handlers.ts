@@ -35,6 +35,16 @@ import { countCompletedOrder } from "../application/recommendations/recommendati
 import { ALERT_SIGNAL_EVENTS, evaluateAlerts, pageOnCall, recordAlertSignal } from "../application/alerts/alerts.js"
 import { defaultAlertThresholds } from "../domain/alerts.js"
 import type { AlertThresholds } from "../domain/alerts.js"
+import {
+  BATCH_SUBMITTED,
+  CATALOGUE_BRAND_EVENTS,
+  CATALOGUE_PRODUCT_EVENTS,
+  CATALOGUE_STORE_EVENTS,
+  checkCatalogueBatch,
+  planCatalogueSync,
+  submitCatalogueSync,
+  SYNC_REQUESTED
+} from "../application/meta-catalogue/sync.js"
 import type { EventHandler } from "../adapters/postgres/event-handler.js"
 import { WEBHOOK_TASK } from "../adapters/postgres/webhook-store.js"
 import type { PlatformServices } from "./platform.js"
@@ -103,6 +113,16 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
     name: "storefront.invalidate-cache",
     on: [...STORE_CHANGES, ...BRAND_CHANGES],
     handle: (e) => (BRAND_CHANGES.includes(e.type) ? invalidateAllStoreCaches() : Effect.flatMap(id(e.payload, "storeId", StoreId), invalidateStoreCache))
+  },
+  // Meta catalogue (application/meta-catalogue/sync.ts): which connected stores a change touches, one
+  // items_batch call per request (its last step), then Meta's per-item outcome polled (its own transactions).
+  { name: "meta-catalogue.plan", on: [...CATALOGUE_PRODUCT_EVENTS, ...CATALOGUE_STORE_EVENTS, ...CATALOGUE_BRAND_EVENTS], handle: planCatalogueSync },
+  { name: "meta-catalogue.submit", on: [SYNC_REQUESTED], handle: (e) => submitCatalogueSync(e.payload) },
+  {
+    name: "meta-catalogue.check-batch",
+    on: [BATCH_SUBMITTED],
+    handle: (e) => Effect.flatMap(str(e.payload, "batchId"), checkCatalogueBatch),
+    ownTransactions: true
   },
   // M-Pesa: a stored callback is confirmed by STK query and settled; every accepted push is also
   // polled (a "still processing" answer fails the job, and graphile-worker retries it with backoff).

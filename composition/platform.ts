@@ -51,6 +51,10 @@ import { OutboxLive, UnitOfWorkLive } from "../adapters/postgres/unit-of-work.js
 import { WebhookStoreLive } from "../adapters/postgres/webhook-store.js"
 import { rateLimiterLayerFromEnv } from "../adapters/redis/rate-limiter-from-env.js"
 import { StorefrontReaderLive } from "../adapters/postgres/storefront-store.js"
+import { CatalogueConnectionStoreLive, MetaFeedReaderLive } from "../adapters/postgres/meta-catalogue-store.js"
+import { CatalogBatchApiLive } from "../adapters/meta/catalog-batch.js"
+import { SecretBoxFromEnv } from "../adapters/system/secret-box.js"
+import { CatalogueLinks } from "../application/meta-catalogue/meta-catalogue.port.js"
 import { cacheLayerFromEnv } from "./cache-from-env.js"
 import { HandoverCodesFromEnv } from "../adapters/system/handover-codes.js"
 import { IdsLive } from "../adapters/system/ids.js"
@@ -84,8 +88,23 @@ export const apiStoresLayer = Layer.mergeAll(
   CartRecoveryStoreLive,
   ReferralStoreLive,
   ConversationStoreLive,
-  RecommendationStoreLive
+  RecommendationStoreLive,
+  MetaFeedReaderLive,
+  CatalogueConnectionStoreLive
 )
+
+/**
+ * Where a product's page is, for Meta's catalogue: STOREFRONT_BASE_URL + /products/<id> when a
+ * storefront is configured, else the API's own product (PUBLIC_BASE_URL + /api/v1/products/<id>).
+ */
+export const CatalogueLinksFromEnv = Layer.sync(CatalogueLinks, () => {
+  const storefront = process.env["STOREFRONT_BASE_URL"]?.replace(/\/+$/, "")
+  const base =
+    storefront !== undefined && storefront !== ""
+      ? storefront
+      : `${(process.env["PUBLIC_BASE_URL"] ?? `http://127.0.0.1:${process.env["PORT"] ?? 3000}`).replace(/\/+$/, "")}/api/v1`
+  return CatalogueLinks.of({ productLink: (productId) => `${base}/products/${encodeURIComponent(productId)}` })
+})
 
 /** Where Daraja posts an STK push's result when the worker asks for the push (a chat's YES): PUBLIC_BASE_URL read at each push, as the HTTP routes do. */
 const StkCallbackUrlFromEnv = Layer.effect(
@@ -165,7 +184,10 @@ export const platformLayer = (pool: Sql) =>
     metricsLayer,
     TracingFromEnv,
     ReadinessLive(),
-    ChannelsFromEnv
+    ChannelsFromEnv,
+    CatalogBatchApiLive,
+    SecretBoxFromEnv,
+    CatalogueLinksFromEnv
   ).pipe(
     Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, cacheLayerFromEnv, ScryptPasswordHasherLive))
   )

@@ -86,9 +86,10 @@ export type StoreRole = typeof StoreRole.Type
 /**
  * What a member may do. STAFF run the shop floor (products, stock, orders); money and who works
  * there (payout destination, statement, staff, webhooks, KYC), and how far the chat bot may act
- * alone (CHAT_SETTINGS), are the OWNER's.
+ * alone (CHAT_SETTINGS), and the store's Meta catalogue with its access token (META_CATALOGUE), are the OWNER's.
  */
-export type StoreCapability = "PRODUCTS" | "STOCK" | "ORDERS" | "STATEMENT" | "PAYOUT_METHOD" | "STAFF" | "WEBHOOKS" | "KYC" | "CHAT_SETTINGS"
+export type StoreCapability =
+  "PRODUCTS" | "STOCK" | "ORDERS" | "STATEMENT" | "PAYOUT_METHOD" | "STAFF" | "WEBHOOKS" | "KYC" | "CHAT_SETTINGS" | "META_CATALOGUE"
 
 const STAFF_MAY: ReadonlySet<StoreCapability> = new Set(["PRODUCTS", "STOCK", "ORDERS"])
 

@@ -21,6 +21,7 @@ import { securityHeaders } from "./security-headers.js"
 import { log, routePattern, runEndpoint, sendProblem } from "./run.js"
 import { affiliateRoutes } from "./routes/affiliates.js"
 import { storeRoutes } from "./routes/stores.js"
+import { metaCatalogueRoutes } from "./routes/meta-catalogue.js"
 import { authRoutes } from "./routes/auth.js"
 import { cartRoutes } from "./routes/cart.js"
 import { catalogueRoutes } from "./routes/catalogue.js"
@@ -57,6 +58,7 @@ export const endpoints: ReadonlyArray<Endpoint> = [
   ...fulfilmentEndpoints,
   ...affiliateRoutes,
   ...storeRoutes,
+  ...metaCatalogueRoutes,
   ...devRoutes
 ]
 

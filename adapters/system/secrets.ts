@@ -21,6 +21,7 @@ const WELL_KNOWN = [
   "dev-callback-secret",
   "amana-dev-handover-key",
   "amana-dev-audit-anchor-key",
+  "amana-dev-token-seal-key",
   "secret",
   "changeme",
   "change-me",

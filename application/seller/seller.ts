@@ -39,7 +39,8 @@ const WHAT: { readonly [C in StoreCapability]: string } = {
   STAFF: "manage staff",
   WEBHOOKS: "manage webhooks",
   KYC: "submit KYC",
-  CHAT_SETTINGS: "change the chat settings"
+  CHAT_SETTINGS: "change the chat settings",
+  META_CATALOGUE: "connect the Meta catalogue"
 }
 
 /** The user's store, if their role there allows `capability` (else OwnerOnly, 403). */

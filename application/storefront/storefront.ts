@@ -25,6 +25,8 @@ export const STORE_TTL_MS = 5 * 60_000
 export const STORE_PRODUCTS_TTL_MS = 60_000
 
 const storeKeys = (slug: string) => `store:${slug}:`
+/** A key under the store's prefix: dropped with the rest of its cache when the store or one of its products changes. */
+export const storeCacheKey = (slug: string, name: string) => `${storeKeys(slug.toLowerCase())}${name}`
 
 /** Read through the cache: a hit is returned as stored, a miss is loaded and stored (Some only). */
 const cachedSome = <A, E, R>(key: string, ttlMs: number, load: Effect.Effect<Option.Option<A>, E, R>) =>

@@ -23,6 +23,7 @@ import { isWellKnownSecret } from "../../adapters/system/secrets.js"
 import { AuditAnchorKeyConfig } from "../../adapters/postgres/admin-store.js"
 import { WhatsAppWebhookConfig } from "../../adapters/whatsapp/webhook.js"
 import { AdminSessionSecretConfig } from "../../backoffice/session-secret.js"
+import { TokenSealKeyConfig } from "../../adapters/system/secret-box.js"
 import { useTestDatabase } from "../support/test-database.js"
 
 const db = useTestDatabase()
@@ -37,7 +38,8 @@ const owned: ReadonlyArray<[string, Config.Config<Redacted.Redacted<string>>]> =
   ["CART_TOKEN_SECRET", CartTokenSecretConfig],
   ["HANDOVER_CODE_SECRET", HandoverCodeSecretConfig],
   ["ADMIN_SESSION_SECRET", AdminSessionSecretConfig],
-  ["AUDIT_ANCHOR_KEY", AuditAnchorKeyConfig]
+  ["AUDIT_ANCHOR_KEY", AuditAnchorKeyConfig],
+  ["TOKEN_SEAL_KEY", TokenSealKeyConfig]
 ]
 
 describe("each secret's rule", () => {
@@ -150,7 +152,8 @@ describe("start-up and the routes", () => {
     CART_TOKEN_SECRET: strong(),
     HANDOVER_CODE_SECRET: strong(),
     ADMIN_SESSION_SECRET: strong(),
-    AUDIT_ANCHOR_KEY: strong()
+    AUDIT_ANCHOR_KEY: strong(),
+    TOKEN_SEAL_KEY: strong()
   }
 
   it("production refuses to start with a weak secret, naming it; with strong ones it starts", async () => {
@@ -168,6 +171,7 @@ describe("start-up and the routes", () => {
     HANDOVER_CODE_SECRET: undefined,
     ADMIN_SESSION_SECRET: undefined,
     AUDIT_ANCHOR_KEY: undefined,
+    TOKEN_SEAL_KEY: undefined,
     NODE_ENV: undefined
   }
 
@@ -185,7 +189,8 @@ describe("start-up and the routes", () => {
       CART_TOKEN_SECRET: strong(),
       HANDOVER_CODE_SECRET: strong(),
       ADMIN_SESSION_SECRET: strong(),
-      AUDIT_ANCHOR_KEY: strong()
+      AUDIT_ANCHOR_KEY: strong(),
+      TOKEN_SEAL_KEY: strong()
     }
     // what real Daraja needs besides our secrets (never contacted: the start stops before)
     const realDaraja = {
