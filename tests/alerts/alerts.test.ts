@@ -232,7 +232,7 @@ describe("alerts", () => {
     await expectPaged("OUTBOX_LAG", 2)
   })
 
-  it("dead letters: one at 06:14 fires at 06:15 for its own window, once; a new one in the next window fires again", async () => {
+  it("dead letters: one at 06:14 fires at 06:15 for its own window, once; a new one in the next window fires again; so does a job that gave up", async () => {
     const E = B + 2 * DAY
     const deadLetterAt = async (at: number, n: number) => {
       await api.runtime.runPromise(
@@ -250,7 +250,16 @@ describe("alerts", () => {
     await deadLetterAt(E + 20 * MIN, 2)
     expect((await evaluateAt(E + 21 * MIN)).fired).toEqual([`DEAD_LETTERS:platform:${new Date(E + W).toISOString()}`])
     expect((await evaluateAt(E + 22 * MIN)).fired).toEqual([])
-    await expectPaged("DEAD_LETTERS", 2)
+    // a job graphile-worker gave up on (a task no worker here runs), its last attempt at 06:31: the third window
+    const [job] = await db.sql<Array<{ id: string }>>`select id from graphile_worker.add_job('test__gave_up', '{}'::json, max_attempts => 1)`
+    await db.sql`update graphile_worker._private_jobs set attempts = 1, last_error = 'boom', updated_at = ${new Date(E + 31 * MIN)} where id = ${job!.id}`
+    try {
+      expect((await evaluateAt(E + 32 * MIN)).fired).toEqual([`DEAD_LETTERS:platform:${new Date(E + 2 * W).toISOString()}`])
+      expect((await evaluateAt(E + 33 * MIN)).fired).toEqual([])
+    } finally {
+      await db.sql`delete from graphile_worker._private_jobs where id = ${job!.id}`
+    }
+    await expectPaged("DEAD_LETTERS", 3)
   })
 
   it("5 SLA breaches in one zone in a window fire for that zone only; again in the next window with 5 more", async () => {
