@@ -5,8 +5,10 @@
  *   - two are enough: the own store first, then another store's product bought in the same checkout;
  *   - a replayed ORDER_COMPLETED (a new event for the same order) and two orders of a checkout counted
  *     at once change no count twice;
- *   - never the product itself, what is in the cart, or a product that cannot be sold (archived, out of stock).
+ *   - never the product itself, what is in the cart, or a product that cannot be sold (archived, out of stock);
+ *   - on a store's own host, only that store's products.
  */
+import { request } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { insertProduct, insertVariant } from "../../adapters/postgres/seed.js"
 import { dispatchEvent } from "../../adapters/postgres/worker.js"
@@ -20,13 +22,20 @@ let api: Api
 let a: Awaited<ReturnType<typeof seedShop>>
 let b: Awaited<ReturnType<typeof seedShop>>
 const shuka = { productId: "prd_rec_shuka", variantId: "var_rec_shuka" }
+const DOMAIN = "duka.test"
 
 beforeAll(async () => {
   a = await seedShop(db.sql)
   b = await seedShop(db.sql, { promotions: false })
   await insertProduct(db.sql, { id: shuka.productId, storeId: a.storeId, title: "Maasai shuka", description: "Red checked shuka", price: 1_800_00 })
   await insertVariant(db.sql, { id: shuka.variantId, productId: shuka.productId, sku: "REC-SHUKA", weightGrams: 300, storeId: a.storeId, onHand: 20 })
-  api = await startApi(db.sql)
+  await db.sql`update stores set slug = 'duka-pamoja' where id = ${a.storeId}`
+  process.env["STORE_DOMAIN"] = DOMAIN
+  try {
+    api = await startApi(db.sql)
+  } finally {
+    delete process.env["STORE_DOMAIN"]
+  }
 }, 60_000)
 afterAll(async () => {
   await api?.close()
@@ -61,6 +70,18 @@ const shown = async (productId: string) => {
   expect(r.status, JSON.stringify(r.body)).toBe(200)
   return (r.body.recommendations as Array<{ id: string; title: string; price: unknown; available: number }>).map((p) => p.id)
 }
+/** The product page on store A's own host (fetch will not let a caller set Host). */
+const shownOnStoreHost = (productId: string): Promise<Array<string>> =>
+  new Promise((done, fail) => {
+    const u = new URL(api.url)
+    const req = request({ host: u.hostname, port: u.port, path: `/api/v1/products/${productId}`, headers: { host: `duka-pamoja.${DOMAIN}` } }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (c: Buffer) => chunks.push(c))
+      res.on("end", () => done((JSON.parse(Buffer.concat(chunks).toString("utf8")).recommendations as Array<{ id: string }>).map((p) => p.id)))
+    })
+    req.on("error", fail)
+    req.end()
+  })
 const pairs = () => db.sql`select product_id, other_id, baskets from product_pair_counts order by product_id, other_id`
 const sales = () => db.sql`select product_id, units::int as units from product_sales_counts order by product_id`
 
@@ -103,6 +124,8 @@ describe("recommendations", () => {
     for (const p of after.pairs) expect(p["baskets"]).toBe(2)
 
     expect(await shown(a.dress.productId)).toEqual([a.basket.productId, b.dress.productId])
+    // on store A's own host only its own products
+    expect(await shownOnStoreHost(a.dress.productId)).toEqual([a.basket.productId])
     // B's dress: A's products bought with it (support 2 each; the basket sold more units), B's basket never sold
     expect(await shown(b.dress.productId)).toEqual([a.basket.productId, a.dress.productId])
 
