@@ -9,6 +9,7 @@
  * checkout and scope (the lower median is exact; a second order of the same checkout keeps the
  * smaller sample, which does not depend on the order either).
  */
+import { format } from "./money.js"
 import type { Currency, Money } from "./money.js"
 
 export const PLATFORM_SCOPE = "*"
@@ -273,4 +274,143 @@ export const dailySeries = (
       medianMillisToPaid: rows.medians.get(day) ?? null
     }
   })
+}
+
+// ---- Plain-language insight lines, from a store's figures ----
+
+export interface AreaTotals {
+  readonly name: string
+  readonly currency: Currency
+  readonly ordersPlaced: number
+  readonly shippingFees: number
+  readonly ordersPaid: number
+}
+export interface ProductTotals {
+  readonly title: string
+  readonly currency: Currency
+  readonly units: number
+  readonly revenue: number
+}
+export interface InsightLine {
+  /** stable, for clients that style or count them */
+  readonly code: string
+  readonly text: string
+}
+
+/** Thresholds below which a line would be noise (too few attempts to call a trend). */
+export const MIN_ATTEMPTS = 5
+export const MIN_AREA_ORDERS = 3
+
+const pct = (num: number, den: number) => Math.round((100 * num) / den)
+const showMoney = (amount: number, currency: Currency) => format({ amount, currency })
+const sumOf = (days: ReadonlyArray<DayFigures>, k: keyof Counters) => days.reduce((s, d) => s + d[k], 0)
+const gmvOf = (days: ReadonlyArray<DayFigures>, currency: Currency) =>
+  days.reduce((s, d) => s + d.gmv.filter((m) => m.currency === currency).reduce((t, m) => t + m.amount, 0), 0)
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`
+
+/** The currency the store sold most in over the days (KES when it sold nothing). */
+export const mainCurrency = (days: ReadonlyArray<DayFigures>): Currency => {
+  let best: Currency = "KES"
+  let bestAmount = 0
+  for (const c of CURRENCY_ORDER) {
+    const amount = gmvOf(days, c)
+    if (amount > bestAmount) [best, bestAmount] = [c, amount]
+  }
+  return best
+}
+
+/**
+ * What a seller should notice in their figures, most important first. Week-on-week lines compare
+ * the last 7 days with the 7 before (only when the series has 14 days or more); every other line is
+ * about the whole series. A line is said only when its numbers carry it (MIN_ATTEMPTS, MIN_AREA_ORDERS).
+ */
+export const insightLines = (input: {
+  readonly series: ReadonlyArray<DayFigures>
+  readonly areas: ReadonlyArray<AreaTotals>
+  readonly topProducts: ReadonlyArray<ProductTotals>
+  readonly openIssues: number
+}): ReadonlyArray<InsightLine> => {
+  const { series } = input
+  const lines: Array<InsightLine> = []
+  const span = `the last ${plural(series.length, "day", "days")}`
+  const thisWeek = series.length >= 14 ? series.slice(-7) : undefined
+  const lastWeek = series.length >= 14 ? series.slice(-14, -7) : undefined
+
+  // Payment success, week on week (or, on a shorter series, when it is low).
+  const attempts = (days: ReadonlyArray<DayFigures>) => ({
+    ok: sumOf(days, "paymentsSucceeded"),
+    all: sumOf(days, "paymentsSucceeded") + sumOf(days, "paymentsFailed")
+  })
+  if (thisWeek && lastWeek) {
+    const now = attempts(thisWeek)
+    const before = attempts(lastWeek)
+    if (now.all >= MIN_ATTEMPTS && before.all >= MIN_ATTEMPTS) {
+      const [p, q] = [pct(now.ok, now.all), pct(before.ok, before.all)]
+      if (p <= q - 10) lines.push({ code: "PAYMENT_SUCCESS_FELL", text: `Payment success fell to ${p}% this week from ${q}% the week before.` })
+      else if (p >= q + 10) lines.push({ code: "PAYMENT_SUCCESS_ROSE", text: `Payment success rose to ${p}% this week from ${q}% the week before.` })
+    }
+  } else {
+    const all = attempts(series)
+    if (all.all >= MIN_ATTEMPTS && pct(all.ok, all.all) < 80)
+      lines.push({ code: "PAYMENT_SUCCESS_LOW", text: `Only ${pct(all.ok, all.all)}% of M-Pesa payments went through in ${span} (${all.ok} of ${all.all}).` })
+  }
+
+  // Sales, week on week, in the store's main currency.
+  const currency = mainCurrency(series)
+  if (thisWeek && lastWeek) {
+    const [now, before] = [gmvOf(thisWeek, currency), gmvOf(lastWeek, currency)]
+    if (before > 0 && now > 0) {
+      const change = pct(now - before, before)
+      if (Math.abs(change) >= 20)
+        lines.push({
+          code: change > 0 ? "SALES_UP" : "SALES_DOWN",
+          text: `Sales were ${showMoney(now, currency)} this week, ${change > 0 ? "up" : "down"} ${Math.abs(change)}% from ${showMoney(before, currency)} the week before.`
+        })
+    } else if (before > 0 && now === 0)
+      lines.push({ code: "SALES_STOPPED", text: `No paid orders this week, after ${showMoney(before, currency)} in sales the week before.` })
+  }
+  if (sumOf(series, "ordersPaid") === 0 && sumOf(series, "ordersPlaced") > 0)
+    lines.push({ code: "NO_PAID_ORDERS", text: `${plural(sumOf(series, "ordersPlaced"), "order was", "orders were")} placed in ${span}, but none was paid.` })
+
+  // Deadlines.
+  const met = sumOf(series, "slaMet")
+  const timers = met + sumOf(series, "slaBreached")
+  if (timers >= MIN_ATTEMPTS && pct(met, timers) < 90)
+    lines.push({
+      code: "SLA_MISSED",
+      text: `${met} of ${plural(timers, "dispatch and delivery deadline", "dispatch and delivery deadlines")} were met in ${span} (${pct(met, timers)}%).`
+    })
+
+  // A delivery area far dearer than the store's others, where fewer orders are paid.
+  for (const area of input.areas) {
+    const others = input.areas.filter((a) => a !== area && a.currency === area.currency)
+    const o = others.reduce((s, a) => ({ placed: s.placed + a.ordersPlaced, fees: s.fees + a.shippingFees, paid: s.paid + a.ordersPaid }), {
+      placed: 0,
+      fees: 0,
+      paid: 0
+    })
+    if (area.ordersPlaced < MIN_AREA_ORDERS || o.placed < MIN_AREA_ORDERS || o.fees === 0) continue
+    // average fee at least 1.5 times the others', and conversion at least 15 points lower (integer cross-multiplication)
+    const dearer = 2 * area.shippingFees * o.placed >= 3 * o.fees * area.ordersPlaced
+    const convertsLess = 100 * area.ordersPaid * o.placed <= (100 * o.paid - 15 * o.placed) * area.ordersPlaced
+    if (!dearer || !convertsLess) continue
+    lines.push({
+      code: "AREA_FEE_HURTS_CONVERSION",
+      text:
+        `Delivery to ${area.name} costs buyers ${showMoney(Math.round(area.shippingFees / area.ordersPlaced), area.currency)} on average, ` +
+        `against ${showMoney(Math.round(o.fees / o.placed), area.currency)} to your other areas, and only ${pct(area.ordersPaid, area.ordersPlaced)}% of those orders are paid ` +
+        `(${pct(o.paid, o.placed)}% elsewhere).`
+    })
+  }
+
+  if (input.openIssues > 0)
+    lines.push({
+      code: "OPEN_ISSUES",
+      text: `${plural(input.openIssues, "issue about your orders is", "issues about your orders are")} open with Amana's team.`
+    })
+
+  const top = input.topProducts[0]
+  if (top !== undefined && top.units > 0)
+    lines.push({ code: "TOP_PRODUCT", text: `Your best seller in ${span}: ${top.title}, ${top.units} sold for ${showMoney(top.revenue, top.currency)}.` })
+  return lines
 }

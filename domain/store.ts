@@ -88,8 +88,9 @@ export type StoreRole = typeof StoreRole.Type
  * there (payout destination, statement, staff, webhooks, KYC), and how far the chat bot may act
  * alone (CHAT_SETTINGS), and the store's Meta catalogue with its access token (META_CATALOGUE), are the OWNER's.
  */
+/** INSIGHTS (issue 15): the store's daily figures, revenue included: the owner's, like the statement. */
 export type StoreCapability =
-  "PRODUCTS" | "STOCK" | "ORDERS" | "STATEMENT" | "PAYOUT_METHOD" | "STAFF" | "WEBHOOKS" | "KYC" | "CHAT_SETTINGS" | "META_CATALOGUE"
+  "PRODUCTS" | "STOCK" | "ORDERS" | "STATEMENT" | "PAYOUT_METHOD" | "STAFF" | "WEBHOOKS" | "KYC" | "CHAT_SETTINGS" | "META_CATALOGUE" | "INSIGHTS"
 
 const STAFF_MAY: ReadonlySet<StoreCapability> = new Set(["PRODUCTS", "STOCK", "ORDERS"])
 

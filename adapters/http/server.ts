@@ -29,6 +29,7 @@ import { checkoutRoutes } from "./routes/checkout.js"
 import { devRoutes } from "./routes/dev.js"
 import { orderRoutes } from "./routes/orders.js"
 import { sellerRoutes } from "./routes/seller.js"
+import { insightRoutes } from "./routes/insights.js"
 import { conversationRoutes } from "./routes/conversations.js"
 import { onboardingRoutes } from "./routes/onboarding.js"
 import { fulfilmentEndpoints, mountFulfilmentWebhooks } from "./routes/fulfilment.js"
@@ -53,6 +54,7 @@ export const endpoints: ReadonlyArray<Endpoint> = [
   ...checkoutRoutes,
   ...orderRoutes,
   ...sellerRoutes,
+  ...insightRoutes,
   ...conversationRoutes,
   ...onboardingRoutes,
   ...fulfilmentEndpoints,

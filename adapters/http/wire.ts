@@ -37,7 +37,7 @@ export const DeliveryIdParam = Schema.Struct({ id: branded("DeliveryId") satisfi
 export const Instant = Schema.Int.annotations({ description: "epoch milliseconds" })
 export const State = OrderState.annotations({ identifier: "OrderState" })
 
-const intFromString = (min: number, max: number) => Schema.NumberFromString.pipe(Schema.int(), Schema.between(min, max))
+export const intFromString = (min: number, max: number) => Schema.NumberFromString.pipe(Schema.int(), Schema.between(min, max))
 export const Paging = Schema.Struct({
   limit: Schema.optionalWith(intFromString(1, 100), { default: () => 20 }),
   offset: Schema.optionalWith(intFromString(0, 100_000), { default: () => 0 })

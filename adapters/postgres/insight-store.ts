@@ -216,6 +216,18 @@ export const InsightStoreLive = Layer.effect(
             }))
         ),
 
+      openIssues: (scope) =>
+        Effect.map(
+          q(
+            db,
+            (sql) =>
+              sql<
+                Array<{ n: number }>
+              >`select greatest(0, coalesce(sum(exceptions_opened - exceptions_closed), 0))::int as n from insight_daily where scope = ${scope}`
+          ),
+          (rows) => rows[0]?.n ?? 0
+        ),
+
       areas: (scope, fromDay, toDay) =>
         Effect.map(
           q(

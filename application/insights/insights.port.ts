@@ -76,5 +76,7 @@ export class InsightStore extends Context.Tag("amana/InsightStore")<
     readonly topProducts: (scope: string, fromDay: string, toDay: string, limit: number) => Effect.Effect<ReadonlyArray<ProductFigure>, StoreUnavailable>
     /** The scope's delivery areas over the days (with the zones' names). */
     readonly areas: (scope: string, fromDay: string, toDay: string) => Effect.Effect<ReadonlyArray<AreaFigure>, StoreUnavailable>
+    /** Exceptions opened and not yet closed (over all days; never below zero: openings before migration 0072 were not counted). */
+    readonly openIssues: (scope: string) => Effect.Effect<number, StoreUnavailable>
   }
 >() {}

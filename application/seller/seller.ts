@@ -40,7 +40,8 @@ const WHAT: { readonly [C in StoreCapability]: string } = {
   WEBHOOKS: "manage webhooks",
   KYC: "submit KYC",
   CHAT_SETTINGS: "change the chat settings",
-  META_CATALOGUE: "connect the Meta catalogue"
+  META_CATALOGUE: "connect the Meta catalogue",
+  INSIGHTS: "read the store's insights"
 }
 
 /** The user's store, if their role there allows `capability` (else OwnerOnly, 403). */

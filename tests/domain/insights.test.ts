@@ -1,8 +1,19 @@
 /** The read models' fold (domain/insights.ts): worked examples in shillings and its invariants as properties. */
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { addDays, contributions, dailySeries, foldFacts, key, lowerMedian, nairobiDay, PLATFORM_SCOPE } from "../../domain/insights.js"
-import type { InsightFact, ReadModel } from "../../domain/insights.js"
+import {
+  addDays,
+  contributions,
+  dailySeries,
+  foldFacts,
+  insightLines,
+  key,
+  lowerMedian,
+  nairobiDay,
+  PLATFORM_SCOPE,
+  zeroCounters
+} from "../../domain/insights.js"
+import type { AreaTotals, DayFigures, InsightFact, ReadModel } from "../../domain/insights.js"
 
 const T0 = Date.parse("2026-11-20T09:00:00Z") // 12:00 in Nairobi
 const MIN = 60_000
@@ -230,6 +241,147 @@ describe("read models, properties", () => {
           const cs = contributions(f)
           expect(cs.map((c) => c.scope)).toEqual(f.storeId === null ? [PLATFORM_SCOPE] : [f.storeId, PLATFORM_SCOPE])
           for (const c of cs) expect(c.day).toBe(nairobiDay(f.at))
+        }
+      })
+    )
+  })
+})
+
+// ---- the plain-language lines ----
+
+const day = (i: number, c: Partial<DayFigures> = {}): DayFigures => ({
+  day: addDays("2026-11-15", i),
+  ...zeroCounters,
+  gmv: [],
+  refunded: [],
+  paymentSuccessRate: null,
+  slaOnTimeRate: null,
+  medianMillisToPaid: null,
+  ...c
+})
+const fortnight = (lastWeek: Partial<DayFigures>, thisWeek: Partial<DayFigures>) =>
+  Array.from({ length: 14 }, (_, i) => day(i, i === 3 ? lastWeek : i === 10 ? thisWeek : {}))
+const lines = (series: ReadonlyArray<DayFigures>, more: { areas?: ReadonlyArray<AreaTotals>; openIssues?: number } = {}) =>
+  insightLines({ series, areas: more.areas ?? [], topProducts: [], openIssues: more.openIssues ?? 0 })
+
+describe("insight lines, worked examples", () => {
+  it("10 of 11 M-Pesa payments the week before, 5 of 8 this week: payment success fell to 63% from 91%; sales KES 6,650 from KES 13,300, down 50%", () => {
+    const kes = (amount: number) => [{ amount, currency: "KES" as const }]
+    const got = lines(
+      fortnight(
+        { paymentsSucceeded: 10, paymentsFailed: 1, ordersPaid: 10, gmv: kes(13_300_00) },
+        { paymentsSucceeded: 5, paymentsFailed: 3, ordersPaid: 5, gmv: kes(6_650_00) }
+      )
+    )
+    expect(got).toEqual([
+      { code: "PAYMENT_SUCCESS_FELL", text: "Payment success fell to 63% this week from 91% the week before." },
+      { code: "SALES_DOWN", text: "Sales were KES 6,650.00 this week, down 50% from KES 13,300.00 the week before." }
+    ])
+  })
+
+  it("four attempts a week are too few to call a trend", () => {
+    expect(lines(fortnight({ paymentsSucceeded: 4 }, { paymentsFailed: 4 }))).toEqual([])
+  })
+
+  it("Mombasa at KES 900 a delivery and 1 of 4 paid, against KES 250 and 8 of 10 elsewhere: said; at KES 300 it is not", () => {
+    const nairobi: AreaTotals = { name: "Nairobi", currency: "KES", ordersPlaced: 10, shippingFees: 10 * 250_00, ordersPaid: 8 }
+    const mombasa: AreaTotals = { name: "Mombasa", currency: "KES", ordersPlaced: 4, shippingFees: 4 * 900_00, ordersPaid: 1 }
+    expect(lines([day(0)], { areas: [mombasa, nairobi] })).toEqual([
+      {
+        code: "AREA_FEE_HURTS_CONVERSION",
+        text: "Delivery to Mombasa costs buyers KES 900.00 on average, against KES 250.00 to your other areas, and only 25% of those orders are paid (80% elsewhere)."
+      }
+    ])
+    expect(lines([day(0)], { areas: [{ ...mombasa, shippingFees: 4 * 300_00 }, nairobi] })).toEqual([])
+  })
+
+  it("orders placed and none paid, deadlines missed, open issues", () => {
+    expect(lines([day(0, { ordersPlaced: 3, slaMet: 3, slaBreached: 2 })], { openIssues: 2 }).map((l) => l.text)).toEqual([
+      "3 orders were placed in the last 1 day, but none was paid.",
+      "3 of 5 dispatch and delivery deadlines were met in the last 1 day (60%).",
+      "2 issues about your orders are open with Amana's team."
+    ])
+  })
+})
+
+const arbDay = fc.record({
+  paymentsSucceeded: fc.nat({ max: 30 }),
+  paymentsFailed: fc.nat({ max: 30 }),
+  ordersPlaced: fc.nat({ max: 30 }),
+  ordersPaid: fc.nat({ max: 30 }),
+  slaMet: fc.nat({ max: 10 }),
+  slaBreached: fc.nat({ max: 10 }),
+  gmv: fc.nat({ max: 1_000_000_00 })
+})
+const arbSeries = fc
+  .array(arbDay, { minLength: 1, maxLength: 30 })
+  .map((days) => days.map((d, i) => day(i, { ...d, gmv: d.gmv === 0 ? [] : [{ amount: d.gmv, currency: "KES" as const }] })))
+const rateOf = (days: ReadonlyArray<DayFigures>) => {
+  const ok = days.reduce((s, d) => s + d.paymentsSucceeded, 0)
+  const all = days.reduce((s, d) => s + d.paymentsSucceeded + d.paymentsFailed, 0)
+  return { ok, all }
+}
+
+describe("insight lines, properties", () => {
+  it("payment success is said to fall only when this week's rate is at least 10 points below the week before's, each with 5 attempts or more", () => {
+    fc.assert(
+      fc.property(arbSeries, (series) => {
+        const codes = lines(series).map((l) => l.code)
+        expect(codes.includes("PAYMENT_SUCCESS_FELL") && codes.includes("PAYMENT_SUCCESS_ROSE")).toBe(false)
+        if (!codes.includes("PAYMENT_SUCCESS_FELL")) return
+        expect(series.length).toBeGreaterThanOrEqual(14)
+        const now = rateOf(series.slice(-7))
+        const before = rateOf(series.slice(-14, -7))
+        expect(now.all >= 5 && before.all >= 5).toBe(true)
+        expect(now.ok / now.all).toBeLessThan(before.ok / before.all)
+      })
+    )
+  })
+
+  it("every percentage said about payments or deadlines is a whole number from 0 to 100", () => {
+    fc.assert(
+      fc.property(arbSeries, (series) => {
+        for (const l of lines(series).filter((x) => /PAYMENT|SLA/.test(x.code)))
+          for (const m of l.text.matchAll(/(\d+)%/g)) expect(Number(m[1]) >= 0 && Number(m[1]) <= 100).toBe(true)
+      })
+    )
+  })
+
+  it("a quiet store (nothing happened, nothing open) is told nothing", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 90 }), (n) => {
+        expect(lines(Array.from({ length: n }, (_, i) => day(i)))).toEqual([])
+      })
+    )
+  })
+
+  it("an area is called out only when its average fee is at least 1.5 times the others' and its conversion at least 15 points lower", () => {
+    const arbArea = fc
+      .record({
+        name: fc.constantFrom("Mombasa", "Kisumu", "Nairobi"),
+        currency: fc.constant("KES" as const),
+        ordersPlaced: fc.integer({ min: 0, max: 20 }),
+        fee: fc.integer({ min: 0, max: 2_000_00 }),
+        paidShare: fc.integer({ min: 0, max: 100 })
+      })
+      .map((a): AreaTotals => ({
+        name: a.name,
+        currency: a.currency,
+        ordersPlaced: a.ordersPlaced,
+        shippingFees: a.ordersPlaced * a.fee,
+        ordersPaid: Math.floor((a.ordersPlaced * a.paidShare) / 100)
+      }))
+    fc.assert(
+      fc.property(fc.uniqueArray(arbArea, { maxLength: 3, selector: (a) => a.name }), (areas) => {
+        const said = lines([day(0)], { areas }).filter((l) => l.code === "AREA_FEE_HURTS_CONVERSION")
+        for (const l of said) {
+          const area = areas.find((a) => l.text.startsWith(`Delivery to ${a.name} `) && a.ordersPlaced >= 3)!
+          const others = areas.filter((a) => a !== area)
+          const placed = others.reduce((s, a) => s + a.ordersPlaced, 0)
+          const fees = others.reduce((s, a) => s + a.shippingFees, 0)
+          const paid = others.reduce((s, a) => s + a.ordersPaid, 0)
+          expect(area.shippingFees / area.ordersPlaced).toBeGreaterThanOrEqual((1.5 * fees) / placed - 1e-9)
+          expect(area.ordersPaid / area.ordersPlaced).toBeLessThanOrEqual(paid / placed - 0.15 + 1e-9)
         }
       })
     )
