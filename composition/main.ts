@@ -28,7 +28,7 @@ import { startWorker } from "../adapters/postgres/worker.js"
 import { crontab, handlers, tasks } from "./event-handlers.js"
 import { startEventRelayFromEnv } from "./event-relay.js"
 import { startServer } from "./http.js"
-import { metricsEndpoint, startMetricsServer } from "./metrics.js"
+import { aggregateClusterMetrics, joinClusterMetrics, metricsEndpoint, startMetricsServer } from "./metrics.js"
 import { makePlatformRuntime } from "./platform.js"
 import { log as logLine } from "../adapters/system/logging.js"
 import type { PlatformRuntime, PlatformServices } from "./platform.js"
@@ -79,8 +79,10 @@ const httpChild = async () => {
   const pool = makePool(url, { max: poolMax(), applicationName: "amana-api" })
   const runtime = makePlatformRuntime(pool)
   await runtime.runtime()
-  // this process's own metrics (each HTTP process counts its own requests)
-  const server = await startServer(runtime, { port, production, metrics: await metricsEndpoint(runtime, { production }) })
+  // each HTTP process counts its own requests; a scrape here answers with the primary's sum of them all
+  const metrics = await metricsEndpoint(runtime, { production })
+  joinClusterMetrics(metrics.prometheus.registry)
+  const server = await startServer(runtime, { port, production, metrics })
   log("http process listening", { pid: process.pid })
   let stopping = false
   const stop = (signal: string) => {
@@ -182,6 +184,7 @@ const main = async () => {
   }
   // /metrics: on the HTTP port (METRICS_TOKEN, see composition/metrics.ts) and, with METRICS_PORT, on its own listener (the worker's only one)
   const metrics = await metricsEndpoint(runtime, { production })
+  if (servesHttp && processes !== undefined) aggregateClusterMetrics(metrics.prometheus.registry)
   const server = servesHttp && processes === undefined ? await startServer(runtime, { port, production, metrics }) : undefined
   if (servesHttp) log("http listening", { url: `http://localhost:${port}`, ...(processes !== undefined && { processes }) })
   const metricsPort = process.env["METRICS_PORT"]

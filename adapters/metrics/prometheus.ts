@@ -14,7 +14,8 @@
  *   amana_jobs{state}, amana_exceptions_open{kind}, amana_payouts_in_flight{status},
  *   amana_payouts_oldest_in_flight_seconds
  * plus prom-client's default process metrics (CPU, memory, event-loop lag, GC).
- * Counters count what this process did; Prometheus sums them over the API and worker processes.
+ * Counters count what this process did. With --workers N the primary sums its HTTP processes' registries
+ * into one answer (composition/metrics.ts); Prometheus sums separate containers (API, worker).
  */
 import { Context, Effect, Layer } from "effect"
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client"
@@ -91,6 +92,8 @@ export const makePrometheusMetrics = (options: { readonly read?: () => Promise<O
       help,
       labelNames: [...labelNames],
       registers,
+      // every process reads the same database: aggregated over --workers, the first answer stands (composition/metrics.ts)
+      aggregator: "first",
       async collect() {
         const r = await readings()
         this.reset()

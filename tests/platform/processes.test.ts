@@ -13,7 +13,7 @@ import { call, checkoutOneBasket, randomPhone, seedShop } from "../api/support.j
 import { startFakeWhatsApp } from "../fakes/whatsapp-server.js"
 import type { FakeWhatsApp } from "../fakes/whatsapp-server.js"
 import { eventually } from "../fulfilment/support.js"
-import { startPlatform } from "../support/platform-process.js"
+import { freePort, startPlatform } from "../support/platform-process.js"
 import type { PlatformProcess } from "../support/platform-process.js"
 import { useTestDatabase } from "../support/test-database.js"
 
@@ -22,6 +22,7 @@ const db = useTestDatabase()
 let whatsapp: FakeWhatsApp
 let api: PlatformProcess | undefined
 const workers: Array<PlatformProcess> = []
+let metricsPort = 0
 
 /** One request on a connection of its own: node:cluster hands each new connection to the next HTTP process. */
 const onNewConnection = (url: string, path: string, body: unknown) =>
@@ -55,7 +56,8 @@ describe.skipIf(redisUrl === undefined || redisUrl === "")("two API processes an
       DB_POOL_MAX: "5"
     }
     // one at a time: four tsx start-ups at once on two cores only slow each other down
-    api = await startPlatform(repoRoot, env, 150_000, { args: ["--role=api", "--workers", "2"] })
+    metricsPort = await freePort()
+    api = await startPlatform(repoRoot, { ...env, METRICS_PORT: String(metricsPort) }, 150_000, { args: ["--role=api", "--workers", "2"] })
     for (let i = 0; i < 2; i++) workers.push(await startPlatform(repoRoot, env, 150_000, { args: ["--role=worker"], readyMessage: "worker running" }))
   }, 400_000)
 
@@ -122,5 +124,38 @@ describe.skipIf(redisUrl === undefined || redisUrl === "")("two API processes an
     // each on a new connection, so the two HTTP processes take turns
     for (let i = 0; i < 6; i++) statuses.push(await onNewConnection(api!.baseUrl, "/api/v1/auth/otp", { phone }))
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429])
+  })
+
+  it("a scrape answers for every HTTP process: the primary's METRICS_PORT and the public port both sum them", async () => {
+    // /api/v1/categories is asked for by nothing else in this file: 8 times, each on a new connection (both processes answer some)
+    for (let i = 0; i < 8; i++) {
+      const status = await new Promise<number>((done, fail) => {
+        const req = request(`${api!.baseUrl}/api/v1/categories`, { agent: false, headers: { connection: "close" } }, (res) => {
+          res.resume()
+          res.on("end", () => done(res.statusCode ?? 0))
+        })
+        req.on("error", fail)
+        req.end()
+      })
+      expect(status).toBe(200)
+    }
+    const counted = (text: string) =>
+      text
+        .split("\n")
+        .filter((l) => l.startsWith("amana_http_requests_total{") && l.includes('route="/api/v1/categories"') && l.includes('status="200"'))
+        .reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0)
+    const scrape = async (url: string) => {
+      const res = await fetch(url)
+      expect(res.status).toBe(200)
+      return res.text()
+    }
+    // the primary serves no HTTP itself: before, its scrape had none of these requests
+    const primary = await scrape(`http://127.0.0.1:${metricsPort}/metrics`)
+    expect(counted(primary)).toBe(8)
+    expect(primary).toMatch(/^amana_metrics_processes_missing 0$/m)
+    // the database gauges are read, not summed: one outbox, one figure
+    expect(primary.split("\n").filter((l) => l.startsWith("amana_outbox_unpublished_events "))).toHaveLength(1)
+    // and on the public port (outside production /metrics is served there), whichever process takes the scrape
+    for (let i = 0; i < 2; i++) expect(counted(await scrape(`${api!.baseUrl}/metrics`))).toBe(8)
   })
 })
