@@ -66,8 +66,11 @@ const recommend = (anchors: ReadonlyArray<{ readonly productId: ProductId; reado
 export const recommendForProduct = (product: { readonly id: ProductId; readonly storeId: StoreId }, onlyStore?: StoreId) =>
   recommend([{ productId: product.id, storeId: product.storeId }], [], onlyStore).pipe(Effect.withSpan("Recommendations.forProduct"))
 
-/** The cart preview's: bought with what is in the cart, never what is in it already. The lines' ids are the cart's own (read back from our database). */
-export const recommendForCart = (lines: ReadonlyArray<{ readonly productId: string; readonly storeId: string }>) => {
+/**
+ * The cart preview's: bought with what is in the cart, never what is in it already. The lines' ids are the cart's own (read back from our database).
+ * `onlyStore`: on a store's own host, that store's products only (the cart itself may hold several stores; what we suggest there may not).
+ */
+export const recommendForCart = (lines: ReadonlyArray<{ readonly productId: string; readonly storeId: string }>, onlyStore?: StoreId) => {
   const anchors = lines.flatMap((l) => {
     const productId = Schema.decodeUnknownOption(ProductId)(l.productId)
     const storeId = Schema.decodeUnknownOption(StoreId)(l.storeId)
@@ -75,6 +78,7 @@ export const recommendForCart = (lines: ReadonlyArray<{ readonly productId: stri
   })
   return recommend(
     anchors,
-    lines.map((l) => l.productId)
+    lines.map((l) => l.productId),
+    onlyStore
   ).pipe(Effect.withSpan("Recommendations.forCart"))
 }

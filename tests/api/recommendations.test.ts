@@ -6,7 +6,7 @@
  *   - a replayed ORDER_COMPLETED (a new event for the same order) and two orders of a checkout counted
  *     at once change no count twice;
  *   - never the product itself, what is in the cart, or a product that cannot be sold (archived, out of stock);
- *   - on a store's own host, only that store's products.
+ *   - on a store's own host, only that store's products (the product page and the cart preview).
  */
 import { request } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -78,6 +78,18 @@ const shownOnStoreHost = (productId: string): Promise<Array<string>> =>
       const chunks: Array<Buffer> = []
       res.on("data", (c: Buffer) => chunks.push(c))
       res.on("end", () => done((JSON.parse(Buffer.concat(chunks).toString("utf8")).recommendations as Array<{ id: string }>).map((p) => p.id)))
+    })
+    req.on("error", fail)
+    req.end()
+  })
+/** Any GET on a store's own host, as that buyer (fetch will not let a caller set Host). */
+const onStoreHost = (path: string, token: string, host = `duka-pamoja.${DOMAIN}`): Promise<{ status: number; body: Record<string, unknown> }> =>
+  new Promise((done, fail) => {
+    const u = new URL(api.url)
+    const req = request({ host: u.hostname, port: u.port, path, headers: { host, authorization: `Bearer ${token}` } }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (c: Buffer) => chunks.push(c))
+      res.on("end", () => done({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown> }))
     })
     req.on("error", fail)
     req.end()
@@ -169,5 +181,23 @@ describe("recommendations", () => {
     expect(await recommended()).toEqual([b.dress.productId])
     await add(b.dress.variantId)
     expect(await recommended()).toEqual([])
+  })
+
+  it("the cart preview on a store's own host: only that store's products, never another store's", async () => {
+    const buyer = await newBuyer(db.sql)
+    const added = await call(api, "POST", "/api/v1/cart/items", { token: buyer.token, body: { variantId: a.dress.variantId, quantity: 1 } })
+    expect(added.status).toBeLessThan(300)
+    // on the marketplace: A's basket, then B's dress (bought with A's dress twice)
+    expect((await call(api, "GET", "/api/v1/cart", { token: buyer.token })).body.recommendations.map((p: { id: string }) => p.id)).toEqual([
+      a.basket.productId,
+      b.dress.productId
+    ])
+    const onHost = await onStoreHost(`/api/v1/cart`, buyer.token)
+    expect(onHost.status).toBe(200)
+    expect((onHost.body["recommendations"] as Array<{ id: string }>).map((p) => p.id)).toEqual([a.basket.productId])
+    // a host naming no store we know: the cart still answers, with nothing recommended
+    const unknown = await onStoreHost(`/api/v1/cart`, buyer.token, `hakuna-duka.${DOMAIN}`)
+    expect(unknown.status).toBe(200)
+    expect(unknown.body["recommendations"]).toEqual([])
   })
 })

@@ -14,6 +14,7 @@ import { Id, Money, VariantIdParam, WireVariantId } from "../wire.js"
 import { toProblem } from "../problems.js"
 import { ProductSummary } from "./catalogue-schemas.js"
 import { recommendForCart } from "../../../application/recommendations/recommendations.js"
+import { tenantOf } from "./stores.js"
 
 export class InvalidCartToken {
   readonly _tag = "InvalidCartToken"
@@ -103,7 +104,14 @@ const Quantity = Schema.Int.pipe(Schema.between(1, MAX_LINE_QUANTITY))
 
 const render = (ctx: RequestContext, owner: CartOwner | undefined, query: { destination?: string | undefined; code?: string | undefined }) =>
   Effect.flatMap(viewCart(owner, { ...query, buyerId: ctx.session?.user.id }), (v) =>
-    Effect.map(recommendForCart(v.lines), (recommendations) => ({ ...rendered(ctx, owner, v), recommendations }))
+    Effect.map(cartRecommendations(ctx, v.lines), (recommendations) => ({ ...rendered(ctx, owner, v), recommendations }))
+  )
+
+/** On a store's own host only that store's products; on a host naming no store we know, none (the cart itself is not scoped). */
+const cartRecommendations = (ctx: RequestContext, lines: Parameters<typeof recommendForCart>[0]) =>
+  tenantOf(ctx).pipe(
+    Effect.flatMap((store) => recommendForCart(lines, store?.id)),
+    Effect.catchTag("StoreNotFound", () => Effect.succeed([]))
   )
 
 const rendered = (ctx: RequestContext, owner: CartOwner | undefined, v: Effect.Effect.Success<ReturnType<typeof viewCart>>) => ({
