@@ -29,6 +29,7 @@ import { Database } from "../adapters/postgres/database.js"
 import { actionLabels } from "./actions.js"
 import type { BackofficeContext } from "./actions.js"
 import { dashboardData } from "./dashboard.js"
+import { dailyReportPage } from "./daily-report.js"
 import { makeCsrf } from "./csrf.js"
 import { adminWriteGate } from "./gate.js"
 import type { Refuse } from "./gate.js"
@@ -105,6 +106,7 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
   const components = {
     ActionForm: component(loader, "ActionForm"),
     Dashboard: component(loader, "Dashboard"),
+    DailyReport: component(loader, "DailyReport"),
     OrderReceipt: component(loader, "OrderReceipt"),
     ProductReview: component(loader, "ProductReview"),
     KycDocuments: component(loader, "KycDocuments")
@@ -153,6 +155,14 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
       component: components.Dashboard,
       handler: async () => dashboardData(read)
     },
+    // the platform's end-of-day report for a chosen day (?day=YYYY-MM-DD, default today)
+    pages: {
+      dailyReport: {
+        component: components.DailyReport,
+        icon: "Calendar",
+        handler: async (request: { query?: unknown }) => dailyReportPage(runtime, request.query)
+      }
+    },
     branding: {
       companyName: "Amana back-office",
       withMadeWithLove: false,
@@ -165,6 +175,7 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
       translations: {
         en: {
           labels: Object.fromEntries(resources.map((r) => [r.options?.id ?? "", humanize(String(r.options?.id ?? ""))])),
+          pages: { dailyReport: "End of day report" },
           // The login page's left panel (AdminJS's own words otherwise advertise AdminJS).
           components: { Login: { welcomeHeader: LOGIN_WELCOME.header, welcomeMessage: LOGIN_WELCOME.message } },
           messages: {

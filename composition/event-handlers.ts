@@ -45,6 +45,7 @@ import {
   submitCatalogueSync,
   SYNC_REQUESTED
 } from "../application/meta-catalogue/sync.js"
+import { REPORT_REQUESTED, requestEndOfDayReports, sendDailyReport } from "../application/reports/end-of-day.js"
 import type { EventHandler } from "../adapters/postgres/event-handler.js"
 import { WEBHOOK_TASK } from "../adapters/postgres/webhook-store.js"
 import type { PlatformServices } from "./platform.js"
@@ -165,6 +166,8 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   { name: "notify.staff", on: ["STORE_MEMBER_ADDED"], handle: notifyStaffAdded },
   { name: "milestones.check", on: ["ORDER_COMPLETED"], handle: (e) => Effect.asVoid(checkMilestones(e)) },
   { name: "notify.milestone", on: ["MILESTONE_REACHED"], handle: congratulateOwner },
+  // the end-of-day report (application/reports): each claimed report sent once
+  { name: "notify.daily-report", on: [REPORT_REQUESTED], handle: sendDailyReport },
   // the daily read models (issue 15: application/insights); `npm run read-models:rebuild` refolds them under this name
   {
     name: READ_MODELS_HANDLER,
@@ -233,7 +236,9 @@ export const tasks = {
   // B2C payouts and refunds with no Result in time are checked with Daraja's Transaction Status query.
   payouts__sweep_unanswered_b2c: () => sweepUnansweredB2C(b2cResultTimeoutMs()),
   // platform alerts: payment success, outbox lag, dead letters, SLA breaches per zone (thresholds from ALERT_* variables)
-  alerts__evaluate: () => evaluateAlerts(alertThresholds())
+  alerts__evaluate: () => evaluateAlerts(alertThresholds()),
+  // 21:00 Nairobi: the end-of-day reports (each store with activity, the platform's to its admins), each once
+  reports__end_of_day: () => requestEndOfDayReports()
 }
 
 /** A positive integer from the environment, else the default (a bad value is ignored). */
@@ -281,5 +286,7 @@ export const crontab = [
   "* * * * * fulfilment__check_sla ?max=1",
   "*/5 * * * * payouts__sweep_unanswered_b2c ?max=1",
   "*/5 * * * * carts__recover_abandoned ?max=1",
-  "* * * * * alerts__evaluate ?max=1"
+  "* * * * * alerts__evaluate ?max=1",
+  // 18:00 UTC is 21:00 in Nairobi; a rerun (or a retry) sends nothing twice (daily_reports' key)
+  "0 18 * * * reports__end_of_day ?max=3"
 ].join("\n")

@@ -52,6 +52,7 @@ import { WebhookStoreLive } from "../adapters/postgres/webhook-store.js"
 import { rateLimiterLayerFromEnv } from "../adapters/redis/rate-limiter-from-env.js"
 import { StorefrontReaderLive } from "../adapters/postgres/storefront-store.js"
 import { CatalogueConnectionStoreLive, MetaFeedReaderLive } from "../adapters/postgres/meta-catalogue-store.js"
+import { DailyReportStoreLive } from "../adapters/postgres/daily-report-store.js"
 import { CatalogBatchApiLive } from "../adapters/meta/catalog-batch.js"
 import { SecretBoxFromEnv } from "../adapters/system/secret-box.js"
 import { CatalogueLinks } from "../application/meta-catalogue/meta-catalogue.port.js"
@@ -90,7 +91,8 @@ export const apiStoresLayer = Layer.mergeAll(
   ConversationStoreLive,
   RecommendationStoreLive,
   MetaFeedReaderLive,
-  CatalogueConnectionStoreLive
+  CatalogueConnectionStoreLive,
+  DailyReportStoreLive
 )
 
 /**

@@ -95,6 +95,12 @@ export const templates: { readonly [T in MessageTemplate]: TemplateDefinition } 
     params: ["store name", "milestone"],
     body: "Hongera! {{1}} has reached a milestone on Amana: {{2}}. The badge now shows on your store."
   },
+  // At 21:00 Nairobi: to each store's owner whose store had activity that day, and to the platform admins
+  // with a WhatsApp number, the platform's (application/reports/end-of-day.ts).
+  daily_report: {
+    params: ["store name (or the platform)", "day", "orders paid of placed", "revenue", "deliveries late", "issues open"],
+    body: "Amana end of day for {{1}}, {{2}}: {{3}}, revenue {{4}}, {{5}}, {{6}}."
+  },
   // To the admins on call when a platform alert fires (application/alerts): what fired, and when.
   ops_alert: {
     params: ["what fired", "when"],

@@ -21,6 +21,7 @@ export type MessageTemplate =
   | "rider_job"
   | "store_staff_added"
   | "store_milestone"
+  | "daily_report"
   | "cart_reminder"
   | "cart_discount_code"
   | "cart_last_call"
