@@ -7,7 +7,7 @@
  */
 import fc from "fast-check"
 import { Effect, Redacted } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { validateFeedRow } from "../../domain/meta-feed.js"
 import { submitCatalogueSync } from "../../application/meta-catalogue/sync.js"
 import { invalidateStoreCache } from "../../application/storefront/storefront.js"
@@ -178,6 +178,22 @@ describe("the Meta feed", () => {
 })
 
 describe("connecting a Meta catalogue", () => {
+  // every line any logger writes while the token is connected, used and refused (checked last)
+  const printed: Array<string> = []
+  beforeAll(() => {
+    for (const stream of ["log", "info", "warn", "error", "debug"] as const)
+      vi.spyOn(console, stream).mockImplementation(
+        (...args: Array<unknown>) => void printed.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "))
+      )
+    const write = process.stdout.write.bind(process.stdout)
+    vi.spyOn(process.stdout, "write").mockImplementation(((chunk: unknown, ...rest: Array<never>) => {
+      printed.push(String(chunk))
+      return write(chunk as string, ...rest)
+    }) as typeof process.stdout.write)
+  })
+  afterAll(() => {
+    vi.restoreAllMocks()
+  })
   it("only the owner connects; a bad catalogue id or token is 400 and the refusal never quotes the token", async () => {
     const staff = `usr_staff_meta_${Date.now()}`
     await insertUser(db.sql, { id: staff, phone: randomPhone(), roles: ["SELLER_STAFF"] })
@@ -294,6 +310,12 @@ describe("connecting a Meta catalogue", () => {
     expect(await drainOutbox(api, db.sql)).toEqual([])
     expect(graph.calls.length).toBe(calls)
     expect((await call(api, "GET", "/api/v1/seller/store/meta-catalogue", { token: owner })).body.connected).toBe(false)
+  })
+
+  it("no log line, of any logger, ever carried the token", () => {
+    expect(printed.length).toBeGreaterThan(10)
+    expect(printed.join("\n")).toContain("Meta refused a catalogue batch")
+    expect(printed.filter((line) => line.includes(TOKEN))).toEqual([])
   })
 })
 
