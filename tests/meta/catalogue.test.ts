@@ -113,6 +113,12 @@ describe("the Meta feed", () => {
     expect(nasty["description"]).toBe('Line one\nline "two", three')
   })
 
+  it("is described in the OpenAPI document, as CSV, beside the owner's connection endpoints", async () => {
+    const doc = await call(api, "GET", "/api/openapi.json")
+    expect(Object.keys(doc.body.paths["/feeds/meta/{storeSlug}.csv"].get.responses["200"].content)).toEqual(["text/csv"])
+    expect(Object.keys(doc.body.paths["/api/v1/seller/store/meta-catalogue"]).sort()).toEqual(["delete", "get", "put"])
+  })
+
   it("an unknown store, or one not KYC-verified, is 404 problem+json; a slug that cannot be one is 400", async () => {
     const unknown = await call(api, "GET", "/feeds/meta/nobody-here.csv")
     expect(unknown.status).toBe(404)
