@@ -43,14 +43,15 @@ const orderFacts = (p: Payload, need: ReadonlyArray<keyof OrderFacts>) =>
   Effect.gen(function* () {
     const total = money(p, "total")
     const fee = money(p, "shippingFee")
-    const refund = money(p, "refund")
+    // what the buyer paid for the order (its share of the charge): `charged` on PAID, `refund` on CANCELLED/REFUNDED
+    const buyerPays = money(p, "charged") ?? money(p, "refund")
     const fromPayload: Partial<Record<keyof OrderFacts, unknown>> = {
       storeId: str(p, "storeId"),
       checkoutId: str(p, "checkoutId"),
       checkedOutAt: int(p, "checkedOutAt"),
       currency: total?.currency,
       total: total?.amount,
-      buyerPays: refund?.amount,
+      buyerPays: buyerPays?.amount,
       zoneId: str(p, "zoneId"),
       shippingFee: fee?.amount,
       lines: lines(p)
@@ -78,14 +79,16 @@ export const factOf = (event: StoredInsightEvent) =>
           shippingFee: o.shippingFee
         }))
       case "ORDER_PAID":
-        return yield* withOrder(["storeId", "checkoutId", "checkedOutAt", "currency", "total", "zoneId", "lines"], (o): InsightFact => ({
+        // GMV is what buyers were charged (the ledger's M-Pesa clearing), not the order's total in cents:
+        // a refund gives back exactly that, so a refunded order nets to zero
+        return yield* withOrder(["storeId", "checkoutId", "checkedOutAt", "currency", "buyerPays", "zoneId", "lines"], (o): InsightFact => ({
           ...base,
           kind: "ORDER_PAID",
           storeId: o.storeId,
           checkoutId: o.checkoutId,
           checkedOutAt: o.checkedOutAt,
           currency: o.currency,
-          total: o.total,
+          total: o.buyerPays,
           byMpesa: actorId(p) !== "platform-funding",
           zoneId: o.zoneId,
           lines: o.lines

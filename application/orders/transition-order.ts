@@ -38,7 +38,8 @@ export interface TransitionOrder {
 /**
  * What an order event carries besides the move, so its consumers (the read models, application/insights)
  * need not read the order back: its total, when it was checked out, and per move what it means:
- * PAID the lines and the delivery area, CANCELLED/REFUNDED what the buyer gets back.
+ * PAID the lines, the delivery area and what the buyer was charged for it (its whole-shilling share of
+ * the M-Pesa charge, as the ledger credits escrow), CANCELLED/REFUNDED what the buyer gets back.
  */
 const eventFacts = (order: OrderRecord, to: OrderState): Readonly<Record<string, unknown>> => {
   const s = order.snapshot
@@ -48,6 +49,7 @@ const eventFacts = (order: OrderRecord, to: OrderState): Readonly<Record<string,
       return {
         ...base,
         zoneId: s.shipping.zoneId,
+        charged: s.totals.buyerPays,
         lines: s.lines.map((l) => ({ productId: l.productId, quantity: l.quantity, amount: l.finalLineTotal.amount }))
       }
     case "CANCELLED":

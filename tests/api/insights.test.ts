@@ -64,6 +64,7 @@ const pastOrder = async (o: { daysAgo: number; zoneId: string; fee: number; paid
       at: at + 3 * 60_000,
       actor: MPESA,
       total: { amount: o.amount + o.fee, currency: "KES" },
+      charged: { amount: o.amount + o.fee, currency: "KES" },
       checkedOutAt: at,
       zoneId: o.zoneId,
       lines: [{ productId: o.productId, quantity: 1, amount: o.amount }]
