@@ -65,9 +65,12 @@ export const truncate = (s: string, max: number): string => {
   const after = s.charCodeAt(max)
   if (max > 0 && before < 0x80 && after < 0x80 && !(before === 0x0d && after === 0x0a)) return s.slice(0, max).trimEnd()
   let out = ""
-  // A break at position k depends only on the text before k and the character at k, so the
-  // graphemes ending within `max` are the same in the first max + 1 code units as in the whole.
-  for (const { segment } of segmenter.segment(s.slice(0, max + 1))) {
+  // A break at position k depends only on the text before k and the code point at k (UAX #29's rules
+  // look back, and one code point ahead), so the graphemes ending within `max` are the same in the
+  // whole as in the first max + 2 code units: the code point at `max` whole, even when it is a
+  // surrogate pair (with max + 1, a flag's second regional indicator was cut in half, looked like no
+  // indicator at all, and the first one was kept alone).
+  for (const { segment } of segmenter.segment(s.slice(0, max + 2))) {
     if (out.length + segment.length > max) break
     out += segment
   }

@@ -156,6 +156,14 @@ describe("Meta feed, properties", () => {
     )
   })
 
+  it("truncate keeps a flag whole or drops it: the Kenyan flag is two regional indicators, four code units, one grapheme", () => {
+    // found by the property above (seed 446432632): at 3 the flag's first half was kept
+    expect(truncate(" 🇰🇪", 3)).toBe("")
+    expect(truncate("Kikapu 🇰🇪 cha", 9)).toBe("Kikapu")
+    expect(truncate("Kikapu 🇰🇪 cha", 11)).toBe("Kikapu 🇰🇪")
+    expect(truncate("🇰🇪🇹🇿", 6)).toBe("🇰🇪")
+  })
+
   it("the price reads back to the same minor units", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1_000_000_00 }), fc.constantFrom("KES" as const, "TZS" as const, "UGX" as const), (minor, currency) => {
