@@ -1,6 +1,38 @@
-/** The dashboard's figures: one round of small aggregate queries, Nairobi's "today". */
+/**
+ * The dashboard's figures: one round of small aggregate queries, Nairobi's "today", and the last 14
+ * days from the platform's daily read models (issue 15: application/insights), drawn as charts.
+ */
+import { platformInsights } from "../application/insights/insights.js"
+import type { PlatformRuntime } from "../composition/platform.js"
+import { mainCurrency } from "../domain/insights.js"
 import type { Read } from "./read-model.js"
 import { money } from "./display.js"
+
+export const TREND_DAYS = 14
+
+/** The platform's last 14 Nairobi days, one entry a day (zero-filled), GMV in the main currency's minor units. */
+export const trendsData = async (runtime: PlatformRuntime) => {
+  const r = await runtime.runPromise(platformInsights(TREND_DAYS))
+  const currency = mainCurrency(r.series)
+  return {
+    from: r.from,
+    to: r.to,
+    currency,
+    days: r.series.map((d) => ({
+      day: d.day,
+      gmv: d.gmv.find((m) => m.currency === currency)?.amount ?? 0,
+      ordersPaid: d.ordersPaid,
+      paymentsSucceeded: d.paymentsSucceeded,
+      paymentsFailed: d.paymentsFailed,
+      paymentSuccessRate: d.paymentSuccessRate,
+      slaMet: d.slaMet,
+      slaBreached: d.slaBreached,
+      slaOnTimeRate: d.slaOnTimeRate,
+      exceptionsOpened: d.exceptionsOpened,
+      exceptionsClosed: d.exceptionsClosed
+    }))
+  }
+}
 
 const TODAY = `(date_trunc('day', now() at time zone 'Africa/Nairobi') at time zone 'Africa/Nairobi')`
 

@@ -28,7 +28,7 @@ import type { PlatformRuntime } from "../composition/platform.js"
 import { Database } from "../adapters/postgres/database.js"
 import { actionLabels } from "./actions.js"
 import type { BackofficeContext } from "./actions.js"
-import { dashboardData } from "./dashboard.js"
+import { dashboardData, trendsData } from "./dashboard.js"
 import { dailyReportPage } from "./daily-report.js"
 import { makeCsrf } from "./csrf.js"
 import { adminWriteGate } from "./gate.js"
@@ -153,7 +153,15 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
     resources,
     dashboard: {
       component: components.Dashboard,
-      handler: async () => dashboardData(read)
+      handler: async () => {
+        // the charts are a read of the read models: if it fails, today's cards still show
+        const trends = trendsData(runtime).catch((e: unknown) => {
+          log("error", "dashboard trends unavailable", { error: e instanceof Error ? e.message : String(e) })
+          return null
+        })
+        const [today, last14] = await Promise.all([dashboardData(read), trends])
+        return { ...today, trends: last14 }
+      }
     },
     // the platform's end-of-day report for a chosen day (?day=YYYY-MM-DD, default today)
     pages: {

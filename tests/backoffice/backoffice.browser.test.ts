@@ -22,7 +22,10 @@ import { call, sessionFor, startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { jpegWithExif, tinyPdf } from "../support/upload-files.js"
-import { cspViolations, launch, login, noBrowserReason, offlineContext, pageHeaders, screenshot } from "./browser.js"
+import { ARTIFACTS, cspViolations, launch, login, noBrowserReason, offlineContext, pageHeaders, screenshot } from "./browser.js"
+import { dispatchEvent } from "../../adapters/postgres/worker.js"
+import { INSIGHT_EVENTS } from "../../application/insights/read-models.js"
+import { handlers, READ_MODELS_HANDLER } from "../../composition/event-handlers.js"
 
 const db = useTestDatabase()
 const ADMIN = { email: "wanjiku@amana.test", password: "kitenge-and-chai-2026" }
@@ -36,6 +39,82 @@ let browser: Browser
 let orderId: OrderId
 let exceptionId: string
 let uploadsDir = ""
+/** An element as seen from evaluateAll (this suite's tsconfig has no DOM types). */
+type Attributed = { getAttribute(name: string): string | null }
+const readModelsHandler = handlers.filter((h) => h.name === READ_MODELS_HANDLER)
+
+/** 13 days of Kitenge House's trade before today, oldest first: orders paid and failed (KES 2,500 each), deadlines met and missed, exceptions. */
+const FORTNIGHT = Array.from({ length: 13 }, (_, i) => ({
+  paid: [6, 8, 7, 9, 12, 10, 7, 11, 13, 9, 8, 12, 14][i]!,
+  failed: [1, 2, 1, 0, 3, 2, 1, 2, 5, 6, 4, 2, 1][i]!,
+  met: [5, 6, 6, 8, 9, 8, 6, 9, 10, 7, 7, 11, 12][i]!,
+  breached: [1, 0, 1, 1, 2, 0, 1, 1, 3, 2, 1, 0, 1][i]!,
+  opened: [1, 0, 2, 1, 0, 3, 1, 0, 2, 4, 1, 0, 1][i]!,
+  closed: [0, 1, 1, 2, 1, 1, 2, 1, 1, 2, 3, 1, 0][i]!
+}))
+const pastFortnight = async () => {
+  const rows: Array<{ event_type: string; aggregate_type: string; aggregate_id: string; payload: Record<string, unknown> }> = []
+  const storeId = "sto_kitenge_house"
+  const mpesa = { kind: "SYSTEM", id: "mpesa-reconciler" }
+  FORTNIGHT.forEach((d, i) => {
+    const at = Date.now() - (13 - i) * 86_400_000
+    const order = (kind: string, k: number) => `ord_past_${i}_${kind}_${k}`
+    for (let k = 0; k < d.paid; k++)
+      rows.push({
+        event_type: "ORDER_PAID",
+        aggregate_type: "ORDER",
+        aggregate_id: order("paid", k),
+        payload: {
+          orderId: order("paid", k),
+          checkoutId: `chk_past_${i}_${k}`,
+          storeId,
+          at: at + k * 60_000,
+          actor: mpesa,
+          total: { amount: 2_500_00, currency: "KES" },
+          charged: { amount: 2_500_00, currency: "KES" },
+          checkedOutAt: at + k * 60_000 - (90 + 15 * k) * 1_000,
+          zoneId: "zone_nairobi",
+          lines: [{ productId: "prd_kitenge_dress", quantity: 1, amount: 2_250_00 }]
+        }
+      })
+    for (let k = 0; k < d.failed; k++)
+      rows.push({
+        event_type: "ORDER_PAYMENT_FAILED",
+        aggregate_type: "ORDER",
+        aggregate_id: order("failed", k),
+        payload: { orderId: order("failed", k), storeId, at, actor: mpesa }
+      })
+    for (let k = 0; k < d.met; k++)
+      rows.push({
+        event_type: "ORDER_DISPATCHED",
+        aggregate_type: "ORDER",
+        aggregate_id: order("paid", k),
+        payload: { orderId: order("paid", k), storeId, at, slaMet: 1 }
+      })
+    for (let k = 0; k < d.breached; k++)
+      rows.push({
+        event_type: "ORDER_SLA_BREACHED",
+        aggregate_type: "ORDER",
+        aggregate_id: order("late", k),
+        payload: { orderId: order("late", k), storeId, at }
+      })
+    for (let k = 0; k < d.opened; k++)
+      rows.push({
+        event_type: "EXCEPTION_OPENED",
+        aggregate_type: "EXCEPTION",
+        aggregate_id: `exc_${i}_${k}`,
+        payload: { exceptionId: `exc_${i}_${k}`, storeId: null, at }
+      })
+    for (let k = 0; k < d.closed; k++)
+      rows.push({
+        event_type: "EXCEPTION_RESOLVED",
+        aggregate_type: "EXCEPTION",
+        aggregate_id: `exc_old_${i}_${k}`,
+        payload: { exceptionId: `exc_old_${i}_${k}`, storeId: null, at }
+      })
+  })
+  await db.sql`insert into outbox ${db.sql(rows.map((r) => ({ ...r, payload: db.sql.json(r.payload as never) })) as never, "event_type", "aggregate_type", "aggregate_id", "payload")}`
+}
 
 // A real browser on a shared 2-core machine: a test's page loads can take more than the default 30 s under load.
 describe.skipIf(noBrowserReason !== undefined)(
@@ -175,7 +254,17 @@ describe.skipIf(noBrowserReason !== undefined)(
       await context.close()
     })
 
-    it("an admin logs in and lands on a dashboard of what needs a human today", async () => {
+    it("an admin logs in and lands on a dashboard of what needs a human today, with the last 14 days charted from the read models", async () => {
+      // Today: the order paid in beforeAll (its events are in the outbox). The 13 days before: a
+      // fortnight of trade as the outbox holds it (orders paid and failed, deadlines, exceptions).
+      await pastFortnight()
+      const ids = await db.sql<Array<{ id: string }>>`select id from outbox where event_type = any(${INSIGHT_EVENTS as Array<string>}::text[]) order by seq`
+      for (const { id } of ids) await api.runtime.runPromise(dispatchEvent(readModelsHandler, id, 1, 8))
+      // GMV is what the buyer was charged for the order (its share of the M-Pesa charge)
+      const [paid] = await db.sql<
+        Array<{ charged: number }>
+      >`select (snapshot->'totals'->'buyerPays'->>'amount')::bigint as charged from order_snapshots where order_id = ${orderId}`
+
       const context = await offlineContext(browser, api.url)
       const page = await context.newPage()
       await login(page, api.url, ADMIN.email, ADMIN.password)
@@ -183,7 +272,33 @@ describe.skipIf(noBrowserReason !== undefined)(
       await expect(page.getByTestId("review-queue").innerText()).resolves.toContain("1 product (0 re-reviews)")
       await expect(page.getByTestId("open-exceptions").innerText()).resolves.toContain("1")
       await expect(page.getByTestId("orders-by-state").innerText()).resolves.toContain("PAID")
+
+      // Four charts of 14 days each, with the figures the read models hold.
+      await page.getByTestId("trends").waitFor()
+      const values = (chart: string, series: string) =>
+        page
+          .locator(`[data-testid=${chart}] rect[data-series=${series}]`)
+          .evaluateAll((rs) => rs.map((r) => Number((r as unknown as Attributed).getAttribute("data-value"))))
+      const gmv = await values("chart-gmv", "gmv")
+      expect(gmv).toHaveLength(14)
+      expect(gmv.at(-1)).toBe(paid!.charged)
+      expect(gmv.slice(0, 13)).toEqual(FORTNIGHT.map((d) => d.paid * 2_500_00))
+      const heights = await page
+        .locator("[data-testid=chart-gmv] rect[data-series=gmv]")
+        .evaluateAll((rs) => rs.map((r) => Number((r as unknown as Attributed).getAttribute("height"))))
+      expect(heights.filter((h) => h > 0)).toHaveLength(14)
+      const dots = (chart: string) =>
+        page.locator(`[data-testid=${chart}] circle`).evaluateAll((cs) => cs.map((c) => Number((c as unknown as Attributed).getAttribute("data-value"))))
+      expect(await dots("chart-payments")).toEqual([...FORTNIGHT.map((d) => d.paid / (d.paid + d.failed)), 1])
+      await expect(page.getByTestId("chart-payments-line").getAttribute("d")).resolves.toMatch(/^M [\d.]+ [\d.]+( L [\d.]+ [\d.]+){13}$/)
+      expect(await dots("chart-sla")).toEqual(FORTNIGHT.map((d) => d.met / (d.met + d.breached)))
+      expect(await values("chart-exceptions", "exceptionsOpened")).toEqual([...FORTNIGHT.map((d) => d.opened), 0])
+      expect(await values("chart-exceptions", "exceptionsClosed")).toEqual([...FORTNIGHT.map((d) => d.closed), 0])
+      await expect(page.getByTestId("chart-payments-card").innerText()).resolves.toContain(
+        `${FORTNIGHT.reduce((n, d) => n + d.paid, 1)} of ${FORTNIGHT.reduce((n, d) => n + d.paid + d.failed, 1)} payments went through`
+      )
       await screenshot(page, "backoffice-dashboard")
+      await page.getByTestId("trends").screenshot({ path: `${ARTIFACTS}/backoffice-dashboard-charts.png` })
       await context.close()
     })
 
