@@ -20,11 +20,14 @@ export const insertUser = async (sql: Sql, u: UserSeed) => {
     on conflict do nothing`
 }
 
-export const insertStore = async (sql: Sql, s: { id: string; ownerId: string; name: string; kyc?: string; payoutPhone?: string }) => {
-  await sql`insert into stores (id, owner_user_id, name, kyc_state, kyc_reason, payout_method, payout_phone)
+export const insertStore = async (sql: Sql, s: { id: string; ownerId: string; name: string; kyc?: string; payoutPhone?: string; slug?: string }) => {
+  await sql`insert into stores (id, owner_user_id, name, kyc_state, kyc_reason, payout_method, payout_phone, slug)
     values (${s.id}, ${s.ownerId}, ${s.name}, ${s.kyc ?? "VERIFIED"}, ${s.kyc && s.kyc !== "VERIFIED" && s.kyc !== "PENDING" ? "seeded" : null},
-            ${s.payoutPhone ? "B2C" : null}, ${s.payoutPhone ?? null})
+            ${s.payoutPhone ? "B2C" : null}, ${s.payoutPhone ?? null}, ${s.slug ?? null})
     on conflict do nothing`
+  // a database seeded before stores had slugs gets this one (never another store's, never a changed one)
+  if (s.slug !== undefined)
+    await sql`update stores set slug = ${s.slug} where id = ${s.id} and slug is null and not exists (select 1 from stores where slug = ${s.slug})`
   await sql`insert into store_members (store_id, user_id, role) values (${s.id}, ${s.ownerId}, 'OWNER') on conflict do nothing`
   await sql`insert into stock_locations (id, store_id, name) values (${`${s.id}_main`}, ${s.id}, 'Main') on conflict do nothing`
 }
@@ -134,7 +137,8 @@ export const seedDemo = async (sql: Sql, now: Date = new Date()) => {
   await insertUser(sql, { id: "usr_demo_seller", phone: "254711000001", roles: ["SELLER_OWNER"], displayName: "Wanjiru (Kitenge House)" })
   await insertUser(sql, { id: "usr_demo_buyer", phone: "254708374149", roles: ["BUYER"], displayName: "Demo buyer" })
   await insertUser(sql, { id: "usr_demo_affiliate", phone: "254722000003", roles: ["BUYER", "AFFILIATE"], displayName: "Akinyi", affiliateCode: "AKINYI" })
-  await insertStore(sql, { id: "sto_kitenge_house", ownerId: "usr_demo_seller", name: "Kitenge House", payoutPhone: "254711000001" })
+  // its page and its Meta feed: /api/v1/stores/kitenge-house, /feeds/meta/kitenge-house.csv
+  await insertStore(sql, { id: "sto_kitenge_house", ownerId: "usr_demo_seller", name: "Kitenge House", payoutPhone: "254711000001", slug: "kitenge-house" })
   const products: Array<[string, string, string, number, number, number]> = [
     ["prd_kitenge_dress", "Kitenge dress", "Hand-printed cotton kitenge dress, made in Nairobi", 2_500_00, 400, 1_000],
     ["prd_maasai_shuka", "Maasai shuka blanket", "Warm checked shuka blanket, red and blue", 1_800_00, 700, 500],
