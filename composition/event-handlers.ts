@@ -272,10 +272,7 @@ const b2cResultTimeoutMs = () => {
 }
 
 /** REFERRAL_POINTS (default 100): the loyalty points each side of a referral earns. */
-const referralPoints = () => {
-  const points = Number(process.env["REFERRAL_POINTS"] ?? "")
-  return Number.isSafeInteger(points) && points > 0 ? points : DEFAULT_REFERRAL_POINTS
-}
+const referralPoints = () => positive("REFERRAL_POINTS", DEFAULT_REFERRAL_POINTS)
 
 /** UTC crontab. Friday 03:00 UTC is Friday 06:00 in Nairobi (UTC+3 all year). */
 export const crontab = [

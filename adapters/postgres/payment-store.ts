@@ -104,12 +104,12 @@ export const PaymentStoreLive = Layer.effect(
         ),
         (rows) => rows.map(toRequest)
       )
-    const checkout = (checkoutId: CheckoutId, lock: boolean): Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable> =>
+    const lockCheckout = (checkoutId: CheckoutId): Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable> =>
       Effect.gen(function* () {
         const rows = yield* q(
           db,
           (sql) => sql<Array<{ id: CheckoutId; buyer_id: UserId; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }>>`
-          select id, buyer_id, state, charge_amount, currency, created_at, expires_at from checkouts where id = ${checkoutId} ${lock ? sql`for update` : sql``}`
+          select id, buyer_id, state, charge_amount, currency, created_at, expires_at from checkouts where id = ${checkoutId} for update`
         )
         const c = rows[0]
         if (!c) return Option.none()
@@ -162,8 +162,7 @@ export const PaymentStoreLive = Layer.effect(
       )
     return {
       checkoutView,
-      lockCheckout: (checkoutId) => checkout(checkoutId, true),
-      findCheckout: (checkoutId) => checkout(checkoutId, false),
+      lockCheckout,
 
       latestRequest: (checkoutId) =>
         Effect.map(

@@ -102,8 +102,6 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
   PaymentStore,
   {
     readonly lockCheckout: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
-    /** The same without a lock: for reads (inside `UnitOfWork.snapshot`). */
-    readonly findCheckout: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
     readonly latestRequest: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
     /**
      * The checkout, its orders, its latest push and its held money, read by ONE statement: one
