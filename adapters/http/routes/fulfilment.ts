@@ -363,23 +363,39 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
     )
   })
 
-  // WhatsApp Cloud API webhook: GET handshake, POST signed (X-Hub-Signature-256 over the raw bytes).
-  app.get("/api/v1/webhooks/whatsapp", (req, res) => {
-    const token = Option.getOrUndefined(secrets.whatsapp.verifyToken)
-    const answer = token === undefined ? undefined : verifySubscription(req.query as Record<string, unknown>, token)
-    if (answer === undefined || Either.isLeft(answer)) return res.status(403).type("text/plain").send("forbidden")
-    res.status(200).type("text/plain").send(answer.right)
-  })
-  app.post("/api/v1/webhooks/whatsapp", raw, async (req, res) => {
-    const secret = Option.getOrUndefined(secrets.whatsapp.appSecret)
-    if (secret === undefined) return sendProblem(res, problem(503, "WHATSAPP.NOT_CONFIGURED", "WHATSAPP_APP_SECRET is not set"))
-    const body = rawBuffer(req)
-    if (!verifySignature(body, headerOf(req, "x-hub-signature-256"), secret))
-      return sendProblem(res, problem(401, "WHATSAPP.SIGNATURE_INVALID", "X-Hub-Signature-256 does not match the body"))
-    const batch = Either.flatMap(parseJson(body), (j) => Either.mapLeft(parseWebhook(j), () => "not a WhatsApp Business Account webhook"))
-    if (Either.isLeft(batch)) return sendProblem(res, problem(400, "REQUEST.INVALID", batch.left))
-    const b = batch.right
-    await runAndAnswer(
+  /**
+   * A Meta webhook (WhatsApp Cloud API, Instagram): the GET subscription handshake with the verify
+   * token, and POSTs signed with the app secret (X-Hub-Signature-256 over the raw bytes), parsed,
+   * then handed on. Unsigned, missing its secret or unparsable: refused, nothing recorded.
+   */
+  const metaWebhook = <A>(
+    path: string,
+    product: "WHATSAPP" | "INSTAGRAM",
+    keys: { readonly verifyToken: Option.Option<Redacted.Redacted<string>>; readonly appSecret: Option.Option<Redacted.Redacted<string>> },
+    parse: (json: unknown) => Either.Either<A, unknown>,
+    handle: (batch: A, res: Response) => Promise<void>
+  ) => {
+    const name = product === "WHATSAPP" ? "WhatsApp Business Account" : "Instagram"
+    app.get(path, (req, res) => {
+      const token = Option.getOrUndefined(keys.verifyToken)
+      const answer = token === undefined ? undefined : verifySubscription(req.query as Record<string, unknown>, token)
+      if (answer === undefined || Either.isLeft(answer)) return res.status(403).type("text/plain").send("forbidden")
+      res.status(200).type("text/plain").send(answer.right)
+    })
+    app.post(path, raw, async (req, res) => {
+      const secret = Option.getOrUndefined(keys.appSecret)
+      if (secret === undefined) return sendProblem(res, problem(503, `${product}.NOT_CONFIGURED`, `${product}_APP_SECRET is not set`))
+      const body = rawBuffer(req)
+      if (!verifySignature(body, headerOf(req, "x-hub-signature-256"), secret))
+        return sendProblem(res, problem(401, `${product}.SIGNATURE_INVALID`, "X-Hub-Signature-256 does not match the body"))
+      const batch = Either.flatMap(parseJson(body), (j) => Either.mapLeft(parse(j), () => `not a${product === "INSTAGRAM" ? "n" : ""} ${name} webhook`))
+      if (Either.isLeft(batch)) return sendProblem(res, problem(400, "REQUEST.INVALID", batch.left))
+      await handle(batch.right, res)
+    })
+  }
+
+  metaWebhook("/api/v1/webhooks/whatsapp", "WHATSAPP", secrets.whatsapp, parseWebhook, (b, res) =>
+    runAndAnswer(
       runtime,
       res,
       Effect.zipWith(
@@ -403,25 +419,11 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
       ),
       (r) => res.status(200).json(r)
     )
-  })
-
+  )
   // Instagram direct messages (Meta's webhook, signed with the Instagram app's secret).
-  app.get("/api/v1/webhooks/instagram", (req, res) => {
-    const token = Option.getOrUndefined(secrets.instagram.verifyToken)
-    const answer = token === undefined ? undefined : verifySubscription(req.query as Record<string, unknown>, token)
-    if (answer === undefined || Either.isLeft(answer)) return res.status(403).type("text/plain").send("forbidden")
-    res.status(200).type("text/plain").send(answer.right)
-  })
-  app.post("/api/v1/webhooks/instagram", raw, async (req, res) => {
-    const secret = Option.getOrUndefined(secrets.instagram.appSecret)
-    if (secret === undefined) return sendProblem(res, problem(503, "INSTAGRAM.NOT_CONFIGURED", "INSTAGRAM_APP_SECRET is not set"))
-    const body = rawBuffer(req)
-    if (!verifySignature(body, headerOf(req, "x-hub-signature-256"), secret))
-      return sendProblem(res, problem(401, "INSTAGRAM.SIGNATURE_INVALID", "X-Hub-Signature-256 does not match the body"))
-    const batch = Either.flatMap(parseJson(body), (j) => Either.mapLeft(parseInstagramWebhook(j), () => "not an Instagram webhook"))
-    if (Either.isLeft(batch)) return sendProblem(res, problem(400, "REQUEST.INVALID", batch.left))
-    await runAndAnswer(runtime, res, receiveChatMessages(batch.right.messages), (r) => res.status(200).json(r))
-  })
+  metaWebhook("/api/v1/webhooks/instagram", "INSTAGRAM", secrets.instagram, parseInstagramWebhook, (b, res) =>
+    runAndAnswer(runtime, res, receiveChatMessages(b.messages), (r) => res.status(200).json(r))
+  )
 
   // Daraja B2C Results, Transaction Status results and queue timeouts: stored raw and durably (with
   // the per-request token the URL carries), answered at once; the worker checks them before acting.
