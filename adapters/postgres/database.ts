@@ -146,24 +146,32 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
     // One FiberRef per service instance: two pools never see each other's transactions.
     const current = FiberRef.unsafeMake<Option.Option<TxState>>(Option.none())
 
+    // BEGIN is pipelined: sent without waiting for its answer, so it leaves in the same socket write
+    // as the transaction's first statement (postgres.js batches a connection's writes per tick) and
+    // costs no round trip of its own. Its outcome is awaited before COMMIT: a BEGIN that failed
+    // (the connection lost) fails the transaction even if no statement noticed.
     const topLevel = <A, E, R>(effect: Effect.Effect<A, E, R>, options: TransactionOptions | undefined): Effect.Effect<A, E | DbError, R> =>
       Effect.acquireUseRelease(
         Effect.tryPromise({ try: () => sql.reserve(), catch: toDbError }).pipe(
-          Effect.flatMap((conn) =>
-            run(conn, (c) => c.unsafe(beginStatement(options))).pipe(
-              Effect.as(conn),
-              Effect.tapError(() => Effect.sync(() => conn.release()))
+          Effect.map((conn) => ({
+            conn,
+            begun: conn.unsafe(beginStatement(options)).then(
+              () => undefined,
+              (cause: unknown) => toDbError(cause)
             )
-          )
+          }))
         ),
-        (conn) =>
+        ({ begun, conn }) =>
           Effect.locally(effect, current, Option.some<TxState>({ conn, savepoints: 0 })).pipe(
+            Effect.tap(() => Effect.flatMap(Effect.promise(() => begun), (failed) => (failed === undefined ? Effect.void : Effect.fail(failed)))),
             // Deferred constraints (the ledger balance) fail here, as a DbError. A COMMIT in flight
             // is not cancelled: we would not know whether it happened.
             Effect.tap(() => Effect.uninterruptible(run(conn, (c) => c.unsafe("commit"))))
           ),
-        (conn, exit) =>
-          (Exit.isSuccess(exit) ? Effect.void : Effect.ignore(run(conn, (c) => c.unsafe("rollback")))).pipe(Effect.ensuring(Effect.sync(() => conn.release())))
+        ({ begun, conn }, exit) =>
+          (Exit.isSuccess(exit) ? Effect.void : Effect.ignore(Effect.zipRight(Effect.promise(() => begun), run(conn, (c) => c.unsafe("rollback"))))).pipe(
+            Effect.ensuring(Effect.sync(() => conn.release()))
+          )
       )
 
     const nested = <A, E, R>(tx: TxState, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DbError, R> =>

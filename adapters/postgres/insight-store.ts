@@ -1,4 +1,4 @@
-/** InsightStore in PostgreSQL: the read models of migration 0072 (one upsert per table and event). */
+/** InsightStore in PostgreSQL: the read models of migration 0072 (every table upserted in one statement per event). */
 import { Effect, Layer, Option, Schema } from "effect"
 import { InsightStore } from "../../application/insights/insights.port.js"
 import type { AreaFigure, ProductFigure } from "../../application/insights/insights.port.js"
@@ -7,7 +7,7 @@ import { zeroCounters } from "../../domain/insights.js"
 import type { Currency } from "../../domain/money.js"
 import { OrderSnapshot } from "../../domain/snapshot.js"
 import { Database } from "./database.js"
-import type { CancellableQuery, Sql } from "./database.js"
+import type { Sql } from "./database.js"
 import { q } from "./unit-of-work.js"
 
 const decodeSnapshot = Schema.decodeUnknownOption(OrderSnapshot)
@@ -18,70 +18,69 @@ const cur = (c: string) => c.trim() as Currency
 export const InsightStoreLive = Layer.effect(
   InsightStore,
   Effect.map(Database, (db) => {
-    const upsert = (rows: ReadonlyArray<Record<string, unknown>>, statement: (sql: Sql, json: unknown) => CancellableQuery<unknown>) =>
-      rows.length === 0 ? Effect.void : q(db, (sql) => statement(sql, sql.json(rows as never))).pipe(Effect.asVoid)
     return InsightStore.of({
-      apply: (cs: ReadonlyArray<Contribution>) =>
-        Effect.all(
-          [
-            upsert(
-              cs.filter((c) => Object.keys(c.counters).length > 0).map((c) => ({ scope: c.scope, day: c.day, ...zeroCounters, ...c.counters })),
-              (sql, json) => sql`
-                insert into insight_daily (scope, day, orders_placed, orders_paid, payments_succeeded, payments_failed, refunds, sla_met, sla_breached, exceptions_opened, exceptions_closed)
-                select scope, day, "ordersPlaced", "ordersPaid", "paymentsSucceeded", "paymentsFailed", refunds, "slaMet", "slaBreached", "exceptionsOpened", "exceptionsClosed"
-                  from jsonb_to_recordset(${json as never}) as x(scope text, day date, "ordersPlaced" int, "ordersPaid" int, "paymentsSucceeded" int, "paymentsFailed" int,
-                       refunds int, "slaMet" int, "slaBreached" int, "exceptionsOpened" int, "exceptionsClosed" int)
-                on conflict (scope, day) do update set
-                  orders_placed = insight_daily.orders_placed + excluded.orders_placed,
-                  orders_paid = insight_daily.orders_paid + excluded.orders_paid,
-                  payments_succeeded = insight_daily.payments_succeeded + excluded.payments_succeeded,
-                  payments_failed = insight_daily.payments_failed + excluded.payments_failed,
-                  refunds = insight_daily.refunds + excluded.refunds,
-                  sla_met = insight_daily.sla_met + excluded.sla_met,
-                  sla_breached = insight_daily.sla_breached + excluded.sla_breached,
-                  exceptions_opened = insight_daily.exceptions_opened + excluded.exceptions_opened,
-                  exceptions_closed = insight_daily.exceptions_closed + excluded.exceptions_closed`
-            ),
-            upsert(
-              cs.flatMap((c) => c.money.map((m) => ({ scope: c.scope, day: c.day, ...m }))),
-              (sql, json) => sql`
-                insert into insight_daily_money (scope, day, currency, gmv, refunded)
-                select scope, day, currency::currency_code, gmv, refunded from jsonb_to_recordset(${json as never}) as x(scope text, day date, currency text, gmv bigint, refunded bigint)
-                on conflict (scope, day, currency) do update set
-                  gmv = insight_daily_money.gmv + excluded.gmv, refunded = insight_daily_money.refunded + excluded.refunded`
-            ),
-            upsert(
-              cs.flatMap((c) => (c.sample ? [{ scope: c.scope, day: c.day, ...c.sample }] : [])),
-              // one sample per checkout and scope: of two, the smaller (millis, day) stays, whichever came first
-              (sql, json) => sql`
-                insert into insight_paid_samples (scope, checkout_id, day, millis)
-                select scope, "checkoutId", day, millis from jsonb_to_recordset(${json as never}) as x(scope text, "checkoutId" text, day date, millis bigint)
-                on conflict (scope, checkout_id) do update set day = excluded.day, millis = excluded.millis
-                  where (excluded.millis, excluded.day) < (insight_paid_samples.millis, insight_paid_samples.day)`
-            ),
-            upsert(
-              cs.flatMap((c) => c.products.map((p) => ({ scope: c.scope, day: c.day, ...p }))),
-              (sql, json) => sql`
-                insert into insight_daily_products (scope, day, product_id, currency, units, revenue)
-                select scope, day, "productId", currency::currency_code, units, revenue
-                  from jsonb_to_recordset(${json as never}) as x(scope text, day date, "productId" text, currency text, units int, revenue bigint)
-                on conflict (scope, day, product_id, currency) do update set
-                  units = insight_daily_products.units + excluded.units, revenue = insight_daily_products.revenue + excluded.revenue`
-            ),
-            upsert(
-              cs.flatMap((c) => c.areas.map((a) => ({ scope: c.scope, day: c.day, ...a }))),
-              (sql, json) => sql`
-                insert into insight_daily_areas (scope, day, zone_id, currency, orders_placed, shipping_fees, orders_paid)
-                select scope, day, "zoneId", currency::currency_code, "ordersPlaced", "shippingFees", "ordersPaid"
-                  from jsonb_to_recordset(${json as never}) as x(scope text, day date, "zoneId" text, currency text, "ordersPlaced" int, "shippingFees" bigint, "ordersPaid" int)
-                on conflict (scope, day, zone_id, currency) do update set
-                  orders_placed = insight_daily_areas.orders_placed + excluded.orders_placed,
-                  shipping_fees = insight_daily_areas.shipping_fees + excluded.shipping_fees,
-                  orders_paid = insight_daily_areas.orders_paid + excluded.orders_paid`
-            )
-          ],
-          { discard: true }
-        ),
+      // One statement for every table (data-modifying CTEs over the rows as json): one round trip per
+      // event, and the hot platform rows are held from this statement to the handler's COMMIT only.
+      apply: (cs: ReadonlyArray<Contribution>) => {
+        const daily = cs.filter((c) => Object.keys(c.counters).length > 0).map((c) => ({ scope: c.scope, day: c.day, ...zeroCounters, ...c.counters }))
+        const money = cs.flatMap((c) => c.money.map((m) => ({ scope: c.scope, day: c.day, ...m })))
+        const samples = cs.flatMap((c) => (c.sample ? [{ scope: c.scope, day: c.day, ...c.sample }] : []))
+        const products = cs.flatMap((c) => c.products.map((p) => ({ scope: c.scope, day: c.day, ...p })))
+        const areas = cs.flatMap((c) => c.areas.map((a) => ({ scope: c.scope, day: c.day, ...a })))
+        if (daily.length + money.length + samples.length + products.length + areas.length === 0) return Effect.void
+        const json = (sql: Sql, rows: ReadonlyArray<Record<string, unknown>>) => sql.json(rows as never) as never
+        return q(
+          db,
+          (sql) => sql`
+          with daily as (
+            insert into insight_daily (scope, day, orders_placed, orders_paid, payments_succeeded, payments_failed, refunds, sla_met, sla_breached, exceptions_opened, exceptions_closed)
+            select scope, day, "ordersPlaced", "ordersPaid", "paymentsSucceeded", "paymentsFailed", refunds, "slaMet", "slaBreached", "exceptionsOpened", "exceptionsClosed"
+              from jsonb_to_recordset(${json(sql, daily)}) as x(scope text, day date, "ordersPlaced" int, "ordersPaid" int, "paymentsSucceeded" int, "paymentsFailed" int,
+                   refunds int, "slaMet" int, "slaBreached" int, "exceptionsOpened" int, "exceptionsClosed" int)
+            on conflict (scope, day) do update set
+              orders_placed = insight_daily.orders_placed + excluded.orders_placed,
+              orders_paid = insight_daily.orders_paid + excluded.orders_paid,
+              payments_succeeded = insight_daily.payments_succeeded + excluded.payments_succeeded,
+              payments_failed = insight_daily.payments_failed + excluded.payments_failed,
+              refunds = insight_daily.refunds + excluded.refunds,
+              sla_met = insight_daily.sla_met + excluded.sla_met,
+              sla_breached = insight_daily.sla_breached + excluded.sla_breached,
+              exceptions_opened = insight_daily.exceptions_opened + excluded.exceptions_opened,
+              exceptions_closed = insight_daily.exceptions_closed + excluded.exceptions_closed
+            returning 1
+          ), money as (
+            insert into insight_daily_money (scope, day, currency, gmv, refunded)
+            select scope, day, currency::currency_code, gmv, refunded from jsonb_to_recordset(${json(sql, money)}) as x(scope text, day date, currency text, gmv bigint, refunded bigint)
+            on conflict (scope, day, currency) do update set
+              gmv = insight_daily_money.gmv + excluded.gmv, refunded = insight_daily_money.refunded + excluded.refunded
+            returning 1
+          ), samples as (
+            -- one sample per checkout and scope: of two, the smaller (millis, day) stays, whichever came first
+            insert into insight_paid_samples (scope, checkout_id, day, millis)
+            select scope, "checkoutId", day, millis from jsonb_to_recordset(${json(sql, samples)}) as x(scope text, "checkoutId" text, day date, millis bigint)
+            on conflict (scope, checkout_id) do update set day = excluded.day, millis = excluded.millis
+              where (excluded.millis, excluded.day) < (insight_paid_samples.millis, insight_paid_samples.day)
+            returning 1
+          ), products as (
+            insert into insight_daily_products (scope, day, product_id, currency, units, revenue)
+            select scope, day, "productId", currency::currency_code, units, revenue
+              from jsonb_to_recordset(${json(sql, products)}) as x(scope text, day date, "productId" text, currency text, units int, revenue bigint)
+            on conflict (scope, day, product_id, currency) do update set
+              units = insight_daily_products.units + excluded.units, revenue = insight_daily_products.revenue + excluded.revenue
+            returning 1
+          ), areas as (
+            insert into insight_daily_areas (scope, day, zone_id, currency, orders_placed, shipping_fees, orders_paid)
+            select scope, day, "zoneId", currency::currency_code, "ordersPlaced", "shippingFees", "ordersPaid"
+              from jsonb_to_recordset(${json(sql, areas)}) as x(scope text, day date, "zoneId" text, currency text, "ordersPlaced" int, "shippingFees" bigint, "ordersPaid" int)
+            on conflict (scope, day, zone_id, currency) do update set
+              orders_placed = insight_daily_areas.orders_placed + excluded.orders_placed,
+              shipping_fees = insight_daily_areas.shipping_fees + excluded.shipping_fees,
+              orders_paid = insight_daily_areas.orders_paid + excluded.orders_paid
+            returning 1
+          )
+          select (select count(*) from daily) + (select count(*) from money) + (select count(*) from samples) + (select count(*) from products) + (select count(*) from areas) as rows`
+        ).pipe(Effect.asVoid)
+      },
 
       orderFacts: (orderId) =>
         Effect.map(

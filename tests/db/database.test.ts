@@ -1,3 +1,5 @@
+import { createConnection, createServer } from "node:net"
+import type { AddressInfo } from "node:net"
 import { Effect, Exit, Fiber, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Db from "../../adapters/postgres/database.js"
@@ -151,6 +153,57 @@ describe("Database.transaction", () => {
       })
     )
     expect(result).toEqual({ outside: false, inner: true, sameBackend: true })
+  })
+
+  it("BEGIN is pipelined: it leaves with the first statement, so a one-statement transaction is two round trips, not three", async () => {
+    await scratch("tx_pipelined")
+    // A TCP relay in front of the server counts what the client writes: each round trip the client
+    // waits for is at least one chunk of its own (a statement sent before BEGIN's answer shares its write).
+    let chunks = 0
+    const relay = createServer((client) => {
+      const target = new URL(db.ownerUrl)
+      const server = createConnection(Number(target.port || 5432), target.hostname)
+      client.on("data", (d) => {
+        chunks++
+        server.write(d)
+      })
+      server.on("data", (d) => client.write(d))
+      client.on("close", () => server.destroy())
+      server.on("close", () => client.destroy())
+      client.on("error", () => server.destroy())
+      server.on("error", () => client.destroy())
+    })
+    await new Promise<void>((ok) => relay.listen(0, "127.0.0.1", () => ok()))
+    const url = new URL(db.ownerUrl)
+    url.hostname = "127.0.0.1"
+    url.port = String((relay.address() as AddressInfo).port)
+    try {
+      const counted = await Effect.runPromise(
+        Effect.provide(
+          Effect.gen(function* () {
+            yield* Db.query((sql) => sql`select 1`) // the connection's start-up is not counted
+            const before = chunks
+            yield* Db.transaction(Db.query((sql) => sql`insert into tx_pipelined (id) values ('one')`))
+            const oneStatement = chunks - before
+            const failed = yield* Effect.exit(
+              Db.transaction(
+                Effect.zipRight(
+                  Db.query((sql) => sql`insert into tx_pipelined (id) values ('two')`),
+                  Db.query((sql) => sql`insert into tx_pipelined (id) values ('one')`)
+                )
+              )
+            )
+            return { oneStatement, failed: Exit.isFailure(failed) }
+          }),
+          DatabaseLive(url.toString(), { max: 1 })
+        )
+      )
+      expect(counted).toEqual({ oneStatement: 2, failed: true })
+      // the first committed; the second (its duplicate key) rolled back whole
+      expect((await db.owner`select id from tx_pipelined order by id`).map((r) => r["id"])).toEqual(["one"])
+    } finally {
+      await new Promise<void>((ok) => relay.close(() => ok()))
+    }
   })
 
   it("a nested transaction is a savepoint: its failure undoes only its own writes", async () => {
