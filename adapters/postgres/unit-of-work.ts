@@ -73,11 +73,15 @@ export const appendToOutbox = (db: Database["Type"], events: ReadonlyArray<Domai
               insert into outbox (event_type, aggregate_type, aggregate_id, payload, request_id, trace_parent)
               select x.*, ${cause.requestId}::text, ${cause.traceParent}::text from jsonb_to_recordset(${sql.json(events.map((e) => ({ event_type: e.type, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload })) as never)})
                 as x(event_type text, aggregate_type text, aggregate_id text, payload jsonb)
-              returning id
+              returning id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent
             )
-            -- one job for the events of one append (a job per event would multiply graphile-worker's work);
+            -- one job for the events of one append (a job per event would multiply graphile-worker's work),
+            -- carrying the events themselves (immutable), so the worker need not read them back;
             -- graphile-worker runs lower priority numbers first
-            select graphile_worker.add_job(${options?.urgent === true ? OUTBOX_URGENT_TASK : OUTBOX_TASK}, json_build_object('eventIds', json_agg(id)), max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int,
+            select graphile_worker.add_job(${options?.urgent === true ? OUTBOX_URGENT_TASK : OUTBOX_TASK},
+                     json_build_object('eventIds', json_agg(id), 'events', json_agg(json_build_object('id', id, 'event_type', event_type, 'aggregate_type', aggregate_type,
+                       'aggregate_id', aggregate_id, 'payload', payload, 'occurred_at', occurred_at, 'request_id', request_id, 'trace_parent', trace_parent))),
+                     max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int,
                      priority => ${options?.urgent === true ? URGENT_PRIORITY : 0}::int,
                      run_at => now() + make_interval(secs => ${(options?.delayMs ?? 0) / 1000}::float8)) from ins`
         )

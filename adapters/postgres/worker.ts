@@ -63,7 +63,7 @@ const inEventContext = <A, E, R>(event: StoredEvent, handler: string, effect: Ef
 
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : typeof e === "object" ? JSON.stringify(e) : String(e))
 
-type OutboxRow = {
+export type OutboxRow = {
   id: string
   event_type: string
   aggregate_type: string
@@ -90,13 +90,28 @@ const storedEvent = (row: OutboxRow): StoredEvent => ({
  * given order); those that succeeded are marked published in one statement at the end. Returns
  * each failure (an event whose handlers failed), after every event had its turn.
  */
-export const dispatchEvents = <R>(handlers: ReadonlyArray<EventHandler<R>>, eventIds: ReadonlyArray<string>, attempt: number, maxAttempts: number) =>
+export const dispatchEvents = <R>(
+  handlers: ReadonlyArray<EventHandler<R>>,
+  eventIds: ReadonlyArray<string>,
+  attempt: number,
+  maxAttempts: number,
+  carried: ReadonlyArray<OutboxRow> = []
+) =>
   Effect.gen(function* () {
     const db = yield* Database
-    const rows = yield* db.query(
-      (sql) => sql<Array<OutboxRow>>`
-      select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent from outbox where id = any(${[...eventIds]}::text[])`
-    )
+    // The events an append's job carries are not read back (they are immutable); a re-queued job ({eventId}) reads its event.
+    const known = new Set(carried.map((r) => r.id))
+    const missing = eventIds.filter((id) => !known.has(id))
+    const rows =
+      missing.length === 0
+        ? carried
+        : [
+            ...carried,
+            ...(yield* db.query(
+              (sql) => sql<Array<OutboxRow>>`
+      select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent from outbox where id = any(${missing}::text[])`
+            ))
+          ]
     const byId = new Map(rows.map((r) => [r.id, r]))
     const published: Array<string> = []
     const failures: Array<unknown> = []
@@ -189,6 +204,49 @@ const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: Stor
     return "DEAD_LETTERED" as const // stays unpublished: the back-office retry re-queues it
   })
 
+const text = (v: unknown): v is string => typeof v === "string"
+const textOrNull = (v: unknown): v is string | null => v === null || typeof v === "string"
+
+/**
+ * The events a job's payload carries (`events`, written by the append beside `eventIds`), each
+ * checked field by field; one that is malformed, or not among `ids`, is read from the outbox instead.
+ */
+export const carriedEvents = (payload: unknown, ids: ReadonlyArray<string>): Array<OutboxRow> => {
+  const events = (payload as { events?: unknown } | null)?.events
+  if (!Array.isArray(events)) return []
+  const rows: Array<OutboxRow> = []
+  for (const e of events as Array<Record<string, unknown> | null>) {
+    if (typeof e !== "object" || e === null) continue
+    const at = text(e["occurred_at"]) ? new Date(e["occurred_at"]) : undefined
+    const payloadOf = e["payload"]
+    if (
+      text(e["id"]) &&
+      ids.includes(e["id"]) &&
+      text(e["event_type"]) &&
+      text(e["aggregate_type"]) &&
+      text(e["aggregate_id"]) &&
+      typeof payloadOf === "object" &&
+      payloadOf !== null &&
+      !Array.isArray(payloadOf) &&
+      at !== undefined &&
+      !Number.isNaN(at.getTime()) &&
+      textOrNull(e["request_id"] ?? null) &&
+      textOrNull(e["trace_parent"] ?? null)
+    )
+      rows.push({
+        id: e["id"],
+        event_type: e["event_type"],
+        aggregate_type: e["aggregate_type"],
+        aggregate_id: e["aggregate_id"],
+        payload: payloadOf as Record<string, unknown>,
+        occurred_at: at,
+        request_id: (e["request_id"] as string | null | undefined) ?? null,
+        trace_parent: (e["trace_parent"] as string | null | undefined) ?? null
+      })
+  }
+  return rows
+}
+
 export interface RunningWorker {
   readonly runner: Runner
   /** graceful: in-flight jobs finish (or are unlocked for a retry), then the pool stops */
@@ -242,7 +300,11 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
     // In order; a failure fails the job after every event had its turn (the others are then
     // no-ops on the retry, thanks to processed_events).
     const failures = await runtime.runPromise(
-      dispatchEvents(config.handlers, ids, helpers.job.attempts, helpers.job.max_attempts) as Effect.Effect<Array<unknown>, unknown, R | Database>
+      dispatchEvents(config.handlers, ids, helpers.job.attempts, helpers.job.max_attempts, carriedEvents(payload, ids)) as Effect.Effect<
+        Array<unknown>,
+        unknown,
+        R | Database
+      >
     )
     // A routine retry is thrown only when every failure was one (its log line is then a debug line).
     if (failures.length > 0) throw failures.find((f) => !isRoutineRetry(f)) ?? failures[0]

@@ -9,7 +9,7 @@ import { Outbox } from "../../application/ports/outbox.js"
 import { UnitOfWork } from "../../application/ports/unit-of-work.js"
 import { persistenceLayer } from "../../composition/platform.js"
 import { Database } from "../../adapters/postgres/database.js"
-import { dispatchEvent, dispatchEvents } from "../../adapters/postgres/worker.js"
+import { carriedEvents, dispatchEvent, dispatchEvents } from "../../adapters/postgres/worker.js"
 import type { AppendOptions } from "../../application/ports/outbox.js"
 import type { EventHandler } from "../../adapters/postgres/event-handler.js"
 import { useTestDatabase } from "../support/test-database.js"
@@ -69,6 +69,26 @@ describe("transactional outbox", () => {
     expect(await count("select count(*) as n from outbox where event_type = 'EV_COMMITTED'")).toBe(1)
     const eventId = Either.getOrThrow(ok)
     expect(await count(`select count(*) as n from graphile_worker._private_jobs where (payload::jsonb)->'eventIds' ? '${eventId}'`)).toBe(1)
+  })
+
+  it("an append's job carries its events as stored, so the worker need not read them back; a malformed or foreign one is read instead", async () => {
+    const eventId = Either.getOrThrow(await append("EV_CARRIED"))
+    const [job] = await db.sql<Array<{ payload: unknown }>>`select payload::jsonb as payload from graphile_worker._private_jobs where (payload::jsonb)->'eventIds' ? ${eventId}`
+    const [stored] = await db.sql`select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent from outbox where id = ${eventId}`
+    const carried = carriedEvents(job!.payload, [eventId])
+    expect(carried).toHaveLength(1)
+    // the same event, to the millisecond (a Date holds no more)
+    expect({ ...carried[0], occurred_at: carried[0]!.occurred_at.getTime() }).toEqual({ ...stored, occurred_at: (stored!["occurred_at"] as Date).getTime() })
+    // only the job's own events, only well-formed ones
+    expect(carriedEvents(job!.payload, ["another-event"])).toEqual([])
+    const bad = { events: [{ ...(job!.payload as { events: Array<object> }).events[0], occurred_at: "not a date" }, null, 7] }
+    expect(carriedEvents(bad, [eventId])).toEqual([])
+    expect(carriedEvents({ eventIds: [eventId] }, [eventId])).toEqual([])
+    // dispatched from what it carries: the handler sees the stored event
+    const seen: Array<string> = []
+    const watcher: EventHandler<Database> = { name: "watch-carried", on: ["EV_CARRIED"], handle: (e) => Effect.sync(() => void seen.push(`${e.id}:${JSON.stringify(e.payload)}`)) }
+    expect(await runtime.runPromise(dispatchEvents([watcher], [eventId], 1, 3, carried))).toEqual([])
+    expect(seen).toEqual([`${eventId}:{"n":1}`])
   })
 
   it("a handler run twice (at-least-once delivery) has effect once", async () => {
