@@ -29,7 +29,7 @@ import {
   submitStatusQuery,
   sweepUnansweredB2C
 } from "../application/payouts-execution/execute.js"
-import { deliverWebhook, enqueueMerchantWebhook, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
+import { deliverWebhook, enqueueMerchantWebhook, merchantWebhookWanted, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
 import { handleInbound, requestChatPayment, sendReply } from "../application/conversations/conversations.js"
 import { countCompletedOrder } from "../application/recommendations/recommendations.js"
 import { ALERT_SIGNAL_EVENTS, evaluateAlerts, pageOnCall, recordAlertSignal } from "../application/alerts/alerts.js"
@@ -185,7 +185,13 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   // platform alerts (application/alerts): payment outcomes and SLA breaches become signals; each page to an on-call admin is one WhatsApp message
   { name: "alerts.record-signal", on: ALERT_SIGNAL_EVENTS, handle: recordAlertSignal },
   { name: "notify.on-call", on: ["ALERT_PAGE_REQUESTED"], handle: pageOnCall },
-  { name: "webhooks.enqueue", on: WEBHOOK_SOURCE_EVENTS, handle: (e) => enqueueMerchantWebhook({ ...e, occurredAt: e.occurredAt.getTime() }) },
+  // asked first, outside a transaction: most stores have no webhook URL, and their events then cost one read
+  {
+    name: "webhooks.enqueue",
+    on: WEBHOOK_SOURCE_EVENTS,
+    relevant: merchantWebhookWanted,
+    handle: (e) => enqueueMerchantWebhook({ ...e, occurredAt: e.occurredAt.getTime() })
+  },
   {
     name: "fulfilment.sla-timers",
     on: ["ORDER_ACCEPTED", "ORDER_CANCELLED", "ORDER_RETURNED", "ORDER_REFUNDED", "ORDER_COMPLETED"],

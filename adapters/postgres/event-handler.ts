@@ -30,4 +30,10 @@ export interface EventHandler<R> {
   readonly on: ReadonlyArray<string>
   readonly handle: (event: StoredEvent) => Effect.Effect<void, unknown, R>
   readonly ownTransactions?: true
+  /**
+   * Asked first, outside any transaction: false means this event gives the handler nothing to do
+   * (no transaction, no processed_events row; asked again on a retry). For handlers that do nothing
+   * for most events, where the answer is one cheap read (a store without a webhook URL).
+   */
+  readonly relevant?: (event: StoredEvent) => Effect.Effect<boolean, unknown, R>
 }

@@ -22,6 +22,7 @@ import pg from "pg"
 import type { Runner, Task, TaskList, WorkerEvents } from "graphile-worker"
 import { recordMetric } from "../../application/ports/metrics.js"
 import { Database } from "./database.js"
+import type { DbError } from "./database.js"
 import type { EventHandler, StoredEvent } from "./event-handler.js"
 import { insertException } from "./exception-queue.js"
 import { OUTBOX_TASK, OUTBOX_URGENT_TASK } from "./unit-of-work.js"
@@ -134,6 +135,25 @@ export const dispatchEvents = <R>(
 export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, eventId: string, attempt: number, maxAttempts: number) =>
   Effect.flatMap(dispatchEvents(handlers, [eventId], attempt, maxAttempts), (failures) => (failures.length > 0 ? Effect.fail(failures[0]) : Effect.void))
 
+/** One handler's run: in the claim's transaction, or (ownTransactions) in its own, claimed after it succeeded. */
+const handled = <R>(h: EventHandler<R>, event: StoredEvent, claim: Effect.Effect<ReadonlyArray<unknown>, DbError>) =>
+  Effect.flatMap(Database, (db) =>
+    h.ownTransactions
+      ? Effect.gen(function* () {
+          const seen = yield* db.query((sql) => sql`select 1 from processed_events where handler = ${h.name} and event_id = ${event.id}`)
+          if (seen.length > 0) return // handled before
+          yield* h.handle(event)
+          yield* claim
+        })
+      : db.transaction(
+          Effect.gen(function* () {
+            const claimed = yield* claim
+            if (claimed.length === 0) return // handled before: no second effect
+            yield* h.handle(event)
+          })
+        )
+  )
+
 /**
  * Every subscribed handler once for a stored event; fails (after recording the attempt) when one
  * failed and attempts remain. HANDLED is published by the caller; DEAD_LETTERED is not.
@@ -145,24 +165,14 @@ const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: Stor
     for (const h of handlers) {
       if (!h.on.includes(event.type) && !h.on.includes("*")) continue
       const claim = db.query((sql) => sql`insert into processed_events (handler, event_id) values (${h.name}, ${event.id}) on conflict do nothing returning 1`)
+      const relevant = h.relevant
       const outcome = yield* Effect.either(
         inEventContext(
           event,
           h.name,
-          h.ownTransactions
-            ? Effect.gen(function* () {
-                const seen = yield* db.query((sql) => sql`select 1 from processed_events where handler = ${h.name} and event_id = ${event.id}`)
-                if (seen.length > 0) return // handled before
-                yield* h.handle(event)
-                yield* claim
-              })
-            : db.transaction(
-                Effect.gen(function* () {
-                  const claimed = yield* claim
-                  if (claimed.length === 0) return // handled before: no second effect
-                  yield* h.handle(event)
-                })
-              )
+          relevant !== undefined
+            ? Effect.flatMap(relevant(event), (yes) => (yes ? handled(h, event, claim) : Effect.void))
+            : handled(h, event, claim)
         )
       )
       if (outcome._tag === "Left") failures.push({ handler: h.name, error: errorText(outcome.left), routine: isRoutineRetry(outcome.left) })

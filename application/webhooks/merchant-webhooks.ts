@@ -68,6 +68,18 @@ export const WEBHOOK_SOURCE_EVENTS = [
 const PRIVATE_KEYS = new Set(["actor", "buyerId", "adminId", "adminRole", "auditSeq", "checkoutId"])
 
 /** Outbox handler: one delivery per store and event, scheduled in the handler's transaction. */
+/**
+ * Whether an event can give a merchant webhook at all (its type is one merchants receive, it names a
+ * store, and that store has a URL): asked before the handler's transaction, so the many events of
+ * stores without a webhook cost one read and no transaction (the handler asks again inside it).
+ */
+export const merchantWebhookWanted = (event: { readonly type: string; readonly payload: Readonly<Record<string, unknown>> }) =>
+  Effect.gen(function* () {
+    const storeId = Option.getOrUndefined(Schema.decodeUnknownOption(StoreId)(event.payload["storeId"]))
+    if (webhookTypeOf(event.type) === undefined || storeId === undefined) return false
+    return Option.isSome(yield* Effect.flatMap(WebhookStore, (store) => store.endpointOf(storeId)))
+  })
+
 export const enqueueMerchantWebhook = (event: {
   readonly id: string
   readonly type: string

@@ -19,7 +19,9 @@ import { WebhookStore, WebhookTransport } from "../../application/webhooks/webho
 import { checkOutboundUrl, isPublicAddress, postOutbound, Reasons } from "../../adapters/webhooks/outbound.js"
 import { makeWebhookTransport, WebhookTransportLive } from "../../adapters/webhooks/transport.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, seedShop, sessionFor, startApi } from "../api/support.js"
+import { call, drainOutbox, seedShop, sessionFor, startApi } from "../api/support.js"
+import { Outbox } from "../../application/ports/outbox.js"
+import { UnitOfWork } from "../../application/ports/unit-of-work.js"
 import type { Api } from "../api/support.js"
 
 const db = useTestDatabase()
@@ -219,5 +221,33 @@ describe("registration and delivery", () => {
       refused: Reasons.timeout
     })
     expect(Date.now() - t0).toBeLessThan(2_000)
+  })
+})
+
+describe("which events become deliveries (the real outbox handlers)", () => {
+  const paidEvent = (storeId: string, orderId: string) =>
+    api.runtime.runPromise(
+      Effect.gen(function* () {
+        const uow = yield* UnitOfWork
+        const outbox = yield* Outbox
+        yield* uow.transaction(outbox.append([{ type: "ORDER_PAID", aggregateType: "ORDER", aggregateId: orderId, payload: { orderId, storeId, at: 1 } }]))
+      })
+    )
+
+  it("a store with a URL gets one delivery per event; a store without one costs no transaction and leaves no processed_events row", async () => {
+    const withHook = await seedShop(db.sql, { promotions: false })
+    const without = await seedShop(db.sql, { promotions: false })
+    await api.runtime.runPromise(Effect.flatMap(WebhookStore, (s) => s.setEndpoint(StoreId.make(withHook.storeId), "https://merchant.example/hook")))
+    await paidEvent(withHook.storeId, "ord_hooked")
+    await paidEvent(without.storeId, "ord_unhooked")
+    expect(await drainOutbox(api, db.sql)).toEqual([])
+    const deliveries = await db.sql`select store_id, event_type, url from webhook_deliveries where store_id in (${withHook.storeId}, ${without.storeId})`
+    expect(deliveries.map((d) => ({ ...d }))).toEqual([{ store_id: withHook.storeId, event_type: "ORDER_PAID", url: "https://merchant.example/hook" }])
+    const claims = await db.sql`
+      select o.aggregate_id from processed_events p join outbox o on o.id = p.event_id
+       where p.handler = 'webhooks.enqueue' and o.aggregate_id in ('ord_hooked', 'ord_unhooked')`
+    expect(claims.map((c) => c["aggregate_id"])).toEqual(["ord_hooked"])
+    // both events are published: "nothing to do" is done
+    expect(Number((await db.sql`select count(*) as n from outbox where aggregate_id in ('ord_hooked', 'ord_unhooked') and published_at is null`)[0]!["n"])).toBe(0)
   })
 })
