@@ -250,12 +250,12 @@ export const PaymentStoreLive = Layer.effect(
           (rows) => rows[0]!.id
         ),
 
-      loadCallback: (id) =>
+      loadCallback: (id, lock = true) =>
         Effect.map(
           q(
             db,
             (sql) => sql<Array<{ id: string; raw: unknown; processed_at: Date | null; received_at: Date }>>`
-            select id::text, raw, processed_at, received_at from mpesa_callbacks where id = ${id}::bigint for update`
+            select id::text, raw, processed_at, received_at from mpesa_callbacks where id = ${id}::bigint ${lock ? sql`for update` : sql``}`
           ),
           (rows) =>
             Option.map(Option.fromNullable(rows[0]), (r) => {

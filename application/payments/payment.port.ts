@@ -154,7 +154,8 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
       readonly remoteAddr?: string | undefined
       readonly at: number
     }) => Effect.Effect<string, StoreUnavailable>
-    readonly loadCallback: (id: string) => Effect.Effect<Option.Option<StoredCallback>, StoreUnavailable>
+    /** Locked (FOR UPDATE) unless `lock` is false: a look before any transaction. */
+    readonly loadCallback: (id: string, lock?: boolean) => Effect.Effect<Option.Option<StoredCallback>, StoreUnavailable>
     readonly markCallbackProcessed: (id: string, outcome: string, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly setCheckoutState: (checkoutId: CheckoutId, state: CheckoutPaymentState, at: number) => Effect.Effect<void, StoreUnavailable>
     /** Once per push: None when this push's money is already held (a replay). */

@@ -438,7 +438,8 @@ export const reconcileCallback = (callbackId: string) =>
     const uow = yield* UnitOfWork
     const store = yield* PaymentStore
     const queue = yield* ExceptionQueue
-    const first = yield* uow.transaction(store.loadCallback(callbackId))
+    // a look without a lock or a transaction; the settling transaction reads it again, locked
+    const first = yield* store.loadCallback(callbackId, false)
     if (Option.isNone(first) || first.value.processed) return "DUPLICATE" as SettleOutcome
     const cb = first.value.callback
     const asked = cb === undefined ? Option.none<FinalStatus>() : yield* askAboutCallback(cb, first.value.receivedAt)
@@ -494,10 +495,12 @@ export const pollPush = (stkRequestId: StkRequestId) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     const store = yield* PaymentStore
-    const seen = yield* uow.transaction(store.findRequest(stkRequestId))
+    // One read, no transaction: a push already settled (by its callback, almost always) is done.
+    const seen = yield* store.findRequest(stkRequestId)
     if (Option.isNone(seen)) return "UNKNOWN_REQUEST" as SettleOutcome
+    if (seen.value.status !== "PENDING") return "DUPLICATE" as SettleOutcome // a settled push never returns to PENDING
     const id = seen.value.checkoutRequestId
-    const asked = seen.value.status === "PENDING" && id !== undefined ? yield* finalStatusOf(id) : undefined
+    const asked = id !== undefined ? yield* finalStatusOf(id) : undefined
     const timing: PaidTiming = { checkoutAgeMs: undefined }
     const outcome = yield* uow.transaction(
       Effect.gen(function* () {

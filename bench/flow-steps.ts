@@ -1,0 +1,123 @@
+/**
+ * `npm run bench:flow-steps`: where one buyer flow's CPU goes, step by step. One client in this
+ * process walks N flows one at a time against the platform (API + worker, as bench:flow runs it);
+ * around each step the worker is left to drain, and the CPU of this process (process.cpuUsage) is
+ * charged to that step. A /healthz request is measured the same way: the floor of an HTTP round trip
+ * with its client in this process. Figures are per flow, in ms of CPU; the ratios between steps are
+ * what to compare (a loaded machine inflates them all).
+ */
+import { randomBytes } from "node:crypto"
+import { createServer } from "node:net"
+import type { AddressInfo } from "node:net"
+import postgres from "postgres"
+import { startServer } from "../composition/http.js"
+import { crontab, handlers, tasks } from "../composition/event-handlers.js"
+import { makePlatformRuntime } from "../composition/platform.js"
+import type { PlatformServices } from "../composition/platform.js"
+import { hashToken } from "../adapters/postgres/auth-store.js"
+import { makePool } from "../adapters/postgres/database.js"
+import { startWorker } from "../adapters/postgres/worker.js"
+import { scratchDatabase, seedBenchWorld } from "./support.js"
+
+const FLOWS = Number(process.env["BENCH_FLOWS"] ?? 60)
+const PRODUCTS = 20
+
+const freePort = () =>
+  new Promise<number>((ok, fail) => {
+    const probe = createServer()
+    probe.once("error", fail)
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => ok(port))
+    })
+  })
+
+const scratch = await scratchDatabase("amana_bench_steps")
+process.env["MPESA_ENV"] = "simulator"
+process.env["MPESA_SIMULATOR_DELAY_MS"] ??= "50"
+delete process.env["WHATSAPP_TOKEN"]
+const pool = makePool(scratch.url, { max: 20, applicationName: "amana-all" })
+const admin = postgres(scratch.serverUrl, { max: 1, onnotice: () => undefined })
+const runtime = makePlatformRuntime(pool)
+let worker: Awaited<ReturnType<typeof startWorker<PlatformServices>>> | undefined
+try {
+  await seedBenchWorld(pool, PRODUCTS)
+  const firstPhone = 1_000_000 + Math.floor(Math.random() * (8_999_999 - FLOWS - 50))
+  const buyers = Array.from({ length: FLOWS + 20 }, (_, b) => ({ id: `usr_s_${b}`, phone: `2547${String(firstPhone + b)}5`, token: randomBytes(32).toString("base64url") }))
+  await pool`insert into users (id, phone, roles) select id, phone, '{BUYER}' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => b.phone)}::text[]) as u(id, phone)`
+  await pool`insert into user_sessions (user_id, token_hash, expires_at)
+    select id, hash, now() + interval '1 day' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => hashToken(b.token))}::text[]) as s(id, hash)`
+  const port = await freePort()
+  worker = await startWorker<PlatformServices>({ connectionString: scratch.url, runtime, handlers, crontab, tasks })
+  const server = await startServer(runtime, { port, production: false })
+  const base = `http://127.0.0.1:${port}`
+  const call = async (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { "content-type": "application/json" }), ...headers },
+      ...(body !== undefined && { body: JSON.stringify(body) })
+    })
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> }
+  }
+  const idle = async () => {
+    for (let i = 0; i < 200; i++) {
+      const [j] = await pool<Array<{ n: number }>>`select count(*)::int as n from graphile_worker.jobs where run_at <= now() and attempts < max_attempts`
+      if ((j?.n ?? 0) === 0) return
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+  const steps = new Map<string, number>()
+  const charge = async <A>(step: string, f: () => Promise<A>): Promise<A> => {
+    await idle()
+    const start = process.cpuUsage()
+    const out = await f()
+    await new Promise((r) => setTimeout(r, 5))
+    await idle()
+    const used = process.cpuUsage(start)
+    steps.set(step, (steps.get(step) ?? 0) + (used.user + used.system) / 1000)
+    return out
+  }
+  const silence = console.log
+  console.log = () => undefined
+  const walk = async (i: number, record: boolean) => {
+    const b = buyers[i]!
+    const c = record ? charge : <A>(_: string, f: () => Promise<A>) => f()
+    await c("GET /healthz (floor)", () => fetch(`${base}/healthz`).then((r) => r.text()))
+    await c("add item 1", () => call("POST", "/api/v1/cart/items", b.token, { variantId: `var_${i % PRODUCTS}`, quantity: 1 }))
+    await c("add item 2", () => call("POST", "/api/v1/cart/items", b.token, { variantId: `var_${(i * 7 + 3) % PRODUCTS}`, quantity: 1 }))
+    await c("preview", () => call("GET", "/api/v1/cart?destination=KE-047-westlands", b.token))
+    const placed = await c("checkout (+ its jobs)", () => call("POST", "/api/v1/checkouts", b.token, { destination: "KE-047-westlands" }, { "idempotency-key": `s-${i}` }))
+    const id = String(placed.json["checkoutId"])
+    await c("STK push (+ callback, settle, PAID jobs)", async () => {
+      await call("POST", `/api/v1/checkouts/${id}/payments`, b.token, { phone: `+${b.phone}` })
+      for (let k = 0; k < 100; k++) {
+        const [s] = await pool<Array<{ state: string }>>`select state from checkouts where id = ${id}`
+        if (s?.state === "PAID") return
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      throw new Error("not paid")
+    })
+    const seen = await c("one poll (GET /checkouts/:id)", () => call("GET", `/api/v1/checkouts/${id}`, b.token))
+    if (seen.json["state"] !== "PAID") throw new Error(`poll saw ${String(seen.json["state"])}`)
+  }
+  for (let i = 0; i < 10; i++) await walk(FLOWS + i, false) // warm-up
+  for (let i = 0; i < FLOWS; i++) await walk(i, true)
+  console.log = silence
+  server.closeAllConnections()
+  await new Promise<void>((done) => server.close(() => done()))
+  await worker.stop()
+  worker = undefined
+  console.log(`flow steps: ${FLOWS} flows, one at a time, CPU of this process per step (ms per flow; the worker drained after each step, its CPU counted in)`)
+  let total = 0
+  for (const [step, ms] of steps) {
+    total += ms / FLOWS
+    console.log(`  ${step.padEnd(44)} ${(ms / FLOWS).toFixed(2).padStart(7)} ms`)
+  }
+  console.log(`  ${"all steps".padEnd(44)} ${total.toFixed(2).padStart(7)} ms`)
+} finally {
+  await worker?.stop()
+  await runtime.dispose()
+  await pool.end({ timeout: 5 })
+  await admin.end({ timeout: 5 })
+  await scratch.drop()
+}
