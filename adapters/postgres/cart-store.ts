@@ -1,10 +1,22 @@
-/** CartStore over PostgreSQL (carts, cart_items). One ACTIVE cart per buyer (a partial unique index). */
+/**
+ * CartStore over PostgreSQL (carts, cart_items). One ACTIVE cart per buyer (a partial unique index).
+ * Every method is one statement: the cart with its items is one read, and a write answers the
+ * cart's items after it (a data-modifying CTE), so a cart request need not read them again.
+ */
 import type { CartId, VariantId } from "../../domain/ids.js"
 import { Effect, Layer, Option } from "effect"
 import { CartStore } from "../../application/cart/cart.port.js"
-import type { CartOwner } from "../../application/cart/cart.port.js"
+import type { CartItem, CartOwner } from "../../application/cart/cart.port.js"
 import { Database } from "./database.js"
+import type { Sql } from "./database.js"
 import { q } from "./unit-of-work.js"
+
+const ownedBy = (sql: Sql, owner: CartOwner) =>
+  owner._tag === "Buyer" ? sql`buyer_id = ${owner.buyerId}` : sql`guest_token = ${owner.guestToken} and buyer_id is null`
+
+type ItemRow = { variantId: VariantId | null; quantity: number | null }
+const itemsOf = (rows: ReadonlyArray<ItemRow>): ReadonlyArray<CartItem> =>
+  rows.flatMap((r) => (r.variantId === null || r.quantity === null ? [] : [{ variantId: r.variantId, quantity: r.quantity }]))
 
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 export const CartStoreLive = Layer.effect(
@@ -15,10 +27,23 @@ export const CartStoreLive = Layer.effect(
         q(
           db,
           (sql) => sql<Array<{ id: CartId }>>`
-          select id from carts where state = 'ACTIVE' and ${owner._tag === "Buyer" ? sql`buyer_id = ${owner.buyerId}` : sql`guest_token = ${owner.guestToken} and buyer_id is null`}
+          select id from carts where state = 'ACTIVE' and ${ownedBy(sql, owner)}
            order by created_at desc limit 1`
         ),
         (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.id)
+      ),
+    findActiveWithItems: (owner: CartOwner) =>
+      Effect.map(
+        q(
+          db,
+          // one row per item, or one row of nulls for a cart without items; no row: no cart
+          (sql) => sql<Array<{ id: CartId } & ItemRow>>`
+          select c.id, i.variant_id as "variantId", i.quantity
+            from (select id from carts where state = 'ACTIVE' and ${ownedBy(sql, owner)} order by created_at desc limit 1) c
+            left join cart_items i on i.cart_id = c.id
+           order by i.added_at, i.variant_id`
+        ),
+        (rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ cartId: r.id, items: itemsOf(rows) }))
       ),
     create: (cartId, owner) =>
       q(
@@ -26,26 +51,48 @@ export const CartStoreLive = Layer.effect(
         (sql) => sql`
         insert into carts (id, buyer_id, guest_token) values (${cartId}, ${owner._tag === "Buyer" ? owner.buyerId : null}, ${owner._tag === "Guest" ? owner.guestToken : null})`
       ).pipe(Effect.asVoid),
-    items: (cartId) =>
+    createWithItem: (cartId, owner, variantId, quantity) =>
       q(
         db,
+        // the line's foreign key is checked at the end of the statement, when the cart is there
         (sql) => sql<Array<{ variantId: VariantId; quantity: number }>>`
-        select variant_id as "variantId", quantity from cart_items where cart_id = ${cartId} order by added_at, variant_id`
+        with cart as (
+          insert into carts (id, buyer_id, guest_token) values (${cartId}, ${owner._tag === "Buyer" ? owner.buyerId : null}, ${owner._tag === "Guest" ? owner.guestToken : null})
+          returning id
+        )
+        insert into cart_items (cart_id, variant_id, quantity) select id, ${variantId}, ${quantity} from cart
+        returning variant_id as "variantId", quantity`
       ),
     setQuantity: (cartId, variantId, quantity) =>
-      Effect.zipRight(
-        q(
-          db,
-          (sql) => sql`
+      q(
+        db,
+        // The statement's snapshot does not see its own upsert: the line comes from `up`, the others from the table.
+        (sql) => sql<Array<{ variantId: VariantId; quantity: number }>>`
+        with up as (
           insert into cart_items (cart_id, variant_id, quantity) values (${cartId}, ${variantId}, ${quantity})
-          on conflict (cart_id, variant_id) do update set quantity = excluded.quantity`
-        ),
-        q(db, (sql) => sql`update carts set updated_at = now() where id = ${cartId}`)
-      ).pipe(Effect.asVoid),
+          on conflict (cart_id, variant_id) do update set quantity = excluded.quantity
+          returning variant_id, quantity, added_at
+        ), touched as (
+          update carts set updated_at = now() where id = ${cartId}
+        )
+        select variant_id as "variantId", quantity
+          from (select variant_id, quantity, added_at from up
+                union all
+                select variant_id, quantity, added_at from cart_items where cart_id = ${cartId} and variant_id <> ${variantId}) i
+         order by added_at, variant_id`
+      ),
     remove: (cartId, variantId) =>
       Effect.map(
-        q(db, (sql) => sql`delete from cart_items where cart_id = ${cartId} and variant_id = ${variantId} returning 1`),
-        (rows) => rows.length > 0
+        q(
+          db,
+          (sql) => sql<Array<{ removed: boolean } & ItemRow>>`
+          with del as (delete from cart_items where cart_id = ${cartId} and variant_id = ${variantId} returning 1)
+          select exists (select 1 from del) as removed, i.variant_id as "variantId", i.quantity
+            from (select 1) one
+            left join cart_items i on i.cart_id = ${cartId} and i.variant_id <> ${variantId}
+           order by i.added_at, i.variant_id`
+        ),
+        (rows) => (rows[0]?.removed === true ? Option.some(itemsOf(rows)) : Option.none())
       ),
     close: (cartId, state) =>
       q(db, (sql) => sql`update carts set state = ${state}, updated_at = now() where id = ${cartId} and state = 'ACTIVE'`).pipe(Effect.asVoid)

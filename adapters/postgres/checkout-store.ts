@@ -22,6 +22,7 @@ import type { OrderState } from "../../domain/order.js"
 import { makeGeography } from "../../domain/shipping.js"
 import type { Geography, LocationNode, ShippingRate, Zone } from "../../domain/shipping.js"
 import { Database } from "./database.js"
+import type { Sql } from "./database.js"
 import { q, unavailable } from "./unit-of-work.js"
 
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex")
@@ -46,6 +47,55 @@ const decodedRule = (key: string, eligibility: unknown, effect: unknown) => {
     ruleCache.set(key, rule)
   }
   return rule
+}
+
+type PromotionRow = {
+  id: string
+  name: string
+  status: "ACTIVE"
+  created_at: Date
+  version: number
+  priority: number
+  starts_at: Date
+  ends_at: Date
+  eligibility: unknown
+  effect: unknown
+  global_limit: number | null
+  per_buyer_limit: number | null
+  uses: number
+  buyer_uses: number
+}
+
+const promotionColumns = (sql: Sql) => sql`
+  p.id, p.name, p.status, p.created_at, p.uses, v.version, v.priority, v.starts_at, v.ends_at, v.eligibility, v.effect,
+  v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses`
+
+/** Live promotions (ACTIVE, in their window) with this buyer's uses: the from-and-where of a select of promotionColumns. */
+const promotionsLive = (sql: Sql, buyerId: UserId | undefined, now: number) => sql`
+  promotions p
+  join promotion_versions v on v.promotion_id = p.id and v.version = p.current_version
+  left join incentive_buyer_uses u on u.incentive_kind = 'PROMOTION' and u.incentive_id = p.id and u.buyer_id = ${buyerId ?? ""}
+  where p.status = 'ACTIVE' and v.starts_at <= ${new Date(now)} and v.ends_at > ${new Date(now)}`
+
+const promotionCandidate = (r: PromotionRow): PromotionCandidate => {
+  const { eligibility, effect } = decodedRule(`promotion:${r.id}:${r.version}`, r.eligibility, r.effect)
+  return {
+    promotion: {
+      id: r.id,
+      version: r.version,
+      name: r.name,
+      priority: r.priority,
+      startsAt: r.starts_at.getTime(),
+      endsAt: r.ends_at.getTime(),
+      createdAt: r.created_at.getTime(),
+      status: r.status,
+      scope: eligibility.scope,
+      ...(eligibility.minSubtotal && { minSubtotal: eligibility.minSubtotal }),
+      effect,
+      limits: { ...(r.global_limit !== null && { global: r.global_limit }), ...(r.per_buyer_limit !== null && { perBuyer: r.per_buyer_limit }) }
+    } as PromotionCandidate["promotion"],
+    usage: { global: r.uses, byBuyer: r.buyer_uses }
+  }
 }
 
 export type SummaryCheckoutRow = {
@@ -154,6 +204,16 @@ export const CheckoutStoreLive = Layer.effect(
       return { geography, zones: [...zones.values()] as unknown as ReadonlyArray<Zone> }
     })
 
+    /** Geography and zones as of `revision`: the cached ones unless the revision moved. */
+    const shippingAt = (revision: string) =>
+      Effect.gen(function* () {
+        const cached = yield* Ref.get(shippingCache)
+        if (Option.isSome(cached) && cached.value.revision === revision) return cached.value.value
+        const fresh = yield* loadShippingFresh
+        yield* Ref.set(shippingCache, Option.some({ revision, value: fresh }))
+        return fresh
+      })
+
     return {
       findByIdempotencyKey: (buyerId, key, fingerprint) =>
         Effect.gen(function* () {
@@ -251,52 +311,11 @@ export const CheckoutStoreLive = Layer.effect(
         Effect.map(
           q(
             db,
-            (sql) => sql<
-              Array<{
-                id: string
-                name: string
-                status: "ACTIVE"
-                created_at: Date
-                version: number
-                priority: number
-                starts_at: Date
-                ends_at: Date
-                eligibility: unknown
-                effect: unknown
-                global_limit: number | null
-                per_buyer_limit: number | null
-                uses: number
-                buyer_uses: number
-              }>
-            >`
-            select p.id, p.name, p.status, p.created_at, p.uses, v.version, v.priority, v.starts_at, v.ends_at, v.eligibility, v.effect,
-                   v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses
-              from promotions p
-              join promotion_versions v on v.promotion_id = p.id and v.version = p.current_version
-              left join incentive_buyer_uses u on u.incentive_kind = 'PROMOTION' and u.incentive_id = p.id and u.buyer_id = ${buyerId ?? ""}
-             where p.status = 'ACTIVE' and v.starts_at <= ${new Date(now)} and v.ends_at > ${new Date(now)}`
+            (sql) => sql<Array<PromotionRow>>`
+            select ${promotionColumns(sql)}
+              from ${promotionsLive(sql, buyerId, now)}`
           ),
-          (rows) =>
-            rows.map((r): PromotionCandidate => {
-              const { eligibility, effect } = decodedRule(`promotion:${r.id}:${r.version}`, r.eligibility, r.effect)
-              return {
-                promotion: {
-                  id: r.id,
-                  version: r.version,
-                  name: r.name,
-                  priority: r.priority,
-                  startsAt: r.starts_at.getTime(),
-                  endsAt: r.ends_at.getTime(),
-                  createdAt: r.created_at.getTime(),
-                  status: r.status,
-                  scope: eligibility.scope,
-                  ...(eligibility.minSubtotal && { minSubtotal: eligibility.minSubtotal }),
-                  effect,
-                  limits: { ...(r.global_limit !== null && { global: r.global_limit }), ...(r.per_buyer_limit !== null && { perBuyer: r.per_buyer_limit }) }
-                } as PromotionCandidate["promotion"],
-                usage: { global: r.uses, byBuyer: r.buyer_uses }
-              }
-            })
+          (rows) => rows.map(promotionCandidate)
         ),
 
       loadDiscountCode: (code, buyerId) =>
@@ -391,12 +410,22 @@ export const CheckoutStoreLive = Layer.effect(
           // One tiny read per checkout: any change to the tree, zones, coverage or rates bumps the
           // revision (db/migrations/0063), so a change made in the back-office applies to the next checkout.
           const [head] = yield* q(db, (sql) => sql<Array<{ revision: string }>>`select revision::text from shipping_settings`)
-          const revision = head?.revision ?? ""
-          const cached = yield* Ref.get(shippingCache)
-          if (Option.isSome(cached) && cached.value.revision === revision) return cached.value.value
-          const fresh = yield* loadShippingFresh
-          yield* Ref.set(shippingCache, Option.some({ revision, value: fresh }))
-          return fresh
+          return yield* shippingAt(head?.revision ?? "")
+        }),
+
+      loadPromotionsAndShipping: (buyerId, now) =>
+        Effect.gen(function* () {
+          // The revision as one column beside the live promotions: one row of nulls when there is no promotion.
+          const rows = yield* q(
+            db,
+            (sql) => sql<Array<Omit<PromotionRow, "id"> & { id: string | null; shipping_revision: string | null }>>`
+            select s.shipping_revision, p.*
+              from (select (select revision::text from shipping_settings limit 1) as shipping_revision) s
+              left join lateral (select ${promotionColumns(sql)} from ${promotionsLive(sql, buyerId, now)}) p on true`
+          )
+          const promotions = rows.flatMap((r) => (r.id === null ? [] : [promotionCandidate({ ...r, id: r.id })]))
+          const { geography, zones } = yield* shippingAt(rows[0]?.shipping_revision ?? "")
+          return { promotions, geography, zones }
         }),
 
       persist: (plan) =>

@@ -9,17 +9,31 @@ export interface CartItem {
   readonly quantity: number
 }
 
+/** A cart and its items (in the order they were added). */
+export interface ActiveCart {
+  readonly cartId: CartId
+  readonly items: ReadonlyArray<CartItem>
+}
+
 export class CartStore extends Context.Tag("amana/CartStore")<
   CartStore,
   {
     /** The ACTIVE cart of a buyer or of a guest token. */
     readonly findActive: (owner: CartOwner) => Effect.Effect<Option.Option<CartId>, StoreUnavailable>
+    /** The ACTIVE cart with its items, read at once (one round trip). */
+    readonly findActiveWithItems: (owner: CartOwner) => Effect.Effect<Option.Option<ActiveCart>, StoreUnavailable>
     readonly create: (cartId: CartId, owner: CartOwner) => Effect.Effect<void, StoreUnavailable>
-    readonly items: (cartId: CartId) => Effect.Effect<ReadonlyArray<CartItem>, StoreUnavailable>
-    /** Sets the quantity (inserting the line if new). */
-    readonly setQuantity: (cartId: CartId, variantId: VariantId, quantity: number) => Effect.Effect<void, StoreUnavailable>
-    /** false when the line was not in the cart */
-    readonly remove: (cartId: CartId, variantId: VariantId) => Effect.Effect<boolean, StoreUnavailable>
+    /** Creates the cart with its first line (one round trip); answers its items. */
+    readonly createWithItem: (
+      cartId: CartId,
+      owner: CartOwner,
+      variantId: VariantId,
+      quantity: number
+    ) => Effect.Effect<ReadonlyArray<CartItem>, StoreUnavailable>
+    /** Sets the quantity (inserting the line if new) and touches the cart; answers the cart's items after the write. */
+    readonly setQuantity: (cartId: CartId, variantId: VariantId, quantity: number) => Effect.Effect<ReadonlyArray<CartItem>, StoreUnavailable>
+    /** The cart's items left after removing the line; none when the line was not in the cart. */
+    readonly remove: (cartId: CartId, variantId: VariantId) => Effect.Effect<Option.Option<ReadonlyArray<CartItem>>, StoreUnavailable>
     readonly close: (cartId: CartId, state: "CHECKED_OUT" | "ABANDONED") => Effect.Effect<void, StoreUnavailable>
   }
 >() {}

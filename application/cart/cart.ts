@@ -23,7 +23,7 @@ import { Ids } from "../ports/ids.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { CartItemNotFound, QuantityTooLarge } from "./cart.errors.js"
 import { CartStore } from "./cart.port.js"
-import type { CartOwner } from "./cart.port.js"
+import type { ActiveCart, CartOwner } from "./cart.port.js"
 
 export const MAX_LINE_QUANTITY = 99
 
@@ -73,33 +73,47 @@ export interface CartView {
 }
 
 const findCart = (owner: CartOwner | undefined) =>
-  owner === undefined ? Effect.succeed(Option.none<CartId>()) : Effect.flatMap(CartStore, (s) => s.findActive(owner))
+  owner === undefined ? Effect.succeed(Option.none<ActiveCart>()) : Effect.flatMap(CartStore, (s) => s.findActiveWithItems(owner))
 
+/** The owner's cart with its items, created (empty) when there is none. */
 const ensureCart = (owner: CartOwner) =>
   Effect.gen(function* () {
     const store = yield* CartStore
-    const found = yield* store.findActive(owner)
+    const found = yield* store.findActiveWithItems(owner)
     if (Option.isSome(found)) return found.value
-    const id = CartId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("crt")))
-    yield* store.create(id, owner)
-    return id
+    const cartId = CartId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("crt")))
+    yield* store.create(cartId, owner)
+    return { cartId, items: [] } satisfies ActiveCart
   })
 
 const isSellable = (c: CatalogueItem) =>
   sellability({ storeKyc: c.storeKyc, product: c.product, ...(c.brand && { brand: c.brand }), availableStock: c.available })
 
+export interface ViewOptions {
+  readonly destination?: string | undefined
+  readonly code?: string | undefined
+  readonly buyerId?: UserId | undefined
+}
+
 /** The cart as the buyer sees it, priced for `destination` (shipping unquoted without one) with `code`. */
-export const viewCart = (
-  owner: CartOwner | undefined,
-  options: { readonly destination?: string | undefined; readonly code?: string | undefined; readonly buyerId?: UserId | undefined } = {}
-) =>
+export const viewCart = (owner: CartOwner | undefined, options: ViewOptions = {}) =>
   Effect.gen(function* () {
-    const cartId = yield* findCart(owner)
-    if (Option.isNone(cartId)) return { cartId: undefined, lines: [], preview: undefined, issues: [] } satisfies CartView
-    const carts = yield* CartStore
+    const cart = yield* findCart(owner)
+    if (Option.isNone(cart)) return { cartId: undefined, lines: [], preview: undefined, issues: [] } satisfies CartView
+    return yield* priceCart(cart.value, [], options)
+  }).pipe(Effect.withSpan("Cart.view"))
+
+/**
+ * The view of a cart whose items are known (just read, or just written): `known` is catalogue the
+ * caller already read (a write checks its variants), so only the other items' are read here.
+ */
+const priceCart = (cart: ActiveCart, known: ReadonlyArray<CatalogueItem>, options: ViewOptions) =>
+  Effect.gen(function* () {
+    const items = cart.items
     const checkout = yield* CheckoutStore
-    const items = yield* carts.items(cartId.value)
-    const catalogue = yield* checkout.loadCatalogue(items.map((i) => i.variantId))
+    const knownIds = new Set(known.map((c) => c.variantId))
+    const missing = items.map((i) => i.variantId).filter((id) => !knownIds.has(id))
+    const catalogue = missing.length === 0 ? known : [...known, ...(yield* checkout.loadCatalogue(missing))]
     const byId = new Map(catalogue.map((c) => [c.variantId, c]))
     const issues: Array<unknown> = []
     const lines: Array<CartLineView> = []
@@ -132,17 +146,16 @@ export const viewCart = (
       }
       priced.push(checkoutLine(c, item.quantity))
     }
-    if (priced.length === 0) return { cartId: cartId.value, lines, preview: undefined, issues } satisfies CartView
+    if (priced.length === 0) return { cartId: cart.cartId, lines, preview: undefined, issues } satisfies CartView
 
     const now = EpochMillis.make(yield* Clock.currentTimeMillis)
     const buyerId = options.buyerId
-    const promotions = yield* checkout.loadPromotions(buyerId, now)
+    const { promotions, geography, zones } = yield* checkout.loadPromotionsAndShipping(buyerId, now)
     let code = Option.none<Parameters<typeof priceCheckout>[0]["code"] & object>()
     if (options.code) {
       code = yield* checkout.loadDiscountCode(options.code.trim().toUpperCase(), buyerId)
       if (Option.isNone(code)) issues.push(new UnknownDiscountCode({ discountCode: options.code }))
     }
-    const { geography, zones } = yield* checkout.loadShipping()
     const destination = options.destination
     const currency = defaultCheckoutSettings.currency
     const attempt = (withCode: boolean) =>
@@ -167,7 +180,7 @@ export const viewCart = (
       issues.push(result.left)
       result = attempt(false)
     }
-    if (Either.isLeft(result)) return { cartId: cartId.value, lines, preview: undefined, issues: [...issues, result.left] } satisfies CartView
+    if (Either.isLeft(result)) return { cartId: cart.cartId, lines, preview: undefined, issues: [...issues, result.left] } satisfies CartView
     const p = result.right
     const preview: CartPreview = {
       subtotal: p.merchandiseSubtotal,
@@ -193,18 +206,26 @@ export const viewCart = (
         total: o.total
       }))
     }
-    return { cartId: cartId.value, lines, preview, issues } satisfies CartView
-  }).pipe(Effect.withSpan("Cart.view"))
+    return { cartId: cart.cartId, lines, preview, issues } satisfies CartView
+  })
 
-/** Add `quantity` of a variant (creating the cart if there is none). Refuses what cannot be sold. */
-export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: number) =>
+/**
+ * Add `quantity` of a variant (creating the cart if there is none). Refuses what cannot be sold.
+ * Answers the cart priced with `view`, from what the write read (the cart's items and their
+ * variants) and wrote: nothing is read twice.
+ */
+export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: number, view: ViewOptions = {}) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
-    return yield* uow.transaction(
+    const written = yield* uow.transaction(
       Effect.gen(function* () {
         const carts = yield* CartStore
         const checkout = yield* CheckoutStore
-        const [item] = yield* checkout.loadCatalogue([variantId])
+        const found = yield* carts.findActiveWithItems(owner)
+        const inCart = Option.isSome(found) ? found.value.items : []
+        // the variant, and those already in the cart (for the answer)
+        const catalogue = yield* checkout.loadCatalogue([variantId, ...inCart.map((i) => i.variantId).filter((id) => id !== variantId)])
+        const item = catalogue.find((c) => c.variantId === variantId)
         if (!item || !item.active) return yield* new UnknownItem({ variantId })
         const verdict = isSellable(item)
         if (!verdict.sellable) {
@@ -212,41 +233,53 @@ export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: numb
             return yield* new OutOfStock({ variantId, requested: quantity, available: 0 })
           return yield* new ItemNotSellable({ variantId, reasons: verdict.reasons })
         }
-        const cartId = yield* ensureCart(owner)
-        const existing = (yield* carts.items(cartId)).find((i) => i.variantId === variantId)?.quantity ?? 0
+        const existing = inCart.find((i) => i.variantId === variantId)?.quantity ?? 0
         const next = existing + quantity
         if (next > MAX_LINE_QUANTITY) return yield* new QuantityTooLarge({ variantId, max: MAX_LINE_QUANTITY })
         if (next > item.available) return yield* new OutOfStock({ variantId, requested: next, available: item.available })
-        yield* carts.setQuantity(cartId, variantId, next)
-        return cartId
+        if (Option.isSome(found)) {
+          const items = yield* carts.setQuantity(found.value.cartId, variantId, next)
+          return { cart: { cartId: found.value.cartId, items }, catalogue }
+        }
+        const cartId = CartId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("crt")))
+        const items = yield* carts.createWithItem(cartId, owner, variantId, next)
+        return { cart: { cartId, items }, catalogue }
       })
     )
+    return yield* priceCart(written.cart, written.catalogue, view)
   }).pipe(Effect.withSpan("Cart.add"))
 
-export const setCartQuantity = (owner: CartOwner, variantId: VariantId, quantity: number) =>
+/** Set a line's quantity; answers the cart priced with `view` (as addToCart). */
+export const setCartQuantity = (owner: CartOwner, variantId: VariantId, quantity: number, view: ViewOptions = {}) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
-    return yield* uow.transaction(
+    const written = yield* uow.transaction(
       Effect.gen(function* () {
         const carts = yield* CartStore
-        const cartId = yield* findCart(owner)
-        const lines = Option.isSome(cartId) ? yield* carts.items(cartId.value) : []
-        if (Option.isNone(cartId) || !lines.some((l) => l.variantId === variantId)) return yield* new CartItemNotFound({ variantId })
+        const cart = yield* findCart(owner)
+        if (Option.isNone(cart) || !cart.value.items.some((l) => l.variantId === variantId)) return yield* new CartItemNotFound({ variantId })
         if (quantity > MAX_LINE_QUANTITY) return yield* new QuantityTooLarge({ variantId, max: MAX_LINE_QUANTITY })
-        const [item] = yield* Effect.flatMap(CheckoutStore, (c) => c.loadCatalogue([variantId]))
+        // the line's variant first, then the cart's others (for the answer)
+        const catalogue = yield* Effect.flatMap(CheckoutStore, (c) =>
+          c.loadCatalogue([variantId, ...cart.value.items.map((i) => i.variantId).filter((id) => id !== variantId)])
+        )
+        const item = catalogue.find((c) => c.variantId === variantId)
         if (item && quantity > item.available) return yield* new OutOfStock({ variantId, requested: quantity, available: item.available })
-        yield* carts.setQuantity(cartId.value, variantId, quantity)
-        return cartId.value
+        const items = yield* carts.setQuantity(cart.value.cartId, variantId, quantity)
+        return { cart: { cartId: cart.value.cartId, items }, catalogue }
       })
     )
+    return yield* priceCart(written.cart, written.catalogue, view)
   })
 
-export const removeFromCart = (owner: CartOwner, variantId: VariantId) =>
+/** Remove a line; answers the cart priced with `view`, from the items the removal left. */
+export const removeFromCart = (owner: CartOwner, variantId: VariantId, view: ViewOptions = {}) =>
   Effect.gen(function* () {
     const carts = yield* CartStore
-    const cartId = yield* findCart(owner)
-    const removed = Option.isSome(cartId) ? yield* carts.remove(cartId.value, variantId) : false
-    if (!removed) return yield* new CartItemNotFound({ variantId })
+    const cartId = yield* carts.findActive(owner)
+    const left = Option.isSome(cartId) ? yield* carts.remove(cartId.value, variantId) : Option.none()
+    if (Option.isNone(cartId) || Option.isNone(left)) return yield* new CartItemNotFound({ variantId })
+    return yield* priceCart({ cartId: cartId.value, items: left.value }, [], view)
   })
 
 /** At login: the guest's lines join the buyer's cart (quantities add up, capped), and the guest cart is closed. */
@@ -256,15 +289,16 @@ export const mergeGuestCart = (guestToken: string, buyerId: UserId) =>
     yield* uow.transaction(
       Effect.gen(function* () {
         const carts = yield* CartStore
-        const guest = yield* carts.findActive({ _tag: "Guest", guestToken })
+        const guest = yield* carts.findActiveWithItems({ _tag: "Guest", guestToken })
         if (Option.isNone(guest)) return
-        const guestItems = yield* carts.items(guest.value)
+        const guestItems = guest.value.items
         if (guestItems.length > 0) {
           const buyerCart = yield* ensureCart({ _tag: "Buyer", buyerId })
-          const mine = new Map((yield* carts.items(buyerCart)).map((i) => [i.variantId, i.quantity]))
-          for (const i of guestItems) yield* carts.setQuantity(buyerCart, i.variantId, Math.min(MAX_LINE_QUANTITY, (mine.get(i.variantId) ?? 0) + i.quantity))
+          const mine = new Map(buyerCart.items.map((i) => [i.variantId, i.quantity]))
+          for (const i of guestItems)
+            yield* carts.setQuantity(buyerCart.cartId, i.variantId, Math.min(MAX_LINE_QUANTITY, (mine.get(i.variantId) ?? 0) + i.quantity))
         }
-        yield* carts.close(guest.value, "ABANDONED")
+        yield* carts.close(guest.value.cartId, "ABANDONED")
       })
     )
   }).pipe(Effect.withSpan("Cart.mergeGuest"))

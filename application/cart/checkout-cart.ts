@@ -27,11 +27,10 @@ export const checkoutCart = (cmd: CheckoutRequest) =>
         const fromCart = { ...cmd, fromCart: true }
         const previous = yield* checkouts.findByIdempotencyKey(cmd.buyerId, cmd.idempotencyKey, fingerprintOf(fromCart))
         if (Option.isSome(previous)) return previous.value.sameRequest ? previous.value.summary : yield* new IdempotencyKeyReused({ key: cmd.idempotencyKey })
-        const cartId = yield* carts.findActive({ _tag: "Buyer", buyerId: cmd.buyerId })
-        const items = Option.isSome(cartId) ? yield* carts.items(cartId.value) : []
-        if (Option.isNone(cartId) || items.length === 0) return yield* new CartEmpty()
-        const summary = yield* placeCheckout({ ...fromCart, items })
-        yield* carts.close(cartId.value, "CHECKED_OUT")
+        const cart = yield* carts.findActiveWithItems({ _tag: "Buyer", buyerId: cmd.buyerId })
+        if (Option.isNone(cart) || cart.value.items.length === 0) return yield* new CartEmpty()
+        const summary = yield* placeCheckout({ ...fromCart, items: cart.value.items })
+        yield* carts.close(cart.value.cartId, "CHECKED_OUT")
         return summary
       })
     )

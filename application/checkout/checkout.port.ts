@@ -131,6 +131,14 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
     readonly attributedAffiliateCode: (buyerId: UserId, now: number) => Effect.Effect<Option.Option<string>, StoreUnavailable>
     readonly storeMemberIds: (storeIds: ReadonlyArray<StoreId>) => Effect.Effect<ReadonlyArray<UserId>, StoreUnavailable>
     readonly loadShipping: () => Effect.Effect<{ readonly geography: Geography; readonly zones: ReadonlyArray<Zone> }, StoreUnavailable>
+    /** loadPromotions and loadShipping in one round trip (the cart preview prices with both). */
+    readonly loadPromotionsAndShipping: (
+      buyerId: UserId | undefined,
+      now: number
+    ) => Effect.Effect<
+      { readonly promotions: ReadonlyArray<PromotionCandidate>; readonly geography: Geography; readonly zones: ReadonlyArray<Zone> },
+      StoreUnavailable
+    >
     readonly persist: (plan: CheckoutPlan) => Effect.Effect<void, OutOfStock | IncentiveExhausted | DuplicateCheckout | StoreUnavailable>
     readonly getSummary: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<CheckoutSummary>, StoreUnavailable>
   }

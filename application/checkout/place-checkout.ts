@@ -135,14 +135,13 @@ const placeNew = <E, R>(cmd: PlaceCheckout, fingerprint: string, settings: Check
 
     // The idempotency check and everything pricing needs, read at once (pipelined on one connection).
     const points = cmd.loyaltyPoints ?? 0
-    const [previous, catalogue, promotions, code, balance, { geography, zones }] = yield* Effect.all(
+    const [previous, catalogue, { promotions, geography, zones }, code, balance] = yield* Effect.all(
       [
         replay,
         store.loadCatalogue(items.map((i) => i.variantId)),
-        store.loadPromotions(cmd.buyerId, now),
+        store.loadPromotionsAndShipping(cmd.buyerId, now),
         cmd.discountCode ? store.loadDiscountCode(cmd.discountCode.toUpperCase(), cmd.buyerId) : Effect.succeed(Option.none()),
-        points > 0 ? store.lockLoyaltyBalance(cmd.buyerId) : Effect.succeed(0),
-        store.loadShipping()
+        points > 0 ? store.lockLoyaltyBalance(cmd.buyerId) : Effect.succeed(0)
       ] as const,
       { concurrency: "unbounded" }
     )

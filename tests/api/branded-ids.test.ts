@@ -76,7 +76,7 @@ describe("ports speak branded ids", () => {
       // @ts-expect-error an undecoded string is not a VariantId
       void checkouts.loadCatalogue(["var_1"])
       // @ts-expect-error an undecoded string is not a CartId
-      void carts.items("crt_1")
+      void carts.close("crt_1", "ABANDONED")
       // @ts-expect-error an OrderId is not a DeliveryId
       void updateJobStatus({ id: "usr_rider", roles: ["RIDER"] }, orderId, { status: "PICKED_UP" })
       return orders.lock(orderId)

@@ -4,6 +4,7 @@
  */
 import { Effect, Redacted, Schema } from "effect"
 import { addToCart, removeFromCart, setCartQuantity, viewCart, MAX_LINE_QUANTITY } from "../../../application/cart/cart.js"
+import type { CartView, ViewOptions } from "../../../application/cart/cart.js"
 import type { CartOwner } from "../../../application/cart/cart.port.js"
 import { CartItemNotFound } from "../../../application/cart/cart.errors.js"
 import { Ids } from "../../../application/ports/ids.js"
@@ -102,10 +103,16 @@ const CartQuery = Schema.Struct({
 
 const Quantity = Schema.Int.pipe(Schema.between(1, MAX_LINE_QUANTITY))
 
-const render = (ctx: RequestContext, owner: CartOwner | undefined, query: { destination?: string | undefined; code?: string | undefined }) =>
-  Effect.flatMap(viewCart(owner, { ...query, buyerId: ctx.session?.user.id }), (v) =>
-    Effect.map(cartRecommendations(ctx, v.lines), (recommendations) => ({ ...rendered(ctx, owner, v), recommendations }))
-  )
+type Query = { destination?: string | undefined; code?: string | undefined }
+
+const viewOptions = (ctx: RequestContext, query: Query): ViewOptions => ({ ...query, buyerId: ctx.session?.user.id })
+
+/** The answer to every cart request: the cart as `view` priced it (a write answers from what it wrote), and recommendations. */
+const answer = (ctx: RequestContext, owner: CartOwner | undefined, v: CartView) =>
+  Effect.map(cartRecommendations(ctx, v.lines), (recommendations) => ({ ...rendered(ctx, owner, v), recommendations }))
+
+const render = (ctx: RequestContext, owner: CartOwner | undefined, query: Query) =>
+  Effect.flatMap(viewCart(owner, viewOptions(ctx, query)), (v) => answer(ctx, owner, v))
 
 /** On a store's own host only that store's products; on a host naming no store we know, none (the cart itself is not scoped). */
 const cartRecommendations = (ctx: RequestContext, lines: Parameters<typeof recommendForCart>[0]) =>
@@ -114,7 +121,7 @@ const cartRecommendations = (ctx: RequestContext, lines: Parameters<typeof recom
     Effect.catchTag("StoreNotFound", () => Effect.succeed([]))
   )
 
-const rendered = (ctx: RequestContext, owner: CartOwner | undefined, v: Effect.Effect.Success<ReturnType<typeof viewCart>>) => ({
+const rendered = (ctx: RequestContext, owner: CartOwner | undefined, v: CartView) => ({
   cartId: v.cartId ?? null,
   ...(owner?._tag === "Guest" && { cartToken: signCartToken(Redacted.value(ctx.config.cartTokenSecret), owner.guestToken) }),
   lines: v.lines,
@@ -153,8 +160,7 @@ export const cartRoutes = [
     handler: ({ query, body, ctx }) =>
       Effect.gen(function* () {
         const owner = yield* ownerOrNewGuest(ctx)
-        yield* addToCart(owner, body.variantId, body.quantity)
-        return yield* render(ctx, owner, query)
+        return yield* answer(ctx, owner, yield* addToCart(owner, body.variantId, body.quantity, viewOptions(ctx, query)))
       })
   }),
   endpoint({
@@ -172,8 +178,7 @@ export const cartRoutes = [
       Effect.gen(function* () {
         const owner = yield* ownerOf(ctx)
         if (owner === undefined) return yield* new CartItemNotFound({ variantId: params.id })
-        yield* setCartQuantity(owner, params.id, body.quantity)
-        return yield* render(ctx, owner, query)
+        return yield* answer(ctx, owner, yield* setCartQuantity(owner, params.id, body.quantity, viewOptions(ctx, query)))
       })
   }),
   endpoint({
@@ -190,8 +195,7 @@ export const cartRoutes = [
       Effect.gen(function* () {
         const owner = yield* ownerOf(ctx)
         if (owner === undefined) return yield* new CartItemNotFound({ variantId: params.id })
-        yield* removeFromCart(owner, params.id)
-        return yield* render(ctx, owner, query)
+        return yield* answer(ctx, owner, yield* removeFromCart(owner, params.id, viewOptions(ctx, query)))
       })
   })
 ]
