@@ -136,6 +136,7 @@ try {
            count(*)::int as callbacks
       from mpesa_stk_requests r join mpesa_callbacks c on c.checkout_request_id = r.checkout_request_id where r.status = 'PAID'`
   const events = await pool<Array<{ type: string; n: number }>>`select event_type as type, count(*)::int as n from outbox group by 1 order by 2 desc`
+  const retried = await pool<Array<{ type: string; error: string }>>`select event_type as type, last_error as error from outbox where attempts > 1 limit 3`
   const tps = await pgbenchTps(scratch.serverUrl, CLIENTS, PGBENCH_SECONDS)
   const ratio = perSecond / tps
   const p99 = percentile(paid, 99)
@@ -155,6 +156,7 @@ try {
     `  per paid checkout ${(perFlow.transactions / run.flows.length).toFixed(1)} database transactions (all statements outside one count one), ${(perFlow.handled / run.flows.length).toFixed(1)} handler runs`
   )
   console.log(`  worker queue      at most ${queue.waiting} jobs due and waiting, ${queue.running} running (sampled every 500 ms)`)
+  for (const r of retried) console.log(`  retried           ${r.type}: ${r.error.slice(0, 300)}`)
   console.log(`  events            ${events.map((e) => `${e.type} ${e.n}`).join(", ")}`)
   console.log(cpuLine(used, run.flows.length, "paid checkout"))
   console.log(`  pgbench TPC-B tps ${tps.toFixed(1)}   (same server, ${CLIENTS} clients, ${PGBENCH_SECONDS}s)`)

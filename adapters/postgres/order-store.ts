@@ -7,6 +7,7 @@ import type { OrderState } from "../../domain/order.js"
 import { DISPUTE_WINDOW_MS } from "../../domain/order.js"
 import { OrderSnapshot } from "../../domain/snapshot.js"
 import { Database } from "./database.js"
+import type { Sql } from "./database.js"
 import { q } from "./unit-of-work.js"
 import { ledgerRows } from "./ledger-rows.js"
 
@@ -16,6 +17,25 @@ const decodeSnapshot = Schema.decodeUnknownSync(OrderSnapshot)
 const DEAD_UNPAID: ReadonlyArray<OrderState> = ["EXPIRED", "CANCELLED_BY_USER"]
 
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
+/**
+ * A CTE locking, in (variant, location) order, the stock rows of every reservation in `state` of
+ * the order's whole checkout. Settling a two-seller checkout confirms its orders one by one; locked
+ * order by order, two checkouts sharing two products took them in opposite orders and deadlocked
+ * (seen in bench:flow). Every writer of these rows takes them sorted (placement does too), the
+ * first confirm of a checkout takes them all, so no two such transactions wait on each other in a cycle.
+ * (A CTE is only run when referenced: each statement gates its update on the count of these rows,
+ * a one-time filter evaluated before the update touches anything.)
+ */
+const lockCheckoutStock = (sql: Sql, orderId: string, state: "RESERVED" | "CONFIRMED") => sql`
+  stock_locked as materialized (
+    select i.variant_id from inventory i
+     where (i.variant_id, i.stock_location_id) in (
+       select r.variant_id, r.stock_location_id from inventory_reservations r join orders o on o.id = r.order_id
+        where o.checkout_id = (select checkout_id from orders where id = ${orderId}) and r.state = ${state})
+     order by i.variant_id, i.stock_location_id
+       for update of i
+  )`
+
 export const OrderStoreLive = Layer.effect(
   OrderStore,
   Effect.gen(function* () {
@@ -96,9 +116,9 @@ export const OrderStoreLive = Layer.effect(
         q(
           db,
           (sql) => sql`
-          with r as (
+          with ${lockCheckoutStock(sql, orderId, "RESERVED")}, r as (
             update inventory_reservations set state = 'CONFIRMED', updated_at = now()
-             where order_id = ${orderId} and state = 'RESERVED'
+             where order_id = ${orderId} and state = 'RESERVED' and (select count(*) from stock_locked) > 0
             returning variant_id, stock_location_id, quantity
           )
           update inventory i set on_hand = i.on_hand - r.quantity, reserved = i.reserved - r.quantity, updated_at = now()
@@ -111,9 +131,9 @@ export const OrderStoreLive = Layer.effect(
           yield* q(
             db,
             (sql) => sql`
-            with r as (
+            with ${lockCheckoutStock(sql, orderId, "RESERVED")}, r as (
               update inventory_reservations set state = 'RELEASED', updated_at = ${at}
-               where order_id = ${orderId} and state = 'RESERVED'
+               where order_id = ${orderId} and state = 'RESERVED' and (select count(*) from stock_locked) > 0
               returning variant_id, stock_location_id, quantity
             )
             update inventory i set reserved = i.reserved - r.quantity, updated_at = ${at}
@@ -150,9 +170,9 @@ export const OrderStoreLive = Layer.effect(
         q(
           db,
           (sql) => sql`
-          with r as (
+          with ${lockCheckoutStock(sql, orderId, "CONFIRMED")}, r as (
             update inventory_reservations set state = 'RELEASED', updated_at = now()
-             where order_id = ${orderId} and state = 'CONFIRMED'
+             where order_id = ${orderId} and state = 'CONFIRMED' and (select count(*) from stock_locked) > 0
             returning variant_id, stock_location_id, quantity
           )
           update inventory i set on_hand = i.on_hand + r.quantity, updated_at = now()
