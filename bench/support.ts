@@ -121,21 +121,33 @@ export const processCpuMs = async (pid: number): Promise<number | undefined> => 
  * `start` and `stop`, from the OS counters. Backends are found by pg_stat_activity at both ends; one
  * that came and went in between is missed (the benches' pools keep theirs open).
  */
-export const cpuMeter = async (admin: Sql, database: string) => {
+export const cpuMeter = async (admin: Sql, database: string, platformPids?: ReadonlyArray<number>) => {
   const backends = async () =>
     (await admin<Array<{ pid: number }>>`select pid from pg_stat_activity where datname = ${database} and pid <> pg_backend_pid()`).map((r) => r.pid)
   const sample = async (pids: ReadonlyArray<number>) => new Map(await Promise.all(pids.map(async (p) => [p, (await processCpuMs(p)) ?? 0] as const)))
-  const nodeStart = process.cpuUsage()
+  // The platform in this process (process.cpuUsage), or in the given processes (/proc).
+  const nodeNow = async () =>
+    platformPids === undefined
+      ? (({ user, system }) => (user + system) / 1000)(process.cpuUsage())
+      : [...(await sample(platformPids)).values()].reduce((a, b) => a + b, 0)
+  const nodeStart = await nodeNow()
   const pgStart = await sample(await backends())
   return {
     stop: async () => {
-      const node = process.cpuUsage(nodeStart)
+      const nodeMs = (await nodeNow()) - nodeStart
       const pgEnd = await sample(await backends())
       let postgresMs = 0
       for (const [pid, ms] of pgEnd) postgresMs += ms - (pgStart.get(pid) ?? 0)
-      return { nodeMs: (node.user + node.system) / 1000, postgresMs, backends: pgEnd.size }
+      return { nodeMs, postgresMs, backends: pgEnd.size }
     }
   }
+}
+
+/** A process and its children (node:cluster's forks), from /proc. */
+export const processTree = async (pid: number): Promise<Array<number>> => {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "")
+  const direct = children.split(" ").filter((c) => c.trim() !== "").map(Number)
+  return [pid, ...(await Promise.all(direct.map(processTree))).flat()]
 }
 
 export const cpuLine = (cpu: { nodeMs: number; postgresMs: number; backends: number }, units: number, what = "checkout") =>
