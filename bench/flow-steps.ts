@@ -43,7 +43,11 @@ let worker: Awaited<ReturnType<typeof startWorker<PlatformServices>>> | undefine
 try {
   await seedBenchWorld(pool, PRODUCTS)
   const firstPhone = 1_000_000 + Math.floor(Math.random() * (8_999_999 - FLOWS - 50))
-  const buyers = Array.from({ length: FLOWS + 20 }, (_, b) => ({ id: `usr_s_${b}`, phone: `2547${String(firstPhone + b)}5`, token: randomBytes(32).toString("base64url") }))
+  const buyers = Array.from({ length: FLOWS + 20 }, (_, b) => ({
+    id: `usr_s_${b}`,
+    phone: `2547${String(firstPhone + b)}5`,
+    token: randomBytes(32).toString("base64url")
+  }))
   await pool`insert into users (id, phone, roles) select id, phone, '{BUYER}' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => b.phone)}::text[]) as u(id, phone)`
   await pool`insert into user_sessions (user_id, token_hash, expires_at)
     select id, hash, now() + interval '1 day' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => hashToken(b.token))}::text[]) as s(id, hash)`
@@ -86,7 +90,9 @@ try {
     await c("add item 1", () => call("POST", "/api/v1/cart/items", b.token, { variantId: `var_${i % PRODUCTS}`, quantity: 1 }))
     await c("add item 2", () => call("POST", "/api/v1/cart/items", b.token, { variantId: `var_${(i * 7 + 3) % PRODUCTS}`, quantity: 1 }))
     await c("preview", () => call("GET", "/api/v1/cart?destination=KE-047-westlands", b.token))
-    const placed = await c("checkout (+ its jobs)", () => call("POST", "/api/v1/checkouts", b.token, { destination: "KE-047-westlands" }, { "idempotency-key": `s-${i}` }))
+    const placed = await c("checkout (+ its jobs)", () =>
+      call("POST", "/api/v1/checkouts", b.token, { destination: "KE-047-westlands" }, { "idempotency-key": `s-${i}` })
+    )
     const id = String(placed.json["checkoutId"])
     await c("STK push (+ callback, settle, PAID jobs)", async () => {
       await call("POST", `/api/v1/checkouts/${id}/payments`, b.token, { phone: `+${b.phone}` })

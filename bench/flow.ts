@@ -79,7 +79,10 @@ try {
   const server = platform === undefined ? await startServer(runtime, { port, production: false }) : undefined
   if (platform !== undefined)
     for (let i = 0; ; i++) {
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false
+      )
       if (ready) break
       if (i > 600 || platform.exitCode !== null) throw new Error("the platform did not become ready")
       await new Promise((r) => setTimeout(r, 100))

@@ -146,7 +146,10 @@ export const cpuMeter = async (admin: Sql, database: string, platformPids?: Read
 /** A process and its children (node:cluster's forks), from /proc. */
 export const processTree = async (pid: number): Promise<Array<number>> => {
   const children = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "")
-  const direct = children.split(" ").filter((c) => c.trim() !== "").map(Number)
+  const direct = children
+    .split(" ")
+    .filter((c) => c.trim() !== "")
+    .map(Number)
   return [pid, ...(await Promise.all(direct.map(processTree))).flat()]
 }
 

@@ -163,15 +163,26 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
         ),
         ({ begun, conn }) =>
           Effect.locally(effect, current, Option.some<TxState>({ conn, savepoints: 0 })).pipe(
-            Effect.tap(() => Effect.flatMap(Effect.promise(() => begun), (failed) => (failed === undefined ? Effect.void : Effect.fail(failed)))),
+            Effect.tap(() =>
+              Effect.flatMap(
+                Effect.promise(() => begun),
+                (failed) => (failed === undefined ? Effect.void : Effect.fail(failed))
+              )
+            ),
             // Deferred constraints (the ledger balance) fail here, as a DbError. A COMMIT in flight
             // is not cancelled: we would not know whether it happened.
             Effect.tap(() => Effect.uninterruptible(run(conn, (c) => c.unsafe("commit"))))
           ),
         ({ begun, conn }, exit) =>
-          (Exit.isSuccess(exit) ? Effect.void : Effect.ignore(Effect.zipRight(Effect.promise(() => begun), run(conn, (c) => c.unsafe("rollback"))))).pipe(
-            Effect.ensuring(Effect.sync(() => conn.release()))
-          )
+          (Exit.isSuccess(exit)
+            ? Effect.void
+            : Effect.ignore(
+                Effect.zipRight(
+                  Effect.promise(() => begun),
+                  run(conn, (c) => c.unsafe("rollback"))
+                )
+              )
+          ).pipe(Effect.ensuring(Effect.sync(() => conn.release())))
       )
 
     const nested = <A, E, R>(tx: TxState, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DbError, R> =>

@@ -170,9 +170,7 @@ const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: Stor
         inEventContext(
           event,
           h.name,
-          relevant !== undefined
-            ? Effect.flatMap(relevant(event), (yes) => (yes ? handled(h, event, claim) : Effect.void))
-            : handled(h, event, claim)
+          relevant !== undefined ? Effect.flatMap(relevant(event), (yes) => (yes ? handled(h, event, claim) : Effect.void)) : handled(h, event, claim)
         )
       )
       if (outcome._tag === "Left") failures.push({ handler: h.name, error: errorText(outcome.left), routine: isRoutineRetry(outcome.left) })

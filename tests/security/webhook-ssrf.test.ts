@@ -248,6 +248,8 @@ describe("which events become deliveries (the real outbox handlers)", () => {
        where p.handler = 'webhooks.enqueue' and o.aggregate_id in ('ord_hooked', 'ord_unhooked')`
     expect(claims.map((c) => c["aggregate_id"])).toEqual(["ord_hooked"])
     // both events are published: "nothing to do" is done
-    expect(Number((await db.sql`select count(*) as n from outbox where aggregate_id in ('ord_hooked', 'ord_unhooked') and published_at is null`)[0]!["n"])).toBe(0)
+    expect(
+      Number((await db.sql`select count(*) as n from outbox where aggregate_id in ('ord_hooked', 'ord_unhooked') and published_at is null`)[0]!["n"])
+    ).toBe(0)
   })
 })

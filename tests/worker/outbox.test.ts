@@ -73,8 +73,11 @@ describe("transactional outbox", () => {
 
   it("an append's job carries its events as stored, so the worker need not read them back; a malformed or foreign one is read instead", async () => {
     const eventId = Either.getOrThrow(await append("EV_CARRIED"))
-    const [job] = await db.sql<Array<{ payload: unknown }>>`select payload::jsonb as payload from graphile_worker._private_jobs where (payload::jsonb)->'eventIds' ? ${eventId}`
-    const [stored] = await db.sql`select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent from outbox where id = ${eventId}`
+    const [job] = await db.sql<
+      Array<{ payload: unknown }>
+    >`select payload::jsonb as payload from graphile_worker._private_jobs where (payload::jsonb)->'eventIds' ? ${eventId}`
+    const [stored] =
+      await db.sql`select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent from outbox where id = ${eventId}`
     const carried = carriedEvents(job!.payload, [eventId])
     expect(carried).toHaveLength(1)
     // the same event, to the millisecond (a Date holds no more)
@@ -86,7 +89,11 @@ describe("transactional outbox", () => {
     expect(carriedEvents({ eventIds: [eventId] }, [eventId])).toEqual([])
     // dispatched from what it carries: the handler sees the stored event
     const seen: Array<string> = []
-    const watcher: EventHandler<Database> = { name: "watch-carried", on: ["EV_CARRIED"], handle: (e) => Effect.sync(() => void seen.push(`${e.id}:${JSON.stringify(e.payload)}`)) }
+    const watcher: EventHandler<Database> = {
+      name: "watch-carried",
+      on: ["EV_CARRIED"],
+      handle: (e) => Effect.sync(() => void seen.push(`${e.id}:${JSON.stringify(e.payload)}`))
+    }
     expect(await runtime.runPromise(dispatchEvents([watcher], [eventId], 1, 3, carried))).toEqual([])
     expect(seen).toEqual([`${eventId}:{"n":1}`])
   })
