@@ -81,12 +81,23 @@ export const rankRecommendations = (input: RankInput): ReadonlyArray<Ranked> => 
   const limit = Math.max(0, Math.floor(input.limit))
   const anchorStores = new Set(input.anchors.map((a) => a.storeId))
   const never = new Set([...input.anchors.map((a) => a.productId), ...input.exclude])
-  // one entry per product (the largest figures, should a caller give one twice), eligible only
+  // one entry per product (the largest figures and the first store id in sort order, should a caller
+  // give one twice: whatever order they come in), eligible only
   const unique = new Map<string, Candidate>()
   for (const c of input.candidates) {
     if (never.has(c.productId) || !recommendable(c)) continue
     const seen = unique.get(c.productId)
-    unique.set(c.productId, seen === undefined ? c : { ...c, support: Math.max(seen.support, c.support), unitsSold: Math.max(seen.unitsSold, c.unitsSold) })
+    unique.set(
+      c.productId,
+      seen === undefined
+        ? c
+        : {
+            ...c,
+            storeId: seen.storeId < c.storeId ? seen.storeId : c.storeId,
+            support: Math.max(seen.support, c.support),
+            unitsSold: Math.max(seen.unitsSold, c.unitsSold)
+          }
+    )
   }
   const eligible = [...unique.values()]
   const together = eligible
