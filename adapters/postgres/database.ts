@@ -135,7 +135,31 @@ interface TxState {
   readonly conn: postgres.ReservedSql
   /** savepoint names are unique within the transaction */
   savepoints: number
+  /** the connection was lost (a statement or BEGIN failed with a connection error): see onTx */
+  lost: boolean
 }
+
+// Errors after which the reserved connection is gone: postgres.js's own (raised when the socket
+// closes), the socket's, SQLSTATE class 08, and the server's FATAL shutdown/termination codes.
+const CONNECTION_LOSS = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "57P01", "57P02"])
+const connectionLost = (e: DbError): boolean => e.code !== undefined && (CONNECTION_LOSS.has(e.code) || e.code.startsWith("08"))
+
+/**
+ * A statement on the transaction's connection. postgres.js cannot use a reserved connection again
+ * once it closed: a query sent on it never settles (its write throws "Cannot read properties of null
+ * (reading 'write')" in a setImmediate), and release() would put the dead connection in the pool's
+ * open queue, where every later query on it hangs the same way. So the first connection error marks
+ * the transaction lost, and nothing is sent on it after that (nor is it released: postgres.js has
+ * already moved it to its closed queue, from which the pool reconnects it).
+ */
+const onTx = <A>(tx: TxState, f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, DbError> =>
+  tx.lost
+    ? Effect.fail(toDbError(Object.assign(new Error("the transaction's connection was lost"), { code: "CONNECTION_CLOSED" })))
+    : Effect.tapError(run(tx.conn, f), (e) =>
+        Effect.sync(() => {
+          if (connectionLost(e)) tx.lost = true
+        })
+      )
 
 const beginStatement = (options: TransactionOptions | undefined): string =>
   ["begin", options?.isolation ? `isolation level ${options.isolation}` : "", options?.readOnly ? "read only" : ""].filter((part) => part !== "").join(" ")
@@ -153,16 +177,21 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
     const topLevel = <A, E, R>(effect: Effect.Effect<A, E, R>, options: TransactionOptions | undefined): Effect.Effect<A, E | DbError, R> =>
       Effect.acquireUseRelease(
         Effect.tryPromise({ try: () => sql.reserve(), catch: toDbError }).pipe(
-          Effect.map((conn) => ({
-            conn,
-            begun: conn.unsafe(beginStatement(options)).then(
+          Effect.map((conn) => {
+            const tx: TxState = { conn, savepoints: 0, lost: false }
+            const begun = conn.unsafe(beginStatement(options)).then(
               () => undefined,
-              (cause: unknown) => toDbError(cause)
+              (cause: unknown) => {
+                const failed = toDbError(cause)
+                if (connectionLost(failed)) tx.lost = true
+                return failed
+              }
             )
-          }))
+            return { tx, begun }
+          })
         ),
-        ({ begun, conn }) =>
-          Effect.locally(effect, current, Option.some<TxState>({ conn, savepoints: 0 })).pipe(
+        ({ begun, tx }) =>
+          Effect.locally(effect, current, Option.some<TxState>(tx)).pipe(
             Effect.tap(() =>
               Effect.flatMap(
                 Effect.promise(() => begun),
@@ -171,32 +200,35 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
             ),
             // Deferred constraints (the ledger balance) fail here, as a DbError. A COMMIT in flight
             // is not cancelled: we would not know whether it happened.
-            Effect.tap(() => Effect.uninterruptible(run(conn, (c) => c.unsafe("commit"))))
+            Effect.tap(() => Effect.uninterruptible(onTx(tx, (c) => c.unsafe("commit"))))
           ),
-        ({ begun, conn }, exit) =>
+        ({ begun, tx }, exit) =>
           (Exit.isSuccess(exit)
             ? Effect.void
             : Effect.ignore(
                 Effect.zipRight(
                   Effect.promise(() => begun),
-                  run(conn, (c) => c.unsafe("rollback"))
+                  onTx(tx, (c) => c.unsafe("rollback"))
                 )
               )
-          ).pipe(Effect.ensuring(Effect.sync(() => conn.release())))
+          ).pipe(
+            // a lost connection is not handed back (see onTx): the server ended its transaction with it
+            Effect.ensuring(Effect.sync(() => (tx.lost ? undefined : tx.conn.release())))
+          )
       )
 
     const nested = <A, E, R>(tx: TxState, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DbError, R> =>
       Effect.suspend(() => {
         const name = `amana_sp_${++tx.savepoints}`
         return Effect.acquireUseRelease(
-          run(tx.conn, (c) => c.unsafe(`savepoint ${name}`)),
-          () => Effect.tap(effect, () => run(tx.conn, (c) => c.unsafe(`release savepoint ${name}`))),
-          (_, exit) => (Exit.isSuccess(exit) ? Effect.void : Effect.ignore(run(tx.conn, (c) => c.unsafe(`rollback to savepoint ${name}`))))
+          onTx(tx, (c) => c.unsafe(`savepoint ${name}`)),
+          () => Effect.tap(effect, () => onTx(tx, (c) => c.unsafe(`release savepoint ${name}`))),
+          (_, exit) => (Exit.isSuccess(exit) ? Effect.void : Effect.ignore(onTx(tx, (c) => c.unsafe(`rollback to savepoint ${name}`))))
         )
       })
 
     return {
-      query: (f) => Effect.flatMap(FiberRef.get(current), (tx) => run(Option.isSome(tx) ? tx.value.conn : sql, f)),
+      query: (f) => Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? onTx(tx.value, f) : run(sql, f))),
       transaction: (effect, options) =>
         Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? nested(tx.value, effect) : topLevel(effect, options))),
       inTransaction: Effect.map(FiberRef.get(current), Option.isSome)
