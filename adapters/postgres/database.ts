@@ -153,13 +153,16 @@ const connectionLost = (e: DbError): boolean => e.code !== undefined && (CONNECT
  * already moved it to its closed queue, from which the pool reconnects it).
  */
 const onTx = <A>(tx: TxState, f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, DbError> =>
-  tx.lost
-    ? Effect.fail(toDbError(Object.assign(new Error("the transaction's connection was lost"), { code: "CONNECTION_CLOSED" })))
-    : Effect.tapError(run(tx.conn, f), (e) =>
-        Effect.sync(() => {
-          if (connectionLost(e)) tx.lost = true
-        })
-      )
+  // suspended: `lost` is read when the statement is about to be sent (a ROLLBACK built before BEGIN's failure arrived)
+  Effect.suspend(() =>
+    tx.lost
+      ? Effect.fail(toDbError(Object.assign(new Error("the transaction's connection was lost"), { code: "CONNECTION_CLOSED" })))
+      : Effect.tapError(run(tx.conn, f), (e) =>
+          Effect.sync(() => {
+            if (connectionLost(e)) tx.lost = true
+          })
+        )
+  )
 
 const beginStatement = (options: TransactionOptions | undefined): string =>
   ["begin", options?.isolation ? `isolation level ${options.isolation}` : "", options?.readOnly ? "read only" : ""].filter((part) => part !== "").join(" ")

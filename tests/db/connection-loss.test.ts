@@ -132,4 +132,28 @@ describe("Database.transaction when its connection is lost", () => {
       await relay.close()
     }
   })
+
+  it("lost at BEGIN while the transaction fails on its own before BEGIN's answer: it fails with its error and the pool serves the next query", async () => {
+    const relay = await relayCutting((chunk) => chunk.toString("latin1").includes("begin"))
+    try {
+      const result = await Effect.runPromise(
+        Effect.provide(
+          Effect.gen(function* () {
+            yield* Db.query((sql) => sql`select 1`)
+            relay.arm()
+            const tx = yield* Effect.exit(within(Db.transaction(Effect.fail("refused" as const))))
+            const next = yield* Effect.exit(within(Db.query((sql) => sql<Array<{ n: number }>>`select 1 as n`)))
+            return {
+              tx: Exit.isFailure(tx) && tx.cause._tag === "Fail" ? tx.cause.error : "other",
+              next: Exit.isSuccess(next) ? next.value[0]?.n : "other"
+            }
+          }),
+          DatabaseLive(relay.url, { max: 1 })
+        )
+      )
+      expect(result).toEqual({ tx: "refused", next: 1 })
+    } finally {
+      await relay.close()
+    }
+  })
 })
