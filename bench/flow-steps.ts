@@ -6,31 +6,17 @@
  * with its client in this process. Figures are per flow, in ms of CPU; the ratios between steps are
  * what to compare (a loaded machine inflates them all).
  */
-import { randomBytes } from "node:crypto"
-import { createServer } from "node:net"
-import type { AddressInfo } from "node:net"
 import postgres from "postgres"
 import { startServer } from "../composition/http.js"
 import { crontab, handlers, tasks } from "../composition/event-handlers.js"
 import { makePlatformRuntime } from "../composition/platform.js"
 import type { PlatformServices } from "../composition/platform.js"
-import { hashToken } from "../adapters/postgres/auth-store.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { startWorker } from "../adapters/postgres/worker.js"
-import { scratchDatabase, seedBenchWorld } from "./support.js"
+import { freePort, scratchDatabase, seedBenchWorld, seedBuyers } from "./support.js"
 
 const FLOWS = Number(process.env["BENCH_FLOWS"] ?? 60)
 const PRODUCTS = 20
-
-const freePort = () =>
-  new Promise<number>((ok, fail) => {
-    const probe = createServer()
-    probe.once("error", fail)
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo
-      probe.close(() => ok(port))
-    })
-  })
 
 const scratch = await scratchDatabase("amana_bench_steps")
 process.env["MPESA_ENV"] = "simulator"
@@ -42,15 +28,7 @@ const runtime = makePlatformRuntime(pool)
 let worker: Awaited<ReturnType<typeof startWorker<PlatformServices>>> | undefined
 try {
   await seedBenchWorld(pool, PRODUCTS)
-  const firstPhone = 1_000_000 + Math.floor(Math.random() * (8_999_999 - FLOWS - 50))
-  const buyers = Array.from({ length: FLOWS + 20 }, (_, b) => ({
-    id: `usr_s_${b}`,
-    phone: `2547${String(firstPhone + b)}5`,
-    token: randomBytes(32).toString("base64url")
-  }))
-  await pool`insert into users (id, phone, roles) select id, phone, '{BUYER}' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => b.phone)}::text[]) as u(id, phone)`
-  await pool`insert into user_sessions (user_id, token_hash, expires_at)
-    select id, hash, now() + interval '1 day' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => hashToken(b.token))}::text[]) as s(id, hash)`
+  const buyers = await seedBuyers(pool, FLOWS + 20, "usr_s_")
   const port = await freePort()
   worker = await startWorker<PlatformServices>({ connectionString: scratch.url, runtime, handlers, crontab, tasks })
   const server = await startServer(runtime, { port, production: false })

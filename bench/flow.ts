@@ -7,19 +7,27 @@
  * Targets (issue 13): paid checkouts/s >= 2.5% of pgbench TPS, time to PAID p99 < 1 s.
  */
 import { spawn } from "node:child_process"
-import { randomBytes } from "node:crypto"
-import { createServer } from "node:net"
-import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import postgres from "postgres"
 import { startServer } from "../composition/http.js"
 import { crontab, handlers, tasks } from "../composition/event-handlers.js"
 import { makePlatformRuntime } from "../composition/platform.js"
 import type { PlatformServices } from "../composition/platform.js"
-import { hashToken } from "../adapters/postgres/auth-store.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { startWorker } from "../adapters/postgres/worker.js"
-import { cpuLine, cpuMeter, databaseName, ensurePgbench, percentile, pgbenchTps, processTree, scratchDatabase, seedBenchWorld } from "./support.js"
+import {
+  cpuLine,
+  cpuMeter,
+  databaseName,
+  ensurePgbench,
+  freePort,
+  percentile,
+  pgbenchTps,
+  processTree,
+  scratchDatabase,
+  seedBenchWorld,
+  seedBuyers
+} from "./support.js"
 
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
 const SECONDS = Number(process.env["BENCH_SECONDS"] ?? 20)
@@ -29,16 +37,6 @@ const POLL_MS = Number(process.env["BENCH_POLL_MS"] ?? 100)
 const BUYERS = Number(process.env["BENCH_BUYERS"] ?? 4_000)
 const HTTP_PROCESSES = process.env["BENCH_HTTP_PROCESSES"] ? Number(process.env["BENCH_HTTP_PROCESSES"]) : undefined
 const PRODUCTS = 20
-
-const freePort = () =>
-  new Promise<number>((ok, fail) => {
-    const probe = createServer()
-    probe.once("error", fail)
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo
-      probe.close(() => ok(port))
-    })
-  })
 
 await ensurePgbench()
 const scratch = await scratchDatabase("amana_bench_flow")
@@ -53,16 +51,7 @@ let worker: Awaited<ReturnType<typeof startWorker<PlatformServices>>> | undefine
 try {
   await seedBenchWorld(pool, PRODUCTS)
   // A new buyer for every flow (one push per phone per 90 s, 3 per hour): users and sessions in bulk.
-  // Phones new to this run (the prompt limit per phone lives in Redis, across runs), ending in 5: paid, never one of the simulator's failure endings.
-  const firstPhone = 1_000_000 + Math.floor(Math.random() * (8_999_999 - BUYERS))
-  const buyers = Array.from({ length: BUYERS }, (_, b) => ({
-    id: `usr_f_${b}`,
-    phone: `2547${String(firstPhone + b)}5`,
-    token: randomBytes(32).toString("base64url")
-  }))
-  await pool`insert into users (id, phone, roles) select id, phone, '{BUYER}' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => b.phone)}::text[]) as u(id, phone)`
-  await pool`insert into user_sessions (user_id, token_hash, expires_at)
-    select id, hash, now() + interval '1 day' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => hashToken(b.token))}::text[]) as s(id, hash)`
+  const buyers = await seedBuyers(pool, BUYERS, "usr_f_")
   await pool`vacuum analyze`
 
   const port = await freePort()

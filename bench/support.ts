@@ -1,8 +1,12 @@
 /** Shared bench plumbing: a scratch database, latency statistics, and pgbench on the same server. */
 import { execFile } from "node:child_process"
 import { readFile } from "node:fs/promises"
+import { createServer } from "node:net"
+import type { AddressInfo } from "node:net"
 import { promisify } from "node:util"
+import { randomBytes } from "node:crypto"
 import postgres from "postgres"
+import { hashToken } from "../adapters/postgres/auth-store.js"
 import { resolveDatabase } from "../adapters/postgres/embedded.js"
 import { migrate } from "../adapters/postgres/migrate.js"
 import type { Sql } from "../adapters/postgres/database.js"
@@ -157,3 +161,31 @@ export const cpuLine = (cpu: { nodeMs: number; postgresMs: number; backends: num
   `  CPU per ${what}${" ".repeat(Math.max(1, 10 - what.length))}node ${(cpu.nodeMs / units).toFixed(2)} ms + postgres ${(cpu.postgresMs / units).toFixed(2)} ms = ${((cpu.nodeMs + cpu.postgresMs) / units).toFixed(2)} ms   (/proc counters: this process, ${cpu.backends} backends)`
 
 export const databaseName = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1))
+
+/** A port free on 127.0.0.1 right now. */
+export const freePort = () =>
+  new Promise<number>((ok, fail) => {
+    const probe = createServer()
+    probe.once("error", fail)
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => ok(port))
+    })
+  })
+
+/**
+ * `count` buyers with a session each, in bulk: ids `<prefix><n>`, phones new to this run (the prompt
+ * limit per phone lives in Redis, across runs) ending in 5 (paid: never one of the simulator's failure endings).
+ */
+export const seedBuyers = async (pool: Sql, count: number, prefix: string) => {
+  const firstPhone = 1_000_000 + Math.floor(Math.random() * (8_999_999 - count))
+  const buyers = Array.from({ length: count }, (_, b) => ({
+    id: `${prefix}${b}`,
+    phone: `2547${String(firstPhone + b)}5`,
+    token: randomBytes(32).toString("base64url")
+  }))
+  await pool`insert into users (id, phone, roles) select id, phone, '{BUYER}' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => b.phone)}::text[]) as u(id, phone)`
+  await pool`insert into user_sessions (user_id, token_hash, expires_at)
+    select id, hash, now() + interval '1 day' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => hashToken(b.token))}::text[]) as s(id, hash)`
+  return buyers
+}

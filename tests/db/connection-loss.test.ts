@@ -1,9 +1,8 @@
-import { createConnection, createServer } from "node:net"
-import type { AddressInfo, Socket } from "node:net"
 import { Duration, Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Db from "../../adapters/postgres/database.js"
 import { DatabaseLive, DbError } from "../../adapters/postgres/database.js"
+import { pgRelay } from "../support/pg-relay.js"
 import { useTestDatabase } from "../support/test-database.js"
 
 // A transaction's connection lost (server restart, failover, pg_terminate_backend): the transaction
@@ -15,145 +14,68 @@ const db = useTestDatabase()
 
 const scratch = (name: string) => db.owner.unsafe(`create table if not exists ${name} (id text primary key, n int not null default 0)`)
 
-/** A TCP relay in front of the server that cuts both sockets once `cut(chunk)` says so (while armed). */
-const relayCutting = async (cut: (chunk: Buffer) => boolean) => {
-  let armed = false
-  const sockets = new Set<Socket>()
-  const relay = createServer((client) => {
-    const target = new URL(db.ownerUrl)
-    const server = createConnection(Number(target.port || 5432), target.hostname)
-    sockets.add(client).add(server)
-    client.on("data", (d) => {
-      if (armed && cut(d)) {
-        armed = false
-        client.destroy()
-        server.destroy()
-        return
-      }
-      server.write(d)
-    })
-    server.on("data", (d) => client.write(d))
-    client.on("close", () => server.destroy())
-    server.on("close", () => client.destroy())
-    client.on("error", () => server.destroy())
-    server.on("error", () => client.destroy())
-  })
-  await new Promise<void>((ok) => relay.listen(0, "127.0.0.1", () => ok()))
-  const url = new URL(db.ownerUrl)
-  url.hostname = "127.0.0.1"
-  url.port = String((relay.address() as AddressInfo).port)
-  return {
-    url: url.toString(),
-    arm: () => {
-      armed = true
-    },
-    close: () =>
-      new Promise<void>((ok) => {
-        for (const s of sockets) s.destroy()
-        relay.close(() => ok())
-      })
-  }
-}
+const relayCutting = (cut: (chunk: Buffer) => boolean) => pgRelay(db.ownerUrl, cut)
+
+/** What a transaction ended as (a DbError, its own failure, committed) and what the next query answered. */
+const outcome = (tx: Exit.Exit<unknown, unknown>, next: Exit.Exit<ReadonlyArray<{ n: number }>, unknown>) => ({
+  tx:
+    Exit.isFailure(tx) && tx.cause._tag === "Fail"
+      ? tx.cause.error instanceof DbError
+        ? "DbError"
+        : tx.cause.error
+      : Exit.isSuccess(tx)
+        ? "committed"
+        : "other",
+  next: Exit.isSuccess(next) ? next.value[0]?.n : Exit.isFailure(next) && next.cause._tag === "Fail" ? next.cause.error : "other"
+})
 
 const within = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.timeoutFail(effect, { duration: Duration.seconds(5), onTimeout: () => "TIMED OUT" as const })
+
+/**
+ * Through a relay cutting the connection at the chunk `cut` picks (armed after the connection's
+ * start-up), on a pool of one: how the transaction ended, and what the next query on the pool answered.
+ */
+const lossOf = async (cut: (chunk: Buffer) => boolean, transaction: Effect.Effect<unknown, unknown, Db.Database>) => {
+  const relay = await relayCutting(cut)
+  try {
+    return await Effect.runPromise(
+      Effect.provide(
+        Effect.gen(function* () {
+          yield* Db.query((sql) => sql`select 1`) // the connection's start-up
+          relay.arm()
+          const tx = yield* Effect.exit(within(transaction))
+          const next = yield* Effect.exit(within(Db.query((sql) => sql<Array<{ n: number }>>`select 1 as n`)))
+          return outcome(tx, next)
+        }),
+        DatabaseLive(relay.url, { max: 1 })
+      )
+    )
+  } finally {
+    await relay.close()
+  }
+}
+const sent = (text: string) => (chunk: Buffer) => chunk.toString("latin1").includes(text)
 
 describe("Database.transaction when its connection is lost", () => {
   it("lost at BEGIN (pipelined with the first statement): the transaction fails with a DbError and the pool serves the next query", async () => {
     await scratch("tx_lost_begin")
-    const relay = await relayCutting((chunk) => chunk.toString("latin1").includes("begin"))
-    try {
-      const result = await Effect.runPromise(
-        Effect.provide(
-          Effect.gen(function* () {
-            yield* Db.query((sql) => sql`select 1`) // the connection's start-up
-            relay.arm()
-            const tx = yield* Effect.exit(within(Db.transaction(Db.query((sql) => sql`insert into tx_lost_begin (id) values ('a')`))))
-            const next = yield* Effect.exit(within(Db.query((sql) => sql<Array<{ n: number }>>`select 1 as n`)))
-            return {
-              tx:
-                Exit.isFailure(tx) && tx.cause._tag === "Fail"
-                  ? tx.cause.error instanceof DbError
-                    ? "DbError"
-                    : tx.cause.error
-                  : Exit.isSuccess(tx)
-                    ? "committed"
-                    : "other",
-              next: Exit.isSuccess(next) ? next.value[0]?.n : Exit.isFailure(next) && next.cause._tag === "Fail" ? next.cause.error : "other"
-            }
-          }),
-          DatabaseLive(relay.url, { max: 1 })
-        )
-      )
-      expect(result).toEqual({ tx: "DbError", next: 1 })
-      expect(await db.owner`select id from tx_lost_begin`).toEqual([])
-    } finally {
-      await relay.close()
-    }
+    expect(await lossOf(sent("begin"), Db.transaction(Db.query((sql) => sql`insert into tx_lost_begin (id) values ('a')`)))).toEqual({ tx: "DbError", next: 1 })
+    expect(await db.owner`select id from tx_lost_begin`).toEqual([])
   })
 
   it("lost after BEGIN (a later statement): the transaction fails with a DbError and the pool serves the next query", async () => {
     await scratch("tx_lost_later")
-    const relay = await relayCutting((chunk) => chunk.toString("latin1").includes("'b'"))
-    try {
-      const result = await Effect.runPromise(
-        Effect.provide(
-          Effect.gen(function* () {
-            yield* Db.query((sql) => sql`select 1`)
-            relay.arm()
-            const tx = yield* Effect.exit(
-              within(
-                Db.transaction(
-                  Effect.zipRight(
-                    Db.query((sql) => sql`insert into tx_lost_later (id) values ('a')`),
-                    Db.query((sql) => sql.unsafe(`insert into tx_lost_later (id) values ('b')`))
-                  )
-                )
-              )
-            )
-            const next = yield* Effect.exit(within(Db.query((sql) => sql<Array<{ n: number }>>`select 1 as n`)))
-            return {
-              tx:
-                Exit.isFailure(tx) && tx.cause._tag === "Fail"
-                  ? tx.cause.error instanceof DbError
-                    ? "DbError"
-                    : tx.cause.error
-                  : Exit.isSuccess(tx)
-                    ? "committed"
-                    : "other",
-              next: Exit.isSuccess(next) ? next.value[0]?.n : Exit.isFailure(next) && next.cause._tag === "Fail" ? next.cause.error : "other"
-            }
-          }),
-          DatabaseLive(relay.url, { max: 1 })
-        )
+    const transaction = Db.transaction(
+      Effect.zipRight(
+        Db.query((sql) => sql`insert into tx_lost_later (id) values ('a')`),
+        Db.query((sql) => sql.unsafe(`insert into tx_lost_later (id) values ('b')`))
       )
-      expect(result).toEqual({ tx: "DbError", next: 1 })
-      expect(await db.owner`select id from tx_lost_later`).toEqual([])
-    } finally {
-      await relay.close()
-    }
+    )
+    expect(await lossOf(sent("'b'"), transaction)).toEqual({ tx: "DbError", next: 1 })
+    expect(await db.owner`select id from tx_lost_later`).toEqual([])
   })
 
   it("lost at BEGIN while the transaction fails on its own before BEGIN's answer: it fails with its error and the pool serves the next query", async () => {
-    const relay = await relayCutting((chunk) => chunk.toString("latin1").includes("begin"))
-    try {
-      const result = await Effect.runPromise(
-        Effect.provide(
-          Effect.gen(function* () {
-            yield* Db.query((sql) => sql`select 1`)
-            relay.arm()
-            const tx = yield* Effect.exit(within(Db.transaction(Effect.fail("refused" as const))))
-            const next = yield* Effect.exit(within(Db.query((sql) => sql<Array<{ n: number }>>`select 1 as n`)))
-            return {
-              tx: Exit.isFailure(tx) && tx.cause._tag === "Fail" ? tx.cause.error : "other",
-              next: Exit.isSuccess(next) ? next.value[0]?.n : "other"
-            }
-          }),
-          DatabaseLive(relay.url, { max: 1 })
-        )
-      )
-      expect(result).toEqual({ tx: "refused", next: 1 })
-    } finally {
-      await relay.close()
-    }
+    expect(await lossOf(sent("begin"), Db.transaction(Effect.fail("refused" as const)))).toEqual({ tx: "refused", next: 1 })
   })
 })

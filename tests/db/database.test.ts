@@ -1,9 +1,8 @@
-import { createConnection, createServer } from "node:net"
-import type { AddressInfo } from "node:net"
 import { Effect, Exit, Fiber, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Db from "../../adapters/postgres/database.js"
 import { DatabaseLive, DbError, SqlState } from "../../adapters/postgres/database.js"
+import { pgRelay } from "../support/pg-relay.js"
 import { useTestDatabase } from "../support/test-database.js"
 
 // The Database service itself (pools, transactions, cancellation) on scratch tables: DDL is the owner's.
@@ -159,32 +158,15 @@ describe("Database.transaction", () => {
     await scratch("tx_pipelined")
     // A TCP relay in front of the server counts what the client writes: each round trip the client
     // waits for is at least one chunk of its own (a statement sent before BEGIN's answer shares its write).
-    let chunks = 0
-    const relay = createServer((client) => {
-      const target = new URL(db.ownerUrl)
-      const server = createConnection(Number(target.port || 5432), target.hostname)
-      client.on("data", (d) => {
-        chunks++
-        server.write(d)
-      })
-      server.on("data", (d) => client.write(d))
-      client.on("close", () => server.destroy())
-      server.on("close", () => client.destroy())
-      client.on("error", () => server.destroy())
-      server.on("error", () => client.destroy())
-    })
-    await new Promise<void>((ok) => relay.listen(0, "127.0.0.1", () => ok()))
-    const url = new URL(db.ownerUrl)
-    url.hostname = "127.0.0.1"
-    url.port = String((relay.address() as AddressInfo).port)
+    const relay = await pgRelay(db.ownerUrl)
     try {
       const counted = await Effect.runPromise(
         Effect.provide(
           Effect.gen(function* () {
             yield* Db.query((sql) => sql`select 1`) // the connection's start-up is not counted
-            const before = chunks
+            const before = relay.writes()
             yield* Db.transaction(Db.query((sql) => sql`insert into tx_pipelined (id) values ('one')`))
-            const oneStatement = chunks - before
+            const oneStatement = relay.writes() - before
             const failed = yield* Effect.exit(
               Db.transaction(
                 Effect.zipRight(
@@ -195,14 +177,14 @@ describe("Database.transaction", () => {
             )
             return { oneStatement, failed: Exit.isFailure(failed) }
           }),
-          DatabaseLive(url.toString(), { max: 1 })
+          DatabaseLive(relay.url, { max: 1 })
         )
       )
       expect(counted).toEqual({ oneStatement: 2, failed: true })
       // the first committed; the second (its duplicate key) rolled back whole
       expect((await db.owner`select id from tx_pipelined order by id`).map((r) => r["id"])).toEqual(["one"])
     } finally {
-      await new Promise<void>((ok) => relay.close(() => ok()))
+      await relay.close()
     }
   })
 
