@@ -13,7 +13,7 @@ import { makePlatformRuntime } from "../composition/platform.js"
 import type { PlatformServices } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { startWorker } from "../adapters/postgres/worker.js"
-import { freePort, scratchDatabase, seedBenchWorld, seedBuyers } from "./support.js"
+import { drainJobs, freePort, scratchDatabase, seedBenchWorld, seedBuyers } from "./support.js"
 
 const FLOWS = Number(process.env["BENCH_FLOWS"] ?? 60)
 const PRODUCTS = 20
@@ -41,13 +41,7 @@ try {
     })
     return { status: res.status, json: (await res.json()) as Record<string, unknown> }
   }
-  const idle = async () => {
-    for (let i = 0; i < 200; i++) {
-      const [j] = await pool<Array<{ n: number }>>`select count(*)::int as n from graphile_worker.jobs where run_at <= now() and attempts < max_attempts`
-      if ((j?.n ?? 0) === 0) return
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
+  const idle = () => drainJobs(pool, 20, 4_000)
   const steps = new Map<string, number>()
   const charge = async <A>(step: string, f: () => Promise<A>): Promise<A> => {
     await idle()

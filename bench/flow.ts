@@ -19,6 +19,7 @@ import {
   cpuLine,
   cpuMeter,
   databaseName,
+  drainJobs,
   ensurePgbench,
   freePort,
   percentile,
@@ -99,11 +100,7 @@ try {
   // Warm-up: JIT, prepared statements, keep-alive connections; the last buyers.
   const warm = await load(BUYERS - 400, WARMUP_SECONDS)
   // Let the warm-up's jobs drain before measuring.
-  for (let i = 0; i < 50; i++) {
-    const [q] = await pool<Array<{ n: number }>>`select count(*)::int as n from graphile_worker.jobs where run_at <= now() and attempts < max_attempts`
-    if ((q?.n ?? 0) === 0) break
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  await drainJobs(pool, 100, 5_000)
   const xacts = async () =>
     (await admin<Array<{ n: number }>>`select xact_commit + xact_rollback as n from pg_stat_database where datname = ${databaseName(scratch.url)}`)[0]?.n ?? 0
   const [xactsBefore, handledBefore] = [await xacts(), (await pool<Array<{ n: number }>>`select count(*)::int as n from processed_events`)[0]?.n ?? 0]
@@ -124,13 +121,7 @@ try {
   const used = await cpu.stop()
   // The work the run left queued (notifications fall behind while buyers keep coming): drained, and its CPU counted separately.
   const drainCpu = await cpuMeter(admin, databaseName(scratch.url), platformPids)
-  const drainStart = performance.now()
-  for (let i = 0; i < 1200; i++) {
-    const [q] = await pool<Array<{ n: number }>>`select count(*)::int as n from graphile_worker.jobs where run_at <= now() and attempts < max_attempts`
-    if ((q?.n ?? 0) === 0) break
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  const drainMs = performance.now() - drainStart
+  const drainMs = await drainJobs(pool, 50, 60_000)
   const drained = await drainCpu.stop()
   await new Promise((r) => setTimeout(r, 1_100)) // backends report their counters at most once a second
   const perFlow = {

@@ -189,3 +189,14 @@ export const seedBuyers = async (pool: Sql, count: number, prefix: string) => {
     select id, hash, now() + interval '1 day' from unnest(${buyers.map((b) => b.id)}::text[], ${buyers.map((b) => hashToken(b.token))}::text[]) as s(id, hash)`
   return buyers
 }
+
+/** Waits (checking every `everyMs`, at most `withinMs`) until the worker has no job due; returns how long it took. */
+export const drainJobs = async (pool: Sql, everyMs: number, withinMs: number) => {
+  const started = performance.now()
+  while (performance.now() - started < withinMs) {
+    const [due] = await pool<Array<{ n: number }>>`select count(*)::int as n from graphile_worker.jobs where run_at <= now() and attempts < max_attempts`
+    if ((due?.n ?? 0) === 0) break
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+  return performance.now() - started
+}

@@ -204,7 +204,11 @@ export const CheckoutStoreLive = Layer.effect(
       return { geography, zones: [...zones.values()] as unknown as ReadonlyArray<Zone> }
     })
 
-    /** Geography and zones as of `revision`: the cached ones unless the revision moved. */
+    /**
+     * Geography and zones as of `revision`: the cached ones unless the revision moved. Any change to
+     * the tree, zones, coverage or rates bumps it (db/migrations/0063), and every pricing reads it
+     * beside the promotions, so a change made in the back-office applies to the next checkout.
+     */
     const shippingAt = (revision: string) =>
       Effect.gen(function* () {
         const cached = yield* Ref.get(shippingCache)
@@ -307,17 +311,6 @@ export const CheckoutStoreLive = Layer.effect(
             })
         ),
 
-      loadPromotions: (buyerId, now) =>
-        Effect.map(
-          q(
-            db,
-            (sql) => sql<Array<PromotionRow>>`
-            select ${promotionColumns(sql)}
-              from ${promotionsLive(sql, buyerId, now)}`
-          ),
-          (rows) => rows.map(promotionCandidate)
-        ),
-
       loadDiscountCode: (code, buyerId) =>
         Effect.map(
           q(
@@ -404,14 +397,6 @@ export const CheckoutStoreLive = Layer.effect(
           ),
           (rows) => rows.map((r) => r.user_id)
         ),
-
-      loadShipping: () =>
-        Effect.gen(function* () {
-          // One tiny read per checkout: any change to the tree, zones, coverage or rates bumps the
-          // revision (db/migrations/0063), so a change made in the back-office applies to the next checkout.
-          const [head] = yield* q(db, (sql) => sql<Array<{ revision: string }>>`select revision::text from shipping_settings`)
-          return yield* shippingAt(head?.revision ?? "")
-        }),
 
       loadPromotionsAndShipping: (buyerId, now) =>
         Effect.gen(function* () {

@@ -15,7 +15,7 @@
  */
 import { EventEmitter } from "node:events"
 import { hostname } from "node:os"
-import { Effect } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type { ManagedRuntime } from "effect"
 import { run } from "graphile-worker"
 import pg from "pg"
@@ -212,47 +212,27 @@ const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: Stor
     return "DEAD_LETTERED" as const // stays unpublished: the back-office retry re-queues it
   })
 
-const text = (v: unknown): v is string => typeof v === "string"
-const textOrNull = (v: unknown): v is string | null => v === null || typeof v === "string"
+/** A carried event as the append wrote it (json_build_object of the outbox row). */
+const CarriedEvent = Schema.Struct({
+  id: Schema.String,
+  event_type: Schema.String,
+  aggregate_type: Schema.String,
+  aggregate_id: Schema.String,
+  payload: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  occurred_at: Schema.Date,
+  request_id: Schema.NullOr(Schema.String),
+  trace_parent: Schema.NullOr(Schema.String)
+})
+const decodeCarried = Schema.decodeUnknownOption(CarriedEvent)
 
 /**
  * The events a job's payload carries (`events`, written by the append beside `eventIds`), each
- * checked field by field; one that is malformed, or not among `ids`, is read from the outbox instead.
+ * decoded; one that is malformed, or not among `ids`, is read from the outbox instead.
  */
 export const carriedEvents = (payload: unknown, ids: ReadonlyArray<string>): Array<OutboxRow> => {
   const events = (payload as { events?: unknown } | null)?.events
   if (!Array.isArray(events)) return []
-  const rows: Array<OutboxRow> = []
-  for (const e of events as Array<Record<string, unknown> | null>) {
-    if (typeof e !== "object" || e === null) continue
-    const at = text(e["occurred_at"]) ? new Date(e["occurred_at"]) : undefined
-    const payloadOf = e["payload"]
-    if (
-      text(e["id"]) &&
-      ids.includes(e["id"]) &&
-      text(e["event_type"]) &&
-      text(e["aggregate_type"]) &&
-      text(e["aggregate_id"]) &&
-      typeof payloadOf === "object" &&
-      payloadOf !== null &&
-      !Array.isArray(payloadOf) &&
-      at !== undefined &&
-      !Number.isNaN(at.getTime()) &&
-      textOrNull(e["request_id"] ?? null) &&
-      textOrNull(e["trace_parent"] ?? null)
-    )
-      rows.push({
-        id: e["id"],
-        event_type: e["event_type"],
-        aggregate_type: e["aggregate_type"],
-        aggregate_id: e["aggregate_id"],
-        payload: payloadOf as Record<string, unknown>,
-        occurred_at: at,
-        request_id: (e["request_id"] as string | null | undefined) ?? null,
-        trace_parent: (e["trace_parent"] as string | null | undefined) ?? null
-      })
-  }
-  return rows
+  return events.flatMap((e: unknown) => Option.toArray(Option.filter(decodeCarried(e), (row) => ids.includes(row.id) && !Array.isArray(row.payload))))
 }
 
 export interface RunningWorker {

@@ -118,8 +118,6 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
       fingerprint: string
     ) => Effect.Effect<Option.Option<{ readonly sameRequest: boolean; readonly summary: CheckoutSummary }>, StoreUnavailable>
     readonly loadCatalogue: (variantIds: ReadonlyArray<VariantId>) => Effect.Effect<ReadonlyArray<CatalogueItem>, StoreUnavailable>
-    /** Live promotions (ACTIVE, in their window) with their usage so far, globally and by this buyer (none: a guest). */
-    readonly loadPromotions: (buyerId: UserId | undefined, now: number) => Effect.Effect<ReadonlyArray<PromotionCandidate>, StoreUnavailable>
     readonly loadDiscountCode: (
       code: string,
       buyerId: UserId | undefined
@@ -130,8 +128,11 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
     /** The code of the affiliate link the buyer (or their guest cart before login) last followed, while its 30 days last. */
     readonly attributedAffiliateCode: (buyerId: UserId, now: number) => Effect.Effect<Option.Option<string>, StoreUnavailable>
     readonly storeMemberIds: (storeIds: ReadonlyArray<StoreId>) => Effect.Effect<ReadonlyArray<UserId>, StoreUnavailable>
-    readonly loadShipping: () => Effect.Effect<{ readonly geography: Geography; readonly zones: ReadonlyArray<Zone> }, StoreUnavailable>
-    /** loadPromotions and loadShipping in one round trip (the cart preview prices with both). */
+    /**
+     * What pricing needs beside the catalogue, in one round trip: the live promotions (ACTIVE, in
+     * their window) with their usage so far, globally and by this buyer (none: a guest), and the
+     * shipping geography and zones (cached in-process until the shipping settings' revision moves).
+     */
     readonly loadPromotionsAndShipping: (
       buyerId: UserId | undefined,
       now: number

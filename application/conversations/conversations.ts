@@ -163,8 +163,7 @@ export const quoteDraft = (draft: OrderDraft, buyerId: UserId | undefined) =>
     })
     if (lines.length < draft.lines.length || draft.destination === undefined) return Either.left("an item is out of stock or no place is known")
     const destination = LocationId.make(draft.destination)
-    const promotions = yield* checkout.loadPromotions(buyerId, at)
-    const { geography, zones } = yield* checkout.loadShipping()
+    const { promotions, geography, zones } = yield* checkout.loadPromotionsAndShipping(buyerId, at)
     return Either.mapLeft(
       priceCheckout({
         currency: defaultCheckoutSettings.currency,

@@ -67,35 +67,33 @@ export const WEBHOOK_SOURCE_EVENTS = [
 // Internal bookkeeping never leaves the platform.
 const PRIVATE_KEYS = new Set(["actor", "buyerId", "adminId", "adminRole", "auditSeq", "checkoutId"])
 
-/** Outbox handler: one delivery per store and event, scheduled in the handler's transaction. */
-/**
- * Whether an event can give a merchant webhook at all (its type is one merchants receive, it names a
- * store, and that store has a URL): asked before the handler's transaction, so the many events of
- * stores without a webhook cost one read and no transaction (the handler asks again inside it).
- */
-export const merchantWebhookWanted = (event: { readonly type: string; readonly payload: Readonly<Record<string, unknown>> }) =>
-  Effect.gen(function* () {
-    const storeId = Option.getOrUndefined(Schema.decodeUnknownOption(StoreId)(event.payload["storeId"]))
-    if (webhookTypeOf(event.type) === undefined || storeId === undefined) return false
-    return Option.isSome(yield* Effect.flatMap(WebhookStore, (store) => store.endpointOf(storeId)))
-  })
+type SourceEvent = { readonly type: string; readonly payload: Readonly<Record<string, unknown>> }
 
-export const enqueueMerchantWebhook = (event: {
-  readonly id: string
-  readonly type: string
-  readonly payload: Readonly<Record<string, unknown>>
-  readonly occurredAt: number
-}) =>
+/** Where an event goes: its merchant type, its store and that store's URL; none when it gives no webhook. */
+const targetOf = (event: SourceEvent) =>
   Effect.gen(function* () {
     const type = webhookTypeOf(event.type)
     const storeId = Option.getOrUndefined(Schema.decodeUnknownOption(StoreId)(event.payload["storeId"]))
-    if (type === undefined || storeId === undefined) return
-    const store = yield* WebhookStore
-    const endpoint = yield* store.endpointOf(storeId)
-    if (Option.isNone(endpoint)) return
+    if (type === undefined || storeId === undefined) return Option.none()
+    const endpoint = yield* Effect.flatMap(WebhookStore, (store) => store.endpointOf(storeId))
+    return Option.map(endpoint, (e) => ({ type, storeId, url: e.url }))
+  })
+
+/**
+ * Whether an event gives a merchant webhook at all: asked before the handler's transaction, so the
+ * many events of stores without a URL cost one read and no transaction (the handler asks again inside it).
+ */
+export const merchantWebhookWanted = (event: SourceEvent) => Effect.map(targetOf(event), Option.isSome)
+
+/** Outbox handler: one delivery per store and event, scheduled in the handler's transaction. */
+export const enqueueMerchantWebhook = (event: SourceEvent & { readonly id: string; readonly occurredAt: number }) =>
+  Effect.gen(function* () {
+    const target = yield* targetOf(event)
+    if (Option.isNone(target)) return
+    const { type, storeId, url } = target.value
     const data = Object.fromEntries(Object.entries(event.payload).filter(([k]) => !PRIVATE_KEYS.has(k)))
     const body = JSON.stringify({ id: event.id, type, createdAt: event.occurredAt, data: { ...data, event: event.type } })
-    yield* store.enqueue({ storeId, eventId: event.id, eventType: type, url: endpoint.value.url, body })
+    yield* Effect.flatMap(WebhookStore, (store) => store.enqueue({ storeId, eventId: event.id, eventType: type, url, body }))
   })
 
 /** Worker task `webhooks__deliver`: one attempt; schedules the next itself (never fails the job). */

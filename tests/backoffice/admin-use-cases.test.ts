@@ -212,11 +212,21 @@ describe("promotions are versioned, never edited in place", () => {
     const [snap] = await db.sql<Array<{ snapshot: { incentives: { promotion?: { id: string; version: number } } } }>>`
       select snapshot from order_snapshots where order_id = ${checkout.orders[0]!.orderId}`
     expect(snap?.snapshot.incentives.promotion).toMatchObject({ id: created.promotionId, version: 1 })
-    const live = await runtime.runPromise(Effect.flatMap(CheckoutStore, (s) => s.loadPromotions(UserId.make("usr_demo_buyer"), Date.now())))
+    const live = await runtime.runPromise(
+      Effect.map(
+        Effect.flatMap(CheckoutStore, (s) => s.loadPromotionsAndShipping(UserId.make("usr_demo_buyer"), Date.now())),
+        (r) => r.promotions
+      )
+    )
     expect(live.find((c) => c.promotion.id === created.promotionId)?.promotion.version).toBe(2)
 
     Either.getOrThrow(await go(changePromotionStatus(actors.PLATFORM_ADMIN, { promotionId: created.promotionId, change: "PAUSE" })))
-    const paused = await runtime.runPromise(Effect.flatMap(CheckoutStore, (s) => s.loadPromotions(UserId.make("usr_demo_buyer"), Date.now())))
+    const paused = await runtime.runPromise(
+      Effect.map(
+        Effect.flatMap(CheckoutStore, (s) => s.loadPromotionsAndShipping(UserId.make("usr_demo_buyer"), Date.now())),
+        (r) => r.promotions
+      )
+    )
     expect(paused.some((c) => c.promotion.id === created.promotionId)).toBe(false)
     Either.getOrThrow(await go(changePromotionStatus(actors.PLATFORM_ADMIN, { promotionId: created.promotionId, change: "END" })))
     expect(tag(await go(changePromotionStatus(actors.PLATFORM_ADMIN, { promotionId: created.promotionId, change: "RESUME" })))).toBe("AdminIllegalChange")
