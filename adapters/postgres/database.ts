@@ -85,6 +85,25 @@ export interface DatabaseService {
   readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>, options?: TransactionOptions) => Effect.Effect<A, E | DbError, R>
   /** True inside `transaction` (lets a repository assert it is called within one). */
   readonly inTransaction: Effect.Effect<boolean>
+  /**
+   * A write whose answer nobody reads. Inside `transaction` it is sent at once, in order, but not
+   * waited for: it leaves in the same socket write as what follows it (pipelined) and costs no
+   * round trip of its own. Its failure fails the transaction: the statement after it, the
+   * savepoint's end or COMMIT notices, and the write's own error is what the transaction fails with
+   * (not the "current transaction is aborted" that followed it). Outside one it runs like `query`.
+   */
+  readonly write: (f: (sql: Sql) => CancellableQuery<unknown>) => Effect.Effect<void, DbError>
+  /**
+   * Items gathered until the outermost transaction commits, then written by ONE statement per key
+   * (`flush` of everything gathered under the key, in the order added), sent together with COMMIT.
+   * A savepoint rolled back drops what was added inside it. Outside a transaction the statement
+   * runs at once for these items.
+   */
+  readonly atCommit: <T>(
+    key: string,
+    items: ReadonlyArray<T>,
+    flush: (items: ReadonlyArray<T>) => (sql: Sql) => CancellableQuery<unknown>
+  ) => Effect.Effect<void, DbError>
 }
 
 export class Database extends Context.Tag("amana/Database")<Database, DatabaseService>() {}
@@ -137,7 +156,13 @@ interface TxState {
   savepoints: number
   /** the connection was lost (a statement or BEGIN failed with a connection error): see onTx */
   lost: boolean
+  /** writes sent without waiting (`write`), each settling to its error or undefined */
+  readonly pending: Array<Promise<DbError | undefined>>
+  /** `atCommit` items by key, in the order the keys were first used */
+  readonly batches: Map<string, { items: Array<unknown>; flush: (items: ReadonlyArray<unknown>) => (sql: Sql) => CancellableQuery<unknown> }>
 }
+
+const lostConnection = () => toDbError(Object.assign(new Error("the transaction's connection was lost"), { code: "CONNECTION_CLOSED" }))
 
 // Errors after which the reserved connection is gone: postgres.js's own (raised when the socket
 // closes), the socket's, SQLSTATE class 08, and the server's FATAL shutdown/termination codes.
@@ -156,7 +181,7 @@ const onTx = <A>(tx: TxState, f: (sql: Sql) => CancellableQuery<A>): Effect.Effe
   // suspended: `lost` is read when the statement is about to be sent (a ROLLBACK built before BEGIN's failure arrived)
   Effect.suspend(() =>
     tx.lost
-      ? Effect.fail(toDbError(Object.assign(new Error("the transaction's connection was lost"), { code: "CONNECTION_CLOSED" })))
+      ? Effect.fail(lostConnection())
       : Effect.tapError(run(tx.conn, f), (e) =>
           Effect.sync(() => {
             if (connectionLost(e)) tx.lost = true
@@ -164,8 +189,63 @@ const onTx = <A>(tx: TxState, f: (sql: Sql) => CancellableQuery<A>): Effect.Effe
         )
   )
 
+/** Sends a statement on the transaction's connection without waiting for it (see `write`). */
+const sendWrite = (tx: TxState, f: (sql: Sql) => CancellableQuery<unknown>): void => {
+  if (tx.lost) {
+    tx.pending.push(Promise.resolve(lostConnection()))
+    return
+  }
+  let sent: CancellableQuery<unknown>
+  try {
+    sent = f(tx.conn)
+  } catch (cause) {
+    tx.pending.push(Promise.resolve(toDbError(cause)))
+    return
+  }
+  // then() is what sends a postgres.js query: called here, synchronously, so the write leaves in
+  // its turn (Promise.resolve(query) would call it a microtask later, after what follows it)
+  tx.pending.push(
+    Promise.resolve(
+      sent.then(
+        () => undefined,
+        (cause: unknown) => {
+          const failed = toDbError(cause)
+          if (connectionLost(failed)) tx.lost = true
+          return failed
+        }
+      )
+    )
+  )
+}
+
+/** The first failure among the writes sent since `from`, once they have all settled. */
+const writeFailure = (tx: TxState, from: number): Effect.Effect<DbError | undefined> =>
+  Effect.promise(() => Promise.all(tx.pending.slice(from)).then((outcomes) => outcomes.find((o) => o !== undefined)))
+
+/** A failure after a write that failed is that write's failure (what came after was "transaction aborted"). */
+const blameWrites =
+  (tx: TxState, from: number) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DbError, R> =>
+    Effect.catchAll(effect, (e) => Effect.flatMap(writeFailure(tx, from), (failed) => Effect.fail(failed ?? e)))
+
 const beginStatement = (options: TransactionOptions | undefined): string =>
   ["begin", options?.isolation ? `isolation level ${options.isolation}` : "", options?.readOnly ? "read only" : ""].filter((part) => part !== "").join(" ")
+
+/**
+ * COMMIT, with the gathered `atCommit` statements sent just before it in the same socket write. A
+ * write that failed turned the COMMIT into a ROLLBACK (the server's answer to COMMIT in an aborted
+ * transaction): the transaction then fails with that write's error.
+ */
+const commit = (tx: TxState): Effect.Effect<void, DbError> =>
+  Effect.suspend(() => {
+    for (const b of tx.batches.values()) sendWrite(tx, b.flush(b.items))
+    tx.batches.clear()
+    return Effect.flatMap(Effect.either(onTx(tx, (c) => c.unsafe("commit"))), (committed) =>
+      Effect.flatMap(writeFailure(tx, 0), (failed) =>
+        failed !== undefined ? Effect.fail(failed) : committed._tag === "Left" ? Effect.fail(committed.left) : Effect.void
+      )
+    )
+  })
 
 /** Builds the service over an existing pool (the caller owns the pool's lifetime). */
 export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
@@ -181,7 +261,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
       Effect.acquireUseRelease(
         Effect.tryPromise({ try: () => sql.reserve(), catch: toDbError }).pipe(
           Effect.map((conn) => {
-            const tx: TxState = { conn, savepoints: 0, lost: false }
+            const tx: TxState = { conn, savepoints: 0, lost: false, pending: [], batches: new Map() }
             const begun = conn.unsafe(beginStatement(options)).then(
               () => undefined,
               (cause: unknown) => {
@@ -195,6 +275,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
         ),
         ({ begun, tx }) =>
           Effect.locally(effect, current, Option.some<TxState>(tx)).pipe(
+            blameWrites(tx, 0),
             Effect.tap(() =>
               Effect.flatMap(
                 Effect.promise(() => begun),
@@ -203,7 +284,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
             ),
             // Deferred constraints (the ledger balance) fail here, as a DbError. A COMMIT in flight
             // is not cancelled: we would not know whether it happened.
-            Effect.tap(() => Effect.uninterruptible(onTx(tx, (c) => c.unsafe("commit"))))
+            Effect.tap(() => Effect.uninterruptible(commit(tx)))
           ),
         ({ begun, tx }, exit) =>
           (Exit.isSuccess(exit)
@@ -223,10 +304,24 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
     const nested = <A, E, R>(tx: TxState, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DbError, R> =>
       Effect.suspend(() => {
         const name = `amana_sp_${++tx.savepoints}`
+        const writesBefore = tx.pending.length
+        const batchesBefore = new Map([...tx.batches].map(([key, b]) => [key, b.items.length]))
         return Effect.acquireUseRelease(
           onTx(tx, (c) => c.unsafe(`savepoint ${name}`)),
-          () => Effect.tap(effect, () => onTx(tx, (c) => c.unsafe(`release savepoint ${name}`))),
-          (_, exit) => (Exit.isSuccess(exit) ? Effect.void : Effect.ignore(onTx(tx, (c) => c.unsafe(`rollback to savepoint ${name}`))))
+          () => Effect.tap(effect, () => onTx(tx, (c) => c.unsafe(`release savepoint ${name}`))).pipe(blameWrites(tx, writesBefore)),
+          (_, exit) =>
+            Exit.isSuccess(exit)
+              ? Effect.void
+              : Effect.suspend(() => {
+                  // what was written or gathered inside the savepoint is undone with it
+                  tx.pending.splice(writesBefore)
+                  for (const [key, b] of tx.batches) {
+                    const kept = batchesBefore.get(key)
+                    if (kept === undefined) tx.batches.delete(key)
+                    else b.items.splice(kept)
+                  }
+                  return Effect.ignore(onTx(tx, (c) => c.unsafe(`rollback to savepoint ${name}`)))
+                })
         )
       })
 
@@ -234,7 +329,20 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
       query: (f) => Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? onTx(tx.value, f) : run(sql, f))),
       transaction: (effect, options) =>
         Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? nested(tx.value, effect) : topLevel(effect, options))),
-      inTransaction: Effect.map(FiberRef.get(current), Option.isSome)
+      inTransaction: Effect.map(FiberRef.get(current), Option.isSome),
+      write: (f) => Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? Effect.sync(() => sendWrite(tx.value, f)) : Effect.asVoid(run(sql, f)))),
+      atCommit: <T>(key: string, items: ReadonlyArray<T>, flush: (items: ReadonlyArray<T>) => (sql: Sql) => CancellableQuery<unknown>) =>
+        items.length === 0
+          ? Effect.void
+          : Effect.flatMap(FiberRef.get(current), (tx) => {
+              if (Option.isNone(tx)) return Effect.asVoid(run(sql, flush(items)))
+              return Effect.sync(() => {
+                const batch = tx.value.batches.get(key)
+                if (batch) batch.items.push(...items)
+                else
+                  tx.value.batches.set(key, { items: [...items], flush: flush as (items: ReadonlyArray<unknown>) => (sql: Sql) => CancellableQuery<unknown> })
+              })
+            })
     } satisfies DatabaseService
   })
 

@@ -61,31 +61,66 @@ export const causeOfEvents = Effect.gen(function* () {
   return { requestId: requestId ?? null, traceParent: traceParent ?? null }
 })
 
-/** The outbox append on `db`'s current transaction (the Outbox port's, and the exception queue's EXCEPTION_OPENED). */
+/** One event as it waits for its transaction's commit: with who caused it (taken when it was appended). */
+interface OutboxItem {
+  readonly event_type: string
+  readonly aggregate_type: string
+  readonly aggregate_id: string
+  readonly payload: unknown
+  readonly request_id: string | null
+  readonly trace_parent: string | null
+}
+
+/**
+ * The outbox rows of a transaction's appends (with the same options), in order, and ONE job for them
+ * (a job per event, or per append, would multiply graphile-worker's work), carrying the events
+ * themselves (immutable) so the worker need not read them back.
+ */
+const outboxInsert = (task: string, priority: number, delayMs: number) => (items: ReadonlyArray<OutboxItem>) => (sql: Sql) => sql`
+  with ins as (
+    insert into outbox (event_type, aggregate_type, aggregate_id, payload, request_id, trace_parent)
+    select x.* from jsonb_to_recordset(${sql.json(items as never)})
+      as x(event_type text, aggregate_type text, aggregate_id text, payload jsonb, request_id text, trace_parent text)
+    returning id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent
+  )
+  -- graphile-worker runs lower priority numbers first
+  select graphile_worker.add_job(${task},
+           json_build_object('eventIds', json_agg(id), 'events', json_agg(json_build_object('id', id, 'event_type', event_type, 'aggregate_type', aggregate_type,
+             'aggregate_id', aggregate_id, 'payload', payload, 'occurred_at', occurred_at, 'request_id', request_id, 'trace_parent', trace_parent))),
+           max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int,
+           priority => ${priority}::int,
+           run_at => now() + make_interval(secs => ${delayMs / 1000}::float8)) from ins`
+
+/**
+ * The outbox append on `db`'s current transaction (the Outbox port's, and the exception queue's
+ * EXCEPTION_OPENED). Inside a transaction the events wait for its commit and are written, with the
+ * other appends of the same kind (urgent, delay), by one statement sent together with COMMIT: no
+ * round trip of their own, and one job per transaction instead of one per append. A savepoint rolled
+ * back drops its appends (adapters/postgres/database.ts, atCommit). Outside one they are written at once.
+ */
 export const appendToOutbox = (db: Database["Type"], events: ReadonlyArray<DomainEvent>, options?: AppendOptions) =>
   events.length === 0
     ? Effect.void
-    : Effect.flatMap(causeOfEvents, (cause) =>
-        q(
-          db,
-          (sql) => sql`
-            with ins as (
-              insert into outbox (event_type, aggregate_type, aggregate_id, payload, request_id, trace_parent)
-              select x.*, ${cause.requestId}::text, ${cause.traceParent}::text from jsonb_to_recordset(${sql.json(events.map((e) => ({ event_type: e.type, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload })) as never)})
-                as x(event_type text, aggregate_type text, aggregate_id text, payload jsonb)
-              returning id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent
-            )
-            -- one job for the events of one append (a job per event would multiply graphile-worker's work),
-            -- carrying the events themselves (immutable), so the worker need not read them back;
-            -- graphile-worker runs lower priority numbers first
-            select graphile_worker.add_job(${options?.urgent === true ? OUTBOX_URGENT_TASK : OUTBOX_TASK},
-                     json_build_object('eventIds', json_agg(id), 'events', json_agg(json_build_object('id', id, 'event_type', event_type, 'aggregate_type', aggregate_type,
-                       'aggregate_id', aggregate_id, 'payload', payload, 'occurred_at', occurred_at, 'request_id', request_id, 'trace_parent', trace_parent))),
-                     max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int,
-                     priority => ${options?.urgent === true ? URGENT_PRIORITY : 0}::int,
-                     run_at => now() + make_interval(secs => ${(options?.delayMs ?? 0) / 1000}::float8)) from ins`
+    : Effect.flatMap(causeOfEvents, (cause) => {
+        const urgent = options?.urgent === true
+        const delayMs = options?.delayMs ?? 0
+        const items: ReadonlyArray<OutboxItem> = events.map((e) => ({
+          event_type: e.type,
+          aggregate_type: e.aggregateType,
+          aggregate_id: e.aggregateId,
+          payload: e.payload,
+          request_id: cause.requestId,
+          trace_parent: cause.traceParent
+        }))
+        return Effect.mapError(
+          db.atCommit(
+            `outbox:${urgent ? "urgent" : "normal"}:${delayMs}`,
+            items,
+            outboxInsert(urgent ? OUTBOX_URGENT_TASK : OUTBOX_TASK, urgent ? URGENT_PRIORITY : 0, delayMs)
+          ),
+          unavailable
         )
-      ).pipe(Effect.asVoid)
+      })
 
 export const OutboxLive = Layer.effect(
   Outbox,

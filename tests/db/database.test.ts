@@ -252,6 +252,113 @@ describe("Database.transaction", () => {
   })
 })
 
+describe("Database.write and Database.atCommit (pipelined writes)", () => {
+  const write = (id: string) => Effect.flatMap(Db.Database, (d) => d.write((sql) => sql`insert into tx_writes (id) values (${id})`))
+  const gather = (ids: ReadonlyArray<string>) =>
+    Effect.flatMap(Db.Database, (d) =>
+      d.atCommit("tx_writes", ids, (all) => (sql) => sql`insert into tx_writes (id) select unnest(${all as Array<string>}::text[])`)
+    )
+  const ids = async () => (await db.owner`select id from tx_writes order by id`).map((r) => r["id"])
+
+  it("a transaction's writes and gathered items leave without waiting: three writes and six items cost the round trips of one statement", async () => {
+    await scratch("tx_writes")
+    await db.owner`truncate tx_writes`
+    const relay = await pgRelay(db.ownerUrl)
+    try {
+      const counted = await Effect.runPromise(
+        Effect.provide(
+          Effect.gen(function* () {
+            const unit = (p: string) =>
+              Db.transaction(
+                Effect.all([
+                  write(`${p}w1`),
+                  gather([`${p}a1`, `${p}a2`]),
+                  write(`${p}w2`),
+                  gather([`${p}a3`]),
+                  write(`${p}w3`),
+                  gather([`${p}a4`, `${p}a5`, `${p}a6`])
+                ])
+              )
+            // the connection's start-up and the statements' first use are not counted (postgres.js
+            // waits for a new statement's description before binding it; then it is prepared)
+            yield* unit("warm-")
+            yield* Db.query((sql) => sql`delete from tx_writes`)
+            const before = relay.writes()
+            yield* unit("")
+            return relay.writes() - before
+          }),
+          DatabaseLive(relay.url, { max: 1 })
+        )
+      )
+      // BEGIN and the writes in one chunk, the gathered items' one statement with COMMIT in another
+      // (written one by one and waited for, it would be 3 + 6 + 1 round trips)
+      expect(counted).toBeLessThanOrEqual(2)
+      expect(await ids()).toEqual(["a1", "a2", "a3", "a4", "a5", "a6", "w1", "w2", "w3"])
+    } finally {
+      await relay.close()
+    }
+  })
+
+  it("a write that fails fails the transaction with ITS error (not the 'transaction aborted' after it), and nothing is kept", async () => {
+    await scratch("tx_writes")
+    await db.owner`truncate tx_writes`
+    await db.owner`insert into tx_writes (id) values ('taken')`
+    const exit = await runExitWith(
+      Db.transaction(
+        Effect.gen(function* () {
+          yield* gather(["g1"])
+          yield* write("w1")
+          yield* write("taken") // a unique violation, noticed later
+          return yield* Db.query((sql) => sql`select count(*)::int as n from tx_writes`)
+        })
+      )
+    )
+    expect(Exit.isFailure(exit)).toBe(true)
+    const error = Exit.isFailure(exit) ? exit.cause : undefined
+    expect(JSON.stringify(error)).toContain(SqlState.UniqueViolation)
+    expect(await ids()).toEqual(["taken"])
+    // the same when nothing after the write notices: COMMIT turned into ROLLBACK
+    const atCommit = await runExitWith(Db.transaction(Effect.zipRight(gather(["g2"]), write("taken"))))
+    expect(Exit.isFailure(atCommit) && JSON.stringify(atCommit.cause).includes(SqlState.UniqueViolation)).toBe(true)
+    expect(await ids()).toEqual(["taken"])
+  })
+
+  it("a savepoint rolled back drops the writes and gathered items made inside it; the rest commits", async () => {
+    await scratch("tx_writes")
+    await db.owner`truncate tx_writes`
+    await db.owner`insert into tx_writes (id) values ('taken')`
+    await runWith(
+      Db.transaction(
+        Effect.gen(function* () {
+          yield* gather(["outer-1"])
+          yield* write("outer-w")
+          const inner = yield* Effect.either(
+            Db.transaction(
+              Effect.gen(function* () {
+                yield* gather(["inner-1", "inner-2"])
+                yield* write("inner-w")
+                yield* write("taken") // fails the savepoint, with its own error
+              })
+            )
+          )
+          expect(inner._tag === "Left" && inner.left instanceof DbError && inner.left.isUniqueViolation).toBe(true)
+          yield* Effect.either(Db.transaction(Effect.zipRight(gather(["dropped"]), Effect.fail("refused"))))
+          yield* Db.transaction(gather(["inner-ok"]))
+          yield* gather(["outer-2"])
+        })
+      )
+    )
+    expect(await ids()).toEqual(["inner-ok", "outer-1", "outer-2", "outer-w", "taken"])
+  })
+
+  it("outside a transaction both run at once", async () => {
+    await scratch("tx_writes")
+    await db.owner`truncate tx_writes`
+    await runWith(Effect.zipRight(write("alone"), gather(["x", "y"])))
+    expect(await ids()).toEqual(["alone", "x", "y"])
+  })
+})
+
 describe("DatabaseLive", () => {
   it("ends its pool when the layer's scope closes", async () => {
     await Effect.runPromise(

@@ -31,15 +31,16 @@ const append = (type: string, fail = false, options?: AppendOptions) =>
     Effect.gen(function* () {
       const uow = yield* UnitOfWork
       const outbox = yield* Outbox
-      return yield* uow.transaction(
+      yield* uow.transaction(
         Effect.gen(function* () {
           yield* outbox.append([{ type, aggregateType: "ORDER", aggregateId: "ord-x", payload: { n: 1 } }], options)
           if (fail) return yield* Effect.fail("the change failed" as const)
-          const db = yield* Database
-          const rows = yield* db.query((sql) => sql<Array<{ id: string }>>`select id from outbox where event_type = ${type} order by seq desc limit 1`)
-          return rows[0]!.id
         })
       )
+      // the events of a transaction are written with its COMMIT (adapters/postgres/unit-of-work.ts)
+      const db = yield* Database
+      const rows = yield* db.query((sql) => sql<Array<{ id: string }>>`select id from outbox where event_type = ${type} order by seq desc limit 1`)
+      return rows[0]!.id
     }).pipe(Effect.either)
   )
 
