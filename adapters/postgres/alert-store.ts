@@ -9,6 +9,7 @@ import { AlertStore } from "../../application/alerts/alerts.port.js"
 import type { FiredAlert, OnCallAdmin } from "../../application/alerts/alerts.port.js"
 import type { AdminUserId } from "../../domain/ids.js"
 import { Database } from "./database.js"
+import { claimed, claimInsert } from "./handler-claim.js"
 import { OUTBOX_MAX_ATTEMPTS, q } from "./unit-of-work.js"
 
 type AdminRow = { id: AdminUserId; email: string; status: OnCallAdmin["status"]; on_call: boolean; whatsapp_phone: string | null }
@@ -59,15 +60,19 @@ export const AlertStoreLive = Layer.effect(
             slaBreaches: (r?.sla ?? []).map((s) => ({ zoneId: s.zone === "" ? "unknown" : s.zone, windowStart: Number(s.w), count: Number(s.n) }))
           })
         ),
-      recordSignal: ({ eventId, signal, at, slaTimerId }) =>
+      // With the handler's claim, the handler's whole run in one statement: the claim's row and the
+      // signal together, the signal only when the claim is new (it is keyed by the event as well).
+      recordSignal: ({ eventId, signal, at, slaTimerId }, claim) =>
         Effect.asVoid(
           q(
             db,
             (sql) => sql`
+            ${claim === undefined ? sql`` : sql`with claim as (${claimInsert(sql, claim)})`}
             insert into alert_signals (event_id, signal, scope, at)
-            values (${eventId}, ${signal},
-                    coalesce((select zone_id from sla_timers where id = ${slaTimerId ?? null}), ''),
-                    ${new Date(at)})
+            select ${eventId}::text, ${signal}::text,
+                   coalesce((select zone_id from sla_timers where id = ${slaTimerId ?? null}::text), ''),
+                   ${new Date(at)}::timestamptz
+             where ${claim === undefined ? sql`true` : claimed(sql)}
             on conflict do nothing`
           )
         ),

@@ -8,8 +8,12 @@
  * before any row is locked) says `ownTransactions`: it runs outside the claim's transaction, is
  * idempotent by its own state, and its `processed_events` row is written once it has succeeded (a
  * crash in between runs it again, and it finds its work done).
+ *
+ * A handler whose whole effect is ONE statement says `oneStatement` instead of `handle`: no
+ * transaction, the claim made a part of that statement (see OneStatementHandler).
  */
 import type { Effect } from "effect"
+import type { HandlerClaim } from "../../application/ports/handler-claim.js"
 
 export interface StoredEvent {
   readonly id: string
@@ -24,12 +28,10 @@ export interface StoredEvent {
   readonly traceParent?: string | undefined
 }
 
-export interface EventHandler<R> {
+interface Subscription<R> {
   /** Stable: it is the idempotency key's first half. Renaming a handler makes it run again. */
   readonly name: string
   readonly on: ReadonlyArray<string>
-  readonly handle: (event: StoredEvent) => Effect.Effect<void, unknown, R>
-  readonly ownTransactions?: true
   /**
    * Asked first, outside any transaction: false means this event gives the handler nothing to do
    * (no transaction, no processed_events row; asked again on a retry). For handlers that do nothing
@@ -37,3 +39,26 @@ export interface EventHandler<R> {
    */
   readonly relevant?: (event: StoredEvent) => Effect.Effect<boolean, unknown, R>
 }
+
+/** Runs in the claim's transaction (BEGIN, claim, its statements, COMMIT), or in its own (ownTransactions). */
+export interface TransactionalHandler<R> extends Subscription<R> {
+  readonly handle: (event: StoredEvent) => Effect.Effect<void, unknown, R>
+  readonly ownTransactions?: true
+}
+
+/**
+ * A handler whose whole effect is one write statement (reads before it change nothing): it runs
+ * outside any transaction and hands the claim to the store making the write, which records the
+ * claim in that statement and writes only if the claim is new. One statement and one round trip
+ * instead of BEGIN, claim, statement, COMMIT; a single statement is atomic by itself.
+ *
+ * It answers whether its statement carried the claim; false (it had nothing to write, so sent no
+ * statement) and the worker records the claim alone, so every handled event keeps its row as in
+ * the transactional path. A failure leaves nothing behind (the statement rolled back) and is
+ * retried and dead-lettered like any other.
+ */
+export interface OneStatementHandler<R> extends Subscription<R> {
+  readonly oneStatement: (event: StoredEvent, claim: HandlerClaim) => Effect.Effect<boolean, unknown, R>
+}
+
+export type EventHandler<R> = TransactionalHandler<R> | OneStatementHandler<R>

@@ -6,8 +6,10 @@ import type { Contribution } from "../../domain/insights.js"
 import { zeroCounters } from "../../domain/insights.js"
 import type { Currency } from "../../domain/money.js"
 import { OrderSnapshot } from "../../domain/snapshot.js"
+import type { HandlerClaim } from "../../application/ports/handler-claim.js"
 import { Database } from "./database.js"
 import type { Sql } from "./database.js"
+import { claimed, claimInsert } from "./handler-claim.js"
 import { q } from "./unit-of-work.js"
 
 const decodeSnapshot = Schema.decodeUnknownOption(OrderSnapshot)
@@ -20,23 +22,28 @@ export const InsightStoreLive = Layer.effect(
   Effect.map(Database, (db) => {
     return InsightStore.of({
       // One statement for every table (data-modifying CTEs over the rows as json): one round trip per
-      // event, and the hot platform rows are held from this statement to the handler's COMMIT only.
-      apply: (cs: ReadonlyArray<Contribution>) => {
+      // event. With the handler's claim it is the handler's whole run (no transaction): the claim's
+      // CTE inserts its processed_events row and every insert is gated on it, so a replay adds
+      // nothing, and the hot platform rows are held for this statement only.
+      apply: (cs: ReadonlyArray<Contribution>, claim?: HandlerClaim) => {
         const daily = cs.filter((c) => Object.keys(c.counters).length > 0).map((c) => ({ scope: c.scope, day: c.day, ...zeroCounters, ...c.counters }))
         const money = cs.flatMap((c) => c.money.map((m) => ({ scope: c.scope, day: c.day, ...m })))
         const samples = cs.flatMap((c) => (c.sample ? [{ scope: c.scope, day: c.day, ...c.sample }] : []))
         const products = cs.flatMap((c) => c.products.map((p) => ({ scope: c.scope, day: c.day, ...p })))
         const areas = cs.flatMap((c) => c.areas.map((a) => ({ scope: c.scope, day: c.day, ...a })))
-        if (daily.length + money.length + samples.length + products.length + areas.length === 0) return Effect.void
+        if (claim === undefined && daily.length + money.length + samples.length + products.length + areas.length === 0) return Effect.void
         const json = (sql: Sql, rows: ReadonlyArray<Record<string, unknown>>) => sql.json(rows as never) as never
+        // without a claim (the rebuild, in its transaction) every row goes in
+        const gate = (sql: Sql) => (claim === undefined ? sql`true` : claimed(sql))
         return q(
           db,
           (sql) => sql`
-          with daily as (
+          with ${claim === undefined ? sql`` : sql`claim as (${claimInsert(sql, claim)}),`} daily as (
             insert into insight_daily (scope, day, orders_placed, orders_paid, payments_succeeded, payments_failed, refunds, sla_met, sla_breached, exceptions_opened, exceptions_closed)
             select scope, day, "ordersPlaced", "ordersPaid", "paymentsSucceeded", "paymentsFailed", refunds, "slaMet", "slaBreached", "exceptionsOpened", "exceptionsClosed"
               from jsonb_to_recordset(${json(sql, daily)}) as x(scope text, day date, "ordersPlaced" int, "ordersPaid" int, "paymentsSucceeded" int, "paymentsFailed" int,
                    refunds int, "slaMet" int, "slaBreached" int, "exceptionsOpened" int, "exceptionsClosed" int)
+             where ${gate(sql)}
             on conflict (scope, day) do update set
               orders_placed = insight_daily.orders_placed + excluded.orders_placed,
               orders_paid = insight_daily.orders_paid + excluded.orders_paid,
@@ -51,6 +58,7 @@ export const InsightStoreLive = Layer.effect(
           ), money as (
             insert into insight_daily_money (scope, day, currency, gmv, refunded)
             select scope, day, currency::currency_code, gmv, refunded from jsonb_to_recordset(${json(sql, money)}) as x(scope text, day date, currency text, gmv bigint, refunded bigint)
+             where ${gate(sql)}
             on conflict (scope, day, currency) do update set
               gmv = insight_daily_money.gmv + excluded.gmv, refunded = insight_daily_money.refunded + excluded.refunded
             returning 1
@@ -58,6 +66,7 @@ export const InsightStoreLive = Layer.effect(
             -- one sample per checkout and scope: of two, the smaller (millis, day) stays, whichever came first
             insert into insight_paid_samples (scope, checkout_id, day, millis)
             select scope, "checkoutId", day, millis from jsonb_to_recordset(${json(sql, samples)}) as x(scope text, "checkoutId" text, day date, millis bigint)
+             where ${gate(sql)}
             on conflict (scope, checkout_id) do update set day = excluded.day, millis = excluded.millis
               where (excluded.millis, excluded.day) < (insight_paid_samples.millis, insight_paid_samples.day)
             returning 1
@@ -65,6 +74,7 @@ export const InsightStoreLive = Layer.effect(
             insert into insight_daily_products (scope, day, product_id, currency, units, revenue)
             select scope, day, "productId", currency::currency_code, units, revenue
               from jsonb_to_recordset(${json(sql, products)}) as x(scope text, day date, "productId" text, currency text, units int, revenue bigint)
+             where ${gate(sql)}
             on conflict (scope, day, product_id, currency) do update set
               units = insight_daily_products.units + excluded.units, revenue = insight_daily_products.revenue + excluded.revenue
             returning 1
@@ -72,6 +82,7 @@ export const InsightStoreLive = Layer.effect(
             insert into insight_daily_areas (scope, day, zone_id, currency, orders_placed, shipping_fees, orders_paid)
             select scope, day, "zoneId", currency::currency_code, "ordersPlaced", "shippingFees", "ordersPaid"
               from jsonb_to_recordset(${json(sql, areas)}) as x(scope text, day date, "zoneId" text, currency text, "ordersPlaced" int, "shippingFees" bigint, "ordersPaid" int)
+             where ${gate(sql)}
             on conflict (scope, day, zone_id, currency) do update set
               orders_placed = insight_daily_areas.orders_placed + excluded.orders_placed,
               shipping_fees = insight_daily_areas.shipping_fees + excluded.shipping_fees,

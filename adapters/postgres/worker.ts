@@ -3,9 +3,11 @@
  * event) and the cron tasks. Every task runs an application use case through the platform runtime.
  *
  * - `outbox__dispatch {eventId}`: each subscribed handler runs in its own transaction together with
- *   its `processed_events` row (exactly-once effect), or, when it says `ownTransactions`, in the
- *   transactions it opens itself, its row written after it succeeded (it is idempotent by its state). A failure is retried with graphile-worker's
- *   exponential backoff; after the last attempt the event lands in the exception queue with the error.
+ *   its `processed_events` row (exactly-once effect); when it says `ownTransactions`, in the
+ *   transactions it opens itself, its row written after it succeeded (it is idempotent by its state);
+ *   when it is `oneStatement`, as that one statement, which carries the row (no transaction). A
+ *   failure is retried with graphile-worker's exponential backoff; after the last attempt the event
+ *   lands in the exception queue with the error.
  * - `outbox__dispatch_urgent`: the same, for urgent appends (a stored M-Pesa callback). A second
  *   runner, the payment lane (WORKER_URGENT_CONCURRENCY slots, default 2), runs only these, so a
  *   callback is confirmed and settled at once even while every general slot is busy; the general
@@ -25,6 +27,7 @@ import { Database } from "./database.js"
 import type { DbError } from "./database.js"
 import type { EventHandler, StoredEvent } from "./event-handler.js"
 import { insertException } from "./exception-queue.js"
+import { claimInsert } from "./handler-claim.js"
 import { OUTBOX_TASK, OUTBOX_URGENT_TASK } from "./unit-of-work.js"
 import { isRoutineRetry, log, workerLogger } from "../system/logging.js"
 import { parentFromTraceParent } from "../system/trace-context.js"
@@ -135,23 +138,28 @@ export const dispatchEvents = <R>(
 export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, eventId: string, attempt: number, maxAttempts: number) =>
   Effect.flatMap(dispatchEvents(handlers, [eventId], attempt, maxAttempts), (failures) => (failures.length > 0 ? Effect.fail(failures[0]) : Effect.void))
 
-/** One handler's run: in the claim's transaction, or (ownTransactions) in its own, claimed after it succeeded. */
+/**
+ * One handler's run: in the claim's transaction; or (ownTransactions) in its own, claimed after it
+ * succeeded; or (oneStatement) with the claim in its one statement, or claimed alone when it wrote nothing.
+ */
 const handled = <R>(h: EventHandler<R>, event: StoredEvent, claim: Effect.Effect<ReadonlyArray<unknown>, DbError>) =>
   Effect.flatMap(Database, (db) =>
-    h.ownTransactions
-      ? Effect.gen(function* () {
-          const seen = yield* db.query((sql) => sql`select 1 from processed_events where handler = ${h.name} and event_id = ${event.id}`)
-          if (seen.length > 0) return // handled before
-          yield* h.handle(event)
-          yield* claim
-        })
-      : db.transaction(
-          Effect.gen(function* () {
-            const claimed = yield* claim
-            if (claimed.length === 0) return // handled before: no second effect
+    "oneStatement" in h
+      ? Effect.flatMap(h.oneStatement(event, { handler: h.name, eventId: event.id }), (carried) => (carried ? Effect.void : claim))
+      : h.ownTransactions
+        ? Effect.gen(function* () {
+            const seen = yield* db.query((sql) => sql`select 1 from processed_events where handler = ${h.name} and event_id = ${event.id}`)
+            if (seen.length > 0) return // handled before
             yield* h.handle(event)
+            yield* claim
           })
-        )
+        : db.transaction(
+            Effect.gen(function* () {
+              const claimed = yield* claim
+              if (claimed.length === 0) return // handled before: no second effect
+              yield* h.handle(event)
+            })
+          )
   )
 
 /**
@@ -164,7 +172,7 @@ const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: Stor
     const failures: Array<{ handler: string; error: string; routine: boolean }> = []
     for (const h of handlers) {
       if (!h.on.includes(event.type) && !h.on.includes("*")) continue
-      const claim = db.query((sql) => sql`insert into processed_events (handler, event_id) values (${h.name}, ${event.id}) on conflict do nothing returning 1`)
+      const claim = db.query((sql) => claimInsert(sql, { handler: h.name, eventId: event.id }))
       const relevant = h.relevant
       const outcome = yield* Effect.either(
         inEventContext(

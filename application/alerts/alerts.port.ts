@@ -3,6 +3,7 @@ import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { AlertReadings, FiringAlert } from "../../domain/alerts.js"
 import type { AdminUserId } from "../../domain/ids.js"
+import type { HandlerClaim } from "../ports/handler-claim.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
 export type AlertSignal = "PAYMENT_PAID" | "PAYMENT_NOT_PAID" | "SLA_BREACH"
@@ -31,14 +32,18 @@ export class AlertStore extends Context.Tag("amana/AlertStore")<
     readonly readings: (q: { readonly now: number; readonly windowMs: number; readonly countedFrom: number }) => Effect.Effect<AlertReadings, StoreUnavailable>
     /**
      * A signal taken from an outbox event, once per event (keyed by the event id). An SLA breach
-     * names its timer; its zone is the timer's.
+     * names its timer; its zone is the timer's. With the outbox handler's claim: in one write that
+     * records the claim and the signal, the signal only if the claim is new.
      */
-    readonly recordSignal: (s: {
-      readonly eventId: string
-      readonly signal: AlertSignal
-      readonly at: number
-      readonly slaTimerId?: string | undefined
-    }) => Effect.Effect<void, StoreUnavailable>
+    readonly recordSignal: (
+      s: {
+        readonly eventId: string
+        readonly signal: AlertSignal
+        readonly at: number
+        readonly slaTimerId?: string | undefined
+      },
+      claim?: HandlerClaim
+    ) => Effect.Effect<void, StoreUnavailable>
     /** Records the firing unless its dedupe key has fired already; the new alert's id when this call recorded it. */
     readonly recordFiring: (alert: FiringAlert, id: string, at: number) => Effect.Effect<Option.Option<string>, StoreUnavailable>
     readonly firedAlert: (id: string) => Effect.Effect<Option.Option<FiredAlert>, StoreUnavailable>

@@ -15,6 +15,7 @@ import type { AlertThresholds, FiringAlert } from "../../domain/alerts.js"
 import { AdminUserId } from "../../domain/ids.js"
 import { deliverOrRaise } from "../notifications/deliver.js"
 import { ExceptionQueue } from "../ports/exception-queue.js"
+import type { HandlerClaim } from "../ports/handler-claim.js"
 import { Ids } from "../ports/ids.js"
 import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
@@ -46,16 +47,20 @@ const signalOf = (event: Event): AlertSignal | undefined => {
 
 export const ALERT_SIGNAL_EVENTS = ["ORDER_PAID", "ORDER_PAYMENT_FAILED", "ORDER_CANCELLED_BY_USER", "ORDER_SLA_BREACHED"]
 
-/** The outbox handler: the event's signal, at the time the event says it happened. */
-export const recordAlertSignal = (event: Event) =>
+/**
+ * The outbox handler: the event's signal, at the time the event says it happened, in one write that
+ * carries the handler's claim when given. True when it wrote; false when the event is no signal.
+ */
+export const recordAlertSignal = (event: Event, claim?: HandlerClaim) =>
   Effect.gen(function* () {
     const signal = signalOf(event)
-    if (signal === undefined) return
+    if (signal === undefined) return false
     const at = typeof event.payload["at"] === "number" ? event.payload["at"] : event.occurredAt.getTime()
     const timerId = event.payload["timerId"]
     yield* Effect.flatMap(AlertStore, (s) =>
-      s.recordSignal({ eventId: event.id, signal, at, slaTimerId: signal === "SLA_BREACH" && typeof timerId === "string" ? timerId : undefined })
+      s.recordSignal({ eventId: event.id, signal, at, slaTimerId: signal === "SLA_BREACH" && typeof timerId === "string" ? timerId : undefined }, claim)
     )
+    return true
   })
 
 const EXCEPTION_KIND: { readonly [C in FiringAlert["condition"]]: string } = {

@@ -6,6 +6,7 @@ import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { Contribution, DailyRow, MoneyRow, PaidLine } from "../../domain/insights.js"
 import type { Currency } from "../../domain/money.js"
+import type { HandlerClaim } from "../ports/handler-claim.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
 /** What an order event did not always carry (events written before issue 15), read from the order and its immutable snapshot. */
@@ -48,8 +49,12 @@ export interface AreaFigure {
 export class InsightStore extends Context.Tag("amana/InsightStore")<
   InsightStore,
   {
-    /** Adds one event's contributions (in the handler's transaction). */
-    readonly apply: (contributions: ReadonlyArray<Contribution>) => Effect.Effect<void, StoreUnavailable>
+    /**
+     * Adds one event's contributions. With the outbox handler's claim: in one write that records the
+     * claim and adds them only if the claim is new (a replay adds nothing), made even when there is
+     * nothing to add; without (the rebuild's transaction), only when there is something to add.
+     */
+    readonly apply: (contributions: ReadonlyArray<Contribution>, claim?: HandlerClaim) => Effect.Effect<void, StoreUnavailable>
     readonly orderFacts: (orderId: string) => Effect.Effect<Option.Option<OrderFacts>, StoreUnavailable>
     /** The exception's store (null: none); none when there is no such exception. */
     readonly exceptionStore: (exceptionId: string) => Effect.Effect<Option.Option<string | null>, StoreUnavailable>

@@ -1,7 +1,7 @@
 /**
  * The read models of issue 15, kept from the outbox: each event becomes at most one fact
- * (domain/insights.ts), whose contributions are added to the tables in the handler's transaction
- * (its processed_events row makes a replay a no-op). An event written before the facts were on it
+ * (domain/insights.ts), whose contributions are added to the tables in one write that carries the
+ * handler's claim on the event (a replay finds the claim and adds nothing; no transaction needed). An event written before the facts were on it
  * (issue 15) is completed from its order's immutable snapshot, read by id. The rebuild empties the
  * tables and folds every event again with the same code, in one transaction.
  */
@@ -9,6 +9,7 @@ import { Effect, Option, Schema } from "effect"
 import { contributions } from "../../domain/insights.js"
 import type { InsightFact, PaidLine } from "../../domain/insights.js"
 import { Currency, Money } from "../../domain/money.js"
+import type { HandlerClaim } from "../ports/handler-claim.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { InsightStore } from "./insights.port.js"
 import type { OrderFacts, StoredInsightEvent } from "./insights.port.js"
@@ -130,13 +131,18 @@ export const factOf = (event: StoredInsightEvent) =>
     }
   })
 
-/** The outbox handler (in its transaction): the event's contributions, added once. */
-export const foldIntoReadModels = (event: StoredInsightEvent) =>
+/**
+ * The event's contributions, added once: by the outbox handler with its claim (the store's one
+ * write carries it), by the rebuild in its transaction without. True when they went to the store
+ * (with the claim, when given, recorded); false when the event counts for nothing (nothing written).
+ */
+export const foldIntoReadModels = (event: StoredInsightEvent, claim?: HandlerClaim) =>
   Effect.gen(function* () {
     const fact = yield* factOf(event)
-    if (Option.isNone(fact)) return
-    if ("currency" in fact.value && !isCurrency(fact.value.currency)) return
-    yield* Effect.flatMap(InsightStore, (s) => s.apply(contributions(fact.value)))
+    if (Option.isNone(fact)) return false
+    if ("currency" in fact.value && !isCurrency(fact.value.currency)) return false
+    yield* Effect.flatMap(InsightStore, (s) => s.apply(contributions(fact.value), claim))
+    return true
   }).pipe(Effect.withSpan("Insights.fold"))
 
 const PAGE = 500
