@@ -1,11 +1,11 @@
 /**
  * The buyers for bench/flash.ts, in their own process: every buyer at once (up to `clients` in
- * flight) tries to check out one unit. Reads {url, tokens, clients, variantId} as JSON on stdin;
+ * flight) tries to check out one unit. Reads {url, tokens, clients, variantId, keyPrefix} as JSON on stdin;
  * prints {results: [{status, code, ms}], wallMs} as JSON on stdout.
  */
 import { text } from "node:stream/consumers"
 
-const input = JSON.parse(await text(process.stdin)) as { url: string; tokens: Array<string>; clients: number; variantId: string }
+const input = JSON.parse(await text(process.stdin)) as { url: string; tokens: Array<string>; clients: number; variantId: string; keyPrefix?: string }
 
 const results: Array<{ status: number; code: string; ms: number }> = []
 let next = 0
@@ -18,7 +18,7 @@ await Promise.all(
       try {
         const res = await fetch(input.url, {
           method: "POST",
-          headers: { authorization: `Bearer ${input.tokens[i]}`, "content-type": "application/json", "idempotency-key": `flash-${i}` },
+          headers: { authorization: `Bearer ${input.tokens[i]}`, "content-type": "application/json", "idempotency-key": `${input.keyPrefix ?? "flash"}-${i}` },
           body: JSON.stringify({ destination: "KE-047-westlands", items: [{ variantId: input.variantId, quantity: 1 }] })
         })
         const body = (await res.json()) as { code?: unknown }
