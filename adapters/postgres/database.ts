@@ -354,6 +354,8 @@ export interface DatabaseOptions {
   /** server NOTICE messages; ignored by default (postgres.js would print them) */
   readonly onNotice?: (notice: postgres.Notice) => void
   readonly applicationName?: string
+  /** called with each statement as it is sent (benches count them) */
+  readonly onStatement?: (query: string) => void
 }
 
 /**
@@ -367,6 +369,7 @@ export const makePool = (url: string, options: DatabaseOptions = {}): Sql =>
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     onnotice: options.onNotice ?? (() => undefined),
     connection: { application_name: options.applicationName ?? "amana" },
+    ...(options.onStatement !== undefined && { debug: (_connection: number, query: string) => options.onStatement!(query) }),
     types: {
       int8: {
         to: 20,
