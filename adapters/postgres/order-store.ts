@@ -3,6 +3,8 @@ import type { CheckoutId, OrderId, StoreId, UserId } from "../../domain/ids.js"
 import { Effect, Layer, Option, Schema } from "effect"
 import { OrderStore } from "../../application/orders/order.port.js"
 import type { OrderRecord } from "../../application/orders/order.port.js"
+import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
+import type { Posting } from "../../domain/ledger.js"
 import type { OrderState } from "../../domain/order.js"
 import { DISPUTE_WINDOW_MS } from "../../domain/order.js"
 import { OrderSnapshot } from "../../domain/snapshot.js"
@@ -40,76 +42,129 @@ export const OrderStoreLive = Layer.effect(
   OrderStore,
   Effect.gen(function* () {
     const db = yield* Database
+    /**
+     * The orders, row-locked in one statement in id order (ORDER BY runs below the row locks, so
+     * rows are locked in that order: two transactions locking orders of one checkout never wait on
+     * each other in a cycle), with what a transition needs; those that exist, sorted by id.
+     */
+    const lockOrders = (orderIds: ReadonlyArray<OrderId>): Effect.Effect<ReadonlyArray<OrderRecord>, StoreUnavailable> =>
+      orderIds.length === 0
+        ? Effect.succeed([])
+        : Effect.map(
+            q(
+              db,
+              (sql) => sql<
+                Array<{
+                  id: OrderId
+                  checkout_id: CheckoutId
+                  store_id: StoreId
+                  buyer_id: UserId
+                  state: OrderState
+                  checked_out_at: Date
+                  delivered_at: Date | null
+                  handover_code: string | null
+                  snapshot: unknown
+                  carrier: "RIDER" | "PARTNER" | null
+                  carrier_id: string | null
+                }>
+              >`
+              select o.id, o.checkout_id, o.store_id, o.buyer_id, o.state, c.created_at as checked_out_at, o.delivered_at,
+                     o.handover_code_hash as handover_code, s.snapshot, d.carrier, coalesce(d.rider_user_id, d.partner) as carrier_id
+                from orders o join checkouts c on c.id = o.checkout_id join order_snapshots s on s.order_id = o.id
+                left join lateral (
+                  select carrier, rider_user_id, partner from deliveries where order_id = o.id and status = 'DELIVERED' order by attempt desc limit 1
+                ) d on true
+               where o.id = any(${[...orderIds] as Array<string>})
+               order by o.id
+                 for update of o`
+            ),
+            (rows) =>
+              rows.map((r): OrderRecord => ({
+                id: r.id,
+                checkoutId: r.checkout_id,
+                storeId: r.store_id,
+                buyerId: r.buyer_id,
+                state: r.state,
+                checkedOutAt: r.checked_out_at.getTime(),
+                deliveredAt: r.delivered_at?.getTime(),
+                handoverCode: r.handover_code ?? undefined,
+                snapshot: decodeSnapshot(r.snapshot),
+                deliveredBy:
+                  r.carrier === null || r.carrier_id === null
+                    ? undefined
+                    : r.carrier === "RIDER"
+                      ? { kind: "RIDER", riderUserId: r.carrier_id }
+                      : { kind: "PARTNER", partner: r.carrier_id }
+              }))
+          )
+
+    /**
+     * Every posting in one statement: the transactions inserted (a key already posted is skipped:
+     * a replay has no second effect, and of two postings with one key only the first is kept), then
+     * the entries of those inserted, in posting and entry order. The balance is checked at COMMIT
+     * (deferred constraint triggers), as for postings written one by one.
+     */
+    const postAll = (postings: ReadonlyArray<Posting>, at: Date) =>
+      q(
+        db,
+        (sql) => sql`
+        with posting as (
+          select distinct on (p.idempotency_key) p.*
+            from jsonb_to_recordset(${sql.json(
+              postings.map((p, n) => {
+                const { transaction, entries } = ledgerRows(p)
+                return {
+                  n,
+                  kind: p.kind,
+                  order_id: transaction.orderId,
+                  checkout_id: transaction.checkoutId,
+                  idempotency_key: transaction.idempotencyKey,
+                  description: p.memo,
+                  entries
+                }
+              }) as never
+            )}) as p(n int, kind text, order_id text, checkout_id text, idempotency_key text, description text, entries jsonb)
+           order by p.idempotency_key, p.n
+        ), inserted as (
+          insert into ledger_transactions (kind, order_id, checkout_id, idempotency_key, description, created_at)
+          select kind, order_id, checkout_id, idempotency_key, description, ${at}::timestamptz from posting order by n
+          on conflict (idempotency_key) do nothing
+          returning id, idempotency_key
+        )
+        insert into ledger_entries (account, account_ref, order_id, currency, amount, transaction_id, created_at)
+        select e.entry->>'account', e.entry->>'account_ref', e.entry->>'order_id', e.entry->>'currency', (e.entry->>'amount')::bigint, t.id, ${at}::timestamptz
+          from inserted t join posting p on p.idempotency_key = t.idempotency_key
+         cross join lateral jsonb_array_elements(p.entries) with ordinality as e(entry, i)
+         order by p.n, e.i`
+      ).pipe(Effect.asVoid)
+
     return {
-      lock: (orderId) =>
-        Effect.map(
-          q(
-            db,
-            (sql) => sql<
-              Array<{
-                id: OrderId
-                checkout_id: CheckoutId
-                store_id: StoreId
-                buyer_id: UserId
-                state: OrderState
-                checked_out_at: Date
-                delivered_at: Date | null
-                handover_code: string | null
-                snapshot: unknown
-                carrier: "RIDER" | "PARTNER" | null
-                carrier_id: string | null
-              }>
-            >`
-            select o.id, o.checkout_id, o.store_id, o.buyer_id, o.state, c.created_at as checked_out_at, o.delivered_at,
-                   o.handover_code_hash as handover_code, s.snapshot, d.carrier, coalesce(d.rider_user_id, d.partner) as carrier_id
-              from orders o join checkouts c on c.id = o.checkout_id join order_snapshots s on s.order_id = o.id
-              left join lateral (
-                select carrier, rider_user_id, partner from deliveries where order_id = o.id and status = 'DELIVERED' order by attempt desc limit 1
-              ) d on true
-             where o.id = ${orderId}
-               for update of o`
-          ),
-          (rows) =>
-            Option.map(Option.fromNullable(rows[0]), (r): OrderRecord => ({
-              id: r.id,
-              checkoutId: r.checkout_id,
-              storeId: r.store_id,
-              buyerId: r.buyer_id,
-              state: r.state,
-              checkedOutAt: r.checked_out_at.getTime(),
-              deliveredAt: r.delivered_at?.getTime(),
-              handoverCode: r.handover_code ?? undefined,
-              snapshot: decodeSnapshot(r.snapshot),
-              deliveredBy:
-                r.carrier === null || r.carrier_id === null
-                  ? undefined
-                  : r.carrier === "RIDER"
-                    ? { kind: "RIDER", riderUserId: r.carrier_id }
-                    : { kind: "PARTNER", partner: r.carrier_id }
-            }))
-        ),
+      lock: (orderId) => Effect.map(lockOrders([orderId]), (orders) => Option.fromNullable(orders[0])),
+      lockAll: lockOrders,
 
       recordTransition: (t) =>
         Effect.gen(function* () {
           const at = new Date(t.at)
-          const updated = yield* q(
+          // the move and its timeline entry in one statement: no entry unless the order moved
+          const moved = yield* q(
             db,
-            (sql) => sql`
-            update orders set state = ${t.to}, updated_at = ${at}, version = version + 1,
-                   paid_at = case when ${t.to} = 'PAID' then ${at} else paid_at end,
-                   delivered_at = case when ${t.to} = 'DELIVERED' then ${at} else delivered_at end,
-                   dispute_deadline = case when ${t.to} = 'DELIVERED' then ${new Date(t.at + DISPUTE_WINDOW_MS)} else dispute_deadline end,
-                   completed_at = case when ${t.to} = 'COMPLETED' then ${at} else completed_at end
-             where id = ${t.orderId} and state = ${t.from}
-            returning id`
-          )
-          if (updated.length !== 1) return yield* Effect.die(new Error(`order ${t.orderId} was not in ${t.from} under its row lock`))
-          yield* q(
-            db,
-            (sql) => sql`
+            (sql) => sql<Array<{ order_id: string }>>`
+            with moved as (
+              update orders set state = ${t.to}, updated_at = ${at}, version = version + 1,
+                     paid_at = case when ${t.to} = 'PAID' then ${at} else paid_at end,
+                     delivered_at = case when ${t.to} = 'DELIVERED' then ${at} else delivered_at end,
+                     dispute_deadline = case when ${t.to} = 'DELIVERED' then ${new Date(t.at + DISPUTE_WINDOW_MS)} else dispute_deadline end,
+                     completed_at = case when ${t.to} = 'COMPLETED' then ${at} else completed_at end
+               where id = ${t.orderId} and state = ${t.from}
+              returning id
+            )
             insert into order_timeline (order_id, at, from_state, to_state, actor_kind, actor_id, reason, details)
-            values (${t.orderId}, ${at}, ${t.from}, ${t.to}, ${t.actor.kind}, ${t.actor.id}, ${t.reason ?? null}, ${t.details ? sql.json(t.details as never) : null})`
+            select id, ${at}::timestamptz, ${t.from}::text, ${t.to}::text, ${t.actor.kind}::text, ${t.actor.id}::text, ${t.reason ?? null}::text,
+                   ${t.details ? sql.json(t.details as never) : null}::jsonb
+              from moved
+            returning order_id`
           )
+          if (moved.length !== 1) return yield* Effect.die(new Error(`order ${t.orderId} was not in ${t.from} under its row lock`))
         }),
 
       confirmReservations: (orderId) =>
@@ -179,24 +234,7 @@ export const OrderStoreLive = Layer.effect(
             from r where i.variant_id = r.variant_id and i.stock_location_id = r.stock_location_id`
         ).pipe(Effect.asVoid),
 
-      post: (postings, atMs) =>
-        Effect.forEach(postings, (p) =>
-          Effect.gen(function* () {
-            const at = new Date(atMs)
-            const { transaction, entries } = ledgerRows(p)
-            const inserted = yield* q(
-              db,
-              (sql) => sql<Array<{ id: string }>>`
-              insert into ledger_transactions (kind, order_id, checkout_id, idempotency_key, description, created_at)
-              values (${p.kind}, ${transaction.orderId}, ${transaction.checkoutId}, ${transaction.idempotencyKey}, ${p.memo}, ${at})
-              on conflict (idempotency_key) do nothing
-              returning id`
-            )
-            const id = inserted[0]?.id
-            if (!id) return // posted before: a replay has no second effect
-            yield* q(db, (sql) => sql`insert into ledger_entries ${sql(entries.map((e) => ({ ...e, transaction_id: id, created_at: at })))}`)
-          })
-        ).pipe(Effect.asVoid),
+      post: (postings, atMs) => (postings.length === 0 ? Effect.void : postAll(postings, new Date(atMs))),
 
       recordCommission: (orderId, change) =>
         change.state === "PENDING"

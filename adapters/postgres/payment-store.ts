@@ -8,6 +8,7 @@ import { Effect, Either, Layer, Option } from "effect"
 import { PaymentStore } from "../../application/payments/payment.port.js"
 import type { CheckoutViewParts, HeldPayment, PayableCheckout, StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
 import type { HeldReason, HeldStatus, ReturnPolicy } from "../../domain/held-money.js"
+import { pipelined } from "../../application/ports/unit-of-work.js"
 import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import type { Currency, Money } from "../../domain/money.js"
 import type { OrderState } from "../../domain/order.js"
@@ -106,18 +107,24 @@ export const PaymentStoreLive = Layer.effect(
       )
     const lockCheckout = (checkoutId: CheckoutId): Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable> =>
       Effect.gen(function* () {
-        const rows = yield* q(
-          db,
-          (sql) => sql<Array<{ id: CheckoutId; buyer_id: UserId; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }>>`
-          select id, buyer_id, state, charge_amount, currency, created_at, expires_at from checkouts where id = ${checkoutId} for update`
-        )
+        // One round trip: the server reads the orders after the checkout's lock is granted, in a
+        // statement of its own (so it sees what the lock's previous holder committed).
+        const [rows, orders] = yield* pipelined([
+          q(
+            db,
+            (sql) => sql<
+              Array<{ id: CheckoutId; buyer_id: UserId; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }>
+            >`
+            select id, buyer_id, state, charge_amount, currency, created_at, expires_at from checkouts where id = ${checkoutId} for update`
+          ),
+          q(
+            db,
+            (sql) => sql<Array<{ orderId: OrderId; state: OrderState }>>`
+            select id as "orderId", state from orders where checkout_id = ${checkoutId} order by id`
+          )
+        ])
         const c = rows[0]
         if (!c) return Option.none()
-        const orders = yield* q(
-          db,
-          (sql) => sql<Array<{ orderId: OrderId; state: OrderState }>>`
-          select id as "orderId", state from orders where checkout_id = ${checkoutId} order by id`
-        )
         return Option.some({
           checkoutId: c.id,
           buyerId: c.buyer_id,

@@ -39,6 +39,8 @@ export class OrderStore extends Context.Tag("amana/OrderStore")<
   OrderStore,
   {
     readonly lock: (orderId: OrderId) => Effect.Effect<Option.Option<OrderRecord>, StoreUnavailable>
+    /** Locks the orders in one statement, in id order (as locking them one by one in that order would); those found, sorted by id. */
+    readonly lockAll: (orderIds: ReadonlyArray<OrderId>) => Effect.Effect<ReadonlyArray<OrderRecord>, StoreUnavailable>
     /** Moves the order from `from` to `to` (conditional on `from`) and appends the timeline entry. */
     readonly recordTransition: (t: TimelineWrite) => Effect.Effect<void, StoreUnavailable>
     /** Payment confirmed: reserved units leave stock for good. */
@@ -47,6 +49,7 @@ export class OrderStore extends Context.Tag("amana/OrderStore")<
     readonly releaseHolds: (orderId: OrderId, at: number) => Effect.Effect<void, StoreUnavailable>
     /** A paid order that will not ship: its units return to stock. */
     readonly restock: (orderId: OrderId) => Effect.Effect<void, StoreUnavailable>
+    /** The postings, each once per idempotency key (a replay posts nothing twice), in one write. */
     readonly post: (postings: ReadonlyArray<Posting>, at: number) => Effect.Effect<void, StoreUnavailable>
     readonly recordCommission: (
       orderId: OrderId,

@@ -18,7 +18,7 @@ import type { OrderId } from "../../domain/ids.js"
 import { EpochMillis } from "../../domain/ids.js"
 import { Clock } from "effect"
 import { Outbox } from "../ports/outbox.js"
-import { UnitOfWork } from "../ports/unit-of-work.js"
+import { UnitOfWork, pipelined } from "../ports/unit-of-work.js"
 import { OrderNotFound } from "./order.errors.js"
 import { OrderStore } from "./order.port.js"
 import type { OrderRecord } from "./order.port.js"
@@ -129,35 +129,39 @@ export const applyTransition = (order: OrderRecord, cmd: TransitionOrder, at: nu
     )
     if (Either.isLeft(result)) return yield* Effect.fail(result.left)
     const { event } = result.right
-    yield* store.recordTransition({
-      orderId: order.id,
-      from: order.state,
-      to: cmd.to,
-      at,
-      actor: cmd.actor,
-      reason: cmd.reason,
-      details: cmd.proof ? { proof: { ...cmd.proof, handoverCode: "(verified)" } } : cmd.evidence ? { evidence: cmd.evidence } : undefined
-    })
-    yield* consequences(order, cmd.to, at, loyalty)
-    yield* outbox.append([
-      {
-        type: event.type,
-        aggregateType: "ORDER",
-        aggregateId: order.id,
-        payload: {
-          orderId: order.id,
-          checkoutId: order.checkoutId,
-          storeId: order.storeId,
-          buyerId: order.buyerId,
-          from: order.state,
-          to: cmd.to,
-          at,
-          actor: cmd.actor,
-          reason: cmd.reason ?? null,
-          ...eventFacts(order, cmd.to),
-          ...cmd.eventDetails
+    // The move, its consequences and its event need nothing from each other: issued at once, one
+    // round trip (the order is locked; the consequences' lock waits, if any, are second in line).
+    yield* pipelined([
+      store.recordTransition({
+        orderId: order.id,
+        from: order.state,
+        to: cmd.to,
+        at,
+        actor: cmd.actor,
+        reason: cmd.reason,
+        details: cmd.proof ? { proof: { ...cmd.proof, handoverCode: "(verified)" } } : cmd.evidence ? { evidence: cmd.evidence } : undefined
+      }),
+      consequences(order, cmd.to, at, loyalty),
+      outbox.append([
+        {
+          type: event.type,
+          aggregateType: "ORDER",
+          aggregateId: order.id,
+          payload: {
+            orderId: order.id,
+            checkoutId: order.checkoutId,
+            storeId: order.storeId,
+            buyerId: order.buyerId,
+            from: order.state,
+            to: cmd.to,
+            at,
+            actor: cmd.actor,
+            reason: cmd.reason ?? null,
+            ...eventFacts(order, cmd.to),
+            ...cmd.eventDetails
+          }
         }
-      }
+      ])
     ])
     return { ...order, state: cmd.to, ...(cmd.to === "DELIVERED" && { deliveredAt: at }) }
   })

@@ -6,14 +6,14 @@
  * caller records the checkout's own state.
  */
 import type { CheckoutId, OrderId } from "../../domain/ids.js"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { orderMoneyFromSnapshot, paymentPostings } from "../../domain/ledger.js"
 import type { Money } from "../../domain/money.js"
 import type { Actor } from "../../domain/order.js"
 import { applyTransition } from "../orders/transition-order.js"
 import { OrderStore } from "../orders/order.port.js"
-import type { OrderRecord } from "../orders/order.port.js"
 import { Outbox } from "../ports/outbox.js"
+import { pipelined } from "../ports/unit-of-work.js"
 
 export interface PaidBy {
   readonly actor: Actor
@@ -28,29 +28,29 @@ export interface PaidBy {
 export const payOrders = (c: { readonly checkoutId: CheckoutId; readonly charge: Money; readonly orderIds: ReadonlyArray<OrderId> }, by: PaidBy, at: number) =>
   Effect.gen(function* () {
     const orders = yield* OrderStore
-    const locked: Array<OrderRecord> = []
-    for (const id of c.orderIds) {
-      const order = yield* orders.lock(id)
-      if (Option.isSome(order)) locked.push(order.value)
-    }
-    for (const order of locked) yield* applyTransition(order, { orderId: order.id, to: "PAID", actor: by.actor, reason: by.reason }, at)
-    yield* orders.post(
-      paymentPostings(
-        c.checkoutId,
-        by.reference,
-        c.charge,
-        locked.map((o) => orderMoneyFromSnapshot(o.snapshot))
+    const outbox = yield* Outbox
+    // One statement locks them all, in id order; they are moved in the caller's order.
+    const lockedById = new Map((yield* orders.lockAll(c.orderIds)).map((o) => [o.id, o]))
+    const locked = c.orderIds.flatMap((id) => lockedById.get(id) ?? [])
+    // Postings (one statement), CHECKOUT_PAID and each order's move need nothing from each other: one round trip.
+    yield* pipelined([
+      orders.post(
+        paymentPostings(
+          c.checkoutId,
+          by.reference,
+          c.charge,
+          locked.map((o) => orderMoneyFromSnapshot(o.snapshot))
+        ),
+        at
       ),
-      at
-    )
-    yield* Effect.flatMap(Outbox, (o) =>
-      o.append([
+      outbox.append([
         {
           type: "CHECKOUT_PAID",
           aggregateType: "CHECKOUT",
           aggregateId: c.checkoutId,
           payload: { checkoutId: c.checkoutId, stkRequestId: by.stkRequestId, receipt: by.receipt, amount: c.charge }
         }
-      ])
-    )
+      ]),
+      ...locked.map((order) => applyTransition(order, { orderId: order.id, to: "PAID", actor: by.actor, reason: by.reason }, at))
+    ])
   })

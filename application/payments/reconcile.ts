@@ -35,7 +35,7 @@ import { recordMetric } from "../ports/metrics.js"
 import { Outbox } from "../ports/outbox.js"
 import { PaymentGateway } from "../ports/payment-gateway.js"
 import type { StkStatus } from "../ports/payment-gateway.js"
-import { UnitOfWork } from "../ports/unit-of-work.js"
+import { UnitOfWork, pipelined } from "../ports/unit-of-work.js"
 import { holdMoney } from "./held-money.js"
 import { payOrders } from "./pay-orders.js"
 import { PaymentStillPending } from "./payment.errors.js"
@@ -126,17 +126,15 @@ const finalStatusOf = (checkoutRequestId: string) =>
     return status
   })
 
+/** A stored callback, decoded, with the push that already holds its receipt (read under the push's lock), if any. */
+type SettlingCallback = StkCallbackInfo & { readonly callbackId: string; readonly receiptHolder: Option.Option<string> }
+
 /**
  * Settle one push (already row-locked), optionally with its callback, against the STK query's
  * answer asked before the lock. A push still PENDING that was not asked about (it changed between
  * the read and the lock) is retried.
  */
-const settle = (
-  request: StkRequest,
-  callback: (StkCallbackInfo & { readonly callbackId: string }) | undefined,
-  asked: FinalStatus | undefined,
-  timing: PaidTiming
-) =>
+const settle = (request: StkRequest, callback: SettlingCallback | undefined, asked: FinalStatus | undefined, timing: PaidTiming) =>
   Effect.gen(function* () {
     timing.checkoutAgeMs = undefined // a retried transaction starts again
     const store = yield* PaymentStore
@@ -203,25 +201,24 @@ const settle = (
 
     if (status._tag !== "Paid") {
       const cancelled = status._tag === "CancelledByUser"
-      yield* store.settleRequest(request.id, { status: cancelled ? "CANCELLED" : "FAILED", resultCode: status.resultCode, resultDesc: status.resultDesc, at })
-      const checkout = yield* store.lockCheckout(request.checkoutId)
+      const [, checkout] = yield* pipelined([
+        store.settleRequest(request.id, { status: cancelled ? "CANCELLED" : "FAILED", resultCode: status.resultCode, resultDesc: status.resultDesc, at }),
+        store.lockCheckout(request.checkoutId)
+      ])
       if (Option.isNone(checkout)) return cancelled ? ("CANCELLED_BY_USER" as const) : ("PAYMENT_FAILED" as const)
       const orders = yield* OrderStore
-      for (const o of checkout.value.orders) {
-        if (o.state !== "PENDING_PAYMENT") continue
-        const order = yield* orders.lock(o.orderId)
-        if (Option.isSome(order))
-          yield* applyTransition(
-            order.value,
-            {
-              orderId: o.orderId,
-              to: cancelled ? "CANCELLED_BY_USER" : "PAYMENT_FAILED",
-              actor: MPESA,
-              reason: `M-Pesa ${status.resultCode}: ${status.resultDesc}`
-            },
-            at
-          )
-      }
+      // one after another: an order's released holds depend on the states of the others (the checkout's code burn)
+      for (const order of yield* orders.lockAll(checkout.value.orders.filter((o) => o.state === "PENDING_PAYMENT").map((o) => o.orderId)))
+        yield* applyTransition(
+          order,
+          {
+            orderId: order.id,
+            to: cancelled ? "CANCELLED_BY_USER" : "PAYMENT_FAILED",
+            actor: MPESA,
+            reason: `M-Pesa ${status.resultCode}: ${status.resultDesc}`
+          },
+          at
+        )
       yield* store.setCheckoutState(request.checkoutId, cancelled ? "CANCELLED" : "PAYMENT_FAILED", at)
       return cancelled ? ("CANCELLED_BY_USER" as const) : ("PAYMENT_FAILED" as const)
     }
@@ -239,8 +236,8 @@ const settle = (
       paidAmount,
       at
     }
-    if (receipt !== undefined) {
-      const holder = yield* store.requestWithReceipt(receipt)
+    if (receipt !== undefined && agreeing !== undefined) {
+      const holder = agreeing.receiptHolder
       if (Option.isSome(holder) && holder.value !== request.id) {
         yield* exception("DUPLICATE_RECEIPT", receipt, { reason: `receipt ${receipt} already belongs to ${holder.value}` })
         return "DUPLICATE" as const
@@ -280,9 +277,8 @@ const settle = (
       })
       return "MISMATCH" as const
     }
-    yield* store.settleRequest(request.id, settled)
-
-    const checkout = yield* store.lockCheckout(request.checkoutId)
+    // the push's row is locked already, the checkout's is locked next: one round trip
+    const [, checkout] = yield* pipelined([store.settleRequest(request.id, settled), store.lockCheckout(request.checkoutId)])
     if (Option.isNone(checkout)) {
       yield* exception("LATE_PAYMENT", request.id, { reason: "the checkout no longer exists" })
       return "LATE_PAYMENT" as const
@@ -307,18 +303,21 @@ const settle = (
       })
       return kind
     }
-    yield* payOrders(
-      { checkoutId: c.checkoutId, charge: c.charge, orderIds: c.orders.map((o) => o.orderId) },
-      {
-        actor: MPESA,
-        reason: receipt ? `M-Pesa ${receipt}` : "M-Pesa (confirmed by STK query)",
-        reference: receipt ?? `query:${request.checkoutRequestId}`,
-        stkRequestId: request.id,
-        receipt: receipt ?? null
-      },
-      at
-    )
-    yield* store.setCheckoutState(c.checkoutId, "PAID", at)
+    // the checkout (locked) is marked PAID in the same write as the orders' lock
+    yield* pipelined([
+      store.setCheckoutState(c.checkoutId, "PAID", at),
+      payOrders(
+        { checkoutId: c.checkoutId, charge: c.charge, orderIds: c.orders.map((o) => o.orderId) },
+        {
+          actor: MPESA,
+          reason: receipt ? `M-Pesa ${receipt}` : "M-Pesa (confirmed by STK query)",
+          reference: receipt ?? `query:${request.checkoutRequestId}`,
+          stkRequestId: request.id,
+          receipt: receipt ?? null
+        },
+        at
+      )
+    ])
     timing.checkoutAgeMs = at - c.createdAt
     return "PAID" as const
   })
@@ -447,7 +446,13 @@ export const reconcileCallback = (callbackId: string) =>
     const outcome = yield* uow.transaction(
       Effect.gen(function* () {
         const at = yield* Clock.currentTimeMillis
-        const stored = yield* store.loadCallback(callbackId)
+        // In one round trip: the callback's row and (a callback's CheckoutRequestID never changes) its
+        // push's row locked, in that order, then which push holds the callback's receipt, if any.
+        const [stored, known, receiptHolder] = yield* pipelined([
+          store.loadCallback(callbackId),
+          cb === undefined ? Effect.succeed(Option.none<StkRequest>()) : store.lockRequestByCheckoutRequestId(cb.checkoutRequestId),
+          cb?.receipt === undefined ? Effect.succeed(Option.none<string>()) : store.requestWithReceipt(cb.receipt)
+        ])
         if (Option.isNone(stored) || stored.value.processed) return "DUPLICATE" as SettleOutcome
         const done = (outcome: SettleOutcome) => Effect.as(store.markCallbackProcessed(callbackId, outcome, at), outcome)
         if (cb === undefined) {
@@ -460,7 +465,6 @@ export const reconcileCallback = (callbackId: string) =>
           })
           return yield* done("UNDECODABLE")
         }
-        const known = yield* store.lockRequestByCheckoutRequestId(cb.checkoutRequestId)
         const request = Option.isSome(known)
           ? known
           : Option.isSome(asked)
@@ -480,7 +484,7 @@ export const reconcileCallback = (callbackId: string) =>
           })
           return yield* done("UNKNOWN_REQUEST")
         }
-        return yield* done(yield* settle(request.value, { ...cb, callbackId }, Option.getOrUndefined(asked), timing))
+        return yield* done(yield* settle(request.value, { ...cb, callbackId, receiptHolder }, Option.getOrUndefined(asked), timing))
       })
     )
     yield* recordSettled(outcome, timing)

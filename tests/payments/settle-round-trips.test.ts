@@ -1,0 +1,286 @@
+/**
+ * What settling a paid two-order checkout costs in PostgreSQL statements and client writes, pinned
+ * (bench:flow is CPU-bound on them: each statement is a loopback write, a wake-up and the
+ * Effect/postgres.js plumbing). A confirmed M-Pesa callback is reconciled (reconcileCallback ->
+ * settle -> payOrders) on a pool with postgres.js's `debug` hook, through a TCP relay counting the
+ * client's writes (tests/support/pg-relay.ts); counted: the settling transaction, BEGIN to COMMIT.
+ *
+ *   - the settling transaction issues a pinned number of statements, in at most a pinned number of
+ *     writes, and settles all of it: both orders PAID with one timeline entry each, their stock
+ *     confirmed, the three payment postings balanced, CHECKOUT_PAID and both ORDER_PAID, the checkout PAID;
+ *   - OrderStore.post writes all its postings in one statement, the same rows in the same order as
+ *     writing them one by one did, each idempotency key once, the balance still checked at COMMIT.
+ * Before this (main at 25269ea): 27 statements in 26 writes, and 2 statements per posting. Both tests
+ * fail there (27 != 19; 0 one-statement postings), while the rows the second test expects are those
+ * main writes. A regression that re-adds a statement fails here; an intended change updates the numbers.
+ */
+import { Effect, Either, Layer, ManagedRuntime } from "effect"
+import postgres from "postgres"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { placeCheckout } from "../../application/checkout/place-checkout.js"
+import { recordCallback, reconcileCallback } from "../../application/payments/reconcile.js"
+import { PaymentStore } from "../../application/payments/payment.port.js"
+import { OrderStore } from "../../application/orders/order.port.js"
+import { PaymentGateway } from "../../application/ports/payment-gateway.js"
+import { UnitOfWork } from "../../application/ports/unit-of-work.js"
+import { ledgerRows } from "../../adapters/postgres/ledger-rows.js"
+import type { OrderId } from "../../domain/ids.js"
+import { Accounts, posting } from "../../domain/ledger.js"
+import type { Posting } from "../../domain/ledger.js"
+import type { Money } from "../../domain/money.js"
+import type { Sql } from "../../adapters/postgres/database.js"
+import { insertProduct, insertPromotion, insertVariant } from "../../adapters/postgres/seed.js"
+import { DisbursementStoreLive } from "../../adapters/postgres/disbursement-store.js"
+import { ExceptionQueueLive } from "../../adapters/postgres/exception-queue.js"
+import { PaymentStoreLive } from "../../adapters/postgres/payment-store.js"
+import { persistenceLayer } from "../../composition/platform.js"
+import { pgRelay } from "../support/pg-relay.js"
+import { useTestDatabase } from "../support/test-database.js"
+import { checkoutCommand, newBuyer, seedWorld, uniq } from "../support/world.js"
+
+const db = useTestDatabase()
+const PHONE = "254708374149"
+let relay: Awaited<ReturnType<typeof pgRelay>>
+let pool: Sql
+/** The statements sent while recording, and the relay's count of the client's writes when each was built. */
+let recording: Array<{ readonly statement: string; readonly writesBefore: number }> | undefined
+
+const unimplemented = (method: string) => () => Effect.die(new Error(`PaymentGateway: unimplemented method ${method}`))
+/** Daraja's STK query says Paid; nothing else is asked. */
+const PaidGateway = Layer.succeed(PaymentGateway, {
+  stkQuery: () => Effect.succeed({ _tag: "Paid" as const, resultCode: "0", resultDesc: "The service request is processed successfully." }),
+  stkPush: unimplemented("stkPush"),
+  b2cPayment: unimplemented("b2cPayment"),
+  b2cStatusQuery: unimplemented("b2cStatusQuery")
+})
+
+const layer = () => Layer.mergeAll(PaymentStoreLive, ExceptionQueueLive, DisbursementStoreLive, PaidGateway).pipe(Layer.provideMerge(persistenceLayer(pool)))
+let run: <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<ReturnType<typeof layer>>>) => Promise<A>
+let dispose: () => Promise<void>
+
+beforeAll(async () => {
+  await seedWorld(db.sql)
+  // Prices in cents and a platform-funded promotion: the checkout's payment takes all three postings
+  // (received into escrow, incentive funding, whole-shilling rounding).
+  for (const [id, storeId, price] of [
+    ["var_cents_a", "sto_a", 1_234_55],
+    ["var_cents_b", "sto_b", 987_65]
+  ] as const) {
+    await insertProduct(db.sql, { id: `prd_${id}`, storeId, title: id, price })
+    await insertVariant(db.sql, { id, productId: `prd_${id}`, sku: id, weightGrams: 300, storeId, onHand: 100 })
+  }
+  await insertPromotion(db.sql, {
+    id: "promo_settle_10",
+    name: "10% off everything",
+    startsAt: new Date(Date.now() - 86_400_000),
+    endsAt: new Date(Date.now() + 86_400_000),
+    scope: { _tag: "EVERYTHING" },
+    effect: { _tag: "PERCENT_OFF", bps: 1_000 }
+  })
+  relay = await pgRelay(db.url)
+  // The application's pool settings (adapters/postgres/database.ts makePool), plus the debug hook.
+  pool = postgres(relay.url, {
+    max: 2,
+    onnotice: () => undefined,
+    types: { int8: { to: 20, from: [20], serialize: (value: number | bigint) => String(value), parse: (value: string) => Number(value) } },
+    debug: (_connection, query) => {
+      recording?.push({ statement: query.replace(/\s+/g, " ").trim(), writesBefore: relay.writes() })
+    }
+  }) as unknown as Sql
+  const runtime = ManagedRuntime.make(layer())
+  run = (effect) => runtime.runPromise(effect)
+  dispose = () => runtime.dispose()
+})
+afterAll(async () => {
+  await dispose?.()
+  await pool?.end({ timeout: 5 })
+  await relay?.close()
+})
+
+/** A two-order checkout (store a's dress, store b's basket), an accepted push for its charge, and Daraja's Paid callback stored. */
+const paidCallback = async () => {
+  const buyer = await newBuyer(db.sql)
+  const checkout = await run(
+    placeCheckout(
+      checkoutCommand(buyer, [
+        { variantId: "var_cents_a", quantity: 1 },
+        { variantId: "var_cents_b", quantity: 2 }
+      ])
+    )
+  )
+  expect(checkout.orders).toHaveLength(2)
+  const stkRequestId = uniq("stk")
+  const checkoutRequestId = uniq("ws_CO")
+  const receipt = uniq("R").replace(/_/g, "").toUpperCase().slice(0, 20)
+  await run(
+    Effect.flatMap(PaymentStore, (store) =>
+      Effect.zipRight(
+        store.insertRequest({ id: stkRequestId, checkoutId: checkout.checkoutId, phone: PHONE, amount: checkout.charge, at: Date.now() }),
+        store.requestAccepted(stkRequestId, uniq("mr"), checkoutRequestId)
+      )
+    )
+  )
+  const raw = {
+    Body: {
+      stkCallback: {
+        MerchantRequestID: "m",
+        CheckoutRequestID: checkoutRequestId,
+        ResultCode: 0,
+        ResultDesc: "The service request is processed successfully.",
+        CallbackMetadata: {
+          Item: [
+            { Name: "Amount", Value: checkout.charge.amount / 100 },
+            { Name: "MpesaReceiptNumber", Value: receipt },
+            { Name: "TransactionDate", Value: 20260101120000 },
+            { Name: "PhoneNumber", Value: Number(PHONE) }
+          ]
+        }
+      }
+    }
+  }
+  const callbackId = await run(recordCallback({ raw, checkoutRequestId }))
+  return { checkout, callbackId }
+}
+
+/**
+ * The settling transaction's statements (BEGIN to COMMIT: reconcileCallback's last transaction) and
+ * the client's writes it took. Every statement before BEGIN had its answer before BEGIN was built,
+ * so the relay had counted their writes by then.
+ */
+const settled = async (callbackId: string) => {
+  recording = []
+  try {
+    const outcome = await run(reconcileCallback(callbackId))
+    const begin = recording.findLastIndex((r) => r.statement === "begin")
+    const settling = recording.slice(begin)
+    return { outcome, statements: settling.map((r) => r.statement), writes: relay.writes() - settling[0]!.writesBefore }
+  } finally {
+    recording = undefined
+  }
+}
+
+const matching = (statements: ReadonlyArray<string>, pattern: RegExp) => statements.filter((s) => pattern.test(s)).length
+
+describe("settling a paid checkout in statements", () => {
+  it("a confirmed callback settles a two-order checkout in a pinned number of statements, all of it", async () => {
+    // Once per pool and process, not per settle: postgres.js's array types.
+    const warm = await paidCallback()
+    expect((await settled(warm.callbackId)).outcome).toBe("PAID")
+
+    const { checkout, callbackId } = await paidCallback()
+    const s = await settled(callbackId)
+    expect(s.outcome).toBe("PAID")
+    const listing = s.statements.join("\n")
+    // begin; the callback, its push (locked) and the receipt's holder; the push settled, the checkout
+    // locked and its orders read; the checkout PAID and both orders locked (one statement); the
+    // postings (one statement), CHECKOUT_PAID, and per order its move with its timeline entry, its
+    // stock, its ORDER_PAID; the callback marked; commit
+    expect(s.statements, listing).toHaveLength(19)
+    expect(matching(s.statements, /for update of o$/), listing).toBe(1)
+    expect(matching(s.statements, /insert into ledger_transactions/), listing).toBe(1)
+    expect(matching(s.statements, /insert into ledger_entries/), listing).toBe(1)
+    expect(matching(s.statements, /insert into order_timeline/), listing).toBe(2)
+    // and in 7 writes (6 round trips; the pipeline after the lock leaves in two chunks, postgres.js
+    // flushing at 1 KiB): BEGIN and the first reads, the push and checkout, the lock, the writes, the callback, COMMIT
+    expect(s.writes, listing).toBeLessThanOrEqual(7)
+
+    const orderIds = checkout.orders.map((o) => o.orderId)
+    const orders = await db.sql`select state from orders where id in ${db.sql(orderIds)}`
+    expect(orders.map((o) => o["state"])).toEqual(["PAID", "PAID"])
+    const timeline = await db.sql`select count(*)::int as n from order_timeline where order_id in ${db.sql(orderIds)} and to_state = 'PAID'`
+    expect(timeline[0]!["n"]).toBe(2)
+    const reservations = await db.sql`select r.state from inventory_reservations r where r.order_id in ${db.sql(orderIds)}`
+    expect(reservations.map((r) => r["state"])).toEqual(["CONFIRMED", "CONFIRMED"])
+    const postings = await db.sql`
+      select t.kind, count(e.*)::int as entries, sum(e.amount)::bigint as balance
+        from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
+       where t.checkout_id = ${checkout.checkoutId} or t.order_id in ${db.sql(orderIds)}
+       group by t.kind order by t.kind`
+    expect(postings.map((p) => [p["kind"], p["entries"]])).toEqual([
+      ["INCENTIVE_FUNDING", 4],
+      ["PAYMENT_RECEIVED", 3],
+      ["ROUNDING_ABSORBED", 4]
+    ])
+    for (const p of postings) expect(Number(p["balance"])).toBe(0)
+    const events =
+      await db.sql`select event_type from outbox where aggregate_id in ${db.sql([...orderIds, checkout.checkoutId] as Array<string>)} and event_type in ('ORDER_PAID', 'CHECKOUT_PAID') order by event_type`
+    expect(events.map((e) => e["event_type"])).toEqual(["CHECKOUT_PAID", "ORDER_PAID", "ORDER_PAID"])
+    const paidCheckout = await db.sql`select state from checkouts where id = ${checkout.checkoutId}`
+    expect(paidCheckout.map((c) => c["state"])).toEqual(["PAID"])
+  })
+
+  it("the postings of one call are one statement: the domain's rows in order, each key once (a replay and a repeated key write nothing), the balance checked at COMMIT", async () => {
+    const { checkout } = await paidCallback() // rows for the postings to name; not settled
+    const [a, b] = checkout.orders.map((o) => o.orderId) as [OrderId, OrderId]
+    const kes = (amount: number): Money => ({ amount, currency: "KES" })
+    const reference = checkout.checkoutId
+    const received = posting("PAYMENT_RECEIVED", reference, "M-Pesa TEST", [
+      { account: Accounts.mpesaClearing, amount: kes(300_00) },
+      { account: Accounts.escrow(a), amount: kes(-100_00) },
+      { account: Accounts.escrow(b), amount: kes(-200_00) }
+    ])
+    const funding = posting("INCENTIVE_FUNDING", reference, "funding", [
+      { account: Accounts.platformIncentiveExpense, amount: kes(10_00) },
+      { account: Accounts.escrow(a), amount: kes(-10_00) }
+    ])
+    const rounding = posting("ROUNDING_ABSORBED", reference, "rounding", [
+      { account: Accounts.platformRoundingExpense, amount: kes(45) },
+      { account: Accounts.escrow(b), amount: kes(-45) }
+    ])
+    const post = (postings: ReadonlyArray<Posting>) =>
+      run(Effect.flatMap(UnitOfWork, (u) => u.transaction(Effect.flatMap(OrderStore, (o) => o.post(postings, Date.now())))))
+    const rows = async () =>
+      (
+        await db.sql<Array<{ kind: string; account: string; account_ref: string | null; order_id: string | null; currency: string; amount: number }>>`
+          select t.kind, e.account, e.account_ref, e.order_id, e.currency, e.amount
+            from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
+           where t.checkout_id = ${reference} order by e.id`
+      ).map((r) => ({ ...r, currency: r.currency.trim() }))
+    const expected = (postings: ReadonlyArray<Posting>) =>
+      postings.flatMap((p) =>
+        ledgerRows(p).entries.map((e) => ({
+          kind: p.kind,
+          account: e.account,
+          account_ref: e.account_ref,
+          order_id: e.order_id,
+          currency: e.currency,
+          amount: e.amount
+        }))
+      )
+
+    recording = []
+    await post([received, funding])
+    const statements = recording.map((r) => r.statement)
+    recording = undefined
+    expect(matching(statements, /^with posting as/), statements.join("\n")).toBe(1)
+    expect(statements, statements.join("\n")).toHaveLength(3) // begin, the postings, commit
+    expect(await rows()).toEqual(expected([received, funding]))
+
+    // a replay of both with a new one, and the new one's key twice: only the first of those is written
+    const roundingAgain = posting("ROUNDING_ABSORBED", reference, "rounding, again", [
+      { account: Accounts.platformRoundingExpense, amount: kes(99) },
+      { account: Accounts.escrow(a), amount: kes(-99) }
+    ])
+    await post([received, funding, rounding, roundingAgain])
+    expect(await rows()).toEqual(expected([received, funding, rounding]))
+    await post([rounding])
+    expect(await rows()).toEqual(expected([received, funding, rounding]))
+
+    // an unbalanced posting (the domain refuses to build one) is refused by the database at COMMIT
+    const unbalanced: Posting = {
+      kind: "REFUND",
+      reference: a,
+      memo: "unbalanced",
+      entries: [
+        { account: Accounts.escrow(a), amount: kes(1_00) },
+        { account: Accounts.mpesaClearing, amount: kes(-2_00) }
+      ]
+    }
+    const refused = await run(
+      Effect.either(Effect.flatMap(UnitOfWork, (u) => u.transaction(Effect.flatMap(OrderStore, (o) => o.post([unbalanced], Date.now())))))
+    )
+    expect(refused._tag).toBe("Left")
+    expect(String(Either.isLeft(refused) ? refused.left.message : "")).toMatch(/unbalanced/)
+    expect((await db.sql`select count(*)::int as n from ledger_transactions where order_id = ${a}`)[0]!["n"]).toBe(0)
+  })
+})
