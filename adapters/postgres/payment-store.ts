@@ -16,7 +16,7 @@ import { decodeStkCallback, finalStkStatus } from "../daraja/callbacks.js"
 import { checkoutSummary } from "./checkout-store.js"
 import type { SummaryCheckoutRow, SummaryOrderRow } from "./checkout-store.js"
 import { Database } from "./database.js"
-import { q } from "./unit-of-work.js"
+import { q, w } from "./unit-of-work.js"
 
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 type RequestRow = {
@@ -182,18 +182,18 @@ export const PaymentStoreLive = Layer.effect(
         ),
 
       insertRequest: (r) =>
-        q(
+        w(
           db,
           (sql) => sql`
           insert into mpesa_stk_requests (id, checkout_id, phone, amount, currency, requested_at)
           values (${r.id}, ${r.checkoutId}, ${r.phone}, ${r.amount.amount}, ${r.amount.currency}, ${new Date(r.at)})`
-        ).pipe(Effect.asVoid),
+        ),
 
       requestAccepted: (id, merchantRequestId, checkoutRequestId) =>
-        q(
+        w(
           db,
           (sql) => sql`update mpesa_stk_requests set merchant_request_id = ${merchantRequestId}, checkout_request_id = ${checkoutRequestId} where id = ${id}`
-        ).pipe(Effect.asVoid),
+        ),
 
       requestRefused: (id, detail, at) =>
         q(
@@ -288,10 +288,7 @@ export const PaymentStoreLive = Layer.effect(
         ),
 
       markCallbackProcessed: (id, outcome, at) =>
-        q(
-          db,
-          (sql) => sql`update mpesa_callbacks set processed_at = ${new Date(at)}, outcome = ${outcome} where id = ${id}::bigint and processed_at is null`
-        ).pipe(Effect.asVoid),
+        w(db, (sql) => sql`update mpesa_callbacks set processed_at = ${new Date(at)}, outcome = ${outcome} where id = ${id}::bigint and processed_at is null`),
 
       setCheckoutState: (checkoutId, state, at) =>
         q(

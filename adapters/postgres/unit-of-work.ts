@@ -14,6 +14,13 @@ export const unavailable = (e: DbError): StoreUnavailable => new StoreUnavailabl
 export const q = <A>(db: Database["Type"], f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, StoreUnavailable> =>
   Effect.mapError(db.query(f), unavailable)
 
+/**
+ * A write whose answer nobody reads, on the current transaction (or the pool): inside a
+ * transaction it is sent without waiting and its failure fails the transaction (Database.write).
+ */
+export const w = (db: Database["Type"], f: (sql: Sql) => CancellableQuery<unknown>): Effect.Effect<void, StoreUnavailable> =>
+  Effect.mapError(db.write(f), unavailable)
+
 const retryable = (e: unknown): boolean => {
   const cause = e instanceof StoreUnavailable ? e.cause : e
   return cause instanceof DbError && cause.isSerializationFailure

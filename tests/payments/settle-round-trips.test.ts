@@ -11,7 +11,7 @@
  *   - OrderStore.post writes all its postings in one statement, the same rows in the same order as
  *     writing them one by one did, each idempotency key once, the balance still checked at COMMIT.
  * Before this (main at 25269ea): 27 statements in 26 writes, and 2 statements per posting. Both tests
- * fail there (27 != 19; 0 one-statement postings), while the rows the second test expects are those
+ * fail there (27 != 17; 0 one-statement postings), while the rows the second test expects are those
  * main writes. A regression that re-adds a statement fails here; an intended change updates the numbers.
  */
 import { Effect, Either, Layer, ManagedRuntime } from "effect"
@@ -173,15 +173,19 @@ describe("settling a paid checkout in statements", () => {
     const listing = s.statements.join("\n")
     // begin; the callback, its push (locked) and the receipt's holder; the push settled, the checkout
     // locked and its orders read; the checkout PAID and both orders locked (one statement); the
-    // postings (one statement), CHECKOUT_PAID, and per order its move with its timeline entry, its
-    // stock, its ORDER_PAID; the callback marked; commit
-    expect(s.statements, listing).toHaveLength(19)
+    // postings (one statement), and per order its move with its timeline entry and its stock; the
+    // callback marked; the three events (CHECKOUT_PAID, both ORDER_PAID: one statement, sent with
+    // COMMIT, adapters/postgres/unit-of-work.ts); commit
+    expect(s.statements, listing).toHaveLength(17)
+    expect(matching(s.statements, /insert into outbox/), listing).toBe(1)
     expect(matching(s.statements, /for update of o$/), listing).toBe(1)
     expect(matching(s.statements, /insert into ledger_transactions/), listing).toBe(1)
     expect(matching(s.statements, /insert into ledger_entries/), listing).toBe(1)
     expect(matching(s.statements, /insert into order_timeline/), listing).toBe(2)
-    // and in 7 writes (6 round trips; the pipeline after the lock leaves in two chunks, postgres.js
-    // flushing at 1 KiB): BEGIN and the first reads, the push and checkout, the lock, the writes, the callback, COMMIT
+    // and in 7 writes (5 round trips; postgres.js flushes a chunk at 1 KiB, so the pipeline after the
+    // lock leaves in two, and the events' insert and COMMIT in two, neither waiting for an answer):
+    // BEGIN and the first reads, the push and checkout, the lock, the writes and the callback marked
+    // (a write nobody waits for), the events, COMMIT
     expect(s.writes, listing).toBeLessThanOrEqual(7)
 
     const orderIds = checkout.orders.map((o) => o.orderId)
