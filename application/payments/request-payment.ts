@@ -15,7 +15,7 @@ import { Ids } from "../ports/ids.js"
 import { recordMetric } from "../ports/metrics.js"
 import { Outbox } from "../ports/outbox.js"
 import { PaymentGateway } from "../ports/payment-gateway.js"
-import { UnitOfWork } from "../ports/unit-of-work.js"
+import { pipelined, UnitOfWork } from "../ports/unit-of-work.js"
 import { stillHeld } from "../../domain/held-money.js"
 import * as M from "../../domain/money.js"
 import { CheckoutNotPayable, MoneyHeld, PaymentInProgress } from "./payment.errors.js"
@@ -50,8 +50,10 @@ export const requestPayment = (cmd: RequestPayment) =>
         const found = yield* store.lockCheckout(cmd.checkoutId)
         if (Option.isNone(found) || found.value.buyerId !== cmd.buyerId) return yield* new CheckoutNotFound({ checkoutId: cmd.checkoutId })
         const checkout = found.value
+        // Read together, after the lock (a push committed meanwhile is seen): the money held for it, its last push.
+        const [allHeld, last] = yield* pipelined([store.heldForCheckout(checkout.checkoutId), store.latestRequest(checkout.checkoutId)])
         // Money already received for this checkout and not yet confirmed returned: never ask again.
-        const held = (yield* store.heldForCheckout(checkout.checkoutId)).filter((h) => stillHeld(h.status))
+        const held = allHeld.filter((h) => stillHeld(h.status))
         if (held.length > 0)
           return yield* new MoneyHeld({
             checkoutId: checkout.checkoutId,
@@ -66,7 +68,6 @@ export const requestPayment = (cmd: RequestPayment) =>
         const payable = [...states].every((s) => s === "PENDING_PAYMENT" || s === "PAYMENT_FAILED")
         if (!payable) return yield* new CheckoutNotPayable({ checkoutId: checkout.checkoutId, state: checkout.orders[0]?.state ?? checkout.state })
         if (now >= checkout.expiresAt) return yield* new CheckoutNotPayable({ checkoutId: checkout.checkoutId, state: "EXPIRED" })
-        const last = yield* store.latestRequest(checkout.checkoutId)
         if (Option.isSome(last) && last.value.status === "PENDING" && now - last.value.requestedAt < PROMPT_WINDOW_MS)
           return yield* new PaymentInProgress({ checkoutId: checkout.checkoutId, retryAfterMs: PROMPT_WINDOW_MS - (now - last.value.requestedAt) })
         yield* enforce("M-Pesa prompts to this phone", Limits.stkPush(cmd.phone))
