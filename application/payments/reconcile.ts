@@ -351,17 +351,15 @@ const unrecordedMatch = (cb: StkCallbackInfo, receivedAt: number) =>
  */
 const askAboutCallback = (cb: StkCallbackInfo, receivedAt: number) =>
   Effect.gen(function* () {
-    const uow = yield* UnitOfWork
     const store = yield* PaymentStore
-    const seen = yield* uow.transaction(
-      Effect.gen(function* () {
-        const known = yield* store.findRequestByCheckoutRequestId(cb.checkoutRequestId)
-        if (Option.isSome(known)) return known.value.status === "PENDING" ? ("ours" as const) : ("settled" as const)
-        const match = unrecordedMatch(cb, receivedAt)
-        const candidates = match === undefined ? [] : yield* store.findUnrecordedPushes(match)
-        return candidates.length === 1 ? ("unrecorded" as const) : ("nobody's" as const)
-      })
-    )
+    // Plain reads, no transaction (nothing is written; the settling transaction looks again under lock).
+    const seen = yield* Effect.gen(function* () {
+      const known = yield* store.findRequestByCheckoutRequestId(cb.checkoutRequestId)
+      if (Option.isSome(known)) return known.value.status === "PENDING" ? ("ours" as const) : ("settled" as const)
+      const match = unrecordedMatch(cb, receivedAt)
+      const candidates = match === undefined ? [] : yield* store.findUnrecordedPushes(match)
+      return candidates.length === 1 ? ("unrecorded" as const) : ("nobody's" as const)
+    })
     if (seen === "settled" || seen === "nobody's") return Option.none<FinalStatus>()
     if (seen === "ours") return Option.some(yield* finalStatusOf(cb.checkoutRequestId))
     const answer = yield* Effect.either(finalStatusOf(cb.checkoutRequestId))
