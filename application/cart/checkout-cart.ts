@@ -7,28 +7,27 @@
  * items named in the body) is refused.
  */
 import { Effect, Option } from "effect"
+import type { UserId } from "../../domain/ids.js"
 import { CheckoutStore } from "../checkout/checkout.port.js"
 import { placeCheckout, placeCheckoutOf } from "../checkout/place-checkout.js"
 import type { CheckoutRequest } from "../checkout/place-checkout.js"
 import { CartEmpty } from "./cart.errors.js"
 import { CartStore } from "./cart.port.js"
 
+/** The buyer's active cart as a checkout's items: read with their catalogue (one read), closed once the checkout is placed. */
+export const cartItems = (buyerId: UserId) =>
+  Effect.map(Effect.all([CartStore, CheckoutStore]), ([carts, checkouts]) => ({
+    load: Effect.flatMap(checkouts.loadCartCatalogue(buyerId), (cart) =>
+      Option.isNone(cart) || cart.value.items.length === 0
+        ? Effect.fail(new CartEmpty())
+        : Effect.succeed({ items: cart.value.items, catalogue: cart.value.catalogue, placed: carts.close(cart.value.cartId, "CHECKED_OUT") })
+    )
+  }))
+
 export const checkoutCart = (cmd: CheckoutRequest) =>
   Effect.gen(function* () {
-    const carts = yield* CartStore
-    const checkouts = yield* CheckoutStore
     if (cmd.items !== undefined && cmd.items.length > 0) return yield* placeCheckout({ ...cmd, items: cmd.items })
     const { items: _none, ...request } = cmd
-    return yield* placeCheckoutOf(
-      // identified as "from the cart" (a retry finds the cart closed): the same key replays, whatever the cart holds now
-      { ...request, fromCart: true },
-      {
-        // the cart and its items' catalogue in one read
-        load: Effect.flatMap(checkouts.loadCartCatalogue(cmd.buyerId), (cart) =>
-          Option.isNone(cart) || cart.value.items.length === 0
-            ? Effect.fail(new CartEmpty())
-            : Effect.succeed({ items: cart.value.items, catalogue: cart.value.catalogue, placed: carts.close(cart.value.cartId, "CHECKED_OUT") })
-        )
-      }
-    )
+    // identified as "from the cart" (a retry finds the cart closed): the same key replays, whatever the cart holds now
+    return yield* placeCheckoutOf({ ...request, fromCart: true }, yield* cartItems(cmd.buyerId))
   }).pipe(Effect.withSpan("Cart.checkout"))

@@ -179,11 +179,17 @@ const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, setti
       ] as const,
       { concurrency: "unbounded" }
     )
-    if (Option.isSome(opened.previous)) {
-      const { sameRequest, summary } = opened.previous.value
-      return sameRequest ? summary : yield* new IdempotencyKeyReused({ key: cmd.idempotencyKey })
+    const replay = ({ sameRequest, summary }: { readonly sameRequest: boolean; readonly summary: CheckoutSummary }) =>
+      sameRequest ? Effect.succeed(summary) : Effect.fail(new IdempotencyKeyReused({ key: cmd.idempotencyKey }))
+    if (Option.isSome(opened.previous)) return yield* replay(opened.previous.value)
+    if (Either.isLeft(loaded)) {
+      // Each statement sees what was committed when it began: the cart may have been closed by this
+      // very key's checkout (a double tap), committed after the key was read. Read it again before refusing.
+      const again = yield* store.openCheckout(cmd.buyerId, cmd.idempotencyKey, fingerprint, undefined)
+      if (Option.isSome(again.previous)) return yield* replay(again.previous.value)
+      return yield* Effect.fail(loaded.left)
     }
-    const { items, catalogue, placed } = yield* loaded
+    const { items, catalogue, placed } = loaded.right
 
     // What is being bought, and may it be sold?
     const byId = new Map(catalogue.map((c) => [c.variantId, c]))

@@ -10,10 +10,19 @@
  * outbox; checkout; stock; release savepoint; cart close; commit), so this test fails there (also on
  * the second idempotency read and the savepoint). A regression that re-adds a read or a round trip
  * fails here; an intended change updates the numbers.
+ *
+ * Reading the key, the cart and the rest at once must not change what a double tap gets: the same
+ * key sent twice at once from the cart makes one checkout that both get, also when the second read
+ * the key before the first committed and the cart after (it was CART.EMPTY on main too: each
+ * statement sees what was committed when it began; the key is now read again before refusing).
  */
+import { Effect, Either } from "effect"
 import postgres from "postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Sql } from "../../adapters/postgres/database.js"
+import { cartItems } from "../../application/cart/checkout-cart.js"
+import { placeCheckoutOf } from "../../application/checkout/place-checkout.js"
+import { LocationId } from "../../domain/ids.js"
 import { pgRelay } from "../support/pg-relay.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, seedShop, startApi } from "./support.js"
@@ -30,8 +39,8 @@ let recording: Array<string> | undefined
 beforeAll(async () => {
   a = await seedShop(db.sql)
   b = await seedShop(db.sql, { promotions: false })
-  // answers held 5 ms, so statements sent without waiting are not split into trips by a fast loopback
-  relay = await pgRelay(db.url, () => false, 5)
+  // answers held 20 ms, so statements sent without waiting are not split into trips by a fast loopback
+  relay = await pgRelay(db.url, () => false, 20)
   // The application's pool settings (adapters/postgres/database.ts makePool), plus the debug hook.
   pool = postgres(relay.url, {
     max: 4,
@@ -75,8 +84,8 @@ const checkoutBody = { destination: "KE-047-westlands" }
 
 describe("a checkout from the cart in round trips", () => {
   it("warms up (postgres.js's array types, the shipping cache: once per pool and process)", async () => {
-    // twice: a statement is prepared per connection (postgres.js describes it first, a trip of its own)
-    for (let i = 0; i < 2; i++) {
+    // a few times: a statement is prepared per connection (postgres.js describes it first, a trip of its own)
+    for (let i = 0; i < 4; i++) {
       const buyer = await cartOfTwoSellers()
       const placed = await call(api, "POST", "/api/v1/checkouts", {
         token: buyer.token,
@@ -142,5 +151,29 @@ describe("a checkout from the cart in round trips", () => {
     // and an empty cart with a fresh key is refused
     const empty = await call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": `${key}-2` }, body: checkoutBody })
     expect([empty.status, empty.body.code]).toEqual([422, "CART.EMPTY"])
+  })
+
+  it("a double tap whose second request reads the key before the first commits and the cart after: the second replays the first (not CART.EMPTY)", async () => {
+    const buyer = await cartOfTwoSellers()
+    const key = `late-${buyer.id}`
+    // identified like the HTTP request (its payer phone is the buyer's own)
+    const request = { buyerId: buyer.id, idempotencyKey: key, destination: LocationId.make("KE-047-westlands"), payerPhone: buyer.phone, fromCart: true }
+    let first: Awaited<ReturnType<typeof call>> | undefined
+    const second = await api.runtime.runPromise(
+      Effect.gen(function* () {
+        const cart = yield* cartItems(buyer.id)
+        // the key read is sent at once; the cart is read only once the whole first request is answered
+        const load = Effect.zipRight(
+          Effect.promise(async () => {
+            first = await call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": key }, body: checkoutBody })
+          }),
+          cart.load
+        )
+        return yield* Effect.either(placeCheckoutOf(request, { load }))
+      })
+    )
+    expect(first?.status, JSON.stringify(first?.body)).toBe(201)
+    expect(Either.isRight(second), JSON.stringify(second)).toBe(true)
+    expect(Either.getOrThrow(second).checkoutId).toBe(first?.body.checkoutId)
   })
 })
