@@ -6,7 +6,7 @@
  *   incentives: update ... set uses = uses + 1 where uses < global_limit
  * No row back means someone else got there first; the transaction rolls back whole.
  */
-import type { CheckoutId, OrderId, StoreId, UserId, VariantId } from "../../domain/ids.js"
+import type { CartId, CheckoutId, OrderId, StoreId, UserId, VariantId } from "../../domain/ids.js"
 import { createHash } from "node:crypto"
 import { Effect, Either, Layer, Option, Ref, Schema } from "effect"
 import { CheckoutStore } from "../../application/checkout/checkout.port.js"
@@ -21,6 +21,7 @@ import { Money as MoneySchema } from "../../domain/money.js"
 import type { OrderState } from "../../domain/order.js"
 import { makeGeography } from "../../domain/shipping.js"
 import type { Geography, LocationNode, ShippingRate, Zone } from "../../domain/shipping.js"
+import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import { Database } from "./database.js"
 import type { Sql } from "./database.js"
 import { q, unavailable } from "./unit-of-work.js"
@@ -98,6 +99,81 @@ const promotionCandidate = (r: PromotionRow): PromotionCandidate => {
   }
 }
 
+type CatalogueRow = {
+  variant_id: VariantId
+  sku: string
+  weight_grams: number
+  price_override: number | null
+  variant_active: boolean
+  product_id: string
+  store_id: string
+  brand_id: string | null
+  category_id: string | null
+  title: string
+  description: string
+  base_price: number
+  currency: string
+  media: Array<string>
+  state: Product["state"]
+  rejection_reason: string | null
+  commission_rate_bps: number
+  brand_name: string | null
+  brand_state: string | null
+  brand_reason: string | null
+  kyc_state: CatalogueItem["storeKyc"]
+  available: number
+}
+type Nullable<T> = { [K in keyof T]: T[K] | null }
+
+/** What a catalogue item is read from (variant `v`), and its columns. */
+const catalogueFrom = (sql: Sql) => sql`
+  variants v
+  join products p on p.id = v.product_id
+  join stores s on s.id = p.store_id
+  left join brands b on b.id = p.brand_id`
+const catalogueColumns = (sql: Sql) => sql`
+  v.id as variant_id, v.sku, v.weight_grams, v.price_override, (v.active and p.archived_at is null) as variant_active,
+  p.id as product_id, p.store_id, p.brand_id, p.category_id, p.title, p.description, p.base_price, p.currency,
+  p.media, p.state, p.rejection_reason, p.commission_rate_bps,
+  b.name as brand_name, b.state as brand_state, b.rejection_reason as brand_reason, s.kyc_state,
+  coalesce((select sum(i.on_hand - i.reserved) from inventory i where i.variant_id = v.id), 0)::int as available`
+
+const catalogueItem = (r: CatalogueRow): CatalogueItem => {
+  const product = {
+    id: r.product_id,
+    storeId: r.store_id,
+    ...(r.brand_id && { brandId: r.brand_id }),
+    ...(r.category_id && { categoryId: r.category_id }),
+    title: r.title,
+    description: r.description,
+    basePrice: money(r.base_price, r.currency),
+    media: r.media,
+    state: r.state,
+    ...(r.rejection_reason && { rejectionReason: r.rejection_reason }),
+    commissionRateBps: r.commission_rate_bps
+  } as unknown as Product
+  const brand =
+    r.brand_id && r.brand_state
+      ? ({
+          id: r.brand_id,
+          name: r.brand_name ?? "",
+          state: brandState(r.brand_state),
+          ...(r.brand_reason && { rejectionReason: r.brand_reason })
+        } as unknown as Brand)
+      : undefined
+  return {
+    variantId: r.variant_id,
+    sku: r.sku,
+    weightGrams: r.weight_grams,
+    unitPrice: money(r.price_override ?? r.base_price, r.currency),
+    active: r.variant_active,
+    product,
+    brand,
+    storeKyc: r.kyc_state,
+    available: r.available
+  }
+}
+
 export type SummaryCheckoutRow = {
   id: CheckoutId
   state: string
@@ -133,21 +209,25 @@ export const CheckoutStoreLive = Layer.effect(
 
     // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
     const getSummary = (checkoutId: CheckoutId) =>
-      Effect.gen(function* () {
-        const rows = yield* q(
-          db,
-          (sql) => sql<Array<SummaryCheckoutRow>>`
-          select id, state, currency, total, charge_amount, created_at, expires_at, payer_phone from checkouts where id = ${checkoutId}`
-        )
-        const c = rows[0]
-        if (!c) return Option.none<CheckoutSummary>()
-        const orders = yield* q(
-          db,
-          (sql) => sql<Array<SummaryOrderRow>>`
-          select id, store_id, state, total from orders where checkout_id = ${checkoutId} order by store_id`
-        )
-        return Option.some(checkoutSummary(c, orders))
-      })
+      Effect.map(
+        // the checkout and its orders at once (pipelined): no orders without the checkout
+        Effect.all(
+          [
+            q(
+              db,
+              (sql) => sql<Array<SummaryCheckoutRow>>`
+              select id, state, currency, total, charge_amount, created_at, expires_at, payer_phone from checkouts where id = ${checkoutId}`
+            ),
+            q(
+              db,
+              (sql) => sql<Array<SummaryOrderRow>>`
+              select id, store_id, state, total from orders where checkout_id = ${checkoutId} order by store_id`
+            )
+          ] as const,
+          { concurrency: "unbounded" }
+        ),
+        ([rows, orders]) => Option.map(Option.fromNullable(rows[0]), (c) => checkoutSummary(c, orders))
+      )
 
     const loadShippingFresh = Effect.gen(function* () {
       const nodes = yield* q(
@@ -219,96 +299,61 @@ export const CheckoutStoreLive = Layer.effect(
       })
 
     return {
-      findByIdempotencyKey: (buyerId, key, fingerprint) =>
+      openCheckout: (buyerId, key, fingerprint, attributionAt) =>
         Effect.gen(function* () {
+          // One row whatever is found: the key's checkout (or nulls) beside the attribution (or null).
           const rows = yield* q(
             db,
-            (sql) => sql<Array<{ id: CheckoutId; request_hash: string }>>`
-            select id, request_hash from checkouts where buyer_id = ${buyerId} and idempotency_key = ${key}`
+            (sql) => sql<Array<{ id: CheckoutId | null; request_hash: string | null; attributed: string | null }>>`
+            select c.id, c.request_hash, a.code as attributed
+              from (select 1) one
+              left join checkouts c on c.buyer_id = ${buyerId} and c.idempotency_key = ${key}
+              left join affiliate_attributions a on ${attributionAt !== undefined}::boolean and a.owner = ${`buyer:${buyerId}`}
+                                                and a.expires_at > ${new Date(attributionAt ?? 0)}`
           )
           const row = rows[0]
-          if (!row) return Option.none()
+          const attributedAffiliateCode = Option.fromNullable(row?.attributed)
+          if (!row?.id) return { previous: Option.none(), attributedAffiliateCode }
           const summary = yield* getSummary(row.id)
-          return Option.map(summary, (s) => ({ sameRequest: row.request_hash === sha256(fingerprint), summary: s }))
+          return { previous: Option.map(summary, (s) => ({ sameRequest: row.request_hash === sha256(fingerprint), summary: s })), attributedAffiliateCode }
         }),
 
       loadCatalogue: (variantIds) =>
         Effect.map(
           q(
             db,
-            (sql) => sql<
-              Array<{
-                variant_id: VariantId
-                sku: string
-                weight_grams: number
-                price_override: number | null
-                variant_active: boolean
-                product_id: string
-                store_id: string
-                brand_id: string | null
-                category_id: string | null
-                title: string
-                description: string
-                base_price: number
-                currency: string
-                media: Array<string>
-                state: Product["state"]
-                rejection_reason: string | null
-                commission_rate_bps: number
-                brand_name: string | null
-                brand_state: string | null
-                brand_reason: string | null
-                kyc_state: CatalogueItem["storeKyc"]
-                available: number
-              }>
-            >`
-            select v.id as variant_id, v.sku, v.weight_grams, v.price_override, (v.active and p.archived_at is null) as variant_active,
-                   p.id as product_id, p.store_id, p.brand_id, p.category_id, p.title, p.description, p.base_price, p.currency,
-                   p.media, p.state, p.rejection_reason, p.commission_rate_bps,
-                   b.name as brand_name, b.state as brand_state, b.rejection_reason as brand_reason, s.kyc_state,
-                   coalesce((select sum(i.on_hand - i.reserved) from inventory i where i.variant_id = v.id), 0)::int as available
-              from variants v
-              join products p on p.id = v.product_id
-              join stores s on s.id = p.store_id
-              left join brands b on b.id = p.brand_id
+            (sql) => sql<Array<CatalogueRow>>`
+            select ${catalogueColumns(sql)}
+              from ${catalogueFrom(sql)}
              where v.id = any(${variantIds as ReadonlyArray<string> as Array<string>})`
           ),
-          (rows) =>
-            rows.map((r): CatalogueItem => {
-              const product = {
-                id: r.product_id,
-                storeId: r.store_id,
-                ...(r.brand_id && { brandId: r.brand_id }),
-                ...(r.category_id && { categoryId: r.category_id }),
-                title: r.title,
-                description: r.description,
-                basePrice: money(r.base_price, r.currency),
-                media: r.media,
-                state: r.state,
-                ...(r.rejection_reason && { rejectionReason: r.rejection_reason }),
-                commissionRateBps: r.commission_rate_bps
-              } as unknown as Product
-              const brand =
-                r.brand_id && r.brand_state
-                  ? ({
-                      id: r.brand_id,
-                      name: r.brand_name ?? "",
-                      state: brandState(r.brand_state),
-                      ...(r.brand_reason && { rejectionReason: r.brand_reason })
-                    } as unknown as Brand)
-                  : undefined
-              return {
-                variantId: r.variant_id,
-                sku: r.sku,
-                weightGrams: r.weight_grams,
-                unitPrice: money(r.price_override ?? r.base_price, r.currency),
-                active: r.variant_active,
-                product,
-                brand,
-                storeKyc: r.kyc_state,
-                available: r.available
-              }
-            })
+          (rows) => rows.map(catalogueItem)
+        ),
+
+      loadCartCatalogue: (buyerId) =>
+        Effect.map(
+          q(
+            db,
+            // one row per item (its catalogue columns null when the variant is gone), or one row of
+            // nulls beside the cart's id for a cart without items, or one row of nulls: no cart
+            (sql) => sql<Array<{ cart_id: CartId | null; item_variant_id: VariantId | null; item_quantity: number | null } & Nullable<CatalogueRow>>>`
+            with cart as (select id from carts where state = 'ACTIVE' and buyer_id = ${buyerId} order by created_at desc limit 1)
+            select cart.id as cart_id, i.variant_id as item_variant_id, i.quantity as item_quantity, c.*
+              from (select 1) one
+              left join cart on true
+              left join cart_items i on i.cart_id = cart.id
+              left join lateral (select ${catalogueColumns(sql)} from ${catalogueFrom(sql)} where v.id = i.variant_id) c on true
+             order by i.added_at, i.variant_id`
+          ),
+          (rows) => {
+            const cartId = rows[0]?.cart_id
+            if (!cartId) return Option.none()
+            const items = rows.flatMap((r) =>
+              r.item_variant_id === null || r.item_quantity === null ? [] : [{ variantId: r.item_variant_id, quantity: r.item_quantity }]
+            )
+            const catalogue = rows.flatMap((r) => (r.variant_id === null ? [] : [catalogueItem(r as CatalogueRow)]))
+            return Option.some({ cartId, items, catalogue })
+          }
         ),
 
       loadDiscountCode: (code, buyerId) =>
@@ -377,16 +422,6 @@ export const CheckoutStoreLive = Layer.effect(
           (rows) => rows.map((r) => ({ code: r.code, userId: r.user_id, active: r.active }) as unknown as Affiliate)
         ),
 
-      attributedAffiliateCode: (buyerId, now) =>
-        Effect.map(
-          q(
-            db,
-            (sql) => sql<Array<{ code: string }>>`
-            select code from affiliate_attributions where owner = ${`buyer:${buyerId}`} and expires_at > ${new Date(now)}`
-          ),
-          (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.code)
-        ),
-
       storeMemberIds: (storeIds) =>
         Effect.map(
           q(
@@ -443,44 +478,55 @@ export const CheckoutStoreLive = Layer.effect(
           )
           const burns = [...plan.burns].sort((a, b) => (a.incentiveId < b.incentiveId ? -1 : a.incentiveId > b.incentiveId ? 1 : 0))
 
+          // Every statement below is sent at once (pipelined), in this order, and their answers are
+          // judged in the same order: the first refusal or failure is the outcome (a statement after
+          // a failed one fails too, the transaction being aborted; after a refusal that returned no
+          // row the rest ran, and the rollback undoes it).
+          //
           // Limited incentives first, in id order: a conditional counter update each (no row = exhausted).
           // Counters exist to enforce limits; an unlimited incentive keeps no hot counter row.
+          const burnChecks: Array<Effect.Effect<void, IncentiveExhausted | StoreUnavailable>> = []
           for (const b of burns) {
-            if (b.globalLimit !== undefined) {
-              const global =
-                b.kind === "PROMOTION"
-                  ? yield* q(
-                      db,
-                      (sql) => sql`
-                      update promotions p set uses = p.uses + 1, updated_at = now()
-                        from promotion_versions v
-                       where p.id = ${b.incentiveId} and v.promotion_id = p.id and v.version = ${b.version}
-                         and (v.global_limit is null or p.uses < v.global_limit)
-                      returning p.uses`
-                    )
-                  : yield* q(
-                      db,
-                      (sql) => sql`
-                      update discount_codes d set uses = d.uses + 1, updated_at = now()
-                        from discount_code_versions v
-                       where d.id = ${b.incentiveId} and v.discount_code_id = d.id and v.version = ${b.version}
-                         and (v.global_limit is null or d.uses < v.global_limit)
-                      returning d.uses`
-                    )
-              if (global.length === 0) return yield* new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "GLOBAL" })
-            }
-            const perBuyerLimit = b.perBuyerLimit
-            if (perBuyerLimit !== undefined) {
-              const perBuyer = yield* q(
-                db,
-                (sql) => sql`
-                insert into incentive_buyer_uses (incentive_kind, incentive_id, buyer_id, uses) values (${b.kind}, ${b.incentiveId}, ${c.buyerId}, 1)
-                on conflict (incentive_kind, incentive_id, buyer_id)
-                do update set uses = incentive_buyer_uses.uses + 1 where incentive_buyer_uses.uses < ${perBuyerLimit}::int
-                returning uses`
+            if (b.globalLimit !== undefined)
+              burnChecks.push(
+                Effect.flatMap(
+                  b.kind === "PROMOTION"
+                    ? q(
+                        db,
+                        (sql) => sql`
+                        update promotions p set uses = p.uses + 1, updated_at = now()
+                          from promotion_versions v
+                         where p.id = ${b.incentiveId} and v.promotion_id = p.id and v.version = ${b.version}
+                           and (v.global_limit is null or p.uses < v.global_limit)
+                        returning p.uses`
+                      )
+                    : q(
+                        db,
+                        (sql) => sql`
+                        update discount_codes d set uses = d.uses + 1, updated_at = now()
+                          from discount_code_versions v
+                         where d.id = ${b.incentiveId} and v.discount_code_id = d.id and v.version = ${b.version}
+                           and (v.global_limit is null or d.uses < v.global_limit)
+                        returning d.uses`
+                      ),
+                  (global) => (global.length === 0 ? Effect.fail(new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "GLOBAL" })) : Effect.void)
+                )
               )
-              if (perBuyer.length === 0) return yield* new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "BUYER" })
-            }
+            const perBuyerLimit = b.perBuyerLimit
+            if (perBuyerLimit !== undefined)
+              burnChecks.push(
+                Effect.flatMap(
+                  q(
+                    db,
+                    (sql) => sql`
+                    insert into incentive_buyer_uses (incentive_kind, incentive_id, buyer_id, uses) values (${b.kind}, ${b.incentiveId}, ${c.buyerId}, 1)
+                    on conflict (incentive_kind, incentive_id, buyer_id)
+                    do update set uses = incentive_buyer_uses.uses + 1 where incentive_buyer_uses.uses < ${perBuyerLimit}::int
+                    returning uses`
+                  ),
+                  (perBuyer) => (perBuyer.length === 0 ? Effect.fail(new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "BUYER" })) : Effect.void)
+                )
+              )
           }
 
           // The checkout, its orders, lines, snapshots, timeline, burns and loyalty redemption: one statement.
@@ -492,7 +538,7 @@ export const CheckoutStoreLive = Layer.effect(
             order_id: b.orderId ?? null,
             amount: b.amount.amount
           }))
-          yield* db
+          const written = db
             .query(
               (sql) => sql`
             with chk as (
@@ -543,7 +589,7 @@ export const CheckoutStoreLive = Layer.effect(
           // as late as possible and held only until commit. Rows are locked in one fixed order across
           // checkouts (no deadlocks), then reserved with a conditional update per line (no row = sold out).
           const variantIds = [...new Set(plan.reservations.map((r) => r.variantId))]
-          const reserved = yield* q(
+          const reserve = q(
             db,
             (sql) => sql<Array<{ variant_id: string }>>`
             with locked as materialized (
@@ -565,12 +611,25 @@ export const CheckoutStoreLive = Layer.effect(
             insert into inventory_reservations (checkout_id, order_id, variant_id, stock_location_id, quantity, state, created_at, updated_at)
             select ${c.id}, order_id, variant_id, stock_location_id, quantity, 'RESERVED', ${at}, ${at} from upd
             returning variant_id`
+          ).pipe(
+            Effect.flatMap((reserved) => {
+              if (reserved.length === plan.reservations.length) return Effect.void
+              const got = new Set(reserved.map((r) => r.variant_id))
+              const missing = plan.reservations.find((r) => !got.has(r.variantId))!
+              return Effect.fail(new OutOfStock({ variantId: missing.variantId, requested: missing.quantity, available: 0 }))
+            })
           )
-          if (reserved.length !== plan.reservations.length) {
-            const got = new Set(reserved.map((r) => r.variant_id))
-            const missing = plan.reservations.find((r) => !got.has(r.variantId))!
-            return yield* new OutOfStock({ variantId: missing.variantId, requested: missing.quantity, available: 0 })
-          }
+
+          const statements: Array<Effect.Effect<void, IncentiveExhausted | DuplicateCheckout | OutOfStock | StoreUnavailable>> = [
+            ...burnChecks,
+            Effect.asVoid(written),
+            reserve
+          ]
+          const outcomes = yield* Effect.all(
+            statements.map((e) => Effect.either(e)),
+            { concurrency: "unbounded" }
+          )
+          for (const outcome of outcomes) if (Either.isLeft(outcome)) return yield* outcome.left
         }),
 
       getSummary

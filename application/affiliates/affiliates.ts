@@ -3,7 +3,7 @@
  * and a unique code) or rejects with a reason. An approved affiliate's links record a click (one per
  * visitor per affiliate per Nairobi day; obvious robots leave nothing) and leave an attribution with
  * the visitor's cart owner for 30 days, last click wins; a checkout without an explicit code uses it
- * (CheckoutStore.attributedAffiliateCode). Commissions and the weekly batch that pays them already exist.
+ * (CheckoutStore.openCheckout, read with the idempotency key). Commissions and the weekly batch that pays them already exist.
  */
 import { Clock, Effect, Option } from "effect"
 import { attributionExpiry, commissionRateRanges, isLikelyBot, nairobiDate, nextPayoutSelection } from "../../domain/affiliate.js"

@@ -10,7 +10,7 @@ import type { Brand, Product, StoreKycState } from "../../domain/catalogue.js"
 import type { Affiliate } from "../../domain/commission.js"
 import type { DiscountCode, PromotionCandidate, Usage } from "../../domain/incentives.js"
 import type { Currency, Money } from "../../domain/money.js"
-import type { CheckoutId, LocationId, OrderId, StoreId, UserId, VariantId } from "../../domain/ids.js"
+import type { CartId, CheckoutId, LocationId, OrderId, StoreId, UserId, VariantId } from "../../domain/ids.js"
 import type { OrderState } from "../../domain/order.js"
 import type { CheckoutLine } from "../../domain/pricing.js"
 import type { Geography, Zone } from "../../domain/shipping.js"
@@ -111,13 +111,37 @@ export interface CheckoutPlan {
 export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
   CheckoutStore,
   {
-    /** Some(summary) when this buyer already used the key with the same request; Some(mismatch) when with another. */
-    readonly findByIdempotencyKey: (
+    /**
+     * The start of a checkout, one read: previous is Some(summary) when this buyer already used the
+     * key with the same request, Some(mismatch) when with another; attributedAffiliateCode is the
+     * code of the affiliate link the buyer (or their guest cart before login) last followed, while
+     * its 30 days last at `attributionAt` (none when not asked: the request names its own code).
+     */
+    readonly openCheckout: (
       buyerId: UserId,
       key: string,
-      fingerprint: string
-    ) => Effect.Effect<Option.Option<{ readonly sameRequest: boolean; readonly summary: CheckoutSummary }>, StoreUnavailable>
+      fingerprint: string,
+      attributionAt: number | undefined
+    ) => Effect.Effect<
+      {
+        readonly previous: Option.Option<{ readonly sameRequest: boolean; readonly summary: CheckoutSummary }>
+        readonly attributedAffiliateCode: Option.Option<string>
+      },
+      StoreUnavailable
+    >
     readonly loadCatalogue: (variantIds: ReadonlyArray<VariantId>) => Effect.Effect<ReadonlyArray<CatalogueItem>, StoreUnavailable>
+    /**
+     * The buyer's active cart (the latest), its items in the order they were added, and the
+     * catalogue of those items (a variant no longer there has none), in one read; none: no cart.
+     */
+    readonly loadCartCatalogue: (buyerId: UserId) => Effect.Effect<
+      Option.Option<{
+        readonly cartId: CartId
+        readonly items: ReadonlyArray<{ readonly variantId: VariantId; readonly quantity: number }>
+        readonly catalogue: ReadonlyArray<CatalogueItem>
+      }>,
+      StoreUnavailable
+    >
     readonly loadDiscountCode: (
       code: string,
       buyerId: UserId | undefined
@@ -125,8 +149,6 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
     /** The buyer's points balance, locking the buyer's loyalty for the rest of the transaction. */
     readonly lockLoyaltyBalance: (buyerId: UserId) => Effect.Effect<number, StoreUnavailable>
     readonly findAffiliates: (code: string) => Effect.Effect<ReadonlyArray<Affiliate>, StoreUnavailable>
-    /** The code of the affiliate link the buyer (or their guest cart before login) last followed, while its 30 days last. */
-    readonly attributedAffiliateCode: (buyerId: UserId, now: number) => Effect.Effect<Option.Option<string>, StoreUnavailable>
     readonly storeMemberIds: (storeIds: ReadonlyArray<StoreId>) => Effect.Effect<ReadonlyArray<UserId>, StoreUnavailable>
     /**
      * What pricing needs beside the catalogue, in one round trip: the live promotions (ACTIVE, in

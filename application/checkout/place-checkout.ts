@@ -29,8 +29,8 @@ import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { ChargeAboveMpesaLimit, IdempotencyKeyReused, ItemNotSellable, OutOfStock, UnknownDiscountCode, UnknownItem } from "./checkout.errors.js"
 import { CheckoutStore, checkoutLine } from "./checkout.port.js"
-import type { CheckoutPlan, CheckoutSummary, PlannedBurn } from "./checkout.port.js"
-import type { DuplicateCheckout, IncentiveExhausted } from "./checkout.errors.js"
+import type { CatalogueItem, CheckoutPlan, CheckoutSummary, PlannedBurn } from "./checkout.port.js"
+import { DuplicateCheckout, IncentiveExhausted } from "./checkout.errors.js"
 
 export interface PlaceCheckout {
   readonly buyerId: UserId
@@ -60,7 +60,7 @@ export interface CheckoutSettings {
 export const defaultCheckoutSettings: CheckoutSettings = { platformFeeBps: 500, loyalty: defaultLoyaltyPolicy, currency: "KES" }
 
 /** The request as it identifies itself for idempotency: order of items does not matter. */
-export const fingerprintOf = (cmd: Omit<PlaceCheckout, "items"> & { readonly items?: PlaceCheckout["items"] | undefined }): string =>
+export const fingerprintOf = (cmd: CheckoutRequest): string =>
   canonicalJson({
     items: cmd.fromCart ? "CART" : [...(cmd.items ?? [])].sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0)),
     destination: cmd.destination,
@@ -83,36 +83,50 @@ const MAX_ATTEMPTS = 3
 
 const PLATFORM_FUNDING: Actor = { kind: "SYSTEM", id: "platform-funding" }
 
+/**
+ * Where a checkout's items come from: the request (placeCheckout), or something read in the
+ * checkout's own transaction (the buyer's cart: application/cart/checkout-cart.ts), with what to do
+ * once the checkout is written (close the cart). `load` runs in every attempt, beside the
+ * idempotency check and the pricing reads; a failure of it (an empty cart) counts only when the
+ * key has not been used before (a retry of a checkout that closed the cart replays its result).
+ */
+export interface CheckoutItems<E, R> {
+  readonly load: Effect.Effect<
+    {
+      readonly items: PlaceCheckout["items"]
+      /** their catalogue, when read with them (else it is read after them) */
+      readonly catalogue?: ReadonlyArray<CatalogueItem> | undefined
+      readonly placed: Effect.Effect<void, E, R>
+    },
+    E,
+    R
+  >
+}
+
 export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = defaultCheckoutSettings) =>
+  placeCheckoutOf(cmd, { load: Effect.succeed({ items: cmd.items, placed: Effect.void }) }, settings)
+
+/** A checkout request whose items may come from elsewhere: it is identified (fingerprintOf) by the items it names, or as "from the cart". */
+export type CheckoutRequest = Omit<PlaceCheckout, "items"> & { readonly items?: PlaceCheckout["items"] | undefined }
+
+/**
+ * placeCheckout with the items from `source`. Each attempt is one transaction (a savepoint when the
+ * caller is already in one): a retry after a limited promotion ran out, or after the same key
+ * committed under us, starts again from a clean slate, reading the idempotency key anew.
+ */
+export const placeCheckoutOf = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, settings: CheckoutSettings = defaultCheckoutSettings) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
-    const store = yield* CheckoutStore
-    const fingerprint = fingerprintOf(cmd)
-
-    const replay = Effect.flatMap(store.findByIdempotencyKey(cmd.buyerId, cmd.idempotencyKey, fingerprint), (found) =>
-      Option.match(found, {
-        onNone: () => Effect.succeed(Option.none<CheckoutSummary>()),
-        onSome: ({ sameRequest, summary }) =>
-          sameRequest ? Effect.succeed(Option.some(summary)) : Effect.fail(new IdempotencyKeyReused({ key: cmd.idempotencyKey }))
-      })
-    )
-
-    const attempt = uow.transaction(placeNew(cmd, fingerprint, settings, replay))
+    const attempt = uow.transaction(placeNew(cmd, source, settings))
 
     // A limited promotion that ran out under us: price again (it is no longer eligible). A code the
     // buyer typed that ran out is their error to see.
-    const run = (
-      n: number
-    ): Effect.Effect<
-      CheckoutSummary,
-      Exclude<Effect.Effect.Error<typeof attempt>, IncentiveExhausted | DuplicateCheckout> | DiscountCodeNotApplicable,
-      Effect.Effect.Context<typeof attempt>
-    > =>
-      attempt.pipe(
+    const run = (n: number): Effect.Effect<CheckoutSummary, PlaceError | DiscountCodeNotApplicable | E, Effect.Effect.Context<typeof attempt>> =>
+      Effect.catchAll(attempt, (e) => {
         // The same key raced in from another request and committed first: replay its result.
-        Effect.catchTag("DuplicateCheckout", () => (n < MAX_ATTEMPTS ? run(n + 1) : Effect.die(new Error("checkout key conflict did not resolve")))),
-        Effect.catchTag("IncentiveExhausted", (e) =>
-          e.kind === "PROMOTION" && n < MAX_ATTEMPTS
+        if (e instanceof DuplicateCheckout) return n < MAX_ATTEMPTS ? run(n + 1) : Effect.die(new Error("checkout key conflict did not resolve"))
+        if (e instanceof IncentiveExhausted)
+          return e.kind === "PROMOTION" && n < MAX_ATTEMPTS
             ? run(n + 1)
             : Effect.fail(
                 new DiscountCodeNotApplicable({
@@ -120,32 +134,62 @@ export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = d
                   reason: e.scope === "GLOBAL" ? "GLOBAL_LIMIT_REACHED" : "BUYER_LIMIT_REACHED"
                 })
               )
-        )
-      )
+        return Effect.fail(e as PlaceError | E)
+      })
     return yield* run(1)
   }).pipe(Effect.withSpan("Checkout.place"))
 
-const placeNew = <E, R>(cmd: PlaceCheckout, fingerprint: string, settings: CheckoutSettings, replay: Effect.Effect<Option.Option<CheckoutSummary>, E, R>) =>
+/** What an attempt fails with besides its items' source, once its retries are spent (the retried refusals are not among them). */
+type PlaceError = Exclude<Effect.Effect.Error<ReturnType<typeof placeNew<never, never>>>, IncentiveExhausted | DuplicateCheckout>
+
+/** The first failure of statements sent together (pipelined), in the order they were sent. */
+const firstFailure = <A extends ReadonlyArray<Either.Either<unknown, unknown>>>(results: A) =>
+  Effect.forEach(results, (r) => r, { discard: true }) as Effect.Effect<void, A[number] extends Either.Either<unknown, infer L> ? L : never>
+
+const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, settings: CheckoutSettings) =>
   Effect.gen(function* () {
     const store = yield* CheckoutStore
     const ids = yield* Ids
     const outbox = yield* Outbox
     const now = EpochMillis.make(yield* Clock.currentTimeMillis)
-    const items = mergeItems(cmd.items)
+    const fingerprint = fingerprintOf(cmd)
 
-    // The idempotency check and everything pricing needs, read at once (pipelined on one connection).
+    // The idempotency check (with the buyer's affiliate attribution, unless the request names a
+    // code), the items and their catalogue, and everything else pricing needs, read at once
+    // (pipelined on one connection: the catalogue follows the items when they are read here and
+    // the source did not read it with them).
+    // The items' failure waits for the idempotency check: a replay wins over an empty cart.
     const points = cmd.loyaltyPoints ?? 0
-    const [previous, catalogue, { promotions, geography, zones }, code, balance] = yield* Effect.all(
+    const [opened, loaded, { promotions, geography, zones }, code, balance] = yield* Effect.all(
       [
-        replay,
-        store.loadCatalogue(items.map((i) => i.variantId)),
+        store.openCheckout(cmd.buyerId, cmd.idempotencyKey, fingerprint, cmd.affiliateCode ? undefined : now),
+        Effect.either(
+          Effect.flatMap(source.load, ({ items, catalogue, placed }) => {
+            const merged = mergeItems(items)
+            return Effect.map(catalogue ? Effect.succeed(catalogue) : store.loadCatalogue(merged.map((i) => i.variantId)), (catalogue) => ({
+              items: merged,
+              catalogue,
+              placed
+            }))
+          })
+        ),
         store.loadPromotionsAndShipping(cmd.buyerId, now),
         cmd.discountCode ? store.loadDiscountCode(cmd.discountCode.toUpperCase(), cmd.buyerId) : Effect.succeed(Option.none()),
         points > 0 ? store.lockLoyaltyBalance(cmd.buyerId) : Effect.succeed(0)
       ] as const,
       { concurrency: "unbounded" }
     )
-    if (Option.isSome(previous)) return previous.value
+    const replay = ({ sameRequest, summary }: { readonly sameRequest: boolean; readonly summary: CheckoutSummary }) =>
+      sameRequest ? Effect.succeed(summary) : Effect.fail(new IdempotencyKeyReused({ key: cmd.idempotencyKey }))
+    if (Option.isSome(opened.previous)) return yield* replay(opened.previous.value)
+    if (Either.isLeft(loaded)) {
+      // Each statement sees what was committed when it began: the cart may have been closed by this
+      // very key's checkout (a double tap), committed after the key was read. Read it again before refusing.
+      const again = yield* store.openCheckout(cmd.buyerId, cmd.idempotencyKey, fingerprint, undefined)
+      if (Option.isSome(again.previous)) return yield* replay(again.previous.value)
+      return yield* Effect.fail(loaded.left)
+    }
+    const { items, catalogue, placed } = loaded.right
 
     // What is being bought, and may it be sold?
     const byId = new Map(catalogue.map((c) => [c.variantId, c]))
@@ -188,10 +232,12 @@ const placeNew = <E, R>(cmd: PlaceCheckout, fingerprint: string, settings: Check
     // Affiliate attribution (never the buyer or the sellers' own people): the code the request names,
     // else the last affiliate link the buyer followed within 30 days (not part of the idempotency fingerprint).
     let affiliate: { userId: UserId; code: string } | undefined
-    const refCode = cmd.affiliateCode || Option.getOrUndefined(yield* store.attributedAffiliateCode(cmd.buyerId, now))
+    const refCode = cmd.affiliateCode || Option.getOrUndefined(opened.attributedAffiliateCode)
     if (refCode) {
-      const affiliates = yield* store.findAffiliates(refCode)
-      const sellerPeople = yield* store.storeMemberIds(checkout.orders.map((o) => o.storeId))
+      const [affiliates, sellerPeople] = yield* Effect.all(
+        [store.findAffiliates(refCode), store.storeMemberIds(checkout.orders.map((o) => o.storeId))] as const,
+        { concurrency: "unbounded" }
+      )
       const who = attribute({ refCode, affiliates, buyerId: cmd.buyerId, sellerOwnerIds: sellerPeople })
       if (Option.isSome(who)) affiliate = { userId: who.value, code: refCode.trim().toUpperCase() }
     }
@@ -275,31 +321,43 @@ const placeNew = <E, R>(cmd: PlaceCheckout, fingerprint: string, settings: Check
       burns,
       loyaltyPointsRedeemed: checkout.loyalty?.points ?? 0
     }
-    // Events first, the plan after: persist takes the hot stock locks last so they are held briefly.
-    yield* outbox.append([
-      {
-        type: "CHECKOUT_CREATED",
-        aggregateType: "CHECKOUT",
-        aggregateId: checkoutId,
-        payload: { checkoutId, buyerId: cmd.buyerId, total: checkout.total, charge: checkout.charge, orderIds: orders.map((o) => o.id) }
-      },
-      ...orders.map((o) => ({
-        type: "ORDER_CREATED",
-        aggregateType: "ORDER" as const,
-        aggregateId: o.id,
-        payload: {
-          orderId: o.id,
-          checkoutId,
-          storeId: o.storeId,
-          buyerId: cmd.buyerId,
-          total: o.total,
-          // the delivery area and its fee, for the read models (application/insights)
-          zoneId: o.snapshot.shipping.zoneId,
-          shippingFee: o.snapshot.totals.shipping
-        }
-      }))
-    ])
-    yield* store.persist(plan)
+    // Events first, the plan after, then what the source does once placed (closes the cart): sent
+    // together (pipelined), none waits for another's answer. persist takes the hot stock locks in
+    // its last statement, so they are held only until the commit that follows its answer. A failed
+    // statement fails those after it (the transaction is aborted): the first failure is the answer.
+    const written = yield* Effect.all(
+      [
+        Effect.either(
+          outbox.append([
+            {
+              type: "CHECKOUT_CREATED",
+              aggregateType: "CHECKOUT",
+              aggregateId: checkoutId,
+              payload: { checkoutId, buyerId: cmd.buyerId, total: checkout.total, charge: checkout.charge, orderIds: orders.map((o) => o.id) }
+            },
+            ...orders.map((o) => ({
+              type: "ORDER_CREATED",
+              aggregateType: "ORDER" as const,
+              aggregateId: o.id,
+              payload: {
+                orderId: o.id,
+                checkoutId,
+                storeId: o.storeId,
+                buyerId: cmd.buyerId,
+                total: o.total,
+                // the delivery area and its fee, for the read models (application/insights)
+                zoneId: o.snapshot.shipping.zoneId,
+                shippingFee: o.snapshot.totals.shipping
+              }
+            }))
+          ])
+        ),
+        Effect.either(placed),
+        Effect.either(store.persist(plan))
+      ] as const,
+      { concurrency: "unbounded" }
+    )
+    yield* firstFailure(written)
     if (fundedByPlatform)
       yield* payOrders(
         { checkoutId, charge: checkout.charge, orderIds: orders.map((o) => o.id) },

@@ -1,21 +1,32 @@
 /**
  * A TCP relay in front of the test PostgreSQL server, for tests that watch or break what a client
  * sends: `writes` counts the client's chunks (each round trip the client waits for is at least one),
+ * `trips` the client's chunks sent after an answer from the server on that connection (pipelined
+ * statements a client sends in several chunks without waiting in between count once),
  * and once armed, `cut(chunk)` saying true closes both sockets instead of forwarding that chunk.
  */
 import { createConnection, createServer } from "node:net"
 import type { AddressInfo, Socket } from "node:net"
 
-export const pgRelay = async (serverUrl: string, cut: (chunk: Buffer) => boolean = () => false) => {
+export const pgRelay = async (
+  serverUrl: string,
+  cut: (chunk: Buffer) => boolean = () => false,
+  /** hold the server's answers this long (a network's latency): what a client sends without waiting arrives before them */
+  answerDelayMs = 0
+) => {
   let armed = false
   let writes = 0
+  let trips = 0
   const sockets = new Set<Socket>()
   const target = new URL(serverUrl)
   const relay = createServer((client) => {
     const server = createConnection(Number(target.port || 5432), target.hostname)
     sockets.add(client).add(server)
+    let answered = true
     client.on("data", (d) => {
       writes++
+      if (answered) trips++
+      answered = false
       if (armed && cut(d)) {
         armed = false
         client.destroy()
@@ -24,7 +35,11 @@ export const pgRelay = async (serverUrl: string, cut: (chunk: Buffer) => boolean
       }
       server.write(d)
     })
-    server.on("data", (d) => client.write(d))
+    const answer = (d: Buffer) => {
+      answered = true
+      client.write(d)
+    }
+    server.on("data", (d) => (answerDelayMs > 0 ? setTimeout(() => answer(d), answerDelayMs) : answer(d)))
     client.on("close", () => server.destroy())
     server.on("close", () => client.destroy())
     client.on("error", () => server.destroy())
@@ -38,6 +53,8 @@ export const pgRelay = async (serverUrl: string, cut: (chunk: Buffer) => boolean
     url: url.toString(),
     /** the client's chunks so far */
     writes: () => writes,
+    /** the client's round trips so far: its chunks sent after the server answered (or first) on their connection */
+    trips: () => trips,
     arm: () => {
       armed = true
     },

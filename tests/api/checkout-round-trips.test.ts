@@ -1,0 +1,179 @@
+/**
+ * What placing a checkout from the cart costs in PostgreSQL statements and round trips, pinned
+ * (bench:flow is CPU-bound on them). One POST /api/v1/checkouts from a cart holding two sellers'
+ * items, counted with postgres.js's `debug` hook on the real pool the API runs on (statements) and
+ * with tests/support/pg-relay.ts in front of the server (its round trips: the client's writes that
+ * follow an answer; answers are held a few milliseconds, as a network would). The session lookup counts: it is part of the request.
+ *
+ * Before this (main at 25269ea): 15 statements in 12 round trips (session; begin + idempotency read;
+ * cart; savepoint; the same idempotency read again + catalogue + promotions; affiliate attribution;
+ * outbox; checkout; stock; release savepoint; cart close; commit), so this test fails there (also on
+ * the second idempotency read and the savepoint). A regression that re-adds a read or a round trip
+ * fails here; an intended change updates the numbers.
+ *
+ * Reading the key, the cart and the rest at once must not change what a double tap gets: the same
+ * key sent twice at once from the cart makes one checkout that both get, also when the second read
+ * the key before the first committed and the cart after (it was CART.EMPTY on main too: each
+ * statement sees what was committed when it began; the key is now read again before refusing).
+ */
+import { Effect, Either } from "effect"
+import postgres from "postgres"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { Sql } from "../../adapters/postgres/database.js"
+import { cartItems } from "../../application/cart/checkout-cart.js"
+import { placeCheckoutOf } from "../../application/checkout/place-checkout.js"
+import { LocationId } from "../../domain/ids.js"
+import { pgRelay } from "../support/pg-relay.js"
+import { useTestDatabase } from "../support/test-database.js"
+import { call, newBuyer, seedShop, startApi } from "./support.js"
+import type { Api } from "./support.js"
+
+const db = useTestDatabase()
+let api: Api
+let pool: Sql
+let relay: Awaited<ReturnType<typeof pgRelay>>
+let a: Awaited<ReturnType<typeof seedShop>>
+let b: Awaited<ReturnType<typeof seedShop>>
+let recording: Array<string> | undefined
+
+beforeAll(async () => {
+  a = await seedShop(db.sql)
+  b = await seedShop(db.sql, { promotions: false })
+  // answers held 20 ms, so statements sent without waiting are not split into trips by a fast loopback
+  relay = await pgRelay(db.url, () => false, 20)
+  // The application's pool settings (adapters/postgres/database.ts makePool), plus the debug hook.
+  pool = postgres(relay.url, {
+    max: 4,
+    onnotice: () => undefined,
+    types: { int8: { to: 20, from: [20], serialize: (value: number | bigint) => String(value), parse: (value: string) => Number(value) } },
+    debug: (_connection, query) => {
+      recording?.push(query.replace(/\s+/g, " ").trim())
+    }
+  }) as unknown as Sql
+  api = await startApi(pool)
+}, 60_000)
+afterAll(async () => {
+  await api?.close()
+  await pool?.end({ timeout: 5 })
+  await relay?.close()
+})
+
+/** The statements one request issued and round trips (the API answers after its last statement settles). */
+const counted = async (method: string, path: string, options: Parameters<typeof call>[3] = {}) => {
+  recording = []
+  const before = relay.trips()
+  try {
+    const reply = await call(api, method, path, options)
+    return { reply, statements: recording, trips: relay.trips() - before }
+  } finally {
+    recording = undefined
+  }
+}
+
+/** A buyer with a cart holding one item of each of the two shops. */
+const cartOfTwoSellers = async () => {
+  const buyer = await newBuyer(db.sql)
+  for (const variantId of [a.dress.variantId, b.basket.variantId]) {
+    const added = await call(api, "POST", "/api/v1/cart/items", { token: buyer.token, body: { variantId } })
+    expect(added.status, JSON.stringify(added.body)).toBe(201)
+  }
+  return buyer
+}
+
+const checkoutBody = { destination: "KE-047-westlands" }
+
+describe("a checkout from the cart in round trips", () => {
+  it("warms up (postgres.js's array types, the shipping cache: once per pool and process)", async () => {
+    // a few times: a statement is prepared per connection (postgres.js describes it first, a trip of its own)
+    for (let i = 0; i < 4; i++) {
+      const buyer = await cartOfTwoSellers()
+      const placed = await call(api, "POST", "/api/v1/checkouts", {
+        token: buyer.token,
+        headers: { "idempotency-key": `warm-${buyer.id}` },
+        body: checkoutBody
+      })
+      expect(placed.status, JSON.stringify(placed.body)).toBe(201)
+    }
+  })
+
+  it("a 2-seller cart checks out in a pinned number of statements and round trips; the same key replays, another request with it is refused", async () => {
+    const buyer = await cartOfTwoSellers()
+    const key = `pinned-${buyer.id}`
+    const placed = await counted("POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": key }, body: checkoutBody })
+    expect(placed.reply.status, JSON.stringify(placed.reply.body)).toBe(201)
+    expect(placed.reply.body.orders).toHaveLength(2)
+    const text = placed.statements.join("\n")
+    expect(
+      placed.statements.filter((s) => /\bcheckouts (c on c\.)?(where )?buyer_id = /.test(s)),
+      text
+    ).toHaveLength(1)
+    expect(
+      placed.statements.filter((s) => /savepoint/.test(s)),
+      text
+    ).toHaveLength(0)
+    // session, begin, idempotency read with the attribution, cart with its items' catalogue, promotions + revision, outbox, cart close, checkout, stock, commit
+    expect(placed.statements, text).toHaveLength(10)
+    // the hot stock rows are locked by the last statement before COMMIT
+    expect(placed.statements.at(-2), text).toMatch(/^with locked as materialized/)
+    // session; begin + idempotency + cart and catalogue + promotions; outbox; cart close + checkout + stock; commit.
+    // The writes are sent without waiting, but the client's socket has Nagle on (no TCP_NODELAY): after
+    // the outbox's chunk (over 1024 bytes, written at once by postgres.js) the rest leaves on its ACK.
+    expect(placed.trips, text).toBe(5)
+
+    // the cart is closed: a GET shows it empty
+    expect((await call(api, "GET", "/api/v1/cart", { token: buyer.token })).body.lines).toEqual([])
+    // the same key and request: the same checkout, nothing new
+    const again = await call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": key }, body: checkoutBody })
+    expect(again.status, JSON.stringify(again.body)).toBe(201)
+    expect(again.body).toEqual(placed.reply.body)
+    // the same key with another request: refused
+    const other = await call(api, "POST", "/api/v1/checkouts", {
+      token: buyer.token,
+      headers: { "idempotency-key": key },
+      body: { ...checkoutBody, discountCode: "KARIBU" }
+    })
+    expect([other.status, other.body.code]).toEqual([409, "CHECKOUT.IDEMPOTENCY_KEY_REUSED"])
+    const rows = await db.sql<Array<{ n: number }>>`select count(*)::int as n from checkouts where buyer_id = ${buyer.id}`
+    expect(rows[0]?.n).toBe(1)
+  })
+
+  it("the same key sent twice at once from the cart (a double tap): one checkout, both get it, the cart closed", async () => {
+    const buyer = await cartOfTwoSellers()
+    const key = `tap-${buyer.id}`
+    const [one, two] = await Promise.all(
+      [1, 2].map(() => call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": key }, body: checkoutBody }))
+    )
+    expect([one?.status, two?.status], JSON.stringify([one?.body, two?.body])).toEqual([201, 201])
+    expect(one?.body.checkoutId).toBe(two?.body.checkoutId)
+    const rows = await db.sql<Array<{ n: number }>>`select count(*)::int as n from checkouts where buyer_id = ${buyer.id}`
+    expect(rows[0]?.n).toBe(1)
+    expect((await call(api, "GET", "/api/v1/cart", { token: buyer.token })).body.lines).toEqual([])
+    // and an empty cart with a fresh key is refused
+    const empty = await call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": `${key}-2` }, body: checkoutBody })
+    expect([empty.status, empty.body.code]).toEqual([422, "CART.EMPTY"])
+  })
+
+  it("a double tap whose second request reads the key before the first commits and the cart after: the second replays the first (not CART.EMPTY)", async () => {
+    const buyer = await cartOfTwoSellers()
+    const key = `late-${buyer.id}`
+    // identified like the HTTP request (its payer phone is the buyer's own)
+    const request = { buyerId: buyer.id, idempotencyKey: key, destination: LocationId.make("KE-047-westlands"), payerPhone: buyer.phone, fromCart: true }
+    let first: Awaited<ReturnType<typeof call>> | undefined
+    const second = await api.runtime.runPromise(
+      Effect.gen(function* () {
+        const cart = yield* cartItems(buyer.id)
+        // the key read is sent at once; the cart is read only once the whole first request is answered
+        const load = Effect.zipRight(
+          Effect.promise(async () => {
+            first = await call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": key }, body: checkoutBody })
+          }),
+          cart.load
+        )
+        return yield* Effect.either(placeCheckoutOf(request, { load }))
+      })
+    )
+    expect(first?.status, JSON.stringify(first?.body)).toBe(201)
+    expect(Either.isRight(second), JSON.stringify(second)).toBe(true)
+    expect(Either.getOrThrow(second).checkoutId).toBe(first?.body.checkoutId)
+  })
+})
