@@ -9,6 +9,8 @@
  * - Failures are `DbError` values carrying the SQLSTATE, so callers can map 23505 (unique), 23514
  *   (check), 40001 (serialization) to domain outcomes.
  */
+import { connect } from "node:net"
+import type { Socket } from "node:net"
 import { Context, Data, Duration, Effect, Exit, FiberRef, Layer, Option } from "effect"
 import postgres from "postgres"
 
@@ -359,6 +361,38 @@ export interface DatabaseOptions {
 }
 
 /**
+ * postgres.js opens its sockets with Nagle's algorithm on (no TCP_NODELAY). A transaction's writes
+ * sent without waiting (pipelined BEGIN, `write`, `atCommit`, `pipelined`) leave in more than one
+ * chunk when postgres.js flushes at 1 KiB or a later tick adds more; with Nagle the later chunk
+ * waits for the server to acknowledge the earlier one, a round trip the pipelining was meant to
+ * save (tests/api/checkout-round-trips.test.ts counts it). So the pool's sockets are ours, opened
+ * with TCP_NODELAY as node-postgres and most drivers do. postgres.js hands over its parsed options
+ * (the first host of the URL, or its Unix socket path) and expects a connected socket; it still does
+ * TLS and the start-up on it.
+ */
+const noDelaySocket =
+  (timeoutSeconds: number) =>
+  (o: { readonly host: ReadonlyArray<string>; readonly port: ReadonlyArray<number>; readonly path?: string | false }): Promise<Socket> =>
+    new Promise((resolve, reject) => {
+      const socket = typeof o.path === "string" && o.path !== "" ? connect(o.path) : connect({ host: o.host[0] ?? "localhost", port: o.port[0] ?? 5432 })
+      socket.setNoDelay(true)
+      const timer = setTimeout(() => {
+        socket.destroy()
+        reject(Object.assign(new Error(`connecting to PostgreSQL timed out after ${timeoutSeconds} s`), { code: "CONNECT_TIMEOUT" }))
+      }, timeoutSeconds * 1000)
+      socket.once("connect", () => {
+        clearTimeout(timer)
+        socket.off("error", failed)
+        resolve(socket)
+      })
+      const failed = (e: Error) => {
+        clearTimeout(timer)
+        reject(e)
+      }
+      socket.once("error", failed)
+    })
+
+/**
  * The pool. int8 (bigint) columns are parsed to JS numbers because Money is a safe-integer number of
  * minor units; `sum(...)` returns numeric (a string), so cast sums with `::bigint`.
  */
@@ -367,6 +401,8 @@ export const makePool = (url: string, options: DatabaseOptions = {}): Sql =>
     max: options.max ?? 10,
     idle_timeout: options.idleTimeoutSeconds ?? 30,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
+    // postgres.js's `socket` option (documented in its README, missing from its types)
+    ...({ socket: noDelaySocket(options.connectTimeoutSeconds ?? 10) } as object),
     onnotice: options.onNotice ?? (() => undefined),
     connection: { application_name: options.applicationName ?? "amana" },
     ...(options.onStatement !== undefined && { debug: (_connection: number, query: string) => options.onStatement!(query) }),

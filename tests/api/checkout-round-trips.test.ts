@@ -17,8 +17,8 @@
  * statement sees what was committed when it began; the key is now read again before refusing).
  */
 import { Effect, Either } from "effect"
-import postgres from "postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { makePool } from "../../adapters/postgres/database.js"
 import type { Sql } from "../../adapters/postgres/database.js"
 import { cartItems } from "../../application/cart/checkout-cart.js"
 import { placeCheckoutOf } from "../../application/checkout/place-checkout.js"
@@ -41,15 +41,8 @@ beforeAll(async () => {
   b = await seedShop(db.sql, { promotions: false })
   // answers held 20 ms, so statements sent without waiting are not split into trips by a fast loopback
   relay = await pgRelay(db.url, () => false, 20)
-  // The application's pool settings (adapters/postgres/database.ts makePool), plus the debug hook.
-  pool = postgres(relay.url, {
-    max: 4,
-    onnotice: () => undefined,
-    types: { int8: { to: 20, from: [20], serialize: (value: number | bigint) => String(value), parse: (value: string) => Number(value) } },
-    debug: (_connection, query) => {
-      recording?.push(query.replace(/\s+/g, " ").trim())
-    }
-  }) as unknown as Sql
+  // The application's pool (adapters/postgres/database.ts makePool: its sockets have TCP_NODELAY), with its statement hook.
+  pool = makePool(relay.url, { max: 4, onStatement: (query) => void recording?.push(query.replace(/\s+/g, " ").trim()) })
   api = await startApi(pool)
 }, 60_000)
 afterAll(async () => {
@@ -111,14 +104,17 @@ describe("a checkout from the cart in round trips", () => {
       placed.statements.filter((s) => /savepoint/.test(s)),
       text
     ).toHaveLength(0)
-    // session, begin, idempotency read with the attribution, cart with its items' catalogue, promotions + revision, outbox, cart close, checkout, stock, commit
+    // session, begin, idempotency read with the attribution, cart with its items' catalogue, promotions + revision, cart close, checkout, stock, outbox, commit
     expect(placed.statements, text).toHaveLength(10)
-    // the hot stock rows are locked by the last statement before COMMIT
-    expect(placed.statements.at(-2), text).toMatch(/^with locked as materialized/)
-    // session; begin + idempotency + cart and catalogue + promotions; outbox; cart close + checkout + stock; commit.
-    // The writes are sent without waiting, but the client's socket has Nagle on (no TCP_NODELAY): after
-    // the outbox's chunk (over 1024 bytes, written at once by postgres.js) the rest leaves on its ACK.
-    expect(placed.trips, text).toBe(5)
+    // the hot stock rows are locked by the last statement before the events' insert and COMMIT, which
+    // leave together (adapters/postgres/unit-of-work.ts: the outbox is written with COMMIT)
+    expect(placed.statements.at(-3), text).toMatch(/^with locked as materialized/)
+    expect(placed.statements.at(-2), text).toMatch(/^with ins as \( insert into outbox/)
+    // session; begin + idempotency + cart and catalogue + promotions; cart close + checkout + stock,
+    // the events and COMMIT, none waiting for another's answer. 6 when the pool's sockets had Nagle on
+    // (postgres.js's own, before makePool gave them TCP_NODELAY): the chunk after a >1 KiB write
+    // waited for the server's ACK.
+    expect(placed.trips, text).toBe(4)
 
     // the cart is closed: a GET shows it empty
     expect((await call(api, "GET", "/api/v1/cart", { token: buyer.token })).body.lines).toEqual([])
