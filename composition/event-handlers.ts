@@ -8,7 +8,7 @@ import { OrderId, PayoutBatchId, PayoutId, RefundId, StkRequestId, StoreId } fro
 import { invalidateAllStoreCaches, invalidateStoreCache } from "../application/storefront/storefront.js"
 import { refundReturnedOrder } from "../application/fulfilment/delivery-status.js"
 import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../application/fulfilment/sla.js"
-import { NOTIFIED_FOR, notifyOrderEvent } from "../application/notifications/notify-order.js"
+import { NOTIFIED_EVENTS, notifyOrderParties } from "../application/notifications/notify-order.js"
 import { notifyRiderOfJob } from "../application/notifications/notify-rider.js"
 import { notifyStaffAdded } from "../application/notifications/notify-staff.js"
 import { checkMilestones, congratulateOwner } from "../application/milestones/milestones.js"
@@ -160,8 +160,8 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
     ownTransactions: true
   },
   // Fulfilment and money out: notifications, merchant webhooks, SLA timers, refunds, payouts.
-  { name: "notify.buyer", on: NOTIFIED_FOR.buyer, handle: (e) => notifyOrderEvent("buyer", e) },
-  { name: "notify.seller", on: NOTIFIED_FOR.seller, handle: (e) => notifyOrderEvent("seller", e) },
+  // buyer and seller in one run, each message sent once by its dedupe key (application/notifications/notify-order.ts)
+  { name: "notify.order", on: NOTIFIED_EVENTS, ownTransactions: true, handle: notifyOrderParties },
   { name: "notify.rider", on: ["ORDER_DISPATCHED"], handle: notifyRiderOfJob },
   { name: "notify.staff", on: ["STORE_MEMBER_ADDED"], handle: notifyStaffAdded },
   { name: "milestones.check", on: ["ORDER_COMPLETED"], handle: (e) => Effect.asVoid(checkMilestones(e)) },

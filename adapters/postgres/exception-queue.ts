@@ -7,8 +7,8 @@
 import { Effect, Layer } from "effect"
 import { ExceptionQueue } from "../../application/ports/exception-queue.js"
 import type { ExceptionReport } from "../../application/ports/exception-queue.js"
-import { Database } from "./database.js"
-import { appendToOutbox, q } from "./unit-of-work.js"
+import { Database, DbError } from "./database.js"
+import { appendToOutbox, q, unavailable } from "./unit-of-work.js"
 
 /** On the current transaction (or the pool); a second report of the same cause is a no-op. */
 export const insertException = (db: Database["Type"], e: ExceptionReport) =>
@@ -38,5 +38,12 @@ export const insertException = (db: Database["Type"], e: ExceptionReport) =>
 
 export const ExceptionQueueLive = Layer.effect(
   ExceptionQueue,
-  Effect.map(Database, (db) => ({ raise: (e) => insertException(db, e) }))
+  // its own transaction when raised outside one (a handler running in its own transactions), so the
+  // exception and its EXCEPTION_OPENED commit together
+  Effect.map(Database, (db) => ({
+    raise: (e) =>
+      Effect.flatMap(db.inTransaction, (inOne) =>
+        inOne ? insertException(db, e) : Effect.mapError(db.transaction(insertException(db, e)), (x) => (x instanceof DbError ? unavailable(x) : x))
+      )
+  }))
 )

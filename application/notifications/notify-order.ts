@@ -12,6 +12,7 @@ import { format } from "../../domain/money.js"
 import type { MessageTemplate } from "../ports/notifier.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { HandoverCodes } from "../fulfilment/fulfilment.port.js"
+import { pipelined } from "../ports/unit-of-work.js"
 import { deliverOrRaise } from "./deliver.js"
 
 export interface OrderFacts {
@@ -98,19 +99,44 @@ export const messageFor = (
   }
 }
 
-export const notifyOrderEvent = (party: Party, event: { readonly id: string; readonly type: string; readonly payload: Readonly<Record<string, unknown>> }) =>
+type OrderEvent = { readonly id: string; readonly type: string; readonly payload: Readonly<Record<string, unknown>> }
+
+/** One party's message for the event, from facts read once (undefined: nothing to tell). */
+const messageTo = (party: Party, event: OrderEvent, orderId: OrderId, facts: OrderFacts) =>
+  Effect.gen(function* () {
+    if (!(NOTIFIED_FOR[party] as ReadonlyArray<string>).includes(event.type)) return undefined
+    const reason = typeof event.payload["reason"] === "string" ? event.payload["reason"] : undefined
+    const handoverCode = event.type === "ORDER_DISPATCHED" && party === "buyer" ? yield* Effect.flatMap(HandoverCodes, (c) => c.codeFor(orderId)) : undefined
+    const message = messageFor(party, event.type, facts, { reason, handoverCode })
+    if (message === undefined) return undefined
+    const to = party === "buyer" ? facts.buyerPhone : facts.sellerPhone
+    return deliverOrRaise(
+      { to, template: message.template, params: message.params, dedupeKey: `${event.id}:${party}` },
+      { entity: "order", entityId: orderId, party, event }
+    )
+  })
+
+/**
+ * Buyer and seller, each told what the event means for them: the order's facts read once, the two
+ * messages sent together. Each message is sent once per dedupe key (`<event id>:<party>`) by the
+ * channel itself (the dev inbox's unique key; WhatsApp's sent-message record, asked before sending),
+ * and each is recorded as it goes, outside any transaction: when one party's send fails, the retry
+ * finds the other's already sent and sends only the missing one. So the handler runs in its own
+ * transactions (composition/event-handlers.ts) and holds no database transaction across a provider's
+ * HTTP call.
+ */
+export const notifyOrderParties = (event: OrderEvent) =>
   Effect.gen(function* () {
     const orderId = Option.getOrUndefined(Schema.decodeUnknownOption(OrderId)(event.payload["orderId"]))
     if (orderId === undefined) return
     const facts = yield* Effect.flatMap(NotificationDirectory, (d) => d.orderFacts(orderId))
     if (Option.isNone(facts)) return
-    const reason = typeof event.payload["reason"] === "string" ? event.payload["reason"] : undefined
-    const handoverCode = event.type === "ORDER_DISPATCHED" && party === "buyer" ? yield* Effect.flatMap(HandoverCodes, (c) => c.codeFor(orderId)) : undefined
-    const message = messageFor(party, event.type, facts.value, { reason, handoverCode })
-    if (message === undefined) return
-    const to = party === "buyer" ? facts.value.buyerPhone : facts.value.sellerPhone
-    yield* deliverOrRaise(
-      { to, template: message.template, params: message.params, dedupeKey: `${event.id}:${party}` },
-      { entity: "order", entityId: orderId, party, event }
-    )
+    const sends: Array<ReturnType<typeof deliverOrRaise>> = []
+    for (const party of PARTIES) {
+      const send = yield* messageTo(party, event, orderId, facts.value)
+      if (send !== undefined) sends.push(send)
+    }
+    yield* pipelined(sends)
   })
+
+const PARTIES: ReadonlyArray<Party> = ["buyer", "seller"]
