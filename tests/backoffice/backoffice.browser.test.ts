@@ -620,14 +620,15 @@ describe.skipIf(noBrowserReason !== undefined)(
       // ADMIN has used its 5 logins in this window (the per-email limit): the second platform admin decides
       await login(page, api.url, SECOND_ADMIN.email, SECOND_ADMIN.password)
       await page.goto(`${api.url}/admin/resources/affiliate_applications`)
-      await expect(page.locator("body").innerText()).resolves.toContain("254708374149")
+      // the list is fetched after the page loads: wait for the row (reading the text at once was flaky)
+      await page.getByText("254708374149").first().waitFor({ timeout: 15_000 })
       await page.goto(`${api.url}/admin/resources/affiliate_applications/records/${approveId}/approve`)
       await page.fill("#field-reason", "active WhatsApp seller, good reach")
       await Promise.all([page.waitForURL(new RegExp(`/records/${approveId}/show`)), page.getByTestId("action-submit").click()])
       const [user] = await db.sql<Array<{ roles: Array<string>; affiliate_code: string }>>`select roles, affiliate_code from users where id = 'usr_demo_buyer'`
       expect(user?.roles).toContain("AFFILIATE")
       expect(user?.affiliate_code).toMatch(/^[0-9A-Z]{8}$/)
-      await expect(page.locator("body").innerText()).resolves.toContain(user!.affiliate_code)
+      await page.getByText(user!.affiliate_code).first().waitFor({ timeout: 15_000 })
       await screenshot(page, "backoffice-affiliate-approved")
 
       await page.goto(`${api.url}/admin/resources/affiliate_applications/records/${rejectId}/reject`)
