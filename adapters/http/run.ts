@@ -51,6 +51,9 @@ export const routePattern = (req: Request): string => {
   return `${req.baseUrl}${String(route.path)}`
 }
 
+/** The request's loggers: built once (a HashSet per request hashed the logger every time). */
+const requestLoggers = HashSet.make(effectLogger)
+
 /**
  * Runs a program for a request and answers: `answer` on success, a problem on failure. The program
  * runs in a server span named for the route (continuing the caller's trace when it sent a W3C
@@ -70,11 +73,13 @@ export const runAndAnswer = async <A>(
     program.pipe(
       Effect.withSpan(route, {
         kind: "server",
+        // the call site (this function, for every request) says nothing: not captured (an Error per request)
+        captureStackTrace: false,
         attributes: { "http.request.method": res.req.method, "http.route": routePattern(res.req), "amana.request_id": requestId },
         ...(parent !== undefined && { parent })
       }),
       Effect.annotateLogs({ requestId, route }),
-      Effect.locally(FiberRef.currentLoggers, HashSet.make(effectLogger))
+      Effect.locally(FiberRef.currentLoggers, requestLoggers)
     )
   )
   if (Exit.isSuccess(exit)) return answer(exit.value)

@@ -58,6 +58,7 @@ const inEventContext = <A, E, R>(event: StoredEvent, handler: string, effect: Ef
   return effect.pipe(
     Effect.withSpan(`outbox ${handler}`, {
       kind: "consumer",
+      captureStackTrace: false,
       attributes: { "amana.event.id": event.id, "amana.event.type": event.type, ...(event.requestId !== undefined && { "amana.request_id": event.requestId }) },
       ...(parent !== undefined && { parent })
     }),
