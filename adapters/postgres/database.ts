@@ -128,14 +128,15 @@ export const inTransaction: Effect.Effect<boolean, never, Database> = Effect.fla
  * Looks into nested fragments; not into sql(...) helpers (their objects may hold unused keys).
  */
 const refusedByClient = (statement: unknown): DbError | undefined => {
-  const hasUndefined = (args: unknown): boolean =>
-    Array.isArray(args) &&
-    args.some(
-      (a: unknown) =>
-        a === undefined ||
-        (typeof a === "object" && a !== null && Array.isArray((a as { strings?: unknown }).strings) && hasUndefined((a as { args?: unknown }).args))
-    )
-  return typeof statement === "object" && statement !== null && hasUndefined((statement as { args?: unknown }).args)
+  const refused = (a: unknown): boolean => {
+    if (a === undefined) return true
+    if (typeof a !== "object" || a === null) return false
+    // a nested fragment (sql`...`), or a typed parameter (sql.json(x), sql.array(x)) of undefined
+    if (Array.isArray((a as { strings?: unknown }).strings)) return hasRefused((a as { args?: unknown }).args)
+    return a.constructor.name === "Parameter" && (a as { value?: unknown }).value === undefined
+  }
+  const hasRefused = (args: unknown): boolean => Array.isArray(args) && args.some(refused)
+  return typeof statement === "object" && statement !== null && hasRefused((statement as { args?: unknown }).args)
     ? toDbError(Object.assign(new Error("Undefined values are not allowed"), { code: "UNDEFINED_VALUE" }))
     : undefined
 }
@@ -447,7 +448,8 @@ export const makePool = (url: string, options: DatabaseOptions = {}): Sql =>
         from: [114, 3802],
         serialize: (value: unknown) => {
           try {
-            return JSON.stringify(value)
+            // (undefined for a function or a symbol: postgres.js could not write that either)
+            return JSON.stringify(value) ?? "!not JSON: nothing to serialize"
           } catch (e) {
             return `!not JSON: ${e instanceof Error ? e.message : String(e)}`
           }

@@ -61,6 +61,29 @@ describe("a pipelined write failing in the client", () => {
   })
 })
 
+describe("a pipelined write of a parameter postgres.js cannot build", () => {
+  for (const [name, param] of [
+    ["sql.json of undefined", (sql: Db.Sql) => sql.json(undefined as never)],
+    ["sql.json of a BigInt", (sql: Db.Sql) => sql.json(unserializable)]
+  ] as const)
+    it(`${name}: the transaction fails and nothing is committed`, async () => {
+      await db.owner.unsafe(`create table if not exists tx_client_fail (id text primary key, doc jsonb)`)
+      await db.owner`truncate tx_client_fail`
+      const exit = await runExit(
+        Db.transaction(
+          Effect.gen(function* () {
+            const d = yield* Db.Database
+            yield* d.write((sql) => sql`insert into tx_client_fail (id) values ('kept-1')`)
+            yield* d.write((sql) => sql`insert into tx_client_fail (id, doc) values ('bad', ${param(sql)})`)
+            yield* d.write((sql) => sql`insert into tx_client_fail (id) values ('kept-2')`)
+          })
+        )
+      )
+      expect(exit === "HUNG" ? "HUNG" : failedWithDbError(exit)).toBe(true)
+      expect(await ids()).toEqual([])
+    })
+})
+
 describe("a pipelined query refused in the client", () => {
   it("fails alone: the statements around it get their own answers (Database.query, as pipelined issues them)", async () => {
     const exit = await runExit(
