@@ -124,7 +124,7 @@ export const inTransaction: Effect.Effect<boolean, never, Database> = Effect.fla
  * one refused then while another is in flight on the connection (pipelined: `write`, `pipelined`,
  * a busy pool connection) is never sent, yet it stays queued for an answer, and the error goes to
  * the statement in flight: the answers after it go to the wrong statements and the last never
- * comes (tests/review/client-side-write-failure.test.ts: the transaction hung, holding its locks).
+ * comes (tests/db/client-side-refusal.test.ts: the transaction hung, holding its locks).
  * Looks into nested fragments; not into sql(...) helpers (their objects may hold unused keys).
  */
 const refusedByClient = (statement: unknown): DbError | undefined => {
@@ -416,7 +416,7 @@ export interface DatabaseOptions {
  * it): its connect error, close and time-out then take postgres.js's own paths. A factory that
  * rejects is reported to the waiting query but never closes the connection, which stays in
  * postgres.js's `connecting` queue for good: after `max` refused connects the pool hung
- * (tests/review/no-delay-socket.test.ts). `host` is what postgres.js's TLS takes as the server's name.
+ * (tests/db/no-delay-socket.test.ts). `host` is what postgres.js's TLS takes as the server's name.
  */
 const noDelaySocket = (o: { readonly host: ReadonlyArray<string>; readonly port: ReadonlyArray<number>; readonly path?: string | false }): Socket => {
   if (typeof o.path === "string" && o.path !== "") return connect(o.path).setNoDelay(true)
