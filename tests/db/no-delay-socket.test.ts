@@ -58,4 +58,20 @@ describe("makePool's sockets", () => {
       await sql.end({ timeout: 1 })
     }
   }, 20000)
+
+  it("a server that accepts and never answers: the query fails with CONNECT_TIMEOUT, and so does the next (pool of one)", async () => {
+    const silent = createServer(() => undefined)
+    await new Promise<void>((ok) => silent.listen(0, "127.0.0.1", () => ok()))
+    const url = new URL(db.ownerUrl)
+    url.hostname = "127.0.0.1"
+    url.port = String((silent.address() as AddressInfo).port)
+    const sql = makePool(url.toString(), { max: 1, connectTimeoutSeconds: 1 })
+    try {
+      expect(await settle(sql`select 1`, 3000)).toBe("failed CONNECT_TIMEOUT")
+      expect(await settle(sql`select 1`, 3000)).toBe("failed CONNECT_TIMEOUT")
+    } finally {
+      await sql.end({ timeout: 1 })
+      silent.close()
+    }
+  }, 20000)
 })
