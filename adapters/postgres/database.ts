@@ -118,6 +118,29 @@ export const transaction = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: T
 
 export const inTransaction: Effect.Effect<boolean, never, Database> = Effect.flatMap(Database, (db) => db.inTransaction)
 
+/**
+ * A statement postgres.js would refuse while building it (an undefined parameter: UNDEFINED_VALUE),
+ * found before it is handed over. postgres.js builds a statement when it is its turn to be written;
+ * one refused then while another is in flight on the connection (pipelined: `write`, `pipelined`,
+ * a busy pool connection) is never sent, yet it stays queued for an answer, and the error goes to
+ * the statement in flight: the answers after it go to the wrong statements and the last never
+ * comes (tests/db/client-side-refusal.test.ts: the transaction hung, holding its locks).
+ * Looks into nested fragments; not into sql(...) helpers (their objects may hold unused keys).
+ */
+const refusedByClient = (statement: unknown): DbError | undefined => {
+  const refused = (a: unknown): boolean => {
+    if (a === undefined) return true
+    if (typeof a !== "object" || a === null) return false
+    // a nested fragment (sql`...`), or a typed parameter (sql.json(x), sql.array(x)) of undefined
+    if (Array.isArray((a as { strings?: unknown }).strings)) return hasRefused((a as { args?: unknown }).args)
+    return a.constructor.name === "Parameter" && (a as { value?: unknown }).value === undefined
+  }
+  const hasRefused = (args: unknown): boolean => Array.isArray(args) && args.some(refused)
+  return typeof statement === "object" && statement !== null && hasRefused((statement as { args?: unknown }).args)
+    ? toDbError(Object.assign(new Error("Undefined values are not allowed"), { code: "UNDEFINED_VALUE" }))
+    : undefined
+}
+
 // How long an interrupted fiber waits for the server to confirm the cancel before moving on.
 const cancelGrace = Duration.seconds(5)
 
@@ -132,6 +155,11 @@ const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A
       pending = f(sql)
     } catch (cause) {
       resume(Effect.fail(toDbError(cause)))
+      return
+    }
+    const refused = refusedByClient(pending)
+    if (refused !== undefined) {
+      resume(Effect.fail(refused))
       return
     }
     const settled = new Promise<void>((done) => {
@@ -158,6 +186,11 @@ interface TxState {
   savepoints: number
   /** the connection was lost (a statement or BEGIN failed with a connection error): see onTx */
   lost: boolean
+  /**
+   * a write refused before it was sent (refusedByClient): the server's transaction is not aborted by
+   * it, so COMMIT must not be sent (commit)
+   */
+  broken: DbError | undefined
   /** writes sent without waiting (`write`), each settling to its error or undefined */
   readonly pending: Array<Promise<DbError | undefined>>
   /** `atCommit` items by key, in the order the keys were first used */
@@ -197,11 +230,17 @@ const sendWrite = (tx: TxState, f: (sql: Sql) => CancellableQuery<unknown>): voi
     tx.pending.push(Promise.resolve(lostConnection()))
     return
   }
-  let sent: CancellableQuery<unknown>
+  let sent: CancellableQuery<unknown> | undefined
+  let refused: DbError | undefined
   try {
     sent = f(tx.conn)
+    refused = refusedByClient(sent)
   } catch (cause) {
-    tx.pending.push(Promise.resolve(toDbError(cause)))
+    refused = toDbError(cause)
+  }
+  if (sent === undefined || refused !== undefined) {
+    tx.broken ??= refused
+    tx.pending.push(Promise.resolve(refused))
     return
   }
   // then() is what sends a postgres.js query: called here, synchronously, so the write leaves in
@@ -242,6 +281,8 @@ const commit = (tx: TxState): Effect.Effect<void, DbError> =>
   Effect.suspend(() => {
     for (const b of tx.batches.values()) sendWrite(tx, b.flush(b.items))
     tx.batches.clear()
+    // a write that never reached the server did not abort its transaction: no COMMIT (the release rolls back)
+    if (tx.broken !== undefined) return Effect.fail(tx.broken)
     return Effect.flatMap(Effect.either(onTx(tx, (c) => c.unsafe("commit"))), (committed) =>
       Effect.flatMap(writeFailure(tx, 0), (failed) =>
         failed !== undefined ? Effect.fail(failed) : committed._tag === "Left" ? Effect.fail(committed.left) : Effect.void
@@ -263,7 +304,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
       Effect.acquireUseRelease(
         Effect.tryPromise({ try: () => sql.reserve(), catch: toDbError }).pipe(
           Effect.map((conn) => {
-            const tx: TxState = { conn, savepoints: 0, lost: false, pending: [], batches: new Map() }
+            const tx: TxState = { conn, savepoints: 0, lost: false, broken: undefined, pending: [], batches: new Map() }
             const begun = conn.unsafe(beginStatement(options)).then(
               () => undefined,
               (cause: unknown) => {
@@ -307,6 +348,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
       Effect.suspend(() => {
         const name = `amana_sp_${++tx.savepoints}`
         const writesBefore = tx.pending.length
+        const brokenBefore = tx.broken
         const batchesBefore = new Map([...tx.batches].map(([key, b]) => [key, b.items.length]))
         return Effect.acquireUseRelease(
           onTx(tx, (c) => c.unsafe(`savepoint ${name}`)),
@@ -317,6 +359,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
               : Effect.suspend(() => {
                   // what was written or gathered inside the savepoint is undone with it
                   tx.pending.splice(writesBefore)
+                  tx.broken = brokenBefore
                   for (const [key, b] of tx.batches) {
                     const kept = batchesBefore.get(key)
                     if (kept === undefined) tx.batches.delete(key)
@@ -367,30 +410,19 @@ export interface DatabaseOptions {
  * waits for the server to acknowledge the earlier one, a round trip the pipelining was meant to
  * save (tests/api/checkout-round-trips.test.ts counts it). So the pool's sockets are ours, opened
  * with TCP_NODELAY as node-postgres and most drivers do. postgres.js hands over its parsed options
- * (the first host of the URL, or its Unix socket path) and expects a connected socket; it still does
- * TLS and the start-up on it.
+ * (the first host of the URL, or its Unix socket path); it still does TLS and the start-up on it.
+ *
+ * The socket is handed over at once, still connecting (what postgres.js writes meanwhile waits in
+ * it): its connect error, close and time-out then take postgres.js's own paths. A factory that
+ * rejects is reported to the waiting query but never closes the connection, which stays in
+ * postgres.js's `connecting` queue for good: after `max` refused connects the pool hung
+ * (tests/db/no-delay-socket.test.ts). `host` is what postgres.js's TLS takes as the server's name.
  */
-const noDelaySocket =
-  (timeoutSeconds: number) =>
-  (o: { readonly host: ReadonlyArray<string>; readonly port: ReadonlyArray<number>; readonly path?: string | false }): Promise<Socket> =>
-    new Promise((resolve, reject) => {
-      const socket = typeof o.path === "string" && o.path !== "" ? connect(o.path) : connect({ host: o.host[0] ?? "localhost", port: o.port[0] ?? 5432 })
-      socket.setNoDelay(true)
-      const timer = setTimeout(() => {
-        socket.destroy()
-        reject(Object.assign(new Error(`connecting to PostgreSQL timed out after ${timeoutSeconds} s`), { code: "CONNECT_TIMEOUT" }))
-      }, timeoutSeconds * 1000)
-      socket.once("connect", () => {
-        clearTimeout(timer)
-        socket.off("error", failed)
-        resolve(socket)
-      })
-      const failed = (e: Error) => {
-        clearTimeout(timer)
-        reject(e)
-      }
-      socket.once("error", failed)
-    })
+const noDelaySocket = (o: { readonly host: ReadonlyArray<string>; readonly port: ReadonlyArray<number>; readonly path?: string | false }): Socket => {
+  if (typeof o.path === "string" && o.path !== "") return connect(o.path).setNoDelay(true)
+  const host = o.host[0] ?? "localhost"
+  return Object.assign(connect({ host, port: o.port[0] ?? 5432, noDelay: true }), { host })
+}
 
 /**
  * The pool. int8 (bigint) columns are parsed to JS numbers because Money is a safe-integer number of
@@ -402,11 +434,28 @@ export const makePool = (url: string, options: DatabaseOptions = {}): Sql =>
     idle_timeout: options.idleTimeoutSeconds ?? 30,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     // postgres.js's `socket` option (documented in its README, missing from its types)
-    ...({ socket: noDelaySocket(options.connectTimeoutSeconds ?? 10) } as object),
+    ...({ socket: noDelaySocket } as object),
     onnotice: options.onNotice ?? (() => undefined),
     connection: { application_name: options.applicationName ?? "amana" },
     ...(options.onStatement !== undefined && { debug: (_connection: number, query: string) => options.onStatement!(query) }),
     types: {
+      // A value JSON.stringify refuses (a BigInt, a cycle) becomes text the server refuses (22P02):
+      // thrown here, it would be refused in the client while other statements are in flight (see
+      // refusedByClient), and a gathered atCommit statement would fail after its COMMIT was sent,
+      // committing everything else. The server's refusal aborts the transaction in its turn.
+      json: {
+        to: 114,
+        from: [114, 3802],
+        serialize: (value: unknown) => {
+          try {
+            // (undefined for a function or a symbol: postgres.js could not write that either)
+            return JSON.stringify(value) ?? "!not JSON: nothing to serialize"
+          } catch (e) {
+            return `!not JSON: ${e instanceof Error ? e.message : String(e)}`
+          }
+        },
+        parse: (value: string) => JSON.parse(value) as unknown
+      },
       int8: {
         to: 20,
         from: [20],
