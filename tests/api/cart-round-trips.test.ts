@@ -12,8 +12,8 @@
  *     add, a quantity change and a removal; refusals keep their status and code.
  * Before this (main at 76da631): 14, 13, 6, 13 and 8 statements. A regression that re-adds a read fails here; an intended change updates the numbers.
  */
-import postgres from "postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { makePool } from "../../adapters/postgres/database.js"
 import type { Sql } from "../../adapters/postgres/database.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, seedShop, startApi } from "./support.js"
@@ -29,15 +29,8 @@ let recording: Array<string> | undefined
 beforeAll(async () => {
   a = await seedShop(db.sql)
   b = await seedShop(db.sql, { promotions: false })
-  // The application's pool settings (adapters/postgres/database.ts makePool), plus the debug hook.
-  pool = postgres(db.url, {
-    max: 4,
-    onnotice: () => undefined,
-    types: { int8: { to: 20, from: [20], serialize: (value: number | bigint) => String(value), parse: (value: string) => Number(value) } },
-    debug: (_connection, query) => {
-      recording?.push(query.replace(/\s+/g, " ").trim())
-    }
-  }) as unknown as Sql
+  // The application's pool (adapters/postgres/database.ts makePool), with its statement hook.
+  pool = makePool(db.url, { max: 4, onStatement: (query) => void recording?.push(query.replace(/\s+/g, " ").trim()) })
   api = await startApi(pool)
   // Once per pool and process, not per request: postgres.js's array types, the shipping cache.
   const warm = await call(api, "POST", "/api/v1/cart/items?destination=KE-047-westlands", { body: { variantId: b.dress.variantId } })

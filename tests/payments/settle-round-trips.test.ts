@@ -15,7 +15,6 @@
  * main writes. A regression that re-adds a statement fails here; an intended change updates the numbers.
  */
 import { Effect, Either, Layer, ManagedRuntime } from "effect"
-import postgres from "postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { placeCheckout } from "../../application/checkout/place-checkout.js"
 import { recordCallback, reconcileCallback } from "../../application/payments/reconcile.js"
@@ -28,6 +27,7 @@ import type { OrderId } from "../../domain/ids.js"
 import { Accounts, posting } from "../../domain/ledger.js"
 import type { Posting } from "../../domain/ledger.js"
 import type { Money } from "../../domain/money.js"
+import { makePool } from "../../adapters/postgres/database.js"
 import type { Sql } from "../../adapters/postgres/database.js"
 import { insertProduct, insertPromotion, insertVariant } from "../../adapters/postgres/seed.js"
 import { DisbursementStoreLive } from "../../adapters/postgres/disbursement-store.js"
@@ -78,15 +78,11 @@ beforeAll(async () => {
     effect: { _tag: "PERCENT_OFF", bps: 1_000 }
   })
   relay = await pgRelay(db.url)
-  // The application's pool settings (adapters/postgres/database.ts makePool), plus the debug hook.
-  pool = postgres(relay.url, {
+  // The application's pool (adapters/postgres/database.ts makePool), with its statement hook.
+  pool = makePool(relay.url, {
     max: 2,
-    onnotice: () => undefined,
-    types: { int8: { to: 20, from: [20], serialize: (value: number | bigint) => String(value), parse: (value: string) => Number(value) } },
-    debug: (_connection, query) => {
-      recording?.push({ statement: query.replace(/\s+/g, " ").trim(), writesBefore: relay.writes() })
-    }
-  }) as unknown as Sql
+    onStatement: (query) => void recording?.push({ statement: query.replace(/\s+/g, " ").trim(), writesBefore: relay.writes() })
+  })
   const runtime = ManagedRuntime.make(layer())
   run = (effect) => runtime.runPromise(effect)
   dispose = () => runtime.dispose()

@@ -14,9 +14,9 @@
  *     statement is atomic), is retried, and after the last attempt is dead-lettered.
  */
 import { Effect, Either } from "effect"
-import postgres from "postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Database } from "../../adapters/postgres/database.js"
+import { makePool } from "../../adapters/postgres/database.js"
 import type { Sql } from "../../adapters/postgres/database.js"
 import type { EventHandler } from "../../adapters/postgres/event-handler.js"
 import { claimed, claimInsert } from "../../adapters/postgres/handler-claim.js"
@@ -40,15 +40,8 @@ const MPESA = { kind: "SYSTEM" as const, id: "mpesa-reconciler" }
 
 beforeAll(async () => {
   shop = await seedShop(db.sql)
-  // The application's pool settings (adapters/postgres/database.ts makePool), plus the debug hook.
-  pool = postgres(db.url, {
-    max: 4,
-    onnotice: () => undefined,
-    types: { int8: { to: 20, from: [20], serialize: (value: number | bigint) => String(value), parse: (value: string) => Number(value) } },
-    debug: (_connection, query) => {
-      recording?.push(query.replace(/\s+/g, " ").trim())
-    }
-  }) as unknown as Sql
+  // The application's pool (adapters/postgres/database.ts makePool), with its statement hook.
+  pool = makePool(db.url, { max: 4, onStatement: (query) => void recording?.push(query.replace(/\s+/g, " ").trim()) })
   api = await startApi(pool)
   await db.owner`create table one_statement_effects (event_id text primary key, n int not null)`
   await db.owner`grant select, insert on one_statement_effects to amana_app`
