@@ -625,6 +625,9 @@ export const CheckoutStoreLive = Layer.effect(
             Effect.asVoid(written),
             reserve
           ]
+          // the checkout's events first (gathered for COMMIT: adapters/postgres/unit-of-work.ts), so
+          // the stock rows locked last are held only until COMMIT, not through the events' insert too
+          yield* db.sendGathered
           const outcomes = yield* Effect.all(
             statements.map((e) => Effect.either(e)),
             { concurrency: "unbounded" }

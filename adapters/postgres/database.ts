@@ -106,6 +106,13 @@ export interface DatabaseService {
     items: ReadonlyArray<T>,
     flush: (items: ReadonlyArray<T>) => (sql: Sql) => CancellableQuery<unknown>
   ) => Effect.Effect<void, DbError>
+  /**
+   * Sends what `atCommit` gathered so far, now (as writes nobody waits for), instead of with COMMIT:
+   * for a transaction about to lock hot rows, so the lock is held only until COMMIT and not through
+   * the gathered statements too. Inside a savepoint it does nothing (a rollback to the savepoint would
+   * undo items gathered before it); outside a transaction, nothing is gathered.
+   */
+  readonly sendGathered: Effect.Effect<void>
 }
 
 export class Database extends Context.Tag("amana/Database")<Database, DatabaseService>() {}
@@ -184,6 +191,8 @@ interface TxState {
   readonly conn: postgres.ReservedSql
   /** savepoint names are unique within the transaction */
   savepoints: number
+  /** savepoints open now (nested transactions being run) */
+  depth: number
   /** the connection was lost (a statement or BEGIN failed with a connection error): see onTx */
   lost: boolean
   /**
@@ -277,10 +286,15 @@ const beginStatement = (options: TransactionOptions | undefined): string =>
  * write that failed turned the COMMIT into a ROLLBACK (the server's answer to COMMIT in an aborted
  * transaction): the transaction then fails with that write's error.
  */
+/** The gathered items' statements, sent now (writes nobody waits for). */
+const sendBatches = (tx: TxState): void => {
+  for (const b of tx.batches.values()) sendWrite(tx, b.flush(b.items))
+  tx.batches.clear()
+}
+
 const commit = (tx: TxState): Effect.Effect<void, DbError> =>
   Effect.suspend(() => {
-    for (const b of tx.batches.values()) sendWrite(tx, b.flush(b.items))
-    tx.batches.clear()
+    sendBatches(tx)
     // a write that never reached the server did not abort its transaction: no COMMIT (the release rolls back)
     if (tx.broken !== undefined) return Effect.fail(tx.broken)
     return Effect.flatMap(Effect.either(onTx(tx, (c) => c.unsafe("commit"))), (committed) =>
@@ -304,7 +318,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
       Effect.acquireUseRelease(
         Effect.tryPromise({ try: () => sql.reserve(), catch: toDbError }).pipe(
           Effect.map((conn) => {
-            const tx: TxState = { conn, savepoints: 0, lost: false, broken: undefined, pending: [], batches: new Map() }
+            const tx: TxState = { conn, savepoints: 0, depth: 0, lost: false, broken: undefined, pending: [], batches: new Map() }
             const begun = conn.unsafe(beginStatement(options)).then(
               () => undefined,
               (cause: unknown) => {
@@ -351,12 +365,16 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
         const brokenBefore = tx.broken
         const batchesBefore = new Map([...tx.batches].map(([key, b]) => [key, b.items.length]))
         return Effect.acquireUseRelease(
-          onTx(tx, (c) => c.unsafe(`savepoint ${name}`)),
+          Effect.tap(
+            onTx(tx, (c) => c.unsafe(`savepoint ${name}`)),
+            () => void tx.depth++
+          ),
           () => Effect.tap(effect, () => onTx(tx, (c) => c.unsafe(`release savepoint ${name}`))).pipe(blameWrites(tx, writesBefore)),
           (_, exit) =>
             Exit.isSuccess(exit)
-              ? Effect.void
+              ? Effect.sync(() => void tx.depth--)
               : Effect.suspend(() => {
+                  tx.depth--
                   // what was written or gathered inside the savepoint is undone with it
                   tx.pending.splice(writesBefore)
                   tx.broken = brokenBefore
@@ -376,6 +394,9 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
         Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? nested(tx.value, effect) : topLevel(effect, options))),
       inTransaction: Effect.map(FiberRef.get(current), Option.isSome),
       write: (f) => Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? Effect.sync(() => sendWrite(tx.value, f)) : Effect.asVoid(run(sql, f)))),
+      sendGathered: Effect.flatMap(FiberRef.get(current), (tx) =>
+        Option.isSome(tx) && tx.value.depth === 0 ? Effect.sync(() => sendBatches(tx.value)) : Effect.void
+      ),
       atCommit: <T>(key: string, items: ReadonlyArray<T>, flush: (items: ReadonlyArray<T>) => (sql: Sql) => CancellableQuery<unknown>) =>
         items.length === 0
           ? Effect.void

@@ -351,6 +351,36 @@ describe("Database.write and Database.atCommit (pipelined writes)", () => {
     expect(await ids()).toEqual(["inner-ok", "outer-1", "outer-2", "outer-w", "taken"])
   })
 
+  it("sendGathered sends what was gathered before the statements that follow (not with COMMIT); inside a savepoint it waits for COMMIT", async () => {
+    await scratch("tx_writes")
+    await db.owner`truncate tx_writes`
+    const order: Array<string> = []
+    const logged = (id: string) =>
+      Effect.flatMap(Db.Database, (d) =>
+        d
+          .query((sql) => sql<Array<{ n: number }>>`select count(*)::int as n from tx_writes where id = ${id}`)
+          .pipe(Effect.map((rows) => void order.push(`${id}:${rows[0]!.n}`)))
+      )
+    await runWith(
+      Db.transaction(
+        Effect.gen(function* () {
+          yield* gather(["early"])
+          yield* Effect.flatMap(Db.Database, (d) => d.sendGathered)
+          yield* logged("early") // sent before this read: visible to it
+          yield* Db.transaction(
+            Effect.gen(function* () {
+              yield* gather(["inner"])
+              yield* Effect.flatMap(Db.Database, (d) => d.sendGathered)
+              yield* logged("inner") // inside a savepoint: still waiting for COMMIT
+            })
+          )
+        })
+      )
+    )
+    expect(order).toEqual(["early:1", "inner:0"])
+    expect(await ids()).toEqual(["early", "inner"])
+  })
+
   it("outside a transaction both run at once", async () => {
     await scratch("tx_writes")
     await db.owner`truncate tx_writes`
