@@ -21,6 +21,7 @@ import { Money as MoneySchema } from "../../domain/money.js"
 import type { OrderState } from "../../domain/order.js"
 import { makeGeography } from "../../domain/shipping.js"
 import type { Geography, LocationNode, ShippingRate, Zone } from "../../domain/shipping.js"
+import { pipelined } from "../../application/ports/unit-of-work.js"
 import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import { Database } from "./database.js"
 import type { Sql } from "./database.js"
@@ -211,21 +212,18 @@ export const CheckoutStoreLive = Layer.effect(
     const getSummary = (checkoutId: CheckoutId) =>
       Effect.map(
         // the checkout and its orders at once (pipelined): no orders without the checkout
-        Effect.all(
-          [
-            q(
-              db,
-              (sql) => sql<Array<SummaryCheckoutRow>>`
-              select id, state, currency, total, charge_amount, created_at, expires_at, payer_phone from checkouts where id = ${checkoutId}`
-            ),
-            q(
-              db,
-              (sql) => sql<Array<SummaryOrderRow>>`
-              select id, store_id, state, total from orders where checkout_id = ${checkoutId} order by store_id`
-            )
-          ] as const,
-          { concurrency: "unbounded" }
-        ),
+        pipelined([
+          q(
+            db,
+            (sql) => sql<Array<SummaryCheckoutRow>>`
+            select id, state, currency, total, charge_amount, created_at, expires_at, payer_phone from checkouts where id = ${checkoutId}`
+          ),
+          q(
+            db,
+            (sql) => sql<Array<SummaryOrderRow>>`
+            select id, store_id, state, total from orders where checkout_id = ${checkoutId} order by store_id`
+          )
+        ] as const),
         ([rows, orders]) => Option.map(Option.fromNullable(rows[0]), (c) => checkoutSummary(c, orders))
       )
 
@@ -628,11 +626,7 @@ export const CheckoutStoreLive = Layer.effect(
           // the checkout's events first (gathered for COMMIT: adapters/postgres/unit-of-work.ts), so
           // the stock rows locked last are held only until COMMIT, not through the events' insert too
           yield* db.sendGathered
-          const outcomes = yield* Effect.all(
-            statements.map((e) => Effect.either(e)),
-            { concurrency: "unbounded" }
-          )
-          for (const outcome of outcomes) if (Either.isLeft(outcome)) return yield* outcome.left
+          yield* pipelined(statements)
         }),
 
       getSummary

@@ -26,7 +26,7 @@ import { payOrders } from "../payments/pay-orders.js"
 import { Ids } from "../ports/ids.js"
 import { STK_MAX_CHARGE } from "../ports/payment-gateway.js"
 import { Outbox } from "../ports/outbox.js"
-import { UnitOfWork } from "../ports/unit-of-work.js"
+import { pipelined, UnitOfWork } from "../ports/unit-of-work.js"
 import { ChargeAboveMpesaLimit, IdempotencyKeyReused, ItemNotSellable, OutOfStock, UnknownDiscountCode, UnknownItem } from "./checkout.errors.js"
 import { CheckoutStore, checkoutLine } from "./checkout.port.js"
 import type { CatalogueItem, CheckoutPlan, CheckoutSummary, PlannedBurn } from "./checkout.port.js"
@@ -142,10 +142,6 @@ export const placeCheckoutOf = <E, R>(cmd: CheckoutRequest, source: CheckoutItem
 /** What an attempt fails with besides its items' source, once its retries are spent (the retried refusals are not among them). */
 type PlaceError = Exclude<Effect.Effect.Error<ReturnType<typeof placeNew<never, never>>>, IncentiveExhausted | DuplicateCheckout>
 
-/** The first failure of statements sent together (pipelined), in the order they were sent. */
-const firstFailure = <A extends ReadonlyArray<Either.Either<unknown, unknown>>>(results: A) =>
-  Effect.forEach(results, (r) => r, { discard: true }) as Effect.Effect<void, A[number] extends Either.Either<unknown, infer L> ? L : never>
-
 const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, settings: CheckoutSettings) =>
   Effect.gen(function* () {
     const store = yield* CheckoutStore
@@ -160,25 +156,22 @@ const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, setti
     // the source did not read it with them).
     // The items' failure waits for the idempotency check: a replay wins over an empty cart.
     const points = cmd.loyaltyPoints ?? 0
-    const [opened, loaded, { promotions, geography, zones }, code, balance] = yield* Effect.all(
-      [
-        store.openCheckout(cmd.buyerId, cmd.idempotencyKey, fingerprint, cmd.affiliateCode ? undefined : now),
-        Effect.either(
-          Effect.flatMap(source.load, ({ items, catalogue, placed }) => {
-            const merged = mergeItems(items)
-            return Effect.map(catalogue ? Effect.succeed(catalogue) : store.loadCatalogue(merged.map((i) => i.variantId)), (catalogue) => ({
-              items: merged,
-              catalogue,
-              placed
-            }))
-          })
-        ),
-        store.loadPromotionsAndShipping(cmd.buyerId, now),
-        cmd.discountCode ? store.loadDiscountCode(cmd.discountCode.toUpperCase(), cmd.buyerId) : Effect.succeed(Option.none()),
-        points > 0 ? store.lockLoyaltyBalance(cmd.buyerId) : Effect.succeed(0)
-      ] as const,
-      { concurrency: "unbounded" }
-    )
+    const [opened, loaded, { promotions, geography, zones }, code, balance] = yield* pipelined([
+      store.openCheckout(cmd.buyerId, cmd.idempotencyKey, fingerprint, cmd.affiliateCode ? undefined : now),
+      Effect.either(
+        Effect.flatMap(source.load, ({ items, catalogue, placed }) => {
+          const merged = mergeItems(items)
+          return Effect.map(catalogue ? Effect.succeed(catalogue) : store.loadCatalogue(merged.map((i) => i.variantId)), (catalogue) => ({
+            items: merged,
+            catalogue,
+            placed
+          }))
+        })
+      ),
+      store.loadPromotionsAndShipping(cmd.buyerId, now),
+      cmd.discountCode ? store.loadDiscountCode(cmd.discountCode.toUpperCase(), cmd.buyerId) : Effect.succeed(Option.none()),
+      points > 0 ? store.lockLoyaltyBalance(cmd.buyerId) : Effect.succeed(0)
+    ] as const)
     const replay = ({ sameRequest, summary }: { readonly sameRequest: boolean; readonly summary: CheckoutSummary }) =>
       sameRequest ? Effect.succeed(summary) : Effect.fail(new IdempotencyKeyReused({ key: cmd.idempotencyKey }))
     if (Option.isSome(opened.previous)) return yield* replay(opened.previous.value)
@@ -234,10 +227,7 @@ const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, setti
     let affiliate: { userId: UserId; code: string } | undefined
     const refCode = cmd.affiliateCode || Option.getOrUndefined(opened.attributedAffiliateCode)
     if (refCode) {
-      const [affiliates, sellerPeople] = yield* Effect.all(
-        [store.findAffiliates(refCode), store.storeMemberIds(checkout.orders.map((o) => o.storeId))] as const,
-        { concurrency: "unbounded" }
-      )
+      const [affiliates, sellerPeople] = yield* pipelined([store.findAffiliates(refCode), store.storeMemberIds(checkout.orders.map((o) => o.storeId))] as const)
       const who = attribute({ refCode, affiliates, buyerId: cmd.buyerId, sellerOwnerIds: sellerPeople })
       if (Option.isSome(who)) affiliate = { userId: who.value, code: refCode.trim().toUpperCase() }
     }
@@ -321,43 +311,37 @@ const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, setti
       burns,
       loyaltyPointsRedeemed: checkout.loyalty?.points ?? 0
     }
-    // Events first, the plan after, then what the source does once placed (closes the cart): sent
-    // together (pipelined), none waits for another's answer. persist takes the hot stock locks in
-    // its last statement, so they are held only until the commit that follows its answer. A failed
-    // statement fails those after it (the transaction is aborted): the first failure is the answer.
-    const written = yield* Effect.all(
-      [
-        Effect.either(
-          outbox.append([
-            {
-              type: "CHECKOUT_CREATED",
-              aggregateType: "CHECKOUT",
-              aggregateId: checkoutId,
-              payload: { checkoutId, buyerId: cmd.buyerId, total: checkout.total, charge: checkout.charge, orderIds: orders.map((o) => o.id) }
-            },
-            ...orders.map((o) => ({
-              type: "ORDER_CREATED",
-              aggregateType: "ORDER" as const,
-              aggregateId: o.id,
-              payload: {
-                orderId: o.id,
-                checkoutId,
-                storeId: o.storeId,
-                buyerId: cmd.buyerId,
-                total: o.total,
-                // the delivery area and its fee, for the read models (application/insights)
-                zoneId: o.snapshot.shipping.zoneId,
-                shippingFee: o.snapshot.totals.shipping
-              }
-            }))
-          ])
-        ),
-        Effect.either(placed),
-        Effect.either(store.persist(plan))
-      ] as const,
-      { concurrency: "unbounded" }
-    )
-    yield* firstFailure(written)
+    // The events (gathered for COMMIT; persist sends them before its writes), what the source does
+    // once placed (closes the cart), and the plan: sent together (pipelined), none waits for
+    // another's answer. persist takes the hot stock locks in its last statement, so they are held
+    // only until COMMIT. The first failure, in this order, is the answer.
+    yield* pipelined([
+      outbox.append([
+        {
+          type: "CHECKOUT_CREATED",
+          aggregateType: "CHECKOUT",
+          aggregateId: checkoutId,
+          payload: { checkoutId, buyerId: cmd.buyerId, total: checkout.total, charge: checkout.charge, orderIds: orders.map((o) => o.id) }
+        },
+        ...orders.map((o) => ({
+          type: "ORDER_CREATED",
+          aggregateType: "ORDER" as const,
+          aggregateId: o.id,
+          payload: {
+            orderId: o.id,
+            checkoutId,
+            storeId: o.storeId,
+            buyerId: cmd.buyerId,
+            total: o.total,
+            // the delivery area and its fee, for the read models (application/insights)
+            zoneId: o.snapshot.shipping.zoneId,
+            shippingFee: o.snapshot.totals.shipping
+          }
+        }))
+      ]),
+      placed,
+      store.persist(plan)
+    ] as const)
     if (fundedByPlatform)
       yield* payOrders(
         { checkoutId, charge: checkout.charge, orderIds: orders.map((o) => o.id) },
