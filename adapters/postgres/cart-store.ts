@@ -9,7 +9,7 @@ import { CartStore } from "../../application/cart/cart.port.js"
 import type { CartItem, CartOwner } from "../../application/cart/cart.port.js"
 import { Database } from "./database.js"
 import type { Sql } from "./database.js"
-import { q } from "./unit-of-work.js"
+import { q, w } from "./unit-of-work.js"
 
 const ownedBy = (sql: Sql, owner: CartOwner) =>
   owner._tag === "Buyer" ? sql`buyer_id = ${owner.buyerId}` : sql`guest_token = ${owner.guestToken} and buyer_id is null`
@@ -94,7 +94,7 @@ export const CartStoreLive = Layer.effect(
         ),
         (rows) => (rows[0]?.removed === true ? Option.some(itemsOf(rows)) : Option.none())
       ),
-    close: (cartId, state) =>
-      q(db, (sql) => sql`update carts set state = ${state}, updated_at = now() where id = ${cartId} and state = 'ACTIVE'`).pipe(Effect.asVoid)
+    // a write nobody waits for: in a checkout it leaves with the checkout's writes and COMMIT
+    close: (cartId, state) => w(db, (sql) => sql`update carts set state = ${state}, updated_at = now() where id = ${cartId} and state = 'ACTIVE'`)
   }))
 )

@@ -23,9 +23,12 @@ import { makeGeography } from "../../domain/shipping.js"
 import type { Geography, LocationNode, ShippingRate, Zone } from "../../domain/shipping.js"
 import { pipelined } from "../../application/ports/unit-of-work.js"
 import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
-import { Database } from "./database.js"
-import type { Sql } from "./database.js"
+import { Database, SqlState } from "./database.js"
+import type { DbError, Sql } from "./database.js"
 import { q, unavailable } from "./unit-of-work.js"
+
+/** The refusal a statement raised (amana_refuse: SQLSTATE AM003, its code as the message), if it was one. */
+const refusal = (e: DbError): string | undefined => (e.code === SqlState.Refused ? e.message : undefined)
 
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex")
 const money = (amount: number, currency: string): Money => ({ amount, currency: currency.trim() as Currency })
@@ -476,53 +479,60 @@ export const CheckoutStoreLive = Layer.effect(
           )
           const burns = [...plan.burns].sort((a, b) => (a.incentiveId < b.incentiveId ? -1 : a.incentiveId > b.incentiveId ? 1 : 0))
 
-          // Every statement below is sent at once (pipelined), in this order, and their answers are
-          // judged in the same order: the first refusal or failure is the outcome (a statement after
-          // a failed one fails too, the transaction being aborted; after a refusal that returned no
-          // row the rest ran, and the rollback undoes it).
+          // Every statement below is a write nobody waits for (Database.write): they leave at once, in
+          // this order, and COMMIT leaves right behind them. A refusal is raised by the statement itself
+          // (amana_refuse: no row means someone else got there first), which aborts the transaction on
+          // the server; COMMIT then answers ROLLBACK and the transaction fails with the first failure in
+          // this order, refined into the domain's error. So the hot rows locked here (a limited
+          // promotion's counter, the stock last) are held until COMMIT on the server, never through a
+          // round trip to this process and back (docs/decisions.md, "refusals raised").
           //
-          // Limited incentives first, in id order: a conditional counter update each (no row = exhausted).
+          // Limited incentives first, in id order: a conditional counter update each.
           // Counters exist to enforce limits; an unlimited incentive keeps no hot counter row.
+          const exhausted =
+            (b: (typeof burns)[number], scope: "GLOBAL" | "BUYER") =>
+            (e: DbError): IncentiveExhausted | StoreUnavailable =>
+              refusal(e) === "INCENTIVE_EXHAUSTED" ? new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope }) : unavailable(e)
           const burnChecks: Array<Effect.Effect<void, IncentiveExhausted | StoreUnavailable>> = []
           for (const b of burns) {
             if (b.globalLimit !== undefined)
               burnChecks.push(
-                Effect.flatMap(
+                db.write(
                   b.kind === "PROMOTION"
-                    ? q(
-                        db,
-                        (sql) => sql`
-                        update promotions p set uses = p.uses + 1, updated_at = now()
-                          from promotion_versions v
-                         where p.id = ${b.incentiveId} and v.promotion_id = p.id and v.version = ${b.version}
-                           and (v.global_limit is null or p.uses < v.global_limit)
-                        returning p.uses`
-                      )
-                    : q(
-                        db,
-                        (sql) => sql`
-                        update discount_codes d set uses = d.uses + 1, updated_at = now()
-                          from discount_code_versions v
-                         where d.id = ${b.incentiveId} and v.discount_code_id = d.id and v.version = ${b.version}
-                           and (v.global_limit is null or d.uses < v.global_limit)
-                        returning d.uses`
-                      ),
-                  (global) => (global.length === 0 ? Effect.fail(new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "GLOBAL" })) : Effect.void)
+                    ? (sql) => sql`
+                        with used as (
+                          update promotions p set uses = p.uses + 1, updated_at = now()
+                            from promotion_versions v
+                           where p.id = ${b.incentiveId} and v.promotion_id = p.id and v.version = ${b.version}
+                             and (v.global_limit is null or p.uses < v.global_limit)
+                          returning p.uses
+                        )
+                        select amana_refuse('INCENTIVE_EXHAUSTED', ${b.incentiveId}) where not exists (select from used)`
+                    : (sql) => sql`
+                        with used as (
+                          update discount_codes d set uses = d.uses + 1, updated_at = now()
+                            from discount_code_versions v
+                           where d.id = ${b.incentiveId} and v.discount_code_id = d.id and v.version = ${b.version}
+                             and (v.global_limit is null or d.uses < v.global_limit)
+                          returning d.uses
+                        )
+                        select amana_refuse('INCENTIVE_EXHAUSTED', ${b.incentiveId}) where not exists (select from used)`,
+                  exhausted(b, "GLOBAL")
                 )
               )
             const perBuyerLimit = b.perBuyerLimit
             if (perBuyerLimit !== undefined)
               burnChecks.push(
-                Effect.flatMap(
-                  q(
-                    db,
-                    (sql) => sql`
-                    insert into incentive_buyer_uses (incentive_kind, incentive_id, buyer_id, uses) values (${b.kind}, ${b.incentiveId}, ${c.buyerId}, 1)
-                    on conflict (incentive_kind, incentive_id, buyer_id)
-                    do update set uses = incentive_buyer_uses.uses + 1 where incentive_buyer_uses.uses < ${perBuyerLimit}::int
-                    returning uses`
-                  ),
-                  (perBuyer) => (perBuyer.length === 0 ? Effect.fail(new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope: "BUYER" })) : Effect.void)
+                db.write(
+                  (sql) => sql`
+                    with used as (
+                      insert into incentive_buyer_uses (incentive_kind, incentive_id, buyer_id, uses) values (${b.kind}, ${b.incentiveId}, ${c.buyerId}, 1)
+                      on conflict (incentive_kind, incentive_id, buyer_id)
+                      do update set uses = incentive_buyer_uses.uses + 1 where incentive_buyer_uses.uses < ${perBuyerLimit}::int
+                      returning uses
+                    )
+                    select amana_refuse('INCENTIVE_EXHAUSTED', ${b.incentiveId}) where not exists (select from used)`,
+                  exhausted(b, "BUYER")
                 )
               )
           }
@@ -536,9 +546,8 @@ export const CheckoutStoreLive = Layer.effect(
             order_id: b.orderId ?? null,
             amount: b.amount.amount
           }))
-          const written = db
-            .query(
-              (sql) => sql`
+          const written = db.write(
+            (sql) => sql`
             with chk as (
               insert into checkouts (id, buyer_id, idempotency_key, request_hash, state, currency, subtotal, discount_total, shipping_total, total,
                                      charge_amount, payer_phone, destination_location_id, affiliate_user_id, created_at, expires_at)
@@ -573,23 +582,19 @@ export const CheckoutStoreLive = Layer.effect(
                      order_id text, amount bigint)
             )
             insert into loyalty_ledger (buyer_id, points, reason, checkout_id, created_at)
-            select ${c.buyerId}, ${-plan.loyaltyPointsRedeemed}, 'REDEEMED', ${c.id}, ${at} where ${plan.loyaltyPointsRedeemed}::int > 0`
-            )
-            .pipe(
-              Effect.mapError((e) =>
-                e.isUniqueViolation && e.constraint === "checkouts_buyer_id_idempotency_key_key"
-                  ? new DuplicateCheckout({ key: c.idempotencyKey })
-                  : unavailable(e)
-              )
-            )
+            select ${c.buyerId}, ${-plan.loyaltyPointsRedeemed}, 'REDEEMED', ${c.id}, ${at} where ${plan.loyaltyPointsRedeemed}::int > 0`,
+            (e): DuplicateCheckout | StoreUnavailable =>
+              e.isUniqueViolation && e.constraint === "checkouts_buyer_id_idempotency_key_key"
+                ? new DuplicateCheckout({ key: c.idempotencyKey })
+                : unavailable(e)
+          )
 
           // Stock last: an inventory row is hot (every buyer of that SKU wants it), so its lock is taken
           // as late as possible and held only until commit. Rows are locked in one fixed order across
           // checkouts (no deadlocks), then reserved with a conditional update per line (no row = sold out).
           const variantIds = [...new Set(plan.reservations.map((r) => r.variantId))]
-          const reserve = q(
-            db,
-            (sql) => sql<Array<{ variant_id: string }>>`
+          const reserve = db.write(
+            (sql) => sql`
             with locked as materialized (
               select variant_id from inventory where variant_id = any(${variantIds}) order by variant_id, stock_location_id for update
             ), req as (
@@ -605,17 +610,21 @@ export const CheckoutStoreLive = Layer.effect(
                 from pick
                where i.variant_id = pick."variantId" and i.stock_location_id = pick.location and i.on_hand - i.reserved >= pick.quantity
               returning i.variant_id, i.stock_location_id, pick.quantity, pick."orderId" as order_id
+            ), ins as (
+              insert into inventory_reservations (checkout_id, order_id, variant_id, stock_location_id, quantity, state, created_at, updated_at)
+              select ${c.id}, order_id, variant_id, stock_location_id, quantity, 'RESERVED', ${at}, ${at} from upd
+              returning variant_id
             )
-            insert into inventory_reservations (checkout_id, order_id, variant_id, stock_location_id, quantity, state, created_at, updated_at)
-            select ${c.id}, order_id, variant_id, stock_location_id, quantity, 'RESERVED', ${at}, ${at} from upd
-            returning variant_id`
-          ).pipe(
-            Effect.flatMap((reserved) => {
-              if (reserved.length === plan.reservations.length) return Effect.void
-              const got = new Set(reserved.map((r) => r.variant_id))
-              const missing = plan.reservations.find((r) => !got.has(r.variantId))!
-              return Effect.fail(new OutOfStock({ variantId: missing.variantId, requested: missing.quantity, available: 0 }))
-            })
+            -- a line without its reservation: the first such variant is the refusal's detail
+            select amana_refuse('OUT_OF_STOCK', coalesce(
+                     (select r."variantId" from req r where not exists (select from ins where ins.variant_id = r."variantId") order by r."variantId" limit 1),
+                     (select min(r."variantId") from req r)))
+             where (select count(*) from ins) < ${plan.reservations.length}::int`,
+            (e): OutOfStock | StoreUnavailable => {
+              if (refusal(e) !== "OUT_OF_STOCK") return unavailable(e)
+              const missing = plan.reservations.find((r) => r.variantId === e.detail) ?? plan.reservations[0]!
+              return new OutOfStock({ variantId: missing.variantId, requested: missing.quantity, available: 0 })
+            }
           )
 
           const statements: Array<Effect.Effect<void, IncentiveExhausted | DuplicateCheckout | OutOfStock | StoreUnavailable>> = [
@@ -626,6 +635,7 @@ export const CheckoutStoreLive = Layer.effect(
           // the checkout's events first (gathered for COMMIT: adapters/postgres/unit-of-work.ts), so
           // the stock rows locked last are held only until COMMIT, not through the events' insert too
           yield* db.sendGathered
+          // (writes: each returns at once; their failures are the transaction's, at COMMIT)
           yield* pipelined(statements)
         }),
 

@@ -33,7 +33,9 @@ export const SqlState = {
   /** UPDATE/DELETE/TRUNCATE on an append-only table */
   AppendOnlyViolation: "AM001",
   /** a ledger transaction whose entries do not sum to zero per currency (raised at COMMIT) */
-  UnbalancedLedger: "AM002"
+  UnbalancedLedger: "AM002",
+  /** a business rule's refusal raised by a statement (amana_refuse, db/migrations/0080): message = its code, detail = what */
+  Refused: "AM003"
 } as const
 
 export class DbError extends Data.TaggedError("DbError")<{
@@ -93,8 +95,11 @@ export interface DatabaseService {
    * round trip of its own. Its failure fails the transaction: the statement after it, the
    * savepoint's end or COMMIT notices, and the write's own error is what the transaction fails with
    * (not the "current transaction is aborted" that followed it). Outside one it runs like `query`.
+   * `refine` turns the write's failure into what the transaction fails with (a refusal the statement
+   * raised, amana_refuse, into the domain's error): a write that may be refused needs no answer read
+   * either, and can leave together with COMMIT.
    */
-  readonly write: (f: (sql: Sql) => CancellableQuery<unknown>) => Effect.Effect<void, DbError>
+  readonly write: <E = DbError>(f: (sql: Sql) => CancellableQuery<unknown>, refine?: (e: DbError) => E) => Effect.Effect<void, E>
   /**
    * Items gathered until the outermost transaction commits, then written by ONE statement per key
    * (`flush` of everything gathered under the key, in the order added), sent together with COMMIT.
@@ -155,7 +160,7 @@ const cancelGrace = Duration.seconds(5)
  * Runs one query. On interruption it asks the server to cancel it and waits (briefly) until the
  * query has settled, so the connection is free again when the interruption completes.
  */
-const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, DbError> =>
+const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>, cancelFirst?: () => void): Effect.Effect<A, DbError> =>
   Effect.async<A, DbError>((resume) => {
     let pending: CancellableQuery<A>
     try {
@@ -182,6 +187,7 @@ const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A
       )
     })
     return Effect.suspend(() => {
+      cancelFirst?.()
       pending.cancel()
       return Effect.promise(() => settled)
     }).pipe(Effect.timeout(cancelGrace), Effect.ignore)
@@ -199,9 +205,11 @@ interface TxState {
    * a write refused before it was sent (refusedByClient): the server's transaction is not aborted by
    * it, so COMMIT must not be sent (commit)
    */
-  broken: DbError | undefined
-  /** writes sent without waiting (`write`), each settling to its error or undefined */
-  readonly pending: Array<Promise<DbError | undefined>>
+  broken: unknown
+  /** writes sent without waiting (`write`), each settling to its (refined) error or undefined */
+  readonly pending: Array<Promise<unknown>>
+  /** those writes' queries still unanswered (the first is what the server is running, or waiting on) */
+  readonly unanswered: Set<CancellableQuery<unknown>>
   /** `atCommit` items by key, in the order the keys were first used */
   readonly batches: Map<string, { items: Array<unknown>; flush: (items: ReadonlyArray<unknown>) => (sql: Sql) => CancellableQuery<unknown> }>
 }
@@ -226,17 +234,19 @@ const onTx = <A>(tx: TxState, f: (sql: Sql) => CancellableQuery<A>): Effect.Effe
   Effect.suspend(() =>
     tx.lost
       ? Effect.fail(lostConnection())
-      : Effect.tapError(run(tx.conn, f), (e) =>
-          Effect.sync(() => {
-            if (connectionLost(e)) tx.lost = true
-          })
+      : Effect.tapError(
+          run(tx.conn, f, () => cancelUnansweredWrite(tx)),
+          (e) =>
+            Effect.sync(() => {
+              if (connectionLost(e)) tx.lost = true
+            })
         )
   )
 
 /** Sends a statement on the transaction's connection without waiting for it (see `write`). */
-const sendWrite = (tx: TxState, f: (sql: Sql) => CancellableQuery<unknown>): void => {
+const sendWrite = (tx: TxState, f: (sql: Sql) => CancellableQuery<unknown>, refine: (e: DbError) => unknown = (e) => e): void => {
   if (tx.lost) {
-    tx.pending.push(Promise.resolve(lostConnection()))
+    tx.pending.push(Promise.resolve(refine(lostConnection())))
     return
   }
   let sent: CancellableQuery<unknown> | undefined
@@ -248,35 +258,52 @@ const sendWrite = (tx: TxState, f: (sql: Sql) => CancellableQuery<unknown>): voi
     refused = toDbError(cause)
   }
   if (sent === undefined || refused !== undefined) {
-    tx.broken ??= refused
-    tx.pending.push(Promise.resolve(refused))
+    const failed = refine(refused ?? toDbError(new Error("no statement")))
+    tx.broken ??= failed
+    tx.pending.push(Promise.resolve(failed))
     return
   }
   // then() is what sends a postgres.js query: called here, synchronously, so the write leaves in
   // its turn (Promise.resolve(query) would call it a microtask later, after what follows it)
+  const query = sent
+  tx.unanswered.add(query)
   tx.pending.push(
     Promise.resolve(
       sent.then(
-        () => undefined,
+        () => void tx.unanswered.delete(query),
         (cause: unknown) => {
+          tx.unanswered.delete(query)
           const failed = toDbError(cause)
           if (connectionLost(failed)) tx.lost = true
-          return failed
+          return refine(failed)
         }
       )
     )
   )
 }
 
-/** The first failure among the writes sent since `from`, once they have all settled. */
-const writeFailure = (tx: TxState, from: number): Effect.Effect<DbError | undefined> =>
+/**
+ * An interrupted statement on the transaction's connection waits behind the writes sent before it:
+ * cancelling it alone would wait for them (postgres.js cancels a queued query only once it runs),
+ * and a write waiting on a lock (the stock row a checkout reserves last, with COMMIT behind it)
+ * would hold the interruption until the lock frees. So the first write still unanswered, the one
+ * the server is running, is cancelled first: the transaction aborts, and what follows fails at once.
+ */
+const cancelUnansweredWrite = (tx: TxState): void => {
+  const first = tx.unanswered.values().next()
+  if (first.done !== true) void first.value.cancel()
+}
+
+/** The first failure among the writes sent since `from`, once they have all settled (a write's failure as its `refine` made it). */
+const writeFailure = (tx: TxState, from: number): Effect.Effect<unknown> =>
   Effect.promise(() => Promise.all(tx.pending.slice(from)).then((outcomes) => outcomes.find((o) => o !== undefined)))
 
 /** A failure after a write that failed is that write's failure (what came after was "transaction aborted"). */
 const blameWrites =
   (tx: TxState, from: number) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DbError, R> =>
-    Effect.catchAll(effect, (e) => Effect.flatMap(writeFailure(tx, from), (failed) => Effect.fail(failed ?? e)))
+    // (a write's refined failure is among E: the effect that sent it has it in its type)
+    Effect.catchAll(effect, (e) => Effect.flatMap(writeFailure(tx, from), (failed) => Effect.fail((failed ?? e) as E | DbError)))
 
 const beginStatement = (options: TransactionOptions | undefined): string =>
   ["begin", options?.isolation ? `isolation level ${options.isolation}` : "", options?.readOnly ? "read only" : ""].filter((part) => part !== "").join(" ")
@@ -292,12 +319,39 @@ const sendBatches = (tx: TxState): void => {
   tx.batches.clear()
 }
 
-const commit = (tx: TxState): Effect.Effect<void, DbError> =>
+/**
+ * The COMMIT statement. It is never cancelled itself (we would not know whether it happened), and
+ * its answer is always waited for; but the writes sent before it may still be running, or waiting
+ * on a lock (the stock row a checkout reserves last): an interruption cancels the one the server
+ * is running, which aborts the transaction unless it has already committed, and COMMIT's answer
+ * (COMMIT or ROLLBACK) comes without waiting for the lock.
+ */
+const commitStatement = (tx: TxState): Effect.Effect<unknown, DbError> =>
+  Effect.suspend(() =>
+    tx.lost
+      ? Effect.fail(lostConnection())
+      : Effect.async<unknown, DbError>((resume) => {
+          const settled = Promise.resolve(tx.conn.unsafe("commit")).then(
+            (answer) => resume(Effect.succeed(answer)),
+            (cause: unknown) => {
+              const failed = toDbError(cause)
+              if (connectionLost(failed)) tx.lost = true
+              resume(Effect.fail(failed))
+            }
+          )
+          return Effect.suspend(() => {
+            cancelUnansweredWrite(tx)
+            return Effect.promise(() => settled)
+          })
+        })
+  )
+
+const commit = (tx: TxState): Effect.Effect<void, unknown> =>
   Effect.suspend(() => {
     sendBatches(tx)
     // a write that never reached the server did not abort its transaction: no COMMIT (the release rolls back)
     if (tx.broken !== undefined) return Effect.fail(tx.broken)
-    return Effect.flatMap(Effect.either(onTx(tx, (c) => c.unsafe("commit"))), (committed) =>
+    return Effect.flatMap(Effect.either(commitStatement(tx)), (committed) =>
       Effect.flatMap(writeFailure(tx, 0), (failed) =>
         failed !== undefined ? Effect.fail(failed) : committed._tag === "Left" ? Effect.fail(committed.left) : Effect.void
       )
@@ -318,7 +372,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
       Effect.acquireUseRelease(
         Effect.tryPromise({ try: () => sql.reserve(), catch: toDbError }).pipe(
           Effect.map((conn) => {
-            const tx: TxState = { conn, savepoints: 0, depth: 0, lost: false, broken: undefined, pending: [], batches: new Map() }
+            const tx: TxState = { conn, savepoints: 0, depth: 0, lost: false, broken: undefined, pending: [], unanswered: new Set(), batches: new Map() }
             const begun = conn.unsafe(beginStatement(options)).then(
               () => undefined,
               (cause: unknown) => {
@@ -340,8 +394,8 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
               )
             ),
             // Deferred constraints (the ledger balance) fail here, as a DbError. A COMMIT in flight
-            // is not cancelled: we would not know whether it happened.
-            Effect.tap(() => Effect.uninterruptible(commit(tx)))
+            // is not cancelled (commitStatement). (A write's refined failure is among E, as in blameWrites.)
+            Effect.tap(() => commit(tx) as Effect.Effect<void, E | DbError>)
           ),
         ({ begun, tx }, exit) =>
           (Exit.isSuccess(exit)
@@ -393,7 +447,12 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
       transaction: (effect, options) =>
         Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? nested(tx.value, effect) : topLevel(effect, options))),
       inTransaction: Effect.map(FiberRef.get(current), Option.isSome),
-      write: (f) => Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? Effect.sync(() => sendWrite(tx.value, f)) : Effect.asVoid(run(sql, f)))),
+      write: <E = DbError>(f: (sql: Sql) => CancellableQuery<unknown>, refine?: (e: DbError) => E): Effect.Effect<void, E> =>
+        Effect.flatMap(FiberRef.get(current), (tx) =>
+          Option.isSome(tx)
+            ? Effect.sync(() => sendWrite(tx.value, f, refine))
+            : (Effect.mapError(Effect.asVoid(run(sql, f)), (e) => (refine ? refine(e) : e)) as Effect.Effect<void, E>)
+        ),
       sendGathered: Effect.flatMap(FiberRef.get(current), (tx) =>
         Option.isSome(tx) && tx.value.depth === 0 ? Effect.sync(() => sendBatches(tx.value)) : Effect.void
       ),

@@ -1,4 +1,4 @@
-import { Effect, Exit, Fiber, Layer } from "effect"
+import { Data, Effect, Exit, Fiber, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Db from "../../adapters/postgres/database.js"
 import { DatabaseLive, DbError, SqlState } from "../../adapters/postgres/database.js"
@@ -321,6 +321,77 @@ describe("Database.write and Database.atCommit (pipelined writes)", () => {
     const atCommit = await runExitWith(Db.transaction(Effect.zipRight(gather(["g2"]), write("taken"))))
     expect(Exit.isFailure(atCommit) && JSON.stringify(atCommit.cause).includes(SqlState.UniqueViolation)).toBe(true)
     expect(await ids()).toEqual(["taken"])
+  })
+
+  class SoldOut extends Data.TaggedError("SoldOut")<{ readonly what: string }> {}
+  /** A write refused by its own statement (amana_refuse, db/migrations/0080) when the table holds fewer than `atLeast` rows. */
+  const refusedUnless = (atLeast: number) =>
+    Effect.flatMap(Db.Database, (d) =>
+      d.write(
+        (sql) => sql`select amana_refuse('OUT_OF_STOCK', 'var_x') where (select count(*) from tx_writes) < ${atLeast}::int`,
+        (e) => (e.code === SqlState.Refused && e.message === "OUT_OF_STOCK" ? new SoldOut({ what: e.detail ?? "" }) : e)
+      )
+    )
+
+  it("a write refused by its statement (amana_refuse) fails the transaction with the refined error, at COMMIT; nothing is kept", async () => {
+    await scratch("tx_writes")
+    await db.owner`truncate tx_writes`
+    const exit = await runExitWith(
+      Db.transaction(
+        Effect.gen(function* () {
+          yield* write("r1")
+          yield* refusedUnless(5)
+          yield* write("r2")
+          return "placed"
+        })
+      )
+    )
+    expect(exit).toEqual(Exit.fail(new SoldOut({ what: "var_x" })))
+    expect(await ids()).toEqual([])
+    // not refused: committed
+    expect(await runWith(Db.transaction(Effect.as(Effect.zipRight(write("r1"), refusedUnless(1)), "placed")))).toBe("placed")
+    expect(await ids()).toEqual(["r1"])
+    // outside a transaction the refusal is refined at once
+    expect(await runExitWith(refusedUnless(5))).toEqual(Exit.fail(new SoldOut({ what: "var_x" })))
+  })
+
+  it("interrupted while its COMMIT waits behind a write blocked on a lock: returns at once, the write is cancelled on the server, nothing is kept", async () => {
+    await scratch("tx_writes")
+    await db.owner`truncate tx_writes`
+    await db.owner`insert into tx_writes (id) values ('hot')`
+    const holder = await db.owner.reserve()
+    try {
+      await holder`begin`
+      await holder`select * from tx_writes where id = 'hot' for update`
+      const { interruptMillis, waiting } = await runWith(
+        Effect.gen(function* () {
+          const fiber = yield* Effect.fork(
+            Db.transaction(
+              Effect.zipRight(
+                write("before"),
+                Effect.flatMap(Db.Database, (d) => d.write((sql) => sql`update tx_writes set n = n + 1 where id = 'hot'`))
+              )
+            )
+          )
+          yield* Effect.sleep("300 millis")
+          const started = Date.now()
+          yield* Fiber.interrupt(fiber)
+          const interruptMillis = Date.now() - started
+          const waiting = yield* Db.query(
+            (sql) => sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`
+          )
+          return { interruptMillis, waiting: waiting[0]?.n }
+        })
+      )
+      // (the cancel grace is 5 s: an interruption that waited for the lock would not return before the holder let go)
+      expect(interruptMillis).toBeLessThan(2_000)
+      expect(waiting).toBe(0)
+    } finally {
+      await holder`rollback`
+      holder.release()
+    }
+    expect(await ids()).toEqual(["hot"])
+    expect((await db.owner`select n from tx_writes where id = 'hot'`)[0]?.["n"]).toBe(0)
   })
 
   it("a savepoint rolled back drops the writes and gathered items made inside it; the rest commits", async () => {
