@@ -487,7 +487,7 @@ export const CheckoutStoreLive = Layer.effect(
           // promotion's counter, the stock last) are held until COMMIT on the server, never through a
           // round trip to this process and back (docs/decisions.md, "refusals raised").
           //
-          // Limited incentives first, in id order: a conditional counter update each.
+          // Limited incentives, in id order (before the stock): a conditional counter update each.
           // Counters exist to enforce limits; an unlimited incentive keeps no hot counter row.
           const exhausted =
             (b: (typeof burns)[number], scope: "GLOBAL" | "BUYER") =>
@@ -628,8 +628,10 @@ export const CheckoutStoreLive = Layer.effect(
           )
 
           const statements: Array<Effect.Effect<void, IncentiveExhausted | DuplicateCheckout | OutOfStock | StoreUnavailable>> = [
-            ...burnChecks,
+            // the checkout's rows first: the limited incentives' counters (hot in a flash sale) and the
+            // stock (hotter) are locked by the last statements, so neither is held through the big insert
             Effect.asVoid(written),
+            ...burnChecks,
             reserve
           ]
           // the checkout's events first (gathered for COMMIT: adapters/postgres/unit-of-work.ts), so
