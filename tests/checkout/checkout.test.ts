@@ -154,6 +154,47 @@ describe("checkout (Postgres)", () => {
     await expect(db.owner`delete from order_snapshots where order_id = ${orderId}`).rejects.toThrow(/append-only/)
   })
 
+  it("a line whose last units another buyer takes while this checkout waits for the stock lock: OutOfStock names that line; nothing is kept", async () => {
+    const buyer = await newBuyer(db.sql)
+    const before = await db.sql`select count(*)::int as n from checkouts`
+    const [stock] = await db.sql<{ on_hand: number; reserved: number }[]>`select on_hand, reserved from inventory where variant_id = 'var_dress'`
+    // (the second of its lines in stock-lock order, so a refusal naming the first line would be caught)
+    // The checkout reads stock available (its pre-check passes), then waits at its reservation (the
+    // last statement, raised by the server when a line gets no stock: amana_refuse) while another
+    // transaction takes every remaining unit and commits.
+    const holder = await db.sql.reserve()
+    try {
+      await holder`begin`
+      await holder`select * from inventory where variant_id = 'var_dress' for update`
+      const placing = runtime.runPromise(
+        Effect.either(
+          placeCheckout(
+            checkoutCommand(buyer, [
+              { variantId: "var_dress", quantity: 1 },
+              { variantId: "var_basket", quantity: 1 }
+            ])
+          )
+        )
+      )
+      for (let i = 0; i < 100; i++) {
+        const waiting = await db.sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`
+        if (waiting[0]!["n"] === 1) break
+        await new Promise((ok) => setTimeout(ok, 20))
+      }
+      await holder`update inventory set reserved = on_hand where variant_id = 'var_dress'`
+      await holder`commit`
+      const result = await placing
+      expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "OutOfStock", variantId: "var_dress", requested: 1 })
+    } finally {
+      holder.release()
+      await db.sql`update inventory set reserved = ${stock!.reserved} where variant_id = 'var_dress'`
+    }
+    const after = await db.sql`select count(*)::int as n from checkouts`
+    expect(after[0]!["n"]).toBe(before[0]!["n"])
+    const kept = await db.sql`select count(*)::int as n from inventory_reservations r join checkouts c on c.id = r.checkout_id where c.buyer_id = ${buyer}`
+    expect(kept[0]!["n"]).toBe(0)
+  })
+
   it("a checkout interrupted while waiting on a lock rolls back whole and its query is cancelled on the server", async () => {
     const buyer = await newBuyer(db.sql)
     const before = await db.sql`select count(*)::int as n from checkouts`
