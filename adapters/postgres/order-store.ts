@@ -10,7 +10,7 @@ import { DISPUTE_WINDOW_MS } from "../../domain/order.js"
 import { OrderSnapshot } from "../../domain/snapshot.js"
 import { Database } from "./database.js"
 import type { Sql } from "./database.js"
-import { q } from "./unit-of-work.js"
+import { q, unavailable } from "./unit-of-work.js"
 import { ledgerRows } from "./ledger-rows.js"
 
 const decodeSnapshot = Schema.decodeUnknownSync(OrderSnapshot)
@@ -167,18 +167,36 @@ export const OrderStoreLive = Layer.effect(
           if (moved.length !== 1) return yield* Effect.die(new Error(`order ${t.orderId} was not in ${t.from} under its row lock`))
         }),
 
+      // Gathered for COMMIT (Database.atCommit): the transaction's confirms are ONE statement, sent
+      // last, with COMMIT, so the stock rows it locks (every buyer of those products wants them) are
+      // held only while the server runs it and COMMIT, not through the rest of the settle and a round
+      // trip to this process. Nothing in a transaction reads an order's stock after confirming it.
+      // The rows are locked sorted, across the gathered orders' checkouts (see lockCheckoutStock);
+      // a variant reserved by two of them is counted once per reservation (summed).
       confirmReservations: (orderId) =>
-        q(
-          db,
-          (sql) => sql`
-          with ${lockCheckoutStock(sql, orderId, "RESERVED")}, r as (
-            update inventory_reservations set state = 'CONFIRMED', updated_at = now()
-             where order_id = ${orderId} and state = 'RESERVED' and (select count(*) from stock_locked) > 0
-            returning variant_id, stock_location_id, quantity
-          )
-          update inventory i set on_hand = i.on_hand - r.quantity, reserved = i.reserved - r.quantity, updated_at = now()
-            from r where i.variant_id = r.variant_id and i.stock_location_id = r.stock_location_id`
-        ).pipe(Effect.asVoid),
+        Effect.mapError(
+          db.atCommit(
+            "orders.confirm-reservations",
+            [orderId],
+            (orderIds) => (sql) => sql`
+            with stock_locked as materialized (
+              select i.variant_id from inventory i
+               where (i.variant_id, i.stock_location_id) in (
+                 select r.variant_id, r.stock_location_id from inventory_reservations r join orders o on o.id = r.order_id
+                  where o.checkout_id in (select checkout_id from orders where id = any(${[...orderIds]}::text[])) and r.state = 'RESERVED')
+               order by i.variant_id, i.stock_location_id
+                 for update of i
+            ), r as (
+              update inventory_reservations set state = 'CONFIRMED', updated_at = now()
+               where order_id = any(${[...orderIds]}::text[]) and state = 'RESERVED' and (select count(*) from stock_locked) > 0
+              returning variant_id, stock_location_id, quantity
+            )
+            update inventory i set on_hand = i.on_hand - r.quantity, reserved = i.reserved - r.quantity, updated_at = now()
+              from (select variant_id, stock_location_id, sum(quantity)::int as quantity from r group by variant_id, stock_location_id) r
+             where i.variant_id = r.variant_id and i.stock_location_id = r.stock_location_id`
+          ),
+          unavailable
+        ),
 
       releaseHolds: (orderId, atMs) =>
         Effect.gen(function* () {

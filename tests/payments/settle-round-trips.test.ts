@@ -43,7 +43,7 @@ const PHONE = "254708374149"
 let relay: Awaited<ReturnType<typeof pgRelay>>
 let pool: Sql
 /** The statements sent while recording, and the relay's count of the client's writes when each was built. */
-let recording: Array<{ readonly statement: string; readonly writesBefore: number }> | undefined
+let recording: Array<{ readonly statement: string; readonly writesBefore: number; readonly tripsBefore: number }> | undefined
 
 const unimplemented = (method: string) => () => Effect.die(new Error(`PaymentGateway: unimplemented method ${method}`))
 /** Daraja's STK query says Paid; nothing else is asked. */
@@ -77,11 +77,11 @@ beforeAll(async () => {
     scope: { _tag: "EVERYTHING" },
     effect: { _tag: "PERCENT_OFF", bps: 1_000 }
   })
-  relay = await pgRelay(db.url)
+  relay = await pgRelay(db.url, undefined, 20)
   // The application's pool (adapters/postgres/database.ts makePool), with its statement hook.
   pool = makePool(relay.url, {
     max: 2,
-    onStatement: (query) => void recording?.push({ statement: query.replace(/\s+/g, " ").trim(), writesBefore: relay.writes() })
+    onStatement: (query) => void recording?.push({ statement: query.replace(/\s+/g, " ").trim(), writesBefore: relay.writes(), tripsBefore: relay.trips() })
   })
   const runtime = ManagedRuntime.make(layer())
   run = (effect) => runtime.runPromise(effect)
@@ -149,7 +149,14 @@ const settled = async (callbackId: string) => {
     const outcome = await run(reconcileCallback(callbackId))
     const begin = recording.findLastIndex((r) => r.statement === "begin")
     const settling = recording.slice(begin)
-    return { outcome, statements: settling.map((r) => r.statement), writes: relay.writes() - settling[0]!.writesBefore }
+    return {
+      outcome,
+      statements: settling.map((r) => r.statement),
+      /** the round trips begun before each statement was built */
+      tripsBefore: settling.map((r) => r.tripsBefore),
+      writes: relay.writes() - settling[0]!.writesBefore,
+      trips: relay.trips() - settling[0]!.tripsBefore
+    }
   } finally {
     recording = undefined
   }
@@ -169,10 +176,16 @@ describe("settling a paid checkout in statements", () => {
     const listing = s.statements.join("\n")
     // begin; the callback, its push (locked) and the receipt's holder; the push settled, the checkout
     // locked and its orders read; the checkout PAID and both orders locked (one statement); the
-    // postings (one statement), and per order its move with its timeline entry and its stock; the
-    // callback marked; the three events (CHECKOUT_PAID, both ORDER_PAID: one statement, sent with
-    // COMMIT, adapters/postgres/unit-of-work.ts); commit
-    expect(s.statements, listing).toHaveLength(17)
+    // postings (one statement), and per order its move with its timeline entry; the callback marked;
+    // the three events (CHECKOUT_PAID, both ORDER_PAID: one statement) and both orders' stock (one
+    // statement), gathered and sent with COMMIT (adapters/postgres/unit-of-work.ts); commit
+    expect(s.statements, listing).toHaveLength(16)
+    // The hot stock rows are locked by the last statement before COMMIT, in the same trip: held only
+    // while the server runs it and COMMIT, not through a round trip to the application (before, each
+    // order's stock was confirmed with its move, two trips before COMMIT).
+    expect(matching(s.statements, /^with stock_locked as materialized/), listing).toBe(1)
+    expect(s.statements.at(-2), listing).toMatch(/^with stock_locked as materialized/)
+    expect(s.tripsBefore.at(-2), listing).toBe(s.tripsBefore.at(-1))
     expect(matching(s.statements, /insert into outbox/), listing).toBe(1)
     expect(matching(s.statements, /for update of o$/), listing).toBe(1)
     expect(matching(s.statements, /insert into ledger_transactions/), listing).toBe(1)
