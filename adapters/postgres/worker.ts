@@ -4,8 +4,9 @@
  *
  * - `outbox__dispatch {eventId}`: each subscribed handler runs in its own transaction together with
  *   its `processed_events` row (exactly-once effect); when it says `ownTransactions`, in the
- *   transactions it opens itself, its row written after it succeeded (it is idempotent by its state);
- *   when it is `oneStatement`, as that one statement, which carries the row (no transaction). A
+ *   transactions it opens itself, its row written after it succeeded, by the job's last statement
+ *   (it is idempotent by its state); when it is `oneStatement`, as that one statement, which carries
+ *   the row (no transaction). Which pairs ran before is read once per job (dispatchEvents). A
  *   failure is retried with graphile-worker's exponential backoff; after the last attempt the event
  *   lands in the exception queue with the error.
  * - `outbox__dispatch_urgent`: the same, for urgent appends (a stored M-Pesa callback). A second
@@ -24,10 +25,10 @@ import pg from "pg"
 import type { Runner, Task, TaskList, WorkerEvents } from "graphile-worker"
 import { recordMetric } from "../../application/ports/metrics.js"
 import { Database } from "./database.js"
-import type { DbError } from "./database.js"
 import type { EventHandler, StoredEvent } from "./event-handler.js"
 import { insertException } from "./exception-queue.js"
 import { claimInsert } from "./handler-claim.js"
+import type { HandlerClaim } from "../../application/ports/handler-claim.js"
 import { OUTBOX_TASK, OUTBOX_URGENT_TASK } from "./unit-of-work.js"
 import { isRoutineRetry, log, workerLogger } from "../system/logging.js"
 import { parentFromTraceParent } from "../system/trace-context.js"
@@ -90,10 +91,31 @@ const storedEvent = (row: OutboxRow): StoredEvent => ({
   traceParent: row.trace_parent ?? undefined
 })
 
+/** A (handler, event) pair as one key. */
+const pairKey = (handler: string, eventId: string) => `${handler}\u0000${eventId}`
+
+/**
+ * A job's bookkeeping in processed_events: which (handler, event) pairs ran before (read once per
+ * job, and not at all on an append's first attempt), and the claims of the runs that wrote none of
+ * their own (ownTransactions handlers, one-statement handlers that had nothing to write), written
+ * together by the job's last statement.
+ */
+interface JobClaims {
+  readonly seen: ReadonlySet<string>
+  readonly pending: Array<HandlerClaim>
+}
+
 /**
  * The events of one job (one append), read in one statement, each dispatched in turn (in the
- * given order); those that succeeded are marked published in one statement at the end. Returns
- * each failure (an event whose handlers failed), after every event had its turn.
+ * given order); then ONE statement writes the claims still owed (JobClaims) and marks published
+ * the events that succeeded. Returns each failure (an event whose handlers failed), after every
+ * event had its turn.
+ *
+ * Which pairs ran before is asked in one statement, before the first handler; not at all when the
+ * job is an append's (it carries every event) on its first attempt: the append wrote its events and
+ * their one job in one statement, and graphile-worker counts an attempt when it locks the job (a
+ * job unlocked after a crash keeps its count), so no handler can have seen these events yet. A
+ * retried or re-queued job ({eventId}, not carried) asks, and skips the pairs that ran.
  */
 export const dispatchEvents = <R>(
   handlers: ReadonlyArray<EventHandler<R>>,
@@ -118,6 +140,19 @@ export const dispatchEvents = <R>(
             ))
           ]
     const byId = new Map(rows.map((r) => [r.id, r]))
+    const subscribed = (type: string) => handlers.filter((h) => h.on.includes(type) || h.on.includes("*"))
+    const firstSight = attempt === 1 && missing.length === 0
+    const asked = firstSight ? [] : rows.filter((r) => subscribed(r.event_type).length > 0).map((r) => r.id)
+    const seen =
+      asked.length === 0
+        ? new Set<string>()
+        : new Set(
+            (yield* db.query(
+              (sql) => sql<Array<{ handler: string; event_id: string }>>`
+        select handler, event_id from processed_events where event_id = any(${asked}::text[]) and handler = any(${handlers.map((h) => h.name)}::text[])`
+            )).map((r) => pairKey(r.handler, r.event_id))
+          )
+    const claims: JobClaims = { seen, pending: [] }
     const published: Array<string> = []
     const failures: Array<unknown> = []
     for (const eventId of eventIds) {
@@ -126,12 +161,23 @@ export const dispatchEvents = <R>(
         yield* Effect.logWarning("outbox event not found", eventId)
         continue
       }
-      const outcome = yield* Effect.either(dispatchStored(handlers, storedEvent(row), attempt, maxAttempts))
+      const outcome = yield* Effect.either(dispatchStored(subscribed(row.event_type), storedEvent(row), attempt, maxAttempts, claims))
       if (outcome._tag === "Left") failures.push(outcome.left)
       else if (outcome.right === "HANDLED") published.push(eventId)
     }
-    if (published.length > 0)
-      yield* db.query((sql) => sql`update outbox set published_at = now(), attempts = ${attempt} where id = any(${published}::text[]) and published_at is null`)
+    const { pending } = claims
+    if (published.length > 0 || pending.length > 0)
+      yield* db.query((sql) => {
+        const publish = sql`update outbox set published_at = now(), attempts = ${attempt} where id = any(${published}::text[]) and published_at is null`
+        return pending.length === 0
+          ? publish
+          : sql`
+      with claims as (
+        insert into processed_events (handler, event_id)
+        select * from unnest(${pending.map((c) => c.handler)}::text[], ${pending.map((c) => c.eventId)}::text[]) on conflict do nothing
+      )
+      ${publish}`
+      })
     return failures
   })
 
@@ -140,46 +186,45 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
   Effect.flatMap(dispatchEvents(handlers, [eventId], attempt, maxAttempts), (failures) => (failures.length > 0 ? Effect.fail(failures[0]) : Effect.void))
 
 /**
- * One handler's run: in the claim's transaction; or (ownTransactions) in its own, claimed after it
- * succeeded; or (oneStatement) with the claim in its one statement, or claimed alone when it wrote nothing.
+ * One handler's run: in the claim's transaction; or (ownTransactions) in its own, its claim owed
+ * (written by the job's last statement, after it succeeded); or (oneStatement) with the claim in
+ * its one statement, or its claim owed when it wrote nothing. A crash before the job's last
+ * statement runs an ownTransactions handler again: it is idempotent by its own state.
  */
-const handled = <R>(h: EventHandler<R>, event: StoredEvent, claim: Effect.Effect<ReadonlyArray<unknown>, DbError>) =>
-  Effect.flatMap(Database, (db) =>
-    "oneStatement" in h
-      ? Effect.flatMap(h.oneStatement(event, { handler: h.name, eventId: event.id }), (carried) => (carried ? Effect.void : claim))
+const handled = <R>(h: EventHandler<R>, event: StoredEvent, claims: JobClaims) =>
+  Effect.flatMap(Database, (db) => {
+    const claim = { handler: h.name, eventId: event.id }
+    const owe = Effect.sync(() => void claims.pending.push(claim))
+    return "oneStatement" in h
+      ? Effect.flatMap(h.oneStatement(event, claim), (carried) => (carried ? Effect.void : owe))
       : h.ownTransactions
-        ? Effect.gen(function* () {
-            const seen = yield* db.query((sql) => sql`select 1 from processed_events where handler = ${h.name} and event_id = ${event.id}`)
-            if (seen.length > 0) return // handled before
-            yield* h.handle(event)
-            yield* claim
-          })
+        ? Effect.zipRight(h.handle(event), owe)
         : db.transaction(
             Effect.gen(function* () {
-              const claimed = yield* claim
+              const claimed = yield* db.query((sql) => claimInsert(sql, claim))
               if (claimed.length === 0) return // handled before: no second effect
               yield* h.handle(event)
             })
           )
-  )
+  })
 
 /**
- * Every subscribed handler once for a stored event; fails (after recording the attempt) when one
- * failed and attempts remain. HANDLED is published by the caller; DEAD_LETTERED is not.
+ * Every subscribed handler once for a stored event (but those that ran before); fails (after
+ * recording the attempt) when one failed and attempts remain. HANDLED is published by the caller;
+ * DEAD_LETTERED is not.
  */
-const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: StoredEvent, attempt: number, maxAttempts: number) =>
+const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: StoredEvent, attempt: number, maxAttempts: number, claims: JobClaims) =>
   Effect.gen(function* () {
     const db = yield* Database
     const failures: Array<{ handler: string; error: string; routine: boolean }> = []
     for (const h of handlers) {
-      if (!h.on.includes(event.type) && !h.on.includes("*")) continue
-      const claim = db.query((sql) => claimInsert(sql, { handler: h.name, eventId: event.id }))
+      if (claims.seen.has(pairKey(h.name, event.id))) continue // handled before
       const relevant = h.relevant
       const outcome = yield* Effect.either(
         inEventContext(
           event,
           h.name,
-          relevant !== undefined ? Effect.flatMap(relevant(event), (yes) => (yes ? handled(h, event, claim) : Effect.void)) : handled(h, event, claim)
+          relevant !== undefined ? Effect.flatMap(relevant(event), (yes) => (yes ? handled(h, event, claims) : Effect.void)) : handled(h, event, claims)
         )
       )
       if (outcome._tag === "Left") failures.push({ handler: h.name, error: errorText(outcome.left), routine: isRoutineRetry(outcome.left) })
