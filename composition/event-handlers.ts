@@ -29,7 +29,7 @@ import {
   submitStatusQuery,
   sweepUnansweredB2C
 } from "../application/payouts-execution/execute.js"
-import { deliverWebhook, enqueueMerchantWebhook, merchantWebhookWanted, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
+import { deliverWebhook, enqueueMerchantWebhook, merchantWebhooksWanted, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
 import { handleInbound, requestChatPayment, sendReply } from "../application/conversations/conversations.js"
 import { countCompletedOrder } from "../application/recommendations/recommendations.js"
 import { ALERT_SIGNAL_EVENTS, evaluateAlerts, pageOnCall, recordAlertSignal } from "../application/alerts/alerts.js"
@@ -187,11 +187,11 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   // each page to an on-call admin is one WhatsApp message
   { name: "alerts.record-signal", on: ALERT_SIGNAL_EVENTS, oneStatement: recordAlertSignal },
   { name: "notify.on-call", on: ["ALERT_PAGE_REQUESTED"], handle: pageOnCall },
-  // asked first, outside a transaction: most stores have no webhook URL, and their events then cost one read
+  // asked first, outside a transaction, once for a job's events: most stores have no webhook URL, and their events then cost a share of one read
   {
     name: "webhooks.enqueue",
     on: WEBHOOK_SOURCE_EVENTS,
-    relevant: merchantWebhookWanted,
+    relevant: merchantWebhooksWanted,
     handle: (e) => enqueueMerchantWebhook({ ...e, occurredAt: e.occurredAt.getTime() })
   },
   {

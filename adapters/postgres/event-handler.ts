@@ -33,11 +33,13 @@ interface Subscription<R> {
   readonly name: string
   readonly on: ReadonlyArray<string>
   /**
-   * Asked first, outside any transaction: false means this event gives the handler nothing to do
-   * (no transaction, no processed_events row; asked again on a retry). For handlers that do nothing
-   * for most events, where the answer is one cheap read (a store without a webhook URL).
+   * Asked first, outside any transaction, once per job for the job's events this handler is to
+   * run on: the ids of those that give it something to do; the others are skipped (no transaction,
+   * no processed_events row; asked again on a retry). For handlers that do nothing for most events,
+   * where the answer is one cheap read (stores without a webhook URL). A failure fails the handler
+   * on each of those events.
    */
-  readonly relevant?: (event: StoredEvent) => Effect.Effect<boolean, unknown, R>
+  readonly relevant?: (events: ReadonlyArray<StoredEvent>) => Effect.Effect<ReadonlySet<string>, unknown, R>
 }
 
 /** Runs in the claim's transaction (BEGIN, claim, its statements, COMMIT), or in its own (ownTransactions). */

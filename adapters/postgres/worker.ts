@@ -18,7 +18,7 @@
  */
 import { EventEmitter } from "node:events"
 import { hostname } from "node:os"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Either, Option, Schema } from "effect"
 import type { ManagedRuntime } from "effect"
 import { run } from "graphile-worker"
 import pg from "pg"
@@ -95,19 +95,20 @@ const storedEvent = (row: OutboxRow): StoredEvent => ({
 const pairKey = (handler: string, eventId: string) => `${handler}\u0000${eventId}`
 
 /**
- * A job's bookkeeping in processed_events: which (handler, event) pairs ran before (read once per
- * job, and not at all on an append's first attempt), and the claims of the runs that wrote none of
- * their own (ownTransactions handlers, one-statement handlers that had nothing to write), written
- * together by the job's last statement.
+ * What a job's handler runs share: which (handler, event) pairs ran before (read once per job, and
+ * not at all on an append's first attempt); the claims of the runs that wrote none of their own
+ * (ownTransactions handlers, one-statement handlers that had nothing to write), written together by
+ * the job's last statement; and each `relevant` handler's answer, asked once for the job's events.
  */
-interface JobClaims {
+interface JobContext {
   readonly seen: ReadonlySet<string>
   readonly pending: Array<HandlerClaim>
+  readonly relevance: ReadonlyMap<string, Either.Either<ReadonlySet<string>, unknown>>
 }
 
 /**
  * The events of one job (one append), read in one statement, each dispatched in turn (in the
- * given order); then ONE statement writes the claims still owed (JobClaims) and marks published
+ * given order); then ONE statement writes the claims still owed (JobContext) and marks published
  * the events that succeeded. Returns each failure (an event whose handlers failed), after every
  * event had its turn.
  *
@@ -139,7 +140,6 @@ export const dispatchEvents = <R>(
       select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent from outbox where id = any(${missing}::text[])`
             ))
           ]
-    const byId = new Map(rows.map((r) => [r.id, r]))
     const subscribed = (type: string) => handlers.filter((h) => h.on.includes(type) || h.on.includes("*"))
     const firstSight = attempt === 1 && missing.length === 0
     const asked = firstSight ? [] : rows.filter((r) => subscribed(r.event_type).length > 0).map((r) => r.id)
@@ -152,20 +152,31 @@ export const dispatchEvents = <R>(
         select handler, event_id from processed_events where event_id = any(${asked}::text[]) and handler = any(${handlers.map((h) => h.name)}::text[])`
             )).map((r) => pairKey(r.handler, r.event_id))
           )
-    const claims: JobClaims = { seen, pending: [] }
+    const events = new Map(rows.map((r) => [r.id, storedEvent(r)]))
+    // each `relevant` handler asked once, about the job's events it is to run on (in the job's order)
+    const relevance = new Map<string, Either.Either<ReadonlySet<string>, unknown>>()
+    for (const h of handlers) {
+      if (h.relevant === undefined) continue
+      const mine = eventIds.flatMap((id) => {
+        const e = events.get(id)
+        return e !== undefined && subscribed(e.type).includes(h) && !seen.has(pairKey(h.name, id)) ? [e] : []
+      })
+      if (mine.length > 0) relevance.set(h.name, yield* Effect.either(h.relevant(mine)))
+    }
+    const job: JobContext = { seen, pending: [], relevance }
     const published: Array<string> = []
     const failures: Array<unknown> = []
     for (const eventId of eventIds) {
-      const row = byId.get(eventId)
-      if (!row) {
+      const event = events.get(eventId)
+      if (!event) {
         yield* Effect.logWarning("outbox event not found", eventId)
         continue
       }
-      const outcome = yield* Effect.either(dispatchStored(subscribed(row.event_type), storedEvent(row), attempt, maxAttempts, claims))
+      const outcome = yield* Effect.either(dispatchStored(subscribed(event.type), event, attempt, maxAttempts, job))
       if (outcome._tag === "Left") failures.push(outcome.left)
       else if (outcome.right === "HANDLED") published.push(eventId)
     }
-    const { pending } = claims
+    const { pending } = job
     if (published.length > 0 || pending.length > 0)
       yield* db.query((sql) => {
         const publish = sql`update outbox set published_at = now(), attempts = ${attempt} where id = any(${published}::text[]) and published_at is null`
@@ -191,10 +202,10 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
  * its one statement, or its claim owed when it wrote nothing. A crash before the job's last
  * statement runs an ownTransactions handler again: it is idempotent by its own state.
  */
-const handled = <R>(h: EventHandler<R>, event: StoredEvent, claims: JobClaims) =>
+const handled = <R>(h: EventHandler<R>, event: StoredEvent, job: JobContext) =>
   Effect.flatMap(Database, (db) => {
     const claim = { handler: h.name, eventId: event.id }
-    const owe = Effect.sync(() => void claims.pending.push(claim))
+    const owe = Effect.sync(() => void job.pending.push(claim))
     return "oneStatement" in h
       ? Effect.flatMap(h.oneStatement(event, claim), (carried) => (carried ? Effect.void : owe))
       : h.ownTransactions
@@ -213,18 +224,23 @@ const handled = <R>(h: EventHandler<R>, event: StoredEvent, claims: JobClaims) =
  * recording the attempt) when one failed and attempts remain. HANDLED is published by the caller;
  * DEAD_LETTERED is not.
  */
-const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: StoredEvent, attempt: number, maxAttempts: number, claims: JobClaims) =>
+const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: StoredEvent, attempt: number, maxAttempts: number, job: JobContext) =>
   Effect.gen(function* () {
     const db = yield* Database
     const failures: Array<{ handler: string; error: string; routine: boolean }> = []
     for (const h of handlers) {
-      if (claims.seen.has(pairKey(h.name, event.id))) continue // handled before
-      const relevant = h.relevant
+      if (job.seen.has(pairKey(h.name, event.id))) continue // handled before
+      const relevant = job.relevance.get(h.name)
       const outcome = yield* Effect.either(
         inEventContext(
           event,
           h.name,
-          relevant !== undefined ? Effect.flatMap(relevant(event), (yes) => (yes ? handled(h, event, claims) : Effect.void)) : handled(h, event, claims)
+          relevant === undefined
+            ? handled(h, event, job)
+            : Either.match(relevant, {
+                onLeft: (e) => Effect.fail(e),
+                onRight: (ids) => (ids.has(event.id) ? handled(h, event, job) : Effect.void)
+              })
         )
       )
       if (outcome._tag === "Left") failures.push({ handler: h.name, error: errorText(outcome.left), routine: isRoutineRetry(outcome.left) })

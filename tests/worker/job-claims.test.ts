@@ -11,7 +11,9 @@
  *     run, then the publish = 7;
  *   - the job retried: one read of the claims for both events, the handler not run again;
  *   - the job dying before its last statement: no claim kept, so the retry runs the handler again
- *     (an ownTransactions handler is idempotent by its own state), and its effect stays once.
+ *     (an ownTransactions handler is idempotent by its own state), and its effect stays once;
+ *   - a `relevant` handler is asked once for the job's events; its answer picks the events it runs
+ *     on, and a failing answer fails it on each of them (retried, unpublished).
  */
 import { Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -118,5 +120,27 @@ describe("a job's claims", () => {
     // graphile-worker's retry (attempt 2): nothing was claimed, so both events run; the first finds its work done
     expect(await runtime.runPromise(dispatchEvents([handler], ids, 2, 5, carriedEvents(payload, ids)))).toEqual([])
     expect([runs, await effects(ids), await claims(ids), await published(ids)]).toEqual([3, 2, 2, 2])
+  })
+
+  it("a relevant handler is asked once for the job's events: it runs on those it picks; a failing answer fails it on each", async () => {
+    const { ids, payload } = await appendTwo("EV_RELEVANT")
+    const asked: Array<ReadonlyArray<string>> = []
+    const picky = (answer: Effect.Effect<ReadonlySet<string>, Error>): EventHandler<Database> => ({
+      ...own("EV_RELEVANT"),
+      relevant: (events) =>
+        Effect.zipRight(
+          Effect.sync(() => void asked.push(events.map((e) => e.id))),
+          answer
+        )
+    })
+    runs = 0
+    const down = await runtime.runPromise(dispatchEvents([picky(Effect.fail(new Error("stores unreadable")))], ids, 1, 5, carriedEvents(payload, ids)))
+    expect(down).toHaveLength(2)
+    expect(asked).toEqual([ids])
+    expect([runs, await claims(ids), await published(ids)]).toEqual([0, 0, 0])
+    asked.length = 0
+    expect(await runtime.runPromise(dispatchEvents([picky(Effect.succeed(new Set([ids[1]!])))], ids, 2, 5, carriedEvents(payload, ids)))).toEqual([])
+    expect(asked).toEqual([ids])
+    expect([runs, await effects(ids), await claims(ids), await published(ids)]).toEqual([1, 1, 1, 2])
   })
 })
