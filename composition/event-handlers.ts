@@ -8,7 +8,7 @@ import { OrderId, PayoutBatchId, PayoutId, RefundId, StkRequestId, StoreId } fro
 import { invalidateAllStoreCaches, invalidateStoreCache } from "../application/storefront/storefront.js"
 import { refundReturnedOrder } from "../application/fulfilment/delivery-status.js"
 import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../application/fulfilment/sla.js"
-import { NOTIFIED_EVENTS, notifyOrderParties } from "../application/notifications/notify-order.js"
+import { NOTIFIED_EVENTS, notifyOrderParties, notifyOrderPartiesOf } from "../application/notifications/notify-order.js"
 import { notifyRiderOfJob } from "../application/notifications/notify-rider.js"
 import { notifyStaffAdded } from "../application/notifications/notify-staff.js"
 import { checkMilestones, congratulateOwner } from "../application/milestones/milestones.js"
@@ -161,7 +161,8 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   },
   // Fulfilment and money out: notifications, merchant webhooks, SLA timers, refunds, payouts.
   // buyer and seller in one run, each message sent once by its dedupe key (application/notifications/notify-order.ts)
-  { name: "notify.order", on: NOTIFIED_EVENTS, ownTransactions: true, handle: notifyOrderParties },
+  // the orders' facts read once for a job's events (a paid checkout's ORDER_PAID, one per store)
+  { name: "notify.order", on: NOTIFIED_EVENTS, ownTransactions: true, handle: notifyOrderParties, prepare: notifyOrderPartiesOf },
   { name: "notify.rider", on: ["ORDER_DISPATCHED"], handle: notifyRiderOfJob },
   { name: "notify.staff", on: ["STORE_MEMBER_ADDED"], handle: notifyStaffAdded },
   { name: "milestones.check", on: ["ORDER_COMPLETED"], handle: (e) => Effect.asVoid(checkMilestones(e)) },

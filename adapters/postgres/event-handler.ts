@@ -46,6 +46,13 @@ interface Subscription<R> {
 export interface TransactionalHandler<R> extends Subscription<R> {
   readonly handle: (event: StoredEvent) => Effect.Effect<void, unknown, R>
   readonly ownTransactions?: true
+  /**
+   * Asked once per job, outside any transaction, with the job's events this handler is to run on
+   * (after `relevant`): answers the handle to run on each of them instead of `handle`, with what
+   * they share read once (a notification's order facts for all of a paid checkout's orders). A
+   * failure fails the handler on each of those events.
+   */
+  readonly prepare?: (events: ReadonlyArray<StoredEvent>) => Effect.Effect<(event: StoredEvent) => Effect.Effect<void, unknown, R>, unknown, R>
 }
 
 /**

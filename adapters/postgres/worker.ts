@@ -98,12 +98,15 @@ const pairKey = (handler: string, eventId: string) => `${handler}\u0000${eventId
  * What a job's handler runs share: which (handler, event) pairs ran before (read once per job, and
  * not at all on an append's first attempt); the claims of the runs that wrote none of their own
  * (ownTransactions handlers, one-statement handlers that had nothing to write), written together by
- * the job's last statement; and each `relevant` handler's answer, asked once for the job's events.
+ * the job's last statement; each `relevant` handler's answer, asked once for the job's events; and
+ * each `prepare` handler's handle for them, prepared once.
  */
-interface JobContext {
+interface JobContext<R> {
   readonly seen: ReadonlySet<string>
   readonly pending: Array<HandlerClaim>
   readonly relevance: ReadonlyMap<string, Either.Either<ReadonlySet<string>, unknown>>
+  /** each `prepare` handler's handle for the job's events (or why it has none) */
+  readonly prepared: ReadonlyMap<string, Either.Either<(event: StoredEvent) => Effect.Effect<void, unknown, R>, unknown>>
 }
 
 /**
@@ -153,17 +156,24 @@ export const dispatchEvents = <R>(
             )).map((r) => pairKey(r.handler, r.event_id))
           )
     const events = new Map(rows.map((r) => [r.id, storedEvent(r)]))
-    // each `relevant` handler asked once, about the job's events it is to run on (in the job's order)
+    // each `relevant` handler asked once, about the job's events it is to run on (in the job's order);
+    // then each `prepare` handler prepared once, for those of them it is to run on
     const relevance = new Map<string, Either.Either<ReadonlySet<string>, unknown>>()
+    const prepared = new Map<string, Either.Either<(event: StoredEvent) => Effect.Effect<void, unknown, R>, unknown>>()
     for (const h of handlers) {
-      if (h.relevant === undefined) continue
-      const mine = eventIds.flatMap((id) => {
+      if (h.relevant === undefined && !("prepare" in h && h.prepare !== undefined)) continue
+      let mine = eventIds.flatMap((id) => {
         const e = events.get(id)
         return e !== undefined && subscribed(e.type).includes(h) && !seen.has(pairKey(h.name, id)) ? [e] : []
       })
-      if (mine.length > 0) relevance.set(h.name, yield* Effect.either(h.relevant(mine)))
+      if (h.relevant !== undefined && mine.length > 0) {
+        const answer = yield* Effect.either(h.relevant(mine))
+        relevance.set(h.name, answer)
+        mine = Either.isRight(answer) ? mine.filter((e) => answer.right.has(e.id)) : []
+      }
+      if ("prepare" in h && h.prepare !== undefined && mine.length > 0) prepared.set(h.name, yield* Effect.either(h.prepare(mine)))
     }
-    const job: JobContext = { seen, pending: [], relevance }
+    const job: JobContext<R> = { seen, pending: [], relevance, prepared }
     const published: Array<string> = []
     const failures: Array<unknown> = []
     for (const eventId of eventIds) {
@@ -202,21 +212,22 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
  * its one statement, or its claim owed when it wrote nothing. A crash before the job's last
  * statement runs an ownTransactions handler again: it is idempotent by its own state.
  */
-const handled = <R>(h: EventHandler<R>, event: StoredEvent, job: JobContext) =>
+const handled = <R>(h: EventHandler<R>, event: StoredEvent, job: JobContext<R>) =>
   Effect.flatMap(Database, (db) => {
     const claim = { handler: h.name, eventId: event.id }
     const owe = Effect.sync(() => void job.pending.push(claim))
-    return "oneStatement" in h
-      ? Effect.flatMap(h.oneStatement(event, claim), (carried) => (carried ? Effect.void : owe))
-      : h.ownTransactions
-        ? Effect.zipRight(h.handle(event), owe)
-        : db.transaction(
-            Effect.gen(function* () {
-              const claimed = yield* db.query((sql) => claimInsert(sql, claim))
-              if (claimed.length === 0) return // handled before: no second effect
-              yield* h.handle(event)
-            })
-          )
+    if ("oneStatement" in h) return Effect.flatMap(h.oneStatement(event, claim), (carried) => (carried ? Effect.void : owe))
+    const prepared = job.prepared.get(h.name)
+    const handle = prepared === undefined ? h.handle(event) : Either.match(prepared, { onLeft: (e) => Effect.fail(e), onRight: (handle) => handle(event) })
+    return h.ownTransactions
+      ? Effect.zipRight(handle, owe)
+      : db.transaction(
+          Effect.gen(function* () {
+            const claimed = yield* db.query((sql) => claimInsert(sql, claim))
+            if (claimed.length === 0) return // handled before: no second effect
+            yield* handle
+          })
+        )
   })
 
 /**
@@ -224,7 +235,7 @@ const handled = <R>(h: EventHandler<R>, event: StoredEvent, job: JobContext) =>
  * recording the attempt) when one failed and attempts remain. HANDLED is published by the caller;
  * DEAD_LETTERED is not.
  */
-const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: StoredEvent, attempt: number, maxAttempts: number, job: JobContext) =>
+const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: StoredEvent, attempt: number, maxAttempts: number, job: JobContext<R>) =>
   Effect.gen(function* () {
     const db = yield* Database
     const failures: Array<{ handler: string; error: string; routine: boolean }> = []

@@ -13,7 +13,8 @@
  *   - the job dying before its last statement: no claim kept, so the retry runs the handler again
  *     (an ownTransactions handler is idempotent by its own state), and its effect stays once;
  *   - a `relevant` handler is asked once for the job's events; its answer picks the events it runs
- *     on, and a failing answer fails it on each of them (retried, unpublished).
+ *     on, and a failing answer fails it on each of them (retried, unpublished); a `prepare` handler
+ *     likewise, prepared once for the events it runs on, its prepared handle run on each.
  */
 import { Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -142,5 +143,24 @@ describe("a job's claims", () => {
     expect(await runtime.runPromise(dispatchEvents([picky(Effect.succeed(new Set([ids[1]!])))], ids, 2, 5, carriedEvents(payload, ids)))).toEqual([])
     expect(asked).toEqual([ids])
     expect([runs, await effects(ids), await claims(ids), await published(ids)]).toEqual([1, 1, 1, 2])
+  })
+
+  it("a prepare handler is prepared once for the job's events and its handle runs on each; a failing prepare fails it on each", async () => {
+    const { ids, payload } = await appendTwo("EV_PREPARED")
+    const prepared: Array<ReadonlyArray<string>> = []
+    const handled: Array<string> = []
+    const preparing = (fail: boolean): EventHandler<Database> => ({
+      ...own("EV_PREPARED"),
+      prepare: (events) =>
+        Effect.zipRight(
+          Effect.sync(() => void prepared.push(events.map((e) => e.id))),
+          fail ? Effect.fail(new Error("facts unreadable")) : Effect.succeed((e: { readonly id: string }) => Effect.sync(() => void handled.push(e.id)))
+        )
+    })
+    expect(await runtime.runPromise(dispatchEvents([preparing(true)], ids, 1, 5, carriedEvents(payload, ids)))).toHaveLength(2)
+    expect([prepared, handled, await claims(ids), await published(ids)]).toEqual([[ids], [], 0, 0])
+    prepared.length = 0
+    expect(await runtime.runPromise(dispatchEvents([preparing(false)], ids, 2, 5, carriedEvents(payload, ids)))).toEqual([])
+    expect([prepared, handled, await claims(ids), await published(ids)]).toEqual([[ids], ids, 2, 2])
   })
 })
