@@ -11,8 +11,8 @@
  *   lands in the exception queue with the error.
  * - `outbox__dispatch_urgent`: the same, for urgent appends (a stored M-Pesa callback). A second
  *   runner, the payment lane (WORKER_URGENT_CONCURRENCY slots, default 2), runs only these, so a
- *   callback is confirmed and settled at once even while every general slot is busy. The general
- *   runner fetches its jobs in batches (graphile-worker's local queue) and so leaves these to the lane.
+ *   callback is confirmed and settled at once even while every general slot is busy; the general
+ *   runner takes them too when it has a free slot.
  * - Crash safety: each worker writes a heartbeat; jobs locked by a worker whose heartbeat went stale
  *   (SIGKILL, OOM) are unlocked at the next start (and periodically), not after 4 hours.
  */
@@ -409,7 +409,7 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
   const urgentConcurrency = config.urgentConcurrency ?? positiveFromEnv("WORKER_URGENT_CONCURRENCY", 2)
   const connectionLost = (e: Error) => log("warn", "worker pool connection lost", { error: e.message })
   const pools: Array<pg.Pool> = []
-  const runner = async (slots: number, tasks: TaskList, options: { readonly crontab?: string; readonly localQueue?: boolean } = {}) => {
+  const runner = async (slots: number, tasks: TaskList, crontab?: string) => {
     const pgPool = new pg.Pool({ connectionString: config.connectionString, max: slots + 2 })
     pgPool.on("error", connectionLost)
     pgPool.on("connect", (client) => client.on("error", connectionLost))
@@ -421,20 +421,13 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
       noHandleSignals: true,
       taskList: tasks,
       logger: workerLogger,
-      ...(options.crontab !== undefined && { crontab: options.crontab }),
-      ...(options.localQueue === true && { preset: { worker: { localQueue: { size: slots } } } }),
+      ...(crontab !== undefined && { crontab }),
       events
     })
   }
-  // The general runner fetches for its slots together (graphile-worker's local queue): one job query
-  // per batch of jobs, and one poller instead of one per slot, instead of a query per job and per
-  // slot. A fetched job waits, locked, for the next free slot, so the general runner leaves urgent
-  // jobs to the payment lane: a callback never waits behind the notifications of a busy runner.
-  const { [OUTBOX_URGENT_TASK]: _urgent, ...generalTasks } = taskList
-  const general = await runner(concurrency, generalTasks, { ...(config.crontab !== undefined && { crontab: config.crontab }), localQueue: true })
-  // The payment lane: graphile-worker asks only for the task names a runner knows. Its local queue
-  // holds only urgent jobs, which only its own slots take anyway: one poller instead of one a slot.
-  const lane = await runner(urgentConcurrency, { [OUTBOX_URGENT_TASK]: dispatchTask }, { localQueue: true })
+  const general = await runner(concurrency, taskList, config.crontab)
+  // The payment lane: graphile-worker asks only for the task names a runner knows.
+  const lane = await runner(urgentConcurrency, { [OUTBOX_URGENT_TASK]: dispatchTask })
   await beat()
   const timer = setInterval(() => {
     void beat()
