@@ -6,8 +6,10 @@
  *
  * A handler that must call out over the network between its own transactions (an STK query asked
  * before any row is locked) says `ownTransactions`: it runs outside the claim's transaction, is
- * idempotent by its own state, and its `processed_events` row is written once it has succeeded (a
- * crash in between runs it again, and it finds its work done).
+ * idempotent by its own state, and its `processed_events` row is written once it has succeeded, by
+ * its job's last statement together with the job's other owed claims and the publish (a crash in
+ * between runs it again, and it finds its work done). Which (handler, event) pairs ran before is
+ * read once per job, except on an append's first attempt (adapters/postgres/worker.ts).
  *
  * A handler whose whole effect is ONE statement says `oneStatement` instead of `handle`: no
  * transaction, the claim made a part of that statement (see OneStatementHandler).
