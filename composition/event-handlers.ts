@@ -8,7 +8,7 @@ import { OrderId, PayoutBatchId, PayoutId, RefundId, StkRequestId, StoreId } fro
 import { invalidateAllStoreCaches, invalidateStoreCache } from "../application/storefront/storefront.js"
 import { refundReturnedOrder } from "../application/fulfilment/delivery-status.js"
 import { cancelTimers, checkSlaBreaches, startDispatchTimerFor } from "../application/fulfilment/sla.js"
-import { NOTIFIED_EVENTS, notifyOrderParties } from "../application/notifications/notify-order.js"
+import { NOTIFIED_EVENTS, notifyOrderParties, notifyOrderPartiesOf } from "../application/notifications/notify-order.js"
 import { notifyRiderOfJob } from "../application/notifications/notify-rider.js"
 import { notifyStaffAdded } from "../application/notifications/notify-staff.js"
 import { checkMilestones, congratulateOwner } from "../application/milestones/milestones.js"
@@ -29,7 +29,7 @@ import {
   submitStatusQuery,
   sweepUnansweredB2C
 } from "../application/payouts-execution/execute.js"
-import { deliverWebhook, enqueueMerchantWebhook, merchantWebhookWanted, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
+import { deliverWebhook, enqueueMerchantWebhook, merchantWebhooksWanted, WEBHOOK_SOURCE_EVENTS } from "../application/webhooks/merchant-webhooks.js"
 import { handleInbound, requestChatPayment, sendReply } from "../application/conversations/conversations.js"
 import { countCompletedOrder } from "../application/recommendations/recommendations.js"
 import { ALERT_SIGNAL_EVENTS, evaluateAlerts, pageOnCall, recordAlertSignal } from "../application/alerts/alerts.js"
@@ -161,7 +161,8 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   },
   // Fulfilment and money out: notifications, merchant webhooks, SLA timers, refunds, payouts.
   // buyer and seller in one run, each message sent once by its dedupe key (application/notifications/notify-order.ts)
-  { name: "notify.order", on: NOTIFIED_EVENTS, ownTransactions: true, handle: notifyOrderParties },
+  // the orders' facts read once for a job's events (a paid checkout's ORDER_PAID, one per store)
+  { name: "notify.order", on: NOTIFIED_EVENTS, ownTransactions: true, handle: notifyOrderParties, prepare: notifyOrderPartiesOf },
   { name: "notify.rider", on: ["ORDER_DISPATCHED"], handle: notifyRiderOfJob },
   { name: "notify.staff", on: ["STORE_MEMBER_ADDED"], handle: notifyStaffAdded },
   { name: "milestones.check", on: ["ORDER_COMPLETED"], handle: (e) => Effect.asVoid(checkMilestones(e)) },
@@ -187,11 +188,11 @@ export const handlers: ReadonlyArray<EventHandler<PlatformServices>> = [
   // each page to an on-call admin is one WhatsApp message
   { name: "alerts.record-signal", on: ALERT_SIGNAL_EVENTS, oneStatement: recordAlertSignal },
   { name: "notify.on-call", on: ["ALERT_PAGE_REQUESTED"], handle: pageOnCall },
-  // asked first, outside a transaction: most stores have no webhook URL, and their events then cost one read
+  // asked first, outside a transaction, once for a job's events: most stores have no webhook URL, and their events then cost a share of one read
   {
     name: "webhooks.enqueue",
     on: WEBHOOK_SOURCE_EVENTS,
-    relevant: merchantWebhookWanted,
+    relevant: merchantWebhooksWanted,
     handle: (e) => enqueueMerchantWebhook({ ...e, occurredAt: e.occurredAt.getTime() })
   },
   {

@@ -6,8 +6,10 @@
  *
  * A handler that must call out over the network between its own transactions (an STK query asked
  * before any row is locked) says `ownTransactions`: it runs outside the claim's transaction, is
- * idempotent by its own state, and its `processed_events` row is written once it has succeeded (a
- * crash in between runs it again, and it finds its work done).
+ * idempotent by its own state, and its `processed_events` row is written once it has succeeded, by
+ * its job's last statement together with the job's other owed claims and the publish (a crash in
+ * between runs it again, and it finds its work done). Which (handler, event) pairs ran before is
+ * read once per job, except on an append's first attempt (adapters/postgres/worker.ts).
  *
  * A handler whose whole effect is ONE statement says `oneStatement` instead of `handle`: no
  * transaction, the claim made a part of that statement (see OneStatementHandler).
@@ -33,17 +35,26 @@ interface Subscription<R> {
   readonly name: string
   readonly on: ReadonlyArray<string>
   /**
-   * Asked first, outside any transaction: false means this event gives the handler nothing to do
-   * (no transaction, no processed_events row; asked again on a retry). For handlers that do nothing
-   * for most events, where the answer is one cheap read (a store without a webhook URL).
+   * Asked first, outside any transaction, once per job for the job's events this handler is to
+   * run on: the ids of those that give it something to do; the others are skipped (no transaction,
+   * no processed_events row; asked again on a retry). For handlers that do nothing for most events,
+   * where the answer is one cheap read (stores without a webhook URL). A failure fails the handler
+   * on each of those events.
    */
-  readonly relevant?: (event: StoredEvent) => Effect.Effect<boolean, unknown, R>
+  readonly relevant?: (events: ReadonlyArray<StoredEvent>) => Effect.Effect<ReadonlySet<string>, unknown, R>
 }
 
 /** Runs in the claim's transaction (BEGIN, claim, its statements, COMMIT), or in its own (ownTransactions). */
 export interface TransactionalHandler<R> extends Subscription<R> {
   readonly handle: (event: StoredEvent) => Effect.Effect<void, unknown, R>
   readonly ownTransactions?: true
+  /**
+   * Asked once per job, outside any transaction, with the job's events this handler is to run on
+   * (after `relevant`): answers the handle to run on each of them instead of `handle`, with what
+   * they share read once (a notification's order facts for all of a paid checkout's orders). A
+   * failure fails the handler on each of those events.
+   */
+  readonly prepare?: (events: ReadonlyArray<StoredEvent>) => Effect.Effect<(event: StoredEvent) => Effect.Effect<void, unknown, R>, unknown, R>
 }
 
 /**

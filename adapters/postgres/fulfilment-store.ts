@@ -325,48 +325,50 @@ export const FulfilmentStoreLive = Layer.effect(
   })
 )
 
+type OrderFactsRow = {
+  id: string
+  buyer_phone: string
+  seller_phone: string
+  store_name: string
+  currency: string
+  total: number
+  paid: string | null
+  rider_name: string | null
+  rider_phone: string | null
+}
+
+const orderFactsOf = (r: OrderFactsRow) => {
+  const currency = r.currency.trim() as Currency
+  return {
+    orderId: r.id,
+    buyerPhone: r.buyer_phone,
+    sellerPhone: r.seller_phone,
+    storeName: r.store_name,
+    total: { amount: r.total, currency },
+    buyerPaid: { amount: Number(r.paid ?? r.total), currency },
+    rider: r.rider_name ? { name: r.rider_name, phone: r.rider_phone || "-" } : undefined
+  }
+}
+
 export const NotificationDirectoryLive = Layer.effect(
   NotificationDirectory,
-  Effect.map(Database, (db) => ({
-    orderFacts: (orderId) =>
-      Effect.map(
-        q(
-          db,
-          (sql) => sql<
-            Array<{
-              id: string
-              buyer_phone: string
-              seller_phone: string
-              store_name: string
-              currency: string
-              total: number
-              paid: string | null
-              rider_name: string | null
-              rider_phone: string | null
-            }>
-          >`
+  Effect.map(Database, (db) => {
+    const facts = (orderIds: ReadonlyArray<string>) =>
+      q(
+        db,
+        (sql) => sql<Array<OrderFactsRow>>`
           select o.id, bu.phone as buyer_phone, su.phone as seller_phone, s.name as store_name, o.currency, o.total,
                  snap.snapshot -> 'totals' -> 'buyerPays' ->> 'amount' as paid, d.rider_name, d.rider_phone
             from orders o join users bu on bu.id = o.buyer_id join stores s on s.id = o.store_id join users su on su.id = s.owner_user_id
             join order_snapshots snap on snap.order_id = o.id
             left join lateral (select rider_name, rider_phone from deliveries where order_id = o.id order by attempt desc limit 1) d on true
-           where o.id = ${orderId}`
-        ),
-        (rows) =>
-          Option.map(Option.fromNullable(rows[0]), (r) => {
-            const currency = r.currency.trim() as Currency
-            return {
-              orderId: r.id,
-              buyerPhone: r.buyer_phone,
-              sellerPhone: r.seller_phone,
-              storeName: r.store_name,
-              total: { amount: r.total, currency },
-              buyerPaid: { amount: Number(r.paid ?? r.total), currency },
-              rider: r.rider_name ? { name: r.rider_name, phone: r.rider_phone || "-" } : undefined
-            }
-          })
+           where o.id = any(${orderIds as Array<string>}::text[])`
       )
-  }))
+    return {
+      orderFacts: (orderId) => Effect.map(facts([orderId]), (rows) => Option.map(Option.fromNullable(rows[0]), orderFactsOf)),
+      ordersFacts: (orderIds) => Effect.map(facts(orderIds), (rows) => new Map(rows.map((r) => [r.id, orderFactsOf(r)])))
+    }
+  })
 )
 
 export const MessageStatusStoreLive = Layer.effect(

@@ -29,6 +29,13 @@ export const WebhookStoreLive = Layer.effect(
           q(db, (sql) => sql<Array<{ url: string }>>`select webhook_url as url from stores where id = ${storeId} and webhook_url is not null`),
           (rows) => Option.fromNullable(rows[0])
         ),
+      withEndpoint: (storeIds) =>
+        storeIds.length === 0
+          ? Effect.succeed(new Set<StoreId>())
+          : Effect.map(
+              q(db, (sql) => sql<Array<{ id: StoreId }>>`select id from stores where id = any(${[...new Set(storeIds)]}::text[]) and webhook_url is not null`),
+              (rows) => new Set(rows.map((r) => r.id))
+            ),
       enqueue: (d) =>
         Effect.gen(function* () {
           const rows = yield* q(

@@ -4,8 +4,9 @@
  *
  * - `outbox__dispatch {eventId}`: each subscribed handler runs in its own transaction together with
  *   its `processed_events` row (exactly-once effect); when it says `ownTransactions`, in the
- *   transactions it opens itself, its row written after it succeeded (it is idempotent by its state);
- *   when it is `oneStatement`, as that one statement, which carries the row (no transaction). A
+ *   transactions it opens itself, its row written after it succeeded, by the job's last statement
+ *   (it is idempotent by its state); when it is `oneStatement`, as that one statement, which carries
+ *   the row (no transaction). Which pairs ran before is read once per job (dispatchEvents). A
  *   failure is retried with graphile-worker's exponential backoff; after the last attempt the event
  *   lands in the exception queue with the error.
  * - `outbox__dispatch_urgent`: the same, for urgent appends (a stored M-Pesa callback). A second
@@ -17,17 +18,17 @@
  */
 import { EventEmitter } from "node:events"
 import { hostname } from "node:os"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Either, Option, Schema } from "effect"
 import type { ManagedRuntime } from "effect"
 import { run } from "graphile-worker"
 import pg from "pg"
 import type { Runner, Task, TaskList, WorkerEvents } from "graphile-worker"
 import { recordMetric } from "../../application/ports/metrics.js"
 import { Database } from "./database.js"
-import type { DbError } from "./database.js"
 import type { EventHandler, StoredEvent } from "./event-handler.js"
 import { insertException } from "./exception-queue.js"
 import { claimInsert } from "./handler-claim.js"
+import type { HandlerClaim } from "../../application/ports/handler-claim.js"
 import { OUTBOX_TASK, OUTBOX_URGENT_TASK } from "./unit-of-work.js"
 import { isRoutineRetry, log, workerLogger } from "../system/logging.js"
 import { parentFromTraceParent } from "../system/trace-context.js"
@@ -90,10 +91,35 @@ const storedEvent = (row: OutboxRow): StoredEvent => ({
   traceParent: row.trace_parent ?? undefined
 })
 
+/** A (handler, event) pair as one key. */
+const pairKey = (handler: string, eventId: string) => `${handler}\u0000${eventId}`
+
+/**
+ * What a job's handler runs share: which (handler, event) pairs ran before (read once per job, and
+ * not at all on an append's first attempt); the claims of the runs that wrote none of their own
+ * (ownTransactions handlers, one-statement handlers that had nothing to write), written together by
+ * the job's last statement; each `relevant` handler's answer, asked once for the job's events; and
+ * each `prepare` handler's handle for them, prepared once.
+ */
+interface JobContext<R> {
+  readonly seen: ReadonlySet<string>
+  readonly pending: Array<HandlerClaim>
+  readonly relevance: ReadonlyMap<string, Either.Either<ReadonlySet<string>, unknown>>
+  /** each `prepare` handler's handle for the job's events (or why it has none) */
+  readonly prepared: ReadonlyMap<string, Either.Either<(event: StoredEvent) => Effect.Effect<void, unknown, R>, unknown>>
+}
+
 /**
  * The events of one job (one append), read in one statement, each dispatched in turn (in the
- * given order); those that succeeded are marked published in one statement at the end. Returns
- * each failure (an event whose handlers failed), after every event had its turn.
+ * given order); then ONE statement writes the claims still owed (JobContext) and marks published
+ * the events that succeeded. Returns each failure (an event whose handlers failed), after every
+ * event had its turn.
+ *
+ * Which pairs ran before is asked in one statement, before the first handler; not at all when the
+ * job is an append's (it carries every event) on its first attempt: the append wrote its events and
+ * their one job in one statement, and graphile-worker counts an attempt when it locks the job (a
+ * job unlocked after a crash keeps its count), so no handler can have seen these events yet. A
+ * retried or re-queued job ({eventId}, not carried) asks, and skips the pairs that ran.
  */
 export const dispatchEvents = <R>(
   handlers: ReadonlyArray<EventHandler<R>>,
@@ -117,21 +143,62 @@ export const dispatchEvents = <R>(
       select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent from outbox where id = any(${missing}::text[])`
             ))
           ]
-    const byId = new Map(rows.map((r) => [r.id, r]))
+    const subscribed = (type: string) => handlers.filter((h) => h.on.includes(type) || h.on.includes("*"))
+    const firstSight = attempt === 1 && missing.length === 0
+    const asked = firstSight ? [] : rows.filter((r) => subscribed(r.event_type).length > 0).map((r) => r.id)
+    const seen =
+      asked.length === 0
+        ? new Set<string>()
+        : new Set(
+            (yield* db.query(
+              (sql) => sql<Array<{ handler: string; event_id: string }>>`
+        select handler, event_id from processed_events where event_id = any(${asked}::text[]) and handler = any(${handlers.map((h) => h.name)}::text[])`
+            )).map((r) => pairKey(r.handler, r.event_id))
+          )
+    const events = new Map(rows.map((r) => [r.id, storedEvent(r)]))
+    // each `relevant` handler asked once, about the job's events it is to run on (in the job's order);
+    // then each `prepare` handler prepared once, for those of them it is to run on
+    const relevance = new Map<string, Either.Either<ReadonlySet<string>, unknown>>()
+    const prepared = new Map<string, Either.Either<(event: StoredEvent) => Effect.Effect<void, unknown, R>, unknown>>()
+    for (const h of handlers) {
+      if (h.relevant === undefined && !("prepare" in h && h.prepare !== undefined)) continue
+      let mine = eventIds.flatMap((id) => {
+        const e = events.get(id)
+        return e !== undefined && subscribed(e.type).includes(h) && !seen.has(pairKey(h.name, id)) ? [e] : []
+      })
+      if (h.relevant !== undefined && mine.length > 0) {
+        const answer = yield* Effect.either(h.relevant(mine))
+        relevance.set(h.name, answer)
+        mine = Either.isRight(answer) ? mine.filter((e) => answer.right.has(e.id)) : []
+      }
+      if ("prepare" in h && h.prepare !== undefined && mine.length > 0) prepared.set(h.name, yield* Effect.either(h.prepare(mine)))
+    }
+    const job: JobContext<R> = { seen, pending: [], relevance, prepared }
     const published: Array<string> = []
     const failures: Array<unknown> = []
     for (const eventId of eventIds) {
-      const row = byId.get(eventId)
-      if (!row) {
+      const event = events.get(eventId)
+      if (!event) {
         yield* Effect.logWarning("outbox event not found", eventId)
         continue
       }
-      const outcome = yield* Effect.either(dispatchStored(handlers, storedEvent(row), attempt, maxAttempts))
+      const outcome = yield* Effect.either(dispatchStored(subscribed(event.type), event, attempt, maxAttempts, job))
       if (outcome._tag === "Left") failures.push(outcome.left)
       else if (outcome.right === "HANDLED") published.push(eventId)
     }
-    if (published.length > 0)
-      yield* db.query((sql) => sql`update outbox set published_at = now(), attempts = ${attempt} where id = any(${published}::text[]) and published_at is null`)
+    const { pending } = job
+    if (published.length > 0 || pending.length > 0)
+      yield* db.query((sql) => {
+        const publish = sql`update outbox set published_at = now(), attempts = ${attempt} where id = any(${published}::text[]) and published_at is null`
+        return pending.length === 0
+          ? publish
+          : sql`
+      with claims as (
+        insert into processed_events (handler, event_id)
+        select * from unnest(${pending.map((c) => c.handler)}::text[], ${pending.map((c) => c.eventId)}::text[]) on conflict do nothing
+      )
+      ${publish}`
+      })
     return failures
   })
 
@@ -140,46 +207,51 @@ export const dispatchEvent = <R>(handlers: ReadonlyArray<EventHandler<R>>, event
   Effect.flatMap(dispatchEvents(handlers, [eventId], attempt, maxAttempts), (failures) => (failures.length > 0 ? Effect.fail(failures[0]) : Effect.void))
 
 /**
- * One handler's run: in the claim's transaction; or (ownTransactions) in its own, claimed after it
- * succeeded; or (oneStatement) with the claim in its one statement, or claimed alone when it wrote nothing.
+ * One handler's run: in the claim's transaction; or (ownTransactions) in its own, its claim owed
+ * (written by the job's last statement, after it succeeded); or (oneStatement) with the claim in
+ * its one statement, or its claim owed when it wrote nothing. A crash before the job's last
+ * statement runs an ownTransactions handler again: it is idempotent by its own state.
  */
-const handled = <R>(h: EventHandler<R>, event: StoredEvent, claim: Effect.Effect<ReadonlyArray<unknown>, DbError>) =>
-  Effect.flatMap(Database, (db) =>
-    "oneStatement" in h
-      ? Effect.flatMap(h.oneStatement(event, { handler: h.name, eventId: event.id }), (carried) => (carried ? Effect.void : claim))
-      : h.ownTransactions
-        ? Effect.gen(function* () {
-            const seen = yield* db.query((sql) => sql`select 1 from processed_events where handler = ${h.name} and event_id = ${event.id}`)
-            if (seen.length > 0) return // handled before
-            yield* h.handle(event)
-            yield* claim
+const handled = <R>(h: EventHandler<R>, event: StoredEvent, job: JobContext<R>) =>
+  Effect.flatMap(Database, (db) => {
+    const claim = { handler: h.name, eventId: event.id }
+    const owe = Effect.sync(() => void job.pending.push(claim))
+    if ("oneStatement" in h) return Effect.flatMap(h.oneStatement(event, claim), (carried) => (carried ? Effect.void : owe))
+    const prepared = job.prepared.get(h.name)
+    const handle = prepared === undefined ? h.handle(event) : Either.match(prepared, { onLeft: (e) => Effect.fail(e), onRight: (handle) => handle(event) })
+    return h.ownTransactions
+      ? Effect.zipRight(handle, owe)
+      : db.transaction(
+          Effect.gen(function* () {
+            const claimed = yield* db.query((sql) => claimInsert(sql, claim))
+            if (claimed.length === 0) return // handled before: no second effect
+            yield* handle
           })
-        : db.transaction(
-            Effect.gen(function* () {
-              const claimed = yield* claim
-              if (claimed.length === 0) return // handled before: no second effect
-              yield* h.handle(event)
-            })
-          )
-  )
+        )
+  })
 
 /**
- * Every subscribed handler once for a stored event; fails (after recording the attempt) when one
- * failed and attempts remain. HANDLED is published by the caller; DEAD_LETTERED is not.
+ * Every subscribed handler once for a stored event (but those that ran before); fails (after
+ * recording the attempt) when one failed and attempts remain. HANDLED is published by the caller;
+ * DEAD_LETTERED is not.
  */
-const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: StoredEvent, attempt: number, maxAttempts: number) =>
+const dispatchStored = <R>(handlers: ReadonlyArray<EventHandler<R>>, event: StoredEvent, attempt: number, maxAttempts: number, job: JobContext<R>) =>
   Effect.gen(function* () {
     const db = yield* Database
     const failures: Array<{ handler: string; error: string; routine: boolean }> = []
     for (const h of handlers) {
-      if (!h.on.includes(event.type) && !h.on.includes("*")) continue
-      const claim = db.query((sql) => claimInsert(sql, { handler: h.name, eventId: event.id }))
-      const relevant = h.relevant
+      if (job.seen.has(pairKey(h.name, event.id))) continue // handled before
+      const relevant = job.relevance.get(h.name)
       const outcome = yield* Effect.either(
         inEventContext(
           event,
           h.name,
-          relevant !== undefined ? Effect.flatMap(relevant(event), (yes) => (yes ? handled(h, event, claim) : Effect.void)) : handled(h, event, claim)
+          relevant === undefined
+            ? handled(h, event, job)
+            : Either.match(relevant, {
+                onLeft: (e) => Effect.fail(e),
+                onRight: (ids) => (ids.has(event.id) ? handled(h, event, job) : Effect.void)
+              })
         )
       )
       if (outcome._tag === "Left") failures.push({ handler: h.name, error: errorText(outcome.left), routine: isRoutineRetry(outcome.left) })

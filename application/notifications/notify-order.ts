@@ -29,7 +29,11 @@ export interface OrderFacts {
 
 export class NotificationDirectory extends Context.Tag("amana/NotificationDirectory")<
   NotificationDirectory,
-  { readonly orderFacts: (orderId: string) => Effect.Effect<Option.Option<OrderFacts>, StoreUnavailable> }
+  {
+    readonly orderFacts: (orderId: string) => Effect.Effect<Option.Option<OrderFacts>, StoreUnavailable>
+    /** The facts of many orders in one read (those found). */
+    readonly ordersFacts: (orderIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, OrderFacts>, StoreUnavailable>
+  }
 >() {}
 
 export type Party = "buyer" | "seller"
@@ -127,13 +131,36 @@ const messageTo = (party: Party, event: OrderEvent, orderId: OrderId, facts: Ord
  */
 export const notifyOrderParties = (event: OrderEvent) =>
   Effect.gen(function* () {
-    const orderId = Option.getOrUndefined(Schema.decodeUnknownOption(OrderId)(event.payload["orderId"]))
+    const orderId = orderOf(event)
     if (orderId === undefined) return
     const facts = yield* Effect.flatMap(NotificationDirectory, (d) => d.orderFacts(orderId))
-    if (Option.isNone(facts)) return
+    if (Option.isSome(facts)) yield* tellParties(event, orderId, facts.value)
+  })
+
+/**
+ * notifyOrderParties for a job's events (adapters/postgres/event-handler.ts, `prepare`): the facts
+ * of all their orders read in one statement, then each event told with its order's facts, as
+ * notifyOrderParties tells it. An order not found tells nobody, as there.
+ */
+export const notifyOrderPartiesOf = (events: ReadonlyArray<OrderEvent>) =>
+  Effect.gen(function* () {
+    const orderIds = [...new Set(events.flatMap((e) => Option.toArray(Option.fromNullable(orderOf(e)))))]
+    const facts = orderIds.length === 0 ? new Map<string, OrderFacts>() : yield* Effect.flatMap(NotificationDirectory, (d) => d.ordersFacts(orderIds))
+    return (event: OrderEvent) =>
+      Effect.gen(function* () {
+        const orderId = orderOf(event)
+        const known = orderId === undefined ? undefined : facts.get(orderId)
+        if (orderId !== undefined && known !== undefined) yield* tellParties(event, orderId, known)
+      })
+  })
+
+const orderOf = (event: OrderEvent) => Option.getOrUndefined(Schema.decodeUnknownOption(OrderId)(event.payload["orderId"]))
+
+const tellParties = (event: OrderEvent, orderId: OrderId, facts: OrderFacts) =>
+  Effect.gen(function* () {
     const sends: Array<ReturnType<typeof deliverOrRaise>> = []
     for (const party of PARTIES) {
-      const send = yield* messageTo(party, event, orderId, facts.value)
+      const send = yield* messageTo(party, event, orderId, facts)
       if (send !== undefined) sends.push(send)
     }
     yield* pipelined(sends)

@@ -79,11 +79,25 @@ const targetOf = (event: SourceEvent) =>
     return Option.map(endpoint, (e) => ({ type, storeId, url: e.url }))
   })
 
+/** The store an event gives a webhook for (undefined: none). */
+const sourceStore = (event: SourceEvent) =>
+  webhookTypeOf(event.type) === undefined ? undefined : Option.getOrUndefined(Schema.decodeUnknownOption(StoreId)(event.payload["storeId"]))
+
 /**
- * Whether an event gives a merchant webhook at all: asked before the handler's transaction, so the
- * many events of stores without a URL cost one read and no transaction (the handler asks again inside it).
+ * Which of the events give a merchant webhook at all: asked once for a job's events, before the
+ * handler's transactions, so the many events of stores without a URL cost a share of one read and no
+ * transaction (the handler asks again inside it). Answers the ids of those that do.
  */
-export const merchantWebhookWanted = (event: SourceEvent) => Effect.map(targetOf(event), Option.isSome)
+export const merchantWebhooksWanted = (events: ReadonlyArray<SourceEvent & { readonly id: string }>) =>
+  Effect.gen(function* () {
+    const stores = events.flatMap((e) => {
+      const storeId = sourceStore(e)
+      return storeId === undefined ? [] : [storeId]
+    })
+    if (stores.length === 0) return new Set<string>()
+    const wanted = yield* Effect.flatMap(WebhookStore, (store) => store.withEndpoint(stores))
+    return new Set(events.filter((e) => wanted.has(sourceStore(e) as StoreId)).map((e) => e.id))
+  })
 
 /** Outbox handler: one delivery per store and event, scheduled in the handler's transaction. */
 export const enqueueMerchantWebhook = (event: SourceEvent & { readonly id: string; readonly occurredAt: number }) =>

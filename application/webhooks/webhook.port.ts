@@ -36,6 +36,8 @@ export class WebhookStore extends Context.Tag("amana/WebhookStore")<
   WebhookStore,
   {
     readonly endpointOf: (storeId: StoreId) => Effect.Effect<Option.Option<{ readonly url: string }>, StoreUnavailable>
+    /** Which of these stores have a webhook URL: one read for many (a job's events). */
+    readonly withEndpoint: (storeIds: ReadonlyArray<StoreId>) => Effect.Effect<ReadonlySet<StoreId>, StoreUnavailable>
     /** Writes the delivery (once per store and event) and schedules its first attempt in the same transaction. */
     readonly enqueue: (d: {
       readonly storeId: StoreId

@@ -50,7 +50,13 @@ const runner = () => {
         Effect.provide(FetchHttpClient.layer)
       )
     ),
-    Layer.succeed(NotificationDirectory, NotificationDirectory.of({ orderFacts: (orderId) => Effect.succeed(Option.some(facts(orderId))) })),
+    Layer.succeed(
+      NotificationDirectory,
+      NotificationDirectory.of({
+        orderFacts: (orderId) => Effect.succeed(Option.some(facts(orderId))),
+        ordersFacts: (orderIds) => Effect.succeed(new Map(orderIds.map((id) => [id, facts(id)])))
+      })
+    ),
     Layer.succeed(HandoverCodes, HandoverCodes.of({ codeFor: () => Effect.succeed("123456"), hashOf: () => Effect.succeed("hash") })),
     ExceptionQueueLive.pipe(Layer.provide(db.layer()))
   )
