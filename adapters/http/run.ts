@@ -102,9 +102,13 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
   const route = `${e.method.toUpperCase()} ${e.path}`
   const program = Effect.gen(function* () {
     let session: Session | undefined
+    let prefetched: unknown
     if (e.auth !== "none" && token !== undefined) {
       if (token === null) return yield* new Unauthenticated({ reason: "INVALID" })
-      session = yield* authenticate(token)
+      // the session found by the endpoint's own read (one statement), else by itself
+      const along = e.auth === "required" ? e.authenticateWith?.(token, req.params) : undefined
+      if (along === undefined) session = yield* authenticate(token)
+      else ({ session, read: prefetched } = yield* along)
       res.locals["userId"] = session.user.id
     } else if (e.auth === "required") return yield* new Unauthenticated({ reason: "MISSING" })
     const ctx: RequestContext = {
@@ -118,7 +122,7 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
       rawBytes: e.binaryBody !== undefined ? (Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array()) : undefined,
       setHeader: (name, value) => void res.setHeader(name, value)
     }
-    return yield* e.run({ params: req.params, query: req.query, body: e.rawBody || e.binaryBody !== undefined ? undefined : req.body, ctx })
+    return yield* e.run({ params: req.params, query: req.query, body: e.rawBody || e.binaryBody !== undefined ? undefined : req.body, ctx, prefetched })
   })
   const answer = (value: unknown) => {
     if (e.status === 204) return void res.status(204).end()
