@@ -4,7 +4,7 @@
  * way out), the auth it needs, and a handler that returns an Effect run on the platform runtime.
  * openapi.ts reads the same descriptions to write the OpenAPI document.
  */
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type { Session } from "../../application/auth/auth.port.js"
 import type { PlatformServices } from "../../composition/platform.js"
 import type { HttpConfig } from "./config.js"
@@ -29,6 +29,12 @@ export interface RequestContext {
   readonly setHeader: (name: string, value: string) => void
 }
 
+/** What an endpoint's `authenticateWith` found: the session, and its own read (the handler's `prefetched`). */
+export interface AuthenticatedRead<F> {
+  readonly session: Session
+  readonly read: F
+}
+
 export const NoInput = Schema.Struct({})
 
 export interface BinaryBody {
@@ -49,7 +55,7 @@ export interface HeaderDoc {
   readonly description: string
 }
 
-export interface EndpointSpec<PS extends AnySchema, QS extends AnySchema, BS extends AnySchema, RS extends AnySchema> {
+export interface EndpointSpec<PS extends AnySchema, QS extends AnySchema, BS extends AnySchema, RS extends AnySchema, F = never> {
   readonly method: Method
   /** express-style path ("/api/v1/orders/:id") */
   readonly path: string
@@ -73,11 +79,21 @@ export interface EndpointSpec<PS extends AnySchema, QS extends AnySchema, BS ext
   readonly response: RS
   /** documented error statuses (problem+json) */
   readonly errors?: ReadonlyArray<number>
+  /**
+   * auth "required" only: the endpoint's own read finds the bearer token's session too, in the same
+   * statement (a poll: one round trip, not two). Given the token and the decoded path parameters it
+   * refuses and rate-limits exactly as `authenticate` does (application/auth/login.ts,
+   * authenticateAlong); what it read reaches the handler as `prefetched`. Path parameters that do not
+   * decode go the ordinary way (authenticate, then 400), so the answers stay the same.
+   */
+  readonly authenticateWith?: (token: string, params: Schema.Schema.Type<PS>) => Effect.Effect<AuthenticatedRead<F>, MappedError, PlatformServices>
   readonly handler: (req: {
     readonly params: Schema.Schema.Type<PS>
     readonly query: Schema.Schema.Type<QS>
     readonly body: Schema.Schema.Type<BS>
     readonly ctx: RequestContext
+    /** what `authenticateWith` read (undefined when it did not run) */
+    readonly prefetched: F | undefined
   }) => Effect.Effect<Schema.Schema.Type<RS>, MappedError, PlatformServices>
 }
 
@@ -100,12 +116,16 @@ export interface Endpoint {
   readonly redirects: boolean
   readonly response: AnySchema
   readonly errors: ReadonlyArray<number>
+  /** the session and the endpoint's own read in one statement (EndpointSpec.authenticateWith); undefined when the path parameters do not decode */
+  readonly authenticateWith:
+    ((token: string, params: unknown) => Effect.Effect<AuthenticatedRead<unknown>, MappedError, PlatformServices> | undefined) | undefined
   /** decode, run the use case, encode: the encoded response body */
   readonly run: (input: {
     readonly params: unknown
     readonly query: unknown
     readonly body: unknown
     readonly ctx: RequestContext
+    readonly prefetched: unknown
   }) => Effect.Effect<unknown, MappedError, PlatformServices>
 }
 
@@ -116,13 +136,20 @@ const decodePart = <S extends AnySchema>(schema: S | undefined, where: RequestIn
         RequestInvalid.fromParseError(where, e)
       )
 
+/** A part decoded as decodePart decodes it, or none. */
+const decodeOption = <S extends AnySchema>(schema: S | undefined, input: unknown): Option.Option<Schema.Schema.Type<S>> =>
+  schema === undefined
+    ? Option.some(undefined as Schema.Schema.Type<S>)
+    : Schema.decodeUnknownOption(schema as Schema.Schema<Schema.Schema.Type<S>, unknown>)(input ?? {})
+
 export const endpoint = <
   PS extends AnySchema = typeof NoInput,
   QS extends AnySchema = typeof NoInput,
   BS extends AnySchema = typeof NoInput,
-  RS extends AnySchema = AnySchema
+  RS extends AnySchema = AnySchema,
+  F = never
 >(
-  spec: EndpointSpec<PS, QS, BS, RS>
+  spec: EndpointSpec<PS, QS, BS, RS, F>
 ): Endpoint => ({
   method: spec.method,
   path: spec.path,
@@ -141,12 +168,19 @@ export const endpoint = <
   redirects: spec.redirects ?? false,
   response: spec.response,
   errors: spec.errors ?? [],
-  run: ({ params, query, body, ctx }) =>
+  authenticateWith:
+    spec.authenticateWith === undefined
+      ? undefined
+      : (
+          (authenticateWith) => (token, params) =>
+            Option.match(decodeOption(spec.params, params), { onNone: () => undefined, onSome: (p) => authenticateWith(token, p) })
+        )(spec.authenticateWith),
+  run: ({ params, query, body, ctx, prefetched }) =>
     Effect.gen(function* () {
       const p = yield* decodePart(spec.params, "path", params)
       const q = yield* decodePart(spec.query, "query", query)
       const b = yield* decodePart(spec.body, "body", body)
-      const result = yield* spec.handler({ params: p, query: q, body: b, ctx })
+      const result = yield* spec.handler({ params: p, query: q, body: b, ctx, prefetched: prefetched as F | undefined })
       // A response that does not fit its own Schema is our bug: a defect (500), never sent half-right.
       return yield* Effect.orDie(Schema.encode(spec.response as Schema.Schema<Schema.Schema.Type<RS>, unknown>)(result))
     })

@@ -4,7 +4,7 @@
  * route module so there is one way to answer and one status table (problems.ts).
  */
 import type { Request, Response } from "express"
-import { Cause, Effect, Exit, FiberRef, HashSet } from "effect"
+import { Cause, Effect, Exit, FiberRef, FiberRefs, HashMap, HashSet, Runtime } from "effect"
 import { authenticate } from "../../application/auth/login.js"
 import { Unauthenticated } from "../../application/auth/auth.errors.js"
 import type { Session } from "../../application/auth/auth.port.js"
@@ -55,6 +55,36 @@ export const routePattern = (req: Request): string => {
 const requestLoggers = HashSet.make(effectLogger)
 
 /**
+ * The platform's runtime with the request's loggers set, made once per built runtime: a request
+ * then starts its fiber with its loggers and log annotations already in place (Runtime.setFiberRef)
+ * instead of setting them around its program (Effect.locally and Effect.annotateLogs: ~20 µs of
+ * CPU a request, measured, for the same values).
+ */
+const withRequestLoggers = new WeakMap<Runtime.Runtime<PlatformServices>, Runtime.Runtime<PlatformServices>>()
+const requestRuntime = (built: Runtime.Runtime<PlatformServices>, requestId: string, route: string) => {
+  let base = withRequestLoggers.get(built)
+  if (base === undefined) {
+    base = Runtime.setFiberRef(built, FiberRef.currentLoggers, requestLoggers)
+    withRequestLoggers.set(built, base)
+  }
+  // what Effect.annotateLogs({ requestId, route }) adds, in its order
+  const annotations = HashMap.set(
+    HashMap.set(FiberRefs.getOrDefault(base.fiberRefs, FiberRef.currentLogAnnotations), "requestId", requestId as unknown),
+    "route",
+    route
+  )
+  return Runtime.setFiberRef(base, FiberRef.currentLogAnnotations, annotations)
+}
+
+/** Runs a request's program: on the platform's built runtime (requestRuntime), else (not built yet, or disposed) as it answers. */
+export const runRequest = async <A, E>(runtime: PlatformRuntime, requestId: string, route: string, program: Effect.Effect<A, E, PlatformServices>) => {
+  const built = await runtime.runtime().catch(() => undefined)
+  if (built === undefined)
+    return runtime.runPromiseExit(program.pipe(Effect.annotateLogs({ requestId, route }), Effect.locally(FiberRef.currentLoggers, requestLoggers)))
+  return Runtime.runPromiseExit(requestRuntime(built, requestId, route))(program)
+}
+
+/**
  * Runs a program for a request and answers: `answer` on success, a problem on failure. The program
  * runs in a server span named for the route (continuing the caller's trace when it sent a W3C
  * traceparent) with the request id on the span and on every log line.
@@ -69,7 +99,10 @@ export const runAndAnswer = async <A>(
 ) => {
   const requestId = String(res.locals["requestId"] ?? "")
   const parent = parentFromTraceParent(res.req.headers.traceparent)
-  const exit = await runtime.runPromiseExit(
+  const exit = await runRequest(
+    runtime,
+    requestId,
+    route,
     program.pipe(
       Effect.withSpan(route, {
         kind: "server",
@@ -77,9 +110,7 @@ export const runAndAnswer = async <A>(
         captureStackTrace: false,
         attributes: { "http.request.method": res.req.method, "http.route": routePattern(res.req), "amana.request_id": requestId },
         ...(parent !== undefined && { parent })
-      }),
-      Effect.annotateLogs({ requestId, route }),
-      Effect.locally(FiberRef.currentLoggers, requestLoggers)
+      })
     )
   )
   if (Exit.isSuccess(exit)) return answer(exit.value)
@@ -102,9 +133,13 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
   const route = `${e.method.toUpperCase()} ${e.path}`
   const program = Effect.gen(function* () {
     let session: Session | undefined
+    let prefetched: unknown
     if (e.auth !== "none" && token !== undefined) {
       if (token === null) return yield* new Unauthenticated({ reason: "INVALID" })
-      session = yield* authenticate(token)
+      // the session found by the endpoint's own read (one statement), else by itself
+      const along = e.auth === "required" ? e.authenticateWith?.(token, req.params) : undefined
+      if (along === undefined) session = yield* authenticate(token)
+      else ({ session, read: prefetched } = yield* along)
       res.locals["userId"] = session.user.id
     } else if (e.auth === "required") return yield* new Unauthenticated({ reason: "MISSING" })
     const ctx: RequestContext = {
@@ -118,7 +153,7 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
       rawBytes: e.binaryBody !== undefined ? (Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array()) : undefined,
       setHeader: (name, value) => void res.setHeader(name, value)
     }
-    return yield* e.run({ params: req.params, query: req.query, body: e.rawBody || e.binaryBody !== undefined ? undefined : req.body, ctx })
+    return yield* e.run({ params: req.params, query: req.query, body: e.rawBody || e.binaryBody !== undefined ? undefined : req.body, ctx, prefetched })
   })
   const answer = (value: unknown) => {
     if (e.status === 204) return void res.status(204).end()

@@ -64,6 +64,53 @@ export const endpoints: ReadonlyArray<Endpoint> = [
   ...devRoutes
 ]
 
+/** Path segments a route must begin with, literally, to be dispatched by its prefix (dispatchByPrefix). */
+const PREFIX_SEGMENTS = 3
+const LITERAL = /^[A-Za-z0-9._~-]+$/
+
+/** The first PREFIX_SEGMENTS segments of a path, lowercased (express matches routes case-insensitively); undefined if it has fewer. */
+const prefixOf = (path: string): string | undefined => {
+  let end = 0
+  for (let n = 0; n < PREFIX_SEGMENTS; n++) {
+    end = path.indexOf("/", end + 1)
+    if (end === -1) return n === PREFIX_SEGMENTS - 1 && path.length > 1 ? path.toLowerCase() : undefined
+  }
+  return path.slice(0, end).toLowerCase()
+}
+
+/**
+ * Express tries its ~110 layers one after another; a buyer's hot route (cart, checkout, poll) was
+ * matched against ~35 before its own. This dispatches by the path's first three segments first: one
+ * express Router per prefix, holding, in their order, the endpoints whose path begins with that
+ * prefix literally and the few whose path does not (they could match any path), so a request meets
+ * only the routes that could match it, in the same order, with the same matching (a Router's own:
+ * case-insensitive, trailing slash allowed, req.route, req.params and decoding errors as express
+ * sets them). What it does not answer (no router for the prefix, no route in it, OPTIONS, a
+ * non-ASCII path) goes on through the app's own layers, which hold every endpoint as before.
+ */
+const dispatchByPrefix = (mounted: ReadonlyArray<{ readonly e: Endpoint; readonly handlers: ReadonlyArray<express.RequestHandler> }>) => {
+  const prefixed = (e: Endpoint) => {
+    const segments = e.path.split("/").slice(1, PREFIX_SEGMENTS + 1)
+    return segments.length === PREFIX_SEGMENTS && segments.every((x) => LITERAL.test(x)) ? `/${segments.join("/")}`.toLowerCase() : undefined
+  }
+  const routers = new Map<string, express.Router>()
+  for (const { e } of mounted) {
+    const prefix = prefixed(e)
+    if (prefix !== undefined && !routers.has(prefix)) routers.set(prefix, express.Router())
+  }
+  for (const [prefix, router] of routers)
+    for (const { e, handlers } of mounted) if (prefixed(e) === undefined || prefixed(e) === prefix) router[e.method](e.path, ...handlers)
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method === "OPTIONS") return next()
+    const path = req.path
+    // eslint-disable-next-line no-control-regex
+    const prefix = /^[\x00-\x7f]*$/.test(path) ? prefixOf(path) : undefined
+    const router = prefix === undefined ? undefined : routers.get(prefix)
+    if (router === undefined) return next()
+    router(req, res, next)
+  }
+}
+
 const API_VERSION = "1.0.0"
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -125,14 +172,20 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
   const json = express.json({ limit: "100kb", strict: false, type: () => true, verify: verifyUtf8 })
   const text = express.text({ limit: "64kb", type: () => true, verify: verifyUtf8 })
   const cleanBody = refuseBadBody(sendProblem)
-  for (const e of endpoints) {
+  const mounted = endpoints.map((e) => {
     const handler = runEndpoint(runtime, config, e)
     const withBody = e.method === "post" || e.method === "put" || e.method === "patch"
-    if (withBody && e.binaryBody !== undefined)
-      app[e.method](e.path, bodyLimit(e.binaryBody.maxBytes), express.raw({ limit: e.binaryBody.maxBytes, type: () => true }), handler)
-    else if (withBody) app[e.method](e.path, e.rawBody ? text : json, cleanBody, handler)
-    else app[e.method](e.path, handler)
-  }
+    const handlers: Array<express.RequestHandler> =
+      withBody && e.binaryBody !== undefined
+        ? [bodyLimit(e.binaryBody.maxBytes), express.raw({ limit: e.binaryBody.maxBytes, type: () => true }), handler]
+        : withBody
+          ? [e.rawBody ? text : json, cleanBody, handler]
+          : [handler]
+    return { e, handlers }
+  })
+  app.use(dispatchByPrefix(mounted))
+  // Every endpoint also in order here: what the dispatch does not answer goes on exactly as before.
+  for (const { e, handlers } of mounted) app[e.method](e.path, ...handlers)
 
   // Signed webhooks (logistics partner, WhatsApp, Daraja B2C) read raw bytes: their own routes.
   mountFulfilmentWebhooks(app, runtime, webhooks)

@@ -7,8 +7,9 @@ import type { UserId } from "../../domain/ids.js"
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { Effect, Layer, Option } from "effect"
 import { AuthStore } from "../../application/auth/auth.port.js"
-import type { AuthUser, UserStatus } from "../../application/auth/auth.port.js"
+import type { AuthUser, Session, UserStatus } from "../../application/auth/auth.port.js"
 import { Database } from "./database.js"
+import type { Sql } from "./database.js"
 import { q } from "./unit-of-work.js"
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
@@ -20,6 +21,18 @@ const sameHex = (a: string, b: string) => a.length === b.length && timingSafeEqu
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 type UserRow = { id: UserId; phone: string; roles: Array<string>; status: UserStatus }
 const toUser = (r: UserRow): AuthUser => ({ id: r.id, phone: r.phone, roles: r.roles, status: r.status })
+
+/**
+ * The one rule for a live session, as a statement of its own or a part of a larger one (a poll reads
+ * its session and its answer in one statement, payment-store.ts): the token's hash, not revoked,
+ * not expired, its user ACTIVE. Rows: SessionRow.
+ */
+export const sessionQuery = (sql: Sql, token: string, now: number) => sql`
+  select s.id as session_id, s.expires_at, u.id, u.phone, u.roles, u.status
+    from user_sessions s join users u on u.id = s.user_id
+   where s.token_hash = ${hashToken(token)} and s.revoked_at is null and s.expires_at > ${new Date(now)} and u.status = 'ACTIVE'`
+export type SessionRow = UserRow & { session_id: string; expires_at: Date }
+export const toSession = (r: SessionRow): Session => ({ sessionId: r.session_id, expiresAt: r.expires_at.getTime(), user: toUser(r) })
 
 export const AuthStoreLive = Layer.effect(
   AuthStore,
@@ -102,12 +115,10 @@ export const AuthStoreLive = Layer.effect(
       Effect.map(
         q(
           db,
-          (sql) => sql<Array<UserRow & { session_id: string; expires_at: Date }>>`
-          select s.id as session_id, s.expires_at, u.id, u.phone, u.roles, u.status
-            from user_sessions s join users u on u.id = s.user_id
-           where s.token_hash = ${hashToken(token)} and s.revoked_at is null and s.expires_at > ${new Date(now)} and u.status = 'ACTIVE'`
+          (sql) => sql<Array<SessionRow>>`
+          ${sessionQuery(sql, token, now)}`
         ),
-        (rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ sessionId: r.session_id, expiresAt: r.expires_at.getTime(), user: toUser(r) }))
+        (rows) => Option.map(Option.fromNullable(rows[0]), toSession)
       )
   }))
 )

@@ -16,6 +16,9 @@ import { decodeStkCallback, finalStkStatus } from "../daraja/callbacks.js"
 import { checkoutSummary } from "./checkout-store.js"
 import type { SummaryCheckoutRow, SummaryOrderRow } from "./checkout-store.js"
 import { Database } from "./database.js"
+import type { Sql } from "./database.js"
+import { sessionQuery, toSession } from "./auth-store.js"
+import type { Session, UserStatus } from "../../application/auth/auth.port.js"
 import { q, w } from "./unit-of-work.js"
 
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
@@ -137,38 +140,69 @@ export const PaymentStoreLive = Layer.effect(
       })
     // json carries timestamps as text: back to Dates for the row mappers
     const at = (v: unknown) => new Date(v as string)
-    const checkoutView = (checkoutId: CheckoutId): Effect.Effect<Option.Option<CheckoutViewParts>, StoreUnavailable> =>
-      Effect.map(
-        q(
-          db,
-          (sql) => sql<
-            Array<
-              SummaryCheckoutRow & {
-                buyer_id: UserId
-                orders: Array<SummaryOrderRow>
-                last: (Omit<RequestRow, "requested_at"> & { requested_at: string }) | null
-                held: Array<Omit<HeldRow, "held_at" | "returned_at"> & { held_at: string; returned_at: string | null }>
-              }
-            >
-          >`
+    type ViewRow = SummaryCheckoutRow & {
+      buyer_id: UserId
+      orders: Array<SummaryOrderRow>
+      last: (Omit<RequestRow, "requested_at"> & { requested_at: string }) | null
+      held: Array<Omit<HeldRow, "held_at" | "returned_at"> & { held_at: string; returned_at: string | null }>
+    }
+    /** The view of the checkout `checkoutId` (only if its buyer is the session's user `s.id`, when `ofSession`): one row or none. */
+    const viewQuery = (sql: Sql, checkoutId: CheckoutId, ofSession = false) => sql`
           select c.id, c.buyer_id, c.state, c.currency, c.total, c.charge_amount, c.created_at, c.expires_at, c.payer_phone,
                  coalesce((select json_agg(json_build_object('id', o.id, 'store_id', o.store_id, 'state', o.state, 'total', o.total) order by o.store_id)
                              from orders o where o.checkout_id = c.id), '[]') as orders,
                  (select row_to_json(r) from (select ${sql.unsafe(requestColumns)} from mpesa_stk_requests
                    where checkout_id = c.id order by requested_at desc, id desc limit 1) r) as last,
                  coalesce((select json_agg(h order by h.held_at, h.id) from (select ${sql.unsafe(heldColumns)} from held_payments where checkout_id = c.id) h), '[]') as held
-            from checkouts c where c.id = ${checkoutId}`
+            from checkouts c where c.id = ${checkoutId} ${ofSession ? sql`and c.buyer_id = s.id` : sql``}`
+    const toView = (c: ViewRow): CheckoutViewParts => ({
+      buyerId: c.buyer_id,
+      summary: checkoutSummary(c, c.orders),
+      latestRequest: Option.map(Option.fromNullable(c.last), (r) => toRequest({ ...r, requested_at: at(r.requested_at) })),
+      held: c.held.map((h) => toHeld({ ...h, held_at: at(h.held_at), returned_at: h.returned_at === null ? null : at(h.returned_at) }))
+    })
+    const checkoutView = (checkoutId: CheckoutId): Effect.Effect<Option.Option<CheckoutViewParts>, StoreUnavailable> =>
+      Effect.map(
+        q(db, (sql) => sql<Array<ViewRow>>`${viewQuery(sql, checkoutId)}`),
+        (rows) => Option.map(Option.fromNullable(rows[0]), toView)
+      )
+    // The session by auth-store.ts's own rule (sessionQuery), and the view only of a checkout of its user's.
+    const checkoutViewWithSession = (
+      token: string,
+      now: number,
+      checkoutId: CheckoutId
+    ): Effect.Effect<{ readonly session: Option.Option<Session>; readonly view: Option.Option<CheckoutViewParts> }, StoreUnavailable> =>
+      Effect.map(
+        q(
+          db,
+          (sql) => sql<
+            Array<
+              { session_id: string; session_expires_at: Date; user_id: UserId; user_phone: string; user_roles: Array<string>; user_status: UserStatus } & (
+                ViewRow | { [K in keyof ViewRow]: null }
+              )
+            >
+          >`
+          with s as (${sessionQuery(sql, token, now)})
+          select s.session_id, s.expires_at as session_expires_at, s.id as user_id, s.phone as user_phone, s.roles as user_roles, s.status as user_status, v.*
+            from s left join lateral (${viewQuery(sql, checkoutId, true)}) v on true`
         ),
-        (rows) =>
-          Option.map(Option.fromNullable(rows[0]), (c) => ({
-            buyerId: c.buyer_id,
-            summary: checkoutSummary(c, c.orders),
-            latestRequest: Option.map(Option.fromNullable(c.last), (r) => toRequest({ ...r, requested_at: at(r.requested_at) })),
-            held: c.held.map((h) => toHeld({ ...h, held_at: at(h.held_at), returned_at: h.returned_at === null ? null : at(h.returned_at) }))
-          }))
+        (rows) => {
+          const r = rows[0]
+          if (r === undefined) return { session: Option.none(), view: Option.none() }
+          const session = toSession({
+            session_id: r.session_id,
+            expires_at: r.session_expires_at,
+            id: r.user_id,
+            phone: r.user_phone,
+            roles: r.user_roles,
+            status: r.user_status
+          })
+          return { session: Option.some(session), view: r.id === null ? Option.none() : Option.some(toView(r as ViewRow)) }
+        }
       )
     return {
       checkoutView,
+      checkoutViewWithSession,
       lockCheckout,
 
       latestRequest: (checkoutId) =>

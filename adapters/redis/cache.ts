@@ -8,6 +8,7 @@ import { Duration, Effect, Layer, Option } from "effect"
 import type { Redis } from "ioredis"
 import { Cache, CacheUnavailable } from "../../application/ports/cache.js"
 import { RedisClient, RedisClientLive } from "./client.js"
+import { withDeadline } from "./deadline.js"
 import type { RedisConnectError } from "./client.js"
 
 const TIMEOUT = Duration.seconds(2)
@@ -24,8 +25,11 @@ const globPrefix = (prefix: string) => `${prefix.replace(/[*?[\]\\]/g, (c) => `\
 export const makeRedisCache = (redis: Redis): Cache["Type"] => {
   const base = cacheKeyPrefix()
   const run = <A>(what: string, f: () => Promise<A>) =>
-    Effect.tryPromise({ try: f, catch: (cause) => new CacheUnavailable({ cause }) }).pipe(
-      Effect.timeoutFail({ duration: TIMEOUT, onTimeout: () => new CacheUnavailable({ cause: `Redis did not answer ${what} within 2s` }) })
+    withDeadline(
+      TIMEOUT,
+      f,
+      (cause) => new CacheUnavailable({ cause }),
+      () => new CacheUnavailable({ cause: `Redis did not answer ${what} within 2s` })
     )
   return {
     get: (key) =>

@@ -14,6 +14,7 @@ import type { Redis } from "ioredis"
 import { RateLimiter, RateLimiterUnavailable } from "../../application/ports/rate-limiter.js"
 import type { RateDecision, RateLimit } from "../../application/ports/rate-limiter.js"
 import { RedisClient, RedisClientLive } from "./client.js"
+import { withDeadline } from "./deadline.js"
 import type { RedisConnectError } from "./client.js"
 import { assertValidLimit, hitScript, peekScript, storageKey } from "./sliding-window.js"
 
@@ -43,11 +44,13 @@ export const makeRedisRateLimiter = (redis: Redis): RateLimiter["Type"] => {
     Effect.gen(function* () {
       assertValidLimit(limit)
       const now = yield* Clock.currentTimeMillis
-      const [allowed, value] = yield* Effect.tryPromise({
+      const [allowed, value] = yield* withDeadline(
+        HIT_TIMEOUT,
         // The member only has to be unique: two hits in the same millisecond are two hits.
-        try: () => client[script](KEY_PREFIX + storageKey(limit.key), now, limit.windowMs, limit.limit, `${now}:${randomUUID()}`),
-        catch: (cause) => new RateLimiterUnavailable({ cause })
-      }).pipe(Effect.timeoutFail({ duration: HIT_TIMEOUT, onTimeout: () => new RateLimiterUnavailable({ cause: "Redis did not answer within 2s" }) }))
+        () => client[script](KEY_PREFIX + storageKey(limit.key), now, limit.windowMs, limit.limit, `${now}:${randomUUID()}`),
+        (cause) => new RateLimiterUnavailable({ cause }),
+        () => new RateLimiterUnavailable({ cause: "Redis did not answer within 2s" })
+      )
       const decision: RateDecision = allowed === 1 ? { allowed: true, remaining: value } : { allowed: false, retryAfterMs: value }
       return decision
     }).pipe(

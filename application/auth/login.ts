@@ -112,12 +112,30 @@ export const logOutEverywhere = (session: Session) =>
   }).pipe(Effect.withSpan("Auth.logOutEverywhere"))
 
 /** The session behind a bearer token, and one hit on its per-minute limit. */
+/** A session found (or not) for a bearer token: refused when none, counted against its rate limit. */
+const admit = (session: Option.Option<Session>) =>
+  Effect.gen(function* () {
+    if (Option.isNone(session)) return yield* new Unauthenticated({ reason: "INVALID" })
+    yield* enforce("requests for this session", Limits.session(session.value.sessionId))
+    return session.value satisfies Session
+  })
+
 export const authenticate = (token: string) =>
   Effect.gen(function* () {
     const store = yield* AuthStore
     const now = yield* Clock.currentTimeMillis
-    const session = yield* store.findSession(token, now)
-    if (Option.isNone(session)) return yield* new Unauthenticated({ reason: "INVALID" })
-    yield* enforce("requests for this session", Limits.session(session.value.sessionId))
-    return session.value satisfies Session
+    return yield* admit(yield* store.findSession(token, now))
+  })
+
+/**
+ * `authenticate`, for a read that finds the token's session itself, in the same statement as what
+ * it reads (by AuthStore.findSession's rule; a poll in one round trip): the same refusal when there
+ * is none and the same rate limit, then what it read.
+ */
+export const authenticateAlong = <A, E, R>(read: (now: number) => Effect.Effect<{ readonly session: Option.Option<Session>; readonly read: A }, E, R>) =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const found = yield* read(now)
+    const session = yield* admit(found.session)
+    return { session, read: found.read }
   })

@@ -9,11 +9,35 @@ import type { CheckoutId, UserId } from "../../domain/ids.js"
 import { Effect, Option } from "effect"
 import { heldMoneySentence, stillHeld } from "../../domain/held-money.js"
 import { PaymentStore } from "../payments/payment.port.js"
+import type { CheckoutViewParts } from "../payments/payment.port.js"
+import { authenticateAlong } from "../auth/login.js"
 import { CheckoutNotFound } from "./checkout.errors.js"
 
 export const viewCheckout = (buyerId: UserId, checkoutId: CheckoutId) =>
+  Effect.flatMap(
+    Effect.flatMap(PaymentStore, (payments) => payments.checkoutView(checkoutId)),
+    (view) => show(buyerId, checkoutId, view)
+  ).pipe(Effect.withSpan("Checkout.view"))
+
+/**
+ * The bearer token's session and the view of its user's checkout, read in ONE statement (a poll:
+ * one round trip, not a session lookup and then the view), refused and rate-limited exactly as
+ * `authenticate` does. The view is then shown by `showCheckout` (its span, as viewCheckout's).
+ */
+export const authenticateWithCheckoutView = (token: string, checkoutId: CheckoutId) =>
+  authenticateAlong((now) =>
+    Effect.map(
+      Effect.flatMap(PaymentStore, (payments) => payments.checkoutViewWithSession(token, now, checkoutId)),
+      ({ session, view }) => ({ session, read: view })
+    )
+  )
+
+/** What the buyer sees of a checkout read by `authenticateWithCheckoutView`: not found unless it is theirs. */
+export const showCheckout = (buyerId: UserId, checkoutId: CheckoutId, view: Option.Option<CheckoutViewParts>) =>
+  show(buyerId, checkoutId, view).pipe(Effect.withSpan("Checkout.view"))
+
+const show = (buyerId: UserId, checkoutId: CheckoutId, view: Option.Option<CheckoutViewParts>) =>
   Effect.gen(function* () {
-    const view = yield* Effect.flatMap(PaymentStore, (payments) => payments.checkoutView(checkoutId))
     if (Option.isNone(view) || view.value.buyerId !== buyerId) return yield* new CheckoutNotFound({ checkoutId })
     const { summary, latestRequest: last, held } = view.value
     // A push whose money is held did not pay the checkout: it shows HELD (RETURNED once back), never PAID.
@@ -46,4 +70,4 @@ export const viewCheckout = (buyerId: UserId, checkoutId: CheckoutId) =>
         }
       })
     }
-  }).pipe(Effect.withSpan("Checkout.view"))
+  })

@@ -12,6 +12,7 @@ import type { OrderState } from "../../domain/order.js"
 import type { StkStatus } from "../ports/payment-gateway.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import type { CheckoutSummary } from "../checkout/checkout.port.js"
+import type { Session } from "../auth/auth.port.js"
 
 export type StkRequestStatus = "PENDING" | "PAID" | "CANCELLED" | "FAILED"
 
@@ -108,6 +109,15 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
      * snapshot without a transaction and without a row lock (a buyer polls this until PAID).
      */
     readonly checkoutView: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<CheckoutViewParts>, StoreUnavailable>
+    /**
+     * The bearer token's live session (AuthStore.findSession's rule) and, in the same statement, the
+     * view of the checkout if it is that session's user's (none otherwise): a poll in one round trip.
+     */
+    readonly checkoutViewWithSession: (
+      token: string,
+      now: number,
+      checkoutId: CheckoutId
+    ) => Effect.Effect<{ readonly session: Option.Option<Session>; readonly view: Option.Option<CheckoutViewParts> }, StoreUnavailable>
     readonly insertRequest: (r: {
       readonly id: string
       readonly checkoutId: CheckoutId

@@ -25,7 +25,8 @@ import { placeCheckoutOf } from "../../application/checkout/place-checkout.js"
 import { LocationId } from "../../domain/ids.js"
 import { pgRelay } from "../support/pg-relay.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, newBuyer, seedShop, startApi } from "./support.js"
+import { hashToken } from "../../adapters/postgres/auth-store.js"
+import { call, newBuyer, seedShop, sessionFor, startApi } from "./support.js"
 import type { Api } from "./support.js"
 
 const db = useTestDatabase()
@@ -175,5 +176,70 @@ describe("a checkout from the cart in round trips", () => {
     expect(first?.status, JSON.stringify(first?.body)).toBe(201)
     expect(Either.isRight(second), JSON.stringify(second)).toBe(true)
     expect(Either.getOrThrow(second).checkoutId).toBe(first?.body.checkoutId)
+  })
+})
+
+describe("a poll (GET /api/v1/checkouts/:id): its session and the view in one statement", () => {
+  const basket = async () => {
+    const buyer = await newBuyer(db.sql)
+    const placed = await call(api, "POST", "/api/v1/checkouts", {
+      token: buyer.token,
+      headers: { "idempotency-key": `poll-${buyer.id}` },
+      body: { ...checkoutBody, items: [{ variantId: a.basket.variantId, quantity: 1 }] }
+    })
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201)
+    return { buyer, checkoutId: placed.body.checkoutId as string }
+  }
+
+  it("one statement in one round trip (it was two: the session, then the view), answering the view", async () => {
+    const { buyer, checkoutId } = await basket()
+    for (let i = 0; i < 3; i++) await call(api, "GET", `/api/v1/checkouts/${checkoutId}`, { token: buyer.token }) // prepared on each connection
+    const poll = await counted("GET", `/api/v1/checkouts/${checkoutId}`, { token: buyer.token })
+    expect(poll.reply.status, JSON.stringify(poll.reply.body)).toBe(200)
+    expect(poll.reply.body).toMatchObject({ checkoutId, state: "PENDING_PAYMENT", orders: [{ state: "PENDING_PAYMENT" }] })
+    expect(poll.statements, poll.statements.join("\n")).toHaveLength(1)
+    expect(poll.trips).toBe(1)
+  })
+
+  it("refuses exactly as the ordinary authentication does: 401 for no, a malformed, an unknown, a revoked or an expired token or a suspended user; 404 for another buyer's checkout; 400 for a malformed id", async () => {
+    const { buyer, checkoutId } = await basket()
+    const other = await newBuyer(db.sql)
+    const revoked = await sessionFor(db.sql, buyer.id)
+    await db.sql`update user_sessions set revoked_at = now() where token_hash = ${hashToken(revoked)}`
+    const expired = await sessionFor(db.sql, buyer.id)
+    await db.sql`update user_sessions set expires_at = now() - interval '1 second' where token_hash = ${hashToken(expired)}`
+    const suspended = await newBuyer(db.sql)
+    await db.sql`update users set status = 'SUSPENDED' where id = ${suspended.id}`
+    const poll = async (token: string | undefined, id = checkoutId) => {
+      const r = await call(api, "GET", `/api/v1/checkouts/${id}`, token === undefined ? {} : { token })
+      return [r.status, r.body?.code] as const
+    }
+    // what the ordinary way answers the same token (GET /api/v1/me: authenticate, then the handler)
+    const ordinary = async (token: string | undefined) => {
+      const r = await call(api, "GET", "/api/v1/me", token === undefined ? {} : { token })
+      return [r.status, r.body?.code] as const
+    }
+    for (const token of [undefined, "short", "x".repeat(43), revoked, expired, suspended.token]) {
+      const got = await poll(token)
+      expect(got[0], String(token)).toBe(401)
+      expect(got, String(token)).toEqual(await ordinary(token))
+    }
+    expect(await poll(other.token)).toEqual([404, "CHECKOUT.NOT_FOUND"])
+    expect(await poll(buyer.token, "chk_nope")).toEqual([404, "CHECKOUT.NOT_FOUND"])
+    expect((await poll(buyer.token, "bad!id"))[0]).toBe(400)
+    // a malformed id with a bad token: the token is refused first, as before
+    expect((await poll("x".repeat(43), "bad!id"))[0]).toBe(401)
+    expect((await poll(buyer.token))[0]).toBe(200)
+  })
+
+  it("counts against the session's rate limit: the 101st request of a minute is 429 with Retry-After", async () => {
+    const { buyer, checkoutId } = await basket()
+    const statuses: Array<number> = []
+    for (let i = 0; i < 100; i++) statuses.push((await call(api, "GET", `/api/v1/checkouts/${checkoutId}`, { token: buyer.token })).status)
+    // one request was the checkout itself
+    expect(statuses.filter((s) => s === 200)).toHaveLength(99)
+    const refused = await call(api, "GET", `/api/v1/checkouts/${checkoutId}`, { token: buyer.token })
+    expect([refused.status, refused.body.code]).toEqual([429, "RATE_LIMIT.EXCEEDED"])
+    expect(refused.headers.get("retry-after")).not.toBeNull()
   })
 })

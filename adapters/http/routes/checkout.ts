@@ -2,7 +2,7 @@
 import { Effect, Redacted, Schema } from "effect"
 import { checkoutCart } from "../../../application/cart/checkout-cart.js"
 import { cancelCheckout } from "../../../application/checkout/cancel-checkout.js"
-import { viewCheckout } from "../../../application/checkout/view-checkout.js"
+import { authenticateWithCheckoutView, showCheckout, viewCheckout } from "../../../application/checkout/view-checkout.js"
 import { recordCallback } from "../../../application/payments/reconcile.js"
 import { requestPayment } from "../../../application/payments/request-payment.js"
 import { CALLBACK_ACK } from "../../daraja/callbacks.js"
@@ -130,7 +130,10 @@ export const checkoutRoutes = [
     params: CheckoutIdParam,
     response: Checkout,
     errors: [400, 401, 404],
-    handler: ({ params, ctx }) => viewCheckout(me(ctx).user.id, params.id)
+    // a poll: the session and the view in one statement
+    authenticateWith: (token, params) => authenticateWithCheckoutView(token, params.id),
+    handler: ({ params, ctx, prefetched }) =>
+      prefetched === undefined ? viewCheckout(me(ctx).user.id, params.id) : showCheckout(me(ctx).user.id, params.id, prefetched)
   }),
   endpoint({
     method: "post",
