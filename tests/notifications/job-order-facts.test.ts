@@ -13,17 +13,18 @@ import { Outbox } from "../../application/ports/outbox.js"
 import { UnitOfWork } from "../../application/ports/unit-of-work.js"
 import { handlers } from "../../composition/event-handlers.js"
 import { useTestDatabase } from "../support/test-database.js"
+import { statementRecorder } from "../support/statement-recorder.js"
 import { checkoutOneBasket, seedShop, startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
 
 const db = useTestDatabase()
 let api: Api
 let pool: Sql
-let recording: Array<string> | undefined
+const { onStatement, counted } = statementRecorder()
 const notify = handlers.filter((h) => h.name === "notify.order")
 
 beforeAll(async () => {
-  pool = makePool(db.url, { max: 4, onStatement: (query) => void recording?.push(query.replace(/\s+/g, " ").trim()) })
+  pool = makePool(db.url, { max: 4, onStatement })
   api = await startApi(pool)
 }, 60_000)
 afterAll(async () => {
@@ -49,10 +50,8 @@ describe("notify.order on a job's events", () => {
        where (payload::jsonb)->'events'->0->>'event_type' = 'ORDER_PAID' and (payload::jsonb)->'events'->0->>'aggregate_id' = ${orders[0]!}`
     const ids = job!.payload.eventIds
     const dispatch = (attempt: number) => api.runtime.runPromise(dispatchEvents(notify, ids, attempt, 8, carriedEvents(job!.payload, ids)))
-    recording = []
-    expect(await dispatch(1)).toEqual([])
-    const statements = recording
-    recording = undefined
+    const { result, statements } = await counted(() => dispatch(1))
+    expect(result).toEqual([])
     expect(
       statements.filter((s) => /from orders o join users bu/.test(s)),
       statements.join("\n")

@@ -14,17 +14,18 @@ import { Outbox } from "../../application/ports/outbox.js"
 import { UnitOfWork } from "../../application/ports/unit-of-work.js"
 import { handlers } from "../../composition/event-handlers.js"
 import { useTestDatabase } from "../support/test-database.js"
+import { statementRecorder } from "../support/statement-recorder.js"
 import { seedShop, startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
 
 const db = useTestDatabase()
 let api: Api
 let pool: Sql
-let recording: Array<string> | undefined
+const { onStatement, counted } = statementRecorder()
 const webhooks = handlers.filter((h) => h.name === "webhooks.enqueue")
 
 beforeAll(async () => {
-  pool = makePool(db.url, { max: 4, onStatement: (query) => void recording?.push(query.replace(/\s+/g, " ").trim()) })
+  pool = makePool(db.url, { max: 4, onStatement })
   api = await startApi(pool)
 }, 60_000)
 afterAll(async () => {
@@ -56,10 +57,7 @@ describe("merchant webhooks' relevance", () => {
     const [job] = await db.sql<Array<{ payload: { eventIds: Array<string> } }>>`
       select payload::jsonb as payload from graphile_worker._private_jobs where (payload::jsonb)->'events'->0->'payload'->>'orderId' = 'ord_relevance_0'`
     const ids = job!.payload.eventIds
-    recording = []
-    const failures = await api.runtime.runPromise(dispatchEvents(webhooks, ids, 1, 8, carriedEvents(job!.payload, ids)))
-    const statements = recording
-    recording = undefined
+    const { result: failures, statements } = await counted(() => api.runtime.runPromise(dispatchEvents(webhooks, ids, 1, 8, carriedEvents(job!.payload, ids))))
     expect(failures).toEqual([])
     const storeReads = statements.filter((s) => /from stores where id = /.test(s))
     // the job's one read, then the hooked store's URL read again inside its transaction

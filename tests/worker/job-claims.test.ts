@@ -26,16 +26,17 @@ import type { Sql } from "../../adapters/postgres/database.js"
 import { carriedEvents, dispatchEvents } from "../../adapters/postgres/worker.js"
 import type { EventHandler } from "../../adapters/postgres/event-handler.js"
 import { useTestDatabase } from "../support/test-database.js"
+import { statementRecorder } from "../support/statement-recorder.js"
 
 const db = useTestDatabase()
 let pool: Sql
-let recording: Array<string> | undefined
+const { onStatement, counted } = statementRecorder()
 let runtime: ManagedRuntime.ManagedRuntime<Database | UnitOfWork | Outbox, unknown>
 
 beforeAll(async () => {
   await db.owner`create table own_effects (event_id text primary key, n int not null default 1)`
   await db.owner`grant select, insert on own_effects to amana_app`
-  pool = makePool(db.url, { max: 2, onStatement: (query) => void recording?.push(query.replace(/\s+/g, " ").trim()) })
+  pool = makePool(db.url, { max: 2, onStatement })
   runtime = ManagedRuntime.make(persistenceLayer(pool)) as unknown as typeof runtime
 })
 afterAll(async () => {
@@ -69,15 +70,6 @@ const own = (type: string): EventHandler<Database> => ({
     )
 })
 
-const counted = async <A>(run: () => Promise<A>) => {
-  recording = []
-  try {
-    const result = await run()
-    return { result, statements: recording }
-  } finally {
-    recording = undefined
-  }
-}
 const effects = async (ids: ReadonlyArray<string>) =>
   (await db.sql<Array<{ n: number }>>`select count(*)::int as n from own_effects where event_id = any(${ids as Array<string>})`)[0]!.n
 const claims = async (ids: ReadonlyArray<string>) =>

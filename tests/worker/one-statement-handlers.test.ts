@@ -27,6 +27,7 @@ import { handlers, READ_MODELS_HANDLER } from "../../composition/event-handlers.
 import type { PlatformServices } from "../../composition/platform.js"
 import { OrderId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
+import { statementRecorder } from "../support/statement-recorder.js"
 import { checkoutOneBasket, seedShop, startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
 
@@ -34,7 +35,7 @@ const db = useTestDatabase()
 let api: Api
 let pool: Sql
 let shop: Awaited<ReturnType<typeof seedShop>>
-let recording: Array<string> | undefined
+const { onStatement, counted } = statementRecorder()
 const ALERTS = "alerts.record-signal"
 const both = handlers.filter((h) => h.name === READ_MODELS_HANDLER || h.name === ALERTS)
 const MPESA = { kind: "SYSTEM" as const, id: "mpesa-reconciler" }
@@ -42,7 +43,7 @@ const MPESA = { kind: "SYSTEM" as const, id: "mpesa-reconciler" }
 beforeAll(async () => {
   shop = await seedShop(db.sql)
   // The application's pool (adapters/postgres/database.ts makePool), with its statement hook.
-  pool = makePool(db.url, { max: 4, onStatement: (query) => void recording?.push(query.replace(/\s+/g, " ").trim()) })
+  pool = makePool(db.url, { max: 4, onStatement })
   api = await startApi(pool)
   await db.owner`create table one_statement_effects (event_id text primary key, n int not null)`
   await db.owner`grant select, insert on one_statement_effects to amana_app`
@@ -52,15 +53,6 @@ afterAll(async () => {
   await pool?.end({ timeout: 5 })
 })
 
-const counted = async <A>(run: () => Promise<A>) => {
-  recording = []
-  try {
-    const result = await run()
-    return { result, statements: recording }
-  } finally {
-    recording = undefined
-  }
-}
 const dispatch = (eventId: string, attempt = 1, maxAttempts = 8, hs: ReadonlyArray<EventHandler<PlatformServices>> = both) =>
   api.runtime.runPromise(Effect.either(dispatchEvent(hs, eventId, attempt, maxAttempts)))
 /** As the worker runs the event's job: the events its append's job carries, on the given attempt. */
