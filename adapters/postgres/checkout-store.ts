@@ -495,31 +495,25 @@ export const CheckoutStoreLive = Layer.effect(
               refusal(e) === "INCENTIVE_EXHAUSTED" ? new IncentiveExhausted({ kind: b.kind, id: b.incentiveId, scope }) : unavailable(e)
           const burnChecks: Array<Effect.Effect<void, IncentiveExhausted | StoreUnavailable>> = []
           for (const b of burns) {
-            if (b.globalLimit !== undefined)
+            if (b.globalLimit !== undefined) {
+              // a promotion's counter and a code's are kept alike, in their own tables
+              const [counters, versions, owner] =
+                b.kind === "PROMOTION" ? ["promotions", "promotion_versions", "promotion_id"] : ["discount_codes", "discount_code_versions", "discount_code_id"]
               burnChecks.push(
                 db.write(
-                  b.kind === "PROMOTION"
-                    ? (sql) => sql`
-                        with used as (
-                          update promotions p set uses = p.uses + 1, updated_at = now()
-                            from promotion_versions v
-                           where p.id = ${b.incentiveId} and v.promotion_id = p.id and v.version = ${b.version}
-                             and (v.global_limit is null or p.uses < v.global_limit)
-                          returning p.uses
-                        )
-                        select amana_refuse('INCENTIVE_EXHAUSTED', ${b.incentiveId}) where not exists (select from used)`
-                    : (sql) => sql`
-                        with used as (
-                          update discount_codes d set uses = d.uses + 1, updated_at = now()
-                            from discount_code_versions v
-                           where d.id = ${b.incentiveId} and v.discount_code_id = d.id and v.version = ${b.version}
-                             and (v.global_limit is null or d.uses < v.global_limit)
-                          returning d.uses
-                        )
-                        select amana_refuse('INCENTIVE_EXHAUSTED', ${b.incentiveId}) where not exists (select from used)`,
+                  (sql) => sql`
+                    with used as (
+                      update ${sql(counters)} t set uses = t.uses + 1, updated_at = now()
+                        from ${sql(versions)} v
+                       where t.id = ${b.incentiveId} and v.${sql(owner)} = t.id and v.version = ${b.version}
+                         and (v.global_limit is null or t.uses < v.global_limit)
+                      returning t.uses
+                    )
+                    select amana_refuse('INCENTIVE_EXHAUSTED', ${b.incentiveId}) where not exists (select from used)`,
                   exhausted(b, "GLOBAL")
                 )
               )
+            }
             const perBuyerLimit = b.perBuyerLimit
             if (perBuyerLimit !== undefined)
               burnChecks.push(
@@ -616,9 +610,8 @@ export const CheckoutStoreLive = Layer.effect(
               returning variant_id
             )
             -- a line without its reservation: the first such variant is the refusal's detail
-            select amana_refuse('OUT_OF_STOCK', coalesce(
-                     (select r."variantId" from req r where not exists (select from ins where ins.variant_id = r."variantId") order by r."variantId" limit 1),
-                     (select min(r."variantId") from req r)))
+            select amana_refuse('OUT_OF_STOCK',
+                     (select r."variantId" from req r where not exists (select from ins where ins.variant_id = r."variantId") order by r."variantId" limit 1))
              where (select count(*) from ins) < ${plan.reservations.length}::int`,
             (e): OutOfStock | StoreUnavailable => {
               if (refusal(e) !== "OUT_OF_STOCK") return unavailable(e)
@@ -630,7 +623,7 @@ export const CheckoutStoreLive = Layer.effect(
           const statements: Array<Effect.Effect<void, IncentiveExhausted | DuplicateCheckout | OutOfStock | StoreUnavailable>> = [
             // the checkout's rows first: the limited incentives' counters (hot in a flash sale) and the
             // stock (hotter) are locked by the last statements, so neither is held through the big insert
-            Effect.asVoid(written),
+            written,
             ...burnChecks,
             reserve
           ]

@@ -153,6 +153,16 @@ const refusedByClient = (statement: unknown): DbError | undefined => {
     : undefined
 }
 
+/** The statement `f` builds, or why it cannot be sent (it threw, or postgres.js would refuse it: refusedByClient). */
+const built = <A>(f: (sql: Sql) => CancellableQuery<A>, sql: Sql): CancellableQuery<A> | DbError => {
+  try {
+    const query = f(sql)
+    return refusedByClient(query) ?? query
+  } catch (cause) {
+    return toDbError(cause)
+  }
+}
+
 // How long an interrupted fiber waits for the server to confirm the cancel before moving on.
 const cancelGrace = Duration.seconds(5)
 
@@ -160,18 +170,17 @@ const cancelGrace = Duration.seconds(5)
  * Runs one query. On interruption it asks the server to cancel it and waits (briefly) until the
  * query has settled, so the connection is free again when the interruption completes.
  */
-const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>, cancelFirst?: () => void): Effect.Effect<A, DbError> =>
+/** What an interruption does besides cancelling the query: `first`, run before; `keep`, the query itself is not cancelled and its answer is waited for (COMMIT). */
+interface OnInterrupt {
+  readonly first?: () => void
+  readonly keep?: boolean
+}
+
+const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>, interrupted: OnInterrupt = {}): Effect.Effect<A, DbError> =>
   Effect.async<A, DbError>((resume) => {
-    let pending: CancellableQuery<A>
-    try {
-      pending = f(sql)
-    } catch (cause) {
-      resume(Effect.fail(toDbError(cause)))
-      return
-    }
-    const refused = refusedByClient(pending)
-    if (refused !== undefined) {
-      resume(Effect.fail(refused))
+    const pending = built(f, sql)
+    if (pending instanceof DbError) {
+      resume(Effect.fail(pending))
       return
     }
     const settled = new Promise<void>((done) => {
@@ -187,10 +196,11 @@ const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>, cancelFirst?: ()
       )
     })
     return Effect.suspend(() => {
-      cancelFirst?.()
+      interrupted.first?.()
+      if (interrupted.keep === true) return Effect.promise(() => settled)
       pending.cancel()
-      return Effect.promise(() => settled)
-    }).pipe(Effect.timeout(cancelGrace), Effect.ignore)
+      return Effect.promise(() => settled).pipe(Effect.timeout(cancelGrace), Effect.ignore)
+    })
   })
 
 interface TxState {
@@ -229,17 +239,15 @@ const connectionLost = (e: DbError): boolean => e.code !== undefined && (CONNECT
  * the transaction lost, and nothing is sent on it after that (nor is it released: postgres.js has
  * already moved it to its closed queue, from which the pool reconnects it).
  */
-const onTx = <A>(tx: TxState, f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, DbError> =>
+const onTx = <A>(tx: TxState, f: (sql: Sql) => CancellableQuery<A>, keep = false): Effect.Effect<A, DbError> =>
   // suspended: `lost` is read when the statement is about to be sent (a ROLLBACK built before BEGIN's failure arrived)
   Effect.suspend(() =>
     tx.lost
       ? Effect.fail(lostConnection())
-      : Effect.tapError(
-          run(tx.conn, f, () => cancelUnansweredWrite(tx)),
-          (e) =>
-            Effect.sync(() => {
-              if (connectionLost(e)) tx.lost = true
-            })
+      : Effect.tapError(run(tx.conn, f, { first: () => cancelUnansweredWrite(tx), keep }), (e) =>
+          Effect.sync(() => {
+            if (connectionLost(e)) tx.lost = true
+          })
         )
   )
 
@@ -249,27 +257,19 @@ const sendWrite = (tx: TxState, f: (sql: Sql) => CancellableQuery<unknown>, refi
     tx.pending.push(Promise.resolve(refine(lostConnection())))
     return
   }
-  let sent: CancellableQuery<unknown> | undefined
-  let refused: DbError | undefined
-  try {
-    sent = f(tx.conn)
-    refused = refusedByClient(sent)
-  } catch (cause) {
-    refused = toDbError(cause)
-  }
-  if (sent === undefined || refused !== undefined) {
-    const failed = refine(refused ?? toDbError(new Error("no statement")))
+  const query = built(f, tx.conn)
+  if (query instanceof DbError) {
+    const failed = refine(query)
     tx.broken ??= failed
     tx.pending.push(Promise.resolve(failed))
     return
   }
   // then() is what sends a postgres.js query: called here, synchronously, so the write leaves in
   // its turn (Promise.resolve(query) would call it a microtask later, after what follows it)
-  const query = sent
   tx.unanswered.add(query)
   tx.pending.push(
     Promise.resolve(
-      sent.then(
+      query.then(
         () => void tx.unanswered.delete(query),
         (cause: unknown) => {
           tx.unanswered.delete(query)
@@ -308,11 +308,6 @@ const blameWrites =
 const beginStatement = (options: TransactionOptions | undefined): string =>
   ["begin", options?.isolation ? `isolation level ${options.isolation}` : "", options?.readOnly ? "read only" : ""].filter((part) => part !== "").join(" ")
 
-/**
- * COMMIT, with the gathered `atCommit` statements sent just before it in the same socket write. A
- * write that failed turned the COMMIT into a ROLLBACK (the server's answer to COMMIT in an aborted
- * transaction): the transaction then fails with that write's error.
- */
 /** The gathered items' statements, sent now (writes nobody waits for). */
 const sendBatches = (tx: TxState): void => {
   for (const b of tx.batches.values()) sendWrite(tx, b.flush(b.items))
@@ -320,38 +315,19 @@ const sendBatches = (tx: TxState): void => {
 }
 
 /**
- * The COMMIT statement. It is never cancelled itself (we would not know whether it happened), and
- * its answer is always waited for; but the writes sent before it may still be running, or waiting
- * on a lock (the stock row a checkout reserves last): an interruption cancels the one the server
- * is running, which aborts the transaction unless it has already committed, and COMMIT's answer
- * (COMMIT or ROLLBACK) comes without waiting for the lock.
+ * COMMIT, with the gathered `atCommit` statements sent just before it in the same socket write. A
+ * write that failed turned the COMMIT into a ROLLBACK (the server's answer to COMMIT in an aborted
+ * transaction): the transaction then fails with that write's error. COMMIT itself is never
+ * cancelled (we would not know whether it happened) and its answer is always waited for; an
+ * interruption cancels the write the server is still running before it (onTx), which aborts the
+ * transaction unless it has committed already, so the answer comes without waiting for a lock.
  */
-const commitStatement = (tx: TxState): Effect.Effect<unknown, DbError> =>
-  Effect.suspend(() =>
-    tx.lost
-      ? Effect.fail(lostConnection())
-      : Effect.async<unknown, DbError>((resume) => {
-          const settled = Promise.resolve(tx.conn.unsafe("commit")).then(
-            (answer) => resume(Effect.succeed(answer)),
-            (cause: unknown) => {
-              const failed = toDbError(cause)
-              if (connectionLost(failed)) tx.lost = true
-              resume(Effect.fail(failed))
-            }
-          )
-          return Effect.suspend(() => {
-            cancelUnansweredWrite(tx)
-            return Effect.promise(() => settled)
-          })
-        })
-  )
-
 const commit = (tx: TxState): Effect.Effect<void, unknown> =>
   Effect.suspend(() => {
     sendBatches(tx)
     // a write that never reached the server did not abort its transaction: no COMMIT (the release rolls back)
     if (tx.broken !== undefined) return Effect.fail(tx.broken)
-    return Effect.flatMap(Effect.either(commitStatement(tx)), (committed) =>
+    return Effect.flatMap(Effect.either(onTx(tx, (c) => c.unsafe("commit"), true)), (committed) =>
       Effect.flatMap(writeFailure(tx, 0), (failed) =>
         failed !== undefined ? Effect.fail(failed) : committed._tag === "Left" ? Effect.fail(committed.left) : Effect.void
       )
@@ -394,7 +370,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
               )
             ),
             // Deferred constraints (the ledger balance) fail here, as a DbError. A COMMIT in flight
-            // is not cancelled (commitStatement). (A write's refined failure is among E, as in blameWrites.)
+            // is not cancelled (commit). (A write's refined failure is among E, as in blameWrites.)
             Effect.tap(() => commit(tx) as Effect.Effect<void, E | DbError>)
           ),
         ({ begun, tx }, exit) =>

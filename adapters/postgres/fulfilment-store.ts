@@ -365,7 +365,6 @@ export const NotificationDirectoryLive = Layer.effect(
            where o.id = any(${orderIds as Array<string>}::text[])`
       )
     return {
-      orderFacts: (orderId) => Effect.map(facts([orderId]), (rows) => Option.map(Option.fromNullable(rows[0]), orderFactsOf)),
       ordersFacts: (orderIds) => Effect.map(facts(orderIds), (rows) => new Map(rows.map((r) => [r.id, orderFactsOf(r)])))
     }
   })

@@ -21,19 +21,19 @@ const DEAD_UNPAID: ReadonlyArray<OrderState> = ["EXPIRED", "CANCELLED_BY_USER"]
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 /**
  * A CTE locking, in (variant, location) order, the stock rows of every reservation in `state` of
- * the order's whole checkout. Settling a two-seller checkout confirms its orders one by one; locked
+ * the orders' whole checkouts. Settling a two-seller checkout confirms its orders one by one; locked
  * order by order, two checkouts sharing two products took them in opposite orders and deadlocked
  * (seen in bench:flow). Every writer of these rows takes them sorted (placement does too), the
  * first confirm of a checkout takes them all, so no two such transactions wait on each other in a cycle.
  * (A CTE is only run when referenced: each statement gates its update on the count of these rows,
  * a one-time filter evaluated before the update touches anything.)
  */
-const lockCheckoutStock = (sql: Sql, orderId: string, state: "RESERVED" | "CONFIRMED") => sql`
+const lockCheckoutStock = (sql: Sql, orderIds: ReadonlyArray<string>, state: "RESERVED" | "CONFIRMED") => sql`
   stock_locked as materialized (
     select i.variant_id from inventory i
      where (i.variant_id, i.stock_location_id) in (
        select r.variant_id, r.stock_location_id from inventory_reservations r join orders o on o.id = r.order_id
-        where o.checkout_id = (select checkout_id from orders where id = ${orderId}) and r.state = ${state})
+        where o.checkout_id in (select checkout_id from orders where id = any(${[...orderIds]}::text[])) and r.state = ${state})
      order by i.variant_id, i.stock_location_id
        for update of i
   )`
@@ -171,7 +171,7 @@ export const OrderStoreLive = Layer.effect(
       // last, with COMMIT, so the stock rows it locks (every buyer of those products wants them) are
       // held only while the server runs it and COMMIT, not through the rest of the settle and a round
       // trip to this process. Nothing in a transaction reads an order's stock after confirming it.
-      // The rows are locked sorted, across the gathered orders' checkouts (see lockCheckoutStock);
+      // The rows are locked sorted, across the gathered orders' checkouts (lockCheckoutStock);
       // a variant reserved by two of them is counted once per reservation (summed).
       confirmReservations: (orderId) =>
         Effect.mapError(
@@ -179,14 +179,7 @@ export const OrderStoreLive = Layer.effect(
             "orders.confirm-reservations",
             [orderId],
             (orderIds) => (sql) => sql`
-            with stock_locked as materialized (
-              select i.variant_id from inventory i
-               where (i.variant_id, i.stock_location_id) in (
-                 select r.variant_id, r.stock_location_id from inventory_reservations r join orders o on o.id = r.order_id
-                  where o.checkout_id in (select checkout_id from orders where id = any(${[...orderIds]}::text[])) and r.state = 'RESERVED')
-               order by i.variant_id, i.stock_location_id
-                 for update of i
-            ), r as (
+            with ${lockCheckoutStock(sql, orderIds, "RESERVED")}, r as (
               update inventory_reservations set state = 'CONFIRMED', updated_at = now()
                where order_id = any(${[...orderIds]}::text[]) and state = 'RESERVED' and (select count(*) from stock_locked) > 0
               returning variant_id, stock_location_id, quantity
@@ -204,7 +197,7 @@ export const OrderStoreLive = Layer.effect(
           yield* q(
             db,
             (sql) => sql`
-            with ${lockCheckoutStock(sql, orderId, "RESERVED")}, r as (
+            with ${lockCheckoutStock(sql, [orderId], "RESERVED")}, r as (
               update inventory_reservations set state = 'RELEASED', updated_at = ${at}
                where order_id = ${orderId} and state = 'RESERVED' and (select count(*) from stock_locked) > 0
               returning variant_id, stock_location_id, quantity
@@ -243,7 +236,7 @@ export const OrderStoreLive = Layer.effect(
         q(
           db,
           (sql) => sql`
-          with ${lockCheckoutStock(sql, orderId, "CONFIRMED")}, r as (
+          with ${lockCheckoutStock(sql, [orderId], "CONFIRMED")}, r as (
             update inventory_reservations set state = 'RELEASED', updated_at = now()
              where order_id = ${orderId} and state = 'CONFIRMED' and (select count(*) from stock_locked) > 0
             returning variant_id, stock_location_id, quantity

@@ -143,9 +143,10 @@ export const dispatchEvents = <R>(
       select id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent from outbox where id = any(${missing}::text[])`
             ))
           ]
-    const subscribed = (type: string) => handlers.filter((h) => h.on.includes(type) || h.on.includes("*"))
+    const listens = (h: EventHandler<R>, type: string) => h.on.includes(type) || h.on.includes("*")
+    const subscribed = (type: string) => handlers.filter((h) => listens(h, type))
     const firstSight = attempt === 1 && missing.length === 0
-    const asked = firstSight ? [] : rows.filter((r) => subscribed(r.event_type).length > 0).map((r) => r.id)
+    const asked = firstSight ? [] : rows.filter((r) => handlers.some((h) => listens(h, r.event_type))).map((r) => r.id)
     const seen =
       asked.length === 0
         ? new Set<string>()
@@ -164,7 +165,7 @@ export const dispatchEvents = <R>(
       if (h.relevant === undefined && !("prepare" in h && h.prepare !== undefined)) continue
       let mine = eventIds.flatMap((id) => {
         const e = events.get(id)
-        return e !== undefined && subscribed(e.type).includes(h) && !seen.has(pairKey(h.name, id)) ? [e] : []
+        return e !== undefined && listens(h, e.type) && !seen.has(pairKey(h.name, id)) ? [e] : []
       })
       if (h.relevant !== undefined && mine.length > 0) {
         const answer = yield* Effect.either(h.relevant(mine))

@@ -111,7 +111,6 @@ export const logOutEverywhere = (session: Session) =>
     return { revoked: Option.getOrElse(revoked, () => 0) }
   }).pipe(Effect.withSpan("Auth.logOutEverywhere"))
 
-/** The session behind a bearer token, and one hit on its per-minute limit. */
 /** A session found (or not) for a bearer token: refused when none, counted against its rate limit. */
 const admit = (session: Option.Option<Session>) =>
   Effect.gen(function* () {
@@ -120,6 +119,7 @@ const admit = (session: Option.Option<Session>) =>
     return session.value satisfies Session
   })
 
+/** The session behind a bearer token, and one hit on its per-minute limit. */
 export const authenticate = (token: string) =>
   Effect.gen(function* () {
     const store = yield* AuthStore

@@ -30,8 +30,7 @@ export interface OrderFacts {
 export class NotificationDirectory extends Context.Tag("amana/NotificationDirectory")<
   NotificationDirectory,
   {
-    readonly orderFacts: (orderId: string) => Effect.Effect<Option.Option<OrderFacts>, StoreUnavailable>
-    /** The facts of many orders in one read (those found). */
+    /** The facts of the orders, in one read (those found). */
     readonly ordersFacts: (orderIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, OrderFacts>, StoreUnavailable>
   }
 >() {}
@@ -129,18 +128,12 @@ const messageTo = (party: Party, event: OrderEvent, orderId: OrderId, facts: Ord
  * transactions (composition/event-handlers.ts) and holds no database transaction across a provider's
  * HTTP call.
  */
-export const notifyOrderParties = (event: OrderEvent) =>
-  Effect.gen(function* () {
-    const orderId = orderOf(event)
-    if (orderId === undefined) return
-    const facts = yield* Effect.flatMap(NotificationDirectory, (d) => d.orderFacts(orderId))
-    if (Option.isSome(facts)) yield* tellParties(event, orderId, facts.value)
-  })
+export const notifyOrderParties = (event: OrderEvent) => Effect.flatMap(notifyOrderPartiesOf([event]), (tell) => tell(event))
 
 /**
  * notifyOrderParties for a job's events (adapters/postgres/event-handler.ts, `prepare`): the facts
- * of all their orders read in one statement, then each event told with its order's facts, as
- * notifyOrderParties tells it. An order not found tells nobody, as there.
+ * of all their orders read in one statement, then each event told with its order's facts. An order
+ * not found tells nobody.
  */
 export const notifyOrderPartiesOf = (events: ReadonlyArray<OrderEvent>) =>
   Effect.gen(function* () {

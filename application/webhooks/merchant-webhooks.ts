@@ -90,13 +90,13 @@ const sourceStore = (event: SourceEvent) =>
  */
 export const merchantWebhooksWanted = (events: ReadonlyArray<SourceEvent & { readonly id: string }>) =>
   Effect.gen(function* () {
-    const stores = events.flatMap((e) => {
+    const sources = events.flatMap((e) => {
       const storeId = sourceStore(e)
-      return storeId === undefined ? [] : [storeId]
+      return storeId === undefined ? [] : [{ id: e.id, storeId }]
     })
-    if (stores.length === 0) return new Set<string>()
-    const wanted = yield* Effect.flatMap(WebhookStore, (store) => store.withEndpoint(stores))
-    return new Set(events.filter((e) => wanted.has(sourceStore(e) as StoreId)).map((e) => e.id))
+    if (sources.length === 0) return new Set<string>()
+    const wanted = yield* Effect.flatMap(WebhookStore, (store) => store.withEndpoint(sources.map((s) => s.storeId)))
+    return new Set(sources.filter((s) => wanted.has(s.storeId)).map((s) => s.id))
   })
 
 /** Outbox handler: one delivery per store and event, scheduled in the handler's transaction. */

@@ -8,7 +8,10 @@ import { UserId } from "../../domain/ids.js"
 import { randomInt } from "node:crypto"
 import type { Server } from "node:http"
 import { Effect } from "effect"
+import { afterAll, beforeAll } from "vitest"
+import { makePool } from "../../adapters/postgres/database.js"
 import type { Sql } from "../../adapters/postgres/database.js"
+import { statementRecorder } from "../support/statement-recorder.js"
 import { hashToken } from "../../adapters/postgres/auth-store.js"
 import { insertDiscountCode, insertProduct, insertPromotion, insertStore, insertUser, insertVariant, insertZone } from "../../adapters/postgres/seed.js"
 import { makePlatformRuntime } from "../../composition/platform.js"
@@ -52,6 +55,32 @@ export const startApi = async (sql: Sql, options: { readonly production?: boolea
       await new Promise<void>((done) => server.close(() => done()))
       await runtime.dispose()
       await fake.close()
+    }
+  }
+}
+
+/**
+ * The API on the application's own pool (makePool) with its statement hook, started before the
+ * file's tests and closed after them, for tests that pin how many statements something costs:
+ * `counted(run)` answers what `run` returned and the statements sent meanwhile.
+ */
+export const useRecordedApi = (db: { readonly url: string }) => {
+  const { onStatement, counted } = statementRecorder()
+  let pool: Sql | undefined
+  let started: Api | undefined
+  beforeAll(async () => {
+    pool = makePool(db.url, { max: 4, onStatement })
+    started = await startApi(pool)
+  }, 60_000)
+  afterAll(async () => {
+    await started?.close()
+    await pool?.end({ timeout: 5 })
+  })
+  return {
+    counted,
+    get api(): Api {
+      if (started === undefined) throw new Error("the API starts in beforeAll")
+      return started
     }
   }
 }

@@ -23,30 +23,15 @@ const runExit = <A, E>(effect: Effect.Effect<A, E, Db.Database>): Promise<Exit.E
 const failedWithDbError = (exit: Exit.Exit<unknown, unknown> | "HUNG") =>
   exit !== "HUNG" && Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error instanceof Db.DbError
 const ids = async () => (await db.owner`select id from tx_client_fail order by id`).map((r) => r["id"])
+const freshTable = async () => {
+  await db.owner.unsafe(`create table if not exists tx_client_fail (id text primary key, doc jsonb)`)
+  await db.owner`truncate tx_client_fail`
+}
 const unserializable = { n: 1n } as never
 
 describe("a pipelined write failing in the client", () => {
-  it("Database.write: the transaction fails and nothing is committed", async () => {
-    await db.owner.unsafe(`create table if not exists tx_client_fail (id text primary key, doc jsonb)`)
-    await db.owner`truncate tx_client_fail`
-    const exit = await runExit(
-      Db.transaction(
-        Effect.gen(function* () {
-          const d = yield* Db.Database
-          yield* d.write((sql) => sql`insert into tx_client_fail (id) values ('kept-1')`)
-          // postgres.js refuses an undefined parameter (UNDEFINED_VALUE) while building the statement: it never reaches the server
-          yield* d.write((sql) => sql`insert into tx_client_fail (id) values (${undefined as unknown as string})`)
-          yield* d.write((sql) => sql`insert into tx_client_fail (id) values ('kept-2')`)
-        })
-      )
-    )
-    expect(exit === "HUNG" ? "HUNG" : failedWithDbError(exit)).toBe(true)
-    expect(await ids()).toEqual([])
-  })
-
   it("Database.atCommit: the transaction fails and nothing is committed", async () => {
-    await db.owner.unsafe(`create table if not exists tx_client_fail (id text primary key, doc jsonb)`)
-    await db.owner`truncate tx_client_fail`
+    await freshTable()
     const exit = await runExit(
       Db.transaction(
         Effect.gen(function* () {
@@ -61,14 +46,15 @@ describe("a pipelined write failing in the client", () => {
   })
 })
 
-describe("a pipelined write of a parameter postgres.js cannot build", () => {
+describe("a pipelined write (Database.write) of a parameter postgres.js cannot build", () => {
   for (const [name, param] of [
+    // postgres.js refuses an undefined parameter (UNDEFINED_VALUE) while building the statement: it never reaches the server
+    ["an undefined parameter", () => undefined as unknown as string],
     ["sql.json of undefined", (sql: Db.Sql) => sql.json(undefined as never)],
     ["sql.json of a BigInt", (sql: Db.Sql) => sql.json(unserializable)]
   ] as const)
     it(`${name}: the transaction fails and nothing is committed`, async () => {
-      await db.owner.unsafe(`create table if not exists tx_client_fail (id text primary key, doc jsonb)`)
-      await db.owner`truncate tx_client_fail`
+      await freshTable()
       const exit = await runExit(
         Db.transaction(
           Effect.gen(function* () {

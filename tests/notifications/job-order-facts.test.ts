@@ -5,38 +5,26 @@
  * makePool's statement hook on the application's pool; the dev inbox records the messages.
  */
 import { Effect } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makePool } from "../../adapters/postgres/database.js"
-import type { Sql } from "../../adapters/postgres/database.js"
+import { describe, expect, it } from "vitest"
 import { carriedEvents, dispatchEvents } from "../../adapters/postgres/worker.js"
 import { Outbox } from "../../application/ports/outbox.js"
 import { UnitOfWork } from "../../application/ports/unit-of-work.js"
 import { handlers } from "../../composition/event-handlers.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { statementRecorder } from "../support/statement-recorder.js"
-import { checkoutOneBasket, seedShop, startApi } from "../api/support.js"
-import type { Api } from "../api/support.js"
+import { checkoutOneBasket, seedShop, useRecordedApi } from "../api/support.js"
 
 const db = useTestDatabase()
-let api: Api
-let pool: Sql
-const { onStatement, counted } = statementRecorder()
+const recorded = useRecordedApi(db)
+const { counted } = recorded
 const notify = handlers.filter((h) => h.name === "notify.order")
-
-beforeAll(async () => {
-  pool = makePool(db.url, { max: 4, onStatement })
-  api = await startApi(pool)
-}, 60_000)
-afterAll(async () => {
-  await api?.close()
-  await pool?.end({ timeout: 5 })
-})
 
 describe("notify.order on a job's events", () => {
   it("two orders' ORDER_PAID in one job: their facts in one read (2 at 94b8131), buyer and seller of each told once, and again never", async () => {
     const [a, b] = [await seedShop(db.sql), await seedShop(db.sql)]
-    const orders = [await checkoutOneBasket(api, db.sql, a, "job-facts-a"), await checkoutOneBasket(api, db.sql, b, "job-facts-b")].map((c) => c.orderId)
-    await api.runtime.runPromise(
+    const orders = [await checkoutOneBasket(recorded.api, db.sql, a, "job-facts-a"), await checkoutOneBasket(recorded.api, db.sql, b, "job-facts-b")].map(
+      (c) => c.orderId
+    )
+    await recorded.api.runtime.runPromise(
       Effect.gen(function* () {
         const uow = yield* UnitOfWork
         const outbox = yield* Outbox
@@ -49,7 +37,7 @@ describe("notify.order on a job's events", () => {
       select payload::jsonb as payload from graphile_worker._private_jobs
        where (payload::jsonb)->'events'->0->>'event_type' = 'ORDER_PAID' and (payload::jsonb)->'events'->0->>'aggregate_id' = ${orders[0]!}`
     const ids = job!.payload.eventIds
-    const dispatch = (attempt: number) => api.runtime.runPromise(dispatchEvents(notify, ids, attempt, 8, carriedEvents(job!.payload, ids)))
+    const dispatch = (attempt: number) => recorded.api.runtime.runPromise(dispatchEvents(notify, ids, attempt, 8, carriedEvents(job!.payload, ids)))
     const { result, statements } = await counted(() => dispatch(1))
     expect(result).toEqual([])
     expect(

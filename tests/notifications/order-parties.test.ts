@@ -7,7 +7,7 @@
  */
 import { FetchHttpClient } from "@effect/platform"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Effect, Either, Layer, Option, Redacted } from "effect"
+import { Effect, Either, Layer, Redacted } from "effect"
 import { NotificationDirectory, notifyOrderParties } from "../../application/notifications/notify-order.js"
 import type { OrderFacts } from "../../application/notifications/notify-order.js"
 import { HandoverCodes } from "../../application/fulfilment/fulfilment.port.js"
@@ -53,7 +53,6 @@ const runner = () => {
     Layer.succeed(
       NotificationDirectory,
       NotificationDirectory.of({
-        orderFacts: (orderId) => Effect.succeed(Option.some(facts(orderId))),
         ordersFacts: (orderIds) => Effect.succeed(new Map(orderIds.map((id) => [id, facts(id)])))
       })
     ),

@@ -6,39 +6,25 @@
  * Counted with makePool's statement hook on the application's pool.
  */
 import { Effect } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makePool } from "../../adapters/postgres/database.js"
-import type { Sql } from "../../adapters/postgres/database.js"
+import { describe, expect, it } from "vitest"
 import { carriedEvents, dispatchEvents } from "../../adapters/postgres/worker.js"
 import { Outbox } from "../../application/ports/outbox.js"
 import { UnitOfWork } from "../../application/ports/unit-of-work.js"
 import { handlers } from "../../composition/event-handlers.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { statementRecorder } from "../support/statement-recorder.js"
-import { seedShop, startApi } from "../api/support.js"
-import type { Api } from "../api/support.js"
+import { seedShop, useRecordedApi } from "../api/support.js"
 
 const db = useTestDatabase()
-let api: Api
-let pool: Sql
-const { onStatement, counted } = statementRecorder()
+const recorded = useRecordedApi(db)
+const { counted } = recorded
 const webhooks = handlers.filter((h) => h.name === "webhooks.enqueue")
-
-beforeAll(async () => {
-  pool = makePool(db.url, { max: 4, onStatement })
-  api = await startApi(pool)
-}, 60_000)
-afterAll(async () => {
-  await api?.close()
-  await pool?.end({ timeout: 5 })
-})
 
 describe("merchant webhooks' relevance", () => {
   it("a job's ORDER_PAID events of three stores, one with a webhook URL: one read of stores for the job (one per event at 94b8131), one delivery", async () => {
     const [hooked, plain, other] = [await seedShop(db.sql), await seedShop(db.sql), await seedShop(db.sql)]
     await db.owner`update stores set webhook_url = 'https://merchant.example/hook', webhook_secret = 'whsec_test' where id = ${hooked.storeId}`
     // one transaction, one job carrying the three events (as a paid checkout's settle appends them)
-    await api.runtime.runPromise(
+    await recorded.api.runtime.runPromise(
       Effect.gen(function* () {
         const uow = yield* UnitOfWork
         const outbox = yield* Outbox
@@ -57,7 +43,9 @@ describe("merchant webhooks' relevance", () => {
     const [job] = await db.sql<Array<{ payload: { eventIds: Array<string> } }>>`
       select payload::jsonb as payload from graphile_worker._private_jobs where (payload::jsonb)->'events'->0->'payload'->>'orderId' = 'ord_relevance_0'`
     const ids = job!.payload.eventIds
-    const { result: failures, statements } = await counted(() => api.runtime.runPromise(dispatchEvents(webhooks, ids, 1, 8, carriedEvents(job!.payload, ids))))
+    const { result: failures, statements } = await counted(() =>
+      recorded.api.runtime.runPromise(dispatchEvents(webhooks, ids, 1, 8, carriedEvents(job!.payload, ids)))
+    )
     expect(failures).toEqual([])
     const storeReads = statements.filter((s) => /from stores where id = /.test(s))
     // the job's one read, then the hooked store's URL read again inside its transaction

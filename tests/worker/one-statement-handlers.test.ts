@@ -15,10 +15,8 @@
  *     statement is atomic), is retried, and after the last attempt is dead-lettered.
  */
 import { Effect, Either } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { Database } from "../../adapters/postgres/database.js"
-import { makePool } from "../../adapters/postgres/database.js"
-import type { Sql } from "../../adapters/postgres/database.js"
 import type { EventHandler } from "../../adapters/postgres/event-handler.js"
 import { claimed, claimInsert } from "../../adapters/postgres/handler-claim.js"
 import { carriedEvents, dispatchEvent, dispatchEvents } from "../../adapters/postgres/worker.js"
@@ -27,40 +25,30 @@ import { handlers, READ_MODELS_HANDLER } from "../../composition/event-handlers.
 import type { PlatformServices } from "../../composition/platform.js"
 import { OrderId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { statementRecorder } from "../support/statement-recorder.js"
-import { checkoutOneBasket, seedShop, startApi } from "../api/support.js"
-import type { Api } from "../api/support.js"
+import { checkoutOneBasket, seedShop, useRecordedApi } from "../api/support.js"
 
 const db = useTestDatabase()
-let api: Api
-let pool: Sql
+const recorded = useRecordedApi(db)
 let shop: Awaited<ReturnType<typeof seedShop>>
-const { onStatement, counted } = statementRecorder()
+const { counted } = recorded
 const ALERTS = "alerts.record-signal"
 const both = handlers.filter((h) => h.name === READ_MODELS_HANDLER || h.name === ALERTS)
 const MPESA = { kind: "SYSTEM" as const, id: "mpesa-reconciler" }
 
 beforeAll(async () => {
   shop = await seedShop(db.sql)
-  // The application's pool (adapters/postgres/database.ts makePool), with its statement hook.
-  pool = makePool(db.url, { max: 4, onStatement })
-  api = await startApi(pool)
   await db.owner`create table one_statement_effects (event_id text primary key, n int not null)`
   await db.owner`grant select, insert on one_statement_effects to amana_app`
 }, 60_000)
-afterAll(async () => {
-  await api?.close()
-  await pool?.end({ timeout: 5 })
-})
 
 const dispatch = (eventId: string, attempt = 1, maxAttempts = 8, hs: ReadonlyArray<EventHandler<PlatformServices>> = both) =>
-  api.runtime.runPromise(Effect.either(dispatchEvent(hs, eventId, attempt, maxAttempts)))
+  recorded.api.runtime.runPromise(Effect.either(dispatchEvent(hs, eventId, attempt, maxAttempts)))
 /** As the worker runs the event's job: the events its append's job carries, on the given attempt. */
 const dispatchJob = async (eventId: string, attempt = 1) => {
   const [job] = await db.sql<
     Array<{ payload: unknown }>
   >`select payload::jsonb as payload from graphile_worker._private_jobs where (payload::jsonb)->'eventIds' ? ${eventId}`
-  return api.runtime.runPromise(
+  return recorded.api.runtime.runPromise(
     Effect.either(
       Effect.flatMap(dispatchEvents(both, [eventId], attempt, 8, carriedEvents(job!.payload, [eventId])), (f) =>
         f.length > 0 ? Effect.fail(f[0]) : Effect.void
@@ -82,8 +70,8 @@ const claims = async (eventId: string) =>
 
 describe("one-statement handlers", () => {
   it("ORDER_PAID to the read models and the alert signals: one statement each, claim included, no BEGIN or COMMIT (3 statements as its job runs it; 10 on the old path)", async () => {
-    const c = await checkoutOneBasket(api, db.sql, shop, "one-statement")
-    await api.runtime.runPromise(transitionOrder({ orderId: OrderId.make(c.orderId), to: "PAID", actor: MPESA }))
+    const c = await checkoutOneBasket(recorded.api, db.sql, shop, "one-statement")
+    await recorded.api.runtime.runPromise(transitionOrder({ orderId: OrderId.make(c.orderId), to: "PAID", actor: MPESA }))
     const paid = await eventOf("ORDER_PAID", c.orderId)
     const before = await daily()
 
@@ -113,8 +101,8 @@ describe("one-statement handlers", () => {
   })
 
   it("the same event dispatched twice at once is folded and signalled once", async () => {
-    const c = await checkoutOneBasket(api, db.sql, shop, "one-statement-race")
-    await api.runtime.runPromise(transitionOrder({ orderId: OrderId.make(c.orderId), to: "PAYMENT_FAILED", actor: MPESA }))
+    const c = await checkoutOneBasket(recorded.api, db.sql, shop, "one-statement-race")
+    await recorded.api.runtime.runPromise(transitionOrder({ orderId: OrderId.make(c.orderId), to: "PAYMENT_FAILED", actor: MPESA }))
     const created = await eventOf("ORDER_CREATED", c.orderId)
     const failed = await eventOf("ORDER_PAYMENT_FAILED", c.orderId)
     const before = await daily()
@@ -129,8 +117,10 @@ describe("one-statement handlers", () => {
   })
 
   it("an event that counts for neither (the buyer cancelling the checkout): both claims and the publish in one statement (3 at 94b8131; 8 on the old path)", async () => {
-    const c = await checkoutOneBasket(api, db.sql, shop, "one-statement-cancel")
-    await api.runtime.runPromise(transitionOrder({ orderId: OrderId.make(c.orderId), to: "CANCELLED_BY_USER", actor: { kind: "BUYER", id: c.buyer.id } }))
+    const c = await checkoutOneBasket(recorded.api, db.sql, shop, "one-statement-cancel")
+    await recorded.api.runtime.runPromise(
+      transitionOrder({ orderId: OrderId.make(c.orderId), to: "CANCELLED_BY_USER", actor: { kind: "BUYER", id: c.buyer.id } })
+    )
     const cancelled = await eventOf("ORDER_CANCELLED_BY_USER", c.orderId)
     const before = await daily()
     const { result, statements } = await counted(() => dispatchJob(cancelled))
@@ -143,7 +133,7 @@ describe("one-statement handlers", () => {
   })
 
   it("a one-statement handler whose statement fails keeps neither write nor claim, is retried, and is dead-lettered after the last attempt", async () => {
-    const c = await checkoutOneBasket(api, db.sql, shop, "one-statement-fail")
+    const c = await checkoutOneBasket(recorded.api, db.sql, shop, "one-statement-fail")
     const created = await eventOf("ORDER_CREATED", c.orderId)
     let divisor = 0
     const fragile: EventHandler<Database> = {
