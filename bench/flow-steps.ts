@@ -6,6 +6,7 @@
  * with its client in this process. Figures are per flow, in ms of CPU; the ratios between steps are
  * what to compare (a loaded machine inflates them all).
  */
+import pg from "pg"
 import postgres from "postgres"
 import { startServer } from "../composition/http.js"
 import { crontab, handlers, tasks } from "../composition/event-handlers.js"
@@ -22,10 +23,29 @@ const scratch = await scratchDatabase("amana_bench_steps")
 process.env["MPESA_ENV"] = "simulator"
 process.env["MPESA_SIMULATOR_DELAY_MS"] ??= "50"
 delete process.env["WHATSAPP_TOKEN"]
-// the platform's statements (its own pool; graphile-worker's job fetches and deletes are not counted)
+// the platform's statements (its own pool); graphile-worker's own queries are counted apart (gw, below)
 let statements = 0
 const pool = makePool(scratch.url, { max: 20, applicationName: "amana-all", onStatement: () => void statements++ })
 const admin = postgres(scratch.serverUrl, { max: 1, onnotice: () => undefined })
+// graphile-worker's own queries (its pools are node-postgres): job fetches (and how many found a job),
+// completions and failures, the rest (LISTEN, cron, migrations); counted at the client, whoever sends them
+const gw = { fetches: 0, jobs: 0, completions: 0, other: 0 }
+const pgQuery = pg.Client.prototype.query as (...args: Array<unknown>) => unknown
+pg.Client.prototype.query = function (this: pg.Client, ...args: Array<unknown>) {
+  const q = args[0]
+  const text = typeof q === "string" ? q : typeof q === "object" && q !== null && "text" in q ? String((q as { text: unknown }).text) : ""
+  const out = pgQuery.apply(this, args)
+  if (/_private_jobs[\s\S]*skip locked/.test(text)) {
+    gw.fetches++
+    if (out instanceof Promise)
+      void out.then(
+        (r: { rowCount?: number | null }) => void (gw.jobs += r.rowCount ?? 0),
+        () => undefined
+      )
+  } else if (/^(with j as \(\s*)?delete from .*_private_jobs/.test(text) || text.startsWith("prepare gwcj")) gw.completions++
+  else gw.other++
+  return out
+} as typeof pg.Client.prototype.query
 const own = makePool(scratch.url, { max: 1, applicationName: "amana-bench" })
 const runtime = makePlatformRuntime(pool)
 let worker: Awaited<ReturnType<typeof startWorker<PlatformServices>>> | undefined
@@ -46,17 +66,26 @@ try {
   }
   // the bench's own reads (is the queue drained? is it PAID?) on a pool of their own: not counted
   const idle = () => drainJobs(own, 20, 4_000)
-  const steps = new Map<string, { ms: number; statements: number }>()
+  type Step = { ms: number; statements: number; fetches: number; jobs: number; completions: number; other: number }
+  const steps = new Map<string, Step>()
   const charge = async <A>(step: string, f: () => Promise<A>): Promise<A> => {
     await idle()
     const start = process.cpuUsage()
     const sent = statements
+    const before = { ...gw }
     const out = await f()
     await new Promise((r) => setTimeout(r, 5))
     await idle()
     const used = process.cpuUsage(start)
-    const was = steps.get(step) ?? { ms: 0, statements: 0 }
-    steps.set(step, { ms: was.ms + (used.user + used.system) / 1000, statements: was.statements + statements - sent })
+    const was = steps.get(step) ?? { ms: 0, statements: 0, fetches: 0, jobs: 0, completions: 0, other: 0 }
+    steps.set(step, {
+      ms: was.ms + (used.user + used.system) / 1000,
+      statements: was.statements + statements - sent,
+      fetches: was.fetches + gw.fetches - before.fetches,
+      jobs: was.jobs + gw.jobs - before.jobs,
+      completions: was.completions + gw.completions - before.completions,
+      other: was.other + gw.other - before.other
+    })
     return out
   }
   const silence = console.log
@@ -85,23 +114,33 @@ try {
     if (seen.json["state"] !== "PAID") throw new Error(`poll saw ${String(seen.json["state"])}`)
   }
   for (let i = 0; i < 10; i++) await walk(FLOWS + i, false) // warm-up
+  // the worker idle: its polling per second, with nothing to do
+  const idleBefore = gw.fetches
+  await new Promise((r) => setTimeout(r, 3_000))
+  const idleFetches = (gw.fetches - idleBefore) / 3
+  const walking = performance.now()
   for (let i = 0; i < FLOWS; i++) await walk(i, true)
+  const flowSeconds = (performance.now() - walking) / 1000 / FLOWS
   console.log = silence
   server.closeAllConnections()
   await new Promise<void>((done) => server.close(() => done()))
   await worker.stop()
   worker = undefined
   console.log(
-    `flow steps: ${FLOWS} flows, one at a time, CPU of this process and the platform's SQL statements per step (per flow; the worker drained after each step, its work counted in; graphile-worker's own job queries not counted)`
+    `flow steps: ${FLOWS} flows, one at a time, per flow and step: CPU of this process, the platform's SQL statements, graphile-worker's own queries (job fetches / of them finding a job / completions / other) (the worker drained after each step, its work counted in; a job delayed past its step, the push's first poll, lands in a later one)`
   )
-  let total = 0
-  let totalStatements = 0
-  for (const [step, { ms, statements: n }] of steps) {
-    total += ms / FLOWS
-    totalStatements += n / FLOWS
-    console.log(`  ${step.padEnd(44)} ${(ms / FLOWS).toFixed(2).padStart(7)} ms ${(n / FLOWS).toFixed(1).padStart(7)} statements`)
+  const per = (n: number, digits = 1) => (n / FLOWS).toFixed(digits)
+  const total: Step = { ms: 0, statements: 0, fetches: 0, jobs: 0, completions: 0, other: 0 }
+  const line = (name: string, s: Step) =>
+    console.log(
+      `  ${name.padEnd(44)} ${per(s.ms, 2).padStart(7)} ms ${per(s.statements).padStart(7)} statements   gw ${per(s.fetches).padStart(5)} fetches ${per(s.jobs).padStart(5)} jobs ${per(s.completions).padStart(5)} completions ${per(s.other).padStart(5)} other`
+    )
+  for (const [step, s] of steps) {
+    line(step, s)
+    for (const k of Object.keys(total) as Array<keyof Step>) total[k] += s[k]
   }
-  console.log(`  ${"all steps".padEnd(44)} ${total.toFixed(2).padStart(7)} ms ${totalStatements.toFixed(1).padStart(7)} statements`)
+  line("all steps", total)
+  console.log(`  the worker idle: ${idleFetches.toFixed(1)} job fetches a second; a flow took ${flowSeconds.toFixed(2)} s of wall time`)
 } finally {
   await worker?.stop()
   await runtime.dispose()

@@ -5,7 +5,7 @@
  */
 import type { CheckoutId, HeldPaymentId, OrderId, StkRequestId, UserId } from "../../domain/ids.js"
 import { Effect, Either, Layer, Option } from "effect"
-import { PaymentStore } from "../../application/payments/payment.port.js"
+import { backstopPollKey, PaymentStore } from "../../application/payments/payment.port.js"
 import type { CheckoutViewParts, HeldPayment, PayableCheckout, StkRequest, StkRequestStatus } from "../../application/payments/payment.port.js"
 import type { HeldReason, HeldStatus, ReturnPolicy } from "../../domain/held-money.js"
 import { pipelined } from "../../application/ports/unit-of-work.js"
@@ -19,7 +19,7 @@ import { Database } from "./database.js"
 import type { Sql } from "./database.js"
 import { sessionQuery, toSession } from "./auth-store.js"
 import type { Session, UserStatus } from "../../application/auth/auth.port.js"
-import { q, w } from "./unit-of-work.js"
+import { q, w, withdrawAppend } from "./unit-of-work.js"
 
 // Ids read from our own database are typed branded in the row type, unchecked (docs/decisions.md, Architecture: branded ids).
 type RequestRow = {
@@ -254,15 +254,21 @@ export const PaymentStoreLive = Layer.effect(
           (rows) => rows.map((r) => r.id)
         ),
 
+      // the push settled and, in the same statement, its backstop poll withdrawn (it would only find the push settled)
       settleRequest: (id, o) =>
         q(
           db,
           (sql) => sql`
-          update mpesa_stk_requests
-             set status = ${o.status}, result_code = ${/^-?\d{1,9}$/.test(o.resultCode) ? Number(o.resultCode) : null}, result_code_text = ${o.resultCode},
-                 result_desc = ${o.resultDesc}, mpesa_receipt_number = ${o.receipt ?? null}, paid_phone = ${o.paidPhone ?? null},
-                 paid_amount = ${o.paidAmount?.amount ?? null}, completed_at = ${new Date(o.at)}
-           where id = ${id} and status = 'PENDING'`
+          with settled as (
+            update mpesa_stk_requests
+               set status = ${o.status}, result_code = ${/^-?\d{1,9}$/.test(o.resultCode) ? Number(o.resultCode) : null}, result_code_text = ${o.resultCode},
+                   result_desc = ${o.resultDesc}, mpesa_receipt_number = ${o.receipt ?? null}, paid_phone = ${o.paidPhone ?? null},
+                   paid_amount = ${o.paidAmount?.amount ?? null}, completed_at = ${new Date(o.at)}
+             where id = ${id} and status = 'PENDING'
+            returning id
+          ),
+          ${withdrawAppend(sql, "settled", backstopPollKey(id))}
+          select 1`
         ).pipe(Effect.asVoid),
 
       recordReceipt: (id, receipt) =>

@@ -83,7 +83,7 @@ interface OutboxItem {
  * (a job per event, or per append, would multiply graphile-worker's work), carrying the events
  * themselves (immutable) so the worker need not read them back.
  */
-const outboxInsert = (task: string, priority: number, delayMs: number) => (items: ReadonlyArray<OutboxItem>) => (sql: Sql) => sql`
+const outboxInsert = (task: string, priority: number, delayMs: number, key: string | undefined) => (items: ReadonlyArray<OutboxItem>) => (sql: Sql) => sql`
   with ins as (
     insert into outbox (event_type, aggregate_type, aggregate_id, payload, request_id, trace_parent)
     select x.* from jsonb_to_recordset(${sql.json(items as never)})
@@ -96,7 +96,25 @@ const outboxInsert = (task: string, priority: number, delayMs: number) => (items
              'aggregate_id', aggregate_id, 'payload', payload, 'occurred_at', occurred_at, 'request_id', request_id, 'trace_parent', trace_parent))),
            max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int,
            priority => ${priority}::int,
-           run_at => now() + make_interval(secs => ${delayMs / 1000}::float8)) from ins`
+           run_at => now() + make_interval(secs => ${delayMs / 1000}::float8),
+           job_key => ${key ?? null}::text) from ins`
+
+/**
+ * A statement's fragment that withdraws the append keyed `key` (AppendOptions.key) if its job has
+ * not started: the job removed (graphile-worker's remove_job) and its events marked published, as
+ * nobody will handle them. Runs only when `after` (a CTE of the same statement, by name) returned
+ * a row. A job already running is left to finish (remove_job clears its key and stops its retries).
+ * Used as `with <after> as (...), ${withdrawAppend(...)} select ...` by the store that makes it pointless.
+ */
+export const withdrawAppend = (sql: Sql, after: string, key: string) => sql`
+  withdrawn as (
+    -- in the select list: called once per row of the CTE named by after, never when it returned none
+    select (graphile_worker.remove_job(${key}::text)).payload from ${sql(after)}
+  ),
+  voided as (
+    update outbox set published_at = now()
+     where id = any(select json_array_elements_text(payload::json -> 'eventIds') from withdrawn) and published_at is null
+  )`
 
 /**
  * The outbox append on `db`'s current transaction (the Outbox port's, and the exception queue's
@@ -111,6 +129,7 @@ export const appendToOutbox = (db: Database["Type"], events: ReadonlyArray<Domai
     : Effect.flatMap(causeOfEvents, (cause) => {
         const urgent = options?.urgent === true
         const delayMs = options?.delayMs ?? 0
+        const key = options?.key
         const items: ReadonlyArray<OutboxItem> = events.map((e) => ({
           event_type: e.type,
           aggregate_type: e.aggregateType,
@@ -121,9 +140,9 @@ export const appendToOutbox = (db: Database["Type"], events: ReadonlyArray<Domai
         }))
         return Effect.mapError(
           db.atCommit(
-            `outbox:${urgent ? "urgent" : "normal"}:${delayMs}`,
+            `outbox:${urgent ? "urgent" : "normal"}:${delayMs}${key === undefined ? "" : `:${key}`}`,
             items,
-            outboxInsert(urgent ? OUTBOX_URGENT_TASK : OUTBOX_TASK, urgent ? URGENT_PRIORITY : 0, delayMs)
+            outboxInsert(urgent ? OUTBOX_URGENT_TASK : OUTBOX_TASK, urgent ? URGENT_PRIORITY : 0, delayMs, key)
           ),
           unavailable
         )

@@ -141,6 +141,10 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     readonly findUnrecordedPushes: (p: UnrecordedPushMatch) => Effect.Effect<ReadonlyArray<StkRequest>, StoreUnavailable>
     /** Ids of PENDING pushes without a CheckoutRequestID requested before `before` (for the sweeper). */
     readonly unrecordedPushesBefore: (before: number) => Effect.Effect<ReadonlyArray<StkRequestId>, StoreUnavailable>
+    /**
+     * The push leaves PENDING with this outcome; its backstop poll (the append keyed
+     * `backstopPollKey(id)`), when it has not started, is withdrawn with it: the worker never runs it.
+     */
     readonly settleRequest: (
       id: string,
       outcome: {
@@ -179,3 +183,6 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     ) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}
+
+/** The job key of a push's backstop poll (request-payment.ts), withdrawn when the push is settled (settleRequest). */
+export const backstopPollKey = (stkRequestId: string) => `stk-poll:${stkRequestId}`

@@ -19,7 +19,7 @@ import { pipelined, UnitOfWork } from "../ports/unit-of-work.js"
 import { stillHeld } from "../../domain/held-money.js"
 import * as M from "../../domain/money.js"
 import { CheckoutNotPayable, MoneyHeld, PaymentInProgress } from "./payment.errors.js"
-import { PaymentStore } from "./payment.port.js"
+import { backstopPollKey, PaymentStore } from "./payment.port.js"
 
 /** How long an unanswered prompt blocks another push (Safaricom's prompt times out well within this). */
 export const PROMPT_WINDOW_MS = 90_000
@@ -122,7 +122,8 @@ export const requestPayment = (cmd: RequestPayment) =>
                 payload: { stkRequestId: prepared.id, checkoutId: prepared.checkout.checkoutId }
               }
             ],
-            { delayMs: FIRST_POLL_AFTER_MS }
+            // withdrawn when the push is settled before it runs (by its callback, almost always)
+            { delayMs: FIRST_POLL_AFTER_MS, key: backstopPollKey(prepared.id) }
           )
         )
       })

@@ -35,6 +35,12 @@ export interface AppendOptions {
   readonly urgent?: boolean
   /** not before this many ms after commit (a poll that would only meet "not yet" if run at once) */
   readonly delayMs?: number
+  /**
+   * A name for this append's job (unique while it waits): a store may withdraw a delayed append that
+   * became pointless before it runs (the push's backstop poll once its callback settled it:
+   * PaymentStore.settleRequest), so the worker never takes it up.
+   */
+  readonly key?: string
 }
 
 export class Outbox extends Context.Tag("amana/Outbox")<

@@ -100,6 +100,9 @@ describe("a checkout paid by STK push, watched from outside", () => {
       body: { phone: buyer.phone }
     })
     expect(pay.status, JSON.stringify(pay.body)).toBe(202)
+    // the worker's first poll of the push (FIRST_POLL_AFTER_MS), before the callback: a push its
+    // callback has settled has its poll withdrawn, and the trace test below follows the poll
+    await eventually("the worker's first poll of the push", async () => collector.spans.find((s) => s.name === "outbox payments.poll-push"))
     await api.fake.sendCallback(pay.body.checkoutRequestId)
     await waitForState(db.sql, orderId, "PAID")
     // recorded once the settling transaction committed, a moment after the state is visible

@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { expireUnpaidOrders } from "../../application/orders/transition-order.js"
+import { dispatchEvent } from "../../adapters/postgres/worker.js"
+import { handlers } from "../../composition/event-handlers.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, checkoutOneBasket, drainOutbox, seedShop, startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
@@ -57,6 +59,25 @@ describe("M-Pesa unhappy paths", () => {
     expect(outcomes.map((r) => r["outcome"])).toEqual(["PAID", "DUPLICATE"])
     const timeline = await db.sql`select count(*)::int as n from order_timeline where order_id = ${c.orderId} and to_state = 'PAID'`
     expect(timeline[0]!["n"]).toBe(1)
+  })
+
+  it("a push settled by its callback withdraws its backstop poll: the poll's job is gone and its event published, nobody runs it", async () => {
+    const c = await checkout()
+    const crid = await pay(c)
+    const backstop = () => db.sql`
+      select j.key is not null as queued, o.published_at is not null as published
+        from outbox o left join graphile_worker.jobs j on j.key = 'stk-poll:' || (o.payload->>'stkRequestId')
+       where o.event_type = 'PAYMENT_STK_REQUESTED' and o.payload->>'checkoutId' = ${c.checkoutId}`
+    expect(await backstop()).toEqual([{ queued: true, published: false }])
+    await api.fake.sendCallback(crid)
+    // the callback's event alone (drainOutbox would run the poll's first)
+    const [callback] = await db.sql`select id from outbox where event_type = 'MPESA_CALLBACK_RECEIVED' and payload->>'checkoutRequestId' = ${crid}`
+    await api.runtime.runPromise(dispatchEvent(handlers, String(callback!["id"]), 1, 8))
+    expect((await state(c)).state).toBe("PAID")
+    expect(await backstop()).toEqual([{ queued: false, published: true }])
+    expect(
+      await db.sql`select 1 from processed_events where handler = 'payments.poll-push' and event_id in (select id from outbox where payload->>'checkoutId' = ${c.checkoutId})`
+    ).toEqual([])
   })
 
   it("a forged callback that the STK query contradicts is not trusted: the query's answer wins and a human is told", async () => {
