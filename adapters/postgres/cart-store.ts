@@ -11,7 +11,8 @@ import { Database } from "./database.js"
 import type { Sql } from "./database.js"
 import { q, w } from "./unit-of-work.js"
 
-const ownedBy = (sql: Sql, owner: CartOwner) =>
+/** The owner's carts (a where-clause over carts). */
+export const ownedBy = (sql: Sql, owner: CartOwner) =>
   owner._tag === "Buyer" ? sql`buyer_id = ${owner.buyerId}` : sql`guest_token = ${owner.guestToken} and buyer_id is null`
 
 type ItemRow = { variantId: VariantId | null; quantity: number | null }
