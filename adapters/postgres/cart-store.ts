@@ -23,16 +23,6 @@ const itemsOf = (rows: ReadonlyArray<ItemRow>): ReadonlyArray<CartItem> =>
 export const CartStoreLive = Layer.effect(
   CartStore,
   Effect.map(Database, (db) => ({
-    findActive: (owner: CartOwner) =>
-      Effect.map(
-        q(
-          db,
-          (sql) => sql<Array<{ id: CartId }>>`
-          select id from carts where state = 'ACTIVE' and ${ownedBy(sql, owner)}
-           order by created_at desc limit 1`
-        ),
-        (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.id)
-      ),
     findActiveWithItems: (owner: CartOwner) =>
       Effect.map(
         q(
