@@ -1,8 +1,8 @@
 /**
  * The clients for bench/request-cpu.ts, in their own process. Reads {base, route, requests, from,
  * clients, buyers (tokens), products} as JSON on stdin. `setup` gives each buyer a checkout waiting
- * for payment; `healthz`, `poll` (GET /api/v1/checkouts/:id) and `cart` (POST /api/v1/cart/items)
- * make `requests` requests over `clients` connections, buyer after buyer from `from`. Prints
+ * for payment; `healthz`, `poll` (GET /api/v1/checkouts/:id), `cart` (POST /api/v1/cart/items) and
+ * `preview` (GET /api/v1/cart?destination=..., the buyer's cart as `cart` left it) make `requests` requests over `clients` connections, buyer after buyer from `from`. Prints
  * {statuses, checkouts (setup's), wallMs} as JSON on stdout.
  */
 import { text } from "node:stream/consumers"
@@ -52,6 +52,8 @@ const one = async (k: number) => {
       return count((await call("GET", `/api/v1/checkouts/${input.checkouts[i]!}`, token)).status)
     case "cart":
       return count((await call("POST", "/api/v1/cart/items", token, { variantId: `var_${k % input.products}`, quantity: 1 })).status)
+    case "preview":
+      return count((await call("GET", "/api/v1/cart?destination=KE-047-westlands", token)).status)
     default:
       throw new Error(`no route ${input.route}`)
   }

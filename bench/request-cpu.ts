@@ -1,7 +1,7 @@
 /**
  * `tsx bench/request-cpu.ts`: the platform's node CPU per HTTP request on the buyer's hot routes,
  * one route at a time: GET /healthz, a poll (GET /api/v1/checkouts/:id, PENDING_PAYMENT) and
- * POST /api/v1/cart/items. The API runs in this process (no worker, log lines dropped as in
+ * POST /api/v1/cart/items (BENCH_ROUTES=...,preview adds GET /api/v1/cart?destination=...). The API runs in this process (no worker, log lines dropped as in
  * bench:flow); the clients run in a second process (bench/request-cpu-load.ts), so the figure is the
  * server's CPU alone (process.cpuUsage), PostgreSQL's apart. Each buyer makes at most ~100 requests
  * a minute (the session limit). Run it with `node --cpu-prof` to profile the server under load.

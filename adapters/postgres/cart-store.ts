@@ -11,7 +11,8 @@ import { Database } from "./database.js"
 import type { Sql } from "./database.js"
 import { q, w } from "./unit-of-work.js"
 
-const ownedBy = (sql: Sql, owner: CartOwner) =>
+/** The owner's carts (a where-clause over carts). */
+export const ownedBy = (sql: Sql, owner: CartOwner) =>
   owner._tag === "Buyer" ? sql`buyer_id = ${owner.buyerId}` : sql`guest_token = ${owner.guestToken} and buyer_id is null`
 
 type ItemRow = { variantId: VariantId | null; quantity: number | null }
@@ -22,16 +23,6 @@ const itemsOf = (rows: ReadonlyArray<ItemRow>): ReadonlyArray<CartItem> =>
 export const CartStoreLive = Layer.effect(
   CartStore,
   Effect.map(Database, (db) => ({
-    findActive: (owner: CartOwner) =>
-      Effect.map(
-        q(
-          db,
-          (sql) => sql<Array<{ id: CartId }>>`
-          select id from carts where state = 'ACTIVE' and ${ownedBy(sql, owner)}
-           order by created_at desc limit 1`
-        ),
-        (rows) => Option.map(Option.fromNullable(rows[0]), (r) => r.id)
-      ),
     findActiveWithItems: (owner: CartOwner) =>
       Effect.map(
         q(

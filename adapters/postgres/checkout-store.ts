@@ -14,7 +14,7 @@ import type { CatalogueItem, CheckoutSummary } from "../../application/checkout/
 import { DuplicateCheckout, IncentiveExhausted, OutOfStock } from "../../application/checkout/checkout.errors.js"
 import type { Brand, Product } from "../../domain/catalogue.js"
 import type { Affiliate } from "../../domain/commission.js"
-import type { DiscountCode, PromotionCandidate } from "../../domain/incentives.js"
+import type { DiscountCode, PromotionCandidate, Usage } from "../../domain/incentives.js"
 import { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
 import type { Currency, Money } from "../../domain/money.js"
 import { Money as MoneySchema } from "../../domain/money.js"
@@ -25,6 +25,7 @@ import { pipelined } from "../../application/ports/unit-of-work.js"
 import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import { Database, SqlState } from "./database.js"
 import type { DbError, Sql } from "./database.js"
+import { ownedBy } from "./cart-store.js"
 import { q, unavailable } from "./unit-of-work.js"
 
 /** The refusal a statement raised (amana_refuse: SQLSTATE AM003, its code as the message), if it was one. */
@@ -177,6 +178,48 @@ const catalogueItem = (r: CatalogueRow): CatalogueItem => {
     available: r.available
   }
 }
+
+type DiscountCodeRow = {
+  id: string
+  code: string
+  status: DiscountCode["status"]
+  uses: number
+  version: number
+  starts_at: Date | null
+  expires_at: Date
+  currency: string
+  min_subtotal: number
+  effect: unknown
+  global_limit: number | null
+  per_buyer_limit: number | null
+  buyer_uses: number
+}
+/** A row read as json: its timestamps are text. */
+type JsonDates<T, K extends keyof T> = Omit<T, K> & { [P in K]: null extends T[P] ? string | null : string }
+
+const discountCodeColumns = (sql: Sql) => sql`
+  d.id, d.code, d.status, d.uses, v.version, v.starts_at, v.expires_at, v.currency, v.min_subtotal, v.effect,
+  v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses`
+/** The code (not ENDED) with this buyer's uses: the from-and-where of a select of discountCodeColumns. */
+const discountCodeOf = (sql: Sql, code: string, buyerId: UserId | undefined) => sql`
+  discount_codes d
+  join discount_code_versions v on v.discount_code_id = d.id and v.version = d.current_version
+  left join incentive_buyer_uses u on u.incentive_kind = 'DISCOUNT_CODE' and u.incentive_id = d.id and u.buyer_id = ${buyerId ?? ""}
+  where d.code = ${code} and d.status <> 'ENDED'`
+const discountCode = (r: DiscountCodeRow): { readonly code: DiscountCode; readonly usage: Usage } => ({
+  code: {
+    id: r.id,
+    version: r.version,
+    code: r.code,
+    startsAt: ms(r.starts_at) ?? 0,
+    expiresAt: r.expires_at.getTime(),
+    status: r.status,
+    ...(r.min_subtotal > 0 && { minSubtotal: money(r.min_subtotal, r.currency) }),
+    effect: decodedRule(`code:${r.id}:${r.version}`, null, r.effect).effect,
+    limits: { ...(r.global_limit !== null && { global: r.global_limit }), ...(r.per_buyer_limit !== null && { perBuyer: r.per_buyer_limit }) }
+  } as DiscountCode,
+  usage: { global: r.uses, byBuyer: r.buyer_uses }
+})
 
 export type SummaryCheckoutRow = {
   id: CheckoutId
@@ -359,47 +402,47 @@ export const CheckoutStoreLive = Layer.effect(
 
       loadDiscountCode: (code, buyerId) =>
         Effect.map(
+          q(db, (sql) => sql<Array<DiscountCodeRow>>`select ${discountCodeColumns(sql)} from ${discountCodeOf(sql, code, buyerId)}`),
+          (rows) => Option.map(Option.fromNullable(rows[0]), discountCode)
+        ),
+
+      loadCartPricing: (owner, also, buyerId, now, code) =>
+        Effect.map(
           q(
             db,
+            // ONE row: the cart's id (null: no cart), its items, the catalogue of its items and of
+            // `also`, the live promotions, the shipping revision and the code, as json (one column each)
             (sql) => sql<
               Array<{
-                id: string
-                code: string
-                status: DiscountCode["status"]
-                uses: number
-                version: number
-                starts_at: Date | null
-                expires_at: Date
-                currency: string
-                min_subtotal: number
-                effect: unknown
-                global_limit: number | null
-                per_buyer_limit: number | null
-                buyer_uses: number
+                cart_id: CartId | null
+                items: Array<{ variantId: VariantId; quantity: number }> | null
+                catalogue: Array<CatalogueRow> | null
+                promotions: Array<JsonDates<PromotionRow, "created_at" | "starts_at" | "ends_at">> | null
+                shipping_revision: string | null
+                code: JsonDates<DiscountCodeRow, "starts_at" | "expires_at"> | null
               }>
             >`
-            select d.id, d.code, d.status, d.uses, v.version, v.starts_at, v.expires_at, v.currency, v.min_subtotal, v.effect,
-                   v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses
-              from discount_codes d
-              join discount_code_versions v on v.discount_code_id = d.id and v.version = d.current_version
-              left join incentive_buyer_uses u on u.incentive_kind = 'DISCOUNT_CODE' and u.incentive_id = d.id and u.buyer_id = ${buyerId ?? ""}
-             where d.code = ${code} and d.status <> 'ENDED'`
+            with cart as (select id from carts where state = 'ACTIVE' and ${ownedBy(sql, owner)} order by created_at desc limit 1),
+            items as (select i.variant_id, i.quantity, i.added_at from cart_items i where i.cart_id = (select id from cart))
+            select (select id from cart) as cart_id,
+                   (select json_agg(json_build_object('variantId', variant_id, 'quantity', quantity) order by added_at, variant_id) from items) as items,
+                   (select json_agg(c) from (select ${catalogueColumns(sql)} from ${catalogueFrom(sql)}
+                                              where v.id = any(array(select variant_id from items) || ${also as ReadonlyArray<string> as Array<string>}::text[])) c) as catalogue,
+                   (select json_agg(p) from (select ${promotionColumns(sql)} from ${promotionsLive(sql, buyerId, now)}) p) as promotions,
+                   (select revision::text from shipping_settings limit 1) as shipping_revision,
+                   ${code === undefined ? sql`null::json` : sql`(select to_json(d) from (select ${discountCodeColumns(sql)} from ${discountCodeOf(sql, code, buyerId)}) d)`} as code`
           ),
-          (rows) =>
-            Option.map(Option.fromNullable(rows[0]), (r) => ({
-              code: {
-                id: r.id,
-                version: r.version,
-                code: r.code,
-                startsAt: ms(r.starts_at) ?? 0,
-                expiresAt: r.expires_at.getTime(),
-                status: r.status,
-                ...(r.min_subtotal > 0 && { minSubtotal: money(r.min_subtotal, r.currency) }),
-                effect: decodedRule(`code:${r.id}:${r.version}`, null, r.effect).effect,
-                limits: { ...(r.global_limit !== null && { global: r.global_limit }), ...(r.per_buyer_limit !== null && { perBuyer: r.per_buyer_limit }) }
-              } as DiscountCode,
-              usage: { global: r.uses, byBuyer: r.buyer_uses }
-            }))
+          ([row]) => ({
+            cart: row?.cart_id ? Option.some({ cartId: row.cart_id, items: row.items ?? [] }) : Option.none(),
+            catalogue: (row?.catalogue ?? []).map(catalogueItem),
+            promotions: (row?.promotions ?? []).map((r) =>
+              promotionCandidate({ ...r, created_at: new Date(r.created_at), starts_at: new Date(r.starts_at), ends_at: new Date(r.ends_at) })
+            ),
+            shipping: shippingAt(row?.shipping_revision ?? ""),
+            code: Option.map(Option.fromNullable(row?.code), (r) =>
+              discountCode({ ...r, starts_at: r.starts_at === null ? null : new Date(r.starts_at), expires_at: new Date(r.expires_at) })
+            )
+          })
         ),
 
       lockLoyaltyBalance: (buyerId) =>

@@ -18,8 +18,6 @@ export interface ActiveCart {
 export class CartStore extends Context.Tag("amana/CartStore")<
   CartStore,
   {
-    /** The ACTIVE cart of a buyer or of a guest token. */
-    readonly findActive: (owner: CartOwner) => Effect.Effect<Option.Option<CartId>, StoreUnavailable>
     /** The ACTIVE cart with its items, read at once (one round trip). */
     readonly findActiveWithItems: (owner: CartOwner) => Effect.Effect<Option.Option<ActiveCart>, StoreUnavailable>
     readonly create: (cartId: CartId, owner: CartOwner) => Effect.Effect<void, StoreUnavailable>

@@ -5,6 +5,7 @@
  * promotions or codes change in between. A guest cart is merged into the buyer's cart at login.
  */
 import { Clock, Effect, Either, Option } from "effect"
+import type { Context } from "effect"
 import { sellability } from "../../domain/catalogue.js"
 import type { NotSellableReason } from "../../domain/catalogue.js"
 import { CartId, EpochMillis, LocationId } from "../../domain/ids.js"
@@ -72,9 +73,6 @@ export interface CartView {
   readonly issues: ReadonlyArray<unknown>
 }
 
-const findCart = (owner: CartOwner | undefined) =>
-  owner === undefined ? Effect.succeed(Option.none<ActiveCart>()) : Effect.flatMap(CartStore, (s) => s.findActiveWithItems(owner))
-
 /** The owner's cart with its items, created (empty) when there is none. */
 const ensureCart = (owner: CartOwner) =>
   Effect.gen(function* () {
@@ -95,25 +93,45 @@ export interface ViewOptions {
   readonly buyerId?: UserId | undefined
 }
 
+type Pricing = Effect.Effect.Success<ReturnType<Context.Tag.Service<typeof CheckoutStore>["loadCartPricing"]>>
+
+/**
+ * The owner's cart and everything that prices it, in one read (CheckoutStore.loadCartPricing): the
+ * catalogue of its items and of `also` (the variant a write is about), the promotions and the code.
+ */
+const readCart = (owner: CartOwner, also: ReadonlyArray<VariantId>, options: ViewOptions) =>
+  Effect.gen(function* () {
+    const now = EpochMillis.make(yield* Clock.currentTimeMillis)
+    const code = options.code ? options.code.trim().toUpperCase() : undefined
+    const pricing = yield* Effect.flatMap(CheckoutStore, (c) => c.loadCartPricing(owner, also, options.buyerId, now, code))
+    return { now, pricing, asked: new Set<VariantId>([...also, ...(Option.isSome(pricing.cart) ? pricing.cart.value.items.map((i) => i.variantId) : [])]) }
+  })
+
 /** The cart as the buyer sees it, priced for `destination` (shipping unquoted without one) with `code`. */
 export const viewCart = (owner: CartOwner | undefined, options: ViewOptions = {}) =>
   Effect.gen(function* () {
-    const cart = yield* findCart(owner)
+    if (owner === undefined) return { cartId: undefined, lines: [], preview: undefined, issues: [] } satisfies CartView
+    const read = yield* readCart(owner, [], options)
+    const cart = read.pricing.cart
     if (Option.isNone(cart)) return { cartId: undefined, lines: [], preview: undefined, issues: [] } satisfies CartView
-    return yield* priceCart(cart.value, [], options)
+    return yield* priceCart(cart.value, read, options)
   }).pipe(Effect.withSpan("Cart.view"))
 
 /**
- * The view of a cart whose items are known (just read, or just written): `known` is catalogue the
- * caller already read (a write checks its variants), so only the other items' are read here.
+ * The view of a cart whose items are known (just read, or just written), priced with what `read`
+ * read; an item it did not ask for (a line another request added since) has its catalogue read here.
  */
-const priceCart = (cart: ActiveCart, known: ReadonlyArray<CatalogueItem>, options: ViewOptions) =>
+const priceCart = (
+  cart: ActiveCart,
+  read: { readonly now: EpochMillis; readonly pricing: Pricing; readonly asked: ReadonlySet<VariantId> },
+  options: ViewOptions
+) =>
   Effect.gen(function* () {
     const items = cart.items
-    const checkout = yield* CheckoutStore
-    const knownIds = new Set(known.map((c) => c.variantId))
-    const missing = items.map((i) => i.variantId).filter((id) => !knownIds.has(id))
-    const catalogue = missing.length === 0 ? known : [...known, ...(yield* checkout.loadCatalogue(missing))]
+    const { pricing, now } = read
+    const missing = items.map((i) => i.variantId).filter((id) => !read.asked.has(id))
+    const catalogue =
+      missing.length === 0 ? pricing.catalogue : [...pricing.catalogue, ...(yield* Effect.flatMap(CheckoutStore, (c) => c.loadCatalogue(missing)))]
     const byId = new Map(catalogue.map((c) => [c.variantId, c]))
     const issues: Array<unknown> = []
     const lines: Array<CartLineView> = []
@@ -148,14 +166,10 @@ const priceCart = (cart: ActiveCart, known: ReadonlyArray<CatalogueItem>, option
     }
     if (priced.length === 0) return { cartId: cart.cartId, lines, preview: undefined, issues } satisfies CartView
 
-    const now = EpochMillis.make(yield* Clock.currentTimeMillis)
-    const buyerId = options.buyerId
-    const { promotions, geography, zones } = yield* checkout.loadPromotionsAndShipping(buyerId, now)
-    let code = Option.none<Parameters<typeof priceCheckout>[0]["code"] & object>()
-    if (options.code) {
-      code = yield* checkout.loadDiscountCode(options.code.trim().toUpperCase(), buyerId)
-      if (Option.isNone(code)) issues.push(new UnknownDiscountCode({ discountCode: options.code }))
-    }
+    const { promotions } = pricing
+    const { geography, zones } = yield* pricing.shipping
+    const code = pricing.code
+    if (options.code && Option.isNone(code)) issues.push(new UnknownDiscountCode({ discountCode: options.code }))
     const destination = options.destination
     const currency = defaultCheckoutSettings.currency
     const attempt = (withCode: boolean) =>
@@ -211,75 +225,61 @@ const priceCart = (cart: ActiveCart, known: ReadonlyArray<CatalogueItem>, option
 
 /**
  * Add `quantity` of a variant (creating the cart if there is none). Refuses what cannot be sold.
- * Answers the cart priced with `view`, from what the write read (the cart's items and their
- * variants) and wrote: nothing is read twice.
+ * Answers the cart priced with `view`, from what the read read (the cart's items, their variants,
+ * the promotions and the code: one statement) and the write wrote: nothing is read twice.
+ * No transaction: the read locks nothing and the write is one statement, so BEGIN and COMMIT
+ * would add two statements and change nothing (a concurrent request's commit between the two is
+ * seen by the write either way, under READ COMMITTED).
  */
 export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: number, view: ViewOptions = {}) =>
   Effect.gen(function* () {
-    const uow = yield* UnitOfWork
-    const written = yield* uow.transaction(
-      Effect.gen(function* () {
-        const carts = yield* CartStore
-        const checkout = yield* CheckoutStore
-        const found = yield* carts.findActiveWithItems(owner)
-        const inCart = Option.isSome(found) ? found.value.items : []
-        // the variant, and those already in the cart (for the answer)
-        const catalogue = yield* checkout.loadCatalogue([variantId, ...inCart.map((i) => i.variantId).filter((id) => id !== variantId)])
-        const item = catalogue.find((c) => c.variantId === variantId)
-        if (!item || !item.active) return yield* new UnknownItem({ variantId })
-        const verdict = isSellable(item)
-        if (!verdict.sellable) {
-          if (verdict.reasons.length === 1 && verdict.reasons[0] === "OUT_OF_STOCK")
-            return yield* new OutOfStock({ variantId, requested: quantity, available: 0 })
-          return yield* new ItemNotSellable({ variantId, reasons: verdict.reasons })
-        }
-        const existing = inCart.find((i) => i.variantId === variantId)?.quantity ?? 0
-        const next = existing + quantity
-        if (next > MAX_LINE_QUANTITY) return yield* new QuantityTooLarge({ variantId, max: MAX_LINE_QUANTITY })
-        if (next > item.available) return yield* new OutOfStock({ variantId, requested: next, available: item.available })
-        if (Option.isSome(found)) {
-          const items = yield* carts.setQuantity(found.value.cartId, variantId, next)
-          return { cart: { cartId: found.value.cartId, items }, catalogue }
-        }
-        const cartId = CartId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("crt")))
-        const items = yield* carts.createWithItem(cartId, owner, variantId, next)
-        return { cart: { cartId, items }, catalogue }
-      })
-    )
-    return yield* priceCart(written.cart, written.catalogue, view)
+    const carts = yield* CartStore
+    const read = yield* readCart(owner, [variantId], view)
+    const found = read.pricing.cart
+    const inCart = Option.isSome(found) ? found.value.items : []
+    const item = read.pricing.catalogue.find((c) => c.variantId === variantId)
+    if (!item || !item.active) return yield* new UnknownItem({ variantId })
+    const verdict = isSellable(item)
+    if (!verdict.sellable) {
+      if (verdict.reasons.length === 1 && verdict.reasons[0] === "OUT_OF_STOCK") return yield* new OutOfStock({ variantId, requested: quantity, available: 0 })
+      return yield* new ItemNotSellable({ variantId, reasons: verdict.reasons })
+    }
+    const existing = inCart.find((i) => i.variantId === variantId)?.quantity ?? 0
+    const next = existing + quantity
+    if (next > MAX_LINE_QUANTITY) return yield* new QuantityTooLarge({ variantId, max: MAX_LINE_QUANTITY })
+    if (next > item.available) return yield* new OutOfStock({ variantId, requested: next, available: item.available })
+    if (Option.isSome(found)) {
+      const items = yield* carts.setQuantity(found.value.cartId, variantId, next)
+      return yield* priceCart({ cartId: found.value.cartId, items }, read, view)
+    }
+    const cartId = CartId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("crt")))
+    const items = yield* carts.createWithItem(cartId, owner, variantId, next)
+    return yield* priceCart({ cartId, items }, read, view)
   }).pipe(Effect.withSpan("Cart.add"))
 
-/** Set a line's quantity; answers the cart priced with `view` (as addToCart). */
+/** Set a line's quantity; answers the cart priced with `view` (as addToCart: one read, one write, no transaction). */
 export const setCartQuantity = (owner: CartOwner, variantId: VariantId, quantity: number, view: ViewOptions = {}) =>
   Effect.gen(function* () {
-    const uow = yield* UnitOfWork
-    const written = yield* uow.transaction(
-      Effect.gen(function* () {
-        const carts = yield* CartStore
-        const cart = yield* findCart(owner)
-        if (Option.isNone(cart) || !cart.value.items.some((l) => l.variantId === variantId)) return yield* new CartItemNotFound({ variantId })
-        if (quantity > MAX_LINE_QUANTITY) return yield* new QuantityTooLarge({ variantId, max: MAX_LINE_QUANTITY })
-        // the line's variant first, then the cart's others (for the answer)
-        const catalogue = yield* Effect.flatMap(CheckoutStore, (c) =>
-          c.loadCatalogue([variantId, ...cart.value.items.map((i) => i.variantId).filter((id) => id !== variantId)])
-        )
-        const item = catalogue.find((c) => c.variantId === variantId)
-        if (item && quantity > item.available) return yield* new OutOfStock({ variantId, requested: quantity, available: item.available })
-        const items = yield* carts.setQuantity(cart.value.cartId, variantId, quantity)
-        return { cart: { cartId: cart.value.cartId, items }, catalogue }
-      })
-    )
-    return yield* priceCart(written.cart, written.catalogue, view)
+    const carts = yield* CartStore
+    const read = yield* readCart(owner, [], view)
+    const cart = read.pricing.cart
+    if (Option.isNone(cart) || !cart.value.items.some((l) => l.variantId === variantId)) return yield* new CartItemNotFound({ variantId })
+    if (quantity > MAX_LINE_QUANTITY) return yield* new QuantityTooLarge({ variantId, max: MAX_LINE_QUANTITY })
+    const item = read.pricing.catalogue.find((c) => c.variantId === variantId)
+    if (item && quantity > item.available) return yield* new OutOfStock({ variantId, requested: quantity, available: item.available })
+    const items = yield* carts.setQuantity(cart.value.cartId, variantId, quantity)
+    return yield* priceCart({ cartId: cart.value.cartId, items }, read, view)
   })
 
-/** Remove a line; answers the cart priced with `view`, from the items the removal left. */
+/** Remove a line; answers the cart priced with `view`, from the items the removal left (one read, one write). */
 export const removeFromCart = (owner: CartOwner, variantId: VariantId, view: ViewOptions = {}) =>
   Effect.gen(function* () {
     const carts = yield* CartStore
-    const cartId = yield* carts.findActive(owner)
-    const left = Option.isSome(cartId) ? yield* carts.remove(cartId.value, variantId) : Option.none()
-    if (Option.isNone(cartId) || Option.isNone(left)) return yield* new CartItemNotFound({ variantId })
-    return yield* priceCart({ cartId: cartId.value, items: left.value }, [], view)
+    const read = yield* readCart(owner, [], view)
+    const cart = read.pricing.cart
+    const left = Option.isSome(cart) ? yield* carts.remove(cart.value.cartId, variantId) : Option.none()
+    if (Option.isNone(cart) || Option.isNone(left)) return yield* new CartItemNotFound({ variantId })
+    return yield* priceCart({ cartId: cart.value.cartId, items: left.value }, read, view)
   })
 
 /** At login: the guest's lines join the buyer's cart (quantities add up, capped), and the guest cart is closed. */

@@ -16,6 +16,7 @@ import type { CheckoutLine } from "../../domain/pricing.js"
 import type { Geography, Zone } from "../../domain/shipping.js"
 import type { OrderSnapshot } from "../../domain/snapshot.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
+import type { ActiveCart, CartOwner } from "../cart/cart.port.js"
 import type { DuplicateCheckout, IncentiveExhausted, OutOfStock } from "./checkout.errors.js"
 
 export interface CatalogueItem {
@@ -140,6 +141,29 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
         readonly items: ReadonlyArray<{ readonly variantId: VariantId; readonly quantity: number }>
         readonly catalogue: ReadonlyArray<CatalogueItem>
       }>,
+      StoreUnavailable
+    >
+    /**
+     * What pricing a cart needs, in ONE read: the owner's ACTIVE cart (the latest) with its items in
+     * the order they were added (none: no cart), the catalogue of those items and of `also` (a variant
+     * no longer there has none), the live promotions with their usage (globally and by `buyerId`), the
+     * discount code `code` (none when not asked or not found) and the shipping geography and zones
+     * (`shipping`: from the in-process cache at the revision read, loaded only when run and stale).
+     */
+    readonly loadCartPricing: (
+      owner: CartOwner,
+      also: ReadonlyArray<VariantId>,
+      buyerId: UserId | undefined,
+      now: number,
+      code: string | undefined
+    ) => Effect.Effect<
+      {
+        readonly cart: Option.Option<ActiveCart>
+        readonly catalogue: ReadonlyArray<CatalogueItem>
+        readonly promotions: ReadonlyArray<PromotionCandidate>
+        readonly code: Option.Option<{ readonly code: DiscountCode; readonly usage: Usage }>
+        readonly shipping: Effect.Effect<{ readonly geography: Geography; readonly zones: ReadonlyArray<Zone> }, StoreUnavailable>
+      },
       StoreUnavailable
     >
     readonly loadDiscountCode: (

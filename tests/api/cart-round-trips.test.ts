@@ -1,8 +1,10 @@
 /**
  * What a cart request costs in PostgreSQL round trips, pinned (bench:flow is CPU-bound on them:
  * each statement is a loopback write, a wake-up and the Effect/postgres.js plumbing). Counted with
- * postgres.js's `debug` hook on the real pool the API runs on; the requests are a guest's, so no
- * session lookup is counted (auth is not the cart's to pin). BEGIN and COMMIT count: they are trips.
+ * postgres.js's `debug` hook on the real pool the API runs on (statements) and with
+ * tests/support/pg-relay.ts in front of the server (round trips, as in checkout-round-trips); the
+ * first test's requests are a guest's, so no session lookup is counted (auth is not the cart's to
+ * pin), the last test's a signed-in buyer's. BEGIN and COMMIT count: they are trips.
  *
  *   - an add to a new cart, an add to a cart holding another store's item, a preview with shipping,
  *     a quantity change and a removal each issue a known number of statements;
@@ -10,11 +12,18 @@
  *     are read once, not once more to build the answer;
  *   - and that answer is the one a GET right after it gives (lines, preview, code, issues), for an
  *     add, a quantity change and a removal; refusals keep their status and code.
- * Before this (main at 76da631): 14, 13, 6, 13 and 8 statements. A regression that re-adds a read fails here; an intended change updates the numbers.
+ * Before this (main at 76da631): 14, 13, 6, 13 and 8 statements; at 20cad2f: 7, 7, 4, 7 and 5 (a write
+ * was BEGIN, the cart, the variants, the write, COMMIT, the promotions; a preview read the cart, its
+ * variants and the promotions apart). Now each request reads the cart, its items' catalogue (and the
+ * added variant's), the promotions, the shipping revision and the code in ONE statement
+ * (CheckoutStore.loadCartPricing), and a write is that read and one statement, without a transaction
+ * (the read locks nothing: BEGIN and COMMIT changed nothing but cost two statements).
+ * A regression that re-adds a read fails here; an intended change updates the numbers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makePool } from "../../adapters/postgres/database.js"
 import type { Sql } from "../../adapters/postgres/database.js"
+import { pgRelay } from "../support/pg-relay.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, seedShop, startApi } from "./support.js"
 import type { Api } from "./support.js"
@@ -22,6 +31,7 @@ import type { Api } from "./support.js"
 const db = useTestDatabase()
 let api: Api
 let pool: Sql
+let relay: Awaited<ReturnType<typeof pgRelay>>
 let a: Awaited<ReturnType<typeof seedShop>>
 let b: Awaited<ReturnType<typeof seedShop>>
 let recording: Array<string> | undefined
@@ -29,8 +39,10 @@ let recording: Array<string> | undefined
 beforeAll(async () => {
   a = await seedShop(db.sql)
   b = await seedShop(db.sql, { promotions: false })
+  // answers held 20 ms, so statements sent without waiting are not split into trips by a fast loopback
+  relay = await pgRelay(db.url, () => false, 20)
   // The application's pool (adapters/postgres/database.ts makePool), with its statement hook.
-  pool = makePool(db.url, { max: 4, onStatement: (query) => void recording?.push(query.replace(/\s+/g, " ").trim()) })
+  pool = makePool(relay.url, { max: 4, onStatement: (query) => void recording?.push(query.replace(/\s+/g, " ").trim()) })
   api = await startApi(pool)
   // Once per pool and process, not per request: postgres.js's array types, the shipping cache.
   const warm = await call(api, "POST", "/api/v1/cart/items?destination=KE-047-westlands", { body: { variantId: b.dress.variantId } })
@@ -39,14 +51,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close()
   await pool?.end({ timeout: 5 })
+  await relay?.close()
 })
 
-/** The statements one request issued (the API answers after its last statement settles). */
+/** The statements one request issued and its round trips (the API answers after its last statement settles). */
 const counted = async (method: string, path: string, options: Parameters<typeof call>[3] = {}) => {
   recording = []
+  const before = relay.trips()
   try {
     const reply = await call(api, method, path, options)
-    return { reply, statements: recording }
+    return { reply, statements: recording, trips: relay.trips() - before }
   } finally {
     recording = undefined
   }
@@ -63,36 +77,39 @@ describe("cart requests in round trips", () => {
     const headers = { "x-cart-token": token }
     expect(first.reply.body.lines).toHaveLength(1)
     expect(first.reply.body.preview.subtotal).toEqual({ amount: 5_000_00, currency: "KES" })
-    // begin, cart with items, variants, the new cart with its line, commit, promotions with the shipping revision, recommendations
-    expect(first.statements, first.statements.join("\n")).toHaveLength(7)
+    // the cart with its items' and the variant's catalogue, the promotions and the shipping revision; the new cart with its line; recommendations
+    expect(first.statements, first.statements.join("\n")).toHaveLength(3)
+    expect(first.statements.filter((s) => /^(begin|commit)/i.test(s))).toEqual([])
     expect(cartReads(first.statements)).toHaveLength(1)
     expect(variantReads(first.statements)).toHaveLength(1)
 
     const second = await counted("POST", "/api/v1/cart/items", { body: { variantId: b.basket.variantId }, headers })
     expect(second.reply.status, JSON.stringify(second.reply.body)).toBe(201)
     expect(second.reply.body.lines.map((l: { variantId: string }) => l.variantId)).toEqual([a.dress.variantId, b.basket.variantId])
-    // begin, cart with items, variants (the new one and the one in the cart), upsert returning the items, commit, promotions + revision, recommendations
-    expect(second.statements, second.statements.join("\n")).toHaveLength(7)
+    // the cart with its items' and the new variant's catalogue + promotions + revision, upsert returning the items, recommendations
+    expect(second.statements, second.statements.join("\n")).toHaveLength(3)
     expect(cartReads(second.statements)).toHaveLength(1)
     expect(variantReads(second.statements)).toHaveLength(1)
 
     const preview = await counted("GET", "/api/v1/cart?destination=KE-047-westlands", { headers })
     expect(preview.reply.status).toBe(200)
     expect(preview.reply.body.preview.shippingQuoted).toBe(true)
-    // cart with items, variants, promotions + revision, recommendations
-    expect(preview.statements, preview.statements.join("\n")).toHaveLength(4)
+    // the cart with its items' catalogue, promotions + revision; recommendations
+    expect(preview.statements, preview.statements.join("\n")).toHaveLength(2)
+    expect(cartReads(preview.statements)).toHaveLength(1)
+    expect(variantReads(preview.statements)).toHaveLength(1)
 
     const change = await counted("PATCH", `/api/v1/cart/items/${b.basket.variantId}`, { body: { quantity: 3 }, headers })
     expect(change.reply.status, JSON.stringify(change.reply.body)).toBe(200)
     expect(change.reply.body.lines.find((l: { variantId: string }) => l.variantId === b.basket.variantId).quantity).toBe(3)
-    // begin, cart with items, variants, upsert returning the items, commit, promotions + revision, recommendations
-    expect(change.statements, change.statements.join("\n")).toHaveLength(7)
+    // the cart with its items' catalogue + promotions + revision, upsert returning the items, recommendations
+    expect(change.statements, change.statements.join("\n")).toHaveLength(3)
 
     const removal = await counted("DELETE", `/api/v1/cart/items/${b.basket.variantId}`, { headers })
     expect(removal.reply.status, JSON.stringify(removal.reply.body)).toBe(200)
     expect(removal.reply.body.lines.map((l: { variantId: string }) => l.variantId)).toEqual([a.dress.variantId])
-    // cart, delete returning the items left, variants, promotions + revision, recommendations
-    expect(removal.statements, removal.statements.join("\n")).toHaveLength(5)
+    // the cart with its items' catalogue + promotions + revision, delete returning the items left, recommendations
+    expect(removal.statements, removal.statements.join("\n")).toHaveLength(3)
   })
 
   it("a write answers what a read right after it answers: the same lines, preview, code and issues", async () => {
@@ -124,5 +141,31 @@ describe("cart requests in round trips", () => {
     const tooMany = await call(api, "POST", "/api/v1/cart/items", { token: buyer.token, body: { variantId: a.dress.variantId, quantity: 51 } })
     expect([tooMany.status, tooMany.body.code]).toEqual([409, "CHECKOUT.OUT_OF_STOCK"])
     expect((await call(api, "GET", "/api/v1/cart", { token: buyer.token })).body.lines).toEqual([])
+  })
+
+  it("a signed-in buyer's add and preview: a pinned number of statements and round trips, the code read with the rest", async () => {
+    const buyer = await newBuyer(db.sql)
+    const add = (variantId: string) =>
+      counted("POST", "/api/v1/cart/items?destination=KE-047-westlands&code=karibu", { token: buyer.token, body: { variantId } })
+    const preview = () => counted("GET", "/api/v1/cart?destination=KE-047-westlands&code=karibu", { token: buyer.token })
+    // warm up: a statement is prepared per connection (postgres.js describes it first, a trip of its own)
+    for (let i = 0; i < 4; i++) {
+      expect((await add(a.dress.variantId)).reply.status).toBe(201)
+      expect((await preview()).reply.status).toBe(200)
+    }
+    const added = await add(b.basket.variantId)
+    expect(added.reply.status, JSON.stringify(added.reply.body)).toBe(201)
+    expect(added.reply.body.preview.code).toEqual({ code: "KARIBU", discount: { amount: 200_00, currency: "KES" } })
+    // session; the cart with its items' and the variant's catalogue, promotions, revision and code; the upsert; recommendations
+    expect(added.statements, added.statements.join("\n")).toHaveLength(4)
+    expect(added.trips, added.statements.join("\n")).toBe(4)
+    expect(added.statements.filter((s) => /from discount_codes d/.test(s))).toHaveLength(1)
+    const seen = await preview()
+    expect(seen.reply.status).toBe(200)
+    expect(seen.reply.body.lines).toEqual(added.reply.body.lines)
+    expect(seen.reply.body.preview).toEqual(added.reply.body.preview)
+    // session; the cart with its items' catalogue, promotions, revision and code; recommendations
+    expect(seen.statements, seen.statements.join("\n")).toHaveLength(3)
+    expect(seen.trips, seen.statements.join("\n")).toBe(3)
   })
 })
