@@ -67,6 +67,7 @@ try {
   // the bench's own reads (is the queue drained? is it PAID?) on a pool of their own: not counted
   const idle = () => drainJobs(own, 20, 4_000)
   type Step = { ms: number; statements: number; fetches: number; jobs: number; completions: number; other: number }
+  const noStep = (): Step => ({ ms: 0, statements: 0, fetches: 0, jobs: 0, completions: 0, other: 0 })
   const steps = new Map<string, Step>()
   const charge = async <A>(step: string, f: () => Promise<A>): Promise<A> => {
     await idle()
@@ -77,7 +78,7 @@ try {
     await new Promise((r) => setTimeout(r, 5))
     await idle()
     const used = process.cpuUsage(start)
-    const was = steps.get(step) ?? { ms: 0, statements: 0, fetches: 0, jobs: 0, completions: 0, other: 0 }
+    const was = steps.get(step) ?? noStep()
     steps.set(step, {
       ms: was.ms + (used.user + used.system) / 1000,
       statements: was.statements + statements - sent,
@@ -130,7 +131,7 @@ try {
     `flow steps: ${FLOWS} flows, one at a time, per flow and step: CPU of this process, the platform's SQL statements, graphile-worker's own queries (job fetches / of them finding a job / completions / other) (the worker drained after each step, its work counted in; a job delayed past its step, the push's first poll, lands in a later one)`
   )
   const per = (n: number, digits = 1) => (n / FLOWS).toFixed(digits)
-  const total: Step = { ms: 0, statements: 0, fetches: 0, jobs: 0, completions: 0, other: 0 }
+  const total = noStep()
   const line = (name: string, s: Step) =>
     console.log(
       `  ${name.padEnd(44)} ${per(s.ms, 2).padStart(7)} ms ${per(s.statements).padStart(7)} statements   gw ${per(s.fetches).padStart(5)} fetches ${per(s.jobs).padStart(5)} jobs ${per(s.completions).padStart(5)} completions ${per(s.other).padStart(5)} other`

@@ -12,8 +12,12 @@ import type { Sql } from "./database.js"
 import { q, w } from "./unit-of-work.js"
 
 /** The owner's carts (a where-clause over carts). */
-export const ownedBy = (sql: Sql, owner: CartOwner) =>
+const ownedBy = (sql: Sql, owner: CartOwner) =>
   owner._tag === "Buyer" ? sql`buyer_id = ${owner.buyerId}` : sql`guest_token = ${owner.guestToken} and buyer_id is null`
+
+/** The owner's ACTIVE cart (the latest): a subquery of one `id` row, or none. */
+export const activeCartOf = (sql: Sql, owner: CartOwner) =>
+  sql`(select id from carts where state = 'ACTIVE' and ${ownedBy(sql, owner)} order by created_at desc limit 1)`
 
 type ItemRow = { variantId: VariantId | null; quantity: number | null }
 const itemsOf = (rows: ReadonlyArray<ItemRow>): ReadonlyArray<CartItem> =>
@@ -30,7 +34,7 @@ export const CartStoreLive = Layer.effect(
           // one row per item, or one row of nulls for a cart without items; no row: no cart
           (sql) => sql<Array<{ id: CartId } & ItemRow>>`
           select c.id, i.variant_id as "variantId", i.quantity
-            from (select id from carts where state = 'ACTIVE' and ${ownedBy(sql, owner)} order by created_at desc limit 1) c
+            from ${activeCartOf(sql, owner)} c
             left join cart_items i on i.cart_id = c.id
            order by i.added_at, i.variant_id`
         ),

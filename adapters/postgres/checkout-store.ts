@@ -25,7 +25,7 @@ import { pipelined } from "../../application/ports/unit-of-work.js"
 import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import { Database, SqlState } from "./database.js"
 import type { DbError, Sql } from "./database.js"
-import { ownedBy } from "./cart-store.js"
+import { activeCartOf } from "./cart-store.js"
 import { q, unavailable } from "./unit-of-work.js"
 
 /** The refusal a statement raised (amana_refuse: SQLSTATE AM003, its code as the message), if it was one. */
@@ -178,6 +178,9 @@ const catalogueItem = (r: CatalogueRow): CatalogueItem => {
     available: r.available
   }
 }
+
+/** The shipping settings' revision, as text (the key of the in-process geography cache: shippingAt). */
+const shippingRevision = (sql: Sql) => sql`(select revision::text from shipping_settings limit 1)`
 
 type DiscountCodeRow = {
   id: string
@@ -381,7 +384,7 @@ export const CheckoutStoreLive = Layer.effect(
             // one row per item (its catalogue columns null when the variant is gone), or one row of
             // nulls beside the cart's id for a cart without items, or one row of nulls: no cart
             (sql) => sql<Array<{ cart_id: CartId | null; item_variant_id: VariantId | null; item_quantity: number | null } & Nullable<CatalogueRow>>>`
-            with cart as (select id from carts where state = 'ACTIVE' and buyer_id = ${buyerId} order by created_at desc limit 1)
+            with cart as ${activeCartOf(sql, { _tag: "Buyer", buyerId })}
             select cart.id as cart_id, i.variant_id as item_variant_id, i.quantity as item_quantity, c.*
               from (select 1) one
               left join cart on true
@@ -422,14 +425,14 @@ export const CheckoutStoreLive = Layer.effect(
                 code: JsonDates<DiscountCodeRow, "starts_at" | "expires_at"> | null
               }>
             >`
-            with cart as (select id from carts where state = 'ACTIVE' and ${ownedBy(sql, owner)} order by created_at desc limit 1),
+            with cart as ${activeCartOf(sql, owner)},
             items as (select i.variant_id, i.quantity, i.added_at from cart_items i where i.cart_id = (select id from cart))
             select (select id from cart) as cart_id,
                    (select json_agg(json_build_object('variantId', variant_id, 'quantity', quantity) order by added_at, variant_id) from items) as items,
                    (select json_agg(c) from (select ${catalogueColumns(sql)} from ${catalogueFrom(sql)}
                                               where v.id = any(array(select variant_id from items) || ${also as ReadonlyArray<string> as Array<string>}::text[])) c) as catalogue,
                    (select json_agg(p) from (select ${promotionColumns(sql)} from ${promotionsLive(sql, buyerId, now)}) p) as promotions,
-                   (select revision::text from shipping_settings limit 1) as shipping_revision,
+                   ${shippingRevision(sql)} as shipping_revision,
                    ${code === undefined ? sql`null::json` : sql`(select to_json(d) from (select ${discountCodeColumns(sql)} from ${discountCodeOf(sql, code, buyerId)}) d)`} as code`
           ),
           ([row]) => ({
@@ -484,7 +487,7 @@ export const CheckoutStoreLive = Layer.effect(
             db,
             (sql) => sql<Array<Omit<PromotionRow, "id"> & { id: string | null; shipping_revision: string | null }>>`
             select s.shipping_revision, p.*
-              from (select (select revision::text from shipping_settings limit 1) as shipping_revision) s
+              from (select ${shippingRevision(sql)} as shipping_revision) s
               left join lateral (select ${promotionColumns(sql)} from ${promotionsLive(sql, buyerId, now)}) p on true`
           )
           const promotions = rows.flatMap((r) => (r.id === null ? [] : [promotionCandidate({ ...r, id: r.id })]))

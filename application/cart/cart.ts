@@ -5,7 +5,6 @@
  * promotions or codes change in between. A guest cart is merged into the buyer's cart at login.
  */
 import { Clock, Effect, Either, Option } from "effect"
-import type { Context } from "effect"
 import { sellability } from "../../domain/catalogue.js"
 import type { NotSellableReason } from "../../domain/catalogue.js"
 import { CartId, EpochMillis, LocationId } from "../../domain/ids.js"
@@ -17,7 +16,7 @@ import type { CheckoutLine } from "../../domain/pricing.js"
 import { quoteShipping } from "../../domain/shipping.js"
 import { ItemNotSellable, OutOfStock, UnknownDiscountCode, UnknownItem } from "../checkout/checkout.errors.js"
 import { CheckoutStore } from "../checkout/checkout.port.js"
-import type { CatalogueItem } from "../checkout/checkout.port.js"
+import type { CartPricing, CatalogueItem } from "../checkout/checkout.port.js"
 import { checkoutLine } from "../checkout/checkout.port.js"
 import { defaultCheckoutSettings } from "../checkout/place-checkout.js"
 import { Ids } from "../ports/ids.js"
@@ -93,8 +92,6 @@ export interface ViewOptions {
   readonly buyerId?: UserId | undefined
 }
 
-type Pricing = Effect.Effect.Success<ReturnType<Context.Tag.Service<typeof CheckoutStore>["loadCartPricing"]>>
-
 /**
  * The owner's cart and everything that prices it, in one read (CheckoutStore.loadCartPricing): the
  * catalogue of its items and of `also` (the variant a write is about), the promotions and the code.
@@ -123,7 +120,7 @@ export const viewCart = (owner: CartOwner | undefined, options: ViewOptions = {}
  */
 const priceCart = (
   cart: ActiveCart,
-  read: { readonly now: EpochMillis; readonly pricing: Pricing; readonly asked: ReadonlySet<VariantId> },
+  read: { readonly now: EpochMillis; readonly pricing: CartPricing; readonly asked: ReadonlySet<VariantId> },
   options: ViewOptions
 ) =>
   Effect.gen(function* () {

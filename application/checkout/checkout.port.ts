@@ -109,6 +109,15 @@ export interface CheckoutPlan {
   readonly loyaltyPointsRedeemed: number
 }
 
+/** What CheckoutStore.loadCartPricing read: everything a cart's pricing needs. */
+export interface CartPricing {
+  readonly cart: Option.Option<ActiveCart>
+  readonly catalogue: ReadonlyArray<CatalogueItem>
+  readonly promotions: ReadonlyArray<PromotionCandidate>
+  readonly code: Option.Option<{ readonly code: DiscountCode; readonly usage: Usage }>
+  readonly shipping: Effect.Effect<{ readonly geography: Geography; readonly zones: ReadonlyArray<Zone> }, StoreUnavailable>
+}
+
 export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
   CheckoutStore,
   {
@@ -156,16 +165,7 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
       buyerId: UserId | undefined,
       now: number,
       code: string | undefined
-    ) => Effect.Effect<
-      {
-        readonly cart: Option.Option<ActiveCart>
-        readonly catalogue: ReadonlyArray<CatalogueItem>
-        readonly promotions: ReadonlyArray<PromotionCandidate>
-        readonly code: Option.Option<{ readonly code: DiscountCode; readonly usage: Usage }>
-        readonly shipping: Effect.Effect<{ readonly geography: Geography; readonly zones: ReadonlyArray<Zone> }, StoreUnavailable>
-      },
-      StoreUnavailable
-    >
+    ) => Effect.Effect<CartPricing, StoreUnavailable>
     readonly loadDiscountCode: (
       code: string,
       buyerId: UserId | undefined

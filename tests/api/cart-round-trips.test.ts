@@ -21,50 +21,32 @@
  * A regression that re-adds a read fails here; an intended change updates the numbers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makePool } from "../../adapters/postgres/database.js"
-import type { Sql } from "../../adapters/postgres/database.js"
-import { pgRelay } from "../support/pg-relay.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, newBuyer, seedShop, startApi } from "./support.js"
+import { call, newBuyer, seedShop, startRelayedApi } from "./support.js"
 import type { Api } from "./support.js"
 
 const db = useTestDatabase()
 let api: Api
-let pool: Sql
-let relay: Awaited<ReturnType<typeof pgRelay>>
+let relayed: Awaited<ReturnType<typeof startRelayedApi>> | undefined
 let a: Awaited<ReturnType<typeof seedShop>>
 let b: Awaited<ReturnType<typeof seedShop>>
-let recording: Array<string> | undefined
 
 beforeAll(async () => {
   a = await seedShop(db.sql)
   b = await seedShop(db.sql, { promotions: false })
-  // answers held 20 ms, so statements sent without waiting are not split into trips by a fast loopback
-  relay = await pgRelay(db.url, () => false, 20)
-  // The application's pool (adapters/postgres/database.ts makePool), with its statement hook.
-  pool = makePool(relay.url, { max: 4, onStatement: (query) => void recording?.push(query.replace(/\s+/g, " ").trim()) })
-  api = await startApi(pool)
+  // the application's pool (makePool: its sockets have TCP_NODELAY) behind the relay, with its statement hook
+  relayed = await startRelayedApi(db.url)
+  api = relayed.api
   // Once per pool and process, not per request: postgres.js's array types, the shipping cache.
   const warm = await call(api, "POST", "/api/v1/cart/items?destination=KE-047-westlands", { body: { variantId: b.dress.variantId } })
   expect(warm.status, JSON.stringify(warm.body)).toBe(201)
 }, 60_000)
 afterAll(async () => {
-  await api?.close()
-  await pool?.end({ timeout: 5 })
-  await relay?.close()
+  await relayed?.close()
 })
 
-/** The statements one request issued and its round trips (the API answers after its last statement settles). */
-const counted = async (method: string, path: string, options: Parameters<typeof call>[3] = {}) => {
-  recording = []
-  const before = relay.trips()
-  try {
-    const reply = await call(api, method, path, options)
-    return { reply, statements: recording, trips: relay.trips() - before }
-  } finally {
-    recording = undefined
-  }
-}
+/** The statements one request issued and its round trips (startRelayedApi). */
+const counted = (...args: Parameters<NonNullable<typeof relayed>["counted"]>) => relayed!.counted(...args)
 
 const cartReads = (statements: ReadonlyArray<string>) => statements.filter((s) => /\bfrom carts\b/.test(s) && !/^(insert|update)/.test(s))
 const variantReads = (statements: ReadonlyArray<string>) => statements.filter((s) => /from variants v join products p/.test(s))

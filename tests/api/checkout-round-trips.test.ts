@@ -18,51 +18,33 @@
  */
 import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makePool } from "../../adapters/postgres/database.js"
-import type { Sql } from "../../adapters/postgres/database.js"
 import { cartItems } from "../../application/cart/checkout-cart.js"
 import { placeCheckoutOf } from "../../application/checkout/place-checkout.js"
 import { LocationId } from "../../domain/ids.js"
-import { pgRelay } from "../support/pg-relay.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { hashToken } from "../../adapters/postgres/auth-store.js"
-import { call, newBuyer, seedShop, sessionFor, startApi } from "./support.js"
+import { call, newBuyer, seedShop, sessionFor, startRelayedApi } from "./support.js"
 import type { Api } from "./support.js"
 
 const db = useTestDatabase()
 let api: Api
-let pool: Sql
-let relay: Awaited<ReturnType<typeof pgRelay>>
+let relayed: Awaited<ReturnType<typeof startRelayedApi>> | undefined
 let a: Awaited<ReturnType<typeof seedShop>>
 let b: Awaited<ReturnType<typeof seedShop>>
-let recording: Array<string> | undefined
 
 beforeAll(async () => {
   a = await seedShop(db.sql)
   b = await seedShop(db.sql, { promotions: false })
-  // answers held 20 ms, so statements sent without waiting are not split into trips by a fast loopback
-  relay = await pgRelay(db.url, () => false, 20)
-  // The application's pool (adapters/postgres/database.ts makePool: its sockets have TCP_NODELAY), with its statement hook.
-  pool = makePool(relay.url, { max: 4, onStatement: (query) => void recording?.push(query.replace(/\s+/g, " ").trim()) })
-  api = await startApi(pool)
+  // the application's pool (makePool: its sockets have TCP_NODELAY) behind the relay, with its statement hook
+  relayed = await startRelayedApi(db.url)
+  api = relayed.api
 }, 60_000)
 afterAll(async () => {
-  await api?.close()
-  await pool?.end({ timeout: 5 })
-  await relay?.close()
+  await relayed?.close()
 })
 
-/** The statements one request issued and round trips (the API answers after its last statement settles). */
-const counted = async (method: string, path: string, options: Parameters<typeof call>[3] = {}) => {
-  recording = []
-  const before = relay.trips()
-  try {
-    const reply = await call(api, method, path, options)
-    return { reply, statements: recording, trips: relay.trips() - before }
-  } finally {
-    recording = undefined
-  }
-}
+/** The statements one request issued and its round trips (startRelayedApi). */
+const counted = (...args: Parameters<NonNullable<typeof relayed>["counted"]>) => relayed!.counted(...args)
 
 /** A buyer with a cart holding one item of each of the two shops. */
 const cartOfTwoSellers = async () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll } from "vitest"
 import { makePool } from "../../adapters/postgres/database.js"
 import type { Sql } from "../../adapters/postgres/database.js"
 import { statementRecorder } from "../support/statement-recorder.js"
+import { pgRelay } from "../support/pg-relay.js"
 import { hashToken } from "../../adapters/postgres/auth-store.js"
 import { insertDiscountCode, insertProduct, insertPromotion, insertStore, insertUser, insertVariant, insertZone } from "../../adapters/postgres/seed.js"
 import { makePlatformRuntime } from "../../composition/platform.js"
@@ -81,6 +82,33 @@ export const useRecordedApi = (db: { readonly url: string }) => {
     get api(): Api {
       if (started === undefined) throw new Error("the API starts in beforeAll")
       return started
+    }
+  }
+}
+
+/**
+ * The API on the application's own pool (makePool) behind tests/support/pg-relay.ts, for tests that
+ * pin what a request costs: `counted(method, path, options)` answers the reply, the statements the
+ * pool sent meanwhile and the relay's round trips (answers are held 20 ms, so statements sent without
+ * waiting are not split into trips by a fast loopback). `close` stops the API, the pool and the relay.
+ */
+export const startRelayedApi = async (url: string) => {
+  const relay = await pgRelay(url, () => false, 20)
+  const { onStatement, counted } = statementRecorder()
+  const pool = makePool(relay.url, { max: 4, onStatement })
+  const api = await startApi(pool)
+  return {
+    api,
+    /** (the API answers after its last statement settled) */
+    counted: async (method: string, path: string, options: Parameters<typeof call>[3] = {}) => {
+      const before = relay.trips()
+      const { result: reply, statements } = await counted(() => call(api, method, path, options))
+      return { reply, statements, trips: relay.trips() - before }
+    },
+    close: async () => {
+      await api.close()
+      await pool.end({ timeout: 5 })
+      await relay.close()
     }
   }
 }
