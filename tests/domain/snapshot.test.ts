@@ -47,6 +47,40 @@ describe("order snapshot", () => {
       expect(canonicalJson(o)).toBe('{"a":1,"b":2,"c":3}')
   })
 
+  it("canonical JSON is byte for byte the key-sorting replacer's text (what every stored snapshot hash was made with)", () => {
+    // the reference: JSON.stringify with a replacer that rebuilds each object with its keys sorted
+    const reference = (value: unknown): string =>
+      JSON.stringify(value, (_key, v: unknown) =>
+        v !== null && typeof v === "object" && !Array.isArray(v)
+          ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+          : v
+      )
+    // keys that sort differently as text and as numbers, array-index keys and keys just past them
+    const key = fc.oneof(
+      fc.string(),
+      fc.constantFrom("0", "1", "2", "9", "10", "01", "-1", "1.5", "4294967294", "4294967295", "__proto__", "é", "\u{1F600}", "Z", "a")
+    )
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: "small", withCrossShrink: true },
+        fc.constantFrom(null, true, false, undefined, 0, -0, 1.5, -7, Number.NaN, Number.POSITIVE_INFINITY),
+        fc.integer(),
+        fc.string(),
+        fc.date({ noInvalidDate: true }),
+        fc.array(tie("node"), { maxLength: 4 }),
+        fc.dictionary(key, tie("node"), { maxKeys: 5 })
+      )
+    })).node
+    fc.assert(
+      fc.property(value, (v) => canonicalJson(v) === reference(v)),
+      { numRuns: 2_000 }
+    )
+    // worked: numeric keys first in numeric order, then the rest in code-unit order; undefined members dropped, null in arrays
+    expect(canonicalJson({ b: 1, "10": 2, a: [undefined, () => 1], "9": { z: undefined, y: new Date(0) } })).toBe(
+      '{"9":{"y":"1970-01-01T00:00:00.000Z"},"10":2,"a":[null,null],"b":1}'
+    )
+  })
+
   it("a worked snapshot reads like a receipt", () => {
     const priced = priceOrThrow({
       currency: "KES",
