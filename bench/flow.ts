@@ -61,10 +61,22 @@ try {
   const platform =
     HTTP_PROCESSES === undefined
       ? undefined
-      : spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "composition", "main.ts"), "--workers", String(HTTP_PROCESSES)], {
-          stdio: ["ignore", "ignore", "inherit"],
-          env: { ...process.env, DATABASE_URL: scratch.url, PORT: String(port), SEED_DEMO: "0", LOG_LEVEL: "warn" }
-        })
+      : // the platform's V8 flags as `npm start` gives them (package.json: this bench runs with the same)
+        spawn(
+          process.execPath,
+          [
+            ...process.execArgv.filter((a) => a.startsWith("--max-semi-space-size")),
+            "--import",
+            "tsx",
+            join(import.meta.dirname, "..", "composition", "main.ts"),
+            "--workers",
+            String(HTTP_PROCESSES)
+          ],
+          {
+            stdio: ["ignore", "ignore", "inherit"],
+            env: { ...process.env, DATABASE_URL: scratch.url, PORT: String(port), SEED_DEMO: "0", LOG_LEVEL: "warn" }
+          }
+        )
   if (platform === undefined) worker = await startWorker<PlatformServices>({ connectionString: scratch.url, runtime, handlers, crontab, tasks })
   const server = platform === undefined ? await startServer(runtime, { port, production: false }) : undefined
   if (platform !== undefined)
