@@ -1,6 +1,6 @@
 /**
  * The buyers for bench/flow.ts, in their own process. Reads {base, buyers: [{token, phone}], clients,
- * seconds, pollMs, products} as JSON on stdin; each client takes the next unused buyer and walks the
+ * seconds, pollMs, pollWait, products} as JSON on stdin; each client takes the next unused buyer and walks the
  * whole flow (add two items, preview with shipping, check out, STK push, poll until PAID) until the
  * time is up. Prints {flows: [{paidMs, totalMs, polls}], failures, wallMs} as JSON on stdout.
  */
@@ -13,6 +13,8 @@ const input = JSON.parse(await text(process.stdin)) as {
   clients: number
   seconds: number
   pollMs: number
+  /** > 0: each poll asks to be held up to this many seconds while the prompt is pending (?wait=N) */
+  pollWait: number
   products: number
 }
 
@@ -47,7 +49,7 @@ const flow = async (i: number) => {
   let polls = 0
   for (;;) {
     polls++
-    const seen = await call("GET", `/api/v1/checkouts/${checkoutId}`, buyer.token)
+    const seen = await call("GET", `/api/v1/checkouts/${checkoutId}${input.pollWait > 0 ? `?wait=${input.pollWait}` : ""}`, buyer.token)
     expect("poll", seen, 200)
     if (seen.json["state"] === "PAID") break
     if (seen.json["state"] !== "PENDING_PAYMENT") throw new Error(`checkout ${checkoutId} ended ${String(seen.json["state"])}`)

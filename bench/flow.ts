@@ -35,6 +35,9 @@ const SECONDS = Number(process.env["BENCH_SECONDS"] ?? 20)
 const WARMUP_SECONDS = Number(process.env["BENCH_WARMUP_SECONDS"] ?? 4)
 const PGBENCH_SECONDS = Number(process.env["BENCH_PGBENCH_SECONDS"] ?? 10)
 const POLL_MS = Number(process.env["BENCH_POLL_MS"] ?? 100)
+// BENCH_POLL_WAIT=N: each poll asks the server to hold it up to N s while the prompt is pending
+// (GET /checkouts/:id?wait=N); 0: plain polls every BENCH_POLL_MS, as before the wait existed
+const POLL_WAIT = Number(process.env["BENCH_POLL_WAIT"] ?? 10)
 const BUYERS = Number(process.env["BENCH_BUYERS"] ?? 4_000)
 const HTTP_PROCESSES = process.env["BENCH_HTTP_PROCESSES"] ? Number(process.env["BENCH_HTTP_PROCESSES"]) : undefined
 const PRODUCTS = 20
@@ -103,6 +106,7 @@ try {
           clients: CLIENTS,
           seconds,
           pollMs: POLL_MS,
+          pollWait: POLL_WAIT,
           products: PRODUCTS
         })
       )
@@ -170,7 +174,7 @@ try {
   const ratio = perSecond / tps
   const p99 = percentile(paid, 99)
   console.log(
-    `flow bench: ${run.flows.length} buyers (add 2 items, preview, checkout, STK push, poll every ${POLL_MS} ms until PAID) at ${CLIENTS} concurrent clients, ${SECONDS}s, ${HTTP_PROCESSES === undefined ? "one process (API + worker)" : `npm start --workers ${HTTP_PROCESSES} (${HTTP_PROCESSES} HTTP processes + the worker's)`}, simulator prompt ${process.env["MPESA_SIMULATOR_DELAY_MS"]} ms`
+    `flow bench: ${run.flows.length} buyers (add 2 items, preview, checkout, STK push, ${POLL_WAIT > 0 ? `poll with wait=${POLL_WAIT} until PAID, again after ${POLL_MS} ms` : `poll every ${POLL_MS} ms until PAID`}) at ${CLIENTS} concurrent clients, ${SECONDS}s, ${HTTP_PROCESSES === undefined ? "one process (API + worker)" : `npm start --workers ${HTTP_PROCESSES} (${HTTP_PROCESSES} HTTP processes + the worker's)`}, simulator prompt ${process.env["MPESA_SIMULATOR_DELAY_MS"]} ms`
   )
   console.log(`  paid checkouts/s  ${perSecond.toFixed(1)}`)
   console.log(`  time to PAID p50  ${percentile(paid, 50).toFixed(1)} ms   (from the STK push request to the GET that shows PAID)`)

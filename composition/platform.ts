@@ -22,6 +22,7 @@ import { CartRecoveryStoreLive } from "../adapters/postgres/cart-recovery-store.
 import { ReferralStoreLive } from "../adapters/postgres/referral-store.js"
 import { CatalogueReaderLive } from "../adapters/postgres/catalogue-store.js"
 import { CheckoutStoreLive } from "../adapters/postgres/checkout-store.js"
+import { CheckoutChangesLive } from "../adapters/postgres/checkout-changes.js"
 import { DatabaseFromPool } from "../adapters/postgres/database.js"
 import type { Sql, Database } from "../adapters/postgres/database.js"
 import { prometheusLayer } from "../adapters/metrics/prometheus.js"
@@ -189,7 +190,8 @@ export const platformLayer = (pool: Sql) =>
     ChannelsFromEnv,
     CatalogBatchApiLive,
     SecretBoxFromEnv,
-    CatalogueLinksFromEnv
+    CatalogueLinksFromEnv,
+    CheckoutChangesLive(pool)
   ).pipe(
     Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, cacheLayerFromEnv, ScryptPasswordHasherLive))
   )

@@ -6,11 +6,12 @@
  * holds up the money moving. A buyer polls this until PAID: it costs one round trip.
  */
 import type { CheckoutId, UserId } from "../../domain/ids.js"
-import { Effect, Option } from "effect"
+import { Duration, Effect, Option } from "effect"
 import { heldMoneySentence, stillHeld } from "../../domain/held-money.js"
 import { PaymentStore } from "../payments/payment.port.js"
 import type { CheckoutViewParts } from "../payments/payment.port.js"
 import { authenticateAlong } from "../auth/login.js"
+import { CheckoutChanges } from "../ports/checkout-changes.js"
 import { CheckoutNotFound } from "./checkout.errors.js"
 
 export const viewCheckout = (buyerId: UserId, checkoutId: CheckoutId) =>
@@ -71,3 +72,30 @@ const show = (buyerId: UserId, checkoutId: CheckoutId, view: Option.Option<Check
       })
     }
   })
+
+/** The longest a buyer's poll may wait for its checkout to change (GET /api/v1/checkouts/:id?wait=N): under common proxies' 30 s idle limits. */
+export const MAX_WAIT_SECONDS = 20
+
+/**
+ * A poll that may wait: the checkout as `shown` (read by the poll itself), or, when it is still
+ * waiting on an M-Pesa prompt and the buyer asked to wait, as it is once it changes (paid, failed,
+ * cancelled, expired) or `wait` has passed, whichever comes first. Only a pending prompt is waited
+ * on: in any other state nothing changes without the buyer acting, so the answer is at once.
+ * The checkout is read again before the wait (a change that committed after the poll's read is seen,
+ * CheckoutChanges.awaitChange) and after it: the announcement is a hint, the answer is always a read.
+ */
+export const watchCheckout = <E, R>(shown: Effect.Effect<ShownCheckout, E, R>, buyerId: UserId, checkoutId: CheckoutId, wait: Duration.Duration) =>
+  Effect.gen(function* () {
+    const first = yield* shown
+    if (!awaitingPrompt(first) || Duration.toMillis(wait) <= 0) return first
+    const changes = yield* CheckoutChanges
+    const since = yield* changes.now
+    const before = yield* viewCheckout(buyerId, checkoutId)
+    if (!awaitingPrompt(before)) return before
+    yield* changes.awaitChange(checkoutId, since, wait)
+    return yield* viewCheckout(buyerId, checkoutId)
+  }).pipe(Effect.withSpan("Checkout.watch"))
+
+export type ShownCheckout = Effect.Effect.Success<ReturnType<typeof show>>
+
+const awaitingPrompt = (c: ShownCheckout): boolean => c.state === "PENDING_PAYMENT" && c.payment?.status === "PENDING"

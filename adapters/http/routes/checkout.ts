@@ -1,8 +1,8 @@
 /** Checkout, its payment by M-Pesa STK push, and Daraja's callback. */
-import { Effect, Redacted, Schema } from "effect"
+import { Duration, Effect, Redacted, Schema } from "effect"
 import { checkoutCart } from "../../../application/cart/checkout-cart.js"
 import { cancelCheckout } from "../../../application/checkout/cancel-checkout.js"
-import { authenticateWithCheckoutView, showCheckout, viewCheckout } from "../../../application/checkout/view-checkout.js"
+import { authenticateWithCheckoutView, MAX_WAIT_SECONDS, showCheckout, viewCheckout, watchCheckout } from "../../../application/checkout/view-checkout.js"
 import { recordCallback } from "../../../application/payments/reconcile.js"
 import { requestPayment } from "../../../application/payments/request-payment.js"
 import { CALLBACK_ACK } from "../../daraja/callbacks.js"
@@ -126,14 +126,21 @@ export const checkoutRoutes = [
     path: "/api/v1/checkouts/:id",
     tag: "Checkout",
     summary: "A checkout with its orders and payment status",
+    description: `Poll it after a push until the payment settles. With wait=N (seconds, at most ${MAX_WAIT_SECONDS}) a poll made while the M-Pesa prompt is pending (state PENDING_PAYMENT, payment PENDING) is answered as soon as the checkout or its payment changes (paid, failed, cancelled, expired), or after N seconds with the checkout as it stands; in any other state the answer is at once.`,
     auth: "required",
     params: CheckoutIdParam,
+    query: Schema.Struct({ wait: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, MAX_WAIT_SECONDS))) }),
     response: Checkout,
     errors: [400, 401, 404],
     // a poll: the session and the view in one statement
     authenticateWith: (token, params) => authenticateWithCheckoutView(token, params.id),
-    handler: ({ params, ctx, prefetched }) =>
-      prefetched === undefined ? viewCheckout(me(ctx).user.id, params.id) : showCheckout(me(ctx).user.id, params.id, prefetched)
+    handler: ({ params, query, ctx, prefetched }) =>
+      watchCheckout(
+        prefetched === undefined ? viewCheckout(me(ctx).user.id, params.id) : showCheckout(me(ctx).user.id, params.id, prefetched),
+        me(ctx).user.id,
+        params.id,
+        Duration.seconds(query.wait ?? 0)
+      )
   }),
   endpoint({
     method: "post",
