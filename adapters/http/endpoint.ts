@@ -27,6 +27,8 @@ export interface RequestContext {
   /** the body as bytes, for endpoints that take a file (binaryBody) */
   readonly rawBytes: Uint8Array | undefined
   readonly setHeader: (name: string, value: string) => void
+  /** completes if the client goes away before the answer is sent (a long wait can stop) */
+  readonly abandoned: Effect.Effect<void>
 }
 
 /** What an endpoint's `authenticateWith` found: the session, and its own read (the handler's `prefetched`). */

@@ -151,7 +151,13 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
       session,
       rawBody: e.rawBody && typeof req.body === "string" ? req.body : undefined,
       rawBytes: e.binaryBody !== undefined ? (Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array()) : undefined,
-      setHeader: (name, value) => void res.setHeader(name, value)
+      setHeader: (name, value) => void res.setHeader(name, value),
+      abandoned: Effect.async<void>((resume) => {
+        const gone = () => resume(Effect.void)
+        if (res.closed) return gone()
+        res.once("close", gone)
+        return Effect.sync(() => void res.off("close", gone))
+      })
     }
     return yield* e.run({ params: req.params, query: req.query, body: e.rawBody || e.binaryBody !== undefined ? undefined : req.body, ctx, prefetched })
   })

@@ -6,7 +6,7 @@
  * holds up the money moving. A buyer polls this until PAID: it costs one round trip.
  */
 import type { CheckoutId, UserId } from "../../domain/ids.js"
-import { Duration, Effect, Option } from "effect"
+import { Clock, Duration, Effect, Option } from "effect"
 import { heldMoneySentence, stillHeld } from "../../domain/held-money.js"
 import { PaymentStore } from "../payments/payment.port.js"
 import type { CheckoutViewParts } from "../payments/payment.port.js"
@@ -75,25 +75,45 @@ const show = (buyerId: UserId, checkoutId: CheckoutId, view: Option.Option<Check
 
 /** The longest a buyer's poll may wait for its checkout to change (GET /api/v1/checkouts/:id?wait=N): under common proxies' 30 s idle limits. */
 export const MAX_WAIT_SECONDS = 20
+/** A waiting poll reads the checkout again at least this often, whatever the feed of changes says (a feed that died silently costs this much, no more). */
+const SEGMENT = Duration.seconds(5)
+/** Without a feed of changes (CheckoutChanges "unavailable") a waiting poll reads the checkout this often itself. */
+const UNFED_READ_EVERY = Duration.seconds(1)
 
 /**
  * A poll that may wait: the checkout as `shown` (read by the poll itself), or, when it is still
  * waiting on an M-Pesa prompt and the buyer asked to wait, as it is once it changes (paid, failed,
  * cancelled, expired) or `wait` has passed, whichever comes first. Only a pending prompt is waited
  * on: in any other state nothing changes without the buyer acting, so the answer is at once.
- * The checkout is read again before the wait (a change that committed after the poll's read is seen,
- * CheckoutChanges.awaitChange) and after it: the announcement is a hint, the answer is always a read.
+ * The checkout is read again before each wait (a change that committed after the previous read is
+ * seen, CheckoutChanges.awaitChange) and after it: the announcement is a hint, the answer is always
+ * a read. `abandoned` completes when nobody is left to answer (the client went away): the wait ends.
  */
-export const watchCheckout = <E, R>(shown: Effect.Effect<ShownCheckout, E, R>, buyerId: UserId, checkoutId: CheckoutId, wait: Duration.Duration) =>
+export const watchCheckout = <E, R>(
+  shown: Effect.Effect<ShownCheckout, E, R>,
+  buyerId: UserId,
+  checkoutId: CheckoutId,
+  wait: Duration.Duration,
+  abandoned: Effect.Effect<void> = Effect.never
+) =>
   Effect.gen(function* () {
-    const first = yield* shown
-    if (!awaitingPrompt(first) || Duration.toMillis(wait) <= 0) return first
+    let current = yield* shown
+    if (!awaitingPrompt(current) || Duration.toMillis(wait) <= 0) return current
     const changes = yield* CheckoutChanges
-    const since = yield* changes.now
-    const before = yield* viewCheckout(buyerId, checkoutId)
-    if (!awaitingPrompt(before)) return before
-    yield* changes.awaitChange(checkoutId, since, wait)
-    return yield* viewCheckout(buyerId, checkoutId)
+    const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(wait)
+    for (;;) {
+      const since = yield* changes.now
+      current = yield* viewCheckout(buyerId, checkoutId)
+      const left = deadline - (yield* Clock.currentTimeMillis)
+      if (!awaitingPrompt(current) || left <= 0) return current
+      const segment = Duration.min(Duration.millis(left), SEGMENT)
+      const outcome = yield* Effect.raceFirst(changes.awaitChange(checkoutId, since, segment), Effect.as(abandoned, "abandoned" as const))
+      if (outcome === "abandoned") return current
+      if (outcome === "unavailable") {
+        const gone = yield* Effect.raceFirst(Effect.as(Effect.sleep(Duration.min(segment, UNFED_READ_EVERY)), false), Effect.as(abandoned, true))
+        if (gone) return current
+      }
+    }
   }).pipe(Effect.withSpan("Checkout.watch"))
 
 export type ShownCheckout = Effect.Effect.Success<ReturnType<typeof show>>

@@ -7,17 +7,22 @@ import { Context } from "effect"
 import type { Duration, Effect } from "effect"
 import type { CheckoutId } from "../../domain/ids.js"
 
+/**
+ * How a wait ended: a change was seen (or may have been missed: read again), the time limit passed
+ * with no change, or this process cannot wait now (its feed of changes is not running, or too many
+ * wait already): the caller decides how to wait without it.
+ */
+export type WaitOutcome = "changed" | "timedOut" | "unavailable"
+
 export class CheckoutChanges extends Context.Tag("amana/CheckoutChanges")<
   CheckoutChanges,
   {
     /**
-     * Waits until a change of the checkout is seen after `since`, or `timeout` passes: true when a
-     * change was seen (or may have been missed, e.g. while the feed reconnected), false at the time
-     * limit or when this process cannot wait now (no feed, too many waiting). Never fails.
-     * `since` is a reading of `now`, taken BEFORE the caller's read of the checkout: a change that
+     * Waits until a change of the checkout is seen after `since`, or `timeout` passes. Never fails.
+     * `since` is a reading of `now` taken BEFORE the caller's read of the checkout: a change that
      * lands between that read and the wait is then still seen.
      */
-    readonly awaitChange: (checkoutId: CheckoutId, since: number, timeout: Duration.Duration) => Effect.Effect<boolean>
+    readonly awaitChange: (checkoutId: CheckoutId, since: number, timeout: Duration.Duration) => Effect.Effect<WaitOutcome>
     /** This process's monotonic clock, in the unit `since` takes. */
     readonly now: Effect.Effect<number>
   }

@@ -4,11 +4,13 @@
  * adapters/postgres/checkout-changes.ts) or N seconds pass; in any other state it answers at once.
  * Real PostgreSQL, the fake Daraja; the worker's part is run by drainOutbox.
  */
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Fiber, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { CheckoutChanges } from "../../application/ports/checkout-changes.js"
 import { CheckoutChangesLive } from "../../adapters/postgres/checkout-changes.js"
 import { CheckoutId } from "../../domain/ids.js"
+import type { UserId } from "../../domain/ids.js"
+import { viewCheckout, watchCheckout } from "../../application/checkout/view-checkout.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, checkoutOneBasket, drainOutbox, newBuyer, seedShop, startApi } from "./support.js"
 import type { Api } from "./support.js"
@@ -90,7 +92,7 @@ describe("a poll that waits for the payment", () => {
     const other = await timed(() => call(api, "GET", `/api/v1/checkouts/${p.checkoutId}?wait=20`, { token: stranger.token }))
     expect(other.result.status).toBe(404)
     expect(other.ms).toBeLessThan(3_000)
-    for (const wait of ["21", "-1", "1.5", "soon", ""]) {
+    for (const wait of ["21", "-1", "1.5", "soon", "", "1e1", "0x10", "%205", "100"]) {
       const bad = await call(api, "GET", `/api/v1/checkouts/${p.checkoutId}?wait=${wait}`, { token: p.buyer.token })
       expect(bad.status, `wait=${wait}`).toBe(400)
       expect(bad.body.code).toBe("REQUEST.INVALID")
@@ -102,13 +104,23 @@ describe("a poll that waits for the payment", () => {
 })
 
 describe("CheckoutChanges over LISTEN/NOTIFY", () => {
-  const changes = <A>(f: (c: CheckoutChanges["Type"]) => Effect.Effect<A>, maxWaiting?: number) =>
+  type Changes = CheckoutChanges["Type"]
+  const changes = <A>(f: (c: Changes) => Effect.Effect<A>, maxWaiting?: number) =>
     Effect.runPromise(
       Effect.scoped(
         Effect.flatMap(Layer.build(CheckoutChangesLive(db.sql, maxWaiting === undefined ? {} : { maxWaiting })), (ctx) =>
-          f(ctx.unsafeMap.get(CheckoutChanges.key) as CheckoutChanges["Type"])
+          f(ctx.unsafeMap.get(CheckoutChanges.key) as Changes)
         )
       )
+    )
+  /** Until a wait really waits (the feed is running: its probe was heard). */
+  const running = (c: Changes, id: CheckoutId) =>
+    Effect.repeat(
+      Effect.flatMap(c.now, (since) => c.awaitChange(id, since, Duration.millis(30))),
+      {
+        until: (o) => o === "timedOut",
+        times: 100
+      }
     )
 
   it("a change committed between the caller's read and its wait is not missed; a rolled-back change announces nothing", async () => {
@@ -116,7 +128,7 @@ describe("CheckoutChanges over LISTEN/NOTIFY", () => {
     const id = CheckoutId.make(p.checkoutId)
     const out = await changes((c) =>
       Effect.gen(function* () {
-        yield* c.awaitChange(id, yield* c.now, Duration.millis(50)) // the feed starts
+        const first = yield* running(c, id)
         const since = yield* c.now // "before the read"
         // the change commits after the read, before the wait begins
         yield* Effect.promise(() => db.sql`update mpesa_stk_requests set status = 'CANCELLED', result_code = 1032 where checkout_id = ${id}`)
@@ -137,22 +149,23 @@ describe("CheckoutChanges over LISTEN/NOTIFY", () => {
             .catch(() => undefined)
         )
         const rolledBack = yield* c.awaitChange(id, rolledBackSince, Duration.millis(500))
-        return { missed, missedMs, quiet, rolledBack }
+        return { first, missed, missedMs, quiet, rolledBack }
       })
     )
-    expect(out.missed).toBe(true)
+    expect(out.first).toBe("timedOut")
+    expect(out.missed).toBe("changed")
     expect(out.missedMs).toBeLessThan(1_000)
-    expect(out.quiet).toBe(false)
-    expect(out.rolledBack).toBe(false)
+    expect(out.quiet).toBe("timedOut")
+    expect(out.rolledBack).toBe("timedOut")
   })
 
-  it("a waiting caller is woken by the commit; past maxWaiting a caller does not wait", async () => {
+  it("a waiting caller is woken by the commit; past maxWaiting a caller cannot wait", async () => {
     const p = await pending("feed-wake")
     const id = CheckoutId.make(p.checkoutId)
     const out = await changes(
       (c) =>
         Effect.gen(function* () {
-          yield* c.awaitChange(id, yield* c.now, Duration.millis(50)) // the feed starts
+          yield* running(c, id)
           const first = yield* Effect.fork(c.awaitChange(id, yield* c.now, Duration.seconds(10)))
           yield* Effect.sleep("100 millis")
           const t0 = performance.now()
@@ -164,9 +177,69 @@ describe("CheckoutChanges over LISTEN/NOTIFY", () => {
         }),
       1
     )
-    expect(out.second).toBe(false)
+    expect(out.second).toBe("unavailable")
     expect(out.secondMs).toBeLessThan(1_000)
-    expect(out.woken._tag === "Success" && out.woken.value).toBe(true)
+    expect(out.woken._tag === "Success" && out.woken.value).toBe("changed")
     expect(out.wokenMs).toBeLessThan(5_000)
+  })
+
+  it("the feed's connection dropped: every waiting caller is woken to read again, and waits resume once it listens again", async () => {
+    const p = await pending("feed-reconnect")
+    const id = CheckoutId.make(p.checkoutId)
+    const out = await changes((c) =>
+      Effect.gen(function* () {
+        yield* running(c, id)
+        const waiter = yield* Effect.fork(c.awaitChange(id, yield* c.now, Duration.seconds(20)))
+        yield* Effect.sleep("100 millis")
+        const t0 = performance.now()
+        const killed = yield* Effect.promise(
+          () =>
+            db.sql`select pg_terminate_backend(pid) as ok from pg_stat_activity where query like 'listen "amana_checkout_changed"%' and pid <> pg_backend_pid()`
+        )
+        const woken = yield* Fiber.join(waiter)
+        const wokenMs = performance.now() - t0
+        const again = yield* running(c, id)
+        return { killed: killed.length, woken, wokenMs, again }
+      })
+    )
+    expect(out.killed).toBeGreaterThanOrEqual(1)
+    expect(out.woken).toBe("changed")
+    expect(out.wokenMs).toBeLessThan(10_000)
+    expect(out.again).toBe("timedOut")
+  })
+})
+
+describe("watchCheckout (application/checkout/view-checkout.ts)", () => {
+  const watch = (p: { buyer: { id: UserId }; checkoutId: string }, wait: Duration.DurationInput, abandoned?: Effect.Effect<void>) => {
+    const id = CheckoutId.make(p.checkoutId)
+    return watchCheckout(viewCheckout(p.buyer.id, id), p.buyer.id, id, Duration.decode(wait), abandoned)
+  }
+
+  it("the client went away: the wait ends at once, not at its limit", async () => {
+    const p = await pending("watch-abandoned")
+    const t0 = performance.now()
+    const seen = await api.runtime.runPromise(watch(p, "15 seconds", Effect.sleep("300 millis")))
+    const ms = performance.now() - t0
+    expect(seen.state).toBe("PENDING_PAYMENT")
+    expect(ms).toBeLessThan(5_000)
+  })
+
+  it("without a feed of changes it reads the checkout every second itself, and sees the payment settle", async () => {
+    const p = await pending("watch-unfed")
+    const unfed = Layer.succeed(
+      CheckoutChanges,
+      CheckoutChanges.of({ now: Effect.sync(() => performance.now()), awaitChange: () => Effect.succeed("unavailable" as const) })
+    )
+    const settle = (async () => {
+      await new Promise((r) => setTimeout(r, 400))
+      await api.fake.sendCallback(p.checkoutRequestId)
+      await drainOutbox(api, db.sql)
+    })()
+    const t0 = performance.now()
+    const seen = await api.runtime.runPromise(Effect.provide(watch(p, "15 seconds"), unfed))
+    const ms = performance.now() - t0
+    await settle
+    expect(seen.state).toBe("PAID")
+    expect(ms).toBeLessThan(10_000)
   })
 })

@@ -129,7 +129,12 @@ export const checkoutRoutes = [
     description: `Poll it after a push until the payment settles. With wait=N (seconds, at most ${MAX_WAIT_SECONDS}) a poll made while the M-Pesa prompt is pending (state PENDING_PAYMENT, payment PENDING) is answered as soon as the checkout or its payment changes (paid, failed, cancelled, expired), or after N seconds with the checkout as it stands; in any other state the answer is at once.`,
     auth: "required",
     params: CheckoutIdParam,
-    query: Schema.Struct({ wait: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, MAX_WAIT_SECONDS))) }),
+    // whole seconds as plain digits (not "1e1", "0x10" or " 5", which Number() would take)
+    query: Schema.Struct({
+      wait: Schema.optional(
+        Schema.compose(Schema.String.pipe(Schema.pattern(/^[0-9]{1,2}$/)), Schema.NumberFromString).pipe(Schema.between(0, MAX_WAIT_SECONDS))
+      )
+    }),
     response: Checkout,
     errors: [400, 401, 404],
     // a poll: the session and the view in one statement
@@ -139,7 +144,8 @@ export const checkoutRoutes = [
         prefetched === undefined ? viewCheckout(me(ctx).user.id, params.id) : showCheckout(me(ctx).user.id, params.id, prefetched),
         me(ctx).user.id,
         params.id,
-        Duration.seconds(query.wait ?? 0)
+        Duration.seconds(query.wait ?? 0),
+        ctx.abandoned
       )
   }),
   endpoint({
