@@ -377,6 +377,22 @@ export const CheckoutStoreLive = Layer.effect(
           (rows) => rows.map(catalogueItem)
         ),
 
+      lookBeforeCheckout: (buyerId, key, variantIds) =>
+        Effect.map(
+          q(
+            db,
+            // one row per variant found (or one of nulls), each with whether the key was used
+            (sql) => sql<Array<{ key_used: boolean } & Nullable<CatalogueRow>>>`
+            select exists (select from checkouts where buyer_id = ${buyerId} and idempotency_key = ${key}) as key_used, c.*
+              from (select 1) one
+              left join lateral (select ${catalogueColumns(sql)} from ${catalogueFrom(sql)} where v.id = any(${variantIds as ReadonlyArray<string> as Array<string>})) c on true`
+          ),
+          (rows) => ({
+            keyUsed: rows[0]?.key_used === true,
+            catalogue: rows.flatMap((r) => (r.variant_id === null ? [] : [catalogueItem(r as CatalogueRow)]))
+          })
+        ),
+
       loadCartCatalogue: (buyerId) =>
         Effect.map(
           q(
