@@ -7,25 +7,34 @@
  *
  * The sale meets a warm server, as a real one does (a flash sale is announced to a shop already
  * serving): BENCH_WARMUP buyers (default 300) first check out another product through the same load
- * generator, so the pool's connections are open, its statements prepared and the code compiled.
+ * generator, so the pool's statements are prepared and the code compiled (its connections are opened
+ * before, as composition/main.ts does at a server's start).
  * The sale's figures are the sale's alone; the warm-up's p99 (a cold start) is printed beside them.
+ *
+ * Where the time goes: the sale's answers before and after sell-out (the last 201), and the CPU per
+ * answer of this process (the server), the database's backends and the load generator (/proc and
+ * process.cpuUsage counters). BENCH_DUMP=<file> writes every answer (status, ms, `at`: its start in
+ * ms after the load generator's) and the sale's start on the monotonic clock (µs, saleStartUs) that
+ * a `node --cpu-prof` profile's startTime uses, to cut a profile to the sale's phases.
  */
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { AddressInfo } from "node:net"
 import { startServer } from "../composition/http.js"
 import { makePlatformRuntime } from "../composition/platform.js"
 import { hashToken } from "../adapters/postgres/auth-store.js"
-import { makePool } from "../adapters/postgres/database.js"
+import { makePool, openPool } from "../adapters/postgres/database.js"
 import { insertProduct, insertPromotion, insertVariant } from "../adapters/postgres/seed.js"
-import { percentile, scratchDatabase, seedBenchWorld } from "./support.js"
+import { cpuLine, cpuMeter, databaseName, percentile, scratchDatabase, seedBenchWorld } from "./support.js"
 
 const BUYERS = Number(process.env["BENCH_BUYERS"] ?? 1_000)
 const UNITS = 100
 const PROMOTION_LIMIT = 50
 const IN_FLIGHT = Number(process.env["BENCH_CLIENTS"] ?? 64)
 const WARMUP = Number(process.env["BENCH_WARMUP"] ?? 300)
+const DUMP = process.env["BENCH_DUMP"]
 
 const scratch = await scratchDatabase("amana_bench_flash")
 process.env["MPESA_ENV"] = "simulator"
@@ -60,18 +69,21 @@ try {
   const warmers = everyone.slice(BUYERS)
   await pool`vacuum analyze`
 
+  // as composition/main.ts starts a server: its pool's connections opened first
+  await openPool(pool)
   const server = await startServer(runtime, { port: 0, production: false })
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/checkouts`
   const silence = console.log
   console.log = () => undefined
   const load = (tokens: ReadonlyArray<string>, variantId: string, keyPrefix: string) =>
-    new Promise<{ results: Array<{ status: number; code: string; ms: number }>; wallMs: number }>((ok, fail) => {
+    new Promise<{ results: Array<{ status: number; code: string; ms: number; at: number }>; wallMs: number; cpuMs: number }>((ok, fail) => {
       const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "flash-load.ts")], { stdio: ["pipe", "pipe", "inherit"] })
       let out = ""
       child.stdout.on("data", (d: Buffer) => (out += d.toString()))
       child.once("exit", (code) => (code === 0 ? ok(JSON.parse(out)) : fail(new Error(`load generator exited ${code}`))))
       child.stdin.end(JSON.stringify({ url, tokens, clients: IN_FLIGHT, variantId, keyPrefix }))
     })
+  const warmMeter = await cpuMeter(pool, databaseName(scratch.url))
   const warm =
     WARMUP > 0
       ? await load(
@@ -80,6 +92,7 @@ try {
           "warm"
         )
       : undefined
+  const warmCpu = await warmMeter.stop()
   const warmP99 =
     warm === undefined
       ? undefined
@@ -87,12 +100,20 @@ try {
           warm.results.map((r) => r.ms).sort((a, b) => a - b),
           99
         )
-  const { results, wallMs } = await load(
+  const meter = await cpuMeter(pool, databaseName(scratch.url))
+  const saleStartUs = Number(process.hrtime.bigint() / 1000n)
+  const {
+    results,
+    wallMs,
+    cpuMs: loadCpuMs
+  } = await load(
     buyers.map((b) => b.token),
     "var_flash",
     "flash"
   )
+  const cpu = await meter.stop()
   console.log = silence
+  if (DUMP !== undefined) writeFileSync(DUMP, JSON.stringify({ warm: warm?.results, sale: results, saleStartUs }))
   server.closeAllConnections()
   await new Promise<void>((done) => server.close(() => done()))
 
@@ -125,10 +146,21 @@ try {
   console.log(
     `  the 201s          p50 ${percentile(winners, 50).toFixed(1)} ms, p99 ${percentile(winners, 99).toFixed(1)} ms (they queue for the product's stock row)`
   )
+  // Before sell-out (answers started before the last 201 was answered) and after: the losers' path alone.
+  const soldOutAt = Math.max(...results.filter((r) => r.status === 201).map((r) => r.at + r.ms))
+  const phase = (rs: ReadonlyArray<{ ms: number }>) => {
+    const s = rs.map((r) => r.ms).sort((a, b) => a - b)
+    return `${s.length} answers, p50 ${percentile(s, 50).toFixed(1)} ms, p99 ${percentile(s, 99).toFixed(1)} ms`
+  }
+  console.log(`  before sell-out   ${phase(results.filter((r) => r.at < soldOutAt))} (the last 201 at ${soldOutAt.toFixed(0)} ms)`)
+  console.log(`  after sell-out    ${phase(results.filter((r) => r.at >= soldOutAt))}`)
+  console.log(`${cpuLine(cpu, results.length, "answer")}; the load generator ${(loadCpuMs / results.length).toFixed(2)} ms`)
   if (warm !== undefined)
     console.log(
-      `  warm-up           ${warm.results.length} checkouts of another product first, p99 ${warmP99?.toFixed(1)} ms (a cold server: connections, prepared statements, JIT)`
+      `  warm-up           ${warm.results.length} checkouts of another product first, p99 ${warmP99?.toFixed(1)} ms (a cold server: its pool open, as at a server's start, but statements not yet prepared, code not yet compiled)`
     )
+  if (warm !== undefined)
+    console.log(`${cpuLine(warmCpu, warm.results.length)} (the warm-up); the load generator ${(warm.cpuMs / warm.results.length).toFixed(2)} ms`)
   console.log(violations.length === 0 ? "  limits            held" : `  VIOLATIONS        ${violations.join("; ")}`)
 } finally {
   await runtime.dispose()

@@ -18,7 +18,7 @@
 import cluster from "node:cluster"
 import type { Server } from "node:http"
 import { ensureFirstAdmin } from "../backoffice/first-admin.js"
-import { makePool } from "../adapters/postgres/database.js"
+import { makePool, openPool } from "../adapters/postgres/database.js"
 import type { Sql } from "../adapters/postgres/database.js"
 import { MigrationError } from "../adapters/postgres/migrate.js"
 import { prepareDatabase } from "../adapters/postgres/prepare.js"
@@ -76,9 +76,11 @@ const closeServer = (server: Server | undefined) => new Promise<void>((done) => 
 const httpChild = async () => {
   const url = process.env[CHILD_DATABASE_URL]
   if (url === undefined) throw new StartError(`${CHILD_DATABASE_URL} is not set: HTTP processes are forked by --workers`)
-  const pool = makePool(url, { max: poolMax(), applicationName: "amana-api" })
+  // open at start and kept open (openPool): the first requests, and those after a lull, find their connections ready
+  const pool = makePool(url, { max: poolMax(), applicationName: "amana-api", idleTimeoutSeconds: 0 })
   const runtime = makePlatformRuntime(pool)
   await runtime.runtime()
+  await openPool(pool)
   // each HTTP process counts its own requests; a scrape here answers with the primary's sum of them all
   const metrics = await metricsEndpoint(runtime, { production })
   joinClusterMetrics(metrics.prometheus.registry)
@@ -149,7 +151,9 @@ const main = async () => {
   const runsAs = decodeURIComponent(new URL(database.runtimeUrl).username)
   log("database ready", database.dataDir !== undefined ? { embedded: true, dataDir: database.dataDir, runsAs } : { embedded: false, runsAs })
   if (database.applied.length > 0) log("migrations applied", { applied: database.applied })
-  const pool: Sql = makePool(database.runtimeUrl, { max: poolMax(), applicationName: `amana-${role}` })
+  // A pool that serves HTTP is opened before the server listens and kept open (openPool).
+  const servesHttpHere = (role === "all" || role === "api") && processes === undefined
+  const pool: Sql = makePool(database.runtimeUrl, { max: poolMax(), applicationName: `amana-${role}`, ...(servesHttpHere && { idleTimeoutSeconds: 0 }) })
   if (seedsDemo(process.env)) {
     await seedDemo(pool)
     await seedFulfilmentDemo(pool)
@@ -185,7 +189,8 @@ const main = async () => {
   // /metrics: on the HTTP port (METRICS_TOKEN, see composition/metrics.ts) and, with METRICS_PORT, on its own listener (the worker's only one)
   const metrics = await metricsEndpoint(runtime, { production })
   if (servesHttp && processes !== undefined) aggregateClusterMetrics(metrics.prometheus.registry)
-  const server = servesHttp && processes === undefined ? await startServer(runtime, { port, production, metrics }) : undefined
+  if (servesHttpHere) await openPool(pool)
+  const server = servesHttpHere ? await startServer(runtime, { port, production, metrics }) : undefined
   if (servesHttp) log("http listening", { url: `http://localhost:${port}`, ...(processes !== undefined && { processes }) })
   const metricsPort = process.env["METRICS_PORT"]
   const metricsServer =

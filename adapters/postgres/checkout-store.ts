@@ -421,6 +421,22 @@ export const CheckoutStoreLive = Layer.effect(
           (rows) => rows.map(catalogueItem)
         ),
 
+      lookBeforeCheckout: (buyerId, key, variantIds) =>
+        Effect.map(
+          q(
+            db,
+            // one row per variant found (or one of nulls), each with whether the key was used
+            (sql) => sql<Array<{ key_used: boolean } & Nullable<CatalogueRow>>>`
+            select exists (select from checkouts where buyer_id = ${buyerId} and idempotency_key = ${key}) as key_used, c.*
+              from (select 1) one
+              left join lateral (select ${catalogueColumns(sql)} from ${catalogueFrom(sql)} where v.id = any(${variantIds as ReadonlyArray<string> as Array<string>})) c on true`
+          ),
+          (rows) => ({
+            keyUsed: rows[0]?.key_used === true,
+            catalogue: rows.flatMap((r) => (r.variant_id === null ? [] : [catalogueItem(r as CatalogueRow)]))
+          })
+        ),
+
       loadCartCatalogue: (buyerId) =>
         Effect.map(
           q(
@@ -549,13 +565,15 @@ export const CheckoutStoreLive = Layer.effect(
           )
           const burns = [...plan.burns].sort((a, b) => (a.incentiveId < b.incentiveId ? -1 : a.incentiveId > b.incentiveId ? 1 : 0))
 
-          // Every statement below is a write nobody waits for (Database.write): they leave at once, in
-          // this order, and COMMIT leaves right behind them. A refusal is raised by the statement itself
-          // (amana_refuse: no row means someone else got there first), which aborts the transaction on
-          // the server; COMMIT then answers ROLLBACK and the transaction fails with the first failure in
-          // this order, refined into the domain's error. So the hot rows locked here (a limited
-          // promotion's counter, the stock last) are held until COMMIT on the server, never through a
-          // round trip to this process and back (docs/decisions.md, "refusals raised").
+          // Every statement below is a write nobody waits for: the checkout's rows leave at once
+          // (Database.write); those that lock hot rows (a limited promotion's counter, the stock last)
+          // are held and leave with COMMIT, in the same socket write (Database.writeAtCommit). A refusal
+          // is raised by the statement itself (amana_refuse: no row means someone else got there
+          // first), which aborts the transaction on the server; COMMIT then answers ROLLBACK and the
+          // transaction fails with the first failure in this order, refined into the domain's error.
+          // So the hot rows are held while the server runs those statements and COMMIT, never through
+          // a round trip to this process and back (docs/decisions.md, "refusals raised"), nor while it
+          // waits for this process's next turn to send COMMIT (docs/decisions.md, "hot writes at COMMIT").
           //
           // Limited incentives, in id order (before the stock): a conditional counter update each.
           // Counters exist to enforce limits; an unlimited incentive keeps no hot counter row.
@@ -570,7 +588,7 @@ export const CheckoutStoreLive = Layer.effect(
               const [counters, versions, owner] =
                 b.kind === "PROMOTION" ? ["promotions", "promotion_versions", "promotion_id"] : ["discount_codes", "discount_code_versions", "discount_code_id"]
               burnChecks.push(
-                db.write(
+                db.writeAtCommit(
                   (sql) => sql`
                     with used as (
                       update ${sql(counters)} t set uses = t.uses + 1, updated_at = now()
@@ -587,7 +605,7 @@ export const CheckoutStoreLive = Layer.effect(
             const perBuyerLimit = b.perBuyerLimit
             if (perBuyerLimit !== undefined)
               burnChecks.push(
-                db.write(
+                db.writeAtCommit(
                   (sql) => sql`
                     with used as (
                       insert into incentive_buyer_uses (incentive_kind, incentive_id, buyer_id, uses) values (${b.kind}, ${b.incentiveId}, ${c.buyerId}, 1)
@@ -654,10 +672,10 @@ export const CheckoutStoreLive = Layer.effect(
           )
 
           // Stock last: an inventory row is hot (every buyer of that SKU wants it), so its lock is taken
-          // as late as possible and held only until commit. Rows are locked in one fixed order across
+          // as late as possible (with COMMIT) and held only until commit. Rows are locked in one fixed order across
           // checkouts (no deadlocks), then reserved with a conditional update per line (no row = sold out).
           const variantIds = [...new Set(plan.reservations.map((r) => r.variantId))]
-          const reserve = db.write(
+          const reserve = db.writeAtCommit(
             (sql) => sql`
             with locked as materialized (
               select variant_id from inventory where variant_id = any(${variantIds}) order by variant_id, stock_location_id for update
@@ -692,7 +710,8 @@ export const CheckoutStoreLive = Layer.effect(
 
           const statements: Array<Effect.Effect<void, IncentiveExhausted | DuplicateCheckout | OutOfStock | StoreUnavailable>> = [
             // the checkout's rows first: the limited incentives' counters (hot in a flash sale) and the
-            // stock (hotter) are locked by the last statements, so neither is held through the big insert
+            // stock (hotter) are locked by the last statements, sent with COMMIT, so neither is held
+            // through the big insert
             written,
             ...burnChecks,
             reserve

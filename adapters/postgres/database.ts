@@ -101,6 +101,16 @@ export interface DatabaseService {
    */
   readonly write: <E = DbError>(f: (sql: Sql) => CancellableQuery<unknown>, refine?: (e: DbError) => E) => Effect.Effect<void, E>
   /**
+   * A `write` held back and sent with COMMIT: just before it, after what `atCommit` gathered, in the
+   * same socket write. For a statement that locks a hot row (a product's stock, a limited incentive's
+   * counter): the lock is then held while the server runs the statement and COMMIT, never while the
+   * server waits for this process to send COMMIT (under load the fiber's next turn, and COMMIT with
+   * it, can come tens of milliseconds later, every other buyer of the row queued behind it). Its
+   * failure is the transaction's, refined as `write`'s is. Inside a savepoint (which may be rolled
+   * back on its own) or outside a transaction it is `write`.
+   */
+  readonly writeAtCommit: <E = DbError>(f: (sql: Sql) => CancellableQuery<unknown>, refine?: (e: DbError) => E) => Effect.Effect<void, E>
+  /**
    * Items gathered until the outermost transaction commits, then written by ONE statement per key
    * (`flush` of everything gathered under the key, in the order added), sent together with COMMIT.
    * A savepoint rolled back drops what was added inside it. Outside a transaction the statement
@@ -220,8 +230,11 @@ interface TxState {
   readonly pending: Array<Promise<unknown>>
   /** those writes' queries still unanswered (the first is what the server is running, or waiting on) */
   readonly unanswered: Set<CancellableQuery<unknown>>
-  /** `atCommit` items by key, in the order the keys were first used */
-  readonly batches: Map<string, { items: Array<unknown>; flush: (items: ReadonlyArray<unknown>) => (sql: Sql) => CancellableQuery<unknown> }>
+  /** `atCommit` items by key, in the order the keys were first used (and `writeAtCommit`'s writes, one key each, with their refine) */
+  readonly batches: Map<
+    string,
+    { items: Array<unknown>; flush: (items: ReadonlyArray<unknown>) => (sql: Sql) => CancellableQuery<unknown>; refine?: (e: DbError) => unknown }
+  >
 }
 
 const lostConnection = () => toDbError(Object.assign(new Error("the transaction's connection was lost"), { code: "CONNECTION_CLOSED" }))
@@ -308,9 +321,12 @@ const blameWrites =
 const beginStatement = (options: TransactionOptions | undefined): string =>
   ["begin", options?.isolation ? `isolation level ${options.isolation}` : "", options?.readOnly ? "read only" : ""].filter((part) => part !== "").join(" ")
 
+/** How many writes `writeAtCommit` has held (each one's key among a transaction's gathered statements). */
+let heldWrites = 0
+
 /** The gathered items' statements, sent now (writes nobody waits for). */
 const sendBatches = (tx: TxState): void => {
-  for (const b of tx.batches.values()) sendWrite(tx, b.flush(b.items))
+  for (const b of tx.batches.values()) sendWrite(tx, b.flush(b.items), b.refine)
   tx.batches.clear()
 }
 
@@ -418,16 +434,27 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
         )
       })
 
+    const write = <E = DbError>(f: (sql: Sql) => CancellableQuery<unknown>, refine?: (e: DbError) => E): Effect.Effect<void, E> =>
+      Effect.flatMap(FiberRef.get(current), (tx) =>
+        Option.isSome(tx)
+          ? Effect.sync(() => sendWrite(tx.value, f, refine))
+          : (Effect.mapError(Effect.asVoid(run(sql, f)), (e) => (refine ? refine(e) : e)) as Effect.Effect<void, E>)
+      )
+
     return {
       query: (f) => Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? onTx(tx.value, f) : run(sql, f))),
       transaction: (effect, options) =>
         Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? nested(tx.value, effect) : topLevel(effect, options))),
       inTransaction: Effect.map(FiberRef.get(current), Option.isSome),
-      write: <E = DbError>(f: (sql: Sql) => CancellableQuery<unknown>, refine?: (e: DbError) => E): Effect.Effect<void, E> =>
+      write,
+      writeAtCommit: <E = DbError>(f: (sql: Sql) => CancellableQuery<unknown>, refine?: (e: DbError) => E): Effect.Effect<void, E> =>
         Effect.flatMap(FiberRef.get(current), (tx) =>
-          Option.isSome(tx)
-            ? Effect.sync(() => sendWrite(tx.value, f, refine))
-            : (Effect.mapError(Effect.asVoid(run(sql, f)), (e) => (refine ? refine(e) : e)) as Effect.Effect<void, E>)
+          Option.isSome(tx) && tx.value.depth === 0
+            ? Effect.sync(() => {
+                // a key of its own (no atCommit key starts with a space): sent in its turn among the gathered ones
+                tx.value.batches.set(` write ${++heldWrites}`, { items: [], flush: () => f, ...(refine && { refine }) })
+              })
+            : write(f, refine)
         ),
       sendGathered: Effect.flatMap(FiberRef.get(current), (tx) =>
         Option.isSome(tx) && tx.value.depth === 0 ? Effect.sync(() => sendBatches(tx.value)) : Effect.void
@@ -450,6 +477,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
 export interface DatabaseOptions {
   /** pool size (default 10) */
   readonly max?: number
+  /** an idle connection is closed after this long (default 30 s; 0: never, for a pool opened at start by openPool) */
   readonly idleTimeoutSeconds?: number
   readonly connectTimeoutSeconds?: number
   /** server NOTICE messages; ignored by default (postgres.js would print them) */
@@ -520,6 +548,17 @@ export const makePool = (url: string, options: DatabaseOptions = {}): Sql =>
       }
     }
   }) as unknown as Sql
+
+/**
+ * Opens every connection of the pool now, all at once: what a connection costs to open (the TCP
+ * connect, the server's backend start, the password exchange) is paid here, at a server's start,
+ * instead of by its first `max` concurrent requests (bench:flash's first 64 checkouts on a cold pool
+ * took twice as long as on an open one). postgres.js opens connections only when a query needs one.
+ */
+export const openPool = async (sql: Sql): Promise<void> => {
+  const held = await Promise.all(Array.from({ length: sql.options.max }, () => sql.reserve()))
+  for (const connection of held) connection.release()
+}
 
 /** The service over a pool it creates, and ends when the layer's scope closes. */
 export const DatabaseLive = (url: string, options: DatabaseOptions = {}): Layer.Layer<Database> =>

@@ -142,6 +142,15 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
     >
     readonly loadCatalogue: (variantIds: ReadonlyArray<VariantId>) => Effect.Effect<ReadonlyArray<CatalogueItem>, StoreUnavailable>
     /**
+     * One read, outside any transaction: whether this buyer already used the key (for any request),
+     * and these variants' catalogue: what a checkout may be refused on before it is begun.
+     */
+    readonly lookBeforeCheckout: (
+      buyerId: UserId,
+      key: string,
+      variantIds: ReadonlyArray<VariantId>
+    ) => Effect.Effect<{ readonly keyUsed: boolean; readonly catalogue: ReadonlyArray<CatalogueItem> }, StoreUnavailable>
+    /**
      * The buyer's active cart (the latest), its items in the order they were added, and the
      * catalogue of those items (a variant no longer there has none), in one read; none: no cart.
      */

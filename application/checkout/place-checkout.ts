@@ -72,6 +72,32 @@ export const fingerprintOf = (cmd: CheckoutRequest): string =>
     ...(cmd.delivery !== undefined && !isEmptyDelivery(cmd.delivery) && { delivery: cmd.delivery })
   })
 
+/**
+ * What is being bought, and may it be sold: the items' lines from their catalogue, or the first
+ * item's refusal (in the items' order).
+ */
+export const linesOf = (
+  items: ReadonlyArray<{ readonly variantId: VariantId; readonly quantity: number }>,
+  catalogue: ReadonlyArray<CatalogueItem>
+): Either.Either<ReadonlyArray<CheckoutLine>, UnknownItem | ItemNotSellable | OutOfStock> => {
+  const byId = new Map(catalogue.map((c) => [c.variantId, c]))
+  const lines: Array<CheckoutLine> = []
+  for (const item of items) {
+    const c = byId.get(item.variantId)
+    if (!c || !c.active) return Either.left(new UnknownItem({ variantId: item.variantId }))
+    const verdict = sellability({ storeKyc: c.storeKyc, product: c.product, ...(c.brand && { brand: c.brand }), availableStock: c.available })
+    if (!verdict.sellable) {
+      const reasons: ReadonlyArray<NotSellableReason> = verdict.reasons
+      if (reasons.length === 1 && reasons[0] === "OUT_OF_STOCK")
+        return Either.left(new OutOfStock({ variantId: item.variantId, requested: item.quantity, available: 0 }))
+      return Either.left(new ItemNotSellable({ variantId: item.variantId, reasons }))
+    }
+    if (c.available < item.quantity) return Either.left(new OutOfStock({ variantId: item.variantId, requested: item.quantity, available: c.available }))
+    lines.push(checkoutLine(c, item.quantity))
+  }
+  return Either.right(lines)
+}
+
 /** Merge repeated variants into one line each. */
 const mergeItems = (items: PlaceCheckout["items"]) => {
   const merged = new Map<VariantId, number>()
@@ -103,8 +129,66 @@ export interface CheckoutItems<E, R> {
   >
 }
 
+/**
+ * Variants this process recently saw refused as out of stock, with when (a flash sale's product once
+ * sold out: most of its buyers are still to come). Only a hint of which way to go, never an answer:
+ * a checkout naming one is first looked at without a transaction (refusedOnSight). When that look
+ * finds it sellable again (stock released, restocked) the hint goes, and the checkout goes on as usual.
+ */
+const seenSoldOut = new Map<VariantId, number>()
+/** How long a sighting steers checkouts to the look first: past it, one more checkout pays the full way to find out. */
+const SOLD_OUT_SIGHTING_MS = 60_000
+const noteSoldOut = (variantId: VariantId, at: number) => {
+  if (seenSoldOut.size >= 10_000) seenSoldOut.clear()
+  seenSoldOut.set(variantId, at)
+}
+const recentlySoldOut = (variantId: VariantId, now: number) => {
+  const at = seenSoldOut.get(variantId)
+  return at !== undefined && now - at < SOLD_OUT_SIGHTING_MS
+}
+
+/**
+ * A checkout's refusal decided from what is committed now, without a transaction: whether its key
+ * was used and its items' catalogue (one read), and the same check as the checkout's own (linesOf).
+ * None when the key was used (the transaction replays its answer) or the items may be sold: the
+ * checkout then runs in full. The refusal is as sound as the transaction's would be: that one too
+ * refuses on stock read before it locks anything (in READ COMMITTED, a read in a transaction sees
+ * what one outside it would).
+ */
+const refusedOnSight = (cmd: PlaceCheckout, items: PlaceCheckout["items"]) =>
+  Effect.gen(function* () {
+    const store = yield* CheckoutStore
+    const { keyUsed, catalogue } = yield* store.lookBeforeCheckout(
+      cmd.buyerId,
+      cmd.idempotencyKey,
+      items.map((i) => i.variantId)
+    )
+    if (keyUsed) return Option.none()
+    return Either.match(linesOf(items, catalogue), { onLeft: Option.some, onRight: () => Option.none() })
+  })
+
+/**
+ * placeCheckout with the items the request names. A checkout of an item this process recently saw
+ * sold out is looked at first without a transaction (refusedOnSight): after a flash sale's product
+ * sells out, its buyers' refusals cost one read instead of a whole checkout's reads in a transaction.
+ */
 export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = defaultCheckoutSettings) =>
-  placeCheckoutOf(cmd, { load: Effect.succeed({ items: cmd.items, placed: Effect.void }) }, settings)
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const items = mergeItems(cmd.items)
+    if (items.some((i) => recentlySoldOut(i.variantId, now))) {
+      const refused = yield* refusedOnSight(cmd, items)
+      if (Option.isSome(refused)) return yield* Effect.fail(refused.value)
+      for (const i of items) seenSoldOut.delete(i.variantId)
+    }
+    return yield* placeCheckoutOf(cmd, { load: Effect.succeed({ items: cmd.items, placed: Effect.void }) }, settings)
+  }).pipe(
+    Effect.tapError((e) =>
+      Effect.map(Clock.currentTimeMillis, (at) => {
+        if (e instanceof OutOfStock) noteSoldOut(e.variantId as VariantId, at)
+      })
+    )
+  )
 
 /** A checkout request whose items may come from elsewhere: it is identified (fingerprintOf) by the items it names, or as "from the cart". */
 export type CheckoutRequest = Omit<PlaceCheckout, "items"> & { readonly items?: PlaceCheckout["items"] | undefined }
@@ -185,21 +269,9 @@ const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, setti
     const { items, catalogue, placed } = loaded.right
 
     // What is being bought, and may it be sold?
-    const byId = new Map(catalogue.map((c) => [c.variantId, c]))
-    const lines: Array<CheckoutLine> = []
-    for (const item of items) {
-      const c = byId.get(item.variantId)
-      if (!c || !c.active) return yield* new UnknownItem({ variantId: item.variantId })
-      const verdict = sellability({ storeKyc: c.storeKyc, product: c.product, ...(c.brand && { brand: c.brand }), availableStock: c.available })
-      if (!verdict.sellable) {
-        const reasons: ReadonlyArray<NotSellableReason> = verdict.reasons
-        if (reasons.length === 1 && reasons[0] === "OUT_OF_STOCK")
-          return yield* new OutOfStock({ variantId: item.variantId, requested: item.quantity, available: 0 })
-        return yield* new ItemNotSellable({ variantId: item.variantId, reasons })
-      }
-      if (c.available < item.quantity) return yield* new OutOfStock({ variantId: item.variantId, requested: item.quantity, available: c.available })
-      lines.push(checkoutLine(c, item.quantity))
-    }
+    const sellable = linesOf(items, catalogue)
+    if (Either.isLeft(sellable)) return yield* Effect.fail(sellable.left)
+    const lines = sellable.right
 
     if (cmd.discountCode && Option.isNone(code)) return yield* new UnknownDiscountCode({ discountCode: cmd.discountCode })
     const destination = cmd.destination

@@ -458,6 +458,45 @@ describe("Database.write and Database.atCommit (pipelined writes)", () => {
     await runWith(Effect.zipRight(write("alone"), gather(["x", "y"])))
     expect(await ids()).toEqual(["alone", "x", "y"])
   })
+
+  it("writeAtCommit takes its row's lock only with COMMIT: another writer of the row is not held while the transaction still runs; a refusal is refined at COMMIT", async () => {
+    await scratch("hot_row")
+    await db.owner`insert into hot_row (id, n) values ('stock', 0) on conflict (id) do update set n = 0`
+    const bump = (sql: Db.Sql) => sql`update hot_row set n = n + 1 where id = 'stock'`
+    // the transaction bumps the row, then works on for 1 s before it commits
+    const held = (how: "write" | "writeAtCommit") =>
+      Db.transaction(
+        Effect.zipRight(
+          Effect.flatMap(Db.Database, (d) => d[how](bump)),
+          Effect.sleep("1 second")
+        )
+      )
+    const otherWriter = async () => {
+      await new Promise((ok) => setTimeout(ok, 200))
+      const started = performance.now()
+      await db.owner`update hot_row set n = n + 10 where id = 'stock'`
+      return performance.now() - started
+    }
+    // a write sent at once holds the row from then on: the other writer waits for COMMIT (~800 ms)
+    const [, waitedBehindWrite] = await Promise.all([runWith(held("write")), otherWriter()])
+    expect(waitedBehindWrite).toBeGreaterThan(500)
+    // held for COMMIT: the row is free until then, and both writes are kept
+    const [, waitedBehindHeld] = await Promise.all([runWith(held("writeAtCommit")), otherWriter()])
+    expect(waitedBehindHeld).toBeLessThan(300)
+    expect((await db.owner`select n from hot_row where id = 'stock'`)[0]).toEqual({ n: 22 })
+    // its refusal is the transaction's, refined, and nothing is kept
+    await scratch("tx_writes")
+    await db.owner`truncate tx_writes`
+    const refusedAtCommit = Effect.flatMap(Db.Database, (d) =>
+      d.writeAtCommit(
+        (sql) => sql`select amana_refuse('OUT_OF_STOCK', 'var_x') where (select count(*) from tx_writes) < ${5}::int`,
+        (e) => (e.code === SqlState.Refused && e.message === "OUT_OF_STOCK" ? new SoldOut({ what: e.detail ?? "" }) : e)
+      )
+    )
+    const exit = await runExitWith(Db.transaction(Effect.as(Effect.zipRight(write("r1"), refusedAtCommit), "placed")))
+    expect(exit).toEqual(Exit.fail(new SoldOut({ what: "var_x" })))
+    expect(await ids()).toEqual([])
+  })
 })
 
 describe("DatabaseLive", () => {
