@@ -167,18 +167,98 @@ const built = <A>(f: (sql: Sql) => CancellableQuery<A>, sql: Sql): CancellableQu
 const cancelGrace = Duration.seconds(5)
 
 /**
- * Runs one query. On interruption it asks the server to cancel it and waits (briefly) until the
- * query has settled, so the connection is free again when the interruption completes.
+ * Asks the server to cancel `query` if it is the statement its connection is running now, and
+ * returns the CancelRequest's delivery: settled once the server has closed the cancel's socket (its
+ * SIGINT to the backend sent) or the socket failed. Undefined when nothing was sent: the query has
+ * settled, is not on a connection yet, or waits behind another statement on its connection.
+ *
+ * A CancelRequest names a backend, not a statement: one that lands after its statement finished
+ * fails whatever the backend runs next (57014). So a cancelled connection is kept out of use until
+ * the delivery settled (run's `cancels`, handBack), and only the statement being run is cancelled:
+ * postgres.js defers the cancel of a pipelined one until it is at the head on the client side (by
+ * then the server may have run it and moved on), then skips past it, so its answers go to the
+ * statements after it; and it rejects a statement queued on a reserved connection locally, after
+ * which that connection never sends what is queued behind it.
+ *
+ * postgres.js internals (3.4.9, package-lock.json): `query.cancel()` discards the promise of the
+ * cancel's delivery, so the query's `canceller` (index.js `cancel(query)`) is called here, as
+ * `cancel()` would, and `active` says the query is at the head of its connection
+ * (tests/db/cancel-delivery.test.ts fails if an upgrade changes either).
  */
-/** What an interruption does besides cancelling the query: `first`, run before; `keep`, the query itself is not cancelled and its answer is waited for (COMMIT). */
+export const requestCancel = (query: CancellableQuery<unknown>): Promise<void> | undefined => {
+  const internal = query as unknown as { active?: unknown; canceller?: unknown }
+  if (internal.active !== true || typeof internal.canceller !== "function") return undefined
+  const canceller = internal.canceller as (q: unknown) => unknown
+  internal.canceller = null
+  return Promise.resolve(canceller.call(query, query)).then(
+    () => undefined,
+    () => undefined
+  )
+}
+
+/**
+ * Waits (at most the grace) for `work`: what an interruption waits for before it completes; the rest
+ * goes on in the background. The grace of a held connection is counted from its first cancel (an
+ * interrupted statement and then its transaction's ROLLBACK share it). A race of promises, not
+ * Effect.timeout: an interruption's handler runs uninterruptibly, where Effect.timeout cannot stop
+ * what it times and waits for it to end (the grace was not kept: tests/db/cancel-delivery.test.ts,
+ * "not delivered within the 5 s grace").
+ */
+const awhile = (work: Promise<unknown>, held?: Held): Effect.Effect<void> =>
+  Effect.promise(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const ends = held?.graceEnds ?? Date.now() + Duration.toMillis(cancelGrace)
+    const grace = new Promise<void>((done) => (timer = setTimeout(done, Math.max(0, ends - Date.now()))))
+    return Promise.race([work.then(noop, noop), grace]).finally(() => clearTimeout(timer))
+  })
+
+const noop = (): void => undefined
+
+/**
+ * A connection held by one statement or transaction: `cancels`, the deliveries of the cancels sent
+ * for it; `lost`, the connection was lost (see onTx).
+ */
+interface Held {
+  readonly conn: postgres.ReservedSql
+  lost: boolean
+  readonly cancels: Array<Promise<void>>
+  /** when the grace of the first cancel sent for it ends (awhile) */
+  graceEnds?: number
+}
+
+/**
+ * Hands the connection back to the pool once `before` (the statement's settling, the ROLLBACK) and
+ * every cancel sent for it are over, however long that takes: a cancel still on its way may land
+ * at any time, and must find nothing but this connection's own statements. Returns when it was
+ * handed back. The cancel's delivery always ends: postgres.js closes a cancel's socket after its
+ * connect_timeout (10 s, makePool) at the latest.
+ */
+const handBack = (held: Held, before: () => Promise<unknown> = () => Promise.resolve()): Promise<void> =>
+  Promise.all(held.cancels)
+    .then(before)
+    .then(
+      () => undefined,
+      () => undefined
+    )
+    .then(() => {
+      if (!held.lost) held.conn.release()
+    })
+
+/** What an interruption does besides cancelling the query: `first`, run before (the cancels it sent); `keep`, the query itself is not cancelled and its answer is waited for (COMMIT). */
 interface OnInterrupt {
-  readonly first?: () => void
+  readonly first?: () => ReadonlyArray<Promise<void>>
   readonly keep?: boolean
 }
 
-const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>, interrupted: OnInterrupt = {}): Effect.Effect<A, DbError> =>
+/**
+ * Runs one query on a held connection. On interruption it asks the server to cancel it and waits
+ * (briefly) until the query has settled and the cancel was delivered: the connection is then free
+ * again, and no cancel is on its way to it. The deliveries are also left in `held.cancels`, for
+ * whoever hands the connection back (handBack, the transaction's ROLLBACK).
+ */
+const run = <A>(held: Held, f: (sql: Sql) => CancellableQuery<A>, interrupted: OnInterrupt = {}): Effect.Effect<A, DbError> =>
   Effect.async<A, DbError>((resume) => {
-    const pending = built(f, sql)
+    const pending = built(f, held.conn)
     if (pending instanceof DbError) {
       resume(Effect.fail(pending))
       return
@@ -196,21 +276,91 @@ const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>, interrupted: OnI
       )
     })
     return Effect.suspend(() => {
-      interrupted.first?.()
-      if (interrupted.keep === true) return Effect.promise(() => settled)
-      pending.cancel()
-      return Effect.promise(() => settled).pipe(Effect.timeout(cancelGrace), Effect.ignore)
+      const sent = [...(interrupted.first?.() ?? [])]
+      const own = interrupted.keep === true ? undefined : requestCancel(pending)
+      if (own !== undefined) sent.push(own)
+      held.cancels.push(...sent)
+      held.graceEnds ??= Date.now() + Duration.toMillis(cancelGrace)
+      return interrupted.keep === true
+        ? Effect.zipRight(
+            Effect.promise(() => settled),
+            awhile(Promise.all(sent), held)
+          )
+        : awhile(Promise.all([settled, ...sent]), held)
+    })
+  }).pipe(
+    Effect.tapError((e) =>
+      Effect.sync(() => {
+        if (connectionLost(e)) held.lost = true
+      })
+    )
+  )
+
+/**
+ * A statement outside a transaction, on a connection reserved for it: postgres.js's pool would hand
+ * the connection to the next statement as soon as this one settles (or send others behind it while
+ * it runs), before a cancel sent for it is delivered. The connection goes back as the statement
+ * settles, before the fiber resumes (as the pool's would); after an interruption, once the cancel
+ * was delivered (handBack). An interruption while waiting for a connection gives up the wait (one
+ * that comes afterwards goes straight back). One Effect.async, not acquireUseRelease: this is every
+ * statement outside a transaction (acquireUseRelease cost more node CPU per statement in a micro-run).
+ * What reserving costs is the pool's batching: statements of concurrent requests no longer pile
+ * onto a busy connection (docs/benchmarks.md).
+ */
+const onPool = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, DbError> =>
+  Effect.async<A, DbError>((resume) => {
+    let stage: "waiting" | "abandoned" | "settled" | { readonly held: Held; readonly pending: CancellableQuery<A>; readonly settled: Promise<void> } = "waiting"
+    let interrupted = false
+    sql.reserve().then(
+      (conn) => {
+        if (stage === "abandoned") return conn.release()
+        const held: Held = { conn, lost: false, cancels: [] }
+        const pending = built(f, conn)
+        if (pending instanceof DbError) {
+          stage = "settled"
+          conn.release()
+          return resume(Effect.fail(pending))
+        }
+        const settled = new Promise<void>((done) => {
+          const finish = (outcome: Effect.Effect<A, DbError>) => {
+            done()
+            if (interrupted) return // the interruption hands the connection back (below)
+            stage = "settled"
+            if (!held.lost) conn.release()
+            resume(outcome)
+          }
+          pending.then(
+            (value) => finish(Effect.succeed(value)),
+            (cause: unknown) => {
+              const failed = toDbError(cause)
+              if (connectionLost(failed)) held.lost = true
+              finish(Effect.fail(failed))
+            }
+          )
+        })
+        stage = { held, pending, settled }
+      },
+      (cause: unknown) => {
+        if (stage === "waiting") resume(Effect.fail(toDbError(cause)))
+      }
+    )
+    return Effect.suspend(() => {
+      if (stage === "waiting") stage = "abandoned"
+      if (typeof stage === "string") return Effect.void
+      interrupted = true
+      const { held, pending, settled } = stage
+      const sent = requestCancel(pending)
+      if (sent !== undefined) held.cancels.push(sent)
+      // (a statement still running after the grace keeps its connection until it settles)
+      return awhile(handBack(held, () => settled))
     })
   })
 
-interface TxState {
-  readonly conn: postgres.ReservedSql
+interface TxState extends Held {
   /** savepoint names are unique within the transaction */
   savepoints: number
   /** savepoints open now (nested transactions being run) */
   depth: number
-  /** the connection was lost (a statement or BEGIN failed with a connection error): see onTx */
-  lost: boolean
   /**
    * a write refused before it was sent (refusedByClient): the server's transaction is not aborted by
    * it, so COMMIT must not be sent (commit)
@@ -241,15 +391,7 @@ const connectionLost = (e: DbError): boolean => e.code !== undefined && (CONNECT
  */
 const onTx = <A>(tx: TxState, f: (sql: Sql) => CancellableQuery<A>, keep = false): Effect.Effect<A, DbError> =>
   // suspended: `lost` is read when the statement is about to be sent (a ROLLBACK built before BEGIN's failure arrived)
-  Effect.suspend(() =>
-    tx.lost
-      ? Effect.fail(lostConnection())
-      : Effect.tapError(run(tx.conn, f, { first: () => cancelUnansweredWrite(tx), keep }), (e) =>
-          Effect.sync(() => {
-            if (connectionLost(e)) tx.lost = true
-          })
-        )
-  )
+  Effect.suspend(() => (tx.lost ? Effect.fail(lostConnection()) : run(tx, f, { first: () => cancelUnansweredWrite(tx), keep })))
 
 /** Sends a statement on the transaction's connection without waiting for it (see `write`). */
 const sendWrite = (tx: TxState, f: (sql: Sql) => CancellableQuery<unknown>, refine: (e: DbError) => unknown = (e) => e): void => {
@@ -289,9 +431,10 @@ const sendWrite = (tx: TxState, f: (sql: Sql) => CancellableQuery<unknown>, refi
  * would hold the interruption until the lock frees. So the first write still unanswered, the one
  * the server is running, is cancelled first: the transaction aborts, and what follows fails at once.
  */
-const cancelUnansweredWrite = (tx: TxState): void => {
+const cancelUnansweredWrite = (tx: TxState): ReadonlyArray<Promise<void>> => {
   const first = tx.unanswered.values().next()
-  if (first.done !== true) void first.value.cancel()
+  const sent = first.done === true ? undefined : requestCancel(first.value)
+  return sent === undefined ? [] : [sent]
 }
 
 /** The first failure among the writes sent since `from`, once they have all settled (a write's failure as its `refine` made it). */
@@ -348,7 +491,17 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
       Effect.acquireUseRelease(
         Effect.tryPromise({ try: () => sql.reserve(), catch: toDbError }).pipe(
           Effect.map((conn) => {
-            const tx: TxState = { conn, savepoints: 0, depth: 0, lost: false, broken: undefined, pending: [], unanswered: new Set(), batches: new Map() }
+            const tx: TxState = {
+              conn,
+              cancels: [],
+              savepoints: 0,
+              depth: 0,
+              lost: false,
+              broken: undefined,
+              pending: [],
+              unanswered: new Set(),
+              batches: new Map()
+            }
             const begun = conn.unsafe(beginStatement(options)).then(
               () => undefined,
               (cause: unknown) => {
@@ -374,17 +527,22 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
             Effect.tap(() => commit(tx) as Effect.Effect<void, E | DbError>)
           ),
         ({ begun, tx }, exit) =>
-          (Exit.isSuccess(exit)
-            ? Effect.void
-            : Effect.ignore(
-                Effect.zipRight(
-                  Effect.promise(() => begun),
-                  onTx(tx, (c) => c.unsafe("rollback"))
-                )
-              )
-          ).pipe(
-            // a lost connection is not handed back (see onTx): the server ended its transaction with it
-            Effect.ensuring(Effect.sync(() => (tx.lost ? undefined : tx.conn.release())))
+          // nothing is sent after an interruption's cancel before it was delivered: a late one would
+          // fail the ROLLBACK, or the next request's statement on the connection (requestCancel). The
+          // interruption waits for that (at most the grace); ROLLBACK and the hand-back follow it.
+          // A lost connection is not handed back (see onTx): the server ended its transaction with it.
+          (tx.cancels.length === 0 ? (work: Promise<unknown>) => Effect.promise(() => work) : (work: Promise<unknown>) => awhile(work, tx))(
+            handBack(tx, () =>
+              Exit.isSuccess(exit)
+                ? Promise.resolve()
+                : begun.then(() =>
+                    tx.lost
+                      ? undefined
+                      : tx.conn.unsafe("rollback").then(undefined, (cause: unknown) => {
+                          if (connectionLost(toDbError(cause))) tx.lost = true
+                        })
+                  )
+            )
           )
       )
 
@@ -413,13 +571,18 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
                     if (kept === undefined) tx.batches.delete(key)
                     else b.items.splice(kept)
                   }
-                  return Effect.ignore(onTx(tx, (c) => c.unsafe(`rollback to savepoint ${name}`)))
+                  // (after the cancels sent inside it, as the ROLLBACK: a savepoint interrupted alone, under a
+                  // timeout, leaves its transaction running)
+                  return Effect.zipRight(
+                    tx.cancels.length === 0 ? Effect.void : awhile(Promise.all(tx.cancels), tx),
+                    Effect.ignore(onTx(tx, (c) => c.unsafe(`rollback to savepoint ${name}`)))
+                  )
                 })
         )
       })
 
     return {
-      query: (f) => Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? onTx(tx.value, f) : run(sql, f))),
+      query: (f) => Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? onTx(tx.value, f) : onPool(sql, f))),
       transaction: (effect, options) =>
         Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? nested(tx.value, effect) : topLevel(effect, options))),
       inTransaction: Effect.map(FiberRef.get(current), Option.isSome),
@@ -427,7 +590,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
         Effect.flatMap(FiberRef.get(current), (tx) =>
           Option.isSome(tx)
             ? Effect.sync(() => sendWrite(tx.value, f, refine))
-            : (Effect.mapError(Effect.asVoid(run(sql, f)), (e) => (refine ? refine(e) : e)) as Effect.Effect<void, E>)
+            : (Effect.mapError(Effect.asVoid(onPool(sql, f)), (e) => (refine ? refine(e) : e)) as Effect.Effect<void, E>)
         ),
       sendGathered: Effect.flatMap(FiberRef.get(current), (tx) =>
         Option.isSome(tx) && tx.value.depth === 0 ? Effect.sync(() => sendBatches(tx.value)) : Effect.void
@@ -436,7 +599,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
         items.length === 0
           ? Effect.void
           : Effect.flatMap(FiberRef.get(current), (tx) => {
-              if (Option.isNone(tx)) return Effect.asVoid(run(sql, flush(items)))
+              if (Option.isNone(tx)) return Effect.asVoid(onPool(sql, flush(items)))
               return Effect.sync(() => {
                 const batch = tx.value.batches.get(key)
                 if (batch) batch.items.push(...items)

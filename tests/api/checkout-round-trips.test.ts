@@ -175,7 +175,7 @@ describe("a poll (GET /api/v1/checkouts/:id): its session and the view in one st
 
   it("one statement in one round trip (it was two: the session, then the view), answering the view", async () => {
     const { buyer, checkoutId } = await basket()
-    for (let i = 0; i < 3; i++) await call(api, "GET", `/api/v1/checkouts/${checkoutId}`, { token: buyer.token }) // prepared on each connection
+    for (let i = 0; i < 4; i++) await call(api, "GET", `/api/v1/checkouts/${checkoutId}`, { token: buyer.token }) // prepared on each of the pool's 4 connections
     const poll = await counted("GET", `/api/v1/checkouts/${checkoutId}`, { token: buyer.token })
     expect(poll.reply.status, JSON.stringify(poll.reply.body)).toBe(200)
     expect(poll.reply.body).toMatchObject({ checkoutId, state: "PENDING_PAYMENT", orders: [{ state: "PENDING_PAYMENT" }] })
