@@ -55,6 +55,13 @@ export interface HeaderDoc {
   readonly description: string
 }
 
+/** The decoded path parameters, query and body of a request (what `authenticateWith` is given). */
+export interface DecodedInput<PS extends AnySchema, QS extends AnySchema, BS extends AnySchema> {
+  readonly params: Schema.Schema.Type<PS>
+  readonly query: Schema.Schema.Type<QS>
+  readonly body: Schema.Schema.Type<BS>
+}
+
 export interface EndpointSpec<PS extends AnySchema, QS extends AnySchema, BS extends AnySchema, RS extends AnySchema, F = never> {
   readonly method: Method
   /** express-style path ("/api/v1/orders/:id") */
@@ -80,13 +87,15 @@ export interface EndpointSpec<PS extends AnySchema, QS extends AnySchema, BS ext
   /** documented error statuses (problem+json) */
   readonly errors?: ReadonlyArray<number>
   /**
-   * auth "required" only: the endpoint's own read finds the bearer token's session too, in the same
-   * statement (a poll: one round trip, not two). Given the token and the decoded path parameters it
-   * refuses and rate-limits exactly as `authenticate` does (application/auth/login.ts,
-   * authenticateAlong); what it read reaches the handler as `prefetched`. Path parameters that do not
-   * decode go the ordinary way (authenticate, then 400), so the answers stay the same.
+   * auth "required" or "optional": when a bearer token is sent, the endpoint's own read finds its
+   * session too, in the same statement (one round trip, not two). Given the token and the decoded
+   * path parameters, query and body it refuses and rate-limits exactly as `authenticate` does
+   * (application/auth/login.ts, authenticateAlong); what it read reaches the handler as `prefetched`.
+   * A request whose parameters, query or body do not decode goes the ordinary way (authenticate,
+   * then 400), and one without a bearer token (a guest, for "optional") reads no session at all, so
+   * the answers stay the same.
    */
-  readonly authenticateWith?: (token: string, params: Schema.Schema.Type<PS>) => Effect.Effect<AuthenticatedRead<F>, MappedError, PlatformServices>
+  readonly authenticateWith?: (token: string, input: DecodedInput<PS, QS, BS>) => Effect.Effect<AuthenticatedRead<F>, MappedError, PlatformServices>
   readonly handler: (req: {
     readonly params: Schema.Schema.Type<PS>
     readonly query: Schema.Schema.Type<QS>
@@ -95,6 +104,13 @@ export interface EndpointSpec<PS extends AnySchema, QS extends AnySchema, BS ext
     /** what `authenticateWith` read (undefined when it did not run) */
     readonly prefetched: F | undefined
   }) => Effect.Effect<Schema.Schema.Type<RS>, MappedError, PlatformServices>
+}
+
+/** A request's path parameters, query and body as they came (run decodes them). */
+export interface RawInput {
+  readonly params: unknown
+  readonly query: unknown
+  readonly body: unknown
 }
 
 /** The erased form the server and the OpenAPI writer work with. */
@@ -116,9 +132,9 @@ export interface Endpoint {
   readonly redirects: boolean
   readonly response: AnySchema
   readonly errors: ReadonlyArray<number>
-  /** the session and the endpoint's own read in one statement (EndpointSpec.authenticateWith); undefined when the path parameters do not decode */
+  /** the session and the endpoint's own read in one statement (EndpointSpec.authenticateWith); undefined when the parameters, query or body do not decode */
   readonly authenticateWith:
-    ((token: string, params: unknown) => Effect.Effect<AuthenticatedRead<unknown>, MappedError, PlatformServices> | undefined) | undefined
+    ((token: string, input: RawInput) => Effect.Effect<AuthenticatedRead<unknown>, MappedError, PlatformServices> | undefined) | undefined
   /** decode, run the use case, encode: the encoded response body */
   readonly run: (input: {
     readonly params: unknown
@@ -171,10 +187,15 @@ export const endpoint = <
   authenticateWith:
     spec.authenticateWith === undefined
       ? undefined
-      : (
-          (authenticateWith) => (token, params) =>
-            Option.match(decodeOption(spec.params, params), { onNone: () => undefined, onSome: (p) => authenticateWith(token, p) })
-        )(spec.authenticateWith),
+      : ((authenticateWith) => (token, input) => {
+          const params = decodeOption(spec.params, input.params)
+          if (Option.isNone(params)) return undefined
+          const query = decodeOption(spec.query, input.query)
+          if (Option.isNone(query)) return undefined
+          const body = decodeOption(spec.body, input.body)
+          if (Option.isNone(body)) return undefined
+          return authenticateWith(token, { params: params.value, query: query.value, body: body.value })
+        })(spec.authenticateWith),
   run: ({ params, query, body, ctx, prefetched }) =>
     Effect.gen(function* () {
       const p = yield* decodePart(spec.params, "path", params)

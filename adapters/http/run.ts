@@ -126,6 +126,9 @@ export const runAndAnswer = async <A>(
   sendProblem(res, problem(500, "INTERNAL", "something went wrong on our side; the request id identifies it in our logs"))
 }
 
+/** The body an endpoint decodes (none when it takes it raw or as a file). */
+const requestBody = (e: Endpoint, req: Request): unknown => (e.rawBody || e.binaryBody !== undefined ? undefined : req.body)
+
 /** The express handler for one described endpoint. */
 export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: Endpoint) => async (req: Request, res: Response) => {
   const requestId = String(res.locals["requestId"])
@@ -137,7 +140,7 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
     if (e.auth !== "none" && token !== undefined) {
       if (token === null) return yield* new Unauthenticated({ reason: "INVALID" })
       // the session found by the endpoint's own read (one statement), else by itself
-      const along = e.auth === "required" ? e.authenticateWith?.(token, req.params) : undefined
+      const along = e.authenticateWith?.(token, { params: req.params, query: req.query, body: requestBody(e, req) })
       if (along === undefined) session = yield* authenticate(token)
       else ({ session, read: prefetched } = yield* along)
       res.locals["userId"] = session.user.id
@@ -153,7 +156,7 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
       rawBytes: e.binaryBody !== undefined ? (Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array()) : undefined,
       setHeader: (name, value) => void res.setHeader(name, value)
     }
-    return yield* e.run({ params: req.params, query: req.query, body: e.rawBody || e.binaryBody !== undefined ? undefined : req.body, ctx, prefetched })
+    return yield* e.run({ params: req.params, query: req.query, body: requestBody(e, req), ctx, prefetched })
   })
   const answer = (value: unknown) => {
     if (e.status === 204) return void res.status(204).end()

@@ -11,12 +11,23 @@ import { Database } from "./database.js"
 import type { Sql } from "./database.js"
 import { q, w } from "./unit-of-work.js"
 
+/**
+ * The user of the statement's own `auth_session` (a session read in the same statement as the cart,
+ * by auth-store.ts's sessionQuery: checkout-store.ts, loadCartPricingWithSession), as a cart's owner.
+ */
+export const sessionBuyer = { _tag: "SessionBuyer" } as const
+export type SqlCartOwner = CartOwner | typeof sessionBuyer
+
 /** The owner's carts (a where-clause over carts). */
-const ownedBy = (sql: Sql, owner: CartOwner) =>
-  owner._tag === "Buyer" ? sql`buyer_id = ${owner.buyerId}` : sql`guest_token = ${owner.guestToken} and buyer_id is null`
+const ownedBy = (sql: Sql, owner: SqlCartOwner) =>
+  owner._tag === "Buyer"
+    ? sql`buyer_id = ${owner.buyerId}`
+    : owner._tag === "SessionBuyer"
+      ? sql`buyer_id = (select id from auth_session)`
+      : sql`guest_token = ${owner.guestToken} and buyer_id is null`
 
 /** The owner's ACTIVE cart (the latest): a subquery of one `id` row, or none. */
-export const activeCartOf = (sql: Sql, owner: CartOwner) =>
+export const activeCartOf = (sql: Sql, owner: SqlCartOwner) =>
   sql`(select id from carts where state = 'ACTIVE' and ${ownedBy(sql, owner)} order by created_at desc limit 1)`
 
 type ItemRow = { variantId: VariantId | null; quantity: number | null }

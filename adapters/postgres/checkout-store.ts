@@ -10,7 +10,7 @@ import type { CartId, CheckoutId, OrderId, StoreId, UserId, VariantId } from "..
 import { createHash } from "node:crypto"
 import { Effect, Either, Layer, Option, Ref, Schema } from "effect"
 import { CheckoutStore } from "../../application/checkout/checkout.port.js"
-import type { CatalogueItem, CheckoutSummary } from "../../application/checkout/checkout.port.js"
+import type { CartPricing, CatalogueItem, CheckoutSummary } from "../../application/checkout/checkout.port.js"
 import { DuplicateCheckout, IncentiveExhausted, OutOfStock } from "../../application/checkout/checkout.errors.js"
 import type { Brand, Product } from "../../domain/catalogue.js"
 import type { Affiliate } from "../../domain/commission.js"
@@ -25,7 +25,10 @@ import { pipelined } from "../../application/ports/unit-of-work.js"
 import type { StoreUnavailable } from "../../application/ports/unit-of-work.js"
 import { Database, SqlState } from "./database.js"
 import type { DbError, Sql } from "./database.js"
-import { activeCartOf } from "./cart-store.js"
+import { activeCartOf, sessionBuyer } from "./cart-store.js"
+import type { SqlCartOwner } from "./cart-store.js"
+import { sessionQuery, toSession } from "./auth-store.js"
+import type { SessionRow } from "./auth-store.js"
 import { q, unavailable } from "./unit-of-work.js"
 
 /** The refusal a statement raised (amana_refuse: SQLSTATE AM003, its code as the message), if it was one. */
@@ -77,10 +80,14 @@ const promotionColumns = (sql: Sql) => sql`
   v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses`
 
 /** Live promotions (ACTIVE, in their window) with this buyer's uses: the from-and-where of a select of promotionColumns. */
-const promotionsLive = (sql: Sql, buyerId: UserId | undefined, now: number) => sql`
+/** A buyer as a statement names them: their id, none (a guest: ""), or the user of the statement's own `auth_session`. */
+type BuyerRef = UserId | undefined | typeof sessionBuyer
+const buyerOf = (sql: Sql, buyer: BuyerRef) => (typeof buyer === "object" ? sql`(select id from auth_session)` : (buyer ?? ""))
+
+const promotionsLive = (sql: Sql, buyer: BuyerRef, now: number) => sql`
   promotions p
   join promotion_versions v on v.promotion_id = p.id and v.version = p.current_version
-  left join incentive_buyer_uses u on u.incentive_kind = 'PROMOTION' and u.incentive_id = p.id and u.buyer_id = ${buyerId ?? ""}
+  left join incentive_buyer_uses u on u.incentive_kind = 'PROMOTION' and u.incentive_id = p.id and u.buyer_id = ${buyerOf(sql, buyer)}
   where p.status = 'ACTIVE' and v.starts_at <= ${new Date(now)} and v.ends_at > ${new Date(now)}`
 
 const promotionCandidate = (r: PromotionRow): PromotionCandidate => {
@@ -204,10 +211,10 @@ const discountCodeColumns = (sql: Sql) => sql`
   d.id, d.code, d.status, d.uses, v.version, v.starts_at, v.expires_at, v.currency, v.min_subtotal, v.effect,
   v.global_limit, v.per_buyer_limit, coalesce(u.uses, 0) as buyer_uses`
 /** The code (not ENDED) with this buyer's uses: the from-and-where of a select of discountCodeColumns. */
-const discountCodeOf = (sql: Sql, code: string, buyerId: UserId | undefined) => sql`
+const discountCodeOf = (sql: Sql, code: string, buyer: BuyerRef) => sql`
   discount_codes d
   join discount_code_versions v on v.discount_code_id = d.id and v.version = d.current_version
-  left join incentive_buyer_uses u on u.incentive_kind = 'DISCOUNT_CODE' and u.incentive_id = d.id and u.buyer_id = ${buyerId ?? ""}
+  left join incentive_buyer_uses u on u.incentive_kind = 'DISCOUNT_CODE' and u.incentive_id = d.id and u.buyer_id = ${buyerOf(sql, buyer)}
   where d.code = ${code} and d.status <> 'ENDED'`
 const discountCode = (r: DiscountCodeRow): { readonly code: DiscountCode; readonly usage: Usage } => ({
   code: {
@@ -249,6 +256,31 @@ export const checkoutSummary = (c: SummaryCheckoutRow, orders: ReadonlyArray<Sum
   payerPhone: c.payer_phone,
   orders: orders.map((o) => ({ orderId: o.id, storeId: o.store_id, state: o.state, total: money(o.total, c.currency) }))
 })
+
+/** What CheckoutStore.loadCartPricing reads: ONE row (json, one column each). */
+type CartPricingRow = {
+  cart_id: CartId | null
+  items: Array<{ variantId: VariantId; quantity: number }> | null
+  catalogue: Array<CatalogueRow> | null
+  promotions: Array<JsonDates<PromotionRow, "created_at" | "starts_at" | "ends_at">> | null
+  shipping_revision: string | null
+  code: JsonDates<DiscountCodeRow, "starts_at" | "expires_at"> | null
+}
+/** The owner's cart and its items (a statement's `cart` and `items`), after a `with`. */
+const cartPricingCtes = (sql: Sql, owner: SqlCartOwner) => sql`
+  cart as ${activeCartOf(sql, owner)},
+  items as (select i.variant_id, i.quantity, i.added_at from cart_items i where i.cart_id = (select id from cart))`
+/**
+ * The cart's id (null: no cart), its items, the catalogue of its items and of `also`, the live
+ * promotions, the shipping revision and the code (CartPricingRow), over cartPricingCtes.
+ */
+const cartPricingColumns = (sql: Sql, also: ReadonlyArray<VariantId>, buyer: BuyerRef, now: number, code: string | undefined) => sql`
+  (select id from cart) as cart_id,
+  (select json_agg(json_build_object('variantId', variant_id, 'quantity', quantity) order by added_at, variant_id) from items) as items,
+  (select json_agg(c) from (select ${catalogueColumns(sql)} from ${catalogueFrom(sql)} where v.id = any(array(select variant_id from items) || ${also as ReadonlyArray<string> as Array<string>}::text[])) c) as catalogue,
+  (select json_agg(p) from (select ${promotionColumns(sql)} from ${promotionsLive(sql, buyer, now)}) p) as promotions,
+  ${shippingRevision(sql)} as shipping_revision,
+  ${code === undefined ? sql`null::json` : sql`(select to_json(d) from (select ${discountCodeColumns(sql)} from ${discountCodeOf(sql, code, buyer)}) d)`} as code`
 
 export const CheckoutStoreLive = Layer.effect(
   CheckoutStore,
@@ -344,6 +376,18 @@ export const CheckoutStoreLive = Layer.effect(
         yield* Ref.set(shippingCache, Option.some({ revision, value: fresh }))
         return fresh
       })
+    /** What a CartPricingRow says (no row: nothing found). */
+    const cartPricing = (row: CartPricingRow | undefined): CartPricing => ({
+      cart: row?.cart_id ? Option.some({ cartId: row.cart_id, items: row.items ?? [] }) : Option.none(),
+      catalogue: (row?.catalogue ?? []).map(catalogueItem),
+      promotions: (row?.promotions ?? []).map((r) =>
+        promotionCandidate({ ...r, created_at: new Date(r.created_at), starts_at: new Date(r.starts_at), ends_at: new Date(r.ends_at) })
+      ),
+      shipping: shippingAt(row?.shipping_revision ?? ""),
+      code: Option.map(Option.fromNullable(row?.code), (r) =>
+        discountCode({ ...r, starts_at: r.starts_at === null ? null : new Date(r.starts_at), expires_at: new Date(r.expires_at) })
+      )
+    })
 
     return {
       openCheckout: (buyerId, key, fingerprint, attributionAt) =>
@@ -411,41 +455,21 @@ export const CheckoutStoreLive = Layer.effect(
 
       loadCartPricing: (owner, also, buyerId, now, code) =>
         Effect.map(
+          q(db, (sql) => sql<Array<CartPricingRow>>`with ${cartPricingCtes(sql, owner)} select ${cartPricingColumns(sql, also, buyerId, now, code)}`),
+          ([row]) => cartPricing(row)
+        ),
+
+      loadCartPricingWithSession: (token, now, also, code) =>
+        Effect.map(
           q(
             db,
-            // ONE row: the cart's id (null: no cart), its items, the catalogue of its items and of
-            // `also`, the live promotions, the shipping revision and the code, as json (one column each)
-            (sql) => sql<
-              Array<{
-                cart_id: CartId | null
-                items: Array<{ variantId: VariantId; quantity: number }> | null
-                catalogue: Array<CatalogueRow> | null
-                promotions: Array<JsonDates<PromotionRow, "created_at" | "starts_at" | "ends_at">> | null
-                shipping_revision: string | null
-                code: JsonDates<DiscountCodeRow, "starts_at" | "expires_at"> | null
-              }>
-            >`
-            with cart as ${activeCartOf(sql, owner)},
-            items as (select i.variant_id, i.quantity, i.added_at from cart_items i where i.cart_id = (select id from cart))
-            select (select id from cart) as cart_id,
-                   (select json_agg(json_build_object('variantId', variant_id, 'quantity', quantity) order by added_at, variant_id) from items) as items,
-                   (select json_agg(c) from (select ${catalogueColumns(sql)} from ${catalogueFrom(sql)}
-                                              where v.id = any(array(select variant_id from items) || ${also as ReadonlyArray<string> as Array<string>}::text[])) c) as catalogue,
-                   (select json_agg(p) from (select ${promotionColumns(sql)} from ${promotionsLive(sql, buyerId, now)}) p) as promotions,
-                   ${shippingRevision(sql)} as shipping_revision,
-                   ${code === undefined ? sql`null::json` : sql`(select to_json(d) from (select ${discountCodeColumns(sql)} from ${discountCodeOf(sql, code, buyerId)}) d)`} as code`
+            // the session by auth-store.ts's own rule (sessionQuery) and what loadCartPricing reads for its
+            // user: ONE row, or none (no live session: nothing priced)
+            (sql) => sql<Array<SessionRow & CartPricingRow>>`
+            with auth_session as (${sessionQuery(sql, token, now)}), ${cartPricingCtes(sql, sessionBuyer)}
+            select a.*, ${cartPricingColumns(sql, also, sessionBuyer, now, code)} from auth_session a`
           ),
-          ([row]) => ({
-            cart: row?.cart_id ? Option.some({ cartId: row.cart_id, items: row.items ?? [] }) : Option.none(),
-            catalogue: (row?.catalogue ?? []).map(catalogueItem),
-            promotions: (row?.promotions ?? []).map((r) =>
-              promotionCandidate({ ...r, created_at: new Date(r.created_at), starts_at: new Date(r.starts_at), ends_at: new Date(r.ends_at) })
-            ),
-            shipping: shippingAt(row?.shipping_revision ?? ""),
-            code: Option.map(Option.fromNullable(row?.code), (r) =>
-              discountCode({ ...r, starts_at: r.starts_at === null ? null : new Date(r.starts_at), expires_at: new Date(r.expires_at) })
-            )
-          })
+          ([row]) => ({ session: Option.map(Option.fromNullable(row), toSession), pricing: cartPricing(row) })
         ),
 
       lockLoyaltyBalance: (buyerId) =>

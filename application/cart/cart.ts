@@ -15,6 +15,7 @@ import { priceCheckout } from "../../domain/pricing.js"
 import type { CheckoutLine } from "../../domain/pricing.js"
 import { quoteShipping } from "../../domain/shipping.js"
 import { ItemNotSellable, OutOfStock, UnknownDiscountCode, UnknownItem } from "../checkout/checkout.errors.js"
+import { authenticateAlong } from "../auth/login.js"
 import { CheckoutStore } from "../checkout/checkout.port.js"
 import type { CartPricing, CatalogueItem } from "../checkout/checkout.port.js"
 import { checkoutLine } from "../checkout/checkout.port.js"
@@ -92,23 +93,54 @@ export interface ViewOptions {
   readonly buyerId?: UserId | undefined
 }
 
+/** A cart's read (readCart): when, what it read, and the variants it asked the catalogue of. */
+export interface CartRead {
+  readonly now: EpochMillis
+  readonly pricing: CartPricing
+  readonly asked: ReadonlySet<VariantId>
+}
+
+const cartRead = (now: number, also: ReadonlyArray<VariantId>, pricing: CartPricing): CartRead => ({
+  now: EpochMillis.make(now),
+  pricing,
+  asked: new Set<VariantId>([...also, ...(Option.isSome(pricing.cart) ? pricing.cart.value.items.map((i) => i.variantId) : [])])
+})
+
+const codeOf = (options: ViewOptions) => (options.code ? options.code.trim().toUpperCase() : undefined)
+
 /**
  * The owner's cart and everything that prices it, in one read (CheckoutStore.loadCartPricing): the
  * catalogue of its items and of `also` (the variant a write is about), the promotions and the code.
+ * A read already made (`prefetched`, by authenticateWithCart) is used as it is.
  */
-const readCart = (owner: CartOwner, also: ReadonlyArray<VariantId>, options: ViewOptions) =>
-  Effect.gen(function* () {
-    const now = EpochMillis.make(yield* Clock.currentTimeMillis)
-    const code = options.code ? options.code.trim().toUpperCase() : undefined
-    const pricing = yield* Effect.flatMap(CheckoutStore, (c) => c.loadCartPricing(owner, also, options.buyerId, now, code))
-    return { now, pricing, asked: new Set<VariantId>([...also, ...(Option.isSome(pricing.cart) ? pricing.cart.value.items.map((i) => i.variantId) : [])]) }
-  })
+const readCart = (owner: CartOwner, also: ReadonlyArray<VariantId>, options: ViewOptions, prefetched: CartRead | undefined) =>
+  prefetched !== undefined
+    ? Effect.succeed(prefetched)
+    : Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const pricing = yield* Effect.flatMap(CheckoutStore, (c) => c.loadCartPricing(owner, also, options.buyerId, now, codeOf(options)))
+        return cartRead(now, also, pricing)
+      })
+
+/**
+ * The bearer token's session and its user's cart read (what readCart reads for the buyer, `also` and
+ * `options` as the request will give them: the destination and the code) in ONE statement, refused
+ * and rate-limited exactly as `authenticate` does: a signed-in buyer's cart request in one round
+ * trip for both. The read reaches the use case as its `prefetched`.
+ */
+export const authenticateWithCart = (token: string, also: ReadonlyArray<VariantId>, options: Omit<ViewOptions, "buyerId">) =>
+  authenticateAlong((now) =>
+    Effect.map(
+      Effect.flatMap(CheckoutStore, (c) => c.loadCartPricingWithSession(token, now, also, codeOf(options))),
+      ({ session, pricing }) => ({ session, read: cartRead(now, also, pricing) })
+    )
+  )
 
 /** The cart as the buyer sees it, priced for `destination` (shipping unquoted without one) with `code`. */
-export const viewCart = (owner: CartOwner | undefined, options: ViewOptions = {}) =>
+export const viewCart = (owner: CartOwner | undefined, options: ViewOptions = {}, prefetched?: CartRead) =>
   Effect.gen(function* () {
     if (owner === undefined) return { cartId: undefined, lines: [], preview: undefined, issues: [] } satisfies CartView
-    const read = yield* readCart(owner, [], options)
+    const read = yield* readCart(owner, [], options, prefetched)
     const cart = read.pricing.cart
     if (Option.isNone(cart)) return { cartId: undefined, lines: [], preview: undefined, issues: [] } satisfies CartView
     return yield* priceCart(cart.value, read, options)
@@ -118,11 +150,7 @@ export const viewCart = (owner: CartOwner | undefined, options: ViewOptions = {}
  * The view of a cart whose items are known (just read, or just written), priced with what `read`
  * read; an item it did not ask for (a line another request added since) has its catalogue read here.
  */
-const priceCart = (
-  cart: ActiveCart,
-  read: { readonly now: EpochMillis; readonly pricing: CartPricing; readonly asked: ReadonlySet<VariantId> },
-  options: ViewOptions
-) =>
+const priceCart = (cart: ActiveCart, read: CartRead, options: ViewOptions) =>
   Effect.gen(function* () {
     const items = cart.items
     const { pricing, now } = read
@@ -228,10 +256,10 @@ const priceCart = (
  * would add two statements and change nothing (a concurrent request's commit between the two is
  * seen by the write either way, under READ COMMITTED).
  */
-export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: number, view: ViewOptions = {}) =>
+export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: number, view: ViewOptions = {}, prefetched?: CartRead) =>
   Effect.gen(function* () {
     const carts = yield* CartStore
-    const read = yield* readCart(owner, [variantId], view)
+    const read = yield* readCart(owner, [variantId], view, prefetched)
     const found = read.pricing.cart
     const inCart = Option.isSome(found) ? found.value.items : []
     const item = read.pricing.catalogue.find((c) => c.variantId === variantId)
@@ -255,10 +283,10 @@ export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: numb
   }).pipe(Effect.withSpan("Cart.add"))
 
 /** Set a line's quantity; answers the cart priced with `view` (as addToCart: one read, one write, no transaction). */
-export const setCartQuantity = (owner: CartOwner, variantId: VariantId, quantity: number, view: ViewOptions = {}) =>
+export const setCartQuantity = (owner: CartOwner, variantId: VariantId, quantity: number, view: ViewOptions = {}, prefetched?: CartRead) =>
   Effect.gen(function* () {
     const carts = yield* CartStore
-    const read = yield* readCart(owner, [], view)
+    const read = yield* readCart(owner, [], view, prefetched)
     const cart = read.pricing.cart
     if (Option.isNone(cart) || !cart.value.items.some((l) => l.variantId === variantId)) return yield* new CartItemNotFound({ variantId })
     if (quantity > MAX_LINE_QUANTITY) return yield* new QuantityTooLarge({ variantId, max: MAX_LINE_QUANTITY })
@@ -269,10 +297,10 @@ export const setCartQuantity = (owner: CartOwner, variantId: VariantId, quantity
   })
 
 /** Remove a line; answers the cart priced with `view`, from the items the removal left (one read, one write). */
-export const removeFromCart = (owner: CartOwner, variantId: VariantId, view: ViewOptions = {}) =>
+export const removeFromCart = (owner: CartOwner, variantId: VariantId, view: ViewOptions = {}, prefetched?: CartRead) =>
   Effect.gen(function* () {
     const carts = yield* CartStore
-    const read = yield* readCart(owner, [], view)
+    const read = yield* readCart(owner, [], view, prefetched)
     const cart = read.pricing.cart
     const left = Option.isSome(cart) ? yield* carts.remove(cart.value.cartId, variantId) : Option.none()
     if (Option.isNone(cart) || Option.isNone(left)) return yield* new CartItemNotFound({ variantId })

@@ -16,6 +16,7 @@ import type { CheckoutLine } from "../../domain/pricing.js"
 import type { Geography, Zone } from "../../domain/shipping.js"
 import type { OrderSnapshot } from "../../domain/snapshot.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
+import type { Session } from "../auth/auth.port.js"
 import type { ActiveCart, CartOwner } from "../cart/cart.port.js"
 import type { DuplicateCheckout, IncentiveExhausted, OutOfStock } from "./checkout.errors.js"
 
@@ -166,6 +167,17 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
       now: number,
       code: string | undefined
     ) => Effect.Effect<CartPricing, StoreUnavailable>
+    /**
+     * The bearer token's live session (AuthStore.findSession's rule) and, in the same statement,
+     * what `loadCartPricing` reads for that session's user (the owner and `buyerId`): a signed-in
+     * buyer's cart request in one round trip. No session: none, and nothing found (no cart).
+     */
+    readonly loadCartPricingWithSession: (
+      token: string,
+      now: number,
+      also: ReadonlyArray<VariantId>,
+      code: string | undefined
+    ) => Effect.Effect<{ readonly session: Option.Option<Session>; readonly pricing: CartPricing }, StoreUnavailable>
     readonly loadDiscountCode: (
       code: string,
       buyerId: UserId | undefined

@@ -3,8 +3,9 @@
  * each statement is a loopback write, a wake-up and the Effect/postgres.js plumbing). Counted with
  * postgres.js's `debug` hook on the real pool the API runs on (statements) and with
  * tests/support/pg-relay.ts in front of the server (round trips, as in checkout-round-trips); the
- * first test's requests are a guest's, so no session lookup is counted (auth is not the cart's to
- * pin), the last test's a signed-in buyer's. BEGIN and COMMIT count: they are trips.
+ * first test's requests are a guest's, so no session is read at all, the last tests' a signed-in
+ * buyer's, whose session is read in the same statement as the cart (authenticateWithCart: the
+ * endpoints' `authenticateWith`). BEGIN and COMMIT count: they are trips.
  *
  *   - an add to a new cart, an add to a cart holding another store's item, a preview with shipping,
  *     a quantity change and a removal each issue a known number of statements;
@@ -18,11 +19,15 @@
  * added variant's), the promotions, the shipping revision and the code in ONE statement
  * (CheckoutStore.loadCartPricing), and a write is that read and one statement, without a transaction
  * (the read locks nothing: BEGIN and COMMIT changed nothing but cost two statements).
+ * A signed-in buyer's request read its session first, a statement and a round trip of its own (main
+ * at 00cdc1a: an add 4 statements in 4 trips, a preview 3 in 3, a change and a removal 4 in 4); the
+ * session is now found by the cart's read (3, 2, 3, 3), refused and rate-limited as before.
  * A regression that re-adds a read fails here; an intended change updates the numbers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { hashToken } from "../../adapters/postgres/auth-store.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, newBuyer, seedShop, startRelayedApi } from "./support.js"
+import { call, newBuyer, seedShop, sessionFor, startRelayedApi } from "./support.js"
 import type { Api } from "./support.js"
 
 const db = useTestDatabase()
@@ -50,6 +55,7 @@ const counted = (...args: Parameters<NonNullable<typeof relayed>["counted"]>) =>
 
 const cartReads = (statements: ReadonlyArray<string>) => statements.filter((s) => /\bfrom carts\b/.test(s) && !/^(insert|update)/.test(s))
 const variantReads = (statements: ReadonlyArray<string>) => statements.filter((s) => /from variants v join products p/.test(s))
+const sessionReads = (statements: ReadonlyArray<string>) => statements.filter((s) => /from user_sessions s join users u/.test(s))
 
 describe("cart requests in round trips", () => {
   it("add, add another store's item, preview with shipping, change quantity, remove: each a pinned number of statements", async () => {
@@ -125,7 +131,7 @@ describe("cart requests in round trips", () => {
     expect((await call(api, "GET", "/api/v1/cart", { token: buyer.token })).body.lines).toEqual([])
   })
 
-  it("a signed-in buyer's add and preview: a pinned number of statements and round trips, the code read with the rest", async () => {
+  it("a signed-in buyer's add, preview, change and removal: a pinned number of statements and round trips, the session and the code read with the cart", async () => {
     const buyer = await newBuyer(db.sql)
     const add = (variantId: string) =>
       counted("POST", "/api/v1/cart/items?destination=KE-047-westlands&code=karibu", { token: buyer.token, body: { variantId } })
@@ -138,16 +144,121 @@ describe("cart requests in round trips", () => {
     const added = await add(b.basket.variantId)
     expect(added.reply.status, JSON.stringify(added.reply.body)).toBe(201)
     expect(added.reply.body.preview.code).toEqual({ code: "KARIBU", discount: { amount: 200_00, currency: "KES" } })
-    // session; the cart with its items' and the variant's catalogue, promotions, revision and code; the upsert; recommendations
-    expect(added.statements, added.statements.join("\n")).toHaveLength(4)
-    expect(added.trips, added.statements.join("\n")).toBe(4)
+    // the session with the cart, its items' and the variant's catalogue, promotions, revision and code; the upsert; recommendations
+    expect(added.statements, added.statements.join("\n")).toHaveLength(3)
+    expect(added.trips, added.statements.join("\n")).toBe(3)
     expect(added.statements.filter((s) => /from discount_codes d/.test(s))).toHaveLength(1)
+    expect(sessionReads(added.statements)).toEqual([added.statements[0]])
+    expect(added.statements[0]).toMatch(/from carts\b/)
     const seen = await preview()
     expect(seen.reply.status).toBe(200)
     expect(seen.reply.body.lines).toEqual(added.reply.body.lines)
     expect(seen.reply.body.preview).toEqual(added.reply.body.preview)
-    // session; the cart with its items' catalogue, promotions, revision and code; recommendations
-    expect(seen.statements, seen.statements.join("\n")).toHaveLength(3)
-    expect(seen.trips, seen.statements.join("\n")).toBe(3)
+    // the session with the cart, its items' catalogue, promotions, revision and code; recommendations
+    expect(seen.statements, seen.statements.join("\n")).toHaveLength(2)
+    expect(seen.trips, seen.statements.join("\n")).toBe(2)
+    expect(sessionReads(seen.statements)).toHaveLength(1)
+
+    for (let i = 0; i < 3; i++) {
+      const warm = await counted("PATCH", `/api/v1/cart/items/${a.dress.variantId}?destination=KE-047-westlands&code=karibu`, {
+        token: buyer.token,
+        body: { quantity: 2 }
+      })
+      expect(warm.reply.status).toBe(200)
+    }
+    const change = await counted("PATCH", `/api/v1/cart/items/${b.basket.variantId}?destination=KE-047-westlands&code=karibu`, {
+      token: buyer.token,
+      body: { quantity: 2 }
+    })
+    expect(change.reply.status, JSON.stringify(change.reply.body)).toBe(200)
+    // the session with the cart and the rest; the upsert; recommendations
+    expect(change.statements, change.statements.join("\n")).toHaveLength(3)
+    expect(change.trips, change.statements.join("\n")).toBe(3)
+    expect(sessionReads(change.statements)).toHaveLength(1)
+    const removal = await counted("DELETE", `/api/v1/cart/items/${b.basket.variantId}?destination=KE-047-westlands&code=karibu`, { token: buyer.token })
+    expect(removal.reply.status, JSON.stringify(removal.reply.body)).toBe(200)
+    expect(removal.reply.body.lines.map((l: { variantId: string }) => l.variantId)).toEqual([a.dress.variantId])
+    // the session with the cart and the rest; the delete; recommendations
+    expect(removal.statements, removal.statements.join("\n")).toHaveLength(3)
+    expect(sessionReads(removal.statements)).toHaveLength(1)
+  })
+
+  it("a guest's request reads no session, whatever the cart token", async () => {
+    const first = await counted("POST", "/api/v1/cart/items", { body: { variantId: a.dress.variantId } })
+    expect(first.reply.status).toBe(201)
+    expect(sessionReads(first.statements)).toEqual([])
+    const seen = await counted("GET", "/api/v1/cart", { headers: { "x-cart-token": first.reply.headers.get("x-cart-token")! } })
+    expect([seen.reply.status, seen.reply.body.lines.length]).toEqual([200, 1])
+    expect(sessionReads(seen.statements)).toEqual([])
+    const forged = await counted("GET", "/api/v1/cart", { headers: { "x-cart-token": "forged" } })
+    expect([forged.reply.status, forged.reply.body.code]).toEqual([400, "CART.INVALID_TOKEN"])
+    expect(forged.statements).toEqual([])
+  })
+})
+
+describe("a signed-in buyer's cart request: its session read with the cart, answering as the ordinary authentication does", () => {
+  const requests = () => [
+    { method: "GET", path: "/api/v1/cart?destination=KE-047-westlands" },
+    { method: "POST", path: "/api/v1/cart/items", body: { variantId: a.dress.variantId } },
+    { method: "PATCH", path: `/api/v1/cart/items/${a.dress.variantId}`, body: { quantity: 1 } },
+    { method: "DELETE", path: `/api/v1/cart/items/${a.dress.variantId}` }
+  ]
+
+  it("401 for a malformed, an unknown, a revoked or an expired token or a suspended user, as GET /api/v1/me answers; the guest's cart token never stands in", async () => {
+    const buyer = await newBuyer(db.sql)
+    const revoked = await sessionFor(db.sql, buyer.id)
+    await db.sql`update user_sessions set revoked_at = now() where token_hash = ${hashToken(revoked)}`
+    const expired = await sessionFor(db.sql, buyer.id)
+    await db.sql`update user_sessions set expires_at = now() - interval '1 second' where token_hash = ${hashToken(expired)}`
+    const suspended = await newBuyer(db.sql)
+    await db.sql`update users set status = 'SUSPENDED' where id = ${suspended.id}`
+    const guest = await call(api, "POST", "/api/v1/cart/items", { body: { variantId: a.dress.variantId } })
+    const headers = { "x-cart-token": guest.headers.get("x-cart-token")! }
+    const ordinary = async (token: string) => {
+      const r = await call(api, "GET", "/api/v1/me", { token })
+      return [r.status, r.body?.code] as const
+    }
+    for (const token of ["short", "x".repeat(43), revoked, expired, suspended.token]) {
+      const expected = await ordinary(token)
+      expect(expected[0], token).toBe(401)
+      for (const r of requests()) {
+        const got = await call(api, r.method, r.path, { token, headers, ...(r.body && { body: r.body }) })
+        expect([got.status, got.body?.code], `${r.method} ${r.path} ${token}`).toEqual(expected)
+      }
+    }
+  })
+
+  it("a request that does not decode: 401 first for a bad token, else 400, as before; a good one answers the buyer's own cart, never the guest's", async () => {
+    const buyer = await newBuyer(db.sql)
+    const guest = await call(api, "POST", "/api/v1/cart/items", { body: { variantId: b.basket.variantId } })
+    const headers = { "x-cart-token": guest.headers.get("x-cart-token")! }
+    const bad = [
+      { method: "GET", path: `/api/v1/cart?code=${"x".repeat(40)}` },
+      { method: "POST", path: "/api/v1/cart/items", body: { variantId: a.dress.variantId, quantity: 0 } },
+      { method: "PATCH", path: `/api/v1/cart/items/${a.dress.variantId}`, body: { quantity: "two" } },
+      { method: "DELETE", path: "/api/v1/cart/items/bad!id" }
+    ]
+    for (const r of bad) {
+      const refused = await call(api, r.method, r.path, { token: "x".repeat(43), ...(r.body && { body: r.body }) })
+      expect([refused.status, refused.body.code], `${r.method} ${r.path}`).toEqual([401, "AUTH.REQUIRED"])
+      const invalid = await call(api, r.method, r.path, { token: buyer.token, ...(r.body && { body: r.body }) })
+      expect(invalid.status, `${r.method} ${r.path}`).toBe(400)
+    }
+    const added = await call(api, "POST", "/api/v1/cart/items?code=karibu", { token: buyer.token, headers, body: { variantId: a.dress.variantId } })
+    expect(added.status, JSON.stringify(added.body)).toBe(201)
+    expect(added.body.lines.map((l: { variantId: string }) => l.variantId)).toEqual([a.dress.variantId])
+    expect(added.body.cartToken).toBeUndefined()
+    const missing = await call(api, "PATCH", `/api/v1/cart/items/${b.basket.variantId}`, { token: buyer.token, headers, body: { quantity: 1 } })
+    expect([missing.status, missing.body.code]).toEqual([404, "CART.ITEM_NOT_FOUND"])
+  })
+
+  it("counts against the session's rate limit: the 101st request of a minute is 429 with Retry-After", async () => {
+    const buyer = await newBuyer(db.sql)
+    const statuses: Array<number> = []
+    for (let i = 0; i < 100; i++) statuses.push((await call(api, "GET", "/api/v1/cart", { token: buyer.token })).status)
+    expect(statuses.filter((s) => s === 200)).toHaveLength(100)
+    const refused = await call(api, "POST", "/api/v1/cart/items", { token: buyer.token, body: { variantId: a.dress.variantId } })
+    expect([refused.status, refused.body.code]).toEqual([429, "RATE_LIMIT.EXCEEDED"])
+    expect(refused.headers.get("retry-after")).not.toBeNull()
   })
 })

@@ -3,8 +3,8 @@
  * with the first item). The preview prices the cart with the checkout's own domain rules.
  */
 import { Effect, Redacted, Schema } from "effect"
-import { addToCart, removeFromCart, setCartQuantity, viewCart, MAX_LINE_QUANTITY } from "../../../application/cart/cart.js"
-import type { CartView, ViewOptions } from "../../../application/cart/cart.js"
+import { addToCart, authenticateWithCart, removeFromCart, setCartQuantity, viewCart, MAX_LINE_QUANTITY } from "../../../application/cart/cart.js"
+import type { CartRead, CartView, ViewOptions } from "../../../application/cart/cart.js"
 import type { CartOwner } from "../../../application/cart/cart.port.js"
 import { CartItemNotFound } from "../../../application/cart/cart.errors.js"
 import { Ids } from "../../../application/ports/ids.js"
@@ -111,8 +111,8 @@ const viewOptions = (ctx: RequestContext, query: Query): ViewOptions => ({ ...qu
 const answer = (ctx: RequestContext, owner: CartOwner | undefined, v: CartView) =>
   Effect.map(cartRecommendations(ctx, v.lines), (recommendations) => ({ ...rendered(ctx, owner, v), recommendations }))
 
-const render = (ctx: RequestContext, owner: CartOwner | undefined, query: Query) =>
-  Effect.flatMap(viewCart(owner, viewOptions(ctx, query)), (v) => answer(ctx, owner, v))
+const render = (ctx: RequestContext, owner: CartOwner | undefined, query: Query, prefetched: CartRead | undefined) =>
+  Effect.flatMap(viewCart(owner, viewOptions(ctx, query), prefetched), (v) => answer(ctx, owner, v))
 
 /** On a store's own host only that store's products; on a host naming no store we know, none (the cart itself is not scoped). */
 const cartRecommendations = (ctx: RequestContext, lines: Parameters<typeof recommendForCart>[0]) =>
@@ -143,7 +143,9 @@ export const cartRoutes = [
     headers: [{ name: "X-Cart-Token", required: false, description: "guest cart token" }],
     response: Cart,
     errors: [400, 401],
-    handler: ({ query, ctx }) => Effect.flatMap(ownerOf(ctx), (owner) => render(ctx, owner, query))
+    // a signed-in buyer's session and cart in one statement (a guest reads no session)
+    authenticateWith: (token, { query }) => authenticateWithCart(token, [], query),
+    handler: ({ query, ctx, prefetched }) => Effect.flatMap(ownerOf(ctx), (owner) => render(ctx, owner, query, prefetched))
   }),
   endpoint({
     method: "post",
@@ -157,10 +159,11 @@ export const cartRoutes = [
     status: 201,
     response: Cart,
     errors: [400, 401, 409, 422],
-    handler: ({ query, body, ctx }) =>
+    authenticateWith: (token, { query, body }) => authenticateWithCart(token, [body.variantId], query),
+    handler: ({ query, body, ctx, prefetched }) =>
       Effect.gen(function* () {
         const owner = yield* ownerOrNewGuest(ctx)
-        return yield* answer(ctx, owner, yield* addToCart(owner, body.variantId, body.quantity, viewOptions(ctx, query)))
+        return yield* answer(ctx, owner, yield* addToCart(owner, body.variantId, body.quantity, viewOptions(ctx, query), prefetched))
       })
   }),
   endpoint({
@@ -174,11 +177,12 @@ export const cartRoutes = [
     body: Schema.Struct({ quantity: Quantity }),
     response: Cart,
     errors: [400, 401, 404, 409, 422],
-    handler: ({ params, query, body, ctx }) =>
+    authenticateWith: (token, { query }) => authenticateWithCart(token, [], query),
+    handler: ({ params, query, body, ctx, prefetched }) =>
       Effect.gen(function* () {
         const owner = yield* ownerOf(ctx)
         if (owner === undefined) return yield* new CartItemNotFound({ variantId: params.id })
-        return yield* answer(ctx, owner, yield* setCartQuantity(owner, params.id, body.quantity, viewOptions(ctx, query)))
+        return yield* answer(ctx, owner, yield* setCartQuantity(owner, params.id, body.quantity, viewOptions(ctx, query), prefetched))
       })
   }),
   endpoint({
@@ -191,11 +195,12 @@ export const cartRoutes = [
     query: CartQuery,
     response: Cart,
     errors: [400, 401, 404],
-    handler: ({ params, query, ctx }) =>
+    authenticateWith: (token, { query }) => authenticateWithCart(token, [], query),
+    handler: ({ params, query, ctx, prefetched }) =>
       Effect.gen(function* () {
         const owner = yield* ownerOf(ctx)
         if (owner === undefined) return yield* new CartItemNotFound({ variantId: params.id })
-        return yield* answer(ctx, owner, yield* removeFromCart(owner, params.id, viewOptions(ctx, query)))
+        return yield* answer(ctx, owner, yield* removeFromCart(owner, params.id, viewOptions(ctx, query), prefetched))
       })
   })
 ]

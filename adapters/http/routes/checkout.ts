@@ -131,7 +131,7 @@ export const checkoutRoutes = [
     response: Checkout,
     errors: [400, 401, 404],
     // a poll: the session and the view in one statement
-    authenticateWith: (token, params) => authenticateWithCheckoutView(token, params.id),
+    authenticateWith: (token, { params }) => authenticateWithCheckoutView(token, params.id),
     handler: ({ params, ctx, prefetched }) =>
       prefetched === undefined ? viewCheckout(me(ctx).user.id, params.id) : showCheckout(me(ctx).user.id, params.id, prefetched)
   }),
