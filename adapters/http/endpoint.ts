@@ -93,9 +93,14 @@ export interface EndpointSpec<PS extends AnySchema, QS extends AnySchema, BS ext
    * (application/auth/login.ts, authenticateAlong); what it read reaches the handler as `prefetched`.
    * A request whose parameters, query or body do not decode goes the ordinary way (authenticate,
    * then 400), and one without a bearer token (a guest, for "optional") reads no session at all, so
-   * the answers stay the same.
+   * the answers stay the same. A use case whose first read is in its own transaction (the STK push)
+   * is run here whole: its answer is the read, and the handler answers `prefetched` as it is.
    */
-  readonly authenticateWith?: (token: string, input: DecodedInput<PS, QS, BS>) => Effect.Effect<AuthenticatedRead<F>, MappedError, PlatformServices>
+  readonly authenticateWith?: (
+    token: string,
+    input: DecodedInput<PS, QS, BS>,
+    config: HttpConfig
+  ) => Effect.Effect<AuthenticatedRead<F>, MappedError, PlatformServices>
   readonly handler: (req: {
     readonly params: Schema.Schema.Type<PS>
     readonly query: Schema.Schema.Type<QS>
@@ -134,7 +139,7 @@ export interface Endpoint {
   readonly errors: ReadonlyArray<number>
   /** the session and the endpoint's own read in one statement (EndpointSpec.authenticateWith); undefined when the parameters, query or body do not decode */
   readonly authenticateWith:
-    ((token: string, input: RawInput) => Effect.Effect<AuthenticatedRead<unknown>, MappedError, PlatformServices> | undefined) | undefined
+    ((token: string, input: RawInput, config: HttpConfig) => Effect.Effect<AuthenticatedRead<unknown>, MappedError, PlatformServices> | undefined) | undefined
   /** decode, run the use case, encode: the encoded response body */
   readonly run: (input: {
     readonly params: unknown
@@ -187,14 +192,14 @@ export const endpoint = <
   authenticateWith:
     spec.authenticateWith === undefined
       ? undefined
-      : ((authenticateWith) => (token, input) => {
+      : ((authenticateWith) => (token, input, config) => {
           const params = decodeOption(spec.params, input.params)
           if (Option.isNone(params)) return undefined
           const query = decodeOption(spec.query, input.query)
           if (Option.isNone(query)) return undefined
           const body = decodeOption(spec.body, input.body)
           if (Option.isNone(body)) return undefined
-          return authenticateWith(token, { params: params.value, query: query.value, body: body.value })
+          return authenticateWith(token, { params: params.value, query: query.value, body: body.value }, config)
         })(spec.authenticateWith),
   run: ({ params, query, body, ctx, prefetched }) =>
     Effect.gen(function* () {

@@ -140,7 +140,7 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
     if (e.auth !== "none" && token !== undefined) {
       if (token === null) return yield* new Unauthenticated({ reason: "INVALID" })
       // the session found by the endpoint's own read (one statement), else by itself
-      const along = e.authenticateWith?.(token, { params: req.params, query: req.query, body: requestBody(e, req) })
+      const along = e.authenticateWith?.(token, { params: req.params, query: req.query, body: requestBody(e, req) }, config)
       if (along === undefined) session = yield* authenticate(token)
       else ({ session, read: prefetched } = yield* along)
       res.locals["userId"] = session.user.id

@@ -82,6 +82,13 @@ const toHeld = (r: HeldRow): HeldPayment => ({
 })
 const heldColumns = "id, checkout_id, stk_request_id, buyer_id, phone, currency, amount, receipt, reason, return_policy, status, held_at, returned_at"
 
+/** A session read beside a row of another table (sessionQuery's columns, named apart from that row's). */
+type SessionColumns = { session_id: string; session_expires_at: Date; user_id: UserId; user_phone: string; user_roles: Array<string>; user_status: UserStatus }
+const sessionColumns = (sql: Sql, from: string = "a") =>
+  sql`${sql(from)}.session_id, ${sql(from)}.expires_at as session_expires_at, ${sql(from)}.id as user_id, ${sql(from)}.phone as user_phone, ${sql(from)}.roles as user_roles, ${sql(from)}.status as user_status`
+const sessionOf = (r: SessionColumns) =>
+  toSession({ session_id: r.session_id, expires_at: r.session_expires_at, id: r.user_id, phone: r.user_phone, roles: r.user_roles, status: r.user_status })
+
 export const PaymentStoreLive = Layer.effect(
   PaymentStore,
   Effect.map(Database, (db) => {
@@ -108,35 +115,54 @@ export const PaymentStoreLive = Layer.effect(
         ),
         (rows) => rows.map(toRequest)
       )
+    type LockedRow = { id: CheckoutId; buyer_id: UserId; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }
+    const payable = (c: LockedRow, orders: PayableCheckout["orders"]): PayableCheckout => ({
+      checkoutId: c.id,
+      buyerId: c.buyer_id,
+      state: c.state,
+      charge: { amount: c.charge_amount, currency: c.currency.trim() as Currency },
+      createdAt: c.created_at.getTime(),
+      expiresAt: c.expires_at.getTime(),
+      orders
+    })
+    const lockedColumns = "id, buyer_id, state, charge_amount, currency, created_at, expires_at"
+    const ordersOf = (checkoutId: CheckoutId) =>
+      q(
+        db,
+        (sql) => sql<Array<{ orderId: OrderId; state: OrderState }>>`
+            select id as "orderId", state from orders where checkout_id = ${checkoutId} order by id`
+      )
     const lockCheckout = (checkoutId: CheckoutId): Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable> =>
       Effect.gen(function* () {
         // One round trip: the server reads the orders after the checkout's lock is granted, in a
         // statement of its own (so it sees what the lock's previous holder committed).
         const [rows, orders] = yield* pipelined([
-          q(
-            db,
-            (sql) => sql<
-              Array<{ id: CheckoutId; buyer_id: UserId; state: string; charge_amount: number; currency: string; created_at: Date; expires_at: Date }>
-            >`
-            select id, buyer_id, state, charge_amount, currency, created_at, expires_at from checkouts where id = ${checkoutId} for update`
-          ),
-          q(
-            db,
-            (sql) => sql<Array<{ orderId: OrderId; state: OrderState }>>`
-            select id as "orderId", state from orders where checkout_id = ${checkoutId} order by id`
-          )
+          q(db, (sql) => sql<Array<LockedRow>>`select ${sql.unsafe(lockedColumns)} from checkouts where id = ${checkoutId} for update`),
+          ordersOf(checkoutId)
         ])
-        const c = rows[0]
-        if (!c) return Option.none()
-        return Option.some({
-          checkoutId: c.id,
-          buyerId: c.buyer_id,
-          state: c.state,
-          charge: { amount: c.charge_amount, currency: c.currency.trim() as Currency },
-          createdAt: c.created_at.getTime(),
-          expiresAt: c.expires_at.getTime(),
-          orders
-        })
+        return Option.map(Option.fromNullable(rows[0]), (c) => payable(c, orders))
+      })
+    // The session by auth-store.ts's own rule (sessionQuery), and the lock only of a checkout of its
+    // user's; the orders as lockCheckout reads them (they are answered only with the checkout).
+    const lockCheckoutWithSession = (
+      token: string,
+      now: number,
+      checkoutId: CheckoutId
+    ): Effect.Effect<{ readonly session: Option.Option<Session>; readonly checkout: Option.Option<PayableCheckout> }, StoreUnavailable> =>
+      Effect.gen(function* () {
+        const [rows, orders] = yield* pipelined([
+          q(
+            db,
+            (sql) => sql<Array<SessionColumns & (LockedRow | { [K in keyof LockedRow]: null })>>`
+            with auth_session as (${sessionQuery(sql, token, now)})
+            select ${sessionColumns(sql)}, c.* from auth_session a
+              left join lateral (select ${sql.unsafe(lockedColumns)} from checkouts where id = ${checkoutId} and buyer_id = a.id for update) c on true`
+          ),
+          ordersOf(checkoutId)
+        ])
+        const r = rows[0]
+        if (r === undefined) return { session: Option.none(), checkout: Option.none() }
+        return { session: Option.some(sessionOf(r)), checkout: r.buyer_id === null ? Option.none() : Option.some(payable(r as LockedRow, orders)) }
       })
     // json carries timestamps as text: back to Dates for the row mappers
     const at = (v: unknown) => new Date(v as string)
@@ -175,35 +201,22 @@ export const PaymentStoreLive = Layer.effect(
       Effect.map(
         q(
           db,
-          (sql) => sql<
-            Array<
-              { session_id: string; session_expires_at: Date; user_id: UserId; user_phone: string; user_roles: Array<string>; user_status: UserStatus } & (
-                ViewRow | { [K in keyof ViewRow]: null }
-              )
-            >
-          >`
+          (sql) => sql<Array<SessionColumns & (ViewRow | { [K in keyof ViewRow]: null })>>`
           with s as (${sessionQuery(sql, token, now)})
-          select s.session_id, s.expires_at as session_expires_at, s.id as user_id, s.phone as user_phone, s.roles as user_roles, s.status as user_status, v.*
+          select ${sessionColumns(sql, "s")}, v.*
             from s left join lateral (${viewQuery(sql, checkoutId, true)}) v on true`
         ),
         (rows) => {
           const r = rows[0]
           if (r === undefined) return { session: Option.none(), view: Option.none() }
-          const session = toSession({
-            session_id: r.session_id,
-            expires_at: r.session_expires_at,
-            id: r.user_id,
-            phone: r.user_phone,
-            roles: r.user_roles,
-            status: r.user_status
-          })
-          return { session: Option.some(session), view: r.id === null ? Option.none() : Option.some(toView(r as ViewRow)) }
+          return { session: Option.some(sessionOf(r)), view: r.id === null ? Option.none() : Option.some(toView(r as ViewRow)) }
         }
       )
     return {
       checkoutView,
       checkoutViewWithSession,
       lockCheckout,
+      lockCheckoutWithSession,
 
       latestRequest: (checkoutId) =>
         Effect.map(

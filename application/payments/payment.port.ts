@@ -103,6 +103,16 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
   PaymentStore,
   {
     readonly lockCheckout: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
+    /**
+     * The bearer token's live session (AuthStore.findSession's rule) and, in the same statement,
+     * `lockCheckout` of the checkout if it is that session's user's (none otherwise, and nothing
+     * locked): a payment's first read in the round trip that authenticates it.
+     */
+    readonly lockCheckoutWithSession: (
+      token: string,
+      now: number,
+      checkoutId: CheckoutId
+    ) => Effect.Effect<{ readonly session: Option.Option<Session>; readonly checkout: Option.Option<PayableCheckout> }, StoreUnavailable>
     readonly latestRequest: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
     /**
      * The checkout, its orders, its latest push and its held money, read by ONE statement: one

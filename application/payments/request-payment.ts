@@ -5,7 +5,7 @@
  * goes back to PENDING_PAYMENT first (allowed inside the 12-hour window; the domain checks it).
  * While money received for the checkout is held (it could not settle it; held-money.ts), no push.
  */
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Either, Option, Ref } from "effect"
 import { CheckoutNotFound } from "../checkout/checkout.errors.js"
 import { applyTransition } from "../orders/transition-order.js"
 import { OrderStore } from "../orders/order.port.js"
@@ -20,6 +20,9 @@ import { stillHeld } from "../../domain/held-money.js"
 import * as M from "../../domain/money.js"
 import { CheckoutNotPayable, MoneyHeld, PaymentInProgress } from "./payment.errors.js"
 import { backstopPollKey, PaymentStore } from "./payment.port.js"
+import type { PayableCheckout } from "./payment.port.js"
+import type { Session } from "../auth/auth.port.js"
+import { authenticateAlong } from "../auth/login.js"
 
 /** How long an unanswered prompt blocks another push (Safaricom's prompt times out well within this). */
 export const PROMPT_WINDOW_MS = 90_000
@@ -38,6 +41,45 @@ export interface RequestPayment {
 }
 
 export const requestPayment = (cmd: RequestPayment) =>
+  requestPaymentOf(
+    cmd,
+    Effect.map(
+      Effect.flatMap(PaymentStore, (store) => store.lockCheckout(cmd.checkoutId)),
+      (found) => ({ buyerId: cmd.buyerId, found })
+    )
+  ).pipe(Effect.withSpan("Payments.request"))
+
+/**
+ * requestPayment for the bearer token's session, found in the same statement as the checkout's lock
+ * (PaymentStore.lockCheckoutWithSession: the push's first read, in its transaction), refused and
+ * rate-limited exactly as `authenticate` does (authenticateAlong) before anything is written: one
+ * statement and one round trip fewer than authenticating first. A refusal rolls the transaction back
+ * and is this effect's failure; once the session is admitted the push's own outcome, a failure too,
+ * is its `read` (the endpoint answers it as the request of that session, as before).
+ */
+export const authenticateWithPayment = (token: string, cmd: Omit<RequestPayment, "buyerId">) =>
+  Effect.gen(function* () {
+    const admitted = yield* Ref.make(Option.none<Session>())
+    const first = Effect.map(
+      authenticateAlong((now) =>
+        Effect.map(
+          Effect.flatMap(PaymentStore, (store) => store.lockCheckoutWithSession(token, now, cmd.checkoutId)),
+          ({ session, checkout }) => ({ session, read: checkout })
+        )
+      ).pipe(Effect.tap(({ session }) => Ref.set(admitted, Option.some(session)))),
+      ({ session, read }) => ({ buyerId: session.user.id, found: read })
+    )
+    const outcome = yield* Effect.either(requestPaymentOf(cmd, first))
+    const session = yield* Ref.get(admitted)
+    if (Option.isNone(session))
+      return yield* Either.match(outcome, { onLeft: Effect.fail, onRight: () => Effect.die(new Error("bug: a push without its session")) })
+    return { session: session.value, read: outcome }
+  }).pipe(Effect.withSpan("Payments.request"))
+
+/** The payment's first read, in its transaction: who asks, and the checkout locked (none: not found). */
+type FirstRead<E, R> = Effect.Effect<{ readonly buyerId: UserId; readonly found: Option.Option<PayableCheckout> }, E, R>
+
+const requestPaymentOf = <E, R>(cmd: Omit<RequestPayment, "buyerId">, first: FirstRead<E, R>) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
     const store = yield* PaymentStore
@@ -47,8 +89,8 @@ export const requestPayment = (cmd: RequestPayment) =>
 
     const prepared = yield* uow.transaction(
       Effect.gen(function* () {
-        const found = yield* store.lockCheckout(cmd.checkoutId)
-        if (Option.isNone(found) || found.value.buyerId !== cmd.buyerId) return yield* new CheckoutNotFound({ checkoutId: cmd.checkoutId })
+        const { buyerId, found } = yield* first
+        if (Option.isNone(found) || found.value.buyerId !== buyerId) return yield* new CheckoutNotFound({ checkoutId: cmd.checkoutId })
         const checkout = found.value
         // Read together, after the lock (a push committed meanwhile is seen): the money held for it, its last push.
         const [allHeld, last] = yield* pipelined([store.heldForCheckout(checkout.checkoutId), store.latestRequest(checkout.checkoutId)])
@@ -79,7 +121,7 @@ export const requestPayment = (cmd: RequestPayment) =>
           if (Option.isSome(order))
             yield* applyTransition(
               order.value,
-              { orderId: o.orderId, to: "PENDING_PAYMENT", actor: { kind: "BUYER", id: cmd.buyerId }, reason: "payment retried" },
+              { orderId: o.orderId, to: "PENDING_PAYMENT", actor: { kind: "BUYER", id: buyerId }, reason: "payment retried" },
               now
             )
         }
@@ -138,4 +180,4 @@ export const requestPayment = (cmd: RequestPayment) =>
       status: "PENDING" as const,
       customerMessage: accepted.customerMessage
     }
-  }).pipe(Effect.withSpan("Payments.request"))
+  })

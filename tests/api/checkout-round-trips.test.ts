@@ -58,6 +58,10 @@ const cartOfTwoSellers = async () => {
 
 const checkoutBody = { destination: "KE-047-westlands" }
 
+/** An STK push's statements and round trips (main at 00cdc1a: 12 in 6, the session lookup one of each). */
+const PUSH_STATEMENTS = 11
+const PUSH_TRIPS = 5
+
 describe("a checkout from the cart in round trips", () => {
   it("warms up (postgres.js's array types, the shipping cache: once per pool and process)", async () => {
     // a few times: a statement is prepared per connection (postgres.js describes it first, a trip of its own)
@@ -223,5 +227,90 @@ describe("a poll (GET /api/v1/checkouts/:id): its session and the view in one st
     const refused = await call(api, "GET", `/api/v1/checkouts/${checkoutId}`, { token: buyer.token })
     expect([refused.status, refused.body.code]).toEqual([429, "RATE_LIMIT.EXCEEDED"])
     expect(refused.headers.get("retry-after")).not.toBeNull()
+  })
+})
+
+describe("an STK push (POST /api/v1/checkouts/:id/payments): its session found by the checkout's lock", () => {
+  const basket = async () => {
+    const buyer = await newBuyer(db.sql)
+    const placed = await call(api, "POST", "/api/v1/checkouts", {
+      token: buyer.token,
+      headers: { "idempotency-key": `push-${buyer.id}` },
+      body: { ...checkoutBody, items: [{ variantId: a.basket.variantId, quantity: 1 }] }
+    })
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201)
+    return { buyer, checkoutId: placed.body.checkoutId as string }
+  }
+  const pushes = async (checkoutId: string) =>
+    (await db.sql<Array<{ n: number }>>`select count(*)::int as n from mpesa_stk_requests where checkout_id = ${checkoutId}`)[0]?.n
+
+  it("a pinned number of statements and round trips: no session lookup of its own (main: 12 statements in 6 trips)", async () => {
+    // prepared on each connection first
+    for (let i = 0; i < 3; i++) {
+      const warm = await basket()
+      expect(
+        (await call(api, "POST", `/api/v1/checkouts/${warm.checkoutId}/payments`, { token: warm.buyer.token, body: { phone: warm.buyer.phone } })).status
+      ).toBe(202)
+    }
+    const { buyer, checkoutId } = await basket()
+    const push = await counted("POST", `/api/v1/checkouts/${checkoutId}/payments`, { token: buyer.token, body: { phone: buyer.phone } })
+    expect(push.reply.status, JSON.stringify(push.reply.body)).toBe(202)
+    expect(push.reply.body).toMatchObject({ checkoutId, status: "PENDING", phone: buyer.phone })
+    const text = push.statements.join("\n")
+    // BEGIN, the session with the checkout's lock + its orders; held money + last push; the push recorded, COMMIT;
+    // (Daraja) BEGIN, accepted, its backstop poll, COMMIT
+    expect(
+      push.statements.filter((s) => /from user_sessions s join users u/.test(s)),
+      text
+    ).toHaveLength(1)
+    expect(
+      push.statements.findIndex((s) => /from user_sessions s join users u/.test(s)),
+      text
+    ).toBe(1)
+    expect(push.statements, text).toHaveLength(PUSH_STATEMENTS)
+    expect(push.trips, text).toBe(PUSH_TRIPS)
+  })
+
+  it("refuses exactly as the ordinary authentication does, writing nothing: 401 for a malformed, an unknown, a revoked or an expired token or a suspended user; 404 for another buyer's checkout; 400 for a bad phone or id", async () => {
+    const { buyer, checkoutId } = await basket()
+    const other = await newBuyer(db.sql)
+    const revoked = await sessionFor(db.sql, buyer.id)
+    await db.sql`update user_sessions set revoked_at = now() where token_hash = ${hashToken(revoked)}`
+    const expired = await sessionFor(db.sql, buyer.id)
+    await db.sql`update user_sessions set expires_at = now() - interval '1 second' where token_hash = ${hashToken(expired)}`
+    const suspended = await newBuyer(db.sql)
+    await db.sql`update users set status = 'SUSPENDED' where id = ${suspended.id}`
+    const push = async (token: string | undefined, id = checkoutId, phone: unknown = buyer.phone) => {
+      const r = await call(api, "POST", `/api/v1/checkouts/${id}/payments`, { ...(token !== undefined && { token }), body: { phone } })
+      return [r.status, r.body?.code] as const
+    }
+    const ordinary = async (token: string | undefined) => {
+      const r = await call(api, "GET", "/api/v1/me", token === undefined ? {} : { token })
+      return [r.status, r.body?.code] as const
+    }
+    for (const token of [undefined, "short", "x".repeat(43), revoked, expired, suspended.token]) {
+      const got = await push(token)
+      expect(got[0], String(token)).toBe(401)
+      expect(got, String(token)).toEqual(await ordinary(token))
+    }
+    expect(await push(other.token)).toEqual([404, "CHECKOUT.NOT_FOUND"])
+    expect(await push(buyer.token, "chk_nope")).toEqual([404, "CHECKOUT.NOT_FOUND"])
+    expect((await push(buyer.token, "bad!id"))[0]).toBe(400)
+    expect((await push(buyer.token, checkoutId, "0700"))[0]).toBe(400)
+    // a request that does not decode with a bad token: the token is refused first, as before
+    expect((await push("x".repeat(43), checkoutId, "0700"))[0]).toBe(401)
+    expect(await pushes(checkoutId)).toBe(0)
+    expect((await push(buyer.token))[0]).toBe(202)
+    expect(await pushes(checkoutId)).toBe(1)
+  })
+
+  it("counts against the session's rate limit: past 100 requests in a minute the push is 429 with Retry-After, and nothing is written", async () => {
+    const { buyer, checkoutId } = await basket()
+    // one request was the checkout itself
+    for (let i = 0; i < 99; i++) expect((await call(api, "GET", "/api/v1/me", { token: buyer.token })).status).toBe(200)
+    const refused = await call(api, "POST", `/api/v1/checkouts/${checkoutId}/payments`, { token: buyer.token, body: { phone: buyer.phone } })
+    expect([refused.status, refused.body.code]).toEqual([429, "RATE_LIMIT.EXCEEDED"])
+    expect(refused.headers.get("retry-after")).not.toBeNull()
+    expect(await pushes(checkoutId)).toBe(0)
   })
 })

@@ -4,10 +4,11 @@ import { checkoutCart } from "../../../application/cart/checkout-cart.js"
 import { cancelCheckout } from "../../../application/checkout/cancel-checkout.js"
 import { authenticateWithCheckoutView, showCheckout, viewCheckout } from "../../../application/checkout/view-checkout.js"
 import { recordCallback } from "../../../application/payments/reconcile.js"
-import { requestPayment } from "../../../application/payments/request-payment.js"
+import { authenticateWithPayment, requestPayment } from "../../../application/payments/request-payment.js"
 import { CALLBACK_ACK } from "../../daraja/callbacks.js"
 import { checkoutRequestIdOf } from "../../daraja/callbacks.js"
 import { callbackPath } from "../config.js"
+import type { HttpConfig } from "../config.js"
 import { deliveryText } from "../../../domain/delivery.js"
 import { hasBadText } from "../edge.js"
 import { endpoint, header, me } from "../endpoint.js"
@@ -75,6 +76,9 @@ const IdempotencyKey = Schema.String.pipe(
   Schema.maxLength(100),
   Schema.pattern(/^[\x21-\x7e]+$/, { message: () => "printable ASCII without spaces" })
 )
+
+/** Where Daraja sends a push's result. */
+const callbackUrlOf = (config: HttpConfig) => `${config.publicBaseUrl}${callbackPath(Redacted.value(config.callbackSecret))}`
 
 export const checkoutRoutes = [
   endpoint({
@@ -156,13 +160,13 @@ export const checkoutRoutes = [
       customerMessage: Schema.String
     }),
     errors: [400, 401, 404, 409, 429, 502, 503],
-    handler: ({ params, body, ctx }) =>
-      requestPayment({
-        checkoutId: params.id,
-        buyerId: me(ctx).user.id,
-        phone: body.phone,
-        callbackUrl: `${ctx.config.publicBaseUrl}${callbackPath(Redacted.value(ctx.config.callbackSecret))}`
-      })
+    // the session found by the push's first read (the checkout's lock), in its transaction: the push is the read
+    authenticateWith: (token, { params, body }, config) =>
+      authenticateWithPayment(token, { checkoutId: params.id, phone: body.phone, callbackUrl: callbackUrlOf(config) }),
+    handler: ({ params, body, ctx, prefetched }) =>
+      prefetched !== undefined
+        ? prefetched
+        : requestPayment({ checkoutId: params.id, buyerId: me(ctx).user.id, phone: body.phone, callbackUrl: callbackUrlOf(ctx.config) })
   }),
   endpoint({
     method: "post",
