@@ -17,7 +17,7 @@
  * statement sees what was committed when it began; the key is now read again before refusing).
  */
 import { Effect, Either } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { cartItems } from "../../application/cart/checkout-cart.js"
 import { placeCheckoutOf } from "../../application/checkout/place-checkout.js"
 import { LocationId } from "../../domain/ids.js"
@@ -302,6 +302,32 @@ describe("an STK push (POST /api/v1/checkouts/:id/payments): its session found b
     expect(await pushes(checkoutId)).toBe(0)
     expect((await push(buyer.token))[0]).toBe(202)
     expect(await pushes(checkoutId)).toBe(1)
+  })
+
+  it("a push refused after its session is admitted (404, 409) is still that session's request: the access log names its user", async () => {
+    const { buyer, checkoutId } = await basket()
+    const other = await newBuyer(db.sql)
+    expect((await call(api, "POST", `/api/v1/checkouts/${checkoutId}/payments`, { token: buyer.token, body: { phone: buyer.phone } })).status).toBe(202)
+    const lines: Array<string> = []
+    const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)))
+    try {
+      const notTheirs = await call(api, "POST", `/api/v1/checkouts/${checkoutId}/payments`, { token: other.token, body: { phone: other.phone } })
+      expect([notTheirs.status, notTheirs.body.code]).toEqual([404, "CHECKOUT.NOT_FOUND"])
+      const again = await call(api, "POST", `/api/v1/checkouts/${checkoutId}/payments`, { token: buyer.token, body: { phone: buyer.phone } })
+      expect(again.status, JSON.stringify(again.body)).toBe(409)
+      // the access log line is written when the answer is finished
+      await new Promise((done) => setTimeout(done, 50))
+    } finally {
+      spy.mockRestore()
+    }
+    const access = lines.flatMap((l) => {
+      const entry = JSON.parse(l) as { msg?: string; path?: string; status?: number; userId?: string | null }
+      return entry.msg === "http" && entry.path === `/api/v1/checkouts/${checkoutId}/payments` ? [[entry.status, entry.userId]] : []
+    })
+    expect(access).toEqual([
+      [404, other.id],
+      [409, buyer.id]
+    ])
   })
 
   it("counts against the session's rate limit: past 100 requests in a minute the push is 429 with Retry-After, and nothing is written", async () => {
