@@ -25,9 +25,8 @@
  * A regression that re-adds a read fails here; an intended change updates the numbers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { hashToken } from "../../adapters/postgres/auth-store.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { call, newBuyer, seedShop, sessionFor, startRelayedApi } from "./support.js"
+import { call, newBuyer, refusedTokens, seedShop, startRelayedApi } from "./support.js"
 import type { Api } from "./support.js"
 
 const db = useTestDatabase()
@@ -206,12 +205,7 @@ describe("a signed-in buyer's cart request: its session read with the cart, answ
 
   it("401 for a malformed, an unknown, a revoked or an expired token or a suspended user, as GET /api/v1/me answers; the guest's cart token never stands in", async () => {
     const buyer = await newBuyer(db.sql)
-    const revoked = await sessionFor(db.sql, buyer.id)
-    await db.sql`update user_sessions set revoked_at = now() where token_hash = ${hashToken(revoked)}`
-    const expired = await sessionFor(db.sql, buyer.id)
-    await db.sql`update user_sessions set expires_at = now() - interval '1 second' where token_hash = ${hashToken(expired)}`
-    const suspended = await newBuyer(db.sql)
-    await db.sql`update users set status = 'SUSPENDED' where id = ${suspended.id}`
+    const { revoked, expired, suspended } = await refusedTokens(db.sql, buyer.id)
     const guest = await call(api, "POST", "/api/v1/cart/items", { body: { variantId: a.dress.variantId } })
     const headers = { "x-cart-token": guest.headers.get("x-cart-token")! }
     const ordinary = async (token: string) => {

@@ -22,8 +22,7 @@ import { cartItems } from "../../application/cart/checkout-cart.js"
 import { placeCheckoutOf } from "../../application/checkout/place-checkout.js"
 import { LocationId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
-import { hashToken } from "../../adapters/postgres/auth-store.js"
-import { call, newBuyer, seedShop, sessionFor, startRelayedApi } from "./support.js"
+import { call, newBuyer, refusedTokens, seedShop, startRelayedApi } from "./support.js"
 import type { Api } from "./support.js"
 
 const db = useTestDatabase()
@@ -186,12 +185,7 @@ describe("a poll (GET /api/v1/checkouts/:id): its session and the view in one st
   it("refuses exactly as the ordinary authentication does: 401 for no, a malformed, an unknown, a revoked or an expired token or a suspended user; 404 for another buyer's checkout; 400 for a malformed id", async () => {
     const { buyer, checkoutId } = await basket()
     const other = await newBuyer(db.sql)
-    const revoked = await sessionFor(db.sql, buyer.id)
-    await db.sql`update user_sessions set revoked_at = now() where token_hash = ${hashToken(revoked)}`
-    const expired = await sessionFor(db.sql, buyer.id)
-    await db.sql`update user_sessions set expires_at = now() - interval '1 second' where token_hash = ${hashToken(expired)}`
-    const suspended = await newBuyer(db.sql)
-    await db.sql`update users set status = 'SUSPENDED' where id = ${suspended.id}`
+    const { revoked, expired, suspended } = await refusedTokens(db.sql, buyer.id)
     const poll = async (token: string | undefined, id = checkoutId) => {
       const r = await call(api, "GET", `/api/v1/checkouts/${id}`, token === undefined ? {} : { token })
       return [r.status, r.body?.code] as const

@@ -244,6 +244,17 @@ export const seedShop = async (sql: Sql, options: { readonly promotions?: boolea
   return { seller, storeId, dress, basket }
 }
 
+/** Tokens that must be refused as GET /api/v1/me refuses them: one revoked and one expired of `userId`, and a suspended buyer's. */
+export const refusedTokens = async (sql: Sql, userId: string) => {
+  const revoked = await sessionFor(sql, userId)
+  await sql`update user_sessions set revoked_at = now() where token_hash = ${hashToken(revoked)}`
+  const expired = await sessionFor(sql, userId)
+  await sql`update user_sessions set expires_at = now() - interval '1 second' where token_hash = ${hashToken(expired)}`
+  const suspended = await newBuyer(sql)
+  await sql`update users set status = 'SUSPENDED' where id = ${suspended.id}`
+  return { revoked, expired, suspended }
+}
+
 export const newBuyer = async (sql: Sql) => {
   const id = `usr_buyer_${process.pid}_${++n}_${randomInt(1e6)}`
   const phone = randomPhone()
