@@ -96,6 +96,7 @@ describe("a poll that waits for the payment", () => {
       const bad = await call(api, "GET", `/api/v1/checkouts/${p.checkoutId}?wait=${wait}`, { token: p.buyer.token })
       expect(bad.status, `wait=${wait}`).toBe(400)
       expect(bad.body.code).toBe("REQUEST.INVALID")
+      expect(bad.body.detail).toContain("wait is whole seconds, from 0 to 20")
     }
     const plain = await timed(() => call(api, "GET", `/api/v1/checkouts/${p.checkoutId}`, { token: p.buyer.token }))
     expect(plain.result.body).toMatchObject({ state: "PENDING_PAYMENT", payment: { status: "PENDING" } })

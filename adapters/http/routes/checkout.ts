@@ -76,6 +76,8 @@ const IdempotencyKey = Schema.String.pipe(
   Schema.pattern(/^[\x21-\x7e]+$/, { message: () => "printable ASCII without spaces" })
 )
 
+const waitMessage = () => `wait is whole seconds, from 0 to ${MAX_WAIT_SECONDS}`
+
 export const checkoutRoutes = [
   endpoint({
     method: "post",
@@ -132,7 +134,9 @@ export const checkoutRoutes = [
     // whole seconds as plain digits (not "1e1", "0x10" or " 5", which Number() would take)
     query: Schema.Struct({
       wait: Schema.optional(
-        Schema.compose(Schema.String.pipe(Schema.pattern(/^[0-9]{1,2}$/)), Schema.NumberFromString).pipe(Schema.between(0, MAX_WAIT_SECONDS))
+        Schema.compose(Schema.String.pipe(Schema.pattern(/^[0-9]{1,2}$/, { message: waitMessage })), Schema.NumberFromString).pipe(
+          Schema.between(0, MAX_WAIT_SECONDS, { message: waitMessage })
+        )
       )
     }),
     response: Checkout,
