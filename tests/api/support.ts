@@ -89,11 +89,12 @@ export const useRecordedApi = (db: { readonly url: string }) => {
 /**
  * The API on the application's own pool (makePool) behind tests/support/pg-relay.ts, for tests that
  * pin what a request costs: `counted(method, path, options)` answers the reply, the statements the
- * pool sent meanwhile and the relay's round trips (answers are held 20 ms, so statements sent without
- * waiting are not split into trips by a fast loopback). `close` stops the API, the pool and the relay.
+ * pool sent meanwhile and the relay's round trips (answers are held 50 ms, so statements sent without
+ * waiting are not split into trips by a fast loopback, nor by a loaded machine's late event-loop
+ * turn: 20 ms once split a cart add at a load average of ~13). `close` stops the API, the pool and the relay.
  */
 export const startRelayedApi = async (url: string) => {
-  const relay = await pgRelay(url, () => false, 20)
+  const relay = await pgRelay(url, () => false, 50)
   const { onStatement, counted } = statementRecorder()
   const pool = makePool(relay.url, { max: 4, onStatement })
   const api = await startApi(pool)
