@@ -126,6 +126,15 @@ export const runAndAnswer = async <A>(
   sendProblem(res, problem(500, "INTERNAL", "something went wrong on our side; the request id identifies it in our logs"))
 }
 
+/** Completes when the response's connection closes (the client went away, or the answer was sent). */
+const closed = (res: Response): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const gone = () => resume(Effect.void)
+    if (res.closed) return gone()
+    res.once("close", gone)
+    return Effect.sync(() => void res.off("close", gone))
+  })
+
 /** The body an endpoint decodes (none when it takes it raw or as a file). */
 const requestBody = (e: Endpoint, req: Request): unknown => (e.rawBody || e.binaryBody !== undefined ? undefined : req.body)
 
@@ -155,12 +164,10 @@ export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: End
       rawBody: e.rawBody && typeof req.body === "string" ? req.body : undefined,
       rawBytes: e.binaryBody !== undefined ? (Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array()) : undefined,
       setHeader: (name, value) => void res.setHeader(name, value),
-      abandoned: Effect.async<void>((resume) => {
-        const gone = () => resume(Effect.void)
-        if (res.closed) return gone()
-        res.once("close", gone)
-        return Effect.sync(() => void res.off("close", gone))
-      })
+      // made when asked for (only a waiting poll does), not for every request
+      get abandoned() {
+        return closed(res)
+      }
     }
     return yield* e.run({ params: req.params, query: req.query, body: requestBody(e, req), ctx, prefetched })
   })

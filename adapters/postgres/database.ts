@@ -230,9 +230,9 @@ interface TxState {
   readonly pending: Array<Promise<unknown>>
   /** those writes' queries still unanswered (the first is what the server is running, or waiting on) */
   readonly unanswered: Set<CancellableQuery<unknown>>
-  /** `atCommit` items by key, in the order the keys were first used (and `writeAtCommit`'s writes, one key each, with their refine) */
+  /** `atCommit` items by key, in the order the keys were first used (and `writeAtCommit`'s writes, a symbol each, with their refine) */
   readonly batches: Map<
-    string,
+    string | symbol,
     { items: Array<unknown>; flush: (items: ReadonlyArray<unknown>) => (sql: Sql) => CancellableQuery<unknown>; refine?: (e: DbError) => unknown }
   >
 }
@@ -320,9 +320,6 @@ const blameWrites =
 
 const beginStatement = (options: TransactionOptions | undefined): string =>
   ["begin", options?.isolation ? `isolation level ${options.isolation}` : "", options?.readOnly ? "read only" : ""].filter((part) => part !== "").join(" ")
-
-/** How many writes `writeAtCommit` has held (each one's key among a transaction's gathered statements). */
-let heldWrites = 0
 
 /** The gathered items' statements, sent now (writes nobody waits for). */
 const sendBatches = (tx: TxState): void => {
@@ -451,8 +448,8 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
         Effect.flatMap(FiberRef.get(current), (tx) =>
           Option.isSome(tx) && tx.value.depth === 0
             ? Effect.sync(() => {
-                // a key of its own (no atCommit key starts with a space): sent in its turn among the gathered ones
-                tx.value.batches.set(` write ${++heldWrites}`, { items: [], flush: () => f, ...(refine && { refine }) })
+                // a key of its own (a symbol: no atCommit key can be it), sent in its turn among the gathered ones
+                tx.value.batches.set(Symbol("writeAtCommit"), { items: [], flush: () => f, ...(refine && { refine }) })
               })
             : write(f, refine)
         ),

@@ -175,8 +175,8 @@ const refusedOnSight = (cmd: PlaceCheckout, items: PlaceCheckout["items"]) =>
 export const placeCheckout = (cmd: PlaceCheckout, settings: CheckoutSettings = defaultCheckoutSettings) =>
   Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
-    const items = mergeItems(cmd.items)
-    if (items.some((i) => recentlySoldOut(i.variantId, now))) {
+    if (cmd.items.some((i) => recentlySoldOut(i.variantId, now))) {
+      const items = mergeItems(cmd.items)
       const refused = yield* refusedOnSight(cmd, items)
       if (Option.isSome(refused)) return yield* Effect.fail(refused.value)
       for (const i of items) seenSoldOut.delete(i.variantId)
