@@ -5,6 +5,7 @@
  * headers the API reads, and every parsed body; a refusal is a 400 REQUEST.INVALID_TEXT.
  */
 import { isUtf8 } from "node:buffer"
+import type { IncomingHttpHeaders } from "node:http"
 import type { NextFunction, Request, Response } from "express"
 import { problem } from "./problems.js"
 import type { Problem } from "./problems.js"
@@ -51,15 +52,25 @@ export const isBodyNotUtf8 = (err: unknown): boolean => typeof err === "object" 
 
 export const bodyNotUtf8Problem = (): Problem => refusal("body")
 
+/** A parsed body with NUL or bad text in a string (refuseBadBody). */
+export const badBodyProblem = (): Problem => refusal("body")
+
+/** What refuseBadUrlAndHeaders refuses, or undefined: the URL, then the headers the API reads. */
+export const badUrlOrHeaders = (url: string, headers: IncomingHttpHeaders): Problem | undefined => {
+  if (!urlIsClean(url)) return refusal("URL")
+  for (const name of READ_HEADERS) {
+    const v = headers[name]
+    if (typeof v === "string" && !VISIBLE_ASCII.test(v)) return refusal(`header ${name}`)
+  }
+  return undefined
+}
+
 /** App-level, before any route: the URL and the headers the API reads. */
 export const refuseBadUrlAndHeaders =
   (send: (res: Response, p: Problem) => void) =>
   (req: Request, res: Response, next: NextFunction): void => {
-    if (!urlIsClean(req.url)) return send(res, refusal("URL"))
-    for (const name of READ_HEADERS) {
-      const v = req.headers[name]
-      if (typeof v === "string" && !VISIBLE_ASCII.test(v)) return send(res, refusal(`header ${name}`))
-    }
+    const refused = badUrlOrHeaders(req.url, req.headers)
+    if (refused !== undefined) return send(res, refused)
     next()
   }
 
@@ -67,6 +78,6 @@ export const refuseBadUrlAndHeaders =
 export const refuseBadBody =
   (send: (res: Response, p: Problem) => void) =>
   (req: Request, res: Response, next: NextFunction): void => {
-    if (hasBadText(req.body)) return send(res, refusal("body"))
+    if (hasBadText(req.body)) return send(res, badBodyProblem())
     next()
   }

@@ -3,6 +3,7 @@
  * runtime, encode the answer, and turn every failure into an RFC 9457 problem. Shared by every
  * route module so there is one way to answer and one status table (problems.ts).
  */
+import type { IncomingHttpHeaders, ServerResponse } from "node:http"
 import type { Request, Response } from "express"
 import { Cause, Effect, Exit, FiberRef, FiberRefs, HashMap, HashSet, Runtime } from "effect"
 import { authenticate } from "../../application/auth/login.js"
@@ -25,8 +26,7 @@ export const sendProblem = (res: Response, p: Problem) => {
   res.status(p.status).type("application/problem+json").send(JSON.stringify(body))
 }
 
-const bearer = (req: Request): string | undefined | null => {
-  const h = req.headers.authorization
+const bearer = (h: string | undefined): string | undefined | null => {
   if (h === undefined) return undefined
   const m = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(h.trim())
   return m ? m[1]! : null
@@ -84,31 +84,42 @@ export const runRequest = async <A, E>(runtime: PlatformRuntime, requestId: stri
   return Runtime.runPromiseExit(requestRuntime(built, requestId, route))(program)
 }
 
+/** What a request's run needs to know of it, whichever server took it (express, or the lane: lane.ts). */
+export interface RunInfo {
+  readonly requestId: string
+  /** the span's name: method and route pattern */
+  readonly route: string
+  readonly method: string
+  /** the route pattern (never the raw path) */
+  readonly httpRoute: string
+  readonly traceparent: string | ReadonlyArray<string> | undefined
+}
+
 /**
- * Runs a program for a request and answers: `answer` on success, a problem on failure. The program
- * runs in a server span named for the route (continuing the caller's trace when it sent a W3C
- * traceparent) with the request id on the span and on every log line.
+ * Runs a program for a request: `answer` on success, `refuse` with a problem on failure. The
+ * program runs in a server span named for the route (continuing the caller's trace when it sent a
+ * W3C traceparent) with the request id on the span and on every log line.
  */
-export const runAndAnswer = async <A>(
+export const runForAnswer = async <A>(
   runtime: PlatformRuntime,
-  res: Response,
+  info: RunInfo,
   /** Fails only with errors problems.ts maps (MappedError): anything else does not compile. */
   program: Effect.Effect<A, MappedError, PlatformServices>,
   answer: (a: A) => void,
-  route = `${res.req.method} ${routePattern(res.req)}`
+  refuse: (p: Problem) => void
 ) => {
-  const requestId = String(res.locals["requestId"] ?? "")
-  const parent = parentFromTraceParent(res.req.headers.traceparent)
+  const { requestId } = info
+  const parent = parentFromTraceParent(typeof info.traceparent === "string" ? info.traceparent : undefined)
   const exit = await runRequest(
     runtime,
     requestId,
-    route,
+    info.route,
     program.pipe(
-      Effect.withSpan(route, {
+      Effect.withSpan(info.route, {
         kind: "server",
         // the call site (this function, for every request) says nothing: not captured (an Error per request)
         captureStackTrace: false,
-        attributes: { "http.request.method": res.req.method, "http.route": routePattern(res.req), "amana.request_id": requestId },
+        attributes: { "http.request.method": info.method, "http.route": info.httpRoute, "amana.request_id": requestId },
         ...(parent !== undefined && { parent })
       })
     )
@@ -119,15 +130,37 @@ export const runAndAnswer = async <A>(
   const mapped = toProblem(error)
   if (mapped) {
     if (mapped.status >= 500) log("warn", "request failed", { requestId, code: mapped.code, error: internalText(error) })
-    return sendProblem(res, mapped)
+    return refuse(mapped)
   }
-  if (Cause.isInterruptedOnly(exit.cause)) return sendProblem(res, problem(503, "SERVICE.INTERRUPTED", "the server is shutting down; try again"))
+  if (Cause.isInterruptedOnly(exit.cause)) return refuse(problem(503, "SERVICE.INTERRUPTED", "the server is shutting down; try again"))
   log("error", "unhandled failure", { requestId, cause: Cause.pretty(exit.cause) })
-  sendProblem(res, problem(500, "INTERNAL", "something went wrong on our side; the request id identifies it in our logs"))
+  refuse(problem(500, "INTERNAL", "something went wrong on our side; the request id identifies it in our logs"))
 }
 
+/** runForAnswer for an express handler (the signed webhooks' routes). */
+export const runAndAnswer = <A>(
+  runtime: PlatformRuntime,
+  res: Response,
+  program: Effect.Effect<A, MappedError, PlatformServices>,
+  answer: (a: A) => void,
+  route = `${res.req.method} ${routePattern(res.req)}`
+) =>
+  runForAnswer(
+    runtime,
+    {
+      requestId: String(res.locals["requestId"] ?? ""),
+      route,
+      method: res.req.method,
+      httpRoute: routePattern(res.req),
+      traceparent: res.req.headers.traceparent
+    },
+    program,
+    answer,
+    (p) => sendProblem(res, p)
+  )
+
 /** Completes when the response's connection closes (the client went away, or the answer was sent). */
-const closed = (res: Response): Effect.Effect<void> =>
+export const closed = (res: ServerResponse): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
     const gone = () => resume(Effect.void)
     if (res.closed) return gone()
@@ -135,51 +168,105 @@ const closed = (res: Response): Effect.Effect<void> =>
     return Effect.sync(() => void res.off("close", gone))
   })
 
-/** The body an endpoint decodes (none when it takes it raw or as a file). */
-const requestBody = (e: Endpoint, req: Request): unknown => (e.rawBody || e.binaryBody !== undefined ? undefined : req.body)
+/**
+ * One request to a described endpoint, as serveEndpoint sees it: what it came with (decoded by the
+ * server that took it: express, or the lane) and how to answer it.
+ */
+export interface Exchange {
+  readonly method: string
+  readonly requestId: string
+  readonly headers: IncomingHttpHeaders
+  readonly params: unknown
+  readonly query: unknown
+  /** the parsed body (JSON), the text (rawBody endpoints) or the bytes (binaryBody endpoints); undefined when none was sent */
+  readonly body: unknown
+  /** the client's address (TRUST_PROXY honoured) */
+  readonly ip: string | undefined
+  readonly setHeader: (name: string, value: string) => void
+  readonly hasHeader: (name: string) => boolean
+  /** the request was authenticated as this user (the request's log line names them) */
+  readonly signedIn: (userId: string) => void
+  /** completes when the client goes away */
+  readonly closed: () => Effect.Effect<void>
+  readonly json: (status: number, value: unknown) => void
+  readonly empty: (status: number) => void
+  readonly file: (status: number, contentType: string, bytes: Buffer) => void
+  readonly problem: (p: Problem) => void
+}
 
-/** The express handler for one described endpoint. */
-export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: Endpoint) => async (req: Request, res: Response) => {
-  const requestId = String(res.locals["requestId"])
-  const token = bearer(req)
+/** Serves one described endpoint: authenticate, run it through the platform runtime, answer. */
+export const serveEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: Endpoint) => {
   const route = `${e.method.toUpperCase()} ${e.path}`
-  const program = Effect.gen(function* () {
-    let session: Session | undefined
-    let prefetched: unknown
-    if (e.auth !== "none" && token !== undefined) {
-      if (token === null) return yield* new Unauthenticated({ reason: "INVALID" })
-      // the session found by the endpoint's own read (one statement), else by itself
-      const along = e.authenticateWith?.(token, { params: req.params, query: req.query, body: requestBody(e, req) })
-      if (along === undefined) session = yield* authenticate(token)
-      else ({ session, read: prefetched } = yield* along)
-      res.locals["userId"] = session.user.id
-    } else if (e.auth === "required") return yield* new Unauthenticated({ reason: "MISSING" })
-    const ctx: RequestContext = {
-      requestId,
-      headers: req.headers,
-      remoteAddr: req.ip ?? req.socket.remoteAddress,
-      clientAddress: clientAddressKey(req.ip ?? req.socket.remoteAddress),
-      config,
-      session,
-      rawBody: e.rawBody && typeof req.body === "string" ? req.body : undefined,
-      rawBytes: e.binaryBody !== undefined ? (Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array()) : undefined,
-      setHeader: (name, value) => void res.setHeader(name, value),
-      // made when asked for (only a waiting poll does), not for every request
-      get abandoned() {
-        return closed(res)
+  const body = (x: Exchange): unknown => (e.rawBody || e.binaryBody !== undefined ? undefined : x.body)
+  return async (x: Exchange): Promise<void> => {
+    const token = bearer(x.headers.authorization)
+    const program = Effect.gen(function* () {
+      let session: Session | undefined
+      let prefetched: unknown
+      if (e.auth !== "none" && token !== undefined) {
+        if (token === null) return yield* new Unauthenticated({ reason: "INVALID" })
+        // the session found by the endpoint's own read (one statement), else by itself
+        const along = e.authenticateWith?.(token, { params: x.params, query: x.query, body: body(x) })
+        if (along === undefined) session = yield* authenticate(token)
+        else ({ session, read: prefetched } = yield* along)
+        x.signedIn(session.user.id)
+      } else if (e.auth === "required") return yield* new Unauthenticated({ reason: "MISSING" })
+      const ctx: RequestContext = {
+        requestId: x.requestId,
+        headers: x.headers,
+        remoteAddr: x.ip,
+        clientAddress: clientAddressKey(x.ip),
+        config,
+        session,
+        rawBody: e.rawBody && typeof x.body === "string" ? x.body : undefined,
+        rawBytes: e.binaryBody !== undefined ? (Buffer.isBuffer(x.body) ? new Uint8Array(x.body) : new Uint8Array()) : undefined,
+        setHeader: x.setHeader,
+        // made when asked for (only a waiting poll does), not for every request
+        get abandoned() {
+          return x.closed()
+        }
       }
+      return yield* e.run({ params: x.params, query: x.query, body: body(x), ctx, prefetched })
+    })
+    const answer = (value: unknown) => {
+      if (e.status === 204) return x.empty(204)
+      // a redirecting endpoint that set a Location answers 302 with the same body
+      if (e.binaryResponse === undefined) return x.json(e.redirects && x.hasHeader("location") ? 302 : e.status, value)
+      const file = value as { readonly contentType: string; readonly bytes: Uint8Array }
+      // a file of ours, never cached by a shared cache, never sniffed into another type
+      x.setHeader("Cache-Control", "private, no-store")
+      x.setHeader("Content-Disposition", "inline")
+      x.file(e.status, file.contentType, Buffer.from(file.bytes))
     }
-    return yield* e.run({ params: req.params, query: req.query, body: requestBody(e, req), ctx, prefetched })
-  })
-  const answer = (value: unknown) => {
-    if (e.status === 204) return void res.status(204).end()
-    // a redirecting endpoint that set a Location answers 302 with the same body
-    if (e.binaryResponse === undefined) return void res.status(e.redirects && res.getHeader("location") !== undefined ? 302 : e.status).json(value)
-    const file = value as { readonly contentType: string; readonly bytes: Uint8Array }
-    // a file of ours, never cached by a shared cache, never sniffed into another type
-    res.setHeader("Cache-Control", "private, no-store")
-    res.setHeader("Content-Disposition", "inline")
-    res.status(e.status).type(file.contentType).send(Buffer.from(file.bytes))
+    await runForAnswer(
+      runtime,
+      { requestId: x.requestId, route, method: x.method, httpRoute: e.path, traceparent: x.headers.traceparent },
+      program,
+      answer,
+      x.problem
+    )
   }
-  await runAndAnswer(runtime, res, program, answer, route)
+}
+
+/** The express handler for one described endpoint (what the lane does not take: lane.ts). */
+export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: Endpoint) => {
+  const serve = serveEndpoint(runtime, config, e)
+  return (req: Request, res: Response) =>
+    serve({
+      method: req.method,
+      requestId: String(res.locals["requestId"]),
+      headers: req.headers,
+      params: req.params,
+      query: req.query,
+      body: req.body,
+      ip: req.ip ?? req.socket.remoteAddress,
+      setHeader: (name, value) => void res.setHeader(name, value),
+      hasHeader: (name) => res.getHeader(name) !== undefined,
+      signedIn: (userId) => void (res.locals["userId"] = userId),
+      closed: () => closed(res),
+      json: (status, value) => void res.status(status).json(value),
+      empty: (status) => void res.status(status).end(),
+      file: (status, contentType, bytes) => void res.status(status).type(contentType).send(bytes),
+      problem: (p) => sendProblem(res, p)
+    })
 }

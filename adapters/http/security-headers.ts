@@ -17,20 +17,26 @@ export const DOCS_CSP =
   "font-src 'self' data: https://cdn.jsdelivr.net https://fonts.scalar.com; img-src 'self' data: https:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-export const securityHeaders =
-  (options: { readonly production: boolean }): RequestHandler =>
-  (req, res, next) => {
-    res.setHeader("Content-Security-Policy", req.path === "/api/docs" ? DOCS_CSP : API_CSP)
-    res.setHeader("X-Content-Type-Options", "nosniff")
-    res.setHeader("X-Frame-Options", "DENY")
-    res.setHeader("Referrer-Policy", "no-referrer")
-    res.setHeader("Cross-Origin-Opener-Policy", "same-origin")
-    res.setHeader("Cross-Origin-Resource-Policy", "same-origin")
-    res.setHeader("Origin-Agent-Cluster", "?1")
-    res.setHeader("X-DNS-Prefetch-Control", "off")
-    res.setHeader("X-Permitted-Cross-Domain-Policies", "none")
-    res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()")
-    // Only where the platform is served over TLS (behind the proxy in production); never on a developer's http.
-    if (options.production) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+/** The headers every answer but /api/docs's carries, in the order they are set. */
+export const apiSecurityHeaders = (options: { readonly production: boolean }): ReadonlyArray<readonly [string, string]> => [
+  ["Content-Security-Policy", API_CSP],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-Frame-Options", "DENY"],
+  ["Referrer-Policy", "no-referrer"],
+  ["Cross-Origin-Opener-Policy", "same-origin"],
+  ["Cross-Origin-Resource-Policy", "same-origin"],
+  ["Origin-Agent-Cluster", "?1"],
+  ["X-DNS-Prefetch-Control", "off"],
+  ["X-Permitted-Cross-Domain-Policies", "none"],
+  ["Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"],
+  // Only where the platform is served over TLS (behind the proxy in production); never on a developer's http.
+  ...(options.production ? [["Strict-Transport-Security", "max-age=31536000; includeSubDomains"] as const] : [])
+]
+
+export const securityHeaders = (options: { readonly production: boolean }): RequestHandler => {
+  const headers = apiSecurityHeaders(options)
+  return (req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, name === "Content-Security-Policy" && req.path === "/api/docs" ? DOCS_CSP : value)
     next()
   }
+}

@@ -5,7 +5,8 @@
  * echoed, put on every log line the request causes, and logged as one structured JSON line.
  */
 import { randomUUID } from "node:crypto"
-import type { Server } from "node:http"
+import { createServer } from "node:http"
+import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import express from "express"
 import type { NextFunction, Request, Response } from "express"
@@ -18,7 +19,9 @@ import { docsPage, openApiDocument } from "./openapi.js"
 import { bodyLimit, MAX_BODY_BYTES } from "./body-limit.js"
 import { problem } from "./problems.js"
 import { securityHeaders } from "./security-headers.js"
-import { log, routePattern, runEndpoint, sendProblem } from "./run.js"
+import { log, routePattern, runEndpoint, sendProblem, serveEndpoint } from "./run.js"
+import { makeLane } from "./lane.js"
+import type { Observed } from "./lane.js"
 import { affiliateRoutes } from "./routes/affiliates.js"
 import { storeRoutes } from "./routes/stores.js"
 import { metaCatalogueRoutes } from "./routes/meta-catalogue.js"
@@ -114,7 +117,42 @@ const dispatchByPrefix = (mounted: ReadonlyArray<{ readonly e: Endpoint; readonl
 const API_VERSION = "1.0.0"
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
-/** The app over configuration read once (loadHttpConfig). */
+/** The request's correlation id: the one it came with, when it is a sane one, else a new one. */
+const requestIdOf = (given: string | ReadonlyArray<string> | undefined): string => (typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID())
+
+/** A request's one structured log line, and the metrics it is counted in. */
+const observer =
+  (options: HttpOptions) =>
+  (r: Observed, line: Record<string, unknown>): void => {
+    log(r.status >= 500 ? "error" : "info", "http", line)
+    options.observeRequest?.(r)
+  }
+
+const JSON_LIMIT = 100 * 1024
+const TEXT_LIMIT = 64 * 1024
+
+/**
+ * The server's request handler over configuration read once (loadHttpConfig): the lane (lane.ts)
+ * takes the endpoints' plain requests, the express app everything else. HTTP_LANE=off: express alone.
+ */
+export const makeHandler = (runtime: PlatformRuntime, options: HttpOptions, loaded: LoadedHttpConfig) => {
+  const app = makeApp(runtime, options, loaded)
+  if (process.env["HTTP_LANE"] === "off") return { app, handle: (req: IncomingMessage, res: ServerResponse) => void app(req, res) }
+  const config = app.locals["config"] as HttpConfig
+  const lane = makeLane({
+    endpoints,
+    serve: (e) => serveEndpoint(runtime, config, e),
+    production: options.production,
+    trustProxy: config.trustProxy,
+    jsonLimit: JSON_LIMIT,
+    textLimit: TEXT_LIMIT,
+    requestId: requestIdOf,
+    observe: observer(options)
+  })
+  return { app, handle: (req: IncomingMessage, res: ServerResponse) => void (lane(req, res) || app(req, res)) }
+}
+
+/** The express app over configuration read once (loadHttpConfig). */
 export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: LoadedHttpConfig): express.Express => {
   const { webhooks, ...rest } = loaded
   const config: HttpConfig = rest
@@ -125,24 +163,18 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
   app.locals["config"] = config
 
   // Correlation id and one structured log line per request.
+  const observe = observer(options)
   app.use((req, res, next) => {
-    const given = req.headers["x-request-id"]
-    const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID()
+    const requestId = requestIdOf(req.headers["x-request-id"])
     res.locals["requestId"] = requestId
     res.setHeader("X-Request-Id", requestId)
     const started = process.hrtime.bigint()
     res.on("finish", () => {
       const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000
-      log(res.statusCode >= 500 ? "error" : "info", "http", {
-        requestId,
-        method: req.method,
-        route: req.route?.path ?? null,
-        path: req.path,
-        status: res.statusCode,
-        ms,
-        userId: res.locals["userId"] ?? null
-      })
-      options.observeRequest?.({ method: req.method, route: routePattern(req), status: res.statusCode, seconds: ms / 1000 })
+      observe(
+        { method: req.method, route: routePattern(req), status: res.statusCode, seconds: ms / 1000 },
+        { requestId, method: req.method, route: req.route?.path ?? null, path: req.path, status: res.statusCode, ms, userId: res.locals["userId"] ?? null }
+      )
     })
     next()
   })
@@ -169,8 +201,8 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
   })
 
   for (const mount of options.mounts ?? []) mount(app)
-  const json = express.json({ limit: "100kb", strict: false, type: () => true, verify: verifyUtf8 })
-  const text = express.text({ limit: "64kb", type: () => true, verify: verifyUtf8 })
+  const json = express.json({ limit: JSON_LIMIT, strict: false, type: () => true, verify: verifyUtf8 })
+  const text = express.text({ limit: TEXT_LIMIT, type: () => true, verify: verifyUtf8 })
   const cleanBody = refuseBadBody(sendProblem)
   const mounted = endpoints.map((e) => {
     const handler = runEndpoint(runtime, config, e)
@@ -208,8 +240,10 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
 export const startHttp = async (runtime: PlatformRuntime, options: HttpOptions): Promise<Server> => {
   const loaded = await loadHttpConfig(runtime, options)
   return new Promise((ok, fail) => {
-    const app = makeApp(runtime, options, loaded)
-    const server = app.listen(options.port, () => {
+    const { app, handle } = makeHandler(runtime, options, loaded)
+    // the express app behind the lane, for whoever inspects the server (tests/api/route-dispatch.test.ts)
+    const server = createServer(Object.assign(handle, { app }))
+    server.listen(options.port, () => {
       const config = app.locals["config"] as HttpConfig
       // Port 0 (tests): the callback URL can only be known now.
       if (options.publicBaseUrl === undefined && process.env["PUBLIC_BASE_URL"] === undefined)

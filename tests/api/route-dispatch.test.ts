@@ -29,7 +29,10 @@ beforeAll(async () => {
   server = await startServer(runtime, { port: 0, production: false })
   const address = server.address()
   api = { url: `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}` }
-  const app = server.listeners("request")[0] as unknown as { router: { stack: Array<{ route?: { path: string }; match: (p: string) => unknown }> } }
+  // the request listener is the lane with the express app behind it (adapters/http/server.ts, makeHandler)
+  const { app } = server.listeners("request")[0] as unknown as {
+    app: { router: { stack: Array<{ route?: { path: string }; match: (p: string) => unknown }> } }
+  }
   for (const layer of app.router.stack)
     if (layer.route?.path.startsWith("/api/v1/") === true) {
       const match = layer.match.bind(layer)

@@ -1,0 +1,253 @@
+/**
+ * The lane: the described endpoints served by node's HTTP server directly, without express, for
+ * the requests whose every part it reads exactly as express reads them. It decides from the request
+ * line and headers alone, before it writes or reads anything; what it does not take (HEAD, OPTIONS,
+ * a path with a percent escape, an upper-case letter where the route has a lower-case one, a
+ * trailing slash, a conditional request, a chunked, compressed or non-UTF-8 body, a body over its
+ * parser's limit, a file, text the edge refuses, and whatever is not an endpoint) goes on to the
+ * express app, which answers it as it always has. What the lane takes it answers as express would:
+ * the same request id, security headers, body parsing and refusals, route and parameters, answer
+ * (ETag included), problem, log line and metrics, all from the same functions where they exist.
+ *
+ * Why: express's router, its middleware chain and its response helpers were ~40% of the node CPU
+ * of a GET /healthz and ~15% of a poll (docs/benchmarks.md, eighth session); the buyer's hot routes
+ * pay that on every request. HTTP_LANE=off sends everything through express (to compare, or as an
+ * escape hatch).
+ */
+import { isUtf8 } from "node:buffer"
+import { createHash } from "node:crypto"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { parse as parseQuery } from "node:querystring"
+import type { Effect } from "effect"
+import proxyaddr from "proxy-addr"
+import type { TrustProxy } from "./client-address.js"
+import { MAX_BODY_BYTES } from "./body-limit.js"
+import { badBodyProblem, badUrlOrHeaders, bodyNotUtf8Problem, hasBadText } from "./edge.js"
+import type { Endpoint } from "./endpoint.js"
+import { problem } from "./problems.js"
+import type { Problem } from "./problems.js"
+import { closed, log } from "./run.js"
+import type { Exchange } from "./run.js"
+import { apiSecurityHeaders } from "./security-headers.js"
+
+/** What the request's log line and metrics get (server.ts writes the same for express's requests). */
+export interface Observed {
+  readonly method: string
+  readonly route: string
+  readonly status: number
+  readonly seconds: number
+}
+
+export interface LaneOptions {
+  /** every endpoint, in the order express matches them */
+  readonly endpoints: ReadonlyArray<Endpoint>
+  readonly serve: (e: Endpoint) => (x: Exchange) => Promise<void>
+  readonly production: boolean
+  readonly trustProxy: TrustProxy
+  /** the JSON and text parsers' limits (express.json and express.text in server.ts) */
+  readonly jsonLimit: number
+  readonly textLimit: number
+  readonly requestId: (given: string | ReadonlyArray<string> | undefined) => string
+  readonly observe: (r: Observed, line: Record<string, unknown>) => void
+}
+
+type Segment = { readonly literal: string } | { readonly param: string } | "complex"
+
+interface Route {
+  readonly e: Endpoint
+  readonly segments: ReadonlyArray<Segment>
+  /** how its body is read; undefined: the lane does not serve it (a file in or out) */
+  readonly body: "json" | "text" | "none" | undefined
+  readonly serve: (x: Exchange) => Promise<void>
+}
+
+const METHODS: Record<string, Endpoint["method"]> = { GET: "get", POST: "post", PUT: "put", PATCH: "patch", DELETE: "delete" }
+/** A path the lane reads as express does: segments of unreserved and sub-delim characters, no escapes, no trailing slash. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/
+const PARAM = /^:([A-Za-z_$][A-Za-z0-9_$]*)$/
+const LITERAL = /^[A-Za-z0-9._~-]+$/
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i
+
+const segmentsOf = (path: string): ReadonlyArray<Segment> =>
+  path
+    .split("/")
+    .slice(1)
+    .map((s): Segment => {
+      const param = PARAM.exec(s)
+      if (param !== null) return { param: param[1]! }
+      return LITERAL.test(s) ? { literal: s } : "complex"
+    })
+
+/** express's weak ETag for a body (etag's: the length and SHA-1, base64, of the bytes). */
+const weakEtag = (body: string): string => {
+  if (body.length === 0) return 'W/"0-2jmj7l5rSw0yVb/vlWAYkK/YBwk"'
+  return `W/"${Buffer.byteLength(body).toString(16)}-${createHash("sha1").update(body, "utf8").digest("base64").substring(0, 27)}"`
+}
+
+export const makeLane = (options: LaneOptions) => {
+  const table = new Map<string, Map<number, Array<Route>>>()
+  for (const e of options.endpoints) {
+    const segments = segmentsOf(e.path)
+    const withBody = e.method === "post" || e.method === "put" || e.method === "patch"
+    const route: Route = {
+      e,
+      segments,
+      body: e.binaryBody !== undefined || e.binaryResponse !== undefined ? undefined : !withBody ? "none" : e.rawBody ? "text" : "json",
+      serve: options.serve(e)
+    }
+    const byCount = table.get(e.method) ?? new Map<number, Array<Route>>()
+    table.set(e.method, byCount)
+    const routes = byCount.get(segments.length) ?? []
+    byCount.set(segments.length, routes)
+    routes.push(route)
+  }
+  const security = apiSecurityHeaders({ production: options.production })
+  const trust =
+    options.trustProxy === false ? undefined : typeof options.trustProxy === "number" ? hops(options.trustProxy) : proxyaddr.compile([...options.trustProxy])
+
+  /** The first route express would match, if the lane can tell which (undefined: express decides). */
+  const find = (method: string, path: string): { route: Route; params: Record<string, string> } | undefined => {
+    const routes = table.get(method)
+    if (routes === undefined) return undefined
+    const parts = path.split("/")
+    const candidates = routes.get(parts.length - 1)
+    if (candidates === undefined) return undefined
+    for (const route of candidates) {
+      let exact = true
+      let params: Record<string, string> | undefined
+      for (let i = 0; i < route.segments.length && exact; i++) {
+        const s = route.segments[i]!
+        const part = parts[i + 1]!
+        if (s === "complex") return undefined // a pattern only express reads: it decides
+        if ("param" in s) (params ??= {})[s.param] = part
+        else if (s.literal !== part) {
+          if (s.literal.toLowerCase() === part.toLowerCase()) return undefined // express matches case-insensitively
+          exact = false
+        }
+      }
+      if (exact) return { route, params: params ?? {} }
+    }
+    return undefined
+  }
+
+  /** Takes the request (true) or leaves it to express (false, nothing written or read). */
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const method = METHODS[req.method ?? ""]
+    const url = req.url ?? ""
+    if (method === undefined) return false
+    const q = url.indexOf("?")
+    const path = q === -1 ? url : url.slice(0, q)
+    if (!PLAIN_PATH.test(path)) return false
+    const headers = req.headers
+    // a conditional request may be answered 304 (express's freshness check)
+    if (headers["if-none-match"] !== undefined || headers["if-modified-since"] !== undefined) return false
+    if (badUrlOrHeaders(url, headers) !== undefined) return false
+    const found = find(method, path)
+    if (found === undefined || found.route.body === undefined) return false
+    const { route, params } = found
+    const length = headers["content-length"]
+    const declared = length === undefined ? undefined : Number(length)
+    if (declared !== undefined && !(declared <= MAX_BODY_BYTES)) return false
+    if (route.body !== "none") {
+      if (headers["transfer-encoding"] !== undefined) return false
+      const encoding = headers["content-encoding"]
+      if (encoding !== undefined && encoding.toLowerCase() !== "identity") return false
+      const type = headers["content-type"]
+      const charset = type === undefined ? undefined : CHARSET.exec(type)?.[1]
+      if (charset !== undefined && charset.toLowerCase() !== "utf-8") return false
+      if (declared !== undefined && declared > (route.body === "json" ? options.jsonLimit : options.textLimit)) return false
+    }
+
+    // Taken: from here on this request is the lane's.
+    const started = process.hrtime.bigint()
+    const requestId = options.requestId(headers["x-request-id"])
+    const extra: Array<[string, string]> = []
+    let userId: string | null = null
+    const send = (status: number, contentType: string | undefined, body: string) => {
+      const out: Array<string> = ["X-Request-Id", requestId]
+      for (const [name, value] of security) out.push(name, value)
+      for (const [name, value] of extra) out.push(name, value)
+      if (contentType !== undefined) out.push("Content-Type", contentType, "Content-Length", String(Buffer.byteLength(body)), "ETag", weakEtag(body))
+      res.writeHead(status, out)
+      res.end(contentType === undefined ? undefined : body)
+      const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000
+      options.observe(
+        { method: req.method!, route: route.e.path, status, seconds: ms / 1000 },
+        { requestId, method: req.method, route: route.e.path, path, status, ms, userId }
+      )
+    }
+    const setHeader = (name: string, value: string) => {
+      const at = extra.findIndex(([n]) => n.toLowerCase() === name.toLowerCase())
+      if (at === -1) extra.push([name, value])
+      else extra[at] = [name, value]
+    }
+    const refuse = (p: Problem) => {
+      if (p.retryAfterSeconds !== undefined) setHeader("Retry-After", String(p.retryAfterSeconds))
+      send(p.status, "application/problem+json; charset=utf-8", JSON.stringify({ ...p, instance: path, requestId }))
+    }
+    const serve = (body: unknown) => {
+      const exchange: Exchange = {
+        method: req.method!,
+        requestId,
+        headers,
+        params,
+        query: parseQuery(q === -1 ? "" : url.slice(q + 1)),
+        body,
+        ip: trust === undefined ? req.socket.remoteAddress : proxyaddr(req, trust),
+        setHeader,
+        hasHeader: (name) => extra.some(([n]) => n.toLowerCase() === name.toLowerCase()),
+        signedIn: (id) => void (userId = id),
+        closed: (): Effect.Effect<void> => closed(res),
+        json: (status, value) => send(status, "application/json; charset=utf-8", JSON.stringify(value) ?? ""),
+        empty: (status) => send(status, undefined, ""),
+        file: () => {
+          throw new Error("bug: the lane does not serve files")
+        },
+        problem: refuse
+      }
+      route.serve(exchange).catch((error: unknown) => {
+        // a bug (a header node refuses, say): logged, and answered 500 without the headers the handler set
+        log("error", "unhandled error", { requestId, error: error instanceof Error ? error.stack : String(error) })
+        extra.length = 0
+        try {
+          if (!res.headersSent) refuse(problem(500, "INTERNAL", "something went wrong on our side"))
+        } catch {
+          res.destroy()
+        }
+      })
+    }
+    // what express's body parsers would have found (none when nothing was declared: body-parser's hasBody)
+    if (route.body === "none" || declared === undefined) {
+      serve(undefined)
+      return true
+    }
+    const chunks: Array<Buffer> = []
+    // a client that goes away mid-body gets no answer (there is no one to read it)
+    req.on("error", () => undefined)
+    req.on("data", (chunk: Buffer) => chunks.push(chunk))
+    req.once("end", () => {
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+      if (!isUtf8(bytes)) return refuse(bodyNotUtf8Problem())
+      // body-parser decodes with iconv-lite, which drops a leading byte order mark
+      let text = bytes.toString("utf8")
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+      let body: unknown = text
+      if (route.body === "json") {
+        try {
+          body = text.length === 0 ? {} : JSON.parse(text)
+        } catch {
+          return refuse(problem(400, "REQUEST.MALFORMED_JSON", "the body is not valid JSON"))
+        }
+      }
+      if (hasBadText(body)) return refuse(badBodyProblem())
+      serve(body)
+    })
+    return true
+  }
+}
+
+/** express's `trust proxy` as a number of hops. */
+const hops =
+  (n: number) =>
+  (_address: string, i: number): boolean =>
+    i < n
