@@ -84,7 +84,7 @@ export const runRequest = async <A, E>(runtime: PlatformRuntime, requestId: stri
   return Runtime.runPromiseExit(requestRuntime(built, requestId, route))(program)
 }
 
-/** What a request's run needs to know of it, whichever server took it (express, or the lane: lane.ts). */
+/** What a request's run needs to know of it, whichever server took it (express, or the direct path: direct.ts). */
 export interface RunInfo {
   readonly requestId: string
   /** the span's name: method and route pattern */
@@ -170,7 +170,7 @@ export const closed = (res: ServerResponse): Effect.Effect<void> =>
 
 /**
  * One request to a described endpoint, as serveEndpoint sees it: what it came with (decoded by the
- * server that took it: express, or the lane) and how to answer it.
+ * server that took it: express, or the direct path) and how to answer it.
  */
 export interface Exchange {
   readonly method: string
@@ -248,7 +248,7 @@ export const serveEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: E
   }
 }
 
-/** The express handler for one described endpoint (what the lane does not take: lane.ts). */
+/** The express handler for one described endpoint (what the direct path does not take: direct.ts). */
 export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: Endpoint) => {
   const serve = serveEndpoint(runtime, config, e)
   return (req: Request, res: Response) =>

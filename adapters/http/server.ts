@@ -20,8 +20,8 @@ import { bodyLimit, MAX_BODY_BYTES } from "./body-limit.js"
 import { problem } from "./problems.js"
 import { securityHeaders } from "./security-headers.js"
 import { log, routePattern, runEndpoint, sendProblem, serveEndpoint } from "./run.js"
-import { makeLane } from "./lane.js"
-import type { Observed } from "./lane.js"
+import { makeDirectPath } from "./direct.js"
+import type { Observed } from "./direct.js"
 import { affiliateRoutes } from "./routes/affiliates.js"
 import { storeRoutes } from "./routes/stores.js"
 import { metaCatalogueRoutes } from "./routes/meta-catalogue.js"
@@ -132,14 +132,14 @@ const JSON_LIMIT = 100 * 1024
 const TEXT_LIMIT = 64 * 1024
 
 /**
- * The server's request handler over configuration read once (loadHttpConfig): the lane (lane.ts)
- * takes the endpoints' plain requests, the express app everything else. HTTP_LANE=off: express alone.
+ * The server's request handler over configuration read once (loadHttpConfig): the direct path (direct.ts)
+ * takes the endpoints' plain requests, the express app everything else. HTTP_DIRECT=off: express alone.
  */
 export const makeHandler = (runtime: PlatformRuntime, options: HttpOptions, loaded: LoadedHttpConfig) => {
   const app = makeApp(runtime, options, loaded)
-  if (process.env["HTTP_LANE"] === "off") return { app, handle: (req: IncomingMessage, res: ServerResponse) => void app(req, res) }
+  if (process.env["HTTP_DIRECT"] === "off") return { app, handle: (req: IncomingMessage, res: ServerResponse) => void app(req, res) }
   const config = app.locals["config"] as HttpConfig
-  const lane = makeLane({
+  const direct = makeDirectPath({
     endpoints,
     serve: (e) => serveEndpoint(runtime, config, e),
     production: options.production,
@@ -149,7 +149,7 @@ export const makeHandler = (runtime: PlatformRuntime, options: HttpOptions, load
     requestId: requestIdOf,
     observe: observer(options)
   })
-  return { app, handle: (req: IncomingMessage, res: ServerResponse) => void (lane(req, res) || app(req, res)) }
+  return { app, handle: (req: IncomingMessage, res: ServerResponse) => void (direct(req, res) || app(req, res)) }
 }
 
 /** The express app over configuration read once (loadHttpConfig). */
@@ -241,7 +241,7 @@ export const startHttp = async (runtime: PlatformRuntime, options: HttpOptions):
   const loaded = await loadHttpConfig(runtime, options)
   return new Promise((ok, fail) => {
     const { app, handle } = makeHandler(runtime, options, loaded)
-    // the express app behind the lane, for whoever inspects the server (tests/api/route-dispatch.test.ts)
+    // the express app behind the direct path, for whoever inspects the server (tests/api/route-dispatch.test.ts)
     const server = createServer(Object.assign(handle, { app }))
     server.listen(options.port, () => {
       const config = app.locals["config"] as HttpConfig

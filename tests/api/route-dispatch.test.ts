@@ -29,7 +29,7 @@ beforeAll(async () => {
   server = await startServer(runtime, { port: 0, production: false })
   const address = server.address()
   api = { url: `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}` }
-  // the request listener is the lane with the express app behind it (adapters/http/server.ts, makeHandler)
+  // the request listener is the direct path with the express app behind it (adapters/http/server.ts, makeHandler)
   const { app } = server.listeners("request")[0] as unknown as {
     app: { router: { stack: Array<{ route?: { path: string }; match: (p: string) => unknown }> } }
   }

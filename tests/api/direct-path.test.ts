@@ -1,9 +1,9 @@
 /**
- * The lane (adapters/http/lane.ts) answers the endpoints' plain requests without express, and
- * leaves every other request to express. Two servers on one database, one with the lane and one
- * without (HTTP_LANE=off), are sent the same requests byte for byte: every answer must be the same
+ * The direct path (adapters/http/direct.ts) answers the endpoints' plain requests without express, and
+ * leaves every other request to express. Two servers on one database, one with the direct path and one
+ * without (HTTP_DIRECT=off), are sent the same requests byte for byte: every answer must be the same
  * (status, every header but the connection's own, body), and each request must be taken by the
- * lane or left to express exactly as the lane's rules say (counted at the express app's door).
+ * direct path or left to express exactly as the direct path's rules say (counted at the express app's door).
  */
 import { request } from "node:http"
 import type { IncomingHttpHeaders, Server } from "node:http"
@@ -20,34 +20,34 @@ import { newBuyer, seedShop } from "./support.js"
 const db = useTestDatabase()
 let pool: Sql
 let runtime: PlatformRuntime
-let laned: { server: Server; port: number; express: () => number }
+let direct: { server: Server; port: number; express: () => number }
 let plain: { server: Server; port: number; express: () => number }
 
-const start = async (lane: boolean) => {
-  if (!lane) process.env["HTTP_LANE"] = "off"
+const start = async (directPath: boolean) => {
+  if (!directPath) process.env["HTTP_DIRECT"] = "off"
   try {
     const server = await startServer(runtime, { port: 0, production: false })
     const address = server.address()
     const port = typeof address === "object" && address !== null ? address.port : 0
-    // count the requests that reach the express app (the lane's listener keeps it as `app`)
+    // count the requests that reach the express app (the direct path's listener keeps it as `app`)
     const { app } = server.listeners("request")[0] as unknown as { app: { handle: (...a: Array<unknown>) => unknown } }
     let reached = 0
     const handle = app.handle.bind(app)
     app.handle = (...a: Array<unknown>) => (reached++, handle(...a))
     return { server, port, express: () => reached }
   } finally {
-    delete process.env["HTTP_LANE"]
+    delete process.env["HTTP_DIRECT"]
   }
 }
 
 beforeAll(async () => {
   pool = makePool(db.url, { max: 4 })
   runtime = makePlatformRuntime(pool)
-  laned = await start(true)
+  direct = await start(true)
   plain = await start(false)
 }, 60_000)
 afterAll(async () => {
-  for (const s of [laned, plain]) {
+  for (const s of [direct, plain]) {
     s?.server.closeAllConnections()
     await new Promise((done) => s?.server.close(done))
   }
@@ -76,7 +76,7 @@ const send = (port: number, s: Sent) =>
         port,
         method: s.method,
         path: s.path,
-        headers: { "x-request-id": "lane-test-1", ...(body !== undefined && { "content-length": String(body.length) }), ...s.headers }
+        headers: { "x-request-id": "direct-test-1", ...(body !== undefined && { "content-length": String(body.length) }), ...s.headers }
       },
       (res) => {
         const chunks: Array<Buffer> = []
@@ -94,17 +94,17 @@ const comparable = (a: Answer) => {
   return { status: a.status, headers, body: a.body }
 }
 
-/** The same request to both servers: the same answer; and whether the lane took it. */
+/** The same request to both servers: the same answer; and whether the direct path took it. */
 const both = async (s: Sent) => {
-  const before = { laned: laned.express(), plain: plain.express() }
-  const a = await send(laned.port, s)
+  const before = { direct: direct.express(), plain: plain.express() }
+  const a = await send(direct.port, s)
   const b = await send(plain.port, s)
   expect(comparable(a), `${s.method} ${s.path}`).toEqual(comparable(b))
   expect(plain.express() - before.plain).toBe(1)
-  return { answer: a, taken: laned.express() === before.laned }
+  return { answer: a, taken: direct.express() === before.direct }
 }
 
-describe("the lane", () => {
+describe("the direct path", () => {
   it("answers the endpoints' plain requests as express does, without express", async () => {
     const shop = await seedShop(db.sql)
     const buyer = await newBuyer(db.sql)
@@ -135,10 +135,10 @@ describe("the lane", () => {
     for (const [sent, status] of cases) {
       const { answer, taken } = await both(sent)
       expect(answer.status, `${sent.method} ${sent.path}`).toBe(status)
-      expect(taken, `the lane takes ${sent.method} ${sent.path}`).toBe(true)
+      expect(taken, `the direct path takes ${sent.method} ${sent.path}`).toBe(true)
     }
     // a changing request: the same answer's shape, its ETag its body's
-    const added = await send(laned.port, {
+    const added = await send(direct.port, {
       method: "POST",
       path: "/api/v1/cart/items",
       headers: { ...auth, ...json },
@@ -146,11 +146,11 @@ describe("the lane", () => {
     })
     expect(added.status, added.body).toBe(201)
     expect(added.headers["content-type"]).toBe("application/json; charset=utf-8")
-    expect(added.headers["x-request-id"]).toBe("lane-test-1")
+    expect(added.headers["x-request-id"]).toBe("direct-test-1")
     expect(added.headers["content-security-policy"]).toContain("default-src 'none'")
     expect(added.headers["etag"]).toMatch(/^W\/"[0-9a-f]+-[A-Za-z0-9+/]{27}"$/)
     // a request id made when none (or a bad one) was sent
-    const made = await send(laned.port, { method: "GET", path: "/healthz", headers: { "x-request-id": "bad id" } })
+    const made = await send(direct.port, { method: "GET", path: "/healthz", headers: { "x-request-id": "bad id" } })
     expect(made.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/)
   })
 
@@ -158,7 +158,7 @@ describe("the lane", () => {
     const buyer = await newBuyer(db.sql)
     const auth = { authorization: `Bearer ${buyer.token}` }
     const json = { "content-type": "application/json" }
-    const etag = (await send(laned.port, { method: "GET", path: "/healthz" })).headers["etag"]!
+    const etag = (await send(direct.port, { method: "GET", path: "/healthz" })).headers["etag"]!
     const cases: Array<Sent> = [
       { method: "HEAD", path: "/healthz" },
       { method: "OPTIONS", path: "/api/v1/cart" },
@@ -179,7 +179,7 @@ describe("the lane", () => {
     ]
     for (const sent of cases) {
       const { taken } = await both(sent)
-      expect(taken, `the lane leaves ${sent.method} ${sent.path} to express`).toBe(false)
+      expect(taken, `the direct path leaves ${sent.method} ${sent.path} to express`).toBe(false)
     }
   })
 })

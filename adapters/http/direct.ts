@@ -1,17 +1,17 @@
 /**
- * The lane: the described endpoints served by node's HTTP server directly, without express, for
+ * The direct path: the described endpoints served by node's HTTP server directly, without express, for
  * the requests whose every part it reads exactly as express reads them. It decides from the request
  * line and headers alone, before it writes or reads anything; what it does not take (HEAD, OPTIONS,
  * a path with a percent escape, an upper-case letter where the route has a lower-case one, a
  * trailing slash, a conditional request, a chunked, compressed or non-UTF-8 body, a body over its
  * parser's limit, a file, text the edge refuses, and whatever is not an endpoint) goes on to the
- * express app, which answers it as it always has. What the lane takes it answers as express would:
+ * express app, which answers it as it always has. What the direct path takes it answers as express would:
  * the same request id, security headers, body parsing and refusals, route and parameters, answer
  * (ETag included), problem, log line and metrics, all from the same functions where they exist.
  *
  * Why: express's router, its middleware chain and its response helpers were ~40% of the node CPU
  * of a GET /healthz and ~15% of a poll (docs/benchmarks.md, eighth session); the buyer's hot routes
- * pay that on every request. HTTP_LANE=off sends everything through express (to compare, or as an
+ * pay that on every request. HTTP_DIRECT=off sends everything through express (to compare, or as an
  * escape hatch).
  */
 import { isUtf8 } from "node:buffer"
@@ -38,7 +38,7 @@ export interface Observed {
   readonly seconds: number
 }
 
-export interface LaneOptions {
+export interface DirectPathOptions {
   /** every endpoint, in the order express matches them */
   readonly endpoints: ReadonlyArray<Endpoint>
   readonly serve: (e: Endpoint) => (x: Exchange) => Promise<void>
@@ -56,13 +56,13 @@ type Segment = { readonly literal: string } | { readonly param: string } | "comp
 interface Route {
   readonly e: Endpoint
   readonly segments: ReadonlyArray<Segment>
-  /** how its body is read; undefined: the lane does not serve it (a file in or out) */
+  /** how its body is read; undefined: the direct path does not serve it (a file in or out) */
   readonly body: "json" | "text" | "none" | undefined
   readonly serve: (x: Exchange) => Promise<void>
 }
 
 const METHODS: Record<string, Endpoint["method"]> = { GET: "get", POST: "post", PUT: "put", PATCH: "patch", DELETE: "delete" }
-/** A path the lane reads as express does: segments of unreserved and sub-delim characters, no escapes, no trailing slash. */
+/** A path the direct path reads as express does: segments of unreserved and sub-delim characters, no escapes, no trailing slash. */
 const PLAIN_PATH = /^(?:\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/
 const PARAM = /^:([A-Za-z_$][A-Za-z0-9_$]*)$/
 const LITERAL = /^[A-Za-z0-9._~-]+$/
@@ -84,7 +84,7 @@ const weakEtag = (body: string): string => {
   return `W/"${Buffer.byteLength(body).toString(16)}-${createHash("sha1").update(body, "utf8").digest("base64").substring(0, 27)}"`
 }
 
-export const makeLane = (options: LaneOptions) => {
+export const makeDirectPath = (options: DirectPathOptions) => {
   const table = new Map<string, Map<number, Array<Route>>>()
   for (const e of options.endpoints) {
     const segments = segmentsOf(e.path)
@@ -105,7 +105,7 @@ export const makeLane = (options: LaneOptions) => {
   const trust =
     options.trustProxy === false ? undefined : typeof options.trustProxy === "number" ? hops(options.trustProxy) : proxyaddr.compile([...options.trustProxy])
 
-  /** The first route express would match, if the lane can tell which (undefined: express decides). */
+  /** The first route express would match, if the direct path can tell which (undefined: express decides). */
   const find = (method: string, path: string): { route: Route; params: Record<string, string> } | undefined => {
     const routes = table.get(method)
     if (routes === undefined) return undefined
@@ -158,7 +158,7 @@ export const makeLane = (options: LaneOptions) => {
       if (declared !== undefined && declared > (route.body === "json" ? options.jsonLimit : options.textLimit)) return false
     }
 
-    // Taken: from here on this request is the lane's.
+    // Taken: from here on this request is the direct path's.
     const started = process.hrtime.bigint()
     const requestId = options.requestId(headers["x-request-id"])
     const extra: Array<[string, string]> = []
@@ -201,7 +201,7 @@ export const makeLane = (options: LaneOptions) => {
         json: (status, value) => send(status, "application/json; charset=utf-8", JSON.stringify(value) ?? ""),
         empty: (status) => send(status, undefined, ""),
         file: () => {
-          throw new Error("bug: the lane does not serve files")
+          throw new Error("bug: the direct path does not serve files")
         },
         problem: refuse
       }
