@@ -25,12 +25,14 @@ export const viewCheckout = (buyerId: UserId, checkoutId: CheckoutId) =>
  * one round trip, not a session lookup and then the view), refused and rate-limited exactly as
  * `authenticate` does. The view is then shown by `showCheckout` (its span, as viewCheckout's).
  */
-export const authenticateWithCheckoutView = (token: string, checkoutId: CheckoutId) =>
+export const authenticateWithCheckoutView = (token: string, checkoutId: CheckoutId, willWait = false) =>
   authenticateAlong((now) =>
-    Effect.map(
-      Effect.flatMap(PaymentStore, (payments) => payments.checkoutViewWithSession(token, now, checkoutId)),
-      ({ session, view }) => ({ session, read: view })
-    )
+    Effect.gen(function* () {
+      // a poll that may wait takes the wait's instant before its read (CheckoutChanges.now): that read is then the wait's first
+      const since = willWait ? yield* Effect.flatMap(CheckoutChanges, (changes) => changes.now) : undefined
+      const { session, view } = yield* Effect.flatMap(PaymentStore, (payments) => payments.checkoutViewWithSession(token, now, checkoutId))
+      return { session, read: { view, since } }
+    })
   )
 
 /** What the buyer sees of a checkout read by `authenticateWithCheckoutView`: not found unless it is theirs. */
@@ -86,24 +88,33 @@ const UNFED_READ_EVERY = Duration.seconds(1)
  * cancelled, expired) or `wait` has passed, whichever comes first. Only a pending prompt is waited
  * on: in any other state nothing changes without the buyer acting, so the answer is at once.
  * The checkout is read again before each wait (a change that committed after the previous read is
- * seen, CheckoutChanges.awaitChange) and after it: the announcement is a hint, the answer is always
- * a read. `abandoned` completes when nobody is left to answer (the client went away): the wait ends.
+ * seen, CheckoutChanges.awaitChange), except the first when `shownSince` says when `shown` read it,
+ * and after it: the announcement is a hint, the answer is always a read. `abandoned` completes when nobody is left to answer (the client went away): the wait ends.
  */
 export const watchCheckout = <E, R>(
   shown: Effect.Effect<ShownCheckout, E, R>,
   buyerId: UserId,
   checkoutId: CheckoutId,
   wait: Duration.Duration,
-  abandoned: Effect.Effect<void> = Effect.never
+  abandoned: Effect.Effect<void> = Effect.never,
+  /** CheckoutChanges.now taken before `shown` read the checkout, if it was: that read then begins the first wait */
+  shownSince?: number
 ) =>
   Effect.gen(function* () {
     let current = yield* shown
     if (!awaitingPrompt(current) || Duration.toMillis(wait) <= 0) return current
     const changes = yield* CheckoutChanges
     const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(wait)
+    let fresh = shownSince
     for (;;) {
-      const since = yield* changes.now
-      current = yield* viewCheckout(buyerId, checkoutId)
+      let since: number
+      if (fresh === undefined) {
+        since = yield* changes.now
+        current = yield* viewCheckout(buyerId, checkoutId)
+      } else {
+        since = fresh
+        fresh = undefined
+      }
       const left = deadline - (yield* Clock.currentTimeMillis)
       if (!awaitingPrompt(current) || left <= 0) return current
       const segment = Duration.min(Duration.millis(left), SEGMENT)

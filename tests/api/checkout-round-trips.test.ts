@@ -182,6 +182,19 @@ describe("a poll (GET /api/v1/checkouts/:id): its session and the view in one st
     expect(poll.trips).toBe(1)
   })
 
+  it("a poll that waits: its own read begins the wait (2 statements for a wait that runs out; it was 3, the view read again before waiting)", async () => {
+    const { buyer, checkoutId } = await basket()
+    const pay = await call(api, "POST", `/api/v1/checkouts/${checkoutId}/payments`, { token: buyer.token, body: { phone: `+${buyer.phone}` } })
+    expect(pay.status, JSON.stringify(pay.body)).toBe(202)
+    // the process's first wait starts the feed of changes (and may answer at once)
+    await call(api, "GET", `/api/v1/checkouts/${checkoutId}?wait=1`, { token: buyer.token })
+    const poll = await counted("GET", `/api/v1/checkouts/${checkoutId}?wait=1`, { token: buyer.token })
+    expect(poll.reply.status, JSON.stringify(poll.reply.body)).toBe(200)
+    expect(poll.reply.body).toMatchObject({ checkoutId, state: "PENDING_PAYMENT", payment: { status: "PENDING" } })
+    // the session with the view, then the view once the wait ran out
+    expect(poll.statements, poll.statements.join("\n")).toHaveLength(2)
+  })
+
   it("refuses exactly as the ordinary authentication does: 401 for no, a malformed, an unknown, a revoked or an expired token or a suspended user; 404 for another buyer's checkout; 400 for a malformed id", async () => {
     const { buyer, checkoutId } = await basket()
     const other = await newBuyer(db.sql)

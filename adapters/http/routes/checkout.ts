@@ -142,14 +142,16 @@ export const checkoutRoutes = [
     response: Checkout,
     errors: [400, 401, 404],
     // a poll: the session and the view in one statement
-    authenticateWith: (token, { params }) => authenticateWithCheckoutView(token, params.id),
+    // (a poll that may wait takes the wait's instant first: its read is then the wait's first)
+    authenticateWith: (token, { params, query }) => authenticateWithCheckoutView(token, params.id, (query.wait ?? 0) > 0),
     handler: ({ params, query, ctx, prefetched }) =>
       watchCheckout(
-        prefetched === undefined ? viewCheckout(me(ctx).user.id, params.id) : showCheckout(me(ctx).user.id, params.id, prefetched),
+        prefetched === undefined ? viewCheckout(me(ctx).user.id, params.id) : showCheckout(me(ctx).user.id, params.id, prefetched.view),
         me(ctx).user.id,
         params.id,
         Duration.seconds(query.wait ?? 0),
-        ctx.abandoned
+        ctx.abandoned,
+        prefetched?.since
       )
   }),
   endpoint({
