@@ -15,8 +15,8 @@
  * escape hatch).
  */
 import { isUtf8 } from "node:buffer"
-import { createHash } from "node:crypto"
-import type { IncomingMessage, ServerResponse } from "node:http"
+import { hash } from "node:crypto"
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http"
 import { parse as parseQuery } from "node:querystring"
 import type { Effect } from "effect"
 import proxyaddr from "proxy-addr"
@@ -81,7 +81,8 @@ const segmentsOf = (path: string): ReadonlyArray<Segment> =>
 /** express's weak ETag for a body (etag's: the length and SHA-1, base64, of the bytes). */
 const weakEtag = (body: string): string => {
   if (body.length === 0) return 'W/"0-2jmj7l5rSw0yVb/vlWAYkK/YBwk"'
-  return `W/"${Buffer.byteLength(body).toString(16)}-${createHash("sha1").update(body, "utf8").digest("base64").substring(0, 27)}"`
+  // the one-shot hash: createHash's object costs more than the hashing of a small answer
+  return `W/"${Buffer.byteLength(body).toString(16)}-${hash("sha1", body, "base64").substring(0, 27)}"`
 }
 
 export const makeDirectPath = (options: DirectPathOptions) => {
@@ -101,9 +102,12 @@ export const makeDirectPath = (options: DirectPathOptions) => {
     byCount.set(segments.length, routes)
     routes.push(route)
   }
-  const security = apiSecurityHeaders({ production: options.production })
-  const trust =
-    options.trustProxy === false ? undefined : typeof options.trustProxy === "number" ? hops(options.trustProxy) : proxyaddr.compile([...options.trustProxy])
+  const shared: Shared = {
+    security: apiSecurityHeaders({ production: options.production }),
+    trust:
+      options.trustProxy === false ? undefined : typeof options.trustProxy === "number" ? hops(options.trustProxy) : proxyaddr.compile([...options.trustProxy]),
+    observe: options.observe
+  }
 
   /** The first route express would match, if the direct path can tell which (undefined: express decides). */
   const find = (method: string, path: string): { route: Route; params: Record<string, string> } | undefined => {
@@ -159,90 +163,131 @@ export const makeDirectPath = (options: DirectPathOptions) => {
     }
 
     // Taken: from here on this request is the direct path's.
-    const started = process.hrtime.bigint()
-    const requestId = options.requestId(headers["x-request-id"])
-    const extra: Array<[string, string]> = []
-    let userId: string | null = null
-    const send = (status: number, contentType: string | undefined, body: string) => {
-      const out: Array<string> = ["X-Request-Id", requestId]
-      for (const [name, value] of security) out.push(name, value)
-      for (const [name, value] of extra) out.push(name, value)
-      if (contentType !== undefined) out.push("Content-Type", contentType, "Content-Length", String(Buffer.byteLength(body)), "ETag", weakEtag(body))
-      res.writeHead(status, out)
-      res.end(contentType === undefined ? undefined : body)
-      const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000
-      options.observe(
-        { method: req.method!, route: route.e.path, status, seconds: ms / 1000 },
-        { requestId, method: req.method, route: route.e.path, path, status, ms, userId }
-      )
-    }
-    const setHeader = (name: string, value: string) => {
-      const at = extra.findIndex(([n]) => n.toLowerCase() === name.toLowerCase())
-      if (at === -1) extra.push([name, value])
-      else extra[at] = [name, value]
-    }
-    const refuse = (p: Problem) => {
-      if (p.retryAfterSeconds !== undefined) setHeader("Retry-After", String(p.retryAfterSeconds))
-      send(p.status, "application/problem+json; charset=utf-8", JSON.stringify({ ...p, instance: path, requestId }))
-    }
-    const serve = (body: unknown) => {
-      const exchange: Exchange = {
-        method: req.method!,
-        requestId,
-        headers,
-        params,
-        query: parseQuery(q === -1 ? "" : url.slice(q + 1)),
-        body,
-        ip: trust === undefined ? req.socket.remoteAddress : proxyaddr(req, trust),
-        setHeader,
-        hasHeader: (name) => extra.some(([n]) => n.toLowerCase() === name.toLowerCase()),
-        signedIn: (id) => void (userId = id),
-        closed: (): Effect.Effect<void> => closed(res),
-        json: (status, value) => send(status, "application/json; charset=utf-8", JSON.stringify(value) ?? ""),
-        empty: (status) => send(status, undefined, ""),
-        file: () => {
-          throw new Error("bug: the direct path does not serve files")
-        },
-        problem: refuse
-      }
-      route.serve(exchange).catch((error: unknown) => {
-        // a bug (a header node refuses, say): logged, and answered 500 without the headers the handler set
-        log("error", "unhandled error", { requestId, error: error instanceof Error ? error.stack : String(error) })
-        extra.length = 0
-        try {
-          if (!res.headersSent) refuse(problem(500, "INTERNAL", "something went wrong on our side"))
-        } catch {
-          res.destroy()
-        }
-      })
-    }
+    const x = new DirectExchange(shared, req, res, route, path, url, q, params, options.requestId(headers["x-request-id"]))
     // what express's body parsers would have found (none when nothing was declared: body-parser's hasBody)
     if (route.body === "none" || declared === undefined) {
-      serve(undefined)
+      x.serve(undefined)
       return true
     }
     const chunks: Array<Buffer> = []
     // a client that goes away mid-body gets no answer (there is no one to read it)
-    req.on("error", () => undefined)
+    req.on("error", ignore)
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.once("end", () => {
-      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
-      if (!isUtf8(bytes)) return refuse(bodyNotUtf8Problem())
-      // body-parser decodes with iconv-lite, which drops a leading byte order mark
-      let text = bytes.toString("utf8")
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-      let body: unknown = text
-      if (route.body === "json") {
-        try {
-          body = text.length === 0 ? {} : JSON.parse(text)
-        } catch {
-          return refuse(problem(400, "REQUEST.MALFORMED_JSON", "the body is not valid JSON"))
-        }
-      }
-      if (hasBadText(body)) return refuse(badBodyProblem())
-      serve(body)
-    })
+    req.once("end", () => x.bodyRead(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
     return true
+  }
+}
+
+const ignore = () => undefined
+
+/** What every request of one direct path shares. */
+interface Shared {
+  readonly security: ReadonlyArray<readonly [string, string]>
+  readonly trust: ((address: string, i: number) => boolean) | undefined
+  readonly observe: DirectPathOptions["observe"]
+}
+
+/** One request the direct path took: what serveEndpoint reads of it, and its answer (a class: no closures made per request). */
+class DirectExchange implements Exchange {
+  readonly started = process.hrtime.bigint()
+  readonly extra: Array<[string, string]> = []
+  userId: string | null = null
+  body: unknown = undefined
+  constructor(
+    readonly shared: Shared,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly route: Route,
+    readonly path: string,
+    readonly url: string,
+    readonly q: number,
+    readonly params: Record<string, string>,
+    readonly requestId: string
+  ) {}
+  get method(): string {
+    return this.req.method!
+  }
+  get headers(): IncomingHttpHeaders {
+    return this.req.headers
+  }
+  #query: unknown = undefined
+  get query(): unknown {
+    return (this.#query ??= parseQuery(this.q === -1 ? "" : this.url.slice(this.q + 1)))
+  }
+  get ip(): string | undefined {
+    return this.shared.trust === undefined ? this.req.socket.remoteAddress : proxyaddr(this.req, this.shared.trust)
+  }
+  setHeader(name: string, value: string): void {
+    const at = this.extra.findIndex(([n]) => n.toLowerCase() === name.toLowerCase())
+    if (at === -1) this.extra.push([name, value])
+    else this.extra[at] = [name, value]
+  }
+  hasHeader(name: string): boolean {
+    return this.extra.some(([n]) => n.toLowerCase() === name.toLowerCase())
+  }
+  signedIn(userId: string): void {
+    this.userId = userId
+  }
+  closed(): Effect.Effect<void> {
+    return closed(this.res)
+  }
+  json(status: number, value: unknown): void {
+    this.send(status, "application/json; charset=utf-8", JSON.stringify(value) ?? "")
+  }
+  empty(status: number): void {
+    this.send(status, undefined, "")
+  }
+  file(): void {
+    throw new Error("bug: the direct path does not serve files")
+  }
+  problem(p: Problem): void {
+    if (p.retryAfterSeconds !== undefined) this.setHeader("Retry-After", String(p.retryAfterSeconds))
+    this.send(p.status, "application/problem+json; charset=utf-8", JSON.stringify({ ...p, instance: this.path, requestId: this.requestId }))
+  }
+  send(status: number, contentType: string | undefined, body: string): void {
+    const out: Array<string> = ["X-Request-Id", this.requestId]
+    for (const [name, value] of this.shared.security) out.push(name, value)
+    for (const [name, value] of this.extra) out.push(name, value)
+    if (contentType !== undefined) out.push("Content-Type", contentType, "Content-Length", String(Buffer.byteLength(body)), "ETag", weakEtag(body))
+    this.res.writeHead(status, out)
+    this.res.end(contentType === undefined ? undefined : body)
+    const ms = Number((process.hrtime.bigint() - this.started) / 1000n) / 1000
+    const route = this.route.e.path
+    this.shared.observe(
+      { method: this.req.method!, route, status, seconds: ms / 1000 },
+      { requestId: this.requestId, method: this.req.method, route, path: this.path, status, ms, userId: this.userId }
+    )
+  }
+  /** The body as express's JSON or text parser (and refuseBadBody) would have left it, or its refusal. */
+  bodyRead(bytes: Buffer): void {
+    if (!isUtf8(bytes)) return this.problem(bodyNotUtf8Problem())
+    // body-parser decodes with iconv-lite, which drops a leading byte order mark
+    let text = bytes.toString("utf8")
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    let body: unknown = text
+    if (this.route.body === "json") {
+      try {
+        body = text.length === 0 ? {} : JSON.parse(text)
+      } catch {
+        return this.problem(problem(400, "REQUEST.MALFORMED_JSON", "the body is not valid JSON"))
+      }
+    }
+    if (hasBadText(body)) return this.problem(badBodyProblem())
+    this.serve(body)
+  }
+  serve(body: unknown): void {
+    this.body = body
+    this.route.serve(this).catch((error: unknown) => this.failed(error))
+  }
+  /** A bug (a header node refuses, say): logged, and answered 500 without the headers the handler set. */
+  failed(error: unknown): void {
+    log("error", "unhandled error", { requestId: this.requestId, error: error instanceof Error ? error.stack : String(error) })
+    this.extra.length = 0
+    try {
+      if (!this.res.headersSent) this.problem(problem(500, "INTERNAL", "something went wrong on our side"))
+    } catch {
+      this.res.destroy()
+    }
   }
 }
 

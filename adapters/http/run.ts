@@ -220,7 +220,7 @@ export const serveEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: E
         session,
         rawBody: e.rawBody && typeof x.body === "string" ? x.body : undefined,
         rawBytes: e.binaryBody !== undefined ? (Buffer.isBuffer(x.body) ? new Uint8Array(x.body) : new Uint8Array()) : undefined,
-        setHeader: x.setHeader,
+        setHeader: (name, value) => x.setHeader(name, value),
         // made when asked for (only a waiting poll does), not for every request
         get abandoned() {
           return x.closed()
@@ -243,7 +243,7 @@ export const serveEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: E
       { requestId: x.requestId, route, method: x.method, httpRoute: e.path, traceparent: x.headers.traceparent },
       program,
       answer,
-      x.problem
+      (p) => x.problem(p)
     )
   }
 }

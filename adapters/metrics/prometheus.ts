@@ -125,10 +125,18 @@ export const makePrometheusMetrics = (options: { readonly read?: () => Promise<O
     disbursement: (kind, outcome) => sync(() => disbursements.inc({ kind, outcome })),
     deadLettered: (handler) => sync(() => deadLetters.inc({ handler }))
   }
+  // each method, route and status's own counter and histogram, found once (prom-client hashes the labels on every call)
+  const perRequest = new Map<string, { readonly count: { inc: () => void }; readonly duration: { observe: (v: number) => void } }>()
   const observeRequest: PrometheusMetrics["observeRequest"] = ({ method, route, status, seconds }) => {
-    const labels = { method, route, status: String(status) }
-    httpRequests.inc(labels)
-    httpDuration.observe(labels, seconds)
+    const key = `${method} ${status} ${route}`
+    let children = perRequest.get(key)
+    if (children === undefined) {
+      const labels = { method, route, status: String(status) }
+      children = { count: httpRequests.labels(labels), duration: httpDuration.labels(labels) }
+      perRequest.set(key, children)
+    }
+    children.count.inc()
+    children.duration.observe(seconds)
   }
   return { registry, service, observeRequest } satisfies PrometheusMetrics
 }
