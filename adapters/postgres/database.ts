@@ -2,7 +2,9 @@
  * The Database service: postgres.js wrapped in Effect, after @effect/sql-pg's PgClient.
  *
  * - `query(sql => sql\`...\`)` runs on the current transaction's connection when inside
- *   `transaction`, else on the pool. Interrupting the fiber cancels the query on the server.
+ *   `transaction`, else on the pool. Interrupting the fiber cancels a transaction's statement on the
+ *   server (its connection is used again only once the cancel was delivered); a statement on the
+ *   pool is abandoned instead (it runs to its end, bounded by the pool's statement_timeout: onPool).
  * - `transaction(effect)` reserves one connection, BEGINs, runs the effect with that connection as
  *   the current one, COMMITs on success and ROLLBACKs on failure, defect or interruption. A nested
  *   `transaction` becomes a SAVEPOINT: its failure undoes only its own writes.
@@ -173,22 +175,119 @@ const built = <A>(f: (sql: Sql) => CancellableQuery<A>, sql: Sql): CancellableQu
   }
 }
 
-// How long an interrupted fiber waits for the server to confirm the cancel before moving on.
+// How long an interrupted transaction waits for its statement to settle and its cancel to be delivered before moving on.
 const cancelGrace = Duration.seconds(5)
 
 /**
- * Runs one query. On interruption it asks the server to cancel it and waits (briefly) until the
- * query has settled, so the connection is free again when the interruption completes.
+ * Asks the server to cancel `query` if it is the statement its connection is running now, and
+ * returns the CancelRequest's delivery: settled once the server has closed the cancel's socket (its
+ * SIGINT to the backend sent) or the socket failed. Undefined when nothing was sent: the query has
+ * settled, is not on a connection yet, or waits behind another statement on its connection.
+ *
+ * A CancelRequest names a backend, not a statement: one that lands after its statement finished
+ * fails whatever the backend runs next (57014). So a transaction's connection that was sent a
+ * cancel is kept out of use until the delivery settled (`Held.cancels`, handBack), and only the
+ * statement being run is cancelled: postgres.js defers the cancel of a pipelined one until it is at
+ * the head on the client side (by then the server may have run it and moved on), then skips past
+ * it, so its answers go to the statements after it; and it rejects a statement queued on a reserved
+ * connection locally, after which that connection never sends what is queued behind it. Statements
+ * outside a transaction are never cancelled (onPool).
+ *
+ * postgres.js internals (3.4.9, package-lock.json): `query.cancel()` discards the promise of the
+ * cancel's delivery, so the query's `canceller` (index.js `cancel(query)`) is called here, as
+ * `cancel()` would, and `active` says the query is at the head of its connection
+ * (tests/db/cancel-delivery.test.ts fails if an upgrade changes either).
  */
-/** What an interruption does besides cancelling the query: `first`, run before; `keep`, the query itself is not cancelled and its answer is waited for (COMMIT). */
+export const requestCancel = (query: CancellableQuery<unknown>): Promise<void> | undefined => {
+  const internal = query as unknown as { active?: unknown; canceller?: unknown }
+  if (internal.active !== true || typeof internal.canceller !== "function") return undefined
+  const canceller = internal.canceller as (q: unknown) => unknown
+  internal.canceller = null
+  return Promise.resolve(canceller.call(query, query)).then(noop, noop)
+}
+
+const noop = (): void => undefined
+
+/**
+ * Waits (at most the grace) for `work`: what an interruption waits for before it completes; the rest
+ * goes on in the background. The grace of a held connection is counted from its first cancel (an
+ * interrupted statement and then its transaction's ROLLBACK share it). A race of promises, not
+ * Effect.timeout: an interruption's handler runs uninterruptibly, where Effect.timeout cannot stop
+ * what it times and waits for it to end (the grace was not kept: tests/db/cancel-delivery.test.ts,
+ * "not delivered within the 5 s grace").
+ */
+const awhile = (work: Promise<unknown>, held?: Held): Effect.Effect<void> =>
+  Effect.promise(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const ends = held?.graceEnds ?? Date.now() + Duration.toMillis(cancelGrace)
+    const grace = new Promise<void>((done) => (timer = setTimeout(done, Math.max(0, ends - Date.now()))))
+    return Promise.race([work.then(noop, noop), grace]).finally(() => clearTimeout(timer))
+  })
+
+/**
+ * A transaction's connection: `cancels`, the deliveries of the cancels sent for it; `lost`, the
+ * connection was lost (a statement or BEGIN failed with a connection error: see onTx).
+ */
+interface Held {
+  readonly conn: postgres.ReservedSql
+  lost: boolean
+  readonly cancels: Array<Promise<void>>
+  /** when the grace of the first cancel sent for it ends (awhile) */
+  graceEnds?: number
+}
+
+/**
+ * Hands the connection back to the pool once `before` (the ROLLBACK) and every cancel sent for it
+ * are over, however long that takes: a cancel still on its way may land at any time, and must find
+ * nothing but this connection's own statements. The cancel's delivery always ends: postgres.js
+ * closes a cancel's socket after its connect_timeout (10 s, makePool) at the latest.
+ */
+const handBack = (held: Held, before: () => Promise<unknown> = () => Promise.resolve()): Promise<void> =>
+  Promise.all(held.cancels)
+    .then(before)
+    .then(noop, noop)
+    .then(() => {
+      if (!held.lost) held.conn.release()
+    })
+
+/**
+ * A statement outside a transaction, on the pool (pipelined by postgres.js behind the statements of
+ * other requests on a busy connection). An interruption abandons it: the fiber goes on at once, the
+ * statement runs to its end on the server and its answer is dropped. It is never cancelled on the
+ * server: a CancelRequest names the backend, not the statement, and the pool hands the connection
+ * to the next statement (or has already sent other requests' statements behind it) before a cancel
+ * could be known to have landed: a late one would fail someone else's statement with 57014. The
+ * pool's `statement_timeout` (makePool, 30 s by default) bounds what is abandoned. Interruptions
+ * here are rare (the readiness probe's 2 s limit, shutdown, the simulator's 10 s); keeping every
+ * statement on a reserved connection until its cancel was delivered cost 10-28% node CPU per
+ * request (docs/decisions.md, seventh and eighth sessions).
+ */
+const onPool = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>): Effect.Effect<A, DbError> =>
+  Effect.async<A, DbError>((resume) => {
+    const pending = built(f, sql)
+    if (pending instanceof DbError) return resume(Effect.fail(pending))
+    // (an answer after an interruption is dropped: resume then does nothing)
+    pending.then(
+      (value) => resume(Effect.succeed(value)),
+      (cause: unknown) => resume(Effect.fail(toDbError(cause)))
+    )
+  })
+
+/** What an interruption does besides cancelling the query: `first`, run before (the cancels it sent); `keep`, the query itself is not cancelled and its answer is waited for (COMMIT). */
 interface OnInterrupt {
-  readonly first?: () => void
+  readonly first?: () => ReadonlyArray<Promise<void>>
   readonly keep?: boolean
 }
 
-const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>, interrupted: OnInterrupt = {}): Effect.Effect<A, DbError> =>
+/**
+ * Runs one query on a transaction's connection. On interruption it asks the server to cancel it and
+ * waits (briefly) until the query has settled and the cancel was delivered: the connection is then
+ * free again, and no cancel is on its way to it. The deliveries are also left in `held.cancels`, for
+ * what is sent next on the connection (the ROLLBACK, a savepoint's rollback) and the hand-back.
+ */
+const run = <A>(held: Held, f: (sql: Sql) => CancellableQuery<A>, interrupted: OnInterrupt = {}): Effect.Effect<A, DbError> =>
   Effect.async<A, DbError>((resume) => {
-    const pending = built(f, sql)
+    const pending = built(f, held.conn)
     if (pending instanceof DbError) {
       resume(Effect.fail(pending))
       return
@@ -206,21 +305,31 @@ const run = <A>(sql: Sql, f: (sql: Sql) => CancellableQuery<A>, interrupted: OnI
       )
     })
     return Effect.suspend(() => {
-      interrupted.first?.()
-      if (interrupted.keep === true) return Effect.promise(() => settled)
-      pending.cancel()
-      return Effect.promise(() => settled).pipe(Effect.timeout(cancelGrace), Effect.ignore)
+      const sent = [...(interrupted.first?.() ?? [])]
+      const own = interrupted.keep === true ? undefined : requestCancel(pending)
+      if (own !== undefined) sent.push(own)
+      held.cancels.push(...sent)
+      if (sent.length > 0) held.graceEnds ??= Date.now() + Duration.toMillis(cancelGrace)
+      return interrupted.keep === true
+        ? Effect.zipRight(
+            Effect.promise(() => settled),
+            awhile(Promise.all(sent), held)
+          )
+        : awhile(Promise.all([settled, ...sent]), held)
     })
-  })
+  }).pipe(
+    Effect.tapError((e) =>
+      Effect.sync(() => {
+        if (connectionLost(e)) held.lost = true
+      })
+    )
+  )
 
-interface TxState {
-  readonly conn: postgres.ReservedSql
+interface TxState extends Held {
   /** savepoint names are unique within the transaction */
   savepoints: number
   /** savepoints open now (nested transactions being run) */
   depth: number
-  /** the connection was lost (a statement or BEGIN failed with a connection error): see onTx */
-  lost: boolean
   /**
    * a write refused before it was sent (refusedByClient): the server's transaction is not aborted by
    * it, so COMMIT must not be sent (commit)
@@ -254,15 +363,7 @@ const connectionLost = (e: DbError): boolean => e.code !== undefined && (CONNECT
  */
 const onTx = <A>(tx: TxState, f: (sql: Sql) => CancellableQuery<A>, keep = false): Effect.Effect<A, DbError> =>
   // suspended: `lost` is read when the statement is about to be sent (a ROLLBACK built before BEGIN's failure arrived)
-  Effect.suspend(() =>
-    tx.lost
-      ? Effect.fail(lostConnection())
-      : Effect.tapError(run(tx.conn, f, { first: () => cancelUnansweredWrite(tx), keep }), (e) =>
-          Effect.sync(() => {
-            if (connectionLost(e)) tx.lost = true
-          })
-        )
-  )
+  Effect.suspend(() => (tx.lost ? Effect.fail(lostConnection()) : run(tx, f, { first: () => cancelUnansweredWrite(tx), keep })))
 
 /** Sends a statement on the transaction's connection without waiting for it (see `write`). */
 const sendWrite = (tx: TxState, f: (sql: Sql) => CancellableQuery<unknown>, refine: (e: DbError) => unknown = (e) => e): void => {
@@ -302,9 +403,10 @@ const sendWrite = (tx: TxState, f: (sql: Sql) => CancellableQuery<unknown>, refi
  * would hold the interruption until the lock frees. So the first write still unanswered, the one
  * the server is running, is cancelled first: the transaction aborts, and what follows fails at once.
  */
-const cancelUnansweredWrite = (tx: TxState): void => {
+const cancelUnansweredWrite = (tx: TxState): ReadonlyArray<Promise<void>> => {
   const first = tx.unanswered.values().next()
-  if (first.done !== true) void first.value.cancel()
+  const sent = first.done === true ? undefined : requestCancel(first.value)
+  return sent === undefined ? [] : [sent]
 }
 
 /** The first failure among the writes sent since `from`, once they have all settled (a write's failure as its `refine` made it). */
@@ -318,8 +420,17 @@ const blameWrites =
     // (a write's refined failure is among E: the effect that sent it has it in its type)
     Effect.catchAll(effect, (e) => Effect.flatMap(writeFailure(tx, from), (failed) => Effect.fail((failed ?? e) as E | DbError)))
 
-const beginStatement = (options: TransactionOptions | undefined): string =>
-  ["begin", options?.isolation ? `isolation level ${options.isolation}` : "", options?.readOnly ? "read only" : ""].filter((part) => part !== "").join(" ")
+/**
+ * BEGIN, and where the pool bounds its statements (makePool's `statement_timeout`), the lifting of
+ * that bound for the transaction, in the same message (one simple query, one answer): a
+ * transaction's statements keep the bound they had before it was set, none but their cancel on
+ * interruption (what legitimately runs long runs in transactions: the read models' rebuild, a
+ * worker's handler waiting behind it, lock waits). The bound is for statements outside one, which
+ * an interruption abandons (onPool).
+ */
+const beginStatement = (options: TransactionOptions | undefined, liftTimeout: boolean): string =>
+  ["begin", options?.isolation ? `isolation level ${options.isolation}` : "", options?.readOnly ? "read only" : ""].filter((part) => part !== "").join(" ") +
+  (liftTimeout ? "; set local statement_timeout = 0" : "")
 
 /** The gathered items' statements, sent now (writes nobody waits for). */
 const sendBatches = (tx: TxState): void => {
@@ -352,6 +463,8 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
   Effect.sync(() => {
     // One FiberRef per service instance: two pools never see each other's transactions.
     const current = FiberRef.unsafeMake<Option.Option<TxState>>(Option.none())
+    // the pool bounds its statements (makePool): transactions lift the bound (beginStatement)
+    const bounded = Boolean((sql.options as { connection?: Record<string, unknown> }).connection?.["statement_timeout"])
 
     // BEGIN is pipelined: sent without waiting for its answer, so it leaves in the same socket write
     // as the transaction's first statement (postgres.js batches a connection's writes per tick) and
@@ -361,8 +474,18 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
       Effect.acquireUseRelease(
         Effect.tryPromise({ try: () => sql.reserve(), catch: toDbError }).pipe(
           Effect.map((conn) => {
-            const tx: TxState = { conn, savepoints: 0, depth: 0, lost: false, broken: undefined, pending: [], unanswered: new Set(), batches: new Map() }
-            const begun = conn.unsafe(beginStatement(options)).then(
+            const tx: TxState = {
+              conn,
+              cancels: [],
+              savepoints: 0,
+              depth: 0,
+              lost: false,
+              broken: undefined,
+              pending: [],
+              unanswered: new Set(),
+              batches: new Map()
+            }
+            const begun = conn.unsafe(beginStatement(options, bounded)).then(
               () => undefined,
               (cause: unknown) => {
                 const failed = toDbError(cause)
@@ -387,18 +510,37 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
             Effect.tap(() => commit(tx) as Effect.Effect<void, E | DbError>)
           ),
         ({ begun, tx }, exit) =>
-          (Exit.isSuccess(exit)
-            ? Effect.void
-            : Effect.ignore(
-                Effect.zipRight(
-                  Effect.promise(() => begun),
-                  onTx(tx, (c) => c.unsafe("rollback"))
-                )
+          tx.cancels.length === 0
+            ? (Exit.isSuccess(exit)
+                ? Effect.void
+                : Effect.ignore(
+                    Effect.zipRight(
+                      Effect.promise(() => begun),
+                      onTx(tx, (c) => c.unsafe("rollback"))
+                    )
+                  )
+              ).pipe(
+                // a lost connection is not handed back (see onTx): the server ended its transaction with it
+                Effect.ensuring(Effect.sync(() => (tx.lost ? undefined : tx.conn.release())))
               )
-          ).pipe(
-            // a lost connection is not handed back (see onTx): the server ended its transaction with it
-            Effect.ensuring(Effect.sync(() => (tx.lost ? undefined : tx.conn.release())))
-          )
+            : // an interruption sent a cancel: nothing is sent on the connection before it was delivered, or
+              // a late one would fail the ROLLBACK, or the next request's statement on the connection
+              // (requestCancel). The interruption waits for that (at most the grace, counted from the
+              // first cancel); ROLLBACK and the hand-back follow it, in the background past the grace.
+              awhile(
+                handBack(tx, () =>
+                  Exit.isSuccess(exit) // (a savepoint interrupted alone, its transaction committed)
+                    ? Promise.resolve()
+                    : begun.then(() =>
+                        tx.lost
+                          ? undefined
+                          : tx.conn.unsafe("rollback").then(undefined, (cause: unknown) => {
+                              if (connectionLost(toDbError(cause))) tx.lost = true
+                            })
+                      )
+                ),
+                tx
+              )
       )
 
     const nested = <A, E, R>(tx: TxState, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DbError, R> =>
@@ -426,7 +568,12 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
                     if (kept === undefined) tx.batches.delete(key)
                     else b.items.splice(kept)
                   }
-                  return Effect.ignore(onTx(tx, (c) => c.unsafe(`rollback to savepoint ${name}`)))
+                  // (after the cancels sent inside it, as the ROLLBACK: a savepoint interrupted alone, under a
+                  // timeout, leaves its transaction running, and its next statement must not meet the cancel)
+                  return Effect.zipRight(
+                    tx.cancels.length === 0 ? Effect.void : awhile(Promise.all(tx.cancels), tx),
+                    Effect.ignore(onTx(tx, (c) => c.unsafe(`rollback to savepoint ${name}`)))
+                  )
                 })
         )
       })
@@ -435,11 +582,11 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
       Effect.flatMap(FiberRef.get(current), (tx) =>
         Option.isSome(tx)
           ? Effect.sync(() => sendWrite(tx.value, f, refine))
-          : (Effect.mapError(Effect.asVoid(run(sql, f)), (e) => (refine ? refine(e) : e)) as Effect.Effect<void, E>)
+          : (Effect.mapError(Effect.asVoid(onPool(sql, f)), (e) => (refine ? refine(e) : e)) as Effect.Effect<void, E>)
       )
 
     return {
-      query: (f) => Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? onTx(tx.value, f) : run(sql, f))),
+      query: (f) => Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? onTx(tx.value, f) : onPool(sql, f))),
       transaction: (effect, options) =>
         Effect.flatMap(FiberRef.get(current), (tx) => (Option.isSome(tx) ? nested(tx.value, effect) : topLevel(effect, options))),
       inTransaction: Effect.map(FiberRef.get(current), Option.isSome),
@@ -460,7 +607,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
         items.length === 0
           ? Effect.void
           : Effect.flatMap(FiberRef.get(current), (tx) => {
-              if (Option.isNone(tx)) return Effect.asVoid(run(sql, flush(items)))
+              if (Option.isNone(tx)) return Effect.asVoid(onPool(sql, flush(items)))
               return Effect.sync(() => {
                 const batch = tx.value.batches.get(key)
                 if (batch) batch.items.push(...items)
@@ -482,6 +629,13 @@ export interface DatabaseOptions {
   readonly applicationName?: string
   /** called with each statement as it is sent (benches count them) */
   readonly onStatement?: (query: string) => void
+  /**
+   * the server ends a statement outside a transaction that runs longer (SQLSTATE 57014; default 30 s;
+   * 0: no bound). Those statements are abandoned, not cancelled, when their fiber is interrupted
+   * (onPool): this bounds what an abandoned statement holds. A transaction lifts it for its own
+   * statements (beginStatement), which its interruption still cancels.
+   */
+  readonly statementTimeoutSeconds?: number
 }
 
 /**
@@ -517,7 +671,8 @@ export const makePool = (url: string, options: DatabaseOptions = {}): Sql =>
     // postgres.js's `socket` option (documented in its README, missing from its types)
     ...({ socket: noDelaySocket } as object),
     onnotice: options.onNotice ?? (() => undefined),
-    connection: { application_name: options.applicationName ?? "amana" },
+    // a startup parameter: the connection's default, at no cost per statement (postgres.js leaves out a 0)
+    connection: { application_name: options.applicationName ?? "amana", statement_timeout: Math.round((options.statementTimeoutSeconds ?? 30) * 1000) },
     ...(options.onStatement !== undefined && { debug: (_connection: number, query: string) => options.onStatement!(query) }),
     types: {
       // A value JSON.stringify refuses (a BigInt, a cycle) becomes text the server refuses (22P02):

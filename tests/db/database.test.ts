@@ -41,25 +41,56 @@ describe("Database.query", () => {
     }
   })
 
-  it("interrupting a running pg_sleep(10) returns quickly and cancels the query on the server", async () => {
-    const probe = (sql: Db.Sql) => sql<{ n: number }[]>`
-      select count(*)::int as n from pg_stat_activity
-       where query like '%amana-cancel-probe%' and state = 'active' and pid <> pg_backend_pid()`
+  // Outside a transaction an interrupted statement is abandoned, never cancelled: a CancelRequest
+  // names the backend, and the pool's connection may run another request's statement by the time it
+  // lands (tests/db/cancel-delivery.test.ts). The pool's statement_timeout bounds it instead.
+  const probe = (sql: Db.Sql) => sql<{ n: number }[]>`
+    select count(*)::int as n from pg_stat_activity
+     where query like '%amana-cancel-probe%' and state = 'active' and pid <> pg_backend_pid()`
+
+  it("interrupting a running pg_sleep(10) outside a transaction returns quickly and does NOT cancel it: it runs on to the pool's statement_timeout", async () => {
+    const { runningBefore, interruptMillis, runningAfter, endedMillis } = await Effect.runPromise(
+      Effect.provide(
+        Effect.gen(function* () {
+          const started = Date.now()
+          const fiber = yield* Effect.fork(Db.query((sql) => sql`select pg_sleep(10) /* amana-cancel-probe */`))
+          yield* Effect.sleep("300 millis")
+          const runningBefore = (yield* Db.query(probe))[0]?.n
+          const interrupting = Date.now()
+          yield* Fiber.interrupt(fiber)
+          const interruptMillis = Date.now() - interrupting
+          // asked while the pool is still open (another of its connections): the backend still runs it
+          const runningAfter = (yield* Db.query(probe))[0]?.n
+          // until the server ends it at the pool's statement_timeout (2 s here), not at its own end (10 s)
+          while ((yield* Db.query(probe))[0]?.n !== 0) yield* Effect.sleep("50 millis")
+          return { runningBefore, interruptMillis, runningAfter, endedMillis: Date.now() - started }
+        }),
+        DatabaseLive(db.ownerUrl, { max: 5, statementTimeoutSeconds: 2 })
+      )
+    )
+    expect(runningBefore).toBe(1)
+    expect(interruptMillis).toBeLessThan(500)
+    expect(runningAfter).toBe(1)
+    expect(endedMillis).toBeGreaterThanOrEqual(1_900)
+    expect(endedMillis).toBeLessThan(8_000)
+  })
+
+  it("interrupting a running pg_sleep(10) inside a transaction returns quickly and cancels the query on the server", async () => {
     const { runningBefore, interruptMillis, runningAfter } = await runWith(
       Effect.gen(function* () {
-        const fiber = yield* Effect.fork(Db.query((sql) => sql`select pg_sleep(10) /* amana-cancel-probe */`))
+        const fiber = yield* Effect.fork(Db.transaction(Db.query((sql) => sql`select pg_sleep(10) /* amana-cancel-probe */`)))
         yield* Effect.sleep("300 millis")
         const runningBefore = (yield* Db.query(probe))[0]?.n
         const started = Date.now()
         yield* Fiber.interrupt(fiber)
         const interruptMillis = Date.now() - started
-        // asked while the pool is still open: the backend is no longer running it
+        // the interruption returned once the statement had settled (cancelled) and the cancel was delivered
         const runningAfter = (yield* Db.query(probe))[0]?.n
         return { runningBefore, interruptMillis, runningAfter }
       })
     )
     expect(runningBefore).toBe(1)
-    expect(interruptMillis).toBeLessThan(2000)
+    expect(interruptMillis).toBeLessThan(4_000)
     expect(runningAfter).toBe(0)
   })
 

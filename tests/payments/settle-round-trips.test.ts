@@ -147,7 +147,8 @@ const settled = async (callbackId: string) => {
   recording = []
   try {
     const outcome = await run(reconcileCallback(callbackId))
-    const begin = recording.findLastIndex((r) => r.statement === "begin")
+    // (BEGIN carries the lifting of the pool's statement_timeout: database.ts, beginStatement)
+    const begin = recording.findLastIndex((r) => /^begin\b/.test(r.statement))
     const settling = recording.slice(begin)
     return {
       outcome,
