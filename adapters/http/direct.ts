@@ -66,7 +66,15 @@ const METHODS: Record<string, Endpoint["method"]> = { GET: "get", POST: "post", 
 const PLAIN_PATH = /^(?:\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/
 const PARAM = /^:([A-Za-z_$][A-Za-z0-9_$]*)$/
 const LITERAL = /^[A-Za-z0-9._~-]+$/
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i
+/**
+ * A Content-Type whose charset body-parser (content-type's parser) reads as UTF-8 or none: no
+ * parameter but one charset=utf-8. Anything else (a quoted parameter that may hide a `; charset=`,
+ * a second charset, junk after the value) goes to express: a regex that picks a charset out of the
+ * header reads `a="; charset=utf-8"; charset=utf-16` and `charset=utf-8"x"` otherwise than it does.
+ */
+const UTF8_OR_NO_CHARSET = /^[^;"]*(?:;[ \t]*charset[ \t]*=[ \t]*(?:utf-8|"utf-8")[ \t]*)?$/i
+/** What makes parseurl (express's req.query and req.path) read the URL with url.parse, which drops a `#` fragment. */
+const URL_PARSE = /[\t\n\f\r #\u00a0\ufeff]/
 
 const segmentsOf = (path: string): ReadonlyArray<Segment> =>
   path
@@ -142,6 +150,7 @@ export const makeDirectPath = (options: DirectPathOptions) => {
     const q = url.indexOf("?")
     const path = q === -1 ? url : url.slice(0, q)
     if (!PLAIN_PATH.test(path)) return false
+    if (q !== -1 && URL_PARSE.test(url)) return false
     const headers = req.headers
     // a conditional request may be answered 304 (express's freshness check)
     if (headers["if-none-match"] !== undefined || headers["if-modified-since"] !== undefined) return false
@@ -157,13 +166,15 @@ export const makeDirectPath = (options: DirectPathOptions) => {
       const encoding = headers["content-encoding"]
       if (encoding !== undefined && encoding.toLowerCase() !== "identity") return false
       const type = headers["content-type"]
-      const charset = type === undefined ? undefined : CHARSET.exec(type)?.[1]
-      if (charset !== undefined && charset.toLowerCase() !== "utf-8") return false
+      if (type !== undefined && !UTF8_OR_NO_CHARSET.test(type)) return false
       if (declared !== undefined && declared > (route.body === "json" ? options.jsonLimit : options.textLimit)) return false
     }
 
     // Taken: from here on this request is the direct path's.
-    const x = new DirectExchange(shared, req, res, route, path, url, q, params, options.requestId(headers["x-request-id"]))
+    // the client's address now, as express reads req.ip when the handler starts: read later (after
+    // authentication's round trip) a client that hung up has none, and its limits would fall in "unknown"
+    const ip = shared.trust === undefined ? req.socket.remoteAddress : proxyaddr(req, shared.trust)
+    const x = new DirectExchange(shared, req, res, route, path, url, q, params, options.requestId(headers["x-request-id"]), ip)
     // what express's body parsers would have found (none when nothing was declared: body-parser's hasBody)
     if (route.body === "none" || declared === undefined) {
       x.serve(undefined)
@@ -202,7 +213,8 @@ class DirectExchange implements Exchange {
     readonly url: string,
     readonly q: number,
     readonly params: Record<string, string>,
-    readonly requestId: string
+    readonly requestId: string,
+    readonly ip: string | undefined
   ) {}
   get method(): string {
     return this.req.method!
@@ -213,9 +225,6 @@ class DirectExchange implements Exchange {
   #query: unknown = undefined
   get query(): unknown {
     return (this.#query ??= parseQuery(this.q === -1 ? "" : this.url.slice(this.q + 1)))
-  }
-  get ip(): string | undefined {
-    return this.shared.trust === undefined ? this.req.socket.remoteAddress : proxyaddr(this.req, this.shared.trust)
   }
   setHeader(name: string, value: string): void {
     const at = this.extra.findIndex(([n]) => n.toLowerCase() === name.toLowerCase())
