@@ -22,7 +22,7 @@ import type { Effect } from "effect"
 import proxyaddr from "proxy-addr"
 import type { TrustProxy } from "./client-address.js"
 import { MAX_BODY_BYTES } from "./body-limit.js"
-import { badBodyProblem, badUrlOrHeaders, bodyNotUtf8Problem, hasBadText } from "./edge.js"
+import { badUrlOrHeaders, bodyNotUtf8Problem, bodyRefusal } from "./edge.js"
 import type { Endpoint } from "./endpoint.js"
 import { problem } from "./problems.js"
 import type { Problem } from "./problems.js"
@@ -281,7 +281,8 @@ class DirectExchange implements Exchange {
         return this.problem(problem(400, "REQUEST.MALFORMED_JSON", "the body is not valid JSON"))
       }
     }
-    if (hasBadText(body)) return this.problem(badBodyProblem())
+    const refused = bodyRefusal(body)
+    if (refused !== undefined) return this.problem(refused)
     this.serve(body)
   }
   serve(body: unknown): void {

@@ -52,8 +52,36 @@ export const isBodyNotUtf8 = (err: unknown): boolean => typeof err === "object" 
 
 export const bodyNotUtf8Problem = (): Problem => refusal("body")
 
-/** A parsed body with NUL or bad text in a string (refuseBadBody). */
-export const badBodyProblem = (): Problem => refusal("body")
+/** How deep a parsed body may nest (objects and arrays): far past any endpoint's Schema. */
+export const MAX_BODY_DEPTH = 64
+
+/** Whether a parsed JSON value nests deeper than `limit`, without recursion. */
+export const nestsDeeperThan = (value: unknown, limit: number): boolean => {
+  const stack: Array<unknown> = [value]
+  const depths: Array<number> = [1]
+  while (stack.length > 0) {
+    const v = stack.pop()
+    const depth = depths.pop()!
+    if (typeof v !== "object" || v === null) continue
+    if (depth > limit) return true
+    for (const item of Array.isArray(v) ? v : Object.values(v)) {
+      stack.push(item)
+      depths.push(depth + 1)
+    }
+  }
+  return false
+}
+
+/**
+ * What a parsed body is refused for, or undefined: NUL or bad text in a string (400
+ * REQUEST.INVALID_TEXT), then nesting deeper than MAX_BODY_DEPTH (400 REQUEST.TOO_DEEP: a Schema
+ * refusing a value ~10,000 levels deep could not format its own error, a 500).
+ */
+export const bodyRefusal = (body: unknown): Problem | undefined => {
+  if (hasBadText(body)) return refusal("body")
+  if (nestsDeeperThan(body, MAX_BODY_DEPTH)) return problem(400, "REQUEST.TOO_DEEP", `the body nests deeper than ${MAX_BODY_DEPTH} levels`)
+  return undefined
+}
 
 /** What refuseBadUrlAndHeaders refuses, or undefined: the URL, then the headers the API reads. */
 export const badUrlOrHeaders = (url: string, headers: IncomingHttpHeaders): Problem | undefined => {
@@ -74,10 +102,11 @@ export const refuseBadUrlAndHeaders =
     next()
   }
 
-/** After a body parser: every string in the parsed body. */
+/** After a body parser: every string in the parsed body, and its depth (bodyRefusal). */
 export const refuseBadBody =
   (send: (res: Response, p: Problem) => void) =>
   (req: Request, res: Response, next: NextFunction): void => {
-    if (hasBadText(req.body)) return send(res, badBodyProblem())
+    const refused = bodyRefusal(req.body)
+    if (refused !== undefined) return send(res, refused)
     next()
   }

@@ -196,20 +196,24 @@ describe("the direct path under attack: findings", () => {
   })
 })
 
-// Not the direct path's: both servers answer 500 (and log an error) for a deeply nested body. The
-// endpoint's Schema refuses it, and formatting that ParseError (effect's Inspectable, recursive)
-// overflows the stack: a defect, "unhandled failure". A client can have every such request logged at
-// error level. Fix: refuse nesting deeper than a few hundred levels at the edge (hasBadText's walk
-// can count depth) with a 400, before any Schema sees the value.
+// A finding of both servers (the review, eighth session): a deeply nested body answered 500 (and was
+// logged at error level): the endpoint's Schema refused it, and formatting that ParseError (effect's
+// Inspectable, recursive) overflowed the stack. The edge now refuses nesting deeper than
+// MAX_BODY_DEPTH (edge.ts, bodyRefusal) with a 400, before any Schema sees the value.
 describe("a finding of both servers", () => {
-  it("deeply nested JSON within the size limit: a 400, not a 500", async () => {
+  it("deeply nested JSON within the size limit: a 400 REQUEST.TOO_DEEP, not a 500; at the limit it is read", async () => {
     const buyer = await newBuyer(db.sql)
     const auth = { authorization: `Bearer ${buyer.token}` }
-    for (const body of ["[".repeat(50_000) + "]".repeat(50_000), '{"a":'.repeat(20_000) + "1" + "}".repeat(20_000)]) {
+    for (const body of ["[".repeat(50_000) + "]".repeat(50_000), '{"a":'.repeat(15_000) + "1" + "}".repeat(15_000), "[".repeat(65) + "]".repeat(65)]) {
       const r = await both({ method: "POST", path: "/api/v1/cart/items", headers: { ...auth, ...json }, body })
       expect(r.taken).toBe(true)
       expect(r.answer.status, body.slice(0, 20)).toBe(400)
+      expect(JSON.parse(r.answer.body).code, body.slice(0, 20)).toBe("REQUEST.TOO_DEEP")
     }
+    // 64 levels: read, and refused by the endpoint's Schema as any other wrong body
+    const r = await both({ method: "POST", path: "/api/v1/cart/items", headers: { ...auth, ...json }, body: "[".repeat(64) + "]".repeat(64) })
+    expect(r.answer.status).toBe(400)
+    expect(JSON.parse(r.answer.body).code).toBe("REQUEST.INVALID")
   })
 })
 
