@@ -16,6 +16,7 @@
  */
 import { isUtf8 } from "node:buffer"
 import { hash } from "node:crypto"
+import { validateHeaderName, validateHeaderValue } from "node:http"
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http"
 import { parse as parseQuery } from "node:querystring"
 import type { Effect } from "effect"
@@ -227,6 +228,9 @@ class DirectExchange implements Exchange {
     return (this.#query ??= parseQuery(this.q === -1 ? "" : this.url.slice(this.q + 1)))
   }
   setHeader(name: string, value: string): void {
+    // refused where express's res.setHeader refuses it: in the handler, not later at writeHead
+    validateHeaderName(name)
+    validateHeaderValue(name, value)
     const at = this.extra.findIndex(([n]) => n.toLowerCase() === name.toLowerCase())
     if (at === -1) this.extra.push([name, value])
     else this.extra[at] = [name, value]
