@@ -6,91 +6,23 @@
  * A few probes drive makeDirectPath itself over a synthetic endpoint, next to a bare express app.
  */
 import { connect } from "node:net"
-import { createServer, request } from "node:http"
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, Server } from "node:http"
+import { createServer } from "node:http"
+import type { OutgoingHttpHeaders } from "node:http"
 import type { AddressInfo } from "node:net"
 import express from "express"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makePool } from "../../adapters/postgres/database.js"
-import type { Sql } from "../../adapters/postgres/database.js"
+import { describe, expect, it } from "vitest"
 import { makeDirectPath } from "../../adapters/http/direct.js"
 import type { Endpoint } from "../../adapters/http/endpoint.js"
 import type { Exchange } from "../../adapters/http/run.js"
 import type { TrustProxy } from "../../adapters/http/client-address.js"
-import { startServer } from "../../composition/http.js"
-import { makePlatformRuntime } from "../../composition/platform.js"
-import type { PlatformRuntime } from "../../composition/platform.js"
 import { useTestDatabase } from "../support/test-database.js"
+import { send, useServerPair } from "./direct-support.js"
+import type { Sent } from "./direct-support.js"
 import { checkoutOneBasket, newBuyer, seedShop } from "./support.js"
 
 const db = useTestDatabase()
-let pool: Sql
-let runtime: PlatformRuntime
-let direct: { server: Server; port: number; express: () => number }
-let plain: { server: Server; port: number; express: () => number }
-
-const start = async (directPath: boolean) => {
-  if (!directPath) process.env["HTTP_DIRECT"] = "off"
-  try {
-    const server = await startServer(runtime, { port: 0, production: false })
-    const port = (server.address() as AddressInfo).port
-    const { app } = server.listeners("request")[0] as unknown as { app: { handle: (...a: Array<unknown>) => unknown } }
-    let reached = 0
-    const handle = app.handle.bind(app)
-    app.handle = (...a: Array<unknown>) => (reached++, handle(...a))
-    return { server, port, express: () => reached }
-  } finally {
-    delete process.env["HTTP_DIRECT"]
-  }
-}
-
-beforeAll(async () => {
-  pool = makePool(db.url, { max: 4 })
-  runtime = makePlatformRuntime(pool)
-  direct = await start(true)
-  plain = await start(false)
-}, 60_000)
-afterAll(async () => {
-  for (const s of [direct, plain]) {
-    s?.server.closeAllConnections()
-    await new Promise((done) => s?.server.close(done))
-  }
-  await runtime?.dispose()
-  await pool?.end({ timeout: 5 })
-})
-
-interface Sent {
-  readonly method: string
-  readonly path: string
-  readonly headers?: OutgoingHttpHeaders
-  readonly body?: Buffer | string
-}
-interface Answer {
-  readonly status: number
-  readonly headers: IncomingHttpHeaders
-  readonly body: string
-}
-
-const send = (port: number, s: Sent) =>
-  new Promise<Answer>((ok, fail) => {
-    const body = s.body === undefined ? undefined : Buffer.from(s.body)
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        method: s.method,
-        path: s.path,
-        headers: { "x-request-id": "direct-attack-1", ...(body !== undefined && { "content-length": String(body.length) }), ...s.headers }
-      },
-      (res) => {
-        const chunks: Array<Buffer> = []
-        res.on("data", (c: Buffer) => chunks.push(c))
-        res.on("end", () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
-      }
-    )
-    req.on("error", fail)
-    req.end(body)
-  })
+const pair = useServerPair(db)
+const both = pair.both
 
 /** Raw bytes on a fresh connection (Connection: close): the whole reply as text. */
 const raw = (port: number, bytes: string | Buffer, hold = 0) =>
@@ -111,20 +43,22 @@ const rawComparable = (reply: string) =>
     .filter((l) => !/^(date|connection|keep-alive):/i.test(l))
     .join("\r\n")
 
-const comparable = (a: Answer, ignore: ReadonlyArray<string> = []) => {
-  const { date: _d, connection: _c, "keep-alive": _k, ...headers } = a.headers
-  for (const name of ignore) delete headers[name]
-  return { status: a.status, headers, body: a.body }
-}
-
-/** The same request to both servers: the same answer; and whether the direct path took it. */
-const both = async (s: Sent, ignore: ReadonlyArray<string> = []) => {
-  const before = { direct: direct.express(), plain: plain.express() }
-  const a = await send(direct.port, s)
-  const b = await send(plain.port, s)
-  expect(comparable(a, ignore), `${s.method} ${s.path} ${JSON.stringify(s.headers ?? {})}`).toEqual(comparable(b, ignore))
-  expect(plain.express() - before.plain).toBe(1)
-  return { answer: a, taken: direct.express() === before.direct }
+/** makeDirectPath alone over one synthetic GET endpoint (anything else: 599), on a server of its own. */
+const serveWith = async (trustProxy: TrustProxy, serve: (x: Exchange) => Promise<void>, path = "/probe") => {
+  const endpoint = { method: "get", path, auth: "none" } as unknown as Endpoint
+  const handler = makeDirectPath({
+    endpoints: [endpoint],
+    serve: () => serve,
+    production: false,
+    trustProxy,
+    jsonLimit: 100,
+    textLimit: 100,
+    requestId: () => "id",
+    observe: () => undefined
+  })
+  const server = createServer((req, res) => void (handler(req, res) || res.writeHead(599).end()))
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok))
+  return server
 }
 
 const json = { "content-type": "application/json" }
@@ -168,23 +102,15 @@ describe("the direct path under attack: findings", () => {
   // has no address (socket.remoteAddress is undefined), and its rate limits fall in "unknown"
   it("the client's address is the one it connected from, even when it hangs up before the handler reads it", async () => {
     const seen: Array<string | undefined> = []
-    const endpoint = { method: "get", path: "/slow", auth: "none" } as unknown as Endpoint
-    const handler = makeDirectPath({
-      endpoints: [endpoint],
-      serve: () => async (x: Exchange) => {
+    const server = await serveWith(
+      false,
+      async (x: Exchange) => {
         await new Promise((r) => setTimeout(r, 200))
         seen.push(x.ip)
         x.json(200, {})
       },
-      production: false,
-      trustProxy: false,
-      jsonLimit: 100,
-      textLimit: 100,
-      requestId: () => "id",
-      observe: () => undefined
-    })
-    const server = createServer((req, res) => void (handler(req, res) || res.writeHead(599).end()))
-    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok))
+      "/slow"
+    )
     try {
       await raw((server.address() as AddressInfo).port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", 20)
       await new Promise((r) => setTimeout(r, 400))
@@ -306,9 +232,9 @@ describe("the direct path under attack: probes that hold", () => {
     // what node's parser refuses never reaches either: the same 400 from node itself
     for (const length of ["+48", "48, 48", "0x30", "48\r\nContent-Length: 48", "-1"]) {
       const bytes = `POST /api/v1/cart/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n${body}`
-      const a = await raw(direct.port, bytes)
+      const a = await raw(pair.direct.port, bytes)
       expect(a.split("\r\n")[0], length).toBe("HTTP/1.1 400 Bad Request")
-      expect(rawComparable(a)).toBe(rawComparable(await raw(plain.port, bytes)))
+      expect(rawComparable(a)).toBe(rawComparable(await raw(pair.plain.port, bytes)))
     }
   })
 
@@ -330,7 +256,7 @@ describe("the direct path under attack: probes that hold", () => {
       expect(r.taken).toBe(true)
     }
     // the server is still there
-    expect((await send(direct.port, { method: "GET", path: "/healthz" })).status).toBe(200)
+    expect((await send(pair.direct.port, { method: "GET", path: "/healthz" })).status).toBe(200)
   })
 
   it("queries: repeated keys, __proto__, thousands of keys, a '?' in a value, encoded NUL", async () => {
@@ -371,66 +297,52 @@ describe("the direct path under attack: probes that hold", () => {
     for (const headers of cases) {
       // two X-Request-Id: neither is taken, each server makes its own
       const r = await both({ method: "GET", path: "/api/v1/cart?destination=KE-047-westlands", headers }, ["x-request-id"])
-      expect(r.answer.headers["x-request-id"]).toMatch(/^(direct-attack-1|one|[0-9a-f-]{36})$/)
+      expect(r.answer.headers["x-request-id"]).toMatch(/^(direct-test-1|one|[0-9a-f-]{36})$/)
     }
   })
 
   it("a body shorter than declared, then a hang-up: no answer, no crash; Expect: 100-continue answered the same", async () => {
     const buyer = await newBuyer(db.sql)
     const head = `POST /api/v1/cart/items HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${buyer.token}\r\nContent-Type: application/json\r\n`
-    const short = await raw(direct.port, `${head}Content-Length: 100\r\n\r\n{"variantId":`, 200)
+    const short = await raw(pair.direct.port, `${head}Content-Length: 100\r\n\r\n{"variantId":`, 200)
     expect(short).toBe("")
     const body = JSON.stringify({ variantId: "var_nope", quantity: 1 })
     const bytes = `${head}Expect: 100-continue\r\nContent-Length: ${body.length}\r\nX-Request-Id: r1\r\nConnection: close\r\n\r\n${body}`
-    const a = await raw(direct.port, bytes)
+    const a = await raw(pair.direct.port, bytes)
     expect(a.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 422")).toBe(true)
-    expect(rawComparable(a)).toBe(rawComparable(await raw(plain.port, bytes)))
+    expect(rawComparable(a)).toBe(rawComparable(await raw(pair.plain.port, bytes)))
     // a body longer than declared: the rest is the next request (node's), answered the same by both
     const longer = `${head}Content-Length: ${body.length}\r\nX-Request-Id: r2\r\n\r\n${body}GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: r3\r\nConnection: close\r\n\r\n`
-    const l = await raw(direct.port, longer)
+    const l = await raw(pair.direct.port, longer)
     expect(l.match(/HTTP\/1.1 \d+/g)).toEqual(["HTTP/1.1 422", "HTTP/1.1 200"])
-    expect(rawComparable(l)).toBe(rawComparable(await raw(plain.port, longer)))
-    expect((await send(direct.port, { method: "GET", path: "/healthz" })).status).toBe(200)
+    expect(rawComparable(l)).toBe(rawComparable(await raw(pair.plain.port, longer)))
+    expect((await send(pair.direct.port, { method: "GET", path: "/healthz" })).status).toBe(200)
   })
 
   it("a waiting poll whose client hangs up, and many requests at once", async () => {
     const shop = await seedShop(db.sql)
-    const placed = await checkoutOneBasket({ url: `http://127.0.0.1:${direct.port}` }, db.sql, shop, "attack-poll")
+    const placed = await checkoutOneBasket({ url: `http://127.0.0.1:${pair.direct.port}` }, db.sql, shop, "attack-poll")
     const auth = { authorization: `Bearer ${placed.buyer.token}` }
     const poll = `GET /api/v1/checkouts/${placed.checkoutId}?wait=20 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${placed.buyer.token}\r\n\r\n`
-    await Promise.all(Array.from({ length: 20 }, () => raw(direct.port, poll, 50)))
+    await Promise.all(Array.from({ length: 20 }, () => raw(pair.direct.port, poll, 50)))
     const { answer } = await both({ method: "GET", path: `/api/v1/checkouts/${placed.checkoutId}?wait=0`, headers: auth })
     expect(answer.status).toBe(200)
     const answers = await Promise.all(
       Array.from({ length: 300 }, (_, i) =>
-        send(direct.port, i % 2 === 0 ? { method: "GET", path: "/healthz" } : { method: "GET", path: `/api/v1/checkouts/${placed.checkoutId}`, headers: auth })
+        send(
+          pair.direct.port,
+          i % 2 === 0 ? { method: "GET", path: "/healthz" } : { method: "GET", path: `/api/v1/checkouts/${placed.checkoutId}`, headers: auth }
+        )
       )
     )
     // every poll answered (200, or 429 from the per-user limit), every probe 200
     expect(new Set(answers.filter((_, i) => i % 2 === 0).map((a) => a.status))).toEqual(new Set([200]))
     expect(answers.filter((_, i) => i % 2 === 1).every((a) => a.status === 200 || a.status === 429)).toBe(true)
-    expect((await send(direct.port, { method: "GET", path: "/healthz" })).status).toBe(200)
+    expect((await send(pair.direct.port, { method: "GET", path: "/healthz" })).status).toBe(200)
   }, 30_000)
 })
 
 describe("makeDirectPath itself", () => {
-  const serveWith = async (trustProxy: TrustProxy, serve: (x: Exchange) => Promise<void>) => {
-    const endpoint = { method: "get", path: "/probe", auth: "none" } as unknown as Endpoint
-    const handler = makeDirectPath({
-      endpoints: [endpoint],
-      serve: () => serve,
-      production: false,
-      trustProxy,
-      jsonLimit: 100,
-      textLimit: 100,
-      requestId: () => "id",
-      observe: () => undefined
-    })
-    const server = createServer((req, res) => void (handler(req, res) || res.writeHead(599).end()))
-    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok))
-    return server
-  }
-
   it("X-Forwarded-For games: the client's address is express's req.ip, TRUST_PROXY a hop count or a list", async () => {
     const forwarded = ["", "1.2.3.4", "1.2.3.4, 5.6.7.8", "1.2.3.4,,5.6.7.8", "garbage, 9.9.9.9", "::1, 10.0.0.1", "1.2.3.4 , 127.0.0.1", "x".repeat(5000)]
     for (const trust of [1, 2, ["loopback"], ["127.0.0.1", "10.0.0.0/8"]] as Array<TrustProxy>) {

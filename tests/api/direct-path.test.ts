@@ -5,104 +5,16 @@
  * (status, every header but the connection's own, body), and each request must be taken by the
  * direct path or left to express exactly as the direct path's rules say (counted at the express app's door).
  */
-import { request } from "node:http"
-import type { IncomingHttpHeaders, Server } from "node:http"
 import { gzipSync } from "node:zlib"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makePool } from "../../adapters/postgres/database.js"
-import type { Sql } from "../../adapters/postgres/database.js"
-import { startServer } from "../../composition/http.js"
-import { makePlatformRuntime } from "../../composition/platform.js"
-import type { PlatformRuntime } from "../../composition/platform.js"
+import { describe, expect, it } from "vitest"
 import { useTestDatabase } from "../support/test-database.js"
+import { send, useServerPair } from "./direct-support.js"
+import type { Sent } from "./direct-support.js"
 import { newBuyer, seedShop } from "./support.js"
 
 const db = useTestDatabase()
-let pool: Sql
-let runtime: PlatformRuntime
-let direct: { server: Server; port: number; express: () => number }
-let plain: { server: Server; port: number; express: () => number }
-
-const start = async (directPath: boolean) => {
-  if (!directPath) process.env["HTTP_DIRECT"] = "off"
-  try {
-    const server = await startServer(runtime, { port: 0, production: false })
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    // count the requests that reach the express app (the direct path's listener keeps it as `app`)
-    const { app } = server.listeners("request")[0] as unknown as { app: { handle: (...a: Array<unknown>) => unknown } }
-    let reached = 0
-    const handle = app.handle.bind(app)
-    app.handle = (...a: Array<unknown>) => (reached++, handle(...a))
-    return { server, port, express: () => reached }
-  } finally {
-    delete process.env["HTTP_DIRECT"]
-  }
-}
-
-beforeAll(async () => {
-  pool = makePool(db.url, { max: 4 })
-  runtime = makePlatformRuntime(pool)
-  direct = await start(true)
-  plain = await start(false)
-}, 60_000)
-afterAll(async () => {
-  for (const s of [direct, plain]) {
-    s?.server.closeAllConnections()
-    await new Promise((done) => s?.server.close(done))
-  }
-  await runtime?.dispose()
-  await pool?.end({ timeout: 5 })
-})
-
-interface Sent {
-  readonly method: string
-  readonly path: string
-  readonly headers?: Record<string, string>
-  readonly body?: Buffer | string
-}
-interface Answer {
-  readonly status: number
-  readonly headers: IncomingHttpHeaders
-  readonly body: string
-}
-
-const send = (port: number, s: Sent) =>
-  new Promise<Answer>((ok, fail) => {
-    const body = s.body === undefined ? undefined : Buffer.from(s.body)
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        method: s.method,
-        path: s.path,
-        headers: { "x-request-id": "direct-test-1", ...(body !== undefined && { "content-length": String(body.length) }), ...s.headers }
-      },
-      (res) => {
-        const chunks: Array<Buffer> = []
-        res.on("data", (c: Buffer) => chunks.push(c))
-        res.on("end", () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
-      }
-    )
-    req.on("error", fail)
-    req.end(body)
-  })
-
-/** The answer without what belongs to the connection and the moment (Date, keep-alive). */
-const comparable = (a: Answer) => {
-  const { date: _d, connection: _c, "keep-alive": _k, ...headers } = a.headers
-  return { status: a.status, headers, body: a.body }
-}
-
-/** The same request to both servers: the same answer; and whether the direct path took it. */
-const both = async (s: Sent) => {
-  const before = { direct: direct.express(), plain: plain.express() }
-  const a = await send(direct.port, s)
-  const b = await send(plain.port, s)
-  expect(comparable(a), `${s.method} ${s.path}`).toEqual(comparable(b))
-  expect(plain.express() - before.plain).toBe(1)
-  return { answer: a, taken: direct.express() === before.direct }
-}
+const pair = useServerPair(db)
+const both = pair.both
 
 describe("the direct path", () => {
   it("answers the endpoints' plain requests as express does, without express", async () => {
@@ -138,7 +50,7 @@ describe("the direct path", () => {
       expect(taken, `the direct path takes ${sent.method} ${sent.path}`).toBe(true)
     }
     // a changing request: the same answer's shape, its ETag its body's
-    const added = await send(direct.port, {
+    const added = await send(pair.direct.port, {
       method: "POST",
       path: "/api/v1/cart/items",
       headers: { ...auth, ...json },
@@ -150,7 +62,7 @@ describe("the direct path", () => {
     expect(added.headers["content-security-policy"]).toContain("default-src 'none'")
     expect(added.headers["etag"]).toMatch(/^W\/"[0-9a-f]+-[A-Za-z0-9+/]{27}"$/)
     // a request id made when none (or a bad one) was sent
-    const made = await send(direct.port, { method: "GET", path: "/healthz", headers: { "x-request-id": "bad id" } })
+    const made = await send(pair.direct.port, { method: "GET", path: "/healthz", headers: { "x-request-id": "bad id" } })
     expect(made.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/)
   })
 
@@ -158,7 +70,7 @@ describe("the direct path", () => {
     const buyer = await newBuyer(db.sql)
     const auth = { authorization: `Bearer ${buyer.token}` }
     const json = { "content-type": "application/json" }
-    const etag = (await send(direct.port, { method: "GET", path: "/healthz" })).headers["etag"]!
+    const etag = (await send(pair.direct.port, { method: "GET", path: "/healthz" })).headers["etag"]!
     const cases: Array<Sent> = [
       { method: "HEAD", path: "/healthz" },
       { method: "OPTIONS", path: "/api/v1/cart" },

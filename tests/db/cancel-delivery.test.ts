@@ -1,10 +1,9 @@
-import { createConnection, createServer } from "node:net"
-import type { AddressInfo, Socket } from "node:net"
 import { Effect, Fiber } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import * as Db from "../../adapters/postgres/database.js"
 import { DatabaseLive, makePool, requestCancel } from "../../adapters/postgres/database.js"
 import type { DatabaseOptions } from "../../adapters/postgres/database.js"
+import { pgRelay } from "../support/pg-relay.js"
 import { useTestDatabase } from "../support/test-database.js"
 
 // A PostgreSQL CancelRequest names a backend, not a statement: one that lands after its statement
@@ -24,35 +23,13 @@ const isCancelRequest = (chunk: Buffer): boolean => chunk.length >= 8 && chunk.r
  */
 const slowCancelRelay = async (serverUrl: string, delayMs: number) => {
   let cancels = 0
-  const sockets = new Set<Socket>()
-  const relay = createServer((client) => {
-    const server = createConnection(Number(new URL(serverUrl).port || 5432), new URL(serverUrl).hostname)
-    sockets.add(client).add(server)
-    client.on("data", (d) => {
-      if (isCancelRequest(d)) {
-        cancels++
-        setTimeout(() => server.write(d), delayMs)
-      } else server.write(d)
-    })
-    server.on("data", (d) => client.write(d))
-    client.on("close", () => server.destroy())
-    server.on("close", () => client.destroy())
-    client.on("error", () => server.destroy())
-    server.on("error", () => client.destroy())
-  })
-  await new Promise<void>((ok) => relay.listen(0, "127.0.0.1", () => ok()))
-  const url = new URL(serverUrl)
-  url.hostname = "127.0.0.1"
-  url.port = String((relay.address() as AddressInfo).port)
-  return {
-    url: url.toString(),
-    cancels: () => cancels,
-    close: () =>
-      new Promise<void>((ok) => {
-        for (const s of sockets) s.destroy()
-        relay.close(() => ok())
-      })
-  }
+  const relay = await pgRelay(
+    serverUrl,
+    () => false,
+    0,
+    (chunk) => (isCancelRequest(chunk) ? (cancels++, delayMs) : 0)
+  )
+  return { url: relay.url, cancels: () => cancels, close: relay.close }
 }
 
 let closing: Array<() => Promise<void>> = []

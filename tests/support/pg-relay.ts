@@ -3,7 +3,8 @@
  * sends: `writes` counts the client's chunks (each round trip the client waits for is at least one),
  * `trips` the client's chunks sent after an answer from the server on that connection (pipelined
  * statements a client sends in several chunks without waiting in between count once),
- * and once armed, `cut(chunk)` saying true closes both sockets instead of forwarding that chunk.
+ * and once armed, `cut(chunk)` saying true closes both sockets instead of forwarding that chunk;
+ * `holdClientChunk` delays what the client sends (a late CancelRequest).
  */
 import { createConnection, createServer } from "node:net"
 import type { AddressInfo, Socket } from "node:net"
@@ -12,7 +13,9 @@ export const pgRelay = async (
   serverUrl: string,
   cut: (chunk: Buffer) => boolean = () => false,
   /** hold the server's answers this long (a network's latency): what a client sends without waiting arrives before them */
-  answerDelayMs = 0
+  answerDelayMs = 0,
+  /** hold a chunk the client sent this long before passing it on (0: at once), e.g. a CancelRequest */
+  holdClientChunk: (chunk: Buffer) => number = () => 0
 ) => {
   let armed = false
   let writes = 0
@@ -33,7 +36,9 @@ export const pgRelay = async (
         server.destroy()
         return
       }
-      server.write(d)
+      const hold = holdClientChunk(d)
+      if (hold > 0) setTimeout(() => server.write(d), hold)
+      else server.write(d)
     })
     const answer = (d: Buffer) => {
       answered = true
