@@ -6,7 +6,7 @@
  * direct path or left to express exactly as the direct path's rules say (counted at the express app's door).
  */
 import { gzipSync } from "node:zlib"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { useTestDatabase } from "../support/test-database.js"
 import { send, useServerPair } from "./direct-support.js"
 import type { Sent } from "./direct-support.js"
@@ -64,6 +64,44 @@ describe("the direct path", () => {
     // a request id made when none (or a bad one) was sent
     const made = await send(pair.direct.port, { method: "GET", path: "/healthz", headers: { "x-request-id": "bad id" } })
     expect(made.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it("writes the request's log line as express's path does: the same fields, the signed-in user's id", async () => {
+    const buyer = await newBuyer(db.sql)
+    const lines: Array<Record<string, unknown>> = []
+    const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => {
+      const parsed = JSON.parse(String(line)) as Record<string, unknown>
+      if (parsed["msg"] === "http") lines.push(parsed)
+    })
+    try {
+      const line = async (port: number, s: Sent) => {
+        lines.length = 0
+        await send(port, s)
+        await new Promise((r) => setTimeout(r, 50)) // express logs at the response's "finish"
+        expect(lines, `${s.method} ${s.path}`).toHaveLength(1)
+        const { at: _at, ms, ...rest } = lines[0]!
+        expect(typeof ms).toBe("number")
+        return rest
+      }
+      for (const sent of [
+        { method: "GET", path: "/api/v1/checkouts/chk_nope?wait=1", headers: { authorization: `Bearer ${buyer.token}` } },
+        { method: "GET", path: "/api/v1/checkouts/chk_nope" },
+        { method: "GET", path: "/healthz" }
+      ]) {
+        const direct = await line(pair.direct.port, sent)
+        expect(direct).toEqual(await line(pair.plain.port, sent))
+        expect(direct).toMatchObject({ level: "info", requestId: "direct-test-1", method: "GET", path: sent.path.split("?")[0] })
+      }
+      expect(
+        await line(pair.direct.port, { method: "GET", path: "/api/v1/checkouts/chk_nope", headers: { authorization: `Bearer ${buyer.token}` } })
+      ).toMatchObject({
+        route: "/api/v1/checkouts/:id",
+        status: 404,
+        userId: buyer.id
+      })
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   it("leaves to express what only express reads: the same answers", async () => {
