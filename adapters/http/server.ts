@@ -1,5 +1,6 @@
 /**
- * The HTTP server: express 5. Every handler decodes its input with Schemas, runs ONE application use
+ * The HTTP server: node's, with the direct path (direct.ts) taking the API's plain requests and
+ * express 5 everything else, the same answers either way. Every handler decodes its input with Schemas, runs ONE application use
  * case through the platform runtime and encodes the answer; every failure becomes an RFC 9457
  * problem (problems.ts). Each request has a correlation id (X-Request-Id, accepted or made) that is
  * echoed, put on every log line the request causes, and logged as one structured JSON line.
