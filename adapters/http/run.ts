@@ -249,8 +249,7 @@ export const serveEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: E
 }
 
 /** The express handler for one described endpoint (what the direct path does not take: direct.ts). */
-export const runEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: Endpoint) => {
-  const serve = serveEndpoint(runtime, config, e)
+export const runEndpoint = (serve: (x: Exchange) => Promise<void>) => {
   return (req: Request, res: Response) =>
     serve({
       method: req.method,

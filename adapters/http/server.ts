@@ -21,6 +21,7 @@ import { bodyLimit, MAX_BODY_BYTES } from "./body-limit.js"
 import { problem } from "./problems.js"
 import { securityHeaders } from "./security-headers.js"
 import { log, routePattern, runEndpoint, sendProblem, serveEndpoint } from "./run.js"
+import type { Exchange } from "./run.js"
 import { makeDirectPath } from "./direct.js"
 import type { Observed } from "./direct.js"
 import { affiliateRoutes } from "./routes/affiliates.js"
@@ -68,53 +69,6 @@ export const endpoints: ReadonlyArray<Endpoint> = [
   ...devRoutes
 ]
 
-/** Path segments a route must begin with, literally, to be dispatched by its prefix (dispatchByPrefix). */
-const PREFIX_SEGMENTS = 3
-const LITERAL = /^[A-Za-z0-9._~-]+$/
-
-/** The first PREFIX_SEGMENTS segments of a path, lowercased (express matches routes case-insensitively); undefined if it has fewer. */
-const prefixOf = (path: string): string | undefined => {
-  let end = 0
-  for (let n = 0; n < PREFIX_SEGMENTS; n++) {
-    end = path.indexOf("/", end + 1)
-    if (end === -1) return n === PREFIX_SEGMENTS - 1 && path.length > 1 ? path.toLowerCase() : undefined
-  }
-  return path.slice(0, end).toLowerCase()
-}
-
-/**
- * Express tries its ~110 layers one after another; a buyer's hot route (cart, checkout, poll) was
- * matched against ~35 before its own. This dispatches by the path's first three segments first: one
- * express Router per prefix, holding, in their order, the endpoints whose path begins with that
- * prefix literally and the few whose path does not (they could match any path), so a request meets
- * only the routes that could match it, in the same order, with the same matching (a Router's own:
- * case-insensitive, trailing slash allowed, req.route, req.params and decoding errors as express
- * sets them). What it does not answer (no router for the prefix, no route in it, OPTIONS, a
- * non-ASCII path) goes on through the app's own layers, which hold every endpoint as before.
- */
-const dispatchByPrefix = (mounted: ReadonlyArray<{ readonly e: Endpoint; readonly handlers: ReadonlyArray<express.RequestHandler> }>) => {
-  const prefixed = (e: Endpoint) => {
-    const segments = e.path.split("/").slice(1, PREFIX_SEGMENTS + 1)
-    return segments.length === PREFIX_SEGMENTS && segments.every((x) => LITERAL.test(x)) ? `/${segments.join("/")}`.toLowerCase() : undefined
-  }
-  const routers = new Map<string, express.Router>()
-  for (const { e } of mounted) {
-    const prefix = prefixed(e)
-    if (prefix !== undefined && !routers.has(prefix)) routers.set(prefix, express.Router())
-  }
-  for (const [prefix, router] of routers)
-    for (const { e, handlers } of mounted) if (prefixed(e) === undefined || prefixed(e) === prefix) router[e.method](e.path, ...handlers)
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (req.method === "OPTIONS") return next()
-    const path = req.path
-    // eslint-disable-next-line no-control-regex
-    const prefix = /^[\x00-\x7f]*$/.test(path) ? prefixOf(path) : undefined
-    const router = prefix === undefined ? undefined : routers.get(prefix)
-    if (router === undefined) return next()
-    router(req, res, next)
-  }
-}
-
 const API_VERSION = "1.0.0"
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -137,12 +91,17 @@ const TEXT_LIMIT = 64 * 1024
  * takes the endpoints' plain requests, the express app everything else. HTTP_DIRECT=off: express alone.
  */
 export const makeHandler = (runtime: PlatformRuntime, options: HttpOptions, loaded: LoadedHttpConfig) => {
-  const app = makeApp(runtime, options, loaded)
+  // one configuration object for both paths (startHttp sets its publicBaseUrl once the port is known)
+  const { webhooks, ...rest } = loaded
+  const config: HttpConfig = rest
+  // each endpoint's runner, made once for both paths
+  const served = new Map(endpoints.map((e) => [e, serveEndpoint(runtime, config, e)] as const))
+  const serve = (e: Endpoint) => served.get(e)!
+  const app = makeApp(runtime, options, config, webhooks, serve)
   if (process.env["HTTP_DIRECT"] === "off") return { app, handle: (req: IncomingMessage, res: ServerResponse) => void app(req, res) }
-  const config = app.locals["config"] as HttpConfig
   const direct = makeDirectPath({
     endpoints,
-    serve: (e) => serveEndpoint(runtime, config, e),
+    serve,
     production: options.production,
     trustProxy: config.trustProxy,
     jsonLimit: JSON_LIMIT,
@@ -154,9 +113,13 @@ export const makeHandler = (runtime: PlatformRuntime, options: HttpOptions, load
 }
 
 /** The express app over configuration read once (loadHttpConfig). */
-export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: LoadedHttpConfig): express.Express => {
-  const { webhooks, ...rest } = loaded
-  const config: HttpConfig = rest
+export const makeApp = (
+  runtime: PlatformRuntime,
+  options: HttpOptions,
+  config: HttpConfig,
+  webhooks: LoadedHttpConfig["webhooks"],
+  serve: (e: Endpoint) => (x: Exchange) => Promise<void>
+): express.Express => {
   const app = express()
   app.disable("x-powered-by")
   // req.ip is the client: the TCP peer, or what the trusted proxies say (TRUST_PROXY, client-address.ts)
@@ -206,7 +169,7 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
   const text = express.text({ limit: TEXT_LIMIT, type: () => true, verify: verifyUtf8 })
   const cleanBody = refuseBadBody(sendProblem)
   const mounted = endpoints.map((e) => {
-    const handler = runEndpoint(runtime, config, e)
+    const handler = runEndpoint(serve(e))
     const withBody = e.method === "post" || e.method === "put" || e.method === "patch"
     const handlers: Array<express.RequestHandler> =
       withBody && e.binaryBody !== undefined
@@ -216,8 +179,7 @@ export const makeApp = (runtime: PlatformRuntime, options: HttpOptions, loaded: 
           : [handler]
     return { e, handlers }
   })
-  app.use(dispatchByPrefix(mounted))
-  // Every endpoint also in order here: what the dispatch does not answer goes on exactly as before.
+  // (the endpoints' plain requests never reach these: the direct path answers them, makeHandler)
   for (const { e, handlers } of mounted) app[e.method](e.path, ...handlers)
 
   // Signed webhooks (logistics partner, WhatsApp, Daraja B2C) read raw bytes: their own routes.

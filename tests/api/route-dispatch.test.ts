@@ -1,9 +1,9 @@
 /**
- * Route dispatch by prefix (adapters/http/server.ts, dispatchByPrefix): a request to a buyer's hot
- * route meets only the routes that could match it, not express's whole list; and every answer is
- * the one express's own scan gave (case-insensitive paths, a trailing slash, HEAD on a GET route,
- * a parameter that does not decode, OPTIONS, an unknown path under a known prefix, the route
- * pattern in the metrics). The second test passes on main too (before the dispatch): the same answers.
+ * Route dispatch: a request to a buyer's hot route never meets express's scan of every endpoint (the
+ * direct path answers it, adapters/http/direct.ts; it was dispatchByPrefix in server.ts before); and
+ * what express still answers is what its own scan gave (case-insensitive paths, a trailing slash,
+ * HEAD on a GET route, a parameter that does not decode, OPTIONS, an unknown path under a known
+ * prefix, the route pattern in the metrics).
  */
 import type { Server } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
