@@ -14,7 +14,7 @@ import { hashToken } from "../adapters/postgres/auth-store.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { insertUser } from "../adapters/postgres/seed.js"
 import postgres from "postgres"
-import { cpuLine, cpuMeter, databaseName, ensurePgbench, pgbenchTps, scratchDatabase, seedBenchWorld, summarise } from "./support.js"
+import { analyzeSeeded, cpuLine, cpuMeter, databaseName, ensurePgbench, pgbenchTps, scratchDatabase, seedBenchWorld, summarise } from "./support.js"
 
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
 const CHECKOUTS = Number(process.env["BENCH_CHECKOUTS"] ?? 3_000)
@@ -39,7 +39,7 @@ try {
     await pool`insert into user_sessions (user_id, token_hash, expires_at) values (${`usr_b_${b}`}, ${hashToken(token)}, now() + interval '1 day')`
     tokens.push(token)
   }
-  await pool`vacuum analyze`
+  await analyzeSeeded(pool)
 
   const server = await startServer(runtime, { port: 0, production: false })
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/checkouts`

@@ -1,6 +1,7 @@
 /**
  * `npm run bench:checkout`: N concurrent checkouts through the real use case against the real
  * database, then pgbench's TPC-B-like TPS on the same server at the same concurrency, and the ratio.
+ * BENCH_PROFILE=<file>: a V8 CPU profile of the measured checkouts.
  * Targets (issue 3): at 32 clients, checkouts/s >= 15% of pgbench TPS, p99 < 50 ms.
  */
 import { Effect, ManagedRuntime } from "effect"
@@ -10,7 +11,18 @@ import { persistenceLayer } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { insertUser } from "../adapters/postgres/seed.js"
 import postgres from "postgres"
-import { cpuLine, cpuMeter, databaseName, ensurePgbench, pgbenchTps, scratchDatabase, seedBenchWorld, summarise } from "./support.js"
+import {
+  analyzeSeeded,
+  cpuLine,
+  cpuMeter,
+  databaseName,
+  ensurePgbench,
+  pgbenchTps,
+  scratchDatabase,
+  seedBenchWorld,
+  startProfile,
+  summarise
+} from "./support.js"
 
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
 const CHECKOUTS = Number(process.env["BENCH_CHECKOUTS"] ?? 3_000)
@@ -26,7 +38,7 @@ const pool = makePool(scratch.url, { max: POOL })
 try {
   await seedBenchWorld(pool, PRODUCTS)
   for (let b = 0; b < BUYERS; b++) await insertUser(pool, { id: `usr_b_${b}`, phone: `2547${String(20_000_000 + b)}` })
-  await pool`vacuum analyze`
+  await analyzeSeeded(pool)
 
   const runtime = ManagedRuntime.make(persistenceLayer(pool))
   const command = (i: number) => ({
@@ -52,6 +64,7 @@ try {
   const admin = postgres(scratch.serverUrl, { max: 1, onnotice: () => undefined })
   const cpu = await cpuMeter(admin, databaseName(scratch.url))
   const latencies: Array<number> = []
+  const stopProfile = await startProfile()
   const started = performance.now()
   await runtime.runPromise(
     Effect.forEach(
@@ -66,6 +79,7 @@ try {
   )
   const wall = performance.now() - started
   const used = await cpu.stop()
+  await stopProfile()
   await admin.end({ timeout: 5 })
   await runtime.dispose()
   const c = summarise(latencies, wall)

@@ -4,7 +4,8 @@
  * around each step the worker is left to drain, and the CPU of this process (process.cpuUsage) is
  * charged to that step. A /healthz request is measured the same way: the floor of an HTTP round trip
  * with its client in this process. Figures are per flow, in ms of CPU; the ratios between steps are
- * what to compare (a loaded machine inflates them all).
+ * what to compare (a loaded machine inflates them all). BENCH_PROFILE=<file>: a V8 CPU profile of the
+ * measured flows; BENCH_STATEMENTS=1: the last flow's statements, step by step.
  */
 import pg from "pg"
 import postgres from "postgres"
@@ -14,7 +15,7 @@ import { makePlatformRuntime } from "../composition/platform.js"
 import type { PlatformServices } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { startWorker } from "../adapters/postgres/worker.js"
-import { drainJobs, freePort, scratchDatabase, seedBenchWorld, seedBuyers } from "./support.js"
+import { drainJobs, freePort, scratchDatabase, seedBenchWorld, seedBuyers, startProfile } from "./support.js"
 
 const FLOWS = Number(process.env["BENCH_FLOWS"] ?? 60)
 const PRODUCTS = 20
@@ -25,7 +26,17 @@ process.env["MPESA_SIMULATOR_DELAY_MS"] ??= "50"
 delete process.env["WHATSAPP_TOKEN"]
 // the platform's statements (its own pool); graphile-worker's own queries are counted apart (gw, below)
 let statements = 0
-const pool = makePool(scratch.url, { max: 20, applicationName: "amana-all", onStatement: () => void statements++ })
+// BENCH_STATEMENTS=1: the last flow's statements, step by step (their first line each)
+const listing: Array<string> | undefined = process.env["BENCH_STATEMENTS"] ? [] : undefined
+let listed: Array<string> | undefined
+const pool = makePool(scratch.url, {
+  max: 20,
+  applicationName: "amana-all",
+  onStatement: (query) => {
+    statements++
+    listed?.push(query.replace(/\s+/g, " ").slice(0, 140))
+  }
+})
 const admin = postgres(scratch.serverUrl, { max: 1, onnotice: () => undefined })
 // graphile-worker's own queries (its pools are node-postgres): job fetches (and how many found a job),
 // completions and failures, the rest (LISTEN, cron, migrations); counted at the client, whoever sends them
@@ -69,8 +80,9 @@ try {
   type Step = { ms: number; statements: number; fetches: number; jobs: number; completions: number; other: number }
   const noStep = (): Step => ({ ms: 0, statements: 0, fetches: 0, jobs: 0, completions: 0, other: 0 })
   const steps = new Map<string, Step>()
-  const charge = async <A>(step: string, f: () => Promise<A>): Promise<A> => {
+  const charge = async <A>(step: string, f: () => Promise<A>, last = false): Promise<A> => {
     await idle()
+    if (last && listing !== undefined) listed = []
     const start = process.cpuUsage()
     const sent = statements
     const before = { ...gw }
@@ -87,13 +99,15 @@ try {
       completions: was.completions + gw.completions - before.completions,
       other: was.other + gw.other - before.other
     })
+    if (listed !== undefined) listing?.push(`${step}:`, ...listed.map((q) => `    ${q}`))
+    listed = undefined
     return out
   }
   const silence = console.log
   console.log = () => undefined
   const walk = async (i: number, record: boolean) => {
     const b = buyers[i]!
-    const c = record ? charge : <A>(_: string, f: () => Promise<A>) => f()
+    const c = record ? <A>(step: string, f: () => Promise<A>) => charge(step, f, i === FLOWS - 1) : <A>(_: string, f: () => Promise<A>) => f()
     await c("GET /healthz (floor)", () => fetch(`${base}/healthz`).then((r) => r.text()))
     await c("add item 1", () => call("POST", "/api/v1/cart/items", b.token, { variantId: `var_${i % PRODUCTS}`, quantity: 1 }))
     await c("add item 2", () => call("POST", "/api/v1/cart/items", b.token, { variantId: `var_${(i * 7 + 3) % PRODUCTS}`, quantity: 1 }))
@@ -120,7 +134,9 @@ try {
   await new Promise((r) => setTimeout(r, 3_000))
   const idleFetches = (gw.fetches - idleBefore) / 3
   const walking = performance.now()
+  const stopProfile = await startProfile()
   for (let i = 0; i < FLOWS; i++) await walk(i, true)
+  await stopProfile()
   const flowSeconds = (performance.now() - walking) / 1000 / FLOWS
   console.log = silence
   server.closeAllConnections()
@@ -141,6 +157,7 @@ try {
     for (const k of Object.keys(total) as Array<keyof Step>) total[k] += s[k]
   }
   line("all steps", total)
+  if (listing !== undefined) console.log(listing.join("\n"))
   console.log(`  the worker idle: ${idleFetches.toFixed(1)} job fetches a second; a flow took ${flowSeconds.toFixed(2)} s of wall time`)
 } finally {
   await worker?.stop()

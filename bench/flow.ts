@@ -16,6 +16,7 @@ import type { PlatformServices } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { startWorker } from "../adapters/postgres/worker.js"
 import {
+  analyzeSeeded,
   cpuLine,
   cpuMeter,
   databaseName,
@@ -56,7 +57,7 @@ try {
   await seedBenchWorld(pool, PRODUCTS)
   // A new buyer for every flow (one push per phone per 90 s, 3 per hour): users and sessions in bulk.
   const buyers = await seedBuyers(pool, BUYERS, "usr_f_")
-  await pool`vacuum analyze`
+  await analyzeSeeded(pool)
 
   const port = await freePort()
   // BENCH_HTTP_PROCESSES=N: the platform as `npm start -- --workers N` runs it (N HTTP processes forked

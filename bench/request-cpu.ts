@@ -10,20 +10,17 @@
  * written to <file> (open it in Chrome's DevTools, or sum it by function).
  */
 import { spawn } from "node:child_process"
-import { writeFileSync } from "node:fs"
-import { Session } from "node:inspector/promises"
 import { join } from "node:path"
 import postgres from "postgres"
 import { startServer } from "../composition/http.js"
 import { makePlatformRuntime } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
-import { cpuMeter, databaseName, freePort, scratchDatabase, seedBenchWorld, seedBuyers } from "./support.js"
+import { cpuMeter, databaseName, freePort, scratchDatabase, seedBenchWorld, seedBuyers, startProfile } from "./support.js"
 
 const REQUESTS = Number(process.env["BENCH_REQUESTS"] ?? 3_000)
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 3)
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 8)
 const ROUTES = (process.env["BENCH_ROUTES"] ?? "healthz,poll,cart").split(",")
-const PROFILE = process.env["BENCH_PROFILE"]
 const BUYERS = 2_000
 const PRODUCTS = 20
 
@@ -56,15 +53,11 @@ try {
   silence(`setup: ${JSON.stringify(setup.statuses)}`)
   let from = 0
   const results: Record<string, Array<number>> = {}
-  const profiler = PROFILE === undefined ? undefined : new Session()
+  let stopProfile: (() => Promise<void>) | undefined
   for (let round = 0; round <= ROUNDS; round++)
     for (const route of ROUTES) {
       const n = round === 0 ? 1_000 : REQUESTS // round 0 warms up
-      if (round === 1 && route === ROUTES[0] && profiler !== undefined) {
-        profiler.connect()
-        await profiler.post("Profiler.enable")
-        await profiler.post("Profiler.start")
-      }
+      if (round === 1 && route === ROUTES[0]) stopProfile = await startProfile()
       const cpu = await cpuMeter(admin, databaseName(scratch.url))
       const r = await load(route, n, from)
       const used = await cpu.stop()
@@ -76,11 +69,7 @@ try {
         `${route.padEnd(8)} round ${round}: node ${perRequest.toFixed(0)} µs/request, postgres ${((used.postgresMs * 1000) / n).toFixed(0)} µs, ${((n / r.wallMs) * 1000).toFixed(0)} req/s, ${JSON.stringify(r.statuses)}`
       )
     }
-  if (profiler !== undefined && PROFILE !== undefined) {
-    const { profile } = await profiler.post("Profiler.stop")
-    writeFileSync(PROFILE, JSON.stringify(profile))
-    profiler.disconnect()
-  }
+  await stopProfile?.()
   for (const [route, xs] of Object.entries(results)) {
     const sorted = [...xs].sort((a, b) => a - b)
     silence(`${route.padEnd(8)} node CPU per request: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} µs, min ${sorted[0]!.toFixed(0)} µs`)

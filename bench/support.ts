@@ -1,6 +1,7 @@
 /** Shared bench plumbing: a scratch database, latency statistics, and pgbench on the same server. */
 import { execFile } from "node:child_process"
-import { readFile } from "node:fs/promises"
+import { readFile, writeFile } from "node:fs/promises"
+import { Session } from "node:inspector/promises"
 import { createServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { promisify } from "node:util"
@@ -36,6 +37,42 @@ export const scratchDatabase = async (prefix: string) => {
       await admin.end({ timeout: 5 })
       await server.stop()
     }
+  }
+}
+
+/**
+ * Statistics for the seeded tables only, as a live database has them: `vacuum analyze` of the whole
+ * database would also record the empty tables (checkouts, orders, jobs...) as empty, and a plan made
+ * from that (a foreign key's check, cached per connection) scans them in full for as long as it
+ * lives: measured, thousands of rows read per checkout by the end of a run. A live database never
+ * has those statistics for a table it writes to (autovacuum analyzes a table after its first
+ * writes), and a table never analyzed is planned as if it had some pages: index lookups.
+ */
+export const analyzeSeeded = async (pool: Sql) => {
+  const tables = await pool<Array<{ name: string }>>`
+    select format('%I.%I', n.nspname, c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'`
+  for (const { name } of tables) {
+    const [row] = await pool.unsafe(`select exists (select from ${name}) as seeded`)
+    if (row?.["seeded"] === true) await pool.unsafe(`vacuum analyze ${name}`)
+  }
+}
+
+/**
+ * BENCH_PROFILE=<file>: a V8 CPU profile of what runs between this and the returned stop (the
+ * measured part of a bench, not its setup). Without the variable, nothing.
+ */
+export const startProfile = async (): Promise<() => Promise<void>> => {
+  const file = process.env["BENCH_PROFILE"]
+  if (file === undefined) return async () => undefined
+  const session = new Session()
+  session.connect()
+  await session.post("Profiler.enable")
+  await session.post("Profiler.start")
+  return async () => {
+    const { profile } = await session.post("Profiler.stop")
+    await writeFile(file, JSON.stringify(profile))
+    session.disconnect()
   }
 }
 

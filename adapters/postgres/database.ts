@@ -627,8 +627,8 @@ export interface DatabaseOptions {
   /** server NOTICE messages; ignored by default (postgres.js would print them) */
   readonly onNotice?: (notice: postgres.Notice) => void
   readonly applicationName?: string
-  /** called with each statement as it is sent (benches count them) */
-  readonly onStatement?: (query: string) => void
+  /** called with each statement as it is sent, with its parameters (benches count them; tests explain them) */
+  readonly onStatement?: (query: string, parameters: ReadonlyArray<unknown>) => void
   /**
    * the server ends a statement outside a transaction that runs longer (SQLSTATE 57014; default 30 s;
    * 0: no bound). Those statements are abandoned, not cancelled, when their fiber is interrupted
@@ -673,7 +673,7 @@ export const makePool = (url: string, options: DatabaseOptions = {}): Sql =>
     onnotice: options.onNotice ?? (() => undefined),
     // a startup parameter: the connection's default, at no cost per statement (postgres.js leaves out a 0)
     connection: { application_name: options.applicationName ?? "amana", statement_timeout: Math.round((options.statementTimeoutSeconds ?? 30) * 1000) },
-    ...(options.onStatement !== undefined && { debug: (_connection: number, query: string) => options.onStatement!(query) }),
+    ...(options.onStatement !== undefined && { debug: (_connection: number, query: string, parameters: ReadonlyArray<unknown>) => options.onStatement!(query, parameters) }),
     types: {
       // A value JSON.stringify refuses (a BigInt, a cycle) becomes text the server refuses (22P02):
       // thrown here, it would be refused in the client while other statements are in flight (see

@@ -16,6 +16,7 @@
  */
 import { Effect, Either, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { cancelCheckout } from "../../application/checkout/cancel-checkout.js"
 import { placeCheckout } from "../../application/checkout/place-checkout.js"
 import { recordCallback, reconcileCallback } from "../../application/payments/reconcile.js"
 import { PaymentStore } from "../../application/payments/payment.port.js"
@@ -42,8 +43,16 @@ const db = useTestDatabase()
 const PHONE = "254708374149"
 let relay: Awaited<ReturnType<typeof pgRelay>>
 let pool: Sql
-/** The statements sent while recording, and the relay's count of the client's writes when each was built. */
-let recording: Array<{ readonly statement: string; readonly writesBefore: number; readonly tripsBefore: number }> | undefined
+/** The statements sent while recording (whitespace collapsed; and as sent, with their parameters), and the relay's count of the client's writes when each was built. */
+let recording:
+  | Array<{
+      readonly statement: string
+      readonly query: string
+      readonly parameters: ReadonlyArray<unknown>
+      readonly writesBefore: number
+      readonly tripsBefore: number
+    }>
+  | undefined
 
 const unimplemented = (method: string) => () => Effect.die(new Error(`PaymentGateway: unimplemented method ${method}`))
 /** Daraja's STK query says Paid; nothing else is asked. */
@@ -81,7 +90,8 @@ beforeAll(async () => {
   // The application's pool (adapters/postgres/database.ts makePool), with its statement hook.
   pool = makePool(relay.url, {
     max: 2,
-    onStatement: (query) => void recording?.push({ statement: query.replace(/\s+/g, " ").trim(), writesBefore: relay.writes(), tripsBefore: relay.trips() })
+    onStatement: (query, parameters) =>
+      void recording?.push({ statement: query.replace(/\s+/g, " ").trim(), query, parameters, writesBefore: relay.writes(), tripsBefore: relay.trips() })
   })
   const runtime = ManagedRuntime.make(layer())
   run = (effect) => runtime.runPromise(effect)
@@ -94,14 +104,18 @@ afterAll(async () => {
 })
 
 /** A two-order checkout (store a's dress, store b's basket), an accepted push for its charge, and Daraja's Paid callback stored. */
-const paidCallback = async () => {
+const paidCallback = async (extra: Parameters<typeof checkoutCommand>[2] = {}) => {
   const buyer = await newBuyer(db.sql)
   const checkout = await run(
     placeCheckout(
-      checkoutCommand(buyer, [
-        { variantId: "var_cents_a", quantity: 1 },
-        { variantId: "var_cents_b", quantity: 2 }
-      ])
+      checkoutCommand(
+        buyer,
+        [
+          { variantId: "var_cents_a", quantity: 1 },
+          { variantId: "var_cents_b", quantity: 2 }
+        ],
+        extra
+      )
     )
   )
   expect(checkout.orders).toHaveLength(2)
@@ -296,5 +310,76 @@ describe("settling a paid checkout in statements", () => {
     expect(refused._tag).toBe("Left")
     expect(String(Either.isLeft(refused) ? refused.left.message : "")).toMatch(/unbalanced/)
     expect((await db.sql`select count(*)::int as n from ledger_transactions where order_id = ${a}`)[0]!["n"]).toBe(0)
+  })
+
+  it("in a long history, placing (with an affiliate code), settling, restocking and cancelling look their rows up by index", async () => {
+    const HISTORY = 20_000
+    const [stock] = await db.sql<Array<{ location: string }>>`select stock_location_id as location from inventory where variant_id = 'var_cents_a'`
+    await db.sql`insert into users (id, phone, roles, affiliate_code)
+      select 'usr_hist_' || g, '2547' || (30000000 + g), array['BUYER'], 'HIST' || g from generate_series(1, ${HISTORY}::int) g`
+    await db.sql`insert into checkouts (id, buyer_id, idempotency_key, request_hash, state, currency, subtotal, total, charge_amount, payer_phone,
+        destination_location_id, created_at, expires_at, paid_at)
+      select 'chk_hist_' || g, 'usr_hist_' || g, 'k', 'h', 'PAID', 'KES', 100, 100, 100, '254708374149', 'KE-047-westlands',
+        now() - interval '2 days', now() - interval '1 day', now() - interval '2 days' from generate_series(1, ${HISTORY}::int) g`
+    await db.sql`insert into orders (id, checkout_id, store_id, buyer_id, state, currency, subtotal, total, destination_location_id, paid_at)
+      select 'ord_hist_' || g, 'chk_hist_' || g, 'sto_a', 'usr_hist_' || g, 'PAID', 'KES', 100, 100, 'KE-047-westlands', now() - interval '2 days'
+        from generate_series(1, ${HISTORY}::int) g`
+    await db.sql`insert into inventory_reservations (checkout_id, order_id, variant_id, stock_location_id, quantity, state)
+      select 'chk_hist_' || g, 'ord_hist_' || g, 'var_cents_a', ${stock!.location}, 1, 'CONFIRMED' from generate_series(1, ${HISTORY}::int) g`
+    // (what autovacuum does on a live database; this machine's server runs without it)
+    await db.sql`analyze users, checkouts, orders, inventory_reservations`
+
+    recording = []
+    let sent: NonNullable<typeof recording>
+    try {
+      const { checkout, callbackId } = await paidCallback({ affiliateCode: "akinyi" })
+      expect(checkout.orders).toHaveLength(2)
+      expect(await run(reconcileCallback(callbackId))).toBe("PAID")
+      // a paid order's stock back on the shelf (a return), by its confirmed reservation
+      const returned = checkout.orders[0]!.orderId
+      await run(Effect.flatMap(UnitOfWork, (u) => u.transaction(Effect.flatMap(OrderStore, (o) => o.restock(returned)))))
+      const restocked = await db.sql`select state from inventory_reservations where order_id = ${returned}`
+      expect(restocked.map((r) => r["state"])).toEqual(["RELEASED"])
+      const buyer = await newBuyer(db.sql)
+      const unpaid = await run(placeCheckout(checkoutCommand(buyer, [{ variantId: "var_cents_a", quantity: 1 }])))
+      await run(cancelCheckout({ checkoutId: unpaid.checkoutId, buyerId: buyer }))
+      const released = await db.sql`select state from inventory_reservations where checkout_id = ${unpaid.checkoutId}`
+      expect(released.map((r) => r["state"])).toEqual(["RELEASED"])
+      const attributed = await db.sql`select affiliate_user_id from checkouts where id = ${checkout.checkoutId}`
+      expect(attributed.map((r) => r["affiliate_user_id"])).toEqual(["usr_affiliate"])
+    } finally {
+      sent = recording
+      recording = undefined
+    }
+
+    // Each statement's plan, for the parameters it was sent with (EXPLAIN runs nothing): every node
+    // reading one of the long tables must look rows up (an index condition), not scan. A partial
+    // index may be read whole: it holds what is in flight (the reservations of checkouts awaiting
+    // payment), not the history.
+    const LONG = new Set(["users", "checkouts", "orders", "inventory_reservations"])
+    const partial = new Set(
+      (await db.sql<Array<{ name: string }>>`select indexrelid::regclass::text as name from pg_index where indpred is not null`).map((r) => r.name)
+    )
+    type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; "Index Cond"?: string; Plans?: Array<PlanNode> }
+    const scans = (node: PlanNode): Array<string> => [
+      ...(node["Relation Name"] !== undefined &&
+      LONG.has(node["Relation Name"]) &&
+      (node["Node Type"] === "Seq Scan" || (/Index/.test(node["Node Type"]) && node["Index Cond"] === undefined && !partial.has(node["Index Name"] ?? "")))
+        ? [`${node["Node Type"]} on ${node["Relation Name"]}${node["Index Name"] ? ` using ${node["Index Name"]}` : ""}`]
+        : []),
+      ...(node["Node Type"] === "Bitmap Index Scan" && node["Index Cond"] === undefined && !partial.has(node["Index Name"] ?? "")
+        ? [`Bitmap Index Scan using ${node["Index Name"]}`]
+        : []),
+      ...(node.Plans ?? []).flatMap(scans)
+    ]
+    const explained = sent.filter((r) => /^(select|with|insert|update|delete)\b/i.test(r.statement))
+    expect(explained.length).toBeGreaterThan(20)
+    const found: Array<string> = []
+    for (const r of explained) {
+      const [row] = await db.sql.unsafe(`explain (format json) ${r.query}`, r.parameters as never)
+      const plan = (row!["QUERY PLAN"] as Array<{ Plan: PlanNode }>)[0]!.Plan
+      for (const scan of scans(plan)) found.push(`${scan}: ${r.statement.slice(0, 160)}`)
+    }
+    expect(found).toEqual([])
   })
 })
