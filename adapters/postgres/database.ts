@@ -673,7 +673,9 @@ export const makePool = (url: string, options: DatabaseOptions = {}): Sql =>
     onnotice: options.onNotice ?? (() => undefined),
     // a startup parameter: the connection's default, at no cost per statement (postgres.js leaves out a 0)
     connection: { application_name: options.applicationName ?? "amana", statement_timeout: Math.round((options.statementTimeoutSeconds ?? 30) * 1000) },
-    ...(options.onStatement !== undefined && { debug: (_connection: number, query: string, parameters: ReadonlyArray<unknown>) => options.onStatement!(query, parameters) }),
+    ...(options.onStatement !== undefined && {
+      debug: (_connection: number, query: string, parameters: ReadonlyArray<unknown>) => options.onStatement!(query, parameters)
+    }),
     types: {
       // A value JSON.stringify refuses (a BigInt, a cycle) becomes text the server refuses (22P02):
       // thrown here, it would be refused in the client while other statements are in flight (see
