@@ -17,6 +17,7 @@ import { makePool } from "../adapters/postgres/database.js"
 import { startWorker } from "../adapters/postgres/worker.js"
 import {
   analyzeSeeded,
+  analyzeChanged,
   cpuLine,
   cpuMeter,
   databaseName,
@@ -116,11 +117,22 @@ try {
   console.log = () => undefined // the per-request log lines would dominate the measurement's output
   // Warm-up: JIT, prepared statements, keep-alive connections; the last buyers.
   const warm = await load(BUYERS - 400, WARMUP_SECONDS)
-  // Let the warm-up's jobs drain before measuring.
+  // Let the warm-up's jobs drain before measuring, and its tables have the statistics a live database's would.
   await drainJobs(pool, 100, 5_000)
+  await analyzeChanged(pool)
   const xacts = async () =>
     (await admin<Array<{ n: number }>>`select xact_commit + xact_rollback as n from pg_stat_database where datname = ${databaseName(scratch.url)}`)[0]?.n ?? 0
   const [xactsBefore, handledBefore] = [await xacts(), (await pool<Array<{ n: number }>>`select count(*)::int as n from processed_events`)[0]?.n ?? 0]
+  // Rows read by sequential scans, per table (a table that grows with the sales among them: a lookup no index serves).
+  const seqReads = async () =>
+    new Map(
+      (
+        await pool<
+          Array<{ name: string; rows: number; live: number }>
+        >`select relname as name, seq_tup_read::float8 as rows, n_live_tup::float8 as live from pg_stat_user_tables`
+      ).map((r) => [r.name, r])
+    )
+  const seqBefore = await seqReads()
   const cpu = await cpuMeter(admin, databaseName(scratch.url), platformPids)
   // The worker's queue while the buyers run: jobs due and waiting, jobs running.
   const queue = { waiting: 0, running: 0, samples: 0 }
@@ -141,6 +153,7 @@ try {
   const drainMs = await drainJobs(pool, 50, 60_000)
   const drained = await drainCpu.stop()
   await new Promise((r) => setTimeout(r, 1_100)) // backends report their counters at most once a second
+  const seqAfter = await seqReads()
   const perFlow = {
     transactions: ((await xacts()) - xactsBefore) / 1,
     handled: ((await pool<Array<{ n: number }>>`select count(*)::int as n from processed_events`)[0]?.n ?? 0) - handledBefore
@@ -192,6 +205,14 @@ try {
   console.log(`  worker queue      at most ${queue.waiting} jobs due and waiting, ${queue.running} running (sampled every 500 ms)`)
   for (const r of retried) console.log(`  retried           ${r.type}: ${r.error.slice(0, 300)}`)
   console.log(`  events            ${events.map((e) => `${e.type} ${e.n}`).join(", ")}`)
+  const scanned = [...seqAfter.values()]
+    .map((t) => ({ ...t, read: t.rows - (seqBefore.get(t.name)?.rows ?? 0) }))
+    .filter((t) => t.read > 0)
+    .sort((a, b) => b.read - a.read)
+    .slice(0, 5)
+  console.log(
+    `  scanned tables    ${scanned.map((t) => `${t.name} ${(t.read / run.flows.length).toFixed(1)} rows (of ${t.live})`).join(", ") || "none"}   (rows read by sequential scans per paid checkout, with the drain)`
+  )
   console.log(cpuLine(used, run.flows.length, "paid checkout"))
   console.log(
     `  left queued       ${(drainMs / 1000).toFixed(1)} s to drain after the run; with it, CPU per paid checkout node ${((used.nodeMs + drained.nodeMs) / run.flows.length).toFixed(2)} ms + postgres ${((used.postgresMs + drained.postgresMs) / run.flows.length).toFixed(2)} ms = ${((used.nodeMs + drained.nodeMs + used.postgresMs + drained.postgresMs) / run.flows.length).toFixed(2)} ms`

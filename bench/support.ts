@@ -59,6 +59,24 @@ export const analyzeSeeded = async (pool: Sql) => {
 }
 
 /**
+ * Autovacuum's analyze, once, after a bench's warm-up: this machine's server runs without autovacuum
+ * (the CI's conf.d), so the tables a bench fills would keep the statistics they had when empty, and
+ * the plans each connection caches (postgres.js prepares its statements) would never be made again:
+ * a lookup planned as a scan of a few rows stays a scan as the table grows (bench:flow: ~770
+ * reservation and ~360 order rows read per paid checkout). Each table changed by more than
+ * autovacuum's default threshold since its last analyze (50 rows + 10%) is analyzed, which also
+ * makes the connections plan their statements anew, as a live database's would have been. Once, not
+ * through the run: autovacuum visits a database once a minute, and analyzing every second cost the
+ * run more PostgreSQL CPU than it saved.
+ */
+export const analyzeChanged = async (pool: Sql) => {
+  const due = await pool<Array<{ name: string }>>`
+    select format('%I.%I', schemaname, relname) as name from pg_stat_user_tables
+     where n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, 0)`
+  for (const { name } of due) await pool.unsafe(`analyze ${name}`)
+}
+
+/**
  * BENCH_PROFILE=<file>: a V8 CPU profile of what runs between this and the returned stop (the
  * measured part of a bench, not its setup). Without the variable, nothing.
  */

@@ -112,8 +112,10 @@ export const withdrawAppend = (sql: Sql, after: string, key: string) => sql`
     select (graphile_worker.remove_job(${key}::text)).payload from ${sql(after)}
   ),
   voided as (
+    -- the ids as an array: an index lookup on the primary key (and none when nothing was withdrawn). As a
+    -- subquery the planner guessed 100 rows and hashed them against a scan of the whole outbox.
     update outbox set published_at = now()
-     where id = any(select json_array_elements_text(payload::json -> 'eventIds') from withdrawn) and published_at is null
+     where id = any(array(select json_array_elements_text(payload::json -> 'eventIds') from withdrawn)) and published_at is null
   )`
 
 /**
