@@ -12,6 +12,7 @@ import { makePool } from "../adapters/postgres/database.js"
 import { insertUser } from "../adapters/postgres/seed.js"
 import postgres from "postgres"
 import {
+  analyzeChanged,
   analyzeSeeded,
   cpuLine,
   cpuMeter,
@@ -60,6 +61,8 @@ try {
       { concurrency: CLIENTS }
     )
   )
+  // and the statistics a live database's tables would have after it
+  await analyzeChanged(pool)
 
   const admin = postgres(scratch.serverUrl, { max: 1, onnotice: () => undefined })
   const cpu = await cpuMeter(admin, databaseName(scratch.url))

@@ -59,7 +59,7 @@ export const analyzeSeeded = async (pool: Sql) => {
 }
 
 /**
- * Autovacuum's analyze, once, after a bench's warm-up: this machine's server runs without autovacuum
+ * Autovacuum's analyze, once, after a bench's warm-up (bench:checkout, bench:flash, bench:flow): this machine's server runs without autovacuum
  * (the CI's conf.d), so the tables a bench fills would keep the statistics they had when empty, and
  * the plans each connection caches (postgres.js prepares its statements) would never be made again:
  * a lookup planned as a scan of a few rows stays a scan as the table grows (bench:flow: ~770

@@ -10,11 +10,12 @@ import { beforeAll, describe, expect, it } from "vitest"
 import { CartRecoveryStore } from "../../application/cart-recovery/cart-recovery.port.js"
 import { CartRecoveryStoreLive } from "../../adapters/postgres/cart-recovery-store.js"
 import { DatabaseFromPool } from "../../adapters/postgres/database.js"
-import { scansOfLongTables, sentStatements } from "../support/plans.js"
+import { scansOfLongTables } from "../support/plans.js"
+import { statementRecorder } from "../support/statement-recorder.js"
 import { useTestDatabase } from "../support/test-database.js"
 
-const sent = sentStatements()
-const db = useTestDatabase({ onStatement: sent.onStatement })
+const recorder = statementRecorder()
+const db = useTestDatabase({ onStatement: recorder.onStatement })
 
 beforeAll(async () => {
   await db.sql`insert into whatsapp_inbound (wamid, from_phone, at, type, body)
@@ -29,13 +30,10 @@ describe("lookups in a long history", () => {
     const runtime = ManagedRuntime.make(CartRecoveryStoreLive.pipe(Layer.provide(DatabaseFromPool(db.sql))))
     try {
       const phone = "254740000007"
-      let texts: ReadonlyArray<{ readonly wamid: string; readonly at: number }> = []
-      const statements = await sent.during(async () => {
-        texts = await runtime.runPromise(Effect.flatMap(CartRecoveryStore, (s) => s.inboundTexts(phone, 5)))
-      })
+      const { result: texts, sent } = await recorder.counted(() => runtime.runPromise(Effect.flatMap(CartRecoveryStore, (s) => s.inboundTexts(phone, 5))))
       // the sender's 10 texts (every 2,000th message): the 5 newest
       expect(texts.map((t) => t.wamid)).toEqual(["wamid.hist.7", "wamid.hist.2007", "wamid.hist.4007", "wamid.hist.6007", "wamid.hist.8007"])
-      const { explained, found } = await scansOfLongTables(db.sql, statements, new Set(["whatsapp_inbound"]))
+      const { explained, found } = await scansOfLongTables(db.sql, sent, new Set(["whatsapp_inbound"]))
       expect(explained).toBe(1)
       expect(found).toEqual([])
     } finally {

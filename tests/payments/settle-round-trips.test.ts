@@ -37,6 +37,7 @@ import { PaymentStoreLive } from "../../adapters/postgres/payment-store.js"
 import { persistenceLayer } from "../../composition/platform.js"
 import { pgRelay } from "../support/pg-relay.js"
 import { scansOfLongTables } from "../support/plans.js"
+import type { SentStatement } from "../support/statement-recorder.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { checkoutCommand, newBuyer, seedWorld, uniq } from "../support/world.js"
 
@@ -44,16 +45,10 @@ const db = useTestDatabase()
 const PHONE = "254708374149"
 let relay: Awaited<ReturnType<typeof pgRelay>>
 let pool: Sql
-/** The statements sent while recording (whitespace collapsed; and as sent, with their parameters), and the relay's count of the client's writes when each was built. */
-let recording:
-  | Array<{
-      readonly statement: string
-      readonly query: string
-      readonly parameters: ReadonlyArray<unknown>
-      readonly writesBefore: number
-      readonly tripsBefore: number
-    }>
-  | undefined
+/** The statements sent while recording, as sent with their parameters, and the relay's count of the client's writes when each was built. */
+let recording: Array<SentStatement & { readonly writesBefore: number; readonly tripsBefore: number }> | undefined
+/** A statement's text with its whitespace collapsed, as the assertions read it. */
+const collapsed = (r: SentStatement) => r.query.replace(/\s+/g, " ").trim()
 
 const unimplemented = (method: string) => () => Effect.die(new Error(`PaymentGateway: unimplemented method ${method}`))
 /** Daraja's STK query says Paid; nothing else is asked. */
@@ -91,8 +86,7 @@ beforeAll(async () => {
   // The application's pool (adapters/postgres/database.ts makePool), with its statement hook.
   pool = makePool(relay.url, {
     max: 2,
-    onStatement: (query, parameters) =>
-      void recording?.push({ statement: query.replace(/\s+/g, " ").trim(), query, parameters, writesBefore: relay.writes(), tripsBefore: relay.trips() })
+    onStatement: (query, parameters) => void recording?.push({ query, parameters, writesBefore: relay.writes(), tripsBefore: relay.trips() })
   })
   const runtime = ManagedRuntime.make(layer())
   run = (effect) => runtime.runPromise(effect)
@@ -163,11 +157,11 @@ const settled = async (callbackId: string) => {
   try {
     const outcome = await run(reconcileCallback(callbackId))
     // (BEGIN carries the lifting of the pool's statement_timeout: database.ts, beginStatement)
-    const begin = recording.findLastIndex((r) => /^begin\b/.test(r.statement))
+    const begin = recording.findLastIndex((r) => /^begin\b/.test(collapsed(r)))
     const settling = recording.slice(begin)
     return {
       outcome,
-      statements: settling.map((r) => r.statement),
+      statements: settling.map(collapsed),
       /** the round trips begun before each statement was built */
       tripsBefore: settling.map((r) => r.tripsBefore),
       writes: relay.writes() - settling[0]!.writesBefore,
@@ -279,7 +273,7 @@ describe("settling a paid checkout in statements", () => {
 
     recording = []
     await post([received, funding])
-    const statements = recording.map((r) => r.statement)
+    const statements = recording.map(collapsed)
     recording = undefined
     expect(matching(statements, /^with posting as/), statements.join("\n")).toBe(1)
     expect(statements, statements.join("\n")).toHaveLength(3) // begin, the postings, commit
