@@ -29,7 +29,8 @@ import {
   processTree,
   scratchDatabase,
   seedBenchWorld,
-  seedBuyers
+  seedBuyers,
+  startProfile
 } from "./support.js"
 
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
@@ -145,6 +146,8 @@ try {
       queue.samples++
     })
   }, 500)
+  // BENCH_PROFILE=<file>: a V8 CPU profile of this process over the measured run and its drain (API and worker in-process only)
+  const stopProfile = await startProfile()
   const run = await load(0, SECONDS)
   clearInterval(sampler)
   const used = await cpu.stop()
@@ -152,6 +155,7 @@ try {
   const drainCpu = await cpuMeter(admin, databaseName(scratch.url), platformPids)
   const drainMs = await drainJobs(pool, 50, 60_000)
   const drained = await drainCpu.stop()
+  await stopProfile()
   await new Promise((r) => setTimeout(r, 1_100)) // backends report their counters at most once a second
   const seqAfter = await seqReads()
   const perFlow = {

@@ -5,13 +5,13 @@
  */
 import { Config, Effect, Layer, ManagedRuntime, Option, Redacted, Runtime } from "effect"
 import { DEFAULT_LOGIN_LIMITS, LoginLimits } from "../application/auth/rate-limits.js"
-import { FetchHttpClient } from "@effect/platform"
 import { ScryptPasswordHasherLive } from "../backoffice/password.js"
 import { B2CCallbackUrlsFromEnv, MpesaCallbackSecret, MpesaCallbackSecretFromEnv, stkCallbackPath } from "../adapters/daraja/b2c-callback-urls.js"
 import { ConversationStoreLive } from "../adapters/postgres/conversation-store.js"
 import { StkCallbackUrl } from "../application/conversations/conversation.port.js"
 import { ChannelsFromEnv } from "./channels-from-env.js"
 import { PaymentGatewayFromEnv } from "../adapters/daraja/layer.js"
+import { NodeHttpClientLive } from "../adapters/http-client/node-client.js"
 import { AdminStoreLive } from "../adapters/postgres/admin-store.js"
 import { AuditLogLive } from "../adapters/postgres/audit-log.js"
 import { AffiliateStoreLive } from "../adapters/postgres/affiliate-store.js"
@@ -192,9 +192,7 @@ export const platformLayer = (pool: Sql) =>
     SecretBoxFromEnv,
     CatalogueLinksFromEnv,
     CheckoutChangesLive(pool)
-  ).pipe(
-    Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), FetchHttpClient.layer, rateLimiterLayerFromEnv, cacheLayerFromEnv, ScryptPasswordHasherLive))
-  )
+  ).pipe(Layer.provideMerge(Layer.mergeAll(persistenceLayer(pool), NodeHttpClientLive(), rateLimiterLayerFromEnv, cacheLayerFromEnv, ScryptPasswordHasherLive)))
 
 export type PlatformServices = Layer.Layer.Success<ReturnType<typeof platformLayer>>
 export type PlatformRuntime = ManagedRuntime.ManagedRuntime<PlatformServices, Layer.Layer.Error<ReturnType<typeof platformLayer>>>

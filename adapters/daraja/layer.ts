@@ -1,6 +1,6 @@
 /**
  * The PaymentGateway chosen by MPESA_ENV: the in-process simulator (default) or Daraja over HTTP
- * (sandbox/production). Needs an HttpClient: provide FetchHttpClient.layer (Node 20 has fetch), and a
+ * (sandbox/production). Needs an HttpClient: the composition root gives adapters/http-client/node-client.ts, and a
  * Database the simulator keeps its memory in (its own instance: see simulator.ts).
  */
 import type { HttpClient } from "@effect/platform"

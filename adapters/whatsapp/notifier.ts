@@ -78,7 +78,7 @@ export const makeWhatsAppNotifier = (config: WhatsAppSendConfig) =>
     return Notifier.of({ send })
   })
 
-/** The WhatsApp Notifier from WHATSAPP_* config. Provide an HttpClient (FetchHttpClient.layer) and a SentMessageStore. */
+/** The WhatsApp Notifier from WHATSAPP_* config. Provide an HttpClient (the composition root gives adapters/http-client/node-client.ts) and a SentMessageStore. */
 export const WhatsAppNotifierLive: Layer.Layer<Notifier, ConfigError, HttpClient.HttpClient | SentMessageStore> = Layer.effect(
   Notifier,
   Effect.flatMap(WhatsAppConfig, makeWhatsAppNotifier)

@@ -1,6 +1,5 @@
 /** The M-Pesa simulator: outcome by phone ending, a real-format callback after the delay, a consistent query. */
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
-import { FetchHttpClient } from "@effect/platform"
 import { Context, Effect, Either, Layer } from "effect"
 import { PaymentGateway } from "../../application/ports/payment-gateway.js"
 import type { B2CRequest, StkPushRequest } from "../../application/ports/payment-gateway.js"
@@ -11,12 +10,13 @@ import { DatabaseFromPool } from "../../adapters/postgres/database.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { startReceiver } from "./support.js"
 import type { Receiver } from "./support.js"
+import { NodeHttpClientLive } from "../../adapters/http-client/node-client.js"
 
 // long enough that "Pending at first" holds on a loaded machine (the push and the first query must both land inside it)
 const DELAY_MS = 500
 const db = useTestDatabase()
 // Its memory is in the database (as the runtime role): a fresh layer is a fresh process on the same database.
-const simulatorOn = () => MpesaSimulatorLive({ delayMs: DELAY_MS }).pipe(Layer.provide(Layer.merge(FetchHttpClient.layer, DatabaseFromPool(db.sql))))
+const simulatorOn = () => MpesaSimulatorLive({ delayMs: DELAY_MS }).pipe(Layer.provide(Layer.merge(NodeHttpClientLive(), DatabaseFromPool(db.sql))))
 const simulator = Layer.suspend(simulatorOn)
 
 let receiver: Receiver

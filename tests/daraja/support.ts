@@ -1,7 +1,6 @@
 /** Shared pieces for the Daraja tests: a callback receiver and a gateway wired to the fake server. */
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { FetchHttpClient } from "@effect/platform"
 import { Effect } from "effect"
 import type { Context } from "effect"
 import type { PaymentGateway } from "../../application/ports/payment-gateway.js"
@@ -9,6 +8,7 @@ import { makeDarajaGateway } from "../../adapters/daraja/client.js"
 import { makeDarajaConfig } from "../../adapters/daraja/config.js"
 import type { DarajaConfigInput } from "../../adapters/daraja/config.js"
 import type { FakeDaraja } from "../fakes/daraja-server.js"
+import { NodeHttpClientLive } from "../../adapters/http-client/node-client.js"
 
 export type Gateway = Context.Tag.Service<PaymentGateway>
 
@@ -19,7 +19,7 @@ export const SANDBOX_PHONE = "254708374149"
 /** The real adapter pointed at the fake server (over real HTTP, with fetch). */
 export const gatewayAgainst = (fake: FakeDaraja, overrides: Partial<DarajaConfigInput> = {}): Effect.Effect<Gateway> =>
   makeDarajaGateway(makeDarajaConfig({ baseUrl: fake.baseUrl, consumerKey: CONSUMER_KEY, consumerSecret: CONSUMER_SECRET, ...overrides })).pipe(
-    Effect.provide(FetchHttpClient.layer)
+    Effect.provide(NodeHttpClientLive())
   )
 
 export interface Received {

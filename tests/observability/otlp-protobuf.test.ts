@@ -3,13 +3,13 @@
  * (application/x-protobuf) and arrive whole: names, ids, parent links, attributes and the service.
  * The fake collector decodes the binary ExportTraceServiceRequest field by field (tests/fakes).
  */
-import { FetchHttpClient } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TracingFromEnv } from "../../adapters/telemetry/otlp.js"
 import { startFakeCollector } from "../fakes/otlp-collector.js"
 import type { FakeCollector } from "../fakes/otlp-collector.js"
 import { eventually } from "../fulfilment/support.js"
+import { NodeHttpClientLive } from "../../adapters/http-client/node-client.js"
 
 let collector: FakeCollector
 const vars = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_BSP_SCHEDULE_DELAY", "OTEL_SERVICE_NAME"]
@@ -31,7 +31,7 @@ describe("traces over OTLP/HTTP protobuf (the default)", () => {
       Effect.withSpan("POST /api/v1/checkouts/:id/payments", { kind: "server" })
     )
     // the tracer's layer closes after the program: its last batch is exported then
-    await Effect.runPromise(program.pipe(Effect.provide(TracingFromEnv.pipe(Layer.provide(FetchHttpClient.layer)))))
+    await Effect.runPromise(program.pipe(Effect.provide(TracingFromEnv.pipe(Layer.provide(NodeHttpClientLive())))))
     const child = await eventually("the child span", async () => collector.spans.find((s) => s.name === "Payments.request"), 10_000)
     const parent = await eventually("the parent span", async () => collector.spans.find((s) => s.name === "POST /api/v1/checkouts/:id/payments"), 10_000)
     expect(collector.refused).toEqual([])

@@ -1,12 +1,12 @@
 /** The HTTP logistics-partner adapter against the fake partner: create (idempotent), refuse, fail, cancel. */
 import { DeliveryId, LocationId, OrderId, StoreId, ZoneId } from "../../domain/ids.js"
-import { FetchHttpClient } from "@effect/platform"
 import { Effect, Either, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeLogisticsPartner } from "../../adapters/logistics-partner/client.js"
 import type { DispatchRequest } from "../../application/riders/rider-dispatch.port.js"
 import { startFakePartner } from "../fakes/logistics-partner.js"
 import type { FakePartner } from "../fakes/logistics-partner.js"
+import { NodeHttpClientLive } from "../../adapters/http-client/node-client.js"
 
 let fake: FakePartner
 beforeAll(async () => {
@@ -23,7 +23,7 @@ const partner = (apiKey = "lp-test-key") =>
     apiKey: Redacted.make(apiKey),
     webhookSecret: Redacted.make(fake.secret),
     timeoutMs: 2_000
-  }).pipe(Effect.provide(FetchHttpClient.layer))
+  }).pipe(Effect.provide(NodeHttpClientLive()))
 const request = (deliveryId: string): DispatchRequest => ({
   deliveryId: DeliveryId.make(deliveryId),
   orderId: OrderId.make("ord_1"),

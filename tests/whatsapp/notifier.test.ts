@@ -1,4 +1,3 @@
-import { FetchHttpClient } from "@effect/platform"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Option, Redacted } from "effect"
 import { Notifier, NotifierRetryLater, NotifierUndeliverable } from "../../application/ports/notifier.js"
@@ -9,6 +8,7 @@ import type { SentMessageStoreService } from "../../application/ports/sent-messa
 import { WhatsAppNotifierLive, makeWhatsAppNotifier } from "../../adapters/whatsapp/notifier.js"
 import { startFakeWhatsApp } from "../fakes/whatsapp-server.js"
 import type { FakeFailure, FakeWhatsApp } from "../fakes/whatsapp-server.js"
+import { NodeHttpClientLive } from "../../adapters/http-client/node-client.js"
 
 let fake: FakeWhatsApp
 beforeAll(async () => {
@@ -28,7 +28,7 @@ const message = (overrides: Partial<OutboundMessage> = {}): OutboundMessage => (
 const notifierWith = (store: SentMessageStoreService, token = fake.token) =>
   makeWhatsAppNotifier({ token: Redacted.make(token), phoneNumberId: fake.phoneNumberId, baseUrl: fake.baseUrl }).pipe(
     Effect.provideService(SentMessageStore, store),
-    Effect.provide(FetchHttpClient.layer)
+    Effect.provide(NodeHttpClientLive())
   )
 
 describe("WhatsApp notifier: sending", () => {
@@ -143,7 +143,7 @@ describe("WhatsApp notifier: Cloud API errors", () => {
     Effect.gen(function* () {
       const notifier = yield* makeWhatsAppNotifier({ token: Redacted.make("t"), phoneNumberId: "1", baseUrl: "http://127.0.0.1:1/v21.0" }).pipe(
         Effect.provideService(SentMessageStore, makeMemorySentMessageStore()),
-        Effect.provide(FetchHttpClient.layer)
+        Effect.provide(NodeHttpClientLive())
       )
       expect(yield* Effect.flip(notifier.send(message()))).toBeInstanceOf(NotifierRetryLater)
     })
@@ -190,7 +190,7 @@ describe("WhatsApp notifier: configuration", () => {
     WHATSAPP_BASE_URL: fake.baseUrl
   })
   const layer = (vars: Record<string, string>) =>
-    WhatsAppNotifierLive.pipe(Layer.provide(Layer.mergeAll(FetchHttpClient.layer, Layer.sync(SentMessageStore, makeMemorySentMessageStore), env(vars))))
+    WhatsAppNotifierLive.pipe(Layer.provide(Layer.mergeAll(NodeHttpClientLive(), Layer.sync(SentMessageStore, makeMemorySentMessageStore), env(vars))))
 
   it.live("WhatsAppNotifierLive reads WHATSAPP_* (base URL overridable) and sends", () =>
     Effect.gen(function* () {

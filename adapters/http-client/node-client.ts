@@ -1,0 +1,142 @@
+/**
+ * The outbound HttpClient (Daraja, WhatsApp Cloud API, the riders' partner, Meta, OTLP) over
+ * `node:http`/`node:https` with keep-alive agents, instead of FetchHttpClient's `fetch` (undici).
+ *
+ * Why: a loopback JSON POST costs ~400 µs of CPU through Node 20's fetch and ~100-200 µs this way
+ * (`npm run bench:http-client` prints both in one run); a paid checkout makes ~6-10 such calls in
+ * production (push, query, the buyer's and seller's WhatsApp messages).
+ *
+ * What it does differently from fetch, on purpose:
+ * - Redirects are not followed: a 3xx is returned as it is. No partner API we call redirects, and
+ *   a redirect is a way to point a request somewhere its URL did not say.
+ * - The response body is read whole, up to `maxResponseBytes` (default 8 MiB); a longer one fails
+ *   the request (a partner's bug or an attack must not fill the heap). The adapters read JSON.
+ * - FormData and streamed request bodies go through `fetch` (none of the adapters sends one today).
+ * Interruption (Effect.timeout, a fiber's end) aborts the request and destroys its socket.
+ */
+import * as http from "node:http"
+import * as https from "node:https"
+import { Effect, Layer } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
+import type { HttpClientRequest } from "@effect/platform"
+
+export interface NodeHttpClientOptions {
+  /** Sockets kept per host (default 64). */
+  readonly maxSockets?: number
+  /** A response body longer than this fails the request (default 8 MiB). */
+  readonly maxResponseBytes?: number
+}
+
+/** Statuses whose response has no body (the Fetch standard's null body statuses). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304])
+
+const transport = (request: HttpClientRequest.HttpClientRequest, cause: unknown) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
+
+/** Idle keep-alive sockets are closed after this, before a server's own idle timeout (Node's is 5 s) can race a new request. */
+const IDLE_SOCKET_MS = 4_000
+/** Methods safe to send again when a reused keep-alive socket turns out closed before any answer. */
+const RETRIABLE = new Set(["GET", "HEAD", "OPTIONS"])
+
+const makeAgents = (maxSockets: number) => ({
+  http: new http.Agent({ keepAlive: true, maxSockets, timeout: IDLE_SOCKET_MS }),
+  https: new https.Agent({ keepAlive: true, maxSockets, timeout: IDLE_SOCKET_MS })
+})
+
+export const makeNodeHttpClient = (options: NodeHttpClientOptions = {}, agents = makeAgents(options.maxSockets ?? 64)): HttpClient.HttpClient => {
+  const maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024
+  const viaFetch = FetchHttpClient.layer
+  return HttpClient.make((request, url, signal) => {
+    const body = request.body
+    if (body._tag === "FormData" || body._tag === "Stream")
+      return Effect.flatMap(HttpClient.HttpClient, (fetchClient) => fetchClient.execute(request)).pipe(Effect.provide(viaFetch))
+    let payload: string | Uint8Array | undefined
+    if (body._tag === "Uint8Array") payload = body.body
+    else if (body._tag === "Raw") {
+      if (typeof body.body === "string" || body.body instanceof Uint8Array) payload = body.body
+      else return Effect.fail(transport(request, new TypeError("a raw request body must be a string or bytes")))
+    }
+    const agent = url.protocol === "https:" ? agents.https : url.protocol === "http:" ? agents.http : undefined
+    if (agent === undefined) return Effect.fail(transport(request, new TypeError(`unsupported protocol ${url.protocol}`)))
+    const headers: Record<string, string> = { ...request.headers }
+    // the request's content-type is already among its headers (HttpClientRequest.setBody); its length is the bytes sent
+    if (payload !== undefined) {
+      headers["content-length"] = String(typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength)
+    } else if (request.method !== "GET" && request.method !== "HEAD") headers["content-length"] = "0"
+    return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+      let settled = false
+      let current: http.ClientRequest | undefined
+      const fail = (cause: unknown) => {
+        if (settled) return
+        settled = true
+        resume(Effect.fail(transport(request, cause)))
+      }
+      const send = (attempt: number) => {
+        let answered = false
+        const req = (url.protocol === "https:" ? https : http).request(url, { method: request.method, headers, agent, signal }, (res) => {
+          answered = true
+          const chunks: Array<Buffer> = []
+          let length = 0
+          res.on("data", (chunk: Buffer) => {
+            length += chunk.length
+            if (length > maxResponseBytes) {
+              req.destroy()
+              fail(new Error(`response body over ${maxResponseBytes} bytes`))
+              return
+            }
+            chunks.push(chunk)
+          })
+          res.on("error", fail)
+          res.on("aborted", () => fail(new Error("response aborted")))
+          res.on("end", () => {
+            if (settled) return
+            settled = true
+            const status = res.statusCode ?? 0
+            const responseHeaders = new Headers()
+            for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!)
+            const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
+            try {
+              const web = new Response(NULL_BODY.has(status) || request.method === "HEAD" ? null : bytes, {
+                status,
+                statusText: res.statusMessage ?? "",
+                headers: responseHeaders
+              })
+              resume(Effect.succeed(HttpClientResponse.fromWeb(request, web)))
+            } catch (cause) {
+              // a status outside 200-599 (the Fetch standard's Response refuses it, as fetch would)
+              resume(Effect.fail(transport(request, cause)))
+            }
+          })
+        })
+        current = req
+        req.on("error", (cause) => {
+          // a kept-alive socket the server had closed: once more on a new one, when sending again is safe
+          if (!answered && !settled && attempt === 0 && req.reusedSocket && RETRIABLE.has(request.method) && !signal.aborted) send(1)
+          else fail(cause)
+        })
+        req.end(payload)
+      }
+      send(0)
+      return Effect.sync(() => {
+        settled = true
+        current?.destroy()
+      })
+    })
+  })
+}
+
+/** The HttpClient layer the composition root provides: node:http with keep-alive. */
+export const NodeHttpClientLive = (options: NodeHttpClientOptions = {}): Layer.Layer<HttpClient.HttpClient> =>
+  Layer.scoped(
+    HttpClient.HttpClient,
+    Effect.map(
+      Effect.acquireRelease(
+        Effect.sync(() => makeAgents(options.maxSockets ?? 64)),
+        (agents) =>
+          Effect.sync(() => {
+            agents.http.destroy()
+            agents.https.destroy()
+          })
+      ),
+      (agents) => makeNodeHttpClient(options, agents)
+    )
+  )
