@@ -5,6 +5,9 @@
  * the cart with shipping, check out, STK push, poll GET /checkouts/:id until PAID. 32 clients in a
  * second process for BENCH_SECONDS, then pgbench's TPC-B-like TPS on the same server in the same run.
  * Targets (issue 13): paid checkouts/s >= 2.5% of pgbench TPS, time to PAID p99 < 1 s.
+ * BENCH_PAYMENT_HANDLERS_ONLY=1: the worker runs only the payment handlers (no notifications, read
+ * models, alerts, webhooks): what the rest of the handlers cost, measured (docs/benchmarks.md).
+ * BENCH_PROFILE=<file>: a V8 CPU profile of this process over the measured run and its drain.
  */
 import { spawn } from "node:child_process"
 import { join } from "node:path"
@@ -83,7 +86,14 @@ try {
             env: { ...process.env, DATABASE_URL: scratch.url, PORT: String(port), SEED_DEMO: "0", LOG_LEVEL: "warn" }
           }
         )
-  if (platform === undefined) worker = await startWorker<PlatformServices>({ connectionString: scratch.url, runtime, handlers, crontab, tasks })
+  if (platform === undefined)
+    worker = await startWorker<PlatformServices>({
+      connectionString: scratch.url,
+      runtime,
+      handlers: process.env["BENCH_PAYMENT_HANDLERS_ONLY"] ? handlers.filter((h) => h.name.startsWith("payments.")) : handlers,
+      crontab,
+      tasks
+    })
   const server = platform === undefined ? await startServer(runtime, { port, production: false }) : undefined
   if (platform !== undefined)
     for (let i = 0; ; i++) {

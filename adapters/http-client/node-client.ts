@@ -2,22 +2,26 @@
  * The outbound HttpClient (Daraja, WhatsApp Cloud API, the riders' partner, Meta, OTLP) over
  * `node:http`/`node:https` with keep-alive agents, instead of FetchHttpClient's `fetch` (undici).
  *
- * Why: a loopback JSON POST costs ~400 µs of CPU through Node 20's fetch and ~100-200 µs this way
+ * Why: a JSON POST costs the caller ~530 µs of CPU through Node 20's fetch and ~350 µs this way
  * (`npm run bench:http-client` prints both in one run); a paid checkout makes ~6-10 such calls in
- * production (push, query, the buyer's and seller's WhatsApp messages).
+ * production (push, query, the buyer's and seller's WhatsApp messages). docs/decisions.md, tenth session.
  *
  * What it does differently from fetch, on purpose:
  * - Redirects are not followed: a 3xx is returned as it is. No partner API we call redirects, and
  *   a redirect is a way to point a request somewhere its URL did not say.
  * - The response body is read whole, up to `maxResponseBytes` (default 8 MiB); a longer one fails
  *   the request (a partner's bug or an attack must not fill the heap). The adapters read JSON.
- * - FormData and streamed request bodies go through `fetch` (none of the adapters sends one today).
- * Interruption (Effect.timeout, a fiber's end) aborts the request and destroys its socket.
+ * - A GET, HEAD or OPTIONS that meets a kept-alive socket the server had closed is sent once more on a
+ *   new one; a POST never is (an STK push or a B2C request sent twice moves money twice).
+ * - FormData and streamed request bodies are refused (none of the adapters sends one).
+ * As fetch does: header values lose leading and trailing whitespace, a URL with credentials is refused,
+ * a request that can not be sent is a RequestError (never a defect), and interruption (Effect.timeout,
+ * a fiber's end) aborts the request and destroys its socket. A server silent for `silenceMs` fails it.
  */
 import * as http from "node:http"
 import * as https from "node:https"
 import { Effect, Layer } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
 import type { HttpClientRequest } from "@effect/platform"
 
 export interface NodeHttpClientOptions {
@@ -25,6 +29,8 @@ export interface NodeHttpClientOptions {
   readonly maxSockets?: number
   /** A response body longer than this fails the request (default 8 MiB). */
   readonly maxResponseBytes?: number
+  /** A request whose server sends nothing for this long fails (default 300 s, undici's own header and body timeouts). */
+  readonly silenceMs?: number
 }
 
 /** Statuses whose response has no body (the Fetch standard's null body statuses). */
@@ -36,6 +42,10 @@ const transport = (request: HttpClientRequest.HttpClientRequest, cause: unknown)
 const IDLE_SOCKET_MS = 4_000
 /** Methods safe to send again when a reused keep-alive socket turns out closed before any answer. */
 const RETRIABLE = new Set(["GET", "HEAD", "OPTIONS"])
+/** Headers node writes for the connection itself; a caller's are dropped (content-length is the bytes sent). */
+const OWN_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade"])
+const HTTP_WHITESPACE_ENDS = /^[\t\n\r ]+|[\t\n\r ]+$/g
+const USER_AGENT = "amana"
 
 const makeAgents = (maxSockets: number) => ({
   http: new http.Agent({ keepAlive: true, maxSockets, timeout: IDLE_SOCKET_MS }),
@@ -44,11 +54,11 @@ const makeAgents = (maxSockets: number) => ({
 
 export const makeNodeHttpClient = (options: NodeHttpClientOptions = {}, agents = makeAgents(options.maxSockets ?? 64)): HttpClient.HttpClient => {
   const maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024
-  const viaFetch = FetchHttpClient.layer
+  const silenceMs = options.silenceMs ?? 300_000
   return HttpClient.make((request, url, signal) => {
     const body = request.body
     if (body._tag === "FormData" || body._tag === "Stream")
-      return Effect.flatMap(HttpClient.HttpClient, (fetchClient) => fetchClient.execute(request)).pipe(Effect.provide(viaFetch))
+      return Effect.fail(transport(request, new TypeError(`a ${body._tag} request body is not supported (no adapter sends one)`)))
     let payload: string | Uint8Array | undefined
     if (body._tag === "Uint8Array") payload = body.body
     else if (body._tag === "Raw") {
@@ -57,61 +67,81 @@ export const makeNodeHttpClient = (options: NodeHttpClientOptions = {}, agents =
     }
     const agent = url.protocol === "https:" ? agents.https : url.protocol === "http:" ? agents.http : undefined
     if (agent === undefined) return Effect.fail(transport(request, new TypeError(`unsupported protocol ${url.protocol}`)))
-    const headers: Record<string, string> = { ...request.headers }
-    // the request's content-type is already among its headers (HttpClientRequest.setBody); its length is the bytes sent
-    if (payload !== undefined) {
-      headers["content-length"] = String(typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength)
-    } else if (request.method !== "GET" && request.method !== "HEAD") headers["content-length"] = "0"
+    // as fetch: a URL with credentials in it is refused (they would go out as Basic auth)
+    if (url.username !== "" || url.password !== "") return Effect.fail(transport(request, new TypeError("a URL with credentials is refused")))
+    const headers: Record<string, string> = { "user-agent": USER_AGENT }
+    for (const [name, value] of Object.entries(request.headers)) {
+      // the connection's own headers are node's to write; the length is the bytes sent
+      if (OWN_HEADERS.has(name)) continue
+      // as fetch normalises a value: leading and trailing HTTP whitespace dropped (a secret read from a file ends in \n)
+      headers[name] = value.replace(HTTP_WHITESPACE_ENDS, "")
+    }
+    if (payload !== undefined) headers["content-length"] = String(typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength)
+    else if (request.method !== "GET" && request.method !== "HEAD") headers["content-length"] = "0"
     return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
       let settled = false
       let current: http.ClientRequest | undefined
       const fail = (cause: unknown) => {
         if (settled) return
         settled = true
+        current?.destroy()
         resume(Effect.fail(transport(request, cause)))
       }
       const send = (attempt: number) => {
         let answered = false
-        const req = (url.protocol === "https:" ? https : http).request(url, { method: request.method, headers, agent, signal }, (res) => {
-          answered = true
-          const chunks: Array<Buffer> = []
-          let length = 0
-          res.on("data", (chunk: Buffer) => {
-            length += chunk.length
-            if (length > maxResponseBytes) {
-              req.destroy()
-              fail(new Error(`response body over ${maxResponseBytes} bytes`))
-              return
-            }
-            chunks.push(chunk)
+        let retrying = false
+        let req: http.ClientRequest
+        try {
+          req = (url.protocol === "https:" ? https : http).request(url, { method: request.method, headers, agent, signal }, (res) => {
+            answered = true
+            const chunks: Array<Buffer> = []
+            let length = 0
+            res.on("data", (chunk: Buffer) => {
+              length += chunk.length
+              if (length > maxResponseBytes) return fail(new Error(`response body over ${maxResponseBytes} bytes`))
+              chunks.push(chunk)
+            })
+            res.on("error", fail)
+            res.on("close", () => {
+              if (!res.complete) fail(new Error("the connection closed before the response's end"))
+            })
+            res.on("end", () => {
+              if (settled) return
+              settled = true
+              const status = res.statusCode ?? 0
+              const responseHeaders = new Headers()
+              for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!)
+              const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
+              try {
+                const web = new Response(NULL_BODY.has(status) || request.method === "HEAD" ? null : bytes, {
+                  status,
+                  statusText: res.statusMessage ?? "",
+                  headers: responseHeaders
+                })
+                resume(Effect.succeed(HttpClientResponse.fromWeb(request, web)))
+              } catch (cause) {
+                // a status outside 200-599 (the Fetch standard's Response refuses it, as fetch would)
+                resume(Effect.fail(transport(request, cause)))
+              }
+            })
           })
-          res.on("error", fail)
-          res.on("aborted", () => fail(new Error("response aborted")))
-          res.on("end", () => {
-            if (settled) return
-            settled = true
-            const status = res.statusCode ?? 0
-            const responseHeaders = new Headers()
-            for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!)
-            const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
-            try {
-              const web = new Response(NULL_BODY.has(status) || request.method === "HEAD" ? null : bytes, {
-                status,
-                statusText: res.statusMessage ?? "",
-                headers: responseHeaders
-              })
-              resume(Effect.succeed(HttpClientResponse.fromWeb(request, web)))
-            } catch (cause) {
-              // a status outside 200-599 (the Fetch standard's Response refuses it, as fetch would)
-              resume(Effect.fail(transport(request, cause)))
-            }
-          })
-        })
+        } catch (cause) {
+          // a header node refuses (a control character, a non-Latin-1 value): thrown before anything is sent
+          return fail(cause)
+        }
         current = req
+        // a partner that takes the request and then says nothing: the socket is closed after silenceMs of silence
+        req.setTimeout(silenceMs, () => req.destroy(new Error(`no data from the server for ${silenceMs} ms`)))
         req.on("error", (cause) => {
           // a kept-alive socket the server had closed: once more on a new one, when sending again is safe
-          if (!answered && !settled && attempt === 0 && req.reusedSocket && RETRIABLE.has(request.method) && !signal.aborted) send(1)
-          else fail(cause)
+          if (!answered && !settled && attempt === 0 && req.reusedSocket && RETRIABLE.has(request.method) && !signal.aborted) {
+            retrying = true
+            send(1)
+          } else fail(cause)
+        })
+        // closed with no response and no error (a 101 answer, an upgrade): never left waiting
+        req.on("close", () => {
+          if (!answered && !retrying) fail(new Error("the connection closed before a response"))
         })
         req.end(payload)
       }

@@ -5,9 +5,10 @@
  */
 import { createServer } from "node:http"
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
+import { createServer as createTcpServer } from "node:net"
 import type { AddressInfo, Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Cause, Duration, Effect, Exit, Option } from "effect"
+import { Cause, Duration, Effect, Exit, Option, Stream } from "effect"
 import { HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClientLive } from "../../adapters/http-client/node-client.js"
 
@@ -171,5 +172,50 @@ describe("node:http HttpClient", () => {
     const post = await run(Effect.forEach([1, 2], () => Effect.flatMap(execute(HttpClientRequest.post(`${base}/p`)), (r) => r.text)))
     expect(Exit.isFailure(post)).toBe(true)
     expect(posts).toBe(2) // the push is not sent a third time
+  })
+
+  it("sends a secret read with a trailing newline as fetch would (trimmed), and refuses a value node can not send as a RequestError", async () => {
+    let auth: string | undefined
+    handler = (req, _body, res) => {
+      auth = req.headers.authorization
+      res.end("ok")
+    }
+    const trimmed = await run(Effect.flatMap(execute(HttpClientRequest.post(`${base}/t`).pipe(HttpClientRequest.bearerToken("tok\n"))), (r) => r.text))
+    expect(trimmed).toEqual(Exit.succeed("ok"))
+    expect(auth).toBe("Bearer tok")
+    const refused = await run(execute(HttpClientRequest.post(`${base}/t`).pipe(HttpClientRequest.setHeader("x-key", "a\nb"))))
+    expect(failure(refused)?.reason).toBe("Transport") // a failure the adapters map, not a defect
+  })
+
+  it("fails, instead of waiting for ever, when the server answers 101 or goes silent", async () => {
+    const raw = createTcpServer((s) => {
+      s.on("data", (d) => {
+        if (d.toString().includes("/upgrade")) s.write("HTTP/1.1 101 Switching Protocols\r\nupgrade: x\r\nconnection: upgrade\r\n\r\n")
+        // else: says nothing
+      })
+      s.on("error", () => undefined)
+    })
+    await new Promise<void>((ok) => raw.listen(0, "127.0.0.1", ok))
+    const at = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`
+    try {
+      const started = Date.now()
+      const upgraded = await Effect.runPromiseExit(execute(HttpClientRequest.post(`${at}/upgrade`)).pipe(Effect.scoped, Effect.provide(NodeHttpClientLive())))
+      expect(failure(upgraded)?.reason).toBe("Transport")
+      const silent = await Effect.runPromiseExit(
+        execute(HttpClientRequest.post(`${at}/silent`)).pipe(Effect.scoped, Effect.provide(NodeHttpClientLive({ silenceMs: 200 })))
+      )
+      expect(String(failure(silent)?.cause)).toContain("no data from the server for 200 ms")
+      expect(Date.now() - started).toBeLessThan(3_000)
+    } finally {
+      raw.close()
+    }
+  })
+
+  it("refuses what fetch refuses or what it can not send: credentials in the URL, a streamed body", async () => {
+    handler = (_req, _body, res) => res.end("ok")
+    const withCredentials = await run(execute(HttpClientRequest.get(base.replace("http://", "http://user:secret@"))))
+    expect(String(failure(withCredentials)?.cause)).toContain("credentials")
+    const streamed = await run(execute(HttpClientRequest.post(`${base}/s`).pipe(HttpClientRequest.bodyStream(Stream.make(new Uint8Array([1]))))))
+    expect(String(failure(streamed)?.cause)).toContain("not supported")
   })
 })
