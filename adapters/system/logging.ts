@@ -3,7 +3,9 @@
  * Kenyan form: 2547..., +2547..., 07..., 01...) or an identifier that embeds one (Daraja's
  * CheckoutRequestID ends with the payer's phone) never reaches the log, whichever logger wrote it:
  * our own `log`, Effect's (`effectLogger`, installed by the platform layer) or graphile-worker's
- * (`workerLogger`). Debug lines are dropped unless LOG_LEVEL=debug.
+ * (`workerLogger`). Nor does a credential: an Authorization value (Bearer, Basic: an HttpClient
+ * error's JSON carries its request's headers) or a secret JSON field (an OAuth access_token, Daraja's
+ * Password and SecurityCredential, app secrets). Debug lines are dropped unless LOG_LEVEL=debug.
  */
 import { Logger as WorkerLogger } from "graphile-worker"
 import type { LogLevel as WorkerLogLevel } from "graphile-worker"
@@ -15,7 +17,13 @@ const CHECKOUT_REQUEST_ID = /\bws_CO_[A-Za-z0-9_]+/g
 /** Kenyan mobile numbers (07xx, 01xx) as people and Daraja write them, not inside a longer run of digits. */
 const PHONE = /(?<![\dA-Za-z])(?:\+?254|0)[17]\d{8}(?!\d)/g
 
-export const redact = (text: string): string => text.replace(CHECKOUT_REQUEST_ID, "ws_CO_[redacted]").replace(PHONE, "[phone]")
+/** Credentials as an Authorization header carries them (an HttpClient error's JSON holds its request's headers): the schemes as our clients write them, a token of 8 characters or more. */
+const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/g
+/** Secrets as JSON fields: Daraja's OAuth answer and its STK Password and B2C SecurityCredential, app secrets. */
+const SECRET_FIELD = /("(?:access_token|password|securitycredential|client_secret|consumer_secret|app_secret|api_key|apikey)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi
+
+export const redact = (text: string): string =>
+  text.replace(CHECKOUT_REQUEST_ID, "ws_CO_[redacted]").replace(PHONE, "[phone]").replace(AUTH_SCHEME, "$1$2[redacted]").replace(SECRET_FIELD, '$1"[redacted]"')
 
 const RANK: Readonly<Record<Level, number>> = { debug: 0, info: 1, warn: 2, error: 3 }
 /** LOG_LEVEL, read once: process.env is a call into the C++ side on every read (~1% of a poll's CPU). */

@@ -4,6 +4,7 @@
  * with the payer's phone), whichever logger wrote it: ours, Effect's or graphile-worker's.
  */
 import { Effect } from "effect"
+import { HttpClientError, HttpClientRequest } from "@effect/platform"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { PaymentStillPending } from "../../application/payments/payment.errors.js"
 import { Outbox } from "../../application/ports/outbox.js"
@@ -25,6 +26,22 @@ describe("redaction", () => {
     expect(redact(`"checkoutRequestId":"${CHECKOUT_REQUEST_ID}"`)).toBe('"checkoutRequestId":"ws_CO_[redacted]"')
     const untouched = `at 1764266832123 amount 150000000 id ord_01m8f28k8ad2ca3crs86jhqjpt code 123456 ${"9".repeat(14)}`
     expect(redact(untouched)).toBe(untouched)
+  })
+
+  it("masks credentials: Authorization values and secret JSON fields, as an HttpClient error's JSON carries them", () => {
+    const request = HttpClientRequest.post("https://api.safaricom.co.ke/mpesa/stkpush/v1/processrequest").pipe(
+      HttpClientRequest.bearerToken("tok.EAAGm0PX4ZCps"),
+      HttpClientRequest.setHeader("x-basic", "Basic Y29uc3VtZXI6c2VjcmV0")
+    )
+    const line = redact(JSON.stringify({ error: new HttpClientError.RequestError({ request, reason: "Transport" }) }))
+    expect(line).toContain("Bearer [redacted]")
+    expect(line).not.toContain("EAAGm0PX4ZCps")
+    expect(line).not.toContain("Y29uc3VtZXI6c2VjcmV0")
+    const body = redact(
+      '{"access_token":"c9SQxWWhmdVRlyh0zh8gZDTkubVF","expires_in":"3599","Password":"MTc0Mzc5Ym\\"Zi","SecurityCredential":"Eh1Kq==","Amount":1500}'
+    )
+    expect(JSON.parse(body)).toEqual({ access_token: "[redacted]", expires_in: "3599", Password: "[redacted]", SecurityCredential: "[redacted]", Amount: 1500 })
+    expect(redact("a bearer of good news, basic needs")).toBe("a bearer of good news, basic needs")
   })
 
   it("our log line is redacted, fields included; debug lines are dropped unless LOG_LEVEL=debug", () => {
