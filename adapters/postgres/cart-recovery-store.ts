@@ -28,7 +28,14 @@ export const CartRecoveryStoreLive = Layer.effect(
           db,
           (sql) => sql<Array<{ id: CartId }>>`
           select c.id
-            from carts c
+            from (
+              -- where a candidate can be (each read by its partial index, not every cart ever): an open cart
+              -- with a buyer, or a reminder sequence under way; the conditions below decide, as before
+              select id from carts where state = 'ACTIVE' and buyer_id is not null
+              union
+              select cart_id from cart_recovery where stopped is null and steps_sent > 0 and steps_sent < 3
+            ) places
+            join carts c on c.id = places.id
             left join cart_recovery r on r.cart_id = c.id
            cross join lateral (select greatest(c.updated_at, max(i.added_at)) as touched_at, count(i.variant_id) as lines
                                  from cart_items i where i.cart_id = c.id) t
