@@ -628,7 +628,7 @@ export interface DatabaseOptions {
   readonly onNotice?: (notice: postgres.Notice) => void
   readonly applicationName?: string
   /** called with each statement as it is sent, with its parameters (benches count them; tests explain them) */
-  readonly onStatement?: (query: string, parameters: ReadonlyArray<unknown>) => void
+  readonly onStatement?: (query: string, parameters: ReadonlyArray<unknown>, types: ReadonlyArray<number>) => void
   /**
    * the server ends a statement outside a transaction that runs longer (SQLSTATE 57014; default 30 s;
    * 0: no bound). Those statements are abandoned, not cancelled, when their fiber is interrupted
@@ -674,7 +674,8 @@ export const makePool = (url: string, options: DatabaseOptions = {}): Sql =>
     // a startup parameter: the connection's default, at no cost per statement (postgres.js leaves out a 0)
     connection: { application_name: options.applicationName ?? "amana", statement_timeout: Math.round((options.statementTimeoutSeconds ?? 30) * 1000) },
     ...(options.onStatement !== undefined && {
-      debug: (_connection: number, query: string, parameters: ReadonlyArray<unknown>) => options.onStatement!(query, parameters)
+      debug: (_connection: number, query: string, parameters: ReadonlyArray<unknown>, types: ReadonlyArray<number>) =>
+        options.onStatement!(query, parameters, types)
     }),
     types: {
       // A value JSON.stringify refuses (a BigInt, a cycle) becomes text the server refuses (22P02):
