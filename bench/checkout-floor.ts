@@ -10,12 +10,11 @@
  * BENCH_CHECKOUTS (1,000 per round), BENCH_ROUNDS (3 of each).
  */
 import { Effect, ManagedRuntime } from "effect"
-import { LocationId, UserId, VariantId } from "../domain/ids.js"
 import { placeCheckout } from "../application/checkout/place-checkout.js"
 import { persistenceLayer } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
 import { insertUser } from "../adapters/postgres/seed.js"
-import { analyzeChanged, analyzeSeeded, scratchDatabase, seedBenchWorld } from "./support.js"
+import { analyzeChanged, analyzeSeeded, scratchDatabase, seedBenchWorld, twoSellerCheckout } from "./support.js"
 
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
 const CHECKOUTS = Number(process.env["BENCH_CHECKOUTS"] ?? 1_000)
@@ -41,16 +40,7 @@ try {
     for (let b = 0; b < BUYERS; b++) await insertUser(db, { id: `usr_f_${b}`, phone: `2547${String(40_000_000 + b)}` })
     await analyzeSeeded(db)
   }
-  const command = (i: number) => ({
-    buyerId: UserId.make(`usr_f_${i % BUYERS}`),
-    idempotencyKey: `floor-${i}`,
-    items: [
-      { variantId: VariantId.make(`var_${i % PRODUCTS}`), quantity: 1 + (i % 3) },
-      { variantId: VariantId.make(`var_${(i * 7 + 3) % PRODUCTS}`), quantity: 1 }
-    ],
-    destination: LocationId.make("KE-047-westlands"),
-    payerPhone: "254708374149"
-  })
+  const command = (i: number) => twoSellerCheckout(i, { buyerPrefix: "usr_f_", keyPrefix: "floor-", buyers: BUYERS, products: PRODUCTS })
   // one checkout's statements, as sent (the second one, so nothing is first-time)
   const recordingRuntime = ManagedRuntime.make(persistenceLayer(recorder))
   await recordingRuntime.runPromise(placeCheckout(command(1_000_000)))

@@ -5,7 +5,6 @@
  * Targets (issue 3): at 32 clients, checkouts/s >= 15% of pgbench TPS, p99 < 50 ms.
  */
 import { Effect, ManagedRuntime } from "effect"
-import { LocationId, UserId, VariantId } from "../domain/ids.js"
 import { placeCheckout } from "../application/checkout/place-checkout.js"
 import { persistenceLayer } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
@@ -22,7 +21,8 @@ import {
   scratchDatabase,
   seedBenchWorld,
   startProfile,
-  summarise
+  summarise,
+  twoSellerCheckout
 } from "./support.js"
 
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
@@ -42,17 +42,7 @@ try {
   await analyzeSeeded(pool)
 
   const runtime = ManagedRuntime.make(persistenceLayer(pool))
-  const command = (i: number) => ({
-    buyerId: UserId.make(`usr_b_${i % BUYERS}`),
-    idempotencyKey: `bench-${i}`,
-    // Two sellers per cart, like a real social-commerce basket.
-    items: [
-      { variantId: VariantId.make(`var_${i % PRODUCTS}`), quantity: 1 + (i % 3) },
-      { variantId: VariantId.make(`var_${(i * 7 + 3) % PRODUCTS}`), quantity: 1 }
-    ],
-    destination: LocationId.make("KE-047-westlands"),
-    payerPhone: "254708374149"
-  })
+  const command = (i: number) => twoSellerCheckout(i, { buyerPrefix: "usr_b_", keyPrefix: "bench-", buyers: BUYERS, products: PRODUCTS })
   // Warm-up: JIT, prepared statements, caches.
   await runtime.runPromise(
     Effect.forEach(

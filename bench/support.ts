@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net"
 import { promisify } from "node:util"
 import { randomBytes } from "node:crypto"
 import postgres from "postgres"
+import { LocationId, UserId, VariantId } from "../domain/ids.js"
 import { hashToken } from "../adapters/postgres/auth-store.js"
 import { resolveDatabase } from "../adapters/postgres/embedded.js"
 import { migrate } from "../adapters/postgres/migrate.js"
@@ -255,3 +256,22 @@ export const drainJobs = async (pool: Sql, everyMs: number, withinMs: number) =>
   }
   return performance.now() - started
 }
+
+/**
+ * The benches' checkout command: two sellers per cart, like a real social-commerce basket (product
+ * i and product 7i+3 of the seeded world), to the Westlands pickup point; buyer i of `buyers` seeded
+ * as `${buyerPrefix}${n}`, an idempotency key of its own.
+ */
+export const twoSellerCheckout = (
+  i: number,
+  o: { readonly buyerPrefix: string; readonly keyPrefix: string; readonly buyers: number; readonly products: number }
+) => ({
+  buyerId: UserId.make(`${o.buyerPrefix}${i % o.buyers}`),
+  idempotencyKey: `${o.keyPrefix}${i}`,
+  items: [
+    { variantId: VariantId.make(`var_${i % o.products}`), quantity: 1 + (i % 3) },
+    { variantId: VariantId.make(`var_${(i * 7 + 3) % o.products}`), quantity: 1 }
+  ],
+  destination: LocationId.make("KE-047-westlands"),
+  payerPhone: "254708374149"
+})
