@@ -13,8 +13,7 @@ import { Effect, ManagedRuntime } from "effect"
 import { placeCheckout } from "../application/checkout/place-checkout.js"
 import { persistenceLayer } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
-import { insertUser } from "../adapters/postgres/seed.js"
-import { analyzeChanged, analyzeSeeded, scratchDatabase, seedBenchWorld, twoSellerCheckout } from "./support.js"
+import { analyzeChanged, analyzeSeeded, median, scratchDatabase, seedBenchWorld, seedBuyers, twoSellerCheckout } from "./support.js"
 
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 32)
 const CHECKOUTS = Number(process.env["BENCH_CHECKOUTS"] ?? 1_000)
@@ -37,7 +36,7 @@ const recorder = makePool(twin.url, {
 try {
   for (const db of [pool, recorder]) {
     await seedBenchWorld(db, PRODUCTS)
-    for (let b = 0; b < BUYERS; b++) await insertUser(db, { id: `usr_f_${b}`, phone: `2547${String(40_000_000 + b)}` })
+    await seedBuyers(db, BUYERS, "usr_f_")
     await analyzeSeeded(db)
   }
   const command = (i: number) => twoSellerCheckout(i, { buyerPrefix: "usr_f_", keyPrefix: "floor-", buyers: BUYERS, products: PRODUCTS })
@@ -49,7 +48,6 @@ try {
   recording = false
   await recordingRuntime.dispose()
   const statements = recorded.filter((s) => !/^\s*(begin|commit|rollback)\b/i.test(s.query))
-  const transactional = recorded.some((s) => /^\s*begin\b/i.test(s.query))
 
   const runtime = ManagedRuntime.make(persistenceLayer(pool))
   let next = 0
@@ -99,9 +97,8 @@ try {
   for (let r = 0; r < ROUNDS; r++)
     for (const side of r % 2 === 0 ? (["use case", "replay"] as const) : (["replay", "use case"] as const))
       figures[side].push(await measure(side === "use case" ? useCase : replay))
-  const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   console.log(
-    `checkout floor: ${CHECKOUTS} checkouts per round at ${CLIENTS} clients, rounds alternating; one checkout's ${statements.length} statements${transactional ? " (in a transaction)" : ""} replayed bare`
+    `checkout floor: ${CHECKOUTS} checkouts per round at ${CLIENTS} clients, rounds alternating; one checkout's ${statements.length} statements replayed bare`
   )
   for (const [name, rounds] of Object.entries(figures))
     console.log(

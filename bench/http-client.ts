@@ -12,6 +12,7 @@ import { Effect } from "effect"
 import type { Layer } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClientLive } from "../adapters/http-client/node-client.js"
+import { median } from "./support.js"
 
 const REQUESTS = Number(process.env["BENCH_REQUESTS"] ?? 4_000)
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 4)
@@ -67,7 +68,6 @@ try {
   console.log(
     `http client: ${REQUESTS} JSON POSTs per round, ${CONCURRENCY} in flight, rounds alternating; this process's CPU per request (the server is another process)`
   )
-  const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   for (const [name, rounds] of Object.entries(figures))
     console.log(
       `  ${name.padEnd(10)} ${median(rounds.map((x) => x.cpuUs)).toFixed(0)} µs CPU per request (median; rounds ${rounds.map((x) => x.cpuUs.toFixed(0)).join(", ")}), ${median(rounds.map((x) => x.perSecond)).toFixed(0)} requests/s`

@@ -60,7 +60,7 @@ export const analyzeSeeded = async (pool: Sql) => {
 }
 
 /**
- * Autovacuum's analyze, once, after a bench's warm-up (bench:checkout, bench:flash, bench:flow): this machine's server runs without autovacuum
+ * Autovacuum's analyze, once, after a bench's warm-up: this machine's server runs without autovacuum
  * (the CI's conf.d), so the tables a bench fills would keep the statistics they had when empty, and
  * the plans each connection caches (postgres.js prepares its statements) would never be made again:
  * a lookup planned as a scan of a few rows stays a scan as the table grows (bench:flow: ~770
@@ -94,6 +94,9 @@ export const startProfile = async (): Promise<() => Promise<void>> => {
     session.disconnect()
   }
 }
+
+/** The middle value (the upper one of an even count): a round-alternating bench's figure. */
+export const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 export const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 

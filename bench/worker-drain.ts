@@ -8,15 +8,25 @@
  */
 import { Effect } from "effect"
 import postgres from "postgres"
-import { LocationId, UserId, VariantId } from "../domain/ids.js"
 import { placeCheckout } from "../application/checkout/place-checkout.js"
 import { crontab, handlers, tasks } from "../composition/event-handlers.js"
 import { makePlatformRuntime } from "../composition/platform.js"
 import type { PlatformServices } from "../composition/platform.js"
 import { makePool } from "../adapters/postgres/database.js"
-import { insertUser } from "../adapters/postgres/seed.js"
 import { startWorker } from "../adapters/postgres/worker.js"
-import { analyzeChanged, analyzeSeeded, cpuLine, cpuMeter, databaseName, drainJobs, scratchDatabase, seedBenchWorld, startProfile } from "./support.js"
+import {
+  analyzeChanged,
+  analyzeSeeded,
+  cpuLine,
+  cpuMeter,
+  databaseName,
+  drainJobs,
+  scratchDatabase,
+  seedBenchWorld,
+  seedBuyers,
+  startProfile,
+  twoSellerCheckout
+} from "./support.js"
 
 const JOBS = Number(process.env["BENCH_JOBS"] ?? 2_000)
 const BUYERS = 500
@@ -30,23 +40,13 @@ const admin = postgres(scratch.serverUrl, { max: 1, onnotice: () => undefined })
 const runtime = makePlatformRuntime(pool)
 try {
   await seedBenchWorld(pool, PRODUCTS)
-  for (let b = 0; b < BUYERS; b++) await insertUser(pool, { id: `usr_w_${b}`, phone: `2547${String(30_000_000 + b)}` })
+  await seedBuyers(pool, BUYERS, "usr_w_")
   await analyzeSeeded(pool)
   const place = (from: number, n: number) =>
     runtime.runPromise(
       Effect.forEach(
         Array.from({ length: n }, (_, i) => from + i),
-        (i) =>
-          placeCheckout({
-            buyerId: UserId.make(`usr_w_${i % BUYERS}`),
-            idempotencyKey: `worker-bench-${i}`,
-            items: [
-              { variantId: VariantId.make(`var_${i % PRODUCTS}`), quantity: 1 },
-              { variantId: VariantId.make(`var_${(i * 7 + 3) % PRODUCTS}`), quantity: 1 }
-            ],
-            destination: LocationId.make("KE-047-westlands"),
-            payerPhone: "254708374149"
-          }),
+        (i) => placeCheckout(twoSellerCheckout(i, { buyerPrefix: "usr_w_", keyPrefix: "worker-bench-", buyers: BUYERS, products: PRODUCTS })),
         { concurrency: 16, discard: true }
       )
     )

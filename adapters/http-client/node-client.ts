@@ -25,7 +25,7 @@ import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platfor
 import type { HttpClientRequest } from "@effect/platform"
 
 export interface NodeHttpClientOptions {
-  /** Sockets kept per host (default 64). */
+  /** Sockets per host (default MAX_SOCKETS, 64). */
   readonly maxSockets?: number
   /** A response body longer than this fails the request (default 8 MiB). */
   readonly maxResponseBytes?: number
@@ -46,13 +46,14 @@ const RETRIABLE = new Set(["GET", "HEAD", "OPTIONS"])
 const OWN_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade"])
 const HTTP_WHITESPACE_ENDS = /^[\t\n\r ]+|[\t\n\r ]+$/g
 const USER_AGENT = "amana"
+const MAX_SOCKETS = 64
 
 const makeAgents = (maxSockets: number) => ({
   http: new http.Agent({ keepAlive: true, maxSockets, timeout: IDLE_SOCKET_MS }),
   https: new https.Agent({ keepAlive: true, maxSockets, timeout: IDLE_SOCKET_MS })
 })
 
-export const makeNodeHttpClient = (options: NodeHttpClientOptions = {}, agents = makeAgents(options.maxSockets ?? 64)): HttpClient.HttpClient => {
+const makeNodeHttpClient = (options: NodeHttpClientOptions, agents: ReturnType<typeof makeAgents>): HttpClient.HttpClient => {
   const maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024
   const silenceMs = options.silenceMs ?? 300_000
   return HttpClient.make((request, url, signal) => {
@@ -107,22 +108,25 @@ export const makeNodeHttpClient = (options: NodeHttpClientOptions = {}, agents =
             })
             res.on("end", () => {
               if (settled) return
-              settled = true
               const status = res.statusCode ?? 0
               const responseHeaders = new Headers()
               for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!)
-              const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
+              let web: Response
               try {
-                const web = new Response(NULL_BODY.has(status) || request.method === "HEAD" ? null : bytes, {
-                  status,
-                  statusText: res.statusMessage ?? "",
-                  headers: responseHeaders
-                })
-                resume(Effect.succeed(HttpClientResponse.fromWeb(request, web)))
+                web = new Response(
+                  NULL_BODY.has(status) || request.method === "HEAD" ? null : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length),
+                  {
+                    status,
+                    statusText: res.statusMessage ?? "",
+                    headers: responseHeaders
+                  }
+                )
               } catch (cause) {
                 // a status outside 200-599 (the Fetch standard's Response refuses it, as fetch would)
-                resume(Effect.fail(transport(request, cause)))
+                return fail(cause)
               }
+              settled = true
+              resume(Effect.succeed(HttpClientResponse.fromWeb(request, web)))
             })
           })
         } catch (cause) {
@@ -160,7 +164,7 @@ export const NodeHttpClientLive = (options: NodeHttpClientOptions = {}): Layer.L
     HttpClient.HttpClient,
     Effect.map(
       Effect.acquireRelease(
-        Effect.sync(() => makeAgents(options.maxSockets ?? 64)),
+        Effect.sync(() => makeAgents(options.maxSockets ?? MAX_SOCKETS)),
         (agents) =>
           Effect.sync(() => {
             agents.http.destroy()
