@@ -237,8 +237,16 @@ export const DisbursementStoreLive = Layer.effect(
           q(
             db,
             (sql) => sql<Array<{ buyer_id: UserId; phone: string; currency: string; paid: string }>>`
-            select o.buyer_id, c.payer_phone as phone, o.currency, s.snapshot -> 'totals' -> 'buyerPays' ->> 'amount' as paid
+            select o.buyer_id, coalesce(paid_by.phone, c.payer_phone) as phone, o.currency, s.snapshot -> 'totals' -> 'buyerPays' ->> 'amount' as paid
               from orders o join checkouts c on c.id = o.checkout_id join order_snapshots s on s.order_id = o.id
+              -- back to the phone that paid: the push that settled the checkout (paid, and not held:
+              -- a settled push's phone is the one Daraja's query confirmed, reconcile.ts), never the
+              -- payerPhone typed at checkout, which no payment has to match
+              left join lateral (
+                select r.phone from mpesa_stk_requests r
+                 where r.checkout_id = c.id and r.status = 'PAID' and not exists (select 1 from held_payments h where h.stk_request_id = r.id)
+                 order by r.requested_at, r.id limit 1
+              ) paid_by on true
              where o.id = ${orderId} and exists (select 1 from ledger_transactions t where t.kind = 'REFUND' and t.order_id = o.id)`
           ),
           (rows) =>
