@@ -205,6 +205,17 @@ export const PaymentStoreLive = Layer.effect(
       checkoutViewWithSession,
       lockCheckout,
 
+      pushedSince: (request) =>
+        Effect.map(
+          q(
+            db,
+            (sql) => sql<Array<{ n: number }>>`
+            select count(*)::int as n from mpesa_stk_requests
+             where checkout_id = ${request.checkoutId} and id <> ${request.id} and (requested_at, id) > (${new Date(request.requestedAt)}, ${request.id})
+               and not (status = 'FAILED' and checkout_request_id is null)`
+          ),
+          (rows) => (rows[0]?.n ?? 0) > 0
+        ),
       latestRequest: (checkoutId) =>
         Effect.map(
           q(

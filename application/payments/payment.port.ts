@@ -105,6 +105,13 @@ export class PaymentStore extends Context.Tag("amana/PaymentStore")<
     readonly lockCheckout: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<PayableCheckout>, StoreUnavailable>
     readonly latestRequest: (checkoutId: CheckoutId) => Effect.Effect<Option.Option<StkRequest>, StoreUnavailable>
     /**
+     * Whether the buyer pushed again for the checkout after this push: a later push that may have
+     * reached a phone (pending, settled, or lost on the way) decides the checkout; this one's end
+     * then decides only its own row. A later push Daraja refused (FAILED, no CheckoutRequestID) never
+     * reached a phone and does not count. Read under the checkout's lock (pushes are recorded under it).
+     */
+    readonly pushedSince: (request: StkRequest) => Effect.Effect<boolean, StoreUnavailable>
+    /**
      * The checkout, its orders, its latest push and its held money, read by ONE statement: one
      * snapshot without a transaction and without a row lock (a buyer polls this until PAID).
      */

@@ -27,6 +27,7 @@ import { Clock, Effect, Option } from "effect"
 import { reasonForOrders, returnPolicy } from "../../domain/held-money.js"
 import type { StkRequestId } from "../../domain/ids.js"
 import * as M from "../../domain/money.js"
+import { PAYMENT_WINDOW_MS } from "../../domain/order.js"
 import type { Actor } from "../../domain/order.js"
 import { applyTransition } from "../orders/transition-order.js"
 import { OrderStore } from "../orders/order.port.js"
@@ -201,14 +202,21 @@ const settle = (request: StkRequest, callback: SettlingCallback | undefined, ask
 
     if (status._tag !== "Paid") {
       const cancelled = status._tag === "CancelledByUser"
-      const [, checkout] = yield* pipelined([
+      // Whether the buyer pushed again is read after the checkout's lock (a push is recorded under that
+      // lock, so none is added meanwhile): a push the buyer has since replaced decides only its own row.
+      const [, checkout, replaced] = yield* pipelined([
         store.settleRequest(request.id, { status: cancelled ? "CANCELLED" : "FAILED", resultCode: status.resultCode, resultDesc: status.resultDesc, at }),
-        store.lockCheckout(request.checkoutId)
+        store.lockCheckout(request.checkoutId),
+        store.pushedSince(request)
       ])
-      if (Option.isNone(checkout)) return cancelled ? ("CANCELLED_BY_USER" as const) : ("PAYMENT_FAILED" as const)
+      const ended = cancelled ? ("CANCELLED_BY_USER" as const) : ("PAYMENT_FAILED" as const)
+      if (Option.isNone(checkout) || replaced) return ended
+      const waiting = checkout.value.orders.filter((o) => o.state === "PENDING_PAYMENT")
+      // nothing waited for this push (the orders were paid, expired or cancelled meanwhile): the checkout keeps its state
+      if (waiting.length === 0) return ended
       const orders = yield* OrderStore
       // one after another: an order's released holds depend on the states of the others (the checkout's code burn)
-      for (const order of yield* orders.lockAll(checkout.value.orders.filter((o) => o.state === "PENDING_PAYMENT").map((o) => o.orderId)))
+      for (const order of yield* orders.lockAll(waiting.map((o) => o.orderId)))
         yield* applyTransition(
           order,
           {
@@ -220,7 +228,7 @@ const settle = (request: StkRequest, callback: SettlingCallback | undefined, ask
           at
         )
       yield* store.setCheckoutState(request.checkoutId, cancelled ? "CANCELLED" : "PAYMENT_FAILED", at)
-      return cancelled ? ("CANCELLED_BY_USER" as const) : ("PAYMENT_FAILED" as const)
+      return ended
     }
 
     // Paid, says Safaricom. Does the callback (when it agrees) match what we asked for?
@@ -284,7 +292,23 @@ const settle = (request: StkRequest, callback: SettlingCallback | undefined, ask
       return "LATE_PAYMENT" as const
     }
     const c = checkout.value
-    const waiting = c.orders.every((o) => o.state === "PENDING_PAYMENT")
+    // Its last push failed, and this earlier prompt was paid after all (as asked: amount and phone
+    // matched above), inside the payment window: that is the retry the buyer may make by a new push
+    // (request-payment.ts), made by paying. The failed orders reopen and the money pays them.
+    const reopen =
+      at < c.createdAt + PAYMENT_WINDOW_MS &&
+      c.orders.some((o) => o.state === "PAYMENT_FAILED") &&
+      c.orders.every((o) => o.state === "PENDING_PAYMENT" || o.state === "PAYMENT_FAILED")
+    if (reopen) {
+      const orders = yield* OrderStore
+      for (const order of yield* orders.lockAll(c.orders.filter((o) => o.state === "PAYMENT_FAILED").map((o) => o.orderId)))
+        yield* applyTransition(
+          order,
+          { orderId: order.id, to: "PENDING_PAYMENT", actor: { kind: "BUYER", id: c.buyerId }, reason: "an earlier M-Pesa prompt was paid" },
+          at
+        )
+    }
+    const waiting = reopen || c.orders.every((o) => o.state === "PENDING_PAYMENT")
     if (!waiting) {
       const alreadyPaid = c.orders.every(
         (o) => o.state !== "PENDING_PAYMENT" && o.state !== "PAYMENT_FAILED" && o.state !== "EXPIRED" && o.state !== "CANCELLED_BY_USER"
