@@ -355,8 +355,9 @@ export const UNRECORDED_PUSH_MATCH_MS = 180_000
 export const UNRECORDED_PUSH_GIVE_UP_MS = 15 * 60_000
 
 /**
- * A push whose process died after Daraja accepted it and before its CheckoutRequestID was stored
- * (request-payment.ts records the push first, so the row is there): a callback naming an id we do
+ * A push whose process died after Daraja accepted it and before its CheckoutRequestID was stored, or
+ * whose reply was lost (GatewayUnavailable: a timeout, a dropped connection; request-payment.ts
+ * leaves it PENDING, and records every push first, so the row is there): a callback naming an id we do
  * not know is matched to the one PENDING push without an id, to the same phone, for the same
  * amount, requested within UNRECORDED_PUSH_MATCH_MS before the callback came. An id Daraja never
  * gave us is not Safaricom's until Daraja's STK query answers for it; only then is the push
@@ -427,7 +428,7 @@ export const sweepUnrecordedPushes = () =>
           const r = found.value
           yield* store.requestRefused(
             r.id,
-            "outcome unknown: the process stopped before Daraja's CheckoutRequestID was recorded, and no matching callback came",
+            "outcome unknown: Daraja's CheckoutRequestID was never recorded (its reply was lost, or the process stopped first), and no matching callback came",
             now
           )
           yield* queue.raise({

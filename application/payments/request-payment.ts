@@ -1,7 +1,8 @@
 /**
  * Ask the buyer's phone for the checkout total by STK push. The push is recorded before Daraja is
- * called and never retried blindly (a timeout does not say whether the phone got a prompt); while
- * a prompt may still be on the phone a second push is refused. A checkout whose last payment failed
+ * called and never retried blindly (a timeout does not say whether the phone got a prompt: such a
+ * push stays PENDING without a CheckoutRequestID); while a prompt may still be on the phone a second
+ * push is refused. A checkout whose last payment failed
  * goes back to PENDING_PAYMENT first (allowed inside the 12-hour window; the domain checks it).
  * While money received for the checkout is held (it could not settle it; held-money.ts), no push.
  */
@@ -101,8 +102,12 @@ export const requestPayment = (cmd: RequestPayment) =>
     )
     if (pushed._tag === "Left") {
       const e = pushed.left
-      const detail = e._tag === "GatewayRejected" ? `${e.errorCode} ${e.errorMessage}` : `gateway unavailable: ${e.detail}`
-      yield* uow.transaction(store.requestRefused(prepared.id, detail, now))
+      // Daraja answered with an error: no prompt was sent, the push is over. No usable answer (a
+      // timeout, a dropped connection, a bare 5xx): the prompt may be on the phone, so the push stays
+      // PENDING without a CheckoutRequestID, like one whose process died before recording it: the prompt
+      // window blocks another push, a callback for it is adopted only once Daraja's STK query answers
+      // for its id (reconcile.ts), and the unrecorded-push sweep gives it up if none comes.
+      if (e._tag === "GatewayRejected") yield* uow.transaction(store.requestRefused(prepared.id, `${e.errorCode} ${e.errorMessage}`, now))
       yield* recordMetric((m) => m.stkPushRequested(e._tag === "GatewayRejected" ? "REJECTED" : "UNAVAILABLE"))
       return yield* Effect.fail(e)
     }

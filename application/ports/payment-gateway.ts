@@ -64,12 +64,15 @@ export interface B2CStatusQueryRequest {
   readonly queueTimeoutUrl: string
 }
 
-/** The network or Daraja failed in a way that says nothing about the payment's fate. */
+/**
+ * The network or Daraja failed in a way that says nothing about the payment's fate: for a push, the
+ * prompt may or may not have reached the phone (request-payment.ts keeps such a push PENDING).
+ */
 export class GatewayUnavailable extends Data.TaggedError("GatewayUnavailable")<{ readonly detail: string; readonly cause?: unknown }> {
   readonly code = "PAYMENT.GATEWAY_UNAVAILABLE"
-  // For a person; `detail` (transport text) is for logs only.
+  // For a person; `detail` (transport text) is for logs only. Never "nothing was charged": we cannot know.
   override get message() {
-    return "M-Pesa cannot be reached right now, so no payment prompt was sent and nothing was charged; please try again in a few minutes"
+    return "M-Pesa did not answer our payment request, so a payment prompt may still reach your phone: if one comes, answer it; check your M-Pesa messages before paying again, and if no prompt came, try again in a few minutes"
   }
 }
 

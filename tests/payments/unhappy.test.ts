@@ -161,14 +161,19 @@ describe("M-Pesa unhappy paths", () => {
     expect(await exceptions(c.checkoutId)).toEqual(["LATE_PAYMENT"])
   })
 
-  it("Daraja down: the push is refused with 503 (never retried blindly), a later push works; a callback waits until Daraja answers queries again", async () => {
+  it("Daraja down: the push is answered 503 (never retried blindly) and stays pending (the prompt may be on the phone), a later push works once the prompt window passed; a callback waits until Daraja answers queries again", async () => {
     const c = await checkout()
     api.fake.down({ kind: "status", status: 503, raw: "Service Unavailable" })
     const refused = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
     expect(refused.status).toBe(503)
     expect(refused.body.code).toBe("PAYMENT.GATEWAY_UNAVAILABLE")
-    expect((await state(c)).payment.status).toBe("FAILED")
+    // A bare 503 says nothing about the push: it stays PENDING without an id, and blocks another push meanwhile.
+    expect((await state(c)).payment.status).toBe("PENDING")
+    const blocked = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
+    expect(blocked.status).toBe(409)
+    expect(blocked.body.code).toBe("PAYMENT.IN_PROGRESS")
     api.fake.down(undefined)
+    await db.sql`update mpesa_stk_requests set requested_at = now() - interval '2 minutes' where checkout_id = ${c.checkoutId} and checkout_request_id is null`
     const crid = await pay(c)
     api.fake.down({ kind: "status", status: 503, raw: "Service Unavailable" })
     await api.fake.sendCallback(crid)
@@ -194,7 +199,8 @@ describe("M-Pesa unhappy paths", () => {
     api.fake.down(undefined)
     expect(down.status).toBe(503)
     expect(down.body.code).toBe("PAYMENT.GATEWAY_UNAVAILABLE")
-    expect(down.body.detail).toMatch(/^M-Pesa cannot be reached/)
+    expect(down.body.detail).toMatch(/^M-Pesa did not answer/)
+    expect(down.body.detail).not.toContain("nothing was charged") // the prompt may have reached the phone
     expect(down.body.gatewayCode).toBeUndefined()
   })
 

@@ -160,7 +160,7 @@ export const checkoutRoutes = [
     tag: "Payments",
     summary: "Pay the checkout by M-Pesa: an STK push to the phone",
     description:
-      "At most 3 pushes per phone per hour. A push still waiting on the phone blocks another for 90 s. While money received for the checkout is held (it could not pay it, see heldMoney), a push is 409 PAYMENT.MONEY_HELD. After a failed payment the checkout can be paid again within 12 hours of checkout. The result arrives asynchronously: poll GET /api/v1/checkouts/{id}.",
+      "At most 3 pushes per phone per hour. A push still waiting on the phone blocks another for 90 s. While money received for the checkout is held (it could not pay it, see heldMoney), a push is 409 PAYMENT.MONEY_HELD. After a failed payment the checkout can be paid again within 12 hours of checkout. 502 PAYMENT.GATEWAY_REJECTED: M-Pesa refused the push, no prompt was sent. 503 PAYMENT.GATEWAY_UNAVAILABLE: M-Pesa did not answer, so the prompt may still be on the phone: the push stays pending (another push is 409 for 90 s) and a payment made on that prompt settles the checkout once Daraja's status query confirms it. The result arrives asynchronously: poll GET /api/v1/checkouts/{id}.",
     auth: "required",
     params: CheckoutIdParam,
     body: Schema.Struct({ phone: Phone }),
