@@ -379,6 +379,37 @@ export const AdminStoreLive = Layer.effect(
               storeId: r.store_id
             }))
         ),
+      lockOpenExceptionsAbout: (kind, entity, entityId) =>
+        Effect.map(
+          q(
+            db,
+            (sql) => sql<
+              Array<{
+                id: ExceptionId
+                kind: string
+                status: ExceptionRecord["status"]
+                entity: string | null
+                entity_id: string | null
+                payload: Record<string, unknown>
+                note: string | null
+                store_id: string | null
+              }>
+            >`
+            select id, kind, status, entity, entity_id, payload, note, store_id from exceptions
+             where kind = ${kind} and entity = ${entity} and entity_id = ${entityId} and status = 'OPEN' order by created_at, id for update`
+          ),
+          (rows) =>
+            rows.map((r): ExceptionRecord => ({
+              id: r.id,
+              kind: r.kind,
+              status: r.status,
+              entity: r.entity,
+              entityId: r.entity_id,
+              payload: r.payload,
+              note: r.note,
+              storeId: r.store_id
+            }))
+        ),
       resolveException: (id, c) =>
         // the dedupe key is released so that the same cause, if it happens again, opens a new exception
         q(
@@ -467,11 +498,12 @@ export const AdminStoreLive = Layer.effect(
             db,
             (sql) => sql<Array<{ id: PayoutId; batch_id: PayoutBatchId; status: string; amount: number }>>`
             select p.id, p.batch_id, p.status, p.amount from payouts p join payout_batches b on b.id = p.batch_id
-             where p.payee_kind = 'AFFILIATE' and p.payee_id = ${affiliateUserId} and p.currency = ${amount.currency} and p.status in ('PENDING', 'SUBMITTED')
+             where p.payee_kind = 'AFFILIATE' and p.payee_id = ${affiliateUserId} and p.currency = ${amount.currency} and p.status in ('PENDING', 'SUBMITTED', 'MANUAL_PENDING')
                and exists (select 1 from commissions c where c.id = ${commissionId} and c.updated_at <= b.created_at)
              order by p.created_at for update of p`
           )
-          if (rows.some((r) => r.status === "SUBMITTED")) return "IN_FLIGHT" as const
+          // SUBMITTED cannot be pulled back; MANUAL_PENDING is with a person (give it back first, then reject)
+          if (rows.some((r) => r.status !== "PENDING")) return "IN_FLIGHT" as const
           const p = rows[0]
           if (p === undefined) return undefined
           const remaining = Number(p.amount) - amount.amount

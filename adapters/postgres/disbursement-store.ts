@@ -30,6 +30,7 @@ type PayoutRow = B2CColumns & {
   amount: number
   status: DisbursementStatus
   ocid: string | null
+  manual_reference: string | null
 }
 type RefundRow = B2CColumns & {
   id: RefundId
@@ -71,7 +72,8 @@ const toPayout = (r: PayoutRow): PayoutRecord => ({
   status: r.status,
   // batches made before this column was always set fall back to a key derived from the payout id
   originatorConversationId: r.ocid ?? `amana-payout-${r.id}`,
-  ...b2cFields(r)
+  ...b2cFields(r),
+  manualReference: r.manual_reference ?? undefined
 })
 const toRefund = (r: RefundRow): RefundRecord => {
   const currency = r.currency.trim() as Currency
@@ -109,7 +111,7 @@ export const DisbursementStoreLive = Layer.effect(
           db,
           (sql) => sql<Array<PayoutRow>>`
           select id, batch_id, payee_kind, payee_id, method, destination, account_ref, currency, amount, status, originator_conversation_id as ocid,
-                 conversation_id, callback_token, mpesa_receipt_number
+                 conversation_id, callback_token, mpesa_receipt_number, manual_reference
             from payouts where ${sql(column)} = ${value} for update`
         ),
         (rows) => Option.map(Option.fromNullable(rows[0]), toPayout)
@@ -223,6 +225,29 @@ export const DisbursementStoreLive = Layer.effect(
           (sql) => sql`
           update ${sql(table(t.kind))} set status = ${f.status}, completed_at = ${new Date(f.at)}, mpesa_receipt_number = ${f.receipt ?? null}, result = ${sql.json(f.result as never)}
            where id = ${t.id} and status in ('PENDING', 'SUBMITTED')`
+        ).pipe(Effect.asVoid),
+      markManual: (payoutId, m) =>
+        q(
+          db,
+          (sql) => sql`
+          update payouts set status = 'MANUAL_PENDING', result = ${sql.json(m.result as never)}
+           where id = ${payoutId} and status = 'PENDING'`
+        ).pipe(Effect.asVoid),
+      finishManual: (payoutId, f) =>
+        q(
+          db,
+          (sql) => sql`
+          update payouts set status = ${f.status}, completed_at = ${new Date(f.at)},
+                 manual_reference = ${f.status === "SUCCEEDED" ? f.reference : null}, manual_by = ${f.status === "SUCCEEDED" ? f.by : null},
+                 result = coalesce(result, '{}'::jsonb) || ${sql.json({
+                   [f.status === "SUCCEEDED" ? "paidByHand" : "givenBack"]: {
+                     by: f.by,
+                     at: new Date(f.at).toISOString(),
+                     ...(f.status === "SUCCEEDED" && { reference: f.reference }),
+                     note: f.note ?? null
+                   }
+                 } as never)}
+           where id = ${payoutId} and status = 'MANUAL_PENDING'`
         ).pipe(Effect.asVoid),
       markCommissionsPaid: (affiliateUserId, payoutId) =>
         q(

@@ -32,8 +32,9 @@ export const PayoutStoreLive = Layer.effect(
                   or (account = 'SHIPPING_PAYABLE' and exists (select 1 from riders r where r.user_id = e.account_ref))
                group by 1, 2, 3
             ), in_flight as (
+              -- MANUAL_PENDING: handed to a human to pay by hand, in flight until recorded paid or given back
               select payee_kind, payee_id, currency, sum(amount)::bigint as amount from payouts
-               where status in ('PENDING', 'SUBMITTED') group by 1, 2, 3
+               where status in ('PENDING', 'SUBMITTED', 'MANUAL_PENDING') group by 1, 2, 3
             )
             select o.payee_kind, o.payee_id, o.currency, (o.owed - coalesce(f.amount, 0))::bigint as owed, s.payout_method_changed_at
               from owed o left join in_flight f using (payee_kind, payee_id, currency)

@@ -218,6 +218,8 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
     readonly setDiscountCodeStatus: (id: DiscountCodeId, status: IncentiveStatus, at: number) => Effect.Effect<void, StoreUnavailable>
 
     readonly lockException: (id: ExceptionId) => Effect.Effect<Option.Option<ExceptionRecord>, StoreUnavailable>
+    /** The OPEN exceptions of this kind about this entity, locked (oldest first). */
+    readonly lockOpenExceptionsAbout: (kind: string, entity: string, entityId: string) => Effect.Effect<ReadonlyArray<ExceptionRecord>, StoreUnavailable>
     readonly resolveException: (
       id: ExceptionId,
       change: { readonly note: string; readonly by: AdminUserId; readonly at: number }
@@ -233,7 +235,7 @@ export class AdminStore extends Context.Tag("amana/AdminStore")<
     /**
      * Takes `amount` out of the affiliate's payout not yet sent (PENDING) in that currency; a payout left
      * below `minimum` leaves its batch (the balance carries over). "IN_FLIGHT" when a payout to the
-     * affiliate is SUBMITTED (it cannot be pulled back), else what happened to the batch.
+     * affiliate is SUBMITTED (it cannot be pulled back) or MANUAL_PENDING (with a person: give it back first), else what happened to the batch.
      */
     readonly pullFromPendingPayout: (
       commissionId: CommissionId,

@@ -1,13 +1,14 @@
 /** Payouts and refunds in flight: what the B2C use cases need from persistence and configuration. */
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
-import type { HeldPaymentId, OrderId, PayoutBatchId, PayoutId, RefundId, UserId } from "../../domain/ids.js"
+import type { AdminUserId, HeldPaymentId, OrderId, PayoutBatchId, PayoutId, RefundId, UserId } from "../../domain/ids.js"
 import type { Money } from "../../domain/money.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import type { PayoutMethod } from "./disbursement.js"
 import type { Payee } from "../../domain/commission.js"
 
-export type DisbursementStatus = "PENDING" | "SUBMITTED" | "SUCCEEDED" | "FAILED"
+/** MANUAL_PENDING (payouts only): handed to a human to pay by hand; in flight until recorded paid or given back. */
+export type DisbursementStatus = "PENDING" | "SUBMITTED" | "SUCCEEDED" | "FAILED" | "MANUAL_PENDING"
 
 export type PayoutRecord = Payee & {
   readonly kind: "PAYOUT"
@@ -24,6 +25,8 @@ export type PayoutRecord = Payee & {
   /** The unguessable segment of this request's own ResultURL. */
   readonly callbackToken: string
   readonly receipt: string | undefined
+  /** The receipt (M-Pesa or bank) FINANCE recorded when it was paid by hand. */
+  readonly manualReference: string | undefined
 }
 
 /** Money back to a buyer: an order's share (orderId), or money held for a checkout (heldPaymentId). */
@@ -116,6 +119,18 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
         readonly receipt: string | undefined
         readonly result: Readonly<Record<string, unknown>>
       }
+    ) => Effect.Effect<void, StoreUnavailable>
+    /** PENDING -> MANUAL_PENDING: handed to a human; still in flight (its balance is not selected again). */
+    readonly markManual: (
+      payoutId: PayoutId,
+      m: { readonly at: number; readonly result: Readonly<Record<string, unknown>> }
+    ) => Effect.Effect<void, StoreUnavailable>
+    /** MANUAL_PENDING -> SUCCEEDED (paid by hand, with its reference and who recorded it) or FAILED (given back: owed again). */
+    readonly finishManual: (
+      payoutId: PayoutId,
+      f:
+        | { readonly status: "SUCCEEDED"; readonly at: number; readonly reference: string; readonly by: AdminUserId; readonly note: string | undefined }
+        | { readonly status: "FAILED"; readonly at: number; readonly by: AdminUserId; readonly note: string }
     ) => Effect.Effect<void, StoreUnavailable>
     /** The affiliate's APPROVED commissions up to the batch become PAID by this payout. */
     readonly markCommissionsPaid: (affiliateUserId: UserId, payoutId: PayoutId) => Effect.Effect<void, StoreUnavailable>

@@ -33,9 +33,12 @@ export const payableAccount = (p: Payee): string =>
       ? Accounts.affiliatePayable(p.payeeId)
       : Accounts.shippingPayable(p.payeeId)
 
-/** Dr payable, Cr M-Pesa clearing: only once Daraja's Result confirms the money left. */
-export const payoutSettledPosting = (p: Payee, sent: Money, payoutId: PayoutId): Posting =>
-  posting("PAYOUT", payoutId, `payout by M-Pesa B2C to ${p.payeeKind.toLowerCase()} ${p.payeeId}`, [
+/**
+ * Dr payable, Cr M-Pesa clearing: only once Daraja's Result confirms the money left, or FINANCE
+ * records the payout paid by hand (`how`). One posting per payout, whichever way it was paid.
+ */
+export const payoutSettledPosting = (p: Payee, sent: Money, payoutId: PayoutId, how = "by M-Pesa B2C"): Posting =>
+  posting("PAYOUT", payoutId, `payout ${how} to ${p.payeeKind.toLowerCase()} ${p.payeeId}`, [
     { account: payableAccount(p), amount: sent },
     { account: Accounts.mpesaClearing, amount: M.negate(sent) }
   ])

@@ -109,13 +109,19 @@ export const submitPayout = (payoutId: PayoutId) =>
           ? { reason: "NO_B2C_RAIL", why: `in ${p.amount.currency}: there is no B2C rail for it yet` }
           : undefined
     if (manual !== undefined || instruction.channel !== "B2C") {
+      // Handed to a human: MANUAL_PENDING stays in flight (its balance is not selected again) until
+      // FINANCE records it paid by hand or gives it back (application/admin/manual-payouts.ts).
       const at = yield* Clock.currentTimeMillis
-      yield* store.markFinished(p, { status: "FAILED", at, receipt: undefined, result: { reason: manual?.reason, instruction } })
+      const toPay = payoutDisbursement(p.amount)
+      yield* store.markManual(p.id, { at, result: { reason: manual?.reason, instruction, toPay: format(toPay) } })
       yield* raise(
         "PAYOUT_MANUAL",
         "payout",
         p.id,
-        { reason: `pay ${format(p.amount)} by hand ${manual?.why}; the balance stays owed until then`, instruction },
+        {
+          reason: `pay ${format(toPay)} by hand ${manual?.why}; then record it on the payout ("Paid by hand", with the receipt), or give it back so the balance is owed again`,
+          instruction
+        },
         `payout-manual:${p.id}`
       )
       yield* recordMetric((m) => m.disbursement("PAYOUT", "MANUAL"))

@@ -5,10 +5,11 @@ import { createAdminUser, verifyAuditChain } from "../../application/admin/admin
 import { AdminRole } from "../../application/admin/admin-roles.js"
 import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
 import { returnHeldMoney } from "../../application/admin/held-money.js"
+import { giveBackManualPayout, recordPayoutPaidByHand } from "../../application/admin/manual-payouts.js"
 import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import { refundException, resolveException, retryException } from "../../application/admin/work-exceptions.js"
 import { actorOf, readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
-import { AdminUserId, CommissionId, ExceptionId, HeldPaymentId, PayoutBatchId } from "../../domain/ids.js"
+import { AdminUserId, CommissionId, ExceptionId, HeldPaymentId, PayoutBatchId, PayoutId } from "../../domain/ids.js"
 import { setAdminOnCall } from "../../application/alerts/on-call.js"
 import type { BackofficeContext } from "../actions.js"
 import { money } from "../display.js"
@@ -177,8 +178,51 @@ export const payoutsResource = (ctx: BackofficeContext): ResourceWithOptions => 
     sort: { sortBy: "week_key", direction: "desc" },
     listProperties: ["week_key", "payee", "payee_kind", "method", "amount_text", "status", "mpesa_receipt_number"],
     filterProperties: ["batch_id", "week_key", "payee", "status"],
-    properties: { status: { availableValues: ["PENDING", "SUBMITTED", "SUCCEEDED", "FAILED"].map((v) => ({ value: v, label: v })) } },
-    actions: readOnlyActions("payouts.read")
+    properties: {
+      status: { availableValues: ["PENDING", "SUBMITTED", "MANUAL_PENDING", "SUCCEEDED", "FAILED"].map((v) => ({ value: v, label: v })) }
+    },
+    actions: {
+      ...readOnlyActions("payouts.read"),
+      // A payout handed to a human (MANUAL_PENDING, with its PAYOUT_MANUAL exception): FINANCE records the payment, or gives it back.
+      paidByHand: writeAction(ctx, "payouts", "paidByHand", {
+        actionType: "record",
+        capability: "payouts.approve",
+        icon: "CheckCircle",
+        label: "Paid by hand",
+        submitLabel: "Record the payment: the balance is paid",
+        variant: "danger",
+        fields: [
+          { name: "reference", label: "Receipt of the payment made by hand (M-Pesa or bank reference)", type: "text", required: true },
+          { name: "note", label: "Note (optional, kept in the audit log)", type: "textarea" }
+        ],
+        when: (p) => p["status"] === "MANUAL_PENDING",
+        run: (actor, payload, id) =>
+          Effect.flatMap(recordIdAs(PayoutId, id, "payout"), (payoutId) =>
+            Effect.map(recordPayoutPaidByHand(actor, { payoutId, reference: text(payload, "reference") ?? "", note: text(payload, "note") }), (r) =>
+              r.alreadyRecorded
+                ? "Already recorded as paid by hand with this reference: nothing changed"
+                : "Recorded as paid by hand: the balance is no longer owed"
+            )
+          )
+      }),
+      giveBack: writeAction(ctx, "payouts", "giveBack", {
+        actionType: "record",
+        capability: "payouts.approve",
+        icon: "CornerUpLeft",
+        label: "Give back (not paid by hand)",
+        submitLabel: "Give it back: the balance is owed again",
+        variant: "danger",
+        fields: [{ name: "note", label: "Why it was not paid by hand (required, kept in the audit log)", type: "textarea" }],
+        when: (p) => p["status"] === "MANUAL_PENDING",
+        run: (actor, payload, id) =>
+          Effect.flatMap(recordIdAs(PayoutId, id, "payout"), (payoutId) =>
+            Effect.as(
+              giveBackManualPayout(actor, { payoutId, note: text(payload, "note") ?? "" }),
+              "Given back: the balance is owed again and goes out with a later batch"
+            )
+          )
+      })
+    }
   }
 })
 

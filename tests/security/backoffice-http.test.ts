@@ -307,6 +307,38 @@ describe("incentive amounts typed into the back-office are bounded", () => {
   })
 })
 
+describe("a payout paid by hand (application/admin/manual-payouts.ts) is a FINANCE write", () => {
+  it("an auditor's 'paid by hand' is refused by the gate; an admin's records it once, posted and audited", async () => {
+    await db.sql.begin(async (tx) => {
+      const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', 'seed:paid-by-hand') returning id`
+      await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values
+        (${t!["id"]}, 'ESCROW', 'ord_seed', 'TZS', 50000), (${t!["id"]}, 'SELLER_PAYABLE', 'sto_kitenge_house', 'TZS', -50000)`
+      const [b] = await tx`insert into payout_batches (week_key, currency) values ('2026-11-20', 'TZS') returning id`
+      await tx`insert into payouts (id, batch_id, payee_kind, payee_id, method, destination, currency, amount, status)
+        values ('pay_by_hand', ${b!["id"]}, 'SELLER', 'sto_kitenge_house', 'B2C', '254700000000', 'TZS', 50000, 'MANUAL_PENDING')`
+    })
+    const path = "/admin/api/resources/payouts/records/pay_by_hand/paidByHand"
+    const auditor = await loggedIn(AUDITOR)
+    const forged = await auditor.send("POST", path, { json: { reference: "FORGED" } })
+    expect([forged.status, forged.json?.code]).toEqual([403, "ADMIN.FORBIDDEN"])
+    expect(await db.sql`select status, manual_reference from payouts where id = 'pay_by_hand'`).toEqual([{ status: "MANUAL_PENDING", manual_reference: null }])
+
+    const done = await admin.send("POST", path, { json: { reference: "TZ-0001" } })
+    expect(done.json?.notice, `${done.status} ${done.text.slice(0, 400)}`).toEqual({
+      type: "success",
+      message: "Recorded as paid by hand: the balance is no longer owed"
+    })
+    const again = await admin.send("POST", path, { json: { reference: "TZ-0001" } })
+    // a second submit: the action no longer applies to a SUCCEEDED payout (AdminJS refuses it); nothing posts twice
+    expect(again.json?.record?.baseError?.type).toBe("ForbiddenError")
+    expect(await db.sql`select status, manual_reference from payouts where id = 'pay_by_hand'`).toEqual([{ status: "SUCCEEDED", manual_reference: "TZ-0001" }])
+    expect(await db.sql`select 1 from ledger_transactions where kind = 'PAYOUT' and idempotency_key like '%pay_by_hand%'`).toHaveLength(1)
+    expect(await db.sql`select actor_role from audit_log where action = 'PAYOUT.PAID_BY_HAND' and entity_id = 'pay_by_hand'`).toEqual([
+      { actor_role: "PLATFORM_ADMIN" }
+    ])
+  })
+})
+
 describe("TRUST_PROXY: behind a reverse proxy each admin has its own login bucket", () => {
   it("with TRUST_PROXY=loopback, an address that spent its login attempts does not lock out an admin logging in from another", async () => {
     const saved = process.env["TRUST_PROXY"]

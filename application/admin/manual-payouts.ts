@@ -1,0 +1,112 @@
+/**
+ * A payout handed to a human (submitPayout: no B2C rail for its currency, or a Till/Paybill store
+ * while B2B is not wired) waits MANUAL_PENDING, in flight, so the weekly batch does not hand the same
+ * balance over again. FINANCE closes it one of two ways, each audited, each resolving its
+ * PAYOUT_MANUAL exception:
+ *   paid by hand  with the receipt (M-Pesa or bank): SUCCEEDED, and the same settled posting a
+ *                 confirmed B2C payout gets (payable -> M-Pesa clearing, once per payout);
+ *   give back     it was not (and will not be) paid this way: FAILED, the balance is owed again and
+ *                 goes out with a later batch.
+ * Recording the same payment twice (the same reference) is a no-op; anything else on a payout that
+ * is not MANUAL_PENDING is refused.
+ */
+import { Clock, Effect } from "effect"
+import type { PayoutId } from "../../domain/ids.js"
+import { format } from "../../domain/money.js"
+import { OrderStore } from "../orders/order.port.js"
+import { UnitOfWork } from "../ports/unit-of-work.js"
+import { payoutDisbursement, payoutSettledPosting } from "../payouts-execution/disbursement.js"
+import { DisbursementStore } from "../payouts-execution/disbursement.port.js"
+import type { PayoutRecord } from "../payouts-execution/disbursement.port.js"
+import { AdminIllegalChange, AdminInvalidInput } from "./admin.errors.js"
+import { authorize } from "./admin-roles.js"
+import type { AdminActor } from "./admin-roles.js"
+import { AdminStore } from "./admin.port.js"
+import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
+
+/** Closes the payout's open PAYOUT_MANUAL exception(s) with the same note, as a resolution would. */
+const resolveManualExceptions = (actor: AdminActor, p: PayoutRecord, resolution: string, note: string, at: number) =>
+  Effect.gen(function* () {
+    const store = yield* AdminStore
+    const open = yield* store.lockOpenExceptionsAbout("PAYOUT_MANUAL", "payout", p.id)
+    for (const e of open) yield* store.resolveException(e.id, { note, by: actor.id, at })
+    return open.map((e) => ({
+      type: "EXCEPTION_RESOLVED",
+      aggregateType: "EXCEPTION" as const,
+      aggregateId: e.id,
+      payload: { exceptionId: e.id, kind: e.kind, storeId: e.storeId ?? null, resolution, note, at }
+    }))
+  })
+
+const MAX_REFERENCE = 100
+
+export const recordPayoutPaidByHand = (
+  actor: AdminActor,
+  cmd: { readonly payoutId: PayoutId; readonly reference: string; readonly note?: string | undefined }
+) =>
+  Effect.gen(function* () {
+    yield* authorize(actor, "payouts.approve")
+    const reference = yield* requiredText(cmd.reference, "the payment's reference (M-Pesa or bank receipt)")
+    if (reference.length > MAX_REFERENCE) return yield* new AdminInvalidInput({ detail: `the reference is too long (${MAX_REFERENCE} characters at most)` })
+    const note = cmd.note?.trim() || undefined
+    const uow = yield* UnitOfWork
+    const at = yield* Clock.currentTimeMillis
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const store = yield* DisbursementStore
+        const p = yield* found("payout", cmd.payoutId, store.lockPayout(cmd.payoutId))
+        // the same payment recorded again (a double submit): already done, nothing posts twice
+        if (p.status === "SUCCEEDED" && p.manualReference === reference) return { payoutId: p.id, status: "SUCCEEDED" as const, alreadyRecorded: true }
+        if (p.status !== "MANUAL_PENDING") return yield* new AdminIllegalChange({ entity: "payout", from: p.status, change: "RECORD_PAID_BY_HAND" })
+        const sent = payoutDisbursement(p.amount)
+        yield* store.finishManual(p.id, { status: "SUCCEEDED", at, reference, by: actor.id, note })
+        yield* Effect.flatMap(OrderStore, (o) => o.post([payoutSettledPosting(p, sent, p.id, `paid by hand (${reference})`)], at))
+        if (p.payeeKind === "AFFILIATE") yield* store.markCommissionsPaid(p.payeeId, p.id)
+        const resolution = `paid by hand: ${format(sent)}, reference ${reference}${note !== undefined ? ` (${note})` : ""}`
+        const events = yield* resolveManualExceptions(actor, p, "PAID_BY_HAND", resolution, at)
+        yield* recordAdminAction(
+          actor,
+          {
+            action: "PAYOUT.PAID_BY_HAND",
+            entity: "payout",
+            entityId: p.id,
+            before: { status: p.status, amount: format(p.amount), payee: `${p.payeeKind} ${p.payeeId}`, method: p.method, destination: p.destination },
+            after: { status: "SUCCEEDED", paid: format(sent), reference },
+            reason: note ?? null
+          },
+          events
+        )
+        return { payoutId: p.id, status: "SUCCEEDED" as const, alreadyRecorded: false }
+      })
+    )
+  }).pipe(Effect.withSpan("Admin.recordPayoutPaidByHand"))
+
+export const giveBackManualPayout = (actor: AdminActor, cmd: { readonly payoutId: PayoutId; readonly note: string }) =>
+  Effect.gen(function* () {
+    yield* authorize(actor, "payouts.approve")
+    const note = yield* requiredText(cmd.note, "a note (why it was not paid by hand)")
+    const uow = yield* UnitOfWork
+    const at = yield* Clock.currentTimeMillis
+    return yield* uow.transaction(
+      Effect.gen(function* () {
+        const store = yield* DisbursementStore
+        const p = yield* found("payout", cmd.payoutId, store.lockPayout(cmd.payoutId))
+        if (p.status !== "MANUAL_PENDING") return yield* new AdminIllegalChange({ entity: "payout", from: p.status, change: "GIVE_BACK" })
+        yield* store.finishManual(p.id, { status: "FAILED", at, by: actor.id, note })
+        const events = yield* resolveManualExceptions(actor, p, "GIVEN_BACK", `given back, not paid by hand: ${note}`, at)
+        yield* recordAdminAction(
+          actor,
+          {
+            action: "PAYOUT.GIVE_BACK",
+            entity: "payout",
+            entityId: p.id,
+            before: { status: p.status, amount: format(p.amount), payee: `${p.payeeKind} ${p.payeeId}` },
+            after: { status: "FAILED", owedAgain: format(p.amount) },
+            reason: note
+          },
+          events
+        )
+        return { payoutId: p.id, status: "FAILED" as const }
+      })
+    )
+  }).pipe(Effect.withSpan("Admin.giveBackManualPayout"))
