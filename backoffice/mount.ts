@@ -45,7 +45,8 @@ import {
   exceptionsResource,
   heldMoneyResource,
   payoutBatchesResource,
-  payoutsResource
+  payoutsResource,
+  refundsResource
 } from "./resources/operations.js"
 import { callbacksResource, ledgerResource, ordersResource, paymentsResource } from "./resources/orders.js"
 import { conversationsResource } from "./resources/conversations.js"
@@ -126,6 +127,7 @@ export const buildAdmin = (runtime: PlatformRuntime): AdminJS => {
     ledgerResource(ctx),
     exceptionsResource(ctx),
     heldMoneyResource(ctx),
+    refundsResource(ctx),
     payoutBatchesResource(ctx),
     payoutsResource(ctx),
     commissionsResource(ctx),

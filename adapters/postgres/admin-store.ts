@@ -104,6 +104,27 @@ const recountUsesWith = (db: Database["Type"]) => (kind: "PROMOTION" | "DISCOUNT
     )
   })
 
+type ExceptionRow = {
+  id: ExceptionId
+  kind: string
+  status: ExceptionRecord["status"]
+  entity: string | null
+  entity_id: string | null
+  payload: Record<string, unknown>
+  note: string | null
+  store_id: string | null
+}
+const toException = (r: ExceptionRow): ExceptionRecord => ({
+  id: r.id,
+  kind: r.kind,
+  status: r.status,
+  entity: r.entity,
+  entityId: r.entity_id,
+  payload: r.payload,
+  note: r.note,
+  storeId: r.store_id
+})
+
 export const AdminStoreLive = Layer.effect(
   AdminStore,
   Effect.gen(function* () {
@@ -353,62 +374,20 @@ export const AdminStoreLive = Layer.effect(
         Effect.map(
           q(
             db,
-            (sql) => sql<
-              Array<{
-                id: ExceptionId
-                kind: string
-                status: ExceptionRecord["status"]
-                entity: string | null
-                entity_id: string | null
-                payload: Record<string, unknown>
-                note: string | null
-                store_id: string | null
-              }>
-            >`
+            (sql) => sql<Array<ExceptionRow>>`
             select id, kind, status, entity, entity_id, payload, note, store_id from exceptions where id = ${id} for update`
           ),
-          (rows) =>
-            Option.map(Option.fromNullable(rows[0]), (r): ExceptionRecord => ({
-              id: r.id,
-              kind: r.kind,
-              status: r.status,
-              entity: r.entity,
-              entityId: r.entity_id,
-              payload: r.payload,
-              note: r.note,
-              storeId: r.store_id
-            }))
+          (rows) => Option.map(Option.fromNullable(rows[0]), toException)
         ),
       lockOpenExceptionsAbout: (kind, entity, entityId) =>
         Effect.map(
           q(
             db,
-            (sql) => sql<
-              Array<{
-                id: ExceptionId
-                kind: string
-                status: ExceptionRecord["status"]
-                entity: string | null
-                entity_id: string | null
-                payload: Record<string, unknown>
-                note: string | null
-                store_id: string | null
-              }>
-            >`
+            (sql) => sql<Array<ExceptionRow>>`
             select id, kind, status, entity, entity_id, payload, note, store_id from exceptions
              where kind = ${kind} and entity = ${entity} and entity_id = ${entityId} and status = 'OPEN' order by created_at, id for update`
           ),
-          (rows) =>
-            rows.map((r): ExceptionRecord => ({
-              id: r.id,
-              kind: r.kind,
-              status: r.status,
-              entity: r.entity,
-              entityId: r.entity_id,
-              payload: r.payload,
-              note: r.note,
-              storeId: r.store_id
-            }))
+          (rows) => rows.map(toException)
         ),
       resolveException: (id, c) =>
         // the dedupe key is released so that the same cause, if it happens again, opens a new exception

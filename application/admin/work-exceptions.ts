@@ -29,7 +29,7 @@ const openException = (id: ExceptionId) =>
     return exception
   })
 
-const resolvedEvent = (e: ExceptionRecord, resolution: string, note: string, at: number) => ({
+export const resolvedEvent = (e: ExceptionRecord, resolution: string, note: string, at: number) => ({
   type: "EXCEPTION_RESOLVED",
   aggregateType: "EXCEPTION" as const,
   aggregateId: e.id,
@@ -118,7 +118,13 @@ export const refundException = (actor: AdminActor, cmd: { readonly exceptionId: 
         const orders = yield* OrderStore
         const e = yield* openException(cmd.exceptionId)
         const orderId = orderIdOf(e)
-        if (orderId === undefined) return yield* new AdminInvalidInput({ detail: `exception ${e.id} names no order to refund` })
+        if (orderId === undefined)
+          return yield* new AdminInvalidInput({
+            detail:
+              e.kind === "REFUND_FAILED" && e.entity === "refund"
+                ? `exception ${e.id} is about refund ${e.entityId ?? ""}, which Daraja confirmed FAILED: send it again from Refunds (or Held money)`
+                : `exception ${e.id} names no order to refund`
+          })
         const order = yield* orders.lock(orderId)
         if (Option.isNone(order)) return yield* new OrderNotFound({ orderId })
         const to = refundTarget(order.value.state)

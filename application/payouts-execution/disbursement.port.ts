@@ -138,7 +138,10 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
     readonly refundContext: (
       orderId: OrderId
     ) => Effect.Effect<Option.Option<{ readonly buyerId: UserId; readonly phone: string; readonly paid: Money }>, StoreUnavailable>
-    /** Once per order (or held payment); false when the refund already exists. */
+    /**
+     * One attempt; false (nothing written) when the order (or held payment) already has one that is not
+     * FAILED: in flight or succeeded.
+     */
     readonly createRefund: (r: {
       readonly id: RefundId
       readonly orderId?: OrderId | undefined

@@ -4,7 +4,8 @@
  *   PAYOUT_BATCH_APPROVED   batch APPROVED -> PROCESSING; one PAYOUT_REQUESTED per payout
  *   PAYOUT_REQUESTED        one B2C request (OriginatorConversationID = the payout's idempotency
  *                           key; Daraja refuses a reused one, which tells us the first got through)
- *   ORDER_REFUNDED, ORDER_CANCELLED (a paid order)   one refund row, then REFUND_REQUESTED
+ *   ORDER_REFUNDED, ORDER_CANCELLED (a paid order)   one refund row (an attempt), then REFUND_REQUESTED;
+ *                           a FAILED one is sent again as a new attempt (startOrderRefund)
  *   REFUND_REQUESTED        one B2C request to the phone that paid (an order's refund, or the
  *                           return of money held for a checkout: application/payments/held-money.ts)
  *   MPESA_B2C_RESULT_RECEIVED  checked against the ids Daraja gave us (see applyB2CResult); a
@@ -130,12 +131,18 @@ export const submitPayout = (payoutId: PayoutId) =>
     yield* sendB2C(p, instruction.phone, payoutDisbursement(p.amount), `Amana payout ${p.id}`.slice(0, 100))
   })
 
-/** Outbox ORDER_REFUNDED, or ORDER_CANCELLED of a paid order: the buyer's money goes back by B2C. */
-export const requestRefund = (orderId: OrderId) =>
+/**
+ * One attempt at an order's refund: a refund row of the order's paid share with its own
+ * OriginatorConversationID (amana-refund-<refund id>, so a B2C result for an earlier attempt can
+ * only ever match that attempt), then REFUND_REQUESTED. At most one attempt per order is not FAILED
+ * (db/migrations/0085), so none is made while one is in flight or after one succeeded: the total
+ * refunded for an order never exceeds its paid share. The new attempt's id, or None when none was made.
+ */
+export const startOrderRefund = (orderId: OrderId) =>
   Effect.gen(function* () {
     const store = yield* DisbursementStore
     const ctx = yield* store.refundContext(orderId)
-    if (Option.isNone(ctx) || ctx.value.paid.amount <= 0) return
+    if (Option.isNone(ctx) || ctx.value.paid.amount <= 0) return Option.none<RefundId>()
     const id = RefundId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("rfd")))
     const created = yield* store.createRefund({
       id,
@@ -144,13 +151,21 @@ export const requestRefund = (orderId: OrderId) =>
       phone: ctx.value.phone,
       amount: ctx.value.paid,
       disbursed: refundDisbursement(ctx.value.paid),
-      originatorConversationId: `amana-refund-${orderId}`
+      originatorConversationId: `amana-refund-${id}`
     })
-    if (created)
-      yield* Effect.flatMap(Outbox, (o) =>
-        o.append([{ type: "REFUND_REQUESTED", aggregateType: "PAYMENT", aggregateId: id, payload: { refundId: id, orderId } }])
-      )
+    if (!created) return Option.none<RefundId>()
+    yield* Effect.flatMap(Outbox, (o) =>
+      o.append([{ type: "REFUND_REQUESTED", aggregateType: "PAYMENT", aggregateId: id, payload: { refundId: id, orderId } }])
+    )
+    return Option.some(id)
   })
+
+/**
+ * Outbox ORDER_REFUNDED, or ORDER_CANCELLED of a paid order: the buyer's money goes back by B2C.
+ * A replay does nothing while the refund is in flight or paid; after Daraja confirmed it FAILED it
+ * makes a new attempt (FINANCE's "send refund again", application/admin/refunds.ts, is the usual way).
+ */
+export const requestRefund = (orderId: OrderId) => Effect.asVoid(startOrderRefund(orderId))
 
 /** Outbox REFUND_REQUESTED. */
 export const submitRefund = (refundId: RefundId) =>

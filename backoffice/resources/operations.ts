@@ -6,10 +6,11 @@ import { AdminRole } from "../../application/admin/admin-roles.js"
 import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
 import { returnHeldMoney } from "../../application/admin/held-money.js"
 import { giveBackManualPayout, recordPayoutPaidByHand } from "../../application/admin/manual-payouts.js"
+import { sendRefundAgain } from "../../application/admin/refunds.js"
 import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import { refundException, resolveException, retryException } from "../../application/admin/work-exceptions.js"
 import { actorOf, readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
-import { AdminUserId, CommissionId, ExceptionId, HeldPaymentId, PayoutBatchId, PayoutId } from "../../domain/ids.js"
+import { AdminUserId, CommissionId, ExceptionId, HeldPaymentId, PayoutBatchId, PayoutId, RefundId } from "../../domain/ids.js"
 import { setAdminOnCall } from "../../application/alerts/on-call.js"
 import type { BackofficeContext } from "../actions.js"
 import { money } from "../display.js"
@@ -339,6 +340,70 @@ export const heldMoneyResource = (ctx: BackofficeContext): ResourceWithOptions =
             Effect.as(
               returnHeldMoney(actor, { heldPaymentId, note: text(payload, "note") ?? "" }),
               "Return sent by M-Pesa B2C; it shows RETURNED once Daraja confirms it"
+            )
+          )
+      })
+    }
+  }
+})
+
+/**
+ * Money going back to buyers by M-Pesa B2C, one row per attempt (an order's refund, or a return of
+ * held money), failed first. FINANCE sends again an order's refund Daraja confirmed FAILED.
+ */
+export const refundsResource = (ctx: BackofficeContext): ResourceWithOptions => ({
+  resource: new ReadModelResource(
+    {
+      id: "refunds",
+      query: `select r.id, r.order_id, r.held_payment_id, r.buyer_id, r.amount, r.currency, r.status, r.originator_conversation_id, r.mpesa_receipt_number,
+                     r.result, r.created_at, r.submitted_at, r.completed_at,
+                     (case when r.status = 'FAILED' then '0' else '1' end) || to_char(r.created_at at time zone 'UTC', 'YYYYMMDDHH24MISSUS') as queue_order
+                from refunds r`,
+      properties: [
+        { path: "id", isId: true, filter: "exact" },
+        { path: "order_id", filter: "exact" },
+        { path: "held_payment_id", filter: "exact" },
+        { path: "buyer_id", filter: "exact" },
+        { path: "amount_text", filter: "none", sortable: false },
+        { path: "status", filter: "exact" },
+        { path: "originator_conversation_id", filter: "exact" },
+        { path: "mpesa_receipt_number", filter: "exact" },
+        { path: "result", type: "textarea", sortable: false },
+        { path: "created_at", type: "datetime", filter: "range" },
+        { path: "submitted_at", type: "datetime", filter: "range" },
+        { path: "completed_at", type: "datetime", filter: "range" },
+        { path: "queue_order", filter: "none" }
+      ],
+      format: (row) => ({ amount_text: money(row["amount"], row["currency"]) })
+    },
+    ctx.read
+  ),
+  options: {
+    id: "refunds",
+    navigation: { name: "Operations", icon: "AlertTriangle" },
+    sort: { sortBy: "queue_order", direction: "asc" },
+    listProperties: ["order_id", "held_payment_id", "amount_text", "status", "mpesa_receipt_number", "created_at"],
+    filterProperties: ["status", "order_id", "held_payment_id", "buyer_id"],
+    properties: {
+      status: { availableValues: ["PENDING", "SUBMITTED", "SUCCEEDED", "FAILED"].map((v) => ({ value: v, label: v })) },
+      queue_order: { isVisible: false }
+    },
+    actions: {
+      ...readOnlyActions("payouts.read"),
+      sendAgain: writeAction(ctx, "refunds", "sendAgain", {
+        actionType: "record",
+        capability: "payouts.approve",
+        icon: "RotateCw",
+        label: "Send refund again",
+        submitLabel: "Send the order's refund again to the phone that paid",
+        variant: "danger",
+        fields: [{ name: "note", label: "What was fixed (required, kept in the audit log)", type: "textarea" }],
+        when: (p) => p["status"] === "FAILED" && typeof p["order_id"] === "string" && p["order_id"] !== "",
+        run: (actor, payload, id) =>
+          Effect.flatMap(recordIdAs(RefundId, id, "refund"), (refundId) =>
+            Effect.as(
+              sendRefundAgain(actor, { refundId, note: text(payload, "note") ?? "" }),
+              "Refund sent again by M-Pesa B2C as a new attempt; it shows SUCCEEDED once Daraja confirms it"
             )
           )
       })

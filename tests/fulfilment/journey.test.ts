@@ -245,11 +245,11 @@ describe("fulfilment journey over HTTP with the worker running", () => {
     expect(returned.body).toEqual({ orderId: o.orderId, state: "RETURNED" })
     await waitForState(db.sql, o.orderId, "REFUNDED")
     const refund = await eventually("refund succeeded", async () => {
-      const [r] = await db.sql`select status, amount, disbursed, phone from refunds where order_id = ${o.orderId}`
+      const [r] = await db.sql`select id, status, amount, disbursed, phone from refunds where order_id = ${o.orderId}`
       return r?.["status"] === "SUCCEEDED" ? r : undefined
     })
     expect(refund).toMatchObject({ amount: o.total, disbursed: o.total, phone: o.buyer.phone })
-    expect(api.fake.b2cPayments.find((b) => b.originatorConversationId === `amana-refund-${o.orderId}`)).toMatchObject({
+    expect(api.fake.b2cPayments.find((b) => b.originatorConversationId === `amana-refund-${String(refund["id"])}`)).toMatchObject({
       phone: o.buyer.phone,
       amount: o.total / 100
     })
