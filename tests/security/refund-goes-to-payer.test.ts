@@ -50,10 +50,15 @@ describe("a refund goes back to the phone that paid", () => {
 
     const rejected = await call(api, "POST", `/api/v1/seller/orders/${orderId}/reject`, { token: sellerToken, body: { reason: "out of stock" } })
     expect(rejected.status, JSON.stringify(rejected.body)).toBe(200)
-    const refund = await eventually("refund row", async () => (await db.sql`select phone, amount from refunds where order_id = ${orderId}`)[0])
+    const refund = await eventually(
+      "refund row",
+      async () => (await db.sql`select phone, amount, originator_conversation_id from refunds where order_id = ${orderId}`)[0]
+    )
     // The money came from B. It must go back to B, not to A.
     expect(refund["phone"]).toBe(phoneB)
-    const b2c = await eventually("refund B2C", async () => api.fake.b2cPayments.find((b) => b.originatorConversationId === `amana-refund-${orderId}`))
+    const b2c = await eventually("refund B2C", async () =>
+      api.fake.b2cPayments.find((b) => b.originatorConversationId === refund["originator_conversation_id"])
+    )
     expect(b2c.phone).toBe(phoneB)
   }, 60_000)
 })
