@@ -23,6 +23,7 @@ import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
 import { AdminStore } from "./admin.port.js"
 import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
+import { resolvedEvent } from "./work-exceptions.js"
 
 /** Closes the payout's open PAYOUT_MANUAL exception(s) with the same note, as a resolution would. */
 const resolveManualExceptions = (actor: AdminActor, p: PayoutRecord, resolution: string, note: string, at: number) =>
@@ -30,12 +31,7 @@ const resolveManualExceptions = (actor: AdminActor, p: PayoutRecord, resolution:
     const store = yield* AdminStore
     const open = yield* store.lockOpenExceptionsAbout("PAYOUT_MANUAL", "payout", p.id)
     for (const e of open) yield* store.resolveException(e.id, { note, by: actor.id, at })
-    return open.map((e) => ({
-      type: "EXCEPTION_RESOLVED",
-      aggregateType: "EXCEPTION" as const,
-      aggregateId: e.id,
-      payload: { exceptionId: e.id, kind: e.kind, storeId: e.storeId ?? null, resolution, note, at }
-    }))
+    return open.map((e) => resolvedEvent(e, resolution, note, at))
   })
 
 const MAX_REFERENCE = 100

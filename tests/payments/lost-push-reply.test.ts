@@ -1,5 +1,5 @@
 /**
- * Review probe: an STK push whose REPLY is lost (Daraja accepted it, the phone shows the prompt, but
+ * Found by an attacker's review (eleventh session), now fixed: an STK push whose REPLY is lost (Daraja accepted it, the phone shows the prompt, but
  * our HTTP call timed out or the connection dropped: GatewayUnavailable). adapters/daraja/client.ts
  * says of exactly this case "the caller decides (query, never re-push blindly)"; request-payment.ts
  * instead marks the push FAILED (requestRefused) and tells the buyer "no payment prompt was sent

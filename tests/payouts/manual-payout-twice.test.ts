@@ -1,5 +1,5 @@
 /**
- * Review probe: a payout that must be paid by hand (no B2C rail: TZS/UGX; or a Till/Paybill store,
+ * Found by an attacker's review (eleventh session), now fixed: a payout that must be paid by hand (no B2C rail: TZS/UGX; or a Till/Paybill store,
  * B2B not wired) is FAILED with a PAYOUT_MANUAL exception telling a human to "pay it by hand; the
  * balance stays owed until then". Nothing records that it was paid by hand (resolving the exception
  * posts nothing), and the failed payout no longer counts as in flight (payout-store.ts
@@ -7,52 +7,24 @@
  * again and a second PAYOUT_MANUAL asks a human to pay the same money again. "Nothing is ever paid
  * twice" (PRODUCT.md) then rests on a person noticing.
  */
-import { Effect, Layer, TestClock, TestContext } from "effect"
-import { B2CCallbackUrls } from "../../application/payouts-execution/disbursement.port.js"
+import { Effect, Layer } from "effect"
 import { submitPayout } from "../../application/payouts-execution/execute.js"
 import { DisbursementStoreLive } from "../../adapters/postgres/disbursement-store.js"
 import { ExceptionQueueLive } from "../../adapters/postgres/exception-queue.js"
-import { PaymentGateway } from "../../application/ports/payment-gateway.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { selectWeeklyPayoutBatch } from "../../application/payouts/select-payout-batch.js"
 import { insertStore, insertUser } from "../../adapters/postgres/seed.js"
 import { PayoutId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
+import { FRIDAY_NOON_NAIROBI, noDaraja, owing, selectBatchAt } from "./support.js"
 import { runtimeFor } from "../support/world.js"
 import type { WorldRuntime } from "../support/world.js"
 
 const db = useTestDatabase()
 let runtime: WorldRuntime
-const FRIDAY_NOON_NAIROBI = Date.UTC(2026, 10, 20, 9, 0)
 
-let seeded = 0
-const owe = async (account: "SELLER_PAYABLE" | "AFFILIATE_PAYABLE", ref: string, cents: number, currency = "KES") =>
-  db.sql.begin(async (tx) => {
-    const [t] =
-      await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:${account}:${ref}:${++seeded}`}) returning id`
-    await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values
-      (${t!["id"]}, 'ESCROW', 'ord_seed', ${currency}, ${cents}), (${t!["id"]}, ${account}, ${ref}, ${currency}, ${-cents})`
-  })
+const owe = owing(db)
 
-/** Fails loudly: a payout without a B2C rail must never reach Daraja. */
-const noDaraja = Layer.mergeAll(
-  Layer.succeed(
-    PaymentGateway,
-    PaymentGateway.of({
-      stkPush: () => Effect.die("PaymentGateway: unimplemented method stkPush"),
-      stkQuery: () => Effect.die("PaymentGateway: unimplemented method stkQuery"),
-      b2cPayment: () => Effect.die("PaymentGateway: unimplemented method b2cPayment"),
-      b2cStatusQuery: () => Effect.die("PaymentGateway: unimplemented method b2cStatusQuery")
-    })
-  ),
-  Layer.succeed(B2CCallbackUrls, B2CCallbackUrls.of({ urlsFor: () => Effect.die("B2CCallbackUrls: unimplemented method urlsFor") }))
-)
-
-const at = (ms: number) =>
-  Effect.gen(function* () {
-    yield* TestClock.setTime(ms)
-    return yield* selectWeeklyPayoutBatch()
-  }).pipe(Effect.provide(TestContext.TestContext))
+const at = selectBatchAt
 
 beforeAll(async () => {
   await insertUser(db.sql, { id: "usr_s2", phone: "254711200002", roles: ["SELLER_OWNER"] })

@@ -4,14 +4,12 @@
  * the reference and who, audited; its PAYOUT_MANUAL exception resolved) or gives it back (owed again,
  * selected by a later batch). application/admin/manual-payouts.ts.
  */
-import { Effect, Either, Layer, TestClock, TestContext } from "effect"
+import { Effect, Either, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bootstrapFirstAdmin, createAdminUser } from "../../application/admin/admin-accounts.js"
 import type { AdminActor, AdminRole } from "../../application/admin/admin-roles.js"
 import { giveBackManualPayout, recordPayoutPaidByHand } from "../../application/admin/manual-payouts.js"
-import { B2CCallbackUrls } from "../../application/payouts-execution/disbursement.port.js"
 import { submitPayout } from "../../application/payouts-execution/execute.js"
-import { PaymentGateway } from "../../application/ports/payment-gateway.js"
 import { selectWeeklyPayoutBatch } from "../../application/payouts/select-payout-batch.js"
 import { insertStore, insertUser } from "../../adapters/postgres/seed.js"
 import { makePlatformRuntime } from "../../composition/platform.js"
@@ -19,44 +17,25 @@ import type { PlatformRuntime } from "../../composition/platform.js"
 import type { AdminUserId } from "../../domain/ids.js"
 import { PayoutId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
+import { FRIDAY_NOON_NAIROBI, noDaraja, owing } from "./support.js"
 
 const db = useTestDatabase()
 let runtime: PlatformRuntime
 const actors = {} as Record<AdminRole, AdminActor>
-const FRIDAY_NOON_NAIROBI = Date.UTC(2026, 10, 20, 9, 0)
 const WEEK = 7 * 86_400_000
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const go = <A, E>(effect: Effect.Effect<A, E, any>) => runtime.runPromise(Effect.either(effect as Effect.Effect<A, E, never>))
 const tag = (e: Either.Either<unknown, unknown>) => (Either.isLeft(e) ? (e.left as { _tag?: string })._tag : "Right")
 
-let seeded = 0
-const owe = async (ref: string, cents: number, currency: string) =>
-  db.sql.begin(async (tx) => {
-    const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:${ref}:${++seeded}`}) returning id`
-    await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values
-      (${t!["id"]}, 'ESCROW', 'ord_seed', ${currency}, ${cents}), (${t!["id"]}, 'SELLER_PAYABLE', ${ref}, ${currency}, ${-cents})`
-  })
+const owing_ = owing(db)
+const owe = (ref: string, cents: number, currency: string) => owing_("SELLER_PAYABLE", ref, cents, currency)
 const owed = async (ref: string, currency: string) =>
   Number(
     (
       await db.sql`select coalesce(-sum(amount), 0)::bigint as owed from ledger_entries where account = 'SELLER_PAYABLE' and account_ref = ${ref} and currency = ${currency}`
     )[0]!["owed"]
   )
-
-/** A payout without a B2C rail must never reach Daraja. */
-const noDaraja = Layer.mergeAll(
-  Layer.succeed(
-    PaymentGateway,
-    PaymentGateway.of({
-      stkPush: () => Effect.die("unused"),
-      stkQuery: () => Effect.die("unused"),
-      b2cPayment: () => Effect.die("a manual payout reached Daraja"),
-      b2cStatusQuery: () => Effect.die("unused")
-    })
-  ),
-  Layer.succeed(B2CCallbackUrls, B2CCallbackUrls.of({ urlsFor: () => Effect.die("unused") }))
-)
 
 const runWeek = async (friday: number) => {
   await runtime.runPromise(

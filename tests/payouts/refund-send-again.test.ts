@@ -38,18 +38,23 @@ const attempts = (orderId: string) =>
   db.sql`select id, status, amount, originator_conversation_id as ocid from refunds where order_id = ${orderId} order by created_at, id`
 const again = (refundId: string, note: string) => api.runtime.runPromise(Effect.either(sendRefundAgain(FINANCE, { refundId: RefundId.make(refundId), note })))
 
+/** A paid order the seller rejects; its refund's B2C Daraja confirms FAILED (2040: the buyer's line cannot receive). */
+const refundFailed = async (tag: string) => {
+  const c = await checkoutOneBasket(api, db.sql, shop, tag)
+  const pay = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
+  expect(pay.status).toBe(202)
+  await api.fake.sendCallback(pay.body.checkoutRequestId)
+  await waitForState(db.sql, c.orderId, "PAID")
+  api.fake.scriptB2C(c.buyer.phone, { resultCode: 2040, resultDesc: "Credit Party customer type can't be supported by the service." })
+  const seller = await sessionFor(db.sql, shop.seller.id)
+  expect((await call(api, "POST", `/api/v1/seller/orders/${c.orderId}/reject`, { token: seller, body: { reason: "out of stock" } })).status).toBe(200)
+  await eventually("refund FAILED", async () => (await attempts(c.orderId))[0]?.["status"] === "FAILED", 30_000)
+  return c
+}
+
 describe("FINANCE sends a FAILED order refund again", () => {
   it("one new attempt, none while it is in flight, settled and posted once, the exception resolved", async () => {
-    const c = await checkoutOneBasket(api, db.sql, shop, "refund-again")
-    const pay = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
-    expect(pay.status).toBe(202)
-    await api.fake.sendCallback(pay.body.checkoutRequestId)
-    await waitForState(db.sql, c.orderId, "PAID")
-
-    api.fake.scriptB2C(c.buyer.phone, { resultCode: 2040, resultDesc: "Credit Party customer type can't be supported by the service." })
-    const seller = await sessionFor(db.sql, shop.seller.id)
-    expect((await call(api, "POST", `/api/v1/seller/orders/${c.orderId}/reject`, { token: seller, body: { reason: "out of stock" } })).status).toBe(200)
-    await eventually("refund FAILED", async () => (await attempts(c.orderId))[0]?.["status"] === "FAILED", 30_000)
+    const c = await refundFailed("refund-again")
     const [failed] = await attempts(c.orderId)
     const failedId = String(failed!["id"])
     expect(failed!["ocid"]).toBe(`amana-refund-${failedId}`)
@@ -144,4 +149,17 @@ describe("FINANCE sends a FAILED order refund again", () => {
     expect(await attempts(c.orderId)).toHaveLength(2)
     expect(b2cTo()).toHaveLength(2)
   }, 90_000)
+
+  // Found by an attacker's review (eleventh session): refunds.order_id was UNIQUE and the attempt's
+  // OriginatorConversationID was `amana-refund-<orderId>`, so after a confirmed FAILED no refund
+  // could ever be made again for the order, and the buyer's money stayed in refunds payable.
+  it("after a confirmed FAILED, the order's refund use case (the outbox replaying it) makes one new attempt, never a second", async () => {
+    const c = await refundFailed("refund-stuck")
+    expect(await balance(db.sql, "REFUNDS_PAYABLE", c.buyer.id)).toBe(-c.charge)
+    api.fake.scriptB2C(c.buyer.phone, { resultCode: 0 })
+    await api.runtime.runPromise(requestRefund(OrderId.make(c.orderId)))
+    await api.runtime.runPromise(requestRefund(OrderId.make(c.orderId)))
+    const live = await db.sql`select id, status from refunds where order_id = ${c.orderId} and status <> 'FAILED'`
+    expect(live, "one live attempt for the order").toHaveLength(1)
+  }, 60_000)
 })

@@ -2,53 +2,25 @@
  * The weekly payout batch: on Friday (Nairobi) approved balances of at least KES 1,000 are selected
  * once; smaller balances carry over; a second run the same week changes nothing.
  */
-import { Effect, Layer, Option, TestClock, TestContext } from "effect"
-import { B2CCallbackUrls } from "../../application/payouts-execution/disbursement.port.js"
+import { Effect, Layer, Option } from "effect"
 import { submitPayout } from "../../application/payouts-execution/execute.js"
 import { DisbursementStoreLive } from "../../adapters/postgres/disbursement-store.js"
 import { ExceptionQueueLive } from "../../adapters/postgres/exception-queue.js"
-import { PaymentGateway } from "../../application/ports/payment-gateway.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { selectWeeklyPayoutBatch } from "../../application/payouts/select-payout-batch.js"
 import { insertStore, insertUser } from "../../adapters/postgres/seed.js"
 import { PayoutId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
+import { FRIDAY_NOON_NAIROBI, noDaraja, owing, selectBatchAt } from "./support.js"
 import { runtimeFor } from "../support/world.js"
 import type { WorldRuntime } from "../support/world.js"
 
 const db = useTestDatabase()
 let runtime: WorldRuntime
-const FRIDAY_NOON_NAIROBI = Date.UTC(2026, 10, 20, 9, 0)
 const THURSDAY = FRIDAY_NOON_NAIROBI - 86_400_000
 
-let seeded = 0
-const owe = async (account: "SELLER_PAYABLE" | "AFFILIATE_PAYABLE", ref: string, cents: number, currency = "KES") =>
-  db.sql.begin(async (tx) => {
-    const [t] =
-      await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:${account}:${ref}:${++seeded}`}) returning id`
-    await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values
-      (${t!["id"]}, 'ESCROW', 'ord_seed', ${currency}, ${cents}), (${t!["id"]}, ${account}, ${ref}, ${currency}, ${-cents})`
-  })
+const owe = owing(db)
 
-/** Fails loudly: a payout without a B2C rail must never reach Daraja. */
-const noDaraja = Layer.mergeAll(
-  Layer.succeed(
-    PaymentGateway,
-    PaymentGateway.of({
-      stkPush: () => Effect.die("PaymentGateway: unimplemented method stkPush"),
-      stkQuery: () => Effect.die("PaymentGateway: unimplemented method stkQuery"),
-      b2cPayment: () => Effect.die("PaymentGateway: unimplemented method b2cPayment"),
-      b2cStatusQuery: () => Effect.die("PaymentGateway: unimplemented method b2cStatusQuery")
-    })
-  ),
-  Layer.succeed(B2CCallbackUrls, B2CCallbackUrls.of({ urlsFor: () => Effect.die("B2CCallbackUrls: unimplemented method urlsFor") }))
-)
-
-const at = (ms: number) =>
-  Effect.gen(function* () {
-    yield* TestClock.setTime(ms)
-    return yield* selectWeeklyPayoutBatch()
-  }).pipe(Effect.provide(TestContext.TestContext))
+const at = selectBatchAt
 
 beforeAll(async () => {
   await insertUser(db.sql, { id: "usr_s1", phone: "254711200001", roles: ["SELLER_OWNER"] })
