@@ -22,7 +22,7 @@ import { AdminIllegalChange, AdminInvalidInput } from "./admin.errors.js"
 import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
 import { AdminStore } from "./admin.port.js"
-import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
+import { found, optionalText, recordAdminAction, requiredText } from "./record-admin-action.js"
 import { resolvedEvent } from "./work-exceptions.js"
 
 /** Closes the payout's open PAYOUT_MANUAL exception(s) with the same note, as a resolution would. */
@@ -44,7 +44,7 @@ export const recordPayoutPaidByHand = (
     yield* authorize(actor, "payouts.approve")
     const reference = yield* requiredText(cmd.reference, "the payment's reference (M-Pesa or bank receipt)")
     if (reference.length > MAX_REFERENCE) return yield* new AdminInvalidInput({ detail: `the reference is too long (${MAX_REFERENCE} characters at most)` })
-    const note = cmd.note?.trim() || undefined
+    const note = yield* optionalText(cmd.note, "the note")
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
     return yield* uow.transaction(

@@ -20,7 +20,12 @@ export const recordAdminAction = (actor: AdminActor, change: AdminChange, events
 export const found = <A>(entity: string, id: string, lookup: Effect.Effect<Option.Option<A>, StoreUnavailable>) =>
   Effect.flatMap(lookup, Option.match({ onNone: () => Effect.fail(new AdminRecordNotFound({ entity, id })), onSome: Effect.succeed }))
 
-/** A reason a human will read later: trimmed, non-blank, bounded. */
+// Control characters other than tab and line breaks: a NUL can not be stored in a text column (the
+// database refuses it, which must be a 400, not a 500), and the others only hide what a note says.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
+
+/** A reason a human will read later: trimmed, non-blank, bounded, no control characters. */
 export const requiredText = (value: string | undefined | null, what: string): Effect.Effect<string, AdminInvalidInput> =>
   Effect.suspend(() => {
     const text = (value ?? "").trim()
@@ -28,7 +33,13 @@ export const requiredText = (value: string | undefined | null, what: string): Ef
       ? Effect.fail(invalid(`${what} is required`))
       : text.length > 2_000
         ? Effect.fail(invalid(`${what} is too long (2,000 characters at most)`))
-        : Effect.succeed(text)
+        : CONTROL.test(text)
+          ? Effect.fail(invalid(`${what} contains a control character`))
+          : Effect.succeed(text)
   })
+
+/** An optional note: absent or blank is undefined; otherwise as requiredText. */
+export const optionalText = (value: string | undefined | null, what: string): Effect.Effect<string | undefined, AdminInvalidInput> =>
+  (value ?? "").trim() === "" ? Effect.succeed(undefined) : requiredText(value, what)
 
 const invalid = (detail: string) => new AdminInvalidInput({ detail })

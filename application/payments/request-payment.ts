@@ -20,6 +20,7 @@ import { pipelined, UnitOfWork } from "../ports/unit-of-work.js"
 import { stillHeld } from "../../domain/held-money.js"
 import * as M from "../../domain/money.js"
 import { CheckoutNotPayable, MoneyHeld, PaymentInProgress } from "./payment.errors.js"
+import { UNRECORDED_PUSH_MATCH_MS } from "./reconcile.js"
 import { backstopPollKey, PaymentStore } from "./payment.port.js"
 
 /** How long an unanswered prompt blocks another push (Safaricom's prompt times out well within this). */
@@ -69,8 +70,12 @@ export const requestPayment = (cmd: RequestPayment) =>
         const payable = [...states].every((s) => s === "PENDING_PAYMENT" || s === "PAYMENT_FAILED")
         if (!payable) return yield* new CheckoutNotPayable({ checkoutId: checkout.checkoutId, state: checkout.orders[0]?.state ?? checkout.state })
         if (now >= checkout.expiresAt) return yield* new CheckoutNotPayable({ checkoutId: checkout.checkoutId, state: "EXPIRED" })
-        if (Option.isSome(last) && last.value.status === "PENDING" && now - last.value.requestedAt < PROMPT_WINDOW_MS)
-          return yield* new PaymentInProgress({ checkoutId: checkout.checkoutId, retryAfterMs: PROMPT_WINDOW_MS - (now - last.value.requestedAt) })
+        // A push whose reply was lost (no CheckoutRequestID) blocks longer: as long as its callback may
+        // still be matched to it by phone and amount (reconcile.ts). A second unrecorded push inside
+        // that window would make the match ambiguous, and the money paid for either would find no push.
+        const blocksFor = Option.isSome(last) && last.value.checkoutRequestId === undefined ? UNRECORDED_PUSH_MATCH_MS : PROMPT_WINDOW_MS
+        if (Option.isSome(last) && last.value.status === "PENDING" && now - last.value.requestedAt < blocksFor)
+          return yield* new PaymentInProgress({ checkoutId: checkout.checkoutId, retryAfterMs: blocksFor - (now - last.value.requestedAt) })
         yield* enforce("M-Pesa prompts to this phone", Limits.stkPush(cmd.phone))
         // A retry after a failed payment: back to PENDING_PAYMENT, by the buyer, inside the window.
         const orders = yield* OrderStore

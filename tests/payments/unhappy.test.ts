@@ -161,7 +161,7 @@ describe("M-Pesa unhappy paths", () => {
     expect(await exceptions(c.checkoutId)).toEqual(["LATE_PAYMENT"])
   })
 
-  it("Daraja down: the push is answered 503 (never retried blindly) and stays pending (the prompt may be on the phone), a later push works once the prompt window passed; a callback waits until Daraja answers queries again", async () => {
+  it("Daraja down: the push is answered 503 (never retried blindly) and stays pending (the prompt may be on the phone), a later push works once its callback can no longer be matched to it (180 s); a callback waits until Daraja answers queries again", async () => {
     const c = await checkout()
     api.fake.down({ kind: "status", status: 503, raw: "Service Unavailable" })
     const refused = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
@@ -173,7 +173,11 @@ describe("M-Pesa unhappy paths", () => {
     expect(blocked.status).toBe(409)
     expect(blocked.body.code).toBe("PAYMENT.IN_PROGRESS")
     api.fake.down(undefined)
+    // Still refused past the prompt window: its callback may be matched to it for 180 s (two unrecorded
+    // pushes would make that match ambiguous: tests/payments/two-lost-replies.test.ts).
     await db.sql`update mpesa_stk_requests set requested_at = now() - interval '2 minutes' where checkout_id = ${c.checkoutId} and checkout_request_id is null`
+    expect((await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })).status).toBe(409)
+    await db.sql`update mpesa_stk_requests set requested_at = now() - interval '4 minutes' where checkout_id = ${c.checkoutId} and checkout_request_id is null`
     const crid = await pay(c)
     api.fake.down({ kind: "status", status: 503, raw: "Service Unavailable" })
     await api.fake.sendCallback(crid)
