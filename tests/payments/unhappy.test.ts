@@ -174,7 +174,7 @@ describe("M-Pesa unhappy paths", () => {
     expect(blocked.body.code).toBe("PAYMENT.IN_PROGRESS")
     api.fake.down(undefined)
     // Still refused past the prompt window: its callback may be matched to it for 180 s (two unrecorded
-    // pushes would make that match ambiguous: tests/payments/two-lost-replies.test.ts).
+    // pushes would make that match ambiguous: tests/payments/lost-push-reply.test.ts).
     await db.sql`update mpesa_stk_requests set requested_at = now() - interval '2 minutes' where checkout_id = ${c.checkoutId} and checkout_request_id is null`
     expect((await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })).status).toBe(409)
     await db.sql`update mpesa_stk_requests set requested_at = now() - interval '4 minutes' where checkout_id = ${c.checkoutId} and checkout_request_id is null`
