@@ -21,18 +21,12 @@ import type { PayoutRecord } from "../payouts-execution/disbursement.port.js"
 import { AdminIllegalChange, AdminInvalidInput } from "./admin.errors.js"
 import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
-import { AdminStore } from "./admin.port.js"
 import { found, optionalText, recordAdminAction, requiredText } from "./record-admin-action.js"
-import { resolvedEvent } from "./work-exceptions.js"
+import { resolveOpenExceptionsAbout } from "./work-exceptions.js"
 
 /** Closes the payout's open PAYOUT_MANUAL exception(s) with the same note, as a resolution would. */
 const resolveManualExceptions = (actor: AdminActor, p: PayoutRecord, resolution: string, note: string, at: number) =>
-  Effect.gen(function* () {
-    const store = yield* AdminStore
-    const open = yield* store.lockOpenExceptionsAbout("PAYOUT_MANUAL", "payout", p.id)
-    for (const e of open) yield* store.resolveException(e.id, { note, by: actor.id, at })
-    return open.map((e) => resolvedEvent(e, resolution, note, at))
-  })
+  resolveOpenExceptionsAbout(actor, { kind: "PAYOUT_MANUAL", entity: "payout", entityId: p.id }, resolution, note, at)
 
 const MAX_REFERENCE = 100
 

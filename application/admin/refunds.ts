@@ -16,9 +16,8 @@ import { UnitOfWork } from "../ports/unit-of-work.js"
 import { AdminIllegalChange, AdminInvalidInput } from "./admin.errors.js"
 import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
-import { AdminStore } from "./admin.port.js"
 import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
-import { resolvedEvent } from "./work-exceptions.js"
+import { resolveOpenExceptionsAbout } from "./work-exceptions.js"
 
 export const sendRefundAgain = (actor: AdminActor, cmd: { readonly refundId: RefundId; readonly note: string }) =>
   Effect.gen(function* () {
@@ -40,9 +39,13 @@ export const sendRefundAgain = (actor: AdminActor, cmd: { readonly refundId: Ref
           return yield* new AdminInvalidInput({
             detail: `order ${orderId} already has a refund in flight or paid (or was never paid): nothing sent again`
           })
-        const admin = yield* AdminStore
-        const exceptions = yield* admin.lockOpenExceptionsAbout("REFUND_FAILED", "refund", r.id)
-        for (const e of exceptions) yield* admin.resolveException(e.id, { note: `sent again as refund ${next.value}: ${note}`, by: actor.id, at })
+        const resolved = yield* resolveOpenExceptionsAbout(
+          actor,
+          { kind: "REFUND_FAILED", entity: "refund", entityId: r.id },
+          "REFUND_SENT_AGAIN",
+          `sent again as refund ${next.value}: ${note}`,
+          at
+        )
         yield* recordAdminAction(
           actor,
           {
@@ -50,10 +53,10 @@ export const sendRefundAgain = (actor: AdminActor, cmd: { readonly refundId: Ref
             entity: "refund",
             entityId: r.id,
             before: { status: r.status, orderId, amount: format(r.amount), originatorConversationId: r.originatorConversationId },
-            after: { refundId: next.value, status: "PENDING", by: "M-Pesa B2C to the phone that paid", resolvedExceptions: exceptions.map((e) => e.id) },
+            after: { refundId: next.value, status: "PENDING", by: "M-Pesa B2C to the phone that paid", resolvedExceptions: resolved.map((e) => e.aggregateId) },
             reason: note
           },
-          exceptions.map((e) => resolvedEvent(e, "REFUND_SENT_AGAIN", note, at))
+          resolved
         )
         return { refundId: r.id, orderId, next: next.value, status: "PENDING" as const }
       })

@@ -29,12 +29,30 @@ const openException = (id: ExceptionId) =>
     return exception
   })
 
-export const resolvedEvent = (e: ExceptionRecord, resolution: string, note: string, at: number) => ({
+const resolvedEvent = (e: ExceptionRecord, resolution: string, note: string, at: number) => ({
   type: "EXCEPTION_RESOLVED",
   aggregateType: "EXCEPTION" as const,
   aggregateId: e.id,
   payload: { exceptionId: e.id, kind: e.kind, storeId: e.storeId ?? null, resolution, note, at }
 })
+
+/**
+ * Inside the caller's transaction: the OPEN exceptions of this kind about this entity, resolved with
+ * one note by the admin whose action settled them (paid by hand, a refund sent again); their events.
+ */
+export const resolveOpenExceptionsAbout = (
+  actor: AdminActor,
+  about: { readonly kind: string; readonly entity: string; readonly entityId: string },
+  resolution: string,
+  note: string,
+  at: number
+) =>
+  Effect.gen(function* () {
+    const store = yield* AdminStore
+    const open = yield* store.lockOpenExceptionsAbout(about.kind, about.entity, about.entityId)
+    for (const e of open) yield* store.resolveException(e.id, { note, by: actor.id, at })
+    return open.map((e) => resolvedEvent(e, resolution, note, at))
+  })
 
 export const resolveException = (actor: AdminActor, cmd: { readonly exceptionId: ExceptionId; readonly note: string }) =>
   Effect.gen(function* () {

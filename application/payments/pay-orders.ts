@@ -5,11 +5,11 @@
  * checkout whose charge is zero (the platform's funding pays it in full, no M-Pesa involved). The
  * caller records the checkout's own state.
  */
-import type { CheckoutId, OrderId } from "../../domain/ids.js"
+import type { CheckoutId, OrderId, UserId } from "../../domain/ids.js"
 import { Effect } from "effect"
 import { orderMoneyFromSnapshot, paymentPostings } from "../../domain/ledger.js"
 import type { Money } from "../../domain/money.js"
-import type { Actor } from "../../domain/order.js"
+import type { Actor, OrderState } from "../../domain/order.js"
 import { applyTransition } from "../orders/transition-order.js"
 import { OrderStore } from "../orders/order.port.js"
 import { Outbox } from "../ports/outbox.js"
@@ -53,4 +53,22 @@ export const payOrders = (c: { readonly checkoutId: CheckoutId; readonly charge:
       ]),
       ...locked.map((order) => applyTransition(order, { orderId: order.id, to: "PAID", actor: by.actor, reason: by.reason }, at))
     ])
+  })
+
+/**
+ * A retry after a failed payment, inside the checkout's payment window: its PAYMENT_FAILED orders go
+ * back to PENDING_PAYMENT, by the buyer (the only actor the domain allows). Made by a new push
+ * (request-payment.ts) or by paying an earlier prompt after the last one failed (reconcile.ts).
+ */
+export const reopenFailedOrders = (
+  c: { readonly buyerId: UserId; readonly orders: ReadonlyArray<{ readonly orderId: OrderId; readonly state: OrderState }> },
+  reason: string,
+  at: number
+) =>
+  Effect.gen(function* () {
+    const failed = c.orders.filter((o) => o.state === "PAYMENT_FAILED").map((o) => o.orderId)
+    if (failed.length === 0) return
+    const orders = yield* OrderStore
+    for (const order of yield* orders.lockAll(failed))
+      yield* applyTransition(order, { orderId: order.id, to: "PENDING_PAYMENT", actor: { kind: "BUYER", id: c.buyerId }, reason }, at)
   })

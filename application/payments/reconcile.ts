@@ -27,7 +27,6 @@ import { Clock, Effect, Option } from "effect"
 import { reasonForOrders, returnPolicy } from "../../domain/held-money.js"
 import type { StkRequestId } from "../../domain/ids.js"
 import * as M from "../../domain/money.js"
-import { PAYMENT_WINDOW_MS } from "../../domain/order.js"
 import type { Actor } from "../../domain/order.js"
 import { applyTransition } from "../orders/transition-order.js"
 import { OrderStore } from "../orders/order.port.js"
@@ -38,7 +37,7 @@ import { PaymentGateway } from "../ports/payment-gateway.js"
 import type { StkStatus } from "../ports/payment-gateway.js"
 import { UnitOfWork, pipelined } from "../ports/unit-of-work.js"
 import { holdMoney } from "./held-money.js"
-import { payOrders } from "./pay-orders.js"
+import { payOrders, reopenFailedOrders } from "./pay-orders.js"
 import { PaymentStillPending } from "./payment.errors.js"
 import { PaymentStore } from "./payment.port.js"
 import type { StkCallbackInfo, StkRequest } from "./payment.port.js"
@@ -295,19 +294,12 @@ const settle = (request: StkRequest, callback: SettlingCallback | undefined, ask
     // Its last push failed, and this earlier prompt was paid after all (as asked: amount and phone
     // matched above), inside the payment window: that is the retry the buyer may make by a new push
     // (request-payment.ts), made by paying. The failed orders reopen and the money pays them.
+    // The window is the checkout's, as for a new push (request-payment.ts).
     const reopen =
-      at < c.createdAt + PAYMENT_WINDOW_MS &&
+      at < c.expiresAt &&
       c.orders.some((o) => o.state === "PAYMENT_FAILED") &&
       c.orders.every((o) => o.state === "PENDING_PAYMENT" || o.state === "PAYMENT_FAILED")
-    if (reopen) {
-      const orders = yield* OrderStore
-      for (const order of yield* orders.lockAll(c.orders.filter((o) => o.state === "PAYMENT_FAILED").map((o) => o.orderId)))
-        yield* applyTransition(
-          order,
-          { orderId: order.id, to: "PENDING_PAYMENT", actor: { kind: "BUYER", id: c.buyerId }, reason: "an earlier M-Pesa prompt was paid" },
-          at
-        )
-    }
+    if (reopen) yield* reopenFailedOrders(c, "an earlier M-Pesa prompt was paid", at)
     const waiting = reopen || c.orders.every((o) => o.state === "PENDING_PAYMENT")
     if (!waiting) {
       const alreadyPaid = c.orders.every(

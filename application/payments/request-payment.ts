@@ -8,8 +8,6 @@
  */
 import { Clock, Effect, Option } from "effect"
 import { CheckoutNotFound } from "../checkout/checkout.errors.js"
-import { applyTransition } from "../orders/transition-order.js"
-import { OrderStore } from "../orders/order.port.js"
 import type { CheckoutId, UserId } from "../../domain/ids.js"
 import { enforce, Limits } from "../auth/rate-limits.js"
 import { Ids } from "../ports/ids.js"
@@ -19,6 +17,7 @@ import { PaymentGateway } from "../ports/payment-gateway.js"
 import { pipelined, UnitOfWork } from "../ports/unit-of-work.js"
 import { stillHeld } from "../../domain/held-money.js"
 import * as M from "../../domain/money.js"
+import { reopenFailedOrders } from "./pay-orders.js"
 import { CheckoutNotPayable, MoneyHeld, PaymentInProgress } from "./payment.errors.js"
 import { UNRECORDED_PUSH_MATCH_MS } from "./reconcile.js"
 import { backstopPollKey, PaymentStore } from "./payment.port.js"
@@ -78,17 +77,7 @@ export const requestPayment = (cmd: RequestPayment) =>
           return yield* new PaymentInProgress({ checkoutId: checkout.checkoutId, retryAfterMs: blocksFor - (now - last.value.requestedAt) })
         yield* enforce("M-Pesa prompts to this phone", Limits.stkPush(cmd.phone))
         // A retry after a failed payment: back to PENDING_PAYMENT, by the buyer, inside the window.
-        const orders = yield* OrderStore
-        for (const o of checkout.orders) {
-          if (o.state !== "PAYMENT_FAILED") continue
-          const order = yield* orders.lock(o.orderId)
-          if (Option.isSome(order))
-            yield* applyTransition(
-              order.value,
-              { orderId: o.orderId, to: "PENDING_PAYMENT", actor: { kind: "BUYER", id: cmd.buyerId }, reason: "payment retried" },
-              now
-            )
-        }
+        yield* reopenFailedOrders(checkout, "payment retried", now)
         if (states.has("PAYMENT_FAILED")) yield* store.setCheckoutState(checkout.checkoutId, "PENDING_PAYMENT", now)
         const id = yield* ids.next("stk")
         yield* store.insertRequest({ id, checkoutId: checkout.checkoutId, phone: cmd.phone, amount: checkout.charge, at: now })

@@ -121,10 +121,7 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
       }
     ) => Effect.Effect<void, StoreUnavailable>
     /** PENDING -> MANUAL_PENDING: handed to a human; still in flight (its balance is not selected again). */
-    readonly markManual: (
-      payoutId: PayoutId,
-      m: { readonly at: number; readonly result: Readonly<Record<string, unknown>> }
-    ) => Effect.Effect<void, StoreUnavailable>
+    readonly markManual: (payoutId: PayoutId, m: { readonly result: Readonly<Record<string, unknown>> }) => Effect.Effect<void, StoreUnavailable>
     /** MANUAL_PENDING -> SUCCEEDED (paid by hand, with its reference and who recorded it) or FAILED (given back: owed again). */
     readonly finishManual: (
       payoutId: PayoutId,

@@ -114,7 +114,7 @@ export const submitPayout = (payoutId: PayoutId) =>
       // FINANCE records it paid by hand or gives it back (application/admin/manual-payouts.ts).
       const at = yield* Clock.currentTimeMillis
       const toPay = payoutDisbursement(p.amount)
-      yield* store.markManual(p.id, { at, result: { reason: manual?.reason, instruction, toPay: format(toPay) } })
+      yield* store.markManual(p.id, { result: { reason: manual?.reason, instruction, toPay: format(toPay) } })
       yield* raise(
         "PAYOUT_MANUAL",
         "payout",
