@@ -130,6 +130,12 @@ export interface DatabaseService {
    * undo items gathered before it); outside a transaction, nothing is gathered.
    */
   readonly sendGathered: Effect.Effect<void>
+  /**
+   * `f` once the outermost transaction has committed (not if it rolls back); outside a transaction,
+   * now. For what must follow a commit without being part of it (waking the outbox relay). A
+   * savepoint rolled back does not withdraw it: `f` must be harmless when there is nothing to do.
+   */
+  readonly afterCommit: (f: () => void) => Effect.Effect<void>
 }
 
 export class Database extends Context.Tag("amana/Database")<Database, DatabaseService>() {}
@@ -344,6 +350,8 @@ interface TxState extends Held {
     string | symbol,
     { items: Array<unknown>; flush: (items: ReadonlyArray<unknown>) => (sql: Sql) => CancellableQuery<unknown>; refine?: (e: DbError) => unknown }
   >
+  /** `afterCommit` callbacks, run once COMMIT succeeded */
+  readonly committed: Array<() => void>
 }
 
 const lostConnection = () => toDbError(Object.assign(new Error("the transaction's connection was lost"), { code: "CONNECTION_CLOSED" }))
@@ -483,7 +491,8 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
               broken: undefined,
               pending: [],
               unanswered: new Set(),
-              batches: new Map()
+              batches: new Map(),
+              committed: []
             }
             const begun = conn.unsafe(beginStatement(options, bounded)).then(
               () => undefined,
@@ -507,7 +516,8 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
             ),
             // Deferred constraints (the ledger balance) fail here, as a DbError. A COMMIT in flight
             // is not cancelled (commit). (A write's refined failure is among E, as in blameWrites.)
-            Effect.tap(() => commit(tx) as Effect.Effect<void, E | DbError>)
+            Effect.tap(() => commit(tx) as Effect.Effect<void, E | DbError>),
+            Effect.tap(() => Effect.sync(() => tx.committed.forEach((f) => f())))
           ),
         ({ begun, tx }, exit) =>
           tx.cancels.length === 0
@@ -600,6 +610,7 @@ export const make = (sql: Sql): Effect.Effect<DatabaseService> =>
               })
             : write(f, refine)
         ),
+      afterCommit: (f) => Effect.flatMap(FiberRef.get(current), (tx) => Effect.sync(() => (Option.isSome(tx) ? void tx.value.committed.push(f) : f()))),
       sendGathered: Effect.flatMap(FiberRef.get(current), (tx) =>
         Option.isSome(tx) && tx.value.depth === 0 ? Effect.sync(() => sendBatches(tx.value)) : Effect.void
       ),

@@ -6,6 +6,7 @@ import { StoreUnavailable, UnitOfWork } from "../../application/ports/unit-of-wo
 import { traceParentOf } from "../system/trace-context.js"
 import { Database, DbError } from "./database.js"
 import type { CancellableQuery, Sql } from "./database.js"
+import { relayFor } from "./outbox-relay.js"
 
 /** Every store method maps database failures to the port's StoreUnavailable, keeping the cause. */
 export const unavailable = (e: DbError): StoreUnavailable => new StoreUnavailable({ detail: e.message, cause: e })
@@ -40,7 +41,7 @@ export const UnitOfWorkLive = Layer.effect(
   }))
 )
 
-/** The job the outbox events of one append become, in the same transaction (see adapters/postgres/worker.ts). */
+/** The job the outbox events of one append become, written in the same transaction, relayed after it (see adapters/postgres/worker.ts, outbox-relay.ts). */
 export const OUTBOX_TASK = "outbox__dispatch"
 /**
  * The same job for an urgent append (a stored M-Pesa callback waiting to be confirmed and settled):
@@ -69,7 +70,7 @@ export const causeOfEvents = Effect.gen(function* () {
 })
 
 /** One event as it waits for its transaction's commit: with who caused it (taken when it was appended). */
-interface OutboxItem {
+export interface OutboxItem {
   readonly event_type: string
   readonly aggregate_type: string
   readonly aggregate_id: string
@@ -81,9 +82,12 @@ interface OutboxItem {
 /**
  * The outbox rows of a transaction's appends (with the same options), in order, and ONE job for them
  * (a job per event, or per append, would multiply graphile-worker's work), carrying the events
- * themselves (immutable) so the worker need not read them back.
+ * themselves (immutable) so the worker need not read them back. The job is a plain row of
+ * `outbox_jobs`, handed to graphile-worker after the commit by the relay (outbox-relay.ts): no
+ * add_job, and so no NOTIFY, in the appending transaction.
  */
-const outboxInsert = (task: string, priority: number, delayMs: number, key: string | undefined) => (items: ReadonlyArray<OutboxItem>) => (sql: Sql) => sql`
+export const outboxInsert =
+  (task: string, priority: number, delayMs: number, key: string | undefined) => (items: ReadonlyArray<OutboxItem>) => (sql: Sql) => sql`
   with ins as (
     insert into outbox (event_type, aggregate_type, aggregate_id, payload, request_id, trace_parent)
     select x.* from jsonb_to_recordset(${sql.json(items as never)})
@@ -91,31 +95,36 @@ const outboxInsert = (task: string, priority: number, delayMs: number, key: stri
     returning id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id, trace_parent
   )
   -- graphile-worker runs lower priority numbers first
-  select graphile_worker.add_job(${task},
-           json_build_object('eventIds', json_agg(id), 'events', json_agg(json_build_object('id', id, 'event_type', event_type, 'aggregate_type', aggregate_type,
-             'aggregate_id', aggregate_id, 'payload', payload, 'occurred_at', occurred_at, 'request_id', request_id, 'trace_parent', trace_parent))),
-           max_attempts => ${OUTBOX_MAX_ATTEMPTS}::int,
-           priority => ${priority}::int,
-           run_at => now() + make_interval(secs => ${delayMs / 1000}::float8),
-           job_key => ${key ?? null}::text) from ins`
+  insert into outbox_jobs (task, payload, priority, run_at, max_attempts, job_key)
+  select ${task},
+         json_build_object('eventIds', json_agg(id), 'events', json_agg(json_build_object('id', id, 'event_type', event_type, 'aggregate_type', aggregate_type,
+           'aggregate_id', aggregate_id, 'payload', payload, 'occurred_at', occurred_at, 'request_id', request_id, 'trace_parent', trace_parent))),
+         ${priority}::int, now() + make_interval(secs => ${delayMs / 1000}::float8), ${OUTBOX_MAX_ATTEMPTS}::int, ${key ?? null}::text
+    from ins`
 
 /**
  * A statement's fragment that withdraws the append keyed `key` (AppendOptions.key) if its job has
- * not started: the job removed (graphile-worker's remove_job) and its events marked published, as
- * nobody will handle them. Runs only when `after` (a CTE of the same statement, by name) returned
- * a row. A job already running is left to finish (remove_job clears its key and stops its retries).
- * Used as `with <after> as (...), ${withdrawAppend(...)} select ...` by the store that makes it pointless.
+ * not started: the job removed (from outbox_jobs if the relay has not handed it over yet, else by
+ * graphile-worker's remove_job) and its events marked published, as nobody will handle them. Runs
+ * only when `after` (a CTE of the same statement, by name) returned a row. A job already running is
+ * left to finish (remove_job clears its key and stops its retries). Used as
+ * `with <after> as (...), ${withdrawAppend(...)} select ...` by the store that makes it pointless.
  */
 export const withdrawAppend = (sql: Sql, after: string, key: string) => sql`
+  unrelayed as (
+    delete from outbox_jobs where job_key = ${key}::text and exists (select from ${sql(after)}) returning payload
+  ),
   withdrawn as (
     -- in the select list: called once per row of the CTE named by after, never when it returned none
     select (graphile_worker.remove_job(${key}::text)).payload from ${sql(after)}
+    union all
+    select payload from unrelayed
   ),
   voided as (
     -- the ids as an array: an index lookup on the primary key (and none when nothing was withdrawn). As a
     -- subquery the planner guessed 100 rows and hashed them against a scan of the whole outbox.
     update outbox set published_at = now()
-     where id = any(array(select json_array_elements_text(payload::json -> 'eventIds') from withdrawn)) and published_at is null
+     where id = any(array(select json_array_elements_text(payload::json -> 'eventIds') from withdrawn where payload is not null)) and published_at is null
   )`
 
 /**
@@ -141,10 +150,14 @@ export const appendToOutbox = (db: Database["Type"], events: ReadonlyArray<Domai
           trace_parent: cause.traceParent
         }))
         return Effect.mapError(
-          db.atCommit(
-            `outbox:${urgent ? "urgent" : "normal"}:${delayMs}${key === undefined ? "" : `:${key}`}`,
-            items,
-            outboxInsert(urgent ? OUTBOX_URGENT_TASK : OUTBOX_TASK, urgent ? URGENT_PRIORITY : 0, delayMs, key)
+          Effect.zipRight(
+            db.atCommit(
+              `outbox:${urgent ? "urgent" : "normal"}:${delayMs}${key === undefined ? "" : `:${key}`}`,
+              items,
+              outboxInsert(urgent ? OUTBOX_URGENT_TASK : OUTBOX_TASK, urgent ? URGENT_PRIORITY : 0, delayMs, key)
+            ),
+            // once committed, the relay hands the job to graphile-worker (batched with other commits')
+            db.afterCommit(() => relayFor(db).kick())
           ),
           unavailable
         )

@@ -28,6 +28,8 @@ import { Database } from "./database.js"
 import type { EventHandler, StoredEvent } from "./event-handler.js"
 import { insertException } from "./exception-queue.js"
 import { claimInsert } from "./handler-claim.js"
+import { relayFor } from "./outbox-relay.js"
+import type { Relay } from "./outbox-relay.js"
 import type { HandlerClaim } from "../../application/ports/handler-claim.js"
 import { OUTBOX_TASK, OUTBOX_URGENT_TASK } from "./unit-of-work.js"
 import { isRoutineRetry, log, workerLogger } from "../system/logging.js"
@@ -47,6 +49,8 @@ export interface WorkerConfig<R> {
   readonly heartbeatMs?: number
   /** a worker not seen for this long is dead and its jobs are unlocked */
   readonly staleMs?: number
+  /** how often the worker runs the outbox relay besides the commits' kicks (OUTBOX_RELAY_SWEEP_MS, default 500) */
+  readonly relaySweepMs?: number
 }
 
 /**
@@ -430,6 +434,12 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
   // The payment lane: graphile-worker asks only for the task names a runner knows.
   const lane = await runner(urgentConcurrency, { [OUTBOX_URGENT_TASK]: dispatchTask })
   await beat()
+  // the outbox relay (outbox-relay.ts): each commit that appends kicks its own process's; this timer
+  // hands over what a process left behind when it ended before its relay ran (a CLI tool, a crash)
+  const relay = await runtime.runPromise(Effect.map(Database, relayFor) as Effect.Effect<Relay, unknown, Database>)
+  relay.kick()
+  const relayTimer = setInterval(relay.kick, config.relaySweepMs ?? positiveFromEnv("OUTBOX_RELAY_SWEEP_MS", 500))
+  relayTimer.unref()
   const timer = setInterval(() => {
     void beat()
       .then(reapDeadWorkers)
@@ -441,6 +451,7 @@ export const startWorker = async <R>(config: WorkerConfig<R>): Promise<RunningWo
     runner: general,
     stop: async () => {
       clearInterval(timer)
+      clearInterval(relayTimer)
       // taken before stopping: stopping releases the workers, which drops them from workerIds
       const beating = [...workerIds]
       await Promise.all([general, lane].map((r) => r.stop().catch((e: unknown) => log("warn", "worker stop", { error: String(e) }))))

@@ -13,6 +13,7 @@ import { VariantId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { attempt, checkoutCommand, newBuyer, runtimeFor, seedWorld } from "../support/world.js"
 import type { WorldRuntime } from "../support/world.js"
+import { relayed } from "../support/outbox-relay.js"
 
 const db = useTestDatabase()
 let runtime: WorldRuntime
@@ -34,6 +35,7 @@ describe("checkout (Postgres)", () => {
       { variantId: "var_basket", quantity: 1 }
     ])
     const summary = await runtime.runPromise(placeCheckout(cmd))
+    await relayed(runtime)
     // Dress: 2 × 2,500 = 5,000 (free shipping over 5,000); basket 1,200 + 300 flat.
     expect(summary.total).toEqual({ amount: 6_500_00, currency: "KES" })
     expect(summary.charge).toEqual({ amount: 6_500_00, currency: "KES" })

@@ -12,6 +12,7 @@ import { UnitOfWork } from "../../application/ports/unit-of-work.js"
 import { handlers } from "../../composition/event-handlers.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { checkoutOneBasket, seedShop, useRecordedApi } from "../api/support.js"
+import { relayed } from "../support/outbox-relay.js"
 
 const db = useTestDatabase()
 const recorded = useRecordedApi(db)
@@ -33,6 +34,7 @@ describe("notify.order on a job's events", () => {
         )
       })
     )
+    await relayed(recorded.api.runtime)
     const [job] = await db.sql<Array<{ payload: { eventIds: Array<string> } }>>`
       select payload::jsonb as payload from graphile_worker._private_jobs
        where (payload::jsonb)->'events'->0->>'event_type' = 'ORDER_PAID' and (payload::jsonb)->'events'->0->>'aggregate_id' = ${orders[0]!}`

@@ -28,7 +28,7 @@ import type { OrderId } from "../../domain/ids.js"
 import { Accounts, posting } from "../../domain/ledger.js"
 import type { Posting } from "../../domain/ledger.js"
 import type { Money } from "../../domain/money.js"
-import { makePool } from "../../adapters/postgres/database.js"
+import { Database, makePool } from "../../adapters/postgres/database.js"
 import type { Sql } from "../../adapters/postgres/database.js"
 import { insertProduct, insertPromotion, insertVariant } from "../../adapters/postgres/seed.js"
 import { DisbursementStoreLive } from "../../adapters/postgres/disbursement-store.js"
@@ -40,6 +40,7 @@ import { scansOfLongTables } from "../support/plans.js"
 import type { SentStatement } from "../support/statement-recorder.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { checkoutCommand, newBuyer, seedWorld, uniq } from "../support/world.js"
+import { relayFor } from "../../adapters/postgres/outbox-relay.js"
 
 const db = useTestDatabase()
 const PHONE = "254708374149"
@@ -234,6 +235,7 @@ describe("settling a paid checkout in statements", () => {
 
   it("the postings of one call are one statement: the domain's rows in order, each key once (a replay and a repeated key write nothing), the balance checked at COMMIT", async () => {
     const { checkout } = await paidCallback() // rows for the postings to name; not settled
+    await run(Effect.flatMap(Database, (db) => Effect.promise(() => relayFor(db).flush()))) // its commits' relay run, before anything is counted
     const [a, b] = checkout.orders.map((o) => o.orderId) as [OrderId, OrderId]
     const kes = (amount: number): Money => ({ amount, currency: "KES" })
     const reference = checkout.checkoutId

@@ -13,6 +13,7 @@ import { UnitOfWork } from "../../application/ports/unit-of-work.js"
 import { handlers } from "../../composition/event-handlers.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { seedShop, useRecordedApi } from "../api/support.js"
+import { relayed } from "../support/outbox-relay.js"
 
 const db = useTestDatabase()
 const recorded = useRecordedApi(db)
@@ -40,6 +41,7 @@ describe("merchant webhooks' relevance", () => {
         )
       })
     )
+    await relayed(recorded.api.runtime)
     const [job] = await db.sql<Array<{ payload: { eventIds: Array<string> } }>>`
       select payload::jsonb as payload from graphile_worker._private_jobs where (payload::jsonb)->'events'->0->'payload'->>'orderId' = 'ord_relevance_0'`
     const ids = job!.payload.eventIds

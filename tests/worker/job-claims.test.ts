@@ -27,6 +27,7 @@ import { carriedEvents, dispatchEvents } from "../../adapters/postgres/worker.js
 import type { EventHandler } from "../../adapters/postgres/event-handler.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { statementRecorder } from "../support/statement-recorder.js"
+import { relayed } from "../support/outbox-relay.js"
 
 const db = useTestDatabase()
 let pool: Sql
@@ -53,6 +54,7 @@ const appendTwo = async (type: string) => {
       yield* uow.transaction(outbox.append([1, 2].map((n) => ({ type, aggregateType: "ORDER" as const, aggregateId: `own-${n}`, payload: { n } }))))
     })
   )
+  await relayed(runtime)
   const [job] = await db.sql<Array<{ payload: { eventIds: Array<string> } }>>`
     select payload::jsonb as payload from graphile_worker._private_jobs where (payload::jsonb)->'events'->0->>'event_type' = ${type}`
   return { ids: job!.payload.eventIds, payload: job!.payload as unknown }

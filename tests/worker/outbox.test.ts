@@ -13,6 +13,7 @@ import { carriedEvents, dispatchEvent, dispatchEvents } from "../../adapters/pos
 import type { AppendOptions } from "../../application/ports/outbox.js"
 import type { EventHandler } from "../../adapters/postgres/event-handler.js"
 import { useTestDatabase } from "../support/test-database.js"
+import { relayed } from "../support/outbox-relay.js"
 
 const db = useTestDatabase()
 let runtime: ManagedRuntime.ManagedRuntime<Database | UnitOfWork | Outbox, unknown>
@@ -27,22 +28,27 @@ afterAll(async () => {
 })
 
 const append = (type: string, fail = false, options?: AppendOptions) =>
-  runtime.runPromise(
-    Effect.gen(function* () {
-      const uow = yield* UnitOfWork
-      const outbox = yield* Outbox
-      yield* uow.transaction(
-        Effect.gen(function* () {
-          yield* outbox.append([{ type, aggregateType: "ORDER", aggregateId: "ord-x", payload: { n: 1 } }], options)
-          if (fail) return yield* Effect.fail("the change failed" as const)
-        })
-      )
-      // the events of a transaction are written with its COMMIT (adapters/postgres/unit-of-work.ts)
-      const db = yield* Database
-      const rows = yield* db.query((sql) => sql<Array<{ id: string }>>`select id from outbox where event_type = ${type} order by seq desc limit 1`)
-      return rows[0]!.id
-    }).pipe(Effect.either)
-  )
+  runtime
+    .runPromise(
+      Effect.gen(function* () {
+        const uow = yield* UnitOfWork
+        const outbox = yield* Outbox
+        yield* uow.transaction(
+          Effect.gen(function* () {
+            yield* outbox.append([{ type, aggregateType: "ORDER", aggregateId: "ord-x", payload: { n: 1 } }], options)
+            if (fail) return yield* Effect.fail("the change failed" as const)
+          })
+        )
+        // the events of a transaction are written with its COMMIT (adapters/postgres/unit-of-work.ts)
+        const db = yield* Database
+        const rows = yield* db.query((sql) => sql<Array<{ id: string }>>`select id from outbox where event_type = ${type} order by seq desc limit 1`)
+        return rows[0]!.id
+      }).pipe(Effect.either)
+    )
+    .then(async (result) => {
+      await relayed(runtime) // the job reaches graphile-worker after the commit (adapters/postgres/outbox-relay.ts)
+      return result
+    })
 
 const recording = (name: string, on: string): EventHandler<Database> => ({
   name,
