@@ -66,6 +66,7 @@ const STATUS = {
   CheckoutAlreadyPaid: 409,
   CheckoutNotCancellable: 409,
   CancelWhilePaying: 409,
+  CartChanged: 409,
   StockBelowReserved: 409,
   SkuTaken: 409,
   EditWhileSuspended: 409,

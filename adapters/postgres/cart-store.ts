@@ -7,9 +7,10 @@ import type { CartId, VariantId } from "../../domain/ids.js"
 import { Effect, Layer, Option } from "effect"
 import { CartStore } from "../../application/cart/cart.port.js"
 import type { CartItem, CartOwner } from "../../application/cart/cart.port.js"
-import { Database } from "./database.js"
+import { CartChanged } from "../../application/checkout/checkout.errors.js"
+import { Database, SqlState } from "./database.js"
 import type { Sql } from "./database.js"
-import { q, w } from "./unit-of-work.js"
+import { q, unavailable, w } from "./unit-of-work.js"
 
 /**
  * The user of the statement's own `auth_session` (a session read in the same statement as the cart,
@@ -101,6 +102,27 @@ export const CartStoreLive = Layer.effect(
         (rows) => (rows[0]?.removed === true ? Option.some(itemsOf(rows)) : Option.none())
       ),
     // a write nobody waits for: in a checkout it leaves with the checkout's writes and COMMIT
-    close: (cartId, state) => w(db, (sql) => sql`update carts set state = ${state}, updated_at = now() where id = ${cartId} and state = 'ACTIVE'`)
+    close: (cartId, state) => w(db, (sql) => sql`update carts set state = ${state}, updated_at = now() where id = ${cartId} and state = 'ACTIVE'`),
+    // A write nobody waits for, like close, refused by the statement itself. The cart's state is
+    // checked again on its latest version once a concurrent writer (another checkout's close, a cart
+    // edit's touch) lets go of the row, so the same cart is never checked out twice; its lines are
+    // compared with what the checkout read and bought (same variants, same quantities).
+    closeCheckedOut: (cartId, items) =>
+      db.write(
+        (sql) => sql`
+        with bought as (
+          select x.variant_id, x.quantity from jsonb_to_recordset(${sql.json(items.map((i) => ({ variant_id: i.variantId, quantity: i.quantity })) as never)})
+            as x(variant_id text, quantity int)
+        ), closed as (
+          update carts c set state = 'CHECKED_OUT', updated_at = now()
+           where c.id = ${cartId} and c.state = 'ACTIVE'
+             and (select count(*) from cart_items i where i.cart_id = c.id) = ${items.length}::int
+             and not exists (select i.variant_id, i.quantity from cart_items i where i.cart_id = c.id
+                             except select variant_id, quantity from bought)
+          returning c.id
+        )
+        select amana_refuse('CART_CHANGED', ${cartId}) where not exists (select from closed)`,
+        (e) => (e.code === SqlState.Refused && e.message === "CART_CHANGED" ? new CartChanged() : unavailable(e))
+      )
   }))
 )

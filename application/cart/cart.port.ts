@@ -3,6 +3,7 @@ import type { CartId, UserId, VariantId } from "../../domain/ids.js"
 import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
+import type { CartChanged } from "../checkout/checkout.errors.js"
 
 export interface CartItem {
   readonly variantId: VariantId
@@ -33,6 +34,11 @@ export class CartStore extends Context.Tag("amana/CartStore")<
     /** The cart's items left after removing the line; none when the line was not in the cart. */
     readonly remove: (cartId: CartId, variantId: VariantId) => Effect.Effect<Option.Option<ReadonlyArray<CartItem>>, StoreUnavailable>
     readonly close: (cartId: CartId, state: "CHECKED_OUT" | "ABANDONED") => Effect.Effect<void, StoreUnavailable>
+    /**
+     * Closes the cart as CHECKED_OUT, refused (CartChanged, at the latest with the transaction's
+     * COMMIT) unless it is still ACTIVE and holds exactly `items`: what the checkout read and bought.
+     */
+    readonly closeCheckedOut: (cartId: CartId, items: ReadonlyArray<CartItem>) => Effect.Effect<void, CartChanged | StoreUnavailable>
   }
 >() {}
 

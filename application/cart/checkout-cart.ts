@@ -10,17 +10,19 @@ import { Effect, Option } from "effect"
 import type { UserId } from "../../domain/ids.js"
 import { CheckoutStore } from "../checkout/checkout.port.js"
 import { placeCheckout, placeCheckoutOf } from "../checkout/place-checkout.js"
-import type { CheckoutRequest } from "../checkout/place-checkout.js"
+import type { CheckoutItems, CheckoutRequest } from "../checkout/place-checkout.js"
+import type { CartChanged } from "../checkout/checkout.errors.js"
+import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { CartEmpty } from "./cart.errors.js"
 import { CartStore } from "./cart.port.js"
 
 /** The buyer's active cart as a checkout's items: read with their catalogue (one read), closed once the checkout is placed. */
-export const cartItems = (buyerId: UserId) =>
+export const cartItems = (buyerId: UserId): Effect.Effect<CheckoutItems<CartEmpty | CartChanged | StoreUnavailable, never>, never, CartStore | CheckoutStore> =>
   Effect.map(Effect.all([CartStore, CheckoutStore]), ([carts, checkouts]) => ({
     load: Effect.flatMap(checkouts.loadCartCatalogue(buyerId), (cart) =>
       Option.isNone(cart) || cart.value.items.length === 0
         ? Effect.fail(new CartEmpty())
-        : Effect.succeed({ items: cart.value.items, catalogue: cart.value.catalogue, placed: carts.close(cart.value.cartId, "CHECKED_OUT") })
+        : Effect.succeed({ items: cart.value.items, catalogue: cart.value.catalogue, placed: carts.closeCheckedOut(cart.value.cartId, cart.value.items) })
     )
   }))
 

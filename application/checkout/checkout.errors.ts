@@ -55,6 +55,18 @@ export class CheckoutNotFound extends Data.TaggedError("CheckoutNotFound")<{ rea
 /** Another request with the same Idempotency-Key committed first (the use case replays its result). */
 export class DuplicateCheckout extends Data.TaggedError("DuplicateCheckout")<{ readonly key: string }> {}
 
+/**
+ * The cart a checkout read was checked out by another request, or its lines changed, before this
+ * checkout could close it: the checkout reads the cart again (and only after a few such changes in
+ * a row is the buyer told).
+ */
+export class CartChanged extends Data.TaggedError("CartChanged")<object> {
+  readonly code = "CHECKOUT.CART_CHANGED"
+  override get message() {
+    return "the cart changed while it was being checked out: look at it again and check out once more"
+  }
+}
+
 /** M-Pesa cannot take this charge in one STK push: refused before anything is reserved. */
 export class ChargeAboveMpesaLimit extends Data.TaggedError("ChargeAboveMpesaLimit")<{ readonly charge: Money; readonly limit: Money }> {
   readonly code = "CHECKOUT.CHARGE_ABOVE_MPESA_LIMIT"

@@ -30,7 +30,7 @@ import { pipelined, UnitOfWork } from "../ports/unit-of-work.js"
 import { ChargeAboveMpesaLimit, IdempotencyKeyReused, ItemNotSellable, OutOfStock, UnknownDiscountCode, UnknownItem } from "./checkout.errors.js"
 import { CheckoutStore, checkoutLine } from "./checkout.port.js"
 import type { CatalogueItem, CheckoutPlan, CheckoutSummary, PlannedBurn } from "./checkout.port.js"
-import { DuplicateCheckout, IncentiveExhausted } from "./checkout.errors.js"
+import { CartChanged, DuplicateCheckout, IncentiveExhausted } from "./checkout.errors.js"
 
 export interface PlaceCheckout {
   readonly buyerId: UserId
@@ -205,10 +205,13 @@ export const placeCheckoutOf = <E, R>(cmd: CheckoutRequest, source: CheckoutItem
 
     // A limited promotion that ran out under us: price again (it is no longer eligible). A code the
     // buyer typed that ran out is their error to see.
-    const run = (n: number): Effect.Effect<CheckoutSummary, PlaceError | DiscountCodeNotApplicable | E, Effect.Effect.Context<typeof attempt>> =>
+    const run = (n: number): Effect.Effect<CheckoutSummary, PlaceError | DiscountCodeNotApplicable | CartChanged | E, Effect.Effect.Context<typeof attempt>> =>
       Effect.catchAll(attempt, (e) => {
         // The same key raced in from another request and committed first: replay its result.
         if (e instanceof DuplicateCheckout) return n < MAX_ATTEMPTS ? run(n + 1) : Effect.die(new Error("checkout key conflict did not resolve"))
+        // The cart was checked out by another request, or changed, after this attempt read it: read
+        // it again (a closed cart is then CART.EMPTY, an edited one is bought as it now is).
+        if (e instanceof CartChanged) return n < MAX_ATTEMPTS ? run(n + 1) : Effect.fail(e)
         if (e instanceof IncentiveExhausted)
           return e.kind === "PROMOTION" && n < MAX_ATTEMPTS
             ? run(n + 1)
