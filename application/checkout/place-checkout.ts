@@ -350,11 +350,19 @@ const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, setti
       })
     }
     if (checkout.code && Option.isSome(code)) {
+      // A free-shipping code spends the fees it waived: not those an order's own free-shipping
+      // promotion waived already (that promotion's burn counts them), so the burns sum to the funding.
+      const codeShipping = checkout.code.freeShipping
+        ? M.sum(
+            checkout.orders.filter((o) => !o.promotion?.freeShipping).map((o) => o.shippingDiscount),
+            settings.currency
+          )
+        : M.zero(settings.currency)
       burns.push({
         kind: "DISCOUNT_CODE",
         incentiveId: checkout.code.id,
         version: checkout.code.version,
-        amount: M.add(checkout.code.discount, checkout.code.freeShipping ? checkout.shippingDiscount : M.zero(settings.currency)),
+        amount: M.add(checkout.code.discount, codeShipping),
         globalLimit: code.value.code.limits.global,
         perBuyerLimit: code.value.code.limits.perBuyer
       })
