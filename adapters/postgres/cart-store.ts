@@ -71,22 +71,29 @@ export const CartStoreLive = Layer.effect(
         returning variant_id as "variantId", quantity`
       ),
     setQuantity: (cartId, variantId, quantity) =>
-      q(
-        db,
-        // The statement's snapshot does not see its own upsert: the line comes from `up`, the others from the table.
-        (sql) => sql<Array<{ variantId: VariantId; quantity: number }>>`
-        with up as (
-          insert into cart_items (cart_id, variant_id, quantity) values (${cartId}, ${variantId}, ${quantity})
-          on conflict (cart_id, variant_id) do update set quantity = excluded.quantity
-          returning variant_id, quantity, added_at
-        ), touched as (
-          update carts set updated_at = now() where id = ${cartId}
-        )
-        select variant_id as "variantId", quantity
-          from (select variant_id, quantity, added_at from up
-                union all
-                select variant_id, quantity, added_at from cart_items where cart_id = ${cartId} and variant_id <> ${variantId}) i
-         order by added_at, variant_id`
+      Effect.map(
+        q(
+          db,
+          // The cart is touched first, and only while it is ACTIVE (re-checked on its latest version once
+          // a checkout closing it lets go): the line is written only into a cart that is still open.
+          // The statement's snapshot does not see its own upsert: the line comes from `up`, the others from the table.
+          (sql) => sql<Array<{ open: boolean; variantId: VariantId | null; quantity: number | null }>>`
+          with touched as (
+            update carts set updated_at = now() where id = ${cartId} and state = 'ACTIVE' returning id
+          ), up as (
+            insert into cart_items (cart_id, variant_id, quantity) select id, ${variantId}, ${quantity} from touched
+            on conflict (cart_id, variant_id) do update set quantity = excluded.quantity
+            returning variant_id, quantity, added_at
+          )
+          select exists (select 1 from touched) as open, i.variant_id as "variantId", i.quantity
+            from (select 1) one
+            left join (select variant_id, quantity, added_at from up
+                       union all
+                       select variant_id, quantity, added_at from cart_items
+                        where cart_id = ${cartId} and variant_id <> ${variantId} and exists (select 1 from touched)) i on true
+           order by i.added_at, i.variant_id`
+        ),
+        (rows) => (rows[0]?.open === true ? Option.some(itemsOf(rows)) : Option.none())
       ),
     remove: (cartId, variantId) =>
       Effect.map(

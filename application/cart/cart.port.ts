@@ -29,8 +29,11 @@ export class CartStore extends Context.Tag("amana/CartStore")<
       variantId: VariantId,
       quantity: number
     ) => Effect.Effect<ReadonlyArray<CartItem>, StoreUnavailable>
-    /** Sets the quantity (inserting the line if new) and touches the cart; answers the cart's items after the write. */
-    readonly setQuantity: (cartId: CartId, variantId: VariantId, quantity: number) => Effect.Effect<ReadonlyArray<CartItem>, StoreUnavailable>
+    /**
+     * Sets the quantity (inserting the line if new) and touches the cart; answers the cart's items
+     * after the write. None, and nothing written, when the cart is no longer ACTIVE (a checkout closed it).
+     */
+    readonly setQuantity: (cartId: CartId, variantId: VariantId, quantity: number) => Effect.Effect<Option.Option<ReadonlyArray<CartItem>>, StoreUnavailable>
     /** The cart's items left after removing the line; none when the line was not in the cart. */
     readonly remove: (cartId: CartId, variantId: VariantId) => Effect.Effect<Option.Option<ReadonlyArray<CartItem>>, StoreUnavailable>
     readonly close: (cartId: CartId, state: "CHECKED_OUT" | "ABANDONED") => Effect.Effect<void, StoreUnavailable>

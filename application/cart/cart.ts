@@ -275,10 +275,11 @@ export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: numb
     if (next > item.available) return yield* new OutOfStock({ variantId, requested: next, available: item.available })
     if (Option.isSome(found)) {
       const items = yield* carts.setQuantity(found.value.cartId, variantId, next)
-      return yield* priceCart({ cartId: found.value.cartId, items }, read, view)
+      if (Option.isSome(items)) return yield* priceCart({ cartId: found.value.cartId, items: items.value }, read, view)
     }
+    // No cart, or the one read was checked out since: the line starts a new cart (with this add's own quantity).
     const cartId = CartId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("crt")))
-    const items = yield* carts.createWithItem(cartId, owner, variantId, next)
+    const items = yield* carts.createWithItem(cartId, owner, variantId, quantity)
     return yield* priceCart({ cartId, items }, read, view)
   }).pipe(Effect.withSpan("Cart.add"))
 
@@ -293,7 +294,9 @@ export const setCartQuantity = (owner: CartOwner, variantId: VariantId, quantity
     const item = read.pricing.catalogue.find((c) => c.variantId === variantId)
     if (item && quantity > item.available) return yield* new OutOfStock({ variantId, requested: quantity, available: item.available })
     const items = yield* carts.setQuantity(cart.value.cartId, variantId, quantity)
-    return yield* priceCart({ cartId: cart.value.cartId, items }, read, view)
+    // the cart was checked out since it was read: the line is no longer in an open cart
+    if (Option.isNone(items)) return yield* new CartItemNotFound({ variantId })
+    return yield* priceCart({ cartId: cart.value.cartId, items: items.value }, read, view)
   })
 
 /** Remove a line; answers the cart priced with `view`, from the items the removal left (one read, one write). */

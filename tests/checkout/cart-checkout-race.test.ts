@@ -10,8 +10,10 @@
 import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { cartItems } from "../../application/cart/checkout-cart.js"
+import { addToCart } from "../../application/cart/cart.js"
+import { CheckoutStore } from "../../application/checkout/checkout.port.js"
 import { placeCheckoutOf } from "../../application/checkout/place-checkout.js"
-import { LocationId } from "../../domain/ids.js"
+import { EpochMillis, LocationId, VariantId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, seedShop, startApi } from "../api/support.js"
 import type { Api } from "../api/support.js"
@@ -90,5 +92,22 @@ describe("a checkout from the cart while the cart changes", () => {
     expect(lines.map((l) => l.variant_id).sort()).toEqual([a.dress.variantId, b.basket.variantId].sort())
     // and nothing is left behind in an open cart
     expect((await call(api, "GET", "/api/v1/cart", { token: buyer.token })).body.lines).toEqual([])
+  })
+
+  it("a line added from a cart read before a checkout closed it lands in a new cart, not in the checked-out one", async () => {
+    const buyer = await buyerWithCart([a.dress.variantId])
+    const owner = { _tag: "Buyer" as const, buyerId: buyer.id }
+    const basket = VariantId.make(b.basket.variantId)
+    // the add's read: the cart still ACTIVE
+    const now = Date.now()
+    const pricing = await api.runtime.runPromise(Effect.flatMap(CheckoutStore, (c) => c.loadCartPricing(owner, [basket], buyer.id, now, undefined)))
+    // the checkout closes the cart before the add writes
+    const placed = await call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": `add-${buyer.id}` }, body: checkoutBody })
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201)
+    const added = await api.runtime.runPromise(addToCart(owner, basket, 1, {}, { now: EpochMillis.make(now), pricing, asked: new Set([basket]) }))
+    expect(added.lines.map((l) => l.variantId)).toEqual([basket])
+    // the buyer finds it in their cart
+    const cart = await call(api, "GET", "/api/v1/cart", { token: buyer.token })
+    expect(cart.body.lines.map((l: { variantId: string }) => l.variantId)).toEqual([basket])
   })
 })
