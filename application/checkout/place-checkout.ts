@@ -59,13 +59,16 @@ export interface CheckoutSettings {
 
 export const defaultCheckoutSettings: CheckoutSettings = { platformFeeBps: 500, loyalty: defaultLoyaltyPolicy, currency: "KES" }
 
+/** A discount code as the buyer typed it, as the cart preview reads it too: spaces around it and its case do not matter. */
+const codeAsTyped = (code: string | undefined) => code?.trim().toUpperCase()
+
 /** The request as it identifies itself for idempotency: order of items does not matter. */
 export const fingerprintOf = (cmd: CheckoutRequest): string =>
   canonicalJson({
     items: cmd.fromCart ? "CART" : [...(cmd.items ?? [])].sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0)),
     destination: cmd.destination,
     payerPhone: cmd.payerPhone,
-    discountCode: cmd.discountCode?.toUpperCase() ?? null,
+    discountCode: codeAsTyped(cmd.discountCode) ?? null,
     loyaltyPoints: cmd.loyaltyPoints ?? 0,
     affiliateCode: cmd.affiliateCode ?? null,
     // only when given, so a request without details keeps the fingerprint it always had
@@ -256,7 +259,7 @@ const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, setti
         })
       ),
       store.loadPromotionsAndShipping(cmd.buyerId, now),
-      cmd.discountCode ? store.loadDiscountCode(cmd.discountCode.toUpperCase(), cmd.buyerId) : Effect.succeed(Option.none()),
+      cmd.discountCode ? store.loadDiscountCode(codeAsTyped(cmd.discountCode) ?? "", cmd.buyerId) : Effect.succeed(Option.none()),
       points > 0 ? store.lockLoyaltyBalance(cmd.buyerId) : Effect.succeed(0)
     ] as const)
     const replay = ({ sameRequest, summary }: { readonly sameRequest: boolean; readonly summary: CheckoutSummary }) =>

@@ -5,6 +5,7 @@
  * order's free-shipping promotion is that promotion's spend; a free-shipping code on the same
  * checkout waived nothing more on that order and must not count it again.
  */
+import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { placeCheckout } from "../../application/checkout/place-checkout.js"
 import { insertDiscountCode, insertPromotion } from "../../adapters/postgres/seed.js"
@@ -61,5 +62,24 @@ describe("incentive spend per checkout", () => {
     ])
     const [c] = await db.sql<Array<{ discount_total: string }>>`select discount_total::text from checkouts where id = ${summary.checkoutId}`
     expect(burns.reduce((s, b) => s + Number(b.amount), 0)).toBe(Number(c!.discount_total))
+  })
+})
+
+describe("a discount code as the buyer typed it", () => {
+  it("is applied at checkout as the cart preview applies it: spaces around it and its case do not matter", async () => {
+    const now = Date.now()
+    await insertDiscountCode(db.sql, {
+      id: "code_karibu",
+      code: "KARIBU",
+      expiresAt: new Date(now + DAY),
+      effect: { _tag: "AMOUNT_OFF", amount: { amount: 200_00, currency: "KES" } }
+    })
+    const buyer = await newBuyer(db.sql)
+    const typed = await runtime.runPromise(
+      Effect.either(placeCheckout(checkoutCommand(buyer, [{ variantId: "var_basket", quantity: 1 }], { discountCode: " karibu " })))
+    )
+    expect(Either.isRight(typed), JSON.stringify(typed)).toBe(true)
+    // KES 1,200 − 200 + KES 300 shipping
+    expect(Either.getOrThrow(typed).total).toEqual({ amount: 1_300_00, currency: "KES" })
   })
 })
