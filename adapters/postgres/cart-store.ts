@@ -59,16 +59,21 @@ export const CartStoreLive = Layer.effect(
         insert into carts (id, buyer_id, guest_token) values (${cartId}, ${owner._tag === "Buyer" ? owner.buyerId : null}, ${owner._tag === "Guest" ? owner.guestToken : null})`
       ).pipe(Effect.asVoid),
     createWithItem: (cartId, owner, variantId, quantity) =>
-      q(
-        db,
-        // the line's foreign key is checked at the end of the statement, when the cart is there
-        (sql) => sql<Array<{ variantId: VariantId; quantity: number }>>`
-        with cart as (
-          insert into carts (id, buyer_id, guest_token) values (${cartId}, ${owner._tag === "Buyer" ? owner.buyerId : null}, ${owner._tag === "Guest" ? owner.guestToken : null})
-          returning id
-        )
-        insert into cart_items (cart_id, variant_id, quantity) select id, ${variantId}, ${quantity} from cart
-        returning variant_id as "variantId", quantity`
+      Effect.map(
+        q(
+          db,
+          // the line's foreign key is checked at the end of the statement, when the cart is there;
+          // an owner's other open cart (made by a concurrent first add) makes nothing: no row back
+          (sql) => sql<Array<{ variantId: VariantId; quantity: number }>>`
+          with cart as (
+            insert into carts (id, buyer_id, guest_token) values (${cartId}, ${owner._tag === "Buyer" ? owner.buyerId : null}, ${owner._tag === "Guest" ? owner.guestToken : null})
+            on conflict do nothing
+            returning id
+          )
+          insert into cart_items (cart_id, variant_id, quantity) select id, ${variantId}, ${quantity} from cart
+          returning variant_id as "variantId", quantity`
+        ),
+        (rows) => (rows.length === 0 ? Option.none() : Option.some(rows))
       ),
     setQuantity: (cartId, variantId, quantity) =>
       Effect.map(

@@ -22,13 +22,16 @@ export class CartStore extends Context.Tag("amana/CartStore")<
     /** The ACTIVE cart with its items, read at once (one round trip). */
     readonly findActiveWithItems: (owner: CartOwner) => Effect.Effect<Option.Option<ActiveCart>, StoreUnavailable>
     readonly create: (cartId: CartId, owner: CartOwner) => Effect.Effect<void, StoreUnavailable>
-    /** Creates the cart with its first line (one round trip); answers its items. */
+    /**
+     * Creates the cart with its first line (one round trip); answers its items. None, and nothing
+     * written, when the owner has an open cart already (a concurrent first add made it).
+     */
     readonly createWithItem: (
       cartId: CartId,
       owner: CartOwner,
       variantId: VariantId,
       quantity: number
-    ) => Effect.Effect<ReadonlyArray<CartItem>, StoreUnavailable>
+    ) => Effect.Effect<Option.Option<ReadonlyArray<CartItem>>, StoreUnavailable>
     /**
      * Sets the quantity (inserting the line if new) and touches the cart; answers the cart's items
      * after the write. None, and nothing written, when the cart is no longer ACTIVE (a checkout closed it).

@@ -21,7 +21,7 @@ import type { CartPricing, CatalogueItem } from "../checkout/checkout.port.js"
 import { checkoutLine } from "../checkout/checkout.port.js"
 import { defaultCheckoutSettings } from "../checkout/place-checkout.js"
 import { Ids } from "../ports/ids.js"
-import { UnitOfWork } from "../ports/unit-of-work.js"
+import { StoreUnavailable, UnitOfWork } from "../ports/unit-of-work.js"
 import { CartItemNotFound, QuantityTooLarge } from "./cart.errors.js"
 import { CartStore } from "./cart.port.js"
 import type { ActiveCart, CartOwner } from "./cart.port.js"
@@ -257,6 +257,16 @@ const priceCart = (cart: ActiveCart, read: CartRead, options: ViewOptions) =>
  * seen by the write either way, under READ COMMITTED).
  */
 export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: number, view: ViewOptions = {}, prefetched?: CartRead) =>
+  addOnce(owner, variantId, quantity, view, prefetched, 1).pipe(Effect.withSpan("Cart.add"))
+
+const addOnce = (
+  owner: CartOwner,
+  variantId: VariantId,
+  quantity: number,
+  view: ViewOptions,
+  prefetched: CartRead | undefined,
+  attempt: number
+): Effect.Effect<CartView, UnknownItem | OutOfStock | ItemNotSellable | QuantityTooLarge | StoreUnavailable, CartStore | CheckoutStore | Ids> =>
   Effect.gen(function* () {
     const carts = yield* CartStore
     const read = yield* readCart(owner, [variantId], view, prefetched)
@@ -280,8 +290,11 @@ export const addToCart = (owner: CartOwner, variantId: VariantId, quantity: numb
     // No cart, or the one read was checked out since: the line starts a new cart (with this add's own quantity).
     const cartId = CartId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("crt")))
     const items = yield* carts.createWithItem(cartId, owner, variantId, quantity)
-    return yield* priceCart({ cartId, items }, read, view)
-  }).pipe(Effect.withSpan("Cart.add"))
+    if (Option.isSome(items)) return yield* priceCart({ cartId, items: items.value }, read, view)
+    // A concurrent first add (a double tap) made the owner's cart meanwhile: add to that one, read afresh.
+    if (attempt < 3) return yield* addOnce(owner, variantId, quantity, view, undefined, attempt + 1)
+    return yield* new StoreUnavailable({ detail: "the cart kept changing while a line was being added" })
+  })
 
 /** Set a line's quantity; answers the cart priced with `view` (as addToCart: one read, one write, no transaction). */
 export const setCartQuantity = (owner: CartOwner, variantId: VariantId, quantity: number, view: ViewOptions = {}, prefetched?: CartRead) =>
