@@ -204,35 +204,42 @@ export type CheckoutRequest = Omit<PlaceCheckout, "items"> & { readonly items?: 
 export const placeCheckoutOf = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, settings: CheckoutSettings = defaultCheckoutSettings) =>
   Effect.gen(function* () {
     const uow = yield* UnitOfWork
-    const attempt = uow.transaction(placeNew(cmd, source, settings))
+    const attempt = (pricedAway: ReadonlySet<string>) => uow.transaction(placeNew(cmd, source, settings, pricedAway))
 
-    // A limited promotion that ran out under us: price again (it is no longer eligible). A code the
-    // buyer typed that ran out is their error to see.
-    const run = (n: number): Effect.Effect<CheckoutSummary, PlaceError | DiscountCodeNotApplicable | CartChanged | E, Effect.Effect.Context<typeof attempt>> =>
-      Effect.catchAll(attempt, (e) => {
+    // A limited promotion that ran out under us: price again (it is no longer eligible). Should the
+    // same promotion run out under us again (its uses are being released and taken meanwhile), the
+    // next attempt is priced without it: each promotion is priced away at most once, so this ends,
+    // and a checkout never fails because of a promotion. A code the buyer typed that ran out is
+    // their error to see.
+    type Attempts = { readonly n: number; readonly ranOut: ReadonlySet<string>; readonly pricedAway: ReadonlySet<string> }
+    const run = (
+      a: Attempts
+    ): Effect.Effect<CheckoutSummary, PlaceError | DiscountCodeNotApplicable | CartChanged | E, Effect.Effect.Context<ReturnType<typeof attempt>>> =>
+      Effect.catchAll(attempt(a.pricedAway), (e) => {
         // The same key raced in from another request and committed first: replay its result.
-        if (e instanceof DuplicateCheckout) return n < MAX_ATTEMPTS ? run(n + 1) : Effect.die(new Error("checkout key conflict did not resolve"))
+        if (e instanceof DuplicateCheckout)
+          return a.n < MAX_ATTEMPTS ? run({ ...a, n: a.n + 1 }) : Effect.die(new Error("checkout key conflict did not resolve"))
         // The cart was checked out by another request, or changed, after this attempt read it: read
         // it again (a closed cart is then CART.EMPTY, an edited one is bought as it now is).
-        if (e instanceof CartChanged) return n < MAX_ATTEMPTS ? run(n + 1) : Effect.fail(e)
+        if (e instanceof CartChanged) return a.n < MAX_ATTEMPTS ? run({ ...a, n: a.n + 1 }) : Effect.fail(e)
+        if (e instanceof IncentiveExhausted && e.kind === "PROMOTION" && !a.pricedAway.has(e.id))
+          return a.ranOut.has(e.id) ? run({ ...a, pricedAway: new Set([...a.pricedAway, e.id]) }) : run({ ...a, ranOut: new Set([...a.ranOut, e.id]) })
         if (e instanceof IncentiveExhausted)
-          return e.kind === "PROMOTION" && n < MAX_ATTEMPTS
-            ? run(n + 1)
-            : Effect.fail(
-                new DiscountCodeNotApplicable({
-                  discountCode: cmd.discountCode ?? e.id,
-                  reason: e.scope === "GLOBAL" ? "GLOBAL_LIMIT_REACHED" : "BUYER_LIMIT_REACHED"
-                })
-              )
+          return Effect.fail(
+            new DiscountCodeNotApplicable({
+              discountCode: cmd.discountCode ?? e.id,
+              reason: e.scope === "GLOBAL" ? "GLOBAL_LIMIT_REACHED" : "BUYER_LIMIT_REACHED"
+            })
+          )
         return Effect.fail(e as PlaceError | E)
       })
-    return yield* run(1)
+    return yield* run({ n: 1, ranOut: new Set(), pricedAway: new Set() })
   }).pipe(Effect.withSpan("Checkout.place"))
 
 /** What an attempt fails with besides its items' source, once its retries are spent (the retried refusals are not among them). */
 type PlaceError = Exclude<Effect.Effect.Error<ReturnType<typeof placeNew<never, never>>>, IncentiveExhausted | DuplicateCheckout>
 
-const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, settings: CheckoutSettings) =>
+const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, settings: CheckoutSettings, pricedAway: ReadonlySet<string> = new Set()) =>
   Effect.gen(function* () {
     const store = yield* CheckoutStore
     const ids = yield* Ids
@@ -246,7 +253,7 @@ const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, setti
     // the source did not read it with them).
     // The items' failure waits for the idempotency check: a replay wins over an empty cart.
     const points = cmd.loyaltyPoints ?? 0
-    const [opened, loaded, { promotions, geography, zones }, code, balance] = yield* pipelined([
+    const [opened, loaded, { promotions: live, geography, zones }, code, balance] = yield* pipelined([
       store.openCheckout(cmd.buyerId, cmd.idempotencyKey, fingerprint, cmd.affiliateCode ? undefined : now),
       Effect.either(
         Effect.flatMap(source.load, ({ items, catalogue, placed }) => {
@@ -262,6 +269,8 @@ const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, setti
       cmd.discountCode ? store.loadDiscountCode(codeAsTyped(cmd.discountCode) ?? "", cmd.buyerId) : Effect.succeed(Option.none()),
       points > 0 ? store.lockLoyaltyBalance(cmd.buyerId) : Effect.succeed(0)
     ] as const)
+    // (a promotion that ran out under this checkout twice is priced away: placeCheckoutOf)
+    const promotions = pricedAway.size === 0 ? live : live.filter((c) => !pricedAway.has(c.promotion.id))
     const replay = ({ sameRequest, summary }: { readonly sameRequest: boolean; readonly summary: CheckoutSummary }) =>
       sameRequest ? Effect.succeed(summary) : Effect.fail(new IdempotencyKeyReused({ key: cmd.idempotencyKey }))
     if (Option.isSome(opened.previous)) return yield* replay(opened.previous.value)
