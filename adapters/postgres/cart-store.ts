@@ -104,8 +104,13 @@ export const CartStoreLive = Layer.effect(
       Effect.map(
         q(
           db,
+          // as setQuantity: the cart touched first, only while it is ACTIVE; a checked-out cart keeps its lines
           (sql) => sql<Array<{ removed: boolean } & ItemRow>>`
-          with del as (delete from cart_items where cart_id = ${cartId} and variant_id = ${variantId} returning 1)
+          with touched as (
+            update carts set updated_at = now() where id = ${cartId} and state = 'ACTIVE' returning id
+          ), del as (
+            delete from cart_items where cart_id = (select id from touched) and variant_id = ${variantId} returning 1
+          )
           select exists (select 1 from del) as removed, i.variant_id as "variantId", i.quantity
             from (select 1) one
             left join cart_items i on i.cart_id = ${cartId} and i.variant_id <> ${variantId}
@@ -115,11 +120,13 @@ export const CartStoreLive = Layer.effect(
       ),
     // a write nobody waits for: in a checkout it leaves with the checkout's writes and COMMIT
     close: (cartId, state) => w(db, (sql) => sql`update carts set state = ${state}, updated_at = now() where id = ${cartId} and state = 'ACTIVE'`),
-    // A write nobody waits for, like close, refused by the statement itself. The cart's state is
-    // checked again on its latest version once a concurrent writer (another checkout's close, a cart
-    // edit's touch) lets go of the row, so the same cart is never checked out twice; its lines are
-    // compared with what the checkout read and bought (same variants, same quantities).
-    closeCheckedOut: (cartId, items) =>
+    // A write nobody waits for, like close, refused by the statement itself. The cart row's state and
+    // last touch are checked again on its latest version once a concurrent writer (another checkout's
+    // close, an edit: every edit touches the row first) lets go of it, so the same cart is never
+    // checked out twice and an edit still running is never closed in. Its lines are compared with
+    // what the checkout read and bought too (same variants, same quantities).
+    // (the touch travels as text: postgres.js would send a timestamptz parameter through a Date, to the millisecond)
+    closeCheckedOut: (cartId, touchedAt, items) =>
       db.write(
         (sql) => sql`
         with bought as (
@@ -127,7 +134,7 @@ export const CartStoreLive = Layer.effect(
             as x(variant_id text, quantity int)
         ), closed as (
           update carts c set state = 'CHECKED_OUT', updated_at = now()
-           where c.id = ${cartId} and c.state = 'ACTIVE'
+           where c.id = ${cartId} and c.state = 'ACTIVE' and c.updated_at = (${touchedAt}::text)::timestamptz
              and (select count(*) from cart_items i where i.cart_id = c.id) = ${items.length}::int
              and not exists (select i.variant_id, i.quantity from cart_items i where i.cart_id = c.id
                              except select variant_id, quantity from bought)

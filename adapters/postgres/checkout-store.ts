@@ -443,9 +443,19 @@ export const CheckoutStoreLive = Layer.effect(
             db,
             // one row per item (its catalogue columns null when the variant is gone), or one row of
             // nulls beside the cart's id for a cart without items, or one row of nulls: no cart
-            (sql) => sql<Array<{ cart_id: CartId | null; item_variant_id: VariantId | null; item_quantity: number | null } & Nullable<CatalogueRow>>>`
+            (sql) => sql<
+              Array<
+                {
+                  cart_id: CartId | null
+                  cart_touched_at: string | null
+                  item_variant_id: VariantId | null
+                  item_quantity: number | null
+                } & Nullable<CatalogueRow>
+              >
+            >`
             with cart as ${activeCartOf(sql, { _tag: "Buyer", buyerId })}
-            select cart.id as cart_id, i.variant_id as item_variant_id, i.quantity as item_quantity, c.*
+            select cart.id as cart_id, (select t.updated_at::text from carts t where t.id = cart.id) as cart_touched_at,
+                   i.variant_id as item_variant_id, i.quantity as item_quantity, c.*
               from (select 1) one
               left join cart on true
               left join cart_items i on i.cart_id = cart.id
@@ -454,12 +464,13 @@ export const CheckoutStoreLive = Layer.effect(
           ),
           (rows) => {
             const cartId = rows[0]?.cart_id
-            if (!cartId) return Option.none()
+            const touchedAt = rows[0]?.cart_touched_at
+            if (!cartId || !touchedAt) return Option.none()
             const items = rows.flatMap((r) =>
               r.item_variant_id === null || r.item_quantity === null ? [] : [{ variantId: r.item_variant_id, quantity: r.item_quantity }]
             )
             const catalogue = rows.flatMap((r) => (r.variant_id === null ? [] : [catalogueItem(r as CatalogueRow)]))
-            return Option.some({ cartId, items, catalogue })
+            return Option.some({ cartId, touchedAt, items, catalogue })
           }
         ),
 

@@ -42,9 +42,10 @@ export class CartStore extends Context.Tag("amana/CartStore")<
     readonly close: (cartId: CartId, state: "CHECKED_OUT" | "ABANDONED") => Effect.Effect<void, StoreUnavailable>
     /**
      * Closes the cart as CHECKED_OUT, refused (CartChanged, at the latest with the transaction's
-     * COMMIT) unless it is still ACTIVE and holds exactly `items`: what the checkout read and bought.
+     * COMMIT) unless it is still ACTIVE, untouched since `touchedAt` (CheckoutStore.loadCartCatalogue)
+     * and holds exactly `items`: what the checkout read and bought.
      */
-    readonly closeCheckedOut: (cartId: CartId, items: ReadonlyArray<CartItem>) => Effect.Effect<void, CartChanged | StoreUnavailable>
+    readonly closeCheckedOut: (cartId: CartId, touchedAt: string, items: ReadonlyArray<CartItem>) => Effect.Effect<void, CartChanged | StoreUnavailable>
   }
 >() {}
 

@@ -22,7 +22,11 @@ export const cartItems = (buyerId: UserId): Effect.Effect<CheckoutItems<CartEmpt
     load: Effect.flatMap(checkouts.loadCartCatalogue(buyerId), (cart) =>
       Option.isNone(cart) || cart.value.items.length === 0
         ? Effect.fail(new CartEmpty())
-        : Effect.succeed({ items: cart.value.items, catalogue: cart.value.catalogue, placed: carts.closeCheckedOut(cart.value.cartId, cart.value.items) })
+        : Effect.succeed({
+            items: cart.value.items,
+            catalogue: cart.value.catalogue,
+            placed: carts.closeCheckedOut(cart.value.cartId, cart.value.touchedAt, cart.value.items)
+          })
     )
   }))
 

@@ -157,6 +157,8 @@ export class CheckoutStore extends Context.Tag("amana/CheckoutStore")<
     readonly loadCartCatalogue: (buyerId: UserId) => Effect.Effect<
       Option.Option<{
         readonly cartId: CartId
+        /** the cart's last touch as read (exact, as the store keeps it): an edit since changes it */
+        readonly touchedAt: string
         readonly items: ReadonlyArray<{ readonly variantId: VariantId; readonly quantity: number }>
         readonly catalogue: ReadonlyArray<CatalogueItem>
       }>,

@@ -110,4 +110,32 @@ describe("a checkout from the cart while the cart changes", () => {
     const cart = await call(api, "GET", "/api/v1/cart", { token: buyer.token })
     expect(cart.body.lines.map((l: { variantId: string }) => l.variantId)).toEqual([basket])
   })
+
+  it("an edit still running when the checkout closes the cart: the checkout waits for it and buys the cart with it", async () => {
+    const buyer = await buyerWithCart([a.dress.variantId])
+    const [open] = await db.sql<Array<{ id: string }>>`select id from carts where buyer_id = ${buyer.id} and state = 'ACTIVE'`
+    const cartId = open!.id
+    // what CartStore.setQuantity does in one statement, held open: the cart touched (its row locked), a line written
+    let release: () => void = () => undefined
+    const held = new Promise<void>((done) => (release = done))
+    let locked: () => void = () => undefined
+    const isLocked = new Promise<void>((done) => (locked = done))
+    const edit = db.owner.begin(async (tx) => {
+      await tx`update carts set updated_at = now() where id = ${cartId} and state = 'ACTIVE'`
+      await tx`insert into cart_items (cart_id, variant_id, quantity) values (${cartId}, ${b.basket.variantId}, 1)`
+      locked()
+      await held
+    })
+    await isLocked
+    const placing = call(api, "POST", "/api/v1/checkouts", { token: buyer.token, headers: { "idempotency-key": `inflight-${buyer.id}` }, body: checkoutBody })
+    // the checkout has read the cart (without the edit's line) and waits on the cart's row to close it
+    await new Promise((done) => setTimeout(done, 500))
+    release()
+    await edit
+    const placed = await placing
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201)
+    const lines = await db.sql<Array<{ variant_id: string }>>`
+      select l.variant_id from order_lines l join orders o on o.id = l.order_id where o.checkout_id = ${placed.body.checkoutId as string}`
+    expect(lines.map((l) => l.variant_id).sort()).toEqual([a.dress.variantId, b.basket.variantId].sort())
+  })
 })
