@@ -225,8 +225,27 @@ export class DisputeWindowOpen extends Schema.TaggedError<DisputeWindowOpen>()("
   }
 }
 
+/** A buyer's dispute after the window: the order is the SYSTEM's to complete (the cron runs every few minutes, not at once). */
+export class DisputeWindowClosed extends Schema.TaggedError<DisputeWindowClosed>()("DisputeWindowClosed", {
+  ...move,
+  closedAt: EpochMillis
+}) {
+  readonly code = "ORDER.DISPUTE_WINDOW_CLOSED"
+  override get message() {
+    return `the dispute window closed at ${this.closedAt}; cannot move ${names(this)}`
+  }
+}
+
 export type OrderTransitionError =
-  IllegalTransition | ForbiddenActor | ProofRequired | WrongHandoverCode | EvidenceRequired | PaymentWindowClosed | PaymentWindowOpen | DisputeWindowOpen
+  | IllegalTransition
+  | ForbiddenActor
+  | ProofRequired
+  | WrongHandoverCode
+  | EvidenceRequired
+  | PaymentWindowClosed
+  | PaymentWindowOpen
+  | DisputeWindowOpen
+  | DisputeWindowClosed
 
 /** The slice of an order its lifecycle needs. `deliveredAt` is set once the order reached DELIVERED. */
 export interface OrderLifecycle {
@@ -264,8 +283,14 @@ const guard = (order: OrderLifecycle, command: TransitionCommand): OrderTransiti
       }
       return undefined
     }
-    case "DISPUTED":
-      return command.evidence === undefined || command.evidence.description.trim() === "" ? new EvidenceRequired(move) : undefined
+    case "DISPUTED": {
+      if (command.evidence === undefined || command.evidence.description.trim() === "") return new EvidenceRequired(move)
+      // The window the SYSTEM waits out before completing is the one the buyer may dispute in; an
+      // order without a delivery time cannot be shown to be past it.
+      if (order.deliveredAt === undefined) return undefined
+      const closedAt = EpochMillis.make(order.deliveredAt + DISPUTE_WINDOW_MS)
+      return command.at >= closedAt ? new DisputeWindowClosed({ ...move, closedAt }) : undefined
+    }
     case "PENDING_PAYMENT":
       return command.at >= paymentDeadline ? new PaymentWindowClosed({ ...move, closedAt: paymentDeadline }) : undefined
     case "EXPIRED":

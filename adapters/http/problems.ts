@@ -58,6 +58,7 @@ const STATUS = {
   PaymentWindowClosed: 409,
   PaymentWindowOpen: 409,
   DisputeWindowOpen: 409,
+  DisputeWindowClosed: 409,
   IdempotencyKeyReused: 409,
   OutOfStock: 409,
   CheckoutNotPayable: 409,

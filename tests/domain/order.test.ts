@@ -375,6 +375,19 @@ describe("order lifecycle: worked examples", () => {
     }
   })
 
+  it("the buyer may dispute only inside the dispute window: once it has passed, the order is the SYSTEM's to complete (review of the order lifecycle)", () => {
+    // delivered at checkout + 1h, so the dispute window closes at checkout + 73h
+    const delivered = order("DELIVERED", { deliveredAt: at(HOUR) })
+    const dispute = (ms: number) => transition(delivered, { to: "DISPUTED", actor: actor("BUYER"), at: at(ms), evidence: { description: "torn" } })
+    expect(ok(dispute(HOUR + DISPUTE_WINDOW_MS - 1)).state).toBe("DISPUTED")
+    const late = err(dispute(HOUR + DISPUTE_WINDOW_MS))
+    expect(late.code).toBe("ORDER.DISPUTE_WINDOW_CLOSED")
+    expect(late.message).toBe(`the dispute window closed at ${T0 + HOUR + DISPUTE_WINDOW_MS}; cannot move order o-1 from DELIVERED to DISPUTED`)
+    // the buyer may still confirm receipt, and the SYSTEM completes
+    expect(ok(transition(delivered, { to: "COMPLETED", actor: actor("BUYER"), at: at(HOUR + DISPUTE_WINDOW_MS) })).state).toBe("COMPLETED")
+    expect(ok(transition(delivered, { to: "COMPLETED", actor: actor("SYSTEM"), at: at(HOUR + DISPUTE_WINDOW_MS) })).state).toBe("COMPLETED")
+  })
+
   it("a wrong handover code is its own error, distinct from missing proof", () => {
     const deliver = { to: "DELIVERED", actor: actor("RIDER"), at: at(HOUR) } as const
     const wrong = err(transition(order("IN_TRANSIT"), { ...deliver, proof: { handoverCode: "1234" } }))

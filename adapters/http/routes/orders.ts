@@ -105,6 +105,7 @@ export const orderRoutes = [
     path: "/api/v1/orders/:id/disputes",
     tag: "Orders",
     summary: "Dispute a delivered order, with evidence",
+    description: "Within 72 hours of delivery (the dispute window); after it the order is completed and a dispute is 409 ORDER.DISPUTE_WINDOW_CLOSED.",
     auth: "required",
     params: OrderIdParam,
     body: Schema.Struct({

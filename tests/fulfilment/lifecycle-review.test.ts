@@ -1,0 +1,91 @@
+/**
+ * The order lifecycle after payment, reviewed as an attacker (twelfth session): defects found at the
+ * seams between a delivered order, its dispute window, the weekly payout selection and FINANCE's
+ * fraud rejection. The whole platform over HTTP with the worker running, as in journey.test.ts.
+ */
+import { AdminUserId } from "../../domain/ids.js"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { AdminActor } from "../../application/admin/admin-roles.js"
+import { completeAfterDisputeWindow } from "../../application/orders/transition-order.js"
+import { useTestDatabase } from "../support/test-database.js"
+import { call, newBuyer, randomPhone, seedShop, sessionFor } from "../api/support.js"
+import { balance, inboxMessage, seedRider, startPlatform, waitForState } from "./support.js"
+import type { Platform } from "./support.js"
+
+const db = useTestDatabase()
+let api: Platform
+const RIDER = { id: "usr_rider_review", phone: "254722000199", name: "Wanjiru" }
+const FINANCE: AdminActor = { id: AdminUserId.make("adm_finance_review"), email: "finance-review@amana.test", role: "FINANCE" }
+
+beforeAll(async () => {
+  api = await startPlatform(db)
+  await seedShop(db.sql)
+  await seedRider(db.sql, RIDER.id, RIDER.phone, "zone_nbi_api", RIDER.name)
+  await db.sql`insert into admin_users (id, email, password_hash, role) values (${FINANCE.id}, ${FINANCE.email}, 'x', 'FINANCE')`
+}, 60_000)
+afterAll(async () => {
+  await api?.close()
+})
+
+type Shop = Awaited<ReturnType<typeof seedShop>> & { readonly sellerToken: string }
+const openShop = async (): Promise<Shop> => {
+  const shop = await seedShop(db.sql)
+  await db.sql`update stores set payout_method = 'B2C', payout_phone = ${randomPhone()} where id = ${shop.storeId}`
+  return { ...shop, sellerToken: await sessionFor(db.sql, shop.seller.id) }
+}
+
+/** Checkout over HTTP, paid by STK push, accepted, dispatched, carried and handed over with the buyer's code. */
+const delivered = async (shop: Shop, extra: Record<string, unknown> = {}) => {
+  const buyer = await newBuyer(db.sql)
+  const placed = await call(api, "POST", "/api/v1/checkouts", {
+    token: buyer.token,
+    headers: { "idempotency-key": `review-${buyer.id}` },
+    body: { destination: "KE-047-westlands", items: [{ variantId: shop.dress.variantId, quantity: 1 }], ...extra }
+  })
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201)
+  const orderId: string = placed.body.orders[0].orderId
+  const pay = await call(api, "POST", `/api/v1/checkouts/${placed.body.checkoutId}/payments`, { token: buyer.token, body: { phone: buyer.phone } })
+  expect(pay.status, JSON.stringify(pay.body)).toBe(202)
+  await api.fake.sendCallback(pay.body.checkoutRequestId)
+  await waitForState(db.sql, orderId, "PAID")
+  expect((await call(api, "POST", `/api/v1/seller/orders/${orderId}/accept`, { token: shop.sellerToken })).body.state).toBe("ACCEPTED")
+  const dispatched = await call(api, "POST", `/api/v1/seller/orders/${orderId}/dispatch`, { token: shop.sellerToken })
+  expect(dispatched.status, JSON.stringify(dispatched.body)).toBe(200)
+  expect(dispatched.body.carrier).toBe("RIDER")
+  const code = (await inboxMessage(api, buyer.phone, "order_dispatched_with_code")).params[3]!
+  const jobId: string = dispatched.body.jobId
+  const rider = await sessionFor(db.sql, String((await db.sql`select rider_user_id from deliveries where id = ${jobId}`)[0]?.["rider_user_id"]))
+  for (const body of [{ status: "PICKED_UP" }, { status: "IN_TRANSIT" }, { status: "DELIVERED", handoverCode: code }]) {
+    const r = await call(api, "POST", `/api/v1/rider/jobs/${jobId}/status`, { token: rider, body })
+    expect(r.status, JSON.stringify(r.body)).toBe(200)
+  }
+  return { buyer, orderId }
+}
+
+describe("the order lifecycle after payment (twelfth session's review)", () => {
+  it("a buyer cannot dispute once the dispute window has passed, even before the completion cron has run (the seller's money is not frozen late)", async () => {
+    const shop = await openShop()
+    const o = await delivered(shop)
+    // delivered 73 hours ago: the 72-hour window closed an hour ago; the cron (every 5 minutes) has not run yet
+    await db.sql`update orders set delivered_at = now() - interval '73 hours', dispute_deadline = now() - interval '1 hour' where id = ${o.orderId}`
+    const late = await call(api, "POST", `/api/v1/orders/${o.orderId}/disputes`, {
+      token: o.buyer.token,
+      body: { description: "it was torn", attachments: ["https://example.com/photo.jpg"] }
+    })
+    expect(late.status, JSON.stringify(late.body)).toBe(409)
+    expect(late.body.code).toBe("ORDER.DISPUTE_WINDOW_CLOSED")
+    expect(await db.sql`select state from orders where id = ${o.orderId}`).toEqual([{ state: "DELIVERED" }])
+    expect(await db.sql`select 1 from disputes where order_id = ${o.orderId}`).toHaveLength(0)
+    // the SYSTEM completes it as the window promised, and escrow is released to the seller
+    expect(await api.runtime.runPromise(completeAfterDisputeWindow())).toBeGreaterThanOrEqual(1)
+    expect(await db.sql`select state from orders where id = ${o.orderId}`).toEqual([{ state: "COMPLETED" }])
+    expect(await balance(db.sql, "ESCROW", o.orderId)).toBe(0)
+
+    // inside the window a dispute is still accepted
+    const inTime = await delivered(shop)
+    await db.sql`update orders set delivered_at = now() - interval '71 hours', dispute_deadline = now() + interval '1 hour' where id = ${inTime.orderId}`
+    const ok = await call(api, "POST", `/api/v1/orders/${inTime.orderId}/disputes`, { token: inTime.buyer.token, body: { description: "it was torn" } })
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201)
+    expect(ok.body.state).toBe("DISPUTED")
+  })
+})
