@@ -17,6 +17,7 @@ export const PayoutStoreLive = Layer.effect(
   Effect.gen(function* () {
     const db = yield* Database
     return {
+      lockBalances: () => Effect.asVoid(q(db, (sql) => sql`select pg_advisory_xact_lock(hashtextextended('payouts:balances', 0))`)),
       payableBalances: () =>
         Effect.map(
           q(

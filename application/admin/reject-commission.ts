@@ -12,6 +12,7 @@ import { commissionReversalPosting } from "../../domain/ledger.js"
 import type { CommissionId } from "../../domain/ids.js"
 import { format } from "../../domain/money.js"
 import { OrderStore } from "../orders/order.port.js"
+import { PayoutStore } from "../payouts/payout.port.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { AdminIllegalChange } from "./admin.errors.js"
 import { authorize } from "./admin-roles.js"
@@ -28,6 +29,9 @@ export const rejectCommissionForFraud = (actor: AdminActor, cmd: { readonly comm
     return yield* uow.transaction(
       Effect.gen(function* () {
         const store = yield* AdminStore
+        // After a weekly selection that is writing its batch (so its payout is there to pull from),
+        // and before the next one reads the balances.
+        yield* Effect.flatMap(PayoutStore, (p) => p.lockBalances())
         const c = yield* found("commission", cmd.commissionId, store.lockCommission(cmd.commissionId))
         // Only an APPROVED commission is in a payable; a PENDING one ends with its order (cancelled, refunded or completed).
         if (c.state !== "APPROVED" || Either.isLeft(transitionCommission(c.state, "REJECTED", "FRAUD")))

@@ -9,6 +9,13 @@ import type { StoreUnavailable } from "../ports/unit-of-work.js"
 export class PayoutStore extends Context.Tag("amana/PayoutStore")<
   PayoutStore,
   {
+    /**
+     * Serializes, until the end of the current transaction, whoever reads the balances to pay them
+     * (the weekly selection) with whoever takes money out of a payable that no payout carries yet
+     * (FINANCE's fraud rejection of a commission): otherwise a rejection committing between the
+     * selection's read and its write finds no payout to pull from, and the payout pays it anyway.
+     */
+    readonly lockBalances: () => Effect.Effect<void, StoreUnavailable>
     /** What each payee is owed from COMPLETED orders, minus payouts already in flight. */
     readonly payableBalances: () => Effect.Effect<ReadonlyArray<PayeeBalance>, StoreUnavailable>
     /** Creates the week's DRAFT batch for a currency once; Some(batchId) when created now, None when it already existed. */

@@ -21,6 +21,8 @@ export const selectWeeklyPayoutBatch = () =>
       Effect.gen(function* () {
         const store = yield* PayoutStore
         const outbox = yield* Outbox
+        // no fraud rejection takes money out of a payable between this read and the batch's write
+        yield* store.lockBalances()
         const selection = selectPayoutBatch({ now, balances: yield* store.payableBalances() })
         if (Either.isLeft(selection)) {
           yield* Effect.logInfo("not a payout day", selection.left.nextPayoutWeekKey)

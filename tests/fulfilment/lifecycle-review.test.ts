@@ -3,19 +3,24 @@
  * seams between a delivered order, its dispute window, the weekly payout selection and FINANCE's
  * fraud rejection. The whole platform over HTTP with the worker running, as in journey.test.ts.
  */
-import { AdminUserId } from "../../domain/ids.js"
+import { AdminUserId, CommissionId } from "../../domain/ids.js"
+import { Effect, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { completeAfterDisputeWindow } from "../../application/orders/transition-order.js"
+import { selectWeeklyPayoutBatch } from "../../application/payouts/select-payout-batch.js"
+import { insertUser } from "../../adapters/postgres/seed.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, randomPhone, seedShop, sessionFor } from "../api/support.js"
-import { balance, inboxMessage, seedRider, startPlatform, waitForState } from "./support.js"
+import { balance, eventually, inboxMessage, seedRider, startPlatform, waitForState } from "./support.js"
 import type { Platform } from "./support.js"
 
 const db = useTestDatabase()
 let api: Platform
 const RIDER = { id: "usr_rider_review", phone: "254722000199", name: "Wanjiru" }
 const FINANCE: AdminActor = { id: AdminUserId.make("adm_finance_review"), email: "finance-review@amana.test", role: "FINANCE" }
+const FRIDAY = Date.UTC(2026, 10, 20, 9, 0) // Friday 12:00 Nairobi
 
 beforeAll(async () => {
   api = await startPlatform(db)
@@ -87,5 +92,60 @@ describe("the order lifecycle after payment (twelfth session's review)", () => {
     const ok = await call(api, "POST", `/api/v1/orders/${inTime.orderId}/disputes`, { token: inTime.buyer.token, body: { description: "it was torn" } })
     expect(ok.status, JSON.stringify(ok.body)).toBe(201)
     expect(ok.body.state).toBe("DISPUTED")
+  })
+
+  it("the weekly selection racing FINANCE's fraud rejection never pays the rejected commission: the payout carries only what the affiliate is owed", async () => {
+    const shop = await openShop()
+    const affiliate = { id: `usr_aff_race_${shop.storeId}`, code: `RACE${shop.storeId.replace(/[^A-Za-z0-9]/g, "").slice(-10)}` }
+    await insertUser(db.sql, { id: affiliate.id, phone: randomPhone(), roles: ["BUYER", "AFFILIATE"], affiliateCode: affiliate.code })
+    const o = await delivered(shop, { affiliateCode: affiliate.code })
+    expect((await call(api, "POST", `/api/v1/orders/${o.orderId}/confirm`, { token: o.buyer.token })).body.state).toBe("COMPLETED")
+    expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-250_00)
+    // earlier commissions bring the affiliate into this week's batch: KES 1,150 owed
+    await db.sql.begin(async (tx) => {
+      const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:race:${affiliate.id}`}) returning id`
+      await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values (${t!["id"]}, 'ESCROW', 'ord_seed_race', 'KES', 90000), (${t!["id"]}, 'AFFILIATE_PAYABLE', ${affiliate.id}, 'KES', -90000)`
+    })
+    const [c] = await db.sql`select id from commissions where order_id = ${o.orderId}`
+    const commissionId = CommissionId.make(String(c!["id"]))
+
+    // The selection has read the balances and is about to write its batch (held here by a lock on
+    // payout_batches, as a slow statement or a busy database would hold it) when FINANCE rejects.
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((r) => (release = r))
+    let holding: () => void = () => undefined
+    const held = new Promise<void>((r) => (holding = r))
+    const blocker = db.owner.begin(async (tx) => {
+      await tx`lock table payout_batches in share mode`
+      holding()
+      await gate
+    })
+    await held
+    const selecting = api.runtime.runPromise(
+      Effect.gen(function* () {
+        yield* TestClock.setTime(FRIDAY)
+        return yield* selectWeeklyPayoutBatch()
+      }).pipe(Effect.provide(TestContext.TestContext))
+    )
+    await eventually("the selection waiting to write its batch", async () => {
+      const rows = await db.owner`
+        select 1 from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%insert into payout_batches%'`
+      return rows.length > 0
+    })
+    let rejected = false
+    const rejecting = api.runtime.runPromise(rejectCommissionForFraud(FINANCE, { commissionId, reason: "self-referral ring" })).finally(() => (rejected = true))
+    // give the rejection time to finish (it did, before the fix) or to wait for the selection
+    const until = Date.now() + 1_500
+    while (!rejected && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    release()
+    await blocker
+    const created = await selecting
+    expect(await rejecting).toEqual({ commissionId, state: "REJECTED" })
+    expect(created._tag).toBe("Some")
+
+    // KES 1,150 − 250 = 900 is owed, below the minimum: no payout for the affiliate this week
+    expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-900_00)
+    expect(await db.sql`select amount from payouts where payee_kind = 'AFFILIATE' and payee_id = ${affiliate.id}`).toEqual([])
+    expect(await db.sql`select transaction_id from ledger_entries group by transaction_id having sum(amount) <> 0`).toEqual([])
   })
 })
