@@ -10,6 +10,7 @@ import type { ExceptionId } from "../../domain/ids.js"
 import { Clock, Effect, Option, Schema } from "effect"
 import { OrderId, UserId } from "../../domain/ids.js"
 import type { OrderState } from "../../domain/order.js"
+import { FulfilmentStore } from "../fulfilment/fulfilment.port.js"
 import { OrderNotFound } from "../orders/order.errors.js"
 import { OrderStore } from "../orders/order.port.js"
 import { applyTransition } from "../orders/transition-order.js"
@@ -148,6 +149,9 @@ export const refundException = (actor: AdminActor, cmd: { readonly exceptionId: 
         const to = refundTarget(order.value.state)
         if (to === undefined) return yield* new AdminIllegalChange({ entity: "order", from: order.value.state, change: "REFUND" })
         yield* applyTransition(order.value, { orderId, to, actor: { kind: "ADMIN", id: UserId.make(actor.id) }, reason: note }, at)
+        // a disputed order's dispute is settled by this refund, as resolveDispute's REFUND would settle it
+        if (order.value.state === "DISPUTED")
+          yield* Effect.flatMap(FulfilmentStore, (f) => f.resolveDispute(orderId, { status: "REFUNDED", resolution: note, by: actor.id, at }))
         yield* store.resolveException(e.id, { note, by: actor.id, at })
         yield* recordAdminAction(
           actor,

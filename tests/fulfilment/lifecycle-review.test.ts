@@ -4,9 +4,11 @@
  * fraud rejection. The whole platform over HTTP with the worker running, as in journey.test.ts.
  */
 import { AdminUserId, CommissionId } from "../../domain/ids.js"
+import type { ExceptionId } from "../../domain/ids.js"
 import { Effect, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
+import { refundException } from "../../application/admin/work-exceptions.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { completeAfterDisputeWindow } from "../../application/orders/transition-order.js"
 import { selectWeeklyPayoutBatch } from "../../application/payouts/select-payout-batch.js"
@@ -92,6 +94,22 @@ describe("the order lifecycle after payment (twelfth session's review)", () => {
     const ok = await call(api, "POST", `/api/v1/orders/${inTime.orderId}/disputes`, { token: inTime.buyer.token, body: { description: "it was torn" } })
     expect(ok.status, JSON.stringify(ok.body)).toBe(201)
     expect(ok.body.state).toBe("DISPUTED")
+  })
+
+  it("refunding a disputed order from the exception queue settles its dispute too (the dispute is not left OPEN under a REFUNDED order)", async () => {
+    const shop = await openShop()
+    const o = await delivered(shop)
+    const opened = await call(api, "POST", `/api/v1/orders/${o.orderId}/disputes`, { token: o.buyer.token, body: { description: "wrong colour" } })
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201)
+    // an exception about the order (here: a notification that could not reach the buyer)
+    const [x] = await db.sql<Array<{ id: ExceptionId }>>`
+      insert into exceptions (kind, entity, entity_id) values ('NOTIFICATION_UNDELIVERABLE', 'order', ${o.orderId}) returning id`
+    const done = await api.runtime.runPromise(refundException(FINANCE, { exceptionId: x!.id, note: "refunded while looking at the dispute" }))
+    expect(done.orderState).toBe("REFUNDED")
+    expect(await db.sql`select state from orders where id = ${o.orderId}`).toEqual([{ state: "REFUNDED" }])
+    expect(await db.sql`select status, resolution, resolved_by from disputes where order_id = ${o.orderId}`).toEqual([
+      { status: "REFUNDED", resolution: "refunded while looking at the dispute", resolved_by: FINANCE.id }
+    ])
   })
 
   it("the weekly selection racing FINANCE's fraud rejection never pays the rejected commission: the payout carries only what the affiliate is owed", async () => {
