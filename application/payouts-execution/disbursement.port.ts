@@ -129,7 +129,7 @@ export class DisbursementStore extends Context.Tag("amana/DisbursementStore")<
         | { readonly status: "SUCCEEDED"; readonly at: number; readonly reference: string; readonly by: AdminUserId; readonly note: string | undefined }
         | { readonly status: "FAILED"; readonly at: number; readonly by: AdminUserId; readonly note: string }
     ) => Effect.Effect<void, StoreUnavailable>
-    /** The affiliate's APPROVED commissions up to the batch become PAID by this payout. */
+    /** The affiliate's APPROVED commissions in the payout's currency, approved before its batch, become PAID by this payout. */
     readonly markCommissionsPaid: (affiliateUserId: UserId, payoutId: PayoutId) => Effect.Effect<void, StoreUnavailable>
     /** Who paid for the order and from which phone; None when the order was never paid. */
     readonly refundContext: (

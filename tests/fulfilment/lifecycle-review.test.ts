@@ -4,11 +4,14 @@
  * fraud rejection. The whole platform over HTTP with the worker running, as in journey.test.ts.
  */
 import { AdminUserId, CommissionId } from "../../domain/ids.js"
-import type { ExceptionId } from "../../domain/ids.js"
+import { PayoutId } from "../../domain/ids.js"
+import type { ExceptionId, PayoutBatchId } from "../../domain/ids.js"
 import { Effect, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { rejectCommissionForFraud } from "../../application/admin/reject-commission.js"
 import { refundException } from "../../application/admin/work-exceptions.js"
+import { approvePayoutBatch } from "../../application/admin/approve-payout-batch.js"
+import { recordPayoutPaidByHand } from "../../application/admin/manual-payouts.js"
 import type { AdminActor } from "../../application/admin/admin-roles.js"
 import { completeAfterDisputeWindow } from "../../application/orders/transition-order.js"
 import { selectWeeklyPayoutBatch } from "../../application/payouts/select-payout-batch.js"
@@ -165,5 +168,46 @@ describe("the order lifecycle after payment (twelfth session's review)", () => {
     expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-900_00)
     expect(await db.sql`select amount from payouts where payee_kind = 'AFFILIATE' and payee_id = ${affiliate.id}`).toEqual([])
     expect(await db.sql`select transaction_id from ledger_entries group by transaction_id having sum(amount) <> 0`).toEqual([])
+  })
+
+  it("an affiliate's payout in one currency marks only that currency's commissions PAID: a KES commission still owed stays APPROVED (and can still be rejected for fraud) when a TZS payout is paid", async () => {
+    const shop = await openShop()
+    const affiliate = { id: `usr_aff_two_${shop.storeId}`, code: `TWO${shop.storeId.replace(/[^A-Za-z0-9]/g, "").slice(-10)}` }
+    await insertUser(db.sql, { id: affiliate.id, phone: randomPhone(), roles: ["BUYER", "AFFILIATE"], affiliateCode: affiliate.code })
+    const o = await delivered(shop, { affiliateCode: affiliate.code })
+    expect((await call(api, "POST", `/api/v1/orders/${o.orderId}/confirm`, { token: o.buyer.token })).body.state).toBe("COMPLETED")
+    const [c] = await db.sql`select id, state, currency from commissions where order_id = ${o.orderId}`
+    expect(c).toMatchObject({ state: "APPROVED", currency: "KES" })
+    // the same affiliate is also owed TZS 50,000 (commissions on Tanzanian sales)
+    await db.sql.begin(async (tx) => {
+      const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:tzs:${affiliate.id}`}) returning id`
+      await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values (${t!["id"]}, 'ESCROW', 'ord_seed_tzs', 'TZS', 5000000), (${t!["id"]}, 'AFFILIATE_PAYABLE', ${affiliate.id}, 'TZS', -5000000)`
+    })
+    // Friday: KES 250 is below the minimum and carries over; the TZS balance is paid (by hand: no TZS rail)
+    const friday = FRIDAY + 14 * 86_400_000
+    await api.runtime.runPromise(
+      Effect.gen(function* () {
+        yield* TestClock.setTime(friday)
+        return yield* selectWeeklyPayoutBatch()
+      }).pipe(Effect.provide(TestContext.TestContext))
+    )
+    const [tzs] = await db.sql`select p.id, p.batch_id from payouts p where p.payee_kind = 'AFFILIATE' and p.payee_id = ${affiliate.id} and p.currency = 'TZS'`
+    expect(await db.sql`select 1 from payouts where payee_kind = 'AFFILIATE' and payee_id = ${affiliate.id} and currency = 'KES'`).toHaveLength(0)
+    await api.runtime.runPromise(approvePayoutBatch(FINANCE, { batchId: tzs!["batch_id"] as PayoutBatchId, note: "weekly run" }))
+    await eventually(
+      "the TZS payout handed to a person",
+      async () => (await db.sql`select status from payouts where id = ${tzs!["id"]}`)[0]?.["status"] === "MANUAL_PENDING"
+    )
+    await api.runtime.runPromise(recordPayoutPaidByHand(FINANCE, { payoutId: PayoutId.make(String(tzs!["id"])), reference: "TZ-BANK-0001" }))
+    // the TZS balance is settled; the KES 250 is still owed
+    expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-250_00)
+
+    // the KES commission's money is still owed: it is not PAID, and FINANCE can still reject it
+    expect(await db.sql`select state, payout_id from commissions where id = ${c!["id"]}`).toEqual([{ state: "APPROVED", payout_id: null }])
+    const commissionId = CommissionId.make(String(c!["id"]))
+    expect(await api.runtime.runPromise(rejectCommissionForFraud(FINANCE, { commissionId, reason: "self-referral" }))).toEqual({
+      commissionId,
+      state: "REJECTED"
+    })
   })
 })
