@@ -303,7 +303,14 @@ export const statement = (userId: UserId) =>
     const lines = yield* s.ledger(store.storeId)
     const payouts = yield* s.payouts(store.storeId)
     const snapshots = yield* s.settledSnapshots(store.storeId)
-    const currency: M.Currency = "KES"
+    // One balance per currency the store is owed in (a TZS store's lines are not KES); KES 0 when none.
+    const currencies = [...new Set(lines.map((l) => l.amount.currency))].sort()
+    const balances = (currencies.length === 0 ? (["KES"] as const) : currencies).map((c) =>
+      M.sum(
+        lines.filter((l) => l.amount.currency === c).map((l) => l.amount),
+        c
+      )
+    )
     const orders = snapshots.flatMap((raw) => {
       const decoded = decodeSnapshot(typeof raw === "string" ? raw : JSON.stringify(raw))
       if (Either.isLeft(decoded)) return []
@@ -321,10 +328,9 @@ export const statement = (userId: UserId) =>
     return {
       storeId: store.storeId,
       storeName: store.storeName,
-      balance: M.sum(
-        lines.map((l) => l.amount),
-        currency
-      ),
+      // the only currency's balance, else the KES one (as before)
+      balance: balances.length === 1 ? balances[0]! : (balances.find((b) => b.currency === "KES") ?? M.zero("KES")),
+      balances,
       lines,
       orders,
       payouts

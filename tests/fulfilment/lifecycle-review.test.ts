@@ -210,4 +210,30 @@ describe("the order lifecycle after payment (twelfth session's review)", () => {
       state: "REJECTED"
     })
   })
+
+  it("a store paid in TZS reads its statement (before: a 500, the KES-only sum refusing the TZS lines)", async () => {
+    const shop = await openShop()
+    await db.sql.begin(async (tx) => {
+      const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:tzs:${shop.storeId}`}) returning id`
+      await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values (${t!["id"]}, 'ESCROW', 'ord_seed_tzs_store', 'TZS', 4500000), (${t!["id"]}, 'SELLER_PAYABLE', ${shop.storeId}, 'TZS', -4500000)`
+    })
+    const statement = await call(api, "GET", "/api/v1/seller/statement", { token: shop.sellerToken })
+    expect(statement.status, JSON.stringify(statement.body)).toBe(200)
+    expect(statement.body.balance).toEqual({ amount: 45_000_00, currency: "TZS" })
+    expect(statement.body.balances).toEqual([{ amount: 45_000_00, currency: "TZS" }])
+    expect(statement.body.lines).toHaveLength(1)
+
+    // a store owed in two currencies: one balance each (and `balance` is the KES one)
+    await db.sql.begin(async (tx) => {
+      const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:kes:${shop.storeId}`}) returning id`
+      await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values (${t!["id"]}, 'ESCROW', 'ord_seed_kes_store', 'KES', 12000), (${t!["id"]}, 'SELLER_PAYABLE', ${shop.storeId}, 'KES', -12000)`
+    })
+    const both = await call(api, "GET", "/api/v1/seller/statement", { token: shop.sellerToken })
+    expect(both.status, JSON.stringify(both.body)).toBe(200)
+    expect(both.body.balances).toEqual([
+      { amount: 120_00, currency: "KES" },
+      { amount: 45_000_00, currency: "TZS" }
+    ])
+    expect(both.body.balance).toEqual({ amount: 120_00, currency: "KES" })
+  })
 })

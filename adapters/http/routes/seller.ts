@@ -231,7 +231,8 @@ export const sellerRoutes = [
     response: Schema.Struct({
       storeId: Schema.String,
       storeName: Schema.String,
-      balance: Money,
+      balance: Money.annotations({ description: "the balance owed in the store's only currency; with several, the KES one (see balances)" }),
+      balances: Schema.Array(Money).annotations({ description: "the balance owed per currency (KES 0 when nothing was ever owed)" }),
       lines: Schema.Array(
         Schema.Struct({ at: Instant, kind: Schema.String, orderId: Schema.optional(Schema.String), description: Schema.String, amount: Money })
       ),
