@@ -190,6 +190,8 @@ export type PayeeBalance = Payee & {
   readonly approved: Money.Money
   /** Not paid before this instant: the payee's destination changed recently (domain/store.ts PAYOUT_HOLD_MS). */
   readonly heldUntil?: number | undefined
+  /** An affiliate's: the APPROVED commissions this balance holds (read with it), which its payout carries. */
+  readonly commissionIds?: ReadonlyArray<string> | undefined
 }
 
 export interface PayoutBatch {
@@ -247,7 +249,14 @@ export const selectPayoutBatch = (input: {
       key,
       seen === undefined
         ? b
-        : { ...seen, approved: Money.add(seen.approved, b.approved), heldUntil: Math.max(seen.heldUntil ?? 0, b.heldUntil ?? 0) || undefined }
+        : {
+            ...seen,
+            approved: Money.add(seen.approved, b.approved),
+            heldUntil: Math.max(seen.heldUntil ?? 0, b.heldUntil ?? 0) || undefined,
+            ...((seen.commissionIds !== undefined || b.commissionIds !== undefined) && {
+              commissionIds: [...(seen.commissionIds ?? []), ...(b.commissionIds ?? [])]
+            })
+          }
     )
   }
   const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0)

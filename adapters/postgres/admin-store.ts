@@ -472,13 +472,14 @@ export const AdminStoreLive = Layer.effect(
         ).pipe(Effect.asVoid),
       pullFromPendingPayout: (commissionId, affiliateUserId, amount, minimum) =>
         Effect.gen(function* () {
-          // only payouts selected after the commission was approved carry it (the rule markCommissionsPaid follows)
+          // only the payout that carries the commission (its commission_ids; before that column: a payout selected after the commission was approved), the rule markCommissionsPaid follows
           const rows = yield* q(
             db,
             (sql) => sql<Array<{ id: PayoutId; batch_id: PayoutBatchId; status: string; amount: number }>>`
             select p.id, p.batch_id, p.status, p.amount from payouts p join payout_batches b on b.id = p.batch_id
              where p.payee_kind = 'AFFILIATE' and p.payee_id = ${affiliateUserId} and p.currency = ${amount.currency} and p.status in ('PENDING', 'SUBMITTED', 'MANUAL_PENDING')
-               and exists (select 1 from commissions c where c.id = ${commissionId} and c.updated_at <= b.created_at)
+               and exists (select 1 from commissions c where c.id = ${commissionId}
+                             and (c.id = any(p.commission_ids) or (p.commission_ids is null and c.updated_at <= b.created_at)))
              order by p.created_at for update of p`
           )
           // SUBMITTED cannot be pulled back; MANUAL_PENDING is with a person (give it back first, then reject)
@@ -497,7 +498,11 @@ export const AdminStoreLive = Layer.effect(
             )
             return { payoutId: p.id, remaining: 0 }
           }
-          yield* q(db, (sql) => sql`update payouts set amount = ${remaining} where id = ${p.id} and status = 'PENDING'`)
+          yield* q(
+            db,
+            (sql) =>
+              sql`update payouts set amount = ${remaining}, commission_ids = array_remove(commission_ids, ${commissionId}::text) where id = ${p.id} and status = 'PENDING'`
+          )
           return { payoutId: p.id, remaining }
         }),
 

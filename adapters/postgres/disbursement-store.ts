@@ -255,7 +255,9 @@ export const DisbursementStoreLive = Layer.effect(
           (sql) => sql`
           update commissions c set state = 'PAID', payout_id = ${payoutId}, updated_at = now()
             from payouts p join payout_batches b on b.id = p.batch_id
-           where p.id = ${payoutId} and c.affiliate_user_id = ${affiliateUserId} and c.currency = p.currency and c.state = 'APPROVED' and c.updated_at <= b.created_at`
+           where p.id = ${payoutId} and c.affiliate_user_id = ${affiliateUserId} and c.currency = p.currency and c.state = 'APPROVED'
+             -- the commissions the payout carries (read with its balance); a payout from before the column: approved before its batch
+             and (c.id = any(p.commission_ids) or (p.commission_ids is null and c.updated_at <= b.created_at))`
         ).pipe(Effect.asVoid),
       refundContext: (orderId) =>
         Effect.map(

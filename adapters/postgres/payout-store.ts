@@ -23,7 +23,14 @@ export const PayoutStoreLive = Layer.effect(
           q(
             db,
             (sql) => sql<
-              Array<{ payee_kind: "SELLER" | "AFFILIATE" | "RIDER"; payee_id: string; currency: string; owed: number; payout_method_changed_at: Date | null }>
+              Array<{
+                payee_kind: "SELLER" | "AFFILIATE" | "RIDER"
+                payee_id: string
+                currency: string
+                owed: number
+                payout_method_changed_at: Date | null
+                commission_ids: Array<string> | null
+              }>
             >`
             with owed as (
               select case account when 'SELLER_PAYABLE' then 'SELLER' when 'AFFILIATE_PAYABLE' then 'AFFILIATE' else 'RIDER' end as payee_kind,
@@ -36,16 +43,31 @@ export const PayoutStoreLive = Layer.effect(
               -- MANUAL_PENDING: handed to a human to pay by hand, in flight until recorded paid or given back
               select payee_kind, payee_id, currency, sum(amount)::bigint as amount from payouts
                where status in ('PENDING', 'SUBMITTED', 'MANUAL_PENDING') group by 1, 2, 3
+            ), carried as (
+              -- an affiliate's APPROVED commissions no payout in flight carries, in this statement's
+              -- snapshot: exactly those whose release the balance above holds (both are written by
+              -- the order's completion); a payout from before commission_ids carries by the old rule
+              select 'AFFILIATE' as payee_kind, c.affiliate_user_id as payee_id, c.currency, array_agg(c.id order by c.id) as commission_ids
+                from commissions c
+               where c.state = 'APPROVED'
+                 and not exists (
+                   select 1 from payouts p join payout_batches b on b.id = p.batch_id
+                    where p.payee_kind = 'AFFILIATE' and p.payee_id = c.affiliate_user_id and p.currency = c.currency
+                      and p.status in ('PENDING', 'SUBMITTED', 'MANUAL_PENDING')
+                      and (c.id = any(p.commission_ids) or (p.commission_ids is null and c.updated_at <= b.created_at)))
+               group by 1, 2, 3
             )
-            select o.payee_kind, o.payee_id, o.currency, (o.owed - coalesce(f.amount, 0))::bigint as owed, s.payout_method_changed_at
+            select o.payee_kind, o.payee_id, o.currency, (o.owed - coalesce(f.amount, 0))::bigint as owed, s.payout_method_changed_at, k.commission_ids
               from owed o left join in_flight f using (payee_kind, payee_id, currency)
+              left join carried k using (payee_kind, payee_id, currency)
               left join stores s on o.payee_kind = 'SELLER' and s.id = o.payee_id`
           ),
           (rows) =>
             rows.map((r) => ({
               ...payee(r.payee_kind, r.payee_id),
               approved: { amount: r.owed, currency: r.currency.trim() as Currency },
-              heldUntil: r.payout_method_changed_at === null ? undefined : r.payout_method_changed_at.getTime() + PAYOUT_HOLD_MS
+              heldUntil: r.payout_method_changed_at === null ? undefined : r.payout_method_changed_at.getTime() + PAYOUT_HOLD_MS,
+              ...(r.payee_kind === "AFFILIATE" && { commissionIds: r.commission_ids ?? [] })
             }))
         ),
       createBatch: (weekKey, currency, payouts) =>
@@ -65,9 +87,9 @@ export const PayoutStoreLive = Layer.effect(
             const inserted = yield* q(
               db,
               (sql) => sql`
-              insert into payouts (batch_id, payee_kind, payee_id, method, destination, account_ref, currency, amount, originator_conversation_id)
+              insert into payouts (batch_id, payee_kind, payee_id, method, destination, account_ref, currency, amount, originator_conversation_id, commission_ids)
               select ${batchId}, ${p.payeeKind}, ${p.payeeId}, d.method, d.destination, d.account_ref, ${p.approved.currency}, ${p.approved.amount},
-                     ${ocid}
+                     ${ocid}, ${p.payeeKind === "AFFILIATE" ? [...(p.commissionIds ?? [])] : null}::text[]
                 from (
                   select s.payout_method as method,
                          coalesce(case s.payout_method when 'B2C' then s.payout_phone when 'TILL' then s.payout_till_number else s.payout_paybill_number end, '') as destination,

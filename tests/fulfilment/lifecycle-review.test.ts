@@ -236,4 +236,65 @@ describe("the order lifecycle after payment (twelfth session's review)", () => {
     ])
     expect(both.body.balance).toEqual({ amount: 120_00, currency: "KES" })
   })
+
+  it("a commission approved while the weekly selection runs is not marked PAID by a payout that did not carry it", async () => {
+    const shop = await openShop()
+    const affiliate = { id: `usr_aff_late_${shop.storeId}`, code: `LATE${shop.storeId.replace(/[^A-Za-z0-9]/g, "").slice(-10)}` }
+    await insertUser(db.sql, { id: affiliate.id, phone: randomPhone(), roles: ["BUYER", "AFFILIATE"], affiliateCode: affiliate.code })
+    const o = await delivered(shop, { affiliateCode: affiliate.code })
+    // earlier commissions: KES 1,000 owed, so the affiliate is in this week's batch
+    await db.sql.begin(async (tx) => {
+      const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:late:${affiliate.id}`}) returning id`
+      await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values (${t!["id"]}, 'ESCROW', 'ord_seed_late', 'KES', 100000), (${t!["id"]}, 'AFFILIATE_PAYABLE', ${affiliate.id}, 'KES', -100000)`
+    })
+
+    // The buyer confirms receipt just before the Friday selection starts, and that transaction commits
+    // just after the selection read the balances (held here at its last statement by a lock).
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((r) => (release = r))
+    let holding: () => void = () => undefined
+    const held = new Promise<void>((r) => (holding = r))
+    const blocker = db.owner.begin(async (tx) => {
+      await tx`lock table loyalty_ledger in share mode`
+      holding()
+      await gate
+    })
+    await held
+    const confirming = call(api, "POST", `/api/v1/orders/${o.orderId}/confirm`, { token: o.buyer.token })
+    await eventually("the confirmation waiting to commit", async () => {
+      const rows = await db.owner`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%insert into loyalty_ledger%'`
+      return rows.length > 0
+    })
+    const friday = FRIDAY + 28 * 86_400_000
+    const created = await api.runtime.runPromise(
+      Effect.gen(function* () {
+        yield* TestClock.setTime(friday)
+        return yield* selectWeeklyPayoutBatch()
+      }).pipe(Effect.provide(TestContext.TestContext))
+    )
+    release()
+    await blocker
+    expect((await confirming).body.state).toBe("COMPLETED")
+    expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-1_250_00)
+
+    // the payout carries the KES 1,000 the selection saw, not the KES 250 approved meanwhile
+    const batchId = created._tag === "Some" ? created.value.batchId : ("" as PayoutBatchId)
+    const [payout] = await db.sql`select id, amount from payouts where batch_id = ${batchId} and payee_kind = 'AFFILIATE' and payee_id = ${affiliate.id}`
+    expect(payout!["amount"]).toBe(1_000_00)
+    await api.runtime.runPromise(approvePayoutBatch(FINANCE, { batchId, note: "weekly run" }))
+    await eventually(
+      "the affiliate's payout paid",
+      async () => (await db.sql`select status from payouts where id = ${payout!["id"]}`)[0]?.["status"] === "SUCCEEDED"
+    )
+    expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-250_00)
+    // its money is still owed: the commission is not PAID, and FINANCE can still reject it for fraud
+    const [c] = await db.sql`select id, state, payout_id from commissions where order_id = ${o.orderId}`
+    expect(c).toMatchObject({ state: "APPROVED", payout_id: null })
+    const commissionId = CommissionId.make(String(c!["id"]))
+    expect(await api.runtime.runPromise(rejectCommissionForFraud(FINANCE, { commissionId, reason: "self-referral" }))).toEqual({
+      commissionId,
+      state: "REJECTED"
+    })
+    expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(0)
+  })
 })
