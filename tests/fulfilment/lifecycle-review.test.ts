@@ -241,8 +241,11 @@ describe("the order lifecycle after payment (twelfth session's review)", () => {
     const shop = await openShop()
     const affiliate = { id: `usr_aff_late_${shop.storeId}`, code: `LATE${shop.storeId.replace(/[^A-Za-z0-9]/g, "").slice(-10)}` }
     await insertUser(db.sql, { id: affiliate.id, phone: randomPhone(), roles: ["BUYER", "AFFILIATE"], affiliateCode: affiliate.code })
+    // an earlier commission (approved well before the selection: the payout carries it)
+    const earlier = await delivered(shop, { affiliateCode: affiliate.code })
+    expect((await call(api, "POST", `/api/v1/orders/${earlier.orderId}/confirm`, { token: earlier.buyer.token })).body.state).toBe("COMPLETED")
     const o = await delivered(shop, { affiliateCode: affiliate.code })
-    // earlier commissions: KES 1,000 owed, so the affiliate is in this week's batch
+    // and older earnings: KES 1,000 more owed
     await db.sql.begin(async (tx) => {
       const [t] = await tx`insert into ledger_transactions (kind, idempotency_key) values ('ESCROW_RELEASED', ${`seed:late:${affiliate.id}`}) returning id`
       await tx`insert into ledger_entries (transaction_id, account, account_ref, currency, amount) values (${t!["id"]}, 'ESCROW', 'ord_seed_late', 'KES', 100000), (${t!["id"]}, 'AFFILIATE_PAYABLE', ${affiliate.id}, 'KES', -100000)`
@@ -275,19 +278,21 @@ describe("the order lifecycle after payment (twelfth session's review)", () => {
     release()
     await blocker
     expect((await confirming).body.state).toBe("COMPLETED")
-    expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-1_250_00)
+    expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-1_500_00)
 
-    // the payout carries the KES 1,000 the selection saw, not the KES 250 approved meanwhile
+    // the payout carries the KES 1,250 the selection saw (and the earlier commission), not the KES 250 approved meanwhile
     const batchId = created._tag === "Some" ? created.value.batchId : ("" as PayoutBatchId)
     const [payout] = await db.sql`select id, amount from payouts where batch_id = ${batchId} and payee_kind = 'AFFILIATE' and payee_id = ${affiliate.id}`
-    expect(payout!["amount"]).toBe(1_000_00)
+    expect(payout!["amount"]).toBe(1_250_00)
     await api.runtime.runPromise(approvePayoutBatch(FINANCE, { batchId, note: "weekly run" }))
     await eventually(
       "the affiliate's payout paid",
       async () => (await db.sql`select status from payouts where id = ${payout!["id"]}`)[0]?.["status"] === "SUCCEEDED"
     )
     expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-250_00)
-    // its money is still owed: the commission is not PAID, and FINANCE can still reject it for fraud
+    // the earlier commission is PAID by this payout
+    expect(await db.sql`select state, payout_id from commissions where order_id = ${earlier.orderId}`).toEqual([{ state: "PAID", payout_id: payout!["id"] }])
+    // the late one's money is still owed: the commission is not PAID, and FINANCE can still reject it for fraud
     const [c] = await db.sql`select id, state, payout_id from commissions where order_id = ${o.orderId}`
     expect(c).toMatchObject({ state: "APPROVED", payout_id: null })
     const commissionId = CommissionId.make(String(c!["id"]))
