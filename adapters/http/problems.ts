@@ -55,6 +55,7 @@ const STATUS = {
   // state conflicts
   IllegalTransition: 409,
   DraftIncomplete: 409,
+  ChannelGone: 409,
   PaymentWindowClosed: 409,
   PaymentWindowOpen: 409,
   DisputeWindowOpen: 409,

@@ -22,3 +22,14 @@ export class DraftVariantUnknown extends Data.TaggedError("DraftVariantUnknown")
     return `your store sells no verified variant ${this.variantId}`
   }
 }
+
+/**
+ * The chat account this conversation came in on no longer serves the store (an admin moved or
+ * disconnected it): the store keeps the history but no longer speaks through the account.
+ */
+export class ChannelGone extends Data.TaggedError("ChannelGone")<{ readonly conversationId: string }> {
+  readonly code = "CONVERSATION.CHANNEL_GONE"
+  override get message() {
+    return `the chat account of conversation ${this.conversationId} no longer serves your store: nothing can be sent through it`
+  }
+}

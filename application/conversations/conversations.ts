@@ -32,7 +32,7 @@ import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { sellerStore } from "../seller/seller.js"
 import { SellerProductNotFound } from "../seller/seller.errors.js"
-import { ConversationNotFound, DraftIncomplete, DraftVariantUnknown } from "./conversation.errors.js"
+import { ChannelGone, ConversationNotFound, DraftIncomplete, DraftVariantUnknown } from "./conversation.errors.js"
 import { ConversationStore, StkCallbackUrl } from "./conversation.port.js"
 import type { Conversation, OrderDraft } from "./conversation.port.js"
 
@@ -66,6 +66,20 @@ const queueReply = (c: Conversation, text: string, author: string) =>
 
 const toQueue = (c: Conversation, reason: string, at: number): Conversation =>
   c.mode === "AUTO" ? { ...c, mode: "QUEUED", queuedAt: at, queueReason: reason } : c
+
+/**
+ * Does the account the conversation came in on still serve its store? An admin may move an account
+ * to another store (disconnect, connect): the store it left must not go on speaking through it.
+ */
+const accountServes = (c: Conversation) =>
+  Effect.map(
+    Effect.flatMap(ConversationStore, (s) => s.storeForAccount(c.channel, c.account)),
+    (storeId) => Option.isSome(storeId) && storeId.value === c.storeId
+  )
+
+/** Refuses (ChannelGone) a staff action that would speak to the buyer through an account the store no longer holds. */
+const ensureAccountServes = (c: Conversation) =>
+  Effect.flatMap(accountServes(c), (serves) => (serves ? Effect.void : Effect.fail(new ChannelGone({ conversationId: c.id }))))
 
 // --- inbound (webhook) ---
 
@@ -288,6 +302,9 @@ export const sendReply = (messageId: string) =>
     if (Option.isNone(message) || message.value.status !== "QUEUED" || message.value.body === undefined) return
     const c = yield* store.find(message.value.conversationId)
     if (Option.isNone(c)) return
+    // queued before the account left the store (a retry, a busy queue): it must not leave from another store's account
+    if (!(yield* accountServes(c.value)))
+      return yield* store.setMessageStatus(messageId, "FAILED", yield* now, { error: "the chat account no longer serves this store" })
     const channels = yield* Channels
     const sent = yield* Effect.either(
       channels.send({ channel: c.value.channel, account: c.value.account, customer: c.value.customer, text: message.value.body, dedupeKey: messageId })
@@ -383,6 +400,7 @@ const human = (c: Conversation, at: number): Conversation => ({
 export const staffReply = (userId: UserId, conversationId: string, text: string) =>
   staffChange(userId, conversationId, (c, at) =>
     Effect.gen(function* () {
+      yield* ensureAccountServes(c)
       const next = human(c, at)
       yield* Effect.flatMap(ConversationStore, (s) => s.save(next, at))
       const messageId = yield* queueReply(next, text, userId)
@@ -434,6 +452,7 @@ export const editDraft = (
 export const staffConfirm = (userId: UserId, conversationId: string) =>
   staffChange(userId, conversationId, (c, at) =>
     Effect.gen(function* () {
+      yield* ensureAccountServes(c)
       const confirmed = yield* confirmDraft(human(c, at))
       yield* Effect.flatMap(ConversationStore, (s) => s.save(confirmed.conversation, at))
       yield* queueReply(confirmed.conversation, confirmed.text, userId)

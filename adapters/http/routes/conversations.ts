@@ -107,7 +107,7 @@ export const conversationRoutes = [
     body: Schema.Struct({ text: Text }),
     status: 202,
     response: Schema.Struct({ messageId: Schema.String }),
-    errors: [400, 401, 403, 404],
+    errors: [400, 401, 403, 404, 409],
     handler: ({ params, body, ctx }) => staffReply(me(ctx).user.id, params.id, body.text)
   }),
   endpoint({
