@@ -21,6 +21,7 @@ import type { ProductId, StoreId } from "../../domain/ids.js"
 import * as M from "../../domain/money.js"
 import { priceCheckout } from "../../domain/pricing.js"
 import { quoteShipping } from "../../domain/shipping.js"
+import { AccountNotActive } from "../auth/auth.errors.js"
 import { AuthStore } from "../auth/auth.port.js"
 import { CheckoutStore, checkoutLine } from "../checkout/checkout.port.js"
 import { defaultCheckoutSettings, placeCheckout } from "../checkout/place-checkout.js"
@@ -157,12 +158,22 @@ const missingOf = (c: Conversation, draft: OrderDraft | undefined): ReadonlyArra
 const payerPhoneOf = (c: Conversation, draft: OrderDraft | undefined) =>
   draft?.phone ?? (c.channel === "WHATSAPP" && /^254[17]\d{8}$/.test(c.customer) ? c.customer : undefined)
 
-const buyerFor = (phone: string) =>
+/** The user owning the phone (created as a BUYER when new, as login does). */
+const userFor = (phone: string) =>
   Effect.gen(function* () {
     const auth = yield* AuthStore
     const newId = UserId.make(yield* Effect.flatMap(Ids, (ids) => ids.next("usr")))
-    return (yield* auth.findOrCreateUser(phone, newId)).id
+    return yield* auth.findOrCreateUser(phone, newId)
   })
+
+const buyerFor = (phone: string) => Effect.map(userFor(phone), (u) => u.id)
+
+/**
+ * The buyer a chat's checkout is placed for: a suspended or banned user cannot log in to buy, and a
+ * chat is not the way around it (AccountNotActive).
+ */
+const activeBuyerFor = (phone: string) =>
+  Effect.flatMap(userFor(phone), (u) => (u.status === "ACTIVE" ? Effect.succeed(u.id) : Effect.fail(new AccountNotActive({ status: u.status }))))
 
 /** Prices the draft as the checkout will (promotions, shipping to the destination). */
 export const quoteDraft = (draft: OrderDraft, buyerId: UserId | undefined) =>
@@ -211,7 +222,7 @@ const confirmDraft = (c: Conversation) =>
     const phone = payerPhoneOf(c, draft)
     if (draft === undefined || c.draftId === undefined || phone === undefined || draft.destination === undefined || missing.length > 0)
       return yield* new DraftIncomplete({ missing: missing.length > 0 ? missing : ["no draft"] })
-    const buyerId = yield* buyerFor(phone)
+    const buyerId = yield* activeBuyerFor(phone)
     const summary = yield* placeCheckout({
       buyerId,
       idempotencyKey: `chat:${c.draftId}`,
