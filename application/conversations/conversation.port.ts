@@ -7,6 +7,7 @@ import { Context } from "effect"
 import type { Effect, Option } from "effect"
 import type { IntakeContext } from "../../domain/intake.js"
 import type { StoreId } from "../../domain/ids.js"
+import type { Money } from "../../domain/money.js"
 import type { ChannelName } from "../ports/channel.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 
@@ -30,6 +31,8 @@ export interface OrderDraft {
   /** what the parser was unsure of, for the person who takes over */
   readonly doubts: ReadonlyArray<string>
   readonly confidence: number
+  /** the total the bot's summary asked for ("Reply YES to pay"): the YES consents to this amount only */
+  readonly quoted?: Money | undefined
 }
 
 export interface Conversation {

@@ -45,7 +45,8 @@ export const TEXTS = {
   queued: "Asante! A person from the shop will reply shortly. / Mtu wa duka atakujibu hivi punde.",
   declined: "Sawa, the order is cancelled. Write anytime to order again.",
   stopped: "Sawa, we will not message you again unless you write to us.",
-  noDraft: "There is no order waiting for a YES. Tell us what you would like to order."
+  noDraft: "There is no order waiting for a YES. Tell us what you would like to order.",
+  repriced: "The price has changed since our last message. / Bei imebadilika."
 }
 
 type Ctx = IntakeContext & { readonly titles: ReadonlyMap<string, string> }
@@ -279,6 +280,15 @@ export const handleInbound = (messageId: string) =>
         return yield* finish(c0, TEXTS.help)
       case "CONFIRM": {
         if (c0.draftState !== "PROPOSED") return yield* failed(c0, "a YES with no order waiting")
+        // The YES consents to the total the summary said: priced again now, another total is proposed anew, never charged.
+        const proposed = c0.draft
+        if (proposed?.quoted !== undefined) {
+          const phone = payerPhoneOf(c0, proposed)
+          const again = yield* quoteDraft(proposed, phone === undefined ? undefined : yield* buyerFor(phone))
+          if (Either.isLeft(again)) return yield* finish(toQueue(c0, again.left, at), TEXTS.queued)
+          if (!M.equals(again.right.charge, proposed.quoted))
+            return yield* finish({ ...c0, draft: { ...proposed, quoted: again.right.charge } }, `${TEXTS.repriced}\n${summaryText(proposed, again.right)}`)
+        }
         const confirmed = yield* Effect.either(confirmDraft(c0))
         if (Either.isLeft(confirmed)) {
           const e = confirmed.left
@@ -296,7 +306,7 @@ export const handleInbound = (messageId: string) =>
         const phone = payerPhoneOf(c1, draft)
         const quote = yield* quoteDraft(draft, phone === undefined ? undefined : yield* buyerFor(phone))
         if (Either.isLeft(quote)) return yield* finish(toQueue(c1, quote.left, at), TEXTS.queued)
-        return yield* finish({ ...c1, draftState: "PROPOSED" }, summaryText(draft, quote.right))
+        return yield* finish({ ...c1, draft: { ...draft, quoted: quote.right.charge }, draftState: "PROPOSED" }, summaryText(draft, quote.right))
       }
       default:
         return yield* failed(c0, `the machine could not read: ${parsed.intent}`)
