@@ -20,7 +20,8 @@ export type InstagramWebhookConfig = Config.Config.Success<typeof InstagramWebho
 const Messaging = Schema.Struct({
   sender: Schema.Struct({ id: Schema.NonEmptyString }),
   recipient: Schema.Struct({ id: Schema.NonEmptyString }),
-  timestamp: Schema.Number,
+  // epoch milliseconds a date (and the database) can hold: another is an odd item, not a failed batch
+  timestamp: Schema.Number.pipe(Schema.between(0, 8_640_000_000_000_000)),
   message: Schema.optional(
     Schema.Struct({
       mid: Schema.NonEmptyString,
