@@ -17,11 +17,15 @@ export const WebhookStoreLive = Layer.effect(
   WebhookStore,
   Effect.gen(function* () {
     const db = yield* Database
+    // One named queue per store: graphile-worker runs a queue's jobs one at a time, so a store whose
+    // endpoint is slow (each attempt may take the whole deadline) holds one worker slot, not all of them.
     const schedule = (deliveryId: string, runAt: Date) =>
       q(
         db,
         (sql) =>
-          sql`select graphile_worker.add_job(${WEBHOOK_TASK}, json_build_object('deliveryId', ${deliveryId}::text), run_at => ${runAt}::timestamptz, max_attempts => 3, job_key => ${`webhook:${deliveryId}`}::text)`
+          sql`select graphile_worker.add_job(${WEBHOOK_TASK}, json_build_object('deliveryId', ${deliveryId}::text),
+                queue_name => (select 'webhooks:' || store_id from webhook_deliveries where id = ${deliveryId}),
+                run_at => ${runAt}::timestamptz, max_attempts => 3, job_key => ${`webhook:${deliveryId}`}::text)`
       ).pipe(Effect.asVoid)
     return {
       endpointOf: (storeId) =>
