@@ -5,9 +5,10 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from "node:http"
 import type { Request, Response } from "express"
-import { Cause, Effect, Exit, FiberRef, FiberRefs, HashMap, HashSet, Runtime } from "effect"
+import { Cause, Clock, Effect, Exit, FiberRef, FiberRefs, HashMap, HashSet, Option, Runtime } from "effect"
 import { authenticate } from "../../application/auth/login.js"
 import { Unauthenticated } from "../../application/auth/auth.errors.js"
+import { AuthStore } from "../../application/auth/auth.port.js"
 import type { Session } from "../../application/auth/auth.port.js"
 import type { PlatformRuntime, PlatformServices } from "../../composition/platform.js"
 import { effectLogger, log } from "../system/logging.js"
@@ -247,6 +248,37 @@ export const serveEndpoint = (runtime: PlatformRuntime, config: HttpConfig, e: E
     )
   }
 }
+
+/**
+ * Before a file endpoint's body (up to MAX_UPLOAD_BYTES, far more than a JSON body) is read: the
+ * bearer token must name a live session, judged from the headers alone, or the answer is 401 at
+ * once and the connection closes; no one without a session makes us hold a file in memory. Only
+ * looked up here: the endpoint's own authentication (and its rate limit) runs as for every request.
+ */
+export const sessionBeforeBody =
+  (runtime: PlatformRuntime) =>
+  (req: Request, res: Response, next: (error?: unknown) => void): Promise<void> => {
+    const token = bearer(req.headers.authorization)
+    const program = Effect.gen(function* () {
+      if (token === undefined || token === null) return yield* new Unauthenticated({ reason: token === undefined ? "MISSING" : "INVALID" })
+      const now = yield* Clock.currentTimeMillis
+      const session = yield* Effect.flatMap(AuthStore, (store) => store.findSession(token, now))
+      if (Option.isNone(session)) return yield* new Unauthenticated({ reason: "INVALID" })
+    })
+    const info = {
+      requestId: String(res.locals["requestId"] ?? ""),
+      route: `${req.method} ${routePattern(req)}`,
+      method: req.method,
+      httpRoute: routePattern(req),
+      traceparent: req.headers.traceparent
+    }
+    const refuse = (p: Problem) => {
+      // the body was not read: the connection cannot carry another request
+      res.setHeader("Connection", "close")
+      sendProblem(res, p)
+    }
+    return runForAnswer(runtime, info, program, () => next(), refuse).catch(next)
+  }
 
 /** The express handler for one described endpoint (what the direct path does not take: direct.ts). */
 export const runEndpoint = (serve: (x: Exchange) => Promise<void>) => {

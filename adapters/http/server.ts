@@ -20,7 +20,7 @@ import { docsPage, openApiDocument } from "./openapi.js"
 import { bodyLimit, MAX_BODY_BYTES } from "./body-limit.js"
 import { problem } from "./problems.js"
 import { securityHeaders } from "./security-headers.js"
-import { log, routePattern, runEndpoint, sendProblem, serveEndpoint } from "./run.js"
+import { log, routePattern, runEndpoint, sendProblem, serveEndpoint, sessionBeforeBody } from "./run.js"
 import type { Exchange } from "./run.js"
 import { makeDirectPath } from "./direct.js"
 import type { Observed } from "./direct.js"
@@ -173,7 +173,12 @@ export const makeApp = (
     const withBody = e.method === "post" || e.method === "put" || e.method === "patch"
     const handlers: Array<express.RequestHandler> =
       withBody && e.binaryBody !== undefined
-        ? [bodyLimit(e.binaryBody.maxBytes), express.raw({ limit: e.binaryBody.maxBytes, type: () => true }), handler]
+        ? [
+            bodyLimit(e.binaryBody.maxBytes),
+            ...(e.auth === "required" ? [sessionBeforeBody(runtime)] : []),
+            express.raw({ limit: e.binaryBody.maxBytes, type: () => true }),
+            handler
+          ]
         : withBody
           ? [e.rawBody ? text : json, cleanBody, handler]
           : [handler]
