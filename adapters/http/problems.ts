@@ -29,6 +29,7 @@ const STATUS = {
   // who you are
   Unauthenticated: 401,
   InvalidLoginCode: 401,
+  StepUpRequired: 403,
   AccountNotActive: 403,
   Forbidden: 403,
   NotASeller: 403,

@@ -58,7 +58,7 @@ export const DevInboxPostgresLive: Layer.Layer<Notifier | DevInbox, never, Datab
         const row = rows[0]
         if (row?.inserted)
           yield* Effect.logInfo(
-            `dev inbox -> ${message.to}: ${message.template === "login_code" || message.template === "step_up_code" ? renderText(message.template, ["******"]) : text}`
+            `dev inbox -> ${message.to}: ${message.template === "login_code" || message.template === "step_up_code" || message.template === "step_up_owner_code" ? renderText(message.template, ["******"]) : text}`
           )
         return { providerMessageId: row?.id ?? "dev.unknown", duplicate: row ? !row.inserted : false }
       })

@@ -16,7 +16,14 @@ import { enforce } from "./rate-limits.js"
 
 export const STEP_UP_TTL_MS = 10 * 60_000
 export const STEP_UP_MAX_ATTEMPTS = 5
-export type StepUpPurpose = "PAYOUT_METHOD"
+/** PAYOUT_METHOD: the store's payout destination. STORE_OWNER: making someone an OWNER (who could then change it). */
+export type StepUpPurpose = "PAYOUT_METHOD" | "STORE_OWNER"
+
+/** Each purpose's own message, naming what the code confirms. */
+const TEMPLATE: { readonly [P in StepUpPurpose]: "step_up_code" | "step_up_owner_code" } = {
+  PAYOUT_METHOD: "step_up_code",
+  STORE_OWNER: "step_up_owner_code"
+}
 
 export interface StepUpRecord {
   readonly id: string
@@ -45,6 +52,14 @@ export class StepUpCodes extends Context.Tag("amana/StepUpCodes")<
   }
 >() {}
 
+/** The change needs a step-up code and none was given. */
+export class StepUpRequired extends Data.TaggedError("StepUpRequired")<{ readonly what: string; readonly requestAt: string }> {
+  readonly code = "AUTH.STEP_UP_REQUIRED"
+  override get message() {
+    return `${this.what} needs a confirmation code sent to your phone: ask for one with POST ${this.requestAt}, then send it as \`code\``
+  }
+}
+
 /** Wrong, expired, spent, superseded or never sent: one answer for all. */
 export class StepUpCodeInvalid extends Data.TaggedError("StepUpCodeInvalid")<{ readonly attemptsLeft: number }> {
   readonly code = "AUTH.STEP_UP_INVALID"
@@ -68,7 +83,7 @@ export const requestStepUpCode = (user: { readonly id: UserId; readonly phone: s
     const id = yield* ids.next("stp")
     const code = yield* ids.code(6)
     yield* uow.transaction(Effect.flatMap(StepUpCodes, (s) => s.save({ id, userId: user.id, purpose, code, createdAt: now, expiresAt: now + STEP_UP_TTL_MS })))
-    yield* Effect.flatMap(Notifier, (n) => n.send({ to: user.phone, template: "step_up_code", params: [code], dedupeKey: `step_up_code:${id}` }))
+    yield* Effect.flatMap(Notifier, (n) => n.send({ to: user.phone, template: TEMPLATE[purpose], params: [code], dedupeKey: `step_up_code:${id}` }))
     return { expiresAt: now + STEP_UP_TTL_MS }
   }).pipe(Effect.withSpan("Auth.requestStepUpCode"))
 

@@ -28,6 +28,10 @@ export const templates: { readonly [T in MessageTemplate]: TemplateDefinition } 
     params: ["code"],
     body: "Your Amana code to change where your store is paid is {{1}}. It expires in 10 minutes. If you did not ask for it, do not share it and contact Amana."
   },
+  step_up_owner_code: {
+    params: ["code"],
+    body: "Your Amana code to make someone an owner of your store is {{1}}. It expires in 10 minutes. If you did not ask for it, do not share it and contact Amana."
+  },
   order_placed: {
     params: ["order number", "total"],
     body: "Order {{1}} for {{2}} has been placed. It is waiting for M-Pesa payment."

@@ -8,6 +8,7 @@ import type { Effect } from "effect"
 export type MessageTemplate =
   | "login_code"
   | "step_up_code"
+  | "step_up_owner_code"
   | "order_placed"
   | "order_paid"
   | "order_accepted"

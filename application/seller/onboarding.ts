@@ -15,7 +15,7 @@ import { schemaIssues } from "../../domain/schema-issues.js"
 import type { PayoutDestination, StoreRole } from "../../domain/store.js"
 import { AuthStore } from "../auth/auth.port.js"
 import type { AuthUser } from "../auth/auth.port.js"
-import { requestStepUpCode, spendStepUpCode } from "../auth/step-up.js"
+import { requestStepUpCode, spendStepUpCode, StepUpRequired } from "../auth/step-up.js"
 import { Ids } from "../ports/ids.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { UnknownUploads } from "../uploads/upload.errors.js"
@@ -195,10 +195,23 @@ export const listStaff = (userId: UserId) =>
     return yield* Effect.flatMap(OnboardingStore, (s) => s.members(store.storeId))
   })
 
-/** Adds a member by phone (creating the user, as a BUYER who can log in, when the phone is new), or changes a member's role. */
-export const inviteStaff = (userId: UserId, input: { readonly phone: string; readonly role: StoreRole }) =>
+/** The step-up code that makes someone an OWNER goes to the acting OWNER's own phone (staff cannot start one). */
+export const requestOwnerCode = (user: AuthUser) =>
+  Effect.flatMap(sellerWith(user.id, "STAFF"), () => requestStepUpCode(user, "STORE_OWNER")).pipe(Effect.withSpan("Seller.requestOwnerCode"))
+
+/**
+ * Adds a member by phone (creating the user, as a BUYER who can log in, when the phone is new), or
+ * changes a member's role. Making someone an OWNER takes a fresh STORE_OWNER step-up code (spent
+ * first, on its own): a new OWNER could change the payout destination with a code sent to their own
+ * phone and remove the other owners, so a session alone must not make one.
+ */
+export const inviteStaff = (userId: UserId, input: { readonly phone: string; readonly role: StoreRole; readonly code?: string | undefined }) =>
   Effect.gen(function* () {
     const store = yield* sellerWith(userId, "STAFF")
+    if (input.role === "OWNER") {
+      if (input.code === undefined) return yield* new StepUpRequired({ what: "making someone an OWNER", requestAt: "/api/v1/seller/staff/owner-code" })
+      yield* spendStepUpCode(userId, "STORE_OWNER", input.code)
+    }
     const ids = yield* Ids
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis

@@ -372,7 +372,12 @@ describe("staff", () => {
       code: "STORE.ALREADY_MEMBER"
     })
     const partner = await person()
-    expect((await call(api, "POST", "/api/v1/seller/staff", { token: owner.token, body: { phone: partner.phone, role: "OWNER" } })).status).toBe(201)
+    // making an OWNER takes a fresh code to the acting owner's phone (tests/security/owner-step-up.test.ts)
+    expect((await call(api, "POST", "/api/v1/seller/staff/owner-code", { token: owner.token })).status).toBe(202)
+    const ownerCode = await latestCodeFor(owner.phone)
+    expect(
+      (await call(api, "POST", "/api/v1/seller/staff", { token: owner.token, body: { phone: partner.phone, role: "OWNER", code: ownerCode } })).status
+    ).toBe(201)
     // someone removed before the worker gets to the invitation is not told anything
     const fleeting = await person()
     expect((await call(api, "POST", "/api/v1/seller/staff", { token: owner.token, body: { phone: fleeting.phone, role: "STAFF" } })).status).toBe(201)

@@ -13,6 +13,7 @@ import {
   myStore,
   openStore,
   removeStaff,
+  requestOwnerCode,
   requestPayoutMethodCode,
   setPayoutMethod,
   submitKyc
@@ -216,16 +217,36 @@ export const onboardingRoutes = [
   }),
   endpoint({
     method: "post",
+    path: "/api/v1/seller/staff/owner-code",
+    tag: "Seller",
+    summary: "Send the OWNER a one-time code (to their own phone) that confirms making someone an OWNER",
+    description: `The code is valid ${STEP_UP_TTL_MS / 60_000} minutes, for this purpose only (neither a login code nor a payout code works), once; at most 3 are sent per 15 minutes.`,
+    auth: "required",
+    status: 202,
+    response: Schema.Struct({ sent: Schema.Literal(true), expiresAt: Instant }),
+    errors: [401, 403, 429, 503],
+    handler: ({ ctx }) => Effect.map(requestOwnerCode(me(ctx).user), (sent) => ({ sent: true as const, expiresAt: sent.expiresAt }))
+  }),
+  endpoint({
+    method: "post",
     path: "/api/v1/seller/staff",
     tag: "Seller",
     summary: "Add a member by phone as OWNER or STAFF (OWNER only); a new phone gets an account it logs into by OTP",
     description:
-      "STAFF manage products, stock and orders; the payout destination, the statement, staff, webhooks and KYC are the OWNER's. Adding an existing member changes their role (the last OWNER cannot become STAFF).",
+      "STAFF manage products, stock and orders; the payout destination, the statement, staff, webhooks and KYC are the OWNER's. Adding an existing member changes their role (the last OWNER cannot become STAFF). Making someone an OWNER (adding one, or promoting STAFF) needs `code` from POST /api/v1/seller/staff/owner-code: 403 AUTH.STEP_UP_REQUIRED without it, AUTH.STEP_UP_INVALID when wrong, expired or used.",
     auth: "required",
-    body: Schema.Struct({ phone: Phone, role: StoreRole }),
+    body: Schema.Struct({
+      phone: Phone,
+      role: StoreRole,
+      code: Schema.optional(
+        Code.annotations({
+          description: "for role OWNER: the code sent by POST /api/v1/seller/staff/owner-code"
+        })
+      )
+    }),
     status: 201,
     response: Member,
-    errors: [400, 401, 403, 409],
+    errors: [400, 401, 403, 409, 429],
     handler: ({ body, ctx }) => inviteStaff(me(ctx).user.id, body)
   }),
   endpoint({
