@@ -130,14 +130,19 @@ export const OnboardingStoreLive = Layer.effect(
            where id = ${storeId}`
         ).pipe(Effect.asVoid),
       membershipOf: (userId) =>
-        Effect.map(
-          q(
+        Effect.gen(function* () {
+          // The person's row is locked first, in a statement of its own (the next one's snapshot then sees what a
+          // transaction that held the lock committed), so two transactions about to make them a member (open a store,
+          // join one) check one after the other: one store per person. No key update: their sessions' foreign-key
+          // checks are not held up.
+          yield* q(db, (sql) => sql`select 1 from users where id = ${userId} for no key update`)
+          const rows = yield* q(
             db,
             (sql) => sql<Array<{ store_id: StoreId; role: StoreRole }>>`
             select store_id, role from store_members where user_id = ${userId} order by (role = 'OWNER') desc, store_id limit 1`
-          ),
-          (rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ storeId: r.store_id, role: r.role }))
-        ),
+          )
+          return Option.map(Option.fromNullable(rows[0]), (r) => ({ storeId: r.store_id, role: r.role }))
+        }),
       members: (storeId) =>
         Effect.map(
           q(
