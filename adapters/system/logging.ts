@@ -22,8 +22,22 @@ const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/g
 /** Secrets as JSON fields: Daraja's OAuth answer and its STK Password and B2C SecurityCredential, app secrets. */
 const SECRET_FIELD = /("(?:access_token|password|securitycredential|client_secret|consumer_secret|app_secret|api_key|apikey)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi
 
+/**
+ * The URLs Safaricom posts to carry MPESA_CALLBACK_SECRET as a path segment, and B2C ones a per-request
+ * token after it (adapters/daraja/b2c-callback-urls.ts): a request's log line names its path, and a
+ * Daraja request's CallBackURL/ResultURL may appear in an error. Both segments are masked.
+ */
+// (a route pattern's ":secret/:token" is left as it is)
+const CALLBACK_PATH = /(\/payments\/mpesa\/(?:callback|b2c\/(?:status\/)?(?:result|timeout))\/)(?!:)[^/\s"'?#\\]+(\/(?!:)[^/\s"'?#\\]+)?/g
+const maskCallbackPath = (_match: string, prefix: string, token: string | undefined) => `${prefix}[redacted]${token === undefined ? "" : "/[redacted]"}`
+
 export const redact = (text: string): string =>
-  text.replace(CHECKOUT_REQUEST_ID, "ws_CO_[redacted]").replace(PHONE, "[phone]").replace(AUTH_SCHEME, "$1$2[redacted]").replace(SECRET_FIELD, '$1"[redacted]"')
+  text
+    .replace(CHECKOUT_REQUEST_ID, "ws_CO_[redacted]")
+    .replace(PHONE, "[phone]")
+    .replace(AUTH_SCHEME, "$1$2[redacted]")
+    .replace(SECRET_FIELD, '$1"[redacted]"')
+    .replace(CALLBACK_PATH, maskCallbackPath)
 
 const RANK: Readonly<Record<Level, number>> = { debug: 0, info: 1, warn: 2, error: 3 }
 /** LOG_LEVEL, read once: process.env is a call into the C++ side on every read (~1% of a poll's CPU). */
