@@ -168,13 +168,16 @@ export const ConversationStoreLive = Layer.effect(
             sent_at = case when ${status} = 'SENT' then ${new Date(at)} else sent_at end
           where id = ${id}`
         ).pipe(Effect.asVoid),
+      // the newest 500, oldest first: a long chat shows what was said last, not its first page
       messages: (conversationId) =>
         Effect.map(
           q(
             db,
             (sql) => sql<Array<MessageRow>>`
-            select id, conversation_id, direction, type, body, author, status, at from conversation_messages
-            where conversation_id = ${conversationId} order by at, id limit 500`
+            select * from (
+              select id, conversation_id, direction, type, body, author, status, at from conversation_messages
+               where conversation_id = ${conversationId} order by at desc, id desc limit 500) newest
+             order by at, id`
           ),
           (rows) => rows.map(message)
         ),

@@ -114,6 +114,7 @@ export class ConversationStore extends Context.Tag("amana/ConversationStore")<
       at: number,
       extra?: { readonly providerMessageId?: string; readonly error?: string }
     ) => Effect.Effect<void, StoreUnavailable>
+    /** the newest 500 messages, oldest first */
     readonly messages: (conversationId: string) => Effect.Effect<ReadonlyArray<ChatMessage>, StoreUnavailable>
     /** conversations waiting for or handled by people, oldest first; every store's when storeId is undefined */
     readonly queue: (storeId: StoreId | undefined) => Effect.Effect<ReadonlyArray<QueuedConversation>, StoreUnavailable>
