@@ -25,9 +25,9 @@ const SECRET_FIELD = /("(?:access_token|password|securitycredential|client_secre
 /**
  * The URLs Safaricom posts to carry MPESA_CALLBACK_SECRET as a path segment, and B2C ones a per-request
  * token after it (adapters/daraja/b2c-callback-urls.ts): a request's log line names its path, and a
- * Daraja request's CallBackURL/ResultURL may appear in an error. Both segments are masked.
+ * Daraja request's CallBackURL/ResultURL may appear in an error. Both segments are masked; a route
+ * pattern's ":secret/:token" is left as it is.
  */
-// (a route pattern's ":secret/:token" is left as it is)
 const CALLBACK_PATH = /(\/payments\/mpesa\/(?:callback|b2c\/(?:status\/)?(?:result|timeout))\/)(?!:)[^/\s"'?#\\]+(\/(?!:)[^/\s"'?#\\]+)?/g
 const maskCallbackPath = (_match: string, prefix: string, token: string | undefined) => `${prefix}[redacted]${token === undefined ? "" : "/[redacted]"}`
 
