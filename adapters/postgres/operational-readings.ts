@@ -45,7 +45,8 @@ export const readOperationalGauges: Effect.Effect<Readings, DbError, Database> =
       (select coalesce(json_agg(json_build_object('kind', kind, 'count', n)), '[]'::json)
          from (select kind, count(*)::int as n from exceptions where status = 'OPEN' group by kind) e) as exceptions,
       (select coalesce(json_agg(json_build_object('status', status, 'count', n)), '[]'::json)
-         from (select status, count(*)::int as n from payouts where status in ('PENDING', 'SUBMITTED') group by status) p) as payouts,
+         -- MANUAL_PENDING: handed to FINANCE to pay by hand, in flight until recorded paid or given back
+         from (select status, count(*)::int as n from payouts where status in ('PENDING', 'SUBMITTED', 'MANUAL_PENDING') group by status) p) as payouts,
       coalesce((select extract(epoch from now() - min(created_at))::float8 from payouts where status in ('PENDING', 'SUBMITTED')), 0) as payouts_oldest`
     )
     .pipe(

@@ -17,6 +17,7 @@ import { PayoutId } from "../../domain/ids.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { FRIDAY_NOON_NAIROBI, noDaraja, owing, selectBatchAt } from "./support.js"
 import { runtimeFor } from "../support/world.js"
+import { readOperationalGauges } from "../../adapters/postgres/operational-readings.js"
 import type { WorldRuntime } from "../support/world.js"
 
 const db = useTestDatabase()
@@ -54,5 +55,8 @@ describe("a payout handed to a human is not handed over again", () => {
     const payouts = await db.sql`select amount, status from payouts where payee_id = 'sto_tz' order by created_at`
     // The same TZS 50,000 must not be selected and handed to a human a second time.
     expect({ payouts: payouts.length, instructions: (await manualInstructions()).length }).toEqual({ payouts: 1, instructions: 1 })
+    // and an operator sees it among the payouts in flight (amana_payouts_in_flight{status="MANUAL_PENDING"})
+    const gauges = await runtime.runPromise(readOperationalGauges)
+    expect(gauges.payoutsInFlight).toContainEqual({ status: "MANUAL_PENDING", count: 1 })
   })
 })
