@@ -11,6 +11,13 @@ import { sendProblem } from "./run.js"
 
 export const MAX_BODY_BYTES = 1024 * 1024
 export const ADMIN_MAX_BODY_BYTES = 256 * 1024
+/**
+ * Meta's signed webhook deliveries (WhatsApp Cloud API, Instagram): Meta documents payloads of up to
+ * 3 MB. A delivery we refuse is retried for a day and then dropped, with every message in it, so
+ * these two receivers read up to this much (the signature is checked over the whole raw body).
+ */
+export const META_WEBHOOK_MAX_BYTES = 3 * 1024 * 1024
+export const META_WEBHOOK_PATHS: ReadonlySet<string> = new Set(["/api/v1/webhooks/whatsapp", "/api/v1/webhooks/instagram"])
 
 const declaredLength = (req: Request): number | undefined => {
   const v = req.headers["content-length"]

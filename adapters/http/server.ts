@@ -17,7 +17,7 @@ import type { HttpConfig, LoadedHttpConfig } from "./config.js"
 import type { Endpoint } from "./endpoint.js"
 import { bodyNotUtf8Problem, isBodyNotUtf8, refuseBadBody, refuseBadUrlAndHeaders, verifyUtf8 } from "./edge.js"
 import { docsPage, openApiDocument } from "./openapi.js"
-import { bodyLimit, MAX_BODY_BYTES } from "./body-limit.js"
+import { bodyLimit, MAX_BODY_BYTES, META_WEBHOOK_MAX_BYTES, META_WEBHOOK_PATHS } from "./body-limit.js"
 import { problem } from "./problems.js"
 import { securityHeaders } from "./security-headers.js"
 import { log, routePattern, runEndpoint, sendProblem, serveEndpoint, sessionBeforeBody } from "./run.js"
@@ -150,7 +150,8 @@ export const makeApp = (
   // Files (binaryBody endpoints) have their own, larger, limit on their own route.
   const fileRoutes = new Set(endpoints.filter((e) => e.binaryBody !== undefined).map((e) => e.path))
   const jsonLimit = bodyLimit(MAX_BODY_BYTES)
-  app.use((req, res, next) => (fileRoutes.has(req.path) ? next() : jsonLimit(req, res, next)))
+  const metaLimit = bodyLimit(META_WEBHOOK_MAX_BYTES)
+  app.use((req, res, next) => (fileRoutes.has(req.path) ? next() : META_WEBHOOK_PATHS.has(req.path) ? metaLimit(req, res, next) : jsonLimit(req, res, next)))
 
   // the older liveness path, kept for whoever probes it (/healthz is the documented one)
   app.get("/health", (_req, res) => {

@@ -21,6 +21,7 @@
  * receivers read the raw body (signatures are over the exact bytes).
  */
 import { isUtf8 } from "node:buffer"
+import { META_WEBHOOK_MAX_BYTES } from "../body-limit.js"
 import express from "express"
 import type { Request, Response } from "express"
 import { Effect, Either, Option, Redacted, Schema } from "effect"
@@ -336,6 +337,8 @@ const B2C_ACK = { ResultCode: 0, ResultDesc: "Accepted" }
 /** Mounts the signed webhook receivers, which read the raw body (the JSON endpoints are in `fulfilmentEndpoints`). */
 export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformRuntime, secrets: WebhookSecrets): void => {
   const raw = express.raw({ limit: "256kb", type: () => true })
+  // Meta's deliveries may be up to 3 MB (body-limit.ts): one refused is retried for a day, then dropped
+  const metaRaw = express.raw({ limit: META_WEBHOOK_MAX_BYTES, type: () => true })
 
   // Logistics partner status events: signature over "<timestamp>.<raw body>", 5-minute window.
   app.post("/api/v1/fulfilment/partners/:partner/webhook", raw, async (req, res) => {
@@ -382,7 +385,7 @@ export const mountFulfilmentWebhooks = (app: express.Express, runtime: PlatformR
       if (answer === undefined || Either.isLeft(answer)) return res.status(403).type("text/plain").send("forbidden")
       res.status(200).type("text/plain").send(answer.right)
     })
-    app.post(path, raw, async (req, res) => {
+    app.post(path, metaRaw, async (req, res) => {
       const secret = Option.getOrUndefined(keys.appSecret)
       if (secret === undefined) return sendProblem(res, problem(503, `${product}.NOT_CONFIGURED`, `${product}_APP_SECRET is not set`))
       const body = rawBuffer(req)
