@@ -106,17 +106,61 @@ export const parseOutboundUrl = (raw: string, policy: Pick<OutboundPolicy, "allo
 
 const bareHost = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, "$1")
 
-/** Resolves the host (an IP literal is its own answer) and picks a checked address; every answer must be public. */
-export const resolvePublic = (host: string, allowLocal: boolean): Promise<LookupAddress | OutboundRefusal> => {
-  const family = isIP(host)
-  if (family !== 0) return Promise.resolve(isPublicAddress(host, allowLocal) ? { address: host, family } : Reasons.notPublic)
-  return new Promise((done) =>
-    dnsLookup(host, { all: true, verbatim: true }, (error, addresses) => {
-      if (error !== null || addresses.length === 0) return done(Reasons.noAddress)
-      if (!addresses.every((a) => isPublicAddress(a.address, allowLocal))) return done(Reasons.notPublic)
-      done(addresses[0]!)
+type Lookup = (host: string, options: { all: true; verbatim: true }, callback: (error: Error | null, addresses: Array<LookupAddress>) => void) => void
+
+/**
+ * Name lookups for hosts a user gave us, bounded. `dns.lookup` (getaddrinfo) runs on libuv's thread
+ * pool, 4 threads shared with every other lookup of the process (Daraja, WhatsApp, Meta) and with
+ * file and crypto work, and it has no deadline of its own: a few URLs whose names a slow
+ * authoritative server answers late would hold every thread. So at most MAX_LOOKUPS of these run at
+ * once; the others wait their turn, and every caller gets an answer ("does not resolve") after
+ * LOOKUP_DEADLINE_MS, queued or running. A lookup still running when its caller gave up keeps its
+ * turn until the system answers: the bound holds on threads, not just on callers.
+ */
+export const MAX_LOOKUPS = 2
+export const LOOKUP_DEADLINE_MS = 5_000
+
+export const boundedLookup = (lookup: Lookup = dnsLookup as unknown as Lookup, max = MAX_LOOKUPS, deadlineMs = LOOKUP_DEADLINE_MS) => {
+  let running = 0
+  const waiting: Array<() => void> = []
+  const next = () => waiting.shift()?.()
+  const release = () => {
+    running--
+    next()
+  }
+  return (host: string): Promise<Array<LookupAddress> | undefined> =>
+    new Promise((done) => {
+      let answered = false
+      const answer = (a: Array<LookupAddress> | undefined) => {
+        if (answered) return
+        answered = true
+        clearTimeout(timer)
+        done(a)
+      }
+      const timer = setTimeout(() => answer(undefined), deadlineMs)
+      const start = () => {
+        if (answered) return next() // gave up while queued: the turn goes to the next in line
+        running++
+        lookup(host, { all: true, verbatim: true }, (error, addresses) => {
+          release()
+          answer(error === null ? addresses : undefined)
+        })
+      }
+      if (running < max) start()
+      else waiting.push(start)
     })
-  )
+}
+
+const lookupHost = boundedLookup()
+
+/** Resolves the host (an IP literal is its own answer) and picks a checked address; every answer must be public. */
+export const resolvePublic = async (host: string, allowLocal: boolean): Promise<LookupAddress | OutboundRefusal> => {
+  const family = isIP(host)
+  if (family !== 0) return isPublicAddress(host, allowLocal) ? { address: host, family } : Reasons.notPublic
+  const addresses = await lookupHost(host)
+  if (addresses === undefined || addresses.length === 0) return Reasons.noAddress
+  if (!addresses.every((a) => isPublicAddress(a.address, allowLocal))) return Reasons.notPublic
+  return addresses[0]!
 }
 
 /** Checks a URL as a delivery would (form, then DNS): undefined when it may be used. */
