@@ -26,29 +26,40 @@ import { log } from "../system/logging.js"
 /** At most this many jobs per statement. */
 export const RELAY_BATCH = 200
 
-/** One batch moved: how many jobs graphile-worker was given. */
-export const relayOnce = (db: Database["Type"], limit = RELAY_BATCH) =>
+/**
+ * One batch moved: how many outbox_jobs rows it took (`taken`) and how many jobs graphile-worker was
+ * given (`handedOver`: fewer when keyed appends collapsed). A batch is full when it took `limit` rows,
+ * whatever it handed over: only then can more be waiting behind it.
+ */
+export const relayBatch = (db: Database["Type"], limit = RELAY_BATCH) =>
   Effect.map(
     db.query(
-      (sql) => sql<Array<{ n: number }>>`
+      // keyed rows collapse by key (the later wins); an unkeyed row is its own group, never one with
+      // a key that reads like its id (a key "42" and the unkeyed row 42 are two jobs)
+      (sql) => sql<Array<{ taken: number; n: number }>>`
       with moved as (
         delete from outbox_jobs where id in (select id from outbox_jobs order by id limit ${limit} for update skip locked)
         returning id, task, payload, priority, run_at, max_attempts, job_key
       ), latest as (
-        select distinct on (coalesce(job_key, id::text)) * from moved order by coalesce(job_key, id::text), id desc
+        select distinct on (job_key, case when job_key is null then id end) * from moved
+         order by job_key, case when job_key is null then id end, id desc
       )
-      select case when exists (select from latest)
+      select (select count(*)::int from moved) as taken,
+        case when exists (select from latest)
         then (select count(*)::int from graphile_worker.add_jobs(array(
                select row(task, payload, null, run_at, max_attempts, job_key, priority, null)::graphile_worker.job_spec from latest order by id)))
         else 0 end as n`
     ),
-    (rows) => rows[0]?.n ?? 0
+    (rows) => ({ taken: rows[0]?.taken ?? 0, handedOver: rows[0]?.n ?? 0 })
   )
+
+/** One batch moved: how many jobs graphile-worker was given. */
+export const relayOnce = (db: Database["Type"], limit = RELAY_BATCH) => Effect.map(relayBatch(db, limit), (b) => b.handedOver)
 
 export interface Relay {
   /** Run soon (after what is committing in this turn), or once more after the run in progress. */
   readonly kick: () => void
-  /** Resolves once a run that began after this call has finished (tests, shutdown). */
+  /** Resolves once a run that began after this call has finished with a batch that was not full, or failed (tests, shutdown). */
   readonly flush: () => Promise<void>
 }
 
@@ -63,12 +74,18 @@ export const relayFor = (db: Database["Type"]): Relay => {
   let again = false
   let waiters: Array<() => void> = []
   const run = async () => {
+    // the flushes this run answers: once a batch that was not full (or failed) has finished, so a
+    // backlog of several batches is all handed over first (a full batch leaves more behind it)
+    let settled: Array<() => void> = []
     for (;;) {
       again = false
-      const settled = waiters
+      settled = settled.concat(waiters)
       waiters = []
-      const moved = await Effect.runPromise(Effect.either(relayOnce(db)))
-      for (const w of settled) w()
+      const moved = await Effect.runPromise(Effect.either(relayBatch(db)))
+      if (moved._tag === "Left" || moved.right.taken < RELAY_BATCH) {
+        for (const w of settled) w()
+        settled = []
+      }
       if (moved._tag === "Left") {
         // graphile-worker's schema missing, the database away: the rows stay for the next kick or the worker's timer
         if (Date.now() - lastWarning > 10_000) {
@@ -76,7 +93,7 @@ export const relayFor = (db: Database["Type"]): Relay => {
           log("warn", "outbox relay failed; its jobs wait for the next run", { error: moved.left.message })
         }
         if (!again) break
-      } else if (moved.right < RELAY_BATCH && !again) break
+      } else if (moved.right.taken < RELAY_BATCH && !again) break
     }
     running = false
     // a flush that arrived after the last run began

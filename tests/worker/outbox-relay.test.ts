@@ -9,7 +9,7 @@ import type { Outbox } from "../../application/ports/outbox.js"
 import type { UnitOfWork } from "../../application/ports/unit-of-work.js"
 import { persistenceLayer } from "../../composition/platform.js"
 import { Database } from "../../adapters/postgres/database.js"
-import { relayOnce } from "../../adapters/postgres/outbox-relay.js"
+import { RELAY_BATCH, relayFor, relayOnce } from "../../adapters/postgres/outbox-relay.js"
 import { OUTBOX_MAX_ATTEMPTS, OUTBOX_TASK, OUTBOX_URGENT_TASK, URGENT_PRIORITY, outboxInsert, withdrawAppend } from "../../adapters/postgres/unit-of-work.js"
 import { startWorker } from "../../adapters/postgres/worker.js"
 import type { RunningWorker } from "../../adapters/postgres/worker.js"
@@ -116,6 +116,27 @@ describe("the outbox relay", () => {
     expect(await waiting()).toBe(1)
     expect(await relay()).toBe(1)
     expect(await jobsOf(id)).toHaveLength(1)
+  })
+
+  it("a job whose key reads like another waiting job's id is still handed over: keys and ids are told apart when a batch collapses its keys", async () => {
+    while ((await relay()) > 0);
+    const plain = await appendUnkicked("EV_R_ID_LIKE_PLAIN")
+    const [row] = await db.sql<Array<{ id: string }>>`select id::text from outbox_jobs`
+    const keyed = await appendUnkicked("EV_R_ID_LIKE_KEYED", { key: row!.id })
+    expect(await relay()).toBe(2)
+    expect(await jobsOf(plain)).toHaveLength(1)
+    expect(await jobsOf(keyed)).toHaveLength(1)
+  })
+
+  it("a full batch whose keyed appends collapsed into one job is still full: the run goes on to the jobs behind it", async () => {
+    while ((await relay()) > 0);
+    await appendUnkicked("EV_R_FULL_K1", { key: "relay-test:full" })
+    await appendUnkicked("EV_R_FULL_K2", { key: "relay-test:full" })
+    for (let i = 0; i < RELAY_BATCH - 1; i++) await appendUnkicked(`EV_R_FULL_${i}`)
+    expect(await waiting()).toBe(RELAY_BATCH + 1)
+    // one kick (a commit's), nothing else: no worker sweeps in this case
+    await runtime.runPromise(Effect.flatMap(Database, (d) => Effect.promise(() => relayFor(d).flush())))
+    expect(await waiting()).toBe(0)
   })
 
   it("the worker hands over, on its timer, what no commit kicked (a process that ended first), and the handler runs", async () => {
