@@ -115,10 +115,14 @@ export const withdrawAppend = (sql: Sql, after: string, key: string) => sql`
     delete from outbox_jobs where job_key = ${key}::text and exists (select from ${sql(after)}) returning payload
   ),
   withdrawn as (
-    -- in the select list: called once per row of the CTE named by after, never when it returned none
-    select (graphile_worker.remove_job(${key}::text)).payload from ${sql(after)}
-    union all
     select payload from unrelayed
+    union all
+    -- in the select list: called once per row of the CTE named by after, never when it returned none;
+    -- and only once unrelayed is done (its count, an init plan): a relay moving the row (another
+    -- process's statement, not yet committed) is waited for by that delete, and remove_job, whose
+    -- statements read afresh, then finds the job the relay handed over. Called first, it found
+    -- neither the job (not committed yet) nor, after the wait, the row: the job stayed.
+    select (graphile_worker.remove_job(${key}::text)).payload from ${sql(after)} where (select count(*) from unrelayed) >= 0
   ),
   voided as (
     -- the ids as an array: an index lookup on the primary key (and none when nothing was withdrawn). As a

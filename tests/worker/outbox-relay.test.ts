@@ -139,6 +139,32 @@ describe("the outbox relay", () => {
     expect(await waiting()).toBe(0)
   })
 
+  it("a settle's withdrawal that meets a relay moving its keyed job (another process's, mid-statement) still withdraws it", async () => {
+    while ((await relay()) > 0);
+    const id = await appendUnkicked("EV_R_RACED", { key: "relay-test:raced", delayMs: 60_000 })
+    // another process's relay: its statement has taken the row and added the job, its commit not yet done
+    const other = await db.sql.reserve()
+    try {
+      await other`begin`
+      const moved = await Effect.runPromise(relayOnce({ query: (f: (sql: never) => PromiseLike<unknown>) => Effect.promise(() => f(other as never)) } as never))
+      expect(moved).toBe(1)
+      let done = false
+      const withdrawing = db.sql`with settled as (select 1), ${withdrawAppend(db.sql, "settled", "relay-test:raced")} select 1`.then(() => {
+        done = true
+      })
+      await new Promise((r) => setTimeout(r, 300))
+      expect(done).toBe(false) // it waits for the row the relay holds
+      await other`commit`
+      await withdrawing
+    } finally {
+      other.release()
+    }
+    expect(await waiting()).toBe(0)
+    expect(await jobsOf(id)).toEqual([])
+    const [event] = await db.sql<Array<{ published: boolean }>>`select published_at is not null as published from outbox where id = ${id}`
+    expect(event!.published).toBe(true)
+  })
+
   it("the worker hands over, on its timer, what no commit kicked (a process that ended first), and the handler runs", async () => {
     const handler: EventHandler<Database> = {
       name: "relay.record",
