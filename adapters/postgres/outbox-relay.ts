@@ -61,6 +61,8 @@ export interface Relay {
   readonly kick: () => void
   /** Resolves once a run that began after this call has finished with a batch that was not full, or failed (tests, shutdown). */
   readonly flush: () => Promise<void>
+  /** How many relay statements it has sent (tests that count a request's round trips leave these out). */
+  readonly statements: () => number
 }
 
 const relays = new WeakMap<object, Relay>()
@@ -73,6 +75,7 @@ export const relayFor = (db: Database["Type"]): Relay => {
   let running = false
   let again = false
   let waiters: Array<() => void> = []
+  let sent = 0
   const run = async () => {
     // the flushes this run answers: once a batch that was not full (or failed) has finished, so a
     // backlog of several batches is all handed over first (a full batch leaves more behind it)
@@ -81,6 +84,7 @@ export const relayFor = (db: Database["Type"]): Relay => {
       again = false
       settled = settled.concat(waiters)
       waiters = []
+      sent++
       const moved = await Effect.runPromise(Effect.either(relayBatch(db)))
       if (moved._tag === "Left" || moved.right.taken < RELAY_BATCH) {
         for (const w of settled) w()
@@ -112,7 +116,8 @@ export const relayFor = (db: Database["Type"]): Relay => {
       new Promise<void>((resolve) => {
         waiters.push(resolve)
         relay.kick()
-      })
+      }),
+    statements: () => sent
   }
   relays.set(db, relay)
   return relay

@@ -154,6 +154,8 @@ const paidCallback = async (extra: Parameters<typeof checkoutCommand>[2] = {}) =
  * so the relay had counted their writes by then.
  */
 const settled = async (callbackId: string) => {
+  // what the callback's commit left for the outbox relay is handed over before anything is counted
+  await run(Effect.flatMap(Database, (db) => Effect.promise(() => relayFor(db).flush())))
   recording = []
   try {
     const outcome = await run(reconcileCallback(callbackId))
