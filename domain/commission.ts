@@ -192,13 +192,18 @@ export type PayeeBalance = Payee & {
   readonly heldUntil?: number | undefined
   /** An affiliate's: the APPROVED commissions this balance holds (read with it), which its payout carries. */
   readonly commissionIds?: ReadonlyArray<string> | undefined
+  /**
+   * The payee is suspended or banned (a store's KYC, an affiliate's or rider's account): nothing is
+   * paid to it while so, and the balance stays owed (carried over, never forfeited).
+   */
+  readonly frozen?: true | undefined
 }
 
 export interface PayoutBatch {
   readonly weekKey: string
   /** Sorted by currency, payeeId, then payeeKind; one entry per payee and currency. */
   readonly payouts: ReadonlyArray<PayeeBalance>
-  /** Balances below their currency's minimum (or not positive), or held after a change of destination, kept for a later week; same order. */
+  /** Balances below their currency's minimum (or not positive), held after a change of destination, or of a suspended or banned payee, kept for a later week; same order. */
   readonly carriedOver: ReadonlyArray<PayeeBalance>
 }
 
@@ -253,6 +258,7 @@ export const selectPayoutBatch = (input: {
             ...seen,
             approved: Money.add(seen.approved, b.approved),
             heldUntil: Math.max(seen.heldUntil ?? 0, b.heldUntil ?? 0) || undefined,
+            ...((seen.frozen === true || b.frozen === true) && { frozen: true as const }),
             ...((seen.commissionIds !== undefined || b.commissionIds !== undefined) && {
               commissionIds: [...(seen.commissionIds ?? []), ...(b.commissionIds ?? [])]
             })
@@ -265,7 +271,7 @@ export const selectPayoutBatch = (input: {
   )
   const [carriedOver, payouts] = Arr.partition(ordered, (b) => {
     const minimum = minimums[b.approved.currency]
-    const held = b.heldUntil !== undefined && input.now < b.heldUntil
+    const held = (b.heldUntil !== undefined && input.now < b.heldUntil) || b.frozen === true
     return !held && b.approved.amount > 0 && (minimum === undefined || Money.compare(b.approved, minimum) >= 0)
   })
   return Either.right({ weekKey, payouts, carriedOver })

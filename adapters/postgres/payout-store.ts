@@ -30,6 +30,7 @@ export const PayoutStoreLive = Layer.effect(
                 owed: number
                 payout_method_changed_at: Date | null
                 commission_ids: Array<string> | null
+                frozen: boolean
               }>
             >`
             with owed as (
@@ -57,16 +58,20 @@ export const PayoutStoreLive = Layer.effect(
                       and (c.id = any(p.commission_ids) or (p.commission_ids is null and c.updated_at <= b.created_at)))
                group by 1, 2, 3
             )
-            select o.payee_kind, o.payee_id, o.currency, (o.owed - coalesce(f.amount, 0))::bigint as owed, s.payout_method_changed_at, k.commission_ids
+            select o.payee_kind, o.payee_id, o.currency, (o.owed - coalesce(f.amount, 0))::bigint as owed, s.payout_method_changed_at, k.commission_ids,
+                   -- a suspended or banned payee is paid nothing while so (domain/commission.ts, PayeeBalance.frozen)
+                   coalesce(s.kyc_state in ('SUSPENDED', 'BANNED'), false) or coalesce(u.status in ('SUSPENDED', 'BANNED'), false) as frozen
               from owed o left join in_flight f using (payee_kind, payee_id, currency)
               left join carried k using (payee_kind, payee_id, currency)
-              left join stores s on o.payee_kind = 'SELLER' and s.id = o.payee_id`
+              left join stores s on o.payee_kind = 'SELLER' and s.id = o.payee_id
+              left join users u on o.payee_kind <> 'SELLER' and u.id = o.payee_id`
           ),
           (rows) =>
             rows.map((r) => ({
               ...payee(r.payee_kind, r.payee_id),
               approved: { amount: r.owed, currency: r.currency.trim() as Currency },
               heldUntil: r.payout_method_changed_at === null ? undefined : r.payout_method_changed_at.getTime() + PAYOUT_HOLD_MS,
+              ...(r.frozen && { frozen: true as const }),
               ...(r.payee_kind === "AFFILIATE" && { commissionIds: r.commission_ids ?? [] })
             }))
         ),

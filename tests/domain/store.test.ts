@@ -96,6 +96,23 @@ describe("the payout hold after a change of destination", () => {
       })
     )
   })
+  it("a suspended or banned payee (frozen) is never in the batch, whatever it is owed; nothing it is owed is lost", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(balance, fc.boolean()), { maxLength: 8 }), (pairs) => {
+        const balances = pairs.map(([b, frozen]): PayeeBalance => (frozen ? { ...b, frozen: true } : b))
+        const batch = Either.getOrThrow(selectPayoutBatch({ now: FRIDAY, balances }))
+        const frozenIds = new Set(balances.filter((b) => b.frozen === true).map((b) => b.payeeId))
+        for (const p of batch.payouts) expect(frozenIds.has(p.payeeId)).toBe(false)
+        const total = (bs: ReadonlyArray<PayeeBalance>) => bs.reduce((n, b) => n + b.approved.amount, 0)
+        expect(total(batch.payouts) + total(batch.carriedOver)).toBe(total(balances))
+      })
+    )
+    // KES 50,000 owed to a suspended store: carried over; the same balance reinstated is paid
+    const owed: PayeeBalance = { ...payee("SELLER", "sto_a"), approved: { amount: 50_000_00, currency: "KES" } }
+    const frozen = Either.getOrThrow(selectPayoutBatch({ now: FRIDAY, balances: [{ ...owed, frozen: true }] }))
+    expect([frozen.payouts.length, frozen.carriedOver.map((b) => b.approved.amount)]).toEqual([0, [50_000_00]])
+    expect(Either.getOrThrow(selectPayoutBatch({ now: FRIDAY, balances: [owed] })).payouts.map((p) => p.approved.amount)).toEqual([50_000_00])
+  })
   it("the same balance is paid once the hold has passed", () => {
     const held: PayeeBalance = { ...payee("SELLER", "sto_a"), approved: { amount: 5_000_00, currency: "KES" }, heldUntil: FRIDAY + 1 }
     expect(Either.getOrThrow(selectPayoutBatch({ now: FRIDAY, balances: [held] })).payouts).toEqual([])
