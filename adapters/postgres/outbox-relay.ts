@@ -1,6 +1,6 @@
 /**
  * The outbox relay: hands the jobs an append wrote to `outbox_jobs` (unit-of-work.ts) to
- * graphile-worker, many at once. One statement moves a batch: it deletes the rows (oldest first,
+ * graphile-worker, many at once. One statement moves a batch: it deletes the rows (urgent first, then oldest,
  * `for update skip locked`, so relays in several processes share the work) and adds their jobs with
  * ONE `graphile_worker.add_jobs` call, whose one NOTIFY wakes the workers. Deleting and adding are
  * one statement, so a job is handed over exactly once, or (the statement failed) not at all and its
@@ -38,7 +38,7 @@ export const relayBatch = (db: Database["Type"], limit = RELAY_BATCH) =>
       // a key that reads like its id (a key "42" and the unkeyed row 42 are two jobs)
       (sql) => sql<Array<{ taken: number; n: number }>>`
       with moved as (
-        delete from outbox_jobs where id in (select id from outbox_jobs order by id limit ${limit} for update skip locked)
+        delete from outbox_jobs where id in (select id from outbox_jobs order by priority, id limit ${limit} for update skip locked)
         returning id, task, payload, priority, run_at, max_attempts, job_key
       ), latest as (
         select distinct on (job_key, case when job_key is null then id end) * from moved

@@ -14,4 +14,6 @@ create table outbox_jobs (
   max_attempts int not null check (max_attempts > 0),
   job_key      text
 );
+-- the relay takes urgent jobs (a stored M-Pesa callback, priority -10) first, then the oldest
+create index outbox_jobs_relay_idx on outbox_jobs (priority, id);
 create index outbox_jobs_key_idx on outbox_jobs (job_key) where job_key is not null;

@@ -73,6 +73,17 @@ describe("the outbox relay", () => {
     for (const id of [plain, urgent, later, keyed]) expect(await jobsOf(id)).toHaveLength(1)
   })
 
+  it("a backlog larger than a batch: an urgent job (a stored M-Pesa callback) is handed over in the first batch, before older plain ones", async () => {
+    while ((await relay()) > 0); // (nothing left by an earlier case)
+    const plain: Array<string> = []
+    for (let i = 0; i < 5; i++) plain.push(await appendUnkicked(`EV_R_BACKLOG_${i}`))
+    const urgent = await appendUnkicked("EV_R_BACKLOG_URGENT", { urgent: true })
+    expect(await relay(3)).toBe(3)
+    expect(await jobsOf(urgent)).toHaveLength(1)
+    expect((await Promise.all(plain.map(async (id) => (await jobsOf(id)).length))).reduce((a, b) => a + b, 0)).toBe(2)
+    while ((await relay()) > 0);
+  })
+
   it("relays running at once share the work: 60 appends, four relays of 7, each job handed over exactly once", async () => {
     while ((await relay()) > 0); // (nothing left by an earlier case)
     const ids: Array<string> = []
