@@ -120,7 +120,10 @@ type Lookup = (host: string, options: { all: true; verbatim: true }, callback: (
 export const MAX_LOOKUPS = 2
 export const LOOKUP_DEADLINE_MS = 5_000
 
-export const boundedLookup = (lookup: Lookup = dnsLookup as unknown as Lookup, max = MAX_LOOKUPS, deadlineMs = LOOKUP_DEADLINE_MS) => {
+// node:dns's lookup through its live binding, called when a lookup starts (not captured once)
+const systemLookup: Lookup = (host, options, callback) => dnsLookup(host, options, callback)
+
+export const boundedLookup = (lookup: Lookup = systemLookup, max = MAX_LOOKUPS, deadlineMs = LOOKUP_DEADLINE_MS) => {
   let running = 0
   const waiting: Array<() => void> = []
   const next = () => waiting.shift()?.()
