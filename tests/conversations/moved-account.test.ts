@@ -5,49 +5,36 @@
  * could go on writing to buyers from a number that is now another store's (replies, "order placed",
  * an M-Pesa prompt), and a reply queued before the move would still leave from it.
  */
-import { createHmac, randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, randomPhone, seedShop, sessionFor } from "../api/support.js"
-import { eventually, startPlatform, WA_APP_SECRET } from "../fulfilment/support.js"
+import { eventually } from "../fulfilment/support.js"
 import type { Platform } from "../fulfilment/support.js"
-import { inboundTextWebhook, startFakeWhatsApp } from "../fakes/whatsapp-server.js"
 import type { FakeWhatsApp } from "../fakes/whatsapp-server.js"
+import { startWhatsAppChat } from "./support.js"
+import type { WhatsAppChat } from "./support.js"
 
 const db = useTestDatabase()
 let api: Platform
 let wa: FakeWhatsApp
+let chat: WhatsAppChat
 let left: Awaited<ReturnType<typeof seedShop>>
 let joined: Awaited<ReturnType<typeof seedShop>>
 let leftToken: string
 
 beforeAll(async () => {
-  wa = await startFakeWhatsApp()
-  api = await startPlatform(db, { WHATSAPP_TOKEN: wa.token, WHATSAPP_PHONE_NUMBER_ID: wa.phoneNumberId, WHATSAPP_BASE_URL: wa.baseUrl })
+  chat = await startWhatsAppChat(db)
+  ;({ api, wa } = chat)
   left = await seedShop(db.sql)
   joined = await seedShop(db.sql, { promotions: false })
   leftToken = await sessionFor(db.sql, left.seller.id)
 }, 60_000)
 afterAll(async () => {
-  await api.close()
-  await wa.close()
+  await chat.close()
 })
 
-const sign = (raw: string) => `sha256=${createHmac("sha256", WA_APP_SECRET).update(raw).digest("hex")}`
-const whatsapp = async (from: string, text: string) => {
-  const raw = inboundTextWebhook({ phoneNumberId: wa.phoneNumberId, from, text, wamid: `wamid.${randomBytes(12).toString("hex")}` })
-  const res = await fetch(`${api.url}/api/v1/webhooks/whatsapp`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-hub-signature-256": sign(raw) },
-    body: raw
-  })
-  expect(res.status).toBe(200)
-}
-const textsTo = (phone: string) =>
-  wa.requests.flatMap((r) => {
-    const b = r.body as { type?: string; to?: string; text?: { body?: string } } | undefined
-    return r.status === 200 && b?.type === "text" && b.to === phone && typeof b.text?.body === "string" ? [b.text.body] : []
-  })
+const whatsapp = (from: string, text: string) => chat.whatsapp(from, text)
+const textsTo = (phone: string) => chat.textsTo(phone)
 /** What an admin's "Disconnect a chat channel" then "Connect a chat channel" leave behind. */
 const moveAccount = async (to: string) => {
   await db.sql`delete from channel_accounts where channel = 'WHATSAPP' and account_id = ${wa.phoneNumberId}`

@@ -4,47 +4,35 @@
  * changed), the YES must not place a checkout and push an M-Pesa prompt for another amount: the bot
  * sends the new summary and waits for a YES to it.
  */
-import { createHmac, randomBytes } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { useTestDatabase } from "../support/test-database.js"
 import { randomPhone, seedShop } from "../api/support.js"
-import { eventually, startPlatform, WA_APP_SECRET } from "../fulfilment/support.js"
+import { eventually } from "../fulfilment/support.js"
 import type { Platform } from "../fulfilment/support.js"
-import { inboundTextWebhook, startFakeWhatsApp } from "../fakes/whatsapp-server.js"
 import type { FakeWhatsApp } from "../fakes/whatsapp-server.js"
+import { startWhatsAppChat } from "./support.js"
+import type { WhatsAppChat } from "./support.js"
 import { insertPromotion } from "../../adapters/postgres/seed.js"
 
 const db = useTestDatabase()
 let api: Platform
 let wa: FakeWhatsApp
+let chat: WhatsAppChat
 let shop: Awaited<ReturnType<typeof seedShop>>
 
 beforeAll(async () => {
-  wa = await startFakeWhatsApp()
-  api = await startPlatform(db, { WHATSAPP_TOKEN: wa.token, WHATSAPP_PHONE_NUMBER_ID: wa.phoneNumberId, WHATSAPP_BASE_URL: wa.baseUrl })
+  chat = await startWhatsAppChat(db)
+  ;({ api, wa } = chat)
   shop = await seedShop(db.sql)
   await db.sql`insert into channel_accounts (channel, account_id, store_id) values ('WHATSAPP', ${wa.phoneNumberId}, ${shop.storeId})`
 }, 60_000)
 afterAll(async () => {
-  await api.close()
-  await wa.close()
+  await chat.close()
 })
 
-const sign = (raw: string) => `sha256=${createHmac("sha256", WA_APP_SECRET).update(raw).digest("hex")}`
-const whatsapp = async (from: string, text: string) => {
-  const raw = inboundTextWebhook({ phoneNumberId: wa.phoneNumberId, from, text, wamid: `wamid.${randomBytes(12).toString("hex")}` })
-  const res = await fetch(`${api.url}/api/v1/webhooks/whatsapp`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-hub-signature-256": sign(raw) },
-    body: raw
-  })
-  expect(res.status).toBe(200)
-}
-const textsTo = (phone: string) =>
-  wa.requests.flatMap((r) => {
-    const b = r.body as { type?: string; to?: string; text?: { body?: string } } | undefined
-    return r.status === 200 && b?.type === "text" && b.to === phone && typeof b.text?.body === "string" ? [b.text.body] : []
-  })
+const whatsapp = (from: string, text: string) => chat.whatsapp(from, text)
+const textsTo = (phone: string) => chat.textsTo(phone)
 const nthReply = (phone: string, n: number) => eventually(`reply ${n} to ${phone}`, async () => textsTo(phone)[n - 1])
 
 describe("a YES to a summary whose price has changed", () => {
