@@ -41,7 +41,10 @@ export const readOperationalGauges: Effect.Effect<Readings, DbError, Database> =
                 'running', count(*) filter (where locked_at is not null),
                 'waiting', count(*) filter (where locked_at is null and attempts < max_attempts and run_at > now()),
                 'failed',  count(*) filter (where attempts >= max_attempts))
-         from graphile_worker._private_jobs) as jobs,
+         -- with the outbox's jobs the relay has not handed to graphile-worker yet (outbox-relay.ts)
+         from (select locked_at, attempts, max_attempts, run_at from graphile_worker._private_jobs
+               union all
+               select null, 0, max_attempts, run_at from outbox_jobs) j) as jobs,
       (select coalesce(json_agg(json_build_object('kind', kind, 'count', n)), '[]'::json)
          from (select kind, count(*)::int as n from exceptions where status = 'OPEN' group by kind) e) as exceptions,
       (select coalesce(json_agg(json_build_object('status', status, 'count', n)), '[]'::json)

@@ -12,6 +12,7 @@ import { Database } from "../../adapters/postgres/database.js"
 import { RELAY_BATCH, relayFor, relayOnce } from "../../adapters/postgres/outbox-relay.js"
 import { OUTBOX_MAX_ATTEMPTS, OUTBOX_TASK, OUTBOX_URGENT_TASK, URGENT_PRIORITY, outboxInsert, withdrawAppend } from "../../adapters/postgres/unit-of-work.js"
 import { startWorker } from "../../adapters/postgres/worker.js"
+import { readOperationalGauges } from "../../adapters/postgres/operational-readings.js"
 import type { RunningWorker } from "../../adapters/postgres/worker.js"
 import type { EventHandler } from "../../adapters/postgres/event-handler.js"
 import { useTestDatabase } from "../support/test-database.js"
@@ -82,6 +83,16 @@ describe("the outbox relay", () => {
     expect(await jobsOf(urgent)).toHaveLength(1)
     expect((await Promise.all(plain.map(async (id) => (await jobsOf(id)).length))).reduce((a, b) => a + b, 0)).toBe(2)
     while ((await relay()) > 0);
+  })
+
+  it("a job the relay has not handed over yet counts in the job queue's gauge (amana_jobs), as it does once handed over", async () => {
+    while ((await relay()) > 0);
+    const ready = async () => (await runtime.runPromise(readOperationalGauges)).jobs.ready
+    const before = await ready()
+    await appendUnkicked("EV_R_GAUGED")
+    expect(await ready()).toBe(before + 1)
+    expect(await relay()).toBe(1)
+    expect(await ready()).toBe(before + 1)
   })
 
   it("relays running at once share the work: 60 appends, four relays of 7, each job handed over exactly once", async () => {
