@@ -62,6 +62,9 @@ export const Promotion = Schema.Struct({
 })
 export type Promotion = typeof Promotion.Type
 
+/** A discount code as stored and looked up: spaces around it and its case do not matter (admins create, buyers type, both read it so). */
+export const discountCodeKey = (code: string): string => code.trim().toUpperCase()
+
 export const DiscountCode = Schema.Struct({
   id: DiscountCodeId,
   version: Schema.Int.pipe(Schema.positive()),

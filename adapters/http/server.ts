@@ -147,11 +147,15 @@ export const makeApp = (
   // NUL and invalid UTF-8 stop here, for every route (the back-office included).
   app.use(refuseBadUrlAndHeaders(sendProblem))
 
-  // Files (binaryBody endpoints) have their own, larger, limit on their own route.
-  const fileRoutes = new Set(endpoints.filter((e) => e.binaryBody !== undefined).map((e) => e.path))
+  // Every body is bounded before it is read: 1 MB, Meta's signed webhooks 3 MiB (body-limit.ts);
+  // files (binaryBody endpoints) have their own, larger, limit on their own route. One lookup a request.
   const jsonLimit = bodyLimit(MAX_BODY_BYTES)
   const metaLimit = bodyLimit(META_WEBHOOK_MAX_BYTES)
-  app.use((req, res, next) => (fileRoutes.has(req.path) ? next() : META_WEBHOOK_PATHS.has(req.path) ? metaLimit(req, res, next) : jsonLimit(req, res, next)))
+  const limitFor = new Map<string, express.RequestHandler>([
+    ...endpoints.filter((e) => e.binaryBody !== undefined).map((e): [string, express.RequestHandler] => [e.path, (_req, _res, next) => next()]),
+    ...[...META_WEBHOOK_PATHS].map((path): [string, express.RequestHandler] => [path, metaLimit])
+  ])
+  app.use((req, res, next) => (limitFor.get(req.path) ?? jsonLimit)(req, res, next))
 
   // the older liveness path, kept for whoever probes it (/healthz is the documented one)
   app.get("/health", (_req, res) => {

@@ -53,16 +53,11 @@ export const relayBatch = (db: Database["Type"], limit = RELAY_BATCH) =>
     (rows) => ({ taken: rows[0]?.taken ?? 0, handedOver: rows[0]?.n ?? 0 })
   )
 
-/** One batch moved: how many jobs graphile-worker was given. */
-export const relayOnce = (db: Database["Type"], limit = RELAY_BATCH) => Effect.map(relayBatch(db, limit), (b) => b.handedOver)
-
 export interface Relay {
   /** Run soon (after what is committing in this turn), or once more after the run in progress. */
   readonly kick: () => void
   /** Resolves once a run that began after this call has finished with a batch that was not full, or failed (tests, shutdown). */
   readonly flush: () => Promise<void>
-  /** How many relay statements it has sent (tests that count a request's round trips leave these out). */
-  readonly statements: () => number
 }
 
 const relays = new WeakMap<object, Relay>()
@@ -75,7 +70,6 @@ export const relayFor = (db: Database["Type"]): Relay => {
   let running = false
   let again = false
   let waiters: Array<() => void> = []
-  let sent = 0
   const run = async () => {
     // the flushes this run answers: once a batch that was not full (or failed) has finished, so a
     // backlog of several batches is all handed over first (a full batch leaves more behind it)
@@ -84,7 +78,6 @@ export const relayFor = (db: Database["Type"]): Relay => {
       again = false
       settled = settled.concat(waiters)
       waiters = []
-      sent++
       const moved = await Effect.runPromise(Effect.either(relayBatch(db)))
       if (moved._tag === "Left" || moved.right.taken < RELAY_BATCH) {
         for (const w of settled) w()
@@ -116,8 +109,7 @@ export const relayFor = (db: Database["Type"]): Relay => {
       new Promise<void>((resolve) => {
         waiters.push(resolve)
         relay.kick()
-      }),
-    statements: () => sent
+      })
   }
   relays.set(db, relay)
   return relay

@@ -7,7 +7,7 @@
 import { DiscountCodeId, PromotionId } from "../../domain/ids.js"
 import type { AdminUserId } from "../../domain/ids.js"
 import { Clock, Effect, Option, Schema } from "effect"
-import { IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
+import { discountCodeKey, IncentiveEffect, PromotionScope } from "../../domain/incentives.js"
 import { format, maxEntered, Money, withinEntered } from "../../domain/money.js"
 import type { Currency } from "../../domain/money.js"
 import { describeIssues, schemaIssues } from "../../domain/schema-issues.js"
@@ -127,7 +127,7 @@ const CODE = /^[A-Z0-9_-]{3,32}$/
 export const createDiscountCode = (actor: AdminActor, cmd: { readonly code: string; readonly rule: DiscountCodeRule }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "incentives.manage")
-    const code = cmd.code.trim().toUpperCase()
+    const code = discountCodeKey(cmd.code)
     if (!CODE.test(code)) return yield* invalid("a code is 3 to 32 of A-Z, 0-9, _ and -")
     const rule = yield* validCodeRule(cmd.rule)
     const ids = yield* Ids
@@ -311,7 +311,7 @@ export const changeDiscountCodeStatus = (
  */
 export const issuePlatformDiscountCode = (cmd: { readonly code: string; readonly rule: DiscountCodeRule; readonly purpose: string }) =>
   Effect.gen(function* () {
-    const code = cmd.code.trim().toUpperCase()
+    const code = discountCodeKey(cmd.code)
     if (!CODE.test(code)) return yield* Effect.die(new Error(`issuePlatformDiscountCode: bad code ${code}`))
     const rule = yield* Effect.orDie(validCodeRule(cmd.rule))
     const store = yield* AdminStore

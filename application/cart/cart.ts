@@ -8,6 +8,7 @@ import { Clock, Effect, Either, Option } from "effect"
 import { sellability } from "../../domain/catalogue.js"
 import type { NotSellableReason } from "../../domain/catalogue.js"
 import { CartId, EpochMillis, LocationId } from "../../domain/ids.js"
+import { discountCodeKey } from "../../domain/incentives.js"
 import type { UserId, VariantId } from "../../domain/ids.js"
 import * as M from "../../domain/money.js"
 import type { Money } from "../../domain/money.js"
@@ -106,7 +107,7 @@ const cartRead = (now: number, also: ReadonlyArray<VariantId>, pricing: CartPric
   asked: new Set<VariantId>([...also, ...(Option.isSome(pricing.cart) ? pricing.cart.value.items.map((i) => i.variantId) : [])])
 })
 
-const codeOf = (options: ViewOptions) => (options.code ? options.code.trim().toUpperCase() : undefined)
+const codeOf = (options: ViewOptions) => (options.code ? discountCodeKey(options.code) : undefined)
 
 /**
  * The owner's cart and everything that prices it, in one read (CheckoutStore.loadCartPricing): the

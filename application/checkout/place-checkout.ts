@@ -13,7 +13,7 @@ import type { DeliveryDetails } from "../../domain/delivery.js"
 import type { UserId } from "../../domain/ids.js"
 import { CheckoutId, EpochMillis, OrderId } from "../../domain/ids.js"
 import type { LocationId, VariantId } from "../../domain/ids.js"
-import { defaultLoyaltyPolicy, DiscountCodeNotApplicable } from "../../domain/incentives.js"
+import { defaultLoyaltyPolicy, discountCodeKey, DiscountCodeNotApplicable } from "../../domain/incentives.js"
 import type { LoyaltyPolicy } from "../../domain/incentives.js"
 import * as M from "../../domain/money.js"
 import { PAYMENT_WINDOW_MS } from "../../domain/order.js"
@@ -59,16 +59,13 @@ export interface CheckoutSettings {
 
 export const defaultCheckoutSettings: CheckoutSettings = { platformFeeBps: 500, loyalty: defaultLoyaltyPolicy, currency: "KES" }
 
-/** A discount code as the buyer typed it, as the cart preview reads it too: spaces around it and its case do not matter. */
-const codeAsTyped = (code: string | undefined) => code?.trim().toUpperCase()
-
 /** The request as it identifies itself for idempotency: order of items does not matter. */
 export const fingerprintOf = (cmd: CheckoutRequest): string =>
   canonicalJson({
     items: cmd.fromCart ? "CART" : [...(cmd.items ?? [])].sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0)),
     destination: cmd.destination,
     payerPhone: cmd.payerPhone,
-    discountCode: codeAsTyped(cmd.discountCode) ?? null,
+    discountCode: cmd.discountCode === undefined ? null : discountCodeKey(cmd.discountCode),
     loyaltyPoints: cmd.loyaltyPoints ?? 0,
     affiliateCode: cmd.affiliateCode ?? null,
     // only when given, so a request without details keeps the fingerprint it always had
@@ -266,7 +263,7 @@ const placeNew = <E, R>(cmd: CheckoutRequest, source: CheckoutItems<E, R>, setti
         })
       ),
       store.loadPromotionsAndShipping(cmd.buyerId, now),
-      cmd.discountCode ? store.loadDiscountCode(codeAsTyped(cmd.discountCode) ?? "", cmd.buyerId) : Effect.succeed(Option.none()),
+      cmd.discountCode ? store.loadDiscountCode(discountCodeKey(cmd.discountCode), cmd.buyerId) : Effect.succeed(Option.none()),
       points > 0 ? store.lockLoyaltyBalance(cmd.buyerId) : Effect.succeed(0)
     ] as const)
     // (a promotion that ran out under this checkout twice is priced away: placeCheckoutOf)

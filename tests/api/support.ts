@@ -9,8 +9,8 @@ import { randomInt } from "node:crypto"
 import type { Server } from "node:http"
 import { Effect } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { Database, makePool } from "../../adapters/postgres/database.js"
-import { relayFor } from "../../adapters/postgres/outbox-relay.js"
+import { makePool } from "../../adapters/postgres/database.js"
+import { relayed } from "../support/outbox-relay.js"
 import type { Sql } from "../../adapters/postgres/database.js"
 import { statementRecorder } from "../support/statement-recorder.js"
 import { pgRelay } from "../support/pg-relay.js"
@@ -96,7 +96,7 @@ export const useRecordedApi = (db: { readonly url: string }) => {
  */
 export const startRelayedApi = async (url: string) => {
   const relay = await pgRelay(url, () => false, 50)
-  const { onStatement, counted } = statementRecorder()
+  const { onStatement, counted, relayRuns } = statementRecorder()
   const pool = makePool(relay.url, { max: 4, onStatement })
   const api = await startApi(pool)
   return {
@@ -106,11 +106,10 @@ export const startRelayedApi = async (url: string) => {
       // The outbox relay's statements (adapters/postgres/outbox-relay.ts), run after a commit that
       // appended events, are not the request's: each is one round trip of its own on an idle
       // connection (these tests send one request at a time), left out after it has run.
-      const outboxRelay = await api.runtime.runPromise(Effect.map(Database, relayFor))
-      const before = { trips: relay.trips(), relayed: outboxRelay.statements() }
+      const before = { trips: relay.trips(), relayed: relayRuns() }
       const { result: reply, statements } = await counted(() => call(api, method, path, options))
-      await outboxRelay.flush()
-      return { reply, statements, trips: relay.trips() - before.trips - (outboxRelay.statements() - before.relayed) }
+      await relayed(api.runtime)
+      return { reply, statements, trips: relay.trips() - before.trips - (relayRuns() - before.relayed) }
     },
     close: async () => {
       await api.close()

@@ -18,8 +18,14 @@ export interface SentStatement {
 
 export const statementRecorder = () => {
   let recording: Array<SentStatement> | undefined
+  let relayRuns = 0
   return {
-    onStatement: (query: string, parameters: ReadonlyArray<unknown>): void => void (isRelayRun(query) ? undefined : recording?.push({ query, parameters })),
+    onStatement: (query: string, parameters: ReadonlyArray<unknown>): void => {
+      if (isRelayRun(query)) relayRuns++
+      else recording?.push({ query, parameters })
+    },
+    /** The outbox relay's statements sent so far (left out of `counted`). */
+    relayRuns: () => relayRuns,
     counted: async <A>(
       run: () => Promise<A>
     ): Promise<{ readonly result: A; readonly statements: ReadonlyArray<string>; readonly sent: ReadonlyArray<SentStatement> }> => {

@@ -9,7 +9,7 @@ import type { Outbox } from "../../application/ports/outbox.js"
 import type { UnitOfWork } from "../../application/ports/unit-of-work.js"
 import { persistenceLayer } from "../../composition/platform.js"
 import { Database } from "../../adapters/postgres/database.js"
-import { RELAY_BATCH, relayFor, relayOnce } from "../../adapters/postgres/outbox-relay.js"
+import { RELAY_BATCH, relayBatch, relayFor } from "../../adapters/postgres/outbox-relay.js"
 import { OUTBOX_MAX_ATTEMPTS, OUTBOX_TASK, OUTBOX_URGENT_TASK, URGENT_PRIORITY, outboxInsert, withdrawAppend } from "../../adapters/postgres/unit-of-work.js"
 import { startWorker } from "../../adapters/postgres/worker.js"
 import { readOperationalGauges } from "../../adapters/postgres/operational-readings.js"
@@ -43,7 +43,9 @@ const appendUnkicked = async (type: string, options: { urgent?: boolean; delayMs
   await outboxInsert(options.urgent ? OUTBOX_URGENT_TASK : OUTBOX_TASK, options.urgent ? URGENT_PRIORITY : 0, options.delayMs ?? 0, options.key)([item])(db.sql)
   return (await db.sql<Array<{ id: string }>>`select id from outbox where event_type = ${type} order by seq desc limit 1`)[0]!.id
 }
-const relay = (limit?: number) => runtime.runPromise(Effect.flatMap(Database, (d) => relayOnce(d, limit)))
+/** One relay batch: how many jobs graphile-worker was given. */
+const handedOver = (db: Database["Type"], limit?: number) => Effect.map(relayBatch(db, limit), (b) => b.handedOver)
+const relay = (limit?: number) => runtime.runPromise(Effect.flatMap(Database, (d) => handedOver(d, limit)))
 const waiting = async () => (await db.sql<Array<{ n: number }>>`select count(*)::int as n from outbox_jobs`)[0]!.n
 const jobsOf = (eventId: string) =>
   db.sql<Array<{ task: string; priority: number; waits: number; max_attempts: number; key: string | null; event_ids: Array<string> }>>`
@@ -130,7 +132,7 @@ describe("the outbox relay", () => {
     const id = await appendUnkicked("EV_R_FAILED")
     await db.owner`alter function graphile_worker.add_jobs(graphile_worker.job_spec[], boolean) rename to add_jobs_away`
     try {
-      const failed = await runtime.runPromise(Effect.either(Effect.flatMap(Database, (d) => relayOnce(d))))
+      const failed = await runtime.runPromise(Effect.either(Effect.flatMap(Database, (d) => handedOver(d))))
       expect(Either.isLeft(failed)).toBe(true)
     } finally {
       await db.owner`alter function graphile_worker.add_jobs_away(graphile_worker.job_spec[], boolean) rename to add_jobs`
@@ -168,7 +170,9 @@ describe("the outbox relay", () => {
     const other = await db.sql.reserve()
     try {
       await other`begin`
-      const moved = await Effect.runPromise(relayOnce({ query: (f: (sql: never) => PromiseLike<unknown>) => Effect.promise(() => f(other as never)) } as never))
+      const moved = await Effect.runPromise(
+        handedOver({ query: (f: (sql: never) => PromiseLike<unknown>) => Effect.promise(() => f(other as never)) } as never)
+      )
       expect(moved).toBe(1)
       let done = false
       const withdrawing = db.sql`with settled as (select 1), ${withdrawAppend(db.sql, "settled", "relay-test:raced")} select 1`.then(() => {
