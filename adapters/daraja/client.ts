@@ -8,6 +8,8 @@
  *   the token once and repeats that call once; the rejected request was never processed.
  * - Nothing else is retried. A push that timed out or met a bare 5xx may or may not have reached
  *   the phone: that is GatewayUnavailable and the caller decides (query, never re-push blindly).
+ *   One that certainly never left (no OAuth token, a refused connection, an unresolved name) is
+ *   GatewayUnavailable with `notSent`.
  * - A Daraja error envelope {requestId, errorCode, errorMessage} is an explicit refusal:
  *   GatewayRejected with the errorCode, whatever the HTTP status. Network failures, timeouts and
  *   5xx answers without an envelope are GatewayUnavailable.
@@ -88,6 +90,18 @@ const parseJson = (text: string): unknown => {
   }
 }
 
+/**
+ * Transport failures that happen before a request's first byte is written: the connection was
+ * refused or could not be routed, or the host's name did not resolve. (A reused keep-alive socket
+ * fails with ECONNRESET or EPIPE instead, which may come after the request left.)
+ */
+const NEVER_LEFT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NONAME", "EHOSTUNREACH", "ENETUNREACH"])
+const neverLeft = (cause: unknown): boolean => typeof cause === "object" && cause !== null && NEVER_LEFT.has(String((cause as { code?: unknown }).code))
+
+/** A token that could not be had means the request that needed it never left (a refusal stays a refusal). */
+const unsent = <A>(token: Effect.Effect<A, GatewayError>): Effect.Effect<A, GatewayError> =>
+  Effect.mapError(token, (e) => (e._tag === "GatewayUnavailable" ? new GatewayUnavailable({ detail: e.detail, cause: e.cause, notSent: true }) : e))
+
 const envelopeOf = (reply: Reply) => Option.getRight(Schema.decodeUnknownEither(ErrorEnvelope)(reply.json))
 
 const isInvalidToken = (reply: Reply): boolean => Option.exists(envelopeOf(reply), (e) => e.errorCode === INVALID_TOKEN_ERROR_CODE)
@@ -146,7 +160,9 @@ export const makeDarajaGateway = (config: DarajaConfig): Effect.Effect<Gateway, 
       client.execute(request).pipe(
         Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, json: parseJson(text) }))),
         // HttpClientError holds the request (with its Authorization header): keep only the words.
-        Effect.mapError((e) => new GatewayUnavailable({ detail: `${what}: ${e.reason} error: ${e.message}` })),
+        Effect.mapError(
+          (e) => new GatewayUnavailable({ detail: `${what}: ${e.reason} error: ${e.message}`, notSent: e._tag === "RequestError" && neverLeft(e.cause) })
+        ),
         Effect.timeoutFail({
           duration: Duration.millis(config.requestTimeoutMs),
           onTimeout: () => new GatewayUnavailable({ detail: `${what}: no answer within ${config.requestTimeoutMs} ms` })
@@ -192,9 +208,9 @@ export const makeDarajaGateway = (config: DarajaConfig): Effect.Effect<Gateway, 
     const authorized = (what: string, body: unknown, path: string): Effect.Effect<Reply, GatewayError> => {
       const request = (token: string) =>
         HttpClientRequest.post(url(path)).pipe(HttpClientRequest.bearerToken(token), HttpClientRequest.acceptJson, HttpClientRequest.bodyUnsafeJson(body))
-      return Effect.flatMap(currentToken, (token) =>
+      return Effect.flatMap(unsent(currentToken), (token) =>
         Effect.flatMap(send(what, request(token)), (reply) =>
-          isInvalidToken(reply) ? Effect.flatMap(replaceToken(token), (again) => send(what, request(again))) : Effect.succeed(reply)
+          isInvalidToken(reply) ? Effect.flatMap(unsent(replaceToken(token)), (again) => send(what, request(again))) : Effect.succeed(reply)
         )
       )
     }

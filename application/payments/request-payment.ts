@@ -96,12 +96,15 @@ export const requestPayment = (cmd: RequestPayment) =>
     )
     if (pushed._tag === "Left") {
       const e = pushed.left
-      // Daraja answered with an error: no prompt was sent, the push is over. No usable answer (a
-      // timeout, a dropped connection, a bare 5xx): the prompt may be on the phone, so the push stays
+      // Daraja answered with an error, or the request never left (no token, a refused connection):
+      // no prompt was sent, the push is over, and the buyer may push again at once. No usable answer
+      // (a timeout, a dropped connection, a bare 5xx): the prompt may be on the phone, so the push stays
       // PENDING without a CheckoutRequestID, like one whose process died before recording it: the prompt
       // window blocks another push, a callback for it is adopted only once Daraja's STK query answers
       // for its id (reconcile.ts), and the unrecorded-push sweep gives it up if none comes.
       if (e._tag === "GatewayRejected") yield* uow.transaction(store.requestRefused(prepared.id, `${e.errorCode} ${e.errorMessage}`, now))
+      // (the buyer reads the push's description: the transport's words stay in the logs)
+      else if (e.notSent === true) yield* uow.transaction(store.requestRefused(prepared.id, "M-Pesa could not be reached: no prompt was sent", now))
       yield* recordMetric((m) => m.stkPushRequested(e._tag === "GatewayRejected" ? "REJECTED" : "UNAVAILABLE"))
       return yield* Effect.fail(e)
     }

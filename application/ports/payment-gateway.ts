@@ -65,14 +65,23 @@ export interface B2CStatusQueryRequest {
 }
 
 /**
- * The network or Daraja failed in a way that says nothing about the payment's fate: for a push, the
- * prompt may or may not have reached the phone (request-payment.ts keeps such a push PENDING).
+ * The network or Daraja failed. Mostly in a way that says nothing about the payment's fate: for a
+ * push, the prompt may or may not have reached the phone (request-payment.ts keeps such a push
+ * PENDING). `notSent`: the request itself certainly never left (Daraja's OAuth token could not be
+ * had, or the connection was refused or its name did not resolve), so nothing can have reached a
+ * phone or moved money: request-payment.ts ends such a push at once, as a refused one.
  */
-export class GatewayUnavailable extends Data.TaggedError("GatewayUnavailable")<{ readonly detail: string; readonly cause?: unknown }> {
+export class GatewayUnavailable extends Data.TaggedError("GatewayUnavailable")<{
+  readonly detail: string
+  readonly cause?: unknown
+  readonly notSent?: boolean
+}> {
   readonly code = "PAYMENT.GATEWAY_UNAVAILABLE"
-  // For a person; `detail` (transport text) is for logs only. Never "nothing was charged": we cannot know.
+  // For a person; `detail` (transport text) is for logs only. "Nothing was charged" only when the request never left.
   override get message() {
-    return "M-Pesa did not answer our payment request, so a payment prompt may still reach your phone: if one comes, answer it; check your M-Pesa messages before paying again, and if no prompt came, try again in a few minutes"
+    return this.notSent === true
+      ? "M-Pesa could not be reached, so no payment prompt was sent and nothing was charged; please try again in a few minutes"
+      : "M-Pesa did not answer our payment request, so a payment prompt may still reach your phone: if one comes, answer it; check your M-Pesa messages before paying again, and if no prompt came, try again in a few minutes"
   }
 }
 

@@ -235,7 +235,7 @@ describe("STK push is never retried", () => {
       const gateway = yield* gatewayAgainst(fake)
       fake.fault(DARAJA_PATHS.stkPush, { kind: "status", status: 503, raw: "<html>Service Unavailable</html>" }, 5)
       const error = yield* Effect.flip(gateway.stkPush(push()))
-      expect(error._tag).toBe("GatewayUnavailable")
+      expect(error._tag === "GatewayUnavailable" && error.notSent).not.toBe(true)
       expect(fake.requestsTo(DARAJA_PATHS.stkPush)).toHaveLength(1)
     })
   )
@@ -245,7 +245,8 @@ describe("STK push is never retried", () => {
       const gateway = yield* gatewayAgainst(fake)
       fake.fault(DARAJA_PATHS.stkPush, { kind: "close" }, 5)
       const error = yield* Effect.flip(gateway.stkPush(push()))
-      expect(error._tag).toBe("GatewayUnavailable")
+      // the request left: the prompt may be on the phone
+      expect(error._tag === "GatewayUnavailable" && error.notSent).not.toBe(true)
       expect(fake.requestsTo(DARAJA_PATHS.stkPush)).toHaveLength(1)
     })
   )
@@ -256,6 +257,7 @@ describe("STK push is never retried", () => {
       fake.fault(DARAJA_PATHS.stkPush, { kind: "hang" }, 5)
       const error = yield* Effect.flip(gateway.stkPush(push()))
       expect(error).toMatchObject({ _tag: "GatewayUnavailable" })
+      expect(error._tag === "GatewayUnavailable" && error.notSent).not.toBe(true)
       expect(error._tag === "GatewayUnavailable" && error.detail).toContain("300 ms")
       expect(fake.requestsTo(DARAJA_PATHS.stkPush)).toHaveLength(1)
     })
@@ -298,6 +300,8 @@ describe("Daraja down", () => {
       const e1 = yield* Effect.flip(gateway.stkPush(push()))
       const e2 = yield* Effect.flip(gateway.stkQuery(accepted.checkoutRequestId))
       expect([e1._tag, e2._tag]).toEqual(["GatewayUnavailable", "GatewayUnavailable"])
+      // the token was cached: the push left before its connection closed
+      expect(e1._tag === "GatewayUnavailable" && e1.notSent).not.toBe(true)
     })
   )
 
@@ -307,6 +311,9 @@ describe("Daraja down", () => {
       fake.down({ kind: "status", status: 503, raw: "Service Unavailable" })
       const e = yield* Effect.flip(gateway.stkPush(push()))
       expect(e._tag).toBe("GatewayUnavailable")
+      // no token, so the push itself never left
+      expect(e).toMatchObject({ notSent: true })
+      expect(fake.requestsTo(DARAJA_PATHS.stkPush)).toHaveLength(0)
     })
   )
 
@@ -316,6 +323,7 @@ describe("Daraja down", () => {
       yield* Effect.promise(() => fake.close())
       const e = yield* Effect.flip(gateway.stkPush(push()))
       expect(e._tag).toBe("GatewayUnavailable")
+      expect(e).toMatchObject({ notSent: true }) // the connection was refused
       fake = yield* Effect.promise(() => startFakeDaraja())
     })
   )

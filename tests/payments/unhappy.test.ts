@@ -165,7 +165,8 @@ describe("M-Pesa unhappy paths", () => {
 
   it("Daraja down: the push is answered 503 (never retried blindly) and stays pending (the prompt may be on the phone), a later push works once its callback can no longer be matched to it (180 s); a callback waits until Daraja answers queries again", async () => {
     const c = await checkout()
-    api.fake.down({ kind: "status", status: 503, raw: "Service Unavailable" })
+    // the push itself meets the 503 (a token that could not be had would mean it never left: tests/payments/unreached-daraja.test.ts)
+    api.fake.fault(DARAJA_PATHS.stkPush, { kind: "status", status: 503, raw: "Service Unavailable" }, 1)
     const refused = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
     expect(refused.status).toBe(503)
     expect(refused.body.code).toBe("PAYMENT.GATEWAY_UNAVAILABLE")
@@ -174,7 +175,6 @@ describe("M-Pesa unhappy paths", () => {
     const blocked = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
     expect(blocked.status).toBe(409)
     expect(blocked.body.code).toBe("PAYMENT.IN_PROGRESS")
-    api.fake.down(undefined)
     // Still refused past the prompt window: its callback may be matched to it for 180 s (two unrecorded
     // pushes would make that match ambiguous: tests/payments/lost-push-reply.test.ts).
     await db.sql`update mpesa_stk_requests set requested_at = now() - interval '2 minutes' where checkout_id = ${c.checkoutId} and checkout_request_id is null`
@@ -200,9 +200,8 @@ describe("M-Pesa unhappy paths", () => {
     expect(refused.body.detail).toMatch(/^M-Pesa .* try again/)
     expect(refused.body.detail).not.toContain("500.003.02")
     // Unreachable: 503, our code, a sentence (not the tag, not the transport's text).
-    api.fake.down({ kind: "close" })
+    api.fake.fault(DARAJA_PATHS.stkPush, { kind: "close" }, 1)
     const down = await call(api, "POST", `/api/v1/checkouts/${c.checkoutId}/payments`, { token: c.buyer.token, body: { phone: c.buyer.phone } })
-    api.fake.down(undefined)
     expect(down.status).toBe(503)
     expect(down.body.code).toBe("PAYMENT.GATEWAY_UNAVAILABLE")
     expect(down.body.detail).toMatch(/^M-Pesa did not answer/)
