@@ -33,6 +33,8 @@ export const carrierAccountId = (c: Carrier | undefined): string =>
 
 export const Accounts = {
   mpesaClearing: "mpesa_clearing",
+  /** Money sent from the platform's bank account (a payout paid by hand by bank transfer), until the bank statement is reconciled. */
+  bankClearing: "bank_clearing",
   escrow: (orderId: OrderId | string) => `escrow:${orderId}`,
   sellerPayable: (storeId: StoreId | string) => `seller_payable:${storeId}`,
   affiliatePayable: (userId: UserId | string) => `affiliate_payable:${userId}`,

@@ -3,8 +3,9 @@
  * while B2B is not wired) waits MANUAL_PENDING, in flight, so the weekly batch does not hand the same
  * balance over again. FINANCE closes it one of two ways, each audited, each resolving its
  * PAYOUT_MANUAL exception:
- *   paid by hand  with the receipt (M-Pesa or bank): SUCCEEDED, and the same settled posting a
- *                 confirmed B2C payout gets (payable -> M-Pesa clearing, once per payout);
+ *   paid by hand  with the receipt and the rail it left by (M-Pesa or bank): SUCCEEDED, and the
+ *                 settled posting a confirmed B2C payout gets, from that rail's clearing account
+ *                 (payable -> M-Pesa or bank clearing, once per payout);
  *   give back     it was not (and will not be) paid this way: FAILED, the balance is owed again and
  *                 goes out with a later batch.
  * Recording the same payment twice (the same reference) is a no-op; anything else on a payout that
@@ -16,6 +17,7 @@ import { format } from "../../domain/money.js"
 import { OrderStore } from "../orders/order.port.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { payoutDisbursement, payoutSettledPosting } from "../payouts-execution/disbursement.js"
+import type { ManualRail } from "../payouts-execution/disbursement.js"
 import { DisbursementStore } from "../payouts-execution/disbursement.port.js"
 import type { PayoutRecord } from "../payouts-execution/disbursement.port.js"
 import { AdminIllegalChange, AdminInvalidInput } from "./admin.errors.js"
@@ -29,13 +31,18 @@ const resolveManualExceptions = (actor: AdminActor, p: PayoutRecord, resolution:
   resolveOpenExceptionsAbout(actor, { kind: "PAYOUT_MANUAL", entity: "payout", entityId: p.id }, resolution, note, at)
 
 const MAX_REFERENCE = 100
+const MANUAL_RAILS: ReadonlyArray<ManualRail> = ["MPESA", "BANK"]
 
 export const recordPayoutPaidByHand = (
   actor: AdminActor,
-  cmd: { readonly payoutId: PayoutId; readonly reference: string; readonly note?: string | undefined }
+  cmd: { readonly payoutId: PayoutId; readonly reference: string; readonly rail: string; readonly note?: string | undefined }
 ) =>
   Effect.gen(function* () {
     yield* authorize(actor, "payouts.approve")
+    // which account the money left: the ledger's clearing account must match the statement it will be reconciled against
+    if (!MANUAL_RAILS.includes(cmd.rail as ManualRail))
+      return yield* new AdminInvalidInput({ detail: "say how the payment was made: MPESA (from the platform's M-Pesa account) or BANK (a bank transfer)" })
+    const rail = cmd.rail as ManualRail
     const reference = yield* requiredText(cmd.reference, "the payment's reference (M-Pesa or bank receipt)")
     if (reference.length > MAX_REFERENCE) return yield* new AdminInvalidInput({ detail: `the reference is too long (${MAX_REFERENCE} characters at most)` })
     const note = yield* optionalText(cmd.note, "the note")
@@ -50,7 +57,9 @@ export const recordPayoutPaidByHand = (
         if (p.status !== "MANUAL_PENDING") return yield* new AdminIllegalChange({ entity: "payout", from: p.status, change: "RECORD_PAID_BY_HAND" })
         const sent = payoutDisbursement(p.amount)
         yield* store.finishManual(p.id, { status: "SUCCEEDED", at, reference, by: actor.id, note })
-        yield* Effect.flatMap(OrderStore, (o) => o.post([payoutSettledPosting(p, sent, p.id, `paid by hand (${reference})`)], at))
+        yield* Effect.flatMap(OrderStore, (o) =>
+          o.post([payoutSettledPosting(p, sent, p.id, `paid by hand (${rail === "BANK" ? "bank" : "M-Pesa"} ${reference})`, rail)], at)
+        )
         if (p.payeeKind === "AFFILIATE") yield* store.markCommissionsPaid(p.payeeId, p.id)
         const resolution = `paid by hand: ${format(sent)}, reference ${reference}${note !== undefined ? ` (${note})` : ""}`
         const events = yield* resolveManualExceptions(actor, p, "PAID_BY_HAND", resolution, at)
@@ -61,7 +70,7 @@ export const recordPayoutPaidByHand = (
             entity: "payout",
             entityId: p.id,
             before: { status: p.status, amount: format(p.amount), payee: `${p.payeeKind} ${p.payeeId}`, method: p.method, destination: p.destination },
-            after: { status: "SUCCEEDED", paid: format(sent), reference },
+            after: { status: "SUCCEEDED", paid: format(sent), reference, rail },
             reason: note ?? null
           },
           events

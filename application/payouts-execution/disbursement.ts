@@ -33,14 +33,21 @@ export const payableAccount = (p: Payee): string =>
       ? Accounts.affiliatePayable(p.payeeId)
       : Accounts.shippingPayable(p.payeeId)
 
+/** How money paid by hand left the platform: from its M-Pesa account, or by bank transfer. */
+export type ManualRail = "MPESA" | "BANK"
+
+/** The clearing account a payment leaves from: M-Pesa's (B2C, or M-Pesa by hand) or the bank's. */
+export const clearingAccount = (rail: ManualRail): string => (rail === "BANK" ? Accounts.bankClearing : Accounts.mpesaClearing)
+
 /**
- * Dr payable, Cr M-Pesa clearing: only once Daraja's Result confirms the money left, or FINANCE
- * records the payout paid by hand (`how`). One posting per payout, whichever way it was paid.
+ * Dr payable, Cr the clearing account the money left from: M-Pesa's once Daraja's Result confirms
+ * a B2C, or the rail FINANCE names when recording the payout paid by hand (`how`). One posting per
+ * payout, whichever way it was paid.
  */
-export const payoutSettledPosting = (p: Payee, sent: Money, payoutId: PayoutId, how = "by M-Pesa B2C"): Posting =>
+export const payoutSettledPosting = (p: Payee, sent: Money, payoutId: PayoutId, how = "by M-Pesa B2C", rail: ManualRail = "MPESA"): Posting =>
   posting("PAYOUT", payoutId, `payout ${how} to ${p.payeeKind.toLowerCase()} ${p.payeeId}`, [
     { account: payableAccount(p), amount: sent },
-    { account: Accounts.mpesaClearing, amount: M.negate(sent) }
+    { account: clearingAccount(rail), amount: M.negate(sent) }
   ])
 
 /** Dr refunds payable (what the buyer paid), Dr platform rounding (cents given on top), Cr M-Pesa clearing (sent). */

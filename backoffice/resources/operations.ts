@@ -193,16 +193,33 @@ export const payoutsResource = (ctx: BackofficeContext): ResourceWithOptions => 
         submitLabel: "Record the payment: the balance is paid",
         variant: "danger",
         fields: [
+          {
+            name: "rail",
+            label: "How the money left (the ledger credits that account's clearing)",
+            type: "select",
+            required: true,
+            options: [
+              { value: "MPESA", label: "From the platform's M-Pesa account" },
+              { value: "BANK", label: "By bank transfer" }
+            ]
+          },
           { name: "reference", label: "Receipt of the payment made by hand (M-Pesa or bank reference)", type: "text", required: true },
           { name: "note", label: "Note (optional, kept in the audit log)", type: "textarea" }
         ],
         when: (p) => p["status"] === "MANUAL_PENDING",
         run: (actor, payload, id) =>
           Effect.flatMap(recordIdAs(PayoutId, id, "payout"), (payoutId) =>
-            Effect.map(recordPayoutPaidByHand(actor, { payoutId, reference: text(payload, "reference") ?? "", note: text(payload, "note") }), (r) =>
-              r.alreadyRecorded
-                ? "Already recorded as paid by hand with this reference: nothing changed"
-                : "Recorded as paid by hand: the balance is no longer owed"
+            Effect.map(
+              recordPayoutPaidByHand(actor, {
+                payoutId,
+                reference: text(payload, "reference") ?? "",
+                rail: text(payload, "rail") ?? "",
+                note: text(payload, "note")
+              }),
+              (r) =>
+                r.alreadyRecorded
+                  ? "Already recorded as paid by hand with this reference: nothing changed"
+                  : "Recorded as paid by hand: the balance is no longer owed"
             )
           )
       }),

@@ -198,7 +198,7 @@ describe("the order lifecycle after payment (twelfth session's review)", () => {
       "the TZS payout handed to a person",
       async () => (await db.sql`select status from payouts where id = ${tzs!["id"]}`)[0]?.["status"] === "MANUAL_PENDING"
     )
-    await api.runtime.runPromise(recordPayoutPaidByHand(FINANCE, { payoutId: PayoutId.make(String(tzs!["id"])), reference: "TZ-BANK-0001" }))
+    await api.runtime.runPromise(recordPayoutPaidByHand(FINANCE, { payoutId: PayoutId.make(String(tzs!["id"])), rail: "BANK", reference: "TZ-BANK-0001" }))
     // the TZS balance is settled; the KES 250 is still owed
     expect(await balance(db.sql, "AFFILIATE_PAYABLE", affiliate.id)).toBe(-250_00)
 

@@ -56,11 +56,11 @@ afterAll(async () => {
 
 describe("paid by hand / give back: odd input is a 400, never a 500", () => {
   it("a reference with a NUL byte is refused as invalid input", async () => {
-    const r = await go(recordPayoutPaidByHand(finance, { payoutId, reference: "QK1\u0000ABC" }))
+    const r = await go(recordPayoutPaidByHand(finance, { payoutId, rail: "BANK", reference: "QK1\u0000ABC" }))
     expect(tag(r)).toBe("AdminInvalidInput")
   })
   it("a note with a NUL byte is refused as invalid input", async () => {
-    const r = await go(recordPayoutPaidByHand(finance, { payoutId, reference: "QK1ABC", note: "paid\u0000today" }))
+    const r = await go(recordPayoutPaidByHand(finance, { payoutId, rail: "BANK", reference: "QK1ABC", note: "paid\u0000today" }))
     expect(tag(r)).toBe("AdminInvalidInput")
   })
   it("a give-back note with a NUL byte is refused as invalid input", async () => {
@@ -68,7 +68,7 @@ describe("paid by hand / give back: odd input is a 400, never a 500", () => {
     expect(tag(r)).toBe("AdminInvalidInput")
   })
   it("a 1 MB note is refused (bounded like every other admin note), not stored", async () => {
-    const r = await go(recordPayoutPaidByHand(finance, { payoutId, reference: "QK1HUGE", note: "x".repeat(1_000_000) }))
+    const r = await go(recordPayoutPaidByHand(finance, { payoutId, rail: "BANK", reference: "QK1HUGE", note: "x".repeat(1_000_000) }))
     expect(tag(r)).toBe("AdminInvalidInput")
     const [p] = await db.sql`select status from payouts where id = ${payoutId}`
     expect(p!["status"]).toBe("MANUAL_PENDING")

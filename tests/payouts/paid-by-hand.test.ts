@@ -93,16 +93,21 @@ describe("a payout paid by hand", () => {
   it("refused: to a role without payouts.approve, without a reference, on a payout that is not MANUAL_PENDING", async () => {
     const [p] = await payoutOf("sto_tz_paid")
     const payoutId = PayoutId.make(String(p!["id"]))
-    expect(tag(await go(recordPayoutPaidByHand(actors.AUDITOR, { payoutId, reference: "R1" })))).toBe("AdminForbidden")
-    expect(tag(await go(recordPayoutPaidByHand(actors.CATALOG_REVIEWER, { payoutId, reference: "R1" })))).toBe("AdminForbidden")
+    expect(tag(await go(recordPayoutPaidByHand(actors.AUDITOR, { payoutId, rail: "BANK", reference: "R1" })))).toBe("AdminForbidden")
+    expect(tag(await go(recordPayoutPaidByHand(actors.CATALOG_REVIEWER, { payoutId, rail: "BANK", reference: "R1" })))).toBe("AdminForbidden")
     expect(tag(await go(giveBackManualPayout(actors.AUDITOR, { payoutId, note: "n" })))).toBe("AdminForbidden")
-    expect(tag(await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId, reference: "   " })))).toBe("AdminInvalidInput")
-    expect(tag(await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId: PayoutId.make("pay_none"), reference: "R1" })))).toBe("AdminRecordNotFound")
+    expect(tag(await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId, rail: "BANK", reference: "   " })))).toBe("AdminInvalidInput")
+    // how the money left must be said: the ledger credits that rail's clearing account
+    for (const rail of ["", "CASH", "mpesa"])
+      expect(tag(await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId, rail, reference: "R1" })))).toBe("AdminInvalidInput")
+    expect(tag(await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId: PayoutId.make("pay_none"), rail: "BANK", reference: "R1" })))).toBe(
+      "AdminRecordNotFound"
+    )
     // a payout still PENDING (going by B2C) cannot be recorded paid by hand
     const [pending] = await db.sql`
       insert into payouts (batch_id, payee_kind, payee_id, method, destination, currency, amount)
       select batch_id, 'SELLER', 'sto_other', 'B2C', '254700000000', 'TZS', 1000 from payouts where id = ${payoutId} returning id`
-    const refused = await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId: PayoutId.make(String(pending!["id"])), reference: "R1" }))
+    const refused = await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId: PayoutId.make(String(pending!["id"])), rail: "BANK", reference: "R1" }))
     expect(tag(refused)).toBe("AdminIllegalChange")
     await db.sql`delete from payouts where id = ${pending!["id"]}`
     expect((await payoutOf("sto_tz_paid"))[0]!["status"]).toBe("MANUAL_PENDING")
@@ -112,7 +117,7 @@ describe("a payout paid by hand", () => {
   it("FINANCE records it: SUCCEEDED with the reference and who, one balanced posting, the balance no longer owed, the exception resolved, audited", async () => {
     const [p] = await payoutOf("sto_tz_paid")
     const payoutId = PayoutId.make(String(p!["id"]))
-    const done = await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId, reference: "TZ-BANK-0042", note: "CRDB transfer" }))
+    const done = await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId, rail: "BANK", reference: "TZ-BANK-0042", note: "CRDB transfer" }))
     expect(Either.getOrThrow(done)).toMatchObject({ status: "SUCCEEDED", alreadyRecorded: false })
     expect((await payoutOf("sto_tz_paid"))[0]).toMatchObject({ status: "SUCCEEDED", manual_reference: "TZ-BANK-0042", manual_by: actors.FINANCE.id })
     expect(await owed("sto_tz_paid", "TZS")).toBe(0)
@@ -120,6 +125,14 @@ describe("a payout paid by hand", () => {
       select t.id, sum(e.amount)::bigint as net, count(*)::int as n from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
        where t.kind = 'PAYOUT' and t.idempotency_key like ${`%${payoutId}%`} group by t.id`
     expect(postings.map((r) => ({ net: Number(r["net"]), n: r["n"] }))).toEqual([{ net: 0, n: 2 }])
+    // a bank transfer left the bank's account, not M-Pesa's: M-Pesa clearing still matches Safaricom's statement
+    const legs = await db.sql`
+      select e.account, e.account_ref, e.amount::bigint as amount from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
+       where t.kind = 'PAYOUT' and t.idempotency_key like ${`%${payoutId}%`} order by e.amount`
+    expect(legs.map((r) => [r["account"], r["account_ref"], Number(r["amount"])])).toEqual([
+      ["BANK_CLEARING", null, -50_000_00],
+      ["SELLER_PAYABLE", "sto_tz_paid", 50_000_00]
+    ])
     const x = await db.sql`select status, resolved_by, note from exceptions where kind = 'PAYOUT_MANUAL' and entity_id = ${payoutId}`
     expect(x).toEqual([{ status: "RESOLVED", resolved_by: actors.FINANCE.id, note: expect.stringContaining("TZ-BANK-0042") }])
     const audit = await db.sql`select actor_id, actor_role, after, reason from audit_log where action = 'PAYOUT.PAID_BY_HAND' and entity_id = ${payoutId}`
@@ -128,10 +141,10 @@ describe("a payout paid by hand", () => {
     ])
 
     // twice: the same reference is a no-op (posts nothing more); another reference is refused
-    expect(Either.getOrThrow(await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId, reference: "TZ-BANK-0042" })))).toMatchObject({
+    expect(Either.getOrThrow(await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId, rail: "BANK", reference: "TZ-BANK-0042" })))).toMatchObject({
       alreadyRecorded: true
     })
-    expect(tag(await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId, reference: "TZ-BANK-9999" })))).toBe("AdminIllegalChange")
+    expect(tag(await go(recordPayoutPaidByHand(actors.FINANCE, { payoutId, rail: "BANK", reference: "TZ-BANK-9999" })))).toBe("AdminIllegalChange")
     expect(tag(await go(giveBackManualPayout(actors.FINANCE, { payoutId, note: "oops" })))).toBe("AdminIllegalChange")
     expect(await owed("sto_tz_paid", "TZS")).toBe(0)
     expect((await db.sql`select count(*)::int as n from ledger_transactions where kind = 'PAYOUT' and idempotency_key like ${`%${payoutId}%`}`)[0]!["n"]).toBe(
@@ -143,8 +156,16 @@ describe("a payout paid by hand", () => {
   it("a Till store paid by hand: the whole shillings go out, the cents stay owed", async () => {
     const [p] = await payoutOf("sto_till")
     const payoutId = PayoutId.make(String(p!["id"]))
-    Either.getOrThrow(await go(recordPayoutPaidByHand(actors.PLATFORM_ADMIN, { payoutId, reference: "QK12ABC34D" })))
+    Either.getOrThrow(await go(recordPayoutPaidByHand(actors.PLATFORM_ADMIN, { payoutId, rail: "MPESA", reference: "QK12ABC34D" })))
     expect(await owed("sto_till", "KES")).toBe(50)
+    // sent from the platform's M-Pesa account by hand: M-Pesa clearing, as a B2C would be
+    const legs = await db.sql`
+      select e.account, e.amount::bigint as amount from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
+       where t.kind = 'PAYOUT' and t.idempotency_key like ${`%${payoutId}%`} order by e.amount`
+    expect(legs.map((r) => [r["account"], Number(r["amount"])])).toEqual([
+      ["MPESA_CLEARING", -2_000_00],
+      ["SELLER_PAYABLE", 2_000_00]
+    ])
   })
 
   it("given back: FAILED, the exception resolved, and the balance is selected again next Friday; the paid ones are not", async () => {

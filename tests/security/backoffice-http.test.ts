@@ -319,16 +319,16 @@ describe("a payout paid by hand (application/admin/manual-payouts.ts) is a FINAN
     })
     const path = "/admin/api/resources/payouts/records/pay_by_hand/paidByHand"
     const auditor = await loggedIn(AUDITOR)
-    const forged = await auditor.send("POST", path, { json: { reference: "FORGED" } })
+    const forged = await auditor.send("POST", path, { json: { reference: "FORGED", rail: "BANK" } })
     expect([forged.status, forged.json?.code]).toEqual([403, "ADMIN.FORBIDDEN"])
     expect(await db.sql`select status, manual_reference from payouts where id = 'pay_by_hand'`).toEqual([{ status: "MANUAL_PENDING", manual_reference: null }])
 
-    const done = await admin.send("POST", path, { json: { reference: "TZ-0001" } })
+    const done = await admin.send("POST", path, { json: { reference: "TZ-0001", rail: "BANK" } })
     expect(done.json?.notice, `${done.status} ${done.text.slice(0, 400)}`).toEqual({
       type: "success",
       message: "Recorded as paid by hand: the balance is no longer owed"
     })
-    const again = await admin.send("POST", path, { json: { reference: "TZ-0001" } })
+    const again = await admin.send("POST", path, { json: { reference: "TZ-0001", rail: "BANK" } })
     // a second submit: the action no longer applies to a SUCCEEDED payout (AdminJS refuses it); nothing posts twice
     expect(again.json?.record?.baseError?.type).toBe("ForbiddenError")
     expect(await db.sql`select status, manual_reference from payouts where id = 'pay_by_hand'`).toEqual([{ status: "SUCCEEDED", manual_reference: "TZ-0001" }])
