@@ -71,11 +71,37 @@ describe("delivery details", () => {
             platformFeeBps: 500,
             delivery: Either.getOrThrow(stored(delivery))
           })
-          expect(s.delivery).toEqual(isEmptyDelivery(Either.getOrThrow(stored(delivery))) ? undefined : delivery)
+          // (arbDelivery leaves a field out rather than setting it undefined: no keys is no details)
+          expect(s.delivery).toEqual(Object.keys(delivery).length === 0 ? undefined : delivery)
           expect(Either.getOrThrow(decodeSnapshot(encodeSnapshot(s)))).toEqual(s)
         }
       }),
       { numRuns: 100 }
     )
+  })
+
+  it("only the control ranges are refused: the characters either side of each range pass (a name with an accent, an emoji, a non-breaking space)", () => {
+    const around = (c: number) => `Mama${String.fromCharCode(c)}Wanjiru`
+    const refused = [0x1f, 0x7f, 0x9f, 0x202a, 0x202e, 0x2066, 0x2069]
+    const passing = [0x20, 0x7e, 0xa0, 0x2029, 0x202f, 0x2065, 0x206a]
+    for (const c of refused) expect(Either.isLeft(typed.name(around(c))), c.toString(16)).toBe(true)
+    for (const c of passing) expect(typed.name(around(c)), c.toString(16)).toEqual(Either.right(around(c)))
+    for (const name of ["Zoë Achieng", "Mũthoni Wa Kĩrũkũ", "Duka la Mama 🛍️", "محمد"]) expect(typed.name(name)).toEqual(Either.right(name))
+  })
+
+  it("each refusal says what is wrong, in words a buyer can act on", () => {
+    const why = (r: Either.Either<unknown, { readonly message: string }>) => (Either.isLeft(r) ? r.left.message : "accepted")
+    expect(why(stored({ recipientName: " Mama" }))).toContain("no spaces around it")
+    expect(why(typed.name("   "))).toContain("must not be blank")
+    expect(why(typed.name("n".repeat(101)))).toContain("at most 100 characters")
+    expect(why(typed.name("a\u0007b"))).toContain("no control characters")
+    expect(why(typed.notes("a\u0007b"))).toContain("no control characters (a newline is fine)")
+  })
+
+  it("details with any one field given are details: only all fields left out is none", () => {
+    expect(isEmptyDelivery({})).toBe(true)
+    expect(isEmptyDelivery({ recipientName: undefined, landmark: undefined })).toBe(true)
+    for (const given of [{ landmark: "Opposite Sarit Centre" }, { recipientName: "Mama", landmark: undefined }, { notes: "Call first" }])
+      expect(isEmptyDelivery(given), JSON.stringify(given)).toBe(false)
   })
 })
