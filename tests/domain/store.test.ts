@@ -5,7 +5,17 @@ import { describe, expect, it } from "vitest"
 import { payee, selectPayoutBatch } from "../../domain/commission.js"
 import type { PayeeBalance } from "../../domain/commission.js"
 import { EpochMillis } from "../../domain/ids.js"
-import { canRemoveMember, KycSubmission, normaliseSlug, PAYOUT_HOLD_MS, RESERVED_SLUGS, roleMay, slugProblem } from "../../domain/store.js"
+import {
+  canRemoveMember,
+  KycSubmission,
+  kycSubmittable,
+  normaliseIdentifier,
+  normaliseSlug,
+  PAYOUT_HOLD_MS,
+  RESERVED_SLUGS,
+  roleMay,
+  slugProblem
+} from "../../domain/store.js"
 import type { StoreCapability, StoreRole } from "../../domain/store.js"
 
 const label = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/
@@ -55,6 +65,25 @@ describe("store members", () => {
     )
   })
 
+  it("a staff member can always be removed, an owner only while another owner stays, and someone who is not a member never", () => {
+    fc.assert(
+      fc.property(members, fc.constantFrom("u1", "u2", "u3", "u4", "u5"), (ms, who) => {
+        const target = ms.find((m) => m.userId === who)
+        const otherOwners = ms.filter((m) => m.role === "OWNER" && m.userId !== who).length
+        const expected = target === undefined ? false : target.role === "STAFF" ? true : otherOwners > 0
+        expect(canRemoveMember(ms, who)).toBe(expected)
+      })
+    )
+    const shop = [
+      { userId: "wanjiru", role: "OWNER" as const },
+      { userId: "otieno", role: "STAFF" as const }
+    ]
+    expect(canRemoveMember(shop, "otieno")).toBe(true)
+    expect(canRemoveMember(shop, "wanjiru")).toBe(false) // the last owner stays
+    expect(canRemoveMember([...shop, { userId: "akinyi", role: "OWNER" }], "wanjiru")).toBe(true)
+    expect(canRemoveMember(shop, "stranger")).toBe(false)
+  })
+
   it("STAFF may manage products, stock and orders, nothing about money, staff, webhooks or KYC; an OWNER may do everything", () => {
     const all: ReadonlyArray<StoreCapability> = ["PRODUCTS", "STOCK", "ORDERS", "STATEMENT", "PAYOUT_METHOD", "STAFF", "WEBHOOKS", "KYC"]
     expect(all.filter((c) => roleMay("STAFF", c))).toEqual(["PRODUCTS", "STOCK", "ORDERS"])
@@ -74,6 +103,39 @@ describe("KYC details", () => {
     expect(check({ ...valid, documentIds: [] })).toBe(false)
     expect(check({ ...valid, businessPermitNumber: "NCC/2026/1" })).toBe(true)
     expect(check({ ...valid, businessPermitNumber: "x" })).toBe(false)
+  })
+
+  it("each refusal names the rule broken", () => {
+    const why = (k: unknown) => {
+      const r = Schema.validateEither(KycSubmission)(k as KycSubmission)
+      return Either.isLeft(r) ? r.left.message : "accepted"
+    }
+    expect(why({ ...valid, kraPin: "123456789" })).toContain("a KRA PIN is a letter, 9 digits and a letter (A123456789B)")
+    expect(why({ ...valid, businessPermitNumber: "x" })).toContain("a business permit number is 4-30 letters, digits, '/' or '-'")
+    expect(why({ ...valid, idNumber: "12" })).toContain("a national ID number is 7 or 8 digits")
+    expect(why({ ...valid, idType: "PASSPORT", idNumber: "12345678" })).toContain("a passport number is one or two letters and 6 to 8 digits")
+  })
+
+  it("identifiers are stored as people mean them: spaces of any kind dropped, upper case; typed that way, a valid one passes", () => {
+    expect(normaliseIdentifier(" a123 456\t789b\n")).toBe("A123456789B")
+    expect(normaliseIdentifier("ak 1234567")).toBe("AK1234567")
+    expect(normaliseIdentifier("ncc/2026/1")).toBe("NCC/2026/1")
+    expect(check({ ...valid, kraPin: normaliseIdentifier("p 051234567 x") })).toBe(true)
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(..."aZ09/- \t\n"), maxLength: 30 }), (typed) => {
+        const stored = normaliseIdentifier(typed)
+        expect(stored).not.toMatch(/\s/)
+        expect(stored).toBe(stored.toUpperCase())
+        expect(stored).toBe(typed.replace(/\s/g, "").toUpperCase())
+        expect(normaliseIdentifier(stored)).toBe(stored)
+      })
+    )
+  })
+
+  it("KYC may be (re)submitted by a new store, one waiting for review, or one rejected; never once verified, suspended or banned", () => {
+    const states = ["PENDING", "VERIFIED", "REJECTED", "SUSPENDED", "BANNED"]
+    expect(states.filter(kycSubmittable)).toEqual(["PENDING", "REJECTED"])
+    expect(kycSubmittable("")).toBe(false)
   })
 })
 
