@@ -211,7 +211,9 @@ export const FulfilmentStoreLive = Layer.effect(
         q(
           db,
           (sql) =>
-            sql`update sla_timers set status = ${status}, closed_at = ${new Date(at)} where order_id = ${orderId} and kind = any(${kinds as Array<string>}) and status = 'OPEN' returning id`
+            sql`update sla_timers set status = ${status}, closed_at = ${new Date(at)}
+                 where order_id = ${orderId} and kind = any(${kinds as Array<string>}) and status = 'OPEN'
+                   and ${status === "MET" ? sql`due_at >= ${new Date(at)}` : sql`true`} returning id`
         ).pipe(Effect.map((rows) => rows.length)),
       overdueTimers: (now, limit) =>
         Effect.map(

@@ -122,6 +122,11 @@ export class FulfilmentStore extends Context.Tag("amana/FulfilmentStore")<
       readonly startedAt: number
       readonly dueAt: number
     }) => Effect.Effect<void, StoreUnavailable>
+    /**
+     * Closes the order's open timers of these kinds. MET closes only a timer whose promise still
+     * holds at `at`: one already overdue stays OPEN for the breach checker (late is late, whether or
+     * not the checker has run yet).
+     */
     readonly closeTimers: (
       orderId: OrderId,
       kinds: ReadonlyArray<"DISPATCH" | "DELIVERY">,

@@ -1,0 +1,109 @@
+/**
+ * Fulfilment, riders and delivery reviewed as an attacker (thirteenth session): late steps against
+ * the SLA promise, dispatches racing for a rider's last free slot, and what carriers may report.
+ * The whole platform over HTTP with the worker running, as in journey.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { checkSlaBreaches } from "../../application/fulfilment/sla.js"
+import { useTestDatabase } from "../support/test-database.js"
+import { call, newBuyer, randomPhone, seedShop, sessionFor } from "../api/support.js"
+import { eventually, inboxMessage, seedRider, startPlatform, waitForState } from "./support.js"
+import type { Platform } from "./support.js"
+
+const db = useTestDatabase()
+let api: Platform
+const RIDER = { id: "usr_rider_review13", phone: "254722000213", name: "Akinyi" }
+
+beforeAll(async () => {
+  api = await startPlatform(db)
+  await seedShop(db.sql) // the zone every shop below shares
+  await seedRider(db.sql, RIDER.id, RIDER.phone, "zone_nbi_api", RIDER.name)
+  await db.sql`insert into zone_slas (zone_id, dispatch_within_minutes, deliver_within_minutes, compensation_points) values ('zone_nbi_api', 120, 240, 50)`
+}, 60_000)
+afterAll(async () => {
+  await api?.close()
+})
+
+type Shop = Awaited<ReturnType<typeof seedShop>> & { readonly sellerToken: string }
+const openShop = async (): Promise<Shop> => {
+  const shop = await seedShop(db.sql)
+  await db.sql`update stores set payout_method = 'B2C', payout_phone = ${randomPhone()} where id = ${shop.storeId}`
+  return { ...shop, sellerToken: await sessionFor(db.sql, shop.seller.id) }
+}
+
+/** Checkout over HTTP, paid by STK push, accepted by the seller. */
+const accepted = async (shop: Shop) => {
+  const buyer = await newBuyer(db.sql)
+  const placed = await call(api, "POST", "/api/v1/checkouts", {
+    token: buyer.token,
+    headers: { "idempotency-key": `review13-${buyer.id}` },
+    body: { destination: "KE-047-westlands", items: [{ variantId: shop.dress.variantId, quantity: 1 }] }
+  })
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201)
+  const orderId: string = placed.body.orders[0].orderId
+  const pay = await call(api, "POST", `/api/v1/checkouts/${placed.body.checkoutId}/payments`, { token: buyer.token, body: { phone: buyer.phone } })
+  expect(pay.status, JSON.stringify(pay.body)).toBe(202)
+  await api.fake.sendCallback(pay.body.checkoutRequestId)
+  await waitForState(db.sql, orderId, "PAID")
+  const accept = await call(api, "POST", `/api/v1/seller/orders/${orderId}/accept`, { token: shop.sellerToken })
+  expect(accept.body.state, JSON.stringify(accept.body)).toBe("ACCEPTED")
+  return { buyer, orderId }
+}
+
+const dispatch = (shop: Shop, orderId: string) => call(api, "POST", `/api/v1/seller/orders/${orderId}/dispatch`, { token: shop.sellerToken })
+
+const assigneeToken = async (jobId: string) =>
+  sessionFor(db.sql, String((await db.sql`select rider_user_id from deliveries where id = ${jobId}`)[0]?.["rider_user_id"]))
+const jobStatus = async (jobId: string, body: Record<string, unknown>) =>
+  call(api, "POST", `/api/v1/rider/jobs/${jobId}/status`, { token: await assigneeToken(jobId), body })
+
+/** Only this rider is active while `f` runs (the others' live jobs would change who the pool picks). */
+const onlyRider = async <A>(riderId: string, f: () => Promise<A>): Promise<A> => {
+  const others = await db.sql<
+    Array<{ user_id: string }>
+  >`update riders set status = 'INACTIVE' where status = 'ACTIVE' and user_id <> ${riderId} returning user_id`
+  try {
+    return await f()
+  } finally {
+    if (others.length > 0) await db.sql`update riders set status = 'ACTIVE' where user_id = any(${others.map((o) => o.user_id)})`
+  }
+}
+
+describe("fulfilment, riders and delivery (thirteenth session's review)", () => {
+  it("a step taken after its SLA promise is a breach even when the checker has not run yet: exception and compensation, once per timer", async () => {
+    const shop = await openShop()
+    await onlyRider(RIDER.id, async () => {
+      const o = await accepted(shop)
+      await eventually(
+        "dispatch timer",
+        async () => (await db.sql`select 1 from sla_timers where order_id = ${o.orderId} and kind = 'DISPATCH' and status = 'OPEN'`).length === 1
+      )
+      // accepted three hours ago, promised within two: the seller dispatches an hour late, before the minute's checker runs
+      await db.sql`update sla_timers set started_at = now() - interval '3 hours', due_at = now() - interval '1 hour' where order_id = ${o.orderId} and kind = 'DISPATCH'`
+      const sent = await dispatch(shop, o.orderId)
+      expect(sent.status, JSON.stringify(sent.body)).toBe(200)
+      const jobId: string = sent.body.jobId
+      const code = (await inboxMessage(api, o.buyer.phone, "order_dispatched_with_code")).params[3]!
+      expect((await jobStatus(jobId, { status: "PICKED_UP" })).status).toBe(200)
+      expect((await jobStatus(jobId, { status: "IN_TRANSIT" })).status).toBe(200)
+      // the promised delivery time passed an hour ago; the rider hands over now, before the checker runs
+      await db.sql`update sla_timers set started_at = now() - interval '5 hours', due_at = now() - interval '1 hour' where order_id = ${o.orderId} and kind = 'DELIVERY'`
+      await db.sql`update deliveries set due_at = now() - interval '1 hour' where id = ${jobId}`
+      const done = await jobStatus(jobId, { status: "DELIVERED", handoverCode: code })
+      expect(done.status, JSON.stringify(done.body)).toBe(200)
+      // neither late step may count as met
+      expect(await db.sql`select kind, status from sla_timers where order_id = ${o.orderId} and status = 'MET'`).toEqual([])
+      expect(await api.runtime.runPromise(checkSlaBreaches())).toBeGreaterThanOrEqual(2)
+      expect(await db.sql`select kind, status from sla_timers where order_id = ${o.orderId} order by kind`).toEqual([
+        { kind: "DELIVERY", status: "BREACHED" },
+        { kind: "DISPATCH", status: "BREACHED" }
+      ])
+      expect(await db.sql`select 1 from exceptions where kind = 'SLA_BREACH' and entity_id = ${o.orderId}`).toHaveLength(2)
+      expect(await db.sql`select points from loyalty_ledger where buyer_id = ${o.buyer.id} and order_id = ${o.orderId} and reason = 'ADJUSTED'`).toEqual([
+        { points: 50 },
+        { points: 50 }
+      ])
+      expect(await api.runtime.runPromise(checkSlaBreaches())).toBe(0)
+    })
+  })
+})
