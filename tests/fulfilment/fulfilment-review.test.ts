@@ -4,6 +4,7 @@
  * The whole platform over HTTP with the worker running, as in journey.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { MAX_LIVE_JOBS } from "../../application/riders/assignment.js"
 import { checkSlaBreaches } from "../../application/fulfilment/sla.js"
 import { useTestDatabase } from "../support/test-database.js"
 import { call, newBuyer, randomPhone, seedShop, sessionFor } from "../api/support.js"
@@ -69,6 +70,11 @@ const onlyRider = async <A>(riderId: string, f: () => Promise<A>): Promise<A> =>
   }
 }
 
+const liveJobs = async (riderId: string) =>
+  Number(
+    (await db.sql`select count(*)::int as n from deliveries where rider_user_id = ${riderId} and status in ('ASSIGNED', 'PICKED_UP', 'IN_TRANSIT')`)[0]!["n"]
+  )
+
 describe("fulfilment, riders and delivery (thirteenth session's review)", () => {
   it("a step taken after its SLA promise is a breach even when the checker has not run yet: exception and compensation, once per timer", async () => {
     const shop = await openShop()
@@ -104,6 +110,46 @@ describe("fulfilment, riders and delivery (thirteenth session's review)", () => 
         { points: 50 }
       ])
       expect(await api.runtime.runPromise(checkSlaBreaches())).toBe(0)
+    })
+  })
+
+  it(`two dispatches racing for a rider's last free slot never give the rider more than ${MAX_LIVE_JOBS} live jobs: the loser goes to the partner`, async () => {
+    const rider = { id: "usr_rider_race13", phone: "254722000214", name: "Kamau" }
+    await seedRider(db.sql, rider.id, rider.phone, "zone_nbi_api", rider.name)
+    const shop = await openShop()
+    await onlyRider(rider.id, async () => {
+      const orders = await Promise.all(Array.from({ length: MAX_LIVE_JOBS + 1 }, () => accepted(shop)))
+      for (const o of orders.slice(0, MAX_LIVE_JOBS - 1)) {
+        const r = await dispatch(shop, o.orderId)
+        expect(r.body.carrier, JSON.stringify(r.body)).toBe("RIDER")
+      }
+      expect(await liveJobs(rider.id)).toBe(MAX_LIVE_JOBS - 1)
+      // Both dispatches read the rider's load (one slot free) before either commits: a third party
+      // holds the rider's row until both are waiting on a lock.
+      const racers = orders.slice(MAX_LIVE_JOBS - 1)
+      const reserved = await db.sql.reserve()
+      let results: Array<Awaited<ReturnType<typeof dispatch>>>
+      try {
+        await reserved`begin`
+        await reserved`select 1 from riders where user_id = ${rider.id} for update`
+        const pending = Promise.all(racers.map((o) => dispatch(shop, o.orderId)))
+        await eventually(
+          "both dispatches waiting on the rider's row",
+          async () =>
+            Number(
+              (
+                await db.sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%riders%'`
+              )[0]!["n"]
+            ) >= 2
+        )
+        await reserved`commit`
+        results = await pending
+      } finally {
+        reserved.release()
+      }
+      for (const r of results) expect(r.status, JSON.stringify(r.body)).toBe(200)
+      expect(results.map((r) => r.body.carrier as string).sort()).toEqual(["PARTNER", "RIDER"])
+      expect(await liveJobs(rider.id)).toBe(MAX_LIVE_JOBS)
     })
   })
 })
