@@ -73,7 +73,7 @@ export const makeLogisticsPartner = (config: PartnerConfig) =>
               orderId: req.orderId,
               zoneId: req.zoneId,
               dropoff: { locationId: req.destination },
-              recipientPhone: req.buyerPhone,
+              recipientPhone: req.recipientPhone,
               attempt: req.attempt
             })
           )

@@ -57,7 +57,7 @@ const dispatchInTransaction = (
       attempt: ctx.previousAttempts + 1,
       destination: o.snapshot.destination,
       storeId: o.storeId,
-      buyerPhone: ctx.buyerPhone,
+      recipientPhone: o.snapshot.delivery?.recipientPhone ?? ctx.buyerPhone,
       riderUserId: cmd.riderUserId,
       excludeRiders: ctx.failedRiders
     })

@@ -17,7 +17,8 @@ export interface DispatchRequest {
   /** Location id of the destination (pickup point, market, town or county). */
   readonly destination: LocationId
   readonly storeId: StoreId
-  readonly buyerPhone: string
+  /** Who the carrier calls at the door: the recipient's phone the buyer gave at checkout, else the phone that paid. */
+  readonly recipientPhone: string
   /** An admin's choice: this rider, whatever the ranking says. */
   readonly riderUserId?: UserId | undefined
   /** Riders who already failed this order are not asked again. */

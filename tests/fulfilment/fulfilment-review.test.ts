@@ -33,12 +33,12 @@ const openShop = async (): Promise<Shop> => {
 }
 
 /** Checkout over HTTP, paid by STK push, accepted by the seller. */
-const accepted = async (shop: Shop) => {
+const accepted = async (shop: Shop, extra: Record<string, unknown> = {}) => {
   const buyer = await newBuyer(db.sql)
   const placed = await call(api, "POST", "/api/v1/checkouts", {
     token: buyer.token,
     headers: { "idempotency-key": `review13-${buyer.id}` },
-    body: { destination: "KE-047-westlands", items: [{ variantId: shop.dress.variantId, quantity: 1 }] }
+    body: { destination: "KE-047-westlands", items: [{ variantId: shop.dress.variantId, quantity: 1 }], ...extra }
   })
   expect(placed.status, JSON.stringify(placed.body)).toBe(201)
   const orderId: string = placed.body.orders[0].orderId
@@ -151,5 +151,25 @@ describe("fulfilment, riders and delivery (thirteenth session's review)", () => 
       expect(results.map((r) => r.body.carrier as string).sort()).toEqual(["PARTNER", "RIDER"])
       expect(await liveJobs(rider.id)).toBe(MAX_LIVE_JOBS)
     })
+  })
+
+  it("the logistics partner is given the phone of the recipient the buyer named at checkout, not the payer's", async () => {
+    const shop = await openShop()
+    const recipientPhone = randomPhone()
+    await db.sql`update riders set status = 'INACTIVE' where status = 'ACTIVE'`
+    try {
+      const o = await accepted(shop, { delivery: { recipientName: "Mama Njeri", recipientPhone, addressLine: "Block C, door 4" } })
+      const sent = await dispatch(shop, o.orderId)
+      expect(sent.status, JSON.stringify(sent.body)).toBe(200)
+      expect(sent.body.carrier).toBe("PARTNER")
+      const created = api.partner.deliveries.find((d) => d.reference === sent.body.jobId)
+      expect(created?.body["recipientPhone"]).toBe(recipientPhone)
+      // without a recipient's phone the partner calls the phone that paid
+      const plain = await accepted(shop)
+      const sentPlain = await dispatch(shop, plain.orderId)
+      expect(api.partner.deliveries.find((d) => d.reference === sentPlain.body.jobId)?.body["recipientPhone"]).toBe(plain.buyer.phone)
+    } finally {
+      await db.sql`update riders set status = 'ACTIVE' where status = 'INACTIVE'`
+    }
   })
 })

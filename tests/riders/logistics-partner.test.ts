@@ -31,7 +31,7 @@ const request = (deliveryId: string): DispatchRequest => ({
   attempt: 1,
   destination: LocationId.make("KE-047-westlands"),
   storeId: StoreId.make("sto_1"),
-  buyerPhone: "254711000002"
+  recipientPhone: "254711000002"
 })
 const run = <A, E>(f: (p: Effect.Effect.Success<ReturnType<typeof partner>>) => Effect.Effect<A, E>) =>
   Effect.runPromise(Effect.either(Effect.flatMap(partner(), f)))
