@@ -3,7 +3,8 @@
  * In one transaction: the carrier is chosen (RiderDispatch), the handover code's keyed hash is set on
  * the order, the delivery row and its SLA timer are written, and the order moves (timeline, outbox).
  * The buyer learns the code from the ORDER_DISPATCHED notification. If the transaction does not
- * commit, a partner delivery already created is cancelled.
+ * commit, a partner delivery already created is cancelled; so is one a first try created when the
+ * retried transaction gave the job to someone else.
  */
 import { Clock, Effect, Option, Ref } from "effect"
 import type { OrderId } from "../../domain/ids.js"
@@ -36,7 +37,7 @@ const dispatchInTransaction = (
   cmd: DispatchOrder,
   ids: { readonly deliveryId: DeliveryId; readonly timerId: string },
   at: number,
-  assigned: Ref.Ref<Option.Option<Assignment>>
+  assigned: Ref.Ref<ReadonlyArray<Assignment>>
 ) =>
   Effect.gen(function* () {
     const orders = yield* OrderStore
@@ -61,7 +62,7 @@ const dispatchInTransaction = (
       riderUserId: cmd.riderUserId,
       excludeRiders: ctx.failedRiders
     })
-    yield* Ref.set(assigned, Option.some(assignment))
+    yield* Ref.update(assigned, (made) => [...made, assignment])
     const sla = yield* store.zoneSla(zoneId)
     const dueAt = Option.map(sla, (s) => at + s.deliverWithinMs).pipe(Option.getOrUndefined)
     yield* store.setHandoverHash(o.id, yield* codes.hashOf(o.id, yield* codes.codeFor(o.id)))
@@ -82,17 +83,25 @@ const dispatchInTransaction = (
     return { orderId: o.id, deliveryId: ids.deliveryId, assignment }
   })
 
-const withCompensation = <A, E, R>(assigned: Ref.Ref<Option.Option<Assignment>>, effect: Effect.Effect<A, E, R>) =>
+/**
+ * Every partner delivery the dispatch's tries created, except the one it committed (`kept`), is
+ * cancelled: all of them when it did not commit, and a first try's when a retried transaction (a
+ * deadlock, a serialization failure) gave the job to someone else. A retry asking the partner again
+ * gets the same delivery (our delivery id is its idempotency key): that one is kept.
+ */
+const cancelPartnerDeliveries = (made: ReadonlyArray<Assignment>, kept: Assignment | undefined, reason: string) => {
+  const refs = new Set(made.flatMap((a) => (a.carrier === "PARTNER" ? [a.partnerRef] : [])))
+  if (kept?.carrier === "PARTNER") refs.delete(kept.partnerRef)
+  const stale = [...refs].map((ref) => made.find((a) => a.carrier === "PARTNER" && a.partnerRef === ref)!)
+  return Effect.forEach(stale, (a) =>
+    Effect.flatMap(RiderDispatch, (d) => d.cancel(a, reason)).pipe(Effect.catchAll((e) => Effect.logWarning("could not cancel partner delivery", e)))
+  )
+}
+
+const withCompensation = <A extends { readonly assignment: Assignment }, E, R>(assigned: Ref.Ref<ReadonlyArray<Assignment>>, effect: Effect.Effect<A, E, R>) =>
   effect.pipe(
-    Effect.tapError(() =>
-      Effect.flatMap(Ref.get(assigned), (a) =>
-        Option.isNone(a) || a.value.carrier !== "PARTNER"
-          ? Effect.void
-          : Effect.flatMap(RiderDispatch, (d) => d.cancel(a.value, "dispatch did not commit")).pipe(
-              Effect.catchAll((e) => Effect.logWarning("could not cancel partner delivery", e))
-            )
-      )
-    )
+    Effect.tapError(() => Effect.flatMap(Ref.get(assigned), (made) => cancelPartnerDeliveries(made, undefined, "dispatch did not commit"))),
+    Effect.tap((done) => Effect.flatMap(Ref.get(assigned), (made) => cancelPartnerDeliveries(made, done.assignment, "the order went to another carrier")))
   )
 
 export const dispatchOrder = (cmd: DispatchOrder) =>
@@ -102,7 +111,7 @@ export const dispatchOrder = (cmd: DispatchOrder) =>
     const at = yield* Clock.currentTimeMillis
     // Made before the transaction: a retried transaction reuses them, so a partner sees one delivery.
     const ids = { deliveryId: DeliveryId.make(yield* idGen.next("dlv")), timerId: yield* idGen.next("sla") }
-    const assigned = yield* Ref.make(Option.none<Assignment>())
+    const assigned = yield* Ref.make<ReadonlyArray<Assignment>>([])
     return yield* withCompensation(assigned, uow.transaction(dispatchInTransaction(cmd, ids, at, assigned)))
   }).pipe(Effect.withSpan("Fulfilment.dispatch"))
 
@@ -122,7 +131,7 @@ export const assignRiderByHand = (admin: AdminActor, cmd: { readonly orderId: Or
     const idGen = yield* Ids
     const at = yield* Clock.currentTimeMillis
     const ids = { deliveryId: DeliveryId.make(yield* idGen.next("dlv")), timerId: yield* idGen.next("sla") }
-    const assigned = yield* Ref.make(Option.none<Assignment>())
+    const assigned = yield* Ref.make<ReadonlyArray<Assignment>>([])
     return yield* withCompensation(
       assigned,
       uow.transaction(

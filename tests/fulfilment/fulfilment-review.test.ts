@@ -172,4 +172,48 @@ describe("fulfilment, riders and delivery (thirteenth session's review)", () => 
       await db.sql`update riders set status = 'ACTIVE' where status = 'INACTIVE'`
     }
   })
+
+  it("a dispatch whose transaction is retried cancels the partner delivery its first try created when the retry gives the job to a rider", async () => {
+    const shop = await openShop()
+    const idle = await db.sql<Array<{ user_id: string }>>`update riders set status = 'INACTIVE' where status = 'ACTIVE' returning user_id`
+    try {
+      const o = await accepted(shop)
+      await eventually(
+        "dispatch timer",
+        async () => (await db.sql`select 1 from sla_timers where order_id = ${o.orderId} and kind = 'DISPATCH' and status = 'OPEN'`).length === 1
+      )
+      // A third party holds the order's dispatch timer, then waits for the order the dispatch holds: a
+      // deadlock the dispatch loses after the partner created its delivery. Before the retry, a rider comes back.
+      const reserved = await db.sql.reserve()
+      let sent: Awaited<ReturnType<typeof dispatch>>
+      try {
+        await reserved`begin`
+        await reserved`select 1 from sla_timers where order_id = ${o.orderId} and kind = 'DISPATCH' for update`
+        const pending = dispatch(shop, o.orderId)
+        await eventually(
+          "the dispatch waiting on the timer",
+          async () =>
+            Number(
+              (
+                await db.sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%sla_timers%'`
+              )[0]!["n"]
+            ) >= 1
+        )
+        expect(api.partner.deliveries.filter((d) => d.body["orderId"] === o.orderId)).toHaveLength(1)
+        await reserved`select 1 from orders where id = ${o.orderId} for update`
+        await reserved`update riders set status = 'ACTIVE' where user_id = ${RIDER.id}`
+        await reserved`commit`
+        sent = await pending
+      } finally {
+        reserved.release()
+      }
+      expect(sent.status, JSON.stringify(sent.body)).toBe(200)
+      expect(sent.body.carrier).toBe("RIDER")
+      // the partner's delivery from the first try is not left waiting for a parcel no one will hand it
+      const created = api.partner.deliveries.filter((d) => d.body["orderId"] === o.orderId)
+      expect(created.map((d) => d.cancelled)).toEqual([true])
+    } finally {
+      await db.sql`update riders set status = 'ACTIVE' where user_id = any(${idle.map((r) => r.user_id)})`
+    }
+  })
 })
