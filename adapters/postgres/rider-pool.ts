@@ -9,11 +9,11 @@ import { Effect, Layer } from "effect"
 import { chooseRider, MAX_LIVE_JOBS } from "../../application/riders/assignment.js"
 import { NoCarrierAvailable, RiderDispatch } from "../../application/riders/rider-dispatch.port.js"
 import type { Assignment, DispatchRequest } from "../../application/riders/rider-dispatch.port.js"
-import { Database } from "./database.js"
+import { Database, DbError } from "./database.js"
 import type { Sql } from "./database.js"
 import { riderStatsSql } from "./fulfilment-store.js"
 import type { RiderStatsRow } from "./fulfilment-store.js"
-import { q } from "./unit-of-work.js"
+import { q, unavailable } from "./unit-of-work.js"
 
 export const makeRiderPool = Effect.gen(function* () {
   const db = yield* Database
@@ -54,7 +54,10 @@ export const makeRiderPool = Effect.gen(function* () {
       const row = rows.find((r) => r.rider_user_id === chosen.riderUserId)!
       return { carrier: "RIDER", riderUserId: row.rider_user_id, riderName: row.name, riderPhone: row.phone } satisfies Assignment
     })
-  return RiderDispatch.of({ assign, cancel: () => Effect.void })
+  // In a savepoint: when no rider can take the job its rollback releases the candidates' rows, so a
+  // partner asked next (an HTTP call, in the same transaction) does not hold them while it answers.
+  const inSavepoint = (req: DispatchRequest) => db.transaction(assign(req)).pipe(Effect.mapError((e) => (e instanceof DbError ? unavailable(e) : e)))
+  return RiderDispatch.of({ assign: inSavepoint, cancel: () => Effect.void })
 })
 
 export const RiderPoolLive = Layer.effect(RiderDispatch, makeRiderPool)

@@ -27,6 +27,8 @@ export interface FakePartner {
   readonly requests: ReadonlyArray<{ readonly method: string; readonly path: string; readonly headers: Record<string, unknown>; readonly body: unknown }>
   capacity(n: number): void
   fail(times: number): void
+  /** Answer each create this much later (a slow partner). */
+  delay(ms: number): void
   /** POST a status event to `webhookUrl`; returns our answer. */
   sendStatus(
     deliveryId: string,
@@ -48,6 +50,7 @@ export const startFakePartner = async (options: {
   const requests: Array<{ method: string; path: string; headers: Record<string, unknown>; body: unknown }> = []
   let capacity = Number.POSITIVE_INFINITY
   let failures = 0
+  let createDelayMs = 0
   let n = 0
 
   const server = createServer((req, res) => {
@@ -62,9 +65,14 @@ export const startFakePartner = async (options: {
         body = undefined
       }
       requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body })
+      const slow = req.method === "POST" && req.url === "/v1/deliveries" ? createDelayMs : 0
       const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, { "content-type": "application/json" })
-        res.end(JSON.stringify(payload))
+        const send = () => {
+          res.writeHead(status, { "content-type": "application/json" })
+          res.end(JSON.stringify(payload))
+        }
+        if (slow > 0) setTimeout(send, slow)
+        else send()
       }
       if (req.headers.authorization !== `Bearer ${apiKey}`) return reply(401, { error: { code: "UNAUTHORIZED", message: "bad api key" } })
       if (failures > 0) {
@@ -105,6 +113,7 @@ export const startFakePartner = async (options: {
     requests,
     capacity: (c) => void (capacity = c),
     fail: (times) => void (failures = times),
+    delay: (ms) => void (createDelayMs = ms),
     sendStatus: async (deliveryId, status, extra = {}, how = {}) => {
       const body = JSON.stringify({
         eventId: extra.eventId ?? `ev_${randomBytes(6).toString("hex")}`,

@@ -216,4 +216,28 @@ describe("fulfilment, riders and delivery (thirteenth session's review)", () => 
       await db.sql`update riders set status = 'ACTIVE' where user_id = any(${idle.map((r) => r.user_id)})`
     }
   })
+
+  it("a dispatch waiting on a slow partner (every rider busy) does not hold the busy riders' rows: a rider can still go offline meanwhile", async () => {
+    const rider = { id: "usr_rider_busy13", phone: "254722000215", name: "Chebet" }
+    await seedRider(db.sql, rider.id, rider.phone, "zone_nbi_api", rider.name)
+    const shop = await openShop()
+    await onlyRider(rider.id, async () => {
+      const orders = await Promise.all(Array.from({ length: MAX_LIVE_JOBS + 1 }, () => accepted(shop)))
+      for (const o of orders.slice(0, MAX_LIVE_JOBS)) expect((await dispatch(shop, o.orderId)).body.carrier).toBe("RIDER")
+      api.partner.delay(2_000)
+      try {
+        const finished: Array<string> = []
+        const toPartner = dispatch(shop, orders[MAX_LIVE_JOBS]!.orderId).then((r) => (finished.push("dispatch"), r))
+        await eventually("the partner asked", async () => api.partner.deliveries.some((d) => d.body["orderId"] === orders[MAX_LIVE_JOBS]!.orderId))
+        const offline = await call(api, "PUT", "/api/v1/rider/availability", { token: await sessionFor(db.sql, rider.id), body: { availability: "OFFLINE" } })
+        finished.push("offline")
+        expect(offline.status, JSON.stringify(offline.body)).toBe(200)
+        expect((await toPartner).body.carrier).toBe("PARTNER")
+        expect(finished).toEqual(["offline", "dispatch"])
+      } finally {
+        api.partner.delay(0)
+        await db.sql`update riders set availability = 'ONLINE' where user_id = ${rider.id}`
+      }
+    })
+  })
 })
