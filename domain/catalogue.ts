@@ -7,6 +7,7 @@ import type { ParseResult } from "effect"
 import { CommissionRate } from "./commission.js"
 import { BrandId, CategoryId, ProductId, StoreId, VariantId } from "./ids.js"
 import * as Money from "./money.js"
+import type { SchemaIssue } from "./schema-issues.js"
 
 // ---------------------------------------------------------------------------------------------
 // States and transitions
@@ -132,6 +133,22 @@ export interface Listing {
 }
 
 export const effectivePrice = (product: Product, variant: Variant): Money.Money => variant.priceOverride ?? product.basePrice
+
+/**
+ * Where a listing prices in another currency than `currency`, the product's (fixed when it is
+ * created: the database keeps one currency per product, and stores a price as its amount alone, so
+ * a price in another currency would be kept as the same number in the product's). Empty: all one currency.
+ */
+export const currencyIssues = (listing: Listing, currency: Money.Currency): ReadonlyArray<SchemaIssue> => [
+  ...(listing.product.basePrice.currency === currency
+    ? []
+    : [{ path: "basePrice.currency", message: `the product is priced in ${currency}: its base price must be in ${currency} too` }]),
+  ...listing.variants.flatMap((v, i) =>
+    v.priceOverride === undefined || v.priceOverride.currency === currency
+      ? []
+      : [{ path: `variants.${i}.priceOverride.currency`, message: `the product is priced in ${currency}: a variant's price must be in ${currency} too` }]
+  )
+]
 
 /** Apply a verification transition to a product, keeping `rejectionReason` only while REJECTED. */
 export const transitionProduct = (

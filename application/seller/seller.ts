@@ -6,7 +6,7 @@
  */
 import { Clock, Effect, Either, Option, Schema } from "effect"
 import type { ParseResult } from "effect"
-import { applyEdit, Product, Variant } from "../../domain/catalogue.js"
+import { applyEdit, currencyIssues, Product, Variant } from "../../domain/catalogue.js"
 import type { Listing, ListingPatch } from "../../domain/catalogue.js"
 import { ProductId, StoreId, VariantId } from "../../domain/ids.js"
 import type { OrderId, UserId } from "../../domain/ids.js"
@@ -153,6 +153,8 @@ export const createProduct = (userId: UserId, input: NewProduct) =>
       invalid
     )
     const listing: Listing = { product, variants }
+    const mixed = currencyIssues(listing, product.basePrice.currency)
+    if (mixed.length > 0) return yield* new InvalidListing({ issues: mixed })
     const stock = new Map(input.variants.map((v, i) => [variantIds[i]!, v.stock]))
     yield* uow.transaction(
       Effect.gen(function* () {
@@ -218,6 +220,8 @@ export const editProduct = (userId: UserId, productId: ProductId, edit: ProductE
         }
         const edited = applyEdit(current.listing, patch)
         if (Either.isLeft(edited)) return yield* edited.left._tag === "ParseError" ? Effect.fail(invalid(edited.left)) : Effect.fail(edited.left)
+        const mixed = currencyIssues(edited.right, current.listing.product.basePrice.currency)
+        if (mixed.length > 0) return yield* new InvalidListing({ issues: mixed })
         yield* Effect.flatMap(SellerStore, (s) => s.updateListing(edited.right, at))
         yield* recordProductChange(store, userId, current.listing, edited.right, "EDITED", at)
         return yield* ownListing(store, productId)
