@@ -167,6 +167,9 @@ export const SellerStoreLive = Layer.effect(
           yield* writeVariants(listing, stock)
         }),
 
+      retiredVariants: (productId) =>
+        q(db, (sql) => sql<Array<{ id: VariantId; sku: string }>>`select id, sku from variants where product_id = ${productId} and not active order by id`),
+
       updateListing: (listing, at) =>
         Effect.gen(function* () {
           const p = listing.product

@@ -57,6 +57,8 @@ export class SellerStore extends Context.Tag("amana/SellerStore")<
       productId: ProductId
     ) => Effect.Effect<Option.Option<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
     readonly insertListing: (listing: Listing, stock: ReadonlyMap<string, number>, at: number) => Effect.Effect<void, StoreUnavailable | SkuTaken>
+    /** The product's deactivated variants (removed by an edit, kept for the orders that name them). */
+    readonly retiredVariants: (productId: ProductId) => Effect.Effect<ReadonlyArray<{ readonly id: VariantId; readonly sku: string }>, StoreUnavailable>
     /** Writes the edited product and its variant set (a variant left out is deactivated, never deleted). */
     readonly updateListing: (listing: Listing, at: number) => Effect.Effect<void, StoreUnavailable | SkuTaken>
     readonly variantOwner: (

@@ -199,6 +199,13 @@ export const editProduct = (userId: UserId, productId: ProductId, edit: ProductE
         const known = new Set(current.listing.variants.map((v) => v.id as string))
         const unknown = (edit.variants ?? []).find((v) => v.id !== undefined && !known.has(v.id))
         if (unknown?.id !== undefined) return yield* new SellerVariantNotFound({ variantId: unknown.id })
+        // A SKU removed from this product and listed on it again is the same variant back (SKUs are unique in a store).
+        const retired = new Map(
+          (edit.variants ?? []).some((v) => v.id === undefined)
+            ? (yield* Effect.flatMap(SellerStore, (s) => s.retiredVariants(productId))).map((r) => [r.sku, r.id] as const)
+            : []
+        )
+        const variantIds = (edit.variants ?? []).map((v, i) => (v.id === undefined ? (retired.get(v.sku.trim()) ?? newIds[i]!) : v.id))
         const patch: ListingPatch = {
           ...(edit.title !== undefined && { title: edit.title.trim() }),
           ...(edit.description !== undefined && { description: edit.description }),
@@ -209,7 +216,7 @@ export const editProduct = (userId: UserId, productId: ProductId, edit: ProductE
           ...(edit.commissionRateBps !== undefined && { commissionRateBps: edit.commissionRateBps as NonNullable<ListingPatch["commissionRateBps"]> }),
           ...(edit.variants !== undefined && {
             variants: edit.variants.map((v, i) => ({
-              id: VariantId.make(newIds[i]!),
+              id: VariantId.make(variantIds[i]!),
               productId: ProductId.make(productId),
               sku: v.sku.trim(),
               attributes: v.attributes,
