@@ -45,12 +45,20 @@ interface Event {
 
 const decoded = <A>(schema: Schema.Schema<A, string>, value: unknown): A | undefined => Option.getOrUndefined(Schema.decodeUnknownOption(schema)(value))
 
-const requestSync = (storeId: StoreId, productIds: ReadonlyArray<ProductId> | undefined) =>
+/** `retiredSkus`: item ids the store no longer uses (a variant's SKU renamed), deleted from the catalogue with the sync. */
+const requestSync = (storeId: StoreId, productIds: ReadonlyArray<ProductId> | undefined, retiredSkus: ReadonlyArray<string> = []) =>
   Effect.flatMap(Outbox, (o) =>
     o.append([
-      { type: SYNC_REQUESTED, aggregateType: "STORE", aggregateId: storeId, payload: productIds === undefined ? { storeId } : { storeId, productIds } }
+      {
+        type: SYNC_REQUESTED,
+        aggregateType: "STORE",
+        aggregateId: storeId,
+        payload: { storeId, ...(productIds !== undefined && { productIds }), ...(retiredSkus.length > 0 && { retiredSkus }) }
+      }
     ])
   )
+
+const RetiredSkus = Schema.Array(Schema.String)
 
 /** Handler 1: the sync requests a change calls for (none for a store without a connection). */
 export const planCatalogueSync = (event: Event) =>
@@ -66,10 +74,11 @@ export const planCatalogueSync = (event: Event) =>
     if (storeId === undefined || Option.isNone(yield* connections.find(storeId))) return
     if (CATALOGUE_STORE_EVENTS.includes(event.type)) return yield* requestSync(storeId, undefined)
     const productId = decoded(ProductId, event.payload["productId"])
-    if (productId !== undefined) yield* requestSync(storeId, [productId])
+    const retired = Option.getOrElse(Schema.decodeUnknownOption(RetiredSkus)(event.payload["retiredSkus"]), () => [])
+    if (productId !== undefined) yield* requestSync(storeId, [productId], retired)
   }).pipe(Effect.withSpan("MetaCatalogue.plan"))
 
-const SyncRequest = Schema.Struct({ storeId: StoreId, productIds: Schema.optional(Schema.Array(ProductId)) })
+const SyncRequest = Schema.Struct({ storeId: StoreId, productIds: Schema.optional(Schema.Array(ProductId)), retiredSkus: Schema.optional(RetiredSkus) })
 
 /** The batch requests for these variants: each item's whole current state, so a replay changes nothing. */
 export const batchRequests = (
@@ -88,14 +97,17 @@ export const submitCatalogueSync = (payload: unknown) =>
     if (Option.isNone(connection)) return // disconnected since
     const links = yield* CatalogueLinks
     const variants = yield* Effect.flatMap(MetaFeedReader, (r) => r.variants(request.storeId, request.productIds))
-    const requests = batchRequests(variants.map((v) => ({ ...v, item: { ...v.item, link: links.productLink(v.item.productId) } })))
+    const current = new Set(variants.map((v) => v.sku))
+    const retired = [...new Set(request.retiredSkus ?? [])].filter((sku) => !current.has(sku))
+    const items = batchRequests(variants.map((v) => ({ ...v, item: { ...v.item, link: links.productLink(v.item.productId) } })))
+    const requests: ReadonlyArray<BatchRequest> = [...items, ...retired.map((sku) => ({ method: "DELETE" as const, data: { id: sku } }))]
     if (requests.length === 0) return
     if (requests.length > MAX_BATCH_REQUESTS) {
       // more than one call's worth: split by product into requests of their own (each one call)
       const chunks: Array<Array<ProductId>> = [[]]
       let size = 0
       const counts = new Map<string, number>()
-      for (const r of requests) counts.set(r.productId, (counts.get(r.productId) ?? 0) + 1)
+      for (const r of items) counts.set(r.productId, (counts.get(r.productId) ?? 0) + 1)
       for (const [productId, n] of counts) {
         if (size + n > MAX_BATCH_REQUESTS && chunks[chunks.length - 1]!.length > 0) {
           chunks.push([])
@@ -104,7 +116,7 @@ export const submitCatalogueSync = (payload: unknown) =>
         chunks[chunks.length - 1]!.push(productId as ProductId)
         size += n
       }
-      for (const chunk of chunks) yield* requestSync(request.storeId, chunk)
+      for (const [i, chunk] of chunks.entries()) yield* requestSync(request.storeId, chunk, i === 0 ? retired : [])
       return
     }
     const box = yield* SecretBox

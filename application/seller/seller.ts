@@ -95,8 +95,13 @@ const auditView = (listing: Listing) => ({
  * PRODUCT_UPDATED (it reaches the seller's webhook, the worker and the storefront cache), in the
  * change's transaction.
  */
-const recordProductChange = (store: SellerStoreRef, userId: UserId, before: Listing | null, after: Listing, change: "CREATED" | "EDITED", at: number) =>
-  recordUserAction(
+const recordProductChange = (store: SellerStoreRef, userId: UserId, before: Listing | null, after: Listing, change: "CREATED" | "EDITED", at: number) => {
+  // A variant's old SKU, when an edit renamed it: the Meta catalogue knows the item by it (application/meta-catalogue/sync.ts).
+  const retiredSkus = (before?.variants ?? []).flatMap((old) => {
+    const now = after.variants.find((v) => v.id === old.id)
+    return now !== undefined && now.sku !== old.sku ? [old.sku] : []
+  })
+  return recordUserAction(
     { userId, role: store.role },
     {
       action: change === "CREATED" ? "PRODUCT.CREATE" : "PRODUCT.EDIT",
@@ -110,10 +115,18 @@ const recordProductChange = (store: SellerStoreRef, userId: UserId, before: List
         type: "PRODUCT_UPDATED",
         aggregateType: "PRODUCT",
         aggregateId: after.product.id,
-        payload: { productId: after.product.id, storeId: after.product.storeId, change, state: after.product.state, at }
+        payload: {
+          productId: after.product.id,
+          storeId: after.product.storeId,
+          change,
+          state: after.product.state,
+          ...(retiredSkus.length > 0 && { retiredSkus }),
+          at
+        }
       }
     ]
   )
+}
 
 /** A new listing goes straight to PENDING_REVIEW: nothing is sold before an admin has looked. */
 export const createProduct = (userId: UserId, input: NewProduct) =>
