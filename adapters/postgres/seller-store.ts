@@ -167,6 +167,17 @@ export const SellerStoreLive = Layer.effect(
           yield* writeVariants(listing, stock)
         }),
 
+      missingReferences: ({ brandId, categoryId }) =>
+        Effect.map(
+          q(
+            db,
+            (sql) => sql<Array<{ brand: boolean; category: boolean }>>`
+            select (${brandId ?? null}::text is null or exists (select 1 from brands where id = ${brandId ?? null})) as brand,
+                   (${categoryId ?? null}::text is null or exists (select 1 from categories where id = ${categoryId ?? null})) as category`
+          ),
+          (rows) => [...(rows[0]?.brand === false ? (["brandId"] as const) : []), ...(rows[0]?.category === false ? (["categoryId"] as const) : [])]
+        ),
+
       retiredVariants: (productId) =>
         q(db, (sql) => sql<Array<{ id: VariantId; sku: string }>>`select id, sku from variants where product_id = ${productId} and not active order by id`),
 

@@ -57,6 +57,11 @@ export class SellerStore extends Context.Tag("amana/SellerStore")<
       productId: ProductId
     ) => Effect.Effect<Option.Option<{ readonly listing: Listing; readonly stock: ReadonlyArray<StockLine> }>, StoreUnavailable>
     readonly insertListing: (listing: Listing, stock: ReadonlyMap<string, number>, at: number) => Effect.Effect<void, StoreUnavailable | SkuTaken>
+    /** Of the brand and category a listing names, those that do not exist. */
+    readonly missingReferences: (refs: {
+      readonly brandId?: string | undefined
+      readonly categoryId?: string | undefined
+    }) => Effect.Effect<ReadonlyArray<"brandId" | "categoryId">, StoreUnavailable>
     /** The product's deactivated variants (removed by an edit, kept for the orders that name them). */
     readonly retiredVariants: (productId: ProductId) => Effect.Effect<ReadonlyArray<{ readonly id: VariantId; readonly sku: string }>, StoreUnavailable>
     /** Writes the edited product and its variant set (a variant left out is deactivated, never deleted). */

@@ -52,6 +52,17 @@ export const sellerWith = (userId: UserId, capability: StoreCapability) =>
 
 const invalid = (e: ParseResult.ParseError) => new InvalidListing({ issues: schemaIssues(e) })
 
+/** A brand or category the listing names must exist (a foreign key refusing it would be a 503, not the seller's 422). */
+const knownReferences = (refs: { readonly brandId?: string | undefined; readonly categoryId?: string | undefined }) =>
+  Effect.gen(function* () {
+    if (refs.brandId === undefined && refs.categoryId === undefined) return
+    const missing = yield* Effect.flatMap(SellerStore, (s) => s.missingReferences(refs))
+    if (missing.length > 0)
+      return yield* new InvalidListing({
+        issues: missing.map((field) => ({ path: field, message: `there is no ${field === "brandId" ? "brand" : "category"} ${refs[field]}` }))
+      })
+  })
+
 export interface NewVariant {
   readonly sku: string
   readonly attributes: Readonly<Record<string, string>>
@@ -171,6 +182,7 @@ export const createProduct = (userId: UserId, input: NewProduct) =>
     const stock = new Map(input.variants.map((v, i) => [variantIds[i]!, v.stock]))
     yield* uow.transaction(
       Effect.gen(function* () {
+        yield* knownReferences({ brandId: product.brandId, categoryId: product.categoryId })
         yield* Effect.flatMap(SellerStore, (s) => s.insertListing(listing, stock, at))
         yield* recordProductChange(store, userId, null, listing, "CREATED", at)
       })
@@ -209,6 +221,7 @@ export const editProduct = (userId: UserId, productId: ProductId, edit: ProductE
     return yield* uow.transaction(
       Effect.gen(function* () {
         const current = yield* ownListing(store, productId)
+        yield* knownReferences({ brandId: edit.brandId ?? undefined, categoryId: edit.categoryId ?? undefined })
         const known = new Set(current.listing.variants.map((v) => v.id as string))
         const unknown = (edit.variants ?? []).find((v) => v.id !== undefined && !known.has(v.id))
         if (unknown?.id !== undefined) return yield* new SellerVariantNotFound({ variantId: unknown.id })
