@@ -68,6 +68,14 @@ describe("clicks and attribution", () => {
     ["Opera Mini", "Opera/9.80 (J2ME/MIDP; Opera Mini/9.80 (S60; SymbOS; Opera Mobi/23.348; U; en) Presto/2.5.25 Version/10.54", false]
   ])("robots: %s -> %s", (_name, ua, bot) => expect(isLikelyBot(ua)).toBe(bot))
 
+  it("a User-Agent over 1,000 characters is a script (no browser sends one), at 1,000 it is judged by its words", () => {
+    const prefix = "Mozilla/5.0 (Linux; Android 13) "
+    const browserLike = (n: number) => prefix + "x".repeat(n - prefix.length)
+    expect(browserLike(1_000)).toHaveLength(1_000)
+    expect(isLikelyBot(browserLike(1_000))).toBe(false)
+    expect(isLikelyBot(browserLike(1_001))).toBe(true)
+  })
+
   it("the stated commission range is the product rules' 0–50%", () => {
     expect(commissionRateRanges).toEqual([expect.objectContaining({ minBps: 0, maxBps: MAX_COMMISSION_BPS })])
     expect(MAX_COMMISSION_BPS).toBe(5_000)
