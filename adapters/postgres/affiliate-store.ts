@@ -46,12 +46,17 @@ export const AffiliateStoreLive = Layer.effect(
         (rows) => Option.map(Option.fromNullable(rows[0]), application)
       ),
     insertApplication: (a) =>
-      q(
-        db,
-        (sql) => sql`
-        insert into affiliate_applications (id, user_id, pitch, channel, created_at, updated_at)
-        values (${a.id}, ${a.userId}, ${a.pitch}, ${a.channel}, ${new Date(a.at)}, ${new Date(a.at)})`
-      ).pipe(Effect.asVoid),
+      Effect.map(
+        q(
+          db,
+          // the one-open-application index decides between two requests at once: the second waits for the first, then writes nothing
+          (sql) => sql`
+          insert into affiliate_applications (id, user_id, pitch, channel, created_at, updated_at)
+          values (${a.id}, ${a.userId}, ${a.pitch}, ${a.channel}, ${new Date(a.at)}, ${new Date(a.at)})
+          on conflict (user_id) where state = 'PENDING' do nothing returning id`
+        ),
+        (rows) => rows.length === 1
+      ),
     lockApplication: (id) =>
       Effect.map(
         q(

@@ -52,13 +52,14 @@ export class AffiliateStore extends Context.Tag("amana/AffiliateStore")<
   AffiliateStore,
   {
     readonly openApplication: (userId: UserId) => Effect.Effect<Option.Option<ApplicationRecord>, StoreUnavailable>
+    /** false (nothing written) when the user already has an open application: one committed meanwhile (a double tap). */
     readonly insertApplication: (a: {
       readonly id: string
       readonly userId: UserId
       readonly pitch: string
       readonly channel: string | null
       readonly at: number
-    }) => Effect.Effect<void, StoreUnavailable>
+    }) => Effect.Effect<boolean, StoreUnavailable>
     /** Locks the application row for the rest of the transaction. */
     readonly lockApplication: (id: string) => Effect.Effect<Option.Option<ApplicationRecord>, StoreUnavailable>
     readonly decideApplication: (

@@ -49,7 +49,11 @@ export const applyAsAffiliate = (userId: UserId, input: { readonly pitch: string
         if (Option.isSome(mine) && mine.value.active) return yield* new AlreadyAffiliate()
         const open = yield* store.openApplication(userId)
         if (Option.isSome(open)) return yield* new AffiliateApplicationOpen({ applicationId: open.value.id })
-        yield* store.insertApplication({ id, userId, pitch, channel: channel ?? null, at })
+        if (!(yield* store.insertApplication({ id, userId, pitch, channel: channel ?? null, at }))) {
+          // a concurrent request (a double tap) opened one after our read: the same answer a later request gets
+          const opened = yield* store.openApplication(userId)
+          return yield* new AffiliateApplicationOpen({ applicationId: Option.match(opened, { onNone: () => "(just opened)", onSome: (o) => o.id }) })
+        }
         const seq = yield* Effect.flatMap(AuditLog, (log) =>
           log.append({
             actorKind: "USER",
