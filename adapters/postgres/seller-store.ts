@@ -282,12 +282,14 @@ export const SellerStoreLive = Layer.effect(
         Effect.map(
           q(
             db,
-            (sql) => sql<Array<{ snapshot: unknown }>>`
-            select s.snapshot from orders o join order_snapshots s on s.order_id = o.id
+            (sql) => sql<Array<{ snapshot: unknown; commission_reversed: boolean }>>`
+            select s.snapshot,
+                   exists (select 1 from ledger_transactions t where t.order_id = o.id and t.kind = 'COMMISSION_REVERSED') as commission_reversed
+              from orders o join order_snapshots s on s.order_id = o.id
              where o.store_id = ${storeId} and exists (select 1 from ledger_transactions t where t.order_id = o.id and t.kind = 'ESCROW_RELEASED')
              order by o.completed_at, o.id`
           ),
-          (rows) => rows.map((r) => r.snapshot)
+          (rows) => rows.map((r) => ({ snapshot: r.snapshot, commissionReversed: r.commission_reversed }))
         )
     }
   })

@@ -76,7 +76,9 @@ export class SellerStore extends Context.Tag("amana/SellerStore")<
     ) => Effect.Effect<{ readonly ok: boolean; readonly reserved: number; readonly before: number }, StoreUnavailable>
     readonly ledger: (storeId: StoreId) => Effect.Effect<ReadonlyArray<LedgerLine>, StoreUnavailable>
     readonly payouts: (storeId: StoreId) => Effect.Effect<ReadonlyArray<PayoutLine>, StoreUnavailable>
-    /** Snapshots of this store's orders whose escrow was released. */
-    readonly settledSnapshots: (storeId: StoreId) => Effect.Effect<ReadonlyArray<unknown>, StoreUnavailable>
+    /** Snapshots of this store's orders whose escrow was released, each with whether its commission was since given back to the store (rejected for fraud). */
+    readonly settledSnapshots: (
+      storeId: StoreId
+    ) => Effect.Effect<ReadonlyArray<{ readonly snapshot: unknown; readonly commissionReversed: boolean }>, StoreUnavailable>
   }
 >() {}

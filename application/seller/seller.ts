@@ -337,9 +337,10 @@ export const statement = (userId: UserId) =>
   Effect.gen(function* () {
     const store = yield* sellerWith(userId, "STATEMENT")
     const s = yield* SellerStore
-    const lines = yield* s.ledger(store.storeId)
-    const payouts = yield* s.payouts(store.storeId)
-    const snapshots = yield* s.settledSnapshots(store.storeId)
+    // one snapshot: the lines, the payouts and the breakdown tell the same story (a fraud rejection committing between reads would not)
+    const [lines, payouts, snapshots] = yield* Effect.flatMap(UnitOfWork, (uow) =>
+      uow.snapshot(Effect.all([s.ledger(store.storeId), s.payouts(store.storeId), s.settledSnapshots(store.storeId)]))
+    )
     // One balance per currency the store is owed in (a TZS store's lines are not KES); KES 0 when none.
     const currencies = [...new Set(lines.map((l) => l.amount.currency))].sort()
     const balances = (currencies.length === 0 ? (["KES"] as const) : currencies).map((c) =>
@@ -348,17 +349,19 @@ export const statement = (userId: UserId) =>
         c
       )
     )
-    const orders = snapshots.flatMap((raw) => {
+    const orders = snapshots.flatMap(({ snapshot: raw, commissionReversed }) => {
       const decoded = decodeSnapshot(typeof raw === "string" ? raw : JSON.stringify(raw))
       if (Either.isLeft(decoded)) return []
       const settlement = sellerSettlement(decoded.right)
+      // a commission rejected for fraud went back to the store (COMMISSION_REVERSED): the order's net is what the ledger credited
       return [
         {
           orderId: decoded.right.orderId as string,
           base: settlement.base,
           platformFee: settlement.platformFee,
-          commission: settlement.commission,
-          net: settlement.sellerPayable
+          commission: commissionReversed ? M.zero(settlement.commission.currency) : settlement.commission,
+          net: commissionReversed ? M.add(settlement.sellerPayable, settlement.commission) : settlement.sellerPayable,
+          ...(commissionReversed && { commissionReversed: true as const })
         }
       ]
     })

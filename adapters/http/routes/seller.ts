@@ -236,7 +236,18 @@ export const sellerRoutes = [
       lines: Schema.Array(
         Schema.Struct({ at: Instant, kind: Schema.String, orderId: Schema.optional(Schema.String), description: Schema.String, amount: Money })
       ),
-      orders: Schema.Array(Schema.Struct({ orderId: Schema.String, base: Money, platformFee: Money, commission: Money, net: Money })),
+      orders: Schema.Array(
+        Schema.Struct({
+          orderId: Schema.String,
+          base: Money,
+          platformFee: Money,
+          commission: Money,
+          net: Money,
+          commissionReversed: Schema.optional(Schema.Literal(true)).annotations({
+            description: "the affiliate's commission was rejected for fraud and given back to the store: commission 0, net without it"
+          })
+        })
+      ),
       payouts: Schema.Array(
         Schema.Struct({ payoutId: Schema.String, status: Schema.String, amount: Money, createdAt: Instant, receipt: Schema.optional(Schema.String) })
       )
