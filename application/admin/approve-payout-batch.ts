@@ -6,11 +6,13 @@ import { AdminIllegalChange } from "./admin.errors.js"
 import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
 import { AdminStore } from "./admin.port.js"
-import { found, recordAdminAction } from "./record-admin-action.js"
+import { found, optionalText, recordAdminAction } from "./record-admin-action.js"
 
 export const approvePayoutBatch = (actor: AdminActor, cmd: { readonly batchId: PayoutBatchId; readonly note?: string | undefined }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "payouts.approve")
+    // kept in the hash-chained audit log: bounded and printable like every admin note
+    const note = yield* optionalText(cmd.note, "the note")
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
     return yield* uow.transaction(
@@ -27,7 +29,7 @@ export const approvePayoutBatch = (actor: AdminActor, cmd: { readonly batchId: P
             entityId: batch.id,
             before: { state: batch.state },
             after: { state: "APPROVED", weekKey: batch.weekKey, payouts: batch.payouts, total: batch.total },
-            reason: cmd.note?.trim() || null
+            reason: note ?? null
           },
           [{ type: "PAYOUT_BATCH_APPROVED", aggregateType: "PAYOUT", aggregateId: batch.id, payload: { batchId: batch.id, weekKey: batch.weekKey, at } }]
         )

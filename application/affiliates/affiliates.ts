@@ -14,7 +14,7 @@ import * as M from "../../domain/money.js"
 import { AdminIllegalChange } from "../admin/admin.errors.js"
 import { authorize } from "../admin/admin-roles.js"
 import type { AdminActor } from "../admin/admin-roles.js"
-import { found, recordAdminAction, requiredText } from "../admin/record-admin-action.js"
+import { found, optionalText, recordAdminAction, requiredText } from "../admin/record-admin-action.js"
 import type { CartOwner } from "../cart/cart.port.js"
 import { AuditLog } from "../ports/audit-log.js"
 import { Ids } from "../ports/ids.js"
@@ -94,7 +94,8 @@ export const decideAffiliateApplication = (
 ) =>
   Effect.gen(function* () {
     yield* authorize(actor, "affiliates.review")
-    const reason = cmd.decision === "REJECT" ? yield* requiredText(cmd.reason, "a reason") : cmd.reason?.trim() || null
+    // an approval's note is optional, but bounded and printable like every admin note (the column holds 2,000)
+    const reason = cmd.decision === "REJECT" ? yield* requiredText(cmd.reason, "a reason") : ((yield* optionalText(cmd.reason, "the note")) ?? null)
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
     return yield* uow.transaction(
