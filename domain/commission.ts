@@ -203,7 +203,7 @@ export interface PayoutBatch {
   readonly weekKey: string
   /** Sorted by currency, payeeId, then payeeKind; one entry per payee and currency. */
   readonly payouts: ReadonlyArray<PayeeBalance>
-  /** Balances below their currency's minimum (or not positive), held after a change of destination, or of a suspended or banned payee, kept for a later week; same order. */
+  /** Balances below their currency's minimum (or below one whole unit), held after a change of destination, or of a suspended or banned payee, kept for a later week; same order. */
   readonly carriedOver: ReadonlyArray<PayeeBalance>
 }
 
@@ -221,13 +221,14 @@ export const DEFAULT_PAYOUT_MINIMUM: Money.Money = Money.kes(1_000)
 
 /**
  * The smallest balance paid out, per currency. KES 1,000 is the product rule; a currency with no
- * minimum here is paid whenever positive (there is no rule for it yet, and no exchange rate is guessed).
+ * minimum here is paid whenever it holds at least one whole unit (there is no rule for it yet, and
+ * no exchange rate is guessed).
  */
 export const DEFAULT_PAYOUT_MINIMUMS: Partial<Record<Money.Currency, Money.Money>> = { KES: DEFAULT_PAYOUT_MINIMUM }
 
 /**
  * The week's payouts: every payee whose approved balance in a currency is at least that currency's
- * minimum (and positive) is paid; the rest carry over. A payee is (payeeKind, payeeId): a seller and
+ * minimum (and at least one whole unit, what a payout can send) is paid; the rest carry over. A payee is (payeeKind, payeeId): a seller and
  * an affiliate may share an id string. Several balance rows for one payee and currency are summed
  * first, so nobody is paid twice; balances in different currencies are never added (one payout per
  * payee and currency; the application makes one batch per currency). `minimum` overrides the
@@ -272,7 +273,10 @@ export const selectPayoutBatch = (input: {
   const [carriedOver, payouts] = Arr.partition(ordered, (b) => {
     const minimum = minimums[b.approved.currency]
     const held = (b.heldUntil !== undefined && input.now < b.heldUntil) || b.frozen === true
-    return !held && b.approved.amount > 0 && (minimum === undefined || Money.compare(b.approved, minimum) >= 0)
+    // at least one whole unit: money goes out in whole units and the rest stays owed, so a smaller
+    // balance (the cents an earlier payout left) would be a payout of nothing
+    const wholeUnit = b.approved.amount >= Money.minorPerMajor(b.approved.currency)
+    return !held && wholeUnit && (minimum === undefined || Money.compare(b.approved, minimum) >= 0)
   })
   return Either.right({ weekKey, payouts, carriedOver })
 }

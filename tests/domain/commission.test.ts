@@ -298,7 +298,7 @@ describe("payout batch", () => {
     }
   })
 
-  it("property: the batch holds exactly the payees with approved balance >= minimum, none twice, and loses no money", () => {
+  it("property: the batch holds exactly the payees with approved balance >= minimum and at least one whole shilling, none twice, and loses no money", () => {
     const arbBalance = fc
       .record({
         payeeId: fc.constantFrom("a", "b", "c", "d", "e", "f"),
@@ -319,7 +319,7 @@ describe("payout batch", () => {
           totals.set(key, (totals.get(key) ?? 0) + b.approved.amount)
         }
         const expectedPaid = [...totals]
-          .filter(([, amount]) => amount >= min)
+          .filter(([, amount]) => amount >= min && amount >= 100)
           .map(([key]) => key)
           .sort()
         const paidKeys = batch.payouts.map((p) => `${p.payeeKind}:${p.payeeId}`)
@@ -357,12 +357,35 @@ describe("payout batch", () => {
         expect(new Set(keys).size).toBe(keys.length)
         for (const p of batch.payouts) {
           expect(p.approved.amount).toBe(totals.get(`${p.approved.currency}:${p.payeeKind}:${p.payeeId}`))
-          expect(p.approved.amount).toBeGreaterThanOrEqual(p.approved.currency === "KES" ? 1_000_00 : 1)
+          expect(p.approved.amount).toBeGreaterThanOrEqual(p.approved.currency === "KES" ? 1_000_00 : Money.minorPerMajor(p.approved.currency))
         }
         expect(batch.payouts.length + batch.carriedOver.length).toBe(totals.size)
         const groups = payoutsByCurrency(batch.payouts)
         expect(groups.flatMap((g) => g.payouts.map((p) => p.approved.currency === g.currency))).not.toContain(false)
         expect(groups.reduce((n, g) => n + g.payouts.length, 0)).toBe(batch.payouts.length)
+      })
+    )
+  })
+
+  it("property: every payout sends at least one whole unit (the cents an earlier payout left are carried over, never a payout of nothing), and nothing owed is lost", () => {
+    const arbBalance = fc
+      .record({
+        payeeId: fc.constantFrom("a", "b", "c"),
+        payeeKind: fc.constantFrom("SELLER" as const, "AFFILIATE" as const, "RIDER" as const),
+        approved: fc
+          .tuple(
+            fc.oneof(fc.integer({ min: -300, max: 300 }), fc.integer({ min: 0, max: 300_000 })),
+            fc.constantFrom("KES" as const, "TZS" as const, "UGX" as const)
+          )
+          .map(([n, c]) => Money.make(n, c))
+      })
+      .map((b): PayeeBalance => ({ ...payee(b.payeeKind, b.payeeId), approved: b.approved }))
+    fc.assert(
+      fc.property(fc.array(arbBalance, { maxLength: 30 }), (balances) => {
+        const batch = Either.getOrThrow(selectPayoutBatch({ now: friday, balances }))
+        for (const p of batch.payouts) expect(Money.toWholeUnitCharge(p.approved).charge.amount).toBeGreaterThan(0)
+        const owed = (bs: ReadonlyArray<PayeeBalance>, c: string) => bs.filter((b) => b.approved.currency === c).reduce((s, b) => s + b.approved.amount, 0)
+        for (const c of ["KES", "TZS", "UGX"]) expect(owed([...batch.payouts, ...batch.carriedOver], c)).toBe(owed(balances, c))
       })
     )
   })
