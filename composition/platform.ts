@@ -68,10 +68,17 @@ import { StorageFromEnv } from "./storage-from-env.js"
 
 /** The persistence-backed ports over one pool. */
 export const persistenceLayer = (pool: Sql) =>
-  Layer.mergeAll(UnitOfWorkLive, OutboxLive, CheckoutStoreLive, OrderStoreLive, PayoutStoreLive, AdminStoreLive, AuditLogLive, PlatformSettingsStoreLive).pipe(
-    Layer.provideMerge(DatabaseFromPool(pool)),
-    Layer.provideMerge(IdsLive)
-  )
+  Layer.mergeAll(
+    UnitOfWorkLive,
+    OutboxLive,
+    CheckoutStoreLive,
+    OrderStoreLive,
+    PayoutStoreLive,
+    AdminStoreLive,
+    AuditLogLive,
+    PlatformSettingsStoreLive,
+    ExceptionQueueLive
+  ).pipe(Layer.provideMerge(DatabaseFromPool(pool)), Layer.provideMerge(IdsLive))
 
 /** The REST API's stores. */
 export const apiStoresLayer = Layer.mergeAll(

@@ -197,13 +197,15 @@ export type PayeeBalance = Payee & {
    * paid to it while so, and the balance stays owed (carried over, never forfeited).
    */
   readonly frozen?: true | undefined
+  /** A store whose owner has set no payout destination yet: nowhere to send it, so it stays owed (carried over). */
+  readonly noDestination?: true | undefined
 }
 
 export interface PayoutBatch {
   readonly weekKey: string
   /** Sorted by currency, payeeId, then payeeKind; one entry per payee and currency. */
   readonly payouts: ReadonlyArray<PayeeBalance>
-  /** Balances below their currency's minimum (or below one whole unit), held after a change of destination, or of a suspended or banned payee, kept for a later week; same order. */
+  /** Balances below their currency's minimum (or below one whole unit), held after a change of destination, of a suspended or banned payee, or with no destination, kept for a later week; same order. */
   readonly carriedOver: ReadonlyArray<PayeeBalance>
 }
 
@@ -260,6 +262,7 @@ export const selectPayoutBatch = (input: {
             approved: Money.add(seen.approved, b.approved),
             heldUntil: Math.max(seen.heldUntil ?? 0, b.heldUntil ?? 0) || undefined,
             ...((seen.frozen === true || b.frozen === true) && { frozen: true as const }),
+            ...((seen.noDestination === true || b.noDestination === true) && { noDestination: true as const }),
             ...((seen.commissionIds !== undefined || b.commissionIds !== undefined) && {
               commissionIds: [...(seen.commissionIds ?? []), ...(b.commissionIds ?? [])]
             })
@@ -272,7 +275,7 @@ export const selectPayoutBatch = (input: {
   )
   const [carriedOver, payouts] = Arr.partition(ordered, (b) => {
     const minimum = minimums[b.approved.currency]
-    const held = (b.heldUntil !== undefined && input.now < b.heldUntil) || b.frozen === true
+    const held = (b.heldUntil !== undefined && input.now < b.heldUntil) || b.frozen === true || b.noDestination === true
     // at least one whole unit: money goes out in whole units and the rest stays owed, so a smaller
     // balance (the cents an earlier payout left) would be a payout of nothing
     const wholeUnit = b.approved.amount >= Money.minorPerMajor(b.approved.currency)

@@ -31,6 +31,7 @@ export const PayoutStoreLive = Layer.effect(
                 payout_method_changed_at: Date | null
                 commission_ids: Array<string> | null
                 frozen: boolean
+                no_destination: boolean
               }>
             >`
             with owed as (
@@ -60,7 +61,9 @@ export const PayoutStoreLive = Layer.effect(
             )
             select o.payee_kind, o.payee_id, o.currency, (o.owed - coalesce(f.amount, 0))::bigint as owed, s.payout_method_changed_at, k.commission_ids,
                    -- a suspended or banned payee is paid nothing while so (domain/commission.ts, PayeeBalance.frozen)
-                   coalesce(s.kyc_state in ('SUSPENDED', 'BANNED'), false) or coalesce(u.status in ('SUSPENDED', 'BANNED'), false) as frozen
+                   coalesce(s.kyc_state in ('SUSPENDED', 'BANNED'), false) or coalesce(u.status in ('SUSPENDED', 'BANNED'), false) as frozen,
+                   -- a store whose owner set no payout destination yet (createBatch would write no payout for it)
+                   (o.payee_kind = 'SELLER' and s.payout_method is null) as no_destination
               from owed o left join in_flight f using (payee_kind, payee_id, currency)
               left join carried k using (payee_kind, payee_id, currency)
               left join stores s on o.payee_kind = 'SELLER' and s.id = o.payee_id
@@ -72,6 +75,7 @@ export const PayoutStoreLive = Layer.effect(
               approved: { amount: r.owed, currency: r.currency.trim() as Currency },
               heldUntil: r.payout_method_changed_at === null ? undefined : r.payout_method_changed_at.getTime() + PAYOUT_HOLD_MS,
               ...(r.frozen && { frozen: true as const }),
+              ...(r.no_destination && { noDestination: true as const }),
               ...(r.payee_kind === "AFFILIATE" && { commissionIds: r.commission_ids ?? [] })
             }))
         ),

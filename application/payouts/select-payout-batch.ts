@@ -9,6 +9,8 @@ import { Clock, Effect, Either, Option } from "effect"
 import { payoutsByCurrency, selectPayoutBatch } from "../../domain/commission.js"
 import { EpochMillis } from "../../domain/ids.js"
 import type { PayoutBatchId } from "../../domain/ids.js"
+import * as M from "../../domain/money.js"
+import { ExceptionQueue } from "../ports/exception-queue.js"
 import { Outbox } from "../ports/outbox.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { PayoutStore } from "./payout.port.js"
@@ -29,6 +31,23 @@ export const selectWeeklyPayoutBatch = () =>
           return Option.none()
         }
         const { weekKey, payouts, carriedOver } = selection.right
+        // owed but nowhere to send it: a person asks the owner for a destination (once a week while so)
+        for (const c of carriedOver)
+          if (c.noDestination === true && c.payeeKind === "SELLER" && c.approved.amount > 0)
+            yield* Effect.flatMap(ExceptionQueue, (q) =>
+              q.raise({
+                kind: "PAYOUT_NO_DESTINATION",
+                entity: "store",
+                entityId: c.payeeId,
+                payload: {
+                  storeId: c.payeeId,
+                  owed: M.format(c.approved),
+                  weekKey,
+                  reason: `the store is owed ${M.format(c.approved)} but its owner has set no payout destination: it stays owed until one is set`
+                },
+                dedupeKey: `payout-no-destination:${c.payeeId}:${c.approved.currency}:${weekKey}`
+              })
+            )
         let first = Option.none<{ readonly batchId: PayoutBatchId; readonly payouts: number }>()
         for (const group of payoutsByCurrency(payouts)) {
           const created = yield* store.createBatch(weekKey, group.currency, group.payouts)

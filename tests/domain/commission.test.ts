@@ -284,6 +284,13 @@ describe("payout batch", () => {
     )
   })
 
+  it("a store with no payout destination is carried over, its balance kept whole", () => {
+    const nowhere: PayeeBalance = { ...balance("store-x", "SELLER", 5_000), noDestination: true }
+    const result = Either.getOrThrow(selectPayoutBatch({ now: friday, balances: [nowhere, balance("store-y", "SELLER", 2_000)] }))
+    expect(result.payouts.map((p) => p.payeeId)).toEqual(["store-y"])
+    expect(result.carriedOver).toEqual([nowhere])
+  })
+
   it("a seller and an affiliate sharing an id string are different payees", () => {
     const result = selectPayoutBatch({ now: friday, balances: [balance("x", "SELLER", 1_500), balance("x", "AFFILIATE", 1_500)] })
     expect(Either.getOrThrow(result).payouts.map((p) => p.payeeKind)).toEqual(["AFFILIATE", "SELLER"])
