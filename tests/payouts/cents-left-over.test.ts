@@ -54,7 +54,7 @@ describe("the cents a payout leaves behind", () => {
     await runWeek(FRIDAY_NOON_NAIROBI)
     const [first] = await db.sql`select id, status, amount from payouts where payee_id = 'sto_cents'`
     expect(first).toMatchObject({ status: "MANUAL_PENDING", amount: 50_000_50 })
-    await go(recordPayoutPaidByHand(finance, { payoutId: PayoutId.make(String(first!["id"])), reference: "TZ-BANK-0042" }))
+    await go(recordPayoutPaidByHand(finance, { payoutId: PayoutId.make(String(first!["id"])), rail: "BANK", reference: "TZ-BANK-0042" }))
     // the whole shillings went out; TZS 0.50 is still owed
     const [owed] = await db.sql`select -sum(amount)::int as owed from ledger_entries where account = 'SELLER_PAYABLE' and account_ref = 'sto_cents'`
     expect(owed!["owed"]).toBe(50)
