@@ -64,8 +64,8 @@ export interface WriteActionSpec {
   readonly run: (actor: AdminActor, payload: Payload, recordId: string | undefined) => Effect.Effect<string, unknown, PlatformServices>
 }
 
-/** Capability per (resource, action), read by the server gate. */
-export const writeCapabilities = new Map<string, Capability>()
+/** Capability and kind per (resource, action), read by the server gate (which answers each action on its own route only). */
+export const writeCapabilities = new Map<string, { readonly capability: Capability; readonly actionType: WriteActionSpec["actionType"] }>()
 /** Button labels per resource (AdminJS takes them from its translations). */
 export const actionLabels = new Map<string, Record<string, string>>()
 
@@ -92,7 +92,7 @@ const payloadOf = (request: ActionRequest): Payload => {
 }
 
 export const writeAction = (ctx: BackofficeContext, resourceId: string, name: string, spec: WriteActionSpec) => {
-  writeCapabilities.set(`${resourceId}:${name}`, spec.capability)
+  writeCapabilities.set(`${resourceId}:${name}`, { capability: spec.capability, actionType: spec.actionType })
   actionLabels.set(resourceId, { ...actionLabels.get(resourceId), [name]: spec.label })
   const accessible = (context: ActionContext) => allowed(spec.capability)(context) && (!spec.when || !context.record || spec.when(context.record.params))
   return {

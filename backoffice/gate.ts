@@ -4,8 +4,8 @@
  *   - the login form (POST /login), or
  *   - a POST to a record, bulk or resource action whose capability the logged-in admin's role
  *     grants (or one of the few actions that only read).
- * Everything else that writes (AdminJS's built-in new/edit/delete, unknown actions, unknown paths)
- * is refused with 403: deny by default, so the gate holds on its own. The use case checks the role
+ * Everything else that writes (AdminJS's built-in new/edit/delete, unknown actions, unknown paths,
+ * an action on a route not of its kind) is refused with 403: deny by default, so the gate holds on its own. The use case checks the role
  * again; this gate makes a forged request fail loudly before any AdminJS code runs.
  *
  * The path is read the way Express routes it, so no spelling slips past: segments are
@@ -20,8 +20,13 @@ import { writeCapabilities } from "./actions.js"
 /** 4xx answers from the back-office's own guards: the composition root makes them problem+json. */
 export type Refuse = (res: Response, status: number, code: string, detail: string) => void
 
-// POSTs that only read (the list page posts its filters on some versions; search is a lookup)
-const READ_ACTIONS = new Set(["list", "search", "show", "verifyChain"])
+// POSTs that only read (the list page posts its filters on some versions; search is a lookup), each on its route
+const READ_ACTIONS = new Map<string, ActionRoute>([
+  ["list", "resource"],
+  ["search", "resource"],
+  ["show", "record"],
+  ["verifyChain", "resource"]
+])
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"])
 
 export const isStateChanging = (method: string) => !SAFE_METHODS.has(method.toUpperCase())
@@ -40,10 +45,17 @@ export const pathSegments = (path: string): ReadonlyArray<string> | undefined =>
   return out
 }
 
+/**
+ * Which of AdminJS's three action routes a request came by. AdminJS runs any action's handler on any
+ * of them (and on the bulk route throws after it ran, when the answer is not a list of records), so
+ * the gate lets an action through only on the route of its own kind.
+ */
+export type ActionRoute = "record" | "bulk" | "resource"
+
 export type AdminRoute =
   | { readonly _tag: "Login" }
   | { readonly _tag: "Logout" }
-  | { readonly _tag: "Action"; readonly resourceId: string; readonly action: string }
+  | { readonly _tag: "Action"; readonly resourceId: string; readonly action: string; readonly via: ActionRoute }
   | { readonly _tag: "List"; readonly resourceId: string }
   | { readonly _tag: "Other" }
 
@@ -57,10 +69,10 @@ export const adminRoute = (path: string): AdminRoute | undefined => {
   if (s.length === 1 && is(s[0], "logout")) return { _tag: "Logout" }
   if (!is(s[0], "api") || !is(s[1], "resources") || s[2] === undefined) return { _tag: "Other" }
   const resourceId = s[2]
-  if (is(s[3], "records") && s.length === 6) return { _tag: "Action", resourceId, action: s[5]! }
+  if (is(s[3], "records") && s.length === 6) return { _tag: "Action", resourceId, action: s[5]!, via: "record" }
   if ((is(s[3], "bulk") || is(s[3], "actions")) && s.length === 5) {
     if (is(s[3], "actions") && s[4] === "list") return { _tag: "List", resourceId }
-    return { _tag: "Action", resourceId, action: s[4]! }
+    return { _tag: "Action", resourceId, action: s[4]!, via: is(s[3], "bulk") ? "bulk" : "resource" }
   }
   return { _tag: "Other" }
 }
@@ -79,15 +91,13 @@ export const adminWriteGate =
     if (route._tag === "Login") return next()
     if (route._tag === "List") return next()
     if (route._tag !== "Action") return refuse(res, 403, "ADMIN.FORBIDDEN", `${req.method} ${req.path} is not a back-office action`)
-    const { resourceId, action } = route
-    if (READ_ACTIONS.has(action)) return next()
-    const capability = writeCapabilities.get(`${resourceId}:${action}`)
+    const { resourceId, action, via } = route
+    const notAnAction = () => refuse(res, 403, "ADMIN.FORBIDDEN", `${action} on ${resourceId} is not a back-office action`)
+    const readVia = READ_ACTIONS.get(action)
+    if (readVia !== undefined) return readVia === via ? next() : notAnAction()
+    const write = writeCapabilities.get(`${resourceId}:${action}`)
+    if (write === undefined || write.actionType !== via) return notAnAction()
     const role = roleOf(req)
-    if (capability !== undefined && role !== undefined && can(role, capability)) return next()
-    refuse(
-      res,
-      403,
-      "ADMIN.FORBIDDEN",
-      capability ? `a ${String(role ?? "visitor")} may not ${action} ${resourceId}` : `${action} on ${resourceId} is not a back-office action`
-    )
+    if (role !== undefined && can(role, write.capability)) return next()
+    refuse(res, 403, "ADMIN.FORBIDDEN", `a ${String(role ?? "visitor")} may not ${action} ${resourceId}`)
   }
