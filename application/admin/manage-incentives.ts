@@ -20,7 +20,7 @@ import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
 import { AdminStore } from "./admin.port.js"
 import type { DiscountCodeRule, IncentiveStatus, PromotionRule } from "./admin.port.js"
-import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
+import { found, optionalText, recordAdminAction, requiredText } from "./record-admin-action.js"
 
 const invalid = (detail: string) => new AdminInvalidInput({ detail })
 
@@ -193,8 +193,9 @@ const discountCodes: IncentiveKind<DiscountCodeId, DiscountCodeRule> = {
 }
 
 /** Appends version n+1 of an (already validated) rule and moves the head to it. */
-const revise = <Id extends string, Rule>(kind: IncentiveKind<Id, Rule>, actor: AdminActor, id: Id, rule: Rule, reason: string | undefined) =>
+const revise = <Id extends string, Rule>(kind: IncentiveKind<Id, Rule>, actor: AdminActor, id: Id, rule: Rule, rawReason: string | undefined) =>
   Effect.gen(function* () {
+    const reason = yield* optionalText(rawReason, "the reason")
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
     return yield* uow.transaction(
@@ -212,7 +213,7 @@ const revise = <Id extends string, Rule>(kind: IncentiveKind<Id, Rule>, actor: A
             entityId: current.id,
             before: { version: current.currentVersion, rule: current.rule },
             after: { version, rule },
-            reason: reason?.trim() || null
+            reason: reason ?? null
           },
           [
             {
@@ -229,9 +230,10 @@ const revise = <Id extends string, Rule>(kind: IncentiveKind<Id, Rule>, actor: A
   })
 
 /** PAUSE / RESUME / END on the head, as `statusChanges` allows. */
-const changeStatus = <Id extends string, Rule>(kind: IncentiveKind<Id, Rule>, actor: AdminActor, id: Id, change: StatusChange, reason: string | undefined) =>
+const changeStatus = <Id extends string, Rule>(kind: IncentiveKind<Id, Rule>, actor: AdminActor, id: Id, change: StatusChange, rawReason: string | undefined) =>
   Effect.gen(function* () {
     yield* authorize(actor, "incentives.manage")
+    const reason = yield* optionalText(rawReason, "the reason")
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
     return yield* uow.transaction(
@@ -249,7 +251,7 @@ const changeStatus = <Id extends string, Rule>(kind: IncentiveKind<Id, Rule>, ac
             entityId: current.id,
             before: { status: current.status },
             after: { status: rule.to },
-            reason: reason?.trim() || null
+            reason: reason ?? null
           },
           [
             {

@@ -9,7 +9,7 @@ import { AuthStore } from "../auth/auth.port.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { PlatformSettingsStore } from "../platform/platform.port.js"
 import type { UserStanding } from "../platform/platform.port.js"
-import { AdminIllegalChange, AdminInvalidInput, AdminRecordNotFound } from "./admin.errors.js"
+import { AdminIllegalChange, AdminRecordNotFound } from "./admin.errors.js"
 import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
 import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
@@ -17,8 +17,8 @@ import { found, recordAdminAction, requiredText } from "./record-admin-action.js
 export const revokeUserSessions = (actor: AdminActor, cmd: { readonly userId: UserId; readonly reason: string | undefined }) =>
   Effect.gen(function* () {
     yield* authorize(actor, "users.sessions.revoke")
-    const reason = cmd.reason?.trim() ?? ""
-    if (reason === "") return yield* new AdminInvalidInput({ detail: "say why the sessions are ended (it goes in the audit log)" })
+    // said why, bounded, no control characters: it goes in the audit log
+    const reason = yield* requiredText(cmd.reason, "why the sessions are ended")
     const uow = yield* UnitOfWork
     const now = yield* Clock.currentTimeMillis
     return yield* uow.transaction(

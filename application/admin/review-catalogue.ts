@@ -15,7 +15,7 @@ import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
 import { AdminStore } from "./admin.port.js"
 import type { BrandRecord, ProductRecord, ProductReviewedFields } from "./admin.port.js"
-import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
+import { found, optionalText, recordAdminAction, requiredText } from "./record-admin-action.js"
 
 export type CatalogueDecision = "VERIFY" | "REJECT" | "SUSPEND"
 
@@ -30,7 +30,7 @@ export interface DecideCatalogueItem<Id extends string = string> {
 
 const decideReason = (cmd: DecideCatalogueItem<string>) =>
   // a rejection or a suspension is explained to the seller; a verification may carry a note
-  cmd.decision === "VERIFY" ? Effect.succeed(cmd.reason?.trim() || null) : requiredText(cmd.reason, "a reason")
+  cmd.decision === "VERIFY" ? Effect.map(optionalText(cmd.reason, "the note"), (note) => note ?? null) : requiredText(cmd.reason, "a reason")
 
 /** What differs between reviewing a product and a brand; the decision itself is one use case. */
 interface Reviewable<Id extends string, Item extends { readonly id: Id; readonly state: VerificationState; readonly rejectionReason: string | null }> {

@@ -11,7 +11,7 @@ import { AdminIllegalChange } from "./admin.errors.js"
 import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
 import { AdminStore } from "./admin.port.js"
-import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
+import { found, optionalText, recordAdminAction, requiredText } from "./record-admin-action.js"
 
 export type SellerDecision = "VERIFY" | "REJECT" | "SUSPEND" | "BAN" | "REINSTATE"
 
@@ -38,7 +38,7 @@ export const decideSeller = (actor: AdminActor, cmd: DecideSeller) =>
   Effect.gen(function* () {
     yield* authorize(actor, "sellers.review")
     const rule = sellerDecisions[cmd.decision]
-    const reason = rule.needsReason ? yield* requiredText(cmd.reason, "a reason") : cmd.reason?.trim() || null
+    const reason = rule.needsReason ? yield* requiredText(cmd.reason, "a reason") : ((yield* optionalText(cmd.reason, "the note")) ?? null)
     const uow = yield* UnitOfWork
     const at = yield* Clock.currentTimeMillis
     return yield* uow.transaction(

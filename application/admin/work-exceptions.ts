@@ -20,7 +20,7 @@ import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
 import { AdminStore } from "./admin.port.js"
 import type { ExceptionRecord } from "./admin.port.js"
-import { found, recordAdminAction, requiredText } from "./record-admin-action.js"
+import { found, optionalText, recordAdminAction, requiredText } from "./record-admin-action.js"
 
 const openException = (id: ExceptionId) =>
   Effect.gen(function* () {
@@ -97,7 +97,7 @@ export const retryException = (actor: AdminActor, cmd: { readonly exceptionId: E
           return yield* new AdminInvalidInput({ detail: `a ${e.kind} exception cannot be retried automatically: resolve it with a note or refund` })
         const requeued = yield* store.requeueOutboxEvent(eventId)
         if (!requeued) return yield* new AdminInvalidInput({ detail: `the outbox event ${eventId} no longer exists` })
-        const note = cmd.note?.trim() || `event ${eventId} re-queued`
+        const note = (yield* optionalText(cmd.note, "the note")) ?? `event ${eventId} re-queued`
         // closing it frees its dedupe key: if the retry fails again, a fresh exception is raised
         yield* store.resolveException(e.id, { note, by: actor.id, at })
         yield* recordAdminAction(
