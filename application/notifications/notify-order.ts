@@ -64,6 +64,8 @@ export interface Message {
   readonly params: ReadonlyArray<string>
 }
 
+const oneLine = (s: string) => s.replace(/\s+/g, " ").trim()
+
 /** What each party is told for each event (undefined: nothing). Pure. */
 export const messageFor = (
   party: Party,
@@ -72,8 +74,10 @@ export const messageFor = (
   extra: { readonly reason?: string | undefined; readonly handoverCode?: string | undefined }
 ): Message | undefined => {
   const n = f.orderId
-  const rider = f.rider ?? { name: "your rider", phone: "-" }
-  const reason = (extra.reason ?? "").replace(/\s+/g, " ").trim() || "no reason given"
+  // names people typed go into template parameters on one line (WhatsApp refuses new lines, tabs, 5+ spaces)
+  const rider = { name: oneLine(f.rider?.name ?? "") || "your rider", phone: f.rider?.phone ?? "-" }
+  const storeName = oneLine(f.storeName) || "The store"
+  const reason = oneLine(extra.reason ?? "") || "no reason given"
   switch (eventType) {
     case "ORDER_CREATED":
       return party === "buyer" ? { template: "order_placed", params: [n, format(f.total)] } : undefined
@@ -82,7 +86,7 @@ export const messageFor = (
     case "ORDER_PAYMENT_FAILED":
       return party === "buyer" ? { template: "payment_failed", params: [n, reason] } : undefined
     case "ORDER_ACCEPTED":
-      return party === "buyer" ? { template: "order_accepted", params: [n, f.storeName] } : undefined
+      return party === "buyer" ? { template: "order_accepted", params: [n, storeName] } : undefined
     case "ORDER_DISPATCHED":
       return party === "buyer"
         ? extra.handoverCode === undefined
