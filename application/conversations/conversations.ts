@@ -24,6 +24,7 @@ import { quoteShipping } from "../../domain/shipping.js"
 import { AccountNotActive } from "../auth/auth.errors.js"
 import { AuthStore } from "../auth/auth.port.js"
 import { CheckoutStore, checkoutLine } from "../checkout/checkout.port.js"
+import { cancelCheckout } from "../checkout/cancel-checkout.js"
 import { defaultCheckoutSettings, placeCheckout } from "../checkout/place-checkout.js"
 import { requestPayment } from "../payments/request-payment.js"
 import type { InboundChatMessage } from "../ports/channel.js"
@@ -46,7 +47,9 @@ export const TEXTS = {
   declined: "Sawa, the order is cancelled. Write anytime to order again.",
   stopped: "Sawa, we will not message you again unless you write to us.",
   noDraft: "There is no order waiting for a YES. Tell us what you would like to order.",
-  repriced: "The price has changed since our last message. / Bei imebadilika."
+  repriced: "The price has changed since our last message. / Bei imebadilika.",
+  declineOnPhone:
+    "The M-Pesa prompt for this order may still be on your phone: press Cancel there to cancel the order, or reply NO again in 2 minutes. / Bonyeza Cancel kwenye ombi la M-Pesa."
 }
 
 type Ctx = IntakeContext & { readonly titles: ReadonlyMap<string, string> }
@@ -274,8 +277,28 @@ export const handleInbound = (messageId: string) =>
         return yield* finish(toQueue(c0, "the buyer asked for a person", at), TEXTS.queued)
       case "STOP":
         return yield* finish({ ...c0, draft: undefined, draftId: undefined, draftState: undefined }, TEXTS.stopped)
-      case "DECLINE":
-        return yield* finish({ ...c0, draftState: c0.draftState === "PROPOSED" ? "OPEN" : c0.draftState }, TEXTS.declined)
+      case "DECLINE": {
+        if (c0.draftState !== "CONFIRMED" || c0.checkoutId === undefined)
+          return yield* finish({ ...c0, draftState: c0.draftState === "PROPOSED" ? "OPEN" : c0.draftState }, TEXTS.declined)
+        // A NO after the YES: the checkout exists and a prompt may be on the phone. "Cancelled" is said only once it is.
+        const reopened: Conversation = { ...c0, draftState: "OPEN", checkoutId: undefined }
+        const phone = payerPhoneOf(c0, c0.draft)
+        if (phone === undefined) return yield* finish(toQueue(c0, "the buyer asked to cancel a placed order", at), TEXTS.queued)
+        const cancelled = yield* Effect.either(cancelCheckout({ checkoutId: CheckoutId.make(c0.checkoutId), buyerId: yield* buyerFor(phone) }))
+        if (Either.isRight(cancelled)) return yield* finish(reopened, TEXTS.declined)
+        switch (cancelled.left._tag) {
+          case "StoreUnavailable":
+            return yield* Effect.fail(cancelled.left)
+          case "CancelWhilePaying":
+            return yield* finish(c0, TEXTS.declineOnPhone)
+          // expired or already cancelled (the prompt declined): nothing is owed
+          case "CheckoutNotCancellable":
+            return yield* finish(reopened, TEXTS.declined)
+          // paid: only the seller cancels it (with a full refund); a person answers
+          default:
+            return yield* finish(toQueue(c0, `the buyer asked to cancel a placed order: ${cancelled.left._tag}`, at), TEXTS.queued)
+        }
+      }
       case "GREETING":
         return yield* finish(c0, TEXTS.help)
       case "CONFIRM": {
