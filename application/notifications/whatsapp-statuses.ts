@@ -1,12 +1,21 @@
 /**
  * WhatsApp delivery statuses (and inbound messages) from the signed webhook. Meta retries and
  * reorders: the store keeps one row per (wamid, status), and only a newly recorded `failed` status
- * has an effect (the message is marked FAILED and an exception opens).
+ * has an effect (the message is marked FAILED and an exception opens). An inbound STOP is kept as
+ * the phone's opt-out from cart reminders as it arrives.
  */
 import { Context, Effect } from "effect"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { UnitOfWork } from "../ports/unit-of-work.js"
 import { ExceptionQueue } from "../ports/exception-queue.js"
+import { parseMessage } from "../../domain/intake.js"
+import { CartRecoveryStore } from "../cart-recovery/cart-recovery.port.js"
+
+// a wa_id as the opt-out table holds it (digits, country code first); another `from` is only recorded above
+const WA_ID = /^[1-9]\d{7,14}$/
+
+/** Is this text a request to stop messages ("STOP", "acha kunitumia"), read as the chat parser reads it? */
+const asksToStop = (text: string | undefined) => text !== undefined && parseMessage(text, { catalogue: [], places: [] }).intent === "STOP"
 
 export interface StatusReport {
   readonly wamid: string
@@ -59,7 +68,13 @@ export const recordWhatsAppWebhook = (batch: { readonly statuses: ReadonlyArray<
             )
           }
         }
-        for (const m of batch.messages) if (yield* store.recordInbound(m)) recorded++
+        for (const m of batch.messages) {
+          if (!(yield* store.recordInbound(m))) continue
+          recorded++
+          // kept as the phone's opt-out when it arrives: however much the buyer writes afterwards, the STOP holds
+          if (m.type === "text" && WA_ID.test(m.from) && asksToStop(m.text))
+            yield* Effect.flatMap(CartRecoveryStore, (c) => c.recordOptOut(m.from, m.wamid, m.at))
+        }
         return { recorded, received: batch.statuses.length + batch.messages.length }
       })
     )
