@@ -395,10 +395,15 @@ export const MessageStatusStoreLive = Layer.effect(
         ),
         (rows) => rows.length === 1
       ),
+    // a notification, or a chat reply (conversation_messages): the staff must see a reply the buyer never got
     markFailed: (wamid, error) =>
-      q(
-        db,
-        (sql) => sql`update notifications set status = 'FAILED', last_error = ${error} where data ->> 'providerMessageId' = ${wamid} or id = ${wamid}`
+      Effect.zipRight(
+        q(db, (sql) => sql`update notifications set status = 'FAILED', last_error = ${error} where data ->> 'providerMessageId' = ${wamid} or id = ${wamid}`),
+        q(
+          db,
+          (sql) => sql`update conversation_messages set status = 'FAILED', last_error = ${error}
+                        where provider_message_id = ${wamid} and direction = 'OUT' and status = 'SENT'`
+        )
       ).pipe(Effect.asVoid)
   }))
 )
