@@ -31,6 +31,21 @@ export class AdminIllegalChange extends Data.TaggedError("AdminIllegalChange")<{
   }
 }
 
+/**
+ * The record changed after the reviewer opened it: deciding now would approve what nobody saw (a
+ * seller's edit made between the reviewer's look and the click).
+ */
+export class AdminChangedSinceViewed extends Data.TaggedError("AdminChangedSinceViewed")<{
+  readonly entity: string
+  readonly viewed: number
+  readonly current: number
+}> {
+  readonly code = "ADMIN.CHANGED_SINCE_VIEWED"
+  override get message() {
+    return `the ${this.entity} changed after you opened it (you reviewed version ${this.viewed}, it is now version ${this.current}): open it again, look at the changes and decide again`
+  }
+}
+
 export class AdminLoginThrottled extends Data.TaggedError("AdminLoginThrottled")<{ readonly retryAfterMs: number }> {
   readonly code = "ADMIN.LOGIN_THROTTLED"
   override get message() {

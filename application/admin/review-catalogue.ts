@@ -13,6 +13,7 @@ import { UnitOfWork } from "../ports/unit-of-work.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { authorize } from "./admin-roles.js"
 import type { AdminActor } from "./admin-roles.js"
+import { AdminChangedSinceViewed, AdminInvalidInput } from "./admin.errors.js"
 import { AdminStore } from "./admin.port.js"
 import type { BrandRecord, ProductRecord, ProductReviewedFields } from "./admin.port.js"
 import { found, optionalText, recordAdminAction, requiredText } from "./record-admin-action.js"
@@ -26,6 +27,11 @@ export interface DecideCatalogueItem<Id extends string = string> {
   readonly id: Id
   readonly decision: CatalogueDecision
   readonly reason?: string | undefined
+  /**
+   * The version the reviewer looked at: required to VERIFY a product (versioned: every seller edit
+   * bumps it), which is refused when the product has changed since. Brands have no versions.
+   */
+  readonly reviewedVersion?: number | undefined
 }
 
 const decideReason = (cmd: DecideCatalogueItem<string>) =>
@@ -46,6 +52,8 @@ interface Reviewable<Id extends string, Item extends { readonly id: Id; readonly
   readonly after: (item: Item, to: VerificationState) => Readonly<Record<string, unknown>>
   /** The event's payload beside from, to, reason and at. */
   readonly facts: (item: Item) => Readonly<Record<string, unknown>>
+  /** The item's version, for a kind whose content the seller can change under review. */
+  readonly version?: (item: Item) => number
 }
 
 const decide = <Id extends string, Item extends { readonly id: Id; readonly state: VerificationState; readonly rejectionReason: string | null }>(
@@ -62,6 +70,13 @@ const decide = <Id extends string, Item extends { readonly id: Id; readonly stat
         Effect.gen(function* () {
           const store = yield* AdminStore
           const item = yield* found(kind.entity, cmd.id, kind.lock(store, cmd.id))
+          // a verification approves what the reviewer saw, not what the seller saved since (under the lock: no edit slips in after)
+          if (cmd.decision === "VERIFY" && kind.version !== undefined) {
+            if (cmd.reviewedVersion === undefined || !Number.isSafeInteger(cmd.reviewedVersion))
+              return yield* new AdminInvalidInput({ detail: `say which version of the ${kind.entity} you reviewed` })
+            if (cmd.reviewedVersion !== kind.version(item))
+              return yield* new AdminChangedSinceViewed({ entity: kind.entity, viewed: cmd.reviewedVersion, current: kind.version(item) })
+          }
           const to = target[cmd.decision]
           const next = transitionVerification(item.state, to, reason ?? undefined)
           if (Either.isLeft(next)) return yield* Effect.fail(next.left)
@@ -92,7 +107,8 @@ const decideProductItem = decide<ProductId, ProductRecord>({
   save: (store, product, change) => store.setProductState(product.id, { ...change, ...(change.state === "VERIFIED" && { verified: product.current }) }),
   before: (product) => ({ version: product.version }),
   after: (product, to) => ({ version: product.version, ...(to === "VERIFIED" && { approved: product.current }) }),
-  facts: (product) => ({ productId: product.id, storeId: product.storeId, version: product.version })
+  facts: (product) => ({ productId: product.id, storeId: product.storeId, version: product.version }),
+  version: (product) => product.version
 })
 
 const decideBrandItem = decide<BrandId, BrandRecord>({

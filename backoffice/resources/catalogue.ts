@@ -14,7 +14,7 @@ import type { ProductReviewedFields } from "../../application/admin/admin.port.j
 import { canTransitionVerification } from "../../domain/catalogue.js"
 import type { StoreKycState, VerificationState } from "../../domain/catalogue.js"
 import { readOnlyActions, recordIdAs, text, writeAction } from "../actions.js"
-import type { BackofficeContext, Field } from "../actions.js"
+import type { BackofficeContext, Field, Payload } from "../actions.js"
 import { money } from "../display.js"
 import { ReadModelResource } from "../read-model.js"
 import { uploadUrl } from "../uploads.js"
@@ -167,6 +167,19 @@ export const sellersResource = (ctx: BackofficeContext): ResourceWithOptions => 
   }
 }
 
+/** The version on screen when the reviewer opened the form: the verification is refused if the seller has saved another since. */
+const reviewedVersionField: Field = {
+  name: "reviewedVersion",
+  label: "Version you reviewed (refused if the seller has changed the product since)",
+  type: "number",
+  from: "version",
+  required: true
+}
+const versionOf = (payload: Payload): number | undefined => {
+  const v = text(payload, "reviewedVersion")
+  return v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined
+}
+
 const catalogueActions = (ctx: BackofficeContext, resourceId: string, entity: "product" | "brand", stateParam: string) => {
   const action = (
     name: CatalogueDecision,
@@ -189,14 +202,22 @@ const catalogueActions = (ctx: BackofficeContext, resourceId: string, entity: "p
       run: (actor, payload, id) =>
         entity === "product"
           ? Effect.flatMap(recordIdAs(ProductId, id, "product"), (productId) =>
-              Effect.as(decideProduct(actor, { id: productId, decision: name, reason: text(payload, "reason") }), done)
+              Effect.as(decideProduct(actor, { id: productId, decision: name, reason: text(payload, "reason"), reviewedVersion: versionOf(payload) }), done)
             )
           : Effect.flatMap(recordIdAs(BrandId, id, "brand"), (brandId) =>
               Effect.as(decideBrand(actor, { id: brandId, decision: name, reason: text(payload, "reason") }), done)
             )
     })
   return {
-    verify: action("VERIFY", "Verify", "CheckCircle", [noteField], "primary", `${entity === "product" ? "Product" : "Brand"} verified`, "VERIFIED"),
+    verify: action(
+      "VERIFY",
+      "Verify",
+      "CheckCircle",
+      entity === "product" ? [reviewedVersionField, noteField] : [noteField],
+      "primary",
+      `${entity === "product" ? "Product" : "Brand"} verified`,
+      "VERIFIED"
+    ),
     reject: action("REJECT", "Reject", "XCircle", [reasonField()], "danger", `${entity === "product" ? "Product" : "Brand"} rejected`, "REJECTED"),
     suspend: action("SUSPEND", "Suspend", "PauseCircle", [reasonField()], "danger", `${entity === "product" ? "Product" : "Brand"} suspended`, "SUSPENDED")
   }

@@ -47,8 +47,8 @@ describe("an admin's note or reason is bounded and has no control characters", (
 
   it("Verify a product: an optional note with a control character, or over 2,000 characters, is refused; the product stays under review", async () => {
     const [product] = await db.sql<
-      Array<{ id: string }>
-    >`update products set state = 'PENDING_REVIEW' where id = (select id from products order by id limit 1) returning id`
+      Array<{ id: string; version: number }>
+    >`update products set state = 'PENDING_REVIEW' where id = (select id from products order by id limit 1) returning id, version`
     const before = await auditRows()
     for (const reason of [HIDING, TOO_LONG]) {
       const r = await admin.send("POST", `/admin/api/resources/products/records/${product!.id}/verify`, { json: { reason } })
@@ -56,7 +56,9 @@ describe("an admin's note or reason is bounded and has no control characters", (
     }
     expect((await db.sql`select state from products where id = ${product!.id}`)[0]).toEqual({ state: "PENDING_REVIEW" })
     expect(await auditRows()).toBe(before)
-    const ok = await admin.send("POST", `/admin/api/resources/products/records/${product!.id}/verify`, { json: { reason: "" } })
+    const ok = await admin.send("POST", `/admin/api/resources/products/records/${product!.id}/verify`, {
+      json: { reason: "", reviewedVersion: String(product!.version) }
+    })
     expect(ok.json?.notice?.type).toBe("success")
   })
 })

@@ -55,6 +55,9 @@ afterAll(async () => {
   await runtime?.dispose()
 })
 
+/** The version a reviewer has on screen for the product. */
+const versionOf = async (id: string): Promise<number> => Number((await db.sql`select version from products where id = ${id}`)[0]!["version"])
+
 const pendingProduct = async (id: string) => {
   await insertProduct(db.sql, {
     id,
@@ -109,7 +112,10 @@ describe("roles", () => {
 describe("audit entry and events in the same transaction", () => {
   it("a verification writes the product, one audit row and one PRODUCT_VERIFIED event together", async () => {
     await pendingProduct("prd_uc_verify")
-    Either.getOrThrow(await go(decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_uc_verify"), decision: "VERIFY", reason: "looks right" })))
+    const reviewedVersion = await versionOf("prd_uc_verify")
+    Either.getOrThrow(
+      await go(decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_uc_verify"), decision: "VERIFY", reason: "looks right", reviewedVersion }))
+    )
     const audit = await db.sql<
       Array<{ seq: number; actor_id: string; actor_role: string; action: string; before: unknown; after: { state: string }; reason: string }>
     >`
@@ -133,8 +139,11 @@ describe("audit entry and events in the same transaction", () => {
   it("when the outbox fails, the change and its audit entry roll back with it", async () => {
     await pendingProduct("prd_uc_rollback")
     const failingOutbox = { append: () => Effect.fail(new StoreUnavailable({ detail: "outbox down" })) }
+    const reviewedVersion = await versionOf("prd_uc_rollback")
     const outcome = await go(
-      decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_uc_rollback"), decision: "VERIFY" }).pipe(Effect.provideService(Outbox, failingOutbox))
+      decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_uc_rollback"), decision: "VERIFY", reviewedVersion }).pipe(
+        Effect.provideService(Outbox, failingOutbox)
+      )
     )
     expect(tag(outcome)).toBe("StoreUnavailable")
     expect(await db.sql`select state from products where id = 'prd_uc_rollback'`).toEqual([{ state: "PENDING_REVIEW" }])
@@ -150,9 +159,29 @@ describe("audit entry and events in the same transaction", () => {
     expect(await db.sql`select state, rejection_reason from products where id = 'prd_uc_reject'`).toEqual([
       { state: "REJECTED", rejection_reason: "blurry photos" }
     ])
-    expect(tag(await go(decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_kitenge_dress"), decision: "VERIFY" })))).toBe(
-      "IllegalVerificationTransition"
-    )
+    const dressVersion = await versionOf("prd_kitenge_dress")
+    expect(
+      tag(await go(decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_kitenge_dress"), decision: "VERIFY", reviewedVersion: dressVersion })))
+    ).toBe("IllegalVerificationTransition")
+  })
+
+  it("a verification approves the version the reviewer saw: one the seller changed since is refused, and nothing is approved unseen", async () => {
+    await pendingProduct("prd_uc_seen")
+    const seen = await versionOf("prd_uc_seen")
+    const verify = (reviewedVersion: number | undefined) =>
+      go(decideProduct(actors.CATALOG_REVIEWER, { id: ProductId.make("prd_uc_seen"), decision: "VERIFY", reviewedVersion }))
+    // the seller saves an edit between the reviewer opening the product and clicking Verify
+    await db.sql`update products set title = 'Genuine Rolex (trust me)', version = version + 1 where id = 'prd_uc_seen'`
+    const stale = await verify(seen)
+    expect(tag(stale)).toBe("AdminChangedSinceViewed")
+    expect(Either.isLeft(stale) && (stale.left as { message: string }).message).toContain(`you reviewed version ${seen}, it is now version ${seen + 1}`)
+    expect(tag(await verify(undefined))).toBe("AdminInvalidInput")
+    expect(await db.sql`select state from products where id = 'prd_uc_seen'`).toEqual([{ state: "PENDING_REVIEW" }])
+    expect(await db.sql`select 1 from audit_log where entity_id = 'prd_uc_seen'`).toHaveLength(0)
+    // opened again, the current version is what gets approved
+    Either.getOrThrow(await verify(seen + 1))
+    expect(await db.sql`select state from products where id = 'prd_uc_seen'`).toEqual([{ state: "VERIFIED" }])
+    // a rejection or suspension needs no version: refusing what changed is never approving it unseen
   })
 })
 

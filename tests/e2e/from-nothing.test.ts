@@ -159,7 +159,11 @@ describe("a marketplace from nothing, over HTTP against npm start", () => {
       expect(listed.status, JSON.stringify(listed.body)).toBe(201)
       const productId: string = listed.body.id
       expect((await call(api, "GET", `/api/v1/products/${productId}`)).status).toBe(404)
-      await act(founder, `products/records/${productId}/verify`, {})
+      // the reviewer opens the product (its version is on screen) and verifies what it saw
+      const shown = await founder.send("GET", `/admin/api/resources/products/records/${productId}/show`)
+      const reviewedVersion = String(shown.json?.record?.params?.version)
+      expect(reviewedVersion, shown.text.slice(0, 300)).toMatch(/^\d+$/)
+      await act(founder, `products/records/${productId}/verify`, { reviewedVersion })
       expect((await call(api, "GET", `/api/v1/products/${productId}`)).body).toMatchObject({ id: productId, sellable: true })
       expect((await call(api, "GET", "/api/v1/stores/kitenge-house/products")).body.items.map((p: { id: string }) => p.id)).toEqual([productId])
 
