@@ -55,7 +55,7 @@ describe("a sold-out product's buyers", () => {
     const buyer = await newBuyer(db.sql)
     const { result, statements } = await recorder.counted(() => place(checkoutCommand(buyer, [{ variantId: "var_gone", quantity: 1 }])))
     expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "OutOfStock", variantId: "var_gone", requested: 1, available: 0 })
-    expect(statements).toHaveLength(1)
+    expect(statements, statements.join("\n")).toHaveLength(1)
     expect(statements.some((s) => /^(begin|rollback)/i.test(s))).toBe(false)
   })
 
