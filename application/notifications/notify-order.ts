@@ -9,6 +9,7 @@ import { Context, Effect, Option, Schema } from "effect"
 import { OrderId } from "../../domain/ids.js"
 import type { Money } from "../../domain/money.js"
 import { format } from "../../domain/money.js"
+import { paramText } from "../../domain/daily-report.js"
 import type { MessageTemplate } from "../ports/notifier.js"
 import type { StoreUnavailable } from "../ports/unit-of-work.js"
 import { HandoverCodes } from "../fulfilment/fulfilment.port.js"
@@ -64,8 +65,6 @@ export interface Message {
   readonly params: ReadonlyArray<string>
 }
 
-const oneLine = (s: string) => s.replace(/\s+/g, " ").trim()
-
 /** What each party is told for each event (undefined: nothing). Pure. */
 export const messageFor = (
   party: Party,
@@ -75,9 +74,9 @@ export const messageFor = (
 ): Message | undefined => {
   const n = f.orderId
   // names people typed go into template parameters on one line (WhatsApp refuses new lines, tabs, 5+ spaces)
-  const rider = { name: oneLine(f.rider?.name ?? "") || "your rider", phone: f.rider?.phone ?? "-" }
-  const storeName = oneLine(f.storeName) || "The store"
-  const reason = oneLine(extra.reason ?? "") || "no reason given"
+  const rider = { name: paramText(f.rider?.name ?? "", "your rider"), phone: f.rider?.phone ?? "-" }
+  const storeName = paramText(f.storeName, "The store")
+  const reason = (extra.reason ?? "").replace(/\s+/g, " ").trim() || "no reason given"
   switch (eventType) {
     case "ORDER_CREATED":
       return party === "buyer" ? { template: "order_placed", params: [n, format(f.total)] } : undefined
